@@ -1,0 +1,533 @@
+/**
+ * Typed, immutable, JSON-serialisable model of a keepalived.conf (keepalived.conf(5), all areas).
+ *
+ * Rules for every type here: plain objects and arrays only (no Map, class or function), `null` for
+ * "not configured" (never `undefined`), units in field names (`...Ms`, `...Bytes`). The parent sends
+ * each child its slice (see `sliceFor`) over IPC as JSON, so `JSON.parse(JSON.stringify(x))` must
+ * equal `x` for every value of these types.
+ */
+
+/** Where a configuration item came from. */
+export interface SourceRef { readonly file: string; readonly line: number }
+
+/** Address family of an address, route, rule or VRRP instance. */
+export type Family = "inet" | "inet6";
+
+/** A command to run: the quoted string re-split into argv, plus the optional run-as user/group. */
+export interface ScriptSpec {
+  /** The command line as written (after unquoting). */
+  readonly cmd: string;
+  /** argv: whitespace-split, single quotes keep spaces. argv[0] is the program. */
+  readonly argv: readonly string[];
+  /** Run-as user, null = `script_user` / default. */
+  readonly user: string | null;
+  /** Run-as group, null = the user's group. */
+  readonly group: string | null;
+  readonly src: SourceRef;
+}
+
+/** A FIFO to write notify events to, with the optional script that reads it. */
+export interface FifoSpec {
+  readonly path: string;
+  readonly user: string | null;
+  readonly group: string | null;
+  /** `*_fifo_script`: started by keepalived with the FIFO name as last argument. */
+  readonly script: ScriptSpec | null;
+}
+
+/** One `ip addr`-style entry (virtual_ipaddress, virtual_ipaddress_excluded, static_ipaddress). */
+export interface IpAddressSpec {
+  readonly family: Family;
+  /** Address without prefix, canonical text form. */
+  readonly address: string;
+  /** Prefix length; default 32 (IPv4) or 128 (IPv6). */
+  readonly prefixLen: number;
+  /** `brd`: broadcast address, or "+" / "-" as in ip(8); null = none. */
+  readonly broadcast: string | null;
+  /** `dev`: interface; null = the instance's interface (or default_interface for static). */
+  readonly dev: string | null;
+  /** `scope`: host|link|site|global|nowhere or a number; null = global. */
+  readonly scope: string | null;
+  /** `label`: interface label (IPv4 only). */
+  readonly label: string | null;
+  /** `peer`: point-to-point peer address (with optional /len). */
+  readonly peer: string | null;
+  /** `-nodad` (IPv6): skip duplicate address detection. */
+  readonly noDad: boolean;
+  /** `noprefixroute`: do not add the prefix route. */
+  readonly noPrefixRoute: boolean;
+  /** `home` (IPv6 mobility home address flag). */
+  readonly home: boolean;
+  /** `autojoin` (multicast auto-join). */
+  readonly autoJoin: boolean;
+  /** `no_track`: a missing address does not put the instance into FAULT. */
+  readonly noTrack: boolean;
+  /** `preferred_lft`: 0 (deprecated) or forever (null). */
+  readonly preferredLftS: number | null;
+  /** `use_vmac [NAME]`: address lives on a VMAC; `vmacName` may be null (generated). */
+  readonly useVmac: boolean;
+  readonly vmacName: string | null;
+  /** `track_group NAME` (static addresses only). */
+  readonly trackGroup: string | null;
+  readonly src: SourceRef;
+}
+
+/** One next hop of a multipath route (`nexthop via ... dev ... weight ...`). */
+export interface NextHopSpec {
+  readonly via: string | null;
+  readonly dev: string | null;
+  readonly weight: number | null;
+  /** `onlink` flag. */
+  readonly onlink: boolean;
+  /** `realms` value as text. */
+  readonly realms: string | null;
+}
+
+/** One `ip route`-style entry (virtual_routes, static_routes). */
+export interface RouteSpec {
+  readonly family: Family;
+  /** Route type: unicast (default), blackhole, unreachable, prohibit, throw, local, broadcast, anycast, multicast, nat. */
+  readonly type: string;
+  /** Destination prefix "ADDR/LEN" ("0.0.0.0/0" or "::/0" for default). */
+  readonly dest: string;
+  /** `src` preferred source address. */
+  readonly prefSrc: string | null;
+  /** `from` source prefix (IPv6 source routing). */
+  readonly fromPrefix: string | null;
+  readonly via: string | null;
+  readonly dev: string | null;
+  /** Routing table number (names like main resolved to numbers), null = main. */
+  readonly table: number | null;
+  readonly metric: number | null;
+  /** `scope` text, null = default for the type. */
+  readonly scope: string | null;
+  /** `protocol` text (boot, static, kernel... or number), null = default. */
+  readonly protocol: string | null;
+  readonly onlink: boolean;
+  /** `no_track`: a missing route does not put the instance into FAULT. */
+  readonly noTrack: boolean;
+  readonly nexthops: readonly NextHopSpec[];
+  /** Remaining route attributes (mtu, advmss, window, rtt, realms, tos, pref, ...), value as written. */
+  readonly options: Readonly<Record<string, string>>;
+  /** `track_group NAME` (static routes only). */
+  readonly trackGroup: string | null;
+  readonly src: SourceRef;
+}
+
+/** One `ip rule`-style entry (virtual_rules, static_rules). */
+export interface RuleSpec {
+  readonly family: Family;
+  /** `from` prefix, null = all. */
+  readonly from: string | null;
+  /** `to` prefix, null = all. */
+  readonly to: string | null;
+  /** `preference`/`priority`/`order`; null = unset (the kernel picks). */
+  readonly preference: number | null;
+  /** Action: table (default), goto, nop, blackhole, unreachable, prohibit. */
+  readonly action: string;
+  readonly table: number | null;
+  readonly gotoTarget: number | null;
+  readonly not: boolean;
+  /** `no_track`. */
+  readonly noTrack: boolean;
+  /** Remaining selectors (iif, oif, fwmark, tos, uidrange, sport, dport, ipproto, ...), value as written. */
+  readonly options: Readonly<Record<string, string>>;
+  readonly trackGroup: string | null;
+  readonly src: SourceRef;
+}
+
+/** `lvs_sync_daemon IF [inst] VRRP_INSTANCE [id N] [maxlen N] [port N] [ttl N] [group IP]`. */
+export interface LvsSyncDaemon {
+  readonly interface: string;
+  readonly vrrpInstance: string | null;
+  readonly syncId: number | null;
+  readonly maxLen: number | null;
+  readonly port: number | null;
+  readonly ttl: number | null;
+  readonly group: string | null;
+}
+
+/** Per-child process scheduling knobs (`vrrp_*`, `checker_*`, `bfd_*`). */
+export interface ProcessSchedule {
+  /** nice value -20..19, null = unchanged. */
+  readonly priority: number | null;
+  readonly noSwap: boolean;
+  /** SCHED_RR priority 1..99, null = not realtime. */
+  readonly rtPriority: number | null;
+  readonly cpuAffinity: readonly number[];
+  /** RLIMIT_RTTIME in microseconds, null = default (10000). */
+  readonly rlimitRttimeUs: number | null;
+}
+
+/** A netlink receive buffer size and whether SO_RCVBUFFORCE is used. */
+export interface RcvBuf { readonly bytes: number | null; readonly force: boolean }
+
+/** `nftables` settings; null table = nftables not used. */
+export interface NftablesSettings {
+  readonly table: string | null;
+  readonly priority: number;
+  readonly counters: boolean;
+  readonly ifindex: boolean;
+  readonly ipvsTable: string | null;
+  readonly ipvsPriority: number;
+  readonly ipvsStartFwmark: number;
+}
+
+/** `global_defs` plus the top-level globals (net_namespace, instance, ...). */
+export interface GlobalDefs {
+  // Top level
+  readonly netNamespace: string | null;
+  /** `net_namespace_ipvs [NAME]`: "" = default namespace. */
+  readonly netNamespaceIpvs: string | null;
+  readonly namespaceWithIpsets: boolean;
+  readonly instanceName: string | null;
+  readonly usePidDir: boolean;
+  /** Parent waits this long for children to exit. Default 5000. */
+  readonly childWaitTimeMs: number;
+  readonly linkbeatUsePolling: boolean;
+  // Identity and processes
+  /** `router_id`; null = host name. */
+  readonly routerId: string | null;
+  readonly defaultInterface: string | null;
+  readonly dynamicInterfaces: boolean;
+  readonly allowIfChanges: boolean;
+  /** File creation mask; null = IWGRP|IWOTH (0o022). */
+  readonly umask: number | null;
+  readonly processNames: { readonly parent: string | null; readonly vrrp: string | null; readonly checker: string | null; readonly bfd: string | null };
+  readonly tmpConfigDirectory: string | null;
+  readonly configSaveDir: string | null;
+  // Email
+  readonly notificationEmails: readonly string[];
+  readonly notificationEmailFrom: string | null;
+  readonly smtpServer: { readonly host: string; readonly port: number } | null;
+  readonly smtpHeloName: string | null;
+  /** Default 30000. */
+  readonly smtpConnectTimeoutMs: number;
+  readonly smtpAlert: boolean | null;
+  readonly smtpAlertVrrp: boolean | null;
+  readonly smtpAlertChecker: boolean | null;
+  readonly noEmailFaults: boolean;
+  readonly noCheckerEmails: boolean;
+  // Scripts
+  readonly scriptUser: { readonly user: string; readonly group: string | null } | null;
+  readonly enableScriptSecurity: boolean;
+  readonly useSymlinkPaths: boolean;
+  readonly startupScript: ScriptSpec | null;
+  /** Default 10000. */
+  readonly startupScriptTimeoutMs: number;
+  readonly shutdownScript: ScriptSpec | null;
+  readonly shutdownScriptTimeoutMs: number;
+  // FIFOs
+  readonly notifyFifo: FifoSpec | null;
+  readonly vrrpNotifyFifo: FifoSpec | null;
+  readonly lvsNotifyFifo: FifoSpec | null;
+  readonly fifoWriteVrrpStatesOnReload: boolean;
+  readonly vrrpNotifyPriorityChanges: boolean;
+  // VRRP defaults
+  /** 2 or 3. Default 2. */
+  readonly vrrpVersion: 2 | 3;
+  readonly vrrpMcastGroup4: string;
+  readonly vrrpMcastGroup6: string;
+  /** Default 5000. */
+  readonly vrrpGarpMasterDelayMs: number;
+  /** Default 5. */
+  readonly vrrpGarpMasterRepeat: number;
+  readonly vrrpGarpMasterRefreshMs: number;
+  /** Default 1. */
+  readonly vrrpGarpMasterRefreshRepeat: number;
+  /** null = same as vrrpGarpMasterDelayMs. */
+  readonly vrrpGarpLowerPrioDelayMs: number | null;
+  /** null = same as vrrpGarpMasterRepeat. */
+  readonly vrrpGarpLowerPrioRepeat: number | null;
+  /** Delay between GARPs on one interface. Default 0 (vrrp_strict: 1000 when unset). */
+  readonly vrrpGarpIntervalMs: number;
+  readonly vrrpGnaIntervalMs: number;
+  readonly vrrpMinGarp: boolean;
+  /** `vrrp_garp_extra_if [all] DELAY_S`, null = off. */
+  readonly vrrpGarpExtraIf: { readonly delayMs: number; readonly all: boolean } | null;
+  /** Default 3 (RFC Master_Down_Interval multiplier). */
+  readonly vrrpDownTimerAdverts: number;
+  readonly vrrpLowerPrioNoAdvert: boolean;
+  readonly vrrpHigherPrioSendAdvert: boolean;
+  readonly vrrpCheckUnicastSrc: boolean;
+  readonly vrrpSkipCheckAdvAddr: boolean;
+  readonly vrrpStrict: boolean;
+  readonly vrrpOwnerIgnoreAdverts: boolean;
+  readonly vrrpStartupDelayMs: number;
+  readonly logUnknownVrids: boolean;
+  /** Default "vrrp". */
+  readonly vmacPrefix: string;
+  readonly vmacAddrPrefix: string | null;
+  readonly disableLocalIgmp: boolean;
+  readonly vrrpRxBufsPolicy: string | null;
+  /** Default 3. */
+  readonly vrrpRxBufsMultiplier: number;
+  // Firewall
+  /** `vrrp_iptables [IN [OUT]]`: null = not set; chain names default "INPUT"/"OUTPUT" when set bare. */
+  readonly vrrpIptables: { readonly inChain: string | null; readonly outChain: string | null } | null;
+  readonly vrrpIpsets: readonly string[] | null;
+  readonly nftables: NftablesSettings;
+  // LVS
+  readonly lvsSyncDaemon: LvsSyncDaemon | null;
+  readonly lvsTimeouts: { readonly tcpS: number | null; readonly tcpFinS: number | null; readonly udpS: number | null };
+  readonly lvsFlush: boolean;
+  /** `lvs_flush_on_stop [VS]`: "none" | "all" | "vs". */
+  readonly lvsFlushOnStop: "none" | "all" | "vs";
+  readonly checkerLogAllFailures: boolean;
+  readonly rsInitNotifies: boolean;
+  // Scheduling
+  readonly maxAutoPriority: number | null;
+  readonly minAutoPriorityDelayUs: number | null;
+  readonly vrrpSched: ProcessSchedule;
+  readonly checkerSched: ProcessSchedule;
+  readonly bfdSched: ProcessSchedule;
+  // Buffers
+  readonly vrrpNetlinkCmdRcvBufs: RcvBuf;
+  readonly vrrpNetlinkMonitorRcvBufs: RcvBuf;
+  readonly lvsNetlinkCmdRcvBufs: RcvBuf;
+  readonly lvsNetlinkMonitorRcvBufs: RcvBuf;
+  readonly processMonitorRcvBufs: RcvBuf;
+  // SNMP / D-Bus
+  readonly snmpSocket: string | null;
+  readonly enableSnmpVrrp: boolean;
+  readonly enableSnmpChecker: boolean;
+  readonly enableSnmpRfcV2: boolean;
+  readonly enableSnmpRfcV3: boolean;
+  readonly enableTraps: boolean;
+  readonly enableDbus: boolean;
+  readonly dbusServiceName: string | null;
+  // Reload / dump
+  readonly reloadCheckConfig: { readonly logFile: string | null } | null;
+  readonly reloadTimeFile: string | null;
+  readonly reloadRepeat: boolean;
+  readonly reloadFile: string | null;
+  readonly dataUseInstance: boolean;
+  readonly randomSeed: number | null;
+  readonly stateDumpFile: string | null;
+  readonly statsDumpFile: string | null;
+  readonly jsonDumpFile: string | null;
+  readonly jsonVersion: number | null;
+  /** `include_check` as last set (informational; the preprocessor applies it). */
+  readonly includeCheck: readonly string[];
+}
+
+/** `vrrp_script NAME {}`. */
+export interface VrrpScript {
+  readonly name: string;
+  readonly script: ScriptSpec | null;
+  /** Default 1000. */
+  readonly intervalMs: number;
+  /** null = interval. */
+  readonly timeoutMs: number | null;
+  /** -253..253; 0 means a failure puts trackers into FAULT. */
+  readonly weight: number;
+  readonly weightReverse: boolean;
+  /** Default 1. */
+  readonly rise: number;
+  /** Default 1. */
+  readonly fall: number;
+  readonly initFail: boolean;
+  readonly src: SourceRef;
+}
+
+/** `vrrp_track_file` / `track_file NAME {}`. */
+export interface TrackFileDef {
+  readonly name: string;
+  readonly path: string | null;
+  /** Default 1. */
+  readonly weight: number;
+  readonly weightReverse: boolean;
+  /** `init_file [VALUE] [overwrite]`: create the file with VALUE (default 0) if missing. */
+  readonly initFile: { readonly value: number; readonly overwrite: boolean } | null;
+  readonly src: SourceRef;
+}
+
+/** `vrrp_track_process NAME {}`. */
+export interface TrackProcessDef {
+  readonly name: string;
+  readonly process: string | null;
+  readonly params: readonly string[];
+  /** `param_match exact|partial|initial`. Default exact when params given. */
+  readonly paramMatch: "exact" | "partial" | "initial";
+  /** Default 1. */
+  readonly quorum: number;
+  /** Default unlimited (null). */
+  readonly quorumMax: number | null;
+  readonly weight: number;
+  readonly weightReverse: boolean;
+  /** Default 1000 (terminate) / 0 (fork). */
+  readonly forkDelayMs: number;
+  readonly terminateDelayMs: number;
+  readonly fullCommand: boolean;
+  readonly src: SourceRef;
+}
+
+/** `garp_group {}`. */
+export interface GarpGroup {
+  readonly garpIntervalMs: number | null;
+  readonly gnaIntervalMs: number | null;
+  readonly interfaces: readonly string[];
+  readonly src: SourceRef;
+}
+
+/** A reference from an instance or sync group to a tracker, with an optional weight override. */
+export interface TrackRef {
+  readonly name: string;
+  /** null = the tracker's own weight (scripts/files/processes) or FAULT (interfaces). */
+  readonly weight: number | null;
+  readonly reverse: boolean;
+  readonly src: SourceRef;
+}
+
+/** Notify scripts shared by instances and sync groups. */
+export interface NotifyScripts {
+  readonly master: ScriptSpec | null;
+  readonly backup: ScriptSpec | null;
+  readonly fault: ScriptSpec | null;
+  readonly stop: ScriptSpec | null;
+  readonly deleted: ScriptSpec | null;
+  readonly masterRxLowerPri: ScriptSpec | null;
+  /** `notify`: gets TYPE NAME STATE PRIORITY appended. */
+  readonly generic: ScriptSpec | null;
+  readonly priorityChanges: boolean;
+}
+
+/** `vrrp_sync_group NAME {}`. */
+export interface SyncGroup {
+  readonly name: string;
+  readonly members: readonly string[];
+  readonly trackInterfaces: readonly TrackRef[];
+  readonly trackScripts: readonly TrackRef[];
+  readonly trackFiles: readonly TrackRef[];
+  readonly trackProcesses: readonly TrackRef[];
+  readonly trackBfds: readonly TrackRef[];
+  readonly notify: NotifyScripts;
+  readonly smtpAlert: boolean | null;
+  readonly globalTracking: boolean;
+  readonly syncGroupTrackingWeight: boolean;
+  readonly src: SourceRef;
+}
+
+/** `unicast_peer { IP [min_ttl N] [max_ttl N] }` entry. */
+export interface UnicastPeer {
+  readonly address: string;
+  readonly minTtl: number | null;
+  readonly maxTtl: number | null;
+}
+
+/** `use_vmac [NAME] [MAC]` / `use_ipvlan [NAME] [ADDR] [bridge|private|vepa]`. */
+export interface VmacSpec {
+  readonly name: string | null;
+  readonly mac: string | null;
+  readonly ipvlan: boolean;
+  readonly ipvlanAddress: string | null;
+  readonly ipvlanMode: string | null;
+}
+
+/** `vrrp_instance NAME {}` after validation (defaults applied). */
+export interface VrrpInstance {
+  readonly name: string;
+  /** Initial state wanted: MASTER or BACKUP (default BACKUP; priority 255 forces MASTER). */
+  readonly initialState: "MASTER" | "BACKUP";
+  readonly interface: string | null;
+  /** 1..255. 0 = not configured (an error). */
+  readonly vrid: number;
+  /** 1..255. Default 100; 255 = address owner. */
+  readonly priority: number;
+  /** Advertisement interval: v2 whole seconds, v3 rounded to centiseconds. Default 1000. */
+  readonly advertIntMs: number;
+  readonly version: 2 | 3;
+  /** Family of the VIPs; null when the instance has none. */
+  readonly family: Family | null;
+  readonly vmac: VmacSpec | null;
+  readonly useVmacAddr: boolean;
+  readonly vmacXmitBase: boolean;
+  readonly nativeIpv6: boolean;
+  readonly dontTrackPrimary: boolean;
+  readonly mcastSrcIp: string | null;
+  readonly mcastDstIp: string | null;
+  readonly unicastSrcIp: string | null;
+  readonly unicastPeers: readonly UnicastPeer[];
+  readonly unicastFaultNoPeer: boolean;
+  /** Default 255. */
+  readonly unicastTtl: number;
+  readonly checkUnicastSrc: boolean;
+  readonly trackSrcIp: boolean;
+  /** `old_unicast_checksum [never]`. */
+  readonly oldUnicastChecksum: boolean;
+  readonly garpMasterDelayMs: number;
+  readonly garpMasterRepeat: number;
+  readonly garpLowerPrioDelayMs: number;
+  readonly garpLowerPrioRepeat: number;
+  readonly garpMasterRefreshMs: number;
+  readonly garpMasterRefreshRepeat: number;
+  readonly garpExtraIf: { readonly delayMs: number; readonly all: boolean } | null;
+  readonly downTimerAdverts: number;
+  readonly lowerPrioNoAdvert: boolean;
+  readonly higherPrioSendAdvert: boolean;
+  /** Legacy v2 authentication; null = none. */
+  readonly auth: { readonly type: "PASS" | "AH"; readonly password: string } | null;
+  readonly virtualIpaddresses: readonly IpAddressSpec[];
+  readonly virtualIpaddressesExcluded: readonly IpAddressSpec[];
+  readonly promoteSecondaries: boolean;
+  readonly virtualRoutes: readonly RouteSpec[];
+  readonly virtualRules: readonly RuleSpec[];
+  /** Accept mode (answer on VIPs while MASTER without owning them). Default: true unless strict. */
+  readonly accept: boolean;
+  readonly nopreempt: boolean;
+  readonly preemptDelayMs: number;
+  readonly skipCheckAdvAddr: boolean;
+  readonly strictMode: boolean;
+  readonly notify: NotifyScripts;
+  readonly smtpAlert: boolean | null;
+  readonly trackInterfaces: readonly TrackRef[];
+  readonly trackScripts: readonly TrackRef[];
+  readonly trackFiles: readonly TrackRef[];
+  readonly trackProcesses: readonly TrackRef[];
+  readonly trackBfds: readonly TrackRef[];
+  /** Deprecated per-instance `lvs_sync_daemon_interface`. */
+  readonly lvsSyncDaemonInterface: string | null;
+  readonly kernelRxBufSizeBytes: number | null;
+  readonly linkbeatUsePolling: boolean;
+  readonly debugLevel: number;
+  /** Name of the sync group this instance is a member of (filled by validation). */
+  readonly syncGroup: string | null;
+  readonly src: SourceRef;
+}
+
+/** `track_group NAME { group { VI_1 ... } }` used by static addresses/routes/rules. */
+export interface TrackGroup { readonly name: string; readonly members: readonly string[]; readonly src: SourceRef }
+
+/** `interface_up_down_delays { IF UP_DELAY [DOWN_DELAY] }` entry. */
+export interface InterfaceDelay { readonly ifname: string; readonly upDelayMs: number; readonly downDelayMs: number }
+
+/** Everything the VRRP child needs from the config besides globals. */
+export interface VrrpSection {
+  readonly scripts: readonly VrrpScript[];
+  readonly trackFiles: readonly TrackFileDef[];
+  readonly trackProcesses: readonly TrackProcessDef[];
+  readonly garpGroups: readonly GarpGroup[];
+  readonly syncGroups: readonly SyncGroup[];
+  readonly instances: readonly VrrpInstance[];
+  readonly staticIpaddresses: readonly IpAddressSpec[];
+  readonly staticRoutes: readonly RouteSpec[];
+  readonly staticRules: readonly RuleSpec[];
+  readonly trackGroups: readonly TrackGroup[];
+  readonly linkbeatInterfaces: readonly string[];
+  readonly interfaceUpDownDelays: readonly InterfaceDelay[];
+}
+
+export type { CheckSection, VirtualServer, RealServer, VirtualServerGroup, Checker, CheckerCommon, SslSettings, HttpUrl, VsgEntry, ForwardMethod, SorryServer } from "./model-check.ts";
+export type { BfdSection, BfdInstance } from "./model-bfd.ts";
+import type { CheckSection } from "./model-check.ts";
+import type { BfdSection } from "./model-bfd.ts";
+
+/** The whole parsed and validated configuration. */
+export interface KeepalivedConfig {
+  /** Main config file path. */
+  readonly file: string;
+  readonly global: GlobalDefs;
+  readonly vrrp: VrrpSection;
+  readonly check: CheckSection;
+  readonly bfd: BfdSection;
+}
