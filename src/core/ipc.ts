@@ -1,0 +1,112 @@
+/**
+ * Every message between the parent and its children, in one place (relayd's imsg style). Each variant
+ * says who sends it to whom. Messages travel in a versioned envelope over Bun's spawn IPC (JSON) and are
+ * validated on arrival: an unknown or malformed message is an internal desynchronisation, so the receiver
+ * ends (the watchdog restarts a child).
+ */
+
+/** Envelope version; bump on any incompatible change. */
+export const IPC_VERSION = 1;
+
+/** The child processes. */
+export type Role = "vrrp" | "check" | "bfd";
+/** All roles, in start order. */
+export const ROLES: readonly Role[] = ["vrrp", "check", "bfd"];
+
+/** Dumps a child can be asked for (USR1, USR2, STATS_CLEAR, JSON). */
+export type DumpKind = "data" | "stats" | "stats_clear" | "json";
+
+/** VRRP states as reported across processes. */
+export type VrrpStateName = "INIT" | "BACKUP" | "MASTER" | "FAULT" | "STOP" | "DELETED";
+
+/** BFD session states (RFC 5880 §4.1). */
+export type BfdStateName = "AdminDown" | "Down" | "Init" | "Up";
+
+/** Messages, discriminated by `type`. */
+export type Message =
+  /** parent -> child: the child's typed slice of a validated configuration (start or reload). */
+  | { type: "config"; generation: number; reload: boolean; slice: unknown }
+  /** parent -> child: write a dump file. */
+  | { type: "dump"; kind: DumpKind }
+  /** child -> parent: the child has applied configuration `generation` and is running. */
+  | { type: "ready"; role: Role; generation: number }
+  /** child -> parent: an error the child cannot recover from by restarting (keepalived's permanent FATAL). */
+  | { type: "fatal"; role: Role; reason: string }
+  /** bfd child -> parent -> vrrp/check children: a BFD session changed state (re-announced after restarts). */
+  | { type: "bfdState"; name: string; state: BfdStateName; at: number }
+  /** vrrp child -> parent -> check child: an instance changed state (for ha_suspend and metrics). */
+  | { type: "vrrpState"; instance: string; state: VrrpStateName; priority: number; effectivePriority: number }
+  /** child -> parent: counters and states for the metrics endpoint. */
+  | { type: "stats"; role: Role; stats: Record<string, number | string> };
+
+/** The wire envelope. */
+export interface Envelope {
+  v: number;
+  msg: Message;
+}
+
+/** A message that failed validation. */
+export class IpcError extends Error {
+  readonly code = "IPC_INVALID";
+  constructor(reason: string, readonly value: unknown) {
+    super(`invalid IPC message: ${reason}: ${safeJson(value)}`);
+    this.name = "IpcError";
+  }
+}
+
+function safeJson(v: unknown): string {
+  try {
+    const s = JSON.stringify(v);
+    return s.length > 200 ? s.slice(0, 200) + "…" : s;
+  } catch {
+    return String(v);
+  }
+}
+
+/** Wraps a message for sending. */
+export function envelope(msg: Message): Envelope {
+  return { v: IPC_VERSION, msg };
+}
+
+type Shape = Record<string, "string" | "number" | "boolean" | "object" | "any">;
+const SHAPES: Record<Message["type"], Shape> = {
+  config: { generation: "number", reload: "boolean", slice: "any" },
+  dump: { kind: "string" },
+  ready: { role: "string", generation: "number" },
+  fatal: { role: "string", reason: "string" },
+  bfdState: { name: "string", state: "string", at: "number" },
+  vrrpState: { instance: "string", state: "string", priority: "number", effectivePriority: "number" },
+  stats: { role: "string", stats: "object" },
+};
+const ENUMS: Partial<Record<string, readonly string[]>> = {
+  role: ROLES,
+  kind: ["data", "stats", "stats_clear", "json"],
+};
+
+/** Validates a received envelope and returns its message, or throws IpcError. */
+export function decode(raw: unknown): Message {
+  if (typeof raw !== "object" || raw === null) throw new IpcError("not an object", raw);
+  const env = raw as Partial<Envelope>;
+  if (env.v !== IPC_VERSION) throw new IpcError(`version ${String(env.v)} != ${IPC_VERSION}`, raw);
+  const msg = env.msg as Record<string, unknown> | undefined;
+  if (typeof msg !== "object" || msg === null) throw new IpcError("no msg", raw);
+  const type = msg.type;
+  if (typeof type !== "string" || !(type in SHAPES)) throw new IpcError(`unknown type ${String(type)}`, raw);
+  for (const [field, kind] of Object.entries(SHAPES[type as Message["type"]])) {
+    const val = msg[field];
+    if (kind === "any") {
+      if (!(field in msg)) throw new IpcError(`${type}.${field} missing`, raw);
+      continue;
+    }
+    if (typeof val !== kind || val === null) throw new IpcError(`${type}.${field} is not a ${kind}`, raw);
+    const allowed = ENUMS[field];
+    if (allowed && !allowed.includes(val as string)) throw new IpcError(`${type}.${field} = ${String(val)}`, raw);
+  }
+  return msg as unknown as Message;
+}
+
+/**
+ * daemon -> launching command, once, when keepalived is started without -n: the detached daemon reports
+ * that every child is running (`up`) or why it could not start (`failed`), and the launcher exits with 0 or 1.
+ */
+export type LaunchReport = { type: "up"; pid: number } | { type: "failed"; reason: string };

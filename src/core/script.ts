@@ -1,0 +1,193 @@
+/**
+ * The script runner behind notify scripts, vrrp_script, MISC_CHECK and startup/shutdown scripts.
+ * A configured command is split into argv the way keepalived splits it (quotes group words), run
+ * directly (never through a shell unless argv[0] is one), as the configured or default user, with a
+ * timeout that sends SIGTERM and then SIGKILL. With enable_script_security, a script that a non-root
+ * user could modify is refused when it would run as root.
+ */
+import { spawn } from "node:child_process";
+import { readFileSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+
+/** A command ready to run. */
+export interface ScriptSpec {
+  argv: string[];
+  uid: number;
+  gid: number;
+}
+
+/** How a run ended. `status` is the exit code, `signal` the terminating signal. */
+export interface ScriptResult {
+  status: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  /** Set when the script could not be started at all. */
+  error?: string;
+}
+
+/** Options for one run. */
+export interface RunOptions {
+  /** Kill with SIGTERM after this many ms (0 = no limit). */
+  timeoutMs: number;
+  /** Grace after SIGTERM before SIGKILL. @default 2000 */
+  killGraceMs?: number;
+  /** Extra environment. */
+  env?: Record<string, string>;
+  /** Called with the pid once started (for tracking). */
+  onStart?: (pid: number) => void;
+}
+
+/**
+ * Splits a command string into words: whitespace separates, single and double quotes group
+ * (quotes are removed), a backslash escapes the next character outside single quotes.
+ */
+export function splitCommand(cmd: string): string[] {
+  const out: string[] = [];
+  let cur = "";
+  let inWord = false;
+  let quote: "'" | '"' | null = null;
+  for (let i = 0; i < cmd.length; i++) {
+    const c = cmd[i]!;
+    if (quote) {
+      if (c === quote) quote = null;
+      else if (c === "\\" && quote === '"' && i + 1 < cmd.length) cur += cmd[++i];
+      else cur += c;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+      inWord = true;
+    } else if (c === "\\" && i + 1 < cmd.length) {
+      cur += cmd[++i];
+      inWord = true;
+    } else if (/\s/.test(c)) {
+      if (inWord) out.push(cur);
+      cur = "";
+      inWord = false;
+    } else {
+      cur += c;
+      inWord = true;
+    }
+  }
+  if (inWord) out.push(cur);
+  return out;
+}
+
+/** A user as found in /etc/passwd. */
+export interface UserEntry {
+  name: string;
+  uid: number;
+  gid: number;
+}
+
+/** Looks up a user by name or numeric id in a passwd-format text. */
+export function findUser(passwd: string, who: string): UserEntry | undefined {
+  for (const line of passwd.split("\n")) {
+    const f = line.split(":");
+    if (f.length < 4) continue;
+    if (f[0] === who || f[2] === who) return { name: f[0]!, uid: Number(f[2]), gid: Number(f[3]) };
+  }
+  return undefined;
+}
+
+/** Looks up a group id by name or number in a group-format text. */
+export function findGroup(group: string, who: string): number | undefined {
+  for (const line of group.split("\n")) {
+    const f = line.split(":");
+    if (f.length >= 3 && (f[0] === who || f[2] === who)) return Number(f[2]);
+  }
+  return /^\d+$/.test(who) ? Number(who) : undefined;
+}
+
+function readOr(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * The user a script runs as when it names none: keepalived's rule is `script_user` if configured, else
+ * the user keepalived_script if it exists, else root.
+ */
+export function defaultScriptUser(scriptUser?: { user: string; group?: string }): UserEntry | string {
+  const passwd = readOr("/etc/passwd");
+  if (scriptUser) return resolveUser(scriptUser.user, scriptUser.group, passwd);
+  return findUser(passwd, "keepalived_script") ?? { name: "root", uid: 0, gid: 0 };
+}
+
+/** Resolves "user [group]" to ids, or a message naming the unknown user or group. */
+export function resolveUser(user: string, group: string | undefined, passwd = readOr("/etc/passwd")): UserEntry | string {
+  const u = findUser(passwd, user);
+  if (!u) return `unknown user '${user}'`;
+  if (group === undefined) return u;
+  const gid = findGroup(readOr("/etc/group"), group);
+  if (gid === undefined) return `unknown group '${group}'`;
+  return { ...u, gid };
+}
+
+const S_IWGRP = 0o020, S_IWOTH = 0o002, S_ISVTX = 0o1000;
+
+/**
+ * Why running `path` as root would be insecure, or undefined when it is safe: the file or a directory
+ * above it can be changed by a user other than root (enable_script_security).
+ */
+export function scriptInsecurity(path: string, stat: (p: string) => { uid: number; gid: number; mode: number } = statSync): string | undefined {
+  const abs = resolve(path);
+  const chain: string[] = [];
+  for (let p = abs; ; p = dirname(p)) {
+    chain.push(p);
+    if (p === "/") break;
+  }
+  let st;
+  for (const p of chain) {
+    try {
+      st = stat(p);
+    } catch {
+      return `cannot stat ${p}`;
+    }
+    const isFile = p === abs;
+    if (st.uid !== 0) return `${p} is owned by uid ${st.uid}, not root`;
+    if (st.mode & S_IWOTH && (isFile || !(st.mode & S_ISVTX))) return `${p} is writable by everyone`;
+    if (st.mode & S_IWGRP && st.gid !== 0) return `${p} is writable by group ${st.gid}`;
+  }
+  return undefined;
+}
+
+/** Runs a script; never throws. */
+export function runScript(spec: ScriptSpec, opts: RunOptions): Promise<ScriptResult> {
+  return new Promise((resolveRun) => {
+    let timedOut = false;
+    let child;
+    try {
+      child = spawn(spec.argv[0]!, spec.argv.slice(1), {
+        uid: spec.uid,
+        gid: spec.gid,
+        stdio: "ignore",
+        env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", ...opts.env },
+      });
+    } catch (e) {
+      resolveRun({ status: null, signal: null, timedOut: false, error: String(e) });
+      return;
+    }
+    let term: ReturnType<typeof setTimeout> | undefined;
+    let kill: ReturnType<typeof setTimeout> | undefined;
+    if (opts.timeoutMs > 0) {
+      term = setTimeout(() => {
+        timedOut = true;
+        child.kill("SIGTERM");
+        kill = setTimeout(() => child.kill("SIGKILL"), opts.killGraceMs ?? 2000);
+      }, opts.timeoutMs);
+    }
+    child.on("spawn", () => child.pid !== undefined && opts.onStart?.(child.pid));
+    child.on("error", (e) => {
+      clearTimeout(term);
+      clearTimeout(kill);
+      resolveRun({ status: null, signal: null, timedOut, error: e.message });
+    });
+    child.on("exit", (status, signal) => {
+      clearTimeout(term);
+      clearTimeout(kill);
+      resolveRun({ status, signal, timedOut });
+    });
+  });
+}

@@ -1,0 +1,142 @@
+/**
+ * libc bindings through bun:ffi. This file and its siblings in src/ffi/ are the only places that import
+ * bun:ffi; everything else talks to the kernel through the narrow wrappers exported here.
+ *
+ * Assumes an LP64 Linux ABI (x86-64 or arm64): pointers and size_t are 8 bytes.
+ */
+import { dlopen, FFIType, ptr, toArrayBuffer } from "bun:ffi";
+import { errnoName } from "./errno.ts";
+
+/** Names tried in order to open the C library; the build may put the target's own name first. */
+function libcCandidates(): string[] {
+  const preferred = (globalThis as { KA_LIBC?: string }).KA_LIBC ?? process.env.KA_LIBC_NAME;
+  const arch = process.arch === "arm64" ? "aarch64" : "x86_64";
+  const names = ["libc.so.6", `libc.musl-${arch}.so.1`, "libc.so"];
+  return preferred ? [preferred, ...names.filter((n) => n !== preferred)] : names;
+}
+
+const { i32, u32, i64, u64, ptr: P, cstring } = FFIType;
+
+const symbols = {
+  socket: { args: [i32, i32, i32], returns: i32 },
+  bind: { args: [i32, P, u32], returns: i32 },
+  connect: { args: [i32, P, u32], returns: i32 },
+  setsockopt: { args: [i32, i32, i32, P, u32], returns: i32 },
+  getsockopt: { args: [i32, i32, i32, P, P], returns: i32 },
+  getsockname: { args: [i32, P, P], returns: i32 },
+  sendto: { args: [i32, P, u64, i32, P, u32], returns: i64 },
+  sendmsg: { args: [i32, P, i32], returns: i64 },
+  recvmsg: { args: [i32, P, i32], returns: i64 },
+  recvfrom: { args: [i32, P, u64, i32, P, P], returns: i64 },
+  read: { args: [i32, P, u64], returns: i64 },
+  write: { args: [i32, P, u64], returns: i64 },
+  close: { args: [i32], returns: i32 },
+  ioctl: { args: [i32, u64, P], returns: i32 },
+  fcntl: { args: [i32, i32, i64], returns: i32 },
+  epoll_create1: { args: [i32], returns: i32 },
+  epoll_ctl: { args: [i32, i32, i32, P], returns: i32 },
+  epoll_wait: { args: [i32, P, i32, i32], returns: i32 },
+  eventfd: { args: [u32, i32], returns: i32 },
+  prctl: { args: [i32, u64, u64, u64, u64], returns: i32 },
+  inotify_init1: { args: [i32], returns: i32 },
+  inotify_add_watch: { args: [i32, P, u32], returns: i32 },
+  inotify_rm_watch: { args: [i32, i32], returns: i32 },
+  if_nametoindex: { args: [P], returns: u32 },
+  if_indextoname: { args: [u32, P], returns: P },
+  getpid: { args: [], returns: i32 },
+  getppid: { args: [], returns: i32 },
+  getuid: { args: [], returns: u32 },
+  setsid: { args: [], returns: i32 },
+  kill: { args: [i32, i32], returns: i32 },
+  umask: { args: [u32], returns: u32 },
+  __errno_location: { args: [], returns: P },
+  strerror: { args: [i32], returns: cstring },
+} as const;
+
+function openLibc() {
+  let last: unknown;
+  for (const name of libcCandidates()) {
+    try {
+      return dlopen(name, symbols);
+    } catch (e) {
+      last = e;
+    }
+  }
+  throw new Error(`cannot open the C library (tried ${libcCandidates().join(", ")}): ${String(last)}`);
+}
+
+/** The raw symbol table. Prefer the checked wrappers below. */
+export const libc = openLibc().symbols;
+
+/** The calling thread's errno, read right after a failed call. */
+export function errno(): number {
+  const p = libc.__errno_location();
+  if (p === null) return 0;
+  return new Int32Array(toArrayBuffer(p, 0, 4))[0] ?? 0;
+}
+
+/** A failed system call: `code` is the errno name (EAGAIN, EPERM, ...), `errno` its number. */
+export class SysError extends Error {
+  readonly code: string;
+  readonly errno: number;
+  readonly syscall: string;
+  constructor(syscall: string, err: number, detail?: string) {
+    const name = errnoName(err);
+    super(`${syscall}${detail ? ` ${detail}` : ""}: ${name} (${libc.strerror(err)})`);
+    this.name = "SysError";
+    this.code = name;
+    this.errno = err;
+    this.syscall = syscall;
+  }
+}
+
+/** Throws SysError when `rc` is negative, else returns it as a number. */
+export function check(syscall: string, rc: number | bigint, detail?: string): number {
+  const n = typeof rc === "bigint" ? Number(rc) : rc;
+  if (n < 0) throw new SysError(syscall, errno(), detail);
+  return n;
+}
+
+/** Like check(), but returns -errno instead of throwing (for EAGAIN/EINTR-style retries). */
+export function rcOrErrno(rc: number | bigint): number {
+  const n = typeof rc === "bigint" ? Number(rc) : rc;
+  return n < 0 ? -errno() : n;
+}
+
+/** A NUL-terminated copy of `s` suitable for a `const char *` argument. */
+export function cstr(s: string): Uint8Array {
+  const b = new TextEncoder().encode(s + "\0");
+  return b;
+}
+
+/** Address of a typed array's first byte (for structs holding pointers). */
+export function addressOf(buf: Uint8Array | BigUint64Array | Int32Array): number {
+  return ptr(buf) as unknown as number;
+}
+
+/** Closes an fd, ignoring errors (used in cleanup paths). */
+export function closeQuietly(fd: number): void {
+  if (fd >= 0) libc.close(fd);
+}
+
+/** Sets O_NONBLOCK (and optionally FD_CLOEXEC) on an fd. */
+export function setNonBlocking(fd: number): void {
+  const F_GETFL = 3, F_SETFL = 4, O_NONBLOCK = 0o4000;
+  const flags = check("fcntl(F_GETFL)", libc.fcntl(fd, F_GETFL, 0));
+  check("fcntl(F_SETFL)", libc.fcntl(fd, F_SETFL, flags | O_NONBLOCK));
+}
+
+/** Interface index for a name, or 0 when there is no such interface. */
+export function ifNameToIndex(name: string): number {
+  return libc.if_nametoindex(cstr(name));
+}
+
+/** prctl(2) constants we use. */
+export const PR_SET_PDEATHSIG = 1;
+/** prctl(PR_SET_NAME). */
+export const PR_SET_NAME = 15;
+
+/** Asks the kernel to send `signal` to this process when its parent dies. */
+export function setParentDeathSignal(signal: number): void {
+  check("prctl(PR_SET_PDEATHSIG)", libc.prctl(PR_SET_PDEATHSIG, signal, 0, 0, 0));
+}

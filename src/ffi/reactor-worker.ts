@@ -1,0 +1,44 @@
+/**
+ * The reactor's worker thread: it blocks in epoll_wait(2) on the epoll set the main thread owns and posts
+ * the ready tokens back. It never reads the fds: the main thread drains them with recvmsg, so source
+ * addresses and ancillary data survive (see docs/design.md for the measurements behind this design).
+ * A token equal to the stop eventfd ends the loop.
+ */
+import { dlopen, FFIType } from "bun:ffi";
+import { DATA_OFFSET, EVENT_SIZE } from "./epoll.ts";
+
+declare const self: Worker;
+
+const names = ["libc.so.6", `libc.musl-${process.arch === "arm64" ? "aarch64" : "x86_64"}.so.1`, "libc.so"];
+function open() {
+  for (const n of names) {
+    try {
+      return dlopen(n, {
+        epoll_wait: { args: [FFIType.i32, FFIType.ptr, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+      }).symbols;
+    } catch { /* next name */ }
+  }
+  throw new Error("reactor worker: cannot open the C library");
+}
+const c = open();
+const MAX = 64;
+
+self.onmessage = (ev: MessageEvent<{ epfd: number; stopToken: number }>) => {
+  const { epfd, stopToken } = ev.data;
+  const buf = new Uint8Array(EVENT_SIZE * MAX);
+  const dv = new DataView(buf.buffer);
+  for (;;) {
+    const n = c.epoll_wait(epfd, buf, MAX, -1);
+    if (n < 0) continue; // EINTR (JSC may signal the thread); anything else would repeat, see design notes
+    const tokens: number[] = [];
+    let stop = false;
+    for (let i = 0; i < n; i++) {
+      const t = Number(dv.getBigUint64(i * EVENT_SIZE + DATA_OFFSET, true));
+      if (t === stopToken) stop = true;
+      else tokens.push(t);
+    }
+    if (tokens.length) self.postMessage(tokens);
+    if (stop) break;
+  }
+  self.postMessage("stopped");
+};

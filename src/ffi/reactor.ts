@@ -1,0 +1,92 @@
+/**
+ * Readiness of FFI-created fds without blocking Bun's event loop. The main thread owns an epoll set and
+ * every fd in it (edge triggered); one worker thread blocks in epoll_wait and posts ready tokens. Callers
+ * drain their fd (recv until EAGAIN) in the callback. Timers, Bun sockets, spawn and signals keep working
+ * on the main thread. Design and measurements: docs/design.md.
+ */
+import { check, closeQuietly, libc } from "./libc.ts";
+import {
+  EFD_CLOEXEC, EFD_NONBLOCK, EPOLL_CLOEXEC, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLLET, EPOLLIN, epollEvent,
+} from "./epoll.ts";
+
+/** Called on the main thread when an fd may have data; it must read until EAGAIN. */
+export type ReadyCallback = () => void;
+
+/** The fd-readiness half of a child's loop. */
+export interface FdWatcher {
+  /** Watches `fd` for input; `onReady` runs on the main thread. */
+  add(fd: number, onReady: ReadyCallback): void;
+  /** Stops watching `fd` (the caller still owns and closes it). */
+  remove(fd: number): void;
+  /** Stops the worker and closes the epoll set. */
+  close(): void;
+}
+
+/** Worker-thread epoll reactor. */
+export class Reactor implements FdWatcher {
+  readonly #epfd: number;
+  readonly #stopFd: number;
+  readonly #callbacks = new Map<number, ReadyCallback>();
+  #worker: Worker | undefined;
+  #closed = false;
+  /** Wakes delivered to callbacks, for stats. */
+  wakes = 0;
+
+  constructor() {
+    this.#epfd = check("epoll_create1", libc.epoll_create1(EPOLL_CLOEXEC));
+    this.#stopFd = check("eventfd", libc.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    check("epoll_ctl", libc.epoll_ctl(this.#epfd, EPOLL_CTL_ADD, this.#stopFd, epollEvent(EPOLLIN, this.#stopFd)));
+  }
+
+  #start(): void {
+    const w = new Worker(new URL("./reactor-worker.ts", import.meta.url).href);
+    w.onmessage = (ev: MessageEvent<number[] | "stopped">) => {
+      if (ev.data === "stopped") return;
+      for (const fd of ev.data) {
+        const cb = this.#callbacks.get(fd);
+        if (cb) {
+          this.wakes++;
+          cb();
+        }
+      }
+    };
+    w.postMessage({ epfd: this.#epfd, stopToken: this.#stopFd });
+    w.unref();
+    this.#worker = w;
+  }
+
+  add(fd: number, onReady: ReadyCallback): void {
+    if (this.#closed) throw new Error("reactor is closed");
+    if (this.#callbacks.has(fd)) throw new Error(`fd ${fd} is already watched`);
+    this.#callbacks.set(fd, onReady);
+    check("epoll_ctl", libc.epoll_ctl(this.#epfd, EPOLL_CTL_ADD, fd, epollEvent(EPOLLIN | EPOLLET, fd)), `(add fd ${fd})`);
+    if (!this.#worker) this.#start();
+    // Edge triggered: data that arrived before registration would never wake us, so look once now.
+    queueMicrotask(() => this.#callbacks.get(fd)?.());
+  }
+
+  remove(fd: number): void {
+    if (!this.#callbacks.delete(fd)) return;
+    libc.epoll_ctl(this.#epfd, EPOLL_CTL_DEL, fd, null);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#callbacks.clear();
+    libc.write(this.#stopFd, new BigUint64Array([1n]), 8);
+    const w = this.#worker;
+    // The worker exits on the stop token; closing the epoll fd before it returns would be a use after close.
+    if (w) {
+      w.addEventListener("message", (ev: MessageEvent) => {
+        if (ev.data === "stopped") {
+          closeQuietly(this.#epfd);
+          closeQuietly(this.#stopFd);
+        }
+      });
+    } else {
+      closeQuietly(this.#epfd);
+      closeQuietly(this.#stopFd);
+    }
+  }
+}

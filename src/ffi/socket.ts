@@ -1,0 +1,235 @@
+/**
+ * A datagram socket over libc: raw IP (VRRP proto 112, ICMP), packet (gratuitous ARP), UDP with TTL
+ * control (BFD), netlink and unix datagram. recvmsg keeps what Bun's own sockets drop: the source address
+ * and ancillary data (TTL / hop limit, pktinfo). Reads never block: readiness comes from the reactor.
+ */
+import { addressOf, check, closeQuietly, libc, rcOrErrno, SysError } from "./libc.ts";
+import { decodeSockaddr, type SockAddr } from "./sockaddr.ts";
+import { EAGAIN, EINTR } from "./errno.ts";
+
+/** Socket types and flags. */
+export const SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_RAW = 3;
+/** socket(2) type flags. */
+export const SOCK_NONBLOCK = 0o4000, SOCK_CLOEXEC = 0o2000000;
+/** Option levels. */
+export const SOL_SOCKET = 1, IPPROTO_IP = 0, IPPROTO_IPV6 = 41, SOL_PACKET = 263, SOL_NETLINK = 270;
+/** SOL_SOCKET options. */
+export const SO_REUSEADDR = 2, SO_SNDBUF = 7, SO_RCVBUF = 8, SO_PRIORITY = 12, SO_RCVTIMEO = 20,
+  SO_BINDTODEVICE = 25, SO_MARK = 36, SO_RCVBUFFORCE = 33;
+/** IPPROTO_IP options. */
+export const IP_TOS = 1, IP_TTL = 2, IP_HDRINCL = 3, IP_PKTINFO = 8, IP_RECVERR = 11, IP_RECVTTL = 12,
+  IP_MULTICAST_IF = 32, IP_MULTICAST_TTL = 33, IP_MULTICAST_LOOP = 34, IP_ADD_MEMBERSHIP = 35,
+  IP_DROP_MEMBERSHIP = 36, IP_MULTICAST_ALL = 49, IP_MINTTL = 21;
+/** IPPROTO_IPV6 options. */
+export const IPV6_CHECKSUM = 7, IPV6_UNICAST_HOPS = 16, IPV6_MULTICAST_IF = 17, IPV6_MULTICAST_HOPS = 18,
+  IPV6_MULTICAST_LOOP = 19, IPV6_JOIN_GROUP = 20, IPV6_LEAVE_GROUP = 21, IPV6_V6ONLY = 26,
+  IPV6_RECVPKTINFO = 49, IPV6_PKTINFO = 50, IPV6_RECVHOPLIMIT = 51, IPV6_HOPLIMIT = 52, IPV6_MINHOPCOUNT = 73;
+/** recv/send flags. */
+export const MSG_DONTWAIT = 0x40, MSG_TRUNC = 0x20, MSG_CTRUNC = 0x08;
+
+/** One ancillary data item from recvmsg. */
+export interface Cmsg {
+  level: number;
+  type: number;
+  data: Uint8Array;
+}
+
+/** A received datagram. */
+export interface Datagram {
+  data: Uint8Array;
+  from: SockAddr;
+  cmsgs: Cmsg[];
+  truncated: boolean;
+}
+
+const MSGHDR = 56, NAME = 128, CONTROL = 512;
+
+/** An owned socket fd. Not thread-safe; one per purpose. */
+export class Socket {
+  readonly fd: number;
+  #closed = false;
+  #buf: Uint8Array;
+  #name = new Uint8Array(NAME);
+  #control = new Uint8Array(CONTROL);
+  #iov = new BigUint64Array(2);
+  #msg = new Uint8Array(MSGHDR);
+  #msgView = new DataView(this.#msg.buffer);
+
+  /** Opens socket(domain, type | NONBLOCK | CLOEXEC, protocol). */
+  constructor(domain: number, type: number, protocol: number, bufferSize = 65536) {
+    this.fd = check("socket", libc.socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol),
+      `(domain ${domain}, type ${type}, protocol ${protocol})`);
+    this.#buf = new Uint8Array(bufferSize);
+    this.#iov[0] = BigInt(addressOf(this.#buf));
+    this.#iov[1] = BigInt(bufferSize);
+    const mv = this.#msgView;
+    mv.setBigUint64(0, BigInt(addressOf(this.#name)), true);
+    mv.setBigUint64(16, BigInt(addressOf(this.#iov)), true);
+    mv.setBigUint64(24, 1n, true);
+    mv.setBigUint64(32, BigInt(addressOf(this.#control)), true);
+  }
+
+  /** setsockopt with an int value. */
+  setInt(level: number, name: number, value: number): void {
+    const v = new Int32Array([value]);
+    check("setsockopt", libc.setsockopt(this.fd, level, name, v, 4), `(level ${level}, option ${name}, ${value})`);
+  }
+
+  /** setsockopt with raw bytes. */
+  setBytes(level: number, name: number, value: Uint8Array): void {
+    check("setsockopt", libc.setsockopt(this.fd, level, name, value, value.length), `(level ${level}, option ${name})`);
+  }
+
+  /** getsockopt returning an int. */
+  getInt(level: number, name: number): number {
+    const v = new Int32Array(1);
+    const len = new Uint32Array([4]);
+    check("getsockopt", libc.getsockopt(this.fd, level, name, v, len));
+    return v[0]!;
+  }
+
+  /** SO_BINDTODEVICE. */
+  bindToDevice(ifname: string): void {
+    this.setBytes(SOL_SOCKET, SO_BINDTODEVICE, new TextEncoder().encode(ifname + "\0"));
+  }
+
+  /** bind(2). */
+  bind(addr: Uint8Array): void {
+    check("bind", libc.bind(this.fd, addr, addr.length));
+  }
+
+  /** connect(2) (datagram sockets: fixes the peer). */
+  connect(addr: Uint8Array): void {
+    check("connect", libc.connect(this.fd, addr, addr.length));
+  }
+
+  /** The bound local address. */
+  localAddress(): SockAddr {
+    const b = new Uint8Array(NAME);
+    const len = new Uint32Array([NAME]);
+    check("getsockname", libc.getsockname(this.fd, b, len));
+    return decodeSockaddr(b, len[0]!);
+  }
+
+  /** sendto(2); returns bytes sent, or throws SysError (EAGAIN included). */
+  sendTo(data: Uint8Array, to: Uint8Array | null): number {
+    const rc = libc.sendto(this.fd, data, data.length, 0, to, to ? to.length : 0);
+    return check("sendto", rc);
+  }
+
+  /** sendmsg(2) with optional ancillary data (already laid out as cmsghdrs, see buildCmsg). */
+  sendMsg(data: Uint8Array, to: Uint8Array | null, control?: Uint8Array): number {
+    const iov = new BigUint64Array([BigInt(addressOf(data)), BigInt(data.length)]);
+    const msg = new Uint8Array(MSGHDR);
+    const mv = new DataView(msg.buffer);
+    if (to) {
+      mv.setBigUint64(0, BigInt(addressOf(to)), true);
+      mv.setUint32(8, to.length, true);
+    }
+    mv.setBigUint64(16, BigInt(addressOf(iov)), true);
+    mv.setBigUint64(24, 1n, true);
+    if (control && control.length) {
+      mv.setBigUint64(32, BigInt(addressOf(control)), true);
+      mv.setBigUint64(40, BigInt(control.length), true);
+    }
+    return check("sendmsg", libc.sendmsg(this.fd, msg, 0));
+  }
+
+  /**
+   * One non-blocking recvmsg. Returns undefined when nothing is queued (EAGAIN); retries EINTR.
+   * The returned data is a copy, safe to keep.
+   */
+  recv(): Datagram | undefined {
+    const mv = this.#msgView;
+    for (;;) {
+      mv.setUint32(8, NAME, true);
+      mv.setBigUint64(40, BigInt(CONTROL), true);
+      mv.setInt32(48, 0, true);
+      const n = rcOrErrno(libc.recvmsg(this.fd, this.#msg, MSG_DONTWAIT | MSG_TRUNC));
+      if (n === -EINTR) continue;
+      if (n === -EAGAIN) return undefined;
+      if (n < 0) throw new SysError("recvmsg", -n);
+      const flags = mv.getInt32(48, true);
+      const size = Math.min(n, this.#buf.length);
+      return {
+        data: this.#buf.slice(0, size),
+        from: decodeSockaddr(this.#name, mv.getUint32(8, true)),
+        cmsgs: parseCmsgs(this.#control, Number(mv.getBigUint64(40, true))),
+        truncated: (flags & MSG_TRUNC) !== 0 || n > this.#buf.length,
+      };
+    }
+  }
+
+  /** Closes the fd once. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    closeQuietly(this.fd);
+  }
+}
+
+/** Splits a control buffer of `len` bytes into cmsghdrs (cmsg_len is size_t, data 8-aligned). */
+export function parseCmsgs(control: Uint8Array, len: number): Cmsg[] {
+  const out: Cmsg[] = [];
+  const dv = new DataView(control.buffer, control.byteOffset, control.byteLength);
+  let off = 0;
+  while (off + 16 <= len) {
+    const clen = Number(dv.getBigUint64(off, true));
+    if (clen < 16 || off + clen > len) break;
+    out.push({ level: dv.getInt32(off + 8, true), type: dv.getInt32(off + 12, true), data: control.slice(off + 16, off + clen) });
+    off += (clen + 7) & ~7;
+  }
+  return out;
+}
+
+/** Lays out one cmsghdr for sendmsg. */
+export function buildCmsg(level: number, type: number, data: Uint8Array): Uint8Array {
+  const space = 16 + ((data.length + 7) & ~7);
+  const b = new Uint8Array(space);
+  const dv = new DataView(b.buffer);
+  dv.setBigUint64(0, BigInt(16 + data.length), true);
+  dv.setInt32(8, level, true);
+  dv.setInt32(12, type, true);
+  b.set(data, 16);
+  return b;
+}
+
+/** The int carried by an IP_TTL / IPV6_HOPLIMIT cmsg, if present. */
+export function cmsgTtl(cmsgs: Cmsg[]): number | undefined {
+  for (const c of cmsgs) {
+    if ((c.level === IPPROTO_IP && c.type === IP_TTL) || (c.level === IPPROTO_IPV6 && c.type === IPV6_HOPLIMIT)) {
+      return new DataView(c.data.buffer, c.data.byteOffset).getInt32(0, true);
+    }
+  }
+  return undefined;
+}
+
+/** Destination address and ifindex from IP_PKTINFO / IPV6_PKTINFO, if present. */
+export function cmsgPktInfo(cmsgs: Cmsg[]): { ifindex: number; dst: Uint8Array } | undefined {
+  for (const c of cmsgs) {
+    const dv = new DataView(c.data.buffer, c.data.byteOffset, c.data.byteLength);
+    if (c.level === IPPROTO_IP && c.type === IP_PKTINFO && c.data.length >= 12) {
+      return { ifindex: dv.getInt32(0, true), dst: c.data.slice(8, 12) };
+    }
+    if (c.level === IPPROTO_IPV6 && c.type === IPV6_PKTINFO && c.data.length >= 20) {
+      return { ifindex: dv.getUint32(16, true), dst: c.data.slice(0, 16) };
+    }
+  }
+  return undefined;
+}
+
+/** ip_mreqn for IP_ADD_MEMBERSHIP: group, any local address, interface index. */
+export function ipMreqn(group: Uint8Array, ifindex: number): Uint8Array {
+  const b = new Uint8Array(12);
+  b.set(group.subarray(0, 4), 0);
+  new DataView(b.buffer).setInt32(8, ifindex, true);
+  return b;
+}
+
+/** ipv6_mreq for IPV6_JOIN_GROUP. */
+export function ipv6Mreq(group: Uint8Array, ifindex: number): Uint8Array {
+  const b = new Uint8Array(20);
+  b.set(group.subarray(0, 16), 0);
+  new DataView(b.buffer).setUint32(16, ifindex, true);
+  return b;
+}

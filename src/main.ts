@@ -1,0 +1,100 @@
+/**
+ * Entry point: parse the command line and dispatch to a role (parent, VRRP/check/BFD child, config test,
+ * genhash). Nothing else lives here.
+ */
+import { basename } from "node:path";
+import { CliError, parseArgs, SIGNUMS, usage, type CliOptions } from "./cli.ts";
+import { dumpConfig, formatDiagnostic, loadConfig } from "./config/index.ts";
+import { configIdDefault, interfaceExists, logLoad, makeLogger } from "./procs/common.ts";
+import { claimPidFile, Parent } from "./procs/parent.ts";
+import { launchDaemon, reportLaunch } from "./procs/daemonize.ts";
+import { runChild } from "./procs/child.ts";
+import { createVrrpRuntime } from "./procs/vrrp.ts";
+import { createCheckRuntime } from "./procs/check.ts";
+import { createBfdRuntime } from "./procs/bfd.ts";
+import { genhashMain } from "./check/genhash.ts";
+import { VERSION_LINE } from "./version.ts";
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
+
+function fail(msg: string, status = 1): never {
+  process.stderr.write(`keepalived: ${msg}\n`);
+  process.exit(status);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const prog = basename(process.argv[1] && !process.argv[1].startsWith("/$bunfs/") ? process.argv[1] : process.argv0);
+  if (prog === "genhash" || basename(process.execPath) === "genhash") process.exit(await genhashMain(argv));
+  let o: CliOptions;
+  try {
+    o = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof CliError) fail(e.message);
+    throw e;
+  }
+  for (const n of o.notices) process.stderr.write(`keepalived: ${n}\n`);
+  if (o.genhash) process.exit(await genhashMain(o.genhash));
+  if (o.help) {
+    process.stdout.write(usage());
+    return;
+  }
+  if (o.version) {
+    process.stdout.write(`${VERSION_LINE}\n`);
+    return;
+  }
+  if (o.signum !== undefined) {
+    const n = SIGNUMS[o.signum.toUpperCase()];
+    if (n === undefined) fail(`unknown signal function '${o.signum}' (use ${Object.keys(SIGNUMS).join(", ")})`);
+    process.stdout.write(`${n}\n`);
+    return;
+  }
+  if (o.umask !== undefined) process.umask(o.umask);
+  if (o.role) {
+    const make = o.role === "vrrp" ? createVrrpRuntime : o.role === "check" ? createCheckRuntime : createBfdRuntime;
+    runChild(o.role, o, make);
+    return;
+  }
+  if (o.configTest) return configTest(o);
+  await runParent(o, argv);
+}
+
+function configTest(o: CliOptions): void {
+  const r = loadConfig(o.configFile, { configId: o.configId ?? configIdDefault(), interfaceExists });
+  const text = r.diagnostics.map((d) => formatDiagnostic(d) + "\n").join("");
+  if (o.configTestLog) appendFileSync(o.configTestLog, text);
+  else process.stderr.write(text);
+  if (o.dumpConf) process.stdout.write(dumpConfig(r.config, o.dumpConf));
+  process.exit(r.exitCode);
+}
+
+async function runParent(o: CliOptions, argv: string[]): Promise<void> {
+  if (!o.dontFork && !o.daemonized) process.exit(await launchDaemon(argv));
+  const early = (reason: string): never => {
+    if (o.daemonized) {
+      reportLaunch({ type: "failed", reason });
+      setTimeout(() => process.exit(1), 100);
+      throw new Error(reason);
+    }
+    fail(reason);
+  };
+  if (!existsSync(o.configFile)) early(`cannot read configuration file ${o.configFile}: no such file`);
+  try {
+    readFileSync(o.configFile);
+  } catch (e) {
+    early(`cannot read configuration file ${o.configFile}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+  }
+  const log = makeLogger(o, "parent");
+  log.info(`Starting ${VERSION_LINE}`);
+  const r = loadConfig(o.configFile, { configId: o.configId ?? configIdDefault(), interfaceExists });
+  logLoad(log, r.diagnostics);
+  if (r.exitCode === 4) early(`configuration ${o.configFile} is not usable (see the errors above)`);
+  if (o.dumpConf) for (const line of dumpConfig(r.config, o.dumpConf).split("\n")) log.info(line);
+  const pidErr = claimPidFile(o);
+  if (pidErr) early(pidErr);
+  const parent = new Parent(o, log, r.config);
+  parent.start(() => {
+    log.info("All child processes are running");
+    if (o.daemonized) reportLaunch({ type: "up", pid: process.pid });
+  });
+}
+
+await main(process.argv.slice(2));

@@ -1,0 +1,102 @@
+/**
+ * What every child process shares: it dies with the parent (PR_SET_PDEATHSIG and IPC disconnect), asks
+ * the parent for its configuration slice, applies slices in order (start and reload), answers dump
+ * signals, and stops gracefully on TERM. An invalid message from the parent ends the child, which the
+ * watchdog restarts.
+ */
+import type { CliOptions } from "../cli.ts";
+import { decode, envelope, type DumpKind, type Message, type Role } from "../core/ipc.ts";
+import type { Logger } from "../core/log.ts";
+import { RealScheduler, type Scheduler } from "../core/scheduler.ts";
+import { setParentDeathSignal } from "../ffi/libc.ts";
+import { makeLogger } from "./common.ts";
+
+/** What a child's runtime gets to work with. */
+export interface ChildContext {
+  role: Role;
+  opts: CliOptions;
+  log: Logger;
+  scheduler: Scheduler;
+  /** Sends a message to the parent. */
+  send(msg: Message): void;
+}
+
+/** The role-specific half of a child. */
+export interface Runtime {
+  /** Applies a configuration slice: the first one, or a reload. */
+  apply(slice: unknown, reload: boolean): Promise<void>;
+  /** Writes a dump file. */
+  dump(kind: DumpKind): void;
+  /** An event relayed by the parent (bfdState, vrrpState). */
+  onEvent(msg: Message): void;
+  /** Graceful stop: release what we hold (VIPs, IPVS entries, sessions). */
+  stop(): Promise<void>;
+}
+
+const SIGTERM = 15;
+const DUMP_SIGNALS: [NodeJS.Signals, DumpKind][] = [
+  ["SIGUSR1", "data"], ["SIGUSR2", "stats"], ["SIGURG", "stats_clear"], ["SIGWINCH", "json"],
+];
+
+/** Runs a child until it is told to stop. */
+export function runChild(role: Role, opts: CliOptions, make: (ctx: ChildContext) => Runtime): void {
+  setParentDeathSignal(SIGTERM);
+  if (process.ppid === 1 || !process.send) {
+    process.stderr.write(`keepalived ${role} child: no parent to talk to; exiting\n`);
+    process.exit(1);
+  }
+  const log = makeLogger(opts, role);
+  const ctx: ChildContext = {
+    role, opts, log, scheduler: new RealScheduler(),
+    send: (msg) => void process.send?.(envelope(msg)),
+  };
+  const rt = make(ctx);
+  let queue: Promise<void> = Promise.resolve();
+  let stopping = false;
+
+  const stop = (status: number) => {
+    if (stopping) return;
+    stopping = true;
+    queue = queue.then(() => rt.stop()).catch((e) => log.error(`stop failed: ${(e as Error).message}`))
+      .finally(() => process.exit(status));
+  };
+
+  process.on("message", (raw) => {
+    let msg: Message;
+    try {
+      msg = decode(raw);
+    } catch (e) {
+      log.error(`${(e as Error).message}; exiting so the watchdog restarts this child`);
+      process.exit(2);
+    }
+    switch (msg.type) {
+      case "config": {
+        const { generation, reload, slice } = msg;
+        queue = queue.then(() => rt.apply(slice, reload)).then(
+          () => ctx.send({ type: "ready", role, generation }),
+          (e) => {
+            log.error(`cannot apply configuration: ${(e as Error).stack ?? e}`);
+            ctx.send({ type: "fatal", role, reason: (e as Error).message });
+          },
+        );
+        return;
+      }
+      case "dump":
+        rt.dump(msg.kind);
+        return;
+      case "bfdState":
+      case "vrrpState":
+        rt.onEvent(msg);
+        return;
+      default:
+        log.error(`unexpected ${msg.type} message from the parent; exiting so the watchdog restarts this child`);
+        process.exit(2);
+    }
+  });
+  process.on("disconnect", () => stop(0));
+  process.on("SIGTERM", () => stop(0));
+  process.on("SIGINT", () => stop(0));
+  process.on("SIGHUP", () => {/* the parent re-reads the configuration and sends us the new slice */});
+  for (const [sig, kind] of DUMP_SIGNALS) process.on(sig, () => rt.dump(kind));
+  ctx.send({ type: "ready", role, generation: 0 });
+}

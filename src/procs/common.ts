@@ -1,0 +1,50 @@
+/** Small pieces shared by the parent and the children: logger set-up, config id, interface lookup. */
+import { existsSync } from "node:fs";
+import { hostname } from "node:os";
+import type { CliOptions } from "../cli.ts";
+import { formatDiagnostic, type Diagnostic } from "../config/index.ts";
+import { Logger } from "../core/log.ts";
+import { SyslogSocket } from "../ffi/syslog.ts";
+
+/** keepalived's syslog identities. */
+export const IDENTS = {
+  parent: "Keepalived",
+  vrrp: "Keepalived_vrrp",
+  check: "Keepalived_healthcheckers",
+  bfd: "Keepalived_bfd",
+} as const;
+
+/** The logger for a process, from the command line. */
+export function makeLogger(o: CliOptions, who: keyof typeof IDENTS): Logger {
+  const sys = o.noSyslog ? undefined : new SyslogSocket();
+  let file = o.logFile;
+  if (file && who !== "parent") file = file.replace(/(\.log)?$/, (m) => `_${who}${m}`);
+  return new Logger({
+    ident: IDENTS[who],
+    console: o.logConsole,
+    syslog: !o.noSyslog,
+    facility: o.facility,
+    file,
+    detail: o.logDetail,
+    syslogSend: sys ? (line) => void sys.send(line) : undefined,
+  });
+}
+
+/** keepalived's default config id: the host name up to the first dot. */
+export function configIdDefault(): string {
+  return hostname().split(".")[0] ?? "";
+}
+
+/** Whether a network interface exists in this namespace now. */
+export function interfaceExists(name: string): boolean {
+  return name.length > 0 && !name.includes("/") && existsSync(`/sys/class/net/${name}`);
+}
+
+/** Logs configuration diagnostics, each as one line naming file and line. */
+export function logLoad(log: Logger, diags: readonly Diagnostic[]): void {
+  for (const d of diags) {
+    const line = formatDiagnostic(d);
+    if (d.severity === "warning") log.warn(line);
+    else log.error(line);
+  }
+}

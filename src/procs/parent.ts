@@ -1,0 +1,208 @@
+/**
+ * The parent process: parse and validate the configuration, write the pid file, start the children the
+ * configuration needs (VRRP, check, BFD), restart any that die, relay events between them, forward
+ * signals (HUP reload, TERM stop, USR1/USR2 dumps) and hand each child its typed configuration slice.
+ * It does no protocol work itself, so it has little that can fail.
+ */
+import type { CliOptions } from "../cli.ts";
+import type { KeepalivedConfig } from "../config/model.ts";
+import { loadConfig, needsRole, sliceFor } from "../config/index.ts";
+import { ROLES, type Message, type Role } from "../core/ipc.ts";
+import type { Logger } from "../core/log.ts";
+import { createPidFile, removePidFile } from "../core/pidfile.ts";
+import { configIdDefault, interfaceExists, logLoad } from "./common.ts";
+import { Supervised } from "./supervise.ts";
+import { selfCommand } from "./self.ts";
+
+/** Signals a child receives as-is from the parent. */
+const FORWARDED: NodeJS.Signals[] = ["SIGUSR1", "SIGUSR2", "SIGURG", "SIGWINCH"];
+
+/** The running parent. */
+export class Parent {
+  #children = new Map<Role, Supervised>();
+  #ready = new Set<Role>();
+  #generation = 0;
+  #config: KeepalivedConfig;
+  #stopping = false;
+  #onAllReady: (() => void) | undefined;
+
+  constructor(readonly opts: CliOptions, readonly log: Logger, config: KeepalivedConfig) {
+    this.#config = config;
+  }
+
+  /** Roles the configuration and the command line ask for. */
+  wantedRoles(config: KeepalivedConfig): Role[] {
+    const o = this.opts;
+    return ROLES.filter((r) => {
+      if (o.vrrpOnly && r !== "vrrp") return false;
+      if (o.checkOnly && r !== "check") return false;
+      if (r === "bfd" && o.noBfd) return false;
+      return o.all || needsRole(config, r);
+    });
+  }
+
+  /** Starts the children; `onAllReady` runs once every started child has applied its configuration. */
+  start(onAllReady?: () => void): void {
+    this.#onAllReady = onAllReady;
+    this.#generation = 1;
+    const roles = this.wantedRoles(this.#config);
+    if (roles.length === 0) {
+      this.log.warn("the configuration needs no VRRP, checker or BFD process; running with no children");
+    }
+    for (const r of roles) this.#startChild(r);
+    this.#maybeAllReady();
+    process.on("SIGHUP", () => this.reload());
+    process.on("SIGTERM", () => void this.stop(0));
+    process.on("SIGINT", () => void this.stop(0));
+    for (const s of FORWARDED) process.on(s, () => this.#forward(s));
+  }
+
+  #startChild(role: Role): void {
+    const o = this.opts;
+    const pidFile = role === "vrrp" ? o.vrrpPidFile : role === "check" ? o.checkersPidFile : o.bfdPidFile;
+    const child = new Supervised(
+      { role, argv: [...selfCommand(), ...childArgs(o), `--role=${role}`], pidFile, respawn: !o.dontRespawn },
+      this.log,
+      {
+        onMessage: (r, m) => this.#onMessage(r, m),
+        onGone: (r) => this.#onGone(r),
+      },
+    );
+    this.#children.set(role, child);
+    child.start();
+  }
+
+  #sendConfig(role: Role, reload: boolean): void {
+    this.#children.get(role)?.send({
+      type: "config",
+      generation: this.#generation,
+      reload,
+      slice: sliceFor(this.#config, role),
+    });
+  }
+
+  #onMessage(role: Role, msg: Message): void {
+    switch (msg.type) {
+      case "ready":
+        // A child announces itself with generation 0 when it starts; it then gets the current slice.
+        if (msg.generation === 0) {
+          this.#sendConfig(role, false);
+          return;
+        }
+        if (msg.generation === this.#generation) {
+          this.#ready.add(role);
+          this.#maybeAllReady();
+        }
+        return;
+      case "fatal":
+        this.log.error(`${role} child reported a permanent error: ${msg.reason}. Terminating`);
+        void this.stop(1);
+        return;
+      case "bfdState":
+        this.#children.get("vrrp")?.send(msg);
+        this.#children.get("check")?.send(msg);
+        return;
+      case "vrrpState":
+        this.#children.get("check")?.send(msg);
+        return;
+      case "stats":
+        return;
+      default:
+        this.log.error(`unexpected ${msg.type} message from the ${role} child; restarting it`);
+        this.#children.get(role)?.signal("SIGKILL");
+    }
+  }
+
+  #maybeAllReady(): void {
+    if (!this.#onAllReady) return;
+    for (const r of this.#children.keys()) if (!this.#ready.has(r)) return;
+    const cb = this.#onAllReady;
+    this.#onAllReady = undefined;
+    cb();
+  }
+
+  #onGone(role: Role): void {
+    this.#children.delete(role);
+    this.#ready.delete(role);
+    if (this.#stopping) return;
+    if (this.opts.dontRespawn) {
+      this.log.error(`${role} child is gone and respawn is disabled; stopping`);
+      void this.stop(1);
+    }
+  }
+
+  #forward(sig: NodeJS.Signals): void {
+    for (const c of this.#children.values()) c.signal(sig);
+  }
+
+  /** HUP: re-read the configuration; a configuration that does not validate changes nothing. */
+  reload(): void {
+    if (this.#stopping) return;
+    this.log.info("Reloading configuration");
+    const r = loadConfig(this.opts.configFile, {
+      configId: this.opts.configId ?? configIdDefault(),
+      interfaceExists,
+    });
+    logLoad(this.log, r.diagnostics);
+    if (r.exitCode === 4) {
+      this.log.error(`reload of ${this.opts.configFile} failed; keeping the running configuration`);
+      return;
+    }
+    this.#config = r.config;
+    this.#generation++;
+    this.#ready.clear();
+    const wanted = new Set(this.wantedRoles(r.config));
+    for (const [role, child] of [...this.#children]) {
+      if (!wanted.has(role)) {
+        this.log.info(`${role} is no longer configured; stopping its child`);
+        void child.stop(this.#childWaitMs());
+      } else this.#sendConfig(role, true);
+    }
+    for (const role of wanted) if (!this.#children.has(role)) this.#startChild(role);
+  }
+
+  #childWaitMs(): number {
+    return this.#config.global.childWaitTimeMs || 5000;
+  }
+
+  /** TERM: stop every child, remove pid files, exit with `status`. */
+  async stop(status: number): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.log.info("Stopping");
+    await Promise.all([...this.#children.values()].map((c) => c.stop(this.#childWaitMs())));
+    removePidFile(this.opts.pidFile);
+    this.log.info("Stopped");
+    process.exit(status);
+  }
+}
+
+/** The options a child needs from the parent's command line (logging, config id, pid files, release). */
+export function childArgs(o: CliOptions): string[] {
+  const a = ["-n", "-f", o.configFile, `--log-facility=${facilityName(o.facility)}`];
+  if (o.logConsole) a.push("-l");
+  if (o.logDetail) a.push("-D");
+  if (o.noSyslog) a.push("-G");
+  if (o.logFile) a.push(`--log-file=${o.logFile}`);
+  if (o.configId !== undefined) a.push("-i", o.configId);
+  if (o.dontReleaseVrrp) a.push("-V");
+  if (o.dontReleaseIpvs) a.push("-I");
+  if (o.releaseVips) a.push("-X");
+  if (o.addressMonitoring) a.push("-a");
+  return a;
+}
+
+/** The -S spelling of a facility number. */
+export function facilityName(f: number): string {
+  return f === 1 ? "user" : f >= 16 && f <= 23 ? `local${f - 16}` : "daemon";
+}
+
+/** Creates the parent's pid file; returns an error line or undefined. */
+export function claimPidFile(o: CliOptions): string | undefined {
+  try {
+    createPidFile(o.pidFile);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}

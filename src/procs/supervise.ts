@@ -1,0 +1,149 @@
+/**
+ * The watchdog's view of one child process: start it (re-executing our own binary with a role), restart
+ * it with capped exponential backoff when it dies, stop it with SIGTERM then SIGKILL. The child's pid
+ * file is written here, so it is correct even when the child is killed with SIGKILL.
+ */
+import type { Subprocess } from "bun";
+import type { Role } from "../core/ipc.ts";
+import { decode, envelope, type Message } from "../core/ipc.ts";
+import type { Logger } from "../core/log.ts";
+import { createPidFile, removePidFile } from "../core/pidfile.ts";
+
+/** How the parent starts a child. */
+export interface ChildLaunch {
+  role: Role;
+  /** argv for the child, already including --role. */
+  argv: string[];
+  pidFile: string;
+  /** Respawn after an unexpected exit (off with -R). */
+  respawn: boolean;
+}
+
+/** Events a supervised child reports to the parent. */
+export interface ChildEvents {
+  onMessage(role: Role, msg: Message): void;
+  /** A child exited and will not be restarted (stopping, -R, or a fatal report). */
+  onGone(role: Role, status: number | null, signal: string | null): void;
+}
+
+/** Backoff before restart number `n` (1-based): 0, 0.5 s, 1 s, 2 s ... capped at 30 s. */
+export function restartDelayMs(n: number): number {
+  if (n <= 1) return 0;
+  return Math.min(30_000, 500 * 2 ** (n - 2));
+}
+
+/** Runs healthy this long and the restart count starts again from zero. */
+const HEALTHY_MS = 60_000;
+
+/** One child under supervision. */
+export class Supervised {
+  #proc: Subprocess | undefined;
+  #stopping = false;
+  #restarts = 0;
+  #startedAt = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Restarts so far (for logs and metrics). */
+  totalRestarts = 0;
+
+  constructor(readonly launch: ChildLaunch, readonly log: Logger, readonly events: ChildEvents) {}
+
+  /** The running child's pid, if any. */
+  get pid(): number | undefined {
+    return this.#proc?.pid;
+  }
+
+  /** Starts the child process. */
+  start(): void {
+    const { role, argv } = this.launch;
+    this.#startedAt = performance.now();
+    const proc: Subprocess = Bun.spawn(argv, {
+      stdio: ["ignore", "inherit", "inherit"],
+      serialization: "json",
+      ipc: (raw) => {
+        let msg: Message;
+        try {
+          msg = decode(raw);
+        } catch (e) {
+          this.log.error(`${role} child sent an invalid message, restarting it: ${(e as Error).message}`);
+          proc.kill("SIGKILL");
+          return;
+        }
+        this.events.onMessage(role, msg);
+      },
+      onExit: (_p, status, signal): void => this.#exited(proc, status, signal === null ? null : String(signal)),
+    });
+    this.#proc = proc;
+    try {
+      createPidFile(this.launch.pidFile, proc.pid);
+    } catch (e) {
+      this.log.warn(`${role} child: ${(e as Error).message}`);
+    }
+    this.log.info(`Starting ${describe(role)} child process, pid=${proc.pid}`);
+  }
+
+  /** Sends a message to the child (dropped when it is not running). */
+  send(msg: Message): void {
+    const p = this.#proc;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    try {
+      p.send(envelope(msg));
+    } catch (e) {
+      this.log.warn(`cannot send ${msg.type} to ${this.launch.role} child: ${(e as Error).message}`);
+    }
+  }
+
+  /** Forwards a signal to the child. */
+  signal(sig: NodeJS.Signals): void {
+    const p = this.#proc;
+    if (p && p.exitCode === null && p.signalCode === null) p.kill(sig);
+  }
+
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when the child is gone. */
+  async stop(graceMs: number): Promise<void> {
+    this.#stopping = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    const p = this.#proc;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    p.kill("SIGTERM");
+    const killer = setTimeout(() => {
+      this.log.warn(`${this.launch.role} child pid ${p.pid} did not stop within ${graceMs} ms; killing it`);
+      p.kill("SIGKILL");
+    }, graceMs);
+    await p.exited;
+    clearTimeout(killer);
+  }
+
+  #exited(proc: Subprocess, status: number | null, signal: string | null): void {
+    removePidFile(this.launch.pidFile, proc.pid);
+    if (proc !== this.#proc) return;
+    this.#proc = undefined;
+    const how = signal ? `killed by signal ${signal}` : `exited with status ${status}`;
+    if (this.#stopping) {
+      this.log.info(`${describe(this.launch.role)} child process(${proc.pid}) ${how}`);
+      this.events.onGone(this.launch.role, status, signal);
+      return;
+    }
+    if (!this.launch.respawn) {
+      this.log.error(`${describe(this.launch.role)} child process(${proc.pid}) ${how}; respawn disabled (-R)`);
+      this.events.onGone(this.launch.role, status, signal);
+      return;
+    }
+    if (performance.now() - this.#startedAt > HEALTHY_MS) this.#restarts = 0;
+    this.#restarts++;
+    this.totalRestarts++;
+    const delay = restartDelayMs(this.#restarts);
+    this.log.error(
+      `${describe(this.launch.role)} child process(${proc.pid}) ${how} - restarting (restart ${this.totalRestarts}` +
+        (delay ? `, in ${delay} ms)` : ")"),
+    );
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      if (!this.#stopping) this.start();
+    }, delay);
+  }
+}
+
+/** keepalived's name for each child in log lines. */
+export function describe(role: Role): string {
+  return role === "vrrp" ? "VRRP" : role === "check" ? "Healthcheck" : "BFD";
+}
