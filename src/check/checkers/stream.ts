@@ -1,0 +1,180 @@
+/**
+ * One TCP (optionally TLS) exchange for the stream checkers (TCP_CHECK, HTTP_GET, SSL_GET,
+ * SMTP_CHECK) on Bun.connect. A session object drives the protocol; this file owns the socket,
+ * the overall deadline (connect_timeout), abort handling and closing the socket exactly once.
+ */
+import type { Socket, TCPSocketConnectOptions } from "bun";
+import { type CheckResult, type Endpoint, errorText, fail } from "./types.ts";
+
+/** TLS settings for SSL_GET (keepalived.conf(5) SSL{} block, enable_sni, sni_name). */
+export interface StreamTls {
+  /** SNI host name; undefined sends no SNI. */
+  serverName?: string;
+  /** PEM text of CA certificates; when set the server chain must verify against them. */
+  ca?: string;
+  /** PEM client certificate (SSL{ certificate }). */
+  cert?: string;
+  /** PEM client key (SSL{ key }). */
+  key?: string;
+  /** Passphrase of the key (SSL{ password }). */
+  passphrase?: string;
+}
+
+/** What a session can do to the connection. */
+export interface StreamIo {
+  /** Queue bytes for sending (partial writes are completed on drain). */
+  send(data: Uint8Array | string): void;
+}
+
+/** Protocol driver for one exchange; any callback may return a result to finish. */
+export interface StreamSession {
+  /** Connected (and TLS handshake done). */
+  onOpen(io: StreamIo): CheckResult | undefined;
+  /** Bytes arrived. */
+  onData(chunk: Uint8Array, io: StreamIo): CheckResult | undefined;
+  /** Peer closed its side cleanly (FIN / close_notify). */
+  onEnd(): CheckResult;
+  /** Name of the step in progress, used in timeout / reset reasons ("http: reading body"). */
+  phase(): string;
+}
+
+/** Bun.connect accepts these at run time although its types omit them. */
+interface BindOptions {
+  localAddress?: string;
+  localPort?: number;
+}
+
+/** Runs one exchange; settles within timeoutMs (ms), never rejects, always closes the socket. */
+export function runStream(
+  ep: Endpoint,
+  timeoutMs: number,
+  signal: AbortSignal,
+  session: StreamSession,
+  tls?: StreamTls,
+): Promise<CheckResult> {
+  return new Promise<CheckResult>((resolve) => {
+    let done = false;
+    let tcpUp = false;
+    let ready = false;
+    let sock: Socket<undefined> | undefined;
+    let pending: Uint8Array[] = [];
+    const enc = new TextEncoder();
+    const where = (): string => (ready ? session.phase() : tcpUp && tls ? "tls: handshake" : "connect");
+    const finish = (r: CheckResult): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+      pending = [];
+      if (sock) closeQuietly(sock);
+      resolve(r);
+    };
+    const onAbort = (): void => finish(fail(`${where()}: aborted`));
+    const timer = setTimeout(() => finish(fail(`${where()}: timeout after ${timeoutMs}ms`)), timeoutMs);
+    if (signal.aborted) return finish(fail("connect: aborted"));
+    signal.addEventListener("abort", onAbort);
+    const flush = (s: Socket<undefined>): void => {
+      while (pending.length > 0) {
+        const head = pending[0] as Uint8Array;
+        const n = s.write(head);
+        if (n < 0) return finish(fail(`${where()}: write failed`));
+        if (n < head.length) {
+          pending[0] = head.subarray(n);
+          return;
+        }
+        pending.shift();
+      }
+    };
+    const io: StreamIo = {
+      send(data) {
+        if (done || !sock) return;
+        pending.push(typeof data === "string" ? enc.encode(data) : data);
+        flush(sock);
+      },
+    };
+    const becomeReady = (s: Socket<undefined>): void => {
+      sock = s;
+      ready = true;
+      const r = session.onOpen(io);
+      if (r) finish(r);
+    };
+    const opts = {
+      hostname: ep.address,
+      port: ep.port,
+      ...bindOptions(ep),
+      ...(tls ? { tls: tlsOptions(tls) } : {}),
+      socket: {
+        open(s: Socket<undefined>) {
+          sock = s;
+          tcpUp = true;
+          if (done) return closeQuietly(s);
+          if (!tls) becomeReady(s);
+        },
+        handshake(s: Socket<undefined>, _ok: boolean, authError: Error | null) {
+          if (done) return;
+          if (tls?.ca !== undefined && authError) {
+            return finish(fail(`tls: certificate not trusted: ${errorText(authError)}`));
+          }
+          becomeReady(s);
+        },
+        data(_s: Socket<undefined>, chunk: Uint8Array) {
+          if (done) return;
+          const r = session.onData(chunk, io);
+          if (r) finish(r);
+        },
+        drain(s: Socket<undefined>) {
+          if (!done) flush(s);
+        },
+        end() {
+          if (!done) finish(ready ? session.onEnd() : fail(`${where()}: closed by peer`));
+        },
+        close(_s: Socket<undefined>, err?: Error) {
+          if (done) return;
+          if (err) return finish(fail(`${where()}: ${errorText(err)}`));
+          finish(ready ? session.onEnd() : fail(`${where()}: closed by peer`));
+        },
+        error(_s: Socket<undefined>, err: Error) {
+          finish(fail(`${where()}: ${errorText(err)}`));
+        },
+        connectError(_s: Socket<undefined>, err: Error) {
+          finish(fail(`connect: ${errorText(err)}`));
+        },
+      },
+    };
+    Bun.connect(opts as unknown as TCPSocketConnectOptions<undefined>).then(
+      (s) => {
+        if (done) closeQuietly(s);
+      },
+      (err: unknown) => finish(fail(`connect: ${errorText(err)}`)),
+    );
+  });
+}
+
+function bindOptions(ep: Endpoint): BindOptions {
+  const out: BindOptions = {};
+  if (ep.bindTo !== undefined) out.localAddress = ep.bindTo;
+  if (ep.bindPort !== undefined) out.localPort = ep.bindPort;
+  return out;
+}
+
+function tlsOptions(t: StreamTls): Record<string, unknown> {
+  // Like keepalived, a failed verification is only fatal when a CA was configured;
+  // we check authorizationError ourselves in the handshake callback.
+  const o: Record<string, unknown> = { rejectUnauthorized: false };
+  if (t.serverName !== undefined) o.serverName = t.serverName;
+  if (t.ca !== undefined) o.ca = t.ca;
+  if (t.cert !== undefined) o.cert = t.cert;
+  if (t.key !== undefined) o.key = t.key;
+  if (t.passphrase !== undefined) o.passphrase = t.passphrase;
+  return o;
+}
+
+function closeQuietly(s: Socket<undefined>): void {
+  try {
+    // end() sends FIN (and a TLS close_notify) and releases the socket at once here
+    // because allowHalfOpen is false.
+    s.end();
+  } catch {
+    // already closed
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Common shapes shared by every health checker (keepalived.conf(5), "CHECKER_TYPE" generic
+ * connection options: connect_ip, connect_port, bindto, bind_port, bind_if, fwmark,
+ * connect_timeout). A checker makes one attempt per call; retry, delay_loop and rise/fall
+ * live in the scheduler.
+ */
+
+/** Outcome of one check attempt; `reason` names the step that failed (or "ok"). */
+export interface CheckResult {
+  ok: boolean;
+  reason: string;
+  /** Dynamic weight (MISC_CHECK misc_dynamic exit status 2-255 gives status-2). */
+  weight?: number;
+}
+
+/** Where a checker connects to and, optionally, where it originates from. */
+export interface Endpoint {
+  /** Destination IPv4/IPv6 literal (connect_ip, else the real server address). */
+  address: string;
+  /** Destination port (connect_port, else the real server port). */
+  port: number;
+  /** Source address (bindto). */
+  bindTo?: string;
+  /** Source port (bind_port). */
+  bindPort?: number;
+  /** Source interface (bind_if); needs SO_BINDTODEVICE, not applied yet (FFI). */
+  bindIf?: string;
+  /** Firewall mark for outgoing packets (fwmark); needs SO_MARK, not applied yet (FFI). */
+  fwmark?: number;
+}
+
+/** One attempt; must settle within the checker's connect timeout and never reject. */
+export type RunCheck = (signal: AbortSignal) => Promise<CheckResult>;
+
+/** A passing result. */
+export function pass(reason = "ok", weight?: number): CheckResult {
+  return weight === undefined ? { ok: true, reason } : { ok: true, reason, weight };
+}
+
+/** A failing result with the failed step named in `reason`. */
+export function fail(reason: string): CheckResult {
+  return { ok: false, reason };
+}
+
+/** Endpoint options this build cannot honour yet (they need FFI socket options). */
+export function unsupportedEndpointOptions(ep: Endpoint): string[] {
+  const out: string[] = [];
+  if (ep.bindIf !== undefined) out.push(`bind_if ${ep.bindIf} (needs SO_BINDTODEVICE)`);
+  if (ep.fwmark !== undefined && ep.fwmark !== 0) out.push(`fwmark ${ep.fwmark} (needs SO_MARK)`);
+  return out;
+}
+
+/** Short text for an unknown thrown value: its errno code if it has one, else its message. */
+export function errorText(err: unknown): string {
+  if (err && typeof err === "object") {
+    const e = err as { code?: unknown; message?: unknown };
+    if (typeof e.code === "string" && e.code !== "") return e.code;
+    if (typeof e.message === "string" && e.message !== "") return e.message;
+  }
+  return String(err);
+}
+
+/** Formats an address and port the way URLs and logs do ([v6]:port). */
+export function hostPort(address: string, port: number): string {
+  return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
+}
