@@ -1,0 +1,28 @@
+/**
+ * Project lint: deno lint (rules in deno.json), plus our own rules that no linter knows:
+ * bun:ffi is imported only under src/ffi/; no skipped or todo tests.
+ */
+import { Glob } from "bun";
+import { join } from "node:path";
+
+const root = join(import.meta.dir, "..");
+const problems: string[] = [];
+
+for (const f of new Glob("{src,test,scripts,bench}/**/*.ts").scanSync({ cwd: root })) {
+  const text = await Bun.file(join(root, f)).text();
+  if (/from\s+["']bun:ffi["']|import\(\s*["']bun:ffi["']\s*\)/.test(text) && !f.startsWith("src/ffi/")) {
+    problems.push(`${f}: imports bun:ffi outside src/ffi/`);
+  }
+  if (f.startsWith("test/") && /\b(test|it|describe)\.(skip|todo)\s*\(|\bskipIf\s*\(/.test(text)) {
+    problems.push(`${f}: skipped or todo test`);
+  }
+}
+
+const deno = Bun.spawnSync([join(root, "node_modules/.bin/deno"), "lint", "--quiet"], { cwd: root, stdout: "pipe", stderr: "pipe" });
+if (deno.exitCode !== 0) problems.push(`deno lint:\n${deno.stdout.toString()}${deno.stderr.toString()}`);
+
+if (problems.length) {
+  console.error(problems.join("\n"));
+  process.exit(1);
+}
+console.log("lint ok");
