@@ -1,0 +1,51 @@
+import { describe, expect, test } from "bun:test";
+import { FakeScheduler, RealScheduler } from "../../src/core/scheduler.ts";
+
+describe("FakeScheduler", () => {
+  test("runs timers in deadline order at their own times", () => {
+    const s = new FakeScheduler(1000);
+    const seen: [string, number][] = [];
+    s.after(30, () => seen.push(["c", s.now()]));
+    s.after(10, () => seen.push(["a", s.now()]));
+    s.after(20, () => seen.push(["b", s.now()]));
+    s.advance(25);
+    expect(seen).toEqual([["a", 1010], ["b", 1020]]);
+    expect(s.now()).toBe(1025);
+    s.advance(5);
+    expect(seen.at(-1)).toEqual(["c", 1030]);
+    expect(s.pending).toBe(0);
+  });
+  test("equal deadlines keep insertion order; cancel removes", () => {
+    const s = new FakeScheduler();
+    const seen: number[] = [];
+    const h = s.at(5, () => seen.push(0));
+    for (let i = 1; i <= 3; i++) s.at(5, () => seen.push(i));
+    s.cancel(h);
+    s.cancel(undefined);
+    s.advance(5);
+    expect(seen).toEqual([1, 2, 3]);
+  });
+  test("a timer set from a timer runs in the same advance when due", () => {
+    const s = new FakeScheduler();
+    const seen: number[] = [];
+    s.after(10, () => s.after(10, () => seen.push(s.now())));
+    s.advance(100);
+    expect(seen).toEqual([20]);
+  });
+});
+
+describe("RealScheduler", () => {
+  test("fires many timers through one Bun timer, in order", async () => {
+    const s = new RealScheduler();
+    const seen: number[] = [];
+    const t0 = s.now();
+    const done = new Promise<void>((resolve) => {
+      for (let i = 0; i < 50; i++) s.at(t0 + 5 + (i % 10), () => {
+        seen.push(i % 10);
+        if (seen.length === 50) resolve();
+      });
+    });
+    await done;
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+  });
+});

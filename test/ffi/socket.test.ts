@@ -1,0 +1,80 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { Reactor } from "../../src/ffi/reactor.ts";
+import { cmsgPktInfo, cmsgTtl, IP_PKTINFO, IP_RECVTTL, IPPROTO_IP, Socket, SOCK_DGRAM } from "../../src/ffi/socket.ts";
+import { sockaddrIn } from "../../src/ffi/sockaddr.ts";
+import { SysError } from "../../src/ffi/libc.ts";
+import { splitMessages, NetlinkSocket, NETLINK_ROUTE } from "../../src/ffi/netlink.ts";
+
+const LO = Uint8Array.of(127, 0, 0, 1);
+const reactor = new Reactor();
+afterAll(() => reactor.close());
+
+describe("Socket + Reactor", () => {
+  test("recvmsg keeps source address, TTL and pktinfo; the reactor wakes the main thread", async () => {
+    const rx = new Socket(2, SOCK_DGRAM, 0);
+    rx.setInt(IPPROTO_IP, IP_RECVTTL, 1);
+    rx.setInt(IPPROTO_IP, IP_PKTINFO, 1);
+    rx.bind(sockaddrIn(LO, 0));
+    const port = (rx.localAddress() as { port: number }).port;
+    const tx = new Socket(2, SOCK_DGRAM, 0);
+    tx.bind(sockaddrIn(LO, 0));
+    const txPort = (tx.localAddress() as { port: number }).port;
+    const got = new Promise<{ data: string; port: number; ttl?: number; dst?: string }>((resolve) => {
+      reactor.add(rx.fd, () => {
+        for (let d = rx.recv(); d; d = rx.recv()) {
+          const info = cmsgPktInfo(d.cmsgs);
+          resolve({ data: new TextDecoder().decode(d.data), port: (d.from as { port: number }).port, ttl: cmsgTtl(d.cmsgs), dst: info ? Array.from(info.dst).join(".") : undefined });
+        }
+      });
+    });
+    tx.sendTo(new TextEncoder().encode("hello"), sockaddrIn(LO, port));
+    const r = await got;
+    expect(r).toEqual({ data: "hello", port: txPort, ttl: 64, dst: "127.0.0.1" });
+    reactor.remove(rx.fd);
+    rx.close();
+    tx.close();
+  });
+  test("errors carry the errno name", () => {
+    const s = new Socket(2, SOCK_DGRAM, 0);
+    s.bind(sockaddrIn(LO, 0));
+    const port = (s.localAddress() as { port: number }).port;
+    const t = new Socket(2, SOCK_DGRAM, 0);
+    let err: unknown;
+    try {
+      t.bind(sockaddrIn(LO, port));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(SysError);
+    expect((err as SysError).code).toBe("EADDRINUSE");
+    s.close();
+    t.close();
+  });
+});
+
+describe("NetlinkSocket", () => {
+  test("a link dump returns lo, and an error reply becomes a typed error", () => {
+    const nl = new NetlinkSocket(NETLINK_ROUTE);
+    const seq = nl.nextSeq();
+    // RTM_GETLINK dump: nlmsghdr + ifinfomsg (16 bytes)
+    const m = new Uint8Array(32);
+    const dv = new DataView(m.buffer);
+    dv.setUint32(0, 32, true); dv.setUint16(4, 18, true); dv.setUint16(6, 1 | 0x300, true); dv.setUint32(8, seq, true);
+    const replies = nl.request(m, seq, "RTM_GETLINK");
+    expect(replies.length).toBeGreaterThan(0);
+    expect(replies.every((r) => r.type === 16)).toBe(true); // RTM_NEWLINK
+    // RTM_DELLINK of ifindex 999999: ENODEV
+    const seq2 = nl.nextSeq();
+    const d = new Uint8Array(32);
+    const dv2 = new DataView(d.buffer);
+    dv2.setUint32(0, 32, true); dv2.setUint16(4, 17, true); dv2.setUint16(6, 1 | 4, true); dv2.setUint32(8, seq2, true);
+    dv2.setInt32(20, 999999, true);
+    expect(() => nl.request(d, seq2, "RTM_DELLINK")).toThrow(/RTM_DELLINK.*ENODEV/);
+    nl.close();
+  });
+  test("splitMessages stops at a bad length instead of reading past the end", () => {
+    const b = new Uint8Array(20);
+    new DataView(b.buffer).setUint32(0, 40, true);
+    expect(splitMessages(b)).toEqual([]);
+  });
+});
