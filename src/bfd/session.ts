@@ -27,7 +27,8 @@
  */
 import { Diag, checkYourDiscriminator } from "../proto/bfd.ts";
 import type { BfdControlFields, BfdControlPacket, BfdDiscardReason, BfdState } from "../proto/bfd.ts";
-import { detectionTimeUs, jitteredDelayMs, txIntervalUs } from "./timers.ts";
+import type { BfdInstance } from "../config/model.ts";
+import { detectionTimeUs, jitteredDelayMs, msToUs, txIntervalUs } from "./timers.ts";
 import type { Rand } from "./timers.ts";
 
 /** Per-session settings (keepalived `bfd_instance`), intervals in microseconds. */
@@ -42,6 +43,19 @@ export interface BfdSessionConfig {
   detectMult: number;
   /** `passive`: do not send until the peer has been heard. */
   passive: boolean;
+}
+
+/** Session settings from a validated `bfd_instance` (milliseconds with µs resolution -> µs). */
+export function sessionConfigOf(
+  inst: Pick<BfdInstance, "minTxMs" | "minRxMs" | "idleTxMs" | "multiplier" | "passive">,
+): BfdSessionConfig {
+  return {
+    desiredMinTxUs: msToUs(inst.minTxMs),
+    requiredMinRxUs: msToUs(inst.minRxMs),
+    idleTxUs: msToUs(inst.idleTxMs),
+    detectMult: inst.multiplier,
+    passive: inst.passive,
+  };
 }
 
 /** The session: RFC 5880 §6.8.1 variables plus our timer deadlines. Immutable; `step` returns a new one. */
