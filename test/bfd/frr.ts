@@ -7,7 +7,7 @@
  * It is started in the foreground (`ip netns exec` execs it, so the spawned pid is bfdd's own pid) and
  * stopped by killing exactly that pid.
  */
-import { chownSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** Path of FRR's bfdd binary in the Debian package. */
@@ -110,6 +110,8 @@ async function waitFor(pred: () => boolean, timeoutMs: number, what: string): Pr
 export async function startFrrBfdd(opts: FrrBfddOptions): Promise<FrrBfdd> {
   const { namespace, dir } = opts;
   mkdirSync(dir, { recursive: true });
+  // Leftovers of an earlier run would make us think the new bfdd is ready before it is.
+  for (const f of ["bfdd.vty", "bfdd.pid", "bfdd.sock"]) rmSync(join(dir, f), { force: true });
   const ids = frrIds();
   chownSync(dir, ids.uid, ids.gid); // bfdd drops to user frr, then writes its pid file and sockets here
   const conf = join(dir, "bfdd.conf");
