@@ -25,7 +25,7 @@
  *   any started               txTimerExpired      -> send if §6.8.7 allows, re-arm TX          same
  *   any                       timersChanged       -> new advertised values, Poll Sequence      same
  */
-import { Diag, checkYourDiscriminator } from "../proto/bfd.ts";
+import { checkYourDiscriminator, Diag } from "../proto/bfd.ts";
 import type { BfdControlFields, BfdControlPacket, BfdDiscardReason, BfdState } from "../proto/bfd.ts";
 import type { BfdInstance } from "../config/model.ts";
 import { detectionTimeUs, jitteredDelayMs, msToUs, txIntervalUs } from "./timers.ts";
@@ -106,7 +106,13 @@ export type BfdEvent =
   | { kind: "packetReceived"; packet: BfdControlPacket }
   | { kind: "detectTimerExpired" }
   | { kind: "txTimerExpired" }
-  | { kind: "timersChanged"; desiredMinTxUs?: number; requiredMinRxUs?: number; idleTxUs?: number; detectMult?: number };
+  | {
+    kind: "timersChanged";
+    desiredMinTxUs?: number;
+    requiredMinRxUs?: number;
+    idleTxUs?: number;
+    detectMult?: number;
+  };
 
 /** Why a packet was sent. */
 export type BfdSendReason = "periodic" | "final" | "stateChange";
@@ -147,15 +153,18 @@ const UP: Transition = { next: "Up", diag: Diag.NoDiagnostic };
 const SIGNALED_DOWN: Transition = { next: "Down", diag: Diag.NeighborSignaledSessionDown };
 
 /** RFC 5880 §6.8.6: [bfd.SessionState][received State] -> transition. AdminDown discards before this. */
-export const RECEIVE_TABLE: Readonly<Record<"Down" | "Init" | "Up", Readonly<Record<BfdState, Transition>>>> = {
-  Down: { AdminDown: stay("Down"), Down: { next: "Init" }, Init: UP, Up: stay("Down") },
-  Init: { AdminDown: SIGNALED_DOWN, Down: stay("Init"), Init: UP, Up: UP },
-  Up: { AdminDown: SIGNALED_DOWN, Down: SIGNALED_DOWN, Init: stay("Up"), Up: stay("Up") },
-};
+export const RECEIVE_TABLE: Readonly<Record<"Down" | "Init" | "Up", Readonly<Record<BfdState, Transition>>>> =
+  {
+    Down: { AdminDown: stay("Down"), Down: { next: "Init" }, Init: UP, Up: stay("Down") },
+    Init: { AdminDown: SIGNALED_DOWN, Down: stay("Init"), Init: UP, Up: UP },
+    Up: { AdminDown: SIGNALED_DOWN, Down: SIGNALED_DOWN, Init: stay("Up"), Up: stay("Up") },
+  };
 
 /** A new, not yet started session in state Down (RFC 5880 §6.8.1 initial values). */
 export function createSession(config: BfdSessionConfig, localDiscr: number): BfdSession {
-  if (localDiscr >>> 0 === 0) throw new Error(`BFD local discriminator must be a non-zero 32-bit value, got ${localDiscr}`);
+  if (localDiscr >>> 0 === 0) {
+    throw new Error(`BFD local discriminator must be a non-zero 32-bit value, got ${localDiscr}`);
+  }
   return {
     config: { ...config },
     started: false,
@@ -362,12 +371,24 @@ function onTimersChanged(c: Ctx, e: Extract<BfdEvent, { kind: "timersChanged" }>
 export function step(session: BfdSession, event: BfdEvent, nowMs: number, rand: Rand): BfdStep {
   const c: Ctx = { s: { ...session }, actions: [], now: nowMs, rand };
   switch (event.kind) {
-    case "start": onStart(c); break;
-    case "adminDown": onAdminDown(c, event.diag ?? Diag.AdministrativelyDown); break;
-    case "packetReceived": onPacket(c, event.packet); break;
-    case "detectTimerExpired": onDetectExpired(c); break;
-    case "txTimerExpired": onTxExpired(c); break;
-    case "timersChanged": onTimersChanged(c, event); break;
+    case "start":
+      onStart(c);
+      break;
+    case "adminDown":
+      onAdminDown(c, event.diag ?? Diag.AdministrativelyDown);
+      break;
+    case "packetReceived":
+      onPacket(c, event.packet);
+      break;
+    case "detectTimerExpired":
+      onDetectExpired(c);
+      break;
+    case "txTimerExpired":
+      onTxExpired(c);
+      break;
+    case "timersChanged":
+      onTimersChanged(c, event);
+      break;
   }
   return { next: c.s, actions: c.actions };
 }

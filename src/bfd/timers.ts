@@ -34,7 +34,11 @@ export function jitteredDelayMs(intervalUs: number, detectMult: number, rand: Ra
  * Detection Time, µs (RFC 5880 §6.8.4, Asynchronous mode): remote Detect Mult ×
  * max(our required min RX, remote desired min TX).
  */
-export function detectionTimeUs(remoteDetectMult: number, requiredMinRxUs: number, remoteDesiredMinTxUs: number): number {
+export function detectionTimeUs(
+  remoteDetectMult: number,
+  requiredMinRxUs: number,
+  remoteDesiredMinTxUs: number,
+): number {
   return remoteDetectMult * Math.max(requiredMinRxUs, remoteDesiredMinTxUs);
 }
 

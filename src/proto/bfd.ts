@@ -228,7 +228,9 @@ export function parseBfdControl(buf: Uint8Array): BfdResult<BfdControlPacket> {
  * RFC 5880 §6.8.6: a zero Your Discriminator is only valid while the sender is Down or AdminDown (it has not
  * heard from us yet). Part of {@link parseBfdControl}; exported for callers that demultiplex by hand.
  */
-export function checkZeroYourDiscriminator(p: Pick<BfdControlFields, "yourDiscriminator" | "state">): BfdDiscard | null {
+export function checkZeroYourDiscriminator(
+  p: Pick<BfdControlFields, "yourDiscriminator" | "state">,
+): BfdDiscard | null {
   if (p.yourDiscriminator !== 0 || p.state === "Down" || p.state === "AdminDown") return null;
   return discard("zero-your-discriminator", `Your Discriminator is 0 but State is ${p.state}`);
 }
@@ -246,7 +248,9 @@ export function checkYourDiscriminator(
   if (p.yourDiscriminator !== 0 && p.yourDiscriminator !== localDiscriminator >>> 0) {
     return discard(
       "unknown-your-discriminator",
-      `Your Discriminator ${p.yourDiscriminator} does not match local discriminator ${localDiscriminator >>> 0}`,
+      `Your Discriminator ${p.yourDiscriminator} does not match local discriminator ${
+        localDiscriminator >>> 0
+      }`,
     );
   }
   return { ok: true, value: true };
@@ -279,7 +283,10 @@ export function checkReceivedTtl(receivedTtl: number | undefined, policy: BfdTtl
   if (receivedTtl === undefined) return { ok: true, value: true };
   const min = minAcceptedTtl(policy);
   if (receivedTtl < min) {
-    return discard("ttl-too-low", `TTL/Hop Limit ${receivedTtl} < ${min} (ttl ${policy.expectedTtl}, max_hops ${policy.maxHops})`);
+    return discard(
+      "ttl-too-low",
+      `TTL/Hop Limit ${receivedTtl} < ${min} (ttl ${policy.expectedTtl}, max_hops ${policy.maxHops})`,
+    );
   }
   return { ok: true, value: true };
 }

@@ -40,7 +40,10 @@ test("FRR's packets drive our session Down -> Init -> Up -> Down like they drove
   expect(s.detectAtMs).toBe(20 + 900);
 
   a = feed("v4-timer-change-poll", 30);
-  expect(a.filter((x) => x.kind === "send")).toMatchObject([{ reason: "final", packet: { final: true, poll: false } }]);
+  expect(a.filter((x) => x.kind === "send")).toMatchObject([{
+    reason: "final",
+    packet: { final: true, poll: false },
+  }]);
   expect(s.detectAtMs).toBe(30 + 3 * 200);
 
   feed("v4-admindown", 40);

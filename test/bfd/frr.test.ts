@@ -37,18 +37,49 @@ async function until(what: string, pred: () => Promise<boolean>): Promise<void> 
 }
 
 test("renders a peer block", () => {
-  expect(renderBfddConfig([{ peer: "198.51.100.2", localAddress: "198.51.100.1", multihop: true, transmitIntervalMs: 100, passive: true }]))
-    .toBe("bfd\n peer 198.51.100.2 multihop local-address 198.51.100.1\n  transmit-interval 100\n  passive-mode\n  no shutdown\n !\n!\n");
+  expect(
+    renderBfddConfig([{
+      peer: "198.51.100.2",
+      localAddress: "198.51.100.1",
+      multihop: true,
+      transmitIntervalMs: 100,
+      passive: true,
+    }]),
+  )
+    .toBe(
+      "bfd\n peer 198.51.100.2 multihop local-address 198.51.100.1\n  transmit-interval 100\n  passive-mode\n  no shutdown\n !\n!\n",
+    );
 });
 
 test("two bfdd come Up; stop ends exactly the returned pid", async () => {
-  const a = await startFrrBfdd({ namespace: NS[0], dir: "/tmp/kbf-t-a", peers: [{ peer: "192.0.2.2", localAddress: "192.0.2.1", transmitIntervalMs: 100, receiveIntervalMs: 100 }] });
+  const a = await startFrrBfdd({
+    namespace: NS[0],
+    dir: "/tmp/kbf-t-a",
+    peers: [{
+      peer: "192.0.2.2",
+      localAddress: "192.0.2.1",
+      transmitIntervalMs: 100,
+      receiveIntervalMs: 100,
+    }],
+  });
   started.push(a);
-  const b = await startFrrBfdd({ namespace: NS[1], dir: "/tmp/kbf-t-b", peers: [{ peer: "192.0.2.1", localAddress: "192.0.2.2", transmitIntervalMs: 100, receiveIntervalMs: 100 }] });
+  const b = await startFrrBfdd({
+    namespace: NS[1],
+    dir: "/tmp/kbf-t-b",
+    peers: [{
+      peer: "192.0.2.1",
+      localAddress: "192.0.2.2",
+      transmitIntervalMs: 100,
+      receiveIntervalMs: 100,
+    }],
+  });
   started.push(b);
   expect(readFileSync(`/proc/${a.pid}/comm`, "utf8").trim()).toBe("bfdd");
   expect(readFileSync(`/tmp/kbf-t-a/bfdd.pid`, "utf8").trim()).toBe(String(a.pid));
-  await until("both Up", async () => (await a.peers())[0]?.status === "up" && (await b.peers())[0]?.status === "up");
+  await until(
+    "both Up",
+    async () => (await a.peers())[0]?.status === "up" && (await b.peers())[0]?.status === "up",
+  );
   const peer = (await a.peers())[0]!;
   expect(peer["remote-id"]).toBe((await b.peers())[0]!.id);
   await b.stop();

@@ -117,15 +117,27 @@ export async function startFrrBfdd(opts: FrrBfddOptions): Promise<FrrBfdd> {
   const conf = join(dir, "bfdd.conf");
   writeFileSync(conf, renderBfddConfig(opts.peers));
   const argv = [
-    "ip", "netns", "exec", namespace, BFDD_PATH,
-    "-f", conf,
-    "-i", join(dir, "bfdd.pid"),
-    "--vty_socket", dir,
-    "-z", join(dir, "zserv.api"),
-    "--bfdctl", join(dir, "bfdd.sock"),
-    "-P", "0",
-    "--log", `file:${join(dir, "bfdd.log")}`,
-    "--log-level", "debug",
+    "ip",
+    "netns",
+    "exec",
+    namespace,
+    BFDD_PATH,
+    "-f",
+    conf,
+    "-i",
+    join(dir, "bfdd.pid"),
+    "--vty_socket",
+    dir,
+    "-z",
+    join(dir, "zserv.api"),
+    "--bfdctl",
+    join(dir, "bfdd.sock"),
+    "-P",
+    "0",
+    "--log",
+    `file:${join(dir, "bfdd.log")}`,
+    "--log-level",
+    "debug",
   ];
   const proc = Bun.spawn(argv, { stdin: "ignore", stdout: "ignore", stderr: "pipe" });
   const vty = join(dir, "bfdd.vty");

@@ -9,7 +9,8 @@ describe("two sessions back to back", () => {
     sim.apply(sim.a, { kind: "start" });
     sim.runUntil(300);
     // b is not started: what reaches it is discarded, it sends nothing and stays Down.
-    expect(sim.b.log.filter((r) => r.kind === "action").map((r) => r.kind === "action" && r.action.kind)).toEqual(["discarded"]);
+    expect(sim.b.log.filter((r) => r.kind === "action").map((r) => r.kind === "action" && r.action.kind))
+      .toEqual(["discarded"]);
     expect(sim.b.session.state).toBe("Down");
     sim.apply(sim.b, { kind: "start" });
     sim.runUntilTrue(() => sim.settled());
@@ -32,7 +33,12 @@ describe("two sessions back to back", () => {
   test("while not Up the advertised Desired Min TX is idle_tx; once Up, min_tx after a Poll/Final", () => {
     const sim = new BackToBack();
     sim.apply(sim.a, { kind: "start" });
-    expect(sent(sim.a)[0]!.packet).toMatchObject({ state: "Down", desiredMinTxUs: 1_000_000, yourDiscriminator: 0, poll: false });
+    expect(sent(sim.a)[0]!.packet).toMatchObject({
+      state: "Down",
+      desiredMinTxUs: 1_000_000,
+      yourDiscriminator: 0,
+      poll: false,
+    });
     sim.apply(sim.b, { kind: "start" });
     sim.runUntilTrue(() => sim.settled());
     const polls = sent(sim.a).filter((s) => s.packet.poll);
@@ -67,7 +73,12 @@ describe("two sessions back to back", () => {
     expect(sim.a.session.remoteDiscr).toBe(0);
     const downPacket = sent(sim.a).at(-1)!;
     expect(downPacket).toMatchObject({ atMs: lastHeard + 240, reason: "stateChange" });
-    expect(downPacket.packet).toMatchObject({ state: "Down", diag: 1, yourDiscriminator: 0, desiredMinTxUs: 1_000_000 });
+    expect(downPacket.packet).toMatchObject({
+      state: "Down",
+      diag: 1,
+      yourDiscriminator: 0,
+      desiredMinTxUs: 1_000_000,
+    });
   });
 
   test("the peer comes back after a cut and the session returns to Up", () => {
@@ -95,7 +106,11 @@ describe("two sessions back to back", () => {
     sim.runUntil(sim.nowMs + 5000);
     expect(sim.a.session.state).toBe("AdminDown");
     expect(sim.b.session.state).toBe("Down");
-    expect(sim.a.log.some((r) => r.kind === "action" && r.action.kind === "discarded" && r.action.reason === "admin-down")).toBe(true);
+    expect(
+      sim.a.log.some((r) =>
+        r.kind === "action" && r.action.kind === "discarded" && r.action.reason === "admin-down"
+      ),
+    ).toBe(true);
     sim.apply(sim.a, { kind: "start" });
     sim.runUntilTrue(() => sim.settled());
     expect(transitions(sim.b).slice(-2)).toEqual(["Down->Init", "Init->Up"]);
@@ -184,7 +199,10 @@ describe("passive role", () => {
     expect(sent(sim.b)).toEqual([]);
     sim.apply(sim.a, { kind: "start" });
     sim.runUntilTrue(() => sim.settled());
-    expect(sent(sim.b)[0]!.packet).toMatchObject({ state: "Init", yourDiscriminator: sim.a.session.localDiscr });
+    expect(sent(sim.b)[0]!.packet).toMatchObject({
+      state: "Init",
+      yourDiscriminator: sim.a.session.localDiscr,
+    });
   });
 
   test("it falls silent again once the peer has been gone for a Detection Time", () => {

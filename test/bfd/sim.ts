@@ -81,7 +81,12 @@ export class BackToBack {
       if (action.kind === "setTimer") n.timers[action.timer] = action.atMs;
       if (action.kind === "send" && !this.cut[n.name]) {
         const to = n.name === "a" ? "b" : "a";
-        this.inflight.push({ atMs: this.nowMs + this.delayMs, seq: this.seq++, to, bytes: encodeBfdControl(action.packet) });
+        this.inflight.push({
+          atMs: this.nowMs + this.delayMs,
+          seq: this.seq++,
+          to,
+          bytes: encodeBfdControl(action.packet),
+        });
       }
     }
     return actions;
@@ -134,7 +139,9 @@ export class BackToBack {
     const limit = this.nowMs + maxMs;
     while (!pred()) {
       const due = this.nextDue();
-      if (!due || due.atMs > limit) throw new Error(`condition not reached within ${maxMs} ms of simulated time`);
+      if (!due || due.atMs > limit) {
+        throw new Error(`condition not reached within ${maxMs} ms of simulated time`);
+      }
       this.nowMs = due.atMs;
       due.run();
     }
@@ -156,13 +163,17 @@ export function transitions(n: SimNode): string[] {
 /** Packets a node sent, with their time. */
 export function sent(n: SimNode): { atMs: number; packet: BfdControlFields; reason: string }[] {
   return n.log.flatMap((r) =>
-    r.kind === "action" && r.action.kind === "send" ? [{ atMs: r.atMs, packet: r.action.packet, reason: r.action.reason }] : []
+    r.kind === "action" && r.action.kind === "send"
+      ? [{ atMs: r.atMs, packet: r.action.packet, reason: r.action.reason }]
+      : []
   );
 }
 
 /** Time of the node's last transition into `state`. */
 export function lastEntered(n: SimNode, state: BfdState): number | undefined {
   let t: number | undefined;
-  for (const r of n.log) if (r.kind === "action" && r.action.kind === "stateChanged" && r.action.to === state) t = r.atMs;
+  for (const r of n.log) {
+    if (r.kind === "action" && r.action.kind === "stateChanged" && r.action.to === state) t = r.atMs;
+  }
   return t;
 }

@@ -1,5 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { detectionTimeUs, jitterBounds, jitteredDelayMs, msToUs, txIntervalUs } from "../../src/bfd/timers.ts";
+import {
+  detectionTimeUs,
+  jitterBounds,
+  jitteredDelayMs,
+  msToUs,
+  txIntervalUs,
+} from "../../src/bfd/timers.ts";
 import { prng } from "./sim.ts";
 
 describe("jitter (RFC 5880 §6.8.7)", () => {

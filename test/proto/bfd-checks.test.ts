@@ -1,12 +1,12 @@
 /** One test per reception check of RFC 5880 §6.8.6 / RFC 5881 §5, each with exactly one field broken. */
 import { describe, expect, test } from "bun:test";
 import {
-  SINGLE_HOP_TTL_POLICY,
   checkReceivedTtl,
   checkYourDiscriminator,
   encodeBfdControl,
   minAcceptedTtl,
   parseBfdControl,
+  SINGLE_HOP_TTL_POLICY,
 } from "../../src/proto/bfd.ts";
 import type { BfdControlFields, BfdDiscardReason } from "../../src/proto/bfd.ts";
 
@@ -60,13 +60,14 @@ describe("parseBfdControl: §6.8.6 packet checks", () => {
   });
 
   test("Length below 26 with A set", () => {
-    const withA = (len: number) => packet({}, (b) => {
-      const out = new Uint8Array(28);
-      out.set(b);
-      out[1] = b[1]! | 0x04;
-      out[3] = len;
-      return out;
-    });
+    const withA = (len: number) =>
+      packet({}, (b) => {
+        const out = new Uint8Array(28);
+        out.set(b);
+        out[1] = b[1]! | 0x04;
+        out[3] = len;
+        return out;
+      });
     expect(reasonOf(withA(24))).toBe("length-too-small");
     expect(reasonOf(withA(25))).toBe("length-too-small");
     // Long enough for an authentication section: now it fails on the A bit (we do no authentication).

@@ -3,12 +3,12 @@ import {
   BFD_CONTROL_LENGTH,
   BFD_MULTI_HOP_PORT,
   BFD_SINGLE_HOP_PORT,
-  SINGLE_HOP_TTL_POLICY,
   checkReceivedTtl,
   Diag,
   diagName,
   encodeBfdControl,
   parseBfdControl,
+  SINGLE_HOP_TTL_POLICY,
 } from "../../src/proto/bfd.ts";
 import type { BfdControlFields, BfdControlPacket } from "../../src/proto/bfd.ts";
 import fixture from "../fixtures/bfd/frr-bfdd.json";
