@@ -1,0 +1,74 @@
+/**
+ * Network namespaces for tests: each test file picks its own prefix, every namespace it creates is
+ * deleted in cleanup, and only processes started here are killed (by pid).
+ */
+import type { Subprocess } from "bun";
+
+/** Runs a command, throwing with its output when it fails. */
+export function sh(cmd: string[], opts: { allowFail?: boolean } = {}): string {
+  const p = Bun.spawnSync(cmd, { stdout: "pipe", stderr: "pipe" });
+  const out = p.stdout.toString() + p.stderr.toString();
+  if (p.exitCode !== 0 && !opts.allowFail) throw new Error(`${cmd.join(" ")} failed (${p.exitCode}): ${out}`);
+  return out;
+}
+
+/** A namespace and what was started inside it. */
+export class Netns {
+  readonly procs: Subprocess[] = [];
+  constructor(readonly name: string) {
+    sh(["ip", "netns", "del", name], { allowFail: true });
+    sh(["ip", "netns", "add", name]);
+    this.ip("link", "set", "lo", "up");
+  }
+  /** `ip -n NAME …`. */
+  ip(...args: string[]): string {
+    return sh(["ip", "-n", this.name, ...args]);
+  }
+  /** Runs a command inside the namespace and waits for it. */
+  exec(cmd: string[], opts: { allowFail?: boolean } = {}): string {
+    return sh(["ip", "netns", "exec", this.name, ...cmd], opts);
+  }
+  /** Starts a long-running command inside the namespace. */
+  spawn(cmd: string[], opts: { stdout?: "pipe" | "inherit" | "ignore"; stderr?: "pipe" | "inherit" | "ignore"; env?: Record<string, string> } = {}): Subprocess {
+    const p = Bun.spawn(["ip", "netns", "exec", this.name, ...cmd], {
+      stdout: opts.stdout ?? "ignore",
+      stderr: opts.stderr ?? "ignore",
+      env: opts.env ? { ...process.env, ...opts.env } : undefined,
+    });
+    this.procs.push(p);
+    return p;
+  }
+  /** Kills what we started and deletes the namespace. */
+  async destroy(): Promise<void> {
+    for (const p of this.procs) if (p.exitCode === null) p.kill("SIGKILL");
+    await Promise.all(this.procs.map((p) => p.exited));
+    sh(["ip", "netns", "del", this.name], { allowFail: true });
+  }
+}
+
+/** Joins two namespaces with a veth pair named `ifA` / `ifB`, both up. */
+export function vethPair(a: Netns, ifA: string, b: Netns, ifB: string): void {
+  const tmpA = `kt${process.pid % 100000}a${Math.floor(Math.random() * 1000)}`;
+  const tmpB = tmpA.replace(/a(\d+)$/, "b$1");
+  sh(["ip", "link", "add", tmpA, "netns", a.name, "type", "veth", "peer", "name", tmpB, "netns", b.name]);
+  a.ip("link", "set", tmpA, "name", ifA);
+  b.ip("link", "set", tmpB, "name", ifB);
+  a.ip("link", "set", ifA, "up");
+  b.ip("link", "set", ifB, "up");
+}
+
+/** Polls `f` until it returns a truthy value or `timeoutMs` passes; returns the value or throws `what`. */
+export async function waitFor<T>(what: string, f: () => T | Promise<T>, timeoutMs = 20_000, everyMs = 50): Promise<NonNullable<T>> {
+  const end = performance.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await f();
+      if (v) return v as NonNullable<T>;
+    } catch (e) {
+      last = e;
+    }
+    if (performance.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+    await Bun.sleep(everyMs);
+  }
+}
