@@ -1,0 +1,19 @@
+/**
+ * `npm run bench`: every scenario runs Debian's keepalived 2.2.7 and ours in the same run, and one table
+ * shows both figures and the ratio. Select with `bun bench/run.ts process vrrp …`; BENCH_TRIALS sets trials.
+ * Binary size is reported too. Figures are medians over trials; nothing here is asserted.
+ */
+import { statSync } from "node:fs";
+import { ensureBinary } from "../test/support/binary.ts";
+import { printTable, type Row } from "./lib.ts";
+import { processScenarios } from "./process.ts";
+
+const ours = await ensureBinary();
+const want = process.argv.slice(2);
+const trials = Number(process.env.BENCH_TRIALS ?? 3);
+const on = (s: string) => want.length === 0 || want.includes(s);
+const rows: Row[] = [];
+rows.push({ scenario: "binary", metric: "size", keepalived: statSync("/usr/sbin/keepalived").size / 1048576, ours: statSync(ours).size / 1048576, unit: "MiB", lowerIsBetter: true });
+if (on("process")) rows.push(...await processScenarios(ours, trials));
+printTable(rows);
+process.exit(0);
