@@ -143,22 +143,23 @@ interface Ctx {
 }
 
 /** A §6.8.6 transition: next state and the diag to set (undefined keeps bfd.LocalDiag). */
-interface Transition {
+export interface BfdTransition {
   next: BfdState;
   diag?: number;
 }
 
-const stay = (next: BfdState): Transition => ({ next });
-const UP: Transition = { next: "Up", diag: Diag.NoDiagnostic };
-const SIGNALED_DOWN: Transition = { next: "Down", diag: Diag.NeighborSignaledSessionDown };
+const stay = (next: BfdState): BfdTransition => ({ next });
+const UP: BfdTransition = { next: "Up", diag: Diag.NoDiagnostic };
+const SIGNALED_DOWN: BfdTransition = { next: "Down", diag: Diag.NeighborSignaledSessionDown };
 
 /** RFC 5880 §6.8.6: [bfd.SessionState][received State] -> transition. AdminDown discards before this. */
-export const RECEIVE_TABLE: Readonly<Record<"Down" | "Init" | "Up", Readonly<Record<BfdState, Transition>>>> =
-  {
-    Down: { AdminDown: stay("Down"), Down: { next: "Init" }, Init: UP, Up: stay("Down") },
-    Init: { AdminDown: SIGNALED_DOWN, Down: stay("Init"), Init: UP, Up: UP },
-    Up: { AdminDown: SIGNALED_DOWN, Down: SIGNALED_DOWN, Init: stay("Up"), Up: stay("Up") },
-  };
+export const RECEIVE_TABLE: Readonly<
+  Record<"Down" | "Init" | "Up", Readonly<Record<BfdState, BfdTransition>>>
+> = {
+  Down: { AdminDown: stay("Down"), Down: { next: "Init" }, Init: UP, Up: stay("Down") },
+  Init: { AdminDown: SIGNALED_DOWN, Down: stay("Init"), Init: UP, Up: UP },
+  Up: { AdminDown: SIGNALED_DOWN, Down: SIGNALED_DOWN, Init: stay("Up"), Up: stay("Up") },
+};
 
 /** A new, not yet started session in state Down (RFC 5880 §6.8.1 initial values). */
 export function createSession(config: BfdSessionConfig, localDiscr: number): BfdSession {
