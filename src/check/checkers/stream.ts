@@ -112,9 +112,8 @@ export function runStream(
         },
         handshake(s: Socket<undefined>, _ok: boolean, authError: Error | null) {
           if (done) return;
-          if (tls?.ca !== undefined && authError) {
-            return finish(fail(`tls: certificate not trusted: ${errorText(authError)}`));
-          }
+          const why = handshakeVerdict(authError, tls?.ca !== undefined);
+          if (why !== undefined) return finish(fail(why));
           becomeReady(s);
         },
         data(_s: Socket<undefined>, chunk: Uint8Array) {
@@ -148,6 +147,21 @@ export function runStream(
       (err: unknown) => finish(fail(`connect: ${errorText(err)}`)),
     );
   });
+}
+
+/**
+ * Bun reports both a failed handshake (EPROTO, "SSL routines") and a certificate that did not
+ * verify through the handshake callback. A failed handshake always fails; a chain that does not
+ * verify fails only when a CA was configured; host name mismatches are ignored (keepalived does
+ * not check the name either).
+ */
+export function handshakeVerdict(err: Error | null, haveCa: boolean): string | undefined {
+  if (!err) return undefined;
+  const code = (err as { code?: unknown }).code;
+  const isVerify = typeof code === "string" && /CERT|SIGNED|ISSUER|VERIFY|CHAIN|EXPIRED|REVOKED|ALTNAME/.test(code);
+  if (!isVerify) return `tls: handshake failed: ${err.message || errorText(err)}`;
+  if (!haveCa || code === "ERR_TLS_CERT_ALTNAME_INVALID") return undefined;
+  return `tls: certificate not trusted: ${code}`;
 }
 
 function bindOptions(ep: Endpoint): BindOptions {
