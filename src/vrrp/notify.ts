@@ -1,0 +1,109 @@
+/**
+ * State-change notifications (keepalived.conf(5) "notify"): the state's own script (notify_master /
+ * notify_backup / notify_fault / notify_stop), then the generic `notify` script with four extra
+ * arguments `INSTANCE|GROUP NAME STATE PRIORITY`, and one line on the notify FIFO(s):
+ * `INSTANCE "VI_1" MASTER 100` / `GROUP "G1" BACKUP 0`. Scripts run through the script runner and never
+ * block the VRRP loop; the FIFO is opened read-write so a missing reader never blocks us either.
+ */
+import { closeSync, constants, existsSync, lstatSync, openSync, writeSync } from "node:fs";
+import type { Logger } from "../core/log.ts";
+import { runScript, type ScriptResult } from "../core/script.ts";
+
+/** States notifications are sent for. */
+export type NotifyState = "MASTER" | "BACKUP" | "FAULT" | "STOP" | "DELETED";
+
+/** A resolved command: argv and the ids to run it as. */
+export interface ResolvedScript {
+  argv: readonly string[];
+  uid: number;
+  gid: number;
+}
+
+/** The scripts of one instance or sync group, already resolved to users. */
+export interface NotifyTargets {
+  kind: "INSTANCE" | "GROUP";
+  name: string;
+  master: ResolvedScript | null;
+  backup: ResolvedScript | null;
+  fault: ResolvedScript | null;
+  stop: ResolvedScript | null;
+  deleted: ResolvedScript | null;
+  generic: ResolvedScript | null;
+}
+
+/** Runs scripts; injected so tests can record instead. */
+export type ScriptExec = (argv: readonly string[], uid: number, gid: number) => Promise<ScriptResult>;
+
+/** The default executor: the script runner, without a time limit (keepalived does not time notify scripts out). */
+export const execScript: ScriptExec = (argv, uid, gid) => runScript({ argv: [...argv], uid, gid }, { timeoutMs: 0 });
+
+/** The FIFO line for a transition. */
+export function fifoLine(kind: "INSTANCE" | "GROUP", name: string, state: NotifyState, priority: number): string {
+  return `${kind} "${name}" ${state} ${priority}\n`;
+}
+
+/** A notify FIFO: created if missing (mode 0600 via mkfifo), never followed through a symlink. */
+export class NotifyFifo {
+  #fd: number | undefined;
+  constructor(readonly path: string, readonly log: Logger) {}
+
+  /** Opens (and creates) the FIFO; errors are logged once and writes are then dropped. */
+  open(): void {
+    try {
+      if (!existsSync(this.path)) {
+        const r = Bun.spawnSync(["mkfifo", "-m", "600", this.path]);
+        if (r.exitCode !== 0) throw new Error(`mkfifo failed: ${r.stderr.toString().trim()}`);
+      }
+      const st = lstatSync(this.path);
+      if (!st.isFIFO()) throw new Error("exists and is not a FIFO");
+      this.#fd = openSync(this.path, constants.O_RDWR | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    } catch (e) {
+      this.log.error(`notify FIFO ${this.path}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Writes one line; a full pipe drops the line (logged) rather than blocking. */
+  write(line: string): void {
+    if (this.#fd === undefined) return;
+    try {
+      writeSync(this.#fd, line);
+    } catch (e) {
+      this.log.warn(`notify FIFO ${this.path}: cannot write (${(e as NodeJS.ErrnoException).code}); line dropped`);
+    }
+  }
+
+  /** Closes the FIFO (the file stays). */
+  close(): void {
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
+  }
+}
+
+/** Sends the notifications of one transition. */
+export class Notifier {
+  constructor(
+    readonly log: Logger,
+    readonly fifos: NotifyFifo[],
+    readonly exec: ScriptExec = execScript,
+  ) {}
+
+  /** Runs the state script, then `notify` with the four arguments, and writes the FIFO line. */
+  notify(t: NotifyTargets, state: NotifyState, priority: number): Promise<void> {
+    const own = state === "MASTER" ? t.master : state === "BACKUP" ? t.backup : state === "FAULT" ? t.fault
+      : state === "STOP" ? t.stop : t.deleted;
+    const line = fifoLine(t.kind, t.name, state, priority);
+    for (const f of this.fifos) f.write(line);
+    const runs: Promise<void>[] = [];
+    if (own) runs.push(this.#run(own, [...own.argv], `notify_${state.toLowerCase()}`));
+    if (t.generic) {
+      runs.push(this.#run(t.generic, [...t.generic.argv, t.kind, t.name, state, String(priority)], "notify"));
+    }
+    return Promise.all(runs).then(() => undefined);
+  }
+
+  async #run(s: ResolvedScript, argv: string[], what: string): Promise<void> {
+    const r = await this.exec(argv, s.uid, s.gid);
+    if (r.error) this.log.error(`${what} script ${argv[0]} could not run: ${r.error}`);
+    else if (r.status !== 0) this.log.warn(`${what} script ${argv[0]} exited with ${r.signal ? `signal ${r.signal}` : `status ${r.status}`}`);
+  }
+}

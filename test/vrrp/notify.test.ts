@@ -1,0 +1,45 @@
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, openSync, readSync, rmSync, constants, closeSync } from "node:fs";
+import { join } from "node:path";
+import { nullLogger } from "../../src/core/log.ts";
+import { fifoLine, Notifier, NotifyFifo, type NotifyTargets } from "../../src/vrrp/notify.ts";
+
+const targets = (over: Partial<NotifyTargets> = {}): NotifyTargets => ({
+  kind: "INSTANCE", name: "VI_1", master: null, backup: null, fault: null, stop: null, deleted: null, generic: null, ...over,
+});
+
+describe("notify", () => {
+  test("FIFO line format is keepalived's", () => {
+    expect(fifoLine("INSTANCE", "VI_1", "MASTER", 100)).toBe(`INSTANCE "VI_1" MASTER 100\n`);
+    expect(fifoLine("GROUP", "G1", "BACKUP", 0)).toBe(`GROUP "G1" BACKUP 0\n`);
+  });
+  test("runs the state script, then notify with TYPE NAME STATE PRIORITY", async () => {
+    const calls: string[][] = [];
+    const n = new Notifier(nullLogger, [], async (argv) => {
+      calls.push([...argv]);
+      return { status: 0, signal: null, timedOut: false };
+    });
+    const s = (cmd: string[]) => ({ argv: cmd, uid: 0, gid: 0 });
+    await n.notify(targets({ master: s(["/m.sh", "a b"]), backup: s(["/b.sh"]), generic: s(["/n.sh", "x"]) }), "MASTER", 150);
+    expect(calls).toEqual([["/m.sh", "a b"], ["/n.sh", "x", "INSTANCE", "VI_1", "MASTER", "150"]]);
+    calls.length = 0;
+    await n.notify(targets({ master: s(["/m.sh"]) }), "FAULT", 100);
+    expect(calls).toEqual([]);
+  });
+  test("writes FIFO lines a reader receives, and a missing reader does not block", async () => {
+    const d = mkdtempSync("/tmp/ka-fifo-");
+    const path = join(d, "fifo");
+    const f = new NotifyFifo(path, nullLogger);
+    f.open();
+    const n = new Notifier(nullLogger, [f], async () => ({ status: 0, signal: null, timedOut: false }));
+    await n.notify(targets(), "BACKUP", 100); // nobody reading yet: must not block
+    const rd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    await n.notify(targets({ kind: "GROUP", name: "G" }), "MASTER", 0);
+    const buf = Buffer.alloc(256);
+    const len = readSync(rd, buf);
+    expect(buf.subarray(0, len).toString()).toBe(`INSTANCE "VI_1" BACKUP 100\nGROUP "G" MASTER 0\n`);
+    closeSync(rd);
+    f.close();
+    rmSync(d, { recursive: true, force: true });
+  });
+});
