@@ -1,0 +1,46 @@
+/**
+ * Config diagnostics: `file:line: severity: message`, and how they map to keepalived's `-t` exit codes
+ * (keepalived(8) source semantics: 0 ok, 4 not runnable, 5 errors but runnable, 6 script security).
+ */
+
+/** How bad a diagnostic is. */
+export type Severity = "fatal" | "error" | "warning" | "security";
+
+/** One message about the configuration, tied to a file and line (line 0 = whole file / no line). */
+export interface Diagnostic { file: string; line: number; severity: Severity; message: string }
+
+/** Where a diagnostic points. */
+export interface Where { readonly file: string; readonly line: number }
+
+/** Collects diagnostics for one load; no global state. */
+export class DiagSink {
+  /** Everything reported so far, in order. */
+  readonly list: Diagnostic[] = [];
+  /** Report a problem at `at`. */
+  add(at: Where, severity: Severity, message: string): void {
+    this.list.push({ file: at.file, line: at.line, severity, message });
+  }
+  /** Shorthand for an "error" (runnable config, exit 5). */
+  error(at: Where, message: string): void { this.add(at, "error", message); }
+  /** Shorthand for a "warning" (keepalived counts most of these as config errors too). */
+  warn(at: Where, message: string): void { this.add(at, "warning", message); }
+}
+
+/** Render a diagnostic as `file:line: severity: message`. */
+export function formatDiagnostic(d: Diagnostic): string {
+  return `${d.file}:${d.line}: ${d.severity}: ${d.message}`;
+}
+
+/**
+ * keepalived -t exit code for a diagnostic list. keepalived reports nearly every config complaint
+ * (warnings included) through its config-error path, so any warning or error gives 5.
+ */
+export function exitCodeFor(diags: readonly Diagnostic[]): 0 | 4 | 5 | 6 {
+  let code: 0 | 4 | 5 | 6 = 0;
+  for (const d of diags) {
+    if (d.severity === "fatal") return 4;
+    if (d.severity === "security") code = 6;
+    else if (code === 0) code = 5;
+  }
+  return code;
+}

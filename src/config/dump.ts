@@ -1,0 +1,58 @@
+/**
+ * Config dumps for `-d/--dump-conf` style output: indented text, JSON or YAML (npm `yaml`), and the
+ * per-child slices the parent sends over IPC (global + the child's area only).
+ */
+import YAML from "yaml";
+import type { KeepalivedConfig } from "./model.ts";
+
+/** Which child process a slice is for. */
+export type Role = "vrrp" | "check" | "bfd";
+
+const EMPTY_VRRP: KeepalivedConfig["vrrp"] = {
+  scripts: [], trackFiles: [], trackProcesses: [], garpGroups: [], syncGroups: [], instances: [], staticIpaddresses: [],
+  staticRoutes: [], staticRules: [], trackGroups: [], linkbeatInterfaces: [], interfaceUpDownDelays: [],
+};
+const EMPTY_CHECK: KeepalivedConfig["check"] = { ssl: null, virtualServerGroups: [], virtualServers: [] };
+const EMPTY_BFD: KeepalivedConfig["bfd"] = { instances: [] };
+
+/** The part of the config a child needs: globals plus its own area (checker also gets track_file definitions). */
+export function sliceFor(c: KeepalivedConfig, role: Role): KeepalivedConfig {
+  if (role === "vrrp") return { file: c.file, global: c.global, vrrp: c.vrrp, check: EMPTY_CHECK, bfd: EMPTY_BFD };
+  if (role === "bfd") return { file: c.file, global: c.global, vrrp: EMPTY_VRRP, check: EMPTY_CHECK, bfd: c.bfd };
+  return { file: c.file, global: c.global, vrrp: { ...EMPTY_VRRP, trackFiles: c.vrrp.trackFiles }, check: c.check, bfd: EMPTY_BFD };
+}
+
+/** Whether the configuration needs the given child process at all. */
+export function needsRole(c: KeepalivedConfig, role: Role): boolean {
+  if (role === "vrrp") {
+    const v = c.vrrp;
+    return v.instances.length > 0 || v.staticIpaddresses.length > 0 || v.staticRoutes.length > 0 || v.staticRules.length > 0;
+  }
+  if (role === "check") return c.check.virtualServers.length > 0;
+  return c.bfd.instances.length > 0;
+}
+
+function textLines(v: unknown, indent: string, out: string[]): void {
+  if (Array.isArray(v)) {
+    v.forEach((item, i) => {
+      if (item !== null && typeof item === "object") { out.push(`${indent}[${i}]`); textLines(item, indent + "  ", out); }
+      else out.push(`${indent}[${i}] ${String(item)}`);
+    });
+    return;
+  }
+  for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
+    if (k === "src") continue;
+    if (val === null || val === false || (Array.isArray(val) && val.length === 0)) continue;
+    if (typeof val === "object") { out.push(`${indent}${k}:`); textLines(val, indent + "  ", out); }
+    else out.push(`${indent}${k} = ${String(val)}`);
+  }
+}
+
+/** Render the config as indented text (unset/false/empty fields left out), JSON or YAML. */
+export function dumpConfig(c: KeepalivedConfig, format: "text" | "json" | "yaml"): string {
+  if (format === "json") return JSON.stringify(c, null, 2);
+  if (format === "yaml") return YAML.stringify(c);
+  const out: string[] = [];
+  textLines(c, "", out);
+  return out.join("\n") + "\n";
+}

@@ -1,0 +1,65 @@
+/**
+ * Public API of the keepalived.conf(5) implementation: load (preprocess, keyword trees, validation),
+ * diagnostics in `file:line: severity: message` form, `keepalived -t` exit codes (0 ok, 4 not
+ * runnable, 5 errors but runnable, 6 script security), dumps and per-child slices.
+ */
+import * as fs from "node:fs";
+import type { KeepalivedConfig } from "./model.ts";
+import { load } from "./load.ts";
+
+export type { Diagnostic, Severity } from "./diag.ts";
+export { formatDiagnostic } from "./diag.ts";
+export { dumpConfig, needsRole, sliceFor, type Role } from "./dump.ts";
+export type { KeepalivedConfig } from "./model.ts";
+import type { Diagnostic } from "./diag.ts";
+
+/** How to load: config id for `@ID` lines and injectable I/O (defaults use the real file system). */
+export interface LoadOptions {
+  /** Config id for `@ID` / `@^ID` lines and ${_INSTANCE}; callers default it to the short host name. */
+  configId: string;
+  /** Does a network interface exist? Default: /sys/class/net/NAME exists. */
+  interfaceExists?: (name: string) => boolean;
+  /** Read a file; undefined when it cannot be read. Default: fs.readFileSync. */
+  readFile?: (path: string) => string | undefined;
+  /** List a directory (for include globs). Default: fs.readdirSync. */
+  listDir?: (dir: string) => readonly string[] | undefined;
+  /** Is PATH an executable file? (script security check). Default: fs.accessSync X_OK on a regular file. */
+  isExecutable?: (path: string) => boolean;
+  /** Does a system user exist? (keepalived_script). Default: looks in /etc/passwd. */
+  userExists?: (name: string) => boolean;
+  /** Seed for ${_RANDOM} when the config has no random_seed. Default: time based. */
+  randomSeed?: number;
+}
+
+/** Outcome of loadConfig: the frozen model, every diagnostic, and the `-t` exit code. */
+export interface LoadResult { config: KeepalivedConfig; diagnostics: Diagnostic[]; exitCode: 0 | 4 | 5 | 6 }
+
+function readFileDefault(p: string): string | undefined {
+  try { return fs.readFileSync(p, "utf8"); } catch { return undefined; }
+}
+
+function listDirDefault(p: string): string[] | undefined {
+  try { return fs.readdirSync(p); } catch { return undefined; }
+}
+
+function isExecutableDefault(p: string): boolean {
+  try { fs.accessSync(p, fs.constants.X_OK); return fs.statSync(p).isFile(); } catch { return false; }
+}
+
+function userExistsDefault(name: string): boolean {
+  const passwd = readFileDefault("/etc/passwd") ?? "";
+  return passwd.split("\n").some((l) => l.split(":")[0] === name);
+}
+
+/** Load and validate a keepalived.conf; never throws on bad config text. */
+export function loadConfig(path: string, opts: LoadOptions): LoadResult {
+  return load(path, {
+    configId: opts.configId,
+    readFile: opts.readFile ?? readFileDefault,
+    listDir: opts.listDir ?? listDirDefault,
+    interfaceExists: opts.interfaceExists ?? ((n) => fs.existsSync(`/sys/class/net/${n}`)),
+    isExecutable: opts.isExecutable ?? isExecutableDefault,
+    userExists: opts.userExists ?? userExistsDefault,
+    randomSeed: opts.randomSeed ?? Date.now() >>> 0,
+  });
+}

@@ -1,0 +1,99 @@
+/**
+ * keepalived.conf(5) lexical rules: `!`/`#` comments (escapable as `\!` `\#`), `"`/`'` quoting
+ * (adjacent pieces join, whitespace kept), escapes inside quotes (\a \b \E \f \n \r \t \v \nnn \xXX \cC,
+ * any other \C is C), and `{` / `}` as tokens that split a line.
+ */
+
+/** One word of a config line. `quoted` is true when any part of it was inside quotes. */
+export interface Token { readonly text: string; readonly quoted: boolean }
+
+/** Remove a comment (`!` or `#` outside quotes, not preceded by a backslash). */
+export function stripComment(line: string): string {
+  let quote = "";
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (c === "\\") { i++; continue; }
+    if (quote) { if (c === quote) quote = ""; continue; }
+    if (c === '"' || c === "'") quote = c;
+    else if (c === "!" || c === "#") return line.slice(0, i);
+  }
+  return line;
+}
+
+const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
+  a: "\x07", b: "\b", E: "\x1b", f: "\f", n: "\n", r: "\r", t: "\t", v: "\v",
+};
+
+/** Decode one escape starting after the backslash at `s[i]`; returns the text and the next index. */
+function decodeEscape(s: string, i: number): [string, number] {
+  const c = s[i];
+  if (c === undefined) return ["\\", i];
+  const simple = SIMPLE_ESCAPES[c];
+  if (simple !== undefined) return [simple, i + 1];
+  if (c >= "0" && c <= "7") {
+    let j = i;
+    while (j < s.length && j < i + 3 && s[j]! >= "0" && s[j]! <= "7") j++;
+    return [String.fromCharCode(parseInt(s.slice(i, j), 8) & 0xff), j];
+  }
+  if (c === "x") {
+    let j = i + 1;
+    while (j < s.length && /[0-9a-fA-F]/.test(s[j]!)) j++;
+    if (j === i + 1) return ["x", i + 1];
+    return [String.fromCharCode(parseInt(s.slice(i + 1, j), 16) & 0xff), j];
+  }
+  if (c === "c") {
+    const n = s[i + 1];
+    if (n === undefined) return ["c", i + 1];
+    return [String.fromCharCode(n.toUpperCase().charCodeAt(0) ^ 0x40), i + 2];
+  }
+  return [c, i + 1];
+}
+
+/** Split a comment-free line into tokens; `{` and `}` outside quotes are always tokens of their own. */
+export function tokenize(line: string): Token[] {
+  const out: Token[] = [];
+  let cur = "";
+  let quoted = false;
+  let inWord = false;
+  let quote = "";
+  const flush = (): void => {
+    if (inWord) out.push({ text: cur, quoted });
+    cur = ""; quoted = false; inWord = false;
+  };
+  for (let i = 0; i < line.length;) {
+    const c = line[i]!;
+    if (quote) {
+      if (c === quote) { quote = ""; i++; continue; }
+      if (c === "\\") { const [t, n] = decodeEscape(line, i + 1); cur += t; i = n; continue; }
+      cur += c; i++; continue;
+    }
+    if (c === " " || c === "\t" || c === "\r" || c === "\n" || c === "\v" || c === "\f") { flush(); i++; continue; }
+    if (c === "{" || c === "}") { flush(); out.push({ text: c, quoted: false }); i++; continue; }
+    if (c === '"' || c === "'") { quote = c; quoted = true; inWord = true; i++; continue; }
+    if (c === "\\" && i + 1 < line.length) { cur += line[i + 1]; inWord = true; i += 2; continue; }
+    cur += c; inWord = true; i++;
+  }
+  flush();
+  return out;
+}
+
+/**
+ * Re-split a command string into argv the way keepalived does for scripts: whitespace separates
+ * arguments, single or double quotes keep spaces, backslash escapes the next character.
+ */
+export function splitCommand(cmd: string): string[] {
+  const out: string[] = [];
+  let cur = "";
+  let inWord = false;
+  let quote = "";
+  for (let i = 0; i < cmd.length; i++) {
+    const c = cmd[i]!;
+    if (quote) { if (c === quote) quote = ""; else cur += c; continue; }
+    if (c === "'" || c === '"') { quote = c; inWord = true; continue; }
+    if (c === "\\" && i + 1 < cmd.length) { cur += cmd[++i]; inWord = true; continue; }
+    if (/\s/.test(c)) { if (inWord) out.push(cur); cur = ""; inWord = false; continue; }
+    cur += c; inWord = true;
+  }
+  if (inWord) out.push(cur);
+  return out;
+}

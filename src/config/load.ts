@@ -1,0 +1,97 @@
+/**
+ * Whole-config load in three steps (STYLE.md "Config as data"): preprocess -> walk the keyword trees
+ * into drafts -> validate into the immutable model; then the script security check and the
+ * `keepalived -t` exit code. Every I/O dependency is injected through the options.
+ */
+import { DiagSink, exitCodeFor, type Diagnostic } from "./diag.ts";
+import type { ListDir } from "./glob.ts";
+import type { IpAddressSpec, KeepalivedConfig, VirtualServerGroup, VrrpInstance } from "./model.ts";
+import { preprocess } from "./preprocess.ts";
+import { ROOT, newRaw, type RawConfig } from "./root.ts";
+import { checkScriptSecurity, type SecurityProbe } from "./security.ts";
+import { walk } from "./tree.ts";
+import { finishVs } from "./validate-check.ts";
+import { finishGlobal } from "./validate-global.ts";
+import { finishBfds, finishGarpGroups, finishScripts, finishSyncGroups, finishTrackFiles, finishTrackGroups, finishTrackProcesses, unique } from "./validate-side.ts";
+import { checkDuplicateVrids, finishInstance } from "./validate-vrrp.ts";
+
+/** Fully resolved I/O for one load. */
+export interface LoadIo extends SecurityProbe {
+  readonly configId: string;
+  readonly readFile: (path: string) => string | undefined;
+  readonly listDir: ListDir;
+  readonly interfaceExists: (name: string) => boolean;
+  readonly randomSeed: number;
+}
+
+/** Result of a load before the public wrapper. */
+export interface LoadOutcome { config: KeepalivedConfig; diagnostics: Diagnostic[]; exitCode: 0 | 4 | 5 | 6 }
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === "object" && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}
+
+function staticInterfaces(ips: readonly IpAddressSpec[], dflt: string, io: LoadIo, diags: DiagSink): void {
+  for (const ip of ips) {
+    const dev = ip.dev ?? dflt;
+    if (!io.interfaceExists(dev)) diags.error(ip.src, `static address ${ip.address}: interface '${dev}' does not exist`);
+  }
+}
+
+function finishVrrp(raw: RawConfig, cfg: Pick<KeepalivedConfig, "global">, bfdNames: Set<string>, io: LoadIo, diags: DiagSink) {
+  const g = cfg.global;
+  const scripts = finishScripts(raw.scripts, diags);
+  const trackFiles = finishTrackFiles(raw.trackFiles, diags);
+  const trackProcesses = finishTrackProcesses(raw.trackProcesses, diags);
+  const refs = {
+    scripts: new Set(scripts.map((s) => s.name)), trackFiles: new Set(trackFiles.map((s) => s.name)),
+    trackProcesses: new Set(trackProcesses.map((s) => s.name)), bfds: bfdNames, interfaceExists: io.interfaceExists,
+  };
+  let instances: VrrpInstance[] = [];
+  for (const d of unique(raw.instances, "vrrp_instance", diags)) {
+    const v = finishInstance(d, g, refs, diags);
+    if (v) instances.push(v);
+  }
+  const dropped = checkDuplicateVrids(instances, diags);
+  instances = instances.filter((v) => !dropped.has(v.name));
+  const sync = finishSyncGroups(raw.syncGroups, instances, diags);
+  const names = new Set(instances.map((v) => v.name));
+  if (g.lvsSyncDaemon?.vrrpInstance && !names.has(g.lvsSyncDaemon.vrrpInstance)) diags.error({ file: "", line: 0 }, `lvs_sync_daemon: vrrp_instance '${g.lvsSyncDaemon.vrrpInstance}' is not defined`);
+  if (!g.dynamicInterfaces) staticInterfaces(raw.staticIps, g.defaultInterface ?? "eth0", io, diags);
+  return {
+    scripts, trackFiles, trackProcesses, garpGroups: finishGarpGroups(raw.garpGroups, diags), syncGroups: sync.groups,
+    instances: sync.instances, staticIpaddresses: raw.staticIps, staticRoutes: raw.staticRoutes, staticRules: raw.staticRules,
+    trackGroups: finishTrackGroups(raw.trackGroups, names, diags), linkbeatInterfaces: raw.linkbeat, interfaceUpDownDelays: raw.ifDelays,
+  };
+}
+
+/** Build the validated model from a raw walk result. */
+export function finish(file: string, raw: RawConfig, io: LoadIo, diags: DiagSink): KeepalivedConfig {
+  const global = finishGlobal(raw.global);
+  const bfdInstances = finishBfds(raw.bfds, diags);
+  const bfdNames = new Set(bfdInstances.map((b) => b.name));
+  const vrrp = finishVrrp(raw, { global }, bfdNames, io, diags);
+  const groups = new Map<string, VirtualServerGroup>();
+  for (const g of unique(raw.vsgs, "virtual_server_group", diags)) groups.set(g.name, { name: g.name, entries: g.entries, src: g.src });
+  const refs = { trackFiles: new Set(vrrp.trackFiles.map((t) => t.name)), bfds: bfdNames, groups };
+  const virtualServers = raw.vss.map((v) => finishVs(v, global, refs, diags)).filter((v) => v !== undefined);
+  const s = raw.ssl;
+  const ssl = s ? { password: s.password ?? null, caFile: s.caFile ?? null, certificateFile: s.certificateFile ?? null, keyFile: s.keyFile ?? null } : null;
+  return { file, global, vrrp, check: { ssl, virtualServerGroups: [...groups.values()], virtualServers }, bfd: { instances: bfdInstances } };
+}
+
+/** Load, validate and freeze a configuration. */
+export function load(path: string, io: LoadIo): LoadOutcome {
+  const diags = new DiagSink();
+  const lines = preprocess(path, io, diags);
+  const raw = newRaw();
+  if (lines === undefined) diags.add({ file: path, line: 0 }, "fatal", "configuration file cannot be read");
+  else walk(lines, ROOT, raw, diags);
+  const config = finish(path, raw, io, diags);
+  checkScriptSecurity(config, io, diags);
+  return { config: deepFreeze(config), diagnostics: diags.list, exitCode: exitCodeFor(diags.list) };
+}

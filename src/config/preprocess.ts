@@ -1,0 +1,257 @@
+/**
+ * keepalived.conf(5) preprocessor: include / includer / includem / includew / includeb / includea,
+ * `@ID` and `@^ID` conditional lines, `$NAME=value` definitions (multi-line with `\`), `$NAME` and
+ * `${NAME}` substitution (recursive, undefined stays literal, predefined _PWD _INSTANCE _RANDOM _HASH
+ * _BANG), `~SEQ` / `~SEQx` / `~LST` repetition, and splitting at `{` / `}` into logical lines.
+ * All state lives in one `Pre` object per load; nothing is global.
+ */
+import type { DiagSink } from "./diag.ts";
+import { expandBraces, globOne, hasWildcard, type ListDir } from "./glob.ts";
+import { stripComment, tokenize, type Token } from "./lexer.ts";
+import { expandSequence, isSequenceLine } from "./sequence.ts";
+
+/** One logical config line: the tokens up to and including a `{`, or a lone `}`. */
+export interface Line { readonly file: string; readonly line: number; readonly tokens: readonly Token[] }
+
+/** Inputs of the preprocessor; all I/O is injected. */
+export interface PreprocessOptions {
+  readonly configId: string;
+  readonly readFile: (path: string) => string | undefined;
+  readonly listDir: ListDir;
+  /** Seed for ${_RANDOM}; `random_seed` in the config overrides it. */
+  readonly randomSeed: number;
+}
+
+const MAX_INCLUDE_DEPTH = 32;
+const MAX_EXPANSION_DEPTH = 24;
+const MAX_LINES = 5_000_000;
+const MAX_SUBSTITUTIONS = 2000;
+
+/** Strict include checks (include_check / includeX). */
+interface IncludeCheck { readable: boolean; match: boolean; wildcard: boolean; brace: boolean }
+
+/** Per-load preprocessor state. */
+export interface Pre {
+  readonly opts: PreprocessOptions;
+  readonly diags: DiagSink;
+  readonly defs: Map<string, string>;
+  readonly out: Line[];
+  rng: () => number;
+  includeCheck: IncludeCheck;
+  depth: number;
+  pwd: string;
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function dirname(p: string): string {
+  const i = p.lastIndexOf("/");
+  if (i < 0) return ".";
+  return i === 0 ? "/" : p.slice(0, i);
+}
+
+function resolvePath(base: string, p: string): string {
+  return p.startsWith("/") ? p : base === "." ? p : `${base}/${p}`;
+}
+
+/** Read `path` and all it includes; returns logical lines. A missing main file is reported by the caller. */
+export function preprocess(path: string, opts: PreprocessOptions, diags: DiagSink): Line[] | undefined {
+  const text = opts.readFile(path);
+  if (text === undefined) return undefined;
+  const pre: Pre = {
+    opts, diags, defs: new Map(), out: [], rng: mulberry32(opts.randomSeed),
+    includeCheck: { readable: false, match: false, wildcard: false, brace: false }, depth: 0, pwd: dirname(path),
+  };
+  readText(pre, path, text);
+  return pre.out;
+}
+
+function readText(pre: Pre, file: string, text: string): void {
+  const lines = text.split("\n");
+  const savedPwd = pre.pwd;
+  const savedCheck = { ...pre.includeCheck };
+  pre.pwd = dirname(file);
+  for (let i = 0; i < lines.length; i++) {
+    const lineNo = i + 1;
+    let raw = stripComment(lines[i]!.replace(/\r$/, ""));
+    const def = /^\s*\$([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(raw);
+    if (def && /\\\s*$/.test(def[2]!)) {
+      // Multi-line definition: collect until a line not ending in a backslash.
+      const parts: string[] = [];
+      let first = def[2]!.replace(/\\\s*$/, "").trim();
+      if (first) parts.push(first);
+      while (i + 1 < lines.length) {
+        const cont = stripComment(lines[++i]!.replace(/\r$/, ""));
+        const more = /\\\s*$/.test(cont);
+        first = cont.replace(/\\\s*$/, "").trim();
+        if (first) parts.push(first);
+        if (!more) break;
+      }
+      pre.defs.set(def[1]!, parts.join("\n"));
+      continue;
+    }
+    if (raw.trim() === "") continue;
+    if (tryInclude(pre, file, lineNo, raw)) continue;
+    raw = raw.trim();
+    processText(pre, raw, file, lineNo, 0);
+    if (pre.out.length > MAX_LINES) { pre.diags.add({ file, line: lineNo }, "fatal", "configuration expands to too many lines"); break; }
+  }
+  pre.pwd = savedPwd;
+  pre.includeCheck = savedCheck;
+}
+
+/** Handle `include*` and `include_check` lines; returns true when the line was consumed. */
+function tryInclude(pre: Pre, file: string, line: number, raw: string): boolean {
+  const m = /^\s*(include[rmwba]?)\s+(.*\S)\s*$/.exec(raw);
+  const chk = /^\s*include_check(\s+.*)?$/.exec(raw);
+  if (chk) setIncludeCheck(pre.includeCheck, (chk[1] ?? "").trim().split(/\s+/).filter(Boolean));
+  if (!m) return false;
+  const kw = m[1]!;
+  const check = { ...pre.includeCheck };
+  if (kw === "includer") check.readable = true;
+  else if (kw === "includem") { check.readable = true; check.match = true; }
+  else if (kw === "includew") { check.readable = true; check.wildcard = true; }
+  else if (kw === "includeb") { check.readable = true; check.brace = true; }
+  else if (kw === "includea") check.readable = check.match = check.wildcard = check.brace = true;
+  if (pre.depth >= MAX_INCLUDE_DEPTH) {
+    pre.diags.add({ file, line }, "fatal", `include nesting deeper than ${MAX_INCLUDE_DEPTH} at '${m[2]}'`);
+    return true;
+  }
+  for (const tok of tokenize(m[2]!)) includePattern(pre, file, line, tok.text, check);
+  return true;
+}
+
+function setIncludeCheck(c: IncludeCheck, words: string[]): void {
+  if (words.length === 0) { c.readable = c.match = c.wildcard = c.brace = true; return; }
+  for (const w of words) {
+    const on = !w.startsWith("-");
+    const name = w.replace(/^[+-]/, "");
+    if (name === "readable") c.readable = on;
+    else if (name === "match") c.match = on;
+    else if (name === "wildcard_match") c.wildcard = on;
+    else if (name === "brace_match") c.brace = on;
+  }
+  if (c.match || c.wildcard || c.brace) c.readable = true;
+}
+
+function includePattern(pre: Pre, file: string, line: number, pattern: string, check: IncludeCheck): void {
+  const at = { file, line };
+  const alternatives = expandBraces(resolvePath(pre.pwd, pattern));
+  let total = 0;
+  for (const alt of alternatives) {
+    const files = globOne(alt, pre.opts.listDir);
+    let found = 0;
+    for (const f of files) {
+      const text = pre.opts.readFile(f);
+      if (text === undefined) {
+        if (check.readable && (!hasWildcard(alt) || check.wildcard)) pre.diags.add(at, "fatal", `included file '${f}' cannot be read`);
+        continue;
+      }
+      found++;
+      pre.depth++;
+      readText(pre, f, text);
+      pre.depth--;
+    }
+    total += found;
+    if (found === 0 && check.brace && alternatives.length > 1) pre.diags.add(at, "fatal", `include '${pattern}': brace alternative '${alt}' matches no file`);
+  }
+  if (total === 0 && (check.wildcard || (check.match && !hasWildcard(pattern)))) {
+    pre.diags.add(at, "fatal", `include '${pattern}' matches no file`);
+  }
+}
+
+/** Run one line of text through conditionals, definitions, repetition and substitution. */
+export function processText(pre: Pre, text: string, file: string, line: number, depth: number): void {
+  const at = { file, line };
+  if (depth > MAX_EXPANSION_DEPTH) { pre.diags.error(at, "definitions nest too deeply; line dropped"); return; }
+  let t = text.trim();
+  if (t === "") return;
+  const cond = /^@(\^?)(\S+)\s*(.*)$/.exec(t);
+  if (cond) {
+    const matches = cond[2] === pre.opts.configId;
+    if (matches === (cond[1] === "^")) return;
+    t = cond[3]!;
+    if (t === "") return;
+  }
+  const def = /^\$([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(t);
+  if (def) { pre.defs.set(def[1]!, def[2]!.trim()); return; }
+  if (isSequenceLine(t)) {
+    expandSequence(pre, t, at, (rest) => processText(pre, rest, file, line, depth + 1));
+    return;
+  }
+  const expanded = substitute(pre, t, at);
+  if (expanded !== t) {
+    for (const sub of expanded.split("\n")) processText(pre, sub, file, line, depth + 1);
+    return;
+  }
+  const tokens = tokenize(t);
+  if (tokens[0]?.text === "random_seed" && tokens[1] && /^\d+$/.test(tokens[1].text)) pre.rng = mulberry32(Number(tokens[1].text));
+  emitLine(pre, tokens, file, line);
+}
+
+function emitLine(pre: Pre, tokens: Token[], file: string, line: number): void {
+  let cur: Token[] = [];
+  for (const tok of tokens) {
+    if (!tok.quoted && tok.text === "{") { cur.push(tok); pre.out.push({ file, line, tokens: cur }); cur = []; }
+    else if (!tok.quoted && tok.text === "}") {
+      if (cur.length) pre.out.push({ file, line, tokens: cur });
+      pre.out.push({ file, line, tokens: [tok] });
+      cur = [];
+    } else cur.push(tok);
+  }
+  if (cur.length) pre.out.push({ file, line, tokens: cur });
+}
+
+function predefined(pre: Pre, name: string, args: string[]): string | undefined {
+  switch (name) {
+    case "_PWD": return pre.pwd;
+    case "_INSTANCE": return pre.opts.configId;
+    case "_HASH": return "#";
+    case "_BANG": return "!";
+    case "_RANDOM": {
+      const min = args[0] !== undefined ? Number.parseInt(args[0], 10) : 0;
+      const max = args[1] !== undefined ? Number.parseInt(args[1], 10) : 32767;
+      if (!Number.isFinite(min) || !Number.isFinite(max) || max < min) return undefined;
+      return String(min + Math.floor(pre.rng() * (max - min + 1)));
+    }
+    default: return undefined;
+  }
+}
+
+/** Replace `$NAME<space|end>` and `${NAME [args]}` occurrences, recursively; undefined names stay. */
+export function substitute(pre: Pre, text: string, at: { file: string; line: number }): string {
+  let s = text;
+  let count = 0;
+  for (let i = s.indexOf("$"); i >= 0; i = s.indexOf("$", i)) {
+    let name: string;
+    let args: string[] = [];
+    let end: number;
+    if (s[i + 1] === "{") {
+      const close = s.indexOf("}", i + 2);
+      if (close < 0) { i++; continue; }
+      const inner = s.slice(i + 2, close).trim().split(/\s+/);
+      name = inner[0] ?? "";
+      args = inner.slice(1);
+      end = close + 1;
+    } else {
+      const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(s.slice(i + 1));
+      end = i + 1 + (m ? m[0].length : 0);
+      if (!m || (end < s.length && !/\s/.test(s[end]!))) { i++; continue; }
+      name = m[0];
+    }
+    const value = pre.defs.get(name) ?? predefined(pre, name, args);
+    if (value === undefined) { i++; continue; }
+    if (++count > MAX_SUBSTITUTIONS) { pre.diags.error(at, `substitution of '$${name}' does not terminate; left as is`); return s; }
+    s = s.slice(0, i) + value + s.slice(end);
+  }
+  return s;
+}
