@@ -69,11 +69,12 @@ export function sockaddrNl(pid = 0, groups = 0): Uint8Array {
   return b;
 }
 
-/** sockaddr_un for a filesystem path (at most 107 bytes). */
+/** sockaddr_un for a filesystem path (at most 107 bytes); a leading "@" names an abstract socket. */
 export function sockaddrUn(path: string): Uint8Array {
-  const p = new TextEncoder().encode(path);
+  const abstract = path.startsWith("@");
+  const p = new TextEncoder().encode(abstract ? "\0" + path.slice(1) : path);
   if (p.length > 107) throw new RangeError(`unix socket path too long (${p.length} bytes): ${path}`);
-  const b = new Uint8Array(2 + p.length + 1);
+  const b = new Uint8Array(2 + p.length + (abstract ? 0 : 1));
   new DataView(b.buffer).setUint16(0, AF_UNIX, true);
   b.set(p, 2);
   return b;

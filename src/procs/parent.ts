@@ -13,6 +13,7 @@ import { createPidFile, removePidFile } from "../core/pidfile.ts";
 import { configIdDefault, interfaceExists, logLoad } from "./common.ts";
 import { Supervised } from "./supervise.ts";
 import { selfCommand } from "./self.ts";
+import { sdNotify } from "../ffi/sd-notify.ts";
 
 /** Signals a child receives as-is from the parent. */
 const FORWARDED: NodeJS.Signals[] = ["SIGUSR1", "SIGUSR2", "SIGURG", "SIGWINCH"];
@@ -118,6 +119,7 @@ export class Parent {
     for (const r of this.#children.keys()) if (!this.#ready.has(r)) return;
     const cb = this.#onAllReady;
     this.#onAllReady = undefined;
+    sdNotify(`READY=1\nSTATUS=running: ${[...this.#children.keys()].join(", ") || "no"} children\nMAINPID=${process.pid}`);
     cb();
   }
 
@@ -139,6 +141,7 @@ export class Parent {
   reload(): void {
     if (this.#stopping) return;
     this.log.info("Reloading configuration");
+    sdNotify("RELOADING=1\nSTATUS=reloading configuration");
     const r = loadConfig(this.opts.configFile, {
       configId: this.opts.configId ?? configIdDefault(),
       interfaceExists,
@@ -146,6 +149,7 @@ export class Parent {
     logLoad(this.log, r.diagnostics);
     if (r.exitCode === 4) {
       this.log.error(`reload of ${this.opts.configFile} failed; keeping the running configuration`);
+      sdNotify("READY=1\nSTATUS=reload failed; running the previous configuration");
       return;
     }
     this.#config = r.config;
@@ -159,6 +163,7 @@ export class Parent {
       } else this.#sendConfig(role, true);
     }
     for (const role of wanted) if (!this.#children.has(role)) this.#startChild(role);
+    sdNotify("READY=1\nSTATUS=configuration reloaded");
   }
 
   #childWaitMs(): number {
@@ -170,6 +175,7 @@ export class Parent {
     if (this.#stopping) return;
     this.#stopping = true;
     this.log.info("Stopping");
+    sdNotify("STOPPING=1\nSTATUS=stopping");
     await Promise.all([...this.#children.values()].map((c) => c.stop(this.#childWaitMs())));
     removePidFile(this.opts.pidFile);
     this.log.info("Stopped");
