@@ -111,6 +111,8 @@ export class Supervised {
     }, graceMs);
     await p.exited;
     clearTimeout(killer);
+    // onExit may run after `exited` resolves; the parent may exit right after this, so clean up here too.
+    removePidFile(this.launch.pidFile, p.pid);
   }
 
   #exited(proc: Subprocess, status: number | null, signal: string | null): void {
