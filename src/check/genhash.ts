@@ -6,7 +6,7 @@
  * response time). -H md5 is accepted (MD5 is the only hash). The digest covers the body bytes
  * as received, exactly like the checker (src/check/checkers/http.ts).
  */
-import { type HttpProtocol, buildRequest, httpExchange, loadTls } from "./checkers/http.ts";
+import { buildRequest, httpExchange, type HttpProtocol, loadTls } from "./checkers/http.ts";
 import type { StreamTls } from "./checkers/stream.ts";
 import { hostPort } from "./checkers/types.ts";
 
@@ -49,9 +49,18 @@ Either long or short options are allowed.
 `;
 
 const LONG: Record<string, string> = {
-  "--use-ssl": "-S", "--use-sni": "-I", "--server": "-s", "--port": "-p", "--url": "-u",
-  "--use-virtualhost": "-V", "--verbose": "-v", "--help": "-h", "--fwmark": "-m", "--protocol": "-P",
-  "--timeout": "-t", "--hash": "-H",
+  "--use-ssl": "-S",
+  "--use-sni": "-I",
+  "--server": "-s",
+  "--port": "-p",
+  "--url": "-u",
+  "--use-virtualhost": "-V",
+  "--verbose": "-v",
+  "--help": "-h",
+  "--fwmark": "-m",
+  "--protocol": "-P",
+  "--timeout": "-t",
+  "--hash": "-H",
 };
 const WITH_VALUE = new Set(["-s", "-p", "-u", "-V", "-m", "-P", "-t", "-H"]);
 
@@ -62,7 +71,9 @@ export function parseGenhashArgs(argv: string[]): GenhashOptions | "help" | { er
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i] as string;
     let inline: string | undefined;
-    if (a.startsWith("--") && a.includes("=")) [a, inline] = [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)];
+    if (a.startsWith("--") && a.includes("=")) {
+      [a, inline] = [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)];
+    }
     const opt = LONG[a] ?? a;
     if (WITH_VALUE.has(opt)) {
       const val = inline ?? argv[++i];
@@ -79,13 +90,22 @@ export function parseGenhashArgs(argv: string[]): GenhashOptions | "help" | { er
     return { error: "server, port and url are required" };
   }
   const proto = (v.get("-P") ?? "1.0").toUpperCase();
-  if (proto !== "1.0" && proto !== "1.0C" && proto !== "1.1") return { error: `invalid HTTP protocol version '${v.get("-P")}'` };
+  if (proto !== "1.0" && proto !== "1.0C" && proto !== "1.1") {
+    return { error: `invalid HTTP protocol version '${v.get("-P")}'` };
+  }
   const hash = v.get("-H") ?? "md5";
   if (hash.toLowerCase() !== "md5") return { error: `unsupported hash '${hash}'` };
   const timeoutSec = v.has("-t") ? Number(v.get("-t")) : 5;
   if (!(timeoutSec > 0)) return { error: `invalid timeout '${v.get("-t")}'` };
   const o: GenhashOptions = {
-    server, port, url, ssl: flags.has("-S"), sni: flags.has("-I"), protocol: proto, timeoutSec, verbose: flags.has("-v"),
+    server,
+    port,
+    url,
+    ssl: flags.has("-S"),
+    sni: flags.has("-I"),
+    protocol: proto,
+    timeoutSec,
+    verbose: flags.has("-v"),
   };
   const vh = v.get("-V");
   if (vh !== undefined) o.virtualhost = vh;
@@ -129,9 +149,18 @@ export async function fetchDigest(
   const md5 = new Bun.CryptoHasher("md5");
   const wire: Uint8Array[] = [];
   const body: Uint8Array[] = [];
-  const endpoint = { address: o.server, port: o.port, ...(o.fwmark === undefined ? {} : { fwmark: o.fwmark }) };
+  const endpoint = {
+    address: o.server,
+    port: o.port,
+    ...(o.fwmark === undefined ? {} : { fwmark: o.fwmark }),
+  };
   const host = o.virtualhost ?? hostPort(o.server, o.port);
-  const x = { endpoint, timeoutMs: o.timeoutSec * 1000, request: buildRequest(o.url, o.protocol, host), ...(tls ? { tls } : {}) };
+  const x = {
+    endpoint,
+    timeoutMs: o.timeoutSec * 1000,
+    request: buildRequest(o.url, o.protocol, host),
+    ...(tls ? { tls } : {}),
+  };
   const r = await httpExchange(x, new AbortController().signal, {
     onBody: (raw) => {
       md5.update(raw);
@@ -166,8 +195,11 @@ function failureText(reason: string): string {
 }
 
 /** genhash entry point; argv excludes the program name. Returns the exit status. */
-export async function genhashMain(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s),
-  err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
+export async function genhashMain(
+  argv: string[],
+  out: (s: string) => void = (s) => process.stdout.write(s),
+  err: (s: string) => void = (s) => process.stderr.write(s),
+): Promise<number> {
   const o = parseGenhashArgs(argv);
   if (o === "help") {
     err(USAGE);

@@ -112,15 +112,21 @@ export function readName(buf: Uint8Array, off: number): DnsResult<{ name: string
     if (pos >= buf.length) return { ok: false, reason: `name runs past end of message at offset ${pos}` };
     const len = buf[pos] as number;
     if ((len & 0xc0) === 0xc0) {
-      if (pos + 1 >= buf.length) return { ok: false, reason: `truncated compression pointer at offset ${pos}` };
+      if (pos + 1 >= buf.length) {
+        return { ok: false, reason: `truncated compression pointer at offset ${pos}` };
+      }
       if (++jumps > 64) return { ok: false, reason: "compression pointer loop" };
       if (next < 0) next = pos + 2;
       pos = ((len & 0x3f) << 8) | (buf[pos + 1] as number);
       continue;
     }
-    if ((len & 0xc0) !== 0) return { ok: false, reason: `bad label type 0x${len.toString(16)} at offset ${pos}` };
+    if ((len & 0xc0) !== 0) {
+      return { ok: false, reason: `bad label type 0x${len.toString(16)} at offset ${pos}` };
+    }
     if (len === 0) break;
-    if (pos + 1 + len > buf.length) return { ok: false, reason: `label runs past end of message at offset ${pos}` };
+    if (pos + 1 + len > buf.length) {
+      return { ok: false, reason: `label runs past end of message at offset ${pos}` };
+    }
     total += len + 1;
     if (total > 255) return { ok: false, reason: "name longer than 255 bytes" };
     labels.push(String.fromCharCode(...buf.subarray(pos + 1, pos + 1 + len)));
@@ -135,7 +141,10 @@ function readQuestion(buf: Uint8Array, off: number): DnsResult<{ q: DnsQuestion;
   const p = n.value.next;
   if (p + 4 > buf.length) return { ok: false, reason: "question runs past end of message" };
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  return { ok: true, value: { q: { name: n.value.name, type: dv.getUint16(p), class: dv.getUint16(p + 2) }, next: p + 4 } };
+  return {
+    ok: true,
+    value: { q: { name: n.value.name, type: dv.getUint16(p), class: dv.getUint16(p + 2) }, next: p + 4 },
+  };
 }
 
 function readRecord(buf: Uint8Array, off: number): DnsResult<{ r: DnsRecord; next: number }> {
@@ -152,7 +161,9 @@ function readRecord(buf: Uint8Array, off: number): DnsResult<{ r: DnsRecord; nex
 
 /** Decodes a DNS message; never throws. */
 export function decodeMessage(buf: Uint8Array): DnsResult<DnsMessage> {
-  if (buf.length < 12) return { ok: false, reason: `message shorter than the 12-byte header (${buf.length})` };
+  if (buf.length < 12) {
+    return { ok: false, reason: `message shorter than the 12-byte header (${buf.length})` };
+  }
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const flags = dv.getUint16(2);
   const msg: DnsMessage = {

@@ -289,18 +289,29 @@ export function parseHead(text: string): HeadResult {
       continue;
     }
     const hm = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*?)[ \t]*$/.exec(line);
-    if (!hm) return { ok: false, reason: `malformed header line: ${printable(new TextEncoder().encode(line))}` };
+    if (!hm) {
+      return { ok: false, reason: `malformed header line: ${printable(new TextEncoder().encode(line))}` };
+    }
     headers.push([(hm[1] as string).toLowerCase(), hm[2] as string]);
   }
   const status = Number(m[2]);
   const framing = chooseFraming(status, headers);
   if (!framing.ok) return framing;
-  const head: HttpHead = { minor: Number(m[1]), status, reason: m[3] ?? "", headers, framing: framing.value.framing };
+  const head: HttpHead = {
+    minor: Number(m[1]),
+    status,
+    reason: m[3] ?? "",
+    headers,
+    framing: framing.value.framing,
+  };
   if (framing.value.length !== undefined) head.contentLength = framing.value.length;
   return { ok: true, value: head };
 }
 
-type FramingResult = { ok: true; value: { framing: HttpFraming; length?: number } } | { ok: false; reason: string };
+type FramingResult = { ok: true; value: { framing: HttpFraming; length?: number } } | {
+  ok: false;
+  reason: string;
+};
 
 /** RFC 9112 6.3: 1xx/204/304 have no body; chunked wins over Content-Length; else length or close. */
 function chooseFraming(status: number, headers: Array<[string, string]>): FramingResult {
@@ -311,7 +322,9 @@ function chooseFraming(status: number, headers: Array<[string, string]>): Framin
     if (codings[codings.length - 1] === "chunked") return { ok: true, value: { framing: "chunked" } };
     return { ok: true, value: { framing: "close" } };
   }
-  const cl = headers.filter(([n]) => n === "content-length").flatMap(([, v]) => v.split(",").map((s) => s.trim()));
+  const cl = headers.filter(([n]) => n === "content-length").flatMap(([, v]) =>
+    v.split(",").map((s) => s.trim())
+  );
   if (cl.length === 0) return { ok: true, value: { framing: "close" } };
   const first = cl[0] as string;
   if (!/^\d{1,15}$/.test(first) || cl.some((v) => v !== first)) {

@@ -66,7 +66,9 @@ export function encodeEchoRequest(family: IcmpFamily, f: EchoFields, pair?: Ipv6
 }
 
 /** Skips an IPv4 header (raw IPv4 ICMP sockets deliver it); checks version and protocol 1. */
-export function stripIpv4Header(b: Uint8Array): { ok: true; value: Uint8Array } | { ok: false; reason: string } {
+export function stripIpv4Header(
+  b: Uint8Array,
+): { ok: true; value: Uint8Array } | { ok: false; reason: string } {
   if (b.length < 20) return { ok: false, reason: `IPv4 packet shorter than 20 bytes (${b.length})` };
   const v = (b[0] as number) >> 4;
   const ihl = ((b[0] as number) & 0xf) * 4;
@@ -88,7 +90,11 @@ export interface DecodeOptions {
 export function decodeIcmp(family: IcmpFamily, b: Uint8Array, o: DecodeOptions = {}): IcmpResult {
   if (b.length < 8) return { ok: false, reason: `ICMP message shorter than 8 bytes (${b.length})` };
   if (o.verifyChecksum !== false) {
-    const sum = family === 4 ? internetChecksum(b) : o.pair ? internetChecksum(pseudoHeader6(o.pair, b.length), b) : 0;
+    const sum = family === 4
+      ? internetChecksum(b)
+      : o.pair
+      ? internetChecksum(pseudoHeader6(o.pair, b.length), b)
+      : 0;
     if (sum !== 0) return { ok: false, reason: "bad ICMP checksum" };
   }
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);

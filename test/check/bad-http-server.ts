@@ -11,7 +11,9 @@ const block = new Uint8Array(64 * 1024).fill(0x61);
 function streamBlocks(s: import("bun").Socket<{ left: number; chunked: boolean }>): void {
   while (s.data.left > 0) {
     const n = Math.min(block.length, s.data.left);
-    const piece = s.data.chunked ? Buffer.concat([Buffer.from(`${n.toString(16)}\r\n`), block.subarray(0, n), Buffer.from("\r\n")]) : block.subarray(0, n);
+    const piece = s.data.chunked
+      ? Buffer.concat([Buffer.from(`${n.toString(16)}\r\n`), block.subarray(0, n), Buffer.from("\r\n")])
+      : block.subarray(0, n);
     const w = s.write(piece);
     if (w < piece.length) {
       // simplest back-pressure: a partial write of this test server ends the stream early only if
@@ -39,7 +41,9 @@ Bun.listen<{ left: number; chunked: boolean }>({
         s.write("HTTP/1.0 200 OK\r\nContent-Length: 11\r\n\r\nhello world");
         s.end();
       } else if (path === "/chunked") {
-        s.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+        s.write(
+          "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n",
+        );
         s.end();
       } else if (path === "/garbage") {
         s.write("SSH-2.0-OpenSSH_9.2p1 Debian\r\n\r\n\x00\x01\x02");
@@ -54,7 +58,11 @@ Bun.listen<{ left: number; chunked: boolean }>({
         for (let i = 0; i < 400; i++) s.write(`X-Filler-${i}: ${"f".repeat(100)}\r\n`);
       } else if (path === "/big" || path === "/bigchunked") {
         const chunked = path === "/bigchunked";
-        s.write(chunked ? "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" : `HTTP/1.0 200 OK\r\nContent-Length: ${10 * MiB}\r\n\r\n`);
+        s.write(
+          chunked
+            ? "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+            : `HTTP/1.0 200 OK\r\nContent-Length: ${10 * MiB}\r\n\r\n`,
+        );
         s.data = { left: 10 * MiB, chunked };
         streamBlocks(s);
       }

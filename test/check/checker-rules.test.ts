@@ -1,7 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { judgeDnsReply } from "../../src/check/checkers/dns.ts";
 import { fileCheckVerdict, parseTrackFileValue } from "../../src/check/checkers/file.ts";
-import { compileUrlRegex, parseStatusCodes, regexVerdict, statusAccepted } from "../../src/check/checkers/http-match.ts";
+import {
+  compileUrlRegex,
+  parseStatusCodes,
+  regexVerdict,
+  statusAccepted,
+} from "../../src/check/checkers/http-match.ts";
 import { buildRequest } from "../../src/check/checkers/http.ts";
 import { judgeMisc, splitCommand } from "../../src/check/checkers/misc.ts";
 import { SmtpReplyReader } from "../../src/check/checkers/smtp.ts";
@@ -26,29 +31,54 @@ describe("UDP_CHECK HEX_STR", () => {
   test("reply judged over the shorter length, within length bounds", () => {
     const pat = parseHexString("de ad be ef", true);
     if (!pat.ok) throw new Error(pat.reason);
-    const base = { endpoint: { address: "192.0.2.2", port: 1 }, connectTimeoutMs: 1, requireReply: pat.value } as const;
+    const base = {
+      endpoint: { address: "192.0.2.2", port: 1 },
+      connectTimeoutMs: 1,
+      requireReply: pat.value,
+    } as const;
     expect(judgeUdpReply(Uint8Array.from([0xde, 0xad]), base).ok).toBe(true);
     expect(judgeUdpReply(Uint8Array.from([0xde, 0xad, 0xbe, 0xef, 1, 2]), base).ok).toBe(true);
-    expect(judgeUdpReply(Uint8Array.from([0xde, 0xae]), base).reason).toBe("udp: reply byte 1 is 0xae, does not match require_reply");
-    expect(judgeUdpReply(new Uint8Array(3), { ...base, requireReply: true, minReplyLength: 4 }).reason).toBe("udp: reply length 3 outside 4-255");
+    expect(judgeUdpReply(Uint8Array.from([0xde, 0xae]), base).reason).toBe(
+      "udp: reply byte 1 is 0xae, does not match require_reply",
+    );
+    expect(judgeUdpReply(new Uint8Array(3), { ...base, requireReply: true, minReplyLength: 4 }).reason).toBe(
+      "udp: reply length 3 outside 4-255",
+    );
     expect(judgeUdpReply(new Uint8Array(300), { ...base, requireReply: true }).ok).toBe(false);
   });
 });
 
 describe("MISC_CHECK", () => {
   test("argv splitting keeps quoted spaces", () => {
-    expect(splitCommand(`/bin/check.sh ' a b ' "c d" e\\ f  g`)).toEqual(["/bin/check.sh", " a b ", "c d", "e f", "g"]);
+    expect(splitCommand(`/bin/check.sh ' a b ' "c d" e\\ f  g`)).toEqual([
+      "/bin/check.sh",
+      " a b ",
+      "c d",
+      "e f",
+      "g",
+    ]);
     expect(splitCommand("  ")).toEqual([]);
     expect(splitCommand("x ''")).toEqual(["x", ""]);
   });
   test("exit status rules with and without misc_dynamic", () => {
     expect(judgeMisc({ status: 0, timedOut: false }, false, 1)).toEqual({ ok: true, reason: "misc: exit 0" });
-    expect(judgeMisc({ status: 5, timedOut: false }, false, 1)).toEqual({ ok: false, reason: "misc: exit status 5" });
+    expect(judgeMisc({ status: 5, timedOut: false }, false, 1)).toEqual({
+      ok: false,
+      reason: "misc: exit status 5",
+    });
     expect(judgeMisc({ status: 1, timedOut: false }, true, 1).ok).toBe(false);
-    expect(judgeMisc({ status: 12, timedOut: false }, true, 1)).toEqual({ ok: true, reason: "misc: exit 12", weight: 10 });
+    expect(judgeMisc({ status: 12, timedOut: false }, true, 1)).toEqual({
+      ok: true,
+      reason: "misc: exit 12",
+      weight: 10,
+    });
     expect(judgeMisc({ status: 255, timedOut: false }, true, 1).weight).toBe(253);
-    expect(judgeMisc({ signal: "SIGTERM", timedOut: true }, true, 500).reason).toBe("misc: timed out after 500ms");
-    expect(judgeMisc({ signal: "SIGSEGV", timedOut: false }, true, 500).reason).toBe("misc: killed by SIGSEGV");
+    expect(judgeMisc({ signal: "SIGTERM", timedOut: true }, true, 500).reason).toBe(
+      "misc: timed out after 500ms",
+    );
+    expect(judgeMisc({ signal: "SIGSEGV", timedOut: false }, true, 500).reason).toBe(
+      "misc: killed by SIGSEGV",
+    );
     expect(judgeMisc({ timedOut: false, error: "ENOENT" }, false, 1).reason).toBe("misc: cannot run: ENOENT");
   });
 });
@@ -58,7 +88,13 @@ describe("HTTP_GET url rules", () => {
     const r = parseStatusCodes(["200", "300-302", "503"]);
     expect(r).toEqual({ ok: true, value: [[200, 200], [300, 302], [503, 503]] });
     if (!r.ok) return;
-    expect([200, 301, 503, 204, 500].map((c) => statusAccepted(c, r.value))).toEqual([true, true, true, false, false]);
+    expect([200, 301, 503, 204, 500].map((c) => statusAccepted(c, r.value))).toEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
     expect(parseStatusCodes(["299-200"]).ok).toBe(false);
     expect(parseStatusCodes(["abc"]).ok).toBe(false);
   });
@@ -71,17 +107,27 @@ describe("HTTP_GET url rules", () => {
     };
     expect(regexVerdict(c({ regex: "service ok", regexOptions: ["caseless"] }), body)).toBeUndefined();
     expect(regexVerdict(c({ regex: "service ok" }), body)).toBe("regex service ok did not match");
-    expect(regexVerdict(c({ regex: "Service", regexMaxOffset: 5 }), body)).toBe("regex Service did not match");
-    expect(regexVerdict(c({ regex: "Service", regexMinOffset: 11, regexMaxOffset: 11 }), body)).toBeUndefined();
+    expect(regexVerdict(c({ regex: "Service", regexMaxOffset: 5 }), body)).toBe(
+      "regex Service did not match",
+    );
+    expect(regexVerdict(c({ regex: "Service", regexMinOffset: 11, regexMaxOffset: 11 }), body))
+      .toBeUndefined();
     expect(regexVerdict(c({ regex: "0", regexMinOffset: 1 }), body)).toBe("regex 0 did not match");
-    expect(regexVerdict(c({ regex: "OK$", regexNoMatch: true }), body)).toStartWith("regex OK$ matched at offset 19");
-    expect(regexVerdict(c({ regex: "Serv ice # comment", regexOptions: ["extended"] }), body)).toBeUndefined();
+    expect(regexVerdict(c({ regex: "OK$", regexNoMatch: true }), body)).toStartWith(
+      "regex OK$ matched at offset 19",
+    );
+    expect(regexVerdict(c({ regex: "Serv ice # comment", regexOptions: ["extended"] }), body))
+      .toBeUndefined();
     expect(compileUrlRegex({ regex: "a", regexOptions: ["ungreedy"] })).toMatchObject({ ok: false });
     expect(compileUrlRegex({ regex: "(" })).toMatchObject({ ok: false });
   });
   test("requests are keepalived's", () => {
-    expect(buildRequest("/x", "1.0", "192.0.2.2:80")).toBe("GET /x HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nHost: 192.0.2.2:80\r\n\r\n");
-    expect(buildRequest("/", "1.0C", "h")).toBe("GET / HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nConnection: close\r\nHost: h\r\n\r\n");
+    expect(buildRequest("/x", "1.0", "192.0.2.2:80")).toBe(
+      "GET /x HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nHost: 192.0.2.2:80\r\n\r\n",
+    );
+    expect(buildRequest("/", "1.0C", "h")).toBe(
+      "GET / HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nConnection: close\r\nHost: h\r\n\r\n",
+    );
     expect(buildRequest("/", "1.1", "h")).toStartWith("GET / HTTP/1.1\r\n");
   });
 });
@@ -102,8 +148,12 @@ describe("DNS_CHECK pass rule", () => {
     expect(judgeDnsReply(reply(7, "", 6), 7, ".", 6).ok).toBe(true);
   });
   test("each rule has its reason", () => {
-    expect(judgeDnsReply(reply(8, "a", 1), 7, "a", 1).reason).toBe("dns: reply id 8 does not match query id 7");
-    expect(judgeDnsReply(reply(7, "a", 1, 0x0100), 7, "a", 1).reason).toBe("dns: QR bit clear, not a response");
+    expect(judgeDnsReply(reply(8, "a", 1), 7, "a", 1).reason).toBe(
+      "dns: reply id 8 does not match query id 7",
+    );
+    expect(judgeDnsReply(reply(7, "a", 1, 0x0100), 7, "a", 1).reason).toBe(
+      "dns: QR bit clear, not a response",
+    );
     expect(judgeDnsReply(reply(7, "a", 1, 0x8183), 7, "a", 1).reason).toBe("dns: RCODE NXDOMAIN");
     expect(judgeDnsReply(reply(7, "b", 1), 7, "a", 1).reason).toStartWith("dns: question");
     expect(judgeDnsReply(reply(7, "a", 28), 7, "a", 1).reason).toStartWith("dns: question");
@@ -118,7 +168,9 @@ describe("SMTP replies", () => {
     expect(r.push(enc("ond\r\n220 ready\r\n"))).toEqual({ code: 220 });
     expect(r.push(enc("250 ok\n"))).toEqual({ code: 250 });
     expect(new SmtpReplyReader().push(enc("HTTP/1.1 400\r\n")).error).toStartWith("bad reply line");
-    expect(new SmtpReplyReader().push(new Uint8Array(5000).fill(50)).error).toBe("reply line exceeds 4096 bytes");
+    expect(new SmtpReplyReader().push(new Uint8Array(5000).fill(50)).error).toBe(
+      "reply line exceeds 4096 bytes",
+    );
   });
 });
 
@@ -140,6 +192,7 @@ describe("FILE_CHECK values", () => {
 });
 
 test("bind_if and fwmark are reported as not applied", () => {
-  expect(unsupportedEndpointOptions({ address: "192.0.2.2", port: 80, bindIf: "eth0", fwmark: 3 })).toHaveLength(2);
+  expect(unsupportedEndpointOptions({ address: "192.0.2.2", port: 80, bindIf: "eth0", fwmark: 3 }))
+    .toHaveLength(2);
   expect(unsupportedEndpointOptions({ address: "192.0.2.2", port: 80 })).toEqual([]);
 });

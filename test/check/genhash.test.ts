@@ -6,16 +6,59 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { genhashMain, hexDump, parseGenhashArgs } from "../../src/check/genhash.ts";
-import { type NetPair, type Started, makeCert, makeNetPair, outputIn, startNginx, tempDir } from "./servers.ts";
+import {
+  makeCert,
+  makeNetPair,
+  type NetPair,
+  outputIn,
+  type Started,
+  startNginx,
+  tempDir,
+} from "./servers.ts";
 
 describe("genhash options and format", () => {
   test("required options, protocols, long forms", () => {
-    expect(parseGenhashArgs(["-s", "192.0.2.2", "-p", "80"])).toEqual({ error: "server, port and url are required" });
+    expect(parseGenhashArgs(["-s", "192.0.2.2", "-p", "80"])).toEqual({
+      error: "server, port and url are required",
+    });
     expect(parseGenhashArgs(["-h"])).toBe("help");
-    expect(parseGenhashArgs(["-s", "a", "-p", "1", "-u", "/", "-P", "2.0"])).toEqual({ error: "invalid HTTP protocol version '2.0'" });
-    expect(parseGenhashArgs(["--server=192.0.2.2", "--port", "443", "--url", "/x", "-S", "-I", "-V", "h", "-P", "1.0c", "-t", "2", "-m", "5"]))
-      .toEqual({ server: "192.0.2.2", port: 443, url: "/x", ssl: true, sni: true, virtualhost: "h", protocol: "1.0C", timeoutSec: 2, verbose: false, fwmark: 5 });
-    expect(parseGenhashArgs(["-s", "a", "-p", "1", "-u", "/", "-H", "sha1"])).toEqual({ error: "unsupported hash 'sha1'" });
+    expect(parseGenhashArgs(["-s", "a", "-p", "1", "-u", "/", "-P", "2.0"])).toEqual({
+      error: "invalid HTTP protocol version '2.0'",
+    });
+    expect(
+      parseGenhashArgs([
+        "--server=192.0.2.2",
+        "--port",
+        "443",
+        "--url",
+        "/x",
+        "-S",
+        "-I",
+        "-V",
+        "h",
+        "-P",
+        "1.0c",
+        "-t",
+        "2",
+        "-m",
+        "5",
+      ]),
+    )
+      .toEqual({
+        server: "192.0.2.2",
+        port: 443,
+        url: "/x",
+        ssl: true,
+        sni: true,
+        virtualhost: "h",
+        protocol: "1.0C",
+        timeoutSec: 2,
+        verbose: false,
+        fwmark: 5,
+      });
+    expect(parseGenhashArgs(["-s", "a", "-p", "1", "-u", "/", "-H", "sha1"])).toEqual({
+      error: "unsupported hash 'sha1'",
+    });
   });
   test("hex dump lines match Debian genhash byte for byte", () => {
     const head = new TextEncoder().encode("HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\n");
@@ -24,11 +67,17 @@ describe("genhash options and format", () => {
         "0016  0a 43 6f 6e 74 65 6e 74 - 2d 4c 65 6e 67 74 68 3a   .Content-Length:\n" +
         "0032  20 33 0d 0a 0d 0a       -                            3....          \n",
     );
-    expect(hexDump(new TextEncoder().encode("abc"))).toBe("0000  61 62 63                -                           abc             \n");
+    expect(hexDump(new TextEncoder().encode("abc"))).toBe(
+      "0000  61 62 63                -                           abc             \n",
+    );
   });
   test("usage goes to stderr with status 1", async () => {
     let err = "";
-    expect(await genhashMain([], () => undefined, (s) => { err += s; })).toBe(1);
+    expect(
+      await genhashMain([], () => undefined, (s) => {
+        err += s;
+      }),
+    ).toBe(1);
     expect(err).toContain("Usage: genhash COMMAND [OPTIONS]");
   });
 });
@@ -37,7 +86,8 @@ describe("genhash against Debian's genhash on nginx", () => {
   let net: NetPair;
   let dir: string;
   let nginx: Started | undefined;
-  const ours = (args: string[]) => outputIn(net.client, [process.execPath, join(import.meta.dir, "../../src/check/genhash.ts"), ...args]);
+  const ours = (args: string[]) =>
+    outputIn(net.client, [process.execPath, join(import.meta.dir, "../../src/check/genhash.ts"), ...args]);
   const debian = (args: string[]) => outputIn(net.client, ["genhash", ...args]);
 
   beforeAll(async () => {
@@ -59,10 +109,32 @@ describe("genhash against Debian's genhash on nginx", () => {
   const cases: Array<[string, string[]]> = [
     ["HTTP 1.0", ["-s", "192.0.2.2", "-p", "18080", "-u", "/index.html"]],
     ["HTTP 1.1 large binary", ["-s", "192.0.2.2", "-p", "18080", "-u", "/blob.bin", "-P", "1.1"]],
-    ["HTTP 1.0c with virtualhost", ["-s", "192.0.2.2", "-p", "18080", "-u", "/index.html", "-P", "1.0c", "-V", "kck.example"]],
+    ["HTTP 1.0c with virtualhost", [
+      "-s",
+      "192.0.2.2",
+      "-p",
+      "18080",
+      "-u",
+      "/index.html",
+      "-P",
+      "1.0c",
+      "-V",
+      "kck.example",
+    ]],
     ["404 page", ["-s", "192.0.2.2", "-p", "18080", "-u", "/missing"]],
     ["HTTPS", ["-S", "-s", "192.0.2.2", "-p", "18443", "-u", "/index.html"]],
-    ["HTTPS with SNI", ["-S", "-I", "-V", "kck.example", "-s", "192.0.2.2", "-p", "18443", "-u", "/blob.bin"]],
+    ["HTTPS with SNI", [
+      "-S",
+      "-I",
+      "-V",
+      "kck.example",
+      "-s",
+      "192.0.2.2",
+      "-p",
+      "18443",
+      "-u",
+      "/blob.bin",
+    ]],
   ];
   for (const [name, args] of cases) {
     test(`same digest: ${name}`, async () => {

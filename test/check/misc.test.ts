@@ -20,9 +20,15 @@ describe("MISC_CHECK", () => {
   test("exit 0 passes, exit 1 fails, argv keeps quoted spaces", async () => {
     const args = join(dir, "args.out");
     const s = script("args.sh", `printf '%s|' "$@" > ${args}; exit "$1"`);
-    expect(await makeMiscCheck({ miscPath: `${s} 0 'a b' c`, miscTimeoutMs: 5000 })(sig())).toEqual({ ok: true, reason: "misc: exit 0" });
+    expect(await makeMiscCheck({ miscPath: `${s} 0 'a b' c`, miscTimeoutMs: 5000 })(sig())).toEqual({
+      ok: true,
+      reason: "misc: exit 0",
+    });
     expect(readFileSync(args, "utf8")).toBe("0|a b|c|");
-    expect(await makeMiscCheck({ miscPath: `${s} 1`, miscTimeoutMs: 5000 })(sig())).toEqual({ ok: false, reason: "misc: exit status 1" });
+    expect(await makeMiscCheck({ miscPath: `${s} 1`, miscTimeoutMs: 5000 })(sig())).toEqual({
+      ok: false,
+      reason: "misc: exit status 1",
+    });
   });
 
   test("misc_dynamic turns exit 2-255 into a weight", async () => {
@@ -30,7 +36,8 @@ describe("MISC_CHECK", () => {
     expect(await makeMiscCheck({ miscPath: `${s} 12`, miscTimeoutMs: 5000, miscDynamic: true })(sig()))
       .toEqual({ ok: true, reason: "misc: exit 12", weight: 10 });
     expect((await makeMiscCheck({ miscPath: `${s} 12`, miscTimeoutMs: 5000 })(sig())).ok).toBe(false);
-    expect((await makeMiscCheck({ miscPath: `${s} 1`, miscTimeoutMs: 5000, miscDynamic: true })(sig())).ok).toBe(false);
+    expect((await makeMiscCheck({ miscPath: `${s} 1`, miscTimeoutMs: 5000, miscDynamic: true })(sig())).ok)
+      .toBe(false);
   });
 
   test("a script that outlives misc_timeout is killed with its children", async () => {
@@ -40,7 +47,11 @@ describe("MISC_CHECK", () => {
     expect(r).toEqual({ ok: false, reason: "misc: timed out after 300ms" });
     const child = Number(readFileSync(marker, "utf8"));
     // the background sleep shared the script's process group, so it got the signal too
-    for (let i = 0; i < 100 && existsSync(`/proc/${child}`) && !readFileSync(`/proc/${child}/stat`, "utf8").includes(") Z"); i++) {
+    for (
+      let i = 0;
+      i < 100 && existsSync(`/proc/${child}`) && !readFileSync(`/proc/${child}/stat`, "utf8").includes(") Z");
+      i++
+    ) {
       await Bun.sleep(20);
     }
     const gone = !existsSync(`/proc/${child}`) || readFileSync(`/proc/${child}/stat`, "utf8").includes(") Z");
@@ -63,9 +74,12 @@ describe("MISC_CHECK", () => {
 
   test("user runs the script as that user; unknown users and paths fail", async () => {
     const s = script("whoami.sh", 'test "$(id -u)" = 65534');
-    expect((await makeMiscCheck({ miscPath: s, miscTimeoutMs: 5000, user: { user: "nobody" } })(sig())).ok).toBe(true);
+    expect((await makeMiscCheck({ miscPath: s, miscTimeoutMs: 5000, user: { user: "nobody" } })(sig())).ok)
+      .toBe(true);
     expect((await makeMiscCheck({ miscPath: s, miscTimeoutMs: 5000 })(sig())).ok).toBe(false);
-    expect(await makeMiscCheck({ miscPath: s, miscTimeoutMs: 5000, user: { user: "kck-no-such-user" } })(sig()))
+    expect(
+      await makeMiscCheck({ miscPath: s, miscTimeoutMs: 5000, user: { user: "kck-no-such-user" } })(sig()),
+    )
       .toEqual({ ok: false, reason: "misc: unknown user kck-no-such-user" });
     const r = await makeMiscCheck({ miscPath: join(dir, "missing.sh"), miscTimeoutMs: 5000 })(sig());
     expect(r.ok).toBe(false);

@@ -14,10 +14,18 @@ const [kind, json] = process.argv.slice(2);
 const o = JSON.parse(json ?? "{}");
 let run: RunCheck;
 switch (kind) {
-  case "tcp": run = makeTcpCheck(o); break;
-  case "http": run = makeHttpCheck(o); break;
-  case "smtp": run = makeSmtpCheck(o); break;
-  case "dns": run = makeDnsCheck(o); break;
+  case "tcp":
+    run = makeTcpCheck(o);
+    break;
+  case "http":
+    run = makeHttpCheck(o);
+    break;
+  case "smtp":
+    run = makeSmtpCheck(o);
+    break;
+  case "dns":
+    run = makeDnsCheck(o);
+    break;
   case "udp": {
     const h = (s: string | undefined, wild: boolean) => {
       if (s === undefined) return undefined;
@@ -30,7 +38,8 @@ switch (kind) {
     run = makeUdpCheck({ ...o, ...(payload ? { payload } : {}), ...(requireReply ? { requireReply } : {}) });
     break;
   }
-  default: throw new Error(`unknown checker ${kind}`);
+  default:
+    throw new Error(`unknown checker ${kind}`);
 }
 const t0 = performance.now();
 const r = await run(new AbortController().signal);

@@ -4,7 +4,7 @@
  * Every start function returns the pid it started and a stop() that kills only that pid.
  * Namespaces are named with the kck- prefix and use TEST-NET-1 (192.0.2.0/24) and 2001:db8::/32.
  */
-import { mkdtempSync, writeFileSync, mkdirSync, chmodSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** A started server. */
@@ -28,7 +28,11 @@ const BUN = process.execPath;
 /** Runs a command, throwing with its stderr when it fails. */
 export async function sh(cmd: string[]): Promise<string> {
   const p = Bun.spawn(cmd, { stdout: "pipe", stderr: "pipe" });
-  const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  const [out, err, code] = await Promise.all([
+    new Response(p.stdout).text(),
+    new Response(p.stderr).text(),
+    p.exited,
+  ]);
   if (code !== 0) throw new Error(`${cmd.join(" ")} exited ${code}: ${err.trim()}`);
   return out;
 }
@@ -43,7 +47,21 @@ export async function makeNetPair(tag: string): Promise<NetPair> {
     await sh(["ip", "netns", "add", ns]);
     await sh(["ip", "-n", ns, "link", "set", "lo", "up"]);
   }
-  await sh(["ip", "-n", client, "link", "add", "kc0", "type", "veth", "peer", "name", "ks0", "netns", server]);
+  await sh([
+    "ip",
+    "-n",
+    client,
+    "link",
+    "add",
+    "kc0",
+    "type",
+    "veth",
+    "peer",
+    "name",
+    "ks0",
+    "netns",
+    server,
+  ]);
   await sh(["ip", "-n", client, "addr", "add", "192.0.2.1/24", "dev", "kc0"]);
   await sh(["ip", "-n", server, "addr", "add", "192.0.2.2/24", "dev", "ks0"]);
   await sh(["ip", "-n", client, "addr", "add", "2001:db8:5::1/64", "dev", "kc0", "nodad"]);
@@ -79,7 +97,12 @@ export function spawnIn(ns: string, argv: string[], logFile?: string): Started {
 }
 
 /** Polls `ss` in ns until something listens on proto/port (tcp or udp). */
-export async function waitListening(ns: string, proto: "tcp" | "udp", port: number, timeoutMs = 10000): Promise<void> {
+export async function waitListening(
+  ns: string,
+  proto: "tcp" | "udp",
+  port: number,
+  timeoutMs = 10000,
+): Promise<void> {
   const flag = proto === "tcp" ? "-Hltn" : "-Hlun";
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
@@ -101,18 +124,41 @@ export function tempDir(tag: string): string {
 export async function makeCert(dir: string, name: string): Promise<{ cert: string; key: string }> {
   const cert = join(dir, `${name}.crt`);
   const key = join(dir, `${name}.key`);
-  await sh(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2",
-    "-subj", `/CN=${name}`, "-addext", `subjectAltName=DNS:${name}`]);
+  await sh([
+    "openssl",
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    key,
+    "-out",
+    cert,
+    "-days",
+    "2",
+    "-subj",
+    `/CN=${name}`,
+    "-addext",
+    `subjectAltName=DNS:${name}`,
+  ]);
   return { cert, key };
 }
 
 /** nginx serving dir/www over HTTP on httpPort and HTTPS on httpsPort; /status500 returns 500. */
 export async function startNginx(
-  ns: string, dir: string, ip: string, httpPort: number, httpsPort: number, tls: { cert: string; key: string },
+  ns: string,
+  dir: string,
+  ip: string,
+  httpPort: number,
+  httpsPort: number,
+  tls: { cert: string; key: string },
 ): Promise<Started> {
   for (const d of ["www", "tmp"]) mkdirSync(join(dir, d), { recursive: true });
   const conf = join(dir, "nginx.conf");
-  writeFileSync(conf, `user root;
+  writeFileSync(
+    conf,
+    `user root;
 worker_processes 1;
 daemon off;
 pid ${dir}/nginx.pid;
@@ -138,7 +184,8 @@ http {
     root ${dir}/www;
   }
 }
-`);
+`,
+  );
   const s = spawnIn(ns, ["nginx", "-p", dir, "-e", `${dir}/error.log`, "-c", conf], join(dir, "stdout.log"));
   await waitListening(ns, "tcp", httpPort);
   await waitListening(ns, "tcp", httpsPort);
@@ -148,7 +195,10 @@ http {
 /** OpenSMTPD in the foreground on ip:port with a private config. */
 export async function startSmtpd(ns: string, dir: string, ip: string, port: number): Promise<Started> {
   const conf = join(dir, "smtpd.conf");
-  writeFileSync(conf, `listen on ${ip} port ${port}\naction "drop" mbox\nmatch from any for any action "drop"\n`);
+  writeFileSync(
+    conf,
+    `listen on ${ip} port ${port}\naction "drop" mbox\nmatch from any for any action "drop"\n`,
+  );
   chmodSync(conf, 0o644);
   const s = spawnIn(ns, ["smtpd", "-d", "-f", conf], join(dir, "smtpd.log"));
   await waitListening(ns, "tcp", port);
@@ -156,11 +206,27 @@ export async function startSmtpd(ns: string, dir: string, ip: string, port: numb
 }
 
 /** dnsmasq answering A for `name` with `addr`, NXDOMAIN under nx.kck.example, nothing else. */
-export async function startDnsmasq(ns: string, dir: string, ip: string, port: number, name: string, addr: string): Promise<Started> {
+export async function startDnsmasq(
+  ns: string,
+  dir: string,
+  ip: string,
+  port: number,
+  name: string,
+  addr: string,
+): Promise<Started> {
   const s = spawnIn(ns, [
-    "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--pid-file=",
-    `--listen-address=${ip}`, "--bind-interfaces", `--port=${port}`, "--user=root",
-    `--address=/${name}/${addr}`, "--address=/nx.kck.example/",
+    "dnsmasq",
+    "--keep-in-foreground",
+    "--conf-file=/dev/null",
+    "--no-resolv",
+    "--no-hosts",
+    "--pid-file=",
+    `--listen-address=${ip}`,
+    "--bind-interfaces",
+    `--port=${port}`,
+    "--user=root",
+    `--address=/${name}/${addr}`,
+    "--address=/nx.kck.example/",
   ], join(dir, "dnsmasq.log"));
   await waitListening(ns, "udp", port);
   return s;
@@ -181,8 +247,21 @@ export async function startBadHttp(ns: string, ip: string, port: number): Promis
 }
 
 /** Runs one checker inside ns via run-check.ts and returns its result. */
-export async function checkIn(ns: string, kind: string, opts: unknown): Promise<{ ok: boolean; reason: string; weight?: number }> {
-  const out = await sh(["ip", "netns", "exec", ns, BUN, join(import.meta.dir, "run-check.ts"), kind, JSON.stringify(opts)]);
+export async function checkIn(
+  ns: string,
+  kind: string,
+  opts: unknown,
+): Promise<{ ok: boolean; reason: string; weight?: number }> {
+  const out = await sh([
+    "ip",
+    "netns",
+    "exec",
+    ns,
+    BUN,
+    join(import.meta.dir, "run-check.ts"),
+    kind,
+    JSON.stringify(opts),
+  ]);
   return JSON.parse(out.trim().split("\n").pop() as string);
 }
 

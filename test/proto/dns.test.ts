@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { DNS_TYPES, decodeMessage, encodeQuery, nameToLabels, readName } from "../../src/proto/dns.ts";
+import { decodeMessage, DNS_TYPES, encodeQuery, nameToLabels, readName } from "../../src/proto/dns.ts";
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ""), "hex"));
 

@@ -43,7 +43,13 @@ describe("HttpResponseParser", () => {
     const msg = `HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n${body}junk`;
     for (let step = 1; step <= msg.length; step += 1) {
       const r = feed(msg, step);
-      expect(r).toMatchObject({ status: 200, raw: body, data: "hello world", complete: true, error: undefined });
+      expect(r).toMatchObject({
+        status: 200,
+        raw: body,
+        data: "hello world",
+        complete: true,
+        error: undefined,
+      });
     }
   });
 
@@ -63,8 +69,14 @@ describe("HttpResponseParser", () => {
   });
 
   test("204 and 304 have no body", () => {
-    expect(feed("HTTP/1.1 204 No Content\r\n\r\n", 100)).toMatchObject({ status: 204, complete: true, raw: "" });
-    expect(feed("HTTP/1.1 304 Not Modified\r\nContent-Length: 9\r\n\r\n", 100)).toMatchObject({ complete: true });
+    expect(feed("HTTP/1.1 204 No Content\r\n\r\n", 100)).toMatchObject({
+      status: 204,
+      complete: true,
+      raw: "",
+    });
+    expect(feed("HTTP/1.1 304 Not Modified\r\nContent-Length: 9\r\n\r\n", 100)).toMatchObject({
+      complete: true,
+    });
   });
 
   test("garbage is rejected from its first bytes", () => {
@@ -76,7 +88,9 @@ describe("HttpResponseParser", () => {
     const p = new HttpResponseParser({ maxHeaderBytes: 1024 });
     p.push(enc("HTTP/1.1 200 OK\r\n"));
     let err: string | undefined;
-    for (let i = 0; i < 100 && err === undefined; i++) err = p.push(enc(`X-Pad-${i}: ${"a".repeat(100)}\r\n`)).error;
+    for (let i = 0; i < 100 && err === undefined; i++) {
+      err = p.push(enc(`X-Pad-${i}: ${"a".repeat(100)}\r\n`)).error;
+    }
     expect(err).toBe("header section exceeds 1024 bytes");
     expect(p.push(enc("\r\n")).error).toBe("header section exceeds 1024 bytes");
   });
@@ -94,13 +108,22 @@ describe("HttpResponseParser", () => {
   });
 
   test("conflicting Content-Length values are an error", () => {
-    expect(feed("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n", 100).error).toStartWith("bad Content-Length");
-    expect(feed("HTTP/1.1 200 OK\r\nContent-Length: 3, 3\r\n\r\nabc", 100)).toMatchObject({ complete: true, data: "abc" });
+    expect(feed("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n", 100).error).toStartWith(
+      "bad Content-Length",
+    );
+    expect(feed("HTTP/1.1 200 OK\r\nContent-Length: 3, 3\r\n\r\nabc", 100)).toMatchObject({
+      complete: true,
+      data: "abc",
+    });
   });
 
   test("bad chunk size and missing chunk CRLF", () => {
-    expect(feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 100).error).toStartWith("bad chunk-size line");
-    expect(feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\naXX", 100).error).toBe("missing CRLF after chunk data");
+    expect(feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 100).error).toStartWith(
+      "bad chunk-size line",
+    );
+    expect(feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\naXX", 100).error).toBe(
+      "missing CRLF after chunk data",
+    );
   });
 
   test("an endless chunk-size line is bounded", () => {

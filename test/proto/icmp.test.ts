@@ -58,19 +58,24 @@ describe("ICMPv6 echo (RFC 4443)", () => {
   });
 
   test("echo reply decodes and is matched; pseudo-header checksum verified", () => {
-    const req = encodeEchoRequest(6, { id: 0, seq: 0, payload: new Uint8Array(0) }, { src: loop6, dst: loop6 });
+    const req = encodeEchoRequest(6, { id: 0, seq: 0, payload: new Uint8Array(0) }, {
+      src: loop6,
+      dst: loop6,
+    });
     const reply = req.slice();
     reply[0] = 129; // type +1 lowers the sum by 0x0100
     new DataView(reply.buffer).setUint16(2, 0x7fbb - 0x0100);
     const m = decodeIcmp(6, reply, { pair: { src: loop6, dst: loop6 } });
     expect(m.ok && isReplyTo(m.value, 0, 0)).toBe(true);
-    expect(decodeIcmp(6, reply, { pair: { src: loop6, dst: hex("20010db8000000000000000000000001") } })).toMatchObject({ ok: false });
+    expect(decodeIcmp(6, reply, { pair: { src: loop6, dst: hex("20010db8000000000000000000000001") } }))
+      .toMatchObject({ ok: false });
   });
 
   test("short and unknown messages", () => {
     expect(decodeIcmp(6, new Uint8Array(4))).toMatchObject({ ok: false });
     expect(decodeIcmp(6, hex("8700000000000000"), { verifyChecksum: false })).toEqual({
-      ok: true, value: { kind: "other", type: 135, code: 0 },
+      ok: true,
+      value: { kind: "other", type: 135, code: 0 },
     });
   });
 });

@@ -4,9 +4,16 @@
  * one question and that question equals ours (name compared case-insensitively, RFC 4343).
  * Answers are not required. Codec: src/proto/dns.ts (RFC 1035 4.1).
  */
-import { DNS_CLASS_IN, DNS_TYPES, type DnsTypeName, decodeMessage, encodeQuery, rcodeName } from "../../proto/dns.ts";
+import {
+  decodeMessage,
+  DNS_CLASS_IN,
+  DNS_TYPES,
+  type DnsTypeName,
+  encodeQuery,
+  rcodeName,
+} from "../../proto/dns.ts";
 import { runDatagram } from "./datagram.ts";
-import { type CheckResult, type Endpoint, type RunCheck, fail, pass } from "./types.ts";
+import { type CheckResult, type Endpoint, fail, pass, type RunCheck } from "./types.ts";
 
 /** Options of one DNS_CHECK. */
 export interface DnsCheckOptions {

@@ -10,13 +10,17 @@ const MIN_VALUE = -2147483648;
 const MAX_VALUE = 2147483647;
 
 /** Reads the number in a track file's text like strtol: leading blanks, sign, decimal digits. Empty means 0. */
-export function parseTrackFileValue(text: string): { ok: true; value: number } | { ok: false; reason: string } {
+export function parseTrackFileValue(
+  text: string,
+): { ok: true; value: number } | { ok: false; reason: string } {
   const t = text.trimStart();
   if (t === "") return { ok: true, value: 0 };
   const m = /^([+-]?\d+)/.exec(t);
   if (!m) return { ok: false, reason: `track file holds no number: ${JSON.stringify(t.slice(0, 20))}` };
   const v = Number(m[1]);
-  if (v < MIN_VALUE || v > MAX_VALUE) return { ok: false, reason: `track file value ${m[1]} outside 32-bit range` };
+  if (v < MIN_VALUE || v > MAX_VALUE) {
+    return { ok: false, reason: `track file value ${m[1]} outside 32-bit range` };
+  }
   return { ok: true, value: v };
 }
 

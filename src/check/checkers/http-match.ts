@@ -12,13 +12,17 @@ export type StatusRange = [number, number];
 export const DEFAULT_STATUS: StatusRange[] = [[200, 299]];
 
 /** Parses `status_code` tokens ("200", "200-299", "503"); invalid tokens are reported. */
-export function parseStatusCodes(tokens: string[]): { ok: true; value: StatusRange[] } | { ok: false; reason: string } {
+export function parseStatusCodes(
+  tokens: string[],
+): { ok: true; value: StatusRange[] } | { ok: false; reason: string } {
   const out: StatusRange[] = [];
   for (const t of tokens) {
     const m = /^(\d{3})(?:-(\d{3}))?$/.exec(t);
     const lo = m ? Number(m[1]) : NaN;
     const hi = m && m[2] !== undefined ? Number(m[2]) : lo;
-    if (!m || lo < 100 || hi > 999 || hi < lo) return { ok: false, reason: `bad status_code ${JSON.stringify(t)}` };
+    if (!m || lo < 100 || hi > 999 || hi < lo) {
+      return { ok: false, reason: `bad status_code ${JSON.stringify(t)}` };
+    }
     out.push([lo, hi]);
   }
   return { ok: true, value: out };
@@ -35,12 +39,27 @@ export function formatStatusRanges(ranges: StatusRange[]): string {
 }
 
 /** PCRE2 options that map onto RegExp flags. */
-const FLAG_OPTIONS: Record<string, string> = { caseless: "i", multiline: "m", dotall: "s", utf: "u", ucp: "u" };
+const FLAG_OPTIONS: Record<string, string> = {
+  caseless: "i",
+  multiline: "m",
+  dotall: "s",
+  utf: "u",
+  ucp: "u",
+};
 
 /** PCRE2 options that do not change which text matches for JavaScript patterns; accepted and ignored. */
 const IGNORED_OPTIONS = new Set([
-  "no_auto_capture", "no_auto_possess", "no_dotstar_anchor", "no_start_optimize", "auto_callout",
-  "dupnames", "never_utf", "never_ucp", "never_backslash_c", "use_offset_limit", "match_unset_backref",
+  "no_auto_capture",
+  "no_auto_possess",
+  "no_dotstar_anchor",
+  "no_start_optimize",
+  "auto_callout",
+  "dupnames",
+  "never_utf",
+  "never_ucp",
+  "never_backslash_c",
+  "use_offset_limit",
+  "match_unset_backref",
   "allow_empty_class",
 ]);
 
@@ -64,7 +83,9 @@ export interface UrlRegexOptions {
 }
 
 /** Compiles `regex` with `regex_options`; unsupported options or bad patterns are reported. */
-export function compileUrlRegex(o: UrlRegexOptions): { ok: true; value: UrlRegex } | { ok: false; reason: string } {
+export function compileUrlRegex(
+  o: UrlRegexOptions,
+): { ok: true; value: UrlRegex } | { ok: false; reason: string } {
   let flags = "g";
   let source = o.regex;
   for (const opt of o.regexOptions ?? []) {
@@ -78,7 +99,11 @@ export function compileUrlRegex(o: UrlRegexOptions): { ok: true; value: UrlRegex
     }
   }
   try {
-    const value: UrlRegex = { re: new RegExp(source, flags), noMatch: o.regexNoMatch === true, minOffset: o.regexMinOffset ?? 0 };
+    const value: UrlRegex = {
+      re: new RegExp(source, flags),
+      noMatch: o.regexNoMatch === true,
+      minOffset: o.regexMinOffset ?? 0,
+    };
     if (o.regexMaxOffset !== undefined) value.maxOffset = o.regexMaxOffset;
     return { ok: true, value };
   } catch (e) {

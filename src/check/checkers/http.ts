@@ -7,10 +7,16 @@
  */
 import { type HttpHead, HttpResponseParser } from "../../proto/http.ts";
 import {
-  DEFAULT_STATUS, type StatusRange, type UrlRegex, compileUrlRegex, formatStatusRanges, regexVerdict, statusAccepted,
+  compileUrlRegex,
+  DEFAULT_STATUS,
+  formatStatusRanges,
+  regexVerdict,
+  statusAccepted,
+  type StatusRange,
+  type UrlRegex,
 } from "./http-match.ts";
-import { type StreamTls, runStream } from "./stream.ts";
-import { type CheckResult, type Endpoint, type RunCheck, errorText, fail, hostPort, pass } from "./types.ts";
+import { runStream, type StreamTls } from "./stream.ts";
+import { type CheckResult, type Endpoint, errorText, fail, hostPort, pass, type RunCheck } from "./types.ts";
 
 /** One url{} block. */
 export interface HttpUrl {
@@ -102,9 +108,13 @@ export interface HttpExchange {
 
 /** Sends one GET and streams the response into sink; resolves when the message is complete. */
 export function httpExchange(x: HttpExchange, signal: AbortSignal, sink: HttpSink): Promise<CheckResult> {
-  const parser = new HttpResponseParser(x.maxHeaderBytes === undefined ? {} : { maxHeaderBytes: x.maxHeaderBytes });
+  const parser = new HttpResponseParser(
+    x.maxHeaderBytes === undefined ? {} : { maxHeaderBytes: x.maxHeaderBytes },
+  );
   const phase = (): string => {
-    if (!parser.response) return parser.headBytes === 0 ? "http: waiting for the response" : "http: reading headers";
+    if (!parser.response) {
+      return parser.headBytes === 0 ? "http: waiting for the response" : "http: reading headers";
+    }
     return `http: reading body (${parser.rawBodyBytes} bytes so far)`;
   };
   return runStream(x.endpoint, x.timeoutMs, signal, {
@@ -132,7 +142,10 @@ export function httpExchange(x: HttpExchange, signal: AbortSignal, sink: HttpSin
 }
 
 /** Reads the SSL{} files into StreamTls; returns a reason when one cannot be read. */
-export async function loadTls(files: SslFiles | undefined, serverName: string | undefined): Promise<StreamTls | string> {
+export async function loadTls(
+  files: SslFiles | undefined,
+  serverName: string | undefined,
+): Promise<StreamTls | string> {
   const t: StreamTls = {};
   if (serverName !== undefined && !isIpLiteral(serverName)) t.serverName = serverName;
   const read = async (what: string, path: string | undefined): Promise<string | undefined> => {
@@ -145,7 +158,9 @@ export async function loadTls(files: SslFiles | undefined, serverName: string | 
   };
   try {
     const [ca, cert, key] = await Promise.all([
-      read("ca", files?.ca), read("certificate", files?.certificate), read("key", files?.key),
+      read("ca", files?.ca),
+      read("certificate", files?.certificate),
+      read("key", files?.key),
     ]);
     if (ca !== undefined) t.ca = ca;
     if (cert !== undefined) t.cert = cert;
@@ -162,7 +177,12 @@ function isIpLiteral(s: string): boolean {
 }
 
 /** Checks one url: status, digest, regex. */
-async function checkUrl(o: HttpCheckOptions, url: HttpUrl, re: UrlRegex | undefined, signal: AbortSignal): Promise<CheckResult> {
+async function checkUrl(
+  o: HttpCheckOptions,
+  url: HttpUrl,
+  re: UrlRegex | undefined,
+  signal: AbortSignal,
+): Promise<CheckResult> {
   const vhost = url.virtualhost ?? o.virtualhost;
   const host = vhost ?? hostPort(o.endpoint.address, o.endpoint.port);
   let tls: StreamTls | undefined;
@@ -177,12 +197,18 @@ async function checkUrl(o: HttpCheckOptions, url: HttpUrl, re: UrlRegex | undefi
   const keep = re ? Math.max(0, o.maxRegexBytes ?? 1 << 20) : 0;
   const kept: Uint8Array[] = [];
   let keptBytes = 0;
-  const x: HttpExchange = { endpoint: o.endpoint, timeoutMs: o.connectTimeoutMs, request: buildRequest(url.path, o.httpProtocol ?? "1.0", host) };
+  const x: HttpExchange = {
+    endpoint: o.endpoint,
+    timeoutMs: o.connectTimeoutMs,
+    request: buildRequest(url.path, o.httpProtocol ?? "1.0", host),
+  };
   if (tls) x.tls = tls;
   if (o.maxHeaderBytes !== undefined) x.maxHeaderBytes = o.maxHeaderBytes;
   const r = await httpExchange(x, signal, {
     onHead: (head) =>
-      statusAccepted(head.status, ranges) ? undefined : `http: status ${head.status} not in ${formatStatusRanges(ranges)}`,
+      statusAccepted(head.status, ranges)
+        ? undefined
+        : `http: status ${head.status} not in ${formatStatusRanges(ranges)}`,
     onBody: (raw) => {
       md5.update(raw);
       if (keptBytes < keep) {

@@ -7,7 +7,7 @@
  * the shared script runner (src/core/script.ts) can replace it.
  */
 import { readFileSync } from "node:fs";
-import { type CheckResult, type RunCheck, errorText, fail, pass } from "./types.ts";
+import { type CheckResult, errorText, fail, pass, type RunCheck } from "./types.ts";
 
 /** Options of one MISC_CHECK. */
 export interface MiscCheckOptions {
@@ -79,7 +79,9 @@ export function lookupId(kind: "passwd" | "group", name: string): { id: number; 
   }
   for (const line of text.split("\n")) {
     const f = line.split(":");
-    if (f[0] === name && f[2] !== undefined) return { id: Number(f[2]), gid: f[3] === undefined ? undefined : Number(f[3]) };
+    if (f[0] === name && f[2] !== undefined) {
+      return { id: Number(f[2]), gid: f[3] === undefined ? undefined : Number(f[3]) };
+    }
   }
   return undefined;
 }

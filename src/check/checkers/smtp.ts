@@ -5,7 +5,7 @@
  */
 import { hostname } from "node:os";
 import { runStream } from "./stream.ts";
-import { type CheckResult, type Endpoint, type RunCheck, fail, pass } from "./types.ts";
+import { type CheckResult, type Endpoint, fail, pass, type RunCheck } from "./types.ts";
 
 /** Options of one SMTP_CHECK. */
 export interface SmtpCheckOptions {

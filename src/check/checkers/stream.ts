@@ -158,7 +158,8 @@ export function runStream(
 export function handshakeVerdict(err: Error | null, haveCa: boolean): string | undefined {
   if (!err) return undefined;
   const code = (err as { code?: unknown }).code;
-  const isVerify = typeof code === "string" && /CERT|SIGNED|ISSUER|VERIFY|CHAIN|EXPIRED|REVOKED|ALTNAME/.test(code);
+  const isVerify = typeof code === "string" &&
+    /CERT|SIGNED|ISSUER|VERIFY|CHAIN|EXPIRED|REVOKED|ALTNAME/.test(code);
   if (!isVerify) return `tls: handshake failed: ${err.message || errorText(err)}`;
   if (!haveCa || code === "ERR_TLS_CERT_ALTNAME_INVALID") return undefined;
   return `tls: certificate not trusted: ${code}`;

@@ -3,7 +3,7 @@
  * opened within connect_timeout; the connection is closed at once.
  */
 import { runStream } from "./stream.ts";
-import { type Endpoint, type RunCheck, pass } from "./types.ts";
+import { type Endpoint, pass, type RunCheck } from "./types.ts";
 
 /** Options of one TCP_CHECK. */
 export interface TcpCheckOptions {

@@ -7,7 +7,7 @@
  * of the two lengths; pattern nibbles written X/x match anything.
  */
 import { runDatagram } from "./datagram.ts";
-import { type CheckResult, type Endpoint, type RunCheck, fail, pass } from "./types.ts";
+import { type CheckResult, type Endpoint, fail, pass, type RunCheck } from "./types.ts";
 
 /** Bytes with a per-nibble care mask (mask bit 0 = ignore). */
 export interface HexPattern {
@@ -47,7 +47,9 @@ export function parseHexString(text: string, allowWildcard = false): HexResult {
       let m = 0;
       for (const ch of pair) {
         const nib = nibble(ch, allowWildcard);
-        if (nib === undefined) return { ok: false, reason: `bad hex digit ${JSON.stringify(ch)} in ${JSON.stringify(group)}` };
+        if (nib === undefined) {
+          return { ok: false, reason: `bad hex digit ${JSON.stringify(ch)} in ${JSON.stringify(group)}` };
+        }
         b = (b << 4) | (nib < 0 ? 0 : nib);
         m = (m << 4) | (nib < 0 ? 0 : 0xf);
       }
@@ -78,7 +80,11 @@ export function judgeUdpReply(data: Uint8Array, opts: UdpCheckOptions): CheckRes
     for (let i = 0; i < n; i++) {
       const m = pat.mask[i] as number;
       if (((data[i] as number) & m) !== ((pat.bytes[i] as number) & m)) {
-        return fail(`udp: reply byte ${i} is 0x${(data[i] as number).toString(16).padStart(2, "0")}, does not match require_reply`);
+        return fail(
+          `udp: reply byte ${i} is 0x${
+            (data[i] as number).toString(16).padStart(2, "0")
+          }, does not match require_reply`,
+        );
       }
     }
   }
@@ -91,9 +97,13 @@ export function makeUdpCheck(opts: UdpCheckOptions): RunCheck {
     const payload = opts.payload ?? crypto.getRandomValues(new Uint8Array(8));
     return runDatagram(opts.endpoint, opts.connectTimeoutMs, signal, "udp", {
       onOpen: (send) => (send(payload) ? undefined : fail("udp: send failed")),
-      onMessage: (data) => (opts.requireReply === undefined ? pass("udp: reply received") : judgeUdpReply(data, opts)),
+      onMessage: (
+        data,
+      ) => (opts.requireReply === undefined ? pass("udp: reply received") : judgeUdpReply(data, opts)),
       onTimeout: (ms) =>
-        opts.requireReply === undefined ? pass(`udp: no ICMP error within ${ms}ms`) : fail(`udp: no reply within ${ms}ms`),
+        opts.requireReply === undefined
+          ? pass(`udp: no ICMP error within ${ms}ms`)
+          : fail(`udp: no reply within ${ms}ms`),
     });
   };
 }
