@@ -56,9 +56,10 @@ export function tokenize(line: string): Token[] {
   let quoted = false;
   let inWord = false;
   let quote = "";
+  let varDepth = 0;
   const flush = (): void => {
     if (inWord) out.push({ text: cur, quoted });
-    cur = ""; quoted = false; inWord = false;
+    cur = ""; quoted = false; inWord = false; varDepth = 0;
   };
   for (let i = 0; i < line.length;) {
     const c = line[i]!;
@@ -68,6 +69,8 @@ export function tokenize(line: string): Token[] {
       cur += c; i++; continue;
     }
     if (c === " " || c === "\t" || c === "\r" || c === "\n" || c === "\v" || c === "\f") { flush(); i++; continue; }
+    if (c === "{" && cur.endsWith("$")) { varDepth++; cur += c; i++; continue; }
+    if (c === "}" && varDepth > 0) { varDepth--; cur += c; i++; continue; }
     if (c === "{" || c === "}") { flush(); out.push({ text: c, quoted: false }); i++; continue; }
     if (c === '"' || c === "'") { quote = c; quoted = true; inWord = true; i++; continue; }
     if (c === "\\" && i + 1 < line.length) { cur += line[i + 1]; inWord = true; i += 2; continue; }

@@ -5,9 +5,10 @@
  * _BANG), `~SEQ` / `~SEQx` / `~LST` repetition, and splitting at `{` / `}` into logical lines.
  * All state lives in one `Pre` object per load; nothing is global.
  */
+import { posix } from "node:path";
 import type { DiagSink } from "./diag.ts";
 import { expandBraces, globOne, hasWildcard, type ListDir } from "./glob.ts";
-import { stripComment, tokenize, type Token } from "./lexer.ts";
+import { splitCommand, stripComment, tokenize, type Token } from "./lexer.ts";
 import { expandSequence, isSequenceLine } from "./sequence.ts";
 
 /** One logical config line: the tokens up to and including a `{`, or a lone `}`. */
@@ -60,7 +61,7 @@ function dirname(p: string): string {
 }
 
 function resolvePath(base: string, p: string): string {
-  return p.startsWith("/") ? p : base === "." ? p : `${base}/${p}`;
+  return posix.normalize(p.startsWith("/") || base === "." ? p : `${base}/${p}`);
 }
 
 /** Read `path` and all it includes; returns logical lines. A missing main file is reported by the caller. */
@@ -126,7 +127,7 @@ function tryInclude(pre: Pre, file: string, line: number, raw: string): boolean 
     pre.diags.add({ file, line }, "fatal", `include nesting deeper than ${MAX_INCLUDE_DEPTH} at '${m[2]}'`);
     return true;
   }
-  for (const tok of tokenize(m[2]!)) includePattern(pre, file, line, tok.text, check);
+  for (const pat of splitCommand(m[2]!)) includePattern(pre, file, line, pat, check);
   return true;
 }
 
@@ -146,14 +147,13 @@ function setIncludeCheck(c: IncludeCheck, words: string[]): void {
 function includePattern(pre: Pre, file: string, line: number, pattern: string, check: IncludeCheck): void {
   const at = { file, line };
   const alternatives = expandBraces(resolvePath(pre.pwd, pattern));
-  let total = 0;
   for (const alt of alternatives) {
-    const files = globOne(alt, pre.opts.listDir);
+    const wild = hasWildcard(alt);
     let found = 0;
-    for (const f of files) {
+    for (const f of globOne(alt, pre.opts.listDir)) {
       const text = pre.opts.readFile(f);
       if (text === undefined) {
-        if (check.readable && (!hasWildcard(alt) || check.wildcard)) pre.diags.add(at, "fatal", `included file '${f}' cannot be read`);
+        if (wild && check.readable) pre.diags.add(at, "fatal", `included file '${f}' cannot be read`);
         continue;
       }
       found++;
@@ -161,11 +161,11 @@ function includePattern(pre: Pre, file: string, line: number, pattern: string, c
       readText(pre, f, text);
       pre.depth--;
     }
-    total += found;
-    if (found === 0 && check.brace && alternatives.length > 1) pre.diags.add(at, "fatal", `include '${pattern}': brace alternative '${alt}' matches no file`);
-  }
-  if (total === 0 && (check.wildcard || (check.match && !hasWildcard(pattern)))) {
-    pre.diags.add(at, "fatal", `include '${pattern}' matches no file`);
+    if (found > 0) continue;
+    const braced = alternatives.length > 1;
+    if (wild ? check.wildcard : check.readable && (!braced || check.brace || check.match)) {
+      pre.diags.add(at, "fatal", `include '${alt}' matches no readable file`);
+    } else if (braced && check.brace) pre.diags.add(at, "fatal", `include '${pattern}': brace alternative '${alt}' matches no file`);
   }
 }
 
@@ -250,7 +250,7 @@ export function substitute(pre: Pre, text: string, at: { file: string; line: num
     }
     const value = pre.defs.get(name) ?? predefined(pre, name, args);
     if (value === undefined) { i++; continue; }
-    if (++count > MAX_SUBSTITUTIONS) { pre.diags.error(at, `substitution of '$${name}' does not terminate; left as is`); return s; }
+    if (++count > MAX_SUBSTITUTIONS) { pre.diags.error(at, `substitution of '$${name}' does not terminate; line left as is`); return text; }
     s = s.slice(0, i) + value + s.slice(end);
   }
   return s;
