@@ -86,3 +86,17 @@ describe("AH malformed input", () => {
     expect(reason(d)).toBe("ip protocol 112 != 51 (AH)");
   });
 });
+
+describe("auth_pass longer than 8 characters (keepalived 2.2.7 logs 'Truncating auth_pass to 8 characters')", () => {
+  // Captured from keepalived 2.2.7: vrid 71, priority 100, auth_type AH, auth_pass abcdefghijklmnop, VIP 192.0.2.211.
+  const d = new Uint8Array(Buffer.from(
+    "45c0004000010000ff3318b6c0000201e000001270040000c000020100000001434e3ef97dd795e7786983e7" +
+      "214764010201b5e2c00002d30000000000000000",
+    "hex",
+  ));
+  test("the ICV key is the first 8 characters", () => {
+    expect(parseAhPacket(d, "abcdefghijklmnop").ok).toBe(true);
+    expect(parseAhPacket(d, "abcdefgh").ok).toBe(true);
+    expect(parseAhPacket(d, "abcdefg").ok).toBe(false);
+  });
+});
