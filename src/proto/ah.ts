@@ -9,7 +9,15 @@
  * session state and left to the caller. Pure: parseAhPacket never throws on wire input.
  */
 import { createHmac } from "node:crypto";
-import { encodeIpv4Header, ipv4ToBytes, parseIpv4Header, IPPROTO_AH, IPPROTO_VRRP, type Ipv4Header, type Result } from "./ipv4.ts";
+import {
+  encodeIpv4Header,
+  IPPROTO_AH,
+  IPPROTO_VRRP,
+  type Ipv4Header,
+  ipv4ToBytes,
+  parseIpv4Header,
+  type Result,
+} from "./ipv4.ts";
 
 /** Length in bytes of the AH header keepalived uses (12 fixed + 12-byte ICV). */
 export const AH_LEN = 24;

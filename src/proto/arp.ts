@@ -69,7 +69,9 @@ export interface ArpFrame {
 export function parseArpFrame(f: Uint8Array): Result<ArpFrame> {
   if (f.length < 42) return { ok: false, reason: `arp frame truncated: ${f.length} < 42 bytes` };
   const v = new DataView(f.buffer, f.byteOffset, f.byteLength);
-  if (v.getUint16(12) !== ETHERTYPE_ARP) return { ok: false, reason: `ethertype 0x${v.getUint16(12).toString(16)} != 0x806` };
+  if (v.getUint16(12) !== ETHERTYPE_ARP) {
+    return { ok: false, reason: `ethertype 0x${v.getUint16(12).toString(16)} != 0x806` };
+  }
   if (v.getUint16(14) !== 1 || v.getUint16(16) !== 0x0800 || f[18] !== 6 || f[19] !== 4) {
     return { ok: false, reason: "arp is not IPv4 over Ethernet" };
   }

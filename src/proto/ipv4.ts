@@ -117,7 +117,9 @@ export function parseIpv4Header(packet: Uint8Array): Result<{ header: Ipv4Header
     return { ok: false, reason: `ipv4 total length ${totalLength} invalid for ${packet.length} bytes` };
   }
   const sum = internetChecksum(packet.subarray(0, headerLength));
-  if (sum !== 0) return { ok: false, reason: `ipv4 header checksum 0x${v.getUint16(10).toString(16)} invalid` };
+  if (sum !== 0) {
+    return { ok: false, reason: `ipv4 header checksum 0x${v.getUint16(10).toString(16)} invalid` };
+  }
   const header: Ipv4Header = {
     headerLength,
     tos: packet[1]!,

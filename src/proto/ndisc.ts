@@ -51,7 +51,10 @@ export function encodeUnsolicitedNa(i: NaInput): Uint8Array {
   m[24] = 2; // Target Link-Layer Address option
   m[25] = 1; // length in units of 8 bytes
   m.set(mac6(i.mac), 26);
-  const sum = internetChecksum(ipv6PseudoHeader(i.src ?? i.vip, i.dst ?? ALL_NODES_V6, IPPROTO_ICMPV6, 32), m);
+  const sum = internetChecksum(
+    ipv6PseudoHeader(i.src ?? i.vip, i.dst ?? ALL_NODES_V6, IPPROTO_ICMPV6, 32),
+    m,
+  );
   m[2] = sum >> 8;
   m[3] = sum & 0xff;
   return m;
@@ -105,7 +108,9 @@ export function parseNaFrame(f: Uint8Array): Result<NaFrame> {
   if (f[20] !== IPPROTO_ICMPV6) return { ok: false, reason: `next header ${f[20]} != 58` };
   if (plen < 24 || 54 + plen > f.length) return { ok: false, reason: `payload length ${plen} invalid` };
   const icmp = f.subarray(54, 54 + plen);
-  if (icmp[0] !== ICMPV6_NA || icmp[1] !== 0) return { ok: false, reason: `icmpv6 type ${icmp[0]} code ${icmp[1]} is not NA` };
+  if (icmp[0] !== ICMPV6_NA || icmp[1] !== 0) {
+    return { ok: false, reason: `icmpv6 type ${icmp[0]} code ${icmp[1]} is not NA` };
+  }
   const src = bytesToIpv6(f, 22);
   const dst = bytesToIpv6(f, 38);
   if (internetChecksum(ipv6PseudoHeader(src, dst, IPPROTO_ICMPV6, plen), icmp) !== 0) {
@@ -124,7 +129,11 @@ export function parseNaFrame(f: Uint8Array): Result<NaFrame> {
       src,
       dst,
       hopLimit: f[21]!,
-      flags: { router: (fl & NA_FLAG_ROUTER) !== 0, solicited: (fl & NA_FLAG_SOLICITED) !== 0, override: (fl & NA_FLAG_OVERRIDE) !== 0 },
+      flags: {
+        router: (fl & NA_FLAG_ROUTER) !== 0,
+        solicited: (fl & NA_FLAG_SOLICITED) !== 0,
+        override: (fl & NA_FLAG_OVERRIDE) !== 0,
+      },
       target: bytesToIpv6(icmp, 8),
       ...(targetMac ? { targetMac } : {}),
     },

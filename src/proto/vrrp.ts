@@ -17,7 +17,14 @@
  * values that come from validated configuration.
  */
 import { internetChecksum } from "./checksum.ts";
-import { bytesToIpv4, ipv4PseudoHeader, ipv4ToBytes, IPPROTO_VRRP, VRRP_MCAST_V4, type Result } from "./ipv4.ts";
+import {
+  bytesToIpv4,
+  IPPROTO_VRRP,
+  ipv4PseudoHeader,
+  ipv4ToBytes,
+  type Result,
+  VRRP_MCAST_V4,
+} from "./ipv4.ts";
 import { bytesToIpv6, ipv6PseudoHeader, ipv6ToBytes, VRRP_MCAST_V6 } from "./ipv6.ts";
 
 /** Address family of a VRRP instance. */
@@ -156,7 +163,9 @@ export function encodeVrrp(i: VrrpEncodeInput): Uint8Array {
     b.set(ab, 8 + n * addrLen(i.family));
   });
   const sum = vrrpChecksum(b, i);
-  if (sum === undefined) throw new Error(`VRRPv3 needs valid src/dst for the checksum (src=${i.src} dst=${i.dst})`);
+  if (sum === undefined) {
+    throw new Error(`VRRPv3 needs valid src/dst for the checksum (src=${i.src} dst=${i.dst})`);
+  }
   b[6] = sum >> 8;
   b[7] = sum & 0xff;
   return b;
@@ -172,7 +181,9 @@ export function parseVrrp(msg: Uint8Array, o: VrrpParseOptions): Result<VrrpAdve
   if (msg.length < 8) return { ok: false, reason: `truncated: ${msg.length} bytes < 8-byte VRRP header` };
   const version = msg[0]! >> 4;
   if (version !== o.version) return { ok: false, reason: `version ${version} != ${o.version}` };
-  if (o.family === "ipv6" && version !== 3) return { ok: false, reason: `version ${version} invalid over IPv6` };
+  if (o.family === "ipv6" && version !== 3) {
+    return { ok: false, reason: `version ${version} invalid over IPv6` };
+  }
   const type = msg[0]! & 0x0f;
   if (type !== VRRP_TYPE_ADVERTISEMENT) return { ok: false, reason: `type ${type} != 1 (advertisement)` };
   const count = msg[3]!;
@@ -196,7 +207,15 @@ export function parseVrrp(msg: Uint8Array, o: VrrpParseOptions): Result<VrrpAdve
   const advertIntervalCs = version === 2 ? msg[5]! * 100 : ((msg[4]! & 0x0f) << 8) | msg[5]!;
   return {
     ok: true,
-    value: { version, vrid: msg[1]!, priority: msg[2]!, advertIntervalCs, addresses, authType: auth.value, checksum },
+    value: {
+      version,
+      vrid: msg[1]!,
+      priority: msg[2]!,
+      advertIntervalCs,
+      addresses,
+      authType: auth.value,
+      checksum,
+    },
   };
 }
 

@@ -105,7 +105,14 @@ export interface StepResult {
 }
 
 /** Defaults for optional config fields. */
-export const FSM_DEFAULTS = { preempt: true, preemptDelayMs: 0, acceptMode: true, initialStateMaster: false, downTimerAdverts: 3, lowerPrioNoAdvert: false } as const;
+export const FSM_DEFAULTS = {
+  preempt: true,
+  preemptDelayMs: 0,
+  acceptMode: true,
+  initialStateMaster: false,
+  downTimerAdverts: 3,
+  lowerPrioNoAdvert: false,
+} as const;
 
 /** A machine in INIT for `config` with effective priority `priority`. */
 export function initialFsm(
@@ -113,7 +120,14 @@ export function initialFsm(
   priority: number,
 ): VrrpFsm {
   const full: VrrpFsmConfig = { ...FSM_DEFAULTS, ...config };
-  return { config: full, state: "INIT", priority, masterAdverIntervalCs: full.advertIntervalCs, fault: false, preemptPending: false };
+  return {
+    config: full,
+    state: "INIT",
+    priority,
+    masterAdverIntervalCs: full.advertIntervalCs,
+    fault: false,
+    preemptPending: false,
+  };
 }
 
 /** Skew_Time in ms: v3 ((256 - Priority) * Master_Adver_Interval) / 256; v2 (256 - Priority) / 256 s. */
@@ -154,7 +168,13 @@ const isOwner = (f: VrrpFsm) => f.priority === PRIORITY_OWNER;
 /** Every transition goes through here so it is logged and notified in one format. */
 function enter(f: VrrpFsm, to: VrrpState, reason: string, actions: VrrpAction[]): StepResult {
   const next = { ...f, state: to };
-  return { next, actions: [{ type: "logTransition", from: f.state, to, reason }, ...actions, { type: "notify", state: to }] };
+  return {
+    next,
+    actions: [{ type: "logTransition", from: f.state, to, reason }, ...actions, {
+      type: "notify",
+      state: to,
+    }],
+  };
 }
 
 function becomeMaster(f: VrrpFsm, now: number, reason: string): StepResult {
@@ -169,9 +189,19 @@ function becomeMaster(f: VrrpFsm, now: number, reason: string): StepResult {
   ]);
 }
 
-function becomeBackup(f: VrrpFsm, now: number, reason: string, extraMs = 0, pre: VrrpAction[] = []): StepResult {
+function becomeBackup(
+  f: VrrpFsm,
+  now: number,
+  reason: string,
+  extraMs = 0,
+  pre: VrrpAction[] = [],
+): StepResult {
   const g = { ...f, preemptPending: false };
-  return enter(g, "BACKUP", reason, [...pre, { type: "setTimer", timer: "Master_Down_Timer", atMs: now + masterDownIntervalMs(g) + extraMs }]);
+  return enter(g, "BACKUP", reason, [...pre, {
+    type: "setTimer",
+    timer: "Master_Down_Timer",
+    atMs: now + masterDownIntervalMs(g) + extraMs,
+  }]);
 }
 
 /** Leaving MASTER (to FAULT or STOP): stop advertising, tell backups with priority 0, drop VIPs. */
@@ -187,7 +217,9 @@ const stopBackupTimers: VrrpAction[] = [
 
 /** Session checks of RFC 5798 §7.1 / RFC 3768 §7.1 that need instance data. */
 function sessionCheck(f: VrrpFsm, e: EventOf<"advertReceived">): string | undefined {
-  if (!e.addressListMatches && e.priority !== PRIORITY_OWNER) return "address list does not match and sender is not the owner";
+  if (!e.addressListMatches && e.priority !== PRIORITY_OWNER) {
+    return "address list does not match and sender is not the owner";
+  }
   if (f.config.version === 2 && e.advertIntervalCs !== f.config.advertIntervalCs) {
     return `advert interval ${e.advertIntervalCs / 100}s != ${f.config.advertIntervalCs / 100}s`;
   }
@@ -197,32 +229,57 @@ function sessionCheck(f: VrrpFsm, e: EventOf<"advertReceived">): string | undefi
 /** Backup (RFC 5798 §6.4.2): keep waiting for a master, or let the Master_Down_Timer run out. */
 function backupAdvert(f: VrrpFsm, e: EventOf<"advertReceived">, now: number): StepResult {
   if (e.priority === PRIORITY_STOP) {
-    return same(f, [{ type: "setTimer", timer: "Master_Down_Timer", atMs: now + skewTimeMs(f.config.version, f.priority, f.masterAdverIntervalCs) }]);
+    return same(f, [{
+      type: "setTimer",
+      timer: "Master_Down_Timer",
+      atMs: now + skewTimeMs(f.config.version, f.priority, f.masterAdverIntervalCs),
+    }]);
   }
   const learned = f.config.version === 3 ? { ...f, masterAdverIntervalCs: e.advertIntervalCs } : f;
   if (!f.config.preempt || e.priority >= f.priority) {
     const g = { ...learned, preemptPending: false };
-    const actions: VrrpAction[] = [{ type: "setTimer", timer: "Master_Down_Timer", atMs: now + masterDownIntervalMs(g) }];
+    const actions: VrrpAction[] = [{
+      type: "setTimer",
+      timer: "Master_Down_Timer",
+      atMs: now + masterDownIntervalMs(g),
+    }];
     if (f.preemptPending) actions.push({ type: "cancelTimer", timer: "Preempt_Delay_Timer" });
     return same(g, actions);
   }
   if (f.config.preemptDelayMs <= 0) return same(f); // lower priority: discard; Master_Down_Timer will fire
-  const actions: VrrpAction[] = [{ type: "setTimer", timer: "Master_Down_Timer", atMs: now + masterDownIntervalMs(learned) }];
-  if (!f.preemptPending) actions.push({ type: "setTimer", timer: "Preempt_Delay_Timer", atMs: now + f.config.preemptDelayMs });
+  const actions: VrrpAction[] = [{
+    type: "setTimer",
+    timer: "Master_Down_Timer",
+    atMs: now + masterDownIntervalMs(learned),
+  }];
+  if (!f.preemptPending) {
+    actions.push({ type: "setTimer", timer: "Preempt_Delay_Timer", atMs: now + f.config.preemptDelayMs });
+  }
   return same({ ...learned, preemptPending: true }, actions);
 }
 
 /** Master (RFC 5798 §6.4.3) plus keepalived's immediate answer to a lower-priority advert. */
 function masterAdvert(f: VrrpFsm, e: EventOf<"advertReceived">, now: number): StepResult {
   const resetAdver: VrrpAction = { type: "setTimer", timer: "Adver_Timer", atMs: now + adverMs(f) };
-  if (e.priority === PRIORITY_STOP) return same(f, [{ type: "sendAdvert", priority: f.priority }, resetAdver]);
+  if (e.priority === PRIORITY_STOP) {
+    return same(f, [{ type: "sendAdvert", priority: f.priority }, resetAdver]);
+  }
   const cmp = compareAddresses(e.srcAddress, f.config.primaryAddress);
   if (e.priority > f.priority || (e.priority === f.priority && cmp > 0)) {
     const learned = f.config.version === 3 ? { ...f, masterAdverIntervalCs: e.advertIntervalCs } : f;
-    const why = e.priority > f.priority ? "higher priority advert" : "equal priority advert from higher address";
-    return becomeBackup(learned, now, `${why} from ${e.srcAddress}`, 0, [{ type: "cancelTimer", timer: "Adver_Timer" }, { type: "removeVips" }]);
+    const why = e.priority > f.priority
+      ? "higher priority advert"
+      : "equal priority advert from higher address";
+    return becomeBackup(learned, now, `${why} from ${e.srcAddress}`, 0, [{
+      type: "cancelTimer",
+      timer: "Adver_Timer",
+    }, { type: "removeVips" }]);
   }
-  const actions: VrrpAction[] = [{ type: "masterRxLowerPri", priority: e.priority, srcAddress: e.srcAddress }];
+  const actions: VrrpAction[] = [{
+    type: "masterRxLowerPri",
+    priority: e.priority,
+    srcAddress: e.srcAddress,
+  }];
   if (!f.config.lowerPrioNoAdvert) actions.push({ type: "sendAdvert", priority: f.priority }, resetAdver);
   return same(f, actions);
 }
@@ -242,8 +299,12 @@ function onStartup(f: VrrpFsm, now: number): StepResult {
 
 function onFault(f: VrrpFsm, e: EventOf<"faultChanged">, now: number): StepResult {
   const g = { ...f, fault: e.fault };
-  if (e.fault && f.state === "MASTER") return enter({ ...g, preemptPending: false }, "FAULT", "tracker failed", resignMaster);
-  if (e.fault && f.state === "BACKUP") return enter({ ...g, preemptPending: false }, "FAULT", "tracker failed", stopBackupTimers);
+  if (e.fault && f.state === "MASTER") {
+    return enter({ ...g, preemptPending: false }, "FAULT", "tracker failed", resignMaster);
+  }
+  if (e.fault && f.state === "BACKUP") {
+    return enter({ ...g, preemptPending: false }, "FAULT", "tracker failed", stopBackupTimers);
+  }
   if (!e.fault && f.state === "FAULT") return becomeBackup(g, now, "trackers recovered");
   return same(g);
 }
@@ -264,10 +325,19 @@ const onAdvertH = onAdvert as Handler;
  * that state (e.g. a stale timer firing after a transition).
  */
 export const TABLE: Readonly<Record<VrrpState, Partial<Record<EventType, Handler>>>> = {
-  INIT: { startup: (f, _e, now) => onStartup(f, now), shutdown: onShutdown, faultChanged: onFaultH, priorityChanged: onPriorityH },
+  INIT: {
+    startup: (f, _e, now) => onStartup(f, now),
+    shutdown: onShutdown,
+    faultChanged: onFaultH,
+    priorityChanged: onPriorityH,
+  },
   BACKUP: {
     masterDownTimerExpired: (f, _e, now) => becomeMaster(f, now, "master down timer expired"),
-    preemptDelayExpired: (f, _e, now) => (f.preemptPending ? becomeMaster(f, now, "preempt delay expired") : same(f)),
+    preemptDelayExpired: (
+      f,
+      _e,
+      now,
+    ) => (f.preemptPending ? becomeMaster(f, now, "preempt delay expired") : same(f)),
     advertReceived: onAdvertH,
     faultChanged: onFaultH,
     priorityChanged: onPriorityH,
@@ -275,13 +345,22 @@ export const TABLE: Readonly<Record<VrrpState, Partial<Record<EventType, Handler
   },
   MASTER: {
     adverTimerExpired: (f, _e, now) =>
-      same(f, [{ type: "sendAdvert", priority: f.priority }, { type: "setTimer", timer: "Adver_Timer", atMs: now + adverMs(f) }]),
+      same(f, [{ type: "sendAdvert", priority: f.priority }, {
+        type: "setTimer",
+        timer: "Adver_Timer",
+        atMs: now + adverMs(f),
+      }]),
     advertReceived: onAdvertH,
     faultChanged: onFaultH,
     priorityChanged: onPriorityH,
     shutdown: onShutdown,
   },
-  FAULT: { faultChanged: onFaultH, priorityChanged: onPriorityH, shutdown: onShutdown, advertReceived: ignore },
+  FAULT: {
+    faultChanged: onFaultH,
+    priorityChanged: onPriorityH,
+    shutdown: onShutdown,
+    advertReceived: ignore,
+  },
   STOP: {},
 };
 

@@ -43,10 +43,20 @@ export interface FileTracker {
 export type Tracker = StatusTracker | FileTracker;
 
 /** Default weight when a tracker's statement gives none (before a track_* override). */
-export const DEFAULT_WEIGHT: Readonly<Record<TrackerKind, number>> = { interface: 0, script: 0, file: 1, process: 1, bfd: 0 };
+export const DEFAULT_WEIGHT: Readonly<Record<TrackerKind, number>> = {
+  interface: 0,
+  script: 0,
+  file: 1,
+  process: 1,
+  bfd: 0,
+};
 /** Allowed weight range per kind, inclusive. */
 export const WEIGHT_RANGE: Readonly<Record<TrackerKind, readonly [number, number]>> = {
-  interface: [-253, 253], script: [-253, 253], bfd: [-253, 253], file: [-254, 254], process: [-254, 254],
+  interface: [-253, 253],
+  script: [-253, 253],
+  bfd: [-253, 253],
+  file: [-254, 254],
+  process: [-254, 254],
 };
 /** Lowest and highest effective priority of a non-owner. */
 export const MIN_PRIORITY = 1;
@@ -67,7 +77,9 @@ export function trackerEffect(t: Tracker): TrackerEffect {
   if (t.kind === "file") return fileEffect(t);
   if (t.weight === 0) {
     const failing = t.reverse ? t.up : !t.up;
-    return failing ? { delta: 0, fault: `${t.kind} ${t.name} ${t.up ? "up (reverse)" : "down"}` } : { delta: 0 };
+    return failing
+      ? { delta: 0, fault: `${t.kind} ${t.name} ${t.up ? "up (reverse)" : "down"}` }
+      : { delta: 0 };
   }
   const applies = t.weight > 0 ? t.up : !t.up;
   if (!applies) return { delta: 0 };
@@ -80,7 +92,12 @@ function fileEffect(t: FileTracker): TrackerEffect {
     return failing ? { delta: 0, fault: `file ${t.name} value ${t.value}` } : { delta: 0 };
   }
   const delta = t.value * t.weight * (t.reverse ? -1 : 1);
-  if (delta < FILE_FAULT_BELOW) return { delta: 0, fault: `file ${t.name} value ${t.value} * weight ${t.weight} = ${delta} < ${FILE_FAULT_BELOW}` };
+  if (delta < FILE_FAULT_BELOW) {
+    return {
+      delta: 0,
+      fault: `file ${t.name} value ${t.value} * weight ${t.weight} = ${delta} < ${FILE_FAULT_BELOW}`,
+    };
+  }
   return { delta };
 }
 
@@ -110,7 +127,9 @@ export function effectivePriority(basePriority: number, trackers: readonly Track
     totalDelta += e.delta;
     if (e.fault) faultReasons.push(e.fault);
   }
-  const priority = basePriority === OWNER_PRIORITY ? OWNER_PRIORITY : clampPriority(basePriority + totalDelta);
+  const priority = basePriority === OWNER_PRIORITY
+    ? OWNER_PRIORITY
+    : clampPriority(basePriority + totalDelta);
   return { priority, fault: faultReasons.length > 0, faultReasons, totalDelta };
 }
 

@@ -17,10 +17,20 @@ describe("IPSEC-AH against keepalived 2.2.7 captures (auth_type AH, auth_pass se
       expect(r.value.ah).toMatchObject({ nextHeader: 112, payloadLen: 4, spi: 0xc0000201 });
       expect(r.value.ip).toMatchObject({ src: "192.0.2.1", dst: "224.0.0.18", ttl: 255, protocol: 51 });
       const v = parseVrrp(r.value.vrrp, {
-        family: "ipv4", version: 2, ttl: r.value.ip.ttl, src: "192.0.2.1", dst: "224.0.0.18", auth: { type: "ah" },
+        family: "ipv4",
+        version: 2,
+        ttl: r.value.ip.ttl,
+        src: "192.0.2.1",
+        dst: "224.0.0.18",
+        auth: { type: "ah" },
       });
       if (!v.ok) throw new Error(v.reason);
-      expect(v.value).toMatchObject({ vrid: 53, priority: n === 4 ? 0 : 150, authType: "ah", addresses: ADDRS });
+      expect(v.value).toMatchObject({
+        vrid: 53,
+        priority: n === 4 ? 0 : 150,
+        authType: "ah",
+        addresses: ADDRS,
+      });
     });
   });
 
@@ -37,11 +47,21 @@ describe("IPSEC-AH against keepalived 2.2.7 captures (auth_type AH, auth_pass se
       const r = parseAhPacket(d, PASSWORD);
       if (!r.ok) throw new Error(r.reason);
       const vrrp = encodeVrrp({
-        version: 2, family: "ipv4", vrid: 53, priority: r.value.vrrp[2]!, advertIntervalCs: 100,
-        addresses: ADDRS, auth: { type: "ah" },
+        version: 2,
+        family: "ipv4",
+        vrid: 53,
+        priority: r.value.vrrp[2]!,
+        advertIntervalCs: 100,
+        addresses: ADDRS,
+        auth: { type: "ah" },
       });
       const out = encodeAhPacket({
-        src: "192.0.2.1", dst: "224.0.0.18", id: r.value.ip.id, seq: r.value.ah.seq, password: PASSWORD, vrrp,
+        src: "192.0.2.1",
+        dst: "224.0.0.18",
+        id: r.value.ip.id,
+        seq: r.value.ah.seq,
+        password: PASSWORD,
+        vrrp,
       });
       expect(tohex(out)).toBe(tohex(d));
     }
@@ -74,9 +94,17 @@ describe("AH malformed input", () => {
     d[27] = 9;
     expect(reason(d)).toBe("ah spi 0xc0000209 != source 192.0.2.1");
   });
-  test("truncated", () => expect(reason(frames[0]!.subarray(0, 30))).toMatch(/^ipv4 total length 68 invalid/));
+  test("truncated", () =>
+    expect(reason(frames[0]!.subarray(0, 30))).toMatch(/^ipv4 total length 68 invalid/));
   test("not AH", () => {
-    const d = encodeAhPacket({ src: "192.0.2.1", dst: "224.0.0.18", id: 1, seq: 1, password: PASSWORD, vrrp: new Uint8Array(16) });
+    const d = encodeAhPacket({
+      src: "192.0.2.1",
+      dst: "224.0.0.18",
+      id: 1,
+      seq: 1,
+      password: PASSWORD,
+      vrrp: new Uint8Array(16),
+    });
     d[9] = 112;
     d[10] = 0;
     d[11] = 0;

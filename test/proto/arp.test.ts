@@ -11,8 +11,11 @@ describe("gratuitous ARP against keepalived 2.2.7 captures", () => {
         const r = parseArpFrame(f);
         if (!r.ok) throw new Error(r.reason);
         expect(r.value).toMatchObject({
-          ethDst: "ff:ff:ff:ff:ff:ff", ethSrc: "02:00:00:00:00:01", op: 1,
-          senderMac: "02:00:00:00:00:01", targetMac: "ff:ff:ff:ff:ff:ff",
+          ethDst: "ff:ff:ff:ff:ff:ff",
+          ethSrc: "02:00:00:00:00:01",
+          op: 1,
+          senderMac: "02:00:00:00:00:01",
+          targetMac: "ff:ff:ff:ff:ff:ff",
         });
         expect(r.value.targetIp).toBe(r.value.senderIp);
         expect(tohex(encodeGratuitousArp("02:00:00:00:00:01", r.value.senderIp))).toBe(tohex(f));
@@ -27,7 +30,11 @@ describe("ARP helpers", () => {
     expect(macToBytes("02:ab:0c:00:00")).toBeUndefined();
     expect(macToBytes("zz:ab:0c:00:00:01")).toBeUndefined();
   });
-  test("truncated frame", () => expect(parseArpFrame(new Uint8Array(20))).toEqual({ ok: false, reason: "arp frame truncated: 20 < 42 bytes" }));
+  test("truncated frame", () =>
+    expect(parseArpFrame(new Uint8Array(20))).toEqual({
+      ok: false,
+      reason: "arp frame truncated: 20 < 42 bytes",
+    }));
   test("not ARP", () => {
     const f = encodeGratuitousArp("02:00:00:00:00:01", "192.0.2.1");
     f[13] = 0;

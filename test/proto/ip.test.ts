@@ -1,6 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { internetChecksum, onesSum } from "../../src/proto/checksum.ts";
-import { bytesToIpv4, encodeIpv4Header, ipv4PseudoHeader, ipv4ToBytes, parseIpv4Header } from "../../src/proto/ipv4.ts";
+import {
+  bytesToIpv4,
+  encodeIpv4Header,
+  ipv4PseudoHeader,
+  ipv4ToBytes,
+  parseIpv4Header,
+} from "../../src/proto/ipv4.ts";
 import { bytesToIpv6, ipv6PseudoHeader, ipv6ToBytes } from "../../src/proto/ipv6.ts";
 import { tohex, unhex } from "./vrrp-fixtures.ts";
 
@@ -20,12 +26,29 @@ describe("IPv4 header", () => {
   // The first VRRP datagram keepalived 2.2.7 sent in test/fixtures/vrrp/v2-plain.json.
   const hdr = unhex("45c0002c00010000ff70188dc0000201e0000012");
   test("encode matches the capture", () => {
-    const e = encodeIpv4Header({ tos: 0xc0, id: 1, ttl: 255, protocol: 112, src: "192.0.2.1", dst: "224.0.0.18", payloadLength: 24 });
+    const e = encodeIpv4Header({
+      tos: 0xc0,
+      id: 1,
+      ttl: 255,
+      protocol: 112,
+      src: "192.0.2.1",
+      dst: "224.0.0.18",
+      payloadLength: 24,
+    });
     expect(tohex(e)).toBe(tohex(hdr));
   });
   test("parse", () => {
     const r = parseIpv4Header(new Uint8Array([...hdr, ...new Uint8Array(24)]));
-    expect(r.ok && r.value.header).toMatchObject({ headerLength: 20, tos: 0xc0, totalLength: 44, id: 1, ttl: 255, protocol: 112, src: "192.0.2.1", dst: "224.0.0.18" });
+    expect(r.ok && r.value.header).toMatchObject({
+      headerLength: 20,
+      tos: 0xc0,
+      totalLength: 44,
+      id: 1,
+      ttl: 255,
+      protocol: 112,
+      src: "192.0.2.1",
+      dst: "224.0.0.18",
+    });
     expect(r.ok && r.value.payload.length).toBe(24);
   });
   test("bad header checksum, wrong version, bad lengths", () => {
@@ -42,7 +65,9 @@ describe("IPv4 header", () => {
   });
   test("address text", () => {
     expect(bytesToIpv4(ipv4ToBytes("192.0.2.255")!)).toBe("192.0.2.255");
-    for (const bad of ["192.0.2", "192.0.2.256", "a.b.c.d", "1.2.3.4.5"]) expect(ipv4ToBytes(bad)).toBeUndefined();
+    for (const bad of ["192.0.2", "192.0.2.256", "a.b.c.d", "1.2.3.4.5"]) {
+      expect(ipv4ToBytes(bad)).toBeUndefined();
+    }
   });
 });
 
@@ -60,7 +85,9 @@ describe("IPv6 addresses and pseudo-header", () => {
     for (const [i, o] of cases) expect(bytesToIpv6(ipv6ToBytes(i)!)).toBe(o);
   });
   test("malformed", () => {
-    for (const bad of ["1::2::3", "12345::", "1:2:3:4:5:6:7", "1:2:3:4:5:6:7:8:9", "g::1", "1:2:3:4:5:6:7:8::"]) {
+    for (
+      const bad of ["1::2::3", "12345::", "1:2:3:4:5:6:7", "1:2:3:4:5:6:7:8:9", "g::1", "1:2:3:4:5:6:7:8::"]
+    ) {
       expect(ipv6ToBytes(bad)).toBeUndefined();
     }
   });

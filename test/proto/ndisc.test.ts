@@ -1,5 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { encodeUnsolicitedNa, encodeUnsolicitedNaFrame, ipv6MulticastMac, parseNaFrame } from "../../src/proto/ndisc.ts";
+import {
+  encodeUnsolicitedNa,
+  encodeUnsolicitedNaFrame,
+  ipv6MulticastMac,
+  parseNaFrame,
+} from "../../src/proto/ndisc.ts";
 import { framesOf, loadFixture, tohex } from "./vrrp-fixtures.ts";
 
 describe("unsolicited NA against keepalived 2.2.7 capture", () => {
@@ -10,8 +15,12 @@ describe("unsolicited NA against keepalived 2.2.7 capture", () => {
       const r = parseNaFrame(f);
       if (!r.ok) throw new Error(r.reason);
       expect(r.value).toMatchObject({
-        ethDst: "33:33:00:00:00:01", ethSrc: "02:00:00:00:00:01", dst: "ff02::1", hopLimit: 255,
-        flags: { router: false, solicited: false, override: true }, targetMac: "02:00:00:00:00:01",
+        ethDst: "33:33:00:00:00:01",
+        ethSrc: "02:00:00:00:00:01",
+        dst: "ff02::1",
+        hopLimit: 255,
+        flags: { router: false, solicited: false, override: true },
+        targetMac: "02:00:00:00:00:01",
       });
       expect(r.value.src).toBe(r.value.target);
       expect(["2001:db8::100", "2001:db8::101"]).toContain(r.value.target);
@@ -21,8 +30,12 @@ describe("unsolicited NA against keepalived 2.2.7 capture", () => {
     for (const f of frames) {
       const r = parseNaFrame(f);
       if (!r.ok) throw new Error(r.reason);
-      expect(tohex(encodeUnsolicitedNaFrame({ mac: "02:00:00:00:00:01", vip: r.value.target }))).toBe(tohex(f));
-      expect(tohex(encodeUnsolicitedNa({ mac: "02:00:00:00:00:01", vip: r.value.target }))).toBe(tohex(f.subarray(54)));
+      expect(tohex(encodeUnsolicitedNaFrame({ mac: "02:00:00:00:00:01", vip: r.value.target }))).toBe(
+        tohex(f),
+      );
+      expect(tohex(encodeUnsolicitedNa({ mac: "02:00:00:00:00:01", vip: r.value.target }))).toBe(
+        tohex(f.subarray(54)),
+      );
     }
   });
 });

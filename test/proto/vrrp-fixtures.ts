@@ -19,7 +19,9 @@ export interface Fixture {
 
 /** Reads test/fixtures/vrrp/NAME.json. */
 export function loadFixture(name: string): Fixture {
-  return JSON.parse(readFileSync(new URL(`../fixtures/vrrp/${name}.json`, import.meta.url), "utf8")) as Fixture;
+  return JSON.parse(
+    readFileSync(new URL(`../fixtures/vrrp/${name}.json`, import.meta.url), "utf8"),
+  ) as Fixture;
 }
 
 /** Hex string to bytes. */

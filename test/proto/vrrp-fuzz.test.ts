@@ -43,8 +43,12 @@ test("random and mutated bytes never make a parser throw", () => {
     for (const family of ["ipv4", "ipv6"] as const) {
       for (const version of [2, 3] as const) {
         const r = parseVrrp(b, {
-          family, version, ttl: ttl | 0xf0, src: family === "ipv4" ? "192.0.2.1" : "fe80::1",
-          dst: family === "ipv4" ? "224.0.0.18" : "ff02::12", auth: { type: "pass", password: "secret1" },
+          family,
+          version,
+          ttl: ttl | 0xf0,
+          src: family === "ipv4" ? "192.0.2.1" : "fe80::1",
+          dst: family === "ipv4" ? "224.0.0.18" : "ff02::12",
+          auth: { type: "pass", password: "secret1" },
         });
         if (!r.ok) expect(typeof r.reason).toBe("string");
       }

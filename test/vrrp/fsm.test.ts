@@ -1,13 +1,31 @@
 import { describe, expect, test } from "bun:test";
 import {
-  initialFsm, masterDownIntervalMs, skewTimeMs, step, STATE_NAMES, transitionLogLine,
-  type TimerKind, type VrrpAction, type VrrpEvent, type VrrpFsm, type VrrpFsmConfig,
+  initialFsm,
+  masterDownIntervalMs,
+  skewTimeMs,
+  STATE_NAMES,
+  step,
+  type TimerKind,
+  transitionLogLine,
+  type VrrpAction,
+  type VrrpEvent,
+  type VrrpFsm,
+  type VrrpFsmConfig,
 } from "../../src/vrrp/fsm.ts";
 
 const A = "192.0.2.1";
 const B = "192.0.2.2";
-const advert = (priority: number, srcAddress = B, advertIntervalCs = 100, addressListMatches = true): VrrpEvent => ({
-  type: "advertReceived", priority, advertIntervalCs, srcAddress, addressListMatches,
+const advert = (
+  priority: number,
+  srcAddress = B,
+  advertIntervalCs = 100,
+  addressListMatches = true,
+): VrrpEvent => ({
+  type: "advertReceived",
+  priority,
+  advertIntervalCs,
+  srcAddress,
+  addressListMatches,
 });
 const mk = (priority: number, cfg: Partial<VrrpFsmConfig> = {}) =>
   initialFsm({ version: 3, advertIntervalCs: 100, primaryAddress: A, ...cfg }, priority);
@@ -23,7 +41,8 @@ function run(f: VrrpFsm, events: [number, VrrpEvent][]) {
   return { f, actions: all };
 }
 const timerAt = (actions: VrrpAction[], kind: TimerKind) =>
-  actions.filter((a) => a.type === "setTimer" && a.timer === kind).map((a) => (a as { atMs: number }).atMs).at(-1);
+  actions.filter((a) => a.type === "setTimer" && a.timer === kind).map((a) => (a as { atMs: number }).atMs)
+    .at(-1);
 const types = (actions: VrrpAction[]) => actions.map((a) => a.type);
 
 describe("RFC timer formulas", () => {
@@ -39,70 +58,129 @@ describe("RFC timer formulas", () => {
 });
 
 describe("single-instance transitions (table)", () => {
-  type Row = { name: string; prio: number; cfg?: Partial<VrrpFsmConfig>; events: [number, VrrpEvent][]; state: string; expect?: (a: VrrpAction[], f: VrrpFsm) => void };
+  type Row = {
+    name: string;
+    prio: number;
+    cfg?: Partial<VrrpFsmConfig>;
+    events: [number, VrrpEvent][];
+    state: string;
+    expect?: (a: VrrpAction[], f: VrrpFsm) => void;
+  };
   const rows: Row[] = [
     {
-      name: "startup -> BACKUP waiting Master_Down_Interval", prio: 100, events: [[0, { type: "startup" }]], state: "BACKUP",
+      name: "startup -> BACKUP waiting Master_Down_Interval",
+      prio: 100,
+      events: [[0, { type: "startup" }]],
+      state: "BACKUP",
       expect: (a) => expect(timerAt(a, "Master_Down_Timer")).toBe(3000 + 609),
     },
     {
-      name: "no master: Master_Down_Timer expiry -> MASTER, advert, VIPs, GARP, Adver_Timer", prio: 100,
-      events: [[0, { type: "startup" }], [3609, { type: "masterDownTimerExpired" }]], state: "MASTER",
+      name: "no master: Master_Down_Timer expiry -> MASTER, advert, VIPs, GARP, Adver_Timer",
+      prio: 100,
+      events: [[0, { type: "startup" }], [3609, { type: "masterDownTimerExpired" }]],
+      state: "MASTER",
       expect: (a) => {
-        expect(types(a).slice(-8)).toEqual(["logTransition", "cancelTimer", "cancelTimer", "sendAdvert", "addVips", "sendGratuitous", "setTimer", "notify"]);
+        expect(types(a).slice(-8)).toEqual([
+          "logTransition",
+          "cancelTimer",
+          "cancelTimer",
+          "sendAdvert",
+          "addVips",
+          "sendGratuitous",
+          "setTimer",
+          "notify",
+        ]);
         expect(timerAt(a, "Adver_Timer")).toBe(4609);
       },
     },
     {
-      name: "MASTER sends an advert on every Adver_Timer", prio: 100,
-      events: [[0, { type: "startup" }], [3609, { type: "masterDownTimerExpired" }], [4609, { type: "adverTimerExpired" }]], state: "MASTER",
+      name: "MASTER sends an advert on every Adver_Timer",
+      prio: 100,
+      events: [[0, { type: "startup" }], [3609, { type: "masterDownTimerExpired" }], [4609, {
+        type: "adverTimerExpired",
+      }]],
+      state: "MASTER",
       expect: (a) => {
-        expect(a.slice(-2)).toEqual([{ type: "sendAdvert", priority: 100 }, { type: "setTimer", timer: "Adver_Timer", atMs: 5609 }]);
+        expect(a.slice(-2)).toEqual([{ type: "sendAdvert", priority: 100 }, {
+          type: "setTimer",
+          timer: "Adver_Timer",
+          atMs: 5609,
+        }]);
       },
     },
     {
-      name: "owner with state MASTER goes MASTER at startup", prio: 255, cfg: { initialStateMaster: true },
-      events: [[0, { type: "startup" }]], state: "MASTER",
+      name: "owner with state MASTER goes MASTER at startup",
+      prio: 255,
+      cfg: { initialStateMaster: true },
+      events: [[0, { type: "startup" }]],
+      state: "MASTER",
       expect: (a) => expect(a).toContainEqual({ type: "addVips", accept: true }),
     },
-    { name: "owner with state BACKUP waits like keepalived", prio: 255, events: [[0, { type: "startup" }]], state: "BACKUP" },
-    { name: "state MASTER without priority 255 waits", prio: 200, cfg: { initialStateMaster: true }, events: [[0, { type: "startup" }]], state: "BACKUP" },
     {
-      name: "backup: priority 0 advert sets Master_Down_Timer to Skew_Time", prio: 100,
-      events: [[0, { type: "startup" }], [1000, advert(0)]], state: "BACKUP",
+      name: "owner with state BACKUP waits like keepalived",
+      prio: 255,
+      events: [[0, { type: "startup" }]],
+      state: "BACKUP",
+    },
+    {
+      name: "state MASTER without priority 255 waits",
+      prio: 200,
+      cfg: { initialStateMaster: true },
+      events: [[0, { type: "startup" }]],
+      state: "BACKUP",
+    },
+    {
+      name: "backup: priority 0 advert sets Master_Down_Timer to Skew_Time",
+      prio: 100,
+      events: [[0, { type: "startup" }], [1000, advert(0)]],
+      state: "BACKUP",
       expect: (a) => expect(timerAt(a, "Master_Down_Timer")).toBe(1000 + 609),
     },
     {
-      name: "backup: higher advert resets Master_Down_Timer", prio: 100,
-      events: [[0, { type: "startup" }], [2000, advert(150)]], state: "BACKUP",
+      name: "backup: higher advert resets Master_Down_Timer",
+      prio: 100,
+      events: [[0, { type: "startup" }], [2000, advert(150)]],
+      state: "BACKUP",
       expect: (a) => expect(timerAt(a, "Master_Down_Timer")).toBe(5609),
     },
     {
-      name: "backup v3 learns the master's advert interval", prio: 100,
-      events: [[0, { type: "startup" }], [2000, advert(150, B, 50)]], state: "BACKUP",
+      name: "backup v3 learns the master's advert interval",
+      prio: 100,
+      events: [[0, { type: "startup" }], [2000, advert(150, B, 50)]],
+      state: "BACKUP",
       expect: (a, f) => {
         expect(f.masterAdverIntervalCs).toBe(50);
         expect(timerAt(a, "Master_Down_Timer")).toBe(2000 + 1500 + 304);
       },
     },
     {
-      name: "backup v2 drops an advert with another interval (RFC 3768 §7.1)", prio: 100, cfg: { version: 2 },
-      events: [[0, { type: "startup" }], [2000, advert(150, B, 200)]], state: "BACKUP",
+      name: "backup v2 drops an advert with another interval (RFC 3768 §7.1)",
+      prio: 100,
+      cfg: { version: 2 },
+      events: [[0, { type: "startup" }], [2000, advert(150, B, 200)]],
+      state: "BACKUP",
       expect: (a) => expect(a.at(-1)).toEqual({ type: "dropAdvert", reason: "advert interval 2s != 1s" }),
     },
     {
-      name: "address list mismatch from a non-owner is dropped", prio: 100,
-      events: [[0, { type: "startup" }], [2000, advert(150, B, 100, false)]], state: "BACKUP",
+      name: "address list mismatch from a non-owner is dropped",
+      prio: 100,
+      events: [[0, { type: "startup" }], [2000, advert(150, B, 100, false)]],
+      state: "BACKUP",
       expect: (a) => expect(a.at(-1)?.type).toBe("dropAdvert"),
     },
     {
-      name: "backup with preempt ignores a lower-priority master (timer keeps running)", prio: 150,
-      events: [[0, { type: "startup" }], [2000, advert(100)]], state: "BACKUP",
+      name: "backup with preempt ignores a lower-priority master (timer keeps running)",
+      prio: 150,
+      events: [[0, { type: "startup" }], [2000, advert(100)]],
+      state: "BACKUP",
       expect: (a) => expect(timerAt(a, "Master_Down_Timer")).toBe(3000 + 414),
     },
     {
-      name: "nopreempt: backup accepts a lower-priority master", prio: 150, cfg: { preempt: false },
-      events: [[0, { type: "startup" }], [2000, advert(100)]], state: "BACKUP",
+      name: "nopreempt: backup accepts a lower-priority master",
+      prio: 150,
+      cfg: { preempt: false },
+      events: [[0, { type: "startup" }], [2000, advert(100)]],
+      state: "BACKUP",
       expect: (a) => expect(timerAt(a, "Master_Down_Timer")).toBe(2000 + 3414),
     },
   ];
@@ -124,7 +202,11 @@ describe("master receiving adverts", () => {
     expect(r.next.masterAdverIntervalCs).toBe(200);
     expect(r.actions).toContainEqual({ type: "removeVips" });
     expect(r.actions).toContainEqual({ type: "cancelTimer", timer: "Adver_Timer" });
-    expect(r.actions).toContainEqual({ type: "setTimer", timer: "Master_Down_Timer", atMs: 5000 + 6000 + 1218 });
+    expect(r.actions).toContainEqual({
+      type: "setTimer",
+      timer: "Master_Down_Timer",
+      atMs: 5000 + 6000 + 1218,
+    });
   });
   test("equal priority from a higher address -> BACKUP; from a lower address -> stay", () => {
     expect(step(master(), advert(100, "192.0.2.9"), 5000).next.state).toBe("BACKUP");
@@ -151,7 +233,11 @@ describe("master receiving adverts", () => {
   });
   test("priority 0 from another master -> advertise at once", () => {
     const r = step(master(), advert(0), 5000);
-    expect(r.actions).toEqual([{ type: "sendAdvert", priority: 100 }, { type: "setTimer", timer: "Adver_Timer", atMs: 6000 }]);
+    expect(r.actions).toEqual([{ type: "sendAdvert", priority: 100 }, {
+      type: "setTimer",
+      timer: "Adver_Timer",
+      atMs: 6000,
+    }]);
   });
 });
 
@@ -179,7 +265,10 @@ describe("shutdown, fault and priority", () => {
     expect(step(r2.next, { type: "masterDownTimerExpired" }, 10609).next.state).toBe("MASTER");
   });
   test("an owner leaving FAULT also goes through BACKUP (keepalived 2.2.7)", () => {
-    const owner = run(mk(255, { initialStateMaster: true }), [[0, { type: "startup" }], [100, { type: "faultChanged", fault: true }]]).f;
+    const owner = run(mk(255, { initialStateMaster: true }), [[0, { type: "startup" }], [100, {
+      type: "faultChanged",
+      fault: true,
+    }]]).f;
     expect(owner.state).toBe("FAULT");
     expect(step(owner, { type: "faultChanged", fault: false }, 200).next.state).toBe("BACKUP");
   });
@@ -189,7 +278,10 @@ describe("shutdown, fault and priority", () => {
   });
   test("priorityChanged updates the advertised priority", () => {
     const m = step(master(), { type: "priorityChanged", priority: 90 }, 4000).next;
-    expect(step(m, { type: "adverTimerExpired" }, 4609).actions[0]).toEqual({ type: "sendAdvert", priority: 90 });
+    expect(step(m, { type: "adverTimerExpired" }, 4609).actions[0]).toEqual({
+      type: "sendAdvert",
+      priority: 90,
+    });
   });
   test("stale timer events are ignored", () => {
     expect(step(master(), { type: "masterDownTimerExpired" }, 5000).actions).toEqual([]);
@@ -204,7 +296,10 @@ describe("preempt_delay", () => {
   });
   test("lower-priority master: wait preempt_delay, then take over", () => {
     const cfg = { preemptDelayMs: 2000 };
-    const { f, actions } = run(mk(150, cfg), [[0, { type: "startup" }], [1000, advert(100)], [2000, advert(100)]]);
+    const { f, actions } = run(mk(150, cfg), [[0, { type: "startup" }], [1000, advert(100)], [
+      2000,
+      advert(100),
+    ]]);
     expect(f.state).toBe("BACKUP");
     expect(actions.filter((a) => a.type === "setTimer" && a.timer === "Preempt_Delay_Timer")).toEqual([
       { type: "setTimer", timer: "Preempt_Delay_Timer", atMs: 3000 },
@@ -212,14 +307,20 @@ describe("preempt_delay", () => {
     expect(step(f, { type: "preemptDelayExpired" }, 3000).next.state).toBe("MASTER");
   });
   test("a higher-priority advert during the delay cancels it", () => {
-    const { f, actions } = run(mk(150, { preemptDelayMs: 2000 }), [[0, { type: "startup" }], [1000, advert(100)], [1500, advert(200)]]);
+    const { f, actions } = run(mk(150, { preemptDelayMs: 2000 }), [[0, { type: "startup" }], [
+      1000,
+      advert(100),
+    ], [1500, advert(200)]]);
     expect(actions.at(-1)).toEqual({ type: "cancelTimer", timer: "Preempt_Delay_Timer" });
     expect(step(f, { type: "preemptDelayExpired" }, 3000).next.state).toBe("BACKUP");
   });
 });
 
 /** Two routers on one link with a fake clock: adverts are delivered instantly to the other side. */
-function simulate(cfgs: { prio: number; addr: string; cfg?: Partial<VrrpFsmConfig>; startAt: number }[], untilMs: number) {
+function simulate(
+  cfgs: { prio: number; addr: string; cfg?: Partial<VrrpFsmConfig>; startAt: number }[],
+  untilMs: number,
+) {
   const nodes = cfgs.map((c) => ({
     f: initialFsm({ version: 3, advertIntervalCs: 100, primaryAddress: c.addr, ...c.cfg }, c.prio),
     timers: new Map<TimerKind, number>(),
@@ -237,7 +338,9 @@ function simulate(cfgs: { prio: number; addr: string; cfg?: Partial<VrrpFsmConfi
       if (a.type === "setTimer") n.timers.set(a.timer, a.atMs);
       if (a.type === "cancelTimer") n.timers.delete(a.timer);
       if (a.type === "sendAdvert") {
-        nodes.forEach((_, j) => j !== i && inbox.push({ to: j, e: advert(a.priority, n.f.config.primaryAddress) }));
+        nodes.forEach((_, j) =>
+          j !== i && inbox.push({ to: j, e: advert(a.priority, n.f.config.primaryAddress) })
+        );
       }
     }
   };
@@ -275,13 +378,21 @@ describe("two-router election on a fake clock", () => {
     expect(b!.masterAt).toEqual([3000 + 218]);
   });
   test("preemption: a higher-priority router started later takes over", () => {
-    const [a, b] = simulate([{ prio: 100, addr: A, startAt: 0 }, { prio: 200, addr: B, startAt: 10000 }], 30000);
+    const [a, b] = simulate(
+      [{ prio: 100, addr: A, startAt: 0 }, { prio: 200, addr: B, startAt: 10000 }],
+      30000,
+    );
     expect(a!.masterAt).toEqual([3609]);
     expect(b!.f.state).toBe("MASTER");
     expect(a!.f.state).toBe("BACKUP");
   });
   test("nopreempt: the later higher-priority router stays BACKUP", () => {
-    const [a, b] = simulate([{ prio: 100, addr: A, startAt: 0 }, { prio: 200, addr: B, startAt: 10000, cfg: { preempt: false } }], 30000);
+    const [a, b] = simulate([{ prio: 100, addr: A, startAt: 0 }, {
+      prio: 200,
+      addr: B,
+      startAt: 10000,
+      cfg: { preempt: false },
+    }], 30000);
     expect(a!.f.state).toBe("MASTER");
     expect(b!.f.state).toBe("BACKUP");
     expect(b!.masterAt).toEqual([]);

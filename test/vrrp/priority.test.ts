@@ -1,11 +1,46 @@
 import { describe, expect, test } from "bun:test";
-import { effectivePriority, parseTrackFileValue, trackerEffect, type Tracker } from "../../src/vrrp/priority.ts";
+import {
+  effectivePriority,
+  parseTrackFileValue,
+  type Tracker,
+  trackerEffect,
+} from "../../src/vrrp/priority.ts";
 
-const iface = (up: boolean, weight = 0, reverse = false): Tracker => ({ kind: "interface", name: "eth1", weight, reverse, up });
-const script = (up: boolean, weight = 0, reverse = false): Tracker => ({ kind: "script", name: "chk", weight, reverse, up });
-const file = (value: number, weight = 1, reverse = false): Tracker => ({ kind: "file", name: "tf", weight, reverse, value });
-const proc = (up: boolean, weight = 1, reverse = false): Tracker => ({ kind: "process", name: "nginx", weight, reverse, up });
-const bfd = (up: boolean, weight = 0, reverse = false): Tracker => ({ kind: "bfd", name: "b1", weight, reverse, up });
+const iface = (up: boolean, weight = 0, reverse = false): Tracker => ({
+  kind: "interface",
+  name: "eth1",
+  weight,
+  reverse,
+  up,
+});
+const script = (up: boolean, weight = 0, reverse = false): Tracker => ({
+  kind: "script",
+  name: "chk",
+  weight,
+  reverse,
+  up,
+});
+const file = (value: number, weight = 1, reverse = false): Tracker => ({
+  kind: "file",
+  name: "tf",
+  weight,
+  reverse,
+  value,
+});
+const proc = (up: boolean, weight = 1, reverse = false): Tracker => ({
+  kind: "process",
+  name: "nginx",
+  weight,
+  reverse,
+  up,
+});
+const bfd = (up: boolean, weight = 0, reverse = false): Tracker => ({
+  kind: "bfd",
+  name: "b1",
+  weight,
+  reverse,
+  up,
+});
 
 describe("one tracker's effect (table)", () => {
   const rows: [string, Tracker, number, boolean][] = [
@@ -49,7 +84,10 @@ describe("one tracker's effect (table)", () => {
 describe("effective priority", () => {
   test("sum of deltas added to the base", () => {
     expect(effectivePriority(100, [iface(true, 10), script(false, -30), file(2, 5)])).toEqual({
-      priority: 90, fault: false, faultReasons: [], totalDelta: -10,
+      priority: 90,
+      fault: false,
+      faultReasons: [],
+      totalDelta: -10,
     });
   });
   test("clamped to 1..254", () => {
