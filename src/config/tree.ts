@@ -18,7 +18,7 @@ export type ArgsHandler<T> = (target: T, args: readonly Token[], ctx: Ctx) => vo
 /** One keyword's definition. Exactly one of `h`, `block` or `values` is set. */
 export interface KwDef<T> {
   readonly h?: ArgsHandler<T>;
-  /** Nested keyword block: `open` returns the child draft (undefined = parse into a scratch object). */
+  /** Nested keyword block: `open` returns the child draft (undefined = bad header: the body is skipped). */
   readonly block?: { readonly open: (target: T, args: readonly Token[], ctx: Ctx) => object | undefined; readonly table: () => Table<never> };
   /** Value block: each inner line is handed to `item`; `open` may handle the header's arguments. */
   readonly values?: { readonly item: (target: T, words: readonly Token[], ctx: Ctx) => void; readonly open?: ArgsHandler<T> };
@@ -86,8 +86,9 @@ function dispatch<T>(cur: Cursor, line: Line, table: Table<T>, target: T, diags:
     return;
   }
   const blk = def.block!;
-  const child = blk.open(target, args, ctx) ?? {};
+  const child = blk.open(target, args, ctx);
   if (!opened) { diags.error(ctx.at, `'${kw}' needs a '{' block`); return; }
+  if (child === undefined) { skipBlock(cur); return; }
   parseBlock(cur, blk.table() as Table<object>, child, diags, false);
   if (cur.i < cur.lines.length) cur.i++;
 }
