@@ -52,8 +52,10 @@ try {
   const vrrpPid = Number(await Bun.file(join(dir, "a-vrrp.pid")).text());
   console.log(`== SIGKILL router A (parent ${pa.pid}, VRRP child ${vrrpPid}) …`);
   const t0 = performance.now();
-  pa.kill("SIGKILL");
+  // The VRRP child first: killing the parent first would let the child see its parent die (PDEATHSIG)
+  // and leave gracefully with a priority-0 advert, which is not the failure this demo shows.
   process.kill(vrrpPid, "SIGKILL");
+  pa.kill("SIGKILL");
   await waitFor("router B to take over", () => hasVip(b), 10_000, 2);
   const ms = performance.now() - t0;
   console.log(`== router B took over in ${ms.toFixed(0)} ms (Master_Down_Interval for priority 100 at 0.1 s: ${(3 * 100 + (256 - 100) * 100 / 256).toFixed(0)} ms):`);

@@ -10,6 +10,13 @@
 import { SysError } from "./libc.ts";
 import { Socket, SOCK_RAW, SOL_NETLINK, SOL_SOCKET, SO_RCVBUF, SO_RCVBUFFORCE } from "./socket.ts";
 import { AF_NETLINK, sockaddrNl } from "./sockaddr.ts";
+import { type NlMessage, parseNlError, splitMessages } from "../proto/netlink.ts";
+
+/** Splits a datagram, dropping it whole when its framing is broken (counted by the caller's log). */
+function messages(buf: Uint8Array): NlMessage[] {
+  const r = splitMessages(buf);
+  return r.ok ? r.value : [];
+}
 
 /** Netlink protocols. */
 export const NETLINK_ROUTE = 0, NETLINK_GENERIC = 16;
@@ -28,52 +35,6 @@ export class NetlinkError extends Error {
     this.name = "NetlinkError";
     this.code = se.code;
   }
-}
-
-/** One raw message from a reply: header fields and the payload after the 16-byte header. */
-export interface RawNlMsg {
-  type: number;
-  flags: number;
-  seq: number;
-  pid: number;
-  payload: Uint8Array;
-}
-
-/** Splits a datagram into netlink messages (NLMSG_ALIGN 4); stops at a malformed length. */
-export function splitMessages(buf: Uint8Array): RawNlMsg[] {
-  const out: RawNlMsg[] = [];
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  let off = 0;
-  while (off + 16 <= buf.length) {
-    const len = dv.getUint32(off, true);
-    if (len < 16 || off + len > buf.length) break;
-    out.push({
-      type: dv.getUint16(off + 4, true),
-      flags: dv.getUint16(off + 6, true),
-      seq: dv.getUint32(off + 8, true),
-      pid: dv.getUint32(off + 12, true),
-      payload: buf.subarray(off + 16, off + len),
-    });
-    off += (len + 3) & ~3;
-  }
-  return out;
-}
-
-/** Extended-ack message text (NLMSGERR_ATTR_MSG = 1) after an echoed request header, if present. */
-function extAckText(payload: Uint8Array): string | undefined {
-  if (payload.length < 20) return undefined;
-  const dv = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
-  const echoedLen = dv.getUint32(4, true);
-  // With NLM_F_CAPPED (0x100) the kernel echoes only the header.
-  let off = 4 + Math.min(echoedLen, 16);
-  off = (off + 3) & ~3;
-  while (off + 4 <= payload.length) {
-    const alen = dv.getUint16(off, true), atype = dv.getUint16(off + 2, true);
-    if (alen < 4 || off + alen > payload.length) break;
-    if (atype === 1) return new TextDecoder().decode(payload.subarray(off + 4, off + alen)).replace(/\0.*$/, "");
-    off += (alen + 3) & ~3;
-  }
-  return undefined;
 }
 
 /** A netlink socket bound to the kernel. */
@@ -126,9 +87,9 @@ export class NetlinkSocket {
    * Sends one request (its header's seq must be `seq`) and returns every reply message for it up to the
    * ACK or NLMSG_DONE. Throws NetlinkError for a kernel error reply.
    */
-  request(msg: Uint8Array, seq: number, what: string): RawNlMsg[] {
+  request(msg: Uint8Array, seq: number, what: string): NlMessage[] {
     this.sock.sendTo(msg, sockaddrNl(0, 0));
-    const replies: RawNlMsg[] = [];
+    const replies: NlMessage[] = [];
     const deadline = performance.now() + 5000;
     for (;;) {
       const d = this.sock.recv();
@@ -137,24 +98,26 @@ export class NetlinkSocket {
         Bun.sleepSync(0);
         continue;
       }
-      for (const m of splitMessages(d.data)) {
-        if (m.seq !== seq) continue; // an event or a stale reply
-        if (m.type === NLMSG_ERROR) {
-          const err = new DataView(m.payload.buffer, m.payload.byteOffset).getInt32(0, true);
-          if (err === 0) return replies;
-          throw new NetlinkError(-err, what, extAckText(m.payload));
+      for (const m of messages(d.data)) {
+        const h = m.header;
+        if (h.seq !== seq) continue; // an event or a stale reply
+        if (h.type === NLMSG_ERROR) {
+          const e = parseNlError(m);
+          if (!e.ok) throw new NetlinkError(71, what, e.reason); // EPROTO
+          if (e.value.errno === 0) return replies;
+          throw new NetlinkError(e.value.errno, what, e.value.message);
         }
-        if (m.type === NLMSG_DONE) return replies;
+        if (h.type === NLMSG_DONE) return replies;
         replies.push(m);
-        if (!(m.flags & NLM_F_MULTI) && !(msgFlags(msg) & NLM_F_ACK)) return replies;
+        if (!(h.flags & NLM_F_MULTI) && !(msgFlags(msg) & NLM_F_ACK)) return replies;
       }
     }
   }
 
   /** Reads every queued message (events); returns [] when nothing is queued. */
-  drain(): RawNlMsg[] {
-    const out: RawNlMsg[] = [];
-    for (let d = this.sock.recv(); d; d = this.sock.recv()) out.push(...splitMessages(d.data));
+  drain(): NlMessage[] {
+    const out: NlMessage[] = [];
+    for (let d = this.sock.recv(); d; d = this.sock.recv()) out.push(...messages(d.data));
     return out;
   }
 

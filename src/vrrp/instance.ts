@@ -1,0 +1,346 @@
+/**
+ * One running VRRP instance: the pure state machine (src/vrrp/fsm.ts) plus the side effects its actions
+ * name: adverts (RFC 5798 §5, RFC 3768 §5, IPSEC-AH for v2), RFC timers on the injected scheduler,
+ * virtual addresses through NetKernel, gratuitous ARP / unsolicited NA rounds (garp_master_delay,
+ * garp_master_repeat, garp_master_refresh), notify scripts and FIFO, and per-instance counters.
+ * Receive path: packet-level checks in src/proto/vrrp.ts, then the session checks here (VRID,
+ * unicast source, address list) before the machine sees the advert.
+ */
+import type { VrrpInstance } from "../config/model.ts";
+import type { Logger, RateLimitedLog } from "../core/log.ts";
+import type { Scheduler, TimerHandle } from "../core/scheduler.ts";
+import { parseAhPacket, encodeAhPacket } from "../proto/ah.ts";
+import { encodeVrrp, parseVrrp, type VrrpAuth } from "../proto/vrrp.ts";
+import { compareAddresses, initialFsm, step, transitionLogLine, type TimerKind, type VrrpAction, type VrrpEvent, type VrrpFsm, type VrrpState } from "./fsm.ts";
+import type { Announcer } from "./garp.ts";
+import type { NetKernel } from "./netkernel.ts";
+import type { Notifier, NotifyTargets } from "./notify.ts";
+import type { RxPacket } from "./transport.ts";
+import type { AddrRequest } from "../proto/rtnl-addr.ts";
+import { IFA_F } from "../proto/rtnl-addr.ts";
+
+/** Counters, as keepalived's stats dump names them. */
+export interface InstanceStats {
+  advertRcvd: number;
+  advertSent: number;
+  becomeMaster: number;
+  releaseMaster: number;
+  packetLenErr: number;
+  ipTtlErr: number;
+  invalidType: number;
+  advertIntervalErr: number;
+  addrListErr: number;
+  invalidAuthType: number;
+  authFailure: number;
+  pri0Rcvd: number;
+  pri0Sent: number;
+  otherErr: number;
+}
+
+/** What an instance needs from its surroundings. */
+export interface InstanceEnv {
+  sched: Scheduler;
+  log: Logger;
+  badPackets: RateLimitedLog;
+  kernel: NetKernel;
+  announcer: Announcer;
+  notifier: Notifier;
+  /** Sends a datagram (VRRP message, or a whole IPv4 datagram for AH) to `dst` on this instance's transport. */
+  send(data: Uint8Array, dst: string): void;
+  /** The instance changed state or priority (for the parent and the check child). */
+  report(state: VrrpState, priority: number): void;
+  /** Index of an interface by name (for VIPs with `dev`). */
+  ifindex(name: string): number;
+}
+
+/** Where the instance lives on the network, resolved at start. */
+export interface InstancePlace {
+  ifindex: number;
+  ifname: string;
+  /** MAC announced in GARP/NA (the VMAC when use_vmac). */
+  mac: string;
+  /** Our source address for adverts. */
+  src: string;
+}
+
+const DEFAULT_GROUP = { ipv4: "224.0.0.18", ipv6: "ff02::12" } as const;
+
+/** Sort key for VIP list comparison. */
+const sortedAddrs = (a: readonly string[]) => [...a].sort(compareAddresses);
+
+/** A running instance. */
+export class VrrpInstanceRunner {
+  fsm: VrrpFsm;
+  readonly stats: InstanceStats = {
+    advertRcvd: 0, advertSent: 0, becomeMaster: 0, releaseMaster: 0, packetLenErr: 0, ipTtlErr: 0, invalidType: 0,
+    advertIntervalErr: 0, addrListErr: 0, invalidAuthType: 0, authFailure: 0, pri0Rcvd: 0, pri0Sent: 0, otherErr: 0,
+  };
+  readonly log: Logger;
+  readonly family: "ipv4" | "ipv6";
+  readonly vips: readonly string[];
+  readonly #timers = new Map<TimerKind | "garp", TimerHandle>();
+  #ahSeq = 1;
+  #ipId = 1;
+  #vipsInstalled = false;
+
+  constructor(readonly cfg: VrrpInstance, public place: InstancePlace, readonly env: InstanceEnv, readonly targets: NotifyTargets, priority: number) {
+    this.log = env.log.with(`(${cfg.name}) `);
+    this.family = cfg.family === "inet6" ? "ipv6" : "ipv4";
+    this.vips = cfg.virtualIpaddresses.map((v) => v.address);
+    this.fsm = initialFsm({
+      version: cfg.version,
+      advertIntervalCs: Math.round(cfg.advertIntMs / 10),
+      primaryAddress: place.src,
+      preempt: !cfg.nopreempt,
+      preemptDelayMs: cfg.preemptDelayMs,
+      acceptMode: cfg.accept,
+      initialStateMaster: cfg.initialState === "MASTER",
+      downTimerAdverts: cfg.downTimerAdverts,
+      lowerPrioNoAdvert: cfg.lowerPrioNoAdvert,
+    }, priority);
+  }
+
+  /** The current state. */
+  get state(): VrrpState {
+    return this.fsm.state;
+  }
+
+  /** Runs one event through the machine and performs its actions. */
+  handle(e: VrrpEvent): void {
+    const { next, actions } = step(this.fsm, e, this.env.sched.now());
+    this.fsm = next;
+    for (const a of actions) this.#perform(a);
+  }
+
+  /** Starts the instance (INIT -> BACKUP, or MASTER for an owner). */
+  start(): void {
+    this.handle({ type: "startup" });
+  }
+
+  /** Stops: priority-0 advert if MASTER, VIPs removed (unless `keepVips`), notify STOP, timers cancelled. */
+  stop(keepVips = false): void {
+    const was = this.fsm.state;
+    if (keepVips) this.#vipsInstalled = false;
+    this.handle({ type: "shutdown" });
+    if (was === "MASTER" && this.#vipsInstalled) this.#removeVips();
+    for (const t of this.#timers.values()) this.env.sched.cancel(t);
+    this.#timers.clear();
+  }
+
+  /** A new effective priority and fault state from the trackers. */
+  setPriority(priority: number, fault: boolean): void {
+    if (fault !== this.fsm.fault) this.handle({ type: "faultChanged", fault });
+    if (priority !== this.fsm.priority) this.handle({ type: "priorityChanged", priority });
+  }
+
+  /** A packet from this instance's transport whose VRID byte matches ours. */
+  receive(p: RxPacket): void {
+    const cfg = this.cfg;
+    if (p.src === this.place.src) return; // our own advert looped back
+    let msg = p.payload;
+    if (cfg.auth?.type === "AH") {
+      const ah = parseAhPacket(p.ahDatagram ?? new Uint8Array(), cfg.auth.password);
+      if (!ah.ok) return this.#drop("authFailure", ah.reason, p.src);
+      msg = ah.value.vrrp;
+    }
+    const unicast = cfg.unicastPeers.length > 0;
+    const peer = unicast ? cfg.unicastPeers.find((u) => u.address === p.src) : undefined;
+    if (unicast && cfg.checkUnicastSrc && !peer) return this.#drop("otherErr", `advert from ${p.src}, not a unicast peer`, p.src);
+    const ttlRange: [number, number] = peer && (peer.minTtl !== null || peer.maxTtl !== null)
+      ? [peer.minTtl ?? 0, peer.maxTtl ?? 255]
+      : unicast ? [0, 255] : [255, 255];
+    const parsed = parseVrrp(msg, {
+      family: this.family, version: cfg.version, ttl: p.ttl, ttlRange, src: p.src, dst: p.dst,
+      auth: this.#auth(), v3ChecksumAsV2: cfg.oldUnicastChecksum && unicast,
+    });
+    if (!parsed.ok) {
+      const r = parsed.reason;
+      const kind: keyof InstanceStats = /^(ttl|hop limit)/.test(r) ? "ipTtlErr" : /^(length|truncated)/.test(r) ? "packetLenErr"
+        : /^type|^version/.test(r) ? "invalidType" : /^auth type/.test(r) ? "invalidAuthType" : /^auth/.test(r) ? "authFailure" : "otherErr";
+      return this.#drop(kind, r, p.src);
+    }
+    const adv = parsed.value;
+    if (adv.vrid !== cfg.vrid) return; // another instance's advert on a shared socket
+    this.stats.advertRcvd++;
+    if (adv.priority === 0) this.stats.pri0Rcvd++;
+    if (cfg.version === 2 && adv.advertIntervalCs !== Math.round(cfg.advertIntMs / 10)) {
+      return this.#drop("advertIntervalErr", `advert interval ${adv.advertIntervalCs / 100} s != ours ${cfg.advertIntMs / 1000} s`, p.src);
+    }
+    const matches = cfg.skipCheckAdvAddr || sameList(sortedAddrs(adv.addresses), sortedAddrs(this.vips));
+    if (!matches) this.stats.addrListErr++;
+    this.handle({ type: "advertReceived", priority: adv.priority, advertIntervalCs: adv.advertIntervalCs, srcAddress: p.src, addressListMatches: matches });
+  }
+
+  #drop(kind: keyof InstanceStats, reason: string, src: string): void {
+    this.stats[kind]++;
+    this.env.badPackets.warn(`${this.cfg.name}:${kind}`, `(${this.cfg.name}) dropped advert from ${src}: ${reason}`);
+  }
+
+  #auth(): VrrpAuth {
+    const a = this.cfg.auth;
+    if (!a || this.cfg.version === 3) return { type: "none" };
+    return a.type === "PASS" ? { type: "pass", password: a.password } : { type: "ah" };
+  }
+
+  #perform(a: VrrpAction): void {
+    switch (a.type) {
+      case "sendAdvert":
+        return this.#sendAdvert(a.priority);
+      case "setTimer": {
+        this.env.sched.cancel(this.#timers.get(a.timer));
+        const kind = a.timer;
+        this.#timers.set(kind, this.env.sched.at(a.atMs, () => {
+          this.#timers.delete(kind);
+          this.handle({ type: kind === "Adver_Timer" ? "adverTimerExpired" : kind === "Master_Down_Timer" ? "masterDownTimerExpired" : "preemptDelayExpired" });
+        }));
+        return;
+      }
+      case "cancelTimer":
+        this.env.sched.cancel(this.#timers.get(a.timer));
+        this.#timers.delete(a.timer);
+        return;
+      case "addVips":
+        return this.#addVips();
+      case "removeVips":
+        return this.#removeVips();
+      case "sendGratuitous":
+        return this.#garpRounds();
+      case "notify":
+        return this.#notify(a.state);
+      case "masterRxLowerPri":
+        this.log.info(`received lower priority (${a.priority}) advert from ${a.srcAddress}`);
+        return;
+      case "dropAdvert":
+        return this.#drop("otherErr", a.reason, "peer");
+      case "logTransition":
+        if (a.to === "MASTER") this.stats.becomeMaster++;
+        if (a.from === "MASTER") this.stats.releaseMaster++;
+        this.env.log.info(transitionLogLine(this.cfg.name, a.to, a.reason));
+        return;
+    }
+  }
+
+  #sendAdvert(priority: number): void {
+    const cfg = this.cfg;
+    const peers = cfg.unicastPeers.map((u) => u.address);
+    const dsts = peers.length ? peers : [cfg.mcastDstIp ?? DEFAULT_GROUP[this.family]];
+    for (const dst of dsts) {
+      try {
+        const vrrp = encodeVrrp({
+          version: cfg.version, family: this.family, vrid: cfg.vrid, priority, advertIntervalCs: Math.round(cfg.advertIntMs / 10),
+          addresses: [...this.vips], auth: this.#auth(), src: this.place.src, dst,
+          v3ChecksumAsV2: cfg.oldUnicastChecksum && peers.length > 0,
+        });
+        const data = cfg.auth?.type === "AH" && cfg.version === 2
+          ? encodeAhPacket({ src: this.place.src, dst, id: this.#ipId++ & 0xffff, seq: this.#ahSeq++, password: cfg.auth.password, vrrp, ttl: peers.length ? cfg.unicastTtl : 255 })
+          : vrrp;
+        this.env.send(data, dst);
+        this.stats.advertSent++;
+        if (priority === 0) this.stats.pri0Sent++;
+      } catch (e) {
+        this.env.badPackets.warn(`${cfg.name}:send`, `(${cfg.name}) cannot send advert to ${dst}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  /** The address requests for our VIPs (and excluded addresses). */
+  addrRequests(): AddrRequest[] {
+    const all = [...this.cfg.virtualIpaddresses, ...this.cfg.virtualIpaddressesExcluded];
+    return all.map((v) => ({
+      index: v.dev ? this.env.ifindex(v.dev) : this.place.ifindex,
+      address: v.address,
+      prefixLen: v.prefixLen,
+      label: v.label ?? undefined,
+      broadcast: v.broadcast && v.broadcast !== "-" && v.broadcast !== "+" ? v.broadcast : undefined,
+      scope: scopeNumber(v.scope),
+      flags: (v.noDad ? IFA_F.NODAD : 0) | (v.noPrefixRoute ? IFA_F.NOPREFIXROUTE : 0) | (v.home ? IFA_F.HOMEADDRESS : 0),
+      preferredLft: v.preferredLftS === 0 ? 0 : undefined,
+    }));
+  }
+
+  #addVips(): void {
+    if (this.cfg.virtualIpaddresses.length === 0) return;
+    for (const r of this.addrRequests()) {
+      try {
+        this.env.kernel.addAddr(r);
+      } catch (e) {
+        this.log.error(`cannot add ${r.address}/${r.prefixLen}: ${(e as Error).message}`);
+      }
+    }
+    this.#vipsInstalled = true;
+  }
+
+  #removeVips(): void {
+    for (const r of this.addrRequests()) {
+      try {
+        this.env.kernel.delAddr(r);
+      } catch (e) {
+        this.log.error(`cannot remove ${r.address}/${r.prefixLen}: ${(e as Error).message}`);
+      }
+    }
+    this.#vipsInstalled = false;
+    this.env.sched.cancel(this.#timers.get("garp"));
+  }
+
+  /** A VIP vanished while we are MASTER (someone deleted it): put it back. */
+  vipDeleted(address: string): void {
+    if (this.fsm.state !== "MASTER" || !this.#vipsInstalled) return;
+    const r = this.addrRequests().find((x) => x.address === address);
+    if (!r) return;
+    this.log.warn(`virtual address ${address} was removed by someone else; restoring it`);
+    try {
+      this.env.kernel.addAddr(r);
+    } catch (e) {
+      this.log.error(`cannot restore ${address}: ${(e as Error).message}`);
+    }
+  }
+
+  /** garp_master_repeat announcements now, again after garp_master_delay, then every garp_master_refresh. */
+  #garpRounds(): void {
+    this.#announceRound();
+    const c = this.cfg;
+    const later = (delayMs: number, then?: () => void) => {
+      this.#timers.set("garp", this.env.sched.after(delayMs, () => {
+        if (this.fsm.state !== "MASTER") return;
+        this.#announceRound();
+        then?.();
+      }));
+    };
+    const refresh = () => {
+      if (c.garpMasterRefreshMs > 0) later(c.garpMasterRefreshMs, refresh);
+    };
+    if (c.garpMasterDelayMs > 0) later(c.garpMasterDelayMs, refresh);
+    else refresh();
+  }
+
+  #announceRound(): void {
+    const repeat = Math.max(1, this.cfg.garpMasterRepeat);
+    for (let i = 0; i < repeat; i++) {
+      for (const v of this.cfg.virtualIpaddresses) {
+        const ifindex = v.dev ? this.env.ifindex(v.dev) : this.place.ifindex;
+        try {
+          if (v.family === "inet") this.env.announcer.garp(ifindex, this.place.mac, v.address);
+          else this.env.announcer.na(ifindex, this.place.mac, v.address, false);
+        } catch (e) {
+          this.env.badPackets.warn(`${this.cfg.name}:garp`, `(${this.cfg.name}) cannot announce ${v.address}: ${(e as Error).message}`);
+        }
+      }
+    }
+  }
+
+  #notify(state: VrrpState): void {
+    this.env.report(state, this.fsm.priority);
+    if (state === "INIT") return;
+    void this.env.notifier.notify(this.targets, state, this.fsm.priority);
+  }
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => compareAddresses(x, b[i]!) === 0);
+}
+
+const SCOPES: Record<string, number> = { global: 0, universe: 0, site: 200, link: 253, host: 254, nowhere: 255 };
+function scopeNumber(s: string | null): number | undefined {
+  if (s === null) return undefined;
+  return SCOPES[s] ?? (Number.isInteger(Number(s)) ? Number(s) : undefined);
+}

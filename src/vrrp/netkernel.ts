@@ -1,0 +1,151 @@
+/**
+ * The VRRP child's only writer of addresses and links (VIPs, VMAC interfaces), and its source of link
+ * and address events: rtnetlink requests over one socket, RTMGRP_LINK / IPV4_IFADDR / IPV6_IFADDR events
+ * over another (watched by the reactor). Messages are encoded and decoded by src/proto/rtnl-*.ts.
+ * Tests use a fake implementing NetKernel.
+ */
+import type { FdWatcher } from "../ffi/reactor.ts";
+import { NETLINK_ROUTE, NetlinkSocket } from "../ffi/netlink.ts";
+import { encodeAddrAdd, encodeAddrDel, encodeAddrDump, parseAddrMessage, type AddrRequest } from "../proto/rtnl-addr.ts";
+import {
+  encodeLinkDel, encodeLinkDump, encodeLinkSet, encodeMacvlanAdd, linkIsUp, parseLinkMessage, type MacvlanRequest,
+} from "../proto/rtnl-link.ts";
+import { RTM, RTMGRP } from "../proto/rtnl-const.ts";
+import type { NlMessage } from "../proto/netlink.ts";
+
+/** An interface as we track it. */
+export interface LinkInfo {
+  index: number;
+  name: string;
+  /** Link-layer address; "" when none (loopback, tunnels). */
+  mac: string;
+  /** IFF_UP and IFF_RUNNING. */
+  up: boolean;
+  kind?: string;
+  /** Lower device for macvlan. */
+  link?: number;
+}
+
+/** An address as we track it. */
+export interface AddrInfo {
+  index: number;
+  family: "ipv4" | "ipv6";
+  address: string;
+  prefixLen: number;
+  scope: number;
+  flags: number;
+  label?: string;
+}
+
+/** A link or address change from the kernel. */
+export type NetEvent =
+  | { kind: "link"; op: "new" | "del"; link: LinkInfo }
+  | { kind: "addr"; op: "new" | "del"; addr: AddrInfo };
+
+/** One method per kernel operation the VRRP child performs. */
+export interface NetKernel {
+  dumpLinks(): LinkInfo[];
+  dumpAddrs(): AddrInfo[];
+  /** Adds an address; true if added, false if it was already there. */
+  addAddr(r: AddrRequest): boolean;
+  /** Deletes an address; true if deleted, false if it was not there. */
+  delAddr(r: AddrRequest): boolean;
+  addMacvlan(r: MacvlanRequest): void;
+  setLinkUp(index: number, up: boolean): void;
+  delLink(index: number): void;
+  /** Starts delivering events. */
+  subscribe(onEvent: (e: NetEvent) => void): void;
+  close(): void;
+}
+
+function toLink(m: NlMessage): LinkInfo | undefined {
+  const r = parseLinkMessage(m);
+  if (!r.ok || r.value.name === undefined) return undefined;
+  const l = r.value;
+  return { index: l.index, name: l.name!, mac: l.address ?? "", up: linkIsUp(l), kind: l.kind, link: l.link };
+}
+
+function toAddr(m: NlMessage): AddrInfo | undefined {
+  const r = parseAddrMessage(m);
+  if (!r.ok) return undefined;
+  const a = r.value;
+  const address = a.local ?? a.address;
+  if (!address || (a.family !== 2 && a.family !== 10)) return undefined;
+  return {
+    index: a.index, family: a.family === 2 ? "ipv4" : "ipv6", address, prefixLen: a.prefixLen,
+    scope: a.scope, flags: a.flags, label: a.label,
+  };
+}
+
+/** The real kernel, over NETLINK_ROUTE. */
+export class RtnlKernel implements NetKernel {
+  readonly #req = new NetlinkSocket(NETLINK_ROUTE);
+  #events: NetlinkSocket | undefined;
+
+  constructor(readonly watcher: FdWatcher) {}
+
+  dumpLinks(): LinkInfo[] {
+    const seq = this.#req.nextSeq();
+    return this.#req.request(encodeLinkDump(seq), seq, "RTM_GETLINK").map(toLink).filter((l) => l !== undefined);
+  }
+  dumpAddrs(): AddrInfo[] {
+    const seq = this.#req.nextSeq();
+    return this.#req.request(encodeAddrDump(seq), seq, "RTM_GETADDR").map(toAddr).filter((a) => a !== undefined);
+  }
+  addAddr(r: AddrRequest): boolean {
+    const seq = this.#req.nextSeq();
+    try {
+      this.#req.request(encodeAddrAdd(r, seq), seq, `add address ${r.address}/${r.prefixLen}`);
+      return true;
+    } catch (e) {
+      if ((e as { code?: string }).code === "EEXIST") return false;
+      throw e;
+    }
+  }
+  delAddr(r: AddrRequest): boolean {
+    const seq = this.#req.nextSeq();
+    try {
+      this.#req.request(encodeAddrDel(r, seq), seq, `delete address ${r.address}/${r.prefixLen}`);
+      return true;
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === "EADDRNOTAVAIL" || code === "ENODEV" || code === "ENOENT") return false;
+      throw e;
+    }
+  }
+  addMacvlan(r: MacvlanRequest): void {
+    const seq = this.#req.nextSeq();
+    this.#req.request(encodeMacvlanAdd(r, seq), seq, `create macvlan ${r.name}`);
+  }
+  setLinkUp(index: number, up: boolean): void {
+    const seq = this.#req.nextSeq();
+    this.#req.request(encodeLinkSet({ index, up }, seq), seq, `set link ${index} ${up ? "up" : "down"}`);
+  }
+  delLink(index: number): void {
+    const seq = this.#req.nextSeq();
+    this.#req.request(encodeLinkDel(index, seq), seq, `delete link ${index}`);
+  }
+  subscribe(onEvent: (e: NetEvent) => void): void {
+    const s = new NetlinkSocket(NETLINK_ROUTE, RTMGRP.LINK | RTMGRP.IPV4_IFADDR | RTMGRP.IPV6_IFADDR, 1 << 20);
+    this.#events = s;
+    this.watcher.add(s.fd, () => {
+      for (const m of s.drain()) {
+        const t = m.header.type;
+        if (t === RTM.NEWLINK || t === RTM.DELLINK) {
+          const link = toLink(m);
+          if (link) onEvent({ kind: "link", op: t === RTM.NEWLINK ? "new" : "del", link });
+        } else if (t === RTM.NEWADDR || t === RTM.DELADDR) {
+          const addr = toAddr(m);
+          if (addr) onEvent({ kind: "addr", op: t === RTM.NEWADDR ? "new" : "del", addr });
+        }
+      }
+    });
+  }
+  close(): void {
+    if (this.#events) {
+      this.watcher.remove(this.#events.fd);
+      this.#events.close();
+    }
+    this.#req.close();
+  }
+}
