@@ -1,18 +1,57 @@
-/** The BFD child: wires the BFD runtime (src/bfd/) to the child framework. */
+/**
+ * The BFD child (keepalived's Keepalived_bfd process): wires the BFD runtime (src/bfd/runtime.ts) to the
+ * child framework: UDP transport on the reactor, the child's scheduler and logger, bfdState reports to the
+ * parent, and the USR1 dump to $TMPDIR/keepalived_bfd.data (or the global `state_dump_file` + `_bfd`).
+ */
+import type { KeepalivedConfig } from "../config/model.ts";
+import { BfdRuntime } from "../bfd/runtime.ts";
+import { defaultDumpPath, writeFileAtomically } from "../bfd/dump.ts";
+import { UdpTransport } from "../bfd/transport.ts";
 import type { ChildContext, Runtime } from "./child.ts";
+
+/** keepalived names the per-child dump by inserting `_bfd` before the extension of `state_dump_file`. */
+function dumpPath(config: KeepalivedConfig | undefined): string {
+  const f = config?.global.stateDumpFile;
+  if (!f) return defaultDumpPath();
+  const dot = f.lastIndexOf(".");
+  return dot > f.lastIndexOf("/") ? `${f.slice(0, dot)}_bfd${f.slice(dot)}` : `${f}_bfd`;
+}
 
 /** Builds the BFD child's runtime. */
 export function createBfdRuntime(ctx: ChildContext): Runtime {
-  let instances = 0;
+  let config: KeepalivedConfig | undefined;
+  const bfd = new BfdRuntime({
+    scheduler: ctx.scheduler,
+    log: ctx.log,
+    transport: (onDatagram) => new UdpTransport(onDatagram, ctx.log),
+    notify: (name, state, at) => {
+      try {
+        ctx.send({ type: "bfdState", name, state, at });
+      } catch (e) {
+        ctx.log.warn(`cannot report BFD ${name} ${state} to the parent: ${(e as Error).message}`);
+      }
+    },
+  });
   return {
     async apply(slice, reload) {
-      const s = slice as { bfd?: { instances?: unknown[] } };
-      instances = s.bfd?.instances?.length ?? 0;
-      ctx.log.info(`${reload ? "Reloaded" : "Loaded"} configuration: ${instances} BFD instance(s)`);
+      config = slice as KeepalivedConfig;
+      const instances = config.bfd?.instances ?? [];
+      ctx.log.info(`${reload ? "Reloaded" : "Loaded"} configuration: ${instances.length} BFD instance(s)`);
+      bfd.apply({ instances }, reload);
     },
-    dump() {},
+    dump(kind) {
+      if (kind !== "data") return;
+      const path = dumpPath(config);
+      try {
+        writeFileAtomically(path, bfd.dumpText());
+        ctx.log.info(`Printing BFD data for process(${process.pid}) on signal to ${path}`);
+      } catch (e) {
+        ctx.log.error(`cannot write ${path}: ${(e as Error).message}`);
+      }
+    },
     onEvent() {},
     async stop() {
+      bfd.stop();
       ctx.log.info("Stopped BFD child");
     },
   };
