@@ -8,7 +8,8 @@
  *   everyone else (and an owner configured BACKUP) starts in BACKUP and waits Master_Down_Interval.
  * - preempt_delay is added to the startup Master_Down_Timer and delays preempting a lower-priority
  *   master; nopreempt keeps a lower-priority master.
- * - A MASTER that receives a lower-priority advert sends one at once (unless lowerPrioNoAdvert);
+ * - A MASTER that receives a lower-priority advert sends one at once (unless lowerPrioNoAdvert) and
+ *   re-sends gratuitous ARP/NA (observed: "forcing new election");
  *   a higher priority (or equal priority from a higher primary address) makes it BACKUP.
  * - Entering FAULT or STOP from MASTER sends a priority-0 advert; leaving FAULT always enters BACKUP
  *   (even an owner, as keepalived 2.2.7 does) and waits Master_Down_Interval.
@@ -90,7 +91,11 @@ export type VrrpAction =
   | { type: "cancelTimer"; timer: TimerKind }
   | { type: "addVips"; accept: boolean }
   | { type: "removeVips" }
-  | { type: "sendGratuitous" }
+  /**
+   * Gratuitous ARP / unsolicited NA for the VIPs. `becameMaster`: use garp_master_delay/repeat;
+   * `lowerPriority`: a lower-priority advert was seen while MASTER (garp_lower_prio_delay/repeat).
+   */
+  | { type: "sendGratuitous"; reason: "becameMaster" | "lowerPriority" }
   | { type: "notify"; state: VrrpState }
   /** keepalived's notify_master_rx_lower_pri hook. */
   | { type: "masterRxLowerPri"; priority: number; srcAddress: string }
@@ -184,7 +189,7 @@ function becomeMaster(f: VrrpFsm, now: number, reason: string): StepResult {
     { type: "cancelTimer", timer: "Preempt_Delay_Timer" },
     { type: "sendAdvert", priority: f.priority },
     { type: "addVips", accept: f.config.acceptMode || isOwner(f) },
-    { type: "sendGratuitous" },
+    { type: "sendGratuitous", reason: "becameMaster" },
     { type: "setTimer", timer: "Adver_Timer", atMs: now + adverMs(f) },
   ]);
 }
@@ -280,7 +285,9 @@ function masterAdvert(f: VrrpFsm, e: EventOf<"advertReceived">, now: number): St
     priority: e.priority,
     srcAddress: e.srcAddress,
   }];
+  // keepalived 2.2.7 logs "forcing new election", re-advertises at once and re-sends GARPs.
   if (!f.config.lowerPrioNoAdvert) actions.push({ type: "sendAdvert", priority: f.priority }, resetAdver);
+  actions.push({ type: "sendGratuitous", reason: "lowerPriority" });
   return same(f, actions);
 }
 

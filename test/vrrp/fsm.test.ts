@@ -218,18 +218,19 @@ describe("master receiving adverts", () => {
     expect(step(m, advert(100, "192.0.2.9"), 5000).next.state).toBe("MASTER");
     expect(step(m, advert(100, "192.0.2.100"), 5000).next.state).toBe("BACKUP");
   });
-  test("lower priority -> send an advert at once (keepalived)", () => {
+  test("lower priority -> advert at once, Adver_Timer reset, GARPs again (keepalived 2.2.7 observed)", () => {
     const r = step(master(), advert(50), 5000);
     expect(r.next.state).toBe("MASTER");
     expect(r.actions).toEqual([
       { type: "masterRxLowerPri", priority: 50, srcAddress: B },
       { type: "sendAdvert", priority: 100 },
       { type: "setTimer", timer: "Adver_Timer", atMs: 6000 },
+      { type: "sendGratuitous", reason: "lowerPriority" },
     ]);
   });
-  test("lower priority with lower_prio_no_advert -> nothing sent", () => {
+  test("lower priority with lower_prio_no_advert -> no advert", () => {
     const r = step(master(100, { lowerPrioNoAdvert: true }), advert(50), 5000);
-    expect(types(r.actions)).toEqual(["masterRxLowerPri"]);
+    expect(types(r.actions)).toEqual(["masterRxLowerPri", "sendGratuitous"]);
   });
   test("priority 0 from another master -> advertise at once", () => {
     const r = step(master(), advert(0), 5000);
