@@ -4,7 +4,7 @@
  * Every start function returns the pid it started and a stop() that kills only that pid.
  * Namespaces are named with the kck- prefix and use TEST-NET-1 (192.0.2.0/24) and 2001:db8::/32.
  */
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** A started server. */
@@ -87,13 +87,33 @@ export function spawnIn(ns: string, argv: string[], logFile?: string): Started {
   return {
     pid: p.pid,
     async stop() {
-      if (p.exitCode !== null || p.signalCode !== null) return;
-      p.kill("SIGTERM");
-      const t = setTimeout(() => p.kill("SIGKILL"), 3000);
+      // Bun sets exitCode/signalCode once it reaped the child: never signal a pid after that.
+      const reaped = (): boolean => p.exitCode !== null || p.signalCode !== null;
+      if (reaped()) return;
+      signalPid(p.pid, "SIGTERM");
+      for (let i = 0; i < 150 && !reaped() && alive(p.pid); i++) await Bun.sleep(20);
+      if (!reaped() && alive(p.pid)) signalPid(p.pid, "SIGKILL");
       await p.exited;
-      clearTimeout(t);
     },
   };
+}
+
+function signalPid(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // already gone
+  }
+}
+
+/** True while pid exists and is not a zombie. */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return !/\) [ZX] /.test(stat);
+  } catch {
+    return false;
+  }
 }
 
 /** Polls `ss` in ns until something listens on proto/port (tcp or udp). */
