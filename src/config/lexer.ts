@@ -49,8 +49,23 @@ function decodeEscape(s: string, i: number): [string, number] {
   return [c, i + 1];
 }
 
+const NEEDS_SLOW = /["'\\]/;
+const SPACES = /[ \t\r\n\v\f]+/;
+
 /** Split a comment-free line into tokens; `{` and `}` outside quotes are always tokens of their own. */
 export function tokenize(line: string): Token[] {
+  if (NEEDS_SLOW.test(line)) return tokenizeSlow(line);
+  const out: Token[] = [];
+  for (const w of line.split(SPACES)) {
+    if (w === "") continue;
+    if (w.indexOf("{") < 0 && w.indexOf("}") < 0) out.push({ text: w, quoted: false });
+    else for (const t of tokenizeSlow(w)) out.push(t);
+  }
+  return out;
+}
+
+/** Character-by-character tokenizer for lines with quotes, escapes or braces. */
+function tokenizeSlow(line: string): Token[] {
   const out: Token[] = [];
   let cur = "";
   let quoted = false;
