@@ -83,6 +83,10 @@ export function nlaBe32(type: number, n: number): Uint8Array {
 export function nlaString(type: number, s: string): Uint8Array {
   return nla(type, concatBytes(new TextEncoder().encode(s), Uint8Array.of(0)));
 }
+/** String attribute without the NUL (iproute2 sends IFLA_INFO_KIND like this; the kernel accepts both). */
+export function nlaStringRaw(type: number, s: string): Uint8Array {
+  return nla(type, new TextEncoder().encode(s));
+}
 /** IPv4 (4 bytes) or IPv6 (16 bytes) address attribute from text; throws RangeError on bad text. */
 export function nlaAddr(type: number, addr: string): Uint8Array {
   const b = addrToBytes(addr);
@@ -142,6 +146,11 @@ export class AttrReader {
   /** Records a problem (only the first is kept). */
   fail(msg: string): void {
     this.error ??= `${this.context}: ${msg}`;
+  }
+
+  /** Takes over a nested reader's error (already prefixed with its context), if any. */
+  adopt(child: AttrReader | undefined): void {
+    if (child?.error !== undefined) this.error ??= child.error;
   }
 
   private dv(type: number, min: number): DataView | undefined {

@@ -8,7 +8,7 @@
  * Attribute order follows what iproute2 `ip link add/set` sends. Host byte order: little-endian assumed.
  */
 import { type NlMessage, NLM_F, type Result, nlmsg } from "./netlink.ts";
-import { AttrReader, concatBytes, nlaMac, nlaNested, nlaString, nlaU32 } from "./netlink-attr.ts";
+import { AttrReader, concatBytes, nlaMac, nlaNested, nlaString, nlaStringRaw, nlaU32 } from "./netlink-attr.ts";
 import { AF_INET6, AF_UNSPEC, IFF, RTM } from "./rtnl-const.ts";
 
 /** Size of struct ifinfomsg. */
@@ -131,7 +131,7 @@ export function encodeMacvlanAdd(r: MacvlanRequest, seq: number): Uint8Array {
     nlaU32(IFLA.LINK, r.parentIndex),
     nlaString(IFLA.IFNAME, r.name),
     nlaNested(IFLA.LINKINFO, [
-      nlaString(IFLA_INFO.KIND, "macvlan"),
+      nlaStringRaw(IFLA_INFO.KIND, "macvlan"),
       nlaNested(IFLA_INFO.DATA, [nlaU32(IFLA_MACVLAN.MODE, r.mode ?? MACVLAN_MODE.PRIVATE)]),
     ]),
   );
@@ -199,7 +199,7 @@ function parseLinkInfo(r: AttrReader, out: LinkMessage): AttrReader | undefined 
     const data = info.nested(IFLA_INFO.DATA, "IFLA_INFO_DATA");
     const mode = data?.u32(IFLA_MACVLAN.MODE);
     if (mode !== undefined) out.macvlanMode = mode;
-    if (data?.error) info.fail(data.error);
+    info.adopt(data);
   }
   return info;
 }

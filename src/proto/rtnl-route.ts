@@ -235,7 +235,7 @@ function parseMetrics(r: AttrReader): RouteMetrics | undefined {
     const val = m.u32(id);
     if (val !== undefined) out[name.toLowerCase() as keyof RouteMetrics] = val;
   }
-  if (m.error) r.fail(m.error);
+  r.adopt(m);
   return out;
 }
 
@@ -253,12 +253,12 @@ function parseMultipath(r: AttrReader): Nexthop[] | undefined {
     const nh: Nexthop = { ifindex: v.getInt32(off + 4, true), weight: v.getUint8(off + 3) + 1, flags: v.getUint8(off + 2) };
     const sub = AttrReader.parse(b.subarray(off + RTNH_LEN, off + len), "RTA_MULTIPATH/nexthop");
     if (!sub.ok) {
-      r.fail(sub.reason);
+      r.error ??= sub.reason;
       return undefined;
     }
     const gw = sub.value.addr(RTA.GATEWAY);
     if (gw !== undefined) nh.gateway = gw;
-    if (sub.value.error) r.fail(sub.value.error);
+    r.adopt(sub.value);
     out.push(nh);
     off += (len + 3) & ~3;
   }

@@ -50,19 +50,29 @@ export function findDatagram(f: Fixture, dir: "send" | "recv", type: number, nth
   return hit.bytes;
 }
 
-/** The datagrams received in reply to the `nth` sent datagram of `type` (up to the next send). */
+/**
+ * The datagrams received in reply to the `nth` sent datagram of `type`: later received datagrams with its
+ * nlmsg_seq and the port id of the first reply, until the next request of the same type and seq
+ * (iproute2 interleaves GETLINK lookups on another socket with the same seq).
+ */
 export function replyTo(f: Fixture, type: number, nth = 0): Uint8Array[] {
-  let seen = -1;
+  const u32 = (b: Uint8Array, at: number): number => new DataView(b.buffer, b.byteOffset).getUint32(at, true);
+  const typeOf = (b: Uint8Array): number => b[4]! | (b[5]! << 8);
+  const sends = f.datagrams.filter((d) => d.dir === "send" && d.bytes.length >= 16 && typeOf(d.bytes) === type);
+  const req = sends[nth];
+  if (!req) throw new Error(`${f.command}: no sent datagram #${nth} of type ${type}`);
+  const seq = u32(req.bytes, 8);
+  let pid: number | undefined;
   const out: Uint8Array[] = [];
-  for (const d of f.datagrams) {
+  for (const d of f.datagrams.slice(f.datagrams.indexOf(req) + 1)) {
+    if (d.bytes.length < 16 || u32(d.bytes, 8) !== seq) continue;
     if (d.dir === "send") {
-      if (seen === nth) break;
-      if (d.bytes.length >= 6 && (d.bytes[4]! | (d.bytes[5]! << 8)) === type) seen++;
+      if (typeOf(d.bytes) === type) break;
       continue;
     }
-    if (seen === nth) out.push(d.bytes);
+    pid ??= u32(d.bytes, 12);
+    if (u32(d.bytes, 12) === pid) out.push(d.bytes);
   }
-  if (seen !== nth) throw new Error(`${f.command}: no sent datagram #${nth} of type ${type}`);
   return out;
 }
 
