@@ -63,7 +63,6 @@ export const REAL_SERVER: Table<RsDraft> = {
   ...(TIMING_KWS as Table<RsDraft>),
   weight: { h: (d, a, c) => { const n = readInt(a[0]?.text, 0, 65535, c); if (n !== undefined) d.weight = n; } },
   lvs_method: { h: (d, a, c) => { const f = readForward(a, c); if (f) d.forward = f; } },
-  lb_kind: { h: (d, a, c) => { c.diags.warn(c.at, "lb_kind is deprecated; use lvs_method"); const f = readForward(a, c); if (f) d.forward = f; } },
   notify_up: scriptSet("notifyUp"),
   notify_down: scriptSet("notifyDown"),
   uthreshold: { h: (d, a, c) => { const n = readInt(a[0]?.text, 0, UINT, c); if (n !== undefined) d.uthreshold = n; } },
@@ -135,7 +134,7 @@ export const VIRTUAL_SERVER: Table<VsDraft> = {
   sorry_server_inhibit: { h: (d) => { d.sorryInhibit = true; } },
   sorry_server_lvs_method: { h: (d, a, c) => { const f = readForward(a, c); if (f) d.sorryForward = f; } },
   inhibit_on_failure: { h: flagKw("inhibitOnFailure") },
-  weight: { h: (d, a, c) => { const n = readInt(a[0]?.text, 0, 65535, c); if (n !== undefined) d.weight = n; } },
+  weight: { h: (d, a, c) => { const n = readInt(a[0]?.text, 1, 65535, c); if (n !== undefined) d.weight = n; } },
   real_server: { block: { open: openRs, table: () => REAL_SERVER as Table<never> } },
 };
 

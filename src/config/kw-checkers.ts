@@ -49,7 +49,6 @@ export function parseHexString(words: readonly string[], allowX: boolean): strin
 export const TIMING_KWS: Table<TimingDraft> = {
   connect_timeout: { h: timerKw("connectTimeoutMs", 0.000001, UINT / 1e6) },
   retry: { h: (d, a, c) => { const n = readInt(a[0]?.text, 0, UINT, c); if (n !== undefined) d.retry = n; } },
-  nb_get_retry: { h: (d, a, c) => { c.diags.warn(c.at, "nb_get_retry is deprecated; use retry"); const n = readInt(a[0]?.text, 0, UINT, c); if (n !== undefined) d.retry = n; } },
   delay_before_retry: { h: timerKw("delayBeforeRetryMs", 0, UINT / 1e6) },
   warmup: { h: timerKw("warmupMs", 0, UINT / 1e6) },
   delay_loop: { h: timerKw("delayLoopMs", 0.000001, UINT / 1e6) },
@@ -99,6 +98,7 @@ const URL_KWS: Table<Draft<HttpUrl>> = {
 
 const HTTP_KWS: Table<CheckerDraft> = {
   ...COMMON,
+  nb_get_retry: { h: (d, a, c) => { const n = readInt(a[0]?.text, 0, UINT, c); if (n !== undefined) d.retry = n; } },
   http_protocol: { h: (d, a, c) => { const p = a[0]?.text ?? ""; if (["1.0", "1.1", "1.0C", "1.0K"].includes(p)) d.httpProtocol = p; else c.diags.error(c.at, `http_protocol must be 1.0, 1.0C or 1.1, not '${p}'`); } },
   fast_recovery: { h: boolKw("fastRecovery") },
   virtualhost: { h: strKw("virtualhost") },

@@ -162,7 +162,7 @@ const optStr = (field: keyof GlobalDefs, dflt: string | null): ArgsHandler<Globa
   (d as Record<string, unknown>)[field] = args[0]?.text ?? dflt;
 };
 
-/** Keywords valid at the top level and inside global_defs (keepalived accepts both for these). */
+/** Keywords valid only at the top level (outside global_defs). */
 export const TOP_GLOBAL: Table<GlobalDraft> = {
   net_namespace: { h: strKw("netNamespace") },
   net_namespace_ipvs: { h: optStr("netNamespaceIpvs", "") },
@@ -175,7 +175,6 @@ export const TOP_GLOBAL: Table<GlobalDraft> = {
 
 /** The global_defs block table. */
 export const GLOBAL_DEFS: Table<GlobalDraft> = {
-  ...TOP_GLOBAL,
   router_id: { h: strKw("routerId") },
   default_interface: { h: strKw("defaultInterface") },
   dynamic_interfaces: { h: (d, a) => { d.dynamicInterfaces = true; if (a[0]?.text === "allow_if_changes") d.allowIfChanges = true; } },
@@ -226,6 +225,7 @@ export const GLOBAL_DEFS: Table<GlobalDraft> = {
   vrrp_gna_interval: { h: timerKw("vrrpGnaIntervalMs", 0.000001, 4294.967295) },
   vrrp_min_garp: { h: boolKw("vrrpMinGarp") },
   vrrp_garp_extra_if: { h: garpExtraIf },
+  vrrp_vmac_garp_intvl: { h: garpExtraIf },
   vrrp_down_timer_adverts: { h: intKw("vrrpDownTimerAdverts", 1, 100) },
   vrrp_lower_prio_no_advert: { h: boolKw("vrrpLowerPrioNoAdvert") },
   vrrp_higher_prio_send_advert: { h: boolKw("vrrpHigherPrioSendAdvert") },

@@ -86,7 +86,7 @@ export const SYNC_GROUP: Table<SyncDraft> = {
   smtp_alert: { h: boolKw("smtpAlert") },
   global_tracking: { h: (d, _a, c) => { c.diags.warn(c.at, "global_tracking is deprecated; use sync_group_tracking_weight"); d.globalTracking = true; } },
   sync_group_tracking_weight: { h: flagKw("syncGroupTrackingWeight") },
-  ...notifyTable<SyncDraft>(),
+  ...notifyTable<SyncDraft>(false),
 };
 
 /** track_group draft. */

@@ -27,11 +27,12 @@ export interface InstanceDraft extends Draft<VrrpInstance> {
 }
 
 /** Notify-script keywords shared by instances and sync groups. */
-export function notifyTable<T extends { notifyD: Draft<NotifyScripts> }>(): Table<T> {
+export function notifyTable<T extends { notifyD: Draft<NotifyScripts> }>(instance = true): Table<T> {
   const s = (k: keyof NotifyScripts): KwDef<T> => ({ h: (d, a, c) => { const sc = readScript(a, c); if (sc) (d.notifyD as Record<string, unknown>)[k] = sc; } });
+  const instanceOnly: Table<T> = instance ? { notify_deleted: s("deleted"), notify_master_rx_lower_pri: s("masterRxLowerPri") } : {};
   return {
-    notify_master: s("master"), notify_backup: s("backup"), notify_fault: s("fault"), notify_stop: s("stop"),
-    notify_deleted: s("deleted"), notify_master_rx_lower_pri: s("masterRxLowerPri"), notify: s("generic"),
+    ...instanceOnly,
+    notify_master: s("master"), notify_backup: s("backup"), notify_fault: s("fault"), notify_stop: s("stop"), notify: s("generic"),
     notify_priority_changes: { h: (d, a, c) => { const b = a[0] === undefined ? true : ["on", "true", "yes"].includes(a[0].text.toLowerCase()) ? true : ["off", "false", "no"].includes(a[0].text.toLowerCase()) ? false : undefined; if (b === undefined) c.diags.error(c.at, `notify_priority_changes: bad value '${a[0]?.text}'`); else d.notifyD.priorityChanges = b; } },
   };
 }
@@ -159,6 +160,10 @@ export const VRRP_INSTANCE: Table<InstanceDraft> = {
   garp_lower_prio_repeat: { h: garpCount("garpLowerPrioRepeat") },
   garp_master_refresh: { h: garpSecs("garpMasterRefreshMs") },
   garp_master_refresh_repeat: { h: garpCount("garpMasterRefreshRepeat") },
+  timer_expired_backup: { h: flagKw("timerExpiredBackup") },
+  v3_checksum_as_v2: { h: flagKw("v3ChecksumAsV2") },
+  no_virtual_ipaddress: { h: flagKw("noVirtualIpaddress") },
+  vmac_garp_intvl: { h: (d, a, c) => { const all = a[0]?.text === "all"; const ms = readTimerMs(a[all ? 1 : 0]?.text, 0, 86400, c); if (ms !== undefined) d.garpExtraIf = ms === 0 ? null : { delayMs: ms, all }; } },
   garp_extra_if: { h: (d, a, c) => { const all = a[0]?.text === "all"; const ms = readTimerMs(a[all ? 1 : 0]?.text, 0, 86400, c); if (ms !== undefined) d.garpExtraIf = ms === 0 ? null : { delayMs: ms, all }; } },
   down_timer_adverts: { h: intKw("downTimerAdverts", 1, 100) },
   lower_prio_no_advert: { h: boolKw("lowerPrioNoAdvert") },

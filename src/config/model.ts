@@ -465,6 +465,12 @@ export interface VrrpInstance {
   readonly downTimerAdverts: number;
   readonly lowerPrioNoAdvert: boolean;
   readonly higherPrioSendAdvert: boolean;
+  /** `timer_expired_backup`: go BACKUP (not FAULT) when the master down timer expires without peers. */
+  readonly timerExpiredBackup: boolean;
+  /** `v3_checksum_as_v2`: VRRPv3 IPv4 checksum without the pseudo-header (interop). */
+  readonly v3ChecksumAsV2: boolean;
+  /** `no_virtual_ipaddress`: an instance without VIPs is intended (no warning). */
+  readonly noVirtualIpaddress: boolean;
   /** Legacy v2 authentication; null = none. */
   readonly auth: { readonly type: "PASS" | "AH"; readonly password: string } | null;
   readonly virtualIpaddresses: readonly IpAddressSpec[];

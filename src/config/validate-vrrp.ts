@@ -105,7 +105,7 @@ export function finishInstance(d: InstanceDraft, g: GlobalDefs, refs: VrrpRefs, 
     if (d.versionRaw === 2) diags.warn(at, `(${name}) IPv6 needs VRRPv3; using version 3`);
     version = 3;
   }
-  if (ips.length === 0) diags.error(at, `(${name}) has no virtual_ipaddress; at least one is expected`);
+  if (ips.length === 0 && !d.noVirtualIpaddress) diags.error(at, `(${name}) has no virtual_ipaddress; at least one is expected`);
   if (!d.interface && !(d.unicastPeers?.length)) diags.error(at, `(${name}) has no interface and no unicast peers`);
   checkInterfaces(d, g, refs, diags);
   routeTracking(d, diags);
@@ -146,6 +146,7 @@ export function finishInstance(d: InstanceDraft, g: GlobalDefs, refs: VrrpRefs, 
     downTimerAdverts: d.downTimerAdverts ?? g.vrrpDownTimerAdverts,
     lowerPrioNoAdvert: strict ? true : d.lowerPrioNoAdvert ?? g.vrrpLowerPrioNoAdvert,
     higherPrioSendAdvert: strict ? false : d.higherPrioSendAdvert ?? g.vrrpHigherPrioSendAdvert,
+    timerExpiredBackup: d.timerExpiredBackup ?? false, v3ChecksumAsV2: d.v3ChecksumAsV2 ?? false, noVirtualIpaddress: d.noVirtualIpaddress ?? false,
     auth, virtualIpaddresses: ips, virtualIpaddressesExcluded: d.eips, promoteSecondaries: d.promoteSecondaries ?? false,
     virtualRoutes: d.routes, virtualRules: d.rules, accept, nopreempt, preemptDelayMs,
     skipCheckAdvAddr: d.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr, strictMode: strict, notify: finishNotify(d.notifyD),
