@@ -1,0 +1,216 @@
+/**
+ * Builds the IPVS VM test bed under test/vm/work/ (gitignored):
+ *  - Debian's kernel: `apt-get download linux-image-amd64` and the versioned image package it depends on,
+ *    unpacked with `dpkg-deb -x` (never installed on the host), modules.dep made with `depmod -b`;
+ *    cached in work/kernel-<version>/.
+ *  - an initramfs (cpio newc, gzip) with busybox-static and its applet links, ipvsadm and its shared
+ *    libraries, the ip_vs modules in load order, /init, the tests, and our binaries when present
+ *    (dist/keepalived, work/guest-ipvs) with the glibc libraries `ldd` names for them.
+ *   bun test/vm/build.ts            -> prints the kernel and initramfs paths
+ * Every missing piece (apt, busybox, ipvsadm, cpio) is an error that names it: the VM stage never skips.
+ */
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+
+/** Repository root. */
+export const ROOT = join(import.meta.dir, "..", "..");
+/** Work directory for downloads and generated images. */
+export const WORK = join(import.meta.dir, "work");
+/** Modules inserted in the guest (their dependencies come first, from modprobe --show-depends). */
+export const GUEST_MODULES = ["ip_vs", "ip_vs_rr", "ip_vs_wrr", "ip_vs_wlc", "ip_vs_lc", "ip_vs_sh", "ip_vs_mh", "ip_vs_dh", "ip_vs_sed", "ip_vs_nq"];
+
+/** Where the unpacked kernel lives. */
+export interface KernelTree {
+  /** e.g. "6.1.0-56-amd64". */
+  release: string;
+  /** Unpacked package root. */
+  dir: string;
+  vmlinuz: string;
+}
+
+/** Runs a command; throws with its output when it fails. */
+export function sh(cmd: string[], cwd = ROOT): string {
+  const p = Bun.spawnSync(cmd, { cwd, stdout: "pipe", stderr: "pipe" });
+  if (p.exitCode !== 0) {
+    throw new Error(`${cmd.join(" ")} failed (exit ${p.exitCode}): ${p.stderr.toString().trim() || p.stdout.toString().trim()}`);
+  }
+  return p.stdout.toString();
+}
+
+/** Path of a required host program, or an error naming the Debian package that has it. */
+export function need(prog: string, pkg: string): string {
+  for (const d of ["/usr/sbin", "/usr/bin", "/sbin", "/bin"]) if (existsSync(join(d, prog))) return join(d, prog);
+  throw new Error(`VM test bed: ${prog} is missing on the host (apt-get install ${pkg})`);
+}
+
+/** The versioned kernel image package linux-image-amd64 depends on, e.g. linux-image-6.1.0-56-amd64. */
+function imagePackage(): string {
+  let out = "";
+  try {
+    out = sh(["apt-cache", "depends", "linux-image-amd64"]);
+  } catch {
+    sh(["apt-get", "update", "-qq"]);
+    out = sh(["apt-cache", "depends", "linux-image-amd64"]);
+  }
+  const m = /Depends:\s*(linux-image-\d[\w.+-]*-amd64)\s*$/m.exec(out);
+  if (!m) throw new Error(`VM test bed: no linux-image-<version>-amd64 dependency in 'apt-cache depends linux-image-amd64':\n${out}`);
+  return m[1]!;
+}
+
+/** A kernel already unpacked under work/, if any (the newest). */
+function cachedKernel(): KernelTree | null {
+  if (!existsSync(WORK)) return null;
+  const dirs = readdirSync(WORK).filter((d) => d.startsWith("kernel-") && existsSync(join(WORK, d, ".complete"))).sort();
+  const d = dirs.at(-1);
+  if (!d) return null;
+  const release = d.slice("kernel-".length);
+  return { release, dir: join(WORK, d), vmlinuz: join(WORK, d, "boot", `vmlinuz-${release}`) };
+}
+
+/** Downloads and unpacks Debian's kernel once; later calls reuse work/kernel-<release>/. */
+export function ensureKernel(): KernelTree {
+  const cached = cachedKernel();
+  if (cached && process.env.KA_VM_REFRESH_KERNEL !== "1") return cached;
+  need("apt-get", "apt");
+  need("dpkg-deb", "dpkg");
+  need("depmod", "kmod");
+  const pkg = imagePackage();
+  const release = pkg.slice("linux-image-".length);
+  const debs = join(WORK, "debs");
+  mkdirSync(debs, { recursive: true });
+  sh(["apt-get", "download", "linux-image-amd64", pkg], debs);
+  const deb = readdirSync(debs).find((f) => f.startsWith(`${pkg}_`) && f.endsWith(".deb"));
+  if (!deb) throw new Error(`VM test bed: apt-get download ${pkg} left no .deb in ${debs}`);
+  const dir = join(WORK, `kernel-${release}`);
+  rmSync(dir, { recursive: true, force: true });
+  sh(["dpkg-deb", "-x", join(debs, deb), dir]);
+  sh(["depmod", "-b", dir, release]);
+  const vmlinuz = join(dir, "boot", `vmlinuz-${release}`);
+  if (!existsSync(vmlinuz)) throw new Error(`VM test bed: ${pkg} has no boot/vmlinuz-${release}`);
+  writeFileSync(join(dir, ".complete"), `${pkg}\n`);
+  for (const f of readdirSync(debs)) rmSync(join(debs, f)); // the unpacked tree is the cache
+  return { release, dir, vmlinuz };
+}
+
+/** Module files in load order for `names`, as paths inside the unpacked tree. */
+export function moduleOrder(k: KernelTree, names: string[]): string[] {
+  const out = sh(["modprobe", "-d", k.dir, "-S", k.release, "--show-depends", "-a", ...names]);
+  const seen = new Set<string>();
+  const order: string[] = [];
+  for (const line of out.split("\n")) {
+    const m = /^insmod\s+(\S+)/.exec(line);
+    if (m && !seen.has(m[1]!)) {
+      seen.add(m[1]!);
+      order.push(m[1]!);
+    }
+  }
+  if (order.length === 0) throw new Error(`VM test bed: modprobe found no modules for ${names.join(", ")} in ${k.dir}`);
+  return order;
+}
+
+/** Shared libraries `ldd` lists for an executable (absolute paths, loader included). */
+export function sharedLibs(exe: string): string[] {
+  const out = sh(["ldd", exe]);
+  const libs: string[] = [];
+  for (const line of out.split("\n")) {
+    const m = /=>\s*(\/\S+)/.exec(line) ?? /^\s*(\/\S+)\s+\(/.exec(line);
+    if (m) libs.push(m[1]!);
+  }
+  return libs;
+}
+
+/** Copies `src` to `root` + `dest` (default: the same path), creating directories. */
+function put(root: string, src: string, dest = src, mode?: number): void {
+  const to = join(root, dest);
+  mkdirSync(dirname(to), { recursive: true });
+  copyFileSync(src, to);
+  if (mode !== undefined) chmodSync(to, mode);
+}
+
+/** Copies an executable and its libraries (also under /lib64 and /lib/x86_64-linux-gnu as ldd names them). */
+function putExe(root: string, exe: string, dest: string): void {
+  put(root, exe, dest, 0o755);
+  for (const lib of sharedLibs(exe)) if (!existsSync(join(root, lib))) put(root, lib, lib, 0o755);
+}
+
+/**
+ * Optional binaries, copied when they exist: our daemon (compiled by compile.ts from the current
+ * source; dist/keepalived when KA_VM_DAEMON=dist) and the reconciler probe.
+ */
+export const OPTIONAL_BINARIES: { src: string; dest: string }[] = [
+  { src: process.env.KA_VM_DAEMON === "dist" ? join(ROOT, "dist", "keepalived") : join(WORK, "keepalived"), dest: "/opt/keepalived" },
+  { src: join(WORK, "guest-ipvs"), dest: "/opt/guest-ipvs" },
+];
+
+/** What went into an initramfs. */
+export interface Initramfs {
+  path: string;
+  modules: string[];
+  binaries: string[];
+  bytes: number;
+}
+
+/** Lays out the guest file tree in `root`. */
+function stage(k: KernelTree, root: string): { modules: string[]; binaries: string[] } {
+  const busybox = need("busybox", "busybox-static");
+  if (Bun.spawnSync(["ldd", busybox], { stdout: "pipe", stderr: "pipe" }).exitCode === 0) {
+    throw new Error(`VM test bed: ${busybox} is dynamically linked (apt-get install busybox-static)`);
+  }
+  for (const d of ["bin", "sbin", "usr/bin", "usr/sbin", "proc", "sys", "dev", "tmp", "run", "etc", "root", "var/run", "lib64"]) {
+    mkdirSync(join(root, d), { recursive: true });
+  }
+  put(root, busybox, "/bin/busybox", 0o755);
+  for (const applet of sh([busybox, "--list-full"]).split("\n").filter(Boolean)) {
+    if (applet === "bin/busybox" || existsSync(join(root, applet))) continue;
+    mkdirSync(dirname(join(root, applet)), { recursive: true });
+    symlinkSync("/bin/busybox", join(root, applet));
+  }
+  putExe(root, need("ipvsadm", "ipvsadm"), "/usr/sbin/ipvsadm");
+  const mods = moduleOrder(k, GUEST_MODULES);
+  const modDir = `/lib/modules/${k.release}`;
+  for (const m of mods) put(root, m, join(modDir, basename(m)));
+  writeFileSync(join(root, modDir, "load-order"), mods.map((m) => basename(m)).join("\n") + "\n");
+  const binaries: string[] = [];
+  for (const b of OPTIONAL_BINARIES) {
+    if (existsSync(`${b.src}.build-error`)) put(root, `${b.src}.build-error`, `${b.dest}.build-error`);
+    if (!existsSync(b.src)) continue;
+    putExe(root, b.src, b.dest);
+    binaries.push(b.dest);
+  }
+  writeFileSync(join(root, "etc", "passwd"), "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n");
+  writeFileSync(join(root, "etc", "group"), "root:x:0:\nnogroup:x:65534:\n");
+  put(root, join(import.meta.dir, "guest", "init.sh"), "/init", 0o755);
+  put(root, join(import.meta.dir, "guest", "lib.sh"), "/tests/lib.sh", 0o644);
+  for (const sub of ["tests", "configs"]) {
+    const dir = join(import.meta.dir, sub);
+    if (!existsSync(dir)) continue;
+    for (const f of readdirSync(dir).sort()) put(root, join(dir, f), `/tests/${sub === "tests" ? "" : "configs/"}${f}`, 0o755);
+  }
+  return { modules: mods.map((m) => basename(m)), binaries };
+}
+
+/** Builds work/initramfs.cpio.gz from the current tests and binaries. `only` limits the test scripts. */
+export function buildInitramfs(k: KernelTree, only?: string): Initramfs {
+  need("cpio", "cpio");
+  need("gzip", "gzip");
+  const root = join(WORK, "initramfs-root");
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(root, { recursive: true });
+  const { modules, binaries } = stage(k, root);
+  if (only) {
+    for (const f of readdirSync(join(root, "tests"))) {
+      if (/^\d+-.*\.sh$/.test(f) && !f.includes(only)) rmSync(join(root, "tests", f));
+    }
+  }
+  const path = join(WORK, "initramfs.cpio.gz");
+  const p = Bun.spawnSync(["sh", "-c", `find . -print0 | cpio --null -o -H newc --quiet | gzip -1 > '${path}'`], { cwd: root, stderr: "pipe" });
+  if (p.exitCode !== 0) throw new Error(`VM test bed: cpio/gzip failed: ${p.stderr.toString()}`);
+  return { path, modules, binaries, bytes: statSync(path).size };
+}
+
+if (import.meta.main) {
+  const k = ensureKernel();
+  const img = buildInitramfs(k);
+  console.log(`kernel ${k.release}: ${k.vmlinuz}`);
+  console.log(`initramfs ${img.path}: ${(img.bytes / 1048576).toFixed(1)} MiB; modules ${img.modules.join(" ")}; binaries ${img.binaries.join(" ") || "(none)"}`);
+}

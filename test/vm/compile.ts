@@ -1,0 +1,48 @@
+/**
+ * Compiles the two programs the VM runs, fresh from the source tree on every run, into test/vm/work/:
+ *  - keepalived: the daemon (src/main.ts + the reactor worker), flags as in scripts/build-binary.ts;
+ *  - guest-ipvs: test/vm/guest-ipvs.ts, which drives src/check/ipvs against the real kernel.
+ * A build that fails is logged and leaves no binary, so the VM tests that need it fail with that reason.
+ */
+import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT, WORK } from "./build.ts";
+
+/** Flags shared with scripts/build-binary.ts: no autoload of .env / bunfig.toml in a root daemon. */
+const FLAGS = [
+  "build", "--compile", "--format=esm", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig",
+  "--target=bun-linux-x64", "--define", `process.env.KA_LIBC_NAME=${JSON.stringify("libc.so.6")}`,
+];
+
+/** What to build: output name and entry points. */
+const PROGRAMS: { out: string; entries: string[] }[] = [
+  { out: "keepalived", entries: ["src/main.ts", "src/ffi/reactor-worker.ts"] },
+  { out: "guest-ipvs", entries: ["test/vm/guest-ipvs.ts", "src/ffi/reactor-worker.ts"] },
+];
+
+/** Builds every program; returns the build log lines (failures name the compiler's first error). */
+export function compileBinaries(): string[] {
+  const log: string[] = [];
+  for (const p of PROGRAMS) {
+    const out = join(WORK, p.out);
+    rmSync(out, { force: true });
+    rmSync(`${out}.build-error`, { force: true });
+    const missing = p.entries.find((e) => !existsSync(join(ROOT, e)));
+    const t0 = performance.now();
+    const r = missing
+      ? { exitCode: 1, text: `${missing} does not exist` }
+      : (() => {
+        const s = Bun.spawnSync([process.execPath, ...FLAGS, ...p.entries, "--outfile", out], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+        return { exitCode: s.exitCode, text: s.stderr.toString() + s.stdout.toString() };
+      })();
+    const secs = ((performance.now() - t0) / 1000).toFixed(1);
+    if (r.exitCode === 0 && existsSync(out)) {
+      log.push(`vm: built ${p.out} in ${secs} s`);
+    } else {
+      const first = r.text.split("\n").filter((l) => /error/i.test(l)).slice(0, 3).join(" / ") || r.text.slice(0, 300);
+      writeFileSync(`${out}.build-error`, r.text);
+      log.push(`vm: could not build ${p.out} (${first.trim()}); tests that need it will fail`);
+    }
+  }
+  return log;
+}

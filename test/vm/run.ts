@@ -1,0 +1,104 @@
+/**
+ * Runs the IPVS tests in a qemu VM with Debian's kernel (this host's kernel has no IPVS).
+ *   bun test/vm/run.ts [--only=SUBSTRING] [--timeout=SECONDS] [--verbose] [--no-build]
+ * Steps: compile our binaries into work/ (the daemon from src/main.ts, the reconciler probe from
+ * test/vm/guest-ipvs.ts), fetch/unpack the kernel (cached), build the initramfs with test/vm/tests/*.sh,
+ * boot `qemu-system-x86_64 -accel tcg`, read the serial console, print one line per test and finally
+ * exactly one line `VM-RESULT <N> passed, <M> failed`. A missing qemu, kernel or busybox is a failure,
+ * never a skip. The VM is killed (by pid) after --timeout (default 600 s).
+ */
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { buildInitramfs, ensureKernel, need, WORK } from "./build.ts";
+import { compileBinaries } from "./compile.ts";
+import { ConsoleParser, type TestResult } from "./console.ts";
+
+const args = process.argv.slice(2);
+const opt = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const only = opt("only");
+const timeoutS = Number(opt("timeout") ?? 600);
+const verbose = args.includes("--verbose");
+
+const t0 = performance.now();
+const secs = (from = t0) => ((performance.now() - from) / 1000).toFixed(1);
+const results: TestResult[] = [];
+
+/** Ends the run: per-test lines, then the one summary line test-all.ts parses. */
+function finish(extra: TestResult[] = []): never {
+  const all = [...results, ...extra];
+  for (const r of all) {
+    console.log(`${r.ok ? "ok  " : "FAIL"} vm/${r.name}${r.detail ? `  (${r.detail})` : ""}`);
+    if (!r.ok && r.output.length) console.log(r.output.map((l) => `    ${l}`).join("\n"));
+  }
+  const passed = all.filter((r) => r.ok).length;
+  const failed = all.length - passed;
+  console.log(`VM-RESULT ${passed} passed, ${failed} failed`);
+  process.exit(failed || all.length === 0 ? 1 : 0);
+}
+
+/** A failure of the bed itself (not of one test). */
+function bedFailure(name: string, err: unknown): TestResult {
+  return { name, ok: false, detail: err instanceof Error ? err.message : String(err), output: [] };
+}
+
+const testNames = readdirSync(join(import.meta.dir, "tests"))
+  .filter((f) => /^\d+-.*\.sh$/.test(f) && (!only || f.includes(only)))
+  .sort()
+  .map((f) => f.slice(0, -3));
+if (testNames.length === 0) finish([bedFailure("select", `no test matches --only=${only}`)]);
+
+let qemu: string, kernel, initrd;
+try {
+  qemu = need("qemu-system-x86_64", "qemu-system-x86");
+  need("busybox", "busybox-static");
+  need("ipvsadm", "ipvsadm");
+  if (!args.includes("--no-build")) for (const l of compileBinaries()) console.log(l);
+  const tk = performance.now();
+  kernel = ensureKernel();
+  const ti = performance.now();
+  initrd = buildInitramfs(kernel, only);
+  console.log(`vm: kernel ${kernel.release} (${secs(tk)} s incl. download if not cached), initramfs ` +
+    `${(initrd.bytes / 1048576).toFixed(1)} MiB in ${secs(ti)} s, binaries: ${initrd.binaries.join(" ") || "none"}`);
+} catch (e) {
+  finish([bedFailure("bed", e)]);
+}
+
+const qemuArgs = [
+  qemu, "-accel", "tcg", "-cpu", "max", "-m", "1024", "-smp", "1", "-nographic", "-no-reboot", "-nic", "none",
+  "-kernel", kernel.vmlinuz, "-initrd", initrd.path,
+  "-append", "console=ttyS0 quiet panic=-1 loglevel=3",
+];
+const tBoot = performance.now();
+const proc = Bun.spawn(qemuArgs, { cwd: WORK, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+let timedOut = false;
+const timer = setTimeout(() => {
+  timedOut = true;
+  process.kill(proc.pid, "SIGKILL");
+}, timeoutS * 1000);
+
+const parser = new ConsoleParser(testNames);
+const decoder = new TextDecoder();
+let pending = "";
+for await (const chunk of proc.stdout as ReadableStream<Uint8Array>) {
+  pending += decoder.decode(chunk, { stream: true });
+  const lines = pending.split("\n");
+  pending = lines.pop() ?? "";
+  for (const raw of lines) {
+    const line = raw.replace(/\r$/, "");
+    if (verbose) console.log(`vm| ${line}`);
+    const ev = parser.feed(line);
+    if (ev === "booted") console.log(`vm: booted after ${secs(tBoot)} s`);
+    else if (ev) console.log(`vm: ${ev.ok ? "PASS" : "FAIL"} ${ev.name}${ev.detail ? ` (${ev.detail})` : ""}`);
+  }
+}
+if (pending) parser.feed(pending);
+const code = await proc.exited;
+clearTimeout(timer);
+const stderr = (await new Response(proc.stderr).text()).trim();
+console.log(`vm: qemu exited ${timedOut ? `(killed after ${timeoutS} s timeout)` : `with ${code}`}; ` +
+  `boot to result ${secs(tBoot)} s; whole VM stage ${secs()} s`);
+if (stderr) console.log(`vm: qemu stderr: ${stderr}`);
+const why = timedOut ? `VM timed out after ${timeoutS} s` : parser.done ? "" : `VM ended before VM-DONE (qemu exit ${code})`;
+results.push(...parser.results(why));
+if (!parser.booted) results.push(bedFailure("boot", `the guest never reached /init: ${parser.tail().join(" / ")}`));
+finish();
