@@ -60,7 +60,6 @@ function finishVrrp(raw: RawConfig, cfg: Pick<KeepalivedConfig, "global">, bfdNa
   instances = instances.filter((v) => !dropped.has(v.name));
   const sync = finishSyncGroups(raw.syncGroups, instances, diags);
   const names = new Set(instances.map((v) => v.name));
-  if (g.lvsSyncDaemon?.vrrpInstance && !names.has(g.lvsSyncDaemon.vrrpInstance)) diags.error({ file: "", line: 0 }, `lvs_sync_daemon: vrrp_instance '${g.lvsSyncDaemon.vrrpInstance}' is not defined`);
   if (!g.dynamicInterfaces) staticInterfaces(raw.staticIps, g.defaultInterface ?? "eth0", io, diags);
   return {
     scripts, trackFiles, trackProcesses, garpGroups: finishGarpGroups(raw.garpGroups, diags), syncGroups: sync.groups,

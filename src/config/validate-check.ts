@@ -89,12 +89,19 @@ function vsLabel(v: VsDraft): string {
 export function finishVs(v: VsDraft, g: GlobalDefs, refs: CheckRefs, diags: DiagSink): VirtualServer | undefined {
   const at = v.src!;
   const label = vsLabel(v);
-  if (v.kind === "group" && !refs.groups.has(v.group!)) { diags.error(at, `virtual_server ${label}: virtual_server_group is not defined; removed`); return undefined; }
   if (v.kind === "fwmark" && v.protocol !== undefined) diags.warn(at, `virtual_server ${label}: protocol is ignored for a fwmark service`);
+  if (v.kind !== "fwmark" && v.protocol === undefined) diags.warn(at, `virtual_server ${label}: no protocol given; using TCP`);
+  if (v.scheduler === undefined) diags.warn(at, `virtual_server ${label}: no lvs_sched given; using wlc`);
+  if (v.forward === undefined) diags.warn(at, `virtual_server ${label}: no lvs_method given; using NAT`);
+  if (v.rs.length === 0) { diags.warn(at, `virtual_server ${label} has no real servers; ignored`); return undefined; }
   const persistenceTimeoutMs = v.persistRaw === undefined ? null : v.persistRaw * 1000;
   if (v.kind === "address" && v.port === null && persistenceTimeoutMs === null) diags.error(at, `virtual_server ${label}: a port may be left out only for a persistent service`);
-  if (v.hysteresis !== undefined && v.hysteresis >= (v.quorum ?? 1)) diags.error(at, `virtual_server ${label}: hysteresis ${v.hysteresis} must be below quorum ${v.quorum ?? 1}`);
   const realServers = v.rs.map((r) => finishRs(r, v, g, refs, diags));
+  const totalWeight = realServers.reduce((n, r) => n + r.weight, 0);
+  let quorum = v.quorum ?? 1;
+  if (quorum > totalWeight) { diags.warn(at, `virtual_server ${label}: quorum ${quorum} is above the real servers' total weight ${totalWeight}; using ${totalWeight}`); quorum = totalWeight; }
+  let hysteresis = v.hysteresis ?? 0;
+  if (hysteresis > 0 && hysteresis >= quorum) { diags.error(at, `virtual_server ${label}: hysteresis ${hysteresis} must be below quorum ${quorum}; using 0`); hysteresis = 0; }
   let family = v.familyRaw ?? null;
   for (const r of realServers) {
     const tun = (r.forward ?? v.forward)?.method === "TUN";
@@ -107,7 +114,7 @@ export function finishVs(v: VsDraft, g: GlobalDefs, refs: CheckRefs, diags: Diag
     forward: v.forward ?? { method: "NAT", tunnelType: null, tunnelPort: null, tunnelChecksum: null },
     persistenceTimeoutMs, persistenceGranularity: v.persistenceGranularity ?? null, persistenceEngine: v.persistenceEngine ?? null,
     haSuspend: v.haSuspend ?? false, virtualhost: v.virtualhost ?? null, snmpName: v.snmpName ?? null, alpha: v.alpha ?? false,
-    omega: v.omega ?? false, quorum: v.quorum ?? 1, hysteresis: v.hysteresis ?? 0, quorumUp: v.quorumUp ?? null, quorumDown: v.quorumDown ?? null,
+    omega: v.omega ?? false, quorum, hysteresis, quorumUp: v.quorumUp ?? null, quorumDown: v.quorumDown ?? null,
     sorryServer: v.sorryRaw ? { address: v.sorryRaw.address, port: v.sorryRaw.port, inhibit: v.sorryInhibit ?? false, forward: v.sorryForward ?? null } : null,
     inhibitOnFailure: v.inhibitOnFailure ?? false, delayLoopMs: v.delayLoopMs ?? 60000, smtpAlert: v.smtpAlert ?? g.smtpAlertChecker ?? g.smtpAlert,
     weight: v.weight ?? 1, realServers, src: at,

@@ -62,10 +62,10 @@ export function finishTrackProcesses(list: readonly TrackProcessDraft[], diags: 
 }
 
 /** Finish garp_group blocks. */
-export function finishGarpGroups(list: readonly GarpGroupDraft[], diags: DiagSink): GarpGroup[] {
+export function finishGarpGroups(list: readonly GarpGroupDraft[], _diags: DiagSink): GarpGroup[] {
   const out: GarpGroup[] = [];
   for (const d of list) {
-    if (!d.interfaces?.length) { diags.error(d.src!, "garp_group has no interface; removed"); continue; }
+    if (!d.interfaces?.length) continue; // keepalived drops it without a message
     out.push({ garpIntervalMs: d.garpIntervalMs ?? null, gnaIntervalMs: d.gnaIntervalMs ?? null, interfaces: d.interfaces, src: d.src! });
   }
   return out;

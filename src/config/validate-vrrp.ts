@@ -101,10 +101,7 @@ export function finishInstance(d: InstanceDraft, g: GlobalDefs, refs: VrrpRefs, 
   const ips = vipFamily(d, diags);
   const family = ips[0]?.family ?? null;
   let version: 2 | 3 = d.versionRaw ?? g.vrrpVersion;
-  if (family === "inet6" && version === 2) {
-    if (d.versionRaw === 2) diags.warn(at, `(${name}) IPv6 needs VRRPv3; using version 3`);
-    version = 3;
-  }
+  if (family === "inet6") version = 3; // IPv6 is VRRPv3 only (RFC 5798); keepalived switches silently
   if (ips.length === 0 && !d.noVirtualIpaddress) diags.error(at, `(${name}) has no virtual_ipaddress; at least one is expected`);
   if (!d.interface && !(d.unicastPeers?.length)) diags.error(at, `(${name}) has no interface and no unicast peers`);
   checkInterfaces(d, g, refs, diags);
@@ -118,12 +115,16 @@ export function finishInstance(d: InstanceDraft, g: GlobalDefs, refs: VrrpRefs, 
   const auth = checkAuth(d, version, strict, state, diags);
   let nopreempt = d.nopreempt ?? false;
   if (nopreempt && state.v === "MASTER") { diags.error(at, `(${name}) nopreempt needs state BACKUP; nopreempt ignored`); nopreempt = false; }
+  if (nopreempt && priority === 255) { diags.error(at, `(${name}) nopreempt does not apply to an address owner (priority 255); ignored`); nopreempt = false; }
   let preemptDelayMs = d.preemptDelayMs ?? 0;
   if (strict && preemptDelayMs > 0) { diags.error(at, `(${name}) strict mode does not allow preempt_delay; ignored`); preemptDelayMs = 0; }
+  if (preemptDelayMs > 0 && state.v === "MASTER") { diags.warn(at, `(${name}) preempt_delay has no effect with state MASTER; ignored`); preemptDelayMs = 0; }
+  let vmacXmitBase = d.vmacXmitBase ?? false;
+  if (d.vmac && !d.vmac.ipvlan && d.unicastPeers?.length && !vmacXmitBase) { diags.warn(at, `(${name}) use_vmac with unicast peers needs vmac_xmit_base; turned on`); vmacXmitBase = true; }
   let accept = d.acceptRaw ?? (strict ? priority === 255 : true);
   if (strict && version === 2 && d.acceptRaw === true) { diags.error(at, `(${name}) accept mode is not part of VRRPv2 (RFC 3768); turned off`); accept = priority === 255; }
   if (strict && d.unicastPeers?.length) diags.error(at, `(${name}) strict mode does not allow unicast peers`);
-  if (strict && d.vmacXmitBase) diags.error(at, `(${name}) strict mode does not allow vmac_xmit_base`);
+  if (strict && vmacXmitBase) diags.error(at, `(${name}) strict mode does not allow vmac_xmit_base`);
   for (const p of d.unicastPeers ?? []) {
     if (family && (p.address.includes(":") ? "inet6" : "inet") !== family) diags.error(at, `(${name}) unicast peer ${p.address} is not the instance's address family`);
   }
@@ -132,7 +133,7 @@ export function finishInstance(d: InstanceDraft, g: GlobalDefs, refs: VrrpRefs, 
   const masterRepeat = garp.garpMasterRepeat ?? g.vrrpGarpMasterRepeat;
   return {
     name, initialState: state.v, interface: d.interface ?? null, vrid: d.vrid, priority, advertIntMs: roundAdvert(d, version, diags), version, family,
-    vmac: d.vmac ?? null, useVmacAddr: d.useVmacAddr ?? false, vmacXmitBase: d.vmacXmitBase ?? false, nativeIpv6: d.nativeIpv6 ?? false,
+    vmac: d.vmac ?? null, useVmacAddr: d.useVmacAddr ?? false, vmacXmitBase, nativeIpv6: d.nativeIpv6 ?? false,
     dontTrackPrimary: d.dontTrackPrimary ?? false, mcastSrcIp: d.mcastSrcIp ?? null, mcastDstIp: d.mcastDstIp ?? null,
     unicastSrcIp: d.unicastSrcIp ?? null, unicastPeers: d.unicastPeers ?? [], unicastFaultNoPeer: d.unicastFaultNoPeer ?? false,
     unicastTtl: d.unicastTtl ?? 255, checkUnicastSrc: d.checkUnicastSrc ?? (g.vrrpCheckUnicastSrc || (d.unicastPeers ?? []).some((p) => p.minTtl !== null || p.maxTtl !== null)),

@@ -3,12 +3,20 @@ import { describe, expect, test } from "bun:test";
 import { parseHexString } from "../../src/config/kw-checkers.ts";
 import { diagLines, loadText } from "./helpers.ts";
 
-const vs = (body: string, head = "192.0.2.100 80"): string => `virtual_server ${head} {\n${body}\n}\n`;
+const FULL = " protocol TCP\n lvs_sched wlc\n lvs_method NAT\n";
+const RS = " real_server 192.0.2.1 80 {\n }";
+/** A virtual_server block; `bare` leaves out protocol, scheduler and method (keepalived warns about each). */
+const vs = (body: string, head = "192.0.2.100 80", bare = false): string => `virtual_server ${head} {\n${bare ? "" : FULL}${body}\n}\n`;
 
 describe("virtual_server", () => {
-  test("defaults: wlc, NAT, TCP, quorum 1, delay_loop 60 s", () => {
-    const r = loadText(vs(" real_server 192.0.2.1 80 {\n  TCP_CHECK {\n  }\n }"));
-    expect(r.exitCode).toBe(0);
+  test("defaults: wlc, NAT, TCP, quorum 1, delay_loop 60 s; leaving out protocol, scheduler or method is reported", () => {
+    const r = loadText(vs(" real_server 192.0.2.1 80 {\n  TCP_CHECK {\n  }\n }", undefined, true));
+    expect(diagLines(r)).toEqual([
+      "1: warning: virtual_server 192.0.2.100:80: no protocol given; using TCP",
+      "1: warning: virtual_server 192.0.2.100:80: no lvs_sched given; using wlc",
+      "1: warning: virtual_server 192.0.2.100:80: no lvs_method given; using NAT",
+    ]);
+    expect(r.exitCode).toBe(5);
     const v = r.config.check.virtualServers[0]!;
     expect(v).toMatchObject({ kind: "address", address: "192.0.2.100", port: 80, protocol: "TCP", scheduler: "wlc", quorum: 1, hysteresis: 0, delayLoopMs: 60000, family: "inet" });
     expect(v.forward.method).toBe("NAT");
@@ -28,10 +36,10 @@ describe("virtual_server", () => {
     expect(dns).toMatchObject({ retry: 3, queryType: "A", name: "example.org" });
     expect(misc).toMatchObject({ retry: 0 });
   });
-  test("fwmark and group services; protocol on fwmark is reported", () => {
-    const r = loadText("virtual_server_group G {\n 192.0.2.1-10 80\n 198.51.100.8/29 443\n fwmark 7 inet6\n}\n" + vs(" protocol UDP", "fwmark 3") + vs("", "group G") + vs("", "group NOPE"));
+  test("fwmark and group services; protocol on fwmark and a server without real servers are reported", () => {
+    const r = loadText("virtual_server_group G {\n 192.0.2.1-10 80\n 198.51.100.8/29 443\n fwmark 7 inet6\n}\n" + vs(RS, "fwmark 3") + vs(RS, "group G") + vs("", "group NOPE"));
     const [f, g] = r.config.check.virtualServers;
-    expect(f).toMatchObject({ kind: "fwmark", fwmark: 3 });
+    expect(f).toMatchObject({ kind: "fwmark", fwmark: 3, protocol: "TCP" });
     expect(g).toMatchObject({ kind: "group", group: "G" });
     expect(r.config.check.virtualServers).toHaveLength(2);
     expect(r.config.check.virtualServerGroups[0]!.entries).toMatchObject([
@@ -39,10 +47,13 @@ describe("virtual_server", () => {
       { kind: "address", address: "198.51.100.8", lastAddress: "198.51.100.15", port: 443 },
       { kind: "fwmark", fwmark: 7, family: "inet6" },
     ]);
-    expect(diagLines(r).map((l) => l.split(":")[0])).toEqual(["6", "12"]);
+    expect(diagLines(r)).toEqual([
+      "6: warning: virtual_server FWM 3: protocol is ignored for a fwmark service",
+      "20: warning: virtual_server group NOPE has no real servers; ignored",
+    ]);
   });
   test("lvs_method TUN, persistence, sorry server, deprecated lb_algo / lb_kind", () => {
-    const r = loadText(vs(" lb_algo rr\n lb_kind DR\n persistence_timeout\n sorry_server 192.0.2.9 8080\n sorry_server_inhibit\n real_server 192.0.2.1 80 {\n  lvs_method TUN type gue port 6080 remcsum\n }"));
+    const r = loadText(vs(" protocol TCP\n lb_algo rr\n lb_kind DR\n persistence_timeout\n sorry_server 192.0.2.9 8080\n sorry_server_inhibit\n real_server 192.0.2.1 80 {\n  lvs_method TUN type gue port 6080 remcsum\n }", undefined, true));
     const v = r.config.check.virtualServers[0]!;
     expect(v).toMatchObject({ scheduler: "rr", persistenceTimeoutMs: 360000, sorryServer: { address: "192.0.2.9", port: 8080, inhibit: true } });
     expect(v.forward.method).toBe("DR");
@@ -52,10 +63,10 @@ describe("virtual_server", () => {
   test("bad values are reported with their line", () => {
     const r = loadText(vs(" lvs_sched bogus\n quorum 0\n real_server 192.0.2.1 99999 {\n }\n real_server nothost 80 {\n  weight 1\n }"));
     expect(diagLines(r)).toEqual([
-      "2: error: lvs_sched: unknown scheduler 'bogus'",
-      "3: error: quorum: 0 is outside 1..4294967295; ignored",
-      "4: error: real_server: bad port '99999'",
-      "6: error: real_server: 'nothost' is not an IP address; server skipped",
+      "5: error: lvs_sched: unknown scheduler 'bogus'",
+      "6: error: quorum: 0 is outside 1..4294967295; ignored",
+      "7: error: real_server: bad port '99999'",
+      "9: error: real_server: 'nothost' is not an IP address; server skipped",
     ]);
   });
 });
@@ -84,7 +95,7 @@ describe("checkers", () => {
     expect(ok.exitCode).toBe(0);
     expect(ok.config.check.virtualServers[0]!.realServers[0]!.checkers.map((c) => c.type)).toEqual(["FILE_CHECK", "BFD_CHECK"]);
     const bad = loadText(vs(" real_server 192.0.2.1 80 {\n  FILE_CHECK {\n   track_file nope\n  }\n }"));
-    expect(diagLines(bad)[0]).toMatch(/^3: error: FILE_CHECK track_file 'nope'/);
+    expect(diagLines(bad)[0]).toMatch(/^6: error: FILE_CHECK track_file 'nope'/);
   });
   test("SMTP_CHECK with deprecated host{} and PING_CHECK", () => {
     const r = loadText(vs(" real_server 192.0.2.1 25 {\n  SMTP_CHECK {\n   helo_name mx\n   host {\n    connect_ip 192.0.2.7\n    connect_port 2525\n   }\n  }\n  PING_CHECK {\n  }\n }", "192.0.2.100 25"));
