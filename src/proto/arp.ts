@@ -11,8 +11,9 @@ import { bytesToIpv4, ipv4Bytes, type Result } from "./ipv4.ts";
 export const ETHERTYPE_ARP = 0x0806;
 /** Ethernet broadcast address. */
 export const BROADCAST_MAC = "ff:ff:ff:ff:ff:ff";
-/** ARP opcodes (RFC 826). */
+/** ARP opcode: request (RFC 826); gratuitous ARP uses it. */
 export const ARP_REQUEST = 1;
+/** ARP opcode: reply (RFC 826). */
 export const ARP_REPLY = 2;
 
 /** Parses "aa:bb:cc:dd:ee:ff" (or with '-') into 6 bytes, or undefined when malformed. */

@@ -17,9 +17,11 @@ export const ICMPV6_NA = 136;
 export const IPPROTO_ICMPV6 = 58;
 /** Ethertype of IPv6. */
 export const ETHERTYPE_IPV6 = 0x86dd;
-/** NA flag bits in the first byte after the checksum (RFC 4861 §4.4). */
+/** NA Router flag, in the byte after the checksum (RFC 4861 §4.4). */
 export const NA_FLAG_ROUTER = 0x80;
+/** NA Solicited flag (never set in unsolicited NAs). */
 export const NA_FLAG_SOLICITED = 0x40;
+/** NA Override flag (set: replace cached link-layer addresses). */
 export const NA_FLAG_OVERRIDE = 0x20;
 
 /** Options for an unsolicited NA. */

@@ -58,8 +58,9 @@ export const WEIGHT_RANGE: Readonly<Record<TrackerKind, readonly [number, number
   file: [-254, 254],
   process: [-254, 254],
 };
-/** Lowest and highest effective priority of a non-owner. */
+/** Lowest effective priority of a non-owner. */
 export const MIN_PRIORITY = 1;
+/** Highest effective priority of a non-owner. */
 export const MAX_PRIORITY = 254;
 /** Owner priority: never adjusted. */
 export const OWNER_PRIORITY = 255;
