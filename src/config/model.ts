@@ -432,7 +432,7 @@ export interface VrrpInstance {
   readonly interface: string | null;
   /** 1..255. 0 = not configured (an error). */
   readonly vrid: number;
-  /** 1..255. Default 100; 255 = address owner. */
+  /** 1..255. Default 100, or 255 when `state MASTER` is given without a priority; 255 = address owner. */
   readonly priority: number;
   /** Advertisement interval: v2 whole seconds, v3 rounded to centiseconds. Default 1000. */
   readonly advertIntMs: number;

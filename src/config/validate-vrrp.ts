@@ -78,14 +78,14 @@ function routeTracking(d: InstanceDraft, diags: DiagSink): void {
 
 interface Auth { type: "PASS" | "AH"; password: string }
 
-function checkAuth(d: InstanceDraft, version: 2 | 3, strict: boolean, state: { v: "MASTER" | "BACKUP" }, diags: DiagSink): Auth | null {
+function checkAuth(d: InstanceDraft, version: 2 | 3, strict: boolean, state: { v: "MASTER" | "BACKUP" }, priority: number, diags: DiagSink): Auth | null {
   if (d.authType === undefined && d.authPass === undefined) return null;
   const at = d.src!;
   if (strict) { diags.error(at, `(${d.name}) authentication is not allowed in strict mode; ignored`); return null; }
   if (version === 3) { diags.error(at, `(${d.name}) VRRPv3 has no authentication; ignored`); return null; }
   if (d.authType === undefined) { diags.error(at, `(${d.name}) auth_pass without auth_type; authentication ignored`); return null; }
   if (d.authPass === undefined) { diags.error(at, `(${d.name}) auth_type without auth_pass; authentication ignored`); return null; }
-  if (d.authType === "AH" && state.v === "MASTER") {
+  if (d.authType === "AH" && state.v === "MASTER" && priority !== 255) {
     diags.error(at, `(${d.name}) initial state MASTER cannot be used with AH authentication; starting as BACKUP`);
     state.v = "BACKUP";
   }
@@ -106,13 +106,14 @@ export function finishInstance(d: InstanceDraft, g: GlobalDefs, refs: VrrpRefs, 
   if (!d.interface && !(d.unicastPeers?.length)) diags.error(at, `(${name}) has no interface and no unicast peers`);
   checkInterfaces(d, g, refs, diags);
   routeTracking(d, diags);
-  const priority = d.priority ?? 100;
+  // keepalived: `state MASTER` without a priority line makes the instance the address owner.
+  const priority = d.priority ?? (d.stateRaw === "MASTER" ? 255 : 100);
   const state = { v: d.stateRaw ?? (priority === 255 ? "MASTER" : "BACKUP") as "MASTER" | "BACKUP" };
   if (strict && (state.v === "MASTER") !== (priority === 255)) {
     diags.error(at, `(${name}) strict mode: state MASTER goes with priority 255 only; using ${priority === 255 ? "MASTER" : "BACKUP"}`);
     state.v = priority === 255 ? "MASTER" : "BACKUP";
   }
-  const auth = checkAuth(d, version, strict, state, diags);
+  const auth = checkAuth(d, version, strict, state, priority, diags);
   let nopreempt = d.nopreempt ?? false;
   if (nopreempt && state.v === "MASTER") { diags.error(at, `(${name}) nopreempt needs state BACKUP; nopreempt ignored`); nopreempt = false; }
   if (nopreempt && priority === 255) { diags.error(at, `(${name}) nopreempt does not apply to an address owner (priority 255); ignored`); nopreempt = false; }

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import { formatDiagnostic, loadConfig } from "../../src/config/index.ts";
+import { PARITY_CASES } from "./parity-cases.ts";
 
 const KEEPALIVED = "/usr/sbin/keepalived";
 const SAMPLES = `${import.meta.dir}/../../../shared/conformance/upstream-samples`;
@@ -37,9 +38,21 @@ beforeAll(() => {
   ifaces = [...out.matchAll(/^\d+: ([^:@]+)/gm)].map((m) => m[1]!);
 });
 
+let caseDir = "";
+
 afterAll(() => {
   run(["ip", "netns", "del", NS]);
+  if (caseDir) fs.rmSync(caseDir, { recursive: true, force: true });
 });
+
+/** Run one file through both implementations and compare exit codes. */
+function compare(label: string, file: string, rows: string[]): void {
+  const ka = run(["ip", "netns", "exec", NS, KEEPALIVED, "-t", "-f", file]);
+  const ours = loadConfig(file, { configId: os.hostname().split(".")[0] ?? "", interfaceExists: (n) => ifaces.includes(n) });
+  rows.push(`${label.padEnd(44)} keepalived=${ka.code} ours=${ours.exitCode}`);
+  const detail = `\n--- keepalived:\n${ka.out}--- ours:\n${ours.diagnostics.map(formatDiagnostic).join("\n")}\n`;
+  expect(`${label} exit ${ours.exitCode}${ours.exitCode === ka.code ? "" : detail}`).toBe(`${label} exit ${ka.code}`);
+}
 
 const samples = fs.readdirSync(SAMPLES).filter((f) => f.startsWith("keepalived.conf.")).sort();
 const table: string[] = [];
@@ -49,17 +62,27 @@ describe("keepalived -t parity on upstream samples", () => {
     expect(samples.length).toBeGreaterThanOrEqual(20);
   });
   for (const name of samples) {
-    test(name, () => {
-      const file = `${SAMPLES}/${name}`;
-      const ka = run(["ip", "netns", "exec", NS, KEEPALIVED, "-t", "-f", file]);
-      const ours = loadConfig(file, { configId: os.hostname().split(".")[0] ?? "", interfaceExists: (n) => ifaces.includes(n) });
-      table.push(`${name.padEnd(40)} keepalived=${ka.code} ours=${ours.exitCode}`);
-      const detail = `\n--- keepalived:\n${ka.out}--- ours:\n${ours.diagnostics.map(formatDiagnostic).join("\n")}\n`;
-      expect(`${name} exit ${ours.exitCode}${ours.exitCode === ka.code ? "" : detail}`).toBe(`${name} exit ${ka.code}`);
-    });
+    test(name, () => compare(name, `${SAMPLES}/${name}`, table));
   }
   test("table", () => {
     console.log(table.join("\n"));
     expect(table.length).toBe(samples.length);
+  });
+});
+
+const caseTable: string[] = [];
+
+describe("keepalived -t parity on single-rule probes", () => {
+  for (const [name, text] of Object.entries(PARITY_CASES)) {
+    test(name, () => {
+      if (!caseDir) caseDir = fs.mkdtempSync("/tmp/kcf-parity-");
+      const file = `${caseDir}/${name.replace(/[^A-Za-z0-9]+/g, "_")}.conf`;
+      fs.writeFileSync(file, text);
+      compare(name, file, caseTable);
+    });
+  }
+  test("table", () => {
+    console.log(caseTable.join("\n"));
+    expect(caseTable.length).toBe(Object.keys(PARITY_CASES).length);
   });
 });

@@ -78,10 +78,15 @@ describe("authentication and strict mode", () => {
     const r = vi(" authentication {\n  auth_type PASS\n  auth_pass 123456789\n }");
     expect(r.config.vrrp.instances[0]!.auth).toEqual({ type: "PASS", password: "12345678" });
   });
-  test("AH with state MASTER is rejected: starts as BACKUP", () => {
-    const r = vi(" state MASTER\n authentication {\n  auth_type AH\n  auth_pass x\n }");
+  test("AH with state MASTER below priority 255 is rejected: starts as BACKUP", () => {
+    const r = vi(" state MASTER\n priority 100\n authentication {\n  auth_type AH\n  auth_pass x\n }");
     expect(r.config.vrrp.instances[0]!.initialState).toBe("BACKUP");
     expect(r.exitCode).toBe(5);
+  });
+  test("state MASTER without a priority makes the address owner (255), so AH is accepted", () => {
+    const r = vi(" state MASTER\n authentication {\n  auth_type AH\n  auth_pass x\n }");
+    expect(r.config.vrrp.instances[0]).toMatchObject({ initialState: "MASTER", priority: 255, auth: { type: "AH" } });
+    expect(r.exitCode).toBe(0);
   });
   test("auth is dropped for v3 and in strict mode", () => {
     expect(vi(" version 3\n authentication {\n  auth_type PASS\n  auth_pass x\n }").config.vrrp.instances[0]!.auth).toBeNull();
