@@ -62,8 +62,10 @@ function mutate(src: Uint8Array, rnd: () => number): Uint8Array {
         }
         break;
       }
-      default:
-        b[pick(b.length)] ^= 1 << pick(8);
+      default: {
+        const at = pick(b.length);
+        b[at] = b[at]! ^ (1 << pick(8));
+      }
     }
   }
   return b;

@@ -56,7 +56,7 @@ describe("nlmsghdr", () => {
     expect(parseNlHeader(new Uint8Array(15))).toEqual({ ok: false, reason: "short netlink header: 15 bytes at offset 0, need 16" });
   });
   test("flag values from linux/netlink.h", () => {
-    expect(NLM_F.DUMP).toBe(NLM_F.ROOT | NLM_F.MATCH);
+    expect(NLM_F.DUMP as number).toBe(NLM_F.ROOT | NLM_F.MATCH);
     expect([NLM_F.REPLACE, NLM_F.EXCL, NLM_F.CREATE, NLM_F.APPEND]).toEqual([0x100, 0x200, 0x400, 0x800]);
     expect([NLM_F.CAPPED, NLM_F.ACK_TLVS]).toEqual([0x100, 0x200]);
   });
