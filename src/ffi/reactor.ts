@@ -39,7 +39,10 @@ export class Reactor implements FdWatcher {
   }
 
   #start(): void {
-    const w = new Worker(new URL("./reactor-worker.ts", import.meta.url).href);
+    // Compiled, the worker is a second entry point stored beside main under the entry points' common root
+    // (src/): /$bunfs/root/ffi/reactor-worker.js, named relative to main. From source, relative to this file.
+    const compiled = import.meta.url.includes("$bunfs");
+    const w = compiled ? new Worker("./ffi/reactor-worker.ts") : new Worker(new URL("./reactor-worker.ts", import.meta.url));
     w.onmessage = (ev: MessageEvent<number[] | "stopped">) => {
       if (ev.data === "stopped") return;
       for (const fd of ev.data) {
@@ -49,6 +52,11 @@ export class Reactor implements FdWatcher {
           cb();
         }
       }
+    };
+    // A worker that cannot start would leave every fd silent: that is fatal for the child (the watchdog restarts it).
+    w.onerror = (ev: ErrorEvent) => {
+      process.stderr.write(`reactor worker failed: ${ev.message}\n`);
+      process.exit(70);
     };
     w.postMessage({ epfd: this.#epfd, stopToken: this.#stopFd });
     w.unref();

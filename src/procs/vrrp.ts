@@ -4,6 +4,8 @@ import { Reactor } from "../ffi/reactor.ts";
 import { RtnlKernel } from "../vrrp/netkernel.ts";
 import { VrrpRuntime } from "../vrrp/runtime.ts";
 import type { ChildContext, Runtime } from "./child.ts";
+import { dumpPath, writeDumpFile } from "../core/dumpfile.ts";
+import { dataDump, jsonDump, statsDump } from "../vrrp/dump.ts";
 
 /** Builds the VRRP child's runtime. */
 export function createVrrpRuntime(ctx: ChildContext): Runtime {
@@ -16,11 +18,23 @@ export function createVrrpRuntime(ctx: ChildContext): Runtime {
     send: ctx.send,
     keepVipsOnStop: ctx.opts.dontReleaseVrrp,
   });
+  let global: KeepalivedConfig["global"] | undefined;
   return {
     async apply(slice, reload) {
+      global = (slice as KeepalivedConfig).global;
       rt.apply(slice as KeepalivedConfig, reload);
     },
-    dump() {},
+    dump(kind) {
+      const inst = rt.instances();
+      try {
+        if (kind === "data") writeDumpFile(dumpPath("data", "vrrp", global?.stateDumpFile ?? null), dataDump(inst));
+        else if (kind === "stats") writeDumpFile(dumpPath("stats", "vrrp", global?.statsDumpFile ?? null), statsDump(inst));
+        else if (kind === "json") writeDumpFile(dumpPath("json", "vrrp", global?.jsonDumpFile ?? null), jsonDump(inst));
+        else for (const r of inst) for (const k of Object.keys(r.stats)) r.stats[k as keyof typeof r.stats] = 0;
+      } catch (e) {
+        ctx.log.error(`dump: ${(e as Error).message}`);
+      }
+    },
     onEvent(msg) {
       rt.onEvent(msg);
     },

@@ -44,7 +44,8 @@ export interface InstanceEnv {
   badPackets: RateLimitedLog;
   kernel: NetKernel;
   announcer: Announcer;
-  notifier: Notifier;
+  /** The current notifier (it changes when a reload changes the notify FIFOs). */
+  notifier(): Notifier;
   /** Sends a datagram (VRRP message, or a whole IPv4 datagram for AH) to `dst` on this instance's transport. */
   send(data: Uint8Array, dst: string): void;
   /** The instance changed state or priority (for the parent and the check child). */
@@ -331,7 +332,7 @@ export class VrrpInstanceRunner {
   #notify(state: VrrpState): void {
     this.env.report(state, this.fsm.priority);
     if (state === "INIT") return;
-    void this.env.notifier.notify(this.targets, state, this.fsm.priority);
+    void this.env.notifier().notify(this.targets, state, this.fsm.priority);
   }
 }
 

@@ -144,7 +144,7 @@ export class VrrpRuntime {
       badPackets: this.#bad,
       kernel: this.d.kernel,
       announcer: this.#announcer,
-      notifier: this.#notifier,
+      notifier: () => this.#notifier,
       send: (data, dst) => transport.send(data, dst),
       report: (state, priority) => this.#report(cfg, state, priority),
       ifindex: (name) => this.#linkByName(name)?.index ?? 0,
@@ -202,15 +202,21 @@ export class VrrpRuntime {
     };
   }
 
+  /** Opens the configured FIFOs; one already open stays open (closing it would discard unread lines). */
   #setupFifos(c: KeepalivedConfig): void {
-    for (const f of this.#fifos) f.close();
-    this.#fifos = [];
-    for (const spec of [c.global.notifyFifo, c.global.vrrpNotifyFifo]) {
-      if (!spec) continue;
-      const f = new NotifyFifo(spec.path, this.d.log);
-      f.open();
-      this.#fifos.push(f);
+    const paths = [c.global.notifyFifo, c.global.vrrpNotifyFifo].filter((f) => f !== null).map((f) => f.path);
+    const keep: NotifyFifo[] = [];
+    for (const f of this.#fifos) {
+      if (paths.includes(f.path)) keep.push(f);
+      else f.close();
     }
+    for (const p of paths) {
+      if (keep.some((f) => f.path === p)) continue;
+      const f = new NotifyFifo(p, this.d.log);
+      f.open();
+      keep.push(f);
+    }
+    this.#fifos = keep;
     this.#notifier = new Notifier(this.d.log, this.#fifos);
   }
 

@@ -1,0 +1,38 @@
+/**
+ * Writes dump files (USR1 data, USR2 stats, JSON) without ever writing through a file an attacker
+ * planted: the text goes to a new file created with O_CREAT|O_EXCL|O_NOFOLLOW (random name, mode 0644) in
+ * the target's directory, which is then renamed over the target. rename() replaces a planted symlink
+ * itself instead of following it (keepalived's CVE-2018-19044/19045/19046 are the cautionary tale).
+ */
+import { closeSync, constants, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { randomBytes } from "node:crypto";
+
+/** Atomically replaces `path` with `text`; throws with the path named on failure. */
+export function writeDumpFile(path: string, text: string): void {
+  const tmp = join(dirname(path), `.${randomBytes(6).toString("hex")}.ka-tmp`);
+  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+  try {
+    writeSync(fd, text);
+  } catch (e) {
+    closeSync(fd);
+    unlinkSync(tmp);
+    throw new Error(`cannot write ${path}: ${(e as Error).message}`);
+  }
+  closeSync(fd);
+  try {
+    renameSync(tmp, path);
+  } catch (e) {
+    unlinkSync(tmp);
+    throw new Error(`cannot write ${path}: ${(e as Error).message}`);
+  }
+}
+
+/** keepalived's default dump paths (TMPDIR honoured), or the configured ones. */
+export function dumpPath(kind: "data" | "stats" | "json", role: "parent" | "vrrp" | "check" | "bfd", configured: string | null): string {
+  if (configured) return configured;
+  const dir = process.env.TMPDIR || "/tmp";
+  const ext = kind === "json" ? "json" : kind;
+  const suffix = kind === "data" && role !== "vrrp" ? `_${role}` : "";
+  return join(dir, `keepalived${suffix}.${ext}`);
+}

@@ -1,0 +1,192 @@
+/**
+ * Behaviour of our VRRP child next to a keepalived 2.2.7 peer (prefix kvb-), VRRPv3 at 0.1 s:
+ * notify scripts and the notify FIFO get keepalived's arguments and lines; 20 HUPs in a row while MASTER
+ * cause no transition on either side; malformed adverts (bad checksum, TTL 254, wrong version, truncated,
+ * bad address count) are counted and dropped while we stay MASTER; a failing vrrp_script lowers our
+ * priority so the peer takes over, and recovery takes it back; a tracked interface going down is FAULT.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+import { ensureBinary, ROOT } from "../support/binary.ts";
+import { Netns, vethPair, waitFor } from "../support/netns.ts";
+import { encodeVrrp } from "../../src/proto/vrrp.ts";
+
+let bin = "", dir = "";
+let a: Netns, b: Netns;
+let ours: Subprocess, ka: Subprocess;
+const VIP = "192.0.2.100";
+const logs = { ours: "", ka: "" };
+
+function collect(p: Subprocess, key: "ours" | "ka"): void {
+  for (const s of [p.stderr, p.stdout]) {
+    if (!s || typeof s === "number") continue;
+    const r = (s as ReadableStream<Uint8Array>).getReader();
+    void (async () => {
+      for (;;) {
+        const { done, value } = await r.read();
+        if (done) break;
+        logs[key] += new TextDecoder().decode(value);
+      }
+    })();
+  }
+}
+const hasVip = (ns: Netns) => ns.ip("-4", "addr", "show", "dev", "veth0").includes(`${VIP}/24`);
+const kaTransitions = () => (logs.ka.match(/\(VI_1\) Entering (MASTER|BACKUP|FAULT) STATE/g) ?? []).length;
+const oursState = () => [...logs.ours.matchAll(/\(VI_1\) Entering (\w+) STATE/g)].at(-1)?.[1];
+
+beforeAll(async () => {
+  bin = await ensureBinary();
+  dir = mkdtempSync("/tmp/kvb-");
+  a = new Netns(`kvb-a${process.pid % 10000}`);
+  b = new Netns(`kvb-b${process.pid % 10000}`);
+  vethPair(a, "veth0", b, "veth0");
+  a.ip("addr", "add", "192.0.2.1/24", "dev", "veth0");
+  b.ip("addr", "add", "192.0.2.2/24", "dev", "veth0");
+  a.ip("link", "add", "trk0", "type", "veth", "peer", "name", "trk1");
+  a.ip("link", "set", "trk0", "up");
+  a.ip("link", "set", "trk1", "up");
+  writeFileSync(join(dir, "notify.sh"), `#!/bin/sh\necho "$@" >> ${dir}/notify.out\n`);
+  chmodSync(join(dir, "notify.sh"), 0o755);
+  writeFileSync(join(dir, "a.conf"), `global_defs {
+  router_id kvb_a
+  vrrp_version 3
+  notify_fifo ${dir}/fifo
+  stats_dump_file ${dir}/stats
+  json_dump_file ${dir}/json
+}
+vrrp_script chk {
+  script "/bin/sh -c 'test ! -e ${dir}/fail'"
+  interval 1
+  fall 1
+  rise 1
+  weight -100
+}
+vrrp_instance VI_1 {
+  state BACKUP
+  interface veth0
+  virtual_router_id 71
+  priority 150
+  advert_int 0.1
+  track_script {
+    chk
+  }
+  track_interface {
+    trk0
+  }
+  notify_master "/bin/sh -c 'echo became-master >> ${dir}/master.out'"
+  notify ${dir}/notify.sh
+  virtual_ipaddress {
+    ${VIP}/24
+  }
+}
+`);
+  writeFileSync(join(dir, "b.conf"), `global_defs {
+  router_id kvb_b
+  vrrp_version 3
+}
+vrrp_instance VI_1 {
+  state BACKUP
+  interface veth0
+  virtual_router_id 71
+  priority 100
+  advert_int 0.1
+  virtual_ipaddress {
+    ${VIP}/24
+  }
+}
+`);
+  ka = b.spawn(["/usr/sbin/keepalived", "-n", "-l", "-D", "-f", join(dir, "b.conf"), "-p", join(dir, "b.pid"), "-r", join(dir, "bv.pid"), "-c", join(dir, "bc.pid")], { stderr: "pipe", stdout: "pipe" });
+  collect(ka, "ka");
+  ours = a.spawn([bin, "-n", "-l", "-D", "-G", "-f", join(dir, "a.conf"), "-p", join(dir, "a.pid"), "-r", join(dir, "av.pid"), "-c", join(dir, "ac.pid"), "-b", join(dir, "ab.pid")], { stderr: "pipe" });
+  collect(ours, "ours");
+  await waitFor("ours MASTER", () => hasVip(a) && oursState() === "MASTER");
+  await waitFor("keepalived BACKUP", () => /Entering BACKUP STATE/.test(logs.ka) && !hasVip(b));
+});
+
+afterAll(async () => {
+  ours?.kill("SIGTERM");
+  await ours?.exited;
+  await a?.destroy();
+  await b?.destroy();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("VRRP behaviour next to keepalived", () => {
+  test("notify scripts and the FIFO get keepalived's arguments and lines", async () => {
+    await waitFor("notify outputs", () => existsSync(join(dir, "master.out")) && existsSync(join(dir, "notify.out")));
+    expect(readFileSync(join(dir, "master.out"), "utf8")).toContain("became-master");
+    const n = readFileSync(join(dir, "notify.out"), "utf8");
+    expect(n).toContain("INSTANCE VI_1 BACKUP 150");
+    expect(n).toContain("INSTANCE VI_1 MASTER 150");
+  }, 60_000);
+
+  test("20 HUPs in a row while MASTER: no transition on either side", async () => {
+    const before = kaTransitions();
+    const oursBefore = logs.ours.match(/\(VI_1\) Entering/g)?.length;
+    const parent = Number(readFileSync(join(dir, "a.pid"), "utf8"));
+    for (let i = 0; i < 20; i++) {
+      process.kill(parent, "SIGHUP");
+      await waitFor(`reload ${i + 1}`, () => (logs.ours.match(/Reload finished/g) ?? []).length >= i + 1, 10_000, 10);
+    }
+    await Bun.sleep(500);
+    expect(kaTransitions()).toBe(before);
+    expect(hasVip(a)).toBe(true);
+    expect(hasVip(b)).toBe(false);
+    expect(logs.ours.match(/\(VI_1\) Entering/g)?.length).toBe(oursBefore);
+  }, 60_000);
+
+  test("malformed adverts are counted and dropped; we stay MASTER", async () => {
+    const good = encodeVrrp({ version: 3, family: "ipv4", vrid: 71, priority: 200, advertIntervalCs: 10, addresses: [VIP], src: "192.0.2.2", dst: "224.0.0.18" });
+    const hex = (u: Uint8Array) => Buffer.from(u).toString("hex");
+    const badSum = good.slice(); badSum[7]! ^= 0xff;
+    const v2 = good.slice(); v2[0] = 0x21;
+    const truncated = good.slice(0, 6);
+    const badCount = good.slice(); badCount[3] = 3;
+    const send = (ttl: number, ...pkts: Uint8Array[]) => b.exec([process.execPath, join(ROOT, "test/support/raw-send.ts"), "112", "224.0.0.18", String(ttl), "veth0", ...pkts.map(hex)]);
+    send(255, badSum, v2, truncated, badCount);
+    send(254, good);
+    await Bun.sleep(300);
+    expect(oursState()).toBe("MASTER");
+    process.kill(Number(readFileSync(join(dir, "av.pid"), "utf8")), "SIGUSR2");
+    await waitFor("stats dump", () => existsSync(join(dir, "stats")));
+    const stats = readFileSync(join(dir, "stats"), "utf8");
+    const n = (label: string) => Number(new RegExp(`${label}: (\\d+)`).exec(stats)?.[1]);
+    if (!(n("Length") >= 2)) console.log(stats, logs.ours.slice(-3000));
+    expect(n("Length")).toBeGreaterThanOrEqual(2); // truncated + bad address count
+    expect(n("TTL")).toBe(1);
+    expect(n("Invalid Type")).toBe(1);
+    expect(n("Other")).toBeGreaterThanOrEqual(1); // checksum
+    expect(logs.ours).toMatch(/dropped advert from 192.0.2.2: checksum/);
+    expect(hasVip(a)).toBe(true);
+    process.kill(Number(readFileSync(join(dir, "av.pid"), "utf8")), "SIGWINCH"); // JSON dump
+    await waitFor("json dump", () => existsSync(join(dir, "json")));
+    const j = JSON.parse(readFileSync(join(dir, "json"), "utf8"));
+    expect(j[0].data.iname).toBe("VI_1");
+    expect(j[0].data.state).toBe(2);
+    expect(j[0].stats.ip_ttl_err).toBe(1);
+  }, 60_000);
+
+  test("a failing vrrp_script lowers priority: the peer takes over, recovery takes it back", async () => {
+    writeFileSync(join(dir, "fail"), "");
+    await waitFor("keepalived MASTER", () => hasVip(b) && oursState() === "BACKUP", 15_000);
+    const n = readFileSync(join(dir, "notify.out"), "utf8");
+    expect(n).toContain("INSTANCE VI_1 BACKUP 50");
+    unlinkSync(join(dir, "fail"));
+    await waitFor("ours MASTER again", () => hasVip(a) && !hasVip(b) && oursState() === "MASTER", 15_000);
+  }, 60_000);
+
+  test("a tracked interface going down puts the instance in FAULT; up brings it back", async () => {
+    a.ip("link", "set", "trk0", "down");
+    await waitFor("FAULT", () => oursState() === "FAULT" && hasVip(b), 15_000);
+    expect(hasVip(a)).toBe(false);
+    a.ip("link", "set", "trk0", "up");
+    await waitFor("back to MASTER", () => oursState() === "MASTER" && hasVip(a), 15_000);
+    // Everything written so far waits in the FIFO (we hold it open read-write, so no reader was needed).
+    const fifo = Bun.spawnSync(["sh", "-c", `timeout 1 cat ${dir}/fifo; true`]).stdout.toString();
+    expect(fifo).toContain(`INSTANCE "VI_1" MASTER 150\n`);
+    expect(fifo).toContain(`INSTANCE "VI_1" BACKUP 50\n`);
+    expect(fifo).toContain(`INSTANCE "VI_1" FAULT 150\n`);
+  });
+});
