@@ -12,13 +12,19 @@ export interface Diagnostic { file: string; line: number; severity: Severity; me
 /** Where a diagnostic points. */
 export interface Where { readonly file: string; readonly line: number }
 
+/** Escape control characters so every message stays on one line. */
+function oneLine(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+
 /** Collects diagnostics for one load; no global state. */
 export class DiagSink {
   /** Everything reported so far, in order. */
   readonly list: Diagnostic[] = [];
   /** Report a problem at `at`. */
   add(at: Where, severity: Severity, message: string): void {
-    this.list.push({ file: at.file, line: at.line, severity, message });
+    this.list.push({ file: at.file, line: at.line, severity, message: oneLine(message) });
   }
   /** Shorthand for an "error" (runnable config, exit 5). */
   error(at: Where, message: string): void { this.add(at, "error", message); }

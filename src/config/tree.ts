@@ -68,7 +68,7 @@ function dispatch<T>(cur: Cursor, line: Line, table: Table<T>, target: T, diags:
   const args = line.tokens.slice(1, hasBrace ? -1 : undefined);
   const def = Object.hasOwn(table, kw) ? table[kw] : undefined;
   const ctx: Ctx = { diags, at: { file: line.file, line: line.line }, kw };
-  if (!def) { diags.error(ctx.at, `unknown keyword '${kw}' ignored`); return; }
+  if (!def) { diags.warn(ctx.at, `unknown keyword '${kw}' ignored`); return; }
   if (def.h) {
     if (hasBrace) diags.error(ctx.at, `'${kw}' does not take a '{' block`);
     def.h(target, args, ctx);

@@ -53,7 +53,7 @@ describe("keyword tree errors", () => {
     const r = loadText("global_defs {\n bogus_block {\n  router_id inner\n }\n vrrp_version 3\n}\n");
     expect(r.config.global.routerId).toBe("inner");
     expect(r.config.global.vrrpVersion).toBe(2);
-    expect(diagLines(r)).toEqual(["2: error: unknown keyword 'bogus_block' ignored", "5: error: unknown keyword 'vrrp_version' ignored", "6: error: '}' without a matching '{'"]);
+    expect(diagLines(r)).toEqual(["2: warning: unknown keyword 'bogus_block' ignored", "5: warning: unknown keyword 'vrrp_version' ignored", "6: error: '}' without a matching '{'"]);
   });
   test("missing } at end of input and { on its own line", () => {
     expect(loadText("vrrp_instance V\n{\n interface eth0\n virtual_router_id 3\n").config.vrrp.instances[0]?.interface).toBe("eth0");
@@ -109,5 +109,14 @@ describe("model, slices and dumps", () => {
     const text = dumpConfig(c, "text");
     expect(text).toContain("routerId = r1");
     expect(text).toContain("vrid = 51");
+  });
+});
+
+describe("diagnostics stay on one line", () => {
+  test("control characters in a keyword are escaped", () => {
+    const r = loadText('"a\\nb" x\n');
+    expect(r.diagnostics).toHaveLength(1);
+    expect(r.diagnostics[0]!.message).toBe("unknown keyword 'a\\x0ab' ignored");
+    expect(formatDiagnostic(r.diagnostics[0]!)).not.toContain("\n");
   });
 });

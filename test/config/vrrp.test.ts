@@ -141,7 +141,7 @@ describe("interfaces and tracking", () => {
   test("a sync group without group{} is removed and its names are unknown keywords", () => {
     const r = loadText(instance("") + "vrrp_sync_group G {\n VI_1\n}\n");
     expect(r.config.vrrp.syncGroups).toHaveLength(0);
-    expect(diagLines(r)).toEqual(["10: error: unknown keyword 'VI_1' ignored", "9: error: sync group G has no vrrp instances; removed"]);
+    expect(diagLines(r)).toEqual(["10: warning: unknown keyword 'VI_1' ignored", "9: error: sync group G has no vrrp instances; removed"]);
   });
   test("duplicate VRID on one interface drops the later instance", () => {
     const r = loadText(instance("") + instance("", "VI_2"));
