@@ -1,0 +1,150 @@
+/**
+ * The only writer of IPVS (keepalived's check process role for virtual_server / real_server): applies
+ * the operations diff.ts computes to an IpvsKernel, and keeps a model of what it owns so that checker
+ * transitions (a real server up or down, a weight change) cost no kernel read.
+ *   sync(desired)   at start-up and on reload: reads the kernel, adopts what matches, fixes the rest;
+ *   update(desired) after checker transitions: diffs against the model only.
+ * A refused operation is reported and left out of the model, so the next update or sync retries it.
+ * Ownership follows diff.ts: services desired now or applied before; after a restart nothing is
+ * "applied before", so a service that an older configuration created and the new one dropped stays.
+ */
+import { describeOp, diffIpvs, type IpvsEntry, type IpvsOp, type IpvsTable, ownedKeys } from "./diff.ts";
+import { destKey, type IpvsDest, type IpvsKernel, type IpvsService, serviceKey } from "./kernel.ts";
+
+/** What applying a list of operations did. */
+export interface ApplyResult {
+  /** Operations the kernel accepted, in order. */
+  applied: IpvsOp[];
+  /** Operations it refused (or that were not tried because their service could not be added). */
+  failed: { op: IpvsOp; error: string }[];
+}
+
+/** Runs each operation on `kernel`; a failure does not stop the others (destinations of a failed new service are skipped). */
+export function applyIpvsOps(kernel: IpvsKernel, ops: readonly IpvsOp[]): ApplyResult {
+  const res: ApplyResult = { applied: [], failed: [] };
+  const notAdded = new Set<string>();
+  for (const o of ops) {
+    if ((o.op === "addDest" || o.op === "editDest") && notAdded.has(serviceKey(o.key))) {
+      res.failed.push({ op: o, error: "its virtual server could not be added" });
+      continue;
+    }
+    try {
+      runOp(kernel, o);
+      res.applied.push(o);
+    } catch (e) {
+      if (o.op === "addService") notAdded.add(serviceKey(o.service));
+      res.failed.push({ op: o, error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  return res;
+}
+
+function runOp(k: IpvsKernel, o: IpvsOp): void {
+  switch (o.op) {
+    case "addService":
+      return k.addService(o.service);
+    case "editService":
+      return k.editService(o.service);
+    case "delService":
+      return k.delService(o.key);
+    case "addDest":
+      return k.addDest(o.key, o.dest);
+    case "editDest":
+      return k.editDest(o.key, o.dest);
+    case "delDest":
+      return k.delDest(o.key, o.dest);
+  }
+}
+
+/** Reads services (and their destinations) from the kernel; `want(key)` limits which ones are read. */
+export function readIpvsTable(kernel: IpvsKernel, want: (serviceKey: string) => boolean = () => true): IpvsEntry[] {
+  const out: IpvsEntry[] = [];
+  for (const s of kernel.getServices()) {
+    if (!want(serviceKey(s))) continue;
+    out.push({ service: s, dests: kernel.getDests(s) });
+  }
+  return out;
+}
+
+type Model = Map<string, { service: IpvsService; dests: Map<string, IpvsDest> }>;
+
+/** Applies an accepted operation to the model of the kernel's owned table. */
+function applyToModel(m: Model, o: IpvsOp): void {
+  switch (o.op) {
+    case "addService":
+      m.set(serviceKey(o.service), { service: o.service, dests: new Map() });
+      return;
+    case "editService": {
+      const e = m.get(serviceKey(o.service));
+      if (e) e.service = o.service;
+      return;
+    }
+    case "delService":
+      m.delete(serviceKey(o.key));
+      return;
+    case "addDest":
+    case "editDest":
+      m.get(serviceKey(o.key))?.dests.set(destKey(o.dest), o.dest);
+      return;
+    case "delDest":
+      m.get(serviceKey(o.key))?.dests.delete(destKey(o.dest));
+  }
+}
+
+/** Keeps the kernel's IPVS table equal to the desired one for the services it owns. */
+export class IpvsReconciler {
+  #owned = new Set<string>();
+  #model: Model = new Map();
+  #needsSync = false;
+
+  /** `log` receives one line per operation applied or refused. */
+  constructor(readonly kernel: IpvsKernel, readonly log: (line: string) => void = () => {}) {}
+
+  /** Service keys currently owned (desired at the last sync/update, plus removals that failed). */
+  get owned(): ReadonlySet<string> {
+    return this.#owned;
+  }
+
+  /** True when the last sync/update had a refused operation: the model may be wrong, call sync(). */
+  get needsSync(): boolean {
+    return this.#needsSync;
+  }
+
+  /** The model of the owned part of the kernel table (after the last sync/update). */
+  model(): IpvsTable {
+    return [...this.#model.values()].map((e) => ({ service: e.service, dests: [...e.dests.values()] }));
+  }
+
+  /** Reads the owned and desired services from the kernel, then makes them match `desired`. */
+  sync(desired: IpvsTable): ApplyResult {
+    const wanted = ownedKeys(desired);
+    const actual = readIpvsTable(this.kernel, (k) => wanted.has(k) || this.#owned.has(k));
+    this.#model = new Map();
+    for (const e of actual) this.#model.set(serviceKey(e.service), { service: e.service, dests: new Map(e.dests.map((d) => [destKey(d), d])) });
+    return this.#apply(desired, actual);
+  }
+
+  /** Makes the kernel match `desired`, diffing against the model only (no kernel read). */
+  update(desired: IpvsTable): ApplyResult {
+    return this.#apply(desired, this.model());
+  }
+
+  #apply(desired: IpvsTable, actual: IpvsTable): ApplyResult {
+    const ops = diffIpvs(desired, actual, this.#owned);
+    const res = applyIpvsOps(this.kernel, ops);
+    for (const o of res.applied) {
+      applyToModel(this.#model, o);
+      this.log(`IPVS ${describeOp(o)}: ${o.why}`);
+    }
+    const owned = ownedKeys(desired);
+    for (const f of res.failed) {
+      this.log(`IPVS ${describeOp(f.op)} failed: ${f.error}`);
+      if (f.op.op === "delService") owned.add(serviceKey(f.op.key));
+    }
+    // A service no longer desired whose deletion succeeded has left the model; keep the model to owned keys.
+    for (const k of this.#model.keys()) if (!owned.has(k)) this.#model.delete(k);
+    this.#owned = owned;
+    this.#needsSync = res.failed.length > 0;
+    return res;
+  }
+}
