@@ -242,6 +242,41 @@ export function collectDump(datagrams: Uint8Array | Uint8Array[]): Result<DumpRe
   return { ok: true, value: res };
 }
 
+/** Accumulates a dump reply datagram by datagram (as a socket receives it) until NLMSG_DONE. */
+export class DumpCollector {
+  private readonly res: DumpResult = { messages: [], done: false, interrupted: false };
+
+  /** Adds one received datagram; returns whether the dump is complete, or a framing error. */
+  push(datagram: Uint8Array): Result<boolean> {
+    if (this.res.done) return { ok: false, reason: "datagram received after the end of the dump" };
+    const r = collectDump(datagram);
+    if (!r.ok) return r;
+    this.res.messages.push(...r.value.messages);
+    this.res.interrupted ||= r.value.interrupted;
+    this.res.done = r.value.done;
+    if (r.value.error) this.res.error = r.value.error;
+    return { ok: true, value: this.res.done };
+  }
+
+  /** Everything collected so far. */
+  result(): DumpResult {
+    return this.res;
+  }
+}
+
+/**
+ * Finds the NLMSG_ERROR answering request `seq` in a received datagram: the ACK (errno 0) or error, or
+ * undefined when the datagram holds no answer to that request.
+ */
+export function findAck(datagram: Uint8Array, seq: number): Result<NlError | undefined> {
+  const msgs = splitMessages(datagram);
+  if (!msgs.ok) return msgs;
+  for (const m of msgs.value) {
+    if (m.header.type === NLMSG_ERROR && m.header.seq === seq >>> 0) return parseNlError(m);
+  }
+  return { ok: true, value: undefined };
+}
+
 /** One attribute: `type` has the flag bits removed; `value` is the unpadded payload. */
 export interface NlAttr {
   type: number;

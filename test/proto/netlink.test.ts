@@ -5,7 +5,9 @@ import {
   bytesToAddr,
   bytesToMac,
   collectDump,
+  DumpCollector,
   encodeNlHeader,
+  findAck,
   macToBytes,
   NLA_F_NESTED,
   NLA_F_NET_BYTEORDER,
@@ -95,6 +97,23 @@ describe("splitting datagrams", () => {
   test("messages after NLMSG_DONE are an error", () => {
     const r = collectDump(concatBytes(nlmsg(NLMSG_DONE, 0, 1, new Uint8Array(4)), nlmsg(0x10, 0, 1, new Uint8Array(0))));
     expect(r).toEqual({ ok: false, reason: "message type 16 after the end of the dump" });
+  });
+});
+
+describe("streaming helpers", () => {
+  test("DumpCollector gathers datagrams until NLMSG_DONE, then refuses more", () => {
+    const c = new DumpCollector();
+    expect(c.push(nlmsg(0x10, NLM_F.MULTI, 1, new Uint8Array(4)))).toEqual({ ok: true, value: false });
+    expect(c.push(nlmsg(NLMSG_DONE, NLM_F.MULTI, 1, new Uint8Array(4)))).toEqual({ ok: true, value: true });
+    expect(c.result().messages.length).toBe(1);
+    expect(c.push(nlmsg(0x10, 0, 1, new Uint8Array(0))).ok).toBe(false);
+    expect(new DumpCollector().push(new Uint8Array(3)).ok).toBe(false);
+  });
+  test("findAck matches the request's seq", () => {
+    const ack = nlmsg(NLMSG_ERROR, NLM_F.CAPPED, 9, concatBytes(new Uint8Array(4), nlmsg(0x14, 5, 9, new Uint8Array(0))));
+    expect(findAck(ack, 9)).toMatchObject({ ok: true, value: { errno: 0, request: { seq: 9 } } });
+    expect(findAck(ack, 8)).toEqual({ ok: true, value: undefined });
+    expect(findAck(new Uint8Array(5), 9).ok).toBe(false);
   });
 });
 
