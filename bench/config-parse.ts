@@ -23,15 +23,27 @@ function vrrpConfig(n: number): string {
   const out: string[] = ["global_defs {\n  router_id bench\n}\n"];
   for (let i = 0; i < n; i++) {
     const vip = `192.0.2.${(i % 254) + 1}/24`;
-    out.push(`vrrp_instance VI_${i} {\n  state BACKUP\n  interface ${ifName(Math.floor(i / 255))}\n  virtual_router_id ${(i % 255) + 1}\n  priority 100\n  advert_int 1\n  virtual_ipaddress {\n    ${vip}\n  }\n}\n`);
+    out.push(
+      `vrrp_instance VI_${i} {\n  state BACKUP\n  interface ${
+        ifName(Math.floor(i / 255))
+      }\n  virtual_router_id ${
+        (i % 255) + 1
+      }\n  priority 100\n  advert_int 1\n  virtual_ipaddress {\n    ${vip}\n  }\n}\n`,
+    );
   }
   return out.join("");
 }
 
 function rsConfig(n: number): string {
-  const out: string[] = ["virtual_server 198.51.100.10 80 {\n  delay_loop 10\n  lvs_sched rr\n  lvs_method NAT\n  protocol TCP\n"];
+  const out: string[] = [
+    "virtual_server 198.51.100.10 80 {\n  delay_loop 10\n  lvs_sched rr\n  lvs_method NAT\n  protocol TCP\n",
+  ];
   for (let i = 0; i < n; i++) {
-    out.push(`  real_server 10.${(i >> 16) & 255}.${(i >> 8) & 255}.${(i & 255) || 1} ${8000 + (i % 1000)} {\n    weight 1\n    TCP_CHECK {\n      connect_timeout 3\n    }\n  }\n`);
+    out.push(
+      `  real_server 10.${(i >> 16) & 255}.${(i >> 8) & 255}.${(i & 255) || 1} ${
+        8000 + (i % 1000)
+      } {\n    weight 1\n    TCP_CHECK {\n      connect_timeout 3\n    }\n  }\n`,
+    );
   }
   out.push("}\n");
   return out.join("");
@@ -55,7 +67,11 @@ function setupNs(ns: string, ifaces: number): string[] {
   return names;
 }
 
-interface Case { name: string; file: string; ifaces: number }
+interface Case {
+  name: string;
+  file: string;
+  ifaces: number;
+}
 
 function timeCase(c: Case, ns: string, names: string[], trials: number): Row[] {
   const ka: number[] = [], inproc: number[] = [], cli: number[] = [];
@@ -72,8 +88,22 @@ function timeCase(c: Case, ns: string, names: string[], trials: number): Row[] {
   }
   console.error(`${c.name}: exit codes keepalived/ours-inprocess/ours-cli = ${[...codes].join(", ")}`);
   return [
-    { scenario: c.name, metric: "-t wall time, ours in-process", keepalived: median(ka), ours: median(inproc), unit: "ms", lowerIsBetter: true },
-    { scenario: c.name, metric: "-t wall time, ours CLI process", keepalived: median(ka), ours: median(cli), unit: "ms", lowerIsBetter: true },
+    {
+      scenario: c.name,
+      metric: "-t wall time, ours in-process",
+      keepalived: median(ka),
+      ours: median(inproc),
+      unit: "ms",
+      lowerIsBetter: true,
+    },
+    {
+      scenario: c.name,
+      metric: "-t wall time, ours CLI process",
+      keepalived: median(ka),
+      ours: median(cli),
+      unit: "ms",
+      lowerIsBetter: true,
+    },
   ];
 }
 

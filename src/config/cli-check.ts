@@ -15,7 +15,10 @@ export function runCheck(argv: readonly string[]): number {
     else files.push(argv[i]!);
   }
   const file = files[0];
-  if (file === undefined) { process.stderr.write("usage: cli-check.ts [-i CONFIG_ID] FILE\n"); return 4; }
+  if (file === undefined) {
+    process.stderr.write("usage: cli-check.ts [-i CONFIG_ID] FILE\n");
+    return 4;
+  }
   const r = loadConfig(file, { configId: id });
   for (const d of r.diagnostics) process.stderr.write(formatDiagnostic(d) + "\n");
   return r.exitCode;

@@ -7,14 +7,21 @@
 export type Severity = "fatal" | "error" | "warning" | "security";
 
 /** One message about the configuration, tied to a file and line (line 0 = whole file / no line). */
-export interface Diagnostic { file: string; line: number; severity: Severity; message: string }
+export interface Diagnostic {
+  file: string;
+  line: number;
+  severity: Severity;
+  message: string;
+}
 
 /** Where a diagnostic points. */
-export interface Where { readonly file: string; readonly line: number }
+export interface Where {
+  readonly file: string;
+  readonly line: number;
+}
 
 /** Escape control characters so every message stays on one line. */
 function oneLine(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return s.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }
 
@@ -27,9 +34,13 @@ export class DiagSink {
     this.list.push({ file: at.file, line: at.line, severity, message: oneLine(message) });
   }
   /** Shorthand for an "error" (runnable config, exit 5). */
-  error(at: Where, message: string): void { this.add(at, "error", message); }
+  error(at: Where, message: string): void {
+    this.add(at, "error", message);
+  }
   /** Shorthand for a "warning" (keepalived counts most of these as config errors too). */
-  warn(at: Where, message: string): void { this.add(at, "warning", message); }
+  warn(at: Where, message: string): void {
+    this.add(at, "warning", message);
+  }
 }
 
 /** Render a diagnostic as `file:line: severity: message`. */

@@ -9,24 +9,45 @@ import type { KeepalivedConfig } from "./model.ts";
 export type Role = "vrrp" | "check" | "bfd";
 
 const EMPTY_VRRP: KeepalivedConfig["vrrp"] = {
-  scripts: [], trackFiles: [], trackProcesses: [], garpGroups: [], syncGroups: [], instances: [], staticIpaddresses: [],
-  staticRoutes: [], staticRules: [], trackGroups: [], linkbeatInterfaces: [], interfaceUpDownDelays: [],
+  scripts: [],
+  trackFiles: [],
+  trackProcesses: [],
+  garpGroups: [],
+  syncGroups: [],
+  instances: [],
+  staticIpaddresses: [],
+  staticRoutes: [],
+  staticRules: [],
+  trackGroups: [],
+  linkbeatInterfaces: [],
+  interfaceUpDownDelays: [],
 };
 const EMPTY_CHECK: KeepalivedConfig["check"] = { ssl: null, virtualServerGroups: [], virtualServers: [] };
 const EMPTY_BFD: KeepalivedConfig["bfd"] = { instances: [] };
 
 /** The part of the config a child needs: globals plus its own area (checker also gets track_file definitions). */
 export function sliceFor(c: KeepalivedConfig, role: Role): KeepalivedConfig {
-  if (role === "vrrp") return { file: c.file, global: c.global, vrrp: c.vrrp, check: EMPTY_CHECK, bfd: EMPTY_BFD };
-  if (role === "bfd") return { file: c.file, global: c.global, vrrp: EMPTY_VRRP, check: EMPTY_CHECK, bfd: c.bfd };
-  return { file: c.file, global: c.global, vrrp: { ...EMPTY_VRRP, trackFiles: c.vrrp.trackFiles }, check: c.check, bfd: EMPTY_BFD };
+  if (role === "vrrp") {
+    return { file: c.file, global: c.global, vrrp: c.vrrp, check: EMPTY_CHECK, bfd: EMPTY_BFD };
+  }
+  if (role === "bfd") {
+    return { file: c.file, global: c.global, vrrp: EMPTY_VRRP, check: EMPTY_CHECK, bfd: c.bfd };
+  }
+  return {
+    file: c.file,
+    global: c.global,
+    vrrp: { ...EMPTY_VRRP, trackFiles: c.vrrp.trackFiles },
+    check: c.check,
+    bfd: EMPTY_BFD,
+  };
 }
 
 /** Whether the configuration needs the given child process at all. */
 export function needsRole(c: KeepalivedConfig, role: Role): boolean {
   if (role === "vrrp") {
     const v = c.vrrp;
-    return v.instances.length > 0 || v.staticIpaddresses.length > 0 || v.staticRoutes.length > 0 || v.staticRules.length > 0;
+    return v.instances.length > 0 || v.staticIpaddresses.length > 0 || v.staticRoutes.length > 0 ||
+      v.staticRules.length > 0;
   }
   if (role === "check") return c.check.virtualServers.length > 0;
   return c.bfd.instances.length > 0;
@@ -35,16 +56,20 @@ export function needsRole(c: KeepalivedConfig, role: Role): boolean {
 function textLines(v: unknown, indent: string, out: string[]): void {
   if (Array.isArray(v)) {
     v.forEach((item, i) => {
-      if (item !== null && typeof item === "object") { out.push(`${indent}[${i}]`); textLines(item, indent + "  ", out); }
-      else out.push(`${indent}[${i}] ${String(item)}`);
+      if (item !== null && typeof item === "object") {
+        out.push(`${indent}[${i}]`);
+        textLines(item, indent + "  ", out);
+      } else out.push(`${indent}[${i}] ${String(item)}`);
     });
     return;
   }
   for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
     if (k === "src") continue;
     if (val === null || val === false || (Array.isArray(val) && val.length === 0)) continue;
-    if (typeof val === "object") { out.push(`${indent}${k}:`); textLines(val, indent + "  ", out); }
-    else out.push(`${indent}${k} = ${String(val)}`);
+    if (typeof val === "object") {
+      out.push(`${indent}${k}:`);
+      textLines(val, indent + "  ", out);
+    } else out.push(`${indent}${k} = ${String(val)}`);
   }
 }
 

@@ -13,7 +13,10 @@ export function expandBraces(pattern: string): string[] {
   let open = -1;
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i];
-    if (c === "\\") { i++; continue; }
+    if (c === "\\") {
+      i++;
+      continue;
+    }
     if (c === "{") { if (depth++ === 0) open = i; }
     else if (c === "}" && depth > 0 && --depth === 0) {
       const parts = splitTopLevel(pattern.slice(open + 1, i));
@@ -35,7 +38,10 @@ function splitTopLevel(s: string): string[] {
     const c = s[i];
     if (c === "{") depth++;
     else if (c === "}") depth--;
-    else if (c === "," && depth === 0) { parts.push(s.slice(start, i)); start = i + 1; }
+    else if (c === "," && depth === 0) {
+      parts.push(s.slice(start, i));
+      start = i + 1;
+    }
   }
   parts.push(s.slice(start));
   return parts;
@@ -54,7 +60,10 @@ function segmentRegex(seg: string): RegExp {
     else if (c === "?") re += "[^/]";
     else if (c === "[") {
       const end = seg.indexOf("]", i + 2);
-      if (end < 0) { re += "\\["; continue; }
+      if (end < 0) {
+        re += "\\[";
+        continue;
+      }
       let body = seg.slice(i + 1, end);
       if (body.startsWith("!")) body = "^" + body.slice(1);
       re += "[" + body.replace(/\\/g, "\\\\") + "]";
@@ -74,7 +83,10 @@ export function globOne(pattern: string, listDir: ListDir): string[] {
     const next: string[] = [];
     for (const base of paths) {
       const dir = base === "" ? "/" : base;
-      if (!hasWildcard(seg)) { next.push(`${base}/${seg}`); continue; }
+      if (!hasWildcard(seg)) {
+        next.push(`${base}/${seg}`);
+        continue;
+      }
       const names = listDir(dir) ?? [];
       const re = segmentRegex(seg);
       for (const n of [...names].sort()) {

@@ -9,7 +9,7 @@ import { load } from "./load.ts";
 
 export type { Diagnostic, Severity } from "./diag.ts";
 export { formatDiagnostic } from "./diag.ts";
-export { dumpConfig, needsRole, sliceFor, type Role } from "./dump.ts";
+export { dumpConfig, needsRole, type Role, sliceFor } from "./dump.ts";
 export type { KeepalivedConfig } from "./model.ts";
 import type { Diagnostic } from "./diag.ts";
 
@@ -32,18 +32,35 @@ export interface LoadOptions {
 }
 
 /** Outcome of loadConfig: the frozen model, every diagnostic, and the `-t` exit code. */
-export interface LoadResult { config: KeepalivedConfig; diagnostics: Diagnostic[]; exitCode: 0 | 4 | 5 | 6 }
+export interface LoadResult {
+  config: KeepalivedConfig;
+  diagnostics: Diagnostic[];
+  exitCode: 0 | 4 | 5 | 6;
+}
 
 function readFileDefault(p: string): string | undefined {
-  try { return fs.readFileSync(p, "utf8"); } catch { return undefined; }
+  try {
+    return fs.readFileSync(p, "utf8");
+  } catch {
+    return undefined;
+  }
 }
 
 function listDirDefault(p: string): string[] | undefined {
-  try { return fs.readdirSync(p); } catch { return undefined; }
+  try {
+    return fs.readdirSync(p);
+  } catch {
+    return undefined;
+  }
 }
 
 function isExecutableDefault(p: string): boolean {
-  try { fs.accessSync(p, fs.constants.X_OK); return fs.statSync(p).isFile(); } catch { return false; }
+  try {
+    fs.accessSync(p, fs.constants.X_OK);
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function userExistsDefault(name: string): boolean {

@@ -5,7 +5,11 @@
 import type { Family } from "./model.ts";
 
 /** A parsed address in canonical text form. */
-export interface ParsedIp { readonly family: Family; readonly text: string; readonly bytes: readonly number[] }
+export interface ParsedIp {
+  readonly family: Family;
+  readonly text: string;
+  readonly bytes: readonly number[];
+}
 
 /** Parse dotted-quad IPv4. */
 export function parseIpv4(s: string): number[] | undefined {
@@ -58,10 +62,16 @@ export function formatIpv6(b: readonly number[]): string {
   for (let i = 0; i < 16; i += 2) w.push((b[i]! << 8) | b[i + 1]!);
   let bestStart = -1, bestLen = 0;
   for (let i = 0; i < 8;) {
-    if (w[i] !== 0) { i++; continue; }
+    if (w[i] !== 0) {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && w[j] === 0) j++;
-    if (j - i > bestLen && j - i > 1) { bestStart = i; bestLen = j - i; }
+    if (j - i > bestLen && j - i > 1) {
+      bestStart = i;
+      bestLen = j - i;
+    }
     i = j;
   }
   const hex = w.map((x) => x.toString(16));
@@ -92,7 +102,10 @@ export function parsePrefix(s: string): { ip: ParsedIp; len: number } | undefine
 }
 
 /** The "default" keyword or a prefix, as a canonical "ADDR/LEN" string. */
-export function parseRouteDest(s: string, family: Family | null): { family: Family; text: string } | undefined {
+export function parseRouteDest(
+  s: string,
+  family: Family | null,
+): { family: Family; text: string } | undefined {
   if (s === "default" || s === "any" || s === "all") {
     const f = family ?? "inet";
     return { family: f, text: f === "inet" ? "0.0.0.0/0" : "::/0" };

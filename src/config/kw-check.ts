@@ -6,17 +6,36 @@
 import type { ForwardMethod, RealServer, ScriptSpec, SslSettings, VirtualServer, VsgEntry } from "./model.ts";
 import type { Token } from "./lexer.ts";
 import type { ArgsHandler, Ctx, KwDef, Table } from "./tree.ts";
-import { CHECKER_TABLES, TIMING_KWS, type CheckerDraft, type TimingDraft } from "./kw-checkers.ts";
+import { CHECKER_TABLES, type CheckerDraft, TIMING_KWS, type TimingDraft } from "./kw-checkers.ts";
 import { parseIp, parsePort, parsePrefix } from "./ip.ts";
-import { boolKw, flagKw, need, pushTo, readInt, readScript, strKw, type Draft } from "./values.ts";
+import { boolKw, type Draft, flagKw, need, pushTo, readInt, readScript, strKw } from "./values.ts";
 
 const UINT = 4294967295;
-const SCHEDULERS = ["rr", "wrr", "lc", "wlc", "lblc", "sh", "mh", "dh", "fo", "ovf", "lblcr", "sed", "nq", "twos"];
+const SCHEDULERS = [
+  "rr",
+  "wrr",
+  "lc",
+  "wlc",
+  "lblc",
+  "sh",
+  "mh",
+  "dh",
+  "fo",
+  "ovf",
+  "lblcr",
+  "sed",
+  "nq",
+  "twos",
+];
 
 /** real_server draft. */
-export interface RsDraft extends TimingDraft, Draft<Omit<RealServer, keyof TimingDraft | "checkers">> { checkers: CheckerDraft[]; inhibitRaw?: boolean }
+export interface RsDraft extends TimingDraft, Draft<Omit<RealServer, keyof TimingDraft | "checkers">> {
+  checkers: CheckerDraft[];
+  inhibitRaw?: boolean;
+}
 /** virtual_server draft. */
-export interface VsDraft extends TimingDraft, Draft<Omit<VirtualServer, keyof TimingDraft | "realServers" | "forward">> {
+export interface VsDraft
+  extends TimingDraft, Draft<Omit<VirtualServer, keyof TimingDraft | "realServers" | "forward">> {
   rs: RsDraft[];
   forward?: ForwardMethod;
   familyRaw?: "inet" | "inet6";
@@ -29,17 +48,35 @@ export interface VsDraft extends TimingDraft, Draft<Omit<VirtualServer, keyof Ti
 /** Parse `NAT|DR|TUN [type ipip|gue port N|gre] [nocsum|csum|remcsum]`. */
 export function readForward(args: readonly Token[], ctx: Ctx): ForwardMethod | undefined {
   const m = args[0]?.text.toUpperCase();
-  if (m === "NAT" || m === "DR") return { method: m, tunnelType: null, tunnelPort: null, tunnelChecksum: null };
-  if (m !== "TUN") { ctx.diags.error(ctx.at, `${ctx.kw}: method must be NAT, DR or TUN, not '${args[0]?.text ?? ""}'`); return undefined; }
-  const f: { -readonly [K in keyof ForwardMethod]: ForwardMethod[K] } = { method: "TUN", tunnelType: null, tunnelPort: null, tunnelChecksum: null };
+  if (m === "NAT" || m === "DR") {
+    return { method: m, tunnelType: null, tunnelPort: null, tunnelChecksum: null };
+  }
+  if (m !== "TUN") {
+    ctx.diags.error(ctx.at, `${ctx.kw}: method must be NAT, DR or TUN, not '${args[0]?.text ?? ""}'`);
+    return undefined;
+  }
+  const f: { -readonly [K in keyof ForwardMethod]: ForwardMethod[K] } = {
+    method: "TUN",
+    tunnelType: null,
+    tunnelPort: null,
+    tunnelChecksum: null,
+  };
   for (let i = 1; i < args.length; i++) {
     const w = args[i]!.text;
-    if (w === "type") { const t = args[++i]?.text; if (t === "ipip" || t === "gue" || t === "gre") f.tunnelType = t; else ctx.diags.error(ctx.at, `${ctx.kw}: tunnel type must be ipip, gue or gre`); }
-    else if (w === "port") { const p = parsePort(args[++i]?.text); if (p === undefined) ctx.diags.error(ctx.at, `${ctx.kw}: bad tunnel port`); else f.tunnelPort = p; }
-    else if (w === "nocsum" || w === "csum" || w === "remcsum") f.tunnelChecksum = w;
+    if (w === "type") {
+      const t = args[++i]?.text;
+      if (t === "ipip" || t === "gue" || t === "gre") f.tunnelType = t;
+      else ctx.diags.error(ctx.at, `${ctx.kw}: tunnel type must be ipip, gue or gre`);
+    } else if (w === "port") {
+      const p = parsePort(args[++i]?.text);
+      if (p === undefined) ctx.diags.error(ctx.at, `${ctx.kw}: bad tunnel port`);
+      else f.tunnelPort = p;
+    } else if (w === "nocsum" || w === "csum" || w === "remcsum") f.tunnelChecksum = w;
     else ctx.diags.error(ctx.at, `${ctx.kw}: unexpected '${w}'`);
   }
-  if (f.tunnelType === "gue" && f.tunnelPort === null) ctx.diags.error(ctx.at, `${ctx.kw}: a gue tunnel needs a port`);
+  if (f.tunnelType === "gue" && f.tunnelPort === null) {
+    ctx.diags.error(ctx.at, `${ctx.kw}: a gue tunnel needs a port`);
+  }
   return f;
 }
 
@@ -48,36 +85,84 @@ const LB_KIND: Record<string, string> = { NAT: "NAT", DR: "DR", TUN: "TUN" };
 function checkerDef(type: string): KwDef<RsDraft> {
   return {
     block: {
-      open: (d, _a, c) => { const ck: CheckerDraft = { type, src: c.at, urls: [] }; d.checkers.push(ck); return ck; },
+      open: (d, _a, c) => {
+        const ck: CheckerDraft = { type, src: c.at, urls: [] };
+        d.checkers.push(ck);
+        return ck;
+      },
       table: () => CHECKER_TABLES[type]! as Table<never>,
     },
   };
 }
 
-const schedFlag = (flag: string): KwDef<VsDraft> => ({ h: (d) => { pushTo(d, "schedFlags", flag); } });
+const schedFlag = (flag: string): KwDef<VsDraft> => ({
+  h: (d) => {
+    pushTo(d, "schedFlags", flag);
+  },
+});
 
-const scriptSet = <T,>(field: string): KwDef<T> => ({ h: (d, a, c) => { const s = readScript(a, c); if (s) (d as Record<string, ScriptSpec>)[field] = s; } });
+const scriptSet = <T>(field: string): KwDef<T> => ({
+  h: (d, a, c) => {
+    const s = readScript(a, c);
+    if (s) (d as Record<string, ScriptSpec>)[field] = s;
+  },
+});
 
 /** The real_server table. */
 export const REAL_SERVER: Table<RsDraft> = {
   ...(TIMING_KWS as Table<RsDraft>),
-  weight: { h: (d, a, c) => { const n = readInt(a[0]?.text, 0, 65535, c); if (n !== undefined) d.weight = n; } },
-  lvs_method: { h: (d, a, c) => { const f = readForward(a, c); if (f) d.forward = f; } },
+  weight: {
+    h: (d, a, c) => {
+      const n = readInt(a[0]?.text, 0, 65535, c);
+      if (n !== undefined) d.weight = n;
+    },
+  },
+  lvs_method: {
+    h: (d, a, c) => {
+      const f = readForward(a, c);
+      if (f) d.forward = f;
+    },
+  },
   notify_up: scriptSet("notifyUp"),
   notify_down: scriptSet("notifyDown"),
-  uthreshold: { h: (d, a, c) => { const n = readInt(a[0]?.text, 0, UINT, c); if (n !== undefined) d.uthreshold = n; } },
-  lthreshold: { h: (d, a, c) => { const n = readInt(a[0]?.text, 0, UINT, c); if (n !== undefined) d.lthreshold = n; } },
+  uthreshold: {
+    h: (d, a, c) => {
+      const n = readInt(a[0]?.text, 0, UINT, c);
+      if (n !== undefined) d.uthreshold = n;
+    },
+  },
+  lthreshold: {
+    h: (d, a, c) => {
+      const n = readInt(a[0]?.text, 0, UINT, c);
+      if (n !== undefined) d.lthreshold = n;
+    },
+  },
   smtp_alert: { h: boolKw("smtpAlert") },
   virtualhost: { h: strKw("virtualhost") },
   snmp_name: { h: () => undefined },
   alpha: { h: boolKw("alpha") },
-  inhibit_on_failure: { h: (d, a, c) => { const b = a[0] === undefined ? true : ["on", "true", "yes"].includes(a[0].text) ? true : ["off", "false", "no"].includes(a[0].text) ? false : undefined; if (b === undefined) c.diags.error(c.at, `inhibit_on_failure: bad value '${a[0]!.text}'`); else d.inhibitRaw = b; } },
+  inhibit_on_failure: {
+    h: (d, a, c) => {
+      const b = a[0] === undefined
+        ? true
+        : ["on", "true", "yes"].includes(a[0].text)
+        ? true
+        : ["off", "false", "no"].includes(a[0].text)
+        ? false
+        : undefined;
+      if (b === undefined) c.diags.error(c.at, `inhibit_on_failure: bad value '${a[0]!.text}'`);
+      else d.inhibitRaw = b;
+    },
+  },
   ...Object.fromEntries(Object.keys(CHECKER_TABLES).map((t) => [t, checkerDef(t)])),
 };
 
 function openRs(d: VsDraft, args: readonly Token[], c: Ctx): RsDraft | undefined {
   const ip = parseIp(args[0]?.text ?? "");
-  if (!ip) { c.diags.error(c.at, `real_server: '${args[0]?.text ?? ""}' is not an IP address; server skipped`); return undefined; }
+  if (!ip) {
+    c.diags.error(c.at, `real_server: '${args[0]?.text ?? ""}' is not an IP address; server skipped`);
+    return undefined;
+  }
   let port: number | null = null;
   if (args[1] !== undefined) {
     const p = parsePort(args[1].text);
@@ -92,7 +177,10 @@ function openRs(d: VsDraft, args: readonly Token[], c: Ctx): RsDraft | undefined
 const sorryServer: ArgsHandler<VsDraft> = (d, a, c) => {
   if (!need(a, 1, c)) return;
   const ip = parseIp(a[0]!.text);
-  if (!ip) { c.diags.error(c.at, `sorry_server: '${a[0]!.text}' is not an IP address`); return; }
+  if (!ip) {
+    c.diags.error(c.at, `sorry_server: '${a[0]!.text}' is not an IP address`);
+    return;
+  }
   const port = a[1] === undefined ? null : parsePort(a[1].text) ?? null;
   if (a[1] !== undefined && port === null) c.diags.error(c.at, `sorry_server: bad port '${a[1].text}'`);
   d.sorryRaw = { address: ip.text, port, family: ip.family };
@@ -100,41 +188,119 @@ const sorryServer: ArgsHandler<VsDraft> = (d, a, c) => {
 
 const lvsSched: ArgsHandler<VsDraft> = (d, a, c) => {
   const s = a[0]?.text ?? "";
-  if (!SCHEDULERS.includes(s)) { c.diags.error(c.at, `${c.kw}: unknown scheduler '${s}'`); return; }
+  if (!SCHEDULERS.includes(s)) {
+    c.diags.error(c.at, `${c.kw}: unknown scheduler '${s}'`);
+    return;
+  }
   d.scheduler = s;
 };
 
 /** The virtual_server table. */
 export const VIRTUAL_SERVER: Table<VsDraft> = {
   ...(TIMING_KWS as Table<VsDraft>),
-  ip_family: { h: (d, a, c) => { const f = a[0]?.text; if (f === "inet" || f === "inet6") d.familyRaw = f; else c.diags.error(c.at, `ip_family must be inet or inet6, not '${f ?? ""}'`); } },
+  ip_family: {
+    h: (d, a, c) => {
+      const f = a[0]?.text;
+      if (f === "inet" || f === "inet6") d.familyRaw = f;
+      else c.diags.error(c.at, `ip_family must be inet or inet6, not '${f ?? ""}'`);
+    },
+  },
   lvs_sched: { h: lvsSched },
-  lb_algo: { h: (d, a, c) => { lvsSched(d, a, c); } },
+  lb_algo: {
+    h: (d, a, c) => {
+      lvsSched(d, a, c);
+    },
+  },
   hashed: { h: () => undefined },
-  "flag-1": schedFlag("flag-1"), "flag-2": schedFlag("flag-2"), "flag-3": schedFlag("flag-3"),
-  "sh-port": schedFlag("sh-port"), "sh-fallback": schedFlag("sh-fallback"), "mh-port": schedFlag("mh-port"), "mh-fallback": schedFlag("mh-fallback"),
+  "flag-1": schedFlag("flag-1"),
+  "flag-2": schedFlag("flag-2"),
+  "flag-3": schedFlag("flag-3"),
+  "sh-port": schedFlag("sh-port"),
+  "sh-fallback": schedFlag("sh-fallback"),
+  "mh-port": schedFlag("mh-port"),
+  "mh-fallback": schedFlag("mh-fallback"),
   ops: { h: flagKw("ops") },
-  lvs_method: { h: (d, a, c) => { const f = readForward(a, c); if (f) d.forward = f; } },
-  lb_kind: { h: (d, a, c) => { if (LB_KIND[a[0]?.text ?? ""] === undefined) { c.diags.error(c.at, `lb_kind: unknown method '${a[0]?.text ?? ""}'`); return; } const f = readForward(a, c); if (f) d.forward = f; } },
+  lvs_method: {
+    h: (d, a, c) => {
+      const f = readForward(a, c);
+      if (f) d.forward = f;
+    },
+  },
+  lb_kind: {
+    h: (d, a, c) => {
+      if (LB_KIND[a[0]?.text ?? ""] === undefined) {
+        c.diags.error(c.at, `lb_kind: unknown method '${a[0]?.text ?? ""}'`);
+        return;
+      }
+      const f = readForward(a, c);
+      if (f) d.forward = f;
+    },
+  },
   persistence_engine: { h: strKw("persistenceEngine") },
-  persistence_timeout: { h: (d, a, c) => { if (a[0] === undefined) { d.persistRaw = 360; return; } const n = readInt(a[0].text, 1, UINT, c); if (n !== undefined) d.persistRaw = n; } },
-  persistence_granularity: { h: (d, a, c) => { if (!need(a, 1, c)) return; const t = a[0]!.text; if (/^\d{1,3}$/.test(t) || parseIp(t)) d.persistenceGranularity = t; else c.diags.error(c.at, `persistence_granularity: bad netmask '${t}'`); } },
-  protocol: { h: (d, a, c) => { const p = a[0]?.text.toUpperCase(); if (p === "TCP" || p === "UDP" || p === "SCTP") d.protocol = p; else c.diags.error(c.at, `protocol must be TCP, UDP or SCTP, not '${a[0]?.text ?? ""}'`); } },
+  persistence_timeout: {
+    h: (d, a, c) => {
+      if (a[0] === undefined) {
+        d.persistRaw = 360;
+        return;
+      }
+      const n = readInt(a[0].text, 1, UINT, c);
+      if (n !== undefined) d.persistRaw = n;
+    },
+  },
+  persistence_granularity: {
+    h: (d, a, c) => {
+      if (!need(a, 1, c)) return;
+      const t = a[0]!.text;
+      if (/^\d{1,3}$/.test(t) || parseIp(t)) d.persistenceGranularity = t;
+      else c.diags.error(c.at, `persistence_granularity: bad netmask '${t}'`);
+    },
+  },
+  protocol: {
+    h: (d, a, c) => {
+      const p = a[0]?.text.toUpperCase();
+      if (p === "TCP" || p === "UDP" || p === "SCTP") d.protocol = p;
+      else c.diags.error(c.at, `protocol must be TCP, UDP or SCTP, not '${a[0]?.text ?? ""}'`);
+    },
+  },
   ha_suspend: { h: flagKw("haSuspend") },
   smtp_alert: { h: boolKw("smtpAlert") },
   virtualhost: { h: strKw("virtualhost") },
   snmp_name: { h: strKw("snmpName") },
   alpha: { h: flagKw("alpha") },
   omega: { h: flagKw("omega") },
-  quorum: { h: (d, a, c) => { const n = readInt(a[0]?.text, 1, UINT, c); if (n !== undefined) d.quorum = n; } },
-  hysteresis: { h: (d, a, c) => { const n = readInt(a[0]?.text, 0, UINT, c); if (n !== undefined) d.hysteresis = n; } },
+  quorum: {
+    h: (d, a, c) => {
+      const n = readInt(a[0]?.text, 1, UINT, c);
+      if (n !== undefined) d.quorum = n;
+    },
+  },
+  hysteresis: {
+    h: (d, a, c) => {
+      const n = readInt(a[0]?.text, 0, UINT, c);
+      if (n !== undefined) d.hysteresis = n;
+    },
+  },
   quorum_up: scriptSet("quorumUp"),
   quorum_down: scriptSet("quorumDown"),
   sorry_server: { h: sorryServer },
-  sorry_server_inhibit: { h: (d) => { d.sorryInhibit = true; } },
-  sorry_server_lvs_method: { h: (d, a, c) => { const f = readForward(a, c); if (f) d.sorryForward = f; } },
+  sorry_server_inhibit: {
+    h: (d) => {
+      d.sorryInhibit = true;
+    },
+  },
+  sorry_server_lvs_method: {
+    h: (d, a, c) => {
+      const f = readForward(a, c);
+      if (f) d.sorryForward = f;
+    },
+  },
   inhibit_on_failure: { h: flagKw("inhibitOnFailure") },
-  weight: { h: (d, a, c) => { const n = readInt(a[0]?.text, 1, 65535, c); if (n !== undefined) d.weight = n; } },
+  weight: {
+    h: (d, a, c) => {
+      const n = readInt(a[0]?.text, 1, 65535, c);
+      if (n !== undefined) d.weight = n;
+    },
+  },
   real_server: { block: { open: openRs, table: () => REAL_SERVER as Table<never> } },
 };
 
@@ -147,15 +313,24 @@ export function openVs(args: readonly Token[], c: Ctx): VsDraft | undefined {
     return n === undefined ? undefined : { ...base, kind: "fwmark", fwmark: n };
   }
   if (a0 === "group") {
-    if (args[1] === undefined) { c.diags.error(c.at, "virtual_server group needs a name"); return undefined; }
+    if (args[1] === undefined) {
+      c.diags.error(c.at, "virtual_server group needs a name");
+      return undefined;
+    }
     return { ...base, kind: "group", group: args[1].text };
   }
   const ip = parseIp(a0 ?? "");
-  if (!ip) { c.diags.error(c.at, `virtual_server: '${a0 ?? ""}' is not an IP address, fwmark or group; block ignored`); return undefined; }
+  if (!ip) {
+    c.diags.error(c.at, `virtual_server: '${a0 ?? ""}' is not an IP address, fwmark or group; block ignored`);
+    return undefined;
+  }
   let port: number | null = null;
   if (args[1] !== undefined) {
     const p = parsePort(args[1].text);
-    if (p === undefined) { c.diags.error(c.at, `virtual_server: bad port '${args[1].text}'`); return undefined; }
+    if (p === undefined) {
+      c.diags.error(c.at, `virtual_server: bad port '${args[1].text}'`);
+      return undefined;
+    }
     port = p;
   }
   return { ...base, kind: "address", address: ip.text, port, familyRaw: ip.family };
@@ -167,14 +342,37 @@ export function parseVsgEntry(w: readonly Token[], c: Ctx): VsgEntry | undefined
   if (first === "fwmark") {
     const n = readInt(w[1]?.text, 1, UINT, c, "fwmark");
     const fam = w[2]?.text;
-    if (fam !== undefined && fam !== "inet" && fam !== "inet6") c.diags.error(c.at, `fwmark: family must be inet or inet6, not '${fam}'`);
-    return n === undefined ? undefined : { kind: "fwmark", family: fam === "inet" || fam === "inet6" ? fam : null, address: null, lastAddress: null, port: null, fwmark: n, src: c.at };
+    if (fam !== undefined && fam !== "inet" && fam !== "inet6") {
+      c.diags.error(c.at, `fwmark: family must be inet or inet6, not '${fam}'`);
+    }
+    return n === undefined ? undefined : {
+      kind: "fwmark",
+      family: fam === "inet" || fam === "inet6" ? fam : null,
+      address: null,
+      lastAddress: null,
+      port: null,
+      fwmark: n,
+      src: c.at,
+    };
   }
   const range = vsgRange(first);
-  if (!range) { c.diags.error(c.at, `virtual_server_group: '${first}' is not an address, range or prefix; skipped`); return undefined; }
+  if (!range) {
+    c.diags.error(c.at, `virtual_server_group: '${first}' is not an address, range or prefix; skipped`);
+    return undefined;
+  }
   const port = w[1] === undefined ? null : parsePort(w[1].text) ?? null;
-  if (w[1] !== undefined && port === null) c.diags.error(c.at, `virtual_server_group: bad port '${w[1].text}'`);
-  return { kind: "address", family: range.family, address: range.first, lastAddress: range.last, port, fwmark: null, src: c.at };
+  if (w[1] !== undefined && port === null) {
+    c.diags.error(c.at, `virtual_server_group: bad port '${w[1].text}'`);
+  }
+  return {
+    kind: "address",
+    family: range.family,
+    address: range.first,
+    lastAddress: range.last,
+    port,
+    fwmark: null,
+    src: c.at,
+  };
 }
 
 function vsgRange(s: string): { family: "inet" | "inet6"; first: string; last: string } | undefined {
@@ -189,12 +387,17 @@ function vsgRange(s: string): { family: "inet" | "inet6"; first: string; last: s
     return { family: p.ip.family, first: ipText(first), last: ipText(last) };
   }
   const dash = s.indexOf("-");
-  if (dash < 0) { const ip = parseIp(s); return ip ? { family: ip.family, first: ip.text, last: ip.text } : undefined; }
+  if (dash < 0) {
+    const ip = parseIp(s);
+    return ip ? { family: ip.family, first: ip.text, last: ip.text } : undefined;
+  }
   const ip = parseIp(s.slice(0, dash));
   if (!ip) return undefined;
   const tail = s.slice(dash + 1);
   const full = parseIp(tail);
-  if (full) return full.family === ip.family ? { family: ip.family, first: ip.text, last: full.text } : undefined;
+  if (full) {
+    return full.family === ip.family ? { family: ip.family, first: ip.text, last: full.text } : undefined;
+  }
   const sep = ip.family === "inet" ? "." : ":";
   const idx = ip.text.lastIndexOf(sep);
   const last = parseIp(ip.text.slice(0, idx + 1) + tail);
@@ -208,7 +411,9 @@ function maskByte(len: number, i: number): number {
 
 function ipText(b: number[]): string {
   if (b.length === 4) return b.join(".");
-  return parseIp(Array.from({ length: 8 }, (_, i) => ((b[2 * i]! << 8) | b[2 * i + 1]!).toString(16)).join(":"))!.text;
+  return parseIp(
+    Array.from({ length: 8 }, (_, i) => ((b[2 * i]! << 8) | b[2 * i + 1]!).toString(16)).join(":"),
+  )!.text;
 }
 
 /** The SSL{} table. */

@@ -6,7 +6,21 @@
 import type { GlobalDefs, ProcessSchedule, RcvBuf } from "./model.ts";
 import type { ArgsHandler, Table } from "./tree.ts";
 import { parseIp } from "./ip.ts";
-import { boolKw, flagKw, intKw, need, pushTo, readBool, readInt, readScript, readTimerMs, strKw, timerKw, toInt, type Draft } from "./values.ts";
+import {
+  boolKw,
+  type Draft,
+  flagKw,
+  intKw,
+  need,
+  pushTo,
+  readBool,
+  readInt,
+  readScript,
+  readTimerMs,
+  strKw,
+  timerKw,
+  toInt,
+} from "./values.ts";
 
 /** Draft of global_defs as filled by handlers. */
 export type GlobalDraft = Draft<GlobalDefs>;
@@ -14,9 +28,18 @@ export type GlobalDraft = Draft<GlobalDefs>;
 const UINT = 4294967295;
 
 /** Default per-process scheduling. */
-export const DEFAULT_SCHED: ProcessSchedule = { priority: null, noSwap: false, rtPriority: null, cpuAffinity: [], rlimitRttimeUs: null };
+export const DEFAULT_SCHED: ProcessSchedule = {
+  priority: null,
+  noSwap: false,
+  rtPriority: null,
+  cpuAffinity: [],
+  rlimitRttimeUs: null,
+};
 
-function schedKw(field: "vrrpSched" | "checkerSched" | "bfdSched", key: keyof ProcessSchedule): ArgsHandler<GlobalDraft> {
+function schedKw(
+  field: "vrrpSched" | "checkerSched" | "bfdSched",
+  key: keyof ProcessSchedule,
+): ArgsHandler<GlobalDraft> {
   return (d, args, ctx) => {
     const cur: ProcessSchedule = d[field] ?? DEFAULT_SCHED;
     let v: unknown;
@@ -26,26 +49,48 @@ function schedKw(field: "vrrpSched" | "checkerSched" | "bfdSched", key: keyof Pr
     else if (key === "noSwap") v = true;
     else {
       const cpus = args.map((a) => toInt(a.text));
-      if (cpus.some((c) => c === undefined || c < 0)) { ctx.diags.error(ctx.at, `${ctx.kw}: CPU numbers must be whole numbers >= 0`); return; }
+      if (cpus.some((c) => c === undefined || c < 0)) {
+        ctx.diags.error(ctx.at, `${ctx.kw}: CPU numbers must be whole numbers >= 0`);
+        return;
+      }
       v = cpus;
     }
     if (v !== undefined) d[field] = { ...cur, [key]: v };
   };
 }
 
-function rcvKw(field: "vrrpNetlinkCmdRcvBufs" | "vrrpNetlinkMonitorRcvBufs" | "lvsNetlinkCmdRcvBufs" | "lvsNetlinkMonitorRcvBufs" | "processMonitorRcvBufs", force: boolean): ArgsHandler<GlobalDraft> {
+function rcvKw(
+  field:
+    | "vrrpNetlinkCmdRcvBufs"
+    | "vrrpNetlinkMonitorRcvBufs"
+    | "lvsNetlinkCmdRcvBufs"
+    | "lvsNetlinkMonitorRcvBufs"
+    | "processMonitorRcvBufs",
+  force: boolean,
+): ArgsHandler<GlobalDraft> {
   return (d, args, ctx) => {
     const cur: RcvBuf = d[field] ?? { bytes: null, force: false };
-    if (force) { const b = readBool(args, ctx); if (b !== undefined) d[field] = { ...cur, force: b }; return; }
+    if (force) {
+      const b = readBool(args, ctx);
+      if (b !== undefined) d[field] = { ...cur, force: b };
+      return;
+    }
     const n = readInt(args[0]?.text, 0, UINT, ctx);
     if (n !== undefined) d[field] = { ...cur, bytes: n };
   };
 }
 
-function fifoKw(field: "notifyFifo" | "vrrpNotifyFifo" | "lvsNotifyFifo", script: boolean): ArgsHandler<GlobalDraft> {
+function fifoKw(
+  field: "notifyFifo" | "vrrpNotifyFifo" | "lvsNotifyFifo",
+  script: boolean,
+): ArgsHandler<GlobalDraft> {
   return (d, args, ctx) => {
     const cur = d[field] ?? { path: "", user: null, group: null, script: null };
-    if (script) { const s = readScript(args, ctx); if (s) d[field] = { ...cur, script: s }; return; }
+    if (script) {
+      const s = readScript(args, ctx);
+      if (s) d[field] = { ...cur, script: s };
+      return;
+    }
     if (!need(args, 1, ctx)) return;
     d[field] = { ...cur, path: args[0]!.text, user: args[1]?.text ?? null, group: args[2]?.text ?? null };
   };
@@ -54,14 +99,30 @@ function fifoKw(field: "notifyFifo" | "vrrpNotifyFifo" | "lvsNotifyFifo", script
 function procName(key: "parent" | "vrrp" | "checker" | "bfd"): ArgsHandler<GlobalDraft> {
   return (d, args) => {
     const cur = d.processNames ?? { parent: null, vrrp: null, checker: null, bfd: null };
-    const dflt = { parent: "keepalived", vrrp: "keepalived_vrrp", checker: "keepalived_ipvs", bfd: "keepalived_bfd" }[key];
+    const dflt = {
+      parent: "keepalived",
+      vrrp: "keepalived_vrrp",
+      checker: "keepalived_ipvs",
+      bfd: "keepalived_bfd",
+    }[key];
     d.processNames = { ...cur, [key]: args[0]?.text ?? dflt };
   };
 }
 
-function nftKw(key: "table" | "priority" | "counters" | "ifindex" | "ipvsTable" | "ipvsPriority" | "ipvsStartFwmark"): ArgsHandler<GlobalDraft> {
+function nftKw(
+  key: "table" | "priority" | "counters" | "ifindex" | "ipvsTable" | "ipvsPriority" | "ipvsStartFwmark",
+): ArgsHandler<GlobalDraft> {
   return (d, args, ctx) => {
-    const cur = d.nftables ?? { table: null, priority: -1, counters: false, ifindex: false, ipvsTable: null, ipvsPriority: -1, ipvsStartFwmark: 1000 };
+    const cur = d.nftables ??
+      {
+        table: null,
+        priority: -1,
+        counters: false,
+        ifindex: false,
+        ipvsTable: null,
+        ipvsPriority: -1,
+        ipvsStartFwmark: 1000,
+      };
     let v: unknown;
     if (key === "table") v = args[0]?.text ?? "keepalived";
     else if (key === "ipvsTable") v = args[0]?.text ?? "keepalived_ipvs";
@@ -72,28 +133,58 @@ function nftKw(key: "table" | "priority" | "counters" | "ifindex" | "ipvsTable" 
   };
 }
 
-function mcastGroup(field: "vrrpMcastGroup4" | "vrrpMcastGroup6", family: "inet" | "inet6"): ArgsHandler<GlobalDraft> {
+function mcastGroup(
+  field: "vrrpMcastGroup4" | "vrrpMcastGroup6",
+  family: "inet" | "inet6",
+): ArgsHandler<GlobalDraft> {
   return (d, args, ctx) => {
     if (!need(args, 1, ctx)) return;
     const ip = parseIp(args[0]!.text);
-    if (!ip || ip.family !== family) { ctx.diags.error(ctx.at, `${ctx.kw}: '${args[0]!.text}' is not an ${family === "inet" ? "IPv4" : "IPv6"} multicast address`); return; }
+    if (!ip || ip.family !== family) {
+      ctx.diags.error(
+        ctx.at,
+        `${ctx.kw}: '${args[0]!.text}' is not an ${family === "inet" ? "IPv4" : "IPv6"} multicast address`,
+      );
+      return;
+    }
     d[field] = ip.text;
   };
 }
 
 const lvsSyncDaemon: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
   if (!need(args, 1, ctx)) return;
-  const s = { interface: args[0]!.text, vrrpInstance: null as string | null, syncId: null as number | null, maxLen: null as number | null, port: null as number | null, ttl: null as number | null, group: null as string | null };
+  const s = {
+    interface: args[0]!.text,
+    vrrpInstance: null as string | null,
+    syncId: null as number | null,
+    maxLen: null as number | null,
+    port: null as number | null,
+    ttl: null as number | null,
+    group: null as string | null,
+  };
   for (let i = 1; i < args.length; i++) {
     const w = args[i]!.text;
     const v = args[i + 1]?.text;
-    if (w === "inst") { s.vrrpInstance = v ?? null; i++; }
-    else if (w === "id") { s.syncId = readInt(v, 0, 255, ctx, "lvs_sync_daemon id") ?? null; i++; }
-    else if (w === "maxlen") { s.maxLen = readInt(v, 1, 65507, ctx, "lvs_sync_daemon maxlen") ?? null; i++; }
-    else if (w === "port") { s.port = readInt(v, 1, 65535, ctx, "lvs_sync_daemon port") ?? null; i++; }
-    else if (w === "ttl") { s.ttl = readInt(v, 1, 255, ctx, "lvs_sync_daemon ttl") ?? null; i++; }
-    else if (w === "group") { s.group = v === undefined ? null : parseIp(v)?.text ?? null; if (!s.group) ctx.diags.error(ctx.at, `lvs_sync_daemon: bad group '${v ?? ""}'`); i++; }
-    else if (i === 1 && s.vrrpInstance === null) s.vrrpInstance = w;
+    if (w === "inst") {
+      s.vrrpInstance = v ?? null;
+      i++;
+    } else if (w === "id") {
+      s.syncId = readInt(v, 0, 255, ctx, "lvs_sync_daemon id") ?? null;
+      i++;
+    } else if (w === "maxlen") {
+      s.maxLen = readInt(v, 1, 65507, ctx, "lvs_sync_daemon maxlen") ?? null;
+      i++;
+    } else if (w === "port") {
+      s.port = readInt(v, 1, 65535, ctx, "lvs_sync_daemon port") ?? null;
+      i++;
+    } else if (w === "ttl") {
+      s.ttl = readInt(v, 1, 255, ctx, "lvs_sync_daemon ttl") ?? null;
+      i++;
+    } else if (w === "group") {
+      s.group = v === undefined ? null : parseIp(v)?.text ?? null;
+      if (!s.group) ctx.diags.error(ctx.at, `lvs_sync_daemon: bad group '${v ?? ""}'`);
+      i++;
+    } else if (i === 1 && s.vrrpInstance === null) s.vrrpInstance = w;
     else ctx.diags.error(ctx.at, `lvs_sync_daemon: unknown option '${w}'`);
   }
   d.lvsSyncDaemon = s;
@@ -106,21 +197,43 @@ const lvsTimeouts: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
     const w = args[i]!.text;
     const n = readInt(args[i + 1]?.text, 0, 86400 * 31, ctx, `lvs_timeouts ${w}`);
     if (n === undefined) continue;
-    if (w === "tcp") cur.tcpS = n; else if (w === "tcpfin") cur.tcpFinS = n; else if (w === "udp") cur.udpS = n;
+    if (w === "tcp") cur.tcpS = n;
+    else if (w === "tcpfin") cur.tcpFinS = n;
+    else if (w === "udp") cur.udpS = n;
     else ctx.diags.error(ctx.at, `lvs_timeouts: unknown protocol '${w}'`);
   }
   d.lvsTimeouts = cur;
 };
 
-const UMASK_BITS: Readonly<Record<string, number>> = { IRUSR: 0o400, IWUSR: 0o200, IXUSR: 0o100, IRGRP: 0o40, IWGRP: 0o20, IXGRP: 0o10, IROTH: 0o4, IWOTH: 0o2, IXOTH: 0o1 };
+const UMASK_BITS: Readonly<Record<string, number>> = {
+  IRUSR: 0o400,
+  IWUSR: 0o200,
+  IXUSR: 0o100,
+  IRGRP: 0o40,
+  IWGRP: 0o20,
+  IXGRP: 0o10,
+  IROTH: 0o4,
+  IWOTH: 0o2,
+  IXOTH: 0o1,
+};
 
 const umask: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
   const text = args.map((a) => a.text).join("");
-  if (/^(0x[0-9a-f]+|0[0-7]*|[1-9]\d*)$/i.test(text)) { d.umask = text.startsWith("0x") ? parseInt(text, 16) : text.startsWith("0") ? parseInt(text, 8) : parseInt(text, 10); return; }
+  if (/^(0x[0-9a-f]+|0[0-7]*|[1-9]\d*)$/i.test(text)) {
+    d.umask = text.startsWith("0x")
+      ? parseInt(text, 16)
+      : text.startsWith("0")
+      ? parseInt(text, 8)
+      : parseInt(text, 10);
+    return;
+  }
   let m = 0;
   for (const b of text.split("|")) {
     const v = UMASK_BITS[b];
-    if (v === undefined) { ctx.diags.error(ctx.at, `umask: unknown bit '${b}'`); return; }
+    if (v === undefined) {
+      ctx.diags.error(ctx.at, `umask: unknown bit '${b}'`);
+      return;
+    }
     m |= v;
   }
   d.umask = m;
@@ -144,7 +257,10 @@ const vrrpVersion: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
 };
 
 const vrrpIptables: ArgsHandler<GlobalDraft> = (d, args) => {
-  d.vrrpIptables = { inChain: args[0]?.text ?? "INPUT", outChain: args[1]?.text ?? (args.length === 0 ? "OUTPUT" : null) };
+  d.vrrpIptables = {
+    inChain: args[0]?.text ?? "INPUT",
+    outChain: args[1]?.text ?? (args.length === 0 ? "OUTPUT" : null),
+  };
 };
 
 const lvsFlushOnStop: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
@@ -169,7 +285,12 @@ export const TOP_GLOBAL: Table<GlobalDraft> = {
   namespace_with_ipsets: { h: flagKw("namespaceWithIpsets") },
   instance: { h: strKw("instanceName") },
   use_pid_dir: { h: flagKw("usePidDir") },
-  child_wait_time: { h: (d, a, c) => { const n = readInt(a[0]?.text, 0, UINT, c); if (n !== undefined) d.childWaitTimeMs = n * 1000; } },
+  child_wait_time: {
+    h: (d, a, c) => {
+      const n = readInt(a[0]?.text, 0, UINT, c);
+      if (n !== undefined) d.childWaitTimeMs = n * 1000;
+    },
+  },
   linkbeat_use_polling: { h: flagKw("linkbeatUsePolling") },
 };
 
@@ -177,9 +298,23 @@ export const TOP_GLOBAL: Table<GlobalDraft> = {
 export const GLOBAL_DEFS: Table<GlobalDraft> = {
   router_id: { h: strKw("routerId") },
   default_interface: { h: strKw("defaultInterface") },
-  dynamic_interfaces: { h: (d, a) => { d.dynamicInterfaces = true; if (a[0]?.text === "allow_if_changes") d.allowIfChanges = true; } },
+  dynamic_interfaces: {
+    h: (d, a) => {
+      d.dynamicInterfaces = true;
+      if (a[0]?.text === "allow_if_changes") d.allowIfChanges = true;
+    },
+  },
   umask: { h: umask },
-  process_names: { h: (d) => { d.processNames = { parent: "keepalived", vrrp: "keepalived_vrrp", checker: "keepalived_ipvs", bfd: "keepalived_bfd" }; } },
+  process_names: {
+    h: (d) => {
+      d.processNames = {
+        parent: "keepalived",
+        vrrp: "keepalived_vrrp",
+        checker: "keepalived_ipvs",
+        bfd: "keepalived_bfd",
+      };
+    },
+  },
   process_name: { h: procName("parent") },
   vrrp_process_name: { h: procName("vrrp") },
   checker_process_name: { h: procName("checker") },
@@ -187,11 +322,22 @@ export const GLOBAL_DEFS: Table<GlobalDraft> = {
   bfd_process_name: { h: procName("bfd") },
   tmp_config_directory: { h: strKw("tmpConfigDirectory") },
   config_save_dir: { h: strKw("configSaveDir") },
-  notification_email: { values: { item: (d, w) => { for (const t of w) pushTo(d, "notificationEmails", t.text); } } },
+  notification_email: {
+    values: {
+      item: (d, w) => {
+        for (const t of w) pushTo(d, "notificationEmails", t.text);
+      },
+    },
+  },
   notification_email_from: { h: strKw("notificationEmailFrom") },
   smtp_server: { h: smtpServer },
   smtp_helo_name: { h: strKw("smtpHeloName") },
-  smtp_connect_timeout: { h: (d, a, c) => { const n = readInt(a[0]?.text, 1, 3600, c); if (n !== undefined) d.smtpConnectTimeoutMs = n * 1000; } },
+  smtp_connect_timeout: {
+    h: (d, a, c) => {
+      const n = readInt(a[0]?.text, 1, 3600, c);
+      if (n !== undefined) d.smtpConnectTimeoutMs = n * 1000;
+    },
+  },
   smtp_alert: { h: boolKw("smtpAlert") },
   smtp_alert_vrrp: { h: boolKw("smtpAlertVrrp") },
   smtp_alert_checker: { h: boolKw("smtpAlertChecker") },
@@ -200,10 +346,30 @@ export const GLOBAL_DEFS: Table<GlobalDraft> = {
   script_user: { h: scriptUser },
   enable_script_security: { h: flagKw("enableScriptSecurity") },
   use_symlink_paths: { h: boolKw("useSymlinkPaths") },
-  startup_script: { h: (d, a, c) => { const s = readScript(a, c); if (s) d.startupScript = s; } },
-  startup_script_timeout: { h: (d, a, c) => { const n = readInt(a[0]?.text, 1, 1000, c); if (n !== undefined) d.startupScriptTimeoutMs = n * 1000; } },
-  shutdown_script: { h: (d, a, c) => { const s = readScript(a, c); if (s) d.shutdownScript = s; } },
-  shutdown_script_timeout: { h: (d, a, c) => { const n = readInt(a[0]?.text, 1, 1000, c); if (n !== undefined) d.shutdownScriptTimeoutMs = n * 1000; } },
+  startup_script: {
+    h: (d, a, c) => {
+      const s = readScript(a, c);
+      if (s) d.startupScript = s;
+    },
+  },
+  startup_script_timeout: {
+    h: (d, a, c) => {
+      const n = readInt(a[0]?.text, 1, 1000, c);
+      if (n !== undefined) d.startupScriptTimeoutMs = n * 1000;
+    },
+  },
+  shutdown_script: {
+    h: (d, a, c) => {
+      const s = readScript(a, c);
+      if (s) d.shutdownScript = s;
+    },
+  },
+  shutdown_script_timeout: {
+    h: (d, a, c) => {
+      const n = readInt(a[0]?.text, 1, 1000, c);
+      if (n !== undefined) d.shutdownScriptTimeoutMs = n * 1000;
+    },
+  },
   notify_fifo: { h: fifoKw("notifyFifo", false) },
   notify_fifo_script: { h: fifoKw("notifyFifo", true) },
   vrrp_notify_fifo: { h: fifoKw("vrrpNotifyFifo", false) },
@@ -215,11 +381,26 @@ export const GLOBAL_DEFS: Table<GlobalDraft> = {
   vrrp_version: { h: vrrpVersion },
   vrrp_mcast_group4: { h: mcastGroup("vrrpMcastGroup4", "inet") },
   vrrp_mcast_group6: { h: mcastGroup("vrrpMcastGroup6", "inet6") },
-  vrrp_garp_master_delay: { h: (d, a, c) => { const n = readInt(a[0]?.text, 0, 86400, c); if (n !== undefined) d.vrrpGarpMasterDelayMs = n * 1000; } },
+  vrrp_garp_master_delay: {
+    h: (d, a, c) => {
+      const n = readInt(a[0]?.text, 0, 86400, c);
+      if (n !== undefined) d.vrrpGarpMasterDelayMs = n * 1000;
+    },
+  },
   vrrp_garp_master_repeat: { h: intKw("vrrpGarpMasterRepeat", 0, 255) },
-  vrrp_garp_master_refresh: { h: (d, a, c) => { const n = readInt(a[0]?.text, 0, 86400, c); if (n !== undefined) d.vrrpGarpMasterRefreshMs = n * 1000; } },
+  vrrp_garp_master_refresh: {
+    h: (d, a, c) => {
+      const n = readInt(a[0]?.text, 0, 86400, c);
+      if (n !== undefined) d.vrrpGarpMasterRefreshMs = n * 1000;
+    },
+  },
   vrrp_garp_master_refresh_repeat: { h: intKw("vrrpGarpMasterRefreshRepeat", 0, 255) },
-  vrrp_garp_lower_prio_delay: { h: (d, a, c) => { const n = readInt(a[0]?.text, 0, 86400, c); if (n !== undefined) d.vrrpGarpLowerPrioDelayMs = n * 1000; } },
+  vrrp_garp_lower_prio_delay: {
+    h: (d, a, c) => {
+      const n = readInt(a[0]?.text, 0, 86400, c);
+      if (n !== undefined) d.vrrpGarpLowerPrioDelayMs = n * 1000;
+    },
+  },
   vrrp_garp_lower_prio_repeat: { h: intKw("vrrpGarpLowerPrioRepeat", 0, 255) },
   vrrp_garp_interval: { h: timerKw("vrrpGarpIntervalMs", 0.000001, 4294.967295) },
   vrrp_gna_interval: { h: timerKw("vrrpGnaIntervalMs", 0.000001, 4294.967295) },
@@ -241,7 +422,11 @@ export const GLOBAL_DEFS: Table<GlobalDraft> = {
   vrrp_rx_bufs_policy: { h: strKw("vrrpRxBufsPolicy") },
   vrrp_rx_bufs_multiplier: { h: intKw("vrrpRxBufsMultiplier", 1, UINT) },
   vrrp_iptables: { h: vrrpIptables },
-  vrrp_ipsets: { h: (d, a) => { d.vrrpIpsets = a.map((t) => t.text); } },
+  vrrp_ipsets: {
+    h: (d, a) => {
+      d.vrrpIpsets = a.map((t) => t.text);
+    },
+  },
   nftables: { h: nftKw("table") },
   nftables_priority: { h: nftKw("priority") },
   nftables_counters: { h: nftKw("counters") },
@@ -256,8 +441,17 @@ export const GLOBAL_DEFS: Table<GlobalDraft> = {
   lvs_flush_onstop: { h: lvsFlushOnStop },
   checker_log_all_failures: { h: boolKw("checkerLogAllFailures") },
   rs_init_notifies: { h: flagKw("rsInitNotifies") },
-  max_auto_priority: { h: (d, a, c) => { d.maxAutoPriority = a[0] === undefined ? 99 : readInt(a[0].text, -1, 99, c) ?? null; } },
-  min_auto_priority_delay: { h: (d, a, c) => { const n = readInt(a[0]?.text, 1, 10_000_000, c); if (n !== undefined) d.minAutoPriorityDelayUs = n; } },
+  max_auto_priority: {
+    h: (d, a, c) => {
+      d.maxAutoPriority = a[0] === undefined ? 99 : readInt(a[0].text, -1, 99, c) ?? null;
+    },
+  },
+  min_auto_priority_delay: {
+    h: (d, a, c) => {
+      const n = readInt(a[0]?.text, 1, 10_000_000, c);
+      if (n !== undefined) d.minAutoPriorityDelayUs = n;
+    },
+  },
   ...schedTable(),
   vrrp_netlink_cmd_rcv_bufs: { h: rcvKw("vrrpNetlinkCmdRcvBufs", false) },
   vrrp_netlink_cmd_rcv_bufs_force: { h: rcvKw("vrrpNetlinkCmdRcvBufs", true) },
@@ -273,23 +467,41 @@ export const GLOBAL_DEFS: Table<GlobalDraft> = {
   enable_snmp_vrrp: { h: flagKw("enableSnmpVrrp") },
   enable_snmp_keepalived: { h: flagKw("enableSnmpVrrp") },
   enable_snmp_checker: { h: flagKw("enableSnmpChecker") },
-  enable_snmp_rfc: { h: (d) => { d.enableSnmpRfcV2 = true; d.enableSnmpRfcV3 = true; } },
+  enable_snmp_rfc: {
+    h: (d) => {
+      d.enableSnmpRfcV2 = true;
+      d.enableSnmpRfcV3 = true;
+    },
+  },
   enable_snmp_rfcv2: { h: flagKw("enableSnmpRfcV2") },
   enable_snmp_rfcv3: { h: flagKw("enableSnmpRfcV3") },
   enable_traps: { h: flagKw("enableTraps") },
   enable_dbus: { h: flagKw("enableDbus") },
   dbus_service_name: { h: strKw("dbusServiceName") },
-  reload_check_config: { h: (d, a) => { d.reloadCheckConfig = { logFile: a[0]?.text ?? null }; } },
+  reload_check_config: {
+    h: (d, a) => {
+      d.reloadCheckConfig = { logFile: a[0]?.text ?? null };
+    },
+  },
   reload_time_file: { h: strKw("reloadTimeFile") },
   reload_repeat: { h: flagKw("reloadRepeat") },
   reload_file: { h: optStr("reloadFile", "keepalived.reload") },
   data_use_instance: { h: boolKw("dataUseInstance") },
-  random_seed: { h: (d, a, c) => { const n = readInt(a[0]?.text, 0, UINT, c); if (n !== undefined) d.randomSeed = n; } },
+  random_seed: {
+    h: (d, a, c) => {
+      const n = readInt(a[0]?.text, 0, UINT, c);
+      if (n !== undefined) d.randomSeed = n;
+    },
+  },
   state_dump_file: { h: strKw("stateDumpFile") },
   stats_dump_file: { h: strKw("statsDumpFile") },
   json_dump_file: { h: strKw("jsonDumpFile") },
   json_version: { h: intKw("jsonVersion", 1, 2) },
-  include_check: { h: (d, a) => { d.includeCheck = a.map((t) => t.text); } },
+  include_check: {
+    h: (d, a) => {
+      d.includeCheck = a.map((t) => t.text);
+    },
+  },
 };
 
 function schedTable(): Table<GlobalDraft> {

@@ -5,15 +5,24 @@
  */
 
 /** One word of a config line. `quoted` is true when any part of it was inside quotes. */
-export interface Token { readonly text: string; readonly quoted: boolean }
+export interface Token {
+  readonly text: string;
+  readonly quoted: boolean;
+}
 
 /** Remove a comment (`!` or `#` outside quotes, not preceded by a backslash). */
 export function stripComment(line: string): string {
   let quote = "";
   for (let i = 0; i < line.length; i++) {
     const c = line[i];
-    if (c === "\\") { i++; continue; }
-    if (quote) { if (c === quote) quote = ""; continue; }
+    if (c === "\\") {
+      i++;
+      continue;
+    }
+    if (quote) {
+      if (c === quote) quote = "";
+      continue;
+    }
     if (c === '"' || c === "'") quote = c;
     else if (c === "!" || c === "#") return line.slice(0, i);
   }
@@ -21,7 +30,14 @@ export function stripComment(line: string): string {
 }
 
 const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
-  a: "\x07", b: "\b", E: "\x1b", f: "\f", n: "\n", r: "\r", t: "\t", v: "\v",
+  a: "\x07",
+  b: "\b",
+  E: "\x1b",
+  f: "\f",
+  n: "\n",
+  r: "\r",
+  t: "\t",
+  v: "\v",
 };
 
 /** Decode one escape starting after the backslash at `s[i]`; returns the text and the next index. */
@@ -74,22 +90,68 @@ function tokenizeSlow(line: string): Token[] {
   let varDepth = 0;
   const flush = (): void => {
     if (inWord) out.push({ text: cur, quoted });
-    cur = ""; quoted = false; inWord = false; varDepth = 0;
+    cur = "";
+    quoted = false;
+    inWord = false;
+    varDepth = 0;
   };
   for (let i = 0; i < line.length;) {
     const c = line[i]!;
     if (quote) {
-      if (c === quote) { quote = ""; i++; continue; }
-      if (c === "\\") { const [t, n] = decodeEscape(line, i + 1); cur += t; i = n; continue; }
-      cur += c; i++; continue;
+      if (c === quote) {
+        quote = "";
+        i++;
+        continue;
+      }
+      if (c === "\\") {
+        const [t, n] = decodeEscape(line, i + 1);
+        cur += t;
+        i = n;
+        continue;
+      }
+      cur += c;
+      i++;
+      continue;
     }
-    if (c === " " || c === "\t" || c === "\r" || c === "\n" || c === "\v" || c === "\f") { flush(); i++; continue; }
-    if (c === "{" && cur.endsWith("$")) { varDepth++; cur += c; i++; continue; }
-    if (c === "}" && varDepth > 0) { varDepth--; cur += c; i++; continue; }
-    if (c === "{" || c === "}") { flush(); out.push({ text: c, quoted: false }); i++; continue; }
-    if (c === '"' || c === "'") { quote = c; quoted = true; inWord = true; i++; continue; }
-    if (c === "\\" && i + 1 < line.length) { cur += line[i + 1]; inWord = true; i += 2; continue; }
-    cur += c; inWord = true; i++;
+    if (c === " " || c === "\t" || c === "\r" || c === "\n" || c === "\v" || c === "\f") {
+      flush();
+      i++;
+      continue;
+    }
+    if (c === "{" && cur.endsWith("$")) {
+      varDepth++;
+      cur += c;
+      i++;
+      continue;
+    }
+    if (c === "}" && varDepth > 0) {
+      varDepth--;
+      cur += c;
+      i++;
+      continue;
+    }
+    if (c === "{" || c === "}") {
+      flush();
+      out.push({ text: c, quoted: false });
+      i++;
+      continue;
+    }
+    if (c === '"' || c === "'") {
+      quote = c;
+      quoted = true;
+      inWord = true;
+      i++;
+      continue;
+    }
+    if (c === "\\" && i + 1 < line.length) {
+      cur += line[i + 1];
+      inWord = true;
+      i += 2;
+      continue;
+    }
+    cur += c;
+    inWord = true;
+    i++;
   }
   flush();
   return out;
@@ -106,11 +168,29 @@ export function splitCommand(cmd: string): string[] {
   let quote = "";
   for (let i = 0; i < cmd.length; i++) {
     const c = cmd[i]!;
-    if (quote) { if (c === quote) quote = ""; else cur += c; continue; }
-    if (c === "'" || c === '"') { quote = c; inWord = true; continue; }
-    if (c === "\\" && i + 1 < cmd.length) { cur += cmd[++i]; inWord = true; continue; }
-    if (/\s/.test(c)) { if (inWord) out.push(cur); cur = ""; inWord = false; continue; }
-    cur += c; inWord = true;
+    if (quote) {
+      if (c === quote) quote = "";
+      else cur += c;
+      continue;
+    }
+    if (c === "'" || c === '"') {
+      quote = c;
+      inWord = true;
+      continue;
+    }
+    if (c === "\\" && i + 1 < cmd.length) {
+      cur += cmd[++i];
+      inWord = true;
+      continue;
+    }
+    if (/\s/.test(c)) {
+      if (inWord) out.push(cur);
+      cur = "";
+      inWord = false;
+      continue;
+    }
+    cur += c;
+    inWord = true;
   }
   if (inWord) out.push(cur);
   return out;

@@ -3,16 +3,25 @@
  * into drafts -> validate into the immutable model; then the script security check and the
  * `keepalived -t` exit code. Every I/O dependency is injected through the options.
  */
-import { DiagSink, exitCodeFor, type Diagnostic } from "./diag.ts";
+import { type Diagnostic, DiagSink, exitCodeFor } from "./diag.ts";
 import type { ListDir } from "./glob.ts";
 import type { IpAddressSpec, KeepalivedConfig, VirtualServerGroup, VrrpInstance } from "./model.ts";
 import { preprocess } from "./preprocess.ts";
-import { ROOT, newRaw, type RawConfig } from "./root.ts";
+import { newRaw, type RawConfig, ROOT } from "./root.ts";
 import { checkScriptSecurity, type SecurityProbe } from "./security.ts";
 import { walk } from "./tree.ts";
 import { finishVs } from "./validate-check.ts";
 import { finishGlobal } from "./validate-global.ts";
-import { finishBfds, finishGarpGroups, finishScripts, finishSyncGroups, finishTrackFiles, finishTrackGroups, finishTrackProcesses, unique } from "./validate-side.ts";
+import {
+  finishBfds,
+  finishGarpGroups,
+  finishScripts,
+  finishSyncGroups,
+  finishTrackFiles,
+  finishTrackGroups,
+  finishTrackProcesses,
+  unique,
+} from "./validate-side.ts";
 import { checkDuplicateVrids, finishInstance } from "./validate-vrrp.ts";
 
 /** Fully resolved I/O for one load. */
@@ -25,7 +34,11 @@ export interface LoadIo extends SecurityProbe {
 }
 
 /** Result of a load before the public wrapper. */
-export interface LoadOutcome { config: KeepalivedConfig; diagnostics: Diagnostic[]; exitCode: 0 | 4 | 5 | 6 }
+export interface LoadOutcome {
+  config: KeepalivedConfig;
+  diagnostics: Diagnostic[];
+  exitCode: 0 | 4 | 5 | 6;
+}
 
 function deepFreeze<T>(o: T): T {
   if (o && typeof o === "object" && !Object.isFrozen(o)) {
@@ -38,18 +51,29 @@ function deepFreeze<T>(o: T): T {
 function staticInterfaces(ips: readonly IpAddressSpec[], dflt: string, io: LoadIo, diags: DiagSink): void {
   for (const ip of ips) {
     const dev = ip.dev ?? dflt;
-    if (!io.interfaceExists(dev)) diags.error(ip.src, `static address ${ip.address}: interface '${dev}' does not exist`);
+    if (!io.interfaceExists(dev)) {
+      diags.error(ip.src, `static address ${ip.address}: interface '${dev}' does not exist`);
+    }
   }
 }
 
-function finishVrrp(raw: RawConfig, cfg: Pick<KeepalivedConfig, "global">, bfdNames: Set<string>, io: LoadIo, diags: DiagSink) {
+function finishVrrp(
+  raw: RawConfig,
+  cfg: Pick<KeepalivedConfig, "global">,
+  bfdNames: Set<string>,
+  io: LoadIo,
+  diags: DiagSink,
+) {
   const g = cfg.global;
   const scripts = finishScripts(raw.scripts, diags);
   const trackFiles = finishTrackFiles(raw.trackFiles, diags);
   const trackProcesses = finishTrackProcesses(raw.trackProcesses, diags);
   const refs = {
-    scripts: new Set(scripts.map((s) => s.name)), trackFiles: new Set(trackFiles.map((s) => s.name)),
-    trackProcesses: new Set(trackProcesses.map((s) => s.name)), bfds: bfdNames, interfaceExists: io.interfaceExists,
+    scripts: new Set(scripts.map((s) => s.name)),
+    trackFiles: new Set(trackFiles.map((s) => s.name)),
+    trackProcesses: new Set(trackProcesses.map((s) => s.name)),
+    bfds: bfdNames,
+    interfaceExists: io.interfaceExists,
   };
   let instances: VrrpInstance[] = [];
   for (const d of unique(raw.instances, "vrrp_instance", diags)) {
@@ -62,9 +86,18 @@ function finishVrrp(raw: RawConfig, cfg: Pick<KeepalivedConfig, "global">, bfdNa
   const names = new Set(instances.map((v) => v.name));
   if (!g.dynamicInterfaces) staticInterfaces(raw.staticIps, g.defaultInterface ?? "eth0", io, diags);
   return {
-    scripts, trackFiles, trackProcesses, garpGroups: finishGarpGroups(raw.garpGroups, diags), syncGroups: sync.groups,
-    instances: sync.instances, staticIpaddresses: raw.staticIps, staticRoutes: raw.staticRoutes, staticRules: raw.staticRules,
-    trackGroups: finishTrackGroups(raw.trackGroups, names, diags), linkbeatInterfaces: raw.linkbeat, interfaceUpDownDelays: raw.ifDelays,
+    scripts,
+    trackFiles,
+    trackProcesses,
+    garpGroups: finishGarpGroups(raw.garpGroups, diags),
+    syncGroups: sync.groups,
+    instances: sync.instances,
+    staticIpaddresses: raw.staticIps,
+    staticRoutes: raw.staticRoutes,
+    staticRules: raw.staticRules,
+    trackGroups: finishTrackGroups(raw.trackGroups, names, diags),
+    linkbeatInterfaces: raw.linkbeat,
+    interfaceUpDownDelays: raw.ifDelays,
   };
 }
 
@@ -75,12 +108,27 @@ export function finish(file: string, raw: RawConfig, io: LoadIo, diags: DiagSink
   const bfdNames = new Set(bfdInstances.map((b) => b.name));
   const vrrp = finishVrrp(raw, { global }, bfdNames, io, diags);
   const groups = new Map<string, VirtualServerGroup>();
-  for (const g of unique(raw.vsgs, "virtual_server_group", diags)) groups.set(g.name, { name: g.name, entries: g.entries, src: g.src });
+  for (const g of unique(raw.vsgs, "virtual_server_group", diags)) {
+    groups.set(g.name, { name: g.name, entries: g.entries, src: g.src });
+  }
   const refs = { trackFiles: new Set(vrrp.trackFiles.map((t) => t.name)), bfds: bfdNames, groups };
   const virtualServers = raw.vss.map((v) => finishVs(v, global, refs, diags)).filter((v) => v !== undefined);
   const s = raw.ssl;
-  const ssl = s ? { password: s.password ?? null, caFile: s.caFile ?? null, certificateFile: s.certificateFile ?? null, keyFile: s.keyFile ?? null } : null;
-  return { file, global, vrrp, check: { ssl, virtualServerGroups: [...groups.values()], virtualServers }, bfd: { instances: bfdInstances } };
+  const ssl = s
+    ? {
+      password: s.password ?? null,
+      caFile: s.caFile ?? null,
+      certificateFile: s.certificateFile ?? null,
+      keyFile: s.keyFile ?? null,
+    }
+    : null;
+  return {
+    file,
+    global,
+    vrrp,
+    check: { ssl, virtualServerGroups: [...groups.values()], virtualServers },
+    bfd: { instances: bfdInstances },
+  };
 }
 
 /** Load, validate and freeze a configuration. */

@@ -35,4 +35,6 @@ export interface BfdInstance {
 }
 
 /** Everything the BFD child needs besides globals. */
-export interface BfdSection { readonly instances: readonly BfdInstance[] }
+export interface BfdSection {
+  readonly instances: readonly BfdInstance[];
+}

@@ -31,7 +31,11 @@ export interface VsgEntry {
 }
 
 /** `virtual_server_group NAME {}`. */
-export interface VirtualServerGroup { readonly name: string; readonly entries: readonly VsgEntry[]; readonly src: SourceRef }
+export interface VirtualServerGroup {
+  readonly name: string;
+  readonly entries: readonly VsgEntry[];
+  readonly src: SourceRef;
+}
 
 /** Fields every checker has (checker-level values inherited from RS then VS, already resolved). */
 export interface CheckerCommon {
@@ -76,9 +80,13 @@ export interface HttpUrl {
 }
 
 /** TCP_CHECK: connect only. */
-export interface TcpCheck extends CheckerCommon { readonly type: "TCP_CHECK" }
+export interface TcpCheck extends CheckerCommon {
+  readonly type: "TCP_CHECK";
+}
 /** PING_CHECK: ICMP / ICMPv6 echo. */
-export interface PingCheck extends CheckerCommon { readonly type: "PING_CHECK" }
+export interface PingCheck extends CheckerCommon {
+  readonly type: "PING_CHECK";
+}
 
 /** HTTP_GET / SSL_GET. */
 export interface HttpCheck extends CheckerCommon {
@@ -104,7 +112,10 @@ export interface MiscCheck extends CheckerCommon {
 }
 
 /** SMTP_CHECK. */
-export interface SmtpCheck extends CheckerCommon { readonly type: "SMTP_CHECK"; readonly heloName: string | null }
+export interface SmtpCheck extends CheckerCommon {
+  readonly type: "SMTP_CHECK";
+  readonly heloName: string | null;
+}
 
 /** DNS_CHECK. */
 export interface DnsCheck extends CheckerCommon {
@@ -128,13 +139,30 @@ export interface UdpCheck extends CheckerCommon {
 }
 
 /** FILE_CHECK: weight follows a track_file. */
-export interface FileCheck extends CheckerCommon { readonly type: "FILE_CHECK"; readonly trackFile: string | null; readonly weight: number | null; readonly weightReverse: boolean }
+export interface FileCheck extends CheckerCommon {
+  readonly type: "FILE_CHECK";
+  readonly trackFile: string | null;
+  readonly weight: number | null;
+  readonly weightReverse: boolean;
+}
 
 /** BFD_CHECK: follows a bfd_instance. */
-export interface BfdCheck extends CheckerCommon { readonly type: "BFD_CHECK"; readonly name: string | null }
+export interface BfdCheck extends CheckerCommon {
+  readonly type: "BFD_CHECK";
+  readonly name: string | null;
+}
 
 /** Any checker; discriminate on `type`. */
-export type Checker = TcpCheck | PingCheck | HttpCheck | MiscCheck | SmtpCheck | DnsCheck | UdpCheck | FileCheck | BfdCheck;
+export type Checker =
+  | TcpCheck
+  | PingCheck
+  | HttpCheck
+  | MiscCheck
+  | SmtpCheck
+  | DnsCheck
+  | UdpCheck
+  | FileCheck
+  | BfdCheck;
 
 /** `real_server IP [PORT] {}`. */
 export interface RealServer {

@@ -8,7 +8,10 @@
  */
 
 /** Where a configuration item came from. */
-export interface SourceRef { readonly file: string; readonly line: number }
+export interface SourceRef {
+  readonly file: string;
+  readonly line: number;
+}
 
 /** Address family of an address, route, rule or VRRP instance. */
 export type Family = "inet" | "inet6";
@@ -160,7 +163,10 @@ export interface ProcessSchedule {
 }
 
 /** A netlink receive buffer size and whether SO_RCVBUFFORCE is used. */
-export interface RcvBuf { readonly bytes: number | null; readonly force: boolean }
+export interface RcvBuf {
+  readonly bytes: number | null;
+  readonly force: boolean;
+}
 
 /** `nftables` settings; null table = nftables not used. */
 export interface NftablesSettings {
@@ -193,7 +199,12 @@ export interface GlobalDefs {
   readonly allowIfChanges: boolean;
   /** File creation mask; null = IWGRP|IWOTH (0o022). */
   readonly umask: number | null;
-  readonly processNames: { readonly parent: string | null; readonly vrrp: string | null; readonly checker: string | null; readonly bfd: string | null };
+  readonly processNames: {
+    readonly parent: string | null;
+    readonly vrrp: string | null;
+    readonly checker: string | null;
+    readonly bfd: string | null;
+  };
   readonly tmpConfigDirectory: string | null;
   readonly configSaveDir: string | null;
   // Email
@@ -269,7 +280,11 @@ export interface GlobalDefs {
   readonly nftables: NftablesSettings;
   // LVS
   readonly lvsSyncDaemon: LvsSyncDaemon | null;
-  readonly lvsTimeouts: { readonly tcpS: number | null; readonly tcpFinS: number | null; readonly udpS: number | null };
+  readonly lvsTimeouts: {
+    readonly tcpS: number | null;
+    readonly tcpFinS: number | null;
+    readonly udpS: number | null;
+  };
   readonly lvsFlush: boolean;
   /** `lvs_flush_on_stop [VS]`: "none" | "all" | "vs". */
   readonly lvsFlushOnStop: "none" | "all" | "vs";
@@ -502,10 +517,18 @@ export interface VrrpInstance {
 }
 
 /** `track_group NAME { group { VI_1 ... } }` used by static addresses/routes/rules. */
-export interface TrackGroup { readonly name: string; readonly members: readonly string[]; readonly src: SourceRef }
+export interface TrackGroup {
+  readonly name: string;
+  readonly members: readonly string[];
+  readonly src: SourceRef;
+}
 
 /** `interface_up_down_delays { IF UP_DELAY [DOWN_DELAY] }` entry. */
-export interface InterfaceDelay { readonly ifname: string; readonly upDelayMs: number; readonly downDelayMs: number }
+export interface InterfaceDelay {
+  readonly ifname: string;
+  readonly upDelayMs: number;
+  readonly downDelayMs: number;
+}
 
 /** Everything the VRRP child needs from the config besides globals. */
 export interface VrrpSection {
@@ -523,8 +546,20 @@ export interface VrrpSection {
   readonly interfaceUpDownDelays: readonly InterfaceDelay[];
 }
 
-export type { CheckSection, VirtualServer, RealServer, VirtualServerGroup, Checker, CheckerCommon, SslSettings, HttpUrl, VsgEntry, ForwardMethod, SorryServer } from "./model-check.ts";
-export type { BfdSection, BfdInstance } from "./model-bfd.ts";
+export type {
+  Checker,
+  CheckerCommon,
+  CheckSection,
+  ForwardMethod,
+  HttpUrl,
+  RealServer,
+  SorryServer,
+  SslSettings,
+  VirtualServer,
+  VirtualServerGroup,
+  VsgEntry,
+} from "./model-check.ts";
+export type { BfdInstance, BfdSection } from "./model-bfd.ts";
 import type { CheckSection } from "./model-check.ts";
 import type { BfdSection } from "./model-bfd.ts";
 

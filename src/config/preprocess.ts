@@ -8,11 +8,15 @@
 import { posix } from "node:path";
 import type { DiagSink } from "./diag.ts";
 import { expandBraces, globOne, hasWildcard, type ListDir } from "./glob.ts";
-import { splitCommand, stripComment, tokenize, type Token } from "./lexer.ts";
+import { splitCommand, stripComment, type Token, tokenize } from "./lexer.ts";
 import { expandSequence, isSequenceLine } from "./sequence.ts";
 
 /** One logical config line: the tokens up to and including a `{`, or a lone `}`. */
-export interface Line { readonly file: string; readonly line: number; readonly tokens: readonly Token[] }
+export interface Line {
+  readonly file: string;
+  readonly line: number;
+  readonly tokens: readonly Token[];
+}
 
 /** Inputs of the preprocessor; all I/O is injected. */
 export interface PreprocessOptions {
@@ -29,7 +33,12 @@ const MAX_LINES = 5_000_000;
 const MAX_SUBSTITUTIONS = 2000;
 
 /** Strict include checks (include_check / includeX). */
-interface IncludeCheck { readable: boolean; match: boolean; wildcard: boolean; brace: boolean }
+interface IncludeCheck {
+  readable: boolean;
+  match: boolean;
+  wildcard: boolean;
+  brace: boolean;
+}
 
 /** Per-load preprocessor state. */
 export interface Pre {
@@ -69,8 +78,14 @@ export function preprocess(path: string, opts: PreprocessOptions, diags: DiagSin
   const text = opts.readFile(path);
   if (text === undefined) return undefined;
   const pre: Pre = {
-    opts, diags, defs: new Map(), out: [], rng: mulberry32(opts.randomSeed),
-    includeCheck: { readable: false, match: false, wildcard: false, brace: false }, depth: 0, pwd: dirname(path),
+    opts,
+    diags,
+    defs: new Map(),
+    out: [],
+    rng: mulberry32(opts.randomSeed),
+    includeCheck: { readable: false, match: false, wildcard: false, brace: false },
+    depth: 0,
+    pwd: dirname(path),
   };
   readText(pre, path, text);
   return pre.out;
@@ -104,7 +119,10 @@ function readText(pre: Pre, file: string, text: string): void {
     if (tryInclude(pre, file, lineNo, raw)) continue;
     raw = raw.trim();
     processText(pre, raw, file, lineNo, 0);
-    if (pre.out.length > MAX_LINES) { pre.diags.add({ file, line: lineNo }, "fatal", "configuration expands to too many lines"); break; }
+    if (pre.out.length > MAX_LINES) {
+      pre.diags.add({ file, line: lineNo }, "fatal", "configuration expands to too many lines");
+      break;
+    }
   }
   pre.pwd = savedPwd;
   pre.includeCheck = savedCheck;
@@ -119,10 +137,22 @@ function tryInclude(pre: Pre, file: string, line: number, raw: string): boolean 
   const kw = m[1]!;
   const check = { ...pre.includeCheck };
   if (kw === "includer") check.readable = true;
-  else if (kw === "includem") { check.readable = true; check.match = true; }
-  else if (kw === "includew") { check.readable = true; check.wildcard = true; }
-  else if (kw === "includeb") { check.readable = true; check.brace = true; }
-  else if (kw === "includea") check.readable = check.match = check.wildcard = check.brace = true;
+  else if (kw === "includem") {
+    check.readable = true;
+    check.match = true;
+  } else if (kw === "includew") {
+    check.readable = true;
+    check.wildcard = true;
+  } else if (kw === "includeb") {
+    check.readable = true;
+    check.brace = true;
+  } else if (kw === "includea") {
+    check.readable =
+      check.match =
+      check.wildcard =
+      check.brace =
+        true;
+  }
   if (pre.depth >= MAX_INCLUDE_DEPTH) {
     pre.diags.add({ file, line }, "fatal", `include nesting deeper than ${MAX_INCLUDE_DEPTH} at '${m[2]}'`);
     return true;
@@ -132,7 +162,14 @@ function tryInclude(pre: Pre, file: string, line: number, raw: string): boolean 
 }
 
 function setIncludeCheck(c: IncludeCheck, words: string[]): void {
-  if (words.length === 0) { c.readable = c.match = c.wildcard = c.brace = true; return; }
+  if (words.length === 0) {
+    c.readable =
+      c.match =
+      c.wildcard =
+      c.brace =
+        true;
+    return;
+  }
   for (const w of words) {
     const on = !w.startsWith("-");
     const name = w.replace(/^[+-]/, "");
@@ -165,14 +202,19 @@ function includePattern(pre: Pre, file: string, line: number, pattern: string, c
     const braced = alternatives.length > 1;
     if (wild ? check.wildcard : check.readable && (!braced || check.brace || check.match)) {
       pre.diags.add(at, "fatal", `include '${alt}' matches no readable file`);
-    } else if (braced && check.brace) pre.diags.add(at, "fatal", `include '${pattern}': brace alternative '${alt}' matches no file`);
+    } else if (braced && check.brace) {
+      pre.diags.add(at, "fatal", `include '${pattern}': brace alternative '${alt}' matches no file`);
+    }
   }
 }
 
 /** Run one line of text through conditionals, definitions, repetition and substitution. */
 export function processText(pre: Pre, text: string, file: string, line: number, depth: number): void {
   const at = { file, line };
-  if (depth > MAX_EXPANSION_DEPTH) { pre.diags.error(at, "definitions nest too deeply; line dropped"); return; }
+  if (depth > MAX_EXPANSION_DEPTH) {
+    pre.diags.error(at, "definitions nest too deeply; line dropped");
+    return;
+  }
   let t = text.trim();
   if (t === "") return;
   const cond = /^@(\^?)(\S+)\s*(.*)$/.exec(t);
@@ -183,7 +225,10 @@ export function processText(pre: Pre, text: string, file: string, line: number, 
     if (t === "") return;
   }
   const def = /^\$([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(t);
-  if (def) { pre.defs.set(def[1]!, def[2]!.trim()); return; }
+  if (def) {
+    pre.defs.set(def[1]!, def[2]!.trim());
+    return;
+  }
   if (isSequenceLine(t)) {
     expandSequence(pre, t, at, (rest) => processText(pre, rest, file, line, depth + 1));
     return;
@@ -194,15 +239,20 @@ export function processText(pre: Pre, text: string, file: string, line: number, 
     return;
   }
   const tokens = tokenize(t);
-  if (tokens[0]?.text === "random_seed" && tokens[1] && /^\d+$/.test(tokens[1].text)) pre.rng = mulberry32(Number(tokens[1].text));
+  if (tokens[0]?.text === "random_seed" && tokens[1] && /^\d+$/.test(tokens[1].text)) {
+    pre.rng = mulberry32(Number(tokens[1].text));
+  }
   emitLine(pre, tokens, file, line);
 }
 
 function emitLine(pre: Pre, tokens: Token[], file: string, line: number): void {
   let cur: Token[] = [];
   for (const tok of tokens) {
-    if (!tok.quoted && tok.text === "{") { cur.push(tok); pre.out.push({ file, line, tokens: cur }); cur = []; }
-    else if (!tok.quoted && tok.text === "}") {
+    if (!tok.quoted && tok.text === "{") {
+      cur.push(tok);
+      pre.out.push({ file, line, tokens: cur });
+      cur = [];
+    } else if (!tok.quoted && tok.text === "}") {
       if (cur.length) pre.out.push({ file, line, tokens: cur });
       pre.out.push({ file, line, tokens: [tok] });
       cur = [];
@@ -213,17 +263,22 @@ function emitLine(pre: Pre, tokens: Token[], file: string, line: number): void {
 
 function predefined(pre: Pre, name: string, args: string[]): string | undefined {
   switch (name) {
-    case "_PWD": return pre.pwd;
-    case "_INSTANCE": return pre.opts.configId;
-    case "_HASH": return "#";
-    case "_BANG": return "!";
+    case "_PWD":
+      return pre.pwd;
+    case "_INSTANCE":
+      return pre.opts.configId;
+    case "_HASH":
+      return "#";
+    case "_BANG":
+      return "!";
     case "_RANDOM": {
       const min = args[0] !== undefined ? Number.parseInt(args[0], 10) : 0;
       const max = args[1] !== undefined ? Number.parseInt(args[1], 10) : 32767;
       if (!Number.isFinite(min) || !Number.isFinite(max) || max < min) return undefined;
       return String(min + Math.floor(pre.rng() * (max - min + 1)));
     }
-    default: return undefined;
+    default:
+      return undefined;
   }
 }
 
@@ -237,7 +292,10 @@ export function substitute(pre: Pre, text: string, at: { file: string; line: num
     let end: number;
     if (s[i + 1] === "{") {
       const close = s.indexOf("}", i + 2);
-      if (close < 0) { i++; continue; }
+      if (close < 0) {
+        i++;
+        continue;
+      }
       const inner = s.slice(i + 2, close).trim().split(/\s+/);
       name = inner[0] ?? "";
       args = inner.slice(1);
@@ -245,12 +303,21 @@ export function substitute(pre: Pre, text: string, at: { file: string; line: num
     } else {
       const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(s.slice(i + 1));
       end = i + 1 + (m ? m[0].length : 0);
-      if (!m || (end < s.length && !/\s/.test(s[end]!))) { i++; continue; }
+      if (!m || (end < s.length && !/\s/.test(s[end]!))) {
+        i++;
+        continue;
+      }
       name = m[0];
     }
     const value = pre.defs.get(name) ?? predefined(pre, name, args);
-    if (value === undefined) { i++; continue; }
-    if (++count > MAX_SUBSTITUTIONS) { pre.diags.error(at, `substitution of '$${name}' does not terminate; line left as is`); return text; }
+    if (value === undefined) {
+      i++;
+      continue;
+    }
+    if (++count > MAX_SUBSTITUTIONS) {
+      pre.diags.error(at, `substitution of '$${name}' does not terminate; line left as is`);
+      return text;
+    }
     s = s.slice(0, i) + value + s.slice(end);
   }
   return s;

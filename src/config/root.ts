@@ -6,10 +6,24 @@
 import type { InterfaceDelay, IpAddressSpec, RouteSpec, RuleSpec, SslSettings, VsgEntry } from "./model.ts";
 import type { Token } from "./lexer.ts";
 import type { Ctx, KwDef, Table } from "./tree.ts";
-import { GLOBAL_DEFS, TOP_GLOBAL, type GlobalDraft } from "./kw-global.ts";
-import { VRRP_INSTANCE, newInstanceDraft, type InstanceDraft } from "./kw-vrrp.ts";
-import { GARP_GROUP, SYNC_GROUP, TRACK_FILE, TRACK_GROUP, TRACK_PROCESS, VRRP_SCRIPT, parseIfDelay, type GarpGroupDraft, type ScriptDraft, type SyncDraft, type TrackFileDraft, type TrackGroupDraft, type TrackProcessDraft } from "./kw-vrrp-misc.ts";
-import { SSL_TABLE, VIRTUAL_SERVER, openVs, parseVsgEntry, type VsDraft } from "./kw-check.ts";
+import { GLOBAL_DEFS, type GlobalDraft, TOP_GLOBAL } from "./kw-global.ts";
+import { type InstanceDraft, newInstanceDraft, VRRP_INSTANCE } from "./kw-vrrp.ts";
+import {
+  GARP_GROUP,
+  type GarpGroupDraft,
+  parseIfDelay,
+  type ScriptDraft,
+  SYNC_GROUP,
+  type SyncDraft,
+  TRACK_FILE,
+  TRACK_GROUP,
+  TRACK_PROCESS,
+  type TrackFileDraft,
+  type TrackGroupDraft,
+  type TrackProcessDraft,
+  VRRP_SCRIPT,
+} from "./kw-vrrp-misc.ts";
+import { openVs, parseVsgEntry, SSL_TABLE, VIRTUAL_SERVER, type VsDraft } from "./kw-check.ts";
 import { BFD_INSTANCE, type BfdDraft } from "./kw-bfd.ts";
 import { parseAddressEntry, parseRouteEntry, parseRuleEntry } from "./iproute.ts";
 import type { Draft } from "./values.ts";
@@ -38,8 +52,23 @@ export interface RawConfig {
 /** An empty raw config. */
 export function newRaw(): RawConfig {
   return {
-    global: {}, scripts: [], trackFiles: [], trackProcesses: [], garpGroups: [], syncGroups: [], instances: [], staticIps: [],
-    staticRoutes: [], staticRules: [], trackGroups: [], linkbeat: [], ifDelays: [], vsgs: [], vss: [], ssl: null, bfds: [],
+    global: {},
+    scripts: [],
+    trackFiles: [],
+    trackProcesses: [],
+    garpGroups: [],
+    syncGroups: [],
+    instances: [],
+    staticIps: [],
+    staticRoutes: [],
+    staticRules: [],
+    trackGroups: [],
+    linkbeat: [],
+    ifDelays: [],
+    vsgs: [],
+    vss: [],
+    ssl: null,
+    bfds: [],
   };
 }
 
@@ -51,17 +80,29 @@ function name(args: readonly Token[], c: Ctx): string | undefined {
 }
 
 /** A named block whose draft is pushed onto `list(raw)`. */
-function named<D extends object>(list: (r: RawConfig) => D[], make: (n: string, c: Ctx) => D, table: Table<D>): KwDef<RawConfig> {
+function named<D extends object>(
+  list: (r: RawConfig) => D[],
+  make: (n: string, c: Ctx) => D,
+  table: Table<D>,
+): KwDef<RawConfig> {
   return {
     block: {
-      open: (r, a, c) => { const n = name(a, c); if (n === undefined) return undefined; const d = make(n, c); list(r).push(d); return d; },
+      open: (r, a, c) => {
+        const n = name(a, c);
+        if (n === undefined) return undefined;
+        const d = make(n, c);
+        list(r).push(d);
+        return d;
+      },
       table: () => table as Table<never>,
     },
   };
 }
 
 const topGlobals: Table<RawConfig> = Object.fromEntries(
-  Object.entries(TOP_GLOBAL).map(([k, def]) => [k, { h: (r: RawConfig, a: readonly Token[], c: Ctx) => def.h!(r.global, a, c) }]),
+  Object.entries(TOP_GLOBAL).map((
+    [k, def],
+  ) => [k, { h: (r: RawConfig, a: readonly Token[], c: Ctx) => def.h!(r.global, a, c) }]),
 );
 
 const trackFileDef = named((r) => r.trackFiles, (n, c) => ({ name: n, src: c.at }), TRACK_FILE);
@@ -74,31 +115,92 @@ export const ROOT: Table<RawConfig> = {
   vrrp_track_file: trackFileDef,
   track_file: trackFileDef,
   vrrp_track_process: named((r) => r.trackProcesses, (n, c) => ({ name: n, src: c.at }), TRACK_PROCESS),
-  garp_group: { block: { open: (r, _a, c) => { const g: GarpGroupDraft = { src: c.at }; r.garpGroups.push(g); return g; }, table: () => GARP_GROUP as Table<never> } },
-  vrrp_sync_group: named((r) => r.syncGroups, (n, c): SyncDraft => ({ name: n, src: c.at, notifyD: {} }), SYNC_GROUP),
+  garp_group: {
+    block: {
+      open: (r, _a, c) => {
+        const g: GarpGroupDraft = { src: c.at };
+        r.garpGroups.push(g);
+        return g;
+      },
+      table: () => GARP_GROUP as Table<never>,
+    },
+  },
+  vrrp_sync_group: named(
+    (r) => r.syncGroups,
+    (n, c): SyncDraft => ({ name: n, src: c.at, notifyD: {} }),
+    SYNC_GROUP,
+  ),
   vrrp_instance: named((r) => r.instances, (n, c) => newInstanceDraft(n, c.at), VRRP_INSTANCE),
-  static_ipaddress: { values: { item: (r, w, c) => { const a = parseAddressEntry(w, c); if (a) r.staticIps.push(a); } } },
-  static_routes: { values: { item: (r, w, c) => { const a = parseRouteEntry(w, c); if (a) r.staticRoutes.push(a); } } },
-  static_rules: { values: { item: (r, w, c) => { const a = parseRuleEntry(w, c); if (a) r.staticRules.push(a); } } },
+  static_ipaddress: {
+    values: {
+      item: (r, w, c) => {
+        const a = parseAddressEntry(w, c);
+        if (a) r.staticIps.push(a);
+      },
+    },
+  },
+  static_routes: {
+    values: {
+      item: (r, w, c) => {
+        const a = parseRouteEntry(w, c);
+        if (a) r.staticRoutes.push(a);
+      },
+    },
+  },
+  static_rules: {
+    values: {
+      item: (r, w, c) => {
+        const a = parseRuleEntry(w, c);
+        if (a) r.staticRules.push(a);
+      },
+    },
+  },
   track_group: named((r) => r.trackGroups, (n, c) => ({ name: n, src: c.at }), TRACK_GROUP),
   linkbeat_interfaces: {
     values: {
       item: (r, w, c) => {
         const kind = w[1]?.text;
-        if (kind !== undefined && !["MII", "ETHTOOL", "IOCTL"].includes(kind)) c.diags.error(c.at, `linkbeat_interfaces: polling type must be MII, ETHTOOL or IOCTL, not '${kind}'`);
+        if (kind !== undefined && !["MII", "ETHTOOL", "IOCTL"].includes(kind)) {
+          c.diags.error(
+            c.at,
+            `linkbeat_interfaces: polling type must be MII, ETHTOOL or IOCTL, not '${kind}'`,
+          );
+        }
         r.linkbeat.push(w[0]!.text);
       },
     },
   },
-  interface_up_down_delays: { values: { item: (r, w, c) => { const d = parseIfDelay(w, c); if (d) r.ifDelays.push(d); } } },
+  interface_up_down_delays: {
+    values: {
+      item: (r, w, c) => {
+        const d = parseIfDelay(w, c);
+        if (d) r.ifDelays.push(d);
+      },
+    },
+  },
   virtual_server_group: {
     block: undefined,
     values: {
-      open: (r, a, c) => { const n = name(a, c) ?? ""; r.vsgs.push({ name: n, entries: [], src: c.at }); },
-      item: (r, w, c) => { const e = parseVsgEntry(w, c); if (e) r.vsgs[r.vsgs.length - 1]!.entries.push(e); },
+      open: (r, a, c) => {
+        const n = name(a, c) ?? "";
+        r.vsgs.push({ name: n, entries: [], src: c.at });
+      },
+      item: (r, w, c) => {
+        const e = parseVsgEntry(w, c);
+        if (e) r.vsgs[r.vsgs.length - 1]!.entries.push(e);
+      },
     },
   },
-  virtual_server: { block: { open: (r, a, c) => { const v = openVs(a, c); if (v) r.vss.push(v); return v; }, table: () => VIRTUAL_SERVER as Table<never> } },
+  virtual_server: {
+    block: {
+      open: (r, a, c) => {
+        const v = openVs(a, c);
+        if (v) r.vss.push(v);
+        return v;
+      },
+      table: () => VIRTUAL_SERVER as Table<never>,
+    },
+  },
   SSL: { block: { open: (r) => (r.ssl ??= {}), table: () => SSL_TABLE as Table<never> } },
   bfd_instance: named((r) => r.bfds, (n, c) => ({ name: n, src: c.at }), BFD_INSTANCE),
 };

@@ -17,8 +17,13 @@ const PATH_DIRS = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin",
 
 /** Every script the configuration would run. */
 export function allScripts(c: Omit<KeepalivedConfig, "file">): ScriptSpec[] {
-  const out: (ScriptSpec | null)[] = [c.global.startupScript, c.global.shutdownScript, c.global.notifyFifo?.script ?? null,
-    c.global.vrrpNotifyFifo?.script ?? null, c.global.lvsNotifyFifo?.script ?? null];
+  const out: (ScriptSpec | null)[] = [
+    c.global.startupScript,
+    c.global.shutdownScript,
+    c.global.notifyFifo?.script ?? null,
+    c.global.vrrpNotifyFifo?.script ?? null,
+    c.global.lvsNotifyFifo?.script ?? null,
+  ];
   for (const s of c.vrrp.scripts) out.push(s.script);
   for (const n of [...c.vrrp.instances.map((i) => i.notify), ...c.vrrp.syncGroups.map((g) => g.notify)]) {
     out.push(n.master, n.backup, n.fault, n.stop, n.deleted, n.masterRxLowerPri, n.generic);
@@ -40,12 +45,17 @@ function resolve(prog: string, probe: SecurityProbe): string | undefined {
 }
 
 function runsAsRoot(s: ScriptSpec, g: GlobalDefs, probe: SecurityProbe): boolean {
-  const user = s.user ?? g.scriptUser?.user ?? (probe.userExists("keepalived_script") ? "keepalived_script" : "root");
+  const user = s.user ?? g.scriptUser?.user ??
+    (probe.userExists("keepalived_script") ? "keepalived_script" : "root");
   return user === "root";
 }
 
 /** Report one security diagnostic when any runnable script would run as root without script security. */
-export function checkScriptSecurity(c: Omit<KeepalivedConfig, "file">, probe: SecurityProbe, diags: DiagSink): void {
+export function checkScriptSecurity(
+  c: Omit<KeepalivedConfig, "file">,
+  probe: SecurityProbe,
+  diags: DiagSink,
+): void {
   if (c.global.enableScriptSecurity) return;
   for (const s of allScripts(c)) {
     const prog = s.argv[0];

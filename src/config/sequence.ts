@@ -31,7 +31,10 @@ function splitArgs(s: string): string[] {
   for (let i = 0; i < s.length; i++) {
     if (s[i] === "{") depth++;
     else if (s[i] === "}") depth--;
-    else if (s[i] === "," && depth === 0) { out.push(s.slice(start, i).trim()); start = i + 1; }
+    else if (s[i] === "," && depth === 0) {
+      out.push(s.slice(start, i).trim());
+      start = i + 1;
+    }
   }
   out.push(s.slice(start).trim());
   return out;
@@ -50,7 +53,9 @@ function seqValues(args: number[]): number[] | undefined {
   const end = args[args.length - 1]!;
   const start = args.length >= 2 ? args[0]! : end > 0 ? 1 : -1;
   const step = args.length === 3 ? args[1]! : end >= start ? 1 : -1;
-  if (step === 0 || (step > 0 && start > end) || (step < 0 && start < end)) return step === 0 ? undefined : [];
+  if (step === 0 || (step > 0 && start > end) || (step < 0 && start < end)) {
+    return step === 0 ? undefined : [];
+  }
   const out: number[] = [];
   for (let v = start; step > 0 ? v <= end : v >= end; v += step) {
     out.push(v);
@@ -60,10 +65,18 @@ function seqValues(args: number[]): number[] | undefined {
 }
 
 /** Expand one ~SEQ/~LST line, calling `emit` with the rest of the line once per value. */
-export function expandSequence(pre: Pre, t: string, at: { file: string; line: number }, emit: (rest: string) => void): void {
+export function expandSequence(
+  pre: Pre,
+  t: string,
+  at: { file: string; line: number },
+  emit: (rest: string) => void,
+): void {
   const open = t.indexOf("(");
   const close = closingParen(t, open);
-  if (close < 0) { pre.diags.error(at, `unterminated '${t.slice(0, open)}(' block; line dropped`); return; }
+  if (close < 0) {
+    pre.diags.error(at, `unterminated '${t.slice(0, open)}(' block; line dropped`);
+    return;
+  }
   const kind = t.slice(1, open);
   const args = splitArgs(substitute(pre, t.slice(open + 1, close), at));
   const rest = t.slice(close + 1).trim();
@@ -80,8 +93,16 @@ export function expandSequence(pre: Pre, t: string, at: { file: string; line: nu
   }
 }
 
-function expandList(pre: Pre, args: string[], at: { file: string; line: number }, rest: string, emit: (rest: string) => void): void {
-  const unbrace = (s: string): string[] => (s.startsWith("{") && s.endsWith("}") ? splitArgs(s.slice(1, -1)) : [s]);
+function expandList(
+  pre: Pre,
+  args: string[],
+  at: { file: string; line: number },
+  rest: string,
+  emit: (rest: string) => void,
+): void {
+  const unbrace = (
+    s: string,
+  ): string[] => (s.startsWith("{") && s.endsWith("}") ? splitArgs(s.slice(1, -1)) : [s]);
   const names = unbrace(args[0] ?? "");
   if (args.length < 2 || names.some((n) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n))) {
     pre.diags.error(at, `bad ~LST(${args.join(",")}) block; line dropped`);
@@ -89,7 +110,10 @@ function expandList(pre: Pre, args: string[], at: { file: string; line: number }
   }
   for (const group of args.slice(1)) {
     const vals = unbrace(group);
-    if (vals.length !== names.length) { pre.diags.error(at, `~LST value '${group}' does not match ${names.length} variable(s)`); continue; }
+    if (vals.length !== names.length) {
+      pre.diags.error(at, `~LST value '${group}' does not match ${names.length} variable(s)`);
+      continue;
+    }
     names.forEach((n, i) => pre.defs.set(n, vals[i]!));
     emit(rest);
   }

@@ -10,7 +10,11 @@ import type { Token } from "./lexer.ts";
 import type { Line } from "./preprocess.ts";
 
 /** What a handler gets besides its arguments. */
-export interface Ctx { readonly diags: DiagSink; readonly at: Where; readonly kw: string }
+export interface Ctx {
+  readonly diags: DiagSink;
+  readonly at: Where;
+  readonly kw: string;
+}
 
 /** Handler for a keyword that takes arguments on its own line. */
 export type ArgsHandler<T> = (target: T, args: readonly Token[], ctx: Ctx) => void;
@@ -19,16 +23,25 @@ export type ArgsHandler<T> = (target: T, args: readonly Token[], ctx: Ctx) => vo
 export interface KwDef<T> {
   readonly h?: ArgsHandler<T>;
   /** Nested keyword block: `open` returns the child draft (undefined = bad header: the body is skipped). */
-  readonly block?: { readonly open: (target: T, args: readonly Token[], ctx: Ctx) => object | undefined; readonly table: () => Table<never> };
+  readonly block?: {
+    readonly open: (target: T, args: readonly Token[], ctx: Ctx) => object | undefined;
+    readonly table: () => Table<never>;
+  };
   /** Value block: each inner line is handed to `item`; `open` may handle the header's arguments. */
-  readonly values?: { readonly item: (target: T, words: readonly Token[], ctx: Ctx) => void; readonly open?: ArgsHandler<T> };
+  readonly values?: {
+    readonly item: (target: T, words: readonly Token[], ctx: Ctx) => void;
+    readonly open?: ArgsHandler<T>;
+  };
 }
 
 /** A block's keyword table. */
 export type Table<T> = Readonly<Record<string, KwDef<T>>>;
 
 /** A read position in the logical lines. */
-interface Cursor { readonly lines: readonly Line[]; i: number }
+interface Cursor {
+  readonly lines: readonly Line[];
+  i: number;
+}
 
 const isOpen = (t: Token | undefined): boolean => t !== undefined && !t.quoted && t.text === "{";
 const isClose = (t: Token | undefined): boolean => t !== undefined && !t.quoted && t.text === "}";
@@ -50,10 +63,16 @@ function parseBlock<T>(cur: Cursor, table: Table<T>, target: T, diags: DiagSink,
   while (cur.i < cur.lines.length) {
     const line = cur.lines[cur.i]!;
     const first = line.tokens[0];
-    if (first === undefined) { cur.i++; continue; }
+    if (first === undefined) {
+      cur.i++;
+      continue;
+    }
     if (isClose(first)) return;
     cur.i++;
-    if (isOpen(first)) { diags.error(line, "'{' without a keyword before it"); continue; }
+    if (isOpen(first)) {
+      diags.error(line, "'{' without a keyword before it");
+      continue;
+    }
     dispatch(cur, line, table, target, diags);
   }
   if (!top) {
@@ -68,32 +87,53 @@ function dispatch<T>(cur: Cursor, line: Line, table: Table<T>, target: T, diags:
   const args = line.tokens.slice(1, hasBrace ? -1 : undefined);
   const def = Object.hasOwn(table, kw) ? table[kw] : undefined;
   const ctx: Ctx = { diags, at: { file: line.file, line: line.line }, kw };
-  if (!def) { diags.warn(ctx.at, `unknown keyword '${kw}' ignored`); return; }
+  if (!def) {
+    diags.warn(ctx.at, `unknown keyword '${kw}' ignored`);
+    return;
+  }
   if (def.h) {
     if (hasBrace) diags.error(ctx.at, `'${kw}' does not take a '{' block`);
     def.h(target, args, ctx);
     return;
   }
   let opened = hasBrace;
-  if (!opened && cur.i < cur.lines.length && cur.lines[cur.i]!.tokens.length === 1 && isOpen(cur.lines[cur.i]!.tokens[0])) {
+  if (
+    !opened && cur.i < cur.lines.length && cur.lines[cur.i]!.tokens.length === 1 &&
+    isOpen(cur.lines[cur.i]!.tokens[0])
+  ) {
     cur.i++;
     opened = true;
   }
   if (def.values) {
     def.values.open?.(target, args, ctx);
-    if (!opened) { if (!def.values.open) diags.error(ctx.at, `'${kw}' needs a '{' block`); return; }
+    if (!opened) {
+      if (!def.values.open) diags.error(ctx.at, `'${kw}' needs a '{' block`);
+      return;
+    }
     readValues(cur, target, def.values.item, diags, kw);
     return;
   }
   const blk = def.block!;
   const child = blk.open(target, args, ctx);
-  if (!opened) { diags.error(ctx.at, `'${kw}' needs a '{' block`); return; }
-  if (child === undefined) { skipBlock(cur); return; }
+  if (!opened) {
+    diags.error(ctx.at, `'${kw}' needs a '{' block`);
+    return;
+  }
+  if (child === undefined) {
+    skipBlock(cur);
+    return;
+  }
   parseBlock(cur, blk.table() as Table<object>, child, diags, false);
   if (cur.i < cur.lines.length) cur.i++;
 }
 
-function readValues<T>(cur: Cursor, target: T, item: (t: T, w: readonly Token[], c: Ctx) => void, diags: DiagSink, kw: string): void {
+function readValues<T>(
+  cur: Cursor,
+  target: T,
+  item: (t: T, w: readonly Token[], c: Ctx) => void,
+  diags: DiagSink,
+  kw: string,
+): void {
   while (cur.i < cur.lines.length) {
     const line = cur.lines[cur.i++]!;
     if (isClose(line.tokens[0])) return;

@@ -5,17 +5,41 @@
  * bfd_instance (neighbor required, RFC 5881 TTL 255 / hop limit 64 defaults).
  */
 import type { DiagSink } from "./diag.ts";
-import type { BfdInstance, GarpGroup, SyncGroup, TrackFileDef, TrackGroup, TrackProcessDef, TrackRef, VrrpInstance, VrrpScript } from "./model.ts";
+import type {
+  BfdInstance,
+  GarpGroup,
+  SyncGroup,
+  TrackFileDef,
+  TrackGroup,
+  TrackProcessDef,
+  TrackRef,
+  VrrpInstance,
+  VrrpScript,
+} from "./model.ts";
 import type { BfdDraft } from "./kw-bfd.ts";
-import type { GarpGroupDraft, ScriptDraft, SyncDraft, TrackFileDraft, TrackGroupDraft, TrackProcessDraft } from "./kw-vrrp-misc.ts";
+import type {
+  GarpGroupDraft,
+  ScriptDraft,
+  SyncDraft,
+  TrackFileDraft,
+  TrackGroupDraft,
+  TrackProcessDraft,
+} from "./kw-vrrp-misc.ts";
 import { finishNotify } from "./kw-vrrp.ts";
 
 /** Drop later duplicates by name, reporting each. */
-export function unique<T extends { name?: string; src?: { file: string; line: number } }>(list: readonly T[], what: string, diags: DiagSink): T[] {
+export function unique<T extends { name?: string; src?: { file: string; line: number } }>(
+  list: readonly T[],
+  what: string,
+  diags: DiagSink,
+): T[] {
   const seen = new Set<string>();
   const out: T[] = [];
   for (const x of list) {
-    if (seen.has(x.name!)) { diags.error(x.src!, `${what} '${x.name}' is defined twice; the later one is ignored`); continue; }
+    if (seen.has(x.name!)) {
+      diags.error(x.src!, `${what} '${x.name}' is defined twice; the later one is ignored`);
+      continue;
+    }
     seen.add(x.name!);
     out.push(x);
   }
@@ -26,11 +50,24 @@ export function unique<T extends { name?: string; src?: { file: string; line: nu
 export function finishScripts(list: readonly ScriptDraft[], diags: DiagSink): VrrpScript[] {
   const out: VrrpScript[] = [];
   for (const d of unique(list, "vrrp_script", diags)) {
-    if (!d.script) { diags.error(d.src!, `vrrp_script ${d.name} has no script; removed`); continue; }
-    const script = d.userRaw ? { ...d.script, user: d.script.user ?? d.userRaw.user, group: d.script.group ?? d.userRaw.group } : d.script;
+    if (!d.script) {
+      diags.error(d.src!, `vrrp_script ${d.name} has no script; removed`);
+      continue;
+    }
+    const script = d.userRaw
+      ? { ...d.script, user: d.script.user ?? d.userRaw.user, group: d.script.group ?? d.userRaw.group }
+      : d.script;
     out.push({
-      name: d.name!, script, intervalMs: d.intervalMs ?? 1000, timeoutMs: d.timeoutMs ?? null, weight: d.weight ?? 0,
-      weightReverse: d.weightReverse ?? false, rise: d.rise ?? 1, fall: d.fall ?? 1, initFail: d.initFail ?? false, src: d.src!,
+      name: d.name!,
+      script,
+      intervalMs: d.intervalMs ?? 1000,
+      timeoutMs: d.timeoutMs ?? null,
+      weight: d.weight ?? 0,
+      weightReverse: d.weightReverse ?? false,
+      rise: d.rise ?? 1,
+      fall: d.fall ?? 1,
+      initFail: d.initFail ?? false,
+      src: d.src!,
     });
   }
   return out;
@@ -40,8 +77,18 @@ export function finishScripts(list: readonly ScriptDraft[], diags: DiagSink): Vr
 export function finishTrackFiles(list: readonly TrackFileDraft[], diags: DiagSink): TrackFileDef[] {
   const out: TrackFileDef[] = [];
   for (const d of unique(list, "track_file", diags)) {
-    if (!d.path) { diags.error(d.src!, `track_file ${d.name} has no file; removed`); continue; }
-    out.push({ name: d.name!, path: d.path, weight: d.weight ?? 1, weightReverse: d.weightReverse ?? false, initFile: d.initFile ?? null, src: d.src! });
+    if (!d.path) {
+      diags.error(d.src!, `track_file ${d.name} has no file; removed`);
+      continue;
+    }
+    out.push({
+      name: d.name!,
+      path: d.path,
+      weight: d.weight ?? 1,
+      weightReverse: d.weightReverse ?? false,
+      initFile: d.initFile ?? null,
+      src: d.src!,
+    });
   }
   return out;
 }
@@ -50,12 +97,29 @@ export function finishTrackFiles(list: readonly TrackFileDraft[], diags: DiagSin
 export function finishTrackProcesses(list: readonly TrackProcessDraft[], diags: DiagSink): TrackProcessDef[] {
   const out: TrackProcessDef[] = [];
   for (const d of unique(list, "vrrp_track_process", diags)) {
-    if (!d.process) { diags.error(d.src!, `vrrp_track_process ${d.name} has no process; removed`); continue; }
-    if (d.quorumMax !== undefined && d.quorumMax !== null && d.quorumMax < (d.quorum ?? 1)) diags.error(d.src!, `vrrp_track_process ${d.name}: quorum_max ${d.quorumMax} is below quorum ${d.quorum ?? 1}`);
+    if (!d.process) {
+      diags.error(d.src!, `vrrp_track_process ${d.name} has no process; removed`);
+      continue;
+    }
+    if (d.quorumMax !== undefined && d.quorumMax !== null && d.quorumMax < (d.quorum ?? 1)) {
+      diags.error(
+        d.src!,
+        `vrrp_track_process ${d.name}: quorum_max ${d.quorumMax} is below quorum ${d.quorum ?? 1}`,
+      );
+    }
     out.push({
-      name: d.name!, process: d.process, params: d.params ?? [], paramMatch: d.paramMatch ?? "exact", quorum: d.quorum ?? 1,
-      quorumMax: d.quorumMax ?? null, weight: d.weight ?? 0, weightReverse: d.weightReverse ?? false, forkDelayMs: d.forkDelayMs ?? 0,
-      terminateDelayMs: d.terminateDelayMs ?? 0, fullCommand: d.fullCommand ?? false, src: d.src!,
+      name: d.name!,
+      process: d.process,
+      params: d.params ?? [],
+      paramMatch: d.paramMatch ?? "exact",
+      quorum: d.quorum ?? 1,
+      quorumMax: d.quorumMax ?? null,
+      weight: d.weight ?? 0,
+      weightReverse: d.weightReverse ?? false,
+      forkDelayMs: d.forkDelayMs ?? 0,
+      terminateDelayMs: d.terminateDelayMs ?? 0,
+      fullCommand: d.fullCommand ?? false,
+      src: d.src!,
     });
   }
   return out;
@@ -66,15 +130,27 @@ export function finishGarpGroups(list: readonly GarpGroupDraft[], _diags: DiagSi
   const out: GarpGroup[] = [];
   for (const d of list) {
     if (!d.interfaces?.length) continue; // keepalived drops it without a message
-    out.push({ garpIntervalMs: d.garpIntervalMs ?? null, gnaIntervalMs: d.gnaIntervalMs ?? null, interfaces: d.interfaces, src: d.src! });
+    out.push({
+      garpIntervalMs: d.garpIntervalMs ?? null,
+      gnaIntervalMs: d.gnaIntervalMs ?? null,
+      interfaces: d.interfaces,
+      src: d.src!,
+    });
   }
   return out;
 }
 
 /** Finish track_group blocks. */
-export function finishTrackGroups(list: readonly TrackGroupDraft[], instances: ReadonlySet<string>, diags: DiagSink): TrackGroup[] {
+export function finishTrackGroups(
+  list: readonly TrackGroupDraft[],
+  instances: ReadonlySet<string>,
+  diags: DiagSink,
+): TrackGroup[] {
   return unique(list, "track_group", diags).map((d) => {
-    const members = (d.members ?? []).filter((m) => instances.has(m) || (diags.error(d.src!, `track_group ${d.name}: vrrp_instance '${m}' is not defined`), false));
+    const members = (d.members ?? []).filter((m) =>
+      instances.has(m) ||
+      (diags.error(d.src!, `track_group ${d.name}: vrrp_instance '${m}' is not defined`), false)
+    );
     return { name: d.name!, members, src: d.src! };
   });
 }
@@ -84,7 +160,11 @@ function zeroWeights(refs: readonly TrackRef[]): TrackRef[] {
 }
 
 /** Finish sync groups and stamp membership onto instances (returns the updated instance list). */
-export function finishSyncGroups(list: readonly SyncDraft[], instances: VrrpInstance[], diags: DiagSink): { groups: SyncGroup[]; instances: VrrpInstance[] } {
+export function finishSyncGroups(
+  list: readonly SyncDraft[],
+  instances: VrrpInstance[],
+  diags: DiagSink,
+): { groups: SyncGroup[]; instances: VrrpInstance[] } {
   const byName = new Map(instances.map((v, i) => [v.name, i]));
   const out = [...instances];
   const groups: SyncGroup[] = [];
@@ -92,23 +172,57 @@ export function finishSyncGroups(list: readonly SyncDraft[], instances: VrrpInst
     const members: string[] = [];
     for (const m of d.members ?? []) {
       const idx = byName.get(m);
-      if (idx === undefined) { diags.error(d.src!, `sync group ${d.name}: vrrp_instance '${m}' is not defined; ignored`); continue; }
+      if (idx === undefined) {
+        diags.error(d.src!, `sync group ${d.name}: vrrp_instance '${m}' is not defined; ignored`);
+        continue;
+      }
       const inst = out[idx]!;
-      if (inst.syncGroup !== null) { diags.error(d.src!, `sync group ${d.name}: ${m} is already in sync group ${inst.syncGroup}; ignored`); continue; }
+      if (inst.syncGroup !== null) {
+        diags.error(d.src!, `sync group ${d.name}: ${m} is already in sync group ${inst.syncGroup}; ignored`);
+        continue;
+      }
       const keepWeights = d.syncGroupTrackingWeight ?? false;
-      const weighted = [...inst.trackInterfaces, ...inst.trackScripts, ...inst.trackFiles, ...inst.trackProcesses, ...inst.trackBfds].some((r) => r.weight);
-      if (weighted && !keepWeights) diags.warn(inst.src, `(${m}) tracker weights are ignored in sync group ${d.name} (set sync_group_tracking_weight to keep them)`);
+      const weighted = [
+        ...inst.trackInterfaces,
+        ...inst.trackScripts,
+        ...inst.trackFiles,
+        ...inst.trackProcesses,
+        ...inst.trackBfds,
+      ].some((r) => r.weight);
+      if (weighted && !keepWeights) {
+        diags.warn(
+          inst.src,
+          `(${m}) tracker weights are ignored in sync group ${d.name} (set sync_group_tracking_weight to keep them)`,
+        );
+      }
       out[idx] = keepWeights ? { ...inst, syncGroup: d.name! } : {
-        ...inst, syncGroup: d.name!, trackInterfaces: zeroWeights(inst.trackInterfaces), trackScripts: zeroWeights(inst.trackScripts),
-        trackFiles: zeroWeights(inst.trackFiles), trackProcesses: zeroWeights(inst.trackProcesses), trackBfds: zeroWeights(inst.trackBfds),
+        ...inst,
+        syncGroup: d.name!,
+        trackInterfaces: zeroWeights(inst.trackInterfaces),
+        trackScripts: zeroWeights(inst.trackScripts),
+        trackFiles: zeroWeights(inst.trackFiles),
+        trackProcesses: zeroWeights(inst.trackProcesses),
+        trackBfds: zeroWeights(inst.trackBfds),
       };
       members.push(m);
     }
-    if (members.length === 0) { diags.error(d.src!, `sync group ${d.name} has no vrrp instances; removed`); continue; }
+    if (members.length === 0) {
+      diags.error(d.src!, `sync group ${d.name} has no vrrp instances; removed`);
+      continue;
+    }
     groups.push({
-      name: d.name!, members, trackInterfaces: d.trackInterfaces ?? [], trackScripts: d.trackScripts ?? [], trackFiles: d.trackFiles ?? [],
-      trackProcesses: d.trackProcesses ?? [], trackBfds: d.trackBfds ?? [], notify: finishNotify(d.notifyD), smtpAlert: d.smtpAlert ?? null,
-      globalTracking: d.globalTracking ?? false, syncGroupTrackingWeight: d.syncGroupTrackingWeight ?? false, src: d.src!,
+      name: d.name!,
+      members,
+      trackInterfaces: d.trackInterfaces ?? [],
+      trackScripts: d.trackScripts ?? [],
+      trackFiles: d.trackFiles ?? [],
+      trackProcesses: d.trackProcesses ?? [],
+      trackBfds: d.trackBfds ?? [],
+      notify: finishNotify(d.notifyD),
+      smtpAlert: d.smtpAlert ?? null,
+      globalTracking: d.globalTracking ?? false,
+      syncGroupTrackingWeight: d.syncGroupTrackingWeight ?? false,
+      src: d.src!,
     });
   }
   return { groups, instances: out };
@@ -118,16 +232,33 @@ export function finishSyncGroups(list: readonly SyncDraft[], instances: VrrpInst
 export function finishBfds(list: readonly BfdDraft[], diags: DiagSink): BfdInstance[] {
   const out: BfdInstance[] = [];
   for (const d of unique(list, "bfd_instance", diags)) {
-    if (!d.neighborIp) { diags.error(d.src!, `bfd_instance ${d.name} has no neighbor_ip; removed`); continue; }
+    if (!d.neighborIp) {
+      diags.error(d.src!, `bfd_instance ${d.name} has no neighbor_ip; removed`);
+      continue;
+    }
     const v6 = d.neighborIp.includes(":");
-    if (d.sourceIp && d.sourceIp.includes(":") !== v6) { diags.error(d.src!, `bfd_instance ${d.name}: source_ip and neighbor_ip differ in family; removed`); continue; }
+    if (d.sourceIp && d.sourceIp.includes(":") !== v6) {
+      diags.error(d.src!, `bfd_instance ${d.name}: source_ip and neighbor_ip differ in family; removed`);
+      continue;
+    }
     const onlyOne = (d.toVrrp ?? false) || (d.toChecker ?? false);
     out.push({
-      name: d.name!, neighborIp: d.neighborIp, sourceIp: d.sourceIp ?? null, minRxMs: d.minRxMs ?? 10, minTxMs: d.minTxMs ?? 10,
-      idleTxMs: d.idleTxMs ?? 1000, multiplier: d.multiplier ?? 5, passive: d.passive ?? false,
-      ttl: (v6 ? d.hoplimitRaw ?? d.ttlRaw : d.ttlRaw ?? d.hoplimitRaw) ?? (v6 ? 64 : 255), maxHops: d.maxHops ?? 0,
-      multihop: d.multihop ?? false, weight: d.weight ?? 0, weightReverse: d.weightReverse ?? false,
-      toVrrp: onlyOne ? d.toVrrp ?? false : true, toChecker: onlyOne ? d.toChecker ?? false : true, src: d.src!,
+      name: d.name!,
+      neighborIp: d.neighborIp,
+      sourceIp: d.sourceIp ?? null,
+      minRxMs: d.minRxMs ?? 10,
+      minTxMs: d.minTxMs ?? 10,
+      idleTxMs: d.idleTxMs ?? 1000,
+      multiplier: d.multiplier ?? 5,
+      passive: d.passive ?? false,
+      ttl: (v6 ? d.hoplimitRaw ?? d.ttlRaw : d.ttlRaw ?? d.hoplimitRaw) ?? (v6 ? 64 : 255),
+      maxHops: d.maxHops ?? 0,
+      multihop: d.multihop ?? false,
+      weight: d.weight ?? 0,
+      weightReverse: d.weightReverse ?? false,
+      toVrrp: onlyOne ? d.toVrrp ?? false : true,
+      toChecker: onlyOne ? d.toChecker ?? false : true,
+      src: d.src!,
     });
   }
   return out;

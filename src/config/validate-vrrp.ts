@@ -29,8 +29,12 @@ function roundAdvert(d: InstanceDraft, version: 2 | 3, diags: DiagSink): number 
   }
   let cs = Math.round(raw / 10);
   if (cs < 1) cs = 1;
-  if (cs > 4095) { diags.error(at, `(${d.name}) VRRPv3 advert_int is at most 40.95 s; using 40.95`); cs = 4095; }
-  else if (cs * 10 !== raw) diags.warn(at, `(${d.name}) VRRPv3 advert_int is in centiseconds; using ${cs / 100}`);
+  if (cs > 4095) {
+    diags.error(at, `(${d.name}) VRRPv3 advert_int is at most 40.95 s; using 40.95`);
+    cs = 4095;
+  } else if (cs * 10 !== raw) {
+    diags.warn(at, `(${d.name}) VRRPv3 advert_int is in centiseconds; using ${cs / 100}`);
+  }
   return cs * 10;
 }
 
@@ -40,12 +44,21 @@ function vipFamily(d: InstanceDraft, diags: DiagSink): IpAddressSpec[] {
   const keep: IpAddressSpec[] = [];
   for (const ip of d.ips) {
     if (ip.family === first.family) keep.push(ip);
-    else diags.error(ip.src, `(${d.name}) VIP ${ip.address} is not the same family as ${first.address}; use virtual_ipaddress_excluded; skipped`);
+    else {diags.error(
+        ip.src,
+        `(${d.name}) VIP ${ip.address} is not the same family as ${first.address}; use virtual_ipaddress_excluded; skipped`,
+      );}
   }
   return keep;
 }
 
-function checkRefs(name: string, refs: readonly TrackRef[] | undefined, known: ReadonlySet<string>, what: string, diags: DiagSink): TrackRef[] {
+function checkRefs(
+  name: string,
+  refs: readonly TrackRef[] | undefined,
+  known: ReadonlySet<string>,
+  what: string,
+  diags: DiagSink,
+): TrackRef[] {
   const out: TrackRef[] = [];
   for (const r of refs ?? []) {
     if (known.has(r.name)) out.push(r);
@@ -76,70 +89,150 @@ function routeTracking(d: InstanceDraft, diags: DiagSink): void {
   }
 }
 
-interface Auth { type: "PASS" | "AH"; password: string }
+interface Auth {
+  type: "PASS" | "AH";
+  password: string;
+}
 
-function checkAuth(d: InstanceDraft, version: 2 | 3, strict: boolean, state: { v: "MASTER" | "BACKUP" }, priority: number, diags: DiagSink): Auth | null {
+function checkAuth(
+  d: InstanceDraft,
+  version: 2 | 3,
+  strict: boolean,
+  state: { v: "MASTER" | "BACKUP" },
+  priority: number,
+  diags: DiagSink,
+): Auth | null {
   if (d.authType === undefined && d.authPass === undefined) return null;
   const at = d.src!;
-  if (strict) { diags.error(at, `(${d.name}) authentication is not allowed in strict mode; ignored`); return null; }
-  if (version === 3) { diags.error(at, `(${d.name}) VRRPv3 has no authentication; ignored`); return null; }
-  if (d.authType === undefined) { diags.error(at, `(${d.name}) auth_pass without auth_type; authentication ignored`); return null; }
-  if (d.authPass === undefined) { diags.error(at, `(${d.name}) auth_type without auth_pass; authentication ignored`); return null; }
+  if (strict) {
+    diags.error(at, `(${d.name}) authentication is not allowed in strict mode; ignored`);
+    return null;
+  }
+  if (version === 3) {
+    diags.error(at, `(${d.name}) VRRPv3 has no authentication; ignored`);
+    return null;
+  }
+  if (d.authType === undefined) {
+    diags.error(at, `(${d.name}) auth_pass without auth_type; authentication ignored`);
+    return null;
+  }
+  if (d.authPass === undefined) {
+    diags.error(at, `(${d.name}) auth_type without auth_pass; authentication ignored`);
+    return null;
+  }
   if (d.authType === "AH" && state.v === "MASTER" && priority !== 255) {
-    diags.error(at, `(${d.name}) initial state MASTER cannot be used with AH authentication; starting as BACKUP`);
+    diags.error(
+      at,
+      `(${d.name}) initial state MASTER cannot be used with AH authentication; starting as BACKUP`,
+    );
     state.v = "BACKUP";
   }
   return { type: d.authType, password: d.authPass };
 }
 
 /** Validate one instance; returns undefined when it must be dropped. */
-export function finishInstance(d: InstanceDraft, g: GlobalDefs, refs: VrrpRefs, diags: DiagSink): VrrpInstance | undefined {
+export function finishInstance(
+  d: InstanceDraft,
+  g: GlobalDefs,
+  refs: VrrpRefs,
+  diags: DiagSink,
+): VrrpInstance | undefined {
   const at = d.src!;
   const name = d.name!;
-  if (!d.vrid) { diags.error(at, `(${name}) virtual_router_id is missing or invalid; instance dropped`); return undefined; }
+  if (!d.vrid) {
+    diags.error(at, `(${name}) virtual_router_id is missing or invalid; instance dropped`);
+    return undefined;
+  }
   const strict = d.strictRaw ?? g.vrrpStrict;
   const ips = vipFamily(d, diags);
   const family = ips[0]?.family ?? null;
   let version: 2 | 3 = d.versionRaw ?? g.vrrpVersion;
   if (family === "inet6") version = 3; // IPv6 is VRRPv3 only (RFC 5798); keepalived switches silently
-  if (ips.length === 0 && !d.noVirtualIpaddress) diags.error(at, `(${name}) has no virtual_ipaddress; at least one is expected`);
-  if (!d.interface && !(d.unicastPeers?.length)) diags.error(at, `(${name}) has no interface and no unicast peers`);
+  if (ips.length === 0 && !d.noVirtualIpaddress) {
+    diags.error(at, `(${name}) has no virtual_ipaddress; at least one is expected`);
+  }
+  if (!d.interface && !(d.unicastPeers?.length)) {
+    diags.error(at, `(${name}) has no interface and no unicast peers`);
+  }
   checkInterfaces(d, g, refs, diags);
   routeTracking(d, diags);
   // keepalived: `state MASTER` without a priority line makes the instance the address owner.
   const priority = d.priority ?? (d.stateRaw === "MASTER" ? 255 : 100);
   const state = { v: d.stateRaw ?? (priority === 255 ? "MASTER" : "BACKUP") as "MASTER" | "BACKUP" };
   if (strict && (state.v === "MASTER") !== (priority === 255)) {
-    diags.error(at, `(${name}) strict mode: state MASTER goes with priority 255 only; using ${priority === 255 ? "MASTER" : "BACKUP"}`);
+    diags.error(
+      at,
+      `(${name}) strict mode: state MASTER goes with priority 255 only; using ${
+        priority === 255 ? "MASTER" : "BACKUP"
+      }`,
+    );
     state.v = priority === 255 ? "MASTER" : "BACKUP";
   }
   const auth = checkAuth(d, version, strict, state, priority, diags);
   let nopreempt = d.nopreempt ?? false;
-  if (nopreempt && state.v === "MASTER") { diags.error(at, `(${name}) nopreempt needs state BACKUP; nopreempt ignored`); nopreempt = false; }
-  if (nopreempt && priority === 255) { diags.error(at, `(${name}) nopreempt does not apply to an address owner (priority 255); ignored`); nopreempt = false; }
+  if (nopreempt && state.v === "MASTER") {
+    diags.error(at, `(${name}) nopreempt needs state BACKUP; nopreempt ignored`);
+    nopreempt = false;
+  }
+  if (nopreempt && priority === 255) {
+    diags.error(at, `(${name}) nopreempt does not apply to an address owner (priority 255); ignored`);
+    nopreempt = false;
+  }
   let preemptDelayMs = d.preemptDelayMs ?? 0;
-  if (strict && preemptDelayMs > 0) { diags.error(at, `(${name}) strict mode does not allow preempt_delay; ignored`); preemptDelayMs = 0; }
-  if (preemptDelayMs > 0 && state.v === "MASTER") { diags.warn(at, `(${name}) preempt_delay has no effect with state MASTER; ignored`); preemptDelayMs = 0; }
+  if (strict && preemptDelayMs > 0) {
+    diags.error(at, `(${name}) strict mode does not allow preempt_delay; ignored`);
+    preemptDelayMs = 0;
+  }
+  if (preemptDelayMs > 0 && state.v === "MASTER") {
+    diags.warn(at, `(${name}) preempt_delay has no effect with state MASTER; ignored`);
+    preemptDelayMs = 0;
+  }
   let vmacXmitBase = d.vmacXmitBase ?? false;
-  if (d.vmac && !d.vmac.ipvlan && d.unicastPeers?.length && !vmacXmitBase) { diags.warn(at, `(${name}) use_vmac with unicast peers needs vmac_xmit_base; turned on`); vmacXmitBase = true; }
+  if (d.vmac && !d.vmac.ipvlan && d.unicastPeers?.length && !vmacXmitBase) {
+    diags.warn(at, `(${name}) use_vmac with unicast peers needs vmac_xmit_base; turned on`);
+    vmacXmitBase = true;
+  }
   let accept = d.acceptRaw ?? (strict ? priority === 255 : true);
-  if (strict && version === 2 && d.acceptRaw === true) { diags.error(at, `(${name}) accept mode is not part of VRRPv2 (RFC 3768); turned off`); accept = priority === 255; }
+  if (strict && version === 2 && d.acceptRaw === true) {
+    diags.error(at, `(${name}) accept mode is not part of VRRPv2 (RFC 3768); turned off`);
+    accept = priority === 255;
+  }
   if (strict && d.unicastPeers?.length) diags.error(at, `(${name}) strict mode does not allow unicast peers`);
   if (strict && vmacXmitBase) diags.error(at, `(${name}) strict mode does not allow vmac_xmit_base`);
   for (const p of d.unicastPeers ?? []) {
-    if (family && (p.address.includes(":") ? "inet6" : "inet") !== family) diags.error(at, `(${name}) unicast peer ${p.address} is not the instance's address family`);
+    if (family && (p.address.includes(":") ? "inet6" : "inet") !== family) {
+      diags.error(at, `(${name}) unicast peer ${p.address} is not the instance's address family`);
+    }
   }
   const garp = d.garp;
   const masterDelay = garp.garpMasterDelayMs ?? g.vrrpGarpMasterDelayMs;
   const masterRepeat = garp.garpMasterRepeat ?? g.vrrpGarpMasterRepeat;
   return {
-    name, initialState: state.v, interface: d.interface ?? null, vrid: d.vrid, priority, advertIntMs: roundAdvert(d, version, diags), version, family,
-    vmac: d.vmac ?? null, useVmacAddr: d.useVmacAddr ?? false, vmacXmitBase, nativeIpv6: d.nativeIpv6 ?? false,
-    dontTrackPrimary: d.dontTrackPrimary ?? false, mcastSrcIp: d.mcastSrcIp ?? null, mcastDstIp: d.mcastDstIp ?? null,
-    unicastSrcIp: d.unicastSrcIp ?? null, unicastPeers: d.unicastPeers ?? [], unicastFaultNoPeer: d.unicastFaultNoPeer ?? false,
-    unicastTtl: d.unicastTtl ?? 255, checkUnicastSrc: d.checkUnicastSrc ?? (g.vrrpCheckUnicastSrc || (d.unicastPeers ?? []).some((p) => p.minTtl !== null || p.maxTtl !== null)),
-    trackSrcIp: d.trackSrcIp ?? false, oldUnicastChecksum: d.oldUnicastChecksum ?? false,
-    garpMasterDelayMs: masterDelay, garpMasterRepeat: masterRepeat,
+    name,
+    initialState: state.v,
+    interface: d.interface ?? null,
+    vrid: d.vrid,
+    priority,
+    advertIntMs: roundAdvert(d, version, diags),
+    version,
+    family,
+    vmac: d.vmac ?? null,
+    useVmacAddr: d.useVmacAddr ?? false,
+    vmacXmitBase,
+    nativeIpv6: d.nativeIpv6 ?? false,
+    dontTrackPrimary: d.dontTrackPrimary ?? false,
+    mcastSrcIp: d.mcastSrcIp ?? null,
+    mcastDstIp: d.mcastDstIp ?? null,
+    unicastSrcIp: d.unicastSrcIp ?? null,
+    unicastPeers: d.unicastPeers ?? [],
+    unicastFaultNoPeer: d.unicastFaultNoPeer ?? false,
+    unicastTtl: d.unicastTtl ?? 255,
+    checkUnicastSrc: d.checkUnicastSrc ??
+      (g.vrrpCheckUnicastSrc || (d.unicastPeers ?? []).some((p) => p.minTtl !== null || p.maxTtl !== null)),
+    trackSrcIp: d.trackSrcIp ?? false,
+    oldUnicastChecksum: d.oldUnicastChecksum ?? false,
+    garpMasterDelayMs: masterDelay,
+    garpMasterRepeat: masterRepeat,
     garpLowerPrioDelayMs: garp.garpLowerPrioDelayMs ?? g.vrrpGarpLowerPrioDelayMs ?? masterDelay,
     garpLowerPrioRepeat: garp.garpLowerPrioRepeat ?? g.vrrpGarpLowerPrioRepeat ?? masterRepeat,
     garpMasterRefreshMs: garp.garpMasterRefreshMs ?? g.vrrpGarpMasterRefreshMs,
@@ -148,18 +241,33 @@ export function finishInstance(d: InstanceDraft, g: GlobalDefs, refs: VrrpRefs, 
     downTimerAdverts: d.downTimerAdverts ?? g.vrrpDownTimerAdverts,
     lowerPrioNoAdvert: strict ? true : d.lowerPrioNoAdvert ?? g.vrrpLowerPrioNoAdvert,
     higherPrioSendAdvert: strict ? false : d.higherPrioSendAdvert ?? g.vrrpHigherPrioSendAdvert,
-    timerExpiredBackup: d.timerExpiredBackup ?? false, v3ChecksumAsV2: d.v3ChecksumAsV2 ?? false, noVirtualIpaddress: d.noVirtualIpaddress ?? false,
-    auth, virtualIpaddresses: ips, virtualIpaddressesExcluded: d.eips, promoteSecondaries: d.promoteSecondaries ?? false,
-    virtualRoutes: d.routes, virtualRules: d.rules, accept, nopreempt, preemptDelayMs,
-    skipCheckAdvAddr: d.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr, strictMode: strict, notify: finishNotify(d.notifyD),
+    timerExpiredBackup: d.timerExpiredBackup ?? false,
+    v3ChecksumAsV2: d.v3ChecksumAsV2 ?? false,
+    noVirtualIpaddress: d.noVirtualIpaddress ?? false,
+    auth,
+    virtualIpaddresses: ips,
+    virtualIpaddressesExcluded: d.eips,
+    promoteSecondaries: d.promoteSecondaries ?? false,
+    virtualRoutes: d.routes,
+    virtualRules: d.rules,
+    accept,
+    nopreempt,
+    preemptDelayMs,
+    skipCheckAdvAddr: d.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr,
+    strictMode: strict,
+    notify: finishNotify(d.notifyD),
     smtpAlert: d.smtpAlert ?? g.smtpAlertVrrp ?? g.smtpAlert,
     trackInterfaces: d.trackInterfaces ?? [],
     trackScripts: checkRefs(name, d.trackScripts, refs.scripts, "track script", diags),
     trackFiles: checkRefs(name, d.trackFiles, refs.trackFiles, "track file", diags),
     trackProcesses: checkRefs(name, d.trackProcesses, refs.trackProcesses, "track process", diags),
     trackBfds: checkRefs(name, d.trackBfds, refs.bfds, "track bfd", diags),
-    lvsSyncDaemonInterface: d.lvsSyncDaemonInterface ?? null, kernelRxBufSizeBytes: d.kernelRxBufSizeBytes ?? null,
-    linkbeatUsePolling: d.linkbeatUsePolling ?? false, debugLevel: d.debugLevel ?? 0, syncGroup: null, src: at,
+    lvsSyncDaemonInterface: d.lvsSyncDaemonInterface ?? null,
+    kernelRxBufSizeBytes: d.kernelRxBufSizeBytes ?? null,
+    linkbeatUsePolling: d.linkbeatUsePolling ?? false,
+    debugLevel: d.debugLevel ?? 0,
+    syncGroup: null,
+    src: at,
   };
 }
 
@@ -171,8 +279,15 @@ export function checkDuplicateVrids(list: readonly VrrpInstance[], diags: DiagSi
     if (v.unicastPeers.length) continue;
     const key = `${v.interface ?? ""}|${v.family ?? "inet"}|${v.vrid}|${v.mcastDstIp ?? ""}`;
     const other = seen.get(key);
-    if (other !== undefined) { diags.error(v.src, `(${v.name}) VRID ${v.vrid} is already used by ${other} on ${v.interface ?? "the default interface"}; instance dropped`); drop.add(v.name); }
-    else seen.set(key, v.name);
+    if (other !== undefined) {
+      diags.error(
+        v.src,
+        `(${v.name}) VRID ${v.vrid} is already used by ${other} on ${
+          v.interface ?? "the default interface"
+        }; instance dropped`,
+      );
+      drop.add(v.name);
+    } else seen.set(key, v.name);
   }
   return drop;
 }

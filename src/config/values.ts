@@ -12,7 +12,11 @@ import type { ArgsHandler, Ctx } from "./tree.ts";
 export type Draft<T> = { -readonly [K in keyof T]?: T[K] };
 
 /** Append to an array field of a draft without copying. */
-export function pushTo<T, K extends keyof T>(d: Draft<T>, k: K, v: T[K] extends readonly (infer E)[] | null ? E : never): void {
+export function pushTo<T, K extends keyof T>(
+  d: Draft<T>,
+  k: K,
+  v: T[K] extends readonly (infer E)[] | null ? E : never,
+): void {
   const cur = d[k] as unknown as unknown[] | undefined | null;
   if (cur) cur.push(v);
   else d[k] = [v] as unknown as T[K];
@@ -33,20 +37,50 @@ export function toInt(text: string, hex = false): number | undefined {
 }
 
 /** Read an integer in [min, max]; reports and returns undefined when bad. */
-export function readInt(text: string | undefined, min: number, max: number, ctx: Ctx, what = ctx.kw): number | undefined {
-  if (text === undefined) { ctx.diags.error(ctx.at, `'${what}' is missing its value`); return undefined; }
+export function readInt(
+  text: string | undefined,
+  min: number,
+  max: number,
+  ctx: Ctx,
+  what = ctx.kw,
+): number | undefined {
+  if (text === undefined) {
+    ctx.diags.error(ctx.at, `'${what}' is missing its value`);
+    return undefined;
+  }
   const n = toInt(text);
-  if (n === undefined) { ctx.diags.error(ctx.at, `${what}: '${text}' is not a whole number`); return undefined; }
-  if (n < min || n > max) { ctx.diags.error(ctx.at, `${what}: ${n} is outside ${min}..${max}; ignored`); return undefined; }
+  if (n === undefined) {
+    ctx.diags.error(ctx.at, `${what}: '${text}' is not a whole number`);
+    return undefined;
+  }
+  if (n < min || n > max) {
+    ctx.diags.error(ctx.at, `${what}: ${n} is outside ${min}..${max}; ignored`);
+    return undefined;
+  }
   return n;
 }
 
 /** Read a <TIMER> (decimal seconds, microsecond resolution) in [minS, maxS]; returns milliseconds. */
-export function readTimerMs(text: string | undefined, minS: number, maxS: number, ctx: Ctx, what = ctx.kw): number | undefined {
-  if (text === undefined) { ctx.diags.error(ctx.at, `'${what}' is missing its value`); return undefined; }
-  if (!/^\d*\.?\d+$|^\d+\.$/.test(text)) { ctx.diags.error(ctx.at, `${what}: '${text}' is not a number of seconds`); return undefined; }
+export function readTimerMs(
+  text: string | undefined,
+  minS: number,
+  maxS: number,
+  ctx: Ctx,
+  what = ctx.kw,
+): number | undefined {
+  if (text === undefined) {
+    ctx.diags.error(ctx.at, `'${what}' is missing its value`);
+    return undefined;
+  }
+  if (!/^\d*\.?\d+$|^\d+\.$/.test(text)) {
+    ctx.diags.error(ctx.at, `${what}: '${text}' is not a number of seconds`);
+    return undefined;
+  }
   const s = Number(text);
-  if (s < minS || s > maxS) { ctx.diags.error(ctx.at, `${what}: ${text}s is outside ${minS}..${maxS} seconds; ignored`); return undefined; }
+  if (s < minS || s > maxS) {
+    ctx.diags.error(ctx.at, `${what}: ${text}s is outside ${minS}..${maxS} seconds; ignored`);
+    return undefined;
+  }
   return Math.round(s * 1e6) / 1e3;
 }
 
@@ -93,7 +127,9 @@ export function boolKw<T>(field: keyof T): ArgsHandler<Draft<T>> {
 
 /** Handler: flag keyword that sets `field` to `value` and takes no arguments. */
 export function flagKw<T>(field: keyof T, value: unknown = true): ArgsHandler<Draft<T>> {
-  return (d) => { (d as Record<keyof T, unknown>)[field] = value; };
+  return (d) => {
+    (d as Record<keyof T, unknown>)[field] = value;
+  };
 }
 
 /** Handler: single string field. */
@@ -109,9 +145,15 @@ export function readScript(args: readonly Token[], ctx: Ctx): ScriptSpec | undef
   const first = args[0]!;
   let cmd = first.text;
   let rest = args.slice(1);
-  if (!first.quoted) { cmd = args.map((a) => a.text).join(" "); rest = []; }
+  if (!first.quoted) {
+    cmd = args.map((a) => a.text).join(" ");
+    rest = [];
+  }
   const argv = splitCommand(cmd);
-  if (argv.length === 0) { ctx.diags.error(ctx.at, `${ctx.kw}: empty command`); return undefined; }
+  if (argv.length === 0) {
+    ctx.diags.error(ctx.at, `${ctx.kw}: empty command`);
+    return undefined;
+  }
   if (rest.length > 2) ctx.diags.error(ctx.at, `${ctx.kw}: extra words after user and group ignored`);
   return { cmd, argv, user: rest[0]?.text ?? null, group: rest[1]?.text ?? null, src: ctx.at };
 }
@@ -125,10 +167,18 @@ export function scriptKw<T>(field: keyof T): ArgsHandler<Draft<T>> {
 }
 
 /** Read `weight N [reverse]` style arguments starting at `i`: returns [weight, reverse]. */
-export function readWeight(args: readonly Token[], i: number, min: number, max: number, ctx: Ctx): [number, boolean] | undefined {
+export function readWeight(
+  args: readonly Token[],
+  i: number,
+  min: number,
+  max: number,
+  ctx: Ctx,
+): [number, boolean] | undefined {
   const n = readInt(args[i]?.text, min, max, ctx, `${ctx.kw} weight`);
   if (n === undefined) return undefined;
   const rev = args[i + 1]?.text;
-  if (rev !== undefined && rev !== "reverse" && rev !== "noreverse") ctx.diags.error(ctx.at, `${ctx.kw}: unexpected '${rev}' after weight`);
+  if (rev !== undefined && rev !== "reverse" && rev !== "noreverse") {
+    ctx.diags.error(ctx.at, `${ctx.kw}: unexpected '${rev}' after weight`);
+  }
   return [n, rev === "reverse"];
 }

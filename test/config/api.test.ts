@@ -4,36 +4,91 @@ import YAML from "yaml";
 import { dumpConfig, formatDiagnostic, loadConfig, needsRole, sliceFor } from "../../src/config/index.ts";
 import { diagLines, instance, loadText, memOptions } from "./helpers.ts";
 
-const FULL = "global_defs {\n router_id r1\n}\n" + instance(" notify_master \"/usr/bin/logger up\"") +
+const FULL = "global_defs {\n router_id r1\n}\n" + instance(' notify_master "/usr/bin/logger up"') +
   "virtual_server 192.0.2.100 80 {\n real_server 192.0.2.1 80 {\n  TCP_CHECK {\n  }\n }\n}\nbfd_instance b {\n neighbor_ip 192.0.2.3\n}\n";
 
 describe("global_defs", () => {
   test("defaults", () => {
     const g = loadText("").config.global;
-    expect(g).toMatchObject({ routerId: null, vrrpVersion: 2, vrrpMcastGroup4: "224.0.0.18", vrrpMcastGroup6: "ff02::12", vrrpGarpMasterDelayMs: 5000,
-      vrrpGarpMasterRepeat: 5, smtpConnectTimeoutMs: 30000, enableScriptSecurity: false, vmacPrefix: "vrrp", childWaitTimeMs: 5000, lvsFlushOnStop: "none" });
+    expect(g).toMatchObject({
+      routerId: null,
+      vrrpVersion: 2,
+      vrrpMcastGroup4: "224.0.0.18",
+      vrrpMcastGroup6: "ff02::12",
+      vrrpGarpMasterDelayMs: 5000,
+      vrrpGarpMasterRepeat: 5,
+      smtpConnectTimeoutMs: 30000,
+      enableScriptSecurity: false,
+      vmacPrefix: "vrrp",
+      childWaitTimeMs: 5000,
+      lvsFlushOnStop: "none",
+    });
   });
   test("a selection of keywords in every group", () => {
-    const r = loadText([
-      "net_namespace blue", "global_defs {", " router_id r1", " notification_email {", "  a@example.org", "  b@example.org", " }",
-      " smtp_server 192.0.2.25 2525", " smtp_alert off", " script_user nobody nogroup", " enable_script_security",
-      " vrrp_notify_fifo /run/f", " vrrp_notify_fifo_script \"/bin/reader -v\"", " vrrp_garp_interval 0.001", " vrrp_garp_extra_if all 100",
-      " vrrp_iptables kin kout", " nftables", " lvs_sync_daemon eth0 inst VI_1 id 5 port 8848 group 224.0.0.81", " lvs_timeouts tcp 900 udp 30",
-      " lvs_flush_on_stop VS", " vrrp_priority -5", " vrrp_cpu_affinity 0 1", " checker_rt_priority 50", " vrrp_netlink_cmd_rcv_bufs 1048576",
-      " vrrp_netlink_cmd_rcv_bufs_force yes", " umask IWGRP|IWOTH", " enable_snmp_rfc", " max_auto_priority", " reload_file", "}",
-    ].join("\n") + "\n" + instance(""));
+    const r = loadText(
+      [
+        "net_namespace blue",
+        "global_defs {",
+        " router_id r1",
+        " notification_email {",
+        "  a@example.org",
+        "  b@example.org",
+        " }",
+        " smtp_server 192.0.2.25 2525",
+        " smtp_alert off",
+        " script_user nobody nogroup",
+        " enable_script_security",
+        " vrrp_notify_fifo /run/f",
+        ' vrrp_notify_fifo_script "/bin/reader -v"',
+        " vrrp_garp_interval 0.001",
+        " vrrp_garp_extra_if all 100",
+        " vrrp_iptables kin kout",
+        " nftables",
+        " lvs_sync_daemon eth0 inst VI_1 id 5 port 8848 group 224.0.0.81",
+        " lvs_timeouts tcp 900 udp 30",
+        " lvs_flush_on_stop VS",
+        " vrrp_priority -5",
+        " vrrp_cpu_affinity 0 1",
+        " checker_rt_priority 50",
+        " vrrp_netlink_cmd_rcv_bufs 1048576",
+        " vrrp_netlink_cmd_rcv_bufs_force yes",
+        " umask IWGRP|IWOTH",
+        " enable_snmp_rfc",
+        " max_auto_priority",
+        " reload_file",
+        "}",
+      ].join("\n") + "\n" + instance(""),
+    );
     expect(r.diagnostics).toEqual([]);
     const g = r.config.global;
     expect(g).toMatchObject({
-      netNamespace: "blue", routerId: "r1", notificationEmails: ["a@example.org", "b@example.org"], smtpServer: { host: "192.0.2.25", port: 2525 },
-      smtpAlert: false, scriptUser: { user: "nobody", group: "nogroup" }, enableScriptSecurity: true, vrrpGarpIntervalMs: 1,
-      vrrpGarpExtraIf: { delayMs: 100000, all: true }, vrrpIptables: { inChain: "kin", outChain: "kout" }, umask: 0o22,
+      netNamespace: "blue",
+      routerId: "r1",
+      notificationEmails: ["a@example.org", "b@example.org"],
+      smtpServer: { host: "192.0.2.25", port: 2525 },
+      smtpAlert: false,
+      scriptUser: { user: "nobody", group: "nogroup" },
+      enableScriptSecurity: true,
+      vrrpGarpIntervalMs: 1,
+      vrrpGarpExtraIf: { delayMs: 100000, all: true },
+      vrrpIptables: { inChain: "kin", outChain: "kout" },
+      umask: 0o22,
       lvsSyncDaemon: { interface: "eth0", vrrpInstance: "VI_1", syncId: 5, port: 8848, group: "224.0.0.81" },
-      lvsTimeouts: { tcpS: 900, tcpFinS: null, udpS: 30 }, lvsFlushOnStop: "vs", enableSnmpRfcV2: true, enableSnmpRfcV3: true,
-      maxAutoPriority: 99, reloadFile: "keepalived.reload",
+      lvsTimeouts: { tcpS: 900, tcpFinS: null, udpS: 30 },
+      lvsFlushOnStop: "vs",
+      enableSnmpRfcV2: true,
+      enableSnmpRfcV3: true,
+      maxAutoPriority: 99,
+      reloadFile: "keepalived.reload",
     });
     expect(g.vrrpNotifyFifo).toMatchObject({ path: "/run/f", script: { argv: ["/bin/reader", "-v"] } });
-    expect(g.vrrpSched).toEqual({ priority: -5, noSwap: false, rtPriority: null, cpuAffinity: [0, 1], rlimitRttimeUs: null });
+    expect(g.vrrpSched).toEqual({
+      priority: -5,
+      noSwap: false,
+      rtPriority: null,
+      cpuAffinity: [0, 1],
+      rlimitRttimeUs: null,
+    });
     expect(g.checkerSched.rtPriority).toBe(50);
     expect(g.vrrpNetlinkCmdRcvBufs).toEqual({ bytes: 1048576, force: true });
     expect(g.nftables.table).toBe("keepalived");
@@ -53,10 +108,17 @@ describe("keyword tree errors", () => {
     const r = loadText("global_defs {\n bogus_block {\n  router_id inner\n }\n vrrp_version 3\n}\n");
     expect(r.config.global.routerId).toBe("inner");
     expect(r.config.global.vrrpVersion).toBe(2);
-    expect(diagLines(r)).toEqual(["2: warning: unknown keyword 'bogus_block' ignored", "5: warning: unknown keyword 'vrrp_version' ignored", "6: error: '}' without a matching '{'"]);
+    expect(diagLines(r)).toEqual([
+      "2: warning: unknown keyword 'bogus_block' ignored",
+      "5: warning: unknown keyword 'vrrp_version' ignored",
+      "6: error: '}' without a matching '{'",
+    ]);
   });
   test("missing } at end of input and { on its own line", () => {
-    expect(loadText("vrrp_instance V\n{\n interface eth0\n virtual_router_id 3\n").config.vrrp.instances[0]?.interface).toBe("eth0");
+    expect(
+      loadText("vrrp_instance V\n{\n interface eth0\n virtual_router_id 3\n").config.vrrp.instances[0]
+        ?.interface,
+    ).toBe("eth0");
     expect(diagLines(loadText("global_defs {\n router_id x\n"))[0]).toMatch(/missing '}'/);
   });
   test("one keyword per line: a second keyword on a line is not parsed", () => {
@@ -70,7 +132,8 @@ describe("exit codes", () => {
     expect(loadText(instance("")).exitCode).toBe(0);
     expect(loadText("nonsense\n").exitCode).toBe(5);
     expect(loadConfig("/nope.conf", memOptions({})).exitCode).toBe(4);
-    const script = "vrrp_script s {\n script \"/usr/bin/killall -0 sshd\"\n}\n" + instance(" track_script {\n  s\n }");
+    const script = 'vrrp_script s {\n script "/usr/bin/killall -0 sshd"\n}\n' +
+      instance(" track_script {\n  s\n }");
     const exe = { isExecutable: (p: string) => p === "/usr/bin/killall" };
     expect(loadText(script, {}, exe).exitCode).toBe(6);
     expect(loadText("global_defs {\n enable_script_security\n}\n" + script, {}, exe).exitCode).toBe(0);
@@ -79,7 +142,9 @@ describe("exit codes", () => {
     expect(loadText("includea /etc/keepalived/missing.conf\n").exitCode).toBe(4);
   });
   test("formatDiagnostic", () => {
-    expect(formatDiagnostic({ file: "/a.conf", line: 3, severity: "error", message: "bad" })).toBe("/a.conf:3: error: bad");
+    expect(formatDiagnostic({ file: "/a.conf", line: 3, severity: "error", message: "bad" })).toBe(
+      "/a.conf:3: error: bad",
+    );
   });
 });
 
@@ -100,7 +165,11 @@ describe("model, slices and dumps", () => {
     expect(sliceFor(c, "bfd").global.routerId).toBe("r1");
     expect(["vrrp", "check", "bfd"].map((r) => needsRole(c, r as "vrrp"))).toEqual([true, true, true]);
     const vrrpOnly = loadText(instance("")).config;
-    expect(["vrrp", "check", "bfd"].map((r) => needsRole(vrrpOnly, r as "vrrp"))).toEqual([true, false, false]);
+    expect(["vrrp", "check", "bfd"].map((r) => needsRole(vrrpOnly, r as "vrrp"))).toEqual([
+      true,
+      false,
+      false,
+    ]);
   });
   test("dumps: json and yaml parse back to the model, text lists set fields", () => {
     const c = loadText(FULL).config;

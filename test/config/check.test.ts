@@ -6,7 +6,8 @@ import { diagLines, loadText } from "./helpers.ts";
 const FULL = " protocol TCP\n lvs_sched wlc\n lvs_method NAT\n";
 const RS = " real_server 192.0.2.1 80 {\n }";
 /** A virtual_server block; `bare` leaves out protocol, scheduler and method (keepalived warns about each). */
-const vs = (body: string, head = "192.0.2.100 80", bare = false): string => `virtual_server ${head} {\n${bare ? "" : FULL}${body}\n}\n`;
+const vs = (body: string, head = "192.0.2.100 80", bare = false): string =>
+  `virtual_server ${head} {\n${bare ? "" : FULL}${body}\n}\n`;
 
 describe("virtual_server", () => {
   test("defaults: wlc, NAT, TCP, quorum 1, delay_loop 60 s; leaving out protocol, scheduler or method is reported", () => {
@@ -18,26 +19,60 @@ describe("virtual_server", () => {
     ]);
     expect(r.exitCode).toBe(5);
     const v = r.config.check.virtualServers[0]!;
-    expect(v).toMatchObject({ kind: "address", address: "192.0.2.100", port: 80, protocol: "TCP", scheduler: "wlc", quorum: 1, hysteresis: 0, delayLoopMs: 60000, family: "inet" });
+    expect(v).toMatchObject({
+      kind: "address",
+      address: "192.0.2.100",
+      port: 80,
+      protocol: "TCP",
+      scheduler: "wlc",
+      quorum: 1,
+      hysteresis: 0,
+      delayLoopMs: 60000,
+      family: "inet",
+    });
     expect(v.forward.method).toBe("NAT");
     expect(v.realServers[0]).toMatchObject({ address: "192.0.2.1", port: 80, weight: 1 });
-    expect(v.realServers[0]!.checkers[0]).toMatchObject({ type: "TCP_CHECK", connectTimeoutMs: 5000, retry: 1, delayBeforeRetryMs: 1000, delayLoopMs: 60000, warmupMs: 60000 });
+    expect(v.realServers[0]!.checkers[0]).toMatchObject({
+      type: "TCP_CHECK",
+      connectTimeoutMs: 5000,
+      retry: 1,
+      delayBeforeRetryMs: 1000,
+      delayLoopMs: 60000,
+      warmupMs: 60000,
+    });
   });
   test("timing inherits checker <- real_server <- virtual_server", () => {
-    const r = loadText(vs(" delay_loop 6\n connect_timeout 2\n real_server 192.0.2.1 80 {\n  retry 4\n  MISC_CHECK {\n   misc_path \"/bin/check x\"\n   delay_before_retry 0.5\n  }\n  DNS_CHECK {\n  }\n  HTTP_GET {\n   url {\n    path /\n   }\n  }\n }"));
+    const r = loadText(
+      vs(
+        ' delay_loop 6\n connect_timeout 2\n real_server 192.0.2.1 80 {\n  retry 4\n  MISC_CHECK {\n   misc_path "/bin/check x"\n   delay_before_retry 0.5\n  }\n  DNS_CHECK {\n  }\n  HTTP_GET {\n   url {\n    path /\n   }\n  }\n }',
+      ),
+    );
     const [misc, dns, http] = r.config.check.virtualServers[0]!.realServers[0]!.checkers;
-    expect(misc).toMatchObject({ type: "MISC_CHECK", delayLoopMs: 6000, connectTimeoutMs: 2000, retry: 4, delayBeforeRetryMs: 500 });
+    expect(misc).toMatchObject({
+      type: "MISC_CHECK",
+      delayLoopMs: 6000,
+      connectTimeoutMs: 2000,
+      retry: 4,
+      delayBeforeRetryMs: 500,
+    });
     expect(dns).toMatchObject({ type: "DNS_CHECK", queryType: "SOA", name: ".", retry: 4 });
     expect(http).toMatchObject({ type: "HTTP_GET", delayBeforeRetryMs: 3000 });
   });
   test("per-type retry defaults: DNS 3, MISC 0", () => {
-    const r = loadText(vs(" real_server 192.0.2.1 53 {\n  DNS_CHECK {\n   type a\n   name example.org\n  }\n  MISC_CHECK {\n   misc_path /bin/true\n  }\n }"));
+    const r = loadText(
+      vs(
+        " real_server 192.0.2.1 53 {\n  DNS_CHECK {\n   type a\n   name example.org\n  }\n  MISC_CHECK {\n   misc_path /bin/true\n  }\n }",
+      ),
+    );
     const [dns, misc] = r.config.check.virtualServers[0]!.realServers[0]!.checkers;
     expect(dns).toMatchObject({ retry: 3, queryType: "A", name: "example.org" });
     expect(misc).toMatchObject({ retry: 0 });
   });
   test("fwmark and group services; protocol on fwmark and a server without real servers are reported", () => {
-    const r = loadText("virtual_server_group G {\n 192.0.2.1-10 80\n 198.51.100.8/29 443\n fwmark 7 inet6\n}\n" + vs(RS, "fwmark 3") + vs(RS, "group G") + vs("", "group NOPE"));
+    const r = loadText(
+      "virtual_server_group G {\n 192.0.2.1-10 80\n 198.51.100.8/29 443\n fwmark 7 inet6\n}\n" +
+        vs(RS, "fwmark 3") + vs(RS, "group G") + vs("", "group NOPE"),
+    );
     const [f, g] = r.config.check.virtualServers;
     expect(f).toMatchObject({ kind: "fwmark", fwmark: 3, protocol: "TCP" });
     expect(g).toMatchObject({ kind: "group", group: "G" });
@@ -53,15 +88,34 @@ describe("virtual_server", () => {
     ]);
   });
   test("lvs_method TUN, persistence, sorry server, deprecated lb_algo / lb_kind", () => {
-    const r = loadText(vs(" protocol TCP\n lb_algo rr\n lb_kind DR\n persistence_timeout\n sorry_server 192.0.2.9 8080\n sorry_server_inhibit\n real_server 192.0.2.1 80 {\n  lvs_method TUN type gue port 6080 remcsum\n }", undefined, true));
+    const r = loadText(
+      vs(
+        " protocol TCP\n lb_algo rr\n lb_kind DR\n persistence_timeout\n sorry_server 192.0.2.9 8080\n sorry_server_inhibit\n real_server 192.0.2.1 80 {\n  lvs_method TUN type gue port 6080 remcsum\n }",
+        undefined,
+        true,
+      ),
+    );
     const v = r.config.check.virtualServers[0]!;
-    expect(v).toMatchObject({ scheduler: "rr", persistenceTimeoutMs: 360000, sorryServer: { address: "192.0.2.9", port: 8080, inhibit: true } });
+    expect(v).toMatchObject({
+      scheduler: "rr",
+      persistenceTimeoutMs: 360000,
+      sorryServer: { address: "192.0.2.9", port: 8080, inhibit: true },
+    });
     expect(v.forward.method).toBe("DR");
-    expect(v.realServers[0]!.forward).toEqual({ method: "TUN", tunnelType: "gue", tunnelPort: 6080, tunnelChecksum: "remcsum" });
+    expect(v.realServers[0]!.forward).toEqual({
+      method: "TUN",
+      tunnelType: "gue",
+      tunnelPort: 6080,
+      tunnelChecksum: "remcsum",
+    });
     expect(r.exitCode).toBe(0);
   });
   test("bad values are reported with their line", () => {
-    const r = loadText(vs(" lvs_sched bogus\n quorum 0\n real_server 192.0.2.1 99999 {\n }\n real_server nothost 80 {\n  weight 1\n }"));
+    const r = loadText(
+      vs(
+        " lvs_sched bogus\n quorum 0\n real_server 192.0.2.1 99999 {\n }\n real_server nothost 80 {\n  weight 1\n }",
+      ),
+    );
     expect(diagLines(r)).toEqual([
       "5: error: lvs_sched: unknown scheduler 'bogus'",
       "6: error: quorum: 0 is outside 1..4294967295; ignored",
@@ -73,12 +127,27 @@ describe("virtual_server", () => {
 
 describe("checkers", () => {
   test("HTTP_GET / SSL_GET urls, status codes, digest, SSL block", () => {
-    const r = loadText("SSL {\n ca /etc/ca.pem\n}\n" + vs(" real_server 192.0.2.1 443 {\n  SSL_GET {\n   url {\n    path /health\n    digest FF20AD2481F97B1754EF3E12ECD3A9CC\n    status_code 200 300-302\n   }\n   enable_sni\n   http_protocol 1.1\n  }\n }", "192.0.2.100 443"));
+    const r = loadText(
+      "SSL {\n ca /etc/ca.pem\n}\n" +
+        vs(
+          " real_server 192.0.2.1 443 {\n  SSL_GET {\n   url {\n    path /health\n    digest FF20AD2481F97B1754EF3E12ECD3A9CC\n    status_code 200 300-302\n   }\n   enable_sni\n   http_protocol 1.1\n  }\n }",
+          "192.0.2.100 443",
+        ),
+    );
     const ck = r.config.check.virtualServers[0]!.realServers[0]!.checkers[0]!;
     expect(ck).toMatchObject({ type: "SSL_GET", enableSni: true, httpProtocol: "1.1" });
     if (ck.type !== "SSL_GET") throw new Error("type");
-    expect(ck.urls[0]).toMatchObject({ path: "/health", digest: "ff20ad2481f97b1754ef3e12ecd3a9cc", statusCodes: [[200, 200], [300, 302]] });
-    expect(r.config.check.ssl).toEqual({ password: null, caFile: "/etc/ca.pem", certificateFile: null, keyFile: null });
+    expect(ck.urls[0]).toMatchObject({
+      path: "/health",
+      digest: "ff20ad2481f97b1754ef3e12ecd3a9cc",
+      statusCodes: [[200, 200], [300, 302]],
+    });
+    expect(r.config.check.ssl).toEqual({
+      password: null,
+      caFile: "/etc/ca.pem",
+      certificateFile: null,
+      keyFile: null,
+    });
   });
   test("HTTP_GET without url is removed", () => {
     const r = loadText(vs(" real_server 192.0.2.1 80 {\n  HTTP_GET {\n  }\n }"));
@@ -87,20 +156,48 @@ describe("checkers", () => {
   });
   test("UDP_CHECK hex payload and require_reply with wildcards", () => {
     expect(parseHexString(["Ab12f", "3", "456", "546443123"], false)).toBe("ab120f0345065464431203");
-    const r = loadText(vs(" real_server 192.0.2.1 53 {\n  UDP_CHECK {\n   payload 0102\n   require_reply 01xX\n   max_reply_length 64\n  }\n }"));
-    expect(r.config.check.virtualServers[0]!.realServers[0]!.checkers[0]).toMatchObject({ payloadHex: "0102", requireReply: true, requireReplyHex: "01xx", minReplyLength: 0, maxReplyLength: 64 });
+    const r = loadText(
+      vs(
+        " real_server 192.0.2.1 53 {\n  UDP_CHECK {\n   payload 0102\n   require_reply 01xX\n   max_reply_length 64\n  }\n }",
+      ),
+    );
+    expect(r.config.check.virtualServers[0]!.realServers[0]!.checkers[0]).toMatchObject({
+      payloadHex: "0102",
+      requireReply: true,
+      requireReplyHex: "01xx",
+      minReplyLength: 0,
+      maxReplyLength: 64,
+    });
   });
   test("FILE_CHECK and BFD_CHECK need their referenced blocks", () => {
-    const ok = loadText("track_file tf {\n file /tmp/x\n}\nbfd_instance b1 {\n neighbor_ip 192.0.2.2\n}\n" + vs(" real_server 192.0.2.1 80 {\n  FILE_CHECK {\n   track_file tf\n   weight 2 reverse\n  }\n  BFD_CHECK {\n   name b1\n  }\n }"));
+    const ok = loadText(
+      "track_file tf {\n file /tmp/x\n}\nbfd_instance b1 {\n neighbor_ip 192.0.2.2\n}\n" +
+        vs(
+          " real_server 192.0.2.1 80 {\n  FILE_CHECK {\n   track_file tf\n   weight 2 reverse\n  }\n  BFD_CHECK {\n   name b1\n  }\n }",
+        ),
+    );
     expect(ok.exitCode).toBe(0);
-    expect(ok.config.check.virtualServers[0]!.realServers[0]!.checkers.map((c) => c.type)).toEqual(["FILE_CHECK", "BFD_CHECK"]);
+    expect(ok.config.check.virtualServers[0]!.realServers[0]!.checkers.map((c) => c.type)).toEqual([
+      "FILE_CHECK",
+      "BFD_CHECK",
+    ]);
     const bad = loadText(vs(" real_server 192.0.2.1 80 {\n  FILE_CHECK {\n   track_file nope\n  }\n }"));
     expect(diagLines(bad)[0]).toMatch(/^6: error: FILE_CHECK track_file 'nope'/);
   });
   test("SMTP_CHECK with deprecated host{} and PING_CHECK", () => {
-    const r = loadText(vs(" real_server 192.0.2.1 25 {\n  SMTP_CHECK {\n   helo_name mx\n   host {\n    connect_ip 192.0.2.7\n    connect_port 2525\n   }\n  }\n  PING_CHECK {\n  }\n }", "192.0.2.100 25"));
+    const r = loadText(
+      vs(
+        " real_server 192.0.2.1 25 {\n  SMTP_CHECK {\n   helo_name mx\n   host {\n    connect_ip 192.0.2.7\n    connect_port 2525\n   }\n  }\n  PING_CHECK {\n  }\n }",
+        "192.0.2.100 25",
+      ),
+    );
     const [smtp, ping] = r.config.check.virtualServers[0]!.realServers[0]!.checkers;
-    expect(smtp).toMatchObject({ type: "SMTP_CHECK", heloName: "mx", connectIp: "192.0.2.7", connectPort: 2525 });
+    expect(smtp).toMatchObject({
+      type: "SMTP_CHECK",
+      heloName: "mx",
+      connectIp: "192.0.2.7",
+      connectPort: 2525,
+    });
     expect(ping).toMatchObject({ type: "PING_CHECK" });
     expect(r.exitCode).toBe(0);
   });
@@ -108,9 +205,26 @@ describe("checkers", () => {
 
 describe("bfd_instance", () => {
   test("defaults and TTL by family", () => {
-    const r = loadText("bfd_instance a {\n neighbor_ip 192.0.2.2\n}\nbfd_instance b {\n neighbour_ip 2001:db8::2\n min_rx 2.5\n multiplier 3\n checker\n}\n");
-    expect(r.config.bfd.instances[0]).toMatchObject({ minRxMs: 10, minTxMs: 10, idleTxMs: 1000, multiplier: 5, ttl: 255, toVrrp: true, toChecker: true });
-    expect(r.config.bfd.instances[1]).toMatchObject({ neighborIp: "2001:db8::2", minRxMs: 2.5, multiplier: 3, ttl: 64, toVrrp: false, toChecker: true });
+    const r = loadText(
+      "bfd_instance a {\n neighbor_ip 192.0.2.2\n}\nbfd_instance b {\n neighbour_ip 2001:db8::2\n min_rx 2.5\n multiplier 3\n checker\n}\n",
+    );
+    expect(r.config.bfd.instances[0]).toMatchObject({
+      minRxMs: 10,
+      minTxMs: 10,
+      idleTxMs: 1000,
+      multiplier: 5,
+      ttl: 255,
+      toVrrp: true,
+      toChecker: true,
+    });
+    expect(r.config.bfd.instances[1]).toMatchObject({
+      neighborIp: "2001:db8::2",
+      minRxMs: 2.5,
+      multiplier: 3,
+      ttl: 64,
+      toVrrp: false,
+      toChecker: true,
+    });
   });
   test("missing neighbor removes the instance", () => {
     const r = loadText("bfd_instance a {\n min_rx 5\n}\n");

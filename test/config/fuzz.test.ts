@@ -21,10 +21,48 @@ function prng(seed: number): () => number {
   };
 }
 
-const SNIPPETS = ["{", "}", "\"", "'", "\\", "#", "!", "@main ", "@^x ", "$A=", "${A}", "$A ", "~SEQ(I,1,3) ", "~LST(I,a,b) ",
-  "include *.conf", "includea nope", "-1", "0", "256", "99999999999999999999", "0.001", "::", "1.2.3.4/33", "fe80::1%eth0",
-  "virtual_ipaddress {", "vrrp_instance X {", "real_server 1.2.3.4 80 {", "HTTP_GET {", "url {", "\n", "\t", "\x00", "é",
-  "${_RANDOM 5 1}", "${_HASH}", "$B= \\", "~SEQx(J,0,0,1) ", "weight", "reverse", "track_script {"];
+const SNIPPETS = [
+  "{",
+  "}",
+  '"',
+  "'",
+  "\\",
+  "#",
+  "!",
+  "@main ",
+  "@^x ",
+  "$A=",
+  "${A}",
+  "$A ",
+  "~SEQ(I,1,3) ",
+  "~LST(I,a,b) ",
+  "include *.conf",
+  "includea nope",
+  "-1",
+  "0",
+  "256",
+  "99999999999999999999",
+  "0.001",
+  "::",
+  "1.2.3.4/33",
+  "fe80::1%eth0",
+  "virtual_ipaddress {",
+  "vrrp_instance X {",
+  "real_server 1.2.3.4 80 {",
+  "HTTP_GET {",
+  "url {",
+  "\n",
+  "\t",
+  "\x00",
+  "é",
+  "${_RANDOM 5 1}",
+  "${_HASH}",
+  "$B= \\",
+  "~SEQx(J,0,0,1) ",
+  "weight",
+  "reverse",
+  "track_script {",
+];
 
 function mutate(text: string, rnd: () => number): string {
   let s = text;
@@ -34,14 +72,22 @@ function mutate(text: string, rnd: () => number): string {
     const op = rnd();
     if (op < 0.35) s = s.slice(0, pos) + SNIPPETS[Math.floor(rnd() * SNIPPETS.length)]! + s.slice(pos);
     else if (op < 0.6) s = s.slice(0, pos) + s.slice(pos + 1 + Math.floor(rnd() * 40));
-    else if (op < 0.8) { const lines = s.split("\n"); const a = Math.floor(rnd() * lines.length); lines.splice(Math.floor(rnd() * lines.length), 0, lines[a]!); s = lines.join("\n"); }
-    else s = s.slice(0, pos) + String.fromCharCode(Math.floor(rnd() * 128)) + s.slice(pos + 1);
+    else if (op < 0.8) {
+      const lines = s.split("\n");
+      const a = Math.floor(rnd() * lines.length);
+      lines.splice(Math.floor(rnd() * lines.length), 0, lines[a]!);
+      s = lines.join("\n");
+    } else s = s.slice(0, pos) + String.fromCharCode(Math.floor(rnd() * 128)) + s.slice(pos + 1);
   }
   return s;
 }
 
-const samples = fs.readdirSync(SAMPLES).filter((f) => f.startsWith("keepalived.conf.")).sort().map((f) => fs.readFileSync(`${SAMPLES}/${f}`, "utf8"));
-samples.push("$X= \\\n vrrp_instance V${N} { \\\n interface eth0 \\\n virtual_router_id ${N} \\\n virtual_ipaddress { \\\n 192.0.2.${N} \\\n } \\\n }\n~SEQ(N,1,5) $X\n");
+const samples = fs.readdirSync(SAMPLES).filter((f) => f.startsWith("keepalived.conf.")).sort().map((f) =>
+  fs.readFileSync(`${SAMPLES}/${f}`, "utf8")
+);
+samples.push(
+  "$X= \\\n vrrp_instance V${N} { \\\n interface eth0 \\\n virtual_router_id ${N} \\\n virtual_ipaddress { \\\n 192.0.2.${N} \\\n } \\\n }\n~SEQ(N,1,5) $X\n",
+);
 
 describe("config fuzz", () => {
   test("3000 seeded mutations of the samples load without throwing", () => {

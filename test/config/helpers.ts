@@ -8,7 +8,11 @@ import { loadConfig, type LoadOptions, type LoadResult } from "../../src/config/
 export type Files = Readonly<Record<string, string>>;
 
 /** Options that read only from `files` and know only `ifaces`. */
-export function memOptions(files: Files, ifaces: readonly string[] = ["eth0", "eth1", "eth2", "eth3"], extra: Partial<LoadOptions> = {}): LoadOptions {
+export function memOptions(
+  files: Files,
+  ifaces: readonly string[] = ["eth0", "eth1", "eth2", "eth3"],
+  extra: Partial<LoadOptions> = {},
+): LoadOptions {
   return {
     configId: "main",
     interfaceExists: (n) => ifaces.includes(n),
@@ -16,7 +20,9 @@ export function memOptions(files: Files, ifaces: readonly string[] = ["eth0", "e
     listDir: (d) => {
       const prefix = d.endsWith("/") ? d : `${d}/`;
       const names = new Set<string>();
-      for (const p of Object.keys(files)) if (p.startsWith(prefix)) names.add(p.slice(prefix.length).split("/")[0]!);
+      for (const p of Object.keys(files)) {
+        if (p.startsWith(prefix)) names.add(p.slice(prefix.length).split("/")[0]!);
+      }
       return names.size ? [...names] : undefined;
     },
     isExecutable: () => false,
@@ -27,7 +33,12 @@ export function memOptions(files: Files, ifaces: readonly string[] = ["eth0", "e
 }
 
 /** Load `/etc/keepalived/keepalived.conf` with the given text (plus other files). */
-export function loadText(text: string, more: Files = {}, extra: Partial<LoadOptions> = {}, ifaces?: readonly string[]): LoadResult {
+export function loadText(
+  text: string,
+  more: Files = {},
+  extra: Partial<LoadOptions> = {},
+  ifaces?: readonly string[],
+): LoadResult {
   const files = { "/etc/keepalived/keepalived.conf": text, ...more };
   return loadConfig("/etc/keepalived/keepalived.conf", memOptions(files, ifaces, extra));
 }

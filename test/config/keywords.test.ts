@@ -513,12 +513,27 @@ describe("keyword coverage", () => {
     expect(unknown).toEqual([]);
     expect(r.config.vrrp.instances).toHaveLength(1);
     expect(r.config.check.virtualServers[0]!.realServers[0]!.checkers.map((c) => c.type)).toEqual([
-      "TCP_CHECK", "HTTP_GET", "SSL_GET", "SMTP_CHECK", "DNS_CHECK", "MISC_CHECK", "UDP_CHECK", "PING_CHECK", "FILE_CHECK", "BFD_CHECK",
+      "TCP_CHECK",
+      "HTTP_GET",
+      "SSL_GET",
+      "SMTP_CHECK",
+      "DNS_CHECK",
+      "MISC_CHECK",
+      "UDP_CHECK",
+      "PING_CHECK",
+      "FILE_CHECK",
+      "BFD_CHECK",
     ]);
     expect(r.config.bfd.instances).toHaveLength(1);
   });
   test("keywords are per block: a top-level keyword inside global_defs, nb_get_retry outside HTTP, notify_deleted in a sync group", () => {
-    const r = loadText("global_defs {\n net_namespace x\n}\nvirtual_server 192.0.2.1 80 {\n real_server 192.0.2.2 80 {\n  TCP_CHECK {\n   nb_get_retry 3\n  }\n }\n}\nvrrp_sync_group G {\n notify_deleted /bin/true\n}\n");
-    expect(r.diagnostics.filter((d) => d.message.startsWith("unknown")).map((d) => d.line)).toEqual([2, 7, 12]);
+    const r = loadText(
+      "global_defs {\n net_namespace x\n}\nvirtual_server 192.0.2.1 80 {\n real_server 192.0.2.2 80 {\n  TCP_CHECK {\n   nb_get_retry 3\n  }\n }\n}\nvrrp_sync_group G {\n notify_deleted /bin/true\n}\n",
+    );
+    expect(r.diagnostics.filter((d) => d.message.startsWith("unknown")).map((d) => d.line)).toEqual([
+      2,
+      7,
+      12,
+    ]);
   });
 });

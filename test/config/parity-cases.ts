@@ -37,16 +37,19 @@ export const PARITY_CASES: Readonly<Record<string, string>> = {
   "unicast peer of other family": vi(" unicast_peer {\n  2001:db8::1\n }"),
   "use_vmac with unicast": vi(" unicast_peer {\n  192.0.2.9\n }\n use_vmac"),
   "duplicate VRID": vi("") + vi("").replace("VI_1", "VI_2"),
-  "same VRID other interface": vi("") + vi("").replace("VI_1", "VI_2").replace("interface eth0", "interface eth1"),
+  "same VRID other interface": vi("") +
+    vi("").replace("VI_1", "VI_2").replace("interface eth0", "interface eth1"),
   "duplicate instance name": vi("") + vi("").replace("interface eth0", "interface eth1").replace("51", "52"),
   "undefined track_script": vi(" track_script {\n  nope\n }"),
   "vrrp_script without script": "vrrp_script s {\n interval 1\n}\n",
   "track_process without process": "vrrp_track_process p {\n quorum 2\n}\n",
-  "track_process quorum_max below quorum": "vrrp_track_process p {\n process x\n quorum 5\n quorum_max 2\n}\n",
+  "track_process quorum_max below quorum":
+    "vrrp_track_process p {\n process x\n quorum 5\n quorum_max 2\n}\n",
   "track_file without file": "track_file t {\n weight 2\n}\n",
   "garp_group without interface": "garp_group {\n garp_interval 1\n}\n",
   "sync group with undefined member": "vrrp_sync_group G {\n group {\n  VI_X\n }\n}\n",
-  "sync group member with tracker weight": vi(" track_interface {\n  eth1 weight 10\n }") + "vrrp_sync_group G {\n group {\n  VI_1\n }\n}\n",
+  "sync group member with tracker weight": vi(" track_interface {\n  eth1 weight 10\n }") +
+    "vrrp_sync_group G {\n group {\n  VI_1\n }\n}\n",
   "static address on missing interface": "static_ipaddress {\n 192.0.2.5/24 dev eth9\n}\n",
   "static address without dev": "static_ipaddress {\n 192.0.2.5/24\n}\n",
   "lvs_sync_daemon with unknown instance": "global_defs {\n lvs_sync_daemon eth0 VI_9\n}\n",
@@ -54,7 +57,8 @@ export const PARITY_CASES: Readonly<Record<string, string>> = {
   "missing closing brace": "global_defs {\n router_id x\n",
   "extra closing brace": "global_defs {\n router_id x\n}\n}\n",
   "two keywords on a line": vi(" priority 100 advert_int 3"),
-  "preprocessor features": "$A=1\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id ${A}\n virtual_ipaddress {\n ~SEQ(I,1,3) 192.0.2.${I}\n }\n}\n",
+  "preprocessor features":
+    "$A=1\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id ${A}\n virtual_ipaddress {\n ~SEQ(I,1,3) 192.0.2.${I}\n }\n}\n",
   "VS without protocol": "virtual_server 192.0.2.1 80 {\n lvs_sched rr\n lvs_method NAT\n" + rs() + "\n}\n",
   "VS without scheduler": "virtual_server 192.0.2.1 80 {\n lvs_method NAT\n protocol TCP\n" + rs() + "\n}\n",
   "VS without method": "virtual_server 192.0.2.1 80 {\n lvs_sched rr\n protocol TCP\n" + rs() + "\n}\n",
@@ -73,6 +77,6 @@ export const PARITY_CASES: Readonly<Record<string, string>> = {
   "HTTP_GET complete": vs(rs("  HTTP_GET {\n   url {\n    path /\n    status_code 200-299\n   }\n  }")),
   "bfd without neighbor": "bfd_instance b {\n min_rx 5\n}\n",
   "bfd complete": "bfd_instance b {\n neighbor_ip 192.0.2.2\n}\n",
-  "notify script that exists, no script security": vi(" notify_master \"/usr/bin/true x\""),
-  "notify script that does not exist": vi(" notify_master \"/nonexistent/script x\""),
+  "notify script that exists, no script security": vi(' notify_master "/usr/bin/true x"'),
+  "notify script that does not exist": vi(' notify_master "/nonexistent/script x"'),
 };

@@ -28,7 +28,11 @@ function must(cmd: string[]): string {
 let ifaces: string[] = [];
 
 beforeAll(() => {
-  if (!fs.existsSync(KEEPALIVED)) throw new Error(`${KEEPALIVED} is missing: install Debian's keepalived package (parity test cannot run without it)`);
+  if (!fs.existsSync(KEEPALIVED)) {
+    throw new Error(
+      `${KEEPALIVED} is missing: install Debian's keepalived package (parity test cannot run without it)`,
+    );
+  }
   run(["ip", "netns", "del", NS]);
   must(["ip", "netns", "add", NS]);
   must(["ip", "-n", NS, "link", "set", "lo", "up"]);
@@ -48,10 +52,17 @@ afterAll(() => {
 /** Run one file through both implementations and compare exit codes. */
 function compare(label: string, file: string, rows: string[]): void {
   const ka = run(["ip", "netns", "exec", NS, KEEPALIVED, "-t", "-f", file]);
-  const ours = loadConfig(file, { configId: os.hostname().split(".")[0] ?? "", interfaceExists: (n) => ifaces.includes(n) });
+  const ours = loadConfig(file, {
+    configId: os.hostname().split(".")[0] ?? "",
+    interfaceExists: (n) => ifaces.includes(n),
+  });
   rows.push(`${label.padEnd(44)} keepalived=${ka.code} ours=${ours.exitCode}`);
-  const detail = `\n--- keepalived:\n${ka.out}--- ours:\n${ours.diagnostics.map(formatDiagnostic).join("\n")}\n`;
-  expect(`${label} exit ${ours.exitCode}${ours.exitCode === ka.code ? "" : detail}`).toBe(`${label} exit ${ka.code}`);
+  const detail = `\n--- keepalived:\n${ka.out}--- ours:\n${
+    ours.diagnostics.map(formatDiagnostic).join("\n")
+  }\n`;
+  expect(`${label} exit ${ours.exitCode}${ours.exitCode === ka.code ? "" : detail}`).toBe(
+    `${label} exit ${ka.code}`,
+  );
 }
 
 const samples = fs.readdirSync(SAMPLES).filter((f) => f.startsWith("keepalived.conf.")).sort();

@@ -3,8 +3,8 @@ import { describe, expect, test } from "bun:test";
 import { DiagSink } from "../../src/config/diag.ts";
 import { expandBraces } from "../../src/config/glob.ts";
 import { splitCommand, stripComment, tokenize } from "../../src/config/lexer.ts";
-import { preprocess, type Line } from "../../src/config/preprocess.ts";
-import { memOptions, type Files } from "./helpers.ts";
+import { type Line, preprocess } from "../../src/config/preprocess.ts";
+import { type Files, memOptions } from "./helpers.ts";
 
 const MAIN = "/etc/keepalived/keepalived.conf";
 
@@ -12,7 +12,8 @@ function pp(text: string, more: Files = {}, configId = "main"): { lines: Line[];
   const files = { [MAIN]: text, ...more };
   const o = memOptions(files);
   const diags = new DiagSink();
-  const lines = preprocess(MAIN, { configId, readFile: o.readFile!, listDir: o.listDir!, randomSeed: 7 }, diags) ?? [];
+  const lines =
+    preprocess(MAIN, { configId, readFile: o.readFile!, listDir: o.listDir!, randomSeed: 7 }, diags) ?? [];
   return { lines, diags };
 }
 
@@ -32,14 +33,23 @@ describe("lexer", () => {
   });
   test("escapes inside quotes", () => {
     const t = tokenize(`"\\a\\b\\E\\f\\n\\r\\t\\v|\\101\\x41\\cA|\\\\\\"q"`)[0]!.text;
-    expect(t).toBe("\x07\b\x1b\f\n\r\t\v|AA\x01|\\\"q");
+    expect(t).toBe('\x07\b\x1b\f\n\r\t\v|AA\x01|\\"q');
   });
   test("{ and } are tokens of their own", () => {
-    expect(tokenize("virtual_ipaddress{10.0.0.1}").map((t) => t.text)).toEqual(["virtual_ipaddress", "{", "10.0.0.1", "}"]);
+    expect(tokenize("virtual_ipaddress{10.0.0.1}").map((t) => t.text)).toEqual([
+      "virtual_ipaddress",
+      "{",
+      "10.0.0.1",
+      "}",
+    ]);
     expect(tokenize('x "{"')[1]).toEqual({ text: "{", quoted: true });
   });
   test("script strings re-split with single quotes keeping spaces", () => {
-    expect(splitCommand("bash -c '</dev/tcp/127.0.0.1/80'")).toEqual(["bash", "-c", "</dev/tcp/127.0.0.1/80"]);
+    expect(splitCommand("bash -c '</dev/tcp/127.0.0.1/80'")).toEqual([
+      "bash",
+      "-c",
+      "</dev/tcp/127.0.0.1/80",
+    ]);
     expect(splitCommand("/bin/x  a   b")).toEqual(["/bin/x", "a", "b"]);
   });
 });
@@ -56,8 +66,11 @@ describe("line splitting and positions", () => {
 describe("include", () => {
   test("relative to the including file, glob and csh braces, sorted", () => {
     const { lines } = pp("include conf.d/*.conf\ninclude {x,y}.inc\n", {
-      "/etc/keepalived/conf.d/b.conf": "b_kw\n", "/etc/keepalived/conf.d/a.conf": "a_kw\ninclude ../sub/z\n",
-      "/etc/keepalived/sub/z": "z_kw\n", "/etc/keepalived/x.inc": "x_kw\n", "/etc/keepalived/y.inc": "y_kw\n",
+      "/etc/keepalived/conf.d/b.conf": "b_kw\n",
+      "/etc/keepalived/conf.d/a.conf": "a_kw\ninclude ../sub/z\n",
+      "/etc/keepalived/sub/z": "z_kw\n",
+      "/etc/keepalived/x.inc": "x_kw\n",
+      "/etc/keepalived/y.inc": "y_kw\n",
     });
     expect(words(lines)).toEqual(["a_kw", "z_kw", "b_kw", "x_kw", "y_kw"]);
     expect(lines[1]).toMatchObject({ file: "/etc/keepalived/sub/z", line: 1 });
@@ -89,17 +102,22 @@ describe("conditional lines", () => {
 
 describe("definitions", () => {
   test("$NAME and ${NAME}, recursive at use time, undefined stays literal", () => {
-    const text = "$ADDRESS_BASE=10.2.${ADDRESS_BASE_SUB}\n$ADDRESS_BASE_SUB=0\n${ADDRESS_BASE}.100/32\n$ADDRESS_BASE_SUB=10\n${ADDRESS_BASE}.100/32\nx ${UNDEF} $UNDEF\n";
+    const text =
+      "$ADDRESS_BASE=10.2.${ADDRESS_BASE_SUB}\n$ADDRESS_BASE_SUB=0\n${ADDRESS_BASE}.100/32\n$ADDRESS_BASE_SUB=10\n${ADDRESS_BASE}.100/32\nx ${UNDEF} $UNDEF\n";
     expect(words(pp(text).lines)).toEqual(["10.2.0.100/32", "10.2.10.100/32", "x ${UNDEF} $UNDEF"]);
   });
   test("$NAME needs whitespace or end of line after it", () => {
     expect(words(pp("$A=1\nx $A $Ab ${A}b\n").lines)).toEqual(["x 1 $Ab 1b"]);
   });
   test("definitions combine with conditionals", () => {
-    expect(words(pp("@main $P=240\n@backup $P=200\npriority $P\n$IF=@main\n$IF y\n").lines)).toEqual(["priority 240", "y"]);
+    expect(words(pp("@main $P=240\n@backup $P=200\npriority $P\n$IF=@main\n$IF y\n").lines)).toEqual([
+      "priority 240",
+      "y",
+    ]);
   });
   test("multi-line definitions expand to several lines, nest and may hold @ and $X= lines", () => {
-    const text = "$RS= \\\n rs ${N} { \\\n  @main w 1 \\\n  @backup w 2 \\\n }\n$VS= \\\n vs { \\\n $N=1 \\\n $RS \\\n $N=2 \\\n $RS \\\n }\n$VS\n";
+    const text =
+      "$RS= \\\n rs ${N} { \\\n  @main w 1 \\\n  @backup w 2 \\\n }\n$VS= \\\n vs { \\\n $N=1 \\\n $RS \\\n $N=2 \\\n $RS \\\n }\n$VS\n";
     expect(words(pp(text).lines)).toEqual(["vs {", "rs 1 {", "w 1", "}", "rs 2 {", "w 1", "}", "}"]);
   });
   test("a backslash outside a definition is not a continuation", () => {
@@ -121,20 +139,41 @@ describe("definitions", () => {
 
 describe("~SEQ and ~LST", () => {
   test("~SEQ counts with default step; start may be omitted", () => {
-    expect(words(pp("~SEQ(S, 0, 3) ip 10.0.${S}.1\n").lines)).toEqual(["ip 10.0.0.1", "ip 10.0.1.1", "ip 10.0.2.1", "ip 10.0.3.1"]);
+    expect(words(pp("~SEQ(S, 0, 3) ip 10.0.${S}.1\n").lines)).toEqual([
+      "ip 10.0.0.1",
+      "ip 10.0.1.1",
+      "ip 10.0.2.1",
+      "ip 10.0.3.1",
+    ]);
     expect(words(pp("~SEQ(S,2) n${S}\n").lines)).toEqual(["n1", "n2"]);
     expect(words(pp("~SEQ(S,3,1) n${S}\n").lines)).toEqual(["n3", "n2", "n1"]);
   });
   test("~SEQx formats hex and nests", () => {
     expect(words(pp("~SEQx(A, 0x90, 0x10, 0xc0) ~SEQx(B, 0x12, -1, 0x11) fe81::${A}:${B}\n").lines)).toEqual([
-      "fe81::90:12", "fe81::90:11", "fe81::a0:12", "fe81::a0:11", "fe81::b0:12", "fe81::b0:11", "fe81::c0:12", "fe81::c0:11",
+      "fe81::90:12",
+      "fe81::90:11",
+      "fe81::a0:12",
+      "fe81::a0:11",
+      "fe81::b0:12",
+      "fe81::b0:11",
+      "fe81::c0:12",
+      "fe81::c0:11",
     ]);
   });
   test("~LST single and multi variable, combined with ~SEQ", () => {
-    expect(words(pp("~LST(IP, 1, 2) ~LST(IP1, 5,6) 192.169.${IP}.${IP1}\n").lines)).toEqual(["192.169.1.5", "192.169.1.6", "192.169.2.5", "192.169.2.6"]);
-    expect(words(pp("~LST({IP, IP1}, {10,1},{20,4}) ~SEQ(X,168,2,170) 192.${X}.${IP}.${IP1}\n").lines)).toEqual([
-      "192.168.10.1", "192.170.10.1", "192.168.20.4", "192.170.20.4",
+    expect(words(pp("~LST(IP, 1, 2) ~LST(IP1, 5,6) 192.169.${IP}.${IP1}\n").lines)).toEqual([
+      "192.169.1.5",
+      "192.169.1.6",
+      "192.169.2.5",
+      "192.169.2.6",
     ]);
+    expect(words(pp("~LST({IP, IP1}, {10,1},{20,4}) ~SEQ(X,168,2,170) 192.${X}.${IP}.${IP1}\n").lines))
+      .toEqual([
+        "192.168.10.1",
+        "192.170.10.1",
+        "192.168.20.4",
+        "192.170.20.4",
+      ]);
   });
   test("a bad block is reported with its line", () => {
     const { lines, diags } = pp("ok\n~SEQ(S, 1, 0, 5) x\n~SEQ(S, 1 x\n");
