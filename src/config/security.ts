@@ -60,6 +60,7 @@ export function checkScriptSecurity(
   for (const s of allScripts(c)) {
     const prog = s.argv[0];
     if (prog === undefined || resolve(prog, probe) === undefined) continue;
+    if (s.user !== null && !probe.userExists(s.user)) continue; // keepalived will not run it at all
     if (!runsAsRoot(s, c.global, probe)) continue;
     diags.add(s.src, "security", `script '${prog}' would run as root but enable_script_security is not set`);
     return;

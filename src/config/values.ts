@@ -139,16 +139,13 @@ export function strKw<T>(field: keyof T): ArgsHandler<Draft<T>> {
   };
 }
 
-/** Read a script string: the first word (re-split into argv), then optional user and group. */
+/** Read a script string: the first word (re-split into argv), then optional run-as user and group. */
 export function readScript(args: readonly Token[], ctx: Ctx): ScriptSpec | undefined {
   if (!need(args, 1, ctx)) return undefined;
-  const first = args[0]!;
-  let cmd = first.text;
-  let rest = args.slice(1);
-  if (!first.quoted) {
-    cmd = args.map((a) => a.text).join(" ");
-    rest = [];
-  }
+  // keepalived.conf(5): `<STRING>|<QUOTED-STRING> [username [groupname]]`: only the first word is the
+  // command (quote it to pass arguments); the next two words are the run-as user and group.
+  const cmd = args[0]!.text;
+  const rest = args.slice(1);
   const argv = splitCommand(cmd);
   if (argv.length === 0) {
     ctx.diags.error(ctx.at, `${ctx.kw}: empty command`);

@@ -189,3 +189,19 @@ describe("diagnostics stay on one line", () => {
     expect(formatDiagnostic(r.diagnostics[0]!)).not.toContain("\n");
   });
 });
+
+describe("script strings", () => {
+  test("first word is the command (quote it for arguments), then user and group", () => {
+    const r = loadText(instance(' notify_master /bin/x nobody nogroup\n notify_backup "/bin/y a \'b c\'" u'));
+    const n = r.config.vrrp.instances[0]!.notify;
+    expect(n.master).toMatchObject({ cmd: "/bin/x", argv: ["/bin/x"], user: "nobody", group: "nogroup" });
+    expect(n.backup).toMatchObject({ argv: ["/bin/y", "a", "b c"], user: "u", group: null });
+  });
+  test("a script for a user that does not exist is never run, so it is no security problem", () => {
+    const text = instance(" notify_master /usr/bin/true ghost");
+    const probe = { isExecutable: () => true, userExists: (u: string) => u === "nobody" };
+    expect(loadText(text, {}, probe).exitCode).toBe(0);
+    expect(loadText(instance(" notify_master /usr/bin/true"), {}, probe).exitCode).toBe(6);
+    expect(loadText(instance(" notify_master /usr/bin/true nobody"), {}, probe).exitCode).toBe(0);
+  });
+});

@@ -1,7 +1,9 @@
 /**
  * Small configurations that probe one validation rule each, run through both `keepalived -t` and
  * ours by parity.test.ts. Left out on purpose: an HTTP_GET without url (or a url without path), which
- * makes keepalived 2.2.7 -t crash with SIGSEGV (exit 139); ours reports it and exits 5.
+ * makes keepalived 2.2.7 -t crash with SIGSEGV (exit 139), ours reports it and exits 5; and a script
+ * run as an existing non-root user (`notify_master /usr/bin/true nobody`), where 2.2.7 -t ends with
+ * SIGTERM (exit 143) while ours exits 0.
  */
 
 const vi = (extra: string, vip = "192.0.2.10/24"): string =>
@@ -78,5 +80,6 @@ export const PARITY_CASES: Readonly<Record<string, string>> = {
   "bfd without neighbor": "bfd_instance b {\n min_rx 5\n}\n",
   "bfd complete": "bfd_instance b {\n neighbor_ip 192.0.2.2\n}\n",
   "notify script that exists, no script security": vi(' notify_master "/usr/bin/true x"'),
+  "unquoted script words are user and group": vi(" notify_master /usr/bin/true nosuchuser1 nosuchgroup1"),
   "notify script that does not exist": vi(' notify_master "/nonexistent/script x"'),
 };
