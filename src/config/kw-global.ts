@@ -245,6 +245,33 @@ const smtpServer: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
   if (port !== undefined) d.smtpServer = { host: parseIp(args[0]!.text)?.text ?? args[0]!.text, port };
 };
 
+// Beyond keepalived (issue 7): STARTTLS and AUTH for alert mail, and the metrics endpoint.
+const smtpStarttls: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
+  const mode = args[0]?.text ?? "verify";
+  if (mode !== "verify" && mode !== "noverify") {
+    ctx.diags.error(ctx.at, `smtp_starttls: expected 'verify' or 'noverify', got '${mode}'`);
+    return;
+  }
+  d.smtpStarttls = mode;
+};
+
+function smtpAuthPart(part: "user" | "pass"): ArgsHandler<GlobalDraft> {
+  return (d, args, ctx) => {
+    if (!need(args, 1, ctx)) return;
+    d.smtpAuth = { user: "", pass: "", ...d.smtpAuth, [part]: args[0]!.text };
+  };
+}
+
+const metricsListen: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
+  if (!need(args, 1, ctx)) return;
+  const text = args[0]!.text;
+  const m = /^(?:\[([^\]]+)\]|([^:\[\]]+)):(\d+)$/.exec(text);
+  const host = m ? parseIp(m[1] ?? m[2] ?? "")?.text : undefined;
+  const port = m ? readInt(m[3], 1, 65535, ctx, "metrics_listen port") : undefined;
+  if (host === undefined) ctx.diags.error(ctx.at, `metrics_listen: expected ADDR:PORT or [ADDR6]:PORT, got '${text}'`);
+  else if (port !== undefined) d.metricsListen = { host, port };
+};
+
 const garpExtraIf: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
   const all = args[0]?.text === "all";
   const ms = readTimerMs(args[all ? 1 : 0]?.text, 0, 86400, ctx);
@@ -343,6 +370,10 @@ export const GLOBAL_DEFS: Table<GlobalDraft> = {
   smtp_alert_checker: { h: boolKw("smtpAlertChecker") },
   no_email_faults: { h: flagKw("noEmailFaults") },
   no_checker_emails: { h: flagKw("noCheckerEmails") },
+  smtp_starttls: { h: smtpStarttls },
+  smtp_auth_user: { h: smtpAuthPart("user") },
+  smtp_auth_pass: { h: smtpAuthPart("pass") },
+  metrics_listen: { h: metricsListen },
   script_user: { h: scriptUser },
   enable_script_security: { h: flagKw("enableScriptSecurity") },
   use_symlink_paths: { h: boolKw("useSymlinkPaths") },

@@ -219,6 +219,12 @@ export interface GlobalDefs {
   readonly smtpAlertChecker: boolean | null;
   readonly noEmailFaults: boolean;
   readonly noCheckerEmails: boolean;
+  /** Beyond keepalived: `smtp_starttls [noverify]`; null = plain SMTP, else STARTTLS is required. */
+  readonly smtpStarttls: "verify" | "noverify" | null;
+  /** Beyond keepalived: `smtp_auth_user` / `smtp_auth_pass` (SMTP AUTH PLAIN/LOGIN); null = no AUTH. */
+  readonly smtpAuth: { readonly user: string; readonly pass: string } | null;
+  /** Beyond keepalived: `metrics_listen ADDR:PORT`, the parent's Prometheus endpoint; null = off. */
+  readonly metricsListen: { readonly host: string; readonly port: number } | null;
   // Scripts
   readonly scriptUser: { readonly user: string; readonly group: string | null } | null;
   readonly enableScriptSecurity: boolean;
