@@ -158,9 +158,9 @@ export class BfdRuntime {
   }
 
   /** Feeds one event to a session and performs its actions. */
-  #run(r: Runner, event: BfdEvent, notify = true): void {
+  #run(r: Runner, event: BfdEvent, notify = true, nowMs = this.deps.scheduler.now()): void {
     const before = r.session;
-    const { next, actions } = step(before, event, this.deps.scheduler.now(), this.#rand);
+    const { next, actions } = step(before, event, nowMs, this.#rand);
     r.session = next;
     for (const a of actions) this.#perform(r, a, notify);
     this.#logPoll(r, before, next);
@@ -199,7 +199,9 @@ export class BfdRuntime {
       if (timer === "detect" && (r.session.state === "Up" || r.session.state === "Init")) {
         r.log.info(`Expired after ${currentDetectionTimeUs(r.session) / 1000} ms`);
       }
-      this.#run(r, { kind: timer === "tx" ? "txTimerExpired" : "detectTimerExpired" });
+      // The scheduler may run a timer a fraction of a millisecond early; step ignores early expiries.
+      const now = Math.max(s.now(), atMs);
+      this.#run(r, { kind: timer === "tx" ? "txTimerExpired" : "detectTimerExpired" }, true, now);
     });
   }
 
