@@ -66,6 +66,15 @@ export function readIpvsTable(kernel: IpvsKernel, want: (serviceKey: string) => 
   return out;
 }
 
+/** Where the reconciler reports operations (src/core/log.ts Logger fits). */
+export interface IpvsLog {
+  info(msg: string): void;
+  error(msg: string): void;
+}
+
+/** A log that drops everything. */
+export const silentIpvsLog: IpvsLog = { info() {}, error() {} };
+
 type Model = Map<string, { service: IpvsService; dests: Map<string, IpvsDest> }>;
 
 /** Applies an accepted operation to the model of the kernel's owned table. */
@@ -97,8 +106,8 @@ export class IpvsReconciler {
   #model: Model = new Map();
   #needsSync = false;
 
-  /** `log` receives one line per operation applied or refused. */
-  constructor(readonly kernel: IpvsKernel, readonly log: (line: string) => void = () => {}) {}
+  /** `log` receives one line per operation applied (info) or refused (error). */
+  constructor(readonly kernel: IpvsKernel, readonly log: IpvsLog = silentIpvsLog) {}
 
   /** Service keys currently owned (desired at the last sync/update, plus removals that failed). */
   get owned(): ReadonlySet<string> {
@@ -134,11 +143,11 @@ export class IpvsReconciler {
     const res = applyIpvsOps(this.kernel, ops);
     for (const o of res.applied) {
       applyToModel(this.#model, o);
-      this.log(`IPVS ${describeOp(o)}: ${o.why}`);
+      this.log.info(`IPVS ${describeOp(o)}: ${o.why}`);
     }
     const owned = ownedKeys(desired);
     for (const f of res.failed) {
-      this.log(`IPVS ${describeOp(f.op)} failed: ${f.error}`);
+      this.log.error(`IPVS ${describeOp(f.op)} failed: ${f.error}`);
       if (f.op.op === "delService") owned.add(serviceKey(f.op.key));
     }
     // A service no longer desired whose deletion succeeded has left the model; keep the model to owned keys.

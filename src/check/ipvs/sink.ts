@@ -1,0 +1,57 @@
+/**
+ * The check child's LVS sink over the reconciler (keepalived's virtual_server programming): takes the
+ * whole desired table after each change, in the flat shape of src/check/table.ts DesiredService
+ * (service fields plus `dests`), syncs with the kernel the first time (adopting what a previous run
+ * left), then diffs against its model; a refused operation or a failed read makes the next call sync
+ * again. cleanup() removes every service it owns and nothing else.
+ */
+import type { IpvsDest, IpvsService } from "./kernel.ts";
+import type { IpvsTable } from "./diff.ts";
+import { NetlinkIpvsKernel, type OpenOptions } from "./netlink-kernel.ts";
+import { type IpvsLog, IpvsReconciler } from "./reconciler.ts";
+
+/** A service with its destinations in one object (structurally src/check/table.ts DesiredService). */
+export type FlatService = IpvsService & { readonly dests: readonly IpvsDest[] };
+
+/** Splits flat services into the reconciler's {service, dests} entries. */
+export function toTable(flat: readonly FlatService[]): IpvsTable {
+  return flat.map(({ dests, ...service }) => ({ service, dests }));
+}
+
+/** Programs IPVS through an IpvsReconciler; shaped like src/check/lvs.ts LvsSink. */
+export class IpvsLvsSink {
+  readonly programming = true;
+  #synced = false;
+
+  constructor(readonly reconciler: IpvsReconciler, readonly log: IpvsLog) {}
+
+  /** Opens the kernel over generic netlink (loads ip_vs if needed); throws IpvsError without IPVS. */
+  static open(log: IpvsLog, opts: OpenOptions = {}): IpvsLvsSink {
+    return new IpvsLvsSink(new IpvsReconciler(NetlinkIpvsKernel.open(opts), log), log);
+  }
+
+  /** Makes the kernel match `table` for the services we own. */
+  apply(table: readonly FlatService[]): void {
+    const t = toTable(table);
+    try {
+      if (!this.#synced || this.reconciler.needsSync) {
+        this.reconciler.sync(t);
+        this.#synced = true;
+      } else {
+        this.reconciler.update(t);
+      }
+    } catch (e) {
+      this.#synced = false;
+      this.log.error(`IPVS: cannot read the kernel table: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  /** Removes the services we own (daemon stop without --dont-release-ipvs) and closes the socket. */
+  cleanup(): void {
+    try {
+      this.reconciler.update([]);
+    } finally {
+      this.reconciler.kernel.close();
+    }
+  }
+}
