@@ -41,11 +41,17 @@ export interface LoadOutcome {
 }
 
 function deepFreeze<T>(o: T): T {
-  if (o && typeof o === "object" && !Object.isFrozen(o)) {
-    Object.freeze(o);
-    for (const v of Object.values(o)) deepFreeze(v);
+  if (o === null || typeof o !== "object" || Object.isFrozen(o)) return o;
+  if (Array.isArray(o)) {
+    for (const v of o) if (v !== null && typeof v === "object") deepFreeze(v);
+  } else {
+    const rec = o as Record<string, unknown>;
+    for (const k in rec) {
+      const v = rec[k];
+      if (v !== null && typeof v === "object") deepFreeze(v);
+    }
   }
-  return o;
+  return Object.freeze(o);
 }
 
 function staticInterfaces(ips: readonly IpAddressSpec[], dflt: string, io: LoadIo, diags: DiagSink): void {

@@ -374,10 +374,12 @@ export interface TrackProcessDef {
   readonly quorum: number;
   /** Default unlimited (null). */
   readonly quorumMax: number | null;
+  /** -254..254, default 0 (not running = FAULT). */
   readonly weight: number;
   readonly weightReverse: boolean;
-  /** Default 1000 (terminate) / 0 (fork). */
+  /** Delay before acting on a process start. Default 0. */
   readonly forkDelayMs: number;
+  /** Delay before acting on a process exit. Default 0. */
   readonly terminateDelayMs: number;
   readonly fullCommand: boolean;
   readonly src: SourceRef;
