@@ -2,11 +2,10 @@
  * MISC_CHECK (keepalived.conf(5)): run `misc_path` (split into argv like keepalived's script
  * strings), wait up to `misc_timeout`. Exit 0 passes; any other exit fails, except with
  * `misc_dynamic`, where 1 fails and 2-255 pass with weight = status - 2. `user USER [GROUP]`
- * sets the identity. The process runs in its own session; on timeout its process group gets
- * SIGTERM, then SIGKILL after a grace period. The spawning lives in runMiscScript() alone so
- * the shared script runner (src/core/script.ts) can replace it.
+ * sets the identity. Spawning, the timeout (SIGTERM, then SIGKILL after a grace period) and the
+ * user lookup are the shared script runner's (src/core/script.ts).
  */
-import { readFileSync } from "node:fs";
+import { resolveUser, runScript, splitCommand as splitWords, type UserEntry } from "../../core/script.ts";
 import { type CheckResult, errorText, fail, pass, type RunCheck } from "./types.ts";
 
 /** Options of one MISC_CHECK. */
@@ -19,6 +18,8 @@ export interface MiscCheckOptions {
   miscDynamic?: boolean;
   /** `user USERNAME [GROUPNAME]`: names or numeric ids. */
   user?: { user: string; group?: string };
+  /** Identity when `user` is not given (script_user / keepalived_script / root). @default the current user */
+  defaultUser?: UserEntry;
   /** Time between SIGTERM and SIGKILL, ms. @default 1000 */
   killGraceMs?: number;
 }
@@ -34,102 +35,44 @@ export interface ScriptOutcome {
   error?: string;
 }
 
-/**
- * Splits a script string into argv: whitespace separates words, '...' and "..." keep their
- * spaces, a backslash outside single quotes escapes the next character.
- */
-export function splitCommand(cmd: string): string[] {
-  const out: string[] = [];
-  let word = "";
-  let inWord = false;
-  let quote: "'" | '"' | undefined;
-  for (let i = 0; i < cmd.length; i++) {
-    const c = cmd[i] as string;
-    if (quote) {
-      if (c === quote) quote = undefined;
-      else if (c === "\\" && quote === '"' && i + 1 < cmd.length) word += cmd[++i];
-      else word += c;
-    } else if (c === "'" || c === '"') {
-      quote = c;
-      inWord = true;
-    } else if (c === "\\" && i + 1 < cmd.length) {
-      word += cmd[++i];
-      inWord = true;
-    } else if (/\s/.test(c)) {
-      if (inWord) out.push(word);
-      word = "";
-      inWord = false;
-    } else {
-      word += c;
-      inWord = true;
-    }
-  }
-  if (inWord) out.push(word);
-  return out;
-}
+/** Splits a script string into argv (the shared rule of src/core/script.ts). */
+export const splitCommand = splitWords;
 
-/** Looks a user or group up in /etc/passwd or /etc/group; numeric ids pass through. */
-export function lookupId(kind: "passwd" | "group", name: string): { id: number; gid?: number } | undefined {
-  if (/^\d+$/.test(name)) return { id: Number(name) };
-  let text: string;
-  try {
-    text = readFileSync(`/etc/${kind}`, "utf8");
-  } catch {
-    return undefined;
-  }
-  for (const line of text.split("\n")) {
-    const f = line.split(":");
-    if (f[0] === name && f[2] !== undefined) {
-      return { id: Number(f[2]), gid: f[3] === undefined ? undefined : Number(f[3]) };
-    }
-  }
-  return undefined;
-}
-
-/** Runs argv with a deadline; SIGTERM then SIGKILL to its process group on timeout or abort. */
+/** Runs argv with a deadline on the shared script runner; an abort kills the script. */
 export async function runMiscScript(
   argv: string[],
   timeoutMs: number,
   signal: AbortSignal,
-  ids: { uid?: number; gid?: number } = {},
+  ids: { uid: number; gid: number },
   killGraceMs = 1000,
 ): Promise<ScriptOutcome> {
-  let proc: ReturnType<typeof Bun.spawn>;
-  try {
-    proc = Bun.spawn(argv, { stdin: "ignore", stdout: "ignore", stderr: "ignore", detached: true, ...ids });
-  } catch (e) {
-    return { timedOut: false, error: errorText(e) };
-  }
-  const pid = proc.pid;
-  const killGroup = (sig: NodeJS.Signals): void => {
+  let pid: number | undefined;
+  const onAbort = (): void => {
+    if (pid === undefined) return;
     try {
-      process.kill(-pid, sig);
+      process.kill(pid, "SIGKILL");
     } catch {
-      // group already gone
+      // already gone
     }
   };
-  let timedOut = false;
-  let killer: ReturnType<typeof setTimeout> | undefined;
-  const stop = (): void => {
-    if (killer !== undefined || proc.exitCode !== null || proc.signalCode !== null) return;
-    killGroup("SIGTERM");
-    killer = setTimeout(() => killGroup("SIGKILL"), killGraceMs);
-  };
-  const onAbort = (): void => stop();
   signal.addEventListener("abort", onAbort);
-  const timer = setTimeout(() => {
-    timedOut = true;
-    stop();
-  }, timeoutMs);
-  await proc.exited;
-  clearTimeout(timer);
-  if (killer !== undefined) clearTimeout(killer);
-  signal.removeEventListener("abort", onAbort);
-  killGroup("SIGKILL"); // leftovers of the script's session
-  const out: ScriptOutcome = { timedOut };
-  if (proc.signalCode !== null) out.signal = String(proc.signalCode);
-  else if (proc.exitCode !== null) out.status = proc.exitCode;
-  return out;
+  try {
+    const r = await runScript({ argv, uid: ids.uid, gid: ids.gid }, {
+      timeoutMs,
+      killGraceMs,
+      onStart: (p) => {
+        pid = p;
+        if (signal.aborted) onAbort();
+      },
+    });
+    const out: ScriptOutcome = { timedOut: r.timedOut };
+    if (r.error !== undefined) out.error = r.error;
+    else if (r.signal !== null) out.signal = r.signal;
+    else if (r.status !== null) out.status = r.status;
+    return out;
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
 }
 
 /** Maps a script outcome to a check result (misc_dynamic rules). */
@@ -148,16 +91,11 @@ export function makeMiscCheck(opts: MiscCheckOptions): RunCheck {
   const argv = splitCommand(opts.miscPath);
   return async (signal) => {
     if (argv.length === 0) return fail("misc: empty misc_path");
-    const ids: { uid?: number; gid?: number } = {};
-    if (opts.user) {
-      const u = lookupId("passwd", opts.user.user);
-      if (!u) return fail(`misc: unknown user ${opts.user.user}`);
-      ids.uid = u.id;
-      const g = opts.user.group === undefined ? undefined : lookupId("group", opts.user.group);
-      if (opts.user.group !== undefined && !g) return fail(`misc: unknown group ${opts.user.group}`);
-      const gid = g?.id ?? u.gid;
-      if (gid !== undefined) ids.gid = gid;
-    }
+    const who = opts.user
+      ? resolveUser(opts.user.user, opts.user.group)
+      : (opts.defaultUser ?? { name: "root", uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
+    if (typeof who === "string") return fail(`misc: ${who}`);
+    const ids = { uid: who.uid, gid: who.gid };
     try {
       const o = await runMiscScript(argv, opts.miscTimeoutMs, signal, ids, opts.killGraceMs);
       if (signal.aborted && o.status === undefined) return fail("misc: aborted");

@@ -1,0 +1,186 @@
+/**
+ * From configuration to checkers (keepalived.conf(5) CHECKER_TYPE blocks): builds the attempt
+ * function of each polling checker (TCP_CHECK, HTTP_GET, SSL_GET, SMTP_CHECK, DNS_CHECK,
+ * UDP_CHECK, MISC_CHECK, PING_CHECK) with its endpoint (connect_ip/connect_port/bindto/
+ * bind_port/bind_if/fwmark) and timing, and describes the push checkers (FILE_CHECK,
+ * BFD_CHECK) that the runtime feeds from inotify and from bfdState messages.
+ */
+import type { Checker, HttpUrl as HttpUrlCfg, KeepalivedConfig, RealServer, VirtualServer } from "../config/model.ts";
+import type { UserEntry } from "../core/script.ts";
+import type { FdWatcher } from "../ffi/reactor.ts";
+import type { DnsTypeName } from "../proto/dns.ts";
+import { makeDnsCheck } from "./checkers/dns.ts";
+import { makeHttpCheck, type HttpProtocol, type HttpUrl } from "./checkers/http.ts";
+import { makeMiscCheck } from "./checkers/misc.ts";
+import { makePingCheck } from "./checkers/ping.ts";
+import { makeSmtpCheck } from "./checkers/smtp.ts";
+import { makeTcpCheck } from "./checkers/tcp.ts";
+import { type CheckResult, type Endpoint, fail, type RunCheck } from "./checkers/types.ts";
+import { makeUdpCheck, parseHexString } from "./checkers/udp.ts";
+import type { CheckerTiming } from "./runner.ts";
+import { fmtService, rsPort } from "./topology.ts";
+
+/** What the runtime needs to run one checker. */
+export interface CheckerPlan {
+  /** Log name: "TCP_CHECK on [192.0.2.2]:tcp:80". */
+  name: string;
+  timing: CheckerTiming;
+  /** Polling checkers: one attempt. */
+  run?: RunCheck;
+  /** Push checkers: what feeds them. */
+  push?: { kind: "file"; path: string; weight: number; reverse: boolean } | { kind: "bfd"; name: string };
+  /** Converts a passing result's weight into a weight delta. */
+  weightOf: (r: CheckResult) => number;
+  /** Endpoint options that this build ignores, for one warning. */
+  ignored: string[];
+}
+
+/** Shared inputs of checker building. */
+export interface BuildContext {
+  config: KeepalivedConfig;
+  watcher: FdWatcher;
+  /** Identity for MISC_CHECK scripts without `user`. */
+  scriptUser: UserEntry;
+}
+
+/** The endpoint a checker talks to. */
+export function endpointOf(vs: VirtualServer, rs: RealServer, c: Checker): Endpoint {
+  const ep: Endpoint = { address: c.connectIp ?? rs.address, port: c.connectPort ?? rsPort(vs, rs) };
+  if (c.bindTo !== null) ep.bindTo = c.bindTo;
+  if (c.bindPort !== null) ep.bindPort = c.bindPort;
+  if (c.bindIf !== null) ep.bindIf = c.bindIf;
+  if (c.fwmark !== null && c.fwmark !== 0) ep.fwmark = c.fwmark;
+  return ep;
+}
+
+/** The timing of a checker, with the RS / VS / global fallbacks applied. */
+export function timingOf(vs: VirtualServer, rs: RealServer, c: Checker, cfg: KeepalivedConfig): CheckerTiming {
+  return {
+    delayLoopMs: c.delayLoopMs,
+    retry: c.retry,
+    delayBeforeRetryMs: c.delayBeforeRetryMs,
+    warmupMs: c.warmupMs,
+    alpha: c.alpha || (rs.alpha ?? vs.alpha),
+    logAllFailures: c.logAllFailures || cfg.global.checkerLogAllFailures,
+  };
+}
+
+function httpUrls(urls: readonly HttpUrlCfg[]): HttpUrl[] {
+  return urls.map((u) => {
+    const out: HttpUrl = { path: u.path, statusCodes: u.statusCodes.map(([a, b]) => [a, b] as [number, number]) };
+    if (u.digest !== null) out.digest = u.digest;
+    if (u.virtualhost !== null) out.virtualhost = u.virtualhost;
+    if (u.regex !== null) {
+      out.regex = u.regex;
+      out.regexNoMatch = u.regexNoMatch;
+      out.regexOptions = [...u.regexOptions];
+      if (u.regexMinOffset !== null) out.regexMinOffset = u.regexMinOffset;
+      if (u.regexMaxOffset !== null) out.regexMaxOffset = u.regexMaxOffset;
+    }
+    return out;
+  });
+}
+
+function httpRun(c: Extract<Checker, { type: "HTTP_GET" | "SSL_GET" }>, vs: VirtualServer, rs: RealServer, ep: Endpoint, cfg: KeepalivedConfig): RunCheck {
+  const vhost = c.virtualhost ?? rs.virtualhost ?? vs.virtualhost;
+  const ssl = cfg.check.ssl;
+  const proto: HttpProtocol = c.httpProtocol === "1.1" ? "1.1" : c.httpProtocol === "1.0C" ? "1.0C" : "1.0";
+  return makeHttpCheck({
+    endpoint: ep,
+    connectTimeoutMs: c.connectTimeoutMs,
+    urls: httpUrls(c.urls),
+    httpProtocol: proto,
+    ssl: c.type === "SSL_GET",
+    enableSni: c.enableSni,
+    tlsCompliant: c.tlsCompliant,
+    ...(vhost !== null ? { virtualhost: vhost } : {}),
+    ...(c.sniName !== null ? { sniName: c.sniName } : {}),
+    ...(ssl
+      ? {
+        sslFiles: {
+          ...(ssl.caFile !== null ? { ca: ssl.caFile } : {}),
+          ...(ssl.certificateFile !== null ? { certificate: ssl.certificateFile } : {}),
+          ...(ssl.keyFile !== null ? { key: ssl.keyFile } : {}),
+          ...(ssl.password !== null ? { password: ssl.password } : {}),
+        },
+      }
+      : {}),
+  });
+}
+
+function udpRun(c: Extract<Checker, { type: "UDP_CHECK" }>, ep: Endpoint): RunCheck {
+  const payload = c.payloadHex === null ? undefined : parseHexString(c.payloadHex);
+  const reply = c.requireReplyHex === null ? undefined : parseHexString(c.requireReplyHex, true);
+  if (payload && !payload.ok) return async () => fail(`udp: payload: ${payload.reason}`);
+  if (reply && !reply.ok) return async () => fail(`udp: require_reply: ${reply.reason}`);
+  return makeUdpCheck({
+    endpoint: ep,
+    connectTimeoutMs: c.connectTimeoutMs,
+    minReplyLength: c.minReplyLength,
+    maxReplyLength: c.maxReplyLength,
+    ...(payload?.ok ? { payload: payload.value.bytes } : {}),
+    ...(reply?.ok ? { requireReply: reply.value } : c.requireReply ? { requireReply: true as const } : {}),
+  });
+}
+
+function pollRun(c: Checker, vs: VirtualServer, rs: RealServer, ep: Endpoint, b: BuildContext): RunCheck | undefined {
+  const t = c.connectTimeoutMs;
+  switch (c.type) {
+    case "TCP_CHECK":
+      return makeTcpCheck({ endpoint: ep, connectTimeoutMs: t });
+    case "HTTP_GET":
+    case "SSL_GET":
+      return httpRun(c, vs, rs, ep, b.config);
+    case "SMTP_CHECK":
+      return makeSmtpCheck({ endpoint: ep, connectTimeoutMs: t, ...(c.heloName !== null ? { heloName: c.heloName } : {}) });
+    case "DNS_CHECK":
+      return makeDnsCheck({ endpoint: ep, connectTimeoutMs: t, type: c.queryType as DnsTypeName, name: c.name });
+    case "UDP_CHECK":
+      return udpRun(c, ep);
+    case "PING_CHECK":
+      return makePingCheck({ endpoint: ep, connectTimeoutMs: t, watcher: b.watcher });
+    case "MISC_CHECK": {
+      if (!c.script) return async () => fail("misc: no misc_path");
+      const s = c.script;
+      return makeMiscCheck({
+        miscPath: s.cmd,
+        miscTimeoutMs: c.miscTimeoutMs ?? c.delayLoopMs,
+        miscDynamic: c.miscDynamic,
+        defaultUser: b.scriptUser,
+        ...(s.user !== null ? { user: { user: s.user, ...(s.group !== null ? { group: s.group } : {}) } } : {}),
+      });
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Plans one checker of a real server. */
+export function planChecker(vs: VirtualServer, rs: RealServer, c: Checker, b: BuildContext): CheckerPlan {
+  const ep = endpointOf(vs, rs, c);
+  const where = c.type === "MISC_CHECK" ? `[${rs.address}]:${rsPort(vs, rs)}` : fmtService(ep.address, c.type === "PING_CHECK" ? "icmp" : vs.protocol, ep.port);
+  const plan: CheckerPlan = {
+    name: `${c.type} on ${where}`,
+    timing: timingOf(vs, rs, c, b.config),
+    weightOf: () => 0,
+    ignored: [],
+  };
+  if (c.type === "FILE_CHECK") {
+    const def = b.config.vrrp.trackFiles.find((f) => f.name === c.trackFile);
+    plan.timing = { ...plan.timing, alpha: false };
+    plan.push = { kind: "file", path: def?.path ?? "", weight: c.weight ?? def?.weight ?? 1, reverse: c.weightReverse || (def?.weightReverse ?? false) };
+    plan.weightOf = (r) => r.weight ?? 0;
+    return plan;
+  }
+  if (c.type === "BFD_CHECK") {
+    plan.push = { kind: "bfd", name: c.name ?? "" };
+    return plan;
+  }
+  plan.run = pollRun(c, vs, rs, ep, b);
+  if (c.type === "MISC_CHECK" && c.miscDynamic) plan.weightOf = (r) => (r.weight === undefined ? 0 : r.weight - rs.weight);
+  if (c.type !== "PING_CHECK") {
+    if (ep.bindIf !== undefined) plan.ignored.push(`bind_if ${ep.bindIf}`);
+    if (ep.fwmark !== undefined) plan.ignored.push(`fwmark ${ep.fwmark}`);
+  }
+  return plan;
+}

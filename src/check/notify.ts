@@ -1,0 +1,84 @@
+/**
+ * Health-check notifications (keepalived.conf(5) notify_up / notify_down, quorum_up /
+ * quorum_down, lvs_notify_fifo and notify_fifo): scripts run through the shared script runner,
+ * never blocking the loop; FIFO lines are `VS [vip]:tcp:80 UP` and
+ * `RS [rip]:tcp:80 [vip]:tcp:80 DOWN`. Scripts are resolved once per configuration to run-as ids,
+ * honouring script_user and enable_script_security.
+ */
+import type { KeepalivedConfig, ScriptSpec } from "../config/model.ts";
+import type { Logger } from "../core/log.ts";
+import { defaultScriptUser, resolveUser, runScript, scriptInsecurity } from "../core/script.ts";
+import { NotifyFifo } from "../vrrp/notify.ts";
+
+/** A script ready to run. */
+export interface Resolved {
+  argv: string[];
+  uid: number;
+  gid: number;
+}
+
+/** Runs a resolved script; injected in tests. */
+export type RunNotify = (s: Resolved, why: string) => void;
+
+/** Resolves a configured script to ids, or null (logged) when the user is unknown or the script insecure. */
+export function resolveScript(s: ScriptSpec | null, c: KeepalivedConfig, log: Logger): Resolved | null {
+  if (!s || s.argv.length === 0) return null;
+  const su = c.global.scriptUser;
+  const u = s.user ? resolveUser(s.user, s.group ?? undefined) : defaultScriptUser(su ? { user: su.user, group: su.group ?? undefined } : undefined);
+  if (typeof u === "string") {
+    log.error(`script ${s.cmd}: ${u}; not run`);
+    return null;
+  }
+  if (c.global.enableScriptSecurity && u.uid === 0) {
+    const why = scriptInsecurity(s.argv[0] ?? "");
+    if (why) {
+      log.error(`script ${s.argv[0]} is insecure (${why}); disabled by enable_script_security`);
+      return null;
+    }
+  }
+  return { argv: [...s.argv], uid: u.uid, gid: u.gid };
+}
+
+/** The default runner: no time limit (keepalived does not time notify scripts out); failures are logged. */
+export function scriptRunner(log: Logger): RunNotify {
+  return (s, why) => {
+    void runScript({ argv: s.argv, uid: s.uid, gid: s.gid }, { timeoutMs: 0 }).then((r) => {
+      if (r.error !== undefined) log.error(`${why} script ${s.argv[0]}: cannot run: ${r.error}`);
+      else if (r.status !== 0) log.debug(`${why} script ${s.argv[0]} exited ${r.status ?? r.signal}`);
+    });
+  };
+}
+
+/** The LVS side of the notify FIFOs (lvs_notify_fifo and the shared notify_fifo). */
+export class LvsFifos {
+  #fifos: NotifyFifo[] = [];
+  #keys: string[] = [];
+
+  constructor(readonly log: Logger) {}
+
+  /** Opens the configured FIFOs; unchanged ones stay open across reloads. */
+  configure(c: KeepalivedConfig): void {
+    const paths = [c.global.lvsNotifyFifo?.path, c.global.notifyFifo?.path].filter((p): p is string => !!p);
+    const uniq = [...new Set(paths)];
+    if (uniq.join("\0") === this.#keys.join("\0")) return;
+    this.close();
+    this.#keys = uniq;
+    for (const p of uniq) {
+      const f = new NotifyFifo(p, this.log);
+      f.open();
+      this.#fifos.push(f);
+    }
+  }
+
+  /** Writes one line (newline added) to every FIFO. */
+  write(line: string): void {
+    for (const f of this.#fifos) f.write(line + "\n");
+  }
+
+  /** Closes every FIFO. */
+  close(): void {
+    for (const f of this.#fifos) f.close();
+    this.#fifos = [];
+    this.#keys = [];
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * The check child's runtime (keepalived's healthcheckers process): builds one VsRunner per
+ * virtual server, hands the whole desired IPVS table to the LvsSink after changes (coalesced to
+ * one table per loop turn), follows vrrpState (ha_suspend) and bfdState (BFD_CHECK) messages,
+ * applies reloads keeping unchanged real servers and their checker state, writes the USR1 dump,
+ * and on stop runs omega notifications and removes its IPVS entries unless -I was given.
+ */
+import { networkInterfaces } from "node:os";
+import type { KeepalivedConfig, ScriptSpec } from "../config/model.ts";
+import type { BfdStateName, DumpKind, Message } from "../core/ipc.ts";
+import type { Logger } from "../core/log.ts";
+import type { Scheduler, TimerHandle } from "../core/scheduler.ts";
+import { defaultScriptUser, type UserEntry } from "../core/script.ts";
+import type { FdWatcher } from "../ffi/reactor.ts";
+import { planChecker } from "./build.ts";
+import { CHECK_DUMP_PATH, writeFileSafely } from "./dump.ts";
+import { FileWatchHub } from "./file-watch.ts";
+import type { LvsSink } from "./lvs.ts";
+import { LvsFifos, resolveScript, type RunNotify, scriptRunner } from "./notify.ts";
+import { type DesiredService, describeChanges } from "./table.ts";
+import { vsIdentity, VsRunner } from "./vs-runner.ts";
+
+/** What the runtime is given by the child process. */
+export interface CheckRuntimeDeps {
+  log: Logger;
+  sched: Scheduler;
+  watcher: FdWatcher;
+  lvs: LvsSink;
+  /** -I: leave IPVS entries in place on stop. */
+  keepIpvsOnStop: boolean;
+  /** Runs notify scripts. @default the shared script runner */
+  runNotify?: RunNotify;
+  /** Addresses configured on this host (ha_suspend). @default os.networkInterfaces() */
+  localAddresses?: () => Set<string>;
+  /** Where USR1 writes. @default /tmp/keepalived_check.data */
+  dumpPath?: string;
+  random?: () => number;
+}
+
+/** How often ha_suspend looks at the local addresses, ms. */
+const HA_SUSPEND_POLL_MS = 2000;
+
+/** Addresses of every local interface. */
+export function hostAddresses(): Set<string> {
+  const out = new Set<string>();
+  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) out.add(a.address.toLowerCase());
+  return out;
+}
+
+/** The check child's state. */
+export class CheckRuntime {
+  readonly #vs = new Map<string, VsRunner>();
+  readonly #bfd = new Map<string, BfdStateName>();
+  readonly #fifos: LvsFifos;
+  readonly #hub: FileWatchHub;
+  readonly #run: RunNotify;
+  #config: KeepalivedConfig | undefined;
+  #scriptUser: UserEntry = { name: "root", uid: 0, gid: 0 };
+  #table: DesiredService[] = [];
+  #flush: TimerHandle | undefined;
+  #haTimer: TimerHandle | undefined;
+  #stopped = false;
+
+  constructor(readonly d: CheckRuntimeDeps) {
+    this.#fifos = new LvsFifos(d.log);
+    this.#hub = new FileWatchHub(d.watcher, d.log);
+    this.#run = d.runNotify ?? scriptRunner(d.log);
+  }
+
+  /** The last table handed to the LVS sink. */
+  get table(): readonly DesiredService[] {
+    return this.#table;
+  }
+
+  /** The runner of a VS by its log name ("[203.0.113.10]:tcp:80"), for tests and dumps. */
+  vs(name: string): VsRunner | undefined {
+    return [...this.#vs.values()].find((v) => v.name === name);
+  }
+
+  /** Applies a configuration (first start or reload). */
+  apply(c: KeepalivedConfig, reload: boolean): void {
+    this.#config = c;
+    const su = c.global.scriptUser;
+    const u = defaultScriptUser(su ? { user: su.user, group: su.group ?? undefined } : undefined);
+    if (typeof u === "string") this.d.log.error(`script_user: ${u}; scripts run as root`);
+    else this.#scriptUser = u;
+    this.#fifos.configure(c);
+    const wanted = new Map(c.check.virtualServers.map((v) => [vsIdentity(v), v]));
+    for (const [id, run] of [...this.#vs]) {
+      if (wanted.has(id)) continue;
+      this.d.log.info(`VS ${run.name} removed from the configuration`);
+      run.stop(false);
+      this.#vs.delete(id);
+    }
+    for (const [id, cfg] of wanted) {
+      const run = this.#vs.get(id);
+      if (run) run.reconfigure(cfg);
+      else this.#vs.set(id, new VsRunner(cfg, this.#vsDeps(c)));
+    }
+    this.d.log.info(`${reload ? "Reloaded" : "Loaded"} configuration: ${this.#vs.size} virtual server(s), ${this.#countRs()} real server(s)`);
+    this.#checkHaSuspend();
+    this.#flushTable();
+  }
+
+  #countRs(): number {
+    let n = 0;
+    for (const v of this.#vs.values()) n += v.cfg.realServers.length;
+    return n;
+  }
+
+  #vsDeps(c: KeepalivedConfig) {
+    return {
+      log: this.d.log,
+      sched: this.d.sched,
+      hub: this.#hub,
+      plan: (vs: Parameters<typeof planChecker>[0], rs: Parameters<typeof planChecker>[1], i: number) =>
+        planChecker(vs, rs, rs.checkers[i]!, { config: this.#config ?? c, watcher: this.d.watcher, scriptUser: this.#scriptUser }),
+      runScript: (s: ScriptSpec | null, why: string) => this.#runScript(s, why),
+      fifo: (line: string) => this.#fifos.write(line),
+      bfdState: (name: string) => this.#bfd.get(name),
+      changed: () => this.#scheduleFlush(),
+      get rsInitNotifies() {
+        return c.global.rsInitNotifies;
+      },
+      ...(this.d.random ? { random: this.d.random } : {}),
+    };
+  }
+
+  #runScript(s: ScriptSpec | null, why: string): void {
+    if (!s || !this.#config) return;
+    const r = resolveScript(s, this.#config, this.d.log);
+    if (r) this.#run(r, why);
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flush || this.#stopped) return;
+    this.#flush = this.d.sched.after(0, () => {
+      this.#flush = undefined;
+      this.#flushTable();
+    });
+  }
+
+  #flushTable(): void {
+    if (this.#stopped) return;
+    const groups = this.#config?.check.virtualServerGroups ?? [];
+    const next: DesiredService[] = [];
+    for (const v of this.#vs.values()) next.push(...v.table(groups));
+    for (const line of describeChanges(this.#table, next)) this.d.log.debug(`IPVS: ${line}`);
+    this.#table = next;
+    try {
+      this.d.lvs.apply(next);
+    } catch (e) {
+      this.d.log.error(`IPVS: cannot apply the table: ${(e as Error).message}`);
+    }
+  }
+
+  #checkHaSuspend(): void {
+    const any = [...this.#vs.values()].some((v) => v.cfg.haSuspend);
+    this.d.sched.cancel(this.#haTimer);
+    this.#haTimer = undefined;
+    if (!any || this.#stopped) return;
+    const local = (this.d.localAddresses ?? hostAddresses)();
+    for (const v of this.#vs.values()) {
+      if (!v.cfg.haSuspend || v.cfg.kind !== "address" || v.cfg.address === null) continue;
+      v.setSuspended(!local.has(v.cfg.address.toLowerCase()));
+    }
+    this.#haTimer = this.d.sched.after(HA_SUSPEND_POLL_MS, () => this.#checkHaSuspend());
+  }
+
+  /** vrrpState (ha_suspend: the VIP may have come or gone) and bfdState (BFD_CHECK). */
+  onEvent(msg: Message): void {
+    if (msg.type === "bfdState") {
+      this.#bfd.set(msg.name, msg.state);
+      for (const v of this.#vs.values()) v.bfd(msg.name, msg.state);
+    } else if (msg.type === "vrrpState") {
+      this.#checkHaSuspend();
+    }
+  }
+
+  /** The dump text. */
+  dumpText(): string {
+    const lines = [`------< Health checkers >------`, `IPVS: ${this.d.lvs.programming ? "programmed" : "not programmed (no IPVS)"}`];
+    for (const v of this.#vs.values()) lines.push(...v.dump());
+    lines.push(`------< IPVS table (desired) >------`);
+    for (const s of this.#table) {
+      lines.push(` ${s.fwmark !== undefined ? `FWM ${s.fwmark}` : `${s.protocol} [${s.addr}]:${s.port}`} ${s.sched}`);
+      for (const dd of s.dests) lines.push(`  -> [${dd.addr}]:${dd.port} ${dd.fwd} weight ${dd.weight}`);
+    }
+    return lines.join("\n") + "\n";
+  }
+
+  /** USR1 writes the data dump; other kinds are not produced by this child. */
+  dump(kind: DumpKind): void {
+    if (kind !== "data") return;
+    const path = this.d.dumpPath ?? CHECK_DUMP_PATH;
+    try {
+      writeFileSafely(path, this.dumpText());
+    } catch (e) {
+      this.d.log.error(`cannot write ${path}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Stops checkers, runs omega notifications, removes IPVS entries unless -I. */
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.d.sched.cancel(this.#flush);
+    this.d.sched.cancel(this.#haTimer);
+    for (const v of this.#vs.values()) v.stop(v.cfg.omega);
+    if (!this.d.keepIpvsOnStop) {
+      try {
+        this.d.lvs.cleanup();
+      } catch (e) {
+        this.d.log.error(`IPVS: cleanup failed: ${(e as Error).message}`);
+      }
+    }
+    this.#hub.close();
+    this.#fifos.close();
+  }
+}

@@ -1,0 +1,242 @@
+/**
+ * One virtual server at run time (keepalived.conf(5) virtual_server): its real servers and their
+ * checker runners, the topology evaluation after each checker change, and the reports of what
+ * changed: log lines, notify_up / notify_down and quorum_up / quorum_down scripts, LVS notify FIFO
+ * lines, sorry server switches. Initial states are reported to scripts and FIFOs only with
+ * rs_init_notifies. On reload, real servers whose configuration is unchanged keep their runners.
+ */
+import type { RealServer, ScriptSpec, VirtualServer, VirtualServerGroup } from "../config/model.ts";
+import type { BfdStateName } from "../core/ipc.ts";
+import type { Logger } from "../core/log.ts";
+import type { Scheduler } from "../core/scheduler.ts";
+import type { CheckerPlan } from "./build.ts";
+import { fileCheckVerdict, parseTrackFileValue } from "./checkers/file.ts";
+import { type CheckResult, fail, pass } from "./checkers/types.ts";
+import type { FileWatchHub } from "./file-watch.ts";
+import { CheckerRunner } from "./runner.ts";
+import { type DesiredService, vsTable } from "./table.ts";
+import { evaluateVs, fifoRsLine, fifoVsLine, fmtRs, fmtVs, rsKey, type TopoEvent, type VsStatus } from "./topology.ts";
+
+/** What a VS runner is given. */
+export interface VsDeps {
+  log: Logger;
+  sched: Scheduler;
+  hub: FileWatchHub;
+  /** Plans one checker. */
+  plan(vs: VirtualServer, rs: RealServer, index: number): CheckerPlan;
+  /** Runs a configured script (notify / quorum); `why` names it in logs. */
+  runScript(s: ScriptSpec | null, why: string): void;
+  /** Writes one LVS notify FIFO line. */
+  fifo(line: string): void;
+  /** Last known state of a BFD session. */
+  bfdState(name: string): BfdStateName | undefined;
+  /** The VS's table entries may have changed. */
+  changed(): void;
+  rsInitNotifies: boolean;
+  random?: () => number;
+}
+
+interface RsRun {
+  cfg: RealServer;
+  json: string;
+  runners: CheckerRunner[];
+  plans: CheckerPlan[];
+  unsubscribe: (() => void)[];
+}
+
+/** Identity of a VS across reloads. */
+export function vsIdentity(vs: VirtualServer): string {
+  return `${vs.kind}|${vs.address}|${vs.port}|${vs.fwmark}|${vs.group}|${vs.protocol}`;
+}
+
+const rsJson = (rs: RealServer) => JSON.stringify(rs, (k, v) => (k === "src" ? undefined : v));
+
+/** A virtual server with its real servers' checkers. */
+export class VsRunner {
+  status: VsStatus | undefined;
+  suspended = false;
+  #rs = new Map<string, RsRun>();
+  #lastChange = new Map<string, string>();
+  #building = false;
+
+  constructor(public cfg: VirtualServer, readonly d: VsDeps) {
+    this.reconfigure(cfg);
+  }
+
+  /** The VS in logs: "[203.0.113.10]:tcp:80". */
+  get name(): string {
+    return fmtVs(this.cfg);
+  }
+
+  /** Applies a (new) configuration of this VS; unchanged real servers keep state and timers. */
+  reconfigure(cfg: VirtualServer): void {
+    this.cfg = cfg;
+    this.#building = true;
+    const wanted = new Map(cfg.realServers.map((rs) => [rsKey(cfg, rs), rs]));
+    for (const [key, run] of [...this.#rs]) {
+      const w = wanted.get(key);
+      if (w && rsJson(w) === run.json) {
+        run.cfg = w;
+        continue;
+      }
+      this.d.log.info(`RS ${fmtRs(cfg, run.cfg)} of VS ${this.name}: ${w ? "configuration changed, restarting its checkers" : "removed"}`);
+      this.#stopRs(run);
+      this.#rs.delete(key);
+    }
+    for (const [key, rs] of wanted) if (!this.#rs.has(key)) this.#rs.set(key, this.#startRs(rs));
+    this.#building = false;
+    this.evaluate();
+  }
+
+  #startRs(rs: RealServer): RsRun {
+    const run: RsRun = { cfg: rs, json: rsJson(rs), runners: [], plans: [], unsubscribe: [] };
+    rs.checkers.forEach((_, i) => {
+      const plan = this.d.plan(this.cfg, rs, i);
+      if (plan.ignored.length) this.d.log.warn(`${plan.name}: ${plan.ignored.join(", ")} not supported for this checker type; ignored`);
+      const r = new CheckerRunner({
+        name: plan.name, timing: plan.timing, sched: this.d.sched, log: this.d.log, weightOf: plan.weightOf,
+        ...(plan.run ? { run: plan.run } : {}),
+        ...(this.d.random ? { random: this.d.random } : {}),
+        onChange: (_s, res) => this.#onChecker(run, plan, res),
+      });
+      run.runners.push(r);
+      run.plans.push(plan);
+      r.start();
+      if (this.suspended) r.suspend();
+      this.#feedPush(run, plan, r);
+    });
+    return run;
+  }
+
+  #feedPush(run: RsRun, plan: CheckerPlan, r: CheckerRunner): void {
+    const p = plan.push;
+    if (!p) return;
+    if (p.kind === "bfd") {
+      const st = this.d.bfdState(p.name);
+      if (st !== undefined) r.report(bfdResult(st));
+      return;
+    }
+    if (p.path === "") {
+      r.report(fail("file: track_file has no file"));
+      return;
+    }
+    run.unsubscribe.push(this.d.hub.watch(p.path, (text) => r.report(fileResult(text, p.weight, p.reverse))));
+  }
+
+  #stopRs(run: RsRun): void {
+    for (const r of run.runners) r.stop();
+    for (const u of run.unsubscribe) u();
+  }
+
+  #onChecker(run: RsRun, plan: CheckerPlan, res: CheckResult): void {
+    this.#lastChange.set(rsKey(this.cfg, run.cfg), `${plan.name}: ${res.reason}`);
+    this.evaluate();
+  }
+
+  /** A BFD session changed state: feeds the BFD_CHECKs naming it. */
+  bfd(name: string, state: BfdStateName): void {
+    for (const run of this.#rs.values()) {
+      run.plans.forEach((p, i) => {
+        if (p.push?.kind === "bfd" && p.push.name === name) run.runners[i]?.report(bfdResult(state));
+      });
+    }
+  }
+
+  /** ha_suspend: pauses (or resumes) every polling checker of this VS. */
+  setSuspended(on: boolean): void {
+    if (on === this.suspended) return;
+    this.suspended = on;
+    this.d.log.info(`VS ${this.name}: ${on ? "virtual address not local, suspending checkers (ha_suspend)" : "virtual address is local, resuming checkers"}`);
+    for (const run of this.#rs.values()) for (const r of run.runners) on ? r.suspend() : r.resume();
+  }
+
+  /** Recomputes the topology and reports what changed. */
+  evaluate(): void {
+    if (this.#building) return;
+    const inputs = [...this.#rs.entries()].map(([key, run]) => ({ key, weight: run.cfg.weight, checkers: run.runners }));
+    const { next, events } = evaluateVs(this.cfg, this.status, inputs);
+    this.status = next;
+    for (const e of events) this.#report(e);
+    if (events.length) this.d.changed();
+  }
+
+  #report(e: TopoEvent): void {
+    const notify = this.d.rsInitNotifies;
+    if (e.type === "rsWeight") {
+      const run = this.#rs.get(e.key);
+      if (run) this.d.log.info(`RS ${fmtRs(this.cfg, run.cfg)} of VS ${this.name}: weight ${e.from} -> ${e.to}`);
+      return;
+    }
+    if (e.type === "quorum") return this.#reportQuorum(e.up, e.liveWeight, e.initial);
+    const run = this.#rs.get(e.key);
+    if (!run) return;
+    const why = this.#lastChange.get(e.key);
+    const rs = fmtRs(this.cfg, run.cfg);
+    if (e.initial) {
+      this.d.log.info(`RS ${rs} of VS ${this.name} starts ${e.up ? "UP" : "DOWN"}`);
+      if (!notify) return;
+    } else this.d.log.info(`RS ${rs} of VS ${this.name} is ${e.up ? "UP" : "DOWN"}${why ? ` (${why})` : ""}`);
+    this.d.runScript(e.up ? run.cfg.notifyUp : run.cfg.notifyDown, `${e.up ? "notify_up" : "notify_down"} of RS ${rs}`);
+    this.d.fifo(fifoRsLine(this.cfg, run.cfg, e.up));
+  }
+
+  #reportQuorum(up: boolean, live: number, initial: boolean): void {
+    const v = this.cfg;
+    if (initial && up) return;
+    const th = up ? v.quorum + v.hysteresis : v.quorum - v.hysteresis;
+    this.d.log.info(`${up ? "Gained" : "Lost"} quorum for VS ${this.name}: live weight ${live} ${up ? ">=" : "<"} ${th} (quorum ${v.quorum}, hysteresis ${v.hysteresis})`);
+    const sorry = v.sorryServer;
+    if (sorry) {
+      const s = `[${sorry.address}]:${v.protocol.toLowerCase()}:${sorry.port ?? v.port ?? 0}`;
+      this.d.log.info(up ? `Removing sorry server ${s} from VS ${this.name}` : `Adding sorry server ${s} to VS ${this.name}`);
+    }
+    if (initial && !this.d.rsInitNotifies) return;
+    this.d.runScript(up ? v.quorumUp : v.quorumDown, `${up ? "quorum_up" : "quorum_down"} of VS ${this.name}`);
+    this.d.fifo(fifoVsLine(v, up));
+  }
+
+  /** The VS's IPVS entries for its current status. */
+  table(groups: readonly VirtualServerGroup[]): DesiredService[] {
+    return this.status ? vsTable(this.cfg, groups, this.status) : [];
+  }
+
+  /** Stops every checker; with `omega`, runs the down notifications of what was up. */
+  stop(omega: boolean): void {
+    for (const run of this.#rs.values()) this.#stopRs(run);
+    if (!omega || !this.status) return;
+    for (const [key, run] of this.#rs) {
+      if (!this.status.rs.get(key)?.alive) continue;
+      this.d.runScript(run.cfg.notifyDown, `notify_down of RS ${fmtRs(this.cfg, run.cfg)}`);
+      this.d.fifo(fifoRsLine(this.cfg, run.cfg, false));
+    }
+    if (this.status.quorumUp) {
+      this.d.runScript(this.cfg.quorumDown, `quorum_down of VS ${this.name}`);
+      this.d.fifo(fifoVsLine(this.cfg, false));
+    }
+  }
+
+  /** Dump lines (USR1). */
+  dump(): string[] {
+    const out = [` VS ${this.name} quorum ${this.status?.quorumUp ? "UP" : "DOWN"} live weight ${this.status?.liveWeight ?? 0}${this.suspended ? " (suspended)" : ""}`];
+    for (const [key, run] of this.#rs) {
+      const s = this.status?.rs.get(key);
+      out.push(`  RS ${fmtRs(this.cfg, run.cfg)} ${s?.alive ? "UP" : "DOWN"} weight ${s?.weight ?? 0}`);
+      run.runners.forEach((r, i) => {
+        out.push(`   ${run.plans[i]?.name}: ${r.up ? "UP" : "DOWN"} retries ${r.retries} attempts ${r.attempts} last "${r.lastReason}"`);
+      });
+    }
+    return out;
+  }
+}
+
+/** A BFD state as a checker result: Up passes, anything else fails. */
+export function bfdResult(state: BfdStateName): CheckResult {
+  return state === "Up" ? pass("bfd: Up") : fail(`bfd: ${state}`);
+}
+
+/** A tracked file's text as a FILE_CHECK result. */
+export function fileResult(text: string | undefined, weight: number, reverse: boolean): CheckResult {
+  if (text === undefined) return fail("file: cannot read the track file");
+  const v = parseTrackFileValue(text);
+  return v.ok ? fileCheckVerdict(v.value, weight, reverse) : fail(v.reason);
+}
