@@ -1,0 +1,190 @@
+/**
+ * The check child's runtime as a component: a real configuration, a FakeScheduler, a real reactor
+ * (inotify for FILE_CHECK), a loopback TCP server, bfdState events, and a recording LVS sink.
+ * Covers RS DOWN/UP, quorum loss with the sorry server, FIFO lines, FILE_CHECK weights,
+ * BFD_CHECK, reload keeping unchanged real servers, the USR1 dump and stop.
+ */
+import { afterAll, describe, expect, test } from "bun:test";
+import { closeSync, constants, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { RecordingLvs } from "../../src/check/lvs.ts";
+import { CheckRuntime } from "../../src/check/runtime.ts";
+import { loadConfig, sliceFor } from "../../src/config/index.ts";
+import type { KeepalivedConfig } from "../../src/config/model.ts";
+import { Logger, type Severity } from "../../src/core/log.ts";
+import { FakeScheduler } from "../../src/core/scheduler.ts";
+import { Reactor } from "../../src/ffi/reactor.ts";
+import { tempDir } from "./servers.ts";
+
+class CapLog extends Logger {
+  lines: string[] = [];
+  constructor() {
+    super({ ident: "t", console: false, syslog: false, facility: 3, detail: true });
+  }
+  override log(_sev: Severity, msg: string): void {
+    this.lines.push(msg);
+  }
+}
+
+const dir = tempDir("kcr-rt");
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function conf(port: number, extraRs = ""): KeepalivedConfig {
+  const text = `
+global_defs {
+  router_id t
+  lvs_notify_fifo ${dir}/fifo
+}
+bfd_instance b1 {
+  neighbor_ip 127.0.0.2
+}
+track_file tf {
+  file ${dir}/val
+  weight 2
+}
+virtual_server 203.0.113.10 80 {
+  protocol TCP
+  lb_algo rr
+  lb_kind NAT
+  delay_loop 2
+  quorum 2
+  quorum_up /bin/true
+  quorum_down /bin/true
+  sorry_server 198.51.100.9 80
+  real_server 127.0.0.1 ${port} {
+    weight 1
+    notify_down /bin/true
+    notify_up /bin/true
+    TCP_CHECK {
+      connect_timeout 1
+      retry 0
+      warmup 0
+    }
+  }
+  real_server 127.0.0.2 ${port} {
+    BFD_CHECK {
+      name b1
+    }
+  }
+${extraRs}
+}
+virtual_server fwmark 5 {
+  lb_algo rr
+  lb_kind DR
+  real_server 192.0.2.5 0 {
+    weight 3
+    FILE_CHECK {
+      track_file tf
+    }
+  }
+}
+`;
+  const f = join(dir, "k.conf");
+  writeFileSync(f, text);
+  const r = loadConfig(f, { configId: "t" });
+  if (r.exitCode === 4) throw new Error(JSON.stringify(r.diagnostics));
+  return sliceFor(r.config, "check");
+}
+
+/** Reads what is queued in a FIFO without blocking. */
+function drainFifo(fd: number): string[] {
+  const b = Buffer.alloc(65536);
+  let out = "";
+  for (;;) {
+    let n = 0;
+    try {
+      n = readSync(fd, b);
+    } catch {
+      break;
+    }
+    if (n <= 0) break;
+    out += b.subarray(0, n).toString();
+  }
+  return out.split("\n").filter((l) => l !== "");
+}
+
+async function until(what: string, s: FakeScheduler, f: () => boolean): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (f()) return;
+    s.advance(50);
+    await Bun.sleep(5);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe("CheckRuntime", () => {
+  test("checkers drive RS state, quorum, sorry server, FIFO-style notifications and the table", async () => {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "val"), "1\n");
+    let server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const port = server.port;
+    const log = new CapLog();
+    const sched = new FakeScheduler();
+    const reactor = new Reactor();
+    const lvs = new RecordingLvs();
+    const scripts: string[] = [];
+    const rt = new CheckRuntime({
+      log, sched, watcher: reactor, lvs, keepIpvsOnStop: false, dumpPath: join(dir, "check.data"),
+      runNotify: (s, why) => scripts.push(why),
+    });
+    const c = conf(port);
+    rt.apply(c, false);
+    const fifoFd = openSync(join(dir, "fifo"), constants.O_RDONLY | constants.O_NONBLOCK);
+    expect(drainFifo(fifoFd)).toEqual([]); // no initial notifications without rs_init_notifies
+    const web = rt.vs("[203.0.113.10]:tcp:80")!;
+    const fw = rt.vs("FWM 5")!;
+    expect(web).toBeDefined();
+    // initial: both RS start UP (no alpha), quorum 2 met
+    expect(web.status?.quorumUp).toBe(true);
+    // FILE_CHECK: value 1 x weight 2 -> RS weight 3 + 2
+    await until("file weight", sched, () => fw.status?.rs.get("192.0.2.5|0")?.weight === 5);
+    sched.advance(0);
+    expect(lvs.last.find((s) => s.fwmark === 5)?.dests[0]?.weight).toBe(5);
+    // BFD down -> RS DOWN -> quorum lost -> sorry server in, real servers out
+    rt.onEvent({ type: "bfdState", name: "b1", state: "Down", at: 0 });
+    expect(web.status?.rs.get(`127.0.0.2|${port}`)?.alive).toBe(false);
+    expect(web.status?.quorumUp).toBe(false);
+    sched.advance(0);
+    const svc = () => lvs.last.find((s) => s.addr === "203.0.113.10")!;
+    expect(svc().dests.map((d) => `${d.addr}:${d.weight}`)).toEqual(["198.51.100.9:1"]);
+    expect(log.lines.some((l) => l.startsWith("Lost quorum for VS [203.0.113.10]:tcp:80"))).toBe(true);
+    expect(log.lines).toContain("Adding sorry server [198.51.100.9]:tcp:80 to VS [203.0.113.10]:tcp:80");
+    expect(scripts).toContain("quorum_down of VS [203.0.113.10]:tcp:80");
+    expect(drainFifo(fifoFd)).toEqual([`RS [127.0.0.2]:tcp:${port} [203.0.113.10]:tcp:80 DOWN`, "VS [203.0.113.10]:tcp:80 DOWN"]);
+    // BFD up again -> quorum back, sorry server out
+    rt.onEvent({ type: "bfdState", name: "b1", state: "Up", at: 0 });
+    sched.advance(0);
+    expect(svc().dests.map((d) => d.addr).sort()).toEqual(["127.0.0.1", "127.0.0.2"]);
+    expect(drainFifo(fifoFd)).toEqual([`RS [127.0.0.2]:tcp:${port} [203.0.113.10]:tcp:80 UP`, "VS [203.0.113.10]:tcp:80 UP"]);
+    // stop the TCP server -> TCP_CHECK fails -> RS DOWN
+    server.stop(true);
+    await until("RS DOWN", sched, () => web.status?.rs.get(`127.0.0.1|${port}`)?.alive === false);
+    expect(log.lines.some((l) => l.startsWith(`RS [127.0.0.1]:tcp:${port} of VS [203.0.113.10]:tcp:80 is DOWN (TCP_CHECK`))).toBe(true);
+    expect(scripts).toContain(`notify_down of RS [127.0.0.1]:tcp:${port}`);
+    expect(drainFifo(fifoFd)).toEqual([`RS [127.0.0.1]:tcp:${port} [203.0.113.10]:tcp:80 DOWN`, "VS [203.0.113.10]:tcp:80 DOWN"]);
+    // start it again -> UP
+    server = Bun.listen({ hostname: "127.0.0.1", port, socket: { data() {} } });
+    await until("RS UP", sched, () => web.status?.rs.get(`127.0.0.1|${port}`)?.alive === true);
+    // the file changes -> weight follows through inotify
+    writeFileSync(join(dir, "val"), "4\n");
+    await until("file weight 11", sched, () => fw.status?.rs.get("192.0.2.5|0")?.weight === 11);
+    // reload with one RS added: the others keep their runners (no "restarting" line), the new one starts
+    const before = log.lines.length;
+    rt.apply(conf(port, `  real_server 127.0.0.3 ${port} {\n    weight 1\n  }\n`), true);
+    const after = log.lines.slice(before);
+    expect(after.some((l) => l.includes("restarting"))).toBe(false);
+    expect(after).toContain(`RS [127.0.0.3]:tcp:${port} of VS [203.0.113.10]:tcp:80 starts UP`);
+    expect(web.status?.rs.get(`127.0.0.1|${port}`)?.alive).toBe(true);
+    // USR1 dump
+    rt.dump("data");
+    const dump = readFileSync(join(dir, "check.data"), "utf8");
+    expect(dump).toContain("VS [203.0.113.10]:tcp:80 quorum UP");
+    expect(dump).toContain("FILE_CHECK");
+    rt.stop();
+    closeSync(fifoFd);
+    expect(lvs.cleaned).toBe(1);
+    expect(sched.pending).toBe(0);
+    reactor.close();
+    server.stop(true);
+  }, 30_000);
+});
