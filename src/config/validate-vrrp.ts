@@ -197,7 +197,9 @@ export function finishInstance(
     diags.error(at, `(${name}) accept mode is not part of VRRPv2 (RFC 3768); turned off`);
     accept = priority === 255;
   }
-  if (strict && d.unicastPeers?.length) diags.error(at, `(${name}) strict mode does not allow unicast peers`);
+  if (strict && family === "inet6" && !/^fe[89ab][0-9a-f]:/.test(ips[0]!.address)) {
+    diags.error(ips[0]!.src, `(${name}) strict mode: the first IPv6 VIP must be link-local`);
+  }
   if (strict && vmacXmitBase) diags.error(at, `(${name}) strict mode does not allow vmac_xmit_base`);
   for (const p of d.unicastPeers ?? []) {
     if (family && (p.address.includes(":") ? "inet6" : "inet") !== family) {

@@ -3,7 +3,8 @@
  * ours by parity.test.ts. Left out on purpose: an HTTP_GET without url (or a url without path), which
  * makes keepalived 2.2.7 -t crash with SIGSEGV (exit 139), ours reports it and exits 5; and a script
  * run as an existing non-root user (`notify_master /usr/bin/true nobody`), where 2.2.7 -t ends with
- * SIGTERM (exit 143) while ours exits 0.
+ * SIGTERM (exit 143) while ours exits 0. Keywords that 2.2.7 does not know yet (no_virtual_ipaddress,
+ * v3_checksum_as_v2, timer_expired_backup) are not probed here.
  */
 
 const vi = (extra: string, vip = "192.0.2.10/24"): string =>
@@ -59,6 +60,14 @@ export const PARITY_CASES: Readonly<Record<string, string>> = {
   "missing closing brace": "global_defs {\n router_id x\n",
   "extra closing brace": "global_defs {\n router_id x\n}\n}\n",
   "two keywords on a line": vi(" priority 100 advert_int 3"),
+  "keyword and block on one line": "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n priority 100 virtual_ipaddress {\n  192.0.2.10/24\n }\n}\n",
+  "strict with unicast": "global_defs {\n vrrp_strict\n}\n" + vi(" priority 255\n unicast_peer {\n  192.0.2.9\n }"),
+  "strict with preempt_delay": "global_defs {\n vrrp_strict\n}\n" + vi(" preempt_delay 3"),
+  "strict with vmac_xmit_base": "global_defs {\n vrrp_strict\n}\n" + vi(" use_vmac\n vmac_xmit_base"),
+  "strict without VIP": "global_defs {\n vrrp_strict\n}\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n}\n",
+  "strict with accept on v3": "global_defs {\n vrrp_strict\n}\n" + vi(" version 3\n accept"),
+  "strict with IPv6 non link-local first VIP": "global_defs {\n vrrp_strict\n}\n" + vi("", "2001:db8::10/64"),
+  "strict with IPv6 link-local first VIP": "global_defs {\n vrrp_strict\n}\n" + vi("", "fe80::10/64"),
   "preprocessor features":
     "$A=1\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id ${A}\n virtual_ipaddress {\n ~SEQ(I,1,3) 192.0.2.${I}\n }\n}\n",
   "VS without protocol": "virtual_server 192.0.2.1 80 {\n lvs_sched rr\n lvs_method NAT\n" + rs() + "\n}\n",
