@@ -2,7 +2,7 @@
  * Config dumps for `-d/--dump-conf` style output: indented text, JSON or YAML (npm `yaml`), and the
  * per-child slices the parent sends over IPC (global + the child's area only).
  */
-import YAML from "yaml";
+import { createRequire } from "node:module";
 import type { KeepalivedConfig } from "./model.ts";
 
 /** Which child process a slice is for. */
@@ -76,7 +76,11 @@ function textLines(v: unknown, indent: string, out: string[]): void {
 /** Render the config as indented text (unset/false/empty fields left out), JSON or YAML. */
 export function dumpConfig(c: KeepalivedConfig, format: "text" | "json" | "yaml"): string {
   if (format === "json") return JSON.stringify(c, null, 2);
-  if (format === "yaml") return YAML.stringify(c);
+  if (format === "yaml") {
+    // Loaded on first use: importing `yaml` costs more than parsing a large config (keeps `-t` fast).
+    const yaml = createRequire(import.meta.url)("yaml") as typeof import("yaml");
+    return yaml.stringify(c);
+  }
   const out: string[] = [];
   textLines(c, "", out);
   return out.join("\n") + "\n";
