@@ -13,6 +13,11 @@
  *   a higher priority (or equal priority from a higher primary address) makes it BACKUP.
  * - Entering FAULT or STOP from MASTER sends a priority-0 advert; leaving FAULT always enters BACKUP
  *   (even an owner, as keepalived 2.2.7 does) and waits Master_Down_Interval.
+ * - vrrp_sync_group members (config.syncGroup): a member whose Master_Down_Timer (or preempt delay)
+ *   runs out does not become MASTER on its own; it asks the group (action syncWantMaster) and stays
+ *   BACKUP, re-arming the timer ("Receive advertisement timeout" in keepalived), until the group says
+ *   MASTER. The group (src/vrrp/sync-group.ts) moves members with the syncGroup event; a member in FAULT
+ *   because of the group (groupFault) stays there when its own trackers recover.
  * Timers are deadlines in ms on the caller's monotonic clock; the runner performs the actions.
  */
 import { ipv4ToBytes } from "../proto/ipv4.ts";
@@ -48,6 +53,10 @@ export interface VrrpFsmConfig {
   downTimerAdverts: number;
   /** lower_prio_no_advert: as MASTER, do not answer a lower-priority advert. @default false */
   lowerPrioNoAdvert: boolean;
+  /** higher_prio_send_advert: as MASTER, send one advert before yielding to a higher priority. @default false */
+  higherPrioSendAdvert: boolean;
+  /** A member of a vrrp_sync_group: going MASTER needs the group's consent. @default false */
+  syncGroup: boolean;
 }
 
 /** The machine's state (immutable; step returns a new one). */
@@ -62,6 +71,10 @@ export interface VrrpFsm {
   fault: boolean;
   /** A Preempt_Delay_Timer is running. */
   preemptPending: boolean;
+  /** Sync group member: our Master_Down_Timer ran out and we wait for the group to go MASTER. */
+  wantMaster: boolean;
+  /** Sync group member: in FAULT because another member is. */
+  groupFault: boolean;
 }
 
 /** Inputs to step. */
@@ -82,7 +95,9 @@ export type VrrpEvent =
     addressListMatches: boolean;
   }
   | { type: "faultChanged"; fault: boolean }
-  | { type: "priorityChanged"; priority: number };
+  | { type: "priorityChanged"; priority: number }
+  /** The member's vrrp_sync_group moves every member to `state`. */
+  | { type: "syncGroup"; state: "MASTER" | "BACKUP" | "FAULT" };
 
 /** Outputs of step, performed in order by the runner. */
 export type VrrpAction =
@@ -99,6 +114,8 @@ export type VrrpAction =
   | { type: "notify"; state: VrrpState }
   /** keepalived's notify_master_rx_lower_pri hook. */
   | { type: "masterRxLowerPri"; priority: number; srcAddress: string }
+  /** Sync group member: our timer ran out; the group decides whether everyone goes MASTER. */
+  | { type: "syncWantMaster" }
   /** An advert failed a session check; count it and log it rate-limited. */
   | { type: "dropAdvert"; reason: string }
   | { type: "logTransition"; from: VrrpState; to: VrrpState; reason: string };
@@ -117,6 +134,8 @@ export const FSM_DEFAULTS = {
   initialStateMaster: false,
   downTimerAdverts: 3,
   lowerPrioNoAdvert: false,
+  higherPrioSendAdvert: false,
+  syncGroup: false,
 } as const;
 
 /** A machine in INIT for `config` with effective priority `priority`. */
@@ -132,6 +151,8 @@ export function initialFsm(
     masterAdverIntervalCs: full.advertIntervalCs,
     fault: false,
     preemptPending: false,
+    wantMaster: false,
+    groupFault: false,
   };
 }
 
@@ -183,7 +204,7 @@ function enter(f: VrrpFsm, to: VrrpState, reason: string, actions: VrrpAction[])
 }
 
 function becomeMaster(f: VrrpFsm, now: number, reason: string): StepResult {
-  const g = { ...f, preemptPending: false };
+  const g = { ...f, preemptPending: false, wantMaster: false };
   return enter(g, "MASTER", reason, [
     { type: "cancelTimer", timer: "Master_Down_Timer" },
     { type: "cancelTimer", timer: "Preempt_Delay_Timer" },
@@ -201,11 +222,25 @@ function becomeBackup(
   extraMs = 0,
   pre: VrrpAction[] = [],
 ): StepResult {
-  const g = { ...f, preemptPending: false };
+  const g = { ...f, preemptPending: false, wantMaster: false };
   return enter(g, "BACKUP", reason, [...pre, {
     type: "setTimer",
     timer: "Master_Down_Timer",
     atMs: now + masterDownIntervalMs(g) + extraMs,
+  }]);
+}
+
+/**
+ * A Backup's timer ran out: become MASTER, or, in a sync group, ask the group and keep waiting
+ * (the Master_Down_Timer is re-armed so the request repeats while no master is heard).
+ */
+function tryMaster(f: VrrpFsm, now: number, reason: string): StepResult {
+  if (!f.config.syncGroup) return becomeMaster(f, now, reason);
+  const g = { ...f, wantMaster: true, preemptPending: false };
+  return same(g, [{ type: "syncWantMaster" }, {
+    type: "setTimer",
+    timer: "Master_Down_Timer",
+    atMs: now + masterDownIntervalMs(g),
   }]);
 }
 
@@ -242,7 +277,7 @@ function backupAdvert(f: VrrpFsm, e: EventOf<"advertReceived">, now: number): St
   }
   const learned = f.config.version === 3 ? { ...f, masterAdverIntervalCs: e.advertIntervalCs } : f;
   if (!f.config.preempt || e.priority >= f.priority) {
-    const g = { ...learned, preemptPending: false };
+    const g = { ...learned, preemptPending: false, wantMaster: false };
     const actions: VrrpAction[] = [{
       type: "setTimer",
       timer: "Master_Down_Timer",
@@ -275,7 +310,8 @@ function masterAdvert(f: VrrpFsm, e: EventOf<"advertReceived">, now: number): St
     const why = e.priority > f.priority
       ? "higher priority advert"
       : "equal priority advert from higher address";
-    return becomeBackup(learned, now, `${why} from ${e.srcAddress}`, 0, [{
+    const pre: VrrpAction[] = f.config.higherPrioSendAdvert ? [{ type: "sendAdvert", priority: f.priority }] : [];
+    return becomeBackup(learned, now, `${why} from ${e.srcAddress}`, 0, [...pre, {
       type: "cancelTimer",
       timer: "Adver_Timer",
     }, { type: "removeVips" }]);
@@ -312,7 +348,25 @@ function onFault(f: VrrpFsm, e: EventOf<"faultChanged">, now: number): StepResul
   if (e.fault && f.state === "BACKUP") {
     return enter({ ...g, preemptPending: false }, "FAULT", "tracker failed", stopBackupTimers);
   }
-  if (!e.fault && f.state === "FAULT") return becomeBackup(g, now, "trackers recovered");
+  if (!e.fault && f.state === "FAULT" && !f.groupFault) return becomeBackup(g, now, "trackers recovered");
+  return same(g);
+}
+
+/** The sync group moves this member (keepalived: "VRRP_Group(G) Syncing instances to S state"). */
+function onSync(f: VrrpFsm, e: EventOf<"syncGroup">, now: number): StepResult {
+  const why = "sync group";
+  if (e.state === "FAULT") {
+    const g = { ...f, groupFault: true, preemptPending: false, wantMaster: false };
+    if (f.state === "MASTER") return enter(g, "FAULT", why, resignMaster);
+    if (f.state === "BACKUP") return enter(g, "FAULT", why, stopBackupTimers);
+    return same(g);
+  }
+  const g = { ...f, groupFault: false };
+  if (e.state === "MASTER") return f.state === "BACKUP" ? becomeMaster(g, now, why) : same(g);
+  if (f.state === "MASTER") {
+    return becomeBackup(g, now, why, 0, [{ type: "cancelTimer", timer: "Adver_Timer" }, { type: "removeVips" }]);
+  }
+  if (f.state === "FAULT" && !f.fault) return becomeBackup(g, now, why);
   return same(g);
 }
 
@@ -326,6 +380,7 @@ const onPriority = (f: VrrpFsm, e: EventOf<"priorityChanged">) => same({ ...f, p
 const onFaultH = onFault as Handler;
 const onPriorityH = onPriority as Handler;
 const onAdvertH = onAdvert as Handler;
+const onSyncH = onSync as Handler;
 
 /**
  * The transition table: state x event -> handler. A missing entry means the event is ignored in
@@ -339,16 +394,17 @@ export const TABLE: Readonly<Record<VrrpState, Partial<Record<EventType, Handler
     priorityChanged: onPriorityH,
   },
   BACKUP: {
-    masterDownTimerExpired: (f, _e, now) => becomeMaster(f, now, "master down timer expired"),
+    masterDownTimerExpired: (f, _e, now) => tryMaster(f, now, "master down timer expired"),
     preemptDelayExpired: (
       f,
       _e,
       now,
-    ) => (f.preemptPending ? becomeMaster(f, now, "preempt delay expired") : same(f)),
+    ) => (f.preemptPending ? tryMaster(f, now, "preempt delay expired") : same(f)),
     advertReceived: onAdvertH,
     faultChanged: onFaultH,
     priorityChanged: onPriorityH,
     shutdown: onShutdown,
+    syncGroup: onSyncH,
   },
   MASTER: {
     adverTimerExpired: (f, _e, now) =>
@@ -361,12 +417,14 @@ export const TABLE: Readonly<Record<VrrpState, Partial<Record<EventType, Handler
     faultChanged: onFaultH,
     priorityChanged: onPriorityH,
     shutdown: onShutdown,
+    syncGroup: onSyncH,
   },
   FAULT: {
     faultChanged: onFaultH,
     priorityChanged: onPriorityH,
     shutdown: onShutdown,
     advertReceived: ignore,
+    syncGroup: onSyncH,
   },
   STOP: {},
 };

@@ -43,7 +43,7 @@ export interface InstanceEnv {
   log: Logger;
   badPackets: RateLimitedLog;
   kernel: NetKernel;
-  announcer: Announcer;
+  announcer: Pick<Announcer, "garp" | "na">;
   /** The current notifier (it changes when a reload changes the notify FIFOs). */
   notifier(): Notifier;
   /** Sends a datagram (VRRP message, or a whole IPv4 datagram for AH) to `dst` on this instance's transport. */
@@ -52,6 +52,14 @@ export interface InstanceEnv {
   report(state: VrrpState, priority: number): void;
   /** Index of an interface by name (for VIPs with `dev`). */
   ifindex(name: string): number;
+}
+
+/** The instance's vrrp_sync_group, told about its member's transitions (src/vrrp/sync-group.ts). */
+export interface SyncMembership {
+  /** Our Master_Down_Timer ran out; may answer by moving every member to MASTER. */
+  wantMaster(r: VrrpInstanceRunner): void;
+  /** We changed state on our own (called after the step's actions ran). */
+  transition(r: VrrpInstanceRunner, from: VrrpState, to: VrrpState): void;
 }
 
 /** Where the instance lives on the network, resolved at start. */
@@ -83,6 +91,8 @@ export class VrrpInstanceRunner {
   #ahSeq = 1;
   #ipId = 1;
   #vipsInstalled = false;
+  /** Set by the runtime when the instance is in a vrrp_sync_group. */
+  group: SyncMembership | undefined;
 
   constructor(readonly cfg: VrrpInstance, public place: InstancePlace, readonly env: InstanceEnv, readonly targets: NotifyTargets, priority: number) {
     this.log = env.log.with(`(${cfg.name}) `);
@@ -98,6 +108,8 @@ export class VrrpInstanceRunner {
       initialStateMaster: cfg.initialState === "MASTER",
       downTimerAdverts: cfg.downTimerAdverts,
       lowerPrioNoAdvert: cfg.lowerPrioNoAdvert,
+      higherPrioSendAdvert: cfg.higherPrioSendAdvert,
+      syncGroup: cfg.syncGroup !== null,
     }, priority);
   }
 
@@ -108,9 +120,12 @@ export class VrrpInstanceRunner {
 
   /** Runs one event through the machine and performs its actions. */
   handle(e: VrrpEvent): void {
+    const before = this.fsm.state;
     const { next, actions } = step(this.fsm, e, this.env.sched.now());
     this.fsm = next;
     for (const a of actions) this.#perform(a);
+    if (this.group && next.state !== before) this.group.transition(this, before, next.state);
+    if (this.group && actions.some((a) => a.type === "syncWantMaster")) this.group.wantMaster(this);
   }
 
   /** Starts the instance (INIT -> BACKUP, or MASTER for an owner). */
@@ -210,6 +225,9 @@ export class VrrpInstanceRunner {
         return this.#notify(a.state);
       case "masterRxLowerPri":
         this.log.info(`received lower priority (${a.priority}) advert from ${a.srcAddress}`);
+        return;
+      case "syncWantMaster":
+        this.log.info("Receive advertisement timeout");
         return;
       case "dropAdvert":
         return this.#drop("otherErr", a.reason, "peer");

@@ -5,22 +5,27 @@
  * down -> FAULT, a VIP deleted by someone else while MASTER -> restored), and applies reloads without
  * flapping: an instance whose configuration did not change keeps its state and VIPs.
  */
-import type { KeepalivedConfig, VrrpInstance, VrrpScript } from "../config/model.ts";
+import type { KeepalivedConfig, VrrpInstance } from "../config/model.ts";
 import type { Message } from "../core/ipc.ts";
 import { RateLimitedLog, type Logger } from "../core/log.ts";
 import type { Scheduler } from "../core/scheduler.ts";
 import { defaultScriptUser, resolveUser, scriptInsecurity } from "../core/script.ts";
 import type { FdWatcher } from "../ffi/reactor.ts";
-import { effectivePriority, type Tracker } from "./priority.ts";
+import { effectivePriority } from "./priority.ts";
 import { Announcer } from "./garp.ts";
 import { VrrpInstanceRunner } from "./instance.ts";
 import type { AddrInfo, LinkInfo, NetEvent, NetKernel } from "./netkernel.ts";
-import { Notifier, NotifyFifo, type NotifyTargets, type ResolvedScript } from "./notify.ts";
-import { ScriptTracker } from "./track-script.ts";
-import { VrrpTransport } from "./transport.ts";
-import { runScript } from "../core/script.ts";
+import { Notifier, NotifyFifo, type NotifyTargets, type ResolvedScript, type ScriptExec } from "./notify.ts";
+import { InotifyFileWatch } from "./file-watch.ts";
+import type { FileWatch } from "./track-file.ts";
+import type { ProcInfo } from "./track-process.ts";
+import { TrackerSet } from "./tracker-set.ts";
+import { instanceTrackers } from "./trackers.ts";
+import { VrrpTransport, type RxPacket, type TransportOptions } from "./transport.ts";
 import type { ScriptSpec } from "../config/model.ts";
 import type { VrrpState } from "./fsm.ts";
+import { SyncGroupRunner } from "./sync-group.ts";
+import type { SyncGroup } from "../config/model.ts";
 
 /** What the runtime is given by the child process. */
 export interface VrrpRuntimeDeps {
@@ -32,7 +37,28 @@ export interface VrrpRuntimeDeps {
   send(msg: Message): void;
   /** -V: leave VIPs in place on stop. */
   keepVipsOnStop: boolean;
+  /** Opens VRRP sockets; tests pass a fake. @default real raw sockets (VrrpTransport) */
+  openTransport?: (o: TransportOptions) => TransportLike;
+  /** GARP/NA sender; tests pass a fake. @default a packet socket (Announcer) */
+  announcer?: AnnouncerLike;
+  /** Runs notify scripts; tests pass a recorder. @default the script runner */
+  exec?: ScriptExec;
+  /** Watches track files; tests pass a fake. @default inotify */
+  fileWatch?: FileWatch & { close?(): void };
+  /** Lists processes for vrrp_track_process; tests pass a fake. @default a /proc scan */
+  scanProc?: () => ProcInfo[];
 }
+
+/** What the runtime needs of a transport (VrrpTransport, or a fake in tests). */
+export interface TransportLike {
+  readonly rx: { readonly fd: number };
+  send(data: Uint8Array, dst: string): void;
+  drain(onPacket: (p: RxPacket) => void, onError: (e: { reason: string }) => void): void;
+  close(): void;
+}
+
+/** What the runtime needs of the announcer. */
+export type AnnouncerLike = Pick<Announcer, "garp" | "na" | "close">;
 
 interface Running {
   runner: VrrpInstanceRunner;
@@ -47,19 +73,27 @@ const configKey = (i: VrrpInstance) => JSON.stringify({ ...i, src: undefined });
 export class VrrpRuntime {
   readonly #links = new Map<number, LinkInfo>();
   readonly #addrs: AddrInfo[] = [];
-  readonly #transports = new Map<string, VrrpTransport>();
+  readonly #transports = new Map<string, TransportLike>();
   readonly #instances = new Map<string, Running>();
-  readonly #scripts = new Map<string, { tracker: ScriptTracker; json: string }>();
-  readonly #announcer = new Announcer();
+  readonly #trackers: TrackerSet;
+  readonly #groups = new Map<string, { group: SyncGroupRunner; json: string }>();
+  readonly #announcer: AnnouncerLike;
   readonly #bad: RateLimitedLog;
   #notifier: Notifier;
   #fifos: NotifyFifo[] = [];
   #config: KeepalivedConfig | undefined;
   #subscribed = false;
+  readonly #files: FileWatch & { close?(): void };
 
   constructor(readonly d: VrrpRuntimeDeps) {
     this.#bad = new RateLimitedLog(d.log);
-    this.#notifier = new Notifier(d.log, []);
+    this.#announcer = d.announcer ?? new Announcer();
+    this.#notifier = new Notifier(d.log, [], d.exec);
+    this.#files = d.fileWatch ?? new InotifyFileWatch(d.watcher);
+    this.#trackers = new TrackerSet({
+      log: d.log, sched: d.sched, files: this.#files, resolve: (s) => this.#resolve(s, this.#config!),
+      changed: () => this.#recomputeAll(), scan: d.scanProc,
+    });
   }
 
   /** Applies a configuration (first start or reload). */
@@ -71,15 +105,17 @@ export class VrrpRuntime {
     }
     this.#config = c;
     this.#setupFifos(c);
-    this.#setupScripts(c);
+    this.#trackers.apply(c);
     const wanted = new Map(c.vrrp.instances.map((i) => [i.name, i]));
     for (const [name, r] of [...this.#instances]) {
       const cfg = wanted.get(name);
       if (cfg && configKey(cfg) === r.json) continue; // unchanged: keeps state and VIPs
       this.d.log.info(`(${name}) ${cfg ? "configuration changed; restarting instance" : "removed from configuration; stopping"}`);
       r.runner.stop();
+      for (const g of this.#groups.values()) g.group.remove(r.runner);
       this.#instances.delete(name);
     }
+    this.#setupGroups(c);
     for (const cfg of c.vrrp.instances) {
       if (this.#instances.has(cfg.name)) continue;
       this.#startInstance(cfg, c);
@@ -125,7 +161,8 @@ export class VrrpRuntime {
     let t = this.#transports.get(key);
     if (!t) {
       try {
-        t = new VrrpTransport({
+        const open = this.d.openTransport ?? ((o: TransportOptions) => new VrrpTransport(o));
+        t = open({
           family, ifname: link.name, ifindex: link.index, src, ah, unicastTtl: cfg.unicastTtl,
           group: cfg.unicastPeers.length ? undefined : cfg.mcastDstIp ?? (family === "ipv4" ? "224.0.0.18" : "ff02::12"),
         });
@@ -150,10 +187,11 @@ export class VrrpRuntime {
       ifindex: (name) => this.#linkByName(name)?.index ?? 0,
     }, this.#targets(cfg, c), cfg.priority);
     this.#instances.set(cfg.name, { runner, key, json: configKey(cfg) });
+    if (cfg.syncGroup) this.#groups.get(cfg.syncGroup)?.group.add(runner);
     runner.start();
   }
 
-  #dispatch(key: string, p: import("./transport.ts").RxPacket): void {
+  #dispatch(key: string, p: RxPacket): void {
     const vrid = p.ahDatagram ? p.payload[24 + 1] : p.payload[1];
     for (const r of this.#instances.values()) {
       if (r.key === key && r.runner.cfg.vrid === vrid) r.runner.receive(p);
@@ -193,10 +231,32 @@ export class VrrpRuntime {
     return { argv: s.argv, uid: u.uid, gid: u.gid };
   }
 
-  #targets(cfg: VrrpInstance, c: KeepalivedConfig): NotifyTargets {
+  /**
+   * Sync groups: an unchanged group keeps its runner and state; a new or changed one starts from its
+   * running members' states. Members join when they start (#startInstance).
+   */
+  #setupGroups(c: KeepalivedConfig): void {
+    const wanted = new Map<string, SyncGroup>(c.vrrp.syncGroups.map((g) => [g.name, g]));
+    for (const [name, g] of [...this.#groups]) {
+      const w = wanted.get(name);
+      if (w && JSON.stringify({ ...w, src: undefined }) === g.json) continue;
+      for (const m of [...g.group.members]) g.group.remove(m);
+      this.#groups.delete(name);
+    }
+    for (const g of c.vrrp.syncGroups) {
+      if (this.#groups.has(g.name)) continue;
+      const group = new SyncGroupRunner(g.name, this.#targets(g, c), this.d.log, () => this.#notifier);
+      for (const r of this.#instances.values()) if (r.runner.cfg.syncGroup === g.name) group.add(r.runner);
+      const states = group.members.map((m) => m.state);
+      group.state = states.includes("FAULT") ? "FAULT" : states.includes("MASTER") ? "MASTER" : states.length ? "BACKUP" : "INIT";
+      this.#groups.set(g.name, { group, json: JSON.stringify({ ...g, src: undefined }) });
+    }
+  }
+
+  #targets(cfg: VrrpInstance | SyncGroup, c: KeepalivedConfig): NotifyTargets {
     const n = cfg.notify;
     return {
-      kind: "INSTANCE", name: cfg.name, master: this.#resolve(n.master, c), backup: this.#resolve(n.backup, c),
+      kind: "members" in cfg ? "GROUP" : "INSTANCE", name: cfg.name, master: this.#resolve(n.master, c), backup: this.#resolve(n.backup, c),
       fault: this.#resolve(n.fault, c), stop: this.#resolve(n.stop, c), deleted: this.#resolve(n.deleted, c),
       generic: this.#resolve(n.generic, c),
     };
@@ -217,62 +277,17 @@ export class VrrpRuntime {
       keep.push(f);
     }
     this.#fifos = keep;
-    this.#notifier = new Notifier(this.d.log, this.#fifos);
-  }
-
-  #setupScripts(c: KeepalivedConfig): void {
-    const wanted = new Map<string, VrrpScript>(c.vrrp.scripts.map((s) => [s.name, s]));
-    for (const [name, s] of [...this.#scripts]) {
-      const w = wanted.get(name);
-      if (w && JSON.stringify({ ...w, src: undefined }) === s.json) continue; // unchanged: keeps its state
-      s.tracker.stop();
-      this.#scripts.delete(name);
-    }
-    for (const s of c.vrrp.scripts) {
-      if (this.#scripts.has(s.name)) continue;
-      const spec = this.#resolve(s.script, c);
-      if (!spec) continue;
-      const tracker = new ScriptTracker(
-        {
-          name: s.name, argv: spec.argv, uid: spec.uid, gid: spec.gid, intervalMs: s.intervalMs,
-          timeoutMs: s.timeoutMs ?? s.intervalMs, rise: s.rise, fall: s.fall, initFail: s.initFail,
-        },
-        this.d.sched,
-        (argv, uid, gid, timeoutMs) => runScript({ argv: [...argv], uid, gid }, { timeoutMs }),
-        (up) => {
-          this.d.log.info(`VRRP_Script(${s.name}) ${up ? "succeeded" : "failed"}`);
-          this.#recomputeAll();
-        },
-      );
-      this.#scripts.set(s.name, { tracker, json: JSON.stringify({ ...s, src: undefined }) });
-      tracker.start();
-    }
-  }
-
-  /** The trackers of an instance in their current state. */
-  #trackers(cfg: VrrpInstance): Tracker[] {
-    const out: Tracker[] = [];
-    const ifname = cfg.interface;
-    const own = ifname ? this.#linkByName(ifname) : undefined;
-    if (own && !cfg.dontTrackPrimary) out.push({ kind: "interface", name: own.name, weight: 0, reverse: false, up: own.up });
-    for (const t of cfg.trackInterfaces) {
-      const l = this.#linkByName(t.name);
-      out.push({ kind: "interface", name: t.name, weight: t.weight ?? 0, reverse: t.reverse, up: l?.up ?? false });
-    }
-    for (const t of cfg.trackScripts) {
-      const s = this.#scripts.get(t.name);
-      const def = this.#config?.vrrp.scripts.find((x) => x.name === t.name);
-      out.push({
-        kind: "script", name: t.name, weight: t.weight ?? def?.weight ?? 0, reverse: t.reverse || (def?.weightReverse ?? false),
-        up: s?.tracker.up ?? false,
-      });
-    }
-    return out;
+    this.#notifier = new Notifier(this.d.log, this.#fifos, this.d.exec);
   }
 
   #recomputeAll(): void {
+    const states = this.#trackers.states((n) => this.#linkByName(n)?.up);
+    const c = this.#config;
     for (const r of this.#instances.values()) {
-      const res = effectivePriority(r.runner.cfg.priority, this.#trackers(r.runner.cfg));
+      const cfg = r.runner.cfg;
+      const group = cfg.syncGroup ? c?.vrrp.syncGroups.find((g) => g.name === cfg.syncGroup) : undefined;
+      const list = instanceTrackers(cfg, group, c?.vrrp ?? { scripts: [], trackFiles: [], trackProcesses: [] }, states);
+      const res = effectivePriority(cfg.priority, list);
       if (res.fault && !r.runner.fsm.fault) r.runner.log.info(`entering FAULT: ${res.faultReasons.join(", ")}`);
       r.runner.setPriority(res.priority, res.fault);
     }
@@ -298,8 +313,14 @@ export class VrrpRuntime {
     }
   }
 
-  /** Relayed events (BFD state for track_bfd is not wired yet). */
-  onEvent(_msg: Message): void {}
+  /** Relayed events: BFD session states for track_bfd. */
+  onEvent(msg: Message): void {
+    if (msg.type !== "bfdState") return;
+    if (this.#trackers.setBfd(msg.name, msg.state === "Up")) {
+      this.d.log.info(`BFD ${msg.name} is ${msg.state}`);
+      this.#recomputeAll();
+    }
+  }
 
   /** Current instances, for dumps and tests. */
   instances(): VrrpInstanceRunner[] {
@@ -308,8 +329,10 @@ export class VrrpRuntime {
 
   /** TERM: every instance stops (priority 0 if MASTER, VIPs removed unless -V), notify_stop runs. */
   async stop(): Promise<void> {
-    for (const s of this.#scripts.values()) s.tracker.stop();
+    this.#trackers.stop();
+    this.#files.close?.();
     for (const r of this.#instances.values()) r.runner.stop(this.d.keepVipsOnStop);
+    for (const g of this.#groups.values()) g.group.stopped();
     // Give notify_stop scripts a moment to be spawned before the process exits.
     await Bun.sleep(50);
     for (const t of this.#transports.values()) {
