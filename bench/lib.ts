@@ -51,6 +51,18 @@ export function rssKiB(pids: number[]): number {
   return s;
 }
 
+/** Sum of Pss (proportional set size: shared pages split between the processes that map them), KiB. */
+export function pssKiB(pids: number[]): number {
+  let s = 0;
+  for (const p of pids) {
+    try {
+      const m = /^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${p}/smaps_rollup`, "utf8"));
+      s += Number(m?.[1] ?? 0);
+    } catch { /* gone */ }
+  }
+  return s;
+}
+
 /** Sum of on-CPU time over pids (and their threads), ns. */
 export function cpuNs(pids: number[]): number {
   let s = 0;

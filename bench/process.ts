@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { Netns, waitFor } from "../test/support/netns.ts";
-import { cpuNs, impls, median, processTree, rssKiB, type Impl, type Row } from "./lib.ts";
+import { cpuNs, impls, median, processTree, pssKiB, rssKiB, type Impl, type Row } from "./lib.ts";
 
 const CONF = `global_defs {
   router_id bench
@@ -29,6 +29,7 @@ vrrp_instance VI_1 {
 interface Sample {
   startMs: number;
   rssKiB: number;
+  pssKiB: number;
   cpuMsPerWindow: number;
 }
 
@@ -53,9 +54,10 @@ async function once(impl: Impl, idleS: number): Promise<Sample> {
     await Bun.sleep(idleS * 1000);
     const c1 = cpuNs(processTree(p.pid));
     const rss = rssKiB(processTree(p.pid));
+    const pss = pssKiB(processTree(p.pid));
     p.kill("SIGTERM");
     await p.exited;
-    return { startMs, rssKiB: rss, cpuMsPerWindow: (c1 - c0) / 1e6 * (30 / idleS) };
+    return { startMs, rssKiB: rss, pssKiB: pss, cpuMsPerWindow: (c1 - c0) / 1e6 * (30 / idleS) };
   } finally {
     await ns.destroy();
     rmSync(dir, { recursive: true, force: true });
@@ -73,6 +75,7 @@ export async function processScenarios(ours: string, trials = 3): Promise<Row[]>
   return [
     { scenario: "1 VRRP instance", metric: "start-up to children running", keepalived: m("keepalived", (s) => s.startMs), ours: m("ours", (s) => s.startMs), unit: "ms", lowerIsBetter: true },
     { scenario: "1 VRRP instance", metric: "idle RSS, process tree", keepalived: m("keepalived", (s) => s.rssKiB) / 1024, ours: m("ours", (s) => s.rssKiB) / 1024, unit: "MiB", lowerIsBetter: true },
+    { scenario: "1 VRRP instance", metric: "idle PSS, process tree", keepalived: m("keepalived", (s) => s.pssKiB) / 1024, ours: m("ours", (s) => s.pssKiB) / 1024, unit: "MiB", lowerIsBetter: true },
     { scenario: "1 VRRP instance", metric: "idle CPU per 30 s", keepalived: m("keepalived", (s) => s.cpuMsPerWindow), ours: m("ours", (s) => s.cpuMsPerWindow), unit: "ms", lowerIsBetter: true },
   ];
 }

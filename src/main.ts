@@ -14,6 +14,7 @@ import { createCheckRuntime } from "./procs/check.ts";
 import { createBfdRuntime } from "./procs/bfd.ts";
 import { genhashMain } from "./check/genhash.ts";
 import { VERSION_LINE } from "./version.ts";
+import { ensureTuned } from "./procs/tuning.ts";
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 
 function fail(msg: string, status = 1): never {
@@ -68,6 +69,7 @@ function configTest(o: CliOptions): void {
 
 async function runParent(o: CliOptions, argv: string[]): Promise<void> {
   if (!o.dontFork && !o.daemonized) process.exit(await launchDaemon(argv));
+  ensureTuned();
   const early = (reason: string): never => {
     if (o.daemonized) {
       reportLaunch({ type: "failed", reason });

@@ -50,6 +50,7 @@ const symbols = {
   kill: { args: [i32, i32], returns: i32 },
   umask: { args: [u32], returns: u32 },
   clock_gettime: { args: [i32, P], returns: i32 },
+  execve: { args: [P, P, P], returns: i32 },
   __errno_location: { args: [], returns: P },
   strerror: { args: [i32], returns: cstring },
 } as const;
