@@ -113,7 +113,7 @@ export const REAL_SERVER: Table<RsDraft> = {
   ...(TIMING_KWS as Table<RsDraft>),
   weight: {
     h: (d, a, c) => {
-      const n = readInt(a[0]?.text, 0, 65535, c);
+      const n = readInt(a[0]?.text, 0, 2147483647, c);
       if (n !== undefined) d.weight = n;
     },
   },
@@ -297,7 +297,7 @@ export const VIRTUAL_SERVER: Table<VsDraft> = {
   inhibit_on_failure: { h: flagKw("inhibitOnFailure") },
   weight: {
     h: (d, a, c) => {
-      const n = readInt(a[0]?.text, 1, 65535, c);
+      const n = readInt(a[0]?.text, 1, 2147483647, c);
       if (n !== undefined) d.weight = n;
     },
   },

@@ -268,8 +268,9 @@ const metricsListen: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
   const m = /^(?:\[([^\]]+)\]|([^:\[\]]+)):(\d+)$/.exec(text);
   const host = m ? parseIp(m[1] ?? m[2] ?? "")?.text : undefined;
   const port = m ? readInt(m[3], 1, 65535, ctx, "metrics_listen port") : undefined;
-  if (host === undefined) ctx.diags.error(ctx.at, `metrics_listen: expected ADDR:PORT or [ADDR6]:PORT, got '${text}'`);
-  else if (port !== undefined) d.metricsListen = { host, port };
+  if (host === undefined) {
+    ctx.diags.error(ctx.at, `metrics_listen: expected ADDR:PORT or [ADDR6]:PORT, got '${text}'`);
+  } else if (port !== undefined) d.metricsListen = { host, port };
 };
 
 const garpExtraIf: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
@@ -418,21 +419,21 @@ export const GLOBAL_DEFS: Table<GlobalDraft> = {
       if (n !== undefined) d.vrrpGarpMasterDelayMs = n * 1000;
     },
   },
-  vrrp_garp_master_repeat: { h: intKw("vrrpGarpMasterRepeat", 0, 255) },
+  vrrp_garp_master_repeat: { h: intKw("vrrpGarpMasterRepeat", 0, 2147483647) },
   vrrp_garp_master_refresh: {
     h: (d, a, c) => {
       const n = readInt(a[0]?.text, 0, 86400, c);
       if (n !== undefined) d.vrrpGarpMasterRefreshMs = n * 1000;
     },
   },
-  vrrp_garp_master_refresh_repeat: { h: intKw("vrrpGarpMasterRefreshRepeat", 0, 255) },
+  vrrp_garp_master_refresh_repeat: { h: intKw("vrrpGarpMasterRefreshRepeat", 0, 2147483647) },
   vrrp_garp_lower_prio_delay: {
     h: (d, a, c) => {
       const n = readInt(a[0]?.text, 0, 86400, c);
       if (n !== undefined) d.vrrpGarpLowerPrioDelayMs = n * 1000;
     },
   },
-  vrrp_garp_lower_prio_repeat: { h: intKw("vrrpGarpLowerPrioRepeat", 0, 255) },
+  vrrp_garp_lower_prio_repeat: { h: intKw("vrrpGarpLowerPrioRepeat", 0, 2147483647) },
   vrrp_garp_interval: { h: timerKw("vrrpGarpIntervalMs", 0.000001, 4294.967295) },
   vrrp_gna_interval: { h: timerKw("vrrpGnaIntervalMs", 0.000001, 4294.967295) },
   vrrp_min_garp: { h: boolKw("vrrpMinGarp") },

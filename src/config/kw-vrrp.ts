@@ -203,7 +203,7 @@ const garpSecs = (key: string): ArgsHandler<InstanceDraft> => (d, a, c) => {
   if (n !== undefined) d.garp[key] = n * 1000;
 };
 const garpCount = (key: string): ArgsHandler<InstanceDraft> => (d, a, c) => {
-  const n = readInt(a[0]?.text, 0, 255, c);
+  const n = readInt(a[0]?.text, 0, 2147483647, c);
   if (n !== undefined) d.garp[key] = n;
 };
 

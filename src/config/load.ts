@@ -11,6 +11,7 @@ import { newRaw, type RawConfig, ROOT } from "./root.ts";
 import { checkScriptSecurity, type SecurityProbe } from "./security.ts";
 import { walk } from "./tree.ts";
 import { finishVs } from "./validate-check.ts";
+import { checkRefs } from "./validate-refs.ts";
 import { finishGlobal } from "./validate-global.ts";
 import {
   finishBfds,
@@ -91,19 +92,39 @@ function finishVrrp(
   const sync = finishSyncGroups(raw.syncGroups, instances, diags);
   const names = new Set(instances.map((v) => v.name));
   if (!g.dynamicInterfaces) staticInterfaces(raw.staticIps, g.defaultInterface ?? "eth0", io, diags);
+  const garpGroups = finishGarpGroups(raw.garpGroups, diags);
+  const trackGroups = finishTrackGroups(raw.trackGroups, names, diags);
+  const statics = [...raw.staticIps, ...raw.staticRoutes, ...raw.staticRules];
+  checkRefs(
+    {
+      garpGroups,
+      syncGroups: sync.groups,
+      linkbeat: raw.linkbeat,
+      ifDelays: raw.ifDelays,
+      statics,
+      trackGroups,
+    },
+    io.interfaceExists,
+    g.dynamicInterfaces,
+    diags,
+  );
   return {
     scripts,
     trackFiles,
     trackProcesses,
-    garpGroups: finishGarpGroups(raw.garpGroups, diags),
+    garpGroups,
     syncGroups: sync.groups,
     instances: sync.instances,
     staticIpaddresses: raw.staticIps,
     staticRoutes: raw.staticRoutes,
     staticRules: raw.staticRules,
-    trackGroups: finishTrackGroups(raw.trackGroups, names, diags),
-    linkbeatInterfaces: raw.linkbeat,
-    interfaceUpDownDelays: raw.ifDelays,
+    trackGroups,
+    linkbeatInterfaces: raw.linkbeat.map((l) => l.name),
+    interfaceUpDownDelays: raw.ifDelays.map(({ ifname, upDelayMs, downDelayMs }) => ({
+      ifname,
+      upDelayMs,
+      downDelayMs,
+    })),
   };
 }
 

@@ -41,8 +41,8 @@ export interface RawConfig {
   staticRoutes: RouteSpec[];
   staticRules: RuleSpec[];
   trackGroups: TrackGroupDraft[];
-  linkbeat: string[];
-  ifDelays: InterfaceDelay[];
+  linkbeat: { name: string; src: { file: string; line: number } }[];
+  ifDelays: (InterfaceDelay & { src: { file: string; line: number } })[];
   vsgs: { name: string; entries: VsgEntry[]; src: { file: string; line: number } }[];
   vss: VsDraft[];
   ssl: Draft<SslSettings> | null;
@@ -166,7 +166,7 @@ export const ROOT: Table<RawConfig> = {
             `linkbeat_interfaces: polling type must be MII, ETHTOOL or IOCTL, not '${kind}'`,
           );
         }
-        r.linkbeat.push(w[0]!.text);
+        r.linkbeat.push({ name: w[0]!.text, src: c.at });
       },
     },
   },
@@ -174,7 +174,7 @@ export const ROOT: Table<RawConfig> = {
     values: {
       item: (r, w, c) => {
         const d = parseIfDelay(w, c);
-        if (d) r.ifDelays.push(d);
+        if (d) r.ifDelays.push({ ...d, src: c.at });
       },
     },
   },

@@ -15,7 +15,7 @@ export interface SecurityProbe {
 
 const PATH_DIRS = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
 
-/** Every script the configuration would run. */
+/** Every script the configuration would run (vrrp_scripts only when tracked). */
 export function allScripts(c: Omit<KeepalivedConfig, "file">): ScriptSpec[] {
   const out: (ScriptSpec | null)[] = [
     c.global.startupScript,
@@ -24,7 +24,12 @@ export function allScripts(c: Omit<KeepalivedConfig, "file">): ScriptSpec[] {
     c.global.vrrpNotifyFifo?.script ?? null,
     c.global.lvsNotifyFifo?.script ?? null,
   ];
-  for (const s of c.vrrp.scripts) out.push(s.script);
+  // A vrrp_script only runs when an instance or sync group tracks it.
+  const tracked = new Set<string>();
+  for (const t of [...c.vrrp.instances, ...c.vrrp.syncGroups]) {
+    for (const r of t.trackScripts) tracked.add(r.name);
+  }
+  for (const s of c.vrrp.scripts) if (tracked.has(s.name)) out.push(s.script);
   for (const n of [...c.vrrp.instances.map((i) => i.notify), ...c.vrrp.syncGroups.map((g) => g.notify)]) {
     out.push(n.master, n.backup, n.fault, n.stop, n.deleted, n.masterRxLowerPri, n.generic);
   }

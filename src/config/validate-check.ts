@@ -241,6 +241,15 @@ export function finishVs(
       );
     }
   }
+  let sorryOk = v.sorryRaw;
+  const sorryTun = (v.sorryForward ?? v.forward)?.method === "TUN";
+  if (sorryOk && family !== null && sorryOk.family !== family && !sorryTun) {
+    diags.error(
+      at,
+      `virtual_server ${label}: sorry_server ${sorryOk.address} is not the same address family; ignored`,
+    );
+    sorryOk = undefined;
+  }
   return {
     kind: v.kind!,
     address: v.address ?? null,
@@ -265,10 +274,10 @@ export function finishVs(
     hysteresis,
     quorumUp: v.quorumUp ?? null,
     quorumDown: v.quorumDown ?? null,
-    sorryServer: v.sorryRaw
+    sorryServer: sorryOk
       ? {
-        address: v.sorryRaw.address,
-        port: v.sorryRaw.port,
+        address: sorryOk.address,
+        port: sorryOk.port,
         inhibit: v.sorryInhibit ?? false,
         forward: v.sorryForward ?? null,
       }

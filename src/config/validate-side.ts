@@ -126,10 +126,14 @@ export function finishTrackProcesses(list: readonly TrackProcessDraft[], diags: 
 }
 
 /** Finish garp_group blocks. */
-export function finishGarpGroups(list: readonly GarpGroupDraft[], _diags: DiagSink): GarpGroup[] {
+export function finishGarpGroups(list: readonly GarpGroupDraft[], diags: DiagSink): GarpGroup[] {
   const out: GarpGroup[] = [];
   for (const d of list) {
     if (!d.interfaces?.length) continue; // keepalived drops it without a message
+    if (d.garpIntervalMs === undefined && d.gnaIntervalMs === undefined) {
+      diags.error(d.src!, "garp_group sets neither garp_interval nor gna_interval; removed");
+      continue;
+    }
     out.push({
       garpIntervalMs: d.garpIntervalMs ?? null,
       gnaIntervalMs: d.gnaIntervalMs ?? null,

@@ -171,7 +171,7 @@ export function readWeight(
   max: number,
   ctx: Ctx,
 ): [number, boolean] | undefined {
-  const n = readInt(args[i]?.text, min, max, ctx, `${ctx.kw} weight`);
+  const n = readInt(args[i]?.text, min, max, ctx, ctx.kw === "weight" ? "weight" : `${ctx.kw} weight`);
   if (n === undefined) return undefined;
   const rev = args[i + 1]?.text;
   if (rev !== undefined && rev !== "reverse" && rev !== "noreverse") {

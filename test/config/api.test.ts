@@ -192,7 +192,7 @@ describe("diagnostics stay on one line", () => {
 
 describe("script strings", () => {
   test("first word is the command (quote it for arguments), then user and group", () => {
-    const r = loadText(instance(' notify_master /bin/x nobody nogroup\n notify_backup "/bin/y a \'b c\'" u'));
+    const r = loadText(instance(" notify_master /bin/x nobody nogroup\n notify_backup \"/bin/y a 'b c'\" u"));
     const n = r.config.vrrp.instances[0]!.notify;
     expect(n.master).toMatchObject({ cmd: "/bin/x", argv: ["/bin/x"], user: "nobody", group: "nogroup" });
     expect(n.backup).toMatchObject({ argv: ["/bin/y", "a", "b c"], user: "u", group: null });

@@ -60,11 +60,14 @@ export const PARITY_CASES: Readonly<Record<string, string>> = {
   "missing closing brace": "global_defs {\n router_id x\n",
   "extra closing brace": "global_defs {\n router_id x\n}\n}\n",
   "two keywords on a line": vi(" priority 100 advert_int 3"),
-  "keyword and block on one line": "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n priority 100 virtual_ipaddress {\n  192.0.2.10/24\n }\n}\n",
-  "strict with unicast": "global_defs {\n vrrp_strict\n}\n" + vi(" priority 255\n unicast_peer {\n  192.0.2.9\n }"),
+  "keyword and block on one line":
+    "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n priority 100 virtual_ipaddress {\n  192.0.2.10/24\n }\n}\n",
+  "strict with unicast": "global_defs {\n vrrp_strict\n}\n" +
+    vi(" priority 255\n unicast_peer {\n  192.0.2.9\n }"),
   "strict with preempt_delay": "global_defs {\n vrrp_strict\n}\n" + vi(" preempt_delay 3"),
   "strict with vmac_xmit_base": "global_defs {\n vrrp_strict\n}\n" + vi(" use_vmac\n vmac_xmit_base"),
-  "strict without VIP": "global_defs {\n vrrp_strict\n}\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n}\n",
+  "strict without VIP":
+    "global_defs {\n vrrp_strict\n}\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n}\n",
   "strict with accept on v3": "global_defs {\n vrrp_strict\n}\n" + vi(" version 3\n accept"),
   "strict with IPv6 non link-local first VIP": "global_defs {\n vrrp_strict\n}\n" + vi("", "2001:db8::10/64"),
   "strict with IPv6 link-local first VIP": "global_defs {\n vrrp_strict\n}\n" + vi("", "fe80::10/64"),
@@ -89,6 +92,28 @@ export const PARITY_CASES: Readonly<Record<string, string>> = {
   "bfd without neighbor": "bfd_instance b {\n min_rx 5\n}\n",
   "bfd complete": "bfd_instance b {\n neighbor_ip 192.0.2.2\n}\n",
   "notify script that exists, no script security": vi(' notify_master "/usr/bin/true x"'),
+  "static address with undefined track_group":
+    "static_ipaddress {\n 192.0.2.5/24 dev eth0 track_group NOPE\n}\n",
+  "linkbeat on a missing interface (fatal)": "linkbeat_interfaces {\n eth9\n}\n",
+  "up/down delay on a missing interface (fatal)": "interface_up_down_delays {\n eth9 1\n}\n",
+  "garp_group on a missing interface": "garp_group {\n garp_interval 1\n interface eth9\n}\n",
+  "garp_group without a delay": "garp_group {\n interface eth0\n}\n",
+  "sync group tracking a missing interface": vi("") +
+    "vrrp_sync_group G {\n group {\n  VI_1\n }\n track_interface {\n  eth9\n }\n}\n",
+  "sorry server of other family": vs(rs() + "\n sorry_server 2001:db8::1 80"),
+  "large real server weight": vs(rs("  weight 70000")),
+  "large garp_master_repeat": vi(" garp_master_repeat 300"),
+  "untracked vrrp_script with errors":
+    "vrrp_script s {\n script /usr/bin/true\n weight 300\n interval 0\n}\n",
+  "tracked vrrp_script, no script security": "vrrp_script s {\n script /usr/bin/true\n}\n" +
+    vi(" track_script {\n  s\n }"),
+  "bad route table and metric": vi(
+    " virtual_routes {\n  198.51.100.0/24 via 192.0.2.1 dev eth0 table 300 metric abc\n }",
+  ),
+  "bad VIP mask": vi("", "192.0.2.1/33"),
+  "bad VIP option": vi("", "192.0.2.1/24 dev eth0 bogus"),
+  "bad unicast peer": vi(" unicast_peer {\n  192.0.2.300\n }"),
+  "track_interface weight out of range": vi(" track_interface {\n  eth1 weight 300\n }"),
   "unquoted script words are user and group": vi(" notify_master /usr/bin/true nosuchuser1 nosuchgroup1"),
   "notify script that does not exist": vi(' notify_master "/nonexistent/script x"'),
 };
