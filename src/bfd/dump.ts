@@ -69,7 +69,7 @@ function sessionLines(v: BfdSessionView): string[] {
     `   remote min rx intv = ${s.remoteMinRxUs} us`,
     `   remote detect multiplier = ${s.remoteDetectMult}`,
     `   remote demand = ${s.remoteDemand ? 1 : 0}`,
-    `   ${s.polling ? "poll" : "!poll"}`,
+    `   poll sequence = ${s.polling ? "in progress" : "none"}`,
     `   local tx intv = ${currentTxIntervalUs(s)} us`,
     `   local detection time = ${currentDetectionTimeUs(s)} us`,
     `   packets sent = ${v.txPackets}`,
