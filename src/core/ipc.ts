@@ -22,6 +22,25 @@ export type VrrpStateName = "INIT" | "BACKUP" | "MASTER" | "FAULT" | "STOP" | "D
 /** BFD session states (RFC 5880 §4.1). */
 export type BfdStateName = "AdminDown" | "Down" | "Init" | "Up";
 
+/** Checker states of a virtual or real server as reported across processes. */
+export type ServerStateName = "UP" | "DOWN";
+
+/** Prometheus metric types a child may report. */
+export type MetricType = "counter" | "gauge";
+
+/** One Prometheus sample: `name{labels} value`, with the family's help text and type. */
+export interface MetricSample {
+  /** Metric name, `[a-zA-Z_:][a-zA-Z0-9_:]*`, e.g. `keepalived_vrrp_adverts_sent_total`. */
+  name: string;
+  /** One line of help for the family (the first sample of a family wins). */
+  help: string;
+  type: MetricType;
+  /** Label names `[a-zA-Z_][a-zA-Z0-9_]*` (no `__` prefix) to string values. */
+  labels: Record<string, string>;
+  /** A finite number. */
+  value: number;
+}
+
 /** Messages, discriminated by `type`. */
 export type Message =
   /** parent -> child: the child's typed slice of a validated configuration (start or reload). */
@@ -37,7 +56,22 @@ export type Message =
   /** vrrp child -> parent -> check child: an instance changed state (for ha_suspend and metrics). */
   | { type: "vrrpState"; instance: string; state: VrrpStateName; priority: number; effectivePriority: number }
   /** child -> parent: counters and states for the metrics endpoint. */
-  | { type: "stats"; role: Role; stats: Record<string, number | string> };
+  | { type: "stats"; role: Role; stats: Record<string, number | string> }
+  /**
+   * check child -> parent: a real server changed checker state (SMTP alert, metrics). `vs` and `rs` are the
+   * display names from src/alert/names.ts (`vsName(vs)`, `rsName(vs, rs)`), e.g. "[192.0.2.10]:80" and
+   * "[198.51.100.5]:8080"; the parent finds the server's `smtp_alert` by those names. `weight` is the
+   * weight now applied (0 while DOWN with inhibit_on_failure).
+   */
+  | { type: "rsState"; vs: string; rs: string; state: ServerStateName; weight: number }
+  /** check child -> parent: a virtual server's quorum was gained (UP) or lost (DOWN); `vs` as in rsState. */
+  | { type: "vsState"; vs: string; state: ServerStateName }
+  /**
+   * child -> parent: the child's full current set of samples for /metrics (src/metrics/report.ts sends it
+   * every few seconds and on change). It replaces the previous snapshot from the same role; the parent
+   * keeps the last one while the child restarts.
+   */
+  | { type: "metrics"; role: Role; samples: MetricSample[] };
 
 /** The wire envelope. */
 export interface Envelope {
@@ -77,6 +111,9 @@ const SHAPES: Record<Message["type"], Shape> = {
   bfdState: { name: "string", state: "string", at: "number" },
   vrrpState: { instance: "string", state: "string", priority: "number", effectivePriority: "number" },
   stats: { role: "string", stats: "object" },
+  rsState: { vs: "string", rs: "string", state: "string", weight: "number" },
+  vsState: { vs: "string", state: "string" },
+  metrics: { role: "string", samples: "object" },
 };
 const ENUMS: Partial<Record<string, readonly string[]>> = {
   role: ROLES,
@@ -102,7 +139,43 @@ export function decode(raw: unknown): Message {
     const allowed = ENUMS[field];
     if (allowed && !allowed.includes(val as string)) throw new IpcError(`${type}.${field} = ${String(val)}`, raw);
   }
+  const extra = EXTRA[type as Message["type"]]?.(msg);
+  if (extra) throw new IpcError(`${type}.${extra}`, raw);
   return msg as unknown as Message;
+}
+
+const SERVER_STATES: readonly string[] = ["UP", "DOWN"];
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/** Checks beyond field types; returns "field: reason" or undefined. */
+const EXTRA: Partial<Record<Message["type"], (m: Record<string, unknown>) => string | undefined>> = {
+  rsState: (m) => (SERVER_STATES.includes(m.state as string) ? undefined : `state = ${String(m.state)}`),
+  vsState: (m) => (SERVER_STATES.includes(m.state as string) ? undefined : `state = ${String(m.state)}`),
+  metrics: (m) => {
+    if (!Array.isArray(m.samples)) return "samples is not an array";
+    for (const [i, s] of (m.samples as unknown[]).entries()) {
+      const bad = sampleProblem(s);
+      if (bad) return `samples[${i}]: ${bad}`;
+    }
+    return undefined;
+  },
+};
+
+/** Why `s` is not a valid MetricSample, or undefined. */
+export function sampleProblem(s: unknown): string | undefined {
+  if (typeof s !== "object" || s === null) return "not an object";
+  const o = s as Record<string, unknown>;
+  if (typeof o.name !== "string" || !METRIC_NAME.test(o.name)) return `bad name ${String(o.name)}`;
+  if (typeof o.help !== "string") return "help is not a string";
+  if (o.type !== "counter" && o.type !== "gauge") return `type = ${String(o.type)}`;
+  if (typeof o.value !== "number" || !Number.isFinite(o.value)) return `value = ${String(o.value)}`;
+  if (typeof o.labels !== "object" || o.labels === null || Array.isArray(o.labels)) return "labels is not an object";
+  for (const [k, v] of Object.entries(o.labels)) {
+    if (!LABEL_NAME.test(k) || k.startsWith("__")) return `bad label name ${k}`;
+    if (typeof v !== "string") return `label ${k} is not a string`;
+  }
+  return undefined;
 }
 
 /**

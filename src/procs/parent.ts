@@ -2,7 +2,8 @@
  * The parent process: parse and validate the configuration, write the pid file, start the children the
  * configuration needs (VRRP, check, BFD), restart any that die, relay events between them, forward
  * signals (HUP reload, TERM stop, USR1/USR2 dumps) and hand each child its typed configuration slice.
- * It does no protocol work itself, so it has little that can fail.
+ * It also sends the SMTP alerts (src/alert/) and serves /metrics (src/metrics/), so a slow mail server or
+ * scraper never delays VRRP. It does no protocol work itself, so it has little that can fail.
  */
 import type { CliOptions } from "../cli.ts";
 import type { KeepalivedConfig } from "../config/model.ts";
@@ -14,6 +15,11 @@ import { configIdDefault, interfaceExists, logLoad } from "./common.ts";
 import { Supervised } from "./supervise.ts";
 import { selfCommand } from "./self.ts";
 import { sdNotify } from "../ffi/sd-notify.ts";
+import { Alerter } from "../alert/alerter.ts";
+import { MetricsStore } from "../metrics/store.ts";
+import { startMetricsServer, type MetricsServer } from "../metrics/server.ts";
+import { writeDumpFile } from "../core/dumpfile.ts";
+import { parentDataDump, parentDumpPath } from "./parent-dump.ts";
 
 /** Signals a child receives as-is from the parent. */
 const FORWARDED: NodeJS.Signals[] = ["SIGUSR1", "SIGUSR2", "SIGURG", "SIGWINCH"];
@@ -26,9 +32,14 @@ export class Parent {
   #config: KeepalivedConfig;
   #stopping = false;
   #onAllReady: (() => void) | undefined;
+  readonly #alerter: Alerter;
+  readonly #metrics = new MetricsStore();
+  #metricsServer: MetricsServer | undefined;
+  #metricsListen = "";
 
   constructor(readonly opts: CliOptions, readonly log: Logger, config: KeepalivedConfig) {
     this.#config = config;
+    this.#alerter = new Alerter(log, config);
   }
 
   /** Roles the configuration and the command line ask for. */
@@ -52,6 +63,8 @@ export class Parent {
     }
     for (const r of roles) this.#startChild(r);
     this.#maybeAllReady();
+    this.#serveMetrics();
+    process.on("SIGUSR1", () => this.dumpData());
     process.on("SIGHUP", () => this.reload());
     process.on("SIGTERM", () => void this.stop(0));
     process.on("SIGINT", () => void this.stop(0));
@@ -83,6 +96,7 @@ export class Parent {
   }
 
   #onMessage(role: Role, msg: Message): void {
+    this.#metrics.onMessage(role, msg);
     switch (msg.type) {
       case "ready":
         // A child announces itself with generation 0 when it starts; it then gets the current slice.
@@ -105,8 +119,14 @@ export class Parent {
         return;
       case "vrrpState":
         this.#children.get("check")?.send(msg);
+        this.#alerter.onMessage(msg);
+        return;
+      case "rsState":
+      case "vsState":
+        this.#alerter.onMessage(msg);
         return;
       case "stats":
+      case "metrics":
         return;
       default:
         this.log.error(`unexpected ${msg.type} message from the ${role} child; restarting it`);
@@ -153,6 +173,8 @@ export class Parent {
       return;
     }
     this.#config = r.config;
+    this.#alerter.setConfig(r.config);
+    this.#serveMetrics();
     this.#generation++;
     this.#ready.clear();
     const wanted = new Set(this.wantedRoles(r.config));
@@ -166,6 +188,49 @@ export class Parent {
     sdNotify("READY=1\nSTATUS=configuration reloaded");
   }
 
+  /** Starts, moves or stops the /metrics endpoint to match `metrics_listen`. */
+  #serveMetrics(): void {
+    const l = this.#config.global.metricsListen;
+    const key = l ? `${l.host}|${l.port}` : "";
+    if (key === this.#metricsListen) return;
+    this.#metricsServer?.stop();
+    this.#metricsServer = undefined;
+    this.#metricsListen = key;
+    if (!l) return;
+    try {
+      this.#metricsServer = startMetricsServer(l, () => this.renderMetrics(), this.log);
+    } catch (e) {
+      this.log.error(`${(e as Error).message}; metrics are off`);
+    }
+  }
+
+  /** The /metrics text now. */
+  renderMetrics(): string {
+    const children = [...this.#children].map(([role, c]) => ({ role, up: c.pid !== undefined, restarts: c.totalRestarts }));
+    return this.#metrics.render(children, this.#alerter.queue ? this.#alerter.stats : undefined);
+  }
+
+  /** USR1: the parent's own data dump (the children write theirs). */
+  dumpData(): void {
+    const g = this.#config.global;
+    const l = g.metricsListen;
+    const q = this.#alerter.queue;
+    const text = parentDataDump({
+      configFile: this.opts.configFile,
+      generation: this.#generation,
+      pid: process.pid,
+      routerId: g.routerId,
+      children: [...this.#children].map(([role, c]) => ({ role, pid: c.pid, ready: this.#ready.has(role), restarts: c.totalRestarts })),
+      smtp: q ? { target: q.target, stats: q.stats } : null,
+      metricsUrl: l && this.#metricsServer ? `http://${l.host.includes(":") ? `[${l.host}]` : l.host}:${this.#metricsServer.port}/metrics` : null,
+    });
+    try {
+      writeDumpFile(parentDumpPath(g.stateDumpFile), text);
+    } catch (e) {
+      this.log.error(`dump: ${(e as Error).message}`);
+    }
+  }
+
   #childWaitMs(): number {
     return this.#config.global.childWaitTimeMs || 5000;
   }
@@ -177,6 +242,8 @@ export class Parent {
     this.log.info("Stopping");
     sdNotify("STOPPING=1\nSTATUS=stopping");
     await Promise.all([...this.#children.values()].map((c) => c.stop(this.#childWaitMs())));
+    this.#metricsServer?.stop();
+    this.#alerter.close();
     removePidFile(this.opts.pidFile);
     this.log.info("Stopped");
     process.exit(status);

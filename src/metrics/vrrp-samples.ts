@@ -1,0 +1,57 @@
+/**
+ * Samples for the VRRP child's metrics report: per instance its state (one series per state, the
+ * current one 1), configured and effective priority, adverts sent and received, priority-0 adverts,
+ * master transitions and received-packet errors by kind (keepalived's stats dump counters, RFC 5798
+ * §6.4 / §7.1 reasons). Takes a structural view of VrrpInstanceRunner so it needs no VRRP import.
+ */
+import type { MetricSample } from "../core/ipc.ts";
+import { counter, gauge } from "./exposition.ts";
+
+/** What the mapper reads from a running instance (VrrpInstanceRunner has all of it). */
+export interface VrrpInstanceView {
+  readonly cfg: { readonly name: string; readonly vrid: number; readonly priority: number };
+  readonly state: string;
+  readonly fsm: { readonly priority: number };
+  readonly stats: Readonly<Record<string, number>>;
+}
+
+/** States a VRRP instance is reported in. */
+export const VRRP_METRIC_STATES = ["INIT", "BACKUP", "MASTER", "FAULT", "STOP"] as const;
+
+/** InstanceStats counters that are receive errors, and the `kind` label each gets. */
+export const VRRP_ERROR_KINDS: Readonly<Record<string, string>> = {
+  packetLenErr: "packet_length",
+  ipTtlErr: "ip_ttl",
+  invalidType: "invalid_type",
+  advertIntervalErr: "advert_interval",
+  addrListErr: "address_list",
+  invalidAuthType: "invalid_auth_type",
+  authFailure: "auth_failure",
+  otherErr: "other",
+};
+
+/** All samples for the given instances. */
+export function vrrpSamples(instances: readonly VrrpInstanceView[]): MetricSample[] {
+  const out: MetricSample[] = [];
+  for (const r of instances) {
+    const l = { instance: r.cfg.name, vrid: String(r.cfg.vrid) };
+    const st = r.stats;
+    for (const s of VRRP_METRIC_STATES) {
+      out.push(gauge("keepalived_vrrp_state", "VRRP instance state: 1 for the current state, 0 for the others", { ...l, state: s }, r.state === s ? 1 : 0));
+    }
+    out.push(
+      gauge("keepalived_vrrp_priority", "Configured VRRP priority", l, r.cfg.priority),
+      gauge("keepalived_vrrp_effective_priority", "VRRP priority after tracking weights", l, r.fsm.priority),
+      counter("keepalived_vrrp_adverts_sent_total", "VRRP adverts sent", l, st.advertSent ?? 0),
+      counter("keepalived_vrrp_adverts_received_total", "VRRP adverts received", l, st.advertRcvd ?? 0),
+      counter("keepalived_vrrp_priority_zero_sent_total", "Priority-0 adverts sent (master resigning)", l, st.pri0Sent ?? 0),
+      counter("keepalived_vrrp_priority_zero_received_total", "Priority-0 adverts received", l, st.pri0Rcvd ?? 0),
+      counter("keepalived_vrrp_became_master_total", "Times this instance became MASTER", l, st.becomeMaster ?? 0),
+      counter("keepalived_vrrp_released_master_total", "Times this instance left MASTER", l, st.releaseMaster ?? 0),
+    );
+    for (const [key, kind] of Object.entries(VRRP_ERROR_KINDS)) {
+      out.push(counter("keepalived_vrrp_receive_errors_total", "Received VRRP packets dropped, by reason", { ...l, kind }, st[key] ?? 0));
+    }
+  }
+  return out;
+}

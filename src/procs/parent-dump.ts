@@ -1,0 +1,64 @@
+/**
+ * The parent's USR1 data dump (keepalived writes one per process): configuration file and generation,
+ * the parent's pid, each child with its pid, state and restart count, alert mail counters and the
+ * metrics address. Written with writeDumpFile (never through a planted symlink) to
+ * $TMPDIR/keepalived_parent.data, or to `state_dump_file` with `_parent` before its extension.
+ */
+import { basename, dirname, extname, join } from "node:path";
+import type { Role } from "../core/ipc.ts";
+import { dumpPath } from "../core/dumpfile.ts";
+import type { MailStats } from "../alert/mailer.ts";
+import { describe } from "./supervise.ts";
+
+/** One child in the dump. */
+export interface DumpChild {
+  role: Role;
+  pid: number | undefined;
+  ready: boolean;
+  restarts: number;
+}
+
+/** What the dump shows. */
+export interface ParentDumpInfo {
+  configFile: string;
+  generation: number;
+  pid: number;
+  routerId: string | null;
+  children: readonly DumpChild[];
+  smtp: { target: string; stats: MailStats } | null;
+  metricsUrl: string | null;
+}
+
+/** Where the parent's data dump goes: `state_dump_file` with `_parent` inserted, else keepalived_parent.data. */
+export function parentDumpPath(stateDumpFile: string | null): string {
+  if (!stateDumpFile) return dumpPath("data", "parent", null);
+  const ext = extname(stateDumpFile);
+  return join(dirname(stateDumpFile), `${basename(stateDumpFile, ext)}_parent${ext}`);
+}
+
+/** The dump text. */
+export function parentDataDump(d: ParentDumpInfo, now = new Date()): string {
+  const out = [
+    `------< Keepalived parent data dump, ${now.toUTCString()} >------`,
+    "",
+    ` Config file = ${d.configFile}`,
+    ` Config generation = ${d.generation}`,
+    ` Parent pid = ${d.pid}`,
+    ` Router id = ${d.routerId ?? "(host name)"}`,
+    ` Children (${d.children.length}):`,
+  ];
+  for (const c of d.children) {
+    out.push(
+      `   ${describe(c.role)} child`,
+      `     Pid = ${c.pid ?? "(not running)"}`,
+      `     State = ${c.pid === undefined ? "restarting" : c.ready ? "running" : "starting"}`,
+      `     Restarts = ${c.restarts}`,
+    );
+  }
+  if (d.smtp) {
+    const s = d.smtp.stats;
+    out.push(` SMTP server = ${d.smtp.target}`, `   Alerts sent = ${s.sent}, failed attempts = ${s.failedAttempts}, dropped = ${s.dropped}, queued = ${s.queued}`);
+  } else out.push(" SMTP alerts = not configured");
+  out.push(` Metrics = ${d.metricsUrl ?? "off"}`);
+  return out.join("\n") + "\n";
+}
