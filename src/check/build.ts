@@ -178,7 +178,7 @@ export function planChecker(vs: VirtualServer, rs: RealServer, c: Checker, b: Bu
   }
   plan.run = pollRun(c, vs, rs, ep, b);
   if (c.type === "MISC_CHECK" && c.miscDynamic) plan.weightOf = (r) => (r.weight === undefined ? 0 : r.weight - rs.weight);
-  if (c.type !== "PING_CHECK") {
+  if (c.type === "DNS_CHECK" || c.type === "UDP_CHECK") {
     if (ep.bindIf !== undefined) plan.ignored.push(`bind_if ${ep.bindIf}`);
     if (ep.fwmark !== undefined) plan.ignored.push(`fwmark ${ep.fwmark}`);
   }

@@ -191,7 +191,7 @@ describe("FILE_CHECK values", () => {
   });
 });
 
-test("bind_if and fwmark are reported as not applied", () => {
+test("bind_if and fwmark are reported as not applied for the UDP checkers", () => {
   expect(unsupportedEndpointOptions({ address: "192.0.2.2", port: 80, bindIf: "eth0", fwmark: 3 }))
     .toHaveLength(2);
   expect(unsupportedEndpointOptions({ address: "192.0.2.2", port: 80 })).toEqual([]);

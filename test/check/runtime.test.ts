@@ -125,7 +125,7 @@ describe("CheckRuntime", () => {
     const scripts: string[] = [];
     const rt = new CheckRuntime({
       log, sched, watcher: reactor, lvs, keepIpvsOnStop: false, dumpPath: join(dir, "check.data"),
-      runNotify: (s, why) => scripts.push(why),
+      runNotify: (_s, why) => scripts.push(why),
     });
     const c = conf(port);
     rt.apply(c, false);

@@ -91,6 +91,15 @@ virtual_server 203.0.113.2 80 {
       warmup 0
     }
   }
+  real_server 192.0.2.2 9 {
+    TCP_CHECK {
+      connect_port ${HTTP}
+      bind_if kd0
+      fwmark 9
+      connect_timeout 2
+      warmup 0
+    }
+  }
   real_server 192.0.2.2 8 {
     weight 3
     FILE_CHECK {
@@ -187,6 +196,15 @@ virtual_server 203.0.113.5 80 {
       url {
         path /stall
       }
+      connect_timeout 1
+      retry 0
+      warmup 0
+    }
+  }
+  real_server 192.0.2.2 6 {
+    TCP_CHECK {
+      connect_port ${HTTP}
+      bind_if lo
       connect_timeout 1
       retry 0
       warmup 0
@@ -309,6 +327,7 @@ describe("check child of the compiled daemon", () => {
       `${rs("192.0.2.2", HTTPS, vs2)} is UP (SSL_GET`,
       `${rs("192.0.2.2", SMTP, vs2)} is UP (SMTP_CHECK`,
       `${rs("192.0.2.2", 7, vs2)} is UP (MISC_CHECK`,
+      `${rs("192.0.2.2", 9, vs2)} is UP (TCP_CHECK`, // bind_if kd0 + fwmark 9
       `${rs("192.0.2.2", 8, vs2)} starts UP`, // FILE_CHECK has no alpha
       `${rs("192.0.2.2", DNS, vs3)} is UP (DNS_CHECK`,
       `${rs("192.0.2.2", ECHO, vs3)} is UP (UDP_CHECK`,
@@ -321,7 +340,7 @@ describe("check child of the compiled daemon", () => {
     expect(readFifo()).toContain(`RS [192.0.2.2]:tcp:${HTTP} [203.0.113.2]:tcp:80 UP`);
   }, 60_000);
 
-  test("misbehaving HTTP servers fail cleanly with a named step", async () => {
+  test("misbehaving HTTP servers and a wrong bind_if fail cleanly with a named step", async () => {
     const vs5 = "[203.0.113.5]:tcp:80";
     for (const port of [2, 3, 4, 5]) {
       await waitFor(`RS ${port} down`, () => logHas(`${rs("192.0.2.2", port, vs5)} is DOWN (HTTP_GET`), 30_000);
@@ -329,6 +348,8 @@ describe("check child of the compiled daemon", () => {
     const reason = (port: number) => logText.split(`${rs("192.0.2.2", port, vs5)} is DOWN (`)[1]?.split("\n")[0] ?? "";
     expect(reason(5)).toContain("digest");
     expect(reason(4)).toContain("timeout");
+    await waitFor("bind_if lo RS down", () => logHas(`${rs("192.0.2.2", 6, vs5)} is DOWN (TCP_CHECK`), 30_000);
+    expect(reason(6)).toContain("connect: timeout");
     expect(logHas("Lost quorum for VS [203.0.113.5]:tcp:80")).toBe(true);
   }, 60_000);
 

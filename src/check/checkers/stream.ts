@@ -2,8 +2,12 @@
  * One TCP (optionally TLS) exchange for the stream checkers (TCP_CHECK, HTTP_GET, SSL_GET,
  * SMTP_CHECK) on Bun.connect. A session object drives the protocol; this file owns the socket,
  * the overall deadline (connect_timeout), abort handling and closing the socket exactly once.
+ * With bind_if or fwmark the socket is opened through libc (SO_BINDTODEVICE / SO_MARK, then a
+ * non-blocking connect polled with a short backoff until it completes, fails or is cancelled) and
+ * only a connected fd is handed to Bun.connect({ fd }).
  */
 import type { Socket, TCPSocketConnectOptions } from "bun";
+import { closeFd, connectProgress, type PendingConnect, startBoundConnect } from "../../ffi/bound-socket.ts";
 import { type CheckResult, type Endpoint, errorText, fail } from "./types.ts";
 
 /** TLS settings for SSL_GET (keepalived.conf(5) SSL{} block, enable_sni, sni_name). */
@@ -57,6 +61,8 @@ export function runStream(
     let tcpUp = false;
     let ready = false;
     let sock: Socket<undefined> | undefined;
+    /** A bind_if / fwmark connect not yet handed to Bun. */
+    let pendingFd: PendingConnect | undefined;
     let pending: Uint8Array[] = [];
     const enc = new TextEncoder();
     const where = (): string => (ready ? session.phase() : tcpUp && tls ? "tls: handshake" : "connect");
@@ -67,6 +73,8 @@ export function runStream(
       signal.removeEventListener("abort", onAbort);
       pending = [];
       if (sock) closeQuietly(sock);
+      if (pendingFd) closeFd(pendingFd.fd);
+      pendingFd = undefined;
       resolve(r);
     };
     const onAbort = (): void => finish(fail(`${where()}: aborted`));
@@ -99,9 +107,6 @@ export function runStream(
       if (r) finish(r);
     };
     const opts = {
-      hostname: ep.address,
-      port: ep.port,
-      ...bindOptions(ep),
       ...(tls ? { tls: tlsOptions(tls) } : {}),
       socket: {
         open(s: Socket<undefined>) {
@@ -140,12 +145,40 @@ export function runStream(
         },
       },
     };
-    Bun.connect(opts as unknown as TCPSocketConnectOptions<undefined>).then(
-      (s) => {
-        if (done) closeQuietly(s);
-      },
-      (err: unknown) => finish(fail(`connect: ${errorText(err)}`)),
-    );
+    const connect = (target: Record<string, unknown>): void => {
+      Bun.connect({ ...opts, ...target } as unknown as TCPSocketConnectOptions<undefined>).then(
+        (s) => {
+          if (done) closeQuietly(s);
+        },
+        (err: unknown) => finish(fail(`connect: ${errorText(err)}`)),
+      );
+    };
+    if (ep.bindIf === undefined && !ep.fwmark) return connect({ hostname: ep.address, port: ep.port, ...bindOptions(ep) });
+    try {
+      pendingFd = startBoundConnect(boundOptions(ep));
+    } catch (e) {
+      return finish(fail(`connect: ${errorText(e)}`));
+    }
+    const poll = (waitMs: number): void => {
+      const p = pendingFd;
+      if (!p) return;
+      if (done) {
+        pendingFd = undefined;
+        return closeFd(p.fd);
+      }
+      const st = connectProgress(p);
+      if (st === "pending") {
+        setTimeout(() => poll(Math.min(waitMs * 2, 50)), waitMs);
+        return;
+      }
+      pendingFd = undefined;
+      if (st !== "connected") {
+        closeFd(p.fd);
+        return finish(fail(`connect: ${st}`));
+      }
+      connect({ fd: p.fd });
+    };
+    poll(1);
   });
 }
 
@@ -163,6 +196,18 @@ export function handshakeVerdict(err: Error | null, haveCa: boolean): string | u
   if (!isVerify) return `tls: handshake failed: ${err.message || errorText(err)}`;
   if (!haveCa || code === "ERR_TLS_CERT_ALTNAME_INVALID") return undefined;
   return `tls: certificate not trusted: ${code}`;
+}
+
+/** The libc connect options of an endpoint with bind_if / fwmark. */
+function boundOptions(ep: Endpoint): Parameters<typeof startBoundConnect>[0] {
+  return {
+    address: ep.address,
+    port: ep.port,
+    ...(ep.bindIf !== undefined ? { bindIf: ep.bindIf } : {}),
+    ...(ep.fwmark ? { fwmark: ep.fwmark } : {}),
+    ...(ep.bindTo !== undefined ? { bindTo: ep.bindTo } : {}),
+    ...(ep.bindPort !== undefined ? { bindPort: ep.bindPort } : {}),
+  };
 }
 
 function bindOptions(ep: Endpoint): BindOptions {

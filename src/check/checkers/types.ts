@@ -23,9 +23,9 @@ export interface Endpoint {
   bindTo?: string;
   /** Source port (bind_port). */
   bindPort?: number;
-  /** Source interface (bind_if); needs SO_BINDTODEVICE, not applied yet (FFI). */
+  /** Source interface (bind_if): SO_BINDTODEVICE for TCP and ICMP checkers; not for UDP ones yet. */
   bindIf?: string;
-  /** Firewall mark for outgoing packets (fwmark); needs SO_MARK, not applied yet (FFI). */
+  /** Firewall mark for outgoing packets (fwmark): SO_MARK for TCP and ICMP checkers; not for UDP ones yet. */
   fwmark?: number;
 }
 
@@ -42,7 +42,7 @@ export function fail(reason: string): CheckResult {
   return { ok: false, reason };
 }
 
-/** Endpoint options this build cannot honour yet (they need FFI socket options). */
+/** Endpoint options the UDP checkers (DNS_CHECK, UDP_CHECK) cannot honour yet (Bun.udpSocket has no SO_MARK / SO_BINDTODEVICE). */
 export function unsupportedEndpointOptions(ep: Endpoint): string[] {
   const out: string[] = [];
   if (ep.bindIf !== undefined) out.push(`bind_if ${ep.bindIf} (needs SO_BINDTODEVICE)`);

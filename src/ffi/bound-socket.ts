@@ -1,0 +1,77 @@
+/**
+ * A TCP socket opened through libc so the options Bun's own sockets lack can be set before
+ * connecting: SO_BINDTODEVICE (bind_if), SO_MARK (fwmark), and a source address/port (bindto,
+ * bind_port). The connect is non-blocking (EINPROGRESS is expected). Bun.connect({ fd }) treats an
+ * adopted fd as open at once, so the caller first polls connectProgress() (a repeated connect(2):
+ * EALREADY = still going, EISCONN = connected, anything else = the failure) and only then hands the
+ * fd over. closeFd() cancels a connect that has not been handed over.
+ */
+import { AF_INET, AF_INET6, parseIp } from "../core/inet.ts";
+/** connect(2) errnos on a non-blocking socket. */
+const EINPROGRESS = 115, EALREADY = 114, EISCONN = 106;
+import { check, closeQuietly, libc, rcOrErrno, SysError } from "./libc.ts";
+import { sockaddrIp } from "./sockaddr.ts";
+import { SO_BINDTODEVICE, SO_MARK, SO_REUSEADDR, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_STREAM, SOL_SOCKET } from "./socket.ts";
+
+/** What to set on the socket before connecting. */
+export interface BoundConnect {
+  address: string;
+  port: number;
+  bindIf?: string;
+  fwmark?: number;
+  bindTo?: string;
+  bindPort?: number;
+}
+
+function setInt(fd: number, level: number, name: number, value: number, what: string): void {
+  check("setsockopt", libc.setsockopt(fd, level, name, new Int32Array([value]), 4), what);
+}
+
+/** A connect in progress. */
+export interface PendingConnect {
+  fd: number;
+  /** Destination sockaddr, for connectProgress. */
+  addr: Uint8Array;
+}
+
+/** "connected", "pending", or the errno name of the failure (ECONNREFUSED, EHOSTUNREACH, ETIMEDOUT...). */
+export function connectProgress(p: PendingConnect): string {
+  const rc = rcOrErrno(libc.connect(p.fd, p.addr, p.addr.length));
+  if (rc === 0 || rc === -EISCONN) return "connected";
+  if (rc === -EALREADY || rc === -EINPROGRESS) return "pending";
+  return new SysError("connect", -rc).code;
+}
+
+/** Closes an fd that was not handed to Bun. */
+export function closeFd(fd: number): void {
+  closeQuietly(fd);
+}
+
+/** Opens a TCP socket with the options applied and starts a non-blocking connect. */
+export function startBoundConnect(o: BoundConnect): PendingConnect {
+  const dst = parseIp(o.address);
+  if (!dst) throw new Error(`bad address ${o.address}`);
+  const fd = check("socket", libc.socket(dst.family === AF_INET ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  try {
+    if (o.bindIf) {
+      const name = new TextEncoder().encode(o.bindIf + "\0");
+      check("setsockopt", libc.setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, name, name.length), `(SO_BINDTODEVICE ${o.bindIf})`);
+    }
+    if (o.fwmark) setInt(fd, SOL_SOCKET, SO_MARK, o.fwmark, `(SO_MARK ${o.fwmark})`);
+    if (o.bindTo !== undefined || o.bindPort !== undefined) {
+      const src = o.bindTo !== undefined ? parseIp(o.bindTo) : undefined;
+      if (o.bindTo !== undefined && !src) throw new Error(`bad bindto address ${o.bindTo}`);
+      if (o.bindPort) setInt(fd, SOL_SOCKET, SO_REUSEADDR, 1, "(SO_REUSEADDR)");
+      const bytes = src?.bytes ?? new Uint8Array(dst.family === AF_INET ? 4 : 16);
+      const sa = sockaddrIp(bytes, o.bindPort ?? 0);
+      check("bind", libc.bind(fd, sa, sa.length), `(${o.bindTo ?? "any"}:${o.bindPort ?? 0})`);
+    }
+    const sa = sockaddrIp(dst.bytes, o.port);
+    const rc = rcOrErrno(libc.connect(fd, sa, sa.length));
+    if (rc < 0 && rc !== -EINPROGRESS) throw new SysError("connect", -rc);
+    return { fd, addr: sa };
+  } catch (e) {
+    closeQuietly(fd);
+    throw e;
+  }
+}
