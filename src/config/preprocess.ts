@@ -200,9 +200,11 @@ function includePattern(pre: Pre, file: string, line: number, pattern: string, c
     }
     if (found > 0) continue;
     const braced = alternatives.length > 1;
-    if (wild ? check.wildcard : check.readable && (!braced || check.brace || check.match)) {
-      pre.diags.add(at, "fatal", `include '${alt}' matches no readable file`);
-    } else if (braced && check.brace) {
+    // `readable` only concerns files that exist; a name that matches nothing needs `match`
+    // (plain names), `wildcard_match` (globs) or `brace_match` (one brace alternative).
+    if (wild ? check.wildcard : check.match && !braced) {
+      pre.diags.add(at, "fatal", `include '${alt}' matches no file`);
+    } else if (braced && (check.brace || (check.match && !wild))) {
       pre.diags.add(at, "fatal", `include '${pattern}': brace alternative '${alt}' matches no file`);
     }
   }

@@ -4,7 +4,9 @@
  * makes keepalived 2.2.7 -t crash with SIGSEGV (exit 139), ours reports it and exits 5; and a script
  * run as an existing non-root user (`notify_master /usr/bin/true nobody`), where 2.2.7 -t ends with
  * SIGTERM (exit 143) while ours exits 0. Keywords that 2.2.7 does not know yet (no_virtual_ipaddress,
- * v3_checksum_as_v2, timer_expired_backup) are not probed here.
+ * v3_checksum_as_v2, timer_expired_backup) are not probed here, nor strict includes of missing files
+ * (includem/includew/includeb/includea): 2.2.7 exits 6 there, ours 4 as the current source maps
+ * CONFIG_FILE_NOT_FOUND.
  */
 
 const vi = (extra: string, vip = "192.0.2.10/24"): string =>
@@ -12,6 +14,26 @@ const vi = (extra: string, vip = "192.0.2.10/24"): string =>
 const vs = (body: string, head = "192.0.2.1 80"): string =>
   `virtual_server ${head} {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n${body}\n}\n`;
 const rs = (body = ""): string => ` real_server 192.0.2.2 80 {\n${body}\n }`;
+
+/** Probes that need more than one file: main text plus files relative to the main file's directory. */
+export const PARITY_MULTI: Readonly<
+  Record<string, { main: string; files: Readonly<Record<string, string>> }>
+> = {
+  "include glob relative to the file": {
+    main: "global_defs {\n include sub/*.conf\n}\n",
+    files: { "sub/a.conf": "router_id a\n", "sub/b.conf": "vrrp_version 3\n" },
+  },
+  "include of a missing file": { main: "include nothere.conf\n", files: {} },
+  "includer of a missing file": { main: "includer nothere.conf\n", files: {} },
+  "include with a brace alternative missing": {
+    main: "include {sub/a,sub/zz}.conf\n",
+    files: { "sub/a.conf": "\n" },
+  },
+  "included file with an error": {
+    main: "include sub/bad.conf\n",
+    files: { "sub/bad.conf": "global_defs {\n bogus 1\n}\n" },
+  },
+};
 
 /** name -> config text. */
 export const PARITY_CASES: Readonly<Record<string, string>> = {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import { formatDiagnostic, loadConfig } from "../../src/config/index.ts";
-import { PARITY_CASES } from "./parity-cases.ts";
+import { PARITY_CASES, PARITY_MULTI } from "./parity-cases.ts";
 
 const KEEPALIVED = "/usr/sbin/keepalived";
 const SAMPLES = `${import.meta.dir}/../../../shared/conformance/upstream-samples`;
@@ -92,8 +92,21 @@ describe("keepalived -t parity on single-rule probes", () => {
       compare(name, file, caseTable);
     });
   }
+  for (const [name, c] of Object.entries(PARITY_MULTI)) {
+    test(name, () => {
+      if (!caseDir) caseDir = fs.mkdtempSync("/tmp/kcf-parity-");
+      const dir = `${caseDir}/${name.replace(/[^A-Za-z0-9]+/g, "_")}`;
+      for (const [rel, text] of Object.entries(c.files)) {
+        fs.mkdirSync(`${dir}/${rel}`.replace(/\/[^/]*$/, ""), { recursive: true });
+        fs.writeFileSync(`${dir}/${rel}`, text);
+      }
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(`${dir}/keepalived.conf`, c.main);
+      compare(name, `${dir}/keepalived.conf`, caseTable);
+    });
+  }
   test("table", () => {
     console.log(caseTable.join("\n"));
-    expect(caseTable.length).toBe(Object.keys(PARITY_CASES).length);
+    expect(caseTable.length).toBe(Object.keys(PARITY_CASES).length + Object.keys(PARITY_MULTI).length);
   });
 });
