@@ -32,6 +32,8 @@ export interface CheckRuntimeDeps {
   runNotify?: RunNotify;
   /** Addresses configured on this host (ha_suspend). @default os.networkInterfaces() */
   localAddresses?: () => Set<string>;
+  /** Sends rsState / vsState to the parent (SMTP alerts, metrics). @default nothing sent */
+  send?: (msg: Message) => void;
   /** Where USR1 writes. @default /tmp/keepalived_check.data */
   dumpPath?: string;
   random?: () => number;
@@ -119,6 +121,7 @@ export class CheckRuntime {
       fifo: (line: string) => this.#fifos.write(line),
       bfdState: (name: string) => this.#bfd.get(name),
       changed: () => this.#scheduleFlush(),
+      send: (msg: Message) => this.d.send?.(msg),
       get rsInitNotifies() {
         return c.global.rsInitNotifies;
       },

@@ -6,7 +6,8 @@
  * rs_init_notifies. On reload, real servers whose configuration is unchanged keep their runners.
  */
 import type { RealServer, ScriptSpec, VirtualServer, VirtualServerGroup } from "../config/model.ts";
-import type { BfdStateName } from "../core/ipc.ts";
+import { rsName, vsName } from "../alert/names.ts";
+import type { BfdStateName, Message } from "../core/ipc.ts";
 import type { Logger } from "../core/log.ts";
 import type { Scheduler } from "../core/scheduler.ts";
 import type { CheckerPlan } from "./build.ts";
@@ -32,6 +33,8 @@ export interface VsDeps {
   bfdState(name: string): BfdStateName | undefined;
   /** The VS's table entries may have changed. */
   changed(): void;
+  /** Reports rsState / vsState to the parent. */
+  send(msg: Message): void;
   rsInitNotifies: boolean;
   random?: () => number;
 }
@@ -175,7 +178,11 @@ export class VsRunner {
     if (e.initial) {
       this.d.log.info(`RS ${rs} of VS ${this.name} starts ${e.up ? "UP" : "DOWN"}`);
       if (!notify) return;
-    } else this.d.log.info(`RS ${rs} of VS ${this.name} is ${e.up ? "UP" : "DOWN"}${why ? ` (${why})` : ""}`);
+    } else {
+      this.d.log.info(`RS ${rs} of VS ${this.name} is ${e.up ? "UP" : "DOWN"}${why ? ` (${why})` : ""}`);
+      const state = e.up ? "UP" : "DOWN";
+      this.d.send({ type: "rsState", vs: vsName(this.cfg), rs: rsName(this.cfg, run.cfg), state, weight: e.up ? e.weight : 0 });
+    }
     this.d.runScript(e.up ? run.cfg.notifyUp : run.cfg.notifyDown, `${e.up ? "notify_up" : "notify_down"} of RS ${rs}`);
     this.d.fifo(fifoRsLine(this.cfg, run.cfg, e.up));
   }
@@ -190,6 +197,7 @@ export class VsRunner {
       const s = `[${sorry.address}]:${v.protocol.toLowerCase()}:${sorry.port ?? v.port ?? 0}`;
       this.d.log.info(up ? `Removing sorry server ${s} from VS ${this.name}` : `Adding sorry server ${s} to VS ${this.name}`);
     }
+    if (!initial) this.d.send({ type: "vsState", vs: vsName(v), state: up ? "UP" : "DOWN" });
     if (initial && !this.d.rsInitNotifies) return;
     this.d.runScript(up ? v.quorumUp : v.quorumDown, `${up ? "quorum_up" : "quorum_down"} of VS ${this.name}`);
     this.d.fifo(fifoVsLine(v, up));

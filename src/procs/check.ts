@@ -1,24 +1,31 @@
 /** The check child: wires the health-check runtime (src/check/) to the child framework; nothing else. */
+import { IpvsLvsSink } from "../check/ipvs/sink.ts";
+import { type LvsSink, NoLvs } from "../check/lvs.ts";
 import { CheckRuntime } from "../check/runtime.ts";
-import { loadIpvsModule, NoLvs } from "../check/lvs.ts";
 import type { KeepalivedConfig } from "../config/model.ts";
+import type { Logger } from "../core/log.ts";
 import { Reactor } from "../ffi/reactor.ts";
 import type { ChildContext, Runtime } from "./child.ts";
+
+/** The IPVS reconciler when the kernel has IPVS (modprobe ip_vs first), else the sink that only reports. */
+function openLvs(log: Logger): LvsSink {
+  try {
+    return IpvsLvsSink.open(log);
+  } catch (e) {
+    return new NoLvs(log, `IPVS is not available in this kernel (${(e as Error).message})`);
+  }
+}
 
 /** Builds the check child's runtime. */
 export function createCheckRuntime(ctx: ChildContext): Runtime {
   const reactor = new Reactor();
-  // The IPVS reconciler (src/check/ipvs/) plugs in here once it is available; until then, and
-  // whenever the kernel lacks IPVS, the table is kept but not programmed.
-  const why = loadIpvsModule()
-    ? "the IPVS reconciler is not wired into this build yet"
-    : "this kernel has no IPVS (ip_vs module not available)";
   const rt = new CheckRuntime({
     log: ctx.log,
     sched: ctx.scheduler,
     watcher: reactor,
-    lvs: new NoLvs(ctx.log, why),
+    lvs: openLvs(ctx.log),
     keepIpvsOnStop: ctx.opts.dontReleaseIpvs,
+    send: ctx.send,
   });
   return {
     async apply(slice, reload) {

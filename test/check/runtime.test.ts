@@ -123,9 +123,11 @@ describe("CheckRuntime", () => {
     const reactor = new Reactor();
     const lvs = new RecordingLvs();
     const scripts: string[] = [];
+    const sent: string[] = [];
     const rt = new CheckRuntime({
       log, sched, watcher: reactor, lvs, keepIpvsOnStop: false, dumpPath: join(dir, "check.data"),
       runNotify: (_s, why) => scripts.push(why),
+      send: (m) => sent.push(m.type === "rsState" ? `rs ${m.vs} ${m.rs} ${m.state} ${m.weight}` : m.type === "vsState" ? `vs ${m.vs} ${m.state}` : m.type),
     });
     const c = conf(port);
     rt.apply(c, false);
@@ -150,6 +152,7 @@ describe("CheckRuntime", () => {
     expect(log.lines.some((l) => l.startsWith("Lost quorum for VS [203.0.113.10]:tcp:80"))).toBe(true);
     expect(log.lines).toContain("Adding sorry server [198.51.100.9]:tcp:80 to VS [203.0.113.10]:tcp:80");
     expect(scripts).toContain("quorum_down of VS [203.0.113.10]:tcp:80");
+    expect(sent).toEqual([`rs [203.0.113.10]:80 [127.0.0.2]:${port} DOWN 0`, "vs [203.0.113.10]:80 DOWN"]);
     expect(drainFifo(fifoFd)).toEqual([`RS [127.0.0.2]:tcp:${port} [203.0.113.10]:tcp:80 DOWN`, "VS [203.0.113.10]:tcp:80 DOWN"]);
     // BFD up again -> quorum back, sorry server out
     rt.onEvent({ type: "bfdState", name: "b1", state: "Up", at: 0 });
