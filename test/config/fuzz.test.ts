@@ -6,7 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import { loadConfig } from "../../src/config/index.ts";
-import { memOptions } from "./helpers.ts";
+import { memOptions, nonJsonPaths } from "./helpers.ts";
 
 const SAMPLES = `${import.meta.dir}/../../../shared/conformance/upstream-samples`;
 const MAIN = "/fuzz/keepalived.conf";
@@ -106,7 +106,7 @@ describe("config fuzz", () => {
         expect(d.message.length).toBeGreaterThan(0);
       }
       if (r.diagnostics.length) withDiags++;
-      expect(JSON.parse(JSON.stringify(r.config))).toEqual(r.config);
+      expect(nonJsonPaths(r.config)).toEqual([]);
     }
     expect(withDiags).toBeGreaterThan(1000);
   }, 60_000);

@@ -48,6 +48,20 @@ export function diagLines(r: LoadResult): string[] {
   return r.diagnostics.map((d) => `${d.line}: ${d.severity}: ${d.message}`);
 }
 
+/** Paths inside `v` whose value is undefined, a function, a Map/Set or a class instance (not plain JSON data). */
+export function nonJsonPaths(v: unknown, path = "$", out: string[] = []): string[] {
+  if (v === undefined || typeof v === "function" || typeof v === "bigint" || typeof v === "symbol") {
+    out.push(path);
+  } else if (typeof v === "number" && !Number.isFinite(v)) out.push(path);
+  else if (Array.isArray(v)) v.forEach((x, i) => nonJsonPaths(x, `${path}[${i}]`, out));
+  else if (v !== null && typeof v === "object") {
+    const proto = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null) out.push(path);
+    else for (const [k, x] of Object.entries(v)) nonJsonPaths(x, `${path}.${k}`, out);
+  }
+  return out;
+}
+
 /** A minimal valid vrrp_instance body wrapped around `extra` lines. */
 export function instance(extra: string, name = "VI_1"): string {
   return `vrrp_instance ${name} {\n interface eth0\n virtual_router_id 51\n${extra}\n virtual_ipaddress {\n  192.0.2.10/24\n }\n}\n`;

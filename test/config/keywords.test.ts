@@ -4,7 +4,7 @@
  * keywords registered elsewhere are rejected in the wrong block (keepalived's per-level tables).
  */
 import { describe, expect, test } from "bun:test";
-import { loadText } from "./helpers.ts";
+import { loadText, nonJsonPaths } from "./helpers.ts";
 
 const TOP = `net_namespace ns1
 net_namespace_ipvs
@@ -525,6 +525,8 @@ describe("keyword coverage", () => {
       "BFD_CHECK",
     ]);
     expect(r.config.bfd.instances).toHaveLength(1);
+    expect(nonJsonPaths(r.config)).toEqual([]);
+    expect(JSON.parse(JSON.stringify(r.config))).toEqual(r.config);
   });
   test("keywords are per block: a top-level keyword inside global_defs, nb_get_retry outside HTTP, notify_deleted in a sync group", () => {
     const r = loadText(
