@@ -5,7 +5,6 @@
  * dump. keepalived 2.2.7 exits when IPVS is missing; we keep checking and notifying instead
  * (docs/checkers.md).
  */
-import { existsSync } from "node:fs";
 import type { Logger } from "../core/log.ts";
 import type { DesiredService } from "./table.ts";
 
@@ -17,26 +16,6 @@ export interface LvsSink {
   apply(table: readonly DesiredService[]): void;
   /** Removes what we programmed (stop without -I). */
   cleanup(): void;
-}
-
-/** Whether this kernel has IPVS loaded (the ip_vs module creates /proc/net/ip_vs). */
-export function ipvsPresent(procPath = "/proc/net/ip_vs"): boolean {
-  return existsSync(procPath);
-}
-
-/** Loads ip_vs like keepalived does (modprobe), then looks again. Never throws. */
-export function loadIpvsModule(procPath = "/proc/net/ip_vs"): boolean {
-  if (ipvsPresent(procPath)) return true;
-  for (const p of ["/sbin/modprobe", "/usr/sbin/modprobe"]) {
-    if (!existsSync(p)) continue;
-    try {
-      Bun.spawnSync([p, "ip_vs"], { stdout: "ignore", stderr: "ignore" });
-    } catch {
-      // no modprobe: fall through
-    }
-    break;
-  }
-  return ipvsPresent(procPath);
 }
 
 /** The sink used when IPVS is missing: says so once, keeps the last table for dumps. */
@@ -74,9 +53,4 @@ export class RecordingLvs implements LvsSink {
   cleanup(): void {
     this.cleaned++;
   }
-}
-
-/** The table in the reconciler's shape ({service, dests}[], src/check/ipvs/diff.ts IpvsTable). */
-export function toIpvsEntries(table: readonly DesiredService[]): { service: Omit<DesiredService, "dests">; dests: DesiredService["dests"] }[] {
-  return table.map(({ dests, ...service }) => ({ service, dests }));
 }

@@ -191,3 +191,69 @@ describe("CheckRuntime", () => {
     server.stop(true);
   }, 30_000);
 });
+
+describe("CheckRuntime: ha_suspend and omega", () => {
+  function haConf(): KeepalivedConfig {
+    const f = join(dir, "ha.conf");
+    writeFileSync(f, `
+bfd_instance b2 {
+  neighbor_ip 127.0.0.2
+}
+virtual_server 203.0.113.20 80 {
+  protocol TCP
+  lb_algo rr
+  lb_kind NAT
+  ha_suspend
+  omega
+  quorum_down /bin/true
+  real_server 127.0.0.1 19902 {
+    notify_down /bin/true
+    TCP_CHECK {
+      connect_timeout 1
+      warmup 0
+    }
+  }
+  real_server 127.0.0.2 19902 {
+    BFD_CHECK {
+      name b2
+    }
+  }
+}
+`);
+    return sliceFor(loadConfig(f, { configId: "t" }).config, "check");
+  }
+
+  test("checkers pause while the VIP is not local and resume when a vrrpState says it may be", async () => {
+    const sched = new FakeScheduler();
+    const reactor = new Reactor();
+    const local = new Set<string>();
+    const log = new CapLog();
+    const rt = new CheckRuntime({ log, sched, watcher: reactor, lvs: new RecordingLvs(), keepIpvsOnStop: true, localAddresses: () => local, runNotify: () => {} });
+    rt.apply(haConf(), false);
+    const vs = rt.vs("[203.0.113.20]:tcp:80")!;
+    expect(vs.suspended).toBe(true);
+    local.add("203.0.113.20");
+    rt.onEvent({ type: "vrrpState", instance: "VI_1", state: "MASTER", priority: 100, effectivePriority: 100 });
+    expect(vs.suspended).toBe(false);
+    local.clear();
+    sched.advance(2000); // the periodic look at the addresses
+    expect(vs.suspended).toBe(true);
+    expect(log.lines.some((l) => l.includes("suspending checkers (ha_suspend)"))).toBe(true);
+    rt.stop();
+    reactor.close();
+  });
+
+  test("omega: stopping runs notify_down for live real servers and quorum_down; -I keeps IPVS", () => {
+    const sched = new FakeScheduler();
+    const reactor = new Reactor();
+    const lvs = new RecordingLvs();
+    const scripts: string[] = [];
+    const rt = new CheckRuntime({ log: new CapLog(), sched, watcher: reactor, lvs, keepIpvsOnStop: true, localAddresses: () => new Set(["203.0.113.20"]), runNotify: (_s, why) => scripts.push(why) });
+    rt.apply(haConf(), false);
+    rt.onEvent({ type: "bfdState", name: "b2", state: "Up", at: 0 });
+    rt.stop();
+    expect(scripts).toEqual(["notify_down of RS [127.0.0.1]:tcp:19902", "quorum_down of VS [203.0.113.20]:tcp:80"]);
+    expect(lvs.cleaned).toBe(0);
+    reactor.close();
+  });
+});
