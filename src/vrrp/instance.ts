@@ -17,7 +17,7 @@ import type { NetKernel } from "./netkernel.ts";
 import type { Notifier, NotifyTargets } from "./notify.ts";
 import type { RxPacket } from "./transport.ts";
 import type { AddrRequest } from "../proto/rtnl-addr.ts";
-import { IFA_F } from "../proto/rtnl-addr.ts";
+import { addrRequest, routeRequest, ruleRequest } from "./routes.ts";
 
 /** Counters, as keepalived's stats dump names them. */
 export interface InstanceStats {
@@ -265,20 +265,10 @@ export class VrrpInstanceRunner {
   /** The address requests for our VIPs (and excluded addresses). */
   addrRequests(): AddrRequest[] {
     const all = [...this.cfg.virtualIpaddresses, ...this.cfg.virtualIpaddressesExcluded];
-    return all.map((v) => ({
-      index: v.dev ? this.env.ifindex(v.dev) : this.place.ifindex,
-      address: v.address,
-      prefixLen: v.prefixLen,
-      label: v.label ?? undefined,
-      broadcast: v.broadcast && v.broadcast !== "-" && v.broadcast !== "+" ? v.broadcast : undefined,
-      scope: scopeNumber(v.scope),
-      flags: (v.noDad ? IFA_F.NODAD : 0) | (v.noPrefixRoute ? IFA_F.NOPREFIXROUTE : 0) | (v.home ? IFA_F.HOMEADDRESS : 0),
-      preferredLft: v.preferredLftS === 0 ? 0 : undefined,
-    }));
+    return all.map((v) => addrRequest(v, v.dev ? this.env.ifindex(v.dev) : this.place.ifindex));
   }
 
   #addVips(): void {
-    if (this.cfg.virtualIpaddresses.length === 0) return;
     for (const r of this.addrRequests()) {
       try {
         this.env.kernel.addAddr(r);
@@ -286,10 +276,15 @@ export class VrrpInstanceRunner {
         this.log.error(`cannot add ${r.address}/${r.prefixLen}: ${(e as Error).message}`);
       }
     }
+    // virtual_routes after the addresses (a route may use a VIP as source), then virtual_rules.
+    for (const { spec, req } of this.#routeRequests()) this.#kernelOp(() => this.env.kernel.addRoute(req), `add route ${spec.dest}`);
+    for (const { spec, req } of this.#ruleRequests()) this.#kernelOp(() => this.env.kernel.addRule(req), `add rule ${spec.from ?? "all"}`);
     this.#vipsInstalled = true;
   }
 
   #removeVips(): void {
+    for (const { spec, req } of this.#ruleRequests()) this.#kernelOp(() => this.env.kernel.delRule(req), `remove rule ${spec.from ?? "all"}`);
+    for (const { spec, req } of this.#routeRequests()) this.#kernelOp(() => this.env.kernel.delRoute(req), `remove route ${spec.dest}`);
     for (const r of this.addrRequests()) {
       try {
         this.env.kernel.delAddr(r);
@@ -299,6 +294,31 @@ export class VrrpInstanceRunner {
     }
     this.#vipsInstalled = false;
     this.env.sched.cancel(this.#timers.get("garp"));
+  }
+
+  #kernelOp(f: () => unknown, what: string): void {
+    try {
+      f();
+    } catch (e) {
+      this.log.error(`cannot ${what}: ${(e as Error).message}`);
+    }
+  }
+
+  #routeRequests() {
+    const ifindex = (n: string) => this.env.ifindex(n);
+    return this.cfg.virtualRoutes.flatMap((spec) => {
+      const b = routeRequest(spec, ifindex);
+      if (!b.ok) this.env.badPackets.warn(`${this.cfg.name}:route`, `(${this.cfg.name}) virtual route ${spec.dest}: ${b.reason}`);
+      return b.ok ? [{ spec, req: b.value }] : [];
+    });
+  }
+
+  #ruleRequests() {
+    return this.cfg.virtualRules.flatMap((spec) => {
+      const b = ruleRequest(spec);
+      if (!b.ok) this.env.badPackets.warn(`${this.cfg.name}:rule`, `(${this.cfg.name}) virtual rule: ${b.reason}`);
+      return b.ok ? [{ spec, req: b.value }] : [];
+    });
   }
 
   /** A VIP vanished while we are MASTER (someone deleted it): put it back. */
@@ -358,8 +378,3 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => compareAddresses(x, b[i]!) === 0);
 }
 
-const SCOPES: Record<string, number> = { global: 0, universe: 0, site: 200, link: 253, host: 254, nowhere: 255 };
-function scopeNumber(s: string | null): number | undefined {
-  if (s === null) return undefined;
-  return SCOPES[s] ?? (Number.isInteger(Number(s)) ? Number(s) : undefined);
-}

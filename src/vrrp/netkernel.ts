@@ -11,6 +11,8 @@ import {
   encodeLinkDel, encodeLinkDump, encodeLinkSet, encodeMacvlanAdd, linkIsUp, parseLinkMessage, type MacvlanRequest,
 } from "../proto/rtnl-link.ts";
 import { RTM, RTMGRP } from "../proto/rtnl-const.ts";
+import { encodeRouteAdd, encodeRouteDel, type RouteRequest } from "../proto/rtnl-route.ts";
+import { encodeRuleAdd, encodeRuleDel, type RuleRequest } from "../proto/rtnl-rule.ts";
 import type { NlMessage } from "../proto/netlink.ts";
 
 /** An interface as we track it. */
@@ -53,6 +55,14 @@ export interface NetKernel {
   addMacvlan(r: MacvlanRequest): void;
   setLinkUp(index: number, up: boolean): void;
   delLink(index: number): void;
+  /** Adds a route; true if added, false if it existed. */
+  addRoute(r: RouteRequest): boolean;
+  /** Deletes a route; true if deleted, false if it was not there. */
+  delRoute(r: RouteRequest): boolean;
+  /** Adds a policy rule; true if added, false if it existed. */
+  addRule(r: RuleRequest): boolean;
+  /** Deletes a policy rule; true if deleted, false if it was not there. */
+  delRule(r: RuleRequest): boolean;
   /** Starts delivering events. */
   subscribe(onEvent: (e: NetEvent) => void): void;
   close(): void;
@@ -124,6 +134,40 @@ export class RtnlKernel implements NetKernel {
   delLink(index: number): void {
     const seq = this.#req.nextSeq();
     this.#req.request(encodeLinkDel(index, seq), seq, `delete link ${index}`);
+  }
+  addRoute(r: RouteRequest): boolean {
+    return this.#add(encodeRouteAdd(r, this.#req.nextSeq()), `add route ${r.dst}/${r.dstLen}`);
+  }
+  delRoute(r: RouteRequest): boolean {
+    return this.#del(encodeRouteDel(r, this.#req.nextSeq()), `delete route ${r.dst}/${r.dstLen}`);
+  }
+  addRule(r: RuleRequest): boolean {
+    return this.#add(encodeRuleAdd(r, this.#req.nextSeq()), `add rule ${r.priority ?? ""}`);
+  }
+  delRule(r: RuleRequest): boolean {
+    return this.#del(encodeRuleDel(r, this.#req.nextSeq()), `delete rule ${r.priority ?? ""}`);
+  }
+  #seqOf(msg: Uint8Array): number {
+    return new DataView(msg.buffer, msg.byteOffset).getUint32(8, true);
+  }
+  #add(msg: Uint8Array, what: string): boolean {
+    try {
+      this.#req.request(msg, this.#seqOf(msg), what);
+      return true;
+    } catch (e) {
+      if ((e as { code?: string }).code === "EEXIST") return false;
+      throw e;
+    }
+  }
+  #del(msg: Uint8Array, what: string): boolean {
+    try {
+      this.#req.request(msg, this.#seqOf(msg), what);
+      return true;
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === "ESRCH" || code === "ENOENT" || code === "EADDRNOTAVAIL" || code === "ENODEV") return false;
+      throw e;
+    }
   }
   subscribe(onEvent: (e: NetEvent) => void): void {
     const s = new NetlinkSocket(NETLINK_ROUTE, RTMGRP.LINK | RTMGRP.IPV4_IFADDR | RTMGRP.IPV6_IFADDR, 1 << 20);

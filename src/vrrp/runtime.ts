@@ -20,6 +20,9 @@ import { InotifyFileWatch } from "./file-watch.ts";
 import type { FileWatch } from "./track-file.ts";
 import type { ProcInfo } from "./track-process.ts";
 import { TrackerSet } from "./tracker-set.ts";
+import { procSysctl, SysctlJournal, type Sysctl } from "./sysctl.ts";
+import { VmacManager } from "./vmac.ts";
+import { StaticSet } from "./static.ts";
 import { instanceTrackers } from "./trackers.ts";
 import { VrrpTransport, type RxPacket, type TransportOptions } from "./transport.ts";
 import type { ScriptSpec } from "../config/model.ts";
@@ -45,6 +48,8 @@ export interface VrrpRuntimeDeps {
   exec?: ScriptExec;
   /** Watches track files; tests pass a fake. @default inotify */
   fileWatch?: FileWatch & { close?(): void };
+  /** /proc/sys access for VMAC settings; tests pass a map. @default /proc/sys */
+  sysctl?: Sysctl;
   /** Lists processes for vrrp_track_process; tests pass a fake. @default a /proc scan */
   scanProc?: () => ProcInfo[];
 }
@@ -83,6 +88,8 @@ export class VrrpRuntime {
   #fifos: NotifyFifo[] = [];
   #config: KeepalivedConfig | undefined;
   #subscribed = false;
+  #vmacs: VmacManager | undefined;
+  readonly #static: StaticSet;
   readonly #files: FileWatch & { close?(): void };
 
   constructor(readonly d: VrrpRuntimeDeps) {
@@ -90,6 +97,7 @@ export class VrrpRuntime {
     this.#announcer = d.announcer ?? new Announcer();
     this.#notifier = new Notifier(d.log, [], d.exec);
     this.#files = d.fileWatch ?? new InotifyFileWatch(d.watcher);
+    this.#static = new StaticSet(d.kernel, d.log, (n) => this.#linkByName(n)?.index ?? 0, () => this.#config?.global.defaultInterface ?? null);
     this.#trackers = new TrackerSet({
       log: d.log, sched: d.sched, files: this.#files, resolve: (s) => this.#resolve(s, this.#config!),
       changed: () => this.#recomputeAll(), scan: d.scanProc,
@@ -105,6 +113,7 @@ export class VrrpRuntime {
     }
     this.#config = c;
     this.#setupFifos(c);
+    this.#static.apply(c);
     this.#trackers.apply(c);
     const wanted = new Map(c.vrrp.instances.map((i) => [i.name, i]));
     for (const [name, r] of [...this.#instances]) {
@@ -112,6 +121,7 @@ export class VrrpRuntime {
       if (cfg && configKey(cfg) === r.json) continue; // unchanged: keeps state and VIPs
       this.d.log.info(`(${name}) ${cfg ? "configuration changed; restarting instance" : "removed from configuration; stopping"}`);
       r.runner.stop();
+      this.#releaseVmac(r.runner);
       for (const g of this.#groups.values()) g.group.remove(r.runner);
       this.#instances.delete(name);
     }
@@ -157,13 +167,20 @@ export class VrrpRuntime {
       return;
     }
     const ah = cfg.auth?.type === "AH" && cfg.version === 2;
-    const key = `${link.index}/${family}/${ah ? "ah" : "vrrp"}/${src}`;
+    const vmac = this.#vmacFor(cfg, c, link, family);
+    if (typeof vmac === "string") {
+      this.d.log.error(`(${cfg.name}) use_vmac: ${vmac}; instance not started`);
+      return;
+    }
+    // Adverts leave from the VMAC unless vmac_xmit_base (IPv6 VMACs always send from the base: documented).
+    const tx = vmac && !cfg.vmacXmitBase && family === "ipv4" ? vmac : link;
+    const key = `${link.index}/${tx.index}/${family}/${ah ? "ah" : "vrrp"}/${src}`;
     let t = this.#transports.get(key);
     if (!t) {
       try {
         const open = this.d.openTransport ?? ((o: TransportOptions) => new VrrpTransport(o));
         t = open({
-          family, ifname: link.name, ifindex: link.index, src, ah, unicastTtl: cfg.unicastTtl,
+          family, ifname: link.name, ifindex: link.index, src, ah, unicastTtl: cfg.unicastTtl, txIfname: tx.name, txIfindex: tx.index,
           group: cfg.unicastPeers.length ? undefined : cfg.mcastDstIp ?? (family === "ipv4" ? "224.0.0.18" : "ff02::12"),
         });
       } catch (e) {
@@ -175,7 +192,8 @@ export class VrrpRuntime {
       this.d.watcher.add(tr.rx.fd, () => tr.drain((p) => this.#dispatch(key, p), (e) => this.#bad.warn(`rx:${key}`, `bad datagram on ${link.name}: ${e.reason}`)));
     }
     const transport = t;
-    const runner = new VrrpInstanceRunner(cfg, { ifindex: link.index, ifname: link.name, mac: link.mac, src }, {
+    const home = vmac ?? link;
+    const runner = new VrrpInstanceRunner(cfg, { ifindex: home.index, ifname: home.name, mac: home.mac, src }, {
       sched: this.d.sched,
       log: this.d.log,
       badPackets: this.#bad,
@@ -191,6 +209,16 @@ export class VrrpRuntime {
     runner.start();
   }
 
+  /** The instance's VMAC (created if needed), undefined without use_vmac, or why it cannot be made. */
+  #vmacFor(cfg: VrrpInstance, c: KeepalivedConfig, base: LinkInfo, family: "ipv4" | "ipv6"): LinkInfo | string | undefined {
+    if (!cfg.vmac) return undefined;
+    if (cfg.vmac.ipvlan) return "use_ipvlan is not supported";
+    this.#vmacs ??= new VmacManager(this.d.kernel, new SysctlJournal(this.d.sysctl ?? procSysctl, this.d.log), this.d.log, c.global.vmacPrefix);
+    const r = this.#vmacs.ensure({ vrid: cfg.vrid, family, name: cfg.vmac.name, mac: cfg.vmac.mac, base });
+    if (typeof r !== "string") this.#links.set(r.index, r);
+    return r;
+  }
+
   #dispatch(key: string, p: RxPacket): void {
     const vrid = p.ahDatagram ? p.payload[24 + 1] : p.payload[1];
     for (const r of this.#instances.values()) {
@@ -201,6 +229,10 @@ export class VrrpRuntime {
   #report(cfg: VrrpInstance, state: VrrpState, priority: number): void {
     if (state === "INIT") return;
     this.d.send({ type: "vrrpState", instance: cfg.name, state, priority: cfg.priority, effectivePriority: priority });
+  }
+
+  #releaseVmac(r: VrrpInstanceRunner): void {
+    if (r.cfg.vmac && this.#vmacs) this.#vmacs.release(r.place.ifname);
   }
 
   #closeUnusedTransports(): void {
@@ -310,6 +342,7 @@ export class VrrpRuntime {
     if (e.op === "del") {
       if (i >= 0) this.#addrs.splice(i, 1);
       for (const r of this.#instances.values()) r.runner.vipDeleted(a.address);
+      this.#static.addrDeleted(a.address, a.index);
     }
   }
 
@@ -340,6 +373,8 @@ export class VrrpRuntime {
       t.close();
     }
     for (const f of this.#fifos) f.close();
+    this.#static.stop();
+    this.#vmacs?.releaseAll();
     this.#announcer.close();
     this.d.kernel.close();
   }

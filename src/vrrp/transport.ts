@@ -45,6 +45,9 @@ export interface TransportOptions {
   unicastTtl?: number;
   /** Multicast group to join (absent for unicast-only instances). */
   group?: string;
+  /** Send on another interface than we receive on (use_vmac: send from the VMAC). @default ifname/ifindex */
+  txIfname?: string;
+  txIfindex?: number;
 }
 
 /** A malformed datagram at the IP level. */
@@ -67,15 +70,16 @@ export class VrrpTransport {
     this.rx = new Socket(domain, SOCK_RAW, this.proto);
     this.tx = new Socket(domain, SOCK_RAW, this.proto, 64);
     try {
+      const txIndex = o.txIfindex ?? o.ifindex;
       this.rx.bindToDevice(o.ifname);
-      this.tx.bindToDevice(o.ifname);
+      this.tx.bindToDevice(o.txIfname ?? o.ifname);
       if (v6) {
         this.rx.setInt(IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1);
         this.rx.setInt(IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);
         if (o.group) this.rx.setBytes(IPPROTO_IPV6, IPV6_JOIN_GROUP, ipv6Mreq(parseIp(o.group)!.bytes, o.ifindex));
         this.tx.setInt(IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 255);
         this.tx.setInt(IPPROTO_IPV6, IPV6_UNICAST_HOPS, o.unicastTtl ?? 255);
-        this.tx.setInt(IPPROTO_IPV6, IPV6_MULTICAST_IF, o.ifindex);
+        this.tx.setInt(IPPROTO_IPV6, IPV6_MULTICAST_IF, txIndex);
         this.tx.setInt(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0);
         this.tx.bind(sockaddrIp(src.bytes, 0, isLinkLocal6(src.bytes) ? o.ifindex : 0));
       } else {
@@ -85,7 +89,7 @@ export class VrrpTransport {
         if (o.ah) this.tx.setInt(IPPROTO_IP, IP_HDRINCL, 1);
         this.tx.setInt(IPPROTO_IP, IP_MULTICAST_TTL, 255);
         this.tx.setInt(IPPROTO_IP, IP_TTL, o.unicastTtl ?? 255);
-        this.tx.setBytes(IPPROTO_IP, IP_MULTICAST_IF, ipMreqn(new Uint8Array(4), o.ifindex));
+        this.tx.setBytes(IPPROTO_IP, IP_MULTICAST_IF, ipMreqn(new Uint8Array(4), txIndex));
         this.tx.setInt(IPPROTO_IP, IP_MULTICAST_LOOP, 0);
         this.tx.bind(sockaddrIp(src.bytes));
       }
@@ -99,7 +103,8 @@ export class VrrpTransport {
   send(data: Uint8Array, dst: string): void {
     const d = parseIp(dst);
     if (!d) throw new Error(`invalid destination '${dst}'`);
-    this.tx.sendTo(data, sockaddrIp(d.bytes, 0, this.o.family === "ipv6" && isLinkLocal6(d.bytes) ? this.o.ifindex : 0));
+    const scope = this.o.txIfindex ?? this.o.ifindex;
+    this.tx.sendTo(data, sockaddrIp(d.bytes, 0, this.o.family === "ipv6" && isLinkLocal6(d.bytes) ? scope : 0));
   }
 
   /** Reads every queued packet; malformed IP-level input is reported through `onError`. */

@@ -15,6 +15,7 @@ import type { RuleRequest } from "../../src/proto/rtnl-rule.ts";
 import type { AddrInfo, LinkInfo, NetEvent, NetKernel } from "../../src/vrrp/netkernel.ts";
 import { VrrpRuntime, type TransportLike } from "../../src/vrrp/runtime.ts";
 import type { RxPacket, TransportOptions } from "../../src/vrrp/transport.ts";
+import type { ProcInfo } from "../../src/vrrp/track-process.ts";
 import { loadText } from "../config/helpers.ts";
 import type { KeepalivedConfig } from "../../src/config/model.ts";
 
@@ -137,6 +138,12 @@ export class Harness {
   readonly parentMsgs: unknown[] = [];
   readonly transports: { o: TransportOptions; fd: number; queue: RxPacket[] }[] = [];
   readonly rt: VrrpRuntime;
+  /** /proc/sys as a map (missing keys read as "0" for known interfaces). */
+  readonly sysctl = new Map<string, string>();
+  /** Track-file watchers by path; call them after changing a file. */
+  readonly fileWatchers = new Map<string, Set<() => void>>();
+  /** What the /proc scan returns. */
+  procs: ProcInfo[] = [];
   readonly #cbs = new Map<number, () => void>();
   #fd = 100;
 
@@ -155,6 +162,19 @@ export class Harness {
         close: () => {},
       },
       openTransport: (o) => this.#transport(o),
+      sysctl: {
+        read: (path) => this.sysctl.get(path) ?? (this.kernel.links.some((l) => path.includes(`/${l.name}/`)) || path.includes("/all/") ? "0" : undefined),
+        write: (path, v) => void this.sysctl.set(path, v),
+      },
+      fileWatch: {
+        watch: (path, f) => {
+          const set = this.fileWatchers.get(path) ?? new Set();
+          this.fileWatchers.set(path, set);
+          set.add(f);
+          return () => set.delete(f);
+        },
+      },
+      scanProc: () => this.procs,
     });
   }
 
@@ -193,6 +213,11 @@ export class Harness {
     const payload = encodeVrrp({ version, family: "ipv4", vrid, priority, advertIntervalCs: intervalCs, addresses: vips, src, dst });
     t.queue.push({ family: "ipv4", payload, src, dst, ttl: 255, ifindex: t.o.ifindex });
     this.#cbs.get(t.fd)?.();
+  }
+
+  /** Tells the track-file watchers of `path` it changed. */
+  fileChanged(path: string): void {
+    for (const f of this.fileWatchers.get(path) ?? []) f();
   }
 
   /** State of each instance by name. */
