@@ -140,6 +140,8 @@ function putExe(root: string, exe: string, dest: string): void {
 export const OPTIONAL_BINARIES: { src: string; dest: string }[] = [
   { src: process.env.KA_VM_DAEMON === "dist" ? join(ROOT, "dist", "keepalived") : join(WORK, "keepalived"), dest: "/opt/keepalived" },
   { src: join(WORK, "guest-ipvs"), dest: "/opt/guest-ipvs" },
+  // Debian's keepalived 2.2.7: the reference the whole-daemon test is checked against.
+  { src: "/usr/sbin/keepalived", dest: "/opt/keepalived-ref" },
 ];
 
 /** What went into an initramfs. */
@@ -184,7 +186,8 @@ function stage(k: KernelTree, root: string): { modules: string[]; binaries: stri
   for (const sub of ["tests", "configs"]) {
     const dir = join(import.meta.dir, sub);
     if (!existsSync(dir)) continue;
-    for (const f of readdirSync(dir).sort()) put(root, join(dir, f), `/tests/${sub === "tests" ? "" : "configs/"}${f}`, 0o755);
+    // keepalived refuses an executable configuration file: tests 0755, configs 0644.
+    for (const f of readdirSync(dir).sort()) put(root, join(dir, f), `/tests/${sub === "tests" ? "" : "configs/"}${f}`, sub === "tests" ? 0o755 : 0o644);
   }
   return { modules: mods.map((m) => basename(m)), binaries };
 }
@@ -202,8 +205,11 @@ export function buildInitramfs(k: KernelTree, only?: string): Initramfs {
       if (/^\d+-.*\.sh$/.test(f) && !f.includes(only)) rmSync(join(root, "tests", f));
     }
   }
-  const path = join(WORK, "initramfs.cpio.gz");
-  const p = Bun.spawnSync(["sh", "-c", `find . -print0 | cpio --null -o -H newc --quiet | gzip -1 > '${path}'`], { cwd: root, stderr: "pipe" });
+  // gzip by default; KA_VM_INITRD=cpio leaves it uncompressed (the kernel takes both; see run.ts timings).
+  const gz = process.env.KA_VM_INITRD !== "cpio";
+  const path = join(WORK, gz ? "initramfs.cpio.gz" : "initramfs.cpio");
+  const pipe = gz ? `| gzip -1 > '${path}'` : `> '${path}'`;
+  const p = Bun.spawnSync(["sh", "-c", `find . -print0 | cpio --null -o -H newc --quiet ${pipe}`], { cwd: root, stderr: "pipe" });
   if (p.exitCode !== 0) throw new Error(`VM test bed: cpio/gzip failed: ${p.stderr.toString()}`);
   return { path, modules, binaries, bytes: statSync(path).size };
 }

@@ -55,10 +55,11 @@ try {
   if (!args.includes("--no-build")) for (const l of compileBinaries()) console.log(l);
   const tk = performance.now();
   kernel = ensureKernel();
+  const kernelS = secs(tk);
   const ti = performance.now();
   initrd = buildInitramfs(kernel, only);
-  console.log(`vm: kernel ${kernel.release} (${secs(tk)} s incl. download if not cached), initramfs ` +
-    `${(initrd.bytes / 1048576).toFixed(1)} MiB in ${secs(ti)} s, binaries: ${initrd.binaries.join(" ") || "none"}`);
+  console.log(`vm: kernel ${kernel.release} ready in ${kernelS} s (download only when not cached), initramfs ` +
+    `${(initrd.bytes / 1048576).toFixed(1)} MiB built in ${secs(ti)} s, binaries: ${initrd.binaries.join(" ") || "none"}`);
 } catch (e) {
   finish([bedFailure("bed", e)]);
 }

@@ -26,14 +26,15 @@ expect_table() {
   return 0
 }
 
+# Seconds since boot (whole seconds), for deadlines: a poll loop counts time, not rounds (TCG is slow).
+now() { cut -d. -f1 /proc/uptime; }
+
 # Polls `expect_table $1` for up to $2 seconds (default 30).
 wait_table() {
-  i=0
-  lim=$(( ${2:-30} * 5 ))
-  while [ $i -lt $lim ]; do
+  end=$(( $(now) + ${2:-30} ))
+  while [ "$(now)" -lt $end ]; do
     expect_table "$1" >/dev/null 2>&1 && return 0
     usleep 200000
-    i=$((i + 1))
   done
   expect_table "$1"
 }
@@ -57,4 +58,31 @@ need_bin() {
   [ -x "$1" ] && return 0
   [ -f "$1.build-error" ] && head -n 20 "$1.build-error"
   fail "$1 is not in the initramfs ($2)"
+}
+
+# Starts the listeners test/vm/configs/lvs.conf expects.
+lvs_listeners() {
+  listen_http 127.0.0.2 8080
+  listen_http 127.0.0.4 80
+  listen_http 127.0.0.5 8080
+}
+
+# Polls until the IPVS table is empty (daemon stopped and released its services), up to $1 s (default 20).
+wait_empty() {
+  end=$(( $(now) + ${1:-20} ))
+  while [ "$(now)" -lt $end ]; do
+    [ -z "$(ipvs_table)" ] && return 0
+    usleep 200000
+  done
+  return 1
+}
+
+# Polls until pid $1 has exited, up to $2 s (default 20).
+wait_gone() {
+  end=$(( $(now) + ${2:-20} ))
+  while [ "$(now)" -lt $end ]; do
+    kill -0 "$1" 2>/dev/null || return 0
+    usleep 200000
+  done
+  return 1
 }
