@@ -1,5 +1,5 @@
 /**
- * Tiny `keepalived -t` stand-in for tests and benchmarks: `bun src/config/cli-check.ts [-i ID] FILE`
+ * Tiny `keepalived -t` stand-in for tests and benchmarks: `bun src/config/cli-check.ts [-i ID] [-t] [-f] FILE`
  * loads FILE, prints each diagnostic as `file:line: severity: message` on stderr and exits with the
  * keepalived -t code (0, 4, 5 or 6). The config id defaults to the short host name.
  */
@@ -11,12 +11,14 @@ export function runCheck(argv: readonly string[]): number {
   let id = os.hostname().split(".")[0] ?? "";
   const files: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "-i") id = argv[++i] ?? id;
-    else files.push(argv[i]!);
+    const a = argv[i]!;
+    if (a === "-i") id = argv[++i] ?? id;
+    else if (a === "-f") files.push(argv[++i] ?? "");
+    else if (a !== "-t") files.push(a);
   }
   const file = files[0];
   if (file === undefined) {
-    process.stderr.write("usage: cli-check.ts [-i CONFIG_ID] FILE\n");
+    process.stderr.write("usage: cli-check.ts [-i CONFIG_ID] [-t] [-f] FILE\n");
     return 4;
   }
   const r = loadConfig(file, { configId: id });

@@ -205,3 +205,19 @@ describe("script strings", () => {
     expect(loadText(instance(" notify_master /usr/bin/true nobody"), {}, probe).exitCode).toBe(0);
   });
 });
+
+describe("cli-check", () => {
+  test("prints file:line diagnostics and exits with the -t code", () => {
+    const p = Bun.spawnSync([
+      process.execPath,
+      `${import.meta.dir}/../../src/config/cli-check.ts`,
+      "-i",
+      "x",
+      "-t",
+      "-f",
+      "/nonexistent/kcf.conf",
+    ], { stderr: "pipe" });
+    expect(p.exitCode).toBe(4);
+    expect(p.stderr.toString()).toBe("/nonexistent/kcf.conf:0: fatal: configuration file cannot be read\n");
+  });
+});
