@@ -6,6 +6,7 @@
 import { spawn } from "node:child_process";
 import type { LaunchReport } from "../core/ipc.ts";
 import { selfCommand } from "./self.ts";
+import { TUNED_ENV } from "./tuning.ts";
 
 /** Starts the daemon and resolves with the exit status for the launching command. */
 export function launchDaemon(argv: readonly string[], timeoutMs = 30_000): Promise<number> {
@@ -13,6 +14,8 @@ export function launchDaemon(argv: readonly string[], timeoutMs = 30_000): Promi
   const child = spawn(cmd!, [...pre, ...argv, "--daemonized"], {
     detached: true,
     stdio: ["ignore", "ignore", "ignore", "ipc"],
+    // The daemon gets the runtime settings from us: an execve of its own would lose the IPC channel.
+    env: { ...process.env, ...(process.env.KA_NO_TUNE === "1" ? {} : TUNED_ENV) },
   });
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
