@@ -5,12 +5,18 @@
  * bind_port/bind_if/fwmark) and timing, and describes the push checkers (FILE_CHECK,
  * BFD_CHECK) that the runtime feeds from inotify and from bfdState messages.
  */
-import type { Checker, HttpUrl as HttpUrlCfg, KeepalivedConfig, RealServer, VirtualServer } from "../config/model.ts";
+import type {
+  Checker,
+  HttpUrl as HttpUrlCfg,
+  KeepalivedConfig,
+  RealServer,
+  VirtualServer,
+} from "../config/model.ts";
 import type { UserEntry } from "../core/script.ts";
 import type { FdWatcher } from "../ffi/reactor.ts";
 import type { DnsTypeName } from "../proto/dns.ts";
 import { makeDnsCheck } from "./checkers/dns.ts";
-import { makeHttpCheck, type HttpProtocol, type HttpUrl } from "./checkers/http.ts";
+import { type HttpProtocol, type HttpUrl, makeHttpCheck } from "./checkers/http.ts";
 import { makeMiscCheck } from "./checkers/misc.ts";
 import { makePingCheck } from "./checkers/ping.ts";
 import { makeSmtpCheck } from "./checkers/smtp.ts";
@@ -54,7 +60,12 @@ export function endpointOf(vs: VirtualServer, rs: RealServer, c: Checker): Endpo
 }
 
 /** The timing of a checker, with the RS / VS / global fallbacks applied. */
-export function timingOf(vs: VirtualServer, rs: RealServer, c: Checker, cfg: KeepalivedConfig): CheckerTiming {
+export function timingOf(
+  vs: VirtualServer,
+  rs: RealServer,
+  c: Checker,
+  cfg: KeepalivedConfig,
+): CheckerTiming {
   return {
     delayLoopMs: c.delayLoopMs,
     retry: c.retry,
@@ -67,7 +78,10 @@ export function timingOf(vs: VirtualServer, rs: RealServer, c: Checker, cfg: Kee
 
 function httpUrls(urls: readonly HttpUrlCfg[]): HttpUrl[] {
   return urls.map((u) => {
-    const out: HttpUrl = { path: u.path, statusCodes: u.statusCodes.map(([a, b]) => [a, b] as [number, number]) };
+    const out: HttpUrl = {
+      path: u.path,
+      statusCodes: u.statusCodes.map(([a, b]) => [a, b] as [number, number]),
+    };
     if (u.digest !== null) out.digest = u.digest;
     if (u.virtualhost !== null) out.virtualhost = u.virtualhost;
     if (u.regex !== null) {
@@ -81,7 +95,13 @@ function httpUrls(urls: readonly HttpUrlCfg[]): HttpUrl[] {
   });
 }
 
-function httpRun(c: Extract<Checker, { type: "HTTP_GET" | "SSL_GET" }>, vs: VirtualServer, rs: RealServer, ep: Endpoint, cfg: KeepalivedConfig): RunCheck {
+function httpRun(
+  c: Extract<Checker, { type: "HTTP_GET" | "SSL_GET" }>,
+  vs: VirtualServer,
+  rs: RealServer,
+  ep: Endpoint,
+  cfg: KeepalivedConfig,
+): RunCheck {
   const vhost = c.virtualhost ?? rs.virtualhost ?? vs.virtualhost;
   const ssl = cfg.check.ssl;
   const proto: HttpProtocol = c.httpProtocol === "1.1" ? "1.1" : c.httpProtocol === "1.0C" ? "1.0C" : "1.0";
@@ -123,7 +143,13 @@ function udpRun(c: Extract<Checker, { type: "UDP_CHECK" }>, ep: Endpoint): RunCh
   });
 }
 
-function pollRun(c: Checker, vs: VirtualServer, rs: RealServer, ep: Endpoint, b: BuildContext): RunCheck | undefined {
+function pollRun(
+  c: Checker,
+  vs: VirtualServer,
+  rs: RealServer,
+  ep: Endpoint,
+  b: BuildContext,
+): RunCheck | undefined {
   const t = c.connectTimeoutMs;
   switch (c.type) {
     case "TCP_CHECK":
@@ -132,9 +158,18 @@ function pollRun(c: Checker, vs: VirtualServer, rs: RealServer, ep: Endpoint, b:
     case "SSL_GET":
       return httpRun(c, vs, rs, ep, b.config);
     case "SMTP_CHECK":
-      return makeSmtpCheck({ endpoint: ep, connectTimeoutMs: t, ...(c.heloName !== null ? { heloName: c.heloName } : {}) });
+      return makeSmtpCheck({
+        endpoint: ep,
+        connectTimeoutMs: t,
+        ...(c.heloName !== null ? { heloName: c.heloName } : {}),
+      });
     case "DNS_CHECK":
-      return makeDnsCheck({ endpoint: ep, connectTimeoutMs: t, type: c.queryType as DnsTypeName, name: c.name });
+      return makeDnsCheck({
+        endpoint: ep,
+        connectTimeoutMs: t,
+        type: c.queryType as DnsTypeName,
+        name: c.name,
+      });
     case "UDP_CHECK":
       return udpRun(c, ep);
     case "PING_CHECK":
@@ -147,7 +182,9 @@ function pollRun(c: Checker, vs: VirtualServer, rs: RealServer, ep: Endpoint, b:
         miscTimeoutMs: c.miscTimeoutMs ?? c.delayLoopMs,
         miscDynamic: c.miscDynamic,
         defaultUser: b.scriptUser,
-        ...(s.user !== null ? { user: { user: s.user, ...(s.group !== null ? { group: s.group } : {}) } } : {}),
+        ...(s.user !== null
+          ? { user: { user: s.user, ...(s.group !== null ? { group: s.group } : {}) } }
+          : {}),
       });
     }
     default:
@@ -158,7 +195,9 @@ function pollRun(c: Checker, vs: VirtualServer, rs: RealServer, ep: Endpoint, b:
 /** Plans one checker of a real server. */
 export function planChecker(vs: VirtualServer, rs: RealServer, c: Checker, b: BuildContext): CheckerPlan {
   const ep = endpointOf(vs, rs, c);
-  const where = c.type === "MISC_CHECK" ? `[${rs.address}]:${rsPort(vs, rs)}` : fmtService(ep.address, c.type === "PING_CHECK" ? "icmp" : vs.protocol, ep.port);
+  const where = c.type === "MISC_CHECK"
+    ? `[${rs.address}]:${rsPort(vs, rs)}`
+    : fmtService(ep.address, c.type === "PING_CHECK" ? "icmp" : vs.protocol, ep.port);
   const plan: CheckerPlan = {
     name: `${c.type} on ${where}`,
     timing: timingOf(vs, rs, c, b.config),
@@ -168,7 +207,12 @@ export function planChecker(vs: VirtualServer, rs: RealServer, c: Checker, b: Bu
   if (c.type === "FILE_CHECK") {
     const def = b.config.vrrp.trackFiles.find((f) => f.name === c.trackFile);
     plan.timing = { ...plan.timing, alpha: false };
-    plan.push = { kind: "file", path: def?.path ?? "", weight: c.weight ?? def?.weight ?? 1, reverse: c.weightReverse || (def?.weightReverse ?? false) };
+    plan.push = {
+      kind: "file",
+      path: def?.path ?? "",
+      weight: c.weight ?? def?.weight ?? 1,
+      reverse: c.weightReverse || (def?.weightReverse ?? false),
+    };
     plan.weightOf = (r) => r.weight ?? 0;
     return plan;
   }
@@ -177,7 +221,9 @@ export function planChecker(vs: VirtualServer, rs: RealServer, c: Checker, b: Bu
     return plan;
   }
   plan.run = pollRun(c, vs, rs, ep, b);
-  if (c.type === "MISC_CHECK" && c.miscDynamic) plan.weightOf = (r) => (r.weight === undefined ? 0 : r.weight - rs.weight);
+  if (c.type === "MISC_CHECK" && c.miscDynamic) {
+    plan.weightOf = (r) => (r.weight === undefined ? 0 : r.weight - rs.weight);
+  }
   if (c.type === "DNS_CHECK" || c.type === "UDP_CHECK") {
     if (ep.bindIf !== undefined) plan.ignored.push(`bind_if ${ep.bindIf}`);
     if (ep.fwmark !== undefined) plan.ignored.push(`fwmark ${ep.fwmark}`);

@@ -12,8 +12,15 @@ export const CHECK_DUMP_PATH = "/tmp/keepalived_check.data";
 
 /** Writes `text` to `path` through a fresh temporary file and rename; throws on failure. */
 export function writeFileSafely(path: string, text: string, mode = 0o644): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}`);
-  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+  const tmp = join(
+    dirname(path),
+    `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}`,
+  );
+  const fd = openSync(
+    tmp,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+    mode,
+  );
   try {
     writeSync(fd, text);
   } catch (e) {

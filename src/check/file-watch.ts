@@ -8,7 +8,13 @@ import { readFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import type { Logger } from "../core/log.ts";
 import {
-  IN_CLOSE_WRITE, IN_CREATE, IN_DELETE, IN_MODIFY, IN_MOVED_FROM, IN_MOVED_TO, Inotify,
+  IN_CLOSE_WRITE,
+  IN_CREATE,
+  IN_DELETE,
+  IN_MODIFY,
+  IN_MOVED_FROM,
+  IN_MOVED_TO,
+  Inotify,
 } from "../ffi/inotify.ts";
 import type { FdWatcher } from "../ffi/reactor.ts";
 

@@ -24,7 +24,9 @@ export type RunNotify = (s: Resolved, why: string) => void;
 export function resolveScript(s: ScriptSpec | null, c: KeepalivedConfig, log: Logger): Resolved | null {
   if (!s || s.argv.length === 0) return null;
   const su = c.global.scriptUser;
-  const u = s.user ? resolveUser(s.user, s.group ?? undefined) : defaultScriptUser(su ? { user: su.user, group: su.group ?? undefined } : undefined);
+  const u = s.user
+    ? resolveUser(s.user, s.group ?? undefined)
+    : defaultScriptUser(su ? { user: su.user, group: su.group ?? undefined } : undefined);
   if (typeof u === "string") {
     log.error(`script ${s.cmd}: ${u}; not run`);
     return null;

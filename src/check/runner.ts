@@ -183,7 +183,9 @@ export class CheckerRunner implements CheckerStatus {
     this.lastReason = r.reason;
     const delta = ok ? (this.o.weightOf ?? ((x) => x.weight ?? 0))(r) : this.weightDelta;
     const changed = ok !== this.up || delta !== this.weightDelta;
-    if (!ok && !changed && this.o.timing.logAllFailures) this.o.log.info(`${this.o.name} still failing: ${r.reason}`);
+    if (!ok && !changed && this.o.timing.logAllFailures) {
+      this.o.log.info(`${this.o.name} still failing: ${r.reason}`);
+    }
     this.up = ok;
     this.weightDelta = delta;
     if (changed || first) this.o.onChange(this, r);

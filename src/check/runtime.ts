@@ -17,7 +17,7 @@ import { CHECK_DUMP_PATH, writeFileSafely } from "./dump.ts";
 import { FileWatchHub } from "./file-watch.ts";
 import type { LvsSink } from "./lvs.ts";
 import { LvsFifos, resolveScript, type RunNotify, scriptRunner } from "./notify.ts";
-import { type DesiredService, describeChanges } from "./table.ts";
+import { describeChanges, type DesiredService } from "./table.ts";
 import { vsIdentity, VsRunner } from "./vs-runner.ts";
 
 /** What the runtime is given by the child process. */
@@ -45,7 +45,9 @@ const HA_SUSPEND_POLL_MS = 2000;
 /** Addresses of every local interface. */
 export function hostAddresses(): Set<string> {
   const out = new Set<string>();
-  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) out.add(a.address.toLowerCase());
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) out.add(a.address.toLowerCase());
+  }
   return out;
 }
 
@@ -99,7 +101,11 @@ export class CheckRuntime {
       if (run) run.reconfigure(cfg);
       else this.#vs.set(id, new VsRunner(cfg, this.#vsDeps(c)));
     }
-    this.d.log.info(`${reload ? "Reloaded" : "Loaded"} configuration: ${this.#vs.size} virtual server(s), ${this.#countRs()} real server(s)`);
+    this.d.log.info(
+      `${
+        reload ? "Reloaded" : "Loaded"
+      } configuration: ${this.#vs.size} virtual server(s), ${this.#countRs()} real server(s)`,
+    );
     this.#checkHaSuspend();
     this.#flushTable();
   }
@@ -116,7 +122,11 @@ export class CheckRuntime {
       sched: this.d.sched,
       hub: this.#hub,
       plan: (vs: Parameters<typeof planChecker>[0], rs: Parameters<typeof planChecker>[1], i: number) =>
-        planChecker(vs, rs, rs.checkers[i]!, { config: this.#config ?? c, watcher: this.d.watcher, scriptUser: this.#scriptUser }),
+        planChecker(vs, rs, rs.checkers[i]!, {
+          config: this.#config ?? c,
+          watcher: this.d.watcher,
+          scriptUser: this.#scriptUser,
+        }),
       runScript: (s: ScriptSpec | null, why: string) => this.#runScript(s, why),
       fifo: (line: string) => this.#fifos.write(line),
       bfdState: (name: string) => this.#bfd.get(name),
@@ -182,11 +192,16 @@ export class CheckRuntime {
 
   /** The dump text. */
   dumpText(): string {
-    const lines = [`------< Health checkers >------`, `IPVS: ${this.d.lvs.programming ? "programmed" : "not programmed (no IPVS)"}`];
+    const lines = [
+      `------< Health checkers >------`,
+      `IPVS: ${this.d.lvs.programming ? "programmed" : "not programmed (no IPVS)"}`,
+    ];
     for (const v of this.#vs.values()) lines.push(...v.dump());
     lines.push(`------< IPVS table (desired) >------`);
     for (const s of this.#table) {
-      lines.push(` ${s.fwmark !== undefined ? `FWM ${s.fwmark}` : `${s.protocol} [${s.addr}]:${s.port}`} ${s.sched}`);
+      lines.push(
+        ` ${s.fwmark !== undefined ? `FWM ${s.fwmark}` : `${s.protocol} [${s.addr}]:${s.port}`} ${s.sched}`,
+      );
       for (const dd of s.dests) lines.push(`  -> [${dd.addr}]:${dd.port} ${dd.fwd} weight ${dd.weight}`);
     }
     return lines.join("\n") + "\n";

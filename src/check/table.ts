@@ -7,7 +7,13 @@
  * sorry_server_inhibit the sorry server stays with weight 0 while quorum holds.
  * Field names follow src/proto/ipvs.ts (IpvsService / IpvsDest) so the reconciler takes them as is.
  */
-import type { ForwardMethod, RealServer, VirtualServer, VirtualServerGroup, VsgEntry } from "../config/model-check.ts";
+import type {
+  ForwardMethod,
+  RealServer,
+  VirtualServer,
+  VirtualServerGroup,
+  VsgEntry,
+} from "../config/model-check.ts";
 import { rsKey, rsPort, type VsStatus } from "./topology.ts";
 
 /** AF_INET / AF_INET6. */
@@ -17,8 +23,13 @@ const PROTO: Record<string, number> = { TCP: 6, UDP: 17, SCTP: 132 };
 /** IP_VS_SVC_F_* flags. */
 const F_PERSISTENT = 0x1, F_ONEPACKET = 0x4;
 const SCHED_FLAGS: Record<string, number> = {
-  "flag-1": 0x8, "flag-2": 0x10, "flag-3": 0x20,
-  "sh-fallback": 0x8, "sh-port": 0x10, "mh-fallback": 0x8, "mh-port": 0x10,
+  "flag-1": 0x8,
+  "flag-2": 0x10,
+  "flag-3": 0x20,
+  "sh-fallback": 0x8,
+  "sh-port": 0x10,
+  "mh-fallback": 0x8,
+  "mh-port": 0x10,
 };
 
 /** A service to program: key, scheduler and persistence, and its destinations. */
@@ -86,24 +97,41 @@ export function expandRange(first: string, last: string | null): string[] {
 }
 
 /** The service keys a VS stands for (one, or one per group address / fwmark). */
-export function serviceKeys(vs: VirtualServer, groups: readonly VirtualServerGroup[]): Pick<DesiredService, "af" | "protocol" | "addr" | "port" | "fwmark">[] {
+export function serviceKeys(
+  vs: VirtualServer,
+  groups: readonly VirtualServerGroup[],
+): Pick<DesiredService, "af" | "protocol" | "addr" | "port" | "fwmark">[] {
   const fam = (f: string | null, a?: string | null) => AF[f ?? (a?.includes(":") ? "inet6" : "inet")] ?? 2;
   const proto = PROTO[vs.protocol] ?? 6;
   if (vs.kind === "fwmark") return [{ af: fam(vs.family), fwmark: vs.fwmark ?? 0 }];
-  if (vs.kind === "address") return [{ af: fam(vs.family, vs.address), protocol: proto, addr: vs.address ?? "", port: vs.port ?? 0 }];
+  if (vs.kind === "address") {
+    return [{ af: fam(vs.family, vs.address), protocol: proto, addr: vs.address ?? "", port: vs.port ?? 0 }];
+  }
   const g = groups.find((x) => x.name === vs.group);
   const out: Pick<DesiredService, "af" | "protocol" | "addr" | "port" | "fwmark">[] = [];
   for (const e of g?.entries ?? []) out.push(...entryKeys(e, vs, proto));
   return out;
 }
 
-function entryKeys(e: VsgEntry, vs: VirtualServer, proto: number): Pick<DesiredService, "af" | "protocol" | "addr" | "port" | "fwmark">[] {
+function entryKeys(
+  e: VsgEntry,
+  vs: VirtualServer,
+  proto: number,
+): Pick<DesiredService, "af" | "protocol" | "addr" | "port" | "fwmark">[] {
   if (e.kind === "fwmark") return [{ af: AF[e.family ?? vs.family ?? "inet"] ?? 2, fwmark: e.fwmark ?? 0 }];
   const addrs = expandRange(e.address ?? "", e.lastAddress);
-  return addrs.map((a) => ({ af: a.includes(":") ? 10 : 2, protocol: proto, addr: a, port: e.port ?? vs.port ?? 0 }));
+  return addrs.map((a) => ({
+    af: a.includes(":") ? 10 : 2,
+    protocol: proto,
+    addr: a,
+    port: e.port ?? vs.port ?? 0,
+  }));
 }
 
-function serviceShape(vs: VirtualServer, af: number): Pick<DesiredService, "sched" | "flags" | "timeout" | "netmask" | "peName"> {
+function serviceShape(
+  vs: VirtualServer,
+  af: number,
+): Pick<DesiredService, "sched" | "flags" | "timeout" | "netmask" | "peName"> {
   let flags = vs.ops ? F_ONEPACKET : 0;
   for (const f of vs.schedFlags) flags |= SCHED_FLAGS[f] ?? 0;
   const persistent = vs.persistenceTimeoutMs !== null;
@@ -164,9 +192,17 @@ export function vsDests(vs: VirtualServer, st: VsStatus): DesiredDest[] {
 }
 
 /** The whole desired table of one VS. */
-export function vsTable(vs: VirtualServer, groups: readonly VirtualServerGroup[], st: VsStatus): DesiredService[] {
+export function vsTable(
+  vs: VirtualServer,
+  groups: readonly VirtualServerGroup[],
+  st: VsStatus,
+): DesiredService[] {
   const dests = vsDests(vs, st);
-  return serviceKeys(vs, groups).map((k) => ({ ...k, ...serviceShape(vs, k.af), dests: dests.map((d) => ({ ...d })) }));
+  return serviceKeys(vs, groups).map((k) => ({
+    ...k,
+    ...serviceShape(vs, k.af),
+    dests: dests.map((d) => ({ ...d })),
+  }));
 }
 
 /** Lines describing how `next` differs from `prev` ("add dest", "remove dest", "weight"). */
@@ -182,7 +218,9 @@ export function describeChanges(prev: readonly DesiredService[], next: readonly 
     for (const d of s.dests) {
       const o = od.get(dk(d));
       if (!o) lines.push(`add ${dk(d)} weight ${d.weight} to service ${id}`);
-      else if (o.weight !== d.weight) lines.push(`set ${dk(d)} weight ${o.weight} -> ${d.weight} in service ${id}`);
+      else if (o.weight !== d.weight) {
+        lines.push(`set ${dk(d)} weight ${o.weight} -> ${d.weight} in service ${id}`);
+      }
     }
     const nd = new Set(s.dests.map(dk));
     for (const d of old?.dests ?? []) if (!nd.has(dk(d))) lines.push(`remove ${dk(d)} from service ${id}`);

@@ -85,11 +85,18 @@ export function evaluateVs(
     if (s.alive) liveWeight += s.weight;
     const p = prev?.rs.get(i.key);
     if (!p) events.push({ type: "rs", key: i.key, up: s.alive, weight: s.weight, initial: true });
-    else if (p.alive !== s.alive) events.push({ type: "rs", key: i.key, up: s.alive, weight: s.weight, initial: false });
-    else if (s.alive && p.weight !== s.weight) events.push({ type: "rsWeight", key: i.key, from: p.weight, to: s.weight });
+    else if (p.alive !== s.alive) {
+      events.push({ type: "rs", key: i.key, up: s.alive, weight: s.weight, initial: false });
+    } else if (s.alive && p.weight !== s.weight) {
+      events.push({ type: "rsWeight", key: i.key, from: p.weight, to: s.weight });
+    }
   }
-  const quorumUp = initial ? liveWeight >= vs.quorum : nextQuorum(prev.quorumUp, liveWeight, vs.quorum, vs.hysteresis);
-  if (initial || quorumUp !== prev.quorumUp) events.push({ type: "quorum", up: quorumUp, liveWeight, initial });
+  const quorumUp = initial
+    ? liveWeight >= vs.quorum
+    : nextQuorum(prev.quorumUp, liveWeight, vs.quorum, vs.hysteresis);
+  if (initial || quorumUp !== prev.quorumUp) {
+    events.push({ type: "quorum", up: quorumUp, liveWeight, initial });
+  }
   return { next: { quorumUp, liveWeight, rs }, events };
 }
 

@@ -16,7 +16,16 @@ import { type CheckResult, fail, pass } from "./checkers/types.ts";
 import type { FileWatchHub } from "./file-watch.ts";
 import { CheckerRunner } from "./runner.ts";
 import { type DesiredService, vsTable } from "./table.ts";
-import { evaluateVs, fifoRsLine, fifoVsLine, fmtRs, fmtVs, rsKey, type TopoEvent, type VsStatus } from "./topology.ts";
+import {
+  evaluateVs,
+  fifoRsLine,
+  fifoVsLine,
+  fmtRs,
+  fmtVs,
+  rsKey,
+  type TopoEvent,
+  type VsStatus,
+} from "./topology.ts";
 
 /** What a VS runner is given. */
 export interface VsDeps {
@@ -82,7 +91,11 @@ export class VsRunner {
         run.cfg = w;
         continue;
       }
-      this.d.log.info(`RS ${fmtRs(cfg, run.cfg)} of VS ${this.name}: ${w ? "configuration changed, restarting its checkers" : "removed"}`);
+      this.d.log.info(
+        `RS ${fmtRs(cfg, run.cfg)} of VS ${this.name}: ${
+          w ? "configuration changed, restarting its checkers" : "removed"
+        }`,
+      );
       this.#stopRs(run);
       this.#rs.delete(key);
     }
@@ -95,9 +108,17 @@ export class VsRunner {
     const run: RsRun = { cfg: rs, json: rsJson(rs), runners: [], plans: [], unsubscribe: [] };
     rs.checkers.forEach((_, i) => {
       const plan = this.d.plan(this.cfg, rs, i);
-      if (plan.ignored.length) this.d.log.warn(`${plan.name}: ${plan.ignored.join(", ")} not supported for this checker type; ignored`);
+      if (plan.ignored.length) {
+        this.d.log.warn(
+          `${plan.name}: ${plan.ignored.join(", ")} not supported for this checker type; ignored`,
+        );
+      }
       const r = new CheckerRunner({
-        name: plan.name, timing: plan.timing, sched: this.d.sched, log: this.d.log, weightOf: plan.weightOf,
+        name: plan.name,
+        timing: plan.timing,
+        sched: this.d.sched,
+        log: this.d.log,
+        weightOf: plan.weightOf,
         ...(plan.run ? { run: plan.run } : {}),
         ...(this.d.random ? { random: this.d.random } : {}),
         onChange: (_s, res) => this.#onChecker(run, plan, res),
@@ -149,14 +170,24 @@ export class VsRunner {
   setSuspended(on: boolean): void {
     if (on === this.suspended) return;
     this.suspended = on;
-    this.d.log.info(`VS ${this.name}: ${on ? "virtual address not local, suspending checkers (ha_suspend)" : "virtual address is local, resuming checkers"}`);
+    this.d.log.info(
+      `VS ${this.name}: ${
+        on
+          ? "virtual address not local, suspending checkers (ha_suspend)"
+          : "virtual address is local, resuming checkers"
+      }`,
+    );
     for (const run of this.#rs.values()) for (const r of run.runners) on ? r.suspend() : r.resume();
   }
 
   /** Recomputes the topology and reports what changed. */
   evaluate(): void {
     if (this.#building) return;
-    const inputs = [...this.#rs.entries()].map(([key, run]) => ({ key, weight: run.cfg.weight, checkers: run.runners }));
+    const inputs = [...this.#rs.entries()].map(([key, run]) => ({
+      key,
+      weight: run.cfg.weight,
+      checkers: run.runners,
+    }));
     const { next, events } = evaluateVs(this.cfg, this.status, inputs);
     this.status = next;
     for (const e of events) this.#report(e);
@@ -167,7 +198,9 @@ export class VsRunner {
     const notify = this.d.rsInitNotifies;
     if (e.type === "rsWeight") {
       const run = this.#rs.get(e.key);
-      if (run) this.d.log.info(`RS ${fmtRs(this.cfg, run.cfg)} of VS ${this.name}: weight ${e.from} -> ${e.to}`);
+      if (run) {
+        this.d.log.info(`RS ${fmtRs(this.cfg, run.cfg)} of VS ${this.name}: weight ${e.from} -> ${e.to}`);
+      }
       return;
     }
     if (e.type === "quorum") return this.#reportQuorum(e.up, e.liveWeight, e.initial);
@@ -181,9 +214,18 @@ export class VsRunner {
     } else {
       this.d.log.info(`RS ${rs} of VS ${this.name} is ${e.up ? "UP" : "DOWN"}${why ? ` (${why})` : ""}`);
       const state = e.up ? "UP" : "DOWN";
-      this.d.send({ type: "rsState", vs: vsName(this.cfg), rs: rsName(this.cfg, run.cfg), state, weight: e.up ? e.weight : 0 });
+      this.d.send({
+        type: "rsState",
+        vs: vsName(this.cfg),
+        rs: rsName(this.cfg, run.cfg),
+        state,
+        weight: e.up ? e.weight : 0,
+      });
     }
-    this.d.runScript(e.up ? run.cfg.notifyUp : run.cfg.notifyDown, `${e.up ? "notify_up" : "notify_down"} of RS ${rs}`);
+    this.d.runScript(
+      e.up ? run.cfg.notifyUp : run.cfg.notifyDown,
+      `${e.up ? "notify_up" : "notify_down"} of RS ${rs}`,
+    );
     this.d.fifo(fifoRsLine(this.cfg, run.cfg, e.up));
   }
 
@@ -191,15 +233,26 @@ export class VsRunner {
     const v = this.cfg;
     if (initial && up) return;
     const th = up ? v.quorum + v.hysteresis : v.quorum - v.hysteresis;
-    this.d.log.info(`${up ? "Gained" : "Lost"} quorum for VS ${this.name}: live weight ${live} ${up ? ">=" : "<"} ${th} (quorum ${v.quorum}, hysteresis ${v.hysteresis})`);
+    this.d.log.info(
+      `${up ? "Gained" : "Lost"} quorum for VS ${this.name}: live weight ${live} ${
+        up ? ">=" : "<"
+      } ${th} (quorum ${v.quorum}, hysteresis ${v.hysteresis})`,
+    );
     const sorry = v.sorryServer;
     if (sorry) {
       const s = `[${sorry.address}]:${v.protocol.toLowerCase()}:${sorry.port ?? v.port ?? 0}`;
-      this.d.log.info(up ? `Removing sorry server ${s} from VS ${this.name}` : `Adding sorry server ${s} to VS ${this.name}`);
+      this.d.log.info(
+        up
+          ? `Removing sorry server ${s} from VS ${this.name}`
+          : `Adding sorry server ${s} to VS ${this.name}`,
+      );
     }
     if (!initial) this.d.send({ type: "vsState", vs: vsName(v), state: up ? "UP" : "DOWN" });
     if (initial && !this.d.rsInitNotifies) return;
-    this.d.runScript(up ? v.quorumUp : v.quorumDown, `${up ? "quorum_up" : "quorum_down"} of VS ${this.name}`);
+    this.d.runScript(
+      up ? v.quorumUp : v.quorumDown,
+      `${up ? "quorum_up" : "quorum_down"} of VS ${this.name}`,
+    );
     this.d.fifo(fifoVsLine(v, up));
   }
 
@@ -225,12 +278,20 @@ export class VsRunner {
 
   /** Dump lines (USR1). */
   dump(): string[] {
-    const out = [` VS ${this.name} quorum ${this.status?.quorumUp ? "UP" : "DOWN"} live weight ${this.status?.liveWeight ?? 0}${this.suspended ? " (suspended)" : ""}`];
+    const out = [
+      ` VS ${this.name} quorum ${this.status?.quorumUp ? "UP" : "DOWN"} live weight ${
+        this.status?.liveWeight ?? 0
+      }${this.suspended ? " (suspended)" : ""}`,
+    ];
     for (const [key, run] of this.#rs) {
       const s = this.status?.rs.get(key);
       out.push(`  RS ${fmtRs(this.cfg, run.cfg)} ${s?.alive ? "UP" : "DOWN"} weight ${s?.weight ?? 0}`);
       run.runners.forEach((r, i) => {
-        out.push(`   ${run.plans[i]?.name}: ${r.up ? "UP" : "DOWN"} retries ${r.retries} attempts ${r.attempts} last "${r.lastReason}"`);
+        out.push(
+          `   ${run.plans[i]?.name}: ${
+            r.up ? "UP" : "DOWN"
+          } retries ${r.retries} attempts ${r.attempts} last "${r.lastReason}"`,
+        );
       });
     }
     return out;

@@ -11,7 +11,15 @@ import { AF_INET, AF_INET6, parseIp } from "../core/inet.ts";
 const EINPROGRESS = 115, EALREADY = 114, EISCONN = 106;
 import { check, closeQuietly, libc, rcOrErrno, SysError } from "./libc.ts";
 import { sockaddrIp } from "./sockaddr.ts";
-import { SO_BINDTODEVICE, SO_MARK, SO_REUSEADDR, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_STREAM, SOL_SOCKET } from "./socket.ts";
+import {
+  SO_BINDTODEVICE,
+  SO_MARK,
+  SO_REUSEADDR,
+  SOCK_CLOEXEC,
+  SOCK_NONBLOCK,
+  SOCK_STREAM,
+  SOL_SOCKET,
+} from "./socket.ts";
 
 /** What to set on the socket before connecting. */
 export interface BoundConnect {
@@ -51,11 +59,18 @@ export function closeFd(fd: number): void {
 export function startBoundConnect(o: BoundConnect): PendingConnect {
   const dst = parseIp(o.address);
   if (!dst) throw new Error(`bad address ${o.address}`);
-  const fd = check("socket", libc.socket(dst.family === AF_INET ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  const fd = check(
+    "socket",
+    libc.socket(dst.family === AF_INET ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0),
+  );
   try {
     if (o.bindIf) {
       const name = new TextEncoder().encode(o.bindIf + "\0");
-      check("setsockopt", libc.setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, name, name.length), `(SO_BINDTODEVICE ${o.bindIf})`);
+      check(
+        "setsockopt",
+        libc.setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, name, name.length),
+        `(SO_BINDTODEVICE ${o.bindIf})`,
+      );
     }
     if (o.fwmark) setInt(fd, SOL_SOCKET, SO_MARK, o.fwmark, `(SO_MARK ${o.fwmark})`);
     if (o.bindTo !== undefined || o.bindPort !== undefined) {

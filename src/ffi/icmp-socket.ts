@@ -6,7 +6,7 @@
  * fwmark). Reads are non-blocking: register `sock.fd` with the reactor.
  */
 import { AF_INET, AF_INET6 } from "../core/inet.ts";
-import { Socket, SO_MARK, SOCK_DGRAM, SOCK_RAW, SOL_SOCKET } from "./socket.ts";
+import { SO_MARK, SOCK_DGRAM, SOCK_RAW, Socket, SOL_SOCKET } from "./socket.ts";
 import { SysError } from "./libc.ts";
 
 /** IPPROTO_ICMP / IPPROTO_ICMPV6. */

@@ -6,8 +6,16 @@ import { EAGAIN, EINTR } from "./errno.ts";
 import { check, closeQuietly, cstr, libc, rcOrErrno, SysError } from "./libc.ts";
 
 /** inotify event bits (inotify(7)). */
-export const IN_MODIFY = 0x2, IN_ATTRIB = 0x4, IN_CLOSE_WRITE = 0x8, IN_MOVED_FROM = 0x40, IN_MOVED_TO = 0x80,
-  IN_CREATE = 0x100, IN_DELETE = 0x200, IN_DELETE_SELF = 0x400, IN_MOVE_SELF = 0x800, IN_IGNORED = 0x8000;
+export const IN_MODIFY = 0x2,
+  IN_ATTRIB = 0x4,
+  IN_CLOSE_WRITE = 0x8,
+  IN_MOVED_FROM = 0x40,
+  IN_MOVED_TO = 0x80,
+  IN_CREATE = 0x100,
+  IN_DELETE = 0x200,
+  IN_DELETE_SELF = 0x400,
+  IN_MOVE_SELF = 0x800,
+  IN_IGNORED = 0x8000;
 /** inotify_init1 flags. */
 const IN_NONBLOCK = 0o4000, IN_CLOEXEC = 0o2000000;
 

@@ -1,11 +1,18 @@
 /** CheckerRunner on a FakeScheduler: warmup, delay_loop, retry, delay_before_retry, alpha, one attempt in flight. */
 import { describe, expect, test } from "bun:test";
-import { fail, pass, type CheckResult } from "../../src/check/checkers/types.ts";
+import { type CheckResult, fail, pass } from "../../src/check/checkers/types.ts";
 import { CheckerRunner, type CheckerTiming } from "../../src/check/runner.ts";
 import { nullLogger } from "../../src/core/log.ts";
 import { FakeScheduler } from "../../src/core/scheduler.ts";
 
-const T: CheckerTiming = { delayLoopMs: 10_000, retry: 2, delayBeforeRetryMs: 1000, warmupMs: 0, alpha: false, logAllFailures: false };
+const T: CheckerTiming = {
+  delayLoopMs: 10_000,
+  retry: 2,
+  delayBeforeRetryMs: 1000,
+  warmupMs: 0,
+  alpha: false,
+  logAllFailures: false,
+};
 
 /** A checker whose results are scripted; records when each attempt started. */
 function scripted(results: (boolean | "hang")[], sched: FakeScheduler) {
@@ -19,15 +26,23 @@ function scripted(results: (boolean | "hang")[], sched: FakeScheduler) {
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);
     if (r === "hang") {
-      return new Promise((res) => signal.addEventListener("abort", () => {
-        inFlight--;
-        res(fail("aborted"));
-      }));
+      return new Promise((res) =>
+        signal.addEventListener("abort", () => {
+          inFlight--;
+          res(fail("aborted"));
+        })
+      );
     }
     inFlight--;
     return Promise.resolve(r ? pass("ok") : fail("refused"));
   };
-  return { run, starts, get maxInFlight() { return maxInFlight; } };
+  return {
+    run,
+    starts,
+    get maxInFlight() {
+      return maxInFlight;
+    },
+  };
 }
 
 /** Runs due timers and settles their attempts, then moves the clock in 250 ms steps doing the same. */
@@ -45,7 +60,14 @@ describe("CheckerRunner", () => {
     const s = new FakeScheduler();
     const c = scripted([false, false, false, false, true], s);
     const changes: boolean[] = [];
-    const r = new CheckerRunner({ name: "t", timing: T, run: c.run, sched: s, log: nullLogger, onChange: (st) => changes.push(st.up) });
+    const r = new CheckerRunner({
+      name: "t",
+      timing: T,
+      run: c.run,
+      sched: s,
+      log: nullLogger,
+      onChange: (st) => changes.push(st.up),
+    });
     r.start();
     await tick(s, 0);
     expect(c.starts).toEqual([0]);
@@ -65,7 +87,14 @@ describe("CheckerRunner", () => {
   test("retry 0 goes DOWN at the first failure", async () => {
     const s = new FakeScheduler();
     const c = scripted([false], s);
-    const r = new CheckerRunner({ name: "t", timing: { ...T, retry: 0 }, run: c.run, sched: s, log: nullLogger, onChange: () => {} });
+    const r = new CheckerRunner({
+      name: "t",
+      timing: { ...T, retry: 0 },
+      run: c.run,
+      sched: s,
+      log: nullLogger,
+      onChange: () => {},
+    });
     r.start();
     await tick(s, 1);
     expect(r.up).toBe(false);
@@ -74,7 +103,14 @@ describe("CheckerRunner", () => {
   test("alpha starts DOWN; a success brings it UP", async () => {
     const s = new FakeScheduler();
     const c = scripted([true], s);
-    const r = new CheckerRunner({ name: "t", timing: { ...T, alpha: true }, run: c.run, sched: s, log: nullLogger, onChange: () => {} });
+    const r = new CheckerRunner({
+      name: "t",
+      timing: { ...T, alpha: true },
+      run: c.run,
+      sched: s,
+      log: nullLogger,
+      onChange: () => {},
+    });
     expect(r.up).toBe(false);
     r.start();
     await tick(s, 1);
@@ -84,7 +120,15 @@ describe("CheckerRunner", () => {
   test("warmup delays the first attempt by a random share of warmup", async () => {
     const s = new FakeScheduler();
     const c = scripted([true], s);
-    const r = new CheckerRunner({ name: "t", timing: { ...T, warmupMs: 8000 }, run: c.run, sched: s, log: nullLogger, onChange: () => {}, random: () => 0.5 });
+    const r = new CheckerRunner({
+      name: "t",
+      timing: { ...T, warmupMs: 8000 },
+      run: c.run,
+      sched: s,
+      log: nullLogger,
+      onChange: () => {},
+      random: () => 0.5,
+    });
     r.start();
     await tick(s, 3999);
     expect(c.starts).toEqual([]);
@@ -95,7 +139,14 @@ describe("CheckerRunner", () => {
   test("never more than one attempt in flight; stop aborts it", async () => {
     const s = new FakeScheduler();
     const c = scripted(["hang"], s);
-    const r = new CheckerRunner({ name: "t", timing: { ...T, delayLoopMs: 100 }, run: c.run, sched: s, log: nullLogger, onChange: () => {} });
+    const r = new CheckerRunner({
+      name: "t",
+      timing: { ...T, delayLoopMs: 100 },
+      run: c.run,
+      sched: s,
+      log: nullLogger,
+      onChange: () => {},
+    });
     r.start();
     await tick(s, 5000);
     expect(c.starts).toEqual([0]);
@@ -109,7 +160,14 @@ describe("CheckerRunner", () => {
   test("suspend keeps the state and skips attempts; resume checks at once", async () => {
     const s = new FakeScheduler();
     const c = scripted([true], s);
-    const r = new CheckerRunner({ name: "t", timing: T, run: c.run, sched: s, log: nullLogger, onChange: () => {} });
+    const r = new CheckerRunner({
+      name: "t",
+      timing: T,
+      run: c.run,
+      sched: s,
+      log: nullLogger,
+      onChange: () => {},
+    });
     r.start();
     await tick(s, 0);
     r.suspend();
@@ -123,7 +181,13 @@ describe("CheckerRunner", () => {
   test("push checkers change at once and carry a weight delta", () => {
     const s = new FakeScheduler();
     const seen: [boolean, number][] = [];
-    const r = new CheckerRunner({ name: "f", timing: T, sched: s, log: nullLogger, onChange: (st) => seen.push([st.up, st.weightDelta]) });
+    const r = new CheckerRunner({
+      name: "f",
+      timing: T,
+      sched: s,
+      log: nullLogger,
+      onChange: (st) => seen.push([st.up, st.weightDelta]),
+    });
     r.start();
     r.report(pass("v", 5));
     r.report(pass("v", 5));
@@ -138,8 +202,13 @@ describe("CheckerRunner", () => {
     let i = 0;
     const seen: number[] = [];
     const r = new CheckerRunner({
-      name: "m", timing: T, sched: s, log: nullLogger, run: async () => results[Math.min(i++, 1)]!,
-      weightOf: (x) => (x.weight ?? 0) - 1, onChange: (st) => seen.push(st.weightDelta),
+      name: "m",
+      timing: T,
+      sched: s,
+      log: nullLogger,
+      run: async () => results[Math.min(i++, 1)]!,
+      weightOf: (x) => (x.weight ?? 0) - 1,
+      onChange: (st) => seen.push(st.weightDelta),
     });
     r.start();
     await tick(s, 10_000);

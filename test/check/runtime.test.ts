@@ -5,7 +5,16 @@
  * BFD_CHECK, reload keeping unchanged real servers, the USR1 dump and stop.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { closeSync, constants, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { RecordingLvs } from "../../src/check/lvs.ts";
 import { CheckRuntime } from "../../src/check/runtime.ts";
@@ -125,9 +134,21 @@ describe("CheckRuntime", () => {
     const scripts: string[] = [];
     const sent: string[] = [];
     const rt = new CheckRuntime({
-      log, sched, watcher: reactor, lvs, keepIpvsOnStop: false, dumpPath: join(dir, "check.data"),
+      log,
+      sched,
+      watcher: reactor,
+      lvs,
+      keepIpvsOnStop: false,
+      dumpPath: join(dir, "check.data"),
       runNotify: (_s, why) => scripts.push(why),
-      send: (m) => sent.push(m.type === "rsState" ? `rs ${m.vs} ${m.rs} ${m.state} ${m.weight}` : m.type === "vsState" ? `vs ${m.vs} ${m.state}` : m.type),
+      send: (m) =>
+        sent.push(
+          m.type === "rsState"
+            ? `rs ${m.vs} ${m.rs} ${m.state} ${m.weight}`
+            : m.type === "vsState"
+            ? `vs ${m.vs} ${m.state}`
+            : m.type,
+        ),
     });
     const c = conf(port);
     rt.apply(c, false);
@@ -153,18 +174,31 @@ describe("CheckRuntime", () => {
     expect(log.lines).toContain("Adding sorry server [198.51.100.9]:tcp:80 to VS [203.0.113.10]:tcp:80");
     expect(scripts).toContain("quorum_down of VS [203.0.113.10]:tcp:80");
     expect(sent).toEqual([`rs [203.0.113.10]:80 [127.0.0.2]:${port} DOWN 0`, "vs [203.0.113.10]:80 DOWN"]);
-    expect(drainFifo(fifoFd)).toEqual([`RS [127.0.0.2]:tcp:${port} [203.0.113.10]:tcp:80 DOWN`, "VS [203.0.113.10]:tcp:80 DOWN"]);
+    expect(drainFifo(fifoFd)).toEqual([
+      `RS [127.0.0.2]:tcp:${port} [203.0.113.10]:tcp:80 DOWN`,
+      "VS [203.0.113.10]:tcp:80 DOWN",
+    ]);
     // BFD up again -> quorum back, sorry server out
     rt.onEvent({ type: "bfdState", name: "b1", state: "Up", at: 0 });
     sched.advance(0);
     expect(svc().dests.map((d) => d.addr).sort()).toEqual(["127.0.0.1", "127.0.0.2"]);
-    expect(drainFifo(fifoFd)).toEqual([`RS [127.0.0.2]:tcp:${port} [203.0.113.10]:tcp:80 UP`, "VS [203.0.113.10]:tcp:80 UP"]);
+    expect(drainFifo(fifoFd)).toEqual([
+      `RS [127.0.0.2]:tcp:${port} [203.0.113.10]:tcp:80 UP`,
+      "VS [203.0.113.10]:tcp:80 UP",
+    ]);
     // stop the TCP server -> TCP_CHECK fails -> RS DOWN
     server.stop(true);
     await until("RS DOWN", sched, () => web.status?.rs.get(`127.0.0.1|${port}`)?.alive === false);
-    expect(log.lines.some((l) => l.startsWith(`RS [127.0.0.1]:tcp:${port} of VS [203.0.113.10]:tcp:80 is DOWN (TCP_CHECK`))).toBe(true);
+    expect(
+      log.lines.some((l) =>
+        l.startsWith(`RS [127.0.0.1]:tcp:${port} of VS [203.0.113.10]:tcp:80 is DOWN (TCP_CHECK`)
+      ),
+    ).toBe(true);
     expect(scripts).toContain(`notify_down of RS [127.0.0.1]:tcp:${port}`);
-    expect(drainFifo(fifoFd)).toEqual([`RS [127.0.0.1]:tcp:${port} [203.0.113.10]:tcp:80 DOWN`, "VS [203.0.113.10]:tcp:80 DOWN"]);
+    expect(drainFifo(fifoFd)).toEqual([
+      `RS [127.0.0.1]:tcp:${port} [203.0.113.10]:tcp:80 DOWN`,
+      "VS [203.0.113.10]:tcp:80 DOWN",
+    ]);
     // start it again -> UP
     server = Bun.listen({ hostname: "127.0.0.1", port, socket: { data() {} } });
     await until("RS UP", sched, () => web.status?.rs.get(`127.0.0.1|${port}`)?.alive === true);
@@ -195,7 +229,9 @@ describe("CheckRuntime", () => {
 describe("CheckRuntime: ha_suspend and omega", () => {
   function haConf(): KeepalivedConfig {
     const f = join(dir, "ha.conf");
-    writeFileSync(f, `
+    writeFileSync(
+      f,
+      `
 bfd_instance b2 {
   neighbor_ip 127.0.0.2
 }
@@ -219,7 +255,8 @@ virtual_server 203.0.113.20 80 {
     }
   }
 }
-`);
+`,
+    );
     return sliceFor(loadConfig(f, { configId: "t" }).config, "check");
   }
 
@@ -228,12 +265,26 @@ virtual_server 203.0.113.20 80 {
     const reactor = new Reactor();
     const local = new Set<string>();
     const log = new CapLog();
-    const rt = new CheckRuntime({ log, sched, watcher: reactor, lvs: new RecordingLvs(), keepIpvsOnStop: true, localAddresses: () => local, runNotify: () => {} });
+    const rt = new CheckRuntime({
+      log,
+      sched,
+      watcher: reactor,
+      lvs: new RecordingLvs(),
+      keepIpvsOnStop: true,
+      localAddresses: () => local,
+      runNotify: () => {},
+    });
     rt.apply(haConf(), false);
     const vs = rt.vs("[203.0.113.20]:tcp:80")!;
     expect(vs.suspended).toBe(true);
     local.add("203.0.113.20");
-    rt.onEvent({ type: "vrrpState", instance: "VI_1", state: "MASTER", priority: 100, effectivePriority: 100 });
+    rt.onEvent({
+      type: "vrrpState",
+      instance: "VI_1",
+      state: "MASTER",
+      priority: 100,
+      effectivePriority: 100,
+    });
     expect(vs.suspended).toBe(false);
     local.clear();
     sched.advance(2000); // the periodic look at the addresses
@@ -248,11 +299,22 @@ virtual_server 203.0.113.20 80 {
     const reactor = new Reactor();
     const lvs = new RecordingLvs();
     const scripts: string[] = [];
-    const rt = new CheckRuntime({ log: new CapLog(), sched, watcher: reactor, lvs, keepIpvsOnStop: true, localAddresses: () => new Set(["203.0.113.20"]), runNotify: (_s, why) => scripts.push(why) });
+    const rt = new CheckRuntime({
+      log: new CapLog(),
+      sched,
+      watcher: reactor,
+      lvs,
+      keepIpvsOnStop: true,
+      localAddresses: () => new Set(["203.0.113.20"]),
+      runNotify: (_s, why) => scripts.push(why),
+    });
     rt.apply(haConf(), false);
     rt.onEvent({ type: "bfdState", name: "b2", state: "Up", at: 0 });
     rt.stop();
-    expect(scripts).toEqual(["notify_down of RS [127.0.0.1]:tcp:19902", "quorum_down of VS [203.0.113.20]:tcp:80"]);
+    expect(scripts).toEqual([
+      "notify_down of RS [127.0.0.1]:tcp:19902",
+      "quorum_down of VS [203.0.113.20]:tcp:80",
+    ]);
     expect(lvs.cleaned).toBe(0);
     reactor.close();
   });

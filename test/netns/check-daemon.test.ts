@@ -8,13 +8,32 @@
  * missing IPVS is reported once, and the daemon keeps running throughout.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { closeSync, constants, existsSync, openSync, readFileSync, readSync, rmSync, writeFileSync, chmodSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  existsSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { ensureBinary } from "../support/binary.ts";
 import { Netns, vethPair, waitFor } from "../support/netns.ts";
 import {
-  makeCert, spawnIn, startBadHttp, startDnsmasq, startNginx, startSmtpd, startUdpEcho, type Started, tempDir, waitListening,
+  makeCert,
+  spawnIn,
+  startBadHttp,
+  startDnsmasq,
+  type Started,
+  startNginx,
+  startSmtpd,
+  startUdpEcho,
+  tempDir,
+  waitListening,
 } from "../check/servers.ts";
 
 const HTTP = 19080, HTTPS = 19443, SMTP = 19025, DNS = 19053, ECHO = 19054, BAD = 19081, TCP = 19100;
@@ -26,7 +45,7 @@ let logText = "";
 const servers: Started[] = [];
 let tcpServer: Started | undefined;
 let fifoFd = -1;
-let fifoLines: string[] = [];
+const fifoLines: string[] = [];
 
 function config(d: string): string {
   return `
@@ -237,7 +256,9 @@ const alive = (pid: number) => {
 };
 
 function readFifo(): string[] {
-  if (fifoFd < 0 && existsSync(join(dir, "lvs.fifo"))) fifoFd = openSync(join(dir, "lvs.fifo"), constants.O_RDONLY | constants.O_NONBLOCK);
+  if (fifoFd < 0 && existsSync(join(dir, "lvs.fifo"))) {
+    fifoFd = openSync(join(dir, "lvs.fifo"), constants.O_RDONLY | constants.O_NONBLOCK);
+  }
   if (fifoFd < 0) return fifoLines;
   const b = Buffer.alloc(65536);
   for (;;) {
@@ -260,7 +281,11 @@ async function pump(stream: ReadableStream<Uint8Array>): Promise<void> {
 
 const logHas = (s: string) => logText.includes(s);
 const startTcp = async () => {
-  tcpServer = spawnIn(sns.name, ["socat", `TCP-LISTEN:${TCP},bind=192.0.2.2,fork,reuseaddr`, "OPEN:/dev/null"]);
+  tcpServer = spawnIn(sns.name, [
+    "socat",
+    `TCP-LISTEN:${TCP},bind=192.0.2.2,fork,reuseaddr`,
+    "OPEN:/dev/null",
+  ]);
   await waitListening(sns.name, "tcp", TCP);
 };
 
@@ -276,13 +301,15 @@ beforeAll(async () => {
   dns.ip("addr", "add", "2001:db8:7::1/64", "dev", "kd0", "nodad");
   sns.ip("addr", "add", "2001:db8:7::2/64", "dev", "ks0", "nodad");
   const certs = await makeCert(dir, "kcr.example");
-  servers.push(...await Promise.all([
-    startNginx(sns.name, dir, "192.0.2.2", HTTP, HTTPS, certs),
-    startSmtpd(sns.name, dir, "192.0.2.2", SMTP),
-    startDnsmasq(sns.name, dir, "192.0.2.2", DNS, "www.kcr.example", "192.0.2.80"),
-    startUdpEcho(sns.name, "192.0.2.2", ECHO),
-    startBadHttp(sns.name, "192.0.2.2", BAD),
-  ]));
+  servers.push(
+    ...await Promise.all([
+      startNginx(sns.name, dir, "192.0.2.2", HTTP, HTTPS, certs),
+      startSmtpd(sns.name, dir, "192.0.2.2", SMTP),
+      startDnsmasq(sns.name, dir, "192.0.2.2", DNS, "www.kcr.example", "192.0.2.80"),
+      startUdpEcho(sns.name, "192.0.2.2", ECHO),
+      startBadHttp(sns.name, "192.0.2.2", BAD),
+    ]),
+  );
   await startTcp();
   writeFileSync(join(dir, "www", "index.html"), "<html>kcr ok</html>\n");
   writeFileSync(join(dir, "weight"), "2\n");
@@ -290,8 +317,21 @@ beforeAll(async () => {
   chmodSync(join(dir, "misc.sh"), 0o755);
   writeFileSync(join(dir, "k.conf"), config(dir));
   daemon = dns.spawn([
-    bin, "-n", "-l", "-D", "-G", "-f", join(dir, "k.conf"),
-    "-p", join(dir, "k.pid"), "-r", join(dir, "v.pid"), "-c", join(dir, "c.pid"), "-b", join(dir, "b.pid"),
+    bin,
+    "-n",
+    "-l",
+    "-D",
+    "-G",
+    "-f",
+    join(dir, "k.conf"),
+    "-p",
+    join(dir, "k.pid"),
+    "-r",
+    join(dir, "v.pid"),
+    "-c",
+    join(dir, "c.pid"),
+    "-b",
+    join(dir, "b.pid"),
   ], { stderr: "pipe", stdout: "pipe" });
   void pump(daemon.stderr as ReadableStream<Uint8Array>);
   void pump(daemon.stdout as ReadableStream<Uint8Array>);
@@ -312,7 +352,8 @@ afterAll(async () => {
   rmSync("/tmp/keepalived_check.data", { force: true }); // written by our USR1 below
 });
 
-const rs = (addr: string, port: number, vs: string) => `RS [${addr}]:${vs.includes(":udp:") ? "udp" : "tcp"}:${port} of VS ${vs}`;
+const rs = (addr: string, port: number, vs: string) =>
+  `RS [${addr}]:${vs.includes(":udp:") ? "udp" : "tcp"}:${port} of VS ${vs}`;
 
 describe("check child of the compiled daemon", () => {
   test("says once that IPVS is missing and keeps checking", async () => {
@@ -322,18 +363,20 @@ describe("check child of the compiled daemon", () => {
 
   test("good servers come UP: HTTP, SSL, SMTP, MISC, FILE, DNS, UDP, PING v4/v6", async () => {
     const vs2 = "[203.0.113.2]:tcp:80", vs3 = "[203.0.113.3]:udp:53", vs4 = "[203.0.113.4]:tcp:80";
-    for (const line of [
-      `${rs("192.0.2.2", HTTP, vs2)} is UP (HTTP_GET`,
-      `${rs("192.0.2.2", HTTPS, vs2)} is UP (SSL_GET`,
-      `${rs("192.0.2.2", SMTP, vs2)} is UP (SMTP_CHECK`,
-      `${rs("192.0.2.2", 7, vs2)} is UP (MISC_CHECK`,
-      `${rs("192.0.2.2", 9, vs2)} is UP (TCP_CHECK`, // bind_if kd0 + fwmark 9
-      `${rs("192.0.2.2", 8, vs2)} starts UP`, // FILE_CHECK has no alpha
-      `${rs("192.0.2.2", DNS, vs3)} is UP (DNS_CHECK`,
-      `${rs("192.0.2.2", ECHO, vs3)} is UP (UDP_CHECK`,
-      `${rs("192.0.2.2", 1, vs4)} is UP (PING_CHECK`,
-      `${rs("2001:db8:7::2", 1, "[2001:db8:ff::4]:tcp:80")} is UP (PING_CHECK`,
-    ]) {
+    for (
+      const line of [
+        `${rs("192.0.2.2", HTTP, vs2)} is UP (HTTP_GET`,
+        `${rs("192.0.2.2", HTTPS, vs2)} is UP (SSL_GET`,
+        `${rs("192.0.2.2", SMTP, vs2)} is UP (SMTP_CHECK`,
+        `${rs("192.0.2.2", 7, vs2)} is UP (MISC_CHECK`,
+        `${rs("192.0.2.2", 9, vs2)} is UP (TCP_CHECK`, // bind_if kd0 + fwmark 9
+        `${rs("192.0.2.2", 8, vs2)} starts UP`, // FILE_CHECK has no alpha
+        `${rs("192.0.2.2", DNS, vs3)} is UP (DNS_CHECK`,
+        `${rs("192.0.2.2", ECHO, vs3)} is UP (UDP_CHECK`,
+        `${rs("192.0.2.2", 1, vs4)} is UP (PING_CHECK`,
+        `${rs("2001:db8:7::2", 1, "[2001:db8:ff::4]:tcp:80")} is UP (PING_CHECK`,
+      ]
+    ) {
       await waitFor(line, () => logHas(line), 30_000);
     }
     expect(logHas(`${rs("192.0.2.3", 1, vs4)} is UP`)).toBe(false); // nobody answers 192.0.2.3
@@ -343,12 +386,21 @@ describe("check child of the compiled daemon", () => {
   test("misbehaving HTTP servers and a wrong bind_if fail cleanly with a named step", async () => {
     const vs5 = "[203.0.113.5]:tcp:80";
     for (const port of [2, 3, 4, 5]) {
-      await waitFor(`RS ${port} down`, () => logHas(`${rs("192.0.2.2", port, vs5)} is DOWN (HTTP_GET`), 30_000);
+      await waitFor(
+        `RS ${port} down`,
+        () => logHas(`${rs("192.0.2.2", port, vs5)} is DOWN (HTTP_GET`),
+        30_000,
+      );
     }
-    const reason = (port: number) => logText.split(`${rs("192.0.2.2", port, vs5)} is DOWN (`)[1]?.split("\n")[0] ?? "";
+    const reason = (port: number) =>
+      logText.split(`${rs("192.0.2.2", port, vs5)} is DOWN (`)[1]?.split("\n")[0] ?? "";
     expect(reason(5)).toContain("digest");
     expect(reason(4)).toContain("timeout");
-    await waitFor("bind_if lo RS down", () => logHas(`${rs("192.0.2.2", 6, vs5)} is DOWN (TCP_CHECK`), 30_000);
+    await waitFor(
+      "bind_if lo RS down",
+      () => logHas(`${rs("192.0.2.2", 6, vs5)} is DOWN (TCP_CHECK`),
+      30_000,
+    );
     expect(reason(6)).toContain("connect: timeout");
     expect(logHas("Lost quorum for VS [203.0.113.5]:tcp:80")).toBe(true);
   }, 60_000);
@@ -357,13 +409,29 @@ describe("check child of the compiled daemon", () => {
     const vs1 = "[203.0.113.1]:tcp:80";
     await tcpServer?.stop();
     await waitFor("RS DOWN", () => logHas(`${rs("192.0.2.2", TCP, vs1)} is DOWN (TCP_CHECK`), 30_000);
-    await waitFor("sorry server", () => logHas(`Adding sorry server [198.51.100.9]:tcp:80 to VS ${vs1}`), 10_000);
-    await waitFor("FIFO DOWN lines", () =>
-      readFifo().includes(`RS [192.0.2.2]:tcp:${TCP} ${vs1} DOWN`) && fifoLines.includes(`VS ${vs1} DOWN`), 10_000);
+    await waitFor(
+      "sorry server",
+      () => logHas(`Adding sorry server [198.51.100.9]:tcp:80 to VS ${vs1}`),
+      10_000,
+    );
+    await waitFor(
+      "FIFO DOWN lines",
+      () =>
+        readFifo().includes(`RS [192.0.2.2]:tcp:${TCP} ${vs1} DOWN`) && fifoLines.includes(`VS ${vs1} DOWN`),
+      10_000,
+    );
     await startTcp();
     await waitFor("RS UP", () => logHas(`${rs("192.0.2.2", TCP, vs1)} is UP (TCP_CHECK`), 30_000);
-    await waitFor("sorry server removed", () => logHas(`Removing sorry server [198.51.100.9]:tcp:80 from VS ${vs1}`), 10_000);
-    await waitFor("FIFO UP lines", () => readFifo().includes(`RS [192.0.2.2]:tcp:${TCP} ${vs1} UP`) && fifoLines.includes(`VS ${vs1} UP`), 10_000);
+    await waitFor(
+      "sorry server removed",
+      () => logHas(`Removing sorry server [198.51.100.9]:tcp:80 from VS ${vs1}`),
+      10_000,
+    );
+    await waitFor(
+      "FIFO UP lines",
+      () => readFifo().includes(`RS [192.0.2.2]:tcp:${TCP} ${vs1} UP`) && fifoLines.includes(`VS ${vs1} UP`),
+      10_000,
+    );
   }, 90_000);
 
   test("MISC_CHECK failure, FILE_CHECK weight and the USR1 dump; the daemon is still running", async () => {
@@ -375,7 +443,8 @@ describe("check child of the compiled daemon", () => {
     const check = pidOf(join(dir, "c.pid"));
     expect(alive(pidOf(join(dir, "k.pid"))) && alive(check)).toBe(true);
     process.kill(check, "SIGUSR1");
-    await waitFor("dump", () => existsSync("/tmp/keepalived_check.data") &&
+    await waitFor("dump", () =>
+      existsSync("/tmp/keepalived_check.data") &&
       readFileSync("/tmp/keepalived_check.data", "utf8").includes("VS [203.0.113.5]:tcp:80"), 10_000);
     const dump = readFileSync("/tmp/keepalived_check.data", "utf8");
     expect(dump).toContain(`RS [192.0.2.2]:tcp:8 UP weight 13`);

@@ -26,7 +26,12 @@ export interface PingCheckOptions {
 let nextSeq = Math.floor(Math.random() * 0x10000);
 
 /** Judges one received ICMP message against our request; undefined = not ours. */
-export function judgeIcmp(m: IcmpMessage, id: number | undefined, seq: number, fromOk: boolean): CheckResult | undefined {
+export function judgeIcmp(
+  m: IcmpMessage,
+  id: number | undefined,
+  seq: number,
+  fromOk: boolean,
+): CheckResult | undefined {
   if (m.kind === "echo-reply") {
     if (m.seq !== seq || (id !== undefined && m.id !== id) || !fromOk) return undefined;
     return pass("ping: echo reply");
@@ -69,7 +74,10 @@ export function makePingCheck(opts: PingCheckOptions): RunCheck {
         resolve(r);
       };
       const onAbort = (): void => finish(fail("ping: aborted"));
-      const timer = setTimeout(() => finish(fail(`ping: no reply within ${opts.connectTimeoutMs}ms`)), opts.connectTimeoutMs);
+      const timer = setTimeout(
+        () => finish(fail(`ping: no reply within ${opts.connectTimeoutMs}ms`)),
+        opts.connectTimeoutMs,
+      );
       signal.addEventListener("abort", onAbort);
       const drain = (): void => {
         try {

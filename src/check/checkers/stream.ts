@@ -153,7 +153,9 @@ export function runStream(
         (err: unknown) => finish(fail(`connect: ${errorText(err)}`)),
       );
     };
-    if (ep.bindIf === undefined && !ep.fwmark) return connect({ hostname: ep.address, port: ep.port, ...bindOptions(ep) });
+    if (ep.bindIf === undefined && !ep.fwmark) {
+      return connect({ hostname: ep.address, port: ep.port, ...bindOptions(ep) });
+    }
     try {
       pendingFd = startBoundConnect(boundOptions(ep));
     } catch (e) {
