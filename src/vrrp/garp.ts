@@ -38,3 +38,53 @@ export class Announcer {
     this.#sock = undefined;
   }
 }
+
+/** Something that sends announcements (Announcer, or a fake in tests). */
+export type AnnounceSink = Pick<Announcer, "garp" | "na">;
+
+/**
+ * vrrp_garp_interval / vrrp_gna_interval / garp_group: at most one gratuitous ARP (or one NA) per
+ * interval on one interface; extra ones wait their turn in order. An interval of 0 sends at once.
+ */
+export class PacedAnnouncer implements AnnounceSink {
+  readonly #queues = new Map<string, { jobs: (() => void)[]; busy: boolean }>();
+
+  constructor(
+    readonly inner: AnnounceSink,
+    readonly sched: { after(ms: number, f: () => void): unknown },
+    /** Interval in ms for (interface index, kind). */
+    readonly intervalMs: (ifindex: number, kind: "garp" | "na") => number,
+  ) {}
+
+  garp(ifindex: number, mac: string, vip: string): void {
+    this.#send(ifindex, "garp", () => this.inner.garp(ifindex, mac, vip));
+  }
+
+  na(ifindex: number, mac: string, vip: string, router: boolean): void {
+    this.#send(ifindex, "na", () => this.inner.na(ifindex, mac, vip, router));
+  }
+
+  #send(ifindex: number, kind: "garp" | "na", job: () => void): void {
+    const ms = this.intervalMs(ifindex, kind);
+    if (ms <= 0) return job();
+    const key = `${ifindex}/${kind}`;
+    const q = this.#queues.get(key) ?? { jobs: [], busy: false };
+    this.#queues.set(key, q);
+    q.jobs.push(job);
+    if (!q.busy) this.#next(q, ms);
+  }
+
+  #next(q: { jobs: (() => void)[]; busy: boolean }, ms: number): void {
+    const job = q.jobs.shift();
+    if (!job) {
+      q.busy = false;
+      return;
+    }
+    q.busy = true;
+    try {
+      job();
+    } finally {
+      this.sched.after(ms, () => this.#next(q, ms));
+    }
+  }
+}

@@ -52,6 +52,8 @@ export interface InstanceEnv {
   report(state: VrrpState, priority: number): void;
   /** Index of an interface by name (for VIPs with `dev`). */
   ifindex(name: string): number;
+  /** notify_master_rx_lower_pri: MASTER saw a lower-priority advert. */
+  masterRxLowerPri?(priority: number, src: string): void;
 }
 
 /** The instance's vrrp_sync_group, told about its member's transitions (src/vrrp/sync-group.ts). */
@@ -87,7 +89,7 @@ export class VrrpInstanceRunner {
   readonly log: Logger;
   readonly family: "ipv4" | "ipv6";
   readonly vips: readonly string[];
-  readonly #timers = new Map<TimerKind | "garp", TimerHandle>();
+  readonly #timers = new Map<TimerKind | "garp" | "garpLower", TimerHandle>();
   #ahSeq = 1;
   #ipId = 1;
   #vipsInstalled = false;
@@ -220,11 +222,12 @@ export class VrrpInstanceRunner {
       case "removeVips":
         return this.#removeVips();
       case "sendGratuitous":
-        return this.#garpRounds();
+        return a.reason === "becameMaster" ? this.#garpRounds() : this.#lowerPrioRounds();
       case "notify":
         return this.#notify(a.state);
       case "masterRxLowerPri":
         this.log.info(`received lower priority (${a.priority}) advert from ${a.srcAddress}`);
+        this.env.masterRxLowerPri?.(a.priority, a.srcAddress);
         return;
       case "syncWantMaster":
         this.log.info("Receive advertisement timeout");
@@ -294,6 +297,8 @@ export class VrrpInstanceRunner {
     }
     this.#vipsInstalled = false;
     this.env.sched.cancel(this.#timers.get("garp"));
+    this.env.sched.cancel(this.#timers.get("garpLower"));
+    this.#timers.delete("garpLower");
   }
 
   #kernelOp(f: () => unknown, what: string): void {
@@ -336,24 +341,35 @@ export class VrrpInstanceRunner {
 
   /** garp_master_repeat announcements now, again after garp_master_delay, then every garp_master_refresh. */
   #garpRounds(): void {
-    this.#announceRound();
     const c = this.cfg;
-    const later = (delayMs: number, then?: () => void) => {
+    this.#announceRound(c.garpMasterRepeat);
+    const later = (delayMs: number, repeat: number, then?: () => void) => {
       this.#timers.set("garp", this.env.sched.after(delayMs, () => {
         if (this.fsm.state !== "MASTER") return;
-        this.#announceRound();
+        this.#announceRound(repeat);
         then?.();
       }));
     };
     const refresh = () => {
-      if (c.garpMasterRefreshMs > 0) later(c.garpMasterRefreshMs, refresh);
+      if (c.garpMasterRefreshMs > 0) later(c.garpMasterRefreshMs, c.garpMasterRefreshRepeat, refresh);
     };
-    if (c.garpMasterDelayMs > 0) later(c.garpMasterDelayMs, refresh);
+    if (c.garpMasterDelayMs > 0) later(c.garpMasterDelayMs, c.garpMasterRepeat, refresh);
     else refresh();
   }
 
-  #announceRound(): void {
-    const repeat = Math.max(1, this.cfg.garpMasterRepeat);
+  /** garp_lower_prio_repeat announcements now and again after garp_lower_prio_delay. */
+  #lowerPrioRounds(): void {
+    const c = this.cfg;
+    this.#announceRound(c.garpLowerPrioRepeat);
+    if (c.garpLowerPrioDelayMs <= 0 || this.#timers.has("garpLower")) return;
+    this.#timers.set("garpLower", this.env.sched.after(c.garpLowerPrioDelayMs, () => {
+      this.#timers.delete("garpLower");
+      if (this.fsm.state === "MASTER") this.#announceRound(c.garpLowerPrioRepeat);
+    }));
+  }
+
+  #announceRound(times: number): void {
+    const repeat = Math.max(1, times);
     for (let i = 0; i < repeat; i++) {
       for (const v of this.cfg.virtualIpaddresses) {
         const ifindex = v.dev ? this.env.ifindex(v.dev) : this.place.ifindex;

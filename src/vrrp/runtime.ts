@@ -12,10 +12,10 @@ import type { Scheduler } from "../core/scheduler.ts";
 import { defaultScriptUser, resolveUser, scriptInsecurity } from "../core/script.ts";
 import type { FdWatcher } from "../ffi/reactor.ts";
 import { effectivePriority } from "./priority.ts";
-import { Announcer } from "./garp.ts";
+import { Announcer, PacedAnnouncer } from "./garp.ts";
 import { VrrpInstanceRunner } from "./instance.ts";
 import type { AddrInfo, LinkInfo, NetEvent, NetKernel } from "./netkernel.ts";
-import { Notifier, NotifyFifo, type NotifyTargets, type ResolvedScript, type ScriptExec } from "./notify.ts";
+import { execScript, Notifier, NotifyFifo, type NotifyTargets, type ResolvedScript, type ScriptExec } from "./notify.ts";
 import { InotifyFileWatch } from "./file-watch.ts";
 import type { FileWatch } from "./track-file.ts";
 import type { ProcInfo } from "./track-process.ts";
@@ -82,7 +82,8 @@ export class VrrpRuntime {
   readonly #instances = new Map<string, Running>();
   readonly #trackers: TrackerSet;
   readonly #groups = new Map<string, { group: SyncGroupRunner; json: string }>();
-  readonly #announcer: AnnouncerLike;
+  readonly #rawAnnouncer: AnnouncerLike;
+  readonly #announcer: PacedAnnouncer;
   readonly #bad: RateLimitedLog;
   #notifier: Notifier;
   #fifos: NotifyFifo[] = [];
@@ -94,7 +95,8 @@ export class VrrpRuntime {
 
   constructor(readonly d: VrrpRuntimeDeps) {
     this.#bad = new RateLimitedLog(d.log);
-    this.#announcer = d.announcer ?? new Announcer();
+    this.#rawAnnouncer = d.announcer ?? new Announcer();
+    this.#announcer = new PacedAnnouncer(this.#rawAnnouncer, d.sched, (i, k) => this.#garpInterval(i, k));
     this.#notifier = new Notifier(d.log, [], d.exec);
     this.#files = d.fileWatch ?? new InotifyFileWatch(d.watcher);
     this.#static = new StaticSet(d.kernel, d.log, (n) => this.#linkByName(n)?.index ?? 0, () => this.#config?.global.defaultInterface ?? null);
@@ -203,6 +205,10 @@ export class VrrpRuntime {
       send: (data, dst) => transport.send(data, dst),
       report: (state, priority) => this.#report(cfg, state, priority),
       ifindex: (name) => this.#linkByName(name)?.index ?? 0,
+      masterRxLowerPri: () => {
+        const s = this.#resolve(cfg.notify.masterRxLowerPri, c);
+        if (s) void (this.d.exec ?? execScript)(s.argv, s.uid, s.gid);
+      },
     }, this.#targets(cfg, c), cfg.priority);
     this.#instances.set(cfg.name, { runner, key, json: configKey(cfg) });
     if (cfg.syncGroup) this.#groups.get(cfg.syncGroup)?.group.add(runner);
@@ -217,6 +223,16 @@ export class VrrpRuntime {
     const r = this.#vmacs.ensure({ vrid: cfg.vrid, family, name: cfg.vmac.name, mac: cfg.vmac.mac, base });
     if (typeof r !== "string") this.#links.set(r.index, r);
     return r;
+  }
+
+  /** vrrp_garp_interval / vrrp_gna_interval, or the interface's garp_group values. */
+  #garpInterval(ifindex: number, kind: "garp" | "na"): number {
+    const c = this.#config;
+    if (!c) return 0;
+    const name = this.#links.get(ifindex)?.name;
+    const g = name ? c.vrrp.garpGroups.find((x) => x.interfaces.includes(name)) : undefined;
+    const own = kind === "garp" ? g?.garpIntervalMs : g?.gnaIntervalMs;
+    return own ?? (kind === "garp" ? c.global.vrrpGarpIntervalMs : c.global.vrrpGnaIntervalMs);
   }
 
   #dispatch(key: string, p: RxPacket): void {
@@ -320,8 +336,11 @@ export class VrrpRuntime {
       const group = cfg.syncGroup ? c?.vrrp.syncGroups.find((g) => g.name === cfg.syncGroup) : undefined;
       const list = instanceTrackers(cfg, group, c?.vrrp ?? { scripts: [], trackFiles: [], trackProcesses: [] }, states);
       const res = effectivePriority(cfg.priority, list);
-      if (res.fault && !r.runner.fsm.fault) r.runner.log.info(`entering FAULT: ${res.faultReasons.join(", ")}`);
-      r.runner.setPriority(res.priority, res.fault);
+      // unicast_fault_no_peer: a unicast instance without peers cannot work (keepalived 2.2.7 log line).
+      if (cfg.unicastFaultNoPeer && cfg.unicastPeers.length === 0) res.faultReasons.push("Cannot use unicast without any peers");
+      const fault = res.faultReasons.length > 0;
+      if (fault && !r.runner.fsm.fault) r.runner.log.info(`entering FAULT: ${res.faultReasons.join(", ")}`);
+      r.runner.setPriority(res.priority, fault);
     }
   }
 
@@ -375,7 +394,7 @@ export class VrrpRuntime {
     for (const f of this.#fifos) f.close();
     this.#static.stop();
     this.#vmacs?.releaseAll();
-    this.#announcer.close();
+    this.#rawAnnouncer.close();
     this.d.kernel.close();
   }
 }

@@ -155,3 +155,40 @@ static_rules {
     expect(h.sent.slice(n).map((s) => s.priority)).toEqual([100]);
   });
 });
+
+describe("VRRP runtime options", () => {
+  test("unicast_fault_no_peer without peers is FAULT", () => {
+    const h = new Harness();
+    h.start(inst("  unicast_fault_no_peer\n  unicast_src_ip 192.0.2.1\n  unicast_peer {\n  }"));
+    expect(h.states().VI_1).toBe("FAULT");
+  });
+
+  test("notify_master_rx_lower_pri runs; lower-priority GARPs use garp_lower_prio_repeat/delay", () => {
+    const h = new Harness();
+    h.start(inst("  notify_master_rx_lower_pri /lower.sh\n  garp_lower_prio_repeat 2\n  garp_lower_prio_delay 3\n  garp_master_delay 0\n  garp_master_repeat 1"));
+    h.sched.advance(5000);
+    expect(h.states().VI_1).toBe("MASTER");
+    const n = h.garps.length;
+    h.advert("eth0", 51, 50, "192.0.2.2", ["192.0.2.100"], 2);
+    expect(h.scripts).toContainEqual(["/lower.sh"]);
+    expect(h.garps.length - n).toBe(2);
+    h.sched.advance(3000);
+    expect(h.garps.length - n).toBe(4);
+  });
+
+  test("vrrp_garp_interval paces GARPs on one interface; garp_group overrides it", () => {
+    const h = new Harness();
+    h.start(inst("  garp_master_delay 0\n  garp_master_repeat 3", "global_defs {\n  vrrp_garp_interval 0.5\n}"));
+    h.sched.advance(4500);
+    expect(h.states().VI_1).toBe("MASTER");
+    const t0 = h.garps.length;
+    expect(t0).toBeGreaterThanOrEqual(1);
+    h.sched.advance(500);
+    h.sched.advance(500);
+    expect(h.garps.length).toBe(3);
+    const g = new Harness();
+    g.start(inst("  garp_master_delay 0\n  garp_master_repeat 3", "global_defs {\n  vrrp_garp_interval 0.5\n}\ngarp_group {\n  garp_interval 0\n  interface eth0\n}"));
+    g.sched.advance(5000);
+    expect(g.garps.length).toBe(3);
+  });
+});
