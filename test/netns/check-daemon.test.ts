@@ -450,4 +450,21 @@ describe("check child of the compiled daemon", () => {
     expect(dump).toContain(`RS [192.0.2.2]:tcp:8 UP weight 13`);
     expect(daemon?.exitCode).toBeNull();
   }, 60_000);
+
+  test("SIGHUP reload: an added real server starts, unchanged ones keep their state", async () => {
+    const check = pidOf(join(dir, "c.pid"));
+    const before = logText.length;
+    const added = config(dir).replace(
+      "virtual_server 203.0.113.1 80 {",
+      `virtual_server 203.0.113.1 80 {\n  real_server 192.0.2.2 ${HTTP} {\n    TCP_CHECK {\n      connect_timeout 1\n    }\n  }`,
+    );
+    writeFileSync(join(dir, "k.conf"), added);
+    process.kill(pidOf(join(dir, "k.pid")), "SIGHUP");
+    await waitFor("reload", () => logText.slice(before).includes("Reloaded configuration: 6 virtual server(s), 18 real server(s)"), 30_000);
+    const after = logText.slice(before);
+    expect(after).toContain(`${rs("192.0.2.2", HTTP, "[203.0.113.1]:tcp:80")} starts UP`);
+    expect(after).not.toContain("restarting its checkers");
+    expect(after).not.toContain(`${rs("192.0.2.2", HTTP, "[203.0.113.2]:tcp:80")} starts`); // kept, not re-created
+    expect(pidOf(join(dir, "c.pid"))).toBe(check);
+  }, 60_000);
 });
