@@ -37,10 +37,24 @@ const VRRP_MEANING: Partial<Record<VrrpStateName, string>> = {
   FAULT: "This router cannot take part (a tracked interface, script or file reports a fault); it holds no virtual addresses.",
 };
 
+/** Breaks `text` into lines of at most `width` characters at spaces (mail bodies stay 7bit, unencoded). */
+export function wrap(text: string, width = 72): string {
+  const out: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line && line.length + 1 + word.length > width) {
+      out.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) out.push(line);
+  return out.join("\n");
+}
+
 function lines(rows: [string, string][], closing: string, at: Date): string {
   const all: [string, string][] = [...rows, ["Time", at.toISOString()]];
   const w = Math.max(...all.map(([k]) => k.length)) + 1;
-  return all.map(([k, v]) => `${(k + ":").padEnd(w + 1)}${v}`).join("\n") + `\n\n${closing}\n`;
+  return all.map(([k, v]) => `${(k + ":").padEnd(w + 1)}${v}`).join("\n") + `\n\n${wrap(closing)}\n`;
 }
 
 /** Subject and body for `ev`, sent by the router named `routerId`, at `at`. */

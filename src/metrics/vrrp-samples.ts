@@ -9,7 +9,7 @@ import { counter, gauge } from "./exposition.ts";
 
 /** What the mapper reads from a running instance (VrrpInstanceRunner has all of it). */
 export interface VrrpInstanceView {
-  readonly cfg: { readonly name: string; readonly vrid: number; readonly priority: number };
+  readonly cfg: { readonly name: string; readonly priority: number };
   readonly state: string;
   readonly fsm: { readonly priority: number };
   readonly stats: Readonly<Record<string, number>>;
@@ -34,7 +34,8 @@ export const VRRP_ERROR_KINDS: Readonly<Record<string, string>> = {
 export function vrrpSamples(instances: readonly VrrpInstanceView[]): MetricSample[] {
   const out: MetricSample[] = [];
   for (const r of instances) {
-    const l = { instance: r.cfg.name, vrid: String(r.cfg.vrid) };
+    // Only `instance`, so these series coincide with the parent's own (from vrrpState) and replace them.
+    const l = { instance: r.cfg.name };
     const st = r.stats;
     for (const s of VRRP_METRIC_STATES) {
       out.push(gauge("keepalived_vrrp_state", "VRRP instance state: 1 for the current state, 0 for the others", { ...l, state: s }, r.state === s ? 1 : 0));

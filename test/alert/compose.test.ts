@@ -1,6 +1,6 @@
 /** src/alert/compose.ts, names.ts and policy.ts: keepalived's subject lines and smtp_alert defaults. */
 import { describe, expect, test } from "bun:test";
-import { composeAlert } from "../../src/alert/compose.ts";
+import { composeAlert, wrap } from "../../src/alert/compose.ts";
 import { rsName, vsName } from "../../src/alert/names.ts";
 import { AlertPolicy } from "../../src/alert/policy.ts";
 import { loadText } from "../config/helpers.ts";
@@ -22,6 +22,12 @@ describe("subjects", () => {
     expect(rs.text).toContain("Weight:");
     expect(composeAlert("r1", { kind: "vs", vs: "[192.0.2.10]:80", state: "UP" }, AT).subject)
       .toBe("[r1] Virtualserver [192.0.2.10]:80 - UP");
+  });
+
+  test("body lines stay within 72 columns (7bit mail, no quoted-printable)", () => {
+    const rs = composeAlert("r1", { kind: "rs", vs: "[192.0.2.10]:80", rs: "[198.51.100.5]:8080", state: "DOWN", weight: 0 }, AT);
+    for (const l of rs.text.split("\n")) expect(l.length).toBeLessThanOrEqual(72);
+    expect(wrap("aaa bbb ccc", 7)).toBe("aaa bbb\nccc");
   });
 
   test("display names", () => {

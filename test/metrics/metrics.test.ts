@@ -52,13 +52,13 @@ describe("exposition", () => {
 
   test("VRRP and checker sample mappers produce valid families", () => {
     const stats = { advertSent: 7, advertRcvd: 3, authFailure: 2, becomeMaster: 1 };
-    const v = vrrpSamples([{ cfg: { name: "VI_1", vrid: 51, priority: 150 }, state: "MASTER", fsm: { priority: 140 }, stats }]);
+    const v = vrrpSamples([{ cfg: { name: "VI_1", priority: 150 }, state: "MASTER", fsm: { priority: 140 }, stats }]);
     const c = checkSamples([{ vs: "[192.0.2.10]:80", rs: "[198.51.100.5]:80", checker: "TCP_CHECK", lastLatencyMs: 12, checks: 10, failures: 1 }]);
     const fams = parseExposition(renderExposition([v, c]));
     expect(valueOf(fams, "keepalived_vrrp_state", { instance: "VI_1", state: "MASTER" })).toBe(1);
     expect(valueOf(fams, "keepalived_vrrp_state", { instance: "VI_1", state: "BACKUP" })).toBe(0);
     expect(valueOf(fams, "keepalived_vrrp_effective_priority", { instance: "VI_1" })).toBe(140);
-    expect(valueOf(fams, "keepalived_vrrp_adverts_sent_total", { instance: "VI_1", vrid: "51" })).toBe(7);
+    expect(valueOf(fams, "keepalived_vrrp_adverts_sent_total", { instance: "VI_1" })).toBe(7);
     expect(valueOf(fams, "keepalived_vrrp_receive_errors_total", { kind: "auth_failure" })).toBe(2);
     expect(valueOf(fams, "keepalived_vrrp_receive_errors_total", { kind: "ip_ttl" })).toBe(0);
     expect(valueOf(fams, "keepalived_check_latency_seconds", { checker: "TCP_CHECK" })).toBe(0.012);
@@ -147,7 +147,9 @@ describe("MetricsStore", () => {
     const s = new MetricsStore();
     s.onMessage("vrrp", { type: "vrrpState", instance: "VI_1", state: "BACKUP", priority: 100, effectivePriority: 100 });
     s.onMessage("vrrp", { type: "metrics", role: "vrrp", samples: [gauge("keepalived_vrrp_effective_priority", "p", { instance: "VI_1" }, 77)] });
-    expect(valueOf(parseExposition(s.render([], undefined)), "keepalived_vrrp_effective_priority", { instance: "VI_1" })).toBe(77);
+    const fams = parseExposition(s.render([], undefined));
+    expect(valueOf(fams, "keepalived_vrrp_effective_priority", { instance: "VI_1" })).toBe(77);
+    expect(fams.find((f) => f.name === "keepalived_vrrp_effective_priority")!.samples).toHaveLength(1);
   });
 });
 
