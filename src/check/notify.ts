@@ -51,25 +51,48 @@ export function scriptRunner(log: Logger): RunNotify {
   };
 }
 
-/** The LVS side of the notify FIFOs (lvs_notify_fifo and the shared notify_fifo). */
+/**
+ * The LVS side of the notify FIFOs (lvs_notify_fifo and the shared notify_fifo), and the
+ * lvs_notify_fifo_script reading lvs_notify_fifo: started with the FIFO path as its last argument,
+ * stopped (SIGTERM) when the FIFO set changes or the child stops.
+ */
 export class LvsFifos {
   #fifos: NotifyFifo[] = [];
-  #keys: string[] = [];
+  #keys = "";
+  #readerPid: number | undefined;
 
   constructor(readonly log: Logger) {}
 
-  /** Opens the configured FIFOs; unchanged ones stay open across reloads. */
+  /** Opens the configured FIFOs and starts the reader script; an unchanged set stays as it is across reloads. */
   configure(c: KeepalivedConfig): void {
     const paths = [c.global.lvsNotifyFifo?.path, c.global.notifyFifo?.path].filter((p): p is string => !!p);
     const uniq = [...new Set(paths)];
-    if (uniq.join("\0") === this.#keys.join("\0")) return;
+    const lvs = c.global.lvsNotifyFifo;
+    const key = JSON.stringify([uniq, lvs?.script?.cmd ?? null]);
+    if (key === this.#keys) return;
     this.close();
-    this.#keys = uniq;
+    this.#keys = key;
     for (const p of uniq) {
       const f = new NotifyFifo(p, this.log);
       f.open();
       this.#fifos.push(f);
     }
+    if (lvs?.script) this.#startReader(resolveScript(lvs.script, c, this.log), lvs.path);
+  }
+
+  #startReader(s: Resolved | null, path: string): void {
+    if (!s) return;
+    const argv = [...s.argv, path];
+    void runScript({ argv, uid: s.uid, gid: s.gid }, {
+      timeoutMs: 0,
+      onStart: (pid) => (this.#readerPid = pid),
+    })
+      .then((r) => {
+        this.#readerPid = undefined;
+        if (r.error !== undefined) {
+          this.log.error(`lvs_notify_fifo_script ${argv[0]}: cannot run: ${r.error}`);
+        }
+      });
   }
 
   /** Writes one line (newline added) to every FIFO. */
@@ -77,10 +100,18 @@ export class LvsFifos {
     for (const f of this.#fifos) f.write(line + "\n");
   }
 
-  /** Closes every FIFO. */
+  /** Stops the reader script and closes every FIFO. */
   close(): void {
+    if (this.#readerPid !== undefined) {
+      try {
+        process.kill(this.#readerPid, "SIGTERM");
+      } catch {
+        // already gone
+      }
+      this.#readerPid = undefined;
+    }
     for (const f of this.#fifos) f.close();
     this.#fifos = [];
-    this.#keys = [];
+    this.#keys = "";
   }
 }

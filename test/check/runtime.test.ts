@@ -8,6 +8,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import {
   closeSync,
   constants,
+  existsSync,
   mkdirSync,
   openSync,
   readFileSync,
@@ -317,5 +318,61 @@ virtual_server 203.0.113.20 80 {
     ]);
     expect(lvs.cleaned).toBe(0);
     reactor.close();
+  });
+});
+
+describe("CheckRuntime: lvs_notify_fifo_script", () => {
+  test("the reader script gets the FIFO path and the lines; it is stopped with the child", async () => {
+    const out = join(dir, "reader.out");
+    const pidFile = join(dir, "reader.pid");
+    writeFileSync(join(dir, "reader.sh"), `#!/bin/sh\necho $$ > ${pidFile}\nexec cat "$1" > ${out}\n`, {
+      mode: 0o755,
+    });
+    const f = join(dir, "fifo.conf");
+    writeFileSync(
+      f,
+      `
+global_defs {
+  lvs_notify_fifo ${dir}/r.fifo
+  lvs_notify_fifo_script ${dir}/reader.sh
+}
+bfd_instance b3 {
+  neighbor_ip 127.0.0.2
+}
+virtual_server 203.0.113.30 80 {
+  protocol TCP
+  lb_algo rr
+  lb_kind NAT
+  real_server 127.0.0.2 80 {
+    BFD_CHECK {
+      name b3
+    }
+  }
+}
+`,
+    );
+    const sched = new FakeScheduler();
+    const reactor = new Reactor();
+    const rt = new CheckRuntime({
+      log: new CapLog(),
+      sched,
+      watcher: reactor,
+      lvs: new RecordingLvs(),
+      keepIpvsOnStop: false,
+    });
+    rt.apply(sliceFor(loadConfig(f, { configId: "t" }).config, "check"), false);
+    rt.onEvent({ type: "bfdState", name: "b3", state: "Down", at: 0 });
+    const want = "RS [127.0.0.2]:tcp:80 [203.0.113.30]:tcp:80 DOWN\nVS [203.0.113.30]:tcp:80 DOWN\n";
+    for (let i = 0; i < 200 && !(existsSync(out) && readFileSync(out, "utf8") === want); i++) {
+      await Bun.sleep(20);
+    }
+    expect(readFileSync(out, "utf8")).toBe(want);
+    const pid = Number(readFileSync(pidFile, "utf8"));
+    rt.stop();
+    reactor.close();
+    const gone = () =>
+      !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z");
+    for (let i = 0; i < 100 && !gone(); i++) await Bun.sleep(20);
+    expect(gone()).toBe(true);
   });
 });

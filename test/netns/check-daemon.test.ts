@@ -460,7 +460,11 @@ describe("check child of the compiled daemon", () => {
     );
     writeFileSync(join(dir, "k.conf"), added);
     process.kill(pidOf(join(dir, "k.pid")), "SIGHUP");
-    await waitFor("reload", () => logText.slice(before).includes("Reloaded configuration: 6 virtual server(s), 18 real server(s)"), 30_000);
+    await waitFor(
+      "reload",
+      () => logText.slice(before).includes("Reloaded configuration: 6 virtual server(s), 18 real server(s)"),
+      30_000,
+    );
     const after = logText.slice(before);
     expect(after).toContain(`${rs("192.0.2.2", HTTP, "[203.0.113.1]:tcp:80")} starts UP`);
     expect(after).not.toContain("restarting its checkers");
