@@ -10,7 +10,7 @@ import { ROOT, WORK } from "./build.ts";
 
 /** Flags shared with scripts/build-binary.ts: no autoload of .env / bunfig.toml in a root daemon. */
 const FLAGS = [
-  "build", "--compile", "--format=esm", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig",
+  "build", "--compile", "--minify", "--bytecode", "--format=esm", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig",
   "--target=bun-linux-x64", "--define", `process.env.KA_LIBC_NAME=${JSON.stringify("libc.so.6")}`,
 ];
 

@@ -15,6 +15,9 @@ export interface TestResult {
 export class ConsoleParser {
   booted = false;
   done = false;
+  /** Guest uptime (s) at VM-BOOTED and VM-DONE. */
+  bootedAt = 0;
+  doneAt = 0;
   #current: string | null = null;
   #output = new Map<string, string[]>();
   #results = new Map<string, TestResult>();
@@ -30,10 +33,12 @@ export class ConsoleParser {
     if (this.#tail.length > 30) this.#tail.shift();
     if (line.startsWith("VM-BOOTED")) {
       this.booted = true;
+      this.bootedAt = Number(line.split(" ")[1]) || 0;
       return "booted";
     }
     if (line.startsWith("VM-DONE")) {
       this.done = true;
+      this.doneAt = Number(line.split(" ")[1]) || 0;
       return null;
     }
     let m = /^VMTEST-BEGIN (\S+)/.exec(line);

@@ -1,6 +1,6 @@
 /**
  * Runs the IPVS tests in a qemu VM with Debian's kernel (this host's kernel has no IPVS).
- *   bun test/vm/run.ts [--only=SUBSTRING] [--timeout=SECONDS] [--verbose] [--no-build]
+ *   bun test/vm/run.ts [--only=SUBSTRING] [--timeout=SECONDS] [--smp=N] [--verbose] [--no-build]
  * Steps: compile our binaries into work/ (the daemon from src/main.ts, the reconciler probe from
  * test/vm/guest-ipvs.ts), fetch/unpack the kernel (cached), build the initramfs with test/vm/tests/*.sh,
  * boot `qemu-system-x86_64 -accel tcg`, read the serial console, print one line per test and finally
@@ -17,6 +17,7 @@ const args = process.argv.slice(2);
 const opt = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const only = opt("only");
 const timeoutS = Number(opt("timeout") ?? 600);
+const cpus = opt("smp") ?? "2";
 const verbose = args.includes("--verbose");
 
 const t0 = performance.now();
@@ -65,7 +66,7 @@ try {
 }
 
 const qemuArgs = [
-  qemu, "-accel", "tcg", "-cpu", "max", "-m", "1024", "-smp", "1", "-nographic", "-no-reboot", "-nic", "none",
+  qemu, "-accel", "tcg", "-cpu", "max", "-m", "1024", "-smp", cpus, "-nographic", "-no-reboot", "-nic", "none",
   "-kernel", kernel.vmlinuz, "-initrd", initrd.path,
   "-append", "console=ttyS0 quiet panic=-1 loglevel=3",
 ];
@@ -98,6 +99,7 @@ clearTimeout(timer);
 const stderr = (await new Response(proc.stderr).text()).trim();
 console.log(`vm: qemu exited ${timedOut ? `(killed after ${timeoutS} s timeout)` : `with ${code}`}; ` +
   `boot to result ${secs(tBoot)} s; whole VM stage ${secs()} s`);
+if (parser.done) console.log(`vm: guest uptime ${parser.bootedAt} s at /init, ${parser.doneAt} s when the tests ended`);
 if (stderr) console.log(`vm: qemu stderr: ${stderr}`);
 const why = timedOut ? `VM timed out after ${timeoutS} s` : parser.done ? "" : `VM ended before VM-DONE (qemu exit ${code})`;
 results.push(...parser.results(why));

@@ -33,7 +33,7 @@ for t in /tests/[0-9]*.sh; do
   t0=$(up)
   : > /tmp/test-pids
   # Output goes to a file, not a pipe: a listener the test leaves in the background would hold a pipe open.
-  (cd /tmp && exec timeout 120 sh "$t") > /tmp/test.out 2>&1 < /dev/null
+  (cd /tmp && exec timeout 180 sh "$t") > /tmp/test.out 2>&1 < /dev/null
   rc=$?
   sed 's/^/  | /' /tmp/test.out
   t1=$(up)
