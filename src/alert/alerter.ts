@@ -7,8 +7,15 @@
 import type { KeepalivedConfig } from "../config/model.ts";
 import type { Message, ServerStateName, VrrpStateName } from "../core/ipc.ts";
 import type { Logger } from "../core/log.ts";
-import { composeAlert, type AlertEvent } from "./compose.ts";
-import { fromAddress, MailQueue, type MailQueueOptions, type MailStats, type MailTransport, smtpTransport } from "./mailer.ts";
+import { type AlertEvent, composeAlert } from "./compose.ts";
+import {
+  fromAddress,
+  MailQueue,
+  type MailQueueOptions,
+  type MailStats,
+  type MailTransport,
+  smtpTransport,
+} from "./mailer.ts";
 import { AlertPolicy } from "./policy.ts";
 
 /** How the alerter builds its transport (a fake in tests). */
@@ -75,7 +82,14 @@ export class Alerter {
         const previous = this.#vrrp.get(msg.instance) ?? null;
         if (previous === msg.state) return;
         this.#vrrp.set(msg.instance, msg.state);
-        this.#emit({ kind: "vrrp", instance: msg.instance, state: msg.state, previous, priority: msg.priority, effectivePriority: msg.effectivePriority });
+        this.#emit({
+          kind: "vrrp",
+          instance: msg.instance,
+          state: msg.state,
+          previous,
+          priority: msg.priority,
+          effectivePriority: msg.effectivePriority,
+        });
         const group = this.#policy.groupOf(msg.instance);
         if (group === undefined) return;
         const gPrev = this.#groups.get(group) ?? null;
@@ -90,7 +104,9 @@ export class Alerter {
         }
         return;
       case "vsState":
-        if (this.#changed(`vs ${msg.vs}`, msg.state)) this.#emit({ kind: "vs", vs: msg.vs, state: msg.state });
+        if (this.#changed(`vs ${msg.vs}`, msg.state)) {
+          this.#emit({ kind: "vs", vs: msg.vs, state: msg.state });
+        }
         return;
       default:
         return;
@@ -107,7 +123,13 @@ export class Alerter {
     if (!this.#queue || !this.#policy.wants(ev)) return;
     const at = this.#now();
     const { subject, text } = composeAlert(this.#policy.routerId, ev, at);
-    this.#queue.enqueue({ from: fromAddress(this.#global), to: this.#global.notificationEmails, subject, text, date: at });
+    this.#queue.enqueue({
+      from: fromAddress(this.#global),
+      to: this.#global.notificationEmails,
+      subject,
+      text,
+      date: at,
+    });
   }
 
   /** Stops sending. */

@@ -34,7 +34,8 @@ export const MAILED_VRRP_STATES: readonly VrrpStateName[] = ["MASTER", "BACKUP",
 const VRRP_MEANING: Partial<Record<VrrpStateName, string>> = {
   MASTER: "This router now holds the virtual addresses and sends the adverts.",
   BACKUP: "This router no longer holds the virtual addresses; it listens for a master's adverts.",
-  FAULT: "This router cannot take part (a tracked interface, script or file reports a fault); it holds no virtual addresses.",
+  FAULT:
+    "This router cannot take part (a tracked interface, script or file reports a fault); it holds no virtual addresses.",
 };
 
 /** Breaks `text` into lines of at most `width` characters at spaces (mail bodies stay 7bit, unencoded). */
@@ -64,45 +65,61 @@ export function composeAlert(routerId: string, ev: AlertEvent, at: Date): AlertT
     case "vrrp":
       return {
         subject: `${tag} VRRP Instance ${ev.instance} - Entering ${ev.state} state`,
-        text: lines([
-          ["Router", routerId],
-          ["VRRP instance", ev.instance],
-          ["State", ev.previous ? `${ev.previous} -> ${ev.state}` : ev.state],
-          ["Priority", `${ev.priority} (effective ${ev.effectivePriority})`],
-        ], VRRP_MEANING[ev.state] ?? "", at),
+        text: lines(
+          [
+            ["Router", routerId],
+            ["VRRP instance", ev.instance],
+            ["State", ev.previous ? `${ev.previous} -> ${ev.state}` : ev.state],
+            ["Priority", `${ev.priority} (effective ${ev.effectivePriority})`],
+          ],
+          VRRP_MEANING[ev.state] ?? "",
+          at,
+        ),
       };
     case "vrrpGroup":
       return {
         subject: `${tag} VRRP Group ${ev.group} - Entering ${ev.state} state`,
-        text: lines([
-          ["Router", routerId],
-          ["VRRP sync group", ev.group],
-          ["State", ev.previous ? `${ev.previous} -> ${ev.state}` : ev.state],
-        ], `Every member instance of the group follows: ${VRRP_MEANING[ev.state] ?? ""}`, at),
+        text: lines(
+          [
+            ["Router", routerId],
+            ["VRRP sync group", ev.group],
+            ["State", ev.previous ? `${ev.previous} -> ${ev.state}` : ev.state],
+          ],
+          `Every member instance of the group follows: ${VRRP_MEANING[ev.state] ?? ""}`,
+          at,
+        ),
       };
     case "rs":
       return {
         subject: `${tag} Realserver ${ev.rs} of virtual server ${ev.vs} - ${ev.state}`,
-        text: lines([
-          ["Router", routerId],
-          ["Virtual server", ev.vs],
-          ["Real server", ev.rs],
-          ["State", ev.state],
-          ["Weight", String(ev.weight)],
-        ], ev.state === "UP"
-          ? "The real server passes its health checks again and takes traffic."
-          : "The real server failed its health checks (after all retries) and takes no new traffic.", at),
+        text: lines(
+          [
+            ["Router", routerId],
+            ["Virtual server", ev.vs],
+            ["Real server", ev.rs],
+            ["State", ev.state],
+            ["Weight", String(ev.weight)],
+          ],
+          ev.state === "UP"
+            ? "The real server passes its health checks again and takes traffic."
+            : "The real server failed its health checks (after all retries) and takes no new traffic.",
+          at,
+        ),
       };
     case "vs":
       return {
         subject: `${tag} Virtualserver ${ev.vs} - ${ev.state}`,
-        text: lines([
-          ["Router", routerId],
-          ["Virtual server", ev.vs],
-          ["State", ev.state],
-        ], ev.state === "UP"
-          ? "The virtual server has its quorum of healthy real servers again."
-          : "The virtual server lost its quorum: too few healthy real servers (the sorry server, if any, takes over).", at),
+        text: lines(
+          [
+            ["Router", routerId],
+            ["Virtual server", ev.vs],
+            ["State", ev.state],
+          ],
+          ev.state === "UP"
+            ? "The virtual server has its quorum of healthy real servers again."
+            : "The virtual server lost its quorum: too few healthy real servers (the sorry server, if any, takes over).",
+          at,
+        ),
       };
   }
 }

@@ -31,7 +31,12 @@ export interface MailTransport {
 /** SMTP settings from global_defs. */
 export type SmtpSettings = Pick<
   GlobalDefs,
-  "smtpServer" | "smtpHeloName" | "smtpConnectTimeoutMs" | "smtpStarttls" | "smtpAuth" | "notificationEmailFrom"
+  | "smtpServer"
+  | "smtpHeloName"
+  | "smtpConnectTimeoutMs"
+  | "smtpStarttls"
+  | "smtpAuth"
+  | "notificationEmailFrom"
 >;
 
 /** A nodemailer SMTP transport for `s` (which must have an smtpServer). */

@@ -28,7 +28,14 @@ export function checkSamples(checkers: readonly CheckerView[]): MetricSample[] {
   for (const c of checkers) {
     const l = { virtual_server: c.vs, real_server: c.rs, checker: c.checker };
     if (c.lastLatencyMs !== null) {
-      out.push(gauge("keepalived_check_latency_seconds", "Duration of the last completed health check", l, c.lastLatencyMs / 1000));
+      out.push(
+        gauge(
+          "keepalived_check_latency_seconds",
+          "Duration of the last completed health check",
+          l,
+          c.lastLatencyMs / 1000,
+        ),
+      );
     }
     out.push(
       counter("keepalived_check_runs_total", "Health checks run", l, c.checks),

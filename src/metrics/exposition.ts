@@ -10,12 +10,22 @@ import type { MetricSample } from "../core/ipc.ts";
 export const EXPOSITION_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
 /** A gauge sample. */
-export function gauge(name: string, help: string, labels: Record<string, string>, value: number): MetricSample {
+export function gauge(
+  name: string,
+  help: string,
+  labels: Record<string, string>,
+  value: number,
+): MetricSample {
   return { name, help, type: "gauge", labels, value };
 }
 
 /** A counter sample (names end in `_total` by convention). */
-export function counter(name: string, help: string, labels: Record<string, string>, value: number): MetricSample {
+export function counter(
+  name: string,
+  help: string,
+  labels: Record<string, string>,
+  value: number,
+): MetricSample {
   return { name, help, type: "counter", labels, value };
 }
 

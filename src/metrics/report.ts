@@ -10,7 +10,7 @@
  *   reporter.changed();          // after a transition or any counter the operator watches closely
  *   reporter.stop();             // in stop()
  */
-import type { MetricSample, Message, Role } from "../core/ipc.ts";
+import type { Message, MetricSample, Role } from "../core/ipc.ts";
 import type { Scheduler, TimerHandle } from "../core/scheduler.ts";
 
 /** Reporter options. */

@@ -14,7 +14,11 @@ export interface MetricsServer {
 }
 
 /** Starts serving `render()` on http://host:port/metrics; throws with the address named on failure. */
-export function startMetricsServer(listen: { host: string; port: number }, render: () => string, log: Logger): MetricsServer {
+export function startMetricsServer(
+  listen: { host: string; port: number },
+  render: () => string,
+  log: Logger,
+): MetricsServer {
   let server: ReturnType<typeof Bun.serve>;
   try {
     server = Bun.serve({
@@ -24,7 +28,9 @@ export function startMetricsServer(listen: { host: string; port: number }, rende
       fetch(req) {
         const url = new URL(req.url);
         if (url.pathname !== "/metrics") return new Response("not found; try /metrics\n", { status: 404 });
-        if (req.method !== "GET" && req.method !== "HEAD") return new Response("method not allowed\n", { status: 405, headers: { Allow: "GET, HEAD" } });
+        if (req.method !== "GET" && req.method !== "HEAD") {
+          return new Response("method not allowed\n", { status: 405, headers: { Allow: "GET, HEAD" } });
+        }
         try {
           return new Response(render(), { headers: { "Content-Type": EXPOSITION_CONTENT_TYPE } });
         } catch (e) {
@@ -40,6 +46,10 @@ export function startMetricsServer(listen: { host: string; port: number }, rende
   } catch (e) {
     throw new Error(`metrics_listen ${listen.host}:${listen.port}: ${(e as Error).message}`);
   }
-  log.info(`Serving Prometheus metrics on http://${listen.host.includes(":") ? `[${listen.host}]` : listen.host}:${server.port}/metrics`);
+  log.info(
+    `Serving Prometheus metrics on http://${
+      listen.host.includes(":") ? `[${listen.host}]` : listen.host
+    }:${server.port}/metrics`,
+  );
   return { port: server.port ?? listen.port, stop: () => void server.stop(true) };
 }

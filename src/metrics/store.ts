@@ -5,7 +5,7 @@
  * BFD session states and detection events (bfdState: Up -> Down), and alert mail counters.
  * A child's own samples win over the parent's derived ones for the same series.
  */
-import type { BfdStateName, MetricSample, Message, Role } from "../core/ipc.ts";
+import type { BfdStateName, Message, MetricSample, Role } from "../core/ipc.ts";
 import type { MailStats } from "../alert/mailer.ts";
 import { counter, gauge, renderExposition } from "./exposition.ts";
 import { VRRP_METRIC_STATES } from "./vrrp-samples.ts";
@@ -31,7 +31,10 @@ const BFD_STATES: readonly BfdStateName[] = ["AdminDown", "Down", "Init", "Up"];
 export class MetricsStore {
   readonly #snapshots = new Map<Role, { samples: MetricSample[]; at: number }>();
   readonly #vrrp = new Map<string, VrrpView>();
-  readonly #rs = new Map<string, { vs: string; rs: string; up: boolean; weight: number; transitions: number }>();
+  readonly #rs = new Map<
+    string,
+    { vs: string; rs: string; up: boolean; weight: number; transitions: number }
+  >();
   readonly #vs = new Map<string, { up: boolean; transitions: number }>();
   readonly #bfd = new Map<string, { state: BfdStateName; detections: number }>();
 
@@ -58,7 +61,13 @@ export class MetricsStore {
         const key = `${msg.vs}|${msg.rs}`;
         const r = this.#rs.get(key);
         const up = msg.state === "UP";
-        this.#rs.set(key, { vs: msg.vs, rs: msg.rs, up, weight: msg.weight, transitions: (r?.transitions ?? 0) + (r && r.up !== up ? 1 : 0) });
+        this.#rs.set(key, {
+          vs: msg.vs,
+          rs: msg.rs,
+          up,
+          weight: msg.weight,
+          transitions: (r?.transitions ?? 0) + (r && r.up !== up ? 1 : 0),
+        });
         return;
       }
       case "vsState": {
@@ -80,7 +89,12 @@ export class MetricsStore {
 
   /** The exposition text for a scrape. */
   render(children: readonly ChildView[], mail: MailStats | undefined): string {
-    const own = [...this.#childSamples(children), ...this.#vrrpSamples(), ...this.#serverSamples(), ...this.#bfdSamples()];
+    const own = [
+      ...this.#childSamples(children),
+      ...this.#vrrpSamples(),
+      ...this.#serverSamples(),
+      ...this.#bfdSamples(),
+    ];
     if (mail) own.push(...mailSamples(mail));
     const roles = [...this.#snapshots.keys()].sort();
     return renderExposition([...roles.map((r) => this.#snapshots.get(r)!.samples), own]);
@@ -96,7 +110,14 @@ export class MetricsStore {
       );
     }
     for (const [role, s] of this.#snapshots) {
-      out.push(gauge("keepalived_child_last_report_timestamp_seconds", "When the child last pushed its metrics (Unix time)", { role }, s.at / 1000));
+      out.push(
+        gauge(
+          "keepalived_child_last_report_timestamp_seconds",
+          "When the child last pushed its metrics (Unix time)",
+          { role },
+          s.at / 1000,
+        ),
+      );
     }
     return out;
   }
@@ -106,11 +127,26 @@ export class MetricsStore {
     for (const [name, v] of this.#vrrp) {
       const l = { instance: name };
       for (const s of VRRP_METRIC_STATES) {
-        out.push(gauge("keepalived_vrrp_state", "VRRP instance state: 1 for the current state, 0 for the others", { ...l, state: s }, v.state === s ? 1 : 0));
+        out.push(
+          gauge("keepalived_vrrp_state", "VRRP instance state: 1 for the current state, 0 for the others", {
+            ...l,
+            state: s,
+          }, v.state === s ? 1 : 0),
+        );
       }
       out.push(
-        gauge("keepalived_vrrp_effective_priority", "VRRP priority after tracking weights", l, v.effectivePriority),
-        counter("keepalived_vrrp_transitions_total", "VRRP state changes seen by the parent", l, v.transitions),
+        gauge(
+          "keepalived_vrrp_effective_priority",
+          "VRRP priority after tracking weights",
+          l,
+          v.effectivePriority,
+        ),
+        counter(
+          "keepalived_vrrp_transitions_total",
+          "VRRP state changes seen by the parent",
+          l,
+          v.transitions,
+        ),
       );
     }
     return out;
@@ -128,8 +164,12 @@ export class MetricsStore {
     }
     for (const [vs, v] of this.#vs) {
       out.push(
-        gauge("keepalived_virtual_server_up", "Virtual server has its quorum (1) or not (0)", { virtual_server: vs }, v.up ? 1 : 0),
-        counter("keepalived_virtual_server_transitions_total", "Virtual server quorum changes", { virtual_server: vs }, v.transitions),
+        gauge("keepalived_virtual_server_up", "Virtual server has its quorum (1) or not (0)", {
+          virtual_server: vs,
+        }, v.up ? 1 : 0),
+        counter("keepalived_virtual_server_transitions_total", "Virtual server quorum changes", {
+          virtual_server: vs,
+        }, v.transitions),
       );
     }
     return out;
@@ -139,9 +179,21 @@ export class MetricsStore {
     const out: MetricSample[] = [];
     for (const [name, b] of this.#bfd) {
       for (const s of BFD_STATES) {
-        out.push(gauge("keepalived_bfd_session_state", "BFD session state (RFC 5880): 1 for the current state", { session: name, state: s }, b.state === s ? 1 : 0));
+        out.push(
+          gauge("keepalived_bfd_session_state", "BFD session state (RFC 5880): 1 for the current state", {
+            session: name,
+            state: s,
+          }, b.state === s ? 1 : 0),
+        );
       }
-      out.push(counter("keepalived_bfd_detections_total", "BFD sessions going from Up to Down (detection time expired or peer down)", { session: name }, b.detections));
+      out.push(
+        counter(
+          "keepalived_bfd_detections_total",
+          "BFD sessions going from Up to Down (detection time expired or peer down)",
+          { session: name },
+          b.detections,
+        ),
+      );
     }
     return out;
   }
@@ -151,8 +203,18 @@ export class MetricsStore {
 export function mailSamples(m: MailStats): MetricSample[] {
   return [
     counter("keepalived_smtp_alerts_sent_total", "Alert mails accepted by the SMTP server", {}, m.sent),
-    counter("keepalived_smtp_alert_failures_total", "Failed attempts to send an alert mail", {}, m.failedAttempts),
-    counter("keepalived_smtp_alerts_dropped_total", "Alert mails given up (too old or queue full)", {}, m.dropped),
+    counter(
+      "keepalived_smtp_alert_failures_total",
+      "Failed attempts to send an alert mail",
+      {},
+      m.failedAttempts,
+    ),
+    counter(
+      "keepalived_smtp_alerts_dropped_total",
+      "Alert mails given up (too old or queue full)",
+      {},
+      m.dropped,
+    ),
     gauge("keepalived_smtp_alerts_queued", "Alert mails waiting to be sent", {}, m.queued),
   ];
 }

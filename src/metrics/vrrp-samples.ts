@@ -38,20 +38,50 @@ export function vrrpSamples(instances: readonly VrrpInstanceView[]): MetricSampl
     const l = { instance: r.cfg.name };
     const st = r.stats;
     for (const s of VRRP_METRIC_STATES) {
-      out.push(gauge("keepalived_vrrp_state", "VRRP instance state: 1 for the current state, 0 for the others", { ...l, state: s }, r.state === s ? 1 : 0));
+      out.push(
+        gauge("keepalived_vrrp_state", "VRRP instance state: 1 for the current state, 0 for the others", {
+          ...l,
+          state: s,
+        }, r.state === s ? 1 : 0),
+      );
     }
     out.push(
       gauge("keepalived_vrrp_priority", "Configured VRRP priority", l, r.cfg.priority),
       gauge("keepalived_vrrp_effective_priority", "VRRP priority after tracking weights", l, r.fsm.priority),
       counter("keepalived_vrrp_adverts_sent_total", "VRRP adverts sent", l, st.advertSent ?? 0),
       counter("keepalived_vrrp_adverts_received_total", "VRRP adverts received", l, st.advertRcvd ?? 0),
-      counter("keepalived_vrrp_priority_zero_sent_total", "Priority-0 adverts sent (master resigning)", l, st.pri0Sent ?? 0),
-      counter("keepalived_vrrp_priority_zero_received_total", "Priority-0 adverts received", l, st.pri0Rcvd ?? 0),
-      counter("keepalived_vrrp_became_master_total", "Times this instance became MASTER", l, st.becomeMaster ?? 0),
-      counter("keepalived_vrrp_released_master_total", "Times this instance left MASTER", l, st.releaseMaster ?? 0),
+      counter(
+        "keepalived_vrrp_priority_zero_sent_total",
+        "Priority-0 adverts sent (master resigning)",
+        l,
+        st.pri0Sent ?? 0,
+      ),
+      counter(
+        "keepalived_vrrp_priority_zero_received_total",
+        "Priority-0 adverts received",
+        l,
+        st.pri0Rcvd ?? 0,
+      ),
+      counter(
+        "keepalived_vrrp_became_master_total",
+        "Times this instance became MASTER",
+        l,
+        st.becomeMaster ?? 0,
+      ),
+      counter(
+        "keepalived_vrrp_released_master_total",
+        "Times this instance left MASTER",
+        l,
+        st.releaseMaster ?? 0,
+      ),
     );
     for (const [key, kind] of Object.entries(VRRP_ERROR_KINDS)) {
-      out.push(counter("keepalived_vrrp_receive_errors_total", "Received VRRP packets dropped, by reason", { ...l, kind }, st[key] ?? 0));
+      out.push(
+        counter("keepalived_vrrp_receive_errors_total", "Received VRRP packets dropped, by reason", {
+          ...l,
+          kind,
+        }, st[key] ?? 0),
+      );
     }
   }
   return out;

@@ -57,7 +57,10 @@ export function parentDataDump(d: ParentDumpInfo, now = new Date()): string {
   }
   if (d.smtp) {
     const s = d.smtp.stats;
-    out.push(` SMTP server = ${d.smtp.target}`, `   Alerts sent = ${s.sent}, failed attempts = ${s.failedAttempts}, dropped = ${s.dropped}, queued = ${s.queued}`);
+    out.push(
+      ` SMTP server = ${d.smtp.target}`,
+      `   Alerts sent = ${s.sent}, failed attempts = ${s.failedAttempts}, dropped = ${s.dropped}, queued = ${s.queued}`,
+    );
   } else out.push(" SMTP alerts = not configured");
   out.push(` Metrics = ${d.metricsUrl ?? "off"}`);
   return out.join("\n") + "\n";

@@ -9,7 +9,14 @@ const AT = new Date("2026-01-02T03:04:05.000Z");
 
 describe("subjects", () => {
   test("VRRP instance, group, real server and virtual server", () => {
-    const v = composeAlert("r1", { kind: "vrrp", instance: "VI_1", state: "MASTER", previous: "BACKUP", priority: 150, effectivePriority: 140 }, AT);
+    const v = composeAlert("r1", {
+      kind: "vrrp",
+      instance: "VI_1",
+      state: "MASTER",
+      previous: "BACKUP",
+      priority: 150,
+      effectivePriority: 140,
+    }, AT);
     expect(v.subject).toBe("[r1] VRRP Instance VI_1 - Entering MASTER state");
     expect(v.text).toContain("VRRP instance: VI_1");
     expect(v.text).toContain("BACKUP -> MASTER");
@@ -17,7 +24,13 @@ describe("subjects", () => {
     expect(v.text).toContain("2026-01-02T03:04:05.000Z");
     expect(composeAlert("r1", { kind: "vrrpGroup", group: "G", state: "FAULT", previous: null }, AT).subject)
       .toBe("[r1] VRRP Group G - Entering FAULT state");
-    const rs = composeAlert("r1", { kind: "rs", vs: "[192.0.2.10]:80", rs: "[198.51.100.5]:8080", state: "DOWN", weight: 0 }, AT);
+    const rs = composeAlert("r1", {
+      kind: "rs",
+      vs: "[192.0.2.10]:80",
+      rs: "[198.51.100.5]:8080",
+      state: "DOWN",
+      weight: 0,
+    }, AT);
     expect(rs.subject).toBe("[r1] Realserver [198.51.100.5]:8080 of virtual server [192.0.2.10]:80 - DOWN");
     expect(rs.text).toContain("Weight:");
     expect(composeAlert("r1", { kind: "vs", vs: "[192.0.2.10]:80", state: "UP" }, AT).subject)
@@ -25,7 +38,13 @@ describe("subjects", () => {
   });
 
   test("body lines stay within 72 columns (7bit mail, no quoted-printable)", () => {
-    const rs = composeAlert("r1", { kind: "rs", vs: "[192.0.2.10]:80", rs: "[198.51.100.5]:8080", state: "DOWN", weight: 0 }, AT);
+    const rs = composeAlert("r1", {
+      kind: "rs",
+      vs: "[192.0.2.10]:80",
+      rs: "[198.51.100.5]:8080",
+      state: "DOWN",
+      weight: 0,
+    }, AT);
     for (const l of rs.text.split("\n")) expect(l.length).toBeLessThanOrEqual(72);
     expect(wrap("aaa bbb ccc", 7)).toBe("aaa bbb\nccc");
   });

@@ -32,7 +32,13 @@ class FakeTransport implements MailTransport {
   }
 }
 
-const mail = (subject: string): OutgoingMail => ({ from: "k@example.org", to: ["ops@example.org"], subject, text: "x", date: new Date() });
+const mail = (subject: string): OutgoingMail => ({
+  from: "k@example.org",
+  to: ["ops@example.org"],
+  subject,
+  text: "x",
+  date: new Date(),
+});
 
 describe("MailQueue", () => {
   test("a burst of failures is logged once, then one recovery line; order is kept", async () => {
@@ -118,8 +124,20 @@ describe("Alerter", () => {
     st("VI_1", "BACKUP");
     st("VI_1", "MASTER");
     st("VI_2", "MASTER");
-    a.onMessage({ type: "rsState", vs: "[192.0.2.10]:80", rs: "[198.51.100.5]:80", state: "DOWN", weight: 0 });
-    a.onMessage({ type: "rsState", vs: "[192.0.2.10]:80", rs: "[198.51.100.5]:80", state: "DOWN", weight: 0 });
+    a.onMessage({
+      type: "rsState",
+      vs: "[192.0.2.10]:80",
+      rs: "[198.51.100.5]:80",
+      state: "DOWN",
+      weight: 0,
+    });
+    a.onMessage({
+      type: "rsState",
+      vs: "[192.0.2.10]:80",
+      rs: "[198.51.100.5]:80",
+      state: "DOWN",
+      weight: 0,
+    });
     a.onMessage({ type: "vsState", vs: "[192.0.2.10]:80", state: "DOWN" });
     await waitFor("queue idle", () => a.queue?.idle && t.sent.length > 0, 5000, 5);
     expect(t.sent.map((m) => m.subject)).toEqual([
@@ -143,7 +161,13 @@ describe("Alerter", () => {
     a.setConfig(loadText(`global_defs {\n smtp_alert\n}\n`).config);
     expect(a.queue).toBeUndefined();
     expect(t.closed).toBe(true);
-    a.onMessage({ type: "vrrpState", instance: "VI_1", state: "MASTER", priority: 100, effectivePriority: 100 });
+    a.onMessage({
+      type: "vrrpState",
+      instance: "VI_1",
+      state: "MASTER",
+      priority: 100,
+      effectivePriority: 100,
+    });
     expect(a.stats.sent).toBe(0);
   });
 });
@@ -170,7 +194,13 @@ describe("real SMTP through nodemailer", () => {
 
   test("plain SMTP: envelope, HELO name, headers and body arrive", async () => {
     const t = smtpTransport(settings);
-    await t.send({ from: "ka@example.org", to: ["ops@example.org", "noc@example.org"], subject: "[r1] VRRP Instance VI_1 - Entering MASTER state", text: "Router: r1\nState:  BACKUP -> MASTER\n", date: new Date() });
+    await t.send({
+      from: "ka@example.org",
+      to: ["ops@example.org", "noc@example.org"],
+      subject: "[r1] VRRP Instance VI_1 - Entering MASTER state",
+      text: "Router: r1\nState:  BACKUP -> MASTER\n",
+      date: new Date(),
+    });
     t.close();
     const r = plain.received.at(-1)!;
     expect(r.from).toBe("ka@example.org");
@@ -184,7 +214,12 @@ describe("real SMTP through nodemailer", () => {
   });
 
   test("STARTTLS + AUTH against a server that requires them", async () => {
-    const t = smtpTransport({ ...settings, smtpServer: { host: "127.0.0.1", port: 20026 }, smtpStarttls: "noverify", smtpAuth: { user: "alice", pass: "s3cret pass" } });
+    const t = smtpTransport({
+      ...settings,
+      smtpServer: { host: "127.0.0.1", port: 20026 },
+      smtpStarttls: "noverify",
+      smtpAuth: { user: "alice", pass: "s3cret pass" },
+    });
     await t.send(mail("over tls"));
     t.close();
     const r = secure.received.at(-1)!;
@@ -197,9 +232,19 @@ describe("real SMTP through nodemailer", () => {
     const before = secure.received.length;
     const plainT = smtpTransport({ ...settings, smtpServer: { host: "127.0.0.1", port: 20026 } });
     await expect(plainT.send(mail("no tls"))).rejects.toThrow();
-    const wrong = smtpTransport({ ...settings, smtpServer: { host: "127.0.0.1", port: 20026 }, smtpStarttls: "noverify", smtpAuth: { user: "alice", pass: "nope" } });
+    const wrong = smtpTransport({
+      ...settings,
+      smtpServer: { host: "127.0.0.1", port: 20026 },
+      smtpStarttls: "noverify",
+      smtpAuth: { user: "alice", pass: "nope" },
+    });
     await expect(wrong.send(mail("bad pass"))).rejects.toThrow(/auth|credentials|535/i);
-    const verify = smtpTransport({ ...settings, smtpServer: { host: "127.0.0.1", port: 20026 }, smtpStarttls: "verify", smtpAuth: { user: "alice", pass: "s3cret pass" } });
+    const verify = smtpTransport({
+      ...settings,
+      smtpServer: { host: "127.0.0.1", port: 20026 },
+      smtpStarttls: "verify",
+      smtpAuth: { user: "alice", pass: "s3cret pass" },
+    });
     await expect(verify.send(mail("untrusted"))).rejects.toThrow(/certificate|self.signed/i);
     await waitFor("wrong password seen", () => secure.authFailures.includes("alice"), 10_000);
     for (const t of [plainT, wrong, verify]) t.close();
@@ -207,7 +252,11 @@ describe("real SMTP through nodemailer", () => {
   });
 
   test("a refused connection rejects with the reason; the target names host and port", async () => {
-    const t = smtpTransport({ ...settings, smtpServer: { host: "127.0.0.1", port: 20029 }, smtpConnectTimeoutMs: 2000 });
+    const t = smtpTransport({
+      ...settings,
+      smtpServer: { host: "127.0.0.1", port: 20029 },
+      smtpConnectTimeoutMs: 2000,
+    });
     expect(t.target).toBe("127.0.0.1:20029");
     let err: Error | undefined;
     await t.send(mail("x")).catch((e: Error) => (err = e));

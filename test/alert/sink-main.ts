@@ -7,10 +7,16 @@ import { appendFileSync } from "node:fs";
 import { SmtpSink } from "./smtp-sink.ts";
 
 const [port, out, user, pass] = process.argv.slice(2);
-const sink = await SmtpSink.start({ host: "127.0.0.1", port: Number(port), auth: user ? { user, pass: pass ?? "" } : undefined });
+const sink = await SmtpSink.start({
+  host: "127.0.0.1",
+  port: Number(port),
+  auth: user ? { user, pass: pass ?? "" } : undefined,
+});
 let written = 0;
 const timer = setInterval(() => {
-  while (written < sink.received.length) appendFileSync(out!, JSON.stringify(sink.received[written++]) + "\n");
+  while (written < sink.received.length) {
+    appendFileSync(out!, JSON.stringify(sink.received[written++]) + "\n");
+  }
 }, 20);
 process.on("SIGTERM", () => {
   clearInterval(timer);

@@ -43,7 +43,9 @@ export class SmtpSink {
       hideSTARTTLS: !o.auth,
       authMethods: ["PLAIN", "LOGIN"],
       onAuth(auth, _session, cb) {
-        if (o.auth && auth.username === o.auth.user && auth.password === o.auth.pass) return cb(null, { user: auth.username });
+        if (o.auth && auth.username === o.auth.user && auth.password === o.auth.pass) {
+          return cb(null, { user: auth.username });
+        }
         authFailures.push(auth.username ?? "");
         cb(new Error("bad credentials"));
       },
@@ -87,7 +89,10 @@ export function parseMail(raw: string): { headers: Record<string, string>; body:
   }
   let body = rest.join("\n\n");
   if (/quoted-printable/i.test(headers["content-transfer-encoding"] ?? "")) {
-    body = body.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
+    body = body.replace(/=\r?\n/g, "").replace(
+      /=([0-9A-F]{2})/g,
+      (_m, h: string) => String.fromCharCode(parseInt(h, 16)),
+    );
   }
   return { headers, body: body.replace(/\r\n/g, "\n") };
 }

@@ -27,9 +27,16 @@ describe("exposition", () => {
       [counter("a_gauge", "wrong type", {}, 1), gauge("c", "nan", {}, NaN), gauge("d", "inf", {}, -Infinity)],
     ]);
     const fams = parseExposition(text);
-    expect(fams.map((f) => [f.name, f.type])).toEqual([["a_gauge", "gauge"], ["b_total", "counter"], ["c", "gauge"], ["d", "gauge"]]);
+    expect(fams.map((f) => [f.name, f.type])).toEqual([["a_gauge", "gauge"], ["b_total", "counter"], [
+      "c",
+      "gauge",
+    ], ["d", "gauge"]]);
     expect(fams[0]!.help).toBe("help with \\ and\nnewline");
-    expect(fams[0]!.samples).toEqual([{ name: "a_gauge", labels: { b: "1", x: 'q"uo\\te\nnl' }, value: 1.5 }]);
+    expect(fams[0]!.samples).toEqual([{
+      name: "a_gauge",
+      labels: { b: "1", x: 'q"uo\\te\nnl' },
+      value: 1.5,
+    }]);
     expect(valueOf(fams, "c")).toBeNaN();
     expect(valueOf(fams, "d")).toBe(-Infinity);
     expect(renderExposition([])).toBe("");
@@ -41,7 +48,7 @@ describe("exposition", () => {
       "# TYPE x counter\nx -1\n",
       "x 1\ny 1\nx 2\n",
       'x{a="1",a="2"} 1\n',
-      "x{a=\"\\t\"} 1\n",
+      'x{a="\\t"} 1\n',
       "x 1\nx 1\n",
       "x  1\n",
       "1x 1\n",
@@ -52,8 +59,20 @@ describe("exposition", () => {
 
   test("VRRP and checker sample mappers produce valid families", () => {
     const stats = { advertSent: 7, advertRcvd: 3, authFailure: 2, becomeMaster: 1 };
-    const v = vrrpSamples([{ cfg: { name: "VI_1", priority: 150 }, state: "MASTER", fsm: { priority: 140 }, stats }]);
-    const c = checkSamples([{ vs: "[192.0.2.10]:80", rs: "[198.51.100.5]:80", checker: "TCP_CHECK", lastLatencyMs: 12, checks: 10, failures: 1 }]);
+    const v = vrrpSamples([{
+      cfg: { name: "VI_1", priority: 150 },
+      state: "MASTER",
+      fsm: { priority: 140 },
+      stats,
+    }]);
+    const c = checkSamples([{
+      vs: "[192.0.2.10]:80",
+      rs: "[198.51.100.5]:80",
+      checker: "TCP_CHECK",
+      lastLatencyMs: 12,
+      checks: 10,
+      failures: 1,
+    }]);
     const fams = parseExposition(renderExposition([v, c]));
     expect(valueOf(fams, "keepalived_vrrp_state", { instance: "VI_1", state: "MASTER" })).toBe(1);
     expect(valueOf(fams, "keepalived_vrrp_state", { instance: "VI_1", state: "BACKUP" })).toBe(0);
@@ -71,7 +90,14 @@ describe("MetricsReporter", () => {
     const sched = new FakeScheduler();
     const sent: Message[] = [];
     let n = 0;
-    const r = new MetricsReporter({ role: "vrrp", send: (m) => sent.push(m), sched, intervalMs: 5000, debounceMs: 100, collect: () => [gauge("n", "n", {}, ++n)] });
+    const r = new MetricsReporter({
+      role: "vrrp",
+      send: (m) => sent.push(m),
+      sched,
+      intervalMs: 5000,
+      debounceMs: 100,
+      collect: () => [gauge("n", "n", {}, ++n)],
+    });
     r.changed(); // before start: nothing
     expect(sent).toHaveLength(0);
     r.start();
@@ -100,10 +126,15 @@ describe("MetricsReporter", () => {
     const sched = new FakeScheduler();
     const sent: Message[] = [];
     let boom = true;
-    const r = new MetricsReporter({ role: "check", send: (m) => sent.push(m), sched, collect: () => {
-      if (boom) throw new Error("bug");
-      return [];
-    } });
+    const r = new MetricsReporter({
+      role: "check",
+      send: (m) => sent.push(m),
+      sched,
+      collect: () => {
+        if (boom) throw new Error("bug");
+        return [];
+      },
+    });
     r.start();
     expect(sent).toHaveLength(0);
     boom = false;
@@ -115,22 +146,54 @@ describe("MetricsReporter", () => {
 describe("MetricsStore", () => {
   test("keeps a child's snapshot while it is down; derives states and transitions", () => {
     const s = new MetricsStore(() => 1_700_000_000_000);
-    s.onMessage("vrrp", { type: "metrics", role: "vrrp", samples: [counter("keepalived_vrrp_adverts_sent_total", "sent", { instance: "VI_1" }, 42)] });
-    const st = (state: "BACKUP" | "MASTER") => s.onMessage("vrrp", { type: "vrrpState", instance: "VI_1", state, priority: 100, effectivePriority: 90 });
+    s.onMessage("vrrp", {
+      type: "metrics",
+      role: "vrrp",
+      samples: [counter("keepalived_vrrp_adverts_sent_total", "sent", { instance: "VI_1" }, 42)],
+    });
+    const st = (state: "BACKUP" | "MASTER") =>
+      s.onMessage("vrrp", {
+        type: "vrrpState",
+        instance: "VI_1",
+        state,
+        priority: 100,
+        effectivePriority: 90,
+      });
     st("BACKUP");
     st("MASTER");
     st("MASTER");
     st("BACKUP");
-    s.onMessage("check", { type: "rsState", vs: "[192.0.2.10]:80", rs: "[198.51.100.5]:80", state: "UP", weight: 3 });
-    s.onMessage("check", { type: "rsState", vs: "[192.0.2.10]:80", rs: "[198.51.100.5]:80", state: "DOWN", weight: 0 });
+    s.onMessage("check", {
+      type: "rsState",
+      vs: "[192.0.2.10]:80",
+      rs: "[198.51.100.5]:80",
+      state: "UP",
+      weight: 3,
+    });
+    s.onMessage("check", {
+      type: "rsState",
+      vs: "[192.0.2.10]:80",
+      rs: "[198.51.100.5]:80",
+      state: "DOWN",
+      weight: 0,
+    });
     s.onMessage("check", { type: "vsState", vs: "[192.0.2.10]:80", state: "UP" });
     s.onMessage("bfd", { type: "bfdState", name: "b1", state: "Up", at: 1 });
     s.onMessage("bfd", { type: "bfdState", name: "b1", state: "Down", at: 2 });
-    const fams = parseExposition(s.render([{ role: "vrrp", up: false, restarts: 2 }], { sent: 1, failedAttempts: 2, dropped: 0, queued: 1 }));
+    const fams = parseExposition(
+      s.render([{ role: "vrrp", up: false, restarts: 2 }], {
+        sent: 1,
+        failedAttempts: 2,
+        dropped: 0,
+        queued: 1,
+      }),
+    );
     expect(valueOf(fams, "keepalived_vrrp_adverts_sent_total", { instance: "VI_1" })).toBe(42);
     expect(valueOf(fams, "keepalived_child_up", { role: "vrrp" })).toBe(0);
     expect(valueOf(fams, "keepalived_child_restarts_total", { role: "vrrp" })).toBe(2);
-    expect(valueOf(fams, "keepalived_child_last_report_timestamp_seconds", { role: "vrrp" })).toBe(1_700_000_000);
+    expect(valueOf(fams, "keepalived_child_last_report_timestamp_seconds", { role: "vrrp" })).toBe(
+      1_700_000_000,
+    );
     expect(valueOf(fams, "keepalived_vrrp_transitions_total", { instance: "VI_1" })).toBe(2);
     expect(valueOf(fams, "keepalived_vrrp_state", { instance: "VI_1", state: "BACKUP" })).toBe(1);
     expect(valueOf(fams, "keepalived_real_server_up", { real_server: "[198.51.100.5]:80" })).toBe(0);
@@ -145,8 +208,18 @@ describe("MetricsStore", () => {
 
   test("a child's own sample wins over the parent's derived one", () => {
     const s = new MetricsStore();
-    s.onMessage("vrrp", { type: "vrrpState", instance: "VI_1", state: "BACKUP", priority: 100, effectivePriority: 100 });
-    s.onMessage("vrrp", { type: "metrics", role: "vrrp", samples: [gauge("keepalived_vrrp_effective_priority", "p", { instance: "VI_1" }, 77)] });
+    s.onMessage("vrrp", {
+      type: "vrrpState",
+      instance: "VI_1",
+      state: "BACKUP",
+      priority: 100,
+      effectivePriority: 100,
+    });
+    s.onMessage("vrrp", {
+      type: "metrics",
+      role: "vrrp",
+      samples: [gauge("keepalived_vrrp_effective_priority", "p", { instance: "VI_1" }, 77)],
+    });
     const fams = parseExposition(s.render([], undefined));
     expect(valueOf(fams, "keepalived_vrrp_effective_priority", { instance: "VI_1" })).toBe(77);
     expect(fams.find((f) => f.name === "keepalived_vrrp_effective_priority")!.samples).toHaveLength(1);
@@ -165,11 +238,31 @@ describe("IPC messages for alerts and metrics", () => {
       { type: "rsState", vs: "v", rs: "r", state: "SIDEWAYS", weight: 1 },
       { type: "vsState", vs: "v" },
       { type: "metrics", role: "vrrp", samples: {} },
-      { type: "metrics", role: "vrrp", samples: [{ name: "1bad", help: "", type: "gauge", labels: {}, value: 1 }] },
-      { type: "metrics", role: "vrrp", samples: [{ name: "x", help: "", type: "histogram", labels: {}, value: 1 }] },
-      { type: "metrics", role: "vrrp", samples: [{ name: "x", help: "", type: "gauge", labels: { __a: "1" }, value: 1 }] },
-      { type: "metrics", role: "vrrp", samples: [{ name: "x", help: "", type: "gauge", labels: { a: 1 }, value: 1 }] },
-      { type: "metrics", role: "vrrp", samples: [{ name: "x", help: "", type: "gauge", labels: {}, value: null }] },
+      {
+        type: "metrics",
+        role: "vrrp",
+        samples: [{ name: "1bad", help: "", type: "gauge", labels: {}, value: 1 }],
+      },
+      {
+        type: "metrics",
+        role: "vrrp",
+        samples: [{ name: "x", help: "", type: "histogram", labels: {}, value: 1 }],
+      },
+      {
+        type: "metrics",
+        role: "vrrp",
+        samples: [{ name: "x", help: "", type: "gauge", labels: { __a: "1" }, value: 1 }],
+      },
+      {
+        type: "metrics",
+        role: "vrrp",
+        samples: [{ name: "x", help: "", type: "gauge", labels: { a: 1 }, value: 1 }],
+      },
+      {
+        type: "metrics",
+        role: "vrrp",
+        samples: [{ name: "x", help: "", type: "gauge", labels: {}, value: null }],
+      },
       { type: "metrics", role: "parent", samples: [] },
     ];
     for (const m of bad) expect(() => decode({ v: 1, msg: m })).toThrow();
@@ -191,7 +284,9 @@ describe("metrics server", () => {
       expect((await fetch("http://127.0.0.1:20100/")).status).toBe(404);
       expect((await fetch("http://127.0.0.1:20100/metrics", { method: "POST" })).status).toBe(405);
       expect(scrapes).toBe(1);
-      expect(() => startMetricsServer({ host: "127.0.0.1", port: 20100 }, () => "", nullLogger)).toThrow(/metrics_listen 127.0.0.1:20100/);
+      expect(() => startMetricsServer({ host: "127.0.0.1", port: 20100 }, () => "", nullLogger)).toThrow(
+        /metrics_listen 127.0.0.1:20100/,
+      );
     } finally {
       srv.stop();
     }

@@ -47,7 +47,7 @@ function parseLabels(s: string, n: number, line: string): { labels: Record<strin
     if (key.startsWith("__")) fail(n, line, "reserved label name");
     if (key in labels) fail(n, line, `label ${key} twice`);
     i += key.length;
-    if (s.slice(i, i + 2) !== '="') fail(n, line, "expected =\"");
+    if (s.slice(i, i + 2) !== '="') fail(n, line, 'expected ="');
     i += 2;
     let v = "";
     for (;;) {
@@ -117,7 +117,9 @@ export function parseExposition(text: string): ParsedFamily[] {
     let labels: Record<string, string> = {};
     if (rest.startsWith("{")) ({ labels, rest } = parseLabels(rest, n, line));
     const parts = rest.split(" ");
-    if (parts[0] !== "" || parts.length < 2 || parts.length > 3) fail(n, line, "expected one space, a value and an optional timestamp");
+    if (parts[0] !== "" || parts.length < 2 || parts.length > 3) {
+      fail(n, line, "expected one space, a value and an optional timestamp");
+    }
     const value = parseValue(parts[1]!);
     if (value === undefined) fail(n, line, "bad value");
     if (parts[2] !== undefined && !/^-?\d+$/.test(parts[2])) fail(n, line, "bad timestamp");
@@ -132,7 +134,11 @@ export function parseExposition(text: string): ParsedFamily[] {
 }
 
 /** The value of the series `name` whose labels include `labels`, or undefined. */
-export function valueOf(families: readonly ParsedFamily[], name: string, labels: Record<string, string> = {}): number | undefined {
+export function valueOf(
+  families: readonly ParsedFamily[],
+  name: string,
+  labels: Record<string, string> = {},
+): number | undefined {
   for (const f of families) {
     for (const s of f.samples) {
       if (s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)) return s.value;

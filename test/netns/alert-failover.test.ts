@@ -39,7 +39,9 @@ function collect(p: Subprocess, key: string): void {
 const stateOf = (k: string) => [...logs[k]!.matchAll(/\(VI_1\) Entering (\w+) STATE/g)].at(-1)?.[1];
 const mails = (): Received[] => {
   const f = join(dir, "mail.jsonl");
-  return existsSync(f) ? readFileSync(f, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as Received) : [];
+  return existsSync(f)
+    ? readFileSync(f, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as Received)
+    : [];
 };
 const scrape = (ns: Netns) => ns.exec(["curl", "-sf", "http://127.0.0.1:20090/metrics"]);
 
@@ -85,8 +87,22 @@ vrrp_instance VI_1 {
 
 function startOurs(ns: Netns, node: "a" | "b"): Subprocess {
   writeFileSync(join(dir, `${node}.conf`), conf(node));
-  const p = ns.spawn([bin, "-n", "-l", "-G", "-f", join(dir, `${node}.conf`), "-p", join(dir, `${node}.pid`), "-r", join(dir, `${node}v.pid`),
-    "-c", join(dir, `${node}c.pid`), "-b", join(dir, `${node}b.pid`)], { stderr: "pipe", stdout: "pipe" });
+  const p = ns.spawn([
+    bin,
+    "-n",
+    "-l",
+    "-G",
+    "-f",
+    join(dir, `${node}.conf`),
+    "-p",
+    join(dir, `${node}.pid`),
+    "-r",
+    join(dir, `${node}v.pid`),
+    "-c",
+    join(dir, `${node}c.pid`),
+    "-b",
+    join(dir, `${node}b.pid`),
+  ], { stderr: "pipe", stdout: "pipe" });
   collect(p, node);
   return p;
 }
@@ -99,13 +115,26 @@ beforeAll(async () => {
   vethPair(a, "veth0", b, "veth0");
   a.ip("addr", "add", "192.0.2.1/24", "dev", "veth0");
   b.ip("addr", "add", "192.0.2.2/24", "dev", "veth0");
-  const sink = b.spawn([process.execPath, join(ROOT, "test/alert/sink-main.ts"), "20025", join(dir, "mail.jsonl"), "alice", "pa ss"], { stdout: "pipe" });
+  const sink = b.spawn([
+    process.execPath,
+    join(ROOT, "test/alert/sink-main.ts"),
+    "20025",
+    join(dir, "mail.jsonl"),
+    "alice",
+    "pa ss",
+  ], { stdout: "pipe" });
   collect(sink, "sink");
   // A "dead" mail server for A: accepts the connection, never says a word.
-  tarpit = a.spawn([process.execPath, "-e",
-    `Bun.listen({ hostname: "127.0.0.1", port: 20026, socket: { open() { console.log("conn"); }, data() {} } }); console.log("listening");`], { stdout: "pipe" });
+  tarpit = a.spawn([
+    process.execPath,
+    "-e",
+    `Bun.listen({ hostname: "127.0.0.1", port: 20026, socket: { open() { console.log("conn"); }, data() {} } }); console.log("listening");`,
+  ], { stdout: "pipe" });
   collect(tarpit, "tarpit");
-  await waitFor("sinks listening", () => (logs.sink ?? "").includes("listening") && logs.tarpit!.includes("listening"));
+  await waitFor(
+    "sinks listening",
+    () => (logs.sink ?? "").includes("listening") && logs.tarpit!.includes("listening"),
+  );
   ourA = startOurs(a, "a");
   await waitFor("A MASTER", () => stateOf("a") === "MASTER", 30_000);
   ourB = startOurs(b, "b");
@@ -122,11 +151,18 @@ afterAll(async () => {
 
 describe("alerts and metrics of the whole daemon", () => {
   test("a dead mail server is logged once per burst and does not delay A's adverts", async () => {
-    const cap = b.spawn(["tcpdump", "-i", "veth0", "-n", "-tt", "-l", "-U", "ip proto 112 and src 192.0.2.1"], { stdout: "pipe", stderr: "ignore" });
+    const cap = b.spawn(
+      ["tcpdump", "-i", "veth0", "-n", "-tt", "-l", "-U", "ip proto 112 and src 192.0.2.1"],
+      { stdout: "pipe", stderr: "ignore" },
+    );
     collect(cap, "cap");
     // Two stalled attempts (2 s connect timeout each, 1 s backoff between) fall inside the capture.
     const conns0 = (logs.tarpit!.match(/conn/g) ?? []).length;
-    await waitFor("two more stalled SMTP attempts", () => (logs.tarpit!.match(/conn/g) ?? []).length >= conns0 + 2, 30_000);
+    await waitFor(
+      "two more stalled SMTP attempts",
+      () => (logs.tarpit!.match(/conn/g) ?? []).length >= conns0 + 2,
+      30_000,
+    );
     cap.kill("SIGTERM");
     await cap.exited;
     const times = [...logs.cap!.matchAll(/^(\d+\.\d+) IP/gm)].map((m) => Number(m[1]));
@@ -147,13 +183,21 @@ describe("alerts and metrics of the whole daemon", () => {
     expect(valueOf(before, "keepalived_smtp_alert_failures_total")).toBeGreaterThanOrEqual(1);
     expect(valueOf(before, "keepalived_child_up", { role: "vrrp" })).toBe(1);
     const t0 = valueOf(before, "keepalived_vrrp_transitions_total", { instance: "VI_1" }) ?? 0;
-    await waitFor("B's BACKUP mail", () => mails().some((m) => m.raw.includes("Entering BACKUP state")), 30_000);
+    await waitFor(
+      "B's BACKUP mail",
+      () => mails().some((m) => m.raw.includes("Entering BACKUP state")),
+      30_000,
+    );
 
     writeFileSync(join(dir, "fail-a"), "");
     await waitFor("B MASTER", () => stateOf("b") === "MASTER", 30_000);
     await waitFor("A BACKUP", () => stateOf("a") === "BACKUP", 30_000);
 
-    const m = await waitFor("B's MASTER mail", () => mails().find((x) => parseMail(x.raw).headers.subject?.includes("MASTER")), 30_000);
+    const m = await waitFor(
+      "B's MASTER mail",
+      () => mails().find((x) => parseMail(x.raw).headers.subject?.includes("MASTER")),
+      30_000,
+    );
     expect(m.secure).toBe(true);
     expect(m.user).toBe("alice");
     expect(m.helo).toBe("kal-b.example.org");
@@ -188,7 +232,9 @@ describe("alerts and metrics of the whole daemon", () => {
     expect(text).toContain(`Config file = ${join(dir, "a.conf")}`);
     expect(text).toContain(`Parent pid = ${ourA.pid}`);
     const vpid = readFileSync(join(dir, "av.pid"), "utf8").trim();
-    expect(text).toMatch(new RegExp(`VRRP child\\n\\s+Pid = ${vpid}\\n\\s+State = running\\n\\s+Restarts = 0`));
+    expect(text).toMatch(
+      new RegExp(`VRRP child\\n\\s+Pid = ${vpid}\\n\\s+State = running\\n\\s+Restarts = 0`),
+    );
     expect(text).toContain("SMTP server = 127.0.0.1:20026");
     expect(text).toContain("Metrics = http://127.0.0.1:20090/metrics");
   });

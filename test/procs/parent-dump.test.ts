@@ -15,7 +15,12 @@ describe("parent data dump", () => {
       generation: 3,
       pid: 100,
       routerId: "lb1",
-      children: [{ role: "vrrp", pid: 101, ready: true, restarts: 2 }, { role: "check", pid: undefined, ready: false, restarts: 1 }],
+      children: [{ role: "vrrp", pid: 101, ready: true, restarts: 2 }, {
+        role: "check",
+        pid: undefined,
+        ready: false,
+        restarts: 1,
+      }],
       smtp: { target: "192.0.2.25:25", stats: { sent: 4, failedAttempts: 1, dropped: 0, queued: 0 } },
       metricsUrl: "http://127.0.0.1:9650/metrics",
     }, new Date(0));
