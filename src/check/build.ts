@@ -37,8 +37,6 @@ export interface CheckerPlan {
   push?: { kind: "file"; path: string; weight: number; reverse: boolean } | { kind: "bfd"; name: string };
   /** Converts a passing result's weight into a weight delta. */
   weightOf: (r: CheckResult) => number;
-  /** Endpoint options that this build ignores, for one warning. */
-  ignored: string[];
 }
 
 /** Shared inputs of checker building. */
@@ -202,7 +200,6 @@ export function planChecker(vs: VirtualServer, rs: RealServer, c: Checker, b: Bu
     name: `${c.type} on ${where}`,
     timing: timingOf(vs, rs, c, b.config),
     weightOf: () => 0,
-    ignored: [],
   };
   if (c.type === "FILE_CHECK") {
     const def = b.config.vrrp.trackFiles.find((f) => f.name === c.trackFile);
@@ -223,10 +220,6 @@ export function planChecker(vs: VirtualServer, rs: RealServer, c: Checker, b: Bu
   plan.run = pollRun(c, vs, rs, ep, b);
   if (c.type === "MISC_CHECK" && c.miscDynamic) {
     plan.weightOf = (r) => (r.weight === undefined ? 0 : r.weight - rs.weight);
-  }
-  if (c.type === "DNS_CHECK" || c.type === "UDP_CHECK") {
-    if (ep.bindIf !== undefined) plan.ignored.push(`bind_if ${ep.bindIf}`);
-    if (ep.fwmark !== undefined) plan.ignored.push(`fwmark ${ep.fwmark}`);
   }
   return plan;
 }

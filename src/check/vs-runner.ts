@@ -108,11 +108,6 @@ export class VsRunner {
     const run: RsRun = { cfg: rs, json: rsJson(rs), runners: [], plans: [], unsubscribe: [] };
     rs.checkers.forEach((_, i) => {
       const plan = this.d.plan(this.cfg, rs, i);
-      if (plan.ignored.length) {
-        this.d.log.warn(
-          `${plan.name}: ${plan.ignored.join(", ")} not supported for this checker type; ignored`,
-        );
-      }
       const r = new CheckerRunner({
         name: plan.name,
         timing: plan.timing,

@@ -16,6 +16,7 @@ import {
   SO_MARK,
   SO_REUSEADDR,
   SOCK_CLOEXEC,
+  SOCK_DGRAM,
   SOCK_NONBLOCK,
   SOCK_STREAM,
   SOL_SOCKET,
@@ -57,11 +58,20 @@ export function closeFd(fd: number): void {
 
 /** Opens a TCP socket with the options applied and starts a non-blocking connect. */
 export function startBoundConnect(o: BoundConnect): PendingConnect {
+  return openBound(o, SOCK_STREAM);
+}
+
+/** Opens a UDP socket with the options applied and connected to the peer (a UDP connect completes at once). */
+export function openBoundUdp(o: BoundConnect): number {
+  return openBound(o, SOCK_DGRAM).fd;
+}
+
+function openBound(o: BoundConnect, type: number): PendingConnect {
   const dst = parseIp(o.address);
   if (!dst) throw new Error(`bad address ${o.address}`);
   const fd = check(
     "socket",
-    libc.socket(dst.family === AF_INET ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0),
+    libc.socket(dst.family === AF_INET ? AF_INET : AF_INET6, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0),
   );
   try {
     if (o.bindIf) {

@@ -1,11 +1,12 @@
 /**
- * bind_if and fwmark on the stream checkers: the socket is opened through libc with SO_BINDTODEVICE /
- * SO_MARK, connected without blocking and adopted by Bun.connect({ fd }). Loopback only.
+ * bind_if and fwmark: the socket is opened through libc with SO_BINDTODEVICE / SO_MARK, connected
+ * (TCP: without blocking, polled) and adopted by Bun.connect({ fd }) or Bun.udpSocket({ fd }). Loopback only.
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { makeHttpCheck } from "../../src/check/checkers/http.ts";
 import { makeTcpCheck } from "../../src/check/checkers/tcp.ts";
+import { makeUdpCheck } from "../../src/check/checkers/udp.ts";
 import { makeCert, tempDir } from "./servers.ts";
 
 const dir = tempDir("kcr-bound");
@@ -30,7 +31,17 @@ const tls = Bun.listen({
     },
   },
 });
+const echo = await Bun.udpSocket({
+  hostname: "127.0.0.1",
+  port: 19911,
+  socket: {
+    data(s, d, port, addr) {
+      s.send(d, port, addr);
+    },
+  },
+});
 afterAll(() => {
+  echo.close();
   plain.stop(true);
   tls.stop(true);
   rmSync(dir, { recursive: true, force: true });
@@ -78,5 +89,17 @@ describe("bind_if / fwmark through an adopted fd", () => {
       connectTimeoutMs: 300,
     })(sig());
     expect(t).toEqual({ ok: false, reason: "connect: timeout after 300ms" });
+  });
+
+  test("UDP_CHECK over an adopted, connected UDP socket: reply and ICMP port unreachable", async () => {
+    const payload = new TextEncoder().encode("kcr");
+    const ep = { address: "127.0.0.1", port: 19911, fwmark: 5, bindIf: "lo" };
+    expect(await makeUdpCheck({ endpoint: ep, connectTimeoutMs: 2000, payload, requireReply: true })(sig()))
+      .toMatchObject({ ok: true });
+    const r = await makeUdpCheck({ endpoint: { ...ep, port: 19912 }, connectTimeoutMs: 2000, payload })(
+      sig(),
+    );
+    expect(r.ok).toBe(false);
+    expect(r.reason).toContain("ECONNREFUSED");
   });
 });

@@ -10,7 +10,6 @@ import {
 import { buildRequest } from "../../src/check/checkers/http.ts";
 import { judgeMisc, splitCommand } from "../../src/check/checkers/misc.ts";
 import { SmtpReplyReader } from "../../src/check/checkers/smtp.ts";
-import { unsupportedEndpointOptions } from "../../src/check/checkers/types.ts";
 import { judgeUdpReply, parseHexString } from "../../src/check/checkers/udp.ts";
 import { encodeQuery } from "../../src/proto/dns.ts";
 
@@ -189,10 +188,4 @@ describe("FILE_CHECK values", () => {
     expect(fileCheckVerdict(3, 2, true).weight).toBe(-6);
     expect(fileCheckVerdict(-2147483648, 1).ok).toBe(false);
   });
-});
-
-test("bind_if and fwmark are reported as not applied for the UDP checkers", () => {
-  expect(unsupportedEndpointOptions({ address: "192.0.2.2", port: 80, bindIf: "eth0", fwmark: 3 }))
-    .toHaveLength(2);
-  expect(unsupportedEndpointOptions({ address: "192.0.2.2", port: 80 })).toEqual([]);
 });

@@ -140,6 +140,17 @@ virtual_server 203.0.113.3 53 {
       warmup 0
     }
   }
+  real_server 192.0.2.2 9 {
+    DNS_CHECK {
+      connect_port ${DNS}
+      bind_if kd0
+      fwmark 3
+      type A
+      name www.kcr.example
+      connect_timeout 2
+      warmup 0
+    }
+  }
   real_server 192.0.2.2 ${ECHO} {
     UDP_CHECK {
       payload 6b6372
@@ -373,6 +384,7 @@ describe("check child of the compiled daemon", () => {
         `${rs("192.0.2.2", 8, vs2)} starts UP`, // FILE_CHECK has no alpha
         `${rs("192.0.2.2", DNS, vs3)} is UP (DNS_CHECK`,
         `${rs("192.0.2.2", ECHO, vs3)} is UP (UDP_CHECK`,
+      `${rs("192.0.2.2", 9, vs3)} is UP (DNS_CHECK`, // bind_if kd0 + fwmark 3
         `${rs("192.0.2.2", 1, vs4)} is UP (PING_CHECK`,
         `${rs("2001:db8:7::2", 1, "[2001:db8:ff::4]:tcp:80")} is UP (PING_CHECK`,
       ]
@@ -462,7 +474,7 @@ describe("check child of the compiled daemon", () => {
     process.kill(pidOf(join(dir, "k.pid")), "SIGHUP");
     await waitFor(
       "reload",
-      () => logText.slice(before).includes("Reloaded configuration: 6 virtual server(s), 18 real server(s)"),
+      () => logText.slice(before).includes("Reloaded configuration: 6 virtual server(s), 19 real server(s)"),
       30_000,
     );
     const after = logText.slice(before);

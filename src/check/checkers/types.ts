@@ -23,9 +23,9 @@ export interface Endpoint {
   bindTo?: string;
   /** Source port (bind_port). */
   bindPort?: number;
-  /** Source interface (bind_if): SO_BINDTODEVICE for TCP and ICMP checkers; not for UDP ones yet. */
+  /** Source interface (bind_if): SO_BINDTODEVICE on a libc socket (src/ffi/bound-socket.ts). */
   bindIf?: string;
-  /** Firewall mark for outgoing packets (fwmark): SO_MARK for TCP and ICMP checkers; not for UDP ones yet. */
+  /** Firewall mark for outgoing packets (fwmark): SO_MARK on a libc socket. */
   fwmark?: number;
 }
 
@@ -40,14 +40,6 @@ export function pass(reason = "ok", weight?: number): CheckResult {
 /** A failing result with the failed step named in `reason`. */
 export function fail(reason: string): CheckResult {
   return { ok: false, reason };
-}
-
-/** Endpoint options the UDP checkers (DNS_CHECK, UDP_CHECK) cannot honour yet (Bun.udpSocket has no SO_MARK / SO_BINDTODEVICE). */
-export function unsupportedEndpointOptions(ep: Endpoint): string[] {
-  const out: string[] = [];
-  if (ep.bindIf !== undefined) out.push(`bind_if ${ep.bindIf} (needs SO_BINDTODEVICE)`);
-  if (ep.fwmark !== undefined && ep.fwmark !== 0) out.push(`fwmark ${ep.fwmark} (needs SO_MARK)`);
-  return out;
 }
 
 /** Short text for an unknown thrown value: its errno code if it has one, else its message. */
