@@ -117,6 +117,8 @@ export class CheckRuntime {
   }
 
   #vsDeps(c: KeepalivedConfig) {
+    const config = () => this.#config ?? c;
+    const scriptUser = () => this.#scriptUser;
     return {
       log: this.d.log,
       sched: this.d.sched,
@@ -133,7 +135,16 @@ export class CheckRuntime {
       changed: () => this.#scheduleFlush(),
       send: (msg: Message) => this.d.send?.(msg),
       get rsInitNotifies() {
-        return c.global.rsInitNotifies;
+        return config().global.rsInitNotifies;
+      },
+      planContext: () => {
+        const g = config().global;
+        return JSON.stringify([
+          config().check.ssl,
+          config().vrrp.trackFiles,
+          scriptUser(),
+          g.checkerLogAllFailures,
+        ]);
       },
       ...(this.d.random ? { random: this.d.random } : {}),
     };

@@ -44,7 +44,10 @@ export interface VsDeps {
   changed(): void;
   /** Reports rsState / vsState to the parent. */
   send(msg: Message): void;
-  rsInitNotifies: boolean;
+  /** Global rs_init_notifies, read at each event (it may change on reload). */
+  readonly rsInitNotifies: boolean;
+  /** Settings outside the RS block that shape its checkers (ssl, track files, script user, logging). */
+  planContext(): string;
   random?: () => number;
 }
 
@@ -61,7 +64,11 @@ export function vsIdentity(vs: VirtualServer): string {
   return `${vs.kind}|${vs.address}|${vs.port}|${vs.fwmark}|${vs.group}|${vs.protocol}`;
 }
 
-const rsJson = (rs: RealServer) => JSON.stringify(rs, (k, v) => (k === "src" ? undefined : v));
+/** What must stay equal for a real server to keep its checkers across a reload. */
+function rsJson(vs: VirtualServer, rs: RealServer, context: string): string {
+  const inherited = { port: vs.port, protocol: vs.protocol, vhost: vs.virtualhost, alpha: vs.alpha, context };
+  return JSON.stringify([rs, inherited], (k, v) => (k === "src" ? undefined : v));
+}
 
 /** A virtual server with its real servers' checkers. */
 export class VsRunner {
@@ -87,7 +94,7 @@ export class VsRunner {
     const wanted = new Map(cfg.realServers.map((rs) => [rsKey(cfg, rs), rs]));
     for (const [key, run] of [...this.#rs]) {
       const w = wanted.get(key);
-      if (w && rsJson(w) === run.json) {
+      if (w && rsJson(cfg, w, this.d.planContext()) === run.json) {
         run.cfg = w;
         continue;
       }
@@ -105,7 +112,8 @@ export class VsRunner {
   }
 
   #startRs(rs: RealServer): RsRun {
-    const run: RsRun = { cfg: rs, json: rsJson(rs), runners: [], plans: [], unsubscribe: [] };
+    const json = rsJson(this.cfg, rs, this.d.planContext());
+    const run: RsRun = { cfg: rs, json, runners: [], plans: [], unsubscribe: [] };
     rs.checkers.forEach((_, i) => {
       const plan = this.d.plan(this.cfg, rs, i);
       const r = new CheckerRunner({
