@@ -1,0 +1,97 @@
+/**
+ * The check runtime feeding the IPVS reconciler (src/check/ipvs/) over the fake kernel: the desired table
+ * of src/check/table.ts is accepted as is, RS DOWN / quorum loss swap in the sorry server with minimal
+ * operations, an unrelated service in the kernel is left alone, and stop removes only our services.
+ */
+import { afterAll, expect, test } from "bun:test";
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { FakeIpvsKernel } from "../../src/check/ipvs/fake-kernel.ts";
+import { IpvsReconciler } from "../../src/check/ipvs/reconciler.ts";
+import { IpvsLvsSink } from "../../src/check/ipvs/sink.ts";
+import { CheckRuntime } from "../../src/check/runtime.ts";
+import { loadConfig, sliceFor } from "../../src/config/index.ts";
+import { nullLogger } from "../../src/core/log.ts";
+import { FakeScheduler } from "../../src/core/scheduler.ts";
+import { Reactor } from "../../src/ffi/reactor.ts";
+import { tempDir } from "./servers.ts";
+
+const dir = tempDir("kcr-ipvs");
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+test("runtime -> reconciler -> fake kernel", () => {
+  const f = join(dir, "k.conf");
+  writeFileSync(
+    f,
+    `
+bfd_instance b1 {
+  neighbor_ip 127.0.0.2
+}
+bfd_instance b2 {
+  neighbor_ip 127.0.0.3
+}
+virtual_server 203.0.113.10 80 {
+  protocol TCP
+  lb_algo wrr
+  lb_kind DR
+  persistence_timeout 300
+  quorum 2
+  sorry_server 198.51.100.9 8080
+  real_server 192.0.2.2 80 {
+    weight 2
+    BFD_CHECK {
+      name b1
+    }
+  }
+  real_server 192.0.2.3 80 {
+    inhibit_on_failure
+    BFD_CHECK {
+      name b2
+    }
+  }
+}
+`,
+  );
+  const kernel = new FakeIpvsKernel();
+  kernel.addService({
+    af: 2,
+    protocol: 6,
+    addr: "203.0.113.99",
+    port: 443,
+    sched: "rr",
+    flags: 0,
+    timeout: 0,
+    netmask: 0xffffffff,
+  });
+  const sched = new FakeScheduler();
+  const reactor = new Reactor();
+  const rt = new CheckRuntime({
+    log: nullLogger,
+    sched,
+    watcher: reactor,
+    lvs: new IpvsLvsSink(new IpvsReconciler(kernel, nullLogger), nullLogger),
+    keepIpvsOnStop: false,
+  });
+  rt.apply(sliceFor(loadConfig(f, { configId: "t" }).config, "check"), false);
+  const key = { af: 2, protocol: 6, addr: "203.0.113.10", port: 80 };
+  const dests = () => kernel.getDests(key).map((d) => `${d.addr}:${d.port}/${d.fwd}/${d.weight}`).sort();
+  expect(kernel.getServices().find((s) => s.addr === "203.0.113.10")).toMatchObject({
+    sched: "wrr",
+    timeout: 300,
+  });
+  expect(dests()).toEqual(["192.0.2.2:80/route/2", "192.0.2.3:80/route/1"]);
+  // b2 down: inhibited -> weight 0; live weight 2 keeps quorum 2
+  rt.onEvent({ type: "bfdState", name: "b2", state: "Down", at: 0 });
+  sched.advance(0);
+  expect(dests()).toEqual(["192.0.2.2:80/route/2", "192.0.2.3:80/route/0"]);
+  kernel.calls.length = 0;
+  // b1 down too: quorum lost -> sorry server in, 192.0.2.2 out, 192.0.2.3 stays at 0
+  rt.onEvent({ type: "bfdState", name: "b1", state: "Down", at: 0 });
+  sched.advance(0);
+  expect(dests()).toEqual(["192.0.2.3:80/route/0", "198.51.100.9:8080/route/1"]);
+  expect(kernel.calls.length).toBe(2); // one add, one delete: nothing flushed or re-created
+  // stop: our service goes, the unrelated one stays
+  rt.stop();
+  expect(kernel.getServices().map((s) => s.addr)).toEqual(["203.0.113.99"]);
+  reactor.close();
+});
