@@ -1,0 +1,135 @@
+/**
+ * use_vmac next to keepalived 2.2.7 (prefix kvf-v): our MASTER in A creates the private macvlan
+ * vrrp.51 with MAC 00:00:5e:00:01:33 on veth0, sets keepalived's sysctls, puts the VIP on it; the
+ * keepalived BACKUP in B sees our adverts coming from the VMAC MAC (tcpdump -e) and stays BACKUP, and
+ * B's ARP entry for the VIP is the VMAC. With vmac_xmit_base the adverts leave from veth0's own MAC
+ * while gratuitous ARPs still come from the VMAC. On SIGTERM the VMAC goes and the sysctls are restored.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+import { ensureBinary } from "../support/binary.ts";
+import { Netns, vethPair, waitFor } from "../support/netns.ts";
+
+let bin = "", dir = "";
+let a: Netns, b: Netns;
+let ka: Subprocess;
+const VMAC = "00:00:5e:00:01:33";
+
+const conf = (prio: number, extra: string) => `global_defs {
+  router_id kvf_v${prio}
+  vrrp_version 3
+}
+vrrp_instance VI_1 {
+  state BACKUP
+  interface veth0
+  virtual_router_id 51
+  priority ${prio}
+  advert_int 0.1
+${extra}  virtual_ipaddress {
+    192.0.2.100/24
+  }
+}
+`;
+
+beforeAll(async () => {
+  bin = await ensureBinary();
+  dir = mkdtempSync("/tmp/kvf-v-");
+  a = new Netns(`kvf-va${process.pid % 10000}`);
+  b = new Netns(`kvf-vb${process.pid % 10000}`);
+  vethPair(a, "veth0", b, "veth0");
+  a.ip("addr", "add", "192.0.2.1/24", "dev", "veth0");
+  b.ip("addr", "add", "192.0.2.2/24", "dev", "veth0");
+  writeFileSync(join(dir, "b.conf"), conf(100, ""));
+  ka = b.spawn(["sh", "-c", `exec /usr/sbin/keepalived -n -l -D -f ${dir}/b.conf -p ${dir}/b.pid -r ${dir}/bv.pid -c ${dir}/bc.pid > ${dir}/b.log 2>&1`]);
+});
+
+afterAll(async () => {
+  ka?.kill("SIGTERM");
+  await ka?.exited;
+  await a?.destroy();
+  await b?.destroy();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const sysctl = (ns: Netns, path: string) => ns.exec(["cat", `/proc/sys/${path}`], { allowFail: true }).trim();
+const hasVip = (ns: Netns, dev: string) => ns.ip("-4", "addr", "show", "dev", dev).includes("192.0.2.100/24");
+const linkExists = (ns: Netns, dev: string) => ns.exec(["ip", "link", "show", dev], { allowFail: true }).includes(`${dev}@`);
+
+/** Starts ours in A with `extra` instance lines; returns the process. */
+async function startOurs(name: string, extra: string): Promise<Subprocess> {
+  writeFileSync(join(dir, `${name}.conf`), conf(150, extra));
+  const p = a.spawn([bin, "-n", "-l", "-D", "-f", join(dir, `${name}.conf`), "-p", join(dir, `${name}.pid`), "-r", join(dir, `${name}v.pid`), "-c", join(dir, `${name}c.pid`), "-b", join(dir, `${name}b.pid`)]);
+  await waitFor("ours MASTER with the VIP on vrrp.51", () => linkExists(a, "vrrp.51") && hasVip(a, "vrrp.51"));
+  return p;
+}
+
+/** Source MACs of VRRP adverts and ARP frames B sees for `ms`. */
+async function capture(ms: number): Promise<{ vrrp: Set<string>; arp: Set<string> }> {
+  const p = b.spawn(["sh", "-c", `exec timeout ${ms / 1000} tcpdump -l -n -e -i veth0 'ip proto 112 or arp' > ${dir}/cap.txt 2>/dev/null`]);
+  await p.exited;
+  const text = await Bun.file(join(dir, "cap.txt")).text();
+  const vrrp = new Set<string>(), arp = new Set<string>();
+  for (const line of text.split("\n")) {
+    const mac = /^\S+ ([0-9a-f:]{17}) >/.exec(line)?.[1];
+    if (!mac) continue;
+    if (/VRRP/.test(line)) vrrp.add(mac);
+    else if (/ARP/.test(line)) arp.add(mac);
+  }
+  return { vrrp, arp };
+}
+
+describe("use_vmac next to keepalived 2.2.7", () => {
+  test("VMAC interface, sysctls, adverts from the VMAC MAC; keepalived stays BACKUP; cleanup on stop", async () => {
+    const before = { ignore: sysctl(a, "net/ipv4/conf/veth0/arp_ignore"), filter: sysctl(a, "net/ipv4/conf/veth0/arp_filter") };
+    const ours = await startOurs("ours", "  use_vmac\n");
+    try {
+    const d = a.ip("-d", "link", "show", "vrrp.51");
+    expect(d).toContain(`link/ether ${VMAC}`);
+    expect(d).toContain("macvlan mode private");
+    expect(d).toMatch(/vrrp\.51@veth0: <[^>]*\bUP\b/);
+    expect(sysctl(a, "net/ipv4/conf/vrrp.51/arp_ignore")).toBe("1");
+    expect(sysctl(a, "net/ipv4/conf/vrrp.51/accept_local")).toBe("1");
+    expect(sysctl(a, "net/ipv4/conf/vrrp.51/rp_filter")).toBe("0");
+    expect(sysctl(a, "net/ipv6/conf/vrrp.51/disable_ipv6")).toBe("1");
+    expect(sysctl(a, "net/ipv4/conf/veth0/arp_ignore")).toBe("1");
+    expect(sysctl(a, "net/ipv4/conf/veth0/arp_filter")).toBe("1");
+    expect(hasVip(a, "veth0")).toBe(false);
+
+    const cap = await capture(1500);
+    expect([...cap.vrrp]).toEqual([VMAC]);
+    await waitFor("keepalived BACKUP", async () => /\(VI_1\) Entering BACKUP STATE/.test(await Bun.file(join(dir, "b.log")).text()));
+    const last = () => [...(readFileSync(join(dir, "b.log"), "utf8")).matchAll(/\(VI_1\) Entering (\w+) STATE/g)].at(-1)?.[1];
+    expect(last()).toBe("BACKUP");
+    expect(hasVip(b, "veth0")).toBe(false);
+    // Any datagram to the VIP makes B resolve it: the answer must come from the VMAC.
+    await waitFor("B resolves the VIP to the VMAC", () => {
+      b.exec(["bash", "-c", "echo x > /dev/udp/192.0.2.100/9"], { allowFail: true });
+      return b.ip("neigh", "show", "192.0.2.100").includes(VMAC);
+    });
+
+    } finally {
+      ours.kill("SIGTERM");
+      await ours.exited;
+    }
+    expect(linkExists(a, "vrrp.51")).toBe(false);
+    expect(sysctl(a, "net/ipv4/conf/veth0/arp_ignore")).toBe(before.ignore);
+    expect(sysctl(a, "net/ipv4/conf/veth0/arp_filter")).toBe(before.filter);
+    await waitFor("keepalived takes over", () => hasVip(b, "veth0"));
+  }, 60_000);
+
+  test("vmac_xmit_base: adverts from veth0's MAC, gratuitous ARPs from the VMAC", async () => {
+    const baseMac = /link\/ether ([0-9a-f:]{17})/.exec(a.ip("link", "show", "veth0"))![1]!;
+    const ours = await startOurs("xb", "  use_vmac\n  vmac_xmit_base\n  garp_master_delay 1\n  garp_master_refresh 1\n");
+    try {
+      const cap = await capture(2500);
+      expect([...cap.vrrp]).toEqual([baseMac]);
+      expect(cap.arp.has(VMAC)).toBe(true);
+    } finally {
+      ours.kill("SIGTERM");
+      await ours.exited;
+    }
+    expect(linkExists(a, "vrrp.51")).toBe(false);
+  }, 60_000);
+});
