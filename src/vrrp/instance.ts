@@ -90,7 +90,13 @@ export class VrrpInstanceRunner {
   readonly family: "ipv4" | "ipv6";
   readonly vips: readonly string[];
   readonly #timers = new Map<TimerKind | "garp" | "garpLower", TimerHandle>();
-  #ahSeq = 1;
+  /**
+   * IPSEC-AH sequence number. keepalived drops AH adverts whose sequence number is not above the last one
+   * it saw from that peer, so a restarted router that counts from 1 again is ignored until it catches up.
+   * Starting from twice the Unix time in seconds keeps the number rising across restarts (adverts are at
+   * most one per second per instance in VRRPv2); it stays below 2^32 until 2038.
+   */
+  #ahSeq = (Math.floor(Date.now() / 1000) * 2) >>> 0;
   #ipId = 1;
   #vipsInstalled = false;
   /** Set by the runtime when the instance is in a vrrp_sync_group. */
@@ -326,17 +332,15 @@ export class VrrpInstanceRunner {
     });
   }
 
-  /** A VIP vanished while we are MASTER (someone deleted it): put it back. */
+  /** A VIP vanished while we are MASTER (someone deleted it): put it back, with our routes and rules. */
   vipDeleted(address: string): void {
     if (this.fsm.state !== "MASTER" || !this.#vipsInstalled) return;
     const r = this.addrRequests().find((x) => x.address === address);
     if (!r) return;
     this.log.warn(`virtual address ${address} was removed by someone else; restoring it`);
-    try {
-      this.env.kernel.addAddr(r);
-    } catch (e) {
-      this.log.error(`cannot restore ${address}: ${(e as Error).message}`);
-    }
+    this.#kernelOp(() => this.env.kernel.addAddr(r), `restore ${address}`);
+    for (const { spec, req } of this.#routeRequests()) this.#kernelOp(() => this.env.kernel.addRoute(req), `add route ${spec.dest}`);
+    for (const { spec, req } of this.#ruleRequests()) this.#kernelOp(() => this.env.kernel.addRule(req), `add rule ${spec.from ?? "all"}`);
   }
 
   /** garp_master_repeat announcements now, again after garp_master_delay, then every garp_master_refresh. */

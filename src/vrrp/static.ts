@@ -2,7 +2,7 @@
  * static_ipaddress / static_routes / static_rules (keepalived.conf(5)): installed when the VRRP child
  * starts whatever the VRRP states are, kept on reload when unchanged, removed when dropped from the
  * configuration or when the child stops. A static address deleted by someone else is put back, as
- * VIPs are while MASTER.
+ * VIPs are while MASTER, with the static routes (the kernel may have flushed them with it).
  */
 import type { IpAddressSpec, KeepalivedConfig, RouteSpec, RuleSpec } from "../config/model.ts";
 import type { Logger } from "../core/log.ts";
@@ -38,11 +38,15 @@ export class StaticSet {
 
   /** An address was deleted: put it back if it is one of ours. */
   addrDeleted(address: string, index: number): void {
+    let restored = false;
     for (const it of this.#items) {
       if (it.kind !== "addr" || it.spec.address !== address || this.#addrIndex(it.spec) !== index) continue;
       this.log.warn(`static address ${address} was removed by someone else; restoring it`);
       this.#op(it, true);
+      restored = true;
     }
+    // The kernel drops routes through an interface that loses its last address: put ours back too.
+    if (restored) for (const it of this.#items) if (it.kind === "route") this.#op(it, true);
   }
 
   /** Removes everything (child stop). */

@@ -75,6 +75,7 @@ export class FakeKernel implements NetKernel {
     this.ops.push(`link del ${l?.name ?? index}`);
   }
   addRoute(r: RouteRequest): boolean {
+    if (this.routes.some((x) => JSON.stringify(x) === JSON.stringify(r))) return false;
     this.routes.push(r);
     this.ops.push(`route add ${r.dst}/${r.dstLen}`);
     return true;
@@ -87,6 +88,7 @@ export class FakeKernel implements NetKernel {
     return true;
   }
   addRule(r: RuleRequest): boolean {
+    if (this.rules.some((x) => JSON.stringify(x) === JSON.stringify(r))) return false;
     this.rules.push(r);
     this.ops.push(`rule add ${r.priority ?? ""}`);
     return true;
