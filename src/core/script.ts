@@ -1,8 +1,8 @@
 /**
  * The script runner behind notify scripts, vrrp_script, MISC_CHECK and startup/shutdown scripts.
  * A configured command is split into argv the way keepalived splits it (quotes group words), run
- * directly (never through a shell unless argv[0] is one), as the configured or default user, with a
- * timeout that sends SIGTERM and then SIGKILL. With enable_script_security, a script that a non-root
+ * directly (never through a shell unless argv[0] is one), as the configured or default user, in its own
+ * process group, with a timeout that sends SIGTERM and then SIGKILL to that group. With enable_script_security, a script that a non-root
  * user could modify is refused when it would run as root.
  */
 import { spawn } from "node:child_process";
@@ -162,6 +162,8 @@ export function runScript(spec: ScriptSpec, opts: RunOptions): Promise<ScriptRes
       child = spawn(spec.argv[0]!, spec.argv.slice(1), {
         uid: spec.uid,
         gid: spec.gid,
+        // Own session and process group, so a timeout reaches whatever the script started too.
+        detached: true,
         stdio: "ignore",
         env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", ...opts.env },
       });
@@ -171,11 +173,18 @@ export function runScript(spec: ScriptSpec, opts: RunOptions): Promise<ScriptRes
     }
     let term: ReturnType<typeof setTimeout> | undefined;
     let kill: ReturnType<typeof setTimeout> | undefined;
+    const signalGroup = (sig: NodeJS.Signals) => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, sig);
+      } catch {
+        child.kill(sig);
+      }
+    };
     if (opts.timeoutMs > 0) {
       term = setTimeout(() => {
         timedOut = true;
-        child.kill("SIGTERM");
-        kill = setTimeout(() => child.kill("SIGKILL"), opts.killGraceMs ?? 2000);
+        signalGroup("SIGTERM");
+        kill = setTimeout(() => signalGroup("SIGKILL"), opts.killGraceMs ?? 2000);
       }, opts.timeoutMs);
     }
     child.on("spawn", () => child.pid !== undefined && opts.onStart?.(child.pid));

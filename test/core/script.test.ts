@@ -57,3 +57,21 @@ describe("runScript", () => {
     expect(r.status).toBeNull();
   });
 });
+
+describe("runScript process group", () => {
+  test("a timeout also ends what the script started", async () => {
+    const mark = `/tmp/ka-grp-${process.pid}`;
+    const r = await runScript({ argv: ["/bin/sh", "-c", `sleep 30 & echo $! > ${mark}; wait`], uid: 0, gid: 0 }, { timeoutMs: 200, killGraceMs: 200 });
+    expect(r.timedOut).toBe(true);
+    const pid = Number(await Bun.file(mark).text());
+    let alive = true;
+    for (let i = 0; i < 50 && alive; i++) {
+      // A killed orphan may linger as a zombie until init reaps it: that counts as ended.
+      const stat = await Bun.file(`/proc/${pid}/stat`).text().catch(() => "");
+      alive = stat !== "" && !/^\d+ \(.*\) Z/.test(stat);
+      if (alive) await Bun.sleep(20);
+    }
+    expect(alive).toBe(false);
+    await Bun.$`rm -f ${mark}`;
+  });
+});

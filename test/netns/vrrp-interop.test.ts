@@ -161,7 +161,12 @@ async function variantTest(v: Variant): Promise<void> {
 
   // 3. ours returns with the higher priority: preempts; keepalived releases the VIP.
   ours.start(bin, conf(v, 150, "a"));
-  await waitFor("ours preempts", () => hasVip(a) && !hasVip(b) && kaTransitions().at(-1) === "BACKUP", 15_000);
+  try {
+    await waitFor("ours preempts", () => hasVip(a) && !hasVip(b) && kaTransitions().at(-1) === "BACKUP", 15_000);
+  } catch (e) {
+    console.log(`--- keepalived log:\n${ka.log().slice(-4000)}\n--- ours:\n${ours.log().slice(-4000)}`);
+    throw e;
+  }
 
   // 4. graceful stop: priority 0, keepalived takes over at once (Skew_Time).
   await ours.term();
