@@ -6,10 +6,10 @@
  *  - an initramfs (cpio newc, gzip) with busybox-static and its applet links, ipvsadm and its shared
  *    libraries, the ip_vs modules in load order, /init, the tests, and our binaries when present
  *    (dist/keepalived, work/guest-ipvs) with the glibc libraries `ldd` names for them.
- *   bun test/vm/build.ts            -> prints the kernel and initramfs paths
+ *   bun test/vm/build.ts            -> prints the kernel and initramfs paths (work/run-XXXX/)
  * Every missing piece (apt, busybox, ipvsadm, cpio) is an error that names it: the VM stage never skips.
  */
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
 /** Repository root. */
@@ -76,20 +76,24 @@ export function ensureKernel(): KernelTree {
   need("depmod", "kmod");
   const pkg = imagePackage();
   const release = pkg.slice("linux-image-".length);
-  const debs = join(WORK, "debs");
+  // Per-process download and unpack directories, renamed into place: concurrent runs never see half a tree.
+  const debs = join(WORK, `debs-${process.pid}`);
+  rmSync(debs, { recursive: true, force: true });
   mkdirSync(debs, { recursive: true });
   sh(["apt-get", "download", "linux-image-amd64", pkg], debs);
   const deb = readdirSync(debs).find((f) => f.startsWith(`${pkg}_`) && f.endsWith(".deb"));
   if (!deb) throw new Error(`VM test bed: apt-get download ${pkg} left no .deb in ${debs}`);
   const dir = join(WORK, `kernel-${release}`);
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  sh(["dpkg-deb", "-x", join(debs, deb), tmp]);
+  sh(["depmod", "-b", tmp, release]);
+  if (!existsSync(join(tmp, "boot", `vmlinuz-${release}`))) throw new Error(`VM test bed: ${pkg} has no boot/vmlinuz-${release}`);
+  writeFileSync(join(tmp, ".complete"), `${pkg}\n`);
+  rmSync(debs, { recursive: true, force: true }); // the unpacked tree is the cache
   rmSync(dir, { recursive: true, force: true });
-  sh(["dpkg-deb", "-x", join(debs, deb), dir]);
-  sh(["depmod", "-b", dir, release]);
-  const vmlinuz = join(dir, "boot", `vmlinuz-${release}`);
-  if (!existsSync(vmlinuz)) throw new Error(`VM test bed: ${pkg} has no boot/vmlinuz-${release}`);
-  writeFileSync(join(dir, ".complete"), `${pkg}\n`);
-  for (const f of readdirSync(debs)) rmSync(join(debs, f)); // the unpacked tree is the cache
-  return { release, dir, vmlinuz };
+  renameSync(tmp, dir);
+  return { release, dir, vmlinuz: join(dir, "boot", `vmlinuz-${release}`) };
 }
 
 /** Module files in load order for `names`, as paths inside the unpacked tree. */
@@ -134,15 +138,17 @@ function putExe(root: string, exe: string, dest: string): void {
 }
 
 /**
- * Optional binaries, copied when they exist: our daemon (compiled by compile.ts from the current
- * source; dist/keepalived when KA_VM_DAEMON=dist) and the reconciler probe.
+ * Optional binaries, copied when they exist: our daemon (compiled by compile.ts into the run directory
+ * from the current source; dist/keepalived when KA_VM_DAEMON=dist), the reconciler probe, and Debian's
+ * keepalived 2.2.7, the reference the whole-daemon test is checked against.
  */
-export const OPTIONAL_BINARIES: { src: string; dest: string }[] = [
-  { src: process.env.KA_VM_DAEMON === "dist" ? join(ROOT, "dist", "keepalived") : join(WORK, "keepalived"), dest: "/opt/keepalived" },
-  { src: join(WORK, "guest-ipvs"), dest: "/opt/guest-ipvs" },
-  // Debian's keepalived 2.2.7: the reference the whole-daemon test is checked against.
-  { src: "/usr/sbin/keepalived", dest: "/opt/keepalived-ref" },
-];
+export function optionalBinaries(runDir: string): { src: string; dest: string }[] {
+  return [
+    { src: process.env.KA_VM_DAEMON === "dist" ? join(ROOT, "dist", "keepalived") : join(runDir, "keepalived"), dest: "/opt/keepalived" },
+    { src: join(runDir, "guest-ipvs"), dest: "/opt/guest-ipvs" },
+    { src: "/usr/sbin/keepalived", dest: "/opt/keepalived-ref" },
+  ];
+}
 
 /** What went into an initramfs. */
 export interface Initramfs {
@@ -153,7 +159,7 @@ export interface Initramfs {
 }
 
 /** Lays out the guest file tree in `root`. */
-function stage(k: KernelTree, root: string): { modules: string[]; binaries: string[] } {
+function stage(k: KernelTree, root: string, runDir: string): { modules: string[]; binaries: string[] } {
   const busybox = need("busybox", "busybox-static");
   if (Bun.spawnSync(["ldd", busybox], { stdout: "pipe", stderr: "pipe" }).exitCode === 0) {
     throw new Error(`VM test bed: ${busybox} is dynamically linked (apt-get install busybox-static)`);
@@ -173,7 +179,7 @@ function stage(k: KernelTree, root: string): { modules: string[]; binaries: stri
   for (const m of mods) put(root, m, join(modDir, basename(m)));
   writeFileSync(join(root, modDir, "load-order"), mods.map((m) => basename(m)).join("\n") + "\n");
   const binaries: string[] = [];
-  for (const b of OPTIONAL_BINARIES) {
+  for (const b of optionalBinaries(runDir)) {
     if (existsSync(`${b.src}.build-error`)) put(root, `${b.src}.build-error`, `${b.dest}.build-error`);
     if (!existsSync(b.src)) continue;
     putExe(root, b.src, b.dest);
@@ -192,14 +198,25 @@ function stage(k: KernelTree, root: string): { modules: string[]; binaries: stri
   return { modules: mods.map((m) => basename(m)), binaries };
 }
 
-/** Builds work/initramfs.cpio.gz from the current tests and binaries. `only` limits the test scripts. */
-export function buildInitramfs(k: KernelTree, only?: string): Initramfs {
+/** A fresh directory for one run's binaries and image (concurrent runs share only the kernel cache). */
+export function makeRunDir(): string {
+  mkdirSync(WORK, { recursive: true });
+  // Leftovers of runs that were killed: anything older than an hour.
+  for (const d of readdirSync(WORK)) {
+    const p = join(WORK, d);
+    if (/^(run|debs)-/.test(d) && Date.now() - statSync(p).mtimeMs > 3_600_000) rmSync(p, { recursive: true, force: true });
+  }
+  return mkdtempSync(join(WORK, "run-"));
+}
+
+/** Builds RUNDIR/initramfs.cpio.gz from the current tests and binaries. `only` limits the test scripts. */
+export function buildInitramfs(k: KernelTree, runDir: string, only?: string): Initramfs {
   need("cpio", "cpio");
   need("gzip", "gzip");
-  const root = join(WORK, "initramfs-root");
+  const root = join(runDir, "root");
   rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true });
-  const { modules, binaries } = stage(k, root);
+  const { modules, binaries } = stage(k, root, runDir);
   if (only) {
     for (const f of readdirSync(join(root, "tests"))) {
       if (/^\d+-.*\.sh$/.test(f) && !f.includes(only)) rmSync(join(root, "tests", f));
@@ -207,16 +224,17 @@ export function buildInitramfs(k: KernelTree, only?: string): Initramfs {
   }
   // gzip by default; KA_VM_INITRD=cpio leaves it uncompressed (the kernel takes both; see run.ts timings).
   const gz = process.env.KA_VM_INITRD !== "cpio";
-  const path = join(WORK, gz ? "initramfs.cpio.gz" : "initramfs.cpio");
+  const path = join(runDir, gz ? "initramfs.cpio.gz" : "initramfs.cpio");
   const pipe = gz ? `| gzip -1 > '${path}'` : `> '${path}'`;
   const p = Bun.spawnSync(["sh", "-c", `find . -print0 | cpio --null -o -H newc --quiet ${pipe}`], { cwd: root, stderr: "pipe" });
   if (p.exitCode !== 0) throw new Error(`VM test bed: cpio/gzip failed: ${p.stderr.toString()}`);
+  rmSync(root, { recursive: true, force: true });
   return { path, modules, binaries, bytes: statSync(path).size };
 }
 
 if (import.meta.main) {
   const k = ensureKernel();
-  const img = buildInitramfs(k);
+  const img = buildInitramfs(k, makeRunDir());
   console.log(`kernel ${k.release}: ${k.vmlinuz}`);
   console.log(`initramfs ${img.path}: ${(img.bytes / 1048576).toFixed(1)} MiB; modules ${img.modules.join(" ")}; binaries ${img.binaries.join(" ") || "(none)"}`);
 }

@@ -1,12 +1,12 @@
 /**
- * Compiles the two programs the VM runs, fresh from the source tree on every run, into test/vm/work/:
+ * Compiles the two programs the VM runs, fresh from the source tree on every run, into the run directory:
  *  - keepalived: the daemon (src/main.ts + the reactor worker), flags as in scripts/build-binary.ts;
  *  - guest-ipvs: test/vm/guest-ipvs.ts, which drives src/check/ipvs against the real kernel.
  * A build that fails is logged and leaves no binary, so the VM tests that need it fail with that reason.
  */
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, WORK } from "./build.ts";
+import { ROOT } from "./build.ts";
 
 /** Flags shared with scripts/build-binary.ts: no autoload of .env / bunfig.toml in a root daemon. */
 const FLAGS = [
@@ -21,10 +21,10 @@ const PROGRAMS: { out: string; entries: string[] }[] = [
 ];
 
 /** Builds every program; returns the build log lines (failures name the compiler's first error). */
-export function compileBinaries(): string[] {
+export function compileBinaries(runDir: string): string[] {
   const log: string[] = [];
   for (const p of PROGRAMS) {
-    const out = join(WORK, p.out);
+    const out = join(runDir, p.out);
     rmSync(out, { force: true });
     rmSync(`${out}.build-error`, { force: true });
     const missing = p.entries.find((e) => !existsSync(join(ROOT, e)));

@@ -30,7 +30,7 @@ export class ConsoleParser {
     // The firmware clears the screen with escape sequences that can prefix the first lines.
     const line = raw.replace(/\x1b(\[[0-9;?]*[ -/]*[@-~]|[^[])/g, "");
     this.#tail.push(line);
-    if (this.#tail.length > 30) this.#tail.shift();
+    if (this.#tail.length > 40) this.#tail.shift();
     if (line.startsWith("VM-BOOTED")) {
       this.booted = true;
       this.bootedAt = Number(line.split(" ")[1]) || 0;
@@ -70,6 +70,6 @@ export class ConsoleParser {
 
   /** The last console lines, for a boot failure. */
   tail(): string[] {
-    return this.#tail.slice(-10);
+    return this.#tail.slice(-25);
   }
 }

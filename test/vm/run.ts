@@ -1,15 +1,16 @@
 /**
  * Runs the IPVS tests in a qemu VM with Debian's kernel (this host's kernel has no IPVS).
- *   bun test/vm/run.ts [--only=SUBSTRING] [--timeout=SECONDS] [--smp=N] [--verbose] [--no-build]
+ *   bun test/vm/run.ts [--only=SUBSTRING] [--timeout=SECONDS] [--smp=N] [--verbose] [--no-build] [--keep]
  * Steps: compile our binaries into work/ (the daemon from src/main.ts, the reconciler probe from
  * test/vm/guest-ipvs.ts), fetch/unpack the kernel (cached), build the initramfs with test/vm/tests/*.sh,
  * boot `qemu-system-x86_64 -accel tcg`, read the serial console, print one line per test and finally
- * exactly one line `VM-RESULT <N> passed, <M> failed`. A missing qemu, kernel or busybox is a failure,
+ * exactly one line `VM-RESULT <N> passed, <M> failed`. Each run builds in its own work/run-XXXX/ (removed
+ * at the end unless --keep), so concurrent runs do not clobber each other's image. A missing qemu, kernel or busybox is a failure,
  * never a skip. The VM is killed (by pid) after --timeout (default 600 s).
  */
-import { readdirSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { buildInitramfs, ensureKernel, need, WORK } from "./build.ts";
+import { buildInitramfs, ensureKernel, makeRunDir, need } from "./build.ts";
 import { compileBinaries } from "./compile.ts";
 import { ConsoleParser, type TestResult } from "./console.ts";
 
@@ -21,11 +22,13 @@ const cpus = opt("smp") ?? "2";
 const verbose = args.includes("--verbose");
 
 const t0 = performance.now();
+const runDir = makeRunDir();
 const secs = (from = t0) => ((performance.now() - from) / 1000).toFixed(1);
 const results: TestResult[] = [];
 
 /** Ends the run: per-test lines, then the one summary line test-all.ts parses. */
 function finish(extra: TestResult[] = []): never {
+  if (!args.includes("--keep")) rmSync(runDir, { recursive: true, force: true });
   const all = [...results, ...extra];
   for (const r of all) {
     console.log(`${r.ok ? "ok  " : "FAIL"} vm/${r.name}${r.detail ? `  (${r.detail})` : ""}`);
@@ -53,12 +56,12 @@ try {
   qemu = need("qemu-system-x86_64", "qemu-system-x86");
   need("busybox", "busybox-static");
   need("ipvsadm", "ipvsadm");
-  if (!args.includes("--no-build")) for (const l of compileBinaries()) console.log(l);
+  if (!args.includes("--no-build")) for (const l of compileBinaries(runDir)) console.log(l);
   const tk = performance.now();
   kernel = ensureKernel();
   const kernelS = secs(tk);
   const ti = performance.now();
-  initrd = buildInitramfs(kernel, only);
+  initrd = buildInitramfs(kernel, runDir, only);
   console.log(`vm: kernel ${kernel.release} ready in ${kernelS} s (download only when not cached), initramfs ` +
     `${(initrd.bytes / 1048576).toFixed(1)} MiB built in ${secs(ti)} s, binaries: ${initrd.binaries.join(" ") || "none"}`);
 } catch (e) {
@@ -71,7 +74,7 @@ const qemuArgs = [
   "-append", "console=ttyS0 quiet panic=-1 loglevel=3",
 ];
 const tBoot = performance.now();
-const proc = Bun.spawn(qemuArgs, { cwd: WORK, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+const proc = Bun.spawn(qemuArgs, { cwd: runDir, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
 let timedOut = false;
 const timer = setTimeout(() => {
   timedOut = true;
