@@ -12,9 +12,9 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { parseBfdControl, type BfdControlPacket } from "../src/proto/bfd.ts";
+import { type BfdControlPacket, parseBfdControl } from "../src/proto/bfd.ts";
 import { Netns, vethPair, waitFor } from "../test/support/netns.ts";
-import { startFrrBfdd, type FrrBfdd, type FrrBfdPeer } from "../test/bfd/frr.ts";
+import { type FrrBfdd, type FrrBfdPeer, startFrrBfdd } from "../test/bfd/frr.ts";
 import { renderConf } from "../test/bfd/daemon.ts";
 import { ensureBinary } from "../test/support/binary.ts";
 import { cpuNs, median, processTree, quantile, rssKiB } from "./lib.ts";
@@ -76,27 +76,57 @@ async function readPcap(stream: ReadableStream<Uint8Array>, on: (s: Seen) => voi
 
 function peersOfPeer(n: number): FrrBfdPeer[] {
   return Array.from({ length: n }, (_, i) => ({
-    peer: sutAddr(i), localAddress: peerAddr(i), receiveIntervalMs: 10, transmitIntervalMs: 10, detectMultiplier: 3,
+    peer: sutAddr(i),
+    localAddress: peerAddr(i),
+    receiveIntervalMs: 10,
+    transmitIntervalMs: 10,
+    detectMultiplier: 3,
   }));
 }
 
 async function startSut(kind: Kind, ns: Netns, dir: string, n: number, ours: string): Promise<Sut> {
   if (kind === "frr") {
     const f = await startFrrBfdd({
-      namespace: ns.name, dir: join(dir, "sut-frr"),
+      namespace: ns.name,
+      dir: join(dir, "sut-frr"),
       peers: Array.from({ length: n }, (_, i) => ({
-        peer: peerAddr(i), localAddress: sutAddr(i), receiveIntervalMs: 10, transmitIntervalMs: 10, detectMultiplier: 3,
+        peer: peerAddr(i),
+        localAddress: sutAddr(i),
+        receiveIntervalMs: 10,
+        transmitIntervalMs: 10,
+        detectMultiplier: 3,
       })),
     });
     return { pid: f.pid, stop: () => f.stop() };
   }
   const conf = join(dir, `${kind}.conf`);
-  writeFileSync(conf, renderConf(Array.from({ length: n }, (_, i) => ({
-    name: `s${i}`, neighbor: peerAddr(i), source: sutAddr(i), minRxMs: 10, minTxMs: 10, multiplier: 3,
-  }))));
+  writeFileSync(
+    conf,
+    renderConf(Array.from({ length: n }, (_, i) => ({
+      name: `s${i}`,
+      neighbor: peerAddr(i),
+      source: sutAddr(i),
+      minRxMs: 10,
+      minTxMs: 10,
+      multiplier: 3,
+    }))),
+  );
   const bin = kind === "ours" ? ours : "/usr/sbin/keepalived";
-  const p: Subprocess = ns.spawn([bin, "-n", "-G", "-f", conf, "-p", join(dir, "k.pid"), "-r", join(dir, "v.pid"),
-    "-c", join(dir, "c.pid"), "-b", join(dir, "b.pid")], { env: { TMPDIR: dir } });
+  const p: Subprocess = ns.spawn([
+    bin,
+    "-n",
+    "-G",
+    "-f",
+    conf,
+    "-p",
+    join(dir, "k.pid"),
+    "-r",
+    join(dir, "v.pid"),
+    "-c",
+    join(dir, "c.pid"),
+    "-b",
+    join(dir, "b.pid"),
+  ], { env: { TMPDIR: dir } });
   return {
     pid: p.pid,
     stop: async () => {
@@ -111,12 +141,24 @@ async function detection(peer: FrrBfdd, seen: Seen[]): Promise<number[]> {
   const out: number[] = [];
   const lastState = (src: string) => seen.findLast((s) => s.src === src)?.packet.state;
   for (let t = 0; t < TRIALS; t++) {
-    await waitFor("both sides Up", () => lastState(sutAddr(0)) === "Up" && lastState(peerAddr(0)) === "Up", 20_000, 5);
+    await waitFor(
+      "both sides Up",
+      () => lastState(sutAddr(0)) === "Up" && lastState(peerAddr(0)) === "Up",
+      20_000,
+      5,
+    );
     await Bun.sleep(200);
     const from = seen.length;
     process.kill(peer.pid, "SIGSTOP");
-    const down = await waitFor("SUT Down packet", () =>
-      seen.slice(from).find((s) => s.src === sutAddr(0) && s.packet.state === "Down" && s.packet.diag === 1), 5_000, 2);
+    const down = await waitFor(
+      "SUT Down packet",
+      () =>
+        seen.slice(from).find((s) =>
+          s.src === sutAddr(0) && s.packet.state === "Down" && s.packet.diag === 1
+        ),
+      5_000,
+      2,
+    );
     const lastPeer = seen.findLast((s) => s.src === peerAddr(0) && s.tsMs <= down.tsMs);
     process.kill(peer.pid, "SIGCONT");
     if (lastPeer) out.push(down.tsMs - lastPeer.tsMs);
@@ -127,11 +169,16 @@ async function detection(peer: FrrBfdd, seen: Seen[]): Promise<number[]> {
 /** CPU % and RSS of the SUT with `SESSIONS` sessions Up. */
 async function load(sut: Sut, peer: FrrBfdd): Promise<{ cpuPct: number; rssMiB: number }> {
   let up = 0;
-  await waitFor(`${SESSIONS} sessions up`, async () => {
-    const ps = await peer.peers();
-    up = ps.filter((p) => p.status === "up").length;
-    return ps.length === SESSIONS && up === SESSIONS;
-  }, 60_000, 500).catch((e) => {
+  await waitFor(
+    `${SESSIONS} sessions up`,
+    async () => {
+      const ps = await peer.peers();
+      up = ps.filter((p) => p.status === "up").length;
+      return ps.length === SESSIONS && up === SESSIONS;
+    },
+    60_000,
+    500,
+  ).catch((e) => {
     throw new Error(`${(e as Error).message} (${up} up)`);
   });
   await Bun.sleep(1000);
@@ -142,7 +189,10 @@ async function load(sut: Sut, peer: FrrBfdd): Promise<{ cpuPct: number; rssMiB: 
   return { cpuPct, rssMiB: rssKiB(processTree(sut.pid)) / 1024 };
 }
 
-async function scenario(kind: Kind, ours: string): Promise<{ det: number[]; cpuPct: number; rssMiB: number }> {
+async function scenario(
+  kind: Kind,
+  ours: string,
+): Promise<{ det: number[]; cpuPct: number; rssMiB: number }> {
   const dir = mkdtempSync(join(tmpdir(), `kbr-bench-${kind}-`));
   chmodSync(dir, 0o755);
   const a = new Netns("kbr-ba"), b = new Netns("kbr-bb");
@@ -152,7 +202,9 @@ async function scenario(kind: Kind, ours: string): Promise<{ det: number[]; cpuP
       a.ip("addr", "add", `${sutAddr(i)}/24`, "dev", "a0");
       b.ip("addr", "add", `${peerAddr(i)}/24`, "dev", "b0");
     }
-    const cap = a.spawn(["tcpdump", "-i", "a0", "-U", "-n", "-w", "-", "udp", "port", "3784"], { stdout: "pipe" });
+    const cap = a.spawn(["tcpdump", "-i", "a0", "-U", "-n", "-w", "-", "udp", "port", "3784"], {
+      stdout: "pipe",
+    });
     const seen: Seen[] = [];
     void readPcap(cap.stdout as ReadableStream<Uint8Array>, (s) => seen.push(s));
     await Bun.sleep(500);
@@ -194,6 +246,10 @@ console.log("| BFD metric | keepalived 2.2.7 | FRR bfdd 8.4 | ours | ours / FRR 
 console.log("|---|---|---|---|---|");
 for (const [name, measured, unit] of rows) {
   const get = (k: Kind) => (res[k] ? measured(k) : NaN);
-  console.log(`| ${name} (${unit}) | ${f(get("keepalived"))} | ${f(get("frr"))} | ${f(get("ours"))} | ${f(get("ours") / get("frr"))}× |`);
+  console.log(
+    `| ${name} (${unit}) | ${f(get("keepalived"))} | ${f(get("frr"))} | ${f(get("ours"))} | ${
+      f(get("ours") / get("frr"))
+    }× |`,
+  );
 }
 process.exit(0);

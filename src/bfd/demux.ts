@@ -36,7 +36,11 @@ export interface BfdArrival {
 }
 
 /** Why demultiplexing dropped a packet (counted like the parser's reasons). */
-export type BfdDemuxReason = "unknown-your-discriminator" | "no-session-for-path" | "wrong-peer" | "ttl-too-low";
+export type BfdDemuxReason =
+  | "unknown-your-discriminator"
+  | "no-session-for-path"
+  | "wrong-peer"
+  | "ttl-too-low";
 
 /** Result of {@link BfdDemux.select}. */
 export type BfdDemuxResult<K> =
@@ -94,17 +98,31 @@ export class BfdDemux<K> {
     if (p.yourDiscriminator !== 0) {
       e = this.#byDiscr.get(p.yourDiscriminator >>> 0);
       if (!e) {
-        return { ok: false, reason: "unknown-your-discriminator", detail: `Your Discriminator ${p.yourDiscriminator} from ${a.peer} matches no session` };
+        return {
+          ok: false,
+          reason: "unknown-your-discriminator",
+          detail: `Your Discriminator ${p.yourDiscriminator} from ${a.peer} matches no session`,
+        };
       }
     } else {
       e = this.#byArrival(a);
       if (!e) {
         const kind = a.multihop ? "multihop" : "single-hop";
-        return { ok: false, reason: "no-session-for-path", detail: `no ${kind} session for ${a.peer} -> ${a.local ?? "?"}` };
+        return {
+          ok: false,
+          reason: "no-session-for-path",
+          detail: `no ${kind} session for ${a.peer} -> ${a.local ?? "?"}`,
+        };
       }
     }
     if (e.path.peer !== a.peer || e.path.multihop !== a.multihop) {
-      return { ok: false, reason: "wrong-peer", detail: `packet for ${String(e.key)} came from ${a.peer}${a.multihop ? " (multihop)" : ""}, expected ${e.path.peer}` };
+      return {
+        ok: false,
+        reason: "wrong-peer",
+        detail: `packet for ${String(e.key)} came from ${a.peer}${
+          a.multihop ? " (multihop)" : ""
+        }, expected ${e.path.peer}`,
+      };
     }
     const ttl = checkReceivedTtl(a.ttl, e.policy);
     if (!ttl.ok) return { ok: false, reason: "ttl-too-low", detail: `${String(e.key)}: ${ttl.detail}` };

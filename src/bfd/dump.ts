@@ -81,7 +81,10 @@ function sessionLines(v: BfdSessionView): string[] {
 }
 
 /** The dump text: sessions, then drops that reached no session, by reason. */
-export function formatBfdDump(views: readonly BfdSessionView[], drops: Readonly<Record<string, number>>): string {
+export function formatBfdDump(
+  views: readonly BfdSessionView[],
+  drops: Readonly<Record<string, number>>,
+): string {
   const out = ["------< BFD Topology >------"];
   for (const v of views) out.push(...sessionLines(v));
   out.push("------< BFD packet drops >------");
@@ -93,7 +96,10 @@ export function formatBfdDump(views: readonly BfdSessionView[], drops: Readonly<
 
 /** Writes `text` to `path` through a fresh O_EXCL|O_NOFOLLOW file in the same directory and a rename. */
 export function writeFileAtomically(path: string, text: string): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}`);
+  const tmp = join(
+    dirname(path),
+    `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}`,
+  );
   const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
   const fd = openSync(tmp, flags, 0o600);
   try {

@@ -10,14 +10,20 @@
  *   the others with AdminDown (diag 7) and starts new ones; stop sends AdminDown and closes everything.
  */
 import type { BfdInstance, BfdSection } from "../config/model.ts";
-import { RateLimitedLog, type Logger } from "../core/log.ts";
+import { type Logger, RateLimitedLog } from "../core/log.ts";
 import type { Scheduler, TimerHandle } from "../core/scheduler.ts";
-import { Diag, encodeBfdControl, parseBfdControl, type BfdState } from "../proto/bfd.ts";
+import { type BfdState, Diag, encodeBfdControl, parseBfdControl } from "../proto/bfd.ts";
 import { BfdDemux, type BfdPath } from "./demux.ts";
-import { formatBfdDump, diagText, type BfdSessionView } from "./dump.ts";
+import { type BfdSessionView, diagText, formatBfdDump } from "./dump.ts";
 import {
-  createSession, currentDetectionTimeUs, pickLocalDiscriminator, sessionConfigOf, step,
-  type BfdAction, type BfdEvent, type BfdSession,
+  type BfdAction,
+  type BfdEvent,
+  type BfdSession,
+  createSession,
+  currentDetectionTimeUs,
+  pickLocalDiscriminator,
+  sessionConfigOf,
+  step,
 } from "./session.ts";
 import type { Rand } from "./timers.ts";
 import type { BfdDatagram, BfdSender, BfdTransport } from "./transport.ts";
@@ -123,8 +129,17 @@ export class BfdRuntime {
       return undefined;
     }
     const r: Runner = {
-      inst, path, sender, log, session: createSession(sessionConfigOf(inst), discr), tx: undefined,
-      detect: undefined, txPackets: 0, rxPackets: 0, discards: {}, lastRxWallMs: null,
+      inst,
+      path,
+      sender,
+      log,
+      session: createSession(sessionConfigOf(inst), discr),
+      tx: undefined,
+      detect: undefined,
+      txPackets: 0,
+      rxPackets: 0,
+      discards: {},
+      lastRxWallMs: null,
     };
     this.#runners.set(inst.name, r);
     log.info(`Starting BFD session to ${path.peer}${path.multihop ? " (multihop)" : ""}`);
@@ -135,8 +150,10 @@ export class BfdRuntime {
   #retime(r: Runner, inst: BfdInstance): void {
     const old = r.inst;
     r.inst = inst;
-    if (old.minTxMs === inst.minTxMs && old.minRxMs === inst.minRxMs && old.idleTxMs === inst.idleTxMs &&
-      old.multiplier === inst.multiplier) return;
+    if (
+      old.minTxMs === inst.minTxMs && old.minRxMs === inst.minRxMs && old.idleTxMs === inst.idleTxMs &&
+      old.multiplier === inst.multiplier
+    ) return;
     const c = sessionConfigOf(inst);
     this.#run(r, {
       kind: "timersChanged",
@@ -185,7 +202,10 @@ export class BfdRuntime {
         return;
       case "discarded":
         bump(r.discards, a.reason);
-        this.#badLog.warn(`${r.inst.name}|${a.reason}`, `(${r.inst.name}) discarded BFD packet: ${a.reason} (${a.detail})`);
+        this.#badLog.warn(
+          `${r.inst.name}|${a.reason}`,
+          `(${r.inst.name}) discarded BFD packet: ${a.reason} (${a.detail})`,
+        );
         return;
     }
   }
@@ -207,15 +227,22 @@ export class BfdRuntime {
 
   #logTransition(r: Runner, to: BfdState, diag: number): void {
     if (to === "Down" || to === "AdminDown") {
-      r.log.info(`Entering ${to} state (Local diagnostic - ${diagText(diag)}, Remote diagnostic - ${diagText(r.session.remoteDiag)})`);
+      r.log.info(
+        `Entering ${to} state (Local diagnostic - ${diagText(diag)}, Remote diagnostic - ${
+          diagText(r.session.remoteDiag)
+        })`,
+      );
     } else {
       r.log.info(`Entering ${to} state`);
     }
   }
 
   #logPoll(r: Runner, before: BfdSession, after: BfdSession): void {
+    if (after.state === "AdminDown") return; // nothing is negotiated while administratively down
     if (!before.polling && after.polling) {
-      r.log.info(`Starting poll sequence (min_tx ${after.advertisedMinTxUs} us, min_rx ${after.advertisedMinRxUs} us)`);
+      r.log.info(
+        `Starting poll sequence (min_tx ${after.advertisedMinTxUs} us, min_rx ${after.advertisedMinRxUs} us)`,
+      );
     } else if (before.polling && !after.polling) {
       r.log.info(`Poll sequence completed by Final from ${r.path.peer}`);
     }
@@ -269,8 +296,13 @@ export class BfdRuntime {
   /** Everything the USR1 dump shows. */
   views(): BfdSessionView[] {
     return [...this.#runners.values()].map((r) => ({
-      instance: r.inst, session: r.session, sourcePort: r.sender.sourcePort, txPackets: r.txPackets,
-      rxPackets: r.rxPackets, discards: { ...r.discards }, lastRxWallMs: r.lastRxWallMs,
+      instance: r.inst,
+      session: r.session,
+      sourcePort: r.sender.sourcePort,
+      txPackets: r.txPackets,
+      rxPackets: r.rxPackets,
+      discards: { ...r.discards },
+      lastRxWallMs: r.lastRxWallMs,
     }));
   }
 

@@ -10,15 +10,31 @@
  * a limited rate, never thrown: a session must survive a missing route or a source address not yet present.
  */
 import { AF_INET, AF_INET6, formatIp, parseIp } from "../core/inet.ts";
-import { RateLimitedLog, type Logger } from "../core/log.ts";
+import { type Logger, RateLimitedLog } from "../core/log.ts";
 import { Reactor } from "../ffi/reactor.ts";
 import { sockaddrIp } from "../ffi/sockaddr.ts";
 import {
-  cmsgPktInfo, cmsgTtl, IP_PKTINFO, IP_RECVTTL, IP_TTL, IPPROTO_IP, IPPROTO_IPV6, IPV6_RECVHOPLIMIT,
-  IPV6_RECVPKTINFO, IPV6_UNICAST_HOPS, IPV6_V6ONLY, SO_REUSEADDR, SOCK_DGRAM, Socket, SOL_SOCKET,
+  cmsgPktInfo,
+  cmsgTtl,
+  IP_PKTINFO,
+  IP_RECVTTL,
+  IP_TTL,
+  IPPROTO_IP,
+  IPPROTO_IPV6,
+  IPV6_RECVHOPLIMIT,
+  IPV6_RECVPKTINFO,
+  IPV6_UNICAST_HOPS,
+  IPV6_V6ONLY,
+  SO_REUSEADDR,
+  SOCK_DGRAM,
+  Socket,
+  SOL_SOCKET,
 } from "../ffi/socket.ts";
 import {
-  BFD_MULTI_HOP_PORT, BFD_SINGLE_HOP_PORT, BFD_SOURCE_PORT_MAX, BFD_SOURCE_PORT_MIN,
+  BFD_MULTI_HOP_PORT,
+  BFD_SINGLE_HOP_PORT,
+  BFD_SOURCE_PORT_MAX,
+  BFD_SOURCE_PORT_MIN,
 } from "../proto/bfd.ts";
 import type { BfdArrival, BfdPath } from "./demux.ts";
 
@@ -171,7 +187,13 @@ export class UdpTransport implements BfdTransport {
     const local = path.local === null ? new Uint8Array(family === 4 ? 4 : 16) : parseIp(path.local)?.bytes;
     if (!local) throw new Error(`BFD source address '${path.local}' is not an IP address`);
     const key = this.#listen(family, path.multihop);
-    return new UdpSender(this, path, sockaddrIp(peer.bytes, bfdPort(path.multihop)), local, () => this.#unlisten(key));
+    return new UdpSender(
+      this,
+      path,
+      sockaddrIp(peer.bytes, bfdPort(path.multihop)),
+      local,
+      () => this.#unlisten(key),
+    );
   }
 
   /** Counts and logs (rate-limited) a send-side failure. */
@@ -218,7 +240,10 @@ class UdpSender implements BfdSender {
       this.#sock = s;
     } catch (e) {
       s.close();
-      this.t.sendFailed(`BFD cannot bind a source port on ${this.path.local ?? "any address"} for ${this.path.peer}`, e);
+      this.t.sendFailed(
+        `BFD cannot bind a source port on ${this.path.local ?? "any address"} for ${this.path.peer}`,
+        e,
+      );
     }
     return this.#sock;
   }

@@ -33,7 +33,11 @@ export function renderConf(list: BfdConf[]): string {
   return list.map((c) => {
     const l = [`bfd_instance ${c.name} {`, `  neighbor_ip ${c.neighbor}`];
     if (c.source) l.push(`  source_ip ${c.source}`);
-    l.push(`  min_rx ${c.minRxMs ?? 100}`, `  min_tx ${c.minTxMs ?? 100}`, `  multiplier ${c.multiplier ?? 3}`);
+    l.push(
+      `  min_rx ${c.minRxMs ?? 100}`,
+      `  min_tx ${c.minTxMs ?? 100}`,
+      `  multiplier ${c.multiplier ?? 3}`,
+    );
     if (c.multihop) l.push("  multihop");
     if (c.maxHops !== undefined) l.push(`  max_hops ${c.maxHops}`);
     if (c.ttl !== undefined) l.push(`  ${c.neighbor.includes(":") ? "hoplimit" : "ttl"} ${c.ttl}`);
@@ -46,7 +50,9 @@ export function renderConf(list: BfdConf[]): string {
 export type DumpedSession = Record<string, string>;
 
 /** Parses keepalived_bfd.data into sessions by name and the drop counters. */
-export function parseDump(text: string): { sessions: Map<string, DumpedSession>; drops: Record<string, number> } {
+export function parseDump(
+  text: string,
+): { sessions: Map<string, DumpedSession>; drops: Record<string, number> } {
   const sessions = new Map<string, DumpedSession>();
   const drops: Record<string, number> = {};
   let cur: DumpedSession | undefined;
@@ -74,8 +80,23 @@ export class OurDaemon {
     this.confPath = join(dir, "keepalived.conf");
     this.logPath = join(dir, "console.log");
     writeFileSync(this.confPath, conf);
-    const argv = [bin, "-n", "-l", "-D", "-G", "-f", this.confPath, "-p", join(dir, "k.pid"), "-r", join(dir, "v.pid"),
-      "-c", join(dir, "c.pid"), "-b", join(dir, "b.pid")];
+    const argv = [
+      bin,
+      "-n",
+      "-l",
+      "-D",
+      "-G",
+      "-f",
+      this.confPath,
+      "-p",
+      join(dir, "k.pid"),
+      "-r",
+      join(dir, "v.pid"),
+      "-c",
+      join(dir, "c.pid"),
+      "-b",
+      join(dir, "b.pid"),
+    ];
     this.proc = Bun.spawn(["ip", "netns", "exec", ns.name, ...argv], {
       stdout: Bun.file(join(dir, "stdout.log")),
       stderr: Bun.file(this.logPath),
@@ -92,10 +113,19 @@ export class OurDaemon {
   /** Resolves once every child runs (signals sent earlier would kill a process that has no handler yet). */
   async ready(): Promise<void> {
     if (this.#ready) return;
-    await waitFor("our keepalived to start", () => {
-      if (this.proc.exitCode !== null) throw new Error(`keepalived exited with ${this.proc.exitCode}: ${this.log()}`);
-      return this.log().includes("All child processes are running");
-    }, 20_000, 20);
+    await waitFor(
+      "our keepalived to start",
+      () => {
+        if (this.proc.exitCode !== null) {
+          throw new Error(
+            `keepalived exited with ${this.proc.exitCode}: ${this.log()}`,
+          );
+        }
+        return this.log().includes("All child processes are running");
+      },
+      20_000,
+      20,
+    );
     this.#ready = true;
   }
 
@@ -103,7 +133,7 @@ export class OurDaemon {
   async dump(): Promise<ReturnType<typeof parseDump>> {
     await this.ready();
     const path = join(this.dir, "keepalived_bfd.data");
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 0;; attempt++) {
       rmSync(path, { force: true });
       this.proc.kill("SIGUSR1");
       const deadline = performance.now() + 3000;
@@ -115,10 +145,15 @@ export class OurDaemon {
 
   /** Polls the dump until session `name` has `key` = `value`. */
   async waitSession(name: string, key: string, value: string, timeoutMs = 20_000): Promise<DumpedSession> {
-    return await waitFor(`${name}: ${key} = ${value}`, async () => {
-      const s = (await this.dump()).sessions.get(name);
-      return s && s[key] === value ? s : undefined;
-    }, timeoutMs, 100);
+    return await waitFor(
+      `${name}: ${key} = ${value}`,
+      async () => {
+        const s = (await this.dump()).sessions.get(name);
+        return s && s[key] === value ? s : undefined;
+      },
+      timeoutMs,
+      100,
+    );
   }
 
   /** Polls the log until `re` matches; returns the match. */
@@ -148,8 +183,14 @@ export function enableForwarding(r: Netns): void {
 
 /** Addresses of {@link lineTopology}: A — R — B, R routes between 192.0.2.0/24 and 198.51.100.0/24. */
 export const ADDR = {
-  a4: "192.0.2.1", r4a: "192.0.2.254", r4b: "198.51.100.254", b4: "198.51.100.2",
-  a6: "2001:db8:1::1", r6a: "2001:db8:1::fe", r6b: "2001:db8:2::fe", b6: "2001:db8:2::2",
+  a4: "192.0.2.1",
+  r4a: "192.0.2.254",
+  r4b: "198.51.100.254",
+  b4: "198.51.100.2",
+  a6: "2001:db8:1::1",
+  r6a: "2001:db8:1::fe",
+  r6b: "2001:db8:2::fe",
+  b6: "2001:db8:2::2",
 } as const;
 
 /** Three namespaces in a line (A — R — B, R forwards), IPv4 and IPv6 without DAD delays. */

@@ -3,7 +3,7 @@
  * runtime that owns the path's neighbor address one millisecond later, with the TTL reduced by `hops`.
  */
 import type { BfdInstance } from "../../src/config/model.ts";
-import { nullLogger, type Logger } from "../../src/core/log.ts";
+import { type Logger, nullLogger } from "../../src/core/log.ts";
 import { FakeScheduler } from "../../src/core/scheduler.ts";
 import type { BfdState } from "../../src/proto/bfd.ts";
 import { BfdRuntime } from "../../src/bfd/runtime.ts";
@@ -14,8 +14,21 @@ import { prng } from "./sim.ts";
 /** A bfd_instance with keepalived's defaults, overridable. */
 export function instance(name: string, neighborIp: string, over: Partial<BfdInstance> = {}): BfdInstance {
   return {
-    name, neighborIp, sourceIp: null, minRxMs: 10, minTxMs: 10, idleTxMs: 1000, multiplier: 5, passive: false,
-    ttl: 255, maxHops: 0, multihop: false, weight: 0, weightReverse: false, toVrrp: true, toChecker: true,
+    name,
+    neighborIp,
+    sourceIp: null,
+    minRxMs: 10,
+    minTxMs: 10,
+    idleTxMs: 1000,
+    multiplier: 5,
+    passive: false,
+    ttl: 255,
+    maxHops: 0,
+    multihop: false,
+    weight: 0,
+    weightReverse: false,
+    toVrrp: true,
+    toChecker: true,
     src: { file: "test.conf", line: 1 },
     ...over,
   } as BfdInstance;
@@ -76,7 +89,10 @@ export class FakeNet {
 
   /** Delivers a datagram to `to` as if it came from `from`. */
   inject(to: string, from: string, data: Uint8Array, over: Partial<BfdDatagram["arrival"]> = {}): void {
-    this.nodes.get(to)!.rt.receive({ data, arrival: { peer: from, local: to, multihop: false, ttl: 255, ...over } });
+    this.nodes.get(to)!.rt.receive({
+      data,
+      arrival: { peer: from, local: to, multihop: false, ttl: 255, ...over },
+    });
   }
 
   /** Advances fake time in 1 ms steps until `pred` holds; throws after `maxMs`. */

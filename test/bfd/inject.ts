@@ -6,7 +6,14 @@
  */
 import { AF_INET, AF_INET6, parseIp } from "../../src/core/inet.ts";
 import { sockaddrIp } from "../../src/ffi/sockaddr.ts";
-import { IP_TTL, IPPROTO_IP, IPPROTO_IPV6, IPV6_UNICAST_HOPS, SOCK_DGRAM, Socket } from "../../src/ffi/socket.ts";
+import {
+  IP_TTL,
+  IPPROTO_IP,
+  IPPROTO_IPV6,
+  IPV6_UNICAST_HOPS,
+  SOCK_DGRAM,
+  Socket,
+} from "../../src/ffi/socket.ts";
 
 /** Hex text to bytes. */
 export function fromHex(hex: string): Uint8Array {

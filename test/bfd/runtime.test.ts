@@ -93,7 +93,12 @@ describe("BfdRuntime", () => {
     expect(a.rt.session("toB")!.polling).toBe(true);
     net.until(() => !a.rt.session("toB")!.polling);
     const s = a.rt.session("toB")!;
-    expect([s.localDiscr, s.state, s.advertisedMinRxUs, s.advertisedMinTxUs]).toEqual([discr, "Up", 50_000, 40_000]);
+    expect([s.localDiscr, s.state, s.advertisedMinRxUs, s.advertisedMinTxUs]).toEqual([
+      discr,
+      "Up",
+      50_000,
+      40_000,
+    ]);
     expect(a.reports.length).toBe(reports); // no state change to report
     b.rt.apply({ instances: [] }, true);
     net.until(() => a.rt.states().get("toB") === "Down");

@@ -10,12 +10,24 @@ import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Netns, waitFor } from "../support/netns.ts";
-import { startFrrBfdd, type FrrBfdd, type FrrBfdPeer, type FrrPeerStatus } from "../bfd/frr.ts";
-import { ADDR, binaryUnderTest, lineTopology, OurDaemon, renderConf, type BfdConf } from "../bfd/daemon.ts";
+import { type FrrBfdd, type FrrBfdPeer, type FrrPeerStatus, startFrrBfdd } from "../bfd/frr.ts";
+import { ADDR, type BfdConf, binaryUnderTest, lineTopology, OurDaemon, renderConf } from "../bfd/daemon.ts";
 
 const R_PEERS: FrrBfdPeer[] = [
-  { peer: ADDR.a4, localAddress: ADDR.r4a, receiveIntervalMs: 100, transmitIntervalMs: 100, detectMultiplier: 3 },
-  { peer: ADDR.a6, localAddress: ADDR.r6a, receiveIntervalMs: 100, transmitIntervalMs: 100, detectMultiplier: 3 },
+  {
+    peer: ADDR.a4,
+    localAddress: ADDR.r4a,
+    receiveIntervalMs: 100,
+    transmitIntervalMs: 100,
+    detectMultiplier: 3,
+  },
+  {
+    peer: ADDR.a6,
+    localAddress: ADDR.r6a,
+    receiveIntervalMs: 100,
+    transmitIntervalMs: 100,
+    detectMultiplier: 3,
+  },
 ];
 const B_PEERS: FrrBfdPeer[] = [
   { peer: ADDR.a4, localAddress: ADDR.b4, multihop: true, receiveIntervalMs: 100, transmitIntervalMs: 100 },
@@ -72,7 +84,12 @@ describe("BFD: ours against FRR bfdd", () => {
   }, 60_000);
 
   test("an FRR timer change completes its Poll Sequence and the session stays Up", async () => {
-    await frrR.vtysh(["configure terminal", "bfd", `peer ${ADDR.a4} local-address ${ADDR.r4a}`, "receive-interval 200"]);
+    await frrR.vtysh([
+      "configure terminal",
+      "bfd",
+      `peer ${ADDR.a4} local-address ${ADDR.r4a}`,
+      "receive-interval 200",
+    ]);
     const s = await ours.waitSession("sh4", "remote min rx intv", "200000 us");
     expect(s["local state"]).toBe("Up");
     await waitFor("bfdd applied its new receive interval", async () => {
@@ -83,30 +100,37 @@ describe("BFD: ours against FRR bfdd", () => {
   }, 30_000);
 
   test("our timer change (reload) completes a Poll Sequence that bfdd answers with Final", async () => {
-    const changed = OURS.map((c) => (c.name === "sh4" || c.name === "mh6" ? { ...c, minRxMs: 150, minTxMs: 120 } : c));
+    const changed = OURS.map((
+      c,
+    ) => (c.name === "sh4" || c.name === "mh6" ? { ...c, minRxMs: 150, minTxMs: 120 } : c));
     await ours.reload(renderConf(changed));
     await ours.waitLog(/\(sh4\) Poll sequence completed by Final from 192\.0\.2\.254/);
     await ours.waitLog(/\(mh6\) Poll sequence completed by Final from 2001:db8:2::2/);
     await waitFor("bfdd sees our new intervals", async () => {
       const p = await frrPeer(frrR, ADDR.a4);
-      return p?.["remote-receive-interval"] === 150 && p["remote-transmit-interval"] === 120 && p.status === "up";
+      return p?.["remote-receive-interval"] === 150 && p["remote-transmit-interval"] === 120 &&
+        p.status === "up";
     });
     const s = await ours.waitSession("sh4", "advertised min rx intv", "150000 us");
     expect([s["local state"], s["poll sequence"]]).toEqual(["Up", "none"]);
     expect(ours.log()).not.toMatch(/Entering Down state/);
   }, 30_000);
 
-  test("stopping bfdd in R brings the single-hop sessions Down, multihop stays Up; a restart brings them Up", async () => {
-    await frrR.stop();
-    for (const n of ["sh4", "sh6"]) {
-      const s = await ours.waitSession(n, "local state", "Down");
-      expect(s["local diag"]).toBe("Control Detection Time Expired");
-    }
-    for (const n of ["mh4", "mh6"]) expect((await ours.dump()).sessions.get(n)?.["local state"]).toBe("Up");
-    frrR = await startFrrBfdd({ namespace: r.name, dir: join(dir, "frr-r"), peers: R_PEERS });
-    for (const n of ["sh4", "sh6"]) await ours.waitSession(n, "local state", "Up");
-    await waitFor("bfdd in R: both peers up again", () => frrAllUp(frrR));
-  }, 60_000);
+  test(
+    "stopping bfdd in R brings the single-hop sessions Down, multihop stays Up; a restart brings them Up",
+    async () => {
+      await frrR.stop();
+      for (const n of ["sh4", "sh6"]) {
+        const s = await ours.waitSession(n, "local state", "Down");
+        expect(s["local diag"]).toBe("Control Detection Time Expired");
+      }
+      for (const n of ["mh4", "mh6"]) expect((await ours.dump()).sessions.get(n)?.["local state"]).toBe("Up");
+      frrR = await startFrrBfdd({ namespace: r.name, dir: join(dir, "frr-r"), peers: R_PEERS });
+      for (const n of ["sh4", "sh6"]) await ours.waitSession(n, "local state", "Up");
+      await waitFor("bfdd in R: both peers up again", () => frrAllUp(frrR));
+    },
+    60_000,
+  );
 
   test("stopping bfdd in B brings the multihop sessions Down; a restart brings them Up", async () => {
     await frrB.stop();

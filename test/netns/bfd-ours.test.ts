@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { encodeBfdControl, type BfdControlFields } from "../../src/proto/bfd.ts";
+import { type BfdControlFields, encodeBfdControl } from "../../src/proto/bfd.ts";
 import { Netns, sh, waitFor } from "../support/netns.ts";
-import { ADDR, binaryUnderTest, lineTopology, OurDaemon, renderConf, type BfdConf } from "../bfd/daemon.ts";
+import { ADDR, type BfdConf, binaryUnderTest, lineTopology, OurDaemon, renderConf } from "../bfd/daemon.ts";
 import { toHex } from "../bfd/inject.ts";
 
 const ON_A: BfdConf[] = [
@@ -75,9 +75,18 @@ describe("BFD: ours against ours", () => {
     const before = await da.dump();
     const mine = before.sessions.get("sh4"), theirs = (await dr.dump()).sessions.get("sh4");
     const base: BfdControlFields = {
-      diag: 0, state: "Up", poll: false, final: false, controlPlaneIndependent: false, demand: false, detectMult: 3,
-      myDiscriminator: hexDiscr(theirs, "local discriminator"), yourDiscriminator: hexDiscr(mine, "local discriminator"),
-      desiredMinTxUs: 100_000, requiredMinRxUs: 100_000, requiredMinEchoRxUs: 0,
+      diag: 0,
+      state: "Up",
+      poll: false,
+      final: false,
+      controlPlaneIndependent: false,
+      demand: false,
+      detectMult: 3,
+      myDiscriminator: hexDiscr(theirs, "local discriminator"),
+      yourDiscriminator: hexDiscr(mine, "local discriminator"),
+      desiredMinTxUs: 100_000,
+      requiredMinRxUs: 100_000,
+      requiredMinEchoRxUs: 0,
     };
     const pkt = (f: Partial<BfdControlFields>, patch?: (b: Uint8Array) => void): Uint8Array => {
       const bytes = encodeBfdControl({ ...base, ...f });
@@ -93,13 +102,29 @@ describe("BFD: ours against ours", () => {
       ["multipoint", pkt({}, (x) => (x[1] = x[1]! | 0x01))],
       ["zero-my-discriminator", pkt({ myDiscriminator: 0 })],
       ["zero-your-discriminator", pkt({ yourDiscriminator: 0 })],
-      ["auth-not-supported", new Uint8Array([...pkt({}, (x) => { x[1] = x[1]! | 0x04; x[3] = 26; }), 1, 2])],
+      [
+        "auth-not-supported",
+        new Uint8Array([
+          ...pkt({}, (x) => {
+            x[1] = x[1]! | 0x04;
+            x[3] = 26;
+          }),
+          1,
+          2,
+        ]),
+      ],
       ["poll-and-final", pkt({ poll: true, final: true })],
-      ["unknown-your-discriminator", pkt({ yourDiscriminator: (base.yourDiscriminator ^ 0x5a5a5a5a) >>> 0 || 1 })],
+      [
+        "unknown-your-discriminator",
+        pkt({ yourDiscriminator: (base.yourDiscriminator ^ 0x5a5a5a5a) >>> 0 || 1 }),
+      ],
     ];
     // Each would disturb the session if it were accepted: all but one say Down (a zero Your Discriminator is
     // only malformed in Init or Up, RFC 5880 §6.8.6).
-    const saysDown = (x: Uint8Array) => { x[1] = (x[1]! & 0x3f) | (1 << 6); return x; };
+    const saysDown = (x: Uint8Array) => {
+      x[1] = (x[1]! & 0x3f) | (1 << 6);
+      return x;
+    };
     inject(cases.map(([reason, bytes]) => (reason === "zero-your-discriminator" ? bytes : saysDown(bytes))));
     inject([pkt({ state: "Down" })], 254); // valid, but TTL 254 on a single-hop session (RFC 5881 §5)
     const reasons = [...cases.map(([reason]) => reason), "ttl-too-low"];
@@ -122,29 +147,40 @@ describe("BFD: ours against ours", () => {
     expect(s["local state"]).toBe("Up");
   }, 30_000);
 
-  test("a frozen peer is detected (Control Detection Time Expired) and comes back Up when it runs again", async () => {
-    const child = Number(readFileSync(join(dir, "r", "b.pid"), "utf8").trim());
-    sh(["kill", "-STOP", String(child)]);
-    try {
-      for (const n of ["sh4", "sh6"]) {
-        const s = await da.waitSession(n, "local state", "Down");
-        expect(s["local diag"]).toBe("Control Detection Time Expired");
+  test(
+    "a frozen peer is detected (Control Detection Time Expired) and comes back Up when it runs again",
+    async () => {
+      const child = Number(readFileSync(join(dir, "r", "b.pid"), "utf8").trim());
+      sh(["kill", "-STOP", String(child)]);
+      try {
+        for (const n of ["sh4", "sh6"]) {
+          const s = await da.waitSession(n, "local state", "Down");
+          expect(s["local diag"]).toBe("Control Detection Time Expired");
+        }
+      } finally {
+        sh(["kill", "-CONT", String(child)]);
       }
-    } finally {
-      sh(["kill", "-CONT", String(child)]);
-    }
-    for (const n of ["sh4", "sh6"]) await da.waitSession(n, "local state", "Up");
-    expect((await da.dump()).sessions.get("mh4")?.["local state"]).toBe("Up");
-  }, 60_000);
+      for (const n of ["sh4", "sh6"]) await da.waitSession(n, "local state", "Up");
+      expect((await da.dump()).sessions.get("mh4")?.["local state"]).toBe("Up");
+    },
+    60_000,
+  );
 
-  test("TERM on one side sends AdminDown: the other goes Down with Neighbor Signaled Session Down, then Up after a restart", async () => {
-    expect(await db.stop()).toBe(0);
-    for (const n of ["mh4", "mh6"]) {
-      const s = await da.waitSession(n, "local state", "Down");
-      expect([s["local diag"], s["remote diag"]]).toEqual(["Neighbor Signaled Session Down", "Administratively Down"]);
-    }
-    rmSync(join(dir, "b"), { recursive: true, force: true });
-    db = daemon(b, "b", await binaryUnderTest(), ON_B);
-    for (const n of ["mh4", "mh6"]) await da.waitSession(n, "local state", "Up");
-  }, 60_000);
+  test(
+    "TERM on one side sends AdminDown: the other goes Down with Neighbor Signaled Session Down, then Up after a restart",
+    async () => {
+      expect(await db.stop()).toBe(0);
+      for (const n of ["mh4", "mh6"]) {
+        const s = await da.waitSession(n, "local state", "Down");
+        expect([s["local diag"], s["remote diag"]]).toEqual([
+          "Neighbor Signaled Session Down",
+          "Administratively Down",
+        ]);
+      }
+      rmSync(join(dir, "b"), { recursive: true, force: true });
+      db = daemon(b, "b", await binaryUnderTest(), ON_B);
+      for (const n of ["mh4", "mh6"]) await da.waitSession(n, "local state", "Up");
+    },
+    60_000,
+  );
 });
