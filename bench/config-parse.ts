@@ -14,7 +14,8 @@ import { median, printTable, type Row } from "./lib.ts";
 const DIR = process.env.KABENCH_CFG_DIR ?? "/tmp/kabench-cfg";
 const KEEPALIVED = "/usr/sbin/keepalived";
 const BUN = process.execPath;
-const CLI = `${import.meta.dir}/../src/config/cli-check.ts`;
+/** Our side of `-t`: the compiled binary (set by configParseScenarios; the dev CLI when run alone). */
+let oursCmd: string[] = [BUN, `${import.meta.dir}/../src/config/cli-check.ts`, "-i", "bench"];
 
 /** Interface name for index j: veth pairs p0a/p0b, p1a/p1b, ... */
 const ifName = (j: number): string => `p${j >> 1}${j & 1 ? "b" : "a"}`;
@@ -82,7 +83,7 @@ function timeCase(c: Case, ns: string, names: string[], trials: number): Row[] {
     const t0 = performance.now();
     const r = loadConfig(c.file, { configId: "bench", interfaceExists: (n) => names.includes(n) });
     inproc.push(performance.now() - t0);
-    const o = sh(["ip", "netns", "exec", ns, BUN, CLI, "-i", "bench", c.file]);
+    const o = sh(["ip", "netns", "exec", ns, ...oursCmd, c.file]);
     cli.push(o.ms);
     codes.add(`${k.code}/${r.exitCode}/${o.code}`);
   }
@@ -98,7 +99,7 @@ function timeCase(c: Case, ns: string, names: string[], trials: number): Row[] {
     },
     {
       scenario: c.name,
-      metric: "-t wall time, ours CLI process",
+      metric: "-t wall time, ours as a process",
       keepalived: median(ka),
       ours: median(cli),
       unit: "ms",
@@ -108,7 +109,8 @@ function timeCase(c: Case, ns: string, names: string[], trials: number): Row[] {
 }
 
 /** Generate the configs and time both implementations; returns table rows. */
-export function configParseScenarios(trials = 3): Row[] {
+export function configParseScenarios(trials = 3, oursBinary?: string): Row[] {
+  if (oursBinary) oursCmd = [oursBinary, "-i", "bench", "-t", "-f"];
   mkdirSync(DIR, { recursive: true });
   const cases: Case[] = [
     { name: "1000 vrrp_instances", file: `${DIR}/vrrp-1000.conf`, ifaces: 4 },

@@ -7,6 +7,8 @@ import { statSync } from "node:fs";
 import { ensureBinary } from "../test/support/binary.ts";
 import { printTable, type Row } from "./lib.ts";
 import { processScenarios } from "./process.ts";
+import { vrrpScenarios } from "./vrrp.ts";
+import { configParseScenarios } from "./config-parse.ts";
 
 const ours = await ensureBinary();
 const want = process.argv.slice(2);
@@ -15,5 +17,7 @@ const on = (s: string) => want.length === 0 || want.includes(s);
 const rows: Row[] = [];
 rows.push({ scenario: "binary", metric: "size", keepalived: statSync("/usr/sbin/keepalived").size / 1048576, ours: statSync(ours).size / 1048576, unit: "MiB", lowerIsBetter: true });
 if (on("process")) rows.push(...await processScenarios(ours, trials));
+if (on("vrrp")) rows.push(...await vrrpScenarios(ours, trials));
+if (on("config")) rows.push(...configParseScenarios(trials, ours));
 printTable(rows);
 process.exit(0);

@@ -69,8 +69,12 @@ export class CheckerRunner implements CheckerStatus {
   lastReason = "not run yet";
   /** Failed attempts since the last success or state change. */
   retries = 0;
-  /** Attempts started, for the dump. */
+  /** Attempts started, for the dump and metrics. */
   attempts = 0;
+  /** Attempts that failed (retries included), for metrics. */
+  failures = 0;
+  /** Duration of the last completed attempt in ms; null before the first. */
+  lastLatencyMs: number | null = null;
   #timer: TimerHandle | undefined;
   #inFlight: AbortController | undefined;
   #running = false;
@@ -140,6 +144,7 @@ export class CheckerRunner implements CheckerStatus {
     const ac = new AbortController();
     this.#inFlight = ac;
     this.attempts++;
+    const started = this.o.sched.now();
     let p: Promise<CheckResult>;
     try {
       p = run(ac.signal);
@@ -150,6 +155,8 @@ export class CheckerRunner implements CheckerStatus {
       .then((r) => {
         if (this.#inFlight !== ac) return; // stopped, suspended or replaced meanwhile
         this.#inFlight = undefined;
+        this.lastLatencyMs = this.o.sched.now() - started;
+        if (!r.ok) this.failures++;
         this.#onResult(r);
       });
   }

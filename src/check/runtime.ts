@@ -6,6 +6,7 @@
  * and on stop runs omega notifications and removes its IPVS entries unless -I was given.
  */
 import { networkInterfaces } from "node:os";
+import type { CheckerView } from "../metrics/check-samples.ts";
 import type { KeepalivedConfig, ScriptSpec } from "../config/model.ts";
 import type { BfdStateName, DumpKind, Message } from "../core/ipc.ts";
 import type { Logger } from "../core/log.ts";
@@ -79,6 +80,11 @@ export class CheckRuntime {
   /** The runner of a VS by its log name ("[203.0.113.10]:tcp:80"), for tests and dumps. */
   vs(name: string): VsRunner | undefined {
     return [...this.#vs.values()].find((v) => v.name === name);
+  }
+
+  /** Per-checker counters of every virtual server, for the metrics report. */
+  checkerViews(): CheckerView[] {
+    return [...this.#vs.values()].flatMap((v) => v.checkerViews());
   }
 
   /** Applies a configuration (first start or reload). */

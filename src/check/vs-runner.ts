@@ -15,6 +15,7 @@ import { fileCheckVerdict, parseTrackFileValue } from "./checkers/file.ts";
 import { type CheckResult, fail, pass } from "./checkers/types.ts";
 import type { FileWatchHub } from "./file-watch.ts";
 import { CheckerRunner } from "./runner.ts";
+import type { CheckerView } from "../metrics/check-samples.ts";
 import { type DesiredService, vsTable } from "./table.ts";
 import {
   evaluateVs,
@@ -265,6 +266,20 @@ export class VsRunner {
   }
 
   /** Stops every checker; with `omega`, runs the down notifications of what was up. */
+  /** Per-checker counters for the metrics report. */
+  checkerViews(): CheckerView[] {
+    const out: CheckerView[] = [];
+    for (const run of this.#rs.values()) {
+      run.runners.forEach((r, i) => {
+        out.push({
+          vs: vsName(this.cfg), rs: rsName(this.cfg, run.cfg), checker: run.plans[i]?.name.split(" ")[0] ?? `checker${i}`,
+          lastLatencyMs: r.lastLatencyMs, checks: r.attempts, failures: r.failures,
+        });
+      });
+    }
+    return out;
+  }
+
   stop(omega: boolean): void {
     for (const run of this.#rs.values()) this.#stopRs(run);
     if (!omega || !this.status) return;

@@ -6,6 +6,8 @@ import type { KeepalivedConfig } from "../config/model.ts";
 import type { Logger } from "../core/log.ts";
 import { Reactor } from "../ffi/reactor.ts";
 import type { ChildContext, Runtime } from "./child.ts";
+import { MetricsReporter } from "../metrics/report.ts";
+import { checkSamples } from "../metrics/check-samples.ts";
 
 /** The IPVS reconciler when the kernel has IPVS (modprobe ip_vs first), else the sink that only reports. */
 function openLvs(log: Logger): LvsSink {
@@ -25,11 +27,16 @@ export function createCheckRuntime(ctx: ChildContext): Runtime {
     watcher: reactor,
     lvs: openLvs(ctx.log),
     keepIpvsOnStop: ctx.opts.dontReleaseIpvs,
-    send: ctx.send,
+    send: (m) => {
+      ctx.send(m);
+      if (m.type === "rsState" || m.type === "vsState") reporter.changed();
+    },
   });
+  const reporter = new MetricsReporter({ role: "check", send: ctx.send, sched: ctx.scheduler, collect: () => checkSamples(rt.checkerViews()) });
   return {
     async apply(slice, reload) {
       rt.apply(slice as KeepalivedConfig, reload);
+      reporter.start();
     },
     dump(kind) {
       rt.dump(kind);
@@ -38,6 +45,7 @@ export function createCheckRuntime(ctx: ChildContext): Runtime {
       rt.onEvent(msg);
     },
     async stop() {
+      reporter.stop();
       rt.stop();
       reactor.close();
     },
