@@ -14,7 +14,7 @@ import type { Scheduler, TimerHandle } from "../core/scheduler.ts";
 import { defaultScriptUser, type UserEntry } from "../core/script.ts";
 import type { FdWatcher } from "../ffi/reactor.ts";
 import { planChecker } from "./build.ts";
-import { CHECK_DUMP_PATH, writeFileSafely } from "./dump.ts";
+import { dumpPath, writeDumpFile } from "../core/dumpfile.ts";
 import { FileWatchHub } from "./file-watch.ts";
 import type { LvsSink } from "./lvs.ts";
 import { LvsFifos, resolveScript, type RunNotify, scriptRunner } from "./notify.ts";
@@ -227,11 +227,11 @@ export class CheckRuntime {
   /** USR1 writes the data dump; other kinds are not produced by this child. */
   dump(kind: DumpKind): void {
     if (kind !== "data") return;
-    const path = this.d.dumpPath ?? CHECK_DUMP_PATH;
+    const path = this.d.dumpPath ?? dumpPath("data", "check", this.#config?.global.stateDumpFile ?? null);
     try {
-      writeFileSafely(path, this.dumpText());
+      writeDumpFile(path, this.dumpText());
     } catch (e) {
-      this.d.log.error(`cannot write ${path}: ${(e as Error).message}`);
+      this.d.log.error((e as Error).message);
     }
   }
 

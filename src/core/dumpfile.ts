@@ -28,11 +28,17 @@ export function writeDumpFile(path: string, text: string): void {
   }
 }
 
-/** keepalived's default dump paths (TMPDIR honoured), or the configured ones. */
+/**
+ * keepalived's dump paths: /tmp/keepalived.data (VRRP), keepalived_parent/_check/_bfd.data for the
+ * other processes, keepalived.stats, keepalived.json (TMPDIR honoured). A configured state_dump_file
+ * gets the same per-process suffix before its extension, so the processes never overwrite each other.
+ */
 export function dumpPath(kind: "data" | "stats" | "json", role: "parent" | "vrrp" | "check" | "bfd", configured: string | null): string {
-  if (configured) return configured;
-  const dir = process.env.TMPDIR || "/tmp";
-  const ext = kind === "json" ? "json" : kind;
   const suffix = kind === "data" && role !== "vrrp" ? `_${role}` : "";
-  return join(dir, `keepalived${suffix}.${ext}`);
+  if (configured) {
+    if (!suffix) return configured;
+    const m = /^(.*?)(\.[^./]*)?$/.exec(configured)!;
+    return `${m[1]}${suffix}${m[2] ?? ""}`;
+  }
+  return join(process.env.TMPDIR || "/tmp", `keepalived${suffix}.${kind}`);
 }

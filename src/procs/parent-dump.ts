@@ -4,7 +4,6 @@
  * metrics address. Written with writeDumpFile (never through a planted symlink) to
  * $TMPDIR/keepalived_parent.data, or to `state_dump_file` with `_parent` before its extension.
  */
-import { basename, dirname, extname, join } from "node:path";
 import type { Role } from "../core/ipc.ts";
 import { dumpPath } from "../core/dumpfile.ts";
 import type { MailStats } from "../alert/mailer.ts";
@@ -31,9 +30,7 @@ export interface ParentDumpInfo {
 
 /** Where the parent's data dump goes: `state_dump_file` with `_parent` inserted, else keepalived_parent.data. */
 export function parentDumpPath(stateDumpFile: string | null): string {
-  if (!stateDumpFile) return dumpPath("data", "parent", null);
-  const ext = extname(stateDumpFile);
-  return join(dirname(stateDumpFile), `${basename(stateDumpFile, ext)}_parent${ext}`);
+  return dumpPath("data", "parent", stateDumpFile);
 }
 
 /** The dump text. */

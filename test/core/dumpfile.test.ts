@@ -59,3 +59,18 @@ describe("writeDumpFile", () => {
     }
   });
 });
+
+describe("dump paths", () => {
+  test("keepalived's defaults and per-process suffixes on a configured path", () => {
+    const old = process.env.TMPDIR;
+    delete process.env.TMPDIR;
+    expect(dumpPath("data", "vrrp", null)).toBe("/tmp/keepalived.data");
+    expect(dumpPath("data", "check", null)).toBe("/tmp/keepalived_check.data");
+    expect(dumpPath("stats", "vrrp", null)).toBe("/tmp/keepalived.stats");
+    expect(dumpPath("json", "vrrp", null)).toBe("/tmp/keepalived.json");
+    expect(dumpPath("data", "bfd", "/var/run/ka/state.data")).toBe("/var/run/ka/state_bfd.data");
+    expect(dumpPath("data", "parent", "/var/run/ka/state")).toBe("/var/run/ka/state_parent");
+    expect(dumpPath("data", "vrrp", "/var/run/ka/state.data")).toBe("/var/run/ka/state.data");
+    if (old !== undefined) process.env.TMPDIR = old;
+  });
+});
