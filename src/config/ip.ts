@@ -3,6 +3,7 @@
  * canonical output for IPv6). Pure; returns undefined on bad input.
  */
 import type { Family } from "./model.ts";
+import { formatIp, parseIPv4, parseIPv6 } from "../core/inet.ts";
 
 /** A parsed address in canonical text form. */
 export interface ParsedIp {
@@ -13,70 +14,19 @@ export interface ParsedIp {
 
 /** Parse dotted-quad IPv4. */
 export function parseIpv4(s: string): number[] | undefined {
-  const parts = s.split(".");
-  if (parts.length !== 4) return undefined;
-  const out: number[] = [];
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p)) return undefined;
-    const n = Number(p);
-    if (n > 255) return undefined;
-    out.push(n);
-  }
-  return out;
+  const b = parseIPv4(s);
+  return b ? Array.from(b) : undefined;
 }
 
-/** Parse IPv6 (with optional embedded IPv4 tail) into 16 bytes. */
+/** Parse IPv6 (with optional embedded IPv4 tail, scope suffix dropped) into 16 bytes. */
 export function parseIpv6(s: string): number[] | undefined {
-  if (s.includes("%")) s = s.slice(0, s.indexOf("%"));
-  const dbl = s.split("::");
-  if (dbl.length > 2) return undefined;
-  const groups = (part: string): number[] | undefined => {
-    if (part === "") return [];
-    const out: number[] = [];
-    const items = part.split(":");
-    for (let i = 0; i < items.length; i++) {
-      const it = items[i]!;
-      if (i === items.length - 1 && it.includes(".")) {
-        const v4 = parseIpv4(it);
-        if (!v4) return undefined;
-        out.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
-      } else {
-        if (!/^[0-9a-fA-F]{1,4}$/.test(it)) return undefined;
-        out.push(Number.parseInt(it, 16));
-      }
-    }
-    return out;
-  };
-  const head = groups(dbl[0]!);
-  const tail = dbl.length === 2 ? groups(dbl[1]!) : [];
-  if (!head || !tail) return undefined;
-  const fill = 8 - head.length - tail.length;
-  if (dbl.length === 2 ? fill < 1 : fill !== 0) return undefined;
-  const words = [...head, ...new Array<number>(fill).fill(0), ...tail];
-  return words.flatMap((w) => [w >> 8, w & 0xff]);
+  const b = parseIPv6(s);
+  return b ? Array.from(b) : undefined;
 }
 
 /** RFC 5952 text of 16 bytes. */
 export function formatIpv6(b: readonly number[]): string {
-  const w: number[] = [];
-  for (let i = 0; i < 16; i += 2) w.push((b[i]! << 8) | b[i + 1]!);
-  let bestStart = -1, bestLen = 0;
-  for (let i = 0; i < 8;) {
-    if (w[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && w[j] === 0) j++;
-    if (j - i > bestLen && j - i > 1) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = w.map((x) => x.toString(16));
-  if (bestStart < 0) return hex.join(":");
-  return `${hex.slice(0, bestStart).join(":")}::${hex.slice(bestStart + bestLen).join(":")}`;
+  return formatIp(Uint8Array.from(b));
 }
 
 /** Parse an IPv4 or IPv6 address. */

@@ -5,6 +5,7 @@
  * Pure: never throws on wire input.
  */
 import { internetChecksum } from "./checksum.ts";
+import { parseIPv4 } from "../core/inet.ts";
 
 /** Result of decoding wire bytes: a typed value or a readable reason naming the failed check. */
 export type Result<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -44,15 +45,7 @@ export interface Ipv4Header {
 
 /** Parses a dotted-quad IPv4 address into 4 bytes, or returns undefined when malformed. */
 export function ipv4ToBytes(addr: string): Uint8Array | undefined {
-  const parts = addr.split(".");
-  if (parts.length !== 4) return undefined;
-  const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i]!;
-    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return undefined;
-    out[i] = Number(p);
-  }
-  return out;
+  return parseIPv4(addr);
 }
 
 /** Formats 4 bytes starting at `offset` as a dotted-quad string. */

@@ -4,6 +4,7 @@
  * (RFC 4443 §2.3) checksums. We never see an IPv6 header on receive: hop limit and addresses come
  * from recvmsg ancillary data, so there is no header codec here. Pure; never throws on wire input.
  */
+import { formatIp, parseIPv6 } from "../core/inet.ts";
 
 /** VRRP IPv6 multicast group ff02::12 (RFC 5798 §5.1.2.2). */
 export const VRRP_MCAST_V6 = "ff02::12";
@@ -12,39 +13,7 @@ export const ALL_NODES_V6 = "ff02::1";
 
 /** Parses IPv6 text (with optional embedded IPv4 tail) into 16 bytes, or undefined when malformed. */
 export function ipv6ToBytes(addr: string): Uint8Array | undefined {
-  const halves = addr.split("::");
-  if (halves.length > 2) return undefined;
-  const words = (s: string): number[] | undefined => {
-    if (s === "") return [];
-    const out: number[] = [];
-    const groups = s.split(":");
-    for (let i = 0; i < groups.length; i++) {
-      const g = groups[i]!;
-      if (i === groups.length - 1 && g.includes(".")) {
-        const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(g);
-        if (!m) return undefined;
-        const o = m.slice(1).map(Number);
-        if (o.some((x) => x > 255)) return undefined;
-        out.push((o[0]! << 8) | o[1]!, (o[2]! << 8) | o[3]!);
-      } else {
-        if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
-        out.push(parseInt(g, 16));
-      }
-    }
-    return out;
-  };
-  const head = words(halves[0]!);
-  const tail = halves.length === 2 ? words(halves[1]!) : [];
-  if (!head || !tail) return undefined;
-  const fill = 8 - head.length - tail.length;
-  if (halves.length === 2 ? fill < 1 : fill !== 0) return undefined;
-  const all = [...head, ...new Array<number>(halves.length === 2 ? fill : 0).fill(0), ...tail];
-  const b = new Uint8Array(16);
-  all.forEach((w, i) => {
-    b[2 * i] = w >> 8;
-    b[2 * i + 1] = w & 0xff;
-  });
-  return b;
+  return parseIPv6(addr);
 }
 
 /** Like ipv6ToBytes but throws on a malformed address (for encoders fed by validated config). */
@@ -56,23 +25,7 @@ export function ipv6Bytes(addr: string): Uint8Array {
 
 /** Formats 16 bytes at `offset` as RFC 5952 canonical text (lower case, longest zero run as "::"). */
 export function bytesToIpv6(b: Uint8Array, offset = 0): string {
-  const w: number[] = [];
-  for (let i = 0; i < 8; i++) w.push((b[offset + 2 * i]! << 8) | b[offset + 2 * i + 1]!);
-  let bestStart = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8;) {
-    if (w[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && w[j] === 0) j++;
-    if (j - i > bestLen) [bestStart, bestLen] = [i, j - i];
-    i = j;
-  }
-  const hex = (xs: number[]) => xs.map((x) => x.toString(16)).join(":");
-  if (bestStart < 0) return hex(w);
-  return `${hex(w.slice(0, bestStart))}::${hex(w.slice(bestStart + bestLen))}`;
+  return formatIp(b.subarray(offset, offset + 16));
 }
 
 /** The 40-byte IPv6 pseudo-header: src, dst, 32-bit upper-layer length, 3 zero bytes, next header. */
