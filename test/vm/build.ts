@@ -9,7 +9,19 @@
  *   bun test/vm/build.ts            -> prints the kernel and initramfs paths (work/run-XXXX/)
  * Every missing piece (apt, busybox, ipvsadm, cpio) is an error that names it: the VM stage never skips.
  */
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { basename, dirname, join } from "node:path";
 
 /** Repository root. */
@@ -17,7 +29,18 @@ export const ROOT = join(import.meta.dir, "..", "..");
 /** Work directory for downloads and generated images. */
 export const WORK = join(import.meta.dir, "work");
 /** Modules inserted in the guest (their dependencies come first, from modprobe --show-depends). */
-export const GUEST_MODULES = ["ip_vs", "ip_vs_rr", "ip_vs_wrr", "ip_vs_wlc", "ip_vs_lc", "ip_vs_sh", "ip_vs_mh", "ip_vs_dh", "ip_vs_sed", "ip_vs_nq"];
+export const GUEST_MODULES = [
+  "ip_vs",
+  "ip_vs_rr",
+  "ip_vs_wrr",
+  "ip_vs_wlc",
+  "ip_vs_lc",
+  "ip_vs_sh",
+  "ip_vs_mh",
+  "ip_vs_dh",
+  "ip_vs_sed",
+  "ip_vs_nq",
+];
 
 /** Where the unpacked kernel lives. */
 export interface KernelTree {
@@ -32,14 +55,20 @@ export interface KernelTree {
 export function sh(cmd: string[], cwd = ROOT): string {
   const p = Bun.spawnSync(cmd, { cwd, stdout: "pipe", stderr: "pipe" });
   if (p.exitCode !== 0) {
-    throw new Error(`${cmd.join(" ")} failed (exit ${p.exitCode}): ${p.stderr.toString().trim() || p.stdout.toString().trim()}`);
+    throw new Error(
+      `${cmd.join(" ")} failed (exit ${p.exitCode}): ${
+        p.stderr.toString().trim() || p.stdout.toString().trim()
+      }`,
+    );
   }
   return p.stdout.toString();
 }
 
 /** Path of a required host program, or an error naming the Debian package that has it. */
 export function need(prog: string, pkg: string): string {
-  for (const d of ["/usr/sbin", "/usr/bin", "/sbin", "/bin"]) if (existsSync(join(d, prog))) return join(d, prog);
+  for (const d of ["/usr/sbin", "/usr/bin", "/sbin", "/bin"]) {
+    if (existsSync(join(d, prog))) return join(d, prog);
+  }
   throw new Error(`VM test bed: ${prog} is missing on the host (apt-get install ${pkg})`);
 }
 
@@ -53,14 +82,20 @@ function imagePackage(): string {
     out = sh(["apt-cache", "depends", "linux-image-amd64"]);
   }
   const m = /Depends:\s*(linux-image-\d[\w.+-]*-amd64)\s*$/m.exec(out);
-  if (!m) throw new Error(`VM test bed: no linux-image-<version>-amd64 dependency in 'apt-cache depends linux-image-amd64':\n${out}`);
+  if (!m) {
+    throw new Error(
+      `VM test bed: no linux-image-<version>-amd64 dependency in 'apt-cache depends linux-image-amd64':\n${out}`,
+    );
+  }
   return m[1]!;
 }
 
 /** A kernel already unpacked under work/, if any (the newest). */
 function cachedKernel(): KernelTree | null {
   if (!existsSync(WORK)) return null;
-  const dirs = readdirSync(WORK).filter((d) => d.startsWith("kernel-") && existsSync(join(WORK, d, ".complete"))).sort();
+  const dirs = readdirSync(WORK).filter((d) =>
+    d.startsWith("kernel-") && existsSync(join(WORK, d, ".complete"))
+  ).sort();
   const d = dirs.at(-1);
   if (!d) return null;
   const release = d.slice("kernel-".length);
@@ -88,7 +123,9 @@ export function ensureKernel(): KernelTree {
   rmSync(tmp, { recursive: true, force: true });
   sh(["dpkg-deb", "-x", join(debs, deb), tmp]);
   sh(["depmod", "-b", tmp, release]);
-  if (!existsSync(join(tmp, "boot", `vmlinuz-${release}`))) throw new Error(`VM test bed: ${pkg} has no boot/vmlinuz-${release}`);
+  if (!existsSync(join(tmp, "boot", `vmlinuz-${release}`))) {
+    throw new Error(`VM test bed: ${pkg} has no boot/vmlinuz-${release}`);
+  }
   writeFileSync(join(tmp, ".complete"), `${pkg}\n`);
   rmSync(debs, { recursive: true, force: true }); // the unpacked tree is the cache
   rmSync(dir, { recursive: true, force: true });
@@ -108,7 +145,9 @@ export function moduleOrder(k: KernelTree, names: string[]): string[] {
       order.push(m[1]!);
     }
   }
-  if (order.length === 0) throw new Error(`VM test bed: modprobe found no modules for ${names.join(", ")} in ${k.dir}`);
+  if (order.length === 0) {
+    throw new Error(`VM test bed: modprobe found no modules for ${names.join(", ")} in ${k.dir}`);
+  }
   return order;
 }
 
@@ -144,7 +183,12 @@ function putExe(root: string, exe: string, dest: string): void {
  */
 export function optionalBinaries(runDir: string): { src: string; dest: string }[] {
   return [
-    { src: process.env.KA_VM_DAEMON === "dist" ? join(ROOT, "dist", "keepalived") : join(runDir, "keepalived"), dest: "/opt/keepalived" },
+    {
+      src: process.env.KA_VM_DAEMON === "dist"
+        ? join(ROOT, "dist", "keepalived")
+        : join(runDir, "keepalived"),
+      dest: "/opt/keepalived",
+    },
     { src: join(runDir, "guest-ipvs"), dest: "/opt/guest-ipvs" },
     { src: "/usr/sbin/keepalived", dest: "/opt/keepalived-ref" },
   ];
@@ -164,7 +208,23 @@ function stage(k: KernelTree, root: string, runDir: string): { modules: string[]
   if (Bun.spawnSync(["ldd", busybox], { stdout: "pipe", stderr: "pipe" }).exitCode === 0) {
     throw new Error(`VM test bed: ${busybox} is dynamically linked (apt-get install busybox-static)`);
   }
-  for (const d of ["bin", "sbin", "usr/bin", "usr/sbin", "proc", "sys", "dev", "tmp", "run", "etc", "root", "var/run", "lib64"]) {
+  for (
+    const d of [
+      "bin",
+      "sbin",
+      "usr/bin",
+      "usr/sbin",
+      "proc",
+      "sys",
+      "dev",
+      "tmp",
+      "run",
+      "etc",
+      "root",
+      "var/run",
+      "lib64",
+    ]
+  ) {
     mkdirSync(join(root, d), { recursive: true });
   }
   put(root, busybox, "/bin/busybox", 0o755);
@@ -185,7 +245,10 @@ function stage(k: KernelTree, root: string, runDir: string): { modules: string[]
     putExe(root, b.src, b.dest);
     binaries.push(b.dest);
   }
-  writeFileSync(join(root, "etc", "passwd"), "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n");
+  writeFileSync(
+    join(root, "etc", "passwd"),
+    "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n",
+  );
   writeFileSync(join(root, "etc", "group"), "root:x:0:\nnogroup:x:65534:\n");
   put(root, join(import.meta.dir, "guest", "init.sh"), "/init", 0o755);
   put(root, join(import.meta.dir, "guest", "lib.sh"), "/tests/lib.sh", 0o644);
@@ -193,7 +256,14 @@ function stage(k: KernelTree, root: string, runDir: string): { modules: string[]
     const dir = join(import.meta.dir, sub);
     if (!existsSync(dir)) continue;
     // keepalived refuses an executable configuration file: tests 0755, configs 0644.
-    for (const f of readdirSync(dir).sort()) put(root, join(dir, f), `/tests/${sub === "tests" ? "" : "configs/"}${f}`, sub === "tests" ? 0o755 : 0o644);
+    for (const f of readdirSync(dir).sort()) {
+      put(
+        root,
+        join(dir, f),
+        `/tests/${sub === "tests" ? "" : "configs/"}${f}`,
+        sub === "tests" ? 0o755 : 0o644,
+      );
+    }
   }
   return { modules: mods.map((m) => basename(m)), binaries };
 }
@@ -204,7 +274,9 @@ export function makeRunDir(): string {
   // Leftovers of runs that were killed: anything older than an hour.
   for (const d of readdirSync(WORK)) {
     const p = join(WORK, d);
-    if (/^(run|debs)-/.test(d) && Date.now() - statSync(p).mtimeMs > 3_600_000) rmSync(p, { recursive: true, force: true });
+    if (/^(run|debs)-/.test(d) && Date.now() - statSync(p).mtimeMs > 3_600_000) {
+      rmSync(p, { recursive: true, force: true });
+    }
   }
   return mkdtempSync(join(WORK, "run-"));
 }
@@ -226,7 +298,10 @@ export function buildInitramfs(k: KernelTree, runDir: string, only?: string): In
   const gz = process.env.KA_VM_INITRD !== "cpio";
   const path = join(runDir, gz ? "initramfs.cpio.gz" : "initramfs.cpio");
   const pipe = gz ? `| gzip -1 > '${path}'` : `> '${path}'`;
-  const p = Bun.spawnSync(["sh", "-c", `find . -print0 | cpio --null -o -H newc --quiet ${pipe}`], { cwd: root, stderr: "pipe" });
+  const p = Bun.spawnSync(["sh", "-c", `find . -print0 | cpio --null -o -H newc --quiet ${pipe}`], {
+    cwd: root,
+    stderr: "pipe",
+  });
   if (p.exitCode !== 0) throw new Error(`VM test bed: cpio/gzip failed: ${p.stderr.toString()}`);
   rmSync(root, { recursive: true, force: true });
   return { path, modules, binaries, bytes: statSync(path).size };
@@ -236,5 +311,9 @@ if (import.meta.main) {
   const k = ensureKernel();
   const img = buildInitramfs(k, makeRunDir());
   console.log(`kernel ${k.release}: ${k.vmlinuz}`);
-  console.log(`initramfs ${img.path}: ${(img.bytes / 1048576).toFixed(1)} MiB; modules ${img.modules.join(" ")}; binaries ${img.binaries.join(" ") || "(none)"}`);
+  console.log(
+    `initramfs ${img.path}: ${(img.bytes / 1048576).toFixed(1)} MiB; modules ${
+      img.modules.join(" ")
+    }; binaries ${img.binaries.join(" ") || "(none)"}`,
+  );
 }

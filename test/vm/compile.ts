@@ -10,8 +10,16 @@ import { ROOT } from "./build.ts";
 
 /** Flags shared with scripts/build-binary.ts: no autoload of .env / bunfig.toml in a root daemon. */
 const FLAGS = [
-  "build", "--compile", "--minify", "--bytecode", "--format=esm", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig",
-  "--target=bun-linux-x64", "--define", `process.env.KA_LIBC_NAME=${JSON.stringify("libc.so.6")}`,
+  "build",
+  "--compile",
+  "--minify",
+  "--bytecode",
+  "--format=esm",
+  "--no-compile-autoload-dotenv",
+  "--no-compile-autoload-bunfig",
+  "--target=bun-linux-x64",
+  "--define",
+  `process.env.KA_LIBC_NAME=${JSON.stringify("libc.so.6")}`,
 ];
 
 /** What to build: output name and entry points. */
@@ -29,17 +37,20 @@ export function compileBinaries(runDir: string): string[] {
     rmSync(`${out}.build-error`, { force: true });
     const missing = p.entries.find((e) => !existsSync(join(ROOT, e)));
     const t0 = performance.now();
-    const r = missing
-      ? { exitCode: 1, text: `${missing} does not exist` }
-      : (() => {
-        const s = Bun.spawnSync([process.execPath, ...FLAGS, ...p.entries, "--outfile", out], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
-        return { exitCode: s.exitCode, text: s.stderr.toString() + s.stdout.toString() };
-      })();
+    const r = missing ? { exitCode: 1, text: `${missing} does not exist` } : (() => {
+      const s = Bun.spawnSync([process.execPath, ...FLAGS, ...p.entries, "--outfile", out], {
+        cwd: ROOT,
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      return { exitCode: s.exitCode, text: s.stderr.toString() + s.stdout.toString() };
+    })();
     const secs = ((performance.now() - t0) / 1000).toFixed(1);
     if (r.exitCode === 0 && existsSync(out)) {
       log.push(`vm: built ${p.out} in ${secs} s`);
     } else {
-      const first = r.text.split("\n").filter((l) => /error/i.test(l)).slice(0, 3).join(" / ") || r.text.slice(0, 300);
+      const first = r.text.split("\n").filter((l) => /error/i.test(l)).slice(0, 3).join(" / ") ||
+        r.text.slice(0, 300);
       writeFileSync(`${out}.build-error`, r.text);
       log.push(`vm: could not build ${p.out} (${first.trim()}); tests that need it will fail`);
     }

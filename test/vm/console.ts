@@ -49,23 +49,32 @@ export class ConsoleParser {
     }
     m = /^VMTEST (PASS|FAIL) (\S+) ?(.*)$/.exec(line);
     if (m) {
-      const r: TestResult = { name: m[2]!, ok: m[1] === "PASS", detail: m[3] ?? "", output: this.#output.get(m[2]!) ?? [] };
+      const r: TestResult = {
+        name: m[2]!,
+        ok: m[1] === "PASS",
+        detail: m[3] ?? "",
+        output: this.#output.get(m[2]!) ?? [],
+      };
       this.#results.set(r.name, r);
       this.#current = null;
       return r;
     }
-    if (this.#current !== null && line.startsWith("  | ")) this.#output.get(this.#current)!.push(line.slice(4));
+    if (this.#current !== null && line.startsWith("  | ")) {
+      this.#output.get(this.#current)!.push(line.slice(4));
+    }
     return null;
   }
 
   /** Results for every expected test; one that never finished fails with `why` and its partial output. */
   results(why: string): TestResult[] {
-    return this.expected.map((name) => this.#results.get(name) ?? {
-      name,
-      ok: false,
-      detail: `did not finish: ${why || "no VMTEST line"}`,
-      output: this.#output.get(name) ?? [],
-    });
+    return this.expected.map((name) =>
+      this.#results.get(name) ?? {
+        name,
+        ok: false,
+        detail: `did not finish: ${why || "no VMTEST line"}`,
+        output: this.#output.get(name) ?? [],
+      }
+    );
   }
 
   /** The last console lines, for a boot failure. */

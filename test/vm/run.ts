@@ -56,22 +56,42 @@ try {
   qemu = need("qemu-system-x86_64", "qemu-system-x86");
   need("busybox", "busybox-static");
   need("ipvsadm", "ipvsadm");
-  if (!args.includes("--no-build")) for (const l of compileBinaries(runDir)) console.log(l);
+  if (!args.includes("--no-build")) { for (const l of compileBinaries(runDir)) console.log(l); }
   const tk = performance.now();
   kernel = ensureKernel();
   const kernelS = secs(tk);
   const ti = performance.now();
   initrd = buildInitramfs(kernel, runDir, only);
-  console.log(`vm: kernel ${kernel.release} ready in ${kernelS} s (download only when not cached), initramfs ` +
-    `${(initrd.bytes / 1048576).toFixed(1)} MiB built in ${secs(ti)} s, binaries: ${initrd.binaries.join(" ") || "none"}`);
+  console.log(
+    `vm: kernel ${kernel.release} ready in ${kernelS} s (download only when not cached), initramfs ` +
+      `${(initrd.bytes / 1048576).toFixed(1)} MiB built in ${secs(ti)} s, binaries: ${
+        initrd.binaries.join(" ") || "none"
+      }`,
+  );
 } catch (e) {
   finish([bedFailure("bed", e)]);
 }
 
 const qemuArgs = [
-  qemu, "-accel", "tcg", "-cpu", "max", "-m", "1024", "-smp", cpus, "-nographic", "-no-reboot", "-nic", "none",
-  "-kernel", kernel.vmlinuz, "-initrd", initrd.path,
-  "-append", "console=ttyS0 quiet panic=-1 loglevel=3",
+  qemu,
+  "-accel",
+  "tcg",
+  "-cpu",
+  "max",
+  "-m",
+  "1024",
+  "-smp",
+  cpus,
+  "-nographic",
+  "-no-reboot",
+  "-nic",
+  "none",
+  "-kernel",
+  kernel.vmlinuz,
+  "-initrd",
+  initrd.path,
+  "-append",
+  "console=ttyS0 quiet panic=-1 loglevel=3",
 ];
 const tBoot = performance.now();
 const proc = Bun.spawn(qemuArgs, { cwd: runDir, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
@@ -93,18 +113,30 @@ for await (const chunk of proc.stdout as ReadableStream<Uint8Array>) {
     if (verbose) console.log(`vm| ${line}`);
     const ev = parser.feed(line);
     if (ev === "booted") console.log(`vm: booted after ${secs(tBoot)} s`);
-    else if (ev) console.log(`vm: ${ev.ok ? "PASS" : "FAIL"} ${ev.name}${ev.detail ? ` (${ev.detail})` : ""}`);
+    else if (ev) {
+      console.log(`vm: ${ev.ok ? "PASS" : "FAIL"} ${ev.name}${ev.detail ? ` (${ev.detail})` : ""}`);
+    }
   }
 }
 if (pending) parser.feed(pending);
 const code = await proc.exited;
 clearTimeout(timer);
 const stderr = (await new Response(proc.stderr).text()).trim();
-console.log(`vm: qemu exited ${timedOut ? `(killed after ${timeoutS} s timeout)` : `with ${code}`}; ` +
-  `boot to result ${secs(tBoot)} s; whole VM stage ${secs()} s`);
-if (parser.done) console.log(`vm: guest uptime ${parser.bootedAt} s at /init, ${parser.doneAt} s when the tests ended`);
+console.log(
+  `vm: qemu exited ${timedOut ? `(killed after ${timeoutS} s timeout)` : `with ${code}`}; ` +
+    `boot to result ${secs(tBoot)} s; whole VM stage ${secs()} s`,
+);
+if (parser.done) {
+  console.log(`vm: guest uptime ${parser.bootedAt} s at /init, ${parser.doneAt} s when the tests ended`);
+}
 if (stderr) console.log(`vm: qemu stderr: ${stderr}`);
-const why = timedOut ? `VM timed out after ${timeoutS} s` : parser.done ? "" : `VM ended before VM-DONE (qemu exit ${code})`;
+const why = timedOut
+  ? `VM timed out after ${timeoutS} s`
+  : parser.done
+  ? ""
+  : `VM ended before VM-DONE (qemu exit ${code})`;
 results.push(...parser.results(why));
-if (!parser.booted) results.push(bedFailure("boot", `the guest never reached /init: ${parser.tail().join(" / ")}`));
+if (!parser.booted) {
+  results.push(bedFailure("boot", `the guest never reached /init: ${parser.tail().join(" / ")}`));
+}
 finish();

@@ -12,7 +12,16 @@
  * Order of the operations: new services, service edits, new destinations, destination edits,
  * destination removals, service removals: traffic keeps a destination while its replacement is added.
  */
-import { destDiffers, destKey, type IpvsDest, type IpvsService, type IpvsServiceKey, keyOf, serviceDiffers, serviceKey } from "./kernel.ts";
+import {
+  destDiffers,
+  destKey,
+  type IpvsDest,
+  type IpvsService,
+  type IpvsServiceKey,
+  keyOf,
+  serviceDiffers,
+  serviceKey,
+} from "./kernel.ts";
 
 /** A service with its destinations, desired or read from the kernel. */
 export interface IpvsEntry {
@@ -33,7 +42,9 @@ export type IpvsOp =
   | { readonly op: "delDest"; readonly key: IpvsServiceKey; readonly dest: IpvsDest; readonly why: string };
 
 /** Indexes a table by service key; within an entry, destinations by destination key. */
-export function indexTable(t: IpvsTable): Map<string, { service: IpvsService; dests: Map<string, IpvsDest> }> {
+export function indexTable(
+  t: IpvsTable,
+): Map<string, { service: IpvsService; dests: Map<string, IpvsDest> }> {
   const out = new Map<string, { service: IpvsService; dests: Map<string, IpvsDest> }>();
   for (const e of t) {
     const dests = new Map<string, IpvsDest>();
@@ -49,7 +60,13 @@ export function ownedKeys(t: IpvsTable): Set<string> {
 }
 
 /** Operations on the destinations of one owned service that exists in the kernel. */
-function diffDests(key: IpvsServiceKey, name: string, want: Map<string, IpvsDest>, have: Map<string, IpvsDest>, ops: IpvsOp[][]): void {
+function diffDests(
+  key: IpvsServiceKey,
+  name: string,
+  want: Map<string, IpvsDest>,
+  have: Map<string, IpvsDest>,
+  ops: IpvsOp[][],
+): void {
   for (const [dk, d] of want) {
     const cur = have.get(dk);
     if (!cur) {
@@ -57,10 +74,19 @@ function diffDests(key: IpvsServiceKey, name: string, want: Map<string, IpvsDest
       continue;
     }
     const changes = destDiffers(d, cur);
-    if (changes.length) ops[3]!.push({ op: "editDest", key, dest: d, why: `${name}: real server ${dk}: ${changes.join(", ")}` });
+    if (changes.length) {
+      ops[3]!.push({
+        op: "editDest",
+        key,
+        dest: d,
+        why: `${name}: real server ${dk}: ${changes.join(", ")}`,
+      });
+    }
   }
   for (const [dk, d] of have) {
-    if (!want.has(dk)) ops[4]!.push({ op: "delDest", key, dest: d, why: `${name}: real server ${dk} is not wanted` });
+    if (!want.has(dk)) {
+      ops[4]!.push({ op: "delDest", key, dest: d, why: `${name}: real server ${dk} is not wanted` });
+    }
   }
 }
 
@@ -68,7 +94,11 @@ function diffDests(key: IpvsServiceKey, name: string, want: Map<string, IpvsDest
  * Minimal operations turning `actual` into `desired` for the services we own (see the file header).
  * `previouslyOwned`: keys (serviceKey) of the services applied before; those no longer desired are removed.
  */
-export function diffIpvs(desired: IpvsTable, actual: IpvsTable, previouslyOwned: ReadonlySet<string> = new Set()): IpvsOp[] {
+export function diffIpvs(
+  desired: IpvsTable,
+  actual: IpvsTable,
+  previouslyOwned: ReadonlySet<string> = new Set(),
+): IpvsOp[] {
   const want = indexTable(desired);
   const have = indexTable(actual);
   // Buckets in execution order: addService, editService, addDest, editDest, delDest, delService.
@@ -78,16 +108,24 @@ export function diffIpvs(desired: IpvsTable, actual: IpvsTable, previouslyOwned:
     const cur = have.get(sk);
     if (!cur) {
       ops[0]!.push({ op: "addService", service: w.service, why: `${sk}: virtual server is missing` });
-      for (const [dk, d] of w.dests) ops[2]!.push({ op: "addDest", key, dest: d, why: `${sk}: real server ${dk} is missing` });
+      for (const [dk, d] of w.dests) {
+        ops[2]!.push({ op: "addDest", key, dest: d, why: `${sk}: real server ${dk} is missing` });
+      }
       continue;
     }
     const changes = serviceDiffers(w.service, cur.service);
-    if (changes.length) ops[1]!.push({ op: "editService", service: w.service, why: `${sk}: ${changes.join(", ")}` });
+    if (changes.length) {
+      ops[1]!.push({ op: "editService", service: w.service, why: `${sk}: ${changes.join(", ")}` });
+    }
     diffDests(key, sk, w.dests, cur.dests, ops);
   }
   for (const [sk, cur] of have) {
     if (!want.has(sk) && previouslyOwned.has(sk)) {
-      ops[5]!.push({ op: "delService", key: keyOf(cur.service), why: `${sk}: virtual server is no longer configured` });
+      ops[5]!.push({
+        op: "delService",
+        key: keyOf(cur.service),
+        why: `${sk}: virtual server is no longer configured`,
+      });
     }
   }
   return ops.flat();

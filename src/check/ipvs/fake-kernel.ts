@@ -6,12 +6,36 @@
  */
 import { IP_VS_STATE, IP_VS_SVC_F } from "../../proto/ipvs.ts";
 import {
-  destKey, ERRNO, type IpvsDaemon, type IpvsDest, IpvsError, type IpvsKernel, type IpvsService, type IpvsServiceKey,
-  type IpvsTimeouts, keyOf, serviceKey,
+  destKey,
+  ERRNO,
+  type IpvsDaemon,
+  type IpvsDest,
+  IpvsError,
+  type IpvsKernel,
+  type IpvsService,
+  type IpvsServiceKey,
+  type IpvsTimeouts,
+  keyOf,
+  serviceKey,
 } from "./kernel.ts";
 
 /** Schedulers the fake accepts (the Debian kernel's ip_vs_* modules). */
-export const FAKE_SCHEDULERS = ["rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh", "twos"];
+export const FAKE_SCHEDULERS = [
+  "rr",
+  "wrr",
+  "lc",
+  "wlc",
+  "lblc",
+  "lblcr",
+  "dh",
+  "sh",
+  "sed",
+  "nq",
+  "fo",
+  "ovf",
+  "mh",
+  "twos",
+];
 
 interface Svc {
   service: IpvsService;
@@ -44,7 +68,10 @@ export class FakeIpvsKernel implements IpvsKernel {
 
   /** All services, as the kernel lists them (HASHED set). */
   getServices(): IpvsService[] {
-    return [...this.#svcs.values()].map((s) => ({ ...s.service, flags: s.service.flags | IP_VS_SVC_F.HASHED }));
+    return [...this.#svcs.values()].map((s) => ({
+      ...s.service,
+      flags: s.service.flags | IP_VS_SVC_F.HASHED,
+    }));
   }
 
   /** Destinations of one service. */
@@ -56,7 +83,9 @@ export class FakeIpvsKernel implements IpvsKernel {
   addService(s: IpvsService): void {
     const k = serviceKey(s);
     if (this.#svcs.has(k)) throw new IpvsError(ERRNO.EEXIST, `addService ${k}`);
-    if (!FAKE_SCHEDULERS.includes(s.sched)) throw new IpvsError(ERRNO.ENOENT, `addService ${k}`, `scheduler ${s.sched}`);
+    if (!FAKE_SCHEDULERS.includes(s.sched)) {
+      throw new IpvsError(ERRNO.ENOENT, `addService ${k}`, `scheduler ${s.sched}`);
+    }
     this.#write(`addService ${k} ${s.sched}`);
     this.#svcs.set(k, { service: { ...s, ...keyOf(s) }, dests: new Map() });
   }
@@ -64,7 +93,9 @@ export class FakeIpvsKernel implements IpvsKernel {
   /** Edits a service's settings; ESRCH when absent. */
   editService(s: IpvsService): void {
     const cur = this.#svc(s, `editService ${serviceKey(s)}`);
-    if (!FAKE_SCHEDULERS.includes(s.sched)) throw new IpvsError(ERRNO.ENOENT, `editService ${serviceKey(s)}`, `scheduler ${s.sched}`);
+    if (!FAKE_SCHEDULERS.includes(s.sched)) {
+      throw new IpvsError(ERRNO.ENOENT, `editService ${serviceKey(s)}`, `scheduler ${s.sched}`);
+    }
     this.#write(`editService ${serviceKey(s)} ${s.sched}`);
     cur.service = { ...s, ...keyOf(s) };
   }
@@ -113,7 +144,11 @@ export class FakeIpvsKernel implements IpvsKernel {
   /** Sets the non-zero timeouts. */
   setTimeouts(t: IpvsTimeouts): void {
     this.#write(`setTimeouts ${t.tcp} ${t.tcpFin} ${t.udp}`);
-    this.#timeouts = { tcp: t.tcp || this.#timeouts.tcp, tcpFin: t.tcpFin || this.#timeouts.tcpFin, udp: t.udp || this.#timeouts.udp };
+    this.#timeouts = {
+      tcp: t.tcp || this.#timeouts.tcp,
+      tcpFin: t.tcpFin || this.#timeouts.tcpFin,
+      udp: t.udp || this.#timeouts.udp,
+    };
   }
 
   /** Current timeouts. */
@@ -124,7 +159,9 @@ export class FakeIpvsKernel implements IpvsKernel {
   /** Starts a sync daemon; EEXIST when one runs in that state. */
   startSyncDaemon(d: IpvsDaemon): void {
     if (this.#daemons.has(d.state)) throw new IpvsError(ERRNO.EEXIST, `startSyncDaemon state ${d.state}`);
-    this.#write(`startSyncDaemon ${d.state === IP_VS_STATE.MASTER ? "master" : "backup"} ${d.mcastIfn} ${d.syncId}`);
+    this.#write(
+      `startSyncDaemon ${d.state === IP_VS_STATE.MASTER ? "master" : "backup"} ${d.mcastIfn} ${d.syncId}`,
+    );
     this.#daemons.set(d.state, { ...d });
   }
 

@@ -6,7 +6,14 @@
  * Also: identity keys for services and destinations, and the comparison the reconciler uses.
  */
 import { addrToBytes, bytesToAddr } from "../../proto/netlink.ts";
-import { IP_VS_SVC_F, type IpvsDaemon, type IpvsDest, type IpvsService, type IpvsServiceKey, type IpvsTimeouts } from "../../proto/ipvs.ts";
+import {
+  IP_VS_SVC_F,
+  type IpvsDaemon,
+  type IpvsDest,
+  type IpvsService,
+  type IpvsServiceKey,
+  type IpvsTimeouts,
+} from "../../proto/ipvs.ts";
 
 export type { IpvsDaemon, IpvsDest, IpvsService, IpvsServiceKey, IpvsTimeouts };
 
@@ -64,7 +71,13 @@ export function canonAddr(addr: string): string {
 /** Identity of a service: fwmark services by family and mark, others by family, protocol, address, port. */
 export function serviceKey(s: IpvsServiceKey): string {
   if (s.fwmark) return `fwmark ${s.fwmark} af${s.af}`;
-  const proto = s.protocol === 17 ? "udp" : s.protocol === 132 ? "sctp" : s.protocol === 6 || s.protocol === undefined ? "tcp" : `proto${s.protocol}`;
+  const proto = s.protocol === 17
+    ? "udp"
+    : s.protocol === 132
+    ? "sctp"
+    : s.protocol === 6 || s.protocol === undefined
+    ? "tcp"
+    : `proto${s.protocol}`;
   const addr = canonAddr(s.addr ?? (s.af === 10 ? "::" : "0.0.0.0"));
   return `${proto} ${addr.includes(":") ? `[${addr}]` : addr}:${s.port ?? 0}`;
 }
@@ -72,7 +85,12 @@ export function serviceKey(s: IpvsServiceKey): string {
 /** The key fields of a service only (what DEL and the dest commands send). */
 export function keyOf(s: IpvsServiceKey): IpvsServiceKey {
   if (s.fwmark) return { af: s.af, fwmark: s.fwmark };
-  return { af: s.af, protocol: s.protocol ?? 6, addr: canonAddr(s.addr ?? (s.af === 10 ? "::" : "0.0.0.0")), port: s.port ?? 0 };
+  return {
+    af: s.af,
+    protocol: s.protocol ?? 6,
+    addr: canonAddr(s.addr ?? (s.af === 10 ? "::" : "0.0.0.0")),
+    port: s.port ?? 0,
+  };
 }
 
 /** Identity of a destination within its service. */
@@ -92,8 +110,12 @@ export function serviceDiffers(want: IpvsService, have: IpvsService): string[] {
   if (wf !== hf) out.push(`flags 0x${hf.toString(16)} -> 0x${wf.toString(16)}`);
   const persistent = (wf & IP_VS_SVC_F.PERSISTENT) !== 0;
   if (persistent && want.timeout !== have.timeout) out.push(`timeout ${have.timeout} -> ${want.timeout} s`);
-  if (persistent && want.netmask >>> 0 !== have.netmask >>> 0) out.push(`netmask ${have.netmask >>> 0} -> ${want.netmask >>> 0}`);
-  if ((want.peName ?? "") !== (have.peName ?? "")) out.push(`pe ${have.peName ?? "none"} -> ${want.peName ?? "none"}`);
+  if (persistent && want.netmask >>> 0 !== have.netmask >>> 0) {
+    out.push(`netmask ${have.netmask >>> 0} -> ${want.netmask >>> 0}`);
+  }
+  if ((want.peName ?? "") !== (have.peName ?? "")) {
+    out.push(`pe ${have.peName ?? "none"} -> ${want.peName ?? "none"}`);
+  }
   return out;
 }
 
@@ -105,9 +127,15 @@ export function destDiffers(want: IpvsDest, have: IpvsDest): string[] {
   if (want.uThresh !== have.uThresh) out.push(`uthreshold ${have.uThresh} -> ${want.uThresh}`);
   if (want.lThresh !== have.lThresh) out.push(`lthreshold ${have.lThresh} -> ${want.lThresh}`);
   if (want.fwd === "tunnel") {
-    if ((want.tunType ?? 0) !== (have.tunType ?? 0)) out.push(`tunnel type ${have.tunType ?? 0} -> ${want.tunType ?? 0}`);
-    if ((want.tunPort ?? 0) !== (have.tunPort ?? 0)) out.push(`tunnel port ${have.tunPort ?? 0} -> ${want.tunPort ?? 0}`);
-    if ((want.tunFlags ?? 0) !== (have.tunFlags ?? 0)) out.push(`tunnel flags ${have.tunFlags ?? 0} -> ${want.tunFlags ?? 0}`);
+    if ((want.tunType ?? 0) !== (have.tunType ?? 0)) {
+      out.push(`tunnel type ${have.tunType ?? 0} -> ${want.tunType ?? 0}`);
+    }
+    if ((want.tunPort ?? 0) !== (have.tunPort ?? 0)) {
+      out.push(`tunnel port ${have.tunPort ?? 0} -> ${want.tunPort ?? 0}`);
+    }
+    if ((want.tunFlags ?? 0) !== (have.tunFlags ?? 0)) {
+      out.push(`tunnel flags ${have.tunFlags ?? 0} -> ${want.tunFlags ?? 0}`);
+    }
   }
   return out;
 }

@@ -6,15 +6,35 @@
 import { NETLINK_GENERIC, NetlinkError, NetlinkSocket } from "../../ffi/netlink.ts";
 import { encodeGetFamily, parseFamily } from "../../proto/genl.ts";
 import {
-  encodeIpvsDelDaemon, encodeIpvsDelDest, encodeIpvsDelService, encodeIpvsFlush, encodeIpvsGetConfig, encodeIpvsGetDaemon,
-  encodeIpvsGetDests, encodeIpvsGetService, encodeIpvsNewDaemon, encodeIpvsNewDest, encodeIpvsNewService, encodeIpvsSetConfig,
-  encodeIpvsSetDest, encodeIpvsSetService, IPVS_GENL_NAME,
+  encodeIpvsDelDaemon,
+  encodeIpvsDelDest,
+  encodeIpvsDelService,
+  encodeIpvsFlush,
+  encodeIpvsGetConfig,
+  encodeIpvsGetDaemon,
+  encodeIpvsGetDests,
+  encodeIpvsGetService,
+  encodeIpvsNewDaemon,
+  encodeIpvsNewDest,
+  encodeIpvsNewService,
+  encodeIpvsSetConfig,
+  encodeIpvsSetDest,
+  encodeIpvsSetService,
+  IPVS_GENL_NAME,
 } from "../../proto/ipvs.ts";
 import { parseIpvsConfig, parseIpvsDaemon, parseIpvsDest, parseIpvsService } from "../../proto/ipvs-parse.ts";
 import type { NlMessage, Result } from "../../proto/netlink.ts";
 import {
-  ERRNO, type IpvsDaemon, type IpvsDest, IpvsError, type IpvsKernel, type IpvsService, type IpvsServiceKey, type IpvsTimeouts,
-  keyOf, serviceKey,
+  ERRNO,
+  type IpvsDaemon,
+  type IpvsDest,
+  IpvsError,
+  type IpvsKernel,
+  type IpvsService,
+  type IpvsServiceKey,
+  type IpvsTimeouts,
+  keyOf,
+  serviceKey,
 } from "./kernel.ts";
 
 /** What the kernel implementation needs from a netlink socket (NetlinkSocket has it; tests pass a fake). */
@@ -37,7 +57,13 @@ export function resolveIpvsFamily(t: NlTransport): number {
   try {
     replies = t.request(encodeGetFamily(IPVS_GENL_NAME, seq), seq, "CTRL_CMD_GETFAMILY IPVS");
   } catch (e) {
-    if (e instanceof NetlinkError) throw new IpvsError(e.errno, "resolve family", "generic netlink family IPVS not found: is the ip_vs module loaded?");
+    if (e instanceof NetlinkError) {
+      throw new IpvsError(
+        e.errno,
+        "resolve family",
+        "generic netlink family IPVS not found: is the ip_vs module loaded?",
+      );
+    }
     throw e;
   }
   for (const r of replies) {
@@ -91,7 +117,11 @@ export class NetlinkIpvsKernel implements IpvsKernel {
 
   /** GET_SERVICE dump. */
   getServices(): IpvsService[] {
-    return this.#decode("getServices", this.#do("getServices", (f, s) => encodeIpvsGetService(f, s)), parseIpvsService);
+    return this.#decode(
+      "getServices",
+      this.#do("getServices", (f, s) => encodeIpvsGetService(f, s)),
+      parseIpvsService,
+    );
   }
 
   /** GET_DEST dump for one service. */
@@ -118,18 +148,29 @@ export class NetlinkIpvsKernel implements IpvsKernel {
 
   /** NEW_DEST. */
   addDest(svc: IpvsServiceKey, dest: IpvsDest): void {
-    this.#do(`addDest ${serviceKey(svc)} ${dest.addr}:${dest.port}`, (f, s) => encodeIpvsNewDest(f, s, keyOf(svc), dest));
+    this.#do(
+      `addDest ${serviceKey(svc)} ${dest.addr}:${dest.port}`,
+      (f, s) => encodeIpvsNewDest(f, s, keyOf(svc), dest),
+    );
   }
 
   /** SET_DEST. */
   editDest(svc: IpvsServiceKey, dest: IpvsDest): void {
-    this.#do(`editDest ${serviceKey(svc)} ${dest.addr}:${dest.port}`, (f, s) => encodeIpvsSetDest(f, s, keyOf(svc), dest));
+    this.#do(
+      `editDest ${serviceKey(svc)} ${dest.addr}:${dest.port}`,
+      (f, s) => encodeIpvsSetDest(f, s, keyOf(svc), dest),
+    );
   }
 
   /** DEL_DEST. */
   delDest(svc: IpvsServiceKey, dest: Pick<IpvsDest, "addr" | "port" | "addrFamily">): void {
-    const d = dest.addrFamily === undefined ? { addr: dest.addr, port: dest.port } : { addr: dest.addr, port: dest.port, addrFamily: dest.addrFamily };
-    this.#do(`delDest ${serviceKey(svc)} ${dest.addr}:${dest.port}`, (f, s) => encodeIpvsDelDest(f, s, keyOf(svc), d));
+    const d = dest.addrFamily === undefined
+      ? { addr: dest.addr, port: dest.port }
+      : { addr: dest.addr, port: dest.port, addrFamily: dest.addrFamily };
+    this.#do(
+      `delDest ${serviceKey(svc)} ${dest.addr}:${dest.port}`,
+      (f, s) => encodeIpvsDelDest(f, s, keyOf(svc), d),
+    );
   }
 
   /** FLUSH. */
@@ -144,7 +185,11 @@ export class NetlinkIpvsKernel implements IpvsKernel {
 
   /** GET_CONFIG. */
   getTimeouts(): IpvsTimeouts {
-    const got = this.#decode("getTimeouts", this.#do("getTimeouts", (f, s) => encodeIpvsGetConfig(f, s)), parseIpvsConfig);
+    const got = this.#decode(
+      "getTimeouts",
+      this.#do("getTimeouts", (f, s) => encodeIpvsGetConfig(f, s)),
+      parseIpvsConfig,
+    );
     if (!got[0]) throw new IpvsError(ERRNO.EINVAL, "getTimeouts", "no reply");
     return got[0];
   }
@@ -161,7 +206,11 @@ export class NetlinkIpvsKernel implements IpvsKernel {
 
   /** GET_DAEMON dump. */
   getSyncDaemons(): IpvsDaemon[] {
-    return this.#decode("getSyncDaemons", this.#do("getSyncDaemons", (f, s) => encodeIpvsGetDaemon(f, s)), parseIpvsDaemon);
+    return this.#decode(
+      "getSyncDaemons",
+      this.#do("getSyncDaemons", (f, s) => encodeIpvsGetDaemon(f, s)),
+      parseIpvsDaemon,
+    );
   }
 
   /** Closes the socket. */

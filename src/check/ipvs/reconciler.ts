@@ -57,7 +57,10 @@ function runOp(k: IpvsKernel, o: IpvsOp): void {
 }
 
 /** Reads services (and their destinations) from the kernel; `want(key)` limits which ones are read. */
-export function readIpvsTable(kernel: IpvsKernel, want: (serviceKey: string) => boolean = () => true): IpvsEntry[] {
+export function readIpvsTable(
+  kernel: IpvsKernel,
+  want: (serviceKey: string) => boolean = () => true,
+): IpvsEntry[] {
   const out: IpvsEntry[] = [];
   for (const s of kernel.getServices()) {
     if (!want(serviceKey(s))) continue;
@@ -129,7 +132,12 @@ export class IpvsReconciler {
     const wanted = ownedKeys(desired);
     const actual = readIpvsTable(this.kernel, (k) => wanted.has(k) || this.#owned.has(k));
     this.#model = new Map();
-    for (const e of actual) this.#model.set(serviceKey(e.service), { service: e.service, dests: new Map(e.dests.map((d) => [destKey(d), d])) });
+    for (const e of actual) {
+      this.#model.set(serviceKey(e.service), {
+        service: e.service,
+        dests: new Map(e.dests.map((d) => [destKey(d), d])),
+      });
+    }
     return this.#apply(desired, actual);
   }
 

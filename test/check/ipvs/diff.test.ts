@@ -8,7 +8,10 @@ const lines = (ops: ReturnType<typeof diffIpvs>) => ops.map(describeOp);
 
 describe("diffIpvs", () => {
   test("an empty kernel gets every service, then its destinations", () => {
-    const want = [entry(tcp("192.0.2.10", 80, "rr"), rs("127.0.0.2", 8080, 3)), entry(fwm(7, "wrr"), rs("127.0.0.3", 0, 2, "route"))];
+    const want = [
+      entry(tcp("192.0.2.10", 80, "rr"), rs("127.0.0.2", 8080, 3)),
+      entry(fwm(7, "wrr"), rs("127.0.0.3", 0, 2, "route")),
+    ];
     expect(lines(diffIpvs(want, []))).toEqual([
       "addService tcp 192.0.2.10:80 rr",
       "addService fwmark 7 af2 wrr",
@@ -19,7 +22,12 @@ describe("diffIpvs", () => {
 
   test("a matching table is adopted with no operation (HASHED and unused persistence fields ignored)", () => {
     const want = [entry(tcp("192.0.2.10", 80, "rr"), rs("127.0.0.2", 8080, 3))];
-    const have = [entry(tcp("192.0.2.10", 80, "rr", { flags: IP_VS_SVC_F.HASHED, timeout: 0, netmask: 0xffffffff }), { ...rs("127.0.0.2", 8080, 3), activeConns: 5 })];
+    const have = [
+      entry(tcp("192.0.2.10", 80, "rr", { flags: IP_VS_SVC_F.HASHED, timeout: 0, netmask: 0xffffffff }), {
+        ...rs("127.0.0.2", 8080, 3),
+        activeConns: 5,
+      }),
+    ];
     expect(diffIpvs(want, have)).toEqual([]);
   });
 
@@ -32,10 +40,18 @@ describe("diffIpvs", () => {
   });
 
   test("scheduler and persistence changes edit the service; forwarding edits the destination", () => {
-    const want = [entry(tcp("192.0.2.10", 80, "wrr", { flags: IP_VS_SVC_F.PERSISTENT, timeout: 300 }), rs("127.0.0.2", 8080, 1, "route"))];
+    const want = [
+      entry(
+        tcp("192.0.2.10", 80, "wrr", { flags: IP_VS_SVC_F.PERSISTENT, timeout: 300 }),
+        rs("127.0.0.2", 8080, 1, "route"),
+      ),
+    ];
     const have = [entry(tcp("192.0.2.10", 80, "rr"), rs("127.0.0.2", 8080, 1))];
     const ops = diffIpvs(want, have);
-    expect(lines(ops)).toEqual(["editService tcp 192.0.2.10:80 wrr", "editDest tcp 192.0.2.10:80 127.0.0.2:8080 route w1"]);
+    expect(lines(ops)).toEqual([
+      "editService tcp 192.0.2.10:80 wrr",
+      "editDest tcp 192.0.2.10:80 127.0.0.2:8080 route w1",
+    ]);
     expect(ops[0]!.why).toContain("scheduler rr -> wrr");
     expect(ops[0]!.why).toContain("timeout 0 -> 300 s");
   });
@@ -58,8 +74,15 @@ describe("diffIpvs", () => {
   test("a service owned before and no longer desired is removed, last", () => {
     const old = entry(tcp("192.0.2.11", 80), rs("127.0.0.2", 8080));
     const kept = entry(tcp("192.0.2.10", 80), rs("127.0.0.2", 8080, 2));
-    const ops = diffIpvs([entry(tcp("192.0.2.10", 80), rs("127.0.0.2", 8080, 3))], [old, kept], ownedKeys([old, kept]));
-    expect(lines(ops)).toEqual(["editDest tcp 192.0.2.10:80 127.0.0.2:8080 masq w3", "delService tcp 192.0.2.11:80"]);
+    const ops = diffIpvs(
+      [entry(tcp("192.0.2.10", 80), rs("127.0.0.2", 8080, 3))],
+      [old, kept],
+      ownedKeys([old, kept]),
+    );
+    expect(lines(ops)).toEqual([
+      "editDest tcp 192.0.2.10:80 127.0.0.2:8080 masq w3",
+      "delService tcp 192.0.2.11:80",
+    ]);
   });
 
   test("IPv6 addresses compare in canonical form", () => {
@@ -78,7 +101,9 @@ describe("diffIpvs", () => {
   });
 
   test("tunnel settings matter only for tunnel destinations", () => {
-    const want = [entry(tcp("192.0.2.10", 80), { ...rs("127.0.0.2", 80, 1, "tunnel"), tunType: 1, tunPort: 6080 })];
+    const want = [
+      entry(tcp("192.0.2.10", 80), { ...rs("127.0.0.2", 80, 1, "tunnel"), tunType: 1, tunPort: 6080 }),
+    ];
     const have = [entry(tcp("192.0.2.10", 80), { ...rs("127.0.0.2", 80, 1, "tunnel"), tunType: 0 })];
     expect(diffIpvs(want, have)[0]!.why).toContain("tunnel type 0 -> 1");
     const masq = [entry(tcp("192.0.2.10", 80), { ...rs("127.0.0.2", 80), tunType: 1 })];

@@ -3,7 +3,12 @@ import type { IpvsDest, IpvsService } from "../../../src/check/ipvs/kernel.ts";
 import type { IpvsEntry } from "../../../src/check/ipvs/diff.ts";
 
 /** A TCP IPv4 service on `addr:port` with scheduler `sched`. */
-export function tcp(addr: string, port: number, sched = "wlc", extra: Partial<IpvsService> = {}): IpvsService {
+export function tcp(
+  addr: string,
+  port: number,
+  sched = "wlc",
+  extra: Partial<IpvsService> = {},
+): IpvsService {
   return { af: 2, protocol: 6, addr, port, sched, flags: 0, timeout: 0, netmask: 0xffffffff, ...extra };
 }
 

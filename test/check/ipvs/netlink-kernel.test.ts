@@ -2,11 +2,22 @@ import { describe, expect, test } from "bun:test";
 import { NetlinkError } from "../../../src/ffi/netlink.ts";
 import { FakeIpvsKernel } from "../../../src/check/ipvs/fake-kernel.ts";
 import { IpvsError } from "../../../src/check/ipvs/kernel.ts";
-import { NetlinkIpvsKernel, type NlTransport, resolveIpvsFamily } from "../../../src/check/ipvs/netlink-kernel.ts";
+import {
+  NetlinkIpvsKernel,
+  type NlTransport,
+  resolveIpvsFamily,
+} from "../../../src/check/ipvs/netlink-kernel.ts";
 import { IpvsReconciler, readIpvsTable } from "../../../src/check/ipvs/reconciler.ts";
 import { IpvsLvsSink } from "../../../src/check/ipvs/sink.ts";
 import { CTRL_ATTR, CTRL_CMD, GENL_ID_CTRL, genlmsg, parseGenl } from "../../../src/proto/genl.ts";
-import { destAttr, IPVS_CMD, IPVS_CMD_ATTR, type IpvsService, ipvsMsg, serviceAttr } from "../../../src/proto/ipvs.ts";
+import {
+  destAttr,
+  IPVS_CMD,
+  IPVS_CMD_ATTR,
+  ipvsMsg,
+  type IpvsService,
+  serviceAttr,
+} from "../../../src/proto/ipvs.ts";
 import { parseIpvsDest, parseIpvsService, parseServiceAttrs } from "../../../src/proto/ipvs-parse.ts";
 import { NLM_F, type NlMessage, splitMessages } from "../../../src/proto/netlink.ts";
 import { AttrReader, concatBytes, nlaString, nlaU16 } from "../../../src/proto/netlink-attr.ts";
@@ -50,7 +61,18 @@ class WireKernel implements NlTransport {
     expect(msg.header.seq).toBe(seq);
     if (msg.header.type === GENL_ID_CTRL) {
       if (!this.hasIpvs) throw new NetlinkError(2, what);
-      return [one(genlmsg(GENL_ID_CTRL, CTRL_CMD.NEWFAMILY, 2, 0, seq, concatBytes(nlaU16(CTRL_ATTR.FAMILY_ID, FAMILY), nlaString(CTRL_ATTR.FAMILY_NAME, "IPVS"))))];
+      return [
+        one(
+          genlmsg(
+            GENL_ID_CTRL,
+            CTRL_CMD.NEWFAMILY,
+            2,
+            0,
+            seq,
+            concatBytes(nlaU16(CTRL_ATTR.FAMILY_ID, FAMILY), nlaString(CTRL_ATTR.FAMILY_NAME, "IPVS")),
+          ),
+        ),
+      ];
     }
     expect(msg.header.type).toBe(FAMILY);
     const cmd = must(parseGenl(msg)).cmd;
@@ -69,9 +91,13 @@ class WireKernel implements NlTransport {
     const dsvc = () => must(parseIpvsDest(msg)).service!;
     switch (cmd) {
       case IPVS_CMD.GET_SERVICE:
-        return f.getServices().map((s) => one(ipvsMsg(FAMILY, IPVS_CMD.NEW_SERVICE, NLM_F.MULTI, seq, serviceAttr(s))));
+        return f.getServices().map((s) =>
+          one(ipvsMsg(FAMILY, IPVS_CMD.NEW_SERVICE, NLM_F.MULTI, seq, serviceAttr(s)))
+        );
       case IPVS_CMD.GET_DEST:
-        return f.getDests(serviceOfGetDest(msg)).map((d) => one(ipvsMsg(FAMILY, IPVS_CMD.NEW_DEST, NLM_F.MULTI, seq, destAttr(d))));
+        return f.getDests(serviceOfGetDest(msg)).map((d) =>
+          one(ipvsMsg(FAMILY, IPVS_CMD.NEW_DEST, NLM_F.MULTI, seq, destAttr(d)))
+        );
       case IPVS_CMD.NEW_SERVICE:
         f.addService(svc());
         break;
@@ -110,7 +136,10 @@ describe("NetlinkIpvsKernel over a byte-level fake kernel", () => {
     const fake = new FakeIpvsKernel();
     const wire = new WireKernel(fake);
     const k = new NetlinkIpvsKernel(wire, FAMILY);
-    const want = [entry(tcp("192.0.2.10", 80, "rr"), rs("127.0.0.2", 8080, 3)), entry(fwm(7, "wrr"), rs("127.0.0.4", 0, 2, "route"))];
+    const want = [
+      entry(tcp("192.0.2.10", 80, "rr"), rs("127.0.0.2", 8080, 3)),
+      entry(fwm(7, "wrr"), rs("127.0.0.4", 0, 2, "route")),
+    ];
     const r = new IpvsReconciler(k);
     expect(r.sync(want).failed).toEqual([]);
     expect(fake.calls).toEqual([
@@ -154,5 +183,29 @@ describe("IpvsLvsSink", () => {
     expect(fake.calls.at(-1)).toBe("delService tcp 192.0.2.10:80");
     expect(fake.getServices().map((s) => s.addr)).toEqual(["198.51.100.1"]);
     expect(errors).toEqual([]);
+  });
+});
+
+describe("IpvsLvsSink read failures", () => {
+  test("a failed kernel read is logged and the next apply syncs again", () => {
+    const fake = new FakeIpvsKernel();
+    let broken = true;
+    const real = fake.getServices.bind(fake);
+    fake.getServices = () => {
+      if (broken) throw new IpvsError(105, "getServices", "ENOBUFS");
+      return real();
+    };
+    const errors: string[] = [];
+    const sink = new IpvsLvsSink(new IpvsReconciler(fake), { info() {}, error: (m) => errors.push(m) });
+    const table = [{ ...tcp("192.0.2.10", 80, "rr"), dests: [rs("127.0.0.2", 8080, 3)] }];
+    sink.apply(table);
+    expect(errors).toEqual([expect.stringContaining("cannot read the kernel table")]);
+    expect(fake.calls).toEqual([]);
+    broken = false;
+    sink.apply(table);
+    expect(fake.calls).toEqual([
+      "addService tcp 192.0.2.10:80 rr",
+      "addDest tcp 192.0.2.10:80 127.0.0.2:8080 masq w3",
+    ]);
   });
 });

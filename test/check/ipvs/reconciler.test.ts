@@ -9,7 +9,9 @@ const web = (w = 3) => entry(tcp("192.0.2.10", 80, "rr"), rs("127.0.0.2", 8080, 
 const mark = () => entry(fwm(7, "wrr"), rs("127.0.0.4", 0, 2, "route"));
 
 function table(k: FakeIpvsKernel): string[] {
-  return readIpvsTable(k).flatMap((e) => e.dests.map((d) => `${e.service.sched} ${d.addr}:${d.port} ${d.fwd} w${d.weight}`)).sort();
+  return readIpvsTable(k).flatMap((e) =>
+    e.dests.map((d) => `${e.service.sched} ${d.addr}:${d.port} ${d.fwd} w${d.weight}`)
+  ).sort();
 }
 
 describe("IpvsReconciler", () => {
@@ -17,7 +19,11 @@ describe("IpvsReconciler", () => {
     const k = new FakeIpvsKernel();
     const r = new IpvsReconciler(k);
     expect(r.sync([web(), mark()]).failed).toEqual([]);
-    expect(table(k)).toEqual(["rr 127.0.0.2:8080 masq w3", "rr 127.0.0.3:8080 masq w1", "wrr 127.0.0.4:0 route w2"]);
+    expect(table(k)).toEqual([
+      "rr 127.0.0.2:8080 masq w3",
+      "rr 127.0.0.3:8080 masq w1",
+      "wrr 127.0.0.4:0 route w2",
+    ]);
     const before = k.calls.length;
     expect(r.sync([web(), mark()]).applied).toEqual([]);
     expect(k.calls.length).toBe(before);
@@ -49,7 +55,10 @@ describe("IpvsReconciler", () => {
     const down = entry(tcp("192.0.2.10", 80, "rr"), rs("127.0.0.3", 8080, 1));
     r.update([down]);
     r.update([web()]);
-    expect(k.calls).toEqual(["delDest tcp 192.0.2.10:80 127.0.0.2:8080", "addDest tcp 192.0.2.10:80 127.0.0.2:8080 masq w3"]);
+    expect(k.calls).toEqual([
+      "delDest tcp 192.0.2.10:80 127.0.0.2:8080",
+      "addDest tcp 192.0.2.10:80 127.0.0.2:8080 masq w3",
+    ]);
   });
 
   test("reload: only what changed; a dropped virtual server is removed, foreign services stay", () => {
@@ -89,7 +98,10 @@ describe("IpvsReconciler", () => {
     k.editDest(tcp("192.0.2.10", 80), rs("127.0.0.3", 8080, 50));
     k.calls.length = 0;
     r.sync([web()]);
-    expect(k.calls).toEqual(["addDest tcp 192.0.2.10:80 127.0.0.2:8080 masq w3", "editDest tcp 192.0.2.10:80 127.0.0.3:8080 masq w1"]);
+    expect(k.calls).toEqual([
+      "addDest tcp 192.0.2.10:80 127.0.0.2:8080 masq w3",
+      "editDest tcp 192.0.2.10:80 127.0.0.3:8080 masq w1",
+    ]);
   });
 });
 
