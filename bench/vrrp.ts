@@ -1,0 +1,183 @@
+/**
+ * VRRP scenarios, Debian's keepalived 2.2.7 and ours in the same run, each in fresh namespaces A/B
+ * joined by a veth pair (A 192.0.2.1, B 192.0.2.2, VIP 192.0.2.100), as
+ * /work/shared/research/keepalived-2.2.7-baseline.md describes:
+ *  - failover: A master (priority 150) and B backup (100) run the same implementation; A's whole
+ *    process tree is SIGKILLed 0.5 × advert_int after one of its adverts; the time until B's
+ *    RTM_NEWADDR for the VIP (bench/vrrp-watch.ts, netlink listener in B). v2 advert_int 1 and v3 0.1;
+ *  - advert interval jitter: intervals between consecutive adverts of each VRID from A, kernel
+ *    timestamps from tcpdump in B; p50 / p99 and max |interval - advert_int|; 1 and 100 instances (v3 0.1);
+ *  - idle resources with 100 instances: RSS of A's process tree and CPU (schedstat) over the window,
+ *    master (A) and backup (B).
+ * BENCH_TRIALS (default 3) failover trials; BENCH_JITTER_S (default 20) capture/idle window.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+import { Netns, vethPair, waitFor } from "../test/support/netns.ts";
+import { cpuNs, impls, median, processTree, quantile, rssKiB, type Impl, type Row } from "./lib.ts";
+
+const VIP = "192.0.2.100";
+
+/** A config with `n` <= 100 instances (VRIDs 1..n; VIP 192.0.2.(100 + k) on VRID k + 1). */
+function conf(n: number, prio: number, version: 2 | 3, advert: string): string {
+  const inst = Array.from({ length: n }, (_, k) => `vrrp_instance VI_${k + 1} {
+  state BACKUP
+  interface veth0
+  virtual_router_id ${k + 1}
+  priority ${prio}
+  advert_int ${advert}
+  virtual_ipaddress {
+    192.0.2.${100 + k}/24
+  }
+}
+`);
+  return `global_defs {
+  router_id bench_${prio}
+  vrrp_version ${version}
+}
+${inst.join("")}`;
+}
+
+interface Pair {
+  a: Netns;
+  b: Netns;
+  dir: string;
+  pa: Subprocess;
+  pb?: Subprocess;
+}
+
+function startDaemon(ns: Netns, impl: Impl, dir: string, name: string): Subprocess {
+  const f = (x: string) => join(dir, `${name}${x}`);
+  const extra = impl.name === "ours" ? ["-b", f("b.pid")] : [];
+  return ns.spawn(["sh", "-c", `exec ${impl.bin} -n -l -D -f ${f(".conf")} -p ${f(".pid")} -r ${f("v.pid")} -c ${f("c.pid")} ${extra.join(" ")} > ${f(".log")} 2>&1`]);
+}
+
+/** Fresh namespaces with A as master of `n` instances (and B as backup when `backup`). */
+async function pair(impl: Impl, n: number, version: 2 | 3, advert: string, backup: boolean): Promise<Pair> {
+  const tag = `${impl.name === "ours" ? "o" : "k"}${process.pid % 1000}`;
+  const dir = mkdtempSync("/tmp/kvf-bench-");
+  const a = new Netns(`kvf-ba${tag}`);
+  const b = new Netns(`kvf-bb${tag}`);
+  vethPair(a, "veth0", b, "veth0");
+  a.ip("addr", "add", "192.0.2.1/24", "dev", "veth0");
+  b.ip("addr", "add", "192.0.2.2/24", "dev", "veth0");
+  writeFileSync(join(dir, "a.conf"), conf(n, 150, version, advert));
+  writeFileSync(join(dir, "b.conf"), conf(n, 100, version, advert));
+  const pa = startDaemon(a, impl, dir, "a");
+  const vips = () => (a.ip("-4", "addr", "show", "dev", "veth0").match(/inet 192\.0\.2\.(1\d\d)\//g) ?? []).length;
+  await waitFor(`${impl.name} A master of ${n}`, () => vips() >= n, 60_000);
+  const p: Pair = { a, b, dir, pa };
+  if (backup) {
+    p.pb = startDaemon(b, impl, dir, "b");
+    await waitFor(`${impl.name} B backup`, () => (readFileSync(join(dir, "b.log"), "utf8").match(/Entering BACKUP STATE \(init\)/g) ?? []).length >= n, 60_000);
+    await Bun.sleep(2000);
+  }
+  return p;
+}
+
+async function teardown(p: Pair): Promise<void> {
+  for (const x of [p.pa, p.pb]) x?.kill("SIGTERM");
+  await Promise.all([p.pa.exited, p.pb?.exited]);
+  await p.a.destroy();
+  await p.b.destroy();
+  if (!process.env.BENCH_KEEP) rmSync(p.dir, { recursive: true, force: true });
+}
+
+async function failoverOnce(impl: Impl, version: 2 | 3, advert: string): Promise<number> {
+  const p = await pair(impl, 1, version, advert, true);
+  try {
+    const pids = processTree(p.pa.pid);
+    const w = p.b.spawn([process.execPath, join(import.meta.dir, "vrrp-watch.ts"), "192.0.2.1", VIP, String(Number(advert) * 1000), pids.join(",")], { stdout: "pipe" });
+    const out = await new Response(w.stdout as ReadableStream).text();
+    const r = JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as { failoverMs?: number; error?: string };
+    if (r.failoverMs === undefined) throw new Error(`${impl.name} failover: ${r.error ?? out}`);
+    return r.failoverMs;
+  } finally {
+    await teardown(p);
+  }
+}
+
+/** Intervals per VRID from tcpdump lines, ms. */
+function intervals(text: string): number[] {
+  const last = new Map<string, number>();
+  const out: number[] = [];
+  for (const line of text.split("\n")) {
+    const m = /^(\d+\.\d+) IP 192\.0\.2\.1 > 224\.0\.0\.18: VRRPv\d, Advertisement, vrid (\d+)/.exec(line);
+    if (!m) continue;
+    const t = Number(m[1]) * 1000;
+    const prev = last.get(m[2]!);
+    if (prev !== undefined) out.push(t - prev);
+    last.set(m[2]!, t);
+  }
+  return out;
+}
+
+interface IdleSample {
+  iv: number[];
+  /** Backup instances that went MASTER during the window (missed adverts). */
+  flaps: number;
+  rssA: number;
+  cpuA: number;
+  cpuB: number;
+}
+
+/** Jitter from B's capture and, over the same window, CPU of both sides and A's RSS. */
+export async function idleOnce(impl: Impl, n: number, windowS: number): Promise<IdleSample> {
+  const p = await pair(impl, n, 3, "0.1", true);
+  try {
+    await Bun.sleep(6000); // past garp_master_delay
+    const treeA = processTree(p.pa.pid), treeB = processTree(p.pb!.pid);
+    const c0 = [cpuNs(treeA), cpuNs(treeB)];
+    const masters = () => (readFileSync(join(p.dir, "b.log"), "utf8").match(/Entering MASTER STATE/g) ?? []).length;
+    const m0 = masters();
+    const cap = p.b.spawn(["sh", "-c", `exec timeout ${windowS} tcpdump -tt -n -l -i veth0 'ip proto 112 and src 192.0.2.1' > ${p.dir}/cap.txt 2>/dev/null`]);
+    await cap.exited;
+    const c1 = [cpuNs(processTree(p.pa.pid)), cpuNs(processTree(p.pb!.pid))];
+    const scale = 30 / windowS;
+    const iv = intervals(readFileSync(join(p.dir, "cap.txt"), "utf8"));
+    if (!iv.length) console.error(`${impl.name}: no adverts captured:\n${readFileSync(join(p.dir, "cap.txt"), "utf8").slice(0, 500)}`);
+    return {
+      iv,
+      flaps: masters() - m0,
+      rssA: rssKiB(processTree(p.pa.pid)),
+      cpuA: ((c1[0]! - c0[0]!) / 1e6) * scale,
+      cpuB: ((c1[1]! - c0[1]!) / 1e6) * scale,
+    };
+  } finally {
+    await teardown(p);
+  }
+}
+
+/** Runs the VRRP scenarios; returns table rows. */
+export async function vrrpScenarios(ours: string, trials = 3): Promise<Row[]> {
+  const windowS = Number(process.env.BENCH_JITTER_S ?? 20);
+  const rows: Row[] = [];
+  const both = impls(ours);
+  const row = (scenario: string, metric: string, unit: string, f: (i: Impl) => number) => {
+    const [k, o] = both.map(f) as [number, number];
+    rows.push({ scenario, metric, keepalived: k, ours: o, unit, lowerIsBetter: true });
+  };
+  for (const [version, advert] of [[2, "1"], [3, "0.1"]] as const) {
+    const res = new Map<string, number[]>();
+    for (let t = 0; t < trials; t++) {
+      for (const impl of both) res.set(impl.name, [...(res.get(impl.name) ?? []), await failoverOnce(impl, version, advert)]);
+    }
+    row(`failover v${version} advert_int ${advert}`, `SIGKILL -> VIP on backup, median of ${trials}`, "ms", (i) => median(res.get(i.name)!));
+  }
+  for (const n of [1, 100]) {
+    const s = new Map<string, IdleSample>();
+    for (const impl of both) s.set(impl.name, await idleOnce(impl, n, windowS));
+    const sc = `${n} instance${n > 1 ? "s" : ""}, v3 advert_int 0.1`;
+    row(sc, "advert interval p50", "ms", (i) => quantile(s.get(i.name)!.iv, 0.5));
+    row(sc, "advert interval p99", "ms", (i) => quantile(s.get(i.name)!.iv, 0.99));
+    row(sc, "advert max |interval - 100 ms|", "ms", (i) => Math.max(...s.get(i.name)!.iv.map((x) => Math.abs(x - 100))));
+    row(sc, "backup instances going MASTER in the window", "count", (i) => s.get(i.name)!.flaps);
+    if (n === 100) {
+      row(sc, "idle RSS master, process tree", "MiB", (i) => s.get(i.name)!.rssA / 1024);
+      row(sc, "idle CPU master per 30 s (schedstat)", "ms", (i) => s.get(i.name)!.cpuA);
+      row(sc, "idle CPU backup per 30 s (schedstat)", "ms", (i) => s.get(i.name)!.cpuB);
+    }
+  }
+  return rows;
+}
