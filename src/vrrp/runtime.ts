@@ -212,6 +212,7 @@ export class VrrpRuntime {
     }, this.#targets(cfg, c), cfg.priority);
     this.#instances.set(cfg.name, { runner, key, json: configKey(cfg) });
     if (cfg.syncGroup) this.#groups.get(cfg.syncGroup)?.group.add(runner);
+    this.#recompute(runner); // a failing tracker at start means FAULT straight from INIT, as keepalived
     runner.start();
   }
 
@@ -329,19 +330,22 @@ export class VrrpRuntime {
   }
 
   #recomputeAll(): void {
+    for (const r of this.#instances.values()) this.#recompute(r.runner);
+  }
+
+  /** Feeds an instance its effective priority and FAULT state from its trackers. */
+  #recompute(runner: VrrpInstanceRunner): void {
     const states = this.#trackers.states((n) => this.#linkByName(n)?.up);
     const c = this.#config;
-    for (const r of this.#instances.values()) {
-      const cfg = r.runner.cfg;
-      const group = cfg.syncGroup ? c?.vrrp.syncGroups.find((g) => g.name === cfg.syncGroup) : undefined;
-      const list = instanceTrackers(cfg, group, c?.vrrp ?? { scripts: [], trackFiles: [], trackProcesses: [] }, states);
-      const res = effectivePriority(cfg.priority, list);
-      // unicast_fault_no_peer: a unicast instance without peers cannot work (keepalived 2.2.7 log line).
-      if (cfg.unicastFaultNoPeer && cfg.unicastPeers.length === 0) res.faultReasons.push("Cannot use unicast without any peers");
-      const fault = res.faultReasons.length > 0;
-      if (fault && !r.runner.fsm.fault) r.runner.log.info(`entering FAULT: ${res.faultReasons.join(", ")}`);
-      r.runner.setPriority(res.priority, fault);
-    }
+    const cfg = runner.cfg;
+    const group = cfg.syncGroup ? c?.vrrp.syncGroups.find((g) => g.name === cfg.syncGroup) : undefined;
+    const list = instanceTrackers(cfg, group, c?.vrrp ?? { scripts: [], trackFiles: [], trackProcesses: [] }, states);
+    const res = effectivePriority(cfg.priority, list);
+    // unicast_fault_no_peer: a unicast instance without peers cannot work (keepalived 2.2.7 log line).
+    if (cfg.unicastFaultNoPeer && cfg.unicastPeers.length === 0) res.faultReasons.push("Cannot use unicast without any peers");
+    const fault = res.faultReasons.length > 0;
+    if (fault && !runner.fsm.fault) runner.log.info(`entering FAULT: ${res.faultReasons.join(", ")}`);
+    runner.setPriority(res.priority, fault);
   }
 
   #onNetEvent(e: NetEvent): void {
