@@ -1,12 +1,13 @@
 /**
  * Runs the IPVS tests in a qemu VM with Debian's kernel (this host's kernel has no IPVS).
  *   bun test/vm/run.ts [--only=SUBSTRING] [--timeout=SECONDS] [--smp=N] [--verbose] [--no-build] [--keep]
- * Steps: compile our binaries into work/ (the daemon from src/main.ts, the reconciler probe from
+ * Steps: compile our binaries (the daemon from src/main.ts, the reconciler probe from
  * test/vm/guest-ipvs.ts), fetch/unpack the kernel (cached), build the initramfs with test/vm/tests/*.sh,
  * boot `qemu-system-x86_64 -accel tcg`, read the serial console, print one line per test and finally
- * exactly one line `VM-RESULT <N> passed, <M> failed`. Each run builds in its own work/run-XXXX/ (removed
- * at the end unless --keep), so concurrent runs do not clobber each other's image. A missing qemu, kernel or busybox is a failure,
- * never a skip. The VM is killed (by pid) after --timeout (default 600 s).
+ * exactly one line `VM-RESULT <N> passed, <M> failed`. Each run builds in its own work/run-XXXX/
+ * (removed at the end unless --keep), so concurrent runs do not clobber each other's image. A missing
+ * qemu, kernel or busybox is a failure, never a skip. qemu is killed by pid after --timeout (default
+ * 600 s) or when this runner is interrupted; the guest also powers itself off 30 s after that.
  */
 import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -91,11 +92,18 @@ const qemuArgs = [
   "-initrd",
   initrd.path,
   "-append",
-  "console=ttyS0 quiet panic=-1 loglevel=3",
+  `console=ttyS0 quiet panic=-1 loglevel=3 ka_vm_timeout=${timeoutS + 30}`,
 ];
 const tBoot = performance.now();
 const proc = Bun.spawn(qemuArgs, { cwd: runDir, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
 let timedOut = false;
+// If we are stopped, qemu goes too (and the guest powers itself off at ka_vm_timeout in any case).
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(sig, () => {
+    process.kill(proc.pid, "SIGKILL");
+    process.exit(1);
+  });
+}
 const timer = setTimeout(() => {
   timedOut = true;
   process.kill(proc.pid, "SIGKILL");

@@ -14,6 +14,10 @@ mount -t tmpfs tmp /tmp
 mkdir -p /dev/pts /dev/shm && mount -t devpts pts /dev/pts && mount -t tmpfs shm /dev/shm
 up() { cut -d' ' -f1 /proc/uptime; }
 echo "VM-BOOTED $(up)"
+# Guest-side deadline (ka_vm_timeout= on the kernel command line): the VM powers itself off even if
+# the host runner died without killing qemu.
+limit=$(sed -n 's/.*ka_vm_timeout=\([0-9]*\).*/\1/p' /proc/cmdline)
+[ -n "$limit" ] && { sleep "$limit"; echo "VM-WARN guest deadline of $limit s reached"; poweroff -f; } &
 
 rel=$(uname -r)
 for m in $(cat "/lib/modules/$rel/load-order"); do
