@@ -67,16 +67,27 @@ function configTest(o: CliOptions): void {
   process.exit(r.exitCode);
 }
 
+/** A start-up failure of the parent: told to the launcher when daemonized, else printed; exit 1. */
+class EarlyExit extends Error {}
+
 async function runParent(o: CliOptions, argv: string[]): Promise<void> {
   if (!o.dontFork && !o.daemonized) process.exit(await launchDaemon(argv));
-  ensureTuned();
-  const early = (reason: string): never => {
+  if (o.dontFork) ensureTuned();
+  try {
+    await startParent(o);
+  } catch (e) {
+    if (!(e instanceof EarlyExit)) throw e;
     if (o.daemonized) {
-      reportLaunch({ type: "failed", reason });
-      setTimeout(() => process.exit(1), 100);
-      throw new Error(reason);
+      reportLaunch({ type: "failed", reason: e.message });
+      process.exit(1);
     }
-    fail(reason);
+    fail(e.message);
+  }
+}
+
+async function startParent(o: CliOptions): Promise<void> {
+  const early = (reason: string): never => {
+    throw new EarlyExit(reason);
   };
   if (!existsSync(o.configFile)) early(`cannot read configuration file ${o.configFile}: no such file`);
   try {

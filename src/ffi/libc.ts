@@ -51,6 +51,7 @@ const symbols = {
   umask: { args: [u32], returns: u32 },
   clock_gettime: { args: [i32, P], returns: i32 },
   execve: { args: [P, P, P], returns: i32 },
+  socketpair: { args: [i32, i32, i32, P], returns: i32 },
   __errno_location: { args: [], returns: P },
   strerror: { args: [i32], returns: cstring },
 } as const;
@@ -148,4 +149,11 @@ const ts = new BigInt64Array(2);
 export function monotonicNs(): bigint {
   libc.clock_gettime(1, ts);
   return ts[0]! * 1_000_000_000n + ts[1]!;
+}
+
+/** A connected AF_UNIX stream socket pair, both ends close-on-exec (a child gets its end through spawn's stdio). */
+export function socketPair(): [number, number] {
+  const fds = new Int32Array(2);
+  check("socketpair", libc.socketpair(1, 1 | 0o2000000, 0, fds));
+  return [fds[0]!, fds[1]!];
 }

@@ -4,7 +4,6 @@ import { type LvsSink, NoLvs } from "../check/lvs.ts";
 import { CheckRuntime } from "../check/runtime.ts";
 import type { KeepalivedConfig } from "../config/model.ts";
 import type { Logger } from "../core/log.ts";
-import { Reactor } from "../ffi/reactor.ts";
 import type { ChildContext, Runtime } from "./child.ts";
 import { MetricsReporter } from "../metrics/report.ts";
 import { checkSamples } from "../metrics/check-samples.ts";
@@ -20,7 +19,7 @@ function openLvs(log: Logger): LvsSink {
 
 /** Builds the check child's runtime. */
 export function createCheckRuntime(ctx: ChildContext): Runtime {
-  const reactor = new Reactor();
+  const reactor = ctx.watcher;
   const rt = new CheckRuntime({
     log: ctx.log,
     sched: ctx.scheduler,
@@ -47,7 +46,6 @@ export function createCheckRuntime(ctx: ChildContext): Runtime {
     async stop() {
       reporter.stop();
       rt.stop();
-      reactor.close();
     },
   };
 }

@@ -1,5 +1,5 @@
 /**
- * What every child process shares: it dies with the parent (PR_SET_PDEATHSIG and IPC disconnect), asks
+ * What every child process shares: it dies with the parent (PR_SET_PDEATHSIG and EOF on its channel), asks
  * the parent for its configuration slice, applies slices in order (start and reload), answers dump
  * signals, and stops gracefully on TERM. An invalid message from the parent ends the child, which the
  * watchdog restarts.
@@ -10,6 +10,11 @@ import type { Logger } from "../core/log.ts";
 import { RealScheduler, type Scheduler } from "../core/scheduler.ts";
 import { setParentDeathSignal } from "../ffi/libc.ts";
 import { makeLogger } from "./common.ts";
+import { Channel } from "../core/channel.ts";
+import { Reactor, type FdWatcher } from "../ffi/reactor.ts";
+
+/** The message channel to the parent is always fd 3 (see src/procs/supervise.ts). */
+const PARENT_FD = 3;
 
 /** What a child's runtime gets to work with. */
 export interface ChildContext {
@@ -17,6 +22,8 @@ export interface ChildContext {
   opts: CliOptions;
   log: Logger;
   scheduler: Scheduler;
+  /** The child's one reactor: fd readiness for the parent channel and every FFI socket of the runtime. */
+  watcher: FdWatcher;
   /** Sends a message to the parent. */
   send(msg: Message): void;
 }
@@ -41,14 +48,17 @@ const DUMP_SIGNALS: [NodeJS.Signals, DumpKind][] = [
 /** Runs a child until it is told to stop. */
 export function runChild(role: Role, opts: CliOptions, make: (ctx: ChildContext) => Runtime): void {
   setParentDeathSignal(SIGTERM);
-  if (process.ppid === 1 || !process.send) {
+  if (process.ppid === 1) {
     process.stderr.write(`keepalived ${role} child: no parent to talk to; exiting\n`);
     process.exit(1);
   }
   const log = makeLogger(opts, role);
+  let onRaw: (raw: unknown) => void = () => {};
+  const reactor = new Reactor();
+  const channel = new Channel(PARENT_FD, reactor, (raw) => onRaw(raw), () => stop(0));
   const ctx: ChildContext = {
-    role, opts, log, scheduler: new RealScheduler(),
-    send: (msg) => void process.send?.(envelope(msg)),
+    role, opts, log, scheduler: new RealScheduler(), watcher: reactor,
+    send: (msg) => channel.send(envelope(msg)),
   };
   const rt = make(ctx);
   let queue: Promise<void> = Promise.resolve();
@@ -61,7 +71,7 @@ export function runChild(role: Role, opts: CliOptions, make: (ctx: ChildContext)
       .finally(() => process.exit(status));
   };
 
-  process.on("message", (raw) => {
+  onRaw = (raw) => {
     let msg: Message;
     try {
       msg = decode(raw);
@@ -92,8 +102,7 @@ export function runChild(role: Role, opts: CliOptions, make: (ctx: ChildContext)
         log.error(`unexpected ${msg.type} message from the parent; exiting so the watchdog restarts this child`);
         process.exit(2);
     }
-  });
-  process.on("disconnect", () => stop(0));
+  };
   process.on("SIGTERM", () => stop(0));
   process.on("SIGINT", () => stop(0));
   process.on("SIGHUP", () => {/* the parent re-reads the configuration and sends us the new slice */});

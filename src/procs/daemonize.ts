@@ -1,56 +1,61 @@
 /**
  * Running in the background without -n: the launching command starts a detached copy of itself (new
- * session, no terminal, stdio on /dev/null), waits until that daemon says it is up or why it failed, and
- * returns. The daemon becomes the parent/watchdog process.
+ * session, no terminal, stdio on /dev/null, a socket pair as fd 3), waits until that daemon says it is up
+ * or why it failed, and returns. The daemon becomes the parent/watchdog process and closes fd 3.
  */
 import { spawn } from "node:child_process";
 import type { LaunchReport } from "../core/ipc.ts";
+import { Channel } from "../core/channel.ts";
+import { closeQuietly, socketPair } from "../ffi/libc.ts";
+import { SigioWatcher } from "../ffi/sigio.ts";
+import { FdStream } from "../ffi/fdstream.ts";
 import { selfCommand } from "./self.ts";
 import { TUNED_ENV } from "./tuning.ts";
+
+/** The launcher's channel is the daemon's fd 3. */
+const LAUNCHER_FD = 3;
 
 /** Starts the daemon and resolves with the exit status for the launching command. */
 export function launchDaemon(argv: readonly string[], timeoutMs = 30_000): Promise<number> {
   const [cmd, ...pre] = selfCommand();
+  const [ours, theirs] = socketPair();
   const child = spawn(cmd!, [...pre, ...argv, "--daemonized"], {
     detached: true,
-    stdio: ["ignore", "ignore", "ignore", "ipc"],
-    // The daemon gets the runtime settings from us: an execve of its own would lose the IPC channel.
+    stdio: ["ignore", "ignore", "ignore", theirs],
+    // The daemon gets the runtime settings from us (see tuning.ts), so it need not re-execute itself.
     env: { ...process.env, ...(process.env.KA_NO_TUNE === "1" ? {} : TUNED_ENV) },
   });
+  closeQuietly(theirs);
   return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      process.stderr.write(`keepalived: the daemon (pid ${child.pid}) did not report start-up within ${timeoutMs} ms\n`);
-      resolve(1);
-    }, timeoutMs);
-    const done = (code: number) => {
+    let settled = false;
+    const done = (code: number, line?: string) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
+      if (line) process.stderr.write(`keepalived: ${line}\n`);
+      channel.close();
+      watcher.close();
       child.removeAllListeners();
-      if (child.connected) child.disconnect();
       child.unref();
       resolve(code);
     };
-    child.on("message", (m: LaunchReport) => {
+    const timer = setTimeout(() => done(1, `the daemon (pid ${child.pid}) did not report start-up within ${timeoutMs} ms`), timeoutMs);
+    const watcher = new SigioWatcher();
+    const channel = new Channel(ours, watcher, (raw) => {
+      const m = raw as LaunchReport;
       if (m?.type === "up") done(0);
-      else if (m?.type === "failed") {
-        process.stderr.write(`keepalived: ${m.reason}\n`);
-        done(1);
-      }
-    });
-    child.on("exit", (status, signal) => {
-      process.stderr.write(`keepalived: the daemon exited during start-up (${signal ?? `status ${status}`})\n`);
-      done(1);
-    });
-    child.on("error", (e) => {
-      process.stderr.write(`keepalived: cannot start the daemon: ${e.message}\n`);
-      done(1);
-    });
+      else if (m?.type === "failed") done(1, m.reason);
+    }, () => done(1, "the daemon exited during start-up"));
+    child.on("exit", (status, signal) => done(1, `the daemon exited during start-up (${signal ?? `status ${status}`})`));
+    child.on("error", (e) => done(1, `cannot start the daemon: ${e.message}`));
   });
 }
 
-/** In the daemon: tell the launcher how start-up went, then let it go. */
+/** In the daemon: tell the launcher how start-up went (one short line fits the socket buffer), then close fd 3. */
 export function reportLaunch(r: LaunchReport): void {
-  if (!process.send) return;
-  process.send(r, undefined, () => {
-    if (process.connected) process.disconnect?.();
-  });
+  const s = new FdStream(LAUNCHER_FD);
+  try {
+    s.write(new TextEncoder().encode(JSON.stringify(r) + "\n"));
+  } catch { /* the launcher is gone: nobody to tell */ }
+  s.close();
 }

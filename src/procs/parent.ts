@@ -15,6 +15,7 @@ import { configIdDefault, interfaceExists, logLoad } from "./common.ts";
 import { Supervised } from "./supervise.ts";
 import { selfCommand } from "./self.ts";
 import { sdNotify } from "../ffi/sd-notify.ts";
+import { SigioWatcher } from "../ffi/sigio.ts";
 import { Alerter } from "../alert/alerter.ts";
 import { MetricsStore } from "../metrics/store.ts";
 import { startMetricsServer, type MetricsServer } from "../metrics/server.ts";
@@ -36,6 +37,8 @@ export class Parent {
   readonly #metrics = new MetricsStore();
   #metricsServer: MetricsServer | undefined;
   #metricsListen = "";
+  /** Readiness of the children's channels: SIGIO, so the parent needs no reactor thread and sleeps when idle. */
+  readonly #watcher = new SigioWatcher();
 
   constructor(readonly opts: CliOptions, readonly log: Logger, config: KeepalivedConfig) {
     this.#config = config;
@@ -81,6 +84,7 @@ export class Parent {
         onMessage: (r, m) => this.#onMessage(r, m),
         onGone: (r) => this.#onGone(r),
       },
+      this.#watcher,
     );
     this.#children.set(role, child);
     child.start();

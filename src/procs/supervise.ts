@@ -8,6 +8,9 @@ import type { Role } from "../core/ipc.ts";
 import { decode, envelope, type Message } from "../core/ipc.ts";
 import type { Logger } from "../core/log.ts";
 import { createPidFile, removePidFile } from "../core/pidfile.ts";
+import { Channel } from "../core/channel.ts";
+import type { FdWatcher } from "../ffi/reactor.ts";
+import { closeQuietly, socketPair } from "../ffi/libc.ts";
 
 /** How the parent starts a child. */
 export interface ChildLaunch {
@@ -38,6 +41,7 @@ const HEALTHY_MS = 60_000;
 /** One child under supervision. */
 export class Supervised {
   #proc: Subprocess | undefined;
+  #channel: Channel | undefined;
   #stopping = false;
   #restarts = 0;
   #startedAt = 0;
@@ -45,7 +49,7 @@ export class Supervised {
   /** Restarts so far (for logs and metrics). */
   totalRestarts = 0;
 
-  constructor(readonly launch: ChildLaunch, readonly log: Logger, readonly events: ChildEvents) {}
+  constructor(readonly launch: ChildLaunch, readonly log: Logger, readonly events: ChildEvents, readonly watcher: FdWatcher) {}
 
   /** The running child's pid, if any. */
   get pid(): number | undefined {
@@ -56,22 +60,26 @@ export class Supervised {
   start(): void {
     const { role, argv } = this.launch;
     this.#startedAt = performance.now();
+    // The child's end of a socket pair becomes its fd 3: the message channel (src/core/channel.ts).
+    const [ours, theirs] = socketPair();
     const proc: Subprocess = Bun.spawn(argv, {
-      stdio: ["ignore", "inherit", "inherit"],
-      serialization: "json",
-      ipc: (raw) => {
-        let msg: Message;
-        try {
-          msg = decode(raw);
-        } catch (e) {
-          this.log.error(`${role} child sent an invalid message, restarting it: ${(e as Error).message}`);
-          proc.kill("SIGKILL");
-          return;
-        }
-        this.events.onMessage(role, msg);
-      },
+      stdio: ["ignore", "inherit", "inherit", theirs] as unknown as ["ignore", "inherit", "inherit"],
       onExit: (_p, status, signal): void => this.#exited(proc, status, signal === null ? null : String(signal)),
     });
+    closeQuietly(theirs);
+    const channel = new Channel(ours, this.watcher, (raw) => {
+      let msg: Message;
+      try {
+        msg = decode(raw);
+      } catch (e) {
+        this.log.error(`${role} child sent an invalid message, restarting it: ${(e as Error).message}`);
+        proc.kill("SIGKILL");
+        return;
+      }
+      this.events.onMessage(role, msg);
+    }, () => {});
+    this.#channel?.close();
+    this.#channel = channel;
     this.#proc = proc;
     try {
       createPidFile(this.launch.pidFile, proc.pid);
@@ -85,11 +93,7 @@ export class Supervised {
   send(msg: Message): void {
     const p = this.#proc;
     if (!p || p.exitCode !== null || p.signalCode !== null) return;
-    try {
-      p.send(envelope(msg));
-    } catch (e) {
-      this.log.warn(`cannot send ${msg.type} to ${this.launch.role} child: ${(e as Error).message}`);
-    }
+    this.#channel?.send(envelope(msg));
   }
 
   /** Forwards a signal to the child. */
@@ -119,6 +123,8 @@ export class Supervised {
     removePidFile(this.launch.pidFile, proc.pid);
     if (proc !== this.#proc) return;
     this.#proc = undefined;
+    this.#channel?.close();
+    this.#channel = undefined;
     const how = signal ? `killed by signal ${signal}` : `exited with status ${status}`;
     if (this.#stopping) {
       this.log.info(`${describe(this.launch.role)} child process(${proc.pid}) ${how}`);
