@@ -137,7 +137,7 @@ async function startSut(kind: Kind, ns: Netns, dir: string, n: number, ours: str
 }
 
 /** Detection-time trials against one peer session; returns milliseconds per trial. */
-async function detection(peer: FrrBfdd, seen: Seen[]): Promise<number[]> {
+async function detection(peer: FrrBfdd, seen: Seen[], missed: { n: number }): Promise<number[]> {
   const out: number[] = [];
   const lastState = (src: string) => seen.findLast((s) => s.src === src)?.packet.state;
   for (let t = 0; t < TRIALS; t++) {
@@ -150,18 +150,25 @@ async function detection(peer: FrrBfdd, seen: Seen[]): Promise<number[]> {
     await Bun.sleep(200);
     const from = seen.length;
     process.kill(peer.pid, "SIGSTOP");
-    const down = await waitFor(
-      "SUT Down packet",
-      () =>
-        seen.slice(from).find((s) =>
-          s.src === sutAddr(0) && s.packet.state === "Down" && s.packet.diag === 1
-        ),
-      5_000,
-      2,
-    );
-    const lastPeer = seen.findLast((s) => s.src === peerAddr(0) && s.tsMs <= down.tsMs);
-    process.kill(peer.pid, "SIGCONT");
-    if (lastPeer) out.push(down.tsMs - lastPeer.tsMs);
+    try {
+      const down = await waitFor(
+        "SUT Down packet",
+        () =>
+          seen.slice(from).find((s) =>
+            s.src === sutAddr(0) && s.packet.state === "Down" && s.packet.diag === 1
+          ),
+        5_000,
+        2,
+      );
+      const lastPeer = seen.findLast((s) => s.src === peerAddr(0) && s.tsMs <= down.tsMs);
+      if (lastPeer) out.push(down.tsMs - lastPeer.tsMs);
+    } catch {
+      const tail = seen.slice(from).slice(-4).map((s) => `${s.src} ${s.packet.state}/${s.packet.diag}`);
+      console.error(`bench bfd: trial ${t}: no Down packet within 5 s (last: ${tail.join(", ")})`);
+      missed.n++;
+    } finally {
+      process.kill(peer.pid, "SIGCONT");
+    }
   }
   return out;
 }
@@ -192,7 +199,7 @@ async function load(sut: Sut, peer: FrrBfdd): Promise<{ cpuPct: number; rssMiB: 
 async function scenario(
   kind: Kind,
   ours: string,
-): Promise<{ det: number[]; cpuPct: number; rssMiB: number }> {
+): Promise<{ det: number[]; missed: number; cpuPct: number; rssMiB: number }> {
   const dir = mkdtempSync(join(tmpdir(), `kbr-bench-${kind}-`));
   chmodSync(dir, 0o755);
   const a = new Netns("kbr-ba"), b = new Netns("kbr-bb");
@@ -210,7 +217,8 @@ async function scenario(
     await Bun.sleep(500);
     let peer = await startFrrBfdd({ namespace: b.name, dir: join(dir, "peer1"), peers: peersOfPeer(1) });
     let sut = await startSut(kind, a, dir, 1, ours);
-    const det = await detection(peer, seen);
+    const missed = { n: 0 };
+    const det = await detection(peer, seen, missed);
     await sut.stop();
     await peer.stop();
     cap.kill("SIGTERM");
@@ -219,7 +227,7 @@ async function scenario(
     const l = await load(sut, peer);
     await sut.stop();
     await peer.stop();
-    return { det, ...l };
+    return { det, missed: missed.n, ...l };
   } finally {
     await a.destroy();
     await b.destroy();
@@ -239,6 +247,7 @@ const rows: [string, (k: Kind) => number, string][] = [
   [`detection 10 ms × 3, median (${TRIALS} trials)`, (k) => median(res[k]!.det), "ms"],
   [`detection 10 ms × 3, p99 (${TRIALS} trials)`, (k) => quantile(res[k]!.det, 0.99), "ms"],
   [`detection 10 ms × 3, max`, (k) => Math.max(...res[k]!.det), "ms"],
+  [`detection trials without a Down packet in 5 s`, (k) => res[k]!.missed, "count"],
   [`CPU, ${SESSIONS} sessions at 10 ms`, (k) => res[k]!.cpuPct, "% of one core"],
   [`RSS, ${SESSIONS} sessions`, (k) => res[k]!.rssMiB, "MiB"],
 ];
