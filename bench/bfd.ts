@@ -203,6 +203,8 @@ async function scenario(
   const dir = mkdtempSync(join(tmpdir(), `kbr-bench-${kind}-`));
   chmodSync(dir, 0o755);
   const a = new Netns("kbr-ba"), b = new Netns("kbr-bb");
+  const started: Sut[] = []; // bfdd is not a child Netns knows about: stop everything here, also on errors
+  const track = <T extends Sut>(p: T): T => (started.push(p), p);
   try {
     vethPair(a, "a0", b, "b0");
     for (let i = 0; i < SESSIONS; i++) {
@@ -215,20 +217,28 @@ async function scenario(
     const seen: Seen[] = [];
     void readPcap(cap.stdout as ReadableStream<Uint8Array>, (s) => seen.push(s));
     await Bun.sleep(500);
-    let peer = await startFrrBfdd({ namespace: b.name, dir: join(dir, "peer1"), peers: peersOfPeer(1) });
-    let sut = await startSut(kind, a, dir, 1, ours);
+    const peer1 = track(
+      await startFrrBfdd({ namespace: b.name, dir: join(dir, "peer1"), peers: peersOfPeer(1) }),
+    );
+    const sut1 = track(await startSut(kind, a, dir, 1, ours));
     const missed = { n: 0 };
-    const det = await detection(peer, seen, missed);
-    await sut.stop();
-    await peer.stop();
+    const det = await detection(peer1, seen, missed);
+    await sut1.stop();
+    await peer1.stop();
     cap.kill("SIGTERM");
-    peer = await startFrrBfdd({ namespace: b.name, dir: join(dir, "peer100"), peers: peersOfPeer(SESSIONS) });
-    sut = await startSut(kind, a, dir, SESSIONS, ours);
+    const peer = track(
+      await startFrrBfdd({ namespace: b.name, dir: join(dir, "peer100"), peers: peersOfPeer(SESSIONS) }),
+    );
+    const sut = track(await startSut(kind, a, dir, SESSIONS, ours));
     const l = await load(sut, peer);
-    await sut.stop();
-    await peer.stop();
     return { det, missed: missed.n, ...l };
   } finally {
+    for (const p of started.reverse()) {
+      try {
+        process.kill(p.pid, "SIGCONT"); // a frozen process cannot act on SIGTERM
+      } catch { /* already gone */ }
+      await p.stop();
+    }
     await a.destroy();
     await b.destroy();
     rmSync(dir, { recursive: true, force: true });
