@@ -48,18 +48,21 @@ const MSGHDR = 56, NAME = 128, CONTROL = 512;
 export class Socket {
   readonly fd: number;
   #closed = false;
+  // Every buffer whose address the kernel keeps (msghdr -> name, control, iov -> data) gets an explicit
+  // ArrayBuffer: JSC moves a small typed array's storage the first time its .buffer is read, which would
+  // leave the kernel writing to the old memory while we read a stale copy.
   #buf: Uint8Array;
-  #name = new Uint8Array(NAME);
-  #control = new Uint8Array(CONTROL);
-  #iov = new BigUint64Array(2);
-  #msg = new Uint8Array(MSGHDR);
+  #name = new Uint8Array(new ArrayBuffer(NAME));
+  #control = new Uint8Array(new ArrayBuffer(CONTROL));
+  #iov = new BigUint64Array(new ArrayBuffer(16));
+  #msg = new Uint8Array(new ArrayBuffer(MSGHDR));
   #msgView = new DataView(this.#msg.buffer);
 
   /** Opens socket(domain, type | NONBLOCK | CLOEXEC, protocol). */
   constructor(domain: number, type: number, protocol: number, bufferSize = 65536) {
     this.fd = check("socket", libc.socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol),
       `(domain ${domain}, type ${type}, protocol ${protocol})`);
-    this.#buf = new Uint8Array(bufferSize);
+    this.#buf = new Uint8Array(new ArrayBuffer(bufferSize));
     this.#iov[0] = BigInt(addressOf(this.#buf));
     this.#iov[1] = BigInt(bufferSize);
     const mv = this.#msgView;

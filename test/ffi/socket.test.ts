@@ -73,3 +73,26 @@ describe("NetlinkSocket", () => {
     nl.close();
   });
 });
+
+describe("recvmsg metadata per datagram", () => {
+  test("each datagram reports its own source and TTL (no stale copy of the first one)", async () => {
+    const rx = new Socket(2, SOCK_DGRAM, 0);
+    rx.setInt(IPPROTO_IP, IP_RECVTTL, 1);
+    rx.bind(sockaddrIn(LO, 0));
+    const port = (rx.localAddress() as { port: number }).port;
+    const seen: string[] = [];
+    for (const ttl of [200, 254, 255, 100]) {
+      const tx = new Socket(2, SOCK_DGRAM, 0);
+      tx.setInt(IPPROTO_IP, 2 /* IP_TTL */, ttl);
+      tx.bind(sockaddrIn(LO, 0));
+      const txPort = (tx.localAddress() as { port: number }).port;
+      tx.sendTo(Uint8Array.of(1), sockaddrIn(LO, port));
+      tx.close();
+      let d;
+      for (let i = 0; i < 100 && !(d = rx.recv()); i++) await Bun.sleep(5);
+      seen.push(`${(d!.from as { port: number }).port === txPort}:${cmsgTtl(d!.cmsgs)}`);
+    }
+    expect(seen).toEqual(["true:200", "true:254", "true:255", "true:100"]);
+    rx.close();
+  });
+});
