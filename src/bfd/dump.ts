@@ -1,12 +1,8 @@
 /**
  * keepalived's USR1 data dump for the BFD child (`keepalived_bfd.data` in TMPDIR or /tmp): one block per
  * `bfd_instance` with its configuration and RFC 5880 §6.8.1 session variables, plus our drop counters.
- * The file is written safely: a new file is created with O_CREAT|O_EXCL|O_NOFOLLOW (mode 0600) in the
- * target's directory, filled, then renamed over the target, so a planted symlink is replaced, never followed,
- * and readers never see a half-written file.
+ * src/core/dumpfile.ts writes it safely.
  */
-import { closeSync, constants, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
 import { diagName } from "../proto/bfd.ts";
 import type { BfdInstance } from "../config/model.ts";
 import type { BfdSession } from "./session.ts";
@@ -27,10 +23,6 @@ export interface BfdSessionView {
   lastRxWallMs: number | null;
 }
 
-/** Default path of the USR1 dump: $TMPDIR (or /tmp) / keepalived_bfd.data. */
-export function defaultDumpPath(env: Record<string, string | undefined> = process.env): string {
-  return join(env.TMPDIR || "/tmp", "keepalived_bfd.data");
-}
 
 /** keepalived-style readable diag, e.g. "Control Detection Time Expired". */
 export function diagText(code: number): string {
@@ -94,26 +86,3 @@ export function formatBfdDump(
   return out.join("\n") + "\n";
 }
 
-/** Writes `text` to `path` through a fresh O_EXCL|O_NOFOLLOW file in the same directory and a rename. */
-export function writeFileAtomically(path: string, text: string): void {
-  const tmp = join(
-    dirname(path),
-    `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}`,
-  );
-  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
-  const fd = openSync(tmp, flags, 0o600);
-  try {
-    writeSync(fd, text);
-  } catch (e) {
-    closeSync(fd);
-    unlinkSync(tmp);
-    throw e;
-  }
-  closeSync(fd);
-  try {
-    renameSync(tmp, path);
-  } catch (e) {
-    unlinkSync(tmp);
-    throw e;
-  }
-}

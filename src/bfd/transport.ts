@@ -11,7 +11,7 @@
  */
 import { AF_INET, AF_INET6, formatIp, parseIp } from "../core/inet.ts";
 import { type Logger, RateLimitedLog } from "../core/log.ts";
-import { Reactor } from "../ffi/reactor.ts";
+import { type FdWatcher, Reactor } from "../ffi/reactor.ts";
 import { sockaddrIp } from "../ffi/sockaddr.ts";
 import {
   cmsgPktInfo,
@@ -120,7 +120,9 @@ function bindSourcePort(s: Socket, local: Uint8Array, rand: () => number): numbe
 
 /** The real transport: libc UDP sockets watched by the epoll reactor. */
 export class UdpTransport implements BfdTransport {
-  #reactor: Reactor | undefined;
+  #reactor: FdWatcher | undefined;
+  /** A watcher we created ourselves (closed with us); an injected one belongs to the child. */
+  #ownReactor = false;
   #listeners = new Map<string, Listener>();
   #errors: RateLimitedLog;
   sendErrors = 0;
@@ -130,8 +132,10 @@ export class UdpTransport implements BfdTransport {
     readonly onDatagram: (d: BfdDatagram) => void,
     readonly log: Logger,
     readonly rand: () => number = Math.random,
+    watcher?: FdWatcher,
   ) {
     this.#errors = new RateLimitedLog(log);
+    this.#reactor = watcher;
   }
 
   #listen(family: 4 | 6, multihop: boolean): string {
@@ -142,7 +146,10 @@ export class UdpTransport implements BfdTransport {
       return key;
     }
     const sock = openListener(family, bfdPort(multihop));
-    this.#reactor ??= new Reactor();
+    if (!this.#reactor) {
+      this.#reactor = new Reactor();
+      this.#ownReactor = true;
+    }
     this.#reactor.add(sock.fd, () => this.#drain(sock, multihop));
     this.#listeners.set(key, { sock, users: 1 });
     return key;
@@ -209,8 +216,11 @@ export class UdpTransport implements BfdTransport {
       l.sock.close();
     }
     this.#listeners.clear();
-    this.#reactor?.close();
-    this.#reactor = undefined;
+    if (this.#ownReactor) {
+      this.#reactor?.close();
+      this.#reactor = undefined;
+      this.#ownReactor = false;
+    }
   }
 }
 

@@ -5,17 +5,9 @@
  */
 import type { KeepalivedConfig } from "../config/model.ts";
 import { BfdRuntime } from "../bfd/runtime.ts";
-import { defaultDumpPath, writeFileAtomically } from "../bfd/dump.ts";
+import { dumpPath, writeDumpFile } from "../core/dumpfile.ts";
 import { UdpTransport } from "../bfd/transport.ts";
 import type { ChildContext, Runtime } from "./child.ts";
-
-/** keepalived names the per-child dump by inserting `_bfd` before the extension of `state_dump_file`. */
-function dumpPath(config: KeepalivedConfig | undefined): string {
-  const f = config?.global.stateDumpFile;
-  if (!f) return defaultDumpPath();
-  const dot = f.lastIndexOf(".");
-  return dot > f.lastIndexOf("/") ? `${f.slice(0, dot)}_bfd${f.slice(dot)}` : `${f}_bfd`;
-}
 
 /** Builds the BFD child's runtime. */
 export function createBfdRuntime(ctx: ChildContext): Runtime {
@@ -23,7 +15,7 @@ export function createBfdRuntime(ctx: ChildContext): Runtime {
   const bfd = new BfdRuntime({
     scheduler: ctx.scheduler,
     log: ctx.log,
-    transport: (onDatagram) => new UdpTransport(onDatagram, ctx.log),
+    transport: (onDatagram) => new UdpTransport(onDatagram, ctx.log, Math.random, ctx.watcher),
     notify: (name, state, at) => {
       try {
         ctx.send({ type: "bfdState", name, state, at });
@@ -41,9 +33,9 @@ export function createBfdRuntime(ctx: ChildContext): Runtime {
     },
     dump(kind) {
       if (kind !== "data") return;
-      const path = dumpPath(config);
+      const path = dumpPath("data", "bfd", config?.global.stateDumpFile ?? null);
       try {
-        writeFileAtomically(path, bfd.dumpText());
+        writeDumpFile(path, bfd.dumpText());
         ctx.log.info(`Printing BFD data for process(${process.pid}) on signal to ${path}`);
       } catch (e) {
         ctx.log.error(`cannot write ${path}: ${(e as Error).message}`);

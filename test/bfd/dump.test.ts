@@ -1,9 +1,6 @@
-/** The USR1 dump text and its safe writer (a planted symlink is replaced, never followed). */
+/** The USR1 dump text (the safe writer is src/core/dumpfile.ts, tested there). */
 import { describe, expect, test } from "bun:test";
-import { lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { defaultDumpPath, diagText, formatBfdDump, writeFileAtomically } from "../../src/bfd/dump.ts";
+import { diagText, formatBfdDump } from "../../src/bfd/dump.ts";
 import { createSession, sessionConfigOf } from "../../src/bfd/session.ts";
 import { instance } from "./fake-net.ts";
 
@@ -44,25 +41,4 @@ describe("BFD dump", () => {
     expect(diagText(20)).toBe("Reserved(20)");
   });
 
-  test("default path honours TMPDIR", () => {
-    expect(defaultDumpPath({ TMPDIR: "/var/tmp/x" })).toBe("/var/tmp/x/keepalived_bfd.data");
-    expect(defaultDumpPath({})).toBe("/tmp/keepalived_bfd.data");
-  });
-
-  test("a symlink at the dump path is replaced by a new file; its target is untouched", () => {
-    const dir = mkdtempSync(join(tmpdir(), "kbr-dump-"));
-    try {
-      const victim = join(dir, "victim");
-      writeFileSync(victim, "precious\n");
-      const path = join(dir, "keepalived_bfd.data");
-      symlinkSync(victim, path);
-      writeFileAtomically(path, "dump\n");
-      expect(lstatSync(path).isSymbolicLink()).toBe(false);
-      expect(readFileSync(path, "utf8")).toBe("dump\n");
-      expect(readFileSync(victim, "utf8")).toBe("precious\n");
-      expect(lstatSync(path).mode & 0o777).toBe(0o600);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
 });
