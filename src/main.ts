@@ -6,13 +6,7 @@ import { basename } from "node:path";
 import { CliError, parseArgs, SIGNUMS, usage, type CliOptions } from "./cli.ts";
 import { dumpConfig, formatDiagnostic, loadConfig } from "./config/index.ts";
 import { configIdDefault, interfaceExists, logLoad, makeLogger } from "./procs/common.ts";
-import { claimPidFile, Parent } from "./procs/parent.ts";
 import { launchDaemon, reportLaunch } from "./procs/daemonize.ts";
-import { runChild } from "./procs/child.ts";
-import { createVrrpRuntime } from "./procs/vrrp.ts";
-import { createCheckRuntime } from "./procs/check.ts";
-import { createBfdRuntime } from "./procs/bfd.ts";
-import { genhashMain } from "./check/genhash.ts";
 import { VERSION_LINE } from "./version.ts";
 import { ensureTuned } from "./procs/tuning.ts";
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
@@ -24,7 +18,9 @@ function fail(msg: string, status = 1): never {
 
 async function main(argv: string[]): Promise<void> {
   const prog = basename(process.argv[1] && !process.argv[1].startsWith("/$bunfs/") ? process.argv[1] : process.argv0);
-  if (prog === "genhash" || basename(process.execPath) === "genhash") process.exit(await genhashMain(argv));
+  // Each role loads only its own modules (a VRRP child never evaluates the mailer or the checkers).
+  const genhash = async (args: string[]) => (await import("./check/genhash.ts")).genhashMain(args);
+  if (prog === "genhash" || basename(process.execPath) === "genhash") process.exit(await genhash(argv));
   let o: CliOptions;
   try {
     o = parseArgs(argv);
@@ -33,7 +29,7 @@ async function main(argv: string[]): Promise<void> {
     throw e;
   }
   for (const n of o.notices) process.stderr.write(`keepalived: ${n}\n`);
-  if (o.genhash) process.exit(await genhashMain(o.genhash));
+  if (o.genhash) process.exit(await genhash(o.genhash));
   if (o.help) {
     process.stdout.write(usage());
     return;
@@ -50,7 +46,12 @@ async function main(argv: string[]): Promise<void> {
   }
   if (o.umask !== undefined) process.umask(o.umask);
   if (o.role) {
-    const make = o.role === "vrrp" ? createVrrpRuntime : o.role === "check" ? createCheckRuntime : createBfdRuntime;
+    const make = o.role === "vrrp"
+      ? (await import("./procs/vrrp.ts")).createVrrpRuntime
+      : o.role === "check"
+      ? (await import("./procs/check.ts")).createCheckRuntime
+      : (await import("./procs/bfd.ts")).createBfdRuntime;
+    const { runChild } = await import("./procs/child.ts");
     runChild(o.role, o, make);
     return;
   }
@@ -101,6 +102,7 @@ async function startParent(o: CliOptions): Promise<void> {
   logLoad(log, r.diagnostics);
   if (r.exitCode === 4) early(`configuration ${o.configFile} is not usable (see the errors above)`);
   if (o.dumpConf) for (const line of dumpConfig(r.config, o.dumpConf).split("\n")) log.info(line);
+  const { claimPidFile, Parent } = await import("./procs/parent.ts");
   const pidErr = claimPidFile(o);
   if (pidErr) early(pidErr);
   const parent = new Parent(o, log, r.config);
