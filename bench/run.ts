@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every scenario runs Debian's keepalived 2.2.7 and ours in the same run, and one table
- * shows both figures and the ratio. Select with `bun bench/run.ts process vrrp …`; BENCH_TRIALS sets trials.
+ * shows both figures and the ratio. Select with `bun bench/run.ts process vrrp config bfd`; BENCH_TRIALS sets trials.
  * Binary size is reported too. Figures are medians over trials; nothing here is asserted.
  */
 import { statSync } from "node:fs";
@@ -20,4 +20,10 @@ if (on("process")) rows.push(...await processScenarios(ours, trials));
 if (on("vrrp")) rows.push(...await vrrpScenarios(ours, trials));
 if (on("config")) rows.push(...configParseScenarios(trials, ours));
 printTable(rows);
+// BFD compares three implementations (keepalived, FRR bfdd, ours) and prints its own table.
+if (on("bfd")) {
+  console.log("");
+  const p = Bun.spawn([process.execPath, `${import.meta.dir}/bfd.ts`], { stdout: "inherit", stderr: "inherit", env: { ...process.env, BENCH_BFD_OURS: ours } });
+  await p.exited;
+}
 process.exit(0);
