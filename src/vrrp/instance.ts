@@ -11,13 +11,15 @@ import type { Logger, RateLimitedLog } from "../core/log.ts";
 import type { Scheduler, TimerHandle } from "../core/scheduler.ts";
 import { parseAhPacket, encodeAhPacket } from "../proto/ah.ts";
 import { encodeVrrp, parseVrrp, type VrrpAuth } from "../proto/vrrp.ts";
-import { compareAddresses, initialFsm, step, transitionLogLine, type TimerKind, type VrrpAction, type VrrpEvent, type VrrpFsm, type VrrpState } from "./fsm.ts";
+import { initialFsm, step, transitionLogLine, type TimerKind, type VrrpAction, type VrrpEvent, type VrrpFsm, type VrrpState } from "./fsm.ts";
 import type { Announcer } from "./garp.ts";
 import type { NetKernel } from "./netkernel.ts";
 import type { Notifier, NotifyTargets } from "./notify.ts";
 import type { RxPacket } from "./transport.ts";
 import type { AddrRequest } from "../proto/rtnl-addr.ts";
 import { addrRequest, routeRequest, ruleRequest } from "./routes.ts";
+import { bytesToIpv4, ipv4ToBytes } from "../proto/ipv4.ts";
+import { bytesToIpv6, ipv6ToBytes } from "../proto/ipv6.ts";
 
 /** Counters, as keepalived's stats dump names them. */
 export interface InstanceStats {
@@ -76,8 +78,13 @@ export interface InstancePlace {
 
 const DEFAULT_GROUP = { ipv4: "224.0.0.18", ipv6: "ff02::12" } as const;
 
-/** Sort key for VIP list comparison. */
-const sortedAddrs = (a: readonly string[]) => [...a].sort(compareAddresses);
+/** An address in the text form the VRRP parser produces (dotted quad / RFC 5952), for set lookups. */
+function wireForm(a: string): string {
+  const v4 = ipv4ToBytes(a);
+  if (v4) return bytesToIpv4(v4);
+  const v6 = ipv6ToBytes(a);
+  return v6 ? bytesToIpv6(v6) : a;
+}
 
 /** A running instance. */
 export class VrrpInstanceRunner {
@@ -89,7 +96,12 @@ export class VrrpInstanceRunner {
   readonly log: Logger;
   readonly family: "ipv4" | "ipv6";
   readonly vips: readonly string[];
+  /** Our VIPs in wire text form, to check an advert's address list without sorting (RFC 5798 §7.1). */
+  readonly #vipSet: ReadonlySet<string>;
   readonly #timers = new Map<TimerKind | "garp" | "garpLower", TimerHandle>();
+  /** When each RFC timer's scheduler entry is due, and when the timer is really due (ms). */
+  readonly #armedAt = new Map<TimerKind, number>();
+  readonly #deadline = new Map<TimerKind, number>();
   /**
    * IPSEC-AH sequence number. keepalived drops AH adverts whose sequence number is not above the last one
    * it saw from that peer, so a restarted router that counts from 1 again is ignored until it catches up.
@@ -106,6 +118,7 @@ export class VrrpInstanceRunner {
     this.log = env.log.with(`(${cfg.name}) `);
     this.family = cfg.family === "inet6" ? "ipv6" : "ipv4";
     this.vips = cfg.virtualIpaddresses.map((v) => v.address);
+    this.#vipSet = new Set(this.vips.map(wireForm));
     this.fsm = initialFsm({
       version: cfg.version,
       advertIntervalCs: Math.round(cfg.advertIntMs / 10),
@@ -149,6 +162,7 @@ export class VrrpInstanceRunner {
     if (was === "MASTER" && this.#vipsInstalled) this.#removeVips();
     for (const t of this.#timers.values()) this.env.sched.cancel(t);
     this.#timers.clear();
+    this.#armedAt.clear();
   }
 
   /** A new effective priority and fault state from the trackers. */
@@ -190,9 +204,20 @@ export class VrrpInstanceRunner {
     if (cfg.version === 2 && adv.advertIntervalCs !== Math.round(cfg.advertIntMs / 10)) {
       return this.#drop("advertIntervalErr", `advert interval ${adv.advertIntervalCs / 100} s != ours ${cfg.advertIntMs / 1000} s`, p.src);
     }
-    const matches = cfg.skipCheckAdvAddr || sameList(sortedAddrs(adv.addresses), sortedAddrs(this.vips));
+    const matches = cfg.skipCheckAdvAddr || this.#sameAddresses(adv.addresses);
     if (!matches) this.stats.addrListErr++;
     this.handle({ type: "advertReceived", priority: adv.priority, advertIntervalCs: adv.advertIntervalCs, srcAddress: p.src, addressListMatches: matches });
+  }
+
+  /** The advert lists exactly our VIPs (any order; a repeated address does not count twice). */
+  #sameAddresses(list: readonly string[]): boolean {
+    if (list.length !== this.vips.length) return false;
+    const seen = new Set<string>();
+    for (const a of list) {
+      if (!this.#vipSet.has(a)) return false;
+      seen.add(a);
+    }
+    return seen.size === this.#vipSet.size;
   }
 
   #drop(kind: keyof InstanceStats, reason: string, src: string): void {
@@ -211,17 +236,18 @@ export class VrrpInstanceRunner {
       case "sendAdvert":
         return this.#sendAdvert(a.priority);
       case "setTimer": {
+        // A later deadline than the one armed (a Backup hearing its master) only moves the deadline:
+        // the armed timer re-arms itself when it fires early, which saves a heap insert per advert.
+        const armed = this.#armedAt.get(a.timer);
+        this.#deadline.set(a.timer, a.atMs);
+        if (this.#timers.has(a.timer) && armed !== undefined && armed <= a.atMs) return;
         this.env.sched.cancel(this.#timers.get(a.timer));
-        const kind = a.timer;
-        this.#timers.set(kind, this.env.sched.at(a.atMs, () => {
-          this.#timers.delete(kind);
-          this.handle({ type: kind === "Adver_Timer" ? "adverTimerExpired" : kind === "Master_Down_Timer" ? "masterDownTimerExpired" : "preemptDelayExpired" });
-        }));
-        return;
+        return this.#arm(a.timer, a.atMs);
       }
       case "cancelTimer":
         this.env.sched.cancel(this.#timers.get(a.timer));
         this.#timers.delete(a.timer);
+        this.#armedAt.delete(a.timer);
         return;
       case "addVips":
         return this.#addVips();
@@ -246,6 +272,17 @@ export class VrrpInstanceRunner {
         this.env.log.info(transitionLogLine(this.cfg.name, a.to, a.reason));
         return;
     }
+  }
+
+  #arm(kind: TimerKind, atMs: number): void {
+    this.#armedAt.set(kind, atMs);
+    this.#timers.set(kind, this.env.sched.at(atMs, () => {
+      const deadline = this.#deadline.get(kind) ?? atMs;
+      if (deadline > atMs) return this.#arm(kind, deadline);
+      this.#timers.delete(kind);
+      this.#armedAt.delete(kind);
+      this.handle({ type: kind === "Adver_Timer" ? "adverTimerExpired" : kind === "Master_Down_Timer" ? "masterDownTimerExpired" : "preemptDelayExpired" });
+    }));
   }
 
   #sendAdvert(priority: number): void {
@@ -394,7 +431,4 @@ export class VrrpInstanceRunner {
   }
 }
 
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((x, i) => compareAddresses(x, b[i]!) === 0);
-}
 

@@ -80,6 +80,7 @@ export class VrrpRuntime {
   readonly #addrs: AddrInfo[] = [];
   readonly #transports = new Map<string, TransportLike>();
   readonly #instances = new Map<string, Running>();
+  readonly #byVrid = new Map<string, VrrpInstanceRunner[]>();
   readonly #trackers: TrackerSet;
   readonly #groups = new Map<string, { group: SyncGroupRunner; json: string }>();
   readonly #rawAnnouncer: AnnouncerLike;
@@ -133,6 +134,7 @@ export class VrrpRuntime {
       this.#startInstance(cfg, c);
     }
     this.#closeUnusedTransports();
+    this.#reindex();
     this.#recomputeAll();
     if (reload) this.d.log.info(`Reload finished: ${this.#instances.size} VRRP instance(s) running`);
   }
@@ -238,8 +240,17 @@ export class VrrpRuntime {
 
   #dispatch(key: string, p: RxPacket): void {
     const vrid = p.ahDatagram ? p.payload[24 + 1] : p.payload[1];
+    for (const r of this.#byVrid.get(`${key}#${vrid}`) ?? []) r.receive(p);
+  }
+
+  /** transport key + VRID -> instances, rebuilt when instances start or stop. */
+  #reindex(): void {
+    this.#byVrid.clear();
     for (const r of this.#instances.values()) {
-      if (r.key === key && r.runner.cfg.vrid === vrid) r.runner.receive(p);
+      const k = `${r.key}#${r.runner.cfg.vrid}`;
+      const l = this.#byVrid.get(k) ?? [];
+      l.push(r.runner);
+      this.#byVrid.set(k, l);
     }
   }
 
