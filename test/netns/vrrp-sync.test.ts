@@ -163,6 +163,8 @@ async function scenario(impl: "ours" | "keepalived"): Promise<string[][]> {
     pa.kill("SIGTERM");
     await pa.exited;
   }
+  // With every instance in FAULT nothing is scheduled: the VRRP child must still stay up.
+  expect(readFileSync(join(run, "a.log"), "utf8")).not.toMatch(/VRRP child process\(\d+\) exited/);
   return steps;
 }
 
