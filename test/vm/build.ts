@@ -176,19 +176,22 @@ function putExe(root: string, exe: string, dest: string): void {
   for (const lib of sharedLibs(exe)) if (!existsSync(join(root, lib))) put(root, lib, lib, 0o755);
 }
 
+/** The daemon to test: KA_VM_DAEMON=dist for dist/keepalived, =/abs/path for any build, else the run's own. */
+function daemonBinary(runDir: string): string {
+  const env = process.env.KA_VM_DAEMON;
+  if (env === "dist") return join(ROOT, "dist", "keepalived");
+  if (env?.startsWith("/")) return env;
+  return join(runDir, "keepalived");
+}
+
 /**
  * Optional binaries, copied when they exist: our daemon (compiled by compile.ts into the run directory
- * from the current source; dist/keepalived when KA_VM_DAEMON=dist), the reconciler probe, and Debian's
- * keepalived 2.2.7, the reference the whole-daemon test is checked against.
+ * from the current source, or see daemonBinary), the reconciler probe, and Debian's keepalived 2.2.7,
+ * the reference the whole-daemon test is checked against.
  */
 export function optionalBinaries(runDir: string): { src: string; dest: string }[] {
   return [
-    {
-      src: process.env.KA_VM_DAEMON === "dist"
-        ? join(ROOT, "dist", "keepalived")
-        : join(runDir, "keepalived"),
-      dest: "/opt/keepalived",
-    },
+    { src: daemonBinary(runDir), dest: "/opt/keepalived" },
     { src: join(runDir, "guest-ipvs"), dest: "/opt/guest-ipvs" },
     { src: "/usr/sbin/keepalived", dest: "/opt/keepalived-ref" },
   ];
