@@ -90,7 +90,6 @@ export class VrrpRuntime {
   #fifos: NotifyFifo[] = [];
   #config: KeepalivedConfig | undefined;
   #subscribed = false;
-  #keepAlive: ReturnType<typeof setInterval> | undefined;
   #vmacs: VmacManager | undefined;
   readonly #static: StaticSet;
   readonly #files: FileWatch & { close?(): void };
@@ -110,9 +109,6 @@ export class VrrpRuntime {
 
   /** Applies a configuration (first start or reload). */
   apply(c: KeepalivedConfig, reload: boolean): void {
-    // Every instance in FAULT means no timer is pending and the reactor does not hold the event loop:
-    // this keeps the child alive until stop().
-    this.#keepAlive ??= setInterval(() => {}, 1 << 30);
     this.#refreshKernelView();
     if (!this.#subscribed) {
       this.d.kernel.subscribe((e) => this.#onNetEvent(e));
@@ -400,7 +396,6 @@ export class VrrpRuntime {
 
   /** TERM: every instance stops (priority 0 if MASTER, VIPs removed unless -V), notify_stop runs. */
   async stop(): Promise<void> {
-    clearInterval(this.#keepAlive);
     this.#trackers.stop();
     this.#files.close?.();
     for (const r of this.#instances.values()) r.runner.stop(this.d.keepVipsOnStop);
