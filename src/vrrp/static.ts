@@ -1,8 +1,9 @@
 /**
  * static_ipaddress / static_routes / static_rules (keepalived.conf(5)): installed when the VRRP child
  * starts whatever the VRRP states are, kept on reload when unchanged, removed when dropped from the
- * configuration or when the child stops. A static address deleted by someone else is put back, as
- * VIPs are while MASTER, with the static routes (the kernel may have flushed them with it).
+ * configuration or when the child stops. A static address deleted by someone else is put back (as
+ * keepalived 2.2.7 does, with or without track_group: "Restoring deleted static address ..."), with the
+ * static routes (the kernel may have flushed them with it).
  */
 import type { IpAddressSpec, KeepalivedConfig, RouteSpec, RuleSpec } from "../config/model.ts";
 import type { Logger } from "../core/log.ts";
@@ -41,7 +42,7 @@ export class StaticSet {
     let restored = false;
     for (const it of this.#items) {
       if (it.kind !== "addr" || it.spec.address !== address || this.#addrIndex(it.spec) !== index) continue;
-      this.log.warn(`static address ${address} was removed by someone else; restoring it`);
+      this.log.info(`Restoring deleted static address ${address} dev ${it.spec.dev ?? this.defaultIf() ?? "?"}`);
       this.#op(it, true);
       restored = true;
     }
