@@ -6,12 +6,14 @@ need_bin /opt/keepalived "src/main.ts did not compile"
 lvs_listeners
 conns() { ipvsadm -Ln -t 192.0.2.10:80 --stats | awk '$1 == "TCP" { print $3 }'; }
 start() {
-  /opt/keepalived -n -l -C -G "$@" -f /tests/configs/lvs.conf -p /tmp/ka.pid -c /tmp/ka-c.pid >> /tmp/ka.log 2>&1 &
+  log=$1
+  shift
+  /opt/keepalived -n -l -C -G "$@" -f /tests/configs/lvs.conf -p /tmp/ka.pid -c /tmp/ka-c.pid > "$log" 2>&1 &
   pid=$!
   echo $pid >> /tmp/test-pids
 }
 ok=1
-start -I
+start /tmp/ka.log -I
 if wait_table /tests/configs/lvs.expected 90; then
   nc -w 2 192.0.2.10 80 < /dev/null > /dev/null 2>&1
   end=$(( $(now) + 10 ))
@@ -22,18 +24,18 @@ if wait_table /tests/configs/lvs.expected 90; then
   kill -TERM $pid
   wait_gone $pid 20 || { echo "keepalived -I did not exit on SIGTERM"; ok=0; }
   expect_table /tests/configs/lvs.expected || { echo "-I must leave the IPVS table in place"; ok=0; }
-  echo "--- restart" >> /tmp/ka.log
-  start
+  start /tmp/ka2.log
   t1=$(now)
-  # Let the new daemon start and settle (its checkers start from 'up'), then check the table.
+  # The new daemon has applied its table once its check child logged the configuration it loaded.
   end=$(( $(now) + 90 ))
-  until grep -q "All child processes are running" /tmp/ka.log 2>/dev/null && [ $(grep -c "Starting Keepalived" /tmp/ka.log) -ge 2 ]; do
-    [ "$(now)" -lt $end ] || break
+  until grep -q "Loaded configuration" /tmp/ka2.log && grep -q "All child processes are running" /tmp/ka2.log; do
+    [ "$(now)" -lt $end ] || { echo "the restarted daemon never loaded its configuration"; ok=0; break; }
     usleep 300000
   done
-  sleep 3
   if wait_table /tests/configs/lvs.expected 60; then echo "restarted and settled in $(( $(now) - t1 )) s"
   else echo "table after restart is wrong"; ok=0; fi
+  # Adopted, not rebuilt: the reconciler logged no service creation or removal.
+  if grep -E "IPVS (addService|delService)" /tmp/ka2.log; then echo "services were re-created on restart"; ok=0; fi
   c1=$(conns)
   echo "connections on 192.0.2.10:80 after restart: $c1"
   [ "${c1:-0}" -ge "${c0:-1}" ] || { echo "192.0.2.10:80 was re-created (counter $c0 -> $c1)"; ok=0; }
@@ -43,4 +45,4 @@ fi
 kill -TERM $pid
 wait_gone $pid 20 || { echo "keepalived did not exit on SIGTERM"; ok=0; }
 wait_empty 10 || { echo "services left behind after SIGTERM:"; ipvs_table; ok=0; }
-[ $ok = 1 ] || { echo "--- daemon log (last 60 lines)"; tail -n 60 /tmp/ka.log; fail "restart"; }
+[ $ok = 1 ] || { echo "--- first daemon"; tail -n 30 /tmp/ka.log; echo "--- restarted daemon"; tail -n 40 /tmp/ka2.log; fail "restart"; }
