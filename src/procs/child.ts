@@ -55,6 +55,10 @@ export function runChild(role: Role, opts: CliOptions, make: (ctx: ChildContext)
   const log = makeLogger(opts, role);
   let onRaw: (raw: unknown) => void = () => {};
   const reactor = new Reactor();
+  // Neither the channel nor the reactor holds Bun's event loop; before the first configuration, or with
+  // nothing scheduled (every instance in FAULT, no checkers), the child would otherwise exit with status 0.
+  // A 12-day interval never wakes us in practice.
+  setInterval(() => {}, 1 << 30);
   const channel = new Channel(PARENT_FD, reactor, (raw) => onRaw(raw), () => stop(0));
   const ctx: ChildContext = {
     role, opts, log, scheduler: new RealScheduler(), watcher: reactor,
