@@ -43,9 +43,19 @@ export interface Ipv4Header {
   dst: string;
 }
 
+/** Recently parsed addresses (the receive path parses the same few sources and groups per packet). */
+const parsed = new Map<string, Uint8Array | undefined>();
+const PARSE_CACHE_MAX = 1024;
+
 /** Parses a dotted-quad IPv4 address into 4 bytes, or returns undefined when malformed. */
 export function ipv4ToBytes(addr: string): Uint8Array | undefined {
-  return parseIPv4(addr);
+  let b = parsed.get(addr);
+  if (b === undefined && !parsed.has(addr)) {
+    if (parsed.size >= PARSE_CACHE_MAX) parsed.clear();
+    b = parseIPv4(addr);
+    parsed.set(addr, b);
+  }
+  return b && new Uint8Array(b); // a copy: callers may write into it
 }
 
 /** Formats 4 bytes starting at `offset` as a dotted-quad string. */

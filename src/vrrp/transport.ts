@@ -8,7 +8,7 @@
 import { parseIp } from "../core/inet.ts";
 import {
   cmsgPktInfo, cmsgTtl, type Datagram, IP_HDRINCL, IP_MULTICAST_ALL, IP_MULTICAST_IF, IP_MULTICAST_LOOP,
-  IP_MULTICAST_TTL, IP_PKTINFO, IP_TTL, IPPROTO_IP, IPPROTO_IPV6, IPV6_JOIN_GROUP, IPV6_MULTICAST_HOPS,
+  IP_MULTICAST_TTL, IP_TTL, IPPROTO_IP, IPPROTO_IPV6, IPV6_JOIN_GROUP, IPV6_MULTICAST_HOPS,
   IPV6_MULTICAST_IF, IPV6_MULTICAST_LOOP, IPV6_RECVHOPLIMIT, IPV6_RECVPKTINFO, IPV6_UNICAST_HOPS, ipMreqn,
   ipv6Mreq, IP_ADD_MEMBERSHIP, Socket, SOCK_RAW,
 } from "../ffi/socket.ts";
@@ -83,7 +83,7 @@ export class VrrpTransport {
         this.tx.setInt(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0);
         this.tx.bind(sockaddrIp(src.bytes, 0, isLinkLocal6(src.bytes) ? o.ifindex : 0));
       } else {
-        this.rx.setInt(IPPROTO_IP, IP_PKTINFO, 1);
+        // No IP_PKTINFO: the IPv4 header carries src/dst and the socket is bound to the interface.
         this.rx.setInt(IPPROTO_IP, IP_MULTICAST_ALL, 0);
         if (o.group) this.rx.setBytes(IPPROTO_IP, IP_ADD_MEMBERSHIP, ipMreqn(parseIp(o.group)!.bytes, o.ifindex));
         if (o.ah) this.tx.setInt(IPPROTO_IP, IP_HDRINCL, 1);
