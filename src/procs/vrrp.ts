@@ -10,10 +10,6 @@ import { dataDump, jsonDump, statsDump } from "../vrrp/dump.ts";
 /** Builds the VRRP child's runtime. */
 export function createVrrpRuntime(ctx: ChildContext): Runtime {
   const reactor = new Reactor();
-  // Neither the IPC channel nor the reactor holds Bun's event loop, and with every instance in FAULT
-  // (or before the first configuration arrives) no timer is pending either: without this the child
-  // would exit with status 0 and be restarted by the watchdog.
-  const keepAlive = setInterval(() => {}, 1 << 30);
   const rt = new VrrpRuntime({
     log: ctx.log,
     sched: ctx.scheduler,
@@ -43,7 +39,6 @@ export function createVrrpRuntime(ctx: ChildContext): Runtime {
       rt.onEvent(msg);
     },
     async stop() {
-      clearInterval(keepAlive);
       await rt.stop();
       reactor.close();
     },
