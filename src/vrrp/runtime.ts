@@ -23,6 +23,7 @@ import { TrackerSet } from "./tracker-set.ts";
 import { procSysctl, SysctlJournal, type Sysctl } from "./sysctl.ts";
 import { VmacManager } from "./vmac.ts";
 import { StaticSet } from "./static.ts";
+import { IFA_F } from "../proto/rtnl-addr.ts";
 import { instanceTrackers } from "./trackers.ts";
 import { VrrpTransport, type RxPacket, type TransportOptions } from "./transport.ts";
 import type { ScriptSpec } from "../config/model.ts";
@@ -176,8 +177,9 @@ export class VrrpRuntime {
       this.d.log.error(`(${cfg.name}) use_vmac: ${vmac}; instance not started`);
       return;
     }
-    // Adverts leave from the VMAC unless vmac_xmit_base (IPv6 VMACs always send from the base: documented).
-    const tx = vmac && !cfg.vmacXmitBase && family === "ipv4" ? vmac : link;
+    // Adverts leave from the VMAC unless vmac_xmit_base.
+    if (vmac && family === "ipv6") this.#copyLinkLocal(cfg, vmac, src);
+    const tx = vmac && !cfg.vmacXmitBase ? vmac : link;
     const key = `${link.index}/${tx.index}/${family}/${ah ? "ah" : "vrrp"}/${src}`;
     let t = this.#transports.get(key);
     if (!t) {
@@ -236,6 +238,16 @@ export class VrrpRuntime {
     const g = name ? c.vrrp.garpGroups.find((x) => x.interfaces.includes(name)) : undefined;
     const own = kind === "garp" ? g?.garpIntervalMs : g?.gnaIntervalMs;
     return own ?? (kind === "garp" ? c.global.vrrpGarpIntervalMs : c.global.vrrpGnaIntervalMs);
+  }
+
+  /** An IPv6 VMAC gets the base's link-local address (nodad, deprecated) to send adverts from. */
+  #copyLinkLocal(cfg: VrrpInstance, vmac: LinkInfo, src: string): void {
+    if (!src.toLowerCase().startsWith("fe80:")) return;
+    try {
+      this.d.kernel.addAddr({ index: vmac.index, address: src, prefixLen: 64, scope: 253, flags: IFA_F.NODAD, preferredLft: 0 });
+    } catch (e) {
+      this.d.log.error(`(${cfg.name}) cannot add ${src} to ${vmac.name}: ${(e as Error).message}`);
+    }
   }
 
   #dispatch(key: string, p: RxPacket): void {

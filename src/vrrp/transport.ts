@@ -81,7 +81,7 @@ export class VrrpTransport {
         this.tx.setInt(IPPROTO_IPV6, IPV6_UNICAST_HOPS, o.unicastTtl ?? 255);
         this.tx.setInt(IPPROTO_IPV6, IPV6_MULTICAST_IF, txIndex);
         this.tx.setInt(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0);
-        this.tx.bind(sockaddrIp(src.bytes, 0, isLinkLocal6(src.bytes) ? o.ifindex : 0));
+        this.tx.bind(sockaddrIp(src.bytes, 0, isLinkLocal6(src.bytes) ? txIndex : 0));
       } else {
         // No IP_PKTINFO: the IPv4 header carries src/dst and the socket is bound to the interface.
         this.rx.setInt(IPPROTO_IP, IP_MULTICAST_ALL, 0);

@@ -3,8 +3,10 @@
  * `vrrp.<VRID>` (or the name given; prefix from vmac_prefix) on the instance's interface, with MAC
  * 00:00:5e:00:01:<VRID> (00:00:5e:00:02:<VRID> for IPv6) unless one is given, brought up. Sysctls as
  * keepalived 2.2.7 sets them (read back from /proc/sys in namespaces): on the VMAC arp_ignore=1,
- * accept_local=1, rp_filter=0, promote_secondaries=1 and, for an IPv4 instance, IPv6 disabled; on the
- * base interface arp_ignore=1 and arp_filter=1; net.ipv4.conf.all.rp_filter is cleared if set.
+ * accept_local=1, rp_filter=0, promote_secondaries=1 and, for an IPv4 instance, IPv6 disabled (for an
+ * IPv6 one addr_gen_mode=1, "addrgenmode none", and the base's link-local address copied onto it
+ * with nodad and preferred_lft 0, as keepalived does; adverts are sent from it); on the base
+ * interface arp_ignore=1 and arp_filter=1; net.ipv4.conf.all.rp_filter is cleared if set.
  * Difference: we restore the base interface's values when its last VMAC goes (keepalived 2.2.7 was seen
  * to leave them set after exit). The VMAC is deleted when its instance stops.
  */
@@ -72,6 +74,9 @@ export class VmacManager {
     s.set(confPath("ipv4", name, "rp_filter"), "0");
     s.set(confPath("ipv4", name, "promote_secondaries"), "1");
     if (r.family === "ipv4") s.set(confPath("ipv6", name, "disable_ipv6"), "1");
+    // IPv6: no kernel-generated link-local (addrgenmode none); the runtime gives the VMAC a copy of the
+    // base's link-local address instead, as keepalived does, so adverts keep their source address.
+    else s.set(confPath("ipv6", name, "addr_gen_mode"), "1");
     s.set(confPath("ipv4", r.base.name, "arp_ignore"), "1");
     s.set(confPath("ipv4", r.base.name, "arp_filter"), "1");
     if (s.sys.read(confPath("ipv4", "all", "rp_filter")) !== "0") s.set(confPath("ipv4", "all", "rp_filter"), "0");

@@ -4,6 +4,8 @@
  * keepalived BACKUP in B sees our adverts coming from the VMAC MAC (tcpdump -e) and stays BACKUP, and
  * B's ARP entry for the VIP is the VMAC. With vmac_xmit_base the adverts leave from veth0's own MAC
  * while gratuitous ARPs still come from the VMAC. On SIGTERM the VMAC goes and the sysctls are restored.
+ * IPv6: the VMAC (00:00:5e:00:02:VRID) has no generated link-local, carries a copy of the base's one,
+ * and the adverts come from it with that source address; keepalived's IPv6 backup stays BACKUP.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -131,5 +133,53 @@ describe("use_vmac next to keepalived 2.2.7", () => {
       await ours.exited;
     }
     expect(linkExists(a, "vrrp.51")).toBe(false);
+  }, 60_000);
+});
+
+describe("use_vmac with IPv6 next to keepalived 2.2.7", () => {
+  test("adverts from 00:00:5e:00:02:34 with the base's link-local source", async () => {
+    a.ip("addr", "add", "2001:db8::1/64", "dev", "veth0", "nodad");
+    b.ip("addr", "add", "2001:db8::2/64", "dev", "veth0", "nodad");
+    const v6 = (prio: number, extra: string) => `global_defs {
+  router_id kvf_v6_${prio}
+}
+vrrp_instance VI_6 {
+  state BACKUP
+  interface veth0
+  virtual_router_id 52
+  priority ${prio}
+  advert_int 0.1
+  version 3
+${extra}  virtual_ipaddress {
+    2001:db8::100/64
+  }
+}
+`;
+    writeFileSync(join(dir, "b6.conf"), v6(100, ""));
+    writeFileSync(join(dir, "a6.conf"), v6(150, "  use_vmac\n"));
+    const ka6 = b.spawn(["sh", "-c", `exec /usr/sbin/keepalived -n -l -D -f ${dir}/b6.conf -p ${dir}/b6.pid -r ${dir}/b6v.pid -c ${dir}/b6c.pid > ${dir}/b6.log 2>&1`]);
+    const ours = a.spawn([bin, "-n", "-l", "-D", "-f", join(dir, "a6.conf"), "-p", join(dir, "a6.pid"), "-r", join(dir, "a6v.pid"), "-c", join(dir, "a6c.pid"), "-b", join(dir, "a6b.pid")]);
+    try {
+      await waitFor("ours MASTER with the VIP on vrrp.52", () => linkExists(a, "vrrp.52") && a.ip("-6", "addr", "show", "dev", "vrrp.52").includes("2001:db8::100/64"));
+      const d = a.ip("-d", "link", "show", "vrrp.52");
+      expect(d).toContain("link/ether 00:00:5e:00:02:34");
+      expect(d).toContain("addrgenmode none");
+      const ll = /inet6 (fe80::[0-9a-f:]+)\/64/.exec(a.ip("-6", "addr", "show", "dev", "veth0"))![1]!;
+      expect(a.ip("-6", "addr", "show", "dev", "vrrp.52")).toContain(`${ll}/64`);
+      const p = b.spawn(["sh", "-c", `exec timeout 1.5 tcpdump -l -n -e -i veth0 'ip6 and proto 112' > ${dir}/cap6.txt 2>/dev/null`]);
+      await p.exited;
+      const lines = readFileSync(join(dir, "cap6.txt"), "utf8").split("\n").filter((l) => /VRRP/.test(l));
+      expect(lines.length).toBeGreaterThan(3);
+      for (const l of lines) expect(l).toMatch(new RegExp(`^\\S+ 00:00:5e:00:02:34 > 33:33:00:00:00:12, .*: ${ll} > ff02::12: VRRPv3, Advertisement, vrid 52, prio 150`));
+      await waitFor("keepalived BACKUP", () => /\(VI_6\) Entering BACKUP STATE/.test(readFileSync(join(dir, "b6.log"), "utf8")));
+      const last = [...readFileSync(join(dir, "b6.log"), "utf8").matchAll(/\(VI_6\) Entering (\w+) STATE/g)].at(-1)?.[1];
+      expect(last).toBe("BACKUP");
+    } finally {
+      ours.kill("SIGTERM");
+      await ours.exited;
+      ka6.kill("SIGTERM");
+      await ka6.exited;
+    }
+    expect(linkExists(a, "vrrp.52")).toBe(false);
   }, 60_000);
 });
