@@ -71,11 +71,18 @@ function openLibc() {
 /** The raw symbol table. Prefer the checked wrappers below. */
 export const libc = openLibc().symbols;
 
+// errno lives at a fixed address per thread; this module runs on the main thread only (the reactor
+// worker has its own bindings), so the view is made once instead of on every failed call.
+let errnoView: Int32Array | undefined;
+
 /** The calling thread's errno, read right after a failed call. */
 export function errno(): number {
-  const p = libc.__errno_location();
-  if (p === null) return 0;
-  return new Int32Array(toArrayBuffer(p, 0, 4))[0] ?? 0;
+  if (!errnoView) {
+    const p = libc.__errno_location();
+    if (p === null) return 0;
+    errnoView = new Int32Array(toArrayBuffer(p, 0, 4));
+  }
+  return errnoView[0] ?? 0;
 }
 
 /** A failed system call: `code` is the errno name (EAGAIN, EPERM, ...), `errno` its number. */

@@ -146,7 +146,7 @@ export class Socket {
     const mv = this.#msgView;
     for (;;) {
       mv.setUint32(8, NAME, true);
-      mv.setBigUint64(40, BigInt(CONTROL), true);
+      mv.setUint32(40, CONTROL, true); // msg_controllen (size_t): the high half stays 0
       mv.setInt32(48, 0, true);
       const n = rcOrErrno(libc.recvmsg(this.fd, this.#msg, MSG_DONTWAIT | MSG_TRUNC));
       if (n === -EINTR) continue;
@@ -157,7 +157,7 @@ export class Socket {
       return {
         data: this.#buf.slice(0, size),
         from: decodeSockaddr(this.#name, mv.getUint32(8, true)),
-        cmsgs: parseCmsgs(this.#control, Number(mv.getBigUint64(40, true))),
+        cmsgs: parseCmsgs(this.#control, mv.getUint32(40, true)),
         truncated: (flags & MSG_TRUNC) !== 0 || n > this.#buf.length,
       };
     }
