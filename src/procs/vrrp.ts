@@ -1,28 +1,35 @@
 /** The VRRP child: wires the VRRP runtime (src/vrrp/) to the child framework; nothing else. */
 import type { KeepalivedConfig } from "../config/model.ts";
-import { Reactor } from "../ffi/reactor.ts";
 import { RtnlKernel } from "../vrrp/netkernel.ts";
 import { VrrpRuntime } from "../vrrp/runtime.ts";
 import type { ChildContext, Runtime } from "./child.ts";
 import { dumpPath, writeDumpFile } from "../core/dumpfile.ts";
 import { dataDump, jsonDump, statsDump } from "../vrrp/dump.ts";
+import { MetricsReporter } from "../metrics/report.ts";
+import { vrrpSamples } from "../metrics/vrrp-samples.ts";
 
 /** Builds the VRRP child's runtime. */
 export function createVrrpRuntime(ctx: ChildContext): Runtime {
-  const reactor = new Reactor();
+  const reactor = ctx.watcher;
   const rt = new VrrpRuntime({
     log: ctx.log,
     sched: ctx.scheduler,
     watcher: reactor,
     kernel: new RtnlKernel(reactor),
-    send: ctx.send,
+    send: (m) => {
+      ctx.send(m);
+      if (m.type === "vrrpState") reporter.changed();
+    },
     keepVipsOnStop: ctx.opts.dontReleaseVrrp,
   });
+  // Counters (adverts, errors by kind) for the parent's /metrics: every 5 s and soon after a transition.
+  const reporter = new MetricsReporter({ role: "vrrp", send: ctx.send, sched: ctx.scheduler, collect: () => vrrpSamples(rt.instances().map((r) => ({ cfg: r.cfg, state: r.state, fsm: r.fsm, stats: { ...r.stats } }))) });
   let global: KeepalivedConfig["global"] | undefined;
   return {
     async apply(slice, reload) {
       global = (slice as KeepalivedConfig).global;
       rt.apply(slice as KeepalivedConfig, reload);
+      reporter.start();
     },
     dump(kind) {
       const inst = rt.instances();
@@ -39,8 +46,8 @@ export function createVrrpRuntime(ctx: ChildContext): Runtime {
       rt.onEvent(msg);
     },
     async stop() {
+      reporter.stop();
       await rt.stop();
-      reactor.close();
     },
   };
 }
