@@ -6,6 +6,7 @@
  * (docs/checkers.md).
  */
 import type { Logger } from "../core/log.ts";
+import type { IpvsSettings } from "./ipvs/settings.ts";
 import type { DesiredService } from "./table.ts";
 
 /** Receives the whole desired table after each change. */
@@ -16,11 +17,14 @@ export interface LvsSink {
   apply(table: readonly DesiredService[]): void;
   /** Removes what we programmed (stop without -I). */
   cleanup(): void;
+  /** lvs_flush, lvs_timeouts, lvs_sync_daemon, lvs_flush_on_stop on the same kernel; null without IPVS. */
+  readonly settings: IpvsSettings | null;
 }
 
 /** The sink used when IPVS is missing: says so once, keeps the last table for dumps. */
 export class NoLvs implements LvsSink {
   readonly programming = false;
+  readonly settings = null;
   last: readonly DesiredService[] = [];
   #said = false;
   constructor(readonly log: Logger, readonly why = "this kernel has no IPVS (ip_vs module not available)") {}
@@ -41,6 +45,7 @@ export class NoLvs implements LvsSink {
 /** A sink that records every table (tests). */
 export class RecordingLvs implements LvsSink {
   readonly programming = true;
+  readonly settings = null;
   tables: (readonly DesiredService[])[] = [];
   cleaned = 0;
   /** The last table applied. */

@@ -112,6 +112,7 @@ export class CheckRuntime {
         reload ? "Reloaded" : "Loaded"
       } configuration: ${this.#vs.size} virtual server(s), ${this.#countRs()} real server(s)`,
     );
+    this.d.lvs.settings?.configure(c.global);
     this.#checkHaSuspend();
     this.#flushTable();
   }
@@ -203,6 +204,7 @@ export class CheckRuntime {
       this.#bfd.set(msg.name, msg.state);
       for (const v of this.#vs.values()) v.bfd(msg.name, msg.state);
     } else if (msg.type === "vrrpState") {
+      this.d.lvs.settings?.vrrpState(msg.instance, msg.state);
       this.#checkHaSuspend();
     }
   }
@@ -242,7 +244,10 @@ export class CheckRuntime {
     this.d.sched.cancel(this.#flush);
     this.d.sched.cancel(this.#haTimer);
     for (const v of this.#vs.values()) v.stop(v.cfg.omega);
-    if (!this.d.keepIpvsOnStop) {
+    // The sync daemon always stops; lvs_flush_on_stop applies even with -I (as keepalived's).
+    const flushedAll = this.d.lvs.settings?.stop() ?? false;
+    const flushVs = this.#config?.global.lvsFlushOnStop === "vs";
+    if (!flushedAll && (!this.d.keepIpvsOnStop || flushVs)) {
       try {
         this.d.lvs.cleanup();
       } catch (e) {

@@ -49,7 +49,8 @@ export function needsRole(c: KeepalivedConfig, role: Role): boolean {
     return v.instances.length > 0 || v.staticIpaddresses.length > 0 || v.staticRoutes.length > 0 ||
       v.staticRules.length > 0;
   }
-  if (role === "check") return c.check.virtualServers.length > 0;
+  // lvs_sync_daemon is run by the check child (IPVS has one writer), with or without virtual servers.
+  if (role === "check") return c.check.virtualServers.length > 0 || c.global.lvsSyncDaemon !== null;
   return c.bfd.instances.length > 0;
 }
 

@@ -99,9 +99,12 @@ export function runChild(role: Role, opts: CliOptions, make: (ctx: ChildContext)
         rt.dump(msg.kind);
         return;
       case "bfdState":
-      case "vrrpState":
-        rt.onEvent(msg);
+      case "vrrpState": {
+        // In order with configurations: an event sent right after a config (a replayed state) sees it applied.
+        const ev = msg;
+        queue = queue.then(() => rt.onEvent(ev)).catch((e) => log.error(`${ev.type}: ${(e as Error).stack ?? e}`));
         return;
+      }
       default:
         log.error(`unexpected ${msg.type} message from the parent; exiting so the watchdog restarts this child`);
         process.exit(2);

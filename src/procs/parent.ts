@@ -28,6 +28,8 @@ const FORWARDED: NodeJS.Signals[] = ["SIGUSR1", "SIGUSR2", "SIGURG", "SIGWINCH"]
 /** The running parent. */
 export class Parent {
   #children = new Map<Role, Supervised>();
+  /** Last bfdState per session and vrrpState per instance, replayed to a (re)started child. */
+  readonly #lastState = new Map<string, Message>();
   #ready = new Set<Role>();
   #generation = 0;
   #config: KeepalivedConfig;
@@ -90,6 +92,18 @@ export class Parent {
     child.start();
   }
 
+  /**
+   * A (re)started child learns the last BFD session and VRRP instance states it follows (BFD_CHECK,
+   * track_bfd, lvs_sync_daemon), instead of waiting for the next transition.
+   */
+  #replayStates(role: Role): void {
+    const child = this.#children.get(role);
+    if (!child || role === "bfd") return;
+    for (const m of this.#lastState.values()) {
+      if (m.type === "bfdState" || (m.type === "vrrpState" && role === "check")) child.send(m);
+    }
+  }
+
   #sendConfig(role: Role, reload: boolean): void {
     this.#children.get(role)?.send({
       type: "config",
@@ -106,6 +120,7 @@ export class Parent {
         // A child announces itself with generation 0 when it starts; it then gets the current slice.
         if (msg.generation === 0) {
           this.#sendConfig(role, false);
+          this.#replayStates(role);
           return;
         }
         if (msg.generation === this.#generation) {
@@ -118,10 +133,12 @@ export class Parent {
         void this.stop(1);
         return;
       case "bfdState":
+        this.#lastState.set(`bfd ${msg.name}`, msg);
         this.#children.get("vrrp")?.send(msg);
         this.#children.get("check")?.send(msg);
         return;
       case "vrrpState":
+        this.#lastState.set(`vrrp ${msg.instance}`, msg);
         this.#children.get("check")?.send(msg);
         this.#alerter.onMessage(msg);
         return;

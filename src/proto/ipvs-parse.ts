@@ -168,7 +168,7 @@ export function parseIpvsDaemon(msg: NlMessage): Result<IpvsDaemon> {
   };
   opt("syncMaxLen", d.u16(IPVS_DAEMON_ATTR.SYNC_MAXLEN));
   opt("mcastGroup", d.has(IPVS_DAEMON_ATTR.MCAST_GROUP6) ? d.addr(IPVS_DAEMON_ATTR.MCAST_GROUP6) : d.addr(IPVS_DAEMON_ATTR.MCAST_GROUP));
-  opt("mcastPort", d.be16(IPVS_DAEMON_ATTR.MCAST_PORT));
+  opt("mcastPort", d.u16(IPVS_DAEMON_ATTR.MCAST_PORT));
   opt("mcastTtl", d.u8(IPVS_DAEMON_ATTR.MCAST_TTL));
   return d.result(out);
 }

@@ -283,7 +283,8 @@ function daemonAttr(d: Partial<IpvsDaemon> & { state: number }): Uint8Array {
     d.syncMaxLen !== undefined && nlaU16(IPVS_DAEMON_ATTR.SYNC_MAXLEN, d.syncMaxLen),
     g !== undefined && !g.includes(":") && nla(IPVS_DAEMON_ATTR.MCAST_GROUP, addrToBytes(g) ?? new Uint8Array(4)),
     g !== undefined && g.includes(":") && nla(IPVS_DAEMON_ATTR.MCAST_GROUP6, inetAddr(g)),
-    d.mcastPort !== undefined && nlaBe16(IPVS_DAEMON_ATTR.MCAST_PORT, d.mcastPort),
+    // Host byte order: the kernel keeps the sync port as a plain u16 (unlike service and real server ports).
+    d.mcastPort !== undefined && nlaU16(IPVS_DAEMON_ATTR.MCAST_PORT, d.mcastPort),
     d.mcastTtl !== undefined && nlaU8(IPVS_DAEMON_ATTR.MCAST_TTL, d.mcastTtl),
   ]);
 }

@@ -196,11 +196,12 @@ function extras(k: NetlinkIpvsKernel): void {
     t.tcp === 3600 && t.tcpFin === 60 && t.udp === 200,
     JSON.stringify(t),
   );
-  k.startSyncDaemon({ state: IP_VS_STATE.MASTER, mcastIfn: "lo", syncId: 5 });
+  k.startSyncDaemon({ state: IP_VS_STATE.MASTER, mcastIfn: "lo", syncId: 5, mcastPort: 8850, mcastTtl: 3 });
   const d = k.getSyncDaemons();
   check(
-    "extras: master sync daemon on lo with syncid 5",
-    d.length === 1 && d[0]!.mcastIfn === "lo" && d[0]!.syncId === 5,
+    "extras: master sync daemon on lo with syncid 5, port 8850, ttl 3 (read back)",
+    d.length === 1 && d[0]!.mcastIfn === "lo" && d[0]!.syncId === 5 && d[0]!.mcastPort === 8850 &&
+      d[0]!.mcastTtl === 3,
     JSON.stringify(d),
   );
   k.addService(svc({ addr: "192.0.2.40", port: 80, sched: "rr" }));

@@ -9,6 +9,7 @@ import type { IpvsDest, IpvsService } from "./kernel.ts";
 import type { IpvsTable } from "./diff.ts";
 import { NetlinkIpvsKernel, type OpenOptions } from "./netlink-kernel.ts";
 import { type IpvsLog, IpvsReconciler } from "./reconciler.ts";
+import { IpvsSettings } from "./settings.ts";
 
 /** A service with its destinations in one object (structurally src/check/table.ts DesiredService). */
 export type FlatService = IpvsService & { readonly dests: readonly IpvsDest[] };
@@ -21,9 +22,12 @@ export function toTable(flat: readonly FlatService[]): IpvsTable {
 /** Programs IPVS through an IpvsReconciler; shaped like src/check/lvs.ts LvsSink. */
 export class IpvsLvsSink {
   readonly programming = true;
+  readonly settings: IpvsSettings;
   #synced = false;
 
-  constructor(readonly reconciler: IpvsReconciler, readonly log: IpvsLog) {}
+  constructor(readonly reconciler: IpvsReconciler, readonly log: IpvsLog) {
+    this.settings = new IpvsSettings(reconciler.kernel, log);
+  }
 
   /** Opens the kernel over generic netlink (loads ip_vs if needed); throws IpvsError without IPVS. */
   static open(log: IpvsLog, opts: OpenOptions = {}): IpvsLvsSink {
