@@ -13,6 +13,7 @@ import type {
   VmacSpec,
   VrrpInstance,
 } from "./model.ts";
+import { readFileSync } from "node:fs";
 import type { ArgsHandler, KwDef, Table } from "./tree.ts";
 import { parseIp, parseMac } from "./ip.ts";
 import { parseAddressEntry, parseRouteEntry, parseRuleEntry } from "./iproute.ts";
@@ -227,10 +228,30 @@ const authTable: Table<InstanceDraft> = {
   },
 };
 
+const setInterface = strKw<VrrpInstance>("interface");
+
+/** Loopback by name, or by the link type the kernel reports (ARPHRD_LOOPBACK 772). */
+function isLoopback(ifname: string): boolean {
+  if (ifname === "lo") return true;
+  try {
+    return readFileSync(`/sys/class/net/${ifname}/type`, "utf8").trim() === "772";
+  } catch {
+    return false;
+  }
+}
+
 /** The vrrp_instance keyword table. */
 export const VRRP_INSTANCE: Table<InstanceDraft> = {
   state: { h: state },
-  interface: { h: strKw("interface") },
+  interface: {
+    h: (d, args, c) => {
+      setInterface(d, args, c);
+      if (typeof d.interface === "string" && isLoopback(d.interface)) {
+        c.diags.error(c.at, `(${d.name}) a loopback interface (${d.interface}) cannot carry VRRP; ignored`);
+        d.interface = undefined;
+      }
+    },
+  },
   vrf: {
     h: (_d, a, c) => {
       need(a, 1, c);
