@@ -31,9 +31,11 @@ export class ConsoleParser {
     const line = raw.replace(/\x1b(\[[0-9;?]*[ -/]*[@-~]|[^[])/g, "");
     this.#tail.push(line);
     if (this.#tail.length > 40) this.#tail.shift();
-    if (line.startsWith("VM-BOOTED")) {
+    // Kernel messages can share the serial line with ours: look for the marker anywhere in it.
+    const b = /VM-BOOTED(?: ([0-9.]+))?/.exec(line);
+    if (b && !this.booted) {
       this.booted = true;
-      this.bootedAt = Number(line.split(" ")[1]) || 0;
+      this.bootedAt = Number(b[1]) || 0;
       return "booted";
     }
     if (line.startsWith("VM-DONE")) {
@@ -43,6 +45,8 @@ export class ConsoleParser {
     }
     let m = /^VMTEST-BEGIN (\S+)/.exec(line);
     if (m) {
+      // A test started, so /init ran even if its VM-BOOTED line was lost on the console.
+      this.booted = true;
       this.#current = m[1]!;
       this.#output.set(this.#current, []);
       return null;
