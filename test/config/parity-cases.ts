@@ -138,4 +138,7 @@ export const PARITY_CASES: Readonly<Record<string, string>> = {
   "track_interface weight out of range": vi(" track_interface {\n  eth1 weight 300\n }"),
   "unquoted script words are user and group": vi(" notify_master /usr/bin/true nosuchuser1 nosuchgroup1"),
   "notify script that does not exist": vi(' notify_master "/nonexistent/script x"'),
+  "vrrp on the loopback interface": vi("").replace("interface eth0", "interface lo"),
+  "lvs settings, sync daemon for an unknown instance": "global_defs {\n lvs_flush\n lvs_timeouts tcp 7200 udp 50\n" +
+    " lvs_sync_daemon eth0 VI_9 id 5 port 8849\n lvs_flush_on_stop VS\n}\n" + vi(""),
 };
