@@ -193,6 +193,7 @@ export function optionalBinaries(runDir: string): { src: string; dest: string }[
   return [
     { src: daemonBinary(runDir), dest: "/opt/keepalived" },
     { src: join(runDir, "guest-ipvs"), dest: "/opt/guest-ipvs" },
+    { src: join(runDir, "guest-bench"), dest: "/opt/guest-bench" },
     { src: "/usr/sbin/keepalived", dest: "/opt/keepalived-ref" },
   ];
 }
@@ -205,8 +206,13 @@ export interface Initramfs {
   bytes: number;
 }
 
-/** Lays out the guest file tree in `root`. */
-function stage(k: KernelTree, root: string, runDir: string): { modules: string[]; binaries: string[] } {
+/** Lays out the guest file tree in `root`; `scripts` replaces test/vm/tests/ when given. */
+function stage(
+  k: KernelTree,
+  root: string,
+  runDir: string,
+  scripts?: string[],
+): { modules: string[]; binaries: string[] } {
   const busybox = need("busybox", "busybox-static");
   if (Bun.spawnSync(["ldd", busybox], { stdout: "pipe", stderr: "pipe" }).exitCode === 0) {
     throw new Error(`VM test bed: ${busybox} is dynamically linked (apt-get install busybox-static)`);
@@ -255,18 +261,12 @@ function stage(k: KernelTree, root: string, runDir: string): { modules: string[]
   writeFileSync(join(root, "etc", "group"), "root:x:0:\nnogroup:x:65534:\n");
   put(root, join(import.meta.dir, "guest", "init.sh"), "/init", 0o755);
   put(root, join(import.meta.dir, "guest", "lib.sh"), "/tests/lib.sh", 0o644);
-  for (const sub of ["tests", "configs"]) {
-    const dir = join(import.meta.dir, sub);
-    if (!existsSync(dir)) continue;
-    // keepalived refuses an executable configuration file: tests 0755, configs 0644.
-    for (const f of readdirSync(dir).sort()) {
-      put(
-        root,
-        join(dir, f),
-        `/tests/${sub === "tests" ? "" : "configs/"}${f}`,
-        sub === "tests" ? 0o755 : 0o644,
-      );
-    }
+  // keepalived refuses an executable configuration file: tests 0755, configs 0644.
+  const configs = join(import.meta.dir, "configs");
+  for (const f of readdirSync(configs).sort()) put(root, join(configs, f), `/tests/configs/${f}`, 0o644);
+  const tests = join(import.meta.dir, "tests");
+  for (const src of scripts ?? readdirSync(tests).sort().map((f) => join(tests, f))) {
+    put(root, src, `/tests/${basename(src)}`, 0o755);
   }
   return { modules: mods.map((m) => basename(m)), binaries };
 }
@@ -284,14 +284,17 @@ export function makeRunDir(): string {
   return mkdtempSync(join(WORK, "run-"));
 }
 
-/** Builds RUNDIR/initramfs.cpio.gz from the current tests and binaries. `only` limits the test scripts. */
-export function buildInitramfs(k: KernelTree, runDir: string, only?: string): Initramfs {
+/**
+ * Builds RUNDIR/initramfs.cpio.gz from the current tests and binaries. `only` limits the test scripts;
+ * `scripts` (absolute paths named NN-*.sh) replaces them (the benchmark runs its own script).
+ */
+export function buildInitramfs(k: KernelTree, runDir: string, only?: string, scripts?: string[]): Initramfs {
   need("cpio", "cpio");
   need("gzip", "gzip");
   const root = join(runDir, "root");
   rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true });
-  const { modules, binaries } = stage(k, root, runDir);
+  const { modules, binaries } = stage(k, root, runDir, scripts);
   if (only) {
     for (const f of readdirSync(join(root, "tests"))) {
       if (/^\d+-.*\.sh$/.test(f) && !f.includes(only)) rmSync(join(root, "tests", f));

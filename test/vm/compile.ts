@@ -1,7 +1,8 @@
 /**
  * Compiles the two programs the VM runs, fresh from the source tree on every run, into the run directory:
  *  - keepalived: the daemon (src/main.ts + the reactor worker), flags as in scripts/build-binary.ts;
- *  - guest-ipvs: test/vm/guest-ipvs.ts, which drives src/check/ipvs against the real kernel.
+ *  - guest-ipvs: test/vm/guest-ipvs.ts, which drives src/check/ipvs against the real kernel;
+ *  - guest-bench: test/vm/guest-bench.ts, the IPVS checker benchmark's driver (bench/ipvs-vm.ts only).
  * A build that fails is logged and leaves no binary, so the VM tests that need it fail with that reason.
  */
 import { existsSync, rmSync, writeFileSync } from "node:fs";
@@ -26,12 +27,16 @@ const FLAGS = [
 const PROGRAMS: { out: string; entries: string[] }[] = [
   { out: "keepalived", entries: ["src/main.ts", "src/ffi/reactor-worker.ts"] },
   { out: "guest-ipvs", entries: ["test/vm/guest-ipvs.ts"] },
+  { out: "guest-bench", entries: ["test/vm/guest-bench.ts"] },
 ];
 
-/** Builds every program; returns the build log lines (failures name the compiler's first error). */
-export function compileBinaries(runDir: string): string[] {
+/** What the test run builds (bench/ipvs-vm.ts builds keepalived and guest-bench). */
+export const TEST_PROGRAMS = ["keepalived", "guest-ipvs"];
+
+/** Builds the named programs; returns the build log lines (failures name the compiler's first error). */
+export function compileBinaries(runDir: string, names: string[] = TEST_PROGRAMS): string[] {
   const log: string[] = [];
-  for (const p of PROGRAMS) {
+  for (const p of PROGRAMS.filter((q) => names.includes(q.out))) {
     const out = join(runDir, p.out);
     rmSync(out, { force: true });
     rmSync(`${out}.build-error`, { force: true });

@@ -12,6 +12,7 @@
 import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { buildInitramfs, ensureKernel, makeRunDir, need } from "./build.ts";
+import { bootVm } from "./boot.ts";
 import { compileBinaries } from "./compile.ts";
 import { ConsoleParser, type TestResult } from "./console.ts";
 
@@ -73,63 +74,25 @@ try {
   finish([bedFailure("bed", e)]);
 }
 
-const qemuArgs = [
-  qemu,
-  "-accel",
-  "tcg",
-  "-cpu",
-  "max",
-  "-m",
-  "1024",
-  "-smp",
-  cpus,
-  "-nographic",
-  "-no-reboot",
-  "-nic",
-  "none",
-  "-kernel",
-  kernel.vmlinuz,
-  "-initrd",
-  initrd.path,
-  "-append",
-  `console=ttyS0 quiet panic=-1 loglevel=3 ka_vm_timeout=${timeoutS + 30}`,
-];
 const tBoot = performance.now();
-const proc = Bun.spawn(qemuArgs, { cwd: runDir, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
-let timedOut = false;
-// If we are stopped, qemu goes too (and the guest powers itself off at ka_vm_timeout in any case).
-for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-  process.on(sig, () => {
-    process.kill(proc.pid, "SIGKILL");
-    process.exit(1);
-  });
-}
-const timer = setTimeout(() => {
-  timedOut = true;
-  process.kill(proc.pid, "SIGKILL");
-}, timeoutS * 1000);
-
 const parser = new ConsoleParser(testNames);
-const decoder = new TextDecoder();
-let pending = "";
-for await (const chunk of proc.stdout as ReadableStream<Uint8Array>) {
-  pending += decoder.decode(chunk, { stream: true });
-  const lines = pending.split("\n");
-  pending = lines.pop() ?? "";
-  for (const raw of lines) {
-    const line = raw.replace(/\r$/, "");
+const { code, timedOut, stderr } = await bootVm({
+  qemu,
+  kernel,
+  initrd: initrd.path,
+  cwd: runDir,
+  smp: cpus,
+  memMiB: 1024,
+  timeoutS,
+  onLine(line) {
     if (verbose) console.log(`vm| ${line}`);
     const ev = parser.feed(line);
     if (ev === "booted") console.log(`vm: booted after ${secs(tBoot)} s`);
     else if (ev) {
       console.log(`vm: ${ev.ok ? "PASS" : "FAIL"} ${ev.name}${ev.detail ? ` (${ev.detail})` : ""}`);
     }
-  }
-}
-if (pending) parser.feed(pending);
-const code = await proc.exited;
-clearTimeout(timer);
-const stderr = (await new Response(proc.stderr).text()).trim();
+  },
+});
 console.log(
   `vm: qemu exited ${timedOut ? `(killed after ${timeoutS} s timeout)` : `with ${code}`}; ` +
     `boot to result ${secs(tBoot)} s; whole VM stage ${secs()} s`,

@@ -19,6 +19,10 @@ echo "VM-BOOTED $(up)"
 limit=$(sed -n 's/.*ka_vm_timeout=\([0-9]*\).*/\1/p' /proc/cmdline)
 [ -n "$limit" ] && { sleep "$limit"; echo "VM-WARN guest deadline of $limit s reached"; poweroff -f; } &
 
+# Per-test limit (s): ka_vm_test_timeout= on the command line (the benchmark needs minutes), else 180.
+test_limit=$(sed -n 's/.*ka_vm_test_timeout=\([0-9]*\).*/\1/p' /proc/cmdline)
+test_limit=${test_limit:-180}
+
 rel=$(uname -r)
 for m in $(cat "/lib/modules/$rel/load-order"); do
   insmod "/lib/modules/$rel/$m" 2>/tmp/insmod.err || echo "VM-WARN insmod $m: $(cat /tmp/insmod.err)"
@@ -37,7 +41,7 @@ for t in /tests/[0-9]*.sh; do
   t0=$(up)
   : > /tmp/test-pids
   # Output goes to a file, not a pipe: a listener the test leaves in the background would hold a pipe open.
-  (cd /tmp && exec timeout 180 sh "$t") > /tmp/test.out 2>&1 < /dev/null
+  (cd /tmp && exec timeout "$test_limit" sh "$t") > /tmp/test.out 2>&1 < /dev/null
   rc=$?
   sed 's/^/  | /' /tmp/test.out
   t1=$(up)

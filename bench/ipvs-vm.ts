@@ -1,0 +1,132 @@
+/**
+ * IPVS health-check benchmark in the qemu VM (this host's kernel has no IPVS, and keepalived 2.2.7 exits
+ * without it): one virtual_server with N real servers (default 10,000), each with TCP_CHECK
+ * (connect_timeout 1) and delay_loop 1, against one listener process inside the VM. Debian's keepalived
+ * 2.2.7 and ours run one after the other in the same boot (test/vm/guest-bench.ts does the measuring):
+ *  - CPU per check: CPU of the daemon's process tree (schedstat) over the window / connections accepted;
+ *  - time from a real server's listener closing to its removal from IPVS (median over K servers);
+ *  - RSS and PSS of the process tree at the end of the window.
+ *   bun bench/ipvs-vm.ts [--n=10000] [--window=30] [--kills=10] [--settle=150] [--smp=2] [--mem=3072] [--verbose]
+ * Builds like test/vm/run.ts (its own work/run-XXXX), boots with test/vm/bench/50-ipvs-bench.sh as the
+ * only script. Nothing is asserted; TCG emulation makes every figure slower than on hardware.
+ */
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { bootVm } from "../test/vm/boot.ts";
+import { buildInitramfs, ensureKernel, makeRunDir, need } from "../test/vm/build.ts";
+import { compileBinaries } from "../test/vm/compile.ts";
+import { printTable, type Row } from "./lib.ts";
+
+/** One daemon's figures as guest-bench prints them. */
+interface GuestResult {
+  impl: string;
+  n: number;
+  error?: string;
+  fullTableS?: number;
+  settledS?: number;
+  checksPerS?: number;
+  cpuPct?: number;
+  cpuUsPerCheck?: number;
+  rssKiB?: number;
+  pssKiB?: number;
+  destsAfterWindow?: number;
+  removalMs?: number[];
+  removalMedianMs?: number;
+  pollMs?: number;
+}
+
+/** Options (command line `--name=value`, or the defaults). */
+function options(argv: string[]) {
+  const opt = (k: string, d: number) => Number(argv.find((a) => a.startsWith(`--${k}=`))?.split("=")[1] ?? d);
+  return {
+    n: opt("n", 10000),
+    windowS: opt("window", 30),
+    kills: opt("kills", 10),
+    settleS: opt("settle", 150),
+    smp: String(opt("smp", 2)),
+    memMiB: opt("mem", 3072),
+    verbose: argv.includes("--verbose"),
+  };
+}
+
+/** Builds, boots, runs the guest benchmark; returns the per-daemon results. */
+async function runVm(o: ReturnType<typeof options>): Promise<{ results: GuestResult[]; secs: number }> {
+  const t0 = performance.now();
+  const runDir = makeRunDir();
+  try {
+    const qemu = need("qemu-system-x86_64", "qemu-system-x86");
+    for (const l of compileBinaries(runDir, ["keepalived", "guest-bench"])) console.error(l);
+    const kernel = ensureKernel();
+    const script = join(import.meta.dir, "..", "test", "vm", "bench", "50-ipvs-bench.sh");
+    const initrd = buildInitramfs(kernel, runDir, undefined, [script]);
+    const results: GuestResult[] = [];
+    const timeoutS = 900;
+    const r = await bootVm({
+      qemu,
+      kernel,
+      initrd: initrd.path,
+      cwd: runDir,
+      smp: o.smp,
+      memMiB: o.memMiB,
+      timeoutS,
+      append: [`ka_vm_test_timeout=${timeoutS - 60}`, `ka_bench=--n=${o.n},--window=${o.windowS},--kills=${o.kills},--settle=${o.settleS}`],
+      onLine(line) {
+        const clean = line.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, "");
+        const m = /IPVS-BENCH-RESULT (\{.*\})/.exec(clean);
+        if (m) results.push(JSON.parse(m[1]!) as GuestResult);
+        if (o.verbose || /^(BENCH|VMTEST|VM-|  \| )/.test(clean)) console.error(`vm| ${clean}`);
+      },
+    });
+    if (r.timedOut) console.error(`ipvs-vm: VM killed after ${timeoutS} s`);
+    if (r.stderr) console.error(`ipvs-vm: qemu stderr: ${r.stderr}`);
+    return { results, secs: (performance.now() - t0) / 1000 };
+  } finally {
+    rmSync(runDir, { recursive: true, force: true });
+  }
+}
+
+/** Table rows for both daemons (NaN where a daemon has no figure). */
+function rows(results: GuestResult[], n: number): Row[] {
+  const ka = results.find((r) => r.impl === "keepalived");
+  const ours = results.find((r) => r.impl === "ours");
+  const scenario = `ipvs ${n} TCP_CHECK, VM (TCG)`;
+  const row = (metric: string, unit: string, get: (r: GuestResult) => number | undefined, lower = true): Row => ({
+    scenario,
+    metric,
+    keepalived: (ka && get(ka)) ?? NaN,
+    ours: (ours && get(ours)) ?? NaN,
+    unit,
+    lowerIsBetter: lower,
+  });
+  return [
+    row("CPU per check", "µs", (r) => r.cpuUsPerCheck),
+    row("checks performed", "per s", (r) => r.checksPerS, false),
+    row("CPU", "% of one vCPU", (r) => r.cpuPct),
+    row("real server death → IPVS removal, median", "ms", (r) => r.removalMedianMs),
+    row("RSS of the process tree", "MiB", (r) => (r.rssKiB === undefined ? undefined : r.rssKiB / 1024)),
+    row("PSS of the process tree", "MiB", (r) => (r.pssKiB === undefined ? undefined : r.pssKiB / 1024)),
+    row("start → all real servers in IPVS", "s", (r) => r.fullTableS),
+    row("start → every real server checked twice", "s", (r) => r.settledS),
+  ];
+}
+
+/** The benchmark as table rows (bench/run.ts `ipvs`). */
+export async function ipvsVmScenarios(argv: string[] = []): Promise<Row[]> {
+  const o = options(argv);
+  const { results, secs } = await runVm(o);
+  for (const r of results) {
+    const note = r.error ??
+      `${r.destsAfterWindow}/${r.n} real servers in IPVS after the window; removals (ms) ${
+        r.removalMs?.join(" ")
+      }; poll period ${r.pollMs?.toFixed(1)} ms`;
+    console.error(`ipvs-vm: ${r.impl}: ${note}`);
+  }
+  if (results.length < 2) console.error(`ipvs-vm: only ${results.length} of 2 daemons reported`);
+  console.error(`ipvs-vm: ${o.n} real servers, whole run (build, boot, both daemons) ${secs.toFixed(0)} s`);
+  return rows(results, o.n);
+}
+
+if (import.meta.main) {
+  printTable(await ipvsVmScenarios(process.argv.slice(2)));
+  process.exit(0);
+}
