@@ -8,7 +8,7 @@
 import type { KeepalivedConfig, ScriptSpec } from "../config/model.ts";
 import type { Logger } from "../core/log.ts";
 import { defaultScriptUser, resolveUser, runScript, scriptInsecurity } from "../core/script.ts";
-import { NotifyFifo } from "../vrrp/notify.ts";
+import { FifoReaders, NotifyFifo } from "../vrrp/notify.ts";
 
 /** A script ready to run. */
 export interface Resolved {
@@ -59,9 +59,11 @@ export function scriptRunner(log: Logger): RunNotify {
 export class LvsFifos {
   #fifos: NotifyFifo[] = [];
   #keys = "";
-  #readerPid: number | undefined;
+  readonly #readers: FifoReaders;
 
-  constructor(readonly log: Logger) {}
+  constructor(readonly log: Logger) {
+    this.#readers = new FifoReaders(log);
+  }
 
   /** Opens the configured FIFOs and starts the reader script; an unchanged set stays as it is across reloads. */
   configure(c: KeepalivedConfig): void {
@@ -77,22 +79,8 @@ export class LvsFifos {
       f.open();
       this.#fifos.push(f);
     }
-    if (lvs?.script) this.#startReader(resolveScript(lvs.script, c, this.log), lvs.path);
-  }
-
-  #startReader(s: Resolved | null, path: string): void {
-    if (!s) return;
-    const argv = [...s.argv, path];
-    void runScript({ argv, uid: s.uid, gid: s.gid }, {
-      timeoutMs: 0,
-      onStart: (pid) => (this.#readerPid = pid),
-    })
-      .then((r) => {
-        this.#readerPid = undefined;
-        if (r.error !== undefined) {
-          this.log.error(`lvs_notify_fifo_script ${argv[0]}: cannot run: ${r.error}`);
-        }
-      });
+    const s = lvs?.script ? resolveScript(lvs.script, c, this.log) : null;
+    if (lvs && s) this.#readers.set([{ what: "lvs_notify_fifo_script", path: lvs.path, script: s }]);
   }
 
   /** Writes one line (newline added) to every FIFO. */
@@ -102,14 +90,7 @@ export class LvsFifos {
 
   /** Stops the reader script and closes every FIFO. */
   close(): void {
-    if (this.#readerPid !== undefined) {
-      try {
-        process.kill(this.#readerPid, "SIGTERM");
-      } catch {
-        // already gone
-      }
-      this.#readerPid = undefined;
-    }
+    this.#readers.stop();
     for (const f of this.#fifos) f.close();
     this.#fifos = [];
     this.#keys = "";

@@ -107,3 +107,68 @@ export class Notifier {
     else if (r.status !== 0) this.log.warn(`${what} script ${argv[0]} exited with ${r.signal ? `signal ${r.signal}` : `status ${r.status}`}`);
   }
 }
+
+/** A `*_fifo_script` to keep running: `script` reads the FIFO at `path` (its last argument). */
+export interface FifoReaderSpec {
+  /** Keyword, for logs (`vrrp_notify_fifo_script`). */
+  what: string;
+  path: string;
+  script: ResolvedScript;
+}
+
+/**
+ * The FIFO reader scripts (`notify_fifo_script`, `vrrp_notify_fifo_script`, `lvs_notify_fifo_script`):
+ * each is started once with its FIFO path as the last argument and keeps running; it gets SIGTERM when
+ * its FIFO or script changes on reload, or when the child stops. One that exits is logged, not restarted.
+ */
+export class FifoReaders {
+  readonly #running = new Map<string, { pid: number | undefined; spec: FifoReaderSpec }>();
+
+  constructor(readonly log: Logger, readonly exec: typeof runScript = runScript) {}
+
+  /** Makes the running readers match `wanted` (unchanged ones keep running). */
+  set(wanted: readonly FifoReaderSpec[]): void {
+    const keys = new Map(wanted.map((w) => [JSON.stringify(w), w]));
+    for (const [k, r] of [...this.#running]) {
+      if (keys.has(k)) continue;
+      this.#running.delete(k);
+      this.#kill(r.pid);
+    }
+    for (const [k, spec] of keys) {
+      if (this.#running.has(k)) continue;
+      const entry: { pid: number | undefined; spec: FifoReaderSpec } = { pid: undefined, spec };
+      this.#running.set(k, entry);
+      const argv = [...spec.script.argv, spec.path];
+      void this.exec({ argv, uid: spec.script.uid, gid: spec.script.gid }, {
+        timeoutMs: 0,
+        onStart: (pid) => (entry.pid = pid),
+      }).then((r) => {
+        entry.pid = undefined;
+        if (r.error !== undefined) this.log.error(`${spec.what} ${argv[0]}: cannot run: ${r.error}`);
+        else if (this.#running.get(k) === entry) {
+          this.log.warn(`${spec.what} ${argv[0]} exited (${r.signal ? `signal ${r.signal}` : `status ${r.status}`})`);
+        }
+      });
+    }
+  }
+
+  /** Pids of the running readers (tests, dumps). */
+  pids(): number[] {
+    return [...this.#running.values()].flatMap((r) => (r.pid === undefined ? [] : [r.pid]));
+  }
+
+  /** Stops every reader. */
+  stop(): void {
+    for (const r of this.#running.values()) this.#kill(r.pid);
+    this.#running.clear();
+  }
+
+  #kill(pid: number | undefined): void {
+    if (pid === undefined) return;
+    try {
+      process.kill(pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+  }
+}

@@ -15,7 +15,7 @@ import { effectivePriority } from "./priority.ts";
 import { Announcer, PacedAnnouncer } from "./garp.ts";
 import { VrrpInstanceRunner } from "./instance.ts";
 import type { AddrInfo, LinkInfo, NetEvent, NetKernel } from "./netkernel.ts";
-import { execScript, Notifier, NotifyFifo, type NotifyTargets, type ResolvedScript, type ScriptExec } from "./notify.ts";
+import { execScript, FifoReaders, type FifoReaderSpec, Notifier, NotifyFifo, type NotifyTargets, type ResolvedScript, type ScriptExec } from "./notify.ts";
 import { InotifyFileWatch } from "./file-watch.ts";
 import type { FileWatch } from "./track-file.ts";
 import type { ProcInfo } from "./track-process.ts";
@@ -89,6 +89,7 @@ export class VrrpRuntime {
   readonly #bad: RateLimitedLog;
   #notifier: Notifier;
   #fifos: NotifyFifo[] = [];
+  #fifoReaders: FifoReaders | undefined;
   #config: KeepalivedConfig | undefined;
   #subscribed = false;
   #vmacs: VmacManager | undefined;
@@ -350,6 +351,15 @@ export class VrrpRuntime {
     }
     this.#fifos = keep;
     this.#notifier = new Notifier(this.d.log, this.#fifos, this.d.exec);
+    // The reader scripts: vrrp_notify_fifo_script, and notify_fifo_script (the shared FIFO's reader is
+    // started here; the check child starts only lvs_notify_fifo_script).
+    const readers: FifoReaderSpec[] = [];
+    for (const [what, f] of [["notify_fifo_script", c.global.notifyFifo], ["vrrp_notify_fifo_script", c.global.vrrpNotifyFifo]] as const) {
+      const script = f?.script ? this.#resolve(f.script, c) : null;
+      if (f && script) readers.push({ what, path: f.path, script });
+    }
+    this.#fifoReaders ??= new FifoReaders(this.d.log);
+    this.#fifoReaders.set(readers);
   }
 
   #recomputeAll(): void {
@@ -418,6 +428,7 @@ export class VrrpRuntime {
       this.d.watcher.remove(t.rx.fd);
       t.close();
     }
+    this.#fifoReaders?.stop();
     for (const f of this.#fifos) f.close();
     this.#static.stop();
     this.#vmacs?.releaseAll();

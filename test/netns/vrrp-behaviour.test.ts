@@ -49,10 +49,15 @@ beforeAll(async () => {
   a.ip("link", "set", "trk1", "up");
   writeFileSync(join(dir, "notify.sh"), `#!/bin/sh\necho "$@" >> ${dir}/notify.out\n`);
   chmodSync(join(dir, "notify.sh"), 0o755);
+  // vrrp_notify_fifo_script: started with the FIFO path as its last argument, reads it for good.
+  writeFileSync(join(dir, "reader.sh"), `#!/bin/sh\nexec cat "$1" >> ${dir}/reader.out\n`);
+  chmodSync(join(dir, "reader.sh"), 0o755);
   writeFileSync(join(dir, "a.conf"), `global_defs {
   router_id kvb_a
   vrrp_version 3
   notify_fifo ${dir}/fifo
+  vrrp_notify_fifo ${dir}/vfifo
+  vrrp_notify_fifo_script ${dir}/reader.sh
   stats_dump_file ${dir}/stats
   json_dump_file ${dir}/json
 }
@@ -188,5 +193,10 @@ describe("VRRP behaviour next to keepalived", () => {
     expect(fifo).toContain(`INSTANCE "VI_1" MASTER 150\n`);
     expect(fifo).toContain(`INSTANCE "VI_1" BACKUP 50\n`);
     expect(fifo).toContain(`INSTANCE "VI_1" FAULT 150\n`);
+    // The reader script got the same lines from vrrp_notify_fifo as they happened.
+    await waitFor("reader script output", () => existsSync(join(dir, "reader.out")) && readFileSync(join(dir, "reader.out"), "utf8").includes(`INSTANCE "VI_1" FAULT 150\n`), 5_000);
+    const read = readFileSync(join(dir, "reader.out"), "utf8");
+    expect(read).toContain(`INSTANCE "VI_1" MASTER 150\n`);
+    expect(read).toContain(`INSTANCE "VI_1" BACKUP 50\n`);
   });
 });

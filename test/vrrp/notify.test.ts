@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, openSync, readSync, rmSync, constants, closeSync } from "node:fs";
+import { closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { nullLogger } from "../../src/core/log.ts";
-import { fifoLine, Notifier, NotifyFifo, type NotifyTargets } from "../../src/vrrp/notify.ts";
+import { FifoReaders, fifoLine, Notifier, NotifyFifo, type NotifyTargets } from "../../src/vrrp/notify.ts";
 
 const targets = (over: Partial<NotifyTargets> = {}): NotifyTargets => ({
   kind: "INSTANCE", name: "VI_1", master: null, backup: null, fault: null, stop: null, deleted: null, generic: null, ...over,
@@ -42,4 +42,45 @@ describe("notify", () => {
     f.close();
     rmSync(d, { recursive: true, force: true });
   });
+  test("a FIFO reader script gets the path last, reads the lines, and is stopped by set([]) and stop()", async () => {
+    const d = mkdtempSync("/tmp/ka-fifo-");
+    const path = join(d, "fifo");
+    const out = join(d, "out");
+    const f = new NotifyFifo(path, nullLogger);
+    f.open();
+    const readers = new FifoReaders(nullLogger);
+    const spec = { what: "vrrp_notify_fifo_script", path, script: { argv: ["/bin/sh", "-c", `exec cat "$0" > ${out}`], uid: 0, gid: 0 } };
+    readers.set([spec]);
+    f.write(`INSTANCE "VI_1" MASTER 100\n`);
+    const until = async (ok: () => boolean) => {
+      for (let i = 0; i < 200 && !ok(); i++) await Bun.sleep(10);
+    };
+    const text = () => (existsSync(out) ? readFileSync(out, "utf8") : "");
+    await until(() => text().includes("MASTER"));
+    expect(text()).toBe(`INSTANCE "VI_1" MASTER 100\n`);
+    const [pid] = readers.pids();
+    expect(pid).toBeGreaterThan(0);
+    readers.set([spec]); // unchanged: the same process keeps running
+    expect(readers.pids()).toEqual([pid!]);
+    readers.set([]);
+    await until(() => !alive(pid!));
+    expect(alive(pid!)).toBe(false);
+    readers.set([spec]);
+    await until(() => readers.pids().length === 1);
+    const [pid2] = readers.pids();
+    readers.stop();
+    await until(() => !alive(pid2!));
+    expect(alive(pid2!)).toBe(false);
+    f.close();
+    rmSync(d, { recursive: true, force: true });
+  });
 });
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.startsWith("Z");
+  } catch {
+    return false;
+  }
+}
