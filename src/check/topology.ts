@@ -100,6 +100,30 @@ export function evaluateVs(
   return { next: { quorumUp, liveWeight, rs }, events };
 }
 
+/**
+ * One real server's checkers reported: what evaluateVs would say for the whole VS, in constant time
+ * (a VS with 10,000 real servers gets 10,000 reports per delay_loop). `prev` must already hold this
+ * real server; its map is updated in place and shared by `next`.
+ */
+export function evaluateRsChange(
+  vs: Pick<VirtualServer, "quorum" | "hysteresis">,
+  prev: VsStatus,
+  input: RsInput,
+): { next: VsStatus; events: TopoEvent[] } {
+  const rs = prev.rs as Map<string, RsStatus>;
+  const p = rs.get(input.key);
+  if (!p) throw new Error(`evaluateRsChange: ${input.key} has no status yet`);
+  const s: RsStatus = { alive: rsAlive(input.checkers), weight: rsWeight(input.weight, input.checkers) };
+  rs.set(input.key, s);
+  const events: TopoEvent[] = [];
+  if (p.alive !== s.alive) events.push({ type: "rs", key: input.key, up: s.alive, weight: s.weight, initial: false });
+  else if (s.alive && p.weight !== s.weight) events.push({ type: "rsWeight", key: input.key, from: p.weight, to: s.weight });
+  const liveWeight = prev.liveWeight - (p.alive ? p.weight : 0) + (s.alive ? s.weight : 0);
+  const quorumUp = nextQuorum(prev.quorumUp, liveWeight, vs.quorum, vs.hysteresis);
+  if (quorumUp !== prev.quorumUp) events.push({ type: "quorum", up: quorumUp, liveWeight, initial: false });
+  return { next: { quorumUp, liveWeight, rs }, events };
+}
+
 /** "[addr]:proto:port" as keepalived prints services (lower-case protocol). */
 export function fmtService(address: string, protocol: string, port: number): string {
   return `[${address}]:${protocol.toLowerCase()}:${port}`;

@@ -18,6 +18,7 @@ import { CheckerRunner } from "./runner.ts";
 import type { CheckerView } from "../metrics/check-samples.ts";
 import { type DesiredService, vsTable } from "./table.ts";
 import {
+  evaluateRsChange,
   evaluateVs,
   fifoRsLine,
   fifoVsLine,
@@ -157,8 +158,14 @@ export class VsRunner {
   }
 
   #onChecker(run: RsRun, plan: CheckerPlan, res: CheckResult): void {
-    this.#lastChange.set(rsKey(this.cfg, run.cfg), `${plan.name}: ${res.reason}`);
-    this.evaluate();
+    const key = rsKey(this.cfg, run.cfg);
+    this.#lastChange.set(key, `${plan.name}: ${res.reason}`);
+    // Only this real server's inputs changed: update it alone (a full evaluation is O(real servers)).
+    if (this.#building || !this.status?.rs.has(key) || this.#rs.get(key) !== run) return this.evaluate();
+    const { next, events } = evaluateRsChange(this.cfg, this.status, { key, weight: run.cfg.weight, checkers: run.runners });
+    this.status = next;
+    for (const e of events) this.#report(e);
+    if (events.length) this.d.changed();
   }
 
   /** A BFD session changed state: feeds the BFD_CHECKs naming it. */

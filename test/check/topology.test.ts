@@ -3,6 +3,7 @@ import { describe, expect, test } from "bun:test";
 import type { RealServer, VirtualServer, VirtualServerGroup } from "../../src/config/model-check.ts";
 import { describeChanges, expandRange, granularity, vsTable } from "../../src/check/table.ts";
 import {
+  evaluateRsChange,
   evaluateVs,
   fifoRsLine,
   fifoVsLine,
@@ -119,6 +120,31 @@ describe("topology", () => {
     ] as const,
   )("quorum wasUp=%p live=%i quorum=%i hysteresis=%i -> %p", (was, live, q, h, want) => {
     expect(nextQuorum(was, live, q, h)).toBe(want);
+  });
+
+  test("evaluateRsChange gives evaluateVs's events and status, one real server at a time (seeded random walk)", () => {
+    let seed = 7;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (const v of [{ quorum: 1, hysteresis: 0 }, { quorum: 6, hysteresis: 2 }, { quorum: 15, hysteresis: 1 }]) {
+      const inputs = Array.from({ length: 8 }, (_, i) => ({ key: `r${i}`, weight: 1 + (i % 3), checkers: [st(true), st(true)] }));
+      let full = evaluateVs(v, undefined, inputs).next;
+      let inc: VsStatus = { ...full, rs: new Map(full.rs) };
+      for (let step = 0; step < 2000; step++) {
+        const i = Math.floor(rnd() * inputs.length);
+        const checkers = [st(rnd() < 0.6, Math.floor(rnd() * 3) - 1), st(rnd() < 0.8)];
+        inputs[i] = { ...inputs[i]!, checkers };
+        const f = evaluateVs(v, full, inputs);
+        const g = evaluateRsChange(v, inc, inputs[i]!);
+        expect(g.events).toEqual(f.events);
+        expect({ q: g.next.quorumUp, w: g.next.liveWeight, rs: [...g.next.rs] }).toEqual({
+          q: f.next.quorumUp,
+          w: f.next.liveWeight,
+          rs: [...f.next.rs],
+        });
+        full = f.next;
+        inc = g.next;
+      }
+    }
   });
 
   test("events: RS down, quorum lost, RS back, weight change", () => {
