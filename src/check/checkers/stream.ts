@@ -201,7 +201,7 @@ export function handshakeVerdict(err: Error | null, haveCa: boolean): string | u
 }
 
 /** The libc connect options of an endpoint with bind_if / fwmark. */
-function boundOptions(ep: Endpoint): Parameters<typeof startBoundConnect>[0] {
+export function boundOptions(ep: Endpoint): Parameters<typeof startBoundConnect>[0] {
   return {
     address: ep.address,
     port: ep.port,
