@@ -6,7 +6,7 @@
  *  - CPU per check: CPU of the daemon's process tree (schedstat) over the window / connections accepted;
  *  - time from a real server's listener closing to its removal from IPVS (median over K servers);
  *  - RSS and PSS of the process tree at the end of the window.
- *   bun bench/ipvs-vm.ts [--n=10000] [--window=30] [--kills=10] [--settle=150] [--smp=2] [--mem=3072] [--verbose]
+ *   bun bench/ipvs-vm.ts [--n=10000] [--window=30] [--kills=10] [--settle=150] [--smp=2] [--mem=3072] [--only=ours] [--verbose]
  * Builds like test/vm/run.ts (its own work/run-XXXX), boots with test/vm/bench/50-ipvs-bench.sh as the
  * only script. Nothing is asserted; TCG emulation makes every figure slower than on hardware.
  */
@@ -46,6 +46,8 @@ function options(argv: string[]) {
     smp: String(opt("smp", 2)),
     memMiB: opt("mem", 3072),
     verbose: argv.includes("--verbose"),
+    /** Run one daemon only (keepalived or ours), for diagnosis. */
+    only: argv.find((a) => a.startsWith("--only="))?.slice(7),
   };
 }
 
@@ -69,7 +71,10 @@ async function runVm(o: ReturnType<typeof options>): Promise<{ results: GuestRes
       smp: o.smp,
       memMiB: o.memMiB,
       timeoutS,
-      append: [`ka_vm_test_timeout=${timeoutS - 60}`, `ka_bench=--n=${o.n},--window=${o.windowS},--kills=${o.kills},--settle=${o.settleS}`],
+      append: [
+        `ka_vm_test_timeout=${timeoutS - 60}`,
+        `ka_bench=--n=${o.n},--window=${o.windowS},--kills=${o.kills},--settle=${o.settleS}${o.only ? `,--only=${o.only}` : ""}`,
+      ],
       onLine(line) {
         const clean = line.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, "");
         const m = /IPVS-BENCH-RESULT (\{.*\})/.exec(clean);

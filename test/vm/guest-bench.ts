@@ -10,7 +10,7 @@
  * /proc/net/ip_vs order) and time each one's removal from IPVS, polling the head of /proc/net/ip_vs
  * every 10 ms. Progress and one "IPVS-BENCH-RESULT {json}" line per daemon go to /dev/console.
  */
-import { closeSync, openSync, readFileSync, readSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, readSync, writeFileSync } from "node:fs";
 import { cpuNs, median, processTree, pssKiB, rssKiB } from "../../bench/lib.ts";
 import { BENCH_PORT, benchAddr, benchHex, listenMain } from "./guest-listen.ts";
 
@@ -242,11 +242,40 @@ async function benchOne(o: Opts, l: Listener, name: string, bin: string): Promis
     destsAfterWindow: ipvsDests().length,
   });
   say(`BENCH ${name}: window ${JSON.stringify(r)}`);
+  if (checks === 0) diagnose(name, d.pid, tree, log);
   const k = await killPhase(o, l);
   Object.assign(r, { removalMs: k.ms, removalMedianMs: median(k.ms), pollMs: k.pollMs, alive: d.exitCode === null });
   await stopDaemon(d);
   await l.ask("reopen");
   return r;
+}
+
+/** A daemon that performed no checks: its log, descriptors and (keepalived's USR1) state dump. */
+function diagnose(name: string, pid: number, tree: number[], log: string): void {
+  say(`BENCH ${name}: no checks in the window; log tail:\n${tail(log)}\n${tail(`${log}.err`)}`);
+  for (const p of tree) {
+    let fds = -1;
+    try {
+      fds = readdirSync(`/proc/${p}/fd`).length;
+    } catch { /* gone */ }
+    const st = (() => {
+      try {
+        return readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1]?.slice(0, 40);
+      } catch {
+        return "gone";
+      }
+    })();
+    say(`BENCH   pid ${p}: ${fds} fds, stat ${st}`);
+  }
+  try {
+    process.kill(pid, "SIGUSR1");
+    Bun.sleepSync(3000);
+    for (const f of ["/tmp/keepalived_check.data", "/tmp/keepalived.data"]) {
+      try {
+        say(`BENCH   ${f}:\n${readFileSync(f, "utf8").split("\n").slice(0, 30).join("\n")}`);
+      } catch { /* not written */ }
+    }
+  } catch { /* gone */ }
 }
 
 /** Last lines of a file, for failures. */
@@ -258,21 +287,26 @@ function tail(path: string, lines = 20): string {
   }
 }
 
-/** `run`: every NAME=BIN in turn against the same listeners. */
+/** `run`: every NAME=BIN in turn, each against its own listener process. */
 async function runMain(args: string[]): Promise<void> {
   const num = (k: string, d: number) => Number(args.find((a) => a.startsWith(`--${k}=`))?.split("=")[1] ?? d);
   const o: Opts = { n: num("n", 10000), windowS: num("window", 30), warmupS: num("warmup", 5), kills: num("kills", 10), startS: num("start", 240), settleS: num("settle", 150) };
-  const impls = args.filter((a) => !a.startsWith("--") && a.includes("=")).map((a) => a.split("=") as [string, string]);
+  const only = args.find((a) => a.startsWith("--only="))?.slice(7);
+  const impls = args.filter((a) => !a.startsWith("--") && a.includes("=")).map((a) => a.split("=") as [string, string])
+    .filter(([name]) => !only || name === only);
   writeFileSync("/tmp/bench.conf", configText(o.n), { mode: 0o644 });
   const t0 = performance.now();
-  const l = new Listener(o.n);
-  const ready = await l.next();
-  say(`BENCH listener: ${ready} after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  // A fresh listener process for each daemon: one run's leftovers (a listener that served 10,000 real
+  // servers at full load, then had its peer SIGKILLed) must not weigh on the next daemon's figures.
   for (const [name, bin] of impls) {
+    const l = new Listener(o.n);
+    const ready = await l.next();
+    say(`BENCH listener for ${name}: ${ready} after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const r = await benchOne(o, l, name, bin);
     say(`IPVS-BENCH-RESULT ${JSON.stringify(r)}`);
+    l.proc.stdin.end();
+    await l.proc.exited;
   }
-  l.proc.stdin.end();
   say(`BENCH done in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 }
 
