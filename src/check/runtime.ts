@@ -165,7 +165,7 @@ export class CheckRuntime {
 
   #scheduleFlush(): void {
     if (this.#flush || this.#stopped) return;
-    this.#flush = this.d.sched.after(0, () => {
+    this.#flush = this.d.sched.soon(() => {
       this.#flush = undefined;
       this.#flushTable();
     });

@@ -17,6 +17,12 @@ export interface Scheduler {
   after(delayMs: number, fn: () => void): TimerHandle;
   /** Runs `fn` once at or after the absolute monotonic time `atMs`. */
   at(atMs: number, fn: () => void): TimerHandle;
+  /**
+   * Runs `fn` once as soon as the running callback, and the batch of due timers it belongs to, has
+   * returned: before any later timer. For work that many callbacks of one batch ask for (one IPVS
+   * update after a round of check results).
+   */
+  soon(fn: () => void): TimerHandle;
   /** Cancels a timer; unknown or fired handles are ignored. */
   cancel(h: TimerHandle | undefined): void;
 }
@@ -89,7 +95,7 @@ function less(x: Entry, y: Entry): boolean {
 /** Shared bookkeeping of the real and fake schedulers. */
 abstract class HeapScheduler implements Scheduler {
   protected heap = new TimerHeap();
-  #nextId = 1;
+  protected nextId = 1;
   abstract now(): number;
   protected abstract rearm(): void;
 
@@ -97,30 +103,61 @@ abstract class HeapScheduler implements Scheduler {
     return this.at(this.now() + Math.max(0, delayMs), fn);
   }
   at(atMs: number, fn: () => void): TimerHandle {
-    const id = this.#nextId++;
+    const id = this.nextId++;
     this.heap.push({ id, at: atMs, seq: id, fn });
     this.rearm();
     return { id };
   }
+  /** Ahead of every due timer, at the next run (the fake clock's next advance). */
+  soon(fn: () => void): TimerHandle {
+    return this.at(-Infinity, fn);
+  }
   cancel(h: TimerHandle | undefined): void {
     if (h) this.heap.cancel(h.id);
   }
-  /** Runs every entry due at `now`; returns how many ran. */
-  protected runDue(now: number): number {
+  /**
+   * Runs the entries due at `now`, in deadline order; stops early once `budgetMs` of wall time went by
+   * (the caller re-arms for the rest), so a loop with thousands of overdue timers still reads its fds
+   * and messages between slices. Returns how many ran.
+   */
+  protected runDue(now: number, budgetMs = Infinity): number {
     let n = 0;
+    const stopAt = budgetMs === Infinity ? Infinity : performance.now() + budgetMs;
     for (let e = this.heap.peek(); e && e.at <= now; e = this.heap.peek()) {
       this.heap.take();
       n++;
       e.fn();
+      if ((n & 15) === 0 && performance.now() >= stopAt) break;
     }
     return n;
   }
 }
 
+/** Longest run of due timers in one go, ms (then fds, messages and `soon` work get their turn). */
+const SLICE_MS = 10;
+
 /** The production scheduler: performance.now() and one Bun timer. */
 export class RealScheduler extends HeapScheduler {
   #armedAt = Infinity;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Set instead of #timer when the next entry is already due (a cut slice): setImmediate, not a 1 ms timer. */
+  #immediate: ReturnType<typeof setImmediate> | undefined;
+  readonly #soon = new Set<number>();
+
+  /** A microtask: it runs when the current callback (a whole slice of due timers) returns. */
+  override soon(fn: () => void): TimerHandle {
+    const id = this.nextId++;
+    this.#soon.add(id);
+    queueMicrotask(() => {
+      if (this.#soon.delete(id)) fn();
+    });
+    return { id };
+  }
+  override cancel(h: TimerHandle | undefined): void {
+    if (!h) return;
+    this.#soon.delete(h.id);
+    super.cancel(h);
+  }
 
   now(): number {
     return performance.now();
@@ -128,21 +165,29 @@ export class RealScheduler extends HeapScheduler {
   protected rearm(): void {
     const next = this.heap.peek();
     if (!next) {
-      if (this.#timer) clearTimeout(this.#timer);
-      this.#timer = undefined;
+      this.#disarm();
       this.#armedAt = Infinity;
       return;
     }
-    if (next.at >= this.#armedAt && this.#timer) return;
-    if (this.#timer) clearTimeout(this.#timer);
+    if (next.at >= this.#armedAt && (this.#timer || this.#immediate)) return;
+    this.#disarm();
     this.#armedAt = next.at;
-    this.#timer = setTimeout(() => this.#fire(), Math.max(0, next.at - this.now()));
+    const wait = next.at - this.now();
+    if (wait <= 0) this.#immediate = setImmediate(() => this.#fire());
+    else this.#timer = setTimeout(() => this.#fire(), wait);
+  }
+  #disarm(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#immediate) clearImmediate(this.#immediate);
+    this.#timer = undefined;
+    this.#immediate = undefined;
   }
   #fire(): void {
     this.#timer = undefined;
+    this.#immediate = undefined;
     this.#armedAt = Infinity;
     // Bun timers have millisecond granularity and may fire a fraction early: run what is due within 0.5 ms.
-    this.runDue(this.now() + 0.5);
+    this.runDue(this.now() + 0.5, SLICE_MS);
     this.rearm();
   }
 }

@@ -48,4 +48,51 @@ describe("RealScheduler", () => {
     await done;
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
   });
+  test("a long batch of due timers is cut into slices: I/O and soon() work run in between, order kept", async () => {
+    const s = new RealScheduler();
+    const t0 = s.now();
+    const order: number[] = [];
+    let ioBetween = false;
+    let soonRanAfter = -1;
+    // 400 timers due at once, each busy for 0.1 ms: 40 ms of work, so several 10 ms slices.
+    const all = new Promise<void>((resolve) => {
+      for (let i = 0; i < 400; i++) {
+        s.at(t0 + 1, () => {
+          order.push(i);
+          const until = performance.now() + 0.1;
+          while (performance.now() < until) { /* busy */ }
+          if (i === 0) s.soon(() => (soonRanAfter = order.length));
+          if (i === 399) resolve();
+        });
+      }
+    });
+    // A macrotask queued meanwhile gets its turn before the batch ends.
+    setTimeout(() => (ioBetween = order.length < 400), 2);
+    await all;
+    expect(order).toEqual(Array.from({ length: 400 }, (_, i) => i));
+    expect(soonRanAfter).toBeGreaterThan(0);
+    expect(soonRanAfter).toBeLessThan(400); // after the first slice, not after every timer
+    expect(ioBetween).toBe(true);
+  });
+  test("soon() runs after the current callback and can be cancelled", async () => {
+    const s = new RealScheduler();
+    const seen: string[] = [];
+    s.soon(() => seen.push("a"));
+    const h = s.soon(() => seen.push("b"));
+    s.cancel(h);
+    seen.push("sync");
+    await Bun.sleep(1);
+    expect(seen).toEqual(["sync", "a"]);
+  });
+});
+
+describe("FakeScheduler soon()", () => {
+  test("runs ahead of due timers at the next advance", () => {
+    const s = new FakeScheduler();
+    const seen: string[] = [];
+    s.after(0, () => seen.push("timer"));
+    s.soon(() => seen.push("soon"));
+    s.advance(0);
+    expect(seen).toEqual(["soon", "timer"]);
+  });
 });
