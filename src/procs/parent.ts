@@ -14,6 +14,7 @@ import { createPidFile, removePidFile } from "../core/pidfile.ts";
 import { configIdDefault, interfaceExists, logLoad } from "./common.ts";
 import { Supervised } from "./supervise.ts";
 import { selfCommand } from "./self.ts";
+import { childEnv } from "./tuning.ts";
 import { sdNotify } from "../ffi/sd-notify.ts";
 import { SigioWatcher } from "../ffi/sigio.ts";
 import { Alerter } from "../alert/alerter.ts";
@@ -80,7 +81,13 @@ export class Parent {
     const o = this.opts;
     const pidFile = role === "vrrp" ? o.vrrpPidFile : role === "check" ? o.checkersPidFile : o.bfdPidFile;
     const child = new Supervised(
-      { role, argv: [...selfCommand(), ...childArgs(o), `--role=${role}`], pidFile, respawn: !o.dontRespawn },
+      {
+        role,
+        argv: [...selfCommand(), ...childArgs(o), `--role=${role}`],
+        pidFile,
+        respawn: !o.dontRespawn,
+        env: childEnv(role, this.#config),
+      },
       this.log,
       {
         onMessage: (r, m) => this.#onMessage(r, m),

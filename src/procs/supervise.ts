@@ -20,6 +20,8 @@ export interface ChildLaunch {
   pidFile: string;
   /** Respawn after an unexpected exit (off with -R). */
   respawn: boolean;
+  /** Environment of the child; the parent's when absent. */
+  env?: Record<string, string> | undefined;
 }
 
 /** Events a supervised child reports to the parent. */
@@ -63,6 +65,7 @@ export class Supervised {
     // The child's end of a socket pair becomes its fd 3: the message channel (src/core/channel.ts).
     const [ours, theirs] = socketPair();
     const proc: Subprocess = Bun.spawn(argv, {
+      ...(this.launch.env ? { env: this.launch.env } : {}),
       stdio: ["ignore", "inherit", "inherit", theirs] as unknown as ["ignore", "inherit", "inherit"],
       onExit: (_p, status, signal): void => this.#exited(proc, status, signal === null ? null : String(signal)),
     });

@@ -10,7 +10,7 @@
  * /proc/net/ip_vs order) and time each one's removal from IPVS, polling the head of /proc/net/ip_vs
  * every 10 ms. Progress and one "IPVS-BENCH-RESULT {json}" line per daemon go to /dev/console.
  */
-import { closeSync, openSync, readdirSync, readFileSync, readSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, writeFileSync } from "node:fs";
 import { cpuNs, median, processTree, pssKiB, rssKiB } from "../../bench/lib.ts";
 import { BENCH_PORT, benchAddr, benchHex, listenMain } from "./guest-listen.ts";
 
@@ -187,7 +187,7 @@ async function killPhase(o: Opts, l: Listener): Promise<{ ms: number[]; pollMs: 
     }
     pollTime += performance.now() - p0;
     ms.push(gone);
-    say(`BENCH   ${benchAddr(i)} closed: ${Number.isFinite(gone) ? `removed after ${gone} ms` : "NOT removed in 20 s"}`);
+    say(`BENCH   ${benchAddr(i)} closed at ${new Date(t0).toISOString().slice(11, 23)}: ${Number.isFinite(gone) ? `removed after ${gone} ms` : "NOT removed in 20 s"}`);
   }
   return { ms, pollMs: polls ? pollTime / polls : NaN, closed };
 }
@@ -244,6 +244,14 @@ async function benchOne(o: Opts, l: Listener, name: string, bin: string): Promis
   say(`BENCH ${name}: window ${JSON.stringify(r)}`);
   if (checks === 0) diagnose(name, d.pid, tree, log);
   const k = await killPhase(o, l);
+  // What the daemon logged about the closed real servers (time of failure, retry, removal).
+  try {
+    const text = [log, `${log}.err`].map((f) => (existsSync(f) ? readFileSync(f, "utf8") : "")).join("\n");
+    for (const i of k.closed) {
+      const a = benchAddr(i);
+      for (const line of text.split("\n").filter((x) => x.includes(`${a}]`) || x.includes(` ${a} `))) say(`BENCH   log: ${line}`);
+    }
+  } catch { /* no log */ }
   Object.assign(r, { removalMs: k.ms, removalMedianMs: median(k.ms), pollMs: k.pollMs, alive: d.exitCode === null });
   await stopDaemon(d);
   await l.ask("reopen");
