@@ -107,7 +107,12 @@ function rows(results: GuestResult[], n: number): Row[] {
     row("CPU per check", "µs", (r) => r.cpuUsPerCheck),
     row("checks performed", "per s", (r) => r.checksPerS, false),
     row("CPU", "% of one vCPU", (r) => r.cpuPct),
-    row("real server death → IPVS removal, median", "ms", (r) => r.removalMedianMs),
+    row("real server death → IPVS removal, median of those removed", "ms", (r) => {
+      const ok = (r.removalMs ?? []).filter((x) => x !== null && Number.isFinite(x)).sort((a, b) => a - b);
+      return ok.length ? ok[Math.floor((ok.length - 1) / 2)] : undefined;
+    }),
+    row("real servers removed within 20 s of their death", "count", (r) =>
+      r.removalMs?.filter((x) => x !== null && Number.isFinite(x)).length, false),
     row("RSS of the process tree", "MiB", (r) => (r.rssKiB === undefined ? undefined : r.rssKiB / 1024)),
     row("PSS of the process tree", "MiB", (r) => (r.pssKiB === undefined ? undefined : r.pssKiB / 1024)),
     row("start → all real servers in IPVS", "s", (r) => r.fullTableS),
