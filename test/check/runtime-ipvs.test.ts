@@ -63,15 +63,7 @@ virtual_server 203.0.113.10 80 {
     timeout: 0,
     netmask: 0xffffffff,
   });
-  const sched = new FakeScheduler();
-  const reactor = new Reactor();
-  const rt = new CheckRuntime({
-    log: nullLogger,
-    sched,
-    watcher: reactor,
-    lvs: new IpvsLvsSink(new IpvsReconciler(kernel, nullLogger), nullLogger),
-    keepIpvsOnStop: false,
-  });
+  const { sched, reactor, rt } = runtimeOver(kernel);
   rt.apply(sliceFor(loadConfig(f, { configId: "t" }).config, "check"), false);
   const key = { af: 2, protocol: 6, addr: "203.0.113.10", port: 80 };
   const dests = () => kernel.getDests(key).map((d) => `${d.addr}:${d.port}/${d.fwd}/${d.weight}`).sort();
@@ -96,13 +88,8 @@ virtual_server 203.0.113.10 80 {
   reactor.close();
 });
 
-/** A check runtime over a fake kernel for `conf` (global_defs text plus one small service). */
-function lvsRuntime(globals: string, kernel = new FakeIpvsKernel(), keepIpvsOnStop = false) {
-  const f = join(dir, `g${Math.random().toString(36).slice(2)}.conf`);
-  writeFileSync(
-    f,
-    `global_defs {\n${globals}\n}\nvirtual_server 203.0.113.10 80 {\n  protocol TCP\n  real_server 192.0.2.2 80 {\n  }\n}\n`,
-  );
+/** A check runtime whose IPVS sink drives `kernel`, on a fake clock. */
+function runtimeOver(kernel: FakeIpvsKernel, keepIpvsOnStop = false) {
   const sched = new FakeScheduler();
   const reactor = new Reactor();
   const rt = new CheckRuntime({
@@ -112,6 +99,17 @@ function lvsRuntime(globals: string, kernel = new FakeIpvsKernel(), keepIpvsOnSt
     lvs: new IpvsLvsSink(new IpvsReconciler(kernel, nullLogger), nullLogger),
     keepIpvsOnStop,
   });
+  return { sched, reactor, rt };
+}
+
+/** A check runtime over a fake kernel for `conf` (global_defs text plus one small service). */
+function lvsRuntime(globals: string, kernel = new FakeIpvsKernel(), keepIpvsOnStop = false) {
+  const f = join(dir, `g${Math.random().toString(36).slice(2)}.conf`);
+  writeFileSync(
+    f,
+    `global_defs {\n${globals}\n}\nvirtual_server 203.0.113.10 80 {\n  protocol TCP\n  real_server 192.0.2.2 80 {\n  }\n}\n`,
+  );
+  const { reactor, rt } = runtimeOver(kernel, keepIpvsOnStop);
   const apply = (reload = false) => rt.apply(sliceFor(loadConfig(f, { configId: "t" }).config, "check"), reload);
   const rewrite = (g: string) =>
     writeFileSync(f, readFileSync(f, "utf8").replace(/global_defs \{\n[\s\S]*?\n\}/, `global_defs {\n${g}\n}`));
