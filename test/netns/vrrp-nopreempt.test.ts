@@ -1,0 +1,97 @@
+/**
+ * nopreempt and preempt_delay next to Debian's keepalived 2.2.7 (prefix kvn-), VRRPv3 at 0.1 s.
+ * keepalived (priority 100) is MASTER when ours (priority 200) starts:
+ *  - with `nopreempt` ours stays BACKUP although its priority is higher, until keepalived stops
+ *    (priority 0 advert), then takes over; restarted, keepalived stays BACKUP (it has the lower priority);
+ *  - with `preempt_delay 1` ours takes over, but not before the delay has run.
+ * keepalived's log and both sides' addresses must agree.
+ */
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+import { ensureBinary } from "../support/binary.ts";
+import { Netns, vethPair, waitFor } from "../support/netns.ts";
+
+const VIP = "192.0.2.100";
+const dir = mkdtempSync("/tmp/kvn-");
+const tag = process.pid % 10000;
+const spaces: Netns[] = [];
+afterAll(async () => {
+  for (const n of spaces) await n.destroy();
+  if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true });
+});
+
+function conf(name: string, prio: number, extra: string): string {
+  return `global_defs {\n  router_id ${name}\n  vrrp_version 3\n}\nvrrp_instance VI_1 {\n  state BACKUP\n  interface veth0\n` +
+    `  virtual_router_id 77\n  priority ${prio}\n  advert_int 0.1\n${extra}  virtual_ipaddress {\n    ${VIP}/24\n  }\n}\n`;
+}
+
+async function lab(label: string) {
+  const a = new Netns(`kvn-a${label}${tag}`), b = new Netns(`kvn-b${label}${tag}`);
+  spaces.push(a, b);
+  vethPair(a, "veth0", b, "veth0");
+  a.ip("addr", "add", "192.0.2.1/24", "dev", "veth0");
+  b.ip("addr", "add", "192.0.2.2/24", "dev", "veth0");
+  const has = (n: Netns) => n.ip("-4", "addr", "show", "dev", "veth0").includes(`inet ${VIP}/`);
+  const start = (n: Netns, bin: string, name: string, text: string): Subprocess => {
+    writeFileSync(join(dir, `${name}.conf`), text);
+    const f = (x: string) => join(dir, `${name}${x}`);
+    const extra = bin.endsWith("/usr/sbin/keepalived") ? "" : ` -b ${f("b.pid")}`;
+    return n.spawn(["sh", "-c", `exec ${bin} -n -l -P -f ${f(".conf")} -p ${f(".pid")} -r ${f("v.pid")}${extra} > ${f(".log")} 2>&1`]);
+  };
+  const log = (name: string) => {
+    try {
+      return readFileSync(join(dir, `${name}.log`), "utf8");
+    } catch {
+      return "";
+    }
+  };
+  return { a, b, has, start, log };
+}
+
+describe("preemption next to keepalived 2.2.7", () => {
+  test("nopreempt: a higher-priority BACKUP does not take over a live master, only a stopped one", async () => {
+    const bin = await ensureBinary();
+    const l = await lab("n");
+    const ka = l.start(l.b, "/usr/sbin/keepalived", "kan", conf("kan", 100, ""));
+    await waitFor("keepalived MASTER", () => l.has(l.b) && /Entering MASTER STATE/.test(l.log("kan")), 20_000);
+    const ours = l.start(l.a, bin, "oursn", conf("oursn", 200, "  nopreempt\n"));
+    await waitFor("ours BACKUP", () => /Entering BACKUP STATE/.test(l.log("oursn")), 20_000);
+    await Bun.sleep(1500); // 15 advert intervals, far beyond the 0.3 s Master_Down_Interval
+    expect(l.log("oursn")).not.toMatch(/Entering MASTER STATE/);
+    expect(l.has(l.a)).toBe(false);
+    expect(l.has(l.b)).toBe(true);
+    // keepalived stops (priority 0): ours takes over within Skew_Time.
+    ka.kill("SIGTERM");
+    await ka.exited;
+    await waitFor("ours MASTER after keepalived stopped", () => l.has(l.a) && /Entering MASTER STATE/.test(l.log("oursn")), 5_000);
+    // keepalived back with its lower priority: it stays BACKUP, ours stays MASTER.
+    const ka2 = l.start(l.b, "/usr/sbin/keepalived", "kan2", conf("kan", 100, ""));
+    await waitFor("keepalived BACKUP", () => /Entering BACKUP STATE/.test(l.log("kan2")), 20_000);
+    await Bun.sleep(1000);
+    expect(l.log("kan2")).not.toMatch(/Entering MASTER STATE/);
+    expect(l.has(l.a)).toBe(true);
+    expect(l.has(l.b)).toBe(false);
+    for (const p of [ka2, ours]) p.kill("SIGTERM");
+    await Promise.all([ka2.exited, ours.exited]);
+  }, 90_000);
+
+  test("preempt_delay 1: the higher priority takes over, one second after it first heard the master", async () => {
+    const bin = await ensureBinary();
+    const l = await lab("d");
+    const ka = l.start(l.b, "/usr/sbin/keepalived", "kad", conf("kad", 100, ""));
+    await waitFor("keepalived MASTER", () => l.has(l.b) && /Entering MASTER STATE/.test(l.log("kad")), 20_000);
+    const ours = l.start(l.a, bin, "oursd", conf("oursd", 200, "  preempt_delay 1\n"));
+    await waitFor("ours BACKUP", () => /Entering BACKUP STATE/.test(l.log("oursd")), 20_000);
+    const t0 = performance.now();
+    await waitFor("ours MASTER", () => l.has(l.a) && /Entering MASTER STATE/.test(l.log("oursd")), 10_000);
+    const waited = performance.now() - t0;
+    // Not at the first advert (0.1 s), not later than the delay plus a few adverts of slack.
+    expect(waited).toBeGreaterThan(700);
+    expect(waited).toBeLessThan(4000);
+    await waitFor("keepalived BACKUP", () => !l.has(l.b) && /Entering BACKUP STATE/.test(l.log("kad")), 5_000);
+    for (const p of [ka, ours]) p.kill("SIGTERM");
+    await Promise.all([ka.exited, ours.exited]);
+  }, 90_000);
+});
