@@ -79,7 +79,7 @@ async function runVm(o: ReturnType<typeof options>): Promise<{ results: GuestRes
         const clean = line.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, "");
         const m = /IPVS-BENCH-RESULT (\{.*\})/.exec(clean);
         if (m) results.push(JSON.parse(m[1]!) as GuestResult);
-        if (o.verbose || /^(BENCH|VMTEST|VM-|  \| )/.test(clean)) console.error(`vm| ${clean}`);
+        if (o.verbose || /^(BENCH|VMTEST|VM-| {2}\| )/.test(clean)) console.error(`vm| ${clean}`);
       },
     });
     if (r.timedOut) console.error(`ipvs-vm: VM killed after ${timeoutS} s`);
