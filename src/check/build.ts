@@ -5,6 +5,7 @@
  * bind_port/bind_if/fwmark) and timing, and describes the push checkers (FILE_CHECK,
  * BFD_CHECK) that the runtime feeds from inotify and from bfdState messages.
  */
+import type { Scheduler } from "../core/scheduler.ts";
 import type {
   Checker,
   HttpUrl as HttpUrlCfg,
@@ -45,6 +46,8 @@ export interface BuildContext {
   watcher: FdWatcher;
   /** Identity for MISC_CHECK scripts without `user`. */
   scriptUser: UserEntry;
+  /** The child's scheduler: TCP_CHECK looks at a pending connect on it (batched with the checks). */
+  sched?: Scheduler;
 }
 
 /** The endpoint a checker talks to. */
@@ -151,7 +154,7 @@ function pollRun(
   const t = c.connectTimeoutMs;
   switch (c.type) {
     case "TCP_CHECK":
-      return makeTcpCheck({ endpoint: ep, connectTimeoutMs: t });
+      return makeTcpCheck({ endpoint: ep, connectTimeoutMs: t, ...(b.sched ? { sched: b.sched } : {}) });
     case "HTTP_GET":
     case "SSL_GET":
       return httpRun(c, vs, rs, ep, b.config);

@@ -135,6 +135,7 @@ export class CheckRuntime {
           config: this.#config ?? c,
           watcher: this.d.watcher,
           scriptUser: this.#scriptUser,
+          sched: this.d.sched,
         }),
       runScript: (s: ScriptSpec | null, why: string) => this.#runScript(s, why),
       fifo: (line: string) => this.#fifos.write(line),

@@ -144,6 +144,15 @@ export class RealScheduler extends HeapScheduler {
   #immediate: ReturnType<typeof setImmediate> | undefined;
   readonly #soon = new Set<number>();
 
+  /**
+   * `earlyMs`: when the timer fires, everything due within this many ms runs too. 0.5 ms absorbs Bun's
+   * millisecond timers firing a fraction early; the check child uses more, so thousands of checkers
+   * spread over a second cost a few dozen wakes instead of one each (a check may start that much early).
+   */
+  constructor(readonly earlyMs = 0.5) {
+    super();
+  }
+
   /** A microtask: it runs when the current callback (a whole slice of due timers) returns. */
   override soon(fn: () => void): TimerHandle {
     const id = this.nextId++;
@@ -186,8 +195,7 @@ export class RealScheduler extends HeapScheduler {
     this.#timer = undefined;
     this.#immediate = undefined;
     this.#armedAt = Infinity;
-    // Bun timers have millisecond granularity and may fire a fraction early: run what is due within 0.5 ms.
-    this.runDue(this.now() + 0.5, SLICE_MS);
+    this.runDue(this.now() + this.earlyMs, SLICE_MS);
     this.rearm();
   }
 }

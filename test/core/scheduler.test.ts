@@ -86,6 +86,25 @@ describe("RealScheduler", () => {
   });
 });
 
+describe("RealScheduler earlyMs", () => {
+  test("timers due within earlyMs of the first run in the same wake, in order", async () => {
+    const s = new RealScheduler(20);
+    const t0 = s.now();
+    const ranAt: number[] = [];
+    await new Promise<void>((resolve) => {
+      for (let i = 0; i < 5; i++) {
+        s.at(t0 + 5 + i * 3, () => {
+          ranAt.push(s.now());
+          if (ranAt.length === 5) resolve();
+        });
+      }
+    });
+    // One wake: all five ran within a millisecond of each other, the last up to 12 ms early.
+    expect(ranAt[4]! - ranAt[0]!).toBeLessThan(1);
+    expect(ranAt).toEqual([...ranAt].sort((a, b) => a - b));
+  });
+});
+
 describe("FakeScheduler soon()", () => {
   test("runs ahead of due timers at the next advance", () => {
     const s = new FakeScheduler();

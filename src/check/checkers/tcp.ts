@@ -9,6 +9,7 @@
  */
 import { closeFd, connectProgress, type PendingConnect, startBoundConnect } from "../../ffi/bound-socket.ts";
 import { boundOptions } from "./stream.ts";
+import type { Scheduler } from "../../core/scheduler.ts";
 import { type Endpoint, errorText, fail, pass, type CheckResult, type RunCheck } from "./types.ts";
 
 /** Options of one TCP_CHECK. */
@@ -17,19 +18,42 @@ export interface TcpCheckOptions {
   endpoint: Endpoint;
   /** Overall deadline of one attempt in ms (connect_timeout). */
   connectTimeoutMs: number;
+  /** Where the looks at a pending connect are scheduled; Bun timers when absent. */
+  sched?: Scheduler;
 }
 
 /** Builds a TCP_CHECK attempt: connect, then close. */
 export function makeTcpCheck(opts: TcpCheckOptions): RunCheck {
   const o = boundOptions(opts.endpoint);
-  return (signal) => probeTcp(o, opts.connectTimeoutMs, signal);
+  const later = opts.sched ? schedLater(opts.sched) : bunLater;
+  return (signal) => probeTcp(o, opts.connectTimeoutMs, signal, later);
+}
+
+/** Runs `fn` after `ms`; returns the canceller. */
+type Later = (ms: number, fn: () => void) => () => void;
+
+const bunLater: Later = (ms, fn) => {
+  const t = setTimeout(fn, ms);
+  return () => clearTimeout(t);
+};
+
+function schedLater(sched: Scheduler): Later {
+  return (ms, fn) => {
+    const h = sched.after(ms, fn);
+    return () => sched.cancel(h);
+  };
 }
 
 /** Longest wait between two looks at a connect in progress, ms. */
 const MAX_POLL_MS = 50;
 
 /** One connect attempt; settles within timeoutMs, never rejects, always closes the socket. */
-function probeTcp(o: Parameters<typeof startBoundConnect>[0], timeoutMs: number, signal: AbortSignal): Promise<CheckResult> {
+function probeTcp(
+  o: Parameters<typeof startBoundConnect>[0],
+  timeoutMs: number,
+  signal: AbortSignal,
+  later: Later,
+): Promise<CheckResult> {
   return new Promise<CheckResult>((resolve) => {
     if (signal.aborted) return resolve(fail("connect: aborted"));
     let p: PendingConnect;
@@ -39,12 +63,12 @@ function probeTcp(o: Parameters<typeof startBoundConnect>[0], timeoutMs: number,
       return resolve(fail(`connect: ${errorText(e)}`));
     }
     const deadline = performance.now() + timeoutMs;
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let cancel: (() => void) | undefined;
     let done = false;
     const finish = (r: CheckResult): void => {
       if (done) return;
       done = true;
-      clearTimeout(timer);
+      cancel?.();
       signal.removeEventListener("abort", onAbort);
       closeFd(p.fd);
       resolve(r);
@@ -57,7 +81,7 @@ function probeTcp(o: Parameters<typeof startBoundConnect>[0], timeoutMs: number,
       if (st !== "pending") return finish(fail(`connect: ${st}`));
       const left = deadline - performance.now();
       if (left <= 0) return finish(fail(`connect: timeout after ${timeoutMs}ms`));
-      timer = setTimeout(() => poll(Math.min(waitMs * 2, MAX_POLL_MS)), Math.min(waitMs, left));
+      cancel = later(Math.min(waitMs, left), () => poll(Math.min(waitMs * 2, MAX_POLL_MS)));
     };
     poll(1);
     if (!done) signal.addEventListener("abort", onAbort);
