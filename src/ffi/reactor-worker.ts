@@ -23,21 +23,33 @@ function open() {
 const c = open();
 const MAX = 64;
 
-self.onmessage = (ev: MessageEvent<{ epfd: number; stopToken: number }>) => {
+self.onmessage = (ev: MessageEvent<{ epfd: number; stopToken: number; coalesceUs?: number }>) => {
   const { epfd, stopToken } = ev.data;
+  const coalesceMs = (ev.data.coalesceUs ?? 0) / 1000;
+  const nap = new Int32Array(new SharedArrayBuffer(4));
   const buf = new Uint8Array(EVENT_SIZE * MAX);
   const dv = new DataView(buf.buffer);
-  for (;;) {
-    const n = c.epoll_wait(epfd, buf, MAX, -1);
-    if (n < 0) continue; // EINTR (JSC may signal the thread); anything else would repeat, see design notes
-    const tokens: number[] = [];
-    let stop = false;
+  const tokens = new Set<number>();
+  let stop = false;
+  const collect = (n: number): void => {
     for (let i = 0; i < n; i++) {
       const t = Number(dv.getBigUint64(i * EVENT_SIZE + DATA_OFFSET, true));
       if (t === stopToken) stop = true;
-      else tokens.push(t);
+      else tokens.add(t);
     }
-    if (tokens.length) self.postMessage(tokens);
+  };
+  for (;;) {
+    const n = c.epoll_wait(epfd, buf, MAX, -1);
+    if (n < 0) continue; // EINTR (JSC may signal the thread); anything else would repeat, see design notes
+    collect(n);
+    if (coalesceMs > 0 && !stop) {
+      // Let more datagrams arrive, then gather every fd that became ready meanwhile (edge triggered: an fd
+      // reported twice is one token).
+      Atomics.wait(nap, 0, 0, coalesceMs);
+      for (let m = c.epoll_wait(epfd, buf, MAX, 0); m > 0; m = m === MAX ? c.epoll_wait(epfd, buf, MAX, 0) : 0) collect(m);
+    }
+    if (tokens.size) self.postMessage([...tokens]);
+    tokens.clear();
     if (stop) break;
   }
   self.postMessage("stopped");

@@ -32,7 +32,11 @@ export class Reactor implements FdWatcher {
   /** Wakes delivered to callbacks, for stats. */
   wakes = 0;
 
-  constructor() {
+  /**
+   * `coalesceUs`: after a wake the worker waits this long and collects whatever else became ready before
+   * posting, so busy fds cost one main-thread wake per window instead of one per datagram. 0 = at once.
+   */
+  constructor(readonly coalesceUs = 0) {
     this.#epfd = check("epoll_create1", libc.epoll_create1(EPOLL_CLOEXEC));
     this.#stopFd = check("eventfd", libc.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     check("epoll_ctl", libc.epoll_ctl(this.#epfd, EPOLL_CTL_ADD, this.#stopFd, epollEvent(EPOLLIN, this.#stopFd)));
@@ -58,7 +62,7 @@ export class Reactor implements FdWatcher {
       process.stderr.write(`reactor worker failed: ${ev.message}\n`);
       process.exit(70);
     };
-    w.postMessage({ epfd: this.#epfd, stopToken: this.#stopFd });
+    w.postMessage({ epfd: this.#epfd, stopToken: this.#stopFd, coalesceUs: this.coalesceUs });
     w.unref();
     this.#worker = w;
   }

@@ -34,6 +34,33 @@ describe("Socket + Reactor", () => {
     rx.close();
     tx.close();
   });
+  test("a coalescing reactor delivers datagrams on two sockets that arrive within its window in one wake", async () => {
+    const r = new Reactor(30_000);
+    const open = () => {
+      const s = new Socket(2, SOCK_DGRAM, 0);
+      s.bind(sockaddrIn(LO, 0));
+      return { s, port: (s.localAddress() as { port: number }).port };
+    };
+    const a = open(), b = open();
+    const tx = new Socket(2, SOCK_DGRAM, 0);
+    const seen: string[] = [];
+    const drain = (name: string, s: Socket) => () => {
+      for (let d = s.recv(); d; d = s.recv()) seen.push(`${name}:${new TextDecoder().decode(d.data)}`);
+    };
+    r.add(a.s.fd, drain("a", a.s));
+    r.add(b.s.fd, drain("b", b.s));
+    await Bun.sleep(5);
+    const w0 = r.wakes;
+    tx.sendTo(new TextEncoder().encode("1"), sockaddrIn(LO, a.port));
+    await Bun.sleep(5);
+    tx.sendTo(new TextEncoder().encode("2"), sockaddrIn(LO, b.port));
+    tx.sendTo(new TextEncoder().encode("3"), sockaddrIn(LO, a.port));
+    await Bun.sleep(100);
+    expect(seen.sort()).toEqual(["a:1", "a:3", "b:2"]);
+    expect(r.wakes - w0).toBe(2); // one message carrying both fds: one callback each
+    r.close();
+    for (const s of [a.s, b.s, tx]) s.close();
+  });
   test("errors carry the errno name", () => {
     const s = new Socket(2, SOCK_DGRAM, 0);
     s.bind(sockaddrIn(LO, 0));
