@@ -84,11 +84,12 @@ async function teardown(p: Pair): Promise<void> {
   if (!process.env.BENCH_KEEP) rmSync(p.dir, { recursive: true, force: true });
 }
 
-async function failoverOnce(impl: Impl, version: 2 | 3, advert: string): Promise<number> {
+export async function failoverOnce(impl: Impl, version: 2 | 3, advert: string): Promise<number> {
   const p = await pair(impl, 1, version, advert, true);
   try {
     const pids = processTree(p.pa.pid);
-    const w = p.b.spawn([process.execPath, join(import.meta.dir, "vrrp-watch.ts"), "192.0.2.1", VIP, String(Number(advert) * 1000), pids.join(",")], { stdout: "pipe" });
+    if (process.env.BENCH_DEBUG) console.error(`${impl.name}: killing ${pids.join(",")}`);
+    const w = p.b.spawn([process.execPath, join(import.meta.dir, "vrrp-watch.ts"), "192.0.2.1", VIP, String(Number(advert) * 1000), pids.join(",")], { stdout: "pipe", stderr: process.env.BENCH_DEBUG ? "inherit" : "ignore" });
     const out = await new Response(w.stdout as ReadableStream).text();
     const r = JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as { failoverMs?: number; error?: string };
     if (r.failoverMs === undefined) throw new Error(`${impl.name} failover: ${r.error ?? out}`);
