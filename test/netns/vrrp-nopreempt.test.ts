@@ -50,14 +50,20 @@ async function lab(label: string) {
   return { a, b, has, start, log };
 }
 
+/** keepalived (priority 100) MASTER in B, then ours (priority 200, `extra` lines) in A, BACKUP for now. */
+async function keepalivedMasterThenOurs(label: string, extra: string) {
+  const bin = await ensureBinary();
+  const l = await lab(label);
+  const ka = l.start(l.b, "/usr/sbin/keepalived", `ka${label}`, conf(`ka${label}`, 100, ""));
+  await waitFor("keepalived MASTER", () => l.has(l.b) && /Entering MASTER STATE/.test(l.log(`ka${label}`)), 20_000);
+  const ours = l.start(l.a, bin, `ours${label}`, conf(`ours${label}`, 200, extra));
+  await waitFor("ours BACKUP", () => /Entering BACKUP STATE/.test(l.log(`ours${label}`)), 20_000);
+  return { l, ka, ours };
+}
+
 describe("preemption next to keepalived 2.2.7", () => {
   test("nopreempt: a higher-priority BACKUP does not take over a live master, only a stopped one", async () => {
-    const bin = await ensureBinary();
-    const l = await lab("n");
-    const ka = l.start(l.b, "/usr/sbin/keepalived", "kan", conf("kan", 100, ""));
-    await waitFor("keepalived MASTER", () => l.has(l.b) && /Entering MASTER STATE/.test(l.log("kan")), 20_000);
-    const ours = l.start(l.a, bin, "oursn", conf("oursn", 200, "  nopreempt\n"));
-    await waitFor("ours BACKUP", () => /Entering BACKUP STATE/.test(l.log("oursn")), 20_000);
+    const { l, ka, ours } = await keepalivedMasterThenOurs("n", "  nopreempt\n");
     await Bun.sleep(1500); // 15 advert intervals, far beyond the 0.3 s Master_Down_Interval
     expect(l.log("oursn")).not.toMatch(/Entering MASTER STATE/);
     expect(l.has(l.a)).toBe(false);
@@ -78,12 +84,7 @@ describe("preemption next to keepalived 2.2.7", () => {
   }, 90_000);
 
   test("preempt_delay 1: the higher priority takes over, one second after it first heard the master", async () => {
-    const bin = await ensureBinary();
-    const l = await lab("d");
-    const ka = l.start(l.b, "/usr/sbin/keepalived", "kad", conf("kad", 100, ""));
-    await waitFor("keepalived MASTER", () => l.has(l.b) && /Entering MASTER STATE/.test(l.log("kad")), 20_000);
-    const ours = l.start(l.a, bin, "oursd", conf("oursd", 200, "  preempt_delay 1\n"));
-    await waitFor("ours BACKUP", () => /Entering BACKUP STATE/.test(l.log("oursd")), 20_000);
+    const { l, ka, ours } = await keepalivedMasterThenOurs("d", "  preempt_delay 1\n");
     const t0 = performance.now();
     await waitFor("ours MASTER", () => l.has(l.a) && /Entering MASTER STATE/.test(l.log("oursd")), 10_000);
     const waited = performance.now() - t0;
