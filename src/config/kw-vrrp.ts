@@ -13,7 +13,6 @@ import type {
   VmacSpec,
   VrrpInstance,
 } from "./model.ts";
-import { readFileSync } from "node:fs";
 import type { ArgsHandler, KwDef, Table } from "./tree.ts";
 import { parseIp, parseMac } from "./ip.ts";
 import { parseAddressEntry, parseRouteEntry, parseRuleEntry } from "./iproute.ts";
@@ -230,23 +229,14 @@ const authTable: Table<InstanceDraft> = {
 
 const setInterface = strKw<VrrpInstance>("interface");
 
-/** Loopback by name, or by the link type the kernel reports (ARPHRD_LOOPBACK 772). */
-function isLoopback(ifname: string): boolean {
-  if (ifname === "lo") return true;
-  try {
-    return readFileSync(`/sys/class/net/${ifname}/type`, "utf8").trim() === "772";
-  } catch {
-    return false;
-  }
-}
-
 /** The vrrp_instance keyword table. */
 export const VRRP_INSTANCE: Table<InstanceDraft> = {
   state: { h: state },
   interface: {
     h: (d, args, c) => {
       setInterface(d, args, c);
-      if (typeof d.interface === "string" && isLoopback(d.interface)) {
+      // keepalived refuses the loopback (one per network namespace, always named lo).
+      if (d.interface === "lo") {
         c.diags.error(c.at, `(${d.name}) a loopback interface (${d.interface}) cannot carry VRRP; ignored`);
         d.interface = undefined;
       }

@@ -201,6 +201,12 @@ export class Parent {
       return;
     }
     this.#config = r.config;
+    // States of instances and sessions the new configuration dropped are not replayed to a later child.
+    const names = new Set([
+      ...r.config.vrrp.instances.map((i) => `vrrp ${i.name}`),
+      ...r.config.bfd.instances.map((b) => `bfd ${b.name}`),
+    ]);
+    for (const k of [...this.#lastState.keys()]) if (!names.has(k)) this.#lastState.delete(k);
     this.#alerter.setConfig(r.config);
     this.#serveMetrics();
     this.#generation++;

@@ -3,11 +3,12 @@
  * SMTP_CHECK) on Bun.connect. A session object drives the protocol; this file owns the socket,
  * the overall deadline (connect_timeout), abort handling and closing the socket exactly once.
  * With bind_if or fwmark the socket is opened through libc (SO_BINDTODEVICE / SO_MARK, then a
- * non-blocking connect polled with a short backoff until it completes, fails or is cancelled) and
+ * non-blocking connect awaited with connect-wait.ts until it completes, fails or is cancelled) and
  * only a connected fd is handed to Bun.connect({ fd }).
  */
 import type { Socket, TCPSocketConnectOptions } from "bun";
-import { closeFd, connectProgress, type PendingConnect, startBoundConnect } from "../../ffi/bound-socket.ts";
+import { closeFd, type PendingConnect, startBoundConnect } from "../../ffi/bound-socket.ts";
+import { bunLater, waitConnect } from "./connect-wait.ts";
 import { type CheckResult, type Endpoint, errorText, fail } from "./types.ts";
 
 /** TLS settings for SSL_GET (keepalived.conf(5) SSL{} block, enable_sni, sni_name). */
@@ -63,6 +64,8 @@ export function runStream(
     let sock: Socket<undefined> | undefined;
     /** A bind_if / fwmark connect not yet handed to Bun. */
     let pendingFd: PendingConnect | undefined;
+    // Set once the wait starts (its callback may run before waitConnect returns).
+    const wait = { stop: (): void => {} };
     let pending: Uint8Array[] = [];
     const enc = new TextEncoder();
     const where = (): string => (ready ? session.phase() : tcpUp && tls ? "tls: handshake" : "connect");
@@ -72,6 +75,7 @@ export function runStream(
       clearTimeout(timer);
       signal.removeEventListener("abort", onAbort);
       pending = [];
+      wait.stop();
       if (sock) closeQuietly(sock);
       if (pendingFd) closeFd(pendingFd.fd);
       pendingFd = undefined;
@@ -161,26 +165,16 @@ export function runStream(
     } catch (e) {
       return finish(fail(`connect: ${errorText(e)}`));
     }
-    const poll = (waitMs: number): void => {
-      const p = pendingFd;
-      if (!p) return;
-      if (done) {
-        pendingFd = undefined;
-        return closeFd(p.fd);
-      }
-      const st = connectProgress(p);
-      if (st === "pending") {
-        setTimeout(() => poll(Math.min(waitMs * 2, 50)), waitMs);
-        return;
-      }
+    const p = pendingFd;
+    wait.stop = waitConnect(p, Infinity, bunLater, (st) => {
+      // The overall deadline is the timer above; finish() cancels this wait.
       pendingFd = undefined;
       if (st !== "connected") {
         closeFd(p.fd);
         return finish(fail(`connect: ${st}`));
       }
       connect({ fd: p.fd });
-    };
-    poll(1);
+    });
   });
 }
 

@@ -2,12 +2,13 @@
  * TCP_CHECK (keepalived.conf(5)): the real server passes when a TCP connection to it can be
  * opened within connect_timeout; the connection is closed at once.
  * No Bun socket is made: a libc non-blocking connect (src/ffi/bound-socket.ts, which also applies
- * bind_if, fwmark, bindto and bind_port) is polled with connect(2) itself, at once and then after
- * 1 ms doubling to 50 ms, and closed. A loopback or LAN server answers before the first timer, so
- * a check costs four system calls and no event-loop round trip; with 10,000 real servers that is
+ * bind_if, fwmark, bindto and bind_port) is awaited with connect-wait.ts, then closed. A loopback or
+ * LAN server answers before the first timer, so a check costs four system calls and no event-loop
+ * round trip; with 10,000 real servers that is
  * the check child's main cost (bench/ipvs-vm.ts).
  */
-import { closeFd, connectProgress, type PendingConnect, startBoundConnect } from "../../ffi/bound-socket.ts";
+import { closeFd, type PendingConnect, startBoundConnect } from "../../ffi/bound-socket.ts";
+import { bunLater, type Later, schedLater, waitConnect } from "./connect-wait.ts";
 import { boundOptions } from "./stream.ts";
 import type { Scheduler } from "../../core/scheduler.ts";
 import { type Endpoint, errorText, fail, pass, type CheckResult, type RunCheck } from "./types.ts";
@@ -29,24 +30,6 @@ export function makeTcpCheck(opts: TcpCheckOptions): RunCheck {
   return (signal) => probeTcp(o, opts.connectTimeoutMs, signal, later);
 }
 
-/** Runs `fn` after `ms`; returns the canceller. */
-type Later = (ms: number, fn: () => void) => () => void;
-
-const bunLater: Later = (ms, fn) => {
-  const t = setTimeout(fn, ms);
-  return () => clearTimeout(t);
-};
-
-function schedLater(sched: Scheduler): Later {
-  return (ms, fn) => {
-    const h = sched.after(ms, fn);
-    return () => sched.cancel(h);
-  };
-}
-
-/** Longest wait between two looks at a connect in progress, ms. */
-const MAX_POLL_MS = 50;
-
 /** One connect attempt; settles within timeoutMs, never rejects, always closes the socket. */
 function probeTcp(
   o: Parameters<typeof startBoundConnect>[0],
@@ -62,28 +45,24 @@ function probeTcp(
     } catch (e) {
       return resolve(fail(`connect: ${errorText(e)}`));
     }
-    const deadline = performance.now() + timeoutMs;
-    let cancel: (() => void) | undefined;
+    // Set once the wait starts (its callback may run before waitConnect returns).
+    const wait = { stop: (): void => {} };
     let done = false;
     const finish = (r: CheckResult): void => {
       if (done) return;
       done = true;
-      cancel?.();
+      wait.stop();
       signal.removeEventListener("abort", onAbort);
       closeFd(p.fd);
       resolve(r);
     };
     const onAbort = (): void => finish(fail("connect: aborted"));
-    const poll = (waitMs: number): void => {
-      if (done) return;
-      const st = connectProgress(p);
-      if (st === "connected") return finish(pass("connected"));
-      if (st !== "pending") return finish(fail(`connect: ${st}`));
-      const left = deadline - performance.now();
-      if (left <= 0) return finish(fail(`connect: timeout after ${timeoutMs}ms`));
-      cancel = later(Math.min(waitMs, left), () => poll(Math.min(waitMs * 2, MAX_POLL_MS)));
-    };
-    poll(1);
+    wait.stop = waitConnect(p, performance.now() + timeoutMs, later, (st) =>
+      finish(
+        st === "connected"
+          ? pass("connected")
+          : fail(st === "timeout" ? `connect: timeout after ${timeoutMs}ms` : `connect: ${st}`),
+      ));
     if (!done) signal.addEventListener("abort", onAbort);
   });
 }
