@@ -46,13 +46,13 @@ async function main(argv: string[]): Promise<void> {
   }
   if (o.umask !== undefined) process.umask(o.umask);
   if (o.role) {
-    const make = o.role === "vrrp"
-      ? (await import("./procs/vrrp.ts")).createVrrpRuntime
+    const [make, loop] = o.role === "vrrp"
+      ? await import("./procs/vrrp.ts").then((m) => [m.createVrrpRuntime, m.loop] as const)
       : o.role === "check"
-      ? (await import("./procs/check.ts")).createCheckRuntime
-      : (await import("./procs/bfd.ts")).createBfdRuntime;
+      ? await import("./procs/check.ts").then((m) => [m.createCheckRuntime, m.loop] as const)
+      : await import("./procs/bfd.ts").then((m) => [m.createBfdRuntime, m.loop] as const);
     const { runChild } = await import("./procs/child.ts");
-    runChild(o.role, o, make);
+    runChild(o.role, o, make, loop);
     return;
   }
   if (o.configTest) return configTest(o);

@@ -15,17 +15,6 @@ import { Reactor, type FdWatcher } from "../ffi/reactor.ts";
 
 /** The message channel to the parent is always fd 3 (see src/procs/supervise.ts). */
 const PARENT_FD = 3;
-/**
- * The check child runs the checkers due in the next 20 ms together: under qemu TCG with 2,000 real
- * servers one timer wake per check cost more than the checks (bench/ipvs-vm.ts).
- */
-const CHECK_EARLY_MS = 20;
-/**
- * The VRRP child's reactor gathers what becomes ready within 3 ms into one wake: a Backup hearing 100
- * instances (1,000 adverts a second) used ~30% less CPU (bench/vrrp.ts idle scenario, three runs each),
- * for at most 3 ms later processing of an advert (failover budget: Master_Down_Interval + 20 ms).
- */
-const VRRP_COALESCE_US = 3000;
 
 /** What a child's runtime gets to work with. */
 export interface ChildContext {
@@ -56,8 +45,21 @@ const DUMP_SIGNALS: [NodeJS.Signals, DumpKind][] = [
   ["SIGUSR1", "data"], ["SIGUSR2", "stats"], ["SIGURG", "stats_clear"], ["SIGWINCH", "json"],
 ];
 
+/** How a role wants its loop: defaults are immediate fd delivery and the scheduler's 0.5 ms window. */
+export interface LoopSettings {
+  /** RealScheduler earlyMs: timers due within this many ms run in the same wake. */
+  timerEarlyMs?: number;
+  /** Reactor coalesceUs: readiness gathered over this window is delivered in one wake. */
+  reactorCoalesceUs?: number;
+}
+
 /** Runs a child until it is told to stop. */
-export function runChild(role: Role, opts: CliOptions, make: (ctx: ChildContext) => Runtime): void {
+export function runChild(
+  role: Role,
+  opts: CliOptions,
+  make: (ctx: ChildContext) => Runtime,
+  loop: LoopSettings = {},
+): void {
   setParentDeathSignal(SIGTERM);
   if (process.ppid === 1) {
     process.stderr.write(`keepalived ${role} child: no parent to talk to; exiting\n`);
@@ -65,14 +67,14 @@ export function runChild(role: Role, opts: CliOptions, make: (ctx: ChildContext)
   }
   const log = makeLogger(opts, role);
   let onRaw: (raw: unknown) => void = () => {};
-  const reactor = new Reactor(role === "vrrp" ? VRRP_COALESCE_US : 0);
+  const reactor = new Reactor(loop.reactorCoalesceUs ?? 0);
   // Neither the channel nor the reactor holds Bun's event loop; before the first configuration, or with
   // nothing scheduled (every instance in FAULT, no checkers), the child would otherwise exit with status 0.
   // A 12-day interval never wakes us in practice.
   setInterval(() => {}, 1 << 30);
   const channel = new Channel(PARENT_FD, reactor, (raw) => onRaw(raw), () => stop(0));
   const ctx: ChildContext = {
-    role, opts, log, scheduler: new RealScheduler(role === "check" ? CHECK_EARLY_MS : undefined), watcher: reactor,
+    role, opts, log, scheduler: new RealScheduler(loop.timerEarlyMs), watcher: reactor,
     send: (msg) => channel.send(envelope(msg)),
   };
   const rt = make(ctx);

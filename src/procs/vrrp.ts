@@ -2,13 +2,21 @@
 import type { KeepalivedConfig } from "../config/model.ts";
 import { RtnlKernel } from "../vrrp/netkernel.ts";
 import { VrrpRuntime } from "../vrrp/runtime.ts";
-import type { ChildContext, Runtime } from "./child.ts";
+import type { ChildContext, LoopSettings, Runtime } from "./child.ts";
 import { dumpPath, writeDumpFile } from "../core/dumpfile.ts";
 import { dataDump, jsonDump, statsDump } from "../vrrp/dump.ts";
 import { MetricsReporter } from "../metrics/report.ts";
 import { vrrpSamples } from "../metrics/vrrp-samples.ts";
 
 /** Builds the VRRP child's runtime. */
+/**
+ * The VRRP child's reactor gathers what becomes ready within 3 ms into one wake: a Backup hearing 100
+ * instances (1,000 adverts a second) used ~30% less CPU (bench/vrrp.ts idle scenario, three runs each),
+ * for at most 3 ms later processing of an advert, a netlink event or a parent message (failover budget:
+ * Master_Down_Interval + 20 ms).
+ */
+export const loop: LoopSettings = { reactorCoalesceUs: 3000 };
+
 export function createVrrpRuntime(ctx: ChildContext): Runtime {
   const reactor = ctx.watcher;
   const rt = new VrrpRuntime({
