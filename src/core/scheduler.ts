@@ -25,6 +25,11 @@ export interface Scheduler {
   soon(fn: () => void): TimerHandle;
   /** Cancels a timer; unknown or fired handles are ignored. */
   cancel(h: TimerHandle | undefined): void;
+  /**
+   * Moves a pending timer to the absolute time `atMs` (earlier or later) and returns true; returns false
+   * for a timer that already fired or was cancelled (arm a new one then).
+   */
+  reschedule(h: TimerHandle | undefined, atMs: number): boolean;
 }
 
 interface Entry {
@@ -32,59 +37,83 @@ interface Entry {
   at: number;
   seq: number;
   fn: () => void;
+  /** Position in the heap array; -1 once fired or cancelled. */
+  idx: number;
 }
 
-/** Min-heap of timer entries ordered by deadline, then insertion. */
+/**
+ * Min-heap of timer entries ordered by deadline, then insertion. Each entry knows its index, so a cancel
+ * removes it at once and a moved deadline sifts it in place: no dead entries pile up when a Backup moves
+ * its Master_Down_Timer on every advert.
+ */
 class TimerHeap {
   #a: Entry[] = [];
-  #live = new Map<number, Entry>();
 
   get size(): number {
-    return this.#live.size;
+    return this.#a.length;
   }
   push(e: Entry): void {
-    this.#live.set(e.id, e);
+    e.idx = this.#a.length;
+    this.#a.push(e);
+    this.#up(e.idx);
+  }
+  remove(e: Entry): void {
+    const i = e.idx;
+    if (!(i >= 0)) return;
+    e.idx = -1;
     const a = this.#a;
-    a.push(e);
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!less(a[i]!, a[p]!)) break;
-      [a[i], a[p]] = [a[p]!, a[i]!];
-      i = p;
-    }
+    const last = a.pop()!;
+    if (last === e) return;
+    a[i] = last;
+    last.idx = i;
+    this.#down(i);
+    this.#up(last.idx);
   }
-  cancel(id: number): void {
-    this.#live.delete(id);
+  move(e: Entry, at: number, seq: number): void {
+    e.at = at;
+    e.seq = seq;
+    this.#down(e.idx);
+    this.#up(e.idx);
   }
-  /** Earliest live entry, discarding cancelled ones. */
   peek(): Entry | undefined {
-    while (this.#a.length && !this.#live.has(this.#a[0]!.id)) this.#pop();
     return this.#a[0];
   }
   take(): Entry | undefined {
-    const e = this.peek();
-    if (e) {
-      this.#pop();
-      this.#live.delete(e.id);
-    }
+    const e = this.#a[0];
+    if (e) this.remove(e);
     return e;
   }
-  #pop(): void {
+  #up(i: number): void {
     const a = this.#a;
-    const last = a.pop()!;
-    if (!a.length) return;
-    a[0] = last;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1, r = l + 1;
-      let m = i;
-      if (l < a.length && less(a[l]!, a[m]!)) m = l;
-      if (r < a.length && less(a[r]!, a[m]!)) m = r;
-      if (m === i) break;
-      [a[i], a[m]] = [a[m]!, a[i]!];
-      i = m;
+    const e = a[i]!;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const pe = a[p]!;
+      if (!less(e, pe)) break;
+      a[i] = pe;
+      pe.idx = i;
+      i = p;
     }
+    a[i] = e;
+    e.idx = i;
+  }
+  #down(i: number): void {
+    const a = this.#a;
+    const n = a.length;
+    const e = a[i]!;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && less(a[r]!, a[l]!) ? r : l;
+      const ce = a[c]!;
+      if (!less(ce, e)) break;
+      a[i] = ce;
+      ce.idx = i;
+      i = c;
+    }
+    a[i] = e;
+    e.idx = i;
   }
 }
 
@@ -104,16 +133,28 @@ abstract class HeapScheduler implements Scheduler {
   }
   at(atMs: number, fn: () => void): TimerHandle {
     const id = this.nextId++;
-    this.heap.push({ id, at: atMs, seq: id, fn });
+    const e: Entry = { id, at: atMs, seq: id, fn, idx: -1 };
+    this.heap.push(e);
     this.rearm();
-    return { id };
+    return e; // the entry is the handle: cancel and reschedule find it without a lookup
+  }
+  reschedule(h: TimerHandle | undefined, atMs: number): boolean {
+    const e = h as Entry | undefined;
+    if (!e || !(e.idx >= 0)) return false;
+    this.heap.move(e, atMs, this.nextId++);
+    this.moved(e);
+    return true;
+  }
+  /** An entry's deadline moved (the real scheduler may have to move its timer). */
+  protected moved(_e: TimerHandle): void {
+    this.rearm();
   }
   /** Ahead of every due timer, at the next run (the fake clock's next advance). */
   soon(fn: () => void): TimerHandle {
     return this.at(-Infinity, fn);
   }
   cancel(h: TimerHandle | undefined): void {
-    if (h) this.heap.cancel(h.id);
+    if (h) this.heap.remove(h as Entry);
   }
   /**
    * Runs the entries due at `now`, in deadline order; stops early once `budgetMs` of wall time went by
@@ -139,6 +180,8 @@ const SLICE_MS = 10;
 /** The production scheduler: performance.now() and one Bun timer. */
 export class RealScheduler extends HeapScheduler {
   #armedAt = Infinity;
+  /** The entry the Bun timer is armed for: cancelling it re-arms for the next one, not a wasted wake. */
+  #armedId = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** Set instead of #timer when the next entry is already due (a cut slice): setImmediate, not a 1 ms timer. */
   #immediate: ReturnType<typeof setImmediate> | undefined;
@@ -166,21 +209,48 @@ export class RealScheduler extends HeapScheduler {
     if (!h) return;
     this.#soon.delete(h.id);
     super.cancel(h);
+    this.moved(h);
+  }
+  protected override moved(h: TimerHandle): void {
+    if (h.id === this.#armedId && this.#timer) this.#armedStale = true;
+    this.rearm();
   }
 
   now(): number {
     return performance.now();
   }
+  /**
+   * Re-arming waits for the running callback to return: a drain of twenty adverts that each move a
+   * timer (cancel, insert) then touches Bun's timer once, not twenty times.
+   */
   protected rearm(): void {
+    if (this.#rearmQueued) return;
+    this.#rearmQueued = true;
+    queueMicrotask(() => {
+      this.#rearmQueued = false;
+      this.#rearmNow();
+    });
+  }
+  #rearmQueued = false;
+  /** The armed entry was cancelled: the Bun timer must move. */
+  #armedStale = false;
+
+  #rearmNow(): void {
+    if (this.#armedStale) {
+      this.#armedStale = false;
+      this.#disarm();
+    }
     const next = this.heap.peek();
     if (!next) {
       this.#disarm();
       this.#armedAt = Infinity;
+      this.#armedId = 0;
       return;
     }
     if (next.at >= this.#armedAt && (this.#timer || this.#immediate)) return;
     this.#disarm();
     this.#armedAt = next.at;
+    this.#armedId = next.id;
     const wait = next.at - this.now();
     if (wait <= 0) this.#immediate = setImmediate(() => this.#fire());
     else this.#timer = setTimeout(() => this.#fire(), wait);
@@ -195,8 +265,10 @@ export class RealScheduler extends HeapScheduler {
     this.#timer = undefined;
     this.#immediate = undefined;
     this.#armedAt = Infinity;
+    this.#armedId = 0;
+    this.#armedStale = false;
     this.runDue(this.now() + this.earlyMs, SLICE_MS);
-    this.rearm();
+    this.#rearmNow();
   }
 }
 

@@ -25,6 +25,31 @@ describe("FakeScheduler", () => {
     s.advance(5);
     expect(seen).toEqual([1, 2, 3]);
   });
+  test("reschedule moves a pending timer later or earlier, keeps the heap in order, refuses a fired one", () => {
+    const s = new FakeScheduler();
+    const seen: string[] = [];
+    const hs = Array.from({ length: 20 }, (_, i) => s.at(10 + i, () => seen.push(`t${i}`)));
+    expect(s.reschedule(hs[0], 100)).toBe(true); // the earliest goes last
+    expect(s.reschedule(hs[19], 5)).toBe(true); // the latest goes first
+    s.cancel(hs[7]);
+    expect(s.reschedule(hs[7], 50)).toBe(false); // cancelled
+    s.advance(200);
+    expect(seen).toEqual(["t19", ...Array.from({ length: 18 }, (_, i) => `t${i + 1}`).filter((x) => x !== "t7" && x !== "t19"), "t0"]);
+    expect(s.reschedule(hs[0], 300)).toBe(false); // fired
+    expect(s.pending).toBe(0);
+  });
+  test("moving a Backup's timer on every advert leaves one entry, not one per advert", () => {
+    const s = new FakeScheduler();
+    let fired = 0;
+    const h = s.at(300, () => fired++);
+    for (let t = 0; t < 1000; t += 100) {
+      s.advance(100);
+      expect(s.reschedule(h, s.now() + 300)).toBe(true);
+      expect(s.pending).toBe(1);
+    }
+    s.advance(301);
+    expect(fired).toBe(1);
+  });
   test("a timer set from a timer runs in the same advance when due", () => {
     const s = new FakeScheduler();
     const seen: number[] = [];
@@ -35,6 +60,22 @@ describe("FakeScheduler", () => {
 });
 
 describe("RealScheduler", () => {
+  test("a timer moved later or cancelled does not fire at its old time; moved earlier fires early", async () => {
+    const s = new RealScheduler();
+    const seen: string[] = [];
+    const t0 = s.now();
+    const a = s.at(t0 + 20, () => seen.push(`a@${Math.round(s.now() - t0)}`));
+    const b = s.at(t0 + 30, () => seen.push("b"));
+    const c = s.at(t0 + 200, () => seen.push("c"));
+    s.reschedule(a, t0 + 120);
+    s.cancel(b);
+    s.reschedule(c, t0 + 60);
+    await Bun.sleep(250);
+    expect(seen[0]).toBe("c");
+    expect(seen[1]).toMatch(/^a@/);
+    expect(Number(seen[1]!.slice(2))).toBeGreaterThanOrEqual(119);
+    expect(seen).toHaveLength(2);
+  });
   test("fires many timers through one Bun timer, in order", async () => {
     const s = new RealScheduler();
     const seen: number[] = [];
