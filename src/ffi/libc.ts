@@ -158,6 +158,12 @@ export function monotonicNs(): bigint {
   return ts[0]! * 1_000_000_000n + ts[1]!;
 }
 
+/** CLOCK_REALTIME in (fractional) milliseconds: the clock of kernel receive timestamps (SO_TIMESTAMPNS). */
+export function realtimeMs(): number {
+  libc.clock_gettime(0, ts);
+  return Number(ts[0]!) * 1000 + Number(ts[1]!) / 1e6;
+}
+
 /** A connected AF_UNIX stream socket pair, both ends close-on-exec (a child gets its end through spawn's stdio). */
 export function socketPair(): [number, number] {
   const fds = new Int32Array(2);

@@ -33,8 +33,9 @@ export class Reactor implements FdWatcher {
   wakes = 0;
 
   /**
-   * `coalesceUs`: after a wake the worker waits this long and collects whatever else became ready before
-   * posting, so busy fds cost one main-thread wake per window instead of one per datagram. 0 = at once.
+   * `coalesceUs`: a rate limit. The first readiness after a quiet spell is posted at once; after each post
+   * the worker sleeps this long, so busy fds cost one main-thread wake per window instead of one per
+   * datagram, and what arrives meanwhile waits at most this long. 0 = every readiness at once.
    */
   constructor(readonly coalesceUs = 0) {
     this.#epfd = check("epoll_create1", libc.epoll_create1(EPOLL_CLOEXEC));

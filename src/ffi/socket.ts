@@ -14,7 +14,7 @@ export const SOCK_NONBLOCK = 0o4000, SOCK_CLOEXEC = 0o2000000;
 /** Option levels. */
 export const SOL_SOCKET = 1, IPPROTO_IP = 0, IPPROTO_IPV6 = 41, SOL_PACKET = 263, SOL_NETLINK = 270;
 /** SOL_SOCKET options. */
-export const SO_REUSEADDR = 2, SO_SNDBUF = 7, SO_RCVBUF = 8, SO_PRIORITY = 12, SO_RCVTIMEO = 20,
+export const SO_TIMESTAMPNS = 35, SO_REUSEADDR = 2, SO_SNDBUF = 7, SO_RCVBUF = 8, SO_PRIORITY = 12, SO_RCVTIMEO = 20,
   SO_BINDTODEVICE = 25, SO_MARK = 36, SO_RCVBUFFORCE = 33;
 /** IPPROTO_IP options. */
 export const IP_TOS = 1, IP_TTL = 2, IP_HDRINCL = 3, IP_PKTINFO = 8, IP_RECVERR = 11, IP_RECVTTL = 12,
@@ -54,9 +54,11 @@ export class Socket {
   #buf: Uint8Array;
   #name = new Uint8Array(new ArrayBuffer(NAME));
   #control = new Uint8Array(new ArrayBuffer(CONTROL));
+  #controlView = new DataView(this.#control.buffer);
   #iov = new BigUint64Array(new ArrayBuffer(16));
   #msg = new Uint8Array(new ArrayBuffer(MSGHDR));
   #msgView = new DataView(this.#msg.buffer);
+  #rxTruncated = false;
 
   /** Opens socket(domain, type | NONBLOCK | CLOEXEC, protocol). */
   constructor(domain: number, type: number, protocol: number, bufferSize = 65536) {
@@ -139,10 +141,11 @@ export class Socket {
   }
 
   /**
-   * One non-blocking recvmsg. Returns undefined when nothing is queued (EAGAIN); retries EINTR.
-   * The returned data is a copy, safe to keep.
+   * One non-blocking recvmsg into the socket's own buffers: the datagram's length, or -1 when nothing is
+   * queued (EAGAIN); retries EINTR. Nothing is allocated: the bytes are `received` and, like `from()`,
+   * `cmsgs()` and `truncated`, stay valid until the next receive. For hot paths that mostly look and drop.
    */
-  recv(): Datagram | undefined {
+  recvInPlace(): number {
     const mv = this.#msgView;
     for (;;) {
       mv.setUint32(8, NAME, true);
@@ -150,17 +153,104 @@ export class Socket {
       mv.setInt32(48, 0, true);
       const n = rcOrErrno(libc.recvmsg(this.fd, this.#msg, MSG_DONTWAIT | MSG_TRUNC));
       if (n === -EINTR) continue;
-      if (n === -EAGAIN) return undefined;
+      if (n === -EAGAIN) return -1;
       if (n < 0) throw new SysError("recvmsg", -n);
-      const flags = mv.getInt32(48, true);
-      const size = Math.min(n, this.#buf.length);
-      return {
-        data: this.#buf.slice(0, size),
-        from: decodeSockaddr(this.#name, mv.getUint32(8, true)),
-        cmsgs: parseCmsgs(this.#control, mv.getUint32(40, true)),
-        truncated: (flags & MSG_TRUNC) !== 0 || n > this.#buf.length,
-      };
+      this.#rxTruncated = (mv.getInt32(48, true) & MSG_TRUNC) !== 0 || n > this.#buf.length;
+      return Math.min(n, this.#buf.length);
     }
+  }
+  /** The socket's receive buffer; the last datagram is its first `recvInPlace()` bytes. */
+  get received(): Uint8Array {
+    return this.#buf;
+  }
+  /** Whether the last datagram was cut to fit the buffer. */
+  get truncated(): boolean {
+    return this.#rxTruncated;
+  }
+  /**
+   * Whether the last datagram's sender and ancillary bytes equal `from` and `control` (as `originBytes`
+   * gave them for an earlier datagram: without the receive timestamp). Allocates nothing.
+   */
+  sameOrigin(from: Uint8Array, control: Uint8Array): boolean {
+    const mv = this.#msgView;
+    const nameLen = mv.getUint32(8, true);
+    if (nameLen !== from.length) return false;
+    for (let i = 0; i < nameLen; i++) if (this.#name[i] !== from[i]) return false;
+    const c = this.#control, len = mv.getUint32(40, true);
+    const cv = this.#controlView;
+    let j = 0;
+    for (let off = 0; off + 16 <= len;) {
+      const clen = cv.getUint32(off, true); // cmsg_len is a size_t: its low half on little-endian
+      if (clen < 16 || off + clen > len) return false;
+      const step = (clen + 7) & ~7;
+      if (!(cv.getInt32(off + 8, true) === SOL_SOCKET && cv.getInt32(off + 12, true) === SO_TIMESTAMPNS)) {
+        const end = Math.min(off + step, len);
+        for (let i = off; i < end; i++, j++) if (c[i] !== control[j]) return false;
+      }
+      off += step;
+    }
+    return j === control.length;
+  }
+
+  /** Copies of the last datagram's sender and ancillary bytes (the timestamp left out), for `sameOrigin`. */
+  originBytes(): { from: Uint8Array; control: Uint8Array } {
+    const mv = this.#msgView;
+    const c = this.#control, len = mv.getUint32(40, true);
+    const cv = this.#controlView;
+    const parts: Uint8Array[] = [];
+    for (let off = 0; off + 16 <= len;) {
+      const clen = cv.getUint32(off, true);
+      if (clen < 16 || off + clen > len) break;
+      const step = (clen + 7) & ~7;
+      if (!(cv.getInt32(off + 8, true) === SOL_SOCKET && cv.getInt32(off + 12, true) === SO_TIMESTAMPNS)) {
+        parts.push(c.subarray(off, Math.min(off + step, len)));
+      }
+      off += step;
+    }
+    const control = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      control.set(p, at);
+      at += p.length;
+    }
+    return { from: this.#name.slice(0, mv.getUint32(8, true)), control };
+  }
+
+  /**
+   * The kernel's receive time of the last datagram (SO_TIMESTAMPNS), CLOCK_REALTIME milliseconds; NaN
+   * when the socket does not ask for timestamps.
+   */
+  receivedAtRealtimeMs(): number {
+    const len = this.#msgView.getUint32(40, true);
+    const cv = this.#controlView;
+    for (let off = 0; off + 16 <= len;) {
+      const clen = cv.getUint32(off, true);
+      if (clen < 16 || off + clen > len) break;
+      if (cv.getInt32(off + 8, true) === SOL_SOCKET && cv.getInt32(off + 12, true) === SO_TIMESTAMPNS && clen >= 32) {
+        return (cv.getUint32(off + 16, true) + cv.getInt32(off + 20, true) * 2 ** 32) * 1000 + cv.getUint32(off + 24, true) / 1e6;
+      }
+      off += (clen + 7) & ~7;
+    }
+    return NaN;
+  }
+
+  /** The last datagram's sender. */
+  from(): SockAddr {
+    return decodeSockaddr(this.#name, this.#msgView.getUint32(8, true));
+  }
+  /** The last datagram's ancillary data. */
+  cmsgs(): Cmsg[] {
+    return parseCmsgs(this.#control, this.#msgView.getUint32(40, true));
+  }
+
+  /**
+   * One non-blocking recvmsg. Returns undefined when nothing is queued (EAGAIN); retries EINTR.
+   * The returned data is a copy, safe to keep.
+   */
+  recv(): Datagram | undefined {
+    const n = this.recvInPlace();
+    if (n < 0) return undefined;
+    return { data: this.#buf.slice(0, n), from: this.from(), cmsgs: this.cmsgs(), truncated: this.#rxTruncated };
   }
 
   /** Closes the fd once. */

@@ -49,7 +49,7 @@ const DUMP_SIGNALS: [NodeJS.Signals, DumpKind][] = [
 export interface LoopSettings {
   /** RealScheduler earlyMs: timers due within this many ms run in the same wake. */
   timerEarlyMs?: number;
-  /** Reactor coalesceUs: readiness gathered over this window is delivered in one wake. */
+  /** Reactor coalesceUs: while fds stay busy, at most one wake per this many µs (see Reactor). */
   reactorCoalesceUs?: number;
 }
 
