@@ -275,9 +275,11 @@ function backupAdvert(f: VrrpFsm, e: EventOf<"advertReceived">, now: number): St
       atMs: now + skewTimeMs(f.config.version, f.priority, f.masterAdverIntervalCs),
     }]);
   }
-  const learned = f.config.version === 3 ? { ...f, masterAdverIntervalCs: e.advertIntervalCs } : f;
+  // Copies only when something changes: a Backup runs this for every advert of its master.
+  const learned = f.config.version === 3 && f.masterAdverIntervalCs !== e.advertIntervalCs
+    ? { ...f, masterAdverIntervalCs: e.advertIntervalCs } : f;
   if (!f.config.preempt || e.priority >= f.priority) {
-    const g = { ...learned, preemptPending: false, wantMaster: false };
+    const g = learned.preemptPending || learned.wantMaster ? { ...learned, preemptPending: false, wantMaster: false } : learned;
     const actions: VrrpAction[] = [{
       type: "setTimer",
       timer: "Master_Down_Timer",

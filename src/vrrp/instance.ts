@@ -56,6 +56,11 @@ export interface InstanceEnv {
   ifindex(name: string): number;
   /** notify_master_rx_lower_pri: MASTER saw a lower-priority advert. */
   masterRxLowerPri?(priority: number, src: string): void;
+  /**
+   * Reads this instance's socket now. The reactor wakes the VRRP child at most once per window while
+   * adverts keep coming, so a Master_Down_Timer could otherwise run out with its master's advert queued.
+   */
+  drainRx?(): void;
 }
 
 /** The instance's vrrp_sync_group, told about its member's transitions (src/vrrp/sync-group.ts). */
@@ -99,9 +104,6 @@ export class VrrpInstanceRunner {
   /** Our VIPs in wire text form, to check an advert's address list without sorting (RFC 5798 §7.1). */
   readonly #vipSet: ReadonlySet<string>;
   readonly #timers = new Map<TimerKind | "garp" | "garpLower", TimerHandle>();
-  /** When each RFC timer's scheduler entry is due, and when the timer is really due (ms). */
-  readonly #armedAt = new Map<TimerKind, number>();
-  readonly #deadline = new Map<TimerKind, number>();
   /**
    * IPSEC-AH sequence number. keepalived drops AH adverts whose sequence number is not above the last one
    * it saw from that peer, so a restarted router that counts from 1 again is ignored until it catches up.
@@ -139,10 +141,10 @@ export class VrrpInstanceRunner {
     return this.fsm.state;
   }
 
-  /** Runs one event through the machine and performs its actions. */
-  handle(e: VrrpEvent): void {
+  /** Runs one event through the machine and performs its actions; `at`: when it happened (default now). */
+  handle(e: VrrpEvent, at?: number): void {
     const before = this.fsm.state;
-    const { next, actions } = step(this.fsm, e, this.env.sched.now());
+    const { next, actions } = step(this.fsm, e, at ?? this.env.sched.now());
     this.fsm = next;
     for (const a of actions) this.#perform(a);
     if (this.group && next.state !== before) this.group.transition(this, before, next.state);
@@ -162,7 +164,6 @@ export class VrrpInstanceRunner {
     if (was === "MASTER" && this.#vipsInstalled) this.#removeVips();
     for (const t of this.#timers.values()) this.env.sched.cancel(t);
     this.#timers.clear();
-    this.#armedAt.clear();
   }
 
   /** A new effective priority and fault state from the trackers. */
@@ -171,8 +172,30 @@ export class VrrpInstanceRunner {
     if (priority !== this.fsm.priority) this.handle({ type: "priorityChanged", priority });
   }
 
+  /**
+   * The verdict on the last advert, for an identical one (VrrpTransport.drain): the same bytes from the
+   * same sender give the same verdict while the configuration and the place stay, so a Backup hearing
+   * its master does not parse, checksum and compare every advert again. Only accepted adverts are kept.
+   */
+  #memo: { place: InstancePlace; event: VrrpEvent; pri0: boolean; addrErr: boolean } | undefined;
+
+  /** Whether `replay` can stand for receiving the last advert again. */
+  canReplay(): boolean {
+    return this.#memo !== undefined && this.#memo.place === this.place;
+  }
+
+  /** Receives the last advert again (see canReplay), as received by the kernel at `at`. */
+  replay(at?: number): void {
+    const m = this.#memo!;
+    this.stats.advertRcvd++;
+    if (m.pri0) this.stats.pri0Rcvd++;
+    if (m.addrErr) this.stats.addrListErr++;
+    this.handle(m.event, at);
+  }
+
   /** A packet from this instance's transport whose VRID byte matches ours. */
   receive(p: RxPacket): void {
+    this.#memo = undefined;
     const cfg = this.cfg;
     if (p.src === this.place.src) return; // our own advert looped back
     let msg = p.payload;
@@ -206,7 +229,9 @@ export class VrrpInstanceRunner {
     }
     const matches = cfg.skipCheckAdvAddr || this.#sameAddresses(adv.addresses);
     if (!matches) this.stats.addrListErr++;
-    this.handle({ type: "advertReceived", priority: adv.priority, advertIntervalCs: adv.advertIntervalCs, srcAddress: p.src, addressListMatches: matches });
+    const event: VrrpEvent = { type: "advertReceived", priority: adv.priority, advertIntervalCs: adv.advertIntervalCs, srcAddress: p.src, addressListMatches: matches };
+    if (!cfg.auth || cfg.auth.type !== "AH") this.#memo = { place: this.place, event, pri0: adv.priority === 0, addrErr: !matches };
+    this.handle(event, p.at);
   }
 
   /** The advert lists exactly our VIPs (any order; a repeated address does not count twice). */
@@ -236,18 +261,14 @@ export class VrrpInstanceRunner {
       case "sendAdvert":
         return this.#sendAdvert(a.priority);
       case "setTimer": {
-        // A later deadline than the one armed (a Backup hearing its master) only moves the deadline:
-        // the armed timer re-arms itself when it fires early, which saves a heap insert per advert.
-        const armed = this.#armedAt.get(a.timer);
-        this.#deadline.set(a.timer, a.atMs);
-        if (this.#timers.has(a.timer) && armed !== undefined && armed <= a.atMs) return;
-        this.env.sched.cancel(this.#timers.get(a.timer));
+        // Moved at once, even for a Backup hearing its master 1,000 times a second: moving a heap entry
+        // costs far less than the wake-up of a timer left to fire early and re-arm itself.
+        if (this.env.sched.reschedule(this.#timers.get(a.timer), a.atMs)) return;
         return this.#arm(a.timer, a.atMs);
       }
       case "cancelTimer":
         this.env.sched.cancel(this.#timers.get(a.timer));
         this.#timers.delete(a.timer);
-        this.#armedAt.delete(a.timer);
         return;
       case "addVips":
         return this.#addVips();
@@ -275,14 +296,16 @@ export class VrrpInstanceRunner {
   }
 
   #arm(kind: TimerKind, atMs: number): void {
-    this.#armedAt.set(kind, atMs);
-    this.#timers.set(kind, this.env.sched.at(atMs, () => {
-      const deadline = this.#deadline.get(kind) ?? atMs;
-      if (deadline > atMs) return this.#arm(kind, deadline);
+    const h = this.env.sched.at(atMs, () => {
+      if (this.#timers.get(kind) !== h) return;
       this.#timers.delete(kind);
-      this.#armedAt.delete(kind);
+      if (kind === "Master_Down_Timer" && this.env.drainRx) {
+        this.env.drainRx(); // a queued advert from the master counts before the silence does
+        if (this.#timers.has(kind)) return;
+      }
       this.handle({ type: kind === "Adver_Timer" ? "adverTimerExpired" : kind === "Master_Down_Timer" ? "masterDownTimerExpired" : "preemptDelayExpired" });
-    }));
+    });
+    this.#timers.set(kind, h);
   }
 
   #sendAdvert(priority: number): void {

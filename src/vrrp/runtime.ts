@@ -59,7 +59,7 @@ export interface VrrpRuntimeDeps {
 export interface TransportLike {
   readonly rx: { readonly fd: number };
   send(data: Uint8Array, dst: string): void;
-  drain(onPacket: (p: RxPacket) => void, onError: (e: { reason: string }) => void): void;
+  drain(onPacket: (p: RxPacket) => void, onError: (e: { reason: string }) => void, onRepeat?: (vrid: number, at: number) => boolean): void;
   close(): void;
 }
 
@@ -80,8 +80,10 @@ export class VrrpRuntime {
   readonly #links = new Map<number, LinkInfo>();
   readonly #addrs: AddrInfo[] = [];
   readonly #transports = new Map<string, TransportLike>();
+  /** Per transport key: reads its socket now (before a Master_Down_Timer acts on silence). */
+  readonly #drainers = new Map<string, () => void>();
   readonly #instances = new Map<string, Running>();
-  readonly #byVrid = new Map<string, VrrpInstanceRunner[]>();
+  readonly #byVrid = new Map<string, (VrrpInstanceRunner[] | undefined)[]>();
   readonly #trackers: TrackerSet;
   readonly #groups = new Map<string, { group: SyncGroupRunner; json: string }>();
   readonly #rawAnnouncer: AnnouncerLike;
@@ -196,7 +198,12 @@ export class VrrpRuntime {
       }
       const tr = t;
       this.#transports.set(key, tr);
-      this.d.watcher.add(tr.rx.fd, () => tr.drain((p) => this.#dispatch(key, p), (e) => this.#bad.warn(`rx:${key}`, `bad datagram on ${link.name}: ${e.reason}`)));
+      const onPacket = (p: RxPacket) => this.#dispatch(key, p);
+      const onError = (e: { reason: string }) => this.#bad.warn(`rx:${key}`, `bad datagram on ${link.name}: ${e.reason}`);
+      const onRepeat = (vrid: number, at: number) => this.#repeat(key, vrid, at);
+      const drain = () => tr.drain(onPacket, onError, onRepeat);
+      this.#drainers.set(key, drain);
+      this.d.watcher.add(tr.rx.fd, drain);
     }
     const transport = t;
     const home = vmac ?? link;
@@ -208,6 +215,7 @@ export class VrrpRuntime {
       announcer: this.#announcer,
       notifier: () => this.#notifier,
       send: (data, dst) => transport.send(data, dst),
+      drainRx: () => this.#drainers.get(key)?.(),
       report: (state, priority) => this.#report(cfg, state, priority),
       ifindex: (name) => this.#linkByName(name)?.index ?? 0,
       masterRxLowerPri: () => {
@@ -252,18 +260,26 @@ export class VrrpRuntime {
   }
 
   #dispatch(key: string, p: RxPacket): void {
-    const vrid = p.ahDatagram ? p.payload[24 + 1] : p.payload[1];
-    for (const r of this.#byVrid.get(`${key}#${vrid}`) ?? []) r.receive(p);
+    const vrid = (p.ahDatagram ? p.payload[24 + 1] : p.payload[1]) ?? -1;
+    for (const r of this.#byVrid.get(key)?.[vrid] ?? []) r.receive(p);
+  }
+
+  /** The last advert of `vrid` again: true when every instance listening for it replayed its verdict. */
+  #repeat(key: string, vrid: number, at: number): boolean {
+    const list = this.#byVrid.get(key)?.[vrid];
+    if (!list) return true; // nobody listens for that VRID: nothing to do, as for a decoded one
+    for (const r of list) if (!r.canReplay()) return false;
+    for (const r of list) r.replay(at);
+    return true;
   }
 
   /** transport key + VRID -> instances, rebuilt when instances start or stop. */
   #reindex(): void {
     this.#byVrid.clear();
     for (const r of this.#instances.values()) {
-      const k = `${r.key}#${r.runner.cfg.vrid}`;
-      const l = this.#byVrid.get(k) ?? [];
-      l.push(r.runner);
-      this.#byVrid.set(k, l);
+      const byVrid = this.#byVrid.get(r.key) ?? [];
+      (byVrid[r.runner.cfg.vrid] ??= []).push(r.runner);
+      this.#byVrid.set(r.key, byVrid);
     }
   }
 
@@ -283,6 +299,7 @@ export class VrrpRuntime {
       this.d.watcher.remove(t.rx.fd);
       t.close();
       this.#transports.delete(key);
+      this.#drainers.delete(key);
     }
   }
 

@@ -10,8 +10,9 @@ import {
   cmsgPktInfo, cmsgTtl, type Datagram, IP_HDRINCL, IP_MULTICAST_ALL, IP_MULTICAST_IF, IP_MULTICAST_LOOP,
   IP_MULTICAST_TTL, IP_TTL, IPPROTO_IP, IPPROTO_IPV6, IPV6_JOIN_GROUP, IPV6_MULTICAST_HOPS,
   IPV6_MULTICAST_IF, IPV6_MULTICAST_LOOP, IPV6_RECVHOPLIMIT, IPV6_RECVPKTINFO, IPV6_UNICAST_HOPS, ipMreqn,
-  ipv6Mreq, IP_ADD_MEMBERSHIP, Socket, SOCK_RAW,
+  ipv6Mreq, IP_ADD_MEMBERSHIP, Socket, SOCK_RAW, SO_TIMESTAMPNS, SOL_SOCKET,
 } from "../ffi/socket.ts";
+import { realtimeMs } from "../ffi/libc.ts";
 import { sockaddrIp } from "../ffi/sockaddr.ts";
 import { parseIpv4Header } from "../proto/ipv4.ts";
 import { formatIp } from "../core/inet.ts";
@@ -30,6 +31,8 @@ export interface RxPacket {
   dst: string;
   ttl: number;
   ifindex: number;
+  /** When the kernel received it, on the performance.now() clock (absent: when it was read). */
+  at?: number;
 }
 
 /** Where and how to send and receive. */
@@ -72,6 +75,7 @@ export class VrrpTransport {
     try {
       const txIndex = o.txIfindex ?? o.ifindex;
       this.rx.bindToDevice(o.ifname);
+      this.rx.setInt(SOL_SOCKET, SO_TIMESTAMPNS, 1);
       this.tx.bindToDevice(o.txIfname ?? o.ifname);
       if (v6) {
         this.rx.setInt(IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1);
@@ -107,23 +111,70 @@ export class VrrpTransport {
     this.tx.sendTo(data, sockaddrIp(d.bytes, 0, this.o.family === "ipv6" && isLinkLocal6(d.bytes) ? scope : 0));
   }
 
-  /** Reads every queued packet; malformed IP-level input is reported through `onError`. */
-  drain(onPacket: (p: RxPacket) => void, onError: (e: RxError) => void): void {
-    for (let d = this.rx.recv(); d; d = this.rx.recv()) {
-      const p = this.#decode(d);
-      if ("reason" in p) onError(p);
-      else onPacket(p);
+  /**
+   * Reads every queued packet; malformed IP-level input is reported through `onError`. A datagram equal
+   * to the last good one of its VRID (the same advert from the same master: only the IPv4 id and header
+   * checksum differ, which the kernel has checked) is first offered to `onRepeat` without being decoded:
+   * a Backup hears its master that way many times a second. When `onRepeat` is absent or returns false
+   * it is decoded as usual. `at` is the kernel's receive time on the performance.now() clock, so a
+   * datagram read late (the reactor's rate limit) still restarts timers from when it arrived.
+   */
+  drain(onPacket: (p: RxPacket) => void, onError: (e: RxError) => void, onRepeat?: (vrid: number, at: number) => boolean): void {
+    const rx = this.rx;
+    let offset = NaN; // CLOCK_REALTIME - performance.now(), read once per drain
+    for (let n = rx.recvInPlace(); n >= 0; n = rx.recvInPlace()) {
+      const now = performance.now();
+      const stamp = rx.receivedAtRealtimeMs();
+      if (stamp === stamp && offset !== offset) offset = realtimeMs() - now;
+      // A stamp from the future or from long ago means the wall clock moved: the read time is then the best guess.
+      const at = stamp === stamp && stamp - offset <= now && stamp - offset > now - 1000 ? stamp - offset : now;
+      const vrid = onRepeat && !rx.truncated ? this.#repeatedVrid(n) : -1;
+      if (vrid >= 0 && onRepeat!(vrid, at)) continue;
+      const d: Datagram = { data: rx.received.slice(0, n), from: rx.from(), cmsgs: rx.cmsgs(), truncated: rx.truncated };
+      const p = this.#decode(d, at);
+      if ("reason" in p) {
+        onError(p);
+        continue;
+      }
+      if (onRepeat) this.#remember(d.data, p);
+      onPacket(p);
     }
   }
 
-  #decode(d: Datagram): RxPacket | RxError {
+  /** Last good datagram per VRID, with its sender and ancillary bytes (VRRP only; AH never repeats). */
+  readonly #last: ({ data: Uint8Array; from: Uint8Array; control: Uint8Array } | undefined)[] = [];
+
+  #remember(data: Uint8Array, p: RxPacket): void {
+    if (this.proto !== IPPROTO_VRRP || p.payload.length < 2) return;
+    this.#last[p.payload[1]!] = { data, ...this.rx.originBytes() };
+  }
+
+  /** The VRID when the datagram in the socket's buffer repeats the last good one of that VRID, else -1. */
+  #repeatedVrid(n: number): number {
+    if (this.proto !== IPPROTO_VRRP) return -1;
+    const b = this.rx.received;
+    const v4 = this.o.family === "ipv4";
+    const off = v4 ? (b[0]! & 0x0f) * 4 : 0;
+    if (off + 2 > n) return -1;
+    const vrid = b[off + 1]!;
+    const last = this.#last[vrid];
+    if (!last || last.data.length !== n) return -1;
+    const d = last.data;
+    for (let i = 0; i < n; i++) {
+      // IPv4 identification (4-5) and header checksum (10-11) change with every datagram.
+      if (d[i] !== b[i] && !(v4 && (i === 4 || i === 5 || i === 10 || i === 11))) return -1;
+    }
+    return this.rx.sameOrigin(last.from, last.control) ? vrid : -1;
+  }
+
+  #decode(d: Datagram, at: number): RxPacket | RxError {
     if (d.truncated) return { reason: `datagram truncated (${d.data.length} bytes read)` };
     const info = cmsgPktInfo(d.cmsgs);
     if (this.o.family === "ipv6") {
       const src = "address" in d.from ? formatIp(d.from.address) : "";
       return {
         family: "ipv6", payload: d.data, src, dst: info ? formatIp(info.dst) : "",
-        ttl: cmsgTtl(d.cmsgs) ?? -1, ifindex: info?.ifindex ?? this.o.ifindex,
+        ttl: cmsgTtl(d.cmsgs) ?? -1, ifindex: info?.ifindex ?? this.o.ifindex, at,
       };
     }
     const ip = parseIpv4Header(d.data);
@@ -137,6 +188,7 @@ export class VrrpTransport {
       dst: h.dst,
       ttl: h.ttl,
       ifindex: info?.ifindex ?? this.o.ifindex,
+      at,
     };
   }
 

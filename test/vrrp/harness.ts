@@ -138,7 +138,9 @@ export class Harness {
   readonly garps: { ifindex: number; mac: string; vip: string }[] = [];
   readonly scripts: string[][] = [];
   readonly parentMsgs: unknown[] = [];
-  readonly transports: { o: TransportOptions; fd: number; queue: RxPacket[] }[] = [];
+  readonly transports: { o: TransportOptions; fd: number; queue: RxPacket[]; last: Map<number, string> }[] = [];
+  /** Adverts the runtime took as repeats of the last one (instances replayed their verdict). */
+  repeats = 0;
   readonly rt: VrrpRuntime;
   /** /proc/sys as a map (missing keys read as "0" for known interfaces). */
   readonly sysctl = new Map<string, string>();
@@ -182,7 +184,7 @@ export class Harness {
 
   #transport(o: TransportOptions): TransportLike {
     const fd = this.#fd++;
-    const entry = { o, fd, queue: [] as RxPacket[] };
+    const entry = { o, fd, queue: [] as RxPacket[], last: new Map<number, string>() };
     this.transports.push(entry);
     return {
       rx: { fd },
@@ -190,8 +192,18 @@ export class Harness {
         const p = parseVrrp(data, { family: o.family, version: (data[0]! >> 4) as 2 | 3, ttl: 255, ttlRange: [0, 255], src: o.src, dst, auth: { type: "none" } });
         if (p.ok) this.sent.push({ vrid: p.value.vrid, priority: p.value.priority, dst, ifname: o.ifname, at: this.sched.now() });
       },
-      drain: (onPacket) => {
-        for (let p = entry.queue.shift(); p; p = entry.queue.shift()) onPacket(p);
+      // Like VrrpTransport: a datagram equal to the last good one of its VRID is offered to onRepeat first.
+      drain: (onPacket, _onError, onRepeat) => {
+        for (let p = entry.queue.shift(); p; p = entry.queue.shift()) {
+          const vrid = p.payload[1]!;
+          const sig = `${p.src}|${p.dst}|${p.ttl}|${p.payload.join(",")}`;
+          if (onRepeat && entry.last.get(vrid) === sig && onRepeat(vrid, p.at ?? this.sched.now())) {
+            this.repeats++;
+            continue;
+          }
+          entry.last.set(vrid, sig);
+          onPacket(p);
+        }
       },
       close: () => {},
     };
@@ -207,14 +219,17 @@ export class Harness {
     return r.config;
   }
 
-  /** Injects an advert from `src` on the transport of `ifname`. */
-  advert(ifname: string, vrid: number, priority: number, src: string, vips: string[], version: 2 | 3 = 3, intervalCs = 100): void {
+  /**
+   * Injects an advert from `src` on the transport of `ifname`. `queueOnly`: it waits in the socket (the
+   * reactor has not woken the child yet); `at`: the kernel's receive time (default now).
+   */
+  advert(ifname: string, vrid: number, priority: number, src: string, vips: string[], version: 2 | 3 = 3, intervalCs = 100, opts: { queueOnly?: boolean; at?: number } = {}): void {
     const t = this.transports.find((x) => x.o.ifname === ifname);
     if (!t) throw new Error(`no transport on ${ifname}`);
     const dst = "224.0.0.18";
     const payload = encodeVrrp({ version, family: "ipv4", vrid, priority, advertIntervalCs: intervalCs, addresses: vips, src, dst });
-    t.queue.push({ family: "ipv4", payload, src, dst, ttl: 255, ifindex: t.o.ifindex });
-    this.#cbs.get(t.fd)?.();
+    t.queue.push({ family: "ipv4", payload, src, dst, ttl: 255, ifindex: t.o.ifindex, at: opts.at ?? this.sched.now() });
+    if (!opts.queueOnly) this.#cbs.get(t.fd)?.();
   }
 
   /** Tells the track-file watchers of `path` it changed. */
