@@ -141,12 +141,19 @@ export class VrrpTransport {
     }
   }
 
-  /** Last good datagram per VRID, with its sender and ancillary bytes (VRRP only; AH never repeats). */
-  readonly #last: ({ data: Uint8Array; from: Uint8Array; control: Uint8Array } | undefined)[] = [];
+  /**
+   * Last good datagram per VRID (as 32-bit words, zero padded), with its sender and ancillary bytes.
+   * VRRP only: AH datagrams never repeat (their sequence number grows).
+   */
+  readonly #last: ({ length: number; words: Int32Array; from: Uint8Array; control: Uint8Array } | undefined)[] = [];
+  /** The socket's receive buffer as words (it starts a fresh ArrayBuffer, so it is aligned). */
+  #rxWords: Int32Array | undefined;
 
   #remember(data: Uint8Array, p: RxPacket): void {
     if (this.proto !== IPPROTO_VRRP || p.payload.length < 2) return;
-    this.#last[p.payload[1]!] = { data, ...this.rx.originBytes() };
+    const words = new Int32Array((data.length + 3) >> 2);
+    new Uint8Array(words.buffer).set(data);
+    this.#last[p.payload[1]!] = { length: data.length, words, ...this.rx.originBytes() };
   }
 
   /** The VRID when the datagram in the socket's buffer repeats the last good one of that VRID, else -1. */
@@ -158,11 +165,18 @@ export class VrrpTransport {
     if (off + 2 > n) return -1;
     const vrid = b[off + 1]!;
     const last = this.#last[vrid];
-    if (!last || last.data.length !== n) return -1;
-    const d = last.data;
-    for (let i = 0; i < n; i++) {
-      // IPv4 identification (4-5) and header checksum (10-11) change with every datagram.
-      if (d[i] !== b[i] && !(v4 && (i === 4 || i === 5 || i === 10 || i === 11))) return -1;
+    if (!last || last.length !== n) return -1;
+    const w = (this.#rxWords ??= new Int32Array(b.buffer, 0, b.buffer.byteLength >> 2));
+    const lw = last.words;
+    const full = n >> 2;
+    for (let i = 0; i < full; i++) {
+      // IPv4 identification (bytes 4-5) and header checksum (10-11) change with every datagram; little-endian words.
+      const mask = !v4 ? -1 : i === 1 ? 0xffff0000 | 0 : i === 2 ? 0x0000ffff : -1;
+      if (((w[i]! ^ lw[i]!) & mask) !== 0) return -1;
+    }
+    if (n & 3) {
+      const tail = new Uint8Array(lw.buffer);
+      for (let i = full << 2; i < n; i++) if (b[i] !== tail[i]) return -1;
     }
     return this.rx.sameOrigin(last.from, last.control) ? vrid : -1;
   }
