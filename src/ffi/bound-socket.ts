@@ -66,35 +66,44 @@ export function openBoundUdp(o: BoundConnect): number {
   return openBound(o, SOCK_DGRAM).fd;
 }
 
-function openBound(o: BoundConnect, type: number): PendingConnect {
+/** What openBound derives from the options: parsed once per options object, not once per attempt. */
+interface Prepared {
+  domain: number;
+  dst: Uint8Array;
+  bindIf?: Uint8Array;
+  bind?: Uint8Array;
+}
+const prepared = new WeakMap<BoundConnect, Prepared>();
+
+function prepare(o: BoundConnect): Prepared {
   const dst = parseIp(o.address);
   if (!dst) throw new Error(`bad address ${o.address}`);
-  const fd = check(
-    "socket",
-    libc.socket(dst.family === AF_INET ? AF_INET : AF_INET6, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0),
-  );
+  const p: Prepared = { domain: dst.family === AF_INET ? AF_INET : AF_INET6, dst: sockaddrIp(dst.bytes, o.port) };
+  if (o.bindIf) p.bindIf = new TextEncoder().encode(o.bindIf + "\0");
+  if (o.bindTo !== undefined || o.bindPort !== undefined) {
+    const src = o.bindTo !== undefined ? parseIp(o.bindTo) : undefined;
+    if (o.bindTo !== undefined && !src) throw new Error(`bad bindto address ${o.bindTo}`);
+    p.bind = sockaddrIp(src?.bytes ?? new Uint8Array(dst.family === AF_INET ? 4 : 16), o.bindPort ?? 0);
+  }
+  prepared.set(o, p);
+  return p;
+}
+
+function openBound(o: BoundConnect, type: number): PendingConnect {
+  const p = prepared.get(o) ?? prepare(o);
+  const fd = check("socket", libc.socket(p.domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   try {
-    if (o.bindIf) {
-      const name = new TextEncoder().encode(o.bindIf + "\0");
-      check(
-        "setsockopt",
-        libc.setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, name, name.length),
-        `(SO_BINDTODEVICE ${o.bindIf})`,
-      );
+    if (p.bindIf) {
+      check("setsockopt", libc.setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, p.bindIf, p.bindIf.length), `(SO_BINDTODEVICE ${o.bindIf})`);
     }
     if (o.fwmark) setInt(fd, SOL_SOCKET, SO_MARK, o.fwmark, `(SO_MARK ${o.fwmark})`);
-    if (o.bindTo !== undefined || o.bindPort !== undefined) {
-      const src = o.bindTo !== undefined ? parseIp(o.bindTo) : undefined;
-      if (o.bindTo !== undefined && !src) throw new Error(`bad bindto address ${o.bindTo}`);
+    if (p.bind) {
       if (o.bindPort) setInt(fd, SOL_SOCKET, SO_REUSEADDR, 1, "(SO_REUSEADDR)");
-      const bytes = src?.bytes ?? new Uint8Array(dst.family === AF_INET ? 4 : 16);
-      const sa = sockaddrIp(bytes, o.bindPort ?? 0);
-      check("bind", libc.bind(fd, sa, sa.length), `(${o.bindTo ?? "any"}:${o.bindPort ?? 0})`);
+      check("bind", libc.bind(fd, p.bind, p.bind.length), `(${o.bindTo ?? "any"}:${o.bindPort ?? 0})`);
     }
-    const sa = sockaddrIp(dst.bytes, o.port);
-    const rc = rcOrErrno(libc.connect(fd, sa, sa.length));
+    const rc = rcOrErrno(libc.connect(fd, p.dst, p.dst.length));
     if (rc < 0 && rc !== -EINPROGRESS) throw new SysError("connect", -rc);
-    return { fd, addr: sa };
+    return { fd, addr: p.dst };
   } catch (e) {
     closeQuietly(fd);
     throw e;
