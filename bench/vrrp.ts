@@ -9,7 +9,8 @@
  *    timestamps from tcpdump in B; p50 / p99 and max |interval - advert_int|; 1 and 100 instances (v3 0.1);
  *  - idle resources with 100 instances: RSS of A's process tree and CPU (schedstat) over the window,
  *    master (A) and backup (B).
- * BENCH_TRIALS (default 3) failover trials; BENCH_JITTER_S (default 20) capture/idle window.
+ * BENCH_TRIALS (default 3) failover trials; BENCH_JITTER_S (default 20) capture/idle window, measured
+ * BENCH_SETTLE_S (default 20) after both daemons run.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -127,7 +128,9 @@ interface IdleSample {
 export async function idleOnce(impl: Impl, n: number, windowS: number): Promise<IdleSample> {
   const p = await pair(impl, n, 3, "0.1", true);
   try {
-    await Bun.sleep(6000); // past garp_master_delay
+    // Idle means steady state: past garp_master_delay, and past the JIT warm-up of a Bun process (the
+    // first ~20 s cost ours more CPU than later on). BENCH_SETTLE_S changes it.
+    await Bun.sleep(Number(process.env.BENCH_SETTLE_S ?? 20) * 1000);
     const treeA = processTree(p.pa.pid), treeB = processTree(p.pb!.pid);
     const c0 = [cpuNs(treeA), cpuNs(treeB)];
     const masters = () => (readFileSync(join(p.dir, "b.log"), "utf8").match(/Entering MASTER STATE/g) ?? []).length;
