@@ -26,6 +26,7 @@ import { StaticSet } from "./static.ts";
 import { IFA_F } from "../proto/rtnl-addr.ts";
 import { instanceTrackers } from "./trackers.ts";
 import { VrrpTransport, type RxPacket, type TransportOptions } from "./transport.ts";
+import { RxPump } from "./rx-pump.ts";
 import type { ScriptSpec } from "../config/model.ts";
 import type { VrrpState } from "./fsm.ts";
 import { SyncGroupRunner } from "./sync-group.ts";
@@ -59,7 +60,8 @@ export interface VrrpRuntimeDeps {
 export interface TransportLike {
   readonly rx: { readonly fd: number };
   send(data: Uint8Array, dst: string): void;
-  drain(onPacket: (p: RxPacket) => void, onError: (e: { reason: string }) => void, onRepeat?: (vrid: number, at: number) => boolean): void;
+  /** Reads everything queued; returns how many datagrams it read (a fake may return nothing). */
+  drain(onPacket: (p: RxPacket) => void, onError: (e: { reason: string }) => void, onRepeat?: (vrid: number, at: number) => boolean): number | void;
   close(): void;
 }
 
@@ -80,8 +82,8 @@ export class VrrpRuntime {
   readonly #links = new Map<number, LinkInfo>();
   readonly #addrs: AddrInfo[] = [];
   readonly #transports = new Map<string, TransportLike>();
-  /** Per transport key: reads its socket now (before a Master_Down_Timer acts on silence). */
-  readonly #drainers = new Map<string, () => void>();
+  /** Per transport key: what reads its socket (through the reactor, or on a timer while busy). */
+  readonly #pumps = new Map<string, RxPump>();
   readonly #instances = new Map<string, Running>();
   readonly #byVrid = new Map<string, (VrrpInstanceRunner[] | undefined)[]>();
   readonly #trackers: TrackerSet;
@@ -201,9 +203,7 @@ export class VrrpRuntime {
       const onPacket = (p: RxPacket) => this.#dispatch(key, p);
       const onError = (e: { reason: string }) => this.#bad.warn(`rx:${key}`, `bad datagram on ${link.name}: ${e.reason}`);
       const onRepeat = (vrid: number, at: number) => this.#repeat(key, vrid, at);
-      const drain = () => tr.drain(onPacket, onError, onRepeat);
-      this.#drainers.set(key, drain);
-      this.d.watcher.add(tr.rx.fd, drain);
+      this.#pumps.set(key, new RxPump(tr.rx.fd, () => tr.drain(onPacket, onError, onRepeat), this.d.watcher, this.d.sched));
     }
     const transport = t;
     const home = vmac ?? link;
@@ -215,7 +215,7 @@ export class VrrpRuntime {
       announcer: this.#announcer,
       notifier: () => this.#notifier,
       send: (data, dst) => transport.send(data, dst),
-      drainRx: () => this.#drainers.get(key)?.(),
+      drainRx: () => this.#pumps.get(key)?.readNow(),
       report: (state, priority) => this.#report(cfg, state, priority),
       ifindex: (name) => this.#linkByName(name)?.index ?? 0,
       masterRxLowerPri: () => {
@@ -296,10 +296,10 @@ export class VrrpRuntime {
     const used = new Set([...this.#instances.values()].map((r) => r.key));
     for (const [key, t] of [...this.#transports]) {
       if (used.has(key)) continue;
-      this.d.watcher.remove(t.rx.fd);
+      this.#pumps.get(key)?.close();
+      this.#pumps.delete(key);
       t.close();
       this.#transports.delete(key);
-      this.#drainers.delete(key);
     }
   }
 
@@ -441,10 +441,8 @@ export class VrrpRuntime {
     for (const g of this.#groups.values()) g.group.stopped();
     // Give notify_stop scripts a moment to be spawned before the process exits.
     await Bun.sleep(50);
-    for (const t of this.#transports.values()) {
-      this.d.watcher.remove(t.rx.fd);
-      t.close();
-    }
+    for (const p of this.#pumps.values()) p.close();
+    for (const t of this.#transports.values()) t.close();
     this.#fifoReaders?.stop();
     for (const f of this.#fifos) f.close();
     this.#static.stop();

@@ -112,17 +112,19 @@ export class VrrpTransport {
   }
 
   /**
-   * Reads every queued packet; malformed IP-level input is reported through `onError`. A datagram equal
+   * Reads every queued packet and returns how many; malformed IP-level input goes to `onError`. A datagram equal
    * to the last good one of its VRID (the same advert from the same master: only the IPv4 id and header
    * checksum differ, which the kernel has checked) is first offered to `onRepeat` without being decoded:
    * a Backup hears its master that way many times a second. When `onRepeat` is absent or returns false
    * it is decoded as usual. `at` is the kernel's receive time on the performance.now() clock, so a
    * datagram read late (the reactor's rate limit) still restarts timers from when it arrived.
    */
-  drain(onPacket: (p: RxPacket) => void, onError: (e: RxError) => void, onRepeat?: (vrid: number, at: number) => boolean): void {
+  drain(onPacket: (p: RxPacket) => void, onError: (e: RxError) => void, onRepeat?: (vrid: number, at: number) => boolean): number {
     const rx = this.rx;
+    let count = 0;
     let offset = NaN; // CLOCK_REALTIME - performance.now(), read once per drain
     for (let n = rx.recvInPlace(); n >= 0; n = rx.recvInPlace()) {
+      count++;
       const now = performance.now();
       const stamp = rx.receivedAtRealtimeMs();
       if (stamp === stamp && offset !== offset) offset = realtimeMs() - now;
@@ -139,6 +141,7 @@ export class VrrpTransport {
       if (onRepeat) this.#remember(d.data, p);
       onPacket(p);
     }
+    return count;
   }
 
   /**
