@@ -11,7 +11,7 @@ import { loadConfig, needsRole, sliceFor } from "../config/index.ts";
 import { ROLES, type Message, type Role } from "../core/ipc.ts";
 import type { Logger } from "../core/log.ts";
 import { createPidFile, removePidFile } from "../core/pidfile.ts";
-import { configIdDefault, interfaceExists, logLoad } from "./common.ts";
+import { collectAfterLoad, configIdDefault, interfaceExists, logLoad } from "./common.ts";
 import { Supervised } from "./supervise.ts";
 import { selfCommand } from "./self.ts";
 import { childEnv } from "./tuning.ts";
@@ -167,6 +167,7 @@ export class Parent {
     for (const r of this.#children.keys()) if (!this.#ready.has(r)) return;
     const cb = this.#onAllReady;
     this.#onAllReady = undefined;
+    collectAfterLoad();
     sdNotify(`READY=1\nSTATUS=running: ${[...this.#children.keys()].join(", ") || "no"} children\nMAINPID=${process.pid}`);
     cb();
   }
@@ -219,6 +220,7 @@ export class Parent {
       } else this.#sendConfig(role, true);
     }
     for (const role of wanted) if (!this.#children.has(role)) this.#startChild(role);
+    collectAfterLoad();
     sdNotify("READY=1\nSTATUS=configuration reloaded");
   }
 
