@@ -83,36 +83,28 @@ class TimerHeap {
     if (e) this.remove(e);
     return e;
   }
+  /** Moves the entry at `i` towards the root while it is earlier than its parent. */
   #up(i: number): void {
     const a = this.#a;
     const e = a[i]!;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      const pe = a[p]!;
-      if (!less(e, pe)) break;
-      a[i] = pe;
-      pe.idx = i;
-      i = p;
-    }
-    a[i] = e;
-    e.idx = i;
+    for (let p = (i - 1) >> 1; i > 0 && less(e, a[p]!); i = p, p = (i - 1) >> 1) this.#put(a[p]!, i);
+    this.#put(e, i);
   }
+  /** Moves the entry at `i` towards the leaves while a child is earlier. */
   #down(i: number): void {
     const a = this.#a;
-    const n = a.length;
     const e = a[i]!;
     for (;;) {
       const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      const c = r < n && less(a[r]!, a[l]!) ? r : l;
-      const ce = a[c]!;
-      if (!less(ce, e)) break;
-      a[i] = ce;
-      ce.idx = i;
+      const c = l + 1 < a.length && less(a[l + 1]!, a[l]!) ? l + 1 : l;
+      if (c >= a.length || !less(a[c]!, e)) break;
+      this.#put(a[c]!, i);
       i = c;
     }
-    a[i] = e;
+    this.#put(e, i);
+  }
+  #put(e: Entry, i: number): void {
+    this.#a[i] = e;
     e.idx = i;
   }
 }

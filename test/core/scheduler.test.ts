@@ -38,6 +38,36 @@ describe("FakeScheduler", () => {
     expect(s.reschedule(hs[0], 300)).toBe(false); // fired
     expect(s.pending).toBe(0);
   });
+  test("random inserts, cancels and moves still fire in deadline order", () => {
+    const s = new FakeScheduler();
+    let seed = 7;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const live = new Map<number, { h: ReturnType<FakeScheduler["at"]>; at: number }>();
+    const fired: number[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const k = rnd();
+      if (k < 0.5 || live.size === 0) {
+        const rec = { h: undefined as unknown as ReturnType<FakeScheduler["at"]>, at: 1 + Math.floor(rnd() * 10_000) };
+        rec.h = s.at(rec.at, () => {
+          expect(s.now()).toBe(rec.at); // fires at its (possibly moved) time
+          fired.push(rec.at);
+        });
+        live.set(i, rec);
+      } else {
+        const [id, t] = [...live][Math.floor(rnd() * live.size)]!;
+        if (k < 0.75) {
+          s.cancel(t.h);
+          live.delete(id);
+        } else {
+          t.at = 1 + Math.floor(rnd() * 10_000);
+          expect(s.reschedule(t.h, t.at)).toBe(true);
+        }
+      }
+    }
+    expect(s.pending).toBe(live.size);
+    s.advance(20_000);
+    expect(fired).toEqual([...live.values()].map((t) => t.at).sort((a, b) => a - b));
+  });
   test("moving a Backup's timer on every advert leaves one entry, not one per advert", () => {
     const s = new FakeScheduler();
     let fired = 0;
