@@ -16,7 +16,8 @@ export type OnMessage = (raw: unknown) => void;
 export class Channel {
   readonly #stream: FdStream;
   #queue: Uint8Array[] = [];
-  #partial = "";
+  /** Bytes of a message whose newline has not arrived yet (a large one spans many reads). */
+  #partial: Uint8Array[] = [];
   #closed = false;
   #retry: ReturnType<typeof setTimeout> | undefined;
   readonly #decoder = new TextDecoder();
@@ -78,19 +79,30 @@ export class Channel {
   }
 
   #data(chunk: Uint8Array): void {
-    const text = this.#partial + this.#decoder.decode(chunk, { stream: true });
-    const lines = text.split("\n");
-    this.#partial = lines.pop() ?? "";
-    for (const line of lines) {
-      if (!line) continue;
-      let raw: unknown;
-      try {
-        raw = JSON.parse(line);
-      } catch {
-        raw = { unparseable: line.slice(0, 200) };
+    // Only the bytes up to a newline are joined and decoded, once: re-splitting everything buffered on
+    // each read made a multi-megabyte message quadratic.
+    let start = 0;
+    for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, start)) {
+      let bytes = chunk.subarray(start, nl);
+      if (this.#partial.length) {
+        this.#partial.push(bytes);
+        bytes = concat(this.#partial);
+        this.#partial = [];
       }
-      this.onMessage(raw);
+      start = nl + 1;
+      if (bytes.length) this.#line(this.#decoder.decode(bytes));
     }
+    if (start < chunk.length) this.#partial.push(chunk.slice(start));
+  }
+
+  #line(line: string): void {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch {
+      raw = { unparseable: line.slice(0, 200) };
+    }
+    this.onMessage(raw);
   }
 
   #shut(): void {
@@ -105,4 +117,14 @@ export class Channel {
     this.#shut();
     this.onClose();
   }
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }

@@ -10,6 +10,7 @@ import { AF_INET, AF_INET6, parseIp } from "../core/inet.ts";
 /** connect(2) errnos on a non-blocking socket. */
 const EINPROGRESS = 115, EALREADY = 114, EISCONN = 106;
 import { check, closeQuietly, libc, rcOrErrno, SysError } from "./libc.ts";
+import { errnoName } from "./errno.ts";
 import { sockaddrIp } from "./sockaddr.ts";
 import {
   SO_BINDTODEVICE,
@@ -48,7 +49,7 @@ export function connectProgress(p: PendingConnect): string {
   const rc = rcOrErrno(libc.connect(p.fd, p.addr, p.addr.length));
   if (rc === 0 || rc === -EISCONN) return "connected";
   if (rc === -EALREADY || rc === -EINPROGRESS) return "pending";
-  return new SysError("connect", -rc).code;
+  return errnoName(-rc); // a failing server a second each: no Error (and stack) built just for its name
 }
 
 /** Closes an fd that was not handed to Bun. */

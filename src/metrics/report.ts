@@ -6,7 +6,7 @@
  * Wiring in a child (a few lines):
  *   const reporter = new MetricsReporter({ role: "vrrp", send: ctx.send, sched: ctx.scheduler,
  *     collect: () => vrrpSamples(rt.instances()) });
- *   reporter.start();            // after the first apply()
+ *   reporter.reportIf(global.metricsListen !== null);   // after each apply()
  *   reporter.changed();          // after a transition or any counter the operator watches closely
  *   reporter.stop();             // in stop()
  */
@@ -73,6 +73,15 @@ export class MetricsReporter {
     }
     this.opts.send({ type: "metrics", role: this.opts.role, samples });
     this.sent++;
+  }
+
+  /**
+   * Reports only while the parent serves /metrics (`metrics_listen` is set): the whole sample set of
+   * 10,000 checkers is megabytes of JSON every few seconds, for nobody when nothing is served.
+   */
+  reportIf(served: boolean): void {
+    if (served) this.start();
+    else this.stop();
   }
 
   /** Stops reporting. */

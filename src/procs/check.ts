@@ -42,7 +42,7 @@ export function createCheckRuntime(ctx: ChildContext): Runtime {
   return {
     async apply(slice, reload) {
       rt.apply(slice as KeepalivedConfig, reload);
-      reporter.start();
+      reporter.reportIf((slice as KeepalivedConfig).global.metricsListen !== null);
     },
     dump(kind) {
       rt.dump(kind);

@@ -38,7 +38,7 @@ export function createVrrpRuntime(ctx: ChildContext): Runtime {
     async apply(slice, reload) {
       global = (slice as KeepalivedConfig).global;
       rt.apply(slice as KeepalivedConfig, reload);
-      reporter.start();
+      reporter.reportIf((slice as KeepalivedConfig).global.metricsListen !== null);
     },
     dump(kind) {
       const inst = rt.instances();

@@ -33,3 +33,21 @@ test("messages cross in order both ways, large ones too; closing one end is EOF 
   expect(closedB).toBe(true);
   expect(cb.closed).toBe(true);
 });
+
+test("a message of megabytes with multi-byte characters arrives whole among small ones", async () => {
+  const [a, b] = socketPair();
+  const got: unknown[] = [];
+  const ca = new Channel(a, reactor, () => {}, () => {});
+  const cb = new Channel(b, reactor, (m) => got.push(m), () => {});
+  const big = "é✓😀x".repeat(400_000); // ~4 MB of UTF-8: reads end inside characters
+  ca.send({ first: 1 });
+  ca.send({ big });
+  ca.send({ last: 2 });
+  for (let i = 0; i < 1000 && got.length < 3; i++) await Bun.sleep(10);
+  expect(got).toHaveLength(3);
+  expect(got[0]).toEqual({ first: 1 });
+  expect((got[1] as { big: string }).big === big).toBe(true);
+  expect(got[2]).toEqual({ last: 2 });
+  ca.close();
+  cb.close();
+});

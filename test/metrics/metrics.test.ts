@@ -122,6 +122,23 @@ describe("MetricsReporter", () => {
     expect(sent).toHaveLength(4);
   });
 
+  test("reportIf: quiet while nothing serves /metrics, reporting once a reload sets metrics_listen", () => {
+    const sched = new FakeScheduler();
+    const sent: Message[] = [];
+    const r = new MetricsReporter({ role: "check", send: (m) => sent.push(m), sched, collect: () => [] });
+    r.reportIf(false);
+    r.changed();
+    sched.advance(60_000);
+    expect(sent).toHaveLength(0);
+    r.reportIf(true);
+    expect(sent).toHaveLength(1);
+    sched.advance(5000);
+    expect(sent).toHaveLength(2);
+    r.reportIf(false);
+    sched.advance(60_000);
+    expect(sent).toHaveLength(2);
+  });
+
   test("a collector that throws skips one report and keeps the schedule", () => {
     const sched = new FakeScheduler();
     const sent: Message[] = [];
