@@ -76,7 +76,8 @@ export class CheckerRunner implements CheckerStatus {
   /** Duration of the last completed attempt in ms; null before the first. */
   lastLatencyMs: number | null = null;
   #timer: TimerHandle | undefined;
-  #inFlight: AbortController | undefined;
+  /** The attempt running now (an AbortController, or the canceller of a callback attempt). */
+  #inFlight: { abort(): void } | undefined;
   #running = false;
   #suspended = false;
 
@@ -141,24 +142,39 @@ export class CheckerRunner implements CheckerStatus {
   #attempt(): void {
     const run = this.o.run;
     if (!run || !this.#running || this.#suspended || this.#inFlight) return;
-    const ac = new AbortController();
-    this.#inFlight = ac;
     this.attempts++;
     const started = this.o.sched.now();
+    if (run.start) {
+      const token = { abort: (): void => {} };
+      this.#inFlight = token;
+      try {
+        const cancel = run.start((r) => this.#settle(token, started, r));
+        if (this.#inFlight === token) token.abort = cancel;
+      } catch (e) {
+        this.#settle(token, started, { ok: false, reason: `internal error: ${(e as Error).message}` });
+      }
+      return;
+    }
+    const ac = new AbortController();
+    this.#inFlight = ac;
     let p: Promise<CheckResult>;
     try {
       p = run(ac.signal);
     } catch (e) {
       p = Promise.resolve({ ok: false, reason: `internal error: ${(e as Error).message}` });
     }
-    p.catch((e: unknown) => ({ ok: false, reason: `internal error: ${String(e)}` }))
-      .then((r) => {
-        if (this.#inFlight !== ac) return; // stopped, suspended or replaced meanwhile
-        this.#inFlight = undefined;
-        this.lastLatencyMs = this.o.sched.now() - started;
-        if (!r.ok) this.failures++;
-        this.#onResult(r);
-      });
+    p.then(
+      (r) => this.#settle(ac, started, r),
+      (e: unknown) => this.#settle(ac, started, { ok: false, reason: `internal error: ${String(e)}` }),
+    );
+  }
+
+  #settle(attempt: { abort(): void }, started: number, r: CheckResult): void {
+    if (this.#inFlight !== attempt) return; // stopped, suspended or replaced meanwhile
+    this.#inFlight = undefined;
+    this.lastLatencyMs = this.o.sched.now() - started;
+    if (!r.ok) this.failures++;
+    this.#onResult(r);
   }
 
   #onResult(r: CheckResult): void {

@@ -1,6 +1,6 @@
 /** CheckerRunner on a FakeScheduler: warmup, delay_loop, retry, delay_before_retry, alpha, one attempt in flight. */
 import { describe, expect, test } from "bun:test";
-import { type CheckResult, fail, pass } from "../../src/check/checkers/types.ts";
+import { type CheckResult, fail, pass, type RunCheck } from "../../src/check/checkers/types.ts";
 import { CheckerRunner, type CheckerTiming } from "../../src/check/runner.ts";
 import { nullLogger } from "../../src/core/log.ts";
 import { FakeScheduler } from "../../src/core/scheduler.ts";
@@ -155,6 +155,44 @@ describe("CheckerRunner", () => {
     await tick(s, 1);
     expect(r.busy).toBe(false);
     expect(c.maxInFlight).toBe(1);
+  });
+
+  test("callback attempts (RunCheck.start): synchronous and later results count, stop cancels one in flight", () => {
+    const s = new FakeScheduler();
+    const results: (boolean | "later" | "hang")[] = [false, false, false, "later", "hang"];
+    const starts: number[] = [];
+    let i = 0, cancelled = 0;
+    let pending: ((r: CheckResult) => void) | undefined;
+    const run = (() => Promise.reject(new Error("the promise form must not be used"))) as unknown as RunCheck;
+    run.start = (done) => {
+      starts.push(s.now());
+      const r = results[Math.min(i++, results.length - 1)];
+      if (r === "later") {
+        s.after(300, () => done(pass("ok")));
+      } else if (r === "hang") {
+        pending = done;
+      } else done(r ? pass("ok") : fail("refused")); // before start returns
+      return () => cancelled++;
+    };
+    const changes: boolean[] = [];
+    const r = new CheckerRunner({ name: "t", timing: T, run, sched: s, log: nullLogger, onChange: (c) => changes.push(c.up) });
+    r.start();
+    s.advance(0);
+    s.advance(2000); // two retries, 1 s apart, then DOWN
+    expect(starts).toEqual([0, 1000, 2000]);
+    expect(changes).toEqual([false]);
+    expect(r.failures).toBe(3);
+    s.advance(10_000); // delay_loop: the next attempt answers 300 ms later
+    expect(r.busy).toBe(true);
+    s.advance(300);
+    expect(changes).toEqual([false, true]);
+    expect(r.busy).toBe(false);
+    s.advance(10_000);
+    expect(r.busy).toBe(true);
+    r.stop();
+    expect(cancelled).toBe(1); // only the attempt in flight is cancelled
+    pending?.(pass("too late"));
+    expect(changes).toEqual([false, true]);
   });
 
   test("suspend keeps the state and skips attempts; resume checks at once", async () => {

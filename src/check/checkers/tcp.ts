@@ -27,42 +27,57 @@ export interface TcpCheckOptions {
 export function makeTcpCheck(opts: TcpCheckOptions): RunCheck {
   const o = boundOptions(opts.endpoint);
   const later = opts.sched ? schedLater(opts.sched) : bunLater;
-  return (signal) => probeTcp(o, opts.connectTimeoutMs, signal, later);
+  const start = (done: (r: CheckResult) => void) => startTcp(o, opts.connectTimeoutMs, later, done);
+  const run: RunCheck = (signal) => new Promise<CheckResult>((resolve) => {
+    if (signal.aborted) return resolve(fail("connect: aborted"));
+    let settled = false;
+    let cancel = (): void => {};
+    const onAbort = (): void => {
+      cancel();
+      settled = true;
+      resolve(fail("connect: aborted"));
+    };
+    cancel = start((r) => {
+      settled = true;
+      signal.removeEventListener("abort", onAbort);
+      resolve(r);
+    });
+    if (!settled) signal.addEventListener("abort", onAbort);
+  });
+  run.start = start;
+  return run;
 }
 
-/** One connect attempt; settles within timeoutMs, never rejects, always closes the socket. */
-function probeTcp(
+/** One connect attempt; calls `done` once within timeoutMs (unless cancelled), always closes the socket. */
+function startTcp(
   o: Parameters<typeof startBoundConnect>[0],
   timeoutMs: number,
-  signal: AbortSignal,
   later: Later,
-): Promise<CheckResult> {
-  return new Promise<CheckResult>((resolve) => {
-    if (signal.aborted) return resolve(fail("connect: aborted"));
-    let p: PendingConnect;
-    try {
-      p = startBoundConnect(o);
-    } catch (e) {
-      return resolve(fail(`connect: ${errorText(e)}`));
-    }
-    // Set once the wait starts (its callback may run before waitConnect returns).
-    const wait = { stop: (): void => {} };
-    let done = false;
-    const finish = (r: CheckResult): void => {
-      if (done) return;
-      done = true;
-      wait.stop();
-      signal.removeEventListener("abort", onAbort);
-      closeFd(p.fd);
-      resolve(r);
-    };
-    const onAbort = (): void => finish(fail("connect: aborted"));
-    wait.stop = waitConnect(p, performance.now() + timeoutMs, later, (st) =>
-      finish(
-        st === "connected"
-          ? pass("connected")
-          : fail(st === "timeout" ? `connect: timeout after ${timeoutMs}ms` : `connect: ${st}`),
-      ));
-    if (!done) signal.addEventListener("abort", onAbort);
-  });
+  done: (r: CheckResult) => void,
+): () => void {
+  let p: PendingConnect;
+  try {
+    p = startBoundConnect(o);
+  } catch (e) {
+    done(fail(`connect: ${errorText(e)}`));
+    return () => {};
+  }
+  let finished = false;
+  // Set once the wait starts (its callback may run before waitConnect returns).
+  let stopWait = (): void => {};
+  const finish = (r: CheckResult | undefined): void => {
+    if (finished) return;
+    finished = true;
+    stopWait();
+    closeFd(p.fd);
+    if (r) done(r);
+  };
+  stopWait = waitConnect(p, performance.now() + timeoutMs, later, (st) =>
+    finish(
+      st === "connected"
+        ? pass("connected")
+        : fail(st === "timeout" ? `connect: timeout after ${timeoutMs}ms` : `connect: ${st}`),
+    ));
+  if (finished) stopWait();
+  return () => finish(undefined); // cancelled: closed, nothing reported
 }

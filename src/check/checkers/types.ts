@@ -30,7 +30,14 @@ export interface Endpoint {
 }
 
 /** One attempt; must settle within the checker's connect timeout and never reject. */
-export type RunCheck = (signal: AbortSignal) => Promise<CheckResult>;
+export type RunCheck = ((signal: AbortSignal) => Promise<CheckResult>) & {
+  /**
+   * The same attempt reporting through a callback (which may run before `start` returns) and returning
+   * its canceller: no Promise and no AbortController per attempt. The runner prefers it; TCP_CHECK,
+   * run 10,000 times a second with as many real servers, has it.
+   */
+  start?: (done: (r: CheckResult) => void) => () => void;
+};
 
 /** A passing result. */
 export function pass(reason = "ok", weight?: number): CheckResult {
