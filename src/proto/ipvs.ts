@@ -178,9 +178,9 @@ function inetAddr(addr: string): Uint8Array {
 
 function netmaskAttr(af: number, netmask: number): Uint8Array {
   if (af === 10) return nlaU32(IPVS_SVC_ATTR.NETMASK, netmask);
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setUint32(0, netmask >>> 0, false);
-  return nla(IPVS_SVC_ATTR.NETMASK, b);
+  const buf = new ArrayBuffer(4);
+  new DataView(buf).setUint32(0, netmask >>> 0, false);
+  return nla(IPVS_SVC_ATTR.NETMASK, new Uint8Array(buf));
 }
 
 function serviceKeyAttrs(k: IpvsServiceKey): Uint8Array[] {
@@ -197,8 +197,9 @@ function serviceKeyAttrs(k: IpvsServiceKey): Uint8Array[] {
 
 /** IPVS_CMD_ATTR_SERVICE for a full service (NEW / SET). */
 export function serviceAttr(s: IpvsService): Uint8Array {
-  const flags = new Uint8Array(8);
-  const v = new DataView(flags.buffer);
+  const fb = new ArrayBuffer(8);
+  const flags = new Uint8Array(fb);
+  const v = new DataView(fb);
   v.setUint32(0, s.flags >>> 0, true);
   v.setUint32(4, 0xffffffff, true);
   return nlaNested(IPVS_CMD_ATTR.SERVICE, [

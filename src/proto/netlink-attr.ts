@@ -37,18 +37,24 @@ export function concatBytes(...parts: (Uint8Array | undefined | false | null)[])
 export function nla(type: number, value: Uint8Array): Uint8Array {
   const len = NLA_HDRLEN + value.length;
   if (len > 0xffff) throw new RangeError(`attribute ${type} of ${value.length} bytes exceeds 65531`);
-  const out = new Uint8Array(align4(len));
-  const v = new DataView(out.buffer);
+  const buf = new ArrayBuffer(align4(len));
+  const out = new Uint8Array(buf);
+  const v = new DataView(buf);
   v.setUint16(0, len, true);
   v.setUint16(2, type, true);
   out.set(value, NLA_HDRLEN);
   return out;
 }
 
+/**
+ * `bytes` bytes written through a DataView. The ArrayBuffer is made first: reading `.buffer` of a small
+ * `new Uint8Array(n)` makes JSC move its storage into a fresh ArrayBuffer, which was a quarter of the
+ * time of encoding 10,000 IPVS destinations.
+ */
 function num(bytes: number, write: (v: DataView) => void): Uint8Array {
-  const b = new Uint8Array(bytes);
-  write(new DataView(b.buffer));
-  return b;
+  const buf = new ArrayBuffer(bytes);
+  write(new DataView(buf));
+  return new Uint8Array(buf);
 }
 
 /** u8 attribute. */

@@ -102,8 +102,9 @@ function view(b: Uint8Array): DataView {
 
 /** Encodes a 16-byte nlmsghdr. */
 export function encodeNlHeader(h: NlHeader): Uint8Array {
-  const out = new Uint8Array(NLMSG_HDRLEN);
-  const v = view(out);
+  const buf = new ArrayBuffer(NLMSG_HDRLEN);
+  const out = new Uint8Array(buf);
+  const v = new DataView(buf);
   v.setUint32(0, h.len, true);
   v.setUint16(4, h.type, true);
   v.setUint16(6, h.flags, true);
