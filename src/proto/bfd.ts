@@ -135,8 +135,9 @@ const FLAG_M = 0x01;
 
 /** Encodes a 24-octet Control packet (RFC 5880 §4.1). Out-of-range numbers are masked to their field width. */
 export function encodeBfdControl(f: BfdControlFields): Uint8Array {
-  const out = new Uint8Array(BFD_CONTROL_LENGTH);
-  const view = new DataView(out.buffer);
+  const buf = new ArrayBuffer(BFD_CONTROL_LENGTH); // before the views: see netlink-attr.ts num()
+  const out = new Uint8Array(buf);
+  const view = new DataView(buf);
   out[0] = (BFD_VERSION << 5) | (f.diag & 0x1f);
   out[1] = (BFD_STATES.indexOf(f.state) << 6) |
     (f.poll ? FLAG_P : 0) |
