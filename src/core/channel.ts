@@ -86,7 +86,7 @@ export class Channel {
       let bytes = chunk.subarray(start, nl);
       if (this.#partial.length) {
         this.#partial.push(bytes);
-        bytes = concat(this.#partial);
+        bytes = Buffer.concat(this.#partial);
         this.#partial = [];
       }
       start = nl + 1;
@@ -117,14 +117,4 @@ export class Channel {
     this.#shut();
     this.onClose();
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

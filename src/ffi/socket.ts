@@ -172,48 +172,27 @@ export class Socket {
    * gave them for an earlier datagram: without the receive timestamp). Allocates nothing.
    */
   sameOrigin(from: Uint8Array, control: Uint8Array): boolean {
-    const mv = this.#msgView;
-    const nameLen = mv.getUint32(8, true);
+    const nameLen = this.#msgView.getUint32(8, true);
     if (nameLen !== from.length) return false;
     for (let i = 0; i < nameLen; i++) if (this.#name[i] !== from[i]) return false;
-    const c = this.#control, len = mv.getUint32(40, true);
-    const cv = this.#controlView;
+    const c = this.#control, cv = this.#controlView, len = this.#msgView.getUint32(40, true);
     let j = 0;
-    for (let off = 0; off + 16 <= len;) {
-      const clen = cv.getUint32(off, true); // cmsg_len is a size_t: its low half on little-endian
-      if (clen < 16 || off + clen > len) return false;
-      const step = (clen + 7) & ~7;
-      if (!(cv.getInt32(off + 8, true) === SOL_SOCKET && cv.getInt32(off + 12, true) === SO_TIMESTAMPNS)) {
-        const end = Math.min(off + step, len);
-        for (let i = off; i < end; i++, j++) if (c[i] !== control[j]) return false;
-      }
-      off += step;
+    for (let off = 0, next = 0; off + 16 <= len; off = next) {
+      if ((next = cmsgNext(cv, off, len)) < 0) return false;
+      if (isStamp(cv, off)) continue;
+      for (let i = off; i < next; i++, j++) if (c[i] !== control[j]) return false;
     }
     return j === control.length;
   }
 
   /** Copies of the last datagram's sender and ancillary bytes (the timestamp left out), for `sameOrigin`. */
   originBytes(): { from: Uint8Array; control: Uint8Array } {
-    const mv = this.#msgView;
-    const c = this.#control, len = mv.getUint32(40, true);
-    const cv = this.#controlView;
+    const c = this.#control, cv = this.#controlView, len = this.#msgView.getUint32(40, true);
     const parts: Uint8Array[] = [];
-    for (let off = 0; off + 16 <= len;) {
-      const clen = cv.getUint32(off, true);
-      if (clen < 16 || off + clen > len) break;
-      const step = (clen + 7) & ~7;
-      if (!(cv.getInt32(off + 8, true) === SOL_SOCKET && cv.getInt32(off + 12, true) === SO_TIMESTAMPNS)) {
-        parts.push(c.subarray(off, Math.min(off + step, len)));
-      }
-      off += step;
+    for (let off = 0, next = 0; off + 16 <= len && (next = cmsgNext(cv, off, len)) > 0; off = next) {
+      if (!isStamp(cv, off)) parts.push(c.subarray(off, next));
     }
-    const control = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      control.set(p, at);
-      at += p.length;
-    }
-    return { from: this.#name.slice(0, mv.getUint32(8, true)), control };
+    return { from: this.#name.slice(0, this.#msgView.getUint32(8, true)), control: new Uint8Array(Buffer.concat(parts)) };
   }
 
   /**
@@ -221,15 +200,11 @@ export class Socket {
    * when the socket does not ask for timestamps.
    */
   receivedAtRealtimeMs(): number {
-    const len = this.#msgView.getUint32(40, true);
-    const cv = this.#controlView;
-    for (let off = 0; off + 16 <= len;) {
-      const clen = cv.getUint32(off, true);
-      if (clen < 16 || off + clen > len) break;
-      if (cv.getInt32(off + 8, true) === SOL_SOCKET && cv.getInt32(off + 12, true) === SO_TIMESTAMPNS && clen >= 32) {
+    const cv = this.#controlView, len = this.#msgView.getUint32(40, true);
+    for (let off = 0, next = 0; off + 16 <= len && (next = cmsgNext(cv, off, len)) > 0; off = next) {
+      if (isStamp(cv, off) && next - off >= 32) {
         return (cv.getUint32(off + 16, true) + cv.getInt32(off + 20, true) * 2 ** 32) * 1000 + cv.getUint32(off + 24, true) / 1e6;
       }
-      off += (clen + 7) & ~7;
     }
     return NaN;
   }
@@ -261,16 +236,26 @@ export class Socket {
   }
 }
 
+/**
+ * The offset just past the cmsghdr at `off` (its data padded to 8 bytes, capped at `len`), or -1 when
+ * its length is malformed. cmsg_len is a size_t: its low half on these little-endian ABIs.
+ */
+function cmsgNext(cv: DataView, off: number, len: number): number {
+  const clen = cv.getUint32(off, true);
+  return clen < 16 || off + clen > len ? -1 : Math.min(off + ((clen + 7) & ~7), len);
+}
+
+/** Whether the cmsghdr at `off` carries an SO_TIMESTAMPNS receive time. */
+function isStamp(cv: DataView, off: number): boolean {
+  return cv.getInt32(off + 8, true) === SOL_SOCKET && cv.getInt32(off + 12, true) === SO_TIMESTAMPNS;
+}
+
 /** Splits a control buffer of `len` bytes into cmsghdrs (cmsg_len is size_t, data 8-aligned). */
 export function parseCmsgs(control: Uint8Array, len: number): Cmsg[] {
   const out: Cmsg[] = [];
-  const dv = new DataView(control.buffer, control.byteOffset, control.byteLength);
-  let off = 0;
-  while (off + 16 <= len) {
-    const clen = Number(dv.getBigUint64(off, true));
-    if (clen < 16 || off + clen > len) break;
-    out.push({ level: dv.getInt32(off + 8, true), type: dv.getInt32(off + 12, true), data: control.slice(off + 16, off + clen) });
-    off += (clen + 7) & ~7;
+  const cv = new DataView(control.buffer, control.byteOffset, control.byteLength);
+  for (let off = 0, next = 0; off + 16 <= len && (next = cmsgNext(cv, off, len)) > 0; off = next) {
+    out.push({ level: cv.getInt32(off + 8, true), type: cv.getInt32(off + 12, true), data: control.slice(off + 16, off + cv.getUint32(off, true)) });
   }
   return out;
 }
