@@ -57,41 +57,49 @@ export function closeFd(fd: number): void {
   closeQuietly(fd);
 }
 
-/** Opens a TCP socket with the options applied and starts a non-blocking connect. */
-export function startBoundConnect(o: BoundConnect): PendingConnect {
-  return openBound(o, SOCK_STREAM);
+/**
+ * Opens a TCP socket with the options applied and starts a non-blocking connect. A caller that connects
+ * to the same place again and again (TCP_CHECK) passes prepareBound()'s result to parse the options once.
+ */
+export function startBoundConnect(o: BoundConnect | PreparedBound): PendingConnect {
+  return openBound("domain" in o ? o : prepareBound(o), SOCK_STREAM);
 }
 
 /** Opens a UDP socket with the options applied and connected to the peer (a UDP connect completes at once). */
 export function openBoundUdp(o: BoundConnect): number {
-  return openBound(o, SOCK_DGRAM).fd;
+  return openBound(prepareBound(o), SOCK_DGRAM).fd;
 }
 
-/** What openBound derives from the options: parsed once per options object, not once per attempt. */
-interface Prepared {
-  domain: number;
-  dst: Uint8Array;
-  bindIf?: Uint8Array;
-  bind?: Uint8Array;
+/** The options parsed into what the system calls take (addresses as sockaddrs). */
+export interface PreparedBound {
+  readonly o: BoundConnect;
+  readonly domain: number;
+  readonly dst: Uint8Array;
+  readonly bindIf?: Uint8Array;
+  readonly bind?: Uint8Array;
 }
-const prepared = new WeakMap<BoundConnect, Prepared>();
 
-function prepare(o: BoundConnect): Prepared {
+/** Parses the options once; throws on a bad address. */
+export function prepareBound(o: BoundConnect): PreparedBound {
   const dst = parseIp(o.address);
   if (!dst) throw new Error(`bad address ${o.address}`);
-  const p: Prepared = { domain: dst.family === AF_INET ? AF_INET : AF_INET6, dst: sockaddrIp(dst.bytes, o.port) };
-  if (o.bindIf) p.bindIf = new TextEncoder().encode(o.bindIf + "\0");
+  let bind: Uint8Array | undefined;
   if (o.bindTo !== undefined || o.bindPort !== undefined) {
     const src = o.bindTo !== undefined ? parseIp(o.bindTo) : undefined;
     if (o.bindTo !== undefined && !src) throw new Error(`bad bindto address ${o.bindTo}`);
-    p.bind = sockaddrIp(src?.bytes ?? new Uint8Array(dst.family === AF_INET ? 4 : 16), o.bindPort ?? 0);
+    bind = sockaddrIp(src?.bytes ?? new Uint8Array(dst.family === AF_INET ? 4 : 16), o.bindPort ?? 0);
   }
-  prepared.set(o, p);
-  return p;
+  return {
+    o,
+    domain: dst.family === AF_INET ? AF_INET : AF_INET6,
+    dst: sockaddrIp(dst.bytes, o.port),
+    ...(o.bindIf ? { bindIf: new TextEncoder().encode(o.bindIf + "\0") } : {}),
+    ...(bind ? { bind } : {}),
+  };
 }
 
-function openBound(o: BoundConnect, type: number): PendingConnect {
-  const p = prepared.get(o) ?? prepare(o);
+function openBound(p: PreparedBound, type: number): PendingConnect {
+  const o = p.o;
   const fd = check("socket", libc.socket(p.domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   try {
     if (p.bindIf) {

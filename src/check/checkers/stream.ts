@@ -7,7 +7,7 @@
  * only a connected fd is handed to Bun.connect({ fd }).
  */
 import type { Socket, TCPSocketConnectOptions } from "bun";
-import { closeFd, type PendingConnect, startBoundConnect } from "../../ffi/bound-socket.ts";
+import { type BoundConnect, closeFd, type PendingConnect, startBoundConnect } from "../../ffi/bound-socket.ts";
 import { bunLater, waitConnect } from "./connect-wait.ts";
 import { type CheckResult, type Endpoint, errorText, fail } from "./types.ts";
 
@@ -195,7 +195,7 @@ export function handshakeVerdict(err: Error | null, haveCa: boolean): string | u
 }
 
 /** The libc connect options of an endpoint with bind_if / fwmark. */
-export function boundOptions(ep: Endpoint): Parameters<typeof startBoundConnect>[0] {
+export function boundOptions(ep: Endpoint): BoundConnect {
   return {
     address: ep.address,
     port: ep.port,

@@ -7,7 +7,7 @@
  * round trip; with 10,000 real servers that is
  * the check child's main cost (bench/ipvs-vm.ts).
  */
-import { closeFd, type PendingConnect, startBoundConnect } from "../../ffi/bound-socket.ts";
+import { closeFd, type PendingConnect, prepareBound, type PreparedBound, startBoundConnect } from "../../ffi/bound-socket.ts";
 import { bunLater, type Later, schedLater, waitConnect } from "./connect-wait.ts";
 import { boundOptions } from "./stream.ts";
 import type { Scheduler } from "../../core/scheduler.ts";
@@ -27,7 +27,17 @@ export interface TcpCheckOptions {
 export function makeTcpCheck(opts: TcpCheckOptions): RunCheck {
   const o = boundOptions(opts.endpoint);
   const later = opts.sched ? schedLater(opts.sched) : bunLater;
-  const start = (done: (r: CheckResult) => void) => startTcp(o, opts.connectTimeoutMs, later, done);
+  // Parsed at the first attempt, then kept: a bad address fails each attempt with its reason.
+  let prepared: PreparedBound | undefined;
+  const start = (done: (r: CheckResult) => void) => {
+    try {
+      prepared ??= prepareBound(o);
+    } catch (e) {
+      done(fail(`connect: ${errorText(e)}`));
+      return () => {};
+    }
+    return startTcp(prepared, opts.connectTimeoutMs, later, done);
+  };
   const run: RunCheck = (signal) => new Promise<CheckResult>((resolve) => {
     if (signal.aborted) return resolve(fail("connect: aborted"));
     let settled = false;
@@ -50,7 +60,7 @@ export function makeTcpCheck(opts: TcpCheckOptions): RunCheck {
 
 /** One connect attempt; calls `done` once within timeoutMs (unless cancelled), always closes the socket. */
 function startTcp(
-  o: Parameters<typeof startBoundConnect>[0],
+  o: PreparedBound,
   timeoutMs: number,
   later: Later,
   done: (r: CheckResult) => void,
