@@ -50,6 +50,8 @@ interface Runner {
   log: Logger;
   tx: TimerHandle | undefined;
   detect: TimerHandle | undefined;
+  /** When each armed timer is due (a received packet moves `detect` in place: Scheduler.reschedule). */
+  due: { tx: number; detect: number };
   txPackets: number;
   rxPackets: number;
   discards: Record<string, number>;
@@ -136,6 +138,7 @@ export class BfdRuntime {
       session: createSession(sessionConfigOf(inst), discr),
       tx: undefined,
       detect: undefined,
+      due: { tx: 0, detect: 0 },
       txPackets: 0,
       rxPackets: 0,
       discards: {},
@@ -212,15 +215,22 @@ export class BfdRuntime {
 
   #arm(r: Runner, timer: "tx" | "detect", atMs: number | null): void {
     const s = this.deps.scheduler;
-    s.cancel(r[timer]);
-    r[timer] = atMs === null ? undefined : s.at(atMs, () => {
+    if (atMs === null) {
+      s.cancel(r[timer]);
       r[timer] = undefined;
+      return;
+    }
+    r.due[timer] = atMs;
+    if (s.reschedule(r[timer], atMs)) return;
+    r[timer] = s.at(atMs, () => {
+      r[timer] = undefined;
+      const due = r.due[timer];
       if (this.#runners.get(r.inst.name) !== r) return;
       if (timer === "detect" && (r.session.state === "Up" || r.session.state === "Init")) {
         r.log.info(`Expired after ${currentDetectionTimeUs(r.session) / 1000} ms`);
       }
       // The scheduler may run a timer a fraction of a millisecond early; step ignores early expiries.
-      const now = Math.max(s.now(), atMs);
+      const now = Math.max(s.now(), due);
       this.#run(r, { kind: timer === "tx" ? "txTimerExpired" : "detectTimerExpired" }, true, now);
     });
   }

@@ -9,10 +9,10 @@ import { dumpPath, writeDumpFile } from "../core/dumpfile.ts";
 import { UdpTransport } from "../bfd/transport.ts";
 import type { ChildContext, LoopSettings, Runtime } from "./child.ts";
 
-/** Builds the BFD child's runtime. */
 /** BFD timers are 10 ms: immediate delivery and the default timer window. */
 export const loop: LoopSettings = {};
 
+/** Builds the BFD child's runtime. */
 export function createBfdRuntime(ctx: ChildContext): Runtime {
   let config: KeepalivedConfig | undefined;
   const bfd = new BfdRuntime({
