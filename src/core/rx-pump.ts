@@ -1,11 +1,12 @@
 /**
- * Feeds one VRRP receive socket to its drain function. While datagrams come one at a time, the reactor
- * wakes the child for each (a lone advert is read at once). When a read finds a bunch (a Backup of
- * many instances: the reactor's rate limit already held them back), the socket leaves the reactor and
- * is read on a scheduler timer every `periodMs` instead, until a read finds fewer again: a timer wake
- * costs the main thread alone, where a reactor wake also wakes the worker thread twice. Timers do not
- * suffer: adverts carry the kernel's receive time, and a Master_Down_Timer reads the socket first
- * (`readNow`).
+ * Feeds one datagram socket to its drain function, for a child whose sockets can get busy (the VRRP
+ * child's receive sockets: a Backup of 100 instances hears 1,000 adverts a second). While datagrams come
+ * one at a time the reactor wakes the child for each, so a lone datagram is read at once. When a read
+ * finds a bunch (the reactor's rate limit already held them back), the socket leaves the reactor and is
+ * read on a scheduler timer every `periodMs` instead, until a read finds fewer again: a timer wake costs
+ * the main thread alone, where a reactor wake also wakes the worker thread twice. A user whose timers
+ * must not wait for the next read calls `readNow` first (VRRP's Master_Down_Timer does; its adverts also
+ * carry the kernel's receive time).
  */
 import type { Scheduler, TimerHandle } from "../core/scheduler.ts";
 import type { FdWatcher } from "../ffi/reactor.ts";

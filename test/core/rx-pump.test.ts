@@ -5,7 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { FakeScheduler } from "../../src/core/scheduler.ts";
 import type { FdWatcher } from "../../src/ffi/reactor.ts";
-import { RxPump } from "../../src/vrrp/rx-pump.ts";
+import { RxPump } from "../../src/core/rx-pump.ts";
 
 function rig() {
   const sched = new FakeScheduler();
