@@ -30,6 +30,8 @@ import { RxPump } from "../core/rx-pump.ts";
 import type { ScriptSpec } from "../config/model.ts";
 import type { VrrpState } from "./fsm.ts";
 import { SyncGroupRunner } from "./sync-group.ts";
+import { NftFirewall } from "./firewall.ts";
+import { firewallShape } from "./firewall-rules.ts";
 import type { SyncGroup } from "../config/model.ts";
 
 /** What the runtime is given by the child process. */
@@ -54,6 +56,8 @@ export interface VrrpRuntimeDeps {
   sysctl?: Sysctl;
   /** Lists processes for vrrp_track_process; tests pass a fake. @default a /proc scan */
   scanProc?: () => ProcInfo[];
+  /** The nftables writer for no_accept; tests pass one with a fake link. @default nf_tables netlink */
+  firewall?: NftFirewall;
 }
 
 /** What the runtime needs of a transport (VrrpTransport, or a fake in tests). */
@@ -96,6 +100,8 @@ export class VrrpRuntime {
   #fifoReaders: FifoReaders | undefined;
   #config: KeepalivedConfig | undefined;
   #subscribed = false;
+  readonly #firewall: NftFirewall;
+  #firewallOn = false;
   #vmacs: VmacManager | undefined;
   readonly #static: StaticSet;
   readonly #files: FileWatch & { close?(): void };
@@ -106,6 +112,7 @@ export class VrrpRuntime {
     this.#announcer = new PacedAnnouncer(this.#rawAnnouncer, d.sched, (i, k) => this.#garpInterval(i, k));
     this.#notifier = new Notifier(d.log, [], d.exec);
     this.#files = d.fileWatch ?? new InotifyFileWatch(d.watcher);
+    this.#firewall = d.firewall ?? new NftFirewall(d.log);
     this.#static = new StaticSet(d.kernel, d.log, (n) => this.#linkByName(n)?.index ?? 0, () => this.#config?.global.defaultInterface ?? null);
     this.#trackers = new TrackerSet({
       log: d.log, sched: d.sched, files: this.#files, resolve: (s) => this.#resolve(s, this.#config!),
@@ -121,6 +128,10 @@ export class VrrpRuntime {
       this.#subscribed = true;
     }
     this.#config = c;
+    const shape = firewallShape(c);
+    if (shape && !c.global.nftables.table && !this.#firewallOn) this.d.log.info("use_vmac or no_accept/strict specified, but no firewall configured - using nftables");
+    this.#firewallOn = shape !== null;
+    this.#firewall.configure(shape);
     this.#setupFifos(c);
     this.#static.apply(c);
     this.#trackers.apply(c);
@@ -142,6 +153,7 @@ export class VrrpRuntime {
     this.#closeUnusedTransports();
     this.#reindex();
     this.#recomputeAll();
+    this.#firewall.settle();
     if (reload) this.d.log.info(`Reload finished: ${this.#instances.size} VRRP instance(s) running`);
   }
 
@@ -218,6 +230,7 @@ export class VrrpRuntime {
       drainRx: () => this.#pumps.get(key)?.readNow(),
       report: (state, priority) => this.#report(cfg, state, priority),
       ifindex: (name) => this.#linkByName(name)?.index ?? 0,
+      firewall: { fw: this.#firewall, byName: !c.global.nftables.ifindex },
       masterRxLowerPri: () => {
         const s = this.#resolve(cfg.notify.masterRxLowerPri, c);
         if (s) void (this.d.exec ?? execScript)(s.argv, s.uid, s.gid);
@@ -446,6 +459,7 @@ export class VrrpRuntime {
     this.#fifoReaders?.stop();
     for (const f of this.#fifos) f.close();
     this.#static.stop();
+    if (!this.d.keepVipsOnStop) this.#firewall.stop();
     this.#vmacs?.releaseAll();
     this.#rawAnnouncer.close();
     this.d.kernel.close();
