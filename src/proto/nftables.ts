@@ -41,7 +41,7 @@ export const NFT_REG = { VERDICT: 0, R1: 1, R2: 2, R3: 3, R4: 4 } as const;
 export const PAYLOAD_BASE = { LL: 0, NETWORK: 1, TRANSPORT: 2 } as const;
 
 /** Meta keys used here (enum nft_meta_keys). */
-export const META = { LEN: 0, PROTOCOL: 1, MARK: 3, IIF: 4, OIF: 5, IIFNAME: 6, OIFNAME: 7, NFPROTO: 15, L4PROTO: 16 } as const;
+export const META = { LEN: 0, PROTOCOL: 1, MARK: 3, IIF: 4, OIF: 5, IIFNAME: 6, OIFNAME: 7, NFPROTO: 15, L4PROTO: 16, IIFKIND: 26, OIFKIND: 27 } as const;
 
 /** nftables' own datatype numbers (nftables datatype.h), which the kernel stores as a set's key type. */
 export const NFT_TYPE = { VERDICT: 1, INTEGER: 4, STRING: 5, IPADDR: 7, IP6ADDR: 8, IFINDEX: 20, ICMP6_TYPE: 29, IFNAME: 41 } as const;
@@ -54,7 +54,7 @@ const HOOK = { HOOKNUM: 1, PRIORITY: 2 } as const;
 const RULE = { TABLE: 1, CHAIN: 2, HANDLE: 3, EXPRESSIONS: 4 } as const;
 const LIST_ELEM = 1;
 const EXPR = { NAME: 1, DATA: 2 } as const;
-const SET = { TABLE: 1, NAME: 2, FLAGS: 3, KEY_TYPE: 4, KEY_LEN: 5, DATA_TYPE: 6, DATA_LEN: 7, DESC: 9, ID: 10 } as const;
+const SET = { TABLE: 1, NAME: 2, FLAGS: 3, KEY_TYPE: 4, KEY_LEN: 5, DATA_TYPE: 6, DATA_LEN: 7, DESC: 9, ID: 10, USERDATA: 13 } as const;
 const SET_DESC = { SIZE: 1, CONCAT: 2 } as const;
 const SET_FIELD_LEN = 1;
 const ELEM_LIST = { TABLE: 1, SET: 2, ELEMENTS: 3, SET_ID: 4 } as const;
@@ -67,12 +67,16 @@ export type Expr =
   | { kind: "payload"; base: number; offset: number; len: number; dreg: number }
   | { kind: "cmp"; sreg: number; data: Uint8Array }
   | { kind: "bitwise"; sreg: number; dreg: number; mask: Uint8Array; xor: Uint8Array }
-  | { kind: "lookup"; sreg: number; set: string }
+  | { kind: "lookup"; sreg: number; set: string; dreg?: number }
+  | { kind: "dup"; sregAddr: number; sregDev: number }
   | { kind: "meta"; key: number; dreg: number }
   | { kind: "counter" }
   | { kind: "verdict"; code: number; chain?: string };
 
-/** A set declaration; `fieldLens` is given for a concatenated key (bytes per field, before padding). */
+/**
+ * A set declaration; `fieldLens` is given for a concatenated key (bytes per field, before padding), `data`
+ * for a map (flags include NFT_SET.MAP).
+ */
 export interface SetSpec {
   name: string;
   id: number;
@@ -80,6 +84,19 @@ export interface SetSpec {
   keyLen: number;
   flags: number;
   fieldLens?: number[];
+  data?: { type: number; len: number };
+  /**
+   * Byte order of the key (and a map's data) for nft's display, kept in the set's userdata as nft and
+   * libnftnl do (NFTNL_UDATA_SET_KEYBYTEORDER / _DATABYTEORDER); the kernel does not read it.
+   */
+  byteorder?: { key: "host" | "big"; data?: "host" | "big" };
+}
+
+/** libnftnl's set userdata TLVs (u8 type, u8 length, value): key and data byte order. */
+function setUserdata(b: NonNullable<SetSpec["byteorder"]>): Uint8Array {
+  const order = (o: "host" | "big") => (o === "host" ? 1 : 2);
+  const tlv = (type: number, v: number) => Uint8Array.of(type, 4, v, 0, 0, 0);
+  return concatBytes(tlv(0, order(b.key)), b.data && tlv(1, order(b.data)));
 }
 
 /** A base chain's hook; absent for a regular chain. */
@@ -158,6 +175,8 @@ export function newSet(seq: number, family: number, table: string, s: SetSpec): 
     nlaBe32(SET.KEY_LEN, s.keyLen),
     nlaBe32(SET.ID, s.id),
   ];
+  if (s.data) attrs.push(nlaBe32(SET.DATA_TYPE, s.data.type), nlaBe32(SET.DATA_LEN, s.data.len));
+  if (s.byteorder) attrs.push(nla(SET.USERDATA, setUserdata(s.byteorder)));
   if (s.fieldLens) {
     const fields = s.fieldLens.map((n) => nlaNested(LIST_ELEM, [nlaBe32(SET_FIELD_LEN, n)], true));
     attrs.push(nlaNested(SET.DESC, [nlaNested(SET_DESC.CONCAT, fields, true)], true));
@@ -165,18 +184,26 @@ export function newSet(seq: number, family: number, table: string, s: SetSpec): 
   return nftMsg(NFT_MSG.NEWSET, NLM_F.CREATE | NLM_F.ACK, seq, family, attrs);
 }
 
-function elementList(table: string, set: string, keys: Uint8Array[]): Uint8Array[] {
-  const elems = keys.map((k) => nlaNested(LIST_ELEM, [nlaNested(ELEM.KEY, [nla(DATA.VALUE, k)], true)], true));
+/** A set element: a key, or for a map a key and its value. */
+export type SetElem = Uint8Array | { key: Uint8Array; value: Uint8Array };
+
+function elementList(table: string, set: string, keys: SetElem[]): Uint8Array[] {
+  const elems = keys.map((k) => {
+    const key = k instanceof Uint8Array ? k : k.key;
+    const parts = [nlaNested(ELEM.KEY, [nla(DATA.VALUE, key)], true)];
+    if (!(k instanceof Uint8Array)) parts.push(nlaNested(ELEM.DATA, [nla(DATA.VALUE, k.value)], true));
+    return nlaNested(LIST_ELEM, parts, true);
+  });
   return [nlaString(ELEM_LIST.TABLE, table), nlaString(ELEM_LIST.SET, set), nlaNested(ELEM_LIST.ELEMENTS, elems, true)];
 }
 
 /** NEWSETELEM: adds keys to a set (an existing key is not an error without EXCL). */
-export function newSetElems(seq: number, family: number, table: string, set: string, keys: Uint8Array[]): Uint8Array {
+export function newSetElems(seq: number, family: number, table: string, set: string, keys: SetElem[]): Uint8Array {
   return nftMsg(NFT_MSG.NEWSETELEM, NLM_F.CREATE | NLM_F.ACK, seq, family, elementList(table, set, keys));
 }
 
 /** DELSETELEM: removes keys from a set (ENOENT for a key that is not in it). */
-export function delSetElems(seq: number, family: number, table: string, set: string, keys: Uint8Array[]): Uint8Array {
+export function delSetElems(seq: number, family: number, table: string, set: string, keys: SetElem[]): Uint8Array {
   return nftMsg(NFT_MSG.DELSETELEM, NLM_F.ACK, seq, family, elementList(table, set, keys));
 }
 
@@ -198,7 +225,9 @@ function exprBody(e: Expr): [string, Uint8Array[]] {
     case "bitwise":
       return ["bitwise", [nlaBe32(1, e.sreg), nlaBe32(2, e.dreg), nlaBe32(3, e.mask.length), data(4, e.mask), data(5, e.xor)]];
     case "lookup":
-      return ["lookup", [nlaBe32(2, e.sreg), nlaString(1, e.set)]];
+      return ["lookup", [nlaBe32(2, e.sreg), nlaString(1, e.set), ...(e.dreg === undefined ? [] : [nlaBe32(3, e.dreg)])]];
+    case "dup":
+      return ["dup", [nlaBe32(1, e.sregAddr), nlaBe32(2, e.sregDev)]];
     case "meta":
       return ["meta", [nlaBe32(2, e.key), nlaBe32(1, e.dreg)]];
     case "counter":

@@ -68,18 +68,19 @@ const ND_TYPES = [135, 136]; // neighbour solicitation, neighbour advertisement
 
 /** The sets every table of the family has, in the order keepalived creates them. */
 function baseSets(f: FwFamily): SetSpec[] {
-  if (f === "ipv4") return [{ name: "vips", id: 1, keyType: NFT_TYPE.IPADDR, keyLen: 4, flags: 0 }];
+  const big = { key: "big" as const }, host = { key: "host" as const };
+  if (f === "ipv4") return [{ name: "vips", id: 1, keyType: NFT_TYPE.IPADDR, keyLen: 4, flags: 0, byteorder: big }];
   return [
-    { name: "vips", id: 1, keyType: NFT_TYPE.IP6ADDR, keyLen: 16, flags: 0 },
-    { name: "neighbor-discovery", id: 2, keyType: NFT_TYPE.ICMP6_TYPE, keyLen: 1, flags: NFT_SET.CONSTANT },
+    { name: "vips", id: 1, keyType: NFT_TYPE.IP6ADDR, keyLen: 16, flags: 0, byteorder: big },
+    { name: "neighbor-discovery", id: 2, keyType: NFT_TYPE.ICMP6_TYPE, keyLen: 1, flags: NFT_SET.CONSTANT, byteorder: host },
   ];
 }
 
 /** The link-local set of one kind: keyed by interface index, or by name (dont_track_primary). */
 function linkLocalSpec(byName: boolean): SetSpec {
   return byName
-    ? { name: "vips_link_local_name", id: 4, keyType: (NFT_TYPE.IP6ADDR << TYPE_BITS) | NFT_TYPE.IFNAME, keyLen: 32, flags: 0 }
-    : { name: "vips_link_local", id: 3, keyType: (NFT_TYPE.IP6ADDR << TYPE_BITS) | NFT_TYPE.IFINDEX, keyLen: 20, flags: 0 };
+    ? { name: "vips_link_local_name", id: 4, keyType: (NFT_TYPE.IP6ADDR << TYPE_BITS) | NFT_TYPE.IFNAME, keyLen: 32, flags: 0, byteorder: { key: "host" } }
+    : { name: "vips_link_local", id: 3, keyType: (NFT_TYPE.IP6ADDR << TYPE_BITS) | NFT_TYPE.IFINDEX, keyLen: 20, flags: 0, byteorder: { key: "host" } };
 }
 
 /** `ip saddr`/`ip daddr` (or ip6) loaded into register 1. */
@@ -139,23 +140,109 @@ export class SeqSource implements Seq {
   }
 }
 
+/** The table and its output chain, which both parts below add rules to. */
+export function tableBase(shape: FirewallShape, f: FwFamily, seq: Seq): Uint8Array[] {
+  const fam = nfFamily(f);
+  return [newTable(seq.next(), fam, shape.table), newChain(seq.next(), fam, shape.table, "out", hookOf(shape, NF_INET.LOCAL_OUT))];
+}
+
+function hookOf(shape: FirewallShape, hook: number) {
+  return { hook, priority: shape.priority, type: "filter" as const, policy: VERDICT.ACCEPT };
+}
+
 /**
- * The messages that create a family's table as keepalived does (sets, then the base chains and the
- * IPv6 link-local chains, then the rules), inside a batch of the caller's. The link-local sets and
- * their rules come later, with the first link-local address (linkLocalSet).
+ * The no_accept part of a family's table, as keepalived adds it with the first blocked address: the
+ * sets, the input chain and the IPv6 link-local chains, then the rules. The link-local sets and their
+ * rules come later, with the first link-local address (linkLocalSet).
  */
-export function createTable(shape: FirewallShape, f: FwFamily, seq: Seq): Uint8Array[] {
+export function vipsPart(shape: FirewallShape, f: FwFamily, seq: Seq): Uint8Array[] {
   const fam = nfFamily(f);
   const t = shape.table;
-  const out = [newTable(seq.next(), fam, t)];
+  const out: Uint8Array[] = [];
   for (const s of baseSets(f)) out.push(newSet(seq.next(), fam, t, s));
   if (f === "ipv6") out.push(newSetElems(seq.next(), fam, t, "neighbor-discovery", ND_TYPES.map((n) => Uint8Array.of(n))));
-  const hook = (h: number) => ({ hook: h, priority: shape.priority, type: "filter" as const, policy: VERDICT.ACCEPT });
-  out.push(newChain(seq.next(), fam, t, "out", hook(NF_INET.LOCAL_OUT)), newChain(seq.next(), fam, t, "in", hook(NF_INET.LOCAL_IN)));
+  out.push(newChain(seq.next(), fam, t, "in", hookOf(shape, NF_INET.LOCAL_IN)));
   if (f === "ipv6") out.push(newChain(seq.next(), fam, t, "in_link_local"), newChain(seq.next(), fam, t, "out_link_local"));
   for (const dir of ["in", "out"] as const) {
     for (const r of baseRules(shape, f, dir)) out.push(newRule(seq.next(), fam, t, dir, r));
   }
+  return out;
+}
+
+const MACVLAN = (() => {
+  const b = new Uint8Array(16);
+  b.set(new TextEncoder().encode("macvlan"));
+  return b;
+})();
+const IGMP = 2, MLD2_REPORT = 143, ROUTER_SOLICIT = 133;
+
+/** `icmpv6 type T` (IPv6) as keepalived writes it: meta l4proto, then the type byte. */
+function icmp6Type(type: number): Expr[] {
+  return [
+    { kind: "meta", key: META.L4PROTO, dreg: NFT_REG.R1 },
+    { kind: "cmp", sreg: NFT_REG.R1, data: Uint8Array.of(ICMPV6) },
+    { kind: "payload", base: PAYLOAD_BASE.TRANSPORT, offset: 0, len: 1, dreg: NFT_REG.R1 },
+    { kind: "cmp", sreg: NFT_REG.R1, data: Uint8Array.of(type) },
+  ];
+}
+
+/** `meta oifkind "macvlan"`. */
+const onMacvlan: Expr[] = [{ kind: "meta", key: META.OIFKIND, dreg: NFT_REG.R2 }, { kind: "cmp", sreg: NFT_REG.R2, data: MACVLAN }];
+
+/**
+ * The VMAC part (man 5 keepalived.conf: the firewall "stops IGMP/MLD/Router-Solicit packets being sent on
+ * VMAC interfaces, and moves IGMP/MLD messages onto the underlying interface"): a map from each VMAC's
+ * ifindex to its base interface's, for IPv6 a set of VMACs, and the output rules.
+ */
+export function vmacPart(shape: FirewallShape, f: FwFamily, seq: Seq): Uint8Array[] {
+  const fam = nfFamily(f);
+  const t = shape.table;
+  const out = [newSet(seq.next(), fam, t, VMAC_MAP)];
+  if (f === "ipv6") out.push(newSet(seq.next(), fam, t, VMAC_SET));
+  const report: Expr[] = f === "ipv4"
+    ? [{ kind: "payload", base: PAYLOAD_BASE.NETWORK, offset: 9, len: 1, dreg: NFT_REG.R1 }, { kind: "cmp", sreg: NFT_REG.R1, data: Uint8Array.of(IGMP) }]
+    : icmp6Type(MLD2_REPORT);
+  const move: Expr[] = [
+    ...report,
+    { kind: "payload", base: PAYLOAD_BASE.NETWORK, offset: f === "ipv4" ? 16 : 24, len: f === "ipv4" ? 4 : 16, dreg: NFT_REG.R1 },
+    ...onMacvlan,
+    { kind: "meta", key: META.OIF, dreg: NFT_REG.R2 },
+    { kind: "lookup", sreg: NFT_REG.R2, set: VMAC_MAP.name, dreg: NFT_REG.R2 },
+    { kind: "dup", sregAddr: NFT_REG.R1, sregDev: NFT_REG.R2 },
+    ...tail(shape, VERDICT.DROP),
+  ];
+  out.push(newRule(seq.next(), fam, t, "out", move));
+  if (f === "ipv6") {
+    const rs: Expr[] = [
+      ...icmp6Type(ROUTER_SOLICIT),
+      ...onMacvlan,
+      { kind: "meta", key: META.OIF, dreg: NFT_REG.R2 },
+      { kind: "lookup", sreg: NFT_REG.R2, set: VMAC_SET.name },
+      ...tail(shape, VERDICT.DROP),
+    ];
+    out.push(newRule(seq.next(), fam, t, "out", rs));
+  }
+  return out;
+}
+
+const VMAC_MAP: SetSpec = {
+  name: "vmac_map", id: 5, keyType: NFT_TYPE.IFINDEX, keyLen: 4, flags: NFT_SET.MAP, data: { type: NFT_TYPE.IFINDEX, len: 4 },
+  byteorder: { key: "host", data: "host" },
+};
+const VMAC_SET: SetSpec = { name: "vmac_set", id: 6, keyType: NFT_TYPE.IFINDEX, keyLen: 4, flags: 0, byteorder: { key: "host" } };
+
+const u32 = (n: number) => {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, n >>> 0, true);
+  return b;
+};
+
+/** A VMAC of family `f`: its map element (and set element for IPv6), added or removed. */
+export function vmacElements(shape: FirewallShape, f: FwFamily, vmac: number, base: number, op: "add" | "del", seq: Seq): Uint8Array[] {
+  const fam = nfFamily(f);
+  const enc = op === "add" ? newSetElems : delSetElems;
+  const out = [enc(seq.next(), fam, shape.table, VMAC_MAP.name, [{ key: u32(vmac), value: u32(base) }])];
+  if (f === "ipv6") out.push(enc(seq.next(), fam, shape.table, VMAC_SET.name, [u32(vmac)]));
   return out;
 }
 
@@ -210,15 +297,16 @@ export function instanceKeys(cfg: KeySource, home: { ifindex: number; ifname: st
 /** What the firewall's shape is read from. */
 export interface ShapeSource {
   readonly global: { readonly nftables: { readonly table: string | null; readonly priority: number; readonly counters: boolean } };
-  readonly vrrp: { readonly instances: readonly { readonly accept: boolean; readonly priority: number }[] };
+  readonly vrrp: { readonly instances: readonly { readonly accept: boolean; readonly priority: number; readonly vmac: unknown }[] };
 }
 
 /**
  * The table keepalived would use for this configuration: the `nftables` one, or "keepalived" when an
- * instance that is not the address owner runs without accept mode; null when nothing needs a firewall.
+ * instance uses a VMAC or is not the address owner and runs without accept mode; null when nothing needs
+ * a firewall.
  */
 export function firewallShape(c: ShapeSource): FirewallShape | null {
   const n = c.global.nftables;
-  if (!c.vrrp.instances.some((i) => !i.accept && i.priority !== 255)) return null;
+  if (!c.vrrp.instances.some((i) => i.vmac || (!i.accept && i.priority !== 255))) return null;
   return { table: n.table ?? "keepalived", priority: n.priority, counters: n.counters };
 }

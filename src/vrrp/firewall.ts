@@ -15,8 +15,8 @@ import type { Logger } from "../core/log.ts";
 import { bytesToAddr, type NlMessage } from "../proto/netlink.ts";
 import { delTable, getSetElems, getTable, newTable, parseSetElems } from "../proto/nftables.ts";
 import {
-  batch, createTable, elementChanges, type FirewallShape, type FwFamily, type FwKey, keyBytes, linkLocalSet, nfFamily,
-  type Seq, setOf,
+  batch, elementChanges, type FirewallShape, type FwFamily, type FwKey, keyBytes, linkLocalSet, nfFamily, type Seq,
+  setOf, tableBase, vipsPart, vmacElements, vmacPart,
 } from "./firewall-rules.ts";
 
 /** What an instance needs of the firewall. */
@@ -37,6 +37,12 @@ export interface NftLink {
 
 interface TableState {
   exists: boolean;
+  /** The no_accept part (vips sets, input chain) is there. */
+  vips: boolean;
+  /** The VMAC part (vmac_map, rules) is there. */
+  vmac: boolean;
+  /** VMACs in the map: owner -> [vmac ifindex, base ifindex]. */
+  vmacs: Map<string, [number, number]>;
   /** Keys in the kernel's sets, by their bytes in hex. */
   keys: Map<string, FwKey>;
   /** Link-local sets present: false = by ifindex, true = by name. */
@@ -54,6 +60,14 @@ function ackedSeqs(msgs: Uint8Array[]): number[] {
     if (v.getUint16(6, true) & 4) out.push(v.getUint32(8, true));
   }
   return out;
+}
+
+function emptyTable(): TableState {
+  return { exists: false, vips: false, vmac: false, vmacs: new Map(), keys: new Map(), linkLocal: new Set() };
+}
+
+function reset(t: TableState): void {
+  Object.assign(t, emptyTable());
 }
 
 /** A key read back from one of our sets. */
@@ -75,7 +89,7 @@ export class NftFirewall implements Firewall {
   #shape: FirewallShape | null = null;
   #link: NftLink | undefined;
   readonly #claims = new Map<string, FwKey[]>();
-  readonly #tables = new Map<FwFamily, TableState>(FAMILIES.map((f) => [f, { exists: false, keys: new Map(), linkLocal: new Set() }]));
+  readonly #tables = new Map<FwFamily, TableState>(FAMILIES.map((f) => [f, emptyTable()]));
   #failed = false;
 
   constructor(readonly log: Logger, readonly open: () => NftLink = () => new NetlinkSocket(NETLINK_NETFILTER)) {}
@@ -97,10 +111,7 @@ export class NftFirewall implements Firewall {
     if (shape) for (const [f, t] of keep) msgs.push(...this.#rebuild(shape, f, t, seq));
     if (!msgs.length) return;
     if (!this.#commit(msgs, seq, "replace the firewall tables")) return;
-    for (const [, t] of keep) {
-      t.exists = shape !== null;
-      if (!shape) t.keys.clear(), t.linkLocal.clear();
-    }
+    if (!shape) for (const [, t] of keep) reset(t);
   }
 
   /** Blocks `keys` for `owner`, creating the family's table on first use. */
@@ -115,18 +126,48 @@ export class NftFirewall implements Firewall {
       const t = this.#tables.get(f)!;
       const fresh = keys.filter((k) => k.family === f && !t.keys.has(hex(keyBytes(k))));
       if (!fresh.length) continue;
-      if (!t.exists) msgs.push(...createTable(shape, f, seq));
+      if (!t.exists) msgs.push(...tableBase(shape, f, seq));
+      if (!t.vips) msgs.push(...vipsPart(shape, f, seq));
       for (const byName of new Set(fresh.filter((k) => setOf(k) !== "vips").map((k) => k.ifname !== undefined))) {
-        if (!t.linkLocal.has(byName) || !t.exists) msgs.push(...linkLocalSet(shape, byName, seq));
+        if (!t.linkLocal.has(byName)) msgs.push(...linkLocalSet(shape, byName, seq));
       }
       msgs.push(...elementChanges(shape, f, fresh, "add", seq));
       for (const k of fresh) added.push([t, k]);
     }
     if (!msgs.length || !this.#commit(msgs, seq, `block ${owner}'s addresses`)) return;
     for (const [t, k] of added) {
-      t.exists = true;
+      t.exists = t.vips = true;
       t.keys.set(hex(keyBytes(k)), k);
       if (setOf(k) !== "vips") t.linkLocal.add(k.ifname !== undefined);
+    }
+  }
+
+  /** A VMAC of `owner` (family `f`): its IGMP/MLD reports go out on `base`, its router solicitations nowhere. */
+  addVmac(owner: string, f: FwFamily, vmac: number, base: number): void {
+    const shape = this.#shape;
+    const t = this.#tables.get(f)!;
+    const had = t.vmacs.get(owner);
+    if (!shape || (had && had[0] === vmac && had[1] === base)) return;
+    const seq = this.#seq();
+    const msgs: Uint8Array[] = [];
+    if (had) msgs.push(...vmacElements(shape, f, had[0], had[1], "del", seq));
+    if (!t.exists) msgs.push(...tableBase(shape, f, seq));
+    if (!t.vmac) msgs.push(...vmacPart(shape, f, seq));
+    msgs.push(...vmacElements(shape, f, vmac, base, "add", seq));
+    if (!this.#commit(msgs, seq, `add ${owner}'s VMAC to the firewall`)) return;
+    t.exists = t.vmac = true;
+    t.vmacs.set(owner, [vmac, base]);
+  }
+
+  /** Forgets `owner`'s VMAC (it was deleted). */
+  removeVmac(owner: string): void {
+    const shape = this.#shape;
+    for (const f of FAMILIES) {
+      const t = this.#tables.get(f)!;
+      const had = t.vmacs.get(owner);
+      if (!shape || !had) continue;
+      const seq = this.#seq();
+      if (this.#commit(vmacElements(shape, f, had[0], had[1], "del", seq), seq, `remove ${owner}'s VMAC from the firewall`)) t.vmacs.delete(owner);
     }
   }
 
@@ -184,10 +225,11 @@ export class NftFirewall implements Firewall {
       if (!this.#tableExists(f, shape.table)) continue;
       found.push(f);
       for (const set of ["vips", "vips_link_local", "vips_link_local_name"]) {
-        for (const k of this.#readSet(f, shape.table, set)) {
-          t.keys.set(hex(keyBytes(k)), k);
-          if (set !== "vips") t.linkLocal.add(set === "vips_link_local_name");
-        }
+        const keys = this.#readSet(f, shape.table, set);
+        if (keys === undefined) continue;
+        if (set === "vips") t.vips = true;
+        else t.linkLocal.add(set === "vips_link_local_name");
+        for (const k of keys) t.keys.set(hex(keyBytes(k)), k);
       }
       msgs.push(newTable(seq.next(), nfFamily(f), shape.table), delTable(seq.next(), nfFamily(f), shape.table));
       msgs.push(...this.#rebuild(shape, f, t, seq));
@@ -199,10 +241,18 @@ export class NftFirewall implements Firewall {
     }
   }
 
+  /** The messages that make family `f`'s table again as `t` says it is (VMACs, then the no_accept part). */
   #rebuild(shape: FirewallShape, f: FwFamily, t: TableState, seq: Seq): Uint8Array[] {
-    const out = createTable(shape, f, seq);
-    for (const byName of t.linkLocal) out.push(...linkLocalSet(shape, byName, seq));
-    out.push(...elementChanges(shape, f, [...t.keys.values()], "add", seq));
+    const out = tableBase(shape, f, seq);
+    if (t.vmac) {
+      out.push(...vmacPart(shape, f, seq));
+      for (const [vmac, base] of t.vmacs.values()) out.push(...vmacElements(shape, f, vmac, base, "add", seq));
+    }
+    if (t.vips) {
+      out.push(...vipsPart(shape, f, seq));
+      for (const byName of t.linkLocal) out.push(...linkLocalSet(shape, byName, seq));
+      out.push(...elementChanges(shape, f, [...t.keys.values()], "add", seq));
+    }
     return out;
   }
 
@@ -219,7 +269,8 @@ export class NftFirewall implements Firewall {
     }
   }
 
-  #readSet(f: FwFamily, table: string, set: string): FwKey[] {
+  /** The keys of one of our sets, or undefined when the set does not exist. */
+  #readSet(f: FwFamily, table: string, set: string): FwKey[] | undefined {
     const link = this.#open()!;
     const seq = link.nextSeq();
     try {
@@ -234,7 +285,7 @@ export class NftFirewall implements Firewall {
       }
       return out;
     } catch (e) {
-      if (e instanceof NetlinkError && e.errno === ENOENT) return [];
+      if (e instanceof NetlinkError && e.errno === ENOENT) return undefined;
       throw e;
     }
   }

@@ -248,7 +248,10 @@ export class VrrpRuntime {
     if (cfg.vmac.ipvlan) return "use_ipvlan is not supported";
     this.#vmacs ??= new VmacManager(this.d.kernel, new SysctlJournal(this.d.sysctl ?? procSysctl, this.d.log), this.d.log, c.global.vmacPrefix);
     const r = this.#vmacs.ensure({ vrid: cfg.vrid, family, name: cfg.vmac.name, mac: cfg.vmac.mac, base });
-    if (typeof r !== "string") this.#links.set(r.index, r);
+    if (typeof r !== "string") {
+      this.#links.set(r.index, r);
+      this.#firewall.addVmac(cfg.name, family, r.index, base.index);
+    }
     return r;
   }
 
@@ -303,6 +306,7 @@ export class VrrpRuntime {
 
   #releaseVmac(r: VrrpInstanceRunner): void {
     if (r.cfg.vmac && this.#vmacs) this.#vmacs.release(r.place.ifname);
+    this.#firewall.removeVmac(r.cfg.name);
   }
 
   #closeUnusedTransports(): void {

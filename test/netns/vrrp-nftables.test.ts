@@ -1,7 +1,8 @@
 /**
  * nftables for no_accept / vrrp_strict next to Debian's keepalived 2.2.7 (prefix knf-):
  *  - for the same configurations (vrrp_strict with IPv4 and IPv6; no_accept and accept instances with a
- *    custom table name, priority and counters, link-local IPv6), `nft -j list ruleset` under ours equals
+ *    custom table name, priority and counters, link-local IPv6; use_vmac, whose IGMP/MLD reports are moved
+ *    to the base interface), `nft -j list ruleset` under ours equals
  *    keepalived's while every instance is MASTER, modulo handles and counter values; both remove their
  *    tables on TERM;
  *  - a ping from the peer to a no_accept VIP fails and to an accept VIP answers;
@@ -98,6 +99,12 @@ const CONFIGS: Record<string, { text: string; instances: number }> = {
       instance("VI_6", 53, "  no_accept\n", ["2001:db8::100/64", "fe80::100/64"]),
     instances: 3,
   },
+  vmac: {
+    text: `global_defs {\n  router_id V\n  vrrp_version 3\n  nftables_counters\n}\n` +
+      instance("VI_4", 51, "  use_vmac\n  no_accept\n", ["192.0.2.100/24"]) +
+      instance("VI_6", 52, "  use_vmac\n", ["2001:db8::100/64"]),
+    instances: 2,
+  },
 };
 
 describe("nftables ruleset as keepalived 2.2.7's", () => {
@@ -109,7 +116,7 @@ describe("nftables ruleset as keepalived 2.2.7's", () => {
         const p = l.start(l.a, b, name, c.text);
         await waitFor(`${name}: ${c.instances} instances MASTER`, () => masters(l.log(name)) >= c.instances, 30_000);
         // The drop rules are set before the VIPs, so once the VIPs are there the sets are complete.
-        await waitFor(`${name}: VIPs`, () => l.a.ip("addr", "show", "dev", "veth0").includes("192.0.2.100/"), 10_000);
+        await waitFor(`${name}: VIPs`, () => l.a.ip("addr", "show").includes("192.0.2.100/"), 10_000);
         const rs = normalize(l.ruleset(l.a));
         await stopped(p);
         await waitFor(`${name}: tables removed`, () => normalize(l.ruleset(l.a)).length === 0, 10_000);

@@ -7,7 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { nla, nlaNested, nlaString } from "../../src/proto/netlink-attr.ts";
 import { nlmsg, splitMessages } from "../../src/proto/netlink.ts";
 import {
-  batchBegin, batchEnd, encodeExpr, newChain, newRule, newSetElems, NF_INET, NFPROTO, NFT_MSG, NFT_REG, parseSetElems,
+  batchBegin, batchEnd, encodeExpr, newChain, newRule, newSet, newSetElems, NF_INET, NFPROTO, NFT_MSG, NFT_REG, parseSetElems,
   parseTable, PAYLOAD_BASE, VERDICT,
 } from "../../src/proto/nftables.ts";
 
@@ -62,6 +62,15 @@ describe("nf_tables messages against nft's", () => {
     const m = newSetElems(1, NFPROTO.IPV4, "keepalived", "vips", [Uint8Array.of(192, 0, 2, 106)]);
     const nftElems = nla(0x8003, bytes("\\x10\\x00\\x01\\x80\\x0c\\x00\\x01\\x80\\x08\\x00\\x01\\x00\\xc0\\x00\\x02\\x6a"));
     expect(hex(attrsOf(m))).toBe(hex(Buffer.concat([str(1, "keepalived"), str(2, "vips"), nftElems])));
+  });
+
+  test("set userdata carries the key and data byte order as keepalived's sets do (read back from the kernel)", () => {
+    const map = newSet(1, NFPROTO.IPV6, "keepalived", {
+      name: "vmac_map", id: 5, keyType: 20, keyLen: 4, flags: 8, data: { type: 20, len: 4 }, byteorder: { key: "host", data: "host" },
+    });
+    expect(hex(map)).toContain("10000d00" + "000401000000010401000000");
+    const vips = newSet(2, NFPROTO.IPV4, "keepalived", { name: "vips", id: 1, keyType: 7, keyLen: 4, flags: 0, byteorder: { key: "big" } });
+    expect(hex(vips)).toContain("0a000d00" + "000402000000");
   });
 
   test("batch delimiters: nfgenmsg res_id is the nf_tables subsystem (10) in network order", () => {

@@ -5,7 +5,7 @@
  * drop), a failed transaction is logged and leaves the state as it was, and stop removes the table.
  */
 import { describe, expect, test } from "bun:test";
-import { nullLogger } from "../../src/core/log.ts";
+import { Logger, nullLogger } from "../../src/core/log.ts";
 import { NftFirewall } from "../../src/vrrp/firewall.ts";
 import { Harness } from "./harness.ts";
 import { FakeNft } from "./fake-nft.ts";
@@ -89,8 +89,12 @@ describe("no_accept firewall", () => {
   test("a failed transaction is logged and changes nothing; the next one retries", () => {
     const nft = new FakeNft();
     const errors: string[] = [];
-    const log = { ...nullLogger, error: (m: string) => void errors.push(m), with: () => log } as typeof nullLogger;
-    const fw = new NftFirewall(log, () => nft);
+    class Capture extends Logger {
+      override error(m: string): void {
+        errors.push(m);
+      }
+    }
+    const fw = new NftFirewall(new Capture({ ident: "t", console: false, syslog: false, facility: 3, detail: false }), () => nft);
     fw.configure({ table: "keepalived", priority: -1, counters: false });
     nft.failNext = 1; // EPERM
     fw.block("VI_1", [{ family: "ipv4", address: "192.0.2.100" }]);
