@@ -19,7 +19,7 @@ function messages(buf: Uint8Array): NlMessage[] {
 }
 
 /** Netlink protocols. */
-export const NETLINK_ROUTE = 0, NETLINK_NETFILTER = 12, NETLINK_GENERIC = 16;
+export const NETLINK_ROUTE = 0, NETLINK_CONNECTOR = 11, NETLINK_NETFILTER = 12, NETLINK_GENERIC = 16;
 /** nlmsg types with a fixed meaning. */
 export const NLMSG_NOOP = 1, NLMSG_ERROR = 2, NLMSG_DONE = 3;
 /** Request flags. */

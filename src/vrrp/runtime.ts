@@ -116,7 +116,7 @@ export class VrrpRuntime {
     this.#static = new StaticSet(d.kernel, d.log, (n) => this.#linkByName(n)?.index ?? 0, () => this.#config?.global.defaultInterface ?? null);
     this.#trackers = new TrackerSet({
       log: d.log, sched: d.sched, files: this.#files, resolve: (s) => this.#resolve(s, this.#config!),
-      changed: () => this.#recomputeAll(), scan: d.scanProc,
+      changed: () => this.#recomputeAll(), scan: d.scanProc, watcher: d.watcher,
     });
   }
 
