@@ -101,6 +101,9 @@ export class VrrpRuntime {
   #config: KeepalivedConfig | undefined;
   #subscribed = false;
   readonly #firewall: NftFirewall;
+  /** When instances may start (vrrp_startup_delay after the first configuration), ms on the scheduler's clock. */
+  #startAt: number | undefined;
+  readonly #delayed = new Set<VrrpInstanceRunner>();
   #firewallOn = false;
   #vmacs: VmacManager | undefined;
   readonly #static: StaticSet;
@@ -239,7 +242,26 @@ export class VrrpRuntime {
     this.#instances.set(cfg.name, { runner, key, json: configKey(cfg) });
     if (cfg.syncGroup) this.#groups.get(cfg.syncGroup)?.group.add(runner);
     this.#recompute(runner); // a failing tracker at start means FAULT straight from INIT, as keepalived
-    runner.start();
+    this.#startWhenDue(runner);
+  }
+
+  /**
+   * vrrp_startup_delay: instances made within the delay after the daemon's start stay in INIT (no adverts,
+   * no VIPs) until it has run out ("Delaying startup for N seconds"); later ones start at once.
+   */
+  #startWhenDue(runner: VrrpInstanceRunner): void {
+    const c = this.#config!;
+    this.#startAt ??= this.d.sched.now() + c.global.vrrpStartupDelayMs;
+    const wait = this.#startAt - this.d.sched.now();
+    if (wait <= 0) return runner.start();
+    if (!this.#delayed.size) {
+      this.d.log.info(`Delaying startup for ${wait / 1000} seconds`);
+      this.d.sched.after(wait, () => {
+        for (const r of this.#delayed) if (this.instances().includes(r)) r.start();
+        this.#delayed.clear();
+      });
+    }
+    this.#delayed.add(runner);
   }
 
   /** The instance's VMAC (created if needed), undefined without use_vmac, or why it cannot be made. */
