@@ -35,6 +35,8 @@ export interface InstanceStats {
   advertIntervalErr: number;
   addrListErr: number;
   invalidAuthType: number;
+  /** A valid auth type other than ours (keepalived's "Auth Type Mismatch"). */
+  authTypeMismatch: number;
   authFailure: number;
   pri0Rcvd: number;
   pri0Sent: number;
@@ -100,7 +102,7 @@ export class VrrpInstanceRunner {
   fsm: VrrpFsm;
   readonly stats: InstanceStats = {
     advertRcvd: 0, advertSent: 0, becomeMaster: 0, releaseMaster: 0, packetLenErr: 0, ipTtlErr: 0, invalidType: 0,
-    advertIntervalErr: 0, addrListErr: 0, invalidAuthType: 0, authFailure: 0, pri0Rcvd: 0, pri0Sent: 0, otherErr: 0,
+    advertIntervalErr: 0, addrListErr: 0, invalidAuthType: 0, authTypeMismatch: 0, authFailure: 0, pri0Rcvd: 0, pri0Sent: 0, otherErr: 0,
   };
   readonly log: Logger;
   readonly family: "ipv4" | "ipv6";
@@ -224,7 +226,7 @@ export class VrrpInstanceRunner {
     if (!parsed.ok) {
       const r = parsed.reason;
       const kind: keyof InstanceStats = /^(ttl|hop limit)/.test(r) ? "ipTtlErr" : /^(length|truncated)/.test(r) ? "packetLenErr"
-        : /^type|^version/.test(r) ? "invalidType" : /^auth type/.test(r) ? "invalidAuthType" : /^auth/.test(r) ? "authFailure" : "otherErr";
+        : /^type|^version/.test(r) ? "invalidType" : /^auth type [0-2] /.test(r) ? "authTypeMismatch" : /^auth type/.test(r) ? "invalidAuthType" : /^auth/.test(r) ? "authFailure" : "otherErr";
       return this.#drop(kind, r, p.src);
     }
     const adv = parsed.value;

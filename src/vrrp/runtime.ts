@@ -467,6 +467,11 @@ export class VrrpRuntime {
     }
   }
 
+  /** vrrp_scripts in use: name, verdict and whether a run is in progress (metrics). */
+  scripts(): { name: string; up: boolean; running: boolean }[] {
+    return [...this.#trackers.scripts].map(([name, { tracker }]) => ({ name, up: tracker.up, running: tracker.running }));
+  }
+
   /** Current instances, for dumps and tests. */
   instances(): VrrpInstanceRunner[] {
     return [...this.#instances.values()].map((r) => r.runner);
