@@ -12,6 +12,7 @@ import { FileTrackerRunner, type FileWatch } from "./track-file.ts";
 import { PROC_SCAN_INTERVAL_MS, ProcessTrackerRunner, scanProc, type ProcInfo } from "./track-process.ts";
 import { ScriptTracker } from "./track-script.ts";
 import type { TrackerStates } from "./trackers.ts";
+import { meaningKey } from "../config/meaning.ts";
 
 /** What the set needs. */
 export interface TrackerSetDeps {
@@ -26,7 +27,7 @@ export interface TrackerSetDeps {
   scan?: () => ProcInfo[];
 }
 
-const keyOf = (x: object) => JSON.stringify({ ...x, src: undefined });
+const keyOf = (x: object) => meaningKey(x);
 
 /** Every tracked object the instances refer to by name. */
 export class TrackerSet {
