@@ -22,6 +22,7 @@ import { MetricsStore } from "../metrics/store.ts";
 import { startMetricsServer, type MetricsServer } from "../metrics/server.ts";
 import { writeDumpFile } from "../core/dumpfile.ts";
 import { parentDataDump, parentDumpPath } from "./parent-dump.ts";
+import { reloadRefusal } from "./reload-gate.ts";
 
 /** Signals a child receives as-is from the parent. */
 const FORWARDED: NodeJS.Signals[] = ["SIGUSR1", "SIGUSR2", "SIGURG", "SIGWINCH"];
@@ -70,6 +71,9 @@ export class Parent {
     for (const r of roles) this.#startChild(r);
     this.#maybeAllReady();
     this.#serveMetrics();
+    // Signal handlers do not keep Bun's loop alive: with no child (a configuration with no VRRP, checker
+    // or BFD section) the parent must still wait for the next HUP.
+    setInterval(() => {}, 0x7fffffff);
     process.on("SIGUSR1", () => this.dumpData());
     process.on("SIGHUP", () => this.reload());
     process.on("SIGTERM", () => void this.stop(0));
@@ -186,7 +190,7 @@ export class Parent {
     for (const c of this.#children.values()) c.signal(sig);
   }
 
-  /** HUP: re-read the configuration; a configuration that does not validate changes nothing. */
+  /** HUP: re-read the configuration; one with any error changes nothing (reload-gate.ts). */
   reload(): void {
     if (this.#stopping) return;
     this.log.info("Reloading configuration");
@@ -194,10 +198,12 @@ export class Parent {
     const r = loadConfig(this.opts.configFile, {
       configId: this.opts.configId ?? configIdDefault(),
       interfaceExists,
+      allConfig: this.opts.allConfig,
     });
     logLoad(this.log, r.diagnostics);
-    if (r.exitCode === 4) {
-      this.log.error(`reload of ${this.opts.configFile} failed; keeping the running configuration`);
+    const refusal = reloadRefusal(r);
+    if (refusal !== undefined) {
+      this.log.error(`reload of ${this.opts.configFile} refused, keeping the running configuration: ${refusal}`);
       sdNotify("READY=1\nSTATUS=reload failed; running the previous configuration");
       return;
     }
