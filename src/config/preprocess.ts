@@ -55,6 +55,8 @@ export interface Pre {
   /** Files read and their bytes so far (CAPS.files, CAPS.totalBytes). */
   files: number;
   bytes: number;
+  /** ~SEQ / ~LST iterations so far (CAPS.seqIterations). */
+  iterations: number;
   /** Set by a fatal cap: nothing more is read or emitted. */
   stopped: boolean;
 }
@@ -102,6 +104,7 @@ export function preprocess(path: string, opts: PreprocessOptions, diags: DiagSin
     pwd: dirname(path),
     files: 0,
     bytes: 0,
+    iterations: 0,
     stopped: false,
   };
   if (account(pre, { file: path, line: 0 }, text)) readText(pre, path, text);
@@ -109,7 +112,7 @@ export function preprocess(path: string, opts: PreprocessOptions, diags: DiagSin
 }
 
 /** Stops the load with a fatal error naming a cap. */
-function stop(pre: Pre, at: { file: string; line: number }, message: string): void {
+export function stop(pre: Pre, at: { file: string; line: number }, message: string): void {
   pre.diags.add(at, "fatal", message);
   pre.stopped = true;
 }

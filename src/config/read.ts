@@ -28,6 +28,8 @@ export const CAPS = {
   substitutions: 2000,
   /** Values of one ~SEQ block. */
   seqValues: 1_000_000,
+  /** Iterations of all ~SEQ / ~LST blocks of one load together (nested blocks multiply). */
+  seqIterations: 1_000_000,
 } as const;
 
 /** Why a path was not read although it exists. */

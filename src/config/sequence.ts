@@ -4,7 +4,7 @@
  * processed once per value with the variable(s) defined; several blocks on a line nest.
  */
 import type { Pre } from "./preprocess.ts";
-import { substitute } from "./preprocess.ts";
+import { stop, substitute } from "./preprocess.ts";
 import { CAPS } from "./read.ts";
 
 /** True when the line starts with a ~SEQ, ~SEQx or ~LST block. */
@@ -61,6 +61,16 @@ function seqValues(args: number[]): number[] | undefined | "cap" {
   return out;
 }
 
+/** Counts one iteration against CAPS.seqIterations; false once the load is stopped. */
+function iterate(pre: Pre, at: { file: string; line: number }): boolean {
+  if (pre.stopped) return false;
+  if (++pre.iterations > CAPS.seqIterations) {
+    stop(pre, at, `more than ${CAPS.seqIterations} ~SEQ/~LST iterations in one configuration (the ~SEQ cap)`);
+    return false;
+  }
+  return true;
+}
+
 /** Expand one ~SEQ/~LST line, calling `emit` with the rest of the line once per value. */
 export function expandSequence(
   pre: Pre,
@@ -89,7 +99,7 @@ export function expandSequence(
     return;
   }
   for (const v of values) {
-    if (pre.stopped) return;
+    if (!iterate(pre, at)) return;
     pre.defs.set(name, kind === "SEQx" ? v.toString(16) : String(v));
     emit(rest);
   }
@@ -116,7 +126,7 @@ function expandList(
       pre.diags.error(at, `~LST value '${group}' does not match ${names.length} variable(s)`);
       continue;
     }
-    if (pre.stopped) return;
+    if (!iterate(pre, at)) return;
     names.forEach((n, i) => pre.defs.set(n, vals[i]!));
     emit(rest);
   }
