@@ -194,7 +194,7 @@ function tryInclude(pre: Pre, file: string, line: number, raw: string): boolean 
         true;
   }
   if (pre.depth >= MAX_INCLUDE_DEPTH) {
-    pre.diags.add({ file, line }, "fatal", `include nesting deeper than ${MAX_INCLUDE_DEPTH} at '${m[2]}'`);
+    stop(pre, { file, line }, `include nesting deeper than ${MAX_INCLUDE_DEPTH} (the include depth cap) at '${m[2]}'`);
     return true;
   }
   for (const pat of splitCommand(m[2]!)) includePattern(pre, file, line, pat, check);
