@@ -3,14 +3,14 @@
  * diagnostic (docs/design.md "Reload"): a reload is all or nothing. Any fatal error (unreadable or
  * non-regular file, a cap), error (syntax: unbalanced braces, unknown keyword, bad value; an unknown
  * interface; a bad or duplicate VRID; anything else that would drop a keyword, an instance or a
- * server), script-security problem, or under `-e` a missing include refuses the whole reload and
- * the running configuration stays. Warnings and notices (a skipped include without `-e`, as in
- * keepalived) do not. A file that gives no configuration at all (empty, only comments) is refused too;
+ * server), or under `-e` a missing include refuses the whole reload and the running configuration
+ * stays. Warnings, notices (a skipped include without `-e`, as in keepalived) and the script-security
+ * report (scripts still run, as in keepalived; `-t` exits 6) do not: nothing of the file is dropped. A file that gives no configuration at all (empty, only comments) is refused too;
  * a valid file with no VRRP, checker or BFD section is applied (the parent then runs with no children).
  */
 import { type Diagnostic, formatDiagnostic } from "../config/index.ts";
 
-const BLOCKING = new Set<Diagnostic["severity"]>(["fatal", "error", "security", "missing"]);
+const BLOCKING = new Set<Diagnostic["severity"]>(["fatal", "error", "missing"]);
 
 /** Why the reload must be refused, or undefined when the new configuration may be applied. */
 export function reloadRefusal(r: { readonly diagnostics: readonly Diagnostic[]; readonly statements: number }): string | undefined {

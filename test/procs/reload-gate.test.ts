@@ -12,6 +12,11 @@ describe("reload gate", () => {
     expect(refusal(VI.replace("priority 100", "priority 100\n  preempt_delay 5\n  state MASTER"))).toBeUndefined();
     expect(refusal(`include /etc/keepalived/none.conf\n${VI}`)).toBeUndefined();
     expect(refusal(`global_defs {\n  router_id only\n}\n`)).toBeUndefined();
+    // Scripts that would run as root without enable_script_security still run (keepalived: -t exits 6).
+    const script = `vrrp_script chk {\n  script /bin/true\n}\n${VI.replace("priority 100", "priority 100\n  track_script {\n    chk\n  }")}`;
+    const r = loadText(script, {}, { isExecutable: () => true, userExists: (n) => n === "root" });
+    expect(r.diagnostics.map((d) => d.severity)).toContain("security");
+    expect(reloadRefusal(r)).toBeUndefined();
   });
 
   test("syntax errors, unknown keywords, unknown interfaces and bad VRIDs refuse the whole reload", () => {
