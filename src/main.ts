@@ -114,7 +114,7 @@ async function startParent(o: CliOptions): Promise<void> {
   const { claimPidFile, Parent } = await import("./procs/parent.ts");
   const pidErr = claimPidFile(o);
   if (pidErr) early(pidErr);
-  const parent = new Parent(o, log, r.config);
+  const parent = new Parent(o, log, r.config, r.diagnostics);
   parent.start(() => {
     log.info("All child processes are running");
     if (o.daemonized) reportLaunch({ type: "up", pid: process.pid });

@@ -22,7 +22,8 @@ import { MetricsStore } from "../metrics/store.ts";
 import { startMetricsServer, type MetricsServer } from "../metrics/server.ts";
 import { writeDumpFile } from "../core/dumpfile.ts";
 import { parentDataDump, parentDumpPath } from "./parent-dump.ts";
-import { reloadRefusal } from "./reload-gate.ts";
+import { acceptedErrors, reloadRefusal } from "./reload-gate.ts";
+import type { Diagnostic } from "../config/index.ts";
 
 /** Signals a child receives as-is from the parent. */
 const FORWARDED: NodeJS.Signals[] = ["SIGUSR1", "SIGUSR2", "SIGURG", "SIGWINCH"];
@@ -44,8 +45,12 @@ export class Parent {
   /** Readiness of the children's channels: SIGIO, so the parent needs no reactor thread and sleeps when idle. */
   readonly #watcher = new SigioWatcher();
 
-  constructor(readonly opts: CliOptions, readonly log: Logger, config: KeepalivedConfig) {
+  /** Errors the running configuration was accepted with (reload-gate.ts). */
+  #accepted: Set<string>;
+
+  constructor(readonly opts: CliOptions, readonly log: Logger, config: KeepalivedConfig, diagnostics: readonly Diagnostic[] = []) {
     this.#config = config;
+    this.#accepted = acceptedErrors(diagnostics);
     this.#alerter = new Alerter(log, config);
   }
 
@@ -201,13 +206,14 @@ export class Parent {
       allConfig: this.opts.allConfig,
     });
     logLoad(this.log, r.diagnostics);
-    const refusal = reloadRefusal(r);
+    const refusal = reloadRefusal(r, this.#accepted);
     if (refusal !== undefined) {
       this.log.error(`reload of ${this.opts.configFile} refused, keeping the running configuration: ${refusal}`);
       sdNotify("READY=1\nSTATUS=reload failed; running the previous configuration");
       return;
     }
     this.#config = r.config;
+    this.#accepted = acceptedErrors(r.diagnostics);
     // States of instances and sessions the new configuration dropped are not replayed to a later child.
     const names = new Set([
       ...r.config.vrrp.instances.map((i) => `vrrp ${i.name}`),

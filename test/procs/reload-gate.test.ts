@@ -1,6 +1,6 @@
 /** Tests for src/procs/reload-gate.ts: which classes of diagnostic refuse a reload (all or nothing). */
 import { describe, expect, test } from "bun:test";
-import { reloadRefusal } from "../../src/procs/reload-gate.ts";
+import { acceptedErrors, reloadRefusal } from "../../src/procs/reload-gate.ts";
 import { loadText } from "../config/helpers.ts";
 
 const VI = `vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  priority 100\n  virtual_ipaddress {\n    192.0.2.1/24\n  }\n}\n`;
@@ -35,6 +35,15 @@ describe("reload gate", () => {
     expect(refusal("")).toMatch(/no configuration at all/);
     expect(refusal("# nothing\n! here\n\n")).toMatch(/no configuration at all/);
     expect(refusal(`include /etc/keepalived/none.conf\n${VI}`, {}, true)).toMatch(/missing: configuration file '\/etc\/keepalived\/none.conf' is missing/);
+  });
+
+  test("an error the running configuration was accepted with does not refuse; a new one does", () => {
+    const running = loadText(`# started with this\n${VI.replace("priority 100", "priority 100\n  old_keyword 1")}`);
+    const accepted = acceptedErrors(running.diagnostics);
+    const same = loadText(VI.replace("priority 100", "priority 90\n  old_keyword 1"));
+    expect(reloadRefusal(same, accepted)).toBeUndefined();
+    const worse = loadText(VI.replace("priority 100", "priority 90\n  old_keyword 1\n  new_keyword 2"));
+    expect(reloadRefusal(worse, accepted)).toMatch(/unknown keyword 'new_keyword' ignored$/);
   });
 
   test("the reason names the first problem and counts the others", () => {
