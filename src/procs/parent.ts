@@ -195,23 +195,35 @@ export class Parent {
     for (const c of this.#children.values()) c.signal(sig);
   }
 
+  /** Reads the configuration for a reload; undefined (logged) when it must not replace the running one. */
+  #readForReload(): ReturnType<typeof loadConfig> | undefined {
+    let refusal: string | undefined;
+    let r: ReturnType<typeof loadConfig> | undefined;
+    try {
+      r = loadConfig(this.opts.configFile, {
+        configId: this.opts.configId ?? configIdDefault(),
+        interfaceExists,
+        allConfig: this.opts.allConfig,
+      });
+      logLoad(this.log, r.diagnostics);
+      refusal = reloadRefusal(r, this.#accepted);
+    } catch (e) {
+      // Nothing a file holds may stop the daemon, not even a loader bug.
+      refusal = `internal error while reading it: ${(e as Error).stack ?? e}`;
+    }
+    if (refusal === undefined) return r;
+    this.log.error(`reload of ${this.opts.configFile} refused, keeping the running configuration: ${refusal}`);
+    sdNotify("READY=1\nSTATUS=reload failed; running the previous configuration");
+    return undefined;
+  }
+
   /** HUP: re-read the configuration; one with any error changes nothing (reload-gate.ts). */
   reload(): void {
     if (this.#stopping) return;
     this.log.info("Reloading configuration");
     sdNotify("RELOADING=1\nSTATUS=reloading configuration");
-    const r = loadConfig(this.opts.configFile, {
-      configId: this.opts.configId ?? configIdDefault(),
-      interfaceExists,
-      allConfig: this.opts.allConfig,
-    });
-    logLoad(this.log, r.diagnostics);
-    const refusal = reloadRefusal(r, this.#accepted);
-    if (refusal !== undefined) {
-      this.log.error(`reload of ${this.opts.configFile} refused, keeping the running configuration: ${refusal}`);
-      sdNotify("READY=1\nSTATUS=reload failed; running the previous configuration");
-      return;
-    }
+    const r = this.#readForReload();
+    if (!r) return;
     this.#config = r.config;
     this.#accepted = acceptedErrors(r.diagnostics);
     // States of instances and sessions the new configuration dropped are not replayed to a later child.
