@@ -24,9 +24,16 @@ export interface Where {
   readonly line: number;
 }
 
+const CONTROL = /[\x00-\x1f\x7f]/;
+const CONTROLS = /[\x00-\x1f\x7f]/g;
+/** `\xNN` for each control character (a table: a garbage file gives one message per line). */
+const ESCAPED: Readonly<Record<string, string>> = Object.fromEntries(
+  [...Array(32).keys(), 0x7f].map((n) => [String.fromCharCode(n), `\\x${n.toString(16).padStart(2, "0")}`]),
+);
+
 /** Escape control characters so every message stays on one line. */
 function oneLine(s: string): string {
-  return s.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+  return CONTROL.test(s) ? s.replace(CONTROLS, (c) => ESCAPED[c]!) : s;
 }
 
 /** Collects diagnostics for one load; no global state. */

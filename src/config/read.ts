@@ -6,7 +6,8 @@
  * The file is checked with stat(2) (which follows symlinks, as keepalived does) before it is opened, so a
  * device is never opened; it is then opened with O_NONBLOCK (a FIFO swapped in meanwhile cannot block the
  * read) and checked again with fstat(2) on the open descriptor. At most `CAPS.fileBytes` are read: a
- * longer file is refused, whatever stat said (a file that grows while it is read).
+ * longer file is refused, whatever stat said (a file that grows while it is read). A file holding a NUL
+ * byte is refused too: no configuration has one, and binary garbage would otherwise be parsed line by line.
  */
 import * as fs from "node:fs";
 
@@ -15,13 +16,13 @@ export const CAPS = {
   /** Bytes of one file. */
   fileBytes: 16 * 1024 * 1024,
   /** Bytes of all files of one load together. */
-  totalBytes: 64 * 1024 * 1024,
+  totalBytes: 32 * 1024 * 1024,
   /** Files one load opens (the main file and every include, counted each time it is read). */
   files: 4096,
   /** Characters of one physical line. */
   lineChars: 64 * 1024,
-  /** Logical lines after includes, definitions and ~SEQ expansion. */
-  lines: 5_000_000,
+  /** Logical lines after includes, definitions and ~SEQ expansion (about 350 bytes of memory each). */
+  lines: 2_000_000,
   /** Characters of one line after `$` substitution. */
   expandedLine: 1024 * 1024,
   /** `$` substitutions in one line. */
@@ -91,5 +92,8 @@ function readCapped(fd: number, path: string, maxBytes: number): ReadOutcome {
     total += n;
     if (total > maxBytes) return { refused: `configuration file '${path}' is larger than the ${maxBytes} byte cap` };
   }
-  return Buffer.concat(chunks, total).toString("utf8");
+  const all = Buffer.concat(chunks, total);
+  const nul = all.indexOf(0);
+  if (nul >= 0) return { refused: `configuration file '${path}' holds a NUL byte at offset ${nul}; it is not a text file` };
+  return all.toString("utf8");
 }

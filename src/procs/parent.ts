@@ -212,6 +212,8 @@ export class Parent {
       refusal = `internal error while reading it: ${(e as Error).stack ?? e}`;
     }
     if (refusal === undefined) return r;
+    r = undefined;
+    collectAfterLoad(); // what a refused 5 MB file left behind goes now, not at some later allocation
     this.log.error(`reload of ${this.opts.configFile} refused, keeping the running configuration: ${refusal}`);
     sdNotify("READY=1\nSTATUS=reload failed; running the previous configuration");
     return undefined;

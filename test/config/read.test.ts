@@ -33,6 +33,11 @@ describe("readConfigFile", () => {
     expect(readConfigFile(dir)).toEqual({ refused: `configuration file '${dir}' is a directory` });
   });
 
+  test("a file holding a NUL byte is refused as binary", () => {
+    writeFileSync(join(dir, "bin.conf"), "global_defs {\n\0}\n");
+    expect(readConfigFile(join(dir, "bin.conf"))).toEqual({ refused: `configuration file '${join(dir, "bin.conf")}' holds a NUL byte at offset 14; it is not a text file` });
+  });
+
   test("a file over the size cap is refused naming the cap", () => {
     writeFileSync(join(dir, "big.conf"), "x".repeat(101));
     expect(readConfigFile(join(dir, "big.conf"), 100)).toEqual({ refused: `configuration file '${join(dir, "big.conf")}' is larger than the 100 byte cap (101 bytes)` });

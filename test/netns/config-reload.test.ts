@@ -55,6 +55,7 @@ describe("reloads next to keepalived 2.2.7", () => {
     const refused = s.logs.subject.split("\n").filter((l) => l.includes("refused, keeping the running configuration"));
     for (const why of [
       "is not a regular non-executable file", // /dev/zero and the FIFO
+      "holds a NUL byte", // binary garbage
       "is a directory",
       "holds no configuration at all",
       "unknown keyword 'no_such_keyword' ignored",

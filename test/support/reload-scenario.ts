@@ -189,14 +189,16 @@ export interface ReloadCase {
   prepare(s: ReloadScenario): string;
 }
 
-function garbage(bytes: number): Uint8Array {
+/** `bytes` of xorshift noise, a newline every 97; `printable`: only ASCII 32..126 (no NUL, so it is parsed). */
+function garbage(bytes: number, printable = false): Uint8Array {
   const out = new Uint8Array(bytes);
   let x = 0x2545f491;
   for (let i = 0; i < bytes; i++) {
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
-    out[i] = i % 97 === 96 ? 10 : (x >>> 0) & 0xff;
+    const r = x >>> 0;
+    out[i] = i % 97 === 96 ? 10 : printable ? 32 + (r % 95) : r & 0xff;
   }
   return out;
 }
@@ -232,6 +234,7 @@ export const BROKEN_CASES: readonly ReloadCase[] = [
   },
   { name: "a directory", valid: false, prepare: (s) => join(s.dir, "files") },
   { name: "5 MB of garbage", valid: false, prepare: (s) => s.file("garbage.conf", garbage(5 * 1024 * 1024)) },
+  { name: "5 MB of printable garbage", valid: false, prepare: (s) => s.file("text-garbage.conf", garbage(5 * 1024 * 1024, true)) },
   { name: "an empty file", valid: false, prepare: (s) => s.file("empty.conf", "") },
   { name: "include /dev/zero", valid: false, prepare: (s) => s.file("inc-zero.conf", `include /dev/zero\n${subjectConf()}`) },
   { name: "a missing include", valid: false, prepare: (s) => s.file("inc-missing.conf", `include ${s.dir}/files/none.conf\n${subjectConf()}`) },
