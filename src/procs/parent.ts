@@ -22,6 +22,8 @@ import { MetricsStore } from "../metrics/store.ts";
 import { startMetricsServer, type MetricsServer } from "../metrics/server.ts";
 import { writeDumpFile } from "../core/dumpfile.ts";
 import { parentDataDump, parentDumpPath } from "./parent-dump.ts";
+import { acceptedErrors, reloadRefusal } from "./reload-gate.ts";
+import type { Diagnostic } from "../config/index.ts";
 
 /** Signals a child receives as-is from the parent. */
 const FORWARDED: NodeJS.Signals[] = ["SIGUSR1", "SIGUSR2", "SIGURG", "SIGWINCH"];
@@ -43,8 +45,12 @@ export class Parent {
   /** Readiness of the children's channels: SIGIO, so the parent needs no reactor thread and sleeps when idle. */
   readonly #watcher = new SigioWatcher();
 
-  constructor(readonly opts: CliOptions, readonly log: Logger, config: KeepalivedConfig) {
+  /** Errors the running configuration was accepted with (reload-gate.ts). */
+  #accepted: Set<string>;
+
+  constructor(readonly opts: CliOptions, readonly log: Logger, config: KeepalivedConfig, diagnostics: readonly Diagnostic[] = []) {
     this.#config = config;
+    this.#accepted = acceptedErrors(diagnostics);
     this.#alerter = new Alerter(log, config);
   }
 
@@ -70,6 +76,9 @@ export class Parent {
     for (const r of roles) this.#startChild(r);
     this.#maybeAllReady();
     this.#serveMetrics();
+    // Signal handlers do not keep Bun's loop alive: with no child (a configuration with no VRRP, checker
+    // or BFD section) the parent must still wait for the next HUP.
+    setInterval(() => {}, 0x7fffffff);
     process.on("SIGUSR1", () => this.dumpData());
     process.on("SIGHUP", () => this.reload());
     process.on("SIGTERM", () => void this.stop(0));
@@ -186,22 +195,39 @@ export class Parent {
     for (const c of this.#children.values()) c.signal(sig);
   }
 
-  /** HUP: re-read the configuration; a configuration that does not validate changes nothing. */
+  /** Reads the configuration for a reload; undefined (logged) when it must not replace the running one. */
+  #readForReload(): ReturnType<typeof loadConfig> | undefined {
+    let refusal: string | undefined;
+    let r: ReturnType<typeof loadConfig> | undefined;
+    try {
+      r = loadConfig(this.opts.configFile, {
+        configId: this.opts.configId ?? configIdDefault(),
+        interfaceExists,
+        allConfig: this.opts.allConfig,
+      });
+      logLoad(this.log, r.diagnostics);
+      refusal = reloadRefusal(r, this.#accepted);
+    } catch (e) {
+      // Nothing a file holds may stop the daemon, not even a loader bug.
+      refusal = `internal error while reading it: ${(e as Error).stack ?? e}`;
+    }
+    if (refusal === undefined) return r;
+    r = undefined;
+    collectAfterLoad(); // what a refused 5 MB file left behind goes now, not at some later allocation
+    this.log.error(`reload of ${this.opts.configFile} refused, keeping the running configuration: ${refusal}`);
+    sdNotify("READY=1\nSTATUS=reload failed; running the previous configuration");
+    return undefined;
+  }
+
+  /** HUP: re-read the configuration; one with any error changes nothing (reload-gate.ts). */
   reload(): void {
     if (this.#stopping) return;
     this.log.info("Reloading configuration");
     sdNotify("RELOADING=1\nSTATUS=reloading configuration");
-    const r = loadConfig(this.opts.configFile, {
-      configId: this.opts.configId ?? configIdDefault(),
-      interfaceExists,
-    });
-    logLoad(this.log, r.diagnostics);
-    if (r.exitCode === 4) {
-      this.log.error(`reload of ${this.opts.configFile} failed; keeping the running configuration`);
-      sdNotify("READY=1\nSTATUS=reload failed; running the previous configuration");
-      return;
-    }
+    const r = this.#readForReload();
+    if (!r) return;
     this.#config = r.config;
+    this.#accepted = acceptedErrors(r.diagnostics);
     // States of instances and sessions the new configuration dropped are not replayed to a later child.
     const names = new Set([
       ...r.config.vrrp.instances.map((i) => `vrrp ${i.name}`),

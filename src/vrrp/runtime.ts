@@ -33,6 +33,7 @@ import { SyncGroupRunner } from "./sync-group.ts";
 import { NftFirewall } from "./firewall.ts";
 import { firewallShape } from "./firewall-rules.ts";
 import type { SyncGroup } from "../config/model.ts";
+import { meaningKey } from "../config/meaning.ts";
 
 /** What the runtime is given by the child process. */
 export interface VrrpRuntimeDeps {
@@ -79,7 +80,7 @@ interface Running {
   json: string;
 }
 
-const configKey = (i: VrrpInstance) => JSON.stringify({ ...i, src: undefined });
+const configKey = (i: VrrpInstance) => meaningKey(i);
 
 /** The VRRP child's state. */
 export class VrrpRuntime {
@@ -368,7 +369,7 @@ export class VrrpRuntime {
     const wanted = new Map<string, SyncGroup>(c.vrrp.syncGroups.map((g) => [g.name, g]));
     for (const [name, g] of [...this.#groups]) {
       const w = wanted.get(name);
-      if (w && JSON.stringify({ ...w, src: undefined }) === g.json) continue;
+      if (w && meaningKey(w) === g.json) continue;
       for (const m of [...g.group.members]) g.group.remove(m);
       this.#groups.delete(name);
     }
@@ -378,7 +379,7 @@ export class VrrpRuntime {
       for (const r of this.#instances.values()) if (r.runner.cfg.syncGroup === g.name) group.add(r.runner);
       const states = group.members.map((m) => m.state);
       group.state = states.includes("FAULT") ? "FAULT" : states.includes("MASTER") ? "MASTER" : states.length ? "BACKUP" : "INIT";
-      this.#groups.set(g.name, { group, json: JSON.stringify({ ...g, src: undefined }) });
+      this.#groups.set(g.name, { group, json: meaningKey(g) });
     }
   }
 

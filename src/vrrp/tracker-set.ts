@@ -16,6 +16,7 @@ import type { ProcEvent } from "../proto/proc-connector.ts";
 import type { FdWatcher } from "../ffi/reactor.ts";
 import { ScriptTracker } from "./track-script.ts";
 import type { TrackerStates } from "./trackers.ts";
+import { meaningKey } from "../config/meaning.ts";
 
 /** What the set needs. */
 export interface TrackerSetDeps {
@@ -37,7 +38,7 @@ export interface TrackerSetDeps {
   watcher?: FdWatcher;
 }
 
-const keyOf = (x: object) => JSON.stringify({ ...x, src: undefined });
+const keyOf = (x: object) => meaningKey(x);
 
 /** Every tracked object the instances refer to by name. */
 export class TrackerSet {
