@@ -225,6 +225,11 @@ export interface GlobalDefs {
   readonly smtpAuth: { readonly user: string; readonly pass: string } | null;
   /** Beyond keepalived: `metrics_listen ADDR:PORT`, the parent's Prometheus endpoint; null = off. */
   readonly metricsListen: { readonly host: string; readonly port: number } | null;
+  /**
+   * Beyond keepalived: `control_socket PATH [MODE] [GROUP]` (docs/control.md); null = off
+   * (`control_socket none`). Absent: on, at the default path derived from the pid file, mode 0600.
+   */
+  readonly controlSocket: { readonly path: string | null; readonly mode: number; readonly group: string | null } | null;
   // Scripts
   readonly scriptUser: { readonly user: string; readonly group: string | null } | null;
   readonly enableScriptSecurity: boolean;

@@ -7,6 +7,7 @@ import type { Logger } from "../core/log.ts";
 import type { ChildContext, LoopSettings, Runtime } from "./child.ts";
 import { MetricsReporter } from "../metrics/report.ts";
 import { checkSamples } from "../metrics/check-samples.ts";
+import { SnapshotReporter } from "../control/child-side.ts";
 
 /** The IPVS reconciler when the kernel has IPVS (modprobe ip_vs first), else the sink that only reports. */
 function openLvs(log: Logger): LvsSink {
@@ -35,14 +36,26 @@ export function createCheckRuntime(ctx: ChildContext): Runtime {
     keepIpvsOnStop: ctx.opts.dontReleaseIpvs,
     send: (m) => {
       ctx.send(m);
-      if (m.type === "rsState" || m.type === "vsState") reporter.changed();
+      if (m.type === "rsState" || m.type === "vsState") {
+        reporter.changed();
+        snap.changed();
+      }
     },
   });
+  // Status for keepalived ctl: soon after a server changes state, and every 5 s for check latencies.
+  const snap = new SnapshotReporter({ role: "check", send: ctx.send, sched: ctx.scheduler, intervalMs: 5000, collect: () => rt.snapshot() });
   const reporter = new MetricsReporter({ role: "check", send: ctx.send, sched: ctx.scheduler, collect: () => checkSamples(rt.checkerViews()) });
   return {
     async apply(slice, reload) {
       rt.apply(slice as KeepalivedConfig, reload);
       reporter.reportIf((slice as KeepalivedConfig).global.metricsListen !== null);
+      snap.enable((slice as KeepalivedConfig).global.controlSocket !== null);
+      snap.changed();
+    },
+    control(cmd) {
+      const r = rt.control(cmd);
+      snap.changed();
+      return r;
     },
     dump(kind) {
       rt.dump(kind);
@@ -52,6 +65,7 @@ export function createCheckRuntime(ctx: ChildContext): Runtime {
     },
     async stop() {
       reporter.stop();
+      snap.stop();
       rt.stop();
     },
   };

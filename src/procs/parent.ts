@@ -7,7 +7,7 @@
  */
 import type { CliOptions } from "../cli.ts";
 import type { KeepalivedConfig } from "../config/model.ts";
-import { loadConfig, needsRole, sliceFor } from "../config/index.ts";
+import { loadConfig, needsRole, sliceFor, type LoadResult } from "../config/index.ts";
 import { ROLES, type Message, type Role } from "../core/ipc.ts";
 import type { Logger } from "../core/log.ts";
 import { createPidFile, removePidFile } from "../core/pidfile.ts";
@@ -22,6 +22,7 @@ import { MetricsStore } from "../metrics/store.ts";
 import { startMetricsServer, type MetricsServer } from "../metrics/server.ts";
 import { writeDumpFile } from "../core/dumpfile.ts";
 import { parentDataDump, parentDumpPath } from "./parent-dump.ts";
+import { ControlService } from "../control/service.ts";
 
 /** Signals a child receives as-is from the parent. */
 const FORWARDED: NodeJS.Signals[] = ["SIGUSR1", "SIGUSR2", "SIGURG", "SIGWINCH"];
@@ -42,10 +43,22 @@ export class Parent {
   #metricsListen = "";
   /** Readiness of the children's channels: SIGIO, so the parent needs no reactor thread and sleeps when idle. */
   readonly #watcher = new SigioWatcher();
+  /** The control socket and `keepalived ctl` (src/control/). */
+  readonly #control: ControlService;
 
   constructor(readonly opts: CliOptions, readonly log: Logger, config: KeepalivedConfig) {
     this.#config = config;
     this.#alerter = new Alerter(log, config);
+    this.#control = new ControlService({
+      log, pidFile: opts.pidFile, configFile: opts.configFile,
+      config: () => this.#config,
+      generation: () => this.#generation,
+      children: () => [...this.#children].map(([role, c]) => ({ role, pid: c.pid, ready: this.#ready.has(role), restarts: c.totalRestarts, startedAtMs: c.pid ? c.startedAtMs : null })),
+      send: (role, msg) => this.#children.get(role)?.send(msg) ?? false,
+      load: () => loadConfig(this.opts.configFile, { configId: this.opts.configId ?? configIdDefault(), interfaceExists }),
+      reload: (r) => this.reload(r),
+      pending: (gen) => (gen === this.#generation ? [...this.#children.keys()].filter((r) => !this.#ready.has(r)) : [...this.#children.keys()]),
+    });
   }
 
   /** Roles the configuration and the command line ask for. */
@@ -70,6 +83,7 @@ export class Parent {
     for (const r of roles) this.#startChild(r);
     this.#maybeAllReady();
     this.#serveMetrics();
+    void this.#control.configure();
     process.on("SIGUSR1", () => this.dumpData());
     process.on("SIGHUP", () => this.reload());
     process.on("SIGTERM", () => void this.stop(0));
@@ -122,12 +136,14 @@ export class Parent {
 
   #onMessage(role: Role, msg: Message): void {
     this.#metrics.onMessage(role, msg);
+    this.#control.onMessage(role, msg);
     switch (msg.type) {
       case "ready":
         // A child announces itself with generation 0 when it starts; it then gets the current slice.
         if (msg.generation === 0) {
           this.#sendConfig(role, false);
           this.#replayStates(role);
+          this.#control.childStarted(role);
           return;
         }
         if (msg.generation === this.#generation) {
@@ -155,6 +171,8 @@ export class Parent {
         return;
       case "stats":
       case "metrics":
+      case "ctlSnapshot":
+      case "ctlReply":
         return;
       default:
         this.log.error(`unexpected ${msg.type} message from the ${role} child; restarting it`);
@@ -186,12 +204,12 @@ export class Parent {
     for (const c of this.#children.values()) c.signal(sig);
   }
 
-  /** HUP: re-read the configuration; a configuration that does not validate changes nothing. */
-  reload(): void {
+  /** HUP: re-read the configuration (or apply `pre`, loaded by keepalived ctl); an invalid one changes nothing. */
+  reload(pre?: LoadResult): void {
     if (this.#stopping) return;
     this.log.info("Reloading configuration");
     sdNotify("RELOADING=1\nSTATUS=reloading configuration");
-    const r = loadConfig(this.opts.configFile, {
+    const r = pre ?? loadConfig(this.opts.configFile, {
       configId: this.opts.configId ?? configIdDefault(),
       interfaceExists,
     });
@@ -210,6 +228,8 @@ export class Parent {
     for (const k of [...this.#lastState.keys()]) if (!names.has(k)) this.#lastState.delete(k);
     this.#alerter.setConfig(r.config);
     this.#serveMetrics();
+    this.#control.reloaded();
+    void this.#control.configure();
     this.#generation++;
     this.#ready.clear();
     const wanted = new Set(this.wantedRoles(r.config));
@@ -279,6 +299,7 @@ export class Parent {
     sdNotify("STOPPING=1\nSTATUS=stopping");
     await Promise.all([...this.#children.values()].map((c) => c.stop(this.#childWaitMs())));
     this.#metricsServer?.stop();
+    this.#control.close();
     this.#alerter.close();
     removePidFile(this.opts.pidFile);
     this.log.info("Stopped");

@@ -7,6 +7,8 @@ import { dumpPath, writeDumpFile } from "../core/dumpfile.ts";
 import { dataDump, jsonDump, statsDump } from "../vrrp/dump.ts";
 import { MetricsReporter } from "../metrics/report.ts";
 import { vrrpSamples } from "../metrics/vrrp-samples.ts";
+import { SnapshotReporter } from "../control/child-side.ts";
+import { vrrpSnapshot } from "../vrrp/control-snap.ts";
 
 /**
  * The VRRP child's reactor wakes it at most once per 50 ms while fds stay busy (the first readiness after
@@ -33,13 +35,20 @@ export function createVrrpRuntime(ctx: ChildContext): Runtime {
   });
   // Counters (adverts, errors by kind) for the parent's /metrics: every 5 s and soon after a transition.
   const reporter = new MetricsReporter({ role: "vrrp", send: ctx.send, sched: ctx.scheduler, collect: () => vrrpSamples(rt.instances().map((r) => ({ cfg: r.cfg, state: r.state, fsm: r.fsm, stats: { ...r.stats } }))) });
+  // Status for keepalived ctl: pushed on transitions, priority changes and a new master heard.
+  const startedAt = ctx.scheduler.now();
+  const snap = new SnapshotReporter({ role: "vrrp", send: ctx.send, sched: ctx.scheduler, intervalMs: 0, collect: () => vrrpSnapshot(rt, ctx.scheduler.now(), Date.now(), startedAt) });
+  rt.onControlChange = () => snap.changed();
   let global: KeepalivedConfig["global"] | undefined;
   return {
     async apply(slice, reload) {
       global = (slice as KeepalivedConfig).global;
       rt.apply(slice as KeepalivedConfig, reload);
       reporter.reportIf((slice as KeepalivedConfig).global.metricsListen !== null);
+      snap.enable(global.controlSocket !== null);
+      snap.changed();
     },
+    control: (cmd) => rt.control(cmd),
     dump(kind) {
       const inst = rt.instances();
       try {
@@ -56,6 +65,7 @@ export function createVrrpRuntime(ctx: ChildContext): Runtime {
     },
     async stop() {
       reporter.stop();
+      snap.stop();
       await rt.stop();
     },
   };
