@@ -4,7 +4,8 @@
  * (or as JSON with --json) and exits with the reply's status: 0 done, 1 refused or failed, 2 usage,
  * 3 no daemon to talk to; `reload` exits with the status `keepalived -t` would give.
  */
-import { connect } from "node:net";
+import { connect, type Socket } from "node:net";
+import { existsSync } from "node:fs";
 import { CONTROL_VERSION, DEFAULT_HOLD_S, type Reply } from "../core/control-proto.ts";
 import { DEFAULT_PID_FILE, defaultControlPath } from "./socket-path.ts";
 import { formatEvent, formatStatus } from "./format.ts";
@@ -130,10 +131,40 @@ function show(p: Parsed, r: Reply): number {
   return code;
 }
 
+/**
+ * Connects to the unix socket at `path`. A listener whose backlog is full refuses at once (Bun listens
+ * with a backlog of 512), so a refusal is retried with a short random pause until `deadline`
+ * (performance.now() ms); other errors are final.
+ */
+export function connectRetry(path: string, deadline: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      const s = connect({ path });
+      s.once("connect", () => {
+        s.removeAllListeners("error");
+        resolve(s);
+      });
+      s.once("error", (e: NodeJS.ErrnoException) => {
+        s.destroy();
+        const busy = e.code === "ECONNREFUSED" || e.code === "EAGAIN";
+        if (busy && existsSync(path) && performance.now() < deadline) setTimeout(attempt, 5 + Math.random() * 20);
+        else reject(e);
+      });
+    };
+    attempt();
+  });
+}
+
 /** Sends the request and handles reply lines; resolves with the exit status. */
-function exchange(p: Parsed): Promise<number> {
+async function exchange(p: Parsed): Promise<number> {
+  let s: Socket;
+  try {
+    s = await connectRetry(p.socket, performance.now() + p.timeoutMs);
+  } catch (e) {
+    process.stderr.write(`keepalived ctl: cannot talk to ${p.socket}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (is keepalived running? see -s / -p)\n`);
+    return 3;
+  }
   return new Promise((resolve) => {
-    const s = connect({ path: p.socket });
     let buf = "";
     let status: number | undefined;
     const finish = (code: number) => {
@@ -148,10 +179,10 @@ function exchange(p: Parsed): Promise<number> {
       process.stderr.write(`keepalived ctl: no reply from ${p.socket} within ${p.timeoutMs / 1000} s\n`);
       finish(1);
     }, watching ? 2 ** 31 - 1 : p.timeoutMs);
-    s.on("connect", () => s.write(JSON.stringify(p.request) + "\n"));
+    s.write(JSON.stringify(p.request) + "\n");
     s.on("error", (e: NodeJS.ErrnoException) => {
-      process.stderr.write(`keepalived ctl: cannot talk to ${p.socket}: ${e.code ?? e.message} (is keepalived running? see -s / -p)\n`);
-      finish(3);
+      process.stderr.write(`keepalived ctl: ${p.socket}: ${e.code ?? e.message}\n`);
+      finish(1);
     });
     s.on("data", (b: Buffer) => {
       buf += b.toString("utf8");

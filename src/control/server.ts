@@ -29,6 +29,11 @@ export type RequestHandler = (req: Request, res: Responder) => void;
 
 /** Most connections open at once; more are answered BUSY. */
 const MAX_CONNECTIONS = 4096;
+/**
+ * listen(2) backlog asked for. Bun 1.4 listens with 512 whatever is asked; `keepalived ctl` retries a
+ * refused connect (src/control/client.ts connectRetry), so a burst of a thousand calls is still served.
+ */
+const LISTEN_BACKLOG = 4096;
 /** A watcher whose unread output passes this is dropped. */
 const MAX_WATCH_BACKLOG = 1 << 20;
 
@@ -63,7 +68,7 @@ export class ControlServer {
     const server = createServer((s) => this.#accept(s));
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen(this.path, () => {
+      server.listen({ path: this.path, backlog: LISTEN_BACKLOG }, () => {
         server.off("error", reject);
         resolve();
       });

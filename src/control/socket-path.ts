@@ -63,8 +63,19 @@ export function prepareDirectory(dir: string, uid: number, gid: number | null): 
   if (st.mode & 0o022) throw new ControlPathError(`${dir} is writable by group or others (mode ${(st.mode & 0o7777).toString(8)})`);
 }
 
-/** Whether a server answers on the unix socket at `path` (connect within `timeoutMs`). */
-export function socketIsLive(path: string, timeoutMs = 1000): Promise<boolean> {
+/**
+ * Whether a server answers on the unix socket at `path`. A refusal is asked again twice, 50 ms apart:
+ * a live server with a full backlog refuses too.
+ */
+export async function socketIsLive(path: string): Promise<boolean> {
+  for (let i = 0; i < 3; i++) {
+    if (await connectOnce(path, 1000)) return true;
+    await Bun.sleep(50);
+  }
+  return false;
+}
+
+function connectOnce(path: string, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect({ path });
     const done = (live: boolean) => {
