@@ -25,14 +25,14 @@ function vrrpLines(s: StatusResult, now: number): string[] {
   if (!v) return [];
   const rows = v.instances.map((i) => [
     i.name, i.state, `${i.interface}/${i.vrid}`, `${i.priority}`,
-    `${i.effectivePriority}`, i.master ? `${i.master.address} (${i.master.priority}, ${age(now - i.master.atMs)} ago)` : "-",
+    `${i.effectivePriority}`, i.master ? `${i.master.address} (${i.master.priority})` : "-",
     `${i.advertIntMs / 1000}s`, age(now - i.sinceMs),
     i.lastTransition ? `${i.lastTransition.from}->${i.lastTransition.to}: ${i.lastTransition.reason}` : "-",
   ]);
   const out = [`VRRP instances (reported ${age(now - v.atMs)} ago)`,
     ...table(["NAME", "STATE", "IF/VRID", "PRIO", "EFFECTIVE", "LAST HEARD", "ADVERT", "IN STATE", "LAST TRANSITION"], rows).map((l) => `  ${l}`)];
   for (const i of v.instances) {
-    for (const r of i.priorityReasons) out.push(`    ${i.name}: priority ${r}`);
+    for (const r of i.priorityReasons) out.push(`    ${i.name}: ${r}`);
     for (const r of i.faultReasons) out.push(`    ${i.name}: FAULT because ${r}`);
     if (i.holdUntilMs !== null) out.push(`    ${i.name}: failover hold, ${age(i.holdUntilMs - now)} left`);
   }

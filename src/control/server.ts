@@ -130,7 +130,7 @@ export class ControlServer {
       reply: (r) => {
         if (replied) return;
         replied = true;
-        if (!s.destroyed) s.end(JSON.stringify(r) + "\n");
+        if (!s.destroyed) s.end(this.#text(r));
       },
       event: (e) => {
         if (s.destroyed || s.writableLength > MAX_WATCH_BACKLOG) {
@@ -148,6 +148,14 @@ export class ControlServer {
       this.log.error(`control ${p.value.cmd}: ${(e as Error).stack ?? e}`);
       res.reply(errorReply("BAD_REQUEST", `internal error: ${(e as Error).message}`));
     }
+  }
+
+  #last: { r: Reply; text: string } | undefined;
+
+  /** The reply line; the same reply object (a cached status) is serialised once. */
+  #text(r: Reply): string {
+    if (this.#last?.r !== r) this.#last = { r, text: JSON.stringify(r) + "\n" };
+    return this.#last.text;
   }
 
   #reject(s: Socket, r: Reply, why: string): void {

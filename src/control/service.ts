@@ -39,6 +39,8 @@ export interface ControlHost {
 
 /** How long a child gets to answer a command, ms. */
 const CHILD_REPLY_MS = 5000;
+/** A status reply is reused this long while no child reports anything, ms. */
+const STATUS_CACHE_MS = 100;
 /** How long `reload` waits for every child to run the new configuration, ms. */
 const RELOAD_CONFIRM_MS = 20_000;
 
@@ -90,6 +92,7 @@ export class ControlService {
 
   /** Every message from a child passes here first. */
   onMessage(role: Role, msg: Message): void {
+    if (msg.type !== "metrics" && msg.type !== "stats") this.#statusCache = undefined;
     switch (msg.type) {
       case "ctlSnapshot": {
         const prev = this.#snaps.get(role)?.snap;
@@ -171,7 +174,7 @@ export class ControlService {
       p.then((r) => res.reply(r), (e) => res.reply(errorReply("BAD_REQUEST", (e as Error).message)));
     switch (req.cmd) {
       case "status":
-        return res.reply(okReply(this.#status()));
+        return res.reply(this.#cachedStatus());
       case "watch":
         this.#watchers.add(res);
         res.onClose(() => this.#watchers.delete(res));
@@ -189,6 +192,18 @@ export class ControlService {
         return void answer(this.#logLevel(req.level === "debug"));
     }
   }
+
+  /**
+   * The status reply, built at most once per STATUS_CACHE_MS while nothing changed: a burst of a
+   * thousand calls is one build and one serialisation (the server reuses the text of the same reply).
+   */
+  #cachedStatus(): ReturnType<typeof okReply> {
+    const now = performance.now();
+    if (!this.#statusCache || now - this.#statusCache.at > STATUS_CACHE_MS) this.#statusCache = { at: now, reply: okReply(this.#status()) };
+    return this.#statusCache.reply;
+  }
+
+  #statusCache: { at: number; reply: ReturnType<typeof okReply> } | undefined;
 
   #status() {
     const g = this.host.config().global;

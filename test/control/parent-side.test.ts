@@ -134,7 +134,7 @@ Processes
 VRRP instances (reported 0s ago)
   NAME  STATE   IF/VRID  PRIO  EFFECTIVE  LAST HEARD  ADVERT  IN STATE  LAST TRANSITION
   VI_1  MASTER  eth0/1   100   80         -           1s      16m40s    -
-    VI_1: priority script chk down: -20
+    VI_1: script chk down: -20
 Virtual servers (reported 2s ago; IPVS programmed)
   [203.0.113.10]:80  quorum UP  live weight 1
     REAL SERVER       STATE  WEIGHT  IN IPVS  LAST CHECK
