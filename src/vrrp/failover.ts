@@ -49,12 +49,33 @@ export class FailoverHolds {
     }
     for (const r of runners) this.#hold(r.cfg.name, holdMs);
     this.recompute(); // the held priority before the yield: the Master_Down_Timer uses its skew
-    for (const r of masters) {
-      r.log.info(`operator failover: yielding MASTER (priority 0 advert), holding BACKUP for ${holdMs / 1000} s`);
-      if (r.state === "MASTER") r.handle({ type: "yieldMaster" });
-    }
+    this.#yieldAll(masters, holdMs);
     const heard = masters.map((r) => r.heard ? `${r.cfg.name}: last heard ${r.heard.address} priority ${r.heard.priority}` : `${r.cfg.name}: no peer heard`);
     return { ok: true, message: `yielded ${masters.map((r) => r.cfg.name).join(", ")}; held for ${holdMs / 1000} s (${heard.join("; ")})` };
+  }
+
+  /**
+   * Every master yields with its own priority-0 advert: a sync group would otherwise move the other
+   * members to BACKUP on the first one's transition, silently (their backups would wait a whole
+   * Master_Down_Interval). The groups are told once afterwards, as if their first member had moved.
+   */
+  #yieldAll(masters: readonly VrrpInstanceRunner[], holdMs: number): void {
+    const groups = new Map(masters.map((r) => [r, r.group]));
+    for (const r of masters) r.group = undefined;
+    try {
+      for (const r of masters) {
+        r.log.info(`operator failover: yielding MASTER (priority 0 advert), holding BACKUP for ${holdMs / 1000} s`);
+        if (r.state === "MASTER") r.handle({ type: "yieldMaster" });
+      }
+    } finally {
+      for (const [r, g] of groups) r.group = g;
+    }
+    const told = new Set<unknown>();
+    for (const [r, g] of groups) {
+      if (!g || told.has(g)) continue;
+      told.add(g);
+      g.transition(r, "MASTER", "BACKUP");
+    }
   }
 
   #hold(name: string, ms: number): void {

@@ -95,6 +95,37 @@ describe("VRRP failover", () => {
     expect(h.kernel.addrsOn("eth0")).toContain("192.0.2.100");
   });
 
+  test("a sync group: every member yields with its own priority-0 advert, the group goes BACKUP", () => {
+    const h = new Harness();
+    const member = (name: string, vrid: number, vip: string) => `vrrp_instance ${name} {
+  state BACKUP
+  interface eth0
+  virtual_router_id ${vrid}
+  priority 150
+  advert_int 1
+  virtual_ipaddress {
+    ${vip}/24
+  }
+}
+`;
+    h.start(`vrrp_sync_group G1 {
+  group {
+    VI_1
+    VI_2
+  }
+}
+${member("VI_1", 51, "192.0.2.100")}${member("VI_2", 52, "192.0.2.101")}`);
+    h.advert("eth0", 51, 100, PEER, ["192.0.2.100"], 2);
+    h.advert("eth0", 52, 100, PEER, ["192.0.2.101"], 2);
+    h.sched.advance(5000);
+    expect(h.states()).toEqual({ VI_1: "MASTER", VI_2: "MASTER" });
+    const before = h.sent.length;
+    expect(h.rt.control({ op: "failover", instances: ["VI_1", "VI_2"], holdMs: 10_000, force: false }).ok).toBe(true);
+    expect(h.sent.slice(before).map((a) => `${a.vrid}:${a.priority}`).sort()).toEqual(["51:0", "52:0"]);
+    expect(h.states()).toEqual({ VI_1: "BACKUP", VI_2: "BACKUP" });
+    expect(h.rt.groups()).toEqual([{ name: "G1", state: "BACKUP", members: ["VI_1", "VI_2"] }]);
+  });
+
   test("refused when not MASTER or not running here", () => {
     const h = new Harness();
     h.start(conf());
