@@ -26,9 +26,11 @@ Options: -s/--socket PATH (default from the pid file: ${defaultControlPath(DEFAU
   -p/--pid PIDFILE, --json, --timeout SECONDS (default 30)
 `;
 
-class Usage extends Error {}
+/** A command-line mistake: printed with the usage, exit status 2. */
+export class Usage extends Error {}
 
-interface Parsed {
+/** A parsed `keepalived ctl` command line. */
+export interface Parsed {
   socket: string;
   json: boolean;
   timeoutMs: number;
@@ -55,8 +57,8 @@ function int(v: string, what: string): number {
   return Number(v);
 }
 
-/** Parses the arguments after `ctl`. Throws Usage. */
-function parse(argv: readonly string[]): Parsed {
+/** Parses the arguments after `ctl` (exported for tests). Throws Usage. */
+export function parseCtlArgs(argv: readonly string[]): Parsed {
   const a = [...argv];
   const socket = take(a, "-s") ?? take(a, "--socket");
   const pid = take(a, "-p") ?? take(a, "--pid");
@@ -211,7 +213,7 @@ export async function ctlMain(argv: readonly string[]): Promise<number> {
   }
   let p: Parsed;
   try {
-    p = parse(argv);
+    p = parseCtlArgs(argv);
   } catch (e) {
     if (!(e instanceof Usage)) throw e;
     process.stderr.write(`keepalived ctl: ${e.message}\n${CTL_USAGE}`);
