@@ -7,6 +7,8 @@
  * the capture); `drain`/`undrain`/`weight` change the check child's IPVS table at run time (on this
  * host the kernel has no IPVS, so the table the check child computes is what is checked: status and
  * its -D log lines), survive a restart of the check child, and `status` answers while it restarts;
+ * a persisted weight is reapplied by the next start; malformed, oversized and slow requests to the
+ * daemon are rejected while VRRP carries on;
  * `reload --check` on a broken file reports file:line with -t's exit status and changes nothing, and
  * an unusable file is refused by `reload` with nothing changed.
  */
@@ -175,6 +177,25 @@ describe("keepalived ctl with a keepalived 2.2.7 peer", () => {
     expect(Math.max(...gaps)).toBeLessThan(3 * 200); // a gap of 3 adverts is where keepalived would take over
     expect(kaStates().slice(ka0)).toEqual(["MASTER", "BACKUP"]);
 
+    // Malformed, oversized and slow requests to the daemon: error replies, the daemon carries on.
+    const raw = async (data: string | Buffer | null) => {
+      const c = await connectRetry(SOCK, performance.now() + 10_000);
+      return new Promise<string>((resolve) => {
+        let out = "";
+        c.on("data", (x) => (out += x));
+        c.on("close", () => resolve(out));
+        if (data !== null) c.write(data);
+      });
+    };
+    const [slow, bad, big] = await Promise.all([raw(null), raw("{nope\n"), raw(Buffer.alloc((1 << 20) + 10, 0x20))]);
+    expect(JSON.parse(slow).error.code).toBe("TIMEOUT");
+    expect(JSON.parse(bad).error.code).toBe("BAD_REQUEST");
+    expect(JSON.parse(big).error.code).toBe("TOO_LARGE");
+    s = status();
+    expect(inst(s).state).toBe("MASTER");
+    expect(s.control.rejected).toBe(3);
+    expect(kaStates().slice(ka0)).toEqual(["MASTER", "BACKUP"]);
+
     // 5. drain / undrain / weight on the check child's table (this kernel has no IPVS).
     await waitFor("both real servers UP", () => status().check!.virtualServers[0]!.realServers.every((r) => r.up && r.inIpvs));
     expect(ctl("drain", "192.0.2.1:18402").code).toBe(0);
@@ -226,5 +247,15 @@ describe("keepalived ctl with a keepalived 2.2.7 peer", () => {
     daemon.kill("SIGTERM");
     await daemon.exited;
     expect(hasVip(a)).toBe(false);
+
+    // 9. The next start reapplies the persisted weight from the state file.
+    const again = a.spawn([bin, "-n", "-l", "-D", "-G", "-f", conf, "-p", p("k"), "-r", p("v"), "-c", p("c"), "-b", p("b")], { stderr: "pipe" });
+    pipeTo(again, "ours2.log");
+    await waitFor("persisted weight after restart", () => {
+      const x = status();
+      return x.check && rs(x, "[192.0.2.1]:18401").weight === 7 && x.overrides.persisted.weights[`[${VIP}]:80|[192.0.2.1]:18401`] === 7;
+    }, 30_000);
+    again.kill("SIGTERM");
+    await again.exited;
   }, 180_000);
 });
