@@ -1,8 +1,8 @@
 /**
- * The child half of control commands (docs/control.md): `logLevel` is the same in every child (the
- * logger's detail switch, as -D); the others go to the role's runtime. Also the snapshot reporter a
- * child uses to push its status (src/core/control-state.ts) to the parent soon after a change and
- * every few seconds.
+ * The child half of control commands (docs/control.md): `logLevel` (the logger's detail switch, as -D)
+ * and `snapshot` (push one now) are the same in every child; the others go to the role's runtime. Also
+ * the snapshot reporter a child uses to push its status (src/core/control-state.ts) to the parent soon
+ * after a change, and when the parent finds the last one old.
  */
 import type { ChildCommand } from "../core/control-proto.ts";
 import type { ChildSnap } from "../core/control-state.ts";
@@ -13,10 +13,16 @@ import type { Scheduler, TimerHandle } from "../core/scheduler.ts";
 /** Runs one command in a child; never throws (a failure is a refusal with the error's text). */
 export function runControl(
   log: Logger,
-  rt: { control?(cmd: ChildCommand): { ok: boolean; message: string } },
+  rt: { control?(cmd: ChildCommand): { ok: boolean; message: string }; snapshot?: SnapshotReporter },
   cmd: ChildCommand,
 ): { ok: boolean; message: string } {
+  const snapshot = rt.snapshot;
   try {
+    if (cmd.op === "snapshot") {
+      if (!snapshot) return { ok: false, message: "this child keeps no status snapshot" };
+      snapshot.push();
+      return { ok: true, message: "snapshot sent" };
+    }
     if (cmd.op === "logLevel") {
       log.opts.detail = cmd.detail;
       log.info(`log level set to ${cmd.detail ? "debug" : "info"} by keepalived ctl`);
@@ -36,7 +42,7 @@ export interface SnapshotReporterOptions {
   send: (msg: Message) => void;
   sched: Scheduler;
   collect: () => ChildSnap;
-  /** Periodic push (refreshes latencies), ms; 0: only on change. */
+  /** Periodic push, ms; 0: only on change and when asked (what every child uses). */
   intervalMs: number;
   /** A change is pushed at most this long after `changed()`. @default 100 */
   debounceMs?: number;

@@ -39,6 +39,10 @@ export interface ControlHost {
 
 /** How long a child gets to answer a command, ms. */
 const CHILD_REPLY_MS = 5000;
+/** A snapshot older than this is refreshed before a status answer (and while someone watches), ms. */
+const SNAPSHOT_MAX_AGE_MS = 5000;
+/** How long a status waits for fresh snapshots before answering with what it has, ms. */
+const SNAPSHOT_WAIT_MS = 1000;
 /** A status reply is reused this long while no child reports anything, ms. */
 const STATUS_CACHE_MS = 100;
 /** How long `reload` waits for every child to run the new configuration, ms. */
@@ -133,6 +137,8 @@ export class ControlService {
 
   /** Closes the socket and every watch. */
   close(): void {
+    clearInterval(this.#watchTimer);
+    this.#watchTimer = undefined;
     this.#server?.close();
     this.#server = undefined;
     this.#key = "";
@@ -174,10 +180,17 @@ export class ControlService {
       p.then((r) => res.reply(r), (e) => res.reply(errorReply("BAD_REQUEST", (e as Error).message)));
     switch (req.cmd) {
       case "status":
-        return res.reply(this.#cachedStatus());
+        return void this.#refresh().then(() => res.reply(this.#cachedStatus()));
       case "watch":
         this.#watchers.add(res);
         res.onClose(() => this.#watchers.delete(res));
+        this.#watchTimer ??= setInterval(() => {
+          if (this.#watchers.size) void this.#refresh();
+          else {
+            clearInterval(this.#watchTimer);
+            this.#watchTimer = undefined;
+          }
+        }, SNAPSHOT_MAX_AGE_MS);
         res.event({ event: "watching", atMs: Date.now(), status: this.#status() });
         return;
       case "failover":
@@ -204,6 +217,27 @@ export class ControlService {
   }
 
   #statusCache: { at: number; reply: ReturnType<typeof okReply> } | undefined;
+  #watchTimer: ReturnType<typeof setInterval> | undefined;
+  readonly #refreshing = new Map<Role, Promise<unknown>>();
+
+  /**
+   * Asks each running child whose snapshot is older than SNAPSHOT_MAX_AGE_MS for a fresh one (one
+   * request per child however many callers wait) and waits at most SNAPSHOT_WAIT_MS: children push on
+   * change only, so check results and the last advert heard are refreshed when someone looks.
+   */
+  #refresh(): Promise<unknown> {
+    const now = Date.now();
+    const asks = this.host.children().filter((c) => c.pid !== undefined && now - (this.#snaps.get(c.role)?.atMs ?? 0) > SNAPSHOT_MAX_AGE_MS).map((c) => {
+      let p = this.#refreshing.get(c.role);
+      if (!p) {
+        p = this.#ask(c.role, { op: "snapshot" }).finally(() => this.#refreshing.delete(c.role));
+        this.#refreshing.set(c.role, p);
+      }
+      return p;
+    });
+    if (!asks.length) return Promise.resolve();
+    return Promise.race([Promise.all(asks), Bun.sleep(SNAPSHOT_WAIT_MS)]);
+  }
 
   #status() {
     const g = this.host.config().global;

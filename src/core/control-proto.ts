@@ -144,7 +144,9 @@ export type ChildCommand =
    */
   | { op: "overrides"; drained: string[]; weights: Record<string, number> }
   /** any: debug lines on (as -D) or off. */
-  | { op: "logLevel"; detail: boolean };
+  | { op: "logLevel"; detail: boolean }
+  /** any: push a fresh ctlSnapshot now (a status found the last one old); answered after it. */
+  | { op: "snapshot" };
 
 /** Why `c` is not a valid ChildCommand, or undefined. */
 export function childCommandProblem(c: unknown): string | undefined {
@@ -165,6 +167,8 @@ export function childCommandProblem(c: unknown): string | undefined {
     }
     case "logLevel":
       return typeof o.detail === "boolean" ? undefined : `logLevel.detail = ${show(o.detail)}`;
+    case "snapshot":
+      return undefined;
     default:
       return `unknown op ${show(o.op)}`;
   }

@@ -52,6 +52,7 @@ export function createBfdRuntime(ctx: ChildContext): Runtime {
       }
     },
     onEvent() {},
+    snapshot: snap,
     async stop() {
       snap.stop();
       bfd.stop();

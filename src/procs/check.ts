@@ -42,8 +42,8 @@ export function createCheckRuntime(ctx: ChildContext): Runtime {
       }
     },
   });
-  // Status for keepalived ctl: soon after a server changes state, and every 5 s for check latencies.
-  const snap = new SnapshotReporter({ role: "check", send: ctx.send, sched: ctx.scheduler, intervalMs: 5000, collect: () => rt.snapshot() });
+  // Status for keepalived ctl: soon after a server changes state, and when the parent finds it old.
+  const snap = new SnapshotReporter({ role: "check", send: ctx.send, sched: ctx.scheduler, intervalMs: 0, collect: () => rt.snapshot() });
   const reporter = new MetricsReporter({ role: "check", send: ctx.send, sched: ctx.scheduler, collect: () => checkSamples(rt.checkerViews()) });
   return {
     async apply(slice, reload) {
@@ -52,6 +52,7 @@ export function createCheckRuntime(ctx: ChildContext): Runtime {
       snap.enable((slice as KeepalivedConfig).global.controlSocket !== null);
       snap.changed();
     },
+    snapshot: snap,
     control(cmd) {
       const r = rt.control(cmd);
       snap.changed();

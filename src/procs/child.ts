@@ -7,7 +7,7 @@
 import type { CliOptions } from "../cli.ts";
 import { decode, envelope, type DumpKind, type Message, type Role } from "../core/ipc.ts";
 import type { ChildCommand } from "../core/control-proto.ts";
-import { runControl } from "../control/child-side.ts";
+import { runControl, type SnapshotReporter } from "../control/child-side.ts";
 import type { Logger } from "../core/log.ts";
 import { RealScheduler, type Scheduler } from "../core/scheduler.ts";
 import { setParentDeathSignal } from "../ffi/libc.ts";
@@ -42,6 +42,8 @@ export interface Runtime {
   stop(): Promise<void>;
   /** A control command for this role (src/control/); absent: the role takes none but logLevel. */
   control?(cmd: ChildCommand): { ok: boolean; message: string };
+  /** The role's status reporter, for the `snapshot` command. */
+  snapshot?: SnapshotReporter;
 }
 
 const SIGTERM = 15;

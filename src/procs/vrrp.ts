@@ -49,6 +49,7 @@ export function createVrrpRuntime(ctx: ChildContext): Runtime {
       snap.changed();
     },
     control: (cmd) => rt.control(cmd),
+    snapshot: snap,
     dump(kind) {
       const inst = rt.instances();
       try {
