@@ -56,6 +56,19 @@ describe("control socket", () => {
     expect(existsSync(srv.path)).toBe(false);
   });
 
+  test("MODE and GROUP: socket 0660 and directory 0710 owned by the group", async () => {
+    const path = fresh();
+    const srv = new ControlServer(path, nullLogger, (_r, res) => res.reply(okReply({})));
+    await srv.listen(0o660, "nogroup");
+    const gid = Number(readFileSync("/etc/group", "utf8").split("\n").find((l) => l.startsWith("nogroup:"))!.split(":")[2]);
+    expect(lstatSync(path)).toMatchObject({ gid });
+    expect(lstatSync(path).mode & 0o777).toBe(0o660);
+    expect(lstatSync(join(path, "..")).mode & 0o777).toBe(0o710);
+    expect(lstatSync(join(path, "..")).gid).toBe(gid);
+    srv.close();
+    await expect(new ControlServer(fresh(), nullLogger, () => {}).listen(0o660, "no-such-group-kct")).rejects.toThrow("control_socket: no group 'no-such-group-kct'");
+  });
+
   test("a client running as nobody is refused, even with the directory open to all", async () => {
     const srv = await serve();
     const client = `const s=require("net").connect({path:${JSON.stringify(srv.path)}});s.on("connect",()=>{console.log("CONNECTED");process.exit(0)});s.on("error",e=>{console.log(e.code);process.exit(1)})`;
