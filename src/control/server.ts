@@ -8,7 +8,7 @@
  * directory only we can write (src/control/socket-path.ts).
  */
 import { createServer, type Server, type Socket } from "node:net";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { errorReply, MAX_REQUEST_BYTES, parseRequest, REQUEST_TIMEOUT_MS, type Reply, type Request } from "../core/control-proto.ts";
 import { RateLimitedLog, type Logger } from "../core/log.ts";
@@ -48,6 +48,8 @@ export class ControlServer {
   readonly stats: ServerStats = { requests: 0, rejected: 0 };
   #server: Server | undefined;
   #ino = 0;
+  /** We created the socket's directory: removed at close when empty (a state file keeps it). */
+  #madeDir = false;
   #open = new Set<Socket>();
   readonly #bad: RateLimitedLog;
 
@@ -63,7 +65,7 @@ export class ControlServer {
       gid = findGroup(readFileSync("/etc/group", "utf8"), group) ?? null;
       if (gid === null) throw new Error(`control_socket: no group '${group}'`);
     }
-    prepareDirectory(dirname(this.path), uid, gid);
+    this.#madeDir = prepareDirectory(dirname(this.path), uid, gid);
     await clearSocketPath(this.path);
     const server = createServer((s) => this.#accept(s));
     await new Promise<void>((resolve, reject) => {
@@ -175,6 +177,11 @@ export class ControlServer {
       if (this.#ino) removeOwnSocket(this.path, this.#ino);
     } catch (e) {
       this.log.warn(`cannot remove ${this.path}: ${(e as Error).message}`);
+    }
+    if (this.#madeDir) {
+      try {
+        rmdirSync(dirname(this.path));
+      } catch { /* not empty (the state file): it stays */ }
     }
   }
 }

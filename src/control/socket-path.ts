@@ -42,9 +42,11 @@ function lstatOrUndefined(p: string): Stats | undefined {
 /**
  * Makes the socket's directory, or checks one that exists: a directory (no symlink) owned by `uid`,
  * not writable by group or others. `gid`: the directory's group when the socket is shared with a group.
+ * Returns true when it created the directory.
  */
-export function prepareDirectory(dir: string, uid: number, gid: number | null): void {
+export function prepareDirectory(dir: string, uid: number, gid: number | null): boolean {
   let st = lstatOrUndefined(dir);
+  const created = !st;
   if (!st) {
     try {
       mkdirSync(dir, { mode: 0o700 });
@@ -61,6 +63,7 @@ export function prepareDirectory(dir: string, uid: number, gid: number | null): 
   if (!st.isDirectory()) throw new ControlPathError(`${dir} is not a directory`);
   if (st.uid !== uid) throw new ControlPathError(`${dir} is owned by uid ${st.uid}, not ${uid}`);
   if (st.mode & 0o022) throw new ControlPathError(`${dir} is writable by group or others (mode ${(st.mode & 0o7777).toString(8)})`);
+  return created;
 }
 
 /**

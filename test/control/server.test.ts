@@ -54,6 +54,7 @@ describe("control socket", () => {
     expect(JSON.parse(await talk(srv.path, `{"v":1,"cmd":"status"}\n`))).toMatchObject({ ok: true, result: { cmd: "status" } });
     srv.close();
     expect(existsSync(srv.path)).toBe(false);
+    expect(existsSync(join(srv.path, ".."))).toBe(false); // the directory we made goes too
   });
 
   test("MODE and GROUP: socket 0660 and directory 0710 owned by the group", async () => {
