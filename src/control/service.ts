@@ -58,6 +58,8 @@ export class ControlService {
   readonly #pending = new Map<number, (r: { ok: boolean; message: string } | undefined) => void>();
   #nextId = 1;
   #logDetail: boolean | undefined;
+  /** Failover holds in force (instance -> end, wall ms), for a restarted VRRP child. */
+  readonly #holds = new Map<string, number>();
   readonly #reloadWaiters: (() => void)[] = [];
 
   constructor(readonly host: ControlHost) {}
@@ -123,9 +125,12 @@ export class ControlService {
     }
   }
 
-  /** A (re)started child has its configuration: it gets the overrides and log level in force. */
+  /** A (re)started child has its configuration: it gets the overrides, failover holds and log level in force. */
   childStarted(role: Role): void {
     if (role === "check") this.#sendOverrides();
+    const now = Date.now();
+    for (const [n, until] of [...this.#holds]) if (until <= now) this.#holds.delete(n);
+    if (role === "vrrp" && this.#holds.size) void this.#ask("vrrp", { op: "hold", holds: Object.fromEntries(this.#holds) });
     if (this.#logDetail !== undefined) this.host.send(role, this.#command({ op: "logLevel", detail: this.#logDetail }).msg);
   }
 
@@ -256,6 +261,7 @@ export class ControlService {
     if (!r) return errorReply("CHILD_DOWN", "the VRRP child is not running or did not answer");
     this.host.log.info(`keepalived ctl failover ${req.target} --hold ${req.holdS}: ${r.ok ? "" : "refused: "}${r.message}`);
     this.#emit({ event: "command", command: `failover ${req.target}`, ok: r.ok, message: r.message });
+    if (r.ok) for (const n of t.names) this.#holds.set(n, Date.now() + req.holdS * 1000);
     return r.ok ? okReply({ message: r.message }) : errorReply("REFUSED", r.message);
   }
 

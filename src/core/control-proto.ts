@@ -145,6 +145,8 @@ export type ChildCommand =
   | { op: "overrides"; drained: string[]; weights: Record<string, number> }
   /** any: debug lines on (as -D) or off. */
   | { op: "logLevel"; detail: boolean }
+  /** vrrp: failover holds still running (instance -> end, wall-clock ms), replayed to a restarted child. */
+  | { op: "hold"; holds: Record<string, number> }
   /** any: push a fresh ctlSnapshot now (a status found the last one old); answered after it. */
   | { op: "snapshot" };
 
@@ -169,6 +171,12 @@ export function childCommandProblem(c: unknown): string | undefined {
       return typeof o.detail === "boolean" ? undefined : `logLevel.detail = ${show(o.detail)}`;
     case "snapshot":
       return undefined;
+    case "hold": {
+      const h = o.holds;
+      if (typeof h !== "object" || h === null || Array.isArray(h)) return "hold.holds is not an object";
+      for (const [k, v] of Object.entries(h)) if (typeof v !== "number" || !Number.isFinite(v)) return `hold.holds[${k}] = ${show(v)}`;
+      return undefined;
+    }
     default:
       return `unknown op ${show(o.op)}`;
   }

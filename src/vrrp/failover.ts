@@ -78,6 +78,11 @@ export class FailoverHolds {
     }
   }
 
+  /** Holds `name` for `ms` from now without a yield (a hold replayed after a restart of this child). */
+  hold(name: string, ms: number): void {
+    this.#hold(name, ms);
+  }
+
   #hold(name: string, ms: number): void {
     this.sched.cancel(this.#holds.get(name)?.timer);
     const untilMs = this.sched.now() + ms;

@@ -429,6 +429,13 @@ export class VrrpRuntime {
 
   /** A control command (keepalived ctl failover). */
   control(cmd: ChildCommand): { ok: boolean; message: string } {
+    if (cmd.op === "hold") {
+      const now = Date.now();
+      const live = Object.entries(cmd.holds).filter(([n, until]) => this.#instances.has(n) && until > now);
+      for (const [n, until] of live) this.holds.hold(n, until - now);
+      this.#recomputeAll();
+      return { ok: true, message: `${live.length} hold(s) resumed` };
+    }
     if (cmd.op !== "failover") return { ok: false, message: `the VRRP child takes no ${cmd.op} command` };
     const runners = cmd.instances.map((n) => this.#instances.get(n)?.runner);
     const missing = cmd.instances.filter((_, i) => !runners[i]);

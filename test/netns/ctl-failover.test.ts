@@ -2,7 +2,8 @@
  * `keepalived ctl` against a running daemon, with Debian's keepalived 2.2.7 as the VRRP peer, in
  * namespaces (prefix kct-n): at each step of an operator failover, `status --json` agrees with `ip addr`
  * in both namespaces and with keepalived's log; `failover --hold` moves the VIP to keepalived and,
- * after the hold, back, each side changing state exactly once per move (no flap); 1,000 concurrent
+ * after the hold, back, each side changing state exactly once per move (no flap), also when the VRRP
+ * child is killed during the hold (the parent gives the restarted child the hold); 1,000 concurrent
  * `status` calls leave the adverts alone (keepalived stays BACKUP, no gap near Master_Down_Interval in
  * the capture); `drain`/`undrain`/`weight` change the check child's IPVS table at run time (on this
  * host the kernel has no IPVS, so the table the check child computes is what is checked: status and
@@ -146,6 +147,16 @@ describe("keepalived ctl with a keepalived 2.2.7 peer", () => {
     expect(inst(s).priorityReasons).toContain("failover hold: priority 1");
     expect(logOf("ka.log")).toMatch(/\(VI_1\) Backup received priority 0 advertisement|Entering MASTER STATE/);
 
+    // The VRRP child crashes during the hold: the restarted child gets the hold from the parent.
+    const vrrpPid = Number(readFileSync(p("v"), "utf8"));
+    process.kill(vrrpPid, "SIGKILL");
+    await waitFor("VRRP child restarted, still held", () => {
+      const x = status();
+      const c = x.children.find((k) => k.role === "vrrp")!;
+      return c.pid !== vrrpPid && c.ready && x.vrrp!.atMs > c.startedAtMs! && inst(x).holdUntilMs !== null && inst(x).effectivePriority === 1;
+    }, 10_000);
+    expect(hasVip(b)).toBe(true);
+
     // 3. The hold ends: ours preempts back; each side moved exactly twice (no flap).
     await waitFor("VIP back on ours", () => hasVip(a) && !hasVip(b) && kaStates().at(-1) === "BACKUP", 20_000);
     s = await waitFor("status MASTER again", () => {
@@ -155,7 +166,7 @@ describe("keepalived ctl with a keepalived 2.2.7 peer", () => {
     expect(inst(s).effectivePriority).toBe(150);
     await Bun.sleep(1000);
     expect(kaStates().slice(ka0)).toEqual(["MASTER", "BACKUP"]);
-    expect(oursStates().slice(ours0)).toEqual(["BACKUP", "MASTER"]);
+    expect(oursStates().slice(ours0)).toEqual(["BACKUP", "BACKUP", "MASTER"]); // yield, restarted child (init), hand-back
 
     // 4. 1,000 concurrent status calls: adverts keep coming (keepalived stays BACKUP, no long gap).
     const cap = b.spawn(["sh", "-c", `exec timeout 6 tcpdump -tt -n -l -i veth0 'ip proto 112 and src 192.0.2.1' > ${dir}/cap.txt 2>/dev/null`]);

@@ -126,6 +126,17 @@ ${member("VI_1", 51, "192.0.2.100")}${member("VI_2", 52, "192.0.2.101")}`);
     expect(h.rt.groups()).toEqual([{ name: "G1", state: "BACKUP", members: ["VI_1", "VI_2"] }]);
   });
 
+  test("a hold replayed to a restarted child: priority 1 until its end, without a yield", () => {
+    const h = new Harness();
+    h.start(conf());
+    const r = h.rt.control({ op: "hold", holds: { VI_1: Date.now() + 10_000, VI_9: Date.now() + 10_000, OLD: Date.now() - 1 } });
+    expect(r).toEqual({ ok: true, message: "1 hold(s) resumed" });
+    expect(h.rt.instances()[0]!.fsm.priority).toBe(1);
+    expect(h.sent.filter((a) => a.priority === 0)).toEqual([]);
+    h.sched.advance(10_001);
+    expect(h.rt.instances()[0]!.fsm.priority).toBe(150);
+  });
+
   test("refused when not MASTER or not running here", () => {
     const h = new Harness();
     h.start(conf());
