@@ -33,6 +33,8 @@ import { SyncGroupRunner } from "./sync-group.ts";
 import { FailoverHolds } from "./failover.ts";
 import type { ChildCommand } from "../core/control-proto.ts";
 import { trackerLines } from "./control-snap.ts";
+import { NftFirewall } from "./firewall.ts";
+import { firewallShape } from "./firewall-rules.ts";
 import type { SyncGroup } from "../config/model.ts";
 
 /** What the runtime is given by the child process. */
@@ -57,6 +59,8 @@ export interface VrrpRuntimeDeps {
   sysctl?: Sysctl;
   /** Lists processes for vrrp_track_process; tests pass a fake. @default a /proc scan */
   scanProc?: () => ProcInfo[];
+  /** The nftables writer for no_accept; tests pass one with a fake link. @default nf_tables netlink */
+  firewall?: NftFirewall;
 }
 
 /** What the runtime needs of a transport (VrrpTransport, or a fake in tests). */
@@ -99,6 +103,11 @@ export class VrrpRuntime {
   #fifoReaders: FifoReaders | undefined;
   #config: KeepalivedConfig | undefined;
   #subscribed = false;
+  readonly #firewall: NftFirewall;
+  /** When instances may start (vrrp_startup_delay after the first configuration), ms on the scheduler's clock. */
+  #startAt: number | undefined;
+  readonly #delayed = new Set<VrrpInstanceRunner>();
+  #firewallOn = false;
   #vmacs: VmacManager | undefined;
   readonly #static: StaticSet;
   readonly #files: FileWatch & { close?(): void };
@@ -114,10 +123,11 @@ export class VrrpRuntime {
     this.#announcer = new PacedAnnouncer(this.#rawAnnouncer, d.sched, (i, k) => this.#garpInterval(i, k));
     this.#notifier = new Notifier(d.log, [], d.exec);
     this.#files = d.fileWatch ?? new InotifyFileWatch(d.watcher);
+    this.#firewall = d.firewall ?? new NftFirewall(d.log);
     this.#static = new StaticSet(d.kernel, d.log, (n) => this.#linkByName(n)?.index ?? 0, () => this.#config?.global.defaultInterface ?? null);
     this.#trackers = new TrackerSet({
       log: d.log, sched: d.sched, files: this.#files, resolve: (s) => this.#resolve(s, this.#config!),
-      changed: () => this.#recomputeAll(), scan: d.scanProc,
+      changed: () => this.#recomputeAll(), scan: d.scanProc, watcher: d.watcher,
     });
   }
 
@@ -129,6 +139,10 @@ export class VrrpRuntime {
       this.#subscribed = true;
     }
     this.#config = c;
+    const shape = firewallShape(c);
+    if (shape && !c.global.nftables.table && !this.#firewallOn) this.d.log.info("use_vmac or no_accept/strict specified, but no firewall configured - using nftables");
+    this.#firewallOn = shape !== null;
+    this.#firewall.configure(shape);
     this.#setupFifos(c);
     this.#static.apply(c);
     this.#trackers.apply(c);
@@ -151,6 +165,7 @@ export class VrrpRuntime {
     this.#closeUnusedTransports();
     this.#reindex();
     this.#recomputeAll();
+    this.#firewall.settle();
     if (reload) this.d.log.info(`Reload finished: ${this.#instances.size} VRRP instance(s) running`);
   }
 
@@ -227,6 +242,7 @@ export class VrrpRuntime {
       drainRx: () => this.#pumps.get(key)?.readNow(),
       report: (state, priority) => this.#report(cfg, state, priority),
       ifindex: (name) => this.#linkByName(name)?.index ?? 0,
+      firewall: { fw: this.#firewall, byName: !c.global.nftables.ifindex },
       masterRxLowerPri: () => {
         const s = this.#resolve(cfg.notify.masterRxLowerPri, c);
         if (s) void (this.d.exec ?? execScript)(s.argv, s.uid, s.gid);
@@ -236,7 +252,26 @@ export class VrrpRuntime {
     if (cfg.syncGroup) this.#groups.get(cfg.syncGroup)?.group.add(runner);
     runner.onControlChange = () => this.onControlChange();
     this.#recompute(runner); // a failing tracker at start means FAULT straight from INIT, as keepalived
-    runner.start();
+    this.#startWhenDue(runner);
+  }
+
+  /**
+   * vrrp_startup_delay: instances made within the delay after the daemon's start stay in INIT (no adverts,
+   * no VIPs) until it has run out ("Delaying startup for N seconds"); later ones start at once.
+   */
+  #startWhenDue(runner: VrrpInstanceRunner): void {
+    const c = this.#config!;
+    this.#startAt ??= this.d.sched.now() + c.global.vrrpStartupDelayMs;
+    const wait = this.#startAt - this.d.sched.now();
+    if (wait <= 0) return runner.start();
+    if (!this.#delayed.size) {
+      this.d.log.info(`Delaying startup for ${wait / 1000} seconds`);
+      this.d.sched.after(wait, () => {
+        for (const r of this.#delayed) if (this.instances().includes(r)) r.start();
+        this.#delayed.clear();
+      });
+    }
+    this.#delayed.add(runner);
   }
 
   /** The instance's VMAC (created if needed), undefined without use_vmac, or why it cannot be made. */
@@ -245,7 +280,10 @@ export class VrrpRuntime {
     if (cfg.vmac.ipvlan) return "use_ipvlan is not supported";
     this.#vmacs ??= new VmacManager(this.d.kernel, new SysctlJournal(this.d.sysctl ?? procSysctl, this.d.log), this.d.log, c.global.vmacPrefix);
     const r = this.#vmacs.ensure({ vrid: cfg.vrid, family, name: cfg.vmac.name, mac: cfg.vmac.mac, base });
-    if (typeof r !== "string") this.#links.set(r.index, r);
+    if (typeof r !== "string") {
+      this.#links.set(r.index, r);
+      this.#firewall.addVmac(cfg.name, family, r.index, base.index);
+    }
     return r;
   }
 
@@ -300,6 +338,7 @@ export class VrrpRuntime {
 
   #releaseVmac(r: VrrpInstanceRunner): void {
     if (r.cfg.vmac && this.#vmacs) this.#vmacs.release(r.place.ifname);
+    this.#firewall.removeVmac(r.cfg.name);
   }
 
   #closeUnusedTransports(): void {
@@ -492,6 +531,7 @@ export class VrrpRuntime {
     this.#fifoReaders?.stop();
     for (const f of this.#fifos) f.close();
     this.#static.stop();
+    if (!this.d.keepVipsOnStop) this.#firewall.stop();
     this.#vmacs?.releaseAll();
     this.#rawAnnouncer.close();
     this.d.kernel.close();
