@@ -22,6 +22,9 @@ async function main(argv: string[]): Promise<void> {
   // Each role loads only its own modules (a VRRP child never evaluates the mailer or the checkers).
   const genhash = async (args: string[]) => (await import("./check/genhash.ts")).genhashMain(args);
   if (prog === "genhash" || basename(process.execPath) === "genhash") process.exit(await genhash(argv));
+  const ctl = async (args: string[]) => (await import("./control/client.ts")).ctlMain(args);
+  if (prog === "keepalivectl" || basename(process.execPath) === "keepalivectl") process.exit(await ctl(argv));
+  if (argv[0] === "ctl") process.exit(await ctl(argv.slice(1)));
   let o: CliOptions;
   try {
     o = parseArgs(argv);

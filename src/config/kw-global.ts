@@ -286,6 +286,23 @@ const metricsCompat: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
   d.metricsCompat = cur;
 };
 
+/** `control_socket none` or `control_socket PATH [MODE] [GROUP]` (docs/control.md). */
+const controlSocket: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
+  const [p, m, g] = args.map((a) => a.text);
+  if (p === "none" && args.length === 1) {
+    d.controlSocket = null;
+    return;
+  }
+  if (!p?.startsWith("/") || p.endsWith("/")) return ctx.diags.error(ctx.at, `control_socket: expected an absolute socket path or none, got '${p ?? ""}'`);
+  const mode = m === undefined ? 0o600 : /^0?[0-7]{3}$/.test(m) ? parseInt(m, 8) : NaN;
+  // Owner read/write always; group may get access; others never (the socket changes the daemon's state).
+  if (!(Number.isInteger(mode) && (mode & 0o600) === 0o600 && (mode & 0o117) === 0)) {
+    return ctx.diags.error(ctx.at, `control_socket: mode '${m}' must be 0600, 0620, 0640 or 0660`);
+  }
+  if (args.length > 3) return ctx.diags.error(ctx.at, `control_socket: unexpected '${args[3]!.text}'`);
+  d.controlSocket = { path: p, mode, group: g ?? null };
+};
+
 const garpExtraIf: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
   const all = args[0]?.text === "all";
   const ms = readTimerMs(args[all ? 1 : 0]?.text, 0, 86400, ctx);
@@ -389,6 +406,7 @@ export const GLOBAL_DEFS: Table<GlobalDraft> = {
   smtp_auth_pass: { h: smtpAuthPart("pass") },
   metrics_listen: { h: metricsListen },
   metrics_compat: { h: metricsCompat },
+  control_socket: { h: controlSocket },
   script_user: { h: scriptUser },
   enable_script_security: { h: flagKw("enableScriptSecurity") },
   use_symlink_paths: { h: boolKw("useSymlinkPaths") },

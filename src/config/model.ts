@@ -230,6 +230,11 @@ export interface GlobalDefs {
   readonly metricsListen: { readonly host: string; readonly port: number } | null;
   /** Beyond keepalived: `metrics_compat mehdy|gen2brain|none ...`, the exporters whose names /metrics also speaks. */
   readonly metricsCompat: readonly MetricsCompat[];
+  /**
+   * Beyond keepalived: `control_socket PATH [MODE] [GROUP]` (docs/control.md); null = off
+   * (`control_socket none`). Absent: on, at the default path derived from the pid file, mode 0600.
+   */
+  readonly controlSocket: { readonly path: string | null; readonly mode: number; readonly group: string | null } | null;
   // Scripts
   readonly scriptUser: { readonly user: string; readonly group: string | null } | null;
   readonly enableScriptSecurity: boolean;

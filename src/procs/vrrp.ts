@@ -8,6 +8,8 @@ import { dataDump, jsonDump, statsDump } from "../vrrp/dump.ts";
 import { MetricsReporter } from "../metrics/report.ts";
 import { vrrpSamples } from "../metrics/vrrp-samples.ts";
 import { compatSamples } from "../metrics/compat.ts";
+import { SnapshotReporter } from "../control/child-side.ts";
+import { vrrpSnapshot } from "../vrrp/control-snap.ts";
 
 /**
  * The VRRP child's reactor wakes it at most once per 50 ms while fds stay busy (the first readiness after
@@ -32,8 +34,12 @@ export function createVrrpRuntime(ctx: ChildContext): Runtime {
     },
     keepVipsOnStop: ctx.opts.dontReleaseVrrp,
   });
-  // Counters (adverts, errors by kind) for the parent's /metrics: every 5 s and soon after a transition.
+  // Status for keepalived ctl: pushed on transitions, priority changes and a new master heard.
+  const startedAt = ctx.scheduler.now();
+  const snap = new SnapshotReporter({ role: "vrrp", send: ctx.send, sched: ctx.scheduler, intervalMs: 0, collect: () => vrrpSnapshot(rt, ctx.scheduler.now(), Date.now(), startedAt) });
+  rt.onControlChange = () => snap.changed();
   let global: KeepalivedConfig["global"] | undefined;
+  // Counters (adverts, errors by kind) for the parent's /metrics: every 5 s and soon after a transition.
   const collect = () => {
     const inst = rt.instances();
     const modes = global?.metricsCompat ?? [];
@@ -48,7 +54,11 @@ export function createVrrpRuntime(ctx: ChildContext): Runtime {
       global = (slice as KeepalivedConfig).global;
       rt.apply(slice as KeepalivedConfig, reload);
       reporter.reportIf((slice as KeepalivedConfig).global.metricsListen !== null);
+      snap.enable(global.controlSocket !== null);
+      snap.changed();
     },
+    control: (cmd) => rt.control(cmd),
+    snapshot: snap,
     dump(kind) {
       const inst = rt.instances();
       try {
@@ -65,6 +75,7 @@ export function createVrrpRuntime(ctx: ChildContext): Runtime {
     },
     async stop() {
       reporter.stop();
+      snap.stop();
       await rt.stop();
     },
   };

@@ -121,6 +121,12 @@ export class VrrpInstanceRunner {
   #vipsInstalled = false;
   /** Set by the runtime when the instance is in a vrrp_sync_group. */
   group: SyncMembership | undefined;
+  /** The last advert accepted from another router (scheduler ms), for `keepalived ctl`. */
+  heard: { address: string; priority: number; at: number } | undefined;
+  /** The last transition (scheduler ms), for `keepalived ctl status`. */
+  lastTransition: { from: VrrpState; to: VrrpState; reason: string; at: number } | undefined;
+  /** Told when `heard` names another router or priority, and after each transition. */
+  onControlChange: (() => void) | undefined;
 
   constructor(readonly cfg: VrrpInstance, public place: InstancePlace, readonly env: InstanceEnv, readonly targets: NotifyTargets, priority: number) {
     this.log = env.log.with(`(${cfg.name}) `);
@@ -150,11 +156,22 @@ export class VrrpInstanceRunner {
   /** Runs one event through the machine and performs its actions; `at`: when it happened (default now). */
   handle(e: VrrpEvent, at?: number): void {
     const before = this.fsm.state;
+    if (e.type === "advertReceived") this.#heard(e.srcAddress, e.priority, at ?? this.env.sched.now());
     const { next, actions } = step(this.fsm, e, at ?? this.env.sched.now());
     this.fsm = next;
     for (const a of actions) this.#perform(a);
     if (this.group && next.state !== before) this.group.transition(this, before, next.state);
     if (this.group && actions.some((a) => a.type === "syncWantMaster")) this.group.wantMaster(this);
+  }
+
+  #heard(address: string, priority: number, at: number): void {
+    const h = this.heard;
+    if (h && h.address === address && h.priority === priority) {
+      h.at = at;
+      return;
+    }
+    this.heard = { address, priority, at };
+    this.onControlChange?.();
   }
 
   /** Starts the instance (INIT -> BACKUP, or MASTER for an owner). */
@@ -301,6 +318,8 @@ export class VrrpInstanceRunner {
       case "logTransition":
         if (a.to === "MASTER") this.stats.becomeMaster++;
         if (a.from === "MASTER") this.stats.releaseMaster++;
+        this.lastTransition = { from: a.from, to: a.to, reason: a.reason, at: this.env.sched.now() };
+        this.onControlChange?.();
         this.env.log.info(transitionLogLine(this.cfg.name, a.to, a.reason));
         return;
     }

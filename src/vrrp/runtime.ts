@@ -30,6 +30,9 @@ import { RxPump } from "../core/rx-pump.ts";
 import type { ScriptSpec } from "../config/model.ts";
 import type { VrrpState } from "./fsm.ts";
 import { SyncGroupRunner } from "./sync-group.ts";
+import { FailoverHolds } from "./failover.ts";
+import type { ChildCommand } from "../core/control-proto.ts";
+import { trackerLines } from "./control-snap.ts";
 import { NftFirewall } from "./firewall.ts";
 import { firewallShape } from "./firewall-rules.ts";
 import type { SyncGroup } from "../config/model.ts";
@@ -109,8 +112,13 @@ export class VrrpRuntime {
   #vmacs: VmacManager | undefined;
   readonly #static: StaticSet;
   readonly #files: FileWatch & { close?(): void };
+  /** Operator failover holds (keepalived ctl failover). */
+  readonly holds: FailoverHolds;
+  /** Told when an instance's status for `keepalived ctl` may have changed. */
+  onControlChange: () => void = () => {};
 
   constructor(readonly d: VrrpRuntimeDeps) {
+    this.holds = new FailoverHolds(d.sched, d.log, () => this.#recomputeAll());
     this.#bad = new RateLimitedLog(d.log);
     this.#rawAnnouncer = d.announcer ?? new Announcer();
     this.#announcer = new PacedAnnouncer(this.#rawAnnouncer, d.sched, (i, k) => this.#garpInterval(i, k));
@@ -154,6 +162,7 @@ export class VrrpRuntime {
       if (this.#instances.has(cfg.name)) continue;
       this.#startInstance(cfg, c);
     }
+    this.holds.prune(new Set(this.#instances.keys()));
     this.#closeUnusedTransports();
     this.#reindex();
     this.#recomputeAll();
@@ -242,6 +251,7 @@ export class VrrpRuntime {
     }, this.#targets(cfg, c), cfg.priority);
     this.#instances.set(cfg.name, { runner, key, json: configKey(cfg) });
     if (cfg.syncGroup) this.#groups.get(cfg.syncGroup)?.group.add(runner);
+    runner.onControlChange = () => this.onControlChange();
     this.#recompute(runner); // a failing tracker at start means FAULT straight from INIT, as keepalived
     this.#startWhenDue(runner);
   }
@@ -423,19 +433,54 @@ export class VrrpRuntime {
     for (const r of this.#instances.values()) this.#recompute(r.runner);
   }
 
-  /** Feeds an instance its effective priority and FAULT state from its trackers. */
-  #recompute(runner: VrrpInstanceRunner): void {
+  /** The instance's trackers in their current states. */
+  #trackerList(runner: VrrpInstanceRunner) {
     const states = this.#trackers.states((n) => this.#linkByName(n)?.up);
     const c = this.#config;
     const cfg = runner.cfg;
     const group = cfg.syncGroup ? c?.vrrp.syncGroups.find((g) => g.name === cfg.syncGroup) : undefined;
-    const list = instanceTrackers(cfg, group, c?.vrrp ?? { scripts: [], trackFiles: [], trackProcesses: [] }, states);
-    const res = effectivePriority(cfg.priority, list);
+    return instanceTrackers(cfg, group, c?.vrrp ?? { scripts: [], trackFiles: [], trackProcesses: [] }, states);
+  }
+
+  /** Why an instance's priority is what it is: one line per tracker that moves it, and the hold. */
+  priorityReasons(runner: VrrpInstanceRunner): { reasons: string[]; faults: string[] } {
+    const t = trackerLines(this.#trackerList(runner));
+    if (this.holds.until(runner.cfg.name) !== undefined) t.reasons.push("failover hold: priority 1");
+    return t;
+  }
+
+  /** Feeds an instance its effective priority and FAULT state from its trackers. */
+  #recompute(runner: VrrpInstanceRunner): void {
+    const cfg = runner.cfg;
+    const res = effectivePriority(cfg.priority, this.#trackerList(runner));
     // unicast_fault_no_peer: a unicast instance without peers cannot work (keepalived 2.2.7 log line).
     if (cfg.unicastFaultNoPeer && cfg.unicastPeers.length === 0) res.faultReasons.push("Cannot use unicast without any peers");
     const fault = res.faultReasons.length > 0;
     if (fault && !runner.fsm.fault) runner.log.info(`entering FAULT: ${res.faultReasons.join(", ")}`);
-    runner.setPriority(res.priority, fault);
+    const before = runner.fsm.priority;
+    runner.setPriority(this.holds.priority(cfg.name, res.priority), fault);
+    if (runner.fsm.priority !== before) this.onControlChange();
+  }
+
+  /** Sync groups: name, state, members, for `keepalived ctl status`. */
+  groups(): { name: string; state: string; members: string[] }[] {
+    return [...this.#groups.values()].map(({ group }) => ({ name: group.name, state: group.state, members: group.members.map((m) => m.cfg.name) }));
+  }
+
+  /** A control command (keepalived ctl failover). */
+  control(cmd: ChildCommand): { ok: boolean; message: string } {
+    if (cmd.op === "hold") {
+      const now = Date.now();
+      const live = Object.entries(cmd.holds).filter(([n, until]) => this.#instances.has(n) && until > now);
+      for (const [n, until] of live) this.holds.hold(n, until - now);
+      this.#recomputeAll();
+      return { ok: true, message: `${live.length} hold(s) resumed` };
+    }
+    if (cmd.op !== "failover") return { ok: false, message: `the VRRP child takes no ${cmd.op} command` };
+    const runners = cmd.instances.map((n) => this.#instances.get(n)?.runner);
+    const missing = cmd.instances.filter((_, i) => !runners[i]);
+    if (missing.length) return { ok: false, message: `not running here: ${missing.join(", ")}` };
+    return this.holds.failover(runners as VrrpInstanceRunner[], cmd.holdMs, cmd.force);
   }
 
   #onNetEvent(e: NetEvent): void {
@@ -480,6 +525,7 @@ export class VrrpRuntime {
 
   /** TERM: every instance stops (priority 0 if MASTER, VIPs removed unless -V), notify_stop runs. */
   async stop(): Promise<void> {
+    this.holds.prune();
     this.#trackers.stop();
     this.#files.close?.();
     for (const r of this.#instances.values()) r.runner.stop(this.d.keepVipsOnStop);
