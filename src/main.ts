@@ -4,7 +4,7 @@
  */
 import { basename } from "node:path";
 import { CliError, parseArgs, SIGNUMS, usage, type CliOptions } from "./cli.ts";
-import { dumpConfig, formatDiagnostic, loadConfig } from "./config/index.ts";
+import { dumpConfig, formatDiagnostic, isRunnable, loadConfig } from "./config/index.ts";
 import { configIdDefault, interfaceExists, logLoad, makeLogger } from "./procs/common.ts";
 import { launchDaemon, reportLaunch } from "./procs/daemonize.ts";
 import { VERSION_LINE } from "./version.ts";
@@ -68,8 +68,12 @@ function configTest(o: CliOptions): void {
   process.exit(r.exitCode);
 }
 
-/** A start-up failure of the parent: told to the launcher when daemonized, else printed; exit 1. */
-class EarlyExit extends Error {}
+/** A start-up failure of the parent: told to the launcher when daemonized, else printed; exit `status`. */
+class EarlyExit extends Error {
+  constructor(message: string, readonly status = 1) {
+    super(message);
+  }
+}
 
 async function runParent(o: CliOptions, argv: string[]): Promise<void> {
   if (!o.dontFork && !o.daemonized) process.exit(await launchDaemon(argv));
@@ -80,15 +84,15 @@ async function runParent(o: CliOptions, argv: string[]): Promise<void> {
     if (!(e instanceof EarlyExit)) throw e;
     if (o.daemonized) {
       reportLaunch({ type: "failed", reason: e.message });
-      process.exit(1);
+      process.exit(e.status);
     }
-    fail(e.message);
+    fail(e.message, e.status);
   }
 }
 
 async function startParent(o: CliOptions): Promise<void> {
-  const early = (reason: string): never => {
-    throw new EarlyExit(reason);
+  const early = (reason: string, status = 1): never => {
+    throw new EarlyExit(reason, status);
   };
   if (!existsSync(o.configFile)) early(`cannot read configuration file ${o.configFile}: no such file`);
   try {
@@ -100,7 +104,9 @@ async function startParent(o: CliOptions): Promise<void> {
   log.info(`Starting ${VERSION_LINE}`);
   const r = loadConfig(o.configFile, { configId: o.configId ?? configIdDefault(), interfaceExists });
   logLoad(log, r.diagnostics);
-  if (r.exitCode === 4) early(`configuration ${o.configFile} is not usable (see the errors above)`);
+  if (!isRunnable(r.exitCode)) {
+    early(`configuration ${o.configFile} is not usable (see the errors above)`, r.exitCode === 2 ? 2 : 1);
+  }
   if (o.dumpConf) for (const line of dumpConfig(r.config, o.dumpConf).split("\n")) log.info(line);
   const { claimPidFile, Parent } = await import("./procs/parent.ts");
   const pidErr = claimPidFile(o);

@@ -1,10 +1,18 @@
 /**
  * Config diagnostics: `file:line: severity: message`, and how they map to keepalived's `-t` exit codes
- * (keepalived(8) source semantics: 0 ok, 4 not runnable, 5 errors but runnable, 6 script security).
+ * (keepalived 2.2.7 as measured: 0 ok, 2 fatal config error, 4 not runnable, 5 errors but runnable,
+ * 6 script security).
  */
 
-/** How bad a diagnostic is. */
-export type Severity = "fatal" | "error" | "warning" | "security";
+/**
+ * How bad a diagnostic is. "config-fatal" is keepalived's KEEPALIVED_EXIT_CONFIG class (a keyword
+ * missing its parameter, see fatal-params.ts): `-t` exits 2 and the daemon refuses the configuration.
+ * "fatal" is a configuration keepalived cannot run (exit 4).
+ */
+export type Severity = "config-fatal" | "fatal" | "error" | "warning" | "security";
+
+/** `keepalived -t` exit codes. */
+export type ExitCode = 0 | 2 | 4 | 5 | 6;
 
 /** One message about the configuration, tied to a file and line (line 0 = whole file / no line). */
 export interface Diagnostic {
@@ -52,12 +60,21 @@ export function formatDiagnostic(d: Diagnostic): string {
  * keepalived -t exit code for a diagnostic list. keepalived reports nearly every config complaint
  * (warnings included) through its config-error path, so any warning or error gives 5.
  */
-export function exitCodeFor(diags: readonly Diagnostic[]): 0 | 4 | 5 | 6 {
-  let code: 0 | 4 | 5 | 6 = 0;
+export function exitCodeFor(diags: readonly Diagnostic[]): ExitCode {
+  if (diags.some((d) => d.severity === "config-fatal")) return 2;
+  let code: ExitCode = 0;
   for (const d of diags) {
     if (d.severity === "fatal") return 4;
     if (d.severity === "security") code = 6;
     else if (code === 0) code = 5;
   }
   return code;
+}
+
+/**
+ * Whether a configuration with this `-t` exit code may be run: 2 (fatal config error) and 4 (not
+ * runnable) refuse to start, and a reload to such a file keeps the running configuration.
+ */
+export function isRunnable(code: ExitCode): boolean {
+  return code !== 2 && code !== 4;
 }

@@ -1,6 +1,6 @@
 /**
  * Public API of the keepalived.conf(5) implementation: load (preprocess, keyword trees, validation),
- * diagnostics in `file:line: severity: message` form, `keepalived -t` exit codes (0 ok, 4 not
+ * diagnostics in `file:line: severity: message` form, `keepalived -t` exit codes (0 ok, 2 fatal config error, 4 not
  * runnable, 5 errors but runnable, 6 script security), dumps and per-child slices.
  */
 import * as fs from "node:fs";
@@ -8,10 +8,10 @@ import type { KeepalivedConfig } from "./model.ts";
 import { load } from "./load.ts";
 
 export type { Diagnostic, Severity } from "./diag.ts";
-export { formatDiagnostic } from "./diag.ts";
+export { formatDiagnostic, isRunnable } from "./diag.ts";
 export { dumpConfig, needsRole, type Role, sliceFor } from "./dump.ts";
 export type { KeepalivedConfig } from "./model.ts";
-import type { Diagnostic } from "./diag.ts";
+import type { Diagnostic, ExitCode } from "./diag.ts";
 
 /** How to load: config id for `@ID` lines and injectable I/O (defaults use the real file system). */
 export interface LoadOptions {
@@ -35,7 +35,7 @@ export interface LoadOptions {
 export interface LoadResult {
   config: KeepalivedConfig;
   diagnostics: Diagnostic[];
-  exitCode: 0 | 4 | 5 | 6;
+  exitCode: ExitCode;
 }
 
 function readFileDefault(p: string): string | undefined {

@@ -3,7 +3,7 @@
  * into drafts -> validate into the immutable model; then the script security check and the
  * `keepalived -t` exit code. Every I/O dependency is injected through the options.
  */
-import { type Diagnostic, DiagSink, exitCodeFor } from "./diag.ts";
+import { type Diagnostic, DiagSink, type ExitCode, exitCodeFor } from "./diag.ts";
 import type { ListDir } from "./glob.ts";
 import type { IpAddressSpec, KeepalivedConfig, VirtualServerGroup, VrrpInstance } from "./model.ts";
 import { preprocess } from "./preprocess.ts";
@@ -38,7 +38,7 @@ export interface LoadIo extends SecurityProbe {
 export interface LoadOutcome {
   config: KeepalivedConfig;
   diagnostics: Diagnostic[];
-  exitCode: 0 | 4 | 5 | 6;
+  exitCode: ExitCode;
 }
 
 function deepFreeze<T>(o: T): T {

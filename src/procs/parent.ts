@@ -7,7 +7,7 @@
  */
 import type { CliOptions } from "../cli.ts";
 import type { KeepalivedConfig } from "../config/model.ts";
-import { loadConfig, needsRole, sliceFor } from "../config/index.ts";
+import { isRunnable, loadConfig, needsRole, sliceFor } from "../config/index.ts";
 import { ROLES, type Message, type Role } from "../core/ipc.ts";
 import type { Logger } from "../core/log.ts";
 import { createPidFile, removePidFile } from "../core/pidfile.ts";
@@ -196,7 +196,7 @@ export class Parent {
       interfaceExists,
     });
     logLoad(this.log, r.diagnostics);
-    if (r.exitCode === 4) {
+    if (!isRunnable(r.exitCode)) {
       this.log.error(`reload of ${this.opts.configFile} failed; keeping the running configuration`);
       sdNotify("READY=1\nSTATUS=reload failed; running the previous configuration");
       return;
