@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import type { KeepalivedConfig } from "./model.ts";
 import { load } from "./load.ts";
+import type { PathStat } from "./scripts.ts";
 
 export type { Diagnostic, Severity } from "./diag.ts";
 export { formatDiagnostic, isRunnable } from "./diag.ts";
@@ -25,6 +26,10 @@ export interface LoadOptions {
   listDir?: (dir: string) => readonly string[] | undefined;
   /** Is PATH an executable file? (script security check). Default: fs.accessSync X_OK on a regular file. */
   isExecutable?: (path: string) => boolean;
+  /** stat(2) of a path (script checks); default: fs.statSync. Without it and with isExecutable given, only isExecutable is used. */
+  statPath?: (path: string) => PathStat | undefined;
+  /** realpath(3) (script checks); default: fs.realpathSync. */
+  realPath?: (path: string) => string | undefined;
   /** Does a system user exist? (keepalived_script). Default: looks in /etc/passwd. */
   userExists?: (name: string) => boolean;
   /** Seed for ${_RANDOM} when the config has no random_seed. Default: time based. */
@@ -63,6 +68,23 @@ function isExecutableDefault(p: string): boolean {
   }
 }
 
+function statPathDefault(p: string): PathStat | undefined {
+  try {
+    const st = fs.statSync(p);
+    return { uid: st.uid, gid: st.gid, mode: st.mode & 0o7777, kind: st.isFile() ? "file" : st.isDirectory() ? "dir" : "other" };
+  } catch {
+    return undefined;
+  }
+}
+
+function realPathDefault(p: string): string | undefined {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
 function userExistsDefault(name: string): boolean {
   const passwd = readFileDefault("/etc/passwd") ?? "";
   return passwd.split("\n").some((l) => l.split(":")[0] === name);
@@ -76,6 +98,9 @@ export function loadConfig(path: string, opts: LoadOptions): LoadResult {
     listDir: opts.listDir ?? listDirDefault,
     interfaceExists: opts.interfaceExists ?? ((n) => fs.existsSync(`/sys/class/net/${n}`)),
     isExecutable: opts.isExecutable ?? isExecutableDefault,
+    // An injected isExecutable alone (in-memory tests) is the whole file system the checks see.
+    statPath: opts.statPath ?? (opts.isExecutable ? undefined : statPathDefault),
+    realPath: opts.realPath ?? (opts.isExecutable ? undefined : realPathDefault),
     userExists: opts.userExists ?? userExistsDefault,
     randomSeed: opts.randomSeed ?? Date.now() >>> 0,
   });

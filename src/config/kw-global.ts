@@ -299,7 +299,7 @@ const lvsFlushOnStop: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
 };
 
 const scriptUser: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
-  if (need(args, 1, ctx)) d.scriptUser = { user: args[0]!.text, group: args[1]?.text ?? null };
+  if (need(args, 1, ctx)) d.scriptUser = { user: args[0]!.text, group: args[1]?.text ?? null, src: ctx.at };
 };
 
 const optStr = (field: keyof GlobalDefs, dflt: string | null): ArgsHandler<GlobalDraft> => (d, args) => {

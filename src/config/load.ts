@@ -8,7 +8,8 @@ import type { ListDir } from "./glob.ts";
 import type { IpAddressSpec, KeepalivedConfig, VirtualServerGroup, VrrpInstance } from "./model.ts";
 import { preprocess } from "./preprocess.ts";
 import { newRaw, type RawConfig, ROOT } from "./root.ts";
-import { checkScriptSecurity, type SecurityProbe } from "./security.ts";
+import { checkScripts } from "./scripts.ts";
+import type { SecurityProbe } from "./security.ts";
 import { walk } from "./tree.ts";
 import { finishVs } from "./validate-check.ts";
 import { checkRefs } from "./validate-refs.ts";
@@ -165,7 +166,6 @@ export function load(path: string, io: LoadIo): LoadOutcome {
   const raw = newRaw();
   if (lines === undefined) diags.add({ file: path, line: 0 }, "fatal", "configuration file cannot be read");
   else walk(lines, ROOT, raw, diags);
-  const config = finish(path, raw, io, diags);
-  checkScriptSecurity(config, io, diags);
+  const config = checkScripts(finish(path, raw, io, diags), io, diags);
   return { config: deepFreeze(config), diagnostics: diags.list, exitCode: exitCodeFor(diags.list) };
 }

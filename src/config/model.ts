@@ -226,7 +226,7 @@ export interface GlobalDefs {
   /** Beyond keepalived: `metrics_listen ADDR:PORT`, the parent's Prometheus endpoint; null = off. */
   readonly metricsListen: { readonly host: string; readonly port: number } | null;
   // Scripts
-  readonly scriptUser: { readonly user: string; readonly group: string | null } | null;
+  readonly scriptUser: { readonly user: string; readonly group: string | null; readonly src: SourceRef } | null;
   readonly enableScriptSecurity: boolean;
   readonly useSymlinkPaths: boolean;
   readonly startupScript: ScriptSpec | null;

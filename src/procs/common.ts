@@ -44,7 +44,8 @@ export function interfaceExists(name: string): boolean {
 export function logLoad(log: Logger, diags: readonly Diagnostic[]): void {
   for (const d of diags) {
     const line = formatDiagnostic(d);
-    if (d.severity === "warning") log.warn(line);
+    if (d.severity === "info") log.info(line);
+    else if (d.severity === "warning") log.warn(line);
     else log.error(line);
   }
 }
