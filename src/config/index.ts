@@ -30,6 +30,8 @@ export interface LoadOptions {
   statPath?: (path: string) => PathStat | undefined;
   /** realpath(3) (script checks); default: fs.realpathSync. */
   realPath?: (path: string) => string | undefined;
+  /** Does a host name resolve (smtp_server)? Default: `getent ahosts NAME`; in-memory loads skip it. */
+  resolveHost?: (name: string) => boolean;
   /** Does a system user exist? (keepalived_script). Default: looks in /etc/passwd. */
   userExists?: (name: string) => boolean;
   /** Seed for ${_RANDOM} when the config has no random_seed. Default: time based. */
@@ -85,6 +87,11 @@ function realPathDefault(p: string): string | undefined {
   }
 }
 
+function resolveHostDefault(name: string): boolean {
+  const r = Bun.spawnSync(["getent", "ahosts", name], { stdout: "ignore", stderr: "ignore", timeout: 5000 });
+  return r.exitCode === 0;
+}
+
 function userExistsDefault(name: string): boolean {
   const passwd = readFileDefault("/etc/passwd") ?? "";
   return passwd.split("\n").some((l) => l.split(":")[0] === name);
@@ -101,6 +108,7 @@ export function loadConfig(path: string, opts: LoadOptions): LoadResult {
     // An injected isExecutable alone (in-memory tests) is the whole file system the checks see.
     statPath: opts.statPath ?? (opts.isExecutable ? undefined : statPathDefault),
     realPath: opts.realPath ?? (opts.isExecutable ? undefined : realPathDefault),
+    resolveHost: opts.resolveHost ?? (opts.readFile ? undefined : resolveHostDefault),
     userExists: opts.userExists ?? userExistsDefault,
     randomSeed: opts.randomSeed ?? Date.now() >>> 0,
   });

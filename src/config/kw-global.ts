@@ -242,7 +242,7 @@ const umask: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
 const smtpServer: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
   if (!need(args, 1, ctx)) return;
   const port = args[1] === undefined ? 25 : readInt(args[1].text, 1, 65535, ctx, "smtp_server port");
-  if (port !== undefined) d.smtpServer = { host: parseIp(args[0]!.text)?.text ?? args[0]!.text, port };
+  if (port !== undefined) d.smtpServer = { host: parseIp(args[0]!.text)?.text ?? args[0]!.text, port, src: ctx.at };
 };
 
 // Beyond keepalived (issue 7): STARTTLS and AUTH for alert mail, and the metrics endpoint.
@@ -298,6 +298,9 @@ const lvsFlushOnStop: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
   else ctx.diags.error(ctx.at, `lvs_flush_on_stop: expected nothing or VS, not '${a}'`);
 };
 
+/** Address count when a notification_email block opened, to spot an empty block at its `}`. */
+const emailsAtOpen = new WeakMap<GlobalDraft, number>();
+
 const scriptUser: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
   if (need(args, 1, ctx)) d.scriptUser = { user: args[0]!.text, group: args[1]?.text ?? null, src: ctx.at };
 };
@@ -352,8 +355,14 @@ export const GLOBAL_DEFS: Table<GlobalDraft> = {
   config_save_dir: { h: strKw("configSaveDir") },
   notification_email: {
     values: {
+      open: (d) => void emailsAtOpen.set(d, d.notificationEmails?.length ?? 0),
       item: (d, w) => {
         for (const t of w) pushTo(d, "notificationEmails", t.text);
+      },
+      close: (d, c) => {
+        if ((d.notificationEmails?.length ?? 0) === emailsAtOpen.get(d)) {
+          c.diags.warn(c.at, "Warning - empty notification_email block");
+        }
       },
     },
   },

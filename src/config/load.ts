@@ -8,8 +8,7 @@ import type { ListDir } from "./glob.ts";
 import type { IpAddressSpec, KeepalivedConfig, VirtualServerGroup, VrrpInstance } from "./model.ts";
 import { preprocess } from "./preprocess.ts";
 import { newRaw, type RawConfig, ROOT } from "./root.ts";
-import { checkScripts } from "./scripts.ts";
-import type { SecurityProbe } from "./security.ts";
+import { type IoProbe, validateWithIo } from "./validate-io.ts";
 import { walk } from "./tree.ts";
 import { finishVs } from "./validate-check.ts";
 import { checkRefs } from "./validate-refs.ts";
@@ -27,7 +26,7 @@ import {
 import { checkDuplicateVrids, finishInstance } from "./validate-vrrp.ts";
 
 /** Fully resolved I/O for one load. */
-export interface LoadIo extends SecurityProbe {
+export interface LoadIo extends IoProbe {
   readonly configId: string;
   readonly readFile: (path: string) => string | undefined;
   readonly listDir: ListDir;
@@ -166,6 +165,6 @@ export function load(path: string, io: LoadIo): LoadOutcome {
   const raw = newRaw();
   if (lines === undefined) diags.add({ file: path, line: 0 }, "fatal", "configuration file cannot be read");
   else walk(lines, ROOT, raw, diags);
-  const config = checkScripts(finish(path, raw, io, diags), io, diags);
+  const config = validateWithIo(finish(path, raw, io, diags), io, diags);
   return { config: deepFreeze(config), diagnostics: diags.list, exitCode: exitCodeFor(diags.list) };
 }

@@ -210,7 +210,7 @@ export interface GlobalDefs {
   // Email
   readonly notificationEmails: readonly string[];
   readonly notificationEmailFrom: string | null;
-  readonly smtpServer: { readonly host: string; readonly port: number } | null;
+  readonly smtpServer: { readonly host: string; readonly port: number; readonly src?: SourceRef } | null;
   readonly smtpHeloName: string | null;
   /** Default 30000. */
   readonly smtpConnectTimeoutMs: number;

@@ -75,11 +75,20 @@ function checkInterfaces(d: InstanceDraft, g: GlobalDefs, refs: VrrpRefs, diags:
     diags.error(at, `(${d.name}) ${what} '${ifname}' does not exist`);
     ok = false;
   };
-  test(d.interface, d.src!, "interface");
+  test(d.interface, d.interfaceAt ?? d.src!, "interface");
   for (const t of d.trackInterfaces ?? []) test(t.name, t.src, "tracked interface");
   for (const ip of [...d.ips, ...d.eips]) test(ip.dev, ip.src, "address interface");
   for (const r of d.routes) test(r.dev, r.src, "route interface");
   return ok;
+}
+
+/** keepalived ignores tracking the instance's own interface (it is tracked anyway), with a warning. */
+function ownInterfaceDropped(d: InstanceDraft, diags: DiagSink): TrackRef[] {
+  return (d.trackInterfaces ?? []).filter((t) => {
+    if (t.name !== d.interface) return true;
+    diags.warn(t.src, `(${d.name}) Ignoring track_interface ${t.name} since own interface`);
+    return false;
+  });
 }
 
 function routeTracking(d: InstanceDraft, diags: DiagSink): void {
@@ -259,7 +268,7 @@ export function finishInstance(
     strictMode: strict,
     notify: finishNotify(d.notifyD),
     smtpAlert: d.smtpAlert ?? g.smtpAlertVrrp ?? g.smtpAlert,
-    trackInterfaces: d.trackInterfaces ?? [],
+    trackInterfaces: ownInterfaceDropped(d, diags),
     trackScripts: checkRefs(name, d.trackScripts, refs.scripts, "track script", diags),
     trackFiles: checkRefs(name, d.trackFiles, refs.trackFiles, "track file", diags),
     trackProcesses: checkRefs(name, d.trackProcesses, refs.trackProcesses, "track process", diags),
