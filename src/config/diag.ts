@@ -8,9 +8,11 @@
  * How bad a diagnostic is. "config-fatal" is keepalived's KEEPALIVED_EXIT_CONFIG class (a keyword
  * missing its parameter, see fatal-params.ts): `-t` exits 2 and the daemon refuses the configuration.
  * "fatal" is a configuration keepalived cannot run (exit 4). "info" is logged only: keepalived says it
- * when it starts, not under `-t`, so it does not change the exit code.
+ * when it starts, not under `-t`, so it does not change the exit code. "unsupported" names a keyword
+ * we parse but do not act on (unsupported.ts): logged as a warning, exit code unchanged (keepalived
+ * accepts the keyword).
  */
-export type Severity = "config-fatal" | "fatal" | "error" | "warning" | "security" | "info";
+export type Severity = "config-fatal" | "fatal" | "error" | "warning" | "security" | "info" | "unsupported";
 
 /** `keepalived -t` exit codes. */
 export type ExitCode = 0 | 2 | 4 | 5 | 6;
@@ -65,7 +67,7 @@ export function exitCodeFor(diags: readonly Diagnostic[]): ExitCode {
   if (diags.some((d) => d.severity === "config-fatal")) return 2;
   let code: ExitCode = 0;
   for (const d of diags) {
-    if (d.severity === "info") continue;
+    if (d.severity === "info" || d.severity === "unsupported") continue;
     if (d.severity === "fatal") return 4;
     if (d.severity === "security") code = 6;
     else if (code === 0) code = 5;

@@ -7,11 +7,9 @@
  *
  * FATAL_WHEN_ALONE was measured, not guessed: every keyword of our trees was written alone on a line
  * inside a minimal block and run through `keepalived -t` (test/config/fatal-params.test.ts repeats the
- * measurement against Debian's keepalived 2.2.7). Keys are block paths ("" = top level, then the block
+ * measurement against Debian's keepalived 2.2.7). kw-checks.ts puts the check in front of the handlers. Keys are block paths ("" = top level, then the block
  * keywords joined by "/"); a block keyword in the list is fatal when its header has no name.
  */
-import type { Token } from "./lexer.ts";
-import type { Ctx, KwDef, Table } from "./tree.ts";
 
 /** Block path -> keywords that keepalived 2.2.7 treats as fatal when they have no parameter. */
 export const FATAL_WHEN_ALONE: Readonly<Record<string, readonly string[]>> = {
@@ -72,40 +70,4 @@ export const FATAL_WHEN_ALONE: Readonly<Record<string, readonly string[]>> = {
 /** keepalived's wording for the missing-parameter class (word position counts the keyword as 1). */
 export function missingParameterMessage(kw: string, position = 2): string {
   return `*** Configuration line starting \`${kw}\` is missing a parameter after keyword \`${kw}\` at word position ${position}`;
-}
-
-function report(ctx: Ctx): void {
-  ctx.diags.add(ctx.at, "config-fatal", missingParameterMessage(ctx.kw));
-}
-
-function wrapDef<T>(def: KwDef<T>, fatal: boolean, path: string): KwDef<T> {
-  const { h, block } = def;
-  if (h) {
-    if (!fatal) return def;
-    return { h: (t: T, a: readonly Token[], c: Ctx) => (a.length === 0 ? report(c) : h(t, a, c)) };
-  }
-  if (!block) return def;
-  const open = !fatal
-    ? block.open
-    : (t: T, a: readonly Token[], c: Ctx): object | undefined => {
-      if (a.length > 0) return block.open(t, a, c);
-      report(c);
-      return undefined;
-    };
-  let memo: Table<never> | undefined;
-  const table = (): Table<never> => (memo ??= withParamChecks(block.table(), path) as Table<never>);
-  return { block: { open, table } };
-}
-
-/**
- * `table` (the tree under block path `path`) with keepalived's fatal missing-parameter check in
- * front of every keyword listed in FATAL_WHEN_ALONE; other keywords keep their own handling.
- */
-export function withParamChecks<T>(table: Table<T>, path = ""): Table<T> {
-  const fatal = new Set(FATAL_WHEN_ALONE[path] ?? []);
-  const out: Record<string, KwDef<T>> = {};
-  for (const [kw, def] of Object.entries(table)) {
-    out[kw] = wrapDef(def, fatal.has(kw), path === "" ? kw : `${path}/${kw}`);
-  }
-  return out;
 }

@@ -45,7 +45,7 @@ export function logLoad(log: Logger, diags: readonly Diagnostic[]): void {
   for (const d of diags) {
     const line = formatDiagnostic(d);
     if (d.severity === "info") log.info(line);
-    else if (d.severity === "warning") log.warn(line);
+    else if (d.severity === "warning" || d.severity === "unsupported") log.warn(line);
     else log.error(line);
   }
 }
