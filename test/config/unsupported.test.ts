@@ -10,6 +10,7 @@ import * as fs from "node:fs";
 import { ROOT } from "../../src/config/root.ts";
 import type { Table } from "../../src/config/tree.ts";
 import { UNSUPPORTED } from "../../src/config/unsupported.ts";
+import { withSection } from "../../src/config/unsupported-doc.ts";
 import { diagLines, loadText } from "./helpers.ts";
 
 const SRC = `${import.meta.dir}/../../src`;
@@ -102,6 +103,10 @@ describe("unsupported keyword table", () => {
   });
   test("the config-only list holds only fields that are indeed unread outside src/config", () => {
     expect(Object.keys(CONFIG_ONLY).filter(usedOutside)).toEqual([]);
+  });
+  test("docs/config.md lists exactly the table (bun src/config/unsupported-doc.ts regenerates it)", () => {
+    const doc = fs.readFileSync(`${SRC}/../docs/config.md`, "utf8");
+    expect(withSection(doc)).toBe(doc);
   });
   test("a use is reported at its line without changing the -t exit code", () => {
     const r = loadText("global_defs {\n router_id a\n vrrp_startup_delay 5\n}\nlinkbeat_interfaces {\n eth0\n}\n");
