@@ -114,8 +114,6 @@ export const UNSUPPORTED: readonly Unsupported[] = [
   },
   { paths: G, keywords: ["vrrp_iptables"], field: "vrrpIptables", note: "no firewall rules are written" },
   { paths: G, keywords: ["vrrp_ipsets"], field: "vrrpIpsets", note: "no ipsets are written" },
-  { paths: G, keywords: ["vrrp_mcast_group4"], field: "vrrpMcastGroup4", note: "adverts go to 224.0.0.18" },
-  { paths: G, keywords: ["vrrp_mcast_group6"], field: "vrrpMcastGroup6", note: "adverts go to ff02::12" },
   { paths: G, keywords: ["vrrp_min_garp"], field: "vrrpMinGarp", note: "the gratuitous ARP settings are not changed" },
   {
     paths: G,

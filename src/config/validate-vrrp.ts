@@ -82,6 +82,15 @@ function checkInterfaces(d: InstanceDraft, g: GlobalDefs, refs: VrrpRefs, diags:
   return ok;
 }
 
+/**
+ * `vrrp_mcast_group4` / `vrrp_mcast_group6` (keepalived.conf(5) global_defs): the group an instance
+ * without `mcast_dst_ip` advertises to and listens on; null keeps RFC 5798's 224.0.0.18 / ff02::12.
+ */
+function globalGroup(g: GlobalDefs, family: "inet" | "inet6" | null): string | null {
+  const group = family === "inet6" ? g.vrrpMcastGroup6 : g.vrrpMcastGroup4;
+  return group === (family === "inet6" ? "ff02::12" : "224.0.0.18") ? null : group;
+}
+
 /** keepalived ignores tracking the instance's own interface (it is tracked anyway), with a warning. */
 function ownInterfaceDropped(d: InstanceDraft, diags: DiagSink): TrackRef[] {
   return (d.trackInterfaces ?? []).filter((t) => {
@@ -233,7 +242,7 @@ export function finishInstance(
     nativeIpv6: d.nativeIpv6 ?? false,
     dontTrackPrimary: d.dontTrackPrimary ?? false,
     mcastSrcIp: d.mcastSrcIp ?? null,
-    mcastDstIp: d.mcastDstIp ?? null,
+    mcastDstIp: d.mcastDstIp ?? globalGroup(g, family),
     unicastSrcIp: d.unicastSrcIp ?? null,
     unicastPeers: d.unicastPeers ?? [],
     unicastFaultNoPeer: d.unicastFaultNoPeer ?? false,

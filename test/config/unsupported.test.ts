@@ -26,6 +26,8 @@ const CONFIG_ONLY: Readonly<Record<string, string>> = {
   strictMode: "strict-mode rules applied at load",
   globalTracking: "folded into syncGroupTrackingWeight",
   vrrpVersion: "instance version default",
+  vrrpMcastGroup4: "instance mcast_dst_ip default",
+  vrrpMcastGroup6: "instance mcast_dst_ip default",
   vrrpStrict: "instance strict default",
   vrrpCheckUnicastSrc: "instance unicast source check default",
   vrrpDownTimerAdverts: "instance default",
