@@ -115,12 +115,6 @@ export const UNSUPPORTED: readonly Unsupported[] = [
   { paths: G, keywords: ["vrrp_iptables"], field: "vrrpIptables", note: "no firewall rules are written" },
   { paths: G, keywords: ["vrrp_ipsets"], field: "vrrpIpsets", note: "no ipsets are written" },
   { paths: G, keywords: ["vrrp_min_garp"], field: "vrrpMinGarp", note: "the gratuitous ARP settings are not changed" },
-  {
-    paths: G,
-    keywords: ["vrrp_notify_priority_changes"],
-    field: "vrrpNotifyPriorityChanges",
-    note: "priority changes are not notified",
-  },
   { paths: G, keywords: ["vrrp_owner_ignore_adverts"], field: "vrrpOwnerIgnoreAdverts", note: "the address owner handles adverts as usual" },
   { paths: G, keywords: ["vrrp_rx_bufs_policy"], field: "vrrpRxBufsPolicy", note: "socket receive buffers are not sized" },
   { paths: G, keywords: ["vrrp_rx_bufs_multiplier"], field: "vrrpRxBufsMultiplier", note: "socket receive buffers are not sized" },
@@ -156,7 +150,6 @@ export const UNSUPPORTED: readonly Unsupported[] = [
     field: "lvsSyncDaemonInterface",
     note: "use global_defs lvs_sync_daemon",
   },
-  { paths: VI, keywords: ["notify_priority_changes"], field: "priorityChanges", note: "priority changes are not notified" },
   { paths: VI, keywords: ["garp_extra_if"], field: "garpExtraIf", note: "no gratuitous ARPs on extra interfaces" },
   {
     paths: G,

@@ -275,7 +275,7 @@ export function finishInstance(
     preemptDelayMs,
     skipCheckAdvAddr: d.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr,
     strictMode: strict,
-    notify: finishNotify(d.notifyD),
+    notify: { ...finishNotify(d.notifyD), priorityChanges: d.notifyD.priorityChanges ?? g.vrrpNotifyPriorityChanges },
     smtpAlert: d.smtpAlert ?? g.smtpAlertVrrp ?? g.smtpAlert,
     trackInterfaces: ownInterfaceDropped(d, diags),
     trackScripts: checkRefs(name, d.trackScripts, refs.scripts, "track script", diags),

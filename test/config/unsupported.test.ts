@@ -27,6 +27,7 @@ const CONFIG_ONLY: Readonly<Record<string, string>> = {
   globalTracking: "folded into syncGroupTrackingWeight",
   vrrpVersion: "instance version default",
   vrrpMcastGroup4: "instance mcast_dst_ip default",
+  vrrpNotifyPriorityChanges: "instance notify_priority_changes default",
   vrrpMcastGroup6: "instance mcast_dst_ip default",
   vrrpStrict: "instance strict default",
   vrrpCheckUnicastSrc: "instance unicast source check default",
