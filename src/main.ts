@@ -111,6 +111,7 @@ async function startParent(o: CliOptions): Promise<void> {
   const { claimPidFile, Parent } = await import("./procs/parent.ts");
   const pidErr = claimPidFile(o);
   if (pidErr) early(pidErr);
+  await (await import("./procs/lifecycle-scripts.ts")).runLifecycleScript("startup", r.config.global, log);
   const parent = new Parent(o, log, r.config);
   parent.start(() => {
     log.info("All child processes are running");

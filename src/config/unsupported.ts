@@ -127,8 +127,6 @@ export const UNSUPPORTED: readonly Unsupported[] = [
   { paths: G, keywords: ["reload_check_config"], field: "reloadCheckConfig", note: "a reload is not checked in a separate process" },
   { paths: G, keywords: ["max_auto_priority"], field: "maxAutoPriority", note: "no automatic realtime priority" },
   { paths: G, keywords: ["min_auto_priority_delay"], field: "minAutoPriorityDelayUs", note: "no automatic realtime priority" },
-  { paths: G, keywords: ["startup_script", "startup_script_timeout"], field: "startupScript", note: "the script is not run" },
-  { paths: G, keywords: ["shutdown_script", "shutdown_script_timeout"], field: "shutdownScript", note: "the script is not run" },
   { paths: [""], keywords: ["linkbeat_interfaces"], field: "linkbeatInterfaces", note: "netlink link state is always used" },
   {
     paths: [""],

@@ -7,6 +7,7 @@
  */
 import type { CliOptions } from "../cli.ts";
 import type { KeepalivedConfig } from "../config/model.ts";
+import { runLifecycleScript } from "./lifecycle-scripts.ts";
 import { isRunnable, loadConfig, needsRole, sliceFor } from "../config/index.ts";
 import { ROLES, type Message, type Role } from "../core/ipc.ts";
 import type { Logger } from "../core/log.ts";
@@ -278,6 +279,7 @@ export class Parent {
     this.log.info("Stopping");
     sdNotify("STOPPING=1\nSTATUS=stopping");
     await Promise.all([...this.#children.values()].map((c) => c.stop(this.#childWaitMs())));
+    await runLifecycleScript("shutdown", this.#config.global, this.log);
     this.#metricsServer?.stop();
     this.#alerter.close();
     removePidFile(this.opts.pidFile);

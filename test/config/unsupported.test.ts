@@ -53,8 +53,6 @@ const CONFIG_ONLY: Readonly<Record<string, string>> = {
   ipvsStartFwmark: "nftables_ipvs_start_fwmark (table)",
   upDelayMs: "interface_up_down_delays (table)",
   downDelayMs: "interface_up_down_delays (table)",
-  startupScriptTimeoutMs: "startup_script_timeout (table)",
-  shutdownScriptTimeoutMs: "shutdown_script_timeout (table)",
   // options inside address entries (virtual_ipaddress, static_ipaddress), not keywords
   autoJoin: "address option 'autojoin': not implemented",
   noTrack: "address option 'no_track': not implemented",
