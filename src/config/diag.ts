@@ -48,6 +48,16 @@ export class DiagSink {
   error(at: Where, message: string): void {
     this.add(at, "error", message);
   }
+  /** Closing `}` of each block draft of this load (keepalived reports end-of-block checks there). */
+  readonly #ends = new WeakMap<object, Where>();
+  /** Record where the block that filled `draft` was closed. */
+  endBlock(draft: object, at: Where): void {
+    this.#ends.set(draft, at);
+  }
+  /** Where the block that filled `draft` was closed, else `fallback` (its header). */
+  endOf(draft: object, fallback: Where): Where {
+    return this.#ends.get(draft) ?? fallback;
+  }
   /** Shorthand for a "warning" (keepalived counts most of these as config errors too). */
   warn(at: Where, message: string): void {
     this.add(at, "warning", message);

@@ -127,7 +127,10 @@ function dispatch<T>(cur: Cursor, line: Line, table: Table<T>, target: T, diags:
     return;
   }
   parseBlock(cur, blk.table() as Table<object>, child, diags, false);
-  if (cur.i < cur.lines.length) cur.i++;
+  if (cur.i < cur.lines.length) {
+    const end = cur.lines[cur.i++]!;
+    diags.endBlock(child, { file: end.file, line: end.line });
+  }
 }
 
 function readValues<T>(

@@ -51,7 +51,7 @@ export function finishScripts(list: readonly ScriptDraft[], diags: DiagSink): Vr
   const out: VrrpScript[] = [];
   for (const d of unique(list, "vrrp_script", diags)) {
     if (!d.script) {
-      diags.error(d.src!, `vrrp_script ${d.name} has no script; removed`);
+      diags.error(diags.endOf(d, d.src!), `vrrp_script ${d.name} has no script; removed`);
       continue;
     }
     const script = d.userRaw
@@ -78,7 +78,7 @@ export function finishTrackFiles(list: readonly TrackFileDraft[], diags: DiagSin
   const out: TrackFileDef[] = [];
   for (const d of unique(list, "track_file", diags)) {
     if (!d.path) {
-      diags.error(d.src!, `track_file ${d.name} has no file; removed`);
+      diags.error(diags.endOf(d, d.src!), `track_file ${d.name} has no file; removed`);
       continue;
     }
     out.push({
@@ -98,7 +98,7 @@ export function finishTrackProcesses(list: readonly TrackProcessDraft[], diags: 
   const out: TrackProcessDef[] = [];
   for (const d of unique(list, "vrrp_track_process", diags)) {
     if (!d.process) {
-      diags.error(d.src!, `vrrp_track_process ${d.name} has no process; removed`);
+      diags.error(diags.endOf(d, d.src!), `vrrp_track_process ${d.name} has no process; removed`);
       continue;
     }
     if (d.quorumMax !== undefined && d.quorumMax !== null && d.quorumMax < (d.quorum ?? 1)) {
@@ -131,7 +131,7 @@ export function finishGarpGroups(list: readonly GarpGroupDraft[], diags: DiagSin
   for (const d of list) {
     if (!d.interfaces?.length) continue; // keepalived drops it without a message
     if (d.garpIntervalMs === undefined && d.gnaIntervalMs === undefined) {
-      diags.error(d.src!, "garp_group sets neither garp_interval nor gna_interval; removed");
+      diags.error(diags.endOf(d, d.src!), "garp_group sets neither garp_interval nor gna_interval; removed");
       continue;
     }
     out.push({
@@ -237,7 +237,7 @@ export function finishBfds(list: readonly BfdDraft[], diags: DiagSink): BfdInsta
   const out: BfdInstance[] = [];
   for (const d of unique(list, "bfd_instance", diags)) {
     if (!d.neighborIp) {
-      diags.error(d.src!, `bfd_instance ${d.name} has no neighbor_ip; removed`);
+      diags.error(diags.endOf(d, d.src!), `bfd_instance ${d.name} has no neighbor_ip; removed`);
       continue;
     }
     const v6 = d.neighborIp.includes(":");

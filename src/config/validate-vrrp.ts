@@ -207,7 +207,7 @@ export function finishInstance(
   }
   let vmacXmitBase = d.vmacXmitBase ?? false;
   if (d.vmac && !d.vmac.ipvlan && d.unicastPeers?.length && !vmacXmitBase) {
-    diags.warn(at, `(${name}) use_vmac with unicast peers needs vmac_xmit_base; turned on`);
+    diags.warn(diags.endOf(d, at), `(${name}) use_vmac with unicast peers needs vmac_xmit_base; turned on`);
     vmacXmitBase = true;
   }
   let accept = d.acceptRaw ?? (strict ? priority === 255 : true);
