@@ -153,6 +153,17 @@ function finishChecker(
   }
 }
 
+/** keepalived 2.2.7: "real server … is duplicated - removing second rs" (a config error). */
+function dropDuplicateRs(list: RealServer[], label: string, diags: DiagSink): RealServer[] {
+  const seen = new Set<string>();
+  return list.filter((r) => {
+    const key = `${r.address}|${r.port ?? ""}`;
+    if (!seen.has(key)) return seen.add(key);
+    diags.error(r.src, `virtual_server ${label}: real_server ${r.address} ${r.port ?? ""} is duplicated - removing second rs`);
+    return false;
+  });
+}
+
 function finishRs(rs: RsDraft, vs: VsDraft, g: GlobalDefs, refs: CheckRefs, diags: DiagSink): RealServer {
   const checkers = rs.checkers.map((c) => finishChecker(c, rs, vs, g, refs, diags)).filter((
     c,
@@ -212,7 +223,7 @@ export function finishVs(
   if (v.kind === "address" && v.port === null && persistenceTimeoutMs === null) {
     diags.error(at, `virtual_server ${label}: a port may be left out only for a persistent service`);
   }
-  const realServers = v.rs.map((r) => finishRs(r, v, g, refs, diags));
+  const realServers = dropDuplicateRs(v.rs.map((r) => finishRs(r, v, g, refs, diags)), label, diags);
   const totalWeight = realServers.reduce((n, r) => n + r.weight, 0);
   let quorum = v.quorum ?? 1;
   if (quorum > totalWeight) {

@@ -27,6 +27,9 @@ import type {
 } from "./kw-vrrp-misc.ts";
 import { finishNotify } from "./kw-vrrp.ts";
 
+/** Blocks whose duplicate names keepalived 2.2.7 does not report as a configuration error. */
+const QUIET_DUPLICATES = new Set(["vrrp_script", "track_file", "vrrp_track_process", "virtual_server_group"]);
+
 /** Drop later duplicates by name, reporting each. */
 export function unique<T extends { name?: string; src?: { file: string; line: number } }>(
   list: readonly T[],
@@ -37,7 +40,10 @@ export function unique<T extends { name?: string; src?: { file: string; line: nu
   const out: T[] = [];
   for (const x of list) {
     if (seen.has(x.name!)) {
-      diags.error(x.src!, `${what} '${x.name}' is defined twice; the later one is ignored`);
+      // keepalived 2.2.7 uses the first of these too, without a config error (a vrrp_script only logs
+      // "Warning - script NAME is not used" at start); instances, sync groups and BFDs are config errors.
+      const severity = QUIET_DUPLICATES.has(what) ? "info" : "error";
+      diags.add(x.src!, severity, `${what} '${x.name}' is defined twice; the later one is ignored`);
       continue;
     }
     seen.add(x.name!);
