@@ -110,6 +110,7 @@ function dispatch<T>(cur: Cursor, line: Line, table: Table<T>, target: T, diags:
     def.values.open?.(target, args, ctx);
     if (!opened) {
       if (!def.values.open) diags.error(ctx.at, `'${kw}' needs a '{' block`);
+      def.values.close?.(target, ctx); // an empty list
       return;
     }
     const end = readValues(cur, target, def.values.item, diags, kw);
