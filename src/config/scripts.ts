@@ -201,7 +201,7 @@ function vetTrackScripts(c: KeepalivedConfig, v: Vet, probe: ScriptProbe, diags:
 
 /** `script_user` naming an account that does not exist (keepalived: a config error at that line). */
 function checkScriptUser(g: GlobalDefs, probe: SecurityProbe, diags: DiagSink, at: Where): void {
-  if (g.scriptUser && !probe.userExists(g.scriptUser.user) && !/^\d+$/.test(g.scriptUser.user)) {
+  if (g.scriptUser && !probe.userExists(g.scriptUser.user)) {
     diags.error(at, `Error setting global script uid/gid: no user '${g.scriptUser.user}'`);
   }
 }
