@@ -4,7 +4,7 @@
  * test/config/unsupported.test.ts fails when the file and the table disagree.
  */
 import * as fs from "node:fs";
-import { UNSUPPORTED } from "./unsupported.ts";
+import { UNSUPPORTED, UNSUPPORTED_OPTIONS } from "./unsupported.ts";
 
 /** Markers around the generated section. */
 export const BEGIN = "<!-- unsupported:begin (generated from src/config/unsupported.ts) -->";
@@ -16,7 +16,8 @@ export function renderUnsupported(): string {
     const where = u.paths.map((p) => (p === "" ? "top level" : p)).join(", ");
     return `| ${u.keywords.map((k) => `\`${k}\``).join(", ")} | ${where} | ${u.note} |`;
   });
-  return [BEGIN, "| keyword | block | what does not happen |", "|---|---|---|", ...rows, END].join("\n");
+  const opts = UNSUPPORTED_OPTIONS.map((o) => `| \`${o.option}\` | address, route and rule entries | ${o.note} |`);
+  return [BEGIN, "| keyword | block | what does not happen |", "|---|---|---|", ...rows, ...opts, END].join("\n");
 }
 
 /** Replace the generated section of `text`. */

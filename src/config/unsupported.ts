@@ -7,6 +7,8 @@
  * keyword is implemented and leaves the table), and a model field that nothing outside src/config reads
  * must be in this table or on the test's list of fields consumed inside the configuration code.
  */
+import type { DiagSink, Where } from "./diag.ts";
+import type { KeepalivedConfig } from "./model.ts";
 
 /** One keyword that is accepted and has no effect. */
 export interface Unsupported {
@@ -162,6 +164,44 @@ export const UNSUPPORTED: readonly Unsupported[] = [
   { paths: ["bfd_instance"], keywords: ["vrrp"], field: "toVrrp", note: "BFD events go to both children" },
   { paths: ["bfd_instance"], keywords: ["checker"], field: "toChecker", note: "BFD events go to both children" },
 ];
+
+/** An option inside address / route / rule entries that is parsed and has no effect. */
+export interface UnsupportedOption {
+  readonly option: string;
+  /** The entry field it sets (on IpAddressSpec, RouteSpec or RuleSpec). */
+  readonly field: "autoJoin" | "noTrack" | "useVmac" | "trackGroup";
+  readonly note: string;
+}
+
+/** Entry options (virtual_ipaddress, virtual_routes, virtual_rules and their static_* forms). */
+export const UNSUPPORTED_OPTIONS: readonly UnsupportedOption[] = [
+  { option: "autojoin", field: "autoJoin", note: "the address is added without IFA_F_MCAUTOJOIN" },
+  { option: "no_track", field: "noTrack", note: "a missing entry is restored like any other" },
+  { option: "use_vmac", field: "useVmac", note: "the address stays on the instance's interface" },
+  { option: "track_group", field: "trackGroup", note: "static entries are restored whatever their track_group" },
+];
+
+type Entry = { readonly src: Where } & Partial<Record<UnsupportedOption["field"], unknown>>;
+
+/** Report every entry option of UNSUPPORTED_OPTIONS that a configuration uses, at its line. */
+export function reportUnsupportedOptions(c: KeepalivedConfig, diags: DiagSink): void {
+  const entries: Entry[] = [
+    ...c.vrrp.staticIpaddresses,
+    ...c.vrrp.staticRoutes,
+    ...c.vrrp.staticRules,
+    ...c.vrrp.instances.flatMap((i) => [
+      ...i.virtualIpaddresses,
+      ...i.virtualIpaddressesExcluded,
+      ...i.virtualRoutes,
+      ...i.virtualRules,
+    ]),
+  ];
+  for (const e of entries) {
+    for (const o of UNSUPPORTED_OPTIONS) {
+      if (e[o.field]) diags.add(e.src, "unsupported", `option '${o.option}' is not implemented (${o.note}); it has no effect`);
+    }
+  }
+}
 
 /** Block path -> keyword -> its entry. */
 const BY_PATH: ReadonlyMap<string, ReadonlyMap<string, Unsupported>> = (() => {

@@ -9,7 +9,7 @@ import { describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import { ROOT } from "../../src/config/root.ts";
 import type { Table } from "../../src/config/tree.ts";
-import { UNSUPPORTED } from "../../src/config/unsupported.ts";
+import { UNSUPPORTED, UNSUPPORTED_OPTIONS } from "../../src/config/unsupported.ts";
 import { withSection } from "../../src/config/unsupported-doc.ts";
 import { diagLines, loadText } from "./helpers.ts";
 
@@ -53,11 +53,6 @@ const CONFIG_ONLY: Readonly<Record<string, string>> = {
   ipvsStartFwmark: "nftables_ipvs_start_fwmark (table)",
   upDelayMs: "interface_up_down_delays (table)",
   downDelayMs: "interface_up_down_delays (table)",
-  // options inside address entries (virtual_ipaddress, static_ipaddress), not keywords
-  autoJoin: "address option 'autojoin': not implemented",
-  noTrack: "address option 'no_track': not implemented",
-  useVmac: "address option 'use_vmac': not implemented",
-  trackGroup: "address option 'track_group': see track_group (table)",
 };
 
 function tableAt(path: string): Table<never> | undefined {
@@ -97,9 +92,14 @@ describe("unsupported keyword table", () => {
   });
   test("no entry's field is read outside src/config (a read means it is implemented: drop the entry)", () => {
     expect(UNSUPPORTED.filter((u) => usedOutside(u.field)).map((u) => `${u.keywords[0]} (${u.field})`)).toEqual([]);
+    expect(UNSUPPORTED_OPTIONS.filter((o) => usedOutside(o.field)).map((o) => o.option)).toEqual([]);
   });
   test("every model field unread outside src/config is in the table or consumed inside the config code", () => {
-    const known = new Set([...UNSUPPORTED.map((u) => u.field), ...Object.keys(CONFIG_ONLY)]);
+    const known = new Set([
+      ...UNSUPPORTED.map((u) => u.field),
+      ...UNSUPPORTED_OPTIONS.map((o) => o.field),
+      ...Object.keys(CONFIG_ONLY),
+    ]);
     expect(modelFields.filter((f) => !usedOutside(f) && !known.has(f))).toEqual([]);
   });
   test("the config-only list holds only fields that are indeed unread outside src/config", () => {
@@ -114,6 +114,13 @@ describe("unsupported keyword table", () => {
     expect(diagLines(r).filter((l) => l.includes("unsupported"))).toEqual([
       "3: unsupported: 'vrrp_startup_delay' is not implemented (instances start at once); it has no effect",
       "5: unsupported: 'linkbeat_interfaces' is not implemented (netlink link state is always used); it has no effect",
+    ]);
+    expect(r.exitCode).toBe(0);
+  });
+  test("entry options are reported at their line", () => {
+    const r = loadText("static_ipaddress {\n 192.0.2.5/24 dev eth0 no_track\n}\n");
+    expect(diagLines(r)).toEqual([
+      "2: unsupported: option 'no_track' is not implemented (a missing entry is restored like any other); it has no effect",
     ]);
     expect(r.exitCode).toBe(0);
   });
