@@ -122,7 +122,7 @@ describe("keepalived -t parity on the configuration corpus", () => {
   const names = fs.readdirSync(FIXTURES).filter((f) => f.endsWith(".conf")).sort();
   let dir = "";
   beforeAll(() => {
-    dir = fs.mkdtempSync("/tmp/kcf-corpus-");
+    dir = fs.mkdtempSync("/tmp/kcd-corpus-");
     fixtureScripts(`${dir}/scripts`);
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
