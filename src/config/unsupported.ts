@@ -141,7 +141,6 @@ export const UNSUPPORTED: readonly Unsupported[] = [
   { paths: VI, keywords: ["debug"], field: "debugLevel", note: "no per-instance debug level" },
   { paths: VI, keywords: ["kernel_rx_buf_size"], field: "kernelRxBufSizeBytes", note: "the socket receive buffer is not sized" },
   { paths: VI, keywords: ["native_ipv6"], field: "nativeIpv6", note: "no native IPv6 VMAC mode" },
-  { paths: VI, keywords: ["promote_secondaries"], field: "promoteSecondaries", note: "promote_secondaries is not set on the interface" },
   { paths: VI, keywords: ["timer_expired_backup"], field: "timerExpiredBackup", note: "no BACKUP notify on timer expiry" },
   { paths: VI, keywords: ["track_src_ip"], field: "trackSrcIp", note: "the source address is not tracked" },
   {

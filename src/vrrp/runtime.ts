@@ -21,6 +21,7 @@ import type { FileWatch } from "./track-file.ts";
 import type { ProcInfo } from "./track-process.ts";
 import { TrackerSet } from "./tracker-set.ts";
 import { procSysctl, SysctlJournal, type Sysctl } from "./sysctl.ts";
+import { PromoteSecondaries } from "./promote-secondaries.ts";
 import { VmacManager } from "./vmac.ts";
 import { StaticSet } from "./static.ts";
 import { IFA_F } from "../proto/rtnl-addr.ts";
@@ -100,7 +101,11 @@ export class VrrpRuntime {
   readonly #static: StaticSet;
   readonly #files: FileWatch & { close?(): void };
 
+  /** promote_secondaries on the instances' interfaces. */
+  readonly #promote: PromoteSecondaries;
+
   constructor(readonly d: VrrpRuntimeDeps) {
+    this.#promote = new PromoteSecondaries(d.sysctl ?? procSysctl, d.log);
     this.#bad = new RateLimitedLog(d.log);
     this.#rawAnnouncer = d.announcer ?? new Announcer();
     this.#announcer = new PacedAnnouncer(this.#rawAnnouncer, d.sched, (i, k) => this.#garpInterval(i, k));
@@ -139,6 +144,7 @@ export class VrrpRuntime {
       if (this.#instances.has(cfg.name)) continue;
       this.#startInstance(cfg, c);
     }
+    this.#promote.apply(c.vrrp.instances);
     this.#closeUnusedTransports();
     this.#reindex();
     this.#recomputeAll();
@@ -446,6 +452,7 @@ export class VrrpRuntime {
     this.#fifoReaders?.stop();
     for (const f of this.#fifos) f.close();
     this.#static.stop();
+    this.#promote.stop();
     this.#vmacs?.releaseAll();
     this.#rawAnnouncer.close();
     this.d.kernel.close();
