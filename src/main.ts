@@ -4,7 +4,7 @@
  */
 import { basename } from "node:path";
 import { CliError, parseArgs, SIGNUMS, usage, type CliOptions } from "./cli.ts";
-import { dumpConfig, formatDiagnostic, loadConfig } from "./config/index.ts";
+import { dumpConfig, formatDiagnostic, isRunnable, loadConfig } from "./config/index.ts";
 import { configIdDefault, interfaceExists, logLoad, makeLogger } from "./procs/common.ts";
 import { launchDaemon, reportLaunch } from "./procs/daemonize.ts";
 import { VERSION_LINE } from "./version.ts";
@@ -110,13 +110,16 @@ async function startParent(o: CliOptions): Promise<void> {
   log.info(`Starting ${VERSION_LINE}`);
   const r = loadConfig(o.configFile, { configId: o.configId ?? configIdDefault(), interfaceExists, allConfig: o.allConfig });
   logLoad(log, r.diagnostics);
-  if (r.exitCode === 4) early(`configuration ${o.configFile} is not usable (see the errors above)`);
+  if (!isRunnable(r.exitCode)) {
+    early(`configuration ${o.configFile} is not usable (see the errors above)`, r.exitCode === 2 ? 2 : 1);
+  }
   // -e / --all-config: keepalived exits 6 when a configuration file is missing or refused.
   if (r.diagnostics.some((d) => d.severity === "missing")) early("Config files missing (--all-config)", 6);
   if (o.dumpConf) for (const line of dumpConfig(r.config, o.dumpConf).split("\n")) log.info(line);
   const { claimPidFile, Parent } = await import("./procs/parent.ts");
   const pidErr = claimPidFile(o);
   if (pidErr) early(pidErr);
+  await (await import("./procs/lifecycle-scripts.ts")).runLifecycleScript("startup", r.config.global, log);
   const parent = new Parent(o, log, r.config, r.diagnostics);
   parent.start(() => {
     log.info("All child processes are running");

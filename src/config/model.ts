@@ -213,7 +213,7 @@ export interface GlobalDefs {
   // Email
   readonly notificationEmails: readonly string[];
   readonly notificationEmailFrom: string | null;
-  readonly smtpServer: { readonly host: string; readonly port: number } | null;
+  readonly smtpServer: { readonly host: string; readonly port: number; readonly src?: SourceRef } | null;
   readonly smtpHeloName: string | null;
   /** Default 30000. */
   readonly smtpConnectTimeoutMs: number;
@@ -236,7 +236,7 @@ export interface GlobalDefs {
    */
   readonly controlSocket: { readonly path: string | null; readonly mode: number; readonly group: string | null } | null;
   // Scripts
-  readonly scriptUser: { readonly user: string; readonly group: string | null } | null;
+  readonly scriptUser: { readonly user: string; readonly group: string | null; readonly src: SourceRef } | null;
   readonly enableScriptSecurity: boolean;
   readonly useSymlinkPaths: boolean;
   readonly startupScript: ScriptSpec | null;

@@ -7,6 +7,7 @@
  */
 import type { CliOptions } from "../cli.ts";
 import type { KeepalivedConfig } from "../config/model.ts";
+import { runLifecycleScript } from "./lifecycle-scripts.ts";
 import { loadConfig, needsRole, sliceFor, type LoadResult } from "../config/index.ts";
 import { ROLES, type Message, type Role } from "../core/ipc.ts";
 import type { Logger } from "../core/log.ts";
@@ -330,6 +331,7 @@ export class Parent {
     this.log.info("Stopping");
     sdNotify("STOPPING=1\nSTATUS=stopping");
     await Promise.all([...this.#children.values()].map((c) => c.stop(this.#childWaitMs())));
+    await runLifecycleScript("shutdown", this.#config.global, this.log);
     this.#metricsServer?.stop();
     this.#control.close();
     this.#alerter.close();

@@ -195,7 +195,14 @@ export class VrrpInstanceRunner {
   /** A new effective priority and fault state from the trackers. */
   setPriority(priority: number, fault: boolean): void {
     if (fault !== this.fsm.fault) this.handle({ type: "faultChanged", fault });
-    if (priority !== this.fsm.priority) this.handle({ type: "priorityChanged", priority });
+    if (priority === this.fsm.priority) return;
+    this.log.info(`Changing effective priority from ${this.fsm.priority} to ${priority}`);
+    this.handle({ type: "priorityChanged", priority });
+    // notify_priority_changes / vrrp_notify_priority_changes: keepalived 2.2.7 tells the FIFOs only.
+    const state = this.fsm.state;
+    if (this.cfg.notify.priorityChanges && state !== "INIT" && state !== "STOP") {
+      this.env.notifier().priorityChanged(this.targets, state, priority);
+    }
   }
 
   /**

@@ -21,6 +21,7 @@ import type { FileWatch } from "./track-file.ts";
 import type { ProcInfo } from "./track-process.ts";
 import { TrackerSet } from "./tracker-set.ts";
 import { procSysctl, SysctlJournal, type Sysctl } from "./sysctl.ts";
+import { PromoteSecondaries } from "./promote-secondaries.ts";
 import { VmacManager } from "./vmac.ts";
 import { StaticSet } from "./static.ts";
 import { IFA_F } from "../proto/rtnl-addr.ts";
@@ -117,8 +118,12 @@ export class VrrpRuntime {
   /** Told when an instance's status for `keepalived ctl` may have changed. */
   onControlChange: () => void = () => {};
 
+  /** promote_secondaries on the instances' interfaces. */
+  readonly #promote: PromoteSecondaries;
+
   constructor(readonly d: VrrpRuntimeDeps) {
     this.holds = new FailoverHolds(d.sched, d.log, () => this.#recomputeAll());
+    this.#promote = new PromoteSecondaries(d.sysctl ?? procSysctl, d.log);
     this.#bad = new RateLimitedLog(d.log);
     this.#rawAnnouncer = d.announcer ?? new Announcer();
     this.#announcer = new PacedAnnouncer(this.#rawAnnouncer, d.sched, (i, k) => this.#garpInterval(i, k));
@@ -163,6 +168,7 @@ export class VrrpRuntime {
       this.#startInstance(cfg, c);
     }
     this.holds.prune(new Set(this.#instances.keys()));
+    this.#promote.apply(c.vrrp.instances);
     this.#closeUnusedTransports();
     this.#reindex();
     this.#recomputeAll();
@@ -538,6 +544,7 @@ export class VrrpRuntime {
     for (const f of this.#fifos) f.close();
     this.#static.stop();
     if (!this.d.keepVipsOnStop) this.#firewall.stop();
+    this.#promote.stop();
     this.#vmacs?.releaseAll();
     this.#rawAnnouncer.close();
     this.d.kernel.close();
