@@ -22,6 +22,7 @@ import { MetricsStore } from "../metrics/store.ts";
 import { startMetricsServer, type MetricsServer } from "../metrics/server.ts";
 import { writeDumpFile } from "../core/dumpfile.ts";
 import { parentDataDump, parentDumpPath } from "./parent-dump.ts";
+import { releaseOrphanedVips } from "./orphans.ts";
 
 /** Signals a child receives as-is from the parent. */
 const FORWARDED: NodeJS.Signals[] = ["SIGUSR1", "SIGUSR2", "SIGURG", "SIGWINCH"];
@@ -92,6 +93,7 @@ export class Parent {
       {
         onMessage: (r, m) => this.#onMessage(r, m),
         onGone: (r) => this.#onGone(r),
+        onDied: (r) => r === "vrrp" && releaseOrphanedVips(this.#config, this.log, this.#watcher, o.dontReleaseVrrp),
       },
       this.#watcher,
     );

@@ -81,6 +81,9 @@ export interface InstancePlace {
   src: string;
 }
 
+/** How long after we deleted an address its RTM_DELADDR still counts as ours. */
+const OWN_DELETE_ECHO_MS = 5_000;
+
 const DEFAULT_GROUP = { ipv4: "224.0.0.18", ipv6: "ff02::12" } as const;
 
 /** An address in the text form the VRRP parser produces (dotted quad / RFC 5952), for set lookups. */
@@ -113,6 +116,11 @@ export class VrrpInstanceRunner {
   #ahSeq = (Math.floor(Date.now() / 1000) * 2) >>> 0;
   #ipId = 1;
   #vipsInstalled = false;
+  /**
+   * Addresses we deleted ourselves, with when (scheduler ms): the kernel's RTM_DELADDR for them may be read
+   * only after a fast MASTER -> BACKUP -> MASTER flip, and must not be taken for someone else's deletion.
+   */
+  readonly #ownDeletes = new Map<string, { count: number; at: number }>();
   /** Set by the runtime when the instance is in a vrrp_sync_group. */
   group: SyncMembership | undefined;
 
@@ -356,7 +364,7 @@ export class VrrpInstanceRunner {
     for (const { spec, req } of this.#routeRequests()) this.#kernelOp(() => this.env.kernel.delRoute(req), `remove route ${spec.dest}`);
     for (const r of this.addrRequests()) {
       try {
-        this.env.kernel.delAddr(r);
+        if (this.env.kernel.delAddr(r)) this.#ownDeletes.set(r.address, { count: (this.#ownDeletes.get(r.address)?.count ?? 0) + 1, at: this.env.sched.now() });
       } catch (e) {
         this.log.error(`cannot remove ${r.address}/${r.prefixLen}: ${(e as Error).message}`);
       }
@@ -394,6 +402,9 @@ export class VrrpInstanceRunner {
 
   /** A VIP vanished while we are MASTER (someone deleted it): put it back, with our routes and rules. */
   vipDeleted(address: string): void {
+    const ours = this.#ownDeletes.get(address);
+    if (ours && --ours.count <= 0) this.#ownDeletes.delete(address);
+    if (ours && this.env.sched.now() - ours.at < OWN_DELETE_ECHO_MS) return; // the echo of our own removal
     if (this.fsm.state !== "MASTER" || !this.#vipsInstalled) return;
     const r = this.addrRequests().find((x) => x.address === address);
     if (!r) return;

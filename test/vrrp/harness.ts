@@ -4,7 +4,7 @@
  * adverts can be injected), a recording announcer and notify executor, and FakeScheduler. Configs are
  * real keepalived.conf text through the real loader.
  */
-import { nullLogger } from "../../src/core/log.ts";
+import { nullLogger, type Logger } from "../../src/core/log.ts";
 import { FakeScheduler } from "../../src/core/scheduler.ts";
 import type { FdWatcher } from "../../src/ffi/reactor.ts";
 import { encodeVrrp, parseVrrp } from "../../src/proto/vrrp.ts";
@@ -151,10 +151,10 @@ export class Harness {
   readonly #cbs = new Map<number, () => void>();
   #fd = 100;
 
-  constructor() {
+  constructor(log: Logger = nullLogger) {
     const watcher: FdWatcher = { add: (fd, f) => void this.#cbs.set(fd, f), remove: (fd) => void this.#cbs.delete(fd), close: () => {} };
     this.rt = new VrrpRuntime({
-      log: nullLogger, sched: this.sched, watcher, kernel: this.kernel, keepVipsOnStop: false,
+      log, sched: this.sched, watcher, kernel: this.kernel, keepVipsOnStop: false,
       send: (m) => this.parentMsgs.push(m),
       exec: async (argv) => {
         this.scripts.push([...argv]);
