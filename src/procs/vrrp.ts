@@ -6,7 +6,7 @@ import type { ChildContext, LoopSettings, Runtime } from "./child.ts";
 import { dumpPath, writeDumpFile } from "../core/dumpfile.ts";
 import { dataDump, jsonDump, statsDump } from "../vrrp/dump.ts";
 import { MetricsReporter } from "../metrics/report.ts";
-import { vrrpSamples } from "../metrics/vrrp-samples.ts";
+import { vrrpSamples, vrrpSocketSamples } from "../metrics/vrrp-samples.ts";
 
 /**
  * The VRRP child's reactor wakes it at most once per 50 ms while fds stay busy (the first readiness after
@@ -32,7 +32,7 @@ export function createVrrpRuntime(ctx: ChildContext): Runtime {
     keepVipsOnStop: ctx.opts.dontReleaseVrrp,
   });
   // Counters (adverts, errors by kind) for the parent's /metrics: every 5 s and soon after a transition.
-  const reporter = new MetricsReporter({ role: "vrrp", send: ctx.send, sched: ctx.scheduler, collect: () => vrrpSamples(rt.instances().map((r) => ({ cfg: r.cfg, state: r.state, fsm: r.fsm, stats: { ...r.stats } }))) });
+  const reporter = new MetricsReporter({ role: "vrrp", send: ctx.send, sched: ctx.scheduler, collect: () => [...vrrpSamples(rt.instances().map((r) => ({ cfg: r.cfg, state: r.state, fsm: r.fsm, stats: { ...r.stats } }))), ...vrrpSocketSamples(rt.sockets())] });
   let global: KeepalivedConfig["global"] | undefined;
   return {
     async apply(slice, reload) {
@@ -43,7 +43,7 @@ export function createVrrpRuntime(ctx: ChildContext): Runtime {
     dump(kind) {
       const inst = rt.instances();
       try {
-        if (kind === "data") writeDumpFile(dumpPath("data", "vrrp", global?.stateDumpFile ?? null), dataDump(inst));
+        if (kind === "data") writeDumpFile(dumpPath("data", "vrrp", global?.stateDumpFile ?? null), dataDump(inst, new Date(), rt.sockets()));
         else if (kind === "stats") writeDumpFile(dumpPath("stats", "vrrp", global?.statsDumpFile ?? null), statsDump(inst));
         else if (kind === "json") writeDumpFile(dumpPath("json", "vrrp", global?.jsonDumpFile ?? null), jsonDump(inst));
         else for (const r of inst) for (const k of Object.keys(r.stats)) r.stats[k as keyof typeof r.stats] = 0;

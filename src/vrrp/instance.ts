@@ -50,6 +50,8 @@ export interface InstanceEnv {
   notifier(): Notifier;
   /** Sends a datagram (VRRP message, or a whole IPv4 datagram for AH) to `dst` on this instance's transport. */
   send(data: Uint8Array, dst: string): void;
+  /** A send threw (the runtime tells an unusable socket from a passing error). */
+  sendFailed?(e: unknown): void;
   /** The instance changed state or priority (for the parent and the check child). */
   report(state: VrrpState, priority: number): void;
   /** Index of an interface by name (for VIPs with `dev`). */
@@ -123,6 +125,8 @@ export class VrrpInstanceRunner {
   readonly #ownDeletes = new Map<string, { count: number; at: number }>();
   /** Set by the runtime when the instance is in a vrrp_sync_group. */
   group: SyncMembership | undefined;
+  /** Why its sockets cannot be used (it is FAULT for it until they can); set by the runtime. */
+  socketFault: string | undefined;
 
   constructor(readonly cfg: VrrpInstance, public place: InstancePlace, readonly env: InstanceEnv, readonly targets: NotifyTargets, priority: number) {
     this.log = env.log.with(`(${cfg.name}) `);
@@ -142,6 +146,12 @@ export class VrrpInstanceRunner {
       higherPrioSendAdvert: cfg.higherPrioSendAdvert,
       syncGroup: cfg.syncGroup !== null,
     }, priority);
+  }
+
+  /** Its sockets moved (a source address found after a socket FAULT): the new place, same state. */
+  moveTo(place: InstancePlace): void {
+    this.place = place;
+    this.fsm = { ...this.fsm, config: { ...this.fsm.config, primaryAddress: place.src } };
   }
 
   /** The current state. */
@@ -335,6 +345,7 @@ export class VrrpInstanceRunner {
         if (priority === 0) this.stats.pri0Sent++;
       } catch (e) {
         this.env.badPackets.warn(`${cfg.name}:send`, `(${cfg.name}) cannot send advert to ${dst}: ${(e as Error).message}`);
+        this.env.sendFailed?.(e);
       }
     }
   }

@@ -10,7 +10,7 @@ import {
   cmsgPktInfo, cmsgTtl, type Datagram, IP_HDRINCL, IP_MULTICAST_ALL, IP_MULTICAST_IF, IP_MULTICAST_LOOP,
   IP_MULTICAST_TTL, IP_TTL, IPPROTO_IP, IPPROTO_IPV6, IPV6_JOIN_GROUP, IPV6_MULTICAST_HOPS,
   IPV6_MULTICAST_IF, IPV6_MULTICAST_LOOP, IPV6_RECVHOPLIMIT, IPV6_RECVPKTINFO, IPV6_UNICAST_HOPS, ipMreqn,
-  ipv6Mreq, IP_ADD_MEMBERSHIP, Socket, SOCK_RAW, SO_TIMESTAMPNS, SOL_SOCKET,
+  ipv6Mreq, IP_ADD_MEMBERSHIP, Socket, SOCK_RAW, SO_RCVBUF, SO_RXQ_OVFL, SO_TIMESTAMPNS, SOL_SOCKET,
 } from "../ffi/socket.ts";
 import { realtimeMs } from "../ffi/libc.ts";
 import { sockaddrIp } from "../ffi/sockaddr.ts";
@@ -63,6 +63,8 @@ export class VrrpTransport {
   readonly rx: Socket;
   readonly tx: Socket;
   readonly proto: number;
+  /** Datagrams the kernel dropped on the receive socket because its queue was full (SO_RXQ_OVFL). */
+  rxDrops = 0;
 
   constructor(readonly o: TransportOptions) {
     const v6 = o.family === "ipv6";
@@ -76,6 +78,7 @@ export class VrrpTransport {
       const txIndex = o.txIfindex ?? o.ifindex;
       this.rx.bindToDevice(o.ifname);
       this.rx.setInt(SOL_SOCKET, SO_TIMESTAMPNS, 1);
+      this.rx.setInt(SOL_SOCKET, SO_RXQ_OVFL, 1);
       this.tx.bindToDevice(o.txIfname ?? o.ifname);
       if (v6) {
         this.rx.setInt(IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1);
@@ -103,6 +106,20 @@ export class VrrpTransport {
     }
   }
 
+  /**
+   * Sets the receive socket's SO_RCVBUF (vrrp_rx_bufs_policy, kernel_rx_buf_size: src/vrrp/rx-bufs.ts);
+   * returns what the kernel granted (doubled, capped by net.core.rmem_max).
+   */
+  setRxBuffer(bytes: number): number {
+    this.rx.setInt(SOL_SOCKET, SO_RCVBUF, bytes);
+    return this.rx.getInt(SOL_SOCKET, SO_RCVBUF);
+  }
+
+  /** The receive socket's buffer size now, bytes (as the kernel counts it). */
+  rxBufferBytes(): number {
+    return this.rx.getInt(SOL_SOCKET, SO_RCVBUF);
+  }
+
   /** Sends a VRRP message (or, for AH, a whole IPv4 datagram) to `dst`. */
   send(data: Uint8Array, dst: string): void {
     const d = parseIp(dst);
@@ -125,6 +142,8 @@ export class VrrpTransport {
     let offset = NaN; // CLOCK_REALTIME - performance.now(), read once per drain
     for (let n = rx.recvInPlace(); n >= 0; n = rx.recvInPlace()) {
       count++;
+      const drops = rx.queueDrops();
+      if (drops > this.rxDrops) this.rxDrops = drops;
       const now = performance.now();
       const stamp = rx.receivedAtRealtimeMs();
       if (stamp === stamp && offset !== offset) offset = realtimeMs() - now;

@@ -148,6 +148,10 @@ export class Harness {
   readonly fileWatchers = new Map<string, Set<() => void>>();
   /** What the /proc scan returns. */
   procs: ProcInfo[] = [];
+  /** When set, opening sockets throws what it returns (a bind refused during DAD...). */
+  openError: ((o: TransportOptions) => Error | undefined) | undefined;
+  /** When set, sending throws what it returns. */
+  sendError: ((dst: string) => Error | undefined) | undefined;
   readonly #cbs = new Map<number, () => void>();
   #fd = 100;
 
@@ -183,12 +187,16 @@ export class Harness {
   }
 
   #transport(o: TransportOptions): TransportLike {
+    const err = this.openError?.(o);
+    if (err) throw err;
     const fd = this.#fd++;
     const entry = { o, fd, queue: [] as RxPacket[], last: new Map<number, string>() };
     this.transports.push(entry);
     return {
       rx: { fd },
       send: (data, dst) => {
+        const err = this.sendError?.(dst);
+        if (err) throw err;
         const p = parseVrrp(data, { family: o.family, version: (data[0]! >> 4) as 2 | 3, ttl: 255, ttlRange: [0, 255], src: o.src, dst, auth: { type: "none" } });
         if (p.ok) this.sent.push({ vrid: p.value.vrid, priority: p.value.priority, dst, ifname: o.ifname, at: this.sched.now() });
       },
