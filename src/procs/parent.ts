@@ -258,7 +258,7 @@ export class Parent {
       generation: this.#generation,
       pid: process.pid,
       routerId: g.routerId,
-      children: [...this.#children].map(([role, c]) => ({ role, pid: c.pid, ready: this.#ready.has(role), restarts: c.totalRestarts })),
+      children: [...this.#children].map(([role, c]) => ({ role, pid: c.pid, ready: this.#ready.has(role), restarts: c.totalRestarts, faulty: role === "vrrp" ? this.#faulty() : undefined })),
       smtp: q ? { target: q.target, stats: q.stats } : null,
       metricsUrl: l && this.#metricsServer ? `http://${l.host.includes(":") ? `[${l.host}]` : l.host}:${this.#metricsServer.port}/metrics` : null,
     });
@@ -267,6 +267,11 @@ export class Parent {
     } catch (e) {
       this.log.error(`dump: ${(e as Error).message}`);
     }
+  }
+
+  /** VRRP instances whose last reported state is FAULT. */
+  #faulty(): string[] {
+    return [...this.#lastState.values()].flatMap((m) => (m.type === "vrrpState" && m.state === "FAULT" ? [m.instance] : []));
   }
 
   #childWaitMs(): number {

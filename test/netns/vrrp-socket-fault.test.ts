@@ -126,7 +126,7 @@ describe("VRRP socket FAULT and recovery beside keepalived 2.2.7", () => {
       global: `  state_dump_file ${dir}/data\n  metrics_listen 127.0.0.1:${port}`,
     }), oursLog);
     await waitFor("FAULT with the reason", () => /Entering FAULT STATE/.test(oursLog.text) && /EADDRNOTAVAIL/.test(oursLog.text), 30_000);
-    const vrrpPid = await waitFor("VRRP pid", () => existsSync(join(dir, "ov.pid")) && Number(readFileSync(join(dir, "ov.pid"), "utf8")));
+    const vrrpPid = await waitFor("VRRP pid", () => (existsSync(join(dir, "ov.pid")) ? Number(readFileSync(join(dir, "ov.pid"), "utf8")) : 0));
     process.kill(vrrpPid, "SIGUSR1");
     await waitFor("data dump", () => existsSync(join(dir, "data")), 10_000);
     expect(readFileSync(join(dir, "data"), "utf8")).toMatch(/State = FAULT[\s\S]*Socket fault = cannot open VRRP sockets on veth0: bind: EADDRNOTAVAIL/);
