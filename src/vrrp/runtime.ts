@@ -64,7 +64,10 @@ export interface TransportLike {
   readonly rx: { readonly fd: number };
   send(data: Uint8Array, dst: string): void;
   /** Reads everything queued; returns how many datagrams it read (a fake may return nothing). */
-  drain(onPacket: (p: RxPacket) => void, onError: (e: { reason: string }) => void, onRepeat?: (vrid: number, at: number) => boolean): number | void;
+  drain(
+    onPacket: (p: RxPacket) => void, onError: (e: { reason: string }) => void, onRepeat?: (vrid: number, at: number) => boolean,
+    wants?: (vrid: number) => boolean,
+  ): number | void;
   close(): void;
   /** Kernel drops on the receive socket (SO_RXQ_OVFL); absent on fakes that do not count. */
   readonly rxDrops?: number;
@@ -118,6 +121,7 @@ export class VrrpRuntime {
       packet: (key, p) => this.#dispatch(key, p),
       error: (key, ifname, reason) => this.#bad.warn(`rx:${key}`, `bad datagram on ${ifname}: ${reason}`),
       repeat: (key, vrid, at) => this.#repeat(key, vrid, at),
+      wants: (key, vrid) => this.#byVrid.get(key)?.[vrid] !== undefined,
     });
     this.#faults = new SocketFaults(d.sched, () => this.#retrySockets());
     this.#rawAnnouncer = d.announcer ?? new Announcer();

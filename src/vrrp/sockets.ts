@@ -32,6 +32,8 @@ export interface SocketSinks {
   error(key: string, ifname: string, reason: string): void;
   /** The last advert of `vrid` again (VrrpTransport.drain's onRepeat). */
   repeat(key: string, vrid: number, at: number): boolean;
+  /** Whether an instance on `key` listens for `vrid` (others are dropped unread). */
+  wants(key: string, vrid: number): boolean;
 }
 
 interface Entry {
@@ -69,8 +71,9 @@ export class VrrpSockets {
     const onPacket = (p: RxPacket) => s.packet(key, p);
     const onError = (e: { reason: string }) => s.error(key, o.ifname, e.reason);
     const onRepeat = (vrid: number, at: number) => s.repeat(key, vrid, at);
+    const wants = (vrid: number) => s.wants(key, vrid);
     const drops = t.rxDrops === undefined ? undefined : () => t.rxDrops ?? 0;
-    const pump = new RxPump(t.rx.fd, () => t.drain(onPacket, onError, onRepeat), this.watcher, this.sched, 50, drops);
+    const pump = new RxPump(t.rx.fd, () => t.drain(onPacket, onError, onRepeat, wants), this.watcher, this.sched, 50, drops);
     this.#entries.set(key, { t, pump, o, asked: undefined });
     return undefined;
   }

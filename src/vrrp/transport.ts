@@ -129,14 +129,18 @@ export class VrrpTransport {
   }
 
   /**
-   * Reads every queued packet and returns how many; malformed IP-level input goes to `onError`. A datagram equal
+   * Reads every queued packet and returns how many; malformed IP-level input goes to `onError`; a VRRP
+   * datagram whose VRID `wants` refuses is dropped before anything is copied. A datagram equal
    * to the last good one of its VRID (the same advert from the same master: only the IPv4 id and header
    * checksum differ, which the kernel has checked) is first offered to `onRepeat` without being decoded:
    * a Backup hears its master that way many times a second. When `onRepeat` is absent or returns false
    * it is decoded as usual. `at` is the kernel's receive time on the performance.now() clock, so a
    * datagram read late (the reactor's rate limit) still restarts timers from when it arrived.
    */
-  drain(onPacket: (p: RxPacket) => void, onError: (e: RxError) => void, onRepeat?: (vrid: number, at: number) => boolean): number {
+  drain(
+    onPacket: (p: RxPacket) => void, onError: (e: RxError) => void, onRepeat?: (vrid: number, at: number) => boolean,
+    wants?: (vrid: number) => boolean,
+  ): number {
     const rx = this.rx;
     let count = 0;
     let offset = NaN; // CLOCK_REALTIME - performance.now(), read once per drain
@@ -149,6 +153,8 @@ export class VrrpTransport {
       if (stamp === stamp && offset !== offset) offset = realtimeMs() - now;
       // A stamp from the future or from long ago means the wall clock moved: the read time is then the best guess.
       const at = stamp === stamp && stamp - offset <= now && stamp - offset > now - 1000 ? stamp - offset : now;
+      // A VRID no instance here listens for (a flood, another cluster) is dropped unread: nothing is copied or decoded.
+      if (wants && !rx.truncated && !this.#wanted(n, wants)) continue;
       const vrid = onRepeat && !rx.truncated ? this.#repeatedVrid(n) : -1;
       if (vrid >= 0 && onRepeat!(vrid, at)) continue;
       const d: Datagram = { data: rx.received.slice(0, n), from: rx.from(), cmsgs: rx.cmsgs(), truncated: rx.truncated };
@@ -176,6 +182,14 @@ export class VrrpTransport {
     const words = new Int32Array((data.length + 3) >> 2);
     new Uint8Array(words.buffer).set(data);
     this.#last[p.payload[1]!] = { length: data.length, words, ...this.rx.originBytes() };
+  }
+
+  /** Whether an instance listens for the VRID of the VRRP datagram in the socket's buffer (AH: always). */
+  #wanted(n: number, wants: (vrid: number) => boolean): boolean {
+    if (this.proto !== IPPROTO_VRRP) return true;
+    const b = this.rx.received;
+    const off = this.o.family === "ipv4" ? (b[0]! & 0x0f) * 4 : 0;
+    return off + 2 > n || wants(b[off + 1]!); // too short to tell: decoded, and counted as malformed
   }
 
   /** The VRID when the datagram in the socket's buffer repeats the last good one of that VRID, else -1. */
