@@ -1,7 +1,8 @@
 /**
  * VRRP BACKUP under a flood, keepalived 2.2.7 and ours side by side as the system under test (SUT): the
  * master is keepalived 2.2.7 (priority 150, VRRPv3, 0.1 s adverts); the SUT is BACKUP (100). For
- * BENCH_FLOOD_S seconds (default 60) 5,000 VRRP datagrams of 1,400 bytes a second (a VRID nobody uses)
+ * BENCH_FLOOD_S seconds (default 60) 5,000 VRRP datagrams of 1,400 bytes a second (VRID BENCH_FLOOD_VRID:
+ * 225, nobody's, by default; 97 is the instance's own, so every datagram is decoded and counted as malformed)
  * arrive on the SUT's link, multicast to 224.0.0.18 as adverts are. Reported per SUT: false MASTER
  * transitions while the master was up, RSS of the VRRP process before and at the end of the flood (and
  * its peak), CPU of the whole process tree over the flood.
@@ -16,6 +17,8 @@ import { ensureBinary, ROOT } from "../test/support/binary.ts";
 import { cpuNs, impls, printTable, processTree, rssKiB, type Impl, type Row } from "./lib.ts";
 
 const SECONDS = Number(process.env.BENCH_FLOOD_S ?? 60);
+/** VRID of the flood: 225 (nobody's) by default; 97 (the instance's own: every datagram is decoded and dropped as malformed). */
+const VRID = Number(process.env.BENCH_FLOOD_VRID ?? 225);
 const conf = (prio: number) => `global_defs {
   router_id kvx_bf_${prio}
   vrrp_version 3
@@ -54,6 +57,8 @@ interface Result {
   rssEndMiB: number;
   rssPeakMiB: number;
   cpuPct: number;
+  /** VRRP process RSS every 10 s of the flood, MiB. */
+  timeline: number[];
 }
 
 async function run(impl: Impl): Promise<Result> {
@@ -79,20 +84,23 @@ async function run(impl: Impl): Promise<Result> {
     const rssStart = rssKiB(vrrp);
     const cpu0 = cpuNs(tree());
     const masters0 = (sut.text.match(/Entering MASTER STATE/g) ?? []).length;
-    const junk = "31e1640100" + "0a0000" + "c0000264";
+    const junk = "31" + VRID.toString(16).padStart(2, "0") + "640100" + "0a0000" + "c0000264";
     const flood = b.spawn([process.execPath, join(ROOT, "test/support/raw-flood.ts"), "112", "224.0.0.18", "veth0", "1400", "5000", String(SECONDS), junk]);
     let peak = rssStart;
     const t0 = performance.now();
-    while (flood.exitCode === null) {
+    const timeline: number[] = [];
+    for (let s = 1; flood.exitCode === null; s++) {
       await Bun.sleep(1000);
-      peak = Math.max(peak, rssKiB(vrrp));
+      const r = rssKiB(vrrp);
+      peak = Math.max(peak, r);
+      if (s % 10 === 0) timeline.push(Math.round(r / 102.4) / 10);
     }
     const cpu = (cpuNs(tree()) - cpu0) / 1e6 / (performance.now() - t0) * 100;
     const rssEnd = rssKiB(vrrp);
     await Bun.sleep(500);
     return {
       falseMasters: (sut.text.match(/Entering MASTER STATE/g) ?? []).length - masters0,
-      rssStartMiB: rssStart / 1024, rssEndMiB: rssEnd / 1024, rssPeakMiB: Math.max(peak, rssEnd) / 1024, cpuPct: cpu,
+      rssStartMiB: rssStart / 1024, rssEndMiB: rssEnd / 1024, rssPeakMiB: Math.max(peak, rssEnd) / 1024, cpuPct: cpu, timeline,
     };
   } finally {
     await a.destroy();
@@ -105,7 +113,7 @@ const ours = process.env.BENCH_OURS ?? await ensureBinary();
 const res: Record<string, Result> = {};
 for (const impl of impls(ours)) res[impl.name] = await run(impl);
 const k = res.keepalived!, o = res.ours!;
-const scenario = `BACKUP, ${SECONDS} s of 5,000 × 1,400 B/s`;
+const scenario = `BACKUP, ${SECONDS} s of 5,000 × 1,400 B/s, VRID ${VRID}`;
 const rows: Row[] = [
   { scenario, metric: "false MASTER transitions", keepalived: k.falseMasters, ours: o.falseMasters, unit: "count", lowerIsBetter: true },
   { scenario, metric: "VRRP process RSS before the flood", keepalived: k.rssStartMiB, ours: o.rssStartMiB, unit: "MiB", lowerIsBetter: true },
@@ -114,3 +122,4 @@ const rows: Row[] = [
   { scenario, metric: "CPU during the flood (process tree)", keepalived: k.cpuPct, ours: o.cpuPct, unit: "% of a core", lowerIsBetter: true },
 ];
 printTable(rows);
+for (const [name, r] of Object.entries(res)) console.log(`${name}: VRRP RSS every 10 s of the flood (MiB): ${r.timeline.join(" ")}`);

@@ -265,7 +265,7 @@ export class VrrpInstanceRunner {
 
   #drop(kind: keyof InstanceStats, reason: string, src: string): void {
     this.stats[kind]++;
-    this.env.badPackets.warn(`${this.cfg.name}:${kind}`, `(${this.cfg.name}) dropped advert from ${src}: ${reason}`);
+    this.env.badPackets.warnWith(`${this.cfg.name}:${kind}`, () => `(${this.cfg.name}) dropped advert from ${src}: ${reason}`);
   }
 
   #auth(): VrrpAuth {

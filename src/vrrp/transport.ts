@@ -157,13 +157,16 @@ export class VrrpTransport {
       if (wants && !rx.truncated && !this.#wanted(n, wants)) continue;
       const vrid = onRepeat && !rx.truncated ? this.#repeatedVrid(n) : -1;
       if (vrid >= 0 && onRepeat!(vrid, at)) continue;
-      const d: Datagram = { data: rx.received.slice(0, n), from: rx.from(), cmsgs: rx.cmsgs(), truncated: rx.truncated };
+      // IPv4 takes sender, destination and TTL from the IP header: no sockaddr or cmsg objects for it.
+      const v6 = this.o.family === "ipv6";
+      const d: Datagram = { data: rx.received.slice(0, n), from: v6 ? rx.from() : NO_FROM, cmsgs: v6 ? rx.cmsgs() : [], truncated: rx.truncated };
       const p = this.#decode(d, at);
       if ("reason" in p) {
         onError(p);
         continue;
       }
-      if (onRepeat) this.#remember(d.data, p);
+      // A repeat no instance could replay (one they dropped) is already the remembered datagram.
+      if (onRepeat && vrid < 0) this.#remember(d.data, p);
       onPacket(p);
     }
     return count;
@@ -248,6 +251,9 @@ export class VrrpTransport {
     this.tx.close();
   }
 }
+
+/** The sender of an IPv4 datagram is read from its header, not from the socket address. */
+const NO_FROM: Datagram["from"] = { family: 0, raw: new Uint8Array(0) };
 
 function isLinkLocal6(b: Uint8Array): boolean {
   return b.length === 16 && b[0] === 0xfe && (b[1]! & 0xc0) === 0x80;

@@ -1,8 +1,9 @@
 /**
  * A flood must not hide the real master (prefix kvx-fl): keepalived 2.2.7 is MASTER (priority 150,
  * VRRPv3 at 0.1 s adverts), ours BACKUP (100). For 10 s, 5,000 large VRRP datagrams a second (1,400
- * bytes, a VRID nobody uses, multicast to 224.0.0.18 as adverts are) arrive on our interface. Ours never becomes MASTER and never takes the VIP
- * while the master is up; the data dump shows the socket's kernel drops and overflows.
+ * bytes, multicast to 224.0.0.18 as adverts are) arrive on our interface: with our own VRID, so every one
+ * is read, decoded and dropped as malformed. Ours never becomes MASTER and never takes the VIP while the
+ * master is up; the data dump shows the socket's kernel drops and overflows.
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
@@ -76,7 +77,7 @@ describe("VRRP receive path under a flood, beside keepalived 2.2.7", () => {
     const onA = new VipMonitor(a, `${VIP}/24`, false);
     cleanups.push(() => onA.stop());
     const mastersBefore = (oursLog.text.match(/Entering MASTER STATE/g) ?? []).length;
-    const junk = "31c8640100" + "0a0000" + "c0000264"; // VRRPv3, VRID 200 (nobody's), then padding
+    const junk = "315b640100" + "0a0000" + "c0000264"; // VRRPv3, VRID 91 (ours), one address, zero padding: malformed
     const flood = b.spawn([process.execPath, join(ROOT, "test/support/raw-flood.ts"), "112", "224.0.0.18", "veth0", "1400", "5000", "10", junk], { stdout: "pipe" });
     await flood.exited;
     const sent = JSON.parse(await new Response(flood.stdout as ReadableStream).text());
