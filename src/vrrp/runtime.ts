@@ -28,8 +28,7 @@ import { IFA_F } from "../proto/rtnl-addr.ts";
 import { instanceTrackers } from "./trackers.ts";
 import { VrrpTransport, type RxPacket, type TransportOptions } from "./transport.ts";
 import { VrrpSockets, type SocketView } from "./sockets.ts";
-import { SocketFaults, UNUSABLE_SEND_ERRORS } from "./socket-faults.ts";
-import { socketRxBytes } from "./rx-bufs.ts";
+import { InstanceSockets, type Running } from "./instance-sockets.ts";
 import type { ScriptSpec } from "../config/model.ts";
 import type { VrrpState } from "./fsm.ts";
 import { SyncGroupRunner } from "./sync-group.ts";
@@ -80,25 +79,13 @@ export interface TransportLike {
 /** What the runtime needs of the announcer. */
 export type AnnouncerLike = Pick<Announcer, "garp" | "na" | "close">;
 
-interface Running {
-  runner: VrrpInstanceRunner;
-  /** Its sockets' key in VrrpSockets; "" while it has none (socket FAULT). */
-  key: string;
-  /** The interface it runs on, and its VMAC. */
-  link: LinkInfo;
-  vmac: LinkInfo | undefined;
-  /** The instance's config as JSON, to tell a changed instance on reload. */
-  json: string;
-}
-
 const configKey = (i: VrrpInstance) => JSON.stringify({ ...i, src: undefined });
 
 /** The VRRP child's state. */
 export class VrrpRuntime {
   readonly #links = new Map<number, LinkInfo>();
   readonly #addrs: AddrInfo[] = [];
-  readonly #sockets: VrrpSockets;
-  readonly #faults: SocketFaults;
+  readonly #io: InstanceSockets;
   readonly #instances = new Map<string, Running>();
   readonly #byVrid = new Map<string, (VrrpInstanceRunner[] | undefined)[]>();
   readonly #trackers: TrackerSet;
@@ -117,13 +104,23 @@ export class VrrpRuntime {
 
   constructor(readonly d: VrrpRuntimeDeps) {
     this.#bad = new RateLimitedLog(d.log);
-    this.#sockets = new VrrpSockets(d.log, d.sched, d.watcher, d.openTransport ?? ((o) => new VrrpTransport(o)), {
+    const sockets = new VrrpSockets(d.log, d.sched, d.watcher, d.openTransport ?? ((o) => new VrrpTransport(o)), {
       packet: (key, p) => this.#dispatch(key, p),
       error: (key, ifname, reason) => this.#bad.warn(`rx:${key}`, `bad datagram on ${ifname}: ${reason}`),
       repeat: (key, vrid, at) => this.#repeat(key, vrid, at),
       wants: (key, vrid) => this.#byVrid.get(key)?.[vrid] !== undefined,
     });
-    this.#faults = new SocketFaults(d.sched, () => this.#retrySockets());
+    this.#io = new InstanceSockets({
+      sched: d.sched, link: (i) => this.#links.get(i), primaryAddress: (i, f) => this.#primaryAddress(i, f),
+      copyLinkLocal: (cfg, vmac, src) => this.#copyLinkLocal(cfg, vmac, src), instances: () => this.#instances.values(),
+      byName: (n) => this.#instances.get(n),
+      changed: () => {
+        this.#closeUnusedTransports();
+        if (this.#config) this.#io.size(this.#config);
+        this.#reindex();
+        this.#recomputeAll();
+      },
+    }, sockets);
     this.#rawAnnouncer = d.announcer ?? new Announcer();
     this.#announcer = new PacedAnnouncer(this.#rawAnnouncer, d.sched, (i, k) => this.#garpInterval(i, k));
     this.#notifier = new Notifier(d.log, [], d.exec);
@@ -161,12 +158,12 @@ export class VrrpRuntime {
       if (this.#instances.has(cfg.name)) continue;
       this.#startInstance(cfg, c);
     }
-    for (const name of this.#faults.names()) if (!this.#instances.has(name)) this.#faults.clear(name);
+    for (const name of this.#io.faults.names()) if (!this.#instances.has(name)) this.#io.faults.clear(name);
     this.#closeUnusedTransports();
-    this.#sizeRxBuffers(c);
+    this.#io.size(c);
     this.#reindex();
     this.#recomputeAll();
-    const faulty = this.#faults.names().length;
+    const faulty = this.#io.faults.names().length;
     if (reload) this.d.log.info(`Reload finished: ${this.#instances.size - faulty} VRRP instance(s) running${faulty ? `, ${faulty} in FAULT (sockets)` : ""}`);
   }
 
@@ -206,7 +203,7 @@ export class VrrpRuntime {
       return;
     }
     const rec = { key: "", json: configKey(cfg), link, vmac } as Running;
-    const loc = this.#locate(rec, cfg);
+    const loc = this.#io.locate(rec, cfg);
     const home = vmac ?? link;
     const runner = new VrrpInstanceRunner(cfg, { ifindex: home.index, ifname: home.name, mac: home.mac, src: typeof loc === "string" ? "" : loc.src }, {
       sched: this.d.sched,
@@ -215,9 +212,9 @@ export class VrrpRuntime {
       kernel: this.d.kernel,
       announcer: this.#announcer,
       notifier: () => this.#notifier,
-      send: (data, dst) => this.#send(rec, data, dst),
-      sendFailed: (e) => this.#sendFailed(rec, e),
-      drainRx: () => this.#sockets.readNow(rec.key),
+      send: (data, dst) => this.#io.send(rec, data, dst),
+      sendFailed: (e) => this.#io.sendFailed(rec, e),
+      drainRx: () => this.#io.sockets.readNow(rec.key),
       report: (state, priority) => this.#report(cfg, state, priority),
       ifindex: (name) => this.#linkByName(name)?.index ?? 0,
       masterRxLowerPri: () => {
@@ -226,7 +223,7 @@ export class VrrpRuntime {
       },
     }, this.#targets(cfg, c), cfg.priority);
     rec.runner = runner;
-    if (typeof loc === "string") this.#fault(rec, loc);
+    if (typeof loc === "string") this.#io.fault(rec, loc);
     else rec.key = loc.key;
     this.#instances.set(cfg.name, rec);
     if (cfg.syncGroup) this.#groups.get(cfg.syncGroup)?.group.add(runner);
@@ -234,97 +231,9 @@ export class VrrpRuntime {
     runner.start();
   }
 
-  /** Opens (or shares) the instance's sockets: their key and our source address, or why they cannot be used now. */
-  #locate(rec: Running, cfg: VrrpInstance): { key: string; src: string } | string {
-    const link = this.#links.get(rec.link.index) ?? rec.link;
-    const family = cfg.family === "inet6" ? "ipv6" : "ipv4";
-    const src = cfg.unicastSrcIp ?? cfg.mcastSrcIp ?? this.#primaryAddress(link.index, family);
-    if (!src) return `${link.name} has no ${family} address to send adverts from`;
-    const ah = cfg.auth?.type === "AH" && cfg.version === 2;
-    // Adverts leave from the VMAC unless vmac_xmit_base.
-    if (rec.vmac && family === "ipv6") this.#copyLinkLocal(cfg, rec.vmac, src);
-    const tx = rec.vmac && !cfg.vmacXmitBase ? rec.vmac : link;
-    const key = `${link.index}/${tx.index}/${family}/${ah ? "ah" : "vrrp"}/${src}`;
-    const why = this.#sockets.ensure(key, {
-      family, ifname: link.name, ifindex: link.index, src, ah, unicastTtl: cfg.unicastTtl, txIfname: tx.name, txIfindex: tx.index,
-      group: cfg.unicastPeers.length ? undefined : cfg.mcastDstIp ?? (family === "ipv4" ? "224.0.0.18" : "ff02::12"),
-    });
-    return why === undefined ? { key, src } : `cannot open VRRP sockets on ${link.name}: ${why}`;
-  }
-
-  #send(rec: Running, data: Uint8Array, dst: string): void {
-    const t = this.#sockets.get(rec.key);
-    if (!t) throw new Error(this.#faults.reason(rec.runner.cfg.name) ?? "no VRRP socket");
-    t.send(data, dst);
-  }
-
-  /** A send error that means the sockets are unusable: every instance on them is FAULT until they reopen. */
-  #sendFailed(rec: Running, e: unknown): void {
-    const code = (e as { code?: string }).code;
-    if (!code || !UNUSABLE_SEND_ERRORS.has(code) || !rec.key) return;
-    const key = rec.key;
-    // Not from inside the instance's step: the FAULT is its own event.
-    this.d.sched.after(0, () => {
-      if (!this.#sockets.get(key)) return;
-      this.#sockets.drop(key);
-      for (const r of this.#instances.values()) if (r.key === key) this.#fault(r, `cannot send adverts on ${r.link.name}: ${(e as Error).message}`);
-      this.#recomputeAll();
-    });
-  }
-
-  /** Marks an instance's sockets faulty (FAULT through #recompute) and logs a new reason. */
-  #fault(rec: Running, reason: string): void {
-    rec.runner.socketFault = reason;
-    if (this.#faults.set(rec.runner.cfg.name, reason) && rec.runner.fsm.fault) rec.runner.log.warn(`still FAULT: ${reason}`);
-  }
-
-  /** Tries the faulty instances' sockets again (timer, address and link events). */
-  #retrySockets(): void {
-    const c = this.#config;
-    if (!c) return;
-    let fixed = false;
-    for (const name of this.#faults.names()) {
-      const rec = this.#instances.get(name);
-      if (!rec) {
-        this.#faults.clear(name);
-        continue;
-      }
-      const loc = this.#locate(rec, rec.runner.cfg);
-      if (typeof loc === "string") {
-        this.#fault(rec, loc);
-        continue;
-      }
-      rec.key = loc.key;
-      rec.runner.moveTo({ ...rec.runner.place, src: loc.src });
-      rec.runner.socketFault = undefined;
-      this.#faults.clear(name);
-      rec.runner.log.info(`VRRP sockets on ${rec.link.name} open (source ${loc.src}); leaving socket FAULT`);
-      fixed = true;
-    }
-    if (!fixed) return;
-    this.#closeUnusedTransports();
-    this.#sizeRxBuffers(c);
-    this.#reindex();
-    this.#recomputeAll();
-  }
-
-  /** vrrp_rx_bufs_policy / kernel_rx_buf_size: each socket gets what its instances ask for together. */
-  #sizeRxBuffers(c: KeepalivedConfig): void {
-    const byKey = new Map<string, { cfgs: VrrpInstance[]; ifindex: number }>();
-    for (const r of this.#instances.values()) {
-      if (!r.key) continue;
-      const e = byKey.get(r.key) ?? { cfgs: [], ifindex: r.link.index };
-      e.cfgs.push(r.runner.cfg);
-      byKey.set(r.key, e);
-    }
-    for (const [key, e] of byKey) {
-      this.#sockets.size(key, socketRxBytes(e.cfgs, c.global.vrrpRxBufsPolicy, c.global.vrrpRxBufsMultiplier, this.#links.get(e.ifindex)?.mtu));
-    }
-  }
-
   /** The VRRP sockets, for /metrics and dumps. */
   sockets(): SocketView[] {
-    return this.#sockets.views();
+    return this.#io.sockets.views();
   }
 
   /** The instance's VMAC (created if needed), undefined without use_vmac, or why it cannot be made. */
@@ -391,7 +300,7 @@ export class VrrpRuntime {
   }
 
   #closeUnusedTransports(): void {
-    this.#sockets.closeUnused(new Set([...this.#instances.values()].map((r) => r.key)));
+    this.#io.sockets.closeUnused(new Set([...this.#instances.values()].map((r) => r.key)));
   }
 
   #resolve(s: ScriptSpec | null, c: KeepalivedConfig): ResolvedScript | null {
@@ -484,7 +393,7 @@ export class VrrpRuntime {
     const res = effectivePriority(cfg.priority, list);
     // unicast_fault_no_peer: a unicast instance without peers cannot work (keepalived 2.2.7 log line).
     if (cfg.unicastFaultNoPeer && cfg.unicastPeers.length === 0) res.faultReasons.push("Cannot use unicast without any peers");
-    const sockets = this.#faults.reason(cfg.name);
+    const sockets = this.#io.faults.reason(cfg.name);
     if (sockets) res.faultReasons.push(sockets);
     const fault = res.faultReasons.length > 0;
     if (fault && !runner.fsm.fault) runner.log.info(`entering FAULT: ${res.faultReasons.join(", ")}`);
@@ -500,14 +409,14 @@ export class VrrpRuntime {
         this.d.log.info(`Netlink reports ${e.link.name} ${e.op === "del" ? "removed" : e.link.up ? "up" : "down"}`);
         this.#recomputeAll();
       }
-      this.#faults.kick();
+      this.#io.faults.kick();
       return;
     }
     const a = e.addr;
     const i = this.#addrs.findIndex((x) => x.index === a.index && x.address === a.address);
     if (e.op === "new" && i < 0) this.#addrs.push(a);
     if (e.op === "new" && i >= 0) this.#addrs[i] = a; // flags change too: a link-local address finishing DAD
-    if (e.op === "new") this.#faults.kick();
+    if (e.op === "new") this.#io.faults.kick();
     if (e.op === "del") {
       if (i >= 0) this.#addrs.splice(i, 1);
       for (const r of this.#instances.values()) r.runner.vipDeleted(a.address);
@@ -537,8 +446,8 @@ export class VrrpRuntime {
     for (const g of this.#groups.values()) g.group.stopped();
     // Give notify_stop scripts a moment to be spawned before the process exits.
     await Bun.sleep(50);
-    this.#faults.stop();
-    this.#sockets.closeAll();
+    this.#io.faults.stop();
+    this.#io.sockets.closeAll();
     this.#fifoReaders?.stop();
     for (const f of this.#fifos) f.close();
     this.#static.stop();
