@@ -74,6 +74,8 @@ export interface TransportLike {
   setRxBuffer?(bytes: number): number;
   /** SO_RCVBUF now. */
   rxBufferBytes?(): number;
+  /** Raises SO_RCVBUF past net.core.rmem_max; returns what the kernel granted. */
+  forceRxBuffer?(bytes: number): number;
 }
 
 /** What the runtime needs of the announcer. */

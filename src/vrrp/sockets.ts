@@ -5,6 +5,9 @@
  * fails (a link-local source still tentative at boot: bind EADDRNOTAVAIL; a socket option the kernel
  * refuses) is returned as text, so the instance can go FAULT with it and be retried
  * (src/vrrp/socket-faults.ts). Kernel drops (SO_RXQ_OVFL) and buffer sizes are kept for /metrics and dumps.
+ * A socket left at the system default size (no vrrp_rx_bufs_policy, no kernel_rx_buf_size) whose queue
+ * overflows gets twice the buffer, up to AUTO_GROW_MAX times the size it started with (beyond keepalived,
+ * which keeps the default): a flood then costs kernel memory rather than the master's adverts.
  */
 import type { Logger } from "../core/log.ts";
 import { RxPump } from "../core/rx-pump.ts";
@@ -42,7 +45,13 @@ interface Entry {
   o: TransportOptions;
   /** The SO_RCVBUF we asked for; undefined = system default. */
   asked: number | undefined;
+  /** Kernel drops seen so far, and the buffer size before we first raised it (0: never raised). */
+  drops: number;
+  start: number;
 }
+
+/** A default-sized socket that overflows grows to at most this many times its first size. */
+export const AUTO_GROW_MAX = 8;
 
 /** All VRRP sockets of the child. */
 export class VrrpSockets {
@@ -73,9 +82,31 @@ export class VrrpSockets {
     const onRepeat = (vrid: number, at: number) => s.repeat(key, vrid, at);
     const wants = (vrid: number) => s.wants(key, vrid);
     const drops = t.rxDrops === undefined ? undefined : () => t.rxDrops ?? 0;
-    const pump = new RxPump(t.rx.fd, () => t.drain(onPacket, onError, onRepeat, wants), this.watcher, this.sched, 50, drops);
-    this.#entries.set(key, { t, pump, o, asked: undefined });
+    const read = () => {
+      const n = t.drain(onPacket, onError, onRepeat, wants);
+      if ((t.rxDrops ?? 0) > e.drops) this.#overflowed(e);
+      return n;
+    };
+    const pump = new RxPump(t.rx.fd, read, this.watcher, this.sched, 50, drops);
+    const e: Entry = { t, pump, o, asked: undefined, drops: 0, start: 0 };
+    this.#entries.set(key, e);
     return undefined;
+  }
+
+  /** The queue of a default-sized socket overflowed: double its buffer, up to AUTO_GROW_MAX times the first size. */
+  #overflowed(e: Entry): void {
+    const before = e.drops;
+    e.drops = e.t.rxDrops ?? 0;
+    if (e.asked !== undefined || !e.t.forceRxBuffer || !e.t.rxBufferBytes) return;
+    try {
+      const now = e.t.rxBufferBytes(); // the kernel's figure: twice what was set
+      if (!e.start) e.start = now;
+      if (now >= e.start * AUTO_GROW_MAX) return;
+      const got = e.t.forceRxBuffer(Math.min(now, (e.start * AUTO_GROW_MAX) / 2));
+      this.log.warn(`VRRP socket on ${e.o.ifname} overflowed (${e.drops - before} datagrams dropped by the kernel); receive buffer ${now} -> ${got} bytes`);
+    } catch (err) {
+      this.log.warn(`VRRP socket on ${e.o.ifname}: cannot raise the receive buffer: ${(err as Error).message}`);
+    }
   }
 
   /** Reads `key`'s socket now (a Master_Down_Timer about to act on silence). */

@@ -10,7 +10,7 @@ import {
   cmsgPktInfo, cmsgTtl, type Datagram, IP_HDRINCL, IP_MULTICAST_ALL, IP_MULTICAST_IF, IP_MULTICAST_LOOP,
   IP_MULTICAST_TTL, IP_TTL, IPPROTO_IP, IPPROTO_IPV6, IPV6_JOIN_GROUP, IPV6_MULTICAST_HOPS,
   IPV6_MULTICAST_IF, IPV6_MULTICAST_LOOP, IPV6_RECVHOPLIMIT, IPV6_RECVPKTINFO, IPV6_UNICAST_HOPS, ipMreqn,
-  ipv6Mreq, IP_ADD_MEMBERSHIP, Socket, SOCK_RAW, SO_RCVBUF, SO_RXQ_OVFL, SO_TIMESTAMPNS, SOL_SOCKET,
+  ipv6Mreq, IP_ADD_MEMBERSHIP, Socket, SOCK_RAW, SO_RCVBUF, SO_RCVBUFFORCE, SO_RXQ_OVFL, SO_TIMESTAMPNS, SOL_SOCKET,
 } from "../ffi/socket.ts";
 import { realtimeMs } from "../ffi/libc.ts";
 import { sockaddrIp } from "../ffi/sockaddr.ts";
@@ -112,6 +112,19 @@ export class VrrpTransport {
    */
   setRxBuffer(bytes: number): number {
     this.rx.setInt(SOL_SOCKET, SO_RCVBUF, bytes);
+    return this.rx.getInt(SOL_SOCKET, SO_RCVBUF);
+  }
+
+  /**
+   * Raises the receive buffer past net.core.rmem_max (SO_RCVBUFFORCE, CAP_NET_ADMIN; SO_RCVBUF without
+   * it); returns what the kernel granted.
+   */
+  forceRxBuffer(bytes: number): number {
+    try {
+      this.rx.setInt(SOL_SOCKET, SO_RCVBUFFORCE, bytes);
+    } catch {
+      this.rx.setInt(SOL_SOCKET, SO_RCVBUF, bytes);
+    }
     return this.rx.getInt(SOL_SOCKET, SO_RCVBUF);
   }
 
