@@ -3,7 +3,7 @@
  * FIFOs, VRRP defaults, firewall, LVS, scheduling, buffers, SNMP, D-Bus, reload/dump) and the
  * top-level globals (net_namespace, instance, use_pid_dir, child_wait_time, linkbeat_use_polling...).
  */
-import type { GlobalDefs, ProcessSchedule, RcvBuf } from "./model.ts";
+import type { GlobalDefs, MetricsCompat, ProcessSchedule, RcvBuf } from "./model.ts";
 import type { ArgsHandler, Table } from "./tree.ts";
 import { parseIp } from "./ip.ts";
 import { rxBufsPolicyKw } from "./rx-bufs.ts";
@@ -274,6 +274,36 @@ const metricsListen: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
   } else if (port !== undefined) d.metricsListen = { host, port };
 };
 
+/** `metrics_compat mehdy|gen2brain|none ...`: repeated lines add up; `none` clears. */
+const metricsCompat: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
+  if (!need(args, 1, ctx)) return;
+  let cur: MetricsCompat[] = [...(d.metricsCompat ?? [])];
+  for (const a of args) {
+    const t = a.text;
+    if (t === "none") cur = [];
+    else if (t === "mehdy" || t === "gen2brain") cur = cur.includes(t) ? cur : [...cur, t];
+    else ctx.diags.error(ctx.at, `metrics_compat: expected mehdy, gen2brain or none, got '${t}'`);
+  }
+  d.metricsCompat = cur;
+};
+
+/** `control_socket none` or `control_socket PATH [MODE] [GROUP]` (docs/control.md). */
+const controlSocket: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
+  const [p, m, g] = args.map((a) => a.text);
+  if (p === "none" && args.length === 1) {
+    d.controlSocket = null;
+    return;
+  }
+  if (!p?.startsWith("/") || p.endsWith("/")) return ctx.diags.error(ctx.at, `control_socket: expected an absolute socket path or none, got '${p ?? ""}'`);
+  const mode = m === undefined ? 0o600 : /^0?[0-7]{3}$/.test(m) ? parseInt(m, 8) : NaN;
+  // Owner read/write always; group may get access; others never (the socket changes the daemon's state).
+  if (!(Number.isInteger(mode) && (mode & 0o600) === 0o600 && (mode & 0o117) === 0)) {
+    return ctx.diags.error(ctx.at, `control_socket: mode '${m}' must be 0600, 0620, 0640 or 0660`);
+  }
+  if (args.length > 3) return ctx.diags.error(ctx.at, `control_socket: unexpected '${args[3]!.text}'`);
+  d.controlSocket = { path: p, mode, group: g ?? null };
+};
+
 const garpExtraIf: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
   const all = args[0]?.text === "all";
   const ms = readTimerMs(args[all ? 1 : 0]?.text, 0, 86400, ctx);
@@ -376,6 +406,8 @@ export const GLOBAL_DEFS: Table<GlobalDraft> = {
   smtp_auth_user: { h: smtpAuthPart("user") },
   smtp_auth_pass: { h: smtpAuthPart("pass") },
   metrics_listen: { h: metricsListen },
+  metrics_compat: { h: metricsCompat },
+  control_socket: { h: controlSocket },
   script_user: { h: scriptUser },
   enable_script_security: { h: flagKw("enableScriptSecurity") },
   use_symlink_paths: { h: boolKw("useSymlinkPaths") },

@@ -57,6 +57,8 @@ export class Supervised {
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** Restarts so far (for logs and metrics). */
   totalRestarts = 0;
+  /** When the running process was started, wall-clock ms (keepalived ctl status). */
+  startedAtMs = 0;
 
   constructor(readonly launch: ChildLaunch, readonly log: Logger, readonly events: ChildEvents, readonly watcher: FdWatcher) {}
 
@@ -69,6 +71,7 @@ export class Supervised {
   start(): void {
     const { role, argv } = this.launch;
     this.#startedAt = performance.now();
+    this.startedAtMs = Date.now();
     // The child's end of a socket pair becomes its fd 3: the message channel (src/core/channel.ts).
     const [ours, theirs] = socketPair();
     const proc: Subprocess = Bun.spawn(argv, {
@@ -99,11 +102,12 @@ export class Supervised {
     this.log.info(`Starting ${describe(role)} child process, pid=${proc.pid}`);
   }
 
-  /** Sends a message to the child (dropped when it is not running). */
-  send(msg: Message): void {
+  /** Sends a message to the child; false (dropped) when it is not running. */
+  send(msg: Message): boolean {
     const p = this.#proc;
-    if (!p || p.exitCode !== null || p.signalCode !== null) return;
-    this.#channel?.send(envelope(msg));
+    if (!p || p.exitCode !== null || p.signalCode !== null || !this.#channel) return false;
+    this.#channel.send(envelope(msg));
+    return true;
   }
 
   /** Forwards a signal to the child. */

@@ -7,6 +7,9 @@ import { dumpPath, writeDumpFile } from "../core/dumpfile.ts";
 import { dataDump, jsonDump, statsDump } from "../vrrp/dump.ts";
 import { MetricsReporter } from "../metrics/report.ts";
 import { vrrpSamples, vrrpSocketSamples } from "../metrics/vrrp-samples.ts";
+import { compatSamples } from "../metrics/compat.ts";
+import { SnapshotReporter } from "../control/child-side.ts";
+import { vrrpSnapshot } from "../vrrp/control-snap.ts";
 
 /**
  * The VRRP child's reactor wakes it at most once per 50 ms while fds stay busy (the first readiness after
@@ -31,15 +34,34 @@ export function createVrrpRuntime(ctx: ChildContext): Runtime {
     },
     keepVipsOnStop: ctx.opts.dontReleaseVrrp,
   });
-  // Counters (adverts, errors by kind) for the parent's /metrics: every 5 s and soon after a transition.
-  const reporter = new MetricsReporter({ role: "vrrp", send: ctx.send, sched: ctx.scheduler, collect: () => [...vrrpSamples(rt.instances().map((r) => ({ cfg: r.cfg, state: r.state, fsm: r.fsm, stats: { ...r.stats } }))), ...vrrpSocketSamples(rt.sockets())] });
+  // Status for keepalived ctl: pushed on transitions, priority changes and a new master heard.
+  const startedAt = ctx.scheduler.now();
+  const snap = new SnapshotReporter({ role: "vrrp", send: ctx.send, sched: ctx.scheduler, intervalMs: 0, collect: () => vrrpSnapshot(rt, ctx.scheduler.now(), Date.now(), startedAt) });
+  rt.onControlChange = () => snap.changed();
   let global: KeepalivedConfig["global"] | undefined;
+  // Counters (adverts, errors by kind) for the parent's /metrics: every 5 s and soon after a transition.
+  const collect = () => {
+    const inst = rt.instances();
+    const modes = global?.metricsCompat ?? [];
+    const own = [
+      ...vrrpSamples(inst.map((r) => ({ cfg: r.cfg, state: r.state, fsm: r.fsm, stats: { ...r.stats } })), { stateSeries: !modes.includes("mehdy") }),
+      ...vrrpSocketSamples(rt.sockets()),
+    ];
+    if (!modes.length) return own;
+    const views = inst.map((r) => ({ cfg: r.cfg, place: r.place, state: r.state, stats: { ...r.stats } }));
+    return [...own, ...compatSamples(modes, views, rt.scripts())];
+  };
+  const reporter = new MetricsReporter({ role: "vrrp", send: ctx.send, sched: ctx.scheduler, collect });
   return {
     async apply(slice, reload) {
       global = (slice as KeepalivedConfig).global;
       rt.apply(slice as KeepalivedConfig, reload);
       reporter.reportIf((slice as KeepalivedConfig).global.metricsListen !== null);
+      snap.enable(global.controlSocket !== null);
+      snap.changed();
     },
+    control: (cmd) => rt.control(cmd),
+    snapshot: snap,
     dump(kind) {
       const inst = rt.instances();
       try {
@@ -56,6 +78,7 @@ export function createVrrpRuntime(ctx: ChildContext): Runtime {
     },
     async stop() {
       reporter.stop();
+      snap.stop();
       await rt.stop();
     },
   };

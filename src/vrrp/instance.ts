@@ -17,6 +17,8 @@ import type { NetKernel } from "./netkernel.ts";
 import type { Notifier, NotifyTargets } from "./notify.ts";
 import type { RxPacket } from "./transport.ts";
 import type { AddrRequest } from "../proto/rtnl-addr.ts";
+import type { Firewall } from "./firewall.ts";
+import { instanceKeys } from "./firewall-rules.ts";
 import { addrRequest, routeRequest, ruleRequest } from "./routes.ts";
 import { bytesToIpv4, ipv4ToBytes } from "../proto/ipv4.ts";
 import { bytesToIpv6, ipv6ToBytes } from "../proto/ipv6.ts";
@@ -33,6 +35,8 @@ export interface InstanceStats {
   advertIntervalErr: number;
   addrListErr: number;
   invalidAuthType: number;
+  /** A valid auth type other than ours (keepalived's "Auth Type Mismatch"). */
+  authTypeMismatch: number;
   authFailure: number;
   pri0Rcvd: number;
   pri0Sent: number;
@@ -63,6 +67,8 @@ export interface InstanceEnv {
    * adverts keep coming, so a Master_Down_Timer could otherwise run out with its master's advert queued.
    */
   drainRx?(): void;
+  /** The nftables writer, when an instance without accept mode needs one; `byName`: key link-local by name. */
+  firewall?: { fw: Firewall; byName: boolean };
 }
 
 /** The instance's vrrp_sync_group, told about its member's transitions (src/vrrp/sync-group.ts). */
@@ -101,7 +107,7 @@ export class VrrpInstanceRunner {
   fsm: VrrpFsm;
   readonly stats: InstanceStats = {
     advertRcvd: 0, advertSent: 0, becomeMaster: 0, releaseMaster: 0, packetLenErr: 0, ipTtlErr: 0, invalidType: 0,
-    advertIntervalErr: 0, addrListErr: 0, invalidAuthType: 0, authFailure: 0, pri0Rcvd: 0, pri0Sent: 0, otherErr: 0,
+    advertIntervalErr: 0, addrListErr: 0, invalidAuthType: 0, authTypeMismatch: 0, authFailure: 0, pri0Rcvd: 0, pri0Sent: 0, otherErr: 0,
   };
   readonly log: Logger;
   readonly family: "ipv4" | "ipv6";
@@ -127,6 +133,12 @@ export class VrrpInstanceRunner {
   group: SyncMembership | undefined;
   /** Why its sockets cannot be used (it is FAULT for it until they can); set by the runtime. */
   socketFault: string | undefined;
+  /** The last advert accepted from another router (scheduler ms), for `keepalived ctl`. */
+  heard: { address: string; priority: number; at: number } | undefined;
+  /** The last transition (scheduler ms), for `keepalived ctl status`. */
+  lastTransition: { from: VrrpState; to: VrrpState; reason: string; at: number } | undefined;
+  /** Told when `heard` names another router or priority, and after each transition. */
+  onControlChange: (() => void) | undefined;
 
   constructor(readonly cfg: VrrpInstance, public place: InstancePlace, readonly env: InstanceEnv, readonly targets: NotifyTargets, priority: number) {
     this.log = env.log.with(`(${cfg.name}) `);
@@ -162,11 +174,22 @@ export class VrrpInstanceRunner {
   /** Runs one event through the machine and performs its actions; `at`: when it happened (default now). */
   handle(e: VrrpEvent, at?: number): void {
     const before = this.fsm.state;
+    if (e.type === "advertReceived") this.#heard(e.srcAddress, e.priority, at ?? this.env.sched.now());
     const { next, actions } = step(this.fsm, e, at ?? this.env.sched.now());
     this.fsm = next;
     for (const a of actions) this.#perform(a);
     if (this.group && next.state !== before) this.group.transition(this, before, next.state);
     if (this.group && actions.some((a) => a.type === "syncWantMaster")) this.group.wantMaster(this);
+  }
+
+  #heard(address: string, priority: number, at: number): void {
+    const h = this.heard;
+    if (h && h.address === address && h.priority === priority) {
+      h.at = at;
+      return;
+    }
+    this.heard = { address, priority, at };
+    this.onControlChange?.();
   }
 
   /** Starts the instance (INIT -> BACKUP, or MASTER for an owner). */
@@ -179,7 +202,10 @@ export class VrrpInstanceRunner {
     const was = this.fsm.state;
     if (keepVips) this.#vipsInstalled = false;
     this.handle({ type: "shutdown" });
-    if (was === "MASTER" && this.#vipsInstalled) this.#removeVips();
+    if (was === "MASTER" && this.#vipsInstalled) {
+      this.#removeVips();
+      this.#firewall("unblock");
+    }
     for (const t of this.#timers.values()) this.env.sched.cancel(t);
     this.#timers.clear();
   }
@@ -235,7 +261,7 @@ export class VrrpInstanceRunner {
     if (!parsed.ok) {
       const r = parsed.reason;
       const kind: keyof InstanceStats = /^(ttl|hop limit)/.test(r) ? "ipTtlErr" : /^(length|truncated)/.test(r) ? "packetLenErr"
-        : /^type|^version/.test(r) ? "invalidType" : /^auth type/.test(r) ? "invalidAuthType" : /^auth/.test(r) ? "authFailure" : "otherErr";
+        : /^type|^version/.test(r) ? "invalidType" : /^auth type [0-2] /.test(r) ? "authTypeMismatch" : /^auth type/.test(r) ? "invalidAuthType" : /^auth/.test(r) ? "authFailure" : "otherErr";
       return this.#drop(kind, r, p.src);
     }
     const adv = parsed.value;
@@ -289,9 +315,11 @@ export class VrrpInstanceRunner {
         this.#timers.delete(a.timer);
         return;
       case "addVips":
+        if (!a.accept) this.#firewall("block");
         return this.#addVips();
       case "removeVips":
-        return this.#removeVips();
+        this.#removeVips();
+        return this.#firewall("unblock");
       case "sendGratuitous":
         return a.reason === "becameMaster" ? this.#garpRounds() : this.#lowerPrioRounds();
       case "notify":
@@ -308,6 +336,8 @@ export class VrrpInstanceRunner {
       case "logTransition":
         if (a.to === "MASTER") this.stats.becomeMaster++;
         if (a.from === "MASTER") this.stats.releaseMaster++;
+        this.lastTransition = { from: a.from, to: a.to, reason: a.reason, at: this.env.sched.now() };
+        this.onControlChange?.();
         this.env.log.info(transitionLogLine(this.cfg.name, a.to, a.reason));
         return;
     }
@@ -384,6 +414,15 @@ export class VrrpInstanceRunner {
     this.env.sched.cancel(this.#timers.get("garp"));
     this.env.sched.cancel(this.#timers.get("garpLower"));
     this.#timers.delete("garpLower");
+  }
+
+  /** no_accept: the addresses' drop rule, set before the VIPs are added and removed after they go. */
+  #firewall(op: "block" | "unblock"): void {
+    const fw = this.env.firewall;
+    if (!fw || this.cfg.accept || this.cfg.priority === 255) return;
+    const keys = instanceKeys(this.cfg, this.place, (d) => this.env.ifindex(d), fw.byName && this.cfg.dontTrackPrimary);
+    this.log.info(`${op === "block" ? "setting" : "removing"} firewall drop rule`);
+    fw.fw[op](this.cfg.name, keys);
   }
 
   #kernelOp(f: () => unknown, what: string): void {

@@ -32,7 +32,13 @@ import { InstanceSockets, type Running } from "./instance-sockets.ts";
 import type { ScriptSpec } from "../config/model.ts";
 import type { VrrpState } from "./fsm.ts";
 import { SyncGroupRunner } from "./sync-group.ts";
+import { FailoverHolds } from "./failover.ts";
+import type { ChildCommand } from "../core/control-proto.ts";
+import { trackerLines } from "./control-snap.ts";
+import { NftFirewall } from "./firewall.ts";
+import { firewallShape } from "./firewall-rules.ts";
 import type { SyncGroup } from "../config/model.ts";
+import { meaningKey } from "../config/meaning.ts";
 
 /** What the runtime is given by the child process. */
 export interface VrrpRuntimeDeps {
@@ -56,6 +62,8 @@ export interface VrrpRuntimeDeps {
   sysctl?: Sysctl;
   /** Lists processes for vrrp_track_process; tests pass a fake. @default a /proc scan */
   scanProc?: () => ProcInfo[];
+  /** The nftables writer for no_accept; tests pass one with a fake link. @default nf_tables netlink */
+  firewall?: NftFirewall;
 }
 
 /** What the runtime needs of a transport (VrrpTransport, or a fake in tests). */
@@ -81,7 +89,7 @@ export interface TransportLike {
 /** What the runtime needs of the announcer. */
 export type AnnouncerLike = Pick<Announcer, "garp" | "na" | "close">;
 
-const configKey = (i: VrrpInstance) => JSON.stringify({ ...i, src: undefined });
+const configKey = (i: VrrpInstance) => meaningKey(i);
 
 /** The VRRP child's state. */
 export class VrrpRuntime {
@@ -100,11 +108,21 @@ export class VrrpRuntime {
   #fifoReaders: FifoReaders | undefined;
   #config: KeepalivedConfig | undefined;
   #subscribed = false;
+  readonly #firewall: NftFirewall;
+  /** When instances may start (vrrp_startup_delay after the first configuration), ms on the scheduler's clock. */
+  #startAt: number | undefined;
+  readonly #delayed = new Set<VrrpInstanceRunner>();
+  #firewallOn = false;
   #vmacs: VmacManager | undefined;
   readonly #static: StaticSet;
   readonly #files: FileWatch & { close?(): void };
+  /** Operator failover holds (keepalived ctl failover). */
+  readonly holds: FailoverHolds;
+  /** Told when an instance's status for `keepalived ctl` may have changed. */
+  onControlChange: () => void = () => {};
 
   constructor(readonly d: VrrpRuntimeDeps) {
+    this.holds = new FailoverHolds(d.sched, d.log, () => this.#recomputeAll());
     this.#bad = new RateLimitedLog(d.log);
     const sockets = new VrrpSockets(d.log, d.sched, d.watcher, d.openTransport ?? ((o) => new VrrpTransport(o)), {
       packet: (key, p) => this.#dispatch(key, p),
@@ -127,10 +145,11 @@ export class VrrpRuntime {
     this.#announcer = new PacedAnnouncer(this.#rawAnnouncer, d.sched, (i, k) => this.#garpInterval(i, k));
     this.#notifier = new Notifier(d.log, [], d.exec);
     this.#files = d.fileWatch ?? new InotifyFileWatch(d.watcher);
+    this.#firewall = d.firewall ?? new NftFirewall(d.log);
     this.#static = new StaticSet(d.kernel, d.log, (n) => this.#linkByName(n)?.index ?? 0, () => this.#config?.global.defaultInterface ?? null);
     this.#trackers = new TrackerSet({
       log: d.log, sched: d.sched, files: this.#files, resolve: (s) => this.#resolve(s, this.#config!),
-      changed: () => this.#recomputeAll(), scan: d.scanProc,
+      changed: () => this.#recomputeAll(), scan: d.scanProc, watcher: d.watcher,
     });
   }
 
@@ -142,6 +161,10 @@ export class VrrpRuntime {
       this.#subscribed = true;
     }
     this.#config = c;
+    const shape = firewallShape(c);
+    if (shape && !c.global.nftables.table && !this.#firewallOn) this.d.log.info("use_vmac or no_accept/strict specified, but no firewall configured - using nftables");
+    this.#firewallOn = shape !== null;
+    this.#firewall.configure(shape);
     this.#setupFifos(c);
     this.#static.apply(c);
     this.#trackers.apply(c);
@@ -161,10 +184,12 @@ export class VrrpRuntime {
       this.#startInstance(cfg, c);
     }
     for (const name of this.#io.faults.names()) if (!this.#instances.has(name)) this.#io.faults.clear(name);
+    this.holds.prune(new Set(this.#instances.keys()));
     this.#closeUnusedTransports();
     this.#io.size(c);
     this.#reindex();
     this.#recomputeAll();
+    this.#firewall.settle();
     const faulty = this.#io.faults.names().length;
     if (reload) this.d.log.info(`Reload finished: ${this.#instances.size - faulty} VRRP instance(s) running${faulty ? `, ${faulty} in FAULT (sockets)` : ""}`);
   }
@@ -219,6 +244,7 @@ export class VrrpRuntime {
       drainRx: () => this.#io.sockets.readNow(rec.key),
       report: (state, priority) => this.#report(cfg, state, priority),
       ifindex: (name) => this.#linkByName(name)?.index ?? 0,
+      firewall: { fw: this.#firewall, byName: !c.global.nftables.ifindex },
       masterRxLowerPri: () => {
         const s = this.#resolve(cfg.notify.masterRxLowerPri, c);
         if (s) void (this.d.exec ?? execScript)(s.argv, s.uid, s.gid);
@@ -229,8 +255,28 @@ export class VrrpRuntime {
     else rec.key = loc.key;
     this.#instances.set(cfg.name, rec);
     if (cfg.syncGroup) this.#groups.get(cfg.syncGroup)?.group.add(runner);
+    runner.onControlChange = () => this.onControlChange();
     this.#recompute(runner); // a failing tracker at start means FAULT straight from INIT, as keepalived
-    runner.start();
+    this.#startWhenDue(runner);
+  }
+
+  /**
+   * vrrp_startup_delay: instances made within the delay after the daemon's start stay in INIT (no adverts,
+   * no VIPs) until it has run out ("Delaying startup for N seconds"); later ones start at once.
+   */
+  #startWhenDue(runner: VrrpInstanceRunner): void {
+    const c = this.#config!;
+    this.#startAt ??= this.d.sched.now() + c.global.vrrpStartupDelayMs;
+    const wait = this.#startAt - this.d.sched.now();
+    if (wait <= 0) return runner.start();
+    if (!this.#delayed.size) {
+      this.d.log.info(`Delaying startup for ${wait / 1000} seconds`);
+      this.d.sched.after(wait, () => {
+        for (const r of this.#delayed) if (this.instances().includes(r)) r.start();
+        this.#delayed.clear();
+      });
+    }
+    this.#delayed.add(runner);
   }
 
   /** The VRRP sockets, for /metrics and dumps. */
@@ -244,7 +290,10 @@ export class VrrpRuntime {
     if (cfg.vmac.ipvlan) return "use_ipvlan is not supported";
     this.#vmacs ??= new VmacManager(this.d.kernel, new SysctlJournal(this.d.sysctl ?? procSysctl, this.d.log), this.d.log, c.global.vmacPrefix);
     const r = this.#vmacs.ensure({ vrid: cfg.vrid, family, name: cfg.vmac.name, mac: cfg.vmac.mac, base });
-    if (typeof r !== "string") this.#links.set(r.index, r);
+    if (typeof r !== "string") {
+      this.#links.set(r.index, r);
+      this.#firewall.addVmac(cfg.name, family, r.index, base.index);
+    }
     return r;
   }
 
@@ -299,6 +348,7 @@ export class VrrpRuntime {
 
   #releaseVmac(r: VrrpInstanceRunner): void {
     if (r.cfg.vmac && this.#vmacs) this.#vmacs.release(r.place.ifname);
+    this.#firewall.removeVmac(r.cfg.name);
   }
 
   #closeUnusedTransports(): void {
@@ -331,7 +381,7 @@ export class VrrpRuntime {
     const wanted = new Map<string, SyncGroup>(c.vrrp.syncGroups.map((g) => [g.name, g]));
     for (const [name, g] of [...this.#groups]) {
       const w = wanted.get(name);
-      if (w && JSON.stringify({ ...w, src: undefined }) === g.json) continue;
+      if (w && meaningKey(w) === g.json) continue;
       for (const m of [...g.group.members]) g.group.remove(m);
       this.#groups.delete(name);
     }
@@ -341,7 +391,7 @@ export class VrrpRuntime {
       for (const r of this.#instances.values()) if (r.runner.cfg.syncGroup === g.name) group.add(r.runner);
       const states = group.members.map((m) => m.state);
       group.state = states.includes("FAULT") ? "FAULT" : states.includes("MASTER") ? "MASTER" : states.length ? "BACKUP" : "INIT";
-      this.#groups.set(g.name, { group, json: JSON.stringify({ ...g, src: undefined }) });
+      this.#groups.set(g.name, { group, json: meaningKey(g) });
     }
   }
 
@@ -385,21 +435,56 @@ export class VrrpRuntime {
     for (const r of this.#instances.values()) this.#recompute(r.runner);
   }
 
-  /** Feeds an instance its effective priority and FAULT state from its trackers. */
-  #recompute(runner: VrrpInstanceRunner): void {
+  /** The instance's trackers in their current states. */
+  #trackerList(runner: VrrpInstanceRunner) {
     const states = this.#trackers.states((n) => this.#linkByName(n)?.up);
     const c = this.#config;
     const cfg = runner.cfg;
     const group = cfg.syncGroup ? c?.vrrp.syncGroups.find((g) => g.name === cfg.syncGroup) : undefined;
-    const list = instanceTrackers(cfg, group, c?.vrrp ?? { scripts: [], trackFiles: [], trackProcesses: [] }, states);
-    const res = effectivePriority(cfg.priority, list);
+    return instanceTrackers(cfg, group, c?.vrrp ?? { scripts: [], trackFiles: [], trackProcesses: [] }, states);
+  }
+
+  /** Why an instance's priority is what it is: one line per tracker that moves it, and the hold. */
+  priorityReasons(runner: VrrpInstanceRunner): { reasons: string[]; faults: string[] } {
+    const t = trackerLines(this.#trackerList(runner));
+    if (this.holds.until(runner.cfg.name) !== undefined) t.reasons.push("failover hold: priority 1");
+    return t;
+  }
+
+  /** Feeds an instance its effective priority and FAULT state from its trackers. */
+  #recompute(runner: VrrpInstanceRunner): void {
+    const cfg = runner.cfg;
+    const res = effectivePriority(cfg.priority, this.#trackerList(runner));
     // unicast_fault_no_peer: a unicast instance without peers cannot work (keepalived 2.2.7 log line).
     if (cfg.unicastFaultNoPeer && cfg.unicastPeers.length === 0) res.faultReasons.push("Cannot use unicast without any peers");
     const sockets = this.#io.faults.reason(cfg.name);
     if (sockets) res.faultReasons.push(sockets);
     const fault = res.faultReasons.length > 0;
     if (fault && !runner.fsm.fault) runner.log.info(`entering FAULT: ${res.faultReasons.join(", ")}`);
-    runner.setPriority(res.priority, fault);
+    const before = runner.fsm.priority;
+    runner.setPriority(this.holds.priority(cfg.name, res.priority), fault);
+    if (runner.fsm.priority !== before) this.onControlChange();
+  }
+
+  /** Sync groups: name, state, members, for `keepalived ctl status`. */
+  groups(): { name: string; state: string; members: string[] }[] {
+    return [...this.#groups.values()].map(({ group }) => ({ name: group.name, state: group.state, members: group.members.map((m) => m.cfg.name) }));
+  }
+
+  /** A control command (keepalived ctl failover). */
+  control(cmd: ChildCommand): { ok: boolean; message: string } {
+    if (cmd.op === "hold") {
+      const now = Date.now();
+      const live = Object.entries(cmd.holds).filter(([n, until]) => this.#instances.has(n) && until > now);
+      for (const [n, until] of live) this.holds.hold(n, until - now);
+      this.#recomputeAll();
+      return { ok: true, message: `${live.length} hold(s) resumed` };
+    }
+    if (cmd.op !== "failover") return { ok: false, message: `the VRRP child takes no ${cmd.op} command` };
+    const runners = cmd.instances.map((n) => this.#instances.get(n)?.runner);
+    const missing = cmd.instances.filter((_, i) => !runners[i]);
+    if (missing.length) return { ok: false, message: `not running here: ${missing.join(", ")}` };
+    return this.holds.failover(runners as VrrpInstanceRunner[], cmd.holdMs, cmd.force);
   }
 
   #onNetEvent(e: NetEvent): void {
@@ -435,6 +520,11 @@ export class VrrpRuntime {
     }
   }
 
+  /** vrrp_scripts in use: name, verdict and whether a run is in progress (metrics). */
+  scripts(): { name: string; up: boolean; running: boolean }[] {
+    return [...this.#trackers.scripts].map(([name, { tracker }]) => ({ name, up: tracker.up, running: tracker.running }));
+  }
+
   /** Current instances, for dumps and tests. */
   instances(): VrrpInstanceRunner[] {
     return [...this.#instances.values()].map((r) => r.runner);
@@ -442,6 +532,7 @@ export class VrrpRuntime {
 
   /** TERM: every instance stops (priority 0 if MASTER, VIPs removed unless -V), notify_stop runs. */
   async stop(): Promise<void> {
+    this.holds.prune();
     this.#trackers.stop();
     this.#files.close?.();
     for (const r of this.#instances.values()) r.runner.stop(this.d.keepVipsOnStop);
@@ -453,6 +544,7 @@ export class VrrpRuntime {
     this.#fifoReaders?.stop();
     for (const f of this.#fifos) f.close();
     this.#static.stop();
+    if (!this.d.keepVipsOnStop) this.#firewall.stop();
     this.#vmacs?.releaseAll();
     this.#rawAnnouncer.close();
     this.d.kernel.close();
