@@ -6,6 +6,7 @@
 import type { GlobalDefs, MetricsCompat, ProcessSchedule, RcvBuf } from "./model.ts";
 import type { ArgsHandler, Table } from "./tree.ts";
 import { parseIp } from "./ip.ts";
+import { rxBufsPolicyKw } from "./rx-bufs.ts";
 import {
   boolKw,
   type Draft,
@@ -513,7 +514,7 @@ export const GLOBAL_DEFS: Table<GlobalDraft> = {
   vmac_prefix: { h: strKw("vmacPrefix") },
   vmac_addr_prefix: { h: strKw("vmacAddrPrefix") },
   disable_local_igmp: { h: flagKw("disableLocalIgmp") },
-  vrrp_rx_bufs_policy: { h: strKw("vrrpRxBufsPolicy") },
+  vrrp_rx_bufs_policy: { h: rxBufsPolicyKw },
   vrrp_rx_bufs_multiplier: { h: intKw("vrrpRxBufsMultiplier", 1, UINT) },
   vrrp_iptables: { h: vrrpIptables },
   vrrp_ipsets: {

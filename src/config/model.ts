@@ -38,6 +38,9 @@ export interface FifoSpec {
   readonly script: ScriptSpec | null;
 }
 
+/** A parsed vrrp_rx_bufs_policy (src/config/rx-bufs.ts). */
+export type RxBufsPolicy = { kind: "MTU" } | { kind: "ADVERT" } | { kind: "SIZE"; bytes: number };
+
 /** One `ip addr`-style entry (virtual_ipaddress, virtual_ipaddress_excluded, static_ipaddress). */
 export interface IpAddressSpec {
   readonly family: Family;
@@ -286,7 +289,8 @@ export interface GlobalDefs {
   readonly vmacPrefix: string;
   readonly vmacAddrPrefix: string | null;
   readonly disableLocalIgmp: boolean;
-  readonly vrrpRxBufsPolicy: string | null;
+  /** vrrp_rx_bufs_policy; null = the system default buffer size. */
+  readonly vrrpRxBufsPolicy: RxBufsPolicy | null;
   /** Default 3. */
   readonly vrrpRxBufsMultiplier: number;
   // Firewall

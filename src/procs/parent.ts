@@ -23,6 +23,7 @@ import { MetricsStore } from "../metrics/store.ts";
 import { startMetricsServer, type MetricsServer } from "../metrics/server.ts";
 import { writeDumpFile } from "../core/dumpfile.ts";
 import { parentDataDump, parentDumpPath } from "./parent-dump.ts";
+import { releaseOrphanedVips } from "./orphans.ts";
 import { acceptedErrors, reloadRefusal } from "./reload-gate.ts";
 import type { Diagnostic } from "../config/index.ts";
 import { ControlService } from "../control/service.ts";
@@ -116,6 +117,7 @@ export class Parent {
       {
         onMessage: (r, m) => this.#onMessage(r, m),
         onGone: (r) => this.#onGone(r),
+        onDied: (r) => r === "vrrp" && releaseOrphanedVips(this.#config, this.log, this.#watcher, o.dontReleaseVrrp),
       },
       this.#watcher,
     );
@@ -309,7 +311,7 @@ export class Parent {
       generation: this.#generation,
       pid: process.pid,
       routerId: g.routerId,
-      children: [...this.#children].map(([role, c]) => ({ role, pid: c.pid, ready: this.#ready.has(role), restarts: c.totalRestarts })),
+      children: [...this.#children].map(([role, c]) => ({ role, pid: c.pid, ready: this.#ready.has(role), restarts: c.totalRestarts, faulty: role === "vrrp" ? this.#faulty() : undefined })),
       smtp: q ? { target: q.target, stats: q.stats } : null,
       metricsUrl: l && this.#metricsServer ? `http://${l.host.includes(":") ? `[${l.host}]` : l.host}:${this.#metricsServer.port}/metrics` : null,
     });
@@ -318,6 +320,11 @@ export class Parent {
     } catch (e) {
       this.log.error(`dump: ${(e as Error).message}`);
     }
+  }
+
+  /** VRRP instances whose last reported state is FAULT. */
+  #faulty(): string[] {
+    return [...this.#lastState.values()].flatMap((m) => (m.type === "vrrpState" && m.state === "FAULT" ? [m.instance] : []));
   }
 
   #childWaitMs(): number {

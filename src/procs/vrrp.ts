@@ -6,7 +6,7 @@ import type { ChildContext, LoopSettings, Runtime } from "./child.ts";
 import { dumpPath, writeDumpFile } from "../core/dumpfile.ts";
 import { dataDump, jsonDump, statsDump } from "../vrrp/dump.ts";
 import { MetricsReporter } from "../metrics/report.ts";
-import { vrrpSamples } from "../metrics/vrrp-samples.ts";
+import { vrrpSamples, vrrpSocketSamples } from "../metrics/vrrp-samples.ts";
 import { compatSamples } from "../metrics/compat.ts";
 import { SnapshotReporter } from "../control/child-side.ts";
 import { vrrpSnapshot } from "../vrrp/control-snap.ts";
@@ -43,7 +43,10 @@ export function createVrrpRuntime(ctx: ChildContext): Runtime {
   const collect = () => {
     const inst = rt.instances();
     const modes = global?.metricsCompat ?? [];
-    const own = vrrpSamples(inst.map((r) => ({ cfg: r.cfg, state: r.state, fsm: r.fsm, stats: { ...r.stats } })), { stateSeries: !modes.includes("mehdy") });
+    const own = [
+      ...vrrpSamples(inst.map((r) => ({ cfg: r.cfg, state: r.state, fsm: r.fsm, stats: { ...r.stats } })), { stateSeries: !modes.includes("mehdy") }),
+      ...vrrpSocketSamples(rt.sockets()),
+    ];
     if (!modes.length) return own;
     const views = inst.map((r) => ({ cfg: r.cfg, place: r.place, state: r.state, stats: { ...r.stats } }));
     return [...own, ...compatSamples(modes, views, rt.scripts())];
@@ -62,7 +65,7 @@ export function createVrrpRuntime(ctx: ChildContext): Runtime {
     dump(kind) {
       const inst = rt.instances();
       try {
-        if (kind === "data") writeDumpFile(dumpPath("data", "vrrp", global?.stateDumpFile ?? null), dataDump(inst));
+        if (kind === "data") writeDumpFile(dumpPath("data", "vrrp", global?.stateDumpFile ?? null), dataDump(inst, new Date(), rt.sockets()));
         else if (kind === "stats") writeDumpFile(dumpPath("stats", "vrrp", global?.statsDumpFile ?? null), statsDump(inst));
         else if (kind === "json") writeDumpFile(dumpPath("json", "vrrp", global?.jsonDumpFile ?? null), jsonDump(inst));
         else for (const r of inst) for (const k of Object.keys(r.stats)) r.stats[k as keyof typeof r.stats] = 0;

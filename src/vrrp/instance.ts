@@ -54,6 +54,8 @@ export interface InstanceEnv {
   notifier(): Notifier;
   /** Sends a datagram (VRRP message, or a whole IPv4 datagram for AH) to `dst` on this instance's transport. */
   send(data: Uint8Array, dst: string): void;
+  /** A send threw (the runtime tells an unusable socket from a passing error). */
+  sendFailed?(e: unknown): void;
   /** The instance changed state or priority (for the parent and the check child). */
   report(state: VrrpState, priority: number): void;
   /** Index of an interface by name (for VIPs with `dev`). */
@@ -87,6 +89,9 @@ export interface InstancePlace {
   src: string;
 }
 
+/** How long after we deleted an address its RTM_DELADDR still counts as ours. */
+const OWN_DELETE_ECHO_MS = 5_000;
+
 const DEFAULT_GROUP = { ipv4: "224.0.0.18", ipv6: "ff02::12" } as const;
 
 /** An address in the text form the VRRP parser produces (dotted quad / RFC 5952), for set lookups. */
@@ -119,8 +124,15 @@ export class VrrpInstanceRunner {
   #ahSeq = (Math.floor(Date.now() / 1000) * 2) >>> 0;
   #ipId = 1;
   #vipsInstalled = false;
+  /**
+   * Addresses we deleted ourselves, with when (scheduler ms): the kernel's RTM_DELADDR for them may be read
+   * only after a fast MASTER -> BACKUP -> MASTER flip, and must not be taken for someone else's deletion.
+   */
+  readonly #ownDeletes = new Map<string, { count: number; at: number }>();
   /** Set by the runtime when the instance is in a vrrp_sync_group. */
   group: SyncMembership | undefined;
+  /** Why its sockets cannot be used (it is FAULT for it until they can); set by the runtime. */
+  socketFault: string | undefined;
   /** The last advert accepted from another router (scheduler ms), for `keepalived ctl`. */
   heard: { address: string; priority: number; at: number } | undefined;
   /** The last transition (scheduler ms), for `keepalived ctl status`. */
@@ -146,6 +158,12 @@ export class VrrpInstanceRunner {
       higherPrioSendAdvert: cfg.higherPrioSendAdvert,
       syncGroup: cfg.syncGroup !== null,
     }, priority);
+  }
+
+  /** Its sockets moved (a source address found after a socket FAULT): the new place, same state. */
+  moveTo(place: InstancePlace): void {
+    this.place = place;
+    this.fsm = { ...this.fsm, config: { ...this.fsm.config, primaryAddress: place.src } };
   }
 
   /** The current state. */
@@ -280,7 +298,7 @@ export class VrrpInstanceRunner {
 
   #drop(kind: keyof InstanceStats, reason: string, src: string): void {
     this.stats[kind]++;
-    this.env.badPackets.warn(`${this.cfg.name}:${kind}`, `(${this.cfg.name}) dropped advert from ${src}: ${reason}`);
+    this.env.badPackets.warnWith(`${this.cfg.name}:${kind}`, () => `(${this.cfg.name}) dropped advert from ${src}: ${reason}`);
   }
 
   #auth(): VrrpAuth {
@@ -364,6 +382,7 @@ export class VrrpInstanceRunner {
         if (priority === 0) this.stats.pri0Sent++;
       } catch (e) {
         this.env.badPackets.warn(`${cfg.name}:send`, `(${cfg.name}) cannot send advert to ${dst}: ${(e as Error).message}`);
+        this.env.sendFailed?.(e);
       }
     }
   }
@@ -393,7 +412,7 @@ export class VrrpInstanceRunner {
     for (const { spec, req } of this.#routeRequests()) this.#kernelOp(() => this.env.kernel.delRoute(req), `remove route ${spec.dest}`);
     for (const r of this.addrRequests()) {
       try {
-        this.env.kernel.delAddr(r);
+        if (this.env.kernel.delAddr(r)) this.#ownDeletes.set(r.address, { count: (this.#ownDeletes.get(r.address)?.count ?? 0) + 1, at: this.env.sched.now() });
       } catch (e) {
         this.log.error(`cannot remove ${r.address}/${r.prefixLen}: ${(e as Error).message}`);
       }
@@ -440,6 +459,9 @@ export class VrrpInstanceRunner {
 
   /** A VIP vanished while we are MASTER (someone deleted it): put it back, with our routes and rules. */
   vipDeleted(address: string): void {
+    const ours = this.#ownDeletes.get(address);
+    if (ours && --ours.count <= 0) this.#ownDeletes.delete(address);
+    if (ours && this.env.sched.now() - ours.at < OWN_DELETE_ECHO_MS) return; // the echo of our own removal
     if (this.fsm.state !== "MASTER" || !this.#vipsInstalled) return;
     const r = this.addrRequests().find((x) => x.address === address);
     if (!r) return;

@@ -3,7 +3,8 @@
  * (interface, family, AH) and demultiplexes adverts to instances by VRID, runs the trackers
  * (track_interface, vrrp_script) into effective priorities, follows link and address events (interface
  * down -> FAULT, a VIP deleted by someone else while MASTER -> restored), and applies reloads without
- * flapping: an instance whose configuration did not change keeps its state and VIPs.
+ * flapping: an instance whose configuration did not change keeps its state and VIPs. An instance whose
+ * sockets cannot be opened or used is FAULT with the reason and retried (src/vrrp/socket-faults.ts).
  */
 import type { KeepalivedConfig, VrrpInstance } from "../config/model.ts";
 import type { Message } from "../core/ipc.ts";
@@ -27,7 +28,8 @@ import { StaticSet } from "./static.ts";
 import { IFA_F } from "../proto/rtnl-addr.ts";
 import { instanceTrackers } from "./trackers.ts";
 import { VrrpTransport, type RxPacket, type TransportOptions } from "./transport.ts";
-import { RxPump } from "../core/rx-pump.ts";
+import { VrrpSockets, type SocketView } from "./sockets.ts";
+import { InstanceSockets, type Running } from "./instance-sockets.ts";
 import type { ScriptSpec } from "../config/model.ts";
 import type { VrrpState } from "./fsm.ts";
 import { SyncGroupRunner } from "./sync-group.ts";
@@ -70,19 +72,23 @@ export interface TransportLike {
   readonly rx: { readonly fd: number };
   send(data: Uint8Array, dst: string): void;
   /** Reads everything queued; returns how many datagrams it read (a fake may return nothing). */
-  drain(onPacket: (p: RxPacket) => void, onError: (e: { reason: string }) => void, onRepeat?: (vrid: number, at: number) => boolean): number | void;
+  drain(
+    onPacket: (p: RxPacket) => void, onError: (e: { reason: string }) => void, onRepeat?: (vrid: number, at: number) => boolean,
+    wants?: (vrid: number) => boolean,
+  ): number | void;
   close(): void;
+  /** Kernel drops on the receive socket (SO_RXQ_OVFL); absent on fakes that do not count. */
+  readonly rxDrops?: number;
+  /** Sets SO_RCVBUF; returns what the kernel granted. */
+  setRxBuffer?(bytes: number): number;
+  /** SO_RCVBUF now. */
+  rxBufferBytes?(): number;
+  /** Raises SO_RCVBUF past net.core.rmem_max; returns what the kernel granted. */
+  forceRxBuffer?(bytes: number): number;
 }
 
 /** What the runtime needs of the announcer. */
 export type AnnouncerLike = Pick<Announcer, "garp" | "na" | "close">;
-
-interface Running {
-  runner: VrrpInstanceRunner;
-  key: string;
-  /** The instance's config as JSON, to tell a changed instance on reload. */
-  json: string;
-}
 
 const configKey = (i: VrrpInstance) => meaningKey(i);
 
@@ -90,9 +96,7 @@ const configKey = (i: VrrpInstance) => meaningKey(i);
 export class VrrpRuntime {
   readonly #links = new Map<number, LinkInfo>();
   readonly #addrs: AddrInfo[] = [];
-  readonly #transports = new Map<string, TransportLike>();
-  /** Per transport key: what reads its socket (through the reactor, or on a timer while busy). */
-  readonly #pumps = new Map<string, RxPump>();
+  readonly #io: InstanceSockets;
   readonly #instances = new Map<string, Running>();
   readonly #byVrid = new Map<string, (VrrpInstanceRunner[] | undefined)[]>();
   readonly #trackers: TrackerSet;
@@ -125,6 +129,23 @@ export class VrrpRuntime {
     this.holds = new FailoverHolds(d.sched, d.log, () => this.#recomputeAll());
     this.#promote = new PromoteSecondaries(d.sysctl ?? procSysctl, d.log);
     this.#bad = new RateLimitedLog(d.log);
+    const sockets = new VrrpSockets(d.log, d.sched, d.watcher, d.openTransport ?? ((o) => new VrrpTransport(o)), {
+      packet: (key, p) => this.#dispatch(key, p),
+      error: (key, ifname, reason) => this.#bad.warn(`rx:${key}`, `bad datagram on ${ifname}: ${reason}`),
+      repeat: (key, vrid, at) => this.#repeat(key, vrid, at),
+      wants: (key, vrid) => this.#byVrid.get(key)?.[vrid] !== undefined,
+    });
+    this.#io = new InstanceSockets({
+      sched: d.sched, link: (i) => this.#links.get(i), primaryAddress: (i, f) => this.#primaryAddress(i, f),
+      copyLinkLocal: (cfg, vmac, src) => this.#copyLinkLocal(cfg, vmac, src), instances: () => this.#instances.values(),
+      byName: (n) => this.#instances.get(n),
+      changed: () => {
+        this.#closeUnusedTransports();
+        if (this.#config) this.#io.size(this.#config);
+        this.#reindex();
+        this.#recomputeAll();
+      },
+    }, sockets);
     this.#rawAnnouncer = d.announcer ?? new Announcer();
     this.#announcer = new PacedAnnouncer(this.#rawAnnouncer, d.sched, (i, k) => this.#garpInterval(i, k));
     this.#notifier = new Notifier(d.log, [], d.exec);
@@ -167,13 +188,16 @@ export class VrrpRuntime {
       if (this.#instances.has(cfg.name)) continue;
       this.#startInstance(cfg, c);
     }
+    for (const name of this.#io.faults.names()) if (!this.#instances.has(name)) this.#io.faults.clear(name);
     this.holds.prune(new Set(this.#instances.keys()));
     this.#promote.apply(c.vrrp.instances);
     this.#closeUnusedTransports();
+    this.#io.size(c);
     this.#reindex();
     this.#recomputeAll();
     this.#firewall.settle();
-    if (reload) this.d.log.info(`Reload finished: ${this.#instances.size} VRRP instance(s) running`);
+    const faulty = this.#io.faults.names().length;
+    if (reload) this.d.log.info(`Reload finished: ${this.#instances.size - faulty} VRRP instance(s) running${faulty ? `, ${faulty} in FAULT (sockets)` : ""}`);
   }
 
   #refreshKernelView(): void {
@@ -190,7 +214,11 @@ export class VrrpRuntime {
 
   #primaryAddress(ifindex: number, family: "ipv4" | "ipv6"): string | undefined {
     const own = this.#addrs.filter((a) => a.index === ifindex && a.family === family);
-    if (family === "ipv6") return own.find((a) => a.address.toLowerCase().startsWith("fe80:"))?.address ?? own[0]?.address;
+    if (family === "ipv6") {
+      // A tentative link-local address (DAD running) cannot be bound yet: prefer one that can.
+      const ll = own.filter((a) => a.address.toLowerCase().startsWith("fe80:"));
+      return (ll.find((a) => !(a.flags & IFA_F.TENTATIVE)) ?? ll[0] ?? own[0])?.address;
+    }
     return own.find((a) => !(a.flags & 0x01))?.address ?? own[0]?.address; // not IFA_F_SECONDARY
   }
 
@@ -202,51 +230,24 @@ export class VrrpRuntime {
       return;
     }
     const family = cfg.family === "inet6" ? "ipv6" : "ipv4";
-    const src = cfg.unicastSrcIp ?? cfg.mcastSrcIp ?? this.#primaryAddress(link.index, family);
-    if (!src) {
-      this.d.log.error(`(${cfg.name}) ${ifname} has no ${family} address to send adverts from; instance not started`);
-      return;
-    }
-    const ah = cfg.auth?.type === "AH" && cfg.version === 2;
     const vmac = this.#vmacFor(cfg, c, link, family);
     if (typeof vmac === "string") {
       this.d.log.error(`(${cfg.name}) use_vmac: ${vmac}; instance not started`);
       return;
     }
-    // Adverts leave from the VMAC unless vmac_xmit_base.
-    if (vmac && family === "ipv6") this.#copyLinkLocal(cfg, vmac, src);
-    const tx = vmac && !cfg.vmacXmitBase ? vmac : link;
-    const key = `${link.index}/${tx.index}/${family}/${ah ? "ah" : "vrrp"}/${src}`;
-    let t = this.#transports.get(key);
-    if (!t) {
-      try {
-        const open = this.d.openTransport ?? ((o: TransportOptions) => new VrrpTransport(o));
-        t = open({
-          family, ifname: link.name, ifindex: link.index, src, ah, unicastTtl: cfg.unicastTtl, txIfname: tx.name, txIfindex: tx.index,
-          group: cfg.unicastPeers.length ? undefined : cfg.mcastDstIp ?? (family === "ipv4" ? "224.0.0.18" : "ff02::12"),
-        });
-      } catch (e) {
-        this.d.log.error(`(${cfg.name}) cannot open VRRP sockets on ${link.name}: ${(e as Error).message}`);
-        return;
-      }
-      const tr = t;
-      this.#transports.set(key, tr);
-      const onPacket = (p: RxPacket) => this.#dispatch(key, p);
-      const onError = (e: { reason: string }) => this.#bad.warn(`rx:${key}`, `bad datagram on ${link.name}: ${e.reason}`);
-      const onRepeat = (vrid: number, at: number) => this.#repeat(key, vrid, at);
-      this.#pumps.set(key, new RxPump(tr.rx.fd, () => tr.drain(onPacket, onError, onRepeat), this.d.watcher, this.d.sched));
-    }
-    const transport = t;
+    const rec = { key: "", json: configKey(cfg), link, vmac } as Running;
+    const loc = this.#io.locate(rec, cfg);
     const home = vmac ?? link;
-    const runner = new VrrpInstanceRunner(cfg, { ifindex: home.index, ifname: home.name, mac: home.mac, src }, {
+    const runner = new VrrpInstanceRunner(cfg, { ifindex: home.index, ifname: home.name, mac: home.mac, src: typeof loc === "string" ? "" : loc.src }, {
       sched: this.d.sched,
       log: this.d.log,
       badPackets: this.#bad,
       kernel: this.d.kernel,
       announcer: this.#announcer,
       notifier: () => this.#notifier,
-      send: (data, dst) => transport.send(data, dst),
-      drainRx: () => this.#pumps.get(key)?.readNow(),
+      send: (data, dst) => this.#io.send(rec, data, dst),
+      sendFailed: (e) => this.#io.sendFailed(rec, e),
+      drainRx: () => this.#io.sockets.readNow(rec.key),
       report: (state, priority) => this.#report(cfg, state, priority),
       ifindex: (name) => this.#linkByName(name)?.index ?? 0,
       firewall: { fw: this.#firewall, byName: !c.global.nftables.ifindex },
@@ -255,7 +256,10 @@ export class VrrpRuntime {
         if (s) void (this.d.exec ?? execScript)(s.argv, s.uid, s.gid);
       },
     }, this.#targets(cfg, c), cfg.priority);
-    this.#instances.set(cfg.name, { runner, key, json: configKey(cfg) });
+    rec.runner = runner;
+    if (typeof loc === "string") this.#io.fault(rec, loc);
+    else rec.key = loc.key;
+    this.#instances.set(cfg.name, rec);
     if (cfg.syncGroup) this.#groups.get(cfg.syncGroup)?.group.add(runner);
     runner.onControlChange = () => this.onControlChange();
     this.#recompute(runner); // a failing tracker at start means FAULT straight from INIT, as keepalived
@@ -279,6 +283,11 @@ export class VrrpRuntime {
       });
     }
     this.#delayed.add(runner);
+  }
+
+  /** The VRRP sockets, for /metrics and dumps. */
+  sockets(): SocketView[] {
+    return this.#io.sockets.views();
   }
 
   /** The instance's VMAC (created if needed), undefined without use_vmac, or why it cannot be made. */
@@ -349,14 +358,7 @@ export class VrrpRuntime {
   }
 
   #closeUnusedTransports(): void {
-    const used = new Set([...this.#instances.values()].map((r) => r.key));
-    for (const [key, t] of [...this.#transports]) {
-      if (used.has(key)) continue;
-      this.#pumps.get(key)?.close();
-      this.#pumps.delete(key);
-      t.close();
-      this.#transports.delete(key);
-    }
+    this.#io.sockets.closeUnused(new Set([...this.#instances.values()].map((r) => r.key)));
   }
 
   #resolve(s: ScriptSpec | null, c: KeepalivedConfig): ResolvedScript | null {
@@ -461,6 +463,8 @@ export class VrrpRuntime {
     const res = effectivePriority(cfg.priority, this.#trackerList(runner));
     // unicast_fault_no_peer: a unicast instance without peers cannot work (keepalived 2.2.7 log line).
     if (cfg.unicastFaultNoPeer && cfg.unicastPeers.length === 0) res.faultReasons.push("Cannot use unicast without any peers");
+    const sockets = this.#io.faults.reason(cfg.name);
+    if (sockets) res.faultReasons.push(sockets);
     const fault = res.faultReasons.length > 0;
     if (fault && !runner.fsm.fault) runner.log.info(`entering FAULT: ${res.faultReasons.join(", ")}`);
     const before = runner.fsm.priority;
@@ -498,11 +502,14 @@ export class VrrpRuntime {
         this.d.log.info(`Netlink reports ${e.link.name} ${e.op === "del" ? "removed" : e.link.up ? "up" : "down"}`);
         this.#recomputeAll();
       }
+      this.#io.faults.kick();
       return;
     }
     const a = e.addr;
     const i = this.#addrs.findIndex((x) => x.index === a.index && x.address === a.address);
     if (e.op === "new" && i < 0) this.#addrs.push(a);
+    if (e.op === "new" && i >= 0) this.#addrs[i] = a; // flags change too: a link-local address finishing DAD
+    if (e.op === "new") this.#io.faults.kick();
     if (e.op === "del") {
       if (i >= 0) this.#addrs.splice(i, 1);
       for (const r of this.#instances.values()) r.runner.vipDeleted(a.address);
@@ -538,8 +545,8 @@ export class VrrpRuntime {
     for (const g of this.#groups.values()) g.group.stopped();
     // Give notify_stop scripts a moment to be spawned before the process exits.
     await Bun.sleep(50);
-    for (const p of this.#pumps.values()) p.close();
-    for (const t of this.#transports.values()) t.close();
+    this.#io.faults.stop();
+    this.#io.sockets.closeAll();
     this.#fifoReaders?.stop();
     for (const f of this.#fifos) f.close();
     this.#static.stop();
