@@ -24,7 +24,7 @@ export const NETLINK_ROUTE = 0, NETLINK_CONNECTOR = 11, NETLINK_NETFILTER = 12, 
 export const NLMSG_NOOP = 1, NLMSG_ERROR = 2, NLMSG_DONE = 3;
 /** Request flags. */
 export const NLM_F_REQUEST = 1, NLM_F_MULTI = 2, NLM_F_ACK = 4;
-const NETLINK_ADD_MEMBERSHIP = 1, NETLINK_EXT_ACK = 11, NETLINK_GET_STRICT_CHK = 12;
+const NETLINK_ADD_MEMBERSHIP = 1, NETLINK_DROP_MEMBERSHIP = 2, NETLINK_EXT_ACK = 11, NETLINK_GET_STRICT_CHK = 12;
 
 /** A kernel error answering a request: `errno` is positive; `message` carries the extended ack text. */
 export class NetlinkError extends Error {
@@ -75,6 +75,11 @@ export class NetlinkSocket {
   /** Joins a multicast group by number (RTNLGRP_*, or a generic netlink group id). */
   joinGroup(group: number): void {
     this.sock.setInt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group);
+  }
+
+  /** Leaves a multicast group joined with joinGroup. */
+  leaveGroup(group: number): void {
+    this.sock.setInt(SOL_NETLINK, NETLINK_DROP_MEMBERSHIP, group);
   }
 
   /** A fresh sequence number. */

@@ -13,13 +13,13 @@ import { parseAhPacket, encodeAhPacket } from "../proto/ah.ts";
 import { encodeVrrp, parseVrrp, type VrrpAuth } from "../proto/vrrp.ts";
 import { initialFsm, step, transitionLogLine, type TimerKind, type VrrpAction, type VrrpEvent, type VrrpFsm, type VrrpState } from "./fsm.ts";
 import type { Announcer } from "./garp.ts";
-import type { NetKernel } from "./netkernel.ts";
+import type { NetKernel, RouteGone } from "./netkernel.ts";
 import type { Notifier, NotifyTargets } from "./notify.ts";
 import type { RxPacket } from "./transport.ts";
 import type { AddrRequest } from "../proto/rtnl-addr.ts";
 import type { Firewall } from "./firewall.ts";
 import { instanceKeys } from "./firewall-rules.ts";
-import { addrRequest, routeRequest, ruleRequest } from "./routes.ts";
+import { addrRequest, routeRequest, ruleRequest, sameRoute } from "./routes.ts";
 import { bytesToIpv4, ipv4ToBytes } from "../proto/ipv4.ts";
 import { bytesToIpv6, ipv6ToBytes } from "../proto/ipv6.ts";
 
@@ -469,6 +469,16 @@ export class VrrpInstanceRunner {
     this.#kernelOp(() => this.env.kernel.addAddr(r), `restore ${address}`);
     for (const { spec, req } of this.#routeRequests()) this.#kernelOp(() => this.env.kernel.addRoute(req), `add route ${spec.dest}`);
     for (const { spec, req } of this.#ruleRequests()) this.#kernelOp(() => this.env.kernel.addRule(req), `add rule ${spec.from ?? "all"}`);
+  }
+
+  /** A route vanished: one of our virtual routes while we are MASTER is put back (someone deleted it). */
+  routeDeleted(gone: RouteGone): void {
+    if (this.fsm.state !== "MASTER" || !this.#vipsInstalled) return;
+    for (const { spec, req } of this.#routeRequests()) {
+      if (!sameRoute(req, gone)) continue;
+      this.log.warn(`virtual route ${spec.dest} was removed by someone else; restoring it`);
+      this.#kernelOp(() => this.env.kernel.addRoute(req), `restore route ${spec.dest}`);
+    }
   }
 
   /** garp_master_repeat announcements now, again after garp_master_delay, then every garp_master_refresh. */

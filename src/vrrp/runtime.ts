@@ -172,6 +172,8 @@ export class VrrpRuntime {
     this.#firewall.configure(shape);
     this.#setupFifos(c);
     this.#static.apply(c);
+    // Route deletions matter only when routes of ours are configured (virtual or static).
+    this.d.kernel.watchRoutes?.(c.vrrp.staticRoutes.length > 0 || c.vrrp.instances.some((i) => i.virtualRoutes.length > 0));
     this.#trackers.apply(c);
     const wanted = new Map(c.vrrp.instances.map((i) => [i.name, i]));
     for (const [name, r] of [...this.#instances]) {
@@ -503,6 +505,11 @@ export class VrrpRuntime {
         this.#recomputeAll();
       }
       this.#io.faults.kick();
+      return;
+    }
+    if (e.kind === "route") {
+      for (const r of this.#instances.values()) r.runner.routeDeleted(e.route);
+      this.#static.routeDeleted(e.route);
       return;
     }
     const a = e.addr;

@@ -102,6 +102,11 @@ export class FakeKernel implements NetKernel {
     this.ops.push(`rule del ${r.priority ?? ""}`);
     return true;
   }
+  /** Whether the runtime asked for route deletions (watchRoutes). */
+  watchingRoutes = false;
+  watchRoutes(on: boolean): void {
+    this.watchingRoutes = on;
+  }
   subscribe(onEvent: (e: NetEvent) => void): void {
     this.#on = onEvent;
   }
