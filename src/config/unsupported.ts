@@ -119,12 +119,6 @@ export const UNSUPPORTED: readonly Unsupported[] = [
   { paths: G, keywords: ["max_auto_priority"], field: "maxAutoPriority", note: "no automatic realtime priority" },
   { paths: G, keywords: ["min_auto_priority_delay"], field: "minAutoPriorityDelayUs", note: "no automatic realtime priority" },
   { paths: [""], keywords: ["linkbeat_interfaces"], field: "linkbeatInterfaces", note: "netlink link state is always used" },
-  {
-    paths: [""],
-    keywords: ["interface_up_down_delays"],
-    field: "interfaceUpDownDelays",
-    note: "link changes take effect at once",
-  },
   { paths: [""], keywords: ["track_group"], field: "trackGroups", note: "static addresses are restored whatever their track_group" },
   { paths: [...T, ...VI], keywords: ["linkbeat_use_polling"], field: "linkbeatUsePolling", note: "netlink link state is always used" },
   { paths: VI, keywords: ["debug"], field: "debugLevel", note: "no per-instance debug level" },

@@ -37,6 +37,7 @@ import { FailoverHolds } from "./failover.ts";
 import type { ChildCommand } from "../core/control-proto.ts";
 import { trackerLines } from "./control-snap.ts";
 import { NftFirewall } from "./firewall.ts";
+import { LinkDebounce } from "./link-debounce.ts";
 import { firewallShape } from "./firewall-rules.ts";
 import type { SyncGroup } from "../config/model.ts";
 import { meaningKey } from "../config/meaning.ts";
@@ -110,6 +111,7 @@ export class VrrpRuntime {
   #config: KeepalivedConfig | undefined;
   #subscribed = false;
   readonly #firewall: NftFirewall;
+  readonly #debounce: LinkDebounce;
   /** When instances may start (vrrp_startup_delay after the first configuration), ms on the scheduler's clock. */
   #startAt: number | undefined;
   readonly #delayed = new Set<VrrpInstanceRunner>();
@@ -151,6 +153,7 @@ export class VrrpRuntime {
     this.#notifier = new Notifier(d.log, [], d.exec);
     this.#files = d.fileWatch ?? new InotifyFileWatch(d.watcher);
     this.#firewall = d.firewall ?? new NftFirewall(d.log);
+    this.#debounce = new LinkDebounce(d.sched, d.log);
     this.#static = new StaticSet(d.kernel, d.log, (n) => this.#linkByName(n)?.index ?? 0, () => this.#config?.global.defaultInterface ?? null);
     this.#trackers = new TrackerSet({
       log: d.log, sched: d.sched, files: this.#files, resolve: (s) => this.#resolve(s, this.#config!),
@@ -172,6 +175,7 @@ export class VrrpRuntime {
     this.#firewall.configure(shape);
     this.#setupFifos(c);
     this.#static.apply(c);
+    this.#debounce.configure(c.vrrp.interfaceUpDownDelays);
     // Route deletions matter only when routes of ours are configured (virtual or static).
     this.d.kernel.watchRoutes?.(c.vrrp.staticRoutes.length > 0 || c.vrrp.instances.some((i) => i.virtualRoutes.length > 0));
     this.#trackers.apply(c);
@@ -497,14 +501,19 @@ export class VrrpRuntime {
 
   #onNetEvent(e: NetEvent): void {
     if (e.kind === "link") {
-      const before = this.#links.get(e.link.index);
-      if (e.op === "del") this.#links.delete(e.link.index);
-      else this.#links.set(e.link.index, e.link);
-      if (before?.up !== (e.op === "del" ? false : e.link.up)) {
-        this.d.log.info(`Netlink reports ${e.link.name} ${e.op === "del" ? "removed" : e.link.up ? "up" : "down"}`);
-        this.#recomputeAll();
+      if (e.op === "del") {
+        this.#debounce.drop(e.link.index);
+        const before = this.#links.get(e.link.index);
+        this.#links.delete(e.link.index);
+        if (before?.up) this.#linkChanged(e.link.name, "removed");
+        return;
       }
-      this.#io.faults.kick();
+      // interface_up_down_delays: the instances may see the old state for a while, then #setLink.
+      const before = this.#links.get(e.link.index);
+      const up = this.#debounce.offer(e.link, before?.up, (l) => this.#setLink(l));
+      this.#links.set(e.link.index, { ...e.link, up });
+      if (before?.up !== up) this.#linkChanged(e.link.name, up ? "up" : "down");
+      else this.#io.faults.kick();
       return;
     }
     if (e.kind === "route") {
@@ -522,6 +531,18 @@ export class VrrpRuntime {
       for (const r of this.#instances.values()) r.runner.vipDeleted(a.address);
       this.#static.addrDeleted(a.address, a.index);
     }
+  }
+
+  #setLink(l: LinkInfo): void {
+    const before = this.#links.get(l.index);
+    this.#links.set(l.index, l);
+    if (before?.up !== l.up) this.#linkChanged(l.name, l.up ? "up" : "down");
+  }
+
+  #linkChanged(name: string, how: string): void {
+    this.d.log.info(`Netlink reports ${name} ${how}`);
+    this.#recomputeAll();
+    this.#io.faults.kick();
   }
 
   /** Relayed events: BFD session states for track_bfd. */
@@ -547,6 +568,7 @@ export class VrrpRuntime {
   async stop(): Promise<void> {
     this.holds.prune();
     this.#trackers.stop();
+    this.#debounce.stop();
     this.#files.close?.();
     for (const r of this.#instances.values()) r.runner.stop(this.d.keepVipsOnStop);
     for (const g of this.#groups.values()) g.group.stopped();

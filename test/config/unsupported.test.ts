@@ -51,8 +51,6 @@ const CONFIG_ONLY: Readonly<Record<string, string>> = {
   ipvsTable: "nftables_ipvs (table)",
   ipvsPriority: "nftables_ipvs_priority (table)",
   ipvsStartFwmark: "nftables_ipvs_start_fwmark (table)",
-  upDelayMs: "interface_up_down_delays (table)",
-  downDelayMs: "interface_up_down_delays (table)",
 };
 
 function tableAt(path: string): Table<never> | undefined {
