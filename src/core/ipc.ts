@@ -64,8 +64,11 @@ export type Message =
    * weight now applied (0 while DOWN with inhibit_on_failure).
    */
   | { type: "rsState"; vs: string; rs: string; state: ServerStateName; weight: number }
-  /** check child -> parent: a virtual server's quorum was gained (UP) or lost (DOWN); `vs` as in rsState. */
-  | { type: "vsState"; vs: string; state: ServerStateName }
+  /**
+   * check child -> parent: a virtual server's quorum was gained (UP) or lost (DOWN); `vs` as in rsState.
+   * `initial` marks the state a (re)started check child starts with (for bgp_announce; no alert).
+   */
+  | { type: "vsState"; vs: string; state: ServerStateName; initial?: boolean }
   /**
    * child -> parent: the child's full current set of samples for /metrics (src/metrics/report.ts sends it
    * every few seconds and on change). It replaces the previous snapshot from the same role; the parent

@@ -22,6 +22,8 @@ import { MetricsStore } from "../metrics/store.ts";
 import { startMetricsServer, type MetricsServer } from "../metrics/server.ts";
 import { writeDumpFile } from "../core/dumpfile.ts";
 import { parentDataDump, parentDumpPath } from "./parent-dump.ts";
+import { BgpAnnouncer } from "../bgp/announcer.ts";
+import { TunBgpNet } from "../bgp/devices.ts";
 
 /** Signals a child receives as-is from the parent. */
 const FORWARDED: NodeJS.Signals[] = ["SIGUSR1", "SIGUSR2", "SIGURG", "SIGWINCH"];
@@ -42,10 +44,13 @@ export class Parent {
   #metricsListen = "";
   /** Readiness of the children's channels: SIGIO, so the parent needs no reactor thread and sleeps when idle. */
   readonly #watcher = new SigioWatcher();
+  /** bgp_announce: the prefixes on our TUN devices (docs/bgp.md). */
+  readonly #bgp: BgpAnnouncer;
 
   constructor(readonly opts: CliOptions, readonly log: Logger, config: KeepalivedConfig) {
     this.#config = config;
     this.#alerter = new Alerter(log, config);
+    this.#bgp = new BgpAnnouncer(new TunBgpNet(), log, config);
   }
 
   /** Roles the configuration and the command line ask for. */
@@ -92,6 +97,7 @@ export class Parent {
       {
         onMessage: (r, m) => this.#onMessage(r, m),
         onGone: (r) => this.#onGone(r),
+        onExit: (r) => this.#bgp.childExited(r),
       },
       this.#watcher,
     );
@@ -148,10 +154,12 @@ export class Parent {
         this.#lastState.set(`vrrp ${msg.instance}`, msg);
         this.#children.get("check")?.send(msg);
         this.#alerter.onMessage(msg);
+        this.#bgp.onMessage(msg);
         return;
       case "rsState":
       case "vsState":
         this.#alerter.onMessage(msg);
+        this.#bgp.onMessage(msg);
         return;
       case "stats":
       case "metrics":
@@ -209,6 +217,7 @@ export class Parent {
     ]);
     for (const k of [...this.#lastState.keys()]) if (!names.has(k)) this.#lastState.delete(k);
     this.#alerter.setConfig(r.config);
+    this.#bgp.setConfig(r.config);
     this.#serveMetrics();
     this.#generation++;
     this.#ready.clear();
@@ -277,6 +286,7 @@ export class Parent {
     this.#stopping = true;
     this.log.info("Stopping");
     sdNotify("STOPPING=1\nSTATUS=stopping");
+    this.#bgp.close(); // withdraw before the children release their addresses
     await Promise.all([...this.#children.values()].map((c) => c.stop(this.#childWaitMs())));
     this.#metricsServer?.stop();
     this.#alerter.close();

@@ -29,6 +29,8 @@ export interface ChildEvents {
   onMessage(role: Role, msg: Message): void;
   /** A child exited and will not be restarted (stopping, -R, or a fatal report). */
   onGone(role: Role, status: number | null, signal: string | null): void;
+  /** A child process ended, whether or not it will be restarted (what it reported no longer holds). */
+  onExit?(role: Role): void;
 }
 
 /** Backoff before restart number `n` (1-based): 0, 0.5 s, 1 s, 2 s ... capped at 30 s. */
@@ -128,6 +130,7 @@ export class Supervised {
     this.#proc = undefined;
     this.#channel?.close();
     this.#channel = undefined;
+    this.events.onExit?.(this.launch.role);
     const how = signal ? `killed by signal ${signal}` : `exited with status ${status}`;
     if (this.#stopping) {
       this.log.info(`${describe(this.launch.role)} child process(${proc.pid}) ${how}`);

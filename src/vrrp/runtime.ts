@@ -5,6 +5,7 @@
  * down -> FAULT, a VIP deleted by someone else while MASTER -> restored), and applies reloads without
  * flapping: an instance whose configuration did not change keeps its state and VIPs.
  */
+import { vipMetric } from "../bgp/desired.ts";
 import type { KeepalivedConfig, VrrpInstance } from "../config/model.ts";
 import type { Message } from "../core/ipc.ts";
 import { RateLimitedLog, type Logger } from "../core/log.ts";
@@ -218,6 +219,7 @@ export class VrrpRuntime {
       drainRx: () => this.#pumps.get(key)?.readNow(),
       report: (state, priority) => this.#report(cfg, state, priority),
       ifindex: (name) => this.#linkByName(name)?.index ?? 0,
+      vipMetric: (address, len) => vipMetric(c.bgp.announces, address, len),
       masterRxLowerPri: () => {
         const s = this.#resolve(cfg.notify.masterRxLowerPri, c);
         if (s) void (this.d.exec ?? execScript)(s.argv, s.uid, s.gid);
