@@ -1,7 +1,8 @@
 /**
  * Validation of `bgp_announce` blocks (docs/bgp.md): every followed instance, sync group and virtual
- * server must exist; the prefixes default to the followed instances' virtual_ipaddress and the virtual
- * servers' addresses; a prefix is announced by one block only. Errors carry the block's file:line.
+ * server must exist; the prefixes default to the followed instances' virtual_ipaddress and
+ * virtual_ipaddress_excluded addresses and the virtual servers' addresses, as host prefixes; a prefix is
+ * announced by one block only. Errors carry the block's file:line.
  */
 import type { DiagSink } from "./diag.ts";
 import type { BgpAnnounce, BgpPrefix } from "./model-bgp.ts";
@@ -28,7 +29,7 @@ function defaultPrefixes(d: BgpDraft, refs: BgpRefs): BgpPrefix[] {
   for (const g of refs.syncGroups) if (d.syncGroups.includes(g.name)) for (const m of g.members) members.add(m);
   for (const i of refs.instances) {
     if (!members.has(i.name)) continue;
-    for (const a of i.virtualIpaddresses) {
+    for (const a of [...i.virtualIpaddresses, ...i.virtualIpaddressesExcluded]) {
       const p = { family: a.family, address: a.address, prefixLen: a.family === "inet" ? 32 : 128 };
       out.set(key(p), p);
     }

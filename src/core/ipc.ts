@@ -154,7 +154,10 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 /** Checks beyond field types; returns "field: reason" or undefined. */
 const EXTRA: Partial<Record<Message["type"], (m: Record<string, unknown>) => string | undefined>> = {
   rsState: (m) => (SERVER_STATES.includes(m.state as string) ? undefined : `state = ${String(m.state)}`),
-  vsState: (m) => (SERVER_STATES.includes(m.state as string) ? undefined : `state = ${String(m.state)}`),
+  vsState: (m) => {
+    if (!SERVER_STATES.includes(m.state as string)) return `state = ${String(m.state)}`;
+    return m.initial === undefined || typeof m.initial === "boolean" ? undefined : "initial is not a boolean";
+  },
   metrics: (m) => {
     if (!Array.isArray(m.samples)) return "samples is not an array";
     for (const [i, s] of (m.samples as unknown[]).entries()) {
