@@ -219,7 +219,7 @@ export class VrrpRuntime {
       drainRx: () => this.#pumps.get(key)?.readNow(),
       report: (state, priority) => this.#report(cfg, state, priority),
       ifindex: (name) => this.#linkByName(name)?.index ?? 0,
-      vipMetric: (address, len) => vipMetric(c.bgp.announces, address, len),
+      vipMetric: (address, len) => vipMetric(this.#config?.bgp.announces ?? [], address, len),
       masterRxLowerPri: () => {
         const s = this.#resolve(cfg.notify.masterRxLowerPri, c);
         if (s) void (this.d.exec ?? execScript)(s.argv, s.uid, s.gid);

@@ -254,6 +254,15 @@ export class BgpTopology {
     }).trim();
   }
 
+  /** Like fetch() without blocking the event loop (for timing): at most `timeoutS` seconds. */
+  async fetchAsync(ip: string, timeoutS = 0.5): Promise<string> {
+    const p = Bun.spawn(["ip", "netns", "exec", this.client.name, "socat", `-T${timeoutS}`, "-",
+      `TCP:${ip}:${SERVICE_PORT},connect-timeout=${timeoutS}`], { stdin: "ignore", stdout: "pipe", stderr: "ignore" });
+    const out = await new Response(p.stdout).text();
+    await p.exited;
+    return out.trim();
+  }
+
   /** Stops everything and removes the namespaces and files. */
   async destroy(): Promise<void> {
     for (const d of this.daemons) {

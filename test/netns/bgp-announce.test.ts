@@ -99,7 +99,8 @@ describe("bgp_announce with FRR", () => {
   test("kill -9 of every process of LB 1 at once withdraws everything", async () => {
     const pids = [lb1().proc!.pid, lb1().childPid("vrrp"), lb1().childPid("check")];
     expect(pids.map(alive), `pids ${pids.join(" ")}; log:\n${lb1().log()}`).toEqual([true, true, true]);
-    for (const p of pids) process.kill(p, "SIGKILL");
+    // children first: a child outliving its parent would get PR_SET_PDEATHSIG's TERM and stop gracefully
+    for (const p of pids.reverse()) process.kill(p, "SIGKILL");
     await dropped(ANY, LB1);
     await dropped(V4, LB1);
     await until(V4, [LB2]);
@@ -150,7 +151,7 @@ describe("bgp_announce with FRR", () => {
   }, 90_000);
 
   test("kill -9 of every process of ours on both LBs leaves no prefix of ours at the router", async () => {
-    const pids = t.daemons.flatMap((d) => [d.proc!.pid, d.childPid("vrrp"), d.childPid("check")]);
+    const pids = t.daemons.flatMap((d) => [d.childPid("vrrp"), d.childPid("check"), d.proc!.pid]);
     for (const p of pids) process.kill(p, "SIGKILL");
     const ours = [V4, ANY, "192.0.2.11/32"];
     await waitFor("no prefix of ours at the router", async () => {
