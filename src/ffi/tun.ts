@@ -9,8 +9,8 @@
 import { check, cstr, libc } from "./libc.ts";
 
 const O_RDWR = 0o2, O_CLOEXEC = 0o2000000;
-/** TUNSETIFF = _IOW('T', 202, int). */
-const TUNSETIFF = 0x400454ca;
+/** TUNSETIFF = _IOW('T', 202, int); TUNSETPERSIST = _IOW('T', 203, int). */
+const TUNSETIFF = 0x400454ca, TUNSETPERSIST = 0x400454cb;
 const IFF_TUN = 0x0001, IFF_NO_PI = 0x1000;
 /** IFNAMSIZ - 1. */
 export const TUN_NAME_MAX = 15;
@@ -34,6 +34,9 @@ export function openTun(name: string): TunDevice {
   new DataView(ifr.buffer).setUint16(16, IFF_TUN | IFF_NO_PI, true);
   try {
     check("ioctl TUNSETIFF", libc.ioctl(fd, TUNSETIFF, ifr), name);
+    // A persistent TUN device left by someone else under this name would be attached, not created, and
+    // would outlive us: clear the flag so the device always dies with our fd.
+    check("ioctl TUNSETPERSIST 0", libc.ioctl(fd, TUNSETPERSIST, null), name);
   } catch (e) {
     libc.close(fd);
     throw e;

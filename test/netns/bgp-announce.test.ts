@@ -150,6 +150,21 @@ describe("bgp_announce with FRR", () => {
     await until("192.0.2.11/32", []);
   }, 90_000);
 
+  test("announce_backup: the BACKUP announces too, with a MED that follows its priority", async () => {
+    const backup = lbConf(2).replace("bgp_announce WEB {\n  follow_instance VI_1\n}", "bgp_announce WEB {\n  follow_instance VI_1\n  announce_backup\n}");
+    expect(backup).toContain("announce_backup");
+    await Bun.write(lb2().confPath, backup);
+    lb2().proc!.kill("SIGHUP");
+    await until(V4, [LB1, LB2]);
+    type Path = { peer?: { peerId?: string }; metric?: number; bestpath?: { overall?: boolean } };
+    const j = JSON.parse(await t.frrR.vtysh([`show bgp ipv4 unicast ${V4} json`])) as { paths?: Path[] };
+    const byPeer = new Map((j.paths ?? []).map((p) => [p.peer?.peerId, p]));
+    expect(byPeer.get(LB2)?.metric, JSON.stringify(j)).toBe(256 - 100); // BACKUP, priority 100
+    expect(byPeer.get(LB1)?.metric ?? 0).toBe(0); // MASTER: the plain metric
+    expect(byPeer.get(LB1)?.bestpath?.overall).toBe(true);
+    expect(t.fetch(A.vip)).toBe("lb1");
+  }, 60_000);
+
   test("kill -9 of every process of ours on both LBs leaves no prefix of ours at the router", async () => {
     const pids = t.daemons.flatMap((d) => [d.childPid("vrrp"), d.childPid("check"), d.proc!.pid]);
     for (const p of pids) process.kill(p, "SIGKILL");
