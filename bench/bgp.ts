@@ -6,7 +6,9 @@
  *  - ours: bgp_announce of VIP 192.0.2.10/32 following the VRRP instance; the "router change" is the
  *    router's FIB route for the VIP leaving LB 1 (zebra installs what bgpd selects), from `ip monitor route`.
  * For each failure of the master LB 1: every process SIGKILLed, and its link set down; plus (ours only)
- * the anycast virtual server losing quorum on LB 1. "client" is the first answer from LB 2 to a client
+ * the anycast virtual server losing quorum on LB 1, the kill -9 again with LB 2 announcing as BACKUP
+ * (announce_backup: its path is already at the router), and the link down again with FRR's BFD on the BGP
+ * sessions (a second topology, kbg-e). "client" is the first answer from LB 2 to a client
  * polling the VIP (one TCP connect at a time, 20 ms apart, 0.5 s connect timeout). BENCH_TRIALS (default 3) trials; medians.
  * Namespace prefix kbg-b.
  */
@@ -106,11 +108,18 @@ async function kaTrial(t: BgpTopology, failure: Failure, dir: string): Promise<[
   }
 }
 
-async function oursTrial(t: BgpTopology, failure: Failure | "quorum"): Promise<[number, number]> {
+/** LB `n`'s configuration; with `backupToo`, WEB has announce_backup (LB 2's path waits at the router). */
+function oursConf(n: number, backupToo: boolean): string {
+  const c = lbConf(n);
+  return backupToo ? c.replace("bgp_announce WEB {\n  follow_instance VI_1\n}", "bgp_announce WEB {\n  follow_instance VI_1\n  announce_backup\n}") : c;
+}
+
+async function oursTrial(t: BgpTopology, failure: Failure | "quorum", backupToo = false): Promise<[number, number]> {
   const route = new Monitor(t.r.name, "route");
-  for (const d of t.daemons) await d.start(lbConf(t.daemons.indexOf(d) + 1));
+  for (const d of t.daemons) await d.start(oursConf(t.daemons.indexOf(d) + 1, backupToo));
   try {
-    await waitFor("VIP via LB 1", async () => (await t.via(`${A.vip}/32`)).join() === A.lb4(1), 60_000, 100);
+    const want = backupToo ? `${A.lb4(1)},${A.lb4(2)}` : A.lb4(1);
+    await waitFor("VIP via LB 1", async () => (await t.via(`${A.vip}/32`)).join() === want, 60_000, 100);
     await waitFor("anycast via both", async () => (await t.via(`${A.anycast}/32`)).length === 2, 60_000, 100);
     await waitFor("client reaches LB 1", () => t.fetch(A.vip) === "lb1", 30_000, 100);
     if (failure === "quorum") {
@@ -153,11 +162,34 @@ export async function bgpScenarios(ours: string, trials: number): Promise<Row[]>
       rows.push({ scenario: `bgp: ${what}`, metric: "router change", keepalived: median(ka.map((x) => x[0])), ours: median(us.map((x) => x[0])), unit: "ms", lowerIsBetter: true });
       rows.push({ scenario: `bgp: ${what}`, metric: "client on LB 2", keepalived: median(ka.map((x) => x[1])), ours: median(us.map((x) => x[1])), unit: "ms", lowerIsBetter: true });
     }
+    const early: [number, number][] = [];
+    for (let i = 0; i < trials; i++) early.push(await oursTrial(t, "kill", true));
+    const what = "bgp: master kill -9, LB 2 announcing as BACKUP (announce_backup)";
+    rows.push({ scenario: what, metric: "router change", keepalived: NaN, ours: median(early.map((x) => x[0])), unit: "ms", lowerIsBetter: true });
+    rows.push({ scenario: what, metric: "client on LB 2", keepalived: NaN, ours: median(early.map((x) => x[1])), unit: "ms", lowerIsBetter: true });
     const q: number[] = [];
     for (let i = 0; i < trials; i++) q.push((await oursTrial(t, "quorum"))[0]);
     rows.push({ scenario: "bgp: anycast quorum lost on LB 1", metric: "router change", keepalived: NaN, ours: median(q), unit: "ms", lowerIsBetter: true });
   } finally {
     await t.destroy();
   }
+  rows.push(...await bfdScenario(ours, trials));
   return rows;
+}
+
+/** Link down of the master again, with FRR's BFD on every BGP session (bfdd, 100 ms x 3); ours only. */
+async function bfdScenario(ours: string, trials: number): Promise<Row[]> {
+  const t = new BgpTopology("kbg-e", "/tmp/kbg-bench-bfd", ours);
+  try {
+    await t.startFrr(true);
+    const us: [number, number][] = [];
+    for (let i = 0; i < trials; i++) us.push(await oursTrial(t, "link"));
+    const what = "bgp: master link down, FRR BFD 100 ms x 3 on the sessions";
+    return [
+      { scenario: what, metric: "router change", keepalived: NaN, ours: median(us.map((x) => x[0])), unit: "ms", lowerIsBetter: true },
+      { scenario: what, metric: "client on LB 2", keepalived: NaN, ours: median(us.map((x) => x[1])), unit: "ms", lowerIsBetter: true },
+    ];
+  } finally {
+    await t.destroy();
+  }
 }

@@ -67,7 +67,7 @@ export class BgpAnnouncer {
     this.#applied.clear();
   }
 
-  /** Announcement name -> "on"/"off" with metric, for dumps and tests. */
+  /** Announcement name -> "on metric N" or "off", for the parent's USR1 dump. */
   states(): Map<string, string> {
     return new Map(this.#logged);
   }

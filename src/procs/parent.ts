@@ -267,6 +267,7 @@ export class Parent {
       routerId: g.routerId,
       children: [...this.#children].map(([role, c]) => ({ role, pid: c.pid, ready: this.#ready.has(role), restarts: c.totalRestarts })),
       smtp: q ? { target: q.target, stats: q.stats } : null,
+      bgp: this.#bgp.states(),
       metricsUrl: l && this.#metricsServer ? `http://${l.host.includes(":") ? `[${l.host}]` : l.host}:${this.#metricsServer.port}/metrics` : null,
     });
     try {

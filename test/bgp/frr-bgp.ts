@@ -1,5 +1,5 @@
 /**
- * Test helper: FRR's zebra and bgpd (Debian package `frr`, 8.4) inside one network namespace, with
+ * Test helper: FRR's zebra and bgpd (and optionally bfdd; Debian package `frr`, 8.4) inside one network namespace, with
  * every file (configs, pid files, vty sockets, zserv socket, logs) in a private directory, so several
  * instances never meet each other or the system's FRR. Both run in the foreground (`ip netns exec`
  * execs them, so the spawned pids are the daemons') and are stopped by those pids only.
@@ -38,7 +38,7 @@ async function waitPath(path: string, p: Subprocess, what: string): Promise<void
   }
 }
 
-function spawnDaemon(ns: string, dir: string, name: "zebra" | "bgpd"): Subprocess {
+function spawnDaemon(ns: string, dir: string, name: "zebra" | "bgpd" | "bfdd"): Subprocess {
   const argv = [
     "ip", "netns", "exec", ns, `${FRR}/${name}`,
     "-f", join(dir, `${name}.conf`),
@@ -47,18 +47,31 @@ function spawnDaemon(ns: string, dir: string, name: "zebra" | "bgpd"): Subproces
     "-z", join(dir, "zserv.api"),
     "-P", "0",
     "--log", `file:${join(dir, `${name}.log`)}`,
+    ...(name === "bfdd" ? ["--bfdctl", join(dir, "bfdd.sock")] : []),
   ];
   return Bun.spawn(argv, { stdin: "ignore", stdout: "ignore", stderr: "pipe" });
 }
 
-/** Starts zebra then bgpd in `ns` with the given configurations; resolves once both vty sockets exist. */
-export async function startFrrBgp(ns: string, dir: string, zebraConf: string, bgpdConf: string): Promise<FrrBgp> {
+/**
+ * Starts zebra, then bfdd when `bfddConf` is given, then bgpd in `ns` with the given configurations;
+ * resolves once their vty sockets exist.
+ */
+export async function startFrrBgp(
+  ns: string,
+  dir: string,
+  zebraConf: string,
+  bgpdConf: string,
+  bfddConf?: string,
+): Promise<FrrBgp> {
   mkdirSync(dir, { recursive: true });
-  for (const f of ["zebra.vty", "bgpd.vty", "zserv.api", "zebra.pid", "bgpd.pid"]) rmSync(join(dir, f), { force: true });
+  for (const f of ["zebra.vty", "bgpd.vty", "bfdd.vty", "bfdd.sock", "zserv.api", "zebra.pid", "bgpd.pid", "bfdd.pid"]) {
+    rmSync(join(dir, f), { force: true });
+  }
   const ids = frrIds();
   chownSync(dir, ids.uid, ids.gid);
   writeFileSync(join(dir, "zebra.conf"), zebraConf);
   writeFileSync(join(dir, "bgpd.conf"), bgpdConf);
+  if (bfddConf) writeFileSync(join(dir, "bfdd.conf"), bfddConf);
   const procs: Subprocess[] = [];
   const stop = async () => {
     for (const p of procs.reverse()) {
@@ -72,8 +85,12 @@ export async function startFrrBgp(ns: string, dir: string, zebraConf: string, bg
   try {
     procs.push(spawnDaemon(ns, dir, "zebra"));
     await waitPath(join(dir, "zserv.api"), procs[0]!, `zebra in ${ns}`);
+    if (bfddConf) {
+      procs.push(spawnDaemon(ns, dir, "bfdd"));
+      await waitPath(join(dir, "bfdd.vty"), procs[procs.length - 1]!, `bfdd in ${ns}`);
+    }
     procs.push(spawnDaemon(ns, dir, "bgpd"));
-    await waitPath(join(dir, "bgpd.vty"), procs[1]!, `bgpd in ${ns}`);
+    await waitPath(join(dir, "bgpd.vty"), procs[procs.length - 1]!, `bgpd in ${ns}`);
   } catch (e) {
     await stop();
     throw e;

@@ -21,6 +21,14 @@ export const A = {
   vip: "192.0.2.10", vip6: "2001:db8:10::10", anycast: "192.0.2.20",
 };
 
+/** bfdd's configuration when the BGP sessions run BFD: 100 ms x 3. */
+export const BFDD_CONF = "bfd\n profile fast\n  receive-interval 100\n  transmit-interval 100\n  detect-multiplier 3\n !\n!\n";
+
+/** `neighbor X bfd profile fast` after each `neighbor X timers connect 1` line when `bfd`. */
+function withBfd(conf: string, bfd: boolean): string {
+  return bfd ? conf.replace(/^ neighbor (\S+) timers connect 1$/gm, (l, peer) => `${l}\n neighbor ${peer} bfd profile fast`) : conf;
+}
+
 /** The FRR lines docs/bgp.md tells a user to add on a load balancer (plus the session to the router). */
 export function lbBgpdConf(n: number, device = "ka-bgp"): string {
   return `route-map KEEPALIVED permit 10
@@ -207,11 +215,13 @@ export class BgpTopology {
     r.exec(["sysctl", "-qw", "net.ipv4.ip_forward=1"]);
   }
 
-  /** Starts FRR everywhere and the socat services on the LBs; waits for the four sessions. */
-  async startFrr(): Promise<void> {
-    this.frrR = await startFrrBgp(this.r.name, join(this.dir, "frr-r"), "!\n", routerBgpdConf());
+  /** Starts FRR everywhere (with BFD on the BGP sessions when `bfd`) and the socat services on the LBs. */
+  async startFrr(bfd = false): Promise<void> {
+    const bfdd = bfd ? BFDD_CONF : undefined;
+    this.frrR = await startFrrBgp(this.r.name, join(this.dir, "frr-r"), "!\n", withBfd(routerBgpdConf(), bfd), bfdd);
     for (const [i, lb] of this.lbs.entries()) {
-      this.frrLb.push(await startFrrBgp(lb.name, join(this.dir, `frr-lb${i + 1}`), "!\n", lbBgpdConf(i + 1)));
+      const conf = withBfd(lbBgpdConf(i + 1), bfd);
+      this.frrLb.push(await startFrrBgp(lb.name, join(this.dir, `frr-lb${i + 1}`), "!\n", conf, bfdd));
       lb.spawn(["socat", `TCP-LISTEN:${SERVICE_PORT},fork,reuseaddr`, `SYSTEM:echo lb${i + 1}`]);
     }
     for (const n of [1, 2]) this.startRealServer(n);
