@@ -11,6 +11,7 @@
  * A state not heard of (child not started yet, or gone) counts as not holding.
  */
 import type { BgpAnnounce, BgpPrefix, SyncGroup } from "../config/model.ts";
+import { VIP_METRIC_UNDER_BGP } from "../config/model-bgp.ts";
 import type { VrrpStateName } from "../core/ipc.ts";
 
 /** The last reported state of a VRRP instance. */
@@ -44,17 +45,6 @@ export interface WantedAddr extends BgpPrefix {
   /** The bgp_announce it comes from. */
   readonly announce: string;
 }
-
-/**
- * Route metric of a VRRP VIP that an announcement also puts on its TUN device. zebra picks, among
- * connected routes of one prefix, the lowest metric (FRR 8.4 rib_choose_best), so the copy on our
- * device (metric <= BGP_METRIC_MAX + 255) wins while it exists, and the VIP left on eth0 after a kill -9
- * is the one zebra then offers, which the documented route-map (`match interface`) refuses.
- * Not 0xffffffff: zebra 8.4 reports that value as metric 0 (measured).
- */
-export const VIP_METRIC_UNDER_BGP = 0x7fffffff;
-/** Highest `metric` a bgp_announce accepts (announce_backup adds up to 255). */
-export const BGP_METRIC_MAX = VIP_METRIC_UNDER_BGP - 256;
 
 /** VIP_METRIC_UNDER_BGP when some announcement carries `address/prefixLen`, else undefined. */
 export function vipMetric(announces: readonly BgpAnnounce[], address: string, prefixLen: number): number | undefined {

@@ -3,14 +3,13 @@
  * follows (VRRP instances, sync groups, virtual servers), the prefixes, the TUN device and the metric
  * that FRR's zebra turns into the BGP MED. Handlers only fill the draft; validate-bgp.ts checks references.
  */
-import type { BgpAnnounce, BgpPrefix } from "./model-bgp.ts";
 import type { Token } from "./lexer.ts";
 import type { Ctx, Table } from "./tree.ts";
 import { parsePrefix } from "./ip.ts";
 import { openVs } from "./kw-check.ts";
 import { vsName } from "../alert/names.ts";
 import { type Draft, flagKw, need, readInt } from "./values.ts";
-import { BGP_METRIC_MAX } from "../bgp/desired.ts";
+import { type BgpAnnounce, type BgpPrefix, BGP_METRIC_MAX } from "./model-bgp.ts";
 
 /** bgp_announce draft; list fields are filled in place, `prefixSet` records that `prefix {}` was given. */
 export type BgpDraft = Draft<BgpAnnounce> & {

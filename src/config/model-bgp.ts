@@ -6,6 +6,17 @@
  */
 import type { Family, SourceRef } from "./model.ts";
 
+/**
+ * Route metric of a VRRP VIP that an announcement also puts on its TUN device. zebra picks, among
+ * connected routes of one prefix, the lowest metric (FRR 8.4 rib_choose_best), so the copy on our
+ * device (metric <= BGP_METRIC_MAX + 255) wins while it exists, and the VIP left on eth0 after a kill -9
+ * is the one zebra then offers, which the documented route-map (`match interface`) refuses.
+ * Not 0xffffffff: zebra 8.4 reports that value as metric 0 (measured).
+ */
+export const VIP_METRIC_UNDER_BGP = 0x7fffffff;
+/** Highest `metric` a bgp_announce accepts (announce_backup adds up to 255). */
+export const BGP_METRIC_MAX = VIP_METRIC_UNDER_BGP - 256;
+
 /** One prefix to announce: the address put on the device and its prefix length. */
 export interface BgpPrefix {
   readonly family: Family;

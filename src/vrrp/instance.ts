@@ -171,7 +171,10 @@ export class VrrpInstanceRunner {
   /** A new effective priority and fault state from the trackers. */
   setPriority(priority: number, fault: boolean): void {
     if (fault !== this.fsm.fault) this.handle({ type: "faultChanged", fault });
-    if (priority !== this.fsm.priority) this.handle({ type: "priorityChanged", priority });
+    if (priority === this.fsm.priority) return;
+    this.handle({ type: "priorityChanged", priority });
+    // The parent follows effective priorities too (metrics, bgp_announce's announce_backup metric).
+    this.env.report(this.fsm.state, this.fsm.priority);
   }
 
   /**

@@ -1,9 +1,8 @@
 /** src/bgp/desired.ts: when an announcement is on, with which metric, and the VIP metric for announced VIPs. */
 import { describe, expect, test } from "bun:test";
 import type { BgpAnnounce, SyncGroup } from "../../src/config/model.ts";
-import {
-  BGP_METRIC_MAX, type InstanceSeen, type Observed, VIP_METRIC_UNDER_BGP, verdict, vipMetric, wantedAddrs,
-} from "../../src/bgp/desired.ts";
+import { type InstanceSeen, type Observed, verdict, vipMetric, wantedAddrs } from "../../src/bgp/desired.ts";
+import { BGP_METRIC_MAX, VIP_METRIC_UNDER_BGP } from "../../src/config/model-bgp.ts";
 
 const src = { file: "k.conf", line: 1 };
 function ann(over: Partial<BgpAnnounce>): BgpAnnounce {
