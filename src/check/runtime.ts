@@ -20,6 +20,7 @@ import type { LvsSink } from "./lvs.ts";
 import { LvsFifos, resolveScript, type RunNotify, scriptRunner } from "./notify.ts";
 import { describeChanges, type DesiredService } from "./table.ts";
 import { vsIdentity, VsRunner } from "./vs-runner.ts";
+import { meaningKey } from "../config/meaning.ts";
 
 /** What the runtime is given by the child process. */
 export interface CheckRuntimeDeps {
@@ -147,7 +148,7 @@ export class CheckRuntime {
       },
       planContext: () => {
         const g = config().global;
-        return JSON.stringify([
+        return meaningKey([
           config().check.ssl,
           config().vrrp.trackFiles,
           scriptUser(),

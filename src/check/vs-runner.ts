@@ -28,6 +28,7 @@ import {
   type TopoEvent,
   type VsStatus,
 } from "./topology.ts";
+import { meaningKey } from "../config/meaning.ts";
 
 /** What a VS runner is given. */
 export interface VsDeps {
@@ -69,7 +70,7 @@ export function vsIdentity(vs: VirtualServer): string {
 /** What must stay equal for a real server to keep its checkers across a reload. */
 function rsJson(vs: VirtualServer, rs: RealServer, context: string): string {
   const inherited = { port: vs.port, protocol: vs.protocol, vhost: vs.virtualhost, alpha: vs.alpha, context };
-  return JSON.stringify([rs, inherited], (k, v) => (k === "src" ? undefined : v));
+  return meaningKey([rs, inherited]);
 }
 
 /** A virtual server with its real servers' checkers. */

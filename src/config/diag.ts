@@ -1,10 +1,14 @@
 /**
  * Config diagnostics: `file:line: severity: message`, and how they map to keepalived's `-t` exit codes
- * (keepalived(8) source semantics: 0 ok, 4 not runnable, 5 errors but runnable, 6 script security).
+ * (keepalived(8) source semantics: 0 ok, 4 not runnable, 5 errors but runnable, 6 script security or,
+ * with `-e`, a missing configuration file).
  */
 
-/** How bad a diagnostic is. */
-export type Severity = "fatal" | "error" | "warning" | "security";
+/**
+ * How bad a diagnostic is. "notice" (a skipped include without `-e`) does not change the exit code;
+ * "missing" is a skipped include under `-e` (`--all-config`).
+ */
+export type Severity = "fatal" | "error" | "warning" | "security" | "missing" | "notice";
 
 /** One message about the configuration, tied to a file and line (line 0 = whole file / no line). */
 export interface Diagnostic {
@@ -20,9 +24,16 @@ export interface Where {
   readonly line: number;
 }
 
+const CONTROL = /[\x00-\x1f\x7f]/;
+const CONTROLS = /[\x00-\x1f\x7f]/g;
+/** `\xNN` for each control character (a table: a garbage file gives one message per line). */
+const ESCAPED: Readonly<Record<string, string>> = Object.fromEntries(
+  [...Array(32).keys(), 0x7f].map((n) => [String.fromCharCode(n), `\\x${n.toString(16).padStart(2, "0")}`]),
+);
+
 /** Escape control characters so every message stays on one line. */
 function oneLine(s: string): string {
-  return s.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+  return CONTROL.test(s) ? s.replace(CONTROLS, (c) => ESCAPED[c]!) : s;
 }
 
 /** Collects diagnostics for one load; no global state. */
@@ -56,7 +67,8 @@ export function exitCodeFor(diags: readonly Diagnostic[]): 0 | 4 | 5 | 6 {
   let code: 0 | 4 | 5 | 6 = 0;
   for (const d of diags) {
     if (d.severity === "fatal") return 4;
-    if (d.severity === "security") code = 6;
+    if (d.severity === "notice") continue;
+    if (d.severity === "security" || d.severity === "missing") code = 6;
     else if (code === 0) code = 5;
   }
   return code;

@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import type { KeepalivedConfig } from "./model.ts";
 import { load } from "./load.ts";
+import { readConfigFile, type ReadOutcome } from "./read.ts";
 
 export type { Diagnostic, Severity } from "./diag.ts";
 export { formatDiagnostic } from "./diag.ts";
@@ -19,8 +20,8 @@ export interface LoadOptions {
   configId: string;
   /** Does a network interface exist? Default: /sys/class/net/NAME exists. */
   interfaceExists?: (name: string) => boolean;
-  /** Read a file; undefined when it cannot be read. Default: fs.readFileSync. */
-  readFile?: (path: string) => string | undefined;
+  /** Read a file; undefined when it cannot be read, a refusal when it is not a regular file. Default: readConfigFile. */
+  readFile?: (path: string) => ReadOutcome;
   /** List a directory (for include globs). Default: fs.readdirSync. */
   listDir?: (dir: string) => readonly string[] | undefined;
   /** Is PATH an executable file? (script security check). Default: fs.accessSync X_OK on a regular file. */
@@ -29,6 +30,8 @@ export interface LoadOptions {
   userExists?: (name: string) => boolean;
   /** Seed for ${_RANDOM} when the config has no random_seed. Default: time based. */
   randomSeed?: number;
+  /** `-e` / `--all-config`: a missing or refused include is a "missing" error (exit 6). */
+  allConfig?: boolean;
 }
 
 /** Outcome of loadConfig: the frozen model, every diagnostic, and the `-t` exit code. */
@@ -36,6 +39,8 @@ export interface LoadResult {
   config: KeepalivedConfig;
   diagnostics: Diagnostic[];
   exitCode: 0 | 4 | 5 | 6;
+  /** Logical lines the files gave (0: nothing at all, e.g. an empty file). */
+  statements: number;
 }
 
 function readFileDefault(p: string): string | undefined {
@@ -72,11 +77,12 @@ function userExistsDefault(name: string): boolean {
 export function loadConfig(path: string, opts: LoadOptions): LoadResult {
   return load(path, {
     configId: opts.configId,
-    readFile: opts.readFile ?? readFileDefault,
+    readFile: opts.readFile ?? ((p) => readConfigFile(p)),
     listDir: opts.listDir ?? listDirDefault,
     interfaceExists: opts.interfaceExists ?? ((n) => fs.existsSync(`/sys/class/net/${n}`)),
     isExecutable: opts.isExecutable ?? isExecutableDefault,
     userExists: opts.userExists ?? userExistsDefault,
     randomSeed: opts.randomSeed ?? Date.now() >>> 0,
+    allConfig: opts.allConfig ?? false,
   });
 }

@@ -3,7 +3,7 @@
  * FIFOs, VRRP defaults, firewall, LVS, scheduling, buffers, SNMP, D-Bus, reload/dump) and the
  * top-level globals (net_namespace, instance, use_pid_dir, child_wait_time, linkbeat_use_polling...).
  */
-import type { GlobalDefs, ProcessSchedule, RcvBuf } from "./model.ts";
+import type { GlobalDefs, MetricsCompat, ProcessSchedule, RcvBuf } from "./model.ts";
 import type { ArgsHandler, Table } from "./tree.ts";
 import { parseIp } from "./ip.ts";
 import {
@@ -273,6 +273,19 @@ const metricsListen: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
   } else if (port !== undefined) d.metricsListen = { host, port };
 };
 
+/** `metrics_compat mehdy|gen2brain|none ...`: repeated lines add up; `none` clears. */
+const metricsCompat: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
+  if (!need(args, 1, ctx)) return;
+  let cur: MetricsCompat[] = [...(d.metricsCompat ?? [])];
+  for (const a of args) {
+    const t = a.text;
+    if (t === "none") cur = [];
+    else if (t === "mehdy" || t === "gen2brain") cur = cur.includes(t) ? cur : [...cur, t];
+    else ctx.diags.error(ctx.at, `metrics_compat: expected mehdy, gen2brain or none, got '${t}'`);
+  }
+  d.metricsCompat = cur;
+};
+
 const garpExtraIf: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
   const all = args[0]?.text === "all";
   const ms = readTimerMs(args[all ? 1 : 0]?.text, 0, 86400, ctx);
@@ -375,6 +388,7 @@ export const GLOBAL_DEFS: Table<GlobalDraft> = {
   smtp_auth_user: { h: smtpAuthPart("user") },
   smtp_auth_pass: { h: smtpAuthPart("pass") },
   metrics_listen: { h: metricsListen },
+  metrics_compat: { h: metricsCompat },
   script_user: { h: scriptUser },
   enable_script_security: { h: flagKw("enableScriptSecurity") },
   use_symlink_paths: { h: boolKw("useSymlinkPaths") },

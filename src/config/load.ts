@@ -7,6 +7,7 @@ import { type Diagnostic, DiagSink, exitCodeFor } from "./diag.ts";
 import type { ListDir } from "./glob.ts";
 import type { IpAddressSpec, KeepalivedConfig, VirtualServerGroup, VrrpInstance } from "./model.ts";
 import { preprocess } from "./preprocess.ts";
+import type { ReadOutcome } from "./read.ts";
 import { newRaw, type RawConfig, ROOT } from "./root.ts";
 import { checkScriptSecurity, type SecurityProbe } from "./security.ts";
 import { walk } from "./tree.ts";
@@ -29,10 +30,11 @@ import { finishBgp } from "./validate-bgp.ts";
 /** Fully resolved I/O for one load. */
 export interface LoadIo extends SecurityProbe {
   readonly configId: string;
-  readonly readFile: (path: string) => string | undefined;
+  readonly readFile: (path: string) => ReadOutcome;
   readonly listDir: ListDir;
   readonly interfaceExists: (name: string) => boolean;
   readonly randomSeed: number;
+  readonly allConfig?: boolean;
 }
 
 /** Result of a load before the public wrapper. */
@@ -40,6 +42,8 @@ export interface LoadOutcome {
   config: KeepalivedConfig;
   diagnostics: Diagnostic[];
   exitCode: 0 | 4 | 5 | 6;
+  /** Logical lines the files gave (0: nothing at all, e.g. an empty file). */
+  statements: number;
 }
 
 function deepFreeze<T>(o: T): T {
@@ -169,5 +173,5 @@ export function load(path: string, io: LoadIo): LoadOutcome {
   else walk(lines, ROOT, raw, diags);
   const config = finish(path, raw, io, diags);
   checkScriptSecurity(config, io, diags);
-  return { config: deepFreeze(config), diagnostics: diags.list, exitCode: exitCodeFor(diags.list) };
+  return { config: deepFreeze(config), diagnostics: diags.list, exitCode: exitCodeFor(diags.list), statements: lines?.length ?? 0 };
 }

@@ -179,6 +179,9 @@ export interface NftablesSettings {
   readonly ipvsStartFwmark: number;
 }
 
+/** An exporter whose metric names /metrics can speak (docs/metrics.md). */
+export type MetricsCompat = "mehdy" | "gen2brain";
+
 /** `global_defs` plus the top-level globals (net_namespace, instance, ...). */
 export interface GlobalDefs {
   // Top level
@@ -225,6 +228,8 @@ export interface GlobalDefs {
   readonly smtpAuth: { readonly user: string; readonly pass: string } | null;
   /** Beyond keepalived: `metrics_listen ADDR:PORT`, the parent's Prometheus endpoint; null = off. */
   readonly metricsListen: { readonly host: string; readonly port: number } | null;
+  /** Beyond keepalived: `metrics_compat mehdy|gen2brain|none ...`, the exporters whose names /metrics also speaks. */
+  readonly metricsCompat: readonly MetricsCompat[];
   // Scripts
   readonly scriptUser: { readonly user: string; readonly group: string | null } | null;
   readonly enableScriptSecurity: boolean;

@@ -88,7 +88,7 @@ function dispatch<T>(cur: Cursor, line: Line, table: Table<T>, target: T, diags:
   const def = Object.hasOwn(table, kw) ? table[kw] : undefined;
   const ctx: Ctx = { diags, at: { file: line.file, line: line.line }, kw };
   if (!def) {
-    diags.warn(ctx.at, `unknown keyword '${kw}' ignored`);
+    diags.error(ctx.at, `unknown keyword '${kw}' ignored`);
     return;
   }
   if (def.h) {

@@ -48,6 +48,7 @@ export function finishGlobal(g: GlobalDraft): GlobalDefs {
     smtpStarttls: g.smtpStarttls ?? null,
     smtpAuth: g.smtpAuth ?? null,
     metricsListen: g.metricsListen ?? null,
+    metricsCompat: g.metricsCompat ?? [],
     scriptUser: g.scriptUser ?? null,
     enableScriptSecurity: g.enableScriptSecurity ?? false,
     useSymlinkPaths: g.useSymlinkPaths ?? false,

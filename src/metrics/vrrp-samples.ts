@@ -26,18 +26,22 @@ export const VRRP_ERROR_KINDS: Readonly<Record<string, string>> = {
   advertIntervalErr: "advert_interval",
   addrListErr: "address_list",
   invalidAuthType: "invalid_auth_type",
+  authTypeMismatch: "auth_type_mismatch",
   authFailure: "auth_failure",
   otherErr: "other",
 };
 
-/** All samples for the given instances. */
-export function vrrpSamples(instances: readonly VrrpInstanceView[]): MetricSample[] {
+/**
+ * All samples for the given instances. `stateSeries: false` leaves out keepalived_vrrp_state, whose name
+ * mehdy/keepalived-exporter's compat mode takes over (src/metrics/compat.ts).
+ */
+export function vrrpSamples(instances: readonly VrrpInstanceView[], opts: { stateSeries?: boolean } = {}): MetricSample[] {
   const out: MetricSample[] = [];
   for (const r of instances) {
     // Only `instance`, so these series coincide with the parent's own (from vrrpState) and replace them.
     const l = { instance: r.cfg.name };
     const st = r.stats;
-    for (const s of VRRP_METRIC_STATES) {
+    for (const s of opts.stateSeries === false ? [] : VRRP_METRIC_STATES) {
       out.push(
         gauge("keepalived_vrrp_state", "VRRP instance state: 1 for the current state, 0 for the others", {
           ...l,

@@ -7,6 +7,7 @@ import type { Logger } from "../core/log.ts";
 import type { ChildContext, LoopSettings, Runtime } from "./child.ts";
 import { MetricsReporter } from "../metrics/report.ts";
 import { checkSamples } from "../metrics/check-samples.ts";
+import { ipvsSamples } from "../metrics/ipvs-samples.ts";
 
 /** The IPVS reconciler when the kernel has IPVS (modprobe ip_vs first), else the sink that only reports. */
 function openLvs(log: Logger): LvsSink {
@@ -24,23 +25,38 @@ function openLvs(log: Logger): LvsSink {
  */
 export const loop: LoopSettings = { timerEarlyMs: 20 };
 
+/** How old the IPVS counters on /metrics may be, ms (the report interval). */
+export const IPVS_STATS_MS = 5000;
+
 /** Builds the check child's runtime. */
 export function createCheckRuntime(ctx: ChildContext): Runtime {
   const reactor = ctx.watcher;
+  const lvs = openLvs(ctx.log);
   const rt = new CheckRuntime({
     log: ctx.log,
     sched: ctx.scheduler,
     watcher: reactor,
-    lvs: openLvs(ctx.log),
+    lvs,
     keepIpvsOnStop: ctx.opts.dontReleaseIpvs,
     send: (m) => {
       ctx.send(m);
       if (m.type === "rsState" || m.type === "vsState") reporter.changed();
     },
   });
-  const reporter = new MetricsReporter({ role: "check", send: ctx.send, sched: ctx.scheduler, collect: () => checkSamples(rt.checkerViews()) });
+  let compat: KeepalivedConfig["global"]["metricsCompat"] = [];
+  // IPVS counters are read from the kernel with a report, at most once per IPVS_STATS_MS: reports after
+  // real-server changes come more often, and a dump of a large table is not free.
+  let ipvs: { at: number; samples: ReturnType<typeof ipvsSamples> } | undefined;
+  const ipvsNow = () => {
+    const now = ctx.scheduler.now();
+    if (!ipvs || now - ipvs.at >= IPVS_STATS_MS) ipvs = { at: now, samples: ipvsSamples(lvs.stats?.() ?? [], compat) };
+    return ipvs.samples;
+  };
+  const collect = () => [...checkSamples(rt.checkerViews()), ...ipvsNow()];
+  const reporter = new MetricsReporter({ role: "check", send: ctx.send, sched: ctx.scheduler, collect });
   return {
     async apply(slice, reload) {
+      compat = (slice as KeepalivedConfig).global.metricsCompat;
       rt.apply(slice as KeepalivedConfig, reload);
       reporter.reportIf((slice as KeepalivedConfig).global.metricsListen !== null);
     },

@@ -24,6 +24,8 @@ import { writeDumpFile } from "../core/dumpfile.ts";
 import { parentDataDump, parentDumpPath } from "./parent-dump.ts";
 import { BgpAnnouncer } from "../bgp/announcer.ts";
 import { TunBgpNet } from "../bgp/devices.ts";
+import { acceptedErrors, reloadRefusal } from "./reload-gate.ts";
+import type { Diagnostic } from "../config/index.ts";
 
 /** Signals a child receives as-is from the parent. */
 const FORWARDED: NodeJS.Signals[] = ["SIGUSR1", "SIGUSR2", "SIGURG", "SIGWINCH"];
@@ -47,8 +49,12 @@ export class Parent {
   /** bgp_announce: the prefixes on our TUN devices (docs/bgp.md). */
   readonly #bgp: BgpAnnouncer;
 
-  constructor(readonly opts: CliOptions, readonly log: Logger, config: KeepalivedConfig) {
+  /** Errors the running configuration was accepted with (reload-gate.ts). */
+  #accepted: Set<string>;
+
+  constructor(readonly opts: CliOptions, readonly log: Logger, config: KeepalivedConfig, diagnostics: readonly Diagnostic[] = []) {
     this.#config = config;
+    this.#accepted = acceptedErrors(diagnostics);
     this.#alerter = new Alerter(log, config);
     this.#bgp = new BgpAnnouncer(new TunBgpNet(), log, config);
   }
@@ -75,6 +81,9 @@ export class Parent {
     for (const r of roles) this.#startChild(r);
     this.#maybeAllReady();
     this.#serveMetrics();
+    // Signal handlers do not keep Bun's loop alive: with no child (a configuration with no VRRP, checker
+    // or BFD section) the parent must still wait for the next HUP.
+    setInterval(() => {}, 0x7fffffff);
     process.on("SIGUSR1", () => this.dumpData());
     process.on("SIGHUP", () => this.reload());
     process.on("SIGTERM", () => void this.stop(0));
@@ -194,22 +203,39 @@ export class Parent {
     for (const c of this.#children.values()) c.signal(sig);
   }
 
-  /** HUP: re-read the configuration; a configuration that does not validate changes nothing. */
+  /** Reads the configuration for a reload; undefined (logged) when it must not replace the running one. */
+  #readForReload(): ReturnType<typeof loadConfig> | undefined {
+    let refusal: string | undefined;
+    let r: ReturnType<typeof loadConfig> | undefined;
+    try {
+      r = loadConfig(this.opts.configFile, {
+        configId: this.opts.configId ?? configIdDefault(),
+        interfaceExists,
+        allConfig: this.opts.allConfig,
+      });
+      logLoad(this.log, r.diagnostics);
+      refusal = reloadRefusal(r, this.#accepted);
+    } catch (e) {
+      // Nothing a file holds may stop the daemon, not even a loader bug.
+      refusal = `internal error while reading it: ${(e as Error).stack ?? e}`;
+    }
+    if (refusal === undefined) return r;
+    r = undefined;
+    collectAfterLoad(); // what a refused 5 MB file left behind goes now, not at some later allocation
+    this.log.error(`reload of ${this.opts.configFile} refused, keeping the running configuration: ${refusal}`);
+    sdNotify("READY=1\nSTATUS=reload failed; running the previous configuration");
+    return undefined;
+  }
+
+  /** HUP: re-read the configuration; one with any error changes nothing (reload-gate.ts). */
   reload(): void {
     if (this.#stopping) return;
     this.log.info("Reloading configuration");
     sdNotify("RELOADING=1\nSTATUS=reloading configuration");
-    const r = loadConfig(this.opts.configFile, {
-      configId: this.opts.configId ?? configIdDefault(),
-      interfaceExists,
-    });
-    logLoad(this.log, r.diagnostics);
-    if (r.exitCode === 4) {
-      this.log.error(`reload of ${this.opts.configFile} failed; keeping the running configuration`);
-      sdNotify("READY=1\nSTATUS=reload failed; running the previous configuration");
-      return;
-    }
+    const r = this.#readForReload();
+    if (!r) return;
     this.#config = r.config;
+    this.#accepted = acceptedErrors(r.diagnostics);
     // States of instances and sessions the new configuration dropped are not replayed to a later child.
     const names = new Set([
       ...r.config.vrrp.instances.map((i) => `vrrp ${i.name}`),
@@ -251,8 +277,10 @@ export class Parent {
 
   /** The /metrics text now. */
   renderMetrics(): string {
-    const children = [...this.#children].map(([role, c]) => ({ role, up: c.pid !== undefined, restarts: c.totalRestarts }));
-    return this.#metrics.render(children, this.#alerter.queue ? this.#alerter.stats : undefined);
+    const children = [...this.#children].map(([role, c]) => ({ role, up: c.pid !== undefined, restarts: c.totalRestarts, pid: c.pid }));
+    const processes = [{ role: "parent", pid: process.pid }, ...children.flatMap((c) => (c.pid === undefined ? [] : [{ role: c.role, pid: c.pid }]))];
+    const compat = this.#config?.global.metricsCompat ?? [];
+    return this.#metrics.render(children, this.#alerter.queue ? this.#alerter.stats : undefined, { compat, processes });
   }
 
   /** USR1: the parent's own data dump (the children write theirs). */

@@ -7,6 +7,7 @@ import { dumpPath, writeDumpFile } from "../core/dumpfile.ts";
 import { dataDump, jsonDump, statsDump } from "../vrrp/dump.ts";
 import { MetricsReporter } from "../metrics/report.ts";
 import { vrrpSamples } from "../metrics/vrrp-samples.ts";
+import { compatSamples } from "../metrics/compat.ts";
 
 /**
  * The VRRP child's reactor wakes it at most once per 50 ms while fds stay busy (the first readiness after
@@ -32,8 +33,16 @@ export function createVrrpRuntime(ctx: ChildContext): Runtime {
     keepVipsOnStop: ctx.opts.dontReleaseVrrp,
   });
   // Counters (adverts, errors by kind) for the parent's /metrics: every 5 s and soon after a transition.
-  const reporter = new MetricsReporter({ role: "vrrp", send: ctx.send, sched: ctx.scheduler, collect: () => vrrpSamples(rt.instances().map((r) => ({ cfg: r.cfg, state: r.state, fsm: r.fsm, stats: { ...r.stats } }))) });
   let global: KeepalivedConfig["global"] | undefined;
+  const collect = () => {
+    const inst = rt.instances();
+    const modes = global?.metricsCompat ?? [];
+    const own = vrrpSamples(inst.map((r) => ({ cfg: r.cfg, state: r.state, fsm: r.fsm, stats: { ...r.stats } })), { stateSeries: !modes.includes("mehdy") });
+    if (!modes.length) return own;
+    const views = inst.map((r) => ({ cfg: r.cfg, place: r.place, state: r.state, stats: { ...r.stats } }));
+    return [...own, ...compatSamples(modes, views, rt.scripts())];
+  };
+  const reporter = new MetricsReporter({ role: "vrrp", send: ctx.send, sched: ctx.scheduler, collect });
   return {
     async apply(slice, reload) {
       global = (slice as KeepalivedConfig).global;

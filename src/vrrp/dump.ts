@@ -55,6 +55,7 @@ export function statsDump(instances: readonly VrrpInstanceRunner[]): string {
       `    Other: ${s.otherErr}`,
       "  Authentication Errors:",
       `    Invalid Type: ${s.invalidAuthType}`,
+      `    Type Mismatch: ${s.authTypeMismatch}`,
       `    Failure: ${s.authFailure}`,
       "  Priority Zero:",
       `    Received: ${s.pri0Rcvd}`,
@@ -82,7 +83,7 @@ export function jsonDump(instances: readonly VrrpInstanceRunner[]): string {
         advert_rcvd: s.advertRcvd, advert_sent: s.advertSent, become_master: s.becomeMaster, release_master: s.releaseMaster,
         packet_len_err: s.packetLenErr, advert_interval_err: s.advertIntervalErr, ip_ttl_err: s.ipTtlErr,
         invalid_type_rcvd: s.invalidType, addr_list_err: s.addrListErr, invalid_authtype: s.invalidAuthType,
-        auth_failure: s.authFailure, pri_zero_rcvd: s.pri0Rcvd, pri_zero_sent: s.pri0Sent,
+        authtype_mismatch: s.authTypeMismatch, auth_failure: s.authFailure, pri_zero_rcvd: s.pri0Rcvd, pri_zero_sent: s.pri0Sent,
       },
     };
   }), null, 2) + "\n";

@@ -17,6 +17,8 @@ import type { NetKernel } from "./netkernel.ts";
 import type { Notifier, NotifyTargets } from "./notify.ts";
 import type { RxPacket } from "./transport.ts";
 import type { AddrRequest } from "../proto/rtnl-addr.ts";
+import type { Firewall } from "./firewall.ts";
+import { instanceKeys } from "./firewall-rules.ts";
 import { addrRequest, routeRequest, ruleRequest } from "./routes.ts";
 import { bytesToIpv4, ipv4ToBytes } from "../proto/ipv4.ts";
 import { bytesToIpv6, ipv6ToBytes } from "../proto/ipv6.ts";
@@ -33,6 +35,8 @@ export interface InstanceStats {
   advertIntervalErr: number;
   addrListErr: number;
   invalidAuthType: number;
+  /** A valid auth type other than ours (keepalived's "Auth Type Mismatch"). */
+  authTypeMismatch: number;
   authFailure: number;
   pri0Rcvd: number;
   pri0Sent: number;
@@ -63,6 +67,8 @@ export interface InstanceEnv {
    * adverts keep coming, so a Master_Down_Timer could otherwise run out with its master's advert queued.
    */
   drainRx?(): void;
+  /** The nftables writer, when an instance without accept mode needs one; `byName`: key link-local by name. */
+  firewall?: { fw: Firewall; byName: boolean };
 }
 
 /** The instance's vrrp_sync_group, told about its member's transitions (src/vrrp/sync-group.ts). */
@@ -98,7 +104,7 @@ export class VrrpInstanceRunner {
   fsm: VrrpFsm;
   readonly stats: InstanceStats = {
     advertRcvd: 0, advertSent: 0, becomeMaster: 0, releaseMaster: 0, packetLenErr: 0, ipTtlErr: 0, invalidType: 0,
-    advertIntervalErr: 0, addrListErr: 0, invalidAuthType: 0, authFailure: 0, pri0Rcvd: 0, pri0Sent: 0, otherErr: 0,
+    advertIntervalErr: 0, addrListErr: 0, invalidAuthType: 0, authTypeMismatch: 0, authFailure: 0, pri0Rcvd: 0, pri0Sent: 0, otherErr: 0,
   };
   readonly log: Logger;
   readonly family: "ipv4" | "ipv6";
@@ -163,7 +169,10 @@ export class VrrpInstanceRunner {
     const was = this.fsm.state;
     if (keepVips) this.#vipsInstalled = false;
     this.handle({ type: "shutdown" });
-    if (was === "MASTER" && this.#vipsInstalled) this.#removeVips();
+    if (was === "MASTER" && this.#vipsInstalled) {
+      this.#removeVips();
+      this.#firewall("unblock");
+    }
     for (const t of this.#timers.values()) this.env.sched.cancel(t);
     this.#timers.clear();
   }
@@ -222,7 +231,7 @@ export class VrrpInstanceRunner {
     if (!parsed.ok) {
       const r = parsed.reason;
       const kind: keyof InstanceStats = /^(ttl|hop limit)/.test(r) ? "ipTtlErr" : /^(length|truncated)/.test(r) ? "packetLenErr"
-        : /^type|^version/.test(r) ? "invalidType" : /^auth type/.test(r) ? "invalidAuthType" : /^auth/.test(r) ? "authFailure" : "otherErr";
+        : /^type|^version/.test(r) ? "invalidType" : /^auth type [0-2] /.test(r) ? "authTypeMismatch" : /^auth type/.test(r) ? "invalidAuthType" : /^auth/.test(r) ? "authFailure" : "otherErr";
       return this.#drop(kind, r, p.src);
     }
     const adv = parsed.value;
@@ -276,9 +285,11 @@ export class VrrpInstanceRunner {
         this.#timers.delete(a.timer);
         return;
       case "addVips":
+        if (!a.accept) this.#firewall("block");
         return this.#addVips();
       case "removeVips":
-        return this.#removeVips();
+        this.#removeVips();
+        return this.#firewall("unblock");
       case "sendGratuitous":
         return a.reason === "becameMaster" ? this.#garpRounds() : this.#lowerPrioRounds();
       case "notify":
@@ -374,6 +385,15 @@ export class VrrpInstanceRunner {
     this.env.sched.cancel(this.#timers.get("garp"));
     this.env.sched.cancel(this.#timers.get("garpLower"));
     this.#timers.delete("garpLower");
+  }
+
+  /** no_accept: the addresses' drop rule, set before the VIPs are added and removed after they go. */
+  #firewall(op: "block" | "unblock"): void {
+    const fw = this.env.firewall;
+    if (!fw || this.cfg.accept || this.cfg.priority === 255) return;
+    const keys = instanceKeys(this.cfg, this.place, (d) => this.env.ifindex(d), fw.byName && this.cfg.dontTrackPrimary);
+    this.log.info(`${op === "block" ? "setting" : "removing"} firewall drop rule`);
+    fw.fw[op](this.cfg.name, keys);
   }
 
   #kernelOp(f: () => unknown, what: string): void {

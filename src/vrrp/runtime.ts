@@ -31,7 +31,10 @@ import { RxPump } from "../core/rx-pump.ts";
 import type { ScriptSpec } from "../config/model.ts";
 import type { VrrpState } from "./fsm.ts";
 import { SyncGroupRunner } from "./sync-group.ts";
+import { NftFirewall } from "./firewall.ts";
+import { firewallShape } from "./firewall-rules.ts";
 import type { SyncGroup } from "../config/model.ts";
+import { meaningKey } from "../config/meaning.ts";
 
 /** What the runtime is given by the child process. */
 export interface VrrpRuntimeDeps {
@@ -55,6 +58,8 @@ export interface VrrpRuntimeDeps {
   sysctl?: Sysctl;
   /** Lists processes for vrrp_track_process; tests pass a fake. @default a /proc scan */
   scanProc?: () => ProcInfo[];
+  /** The nftables writer for no_accept; tests pass one with a fake link. @default nf_tables netlink */
+  firewall?: NftFirewall;
 }
 
 /** What the runtime needs of a transport (VrrpTransport, or a fake in tests). */
@@ -76,7 +81,7 @@ interface Running {
   json: string;
 }
 
-const configKey = (i: VrrpInstance) => JSON.stringify({ ...i, src: undefined });
+const configKey = (i: VrrpInstance) => meaningKey(i);
 
 /** The VRRP child's state. */
 export class VrrpRuntime {
@@ -97,6 +102,11 @@ export class VrrpRuntime {
   #fifoReaders: FifoReaders | undefined;
   #config: KeepalivedConfig | undefined;
   #subscribed = false;
+  readonly #firewall: NftFirewall;
+  /** When instances may start (vrrp_startup_delay after the first configuration), ms on the scheduler's clock. */
+  #startAt: number | undefined;
+  readonly #delayed = new Set<VrrpInstanceRunner>();
+  #firewallOn = false;
   #vmacs: VmacManager | undefined;
   readonly #static: StaticSet;
   readonly #files: FileWatch & { close?(): void };
@@ -107,10 +117,11 @@ export class VrrpRuntime {
     this.#announcer = new PacedAnnouncer(this.#rawAnnouncer, d.sched, (i, k) => this.#garpInterval(i, k));
     this.#notifier = new Notifier(d.log, [], d.exec);
     this.#files = d.fileWatch ?? new InotifyFileWatch(d.watcher);
+    this.#firewall = d.firewall ?? new NftFirewall(d.log);
     this.#static = new StaticSet(d.kernel, d.log, (n) => this.#linkByName(n)?.index ?? 0, () => this.#config?.global.defaultInterface ?? null);
     this.#trackers = new TrackerSet({
       log: d.log, sched: d.sched, files: this.#files, resolve: (s) => this.#resolve(s, this.#config!),
-      changed: () => this.#recomputeAll(), scan: d.scanProc,
+      changed: () => this.#recomputeAll(), scan: d.scanProc, watcher: d.watcher,
     });
   }
 
@@ -122,6 +133,10 @@ export class VrrpRuntime {
       this.#subscribed = true;
     }
     this.#config = c;
+    const shape = firewallShape(c);
+    if (shape && !c.global.nftables.table && !this.#firewallOn) this.d.log.info("use_vmac or no_accept/strict specified, but no firewall configured - using nftables");
+    this.#firewallOn = shape !== null;
+    this.#firewall.configure(shape);
     this.#setupFifos(c);
     this.#static.apply(c);
     this.#trackers.apply(c);
@@ -143,6 +158,7 @@ export class VrrpRuntime {
     this.#closeUnusedTransports();
     this.#reindex();
     this.#recomputeAll();
+    this.#firewall.settle();
     if (reload) this.d.log.info(`Reload finished: ${this.#instances.size} VRRP instance(s) running`);
   }
 
@@ -220,6 +236,7 @@ export class VrrpRuntime {
       report: (state, priority) => this.#report(cfg, state, priority),
       ifindex: (name) => this.#linkByName(name)?.index ?? 0,
       vipMetric: (address, len) => vipMetric(this.#config?.bgp.announces ?? [], address, len),
+      firewall: { fw: this.#firewall, byName: !c.global.nftables.ifindex },
       masterRxLowerPri: () => {
         const s = this.#resolve(cfg.notify.masterRxLowerPri, c);
         if (s) void (this.d.exec ?? execScript)(s.argv, s.uid, s.gid);
@@ -228,7 +245,26 @@ export class VrrpRuntime {
     this.#instances.set(cfg.name, { runner, key, json: configKey(cfg) });
     if (cfg.syncGroup) this.#groups.get(cfg.syncGroup)?.group.add(runner);
     this.#recompute(runner); // a failing tracker at start means FAULT straight from INIT, as keepalived
-    runner.start();
+    this.#startWhenDue(runner);
+  }
+
+  /**
+   * vrrp_startup_delay: instances made within the delay after the daemon's start stay in INIT (no adverts,
+   * no VIPs) until it has run out ("Delaying startup for N seconds"); later ones start at once.
+   */
+  #startWhenDue(runner: VrrpInstanceRunner): void {
+    const c = this.#config!;
+    this.#startAt ??= this.d.sched.now() + c.global.vrrpStartupDelayMs;
+    const wait = this.#startAt - this.d.sched.now();
+    if (wait <= 0) return runner.start();
+    if (!this.#delayed.size) {
+      this.d.log.info(`Delaying startup for ${wait / 1000} seconds`);
+      this.d.sched.after(wait, () => {
+        for (const r of this.#delayed) if (this.instances().includes(r)) r.start();
+        this.#delayed.clear();
+      });
+    }
+    this.#delayed.add(runner);
   }
 
   /** The instance's VMAC (created if needed), undefined without use_vmac, or why it cannot be made. */
@@ -237,7 +273,10 @@ export class VrrpRuntime {
     if (cfg.vmac.ipvlan) return "use_ipvlan is not supported";
     this.#vmacs ??= new VmacManager(this.d.kernel, new SysctlJournal(this.d.sysctl ?? procSysctl, this.d.log), this.d.log, c.global.vmacPrefix);
     const r = this.#vmacs.ensure({ vrid: cfg.vrid, family, name: cfg.vmac.name, mac: cfg.vmac.mac, base });
-    if (typeof r !== "string") this.#links.set(r.index, r);
+    if (typeof r !== "string") {
+      this.#links.set(r.index, r);
+      this.#firewall.addVmac(cfg.name, family, r.index, base.index);
+    }
     return r;
   }
 
@@ -292,6 +331,7 @@ export class VrrpRuntime {
 
   #releaseVmac(r: VrrpInstanceRunner): void {
     if (r.cfg.vmac && this.#vmacs) this.#vmacs.release(r.place.ifname);
+    this.#firewall.removeVmac(r.cfg.name);
   }
 
   #closeUnusedTransports(): void {
@@ -331,7 +371,7 @@ export class VrrpRuntime {
     const wanted = new Map<string, SyncGroup>(c.vrrp.syncGroups.map((g) => [g.name, g]));
     for (const [name, g] of [...this.#groups]) {
       const w = wanted.get(name);
-      if (w && JSON.stringify({ ...w, src: undefined }) === g.json) continue;
+      if (w && meaningKey(w) === g.json) continue;
       for (const m of [...g.group.members]) g.group.remove(m);
       this.#groups.delete(name);
     }
@@ -341,7 +381,7 @@ export class VrrpRuntime {
       for (const r of this.#instances.values()) if (r.runner.cfg.syncGroup === g.name) group.add(r.runner);
       const states = group.members.map((m) => m.state);
       group.state = states.includes("FAULT") ? "FAULT" : states.includes("MASTER") ? "MASTER" : states.length ? "BACKUP" : "INIT";
-      this.#groups.set(g.name, { group, json: JSON.stringify({ ...g, src: undefined }) });
+      this.#groups.set(g.name, { group, json: meaningKey(g) });
     }
   }
 
@@ -430,6 +470,11 @@ export class VrrpRuntime {
     }
   }
 
+  /** vrrp_scripts in use: name, verdict and whether a run is in progress (metrics). */
+  scripts(): { name: string; up: boolean; running: boolean }[] {
+    return [...this.#trackers.scripts].map(([name, { tracker }]) => ({ name, up: tracker.up, running: tracker.running }));
+  }
+
   /** Current instances, for dumps and tests. */
   instances(): VrrpInstanceRunner[] {
     return [...this.#instances.values()].map((r) => r.runner);
@@ -448,6 +493,7 @@ export class VrrpRuntime {
     this.#fifoReaders?.stop();
     for (const f of this.#fifos) f.close();
     this.#static.stop();
+    if (!this.d.keepVipsOnStop) this.#firewall.stop();
     this.#vmacs?.releaseAll();
     this.#rawAnnouncer.close();
     this.d.kernel.close();

@@ -9,13 +9,14 @@ import type { IpAddressSpec, KeepalivedConfig, RouteSpec, RuleSpec } from "../co
 import type { Logger } from "../core/log.ts";
 import type { NetKernel } from "./netkernel.ts";
 import { addrRequest, routeRequest, ruleRequest } from "./routes.ts";
+import { meaningKey } from "../config/meaning.ts";
 
 type Item =
   | { kind: "addr"; spec: IpAddressSpec; key: string }
   | { kind: "route"; spec: RouteSpec; key: string }
   | { kind: "rule"; spec: RuleSpec; key: string };
 
-const keyOf = (kind: string, x: object) => `${kind}:${JSON.stringify({ ...x, src: undefined })}`;
+const keyOf = (kind: string, x: object) => `${kind}:${meaningKey(x)}`;
 
 /** The static items currently installed. */
 export class StaticSet {

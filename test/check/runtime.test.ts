@@ -39,8 +39,8 @@ class CapLog extends Logger {
 const dir = tempDir("kcr-rt");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function conf(port: number, extraRs = ""): KeepalivedConfig {
-  const text = `
+function conf(port: number, extraRs = "", top = ""): KeepalivedConfig {
+  const text = `${top}
 global_defs {
   router_id t
   lvs_notify_fifo ${dir}/fifo
@@ -219,6 +219,10 @@ describe("CheckRuntime", () => {
     expect(after.some((l) => l.includes("restarting"))).toBe(false);
     expect(after).toContain(`RS [127.0.0.3]:tcp:${port} of VS [203.0.113.10]:tcp:80 starts UP`);
     expect(web.status?.rs.get(`127.0.0.1|${port}`)?.alive).toBe(true);
+    // the same configuration with every line moved (comments at the top): nothing restarts
+    const moved = log.lines.length;
+    rt.apply(conf(port, `  real_server 127.0.0.3 ${port} {\n    weight 1\n  }\n`, "# moved\n! down\n\n"), true);
+    expect(log.lines.slice(moved).filter((l) => l.includes("restarting") || l.includes("starts"))).toEqual([]);
     // USR1 dump
     rt.dump("data");
     const dump = readFileSync(join(dir, "check.data"), "utf8");

@@ -109,8 +109,8 @@ describe("keyword tree errors", () => {
     expect(r.config.global.routerId).toBe("inner");
     expect(r.config.global.vrrpVersion).toBe(2);
     expect(diagLines(r)).toEqual([
-      "2: warning: unknown keyword 'bogus_block' ignored",
-      "5: warning: unknown keyword 'vrrp_version' ignored",
+      "2: error: unknown keyword 'bogus_block' ignored",
+      "5: error: unknown keyword 'vrrp_version' ignored",
       "6: error: '}' without a matching '{'",
     ]);
   });

@@ -198,7 +198,7 @@ describe("interfaces and tracking", () => {
     const r = loadText(instance("") + "vrrp_sync_group G {\n VI_1\n}\n");
     expect(r.config.vrrp.syncGroups).toHaveLength(0);
     expect(diagLines(r)).toEqual([
-      "10: warning: unknown keyword 'VI_1' ignored",
+      "10: error: unknown keyword 'VI_1' ignored",
       "9: error: sync group G has no vrrp instances; removed",
     ]);
   });

@@ -18,6 +18,8 @@ import type { RxPacket, TransportOptions } from "../../src/vrrp/transport.ts";
 import type { ProcInfo } from "../../src/vrrp/track-process.ts";
 import { loadText } from "../config/helpers.ts";
 import type { KeepalivedConfig } from "../../src/config/model.ts";
+import { NftFirewall } from "../../src/vrrp/firewall.ts";
+import { FakeNft } from "./fake-nft.ts";
 
 /** A kernel in memory. */
 export class FakeKernel implements NetKernel {
@@ -134,6 +136,8 @@ export interface SentAdvert {
 export class Harness {
   readonly sched = new FakeScheduler(1_000_000);
   readonly kernel = new FakeKernel();
+  /** The fake nf_tables the runtime's firewall writes to. */
+  readonly nft = new FakeNft();
   readonly sent: SentAdvert[] = [];
   readonly garps: { ifindex: number; mac: string; vip: string }[] = [];
   readonly scripts: string[][] = [];
@@ -166,6 +170,7 @@ export class Harness {
         close: () => {},
       },
       openTransport: (o) => this.#transport(o),
+      firewall: new NftFirewall(nullLogger, () => this.nft),
       sysctl: {
         read: (path) => this.sysctl.get(path) ?? (this.kernel.links.some((l) => path.includes(`/${l.name}/`)) || path.includes("/all/") ? "0" : undefined),
         write: (path, v) => void this.sysctl.set(path, v),
