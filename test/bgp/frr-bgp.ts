@@ -4,7 +4,7 @@
  * instances never meet each other or the system's FRR. Both run in the foreground (`ip netns exec`
  * execs them, so the spawned pids are the daemons') and are stopped by those pids only.
  */
-import { chownSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 
@@ -73,9 +73,16 @@ export async function startFrrBgp(
   writeFileSync(join(dir, "bgpd.conf"), bgpdConf);
   if (bfddConf) writeFileSync(join(dir, "bfdd.conf"), bfddConf);
   const procs: Subprocess[] = [];
+  const names: string[] = [];
   const stop = async () => {
-    for (const p of procs.reverse()) {
-      if (p.exitCode !== null) continue;
+    for (const [i, p] of [...procs.entries()].reverse()) {
+      if (p.exitCode !== null) {
+        // A daemon that died before we stopped it explains failures: show the end of its log.
+        const log = join(dir, `${names[i]}.log`);
+        const tail = existsSync(log) ? readFileSync(log, "utf8").split("\n").slice(-15).join("\n") : "(no log)";
+        console.error(`FRR ${names[i]} in ${ns} had exited with ${p.exitCode ?? p.signalCode}:\n${tail}`);
+        continue;
+      }
       p.kill("SIGTERM");
       const t = setTimeout(() => p.kill("SIGKILL"), 3000);
       await p.exited;
@@ -83,6 +90,7 @@ export async function startFrrBgp(
     }
   };
   try {
+    names.push("zebra", ...(bfddConf ? ["bfdd"] : []), "bgpd");
     procs.push(spawnDaemon(ns, dir, "zebra"));
     await waitPath(join(dir, "zserv.api"), procs[0]!, `zebra in ${ns}`);
     if (bfddConf) {

@@ -65,7 +65,8 @@ function routerBgpdConf(): string {
   ]);
   return [
     "router bgp 65000", ` bgp router-id ${A.r4}`, " no bgp ebgp-requires-policy", " no bgp default ipv4-unicast",
-    " bgp bestpath as-path multipath-relax", ...peers,
+    // always-compare-med: the LBs are in different ASes, and announce_backup's MED must still decide.
+    " bgp bestpath as-path multipath-relax", " bgp always-compare-med", ...peers,
     " address-family ipv4 unicast", "  maximum-paths 4", ...[1, 2].map((n) => `  neighbor ${A.lb4(n)} activate`),
     " exit-address-family",
     " address-family ipv6 unicast", "  maximum-paths 4", ...[1, 2].map((n) => `  neighbor ${A.lb6(n)} activate`),
