@@ -4,7 +4,7 @@
  */
 import { basename } from "node:path";
 import { CliError, parseArgs, SIGNUMS, usage, type CliOptions } from "./cli.ts";
-import { dumpConfig, formatDiagnostic, loadConfig } from "./config/index.ts";
+import { dumpConfig, formatDiagnostic, isRunnable, loadConfig } from "./config/index.ts";
 import { configIdDefault, interfaceExists, logLoad, makeLogger } from "./procs/common.ts";
 import { launchDaemon, reportLaunch } from "./procs/daemonize.ts";
 import { VERSION_LINE } from "./version.ts";
@@ -22,6 +22,9 @@ async function main(argv: string[]): Promise<void> {
   // Each role loads only its own modules (a VRRP child never evaluates the mailer or the checkers).
   const genhash = async (args: string[]) => (await import("./check/genhash.ts")).genhashMain(args);
   if (prog === "genhash" || basename(process.execPath) === "genhash") process.exit(await genhash(argv));
+  const ctl = async (args: string[]) => (await import("./control/client.ts")).ctlMain(args);
+  if (prog === "keepalivectl" || basename(process.execPath) === "keepalivectl") process.exit(await ctl(argv));
+  if (argv[0] === "ctl") process.exit(await ctl(argv.slice(1)));
   let o: CliOptions;
   try {
     o = parseArgs(argv);
@@ -107,13 +110,16 @@ async function startParent(o: CliOptions): Promise<void> {
   log.info(`Starting ${VERSION_LINE}`);
   const r = loadConfig(o.configFile, { configId: o.configId ?? configIdDefault(), interfaceExists, allConfig: o.allConfig });
   logLoad(log, r.diagnostics);
-  if (r.exitCode === 4) early(`configuration ${o.configFile} is not usable (see the errors above)`);
+  if (!isRunnable(r.exitCode)) {
+    early(`configuration ${o.configFile} is not usable (see the errors above)`, r.exitCode === 2 ? 2 : 1);
+  }
   // -e / --all-config: keepalived exits 6 when a configuration file is missing or refused.
   if (r.diagnostics.some((d) => d.severity === "missing")) early("Config files missing (--all-config)", 6);
   if (o.dumpConf) for (const line of dumpConfig(r.config, o.dumpConf).split("\n")) log.info(line);
   const { claimPidFile, Parent } = await import("./procs/parent.ts");
   const pidErr = claimPidFile(o);
   if (pidErr) early(pidErr);
+  await (await import("./procs/lifecycle-scripts.ts")).runLifecycleScript("startup", r.config.global, log);
   const parent = new Parent(o, log, r.config, r.diagnostics);
   parent.start(() => {
     log.info("All child processes are running");

@@ -90,3 +90,27 @@ export function vrrpSamples(instances: readonly VrrpInstanceView[], opts: { stat
   }
   return out;
 }
+
+/** What the socket mapper reads from the VRRP child's sockets (src/vrrp/sockets.ts SocketView). */
+export interface VrrpSocketView {
+  readonly ifname: string;
+  readonly family: string;
+  readonly key: string;
+  readonly drops: number;
+  readonly rxBufferBytes: number;
+  readonly overflows: number;
+}
+
+/** Kernel drops (SO_RXQ_OVFL), overflows seen and receive buffer size per VRRP receive socket. */
+export function vrrpSocketSamples(sockets: readonly VrrpSocketView[]): MetricSample[] {
+  const out: MetricSample[] = [];
+  for (const s of sockets) {
+    const l = { interface: s.ifname, family: s.family, socket: s.key };
+    out.push(
+      counter("keepalived_vrrp_socket_kernel_drops_total", "Datagrams the kernel dropped on a full VRRP receive queue (SO_RXQ_OVFL)", l, s.drops),
+      counter("keepalived_vrrp_socket_overflows_total", "Reads that found the VRRP receive queue had overflowed", l, s.overflows),
+      gauge("keepalived_vrrp_socket_receive_buffer_bytes", "VRRP receive socket buffer (SO_RCVBUF as the kernel reports it)", l, s.rxBufferBytes),
+    );
+  }
+  return out;
+}

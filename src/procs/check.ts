@@ -8,6 +8,7 @@ import type { ChildContext, LoopSettings, Runtime } from "./child.ts";
 import { MetricsReporter } from "../metrics/report.ts";
 import { checkSamples } from "../metrics/check-samples.ts";
 import { ipvsSamples } from "../metrics/ipvs-samples.ts";
+import { SnapshotReporter } from "../control/child-side.ts";
 
 /** The IPVS reconciler when the kernel has IPVS (modprobe ip_vs first), else the sink that only reports. */
 function openLvs(log: Logger): LvsSink {
@@ -40,7 +41,10 @@ export function createCheckRuntime(ctx: ChildContext): Runtime {
     keepIpvsOnStop: ctx.opts.dontReleaseIpvs,
     send: (m) => {
       ctx.send(m);
-      if (m.type === "rsState" || m.type === "vsState") reporter.changed();
+      if (m.type === "rsState" || m.type === "vsState") {
+        reporter.changed();
+        snap.changed();
+      }
     },
   });
   let compat: KeepalivedConfig["global"]["metricsCompat"] = [];
@@ -54,11 +58,21 @@ export function createCheckRuntime(ctx: ChildContext): Runtime {
   };
   const collect = () => [...checkSamples(rt.checkerViews()), ...ipvsNow()];
   const reporter = new MetricsReporter({ role: "check", send: ctx.send, sched: ctx.scheduler, collect });
+  // Status for keepalived ctl: soon after a server changes state, and when the parent finds it old.
+  const snap = new SnapshotReporter({ role: "check", send: ctx.send, sched: ctx.scheduler, intervalMs: 0, collect: () => rt.snapshot() });
   return {
     async apply(slice, reload) {
       compat = (slice as KeepalivedConfig).global.metricsCompat;
       rt.apply(slice as KeepalivedConfig, reload);
       reporter.reportIf((slice as KeepalivedConfig).global.metricsListen !== null);
+      snap.enable((slice as KeepalivedConfig).global.controlSocket !== null);
+      snap.changed();
+    },
+    snapshot: snap,
+    control(cmd) {
+      const r = rt.control(cmd);
+      snap.changed();
+      return r;
     },
     dump(kind) {
       rt.dump(kind);
@@ -68,6 +82,7 @@ export function createCheckRuntime(ctx: ChildContext): Runtime {
     },
     async stop() {
       reporter.stop();
+      snap.stop();
       rt.stop();
     },
   };

@@ -50,7 +50,8 @@ export function logLoad(log: Logger, diags: readonly Diagnostic[]): void {
   for (const d of diags.slice(0, MAX_LOGGED)) {
     const full = formatDiagnostic(d);
     const line = full.length > MAX_LOGGED_CHARS ? `${full.slice(0, MAX_LOGGED_CHARS)}... (${full.length} characters)` : full;
-    if (d.severity === "warning" || d.severity === "notice") log.warn(line);
+    if (d.severity === "info") log.info(line);
+    else if (d.severity === "warning" || d.severity === "unsupported" || d.severity === "notice") log.warn(line);
     else log.error(line);
   }
   if (diags.length > MAX_LOGGED) log.error(`${diags.length - MAX_LOGGED} more configuration diagnostics not logged`);

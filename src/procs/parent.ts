@@ -7,7 +7,8 @@
  */
 import type { CliOptions } from "../cli.ts";
 import type { KeepalivedConfig } from "../config/model.ts";
-import { loadConfig, needsRole, sliceFor } from "../config/index.ts";
+import { runLifecycleScript } from "./lifecycle-scripts.ts";
+import { loadConfig, needsRole, sliceFor, type LoadResult } from "../config/index.ts";
 import { ROLES, type Message, type Role } from "../core/ipc.ts";
 import type { Logger } from "../core/log.ts";
 import { createPidFile, removePidFile } from "../core/pidfile.ts";
@@ -24,8 +25,10 @@ import { writeDumpFile } from "../core/dumpfile.ts";
 import { parentDataDump, parentDumpPath } from "./parent-dump.ts";
 import { BgpAnnouncer } from "../bgp/announcer.ts";
 import { TunBgpNet } from "../bgp/devices.ts";
+import { releaseOrphanedVips } from "./orphans.ts";
 import { acceptedErrors, reloadRefusal } from "./reload-gate.ts";
 import type { Diagnostic } from "../config/index.ts";
+import { ControlService } from "../control/service.ts";
 
 /** Signals a child receives as-is from the parent. */
 const FORWARDED: NodeJS.Signals[] = ["SIGUSR1", "SIGUSR2", "SIGURG", "SIGWINCH"];
@@ -48,6 +51,8 @@ export class Parent {
   readonly #watcher = new SigioWatcher();
   /** bgp_announce: the prefixes on our TUN devices (docs/bgp.md). */
   readonly #bgp: BgpAnnouncer;
+  /** The control socket and `keepalived ctl` (src/control/). */
+  readonly #control: ControlService;
 
   /** Errors the running configuration was accepted with (reload-gate.ts). */
   #accepted: Set<string>;
@@ -57,6 +62,16 @@ export class Parent {
     this.#accepted = acceptedErrors(diagnostics);
     this.#alerter = new Alerter(log, config);
     this.#bgp = new BgpAnnouncer(new TunBgpNet(), log, config);
+    this.#control = new ControlService({
+      log, pidFile: opts.pidFile, configFile: opts.configFile,
+      config: () => this.#config,
+      generation: () => this.#generation,
+      children: () => [...this.#children].map(([role, c]) => ({ role, pid: c.pid, ready: this.#ready.has(role), restarts: c.totalRestarts, startedAtMs: c.pid ? c.startedAtMs : null })),
+      send: (role, msg) => this.#children.get(role)?.send(msg) ?? false,
+      load: () => loadConfig(this.opts.configFile, { configId: this.opts.configId ?? configIdDefault(), interfaceExists }),
+      reload: (r) => this.reload(r),
+      pending: (gen) => (gen === this.#generation ? [...this.#children.keys()].filter((r) => !this.#ready.has(r)) : [...this.#children.keys()]),
+    });
   }
 
   /** Roles the configuration and the command line ask for. */
@@ -84,8 +99,9 @@ export class Parent {
     // Signal handlers do not keep Bun's loop alive: with no child (a configuration with no VRRP, checker
     // or BFD section) the parent must still wait for the next HUP.
     setInterval(() => {}, 0x7fffffff);
+    void this.#control.configure();
     process.on("SIGUSR1", () => this.dumpData());
-    process.on("SIGHUP", () => this.reload());
+    process.on("SIGHUP", () => void this.reload());
     process.on("SIGTERM", () => void this.stop(0));
     process.on("SIGINT", () => void this.stop(0));
     for (const s of FORWARDED) process.on(s, () => this.#forward(s));
@@ -106,7 +122,10 @@ export class Parent {
       {
         onMessage: (r, m) => this.#onMessage(r, m),
         onGone: (r) => this.#onGone(r),
-        onExit: (r) => this.#bgp.childExited(r),
+        onDied: (r) => {
+          this.#bgp.childExited(r); // withdraw first: what the dead child reported no longer holds
+          if (r === "vrrp") releaseOrphanedVips(this.#config, this.log, this.#watcher, o.dontReleaseVrrp);
+        },
       },
       this.#watcher,
     );
@@ -137,12 +156,14 @@ export class Parent {
 
   #onMessage(role: Role, msg: Message): void {
     this.#metrics.onMessage(role, msg);
+    this.#control.onMessage(role, msg);
     switch (msg.type) {
       case "ready":
         // A child announces itself with generation 0 when it starts; it then gets the current slice.
         if (msg.generation === 0) {
           this.#sendConfig(role, false);
           this.#replayStates(role);
+          this.#control.childStarted(role);
           return;
         }
         if (msg.generation === this.#generation) {
@@ -172,6 +193,8 @@ export class Parent {
         return;
       case "stats":
       case "metrics":
+      case "ctlSnapshot":
+      case "ctlReply":
         return;
       default:
         this.log.error(`unexpected ${msg.type} message from the ${role} child; restarting it`);
@@ -204,11 +227,11 @@ export class Parent {
   }
 
   /** Reads the configuration for a reload; undefined (logged) when it must not replace the running one. */
-  #readForReload(): ReturnType<typeof loadConfig> | undefined {
+  #readForReload(pre?: LoadResult): LoadResult | undefined {
     let refusal: string | undefined;
-    let r: ReturnType<typeof loadConfig> | undefined;
+    let r: LoadResult | undefined;
     try {
-      r = loadConfig(this.opts.configFile, {
+      r = pre ?? loadConfig(this.opts.configFile, {
         configId: this.opts.configId ?? configIdDefault(),
         interfaceExists,
         allConfig: this.opts.allConfig,
@@ -227,13 +250,16 @@ export class Parent {
     return undefined;
   }
 
-  /** HUP: re-read the configuration; one with any error changes nothing (reload-gate.ts). */
-  reload(): void {
-    if (this.#stopping) return;
+  /**
+   * HUP: re-read the configuration (or apply `pre`, loaded by keepalived ctl); one with any error changes
+   * nothing (reload-gate.ts). Returns whether the configuration was taken.
+   */
+  reload(pre?: LoadResult): boolean {
+    if (this.#stopping) return false;
     this.log.info("Reloading configuration");
     sdNotify("RELOADING=1\nSTATUS=reloading configuration");
-    const r = this.#readForReload();
-    if (!r) return;
+    const r = this.#readForReload(pre);
+    if (!r) return false;
     this.#config = r.config;
     this.#accepted = acceptedErrors(r.diagnostics);
     // States of instances and sessions the new configuration dropped are not replayed to a later child.
@@ -245,6 +271,8 @@ export class Parent {
     this.#alerter.setConfig(r.config);
     this.#bgp.setConfig(r.config);
     this.#serveMetrics();
+    this.#control.reloaded();
+    void this.#control.configure();
     this.#generation++;
     this.#ready.clear();
     const wanted = new Set(this.wantedRoles(r.config));
@@ -257,6 +285,7 @@ export class Parent {
     for (const role of wanted) if (!this.#children.has(role)) this.#startChild(role);
     collectAfterLoad();
     sdNotify("READY=1\nSTATUS=configuration reloaded");
+    return true;
   }
 
   /** Starts, moves or stops the /metrics endpoint to match `metrics_listen`. */
@@ -293,7 +322,7 @@ export class Parent {
       generation: this.#generation,
       pid: process.pid,
       routerId: g.routerId,
-      children: [...this.#children].map(([role, c]) => ({ role, pid: c.pid, ready: this.#ready.has(role), restarts: c.totalRestarts })),
+      children: [...this.#children].map(([role, c]) => ({ role, pid: c.pid, ready: this.#ready.has(role), restarts: c.totalRestarts, faulty: role === "vrrp" ? this.#faulty() : undefined })),
       smtp: q ? { target: q.target, stats: q.stats } : null,
       bgp: this.#bgp.states(),
       metricsUrl: l && this.#metricsServer ? `http://${l.host.includes(":") ? `[${l.host}]` : l.host}:${this.#metricsServer.port}/metrics` : null,
@@ -303,6 +332,11 @@ export class Parent {
     } catch (e) {
       this.log.error(`dump: ${(e as Error).message}`);
     }
+  }
+
+  /** VRRP instances whose last reported state is FAULT. */
+  #faulty(): string[] {
+    return [...this.#lastState.values()].flatMap((m) => (m.type === "vrrpState" && m.state === "FAULT" ? [m.instance] : []));
   }
 
   #childWaitMs(): number {
@@ -317,7 +351,9 @@ export class Parent {
     sdNotify("STOPPING=1\nSTATUS=stopping");
     this.#bgp.close(); // withdraw before the children release their addresses
     await Promise.all([...this.#children.values()].map((c) => c.stop(this.#childWaitMs())));
+    await runLifecycleScript("shutdown", this.#config.global, this.log);
     this.#metricsServer?.stop();
+    this.#control.close();
     this.#alerter.close();
     removePidFile(this.opts.pidFile);
     this.log.info("Stopped");

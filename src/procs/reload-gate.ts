@@ -13,7 +13,7 @@
  */
 import { type Diagnostic, formatDiagnostic } from "../config/index.ts";
 
-const BLOCKING = new Set<Diagnostic["severity"]>(["fatal", "error", "missing"]);
+const BLOCKING = new Set<Diagnostic["severity"]>(["config-fatal", "fatal", "error", "missing"]);
 
 /** What a load was accepted with: the location-free text of each of its blocking diagnostics. */
 export function acceptedErrors(diags: readonly Diagnostic[]): Set<string> {

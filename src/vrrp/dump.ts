@@ -4,11 +4,12 @@
  * instance with keepalived's field names and state numbers 0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT).
  */
 import type { VrrpInstanceRunner } from "./instance.ts";
+import type { SocketView } from "./sockets.ts";
 
 const STATE_NUM: Record<string, number> = { INIT: 0, BACKUP: 1, MASTER: 2, FAULT: 3, STOP: 98 };
 
 /** USR1 text. */
-export function dataDump(instances: readonly VrrpInstanceRunner[], now = new Date()): string {
+export function dataDump(instances: readonly VrrpInstanceRunner[], now = new Date(), sockets: readonly SocketView[] = []): string {
   const out = [`------< Keepalived VRRP data dump, ${now.toUTCString()} >------`, "", "------< VRRP Topology >------"];
   for (const r of instances) {
     const c = r.cfg;
@@ -29,7 +30,12 @@ export function dataDump(instances: readonly VrrpInstanceRunner[], now = new Dat
       `   Virtual IP (${c.virtualIpaddresses.length}):`,
       ...c.virtualIpaddresses.map((v) => `     ${v.address}/${v.prefixLen} dev ${v.dev ?? r.place.ifname}`),
       `   Fault = ${r.fsm.fault ? "yes" : "no"}`,
+      ...(r.socketFault ? [`   Socket fault = ${r.socketFault} (retrying)`] : []),
     );
+  }
+  if (sockets.length) out.push("", "------< VRRP Sockets >------");
+  for (const s of sockets) {
+    out.push(` ${s.ifname} ${s.family}: receive buffer ${s.rxBufferBytes} bytes, kernel drops ${s.drops}, overflows ${s.overflows}`);
   }
   return out.join("\n") + "\n";
 }

@@ -54,6 +54,8 @@ export interface InstanceEnv {
   notifier(): Notifier;
   /** Sends a datagram (VRRP message, or a whole IPv4 datagram for AH) to `dst` on this instance's transport. */
   send(data: Uint8Array, dst: string): void;
+  /** A send threw (the runtime tells an unusable socket from a passing error). */
+  sendFailed?(e: unknown): void;
   /** The instance changed state or priority (for the parent and the check child). */
   report(state: VrrpState, priority: number): void;
   /** Index of an interface by name (for VIPs with `dev`). */
@@ -89,6 +91,9 @@ export interface InstancePlace {
   src: string;
 }
 
+/** How long after we deleted an address its RTM_DELADDR still counts as ours. */
+const OWN_DELETE_ECHO_MS = 5_000;
+
 const DEFAULT_GROUP = { ipv4: "224.0.0.18", ipv6: "ff02::12" } as const;
 
 /** An address in the text form the VRRP parser produces (dotted quad / RFC 5952), for set lookups. */
@@ -121,8 +126,21 @@ export class VrrpInstanceRunner {
   #ahSeq = (Math.floor(Date.now() / 1000) * 2) >>> 0;
   #ipId = 1;
   #vipsInstalled = false;
+  /**
+   * Addresses we deleted ourselves, with when (scheduler ms): the kernel's RTM_DELADDR for them may be read
+   * only after a fast MASTER -> BACKUP -> MASTER flip, and must not be taken for someone else's deletion.
+   */
+  readonly #ownDeletes = new Map<string, { count: number; at: number }>();
   /** Set by the runtime when the instance is in a vrrp_sync_group. */
   group: SyncMembership | undefined;
+  /** Why its sockets cannot be used (it is FAULT for it until they can); set by the runtime. */
+  socketFault: string | undefined;
+  /** The last advert accepted from another router (scheduler ms), for `keepalived ctl`. */
+  heard: { address: string; priority: number; at: number } | undefined;
+  /** The last transition (scheduler ms), for `keepalived ctl status`. */
+  lastTransition: { from: VrrpState; to: VrrpState; reason: string; at: number } | undefined;
+  /** Told when `heard` names another router or priority, and after each transition. */
+  onControlChange: (() => void) | undefined;
 
   constructor(readonly cfg: VrrpInstance, public place: InstancePlace, readonly env: InstanceEnv, readonly targets: NotifyTargets, priority: number) {
     this.log = env.log.with(`(${cfg.name}) `);
@@ -144,6 +162,12 @@ export class VrrpInstanceRunner {
     }, priority);
   }
 
+  /** Its sockets moved (a source address found after a socket FAULT): the new place, same state. */
+  moveTo(place: InstancePlace): void {
+    this.place = place;
+    this.fsm = { ...this.fsm, config: { ...this.fsm.config, primaryAddress: place.src } };
+  }
+
   /** The current state. */
   get state(): VrrpState {
     return this.fsm.state;
@@ -152,11 +176,22 @@ export class VrrpInstanceRunner {
   /** Runs one event through the machine and performs its actions; `at`: when it happened (default now). */
   handle(e: VrrpEvent, at?: number): void {
     const before = this.fsm.state;
+    if (e.type === "advertReceived") this.#heard(e.srcAddress, e.priority, at ?? this.env.sched.now());
     const { next, actions } = step(this.fsm, e, at ?? this.env.sched.now());
     this.fsm = next;
     for (const a of actions) this.#perform(a);
     if (this.group && next.state !== before) this.group.transition(this, before, next.state);
     if (this.group && actions.some((a) => a.type === "syncWantMaster")) this.group.wantMaster(this);
+  }
+
+  #heard(address: string, priority: number, at: number): void {
+    const h = this.heard;
+    if (h && h.address === address && h.priority === priority) {
+      h.at = at;
+      return;
+    }
+    this.heard = { address, priority, at };
+    this.onControlChange?.();
   }
 
   /** Starts the instance (INIT -> BACKUP, or MASTER for an owner). */
@@ -181,7 +216,13 @@ export class VrrpInstanceRunner {
   setPriority(priority: number, fault: boolean): void {
     if (fault !== this.fsm.fault) this.handle({ type: "faultChanged", fault });
     if (priority === this.fsm.priority) return;
+    this.log.info(`Changing effective priority from ${this.fsm.priority} to ${priority}`);
     this.handle({ type: "priorityChanged", priority });
+    // notify_priority_changes / vrrp_notify_priority_changes: keepalived 2.2.7 tells the FIFOs only.
+    const state = this.fsm.state;
+    if (this.cfg.notify.priorityChanges && state !== "INIT" && state !== "STOP") {
+      this.env.notifier().priorityChanged(this.targets, state, priority);
+    }
     // The parent follows effective priorities too (metrics, bgp_announce's announce_backup metric).
     this.env.report(this.fsm.state, this.fsm.priority);
   }
@@ -261,7 +302,7 @@ export class VrrpInstanceRunner {
 
   #drop(kind: keyof InstanceStats, reason: string, src: string): void {
     this.stats[kind]++;
-    this.env.badPackets.warn(`${this.cfg.name}:${kind}`, `(${this.cfg.name}) dropped advert from ${src}: ${reason}`);
+    this.env.badPackets.warnWith(`${this.cfg.name}:${kind}`, () => `(${this.cfg.name}) dropped advert from ${src}: ${reason}`);
   }
 
   #auth(): VrrpAuth {
@@ -306,6 +347,8 @@ export class VrrpInstanceRunner {
       case "logTransition":
         if (a.to === "MASTER") this.stats.becomeMaster++;
         if (a.from === "MASTER") this.stats.releaseMaster++;
+        this.lastTransition = { from: a.from, to: a.to, reason: a.reason, at: this.env.sched.now() };
+        this.onControlChange?.();
         this.env.log.info(transitionLogLine(this.cfg.name, a.to, a.reason));
         return;
     }
@@ -343,6 +386,7 @@ export class VrrpInstanceRunner {
         if (priority === 0) this.stats.pri0Sent++;
       } catch (e) {
         this.env.badPackets.warn(`${cfg.name}:send`, `(${cfg.name}) cannot send advert to ${dst}: ${(e as Error).message}`);
+        this.env.sendFailed?.(e);
       }
     }
   }
@@ -376,7 +420,7 @@ export class VrrpInstanceRunner {
     for (const { spec, req } of this.#routeRequests()) this.#kernelOp(() => this.env.kernel.delRoute(req), `remove route ${spec.dest}`);
     for (const r of this.addrRequests()) {
       try {
-        this.env.kernel.delAddr(r);
+        if (this.env.kernel.delAddr(r)) this.#ownDeletes.set(r.address, { count: (this.#ownDeletes.get(r.address)?.count ?? 0) + 1, at: this.env.sched.now() });
       } catch (e) {
         this.log.error(`cannot remove ${r.address}/${r.prefixLen}: ${(e as Error).message}`);
       }
@@ -423,6 +467,9 @@ export class VrrpInstanceRunner {
 
   /** A VIP vanished while we are MASTER (someone deleted it): put it back, with our routes and rules. */
   vipDeleted(address: string): void {
+    const ours = this.#ownDeletes.get(address);
+    if (ours && --ours.count <= 0) this.#ownDeletes.delete(address);
+    if (ours && this.env.sched.now() - ours.at < OWN_DELETE_ECHO_MS) return; // the echo of our own removal
     if (this.fsm.state !== "MASTER" || !this.#vipsInstalled) return;
     const r = this.addrRequests().find((x) => x.address === address);
     if (!r) return;

@@ -26,6 +26,8 @@ export interface LinkInfo {
   kind?: string;
   /** Lower device for macvlan. */
   link?: number;
+  /** Bytes (IFLA_MTU), for vrrp_rx_bufs_policy MTU. */
+  mtu?: number;
 }
 
 /** An address as we track it. */
@@ -72,7 +74,7 @@ function toLink(m: NlMessage): LinkInfo | undefined {
   const r = parseLinkMessage(m);
   if (!r.ok || r.value.name === undefined) return undefined;
   const l = r.value;
-  return { index: l.index, name: l.name!, mac: l.address ?? "", up: linkIsUp(l), kind: l.kind, link: l.link };
+  return { index: l.index, name: l.name!, mac: l.address ?? "", up: linkIsUp(l), kind: l.kind, link: l.link, mtu: l.mtu };
 }
 
 function toAddr(m: NlMessage): AddrInfo | undefined {

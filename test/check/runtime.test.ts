@@ -331,6 +331,46 @@ virtual_server 203.0.113.20 80 {
   });
 });
 
+describe("CheckRuntime: notify_fifo_script without a VRRP child", () => {
+  const conf = (vrrp: string) => `
+global_defs {
+  notify_fifo ${dir}/shared.fifo
+  notify_fifo_script ${dir}/shared.sh
+}
+${vrrp}
+virtual_server 203.0.113.31 80 {
+  protocol TCP
+  lb_algo rr
+  lb_kind NAT
+  real_server 127.0.0.2 80 {
+    TCP_CHECK {
+      connect_timeout 1
+    }
+  }
+}
+`;
+  test("the check child starts the shared FIFO's reader when there is no VRRP child; otherwise the slice leaves it to the VRRP child", async () => {
+    const out = join(dir, "shared.out");
+    writeFileSync(join(dir, "shared.sh"), `#!/bin/sh
+echo "$1" > ${out}
+exec sleep 30
+`, { mode: 0o755 });
+    const f = join(dir, "shared.conf");
+    writeFileSync(f, conf(""));
+    const reactor = new Reactor();
+    const rt = new CheckRuntime({ log: new CapLog(), sched: new FakeScheduler(), watcher: reactor, lvs: new RecordingLvs(), keepIpvsOnStop: false });
+    rt.apply(sliceFor(loadConfig(f, { configId: "t" }).config, "check"), false);
+    for (let i = 0; i < 200 && !existsSync(out); i++) await Bun.sleep(20);
+    expect(readFileSync(out, "utf8").trim()).toBe(join(dir, "shared.fifo"));
+    rt.stop();
+    reactor.close();
+    writeFileSync(f, conf("vrrp_instance V {\n  interface lo\n  virtual_router_id 9\n  priority 100\n  virtual_ipaddress {\n    192.0.2.9\n  }\n}"));
+    const c = loadConfig(f, { configId: "t" }).config;
+    expect(sliceFor(c, "check").global.notifyFifo?.script).toBeNull();
+    expect(sliceFor(c, "vrrp").global.notifyFifo?.script).not.toBeNull();
+  });
+});
+
 describe("CheckRuntime: lvs_notify_fifo_script", () => {
   test("the reader script gets the FIFO path and the lines; it is stopped with the child", async () => {
     const out = join(dir, "reader.out");

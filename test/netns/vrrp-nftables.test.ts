@@ -155,7 +155,17 @@ describe("no_accept at run time, beside a keepalived 2.2.7 peer", () => {
     await waitFor("ours MASTER with both VIPs", () => has(l.a, "192.0.2.100") && has(l.a, "192.0.2.101") && !has(l.b, "192.0.2.100"), 20_000);
     expect(elements()).toEqual(["192.0.2.100"]);
     expect(await waitFor("accept VIP answers", () => pings(l.b, "192.0.2.101"), 10_000)).toBe(true);
-    expect(pings(l.b, "192.0.2.100")).toBe(false);
+    // The no_accept VIP must not answer. A sample only counts while the peer does not hold the VIP
+    // itself before and after the ping (on a loaded machine it may flap back for a moment).
+    let clean = 0;
+    for (let i = 0; i < 20 && clean < 3; i++) {
+      const before = has(l.b, "192.0.2.100");
+      const answered = pings(l.b, "192.0.2.100");
+      if (before || has(l.b, "192.0.2.100")) continue;
+      expect(answered).toBe(false);
+      clean++;
+    }
+    expect(clean).toBe(3);
 
     // kill -9 of the VRRP child: whenever the VIP is on the interface, its drop rule is in the set.
     const child = Number(readFileSync(l.f("ours", "v.pid"), "utf8"));
@@ -163,9 +173,11 @@ describe("no_accept at run time, beside a keepalived 2.2.7 peer", () => {
     const t0 = performance.now();
     let samples = 0;
     while (performance.now() - t0 < 3000) {
-      const up = has(l.a, "192.0.2.100");
+      // The VIP read before and after the set: the two reads are not one instant, and a VIP that is
+      // being added (set first) or removed (set last) must not count as "up without its rule".
+      const before = has(l.a, "192.0.2.100");
       const el = elements();
-      if (up) expect(el).toContain("192.0.2.100");
+      if (before && has(l.a, "192.0.2.100")) expect(el).toContain("192.0.2.100");
       samples++;
       await Bun.sleep(10);
     }

@@ -34,4 +34,12 @@ describe("parent data dump", () => {
     expect(t).toContain("Metrics = http://127.0.0.1:9650/metrics");
     expect(t).toContain(" BGP announcements (2):\n   WEB = on metric 0\n   ANY = off\n");
   });
+
+  test("a running VRRP child with instances in FAULT says so", () => {
+    const t = parentDataDump({
+      configFile: "k.conf", generation: 1, pid: 1, routerId: null, smtp: null, metricsUrl: null,
+      children: [{ role: "vrrp", pid: 101, ready: true, restarts: 0, faulty: ["VI_6"] }],
+    });
+    expect(t).toContain("State = running, 1 instance(s) in FAULT: VI_6");
+  });
 });

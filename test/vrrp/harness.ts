@@ -4,7 +4,7 @@
  * adverts can be injected), a recording announcer and notify executor, and FakeScheduler. Configs are
  * real keepalived.conf text through the real loader.
  */
-import { nullLogger } from "../../src/core/log.ts";
+import { nullLogger, type Logger } from "../../src/core/log.ts";
 import { FakeScheduler } from "../../src/core/scheduler.ts";
 import type { FdWatcher } from "../../src/ffi/reactor.ts";
 import { encodeVrrp, parseVrrp } from "../../src/proto/vrrp.ts";
@@ -152,13 +152,17 @@ export class Harness {
   readonly fileWatchers = new Map<string, Set<() => void>>();
   /** What the /proc scan returns. */
   procs: ProcInfo[] = [];
+  /** When set, opening sockets throws what it returns (a bind refused during DAD...). */
+  openError: ((o: TransportOptions) => Error | undefined) | undefined;
+  /** When set, sending throws what it returns. */
+  sendError: ((dst: string) => Error | undefined) | undefined;
   readonly #cbs = new Map<number, () => void>();
   #fd = 100;
 
-  constructor() {
+  constructor(log: Logger = nullLogger) {
     const watcher: FdWatcher = { add: (fd, f) => void this.#cbs.set(fd, f), remove: (fd) => void this.#cbs.delete(fd), close: () => {} };
     this.rt = new VrrpRuntime({
-      log: nullLogger, sched: this.sched, watcher, kernel: this.kernel, keepVipsOnStop: false,
+      log, sched: this.sched, watcher, kernel: this.kernel, keepVipsOnStop: false,
       send: (m) => this.parentMsgs.push(m),
       exec: async (argv) => {
         this.scripts.push([...argv]);
@@ -188,12 +192,16 @@ export class Harness {
   }
 
   #transport(o: TransportOptions): TransportLike {
+    const err = this.openError?.(o);
+    if (err) throw err;
     const fd = this.#fd++;
     const entry = { o, fd, queue: [] as RxPacket[], last: new Map<number, string>() };
     this.transports.push(entry);
     return {
       rx: { fd },
       send: (data, dst) => {
+        const err = this.sendError?.(dst);
+        if (err) throw err;
         const p = parseVrrp(data, { family: o.family, version: (data[0]! >> 4) as 2 | 3, ttl: 255, ttlRange: [0, 255], src: o.src, dst, auth: { type: "none" } });
         if (p.ok) this.sent.push({ vrid: p.value.vrid, priority: p.value.priority, dst, ifname: o.ifname, at: this.sched.now() });
       },
