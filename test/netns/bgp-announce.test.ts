@@ -9,6 +9,8 @@
  * Namespace prefix kbg-a.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { ensureBinary } from "../support/binary.ts";
 import { waitFor } from "../support/netns.ts";
 import { A, alive, BgpTopology, lbConf } from "../bgp/topology.ts";
@@ -61,6 +63,12 @@ describe("bgp_announce with FRR", () => {
     // The VIP on eth0 carries the metric that lets zebra prefer the copy on our device.
     expect(t.lbs[0]!.ip("-4", "addr", "show", "dev", "eth0")).toContain(`${A.vip}/32 metric 2147483647`);
     expect(t.lbs[0]!.ip("-4", "addr", "show", "dev", "ka-bgp")).toContain(`${A.vip}/32 scope global noprefixroute`);
+    // the parent's USR1 dump lists the announcements
+    const dump = join(lb1().dir, "keepalived_parent.data");
+    rmSync(dump, { force: true });
+    lb1().proc!.kill("SIGUSR1");
+    const text = await waitFor("the parent's dump", () => (existsSync(dump) ? readFileSync(dump, "utf8") : ""));
+    expect(text).toContain(" BGP announcements (3):\n   WEB = on metric 0\n   WEB6 = on metric 0\n   ANY = on metric 0\n");
   }, 90_000);
 
   test("quorum lost on LB 1 drops only LB 1's anycast path; regained, it is back", async () => {
