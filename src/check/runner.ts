@@ -59,6 +59,18 @@ export interface CheckerRunnerOptions {
   weightOf?: WeightOf;
   /** Random number in [0, 1). @default Math.random */
   random?: () => number;
+  /**
+   * keepalived's own sentences for this checker, which operators grep for: `kind` as in "TCP_CHECK on
+   * service …" (TCP, HTTP, SSL, …) and `service`, the real server as keepalived names it.
+   */
+  sentences?: { kind: string; service: string };
+}
+
+/** The success sentence keepalived 2.2.7 logs when a checker passes after failing or at its first run. */
+export function successSentence(kind: string, service: string): string | undefined {
+  if (kind === "TCP") return `TCP connection to ${service} success.`;
+  if (kind === "HTTP" || kind === "SSL") return `Remote Web server ${service} succeed on service.`;
+  return undefined;
 }
 
 /** One checker's state and timers. */
@@ -185,7 +197,8 @@ export class CheckerRunner implements CheckerStatus {
       this.#arm(t.delayLoopMs);
       return;
     }
-    if (this.retries < t.retry) {
+    // keepalived does not retry a checker's very first attempt: a server down at start is down at once.
+    if (this.retries < t.retry && this.hasRun) {
       this.retries++;
       const line = `${this.o.name} failed (${r.reason}); retry ${this.retries} of ${t.retry}`;
       if (t.logAllFailures && this.up) this.o.log.info(line);
@@ -194,7 +207,10 @@ export class CheckerRunner implements CheckerStatus {
       this.#arm(t.delayBeforeRetryMs);
       return;
     }
-    if (t.retry > 0 && this.up) this.o.log.info(`${this.o.name} failed after ${t.retry} retries`);
+    const k = this.o.sentences;
+    if (k && (this.up || !this.hasRun)) {
+      this.o.log.info(`${k.kind}_CHECK on service ${k.service} failed${this.retries > 0 ? ` after ${this.retries} retries` : ""}.`);
+    } else if (t.retry > 0 && this.up) this.o.log.info(`${this.o.name} failed after ${t.retry} retries`);
     this.retries = 0;
     this.#apply(false, r);
     this.#arm(t.delayLoopMs);
@@ -202,6 +218,9 @@ export class CheckerRunner implements CheckerStatus {
 
   #apply(ok: boolean, r: CheckResult): void {
     const first = !this.hasRun;
+    const k = this.o.sentences;
+    const said = k && ok && (first || !this.up) ? successSentence(k.kind, k.service) : undefined;
+    if (said) this.o.log.info(said);
     this.hasRun = true;
     this.lastReason = r.reason;
     const delta = ok ? (this.o.weightOf ?? ((x) => x.weight ?? 0))(r) : this.weightDelta;

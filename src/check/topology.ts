@@ -136,9 +136,12 @@ export function fmtVs(vs: VirtualServer): string {
   return fmtService(vs.address ?? "", vs.protocol, vs.port ?? 0);
 }
 
-/** How a real server is named in logs and the FIFO. */
+/**
+ * How a real server is named in logs and the FIFO. Under a fwmark virtual server, which has no protocol,
+ * keepalived 2.2.7 names it `[addr]:none:PORT` (PORT 0 unless the real server gives one).
+ */
 export function fmtRs(vs: VirtualServer, rs: RealServer): string {
-  return fmtService(rs.address, vs.protocol, rsPort(vs, rs));
+  return fmtService(rs.address, vs.kind === "fwmark" ? "none" : vs.protocol, rsPort(vs, rs));
 }
 
 /** The LVS notify FIFO line for a VS quorum change (keepalived.conf(5) lvs_notify_fifo). */

@@ -31,6 +31,15 @@ import {
 } from "./topology.ts";
 import { meaningKey } from "../config/meaning.ts";
 
+/** keepalived's checker names in its sentences ("TCP_CHECK on service …"), for the checkers whose sentences we speak. */
+const SENTENCE_KIND: Readonly<Record<string, string>> = { TCP_CHECK: "TCP", HTTP_GET: "HTTP", SSL_GET: "SSL" };
+
+/** keepalived's sentence for a real server entering or leaving IPVS (weight 0 under inhibit_on_failure). */
+export function ipvsSentence(up: boolean, rs: string, vs: string, inhibit: boolean): string {
+  if (inhibit) return `${up ? "Enabling" : "Disabling"} service ${rs} of VS ${vs}`;
+  return up ? `Adding service ${rs} to VS ${vs}` : `Removing service ${rs} from VS ${vs}`;
+}
+
 /** What a VS runner is given. */
 export interface VsDeps {
   log: Logger;
@@ -122,8 +131,12 @@ export class VsRunner {
     const run: RsRun = { cfg: rs, json, runners: [], plans: [], unsubscribe: [] };
     rs.checkers.forEach((_, i) => {
       const plan = this.d.plan(this.cfg, rs, i);
+      const kind = SENTENCE_KIND[rs.checkers[i]?.type ?? ""];
+      const service = fmtRs(this.cfg, rs);
+      if (kind) this.d.log.info(`Activating healthchecker for service ${service} for VS ${this.name}`);
       const r = new CheckerRunner({
         name: plan.name,
+        ...(kind ? { sentences: { kind, service } } : {}),
         timing: plan.timing,
         sched: this.d.sched,
         log: this.d.log,
@@ -228,6 +241,7 @@ export class VsRunner {
       if (!notify) return;
     } else {
       this.d.log.info(`RS ${rs} of VS ${this.name} is ${e.up ? "UP" : "DOWN"}${why ? ` (${why})` : ""}`);
+      this.d.log.info(ipvsSentence(e.up, rs, this.name, run.cfg.inhibitOnFailure ?? this.cfg.inhibitOnFailure));
       const state = e.up ? "UP" : "DOWN";
       this.d.send({
         type: "rsState",
@@ -247,13 +261,15 @@ export class VsRunner {
   #reportQuorum(up: boolean, live: number, initial: boolean): void {
     const v = this.cfg;
     this.d.send({ type: "vsState", vs: vsName(v), state: up ? "UP" : "DOWN", ...(initial ? { initial } : {}) });
-    if (initial && up) return;
+    // keepalived 2.2.7's sentence: "Lost quorum 1-0=1 > 0 for VS …" / "Gained quorum 1+0=1 <= 3 for VS …"
+    // (also at start for a virtual server that has its quorum).
     const th = up ? v.quorum + v.hysteresis : v.quorum - v.hysteresis;
     this.d.log.info(
-      `${up ? "Gained" : "Lost"} quorum for VS ${this.name}: live weight ${live} ${
-        up ? ">=" : "<"
-      } ${th} (quorum ${v.quorum}, hysteresis ${v.hysteresis})`,
+      up
+        ? `Gained quorum ${v.quorum}+${v.hysteresis}=${th} <= ${live} for VS ${this.name}`
+        : `Lost quorum ${v.quorum}-${v.hysteresis}=${th} > ${live} for VS ${this.name}`,
     );
+    if (initial && up) return;
     const sorry = v.sorryServer;
     if (sorry) {
       const s = `[${sorry.address}]:${v.protocol.toLowerCase()}:${sorry.port ?? v.port ?? 0}`;
@@ -316,7 +332,11 @@ export class VsRunner {
   }
 
   stop(omega: boolean): void {
-    for (const run of this.#rs.values()) this.#stopRs(run);
+    for (const run of this.#rs.values()) {
+      this.#stopRs(run);
+      const inhibited = (run.cfg.inhibitOnFailure ?? this.cfg.inhibitOnFailure) && !this.status?.rs.get(rsKey(this.cfg, run.cfg))?.alive;
+      this.d.log.info(`Shutting down ${inhibited ? "(inhibited) " : ""}service ${fmtRs(this.cfg, run.cfg)} from VS ${this.name}`);
+    }
     if (!omega || !this.status) return;
     for (const [key, run] of this.#rs) {
       if (!this.status.rs.get(key)?.alive) continue;

@@ -58,7 +58,7 @@ async function tick(s: FakeScheduler, ms: number): Promise<void> {
 describe("CheckerRunner", () => {
   test("goes DOWN only after retry failures, delay_before_retry apart; UP at the first success", async () => {
     const s = new FakeScheduler();
-    const c = scripted([false, false, false, false, true], s);
+    const c = scripted([true, false, false, false, false, true], s);
     const changes: boolean[] = [];
     const r = new CheckerRunner({
       name: "t",
@@ -72,16 +72,35 @@ describe("CheckerRunner", () => {
     await tick(s, 0);
     expect(c.starts).toEqual([0]);
     expect(r.up).toBe(true);
-    await tick(s, 2000);
-    expect(c.starts).toEqual([0, 1000, 2000]); // two retries
-    expect(r.up).toBe(false);
-    expect(changes).toEqual([false]);
-    await tick(s, 10_000); // next attempt a delay_loop later: fails, stays down
-    expect(c.starts).toEqual([0, 1000, 2000, 12000]);
-    await tick(s, 1000); // retry passes: UP at once
-    expect(c.starts.at(-1)).toBe(13000);
+    await tick(s, 10_000); // the next attempt fails: retried, still UP
+    expect(c.starts).toEqual([0, 10_000]);
     expect(r.up).toBe(true);
-    expect(changes).toEqual([false, true]);
+    await tick(s, 2000);
+    expect(c.starts).toEqual([0, 10_000, 11_000, 12_000]); // two retries
+    expect(r.up).toBe(false);
+    expect(changes).toEqual([true, false]);
+    await tick(s, 10_000); // next attempt a delay_loop later: fails, stays down
+    expect(c.starts).toEqual([0, 10_000, 11_000, 12_000, 22_000]);
+    await tick(s, 1000); // retry passes: UP at once
+    expect(c.starts.at(-1)).toBe(23_000);
+    expect(r.up).toBe(true);
+    expect(changes).toEqual([true, false, true]);
+  });
+
+  test("the very first attempt is not retried: a server down at start is DOWN at once (keepalived 2.2.7)", async () => {
+    const s = new FakeScheduler();
+    const c = scripted([false, true], s);
+    const lines: string[] = [];
+    const log = { ...nullLogger, info: (m: string) => void lines.push(m) } as unknown as typeof nullLogger;
+    const r = new CheckerRunner({ name: "t", timing: T, run: c.run, sched: s, log, onChange: () => {}, sentences: { kind: "TCP", service: "[192.0.2.2]:tcp:80" } });
+    r.start();
+    await tick(s, 0);
+    expect(r.up).toBe(false);
+    expect(c.starts).toEqual([0]);
+    expect(lines).toEqual(["TCP_CHECK on service [192.0.2.2]:tcp:80 failed."]);
+    await tick(s, 10_000);
+    expect(r.up).toBe(true);
+    expect(lines.at(-1)).toBe("TCP connection to [192.0.2.2]:tcp:80 success.");
   });
 
   test("retry 0 goes DOWN at the first failure", async () => {
@@ -159,7 +178,7 @@ describe("CheckerRunner", () => {
 
   test("callback attempts (RunCheck.start): synchronous and later results count, stop cancels one in flight", () => {
     const s = new FakeScheduler();
-    const results: (boolean | "later" | "hang")[] = [false, false, false, "later", "hang"];
+    const results: (boolean | "later" | "hang")[] = [true, false, false, false, "later", "hang"];
     const starts: number[] = [];
     let i = 0, cancelled = 0;
     let pending: ((r: CheckResult) => void) | undefined;
@@ -177,22 +196,23 @@ describe("CheckerRunner", () => {
     const changes: boolean[] = [];
     const r = new CheckerRunner({ name: "t", timing: T, run, sched: s, log: nullLogger, onChange: (c) => changes.push(c.up) });
     r.start();
-    s.advance(0);
-    s.advance(2000); // two retries, 1 s apart, then DOWN
-    expect(starts).toEqual([0, 1000, 2000]);
-    expect(changes).toEqual([false]);
+    s.advance(0); // the first attempt passes
+    s.advance(10_000);
+    s.advance(2000); // fails, two retries 1 s apart, then DOWN
+    expect(starts).toEqual([0, 10_000, 11_000, 12_000]);
+    expect(changes).toEqual([true, false]);
     expect(r.failures).toBe(3);
     s.advance(10_000); // delay_loop: the next attempt answers 300 ms later
     expect(r.busy).toBe(true);
     s.advance(300);
-    expect(changes).toEqual([false, true]);
+    expect(changes).toEqual([true, false, true]);
     expect(r.busy).toBe(false);
     s.advance(10_000);
     expect(r.busy).toBe(true);
     r.stop();
     expect(cancelled).toBe(1); // only the attempt in flight is cancelled
     pending?.(pass("too late"));
-    expect(changes).toEqual([false, true]);
+    expect(changes).toEqual([true, false, true]);
   });
 
   test("suspend keeps the state and skips attempts; resume checks at once", async () => {

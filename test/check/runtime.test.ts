@@ -171,7 +171,7 @@ describe("CheckRuntime", () => {
     sched.advance(0);
     const svc = () => lvs.last.find((s) => s.addr === "203.0.113.10")!;
     expect(svc().dests.map((d) => `${d.addr}:${d.weight}`)).toEqual(["198.51.100.9:1"]);
-    expect(log.lines.some((l) => l.startsWith("Lost quorum for VS [203.0.113.10]:tcp:80"))).toBe(true);
+    expect(log.lines.some((l) => /^Lost quorum 2-0=2 > \d+ for VS \[203\.0\.113\.10\]:tcp:80$/.test(l))).toBe(true);
     expect(log.lines).toContain("Adding sorry server [198.51.100.9]:tcp:80 to VS [203.0.113.10]:tcp:80");
     expect(scripts).toContain("quorum_down of VS [203.0.113.10]:tcp:80");
     // The starting quorum is reported too, marked initial (bgp_announce follows it; no alert for it).

@@ -414,7 +414,7 @@ describe("check child of the compiled daemon", () => {
       30_000,
     );
     expect(reason(6)).toContain("connect: timeout");
-    expect(logHas("Lost quorum for VS [203.0.113.5]:tcp:80")).toBe(true);
+    expect(logHas("Lost quorum 1-0=1 > 0 for VS [203.0.113.5]:tcp:80")).toBe(true);
   }, 60_000);
 
   test("a stopped server goes DOWN with the sorry server, and comes back UP", async () => {
