@@ -13,6 +13,10 @@ export interface VrrpInstanceView {
   readonly state: string;
   readonly fsm: { readonly priority: number };
   readonly stats: Readonly<Record<string, number>>;
+  /** Where it runs (for keepalived_vrrp_instance_info, read by SNMP and D-Bus in the parent). */
+  readonly place?: { readonly ifindex: number; readonly ifname: string; readonly mac: string; readonly src: string };
+  /** Source address of the last advert accepted from another router. */
+  readonly masterSrc?: string;
 }
 
 /** States a VRRP instance is reported in. */
@@ -44,6 +48,12 @@ export function vrrpSamples(instances: readonly VrrpInstanceView[]): MetricSampl
           state: s,
         }, r.state === s ? 1 : 0),
       );
+    }
+    if (r.place) {
+      const p = r.place;
+      out.push(gauge("keepalived_vrrp_instance_info", "Where the VRRP instance runs (value 1): interface, ifindex, MAC, source address, last master seen", {
+        ...l, interface: p.ifname, ifindex: String(p.ifindex), mac: p.mac, address: p.src, master: r.masterSrc ?? "",
+      }, 1));
     }
     out.push(
       gauge("keepalived_vrrp_priority", "Configured VRRP priority", l, r.cfg.priority),

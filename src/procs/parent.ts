@@ -22,6 +22,7 @@ import { MetricsStore } from "../metrics/store.ts";
 import { startMetricsServer, type MetricsServer } from "../metrics/server.ts";
 import { writeDumpFile } from "../core/dumpfile.ts";
 import { parentDataDump, parentDumpPath } from "./parent-dump.ts";
+import { SnmpService } from "../snmp/service.ts";
 
 /** Signals a child receives as-is from the parent. */
 const FORWARDED: NodeJS.Signals[] = ["SIGUSR1", "SIGUSR2", "SIGURG", "SIGWINCH"];
@@ -38,6 +39,7 @@ export class Parent {
   #onAllReady: (() => void) | undefined;
   readonly #alerter: Alerter;
   readonly #metrics = new MetricsStore();
+  readonly #snmp: SnmpService;
   #metricsServer: MetricsServer | undefined;
   #metricsListen = "";
   /** Readiness of the children's channels: SIGIO, so the parent needs no reactor thread and sleeps when idle. */
@@ -46,6 +48,7 @@ export class Parent {
   constructor(readonly opts: CliOptions, readonly log: Logger, config: KeepalivedConfig) {
     this.#config = config;
     this.#alerter = new Alerter(log, config);
+    this.#snmp = new SnmpService(log, config, { snmp: opts.snmp, snmpSocket: opts.snmpSocket });
   }
 
   /** Roles the configuration and the command line ask for. */
@@ -70,6 +73,7 @@ export class Parent {
     for (const r of roles) this.#startChild(r);
     this.#maybeAllReady();
     this.#serveMetrics();
+    this.#snmp.setConfig(this.#config);
     process.on("SIGUSR1", () => this.dumpData());
     process.on("SIGHUP", () => this.reload());
     process.on("SIGTERM", () => void this.stop(0));
@@ -122,6 +126,7 @@ export class Parent {
 
   #onMessage(role: Role, msg: Message): void {
     this.#metrics.onMessage(role, msg);
+    this.#snmp.onMessage(role, msg);
     switch (msg.type) {
       case "ready":
         // A child announces itself with generation 0 when it starts; it then gets the current slice.
@@ -210,6 +215,7 @@ export class Parent {
     for (const k of [...this.#lastState.keys()]) if (!names.has(k)) this.#lastState.delete(k);
     this.#alerter.setConfig(r.config);
     this.#serveMetrics();
+    this.#snmp.setConfig(r.config);
     this.#generation++;
     this.#ready.clear();
     const wanted = new Set(this.wantedRoles(r.config));
@@ -279,6 +285,7 @@ export class Parent {
     sdNotify("STOPPING=1\nSTATUS=stopping");
     await Promise.all([...this.#children.values()].map((c) => c.stop(this.#childWaitMs())));
     this.#metricsServer?.stop();
+    this.#snmp.stop();
     this.#alerter.close();
     removePidFile(this.opts.pidFile);
     this.log.info("Stopped");
@@ -298,6 +305,7 @@ export function childArgs(o: CliOptions): string[] {
   if (o.dontReleaseIpvs) a.push("-I");
   if (o.releaseVips) a.push("-X");
   if (o.addressMonitoring) a.push("-a");
+  if (o.snmp) a.push("-x");
   return a;
 }
 

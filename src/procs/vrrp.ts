@@ -7,6 +7,7 @@ import { dumpPath, writeDumpFile } from "../core/dumpfile.ts";
 import { dataDump, jsonDump, statsDump } from "../vrrp/dump.ts";
 import { MetricsReporter } from "../metrics/report.ts";
 import { vrrpSamples } from "../metrics/vrrp-samples.ts";
+import { parentWantsReports } from "../snmp/wants.ts";
 
 /**
  * The VRRP child's reactor wakes it at most once per 50 ms while fds stay busy (the first readiness after
@@ -32,13 +33,13 @@ export function createVrrpRuntime(ctx: ChildContext): Runtime {
     keepVipsOnStop: ctx.opts.dontReleaseVrrp,
   });
   // Counters (adverts, errors by kind) for the parent's /metrics: every 5 s and soon after a transition.
-  const reporter = new MetricsReporter({ role: "vrrp", send: ctx.send, sched: ctx.scheduler, collect: () => vrrpSamples(rt.instances().map((r) => ({ cfg: r.cfg, state: r.state, fsm: r.fsm, stats: { ...r.stats } }))) });
+  const reporter = new MetricsReporter({ role: "vrrp", send: ctx.send, sched: ctx.scheduler, collect: () => vrrpSamples(rt.instances().map((r) => ({ cfg: r.cfg, state: r.state, fsm: r.fsm, stats: { ...r.stats }, place: r.place, masterSrc: r.lastAdvertSrc }))) });
   let global: KeepalivedConfig["global"] | undefined;
   return {
     async apply(slice, reload) {
       global = (slice as KeepalivedConfig).global;
       rt.apply(slice as KeepalivedConfig, reload);
-      reporter.reportIf((slice as KeepalivedConfig).global.metricsListen !== null);
+      reporter.reportIf(parentWantsReports((slice as KeepalivedConfig).global, ctx.opts.snmp));
     },
     dump(kind) {
       const inst = rt.instances();

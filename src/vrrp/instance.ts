@@ -99,6 +99,8 @@ export class VrrpInstanceRunner {
     advertIntervalErr: 0, addrListErr: 0, invalidAuthType: 0, authFailure: 0, pri0Rcvd: 0, pri0Sent: 0, otherErr: 0,
   };
   readonly log: Logger;
+  /** Source address of the last advert for our VRID from another router (SNMP's master address). */
+  lastAdvertSrc = "";
   readonly family: "ipv4" | "ipv6";
   readonly vips: readonly string[];
   /** Our VIPs in wire text form, to check an advert's address list without sorting (RFC 5798 §7.1). */
@@ -222,6 +224,7 @@ export class VrrpInstanceRunner {
     }
     const adv = parsed.value;
     if (adv.vrid !== cfg.vrid) return; // another instance's advert on a shared socket
+    this.lastAdvertSrc = p.src;
     this.stats.advertRcvd++;
     if (adv.priority === 0) this.stats.pri0Rcvd++;
     if (cfg.version === 2 && adv.advertIntervalCs !== Math.round(cfg.advertIntMs / 10)) {
