@@ -23,6 +23,7 @@ import { startMetricsServer, type MetricsServer } from "../metrics/server.ts";
 import { writeDumpFile } from "../core/dumpfile.ts";
 import { parentDataDump, parentDumpPath } from "./parent-dump.ts";
 import { SnmpService } from "../snmp/service.ts";
+import { DbusService } from "../dbus/service.ts";
 
 /** Signals a child receives as-is from the parent. */
 const FORWARDED: NodeJS.Signals[] = ["SIGUSR1", "SIGUSR2", "SIGURG", "SIGWINCH"];
@@ -40,6 +41,7 @@ export class Parent {
   readonly #alerter: Alerter;
   readonly #metrics = new MetricsStore();
   readonly #snmp: SnmpService;
+  readonly #dbus: DbusService;
   #metricsServer: MetricsServer | undefined;
   #metricsListen = "";
   /** Readiness of the children's channels: SIGIO, so the parent needs no reactor thread and sleeps when idle. */
@@ -49,6 +51,10 @@ export class Parent {
     this.#config = config;
     this.#alerter = new Alerter(log, config);
     this.#snmp = new SnmpService(log, config, { snmp: opts.snmp, snmpSocket: opts.snmpSocket });
+    const vrrp = (m: Message) => this.#children.get("vrrp")?.send(m);
+    this.#dbus = new DbusService(log, {
+      dump: (kind) => vrrp({ type: "dump", kind }), reload: () => this.reload(), sendGarp: (instance) => vrrp({ type: "garp", instance }),
+    });
   }
 
   /** Roles the configuration and the command line ask for. */
@@ -74,6 +80,7 @@ export class Parent {
     this.#maybeAllReady();
     this.#serveMetrics();
     this.#snmp.setConfig(this.#config);
+    this.#dbus.setConfig(this.#config);
     process.on("SIGUSR1", () => this.dumpData());
     process.on("SIGHUP", () => this.reload());
     process.on("SIGTERM", () => void this.stop(0));
@@ -127,6 +134,7 @@ export class Parent {
   #onMessage(role: Role, msg: Message): void {
     this.#metrics.onMessage(role, msg);
     this.#snmp.onMessage(role, msg);
+    this.#dbus.onMessage(role, msg);
     switch (msg.type) {
       case "ready":
         // A child announces itself with generation 0 when it starts; it then gets the current slice.
@@ -216,6 +224,7 @@ export class Parent {
     this.#alerter.setConfig(r.config);
     this.#serveMetrics();
     this.#snmp.setConfig(r.config);
+    this.#dbus.setConfig(r.config, true);
     this.#generation++;
     this.#ready.clear();
     const wanted = new Set(this.wantedRoles(r.config));
@@ -286,6 +295,7 @@ export class Parent {
     await Promise.all([...this.#children.values()].map((c) => c.stop(this.#childWaitMs())));
     this.#metricsServer?.stop();
     this.#snmp.stop();
+    await this.#dbus.stop();
     this.#alerter.close();
     removePidFile(this.opts.pidFile);
     this.log.info("Stopped");

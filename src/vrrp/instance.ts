@@ -406,6 +406,13 @@ export class VrrpInstanceRunner {
     for (const { spec, req } of this.#ruleRequests()) this.#kernelOp(() => this.env.kernel.addRule(req), `add rule ${spec.from ?? "all"}`);
   }
 
+  /** One announcement round on request (D-Bus SendGarp), while MASTER. */
+  sendGarp(): void {
+    if (this.fsm.state !== "MASTER") return;
+    this.log.info("Sending gratuitous ARP/NA on D-Bus request");
+    this.#announceRound(1);
+  }
+
   /** garp_master_repeat announcements now, again after garp_master_delay, then every garp_master_refresh. */
   #garpRounds(): void {
     const c = this.cfg;

@@ -419,8 +419,9 @@ export class VrrpRuntime {
     }
   }
 
-  /** Relayed events: BFD session states for track_bfd. */
+  /** Relayed events: BFD session states for track_bfd; D-Bus SendGarp. */
   onEvent(msg: Message): void {
+    if (msg.type === "garp") return this.#instances.get(msg.instance)?.runner.sendGarp();
     if (msg.type !== "bfdState") return;
     if (this.#trackers.setBfd(msg.name, msg.state === "Up")) {
       this.d.log.info(`BFD ${msg.name} is ${msg.state}`);
