@@ -49,6 +49,11 @@ type Bus = {
 };
 type Emitter = { [k: string]: (...a: unknown[]) => unknown };
 
+/** Calls a dbus-next signal method (its return value is the signal body). */
+function emit(o: Emitter | undefined, signal: string, ...args: unknown[]): void {
+  o?.[signal]?.(...args);
+}
+
 /** The parent's D-Bus service. */
 export class DbusService {
   readonly live = new VrrpLive();
@@ -75,7 +80,7 @@ export class DbusService {
     }
     if (!this.#bus) return;
     this.#exportInstances();
-    if (reload) this.#vrrp?.VrrpReloaded!();
+    if (reload) emit(this.#vrrp, "VrrpReloaded");
   }
 
   /** Feeds a child message; a VRRP transition emits VrrpStatusChange. */
@@ -84,13 +89,13 @@ export class DbusService {
     const t = this.live.onMessage(role, msg);
     if (!t || !this.#bus || !this.#cfg) return;
     const v = this.#cfg.vrrp.instances.find((i) => i.name === t.instance);
-    if (v) this.#objects.get(v.name)?.iface.VrrpStatusChange!(DBUS_STATE_NUM[t.to]);
+    if (v) emit(this.#objects.get(v.name)?.iface, "VrrpStatusChange", DBUS_STATE_NUM[t.to]);
   }
 
   /** Emits VrrpStopped and leaves the bus (resolves once the signal had time to go out). */
   async stop(): Promise<void> {
     const bus = this.#bus;
-    if (bus) this.#vrrp?.VrrpStopped!();
+    if (bus) emit(this.#vrrp, "VrrpStopped");
     this.#bus = undefined;
     this.#vrrp = undefined;
     this.#objects.clear();
@@ -127,7 +132,7 @@ export class DbusService {
       bus.export(`${ROOT}/Vrrp`, this.#vrrp);
       this.#exportInstances();
       this.log.info(`Acquired DBus bus ${name}`);
-      this.#vrrp.VrrpStarted!();
+      emit(this.#vrrp, "VrrpStarted");
     } catch (e) {
       this.log.warn(`D-Bus: cannot serve ${name}: ${(e as Error).message}; running without D-Bus`);
     }
