@@ -1,8 +1,9 @@
 /**
  * SNMP in the parent (keepalived.conf(5) global_defs: snmp_socket, enable_snmp_vrrp /
- * enable_snmp_keepalived, enable_snmp_rfc / rfcv2 / rfcv3, enable_traps; keepalived(8) -x, -A): one
- * AgentX session to snmpd answering KEEPALIVED-MIB and the VRRP MIBs from the configuration and what
- * the children report, and sending the traps of each VRRP transition. The parent answers, so a walk
+ * enable_snmp_keepalived, enable_snmp_checker, enable_snmp_rfc / rfcv2 / rfcv3, enable_traps;
+ * keepalived(8) -x, -A): one AgentX session to snmpd answering KEEPALIVED-MIB and the VRRP MIBs from
+ * the configuration and what the children report, and sending the traps of each VRRP transition and
+ * each real / virtual server change. The parent answers, so a walk
  * works while a child restarts; SNMP is off the VRRP child's path entirely.
  */
 import { readFileSync } from "node:fs";
@@ -17,6 +18,7 @@ import { globalRows, KEEPALIVED_OID, type MibEnv, vrrpRows } from "./mib-keepali
 import { rfc2787Rows, rfc6527Rows, VRRP_MIB_OID, VRRPV3_MIB_OID } from "./mib-rfc.ts";
 import { MibView, type Varbind } from "./oid.ts";
 import { TrapBuilder, type TrapSwitches } from "./traps.ts";
+import { CheckLive, checkRows, checkTrap } from "./mib-check.ts";
 
 /** keepalived's default master socket (net-snmp's AgentX default). */
 export const DEFAULT_AGENTX_SOCKET = "unix:/var/agentx/master";
@@ -64,6 +66,7 @@ export function sysIfindex(name: string): number {
 /** The parent's SNMP subagent. */
 export class SnmpService {
   readonly live = new VrrpLive();
+  readonly checks = new CheckLive();
   readonly #traps = new TrapBuilder();
   #client: AgentXClient | undefined;
   #plan: SnmpPlan | null = null;
@@ -117,7 +120,12 @@ export class SnmpService {
   onMessage(role: Role, msg: Message): void {
     if (!this.#plan) return;
     const t = this.live.onMessage(role, msg);
-    if (msg.type === "vrrpState" || msg.type === "metrics") this.#view = undefined;
+    const checkEvent = this.checks.onMessage(msg);
+    if (msg.type === "vrrpState" || msg.type === "metrics" || checkEvent) this.#view = undefined;
+    if (checkEvent && this.#plan.traps && this.#plan.checker) {
+      const trap = checkTrap(msg, this.#env(), this.checks);
+      if (trap) this.#client?.notify(trap.oid, trap.varbinds);
+    }
     if (!t || !this.#plan.traps) return;
     const on: TrapSwitches = { keepalived: this.#plan.vrrp, rfcv2: this.#plan.rfcv2, rfcv3: this.#plan.rfcv3 };
     for (const trap of this.#traps.build(t, this.#env(), on)) this.#client?.notify(trap.oid, trap.varbinds);
@@ -131,6 +139,7 @@ export class SnmpService {
     const rows: Varbind[] = [];
     if (plan?.vrrp || plan?.checker) rows.push(...globalRows(env));
     if (plan?.vrrp) rows.push(...vrrpRows(env));
+    if (plan?.checker) rows.push(...checkRows(this.#cfg, this.checks));
     if (plan?.rfcv2) rows.push(...rfc2787Rows(env, this.#startedAt));
     if (plan?.rfcv3) rows.push(...rfc6527Rows(env, this.#startedAt));
     this.#view = new MibView(rows);
