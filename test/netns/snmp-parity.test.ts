@@ -5,10 +5,11 @@
  * For each: walk KEEPALIVED-MIB, VRRP-MIB and VRRPv3-MIB once all are MASTER, take veth1 down and up
  * (FAULT and back), stop; the walks must agree (modulo counters, uptimes, the version text and the
  * keepalived 2.2.7 defects listed in docs/snmp.md) and the traps must be the same set. Then snmpd goes
- * away and comes back under our daemon: it reconnects and answers again.
+ * away and comes back under our daemon: it reconnects and answers again; the VRRP child is killed and
+ * the walk still answers while the watchdog restarts it.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { ensureBinary } from "../support/binary.ts";
@@ -191,7 +192,7 @@ describe("SNMP beside keepalived 2.2.7", () => {
     expect(ours.traps).toEqual(ka.traps);
   });
 
-  test("snmpd going away and coming back: we reconnect and answer", async () => {
+  test("snmpd going away and coming back, and a VRRP child restart: we answer throughout", async () => {
     const f = join(dir, "ours.conf");
     const pids = ["p", "r", "c", "b"].flatMap((o) => [`-${o}`, join(dir, `rc-${o}.pid`)]);
     const p = a.spawn([bin, "-n", "-l", "-f", f, ...pids], { stdout: "ignore", stderr: "ignore" });
@@ -201,6 +202,18 @@ describe("SNMP beside keepalived 2.2.7", () => {
       await lab.startSnmpd();
       await waitFor("walk after snmpd restarted", () => states() === "2,2,2", 30_000, 300);
       expect(p.exitCode).toBeNull();
+      // The parent answers: while the VRRP child is killed and restarted, the walk still has every instance.
+      const vrrpPid = Number(readFileSync(join(dir, "rc-r.pid"), "utf8"));
+      process.kill(vrrpPid, "SIGKILL");
+      expect(lab.walk(`${K}.2.3.1.2`).length).toBe(3);
+      await waitFor("a new VRRP child", () => {
+        try {
+          return Number(readFileSync(join(dir, "rc-r.pid"), "utf8")) !== vrrpPid;
+        } catch {
+          return false;
+        }
+      }, 30_000, 200);
+      await waitFor("all MASTER after the child restart", () => states() === "2,2,2", 40_000, 300);
       lab.clearTraps();
       a.ip("link", "set", "veth1", "down");
       await waitFor("a FAULT trap after the reconnect", () => lab.traps().some((t) => /"VI_6"\|.*INTEGER: 3/.test(t)), 30_000, 300);
