@@ -34,9 +34,22 @@ export const VRRP_ERROR_KINDS: Readonly<Record<string, string>> = {
   otherErr: "other",
 };
 
-/** All samples for the given instances. */
-export function vrrpSamples(instances: readonly VrrpInstanceView[]): MetricSample[] {
+/** A running vrrp_script: its verdict and how many times it ran. */
+export interface VrrpScriptView {
+  readonly name: string;
+  readonly up: boolean;
+  readonly runs: number;
+}
+
+/** All samples for the given instances and scripts. */
+export function vrrpSamples(instances: readonly VrrpInstanceView[], scripts: readonly VrrpScriptView[] = []): MetricSample[] {
   const out: MetricSample[] = [];
+  for (const s of scripts) {
+    out.push(
+      gauge("keepalived_vrrp_script_up", "vrrp_script verdict after rise/fall: 1 OK, 0 failed", { script: s.name }, s.up ? 1 : 0),
+      counter("keepalived_vrrp_script_runs_total", "vrrp_script runs", { script: s.name }, s.runs),
+    );
+  }
   for (const r of instances) {
     // Only `instance`, so these series coincide with the parent's own (from vrrpState) and replace them.
     const l = { instance: r.cfg.name };

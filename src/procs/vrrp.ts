@@ -33,7 +33,7 @@ export function createVrrpRuntime(ctx: ChildContext): Runtime {
     keepVipsOnStop: ctx.opts.dontReleaseVrrp,
   });
   // Counters (adverts, errors by kind) for the parent's /metrics: every 5 s and soon after a transition.
-  const reporter = new MetricsReporter({ role: "vrrp", send: ctx.send, sched: ctx.scheduler, collect: () => vrrpSamples(rt.instances().map((r) => ({ cfg: r.cfg, state: r.state, fsm: r.fsm, stats: { ...r.stats }, place: r.place, masterSrc: r.lastAdvertSrc }))) });
+  const reporter = new MetricsReporter({ role: "vrrp", send: ctx.send, sched: ctx.scheduler, collect: () => vrrpSamples(rt.instances().map((r) => ({ cfg: r.cfg, state: r.state, fsm: r.fsm, stats: { ...r.stats }, place: r.place, masterSrc: r.lastAdvertSrc })), rt.scripts()) });
   let global: KeepalivedConfig["global"] | undefined;
   return {
     async apply(slice, reload) {

@@ -49,12 +49,18 @@ const ERROR_KINDS: Readonly<Record<string, string>> = {
 /** Keeps InstanceLive per instance name. */
 export class VrrpLive {
   readonly #byName = new Map<string, InstanceLive>();
+  readonly #scripts = new Map<string, { up: boolean; runs: number }>();
 
   constructor(readonly wallNow: () => number = Date.now) {}
 
   /** The instance's live view, if the child has reported it. */
   get(name: string): InstanceLive | undefined {
     return this.#byName.get(name);
+  }
+
+  /** A vrrp_script's verdict and run count, if the child runs it. */
+  script(name: string): { up: boolean; runs: number } | undefined {
+    return this.#scripts.get(name);
   }
 
   /** Records a child message; returns the transition it carries, if any. */
@@ -85,7 +91,16 @@ export class VrrpLive {
   }
 
   #snapshot(samples: readonly MetricSample[]): void {
+    this.#scripts.clear();
     for (const s of samples) {
+      const script = s.labels.script;
+      if (script !== undefined && s.name.startsWith("keepalived_vrrp_script_")) {
+        const e = this.#scripts.get(script) ?? { up: false, runs: 0 };
+        if (s.name === "keepalived_vrrp_script_up") e.up = s.value === 1;
+        else e.runs = s.value;
+        this.#scripts.set(script, e);
+        continue;
+      }
       const name = s.labels.instance;
       if (name === undefined) continue;
       if (s.name === "keepalived_vrrp_instance_info") {

@@ -1,10 +1,10 @@
 /**
  * KEEPALIVED-MIB (/usr/share/snmp/mibs/KEEPALIVED-MIB.txt, enterprises.9586.100.5) as keepalived
  * 2.2.7 answers it: the global scalars (keepalived 1) and the VRRP tables (keepalived 2) for sync
- * groups, their members, instances, tracked interfaces, tracked scripts and addresses. Values come
+ * groups, their members, instances, tracked interfaces, tracked scripts, addresses and scripts. Values come
  * from the validated configuration and the parent's live view (src/snmp/live.ts). Where keepalived
  * 2.2.7 answers differently from the MIB text, we answer as keepalived does and say so.
- * Not served: routes, rules, the vrrpScript/File/Bfd/Process tables and the sync-group tracking tables.
+ * Not served: routes, rules, the vrrpFile/Bfd/Process tables and the sync-group tracking tables.
  */
 import type { IpAddressSpec, KeepalivedConfig, SyncGroup, VrrpInstance } from "../config/model.ts";
 import type { VrrpStateName } from "../core/ipc.ts";
@@ -23,6 +23,8 @@ export const STATE_NUM: Readonly<Record<VrrpStateName, number>> = { INIT: 0, BAC
 export interface MibEnv {
   readonly cfg: KeepalivedConfig;
   live(instance: string): InstanceLive | undefined;
+  /** A vrrp_script the VRRP child runs: verdict and runs. */
+  script?(name: string): { up: boolean; runs: number } | undefined;
   /** Index of an interface by name (0 = unknown). */
   ifindex(name: string): number;
   /** This host's name (router_id default). */
@@ -187,9 +189,25 @@ function addressRows(env: MibEnv, v: VrrpInstance, n: number): Varbind[] {
   return out;
 }
 
-/** The VRRP part (keepalived.vrrp): sync groups, members, instances, tracking, addresses. */
+/** vrrpScriptTable (vrrp 9): the scripts the VRRP child runs, with keepalived's result numbers. */
+function scriptRows(env: MibEnv): Varbind[] {
+  const out: Varbind[] = [];
+  let n = 0;
+  for (const s of env.cfg.vrrp.scripts) {
+    const st = env.script?.(s.name);
+    if (!st) continue;
+    n++;
+    const e = (c: number) => K(2, 9, 1, c, n);
+    const result = st.runs === 0 ? (s.initFail ? 5 : 1) : st.up ? 3 : 2;
+    out.push(str(e(2), s.name), str(e(3), scriptText(s.script) ?? ""), int(e(4), Math.round(s.intervalMs / 1000)), int(e(5), s.weight));
+    out.push(int(e(6), result), gauge(e(7), s.rise), gauge(e(8), s.fall), int(e(9), yesNo(s.weightReverse)));
+  }
+  return out;
+}
+
+/** The VRRP part (keepalived.vrrp): sync groups, members, instances, tracking, addresses, scripts. */
 export function vrrpRows(env: MibEnv): Varbind[] {
-  const out = syncGroupRows(env);
+  const out = [...syncGroupRows(env), ...scriptRows(env)];
   env.cfg.vrrp.instances.forEach((v, i) => {
     out.push(...instanceRows(env, v, i + 1), ...trackRows(env, v, i + 1), ...addressRows(env, v, i + 1));
   });

@@ -151,6 +151,7 @@ export class SnmpService {
     return {
       cfg: this.#cfg,
       live: (n) => this.live.get(n),
+      script: (n) => this.live.script(n),
       ifindex: (n) => cache.get(n) ?? (cache.set(n, sysIfindex(n)), cache.get(n)!),
       hostname: this.#host,
       version: `Keepalived v2.2.7 compatible (keepalived-ts ${VERSION})`,

@@ -429,6 +429,11 @@ export class VrrpRuntime {
     }
   }
 
+  /** The running vrrp_scripts and their verdicts (metrics, SNMP vrrpScriptTable). */
+  scripts(): { name: string; up: boolean; runs: number }[] {
+    return [...this.#trackers.scripts].map(([name, s]) => ({ name, up: s.tracker.up, runs: s.tracker.runs }));
+  }
+
   /** Current instances, for dumps and tests. */
   instances(): VrrpInstanceRunner[] {
     return [...this.#instances.values()].map((r) => r.runner);
