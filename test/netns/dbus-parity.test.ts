@@ -176,6 +176,22 @@ describe("D-Bus beside keepalived 2.2.7", () => {
     expect(ours.signals).toEqual(ka.signals);
   });
 
+  test("dbus_service_name: ours under another bus name, same objects", async () => {
+    const f = join(dir, "named.conf");
+    writeFileSync(f, conf("named").replace("  enable_dbus\n", "  enable_dbus\n  dbus_service_name org.keepalived.Vrrp1.ksn\n"));
+    const pids = ["p", "r", "c", "b"].flatMap((o) => [`-${o}`, join(dir, `named-${o}.pid`)]);
+    const p = a.spawn([bin, "-n", "-l", "-f", f, ...pids], { stdout: "ignore", stderr: "ignore", env: { DBUS_SYSTEM_BUS_ADDRESS: bus.address } });
+    try {
+      const name = () => bus.busctl("get-property", `${SVC}.ksn`, PATHS[2]!, `${SVC}.Instance`, "Name").out.trim();
+      await waitFor("VI_6 under org.keepalived.Vrrp1.ksn", () => name() === 's "VI_6"', 30_000, 300);
+      expect(bus.busctl("tree", `${SVC}.ksn`).out).toEqual(ka.tree);
+      expect(bus.busctl("status", SVC).ok).toBe(false);
+    } finally {
+      p.kill("SIGTERM");
+      await p.exited;
+    }
+  }, 60_000);
+
   test("no bus: a warning, and VRRP runs", async () => {
     const f = join(dir, "nobus.conf");
     writeFileSync(f, conf("nobus"));

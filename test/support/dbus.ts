@@ -1,6 +1,7 @@
 /**
  * A private system-style D-Bus daemon for tests: its own config (keepalived's policy file
- * /etc/dbus-1/system.d/org.keepalived.Vrrp1.conf included, everyone else allowed to talk and monitor)
+ * /etc/dbus-1/system.d/org.keepalived.Vrrp1.conf included, root may also own names below it for
+ * dbus_service_name, everyone may talk and monitor)
  * and socket under a temporary directory; busctl and dbus-monitor pointed at it with --address.
  */
 import type { Subprocess } from "bun";
@@ -28,6 +29,9 @@ export class PrivateBus {
     <allow eavesdrop="true"/>
   </policy>
   <include>/etc/dbus-1/system.d/org.keepalived.Vrrp1.conf</include>
+  <policy user="root">
+    <allow own_prefix="org.keepalived.Vrrp1"/>
+  </policy>
 </busconfig>
 `);
   }
