@@ -208,7 +208,8 @@ export class AgentXClient {
         this.o.log.debug(`SNMP: dropped an AgentX PDU the library cannot parse: ${(e as Error).message}`);
       }
     }
-    return buf;
+    // Keep a copy of a partial PDU: the runtime may reuse the memory of the chunk it came in.
+    return buf.length ? Buffer.from(buf) : buf;
   }
 
   #open(sub: Sub): void {

@@ -52,12 +52,14 @@ describe("AgentX session", () => {
     const got: Buffer[] = [];
     const server: Server = createServer((s) => {
       conns.push(s);
+      let buf = Buffer.alloc(0);
       s.on("data", (d: Buffer) => {
-        for (let off = 0; off + 20 <= d.length;) {
-          const type = d[off + 1]!, id = d.readUInt32BE(off + 12), len = d.readUInt32BE(off + 16);
+        buf = Buffer.concat([buf, d]);
+        while (buf.length >= 20 && buf.length >= 20 + buf.readUInt32BE(16)) {
+          const type = buf[1]!, id = buf.readUInt32BE(12), len = buf.readUInt32BE(16);
           if (type === 1 || type === 3) s.write(response(id)); // Open, Register
-          if (type === 18) got.push(d.subarray(off, off + 20 + len));
-          off += 20 + len;
+          if (type === 18) got.push(buf.subarray(0, 20 + len));
+          buf = buf.subarray(20 + len);
         }
       });
     });
@@ -68,25 +70,27 @@ describe("AgentX session", () => {
     const c = new AgentXClient({ master: { path }, log, roots: [root], view: () => view, description: "test", retryMs: { first: 50, max: 100 } });
     try {
       await c.start();
-      await waitFor("session open", () => c.connected, 5000);
+      await waitFor("session open", () => c.connected, 15_000);
       const s = conns[0]!;
       const a = getNext(100, root), b = getNext(101, [...root, 1, 2, 0]);
       s.write(a.subarray(0, 13));
       await Bun.sleep(50);
       s.write(Buffer.concat([a.subarray(13), b]));
-      await waitFor("two answers", () => got.length >= 2, 5000);
+      await waitFor("two answers", () => got.length >= 2, 15_000).catch((e) => {
+        throw new Error(`${(e as Error).message}: ${got.length} answers, ${conns.length} connections, ${c.sessions} sessions, ${c.malformed} malformed; ${lines.join(" / ")}`);
+      });
       expect(got.map((g) => g.readUInt32BE(12))).toEqual([100, 101]);
       expect(got[0]!.subarray(20 + 8).includes(Buffer.from("r1"))).toBe(true);
       s.write(pdu(99, 102, Buffer.alloc(4)));
-      await waitFor("the unparseable PDU counted", () => c.malformed === 1, 5000);
+      await waitFor("the unparseable PDU counted", () => c.malformed === 1, 15_000);
       expect(c.connected).toBe(true);
       s.write(Buffer.from([9, 5, 0x10, 0, ...new Array(16).fill(0)]));
-      await waitFor("a new session after the bad header", () => conns.length === 2 && c.connected && c.sessions === 2, 5000);
+      await waitFor("a new session after the bad header", () => conns.length === 2 && c.connected && c.sessions === 2, 15_000);
       expect(c.malformed).toBe(2);
       expect(lines.some((l) => /malformed AgentX PDU from the master \(version 9/.test(l))).toBe(true);
     } finally {
       c.stop();
       server.close();
     }
-  });
+  }, 60_000);
 });
