@@ -45,9 +45,10 @@ export function createVrrpRuntime(ctx: ChildContext): Runtime {
       const inst = rt.instances();
       try {
         if (kind === "data") writeDumpFile(dumpPath("data", "vrrp", global?.stateDumpFile ?? null), dataDump(inst));
-        else if (kind === "stats") writeDumpFile(dumpPath("stats", "vrrp", global?.statsDumpFile ?? null), statsDump(inst));
+        else if (kind === "stats" || kind === "stats_clear") writeDumpFile(dumpPath("stats", "vrrp", global?.statsDumpFile ?? null), statsDump(inst));
         else if (kind === "json") writeDumpFile(dumpPath("json", "vrrp", global?.jsonDumpFile ?? null), jsonDump(inst));
-        else for (const r of inst) for (const k of Object.keys(r.stats)) r.stats[k as keyof typeof r.stats] = 0;
+        // STATS_CLEAR (and D-Bus PrintStatsClear), as keepalived: write the statistics, then clear them.
+        if (kind === "stats_clear") for (const r of inst) for (const k of Object.keys(r.stats)) r.stats[k as keyof typeof r.stats] = 0;
       } catch (e) {
         ctx.log.error(`dump: ${(e as Error).message}`);
       }

@@ -6,7 +6,7 @@
  * (dead) and virtualServerQuorumStateChange (notMet), and the rows follow.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { ensureBinary } from "../support/binary.ts";
@@ -116,5 +116,12 @@ describe("KEEPALIVED-MIB checker tables (ours)", () => {
     expect(qTrap).toContain(`${C}.3.1.23.1 = INTEGER: 2`);
     expect(get(`${C}.4.1.6.1`)).toEqual(["INTEGER: 1", "INTEGER: 2"]);
     expect(get(`${C}.3.1.11.1`)).toEqual(["INTEGER: 2"]);
+  }, 60_000);
+
+  test("a reload changes what the walk shows", async () => {
+    const f = join(dir, "k.conf");
+    writeFileSync(f, readFileSync(f, "utf8").replace("lb_algo wrr", "lb_algo lc"));
+    daemon.kill("SIGHUP");
+    await waitFor("lb_algo lc after SIGHUP", () => get(`${C}.3.1.9.1`)[0] === "INTEGER: 3", 20_000, 300);
   }, 60_000);
 });
