@@ -129,14 +129,31 @@ async function runDaemon(kind: "ka" | "ours"): Promise<Run> {
     await p.exited;
     await waitFor(`${kind}: VrrpStopped`, () => mon.signals().some((s) => s.includes("VrrpStopped")), 5_000, 100).catch(() => undefined);
     await mon.stop();
-    // keepalived 2.2.7 signals INIT (0) only when its bus connection happens to beat an instance's start.
-    const signals = before.filter((s) => !s.endsWith("VrrpStatusChange uint32 0")).sort();
+    const signals = transitions(before);
     return { tree, members, props, faultStates, methods, signals, later: mon.signals().slice(before.length) };
   } catch (e) {
     throw new Error(`${(e as Error).message}\n--- ${kind} log ---\n${log.slice(-3000)}`);
   } finally {
     if (p.exitCode === null) p.kill("SIGKILL");
   }
+}
+
+/**
+ * Per object, its signals in order with repeats collapsed: keepalived 2.2.7 signals INIT (0) only when
+ * its bus connection happens to beat an instance's start, and sometimes repeats VrrpStatusChange for
+ * the state it is already in (a sync group re-setting it); the transitions themselves must agree.
+ */
+function transitions(signals: readonly string[]): string[] {
+  const byPath = new Map<string, string[]>();
+  for (const s of signals) {
+    if (s.endsWith("VrrpStatusChange uint32 0")) continue;
+    const [path, ...rest] = s.split(" ");
+    const seq = byPath.get(path!) ?? [];
+    const what = rest.join(" ");
+    if (seq.at(-1) !== what || !what.startsWith("VrrpStatusChange")) seq.push(what);
+    byPath.set(path!, seq);
+  }
+  return [...byPath].sort(([a], [b]) => a.localeCompare(b)).map(([p, seq]) => `${p}: ${seq.join(", ")}`);
 }
 
 let ka: Run, ours: Run;
@@ -180,7 +197,7 @@ describe("D-Bus beside keepalived 2.2.7", () => {
   });
 
   test("the same signals across a FAULT and back, a reload and the stop", () => {
-    expect(ka.signals.filter((s) => s.includes("VrrpStatusChange")).length).toBeGreaterThanOrEqual(9);
+    expect(ka.signals.filter((s) => s.includes("VrrpStatusChange uint32 1, VrrpStatusChange uint32 2, VrrpStatusChange uint32 3, VrrpStatusChange uint32 1, VrrpStatusChange uint32 2")).length).toBe(3);
     expect(ours.signals).toEqual(ka.signals);
     const tail = (r: Run) => ["VrrpReloaded", "VrrpStopped", ...PATHS.map((p) => `${p} VrrpStatusChange uint32 98`)].map((x) => r.later.some((s) => s.includes(x)));
     expect(tail(ka)).toEqual(tail(ka).map(() => true));
