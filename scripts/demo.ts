@@ -2,7 +2,8 @@
  * `npm run demo` (as root): builds dist/keepalived, makes a two-router lab in network namespaces
  * (kdemo-a, kdemo-b joined by a veth pair on 192.0.2.0/24), runs our keepalived in both with an embedded
  * VRRPv3 config, shows the virtual IP on the master, SIGKILLs the master's whole process tree, and shows
- * the backup taking over with the measured time. Cleans up everything it made.
+ * the backup taking over with the measured time. Stops the surviving router, then cleans up everything
+ * it made.
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -36,6 +37,7 @@ const dir = mkdtempSync("/tmp/kdemo-");
 const a = new Netns("kdemo-a"), b = new Netns("kdemo-b");
 const hasVip = (ns: Netns) => ns.ip("-4", "addr", "show", "dev", "veth0").includes(`${VIP}/24`);
 let status = 0;
+let pb: ReturnType<Netns["spawn"]> | undefined;
 try {
   vethPair(a, "veth0", b, "veth0");
   a.ip("addr", "add", "192.0.2.1/24", "dev", "veth0");
@@ -45,7 +47,7 @@ try {
   const args = (n: string) => ["-n", "-l", "-G", "-f", join(dir, `${n}.conf`), "-p", join(dir, `${n}.pid`), "-r", join(dir, `${n}-vrrp.pid`), "-c", join(dir, `${n}-check.pid`), "-b", join(dir, `${n}-bfd.pid`)];
   const pa = a.spawn([bin, ...args("a")], { stderr: "inherit" });
   await waitFor("router A to become master", () => hasVip(a), 15_000);
-  b.spawn([bin, ...args("b")], { stderr: "inherit" });
+  pb = b.spawn([bin, ...args("b")], { stderr: "inherit" });
   await Bun.sleep(1000);
   console.log(`\n== router A (priority 150) is MASTER:\n${a.ip("-4", "-br", "addr", "show", "dev", "veth0")}`);
   console.log(`== router B (priority 100) is BACKUP:\n${b.ip("-4", "-br", "addr", "show", "dev", "veth0")}`);
@@ -64,6 +66,12 @@ try {
   console.error(`demo failed: ${(e as Error).message}`);
   status = 1;
 } finally {
+  // Stop router B (TERM: it leaves as keepalived does) before its namespace goes, so nothing of ours is
+  // still running, and logging, while the lab is torn down.
+  if (pb && pb.exitCode === null) {
+    pb.kill("SIGTERM");
+    await Promise.race([pb.exited, Bun.sleep(5000)]);
+  }
   await a.destroy();
   await b.destroy();
   if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });

@@ -250,6 +250,7 @@ export function usage(prog = "keepalived"): string {
   -t, --config-test[=LOG_FILE] Check the configuration and exit (0 ok, 4 not runnable, 5 errors, 6 script security)
   -v, --version                Display the version number
   -h, --help                   Display this help message
+Run-time control of a running daemon: ${prog} ctl COMMAND (see ${prog} ctl --help, docs/control.md).
 Not supported by this build: -s/--namespace (use ip netns exec).
 `;
 }

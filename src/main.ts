@@ -4,12 +4,13 @@
  */
 import { basename } from "node:path";
 import { CliError, parseArgs, SIGNUMS, usage, type CliOptions } from "./cli.ts";
-import { dumpConfig, formatDiagnostic, loadConfig } from "./config/index.ts";
+import { dumpConfig, formatDiagnostic, isRunnable, loadConfig } from "./config/index.ts";
 import { configIdDefault, interfaceExists, logLoad, makeLogger } from "./procs/common.ts";
 import { launchDaemon, reportLaunch } from "./procs/daemonize.ts";
 import { VERSION_LINE } from "./version.ts";
 import { ensureTuned } from "./procs/tuning.ts";
-import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { accessSync, appendFileSync, constants, existsSync, statSync } from "node:fs";
+import { CAPS, refuseStat } from "./config/read.ts";
 
 function fail(msg: string, status = 1): never {
   process.stderr.write(`keepalived: ${msg}\n`);
@@ -21,6 +22,9 @@ async function main(argv: string[]): Promise<void> {
   // Each role loads only its own modules (a VRRP child never evaluates the mailer or the checkers).
   const genhash = async (args: string[]) => (await import("./check/genhash.ts")).genhashMain(args);
   if (prog === "genhash" || basename(process.execPath) === "genhash") process.exit(await genhash(argv));
+  const ctl = async (args: string[]) => (await import("./control/client.ts")).ctlMain(args);
+  if (prog === "keepalivectl" || basename(process.execPath) === "keepalivectl") process.exit(await ctl(argv));
+  if (argv[0] === "ctl") process.exit(await ctl(argv.slice(1)));
   let o: CliOptions;
   try {
     o = parseArgs(argv);
@@ -60,7 +64,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 function configTest(o: CliOptions): void {
-  const r = loadConfig(o.configFile, { configId: o.configId ?? configIdDefault(), interfaceExists });
+  const r = loadConfig(o.configFile, { configId: o.configId ?? configIdDefault(), interfaceExists, allConfig: o.allConfig });
   const text = r.diagnostics.map((d) => formatDiagnostic(d) + "\n").join("");
   if (o.configTestLog) appendFileSync(o.configTestLog, text);
   else process.stderr.write(text);
@@ -68,8 +72,12 @@ function configTest(o: CliOptions): void {
   process.exit(r.exitCode);
 }
 
-/** A start-up failure of the parent: told to the launcher when daemonized, else printed; exit 1. */
-class EarlyExit extends Error {}
+/** A start-up failure of the parent: told to the launcher when daemonized, else printed; exit `status`. */
+class EarlyExit extends Error {
+  constructor(message: string, readonly status = 1) {
+    super(message);
+  }
+}
 
 async function runParent(o: CliOptions, argv: string[]): Promise<void> {
   if (!o.dontFork && !o.daemonized) process.exit(await launchDaemon(argv));
@@ -80,32 +88,39 @@ async function runParent(o: CliOptions, argv: string[]): Promise<void> {
     if (!(e instanceof EarlyExit)) throw e;
     if (o.daemonized) {
       reportLaunch({ type: "failed", reason: e.message });
-      process.exit(1);
+      process.exit(e.status);
     }
-    fail(e.message);
+    fail(e.message, e.status);
   }
 }
 
 async function startParent(o: CliOptions): Promise<void> {
-  const early = (reason: string): never => {
-    throw new EarlyExit(reason);
+  const early = (reason: string, status = 1): never => {
+    throw new EarlyExit(reason, status);
   };
   if (!existsSync(o.configFile)) early(`cannot read configuration file ${o.configFile}: no such file`);
   try {
-    readFileSync(o.configFile);
+    accessSync(o.configFile, constants.R_OK);
   } catch (e) {
     early(`cannot read configuration file ${o.configFile}: ${(e as NodeJS.ErrnoException).code ?? e}`);
   }
+  const refused = refuseStat(o.configFile, statSync(o.configFile), CAPS.fileBytes);
+  if (refused) early(refused);
   const log = makeLogger(o, "parent");
   log.info(`Starting ${VERSION_LINE}`);
-  const r = loadConfig(o.configFile, { configId: o.configId ?? configIdDefault(), interfaceExists });
+  const r = loadConfig(o.configFile, { configId: o.configId ?? configIdDefault(), interfaceExists, allConfig: o.allConfig });
   logLoad(log, r.diagnostics);
-  if (r.exitCode === 4) early(`configuration ${o.configFile} is not usable (see the errors above)`);
+  if (!isRunnable(r.exitCode)) {
+    early(`configuration ${o.configFile} is not usable (see the errors above)`, r.exitCode === 2 ? 2 : 1);
+  }
+  // -e / --all-config: keepalived exits 6 when a configuration file is missing or refused.
+  if (r.diagnostics.some((d) => d.severity === "missing")) early("Config files missing (--all-config)", 6);
   if (o.dumpConf) for (const line of dumpConfig(r.config, o.dumpConf).split("\n")) log.info(line);
   const { claimPidFile, Parent } = await import("./procs/parent.ts");
   const pidErr = claimPidFile(o);
   if (pidErr) early(pidErr);
-  const parent = new Parent(o, log, r.config);
+  await (await import("./procs/lifecycle-scripts.ts")).runLifecycleScript("startup", r.config.global, log);
+  const parent = new Parent(o, log, r.config, r.diagnostics);
   parent.start(() => {
     log.info("All child processes are running");
     if (o.daemonized) reportLaunch({ type: "up", pid: process.pid });

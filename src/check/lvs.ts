@@ -8,6 +8,7 @@
 import type { Logger } from "../core/log.ts";
 import type { IpvsSettings } from "./ipvs/settings.ts";
 import type { DesiredService } from "./table.ts";
+import type { IpvsEntry } from "./ipvs/diff.ts";
 
 /** Receives the whole desired table after each change. */
 export interface LvsSink {
@@ -19,6 +20,8 @@ export interface LvsSink {
   cleanup(): void;
   /** lvs_flush, lvs_timeouts, lvs_sync_daemon, lvs_flush_on_stop on the same kernel; null without IPVS. */
   readonly settings: IpvsSettings | null;
+  /** The kernel's services with their counters (for /metrics); absent without IPVS. */
+  stats?(): IpvsEntry[];
 }
 
 /** The sink used when IPVS is missing: says so once, keeps the last table for dumps. */

@@ -8,7 +8,7 @@
 import type { KeepalivedConfig, ScriptSpec } from "../config/model.ts";
 import type { Logger } from "../core/log.ts";
 import { defaultScriptUser, resolveUser, runScript, scriptInsecurity } from "../core/script.ts";
-import { FifoReaders, NotifyFifo } from "../vrrp/notify.ts";
+import { FifoReaders, type FifoReaderSpec, NotifyFifo } from "../vrrp/notify.ts";
 
 /** A script ready to run. */
 export interface Resolved {
@@ -52,9 +52,10 @@ export function scriptRunner(log: Logger): RunNotify {
 }
 
 /**
- * The LVS side of the notify FIFOs (lvs_notify_fifo and the shared notify_fifo), and the
- * lvs_notify_fifo_script reading lvs_notify_fifo: started with the FIFO path as its last argument,
- * stopped (SIGTERM) when the FIFO set changes or the child stops.
+ * The LVS side of the notify FIFOs (lvs_notify_fifo and the shared notify_fifo), and the reader
+ * scripts: lvs_notify_fifo_script, and notify_fifo_script when no VRRP child runs (the check slice
+ * carries it only then): started with the FIFO path as the last argument, stopped (SIGTERM) when the
+ * FIFO set changes or the child stops.
  */
 export class LvsFifos {
   #fifos: NotifyFifo[] = [];
@@ -70,7 +71,7 @@ export class LvsFifos {
     const paths = [c.global.lvsNotifyFifo?.path, c.global.notifyFifo?.path].filter((p): p is string => !!p);
     const uniq = [...new Set(paths)];
     const lvs = c.global.lvsNotifyFifo;
-    const key = JSON.stringify([uniq, lvs?.script?.cmd ?? null]);
+    const key = JSON.stringify([uniq, lvs?.script?.cmd ?? null, c.global.notifyFifo?.script?.cmd ?? null]);
     if (key === this.#keys) return;
     this.close();
     this.#keys = key;
@@ -79,8 +80,14 @@ export class LvsFifos {
       f.open();
       this.#fifos.push(f);
     }
+    const readers: FifoReaderSpec[] = [];
     const s = lvs?.script ? resolveScript(lvs.script, c, this.log) : null;
-    if (lvs && s) this.#readers.set([{ what: "lvs_notify_fifo_script", path: lvs.path, script: s }]);
+    if (lvs && s) readers.push({ what: "lvs_notify_fifo_script", path: lvs.path, script: s });
+    // Present in this slice only when there is no VRRP child to start it (sliceFor).
+    const nf = c.global.notifyFifo;
+    const shared = nf?.script ? resolveScript(nf.script, c, this.log) : null;
+    if (nf && shared) readers.push({ what: "notify_fifo_script", path: nf.path, script: shared });
+    this.#readers.set(readers);
   }
 
   /** Writes one line (newline added) to every FIFO. */

@@ -20,6 +20,10 @@ import type { LvsSink } from "./lvs.ts";
 import { LvsFifos, resolveScript, type RunNotify, scriptRunner } from "./notify.ts";
 import { describeChanges, type DesiredService } from "./table.ts";
 import { vsIdentity, VsRunner } from "./vs-runner.ts";
+import { meaningKey } from "../config/meaning.ts";
+import type { ChildCommand } from "../core/control-proto.ts";
+import type { CheckSnap } from "../core/control-state.ts";
+import { applyOverrides, checkSnapshot } from "./control.ts";
 
 /** What the runtime is given by the child process. */
 export interface CheckRuntimeDeps {
@@ -112,6 +116,7 @@ export class CheckRuntime {
         reload ? "Reloaded" : "Loaded"
       } configuration: ${this.#vs.size} virtual server(s), ${this.#countRs()} real server(s)`,
     );
+    if (this.#overrides) applyOverrides([...this.#vs.values()], this.#overrides);
     this.d.lvs.settings?.configure(c.global);
     this.#checkHaSuspend();
     this.#flushTable();
@@ -147,7 +152,7 @@ export class CheckRuntime {
       },
       planContext: () => {
         const g = config().global;
-        return JSON.stringify([
+        return meaningKey([
           config().check.ssl,
           config().vrrp.trackFiles,
           scriptUser(),
@@ -208,6 +213,20 @@ export class CheckRuntime {
       this.d.lvs.settings?.vrrpState(msg.instance, msg.state);
       this.#checkHaSuspend();
     }
+  }
+
+  /** Operator overrides from keepalived ctl (the complete set); they survive reloads only when resent. */
+  control(cmd: ChildCommand): { ok: boolean; message: string } {
+    if (cmd.op !== "overrides") return { ok: false, message: `the check child takes no ${cmd.op} command` };
+    this.#overrides = cmd;
+    return applyOverrides([...this.#vs.values()], cmd);
+  }
+
+  #overrides: Extract<ChildCommand, { op: "overrides" }> | undefined;
+
+  /** Status of every virtual and real server for keepalived ctl. */
+  snapshot(): CheckSnap {
+    return checkSnapshot([...this.#vs.values()], this.#config?.check.virtualServerGroups ?? [], this.d.lvs.programming);
   }
 
   /** The dump text. */

@@ -17,6 +17,7 @@ import type { FileWatchHub } from "./file-watch.ts";
 import { CheckerRunner } from "./runner.ts";
 import type { CheckerView } from "../metrics/check-samples.ts";
 import { type DesiredService, vsTable } from "./table.ts";
+import { type RsOverrides, withoutDrained } from "./control.ts";
 import {
   evaluateRsChange,
   evaluateVs,
@@ -28,6 +29,7 @@ import {
   type TopoEvent,
   type VsStatus,
 } from "./topology.ts";
+import { meaningKey } from "../config/meaning.ts";
 
 /** What a VS runner is given. */
 export interface VsDeps {
@@ -69,7 +71,7 @@ export function vsIdentity(vs: VirtualServer): string {
 /** What must stay equal for a real server to keep its checkers across a reload. */
 function rsJson(vs: VirtualServer, rs: RealServer, context: string): string {
   const inherited = { port: vs.port, protocol: vs.protocol, vhost: vs.virtualhost, alpha: vs.alpha, context };
-  return JSON.stringify([rs, inherited], (k, v) => (k === "src" ? undefined : v));
+  return meaningKey([rs, inherited]);
 }
 
 /** A virtual server with its real servers' checkers. */
@@ -79,6 +81,8 @@ export class VsRunner {
   #rs = new Map<string, RsRun>();
   #lastChange = new Map<string, string>();
   #building = false;
+  /** Operator overrides (keepalived ctl drain / weight), by RS display name (src/check/control.ts). */
+  #ctl: RsOverrides = { drained: new Set(), weights: new Map() };
 
   constructor(public cfg: VirtualServer, readonly d: VsDeps) {
     this.reconfigure(cfg);
@@ -162,7 +166,7 @@ export class VsRunner {
     this.#lastChange.set(key, `${plan.name}: ${res.reason}`);
     // Only this real server's inputs changed: update it alone (a full evaluation is O(real servers)).
     if (this.#building || !this.status?.rs.has(key) || this.#rs.get(key) !== run) return this.evaluate();
-    const { next, events } = evaluateRsChange(this.cfg, this.status, { key, weight: run.cfg.weight, checkers: run.runners });
+    const { next, events } = evaluateRsChange(this.cfg, this.status, { key, weight: this.#weight(run.cfg), checkers: run.runners });
     this.status = next;
     for (const e of events) this.#report(e);
     if (events.length) this.d.changed();
@@ -196,7 +200,7 @@ export class VsRunner {
     if (this.#building) return;
     const inputs = [...this.#rs.entries()].map(([key, run]) => ({
       key,
-      weight: run.cfg.weight,
+      weight: this.#weight(run.cfg),
       checkers: run.runners,
     }));
     const { next, events } = evaluateVs(this.cfg, this.status, inputs);
@@ -267,9 +271,33 @@ export class VsRunner {
     this.d.fifo(fifoVsLine(v, up));
   }
 
-  /** The VS's IPVS entries for its current status. */
+  /** The VS's IPVS entries for its current status; drained real servers are left out. */
   table(groups: readonly VirtualServerGroup[]): DesiredService[] {
-    return this.status ? vsTable(this.cfg, groups, this.status) : [];
+    const t = this.status ? vsTable(this.cfg, groups, this.status) : [];
+    return this.#ctl.drained.size ? withoutDrained(t, this.cfg, [...this.#rs.values()].map((r) => r.cfg).filter((rs) => this.#ctl.drained.has(rsName(this.cfg, rs)))) : t;
+  }
+
+  #weight(rs: RealServer): number {
+    return this.#ctl.weights.get(rsName(this.cfg, rs)) ?? rs.weight;
+  }
+
+  /** Applies the operator overrides of this VS (RS display name -> drained / weight); re-evaluates. */
+  setOverrides(o: RsOverrides): void {
+    this.#ctl = o;
+    this.evaluate();
+    this.d.changed();
+  }
+
+  /** Real servers with their checkers and overrides, for keepalived ctl status. */
+  controlView(): { rs: RealServer; alive: boolean; weight: number; override: number | null; drained: boolean; checkers: CheckerRunner[]; names: string[] }[] {
+    return [...this.#rs.entries()].map(([key, run]) => {
+      const n = rsName(this.cfg, run.cfg);
+      const s = this.status?.rs.get(key);
+      return {
+        rs: run.cfg, alive: s?.alive ?? false, weight: s?.alive ? s.weight : 0, override: this.#ctl.weights.get(n) ?? null,
+        drained: this.#ctl.drained.has(n), checkers: run.runners, names: run.plans.map((p) => p.name),
+      };
+    });
   }
 
   /** Stops every checker; with `omega`, runs the down notifications of what was up. */

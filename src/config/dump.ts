@@ -33,9 +33,13 @@ export function sliceFor(c: KeepalivedConfig, role: Role): KeepalivedConfig {
   if (role === "bfd") {
     return { file: c.file, global: c.global, vrrp: EMPTY_VRRP, check: EMPTY_CHECK, bfd: c.bfd };
   }
+  // The shared notify_fifo's reader script is the VRRP child's to start; with no VRRP child, the check
+  // child's (keepalived starts it whatever processes run).
+  const nf = c.global.notifyFifo;
+  const global = nf?.script && needsRole(c, "vrrp") ? { ...c.global, notifyFifo: { ...nf, script: null } } : c.global;
   return {
     file: c.file,
-    global: c.global,
+    global,
     vrrp: { ...EMPTY_VRRP, trackFiles: c.vrrp.trackFiles },
     check: c.check,
     bfd: EMPTY_BFD,

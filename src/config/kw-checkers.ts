@@ -194,6 +194,7 @@ const HTTP_KWS: Table<CheckerDraft> = {
   ...COMMON,
   nb_get_retry: {
     h: (d, a, c) => {
+      c.diags.warn(c.at, "nb_get_retry is deprecated - please use 'retry'"); // keepalived 2.2.7's words
       const n = readInt(a[0]?.text, 0, UINT, c);
       if (n !== undefined) d.retry = n;
     },

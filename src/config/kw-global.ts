@@ -3,9 +3,10 @@
  * FIFOs, VRRP defaults, firewall, LVS, scheduling, buffers, SNMP, D-Bus, reload/dump) and the
  * top-level globals (net_namespace, instance, use_pid_dir, child_wait_time, linkbeat_use_polling...).
  */
-import type { GlobalDefs, ProcessSchedule, RcvBuf } from "./model.ts";
+import type { GlobalDefs, MetricsCompat, ProcessSchedule, RcvBuf } from "./model.ts";
 import type { ArgsHandler, Table } from "./tree.ts";
 import { parseIp } from "./ip.ts";
+import { rxBufsPolicyKw } from "./rx-bufs.ts";
 import {
   boolKw,
   type Draft,
@@ -48,6 +49,10 @@ function schedKw(
     else if (key === "rlimitRttimeUs") v = readInt(args[0]?.text, 1, UINT, ctx);
     else if (key === "noSwap") v = true;
     else {
+      if (args.length === 0) {
+        ctx.diags.error(ctx.at, `No ${ctx.kw.replace(/_cpu_affinity$/, "")} cpu_id set specified`);
+        return;
+      }
       const cpus = args.map((a) => toInt(a.text));
       if (cpus.some((c) => c === undefined || c < 0)) {
         ctx.diags.error(ctx.at, `${ctx.kw}: CPU numbers must be whole numbers >= 0`);
@@ -242,7 +247,7 @@ const umask: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
 const smtpServer: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
   if (!need(args, 1, ctx)) return;
   const port = args[1] === undefined ? 25 : readInt(args[1].text, 1, 65535, ctx, "smtp_server port");
-  if (port !== undefined) d.smtpServer = { host: parseIp(args[0]!.text)?.text ?? args[0]!.text, port };
+  if (port !== undefined) d.smtpServer = { host: parseIp(args[0]!.text)?.text ?? args[0]!.text, port, src: ctx.at };
 };
 
 // Beyond keepalived (issue 7): STARTTLS and AUTH for alert mail, and the metrics endpoint.
@@ -273,6 +278,36 @@ const metricsListen: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
   } else if (port !== undefined) d.metricsListen = { host, port };
 };
 
+/** `metrics_compat mehdy|gen2brain|none ...`: repeated lines add up; `none` clears. */
+const metricsCompat: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
+  if (!need(args, 1, ctx)) return;
+  let cur: MetricsCompat[] = [...(d.metricsCompat ?? [])];
+  for (const a of args) {
+    const t = a.text;
+    if (t === "none") cur = [];
+    else if (t === "mehdy" || t === "gen2brain") cur = cur.includes(t) ? cur : [...cur, t];
+    else ctx.diags.error(ctx.at, `metrics_compat: expected mehdy, gen2brain or none, got '${t}'`);
+  }
+  d.metricsCompat = cur;
+};
+
+/** `control_socket none` or `control_socket PATH [MODE] [GROUP]` (docs/control.md). */
+const controlSocket: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
+  const [p, m, g] = args.map((a) => a.text);
+  if (p === "none" && args.length === 1) {
+    d.controlSocket = null;
+    return;
+  }
+  if (!p?.startsWith("/") || p.endsWith("/")) return ctx.diags.error(ctx.at, `control_socket: expected an absolute socket path or none, got '${p ?? ""}'`);
+  const mode = m === undefined ? 0o600 : /^0?[0-7]{3}$/.test(m) ? parseInt(m, 8) : NaN;
+  // Owner read/write always; group may get access; others never (the socket changes the daemon's state).
+  if (!(Number.isInteger(mode) && (mode & 0o600) === 0o600 && (mode & 0o117) === 0)) {
+    return ctx.diags.error(ctx.at, `control_socket: mode '${m}' must be 0600, 0620, 0640 or 0660`);
+  }
+  if (args.length > 3) return ctx.diags.error(ctx.at, `control_socket: unexpected '${args[3]!.text}'`);
+  d.controlSocket = { path: p, mode, group: g ?? null };
+};
+
 const garpExtraIf: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
   const all = args[0]?.text === "all";
   const ms = readTimerMs(args[all ? 1 : 0]?.text, 0, 86400, ctx);
@@ -298,8 +333,21 @@ const lvsFlushOnStop: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
   else ctx.diags.error(ctx.at, `lvs_flush_on_stop: expected nothing or VS, not '${a}'`);
 };
 
+/** A flag with an optional <BOOL>; anything else is keepalived's "Invalid value" error. */
+function optBool(field: "noCheckerEmails" | "rsInitNotifies"): ArgsHandler<GlobalDraft> {
+  return (d, a, c) => {
+    const w = a[0]?.text.toLowerCase();
+    if (w === undefined || ["on", "true", "yes"].includes(w)) d[field] = true;
+    else if (["off", "false", "no"].includes(w)) d[field] = false;
+    else c.diags.error(c.at, `Invalid value '${a[0]!.text}' for global ${c.kw} specified`);
+  };
+}
+
+/** Address count when a notification_email block opened, to spot an empty block at its `}`. */
+const emailsAtOpen = new WeakMap<GlobalDraft, number>();
+
 const scriptUser: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
-  if (need(args, 1, ctx)) d.scriptUser = { user: args[0]!.text, group: args[1]?.text ?? null };
+  if (need(args, 1, ctx)) d.scriptUser = { user: args[0]!.text, group: args[1]?.text ?? null, src: ctx.at };
 };
 
 const optStr = (field: keyof GlobalDefs, dflt: string | null): ArgsHandler<GlobalDraft> => (d, args) => {
@@ -327,9 +375,10 @@ export const GLOBAL_DEFS: Table<GlobalDraft> = {
   router_id: { h: strKw("routerId") },
   default_interface: { h: strKw("defaultInterface") },
   dynamic_interfaces: {
-    h: (d, a) => {
+    h: (d, a, c) => {
       d.dynamicInterfaces = true;
       if (a[0]?.text === "allow_if_changes") d.allowIfChanges = true;
+      else if (a[0] !== undefined) c.diags.error(c.at, `Unknown dynamic_interfaces option '${a[0].text}'`);
     },
   },
   umask: { h: umask },
@@ -352,14 +401,21 @@ export const GLOBAL_DEFS: Table<GlobalDraft> = {
   config_save_dir: { h: strKw("configSaveDir") },
   notification_email: {
     values: {
+      open: (d) => void emailsAtOpen.set(d, d.notificationEmails?.length ?? 0),
       item: (d, w) => {
         for (const t of w) pushTo(d, "notificationEmails", t.text);
+      },
+      close: (d, c) => {
+        if ((d.notificationEmails?.length ?? 0) === emailsAtOpen.get(d)) {
+          c.diags.warn(c.at, "Warning - empty notification_email block");
+        }
       },
     },
   },
   notification_email_from: { h: strKw("notificationEmailFrom") },
   smtp_server: { h: smtpServer },
-  smtp_helo_name: { h: strKw("smtpHeloName") },
+  // keepalived 2.2.7 accepts smtp_helo_name without a value (the host name is used).
+  smtp_helo_name: { h: (d, a, c) => a.length > 0 && strKw<GlobalDefs>("smtpHeloName")(d, a, c) },
   smtp_connect_timeout: {
     h: (d, a, c) => {
       const n = readInt(a[0]?.text, 1, 3600, c);
@@ -370,11 +426,13 @@ export const GLOBAL_DEFS: Table<GlobalDraft> = {
   smtp_alert_vrrp: { h: boolKw("smtpAlertVrrp") },
   smtp_alert_checker: { h: boolKw("smtpAlertChecker") },
   no_email_faults: { h: flagKw("noEmailFaults") },
-  no_checker_emails: { h: flagKw("noCheckerEmails") },
+  no_checker_emails: { h: optBool("noCheckerEmails") },
   smtp_starttls: { h: smtpStarttls },
   smtp_auth_user: { h: smtpAuthPart("user") },
   smtp_auth_pass: { h: smtpAuthPart("pass") },
   metrics_listen: { h: metricsListen },
+  metrics_compat: { h: metricsCompat },
+  control_socket: { h: controlSocket },
   script_user: { h: scriptUser },
   enable_script_security: { h: flagKw("enableScriptSecurity") },
   use_symlink_paths: { h: boolKw("useSymlinkPaths") },
@@ -438,7 +496,12 @@ export const GLOBAL_DEFS: Table<GlobalDraft> = {
   vrrp_gna_interval: { h: timerKw("vrrpGnaIntervalMs", 0.000001, 4294.967295) },
   vrrp_min_garp: { h: boolKw("vrrpMinGarp") },
   vrrp_garp_extra_if: { h: garpExtraIf },
-  vrrp_vmac_garp_intvl: { h: garpExtraIf },
+  vrrp_vmac_garp_intvl: {
+    h: (d, a, c) => {
+      c.diags.warn(c.at, 'Keyword "vrrp_vmac_garp_intvl" is deprecated - please use "vrrp_garp_extra_if"');
+      garpExtraIf(d, a, c);
+    },
+  },
   vrrp_down_timer_adverts: { h: intKw("vrrpDownTimerAdverts", 1, 100) },
   vrrp_lower_prio_no_advert: { h: boolKw("vrrpLowerPrioNoAdvert") },
   vrrp_higher_prio_send_advert: { h: boolKw("vrrpHigherPrioSendAdvert") },
@@ -451,7 +514,7 @@ export const GLOBAL_DEFS: Table<GlobalDraft> = {
   vmac_prefix: { h: strKw("vmacPrefix") },
   vmac_addr_prefix: { h: strKw("vmacAddrPrefix") },
   disable_local_igmp: { h: flagKw("disableLocalIgmp") },
-  vrrp_rx_bufs_policy: { h: strKw("vrrpRxBufsPolicy") },
+  vrrp_rx_bufs_policy: { h: rxBufsPolicyKw },
   vrrp_rx_bufs_multiplier: { h: intKw("vrrpRxBufsMultiplier", 1, UINT) },
   vrrp_iptables: { h: vrrpIptables },
   vrrp_ipsets: {
@@ -472,7 +535,7 @@ export const GLOBAL_DEFS: Table<GlobalDraft> = {
   lvs_flush_on_stop: { h: lvsFlushOnStop },
   lvs_flush_onstop: { h: lvsFlushOnStop },
   checker_log_all_failures: { h: boolKw("checkerLogAllFailures") },
-  rs_init_notifies: { h: flagKw("rsInitNotifies") },
+  rs_init_notifies: { h: optBool("rsInitNotifies") },
   max_auto_priority: {
     h: (d, a, c) => {
       d.maxAutoPriority = a[0] === undefined ? 99 : readInt(a[0].text, -1, 99, c) ?? null;

@@ -191,7 +191,9 @@ export const SYNC_GROUP: Table<SyncDraft> = {
   global_tracking: {
     h: (d, _a, c) => {
       c.diags.warn(c.at, "global_tracking is deprecated; use sync_group_tracking_weight");
+      // keepalived 2.2.7 keeps the members' tracker weights with it, as sync_group_tracking_weight does.
       d.globalTracking = true;
+      d.syncGroupTrackingWeight = true;
     },
   },
   sync_group_tracking_weight: { h: flagKw("syncGroupTrackingWeight") },

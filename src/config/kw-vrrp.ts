@@ -13,6 +13,7 @@ import type {
   VmacSpec,
   VrrpInstance,
 } from "./model.ts";
+import type { Where } from "./diag.ts";
 import type { ArgsHandler, KwDef, Table } from "./tree.ts";
 import { parseIp, parseMac } from "./ip.ts";
 import { parseAddressEntry, parseRouteEntry, parseRuleEntry } from "./iproute.ts";
@@ -45,6 +46,8 @@ export interface InstanceDraft extends Draft<VrrpInstance> {
   eips: IpAddressSpec[];
   routes: RouteSpec[];
   rules: RuleSpec[];
+  /** Line of the `interface` keyword (keepalived reports interface problems there). */
+  interfaceAt?: Where;
 }
 
 /** Notify-script keywords shared by instances and sync groups. */
@@ -235,6 +238,7 @@ export const VRRP_INSTANCE: Table<InstanceDraft> = {
   interface: {
     h: (d, args, c) => {
       setInterface(d, args, c);
+      d.interfaceAt = c.at;
       // keepalived refuses the loopback (one per network namespace, always named lo).
       if (d.interface === "lo") {
         c.diags.error(c.at, `(${d.name}) a loopback interface (${d.interface}) cannot carry VRRP; ignored`);

@@ -10,23 +10,38 @@ export interface Token {
   readonly quoted: boolean;
 }
 
-/** Remove a comment (`!` or `#` outside quotes, not preceded by a backslash). */
+/**
+ * Remove a comment (`!` or `#` outside quotes, not preceded by a backslash). The scanners here compare
+ * char codes and copy runs with slice(): `line[i]` allocates a string per character outside Latin-1, which
+ * made 5 MB of binary garbage take seconds and hundreds of MiB.
+ */
 export function stripComment(line: string): string {
-  let quote = "";
+  let quote = 0;
   for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (c === "\\") {
+    const c = line.charCodeAt(i);
+    if (c === BACKSLASH) {
       i++;
       continue;
     }
     if (quote) {
-      if (c === quote) quote = "";
+      if (c === quote) quote = 0;
       continue;
     }
-    if (c === '"' || c === "'") quote = c;
-    else if (c === "!" || c === "#") return line.slice(0, i);
+    if (c === DQUOTE || c === SQUOTE) quote = c;
+    else if (c === 33 /* ! */ || c === 35 /* # */) return line.slice(0, i);
   }
   return line;
+}
+
+const BACKSLASH = 92;
+const DQUOTE = 34;
+const SQUOTE = 39;
+const OPEN = 123;
+const CLOSE = 125;
+
+/** Space, tab, CR, LF, VT, FF. */
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
 }
 
 const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
@@ -80,13 +95,13 @@ export function tokenize(line: string): Token[] {
   return out;
 }
 
-/** Character-by-character tokenizer for lines with quotes, escapes or braces. */
+/** Tokenizer for lines with quotes, escapes or braces (runs of plain characters are copied whole). */
 function tokenizeSlow(line: string): Token[] {
   const out: Token[] = [];
   let cur = "";
   let quoted = false;
   let inWord = false;
-  let quote = "";
+  let quote = 0;
   let varDepth = 0;
   const flush = (): void => {
     if (inWord) out.push({ text: cur, quoted });
@@ -96,65 +111,62 @@ function tokenizeSlow(line: string): Token[] {
     varDepth = 0;
   };
   for (let i = 0; i < line.length;) {
-    const c = line[i]!;
+    const c = line.charCodeAt(i);
     if (quote) {
       if (c === quote) {
-        quote = "";
+        quote = 0;
         i++;
-        continue;
-      }
-      if (c === "\\") {
+      } else if (c === BACKSLASH) {
         const [t, n] = decodeEscape(line, i + 1);
         cur += t;
         i = n;
-        continue;
+      } else {
+        let j = i + 1;
+        while (j < line.length && line.charCodeAt(j) !== quote && line.charCodeAt(j) !== BACKSLASH) j++;
+        cur += line.slice(i, j);
+        i = j;
       }
-      cur += c;
-      i++;
       continue;
     }
-    if (c === " " || c === "\t" || c === "\r" || c === "\n" || c === "\v" || c === "\f") {
+    if (isSpace(c)) {
       flush();
       i++;
-      continue;
-    }
-    if (c === "{" && cur.endsWith("$")) {
+    } else if (c === OPEN && cur.endsWith("$")) {
       varDepth++;
-      cur += c;
+      cur += "{";
       i++;
-      continue;
-    }
-    if (c === "}" && varDepth > 0) {
+    } else if (c === CLOSE && varDepth > 0) {
       varDepth--;
-      cur += c;
+      cur += "}";
       i++;
-      continue;
-    }
-    if (c === "{" || c === "}") {
+    } else if (c === OPEN || c === CLOSE) {
       flush();
-      out.push({ text: c, quoted: false });
+      out.push({ text: c === OPEN ? "{" : "}", quoted: false });
       i++;
-      continue;
-    }
-    if (c === '"' || c === "'") {
+    } else if (c === DQUOTE || c === SQUOTE) {
       quote = c;
       quoted = true;
       inWord = true;
       i++;
-      continue;
-    }
-    if (c === "\\" && i + 1 < line.length) {
-      cur += line[i + 1];
+    } else if (c === BACKSLASH && i + 1 < line.length) {
+      cur += line.slice(i + 1, i + 2);
       inWord = true;
       i += 2;
-      continue;
+    } else {
+      let j = i + 1;
+      while (j < line.length && !isPlainStop(line.charCodeAt(j))) j++;
+      cur += line.slice(i, j);
+      inWord = true;
+      i = j;
     }
-    cur += c;
-    inWord = true;
-    i++;
   }
   flush();
   return out;
+}
+
+/** Characters that end a run of plain unquoted characters. */
+function isPlainStop(c: number): boolean {
+  return isSpace(c) || c === OPEN || c === CLOSE || c === DQUOTE || c === SQUOTE || c === BACKSLASH;
 }
 
 /**

@@ -3,12 +3,13 @@
  * into drafts -> validate into the immutable model; then the script security check and the
  * `keepalived -t` exit code. Every I/O dependency is injected through the options.
  */
-import { type Diagnostic, DiagSink, exitCodeFor } from "./diag.ts";
+import { type Diagnostic, DiagSink, type ExitCode, exitCodeFor } from "./diag.ts";
 import type { ListDir } from "./glob.ts";
 import type { IpAddressSpec, KeepalivedConfig, VirtualServerGroup, VrrpInstance } from "./model.ts";
 import { preprocess } from "./preprocess.ts";
+import type { ReadOutcome } from "./read.ts";
 import { newRaw, type RawConfig, ROOT } from "./root.ts";
-import { checkScriptSecurity, type SecurityProbe } from "./security.ts";
+import { type IoProbe, validateWithIo } from "./validate-io.ts";
 import { walk } from "./tree.ts";
 import { finishVs } from "./validate-check.ts";
 import { checkRefs } from "./validate-refs.ts";
@@ -26,19 +27,22 @@ import {
 import { checkDuplicateVrids, finishInstance } from "./validate-vrrp.ts";
 
 /** Fully resolved I/O for one load. */
-export interface LoadIo extends SecurityProbe {
+export interface LoadIo extends IoProbe {
   readonly configId: string;
-  readonly readFile: (path: string) => string | undefined;
+  readonly readFile: (path: string) => ReadOutcome;
   readonly listDir: ListDir;
   readonly interfaceExists: (name: string) => boolean;
   readonly randomSeed: number;
+  readonly allConfig?: boolean;
 }
 
 /** Result of a load before the public wrapper. */
 export interface LoadOutcome {
   config: KeepalivedConfig;
   diagnostics: Diagnostic[];
-  exitCode: 0 | 4 | 5 | 6;
+  exitCode: ExitCode;
+  /** Logical lines the files gave (0: nothing at all, e.g. an empty file). */
+  statements: number;
 }
 
 function deepFreeze<T>(o: T): T {
@@ -165,7 +169,6 @@ export function load(path: string, io: LoadIo): LoadOutcome {
   const raw = newRaw();
   if (lines === undefined) diags.add({ file: path, line: 0 }, "fatal", "configuration file cannot be read");
   else walk(lines, ROOT, raw, diags);
-  const config = finish(path, raw, io, diags);
-  checkScriptSecurity(config, io, diags);
-  return { config: deepFreeze(config), diagnostics: diags.list, exitCode: exitCodeFor(diags.list) };
+  const config = validateWithIo(finish(path, raw, io, diags), io, diags);
+  return { config: deepFreeze(config), diagnostics: diags.list, exitCode: exitCodeFor(diags.list), statements: lines?.length ?? 0 };
 }

@@ -38,6 +38,9 @@ export interface FifoSpec {
   readonly script: ScriptSpec | null;
 }
 
+/** A parsed vrrp_rx_bufs_policy (src/config/rx-bufs.ts). */
+export type RxBufsPolicy = { kind: "MTU" } | { kind: "ADVERT" } | { kind: "SIZE"; bytes: number };
+
 /** One `ip addr`-style entry (virtual_ipaddress, virtual_ipaddress_excluded, static_ipaddress). */
 export interface IpAddressSpec {
   readonly family: Family;
@@ -179,6 +182,9 @@ export interface NftablesSettings {
   readonly ipvsStartFwmark: number;
 }
 
+/** An exporter whose metric names /metrics can speak (docs/metrics.md). */
+export type MetricsCompat = "mehdy" | "gen2brain";
+
 /** `global_defs` plus the top-level globals (net_namespace, instance, ...). */
 export interface GlobalDefs {
   // Top level
@@ -210,7 +216,7 @@ export interface GlobalDefs {
   // Email
   readonly notificationEmails: readonly string[];
   readonly notificationEmailFrom: string | null;
-  readonly smtpServer: { readonly host: string; readonly port: number } | null;
+  readonly smtpServer: { readonly host: string; readonly port: number; readonly src?: SourceRef } | null;
   readonly smtpHeloName: string | null;
   /** Default 30000. */
   readonly smtpConnectTimeoutMs: number;
@@ -225,8 +231,15 @@ export interface GlobalDefs {
   readonly smtpAuth: { readonly user: string; readonly pass: string } | null;
   /** Beyond keepalived: `metrics_listen ADDR:PORT`, the parent's Prometheus endpoint; null = off. */
   readonly metricsListen: { readonly host: string; readonly port: number } | null;
+  /** Beyond keepalived: `metrics_compat mehdy|gen2brain|none ...`, the exporters whose names /metrics also speaks. */
+  readonly metricsCompat: readonly MetricsCompat[];
+  /**
+   * Beyond keepalived: `control_socket PATH [MODE] [GROUP]` (docs/control.md); null = off
+   * (`control_socket none`). Absent: on, at the default path derived from the pid file, mode 0600.
+   */
+  readonly controlSocket: { readonly path: string | null; readonly mode: number; readonly group: string | null } | null;
   // Scripts
-  readonly scriptUser: { readonly user: string; readonly group: string | null } | null;
+  readonly scriptUser: { readonly user: string; readonly group: string | null; readonly src: SourceRef } | null;
   readonly enableScriptSecurity: boolean;
   readonly useSymlinkPaths: boolean;
   readonly startupScript: ScriptSpec | null;
@@ -276,7 +289,8 @@ export interface GlobalDefs {
   readonly vmacPrefix: string;
   readonly vmacAddrPrefix: string | null;
   readonly disableLocalIgmp: boolean;
-  readonly vrrpRxBufsPolicy: string | null;
+  /** vrrp_rx_bufs_policy; null = the system default buffer size. */
+  readonly vrrpRxBufsPolicy: RxBufsPolicy | null;
   /** Default 3. */
   readonly vrrpRxBufsMultiplier: number;
   // Firewall

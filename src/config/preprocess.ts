@@ -9,6 +9,7 @@ import { posix } from "node:path";
 import type { DiagSink } from "./diag.ts";
 import { expandBraces, globOne, hasWildcard, type ListDir } from "./glob.ts";
 import { splitCommand, stripComment, type Token, tokenize } from "./lexer.ts";
+import { CAPS, isRefusal, type ReadOutcome } from "./read.ts";
 import { expandSequence, isSequenceLine } from "./sequence.ts";
 
 /** One logical config line: the tokens up to and including a `{`, or a lone `}`. */
@@ -21,16 +22,17 @@ export interface Line {
 /** Inputs of the preprocessor; all I/O is injected. */
 export interface PreprocessOptions {
   readonly configId: string;
-  readonly readFile: (path: string) => string | undefined;
+  /** A file's text; undefined when missing or unreadable, a refusal for a non-regular file. */
+  readonly readFile: (path: string) => ReadOutcome;
   readonly listDir: ListDir;
   /** Seed for ${_RANDOM}; `random_seed` in the config overrides it. */
   readonly randomSeed: number;
+  /** `-e`: a missing or refused include is an error of class "missing" (exit 6), not a notice. */
+  readonly allConfig?: boolean;
 }
 
 const MAX_INCLUDE_DEPTH = 32;
 const MAX_EXPANSION_DEPTH = 24;
-const MAX_LINES = 5_000_000;
-const MAX_SUBSTITUTIONS = 2000;
 
 /** Strict include checks (include_check / includeX). */
 interface IncludeCheck {
@@ -50,6 +52,13 @@ export interface Pre {
   includeCheck: IncludeCheck;
   depth: number;
   pwd: string;
+  /** Files read and their bytes so far (CAPS.files, CAPS.totalBytes). */
+  files: number;
+  bytes: number;
+  /** ~SEQ / ~LST iterations so far (CAPS.seqIterations). */
+  iterations: number;
+  /** Set by a fatal cap: nothing more is read or emitted. */
+  stopped: boolean;
 }
 
 function mulberry32(seed: number): () => number {
@@ -73,10 +82,17 @@ function resolvePath(base: string, p: string): string {
   return posix.normalize(p.startsWith("/") || base === "." ? p : `${base}/${p}`);
 }
 
-/** Read `path` and all it includes; returns logical lines. A missing main file is reported by the caller. */
+/**
+ * Read `path` and all it includes; returns logical lines. A missing main file is reported by the caller;
+ * a refused one (not a regular file, over a cap) is reported here and yields no lines.
+ */
 export function preprocess(path: string, opts: PreprocessOptions, diags: DiagSink): Line[] | undefined {
   const text = opts.readFile(path);
   if (text === undefined) return undefined;
+  if (isRefusal(text)) {
+    diags.add({ file: path, line: 0 }, "fatal", text.refused);
+    return [];
+  }
   const pre: Pre = {
     opts,
     diags,
@@ -86,9 +102,33 @@ export function preprocess(path: string, opts: PreprocessOptions, diags: DiagSin
     includeCheck: { readable: false, match: false, wildcard: false, brace: false },
     depth: 0,
     pwd: dirname(path),
+    files: 0,
+    bytes: 0,
+    iterations: 0,
+    stopped: false,
   };
-  readText(pre, path, text);
+  if (account(pre, { file: path, line: 0 }, text)) readText(pre, path, text);
   return pre.out;
+}
+
+/** Stops the load with a fatal error naming a cap. */
+export function stop(pre: Pre, at: { file: string; line: number }, message: string): void {
+  pre.diags.add(at, "fatal", message);
+  pre.stopped = true;
+}
+
+/** Counts one more file read against CAPS.files and CAPS.totalBytes; false (and stopped) when over. */
+function account(pre: Pre, at: { file: string; line: number }, text: string): boolean {
+  pre.files++;
+  pre.bytes += Buffer.byteLength(text);
+  if (pre.files > CAPS.files) stop(pre, at, `more than ${CAPS.files} configuration files read (the include cap)`);
+  else if (pre.bytes > CAPS.totalBytes) stop(pre, at, `configuration is larger than the ${CAPS.totalBytes} byte cap for all files together`);
+  return !pre.stopped;
+}
+
+/** A missing or refused include: a notice, or with `-e` an error of class "missing" (keepalived exits 6). */
+function missing(pre: Pre, at: { file: string; line: number }, message: string): void {
+  pre.diags.add(at, pre.opts.allConfig ? "missing" : "notice", message);
 }
 
 function readText(pre: Pre, file: string, text: string): void {
@@ -96,8 +136,12 @@ function readText(pre: Pre, file: string, text: string): void {
   const savedPwd = pre.pwd;
   const savedCheck = { ...pre.includeCheck };
   pre.pwd = dirname(file);
-  for (let i = 0; i < lines.length; i++) {
+  for (let i = 0; i < lines.length && !pre.stopped; i++) {
     const lineNo = i + 1;
+    if (lines[i]!.length > CAPS.lineChars) {
+      pre.diags.error({ file, line: lineNo }, `line is longer than the ${CAPS.lineChars} character cap (${lines[i]!.length}); line dropped`);
+      continue;
+    }
     let raw = stripComment(lines[i]!.replace(/\r$/, ""));
     const def = /^\s*\$([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(raw);
     if (def && /\\\s*$/.test(def[2]!)) {
@@ -119,10 +163,6 @@ function readText(pre: Pre, file: string, text: string): void {
     if (tryInclude(pre, file, lineNo, raw)) continue;
     raw = raw.trim();
     processText(pre, raw, file, lineNo, 0);
-    if (pre.out.length > MAX_LINES) {
-      pre.diags.add({ file, line: lineNo }, "fatal", "configuration expands to too many lines");
-      break;
-    }
   }
   pre.pwd = savedPwd;
   pre.includeCheck = savedCheck;
@@ -154,7 +194,7 @@ function tryInclude(pre: Pre, file: string, line: number, raw: string): boolean 
         true;
   }
   if (pre.depth >= MAX_INCLUDE_DEPTH) {
-    pre.diags.add({ file, line }, "fatal", `include nesting deeper than ${MAX_INCLUDE_DEPTH} at '${m[2]}'`);
+    stop(pre, { file, line }, `include nesting deeper than ${MAX_INCLUDE_DEPTH} (the include depth cap) at '${m[2]}'`);
     return true;
   }
   for (const pat of splitCommand(m[2]!)) includePattern(pre, file, line, pat, check);
@@ -187,18 +227,24 @@ function includePattern(pre: Pre, file: string, line: number, pattern: string, c
   for (const alt of alternatives) {
     const wild = hasWildcard(alt);
     let found = 0;
+    let refused = false;
     for (const f of globOne(alt, pre.opts.listDir)) {
+      if (pre.stopped) return;
       const text = pre.opts.readFile(f);
-      if (text === undefined) {
-        if (wild && check.readable) pre.diags.add(at, "fatal", `included file '${f}' cannot be read`);
+      if (text === undefined || isRefusal(text)) {
+        const why = text === undefined ? `included file '${f}' cannot be read` : `include ${text.refused}`;
+        if (check.readable && (wild || text !== undefined)) pre.diags.add(at, "fatal", why);
+        else if (text !== undefined) missing(pre, at, `${why}; skipped`);
+        refused ||= text !== undefined;
         continue;
       }
       found++;
+      if (!account(pre, at, text)) return;
       pre.depth++;
       readText(pre, f, text);
       pre.depth--;
     }
-    if (found > 0) continue;
+    if (found > 0 || refused) continue;
     const braced = alternatives.length > 1;
     // `readable` only concerns files that exist; a name that matches nothing needs `match`
     // (plain names), `wildcard_match` (globs) or `brace_match` (one brace alternative).
@@ -206,13 +252,14 @@ function includePattern(pre: Pre, file: string, line: number, pattern: string, c
       pre.diags.add(at, "fatal", `include '${alt}' matches no file`);
     } else if (braced && (check.brace || (check.match && !wild))) {
       pre.diags.add(at, "fatal", `include '${pattern}': brace alternative '${alt}' matches no file`);
-    }
+    } else missing(pre, at, wild ? `no configuration file matches '${alt}'` : `configuration file '${alt}' is missing`);
   }
 }
 
 /** Run one line of text through conditionals, definitions, repetition and substitution. */
 export function processText(pre: Pre, text: string, file: string, line: number, depth: number): void {
   const at = { file, line };
+  if (pre.stopped) return;
   if (depth > MAX_EXPANSION_DEPTH) {
     pre.diags.error(at, "definitions nest too deeply; line dropped");
     return;
@@ -248,6 +295,10 @@ export function processText(pre: Pre, text: string, file: string, line: number, 
 }
 
 function emitLine(pre: Pre, tokens: Token[], file: string, line: number): void {
+  if (pre.out.length >= CAPS.lines) {
+    stop(pre, { file, line }, `configuration expands to more than ${CAPS.lines} lines (the line cap)`);
+    return;
+  }
   let cur: Token[] = [];
   for (const tok of tokens) {
     if (!tok.quoted && tok.text === "{") {
@@ -284,7 +335,11 @@ function predefined(pre: Pre, name: string, args: string[]): string | undefined 
   }
 }
 
-/** Replace `$NAME<space|end>` and `${NAME [args]}` occurrences, recursively; undefined names stay. */
+/**
+ * Replace `$NAME<space|end>` and `${NAME [args]}` occurrences, recursively; undefined names stay. A line
+ * that needs more than CAPS.substitutions substitutions or grows beyond CAPS.expandedLine is reported
+ * and becomes empty (dropped).
+ */
 export function substitute(pre: Pre, text: string, at: { file: string; line: number }): string {
   let s = text;
   let count = 0;
@@ -316,9 +371,13 @@ export function substitute(pre: Pre, text: string, at: { file: string; line: num
       i++;
       continue;
     }
-    if (++count > MAX_SUBSTITUTIONS) {
-      pre.diags.error(at, `substitution of '$${name}' does not terminate; line left as is`);
-      return text;
+    if (++count > CAPS.substitutions) {
+      pre.diags.error(at, `more than ${CAPS.substitutions} substitutions in one line (the substitution cap) at '$${name}'; line dropped`);
+      return "";
+    }
+    if (s.length - (end - i) + value.length > CAPS.expandedLine) {
+      pre.diags.error(at, `'$${name}' expands the line beyond the ${CAPS.expandedLine} character cap; line dropped`);
+      return "";
     }
     s = s.slice(0, i) + value + s.slice(end);
   }

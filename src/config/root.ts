@@ -6,6 +6,7 @@
 import type { InterfaceDelay, IpAddressSpec, RouteSpec, RuleSpec, SslSettings, VsgEntry } from "./model.ts";
 import type { Token } from "./lexer.ts";
 import type { Ctx, KwDef, Table } from "./tree.ts";
+import { withKeywordChecks } from "./kw-checks.ts";
 import { GLOBAL_DEFS, type GlobalDraft, TOP_GLOBAL } from "./kw-global.ts";
 import { type InstanceDraft, newInstanceDraft, VRRP_INSTANCE } from "./kw-vrrp.ts";
 import {
@@ -107,8 +108,8 @@ const topGlobals: Table<RawConfig> = Object.fromEntries(
 
 const trackFileDef = named((r) => r.trackFiles, (n, c) => ({ name: n, src: c.at }), TRACK_FILE);
 
-/** The top-level keyword table. */
-export const ROOT: Table<RawConfig> = {
+/** The top-level keyword table, with the checks of kw-checks.ts (fatal missing parameters, unsupported keywords). */
+export const ROOT: Table<RawConfig> = withKeywordChecks({
   ...topGlobals,
   global_defs: { block: { open: (r) => r.global, table: () => GLOBAL_DEFS as Table<never> } },
   vrrp_script: named((r) => r.scripts, (n, c) => ({ name: n, src: c.at }), VRRP_SCRIPT),
@@ -203,4 +204,4 @@ export const ROOT: Table<RawConfig> = {
   },
   SSL: { block: { open: (r) => (r.ssl ??= {}), table: () => SSL_TABLE as Table<never> } },
   bfd_instance: named((r) => r.bfds, (n, c) => ({ name: n, src: c.at }), BFD_INSTANCE),
-};
+});

@@ -1,19 +1,25 @@
 /**
- * Script security check of keepalived.conf(5) "SCRIPTS": a script that exists and would run as root
- * while `enable_script_security` is off is a security problem (`keepalived -t` exit 6). Scripts run as
- * the script's own user, else `script_user`, else `keepalived_script` when that user exists, else root.
- * Scripts whose program cannot be found are not run at all, so they raise nothing here.
+ * Script security verdict of keepalived.conf(5) "SCRIPTS" for `keepalived -t`: when
+ * `enable_script_security` is off and any script the configuration would run exists and would run as
+ * root, keepalived 2.2.7 ends `-t` with "SECURITY VIOLATION - scripts are being executed but
+ * script_security not enabled." (exit 6), adding "There are insecure scripts." when one of them can
+ * be changed by a non-root user. A script runs as its own user, else `script_user`, else
+ * `keepalived_script` when that account exists, else root. Scripts that cannot be found do not count;
+ * scripts that exist but are not executable do (keepalived checks that only when it starts them).
  */
 import type { DiagSink } from "./diag.ts";
-import type { GlobalDefs, KeepalivedConfig, ScriptSpec } from "./model.ts";
+import type { KeepalivedConfig, ScriptSpec } from "./model.ts";
+import { type PathStat, resolveScript, runAsUser } from "./scripts.ts";
 
-/** File-system facts the check needs (injected for tests). */
+/** File-system facts the script checks need (injected for tests). */
 export interface SecurityProbe {
   readonly isExecutable: (path: string) => boolean;
   readonly userExists: (name: string) => boolean;
+  /** stat(2) of a path, following symlinks; undefined when unreachable. Default: derived from isExecutable. */
+  readonly statPath?: (path: string) => PathStat | undefined;
+  /** realpath(3); undefined when a component is missing. Default: the path as written. */
+  readonly realPath?: (path: string) => string | undefined;
 }
-
-const PATH_DIRS = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
 
 /** Every script the configuration would run (vrrp_scripts only when tracked). */
 export function allScripts(c: Omit<KeepalivedConfig, "file">): ScriptSpec[] {
@@ -43,31 +49,28 @@ export function allScripts(c: Omit<KeepalivedConfig, "file">): ScriptSpec[] {
   return out.filter((s): s is ScriptSpec => s !== null);
 }
 
-function resolve(prog: string, probe: SecurityProbe): string | undefined {
-  if (prog.includes("/")) return probe.isExecutable(prog) ? prog : undefined;
-  for (const d of PATH_DIRS) if (probe.isExecutable(`${d}/${prog}`)) return `${d}/${prog}`;
-  return undefined;
-}
-
-function runsAsRoot(s: ScriptSpec, g: GlobalDefs, probe: SecurityProbe): boolean {
-  const user = s.user ?? g.scriptUser?.user ??
-    (probe.userExists("keepalived_script") ? "keepalived_script" : "root");
-  return user === "root";
-}
-
-/** Report one security diagnostic when any runnable script would run as root without script security. */
+/** Report one security diagnostic when any existing script would run as root without script security. */
 export function checkScriptSecurity(
   c: Omit<KeepalivedConfig, "file">,
   probe: SecurityProbe,
   diags: DiagSink,
 ): void {
   if (c.global.enableScriptSecurity) return;
+  let first: ScriptSpec | undefined;
+  let insecure = false;
   for (const s of allScripts(c)) {
-    const prog = s.argv[0];
-    if (prog === undefined || resolve(prog, probe) === undefined) continue;
     if (s.user !== null && !probe.userExists(s.user)) continue; // keepalived will not run it at all
-    if (!runsAsRoot(s, c.global, probe)) continue;
-    diags.add(s.src, "security", `script '${prog}' would run as root but enable_script_security is not set`);
-    return;
+    if (runAsUser(s, c.global, probe) !== "root") continue;
+    const r = resolveScript(s.argv[0] ?? "", c.global, probe);
+    if (!r.found) continue;
+    first ??= s;
+    if (r.insecure) insecure = true;
   }
+  if (!first) return;
+  diags.add(
+    first.src,
+    "security",
+    "SECURITY VIOLATION - scripts are being executed but script_security not enabled." +
+      (insecure ? " There are insecure scripts." : "") + ` (first: '${first.argv[0]}' runs as root)`,
+  );
 }

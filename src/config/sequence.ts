@@ -4,9 +4,8 @@
  * processed once per value with the variable(s) defined; several blocks on a line nest.
  */
 import type { Pre } from "./preprocess.ts";
-import { substitute } from "./preprocess.ts";
-
-const MAX_ITERATIONS = 1_000_000;
+import { stop, substitute } from "./preprocess.ts";
+import { CAPS } from "./read.ts";
 
 /** True when the line starts with a ~SEQ, ~SEQx or ~LST block. */
 export function isSequenceLine(t: string): boolean {
@@ -47,8 +46,8 @@ function parseNum(s: string): number {
   return Number.NaN;
 }
 
-/** Values of one ~SEQ: returns undefined (and reports) when the arguments are bad. */
-function seqValues(args: number[]): number[] | undefined {
+/** Values of one ~SEQ: undefined when the arguments are bad, "cap" when there would be too many. */
+function seqValues(args: number[]): number[] | undefined | "cap" {
   if (args.some((n) => !Number.isFinite(n)) || args.length < 1 || args.length > 3) return undefined;
   const end = args[args.length - 1]!;
   const start = args.length >= 2 ? args[0]! : end > 0 ? 1 : -1;
@@ -56,12 +55,20 @@ function seqValues(args: number[]): number[] | undefined {
   if (step === 0 || (step > 0 && start > end) || (step < 0 && start < end)) {
     return step === 0 ? undefined : [];
   }
+  if (Math.floor((end - start) / step) + 1 > CAPS.seqValues) return "cap";
   const out: number[] = [];
-  for (let v = start; step > 0 ? v <= end : v >= end; v += step) {
-    out.push(v);
-    if (out.length > MAX_ITERATIONS) return undefined;
-  }
+  for (let v = start; step > 0 ? v <= end : v >= end; v += step) out.push(v);
   return out;
+}
+
+/** Counts one iteration against CAPS.seqIterations; false once the load is stopped. */
+function iterate(pre: Pre, at: { file: string; line: number }): boolean {
+  if (pre.stopped) return false;
+  if (++pre.iterations > CAPS.seqIterations) {
+    stop(pre, at, `more than ${CAPS.seqIterations} ~SEQ/~LST iterations in one configuration (the ~SEQ cap)`);
+    return false;
+  }
+  return true;
 }
 
 /** Expand one ~SEQ/~LST line, calling `emit` with the rest of the line once per value. */
@@ -83,11 +90,16 @@ export function expandSequence(
   if (kind === "LST") return expandList(pre, args, at, rest, emit);
   const name = args[0] ?? "";
   const values = seqValues(args.slice(1).map(parseNum));
+  if (values === "cap") {
+    pre.diags.error(at, `~${kind}(${args.join(",")}) gives more than ${CAPS.seqValues} values (the ~SEQ cap); line dropped`);
+    return;
+  }
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || values === undefined) {
     pre.diags.error(at, `bad ~${kind}(${args.join(",")}) block; line dropped`);
     return;
   }
   for (const v of values) {
+    if (!iterate(pre, at)) return;
     pre.defs.set(name, kind === "SEQx" ? v.toString(16) : String(v));
     emit(rest);
   }
@@ -114,6 +126,7 @@ function expandList(
       pre.diags.error(at, `~LST value '${group}' does not match ${names.length} variable(s)`);
       continue;
     }
+    if (!iterate(pre, at)) return;
     names.forEach((n, i) => pre.defs.set(n, vals[i]!));
     emit(rest);
   }

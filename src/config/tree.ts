@@ -31,6 +31,8 @@ export interface KwDef<T> {
   readonly values?: {
     readonly item: (target: T, words: readonly Token[], ctx: Ctx) => void;
     readonly open?: ArgsHandler<T>;
+    /** Called at the list's closing `}` (keepalived reports end-of-list checks at that line). */
+    readonly close?: (target: T, ctx: Ctx) => void;
   };
 }
 
@@ -88,7 +90,7 @@ function dispatch<T>(cur: Cursor, line: Line, table: Table<T>, target: T, diags:
   const def = Object.hasOwn(table, kw) ? table[kw] : undefined;
   const ctx: Ctx = { diags, at: { file: line.file, line: line.line }, kw };
   if (!def) {
-    diags.warn(ctx.at, `unknown keyword '${kw}' ignored`);
+    diags.error(ctx.at, `unknown keyword '${kw}' ignored`);
     return;
   }
   if (def.h) {
@@ -108,9 +110,11 @@ function dispatch<T>(cur: Cursor, line: Line, table: Table<T>, target: T, diags:
     def.values.open?.(target, args, ctx);
     if (!opened) {
       if (!def.values.open) diags.error(ctx.at, `'${kw}' needs a '{' block`);
+      def.values.close?.(target, ctx); // an empty list
       return;
     }
-    readValues(cur, target, def.values.item, diags, kw);
+    const end = readValues(cur, target, def.values.item, diags, kw);
+    if (end) def.values.close?.(target, { diags, at: end, kw });
     return;
   }
   const blk = def.block!;
@@ -124,7 +128,10 @@ function dispatch<T>(cur: Cursor, line: Line, table: Table<T>, target: T, diags:
     return;
   }
   parseBlock(cur, blk.table() as Table<object>, child, diags, false);
-  if (cur.i < cur.lines.length) cur.i++;
+  if (cur.i < cur.lines.length) {
+    const end = cur.lines[cur.i++]!;
+    diags.endBlock(child, { file: end.file, line: end.line });
+  }
 }
 
 function readValues<T>(
@@ -133,10 +140,10 @@ function readValues<T>(
   item: (t: T, w: readonly Token[], c: Ctx) => void,
   diags: DiagSink,
   kw: string,
-): void {
+): Where | undefined {
   while (cur.i < cur.lines.length) {
     const line = cur.lines[cur.i++]!;
-    if (isClose(line.tokens[0])) return;
+    if (isClose(line.tokens[0])) return { file: line.file, line: line.line };
     const at = { file: line.file, line: line.line };
     if (isOpen(line.tokens[line.tokens.length - 1])) {
       diags.error(at, `unexpected '{' inside '${kw}' list`);
@@ -147,6 +154,7 @@ function readValues<T>(
   }
   const last = cur.lines[cur.lines.length - 1];
   if (last) diags.error(last, `end of configuration inside '${kw}': missing '}'`);
+  return undefined;
 }
 
 /** Skip to just after the `}` matching an already consumed `{`. */

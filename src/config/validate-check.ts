@@ -102,7 +102,7 @@ function finishChecker(
     }
     case "MISC_CHECK": {
       if (!c.script) {
-        diags.error(c.src, "MISC_CHECK has no misc_path; checker removed");
+        diags.error(diags.endOf(c, c.src), "MISC_CHECK has no misc_path; checker removed");
         return undefined;
       }
       const script = c.userRaw ? { ...c.script, user: c.userRaw.user, group: c.userRaw.group } : c.script;
@@ -121,7 +121,7 @@ function finishChecker(
     case "UDP_CHECK": {
       const min = c.minReplyLength ?? 0;
       const max = c.maxReplyLength ?? 255;
-      if (max < min) diags.error(c.src, `UDP_CHECK max_reply_length ${max} is below min_reply_length ${min}`);
+      if (max < min) diags.error(diags.endOf(c, c.src), `UDP_CHECK max_reply_length ${max} is below min_reply_length ${min}`);
       return {
         ...base,
         type: "UDP_CHECK",
@@ -134,7 +134,7 @@ function finishChecker(
     }
     case "FILE_CHECK":
       if (!c.trackFile || !refs.trackFiles.has(c.trackFile)) {
-        diags.error(c.src, `FILE_CHECK track_file '${c.trackFile ?? ""}' is not defined; checker removed`);
+        diags.error(diags.endOf(c, c.src), `FILE_CHECK track_file '${c.trackFile ?? ""}' is not defined; checker removed`);
         return undefined;
       }
       return {
@@ -151,6 +151,17 @@ function finishChecker(
       }
       return { ...base, type: "BFD_CHECK", name: c.name };
   }
+}
+
+/** keepalived 2.2.7: "real server … is duplicated - removing second rs" (a config error). */
+function dropDuplicateRs(list: RealServer[], label: string, diags: DiagSink): RealServer[] {
+  const seen = new Set<string>();
+  return list.filter((r) => {
+    const key = `${r.address}|${r.port ?? ""}`;
+    if (!seen.has(key)) return seen.add(key);
+    diags.error(r.src, `virtual_server ${label}: real_server ${r.address} ${r.port ?? ""} is duplicated - removing second rs`);
+    return false;
+  });
 }
 
 function finishRs(rs: RsDraft, vs: VsDraft, g: GlobalDefs, refs: CheckRefs, diags: DiagSink): RealServer {
@@ -212,7 +223,7 @@ export function finishVs(
   if (v.kind === "address" && v.port === null && persistenceTimeoutMs === null) {
     diags.error(at, `virtual_server ${label}: a port may be left out only for a persistent service`);
   }
-  const realServers = v.rs.map((r) => finishRs(r, v, g, refs, diags));
+  const realServers = dropDuplicateRs(v.rs.map((r) => finishRs(r, v, g, refs, diags)), label, diags);
   const totalWeight = realServers.reduce((n, r) => n + r.weight, 0);
   let quorum = v.quorum ?? 1;
   if (quorum > totalWeight) {
@@ -231,12 +242,12 @@ export function finishVs(
     hysteresis = 0;
   }
   let family = v.familyRaw ?? null;
-  for (const r of realServers) {
+  for (const [i, r] of realServers.entries()) {
     const tun = (r.forward ?? v.forward)?.method === "TUN";
     if (family === null && !tun) family = r.family;
     else if (family !== null && r.family !== family && !tun) {
       diags.error(
-        r.src,
+        diags.endOf(v.rs[i]!, r.src),
         `real_server ${r.address} is not the same address family as virtual_server ${label}`,
       );
     }
@@ -245,7 +256,7 @@ export function finishVs(
   const sorryTun = (v.sorryForward ?? v.forward)?.method === "TUN";
   if (sorryOk && family !== null && sorryOk.family !== family && !sorryTun) {
     diags.error(
-      at,
+      diags.endOf(v, at),
       `virtual_server ${label}: sorry_server ${sorryOk.address} is not the same address family; ignored`,
     );
     sorryOk = undefined;

@@ -48,6 +48,8 @@ export function finishGlobal(g: GlobalDraft): GlobalDefs {
     smtpStarttls: g.smtpStarttls ?? null,
     smtpAuth: g.smtpAuth ?? null,
     metricsListen: g.metricsListen ?? null,
+    metricsCompat: g.metricsCompat ?? [],
+    controlSocket: g.controlSocket === undefined ? { path: null, mode: 0o600, group: null } : g.controlSocket,
     scriptUser: g.scriptUser ?? null,
     enableScriptSecurity: g.enableScriptSecurity ?? false,
     useSymlinkPaths: g.useSymlinkPaths ?? false,

@@ -27,6 +27,9 @@ import type {
 } from "./kw-vrrp-misc.ts";
 import { finishNotify } from "./kw-vrrp.ts";
 
+/** Blocks whose duplicate names keepalived 2.2.7 does not report as a configuration error. */
+const QUIET_DUPLICATES = new Set(["vrrp_script", "track_file", "vrrp_track_process", "virtual_server_group"]);
+
 /** Drop later duplicates by name, reporting each. */
 export function unique<T extends { name?: string; src?: { file: string; line: number } }>(
   list: readonly T[],
@@ -37,7 +40,10 @@ export function unique<T extends { name?: string; src?: { file: string; line: nu
   const out: T[] = [];
   for (const x of list) {
     if (seen.has(x.name!)) {
-      diags.error(x.src!, `${what} '${x.name}' is defined twice; the later one is ignored`);
+      // keepalived 2.2.7 uses the first of these too, without a config error (a vrrp_script only logs
+      // "Warning - script NAME is not used" at start); instances, sync groups and BFDs are config errors.
+      const severity = QUIET_DUPLICATES.has(what) ? "info" : "error";
+      diags.add(x.src!, severity, `${what} '${x.name}' is defined twice; the later one is ignored`);
       continue;
     }
     seen.add(x.name!);
@@ -51,7 +57,7 @@ export function finishScripts(list: readonly ScriptDraft[], diags: DiagSink): Vr
   const out: VrrpScript[] = [];
   for (const d of unique(list, "vrrp_script", diags)) {
     if (!d.script) {
-      diags.error(d.src!, `vrrp_script ${d.name} has no script; removed`);
+      diags.error(diags.endOf(d, d.src!), `vrrp_script ${d.name} has no script; removed`);
       continue;
     }
     const script = d.userRaw
@@ -78,7 +84,7 @@ export function finishTrackFiles(list: readonly TrackFileDraft[], diags: DiagSin
   const out: TrackFileDef[] = [];
   for (const d of unique(list, "track_file", diags)) {
     if (!d.path) {
-      diags.error(d.src!, `track_file ${d.name} has no file; removed`);
+      diags.error(diags.endOf(d, d.src!), `track_file ${d.name} has no file; removed`);
       continue;
     }
     out.push({
@@ -98,7 +104,7 @@ export function finishTrackProcesses(list: readonly TrackProcessDraft[], diags: 
   const out: TrackProcessDef[] = [];
   for (const d of unique(list, "vrrp_track_process", diags)) {
     if (!d.process) {
-      diags.error(d.src!, `vrrp_track_process ${d.name} has no process; removed`);
+      diags.error(diags.endOf(d, d.src!), `vrrp_track_process ${d.name} has no process; removed`);
       continue;
     }
     if (d.quorumMax !== undefined && d.quorumMax !== null && d.quorumMax < (d.quorum ?? 1)) {
@@ -129,11 +135,12 @@ export function finishTrackProcesses(list: readonly TrackProcessDraft[], diags: 
 export function finishGarpGroups(list: readonly GarpGroupDraft[], diags: DiagSink): GarpGroup[] {
   const out: GarpGroup[] = [];
   for (const d of list) {
-    if (!d.interfaces?.length) continue; // keepalived drops it without a message
+    // keepalived 2.2.7 checks the delay first (an error), then drops a group without interfaces silently.
     if (d.garpIntervalMs === undefined && d.gnaIntervalMs === undefined) {
-      diags.error(d.src!, "garp_group sets neither garp_interval nor gna_interval; removed");
+      diags.error(diags.endOf(d, d.src!), "garp_group sets neither garp_interval nor gna_interval; removed");
       continue;
     }
+    if (!d.interfaces?.length) continue;
     out.push({
       garpIntervalMs: d.garpIntervalMs ?? null,
       gnaIntervalMs: d.gnaIntervalMs ?? null,
@@ -237,7 +244,7 @@ export function finishBfds(list: readonly BfdDraft[], diags: DiagSink): BfdInsta
   const out: BfdInstance[] = [];
   for (const d of unique(list, "bfd_instance", diags)) {
     if (!d.neighborIp) {
-      diags.error(d.src!, `bfd_instance ${d.name} has no neighbor_ip; removed`);
+      diags.error(diags.endOf(d, d.src!), `bfd_instance ${d.name} has no neighbor_ip; removed`);
       continue;
     }
     const v6 = d.neighborIp.includes(":");

@@ -75,11 +75,29 @@ function checkInterfaces(d: InstanceDraft, g: GlobalDefs, refs: VrrpRefs, diags:
     diags.error(at, `(${d.name}) ${what} '${ifname}' does not exist`);
     ok = false;
   };
-  test(d.interface, d.src!, "interface");
+  test(d.interface, d.interfaceAt ?? d.src!, "interface");
   for (const t of d.trackInterfaces ?? []) test(t.name, t.src, "tracked interface");
   for (const ip of [...d.ips, ...d.eips]) test(ip.dev, ip.src, "address interface");
   for (const r of d.routes) test(r.dev, r.src, "route interface");
   return ok;
+}
+
+/**
+ * `vrrp_mcast_group4` / `vrrp_mcast_group6` (keepalived.conf(5) global_defs): the group an instance
+ * without `mcast_dst_ip` advertises to and listens on; null keeps RFC 5798's 224.0.0.18 / ff02::12.
+ */
+function globalGroup(g: GlobalDefs, family: "inet" | "inet6" | null): string | null {
+  const group = family === "inet6" ? g.vrrpMcastGroup6 : g.vrrpMcastGroup4;
+  return group === (family === "inet6" ? "ff02::12" : "224.0.0.18") ? null : group;
+}
+
+/** keepalived ignores tracking the instance's own interface (it is tracked anyway), with a warning. */
+function ownInterfaceDropped(d: InstanceDraft, diags: DiagSink): TrackRef[] {
+  return (d.trackInterfaces ?? []).filter((t) => {
+    if (t.name !== d.interface) return true;
+    diags.warn(t.src, `(${d.name}) Ignoring track_interface ${t.name} since own interface`);
+    return false;
+  });
 }
 
 function routeTracking(d: InstanceDraft, diags: DiagSink): void {
@@ -189,7 +207,7 @@ export function finishInstance(
   }
   let vmacXmitBase = d.vmacXmitBase ?? false;
   if (d.vmac && !d.vmac.ipvlan && d.unicastPeers?.length && !vmacXmitBase) {
-    diags.warn(at, `(${name}) use_vmac with unicast peers needs vmac_xmit_base; turned on`);
+    diags.warn(diags.endOf(d, at), `(${name}) use_vmac with unicast peers needs vmac_xmit_base; turned on`);
     vmacXmitBase = true;
   }
   let accept = d.acceptRaw ?? (strict ? priority === 255 : true);
@@ -224,7 +242,7 @@ export function finishInstance(
     nativeIpv6: d.nativeIpv6 ?? false,
     dontTrackPrimary: d.dontTrackPrimary ?? false,
     mcastSrcIp: d.mcastSrcIp ?? null,
-    mcastDstIp: d.mcastDstIp ?? null,
+    mcastDstIp: d.mcastDstIp ?? globalGroup(g, family),
     unicastSrcIp: d.unicastSrcIp ?? null,
     unicastPeers: d.unicastPeers ?? [],
     unicastFaultNoPeer: d.unicastFaultNoPeer ?? false,
@@ -257,9 +275,9 @@ export function finishInstance(
     preemptDelayMs,
     skipCheckAdvAddr: d.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr,
     strictMode: strict,
-    notify: finishNotify(d.notifyD),
+    notify: { ...finishNotify(d.notifyD), priorityChanges: d.notifyD.priorityChanges ?? g.vrrpNotifyPriorityChanges },
     smtpAlert: d.smtpAlert ?? g.smtpAlertVrrp ?? g.smtpAlert,
-    trackInterfaces: d.trackInterfaces ?? [],
+    trackInterfaces: ownInterfaceDropped(d, diags),
     trackScripts: checkRefs(name, d.trackScripts, refs.scripts, "track script", diags),
     trackFiles: checkRefs(name, d.trackFiles, refs.trackFiles, "track file", diags),
     trackProcesses: checkRefs(name, d.trackProcesses, refs.trackProcesses, "track process", diags),

@@ -5,6 +5,9 @@
  * ends (the watchdog restarts a child).
  */
 
+import { childCommandProblem, type ChildCommand } from "./control-proto.ts";
+import { snapshotProblem, type ChildSnap } from "./control-state.ts";
+
 /** Envelope version; bump on any incompatible change. */
 export const IPC_VERSION = 1;
 
@@ -73,7 +76,13 @@ export type Message =
    * every few seconds and on change). It replaces the previous snapshot from the same role; the parent
    * keeps the last one while the child restarts.
    */
-  | { type: "metrics"; role: Role; samples: MetricSample[] };
+  | { type: "metrics"; role: Role; samples: MetricSample[] }
+  /** child -> parent: the child's whole status for the control socket (src/core/control-state.ts). */
+  | { type: "ctlSnapshot"; role: Role; snapshot: ChildSnap }
+  /** parent -> child: do what a control request asks (src/core/control-proto.ts); answered by ctlReply. */
+  | { type: "ctlCommand"; id: number; command: ChildCommand }
+  /** child -> parent: the outcome of ctlCommand `id`: done, or refused with a reason. */
+  | { type: "ctlReply"; id: number; ok: boolean; message: string };
 
 /** The wire envelope. */
 export interface Envelope {
@@ -117,6 +126,9 @@ const SHAPES: Record<Message["type"], Shape> = {
   rsState: { vs: "string", rs: "string", state: "string", weight: "number" },
   vsState: { vs: "string", state: "string" },
   metrics: { role: "string", samples: "object" },
+  ctlSnapshot: { role: "string", snapshot: "object" },
+  ctlCommand: { id: "number", command: "object" },
+  ctlReply: { id: "number", ok: "boolean", message: "string" },
 };
 const ENUMS: Partial<Record<string, readonly string[]>> = {
   role: ROLES,
@@ -155,6 +167,8 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const EXTRA: Partial<Record<Message["type"], (m: Record<string, unknown>) => string | undefined>> = {
   rsState: (m) => (SERVER_STATES.includes(m.state as string) ? undefined : `state = ${String(m.state)}`),
   vsState: (m) => (SERVER_STATES.includes(m.state as string) ? undefined : `state = ${String(m.state)}`),
+  ctlSnapshot: (m) => snapshotProblem(m.role as string, m.snapshot),
+  ctlCommand: (m) => childCommandProblem(m.command),
   metrics: (m) => {
     if (!Array.isArray(m.samples)) return "samples is not an array";
     for (const [i, s] of (m.samples as unknown[]).entries()) {

@@ -97,6 +97,11 @@ export class RateLimitedLog {
 
   /** Logs `msg` under `key` unless it was logged within the interval; says how many were suppressed. */
   warn(key: string, msg: string): void {
+    this.warnWith(key, () => msg);
+  }
+
+  /** As `warn`, but the message is only built when it is logged (a flood of drops builds no strings). */
+  warnWith(key: string, msg: () => string): void {
     const t = this.now();
     const e = this.#last.get(key);
     if (e && t - e.at < this.intervalMs) {
@@ -104,8 +109,11 @@ export class RateLimitedLog {
       return;
     }
     const extra = e && e.suppressed ? ` (${e.suppressed} similar messages suppressed)` : "";
-    this.#last.set(key, { at: t, suppressed: 0 });
-    this.log.warn(msg + extra);
+    if (e) {
+      e.at = t;
+      e.suppressed = 0;
+    } else this.#last.set(key, { at: t, suppressed: 0 });
+    this.log.warn(msg() + extra);
   }
 }
 

@@ -7,22 +7,67 @@
  * the main thread alone, where a reactor wake also wakes the worker thread twice. A user whose timers
  * must not wait for the next read calls `readNow` first (VRRP's Master_Down_Timer does; its adverts also
  * carry the kernel's receive time).
+ * A socket whose queue overflowed (the kernel dropped datagrams: `drops` grew, from SO_RXQ_OVFL) is read
+ * again at once and then polled four times as often per overflow, down to every MIN_PERIOD_MS; after
+ * QUIET_READS reads without a drop the period doubles back towards `periodMs`. So a flood costs more
+ * wakes, but the few datagrams that matter (a master's adverts) are not lost among those dropped.
  */
 import type { Scheduler, TimerHandle } from "../core/scheduler.ts";
 import type { FdWatcher } from "../ffi/reactor.ts";
 
 /** Datagrams in one read that mean "busy". */
 const BUSY = 2;
+/** The shortest polling period after overflows, ms. */
+export const MIN_PERIOD_MS = 1;
+/** Reads without a drop before the period doubles again. */
+const QUIET_READS = 50;
 
 export class RxPump {
   #polling = false;
   #closed = false;
   #timer: TimerHandle | undefined;
+  #period: number;
+  #quiet = 0;
+  #dropsSeen = 0;
+  /** Overflows seen (for dumps and tests). */
+  overflows = 0;
   readonly #onReady = () => this.#fromReactor();
 
-  /** `drain` reads everything queued and returns how many datagrams it read (void: unknown, never poll). */
-  constructor(readonly fd: number, readonly drain: () => number | void, readonly watcher: FdWatcher, readonly sched: Scheduler, readonly periodMs = 50) {
+  /**
+   * `drain` reads everything queued and returns how many datagrams it read (void: unknown, never poll);
+   * `drops` counts the datagrams the kernel has dropped on the socket so far.
+   */
+  constructor(
+    readonly fd: number, readonly drain: () => number | void, readonly watcher: FdWatcher, readonly sched: Scheduler,
+    readonly periodMs = 50, readonly drops?: () => number,
+  ) {
+    this.#period = periodMs;
     watcher.add(fd, this.#onReady);
+  }
+
+  /** The polling period now, ms (shorter than `periodMs` after overflows). */
+  get period(): number {
+    return this.#period;
+  }
+
+  /** One drain, again at once if the queue overflowed; returns the datagrams read, and adapts the period. */
+  #read(): number {
+    let n = this.drain() ?? 0;
+    const drops = this.drops?.() ?? 0;
+    const overflowed = drops > this.#dropsSeen;
+    this.#dropsSeen = drops;
+    if (!overflowed) {
+      if (this.#period < this.periodMs && ++this.#quiet >= QUIET_READS) {
+        this.#period = Math.min(this.periodMs, this.#period * 2);
+        this.#quiet = 0;
+      }
+      return n;
+    }
+    this.overflows++;
+    this.#quiet = 0;
+    this.#period = Math.max(MIN_PERIOD_MS, this.#period / 4);
+    n += this.drain() ?? 0;
+    return Math.max(n, BUSY);
   }
 
   /** Whether the socket is read on the timer (for tests and dumps). */
@@ -37,18 +82,18 @@ export class RxPump {
 
   #fromReactor(): void {
     if (this.#closed) return;
-    const n = this.drain() ?? 0;
+    const n = this.#read();
     if (n < BUSY || this.#polling) return;
     this.#polling = true;
     this.watcher.remove(this.fd);
-    this.#timer = this.sched.after(this.periodMs, () => this.#poll());
+    this.#timer = this.sched.after(this.#period, () => this.#poll());
   }
 
   #poll(): void {
     this.#timer = undefined;
     if (this.#closed) return;
-    if ((this.drain() ?? 0) >= BUSY) {
-      this.#timer = this.sched.after(this.periodMs, () => this.#poll());
+    if (this.#read() >= BUSY || this.#period < this.periodMs) {
+      this.#timer = this.sched.after(this.#period, () => this.#poll());
       return;
     }
     this.#polling = false;

@@ -19,12 +19,12 @@ function messages(buf: Uint8Array): NlMessage[] {
 }
 
 /** Netlink protocols. */
-export const NETLINK_ROUTE = 0, NETLINK_GENERIC = 16;
+export const NETLINK_ROUTE = 0, NETLINK_CONNECTOR = 11, NETLINK_NETFILTER = 12, NETLINK_GENERIC = 16;
 /** nlmsg types with a fixed meaning. */
 export const NLMSG_NOOP = 1, NLMSG_ERROR = 2, NLMSG_DONE = 3;
 /** Request flags. */
 export const NLM_F_REQUEST = 1, NLM_F_MULTI = 2, NLM_F_ACK = 4;
-const NETLINK_ADD_MEMBERSHIP = 1, NETLINK_EXT_ACK = 11, NETLINK_GET_STRICT_CHK = 12;
+const NETLINK_ADD_MEMBERSHIP = 1, NETLINK_DROP_MEMBERSHIP = 2, NETLINK_EXT_ACK = 11, NETLINK_GET_STRICT_CHK = 12;
 
 /** A kernel error answering a request: `errno` is positive; `message` carries the extended ack text. */
 export class NetlinkError extends Error {
@@ -77,6 +77,11 @@ export class NetlinkSocket {
     this.sock.setInt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group);
   }
 
+  /** Leaves a multicast group joined with joinGroup. */
+  leaveGroup(group: number): void {
+    this.sock.setInt(SOL_NETLINK, NETLINK_DROP_MEMBERSHIP, group);
+  }
+
   /** A fresh sequence number. */
   nextSeq(): number {
     this.#seq = (this.#seq + 1) >>> 0;
@@ -111,6 +116,42 @@ export class NetlinkSocket {
         replies.push(m);
         if (!(h.flags & NLM_F_MULTI) && !(msgFlags(msg) & NLM_F_ACK)) return replies;
       }
+    }
+  }
+
+  /**
+   * Sends a batch (nfnetlink transaction: messages already carrying their sequence numbers, those in
+   * `acked` with NLM_F_ACK) in one datagram and waits for the kernel's answer to each acked message. The
+   * kernel applies the whole batch or none of it; the first error is thrown.
+   */
+  transact(msgs: Uint8Array[], acked: readonly number[], what: string): void {
+    let n = 0;
+    for (const m of msgs) n += m.length;
+    const buf = new Uint8Array(n);
+    let off = 0;
+    for (const m of msgs) buf.set(m, off), off += m.length;
+    this.sock.sendTo(buf, sockaddrNl(0, 0));
+    const waiting = new Set(acked);
+    let first: NetlinkError | undefined;
+    const deadline = performance.now() + 5000;
+    while (waiting.size) {
+      const d = this.sock.recv();
+      if (!d) {
+        if (performance.now() > deadline) throw new NetlinkError(110, what, "no reply from the kernel");
+        Bun.sleepSync(0);
+        continue;
+      }
+      for (const m of messages(d.data)) {
+        if (m.header.type !== NLMSG_ERROR || !waiting.delete(m.header.seq)) continue;
+        const e = parseNlError(m);
+        if (!e.ok) first ??= new NetlinkError(71, what, e.reason);
+        else if (e.value.errno !== 0) first ??= new NetlinkError(e.value.errno, what, e.value.message);
+      }
+      if (first) break;
+    }
+    if (first) {
+      this.drain();
+      throw first;
     }
   }
 

@@ -15,7 +15,7 @@ export const SOCK_NONBLOCK = 0o4000, SOCK_CLOEXEC = 0o2000000;
 export const SOL_SOCKET = 1, IPPROTO_IP = 0, IPPROTO_IPV6 = 41, SOL_PACKET = 263, SOL_NETLINK = 270;
 /** SOL_SOCKET options. */
 export const SO_TIMESTAMPNS = 35, SO_REUSEADDR = 2, SO_SNDBUF = 7, SO_RCVBUF = 8, SO_PRIORITY = 12, SO_RCVTIMEO = 20,
-  SO_BINDTODEVICE = 25, SO_MARK = 36, SO_RCVBUFFORCE = 33;
+  SO_BINDTODEVICE = 25, SO_MARK = 36, SO_RCVBUFFORCE = 33, SO_RXQ_OVFL = 40;
 /** IPPROTO_IP options. */
 export const IP_TOS = 1, IP_TTL = 2, IP_HDRINCL = 3, IP_PKTINFO = 8, IP_RECVERR = 11, IP_RECVTTL = 12,
   IP_MULTICAST_IF = 32, IP_MULTICAST_TTL = 33, IP_MULTICAST_LOOP = 34, IP_ADD_MEMBERSHIP = 35,
@@ -169,7 +169,7 @@ export class Socket {
   }
   /**
    * Whether the last datagram's sender and ancillary bytes equal `from` and `control` (as `originBytes`
-   * gave them for an earlier datagram: without the receive timestamp). Allocates nothing.
+   * gave them for an earlier datagram: without the receive timestamp and drop count). Allocates nothing.
    */
   sameOrigin(from: Uint8Array, control: Uint8Array): boolean {
     const nameLen = this.#msgView.getUint32(8, true);
@@ -179,18 +179,18 @@ export class Socket {
     let j = 0;
     for (let off = 0, next = 0; off + 16 <= len; off = next) {
       if ((next = cmsgNext(cv, off, len)) < 0) return false;
-      if (isStamp(cv, off)) continue;
+      if (isVolatile(cv, off)) continue;
       for (let i = off; i < next; i++, j++) if (c[i] !== control[j]) return false;
     }
     return j === control.length;
   }
 
-  /** Copies of the last datagram's sender and ancillary bytes (the timestamp left out), for `sameOrigin`. */
+  /** Copies of the last datagram's sender and ancillary bytes (timestamp and drop count left out), for `sameOrigin`. */
   originBytes(): { from: Uint8Array; control: Uint8Array } {
     const c = this.#control, cv = this.#controlView, len = this.#msgView.getUint32(40, true);
     const parts: Uint8Array[] = [];
     for (let off = 0, next = 0; off + 16 <= len && (next = cmsgNext(cv, off, len)) > 0; off = next) {
-      if (!isStamp(cv, off)) parts.push(c.subarray(off, next));
+      if (!isVolatile(cv, off)) parts.push(c.subarray(off, next));
     }
     return { from: this.#name.slice(0, this.#msgView.getUint32(8, true)), control: new Uint8Array(Buffer.concat(parts)) };
   }
@@ -202,11 +202,25 @@ export class Socket {
   receivedAtRealtimeMs(): number {
     const cv = this.#controlView, len = this.#msgView.getUint32(40, true);
     for (let off = 0, next = 0; off + 16 <= len && (next = cmsgNext(cv, off, len)) > 0; off = next) {
-      if (isStamp(cv, off) && next - off >= 32) {
+      if (isVolatile(cv, off) && cv.getInt32(off + 12, true) === SO_TIMESTAMPNS && next - off >= 32) {
         return (cv.getUint32(off + 16, true) + cv.getInt32(off + 20, true) * 2 ** 32) * 1000 + cv.getUint32(off + 24, true) / 1e6;
       }
     }
     return NaN;
+  }
+
+  /**
+   * The socket's count of datagrams the kernel dropped because its receive queue was full, as of the last
+   * datagram (SO_RXQ_OVFL: the kernel adds it once the count is non-zero); -1 when the last datagram carried none.
+   */
+  queueDrops(): number {
+    const cv = this.#controlView, len = this.#msgView.getUint32(40, true);
+    for (let off = 0, next = 0; off + 16 <= len && (next = cmsgNext(cv, off, len)) > 0; off = next) {
+      if (cv.getInt32(off + 8, true) === SOL_SOCKET && cv.getInt32(off + 12, true) === SO_RXQ_OVFL && next - off >= 20) {
+        return cv.getUint32(off + 16, true);
+      }
+    }
+    return -1;
   }
 
   /** The last datagram's sender. */
@@ -245,9 +259,11 @@ function cmsgNext(cv: DataView, off: number, len: number): number {
   return clen < 16 || off + clen > len ? -1 : Math.min(off + ((clen + 7) & ~7), len);
 }
 
-/** Whether the cmsghdr at `off` carries an SO_TIMESTAMPNS receive time. */
-function isStamp(cv: DataView, off: number): boolean {
-  return cv.getInt32(off + 8, true) === SOL_SOCKET && cv.getInt32(off + 12, true) === SO_TIMESTAMPNS;
+/** Whether the cmsghdr at `off` carries an SO_TIMESTAMPNS receive time or an SO_RXQ_OVFL drop count. */
+function isVolatile(cv: DataView, off: number): boolean {
+  if (cv.getInt32(off + 8, true) !== SOL_SOCKET) return false;
+  const t = cv.getInt32(off + 12, true);
+  return t === SO_TIMESTAMPNS || t === SO_RXQ_OVFL;
 }
 
 /** Splits a control buffer of `len` bytes into cmsghdrs (cmsg_len is size_t, data 8-aligned). */

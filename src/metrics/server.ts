@@ -26,7 +26,8 @@ export function startMetricsServer(
       port: listen.port,
       reusePort: false,
       fetch(req) {
-        const url = new URL(req.url);
+        // An HTTP/1.0 request without Host gives a bare path here; resolve it against a dummy base.
+        const url = new URL(req.url, "http://localhost");
         if (url.pathname !== "/metrics") return new Response("not found; try /metrics\n", { status: 404 });
         if (req.method !== "GET" && req.method !== "HEAD") {
           return new Response("method not allowed\n", { status: 405, headers: { Allow: "GET, HEAD" } });

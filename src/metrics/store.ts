@@ -9,6 +9,8 @@ import type { BfdStateName, Message, MetricSample, Role } from "../core/ipc.ts";
 import type { MailStats } from "../alert/mailer.ts";
 import { counter, gauge, renderExposition } from "./exposition.ts";
 import { VRRP_METRIC_STATES } from "./vrrp-samples.ts";
+import { processSamples } from "./process-samples.ts";
+import type { MetricsCompat } from "../config/model.ts";
 
 /** A child as the watchdog sees it. */
 export interface ChildView {
@@ -16,6 +18,16 @@ export interface ChildView {
   /** The child is running now. */
   up: boolean;
   restarts: number;
+  /** Its pid while running (for the process_* metrics). */
+  pid?: number;
+}
+
+/** What a scrape adds beyond the children's reports. */
+export interface RenderOptions {
+  /** metrics_compat: mehdy takes keepalived_vrrp_state over; any mode adds keepalived_up. */
+  compat?: readonly MetricsCompat[];
+  /** process_* metrics for these processes (the parent and its running children). */
+  processes?: readonly { role: string; pid: number }[];
 }
 
 interface VrrpView {
@@ -88,14 +100,18 @@ export class MetricsStore {
   }
 
   /** The exposition text for a scrape. */
-  render(children: readonly ChildView[], mail: MailStats | undefined): string {
+  render(children: readonly ChildView[], mail: MailStats | undefined, opts: RenderOptions = {}): string {
+    const compat = opts.compat ?? [];
     const own = [
       ...this.#childSamples(children),
-      ...this.#vrrpSamples(),
+      ...this.#vrrpSamples(!compat.includes("mehdy")),
       ...this.#serverSamples(),
       ...this.#bfdSamples(),
     ];
     if (mail) own.push(...mailSamples(mail));
+    // Both exporters say 1 when they could read keepalived's state; the parent answering is that.
+    if (compat.length) own.push(gauge("keepalived_up", "Status", {}, 1));
+    if (opts.processes) own.push(...processSamples(opts.processes));
     const roles = [...this.#snapshots.keys()].sort();
     return renderExposition([...roles.map((r) => this.#snapshots.get(r)!.samples), own]);
   }
@@ -122,11 +138,11 @@ export class MetricsStore {
     return out;
   }
 
-  #vrrpSamples(): MetricSample[] {
+  #vrrpSamples(stateSeries: boolean): MetricSample[] {
     const out: MetricSample[] = [];
     for (const [name, v] of this.#vrrp) {
       const l = { instance: name };
-      for (const s of VRRP_METRIC_STATES) {
+      for (const s of stateSeries ? VRRP_METRIC_STATES : []) {
         out.push(
           gauge("keepalived_vrrp_state", "VRRP instance state: 1 for the current state, 0 for the others", {
             ...l,

@@ -30,6 +30,7 @@ export const VRRP_ERROR_KINDS: Readonly<Record<string, string>> = {
   advertIntervalErr: "advert_interval",
   addrListErr: "address_list",
   invalidAuthType: "invalid_auth_type",
+  authTypeMismatch: "auth_type_mismatch",
   authFailure: "auth_failure",
   otherErr: "other",
 };
@@ -41,10 +42,16 @@ export interface VrrpScriptView {
   readonly runs: number;
 }
 
-/** All samples for the given instances and scripts. */
-export function vrrpSamples(instances: readonly VrrpInstanceView[], scripts: readonly VrrpScriptView[] = []): MetricSample[] {
+/**
+ * All samples for the given instances (and `scripts`). `stateSeries: false` leaves out
+ * keepalived_vrrp_state, whose name mehdy/keepalived-exporter's compat mode takes over (src/metrics/compat.ts).
+ */
+export function vrrpSamples(
+  instances: readonly VrrpInstanceView[],
+  opts: { stateSeries?: boolean; scripts?: readonly VrrpScriptView[] } = {},
+): MetricSample[] {
   const out: MetricSample[] = [];
-  for (const s of scripts) {
+  for (const s of opts.scripts ?? []) {
     out.push(
       gauge("keepalived_vrrp_script_up", "vrrp_script verdict after rise/fall: 1 OK, 0 failed", { script: s.name }, s.up ? 1 : 0),
       counter("keepalived_vrrp_script_runs_total", "vrrp_script runs", { script: s.name }, s.runs),
@@ -54,7 +61,7 @@ export function vrrpSamples(instances: readonly VrrpInstanceView[], scripts: rea
     // Only `instance`, so these series coincide with the parent's own (from vrrpState) and replace them.
     const l = { instance: r.cfg.name };
     const st = r.stats;
-    for (const s of VRRP_METRIC_STATES) {
+    for (const s of opts.stateSeries === false ? [] : VRRP_METRIC_STATES) {
       out.push(
         gauge("keepalived_vrrp_state", "VRRP instance state: 1 for the current state, 0 for the others", {
           ...l,
@@ -106,6 +113,30 @@ export function vrrpSamples(instances: readonly VrrpInstanceView[], scripts: rea
         }, st[key] ?? 0),
       );
     }
+  }
+  return out;
+}
+
+/** What the socket mapper reads from the VRRP child's sockets (src/vrrp/sockets.ts SocketView). */
+export interface VrrpSocketView {
+  readonly ifname: string;
+  readonly family: string;
+  readonly key: string;
+  readonly drops: number;
+  readonly rxBufferBytes: number;
+  readonly overflows: number;
+}
+
+/** Kernel drops (SO_RXQ_OVFL), overflows seen and receive buffer size per VRRP receive socket. */
+export function vrrpSocketSamples(sockets: readonly VrrpSocketView[]): MetricSample[] {
+  const out: MetricSample[] = [];
+  for (const s of sockets) {
+    const l = { interface: s.ifname, family: s.family, socket: s.key };
+    out.push(
+      counter("keepalived_vrrp_socket_kernel_drops_total", "Datagrams the kernel dropped on a full VRRP receive queue (SO_RXQ_OVFL)", l, s.drops),
+      counter("keepalived_vrrp_socket_overflows_total", "Reads that found the VRRP receive queue had overflowed", l, s.overflows),
+      gauge("keepalived_vrrp_socket_receive_buffer_bytes", "VRRP receive socket buffer (SO_RCVBUF as the kernel reports it)", l, s.rxBufferBytes),
+    );
   }
   return out;
 }

@@ -8,6 +8,8 @@ import { BfdRuntime } from "../bfd/runtime.ts";
 import { dumpPath, writeDumpFile } from "../core/dumpfile.ts";
 import { UdpTransport } from "../bfd/transport.ts";
 import type { ChildContext, LoopSettings, Runtime } from "./child.ts";
+import { SnapshotReporter } from "../control/child-side.ts";
+import { bfdSnapshot } from "../bfd/control-snap.ts";
 
 /** BFD timers are 10 ms: immediate delivery and the default timer window. */
 export const loop: LoopSettings = {};
@@ -22,17 +24,22 @@ export function createBfdRuntime(ctx: ChildContext): Runtime {
     notify: (name, state, at) => {
       try {
         ctx.send({ type: "bfdState", name, state, at });
+        snap.changed();
       } catch (e) {
         ctx.log.warn(`cannot report BFD ${name} ${state} to the parent: ${(e as Error).message}`);
       }
     },
   });
+  // Status for keepalived ctl: on every session state change.
+  const snap = new SnapshotReporter({ role: "bfd", send: ctx.send, sched: ctx.scheduler, intervalMs: 0, collect: () => bfdSnapshot(bfd.views()) });
   return {
     async apply(slice, reload) {
       config = slice as KeepalivedConfig;
       const instances = config.bfd?.instances ?? [];
       ctx.log.info(`${reload ? "Reloaded" : "Loaded"} configuration: ${instances.length} BFD instance(s)`);
       bfd.apply({ instances }, reload);
+      snap.enable(config.global.controlSocket !== null);
+      snap.changed();
     },
     dump(kind) {
       if (kind !== "data") return;
@@ -45,7 +52,9 @@ export function createBfdRuntime(ctx: ChildContext): Runtime {
       }
     },
     onEvent() {},
+    snapshot: snap,
     async stop() {
+      snap.stop();
       bfd.stop();
       ctx.log.info("Stopped BFD child");
     },

@@ -7,6 +7,8 @@ import type { Logger } from "../core/log.ts";
 import type { ChildContext, LoopSettings, Runtime } from "./child.ts";
 import { MetricsReporter } from "../metrics/report.ts";
 import { checkSamples } from "../metrics/check-samples.ts";
+import { ipvsSamples } from "../metrics/ipvs-samples.ts";
+import { SnapshotReporter } from "../control/child-side.ts";
 
 /** The IPVS reconciler when the kernel has IPVS (modprobe ip_vs first), else the sink that only reports. */
 function openLvs(log: Logger): LvsSink {
@@ -24,25 +26,53 @@ function openLvs(log: Logger): LvsSink {
  */
 export const loop: LoopSettings = { timerEarlyMs: 20 };
 
+/** How old the IPVS counters on /metrics may be, ms (the report interval). */
+export const IPVS_STATS_MS = 5000;
+
 /** Builds the check child's runtime. */
 export function createCheckRuntime(ctx: ChildContext): Runtime {
   const reactor = ctx.watcher;
+  const lvs = openLvs(ctx.log);
   const rt = new CheckRuntime({
     log: ctx.log,
     sched: ctx.scheduler,
     watcher: reactor,
-    lvs: openLvs(ctx.log),
+    lvs,
     keepIpvsOnStop: ctx.opts.dontReleaseIpvs,
     send: (m) => {
       ctx.send(m);
-      if (m.type === "rsState" || m.type === "vsState") reporter.changed();
+      if (m.type === "rsState" || m.type === "vsState") {
+        reporter.changed();
+        snap.changed();
+      }
     },
   });
-  const reporter = new MetricsReporter({ role: "check", send: ctx.send, sched: ctx.scheduler, collect: () => checkSamples(rt.checkerViews()) });
+  let compat: KeepalivedConfig["global"]["metricsCompat"] = [];
+  // IPVS counters are read from the kernel with a report, at most once per IPVS_STATS_MS: reports after
+  // real-server changes come more often, and a dump of a large table is not free.
+  let ipvs: { at: number; samples: ReturnType<typeof ipvsSamples> } | undefined;
+  const ipvsNow = () => {
+    const now = ctx.scheduler.now();
+    if (!ipvs || now - ipvs.at >= IPVS_STATS_MS) ipvs = { at: now, samples: ipvsSamples(lvs.stats?.() ?? [], compat) };
+    return ipvs.samples;
+  };
+  const collect = () => [...checkSamples(rt.checkerViews()), ...ipvsNow()];
+  const reporter = new MetricsReporter({ role: "check", send: ctx.send, sched: ctx.scheduler, collect });
+  // Status for keepalived ctl: soon after a server changes state, and when the parent finds it old.
+  const snap = new SnapshotReporter({ role: "check", send: ctx.send, sched: ctx.scheduler, intervalMs: 0, collect: () => rt.snapshot() });
   return {
     async apply(slice, reload) {
+      compat = (slice as KeepalivedConfig).global.metricsCompat;
       rt.apply(slice as KeepalivedConfig, reload);
       reporter.reportIf((slice as KeepalivedConfig).global.metricsListen !== null);
+      snap.enable((slice as KeepalivedConfig).global.controlSocket !== null);
+      snap.changed();
+    },
+    snapshot: snap,
+    control(cmd) {
+      const r = rt.control(cmd);
+      snap.changed();
+      return r;
     },
     dump(kind) {
       rt.dump(kind);
@@ -52,6 +82,7 @@ export function createCheckRuntime(ctx: ChildContext): Runtime {
     },
     async stop() {
       reporter.stop();
+      snap.stop();
       rt.stop();
     },
   };

@@ -6,6 +6,8 @@
  */
 import type { CliOptions } from "../cli.ts";
 import { decode, envelope, type DumpKind, type Message, type Role } from "../core/ipc.ts";
+import type { ChildCommand } from "../core/control-proto.ts";
+import { runControl, type SnapshotReporter } from "../control/child-side.ts";
 import type { Logger } from "../core/log.ts";
 import { RealScheduler, type Scheduler } from "../core/scheduler.ts";
 import { setParentDeathSignal } from "../ffi/libc.ts";
@@ -38,6 +40,10 @@ export interface Runtime {
   onEvent(msg: Message): void;
   /** Graceful stop: release what we hold (VIPs, IPVS entries, sessions). */
   stop(): Promise<void>;
+  /** A control command for this role (src/control/); absent: the role takes none but logLevel. */
+  control?(cmd: ChildCommand): { ok: boolean; message: string };
+  /** The role's status reporter, for the `snapshot` command. */
+  snapshot?: SnapshotReporter;
 }
 
 const SIGTERM = 15;
@@ -117,6 +123,11 @@ export function runChild(
         // In order with configurations: an event sent right after a config (a replayed state) sees it applied.
         const ev = msg;
         queue = queue.then(() => rt.onEvent(ev)).catch((e) => log.error(`${ev.type}: ${(e as Error).stack ?? e}`));
+        return;
+      }
+      case "ctlCommand": {
+        const { id, command } = msg;
+        queue = queue.then(() => ctx.send({ type: "ctlReply", id, ...runControl(log, rt, command) }));
         return;
       }
       default:

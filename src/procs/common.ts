@@ -40,13 +40,21 @@ export function interfaceExists(name: string): boolean {
   return name.length > 0 && !name.includes("/") && existsSync(`/sys/class/net/${name}`);
 }
 
-/** Logs configuration diagnostics, each as one line naming file and line. */
+/** At most this many diagnostics of one load are logged (a garbage file gives one per line)... */
+const MAX_LOGGED = 100;
+/** ...each cut to this many characters. */
+const MAX_LOGGED_CHARS = 512;
+
+/** Logs configuration diagnostics, each as one line naming file and line; after MAX_LOGGED, a count. */
 export function logLoad(log: Logger, diags: readonly Diagnostic[]): void {
-  for (const d of diags) {
-    const line = formatDiagnostic(d);
-    if (d.severity === "warning") log.warn(line);
+  for (const d of diags.slice(0, MAX_LOGGED)) {
+    const full = formatDiagnostic(d);
+    const line = full.length > MAX_LOGGED_CHARS ? `${full.slice(0, MAX_LOGGED_CHARS)}... (${full.length} characters)` : full;
+    if (d.severity === "info") log.info(line);
+    else if (d.severity === "warning" || d.severity === "unsupported" || d.severity === "notice") log.warn(line);
     else log.error(line);
   }
+  if (diags.length > MAX_LOGGED) log.error(`${diags.length - MAX_LOGGED} more configuration diagnostics not logged`);
 }
 
 /**

@@ -15,6 +15,8 @@ export interface DumpChild {
   pid: number | undefined;
   ready: boolean;
   restarts: number;
+  /** Instances the child last reported in FAULT (VRRP): running, but not doing their job. */
+  faulty?: readonly string[];
 }
 
 /** What the dump shows. */
@@ -48,7 +50,8 @@ export function parentDataDump(d: ParentDumpInfo, now = new Date()): string {
     out.push(
       `   ${describe(c.role)} child`,
       `     Pid = ${c.pid ?? "(not running)"}`,
-      `     State = ${c.pid === undefined ? "restarting" : c.ready ? "running" : "starting"}`,
+      `     State = ${c.pid === undefined ? "restarting" : c.ready ? "running" : "starting"}` +
+        (c.pid !== undefined && c.faulty?.length ? `, ${c.faulty.length} instance(s) in FAULT: ${c.faulty.join(", ")}` : ""),
       `     Restarts = ${c.restarts}`,
     );
   }

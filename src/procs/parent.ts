@@ -7,7 +7,8 @@
  */
 import type { CliOptions } from "../cli.ts";
 import type { KeepalivedConfig } from "../config/model.ts";
-import { loadConfig, needsRole, sliceFor } from "../config/index.ts";
+import { runLifecycleScript } from "./lifecycle-scripts.ts";
+import { loadConfig, needsRole, sliceFor, type LoadResult } from "../config/index.ts";
 import { ROLES, type Message, type Role } from "../core/ipc.ts";
 import type { Logger } from "../core/log.ts";
 import { createPidFile, removePidFile } from "../core/pidfile.ts";
@@ -24,6 +25,10 @@ import { writeDumpFile } from "../core/dumpfile.ts";
 import { parentDataDump, parentDumpPath } from "./parent-dump.ts";
 import { SnmpService } from "../snmp/service.ts";
 import { DbusService } from "../dbus/service.ts";
+import { releaseOrphanedVips } from "./orphans.ts";
+import { acceptedErrors, reloadRefusal } from "./reload-gate.ts";
+import type { Diagnostic } from "../config/index.ts";
+import { ControlService } from "../control/service.ts";
 
 /** Signals a child receives as-is from the parent. */
 const FORWARDED: NodeJS.Signals[] = ["SIGUSR1", "SIGUSR2", "SIGURG", "SIGWINCH"];
@@ -46,14 +51,30 @@ export class Parent {
   #metricsListen = "";
   /** Readiness of the children's channels: SIGIO, so the parent needs no reactor thread and sleeps when idle. */
   readonly #watcher = new SigioWatcher();
+  /** The control socket and `keepalived ctl` (src/control/). */
+  readonly #control: ControlService;
 
-  constructor(readonly opts: CliOptions, readonly log: Logger, config: KeepalivedConfig) {
+  /** Errors the running configuration was accepted with (reload-gate.ts). */
+  #accepted: Set<string>;
+
+  constructor(readonly opts: CliOptions, readonly log: Logger, config: KeepalivedConfig, diagnostics: readonly Diagnostic[] = []) {
     this.#config = config;
+    this.#accepted = acceptedErrors(diagnostics);
     this.#alerter = new Alerter(log, config);
     this.#snmp = new SnmpService(log, config, { snmp: opts.snmp, snmpSocket: opts.snmpSocket });
     const vrrp = (m: Message) => this.#children.get("vrrp")?.send(m);
     this.#dbus = new DbusService(log, {
       dump: (kind) => vrrp({ type: "dump", kind }), reload: () => this.reload(), sendGarp: (instance) => vrrp({ type: "garp", instance }),
+    });
+    this.#control = new ControlService({
+      log, pidFile: opts.pidFile, configFile: opts.configFile,
+      config: () => this.#config,
+      generation: () => this.#generation,
+      children: () => [...this.#children].map(([role, c]) => ({ role, pid: c.pid, ready: this.#ready.has(role), restarts: c.totalRestarts, startedAtMs: c.pid ? c.startedAtMs : null })),
+      send: (role, msg) => this.#children.get(role)?.send(msg) ?? false,
+      load: () => loadConfig(this.opts.configFile, { configId: this.opts.configId ?? configIdDefault(), interfaceExists }),
+      reload: (r) => this.reload(r),
+      pending: (gen) => (gen === this.#generation ? [...this.#children.keys()].filter((r) => !this.#ready.has(r)) : [...this.#children.keys()]),
     });
   }
 
@@ -81,8 +102,12 @@ export class Parent {
     this.#serveMetrics();
     this.#snmp.setConfig(this.#config);
     this.#dbus.setConfig(this.#config);
+    // Signal handlers do not keep Bun's loop alive: with no child (a configuration with no VRRP, checker
+    // or BFD section) the parent must still wait for the next HUP.
+    setInterval(() => {}, 0x7fffffff);
+    void this.#control.configure();
     process.on("SIGUSR1", () => this.dumpData());
-    process.on("SIGHUP", () => this.reload());
+    process.on("SIGHUP", () => void this.reload());
     process.on("SIGTERM", () => void this.stop(0));
     process.on("SIGINT", () => void this.stop(0));
     for (const s of FORWARDED) process.on(s, () => this.#forward(s));
@@ -103,6 +128,7 @@ export class Parent {
       {
         onMessage: (r, m) => this.#onMessage(r, m),
         onGone: (r) => this.#onGone(r),
+        onDied: (r) => r === "vrrp" && releaseOrphanedVips(this.#config, this.log, this.#watcher, o.dontReleaseVrrp),
       },
       this.#watcher,
     );
@@ -135,12 +161,14 @@ export class Parent {
     this.#metrics.onMessage(role, msg);
     this.#snmp.onMessage(role, msg);
     this.#dbus.onMessage(role, msg);
+    this.#control.onMessage(role, msg);
     switch (msg.type) {
       case "ready":
         // A child announces itself with generation 0 when it starts; it then gets the current slice.
         if (msg.generation === 0) {
           this.#sendConfig(role, false);
           this.#replayStates(role);
+          this.#control.childStarted(role);
           return;
         }
         if (msg.generation === this.#generation) {
@@ -168,6 +196,8 @@ export class Parent {
         return;
       case "stats":
       case "metrics":
+      case "ctlSnapshot":
+      case "ctlReply":
         return;
       default:
         this.log.error(`unexpected ${msg.type} message from the ${role} child; restarting it`);
@@ -199,22 +229,42 @@ export class Parent {
     for (const c of this.#children.values()) c.signal(sig);
   }
 
-  /** HUP: re-read the configuration; a configuration that does not validate changes nothing. */
-  reload(): void {
-    if (this.#stopping) return;
+  /** Reads the configuration for a reload; undefined (logged) when it must not replace the running one. */
+  #readForReload(pre?: LoadResult): LoadResult | undefined {
+    let refusal: string | undefined;
+    let r: LoadResult | undefined;
+    try {
+      r = pre ?? loadConfig(this.opts.configFile, {
+        configId: this.opts.configId ?? configIdDefault(),
+        interfaceExists,
+        allConfig: this.opts.allConfig,
+      });
+      logLoad(this.log, r.diagnostics);
+      refusal = reloadRefusal(r, this.#accepted);
+    } catch (e) {
+      // Nothing a file holds may stop the daemon, not even a loader bug.
+      refusal = `internal error while reading it: ${(e as Error).stack ?? e}`;
+    }
+    if (refusal === undefined) return r;
+    r = undefined;
+    collectAfterLoad(); // what a refused 5 MB file left behind goes now, not at some later allocation
+    this.log.error(`reload of ${this.opts.configFile} refused, keeping the running configuration: ${refusal}`);
+    sdNotify("READY=1\nSTATUS=reload failed; running the previous configuration");
+    return undefined;
+  }
+
+  /**
+   * HUP: re-read the configuration (or apply `pre`, loaded by keepalived ctl); one with any error changes
+   * nothing (reload-gate.ts). Returns whether the configuration was taken.
+   */
+  reload(pre?: LoadResult): boolean {
+    if (this.#stopping) return false;
     this.log.info("Reloading configuration");
     sdNotify("RELOADING=1\nSTATUS=reloading configuration");
-    const r = loadConfig(this.opts.configFile, {
-      configId: this.opts.configId ?? configIdDefault(),
-      interfaceExists,
-    });
-    logLoad(this.log, r.diagnostics);
-    if (r.exitCode === 4) {
-      this.log.error(`reload of ${this.opts.configFile} failed; keeping the running configuration`);
-      sdNotify("READY=1\nSTATUS=reload failed; running the previous configuration");
-      return;
-    }
+    const r = this.#readForReload(pre);
+    if (!r) return false;
     this.#config = r.config;
+    this.#accepted = acceptedErrors(r.diagnostics);
     // States of instances and sessions the new configuration dropped are not replayed to a later child.
     const names = new Set([
       ...r.config.vrrp.instances.map((i) => `vrrp ${i.name}`),
@@ -225,6 +275,8 @@ export class Parent {
     this.#serveMetrics();
     this.#snmp.setConfig(r.config);
     this.#dbus.setConfig(r.config, true);
+    this.#control.reloaded();
+    void this.#control.configure();
     this.#generation++;
     this.#ready.clear();
     const wanted = new Set(this.wantedRoles(r.config));
@@ -237,6 +289,7 @@ export class Parent {
     for (const role of wanted) if (!this.#children.has(role)) this.#startChild(role);
     collectAfterLoad();
     sdNotify("READY=1\nSTATUS=configuration reloaded");
+    return true;
   }
 
   /** Starts, moves or stops the /metrics endpoint to match `metrics_listen`. */
@@ -257,8 +310,10 @@ export class Parent {
 
   /** The /metrics text now. */
   renderMetrics(): string {
-    const children = [...this.#children].map(([role, c]) => ({ role, up: c.pid !== undefined, restarts: c.totalRestarts }));
-    return this.#metrics.render(children, this.#alerter.queue ? this.#alerter.stats : undefined);
+    const children = [...this.#children].map(([role, c]) => ({ role, up: c.pid !== undefined, restarts: c.totalRestarts, pid: c.pid }));
+    const processes = [{ role: "parent", pid: process.pid }, ...children.flatMap((c) => (c.pid === undefined ? [] : [{ role: c.role, pid: c.pid }]))];
+    const compat = this.#config?.global.metricsCompat ?? [];
+    return this.#metrics.render(children, this.#alerter.queue ? this.#alerter.stats : undefined, { compat, processes });
   }
 
   /** USR1: the parent's own data dump (the children write theirs). */
@@ -271,7 +326,7 @@ export class Parent {
       generation: this.#generation,
       pid: process.pid,
       routerId: g.routerId,
-      children: [...this.#children].map(([role, c]) => ({ role, pid: c.pid, ready: this.#ready.has(role), restarts: c.totalRestarts })),
+      children: [...this.#children].map(([role, c]) => ({ role, pid: c.pid, ready: this.#ready.has(role), restarts: c.totalRestarts, faulty: role === "vrrp" ? this.#faulty() : undefined })),
       smtp: q ? { target: q.target, stats: q.stats } : null,
       metricsUrl: l && this.#metricsServer ? `http://${l.host.includes(":") ? `[${l.host}]` : l.host}:${this.#metricsServer.port}/metrics` : null,
     });
@@ -280,6 +335,11 @@ export class Parent {
     } catch (e) {
       this.log.error(`dump: ${(e as Error).message}`);
     }
+  }
+
+  /** VRRP instances whose last reported state is FAULT. */
+  #faulty(): string[] {
+    return [...this.#lastState.values()].flatMap((m) => (m.type === "vrrpState" && m.state === "FAULT" ? [m.instance] : []));
   }
 
   #childWaitMs(): number {
@@ -293,9 +353,11 @@ export class Parent {
     this.log.info("Stopping");
     sdNotify("STOPPING=1\nSTATUS=stopping");
     await Promise.all([...this.#children.values()].map((c) => c.stop(this.#childWaitMs())));
+    await runLifecycleScript("shutdown", this.#config.global, this.log);
     this.#metricsServer?.stop();
     this.#snmp.stop();
     await this.#dbus.stop();
+    this.#control.close();
     this.#alerter.close();
     removePidFile(this.opts.pidFile);
     this.log.info("Stopped");

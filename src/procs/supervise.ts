@@ -1,7 +1,8 @@
 /**
  * The watchdog's view of one child process: start it (re-executing our own binary with a role), restart
- * it with capped exponential backoff when it dies, stop it with SIGTERM then SIGKILL. The child's pid
- * file is written here, so it is correct even when the child is killed with SIGKILL.
+ * it when it dies (at once, unless it is crash-looping: then with capped exponential backoff), stop it
+ * with SIGTERM then SIGKILL. The child's pid file is written here, so it is correct even when the child
+ * is killed with SIGKILL.
  */
 import type { Subprocess } from "bun";
 import type { Role } from "../core/ipc.ts";
@@ -29,16 +30,22 @@ export interface ChildEvents {
   onMessage(role: Role, msg: Message): void;
   /** A child exited and will not be restarted (stopping, -R, or a fatal report). */
   onGone(role: Role, status: number | null, signal: string | null): void;
+  /** A child died when it was not asked to stop (before any restart): release what it held. */
+  onDied?(role: Role): void;
 }
 
-/** Backoff before restart number `n` (1-based): 0, 0.5 s, 1 s, 2 s ... capped at 30 s. */
+/** Backoff before restart number `n` (1-based) of a crash loop: 0, 0.5 s, 1 s, 2 s ... capped at 30 s. */
 export function restartDelayMs(n: number): number {
   if (n <= 1) return 0;
   return Math.min(30_000, 500 * 2 ** (n - 2));
 }
 
-/** Runs healthy this long and the restart count starts again from zero. */
-const HEALTHY_MS = 60_000;
+/**
+ * A child that dies sooner than this after its start is crash-looping: its restarts back off
+ * (restartDelayMs). One that ran longer is restarted at once and the count starts again, so a single
+ * death (a SIGKILL, an OOM kill) costs no more than a start, and a loop costs at most one start per this long.
+ */
+export const CRASH_LOOP_MS = 2_000;
 
 /** One child under supervision. */
 export class Supervised {
@@ -50,6 +57,8 @@ export class Supervised {
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** Restarts so far (for logs and metrics). */
   totalRestarts = 0;
+  /** When the running process was started, wall-clock ms (keepalived ctl status). */
+  startedAtMs = 0;
 
   constructor(readonly launch: ChildLaunch, readonly log: Logger, readonly events: ChildEvents, readonly watcher: FdWatcher) {}
 
@@ -62,6 +71,7 @@ export class Supervised {
   start(): void {
     const { role, argv } = this.launch;
     this.#startedAt = performance.now();
+    this.startedAtMs = Date.now();
     // The child's end of a socket pair becomes its fd 3: the message channel (src/core/channel.ts).
     const [ours, theirs] = socketPair();
     const proc: Subprocess = Bun.spawn(argv, {
@@ -92,11 +102,12 @@ export class Supervised {
     this.log.info(`Starting ${describe(role)} child process, pid=${proc.pid}`);
   }
 
-  /** Sends a message to the child (dropped when it is not running). */
-  send(msg: Message): void {
+  /** Sends a message to the child; false (dropped) when it is not running. */
+  send(msg: Message): boolean {
     const p = this.#proc;
-    if (!p || p.exitCode !== null || p.signalCode !== null) return;
-    this.#channel?.send(envelope(msg));
+    if (!p || p.exitCode !== null || p.signalCode !== null || !this.#channel) return false;
+    this.#channel.send(envelope(msg));
+    return true;
   }
 
   /** Forwards a signal to the child. */
@@ -136,10 +147,11 @@ export class Supervised {
     }
     if (!this.launch.respawn) {
       this.log.error(`${describe(this.launch.role)} child process(${proc.pid}) ${how}; respawn disabled (-R)`);
+      this.events.onDied?.(this.launch.role);
       this.events.onGone(this.launch.role, status, signal);
       return;
     }
-    if (performance.now() - this.#startedAt > HEALTHY_MS) this.#restarts = 0;
+    if (performance.now() - this.#startedAt >= CRASH_LOOP_MS) this.#restarts = 0;
     this.#restarts++;
     this.totalRestarts++;
     const delay = restartDelayMs(this.#restarts);
@@ -147,6 +159,7 @@ export class Supervised {
       `${describe(this.launch.role)} child process(${proc.pid}) ${how} - restarting (restart ${this.totalRestarts}` +
         (delay ? `, in ${delay} ms)` : ")"),
     );
+    this.events.onDied?.(this.launch.role);
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       if (!this.#stopping) this.start();

@@ -6,7 +6,10 @@ import type { ChildContext, LoopSettings, Runtime } from "./child.ts";
 import { dumpPath, writeDumpFile } from "../core/dumpfile.ts";
 import { dataDump, jsonDump, statsDump } from "../vrrp/dump.ts";
 import { MetricsReporter } from "../metrics/report.ts";
-import { vrrpSamples } from "../metrics/vrrp-samples.ts";
+import { vrrpSamples, vrrpSocketSamples } from "../metrics/vrrp-samples.ts";
+import { compatSamples } from "../metrics/compat.ts";
+import { SnapshotReporter } from "../control/child-side.ts";
+import { vrrpSnapshot } from "../vrrp/control-snap.ts";
 import { parentWantsReports } from "../snmp/wants.ts";
 
 /**
@@ -32,19 +35,41 @@ export function createVrrpRuntime(ctx: ChildContext): Runtime {
     },
     keepVipsOnStop: ctx.opts.dontReleaseVrrp,
   });
-  // Counters (adverts, errors by kind) for the parent's /metrics: every 5 s and soon after a transition.
-  const reporter = new MetricsReporter({ role: "vrrp", send: ctx.send, sched: ctx.scheduler, collect: () => vrrpSamples(rt.instances().map((r) => ({ cfg: r.cfg, state: r.state, fsm: r.fsm, stats: { ...r.stats }, place: r.place, masterSrc: r.lastAdvertSrc })), rt.scripts()) });
+  // Status for keepalived ctl: pushed on transitions, priority changes and a new master heard.
+  const startedAt = ctx.scheduler.now();
+  const snap = new SnapshotReporter({ role: "vrrp", send: ctx.send, sched: ctx.scheduler, intervalMs: 0, collect: () => vrrpSnapshot(rt, ctx.scheduler.now(), Date.now(), startedAt) });
+  rt.onControlChange = () => snap.changed();
   let global: KeepalivedConfig["global"] | undefined;
+  // Counters (adverts, errors by kind) for the parent's /metrics: every 5 s and soon after a transition.
+  const collect = () => {
+    const inst = rt.instances();
+    const modes = global?.metricsCompat ?? [];
+    const own = [
+      ...vrrpSamples(
+        inst.map((r) => ({ cfg: r.cfg, state: r.state, fsm: r.fsm, stats: { ...r.stats }, place: r.place, masterSrc: r.lastAdvertSrc })),
+        { stateSeries: !modes.includes("mehdy"), scripts: rt.scripts() },
+      ),
+      ...vrrpSocketSamples(rt.sockets()),
+    ];
+    if (!modes.length) return own;
+    const views = inst.map((r) => ({ cfg: r.cfg, place: r.place, state: r.state, stats: { ...r.stats } }));
+    return [...own, ...compatSamples(modes, views, rt.scripts())];
+  };
+  const reporter = new MetricsReporter({ role: "vrrp", send: ctx.send, sched: ctx.scheduler, collect });
   return {
     async apply(slice, reload) {
       global = (slice as KeepalivedConfig).global;
       rt.apply(slice as KeepalivedConfig, reload);
       reporter.reportIf(parentWantsReports((slice as KeepalivedConfig).global, ctx.opts.snmp));
+      snap.enable(global.controlSocket !== null);
+      snap.changed();
     },
+    control: (cmd) => rt.control(cmd),
+    snapshot: snap,
     dump(kind) {
       const inst = rt.instances();
       try {
-        if (kind === "data") writeDumpFile(dumpPath("data", "vrrp", global?.stateDumpFile ?? null), dataDump(inst));
+        if (kind === "data") writeDumpFile(dumpPath("data", "vrrp", global?.stateDumpFile ?? null), dataDump(inst, new Date(), rt.sockets()));
         else if (kind === "stats" || kind === "stats_clear") writeDumpFile(dumpPath("stats", "vrrp", global?.statsDumpFile ?? null), statsDump(inst));
         else if (kind === "json") writeDumpFile(dumpPath("json", "vrrp", global?.jsonDumpFile ?? null), jsonDump(inst));
         // STATS_CLEAR (and D-Bus PrintStatsClear), as keepalived: write the statistics, then clear them.
@@ -58,6 +83,7 @@ export function createVrrpRuntime(ctx: ChildContext): Runtime {
     },
     async stop() {
       reporter.stop();
+      snap.stop();
       await rt.stop();
     },
   };

@@ -64,7 +64,7 @@ export function globalRows(env: MibEnv): Varbind[] {
     int(K(1, 5, 0), 1), // linkBeat: netlink
     int(K(1, 6, 0), yesNo(g.lvsFlush)),
     int(K(1, 7, 0), 1), // ipvs64BitStats: true
-    str(K(1, 8, 0), g.netNamespace ?? ""),
+    str(K(1, 8, 0), ""), // net_namespace is not supported: we run in the namespace we are started in
     int(K(1, 9, 0), yesNo(g.enableDbus)),
     int(K(1, 10, 0), yesNo(g.dynamicInterfaces)),
     int(K(1, 11, 0), g.lvsFlushOnStop === "all" ? 1 : g.lvsFlushOnStop === "vs" ? 3 : 2),
@@ -125,7 +125,6 @@ function instanceRows(env: MibEnv, v: VrrpInstance, n: number): Varbind[] {
     int(e(13), v.nopreempt ? 2 : 1), gauge(e(14), Math.round(v.preemptDelayMs / 1000)),
     int(e(15), AUTH_NUM[v.auth?.type ?? "none"]), int(e(16), 2),
   ];
-  if (v.lvsSyncDaemonInterface) out.push(str(e(17), v.lvsSyncDaemonInterface));
   if (v.syncGroup) out.push(str(e(18), v.syncGroup));
   out.push(gauge(e(19), Math.round(v.garpMasterDelayMs / 1000)), int(e(20), yesNo(v.smtpAlert)));
   const scripts = [notify.master, notify.backup, notify.fault, notify.stop, notify.generic];
@@ -136,7 +135,7 @@ function instanceRows(env: MibEnv, v: VrrpInstance, n: number): Varbind[] {
   });
   // keepalived 2.2.7 answers 0 for a VRRPv2 instance's accept mode.
   out.push(int(e(27), v.version === 3 ? yesNo(v.accept) : 0), int(e(28), yesNo(v.promoteSecondaries)));
-  out.push(int(e(29), yesNo(v.linkbeatUsePolling)), int(e(30), v.version));
+  out.push(int(e(29), 2), int(e(30), v.version)); // linkbeat polling is not supported: netlink link state
   const rx = scriptText(notify.masterRxLowerPri), del = scriptText(notify.deleted);
   if (rx) out.push(str(e(31), rx));
   if (del) out.push(str(e(32), del));

@@ -4,11 +4,12 @@
  * instance with keepalived's field names and state numbers 0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT).
  */
 import type { VrrpInstanceRunner } from "./instance.ts";
+import type { SocketView } from "./sockets.ts";
 
 const STATE_NUM: Record<string, number> = { INIT: 0, BACKUP: 1, MASTER: 2, FAULT: 3, STOP: 98 };
 
 /** USR1 text. */
-export function dataDump(instances: readonly VrrpInstanceRunner[], now = new Date()): string {
+export function dataDump(instances: readonly VrrpInstanceRunner[], now = new Date(), sockets: readonly SocketView[] = []): string {
   const out = [`------< Keepalived VRRP data dump, ${now.toUTCString()} >------`, "", "------< VRRP Topology >------"];
   for (const r of instances) {
     const c = r.cfg;
@@ -29,7 +30,12 @@ export function dataDump(instances: readonly VrrpInstanceRunner[], now = new Dat
       `   Virtual IP (${c.virtualIpaddresses.length}):`,
       ...c.virtualIpaddresses.map((v) => `     ${v.address}/${v.prefixLen} dev ${v.dev ?? r.place.ifname}`),
       `   Fault = ${r.fsm.fault ? "yes" : "no"}`,
+      ...(r.socketFault ? [`   Socket fault = ${r.socketFault} (retrying)`] : []),
     );
+  }
+  if (sockets.length) out.push("", "------< VRRP Sockets >------");
+  for (const s of sockets) {
+    out.push(` ${s.ifname} ${s.family}: receive buffer ${s.rxBufferBytes} bytes, kernel drops ${s.drops}, overflows ${s.overflows}`);
   }
   return out.join("\n") + "\n";
 }
@@ -55,6 +61,7 @@ export function statsDump(instances: readonly VrrpInstanceRunner[]): string {
       `    Other: ${s.otherErr}`,
       "  Authentication Errors:",
       `    Invalid Type: ${s.invalidAuthType}`,
+      `    Type Mismatch: ${s.authTypeMismatch}`,
       `    Failure: ${s.authFailure}`,
       "  Priority Zero:",
       `    Received: ${s.pri0Rcvd}`,
@@ -82,7 +89,7 @@ export function jsonDump(instances: readonly VrrpInstanceRunner[]): string {
         advert_rcvd: s.advertRcvd, advert_sent: s.advertSent, become_master: s.becomeMaster, release_master: s.releaseMaster,
         packet_len_err: s.packetLenErr, advert_interval_err: s.advertIntervalErr, ip_ttl_err: s.ipTtlErr,
         invalid_type_rcvd: s.invalidType, addr_list_err: s.addrListErr, invalid_authtype: s.invalidAuthType,
-        auth_failure: s.authFailure, pri_zero_rcvd: s.pri0Rcvd, pri_zero_sent: s.pri0Sent,
+        authtype_mismatch: s.authTypeMismatch, auth_failure: s.authFailure, pri_zero_rcvd: s.pri0Rcvd, pri_zero_sent: s.pri0Sent,
       },
     };
   }), null, 2) + "\n";

@@ -96,6 +96,8 @@ export type VrrpEvent =
   }
   | { type: "faultChanged"; fault: boolean }
   | { type: "priorityChanged"; priority: number }
+  /** An operator failover (src/vrrp/failover.ts): a MASTER yields as if stopping, then waits as BACKUP. */
+  | { type: "yieldMaster" }
   /** The member's vrrp_sync_group moves every member to `state`. */
   | { type: "syncGroup"; state: "MASTER" | "BACKUP" | "FAULT" };
 
@@ -420,6 +422,7 @@ export const TABLE: Readonly<Record<VrrpState, Partial<Record<EventType, Handler
     priorityChanged: onPriorityH,
     shutdown: onShutdown,
     syncGroup: onSyncH,
+    yieldMaster: (f, _e, now) => becomeBackup(f, now, "operator failover", 0, resignMaster),
   },
   FAULT: {
     faultChanged: onFaultH,

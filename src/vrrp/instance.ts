@@ -13,11 +13,13 @@ import { parseAhPacket, encodeAhPacket } from "../proto/ah.ts";
 import { encodeVrrp, parseVrrp, type VrrpAuth } from "../proto/vrrp.ts";
 import { initialFsm, step, transitionLogLine, type TimerKind, type VrrpAction, type VrrpEvent, type VrrpFsm, type VrrpState } from "./fsm.ts";
 import type { Announcer } from "./garp.ts";
-import type { NetKernel } from "./netkernel.ts";
+import type { NetKernel, RouteGone } from "./netkernel.ts";
 import type { Notifier, NotifyTargets } from "./notify.ts";
 import type { RxPacket } from "./transport.ts";
 import type { AddrRequest } from "../proto/rtnl-addr.ts";
-import { addrRequest, routeRequest, ruleRequest } from "./routes.ts";
+import type { Firewall } from "./firewall.ts";
+import { instanceKeys } from "./firewall-rules.ts";
+import { addrRequest, routeRequest, ruleRequest, sameRoute } from "./routes.ts";
 import { bytesToIpv4, ipv4ToBytes } from "../proto/ipv4.ts";
 import { bytesToIpv6, ipv6ToBytes } from "../proto/ipv6.ts";
 
@@ -33,6 +35,8 @@ export interface InstanceStats {
   advertIntervalErr: number;
   addrListErr: number;
   invalidAuthType: number;
+  /** A valid auth type other than ours (keepalived's "Auth Type Mismatch"). */
+  authTypeMismatch: number;
   authFailure: number;
   pri0Rcvd: number;
   pri0Sent: number;
@@ -50,6 +54,8 @@ export interface InstanceEnv {
   notifier(): Notifier;
   /** Sends a datagram (VRRP message, or a whole IPv4 datagram for AH) to `dst` on this instance's transport. */
   send(data: Uint8Array, dst: string): void;
+  /** A send threw (the runtime tells an unusable socket from a passing error). */
+  sendFailed?(e: unknown): void;
   /** The instance changed state or priority (for the parent and the check child). */
   report(state: VrrpState, priority: number): void;
   /** Index of an interface by name (for VIPs with `dev`). */
@@ -61,6 +67,8 @@ export interface InstanceEnv {
    * adverts keep coming, so a Master_Down_Timer could otherwise run out with its master's advert queued.
    */
   drainRx?(): void;
+  /** The nftables writer, when an instance without accept mode needs one; `byName`: key link-local by name. */
+  firewall?: { fw: Firewall; byName: boolean };
 }
 
 /** The instance's vrrp_sync_group, told about its member's transitions (src/vrrp/sync-group.ts). */
@@ -81,6 +89,9 @@ export interface InstancePlace {
   src: string;
 }
 
+/** How long after we deleted an address its RTM_DELADDR still counts as ours. */
+const OWN_DELETE_ECHO_MS = 5_000;
+
 const DEFAULT_GROUP = { ipv4: "224.0.0.18", ipv6: "ff02::12" } as const;
 
 /** An address in the text form the VRRP parser produces (dotted quad / RFC 5952), for set lookups. */
@@ -96,7 +107,7 @@ export class VrrpInstanceRunner {
   fsm: VrrpFsm;
   readonly stats: InstanceStats = {
     advertRcvd: 0, advertSent: 0, becomeMaster: 0, releaseMaster: 0, packetLenErr: 0, ipTtlErr: 0, invalidType: 0,
-    advertIntervalErr: 0, addrListErr: 0, invalidAuthType: 0, authFailure: 0, pri0Rcvd: 0, pri0Sent: 0, otherErr: 0,
+    advertIntervalErr: 0, addrListErr: 0, invalidAuthType: 0, authTypeMismatch: 0, authFailure: 0, pri0Rcvd: 0, pri0Sent: 0, otherErr: 0,
   };
   readonly log: Logger;
   /** Source address of the last advert for our VRID from another router (SNMP's master address). */
@@ -115,8 +126,21 @@ export class VrrpInstanceRunner {
   #ahSeq = (Math.floor(Date.now() / 1000) * 2) >>> 0;
   #ipId = 1;
   #vipsInstalled = false;
+  /**
+   * Addresses we deleted ourselves, with when (scheduler ms): the kernel's RTM_DELADDR for them may be read
+   * only after a fast MASTER -> BACKUP -> MASTER flip, and must not be taken for someone else's deletion.
+   */
+  readonly #ownDeletes = new Map<string, { count: number; at: number }>();
   /** Set by the runtime when the instance is in a vrrp_sync_group. */
   group: SyncMembership | undefined;
+  /** Why its sockets cannot be used (it is FAULT for it until they can); set by the runtime. */
+  socketFault: string | undefined;
+  /** The last advert accepted from another router (scheduler ms), for `keepalived ctl`. */
+  heard: { address: string; priority: number; at: number } | undefined;
+  /** The last transition (scheduler ms), for `keepalived ctl status`. */
+  lastTransition: { from: VrrpState; to: VrrpState; reason: string; at: number } | undefined;
+  /** Told when `heard` names another router or priority, and after each transition. */
+  onControlChange: (() => void) | undefined;
 
   constructor(readonly cfg: VrrpInstance, public place: InstancePlace, readonly env: InstanceEnv, readonly targets: NotifyTargets, priority: number) {
     this.log = env.log.with(`(${cfg.name}) `);
@@ -138,6 +162,12 @@ export class VrrpInstanceRunner {
     }, priority);
   }
 
+  /** Its sockets moved (a source address found after a socket FAULT): the new place, same state. */
+  moveTo(place: InstancePlace): void {
+    this.place = place;
+    this.fsm = { ...this.fsm, config: { ...this.fsm.config, primaryAddress: place.src } };
+  }
+
   /** The current state. */
   get state(): VrrpState {
     return this.fsm.state;
@@ -146,11 +176,22 @@ export class VrrpInstanceRunner {
   /** Runs one event through the machine and performs its actions; `at`: when it happened (default now). */
   handle(e: VrrpEvent, at?: number): void {
     const before = this.fsm.state;
+    if (e.type === "advertReceived") this.#heard(e.srcAddress, e.priority, at ?? this.env.sched.now());
     const { next, actions } = step(this.fsm, e, at ?? this.env.sched.now());
     this.fsm = next;
     for (const a of actions) this.#perform(a);
     if (this.group && next.state !== before) this.group.transition(this, before, next.state);
     if (this.group && actions.some((a) => a.type === "syncWantMaster")) this.group.wantMaster(this);
+  }
+
+  #heard(address: string, priority: number, at: number): void {
+    const h = this.heard;
+    if (h && h.address === address && h.priority === priority) {
+      h.at = at;
+      return;
+    }
+    this.heard = { address, priority, at };
+    this.onControlChange?.();
   }
 
   /** Starts the instance (INIT -> BACKUP, or MASTER for an owner). */
@@ -163,7 +204,10 @@ export class VrrpInstanceRunner {
     const was = this.fsm.state;
     if (keepVips) this.#vipsInstalled = false;
     this.handle({ type: "shutdown" });
-    if (was === "MASTER" && this.#vipsInstalled) this.#removeVips();
+    if (was === "MASTER" && this.#vipsInstalled) {
+      this.#removeVips();
+      this.#firewall("unblock");
+    }
     for (const t of this.#timers.values()) this.env.sched.cancel(t);
     this.#timers.clear();
   }
@@ -171,7 +215,14 @@ export class VrrpInstanceRunner {
   /** A new effective priority and fault state from the trackers. */
   setPriority(priority: number, fault: boolean): void {
     if (fault !== this.fsm.fault) this.handle({ type: "faultChanged", fault });
-    if (priority !== this.fsm.priority) this.handle({ type: "priorityChanged", priority });
+    if (priority === this.fsm.priority) return;
+    this.log.info(`Changing effective priority from ${this.fsm.priority} to ${priority}`);
+    this.handle({ type: "priorityChanged", priority });
+    // notify_priority_changes / vrrp_notify_priority_changes: keepalived 2.2.7 tells the FIFOs only.
+    const state = this.fsm.state;
+    if (this.cfg.notify.priorityChanges && state !== "INIT" && state !== "STOP") {
+      this.env.notifier().priorityChanged(this.targets, state, priority);
+    }
   }
 
   /**
@@ -219,7 +270,7 @@ export class VrrpInstanceRunner {
     if (!parsed.ok) {
       const r = parsed.reason;
       const kind: keyof InstanceStats = /^(ttl|hop limit)/.test(r) ? "ipTtlErr" : /^(length|truncated)/.test(r) ? "packetLenErr"
-        : /^type|^version/.test(r) ? "invalidType" : /^auth type/.test(r) ? "invalidAuthType" : /^auth/.test(r) ? "authFailure" : "otherErr";
+        : /^type|^version/.test(r) ? "invalidType" : /^auth type [0-2] /.test(r) ? "authTypeMismatch" : /^auth type/.test(r) ? "invalidAuthType" : /^auth/.test(r) ? "authFailure" : "otherErr";
       return this.#drop(kind, r, p.src);
     }
     const adv = parsed.value;
@@ -250,7 +301,7 @@ export class VrrpInstanceRunner {
 
   #drop(kind: keyof InstanceStats, reason: string, src: string): void {
     this.stats[kind]++;
-    this.env.badPackets.warn(`${this.cfg.name}:${kind}`, `(${this.cfg.name}) dropped advert from ${src}: ${reason}`);
+    this.env.badPackets.warnWith(`${this.cfg.name}:${kind}`, () => `(${this.cfg.name}) dropped advert from ${src}: ${reason}`);
   }
 
   #auth(): VrrpAuth {
@@ -274,9 +325,11 @@ export class VrrpInstanceRunner {
         this.#timers.delete(a.timer);
         return;
       case "addVips":
+        if (!a.accept) this.#firewall("block");
         return this.#addVips();
       case "removeVips":
-        return this.#removeVips();
+        this.#removeVips();
+        return this.#firewall("unblock");
       case "sendGratuitous":
         return a.reason === "becameMaster" ? this.#garpRounds() : this.#lowerPrioRounds();
       case "notify":
@@ -293,6 +346,8 @@ export class VrrpInstanceRunner {
       case "logTransition":
         if (a.to === "MASTER") this.stats.becomeMaster++;
         if (a.from === "MASTER") this.stats.releaseMaster++;
+        this.lastTransition = { from: a.from, to: a.to, reason: a.reason, at: this.env.sched.now() };
+        this.onControlChange?.();
         this.env.log.info(transitionLogLine(this.cfg.name, a.to, a.reason));
         return;
     }
@@ -330,6 +385,7 @@ export class VrrpInstanceRunner {
         if (priority === 0) this.stats.pri0Sent++;
       } catch (e) {
         this.env.badPackets.warn(`${cfg.name}:send`, `(${cfg.name}) cannot send advert to ${dst}: ${(e as Error).message}`);
+        this.env.sendFailed?.(e);
       }
     }
   }
@@ -359,7 +415,7 @@ export class VrrpInstanceRunner {
     for (const { spec, req } of this.#routeRequests()) this.#kernelOp(() => this.env.kernel.delRoute(req), `remove route ${spec.dest}`);
     for (const r of this.addrRequests()) {
       try {
-        this.env.kernel.delAddr(r);
+        if (this.env.kernel.delAddr(r)) this.#ownDeletes.set(r.address, { count: (this.#ownDeletes.get(r.address)?.count ?? 0) + 1, at: this.env.sched.now() });
       } catch (e) {
         this.log.error(`cannot remove ${r.address}/${r.prefixLen}: ${(e as Error).message}`);
       }
@@ -368,6 +424,15 @@ export class VrrpInstanceRunner {
     this.env.sched.cancel(this.#timers.get("garp"));
     this.env.sched.cancel(this.#timers.get("garpLower"));
     this.#timers.delete("garpLower");
+  }
+
+  /** no_accept: the addresses' drop rule, set before the VIPs are added and removed after they go. */
+  #firewall(op: "block" | "unblock"): void {
+    const fw = this.env.firewall;
+    if (!fw || this.cfg.accept || this.cfg.priority === 255) return;
+    const keys = instanceKeys(this.cfg, this.place, (d) => this.env.ifindex(d), fw.byName && this.cfg.dontTrackPrimary);
+    this.log.info(`${op === "block" ? "setting" : "removing"} firewall drop rule`);
+    fw.fw[op](this.cfg.name, keys);
   }
 
   #kernelOp(f: () => unknown, what: string): void {
@@ -397,6 +462,9 @@ export class VrrpInstanceRunner {
 
   /** A VIP vanished while we are MASTER (someone deleted it): put it back, with our routes and rules. */
   vipDeleted(address: string): void {
+    const ours = this.#ownDeletes.get(address);
+    if (ours && --ours.count <= 0) this.#ownDeletes.delete(address);
+    if (ours && this.env.sched.now() - ours.at < OWN_DELETE_ECHO_MS) return; // the echo of our own removal
     if (this.fsm.state !== "MASTER" || !this.#vipsInstalled) return;
     const r = this.addrRequests().find((x) => x.address === address);
     if (!r) return;
@@ -411,6 +479,16 @@ export class VrrpInstanceRunner {
     if (this.fsm.state !== "MASTER") return;
     this.log.info("Sending gratuitous ARP/NA on D-Bus request");
     this.#announceRound(1);
+  }
+
+  /** A route vanished: one of our virtual routes while we are MASTER is put back (someone deleted it). */
+  routeDeleted(gone: RouteGone): void {
+    if (this.fsm.state !== "MASTER" || !this.#vipsInstalled) return;
+    for (const { spec, req } of this.#routeRequests()) {
+      if (!sameRoute(req, gone)) continue;
+      this.log.warn(`virtual route ${spec.dest} was removed by someone else; restoring it`);
+      this.#kernelOp(() => this.env.kernel.addRoute(req), `restore route ${spec.dest}`);
+    }
   }
 
   /** garp_master_repeat announcements now, again after garp_master_delay, then every garp_master_refresh. */

@@ -10,8 +10,8 @@ import { encodeAddrAdd, encodeAddrDel, encodeAddrDump, parseAddrMessage, type Ad
 import {
   encodeLinkDel, encodeLinkDump, encodeLinkSet, encodeMacvlanAdd, linkIsUp, parseLinkMessage, type MacvlanRequest,
 } from "../proto/rtnl-link.ts";
-import { RTM, RTMGRP } from "../proto/rtnl-const.ts";
-import { encodeRouteAdd, encodeRouteDel, type RouteRequest } from "../proto/rtnl-route.ts";
+import { RTM, RTMGRP, RTNLGRP } from "../proto/rtnl-const.ts";
+import { encodeRouteAdd, encodeRouteDel, parseRouteMessage, type RouteRequest } from "../proto/rtnl-route.ts";
 import { encodeRuleAdd, encodeRuleDel, type RuleRequest } from "../proto/rtnl-rule.ts";
 import type { NlMessage } from "../proto/netlink.ts";
 
@@ -26,6 +26,8 @@ export interface LinkInfo {
   kind?: string;
   /** Lower device for macvlan. */
   link?: number;
+  /** Bytes (IFLA_MTU), for vrrp_rx_bufs_policy MTU. */
+  mtu?: number;
 }
 
 /** An address as we track it. */
@@ -39,10 +41,19 @@ export interface AddrInfo {
   label?: string;
 }
 
-/** A link or address change from the kernel. */
+/** A route the kernel removed (only deletions are delivered: ours are put back). */
+export interface RouteGone {
+  family: "ipv4" | "ipv6";
+  dst: string;
+  dstLen: number;
+  table: number;
+}
+
+/** A link or address change from the kernel, or a route deletion (while routes are watched). */
 export type NetEvent =
   | { kind: "link"; op: "new" | "del"; link: LinkInfo }
-  | { kind: "addr"; op: "new" | "del"; addr: AddrInfo };
+  | { kind: "addr"; op: "new" | "del"; addr: AddrInfo }
+  | { kind: "route"; op: "del"; route: RouteGone };
 
 /** One method per kernel operation the VRRP child performs. */
 export interface NetKernel {
@@ -65,6 +76,11 @@ export interface NetKernel {
   delRule(r: RuleRequest): boolean;
   /** Starts delivering events. */
   subscribe(onEvent: (e: NetEvent) => void): void;
+  /**
+   * Route deletions are delivered while `on` (only when routes of ours are configured: a router with a
+   * full BGP table changes routes all the time).
+   */
+  watchRoutes?(on: boolean): void;
   close(): void;
 }
 
@@ -72,7 +88,7 @@ function toLink(m: NlMessage): LinkInfo | undefined {
   const r = parseLinkMessage(m);
   if (!r.ok || r.value.name === undefined) return undefined;
   const l = r.value;
-  return { index: l.index, name: l.name!, mac: l.address ?? "", up: linkIsUp(l), kind: l.kind, link: l.link };
+  return { index: l.index, name: l.name!, mac: l.address ?? "", up: linkIsUp(l), kind: l.kind, link: l.link, mtu: l.mtu };
 }
 
 function toAddr(m: NlMessage): AddrInfo | undefined {
@@ -87,10 +103,19 @@ function toAddr(m: NlMessage): AddrInfo | undefined {
   };
 }
 
+function toRouteGone(m: NlMessage): RouteGone | undefined {
+  const r = parseRouteMessage(m);
+  if (!r.ok || (r.value.family !== 2 && r.value.family !== 10)) return undefined;
+  const v = r.value;
+  const dst = v.dst ?? (v.family === 2 ? "0.0.0.0" : "::");
+  return { family: v.family === 2 ? "ipv4" : "ipv6", dst, dstLen: v.dstLen, table: v.table };
+}
+
 /** The real kernel, over NETLINK_ROUTE. */
 export class RtnlKernel implements NetKernel {
   readonly #req = new NetlinkSocket(NETLINK_ROUTE);
   #events: NetlinkSocket | undefined;
+  #routes = false;
 
   constructor(readonly watcher: FdWatcher) {}
 
@@ -181,9 +206,20 @@ export class RtnlKernel implements NetKernel {
         } else if (t === RTM.NEWADDR || t === RTM.DELADDR) {
           const addr = toAddr(m);
           if (addr) onEvent({ kind: "addr", op: t === RTM.NEWADDR ? "new" : "del", addr });
+        } else if (t === RTM.DELROUTE && this.#routes) {
+          const route = toRouteGone(m);
+          if (route) onEvent({ kind: "route", op: "del", route });
         }
       }
     });
+  }
+  watchRoutes(on: boolean): void {
+    if (!this.#events || on === this.#routes) return;
+    for (const g of [RTNLGRP.IPV4_ROUTE, RTNLGRP.IPV6_ROUTE]) {
+      if (on) this.#events.joinGroup(g);
+      else this.#events.leaveGroup(g);
+    }
+    this.#routes = on;
   }
   close(): void {
     if (this.#events) {

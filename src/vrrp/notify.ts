@@ -2,7 +2,8 @@
  * State-change notifications (keepalived.conf(5) "notify"): the state's own script (notify_master /
  * notify_backup / notify_fault / notify_stop), then the generic `notify` script with four extra
  * arguments `INSTANCE|GROUP NAME STATE PRIORITY`, and one line on the notify FIFO(s):
- * `INSTANCE "VI_1" MASTER 100` / `GROUP "G1" BACKUP 0`. Scripts run through the script runner and never
+ * `INSTANCE "VI_1" MASTER 100` / `GROUP "G1" BACKUP 0` (and, with notify_priority_changes, a line
+ * `INSTANCE "VI_1" MASTER_PRIORITY 95` for each change of effective priority). Scripts run through the script runner and never
  * block the VRRP loop; the FIFO is opened read-write so a missing reader never blocks us either.
  */
 import { closeSync, constants, existsSync, lstatSync, openSync, writeSync } from "node:fs";
@@ -37,8 +38,13 @@ export type ScriptExec = (argv: readonly string[], uid: number, gid: number) => 
 /** The default executor: the script runner, without a time limit (keepalived does not time notify scripts out). */
 export const execScript: ScriptExec = (argv, uid, gid) => runScript({ argv: [...argv], uid, gid }, { timeoutMs: 0 });
 
-/** The FIFO line for a transition. */
-export function fifoLine(kind: "INSTANCE" | "GROUP", name: string, state: NotifyState, priority: number): string {
+/** The FIFO line for a transition, or (`STATE_PRIORITY`) for a priority change. */
+export function fifoLine(
+  kind: "INSTANCE" | "GROUP",
+  name: string,
+  state: NotifyState | `${"MASTER" | "BACKUP" | "FAULT"}_PRIORITY`,
+  priority: number,
+): string {
   return `${kind} "${name}" ${state} ${priority}\n`;
 }
 
@@ -99,6 +105,15 @@ export class Notifier {
       runs.push(this.#run(t.generic, [...t.generic.argv, t.kind, t.name, state, String(priority)], "notify"));
     }
     return Promise.all(runs).then(() => undefined);
+  }
+
+  /**
+   * A new effective priority with notify_priority_changes: one FIFO line
+   * `INSTANCE "VI_1" BACKUP_PRIORITY 95` (keepalived 2.2.7 runs no script for it).
+   */
+  priorityChanged(t: NotifyTargets, state: "MASTER" | "BACKUP" | "FAULT", priority: number): void {
+    const line = fifoLine(t.kind, t.name, `${state}_PRIORITY`, priority);
+    for (const f of this.fifos) f.write(line);
   }
 
   async #run(s: ResolvedScript, argv: string[], what: string): Promise<void> {

@@ -6,9 +6,10 @@
  */
 import type { IpAddressSpec, RouteSpec, RuleSpec } from "../config/model.ts";
 import { IFA_F, type AddrRequest } from "../proto/rtnl-addr.ts";
-import { RT_SCOPE, RTN, RTPROT } from "../proto/rtnl-const.ts";
+import { RT_SCOPE, RT_TABLE, RTN, RTPROT } from "../proto/rtnl-const.ts";
 import { RTNH_F, type RouteRequest, type RouteMetrics } from "../proto/rtnl-route.ts";
 import { FIB_RULE, FR_ACT, type RuleRequest } from "../proto/rtnl-rule.ts";
+import { addrToBytes } from "../proto/netlink.ts";
 
 /** A request, or why a spec cannot be expressed. */
 export type Built<T> = { ok: true; value: T; ignored: string[] } | { ok: false; reason: string };
@@ -137,4 +138,15 @@ export function addrRequest(v: IpAddressSpec, index: number): AddrRequest {
     flags: (v.noDad ? IFA_F.NODAD : 0) | (v.noPrefixRoute ? IFA_F.NOPREFIXROUTE : 0) | (v.home ? IFA_F.HOMEADDRESS : 0),
     preferredLft: v.preferredLftS === 0 ? 0 : undefined,
   };
+}
+
+/** Whether a deleted route (destination, prefix, table) is the one `req` installs. */
+export function sameRoute(req: RouteRequest, gone: { dst: string; dstLen: number; table: number }): boolean {
+  return req.dstLen === gone.dstLen && (req.table ?? RT_TABLE.MAIN) === gone.table && canonIp(req.dst) === canonIp(gone.dst);
+}
+
+
+function canonIp(a: string): string {
+  const b = addrToBytes(a);
+  return b ? Buffer.from(b).toString("hex") : a;
 }

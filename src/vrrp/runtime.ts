@@ -3,7 +3,8 @@
  * (interface, family, AH) and demultiplexes adverts to instances by VRID, runs the trackers
  * (track_interface, vrrp_script) into effective priorities, follows link and address events (interface
  * down -> FAULT, a VIP deleted by someone else while MASTER -> restored), and applies reloads without
- * flapping: an instance whose configuration did not change keeps its state and VIPs.
+ * flapping: an instance whose configuration did not change keeps its state and VIPs. An instance whose
+ * sockets cannot be opened or used is FAULT with the reason and retried (src/vrrp/socket-faults.ts).
  */
 import type { KeepalivedConfig, VrrpInstance } from "../config/model.ts";
 import type { Message } from "../core/ipc.ts";
@@ -21,16 +22,25 @@ import type { FileWatch } from "./track-file.ts";
 import type { ProcInfo } from "./track-process.ts";
 import { TrackerSet } from "./tracker-set.ts";
 import { procSysctl, SysctlJournal, type Sysctl } from "./sysctl.ts";
+import { PromoteSecondaries } from "./promote-secondaries.ts";
 import { VmacManager } from "./vmac.ts";
 import { StaticSet } from "./static.ts";
 import { IFA_F } from "../proto/rtnl-addr.ts";
 import { instanceTrackers } from "./trackers.ts";
 import { VrrpTransport, type RxPacket, type TransportOptions } from "./transport.ts";
-import { RxPump } from "../core/rx-pump.ts";
+import { VrrpSockets, type SocketView } from "./sockets.ts";
+import { InstanceSockets, type Running } from "./instance-sockets.ts";
 import type { ScriptSpec } from "../config/model.ts";
 import type { VrrpState } from "./fsm.ts";
 import { SyncGroupRunner } from "./sync-group.ts";
+import { FailoverHolds } from "./failover.ts";
+import type { ChildCommand } from "../core/control-proto.ts";
+import { trackerLines } from "./control-snap.ts";
+import { NftFirewall } from "./firewall.ts";
+import { LinkDebounce } from "./link-debounce.ts";
+import { firewallShape } from "./firewall-rules.ts";
 import type { SyncGroup } from "../config/model.ts";
+import { meaningKey } from "../config/meaning.ts";
 
 /** What the runtime is given by the child process. */
 export interface VrrpRuntimeDeps {
@@ -54,6 +64,8 @@ export interface VrrpRuntimeDeps {
   sysctl?: Sysctl;
   /** Lists processes for vrrp_track_process; tests pass a fake. @default a /proc scan */
   scanProc?: () => ProcInfo[];
+  /** The nftables writer for no_accept; tests pass one with a fake link. @default nf_tables netlink */
+  firewall?: NftFirewall;
 }
 
 /** What the runtime needs of a transport (VrrpTransport, or a fake in tests). */
@@ -61,29 +73,31 @@ export interface TransportLike {
   readonly rx: { readonly fd: number };
   send(data: Uint8Array, dst: string): void;
   /** Reads everything queued; returns how many datagrams it read (a fake may return nothing). */
-  drain(onPacket: (p: RxPacket) => void, onError: (e: { reason: string }) => void, onRepeat?: (vrid: number, at: number) => boolean): number | void;
+  drain(
+    onPacket: (p: RxPacket) => void, onError: (e: { reason: string }) => void, onRepeat?: (vrid: number, at: number) => boolean,
+    wants?: (vrid: number) => boolean,
+  ): number | void;
   close(): void;
+  /** Kernel drops on the receive socket (SO_RXQ_OVFL); absent on fakes that do not count. */
+  readonly rxDrops?: number;
+  /** Sets SO_RCVBUF; returns what the kernel granted. */
+  setRxBuffer?(bytes: number): number;
+  /** SO_RCVBUF now. */
+  rxBufferBytes?(): number;
+  /** Raises SO_RCVBUF past net.core.rmem_max; returns what the kernel granted. */
+  forceRxBuffer?(bytes: number): number;
 }
 
 /** What the runtime needs of the announcer. */
 export type AnnouncerLike = Pick<Announcer, "garp" | "na" | "close">;
 
-interface Running {
-  runner: VrrpInstanceRunner;
-  key: string;
-  /** The instance's config as JSON, to tell a changed instance on reload. */
-  json: string;
-}
-
-const configKey = (i: VrrpInstance) => JSON.stringify({ ...i, src: undefined });
+const configKey = (i: VrrpInstance) => meaningKey(i);
 
 /** The VRRP child's state. */
 export class VrrpRuntime {
   readonly #links = new Map<number, LinkInfo>();
   readonly #addrs: AddrInfo[] = [];
-  readonly #transports = new Map<string, TransportLike>();
-  /** Per transport key: what reads its socket (through the reactor, or on a timer while busy). */
-  readonly #pumps = new Map<string, RxPump>();
+  readonly #io: InstanceSockets;
   readonly #instances = new Map<string, Running>();
   readonly #byVrid = new Map<string, (VrrpInstanceRunner[] | undefined)[]>();
   readonly #trackers: TrackerSet;
@@ -96,20 +110,54 @@ export class VrrpRuntime {
   #fifoReaders: FifoReaders | undefined;
   #config: KeepalivedConfig | undefined;
   #subscribed = false;
+  readonly #firewall: NftFirewall;
+  readonly #debounce: LinkDebounce;
+  /** When instances may start (vrrp_startup_delay after the first configuration), ms on the scheduler's clock. */
+  #startAt: number | undefined;
+  readonly #delayed = new Set<VrrpInstanceRunner>();
+  #firewallOn = false;
   #vmacs: VmacManager | undefined;
   readonly #static: StaticSet;
   readonly #files: FileWatch & { close?(): void };
+  /** Operator failover holds (keepalived ctl failover). */
+  readonly holds: FailoverHolds;
+  /** Told when an instance's status for `keepalived ctl` may have changed. */
+  onControlChange: () => void = () => {};
+
+  /** promote_secondaries on the instances' interfaces. */
+  readonly #promote: PromoteSecondaries;
 
   constructor(readonly d: VrrpRuntimeDeps) {
+    this.holds = new FailoverHolds(d.sched, d.log, () => this.#recomputeAll());
+    this.#promote = new PromoteSecondaries(d.sysctl ?? procSysctl, d.log);
     this.#bad = new RateLimitedLog(d.log);
+    const sockets = new VrrpSockets(d.log, d.sched, d.watcher, d.openTransport ?? ((o) => new VrrpTransport(o)), {
+      packet: (key, p) => this.#dispatch(key, p),
+      error: (key, ifname, reason) => this.#bad.warn(`rx:${key}`, `bad datagram on ${ifname}: ${reason}`),
+      repeat: (key, vrid, at) => this.#repeat(key, vrid, at),
+      wants: (key, vrid) => this.#byVrid.get(key)?.[vrid] !== undefined,
+    });
+    this.#io = new InstanceSockets({
+      sched: d.sched, link: (i) => this.#links.get(i), primaryAddress: (i, f) => this.#primaryAddress(i, f),
+      copyLinkLocal: (cfg, vmac, src) => this.#copyLinkLocal(cfg, vmac, src), instances: () => this.#instances.values(),
+      byName: (n) => this.#instances.get(n),
+      changed: () => {
+        this.#closeUnusedTransports();
+        if (this.#config) this.#io.size(this.#config);
+        this.#reindex();
+        this.#recomputeAll();
+      },
+    }, sockets);
     this.#rawAnnouncer = d.announcer ?? new Announcer();
     this.#announcer = new PacedAnnouncer(this.#rawAnnouncer, d.sched, (i, k) => this.#garpInterval(i, k));
     this.#notifier = new Notifier(d.log, [], d.exec);
     this.#files = d.fileWatch ?? new InotifyFileWatch(d.watcher);
+    this.#firewall = d.firewall ?? new NftFirewall(d.log);
+    this.#debounce = new LinkDebounce(d.sched, d.log);
     this.#static = new StaticSet(d.kernel, d.log, (n) => this.#linkByName(n)?.index ?? 0, () => this.#config?.global.defaultInterface ?? null);
     this.#trackers = new TrackerSet({
       log: d.log, sched: d.sched, files: this.#files, resolve: (s) => this.#resolve(s, this.#config!),
-      changed: () => this.#recomputeAll(), scan: d.scanProc,
+      changed: () => this.#recomputeAll(), scan: d.scanProc, watcher: d.watcher,
     });
   }
 
@@ -121,8 +169,15 @@ export class VrrpRuntime {
       this.#subscribed = true;
     }
     this.#config = c;
+    const shape = firewallShape(c);
+    if (shape && !c.global.nftables.table && !this.#firewallOn) this.d.log.info("use_vmac or no_accept/strict specified, but no firewall configured - using nftables");
+    this.#firewallOn = shape !== null;
+    this.#firewall.configure(shape);
     this.#setupFifos(c);
     this.#static.apply(c);
+    this.#debounce.configure(c.vrrp.interfaceUpDownDelays);
+    // Route deletions matter only when routes of ours are configured (virtual or static).
+    this.d.kernel.watchRoutes?.(c.vrrp.staticRoutes.length > 0 || c.vrrp.instances.some((i) => i.virtualRoutes.length > 0));
     this.#trackers.apply(c);
     const wanted = new Map(c.vrrp.instances.map((i) => [i.name, i]));
     for (const [name, r] of [...this.#instances]) {
@@ -139,10 +194,16 @@ export class VrrpRuntime {
       if (this.#instances.has(cfg.name)) continue;
       this.#startInstance(cfg, c);
     }
+    for (const name of this.#io.faults.names()) if (!this.#instances.has(name)) this.#io.faults.clear(name);
+    this.holds.prune(new Set(this.#instances.keys()));
+    this.#promote.apply(c.vrrp.instances);
     this.#closeUnusedTransports();
+    this.#io.size(c);
     this.#reindex();
     this.#recomputeAll();
-    if (reload) this.d.log.info(`Reload finished: ${this.#instances.size} VRRP instance(s) running`);
+    this.#firewall.settle();
+    const faulty = this.#io.faults.names().length;
+    if (reload) this.d.log.info(`Reload finished: ${this.#instances.size - faulty} VRRP instance(s) running${faulty ? `, ${faulty} in FAULT (sockets)` : ""}`);
   }
 
   #refreshKernelView(): void {
@@ -159,7 +220,11 @@ export class VrrpRuntime {
 
   #primaryAddress(ifindex: number, family: "ipv4" | "ipv6"): string | undefined {
     const own = this.#addrs.filter((a) => a.index === ifindex && a.family === family);
-    if (family === "ipv6") return own.find((a) => a.address.toLowerCase().startsWith("fe80:"))?.address ?? own[0]?.address;
+    if (family === "ipv6") {
+      // A tentative link-local address (DAD running) cannot be bound yet: prefer one that can.
+      const ll = own.filter((a) => a.address.toLowerCase().startsWith("fe80:"));
+      return (ll.find((a) => !(a.flags & IFA_F.TENTATIVE)) ?? ll[0] ?? own[0])?.address;
+    }
     return own.find((a) => !(a.flags & 0x01))?.address ?? own[0]?.address; // not IFA_F_SECONDARY
   }
 
@@ -171,62 +236,64 @@ export class VrrpRuntime {
       return;
     }
     const family = cfg.family === "inet6" ? "ipv6" : "ipv4";
-    const src = cfg.unicastSrcIp ?? cfg.mcastSrcIp ?? this.#primaryAddress(link.index, family);
-    if (!src) {
-      this.d.log.error(`(${cfg.name}) ${ifname} has no ${family} address to send adverts from; instance not started`);
-      return;
-    }
-    const ah = cfg.auth?.type === "AH" && cfg.version === 2;
     const vmac = this.#vmacFor(cfg, c, link, family);
     if (typeof vmac === "string") {
       this.d.log.error(`(${cfg.name}) use_vmac: ${vmac}; instance not started`);
       return;
     }
-    // Adverts leave from the VMAC unless vmac_xmit_base.
-    if (vmac && family === "ipv6") this.#copyLinkLocal(cfg, vmac, src);
-    const tx = vmac && !cfg.vmacXmitBase ? vmac : link;
-    const key = `${link.index}/${tx.index}/${family}/${ah ? "ah" : "vrrp"}/${src}`;
-    let t = this.#transports.get(key);
-    if (!t) {
-      try {
-        const open = this.d.openTransport ?? ((o: TransportOptions) => new VrrpTransport(o));
-        t = open({
-          family, ifname: link.name, ifindex: link.index, src, ah, unicastTtl: cfg.unicastTtl, txIfname: tx.name, txIfindex: tx.index,
-          group: cfg.unicastPeers.length ? undefined : cfg.mcastDstIp ?? (family === "ipv4" ? "224.0.0.18" : "ff02::12"),
-        });
-      } catch (e) {
-        this.d.log.error(`(${cfg.name}) cannot open VRRP sockets on ${link.name}: ${(e as Error).message}`);
-        return;
-      }
-      const tr = t;
-      this.#transports.set(key, tr);
-      const onPacket = (p: RxPacket) => this.#dispatch(key, p);
-      const onError = (e: { reason: string }) => this.#bad.warn(`rx:${key}`, `bad datagram on ${link.name}: ${e.reason}`);
-      const onRepeat = (vrid: number, at: number) => this.#repeat(key, vrid, at);
-      this.#pumps.set(key, new RxPump(tr.rx.fd, () => tr.drain(onPacket, onError, onRepeat), this.d.watcher, this.d.sched));
-    }
-    const transport = t;
+    const rec = { key: "", json: configKey(cfg), link, vmac } as Running;
+    const loc = this.#io.locate(rec, cfg);
     const home = vmac ?? link;
-    const runner = new VrrpInstanceRunner(cfg, { ifindex: home.index, ifname: home.name, mac: home.mac, src }, {
+    const runner = new VrrpInstanceRunner(cfg, { ifindex: home.index, ifname: home.name, mac: home.mac, src: typeof loc === "string" ? "" : loc.src }, {
       sched: this.d.sched,
       log: this.d.log,
       badPackets: this.#bad,
       kernel: this.d.kernel,
       announcer: this.#announcer,
       notifier: () => this.#notifier,
-      send: (data, dst) => transport.send(data, dst),
-      drainRx: () => this.#pumps.get(key)?.readNow(),
+      send: (data, dst) => this.#io.send(rec, data, dst),
+      sendFailed: (e) => this.#io.sendFailed(rec, e),
+      drainRx: () => this.#io.sockets.readNow(rec.key),
       report: (state, priority) => this.#report(cfg, state, priority),
       ifindex: (name) => this.#linkByName(name)?.index ?? 0,
+      firewall: { fw: this.#firewall, byName: !c.global.nftables.ifindex },
       masterRxLowerPri: () => {
         const s = this.#resolve(cfg.notify.masterRxLowerPri, c);
         if (s) void (this.d.exec ?? execScript)(s.argv, s.uid, s.gid);
       },
     }, this.#targets(cfg, c), cfg.priority);
-    this.#instances.set(cfg.name, { runner, key, json: configKey(cfg) });
+    rec.runner = runner;
+    if (typeof loc === "string") this.#io.fault(rec, loc);
+    else rec.key = loc.key;
+    this.#instances.set(cfg.name, rec);
     if (cfg.syncGroup) this.#groups.get(cfg.syncGroup)?.group.add(runner);
+    runner.onControlChange = () => this.onControlChange();
     this.#recompute(runner); // a failing tracker at start means FAULT straight from INIT, as keepalived
-    runner.start();
+    this.#startWhenDue(runner);
+  }
+
+  /**
+   * vrrp_startup_delay: instances made within the delay after the daemon's start stay in INIT (no adverts,
+   * no VIPs) until it has run out ("Delaying startup for N seconds"); later ones start at once.
+   */
+  #startWhenDue(runner: VrrpInstanceRunner): void {
+    const c = this.#config!;
+    this.#startAt ??= this.d.sched.now() + c.global.vrrpStartupDelayMs;
+    const wait = this.#startAt - this.d.sched.now();
+    if (wait <= 0) return runner.start();
+    if (!this.#delayed.size) {
+      this.d.log.info(`Delaying startup for ${wait / 1000} seconds`);
+      this.d.sched.after(wait, () => {
+        for (const r of this.#delayed) if (this.instances().includes(r)) r.start();
+        this.#delayed.clear();
+      });
+    }
+    this.#delayed.add(runner);
+  }
+
+  /** The VRRP sockets, for /metrics and dumps. */
+  sockets(): SocketView[] {
+    return this.#io.sockets.views();
   }
 
   /** The instance's VMAC (created if needed), undefined without use_vmac, or why it cannot be made. */
@@ -235,7 +302,10 @@ export class VrrpRuntime {
     if (cfg.vmac.ipvlan) return "use_ipvlan is not supported";
     this.#vmacs ??= new VmacManager(this.d.kernel, new SysctlJournal(this.d.sysctl ?? procSysctl, this.d.log), this.d.log, c.global.vmacPrefix);
     const r = this.#vmacs.ensure({ vrid: cfg.vrid, family, name: cfg.vmac.name, mac: cfg.vmac.mac, base });
-    if (typeof r !== "string") this.#links.set(r.index, r);
+    if (typeof r !== "string") {
+      this.#links.set(r.index, r);
+      this.#firewall.addVmac(cfg.name, family, r.index, base.index);
+    }
     return r;
   }
 
@@ -290,17 +360,11 @@ export class VrrpRuntime {
 
   #releaseVmac(r: VrrpInstanceRunner): void {
     if (r.cfg.vmac && this.#vmacs) this.#vmacs.release(r.place.ifname);
+    this.#firewall.removeVmac(r.cfg.name);
   }
 
   #closeUnusedTransports(): void {
-    const used = new Set([...this.#instances.values()].map((r) => r.key));
-    for (const [key, t] of [...this.#transports]) {
-      if (used.has(key)) continue;
-      this.#pumps.get(key)?.close();
-      this.#pumps.delete(key);
-      t.close();
-      this.#transports.delete(key);
-    }
+    this.#io.sockets.closeUnused(new Set([...this.#instances.values()].map((r) => r.key)));
   }
 
   #resolve(s: ScriptSpec | null, c: KeepalivedConfig): ResolvedScript | null {
@@ -329,7 +393,7 @@ export class VrrpRuntime {
     const wanted = new Map<string, SyncGroup>(c.vrrp.syncGroups.map((g) => [g.name, g]));
     for (const [name, g] of [...this.#groups]) {
       const w = wanted.get(name);
-      if (w && JSON.stringify({ ...w, src: undefined }) === g.json) continue;
+      if (w && meaningKey(w) === g.json) continue;
       for (const m of [...g.group.members]) g.group.remove(m);
       this.#groups.delete(name);
     }
@@ -339,7 +403,7 @@ export class VrrpRuntime {
       for (const r of this.#instances.values()) if (r.runner.cfg.syncGroup === g.name) group.add(r.runner);
       const states = group.members.map((m) => m.state);
       group.state = states.includes("FAULT") ? "FAULT" : states.includes("MASTER") ? "MASTER" : states.length ? "BACKUP" : "INIT";
-      this.#groups.set(g.name, { group, json: JSON.stringify({ ...g, src: undefined }) });
+      this.#groups.set(g.name, { group, json: meaningKey(g) });
     }
   }
 
@@ -383,40 +447,102 @@ export class VrrpRuntime {
     for (const r of this.#instances.values()) this.#recompute(r.runner);
   }
 
-  /** Feeds an instance its effective priority and FAULT state from its trackers. */
-  #recompute(runner: VrrpInstanceRunner): void {
+  /** The instance's trackers in their current states. */
+  #trackerList(runner: VrrpInstanceRunner) {
     const states = this.#trackers.states((n) => this.#linkByName(n)?.up);
     const c = this.#config;
     const cfg = runner.cfg;
     const group = cfg.syncGroup ? c?.vrrp.syncGroups.find((g) => g.name === cfg.syncGroup) : undefined;
-    const list = instanceTrackers(cfg, group, c?.vrrp ?? { scripts: [], trackFiles: [], trackProcesses: [] }, states);
-    const res = effectivePriority(cfg.priority, list);
+    return instanceTrackers(cfg, group, c?.vrrp ?? { scripts: [], trackFiles: [], trackProcesses: [] }, states);
+  }
+
+  /** Why an instance's priority is what it is: one line per tracker that moves it, and the hold. */
+  priorityReasons(runner: VrrpInstanceRunner): { reasons: string[]; faults: string[] } {
+    const t = trackerLines(this.#trackerList(runner));
+    if (this.holds.until(runner.cfg.name) !== undefined) t.reasons.push("failover hold: priority 1");
+    return t;
+  }
+
+  /** Feeds an instance its effective priority and FAULT state from its trackers. */
+  #recompute(runner: VrrpInstanceRunner): void {
+    const cfg = runner.cfg;
+    const res = effectivePriority(cfg.priority, this.#trackerList(runner));
     // unicast_fault_no_peer: a unicast instance without peers cannot work (keepalived 2.2.7 log line).
     if (cfg.unicastFaultNoPeer && cfg.unicastPeers.length === 0) res.faultReasons.push("Cannot use unicast without any peers");
+    const sockets = this.#io.faults.reason(cfg.name);
+    if (sockets) res.faultReasons.push(sockets);
     const fault = res.faultReasons.length > 0;
     if (fault && !runner.fsm.fault) runner.log.info(`entering FAULT: ${res.faultReasons.join(", ")}`);
-    runner.setPriority(res.priority, fault);
+    const before = runner.fsm.priority;
+    runner.setPriority(this.holds.priority(cfg.name, res.priority), fault);
+    if (runner.fsm.priority !== before) this.onControlChange();
+  }
+
+  /** Sync groups: name, state, members, for `keepalived ctl status`. */
+  groups(): { name: string; state: string; members: string[] }[] {
+    return [...this.#groups.values()].map(({ group }) => ({ name: group.name, state: group.state, members: group.members.map((m) => m.cfg.name) }));
+  }
+
+  /** A control command (keepalived ctl failover). */
+  control(cmd: ChildCommand): { ok: boolean; message: string } {
+    if (cmd.op === "hold") {
+      const now = Date.now();
+      const live = Object.entries(cmd.holds).filter(([n, until]) => this.#instances.has(n) && until > now);
+      for (const [n, until] of live) this.holds.hold(n, until - now);
+      this.#recomputeAll();
+      return { ok: true, message: `${live.length} hold(s) resumed` };
+    }
+    if (cmd.op !== "failover") return { ok: false, message: `the VRRP child takes no ${cmd.op} command` };
+    const runners = cmd.instances.map((n) => this.#instances.get(n)?.runner);
+    const missing = cmd.instances.filter((_, i) => !runners[i]);
+    if (missing.length) return { ok: false, message: `not running here: ${missing.join(", ")}` };
+    return this.holds.failover(runners as VrrpInstanceRunner[], cmd.holdMs, cmd.force);
   }
 
   #onNetEvent(e: NetEvent): void {
     if (e.kind === "link") {
-      const before = this.#links.get(e.link.index);
-      if (e.op === "del") this.#links.delete(e.link.index);
-      else this.#links.set(e.link.index, e.link);
-      if (before?.up !== (e.op === "del" ? false : e.link.up)) {
-        this.d.log.info(`Netlink reports ${e.link.name} ${e.op === "del" ? "removed" : e.link.up ? "up" : "down"}`);
-        this.#recomputeAll();
+      if (e.op === "del") {
+        this.#debounce.drop(e.link.index);
+        const before = this.#links.get(e.link.index);
+        this.#links.delete(e.link.index);
+        if (before?.up) this.#linkChanged(e.link.name, "removed");
+        return;
       }
+      // interface_up_down_delays: the instances may see the old state for a while, then #setLink.
+      const before = this.#links.get(e.link.index);
+      const up = this.#debounce.offer(e.link, before?.up, (l) => this.#setLink(l));
+      this.#links.set(e.link.index, { ...e.link, up });
+      if (before?.up !== up) this.#linkChanged(e.link.name, up ? "up" : "down");
+      else this.#io.faults.kick();
+      return;
+    }
+    if (e.kind === "route") {
+      for (const r of this.#instances.values()) r.runner.routeDeleted(e.route);
+      this.#static.routeDeleted(e.route);
       return;
     }
     const a = e.addr;
     const i = this.#addrs.findIndex((x) => x.index === a.index && x.address === a.address);
     if (e.op === "new" && i < 0) this.#addrs.push(a);
+    if (e.op === "new" && i >= 0) this.#addrs[i] = a; // flags change too: a link-local address finishing DAD
+    if (e.op === "new") this.#io.faults.kick();
     if (e.op === "del") {
       if (i >= 0) this.#addrs.splice(i, 1);
       for (const r of this.#instances.values()) r.runner.vipDeleted(a.address);
       this.#static.addrDeleted(a.address, a.index);
     }
+  }
+
+  #setLink(l: LinkInfo): void {
+    const before = this.#links.get(l.index);
+    this.#links.set(l.index, l);
+    if (before?.up !== l.up) this.#linkChanged(l.name, l.up ? "up" : "down");
+  }
+
+  #linkChanged(name: string, how: string): void {
+    this.d.log.info(`Netlink reports ${name} ${how}`);
+    this.#recomputeAll();
+    this.#io.faults.kick();
   }
 
   /** Relayed events: BFD session states for track_bfd; D-Bus SendGarp. */
@@ -429,9 +555,9 @@ export class VrrpRuntime {
     }
   }
 
-  /** The running vrrp_scripts and their verdicts (metrics, SNMP vrrpScriptTable). */
-  scripts(): { name: string; up: boolean; runs: number }[] {
-    return [...this.#trackers.scripts].map(([name, s]) => ({ name, up: s.tracker.up, runs: s.tracker.runs }));
+  /** vrrp_scripts in use: name, verdict, whether a run is in progress and runs so far (metrics, SNMP). */
+  scripts(): { name: string; up: boolean; running: boolean; runs: number }[] {
+    return [...this.#trackers.scripts].map(([name, { tracker }]) => ({ name, up: tracker.up, running: tracker.running, runs: tracker.runs }));
   }
 
   /** Current instances, for dumps and tests. */
@@ -441,17 +567,21 @@ export class VrrpRuntime {
 
   /** TERM: every instance stops (priority 0 if MASTER, VIPs removed unless -V), notify_stop runs. */
   async stop(): Promise<void> {
+    this.holds.prune();
     this.#trackers.stop();
+    this.#debounce.stop();
     this.#files.close?.();
     for (const r of this.#instances.values()) r.runner.stop(this.d.keepVipsOnStop);
     for (const g of this.#groups.values()) g.group.stopped();
     // Give notify_stop scripts a moment to be spawned before the process exits.
     await Bun.sleep(50);
-    for (const p of this.#pumps.values()) p.close();
-    for (const t of this.#transports.values()) t.close();
+    this.#io.faults.stop();
+    this.#io.sockets.closeAll();
     this.#fifoReaders?.stop();
     for (const f of this.#fifos) f.close();
     this.#static.stop();
+    if (!this.d.keepVipsOnStop) this.#firewall.stop();
+    this.#promote.stop();
     this.#vmacs?.releaseAll();
     this.#rawAnnouncer.close();
     this.d.kernel.close();

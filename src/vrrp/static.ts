@@ -8,14 +8,16 @@
 import type { IpAddressSpec, KeepalivedConfig, RouteSpec, RuleSpec } from "../config/model.ts";
 import type { Logger } from "../core/log.ts";
 import type { NetKernel } from "./netkernel.ts";
-import { addrRequest, routeRequest, ruleRequest } from "./routes.ts";
+import { addrRequest, routeRequest, ruleRequest, sameRoute } from "./routes.ts";
+import type { RouteGone } from "./netkernel.ts";
+import { meaningKey } from "../config/meaning.ts";
 
 type Item =
   | { kind: "addr"; spec: IpAddressSpec; key: string }
   | { kind: "route"; spec: RouteSpec; key: string }
   | { kind: "rule"; spec: RuleSpec; key: string };
 
-const keyOf = (kind: string, x: object) => `${kind}:${JSON.stringify({ ...x, src: undefined })}`;
+const keyOf = (kind: string, x: object) => `${kind}:${meaningKey(x)}`;
 
 /** The static items currently installed. */
 export class StaticSet {
@@ -48,6 +50,17 @@ export class StaticSet {
     }
     // The kernel drops routes through an interface that loses its last address: put ours back too.
     if (restored) for (const it of this.#items) if (it.kind === "route") this.#op(it, true);
+  }
+
+  /** A route vanished: a static route of ours is put back, as a deleted static address is. */
+  routeDeleted(gone: RouteGone): void {
+    for (const it of this.#items) {
+      if (it.kind !== "route") continue;
+      const b = routeRequest(it.spec, this.ifindex);
+      if (!b.ok || !sameRoute(b.value, gone)) continue;
+      this.log.info(`Restoring deleted static route ${it.spec.dest}`);
+      this.#op(it, true);
+    }
   }
 
   /** Removes everything (child stop). */

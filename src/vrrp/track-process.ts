@@ -4,8 +4,8 @@
  * arguments (param_match exact: the same arguments; initial: ours are a prefix of theirs; partial:
  * ours appear in order as a contiguous run). The tracker is up while quorum <= count <= quorum_max.
  * A count falling below quorum takes effect after terminate_delay, rising after fork_delay.
- * keepalived learns of forks and exits from the netlink process connector; we scan /proc once a second
- * (documented difference: a change is seen up to 1 s later). The scan is injected for tests.
+ * Processes come from the netlink process connector as in keepalived (src/vrrp/proc-events.ts, driven by
+ * tracker-set.ts), or from a /proc scan once a second where the connector cannot be opened.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import type { TrackProcessDef } from "../config/model.ts";
@@ -67,7 +67,12 @@ export class ProcessTrackerRunner {
 
   /** Feeds one scan's process list. */
   update(procs: readonly ProcInfo[], first = false): void {
-    this.count = procs.filter((p) => processMatches(this.def, p)).length;
+    this.set(procs.filter((p) => processMatches(this.def, p)).length, first);
+  }
+
+  /** Feeds the number of matching processes (`first`: at start, no delay applies). */
+  set(count: number, first = false): void {
+    this.count = count;
     const ok = this.count >= this.def.quorum && (this.def.quorumMax === null || this.count <= this.def.quorumMax);
     if (ok === this.up) {
       this.sched.cancel(this.#pending);

@@ -30,6 +30,8 @@ export class ScriptTracker {
   #stopped = false;
   /** Runs so far (stats). */
   runs = 0;
+  /** A run is in progress (keepalived's script state "running"; "idle" otherwise). */
+  running = false;
 
   constructor(
     readonly cfg: ScriptTrackerConfig,
@@ -58,7 +60,10 @@ export class ScriptTracker {
 
   async #runOnce(): Promise<void> {
     const started = this.sched.now();
-    const r = await this.exec(this.cfg.argv, this.cfg.uid, this.cfg.gid, this.cfg.timeoutMs);
+    this.running = true;
+    const r = await this.exec(this.cfg.argv, this.cfg.uid, this.cfg.gid, this.cfg.timeoutMs).finally(() => {
+      this.running = false;
+    });
     if (this.#stopped) return;
     this.runs++;
     this.result(r.status === 0 && !r.timedOut && !r.error);

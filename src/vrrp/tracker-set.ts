@@ -1,6 +1,7 @@
 /**
  * The VRRP child's shared tracked objects: vrrp_script runners, track_file watchers, vrrp_track_process
- * counters (one /proc scan a second for all of them) and BFD session states relayed by the parent.
+ * counters (from the process connector's events, or one /proc scan a second for all of them where it
+ * cannot be opened) and BFD session states relayed by the parent.
  * A reload keeps every object whose definition did not change (and so its state).
  */
 import type { KeepalivedConfig, ScriptSpec } from "../config/model.ts";
@@ -9,9 +10,13 @@ import type { Scheduler, TimerHandle } from "../core/scheduler.ts";
 import { runScript } from "../core/script.ts";
 import type { ResolvedScript } from "./notify.ts";
 import { FileTrackerRunner, type FileWatch } from "./track-file.ts";
-import { PROC_SCAN_INTERVAL_MS, ProcessTrackerRunner, scanProc, type ProcInfo } from "./track-process.ts";
+import { PROC_SCAN_INTERVAL_MS, processMatches, ProcessTrackerRunner, scanProc, type ProcInfo } from "./track-process.ts";
+import { ProcConnector, ProcTable } from "./proc-events.ts";
+import type { ProcEvent } from "../proto/proc-connector.ts";
+import type { FdWatcher } from "../ffi/reactor.ts";
 import { ScriptTracker } from "./track-script.ts";
 import type { TrackerStates } from "./trackers.ts";
+import { meaningKey } from "../config/meaning.ts";
 
 /** What the set needs. */
 export interface TrackerSetDeps {
@@ -24,9 +29,16 @@ export interface TrackerSetDeps {
   changed(): void;
   /** /proc scan; tests inject. @default scanProc */
   scan?: () => ProcInfo[];
+  /**
+   * Opens the process event source (throws when unavailable). @default the netlink process connector on
+   * `watcher`, unless `scan` was injected (tests of the scan).
+   */
+  procEvents?: (onEvents: (e: ProcEvent[]) => void, overflow: () => void) => { close(): void };
+  /** The reactor, for the default process connector. */
+  watcher?: FdWatcher;
 }
 
-const keyOf = (x: object) => JSON.stringify({ ...x, src: undefined });
+const keyOf = (x: object) => meaningKey(x);
 
 /** Every tracked object the instances refer to by name. */
 export class TrackerSet {
@@ -36,6 +48,9 @@ export class TrackerSet {
   /** BFD session name -> Up. */
   readonly bfd = new Map<string, boolean>();
   #scanTimer: TimerHandle | undefined;
+  /** The connector and the table it keeps, while process trackers exist and it could be opened. */
+  #events: { source: { close(): void }; table: ProcTable } | undefined;
+  #eventsFailed = false;
 
   constructor(readonly d: TrackerSetDeps) {}
 
@@ -53,11 +68,59 @@ export class TrackerSet {
       fresh.push(t);
       return t;
     });
+    this.#openEvents();
     if (fresh.length) {
-      const procs = (this.d.scan ?? scanProc)();
+      const procs = this.#events ? [...this.#events.table.procs.values()] : (this.d.scan ?? scanProc)();
       for (const t of fresh) t.update(procs, true);
     }
-    this.#armScan();
+    if (!this.#events) this.#armScan();
+  }
+
+  /** Opens the process connector when process trackers appear; closes it when the last one goes. */
+  #openEvents(): void {
+    if (this.processes.size === 0) {
+      this.#events?.source.close();
+      this.#events = undefined;
+      return;
+    }
+    const open = this.d.procEvents ?? (this.d.scan || !this.d.watcher ? undefined : this.#connector());
+    if (this.#events || this.#eventsFailed || !open) return;
+    const table = new ProcTable();
+    try {
+      const source = open((e) => this.#onProcEvents(table, e), () => this.#rescan(table));
+      this.#events = { source, table };
+    } catch (e) {
+      this.#eventsFailed = true;
+      this.d.log.warn(`vrrp_track_process: cannot open the process connector (${(e as Error).message}); scanning /proc once a second`);
+      return;
+    }
+    table.load((this.d.scan ?? scanProc)());
+    this.d.log.debug(`vrrp_track_process: following ${table.procs.size} processes through the process connector`);
+  }
+
+  #connector() {
+    const w = this.d.watcher!;
+    return (on: (e: ProcEvent[]) => void, overflow: () => void) => new ProcConnector(w, on, overflow);
+  }
+
+  #onProcEvents(table: ProcTable, events: ProcEvent[]): void {
+    for (const e of events) {
+      const ch = table.apply(e);
+      if (!ch) continue;
+      for (const { tracker } of this.processes.values()) {
+        const delta = Number(ch.after !== undefined && processMatches(tracker.def, ch.after)) -
+          Number(ch.before !== undefined && processMatches(tracker.def, ch.before));
+        if (delta) tracker.set(tracker.count + delta);
+      }
+    }
+  }
+
+  /** Events were lost: count again from a fresh scan. */
+  #rescan(table: ProcTable): void {
+    this.d.log.warn("vrrp_track_process: the process connector overflowed; rescanning /proc");
+    table.load((this.d.scan ?? scanProc)());
+    const procs = [...table.procs.values()];
+    for (const { tracker } of this.processes.values()) tracker.update(procs);
   }
 
   #sync<D extends { name: string }, T extends { stop(): void }>(
@@ -97,7 +160,7 @@ export class TrackerSet {
   }
 
   #armScan(): void {
-    if (this.processes.size === 0 || this.#scanTimer) return;
+    if (this.processes.size === 0 || this.#scanTimer || this.#events) return;
     this.#scanTimer = this.d.sched.after(PROC_SCAN_INTERVAL_MS, () => {
       this.#scanTimer = undefined;
       const procs = (this.d.scan ?? scanProc)();
@@ -129,5 +192,7 @@ export class TrackerSet {
     for (const m of [this.scripts, this.files, this.processes]) for (const e of m.values()) e.tracker.stop();
     this.d.sched.cancel(this.#scanTimer);
     this.#scanTimer = undefined;
+    this.#events?.source.close();
+    this.#events = undefined;
   }
 }

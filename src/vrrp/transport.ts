@@ -10,7 +10,7 @@ import {
   cmsgPktInfo, cmsgTtl, type Datagram, IP_HDRINCL, IP_MULTICAST_ALL, IP_MULTICAST_IF, IP_MULTICAST_LOOP,
   IP_MULTICAST_TTL, IP_TTL, IPPROTO_IP, IPPROTO_IPV6, IPV6_JOIN_GROUP, IPV6_MULTICAST_HOPS,
   IPV6_MULTICAST_IF, IPV6_MULTICAST_LOOP, IPV6_RECVHOPLIMIT, IPV6_RECVPKTINFO, IPV6_UNICAST_HOPS, ipMreqn,
-  ipv6Mreq, IP_ADD_MEMBERSHIP, Socket, SOCK_RAW, SO_TIMESTAMPNS, SOL_SOCKET,
+  ipv6Mreq, IP_ADD_MEMBERSHIP, Socket, SOCK_RAW, SO_RCVBUF, SO_RCVBUFFORCE, SO_RXQ_OVFL, SO_TIMESTAMPNS, SOL_SOCKET,
 } from "../ffi/socket.ts";
 import { realtimeMs } from "../ffi/libc.ts";
 import { sockaddrIp } from "../ffi/sockaddr.ts";
@@ -63,6 +63,8 @@ export class VrrpTransport {
   readonly rx: Socket;
   readonly tx: Socket;
   readonly proto: number;
+  /** Datagrams the kernel dropped on the receive socket because its queue was full (SO_RXQ_OVFL). */
+  rxDrops = 0;
 
   constructor(readonly o: TransportOptions) {
     const v6 = o.family === "ipv6";
@@ -76,6 +78,7 @@ export class VrrpTransport {
       const txIndex = o.txIfindex ?? o.ifindex;
       this.rx.bindToDevice(o.ifname);
       this.rx.setInt(SOL_SOCKET, SO_TIMESTAMPNS, 1);
+      this.rx.setInt(SOL_SOCKET, SO_RXQ_OVFL, 1);
       this.tx.bindToDevice(o.txIfname ?? o.ifname);
       if (v6) {
         this.rx.setInt(IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1);
@@ -103,6 +106,33 @@ export class VrrpTransport {
     }
   }
 
+  /**
+   * Sets the receive socket's SO_RCVBUF (vrrp_rx_bufs_policy, kernel_rx_buf_size: src/vrrp/rx-bufs.ts);
+   * returns what the kernel granted (doubled, capped by net.core.rmem_max).
+   */
+  setRxBuffer(bytes: number): number {
+    this.rx.setInt(SOL_SOCKET, SO_RCVBUF, bytes);
+    return this.rx.getInt(SOL_SOCKET, SO_RCVBUF);
+  }
+
+  /**
+   * Raises the receive buffer past net.core.rmem_max (SO_RCVBUFFORCE, CAP_NET_ADMIN; SO_RCVBUF without
+   * it); returns what the kernel granted.
+   */
+  forceRxBuffer(bytes: number): number {
+    try {
+      this.rx.setInt(SOL_SOCKET, SO_RCVBUFFORCE, bytes);
+    } catch {
+      this.rx.setInt(SOL_SOCKET, SO_RCVBUF, bytes);
+    }
+    return this.rx.getInt(SOL_SOCKET, SO_RCVBUF);
+  }
+
+  /** The receive socket's buffer size now, bytes (as the kernel counts it). */
+  rxBufferBytes(): number {
+    return this.rx.getInt(SOL_SOCKET, SO_RCVBUF);
+  }
+
   /** Sends a VRRP message (or, for AH, a whole IPv4 datagram) to `dst`. */
   send(data: Uint8Array, dst: string): void {
     const d = parseIp(dst);
@@ -112,33 +142,44 @@ export class VrrpTransport {
   }
 
   /**
-   * Reads every queued packet and returns how many; malformed IP-level input goes to `onError`. A datagram equal
+   * Reads every queued packet and returns how many; malformed IP-level input goes to `onError`; a VRRP
+   * datagram whose VRID `wants` refuses is dropped before anything is copied. A datagram equal
    * to the last good one of its VRID (the same advert from the same master: only the IPv4 id and header
    * checksum differ, which the kernel has checked) is first offered to `onRepeat` without being decoded:
    * a Backup hears its master that way many times a second. When `onRepeat` is absent or returns false
    * it is decoded as usual. `at` is the kernel's receive time on the performance.now() clock, so a
    * datagram read late (the reactor's rate limit) still restarts timers from when it arrived.
    */
-  drain(onPacket: (p: RxPacket) => void, onError: (e: RxError) => void, onRepeat?: (vrid: number, at: number) => boolean): number {
+  drain(
+    onPacket: (p: RxPacket) => void, onError: (e: RxError) => void, onRepeat?: (vrid: number, at: number) => boolean,
+    wants?: (vrid: number) => boolean,
+  ): number {
     const rx = this.rx;
     let count = 0;
     let offset = NaN; // CLOCK_REALTIME - performance.now(), read once per drain
     for (let n = rx.recvInPlace(); n >= 0; n = rx.recvInPlace()) {
       count++;
+      const drops = rx.queueDrops();
+      if (drops > this.rxDrops) this.rxDrops = drops;
       const now = performance.now();
       const stamp = rx.receivedAtRealtimeMs();
       if (stamp === stamp && offset !== offset) offset = realtimeMs() - now;
       // A stamp from the future or from long ago means the wall clock moved: the read time is then the best guess.
       const at = stamp === stamp && stamp - offset <= now && stamp - offset > now - 1000 ? stamp - offset : now;
+      // A VRID no instance here listens for (a flood, another cluster) is dropped unread: nothing is copied or decoded.
+      if (wants && !rx.truncated && !this.#wanted(n, wants)) continue;
       const vrid = onRepeat && !rx.truncated ? this.#repeatedVrid(n) : -1;
       if (vrid >= 0 && onRepeat!(vrid, at)) continue;
-      const d: Datagram = { data: rx.received.slice(0, n), from: rx.from(), cmsgs: rx.cmsgs(), truncated: rx.truncated };
+      // IPv4 takes sender, destination and TTL from the IP header: no sockaddr or cmsg objects for it.
+      const v6 = this.o.family === "ipv6";
+      const d: Datagram = { data: rx.received.slice(0, n), from: v6 ? rx.from() : NO_FROM, cmsgs: v6 ? rx.cmsgs() : [], truncated: rx.truncated };
       const p = this.#decode(d, at);
       if ("reason" in p) {
         onError(p);
         continue;
       }
-      if (onRepeat) this.#remember(d.data, p);
+      // A repeat no instance could replay (one they dropped) is already the remembered datagram.
+      if (onRepeat && vrid < 0) this.#remember(d.data, p);
       onPacket(p);
     }
     return count;
@@ -157,6 +198,14 @@ export class VrrpTransport {
     const words = new Int32Array((data.length + 3) >> 2);
     new Uint8Array(words.buffer).set(data);
     this.#last[p.payload[1]!] = { length: data.length, words, ...this.rx.originBytes() };
+  }
+
+  /** Whether an instance listens for the VRID of the VRRP datagram in the socket's buffer (AH: always). */
+  #wanted(n: number, wants: (vrid: number) => boolean): boolean {
+    if (this.proto !== IPPROTO_VRRP) return true;
+    const b = this.rx.received;
+    const off = this.o.family === "ipv4" ? (b[0]! & 0x0f) * 4 : 0;
+    return off + 2 > n || wants(b[off + 1]!); // too short to tell: decoded, and counted as malformed
   }
 
   /** The VRID when the datagram in the socket's buffer repeats the last good one of that VRID, else -1. */
@@ -215,6 +264,9 @@ export class VrrpTransport {
     this.tx.close();
   }
 }
+
+/** The sender of an IPv4 datagram is read from its header, not from the socket address. */
+const NO_FROM: Datagram["from"] = { family: 0, raw: new Uint8Array(0) };
 
 function isLinkLocal6(b: Uint8Array): boolean {
   return b.length === 16 && b[0] === 0xfe && (b[1]! & 0xc0) === 0x80;

@@ -39,8 +39,8 @@ class CapLog extends Logger {
 const dir = tempDir("kcr-rt");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function conf(port: number, extraRs = ""): KeepalivedConfig {
-  const text = `
+function conf(port: number, extraRs = "", top = ""): KeepalivedConfig {
+  const text = `${top}
 global_defs {
   router_id t
   lvs_notify_fifo ${dir}/fifo
@@ -213,6 +213,10 @@ describe("CheckRuntime", () => {
     expect(after.some((l) => l.includes("restarting"))).toBe(false);
     expect(after).toContain(`RS [127.0.0.3]:tcp:${port} of VS [203.0.113.10]:tcp:80 starts UP`);
     expect(web.status?.rs.get(`127.0.0.1|${port}`)?.alive).toBe(true);
+    // the same configuration with every line moved (comments at the top): nothing restarts
+    const moved = log.lines.length;
+    rt.apply(conf(port, `  real_server 127.0.0.3 ${port} {\n    weight 1\n  }\n`, "# moved\n! down\n\n"), true);
+    expect(log.lines.slice(moved).filter((l) => l.includes("restarting") || l.includes("starts"))).toEqual([]);
     // USR1 dump
     rt.dump("data");
     const dump = readFileSync(join(dir, "check.data"), "utf8");
@@ -318,6 +322,46 @@ virtual_server 203.0.113.20 80 {
     ]);
     expect(lvs.cleaned).toBe(0);
     reactor.close();
+  });
+});
+
+describe("CheckRuntime: notify_fifo_script without a VRRP child", () => {
+  const conf = (vrrp: string) => `
+global_defs {
+  notify_fifo ${dir}/shared.fifo
+  notify_fifo_script ${dir}/shared.sh
+}
+${vrrp}
+virtual_server 203.0.113.31 80 {
+  protocol TCP
+  lb_algo rr
+  lb_kind NAT
+  real_server 127.0.0.2 80 {
+    TCP_CHECK {
+      connect_timeout 1
+    }
+  }
+}
+`;
+  test("the check child starts the shared FIFO's reader when there is no VRRP child; otherwise the slice leaves it to the VRRP child", async () => {
+    const out = join(dir, "shared.out");
+    writeFileSync(join(dir, "shared.sh"), `#!/bin/sh
+echo "$1" > ${out}
+exec sleep 30
+`, { mode: 0o755 });
+    const f = join(dir, "shared.conf");
+    writeFileSync(f, conf(""));
+    const reactor = new Reactor();
+    const rt = new CheckRuntime({ log: new CapLog(), sched: new FakeScheduler(), watcher: reactor, lvs: new RecordingLvs(), keepIpvsOnStop: false });
+    rt.apply(sliceFor(loadConfig(f, { configId: "t" }).config, "check"), false);
+    for (let i = 0; i < 200 && !existsSync(out); i++) await Bun.sleep(20);
+    expect(readFileSync(out, "utf8").trim()).toBe(join(dir, "shared.fifo"));
+    rt.stop();
+    reactor.close();
+    writeFileSync(f, conf("vrrp_instance V {\n  interface lo\n  virtual_router_id 9\n  priority 100\n  virtual_ipaddress {\n    192.0.2.9\n  }\n}"));
+    const c = loadConfig(f, { configId: "t" }).config;
+    expect(sliceFor(c, "check").global.notifyFifo?.script).toBeNull();
+    expect(sliceFor(c, "vrrp").global.notifyFifo?.script).not.toBeNull();
   });
 });
 

@@ -58,8 +58,11 @@ describe("global_defs", () => {
         " reload_file",
         "}",
       ].join("\n") + "\n" + instance(""),
+      {},
+      { userExists: (u) => u === "nobody" },
     );
-    expect(r.diagnostics).toEqual([]);
+    // Keywords parsed but not implemented are reported (unsupported.ts) and change nothing else.
+    expect(r.diagnostics.filter((d) => d.severity !== "unsupported")).toEqual([]);
     const g = r.config.global;
     expect(g).toMatchObject({
       netNamespace: "blue",
@@ -67,7 +70,7 @@ describe("global_defs", () => {
       notificationEmails: ["a@example.org", "b@example.org"],
       smtpServer: { host: "192.0.2.25", port: 2525 },
       smtpAlert: false,
-      scriptUser: { user: "nobody", group: "nogroup" },
+      scriptUser: { user: "nobody", group: "nogroup", src: { file: expect.any(String), line: expect.any(Number) } },
       enableScriptSecurity: true,
       vrrpGarpIntervalMs: 1,
       vrrpGarpExtraIf: { delayMs: 100000, all: true },
@@ -109,8 +112,8 @@ describe("keyword tree errors", () => {
     expect(r.config.global.routerId).toBe("inner");
     expect(r.config.global.vrrpVersion).toBe(2);
     expect(diagLines(r)).toEqual([
-      "2: warning: unknown keyword 'bogus_block' ignored",
-      "5: warning: unknown keyword 'vrrp_version' ignored",
+      "2: error: unknown keyword 'bogus_block' ignored",
+      "5: error: unknown keyword 'vrrp_version' ignored",
       "6: error: '}' without a matching '{'",
     ]);
   });
@@ -136,8 +139,15 @@ describe("exit codes", () => {
       instance(" track_script {\n  s\n }");
     const exe = { isExecutable: (p: string) => p === "/usr/bin/killall" };
     expect(loadText(script, {}, exe).exitCode).toBe(6);
-    expect(loadText("global_defs {\n enable_script_security\n}\n" + script, {}, exe).exitCode).toBe(0);
-    expect(loadText("global_defs {\n script_user nobody\n}\n" + script, {}, exe).exitCode).toBe(0);
+    // keepalived 2.2.7: script security without script_user and without a keepalived_script account
+    // has no user to run the script as: the script is removed and -t exits 5.
+    expect(loadText("global_defs {\n enable_script_security\n}\n" + script, {}, exe).exitCode).toBe(5);
+    const nobody = { ...exe, userExists: (u: string) => u === "nobody" };
+    expect(loadText("global_defs {\n enable_script_security\n script_user nobody\n}\n" + script, {}, nobody).exitCode)
+      .toBe(0);
+    expect(loadText("global_defs {\n script_user nobody\n}\n" + script, {}, nobody).exitCode).toBe(0);
+    // a script_user that does not exist is a config error
+    expect(loadText("global_defs {\n script_user nobody\n}\n" + script, {}, exe).exitCode).toBe(5);
     expect(loadText(script, {}, { isExecutable: () => false }).exitCode).toBe(0);
     expect(loadText("includea /etc/keepalived/missing.conf\n").exitCode).toBe(4);
   });

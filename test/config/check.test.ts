@@ -182,7 +182,7 @@ describe("checkers", () => {
       "BFD_CHECK",
     ]);
     const bad = loadText(vs(" real_server 192.0.2.1 80 {\n  FILE_CHECK {\n   track_file nope\n  }\n }"));
-    expect(diagLines(bad)[0]).toMatch(/^6: error: FILE_CHECK track_file 'nope'/);
+    expect(diagLines(bad)[0]).toMatch(/^8: error: FILE_CHECK track_file 'nope'/);
   });
   test("SMTP_CHECK with deprecated host{} and PING_CHECK", () => {
     const r = loadText(
@@ -229,6 +229,6 @@ describe("bfd_instance", () => {
   test("missing neighbor removes the instance", () => {
     const r = loadText("bfd_instance a {\n min_rx 5\n}\n");
     expect(r.config.bfd.instances).toHaveLength(0);
-    expect(diagLines(r)[0]).toMatch(/^1: error: bfd_instance a has no neighbor_ip/);
+    expect(diagLines(r)[0]).toMatch(/^3: error: bfd_instance a has no neighbor_ip/);
   });
 });

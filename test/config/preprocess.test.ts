@@ -1,6 +1,6 @@
 /** Tests for src/config/lexer.ts, preprocess.ts, sequence.ts and glob.ts (keepalived.conf(5) language). */
 import { describe, expect, test } from "bun:test";
-import { DiagSink } from "../../src/config/diag.ts";
+import { DiagSink, exitCodeFor } from "../../src/config/diag.ts";
 import { expandBraces } from "../../src/config/glob.ts";
 import { splitCommand, stripComment, tokenize } from "../../src/config/lexer.ts";
 import { type Line, preprocess } from "../../src/config/preprocess.ts";
@@ -75,12 +75,17 @@ describe("include", () => {
     expect(words(lines)).toEqual(["a_kw", "z_kw", "b_kw", "x_kw", "y_kw"]);
     expect(lines[1]).toMatchObject({ file: "/etc/keepalived/sub/z", line: 1 });
   });
-  test("a missing file is not an error for plain include", () => {
-    expect(pp("include nothing/*.conf\ninclude missing.conf\n").diags.list).toEqual([]);
+  test("a missing file is not an error for plain include: a notice, exit code unchanged", () => {
+    const { diags } = pp("include nothing/*.conf\ninclude missing.conf\n");
+    expect(diags.list.map((d) => [d.line, d.severity, d.message])).toEqual([
+      [1, "notice", "no configuration file matches '/etc/keepalived/nothing/*.conf'"],
+      [2, "notice", "configuration file '/etc/keepalived/missing.conf' is missing"],
+    ]);
+    expect(exitCodeFor(diags.list)).toBe(0);
   });
   test("strict variants report missing files as fatal with file:line", () => {
     const { diags } = pp("x\nincludea missing.conf\nincluder gone/*.conf\nincludew gone/*.conf\n");
-    expect(diags.list.map((d) => [d.line, d.severity])).toEqual([[2, "fatal"], [4, "fatal"]]);
+    expect(diags.list.map((d) => [d.line, d.severity])).toEqual([[2, "fatal"], [3, "notice"], [4, "fatal"]]);
   });
   test("includeb reports a brace alternative that matches nothing", () => {
     const { diags } = pp("includeb {a,b}.conf\n", { "/etc/keepalived/a.conf": "a\n" });

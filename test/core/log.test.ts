@@ -34,4 +34,14 @@ describe("log formats", () => {
     expect(lines.length).toBe(2);
     expect(lines[1]).toMatch(/bad packet \(2 similar messages suppressed\)$/);
   });
+  test("rate limiter builds a suppressed message not at all", () => {
+    const l = new Logger({ ident: "t", console: false, syslog: true, facility: 3, detail: false, syslogSend: () => {} });
+    let now = 0, built = 0;
+    const r = new RateLimitedLog(l, 1000, () => now);
+    for (let i = 0; i < 100; i++) r.warnWith("k", () => `drop ${++built}`);
+    expect(built).toBe(1);
+    now = 2000;
+    r.warnWith("k", () => `drop ${++built}`);
+    expect(built).toBe(2);
+  });
 });

@@ -80,4 +80,38 @@ describe("RxPump", () => {
     s.pump.close();
     expect(s.watched.size).toBe(0);
   });
+
+  test("an overflow (kernel drops grew) reads again at once, then polls 4x as often; quiet reads slow it back", () => {
+    const sched = new FakeScheduler();
+    const watched = new Map<number, () => void>();
+    const watcher: FdWatcher = { add: (fd, f) => void watched.set(fd, f), remove: (fd) => void watched.delete(fd), close: () => {} };
+    let drops = 0, queued = 0;
+    const reads: number[] = [];
+    const pump = new RxPump(5, () => {
+      reads.push(sched.now());
+      const n = queued;
+      queued = 0;
+      return n;
+    }, watcher, sched, 50, () => drops);
+    queued = 1;
+    drops = 40; // a lone datagram, but the kernel dropped 40 before it
+    watched.get(5)!();
+    expect(reads).toEqual([0, 0]); // read again at once
+    expect(pump.overflows).toBe(1);
+    expect(pump.polling).toBe(true);
+    expect(pump.period).toBe(12.5);
+    drops = 80;
+    sched.advance(12.5);
+    expect(pump.period).toBe(50 / 16);
+    drops = 120;
+    for (let i = 0; i < 3; i++) sched.advance(pump.period);
+    expect(pump.period).toBe(1); // MIN_PERIOD_MS
+    const before = reads.length;
+    sched.advance(100); // no more drops: ~100 reads at 1 ms, then the period starts doubling
+    expect(reads.length - before).toBeGreaterThan(50);
+    sched.advance(20_000);
+    expect(pump.period).toBe(50);
+    expect(pump.polling).toBe(false); // quiet at the full period: back on the reactor
+  });
 });
+

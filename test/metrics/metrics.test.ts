@@ -301,6 +301,21 @@ describe("metrics server", () => {
       expect((await fetch("http://127.0.0.1:20100/")).status).toBe(404);
       expect((await fetch("http://127.0.0.1:20100/metrics", { method: "POST" })).status).toBe(405);
       expect(scrapes).toBe(1);
+      // An HTTP/1.0 scraper that sends no Host header (busybox nc, old tools) is answered too.
+      const raw = await new Promise<string>((resolve, reject) => {
+        let got = "";
+        Bun.connect({
+          hostname: "127.0.0.1", port: 20100,
+          socket: {
+            open: (s) => void s.write("GET /metrics HTTP/1.0\r\n\r\n"),
+            data: (_s, d) => void (got += d.toString()),
+            close: () => resolve(got),
+            error: (_s, e) => reject(e),
+          },
+        }).catch(reject);
+      });
+      expect(raw).toMatch(/^HTTP\/1\.[01] 200/);
+      expect(raw).toContain("up_now 1");
       expect(() => startMetricsServer({ host: "127.0.0.1", port: 20100 }, () => "", nullLogger)).toThrow(
         /metrics_listen 127.0.0.1:20100/,
       );

@@ -157,7 +157,8 @@ async function variantTest(v: Variant): Promise<void> {
   // 2. SIGKILL ours: keepalived takes over after Master_Down_Interval.
   await ours.hardKill();
   await waitFor("keepalived MASTER after our SIGKILL", () => hasVip(b) && kaTransitions().at(-1) === "MASTER", 15_000);
-  a.ip(fam, "addr", "del", `${ad.vip}/${ad.len}`, "dev", "veth0"); // what a dead host leaves behind
+  // What a dead host leaves behind (unless our parent, seeing its VRRP child die first, removed it already).
+  if (hasVip(a)) a.ip(fam, "addr", "del", `${ad.vip}/${ad.len}`, "dev", "veth0");
 
   // 3. ours returns with the higher priority: preempts; keepalived releases the VIP.
   ours.start(bin, conf(v, 150, "a"));

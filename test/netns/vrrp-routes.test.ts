@@ -6,7 +6,7 @@
  * on SIGTERM everything we added is removed.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { ensureBinary } from "../support/binary.ts";
@@ -103,6 +103,14 @@ describe("virtual and static routes, rules and addresses", () => {
     a.ip("addr", "del", "192.0.2.100/24", "dev", "veth0");
     a.ip("addr", "del", "203.0.113.9/32", "dev", "dum0");
     await waitFor("VIP and static address restored", () => addrs("veth0").includes("192.0.2.100/24") && addrs("dum0").includes("203.0.113.9/32"));
+    // Routes deleted on their own (the address stays): put back from the kernel's route events.
+    await waitFor("virtual routes back with the VIP", () => route().includes("198.51.100.0/24") && route("table", "100").includes("203.0.113.0/26"));
+    a.ip("route", "del", "198.51.100.0/24", "via", "192.0.2.254", "dev", "veth0");
+    a.ip("route", "del", "203.0.113.0/26", "dev", "veth0", "table", "100");
+    a.ip("route", "del", "203.0.113.128/25", "dev", "dum0");
+    await waitFor("virtual and static routes restored", () =>
+      route().includes("198.51.100.0/24") && route("table", "100").includes("203.0.113.0/26") && route().includes("203.0.113.128/25"));
+    expect(readFileSync(join(dir, "a.log"), "utf8")).toMatch(/virtual route 198\.51\.100\.0\/24 was removed by someone else; restoring it/);
 
     const ka = b.spawn(["sh", "-c", `exec /usr/sbin/keepalived -n -l -D -f ${dir}/b.conf -p ${dir}/b.pid -r ${dir}/bv.pid -c ${dir}/bc.pid > ${dir}/b.log 2>&1`]);
     await waitFor("keepalived takes over; virtual routes and rules go", () =>

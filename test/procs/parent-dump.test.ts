@@ -32,4 +32,12 @@ describe("parent data dump", () => {
     expect(t).toContain("SMTP server = 192.0.2.25:25");
     expect(t).toContain("Metrics = http://127.0.0.1:9650/metrics");
   });
+
+  test("a running VRRP child with instances in FAULT says so", () => {
+    const t = parentDataDump({
+      configFile: "k.conf", generation: 1, pid: 1, routerId: null, smtp: null, metricsUrl: null,
+      children: [{ role: "vrrp", pid: 101, ready: true, restarts: 0, faulty: ["VI_6"] }],
+    });
+    expect(t).toContain("State = running, 1 instance(s) in FAULT: VI_6");
+  });
 });

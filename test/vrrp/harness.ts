@@ -4,7 +4,7 @@
  * adverts can be injected), a recording announcer and notify executor, and FakeScheduler. Configs are
  * real keepalived.conf text through the real loader.
  */
-import { nullLogger } from "../../src/core/log.ts";
+import { nullLogger, type Logger } from "../../src/core/log.ts";
 import { FakeScheduler } from "../../src/core/scheduler.ts";
 import type { FdWatcher } from "../../src/ffi/reactor.ts";
 import { encodeVrrp, parseVrrp } from "../../src/proto/vrrp.ts";
@@ -18,6 +18,8 @@ import type { RxPacket, TransportOptions } from "../../src/vrrp/transport.ts";
 import type { ProcInfo } from "../../src/vrrp/track-process.ts";
 import { loadText } from "../config/helpers.ts";
 import type { KeepalivedConfig } from "../../src/config/model.ts";
+import { NftFirewall } from "../../src/vrrp/firewall.ts";
+import { FakeNft } from "./fake-nft.ts";
 
 /** A kernel in memory. */
 export class FakeKernel implements NetKernel {
@@ -100,6 +102,11 @@ export class FakeKernel implements NetKernel {
     this.ops.push(`rule del ${r.priority ?? ""}`);
     return true;
   }
+  /** Whether the runtime asked for route deletions (watchRoutes). */
+  watchingRoutes = false;
+  watchRoutes(on: boolean): void {
+    this.watchingRoutes = on;
+  }
   subscribe(onEvent: (e: NetEvent) => void): void {
     this.#on = onEvent;
   }
@@ -134,6 +141,8 @@ export interface SentAdvert {
 export class Harness {
   readonly sched = new FakeScheduler(1_000_000);
   readonly kernel = new FakeKernel();
+  /** The fake nf_tables the runtime's firewall writes to. */
+  readonly nft = new FakeNft();
   readonly sent: SentAdvert[] = [];
   readonly garps: { ifindex: number; mac: string; vip: string }[] = [];
   readonly scripts: string[][] = [];
@@ -148,13 +157,17 @@ export class Harness {
   readonly fileWatchers = new Map<string, Set<() => void>>();
   /** What the /proc scan returns. */
   procs: ProcInfo[] = [];
+  /** When set, opening sockets throws what it returns (a bind refused during DAD...). */
+  openError: ((o: TransportOptions) => Error | undefined) | undefined;
+  /** When set, sending throws what it returns. */
+  sendError: ((dst: string) => Error | undefined) | undefined;
   readonly #cbs = new Map<number, () => void>();
   #fd = 100;
 
-  constructor() {
+  constructor(log: Logger = nullLogger) {
     const watcher: FdWatcher = { add: (fd, f) => void this.#cbs.set(fd, f), remove: (fd) => void this.#cbs.delete(fd), close: () => {} };
     this.rt = new VrrpRuntime({
-      log: nullLogger, sched: this.sched, watcher, kernel: this.kernel, keepVipsOnStop: false,
+      log, sched: this.sched, watcher, kernel: this.kernel, keepVipsOnStop: false,
       send: (m) => this.parentMsgs.push(m),
       exec: async (argv) => {
         this.scripts.push([...argv]);
@@ -166,6 +179,7 @@ export class Harness {
         close: () => {},
       },
       openTransport: (o) => this.#transport(o),
+      firewall: new NftFirewall(nullLogger, () => this.nft),
       sysctl: {
         read: (path) => this.sysctl.get(path) ?? (this.kernel.links.some((l) => path.includes(`/${l.name}/`)) || path.includes("/all/") ? "0" : undefined),
         write: (path, v) => void this.sysctl.set(path, v),
@@ -183,12 +197,16 @@ export class Harness {
   }
 
   #transport(o: TransportOptions): TransportLike {
+    const err = this.openError?.(o);
+    if (err) throw err;
     const fd = this.#fd++;
     const entry = { o, fd, queue: [] as RxPacket[], last: new Map<number, string>() };
     this.transports.push(entry);
     return {
       rx: { fd },
       send: (data, dst) => {
+        const err = this.sendError?.(dst);
+        if (err) throw err;
         const p = parseVrrp(data, { family: o.family, version: (data[0]! >> 4) as 2 | 3, ttl: 255, ttlRange: [0, 255], src: o.src, dst, auth: { type: "none" } });
         if (p.ok) this.sent.push({ vrid: p.value.vrid, priority: p.value.priority, dst, ifname: o.ifname, at: this.sched.now() });
       },

@@ -13,6 +13,28 @@ describe("notify", () => {
     expect(fifoLine("INSTANCE", "VI_1", "MASTER", 100)).toBe(`INSTANCE "VI_1" MASTER 100\n`);
     expect(fifoLine("GROUP", "G1", "BACKUP", 0)).toBe(`GROUP "G1" BACKUP 0\n`);
   });
+  test("notify_priority_changes: one FIFO line STATE_PRIORITY, no script (keepalived 2.2.7)", () => {
+    const d = mkdtempSync("/tmp/ka-fifo-");
+    const path = join(d, "fifo");
+    const f = new NotifyFifo(path, nullLogger);
+    f.open();
+    const rd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const calls: string[][] = [];
+    const n = new Notifier(nullLogger, [f], async (argv) => {
+      calls.push([...argv]);
+      return { status: 0, signal: null, timedOut: false };
+    });
+    const s = { argv: ["/n.sh"], uid: 0, gid: 0 };
+    n.priorityChanged(targets({ generic: s, backup: s }), "BACKUP", 95);
+    n.priorityChanged(targets(), "MASTER", 107);
+    const buf = Buffer.alloc(256);
+    const len = readSync(rd, buf);
+    expect(buf.subarray(0, len).toString()).toBe(`INSTANCE "VI_1" BACKUP_PRIORITY 95\nINSTANCE "VI_1" MASTER_PRIORITY 107\n`);
+    expect(calls).toEqual([]);
+    closeSync(rd);
+    f.close();
+    rmSync(d, { recursive: true, force: true });
+  });
   test("runs the state script, then notify with TYPE NAME STATE PRIORITY", async () => {
     const calls: string[][] = [];
     const n = new Notifier(nullLogger, [], async (argv) => {

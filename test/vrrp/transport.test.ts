@@ -47,4 +47,32 @@ describe("VrrpTransport", () => {
       t.close();
     }
   });
+
+  test("VRIDs nobody wants are dropped unread; a full queue's drops are counted (SO_RXQ_OVFL); SO_RCVBUF is set", async () => {
+    const t = new VrrpTransport({ family: "ipv4", ifname: "lo", ifindex: 1, src: "127.0.0.1", ah: false });
+    try {
+      const decoded: RxPacket[] = [];
+      const drain = () => t.drain((p) => decoded.push(p), () => {}, undefined, (vrid) => vrid === 7);
+      t.send(advert(9, 150), "127.0.0.1");
+      t.send(advert(7, 150), "127.0.0.1");
+      await Bun.sleep(30);
+      expect(drain()).toBe(2);
+      expect(decoded.map((p) => p.payload[1])).toEqual([7]);
+      expect(t.rxDrops).toBe(0);
+      const granted = t.setRxBuffer(4096);
+      expect(granted).toBeGreaterThanOrEqual(4096); // the kernel doubles it (and has a floor)
+      expect(t.rxBufferBytes()).toBe(granted);
+      for (let i = 0; i < 500; i++) t.send(advert(9, 150), "127.0.0.1");
+      await Bun.sleep(30);
+      drain(); // what fitted; those were queued before the drops
+      t.send(advert(7, 100), "127.0.0.1"); // queued after them: it carries the count
+      await Bun.sleep(30);
+      drain();
+      expect(t.rxDrops).toBeGreaterThan(0);
+      expect(decoded.at(-1)!.payload[2]).toBe(100);
+    } finally {
+      t.close();
+    }
+  });
 });
+

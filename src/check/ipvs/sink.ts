@@ -6,9 +6,9 @@
  * again. cleanup() removes every service it owns and nothing else.
  */
 import type { IpvsDest, IpvsService } from "./kernel.ts";
-import type { IpvsTable } from "./diff.ts";
+import type { IpvsEntry, IpvsTable } from "./diff.ts";
 import { NetlinkIpvsKernel, type OpenOptions } from "./netlink-kernel.ts";
-import { type IpvsLog, IpvsReconciler } from "./reconciler.ts";
+import { type IpvsLog, IpvsReconciler, readIpvsTable } from "./reconciler.ts";
 import { IpvsSettings } from "./settings.ts";
 
 /** A service with its destinations in one object (structurally src/check/table.ts DesiredService). */
@@ -47,6 +47,16 @@ export class IpvsLvsSink {
     } catch (e) {
       this.#synced = false;
       this.log.error(`IPVS: cannot read the kernel table: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  /** Every service in the kernel with its destinations and counters; [] when the kernel cannot be read. */
+  stats(): IpvsEntry[] {
+    try {
+      return readIpvsTable(this.reconciler.kernel);
+    } catch (e) {
+      this.log.error(`IPVS: cannot read the statistics: ${e instanceof Error ? e.message : String(e)}`);
+      return [];
     }
   }
 

@@ -1,0 +1,100 @@
+/**
+ * The child half of control commands (docs/control.md): `logLevel` (the logger's detail switch, as -D)
+ * and `snapshot` (push one now) are the same in every child; the others go to the role's runtime. Also
+ * the snapshot reporter a child uses to push its status (src/core/control-state.ts) to the parent soon
+ * after a change, and when the parent finds the last one old.
+ */
+import type { ChildCommand } from "../core/control-proto.ts";
+import type { ChildSnap } from "../core/control-state.ts";
+import type { Message, Role } from "../core/ipc.ts";
+import type { Logger } from "../core/log.ts";
+import type { Scheduler, TimerHandle } from "../core/scheduler.ts";
+
+/** Runs one command in a child; never throws (a failure is a refusal with the error's text). */
+export function runControl(
+  log: Logger,
+  rt: { control?(cmd: ChildCommand): { ok: boolean; message: string }; snapshot?: SnapshotReporter },
+  cmd: ChildCommand,
+): { ok: boolean; message: string } {
+  const snapshot = rt.snapshot;
+  try {
+    if (cmd.op === "snapshot") {
+      if (!snapshot) return { ok: false, message: "this child keeps no status snapshot" };
+      snapshot.push();
+      return { ok: true, message: "snapshot sent" };
+    }
+    if (cmd.op === "logLevel") {
+      log.opts.detail = cmd.detail;
+      log.info(`log level set to ${cmd.detail ? "debug" : "info"} by keepalived ctl`);
+      return { ok: true, message: cmd.detail ? "debug" : "info" };
+    }
+    if (!rt.control) return { ok: false, message: `this child takes no ${cmd.op} command` };
+    return rt.control(cmd);
+  } catch (e) {
+    log.error(`control ${cmd.op}: ${(e as Error).stack ?? e}`);
+    return { ok: false, message: `${cmd.op} failed: ${(e as Error).message}` };
+  }
+}
+
+/** Options of a SnapshotReporter. */
+export interface SnapshotReporterOptions {
+  role: Role;
+  send: (msg: Message) => void;
+  sched: Scheduler;
+  collect: () => ChildSnap;
+  /** Periodic push, ms; 0: only on change and when asked (what every child uses). */
+  intervalMs: number;
+  /** A change is pushed at most this long after `changed()`. @default 100 */
+  debounceMs?: number;
+}
+
+/**
+ * Pushes the child's snapshot while the parent has a control socket (`control_socket` not `none`):
+ * nothing is built or sent otherwise.
+ */
+export class SnapshotReporter {
+  #periodic: TimerHandle | undefined;
+  #soon: TimerHandle | undefined;
+  #running = false;
+
+  constructor(readonly opts: SnapshotReporterOptions) {}
+
+  /** Starts or stops pushing; call after each configuration. */
+  enable(on: boolean): void {
+    if (on && !this.#running) {
+      this.#running = true;
+      this.push();
+    } else if (!on) this.stop();
+  }
+
+  /** Something changed: push within the debounce time. */
+  changed(): void {
+    if (!this.#running || this.#soon) return;
+    this.#soon = this.opts.sched.after(this.opts.debounceMs ?? 100, () => {
+      this.#soon = undefined;
+      this.push();
+    });
+  }
+
+  /** Pushes now and restarts the periodic timer. */
+  push(): void {
+    if (!this.#running) return;
+    this.opts.sched.cancel(this.#periodic);
+    if (this.opts.intervalMs > 0) this.#periodic = this.opts.sched.after(this.opts.intervalMs, () => this.push());
+    let snapshot: ChildSnap;
+    try {
+      snapshot = this.opts.collect();
+    } catch {
+      return; // a collector bug must not end the child; the next push tries again
+    }
+    this.opts.send({ type: "ctlSnapshot", role: this.opts.role, snapshot });
+  }
+
+  /** Stops pushing. */
+  stop(): void {
+    this.#running = false;
+    this.opts.sched.cancel(this.#periodic);
+    this.opts.sched.cancel(this.#soon);
+    this.#periodic = this.#soon = undefined;
+  }
+}

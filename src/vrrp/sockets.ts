@@ -1,0 +1,159 @@
+/**
+ * The VRRP child's sockets, one set per (receive interface, send interface, family, protocol, source): opened
+ * on demand, each read by an RxPump (src/core/rx-pump.ts), sized by vrrp_rx_bufs_policy /
+ * kernel_rx_buf_size (src/vrrp/rx-bufs.ts), closed when no instance uses them any more. An open that
+ * fails (a link-local source still tentative at boot: bind EADDRNOTAVAIL; a socket option the kernel
+ * refuses) is returned as text, so the instance can go FAULT with it and be retried
+ * (src/vrrp/socket-faults.ts). Kernel drops (SO_RXQ_OVFL) and buffer sizes are kept for /metrics and dumps.
+ * A socket left at the system default size (no vrrp_rx_bufs_policy, no kernel_rx_buf_size) whose queue
+ * overflows gets twice the buffer, up to AUTO_GROW_MAX times the size it started with (beyond keepalived,
+ * which keeps the default): a flood then costs kernel memory rather than the master's adverts.
+ */
+import type { Logger } from "../core/log.ts";
+import { RxPump } from "../core/rx-pump.ts";
+import type { Scheduler } from "../core/scheduler.ts";
+import type { FdWatcher } from "../ffi/reactor.ts";
+import type { TransportLike } from "./runtime.ts";
+import type { RxPacket, TransportOptions } from "./transport.ts";
+
+/** What a socket set reports for /metrics and dumps. */
+export interface SocketView {
+  key: string;
+  ifname: string;
+  family: "ipv4" | "ipv6";
+  /** Datagrams the kernel dropped because the receive queue was full. */
+  drops: number;
+  /** The receive buffer (SO_RCVBUF as the kernel reports it), bytes; 0 when unknown. */
+  rxBufferBytes: number;
+  /** Times the reader found the queue overflowed and sped up. */
+  overflows: number;
+}
+
+/** Where received datagrams go. */
+export interface SocketSinks {
+  packet(key: string, p: RxPacket): void;
+  error(key: string, ifname: string, reason: string): void;
+  /** The last advert of `vrid` again (VrrpTransport.drain's onRepeat). */
+  repeat(key: string, vrid: number, at: number): boolean;
+  /** Whether an instance on `key` listens for `vrid` (others are dropped unread). */
+  wants(key: string, vrid: number): boolean;
+}
+
+interface Entry {
+  t: TransportLike;
+  pump: RxPump;
+  o: TransportOptions;
+  /** The SO_RCVBUF we asked for; undefined = system default. */
+  asked: number | undefined;
+  /** Kernel drops seen so far, and the buffer size before we first raised it (0: never raised). */
+  drops: number;
+  start: number;
+}
+
+/** A default-sized socket that overflows grows to at most this many times its first size. */
+export const AUTO_GROW_MAX = 8;
+
+/** All VRRP sockets of the child. */
+export class VrrpSockets {
+  readonly #entries = new Map<string, Entry>();
+
+  constructor(
+    readonly log: Logger, readonly sched: Scheduler, readonly watcher: FdWatcher,
+    readonly open: (o: TransportOptions) => TransportLike, readonly sinks: SocketSinks,
+  ) {}
+
+  /** The transport of `key`, if open. */
+  get(key: string): TransportLike | undefined {
+    return this.#entries.get(key)?.t;
+  }
+
+  /** Opens the sockets of `key` unless open; returns why they cannot be opened, or undefined. */
+  ensure(key: string, o: TransportOptions): string | undefined {
+    if (this.#entries.has(key)) return undefined;
+    let t: TransportLike;
+    try {
+      t = this.open(o);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    const s = this.sinks;
+    const onPacket = (p: RxPacket) => s.packet(key, p);
+    const onError = (e: { reason: string }) => s.error(key, o.ifname, e.reason);
+    const onRepeat = (vrid: number, at: number) => s.repeat(key, vrid, at);
+    const wants = (vrid: number) => s.wants(key, vrid);
+    const drops = t.rxDrops === undefined ? undefined : () => t.rxDrops ?? 0;
+    const read = () => {
+      const n = t.drain(onPacket, onError, onRepeat, wants);
+      if ((t.rxDrops ?? 0) > e.drops) this.#overflowed(e);
+      return n;
+    };
+    const pump = new RxPump(t.rx.fd, read, this.watcher, this.sched, 50, drops);
+    const e: Entry = { t, pump, o, asked: undefined, drops: 0, start: 0 };
+    this.#entries.set(key, e);
+    return undefined;
+  }
+
+  /** The queue of a default-sized socket overflowed: double its buffer, up to AUTO_GROW_MAX times the first size. */
+  #overflowed(e: Entry): void {
+    const before = e.drops;
+    e.drops = e.t.rxDrops ?? 0;
+    if (e.asked !== undefined || !e.t.forceRxBuffer || !e.t.rxBufferBytes) return;
+    try {
+      const now = e.t.rxBufferBytes(); // the kernel's figure: twice what was set
+      if (!e.start) e.start = now;
+      if (now >= e.start * AUTO_GROW_MAX) return;
+      const got = e.t.forceRxBuffer(Math.min(now, (e.start * AUTO_GROW_MAX) / 2));
+      this.log.warn(`VRRP socket on ${e.o.ifname} overflowed (${e.drops - before} datagrams dropped by the kernel); receive buffer ${now} -> ${got} bytes`);
+    } catch (err) {
+      this.log.warn(`VRRP socket on ${e.o.ifname}: cannot raise the receive buffer: ${(err as Error).message}`);
+    }
+  }
+
+  /** Reads `key`'s socket now (a Master_Down_Timer about to act on silence). */
+  readNow(key: string): void {
+    this.#entries.get(key)?.pump.readNow();
+  }
+
+  /** Sets `key`'s receive buffer to `bytes` (undefined: leave the system default). */
+  size(key: string, bytes: number | undefined): void {
+    const e = this.#entries.get(key);
+    if (!e || bytes === undefined || bytes === e.asked || !e.t.setRxBuffer) return;
+    e.asked = bytes;
+    try {
+      const got = e.t.setRxBuffer(bytes);
+      this.log.debug(`VRRP socket on ${e.o.ifname}: receive buffer ${bytes} bytes asked, ${got} granted`);
+    } catch (err) {
+      this.log.warn(`VRRP socket on ${e.o.ifname}: cannot set the receive buffer to ${bytes} bytes: ${(err as Error).message}`);
+    }
+  }
+
+  /** Closes `key`'s sockets (a send that shows they are unusable); the next `ensure` opens new ones. */
+  drop(key: string): void {
+    const e = this.#entries.get(key);
+    if (!e) return;
+    e.pump.close();
+    e.t.close();
+    this.#entries.delete(key);
+  }
+
+  /** Closes every socket set whose key is not in `used`. */
+  closeUnused(used: ReadonlySet<string>): void {
+    for (const key of [...this.#entries.keys()]) if (!used.has(key)) this.drop(key);
+  }
+
+  /** Closes everything. */
+  closeAll(): void {
+    for (const key of [...this.#entries.keys()]) this.drop(key);
+  }
+
+  /** What each socket set reports. */
+  views(): SocketView[] {
+    return [...this.#entries].map(([key, e]) => {
+      let rxBufferBytes = 0;
+      try {
+        rxBufferBytes = e.t.rxBufferBytes?.() ?? 0;
+      } catch { /* closed under us: unknown */ }
+      return { key, ifname: e.o.ifname, family: e.o.family, drops: e.t.rxDrops ?? 0, rxBufferBytes, overflows: e.pump.overflows };
+    });
+  }
+}
