@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every scenario runs Debian's keepalived 2.2.7 and ours in the same run, and one table
- * shows both figures and the ratio. Select with `bun bench/run.ts process vrrp config ctl ipvs bfd reload`; BENCH_TRIALS sets
+ * shows both figures and the ratio. Select with `bun bench/run.ts process vrrp config ctl bgp ipvs bfd reload`; BENCH_TRIALS sets
  * trials. `ipvs` boots the qemu VM (bench/ipvs-vm.ts; BENCH_IPVS_ARGS, e.g. "--n=2000 --window=20", overrides
  * its defaults of 10,000 real servers and a 30 s window) and takes about a quarter of an hour.
  * Binary size is reported too. Figures are medians over trials; nothing here is asserted.
@@ -12,6 +12,7 @@ import { processScenarios } from "./process.ts";
 import { vrrpScenarios } from "./vrrp.ts";
 import { configParseScenarios } from "./config-parse.ts";
 import { ipvsVmScenarios } from "./ipvs-vm.ts";
+import { bgpScenarios } from "./bgp.ts";
 import { ctlScenarios } from "./ctl.ts";
 
 const ours = await ensureBinary();
@@ -23,6 +24,7 @@ rows.push({ scenario: "binary", metric: "size", keepalived: statSync("/usr/sbin/
 if (on("process")) rows.push(...await processScenarios(ours, trials));
 if (on("vrrp")) rows.push(...await vrrpScenarios(ours, trials));
 if (on("config")) rows.push(...configParseScenarios(trials, ours));
+if (on("bgp")) rows.push(...await bgpScenarios(ours, trials));
 if (on("ctl")) rows.push(...await ctlScenarios(ours));
 if (on("ipvs")) rows.push(...await ipvsVmScenarios((process.env.BENCH_IPVS_ARGS ?? "").split(" ").filter(Boolean)));
 printTable(rows);

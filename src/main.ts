@@ -25,6 +25,7 @@ async function main(argv: string[]): Promise<void> {
   const ctl = async (args: string[]) => (await import("./control/client.ts")).ctlMain(args);
   if (prog === "keepalivectl" || basename(process.execPath) === "keepalivectl") process.exit(await ctl(argv));
   if (argv[0] === "ctl") process.exit(await ctl(argv.slice(1)));
+  if (argv[0] === "genhash") process.exit(await genhash(argv.slice(1)));
   let o: CliOptions;
   try {
     o = parseArgs(argv);

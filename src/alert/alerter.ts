@@ -104,7 +104,7 @@ export class Alerter {
         }
         return;
       case "vsState":
-        if (this.#changed(`vs ${msg.vs}`, msg.state)) {
+        if (this.#changed(`vs ${msg.vs}`, msg.state) && !msg.initial) {
           this.#emit({ kind: "vs", vs: msg.vs, state: msg.state });
         }
         return;

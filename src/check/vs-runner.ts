@@ -246,6 +246,7 @@ export class VsRunner {
 
   #reportQuorum(up: boolean, live: number, initial: boolean): void {
     const v = this.cfg;
+    this.d.send({ type: "vsState", vs: vsName(v), state: up ? "UP" : "DOWN", ...(initial ? { initial } : {}) });
     if (initial && up) return;
     const th = up ? v.quorum + v.hysteresis : v.quorum - v.hysteresis;
     this.d.log.info(
@@ -262,7 +263,6 @@ export class VsRunner {
           : `Adding sorry server ${s} to VS ${this.name}`,
       );
     }
-    if (!initial) this.d.send({ type: "vsState", vs: vsName(v), state: up ? "UP" : "DOWN" });
     if (initial && !this.d.rsInitNotifies) return;
     this.d.runScript(
       up ? v.quorumUp : v.quorumDown,

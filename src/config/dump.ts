@@ -24,14 +24,16 @@ const EMPTY_VRRP: KeepalivedConfig["vrrp"] = {
 };
 const EMPTY_CHECK: KeepalivedConfig["check"] = { ssl: null, virtualServerGroups: [], virtualServers: [] };
 const EMPTY_BFD: KeepalivedConfig["bfd"] = { instances: [] };
+const EMPTY_BGP: KeepalivedConfig["bgp"] = { announces: [] };
 
 /** The part of the config a child needs: globals plus its own area (checker also gets track_file definitions). */
 export function sliceFor(c: KeepalivedConfig, role: Role): KeepalivedConfig {
   if (role === "vrrp") {
-    return { file: c.file, global: c.global, vrrp: c.vrrp, check: EMPTY_CHECK, bfd: EMPTY_BFD };
+    // bgp goes along so that announced VIPs get src/bgp/desired.ts VIP_METRIC_UNDER_BGP.
+    return { file: c.file, global: c.global, vrrp: c.vrrp, check: EMPTY_CHECK, bfd: EMPTY_BFD, bgp: c.bgp };
   }
   if (role === "bfd") {
-    return { file: c.file, global: c.global, vrrp: EMPTY_VRRP, check: EMPTY_CHECK, bfd: c.bfd };
+    return { file: c.file, global: c.global, vrrp: EMPTY_VRRP, check: EMPTY_CHECK, bfd: c.bfd, bgp: EMPTY_BGP };
   }
   // The shared notify_fifo's reader script is the VRRP child's to start; with no VRRP child, the check
   // child's (keepalived starts it whatever processes run).
@@ -43,6 +45,7 @@ export function sliceFor(c: KeepalivedConfig, role: Role): KeepalivedConfig {
     vrrp: { ...EMPTY_VRRP, trackFiles: c.vrrp.trackFiles },
     check: c.check,
     bfd: EMPTY_BFD,
+    bgp: EMPTY_BGP,
   };
 }
 

@@ -25,6 +25,7 @@ import {
   unique,
 } from "./validate-side.ts";
 import { checkDuplicateVrids, finishInstance } from "./validate-vrrp.ts";
+import { finishBgp } from "./validate-bgp.ts";
 
 /** Fully resolved I/O for one load. */
 export interface LoadIo extends IoProbe {
@@ -159,6 +160,7 @@ export function finish(file: string, raw: RawConfig, io: LoadIo, diags: DiagSink
     vrrp,
     check: { ssl, virtualServerGroups: [...groups.values()], virtualServers },
     bfd: { instances: bfdInstances },
+    bgp: { announces: finishBgp(raw.bgps, { ...vrrp, virtualServers }, diags) },
   };
 }
 

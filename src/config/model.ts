@@ -584,6 +584,8 @@ export type {
 export type { BfdInstance, BfdSection } from "./model-bfd.ts";
 import type { CheckSection } from "./model-check.ts";
 import type { BfdSection } from "./model-bfd.ts";
+export type { BgpAnnounce, BgpPrefix, BgpSection } from "./model-bgp.ts";
+import type { BgpSection } from "./model-bgp.ts";
 
 /** The whole parsed and validated configuration. */
 export interface KeepalivedConfig {
@@ -593,4 +595,6 @@ export interface KeepalivedConfig {
   readonly vrrp: VrrpSection;
   readonly check: CheckSection;
   readonly bfd: BfdSection;
+  /** Our bgp_announce blocks (docs/bgp.md); the parent owns them. */
+  readonly bgp: BgpSection;
 }

@@ -26,6 +26,7 @@ import {
 } from "./kw-vrrp-misc.ts";
 import { openVs, parseVsgEntry, SSL_TABLE, VIRTUAL_SERVER, type VsDraft } from "./kw-check.ts";
 import { BFD_INSTANCE, type BfdDraft } from "./kw-bfd.ts";
+import { BGP_ANNOUNCE, type BgpDraft, newBgpDraft } from "./kw-bgp.ts";
 import { parseAddressEntry, parseRouteEntry, parseRuleEntry } from "./iproute.ts";
 import type { Draft } from "./values.ts";
 
@@ -48,6 +49,7 @@ export interface RawConfig {
   vss: VsDraft[];
   ssl: Draft<SslSettings> | null;
   bfds: BfdDraft[];
+  bgps: BgpDraft[];
 }
 
 /** An empty raw config. */
@@ -70,6 +72,7 @@ export function newRaw(): RawConfig {
     vss: [],
     ssl: null,
     bfds: [],
+    bgps: [],
   };
 }
 
@@ -204,4 +207,5 @@ export const ROOT: Table<RawConfig> = withKeywordChecks({
   },
   SSL: { block: { open: (r) => (r.ssl ??= {}), table: () => SSL_TABLE as Table<never> } },
   bfd_instance: named((r) => r.bfds, (n, c) => ({ name: n, src: c.at }), BFD_INSTANCE),
+  bgp_announce: named((r) => r.bgps, (n, c) => newBgpDraft(n, c.at), BGP_ANNOUNCE),
 });

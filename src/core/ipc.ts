@@ -69,8 +69,11 @@ export type Message =
    * weight now applied (0 while DOWN with inhibit_on_failure).
    */
   | { type: "rsState"; vs: string; rs: string; state: ServerStateName; weight: number }
-  /** check child -> parent: a virtual server's quorum was gained (UP) or lost (DOWN); `vs` as in rsState. */
-  | { type: "vsState"; vs: string; state: ServerStateName }
+  /**
+   * check child -> parent: a virtual server's quorum was gained (UP) or lost (DOWN); `vs` as in rsState.
+   * `initial` marks the state a (re)started check child starts with (for bgp_announce; no alert).
+   */
+  | { type: "vsState"; vs: string; state: ServerStateName; initial?: boolean }
   /**
    * child -> parent: the child's full current set of samples for /metrics (src/metrics/report.ts sends it
    * every few seconds and on change). It replaces the previous snapshot from the same role; the parent
@@ -166,7 +169,10 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 /** Checks beyond field types; returns "field: reason" or undefined. */
 const EXTRA: Partial<Record<Message["type"], (m: Record<string, unknown>) => string | undefined>> = {
   rsState: (m) => (SERVER_STATES.includes(m.state as string) ? undefined : `state = ${String(m.state)}`),
-  vsState: (m) => (SERVER_STATES.includes(m.state as string) ? undefined : `state = ${String(m.state)}`),
+  vsState: (m) => {
+    if (!SERVER_STATES.includes(m.state as string)) return `state = ${String(m.state)}`;
+    return m.initial === undefined || typeof m.initial === "boolean" ? undefined : "initial is not a boolean";
+  },
   ctlSnapshot: (m) => snapshotProblem(m.role as string, m.snapshot),
   ctlCommand: (m) => childCommandProblem(m.command),
   metrics: (m) => {

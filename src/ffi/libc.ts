@@ -31,6 +31,7 @@ const symbols = {
   read: { args: [i32, P, u64], returns: i64 },
   write: { args: [i32, P, u64], returns: i64 },
   close: { args: [i32], returns: i32 },
+  open: { args: [P, i32, u32], returns: i32 },
   ioctl: { args: [i32, u64, P], returns: i32 },
   fcntl: { args: [i32, i32, i64], returns: i32 },
   epoll_create1: { args: [i32], returns: i32 },

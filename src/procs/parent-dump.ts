@@ -1,7 +1,7 @@
 /**
  * The parent's USR1 data dump (keepalived writes one per process): configuration file and generation,
  * the parent's pid, each child with its pid, state and restart count, alert mail counters and the
- * metrics address. Written with writeDumpFile (never through a planted symlink) to
+ * metrics address, and the state of each bgp_announce. Written with writeDumpFile (never through a planted symlink) to
  * $TMPDIR/keepalived_parent.data, or to `state_dump_file` with `_parent` before its extension.
  */
 import type { Role } from "../core/ipc.ts";
@@ -28,6 +28,8 @@ export interface ParentDumpInfo {
   children: readonly DumpChild[];
   smtp: { target: string; stats: MailStats } | null;
   metricsUrl: string | null;
+  /** bgp_announce name -> "on metric N" / "off" (docs/bgp.md); left out when none is configured. */
+  bgp?: ReadonlyMap<string, string>;
 }
 
 /** Where the parent's data dump goes: `state_dump_file` with `_parent` inserted, else keepalived_parent.data. */
@@ -63,5 +65,9 @@ export function parentDataDump(d: ParentDumpInfo, now = new Date()): string {
     );
   } else out.push(" SMTP alerts = not configured");
   out.push(` Metrics = ${d.metricsUrl ?? "off"}`);
+  if (d.bgp?.size) {
+    out.push(` BGP announcements (${d.bgp.size}):`);
+    for (const [name, state] of d.bgp) out.push(`   ${name} = ${state}`);
+  }
   return out.join("\n") + "\n";
 }

@@ -25,6 +25,8 @@ import { writeDumpFile } from "../core/dumpfile.ts";
 import { parentDataDump, parentDumpPath } from "./parent-dump.ts";
 import { SnmpService } from "../snmp/service.ts";
 import { DbusService } from "../dbus/service.ts";
+import { BgpAnnouncer } from "../bgp/announcer.ts";
+import { TunBgpNet } from "../bgp/devices.ts";
 import { releaseOrphanedVips } from "./orphans.ts";
 import { acceptedErrors, reloadRefusal } from "./reload-gate.ts";
 import type { Diagnostic } from "../config/index.ts";
@@ -51,6 +53,8 @@ export class Parent {
   #metricsListen = "";
   /** Readiness of the children's channels: SIGIO, so the parent needs no reactor thread and sleeps when idle. */
   readonly #watcher = new SigioWatcher();
+  /** bgp_announce: the prefixes on our TUN devices (docs/bgp.md). */
+  readonly #bgp: BgpAnnouncer;
   /** The control socket and `keepalived ctl` (src/control/). */
   readonly #control: ControlService;
 
@@ -66,6 +70,7 @@ export class Parent {
     this.#dbus = new DbusService(log, {
       dump: (kind) => vrrp({ type: "dump", kind }), reload: () => this.reload(), sendGarp: (instance) => vrrp({ type: "garp", instance }),
     });
+    this.#bgp = new BgpAnnouncer(new TunBgpNet(), log, config);
     this.#control = new ControlService({
       log, pidFile: opts.pidFile, configFile: opts.configFile,
       config: () => this.#config,
@@ -128,7 +133,10 @@ export class Parent {
       {
         onMessage: (r, m) => this.#onMessage(r, m),
         onGone: (r) => this.#onGone(r),
-        onDied: (r) => r === "vrrp" && releaseOrphanedVips(this.#config, this.log, this.#watcher, o.dontReleaseVrrp),
+        onDied: (r) => {
+          this.#bgp.childExited(r); // withdraw first: what the dead child reported no longer holds
+          if (r === "vrrp") releaseOrphanedVips(this.#config, this.log, this.#watcher, o.dontReleaseVrrp);
+        },
       },
       this.#watcher,
     );
@@ -189,10 +197,12 @@ export class Parent {
         this.#lastState.set(`vrrp ${msg.instance}`, msg);
         this.#children.get("check")?.send(msg);
         this.#alerter.onMessage(msg);
+        this.#bgp.onMessage(msg);
         return;
       case "rsState":
       case "vsState":
         this.#alerter.onMessage(msg);
+        this.#bgp.onMessage(msg);
         return;
       case "stats":
       case "metrics":
@@ -272,6 +282,7 @@ export class Parent {
     ]);
     for (const k of [...this.#lastState.keys()]) if (!names.has(k)) this.#lastState.delete(k);
     this.#alerter.setConfig(r.config);
+    this.#bgp.setConfig(r.config);
     this.#serveMetrics();
     this.#snmp.setConfig(r.config);
     this.#dbus.setConfig(r.config, true);
@@ -328,6 +339,7 @@ export class Parent {
       routerId: g.routerId,
       children: [...this.#children].map(([role, c]) => ({ role, pid: c.pid, ready: this.#ready.has(role), restarts: c.totalRestarts, faulty: role === "vrrp" ? this.#faulty() : undefined })),
       smtp: q ? { target: q.target, stats: q.stats } : null,
+      bgp: this.#bgp.states(),
       metricsUrl: l && this.#metricsServer ? `http://${l.host.includes(":") ? `[${l.host}]` : l.host}:${this.#metricsServer.port}/metrics` : null,
     });
     try {
@@ -352,6 +364,7 @@ export class Parent {
     this.#stopping = true;
     this.log.info("Stopping");
     sdNotify("STOPPING=1\nSTATUS=stopping");
+    this.#bgp.close(); // withdraw before the children release their addresses
     await Promise.all([...this.#children.values()].map((c) => c.stop(this.#childWaitMs())));
     await runLifecycleScript("shutdown", this.#config.global, this.log);
     this.#metricsServer?.stop();

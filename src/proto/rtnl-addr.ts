@@ -105,6 +105,8 @@ export interface AddrRequest {
   preferredLft?: number;
   /** Seconds. */
   validLft?: number;
+  /** IFA_RT_PRIORITY: metric of the address's prefix route (zebra's connected-route metric); unset = 0. */
+  routePriority?: number;
 }
 
 function ifaddrmsg(family: number, prefixLen: number, flags: number, scope: number, index: number): Uint8Array {
@@ -139,6 +141,7 @@ function addrBody(r: AddrRequest, withExtras: boolean): Uint8Array {
     wide && nlaU32(IFA.FLAGS, flags),
     nlaAddr(IFA.ADDRESS, r.peer ?? r.address),
     lifetimes && cacheInfo(r.preferredLft ?? INFINITY_LIFE_TIME, r.validLft ?? INFINITY_LIFE_TIME),
+    withExtras && r.routePriority !== undefined && nlaU32(IFA.RT_PRIORITY, r.routePriority),
   );
 }
 

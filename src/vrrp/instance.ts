@@ -60,6 +60,8 @@ export interface InstanceEnv {
   report(state: VrrpState, priority: number): void;
   /** Index of an interface by name (for VIPs with `dev`). */
   ifindex(name: string): number;
+  /** Route metric for a VIP that a bgp_announce also announces (src/bgp/desired.ts vipMetric), else undefined. */
+  vipMetric?(address: string, prefixLen: number): number | undefined;
   /** notify_master_rx_lower_pri: MASTER saw a lower-priority advert. */
   masterRxLowerPri?(priority: number, src: string): void;
   /**
@@ -223,6 +225,8 @@ export class VrrpInstanceRunner {
     if (this.cfg.notify.priorityChanges && state !== "INIT" && state !== "STOP") {
       this.env.notifier().priorityChanged(this.targets, state, priority);
     }
+    // The parent follows effective priorities too (metrics, bgp_announce's announce_backup metric).
+    this.env.report(this.fsm.state, this.fsm.priority);
   }
 
   /**
@@ -393,7 +397,11 @@ export class VrrpInstanceRunner {
   /** The address requests for our VIPs (and excluded addresses). */
   addrRequests(): AddrRequest[] {
     const all = [...this.cfg.virtualIpaddresses, ...this.cfg.virtualIpaddressesExcluded];
-    return all.map((v) => addrRequest(v, v.dev ? this.env.ifindex(v.dev) : this.place.ifindex));
+    return all.map((v) => {
+      const r = addrRequest(v, v.dev ? this.env.ifindex(v.dev) : this.place.ifindex);
+      const metric = this.env.vipMetric?.(v.address, v.prefixLen);
+      return metric === undefined ? r : { ...r, routePriority: metric };
+    });
   }
 
   #addVips(): void {

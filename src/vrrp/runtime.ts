@@ -6,6 +6,7 @@
  * flapping: an instance whose configuration did not change keeps its state and VIPs. An instance whose
  * sockets cannot be opened or used is FAULT with the reason and retried (src/vrrp/socket-faults.ts).
  */
+import { vipMetric } from "../bgp/desired.ts";
 import type { KeepalivedConfig, VrrpInstance } from "../config/model.ts";
 import type { Message } from "../core/ipc.ts";
 import { RateLimitedLog, type Logger } from "../core/log.ts";
@@ -256,6 +257,7 @@ export class VrrpRuntime {
       drainRx: () => this.#io.sockets.readNow(rec.key),
       report: (state, priority) => this.#report(cfg, state, priority),
       ifindex: (name) => this.#linkByName(name)?.index ?? 0,
+      vipMetric: (address, len) => vipMetric(this.#config?.bgp.announces ?? [], address, len),
       firewall: { fw: this.#firewall, byName: !c.global.nftables.ifindex },
       masterRxLowerPri: () => {
         const s = this.#resolve(cfg.notify.masterRxLowerPri, c);

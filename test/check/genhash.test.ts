@@ -158,3 +158,20 @@ describe("genhash against Debian's genhash on nginx", () => {
     expect(await ours(args)).toBe("Connection failed\n");
   });
 });
+
+describe("genhash from the one binary", () => {
+  test("`keepalived genhash …`, `keepalived -T …` and the name genhash are the same program", async () => {
+    const { ensureBinary } = await import("../support/binary.ts");
+    const bin = await ensureBinary();
+    const run = (argv: string[]) => {
+      const p = Bun.spawnSync(argv, { stdout: "pipe", stderr: "pipe" });
+      return { code: p.exitCode, out: p.stdout.toString() + p.stderr.toString() };
+    };
+    const sub = run([bin, "genhash", "-h"]);
+    expect(sub.out).toContain("--help");
+    expect(run([bin, "-T", "-h"])).toEqual(sub);
+    const bad = run([bin, "genhash", "--bogus"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad).toEqual(run([bin, "-T", "--bogus"]));
+  });
+});

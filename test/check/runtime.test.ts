@@ -147,7 +147,7 @@ describe("CheckRuntime", () => {
           m.type === "rsState"
             ? `rs ${m.vs} ${m.rs} ${m.state} ${m.weight}`
             : m.type === "vsState"
-            ? `vs ${m.vs} ${m.state}`
+            ? `vs ${m.vs} ${m.state}${m.initial ? " initial" : ""}`
             : m.type,
         ),
     });
@@ -174,7 +174,13 @@ describe("CheckRuntime", () => {
     expect(log.lines.some((l) => l.startsWith("Lost quorum for VS [203.0.113.10]:tcp:80"))).toBe(true);
     expect(log.lines).toContain("Adding sorry server [198.51.100.9]:tcp:80 to VS [203.0.113.10]:tcp:80");
     expect(scripts).toContain("quorum_down of VS [203.0.113.10]:tcp:80");
-    expect(sent).toEqual([`rs [203.0.113.10]:80 [127.0.0.2]:${port} DOWN 0`, "vs [203.0.113.10]:80 DOWN"]);
+    // The starting quorum is reported too, marked initial (bgp_announce follows it; no alert for it).
+    expect(sent).toEqual([
+      "vs [203.0.113.10]:80 UP initial",
+      "vs FWM 5 UP initial",
+      `rs [203.0.113.10]:80 [127.0.0.2]:${port} DOWN 0`,
+      "vs [203.0.113.10]:80 DOWN",
+    ]);
     expect(drainFifo(fifoFd)).toEqual([
       `RS [127.0.0.2]:tcp:${port} [203.0.113.10]:tcp:80 DOWN`,
       "VS [203.0.113.10]:tcp:80 DOWN",

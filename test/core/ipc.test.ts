@@ -11,6 +11,7 @@ describe("IPC envelope", () => {
       { type: "bfdState", name: "b1", state: "Up", at: 12 },
       { type: "vrrpState", instance: "VI_1", state: "MASTER", priority: 100, effectivePriority: 110 },
       { type: "stats", role: "bfd", stats: { sessions: 2 } },
+      { type: "vsState", vs: "[192.0.2.1]:80", state: "UP", initial: true },
     ] as const;
     for (const m of msgs) expect(decode(JSON.parse(JSON.stringify(envelope(m))))).toEqual(m);
   });
@@ -22,6 +23,7 @@ describe("IPC envelope", () => {
       { v: IPC_VERSION, msg: { type: "ready", role: "dns", generation: 1 } },
       { v: IPC_VERSION, msg: { type: "dump", kind: "everything" } },
       { v: IPC_VERSION, msg: { type: "config", generation: 1, reload: false } },
+      { v: IPC_VERSION, msg: { type: "vsState", vs: "x", state: "UP", initial: "yes" } },
     ];
     for (const b of bad) expect(() => decode(b)).toThrow(IpcError);
   });

@@ -23,6 +23,7 @@ describe("parent data dump", () => {
       }],
       smtp: { target: "192.0.2.25:25", stats: { sent: 4, failedAttempts: 1, dropped: 0, queued: 0 } },
       metricsUrl: "http://127.0.0.1:9650/metrics",
+      bgp: new Map([["WEB", "on metric 0"], ["ANY", "off"]]),
     }, new Date(0));
     expect(t).toContain("Config file = /etc/keepalived/keepalived.conf");
     expect(t).toContain("Config generation = 3");
@@ -31,6 +32,7 @@ describe("parent data dump", () => {
     expect(t).toMatch(/Healthcheck child\n\s+Pid = \(not running\)\n\s+State = restarting\n\s+Restarts = 1/);
     expect(t).toContain("SMTP server = 192.0.2.25:25");
     expect(t).toContain("Metrics = http://127.0.0.1:9650/metrics");
+    expect(t).toContain(" BGP announcements (2):\n   WEB = on metric 0\n   ANY = off\n");
   });
 
   test("a running VRRP child with instances in FAULT says so", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { collectDump, NLMSG_ERROR, nlmsg, parseNlError, splitMessages } from "../../src/proto/netlink.ts";
+import { collectDump, NLM_F, NLMSG_ERROR, nlmsg, parseNlError, splitMessages } from "../../src/proto/netlink.ts";
 import { concatBytes, nla } from "../../src/proto/netlink-attr.ts";
 import {
   AF_INET,
@@ -129,6 +129,17 @@ describe("round trip and malformed input", () => {
         local: "2001:db8::5", address: "2001:db8::5", cacheInfo: { preferredLft: 0, validLft: 60, createdCs: 0, updatedCs: 0 },
       },
     });
+  });
+  test("routePriority travels as IFA_RT_PRIORITY (zebra's connected-route metric); a delete leaves it out", () => {
+    const b = encodeAddrAdd({ index: 7, address: "192.0.2.10", prefixLen: 32, routePriority: 2147483647 }, 1, { replace: true });
+    const m = splitMessages(b);
+    if (!m.ok) throw new Error(m.reason);
+    expect(m.value[0]!.header.flags & NLM_F.REPLACE).toBe(NLM_F.REPLACE);
+    expect(parseAddrMessage(m.value[0]!)).toMatchObject({ ok: true, value: { routePriority: 2147483647, index: 7 } });
+    const d = splitMessages(encodeAddrDel({ index: 7, address: "192.0.2.10", prefixLen: 32, routePriority: 5 }, 2));
+    if (!d.ok) throw new Error(d.reason);
+    const parsed = parseAddrMessage(d.value[0]!);
+    expect(parsed.ok && parsed.value.routePriority).toBeFalsy();
   });
   const good = (): Uint8Array => encodeAddrAdd({ index: 2, address: "192.0.2.1", prefixLen: 24, label: "eth0:1" }, 1);
   const parse = (b: Uint8Array) => {

@@ -113,6 +113,9 @@ static_rules {
       writeFileSync(f, "7\n");
       h.fileChanged(f);
       expect(prio(h)).toBe(65);
+      // the new effective priority reaches the parent without a state change (bgp_announce, metrics)
+      const last = (h.parentMsgs as { type: string }[]).filter((m) => m.type === "vrrpState").at(-1);
+      expect(last).toMatchObject({ instance: "VI_1", effectivePriority: 65 });
       const g = new Harness();
       g.start(inst("  track_file {\n    tf weight 0\n  }", `vrrp_track_file tf {\n  file ${f}\n}`));
       expect(g.states().VI_1).toBe("FAULT");
