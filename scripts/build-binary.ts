@@ -28,6 +28,9 @@ function build(t: Target): void {
     "build", "--compile", "--minify", "--bytecode", "--format=esm",
     "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig",
     `--target=${t.target}`,
+    // dbus-next's optional native helpers (X11 session-bus lookup, usocket for abstract sockets / fd
+    // passing): not installed; dbus-next falls back to node:net for unix:path= addresses.
+    "--external", "x11", "--external", "usocket",
     `--define`, `process.env.KA_LIBC_NAME=${JSON.stringify(t.libc)}`,
     "src/main.ts", "src/ffi/reactor-worker.ts",
     "--outfile", t.out,

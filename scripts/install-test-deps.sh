@@ -6,7 +6,7 @@
 set -euo pipefail
 PKGS=(keepalived frr nginx-light opensmtpd dnsmasq-base socat tcpdump tshark iproute2 ipvsadm strace
       qemu-system-x86 busybox-static cpio kmod openssl procps psmisc xz-utils zstd
-      iputils-ping snmpd snmp snmptrapd dbus nftables qemu-user-static libc6:arm64 libstdc++6:arm64 libgcc-s1:arm64)
+      iputils-ping snmpd snmp snmptrapd dbus dbus-bin systemd nftables qemu-user-static libc6:arm64 libstdc++6:arm64 libgcc-s1:arm64)
 # The arm64 binary runs under qemu user-mode emulation with Debian's arm64 libc.
 dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
 missing=()
@@ -24,7 +24,7 @@ fi
 for s in nginx opensmtpd frr dnsmasq snmpd snmptrapd; do
   pkill -x "$s" 2>/dev/null || true
 done
-for b in keepalived bfdd nginx smtpd dnsmasq socat tcpdump tshark qemu-system-x86_64 ipvsadm busybox snmpd snmpwalk snmptrapd dbus-daemon nft qemu-aarch64-static ping; do
+for b in keepalived bfdd nginx smtpd dnsmasq socat tcpdump tshark qemu-system-x86_64 ipvsadm busybox snmpd snmpwalk snmptrapd dbus-daemon dbus-monitor busctl nft qemu-aarch64-static ping; do
   command -v "$b" >/dev/null || [ -x "/usr/lib/frr/$b" ] || [ -x "/usr/sbin/$b" ] || [ -x "/bin/$b" ] || {
     echo "install-test-deps: $b is still missing after installation" >&2; exit 1; }
 done

@@ -32,6 +32,10 @@ export interface CliOptions {
   checkersPidFile: string;
   bfdPidFile: string;
   addressMonitoring: boolean;
+  /** -x / --snmp: the SNMP subagent with every MIB (src/snmp/service.ts). */
+  snmp: boolean;
+  /** -A / --snmp-agent-socket: the AgentX master socket. */
+  snmpSocket?: string;
   allConfig: boolean;
   configId?: string;
   signum?: string;
@@ -112,8 +116,8 @@ const SPECS: Spec[] = [
   { short: "c", long: "checkers_pid", kind: "value", apply: (o, v) => (o.checkersPidFile = v!) },
   { short: "b", long: "bfd_pid", kind: "value", apply: (o, v) => (o.bfdPidFile = v!) },
   { short: "a", long: "address-monitoring", kind: "flag", apply: (o) => (o.addressMonitoring = true) },
-  { short: "x", long: "snmp", kind: "flag", apply: unsupported("SNMP (-x/--snmp)") },
-  { short: "A", long: "snmp-agent-socket", kind: "value", apply: unsupported("SNMP (-A/--snmp-agent-socket)") },
+  { short: "x", long: "snmp", kind: "flag", apply: (o) => (o.snmp = true) },
+  { short: "A", long: "snmp-agent-socket", kind: "value", apply: (o, v) => (o.snmpSocket = v!) },
   { short: "s", long: "namespace", kind: "value", apply: unsupported("running in a named network namespace (-s/--namespace); start keepalived with 'ip netns exec NAME' instead") },
   { short: "m", long: "core-dump", kind: "flag", apply: (o) => o.notices.push("-m/--core-dump: core dumps are not produced by this build; option ignored") },
   { short: "M", long: "core-dump-pattern", kind: "optional", apply: (o) => o.notices.push("-M/--core-dump-pattern: core dumps are not produced by this build; option ignored") },
@@ -146,7 +150,7 @@ export function defaultOptions(): CliOptions {
     releaseVips: false, dontReleaseVrrp: false, dontReleaseIpvs: false, dontRespawn: false, dontFork: false,
     pidFile: "/run/keepalived.pid", vrrpPidFile: "/run/vrrp.pid", checkersPidFile: "/run/checkers.pid",
     bfdPidFile: "/run/bfd.pid",
-    addressMonitoring: false, allConfig: false, configTest: false, version: false, help: false,
+    addressMonitoring: false, snmp: false, allConfig: false, configTest: false, version: false, help: false,
     daemonized: false, notices: [],
   };
 }
@@ -237,6 +241,8 @@ export function usage(prog = "keepalived"): string {
   -b, --bfd_pid=FILE           Use specified pidfile for BFD child process
   -T, --genhash                Enter genhash utility mode (must be the first option)
   -a, --address-monitoring     Report all address additions/deletions notified via netlink
+  -x, --snmp                   Enable the SNMP subsystem (AgentX subagent of snmpd)
+  -A, --snmp-agent-socket=FILE Use the specified socket for connection to the SNMP master agent
   -e, --all-config             Error if any configuration file is missing
   -i, --config-id ID           Skip configuration lines beginning '@' that don't match ID
                                 or lines beginning '@^' that do (default: short host name)
@@ -245,6 +251,6 @@ export function usage(prog = "keepalived"): string {
   -v, --version                Display the version number
   -h, --help                   Display this help message
 Run-time control of a running daemon: ${prog} ctl COMMAND (see ${prog} ctl --help, docs/control.md).
-Not supported by this build: -x/--snmp, -A/--snmp-agent-socket, -s/--namespace (use ip netns exec).
+Not supported by this build: -s/--namespace (use ip netns exec).
 `;
 }

@@ -29,11 +29,18 @@ describe("keepalived(8) command line", () => {
   test("genhash mode takes the rest of the line", () => {
     expect(parseArgs(["-T", "-s", "1.2.3.4", "-u", "/"]).genhash).toEqual(["-s", "1.2.3.4", "-u", "/"]);
   });
+  test("-x and -A turn SNMP on and name the AgentX socket", () => {
+    const o = parseArgs(["-x", "-A", "unix:/tmp/agentx"]);
+    expect(o.snmp).toBe(true);
+    expect(o.snmpSocket).toBe("unix:/tmp/agentx");
+    expect(parseArgs(["--snmp-agent-socket=/run/agentx"]).snmpSocket).toBe("/run/agentx");
+    expect(parseArgs([]).snmp).toBe(false);
+  });
   test("errors are one clear line", () => {
     const cases: [string[], RegExp][] = [
       [["-Z"], /unknown option '-Z'/], [["--bogus"], /unknown option '--bogus'/], [["-f"], /'-f' needs a value/],
       [["--use-file"], /'--use-file' needs a value/], [["--vrrp=1"], /takes no value/], [["-S", "local9"], /invalid log facility 'local9'/],
-      [["-P", "-C"], /cannot be used together/], [["-x"], /SNMP .* not supported/], [["stray"], /unexpected argument 'stray'/],
+      [["-P", "-C"], /cannot be used together/], [["-A"], /'-A' needs a value/], [["stray"], /unexpected argument 'stray'/],
       [["-u", "999"], /invalid umask/], [["--dump-conf=xml"], /invalid dump format/],
     ];
     for (const [argv, re] of cases) {

@@ -58,6 +58,8 @@ export type Message =
   | { type: "bfdState"; name: string; state: BfdStateName; at: number }
   /** vrrp child -> parent -> check child: an instance changed state (for ha_suspend and metrics). */
   | { type: "vrrpState"; instance: string; state: VrrpStateName; priority: number; effectivePriority: number }
+  /** parent -> vrrp child: send one round of gratuitous ARP / NA for a MASTER instance (D-Bus SendGarp). */
+  | { type: "garp"; instance: string }
   /** child -> parent: counters and states for the metrics endpoint. */
   | { type: "stats"; role: Role; stats: Record<string, number | string> }
   /**
@@ -123,6 +125,7 @@ const SHAPES: Record<Message["type"], Shape> = {
   bfdState: { name: "string", state: "string", at: "number" },
   vrrpState: { instance: "string", state: "string", priority: "number", effectivePriority: "number" },
   stats: { role: "string", stats: "object" },
+  garp: { instance: "string" },
   rsState: { vs: "string", rs: "string", state: "string", weight: "number" },
   vsState: { vs: "string", state: "string" },
   metrics: { role: "string", samples: "object" },

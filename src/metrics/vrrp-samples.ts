@@ -13,6 +13,10 @@ export interface VrrpInstanceView {
   readonly state: string;
   readonly fsm: { readonly priority: number };
   readonly stats: Readonly<Record<string, number>>;
+  /** Where it runs (for keepalived_vrrp_instance_info, read by SNMP and D-Bus in the parent). */
+  readonly place?: { readonly ifindex: number; readonly ifname: string; readonly mac: string; readonly src: string };
+  /** Source address of the last advert accepted from another router. */
+  readonly masterSrc?: string;
 }
 
 /** States a VRRP instance is reported in. */
@@ -31,12 +35,28 @@ export const VRRP_ERROR_KINDS: Readonly<Record<string, string>> = {
   otherErr: "other",
 };
 
+/** A running vrrp_script: its verdict and how many times it ran. */
+export interface VrrpScriptView {
+  readonly name: string;
+  readonly up: boolean;
+  readonly runs: number;
+}
+
 /**
- * All samples for the given instances. `stateSeries: false` leaves out keepalived_vrrp_state, whose name
- * mehdy/keepalived-exporter's compat mode takes over (src/metrics/compat.ts).
+ * All samples for the given instances (and `scripts`). `stateSeries: false` leaves out
+ * keepalived_vrrp_state, whose name mehdy/keepalived-exporter's compat mode takes over (src/metrics/compat.ts).
  */
-export function vrrpSamples(instances: readonly VrrpInstanceView[], opts: { stateSeries?: boolean } = {}): MetricSample[] {
+export function vrrpSamples(
+  instances: readonly VrrpInstanceView[],
+  opts: { stateSeries?: boolean; scripts?: readonly VrrpScriptView[] } = {},
+): MetricSample[] {
   const out: MetricSample[] = [];
+  for (const s of opts.scripts ?? []) {
+    out.push(
+      gauge("keepalived_vrrp_script_up", "vrrp_script verdict after rise/fall: 1 OK, 0 failed", { script: s.name }, s.up ? 1 : 0),
+      counter("keepalived_vrrp_script_runs_total", "vrrp_script runs", { script: s.name }, s.runs),
+    );
+  }
   for (const r of instances) {
     // Only `instance`, so these series coincide with the parent's own (from vrrpState) and replace them.
     const l = { instance: r.cfg.name };
@@ -48,6 +68,12 @@ export function vrrpSamples(instances: readonly VrrpInstanceView[], opts: { stat
           state: s,
         }, r.state === s ? 1 : 0),
       );
+    }
+    if (r.place) {
+      const p = r.place;
+      out.push(gauge("keepalived_vrrp_instance_info", "Where the VRRP instance runs (value 1): interface, ifindex, MAC, source address, last master seen", {
+        ...l, interface: p.ifname, ifindex: String(p.ifindex), mac: p.mac, address: p.src, master: r.masterSrc ?? "",
+      }, 1));
     }
     out.push(
       gauge("keepalived_vrrp_priority", "Configured VRRP priority", l, r.cfg.priority),

@@ -118,6 +118,7 @@ export function runChild(
         rt.dump(msg.kind);
         return;
       case "bfdState":
+      case "garp":
       case "vrrpState": {
         // In order with configurations: an event sent right after a config (a replayed state) sees it applied.
         const ev = msg;

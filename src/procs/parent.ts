@@ -23,6 +23,8 @@ import { MetricsStore } from "../metrics/store.ts";
 import { startMetricsServer, type MetricsServer } from "../metrics/server.ts";
 import { writeDumpFile } from "../core/dumpfile.ts";
 import { parentDataDump, parentDumpPath } from "./parent-dump.ts";
+import { SnmpService } from "../snmp/service.ts";
+import { DbusService } from "../dbus/service.ts";
 import { BgpAnnouncer } from "../bgp/announcer.ts";
 import { TunBgpNet } from "../bgp/devices.ts";
 import { releaseOrphanedVips } from "./orphans.ts";
@@ -45,6 +47,8 @@ export class Parent {
   #onAllReady: (() => void) | undefined;
   readonly #alerter: Alerter;
   readonly #metrics = new MetricsStore();
+  readonly #snmp: SnmpService;
+  readonly #dbus: DbusService;
   #metricsServer: MetricsServer | undefined;
   #metricsListen = "";
   /** Readiness of the children's channels: SIGIO, so the parent needs no reactor thread and sleeps when idle. */
@@ -61,6 +65,11 @@ export class Parent {
     this.#config = config;
     this.#accepted = acceptedErrors(diagnostics);
     this.#alerter = new Alerter(log, config);
+    this.#snmp = new SnmpService(log, config, { snmp: opts.snmp, snmpSocket: opts.snmpSocket });
+    const vrrp = (m: Message) => this.#children.get("vrrp")?.send(m);
+    this.#dbus = new DbusService(log, {
+      dump: (kind) => vrrp({ type: "dump", kind }), reload: () => this.reload(), sendGarp: (instance) => vrrp({ type: "garp", instance }),
+    });
     this.#bgp = new BgpAnnouncer(new TunBgpNet(), log, config);
     this.#control = new ControlService({
       log, pidFile: opts.pidFile, configFile: opts.configFile,
@@ -96,6 +105,8 @@ export class Parent {
     for (const r of roles) this.#startChild(r);
     this.#maybeAllReady();
     this.#serveMetrics();
+    this.#snmp.setConfig(this.#config);
+    this.#dbus.setConfig(this.#config);
     // Signal handlers do not keep Bun's loop alive: with no child (a configuration with no VRRP, checker
     // or BFD section) the parent must still wait for the next HUP.
     setInterval(() => {}, 0x7fffffff);
@@ -156,6 +167,8 @@ export class Parent {
 
   #onMessage(role: Role, msg: Message): void {
     this.#metrics.onMessage(role, msg);
+    this.#snmp.onMessage(role, msg);
+    this.#dbus.onMessage(role, msg);
     this.#control.onMessage(role, msg);
     switch (msg.type) {
       case "ready":
@@ -271,6 +284,8 @@ export class Parent {
     this.#alerter.setConfig(r.config);
     this.#bgp.setConfig(r.config);
     this.#serveMetrics();
+    this.#snmp.setConfig(r.config);
+    this.#dbus.setConfig(r.config, true);
     this.#control.reloaded();
     void this.#control.configure();
     this.#generation++;
@@ -353,6 +368,8 @@ export class Parent {
     await Promise.all([...this.#children.values()].map((c) => c.stop(this.#childWaitMs())));
     await runLifecycleScript("shutdown", this.#config.global, this.log);
     this.#metricsServer?.stop();
+    this.#snmp.stop();
+    await this.#dbus.stop();
     this.#control.close();
     this.#alerter.close();
     removePidFile(this.opts.pidFile);
@@ -373,6 +390,7 @@ export function childArgs(o: CliOptions): string[] {
   if (o.dontReleaseIpvs) a.push("-I");
   if (o.releaseVips) a.push("-X");
   if (o.addressMonitoring) a.push("-a");
+  if (o.snmp) a.push("-x");
   return a;
 }
 

@@ -10,6 +10,7 @@ import { vrrpSamples, vrrpSocketSamples } from "../metrics/vrrp-samples.ts";
 import { compatSamples } from "../metrics/compat.ts";
 import { SnapshotReporter } from "../control/child-side.ts";
 import { vrrpSnapshot } from "../vrrp/control-snap.ts";
+import { parentWantsReports } from "../snmp/wants.ts";
 
 /**
  * The VRRP child's reactor wakes it at most once per 50 ms while fds stay busy (the first readiness after
@@ -44,7 +45,10 @@ export function createVrrpRuntime(ctx: ChildContext): Runtime {
     const inst = rt.instances();
     const modes = global?.metricsCompat ?? [];
     const own = [
-      ...vrrpSamples(inst.map((r) => ({ cfg: r.cfg, state: r.state, fsm: r.fsm, stats: { ...r.stats } })), { stateSeries: !modes.includes("mehdy") }),
+      ...vrrpSamples(
+        inst.map((r) => ({ cfg: r.cfg, state: r.state, fsm: r.fsm, stats: { ...r.stats }, place: r.place, masterSrc: r.lastAdvertSrc })),
+        { stateSeries: !modes.includes("mehdy"), scripts: rt.scripts() },
+      ),
       ...vrrpSocketSamples(rt.sockets()),
     ];
     if (!modes.length) return own;
@@ -56,7 +60,7 @@ export function createVrrpRuntime(ctx: ChildContext): Runtime {
     async apply(slice, reload) {
       global = (slice as KeepalivedConfig).global;
       rt.apply(slice as KeepalivedConfig, reload);
-      reporter.reportIf((slice as KeepalivedConfig).global.metricsListen !== null);
+      reporter.reportIf(parentWantsReports((slice as KeepalivedConfig).global, ctx.opts.snmp));
       snap.enable(global.controlSocket !== null);
       snap.changed();
     },
@@ -66,9 +70,10 @@ export function createVrrpRuntime(ctx: ChildContext): Runtime {
       const inst = rt.instances();
       try {
         if (kind === "data") writeDumpFile(dumpPath("data", "vrrp", global?.stateDumpFile ?? null), dataDump(inst, new Date(), rt.sockets()));
-        else if (kind === "stats") writeDumpFile(dumpPath("stats", "vrrp", global?.statsDumpFile ?? null), statsDump(inst));
+        else if (kind === "stats" || kind === "stats_clear") writeDumpFile(dumpPath("stats", "vrrp", global?.statsDumpFile ?? null), statsDump(inst));
         else if (kind === "json") writeDumpFile(dumpPath("json", "vrrp", global?.jsonDumpFile ?? null), jsonDump(inst));
-        else for (const r of inst) for (const k of Object.keys(r.stats)) r.stats[k as keyof typeof r.stats] = 0;
+        // STATS_CLEAR (and D-Bus PrintStatsClear), as keepalived: write the statistics, then clear them.
+        if (kind === "stats_clear") for (const r of inst) for (const k of Object.keys(r.stats)) r.stats[k as keyof typeof r.stats] = 0;
       } catch (e) {
         ctx.log.error(`dump: ${(e as Error).message}`);
       }

@@ -112,6 +112,8 @@ export class VrrpInstanceRunner {
     advertIntervalErr: 0, addrListErr: 0, invalidAuthType: 0, authTypeMismatch: 0, authFailure: 0, pri0Rcvd: 0, pri0Sent: 0, otherErr: 0,
   };
   readonly log: Logger;
+  /** Source address of the last advert for our VRID from another router (SNMP's master address). */
+  lastAdvertSrc = "";
   readonly family: "ipv4" | "ipv6";
   readonly vips: readonly string[];
   /** Our VIPs in wire text form, to check an advert's address list without sorting (RFC 5798 §7.1). */
@@ -277,6 +279,7 @@ export class VrrpInstanceRunner {
     }
     const adv = parsed.value;
     if (adv.vrid !== cfg.vrid) return; // another instance's advert on a shared socket
+    this.lastAdvertSrc = p.src;
     this.stats.advertRcvd++;
     if (adv.priority === 0) this.stats.pri0Rcvd++;
     if (cfg.version === 2 && adv.advertIntervalCs !== Math.round(cfg.advertIntMs / 10)) {
@@ -477,6 +480,13 @@ export class VrrpInstanceRunner {
     this.#kernelOp(() => this.env.kernel.addAddr(r), `restore ${address}`);
     for (const { spec, req } of this.#routeRequests()) this.#kernelOp(() => this.env.kernel.addRoute(req), `add route ${spec.dest}`);
     for (const { spec, req } of this.#ruleRequests()) this.#kernelOp(() => this.env.kernel.addRule(req), `add rule ${spec.from ?? "all"}`);
+  }
+
+  /** One announcement round on request (D-Bus SendGarp), while MASTER. */
+  sendGarp(): void {
+    if (this.fsm.state !== "MASTER") return;
+    this.log.info("Sending gratuitous ARP/NA on D-Bus request");
+    this.#announceRound(1);
   }
 
   /** A route vanished: one of our virtual routes while we are MASTER is put back (someone deleted it). */

@@ -547,8 +547,9 @@ export class VrrpRuntime {
     this.#io.faults.kick();
   }
 
-  /** Relayed events: BFD session states for track_bfd. */
+  /** Relayed events: BFD session states for track_bfd; D-Bus SendGarp. */
   onEvent(msg: Message): void {
+    if (msg.type === "garp") return this.#instances.get(msg.instance)?.runner.sendGarp();
     if (msg.type !== "bfdState") return;
     if (this.#trackers.setBfd(msg.name, msg.state === "Up")) {
       this.d.log.info(`BFD ${msg.name} is ${msg.state}`);
@@ -556,9 +557,9 @@ export class VrrpRuntime {
     }
   }
 
-  /** vrrp_scripts in use: name, verdict and whether a run is in progress (metrics). */
-  scripts(): { name: string; up: boolean; running: boolean }[] {
-    return [...this.#trackers.scripts].map(([name, { tracker }]) => ({ name, up: tracker.up, running: tracker.running }));
+  /** vrrp_scripts in use: name, verdict, whether a run is in progress and runs so far (metrics, SNMP). */
+  scripts(): { name: string; up: boolean; running: boolean; runs: number }[] {
+    return [...this.#trackers.scripts].map(([name, { tracker }]) => ({ name, up: tracker.up, running: tracker.running, runs: tracker.runs }));
   }
 
   /** Current instances, for dumps and tests. */

@@ -18,7 +18,6 @@ const SRC = `${import.meta.dir}/../../src`;
 /** Model fields read only by the configuration code, each with where its effect goes. */
 const CONFIG_ONLY: Readonly<Record<string, string>> = {
   allowIfChanges: "dynamic_interfaces option; interface checks are skipped by dynamicInterfaces",
-  dynamicInterfaces: "interface existence checks at load",
   includeCheck: "preprocessor include checks",
   randomSeed: "preprocessor ${_RANDOM}",
   useSymlinkPaths: "script resolution at load (scripts.ts)",
