@@ -172,10 +172,10 @@ const SLICE_MS = 10;
 /**
  * Sub-millisecond deadlines. Bun's timers count whole milliseconds from when they are armed (the delay is
  * truncated) and fire ~0.15 ms after that: a deadline 0.7 ms into a millisecond ran 0.6 ms early, or,
- * outside earlyMs, a second 1 ms timer later, 0.4 ms late. With FineTiming the Bun timer is armed to fire a
- * little early and the rest, under `horizonMs`, is slept on the main thread (`sleep`, nanosleep(2)) before
- * the due timers run; a deadline that close after a batch is reached through setImmediate, after the
- * batch's microtasks (its queued sends) ran.
+ * outside earlyMs, a second 1 ms timer later, 0.4 ms late. With FineTiming a Bun timer that fires more
+ * than earlyMs before the earliest deadline sleeps the rest on the main thread (`sleep`, nanosleep(2))
+ * instead of arming another timer; a deadline under `horizonMs` after a batch is reached through
+ * setImmediate (after the batch's microtasks, its queued sends, ran) and the same sleep.
  */
 export interface FineTiming {
   /** Gaps shorter than this are slept instead of waiting for a Bun timer, ms. */
@@ -183,9 +183,6 @@ export interface FineTiming {
   /** Blocks the thread for `ms`. */
   sleep(ms: number): void;
 }
-
-/** How much earlier than the deadline a FineTiming scheduler arms its Bun timer, ms (see FineTiming). */
-const FINE_LEAD_MS = 0.2;
 
 /** The production scheduler: performance.now() and one Bun timer. */
 export class RealScheduler extends HeapScheduler {
@@ -263,7 +260,7 @@ export class RealScheduler extends HeapScheduler {
     this.#armedId = next.id;
     const wait = next.at - this.now();
     if (wait <= 0 || (this.fine && wait < this.fine.horizonMs)) this.#immediate = setImmediate(this.#fireTask);
-    else this.#timer = setTimeout(this.#fireTask, this.fine ? wait - FINE_LEAD_MS : wait);
+    else this.#timer = setTimeout(this.#fireTask, wait);
   }
   readonly #fireTask = (): void => this.#fire();
   #disarm(): void {
@@ -281,7 +278,7 @@ export class RealScheduler extends HeapScheduler {
     const head = this.fine && this.heap.peek();
     if (head) {
       const rest = head.at - this.now();
-      if (rest > 0.02 && rest < this.fine!.horizonMs) this.fine!.sleep(rest);
+      if (rest > this.earlyMs && rest < this.fine!.horizonMs) this.fine!.sleep(rest);
     }
     this.runDue(this.now() + this.earlyMs, SLICE_MS);
     this.#rearmNow();
