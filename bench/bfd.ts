@@ -6,7 +6,7 @@
  *   the peer sent to the SUT's first Down packet (diag 1, Control Detection Time Expired); then SIGCONT and
  *   wait for Up. Median and p99 over BENCH_BFD_TRIALS (default 50) trials.
  * - load: 100 sessions at 10 ms; once all are Up, CPU (bench/cpu.ts: the SUT's process tree in its own cgroup) over 10 s and RSS.
- * Namespaces kbr-ba (SUT) and kbr-bb (peer). Run: `bun bench/bfd.ts`. Nothing is asserted.
+ * Namespaces kbr-ba (SUT) and kbr-bb (peer); BENCH_NS replaces the kbr prefix. Run: `bun bench/bfd.ts`. Nothing is asserted.
  */
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -27,6 +27,7 @@ const peerAddr = (i: number) => `192.0.2.${130 + i}`;
 const TRIALS = Number(process.env.BENCH_BFD_TRIALS ?? 50);
 const SESSIONS = 100;
 const CPU_WINDOW_MS = 10_000;
+const NS = process.env.BENCH_NS ?? "kbr";
 
 type Kind = "keepalived" | "frr" | "ours";
 
@@ -201,9 +202,9 @@ async function scenario(
   kind: Kind,
   ours: string,
 ): Promise<{ det: number[]; missed: number; cpuPct: number; rssMiB: number }> {
-  const dir = mkdtempSync(join(tmpdir(), `kbr-bench-${kind}-`));
+  const dir = mkdtempSync(join(tmpdir(), `${NS}-bench-${kind}-`));
   chmodSync(dir, 0o755);
-  const a = new Netns("kbr-ba"), b = new Netns("kbr-bb");
+  const a = new Netns(`${NS}-ba`), b = new Netns(`${NS}-bb`);
   const started: Sut[] = []; // bfdd is not a child Netns knows about: stop everything here, also on errors
   const track = <T extends Sut>(p: T): T => (started.push(p), p);
   try {

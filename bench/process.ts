@@ -12,6 +12,9 @@ import { Netns, waitFor } from "../test/support/netns.ts";
 import { cpuMeter } from "./cpu.ts";
 import { impls, median, processTree, pssKiB, rssKiB, type Impl, type Row } from "./lib.ts";
 
+/** Prefix of the namespace and temp dir (BENCH_NS). */
+const NS = process.env.BENCH_NS ?? "kbench";
+
 const CONF = `global_defs {
   router_id bench
 }
@@ -35,8 +38,8 @@ interface Sample {
 }
 
 async function once(impl: Impl, idleS: number): Promise<Sample> {
-  const dir = mkdtempSync("/tmp/kbench-");
-  const ns = new Netns(`kbench-p${process.pid % 10000}`);
+  const dir = mkdtempSync(`/tmp/${NS}-`);
+  const ns = new Netns(`${NS}-p${process.pid % 10000}`);
   try {
     ns.ip("link", "add", "veth0", "type", "veth", "peer", "name", "veth1");
     ns.ip("link", "set", "veth0", "up");
