@@ -67,14 +67,14 @@ class CgroupMeter implements CpuMeter {
   readonly #home: string;
   readonly #start: number;
 
-  constructor(readonly method: CpuMethod, root: string, pid: number, label: string) {
+  constructor(readonly method: CpuMethod, root: string, pid: number, label: string, tree: boolean) {
     const prefix = process.env.BENCH_CGROUP_PREFIX ?? "kabench-";
     this.#dir = join(root, `${prefix}${label}-${process.pid}-${++seq}`);
     this.#home = join(root, ownCgroup(method), "cgroup.procs");
     mkdirSync(this.#dir);
     try {
       // Twice: a process forked while the first pass ran is found by the second (its children are born inside).
-      for (let pass = 0; pass < 2; pass++) for (const p of processTree(pid)) this.#move(p, join(this.#dir, "cgroup.procs"));
+      for (let pass = 0; pass < 2; pass++) for (const p of tree ? processTree(pid) : [pid]) this.#move(p, join(this.#dir, "cgroup.procs"));
     } catch (e) {
       this.close();
       throw e;
@@ -121,15 +121,13 @@ class CgroupMeter implements CpuMeter {
 /** The /proc/PID/stat fallback: the tree's utime+stime+cutime+cstime at each reading. */
 class ProcStatMeter implements CpuMeter {
   readonly method = "proc" as const;
-  readonly #pid: number;
   readonly #start: number;
-  constructor(pid: number) {
-    this.#pid = pid;
+  constructor(readonly pid: number, readonly tree: boolean) {
     this.#start = this.#sum();
   }
   #sum(): number {
     let s = 0;
-    for (const p of processTree(this.#pid)) s += procStatNs(p);
+    for (const p of this.tree ? processTree(this.pid) : [this.pid]) s += procStatNs(p);
     return s;
   }
   ns(): number {
@@ -141,12 +139,14 @@ class ProcStatMeter implements CpuMeter {
 /**
  * Starts measuring the CPU of `pid` and everything it runs, in a cgroup named after `label` when the
  * host allows one (BENCH_CPU=proc forces the /proc fallback; BENCH_CGROUP_PREFIX names the cgroups).
+ * `tree: false` measures `pid` alone (and what it starts from now on), not its running children.
  */
-export function cpuMeter(pid: number, label: string): CpuMeter {
+export function cpuMeter(pid: number, label: string, o: { tree?: boolean } = {}): CpuMeter {
+  const tree = o.tree ?? true;
   const h = hierarchy();
   if (h) {
     try {
-      return new CgroupMeter(h.method, h.root, pid, label);
+      return new CgroupMeter(h.method, h.root, pid, label, tree);
     } catch (e) {
       if (process.env.BENCH_CPU === "cgroup") throw e;
       if (process.env.BENCH_DEBUG) console.error(`bench: no cgroup (${(e as Error).message}); /proc/PID/stat instead`);
@@ -154,5 +154,5 @@ export function cpuMeter(pid: number, label: string): CpuMeter {
   } else if (process.env.BENCH_CPU === "cgroup") {
     throw new Error("bench: BENCH_CPU=cgroup but no cgroup hierarchy with CPU accounting is mounted");
   }
-  return new ProcStatMeter(pid);
+  return new ProcStatMeter(pid, tree);
 }
