@@ -5,8 +5,8 @@
  *   and measures, from a packet capture on the SUT's link (kernel timestamps), the time from the last packet
  *   the peer sent to the SUT's first Down packet (diag 1, Control Detection Time Expired); then SIGCONT and
  *   wait for Up. Median and p99 over BENCH_BFD_TRIALS (default 50) trials.
- * - load: 100 sessions at 10 ms; once all are Up, CPU (schedstat of the SUT's process tree) over 10 s and RSS.
- * Namespaces kbr-ba (SUT) and kbr-bb (peer). Run: `bun bench/bfd.ts`. Nothing is asserted.
+ * - load: 100 sessions at 10 ms; once all are Up, CPU (bench/cpu.ts: the SUT's process tree in its own cgroup) over 10 s and RSS.
+ * Namespaces kbr-ba (SUT) and kbr-bb (peer); BENCH_NS replaces the kbr prefix. Run: `bun bench/bfd.ts`. Nothing is asserted.
  */
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,7 +17,8 @@ import { Netns, vethPair, waitFor } from "../test/support/netns.ts";
 import { type FrrBfdd, type FrrBfdPeer, startFrrBfdd } from "../test/bfd/frr.ts";
 import { renderConf } from "../test/bfd/daemon.ts";
 import { ensureBinary } from "../test/support/binary.ts";
-import { cpuNs, median, processTree, quantile, rssKiB } from "./lib.ts";
+import { cpuMeter } from "./cpu.ts";
+import { median, processTree, quantile, rssKiB } from "./lib.ts";
 
 // Session i runs between sutAddr(i) and peerAddr(i): FRR without zebra cannot tell apart sessions that
 // share a peer address, so every session has its own address on both sides.
@@ -26,6 +27,7 @@ const peerAddr = (i: number) => `192.0.2.${130 + i}`;
 const TRIALS = Number(process.env.BENCH_BFD_TRIALS ?? 50);
 const SESSIONS = 100;
 const CPU_WINDOW_MS = 10_000;
+const NS = process.env.BENCH_NS ?? "kbr";
 
 type Kind = "keepalived" | "frr" | "ours";
 
@@ -189,10 +191,10 @@ async function load(sut: Sut, peer: FrrBfdd): Promise<{ cpuPct: number; rssMiB: 
     throw new Error(`${(e as Error).message} (${up} up)`);
   });
   await Bun.sleep(1000);
-  const pids = processTree(sut.pid);
-  const c0 = cpuNs(pids), t0 = performance.now();
+  const meter = cpuMeter(sut.pid, "bfd"), t0 = performance.now();
   await Bun.sleep(CPU_WINDOW_MS);
-  const cpuPct = ((cpuNs(processTree(sut.pid)) - c0) / 1e6 / (performance.now() - t0)) * 100;
+  const cpuPct = (meter.ns() / 1e6 / (performance.now() - t0)) * 100;
+  meter.close();
   return { cpuPct, rssMiB: rssKiB(processTree(sut.pid)) / 1024 };
 }
 
@@ -200,9 +202,9 @@ async function scenario(
   kind: Kind,
   ours: string,
 ): Promise<{ det: number[]; missed: number; cpuPct: number; rssMiB: number }> {
-  const dir = mkdtempSync(join(tmpdir(), `kbr-bench-${kind}-`));
+  const dir = mkdtempSync(join(tmpdir(), `${NS}-bench-${kind}-`));
   chmodSync(dir, 0o755);
-  const a = new Netns("kbr-ba"), b = new Netns("kbr-bb");
+  const a = new Netns(`${NS}-ba`), b = new Netns(`${NS}-bb`);
   const started: Sut[] = []; // bfdd is not a child Netns knows about: stop everything here, also on errors
   const track = <T extends Sut>(p: T): T => (started.push(p), p);
   try {

@@ -12,7 +12,8 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { Netns, vethPair, waitFor } from "../test/support/netns.ts";
 import { connectRetry } from "../src/control/client.ts";
-import { cpuNs, impls, quantile, type Impl, type Row } from "./lib.ts";
+import { cpuMeter } from "./cpu.ts";
+import { impls, quantile, type Impl, type Row } from "./lib.ts";
 
 const conf = (prio: number, sock: string | null) => `global_defs {
   router_id kct_bench_${prio}
@@ -93,7 +94,7 @@ async function run(impl: Impl, windowS: number): Promise<Sample> {
     if (sock) {
       const vrrpPid = Number(readFileSync(f("av.pid"), "utf8"));
       const parentPid = Number(readFileSync(f("a.pid"), "utf8"));
-      const c0 = [cpuNs([vrrpPid]), cpuNs([parentPid])];
+      const meters = [cpuMeter(vrrpPid, "ctl-vrrp", { tree: false }), cpuMeter(parentPid, "ctl-parent", { tree: false })];
       const end = performance.now() + (windowS - 1) * 1000;
       s.loaded = await capture(b, dir, windowS, async () => {
         while (performance.now() < end) {
@@ -103,8 +104,9 @@ async function run(impl: Impl, windowS: number): Promise<Sample> {
           await Bun.sleep(Math.max(0, 1000 - (performance.now() - t0))); // one burst per second
         }
       });
-      s.cpuVrrpMs = (cpuNs([vrrpPid]) - c0[0]!) / 1e6;
-      s.cpuParentMs = (cpuNs([parentPid]) - c0[1]!) / 1e6;
+      s.cpuVrrpMs = meters[0]!.ns() / 1e6;
+      s.cpuParentMs = meters[1]!.ns() / 1e6;
+      for (const m of meters) m.close();
     }
     s.backupMasters = masters() - m0;
     return s;

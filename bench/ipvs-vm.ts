@@ -3,7 +3,7 @@
  * without it): one virtual_server with N real servers (default 10,000), each with TCP_CHECK
  * (connect_timeout 1) and delay_loop 1, against one listener process inside the VM. Debian's keepalived
  * 2.2.7 and ours run one after the other in the same boot (test/vm/guest-bench.ts does the measuring):
- *  - CPU per check: CPU of the daemon's process tree (schedstat) over the window / connections accepted;
+ *  - CPU per check: CPU of the daemon's process tree (bench/cpu.ts: cgroup, or /proc/PID/stat in a guest without one) over the window / connections accepted;
  *  - time from a real server's listener closing to its removal from IPVS (median over K servers);
  *  - RSS and PSS of the process tree at the end of the window.
  *   bun bench/ipvs-vm.ts [--n=10000] [--window=30] [--kills=10] [--settle=150] [--smp=2] [--mem=3072] [--only=ours] [--verbose]

@@ -1,6 +1,6 @@
 /**
  * Shared pieces of the side-by-side benchmarks: the two implementations, process-tree sampling
- * (RSS from /proc/PID/status, CPU from /proc/PID/schedstat in ns), statistics, and the table printer.
+ * (RSS from /proc/PID/status; CPU is bench/cpu.ts), statistics, and the table printer.
  */
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 
@@ -63,8 +63,12 @@ export function pssKiB(pids: number[]): number {
   return s;
 }
 
-/** Sum of on-CPU time over pids (and their threads), ns. */
-export function cpuNs(pids: number[]): number {
+/**
+ * Sum of on-CPU time over the threads of pids alive now (/proc/PID/task/TID/schedstat), ns. The time of a
+ * thread that exited is not in it, so a difference of two samples can be too low or negative: measure
+ * with bench/cpu.ts `cpuMeter`; this stays for the test that shows the difference.
+ */
+export function schedstatNs(pids: number[]): number {
   let s = 0;
   for (const p of pids) {
     try {

@@ -3,13 +3,17 @@
  *  - start-up: exec of `keepalived -n` until every child of the config is running (VRRP + check children
  *    for keepalived: their pid files exist; ours: the same pid files),
  *  - idle RSS summed over the whole process tree after settling,
- *  - idle CPU (schedstat, all threads) over a window (default 30 s; BENCH_IDLE_S to change).
+ *  - idle CPU of the process tree (bench/cpu.ts: its own cgroup) over a window (default 30 s; BENCH_IDLE_S to change).
  * The config has one VRRP instance (master) and one virtual server with a TCP_CHECK.
  */
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { Netns, waitFor } from "../test/support/netns.ts";
-import { cpuNs, impls, median, processTree, pssKiB, rssKiB, type Impl, type Row } from "./lib.ts";
+import { cpuMeter } from "./cpu.ts";
+import { impls, median, processTree, pssKiB, rssKiB, type Impl, type Row } from "./lib.ts";
+
+/** Prefix of the namespace and temp dir (BENCH_NS). */
+const NS = process.env.BENCH_NS ?? "kbench";
 
 const CONF = `global_defs {
   router_id bench
@@ -34,8 +38,8 @@ interface Sample {
 }
 
 async function once(impl: Impl, idleS: number): Promise<Sample> {
-  const dir = mkdtempSync("/tmp/kbench-");
-  const ns = new Netns(`kbench-p${process.pid % 10000}`);
+  const dir = mkdtempSync(`/tmp/${NS}-`);
+  const ns = new Netns(`${NS}-p${process.pid % 10000}`);
   try {
     ns.ip("link", "add", "veth0", "type", "veth", "peer", "name", "veth1");
     ns.ip("link", "set", "veth0", "up");
@@ -49,15 +53,15 @@ async function once(impl: Impl, idleS: number): Promise<Sample> {
     const startMs = performance.now() - t0;
     await waitFor(`${impl.name} VIP`, () => ns.ip("addr", "show", "dev", "veth0").includes("192.0.2.100"), 20_000);
     await Bun.sleep(6000); // past garp_master_delay (5 s)
-    const tree = processTree(p.pid);
-    const c0 = cpuNs(tree);
+    const meter = cpuMeter(p.pid, impl.name);
     await Bun.sleep(idleS * 1000);
-    const c1 = cpuNs(processTree(p.pid));
+    const cpu = meter.ns();
+    meter.close();
     const rss = rssKiB(processTree(p.pid));
     const pss = pssKiB(processTree(p.pid));
     p.kill("SIGTERM");
     await p.exited;
-    return { startMs, rssKiB: rss, pssKiB: pss, cpuMsPerWindow: (c1 - c0) / 1e6 * (30 / idleS) };
+    return { startMs, rssKiB: rss, pssKiB: pss, cpuMsPerWindow: cpu / 1e6 * (30 / idleS) };
   } finally {
     await ns.destroy();
     rmSync(dir, { recursive: true, force: true });

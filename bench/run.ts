@@ -15,7 +15,7 @@ import { ipvsVmScenarios } from "./ipvs-vm.ts";
 import { bgpScenarios } from "./bgp.ts";
 import { ctlScenarios } from "./ctl.ts";
 
-const ours = await ensureBinary();
+const ours = process.env.BENCH_OURS ?? await ensureBinary(); // BENCH_OURS: a binary built before
 const want = process.argv.slice(2);
 const trials = Number(process.env.BENCH_TRIALS ?? 3);
 const on = (s: string) => want.length === 0 || want.includes(s);

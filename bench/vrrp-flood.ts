@@ -14,7 +14,8 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { Netns, vethPair, waitFor } from "../test/support/netns.ts";
 import { ensureBinary, ROOT } from "../test/support/binary.ts";
-import { cpuNs, impls, printTable, processTree, rssKiB, type Impl, type Row } from "./lib.ts";
+import { cpuMeter } from "./cpu.ts";
+import { impls, printTable, rssKiB, type Impl, type Row } from "./lib.ts";
 
 const SECONDS = Number(process.env.BENCH_FLOOD_S ?? 60);
 /** VRID of the flood: 225 (nobody's) by default; 97 (the instance's own: every datagram is decoded and dropped as malformed). */
@@ -79,10 +80,9 @@ async function run(impl: Impl): Promise<Result> {
     await waitFor("SUT BACKUP", () => /Entering BACKUP STATE/.test(sut.text), 30_000);
     await Bun.sleep(2000);
     const root = Number(readFileSync(join(dir, "s.pid"), "utf8"));
-    const tree = () => processTree(root);
     const vrrp = [Number(readFileSync(join(dir, "sv.pid"), "utf8"))];
     const rssStart = rssKiB(vrrp);
-    const cpu0 = cpuNs(tree());
+    const meter = cpuMeter(root, `flood-${impl.name}`);
     const masters0 = (sut.text.match(/Entering MASTER STATE/g) ?? []).length;
     const junk = "31" + VRID.toString(16).padStart(2, "0") + "640100" + "0a0000" + "c0000264";
     const flood = b.spawn([process.execPath, join(ROOT, "test/support/raw-flood.ts"), "112", "224.0.0.18", "veth0", "1400", "5000", String(SECONDS), junk]);
@@ -95,7 +95,8 @@ async function run(impl: Impl): Promise<Result> {
       peak = Math.max(peak, r);
       if (s % 10 === 0) timeline.push(Math.round(r / 102.4) / 10);
     }
-    const cpu = (cpuNs(tree()) - cpu0) / 1e6 / (performance.now() - t0) * 100;
+    const cpu = meter.ns() / 1e6 / (performance.now() - t0) * 100;
+    meter.close();
     const rssEnd = rssKiB(vrrp);
     await Bun.sleep(500);
     return {

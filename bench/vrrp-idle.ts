@@ -1,6 +1,6 @@
 /**
  * Just the idle scenario of bench/vrrp.ts, for profiling: `bun bench/vrrp-idle.ts [ours|keepalived|both] [n] [window s]`.
- * Prints CPU of master and backup per 30 s and the advert interval spread.
+ * Prints CPU of master and backup per 30 s and the advert interval spread; BENCH_OURS picks our binary.
  */
 import { idleOnce } from "./vrrp.ts";
 import { impls, quantile } from "./lib.ts";
@@ -8,7 +8,7 @@ import { impls, quantile } from "./lib.ts";
 const which = process.argv[2] ?? "both";
 const n = Number(process.argv[3] ?? 100);
 const windowS = Number(process.argv[4] ?? 10);
-for (const impl of impls(`${import.meta.dir}/../dist/keepalived`)) {
+for (const impl of impls(process.env.BENCH_OURS ?? `${import.meta.dir}/../dist/keepalived`)) {
   if (which !== "both" && which !== impl.name) continue;
   const s = await idleOnce(impl, n, windowS);
   console.log(`${impl.name}: cpu master ${s.cpuA.toFixed(0)} ms/30s, backup ${s.cpuB.toFixed(0)} ms/30s, ` +

@@ -7,18 +7,20 @@
  *    RTM_NEWADDR for the VIP (bench/vrrp-watch.ts, netlink listener in B). v2 advert_int 1 and v3 0.1;
  *  - advert interval jitter: intervals between consecutive adverts of each VRID from A, kernel
  *    timestamps from tcpdump in B; p50 / p99 and max |interval - advert_int|; 1 and 100 instances (v3 0.1);
- *  - idle resources with 100 instances: RSS of A's process tree and CPU (schedstat) over the window,
- *    master (A) and backup (B).
+ *  - idle resources with 100 instances: RSS of A's process tree and CPU over the window (bench/cpu.ts:
+ *    each daemon's tree in its own cgroup), master (A) and backup (B).
  * BENCH_TRIALS (default 3) failover trials; BENCH_JITTER_S (default 20) capture/idle window, measured
- * BENCH_SETTLE_S (default 20) after both daemons run.
+ * BENCH_SETTLE_S (default 20) after both daemons run. BENCH_NS (default kvf) prefixes namespaces and temp dirs.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { Netns, vethPair, waitFor } from "../test/support/netns.ts";
-import { cpuNs, impls, median, processTree, quantile, rssKiB, type Impl, type Row } from "./lib.ts";
+import { cpuMeter } from "./cpu.ts";
+import { impls, median, processTree, quantile, rssKiB, type Impl, type Row } from "./lib.ts";
 
 const VIP = "192.0.2.100";
+const NS = process.env.BENCH_NS ?? "kvf";
 
 /** A config with `n` <= 100 instances (VRIDs 1..n; VIP 192.0.2.(100 + k) on VRID k + 1). */
 function conf(n: number, prio: number, version: 2 | 3, advert: string): string {
@@ -57,9 +59,9 @@ function startDaemon(ns: Netns, impl: Impl, dir: string, name: string): Subproce
 /** Fresh namespaces with A as master of `n` instances (and B as backup when `backup`). */
 async function pair(impl: Impl, n: number, version: 2 | 3, advert: string, backup: boolean): Promise<Pair> {
   const tag = `${impl.name === "ours" ? "o" : "k"}${process.pid % 1000}`;
-  const dir = mkdtempSync("/tmp/kvf-bench-");
-  const a = new Netns(`kvf-ba${tag}`);
-  const b = new Netns(`kvf-bb${tag}`);
+  const dir = mkdtempSync(`/tmp/${NS}-bench-`);
+  const a = new Netns(`${NS}-ba${tag}`);
+  const b = new Netns(`${NS}-bb${tag}`);
   vethPair(a, "veth0", b, "veth0");
   a.ip("addr", "add", "192.0.2.1/24", "dev", "veth0");
   b.ip("addr", "add", "192.0.2.2/24", "dev", "veth0");
@@ -131,13 +133,13 @@ export async function idleOnce(impl: Impl, n: number, windowS: number): Promise<
     // Idle means steady state: past garp_master_delay, and past the JIT warm-up of a Bun process (the
     // first ~20 s cost ours more CPU than later on). BENCH_SETTLE_S changes it.
     await Bun.sleep(Number(process.env.BENCH_SETTLE_S ?? 20) * 1000);
-    const treeA = processTree(p.pa.pid), treeB = processTree(p.pb!.pid);
-    const c0 = [cpuNs(treeA), cpuNs(treeB)];
+    const meters = [cpuMeter(p.pa.pid, `${impl.name}-master`), cpuMeter(p.pb!.pid, `${impl.name}-backup`)];
     const masters = () => (readFileSync(join(p.dir, "b.log"), "utf8").match(/Entering MASTER STATE/g) ?? []).length;
     const m0 = masters();
     const cap = p.b.spawn(["sh", "-c", `exec timeout ${windowS} tcpdump -tt -n -l -i veth0 'ip proto 112 and src 192.0.2.1' > ${p.dir}/cap.txt 2>/dev/null`]);
     await cap.exited;
-    const c1 = [cpuNs(processTree(p.pa.pid)), cpuNs(processTree(p.pb!.pid))];
+    const c1 = meters.map((m) => m.ns());
+    for (const m of meters) m.close();
     const scale = 30 / windowS;
     const iv = intervals(readFileSync(join(p.dir, "cap.txt"), "utf8"));
     if (!iv.length) console.error(`${impl.name}: no adverts captured:\n${readFileSync(join(p.dir, "cap.txt"), "utf8").slice(0, 500)}`);
@@ -145,8 +147,8 @@ export async function idleOnce(impl: Impl, n: number, windowS: number): Promise<
       iv,
       flaps: masters() - m0,
       rssA: rssKiB(processTree(p.pa.pid)),
-      cpuA: ((c1[0]! - c0[0]!) / 1e6) * scale,
-      cpuB: ((c1[1]! - c0[1]!) / 1e6) * scale,
+      cpuA: (c1[0]! / 1e6) * scale,
+      cpuB: (c1[1]! / 1e6) * scale,
     };
   } finally {
     await teardown(p);
@@ -179,8 +181,8 @@ export async function vrrpScenarios(ours: string, trials = 3): Promise<Row[]> {
     row(sc, "backup instances going MASTER in the window", "count", (i) => s.get(i.name)!.flaps);
     if (n === 100) {
       row(sc, "idle RSS master, process tree", "MiB", (i) => s.get(i.name)!.rssA / 1024);
-      row(sc, "idle CPU master per 30 s (schedstat)", "ms", (i) => s.get(i.name)!.cpuA);
-      row(sc, "idle CPU backup per 30 s (schedstat)", "ms", (i) => s.get(i.name)!.cpuB);
+      row(sc, "idle CPU master per 30 s (cgroup)", "ms", (i) => s.get(i.name)!.cpuA);
+      row(sc, "idle CPU backup per 30 s (cgroup)", "ms", (i) => s.get(i.name)!.cpuB);
     }
   }
   return rows;

@@ -169,6 +169,21 @@ abstract class HeapScheduler implements Scheduler {
 /** Longest run of due timers in one go, ms (then fds, messages and `soon` work get their turn). */
 const SLICE_MS = 10;
 
+/**
+ * Sub-millisecond deadlines. Bun's timers count whole milliseconds from when they are armed (the delay is
+ * truncated) and fire ~0.15 ms after that: a deadline 0.7 ms into a millisecond ran 0.6 ms early, or,
+ * outside earlyMs, a second 1 ms timer later, 0.4 ms late. With FineTiming a Bun timer that fires more
+ * than earlyMs before the earliest deadline sleeps the rest on the main thread (`sleep`, nanosleep(2))
+ * instead of arming another timer; a deadline under `horizonMs` after a batch is reached through
+ * setImmediate (after the batch's microtasks, its queued sends, ran) and the same sleep.
+ */
+export interface FineTiming {
+  /** Gaps shorter than this are slept instead of waiting for a Bun timer, ms. */
+  horizonMs: number;
+  /** Blocks the thread for `ms`. */
+  sleep(ms: number): void;
+}
+
 /** The production scheduler: performance.now() and one Bun timer. */
 export class RealScheduler extends HeapScheduler {
   #armedAt = Infinity;
@@ -184,7 +199,7 @@ export class RealScheduler extends HeapScheduler {
    * millisecond timers firing a fraction early; the check child uses more, so thousands of checkers
    * spread over a second cost a few dozen wakes instead of one each (a check may start that much early).
    */
-  constructor(readonly earlyMs = 0.5) {
+  constructor(readonly earlyMs = 0.5, readonly fine?: FineTiming) {
     super();
   }
 
@@ -244,9 +259,10 @@ export class RealScheduler extends HeapScheduler {
     this.#armedAt = next.at;
     this.#armedId = next.id;
     const wait = next.at - this.now();
-    if (wait <= 0) this.#immediate = setImmediate(() => this.#fire());
-    else this.#timer = setTimeout(() => this.#fire(), wait);
+    if (wait <= 0 || (this.fine && wait < this.fine.horizonMs)) this.#immediate = setImmediate(this.#fireTask);
+    else this.#timer = setTimeout(this.#fireTask, wait);
   }
+  readonly #fireTask = (): void => this.#fire();
   #disarm(): void {
     if (this.#timer) clearTimeout(this.#timer);
     if (this.#immediate) clearImmediate(this.#immediate);
@@ -259,6 +275,11 @@ export class RealScheduler extends HeapScheduler {
     this.#armedAt = Infinity;
     this.#armedId = 0;
     this.#armedStale = false;
+    const head = this.fine && this.heap.peek();
+    if (head) {
+      const rest = head.at - this.now();
+      if (rest > this.earlyMs && rest < this.fine!.horizonMs) this.fine!.sleep(rest);
+    }
     this.runDue(this.now() + this.earlyMs, SLICE_MS);
     this.#rearmNow();
   }

@@ -26,6 +26,8 @@ const symbols = {
   getsockname: { args: [i32, P, P], returns: i32 },
   sendto: { args: [i32, P, u64, i32, P, u32], returns: i64 },
   sendmsg: { args: [i32, P, i32], returns: i64 },
+  sendmmsg: { args: [i32, P, u32, i32], returns: i32 },
+  nanosleep: { args: [P, P], returns: i32 },
   recvmsg: { args: [i32, P, i32], returns: i64 },
   recvfrom: { args: [i32, P, u64, i32, P, P], returns: i64 },
   read: { args: [i32, P, u64], returns: i64 },
@@ -163,6 +165,16 @@ export function monotonicNs(): bigint {
 export function realtimeMs(): number {
   libc.clock_gettime(0, ts);
   return Number(ts[0]!) * 1000 + Number(ts[1]!) / 1e6;
+}
+
+const sleepTs = new BigInt64Array(2);
+/** Blocks the calling thread for `ms` (fractional) milliseconds, nanosleep(2); an interruption ends it early. */
+export function sleepMs(ms: number): void {
+  if (!(ms > 0)) return;
+  const ns = Math.round(ms * 1e6);
+  sleepTs[0] = BigInt(Math.floor(ns / 1e9));
+  sleepTs[1] = BigInt(ns % 1e9);
+  libc.nanosleep(sleepTs, null);
 }
 
 /** A connected AF_UNIX stream socket pair, both ends close-on-exec (a child gets its end through spawn's stdio). */

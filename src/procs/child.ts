@@ -10,7 +10,7 @@ import type { ChildCommand } from "../core/control-proto.ts";
 import { runControl, type SnapshotReporter } from "../control/child-side.ts";
 import type { Logger } from "../core/log.ts";
 import { RealScheduler, type Scheduler } from "../core/scheduler.ts";
-import { setParentDeathSignal } from "../ffi/libc.ts";
+import { setParentDeathSignal, sleepMs } from "../ffi/libc.ts";
 import { makeLogger } from "./common.ts";
 import { Channel } from "../core/channel.ts";
 import { Reactor, type FdWatcher } from "../ffi/reactor.ts";
@@ -57,6 +57,8 @@ export interface LoopSettings {
   timerEarlyMs?: number;
   /** Reactor coalesceUs: while fds stay busy, at most one wake per this many µs (see Reactor). */
   reactorCoalesceUs?: number;
+  /** Sub-millisecond timers: gaps under this many ms are slept (RealScheduler FineTiming). */
+  timerFineMs?: number;
 }
 
 /** Runs a child until it is told to stop. */
@@ -80,7 +82,7 @@ export function runChild(
   setInterval(() => {}, 1 << 30);
   const channel = new Channel(PARENT_FD, reactor, (raw) => onRaw(raw), () => stop(0));
   const ctx: ChildContext = {
-    role, opts, log, scheduler: new RealScheduler(loop.timerEarlyMs), watcher: reactor,
+    role, opts, log, scheduler: new RealScheduler(loop.timerEarlyMs, loop.timerFineMs ? { horizonMs: loop.timerFineMs, sleep: sleepMs } : undefined), watcher: reactor,
     send: (msg) => channel.send(envelope(msg)),
   };
   const rt = make(ctx);

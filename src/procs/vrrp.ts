@@ -17,9 +17,11 @@ import { parentWantsReports } from "../snmp/wants.ts";
  * a quiet spell is delivered at once). A Backup hearing 100 instances (1,000 adverts a second) then pays
  * ~20 wakes a second instead of hundreds; timers stay exact because adverts carry the kernel's receive
  * time (SO_TIMESTAMPNS) and a Master_Down_Timer reads its socket before it acts on silence.
+ * Timers are kept to a few tens of µs (timerFineMs: Bun's millisecond timers alone were up to a
+ * millisecond off), and adverts due within 0.3 ms of each other go out in the same wake, in one sendmmsg.
  * Measurements: docs/vrrp.md.
  */
-export const loop: LoopSettings = { reactorCoalesceUs: 50_000 };
+export const loop: LoopSettings = { reactorCoalesceUs: 50_000, timerEarlyMs: 0.3, timerFineMs: 1.5 };
 
 /** Builds the VRRP child's runtime. */
 export function createVrrpRuntime(ctx: ChildContext): Runtime {

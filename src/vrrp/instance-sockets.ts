@@ -71,6 +71,17 @@ export class InstanceSockets {
     t.send(data, dst);
   }
 
+  /**
+   * Queues through the instance's sockets for the one sendmmsg of the running wake (throws while it has
+   * none); sends at once on a transport that cannot queue.
+   */
+  queue(rec: Running, data: Uint8Array, dst: string, onError: (e: Error, dst: string) => void): void {
+    const t = this.sockets.get(rec.key);
+    if (!t) throw new Error(this.faults.reason(rec.runner.cfg.name) ?? "no VRRP socket");
+    if (t.queue) t.queue(data, dst, onError);
+    else t.send(data, dst);
+  }
+
   /** A send error that means the sockets are unusable: every instance on them is FAULT until they reopen. */
   sendFailed(rec: Running, e: unknown): void {
     const code = (e as { code?: string }).code;

@@ -9,8 +9,9 @@
 import type { VrrpInstance } from "../config/model.ts";
 import type { Logger, RateLimitedLog } from "../core/log.ts";
 import type { Scheduler, TimerHandle } from "../core/scheduler.ts";
-import { parseAhPacket, encodeAhPacket } from "../proto/ah.ts";
-import { encodeVrrp, parseVrrp, type VrrpAuth } from "../proto/vrrp.ts";
+import { parseAhPacket } from "../proto/ah.ts";
+import { parseVrrp } from "../proto/vrrp.ts";
+import { AdvertBuilder, advertAuth } from "./advert.ts";
 import { initialFsm, step, transitionLogLine, type TimerKind, type VrrpAction, type VrrpEvent, type VrrpFsm, type VrrpState } from "./fsm.ts";
 import type { Announcer } from "./garp.ts";
 import type { NetKernel, RouteGone } from "./netkernel.ts";
@@ -56,6 +57,11 @@ export interface InstanceEnv {
   send(data: Uint8Array, dst: string): void;
   /** A send threw (the runtime tells an unusable socket from a passing error). */
   sendFailed?(e: unknown): void;
+  /**
+   * Queues a datagram that goes out, with the others of the same wake, when the running callback returns
+   * (one sendmmsg); a refused one is reported to `onError`. Absent: `send`.
+   */
+  queue?(data: Uint8Array, dst: string, onError: (e: Error, dst: string) => void): void;
   /** The instance changed state or priority (for the parent and the check child). */
   report(state: VrrpState, priority: number): void;
   /** Index of an interface by name (for VIPs with `dev`). */
@@ -94,7 +100,8 @@ export interface InstancePlace {
 /** How long after we deleted an address its RTM_DELADDR still counts as ours. */
 const OWN_DELETE_ECHO_MS = 5_000;
 
-const DEFAULT_GROUP = { ipv4: "224.0.0.18", ipv6: "ff02::12" } as const;
+/** An Adver_Timer that fires later than this after its deadline restarts the interval from now, ms. */
+const ADVER_CATCH_UP_MS = 5;
 
 /** An address in the text form the VRRP parser produces (dotted quad / RFC 5952), for set lookups. */
 function wireForm(a: string): string {
@@ -119,14 +126,7 @@ export class VrrpInstanceRunner {
   /** Our VIPs in wire text form, to check an advert's address list without sorting (RFC 5798 §7.1). */
   readonly #vipSet: ReadonlySet<string>;
   readonly #timers = new Map<TimerKind | "garp" | "garpLower", TimerHandle>();
-  /**
-   * IPSEC-AH sequence number. keepalived drops AH adverts whose sequence number is not above the last one
-   * it saw from that peer, so a restarted router that counts from 1 again is ignored until it catches up.
-   * Starting from twice the Unix time in seconds keeps the number rising across restarts (adverts are at
-   * most one per second per instance in VRRPv2); it stays below 2^32 until 2038.
-   */
-  #ahSeq = (Math.floor(Date.now() / 1000) * 2) >>> 0;
-  #ipId = 1;
+  readonly #advert: AdvertBuilder;
   #vipsInstalled = false;
   /**
    * Addresses we deleted ourselves, with when (scheduler ms): the kernel's RTM_DELADDR for them may be read
@@ -149,6 +149,7 @@ export class VrrpInstanceRunner {
     this.family = cfg.family === "inet6" ? "ipv6" : "ipv4";
     this.vips = cfg.virtualIpaddresses.map((v) => v.address);
     this.#vipSet = new Set(this.vips.map(wireForm));
+    this.#advert = new AdvertBuilder(cfg, this.family, this.vips);
     this.fsm = initialFsm({
       version: cfg.version,
       advertIntervalCs: Math.round(cfg.advertIntMs / 10),
@@ -269,7 +270,7 @@ export class VrrpInstanceRunner {
       : unicast ? [0, 255] : [255, 255];
     const parsed = parseVrrp(msg, {
       family: this.family, version: cfg.version, ttl: p.ttl, ttlRange, src: p.src, dst: p.dst,
-      auth: this.#auth(), v3ChecksumAsV2: cfg.oldUnicastChecksum && unicast,
+      auth: advertAuth(cfg), v3ChecksumAsV2: cfg.oldUnicastChecksum && unicast,
     });
     if (!parsed.ok) {
       const r = parsed.reason;
@@ -306,12 +307,6 @@ export class VrrpInstanceRunner {
   #drop(kind: keyof InstanceStats, reason: string, src: string): void {
     this.stats[kind]++;
     this.env.badPackets.warnWith(`${this.cfg.name}:${kind}`, () => `(${this.cfg.name}) dropped advert from ${src}: ${reason}`);
-  }
-
-  #auth(): VrrpAuth {
-    const a = this.cfg.auth;
-    if (!a || this.cfg.version === 3) return { type: "none" };
-    return a.type === "PASS" ? { type: "pass", password: a.password } : { type: "ah" };
   }
 
   #perform(a: VrrpAction): void {
@@ -365,33 +360,47 @@ export class VrrpInstanceRunner {
         this.env.drainRx(); // a queued advert from the master counts before the silence does
         if (this.#timers.has(kind)) return;
       }
-      this.handle({ type: kind === "Adver_Timer" ? "adverTimerExpired" : kind === "Master_Down_Timer" ? "masterDownTimerExpired" : "preemptDelayExpired" });
+      if (kind === "Adver_Timer") {
+        // The next advert is due one interval after this one's deadline, not after the wake: a wake a
+        // little late (or early, in a batch) then does not shift every later advert. After a stall, from now.
+        const now = this.env.sched.now();
+        return this.handle({ type: "adverTimerExpired" }, now - atMs < ADVER_CATCH_UP_MS ? atMs : now);
+      }
+      this.handle({ type: kind === "Master_Down_Timer" ? "masterDownTimerExpired" : "preemptDelayExpired" });
     });
     this.#timers.set(kind, h);
   }
 
+  /**
+   * Sends an advert to every destination. Regular adverts are queued (one sendmmsg for every instance due
+   * in the wake); a priority-0 advert goes at once, as the instance may be stopping.
+   */
   #sendAdvert(priority: number): void {
-    const cfg = this.cfg;
-    const peers = cfg.unicastPeers.map((u) => u.address);
-    const dsts = peers.length ? peers : [cfg.mcastDstIp ?? DEFAULT_GROUP[this.family]];
-    for (const dst of dsts) {
+    const b = this.#advert;
+    const queue = priority > 0 ? this.env.queue : undefined;
+    for (const dst of b.dsts) {
       try {
-        const vrrp = encodeVrrp({
-          version: cfg.version, family: this.family, vrid: cfg.vrid, priority, advertIntervalCs: Math.round(cfg.advertIntMs / 10),
-          addresses: [...this.vips], auth: this.#auth(), src: this.place.src, dst,
-          v3ChecksumAsV2: cfg.oldUnicastChecksum && peers.length > 0,
-        });
-        const data = cfg.auth?.type === "AH" && cfg.version === 2
-          ? encodeAhPacket({ src: this.place.src, dst, id: this.#ipId++ & 0xffff, seq: this.#ahSeq++, password: cfg.auth.password, vrrp, ttl: peers.length ? cfg.unicastTtl : 255 })
-          : vrrp;
-        this.env.send(data, dst);
+        const data = b.datagram(priority, this.place.src, dst);
+        if (queue) queue(data, dst, this.#sendFailed);
+        else this.env.send(data, dst);
         this.stats.advertSent++;
         if (priority === 0) this.stats.pri0Sent++;
       } catch (e) {
-        this.env.badPackets.warn(`${cfg.name}:send`, `(${cfg.name}) cannot send advert to ${dst}: ${(e as Error).message}`);
-        this.env.sendFailed?.(e);
+        this.#warnSend(e as Error, dst);
       }
     }
+  }
+
+  /** A queued advert the kernel refused: not sent after all. */
+  readonly #sendFailed = (e: Error, dst: string): void => {
+    this.stats.advertSent--;
+    this.#warnSend(e, dst);
+  };
+
+  /** Logs a failed send (rate limited) and lets the runtime tell an unusable socket from a passing error. */
+  #warnSend(e: Error, dst: string): void {
+    this.env.badPackets.warn(`${this.cfg.name}:send`, `(${this.cfg.name}) cannot send advert to ${dst}: ${e.message}`);
+    this.env.sendFailed?.(e);
   }
 
   /** The address requests for our VIPs (and excluded addresses). */

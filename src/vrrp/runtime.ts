@@ -73,6 +73,8 @@ export interface VrrpRuntimeDeps {
 export interface TransportLike {
   readonly rx: { readonly fd: number };
   send(data: Uint8Array, dst: string): void;
+  /** Queues a datagram for one sendmmsg(2) when the running callback returns (VrrpTransport.queue); absent: send. */
+  queue?(data: Uint8Array, dst: string, onError: (e: Error, dst: string) => void): void;
   /** Reads everything queued; returns how many datagrams it read (a fake may return nothing). */
   drain(
     onPacket: (p: RxPacket) => void, onError: (e: { reason: string }) => void, onRepeat?: (vrid: number, at: number) => boolean,
@@ -253,6 +255,7 @@ export class VrrpRuntime {
       announcer: this.#announcer,
       notifier: () => this.#notifier,
       send: (data, dst) => this.#io.send(rec, data, dst),
+      queue: (data, dst, onError) => this.#io.queue(rec, data, dst, onError),
       sendFailed: (e) => this.#io.sendFailed(rec, e),
       drainRx: () => this.#io.sockets.readNow(rec.key),
       report: (state, priority) => this.#report(cfg, state, priority),

@@ -13,6 +13,7 @@ import {
   ipv6Mreq, IP_ADD_MEMBERSHIP, Socket, SOCK_RAW, SO_RCVBUF, SO_RCVBUFFORCE, SO_RXQ_OVFL, SO_TIMESTAMPNS, SOL_SOCKET,
 } from "../ffi/socket.ts";
 import { realtimeMs } from "../ffi/libc.ts";
+import { DatagramBatch } from "../ffi/sendmmsg.ts";
 import { sockaddrIp } from "../ffi/sockaddr.ts";
 import { parseIpv4Header } from "../proto/ipv4.ts";
 import { formatIp } from "../core/inet.ts";
@@ -135,10 +136,60 @@ export class VrrpTransport {
 
   /** Sends a VRRP message (or, for AH, a whole IPv4 datagram) to `dst`. */
   send(data: Uint8Array, dst: string): void {
+    this.tx.sendTo(data, this.#sockaddr(dst));
+  }
+
+  /**
+   * Queues a datagram for `dst`: everything queued while the running callback (a wake's batch of due
+   * timers) runs goes out in one sendmmsg(2) when it returns. `data` must not change until then; a
+   * datagram the kernel refuses is reported to `onError`.
+   */
+  queue(data: Uint8Array, dst: string, onError: (e: Error, dst: string) => void): void {
+    const name = this.#sockaddr(dst);
+    if (!this.#batch.add(data, name)) {
+      this.flush();
+      this.#batch.add(data, name);
+    }
+    this.#batchErrs.push(onError);
+    this.#batchDsts.push(dst);
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      queueMicrotask(this.#flushTask);
+    }
+  }
+
+  /** Sends what `queue` holds now. */
+  flush(): void {
+    if (this.#closed) return;
+    const errs = this.#batchErrs, dsts = this.#batchDsts;
+    this.#batch.flush(this.tx.fd, (i, e) => errs[i]!(e, dsts[i]!));
+    errs.length = 0;
+    dsts.length = 0;
+  }
+
+  readonly #batch = new DatagramBatch();
+  readonly #batchErrs: ((e: Error, dst: string) => void)[] = [];
+  readonly #batchDsts: string[] = [];
+  #flushQueued = false;
+  readonly #flushTask = (): void => {
+    this.#flushQueued = false;
+    this.flush();
+  };
+  #closed = false;
+  /** Socket addresses by destination text, each in an ArrayBuffer of its own (the kernel reads it in sendmmsg). */
+  readonly #addrs = new Map<string, Uint8Array>();
+
+  #sockaddr(dst: string): Uint8Array {
+    const known = this.#addrs.get(dst);
+    if (known) return known;
     const d = parseIp(dst);
     if (!d) throw new Error(`invalid destination '${dst}'`);
     const scope = this.o.txIfindex ?? this.o.ifindex;
-    this.tx.sendTo(data, sockaddrIp(d.bytes, 0, this.o.family === "ipv6" && isLinkLocal6(d.bytes) ? scope : 0));
+    const sa = sockaddrIp(d.bytes, 0, this.o.family === "ipv6" && isLinkLocal6(d.bytes) ? scope : 0);
+    const own = new Uint8Array(new ArrayBuffer(sa.length));
+    own.set(sa);
+    this.#addrs.set(dst, own);
+    return own;
   }
 
   /**
@@ -258,8 +309,10 @@ export class VrrpTransport {
     };
   }
 
-  /** Closes both sockets. */
+  /** Sends what is queued, then closes both sockets. */
   close(): void {
+    this.flush();
+    this.#closed = true;
     this.rx.close();
     this.tx.close();
   }

@@ -106,6 +106,27 @@ describe("RealScheduler", () => {
     expect(Number(seen[1]!.slice(2))).toBeGreaterThanOrEqual(119);
     expect(seen).toHaveLength(2);
   });
+  test("FineTiming: no timer runs before its deadline; the last fraction of a millisecond is slept, and close deadlines after a batch too", async () => {
+    const slept: number[] = [];
+    const s = new RealScheduler(0, { horizonMs: 1.5, sleep: (ms) => {
+      slept.push(ms);
+      for (const end = performance.now() + ms; performance.now() < end;) { /* the exact sleep nanosleep gives */ }
+    } });
+    const t0 = s.now();
+    const early: number[] = [];
+    const done = new Promise<void>((resolve) => {
+      // Deadlines inside a millisecond (Bun's timers would truncate them), the last two 0.6 ms apart.
+      for (const [i, d] of [7.3, 15.7, 15.9, 16.5].entries()) s.at(t0 + d, () => {
+        early.push(t0 + d - s.now());
+        if (i === 3) resolve();
+      });
+    });
+    await done;
+    expect(early).toHaveLength(4);
+    for (const e of early) expect(e).toBeLessThanOrEqual(0);
+    expect(slept.length).toBeGreaterThanOrEqual(2);
+    for (const ms of slept) expect(ms).toBeLessThan(1.5);
+  });
   test("fires many timers through one Bun timer, in order", async () => {
     const s = new RealScheduler();
     const seen: number[] = [];

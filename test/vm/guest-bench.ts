@@ -5,13 +5,14 @@
  * One virtual_server with N real servers, each with TCP_CHECK (connect_timeout 1) and delay_loop 1,
  * against one listener process. For each daemon in turn (`-n -l -C -G`): wait until IPVS lists all N
  * real servers and the listener saw every one of them checked twice (start-up work done), warm up, then over the window measure the CPU of the daemon's process tree
- * (/proc/PID/task/TID/schedstat) and the connections the listener accepted (= checks performed), RSS
+ * (bench/cpu.ts: its cgroup when the guest has one, else utime+stime+cutime+cstime of the tree) and the connections the listener accepted (= checks performed), RSS
  * and PSS of the tree at the end; then close K listeners one by one (the first K real servers in
  * /proc/net/ip_vs order) and time each one's removal from IPVS, polling the head of /proc/net/ip_vs
  * every 10 ms. Progress and one "IPVS-BENCH-RESULT {json}" line per daemon go to /dev/console.
  */
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, writeFileSync } from "node:fs";
-import { cpuNs, median, processTree, pssKiB, rssKiB } from "../../bench/lib.ts";
+import { cpuMeter } from "../../bench/cpu.ts";
+import { median, processTree, pssKiB, rssKiB } from "../../bench/lib.ts";
 import { BENCH_PORT, benchAddr, benchHex, listenMain } from "./guest-listen.ts";
 
 const consoleFd = (() => {
@@ -228,17 +229,19 @@ async function benchOne(o: Opts, l: Listener, name: string, bin: string): Promis
   r.settledS = await waitSettled(o, name, l, startedAt);
   say(`BENCH ${name}: every real server checked twice after ${(r.settledS as number).toFixed(1)} s; warm-up ${o.warmupS} s`);
   await Bun.sleep(o.warmupS * 1000);
-  const c0 = cpuNs(processTree(d.pid)), a0 = Number((await l.ask("count"))[1]), t0 = uptime();
+  const meter = cpuMeter(d.pid, name), a0 = Number((await l.ask("count"))[1]), t0 = uptime();
   await Bun.sleep(o.windowS * 1000);
   const tree = processTree(d.pid);
-  const c1 = cpuNs(tree), a1 = Number((await l.ask("count"))[1]), t1 = uptime();
+  const cpu = meter.ns(), a1 = Number((await l.ask("count"))[1]), t1 = uptime();
+  meter.close();
   const checks = a1 - a0, secs = t1 - t0;
   Object.assign(r, {
     windowS: secs,
     checks,
     checksPerS: checks / secs,
-    cpuPct: (100 * (c1 - c0)) / 1e9 / secs,
-    cpuUsPerCheck: (c1 - c0) / 1e3 / checks,
+    cpuPct: (100 * cpu) / 1e9 / secs,
+    cpuUsPerCheck: cpu / 1e3 / checks,
+    cpuMethod: meter.method,
     rssKiB: rssKiB(tree),
     pssKiB: pssKiB(tree),
     processes: tree.length,
