@@ -6,6 +6,7 @@
  * The reactor worker is a second entry point so it is embedded in the binary. Autoload of .env and
  * bunfig.toml is off: the daemon runs as root and must not read files from its working directory.
  */
+import { EXTERNAL_FLAGS } from "./build-flags.ts";
 import { statSync } from "node:fs";
 import { join } from "node:path";
 
@@ -28,9 +29,7 @@ function build(t: Target): void {
     "build", "--compile", "--minify", "--bytecode", "--format=esm",
     "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig",
     `--target=${t.target}`,
-    // dbus-next's optional native helpers (X11 session-bus lookup, usocket for abstract sockets / fd
-    // passing): not installed; dbus-next falls back to node:net for unix:path= addresses.
-    "--external", "x11", "--external", "usocket",
+    ...EXTERNAL_FLAGS,
     `--define`, `process.env.KA_LIBC_NAME=${JSON.stringify(t.libc)}`,
     "src/main.ts", "src/ffi/reactor-worker.ts",
     "--outfile", t.out,
