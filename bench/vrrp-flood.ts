@@ -12,7 +12,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { Netns, vethPair, waitFor } from "../test/support/netns.ts";
+import { Netns, vethPair, waitFor, collectOutput } from "../test/support/netns.ts";
 import { ensureBinary, ROOT } from "../test/support/binary.ts";
 import { cpuMeter } from "./cpu.ts";
 import { impls, printTable, rssKiB, type Impl, type Row } from "./lib.ts";
@@ -38,17 +38,7 @@ vrrp_instance VI_1 {
 
 function follow(p: Subprocess): { text: string } {
   const into = { text: "" };
-  for (const s of [p.stderr, p.stdout]) {
-    if (!s || typeof s === "number") continue;
-    const r = (s as ReadableStream<Uint8Array>).getReader();
-    void (async () => {
-      for (;;) {
-        const { done, value } = await r.read();
-        if (done) break;
-        into.text += new TextDecoder().decode(value);
-      }
-    })();
-  }
+  collectOutput(p, (t) => void (into.text += t));
   return into;
 }
 

@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { ensureBinary, ROOT } from "../support/binary.ts";
-import { Netns, vethPair, waitFor } from "../support/netns.ts";
+import { Netns, vethPair, waitFor, collectOutput } from "../support/netns.ts";
 import { parseExposition, valueOf } from "../metrics/prom-strict.ts";
 import { parseMail, type Received } from "../alert/smtp-sink.ts";
 
@@ -23,17 +23,7 @@ let ourA: Subprocess, ourB: Subprocess, tarpit: Subprocess;
 const logs: Record<string, string> = { a: "", b: "", tarpit: "" };
 
 function collect(p: Subprocess, key: string): void {
-  for (const s of [p.stderr, p.stdout]) {
-    if (!s || typeof s === "number") continue;
-    const r = (s as ReadableStream<Uint8Array>).getReader();
-    void (async () => {
-      for (;;) {
-        const { done, value } = await r.read();
-        if (done) break;
-        logs[key] += new TextDecoder().decode(value);
-      }
-    })();
-  }
+  collectOutput(p, (t) => void (logs[key] += t));
 }
 
 const stateOf = (k: string) => [...logs[k]!.matchAll(/\(VI_1\) Entering (\w+) STATE/g)].at(-1)?.[1];

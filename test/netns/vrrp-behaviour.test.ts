@@ -10,7 +10,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, w
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { ensureBinary, ROOT } from "../support/binary.ts";
-import { Netns, vethPair, waitFor } from "../support/netns.ts";
+import { Netns, vethPair, waitFor, collectOutput } from "../support/netns.ts";
 import { encodeVrrp } from "../../src/proto/vrrp.ts";
 
 let bin = "", dir = "";
@@ -20,17 +20,7 @@ const VIP = "192.0.2.100";
 const logs = { ours: "", ka: "" };
 
 function collect(p: Subprocess, key: "ours" | "ka"): void {
-  for (const s of [p.stderr, p.stdout]) {
-    if (!s || typeof s === "number") continue;
-    const r = (s as ReadableStream<Uint8Array>).getReader();
-    void (async () => {
-      for (;;) {
-        const { done, value } = await r.read();
-        if (done) break;
-        logs[key] += new TextDecoder().decode(value);
-      }
-    })();
-  }
+  collectOutput(p, (t) => void (logs[key] += t));
 }
 const hasVip = (ns: Netns) => ns.ip("-4", "addr", "show", "dev", "veth0").includes(`${VIP}/24`);
 const kaTransitions = () => (logs.ka.match(/\(VI_1\) Entering (MASTER|BACKUP|FAULT) STATE/g) ?? []).length;

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSyn
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { ensureBinary, ROOT } from "../support/binary.ts";
-import { Netns, vethPair, waitFor } from "../support/netns.ts";
+import { Netns, vethPair, waitFor, collectOutput } from "../support/netns.ts";
 import { VipMonitor } from "../support/vip-monitor.ts";
 
 const VIP = "192.0.2.100";
@@ -37,17 +37,7 @@ afterAll(async () => {
 });
 
 function collect(p: Subprocess, into: { text: string }): void {
-  for (const s of [p.stderr, p.stdout]) {
-    if (!s || typeof s === "number") continue;
-    const r = (s as ReadableStream<Uint8Array>).getReader();
-    void (async () => {
-      for (;;) {
-        const { done, value } = await r.read();
-        if (done) break;
-        into.text += new TextDecoder().decode(value);
-      }
-    })();
-  }
+  collectOutput(p, (t) => void (into.text += t));
 }
 
 describe("VRRP receive path under a flood, beside keepalived 2.2.7", () => {

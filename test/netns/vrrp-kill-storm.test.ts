@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { ensureBinary } from "../support/binary.ts";
-import { Netns, vethPair, waitFor } from "../support/netns.ts";
+import { Netns, vethPair, waitFor, collectOutput } from "../support/netns.ts";
 import { overlaps, VipMonitor } from "../support/vip-monitor.ts";
 
 const VIP = "192.0.2.100";
@@ -38,17 +38,7 @@ afterAll(async () => {
 });
 
 function collect(p: Subprocess, into: { text: string }): void {
-  for (const s of [p.stderr, p.stdout]) {
-    if (!s || typeof s === "number") continue;
-    const r = (s as ReadableStream<Uint8Array>).getReader();
-    void (async () => {
-      for (;;) {
-        const { done, value } = await r.read();
-        if (done) break;
-        into.text += new TextDecoder().decode(value);
-      }
-    })();
-  }
+  collectOutput(p, (t) => void (into.text += t));
 }
 
 describe("VRRP child kill storm beside keepalived 2.2.7", () => {

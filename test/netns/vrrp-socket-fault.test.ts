@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSyn
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { ensureBinary } from "../support/binary.ts";
-import { Netns, sh, waitFor } from "../support/netns.ts";
+import { Netns, sh, waitFor, collectOutput } from "../support/netns.ts";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterAll(async () => {
@@ -19,17 +19,7 @@ afterAll(async () => {
 });
 
 function collect(p: Subprocess, into: { text: string }): void {
-  for (const s of [p.stderr, p.stdout]) {
-    if (!s || typeof s === "number") continue;
-    const r = (s as ReadableStream<Uint8Array>).getReader();
-    void (async () => {
-      for (;;) {
-        const { done, value } = await r.read();
-        if (done) break;
-        into.text += new TextDecoder().decode(value);
-      }
-    })();
-  }
+  collectOutput(p, (t) => void (into.text += t));
 }
 
 const conf = (o: { prio: number; rid: string; vip: string; extra?: string; global?: string; v3?: boolean }) => `global_defs {

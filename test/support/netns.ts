@@ -72,3 +72,19 @@ export async function waitFor<T>(what: string, f: () => T | Promise<T>, timeoutM
     await Bun.sleep(everyMs);
   }
 }
+
+/** Appends everything `p` writes (stdout and stderr, spawned with "pipe") to `append`, as it comes. */
+export function collectOutput(p: Subprocess, append: (text: string) => void): void {
+  for (const s of [p.stderr, p.stdout]) {
+    if (!s || typeof s === "number") continue;
+    const r = (s as ReadableStream<Uint8Array>).getReader();
+    const dec = new TextDecoder();
+    void (async () => {
+      for (;;) {
+        const { done, value } = await r.read();
+        if (done) break;
+        append(dec.decode(value, { stream: true }));
+      }
+    })();
+  }
+}
