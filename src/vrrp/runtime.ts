@@ -191,7 +191,7 @@ export class VrrpRuntime {
       try {
         const open = this.d.openTransport ?? ((o: TransportOptions) => new VrrpTransport(o));
         t = open({
-          family, ifname: link.name, ifindex: link.index, src, ah, unicastTtl: cfg.unicastTtl, txIfname: tx.name, txIfindex: tx.index,
+          family, ifname: link.name, ifindex: link.index, src, ah, log: this.d.log, unicastTtl: cfg.unicastTtl, txIfname: tx.name, txIfindex: tx.index,
           group: cfg.unicastPeers.length ? undefined : cfg.mcastDstIp ?? (family === "ipv4" ? "224.0.0.18" : "ff02::12"),
         });
       } catch (e) {
