@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every scenario runs Debian's keepalived 2.2.7 and ours in the same run, and one table
- * shows both figures and the ratio. Select with `bun bench/run.ts process vrrp config ipvs bfd`; BENCH_TRIALS sets
+ * shows both figures and the ratio. Select with `bun bench/run.ts process vrrp config ipvs bfd footprint`; BENCH_TRIALS sets
  * trials. `ipvs` boots the qemu VM (bench/ipvs-vm.ts; BENCH_IPVS_ARGS, e.g. "--n=2000 --window=20", overrides
  * its defaults of 10,000 real servers and a 30 s window) and takes about a quarter of an hour.
  * Binary size is reported too. Figures are medians over trials; nothing here is asserted.
@@ -12,6 +12,7 @@ import { processScenarios } from "./process.ts";
 import { vrrpScenarios } from "./vrrp.ts";
 import { configParseScenarios } from "./config-parse.ts";
 import { ipvsVmScenarios } from "./ipvs-vm.ts";
+import { footprintBench } from "./footprint.ts";
 
 const ours = await ensureBinary();
 const want = process.argv.slice(2);
@@ -29,5 +30,10 @@ if (on("bfd")) {
   console.log("");
   const p = Bun.spawn([process.execPath, `${import.meta.dir}/bfd.ts`], { stdout: "inherit", stderr: "inherit", env: { ...process.env, BENCH_BFD_OURS: ours } });
   await p.exited;
+}
+// Footprint compares three columns (keepalived, ours, the floor of idle Bun programs) and prints its own table.
+if (on("footprint")) {
+  console.log("");
+  await footprintBench(ours, trials);
 }
 process.exit(0);
