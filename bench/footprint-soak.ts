@@ -27,7 +27,7 @@ export async function soak(ours: string, minutes: number): Promise<void> {
   const running: { name: string; r: Running; series: Map<number, { role: string; pts: Point[] }> }[] = [];
   try {
     for (const impl of impls(ours)) {
-      const r = await startDaemon(impl, conf, impl.name === "ours" ? "zo" : "zk");
+      const r = await startDaemon(impl, conf, impl.name === "ours" ? "zo" : "zk", "-l");
       running.push({ name: impl.name, r, series: new Map() });
     }
     const t0 = performance.now();

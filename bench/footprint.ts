@@ -122,8 +122,12 @@ export interface Running {
   vips(): number;
 }
 
-/** Starts `impl` on `conf` in a fresh namespace. */
-export async function startDaemon(impl: Impl, conf: string, tag: string): Promise<Running> {
+/**
+ * Starts `impl` on `conf` in a fresh namespace. `log`: -G (no syslog, nothing on the console: what is
+ * measured, as a daemon logging to syslog costs the same) or -l (console into `dir`/log; 3 MiB more RSS
+ * per process of ours for Bun's stderr stream).
+ */
+export async function startDaemon(impl: Impl, conf: string, tag: string, log = "-G"): Promise<Running> {
   const dir = mkdtempSync(`/tmp/kfp-f${tag}-`);
   chmodSync(dir, 0o755);
   const ns = new Netns(`kfp-f${tag}${process.pid % 1000}`);
@@ -135,7 +139,7 @@ export async function startDaemon(impl: Impl, conf: string, tag: string): Promis
   const f = (x: string) => join(dir, x);
   writeFileSync(f("k.conf"), conf);
   const t0 = performance.now();
-  const proc = ns.spawn(["sh", "-c", `exec ${impl.bin} -n -l -f ${f("k.conf")} -p ${f("k.pid")} -r ${f("v.pid")} -c ${f("c.pid")} -b ${f("b.pid")} > ${f("log")} 2>&1`]);
+  const proc = ns.spawn(["sh", "-c", `exec ${impl.bin} -n ${log} -f ${f("k.conf")} -p ${f("k.pid")} -r ${f("v.pid")} -c ${f("c.pid")} -b ${f("b.pid")} > ${f("log")} 2>&1`]);
   const vips = () => (ns.ip("-4", "addr", "show", "dev", "veth0").match(/inet 192\.0\.2\.(1\d\d)\//g) ?? []).length;
   return { ns, proc, dir, t0, vips };
 }
@@ -149,7 +153,7 @@ export async function stopDaemon(r: Running): Promise<void> {
 }
 
 /** Starts, waits for `n` VIPs and `procs` processes, settles, measures, stops. */
-async function idleTree(impl: Impl, conf: string, n: number, procs: number, tag: string): Promise<Tree | undefined> {
+export async function idleTree(impl: Impl, conf: string, n: number, procs: number, tag: string): Promise<Tree | undefined> {
   const r = await startDaemon(impl, conf, tag);
   try {
     await waitFor(`${impl.name}: ${n} VIPs`, () => r.vips() >= n, 60_000, 100);
@@ -166,7 +170,7 @@ async function idleTree(impl: Impl, conf: string, n: number, procs: number, tag:
 }
 
 /** ms from spawn until a raw socket of protocol 112 (VRRP) exists in the daemon's namespace. */
-async function startupOnce(impl: Impl): Promise<number> {
+export async function startupOnce(impl: Impl): Promise<number> {
   const r = await startDaemon(impl, vrrpConf(1, "1"), impl.name === "ours" ? "so" : "sk");
   try {
     const raw = `/proc/${r.proc.pid}/net/raw`;
