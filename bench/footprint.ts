@@ -153,8 +153,8 @@ export async function stopDaemon(r: Running): Promise<void> {
 }
 
 /** Starts, waits for `n` VIPs and `procs` processes, settles, measures, stops. */
-export async function idleTree(impl: Impl, conf: string, n: number, procs: number, tag: string): Promise<Tree | undefined> {
-  const r = await startDaemon(impl, conf, tag);
+export async function idleTree(impl: Impl, conf: string, n: number, procs: number, tag: string, log?: string): Promise<Tree | undefined> {
+  const r = await startDaemon(impl, conf, tag, log);
   try {
     await waitFor(`${impl.name}: ${n} VIPs`, () => r.vips() >= n, 60_000, 100);
     await Bun.sleep(8000); // past garp_master_delay (5 s) and the first GC cycles
