@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every scenario runs Debian's keepalived 2.2.7 and ours in the same run, and one table
- * shows both figures and the ratio. Select with `bun bench/run.ts process vrrp config ctl bgp ipvs bfd reload`; BENCH_TRIALS sets
+ * shows both figures and the ratio. Select with `bun bench/run.ts process vrrp config ctl bgp ipvs bfd reload footprint`; BENCH_TRIALS sets
  * trials. `ipvs` boots the qemu VM (bench/ipvs-vm.ts; BENCH_IPVS_ARGS, e.g. "--n=2000 --window=20", overrides
  * its defaults of 10,000 real servers and a 30 s window) and takes about a quarter of an hour.
  * Binary size is reported too. Figures are medians over trials; nothing here is asserted.
@@ -14,6 +14,7 @@ import { configParseScenarios } from "./config-parse.ts";
 import { ipvsVmScenarios } from "./ipvs-vm.ts";
 import { bgpScenarios } from "./bgp.ts";
 import { ctlScenarios } from "./ctl.ts";
+import { footprintBench } from "./footprint.ts";
 
 const ours = process.env.BENCH_OURS ?? await ensureBinary(); // BENCH_OURS: a binary built before
 const want = process.argv.slice(2);
@@ -36,4 +37,9 @@ if (on("bfd")) {
 }
 // Reloads: one HUP per kind of file, keepalived and ours as the subject (bench/reload-hup.ts prints its own table).
 if (on("reload")) await Bun.spawn([process.execPath, `${import.meta.dir}/reload-hup.ts`, `--bin=${ours}`], { stdout: "inherit", stderr: "inherit" }).exited;
+// Footprint compares three columns (keepalived, ours, the floor of idle Bun programs) and prints its own table.
+if (on("footprint")) {
+  console.log("");
+  await footprintBench(ours, trials);
+}
 process.exit(0);

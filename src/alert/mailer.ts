@@ -6,7 +6,6 @@
  * SMTP as keepalived does, or (beyond keepalived) required STARTTLS and AUTH.
  */
 import { hostname } from "node:os";
-import { createTransport } from "nodemailer";
 import type { GlobalDefs } from "../config/model.ts";
 import type { Logger } from "../core/log.ts";
 
@@ -43,6 +42,10 @@ export type SmtpSettings = Pick<
 export function smtpTransport(s: SmtpSettings): MailTransport {
   const server = s.smtpServer;
   if (!server) throw new Error("smtpTransport: no smtp_server configured");
+  // Loaded on first use, in the parent only: evaluating nodemailer (node:net, tls, crypto, dns) cost
+  // every process 18 MiB RSS, 6 MiB of it anonymous (docs/design.md, Footprint).
+  // A plain require: the bundler still embeds the package, and evaluates it at this call.
+  const { createTransport } = require("nodemailer") as typeof import("nodemailer");
   const t = createTransport({
     host: server.host,
     port: server.port,

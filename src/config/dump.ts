@@ -2,7 +2,6 @@
  * Config dumps for `-d/--dump-conf` style output: indented text, JSON or YAML (npm `yaml`), and the
  * per-child slices the parent sends over IPC (global + the child's area only).
  */
-import { createRequire } from "node:module";
 import type { KeepalivedConfig } from "./model.ts";
 
 /** Which child process a slice is for. */
@@ -86,7 +85,8 @@ export function dumpConfig(c: KeepalivedConfig, format: "text" | "json" | "yaml"
   if (format === "json") return JSON.stringify(c, null, 2);
   if (format === "yaml") {
     // Loaded on first use: importing `yaml` costs more than parsing a large config (keeps `-t` fast).
-    const yaml = createRequire(import.meta.url)("yaml") as typeof import("yaml");
+    // A plain require, which the bundler embeds (createRequire(import.meta.url) left it out of the binary).
+    const yaml = require("yaml") as typeof import("yaml");
     return yaml.stringify(c);
   }
   const out: string[] = [];

@@ -26,24 +26,55 @@ export interface LogOptions {
   detail: boolean;
   /** Sends one syslog datagram (injected so tests and the ffi socket stay apart). */
   syslogSend?: (line: string) => void;
+  /**
+   * Breaks a wall-clock time (ms since the epoch) down in the local time zone. The daemon passes libc's
+   * localtime_r (src/ffi/libc.ts): JavaScriptCore's local-time getters load ICU's time zone code, 4 MiB
+   * RSS per process (docs/design.md, Footprint). @default the Date's local getters
+   */
+  localTime?: (epochMs: number) => LocalTime;
 }
+
+/** A wall-clock time in the local time zone: struct tm's fields, with the full year. */
+export interface LocalTime {
+  year: number;
+  /** 0 = January. */
+  month: number;
+  day: number;
+  hours: number;
+  minutes: number;
+  seconds: number;
+  /** 0 = Sunday. */
+  weekday: number;
+}
+
+/** A LocalTime from a Date's local getters. */
+export function localFromDate(d: Date): LocalTime {
+  return {
+    year: d.getFullYear(), month: d.getMonth(), day: d.getDate(), hours: d.getHours(), minutes: d.getMinutes(),
+    seconds: d.getSeconds(), weekday: d.getDay(),
+  };
+}
+
+const local = (d: Date | LocalTime): LocalTime => (d instanceof Date ? localFromDate(d) : d);
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 const p2 = (n: number) => String(n).padStart(2, "0");
 
 /** "Mmm dd hh:mm:ss" as RFC 3164 §4.1.2 writes it (day padded with a space). */
-export function rfc3164Time(d: Date): string {
-  return `${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2, " ")} ${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}`;
+export function rfc3164Time(d: Date | LocalTime): string {
+  const t = local(d);
+  return `${MONTHS[t.month]} ${String(t.day).padStart(2, " ")} ${p2(t.hours)}:${p2(t.minutes)}:${p2(t.seconds)}`;
 }
 
 /** keepalived's console/file timestamp: "Wed Nov 25 09:48:26 2026". */
-export function consoleTime(d: Date): string {
-  return `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${p2(d.getDate())} ${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())} ${d.getFullYear()}`;
+export function consoleTime(d: Date | LocalTime): string {
+  const t = local(d);
+  return `${DAYS[t.weekday]} ${MONTHS[t.month]} ${p2(t.day)} ${p2(t.hours)}:${p2(t.minutes)}:${p2(t.seconds)} ${t.year}`;
 }
 
 /** One formatted syslog datagram. */
-export function syslogLine(facility: number, sev: Severity, ident: string, pid: number, msg: string, d = new Date()): string {
+export function syslogLine(facility: number, sev: Severity, ident: string, pid: number, msg: string, d: Date | LocalTime = new Date()): string {
   return `<${facility * 8 + sev}>${rfc3164Time(d)} ${ident}[${pid}]: ${msg}`;
 }
 
@@ -79,7 +110,7 @@ export class Logger {
   log(sev: Severity, msg: string): void {
     const text = this.prefix + msg;
     const o = this.opts;
-    const now = new Date();
+    const now = o.localTime ? o.localTime(Date.now()) : new Date();
     if (o.console) process.stderr.write(`${consoleTime(now)}: ${text}\n`);
     if (o.file) {
       try {

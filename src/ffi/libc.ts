@@ -53,6 +53,7 @@ const symbols = {
   kill: { args: [i32, i32], returns: i32 },
   umask: { args: [u32], returns: u32 },
   clock_gettime: { args: [i32, P], returns: i32 },
+  localtime_r: { args: [P, P], returns: P },
   execve: { args: [P, P, P], returns: i32 },
   socketpair: { args: [i32, i32, i32, P], returns: i32 },
   __errno_location: { args: [], returns: P },
@@ -175,6 +176,23 @@ export function sleepMs(ms: number): void {
   sleepTs[0] = BigInt(Math.floor(ns / 1e9));
   sleepTs[1] = BigInt(ns % 1e9);
   libc.nanosleep(sleepTs, null);
+}
+
+const timeT = new BigInt64Array(1);
+// struct tm (LP64 glibc and musl): nine ints (sec, min, hour, mday, mon, year - 1900, wday, yday, isdst),
+// then long tm_gmtoff and const char *tm_zone: 56 bytes.
+const tm = new Int32Array(14);
+
+/**
+ * `epochMs` broken down in the local time zone by localtime_r(3) (TZ, else /etc/localtime), as the
+ * logger's timestamps need it: JavaScriptCore's own local-time getters load ICU's time zone code.
+ */
+export function localTime(epochMs: number): {
+  year: number; month: number; day: number; hours: number; minutes: number; seconds: number; weekday: number;
+} {
+  timeT[0] = BigInt(Math.floor(epochMs / 1000));
+  if (libc.localtime_r(timeT, tm) === null) throw new Error(`localtime_r: cannot convert ${epochMs}`);
+  return { seconds: tm[0]!, minutes: tm[1]!, hours: tm[2]!, day: tm[3]!, month: tm[4]!, year: tm[5]! + 1900, weekday: tm[6]! };
 }
 
 /** A connected AF_UNIX stream socket pair, both ends close-on-exec (a child gets its end through spawn's stdio). */

@@ -1,8 +1,8 @@
 /**
  * The fallback readiness source: SIGIO. Each registered fd gets O_ASYNC with this process as owner; on
  * SIGIO every registered callback runs (the signal does not say which fd is ready, and signals coalesce),
- * so callbacks must drain to EAGAIN. No extra thread; used when a Worker cannot be started, and measured
- * against the Worker reactor in bench/reactor.ts.
+ * so callbacks must drain to EAGAIN. No extra thread: the parent and the BFD child use it (a handful of
+ * fds each), and it is measured against the Worker reactor in bench/reactor.ts.
  */
 import { check, libc } from "./libc.ts";
 import type { FdWatcher, ReadyCallback } from "./reactor.ts";

@@ -80,6 +80,23 @@ export class Socket {
     check("setsockopt", libc.setsockopt(this.fd, level, name, v, 4), `(level ${level}, option ${name}, ${value})`);
   }
 
+  /**
+   * setsockopt (an int or raw bytes) for options the socket works without (SO_TIMESTAMPNS,
+   * IP_MULTICAST_ALL, IP_MULTICAST_IF on a device-bound socket). Returns undefined once set, or the
+   * error's text when the kernel (or an emulator: qemu-user answers ENOPROTOOPT) does not offer the
+   * option. Any other failure throws.
+   */
+  setIfOffered(level: number, name: number, value: number | Uint8Array): string | undefined {
+    try {
+      if (typeof value === "number") this.setInt(level, name, value);
+      else this.setBytes(level, name, value);
+      return undefined;
+    } catch (e) {
+      if (e instanceof SysError && optionUnsupported(e.code)) return e.message;
+      throw e;
+    }
+  }
+
   /** setsockopt with raw bytes. */
   setBytes(level: number, name: number, value: Uint8Array): void {
     check("setsockopt", libc.setsockopt(this.fd, level, name, value, value.length), `(level ${level}, option ${name})`);
@@ -259,6 +276,14 @@ function cmsgNext(cv: DataView, off: number, len: number): number {
   return clen < 16 || off + clen > len ? -1 : Math.min(off + ((clen + 7) & ~7), len);
 }
 
+/**
+ * Whether a setsockopt errno means "this option is not offered here" (unknown option, unknown value, not
+ * supported by this socket type), as opposed to a failure of the socket itself (EBADF, ENOTSOCK, ENOMEM).
+ */
+export function optionUnsupported(code: string): boolean {
+  return code === "ENOPROTOOPT" || code === "EINVAL" || code === "EOPNOTSUPP";
+}
+
 /** Whether the cmsghdr at `off` carries an SO_TIMESTAMPNS receive time or an SO_RXQ_OVFL drop count. */
 function isVolatile(cv: DataView, off: number): boolean {
   if (cv.getInt32(off + 8, true) !== SOL_SOCKET) return false;
@@ -312,9 +337,14 @@ export function cmsgPktInfo(cmsgs: Cmsg[]): { ifindex: number; dst: Uint8Array }
   return undefined;
 }
 
-/** ip_mreqn for IP_ADD_MEMBERSHIP: group, any local address, interface index. */
+/**
+ * ip_mreqn for IP_ADD_MEMBERSHIP: group, any local address, interface index, plus 4 zero bytes. Linux
+ * reads the first 12 bytes of a longer option (ip(7)); qemu-user declares imr_ifindex as a 64-bit long on
+ * 64-bit targets and copies the index only when the option is 16 bytes long (else the host kernel sees
+ * an uninitialised index and answers ENODEV).
+ */
 export function ipMreqn(group: Uint8Array, ifindex: number): Uint8Array {
-  const b = new Uint8Array(12);
+  const b = new Uint8Array(16);
   b.set(group.subarray(0, 4), 0);
   new DataView(b.buffer).setInt32(8, ifindex, true);
   return b;

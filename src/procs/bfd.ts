@@ -11,8 +11,12 @@ import type { ChildContext, LoopSettings, Runtime } from "./child.ts";
 import { SnapshotReporter } from "../control/child-side.ts";
 import { bfdSnapshot } from "../bfd/control-snap.ts";
 
-/** BFD timers are 10 ms: immediate delivery and the default timer window. */
-export const loop: LoopSettings = {};
+/**
+ * BFD timers are 10 ms: immediate delivery and the default timer window. Readiness from SIGIO: the child
+ * watches a handful of fds (its listening sockets and the parent channel), and the reactor's worker
+ * thread would cost a second JavaScript VM (docs/design.md, Footprint).
+ */
+export const loop: LoopSettings = { readiness: "sigio" };
 
 /** Builds the BFD child's runtime. */
 export function createBfdRuntime(ctx: ChildContext): Runtime {

@@ -14,6 +14,7 @@ import { setParentDeathSignal, sleepMs } from "../ffi/libc.ts";
 import { makeLogger } from "./common.ts";
 import { Channel } from "../core/channel.ts";
 import { Reactor, type FdWatcher } from "../ffi/reactor.ts";
+import { SigioWatcher } from "../ffi/sigio.ts";
 
 /** The message channel to the parent is always fd 3 (see src/procs/supervise.ts). */
 const PARENT_FD = 3;
@@ -59,6 +60,12 @@ export interface LoopSettings {
   reactorCoalesceUs?: number;
   /** Sub-millisecond timers: gaps under this many ms are slept (RealScheduler FineTiming). */
   timerFineMs?: number;
+  /**
+   * "sigio": fd readiness from SIGIO on the main thread (src/ffi/sigio.ts) instead of the reactor's worker
+   * thread, a second JavaScript VM (docs/design.md, Footprint: 2 MiB anonymous, 3-5 MiB RSS per child).
+   * Only for roles with few FFI fds and no rate limit: every SIGIO drains every registered fd.
+   */
+  readiness?: "worker" | "sigio";
 }
 
 /** Runs a child until it is told to stop. */
@@ -75,7 +82,7 @@ export function runChild(
   }
   const log = makeLogger(opts, role);
   let onRaw: (raw: unknown) => void = () => {};
-  const reactor = new Reactor(loop.reactorCoalesceUs ?? 0);
+  const reactor: FdWatcher = loop.readiness === "sigio" ? new SigioWatcher() : new Reactor(loop.reactorCoalesceUs ?? 0);
   // Neither the channel nor the reactor holds Bun's event loop; before the first configuration, or with
   // nothing scheduled (every instance in FAULT, no checkers), the child would otherwise exit with status 0.
   // A 12-day interval never wakes us in practice.

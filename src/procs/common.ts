@@ -5,6 +5,7 @@ import type { CliOptions } from "../cli.ts";
 import { formatDiagnostic, type Diagnostic } from "../config/index.ts";
 import { Logger } from "../core/log.ts";
 import { SyslogSocket } from "../ffi/syslog.ts";
+import { localTime } from "../ffi/libc.ts";
 
 /** keepalived's syslog identities. */
 export const IDENTS = {
@@ -27,6 +28,7 @@ export function makeLogger(o: CliOptions, who: keyof typeof IDENTS): Logger {
     file,
     detail: o.logDetail,
     syslogSend: sys ? (line) => void sys.send(line) : undefined,
+    localTime,
   });
 }
 

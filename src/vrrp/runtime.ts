@@ -134,7 +134,7 @@ export class VrrpRuntime {
     this.holds = new FailoverHolds(d.sched, d.log, () => this.#recomputeAll());
     this.#promote = new PromoteSecondaries(d.sysctl ?? procSysctl, d.log);
     this.#bad = new RateLimitedLog(d.log);
-    const sockets = new VrrpSockets(d.log, d.sched, d.watcher, d.openTransport ?? ((o) => new VrrpTransport(o)), {
+    const sockets = new VrrpSockets(d.log, d.sched, d.watcher, d.openTransport ?? ((o) => new VrrpTransport({ ...o, log: d.log })), {
       packet: (key, p) => this.#dispatch(key, p),
       error: (key, ifname, reason) => this.#bad.warn(`rx:${key}`, `bad datagram on ${ifname}: ${reason}`),
       repeat: (key, vrid, at) => this.#repeat(key, vrid, at),

@@ -49,6 +49,8 @@ export interface TransportOptions {
   unicastTtl?: number;
   /** Multicast group to join (absent for unicast-only instances). */
   group?: string;
+  /** Where a degraded feature is reported (once per process), e.g. no kernel receive timestamps. */
+  log?: { warn(msg: string): void };
   /** Send on another interface than we receive on (use_vmac: send from the VMAC). @default ifname/ifindex */
   txIfname?: string;
   txIfindex?: number;
@@ -57,6 +59,15 @@ export interface TransportOptions {
 /** A malformed datagram at the IP level. */
 export interface RxError {
   reason: string;
+}
+
+/** Socket options the kernel refused and that have been logged: a property of the kernel, said once per process. */
+const warned = new Set<string>();
+
+function warnOnce(o: TransportOptions, what: string, msg: string): void {
+  if (warned.has(what)) return;
+  warned.add(what);
+  o.log?.warn(msg);
 }
 
 /** Sockets for one (interface, family, protocol). */
@@ -78,8 +89,10 @@ export class VrrpTransport {
     try {
       const txIndex = o.txIfindex ?? o.ifindex;
       this.rx.bindToDevice(o.ifname);
-      this.rx.setInt(SOL_SOCKET, SO_TIMESTAMPNS, 1);
-      this.rx.setInt(SOL_SOCKET, SO_RXQ_OVFL, 1);
+      const noStamps = this.rx.setIfOffered(SOL_SOCKET, SO_TIMESTAMPNS, 1);
+      if (noStamps !== undefined) warnOnce(o, "timestamps", `no kernel receive timestamps on VRRP sockets (${noStamps}); adverts are timed when they are read`);
+      const noDrops = this.rx.setIfOffered(SOL_SOCKET, SO_RXQ_OVFL, 1);
+      if (noDrops !== undefined) warnOnce(o, "rxq_ovfl", `no kernel drop counts on VRRP sockets (${noDrops})`);
       this.tx.bindToDevice(o.txIfname ?? o.ifname);
       if (v6) {
         this.rx.setInt(IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1);
@@ -92,12 +105,15 @@ export class VrrpTransport {
         this.tx.bind(sockaddrIp(src.bytes, 0, isLinkLocal6(src.bytes) ? txIndex : 0));
       } else {
         // No IP_PKTINFO: the IPv4 header carries src/dst and the socket is bound to the interface.
-        this.rx.setInt(IPPROTO_IP, IP_MULTICAST_ALL, 0);
+        const allGroups = this.rx.setIfOffered(IPPROTO_IP, IP_MULTICAST_ALL, 0);
+        if (allGroups !== undefined) warnOnce(o, "mcast-all", `VRRP receive sockets also see multicast groups joined by other sockets (${allGroups}); adverts are still matched by interface and VRID`);
         if (o.group) this.rx.setBytes(IPPROTO_IP, IP_ADD_MEMBERSHIP, ipMreqn(parseIp(o.group)!.bytes, o.ifindex));
         if (o.ah) this.tx.setInt(IPPROTO_IP, IP_HDRINCL, 1);
         this.tx.setInt(IPPROTO_IP, IP_MULTICAST_TTL, 255);
         this.tx.setInt(IPPROTO_IP, IP_TTL, o.unicastTtl ?? 255);
-        this.tx.setBytes(IPPROTO_IP, IP_MULTICAST_IF, ipMreqn(new Uint8Array(4), txIndex));
+        // SO_BINDTODEVICE already sends every packet through that device (socket(7)); this only says it twice.
+        const mcastIf = this.tx.setIfOffered(IPPROTO_IP, IP_MULTICAST_IF, ipMreqn(new Uint8Array(4), txIndex));
+        if (mcastIf !== undefined) warnOnce(o, "mcast-if", `IP_MULTICAST_IF refused on VRRP send sockets (${mcastIf}); adverts leave by the device the socket is bound to`);
         this.tx.setInt(IPPROTO_IP, IP_MULTICAST_LOOP, 0);
         this.tx.bind(sockaddrIp(src.bytes));
       }

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { Reactor } from "../../src/ffi/reactor.ts";
-import { cmsgPktInfo, cmsgTtl, IP_PKTINFO, IP_RECVTTL, IPPROTO_IP, Socket, SOCK_DGRAM, SO_TIMESTAMPNS, SOL_SOCKET } from "../../src/ffi/socket.ts";
+import { cmsgPktInfo, cmsgTtl, IP_PKTINFO, IP_RECVTTL, IPPROTO_IP, ipMreqn, optionUnsupported, Socket, SOCK_DGRAM, SO_TIMESTAMPNS, SOL_SOCKET } from "../../src/ffi/socket.ts";
 import { sockaddrIn } from "../../src/ffi/sockaddr.ts";
 import { realtimeMs, SysError } from "../../src/ffi/libc.ts";
 import { NetlinkSocket, NETLINK_ROUTE } from "../../src/ffi/netlink.ts";
@@ -88,6 +88,23 @@ describe("Socket + Reactor", () => {
     expect((err as SysError).code).toBe("EADDRINUSE");
     s.close();
     t.close();
+  });
+
+  test("an option the kernel does not offer is reported, not thrown; a broken socket still throws", () => {
+    const s = new Socket(2, SOCK_DGRAM, 0);
+    expect(s.setIfOffered(SOL_SOCKET, SO_TIMESTAMPNS, 1)).toBeUndefined();
+    // No such SOL_SOCKET option: the kernel answers ENOPROTOOPT, as qemu-user does for SO_TIMESTAMPNS.
+    expect(s.setIfOffered(SOL_SOCKET, 9999, 1)).toMatch(/option 9999.*ENOPROTOOPT/);
+    expect(s.setIfOffered(IPPROTO_IP, 9999, Uint8Array.of(1, 2, 3, 4))).toMatch(/ENOPROTOOPT/);
+    s.close();
+    expect(() => s.setIfOffered(SOL_SOCKET, SO_TIMESTAMPNS, 1)).toThrow(/EBADF/);
+    expect(["ENOPROTOOPT", "EINVAL", "EOPNOTSUPP"].every(optionUnsupported)).toBe(true);
+    expect(["EBADF", "ENOTSOCK", "ENOMEM", "EPERM"].some(optionUnsupported)).toBe(false);
+  });
+
+  test("ip_mreqn is 16 bytes: the 12 Linux reads, then zeros (qemu-user copies the index only then)", () => {
+    const m = ipMreqn(Uint8Array.of(224, 0, 0, 18), 7);
+    expect([...m]).toEqual([224, 0, 0, 18, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0]);
   });
 });
 

@@ -14,6 +14,10 @@ const advert = (vrid: number, priority: number) => encodeVrrp({
 describe("VrrpTransport", () => {
   test("repeats are offered to onRepeat with their receive time; changes and refusals are decoded", async () => {
     const t = new VrrpTransport({ family: "ipv4", ifname: "lo", ifindex: 1, src: "127.0.0.1", ah: false });
+    // The kernel turns receive timestamping on for the host in a deferred work item when the first
+    // socket asks (net_enable_timestamp); until it has run, datagrams are stamped when read. When other
+    // sockets that asked have just closed, that can be now: give it a moment.
+    await Bun.sleep(50);
     try {
       const decoded: RxPacket[] = [];
       const repeats: { vrid: number; at: number }[] = [];

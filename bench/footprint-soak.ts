@@ -1,0 +1,61 @@
+/**
+ * The soak of bench/footprint.ts: keepalived 2.2.7 and ours side by side, each with 100 VRRP instances
+ * (advert_int 1, masters) of which 10 track a script that fails during every other 5 s (so they go to
+ * FAULT and back, dropping and re-adding their VIPs), for `minutes`. RSS of every process is sampled
+ * every BENCH_SOAK_EVERY_S (default 10) seconds; the slope per process (KiB/min, least squares, the
+ * first 20% left out as warm-up) is printed with the number of FAULT entries that proves the churn.
+ */
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { impls, processTree } from "./lib.ts";
+import { afterWarmup, type Point, slopeKiBPerMin } from "./footprint-lib.ts";
+import { measure, type Running, startDaemon, stopDaemon, vrrpConf } from "./footprint.ts";
+
+const FLIP = `#!/bin/sh
+# Fails during every other 5 s window of the wall clock.
+[ $(( $(date +%s) / 5 % 2 )) -eq 0 ]
+`;
+
+/** Runs the soak and prints one line per process. */
+export async function soak(ours: string, minutes: number): Promise<void> {
+  const everyS = Number(process.env.BENCH_SOAK_EVERY_S ?? 10);
+  const sdir = mkdtempSync("/tmp/kfp-soak-");
+  chmodSync(sdir, 0o755);
+  writeFileSync(join(sdir, "flip.sh"), FLIP, { mode: 0o755 });
+  const track = `vrrp_script flip {\n  script ${join(sdir, "flip.sh")}\n  interval 1\n  fall 1\n  rise 1\n}\n`;
+  const conf = vrrpConf(100, "1", "", track);
+  const running: { name: string; r: Running; series: Map<number, { role: string; pts: Point[] }> }[] = [];
+  try {
+    for (const impl of impls(ours)) {
+      const r = await startDaemon(impl, conf, impl.name === "ours" ? "zo" : "zk", "-l");
+      running.push({ name: impl.name, r, series: new Map() });
+    }
+    const t0 = performance.now();
+    const end = t0 + minutes * 60_000;
+    while (performance.now() < end) {
+      const min = (performance.now() - t0) / 60_000;
+      for (const x of running) {
+        for (const p of measure(processTree(x.r.proc.pid)).procs) {
+          const s = x.series.get(p.pid) ?? { role: p.role, pts: [] };
+          s.pts.push({ min, kib: p.mem.rss });
+          x.series.set(p.pid, s);
+        }
+      }
+      await Bun.sleep(everyS * 1000);
+    }
+    console.log(`\nsoak: ${minutes} min, 100 instances, 10 failing over every 5 s; RSS slope per process (KiB/min, first 20% left out)`);
+    for (const x of running) {
+      const log = readFileSync(join(x.r.dir, "log"), "utf8");
+      const faults = (log.match(/Entering FAULT STATE/g) ?? []).length;
+      const parts = [...x.series.entries()].map(([pid, s]) => {
+        const pts = afterWarmup(s.pts, 0.2);
+        const first = s.pts[0]!.kib, last = s.pts[s.pts.length - 1]!.kib;
+        return `${s.role} (pid ${pid}, ${s.pts.length} samples): ${slopeKiBPerMin(pts).toFixed(1)} KiB/min, RSS ${(first / 1024).toFixed(1)} → ${(last / 1024).toFixed(1)} MiB`;
+      });
+      console.log(`  ${x.name} (${faults} FAULT entries): ${parts.join("; ")}`);
+    }
+  } finally {
+    for (const x of running) await stopDaemon(x.r);
+    rmSync(sdir, { recursive: true, force: true });
+  }
+}
