@@ -124,7 +124,8 @@ describe("RealScheduler", () => {
     await done;
     expect(early).toHaveLength(4);
     for (const e of early) expect(e).toBeLessThanOrEqual(0);
-    expect(slept.length).toBeGreaterThanOrEqual(2);
+    // Whether a fraction is slept depends on how early Bun's timer fires on this machine at this moment
+    // (a loaded host fires it late and nothing is left to sleep): only what is slept is checked.
     for (const ms of slept) expect(ms).toBeLessThan(1.5);
   });
   test("fires many timers through one Bun timer, in order", async () => {
