@@ -91,9 +91,14 @@ describe("bgp_announce with FRR", () => {
 
   test("kill -9 of LB 1's check child withdraws its anycast path until the new child has quorum", async () => {
     // alpha: the new child's real server starts DOWN, so the path stays away until its first good check.
+    // The watchdog restarts a check child at once, and its first check could pass before the router saw
+    // the withdrawal: the real server is stopped right after the kill (the dead child cannot notice), so
+    // the new child's first check fails and the path stays away until the server is back.
     const pid = lb1().childPid("check");
     process.kill(pid, "SIGKILL");
+    await t.stopRealServer(1);
     await dropped(ANY, LB1);
+    t.startRealServer(1);
     await until(ANY, [LB1, LB2]);
     expect(lb1().log()).toContain("(ANY) BGP withdraw (VS [192.0.2.20]:17980 has not reported its quorum)");
   }, 60_000);
