@@ -19,8 +19,7 @@ import type { Notifier, NotifyTargets } from "./notify.ts";
 import type { RxPacket } from "./transport.ts";
 import type { AddrRequest } from "../proto/rtnl-addr.ts";
 import type { Firewall } from "./firewall.ts";
-import { instanceKeys } from "./firewall-rules.ts";
-import { addrRequest, routeRequest, ruleRequest, sameRoute } from "./routes.ts";
+import { VipApplier } from "./vip-apply.ts";
 import { bytesToIpv4, ipv4ToBytes } from "../proto/ipv4.ts";
 import { bytesToIpv6, ipv6ToBytes } from "../proto/ipv6.ts";
 
@@ -97,8 +96,6 @@ export interface InstancePlace {
   src: string;
 }
 
-/** How long after we deleted an address its RTM_DELADDR still counts as ours. */
-const OWN_DELETE_ECHO_MS = 5_000;
 
 /** An Adver_Timer that fires later than this after its deadline restarts the interval from now, ms. */
 const ADVER_CATCH_UP_MS = 5;
@@ -127,12 +124,8 @@ export class VrrpInstanceRunner {
   readonly #vipSet: ReadonlySet<string>;
   readonly #timers = new Map<TimerKind | "garp" | "garpLower", TimerHandle>();
   readonly #advert: AdvertBuilder;
-  #vipsInstalled = false;
-  /**
-   * Addresses we deleted ourselves, with when (scheduler ms): the kernel's RTM_DELADDR for them may be read
-   * only after a fast MASTER -> BACKUP -> MASTER flip, and must not be taken for someone else's deletion.
-   */
-  readonly #ownDeletes = new Map<string, { count: number; at: number }>();
+  /** Addresses, routes, rules and the drop rule in the kernel (vip-apply.ts). */
+  readonly #vips: VipApplier;
   /** Set by the runtime when the instance is in a vrrp_sync_group. */
   group: SyncMembership | undefined;
   /** Why its sockets cannot be used (it is FAULT for it until they can); set by the runtime. */
@@ -150,6 +143,7 @@ export class VrrpInstanceRunner {
     this.vips = cfg.virtualIpaddresses.map((v) => v.address);
     this.#vipSet = new Set(this.vips.map(wireForm));
     this.#advert = new AdvertBuilder(cfg, this.family, this.vips);
+    this.#vips = new VipApplier(cfg, () => this.place, env, this.log);
     this.fsm = initialFsm({
       version: cfg.version,
       advertIntervalCs: Math.round(cfg.advertIntMs / 10),
@@ -205,11 +199,11 @@ export class VrrpInstanceRunner {
   /** Stops: priority-0 advert if MASTER, VIPs removed (unless `keepVips`), notify STOP, timers cancelled. */
   stop(keepVips = false): void {
     const was = this.fsm.state;
-    if (keepVips) this.#vipsInstalled = false;
+    if (keepVips) this.#vips.installed = false;
     this.handle({ type: "shutdown" });
-    if (was === "MASTER" && this.#vipsInstalled) {
+    if (was === "MASTER" && this.#vips.installed) {
       this.#removeVips();
-      this.#firewall("unblock");
+      this.#vips.firewall("unblock");
     }
     for (const t of this.#timers.values()) this.env.sched.cancel(t);
     this.#timers.clear();
@@ -324,11 +318,11 @@ export class VrrpInstanceRunner {
         this.#timers.delete(a.timer);
         return;
       case "addVips":
-        if (!a.accept) this.#firewall("block");
-        return this.#addVips();
+        if (!a.accept) this.#vips.firewall("block");
+        return this.#vips.add();
       case "removeVips":
         this.#removeVips();
-        return this.#firewall("unblock");
+        return this.#vips.firewall("unblock");
       case "sendGratuitous":
         return a.reason === "becameMaster" ? this.#garpRounds() : this.#lowerPrioRounds();
       case "notify":
@@ -405,90 +399,19 @@ export class VrrpInstanceRunner {
 
   /** The address requests for our VIPs (and excluded addresses). */
   addrRequests(): AddrRequest[] {
-    const all = [...this.cfg.virtualIpaddresses, ...this.cfg.virtualIpaddressesExcluded];
-    return all.map((v) => {
-      const r = addrRequest(v, v.dev ? this.env.ifindex(v.dev) : this.place.ifindex);
-      const metric = this.env.vipMetric?.(v.address, v.prefixLen);
-      return metric === undefined ? r : { ...r, routePriority: metric };
-    });
-  }
-
-  #addVips(): void {
-    for (const r of this.addrRequests()) {
-      try {
-        this.env.kernel.addAddr(r);
-      } catch (e) {
-        this.log.error(`cannot add ${r.address}/${r.prefixLen}: ${(e as Error).message}`);
-      }
-    }
-    // virtual_routes after the addresses (a route may use a VIP as source), then virtual_rules.
-    for (const { spec, req } of this.#routeRequests()) this.#kernelOp(() => this.env.kernel.addRoute(req), `add route ${spec.dest}`);
-    for (const { spec, req } of this.#ruleRequests()) this.#kernelOp(() => this.env.kernel.addRule(req), `add rule ${spec.from ?? "all"}`);
-    this.#vipsInstalled = true;
+    return this.#vips.requests();
   }
 
   #removeVips(): void {
-    for (const { spec, req } of this.#ruleRequests()) this.#kernelOp(() => this.env.kernel.delRule(req), `remove rule ${spec.from ?? "all"}`);
-    for (const { spec, req } of this.#routeRequests()) this.#kernelOp(() => this.env.kernel.delRoute(req), `remove route ${spec.dest}`);
-    for (const r of this.addrRequests()) {
-      try {
-        if (this.env.kernel.delAddr(r)) this.#ownDeletes.set(r.address, { count: (this.#ownDeletes.get(r.address)?.count ?? 0) + 1, at: this.env.sched.now() });
-      } catch (e) {
-        this.log.error(`cannot remove ${r.address}/${r.prefixLen}: ${(e as Error).message}`);
-      }
-    }
-    this.#vipsInstalled = false;
+    this.#vips.remove();
     this.env.sched.cancel(this.#timers.get("garp"));
     this.env.sched.cancel(this.#timers.get("garpLower"));
     this.#timers.delete("garpLower");
   }
 
-  /** no_accept: the addresses' drop rule, set before the VIPs are added and removed after they go. */
-  #firewall(op: "block" | "unblock"): void {
-    const fw = this.env.firewall;
-    if (!fw || this.cfg.accept || this.cfg.priority === 255) return;
-    const keys = instanceKeys(this.cfg, this.place, (d) => this.env.ifindex(d), fw.byName && this.cfg.dontTrackPrimary);
-    this.log.info(`${op === "block" ? "setting" : "removing"} firewall drop rule`);
-    fw.fw[op](this.cfg.name, keys);
-  }
-
-  #kernelOp(f: () => unknown, what: string): void {
-    try {
-      f();
-    } catch (e) {
-      this.log.error(`cannot ${what}: ${(e as Error).message}`);
-    }
-  }
-
-  #routeRequests() {
-    const ifindex = (n: string) => this.env.ifindex(n);
-    return this.cfg.virtualRoutes.flatMap((spec) => {
-      const b = routeRequest(spec, ifindex);
-      if (!b.ok) this.env.badPackets.warn(`${this.cfg.name}:route`, `(${this.cfg.name}) virtual route ${spec.dest}: ${b.reason}`);
-      return b.ok ? [{ spec, req: b.value }] : [];
-    });
-  }
-
-  #ruleRequests() {
-    return this.cfg.virtualRules.flatMap((spec) => {
-      const b = ruleRequest(spec);
-      if (!b.ok) this.env.badPackets.warn(`${this.cfg.name}:rule`, `(${this.cfg.name}) virtual rule: ${b.reason}`);
-      return b.ok ? [{ spec, req: b.value }] : [];
-    });
-  }
-
-  /** A VIP vanished while we are MASTER (someone deleted it): put it back, with our routes and rules. */
+  /** A VIP vanished: while MASTER someone else deleted it, and it is put back (vip-apply.ts). */
   vipDeleted(address: string): void {
-    const ours = this.#ownDeletes.get(address);
-    if (ours && --ours.count <= 0) this.#ownDeletes.delete(address);
-    if (ours && this.env.sched.now() - ours.at < OWN_DELETE_ECHO_MS) return; // the echo of our own removal
-    if (this.fsm.state !== "MASTER" || !this.#vipsInstalled) return;
-    const r = this.addrRequests().find((x) => x.address === address);
-    if (!r) return;
-    this.log.warn(`virtual address ${address} was removed by someone else; restoring it`);
-    this.#kernelOp(() => this.env.kernel.addAddr(r), `restore ${address}`);
-    for (const { spec, req } of this.#routeRequests()) this.#kernelOp(() => this.env.kernel.addRoute(req), `add route ${spec.dest}`);
-    for (const { spec, req } of this.#ruleRequests()) this.#kernelOp(() => this.env.kernel.addRule(req), `add rule ${spec.from ?? "all"}`);
+    this.#vips.vipDeleted(address, this.fsm.state === "MASTER");
   }
 
   /** One announcement round on request (D-Bus SendGarp), while MASTER. */
@@ -498,14 +421,9 @@ export class VrrpInstanceRunner {
     this.#announceRound(1);
   }
 
-  /** A route vanished: one of our virtual routes while we are MASTER is put back (someone deleted it). */
+  /** A route vanished: one of our virtual routes is put back while MASTER (vip-apply.ts). */
   routeDeleted(gone: RouteGone): void {
-    if (this.fsm.state !== "MASTER" || !this.#vipsInstalled) return;
-    for (const { spec, req } of this.#routeRequests()) {
-      if (!sameRoute(req, gone)) continue;
-      this.log.warn(`virtual route ${spec.dest} was removed by someone else; restoring it`);
-      this.#kernelOp(() => this.env.kernel.addRoute(req), `restore route ${spec.dest}`);
-    }
+    this.#vips.routeDeleted(gone, this.fsm.state === "MASTER");
   }
 
   /** garp_master_repeat announcements now, again after garp_master_delay, then every garp_master_refresh. */

@@ -2,7 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { type CheckResult, fail, pass, type RunCheck } from "../../src/check/checkers/types.ts";
 import { CheckerRunner, type CheckerTiming } from "../../src/check/runner.ts";
-import { nullLogger } from "../../src/core/log.ts";
+import { Logger, nullLogger } from "../../src/core/log.ts";
 import { FakeScheduler } from "../../src/core/scheduler.ts";
 
 const T: CheckerTiming = {
@@ -91,7 +91,12 @@ describe("CheckerRunner", () => {
     const s = new FakeScheduler();
     const c = scripted([false, true], s);
     const lines: string[] = [];
-    const log = { ...nullLogger, info: (m: string) => void lines.push(m) } as unknown as typeof nullLogger;
+    class Capture extends Logger {
+      override info(m: string): void {
+        lines.push(m);
+      }
+    }
+    const log = new Capture({ ident: "t", console: false, syslog: false, facility: 3, detail: false });
     const r = new CheckerRunner({ name: "t", timing: T, run: c.run, sched: s, log, onChange: () => {}, sentences: { kind: "TCP", service: "[192.0.2.2]:tcp:80" } });
     r.start();
     await tick(s, 0);
