@@ -7,7 +7,7 @@
  */
 import type { KeepalivedConfig, ScriptSpec } from "../config/model.ts";
 import type { Logger } from "../core/log.ts";
-import { defaultScriptUser, resolveUser, runScript, scriptInsecurity } from "../core/script.ts";
+import { resolveRunAs, runScript } from "../core/script.ts";
 import { FifoReaders, type FifoReaderSpec, NotifyFifo } from "../vrrp/notify.ts";
 
 /** A script ready to run. */
@@ -20,25 +20,9 @@ export interface Resolved {
 /** Runs a resolved script; injected in tests. */
 export type RunNotify = (s: Resolved, why: string) => void;
 
-/** Resolves a configured script to ids, or null (logged) when the user is unknown or the script insecure. */
+/** Resolves a configured script to ids, or null (logged): the shared rule in src/core/script.ts. */
 export function resolveScript(s: ScriptSpec | null, c: KeepalivedConfig, log: Logger): Resolved | null {
-  if (!s || s.argv.length === 0) return null;
-  const su = c.global.scriptUser;
-  const u = s.user
-    ? resolveUser(s.user, s.group ?? undefined)
-    : defaultScriptUser(su ? { user: su.user, group: su.group ?? undefined } : undefined);
-  if (typeof u === "string") {
-    log.error(`script ${s.cmd}: ${u}; not run`);
-    return null;
-  }
-  if (c.global.enableScriptSecurity && u.uid === 0) {
-    const why = scriptInsecurity(s.argv[0] ?? "");
-    if (why) {
-      log.error(`script ${s.argv[0]} is insecure (${why}); disabled by enable_script_security`);
-      return null;
-    }
-  }
-  return { argv: [...s.argv], uid: u.uid, gid: u.gid };
+  return resolveRunAs(s, c.global, log);
 }
 
 /** The default runner: no time limit (keepalived does not time notify scripts out); failures are logged. */

@@ -200,3 +200,39 @@ export function runScript(spec: ScriptSpec, opts: RunOptions): Promise<ScriptRes
     });
   });
 }
+
+/** A configured script resolved to the ids it runs as. */
+export interface RunAs {
+  argv: string[];
+  uid: number;
+  gid: number;
+}
+
+/**
+ * Resolves a configured script (keepalived.conf(5) script_user, enable_script_security) to the ids it
+ * runs as, or null (logged) when its user is unknown or it is insecure while it would run as root.
+ * Shared by the VRRP and check children.
+ */
+export function resolveRunAs(
+  s: { readonly cmd: string; readonly argv: readonly string[]; readonly user: string | null; readonly group: string | null } | null,
+  g: { readonly scriptUser: { readonly user: string; readonly group: string | null } | null; readonly enableScriptSecurity: boolean },
+  log: { error(msg: string): void },
+): RunAs | null {
+  if (!s || s.argv.length === 0) return null;
+  const su = g.scriptUser;
+  const u = s.user
+    ? resolveUser(s.user, s.group ?? undefined)
+    : defaultScriptUser(su ? { user: su.user, group: su.group ?? undefined } : undefined);
+  if (typeof u === "string") {
+    log.error(`script ${s.cmd}: ${u}; not run`);
+    return null;
+  }
+  if (g.enableScriptSecurity && u.uid === 0) {
+    const why = scriptInsecurity(s.argv[0] ?? "");
+    if (why) {
+      log.error(`script ${s.argv[0]} is insecure (${why}); disabled by enable_script_security`);
+      return null;
+    }
+  }
+  return { argv: [...s.argv], uid: u.uid, gid: u.gid };
+}

@@ -11,13 +11,14 @@ import type { KeepalivedConfig, VrrpInstance } from "../config/model.ts";
 import type { Message } from "../core/ipc.ts";
 import { RateLimitedLog, type Logger } from "../core/log.ts";
 import type { Scheduler } from "../core/scheduler.ts";
-import { defaultScriptUser, resolveUser, scriptInsecurity } from "../core/script.ts";
+import { resolveRunAs } from "../core/script.ts";
 import type { FdWatcher } from "../ffi/reactor.ts";
 import { effectivePriority } from "./priority.ts";
 import { Announcer, PacedAnnouncer } from "./garp.ts";
 import { VrrpInstanceRunner } from "./instance.ts";
 import type { AddrInfo, LinkInfo, NetEvent, NetKernel } from "./netkernel.ts";
-import { execScript, FifoReaders, type FifoReaderSpec, Notifier, NotifyFifo, type NotifyTargets, type ResolvedScript, type ScriptExec } from "./notify.ts";
+import { execScript, type NotifyTargets, type ResolvedScript, type ScriptExec } from "./notify.ts";
+import { VrrpFifos } from "./notify-fifos.ts";
 import { InotifyFileWatch } from "./file-watch.ts";
 import type { FileWatch } from "./track-file.ts";
 import type { ProcInfo } from "./track-process.ts";
@@ -108,9 +109,7 @@ export class VrrpRuntime {
   readonly #rawAnnouncer: AnnouncerLike;
   readonly #announcer: PacedAnnouncer;
   readonly #bad: RateLimitedLog;
-  #notifier: Notifier;
-  #fifos: NotifyFifo[] = [];
-  #fifoReaders: FifoReaders | undefined;
+  readonly #fifos: VrrpFifos;
   #config: KeepalivedConfig | undefined;
   #subscribed = false;
   readonly #firewall: NftFirewall;
@@ -153,7 +152,7 @@ export class VrrpRuntime {
     }, sockets);
     this.#rawAnnouncer = d.announcer ?? new Announcer();
     this.#announcer = new PacedAnnouncer(this.#rawAnnouncer, d.sched, (i, k) => this.#garpInterval(i, k));
-    this.#notifier = new Notifier(d.log, [], d.exec);
+    this.#fifos = new VrrpFifos(d.log, d.exec);
     this.#files = d.fileWatch ?? new InotifyFileWatch(d.watcher);
     this.#firewall = d.firewall ?? new NftFirewall(d.log);
     this.#debounce = new LinkDebounce(d.sched, d.log);
@@ -176,7 +175,7 @@ export class VrrpRuntime {
     if (shape && !c.global.nftables.table && !this.#firewallOn) this.d.log.info("use_vmac or no_accept/strict specified, but no firewall configured - using nftables");
     this.#firewallOn = shape !== null;
     this.#firewall.configure(shape);
-    this.#setupFifos(c);
+    this.#fifos.configure(c, (s) => this.#resolve(s, c));
     this.#static.apply(c);
     this.#debounce.configure(c.vrrp.interfaceUpDownDelays);
     // Route deletions matter only when routes of ours are configured (virtual or static).
@@ -253,7 +252,7 @@ export class VrrpRuntime {
       badPackets: this.#bad,
       kernel: this.d.kernel,
       announcer: this.#announcer,
-      notifier: () => this.#notifier,
+      notifier: () => this.#fifos.notifier,
       send: (data, dst) => this.#io.send(rec, data, dst),
       queue: (data, dst, onError) => this.#io.queue(rec, data, dst, onError),
       sendFailed: (e) => this.#io.sendFailed(rec, e),
@@ -373,21 +372,7 @@ export class VrrpRuntime {
   }
 
   #resolve(s: ScriptSpec | null, c: KeepalivedConfig): ResolvedScript | null {
-    if (!s) return null;
-    const def = defaultScriptUser(c.global.scriptUser ? { user: c.global.scriptUser.user, group: c.global.scriptUser.group ?? undefined } : undefined);
-    const u = s.user ? resolveUser(s.user, s.group ?? undefined) : def;
-    if (typeof u === "string") {
-      this.d.log.error(`script ${s.cmd}: ${u}; not run`);
-      return null;
-    }
-    if (c.global.enableScriptSecurity && u.uid === 0) {
-      const why = scriptInsecurity(s.argv[0] ?? "");
-      if (why) {
-        this.d.log.error(`script ${s.argv[0]} is insecure (${why}); disabled by enable_script_security`);
-        return null;
-      }
-    }
-    return { argv: s.argv, uid: u.uid, gid: u.gid };
+    return resolveRunAs(s, c.global, this.d.log);
   }
 
   /**
@@ -404,7 +389,7 @@ export class VrrpRuntime {
     }
     for (const g of c.vrrp.syncGroups) {
       if (this.#groups.has(g.name)) continue;
-      const group = new SyncGroupRunner(g.name, this.#targets(g, c), this.d.log, () => this.#notifier);
+      const group = new SyncGroupRunner(g.name, this.#targets(g, c), this.d.log, () => this.#fifos.notifier);
       for (const r of this.#instances.values()) if (r.runner.cfg.syncGroup === g.name) group.add(r.runner);
       const states = group.members.map((m) => m.state);
       group.state = states.includes("FAULT") ? "FAULT" : states.includes("MASTER") ? "MASTER" : states.length ? "BACKUP" : "INIT";
@@ -419,33 +404,6 @@ export class VrrpRuntime {
       fault: this.#resolve(n.fault, c), stop: this.#resolve(n.stop, c), deleted: this.#resolve(n.deleted, c),
       generic: this.#resolve(n.generic, c),
     };
-  }
-
-  /** Opens the configured FIFOs; one already open stays open (closing it would discard unread lines). */
-  #setupFifos(c: KeepalivedConfig): void {
-    const paths = [c.global.notifyFifo, c.global.vrrpNotifyFifo].filter((f) => f !== null).map((f) => f.path);
-    const keep: NotifyFifo[] = [];
-    for (const f of this.#fifos) {
-      if (paths.includes(f.path)) keep.push(f);
-      else f.close();
-    }
-    for (const p of paths) {
-      if (keep.some((f) => f.path === p)) continue;
-      const f = new NotifyFifo(p, this.d.log);
-      f.open();
-      keep.push(f);
-    }
-    this.#fifos = keep;
-    this.#notifier = new Notifier(this.d.log, this.#fifos, this.d.exec);
-    // The reader scripts: vrrp_notify_fifo_script, and notify_fifo_script (the shared FIFO's reader is
-    // started here; the check child starts only lvs_notify_fifo_script).
-    const readers: FifoReaderSpec[] = [];
-    for (const [what, f] of [["notify_fifo_script", c.global.notifyFifo], ["vrrp_notify_fifo_script", c.global.vrrpNotifyFifo]] as const) {
-      const script = f?.script ? this.#resolve(f.script, c) : null;
-      if (f && script) readers.push({ what, path: f.path, script });
-    }
-    this.#fifoReaders ??= new FifoReaders(this.d.log);
-    this.#fifoReaders.set(readers);
   }
 
   #recomputeAll(): void {
@@ -582,8 +540,7 @@ export class VrrpRuntime {
     await Bun.sleep(50);
     this.#io.faults.stop();
     this.#io.sockets.closeAll();
-    this.#fifoReaders?.stop();
-    for (const f of this.#fifos) f.close();
+    this.#fifos.close();
     this.#static.stop();
     if (!this.d.keepVipsOnStop) this.#firewall.stop();
     this.#promote.stop();
