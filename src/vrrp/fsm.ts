@@ -19,6 +19,33 @@
  *   MASTER. The group (src/vrrp/sync-group.ts) moves members with the syncGroup event; a member in FAULT
  *   because of the group (groupFault) stays there when its own trackers recover.
  * Timers are deadlines in ms on the caller's monotonic clock; the runner performs the actions.
+ *
+ * Next states (TABLE below; an event missing from a state's row is ignored there, e.g. a stale timer):
+ *   state          event                   condition / actions                                  next    RFC 5798
+ *   INIT           startup                 a tracker is failing                                 FAULT   (keepalived)
+ *   INIT           startup                 owner (255) with `state MASTER`: advert, GARP        MASTER  §6.4.1
+ *   INIT           startup                 else Master_Down_Timer (+ preempt_delay)             BACKUP  §6.4.1
+ *   BACKUP         Master_Down_Timer       advert, VIPs, GARP, Adver_Timer (sync group: ask)    MASTER  §6.4.2
+ *   BACKUP         Preempt_Delay_Timer     while a preemption is pending (sync group: ask)      MASTER  (keepalived)
+ *   BACKUP         advert, priority 0      Master_Down_Timer := Skew_Time                       BACKUP  §6.4.2
+ *   BACKUP         advert, >= ours / nopreempt   restart Master_Down_Timer (v3: learn interval) BACKUP  §6.4.2
+ *   BACKUP         advert, lower           discard (preempt_delay: start Preempt_Delay_Timer)   BACKUP  §6.4.2
+ *   MASTER         Adver_Timer             advert, restart Adver_Timer                          MASTER  §6.4.3
+ *   MASTER         advert, priority 0      advert, restart Adver_Timer                          MASTER  §6.4.3
+ *   MASTER         advert, higher (or equal from a higher address)   drop VIPs, Master_Down_Timer BACKUP  §6.4.3
+ *   MASTER         advert, lower           answer at once, GARP (lower_prio_no_advert: GARP)   MASTER  (keepalived)
+ *   MASTER         yieldMaster             priority-0 advert, drop VIPs                         BACKUP  (operator)
+ *   BACKUP/MASTER  faultChanged (fault)    MASTER: priority-0 advert, drop VIPs                 FAULT   (keepalived)
+ *   FAULT          faultChanged (clear)    unless FAULT for the group                           BACKUP  (keepalived)
+ *   BACKUP/MASTER/FAULT  syncGroup S       see onSync                                           S       (keepalived)
+ *   INIT/BACKUP/MASTER/FAULT  shutdown     MASTER: priority-0 advert, drop VIPs                 STOP    §6.4.2/§6.4.3
+ *   INIT/BACKUP/MASTER/FAULT  priorityChanged  new effective priority                           same
+ *   BACKUP/MASTER  advert, address list differs, sender not the owner: dropped                 same    §7.1
+ *   FAULT          advert                  ignored                                              FAULT
+ * RFC 5798's Shutdown goes back to Initialize; keepalived's stopping instance ends in STOP instead.
+ * The VRRPv2 Advertisement Interval check (RFC 3768 §7.1) is the receive path's (src/vrrp/receive.ts).
+ * Every transition carries a TransitionReason; the runner logs keepalived's "(VI_1) Entering MASTER STATE"
+ * and, under -D, transitionDebugLine's "(VI_1) BACKUP -> MASTER: Master_Down_Timer expired".
  */
 import { ipv4ToBytes } from "../proto/ipv4.ts";
 import { ipv6ToBytes } from "../proto/ipv6.ts";
@@ -77,6 +104,18 @@ export interface VrrpFsm {
   groupFault: boolean;
 }
 
+/** A received advert that passed the receive path's checks (src/vrrp/receive.ts). */
+export interface AdvertEvent {
+  type: "advertReceived";
+  priority: number;
+  /** The advert's interval in centiseconds (v2 seconds * 100). */
+  advertIntervalCs: number;
+  /** IP source address of the advert (the sender's primary address). */
+  srcAddress: string;
+  /** The advert's address list equals ours (RFC 5798 §7.1); pass true to skip the check. */
+  addressListMatches: boolean;
+}
+
 /** Inputs to step. */
 export type VrrpEvent =
   | { type: "startup" }
@@ -84,22 +123,29 @@ export type VrrpEvent =
   | { type: "adverTimerExpired" }
   | { type: "masterDownTimerExpired" }
   | { type: "preemptDelayExpired" }
-  | {
-    type: "advertReceived";
-    priority: number;
-    /** The advert's interval in centiseconds (v2 seconds * 100). */
-    advertIntervalCs: number;
-    /** IP source address of the advert (the sender's primary address). */
-    srcAddress: string;
-    /** The advert's address list equals ours (RFC 5798 §7.1); pass true to skip the check. */
-    addressListMatches: boolean;
-  }
+  | AdvertEvent
   | { type: "faultChanged"; fault: boolean }
   | { type: "priorityChanged"; priority: number }
   /** An operator failover (src/vrrp/failover.ts): a MASTER yields as if stopping, then waits as BACKUP. */
   | { type: "yieldMaster" }
   /** The member's vrrp_sync_group moves every member to `state`. */
   | { type: "syncGroup"; state: "MASTER" | "BACKUP" | "FAULT" };
+
+/** Why a transition happened (RFC timer and event names); logged under -D and kept for `keepalived ctl`. */
+export type TransitionReason =
+  | "startup"
+  | "Master_Down_Timer expired"
+  | "Preempt_Delay_Timer expired"
+  | "higher priority advert"
+  | "equal priority advert from higher address"
+  | "tracker failed"
+  | "trackers recovered"
+  | "sync group"
+  | "shutdown"
+  | "operator failover";
+
+/** Why the machine dropped an advert the receive path accepted (RFC 5798 §7.1 session check). */
+export type SessionDropReason = "address-list";
 
 /** Outputs of step, performed in order by the runner. */
 export type VrrpAction =
@@ -118,9 +164,10 @@ export type VrrpAction =
   | { type: "masterRxLowerPri"; priority: number; srcAddress: string }
   /** Sync group member: our timer ran out; the group decides whether everyone goes MASTER. */
   | { type: "syncWantMaster" }
-  /** An advert failed a session check; count it and log it rate-limited. */
-  | { type: "dropAdvert"; reason: string }
-  | { type: "logTransition"; from: VrrpState; to: VrrpState; reason: string };
+  /** An advert failed a session check; log it rate-limited (the receive path counted it). */
+  | { type: "dropAdvert"; reason: SessionDropReason; detail: string; srcAddress: string }
+  /** `peer`: the advert's sender, for the advert reasons. */
+  | { type: "logTransition"; from: VrrpState; to: VrrpState; reason: TransitionReason; peer?: string };
 
 /** Result of step. */
 export interface StepResult {
@@ -181,31 +228,52 @@ export function compareAddresses(a: string, b: string): number {
 }
 
 /** keepalived's transition log line: "(VI_1) Entering MASTER STATE" (" (init)" on the startup entry). */
-export function transitionLogLine(instance: string, to: VrrpState, reason = ""): string {
-  return `(${instance}) Entering ${to} STATE${reason === "init" ? " (init)" : ""}`;
+export function transitionLogLine(instance: string, to: VrrpState, reason?: TransitionReason): string {
+  return `(${instance}) Entering ${to} STATE${reason === "startup" ? " (init)" : ""}`;
 }
 
-type Handler = (f: VrrpFsm, e: never, now: number) => StepResult;
+/** A transition's reason as text: "higher priority advert from 192.0.2.2", "Master_Down_Timer expired". */
+export function reasonText(a: { reason: TransitionReason; peer?: string }): string {
+  return a.peer === undefined ? a.reason : `${a.reason} from ${a.peer}`;
+}
+
+/** The -D line for a transition: "(VI_1) BACKUP -> MASTER: Master_Down_Timer expired". */
+export function transitionDebugLine(instance: string, a: Extract<VrrpAction, { type: "logTransition" }>): string {
+  return `(${instance}) ${a.from} -> ${a.to}: ${reasonText(a)}`;
+}
+
 type EventType = VrrpEvent["type"];
-type EventOf<T extends EventType> = Extract<VrrpEvent, { type: T }>;
+/** Each event by its type. */
+type EventByType = { [E in VrrpEvent as E["type"]]: E };
+type EventOf<T extends EventType> = EventByType[T];
+/** What a state does on an event of type T. */
+type Handler<T extends EventType> = (f: VrrpFsm, e: EventOf<T>, now: number) => StepResult;
+/** One state's row of TABLE: the events it handles. */
+type Row = { readonly [T in EventType]?: Handler<T> };
 
 const adverMs = (f: VrrpFsm) => f.config.advertIntervalCs * 10;
 const same = (f: VrrpFsm, actions: VrrpAction[] = []): StepResult => ({ next: f, actions });
 const isOwner = (f: VrrpFsm) => f.priority === PRIORITY_OWNER;
 
+/** A transition's reason, with the advert's sender for the advert reasons. */
+type Why = TransitionReason | { reason: TransitionReason; peer: string };
+
 /** Every transition goes through here so it is logged and notified in one format. */
-function enter(f: VrrpFsm, to: VrrpState, reason: string, actions: VrrpAction[]): StepResult {
+function enter(f: VrrpFsm, to: VrrpState, why: Why, actions: VrrpAction[]): StepResult {
   const next = { ...f, state: to };
+  const log: VrrpAction = typeof why === "string"
+    ? { type: "logTransition", from: f.state, to, reason: why }
+    : { type: "logTransition", from: f.state, to, reason: why.reason, peer: why.peer };
   return {
     next,
-    actions: [{ type: "logTransition", from: f.state, to, reason }, ...actions, {
+    actions: [log, ...actions, {
       type: "notify",
       state: to,
     }],
   };
 }
 
-function becomeMaster(f: VrrpFsm, now: number, reason: string): StepResult {
+function becomeMaster(f: VrrpFsm, now: number, reason: Why): StepResult {
   const g = { ...f, preemptPending: false, wantMaster: false };
   return enter(g, "MASTER", reason, [
     { type: "cancelTimer", timer: "Master_Down_Timer" },
@@ -220,7 +288,7 @@ function becomeMaster(f: VrrpFsm, now: number, reason: string): StepResult {
 function becomeBackup(
   f: VrrpFsm,
   now: number,
-  reason: string,
+  reason: Why,
   extraMs = 0,
   pre: VrrpAction[] = [],
 ): StepResult {
@@ -236,7 +304,7 @@ function becomeBackup(
  * A Backup's timer ran out: become MASTER, or, in a sync group, ask the group and keep waiting
  * (the Master_Down_Timer is re-armed so the request repeats while no master is heard).
  */
-function tryMaster(f: VrrpFsm, now: number, reason: string): StepResult {
+function tryMaster(f: VrrpFsm, now: number, reason: TransitionReason): StepResult {
   if (!f.config.syncGroup) return becomeMaster(f, now, reason);
   const g = { ...f, wantMaster: true, preemptPending: false };
   return same(g, [{ type: "syncWantMaster" }, {
@@ -257,16 +325,6 @@ const stopBackupTimers: VrrpAction[] = [
   { type: "cancelTimer", timer: "Preempt_Delay_Timer" },
 ];
 
-/** Session checks of RFC 5798 §7.1 / RFC 3768 §7.1 that need instance data. */
-function sessionCheck(f: VrrpFsm, e: EventOf<"advertReceived">): string | undefined {
-  if (!e.addressListMatches && e.priority !== PRIORITY_OWNER) {
-    return "address list does not match and sender is not the owner";
-  }
-  if (f.config.version === 2 && e.advertIntervalCs !== f.config.advertIntervalCs) {
-    return `advert interval ${e.advertIntervalCs / 100}s != ${f.config.advertIntervalCs / 100}s`;
-  }
-  return undefined;
-}
 
 /** Backup (RFC 5798 §6.4.2): keep waiting for a master, or let the Master_Down_Timer run out. */
 function backupAdvert(f: VrrpFsm, e: EventOf<"advertReceived">, now: number): StepResult {
@@ -311,11 +369,9 @@ function masterAdvert(f: VrrpFsm, e: EventOf<"advertReceived">, now: number): St
   const cmp = compareAddresses(e.srcAddress, f.config.primaryAddress);
   if (e.priority > f.priority || (e.priority === f.priority && cmp > 0)) {
     const learned = f.config.version === 3 ? { ...f, masterAdverIntervalCs: e.advertIntervalCs } : f;
-    const why = e.priority > f.priority
-      ? "higher priority advert"
-      : "equal priority advert from higher address";
+    const reason = e.priority > f.priority ? "higher priority advert" : "equal priority advert from higher address";
     const pre: VrrpAction[] = f.config.higherPrioSendAdvert ? [{ type: "sendAdvert", priority: f.priority }] : [];
-    return becomeBackup(learned, now, `${why} from ${e.srcAddress}`, 0, [...pre, {
+    return becomeBackup(learned, now, { reason, peer: e.srcAddress }, 0, [...pre, {
       type: "cancelTimer",
       timer: "Adver_Timer",
     }, { type: "removeVips" }]);
@@ -331,17 +387,20 @@ function masterAdvert(f: VrrpFsm, e: EventOf<"advertReceived">, now: number): St
   return same(f, actions);
 }
 
+/** RFC 5798 §7.1: an advert whose address list differs is dropped unless the owner sent it. */
 function onAdvert(f: VrrpFsm, e: EventOf<"advertReceived">, now: number): StepResult {
-  const bad = sessionCheck(f, e);
-  if (bad) return same(f, [{ type: "dropAdvert", reason: bad }]);
+  if (!e.addressListMatches && e.priority !== PRIORITY_OWNER) {
+    const detail = "address list does not match and sender is not the owner";
+    return same(f, [{ type: "dropAdvert", reason: "address-list", detail, srcAddress: e.srcAddress }]);
+  }
   return f.state === "MASTER" ? masterAdvert(f, e, now) : backupAdvert(f, e, now);
 }
 
 function onStartup(f: VrrpFsm, now: number): StepResult {
-  if (f.fault) return enter(f, "FAULT", "init", []);
-  if (isOwner(f) && f.config.initialStateMaster) return becomeMaster(f, now, "init");
+  if (f.fault) return enter(f, "FAULT", "startup", []);
+  if (isOwner(f) && f.config.initialStateMaster) return becomeMaster(f, now, "startup");
   const delay = f.config.preempt ? f.config.preemptDelayMs : 0;
-  return becomeBackup(f, now, "init", delay, [{ type: "removeVips" }]);
+  return becomeBackup(f, now, "startup", delay, [{ type: "removeVips" }]);
 }
 
 function onFault(f: VrrpFsm, e: EventOf<"faultChanged">, now: number): StepResult {
@@ -358,7 +417,7 @@ function onFault(f: VrrpFsm, e: EventOf<"faultChanged">, now: number): StepResul
 
 /** The sync group moves this member (keepalived: "VRRP_Group(G) Syncing instances to S state"). */
 function onSync(f: VrrpFsm, e: EventOf<"syncGroup">, now: number): StepResult {
-  const why = "sync group";
+  const why: TransitionReason = "sync group";
   if (e.state === "FAULT") {
     const g = { ...f, groupFault: true, preemptPending: false, wantMaster: false };
     if (f.state === "MASTER") return enter(g, "FAULT", why, resignMaster);
@@ -379,63 +438,56 @@ function onShutdown(f: VrrpFsm): StepResult {
   return enter({ ...f, preemptPending: false }, "STOP", "shutdown", actions);
 }
 
-const ignore: Handler = (f) => same(f);
+const ignore = (f: VrrpFsm): StepResult => same(f);
 const onPriority = (f: VrrpFsm, e: EventOf<"priorityChanged">) => same({ ...f, priority: e.priority });
-const onFaultH = onFault as Handler;
-const onPriorityH = onPriority as Handler;
-const onAdvertH = onAdvert as Handler;
-const onSyncH = onSync as Handler;
 
 /**
- * The transition table: state x event -> handler. A missing entry means the event is ignored in
- * that state (e.g. a stale timer firing after a transition).
+ * The transition table: state x event -> handler (the header's next-state table). A missing entry means
+ * the event is ignored in that state (e.g. a stale timer firing after a transition).
  */
-export const TABLE: Readonly<Record<VrrpState, Partial<Record<EventType, Handler>>>> = {
+export const TABLE: Readonly<Record<VrrpState, Row>> = {
   INIT: {
     startup: (f, _e, now) => onStartup(f, now),
     shutdown: onShutdown,
-    faultChanged: onFaultH,
-    priorityChanged: onPriorityH,
+    faultChanged: onFault,
+    priorityChanged: onPriority,
   },
   BACKUP: {
-    masterDownTimerExpired: (f, _e, now) => tryMaster(f, now, "master down timer expired"),
-    preemptDelayExpired: (
-      f,
-      _e,
-      now,
-    ) => (f.preemptPending ? tryMaster(f, now, "preempt delay expired") : same(f)),
-    advertReceived: onAdvertH,
-    faultChanged: onFaultH,
-    priorityChanged: onPriorityH,
+    masterDownTimerExpired: (f, _e, now) => tryMaster(f, now, "Master_Down_Timer expired"),
+    preemptDelayExpired: (f, _e, now) => (f.preemptPending ? tryMaster(f, now, "Preempt_Delay_Timer expired") : same(f)),
+    advertReceived: onAdvert,
+    faultChanged: onFault,
+    priorityChanged: onPriority,
     shutdown: onShutdown,
-    syncGroup: onSyncH,
+    syncGroup: onSync,
   },
   MASTER: {
     adverTimerExpired: (f, _e, now) =>
-      same(f, [{ type: "sendAdvert", priority: f.priority }, {
-        type: "setTimer",
-        timer: "Adver_Timer",
-        atMs: now + adverMs(f),
-      }]),
-    advertReceived: onAdvertH,
-    faultChanged: onFaultH,
-    priorityChanged: onPriorityH,
+      same(f, [{ type: "sendAdvert", priority: f.priority }, { type: "setTimer", timer: "Adver_Timer", atMs: now + adverMs(f) }]),
+    advertReceived: onAdvert,
+    faultChanged: onFault,
+    priorityChanged: onPriority,
     shutdown: onShutdown,
-    syncGroup: onSyncH,
+    syncGroup: onSync,
     yieldMaster: (f, _e, now) => becomeBackup(f, now, "operator failover", 0, resignMaster),
   },
   FAULT: {
-    faultChanged: onFaultH,
-    priorityChanged: onPriorityH,
+    faultChanged: onFault,
+    priorityChanged: onPriority,
     shutdown: onShutdown,
     advertReceived: ignore,
-    syncGroup: onSyncH,
+    syncGroup: onSync,
   },
   STOP: {},
 };
 
+/** Runs the row's handler for an event of type T (generic, so the handler and the event agree). */
+function dispatch<T extends EventType>(row: Row, type: T, f: VrrpFsm, e: EventOf<T>, now: number): StepResult {
+  const h: Handler<T> | undefined = row[type];
+  return h ? h(f, e, now) : same(f);
+}
+
 /** Advances the machine by one event at time `nowMs`. Pure: returns the next state and the actions. */
 export function step(fsm: VrrpFsm, event: VrrpEvent, nowMs: number): StepResult {
-  const h = TABLE[fsm.state][event.type];
-  return h ? h(fsm, event as never, nowMs) : same(fsm);
+  return dispatch(TABLE[fsm.state], event.type, fsm, event, nowMs);
 }
