@@ -25,6 +25,7 @@
  *   INIT           startup                 a tracker is failing                                 FAULT   (keepalived)
  *   INIT           startup                 owner (255) with `state MASTER`: advert, GARP        MASTER  §6.4.1
  *   INIT           startup                 else Master_Down_Timer (+ preempt_delay)             BACKUP  §6.4.1
+ *   INIT           faultChanged            remembered for startup                               INIT
  *   BACKUP         Master_Down_Timer       advert, VIPs, GARP, Adver_Timer (sync group: ask)    MASTER  §6.4.2
  *   BACKUP         Preempt_Delay_Timer     while a preemption is pending (sync group: ask)      MASTER  (keepalived)
  *   BACKUP         advert, priority 0      Master_Down_Timer := Skew_Time                       BACKUP  §6.4.2
