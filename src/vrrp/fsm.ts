@@ -1,5 +1,6 @@
 /**
- * VRRP instance state machine as a pure function `step(fsm, event, nowMs) -> { next, actions }`.
+ * VRRP instance state machine as a pure function `step(fsm, event, nowMs) -> { next, actions }`; its
+ * states, events, actions and reasons are in fsm-types.ts (re-exported here).
  * RFC 5798 §6.1 (Skew_Time, Master_Down_Interval), §6.4.1 Initialize, §6.4.2 Backup, §6.4.3 Master;
  * RFC 3768 §6.1 / §6.4 for VRRPv2 (Skew_Time in seconds, no interval learning, §7.1 advert interval
  * must match). keepalived 2.2.7 behaviour on top, checked by running it in namespaces:
@@ -51,130 +52,37 @@
 import { ipv4ToBytes } from "../proto/ipv4.ts";
 import { ipv6ToBytes } from "../proto/ipv6.ts";
 
-/** Instance states: RFC 5798 Initialize/Backup/Master plus keepalived's FAULT and STOP. */
-export type VrrpState = "INIT" | "BACKUP" | "MASTER" | "FAULT" | "STOP";
-/** Every state, in keepalived's numbering order; `(VI_1) Entering ${name} STATE` log names. */
-export const STATE_NAMES: readonly VrrpState[] = ["INIT", "BACKUP", "MASTER", "FAULT", "STOP"];
-/** Timers the runner keeps, named as in RFC 5798 (Preempt_Delay_Timer is keepalived's). */
-export type TimerKind = "Adver_Timer" | "Master_Down_Timer" | "Preempt_Delay_Timer";
-/** Owner priority (RFC 5798 §5.2.4). */
-export const PRIORITY_OWNER = 255;
-/** Priority a stopping master advertises (RFC 5798 §5.2.4). */
-export const PRIORITY_STOP = 0;
-
-/** Per-instance configuration the state machine needs (immutable). */
-export interface VrrpFsmConfig {
-  version: 2 | 3;
-  /** Configured Advertisement_Interval in centiseconds (v2: a multiple of 100). */
-  advertIntervalCs: number;
-  /** false = nopreempt. @default true */
-  preempt: boolean;
-  /** preempt_delay in ms. @default 0 */
-  preemptDelayMs: number;
-  /** Accept_Mode (accept / no_accept); an owner always accepts. */
-  acceptMode: boolean;
-  /** `state MASTER` configured. */
-  initialStateMaster: boolean;
-  /** Our primary address (source of our adverts), for the equal-priority tie-break. */
-  primaryAddress: string;
-  /** down_timer_adverts. @default 3 */
-  downTimerAdverts: number;
-  /** lower_prio_no_advert: as MASTER, do not answer a lower-priority advert. @default false */
-  lowerPrioNoAdvert: boolean;
-  /** higher_prio_send_advert: as MASTER, send one advert before yielding to a higher priority. @default false */
-  higherPrioSendAdvert: boolean;
-  /** A member of a vrrp_sync_group: going MASTER needs the group's consent. @default false */
-  syncGroup: boolean;
-}
-
-/** The machine's state (immutable; step returns a new one). */
-export interface VrrpFsm {
-  config: VrrpFsmConfig;
-  state: VrrpState;
-  /** Effective priority 1..255 (from src/vrrp/priority.ts). */
-  priority: number;
-  /** Master_Adver_Interval in centiseconds (v3: learned from the master while BACKUP). */
-  masterAdverIntervalCs: number;
-  /** A tracked thing is failing (faultChanged). */
-  fault: boolean;
-  /** A Preempt_Delay_Timer is running. */
-  preemptPending: boolean;
-  /** Sync group member: our Master_Down_Timer ran out and we wait for the group to go MASTER. */
-  wantMaster: boolean;
-  /** Sync group member: in FAULT because another member is. */
-  groupFault: boolean;
-}
-
-/** A received advert that passed the receive path's checks (src/vrrp/receive.ts). */
-export interface AdvertEvent {
-  type: "advertReceived";
-  priority: number;
-  /** The advert's interval in centiseconds (v2 seconds * 100). */
-  advertIntervalCs: number;
-  /** IP source address of the advert (the sender's primary address). */
-  srcAddress: string;
-  /** The advert's address list equals ours (RFC 5798 §7.1); pass true to skip the check. */
-  addressListMatches: boolean;
-}
-
-/** Inputs to step. */
-export type VrrpEvent =
-  | { type: "startup" }
-  | { type: "shutdown" }
-  | { type: "adverTimerExpired" }
-  | { type: "masterDownTimerExpired" }
-  | { type: "preemptDelayExpired" }
-  | AdvertEvent
-  | { type: "faultChanged"; fault: boolean }
-  | { type: "priorityChanged"; priority: number }
-  /** An operator failover (src/vrrp/failover.ts): a MASTER yields as if stopping, then waits as BACKUP. */
-  | { type: "yieldMaster" }
-  /** The member's vrrp_sync_group moves every member to `state`. */
-  | { type: "syncGroup"; state: "MASTER" | "BACKUP" | "FAULT" };
-
-/** Why a transition happened (RFC timer and event names); logged under -D and kept for `keepalived ctl`. */
-export type TransitionReason =
-  | "startup"
-  | "Master_Down_Timer expired"
-  | "Preempt_Delay_Timer expired"
-  | "higher priority advert"
-  | "equal priority advert from higher address"
-  | "tracker failed"
-  | "trackers recovered"
-  | "sync group"
-  | "shutdown"
-  | "operator failover";
-
-/** Why the machine dropped an advert the receive path accepted (RFC 5798 §7.1 session check). */
-export type SessionDropReason = "address-list";
-
-/** Outputs of step, performed in order by the runner. */
-export type VrrpAction =
-  | { type: "sendAdvert"; priority: number }
-  | { type: "setTimer"; timer: TimerKind; atMs: number }
-  | { type: "cancelTimer"; timer: TimerKind }
-  | { type: "addVips"; accept: boolean }
-  | { type: "removeVips" }
-  /**
-   * Gratuitous ARP / unsolicited NA for the VIPs. `becameMaster`: use garp_master_delay/repeat;
-   * `lowerPriority`: a lower-priority advert was seen while MASTER (garp_lower_prio_delay/repeat).
-   */
-  | { type: "sendGratuitous"; reason: "becameMaster" | "lowerPriority" }
-  | { type: "notify"; state: VrrpState }
-  /** keepalived's notify_master_rx_lower_pri hook. */
-  | { type: "masterRxLowerPri"; priority: number; srcAddress: string }
-  /** Sync group member: our timer ran out; the group decides whether everyone goes MASTER. */
-  | { type: "syncWantMaster" }
-  /** An advert failed a session check; log it rate-limited (the receive path counted it). */
-  | { type: "dropAdvert"; reason: SessionDropReason; detail: string; srcAddress: string }
-  /** `peer`: the advert's sender, for the advert reasons. */
-  | { type: "logTransition"; from: VrrpState; to: VrrpState; reason: TransitionReason; peer?: string };
-
-/** Result of step. */
-export interface StepResult {
-  next: VrrpFsm;
-  actions: VrrpAction[];
-}
+export {
+  PRIORITY_OWNER,
+  PRIORITY_STOP,
+  reasonText,
+  STATE_NAMES,
+  transitionDebugLine,
+  transitionLogLine,
+} from "./fsm-types.ts";
+export type {
+  AdvertEvent,
+  SessionDropReason,
+  StepResult,
+  TimerKind,
+  TransitionReason,
+  VrrpAction,
+  VrrpEvent,
+  VrrpFsm,
+  VrrpFsmConfig,
+  VrrpState,
+} from "./fsm-types.ts";
+import {
+  PRIORITY_OWNER,
+  PRIORITY_STOP,
+  type StepResult,
+  type TransitionReason,
+  type VrrpAction,
+  type VrrpEvent,
+  type VrrpFsm,
+  type VrrpFsmConfig,
+  type VrrpState,
+} from "./fsm-types.ts";
 
 /** Defaults for optional config fields. */
 export const FSM_DEFAULTS = {
@@ -226,21 +134,6 @@ export function compareAddresses(a: string, b: string): number {
   if (x.length !== y.length) return x.length - y.length;
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
   return 0;
-}
-
-/** keepalived's transition log line: "(VI_1) Entering MASTER STATE" (" (init)" on the startup entry). */
-export function transitionLogLine(instance: string, to: VrrpState, reason?: TransitionReason): string {
-  return `(${instance}) Entering ${to} STATE${reason === "startup" ? " (init)" : ""}`;
-}
-
-/** A transition's reason as text: "higher priority advert from 192.0.2.2", "Master_Down_Timer expired". */
-export function reasonText(a: { reason: TransitionReason; peer?: string }): string {
-  return a.peer === undefined ? a.reason : `${a.reason} from ${a.peer}`;
-}
-
-/** The -D line for a transition: "(VI_1) BACKUP -> MASTER: Master_Down_Timer expired". */
-export function transitionDebugLine(instance: string, a: Extract<VrrpAction, { type: "logTransition" }>): string {
-  return `(${instance}) ${a.from} -> ${a.to}: ${reasonText(a)}`;
 }
 
 type EventType = VrrpEvent["type"];
