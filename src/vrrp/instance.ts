@@ -1,9 +1,9 @@
 /**
  * One running VRRP instance: the pure state machine (src/vrrp/fsm.ts) plus the side effects its actions
  * name: adverts (RFC 5798 §5, RFC 3768 §5, IPSEC-AH for v2), RFC timers on the injected scheduler,
- * virtual addresses through NetKernel, gratuitous ARP / unsolicited NA rounds (garp_master_delay,
- * garp_master_repeat, garp_master_refresh), notify scripts and FIFO, and per-instance counters.
- * Receive path: judged and counted in src/vrrp/receive.ts before the machine sees the advert.
+ * virtual addresses (vip-apply.ts), gratuitous ARP / unsolicited NA rounds (garp-rounds.ts), notify
+ * scripts and FIFO, and per-instance counters. Receive path: each packet is judged and counted in
+ * receive.ts before the machine sees the advert.
  */
 import type { VrrpInstance } from "../config/model.ts";
 import type { Logger, RateLimitedLog } from "../core/log.ts";
@@ -18,6 +18,7 @@ import type { RxPacket } from "./transport.ts";
 import type { AddrRequest } from "../proto/rtnl-addr.ts";
 import type { Firewall } from "./firewall.ts";
 import { VipApplier } from "./vip-apply.ts";
+import { GarpRounds } from "./garp-rounds.ts";
 
 /** What an instance needs from its surroundings. */
 export interface InstanceEnv {
@@ -87,7 +88,9 @@ export class VrrpInstanceRunner {
   readonly vips: readonly string[];
   /** What the receive path judges an advert against (receive.ts). */
   readonly #rx: ReceiveContext;
-  readonly #timers = new Map<TimerKind | "garp" | "garpLower", TimerHandle>();
+  readonly #timers = new Map<TimerKind, TimerHandle>();
+  /** Gratuitous ARP / NA rounds while MASTER (garp-rounds.ts). */
+  readonly #garp: GarpRounds;
   readonly #advert: AdvertBuilder;
   /** Addresses, routes, rules and the drop rule in the kernel (vip-apply.ts). */
   readonly #vips: VipApplier;
@@ -109,6 +112,7 @@ export class VrrpInstanceRunner {
     this.#rx = receiveContext(cfg, this.family);
     this.#advert = new AdvertBuilder(cfg, this.family, this.vips);
     this.#vips = new VipApplier(cfg, () => this.place, env, this.log);
+    this.#garp = new GarpRounds(cfg, env, () => this.place, () => this.fsm.state === "MASTER");
     this.fsm = initialFsm({
       version: cfg.version,
       advertIntervalCs: Math.round(cfg.advertIntMs / 10),
@@ -172,6 +176,7 @@ export class VrrpInstanceRunner {
     }
     for (const t of this.#timers.values()) this.env.sched.cancel(t);
     this.#timers.clear();
+    this.#garp.cancel();
   }
 
   /** A new effective priority and fault state from the trackers. */
@@ -246,7 +251,7 @@ export class VrrpInstanceRunner {
         this.#removeVips();
         return this.#vips.firewall("unblock");
       case "sendGratuitous":
-        return a.reason === "becameMaster" ? this.#garpRounds() : this.#lowerPrioRounds();
+        return a.reason === "becameMaster" ? this.#garp.becameMaster() : this.#garp.lowerPriority();
       case "notify":
         return this.#notify(a.state);
       case "masterRxLowerPri":
@@ -327,9 +332,7 @@ export class VrrpInstanceRunner {
 
   #removeVips(): void {
     this.#vips.remove();
-    this.env.sched.cancel(this.#timers.get("garp"));
-    this.env.sched.cancel(this.#timers.get("garpLower"));
-    this.#timers.delete("garpLower");
+    this.#garp.cancel();
   }
 
   /** A VIP vanished: while MASTER someone else deleted it, and it is put back (vip-apply.ts). */
@@ -341,56 +344,12 @@ export class VrrpInstanceRunner {
   sendGarp(): void {
     if (this.fsm.state !== "MASTER") return;
     this.log.info("Sending gratuitous ARP/NA on D-Bus request");
-    this.#announceRound(1);
+    this.#garp.round(1);
   }
 
   /** A route vanished: one of our virtual routes is put back while MASTER (vip-apply.ts). */
   routeDeleted(gone: RouteGone): void {
     this.#vips.routeDeleted(gone, this.fsm.state === "MASTER");
-  }
-
-  /** garp_master_repeat announcements now, again after garp_master_delay, then every garp_master_refresh. */
-  #garpRounds(): void {
-    const c = this.cfg;
-    this.#announceRound(c.garpMasterRepeat);
-    const later = (delayMs: number, repeat: number, then?: () => void) => {
-      this.#timers.set("garp", this.env.sched.after(delayMs, () => {
-        if (this.fsm.state !== "MASTER") return;
-        this.#announceRound(repeat);
-        then?.();
-      }));
-    };
-    const refresh = () => {
-      if (c.garpMasterRefreshMs > 0) later(c.garpMasterRefreshMs, c.garpMasterRefreshRepeat, refresh);
-    };
-    if (c.garpMasterDelayMs > 0) later(c.garpMasterDelayMs, c.garpMasterRepeat, refresh);
-    else refresh();
-  }
-
-  /** garp_lower_prio_repeat announcements now and again after garp_lower_prio_delay. */
-  #lowerPrioRounds(): void {
-    const c = this.cfg;
-    this.#announceRound(c.garpLowerPrioRepeat);
-    if (c.garpLowerPrioDelayMs <= 0 || this.#timers.has("garpLower")) return;
-    this.#timers.set("garpLower", this.env.sched.after(c.garpLowerPrioDelayMs, () => {
-      this.#timers.delete("garpLower");
-      if (this.fsm.state === "MASTER") this.#announceRound(c.garpLowerPrioRepeat);
-    }));
-  }
-
-  #announceRound(times: number): void {
-    const repeat = Math.max(1, times);
-    for (let i = 0; i < repeat; i++) {
-      for (const v of this.cfg.virtualIpaddresses) {
-        const ifindex = v.dev ? this.env.ifindex(v.dev) : this.place.ifindex;
-        try {
-          if (v.family === "inet") this.env.announcer.garp(ifindex, this.place.mac, v.address);
-          else this.env.announcer.na(ifindex, this.place.mac, v.address, false);
-        } catch (e) {
-          this.env.badPackets.warn(`${this.cfg.name}:garp`, `(${this.cfg.name}) cannot announce ${v.address}: ${(e as Error).message}`);
-        }
-      }
-    }
   }
 
   #notify(state: VrrpState): void {
