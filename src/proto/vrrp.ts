@@ -214,8 +214,12 @@ export function parseVrrp(msg: Uint8Array, o: VrrpParseOptions): VrrpResult<Vrrp
   const count = msg[3]!;
   const checksum = (msg[6]! << 8) | msg[7]!;
   const expect = vrrpChecksum(msg, o);
-  if (expect === undefined) return discard("bad-pseudo-header", `bad src/dst for checksum: ${o.src} -> ${o.dst}`);
-  if (checksum !== expect) return discard("bad-checksum", `checksum 0x${hex4(checksum)} != 0x${hex4(expect)}`);
+  if (expect === undefined) {
+    return discard("bad-pseudo-header", `bad src/dst for checksum: ${o.src} -> ${o.dst}`);
+  }
+  if (checksum !== expect) {
+    return discard("bad-checksum", `checksum 0x${hex4(checksum)} != 0x${hex4(expect)}`);
+  }
   const auth = checkAuth(msg, o);
   if (!auth.ok) return auth;
   const addresses: string[] = [];
@@ -227,7 +231,15 @@ export function parseVrrp(msg: Uint8Array, o: VrrpParseOptions): VrrpResult<Vrrp
   const advertIntervalCs = version === 2 ? msg[5]! * 100 : ((msg[4]! & 0x0f) << 8) | msg[5]!;
   return {
     ok: true,
-    value: { version, vrid: msg[1]!, priority: msg[2]!, advertIntervalCs, addresses, authType: auth.value, checksum },
+    value: {
+      version,
+      vrid: msg[1]!,
+      priority: msg[2]!,
+      advertIntervalCs,
+      addresses,
+      authType: auth.value,
+      checksum,
+    },
   };
 }
 
@@ -241,12 +253,16 @@ function checkHeader(msg: Uint8Array, o: VrrpParseOptions): VrrpDiscard | undefi
   if (msg.length < 8) return discard("truncated", `truncated: ${msg.length} bytes < 8-byte VRRP header`);
   const version = msg[0]! >> 4;
   if (version !== o.version) return discard("bad-version", `version ${version} != ${o.version}`);
-  if (o.family === "ipv6" && version !== 3) return discard("bad-version", `version ${version} invalid over IPv6`);
+  if (o.family === "ipv6" && version !== 3) {
+    return discard("bad-version", `version ${version} invalid over IPv6`);
+  }
   const type = msg[0]! & 0x0f;
   if (type !== VRRP_TYPE_ADVERTISEMENT) return discard("bad-type", `type ${type} != 1 (advertisement)`);
   const count = msg[3]!;
   const want = vrrpLength(o.version, o.family, count);
-  if (msg.length !== want) return discard("bad-length", `length ${msg.length} != ${want} for ${count} addresses`);
+  if (msg.length !== want) {
+    return discard("bad-length", `length ${msg.length} != ${want} for ${count} addresses`);
+  }
   return undefined;
 }
 
@@ -259,7 +275,8 @@ function checkAuth(msg: Uint8Array, o: VrrpParseOptions): VrrpResult<"none" | "p
   const code = msg[4]!;
   if (code !== AUTH_TYPE_CODE[want.type]) {
     const valid = code <= AUTH_TYPE_CODE.ah;
-    return discard(valid ? "auth-type-mismatch" : "invalid-auth-type", `auth type ${code} != ${AUTH_TYPE_CODE[want.type]} (${want.type})`);
+    const detail = `auth type ${code} != ${AUTH_TYPE_CODE[want.type]} (${want.type})`;
+    return discard(valid ? "auth-type-mismatch" : "invalid-auth-type", detail);
   }
   if (want.type === "pass") {
     const got = msg.subarray(msg.length - V2_AUTH_DATA_LEN);

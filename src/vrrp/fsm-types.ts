@@ -139,6 +139,9 @@ export function reasonText(a: { reason: TransitionReason; peer?: string }): stri
 }
 
 /** The -D line for a transition: "(VI_1) BACKUP -> MASTER: Master_Down_Timer expired". */
-export function transitionDebugLine(instance: string, a: Extract<VrrpAction, { type: "logTransition" }>): string {
+export function transitionDebugLine(
+  instance: string,
+  a: Extract<VrrpAction, { type: "logTransition" }>,
+): string {
   return `(${instance}) ${a.from} -> ${a.to}: ${reasonText(a)}`;
 }

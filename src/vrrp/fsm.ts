@@ -21,33 +21,38 @@
  *   because of the group (groupFault) stays there when its own trackers recover.
  * Timers are deadlines in ms on the caller's monotonic clock; the runner performs the actions.
  *
- * Next states (TABLE below; an event missing from a state's row is ignored there, e.g. a stale timer):
- *   state          event                   condition / actions                                  next    RFC 5798
- *   INIT           startup                 a tracker is failing                                 FAULT   (keepalived)
- *   INIT           startup                 owner (255) with `state MASTER`: advert, GARP        MASTER  §6.4.1
- *   INIT           startup                 else Master_Down_Timer (+ preempt_delay)             BACKUP  §6.4.1
- *   INIT           faultChanged            remembered for startup                               INIT
- *   BACKUP         Master_Down_Timer       advert, VIPs, GARP, Adver_Timer (sync group: ask)    MASTER  §6.4.2
- *   BACKUP         Preempt_Delay_Timer     while a preemption is pending (sync group: ask)      MASTER  (keepalived)
- *   BACKUP         advert, priority 0      Master_Down_Timer := Skew_Time                       BACKUP  §6.4.2
- *   BACKUP         advert, >= ours / nopreempt   restart Master_Down_Timer (v3: learn interval) BACKUP  §6.4.2
- *   BACKUP         advert, lower           discard (preempt_delay: start Preempt_Delay_Timer)   BACKUP  §6.4.2
- *   MASTER         Adver_Timer             advert, restart Adver_Timer                          MASTER  §6.4.3
- *   MASTER         advert, priority 0      advert, restart Adver_Timer                          MASTER  §6.4.3
- *   MASTER         advert, higher (or equal from a higher address)   drop VIPs, Master_Down_Timer BACKUP  §6.4.3
- *   MASTER         advert, lower           answer at once, GARP (lower_prio_no_advert: GARP)   MASTER  (keepalived)
- *   MASTER         yieldMaster             priority-0 advert, drop VIPs                         BACKUP  (operator)
- *   BACKUP/MASTER  faultChanged (fault)    MASTER: priority-0 advert, drop VIPs                 FAULT   (keepalived)
- *   FAULT          faultChanged (clear)    unless FAULT for the group                           BACKUP  (keepalived)
- *   BACKUP/MASTER/FAULT  syncGroup S       see onSync                                           S       (keepalived)
- *   INIT/BACKUP/MASTER/FAULT  shutdown     MASTER: priority-0 advert, drop VIPs                 STOP    §6.4.2/§6.4.3
- *   INIT/BACKUP/MASTER/FAULT  priorityChanged  new effective priority                           same
- *   BACKUP/MASTER  advert, address list differs, sender not the owner: dropped                 same    §7.1
- *   FAULT          advert                  ignored                                              FAULT
+ * Next states (TABLE below; an event missing from a state's row is ignored there, e.g. a stale timer).
+ * "kad" = keepalived's behaviour beyond the RFC; "any" = INIT, BACKUP, MASTER and FAULT.
+ *   state    event                  condition: actions                                    next    RFC 5798
+ *   INIT     startup                a tracker is failing                                  FAULT   kad
+ *   INIT     startup                owner (255) with `state MASTER`: advert, GARP         MASTER  §6.4.1
+ *   INIT     startup                else: Master_Down_Timer (+ preempt_delay)             BACKUP  §6.4.1
+ *   INIT     faultChanged           remembered for startup                                INIT    kad
+ *   BACKUP   Master_Down_Timer      advert, VIPs, GARP, Adver_Timer (sync group: ask it)  MASTER  §6.4.2
+ *   BACKUP   Preempt_Delay_Timer    a preemption is pending (sync group: ask it)          MASTER  kad
+ *   BACKUP   advert priority 0      Master_Down_Timer := Skew_Time                        BACKUP  §6.4.2
+ *   BACKUP   advert >= ours         or nopreempt: restart Master_Down_Timer (v3: learn)   BACKUP  §6.4.2
+ *   BACKUP   advert lower           discard (preempt_delay: Preempt_Delay_Timer)          BACKUP  §6.4.2
+ *   MASTER   Adver_Timer            advert, restart Adver_Timer                           MASTER  §6.4.3
+ *   MASTER   advert priority 0      advert, restart Adver_Timer                           MASTER  §6.4.3
+ *   MASTER   advert higher          or equal from a higher address: drop VIPs, MD_Timer   BACKUP  §6.4.3
+ *   MASTER   advert lower           answer at once (unless lower_prio_no_advert), GARP    MASTER  kad
+ *   MASTER   yieldMaster            operator failover: priority-0 advert, drop VIPs       BACKUP  kad
+ *   BACKUP   faultChanged (fault)   stop the timers                                       FAULT   kad
+ *   MASTER   faultChanged (fault)   priority-0 advert, drop VIPs                          FAULT   kad
+ *   FAULT    faultChanged (clear)   unless in FAULT for the sync group (then stays)       BACKUP  kad
+ *   BACKUP   syncGroup MASTER/FAULT as the group says (see onSync)                        S       kad
+ *   MASTER   syncGroup BACKUP/FAULT as the group says (see onSync)                        S       kad
+ *   FAULT    syncGroup BACKUP       own trackers fine: leaves the group's FAULT           BACKUP  kad
+ *   FAULT    syncGroup MASTER       ends the group's FAULT only (a member goes via BACKUP) FAULT   kad
+ *   FAULT    advert                 ignored                                               FAULT
+ *   any      shutdown               MASTER: priority-0 advert, drop VIPs                  STOP    §6.4.2-3
+ *   any      priorityChanged        new effective priority                                same
+ *   B/M      advert, address list differs and the sender is not the owner: dropped        same    §7.1
  * RFC 5798's Shutdown goes back to Initialize; keepalived's stopping instance ends in STOP instead.
  * The VRRPv2 Advertisement Interval check (RFC 3768 §7.1) is the receive path's (src/vrrp/receive.ts).
- * Every transition carries a TransitionReason; the runner logs keepalived's "(VI_1) Entering MASTER STATE"
- * and, under -D, transitionDebugLine's "(VI_1) BACKUP -> MASTER: Master_Down_Timer expired".
+ * Every transition carries a TransitionReason; the runner logs keepalived's "(VI_1) Entering MASTER
+ * STATE" and, under -D, transitionDebugLine's "(VI_1) BACKUP -> MASTER: Master_Down_Timer expired".
  */
 import { ipv4ToBytes } from "../proto/ipv4.ts";
 import { ipv6ToBytes } from "../proto/ipv6.ts";
@@ -263,7 +268,9 @@ function masterAdvert(f: VrrpFsm, e: EventOf<"advertReceived">, now: number): St
   const cmp = compareAddresses(e.srcAddress, f.config.primaryAddress);
   if (e.priority > f.priority || (e.priority === f.priority && cmp > 0)) {
     const learned = f.config.version === 3 ? { ...f, masterAdverIntervalCs: e.advertIntervalCs } : f;
-    const reason = e.priority > f.priority ? "higher priority advert" : "equal priority advert from higher address";
+    const reason = e.priority > f.priority
+      ? "higher priority advert"
+      : "equal priority advert from higher address";
     const pre: VrrpAction[] = f.config.higherPrioSendAdvert ? [{ type: "sendAdvert", priority: f.priority }] : [];
     return becomeBackup(learned, now, { reason, peer: e.srcAddress }, 0, [...pre, {
       type: "cancelTimer",
@@ -348,7 +355,8 @@ export const TABLE: Readonly<Record<VrrpState, Row>> = {
   },
   BACKUP: {
     masterDownTimerExpired: (f, _e, now) => tryMaster(f, now, "Master_Down_Timer expired"),
-    preemptDelayExpired: (f, _e, now) => (f.preemptPending ? tryMaster(f, now, "Preempt_Delay_Timer expired") : same(f)),
+    preemptDelayExpired: (f, _e, now) =>
+      f.preemptPending ? tryMaster(f, now, "Preempt_Delay_Timer expired") : same(f),
     advertReceived: onAdvert,
     faultChanged: onFault,
     priorityChanged: onPriority,
@@ -357,7 +365,10 @@ export const TABLE: Readonly<Record<VrrpState, Row>> = {
   },
   MASTER: {
     adverTimerExpired: (f, _e, now) =>
-      same(f, [{ type: "sendAdvert", priority: f.priority }, { type: "setTimer", timer: "Adver_Timer", atMs: now + adverMs(f) }]),
+      same(f, [
+        { type: "sendAdvert", priority: f.priority },
+        { type: "setTimer", timer: "Adver_Timer", atMs: now + adverMs(f) },
+      ]),
     advertReceived: onAdvert,
     faultChanged: onFault,
     priorityChanged: onPriority,
@@ -376,7 +387,13 @@ export const TABLE: Readonly<Record<VrrpState, Row>> = {
 };
 
 /** Runs the row's handler for an event of type T (generic, so the handler and the event agree). */
-function dispatch<T extends EventType>(row: Row, type: T, f: VrrpFsm, e: EventOf<T>, now: number): StepResult {
+function dispatch<T extends EventType>(
+  row: Row,
+  type: T,
+  f: VrrpFsm,
+  e: EventOf<T>,
+  now: number,
+): StepResult {
   const h: Handler<T> | undefined = row[type];
   return h ? h(f, e, now) : same(f);
 }

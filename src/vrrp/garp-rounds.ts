@@ -77,7 +77,10 @@ export class GarpRounds {
           if (v.family === "inet") this.env.announcer.garp(on, mac, v.address);
           else this.env.announcer.na(on, mac, v.address, false);
         } catch (e) {
-          this.env.badPackets.warn(`${this.cfg.name}:garp`, `(${this.cfg.name}) cannot announce ${v.address}: ${(e as Error).message}`);
+          this.env.badPackets.warn(
+            `${this.cfg.name}:garp`,
+            `(${this.cfg.name}) cannot announce ${v.address}: ${(e as Error).message}`,
+          );
         }
       }
     }

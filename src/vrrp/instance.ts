@@ -9,8 +9,29 @@ import type { VrrpInstance } from "../config/model.ts";
 import type { Logger, RateLimitedLog } from "../core/log.ts";
 import type { Scheduler, TimerHandle } from "../core/scheduler.ts";
 import { AdvertBuilder } from "./advert.ts";
-import { initialFsm, reasonText, type SessionDropReason, step, transitionDebugLine, transitionLogLine, type TimerKind, type VrrpAction, type VrrpEvent, type VrrpFsm, type VrrpState } from "./fsm.ts";
-import { countVerdict, type InstanceStats, judgeAdvert, newStats, type ReceiveContext, receiveContext, type RxVerdict, type VrrpRxReason } from "./receive.ts";
+import {
+  initialFsm,
+  reasonText,
+  type SessionDropReason,
+  step,
+  type TimerKind,
+  transitionDebugLine,
+  transitionLogLine,
+  type VrrpAction,
+  type VrrpEvent,
+  type VrrpFsm,
+  type VrrpState,
+} from "./fsm.ts";
+import {
+  countVerdict,
+  type InstanceStats,
+  judgeAdvert,
+  newStats,
+  type ReceiveContext,
+  receiveContext,
+  type RxVerdict,
+  type VrrpRxReason,
+} from "./receive.ts";
 import type { Announcer } from "./garp.ts";
 import type { NetKernel, RouteGone } from "./netkernel.ts";
 import type { Notifier, NotifyTargets } from "./notify.ts";
@@ -227,7 +248,8 @@ export class VrrpInstanceRunner {
 
   /** A dropped advert: one rate-limited line per reason (a flood builds no strings). */
   #logDrop(reason: VrrpRxReason | SessionDropReason, detail: string, src: string): void {
-    this.env.badPackets.warnWith(`${this.cfg.name}:${reason}`, () => `(${this.cfg.name}) dropped advert from ${src}: ${detail}`);
+    const name = this.cfg.name;
+    this.env.badPackets.warnWith(`${name}:${reason}`, () => `(${name}) dropped advert from ${src}: ${detail}`);
   }
 
   #perform(a: VrrpAction): void {

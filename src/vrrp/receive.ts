@@ -13,7 +13,7 @@ import type { VrrpInstance } from "../config/model.ts";
 import { parseAhPacket } from "../proto/ah.ts";
 import { bytesToIpv4, ipv4ToBytes } from "../proto/ipv4.ts";
 import { bytesToIpv6, ipv6ToBytes } from "../proto/ipv6.ts";
-import { type VrrpAdvert, type VrrpDiscardReason, parseVrrp } from "../proto/vrrp.ts";
+import { parseVrrp, type VrrpAdvert, type VrrpDiscardReason } from "../proto/vrrp.ts";
 import { advertAuth } from "./advert.ts";
 import type { AdvertEvent } from "./fsm.ts";
 import type { RxPacket } from "./transport.ts";
@@ -41,9 +41,21 @@ export interface InstanceStats {
 /** Every counter at zero. */
 export function newStats(): InstanceStats {
   return {
-    advertRcvd: 0, advertSent: 0, becomeMaster: 0, releaseMaster: 0, packetLenErr: 0, ipTtlErr: 0, invalidType: 0,
-    advertIntervalErr: 0, addrListErr: 0, invalidAuthType: 0, authTypeMismatch: 0, authFailure: 0, pri0Rcvd: 0,
-    pri0Sent: 0, otherErr: 0,
+    advertRcvd: 0,
+    advertSent: 0,
+    becomeMaster: 0,
+    releaseMaster: 0,
+    packetLenErr: 0,
+    ipTtlErr: 0,
+    invalidType: 0,
+    advertIntervalErr: 0,
+    addrListErr: 0,
+    invalidAuthType: 0,
+    authTypeMismatch: 0,
+    authFailure: 0,
+    pri0Rcvd: 0,
+    pri0Sent: 0,
+    otherErr: 0,
   };
 }
 
@@ -135,13 +147,23 @@ export function judgeAdvert(c: ReceiveContext, p: RxPacket, ownSrc: string): RxV
   }
   const unicast = cfg.unicastPeers.length > 0;
   const peer = unicast ? cfg.unicastPeers.find((u) => u.address === p.src) : undefined;
-  if (unicast && cfg.checkUnicastSrc && !peer) return drop("not-unicast-peer", `advert from ${p.src}, not a unicast peer`);
+  if (unicast && cfg.checkUnicastSrc && !peer) {
+    return drop("not-unicast-peer", `advert from ${p.src}, not a unicast peer`);
+  }
   const ttlRange: [number, number] = peer && (peer.minTtl !== null || peer.maxTtl !== null)
     ? [peer.minTtl ?? 0, peer.maxTtl ?? 255]
-    : unicast ? [0, 255] : [255, 255];
+    : unicast
+    ? [0, 255]
+    : [255, 255];
   const parsed = parseVrrp(msg, {
-    family: c.family, version: cfg.version, ttl: p.ttl, ttlRange, src: p.src, dst: p.dst,
-    auth: advertAuth(cfg), v3ChecksumAsV2: cfg.oldUnicastChecksum && unicast,
+    family: c.family,
+    version: cfg.version,
+    ttl: p.ttl,
+    ttlRange,
+    src: p.src,
+    dst: p.dst,
+    auth: advertAuth(cfg),
+    v3ChecksumAsV2: cfg.oldUnicastChecksum && unicast,
   });
   if (!parsed.ok) return drop(parsed.reason, parsed.detail);
   const adv = parsed.value;
@@ -155,7 +177,10 @@ export function judgeAdvert(c: ReceiveContext, p: RxPacket, ownSrc: string): RxV
     kind: "accepted",
     advert: adv,
     event: {
-      type: "advertReceived", priority: adv.priority, advertIntervalCs: adv.advertIntervalCs, srcAddress: p.src,
+      type: "advertReceived",
+      priority: adv.priority,
+      advertIntervalCs: adv.advertIntervalCs,
+      srcAddress: p.src,
       addressListMatches,
     },
   };

@@ -20,7 +20,11 @@ import { Harness } from "./harness.ts";
 const ME = "192.0.2.1";
 const PEER = "192.0.2.2";
 const advert = (priority: number, srcAddress = PEER): VrrpEvent => ({
-  type: "advertReceived", priority, advertIntervalCs: 100, srcAddress, addressListMatches: true,
+  type: "advertReceived",
+  priority,
+  advertIntervalCs: 100,
+  srcAddress,
+  addressListMatches: true,
 });
 
 /** The events of the table, by the names its rows use. */
@@ -100,15 +104,33 @@ describe("state x event -> next state (fsm.ts header)", () => {
     }
   }
 
+  test("in FAULT for the sync group: the group's BACKUP ends it, the member's own recovery does not", () => {
+    const byGroup = step(machineIn("BACKUP"), EVENTS.syncFault, 0).next;
+    expect(byGroup).toMatchObject({ state: "FAULT", groupFault: true, fault: false });
+    expect(step(byGroup, EVENTS.recovered, 10).next.state).toBe("FAULT");
+    expect(step(byGroup, EVENTS.syncMaster, 10).next).toMatchObject({ state: "FAULT", groupFault: false });
+    const back = step(byGroup, EVENTS.syncBackup, 10);
+    expect(back.next.state).toBe("BACKUP");
+    expect(back.actions[0]).toMatchObject({ type: "logTransition", from: "FAULT", to: "BACKUP", reason: "sync group" });
+  });
+
   test("the preempt delay and the sync group's consent, in BACKUP", () => {
-    const delayed = initialFsm({ version: 3, advertIntervalCs: 100, primaryAddress: ME, preemptDelayMs: 5000 }, 150);
+    const delayed = initialFsm({
+      version: 3,
+      advertIntervalCs: 100,
+      primaryAddress: ME,
+      preemptDelayMs: 5000,
+    }, 150);
     let f = step(delayed, EVENTS.startup, 0).next;
     f = step(f, EVENTS.advertLower, 100).next;
     expect(f.preemptPending).toBe(true);
     const r = step(f, EVENTS.preemptDelay, 5100);
     expect(r.next.state).toBe("MASTER");
     expect(r.actions[0]).toMatchObject({ type: "logTransition", reason: "Preempt_Delay_Timer expired" });
-    const member = initialFsm({ version: 3, advertIntervalCs: 100, primaryAddress: ME, syncGroup: true }, 100);
+    const member = initialFsm(
+      { version: 3, advertIntervalCs: 100, primaryAddress: ME, syncGroup: true },
+      100,
+    );
     const asks = step(step(member, EVENTS.startup, 0).next, EVENTS.masterDown, 4000);
     expect(asks.next.state).toBe("BACKUP");
     expect(asks.actions[0]).toEqual({ type: "syncWantMaster" });
@@ -119,7 +141,10 @@ describe("state x event -> next state (fsm.ts header)", () => {
     const r = step(master, advert(100, "192.0.2.200"), 1000);
     const log = r.actions[0];
     expect(log).toEqual({
-      type: "logTransition", from: "MASTER", to: "BACKUP", reason: "equal priority advert from higher address",
+      type: "logTransition",
+      from: "MASTER",
+      to: "BACKUP",
+      reason: "equal priority advert from higher address",
       peer: "192.0.2.200",
     });
     if (log?.type !== "logTransition") throw new Error("no transition");
@@ -144,7 +169,12 @@ describe("transition log lines", () => {
   function linesWith(detail: boolean): string[] {
     const lines: string[] = [];
     const log = new Logger({
-      ident: "t", console: false, syslog: true, facility: 3, detail, syslogSend: (l) => lines.push(l),
+      ident: "t",
+      console: false,
+      syslog: true,
+      facility: 3,
+      detail,
+      syslogSend: (l) => lines.push(l),
     });
     const h = new Harness(log);
     h.start(conf);

@@ -20,15 +20,20 @@ function setup(extra: string) {
   const sched = new FakeScheduler();
   const sent: string[] = [];
   const state = { master: true };
-  const rounds = new GarpRounds(cfg, {
-    sched,
-    badPackets: new RateLimitedLog(nullLogger),
-    announcer: {
-      garp: (ifindex, mac, vip) => void sent.push(`garp ${ifindex} ${mac} ${vip}`),
-      na: (ifindex, mac, vip) => void sent.push(`na ${ifindex} ${mac} ${vip}`),
+  const rounds = new GarpRounds(
+    cfg,
+    {
+      sched,
+      badPackets: new RateLimitedLog(nullLogger),
+      announcer: {
+        garp: (ifindex, mac, vip) => void sent.push(`garp ${ifindex} ${mac} ${vip}`),
+        na: (ifindex, mac, vip) => void sent.push(`na ${ifindex} ${mac} ${vip}`),
+      },
+      ifindex: () => 9,
     },
-    ifindex: () => 9,
-  }, () => ({ ifindex: 2, mac: "02:00:00:00:00:01" }), () => state.master);
+    () => ({ ifindex: 2, mac: "02:00:00:00:00:01" }),
+    () => state.master,
+  );
   /** How many frames went out since the last call. */
   const take = () => sent.splice(0).length;
   return { sched, sent, state, rounds, take };
@@ -36,9 +41,14 @@ function setup(extra: string) {
 
 describe("GarpRounds", () => {
   test("master rounds: repeat now, again after the delay, then the refresh repeat every refresh", () => {
-    const { sched, rounds, take, sent } = setup(" garp_master_delay 5\n garp_master_repeat 2\n garp_master_refresh 60\n garp_master_refresh_repeat 1");
+    const { sched, rounds, take, sent } = setup(
+      " garp_master_delay 5\n garp_master_repeat 2\n garp_master_refresh 60\n garp_master_refresh_repeat 1",
+    );
     rounds.becameMaster();
-    expect(sent.slice(0, 2)).toEqual(["garp 2 02:00:00:00:00:01 192.0.2.100", "garp 9 02:00:00:00:00:01 192.0.2.101"]);
+    expect(sent.slice(0, 2)).toEqual([
+      "garp 2 02:00:00:00:00:01 192.0.2.100",
+      "garp 9 02:00:00:00:00:01 192.0.2.101",
+    ]);
     expect(take()).toBe(4); // 2 rounds x 2 addresses
     sched.advance(4999);
     expect(take()).toBe(0);

@@ -38,11 +38,24 @@ function instance(extra: string, version: 2 | 3 = 2): VrrpInstance {
 
 const msg = (o: Partial<VrrpEncodeInput> = {}) =>
   encodeVrrp({
-    version: 2, family: "ipv4", vrid: 7, priority: 150, advertIntervalCs: 100, addresses: VIPS, src: PEER, dst: MCAST,
+    version: 2,
+    family: "ipv4",
+    vrid: 7,
+    priority: 150,
+    advertIntervalCs: 100,
+    addresses: VIPS,
+    src: PEER,
+    dst: MCAST,
     ...o,
   });
 const pkt = (payload: Uint8Array, o: Partial<RxPacket> = {}): RxPacket => ({
-  family: "ipv4", payload, src: PEER, dst: MCAST, ttl: 255, ifindex: 2, ...o,
+  family: "ipv4",
+  payload,
+  src: PEER,
+  dst: MCAST,
+  ttl: 255,
+  ifindex: 2,
+  ...o,
 });
 /** Sets byte `i` and fixes the v2 checksum, so only the intended check fails. */
 function mutate(m: Uint8Array, i: number, val: number): Uint8Array {
@@ -59,8 +72,12 @@ const reasonOf = (v: RxVerdict) => (v.kind === "dropped" ? v.reason : v.kind);
 const plain = instance("");
 const pass = instance(" authentication {\n  auth_type PASS\n  auth_pass secret1\n }");
 const ah = instance(" authentication {\n  auth_type AH\n  auth_pass secret1\n }");
-const strictPeer = instance(" unicast_src_ip 192.0.2.1\n check_unicast_src\n unicast_peer {\n  192.0.2.8\n }");
-const ttlPeer = instance(" unicast_src_ip 192.0.2.1\n unicast_peer {\n  192.0.2.9 min_ttl 64 max_ttl 255\n }");
+const strictPeer = instance(
+  " unicast_src_ip 192.0.2.1\n check_unicast_src\n unicast_peer {\n  192.0.2.8\n }",
+);
+const ttlPeer = instance(
+  " unicast_src_ip 192.0.2.1\n unicast_peer {\n  192.0.2.9 min_ttl 64 max_ttl 255\n }",
+);
 const v3 = instance("", 3);
 const v3msg = () => msg({ version: 3 });
 
@@ -112,7 +129,13 @@ describe("accepted and ignored packets", () => {
     const v = judge(plain, pkt(msg()));
     expect(v).toMatchObject({
       kind: "accepted",
-      event: { type: "advertReceived", priority: 150, advertIntervalCs: 100, srcAddress: PEER, addressListMatches: true },
+      event: {
+        type: "advertReceived",
+        priority: 150,
+        advertIntervalCs: 100,
+        srcAddress: PEER,
+        addressListMatches: true,
+      },
     });
     const stats = newStats();
     countVerdict(stats, v);
