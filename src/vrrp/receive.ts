@@ -139,34 +139,9 @@ const drop = (reason: VrrpRxReason, detail: string, advert?: VrrpAdvert): RxVerd
 export function judgeAdvert(c: ReceiveContext, p: RxPacket, ownSrc: string): RxVerdict {
   const cfg = c.cfg;
   if (p.src === ownSrc) return { kind: "ignored" };
-  let msg = p.payload;
-  if (cfg.auth?.type === "AH") {
-    const ah = parseAhPacket(p.ahDatagram ?? new Uint8Array(), cfg.auth.password);
-    if (!ah.ok) return drop("ah-failure", ah.reason);
-    msg = ah.value.vrrp;
-  }
-  const unicast = cfg.unicastPeers.length > 0;
-  const peer = unicast ? cfg.unicastPeers.find((u) => u.address === p.src) : undefined;
-  if (unicast && cfg.checkUnicastSrc && !peer) {
-    return drop("not-unicast-peer", `advert from ${p.src}, not a unicast peer`);
-  }
-  const ttlRange: [number, number] = peer && (peer.minTtl !== null || peer.maxTtl !== null)
-    ? [peer.minTtl ?? 0, peer.maxTtl ?? 255]
-    : unicast
-    ? [0, 255]
-    : [255, 255];
-  const parsed = parseVrrp(msg, {
-    family: c.family,
-    version: cfg.version,
-    ttl: p.ttl,
-    ttlRange,
-    src: p.src,
-    dst: p.dst,
-    auth: advertAuth(cfg),
-    v3ChecksumAsV2: cfg.oldUnicastChecksum && unicast,
-  });
-  if (!parsed.ok) return drop(parsed.reason, parsed.detail);
-  const adv = parsed.value;
+  const checked = checkPacket(c, p);
+  if (!checked.ok) return checked.verdict;
+  const adv = checked.value;
   if (adv.vrid !== cfg.vrid) return { kind: "ignored" };
   if (cfg.version === 2 && adv.advertIntervalCs !== Math.round(cfg.advertIntMs / 10)) {
     const detail = `advert interval ${adv.advertIntervalCs / 100} s != ours ${cfg.advertIntMs / 1000} s`;
@@ -184,6 +159,42 @@ export function judgeAdvert(c: ReceiveContext, p: RxPacket, ownSrc: string): RxV
       addressListMatches,
     },
   };
+}
+
+/** AH (v2), the unicast source, then parseVrrp's packet checks: the advert, or why it was dropped. */
+function checkPacket(
+  c: ReceiveContext,
+  p: RxPacket,
+): { ok: true; value: VrrpAdvert } | { ok: false; verdict: RxVerdict } {
+  const cfg = c.cfg;
+  let msg = p.payload;
+  if (cfg.auth?.type === "AH") {
+    const ah = parseAhPacket(p.ahDatagram ?? new Uint8Array(), cfg.auth.password);
+    if (!ah.ok) return { ok: false, verdict: drop("ah-failure", ah.reason) };
+    msg = ah.value.vrrp;
+  }
+  const unicast = cfg.unicastPeers.length > 0;
+  const peer = unicast ? cfg.unicastPeers.find((u) => u.address === p.src) : undefined;
+  if (unicast && cfg.checkUnicastSrc && !peer) {
+    return { ok: false, verdict: drop("not-unicast-peer", `advert from ${p.src}, not a unicast peer`) };
+  }
+  // A unicast peer's min_ttl / max_ttl; unicast without them takes any TTL; multicast needs 255.
+  const ttlRange: [number, number] = peer && (peer.minTtl !== null || peer.maxTtl !== null)
+    ? [peer.minTtl ?? 0, peer.maxTtl ?? 255]
+    : unicast
+    ? [0, 255]
+    : [255, 255];
+  const parsed = parseVrrp(msg, {
+    family: c.family,
+    version: cfg.version,
+    ttl: p.ttl,
+    ttlRange,
+    src: p.src,
+    dst: p.dst,
+    auth: advertAuth(cfg),
+    v3ChecksumAsV2: cfg.oldUnicastChecksum && unicast,
+  });
+  return parsed.ok ? parsed : { ok: false, verdict: drop(parsed.reason, parsed.detail) };
 }
 
 /** The advert lists exactly our VIPs (any order; a repeated address does not count twice). */
