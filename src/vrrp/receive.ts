@@ -80,7 +80,9 @@ export const RX_COUNTER: Readonly<Record<VrrpRxReason, RxErrorCounter>> = {
   "bad-ttl": "ipTtlErr",
   "truncated": "packetLenErr",
   "bad-length": "packetLenErr",
-  "bad-version": "invalidType",
+  // keepalived 2.2.7 counts a wrong version only in SNMP's global vrrpRouterVersionErrors (RFC 2787), not
+  // as an invalid type; checksum errors likewise (vrrpRouterChecksumErrors). Both are "Other" here.
+  "bad-version": "otherErr",
   "bad-type": "invalidType",
   "bad-pseudo-header": "otherErr",
   "bad-checksum": "otherErr",
