@@ -280,8 +280,7 @@ export class VrrpInstanceRunner {
         this.log.info(`received lower priority (${a.priority}) advert from ${a.srcAddress}`);
         this.env.masterRxLowerPri?.(a.priority, a.srcAddress);
         return;
-      case "syncWantMaster":
-        this.log.info("Receive advertisement timeout");
+      case "syncWantMaster": // the group decides (sync-group.ts); the timeout was logged when the timer fired
         return;
       case "dropAdvert": // counted by the receive path (addrListErr)
         return this.#logDrop(a.reason, a.detail, a.srcAddress);
@@ -304,6 +303,8 @@ export class VrrpInstanceRunner {
         this.env.drainRx(); // a queued advert from the master counts before the silence does
         if (this.#timers.has(kind)) return;
       }
+      // keepalived 2.2.7 logs this under -D only, sync group member or not.
+      if (kind === "Master_Down_Timer") this.log.debug("Receive advertisement timeout");
       if (kind === "Adver_Timer") {
         // The next advert is due one interval after this one's deadline, not after the wake: a wake a
         // little late (or early, in a batch) then does not shift every later advert. After a stall, from now.
