@@ -41,6 +41,8 @@ import type { Firewall } from "./firewall.ts";
 import { VipApplier } from "./vip-apply.ts";
 import { GarpRounds } from "./garp-rounds.ts";
 
+export type { InstanceStats } from "./receive.ts";
+
 /** What an instance needs from its surroundings. */
 export interface InstanceEnv {
   sched: Scheduler;
