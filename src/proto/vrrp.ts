@@ -13,8 +13,8 @@
  * algorithm) puts the multicast group (224.0.0.18 / ff02::12) in the pseudo-header instead of the real
  * unicast destination. The latter was verified against keepalived 2.2.7 captures; 2.2.7 rejects the
  * keyword `v3_checksum_as_v2`.
- * Pure: never throws on wire input (parseVrrp returns a reason); encoders throw only on bad input
- * values that come from validated configuration.
+ * Pure: never throws on wire input (parseVrrp returns a typed reason, like src/proto/bfd.ts); encoders
+ * throw only on bad input values that come from validated configuration.
  */
 import { internetChecksum } from "./checksum.ts";
 import {
@@ -22,7 +22,6 @@ import {
   IPPROTO_VRRP,
   ipv4PseudoHeader,
   ipv4ToBytes,
-  type Result,
   VRRP_MCAST_V4,
 } from "./ipv4.ts";
 import { bytesToIpv6, ipv6PseudoHeader, ipv6ToBytes, VRRP_MCAST_V6 } from "./ipv6.ts";
@@ -75,6 +74,43 @@ export interface VrrpEncodeInput {
   /** v3 only: pseudo-header carries the multicast group, not `dst` (old_unicast_checksum). @default false */
   oldUnicastChecksum?: boolean;
 }
+
+/**
+ * Why parseVrrp discarded a packet, named after the RFC 5798 §7.1 / RFC 3768 §7.1 check that failed
+ * (src/vrrp/receive.ts counts each under one keepalived stats counter).
+ */
+export type VrrpDiscardReason =
+  /** TTL / hop limit outside the accepted range (255, or a unicast peer's min_ttl..max_ttl). */
+  | "bad-ttl"
+  /** Shorter than the 8-byte VRRP header. */
+  | "truncated"
+  /** Version other than the instance's (or 2 over IPv6). */
+  | "bad-version"
+  /** Type other than 1 (Advertisement). */
+  | "bad-type"
+  /** Length does not match the address count (and the v2 authentication data). */
+  | "bad-length"
+  /** The IP source or destination cannot go into the v3 pseudo-header. */
+  | "bad-pseudo-header"
+  | "bad-checksum"
+  /** v2 Auth Type outside 0..2. */
+  | "invalid-auth-type"
+  /** v2 Auth Type valid but not ours (keepalived's "Auth Type Mismatch"). */
+  | "auth-type-mismatch"
+  /** v2 simple password differs. */
+  | "auth-failure";
+
+/** A discard verdict: `reason` is stable for counters and tests, `detail` names the bad value. */
+export interface VrrpDiscard {
+  ok: false;
+  reason: VrrpDiscardReason;
+  detail: string;
+}
+
+/** Result of parseVrrp. */
+export type VrrpResult<T> = { ok: true; value: T } | VrrpDiscard;
+
+const discard = (reason: VrrpDiscardReason, detail: string): VrrpDiscard => ({ ok: false, reason, detail });
 
 /** Receive-side expectations for parseVrrp. */
 export interface VrrpParseOptions {
@@ -171,31 +207,18 @@ export function encodeVrrp(i: VrrpEncodeInput): Uint8Array {
   return b;
 }
 
-/** Decodes and checks one VRRP message (IP payload). Returns the advert or the name of the failed check. */
-export function parseVrrp(msg: Uint8Array, o: VrrpParseOptions): Result<VrrpAdvert> {
-  const [minTtl, maxTtl] = o.ttlRange ?? [255, 255];
-  if (o.ttl < minTtl || o.ttl > maxTtl) {
-    const want = minTtl === maxTtl ? `!= ${minTtl}` : `outside ${minTtl}..${maxTtl}`;
-    return { ok: false, reason: `${o.family === "ipv4" ? "ttl" : "hop limit"} ${o.ttl} ${want}` };
-  }
-  if (msg.length < 8) return { ok: false, reason: `truncated: ${msg.length} bytes < 8-byte VRRP header` };
-  const version = msg[0]! >> 4;
-  if (version !== o.version) return { ok: false, reason: `version ${version} != ${o.version}` };
-  if (o.family === "ipv6" && version !== 3) {
-    return { ok: false, reason: `version ${version} invalid over IPv6` };
-  }
-  const type = msg[0]! & 0x0f;
-  if (type !== VRRP_TYPE_ADVERTISEMENT) return { ok: false, reason: `type ${type} != 1 (advertisement)` };
+/** Decodes and checks one VRRP message (IP payload). Returns the advert or the check that failed. */
+export function parseVrrp(msg: Uint8Array, o: VrrpParseOptions): VrrpResult<VrrpAdvert> {
+  const header = checkHeader(msg, o);
+  if (header) return header;
   const count = msg[3]!;
-  const want = vrrpLength(o.version, o.family, count);
-  if (msg.length !== want) {
-    return { ok: false, reason: `length ${msg.length} != ${want} for ${count} addresses` };
-  }
   const checksum = (msg[6]! << 8) | msg[7]!;
   const expect = vrrpChecksum(msg, o);
-  if (expect === undefined) return { ok: false, reason: `bad src/dst for checksum: ${o.src} -> ${o.dst}` };
+  if (expect === undefined) {
+    return discard("bad-pseudo-header", `bad src/dst for checksum: ${o.src} -> ${o.dst}`);
+  }
   if (checksum !== expect) {
-    return { ok: false, reason: `checksum 0x${hex4(checksum)} != 0x${hex4(expect)}` };
+    return discard("bad-checksum", `checksum 0x${hex4(checksum)} != 0x${hex4(expect)}`);
   }
   const auth = checkAuth(msg, o);
   if (!auth.ok) return auth;
@@ -204,6 +227,7 @@ export function parseVrrp(msg: Uint8Array, o: VrrpParseOptions): Result<VrrpAdve
     const off = 8 + n * addrLen(o.family);
     addresses.push(o.family === "ipv4" ? bytesToIpv4(msg, off) : bytesToIpv6(msg, off));
   }
+  const version = o.version;
   const advertIntervalCs = version === 2 ? msg[5]! * 100 : ((msg[4]! & 0x0f) << 8) | msg[5]!;
   return {
     ok: true,
@@ -219,20 +243,45 @@ export function parseVrrp(msg: Uint8Array, o: VrrpParseOptions): Result<VrrpAdve
   };
 }
 
+/** TTL, header length, version, type and total length, in RFC 5798 §7.1's order. */
+function checkHeader(msg: Uint8Array, o: VrrpParseOptions): VrrpDiscard | undefined {
+  const [minTtl, maxTtl] = o.ttlRange ?? [255, 255];
+  if (o.ttl < minTtl || o.ttl > maxTtl) {
+    const want = minTtl === maxTtl ? `!= ${minTtl}` : `outside ${minTtl}..${maxTtl}`;
+    return discard("bad-ttl", `${o.family === "ipv4" ? "ttl" : "hop limit"} ${o.ttl} ${want}`);
+  }
+  if (msg.length < 8) return discard("truncated", `truncated: ${msg.length} bytes < 8-byte VRRP header`);
+  const version = msg[0]! >> 4;
+  if (version !== o.version) return discard("bad-version", `version ${version} != ${o.version}`);
+  if (o.family === "ipv6" && version !== 3) {
+    return discard("bad-version", `version ${version} invalid over IPv6`);
+  }
+  const type = msg[0]! & 0x0f;
+  if (type !== VRRP_TYPE_ADVERTISEMENT) return discard("bad-type", `type ${type} != 1 (advertisement)`);
+  const count = msg[3]!;
+  const want = vrrpLength(o.version, o.family, count);
+  if (msg.length !== want) {
+    return discard("bad-length", `length ${msg.length} != ${want} for ${count} addresses`);
+  }
+  return undefined;
+}
+
 const hex4 = (n: number) => n.toString(16).padStart(4, "0");
 
 /** v2 Auth Type / Authentication Data checks (RFC 2338 §7.1); v3 has no auth. */
-function checkAuth(msg: Uint8Array, o: VrrpParseOptions): Result<"none" | "pass" | "ah"> {
+function checkAuth(msg: Uint8Array, o: VrrpParseOptions): VrrpResult<"none" | "pass" | "ah"> {
   if (o.version === 3) return { ok: true, value: "none" };
   const want = o.auth ?? { type: "none" };
   const code = msg[4]!;
   if (code !== AUTH_TYPE_CODE[want.type]) {
-    return { ok: false, reason: `auth type ${code} != ${AUTH_TYPE_CODE[want.type]} (${want.type})` };
+    const valid = code <= AUTH_TYPE_CODE.ah;
+    const detail = `auth type ${code} != ${AUTH_TYPE_CODE[want.type]} (${want.type})`;
+    return discard(valid ? "auth-type-mismatch" : "invalid-auth-type", detail);
   }
   if (want.type === "pass") {
     const got = msg.subarray(msg.length - V2_AUTH_DATA_LEN);
     const exp = passAuthData(want.password);
-    if (!got.every((x, i) => x === exp[i])) return { ok: false, reason: "auth pass mismatch" };
+    if (!got.every((x, i) => x === exp[i])) return discard("auth-failure", "auth pass mismatch");
   }
   return { ok: true, value: want.type };
 }

@@ -6,6 +6,7 @@
  * answers with the last known values while the child is away.
  */
 import type { Message, MetricSample, Role, VrrpStateName } from "../core/ipc.ts";
+import { VRRP_ERROR_KINDS } from "../metrics/vrrp-samples.ts";
 
 /** What the parent knows of one running instance. */
 export interface InstanceLive {
@@ -40,11 +41,10 @@ const COUNTERS: Readonly<Record<string, string>> = {
   keepalived_vrrp_became_master_total: "becomeMaster",
   keepalived_vrrp_released_master_total: "releaseMaster",
 };
-/** receive_errors kind label -> InstanceStats counter name. */
-const ERROR_KINDS: Readonly<Record<string, string>> = {
-  packet_length: "packetLenErr", ip_ttl: "ipTtlErr", invalid_type: "invalidType", advert_interval: "advertIntervalErr",
-  address_list: "addrListErr", invalid_auth_type: "invalidAuthType", auth_failure: "authFailure", other: "otherErr",
-};
+/** receive_errors kind label -> InstanceStats counter name (the inverse of the child's table). */
+const ERROR_KINDS: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(VRRP_ERROR_KINDS).map(([stat, kind]) => [kind, stat]),
+);
 
 /** Keeps InstanceLive per instance name. */
 export class VrrpLive {

@@ -77,8 +77,8 @@ export function rfc2787Rows(env: MibEnv, startedAt: number): Varbind[] {
   out.push(c32(V2(2, 1, 0), 0), c32(V2(2, 2, 0), 0), c32(V2(2, 3, 0), 0));
   for (const { v, live, ifindex } of rows(env, 2)) {
     const c = live?.counters ?? {};
-    const keys = ["becomeMaster", "advertRcvd", "advertIntervalErr", "authFailure", "ipTtlErr", "pri0Rcvd", "pri0Sent", "invalidType", "addrListErr", "invalidAuthType", "", "packetLenErr"];
-    keys.forEach((k, i) => out.push(c32(V2(2, 4, 1, i + 1, ifindex, v.vrid), k ? c[k] ?? 0 : 0)));
+    const keys = ["becomeMaster", "advertRcvd", "advertIntervalErr", "authFailure", "ipTtlErr", "pri0Rcvd", "pri0Sent", "invalidType", "addrListErr", "invalidAuthType", "authTypeMismatch", "packetLenErr"];
+    keys.forEach((k, i) => out.push(c32(V2(2, 4, 1, i + 1, ifindex, v.vrid), c[k] ?? 0)));
   }
   return out;
 }

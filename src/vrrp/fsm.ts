@@ -1,5 +1,6 @@
 /**
- * VRRP instance state machine as a pure function `step(fsm, event, nowMs) -> { next, actions }`.
+ * VRRP instance state machine as a pure function `step(fsm, event, nowMs) -> { next, actions }`; its
+ * states, events, actions and reasons are in fsm-types.ts (re-exported here).
  * RFC 5798 §6.1 (Skew_Time, Master_Down_Interval), §6.4.1 Initialize, §6.4.2 Backup, §6.4.3 Master;
  * RFC 3768 §6.1 / §6.4 for VRRPv2 (Skew_Time in seconds, no interval learning, §7.1 advert interval
  * must match). keepalived 2.2.7 behaviour on top, checked by running it in namespaces:
@@ -19,114 +20,74 @@
  *   MASTER. The group (src/vrrp/sync-group.ts) moves members with the syncGroup event; a member in FAULT
  *   because of the group (groupFault) stays there when its own trackers recover.
  * Timers are deadlines in ms on the caller's monotonic clock; the runner performs the actions.
+ *
+ * Next states (TABLE below; an event missing from a state's row is ignored there, e.g. a stale timer).
+ * "kad" = keepalived's behaviour beyond the RFC; "any" = INIT, BACKUP, MASTER and FAULT.
+ *   state    event                  condition: actions                                    next    RFC 5798
+ *   INIT     startup                a tracker is failing                                  FAULT   kad
+ *   INIT     startup                owner (255) with `state MASTER`: advert, GARP         MASTER  §6.4.1
+ *   INIT     startup                else: Master_Down_Timer (+ preempt_delay)             BACKUP  §6.4.1
+ *   INIT     faultChanged           remembered for startup                                INIT    kad
+ *   BACKUP   Master_Down_Timer      advert, VIPs, GARP, Adver_Timer (sync group: ask it)  MASTER  §6.4.2
+ *   BACKUP   Preempt_Delay_Timer    a preemption is pending (sync group: ask it)          MASTER  kad
+ *   BACKUP   advert priority 0      Master_Down_Timer := Skew_Time                        BACKUP  §6.4.2
+ *   BACKUP   advert >= ours         or nopreempt: restart Master_Down_Timer (v3: learn)   BACKUP  §6.4.2
+ *   BACKUP   advert lower           discard (preempt_delay: Preempt_Delay_Timer)          BACKUP  §6.4.2
+ *   MASTER   Adver_Timer            advert, restart Adver_Timer                           MASTER  §6.4.3
+ *   MASTER   advert priority 0      advert, restart Adver_Timer                           MASTER  §6.4.3
+ *   MASTER   advert higher          or equal from a higher address: drop VIPs, MD_Timer   BACKUP  §6.4.3
+ *   MASTER   advert lower           answer at once (unless lower_prio_no_advert), GARP    MASTER  kad
+ *   MASTER   yieldMaster            operator failover: priority-0 advert, drop VIPs       BACKUP  kad
+ *   BACKUP   faultChanged (fault)   stop the timers                                       FAULT   kad
+ *   MASTER   faultChanged (fault)   priority-0 advert, drop VIPs                          FAULT   kad
+ *   FAULT    faultChanged (clear)   unless in FAULT for the sync group (then stays)       BACKUP  kad
+ *   BACKUP   syncGroup MASTER/FAULT as the group says (see onSync)                        S       kad
+ *   MASTER   syncGroup BACKUP/FAULT as the group says (see onSync)                        S       kad
+ *   FAULT    syncGroup BACKUP       own trackers fine: leaves the group's FAULT           BACKUP  kad
+ *   FAULT    syncGroup MASTER       ends the group's FAULT only (a member goes via BACKUP) FAULT   kad
+ *   FAULT    advert                 ignored                                               FAULT
+ *   any      shutdown               MASTER: priority-0 advert, drop VIPs                  STOP    §6.4.2-3
+ *   any      priorityChanged        new effective priority                                same
+ *   B/M      advert, address list differs and the sender is not the owner: dropped        same    §7.1
+ * RFC 5798's Shutdown goes back to Initialize; keepalived's stopping instance ends in STOP instead.
+ * The VRRPv2 Advertisement Interval check (RFC 3768 §7.1) is the receive path's (src/vrrp/receive.ts).
+ * Every transition carries a TransitionReason; the runner logs keepalived's "(VI_1) Entering MASTER
+ * STATE" and, under -D, transitionDebugLine's "(VI_1) BACKUP -> MASTER: Master_Down_Timer expired".
  */
 import { ipv4ToBytes } from "../proto/ipv4.ts";
 import { ipv6ToBytes } from "../proto/ipv6.ts";
 
-/** Instance states: RFC 5798 Initialize/Backup/Master plus keepalived's FAULT and STOP. */
-export type VrrpState = "INIT" | "BACKUP" | "MASTER" | "FAULT" | "STOP";
-/** Every state, in keepalived's numbering order; `(VI_1) Entering ${name} STATE` log names. */
-export const STATE_NAMES: readonly VrrpState[] = ["INIT", "BACKUP", "MASTER", "FAULT", "STOP"];
-/** Timers the runner keeps, named as in RFC 5798 (Preempt_Delay_Timer is keepalived's). */
-export type TimerKind = "Adver_Timer" | "Master_Down_Timer" | "Preempt_Delay_Timer";
-/** Owner priority (RFC 5798 §5.2.4). */
-export const PRIORITY_OWNER = 255;
-/** Priority a stopping master advertises (RFC 5798 §5.2.4). */
-export const PRIORITY_STOP = 0;
-
-/** Per-instance configuration the state machine needs (immutable). */
-export interface VrrpFsmConfig {
-  version: 2 | 3;
-  /** Configured Advertisement_Interval in centiseconds (v2: a multiple of 100). */
-  advertIntervalCs: number;
-  /** false = nopreempt. @default true */
-  preempt: boolean;
-  /** preempt_delay in ms. @default 0 */
-  preemptDelayMs: number;
-  /** Accept_Mode (accept / no_accept); an owner always accepts. */
-  acceptMode: boolean;
-  /** `state MASTER` configured. */
-  initialStateMaster: boolean;
-  /** Our primary address (source of our adverts), for the equal-priority tie-break. */
-  primaryAddress: string;
-  /** down_timer_adverts. @default 3 */
-  downTimerAdverts: number;
-  /** lower_prio_no_advert: as MASTER, do not answer a lower-priority advert. @default false */
-  lowerPrioNoAdvert: boolean;
-  /** higher_prio_send_advert: as MASTER, send one advert before yielding to a higher priority. @default false */
-  higherPrioSendAdvert: boolean;
-  /** A member of a vrrp_sync_group: going MASTER needs the group's consent. @default false */
-  syncGroup: boolean;
-}
-
-/** The machine's state (immutable; step returns a new one). */
-export interface VrrpFsm {
-  config: VrrpFsmConfig;
-  state: VrrpState;
-  /** Effective priority 1..255 (from src/vrrp/priority.ts). */
-  priority: number;
-  /** Master_Adver_Interval in centiseconds (v3: learned from the master while BACKUP). */
-  masterAdverIntervalCs: number;
-  /** A tracked thing is failing (faultChanged). */
-  fault: boolean;
-  /** A Preempt_Delay_Timer is running. */
-  preemptPending: boolean;
-  /** Sync group member: our Master_Down_Timer ran out and we wait for the group to go MASTER. */
-  wantMaster: boolean;
-  /** Sync group member: in FAULT because another member is. */
-  groupFault: boolean;
-}
-
-/** Inputs to step. */
-export type VrrpEvent =
-  | { type: "startup" }
-  | { type: "shutdown" }
-  | { type: "adverTimerExpired" }
-  | { type: "masterDownTimerExpired" }
-  | { type: "preemptDelayExpired" }
-  | {
-    type: "advertReceived";
-    priority: number;
-    /** The advert's interval in centiseconds (v2 seconds * 100). */
-    advertIntervalCs: number;
-    /** IP source address of the advert (the sender's primary address). */
-    srcAddress: string;
-    /** The advert's address list equals ours (RFC 5798 §7.1); pass true to skip the check. */
-    addressListMatches: boolean;
-  }
-  | { type: "faultChanged"; fault: boolean }
-  | { type: "priorityChanged"; priority: number }
-  /** An operator failover (src/vrrp/failover.ts): a MASTER yields as if stopping, then waits as BACKUP. */
-  | { type: "yieldMaster" }
-  /** The member's vrrp_sync_group moves every member to `state`. */
-  | { type: "syncGroup"; state: "MASTER" | "BACKUP" | "FAULT" };
-
-/** Outputs of step, performed in order by the runner. */
-export type VrrpAction =
-  | { type: "sendAdvert"; priority: number }
-  | { type: "setTimer"; timer: TimerKind; atMs: number }
-  | { type: "cancelTimer"; timer: TimerKind }
-  | { type: "addVips"; accept: boolean }
-  | { type: "removeVips" }
-  /**
-   * Gratuitous ARP / unsolicited NA for the VIPs. `becameMaster`: use garp_master_delay/repeat;
-   * `lowerPriority`: a lower-priority advert was seen while MASTER (garp_lower_prio_delay/repeat).
-   */
-  | { type: "sendGratuitous"; reason: "becameMaster" | "lowerPriority" }
-  | { type: "notify"; state: VrrpState }
-  /** keepalived's notify_master_rx_lower_pri hook. */
-  | { type: "masterRxLowerPri"; priority: number; srcAddress: string }
-  /** Sync group member: our timer ran out; the group decides whether everyone goes MASTER. */
-  | { type: "syncWantMaster" }
-  /** An advert failed a session check; count it and log it rate-limited. */
-  | { type: "dropAdvert"; reason: string }
-  | { type: "logTransition"; from: VrrpState; to: VrrpState; reason: string };
-
-/** Result of step. */
-export interface StepResult {
-  next: VrrpFsm;
-  actions: VrrpAction[];
-}
+export {
+  PRIORITY_OWNER,
+  PRIORITY_STOP,
+  reasonText,
+  STATE_NAMES,
+  transitionDebugLine,
+  transitionLogLine,
+} from "./fsm-types.ts";
+export type {
+  AdvertEvent,
+  SessionDropReason,
+  StepResult,
+  TimerKind,
+  TransitionReason,
+  VrrpAction,
+  VrrpEvent,
+  VrrpFsm,
+  VrrpFsmConfig,
+  VrrpState,
+} from "./fsm-types.ts";
+import {
+  PRIORITY_OWNER,
+  PRIORITY_STOP,
+  type StepResult,
+  type TransitionReason,
+  type VrrpAction,
+  type VrrpEvent,
+  type VrrpFsm,
+  type VrrpFsmConfig,
+  type VrrpState,
+} from "./fsm-types.ts";
 
 /** Defaults for optional config fields. */
 export const FSM_DEFAULTS = {
@@ -180,32 +141,38 @@ export function compareAddresses(a: string, b: string): number {
   return 0;
 }
 
-/** keepalived's transition log line: "(VI_1) Entering MASTER STATE" (" (init)" on the startup entry). */
-export function transitionLogLine(instance: string, to: VrrpState, reason = ""): string {
-  return `(${instance}) Entering ${to} STATE${reason === "init" ? " (init)" : ""}`;
-}
-
-type Handler = (f: VrrpFsm, e: never, now: number) => StepResult;
 type EventType = VrrpEvent["type"];
-type EventOf<T extends EventType> = Extract<VrrpEvent, { type: T }>;
+/** Each event by its type. */
+type EventByType = { [E in VrrpEvent as E["type"]]: E };
+type EventOf<T extends EventType> = EventByType[T];
+/** What a state does on an event of type T. */
+type Handler<T extends EventType> = (f: VrrpFsm, e: EventOf<T>, now: number) => StepResult;
+/** One state's row of TABLE: the events it handles. */
+type Row = { readonly [T in EventType]?: Handler<T> };
 
 const adverMs = (f: VrrpFsm) => f.config.advertIntervalCs * 10;
 const same = (f: VrrpFsm, actions: VrrpAction[] = []): StepResult => ({ next: f, actions });
 const isOwner = (f: VrrpFsm) => f.priority === PRIORITY_OWNER;
 
+/** A transition's reason, with the advert's sender for the advert reasons. */
+type Why = TransitionReason | { reason: TransitionReason; peer: string };
+
 /** Every transition goes through here so it is logged and notified in one format. */
-function enter(f: VrrpFsm, to: VrrpState, reason: string, actions: VrrpAction[]): StepResult {
+function enter(f: VrrpFsm, to: VrrpState, why: Why, actions: VrrpAction[]): StepResult {
   const next = { ...f, state: to };
+  const log: VrrpAction = typeof why === "string"
+    ? { type: "logTransition", from: f.state, to, reason: why }
+    : { type: "logTransition", from: f.state, to, reason: why.reason, peer: why.peer };
   return {
     next,
-    actions: [{ type: "logTransition", from: f.state, to, reason }, ...actions, {
+    actions: [log, ...actions, {
       type: "notify",
       state: to,
     }],
   };
 }
 
-function becomeMaster(f: VrrpFsm, now: number, reason: string): StepResult {
+function becomeMaster(f: VrrpFsm, now: number, reason: Why): StepResult {
   const g = { ...f, preemptPending: false, wantMaster: false };
   return enter(g, "MASTER", reason, [
     { type: "cancelTimer", timer: "Master_Down_Timer" },
@@ -220,7 +187,7 @@ function becomeMaster(f: VrrpFsm, now: number, reason: string): StepResult {
 function becomeBackup(
   f: VrrpFsm,
   now: number,
-  reason: string,
+  reason: Why,
   extraMs = 0,
   pre: VrrpAction[] = [],
 ): StepResult {
@@ -236,7 +203,7 @@ function becomeBackup(
  * A Backup's timer ran out: become MASTER, or, in a sync group, ask the group and keep waiting
  * (the Master_Down_Timer is re-armed so the request repeats while no master is heard).
  */
-function tryMaster(f: VrrpFsm, now: number, reason: string): StepResult {
+function tryMaster(f: VrrpFsm, now: number, reason: TransitionReason): StepResult {
   if (!f.config.syncGroup) return becomeMaster(f, now, reason);
   const g = { ...f, wantMaster: true, preemptPending: false };
   return same(g, [{ type: "syncWantMaster" }, {
@@ -257,16 +224,6 @@ const stopBackupTimers: VrrpAction[] = [
   { type: "cancelTimer", timer: "Preempt_Delay_Timer" },
 ];
 
-/** Session checks of RFC 5798 §7.1 / RFC 3768 §7.1 that need instance data. */
-function sessionCheck(f: VrrpFsm, e: EventOf<"advertReceived">): string | undefined {
-  if (!e.addressListMatches && e.priority !== PRIORITY_OWNER) {
-    return "address list does not match and sender is not the owner";
-  }
-  if (f.config.version === 2 && e.advertIntervalCs !== f.config.advertIntervalCs) {
-    return `advert interval ${e.advertIntervalCs / 100}s != ${f.config.advertIntervalCs / 100}s`;
-  }
-  return undefined;
-}
 
 /** Backup (RFC 5798 §6.4.2): keep waiting for a master, or let the Master_Down_Timer run out. */
 function backupAdvert(f: VrrpFsm, e: EventOf<"advertReceived">, now: number): StepResult {
@@ -311,11 +268,11 @@ function masterAdvert(f: VrrpFsm, e: EventOf<"advertReceived">, now: number): St
   const cmp = compareAddresses(e.srcAddress, f.config.primaryAddress);
   if (e.priority > f.priority || (e.priority === f.priority && cmp > 0)) {
     const learned = f.config.version === 3 ? { ...f, masterAdverIntervalCs: e.advertIntervalCs } : f;
-    const why = e.priority > f.priority
+    const reason = e.priority > f.priority
       ? "higher priority advert"
       : "equal priority advert from higher address";
     const pre: VrrpAction[] = f.config.higherPrioSendAdvert ? [{ type: "sendAdvert", priority: f.priority }] : [];
-    return becomeBackup(learned, now, `${why} from ${e.srcAddress}`, 0, [...pre, {
+    return becomeBackup(learned, now, { reason, peer: e.srcAddress }, 0, [...pre, {
       type: "cancelTimer",
       timer: "Adver_Timer",
     }, { type: "removeVips" }]);
@@ -331,17 +288,20 @@ function masterAdvert(f: VrrpFsm, e: EventOf<"advertReceived">, now: number): St
   return same(f, actions);
 }
 
+/** RFC 5798 §7.1: an advert whose address list differs is dropped unless the owner sent it. */
 function onAdvert(f: VrrpFsm, e: EventOf<"advertReceived">, now: number): StepResult {
-  const bad = sessionCheck(f, e);
-  if (bad) return same(f, [{ type: "dropAdvert", reason: bad }]);
+  if (!e.addressListMatches && e.priority !== PRIORITY_OWNER) {
+    const detail = "address list does not match and sender is not the owner";
+    return same(f, [{ type: "dropAdvert", reason: "address-list", detail, srcAddress: e.srcAddress }]);
+  }
   return f.state === "MASTER" ? masterAdvert(f, e, now) : backupAdvert(f, e, now);
 }
 
 function onStartup(f: VrrpFsm, now: number): StepResult {
-  if (f.fault) return enter(f, "FAULT", "init", []);
-  if (isOwner(f) && f.config.initialStateMaster) return becomeMaster(f, now, "init");
+  if (f.fault) return enter(f, "FAULT", "startup", []);
+  if (isOwner(f) && f.config.initialStateMaster) return becomeMaster(f, now, "startup");
   const delay = f.config.preempt ? f.config.preemptDelayMs : 0;
-  return becomeBackup(f, now, "init", delay, [{ type: "removeVips" }]);
+  return becomeBackup(f, now, "startup", delay, [{ type: "removeVips" }]);
 }
 
 function onFault(f: VrrpFsm, e: EventOf<"faultChanged">, now: number): StepResult {
@@ -358,7 +318,7 @@ function onFault(f: VrrpFsm, e: EventOf<"faultChanged">, now: number): StepResul
 
 /** The sync group moves this member (keepalived: "VRRP_Group(G) Syncing instances to S state"). */
 function onSync(f: VrrpFsm, e: EventOf<"syncGroup">, now: number): StepResult {
-  const why = "sync group";
+  const why: TransitionReason = "sync group";
   if (e.state === "FAULT") {
     const g = { ...f, groupFault: true, preemptPending: false, wantMaster: false };
     if (f.state === "MASTER") return enter(g, "FAULT", why, resignMaster);
@@ -379,63 +339,66 @@ function onShutdown(f: VrrpFsm): StepResult {
   return enter({ ...f, preemptPending: false }, "STOP", "shutdown", actions);
 }
 
-const ignore: Handler = (f) => same(f);
+const ignore = (f: VrrpFsm): StepResult => same(f);
 const onPriority = (f: VrrpFsm, e: EventOf<"priorityChanged">) => same({ ...f, priority: e.priority });
-const onFaultH = onFault as Handler;
-const onPriorityH = onPriority as Handler;
-const onAdvertH = onAdvert as Handler;
-const onSyncH = onSync as Handler;
 
 /**
- * The transition table: state x event -> handler. A missing entry means the event is ignored in
- * that state (e.g. a stale timer firing after a transition).
+ * The transition table: state x event -> handler (the header's next-state table). A missing entry means
+ * the event is ignored in that state (e.g. a stale timer firing after a transition).
  */
-export const TABLE: Readonly<Record<VrrpState, Partial<Record<EventType, Handler>>>> = {
+export const TABLE: Readonly<Record<VrrpState, Row>> = {
   INIT: {
     startup: (f, _e, now) => onStartup(f, now),
     shutdown: onShutdown,
-    faultChanged: onFaultH,
-    priorityChanged: onPriorityH,
+    faultChanged: onFault,
+    priorityChanged: onPriority,
   },
   BACKUP: {
-    masterDownTimerExpired: (f, _e, now) => tryMaster(f, now, "master down timer expired"),
-    preemptDelayExpired: (
-      f,
-      _e,
-      now,
-    ) => (f.preemptPending ? tryMaster(f, now, "preempt delay expired") : same(f)),
-    advertReceived: onAdvertH,
-    faultChanged: onFaultH,
-    priorityChanged: onPriorityH,
+    masterDownTimerExpired: (f, _e, now) => tryMaster(f, now, "Master_Down_Timer expired"),
+    preemptDelayExpired: (f, _e, now) =>
+      f.preemptPending ? tryMaster(f, now, "Preempt_Delay_Timer expired") : same(f),
+    advertReceived: onAdvert,
+    faultChanged: onFault,
+    priorityChanged: onPriority,
     shutdown: onShutdown,
-    syncGroup: onSyncH,
+    syncGroup: onSync,
   },
   MASTER: {
     adverTimerExpired: (f, _e, now) =>
-      same(f, [{ type: "sendAdvert", priority: f.priority }, {
-        type: "setTimer",
-        timer: "Adver_Timer",
-        atMs: now + adverMs(f),
-      }]),
-    advertReceived: onAdvertH,
-    faultChanged: onFaultH,
-    priorityChanged: onPriorityH,
+      same(f, [
+        { type: "sendAdvert", priority: f.priority },
+        { type: "setTimer", timer: "Adver_Timer", atMs: now + adverMs(f) },
+      ]),
+    advertReceived: onAdvert,
+    faultChanged: onFault,
+    priorityChanged: onPriority,
     shutdown: onShutdown,
-    syncGroup: onSyncH,
+    syncGroup: onSync,
     yieldMaster: (f, _e, now) => becomeBackup(f, now, "operator failover", 0, resignMaster),
   },
   FAULT: {
-    faultChanged: onFaultH,
-    priorityChanged: onPriorityH,
+    faultChanged: onFault,
+    priorityChanged: onPriority,
     shutdown: onShutdown,
     advertReceived: ignore,
-    syncGroup: onSyncH,
+    syncGroup: onSync,
   },
   STOP: {},
 };
 
+/** Runs the row's handler for an event of type T (generic, so the handler and the event agree). */
+function dispatch<T extends EventType>(
+  row: Row,
+  type: T,
+  f: VrrpFsm,
+  e: EventOf<T>,
+  now: number,
+): StepResult {
+  const h: Handler<T> | undefined = row[type];
+  return h ? h(f, e, now) : same(f);
+}
+
 /** Advances the machine by one event at time `nowMs`. Pure: returns the next state and the actions. */
 export function step(fsm: VrrpFsm, event: VrrpEvent, nowMs: number): StepResult {
-  const h = TABLE[fsm.state][event.type];
-  return h ? h(fsm, event as never, nowMs) : same(fsm);
+  return dispatch(TABLE[fsm.state], event.type, fsm, event, nowMs);
 }

@@ -1,18 +1,37 @@
 /**
  * One running VRRP instance: the pure state machine (src/vrrp/fsm.ts) plus the side effects its actions
  * name: adverts (RFC 5798 §5, RFC 3768 §5, IPSEC-AH for v2), RFC timers on the injected scheduler,
- * virtual addresses through NetKernel, gratuitous ARP / unsolicited NA rounds (garp_master_delay,
- * garp_master_repeat, garp_master_refresh), notify scripts and FIFO, and per-instance counters.
- * Receive path: packet-level checks in src/proto/vrrp.ts, then the session checks here (VRID,
- * unicast source, address list) before the machine sees the advert.
+ * virtual addresses (vip-apply.ts), gratuitous ARP / unsolicited NA rounds (garp-rounds.ts), notify
+ * scripts and FIFO, and per-instance counters. Receive path: each packet is judged and counted in
+ * receive.ts before the machine sees the advert.
  */
 import type { VrrpInstance } from "../config/model.ts";
 import type { Logger, RateLimitedLog } from "../core/log.ts";
 import type { Scheduler, TimerHandle } from "../core/scheduler.ts";
-import { parseAhPacket } from "../proto/ah.ts";
-import { parseVrrp } from "../proto/vrrp.ts";
-import { AdvertBuilder, advertAuth } from "./advert.ts";
-import { initialFsm, step, transitionLogLine, type TimerKind, type VrrpAction, type VrrpEvent, type VrrpFsm, type VrrpState } from "./fsm.ts";
+import { AdvertBuilder } from "./advert.ts";
+import {
+  initialFsm,
+  reasonText,
+  type SessionDropReason,
+  step,
+  type TimerKind,
+  transitionDebugLine,
+  transitionLogLine,
+  type VrrpAction,
+  type VrrpEvent,
+  type VrrpFsm,
+  type VrrpState,
+} from "./fsm.ts";
+import {
+  countVerdict,
+  type InstanceStats,
+  judgeAdvert,
+  newStats,
+  type ReceiveContext,
+  receiveContext,
+  type RxVerdict,
+  type VrrpRxReason,
+} from "./receive.ts";
 import type { Announcer } from "./garp.ts";
 import type { NetKernel, RouteGone } from "./netkernel.ts";
 import type { Notifier, NotifyTargets } from "./notify.ts";
@@ -20,28 +39,9 @@ import type { RxPacket } from "./transport.ts";
 import type { AddrRequest } from "../proto/rtnl-addr.ts";
 import type { Firewall } from "./firewall.ts";
 import { VipApplier } from "./vip-apply.ts";
-import { bytesToIpv4, ipv4ToBytes } from "../proto/ipv4.ts";
-import { bytesToIpv6, ipv6ToBytes } from "../proto/ipv6.ts";
+import { GarpRounds } from "./garp-rounds.ts";
 
-/** Counters, as keepalived's stats dump names them. */
-export interface InstanceStats {
-  advertRcvd: number;
-  advertSent: number;
-  becomeMaster: number;
-  releaseMaster: number;
-  packetLenErr: number;
-  ipTtlErr: number;
-  invalidType: number;
-  advertIntervalErr: number;
-  addrListErr: number;
-  invalidAuthType: number;
-  /** A valid auth type other than ours (keepalived's "Auth Type Mismatch"). */
-  authTypeMismatch: number;
-  authFailure: number;
-  pri0Rcvd: number;
-  pri0Sent: number;
-  otherErr: number;
-}
+export type { InstanceStats } from "./receive.ts";
 
 /** What an instance needs from its surroundings. */
 export interface InstanceEnv {
@@ -100,29 +100,20 @@ export interface InstancePlace {
 /** An Adver_Timer that fires later than this after its deadline restarts the interval from now, ms. */
 const ADVER_CATCH_UP_MS = 5;
 
-/** An address in the text form the VRRP parser produces (dotted quad / RFC 5952), for set lookups. */
-function wireForm(a: string): string {
-  const v4 = ipv4ToBytes(a);
-  if (v4) return bytesToIpv4(v4);
-  const v6 = ipv6ToBytes(a);
-  return v6 ? bytesToIpv6(v6) : a;
-}
-
 /** A running instance. */
 export class VrrpInstanceRunner {
   fsm: VrrpFsm;
-  readonly stats: InstanceStats = {
-    advertRcvd: 0, advertSent: 0, becomeMaster: 0, releaseMaster: 0, packetLenErr: 0, ipTtlErr: 0, invalidType: 0,
-    advertIntervalErr: 0, addrListErr: 0, invalidAuthType: 0, authTypeMismatch: 0, authFailure: 0, pri0Rcvd: 0, pri0Sent: 0, otherErr: 0,
-  };
+  readonly stats: InstanceStats = newStats();
   readonly log: Logger;
   /** Source address of the last advert for our VRID from another router (SNMP's master address). */
   lastAdvertSrc = "";
   readonly family: "ipv4" | "ipv6";
   readonly vips: readonly string[];
-  /** Our VIPs in wire text form, to check an advert's address list without sorting (RFC 5798 §7.1). */
-  readonly #vipSet: ReadonlySet<string>;
-  readonly #timers = new Map<TimerKind | "garp" | "garpLower", TimerHandle>();
+  /** What the receive path judges an advert against (receive.ts). */
+  readonly #rx: ReceiveContext;
+  readonly #timers = new Map<TimerKind, TimerHandle>();
+  /** Gratuitous ARP / NA rounds while MASTER (garp-rounds.ts). */
+  readonly #garp: GarpRounds;
   readonly #advert: AdvertBuilder;
   /** Addresses, routes, rules and the drop rule in the kernel (vip-apply.ts). */
   readonly #vips: VipApplier;
@@ -141,9 +132,10 @@ export class VrrpInstanceRunner {
     this.log = env.log.with(`(${cfg.name}) `);
     this.family = cfg.family === "inet6" ? "ipv6" : "ipv4";
     this.vips = cfg.virtualIpaddresses.map((v) => v.address);
-    this.#vipSet = new Set(this.vips.map(wireForm));
+    this.#rx = receiveContext(cfg, this.family);
     this.#advert = new AdvertBuilder(cfg, this.family, this.vips);
     this.#vips = new VipApplier(cfg, () => this.place, env, this.log);
+    this.#garp = new GarpRounds(cfg, env, () => this.place, () => this.fsm.state === "MASTER");
     this.fsm = initialFsm({
       version: cfg.version,
       advertIntervalCs: Math.round(cfg.advertIntMs / 10),
@@ -207,6 +199,7 @@ export class VrrpInstanceRunner {
     }
     for (const t of this.#timers.values()) this.env.sched.cancel(t);
     this.#timers.clear();
+    this.#garp.cancel();
   }
 
   /** A new effective priority and fault state from the trackers. */
@@ -229,7 +222,7 @@ export class VrrpInstanceRunner {
    * same sender give the same verdict while the configuration and the place stay, so a Backup hearing
    * its master does not parse, checksum and compare every advert again. Only accepted adverts are kept.
    */
-  #memo: { place: InstancePlace; event: VrrpEvent; pri0: boolean; addrErr: boolean } | undefined;
+  #memo: { place: InstancePlace; verdict: Extract<RxVerdict, { kind: "accepted" }> } | undefined;
 
   /** Whether `replay` can stand for receiving the last advert again. */
   canReplay(): boolean {
@@ -238,69 +231,27 @@ export class VrrpInstanceRunner {
 
   /** Receives the last advert again (see canReplay), as received by the kernel at `at`. */
   replay(at?: number): void {
-    const m = this.#memo!;
-    this.stats.advertRcvd++;
-    if (m.pri0) this.stats.pri0Rcvd++;
-    if (m.addrErr) this.stats.addrListErr++;
-    this.handle(m.event, at);
+    const v = this.#memo!.verdict;
+    countVerdict(this.stats, v);
+    this.handle(v.event, at);
   }
 
-  /** A packet from this instance's transport whose VRID byte matches ours. */
+  /** A packet from this instance's transport whose VRID byte matches ours: judged, counted, acted on. */
   receive(p: RxPacket): void {
     this.#memo = undefined;
-    const cfg = this.cfg;
-    if (p.src === this.place.src) return; // our own advert looped back
-    let msg = p.payload;
-    if (cfg.auth?.type === "AH") {
-      const ah = parseAhPacket(p.ahDatagram ?? new Uint8Array(), cfg.auth.password);
-      if (!ah.ok) return this.#drop("authFailure", ah.reason, p.src);
-      msg = ah.value.vrrp;
-    }
-    const unicast = cfg.unicastPeers.length > 0;
-    const peer = unicast ? cfg.unicastPeers.find((u) => u.address === p.src) : undefined;
-    if (unicast && cfg.checkUnicastSrc && !peer) return this.#drop("otherErr", `advert from ${p.src}, not a unicast peer`, p.src);
-    const ttlRange: [number, number] = peer && (peer.minTtl !== null || peer.maxTtl !== null)
-      ? [peer.minTtl ?? 0, peer.maxTtl ?? 255]
-      : unicast ? [0, 255] : [255, 255];
-    const parsed = parseVrrp(msg, {
-      family: this.family, version: cfg.version, ttl: p.ttl, ttlRange, src: p.src, dst: p.dst,
-      auth: advertAuth(cfg), v3ChecksumAsV2: cfg.oldUnicastChecksum && unicast,
-    });
-    if (!parsed.ok) {
-      const r = parsed.reason;
-      const kind: keyof InstanceStats = /^(ttl|hop limit)/.test(r) ? "ipTtlErr" : /^(length|truncated)/.test(r) ? "packetLenErr"
-        : /^type|^version/.test(r) ? "invalidType" : /^auth type [0-2] /.test(r) ? "authTypeMismatch" : /^auth type/.test(r) ? "invalidAuthType" : /^auth/.test(r) ? "authFailure" : "otherErr";
-      return this.#drop(kind, r, p.src);
-    }
-    const adv = parsed.value;
-    if (adv.vrid !== cfg.vrid) return; // another instance's advert on a shared socket
-    this.lastAdvertSrc = p.src;
-    this.stats.advertRcvd++;
-    if (adv.priority === 0) this.stats.pri0Rcvd++;
-    if (cfg.version === 2 && adv.advertIntervalCs !== Math.round(cfg.advertIntMs / 10)) {
-      return this.#drop("advertIntervalErr", `advert interval ${adv.advertIntervalCs / 100} s != ours ${cfg.advertIntMs / 1000} s`, p.src);
-    }
-    const matches = cfg.skipCheckAdvAddr || this.#sameAddresses(adv.addresses);
-    if (!matches) this.stats.addrListErr++;
-    const event: VrrpEvent = { type: "advertReceived", priority: adv.priority, advertIntervalCs: adv.advertIntervalCs, srcAddress: p.src, addressListMatches: matches };
-    if (!cfg.auth || cfg.auth.type !== "AH") this.#memo = { place: this.place, event, pri0: adv.priority === 0, addrErr: !matches };
-    this.handle(event, p.at);
+    const v = judgeAdvert(this.#rx, p, this.place.src);
+    countVerdict(this.stats, v);
+    if (v.kind === "ignored") return;
+    if (v.advert) this.lastAdvertSrc = p.src;
+    if (v.kind === "dropped") return this.#logDrop(v.reason, v.detail, p.src);
+    if (this.cfg.auth?.type !== "AH") this.#memo = { place: this.place, verdict: v };
+    this.handle(v.event, p.at);
   }
 
-  /** The advert lists exactly our VIPs (any order; a repeated address does not count twice). */
-  #sameAddresses(list: readonly string[]): boolean {
-    if (list.length !== this.vips.length) return false;
-    const seen = new Set<string>();
-    for (const a of list) {
-      if (!this.#vipSet.has(a)) return false;
-      seen.add(a);
-    }
-    return seen.size === this.#vipSet.size;
-  }
-
-  #drop(kind: keyof InstanceStats, reason: string, src: string): void {
-    this.stats[kind]++;
-    this.env.badPackets.warnWith(`${this.cfg.name}:${kind}`, () => `(${this.cfg.name}) dropped advert from ${src}: ${reason}`);
+  /** A dropped advert: one rate-limited line per reason (a flood builds no strings). */
+  #logDrop(reason: VrrpRxReason | SessionDropReason, detail: string, src: string): void {
+    const name = this.cfg.name;
+    this.env.badPackets.warnWith(`${name}:${reason}`, () => `(${name}) dropped advert from ${src}: ${detail}`);
   }
 
   #perform(a: VrrpAction): void {
@@ -324,24 +275,24 @@ export class VrrpInstanceRunner {
         this.#removeVips();
         return this.#vips.firewall("unblock");
       case "sendGratuitous":
-        return a.reason === "becameMaster" ? this.#garpRounds() : this.#lowerPrioRounds();
+        return a.reason === "becameMaster" ? this.#garp.becameMaster() : this.#garp.lowerPriority();
       case "notify":
         return this.#notify(a.state);
       case "masterRxLowerPri":
         this.log.info(`received lower priority (${a.priority}) advert from ${a.srcAddress}`);
         this.env.masterRxLowerPri?.(a.priority, a.srcAddress);
         return;
-      case "syncWantMaster":
-        this.log.info("Receive advertisement timeout");
+      case "syncWantMaster": // the group decides (sync-group.ts); the timeout was logged when the timer fired
         return;
-      case "dropAdvert":
-        return this.#drop("otherErr", a.reason, "peer");
+      case "dropAdvert": // counted by the receive path (addrListErr)
+        return this.#logDrop(a.reason, a.detail, a.srcAddress);
       case "logTransition":
         if (a.to === "MASTER") this.stats.becomeMaster++;
         if (a.from === "MASTER") this.stats.releaseMaster++;
-        this.lastTransition = { from: a.from, to: a.to, reason: a.reason, at: this.env.sched.now() };
+        this.lastTransition = { from: a.from, to: a.to, reason: reasonText(a), at: this.env.sched.now() };
         this.onControlChange?.();
         this.env.log.info(transitionLogLine(this.cfg.name, a.to, a.reason));
+        this.env.log.debug(transitionDebugLine(this.cfg.name, a));
         return;
     }
   }
@@ -354,6 +305,8 @@ export class VrrpInstanceRunner {
         this.env.drainRx(); // a queued advert from the master counts before the silence does
         if (this.#timers.has(kind)) return;
       }
+      // keepalived 2.2.7 logs this under -D only, sync group member or not.
+      if (kind === "Master_Down_Timer") this.log.debug("Receive advertisement timeout");
       if (kind === "Adver_Timer") {
         // The next advert is due one interval after this one's deadline, not after the wake: a wake a
         // little late (or early, in a batch) then does not shift every later advert. After a stall, from now.
@@ -404,9 +357,7 @@ export class VrrpInstanceRunner {
 
   #removeVips(): void {
     this.#vips.remove();
-    this.env.sched.cancel(this.#timers.get("garp"));
-    this.env.sched.cancel(this.#timers.get("garpLower"));
-    this.#timers.delete("garpLower");
+    this.#garp.cancel();
   }
 
   /** A VIP vanished: while MASTER someone else deleted it, and it is put back (vip-apply.ts). */
@@ -418,56 +369,12 @@ export class VrrpInstanceRunner {
   sendGarp(): void {
     if (this.fsm.state !== "MASTER") return;
     this.log.info("Sending gratuitous ARP/NA on D-Bus request");
-    this.#announceRound(1);
+    this.#garp.round(1);
   }
 
   /** A route vanished: one of our virtual routes is put back while MASTER (vip-apply.ts). */
   routeDeleted(gone: RouteGone): void {
     this.#vips.routeDeleted(gone, this.fsm.state === "MASTER");
-  }
-
-  /** garp_master_repeat announcements now, again after garp_master_delay, then every garp_master_refresh. */
-  #garpRounds(): void {
-    const c = this.cfg;
-    this.#announceRound(c.garpMasterRepeat);
-    const later = (delayMs: number, repeat: number, then?: () => void) => {
-      this.#timers.set("garp", this.env.sched.after(delayMs, () => {
-        if (this.fsm.state !== "MASTER") return;
-        this.#announceRound(repeat);
-        then?.();
-      }));
-    };
-    const refresh = () => {
-      if (c.garpMasterRefreshMs > 0) later(c.garpMasterRefreshMs, c.garpMasterRefreshRepeat, refresh);
-    };
-    if (c.garpMasterDelayMs > 0) later(c.garpMasterDelayMs, c.garpMasterRepeat, refresh);
-    else refresh();
-  }
-
-  /** garp_lower_prio_repeat announcements now and again after garp_lower_prio_delay. */
-  #lowerPrioRounds(): void {
-    const c = this.cfg;
-    this.#announceRound(c.garpLowerPrioRepeat);
-    if (c.garpLowerPrioDelayMs <= 0 || this.#timers.has("garpLower")) return;
-    this.#timers.set("garpLower", this.env.sched.after(c.garpLowerPrioDelayMs, () => {
-      this.#timers.delete("garpLower");
-      if (this.fsm.state === "MASTER") this.#announceRound(c.garpLowerPrioRepeat);
-    }));
-  }
-
-  #announceRound(times: number): void {
-    const repeat = Math.max(1, times);
-    for (let i = 0; i < repeat; i++) {
-      for (const v of this.cfg.virtualIpaddresses) {
-        const ifindex = v.dev ? this.env.ifindex(v.dev) : this.place.ifindex;
-        try {
-          if (v.family === "inet") this.env.announcer.garp(ifindex, this.place.mac, v.address);
-          else this.env.announcer.na(ifindex, this.place.mac, v.address, false);
-        } catch (e) {
-          this.env.badPackets.warn(`${this.cfg.name}:garp`, `(${this.cfg.name}) cannot announce ${v.address}: ${(e as Error).message}`);
-        }
-      }
-    }
   }
 
   #notify(state: VrrpState): void {

@@ -112,7 +112,7 @@ describe("keepalived 2.2.7 IPv4 captures", () => {
   test("old_unicast_checksum: pseudo-header uses 224.0.0.18, so the real destination fails", () => {
     const { msg, src, dst, ttl } = v4(framesOf(loadFixture("v3-ipv4-unicast-old"), "vrrp4")[0]!);
     const r = parseVrrp(msg, { family: "ipv4", version: 3, ttl, src, dst });
-    expect(r).toEqual({ ok: false, reason: "checksum 0xd359 != 0xf169" });
+    expect(r).toEqual({ ok: false, reason: "bad-checksum", detail: "checksum 0xd359 != 0xf169" });
   });
 });
 
@@ -215,7 +215,7 @@ describe("malformed packets: one check each", () => {
     });
   const reason = (msg: Uint8Array, o: Partial<VrrpParseOptions> = {}) => {
     const r = parseVrrp(msg, { ...v2opts, ...o });
-    return r.ok ? "ok" : r.reason;
+    return r.ok ? "ok" : `${r.reason}: ${r.detail}`;
   };
   /** Changes one byte and fixes the checksum, so only the intended check fails. */
   const mutate = (i: number, val: number) => {
@@ -231,27 +231,27 @@ describe("malformed packets: one check each", () => {
   test("bad checksum", () => {
     const m = good();
     m[7]! ^= 1;
-    expect(reason(m)).toMatch(/^checksum 0x[0-9a-f]{4} != 0x[0-9a-f]{4}$/);
+    expect(reason(m)).toMatch(/^bad-checksum: checksum 0x[0-9a-f]{4} != 0x[0-9a-f]{4}$/);
   });
-  test("TTL 254", () => expect(reason(good(), { ttl: 254 })).toBe("ttl 254 != 255"));
+  test("TTL 254", () => expect(reason(good(), { ttl: 254 })).toBe("bad-ttl: ttl 254 != 255"));
   test("hop limit outside a unicast range", () => {
-    expect(reason(good(), { ttl: 10, ttlRange: [64, 255] })).toBe("ttl 10 outside 64..255");
+    expect(reason(good(), { ttl: 10, ttlRange: [64, 255] })).toBe("bad-ttl: ttl 10 outside 64..255");
   });
-  test("wrong version", () => expect(reason(mutate(0, 0x31))).toBe("version 3 != 2"));
-  test("wrong type", () => expect(reason(mutate(0, 0x22))).toBe("type 2 != 1 (advertisement)"));
+  test("wrong version", () => expect(reason(mutate(0, 0x31))).toBe("bad-version: version 3 != 2"));
+  test("wrong type", () => expect(reason(mutate(0, 0x22))).toBe("bad-type: type 2 != 1 (advertisement)"));
   test("truncated", () =>
-    expect(reason(good().subarray(0, 6))).toBe("truncated: 6 bytes < 8-byte VRRP header"));
+    expect(reason(good().subarray(0, 6))).toBe("truncated: truncated: 6 bytes < 8-byte VRRP header"));
   test("truncated address list", () =>
-    expect(reason(good().subarray(0, 20))).toBe("length 20 != 24 for 2 addresses"));
-  test("bad address count", () => expect(reason(mutate(3, 3))).toBe("length 24 != 28 for 3 addresses"));
+    expect(reason(good().subarray(0, 20))).toBe("bad-length: length 20 != 24 for 2 addresses"));
+  test("bad address count", () => expect(reason(mutate(3, 3))).toBe("bad-length: length 24 != 28 for 3 addresses"));
   test("wrong auth pass", () => {
-    expect(reason(good(), { auth: { type: "pass", password: "secret2" } })).toBe("auth pass mismatch");
+    expect(reason(good(), { auth: { type: "pass", password: "secret2" } })).toBe("auth-failure: auth pass mismatch");
   });
   test("wrong auth type", () =>
-    expect(reason(good(), { auth: { type: "none" } })).toBe("auth type 1 != 0 (none)"));
+    expect(reason(good(), { auth: { type: "none" } })).toBe("auth-type-mismatch: auth type 1 != 0 (none)"));
   test("PASS uses only the first 8 characters", () => {
     expect(reason(good(), { auth: { type: "pass", password: "secret1-and-more" } })).toBe(
-      "auth pass mismatch",
+      "auth-failure: auth pass mismatch",
     );
     const long = encodeVrrp({
       version: 2,
@@ -264,9 +264,15 @@ describe("malformed packets: one check each", () => {
     });
     expect(reason(long, { auth: { type: "pass", password: "12345678" } })).toBe("ok");
   });
+  test("an Auth Type outside 0..2 is invalid, not a mismatch", () =>
+    expect(reason(mutate(4, 7))).toBe("invalid-auth-type: auth type 7 != 1 (pass)"));
+  test("a source that cannot go into the v3 pseudo-header", () => {
+    const v3 = encodeVrrp({ version: 3, family: "ipv4", vrid: 1, priority: 100, advertIntervalCs: 100, addresses: [], src: "192.0.2.1", dst: "224.0.0.18" });
+    expect(reason(v3, { version: 3, src: "not-an-address" })).toBe("bad-pseudo-header: bad src/dst for checksum: not-an-address -> 224.0.0.18");
+  });
   test("v2 over IPv6", () => {
     const m = new Uint8Array(16);
     m[0] = 0x21;
-    expect(reason(m, { family: "ipv6", version: 2 })).toBe("version 2 invalid over IPv6");
+    expect(reason(m, { family: "ipv6", version: 2 })).toBe("bad-version: version 2 invalid over IPv6");
   });
 });

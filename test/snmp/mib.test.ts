@@ -60,6 +60,7 @@ describe("MIB rows", () => {
     info("VI_1", 2, "10.0.0.1"), info("VI_6", 3, "fe80::1", "fe80::2"),
     { name: "keepalived_vrrp_became_master_total", help: "", type: "counter", value: 4, labels: { instance: "VI_1" } },
     { name: "keepalived_vrrp_receive_errors_total", help: "", type: "counter", value: 7, labels: { instance: "VI_1", kind: "ip_ttl" } },
+    { name: "keepalived_vrrp_receive_errors_total", help: "", type: "counter", value: 5, labels: { instance: "VI_1", kind: "auth_type_mismatch" } },
   ] });
   live.onMessage("vrrp", { type: "vrrpState", instance: "VI_1", state: "MASTER", priority: 150, effectivePriority: 150 });
   live.onMessage("vrrp", { type: "vrrpState", instance: "VI_6", state: "BACKUP", priority: 100, effectivePriority: 90 });
@@ -91,6 +92,7 @@ describe("MIB rows", () => {
     expect(find(v2, "1.3.6.1.2.1.68.1.4.1.2.2.51.192.0.2.100")).toBe(1);
     expect(find(v2, "1.3.6.1.2.1.68.2.4.1.1.2.51")).toBe(4);
     expect(find(v2, "1.3.6.1.2.1.68.2.4.1.5.2.51")).toBe(7);
+    expect(find(v2, "1.3.6.1.2.1.68.2.4.1.11.2.51")).toBe(5); // vrrpStatsAuthTypeMismatch (RFC 2787)
     const v3 = rfc6527Rows(env, 0);
     expect(find(v3, "1.3.6.1.2.1.207.1.1.1.1.6.3.61.2")).toBe(2);
     expect((find(v3, "1.3.6.1.2.1.207.1.1.1.1.3.3.61.2") as Uint8Array)[15]).toBe(2); // the master's address

@@ -1,0 +1,96 @@
+/**
+ * When a VRRP master announces its virtual addresses (gratuitous ARP for IPv4, unsolicited NA for IPv6,
+ * sent by src/vrrp/garp.ts): garp_master_repeat frames on becoming MASTER, again after garp_master_delay,
+ * then every garp_master_refresh; garp_lower_prio_repeat frames when a lower-priority advert is heard and
+ * again after garp_lower_prio_delay; one round on request (D-Bus SendGarp). A delayed round is sent only
+ * while the instance is still MASTER.
+ */
+import type { VrrpInstance } from "../config/model.ts";
+import type { RateLimitedLog } from "../core/log.ts";
+import type { Scheduler, TimerHandle } from "../core/scheduler.ts";
+import type { Announcer } from "./garp.ts";
+
+/** What the rounds need from the instance's surroundings. */
+export interface GarpRoundsEnv {
+  sched: Scheduler;
+  badPackets: RateLimitedLog;
+  announcer: Pick<Announcer, "garp" | "na">;
+  /** Index of an interface by name (for VIPs with `dev`). */
+  ifindex(name: string): number;
+}
+
+/** The announcement schedule of one instance. */
+export class GarpRounds {
+  /** The next garp_master_delay / garp_master_refresh round. */
+  #master: TimerHandle | undefined;
+  /** The garp_lower_prio_delay round. */
+  #lower: TimerHandle | undefined;
+
+  /**
+   * @param place where the instance runs now: its interface and the MAC it announces (the VMAC when use_vmac)
+   * @param isMaster whether a delayed round is still due
+   */
+  constructor(
+    readonly cfg: VrrpInstance,
+    readonly env: GarpRoundsEnv,
+    readonly place: () => { ifindex: number; mac: string },
+    readonly isMaster: () => boolean,
+  ) {}
+
+  /** garp_master_repeat announcements now, again after garp_master_delay, then every garp_master_refresh. */
+  becameMaster(): void {
+    const c = this.cfg;
+    this.round(c.garpMasterRepeat);
+    const later = (delayMs: number, repeat: number, then?: () => void) => {
+      this.#master = this.env.sched.after(delayMs, () => {
+        if (!this.isMaster()) return;
+        this.round(repeat);
+        then?.();
+      });
+    };
+    const refresh = () => {
+      if (c.garpMasterRefreshMs > 0) later(c.garpMasterRefreshMs, c.garpMasterRefreshRepeat, refresh);
+    };
+    if (c.garpMasterDelayMs > 0) later(c.garpMasterDelayMs, c.garpMasterRepeat, refresh);
+    else refresh();
+  }
+
+  /** garp_lower_prio_repeat announcements now and again after garp_lower_prio_delay. */
+  lowerPriority(): void {
+    const c = this.cfg;
+    this.round(c.garpLowerPrioRepeat);
+    if (c.garpLowerPrioDelayMs <= 0 || this.#lower) return;
+    this.#lower = this.env.sched.after(c.garpLowerPrioDelayMs, () => {
+      this.#lower = undefined;
+      if (this.isMaster()) this.round(c.garpLowerPrioRepeat);
+    });
+  }
+
+  /** `times` announcements (at least one) of every virtual address. */
+  round(times: number): void {
+    const { ifindex, mac } = this.place();
+    const repeat = Math.max(1, times);
+    for (let i = 0; i < repeat; i++) {
+      for (const v of this.cfg.virtualIpaddresses) {
+        const on = v.dev ? this.env.ifindex(v.dev) : ifindex;
+        try {
+          if (v.family === "inet") this.env.announcer.garp(on, mac, v.address);
+          else this.env.announcer.na(on, mac, v.address, false);
+        } catch (e) {
+          this.env.badPackets.warn(
+            `${this.cfg.name}:garp`,
+            `(${this.cfg.name}) cannot announce ${v.address}: ${(e as Error).message}`,
+          );
+        }
+      }
+    }
+  }
+
+  /** No more delayed rounds (the addresses were removed, or the instance stops). */
+  cancel(): void {
+    this.env.sched.cancel(this.#master);
+    this.env.sched.cancel(this.#lower);
+    this.#master = undefined;
+    this.#lower = undefined;
+  }
+}
