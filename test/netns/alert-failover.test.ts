@@ -12,8 +12,8 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { ensureBinary, ROOT } from "../support/binary.ts";
 import { Netns, vethPair, waitFor, collectOutput } from "../support/netns.ts";
-import { parseExposition, valueOf } from "../metrics/prom-strict.ts";
-import { parseMail, type Received } from "../alert/smtp-sink.ts";
+import { parseExposition, valueOf } from "../support/metrics/prom-strict.ts";
+import { parseMail, type Received } from "../support/alert/smtp-sink.ts";
 
 const ADVERT_S = 0.5;
 const VIP = "192.0.2.100";
@@ -107,7 +107,7 @@ beforeAll(async () => {
   b.ip("addr", "add", "192.0.2.2/24", "dev", "veth0");
   const sink = b.spawn([
     process.execPath,
-    join(ROOT, "test/alert/sink-main.ts"),
+    join(ROOT, "test/support/alert/sink-main.ts"),
     "20025",
     join(dir, "mail.jsonl"),
     "alice",

@@ -1,6 +1,6 @@
 /**
  * bgp_announce against real FRR (docs/bgp.md): two load balancers running our keepalived and FRR
- * zebra+bgpd, eBGP to a router running FRR, a client behind the router (test/bgp/topology.ts).
+ * zebra+bgpd, eBGP to a router running FRR, a client behind the router (test/support/bgp/topology.ts).
  * The router's RIB (`show bgp ipv4|ipv6 unicast json`) must show the VRRP-following prefixes via the
  * MASTER only, the anycast prefix via every LB whose virtual server has quorum, and lose a path when:
  * the VS loses quorum, the VRRP child, the check child, the parent or every process of ours is
@@ -13,7 +13,7 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ensureBinary } from "../support/binary.ts";
 import { waitFor } from "../support/netns.ts";
-import { A, alive, BgpTopology, lbConf } from "../bgp/topology.ts";
+import { A, alive, BgpTopology, lbConf } from "../support/bgp/topology.ts";
 
 const V4 = `${A.vip}/32`, V6 = `${A.vip6}/128`, ANY = `${A.anycast}/32`;
 const LB1 = A.lb4(1), LB2 = A.lb4(2);

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ensureBinary } from "../support/binary.ts";
 import { Netns, sh, vethPair, waitFor } from "../support/netns.ts";
-import { parseExposition, type ParsedFamily, valueOf } from "../metrics/prom-strict.ts";
+import { parseExposition, type ParsedFamily, valueOf } from "../support/metrics/prom-strict.ts";
 
 const dir = mkdtempSync("/tmp/kmc-");
 const tag = process.pid % 10000;

@@ -101,7 +101,7 @@ describe("trackers in the daemon", () => {
 
   test("vrrp_track_process: a matching process adds its weight while it runs (in a namespace: by /proc scan)", async () => {
     // The process connector refuses listeners outside the initial network namespace (keepalived 2.2.7
-    // then tracks nothing); we say so and scan /proc. test/vrrp/proc-events.test.ts covers the connector.
+    // then tracks nothing); we say so and scan /proc. test/component/vrrp/proc-events.test.ts covers the connector.
     expect(readFileSync(join(dir, "log"), "utf8")).toMatch(/cannot open the process connector \(.*ECONNREFUSED.*\); scanning \/proc once a second/);
     const p = Bun.spawn(["sleep", MARK]);
     try {
