@@ -92,7 +92,13 @@ if (!args.includes("--no-static") && !only) {
 const all = [...new Glob("test/**/*.test.ts").scanSync({ cwd: root })].sort();
 const misplaced = all.filter((f) => !/^test\/(unit|component|netns|vm)\//.test(f));
 if (misplaced.length) {
-  report({ name: "test layout", passed: 0, failed: misplaced.length, seconds: 0, output: `test files outside test/{unit,component,netns,vm} (they would not run):\n${misplaced.join("\n")}` });
+  report({
+    name: "test layout",
+    passed: 0,
+    failed: misplaced.length,
+    seconds: 0,
+    output: `test files outside test/{unit,component,netns,vm} (they would not run):\n${misplaced.join("\n")}`,
+  });
 }
 const picked = all.filter((f) => !f.startsWith("test/vm/") && (!only || f.includes(only)));
 const unit = picked.filter((f) => f.startsWith("test/unit/"));
