@@ -2,7 +2,8 @@
  * Project lint: deno lint (rules in deno.json), `deno fmt --check` (options in deno.json), plus our own
  * rules that no linter knows: bun:ffi is imported only under src/ffi/; no skipped or todo tests; test
  * files live by privilege (test/unit, test/component, test/netns, test/vm; helpers in test/support,
- * data in test/fixtures), and a unit test starts no process and touches no namespace.
+ * data in test/fixtures), a unit test starts no process and touches no namespace, and tests draw random
+ * numbers only from test/support/random.ts.
  */
 import { Glob } from "bun";
 import { join } from "node:path";
@@ -25,6 +26,7 @@ function testLayout(f: string, text: string): void {
   if (!f.endsWith(".test.ts") && !HELPER_HOME.test(f)) {
     problems.push(`${f}: a test helper belongs in test/support (or test/fixtures for data)`);
   }
+  if (/\bMath\.random\s*\(/.test(text)) problems.push(`${f}: Math.random in a test: use test/support/random.ts (seeded, replayable)`);
   if (f.startsWith("test/unit/") && UNIT_FORBIDDEN.test(text)) {
     problems.push(`${f}: a unit test starts no process and creates no namespace: move it to test/component or test/netns`);
   }

@@ -11,6 +11,10 @@ import type { Subprocess } from "bun";
 import { ensureBinary } from "../support/binary.ts";
 import { Netns, vethPair, waitFor, collectOutput } from "../support/netns.ts";
 import { overlaps, VipMonitor } from "../support/vip-monitor.ts";
+import { SeededRandom, TEST_SEED } from "../support/random.ts";
+
+/** When each kill lands (TEST_SEED=N replays a storm). */
+const storm = new SeededRandom(TEST_SEED);
 
 const VIP = "192.0.2.100";
 const KILLS = Number(process.env.KVX_KILLS ?? 30);
@@ -79,7 +83,7 @@ describe("VRRP child kill storm beside keepalived 2.2.7", () => {
     for (let i = 0; i < KILLS; i++) {
       const pid = await waitFor(`VRRP child running before kill ${i + 1}`, () => vrrpPid(), 60_000);
       // Random moments: right after a start, while BACKUP waiting for Master_Down, and while MASTER.
-      await Bun.sleep(200 + Math.random() * 4000);
+      await Bun.sleep(200 + storm.int(0, 4000));
       try {
         process.kill(pid, "SIGKILL");
       } catch { /* already restarted */ }

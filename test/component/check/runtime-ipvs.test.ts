@@ -15,6 +15,10 @@ import { nullLogger } from "../../../src/core/log.ts";
 import { FakeScheduler } from "../../../src/core/scheduler.ts";
 import { Reactor } from "../../../src/ffi/reactor.ts";
 import { tempDir } from "../../support/check/servers.ts";
+import { SeededRandom } from "../../support/random.ts";
+
+/** Config file names in this file's temp dir. */
+const names = new SeededRandom(process.pid);
 
 const dir = tempDir("kcr-ipvs");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -104,7 +108,7 @@ function runtimeOver(kernel: FakeIpvsKernel, keepIpvsOnStop = false) {
 
 /** A check runtime over a fake kernel for `conf` (global_defs text plus one small service). */
 function lvsRuntime(globals: string, kernel = new FakeIpvsKernel(), keepIpvsOnStop = false) {
-  const f = join(dir, `g${Math.random().toString(36).slice(2)}.conf`);
+  const f = join(dir, `g${names.token()}.conf`);
   writeFileSync(
     f,
     `global_defs {\n${globals}\n}\nvirtual_server 203.0.113.10 80 {\n  protocol TCP\n  real_server 192.0.2.2 80 {\n  }\n}\n`,

@@ -9,7 +9,7 @@ import type { BfdState } from "../../../src/proto/bfd.ts";
 import { BfdRuntime } from "../../../src/bfd/runtime.ts";
 import type { BfdPath } from "../../../src/bfd/demux.ts";
 import type { BfdDatagram, BfdSender, BfdTransport } from "../../../src/bfd/transport.ts";
-import { prng } from "./sim.ts";
+import { seededFloats } from "../random.ts";
 
 /** A bfd_instance with keepalived's defaults, overridable. */
 export function instance(name: string, neighborIp: string, over: Partial<BfdInstance> = {}): BfdInstance {
@@ -58,7 +58,7 @@ export class FakeNet {
     n.rt = new BfdRuntime({
       scheduler: this.sched,
       log,
-      rand: prng(seed),
+      rand: seededFloats(seed),
       transport: () => this.#transport(n),
       notify: (name, state) => n.reports.push({ name, state }),
     });

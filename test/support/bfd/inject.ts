@@ -6,6 +6,7 @@
  */
 import { AF_INET, AF_INET6, parseIp } from "../../../src/core/inet.ts";
 import { sockaddrIp } from "../../../src/ffi/sockaddr.ts";
+import { SeededRandom } from "../random.ts";
 import {
   IP_TTL,
   IPPROTO_IP,
@@ -32,7 +33,7 @@ if (import.meta.main) {
   const s = new Socket(dst.family === AF_INET ? AF_INET : AF_INET6, SOCK_DGRAM, 0);
   if (dst.family === AF_INET) s.setInt(IPPROTO_IP, IP_TTL, Number(ttl));
   else s.setInt(IPPROTO_IPV6, IPV6_UNICAST_HOPS, Number(ttl));
-  s.bind(sockaddrIp(src.bytes, 49152 + Math.floor(Math.random() * 16000)));
+  s.bind(sockaddrIp(src.bytes, new SeededRandom(process.pid).int(49152, 65152)));
   for (const hex of payloads) {
     s.sendTo(fromHex(hex === "-" ? "" : hex), sockaddrIp(dst.bytes, Number(port)));
     await Bun.sleep(20);

@@ -8,18 +8,7 @@ import type { BfdControlFields, BfdState } from "../../../src/proto/bfd.ts";
 import { createSession, step } from "../../../src/bfd/session.ts";
 import type { BfdAction, BfdEvent, BfdSession, BfdSessionConfig } from "../../../src/bfd/session.ts";
 import type { Rand } from "../../../src/bfd/timers.ts";
-
-/** Deterministic PRNG (mulberry32) in [0, 1). */
-export function prng(seed: number): Rand {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededFloats } from "../random.ts";
 
 /** keepalived's defaults in µs, but with 10 ms timers raised to 50 ms to keep runs short. */
 export const DEFAULT_CONFIG: BfdSessionConfig = {
@@ -64,8 +53,8 @@ export class BackToBack {
   private seq = 0;
 
   constructor(cfgA: Partial<BfdSessionConfig> = {}, cfgB: Partial<BfdSessionConfig> = {}, seed = 1) {
-    this.a = this.node("a", { ...DEFAULT_CONFIG, ...cfgA }, 0x0a0a0a0a, prng(seed));
-    this.b = this.node("b", { ...DEFAULT_CONFIG, ...cfgB }, 0x0b0b0b0b, prng(seed + 1));
+    this.a = this.node("a", { ...DEFAULT_CONFIG, ...cfgA }, 0x0a0a0a0a, seededFloats(seed));
+    this.b = this.node("b", { ...DEFAULT_CONFIG, ...cfgB }, 0x0b0b0b0b, seededFloats(seed + 1));
   }
 
   private node(name: "a" | "b", cfg: BfdSessionConfig, discr: number, rand: Rand): SimNode {

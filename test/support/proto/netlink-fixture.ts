@@ -96,15 +96,3 @@ export function normalise(buf: Uint8Array, seq: number, pid = 0): Uint8Array {
   }
   return out;
 }
-
-/** A deterministic PRNG (mulberry32) for the fuzz tests. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

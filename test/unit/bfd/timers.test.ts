@@ -6,7 +6,7 @@ import {
   msToUs,
   txIntervalUs,
 } from "../../../src/bfd/timers.ts";
-import { prng } from "../../support/bfd/sim.ts";
+import { seededFloats } from "../../support/random.ts";
 
 describe("jitter (RFC 5880 §6.8.7)", () => {
   test("75-100 % of the interval normally", () => {
@@ -29,7 +29,7 @@ describe("jitter (RFC 5880 §6.8.7)", () => {
 
   test("10,000 draws stay within bounds and spread over them", () => {
     for (const mult of [1, 3]) {
-      const rand = prng(mult);
+      const rand = seededFloats(mult);
       const { min, max } = jitterBounds(mult);
       let lo = Infinity;
       let hi = -Infinity;

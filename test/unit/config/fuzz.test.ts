@@ -7,19 +7,10 @@ import { describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import { loadConfig } from "../../../src/config/index.ts";
 import { memOptions, nonJsonPaths } from "../../support/config/helpers.ts";
+import { seededFloats } from "../../support/random.ts";
 
 const SAMPLES = `${import.meta.dir}/../../../../shared/conformance/upstream-samples`;
 const MAIN = "/fuzz/keepalived.conf";
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SNIPPETS = [
   "{",
@@ -91,7 +82,7 @@ samples.push(
 
 describe("config fuzz", () => {
   test("3000 seeded mutations of the samples load without throwing", () => {
-    const rnd = prng(20261125);
+    const rnd = seededFloats(20261125);
     let withDiags = 0;
     for (let i = 0; i < 3000; i++) {
       const base = samples[i % samples.length]!;

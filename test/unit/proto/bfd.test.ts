@@ -12,6 +12,7 @@ import {
 } from "../../../src/proto/bfd.ts";
 import type { BfdControlFields, BfdControlPacket } from "../../../src/proto/bfd.ts";
 import fixture from "../../fixtures/bfd/frr-bfdd.json";
+import { seededFloats } from "../../support/random.ts";
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ""), "hex"));
 const toHex = (b: Uint8Array) => Buffer.from(b).toString("hex");
@@ -111,20 +112,8 @@ describe("FRR bfdd captures (test/fixtures/bfd/frr-bfdd.json)", () => {
 });
 
 describe("fuzz: the parser never throws", () => {
-  // Small deterministic PRNG (mulberry32) so failures reproduce.
-  function prng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
-
   test("random payloads and single-octet mutations of FRR packets", () => {
-    const rand = prng(5880);
+    const rand = seededFloats(5880);
     const seeds = fixture.packets.map((p) => hex(p.hex));
     let accepted = 0;
     for (let i = 0; i < 20_000; i++) {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { HttpResponseParser, parseHead } from "../../../src/proto/http.ts";
+import { SeededRandom } from "../../support/random.ts";
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const dec = (parts: Uint8Array[]): string => Buffer.concat(parts).toString("latin1");
@@ -149,11 +150,8 @@ describe("HttpResponseParser", () => {
   });
 
   test("fuzz: random input never throws", () => {
-    let seed = 7;
-    const rnd = (): number => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed;
-    };
+    const r = new SeededRandom(7);
+    const rnd = (): number => r.int(0, 0x7fffffff);
     const prefixes = ["", "HTTP/1.1 200 OK\r\n", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"];
     for (let n = 0; n < 300; n++) {
       const p = new HttpResponseParser({ maxHeaderBytes: 256 });

@@ -11,7 +11,8 @@ import {
   parseRtnlDatagram,
   parseRuleMessage,
 } from "../../../src/proto/rtnetlink.ts";
-import { fromHex, loadFixture, prng } from "../../support/proto/netlink-fixture.ts";
+import { fromHex, loadFixture } from "../../support/proto/netlink-fixture.ts";
+import { seededFloats } from "../../support/random.ts";
 
 const CAPTURES = [
   "addr-dump-v4", "addr-dump-v6", "addr-add-exists", "link-dump", "link-get", "route-dump", "rule-dump",
@@ -78,7 +79,7 @@ function isResult(r: Result<unknown>): boolean {
 describe("seeded fuzz: damaged netlink never throws, always returns a typed result", () => {
   const base = corpus();
   test(`${base.length} seeds x 40 mutations`, () => {
-    const rnd = prng(0x6b6e6c);
+    const rnd = seededFloats(0x6b6e6c);
     let rejected = 0;
     for (const seed of base) {
       for (let i = 0; i < 40; i++) {
@@ -98,7 +99,7 @@ describe("seeded fuzz: damaged netlink never throws, always returns a typed resu
     expect(rejected).toBeGreaterThan(0); // the mutations do reach the error paths
   });
   test("random bytes", () => {
-    const rnd = prng(12345);
+    const rnd = seededFloats(12345);
     for (let i = 0; i < 500; i++) {
       const b = Uint8Array.from({ length: Math.floor(rnd() * 80) }, () => Math.floor(rnd() * 256));
       if (b.length >= 4) new DataView(b.buffer).setUint32(0, b.length, true); // plausible nlmsg_len

@@ -5,16 +5,7 @@ import { parseIpv4Header } from "../../../src/proto/ipv4.ts";
 import { parseArpFrame } from "../../../src/proto/arp.ts";
 import { parseNaFrame } from "../../../src/proto/ndisc.ts";
 import { framesOf, loadFixture } from "../../support/proto/vrrp-fixtures.ts";
-
-/** Small deterministic PRNG (mulberry32) so a failure can be replayed from the seed. */
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededFloats } from "../../support/random.ts";
 
 const seeds = [
   ...framesOf(loadFixture("v2-pass"), "vrrp4").map((f) => f.subarray(14)),
@@ -37,7 +28,7 @@ function inputs(rand: () => number, n: number): Uint8Array[] {
 }
 
 test("random and mutated bytes never make a parser throw", () => {
-  const rand = rng(0x5eed);
+  const rand = seededFloats(0x5eed);
   for (const b of inputs(rand, 4000)) {
     const ttl = Math.floor(rand() * 256);
     for (const family of ["ipv4", "ipv6"] as const) {
