@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { renderBfddConfig, startFrrBfdd } from "../support/bfd/frr.ts";
 import type { FrrBfdd } from "../support/bfd/frr.ts";
+import { waitFor } from "../support/wait.ts";
 
 const NS = ["kbf-t-a", "kbf-t-b"] as const;
 const started: FrrBfdd[] = [];
@@ -27,14 +28,6 @@ afterAll(async () => {
   for (const ns of NS) Bun.spawnSync(["ip", "netns", "del", ns]);
   for (const dir of ["/tmp/kbf-t-a", "/tmp/kbf-t-b"]) rmSync(dir, { recursive: true, force: true });
 });
-
-async function until(what: string, pred: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!(await pred())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(100);
-  }
-}
 
 test("renders a peer block", () => {
   expect(
@@ -76,7 +69,7 @@ test("two bfdd come Up; stop ends exactly the returned pid", async () => {
   started.push(b);
   expect(readFileSync(`/proc/${a.pid}/comm`, "utf8").trim()).toBe("bfdd");
   expect(readFileSync(`/tmp/kbf-t-a/bfdd.pid`, "utf8").trim()).toBe(String(a.pid));
-  await until(
+  await waitFor(
     "both Up",
     async () => (await a.peers())[0]?.status === "up" && (await b.peers())[0]?.status === "up",
   );
@@ -85,6 +78,6 @@ test("two bfdd come Up; stop ends exactly the returned pid", async () => {
   await b.stop();
   expect(existsSync(`/proc/${b.pid}`)).toBe(false);
   expect(existsSync(`/proc/${a.pid}`)).toBe(true);
-  await until("a detects b gone", async () => (await a.peers())[0]?.status === "down");
+  await waitFor("a detects b gone", async () => (await a.peers())[0]?.status === "down");
   expect((await a.peers())[0]!.diagnostic).toBe("control detection time expired");
 });
