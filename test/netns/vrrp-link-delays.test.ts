@@ -7,7 +7,8 @@ import { afterAll, describe, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ensureBinary } from "../support/binary.ts";
-import { Netns, holdsFor, waitFor } from "../support/netns.ts";
+import { holdsFor, type Netns, waitFor } from "../support/netns.ts";
+import { loneRouter } from "../support/vrrp-lab.ts";
 
 const dir = mkdtempSync("/tmp/knf-d-");
 const tag = process.pid % 10000;
@@ -24,12 +25,8 @@ describe("interface_up_down_delays beside keepalived 2.2.7", () => {
   test("a short flap changes nothing; a long outage is FAULT after the delay, then back", async () => {
     const bin = await ensureBinary();
     const run = (exe: string, name: string) => {
-      const n = new Netns(`knf-d${name}${tag}`);
+      const n = loneRouter(`knf-d${name}${tag}`);
       spaces.push(n);
-      n.ip("link", "add", "veth0", "type", "veth", "peer", "name", "veth1");
-      n.ip("link", "set", "veth1", "up");
-      n.ip("link", "set", "veth0", "up");
-      n.ip("addr", "add", "192.0.2.1/24", "dev", "veth0");
       writeFileSync(join(dir, `${name}.conf`), conf);
       const f = (x: string) => join(dir, `${name}${x}`);
       const bfd = exe === "/usr/sbin/keepalived" ? "" : ` -b ${f("b.pid")}`;

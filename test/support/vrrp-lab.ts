@@ -3,7 +3,8 @@
  * pair (`veth0` on both sides, 192.0.2.1/24 and 192.0.2.2/24), a temporary directory for configuration,
  * pid and log files, and daemons (ours or keepalived 2.2.7) started in either namespace with their own
  * pid files and their output collected. `destroy()` kills what the lab started (by pid) and removes the
- * namespaces and the directory.
+ * namespaces and the directory. `loneRouter` is the other shape the tests use: one namespace whose veth0
+ * (peer veth1 in the same namespace) is a segment with nobody else on it.
  */
 import type { Subprocess } from "bun";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -77,4 +78,17 @@ export class VrrpLab {
     await this.b.destroy();
     if (!process.env.KEEP) rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A namespace `name` alone on a segment: veth0 (its peer veth1 stays in the namespace, both up) with
+ * 192.0.2.1/24, where a router is MASTER by itself. The caller destroys it.
+ */
+export function loneRouter(name: string): Netns {
+  const ns = new Netns(name);
+  ns.ip("link", "add", "veth0", "type", "veth", "peer", "name", "veth1");
+  ns.ip("link", "set", "veth0", "up");
+  ns.ip("link", "set", "veth1", "up");
+  ns.ip("addr", "add", "192.0.2.1/24", "dev", "veth0");
+  return ns;
 }
