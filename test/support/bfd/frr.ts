@@ -9,6 +9,7 @@
  */
 import { chownSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { waitFor } from "../wait.ts";
 
 /** Path of FRR's bfdd binary in the Debian package. */
 export const BFDD_PATH = "/usr/lib/frr/bfdd";
@@ -98,14 +99,6 @@ function frrIds(): { uid: number; gid: number } {
   return { uid: Number(r.stdout.toString().trim()), gid: Number(g.stdout.toString().trim()) };
 }
 
-async function waitFor(pred: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await Bun.sleep(20);
-  }
-}
-
 /** Starts bfdd in `namespace` with the given peers; resolves once its vty socket exists. */
 export async function startFrrBfdd(opts: FrrBfddOptions): Promise<FrrBfdd> {
   const { namespace, dir } = opts;
@@ -142,7 +135,7 @@ export async function startFrrBfdd(opts: FrrBfddOptions): Promise<FrrBfdd> {
   const proc = Bun.spawn(argv, { stdin: "ignore", stdout: "ignore", stderr: "pipe" });
   const vty = join(dir, "bfdd.vty");
   try {
-    await waitFor(() => existsSync(vty) || proc.exitCode !== null, opts.readyTimeoutMs ?? 10_000, `${vty}`);
+    await waitFor(`${vty}`, () => existsSync(vty) || proc.exitCode !== null, opts.readyTimeoutMs ?? 10_000, 20);
   } catch (e) {
     proc.kill("SIGKILL");
     throw e;
