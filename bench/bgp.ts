@@ -1,6 +1,6 @@
 /**
  * bgp_announce convergence, beside Debian's keepalived 2.2.7 + plain VRRP on the same segment, same run,
- * in the topology of test/bgp/topology.ts (router with FRR, two LBs, a client behind the router).
+ * in the topology of test/support/bgp/topology.ts (router with FRR, two LBs, a client behind the router).
  *  - keepalived: VRRP VIP 10.0.1.100/24 on the LBs' shared segment; the "router change" is the router's
  *    neighbour entry for the VIP moving to LB 2's MAC (GARP), from `ip monitor neigh`;
  *  - ours: bgp_announce of VIP 192.0.2.10/32 following the VRRP instance; the "router change" is the
@@ -15,7 +15,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { A, BgpTopology, lbConf } from "../test/bgp/topology.ts";
+import { A, BgpTopology, lbConf } from "../test/support/bgp/topology.ts";
 import { waitFor } from "../test/support/netns.ts";
 import { median, processTree, type Row } from "./lib.ts";
 

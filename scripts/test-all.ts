@@ -1,11 +1,12 @@
 /**
- * The whole test suite, as `npm test` and CI run it: type check, lint, every test file under test/
- * (each in its own `bun test` process, a few at a time, so namespace tests run in parallel), and the
- * IPVS tests in a VM (test/vm). Ends with one line "N passed, N failed" from the runners' own counts.
+ * The whole test suite, as `npm test` and CI run it: type check, lint, test/unit (all files in one
+ * `bun test` process), every test/component and test/netns file (each in its own `bun test` process, a
+ * few at a time, so namespace tests run in parallel), and the IPVS tests in a VM (test/vm). A test file
+ * outside those four directories is a failure, so none silently stops running. Ends with one line "N passed, N failed" from the runners' own counts.
  *   bun scripts/test-all.ts [--only=SUBSTRING] [--jobs=N] [--no-vm] [--no-static] [--no-deps]
  */
 import { Glob } from "bun";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 
 const root = join(import.meta.dir, "..");
 const args = process.argv.slice(2);
@@ -39,14 +40,15 @@ async function single(name: string, cmd: string[]): Promise<Outcome> {
   return { name, passed: r.code === 0 ? 1 : 0, failed: r.code === 0 ? 0 : 1, seconds: r.seconds, output: r.out };
 }
 
-/** One bun test file; counts come from bun's own summary lines. */
-async function bunTest(file: string): Promise<Outcome> {
-  const r = await run(file, [process.execPath, "test", "--timeout=300000", file], 900_000);
+/** One bun test process over `files` (one file, or all of test/unit); counts come from bun's own summary lines. */
+async function bunTest(files: string[]): Promise<Outcome> {
+  const name = files.length === 1 ? files[0]! : `test/unit (${files.length} files, one process)`;
+  const r = await run(name, [process.execPath, "test", "--timeout=300000", ...files.map((f) => `./${f}`)], 900_000);
   const pass = Number(/^\s*(\d+) pass\s*$/m.exec(r.out)?.[1] ?? 0);
   let fail = Number(/^\s*(\d+) fail\s*$/m.exec(r.out)?.[1] ?? 0);
   if (r.code !== 0 && fail === 0) fail = 1; // crashed, timed out, or no tests ran
   if (pass + fail === 0) fail = 1;
-  return { name: file, passed: pass, failed: fail, seconds: r.seconds, output: r.out };
+  return { name, passed: pass, failed: fail, seconds: r.seconds, output: r.out };
 }
 
 async function pool<T, R>(items: T[], n: number, f: (t: T) => Promise<R>): Promise<R[]> {
@@ -85,15 +87,28 @@ if (!args.includes("--no-static") && !only) {
   report(await single("lint (scripts/lint.ts)", [process.execPath, "scripts/lint.ts"]));
 }
 
-const files = [...new Glob("test/**/*.test.ts").scanSync({ cwd: root })]
-  .filter((f) => !f.startsWith("test/vm/"))
-  .filter((f) => !only || f.includes(only))
-  .sort();
-// Slow namespace tests first so they overlap with the many quick unit files.
+// Tests live by privilege (DEVELOPERS.md, Tests): test/unit runs in one bun process (pure and quick);
+// each test/component and test/netns file gets its own process; test/vm runs below through its runner.
+const all = [...new Glob("test/**/*.test.ts").scanSync({ cwd: root })].sort();
+const misplaced = all.filter((f) => !/^test\/(unit|component|netns|vm)\//.test(f));
+if (misplaced.length) {
+  report({
+    name: "test layout",
+    passed: 0,
+    failed: misplaced.length,
+    seconds: 0,
+    output: `test files outside test/{unit,component,netns,vm} (they would not run):\n${misplaced.join("\n")}`,
+  });
+}
+const picked = all.filter((f) => !f.startsWith("test/vm/") && (!only || f.includes(only)));
+const unit = picked.filter((f) => f.startsWith("test/unit/"));
+const files = picked.filter((f) => !f.startsWith("test/unit/"));
+// Slow namespace tests first so they overlap with the quicker component files and the unit run.
 const slow = (f: string) => f.startsWith("test/netns/") || f.includes("interop") || f.includes("conformance");
 files.sort((a, b) => Number(slow(b)) - Number(slow(a)));
-await pool(files, jobs, async (f) => {
-  const o = await bunTest(relative(root, join(root, f)));
+const units = unit.length ? [unit] : [];
+await pool([...files.map((f) => [f]), ...units], jobs, async (group) => {
+  const o = await bunTest(group);
   report(o);
   return o;
 });

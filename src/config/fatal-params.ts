@@ -6,7 +6,7 @@
  * value themselves and only report it (exit 5 under `-t`).
  *
  * FATAL_WHEN_ALONE was measured, not guessed: every keyword of our trees was written alone on a line
- * inside a minimal block and run through `keepalived -t` (test/config/fatal-params.test.ts repeats the
+ * inside a minimal block and run through `keepalived -t` (test/component/config/fatal-params.test.ts repeats the
  * measurement against Debian's keepalived 2.2.7). kw-checks.ts puts the check in front of the handlers. Keys are block paths ("" = top level, then the block
  * keywords joined by "/"); a block keyword in the list is fatal when its header has no name.
  */

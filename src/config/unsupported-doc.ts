@@ -1,7 +1,7 @@
 /**
  * The "Not implemented" section of docs/config.md, rendered from the unsupported-keyword table
  * (unsupported.ts). `bun src/config/unsupported-doc.ts` rewrites the section in place;
- * test/config/unsupported.test.ts fails when the file and the table disagree.
+ * test/unit/config/unsupported.test.ts fails when the file and the table disagree.
  */
 import * as fs from "node:fs";
 import { UNSUPPORTED, UNSUPPORTED_OPTIONS } from "./unsupported.ts";

@@ -1,8 +1,8 @@
 /**
  * Every keepalived.conf(5) keyword we parse but do not act on, in one table: each use is reported at
  * load with its line ("unsupported" diagnostic: logged as a warning, no change to the `-t` exit code,
- * since keepalived itself accepts these keywords), docs/keywords.md lists them, and
- * test/config/unsupported.test.ts checks the table against the keyword trees and the model: an entry
+ * since keepalived itself accepts these keywords), docs/config.md ("Not implemented") lists them, and
+ * test/unit/config/unsupported.test.ts checks the table against the keyword trees and the model: an entry
  * must name a real keyword, its model field must not be read outside src/config (once it is, the
  * keyword is implemented and leaves the table), and a model field that nothing outside src/config reads
  * must be in this table or on the test's list of fields consumed inside the configuration code.

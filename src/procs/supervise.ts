@@ -47,20 +47,45 @@ export function restartDelayMs(n: number): number {
  */
 export const CRASH_LOOP_MS = 2_000;
 
+/** The restart rule on its own, over a clock that tests inject: `started()` at each start, `died()` at each death. */
+export class RestartPolicy {
+  #restarts = 0;
+  #startedAt = 0;
+  constructor(readonly now: () => number = () => performance.now()) {}
+
+  started(): void {
+    this.#startedAt = this.now();
+  }
+
+  /** The restart's number within the current crash loop (1 after a long run) and the wait before it. */
+  died(): { n: number; delayMs: number } {
+    if (this.now() - this.#startedAt >= CRASH_LOOP_MS) this.#restarts = 0;
+    this.#restarts++;
+    return { n: this.#restarts, delayMs: restartDelayMs(this.#restarts) };
+  }
+}
+
 /** One child under supervision. */
 export class Supervised {
   #proc: Subprocess | undefined;
   #channel: Channel | undefined;
   #stopping = false;
-  #restarts = 0;
-  #startedAt = 0;
+  readonly #policy: RestartPolicy;
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** Restarts so far (for logs and metrics). */
   totalRestarts = 0;
   /** When the running process was started, wall-clock ms (keepalived ctl status). */
   startedAtMs = 0;
 
-  constructor(readonly launch: ChildLaunch, readonly log: Logger, readonly events: ChildEvents, readonly watcher: FdWatcher) {}
+  constructor(
+    readonly launch: ChildLaunch,
+    readonly log: Logger,
+    readonly events: ChildEvents,
+    readonly watcher: FdWatcher,
+    policy: RestartPolicy = new RestartPolicy(),
+  ) {
+    this.#policy = policy;
+  }
 
   /** The running child's pid, if any. */
   get pid(): number | undefined {
@@ -70,7 +95,7 @@ export class Supervised {
   /** Starts the child process. */
   start(): void {
     const { role, argv } = this.launch;
-    this.#startedAt = performance.now();
+    this.#policy.started();
     this.startedAtMs = Date.now();
     // The child's end of a socket pair becomes its fd 3: the message channel (src/core/channel.ts).
     const [ours, theirs] = socketPair();
@@ -151,10 +176,8 @@ export class Supervised {
       this.events.onGone(this.launch.role, status, signal);
       return;
     }
-    if (performance.now() - this.#startedAt >= CRASH_LOOP_MS) this.#restarts = 0;
-    this.#restarts++;
+    const delay = this.#policy.died().delayMs;
     this.totalRestarts++;
-    const delay = restartDelayMs(this.#restarts);
     this.log.error(
       `${describe(this.launch.role)} child process(${proc.pid}) ${how} - restarting (restart ${this.totalRestarts}` +
         (delay ? `, in ${delay} ms)` : ")"),

@@ -7,18 +7,19 @@
  * parents' /metrics (strictly parsed) show the transition. USR1 writes the parent's data dump.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { ensureBinary, ROOT } from "../support/binary.ts";
-import { Netns, vethPair, waitFor, collectOutput } from "../support/netns.ts";
-import { parseExposition, valueOf } from "../metrics/prom-strict.ts";
-import { parseMail, type Received } from "../alert/smtp-sink.ts";
+import { type Netns, waitFor, collectOutput } from "../support/netns.ts";
+import { VrrpLab } from "../support/vrrp-lab.ts";
+import { parseExposition, valueOf } from "../support/metrics/prom-strict.ts";
+import { parseMail, type Received } from "../support/alert/smtp-sink.ts";
 
 const ADVERT_S = 0.5;
 const VIP = "192.0.2.100";
 let bin = "", dir = "";
-let a: Netns, b: Netns;
+let lab: VrrpLab | undefined, a: Netns, b: Netns;
 let ourA: Subprocess, ourB: Subprocess, tarpit: Subprocess;
 const logs: Record<string, string> = { a: "", b: "", tarpit: "" };
 
@@ -99,15 +100,11 @@ function startOurs(ns: Netns, node: "a" | "b"): Subprocess {
 
 beforeAll(async () => {
   bin = await ensureBinary();
-  dir = mkdtempSync("/tmp/kal-alert-");
-  a = new Netns(`kal-a${process.pid % 10000}`);
-  b = new Netns(`kal-b${process.pid % 10000}`);
-  vethPair(a, "veth0", b, "veth0");
-  a.ip("addr", "add", "192.0.2.1/24", "dev", "veth0");
-  b.ip("addr", "add", "192.0.2.2/24", "dev", "veth0");
+  lab = new VrrpLab("kal-");
+  ({ a, b, dir } = lab);
   const sink = b.spawn([
     process.execPath,
-    join(ROOT, "test/alert/sink-main.ts"),
+    join(ROOT, "test/support/alert/sink-main.ts"),
     "20025",
     join(dir, "mail.jsonl"),
     "alice",
@@ -134,9 +131,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const p of [ourA, ourB]) p?.kill("SIGTERM");
   await Promise.all([ourA?.exited, ourB?.exited]);
-  await a?.destroy();
-  await b?.destroy();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await lab?.destroy();
 });
 
 describe("alerts and metrics of the whole daemon", () => {

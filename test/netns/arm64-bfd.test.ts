@@ -10,8 +10,8 @@ import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { arm64Binary } from "../support/arm64.ts";
 import { Netns, vethPair, waitFor } from "../support/netns.ts";
-import { type FrrBfdd, type FrrBfdPeer, startFrrBfdd } from "../bfd/frr.ts";
-import { type BfdConf, OurDaemon, renderConf } from "../bfd/daemon.ts";
+import { type FrrBfdd, type FrrBfdPeer, startFrrBfdd } from "../support/bfd/frr.ts";
+import { type BfdConf, OurDaemon, renderConf } from "../support/bfd/daemon.ts";
 
 const A4 = "192.0.2.1", R4 = "192.0.2.254", A6 = "2001:db8:1::1", R6 = "2001:db8:1::fe";
 const PEERS: FrrBfdPeer[] = [

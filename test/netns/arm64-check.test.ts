@@ -10,7 +10,7 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { arm64Binary } from "../support/arm64.ts";
 import { Netns, vethPair, waitFor } from "../support/netns.ts";
-import { spawnIn, type Started, waitListening } from "../check/servers.ts";
+import { spawnIn, type Started, waitListening } from "../support/check/servers.ts";
 
 const PORT = 18210;
 const RS = `RS [192.0.2.2]:tcp:${PORT} of VS [203.0.113.1]:tcp:80`;

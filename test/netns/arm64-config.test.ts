@@ -1,7 +1,7 @@
 /**
  * The linux-arm64 binary under qemu user-mode emulation (test/support/arm64.ts): `keepalived -t` on every
  * upstream sample keepalived.conf.* gives the same exit code as Debian's keepalived 2.2.7 -t, both run in
- * one private namespace (prefix kfp-c) holding eth0..eth3, as test/config/parity.test.ts does in-process.
+ * one private namespace (prefix kfp-c) holding eth0..eth3, as test/netns/config-parity.test.ts does in-process.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";

@@ -10,8 +10,8 @@ import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Netns, waitFor } from "../support/netns.ts";
-import { type FrrBfdd, type FrrBfdPeer, type FrrPeerStatus, startFrrBfdd } from "../bfd/frr.ts";
-import { ADDR, type BfdConf, binaryUnderTest, lineTopology, OurDaemon, renderConf } from "../bfd/daemon.ts";
+import { type FrrBfdd, type FrrBfdPeer, type FrrPeerStatus, startFrrBfdd } from "../support/bfd/frr.ts";
+import { ADDR, type BfdConf, binaryUnderTest, lineTopology, OurDaemon, renderConf } from "../support/bfd/daemon.ts";
 
 const R_PEERS: FrrBfdPeer[] = [
   {

@@ -11,8 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BfdControlFields, encodeBfdControl } from "../../src/proto/bfd.ts";
 import { Netns, sh, waitFor } from "../support/netns.ts";
-import { ADDR, type BfdConf, binaryUnderTest, lineTopology, OurDaemon, renderConf } from "../bfd/daemon.ts";
-import { toHex } from "../bfd/inject.ts";
+import { ADDR, type BfdConf, binaryUnderTest, lineTopology, OurDaemon, renderConf } from "../support/bfd/daemon.ts";
+import { toHex } from "../support/bfd/inject.ts";
 
 const ON_A: BfdConf[] = [
   { name: "sh4", neighbor: ADDR.r4a, source: ADDR.a4 },
@@ -60,7 +60,7 @@ const hexDiscr = (s: Record<string, string> | undefined, key: string) => Number(
 
 /** Sends raw payloads from R's address on the A link to A's single-hop port. */
 function inject(payloads: Uint8Array[], ttl = 255): void {
-  const tool = join(import.meta.dir, "../bfd/inject.ts");
+  const tool = join(import.meta.dir, "../support/bfd/inject.ts");
   r.exec([process.execPath, tool, ADDR.r4a, ADDR.a4, "3784", String(ttl), ...payloads.map(toHex)]);
 }
 

@@ -16,7 +16,7 @@ afterAll(async () => {
 });
 
 test("each datagram carries its own source, destination, TTL and port kind", () => {
-  const out = ns.exec([process.execPath, join(import.meta.dir, "../bfd/transport-probe.ts")]);
+  const out = ns.exec([process.execPath, join(import.meta.dir, "../support/bfd/transport-probe.ts")]);
   const got = out.trim().split("\n").map((l) => JSON.parse(l)).sort((x, y) => x.len - y.len); // listeners drain independently
   expect(got).toEqual([
     { len: 3, peer: "127.0.0.2", local: "127.0.0.1", multihop: false, ttl: 200 },

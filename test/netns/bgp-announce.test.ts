@@ -1,6 +1,6 @@
 /**
  * bgp_announce against real FRR (docs/bgp.md): two load balancers running our keepalived and FRR
- * zebra+bgpd, eBGP to a router running FRR, a client behind the router (test/bgp/topology.ts).
+ * zebra+bgpd, eBGP to a router running FRR, a client behind the router (test/support/bgp/topology.ts).
  * The router's RIB (`show bgp ipv4|ipv6 unicast json`) must show the VRRP-following prefixes via the
  * MASTER only, the anycast prefix via every LB whose virtual server has quorum, and lose a path when:
  * the VS loses quorum, the VRRP child, the check child, the parent or every process of ours is
@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ensureBinary } from "../support/binary.ts";
-import { waitFor } from "../support/netns.ts";
-import { A, alive, BgpTopology, lbConf } from "../bgp/topology.ts";
+import { holdsFor, waitFor } from "../support/netns.ts";
+import { A, alive, BgpTopology, lbConf } from "../support/bgp/topology.ts";
 
 const V4 = `${A.vip}/32`, V6 = `${A.vip6}/128`, ANY = `${A.anycast}/32`;
 const LB1 = A.lb4(1), LB2 = A.lb4(2);
@@ -193,11 +193,10 @@ describe("bgp_announce with FRR", () => {
       return ours.every((p) => !v4.has(p)) && !v6.has(V6);
     }, 30_000, 100);
     // and none comes back: the LBs' FRR keeps running, with nothing of ours left to redistribute
-    for (let i = 0; i < 10; i++) {
-      await Bun.sleep(300);
+    await holdsFor("no prefix of ours back at the router", async () => {
       const v4 = await t.rib("ipv4");
-      expect(ours.filter((p) => v4.has(p))).toEqual([]);
-    }
+      return ours.every((p) => !v4.has(p));
+    }, 3000, 300);
     for (const ns of t.lbs) expect(ns.exec(["ip", "link", "show", "ka-bgp"], { allowFail: true })).toContain("does not exist");
   }, 60_000);
 });

@@ -34,7 +34,7 @@ import {
   startUdpEcho,
   tempDir,
   waitListening,
-} from "../check/servers.ts";
+} from "../support/check/servers.ts";
 
 const HTTP = 19080, HTTPS = 19443, SMTP = 19025, DNS = 19053, ECHO = 19054, BAD = 19081, TCP = 19100;
 let dir = "";

@@ -9,7 +9,7 @@
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { ensureBinary } from "../support/binary.ts";
-import { waitFor } from "../support/netns.ts";
+import { holdsFor, waitFor } from "../support/netns.ts";
 import { BROKEN_CASES, ReloadScenario, subjectConf, VALID_CASES } from "../support/reload-scenario.ts";
 
 const scenarios: ReloadScenario[] = [];
@@ -40,8 +40,12 @@ describe("reloads next to keepalived 2.2.7", () => {
       await waitFor(`HUP ${i + 1} (${c.name}) handled`, () => outcomes(s.logs.subject) > before, 30_000, 20);
       expect(s.subjectAlive()).toBe(true);
     }
-    await Bun.sleep(1000);
-    if (s.absentMs(t0) > 0 || s.witnessHeld > 0) console.log(s.logs.subject.slice(-6000));
+    try {
+      await holdsFor("subject alive, the VIP never absent, the witness never MASTER", () => s.subjectAlive() && s.absentMs(t0) === 0 && s.witnessHeld === 0, 1000);
+    } catch (e) {
+      console.log(s.logs.subject.slice(-6000));
+      throw e;
+    }
     expect(used.size).toBe(VALID_CASES.length + BROKEN_CASES.length);
     expect(s.subjectAlive()).toBe(true);
     expect(s.absences.filter((a) => a.to >= t0)).toEqual([]);
@@ -76,8 +80,7 @@ describe("reloads next to keepalived 2.2.7", () => {
     s.hup();
     await waitFor("the VRRP child stopped", () => /vrrp is no longer configured/.test(s.logs.subject), 20_000);
     await waitFor("the witness takes over", () => s.witnessTransitions().at(-1) === "MASTER", 20_000);
-    await Bun.sleep(1000);
-    expect(s.subjectAlive()).toBe(true);
+    await holdsFor("the daemon alive without its VRRP child", () => s.subjectAlive(), 1000);
     s.point(s.file("back.conf", subjectConf()));
     s.hup();
     await waitFor("ours MASTER again, the witness BACKUP", () => count(s.logs.subject, /\(VI_1\) Entering MASTER STATE/g) >= 2 && s.witnessTransitions().at(-1) === "BACKUP", 30_000);

@@ -18,7 +18,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { ensureBinary } from "../support/binary.ts";
-import { Netns, vethPair, waitFor } from "../support/netns.ts";
+import { Netns, vethPair, holdsFor, waitFor } from "../support/netns.ts";
 import type { StatusResult } from "../../src/control/status.ts";
 import { connectRetry } from "../../src/control/client.ts";
 
@@ -164,7 +164,7 @@ describe("keepalived ctl with a keepalived 2.2.7 peer", () => {
       return inst(x).state === "MASTER" && inst(x).holdUntilMs === null ? x : undefined;
     });
     expect(inst(s).effectivePriority).toBe(150);
-    await Bun.sleep(1000);
+    await holdsFor("no further transition (no flap)", () => kaStates().length === ka0 + 2 && oursStates().length === ours0 + 3, 1000);
     expect(kaStates().slice(ka0)).toEqual(["MASTER", "BACKUP"]);
     expect(oursStates().slice(ours0)).toEqual(["BACKUP", "BACKUP", "MASTER"]); // yield, restarted child (init), hand-back
 

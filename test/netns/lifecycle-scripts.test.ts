@@ -10,7 +10,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { ensureBinary } from "../support/binary.ts";
-import { Netns, waitFor } from "../support/netns.ts";
+import { type Netns, waitFor } from "../support/netns.ts";
+import { loneRouter } from "../support/vrrp-lab.ts";
 
 const KEEPALIVED = "/usr/sbin/keepalived";
 const id = process.pid % 10000;
@@ -61,12 +62,8 @@ describe("startup_script / shutdown_script beside keepalived 2.2.7", () => {
     );
     const logs: Record<string, string> = {};
     for (const [tag, b] of [["ka", KEEPALIVED], ["us", bin]] as const) {
-      const ns = new Netns(`kcd-ls${tag}${id}`);
+      const ns = loneRouter(`kcd-ls${tag}${id}`);
       spaces.push(ns);
-      ns.ip("link", "add", "veth0", "type", "veth", "peer", "name", "veth1");
-      ns.ip("link", "set", "veth0", "up");
-      ns.ip("link", "set", "veth1", "up");
-      ns.ip("addr", "add", "192.0.2.1/24", "dev", "veth0");
       writeFileSync(join(dir, `${tag}.conf`), conf(tag));
       const f = (s: string) => join(dir, `${tag}-${s}`);
       const p: Subprocess = ns.spawn(

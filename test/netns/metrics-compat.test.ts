@@ -6,19 +6,16 @@
  * adverts, and process_* metrics are there per role.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ensureBinary } from "../support/binary.ts";
-import { Netns, sh, vethPair, waitFor } from "../support/netns.ts";
-import { parseExposition, type ParsedFamily, valueOf } from "../metrics/prom-strict.ts";
+import { type Netns, sh, waitFor } from "../support/netns.ts";
+import { KEEPALIVED, type LabDaemon, VrrpLab } from "../support/vrrp-lab.ts";
+import { parseExposition, type ParsedFamily, valueOf } from "../support/metrics/prom-strict.ts";
 
-const dir = mkdtempSync("/tmp/kmc-");
-const tag = process.pid % 10000;
-const spaces: Netns[] = [];
-afterAll(async () => {
-  for (const n of spaces) await n.destroy();
-  if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true });
-});
+const lab = new VrrpLab("kmc-");
+const { a, b, dir } = lab;
+afterAll(() => lab.destroy());
 
 const conf = (prio: number, extra: string) => `global_defs {\n  router_id R${prio}\n${extra}}\n` +
   `vrrp_script chk {\n  script "/bin/true"\n  interval 1\n}\n` +
@@ -26,29 +23,18 @@ const conf = (prio: number, extra: string) => `global_defs {\n  router_id R${pri
   `  track_script {\n    chk\n  }\n  virtual_ipaddress {\n    192.0.2.100/24\n    192.0.2.101 dev veth0\n  }\n` +
   `  virtual_ipaddress_excluded {\n    198.51.100.9/32\n  }\n}\n`;
 
-const log = (name: string) => {
-  try {
-    return readFileSync(join(dir, `${name}.log`), "utf8");
-  } catch {
-    return "";
-  }
-};
+const daemons = new Map<string, LabDaemon>();
+const log = (name: string) => daemons.get(name)?.log() ?? "";
 
 describe("metrics_compat mehdy gen2brain", () => {
   test("names, labels, types and values follow a failover; counters agree with a capture", async () => {
     const bin = await ensureBinary();
-    const a = new Netns(`kmc-a${tag}`), b = new Netns(`kmc-b${tag}`);
-    spaces.push(a, b);
-    vethPair(a, "veth0", b, "veth0");
-    a.ip("addr", "add", "192.0.2.1/24", "dev", "veth0");
-    b.ip("addr", "add", "192.0.2.2/24", "dev", "veth0");
     const run = (n: Netns, exe: string, name: string, text: string) => {
-      writeFileSync(join(dir, `${name}.conf`), text);
-      const f = (x: string) => join(dir, `${name}${x}`);
-      const bfd = exe.endsWith("/usr/sbin/keepalived") ? "" : ` -b ${f("b.pid")}`;
-      return n.spawn(["sh", "-c", `exec ${exe} -n -l -D -f ${f(".conf")} -p ${f(".pid")} -r ${f("v.pid")}${bfd} > ${f(".log")} 2>&1`]);
+      const d = lab.daemon(n, exe, name, text, { args: ["-D"] });
+      daemons.set(name, d);
+      return d.proc;
     };
-    const ka = run(b, "/usr/sbin/keepalived", "ka", conf(200, ""));
+    const ka = run(b, KEEPALIVED, "ka", conf(200, ""));
     await waitFor("keepalived MASTER", () => log("ka").includes("Entering MASTER STATE"), 30_000);
     const ours = run(a, bin, "ours", conf(100, "  metrics_listen 127.0.0.1:18790\n  metrics_compat mehdy\n  metrics_compat gen2brain\n"));
     const scrape = (): ParsedFamily[] => parseExposition(a.exec(["curl", "-sf", "http://127.0.0.1:18790/metrics"]));

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ensureBinary } from "../support/binary.ts";
-import { Netns, waitFor } from "../support/netns.ts";
+import { type Netns, waitFor } from "../support/netns.ts";
+import { loneRouter } from "../support/vrrp-lab.ts";
 
 let bin = "";
 let ns: Netns;
@@ -54,11 +55,7 @@ beforeAll(async () => {
   bin = await ensureBinary();
   dir = mkdtempSync("/tmp/kpm-");
   writeFileSync(join(dir, "k.conf"), CONF);
-  ns = new Netns(`kpm-${process.pid}`);
-  ns.ip("link", "add", "veth0", "type", "veth", "peer", "name", "veth1");
-  ns.ip("link", "set", "veth0", "up");
-  ns.ip("link", "set", "veth1", "up");
-  ns.ip("addr", "add", "192.0.2.1/24", "dev", "veth0");
+  ns = loneRouter(`kpm-${process.pid}`);
 });
 afterAll(async () => {
   await ns?.destroy();

@@ -6,34 +6,33 @@
  * priority so the peer takes over, and recovery takes it back; a tracked interface going down is FAULT.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Subprocess } from "bun";
 import { ensureBinary, ROOT } from "../support/binary.ts";
-import { Netns, vethPair, waitFor, collectOutput } from "../support/netns.ts";
+import { holdsFor, type Netns, waitFor } from "../support/netns.ts";
+import { KEEPALIVED, type LabDaemon, VrrpLab } from "../support/vrrp-lab.ts";
 import { encodeVrrp } from "../../src/proto/vrrp.ts";
 
 let bin = "", dir = "";
-let a: Netns, b: Netns;
-let ours: Subprocess, ka: Subprocess;
+let lab: VrrpLab, a: Netns, b: Netns;
+let ours: LabDaemon | undefined, ka: LabDaemon | undefined;
 const VIP = "192.0.2.100";
-const logs = { ours: "", ka: "" };
-
-function collect(p: Subprocess, key: "ours" | "ka"): void {
-  collectOutput(p, (t) => void (logs[key] += t));
-}
+const logs = {
+  get ours() {
+    return ours?.log() ?? "";
+  },
+  get ka() {
+    return ka?.log() ?? "";
+  },
+};
 const hasVip = (ns: Netns) => ns.ip("-4", "addr", "show", "dev", "veth0").includes(`${VIP}/24`);
 const kaTransitions = () => (logs.ka.match(/\(VI_1\) Entering (MASTER|BACKUP|FAULT) STATE/g) ?? []).length;
 const oursState = () => [...logs.ours.matchAll(/\(VI_1\) Entering (\w+) STATE/g)].at(-1)?.[1];
 
 beforeAll(async () => {
   bin = await ensureBinary();
-  dir = mkdtempSync("/tmp/kvb-");
-  a = new Netns(`kvb-a${process.pid % 10000}`);
-  b = new Netns(`kvb-b${process.pid % 10000}`);
-  vethPair(a, "veth0", b, "veth0");
-  a.ip("addr", "add", "192.0.2.1/24", "dev", "veth0");
-  b.ip("addr", "add", "192.0.2.2/24", "dev", "veth0");
+  lab = new VrrpLab("kvb-");
+  ({ a, b, dir } = lab);
   a.ip("link", "add", "trk0", "type", "veth", "peer", "name", "trk1");
   a.ip("link", "set", "trk0", "up");
   a.ip("link", "set", "trk1", "up");
@@ -42,7 +41,7 @@ beforeAll(async () => {
   // vrrp_notify_fifo_script: started with the FIFO path as its last argument, reads it for good.
   writeFileSync(join(dir, "reader.sh"), `#!/bin/sh\nexec cat "$1" >> ${dir}/reader.out\n`);
   chmodSync(join(dir, "reader.sh"), 0o755);
-  writeFileSync(join(dir, "a.conf"), `global_defs {
+  const aConf = `global_defs {
   router_id kvb_a
   vrrp_version 3
   notify_fifo ${dir}/fifo
@@ -76,8 +75,8 @@ vrrp_instance VI_1 {
     ${VIP}/24
   }
 }
-`);
-  writeFileSync(join(dir, "b.conf"), `global_defs {
+`;
+  const bConf = `global_defs {
   router_id kvb_b
   vrrp_version 3
 }
@@ -91,21 +90,17 @@ vrrp_instance VI_1 {
     ${VIP}/24
   }
 }
-`);
-  ka = b.spawn(["/usr/sbin/keepalived", "-n", "-l", "-D", "-f", join(dir, "b.conf"), "-p", join(dir, "b.pid"), "-r", join(dir, "bv.pid"), "-c", join(dir, "bc.pid")], { stderr: "pipe", stdout: "pipe" });
-  collect(ka, "ka");
-  ours = a.spawn([bin, "-n", "-l", "-D", "-G", "-f", join(dir, "a.conf"), "-p", join(dir, "a.pid"), "-r", join(dir, "av.pid"), "-c", join(dir, "ac.pid"), "-b", join(dir, "ab.pid")], { stderr: "pipe" });
-  collect(ours, "ours");
+`;
+  ka = lab.daemon(b, KEEPALIVED, "b", bConf, { args: ["-D"] });
+  ours = lab.daemon(a, bin, "a", aConf, { args: ["-D", "-G"] });
   await waitFor("ours MASTER", () => hasVip(a) && oursState() === "MASTER");
   await waitFor("keepalived BACKUP", () => /Entering BACKUP STATE/.test(logs.ka) && !hasVip(b));
 });
 
 afterAll(async () => {
-  ours?.kill("SIGTERM");
-  await ours?.exited;
-  await a?.destroy();
-  await b?.destroy();
-  rmSync(dir, { recursive: true, force: true });
+  ours?.proc.kill("SIGTERM");
+  await ours?.proc.exited;
+  await lab?.destroy();
 });
 
 describe("VRRP behaviour next to keepalived", () => {
@@ -125,11 +120,11 @@ describe("VRRP behaviour next to keepalived", () => {
       process.kill(parent, "SIGHUP");
       await waitFor(`reload ${i + 1}`, () => (logs.ours.match(/Reload finished/g) ?? []).length >= i + 1, 10_000, 10);
     }
-    await Bun.sleep(500);
-    expect(kaTransitions()).toBe(before);
-    expect(hasVip(a)).toBe(true);
-    expect(hasVip(b)).toBe(false);
-    expect(logs.ours.match(/\(VI_1\) Entering/g)?.length).toBe(oursBefore);
+    await holdsFor(
+      "no transition on either side, the VIP on ours only",
+      () => kaTransitions() === before && hasVip(a) && !hasVip(b) && logs.ours.match(/\(VI_1\) Entering/g)?.length === oursBefore,
+      500,
+    );
   }, 60_000);
 
   test("malformed adverts are counted and dropped; we stay MASTER", async () => {
@@ -142,8 +137,7 @@ describe("VRRP behaviour next to keepalived", () => {
     const send = (ttl: number, ...pkts: Uint8Array[]) => b.exec([process.execPath, join(ROOT, "test/support/raw-send.ts"), "112", "224.0.0.18", String(ttl), "veth0", ...pkts.map(hex)]);
     send(255, badSum, v2, truncated, badCount);
     send(254, good);
-    await Bun.sleep(300);
-    expect(oursState()).toBe("MASTER");
+    await holdsFor("ours stays MASTER", () => oursState() === "MASTER", 300);
     process.kill(Number(readFileSync(join(dir, "av.pid"), "utf8")), "SIGUSR2");
     await waitFor("stats dump", () => existsSync(join(dir, "stats")));
     const stats = readFileSync(join(dir, "stats"), "utf8");

@@ -5,14 +5,15 @@
  * (detection time 3 × 100 ms), MASTER again when it comes back.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { ensureBinary } from "../support/binary.ts";
-import { Netns, vethPair, waitFor } from "../support/netns.ts";
+import { type Netns, waitFor } from "../support/netns.ts";
+import { VrrpLab } from "../support/vrrp-lab.ts";
 
 let dir = "";
-let a: Netns, b: Netns;
+let lab: VrrpLab | undefined, a: Netns, b: Netns;
 let ours: Subprocess;
 
 const bfd = (peer: string) => `bfd_instance peer1 {
@@ -25,12 +26,8 @@ const bfd = (peer: string) => `bfd_instance peer1 {
 
 beforeAll(async () => {
   const bin = await ensureBinary();
-  dir = mkdtempSync("/tmp/kvf-f-");
-  a = new Netns(`kvf-fa${process.pid % 10000}`);
-  b = new Netns(`kvf-fb${process.pid % 10000}`);
-  vethPair(a, "veth0", b, "veth0");
-  a.ip("addr", "add", "192.0.2.1/24", "dev", "veth0");
-  b.ip("addr", "add", "192.0.2.2/24", "dev", "veth0");
+  lab = new VrrpLab("kvf-f");
+  ({ a, b, dir } = lab);
   writeFileSync(join(dir, "a.conf"), `global_defs {
   router_id kvf_fa
 }
@@ -57,9 +54,7 @@ ${bfd("192.0.2.1")}`);
 afterAll(async () => {
   ours?.kill("SIGTERM");
   await ours?.exited;
-  await a?.destroy();
-  await b?.destroy();
-  if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true });
+  await lab?.destroy();
 });
 
 const state = () => [...readFileSync(join(dir, "a.log"), "utf8").matchAll(/\(VI_1\) Entering (\w+) STATE/g)].at(-1)?.[1];

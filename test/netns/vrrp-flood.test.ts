@@ -6,11 +6,11 @@
  * master is up; the data dump shows the socket's kernel drops and overflows.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import type { Subprocess } from "bun";
 import { ensureBinary, ROOT } from "../support/binary.ts";
-import { Netns, vethPair, waitFor, collectOutput } from "../support/netns.ts";
+import { waitFor } from "../support/netns.ts";
+import { KEEPALIVED, VrrpLab } from "../support/vrrp-lab.ts";
 import { VipMonitor } from "../support/vip-monitor.ts";
 
 const VIP = "192.0.2.100";
@@ -36,58 +36,41 @@ afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-function collect(p: Subprocess, into: { text: string }): void {
-  collectOutput(p, (t) => void (into.text += t));
-}
-
 describe("VRRP receive path under a flood, beside keepalived 2.2.7", () => {
   test("5,000 large packets/s for 10 s: the BACKUP never becomes MASTER while the master is up", async () => {
     const bin = process.env.KVX_BIN ?? await ensureBinary();
-    const id = process.pid % 10000;
-    const a = new Netns(`kvx-fla${id}`), b = new Netns(`kvx-flb${id}`);
-    const dir = mkdtempSync("/tmp/kvx-fl-");
-    cleanups.push(async () => {
-      await a.destroy();
-      await b.destroy();
-      rmSync(dir, { recursive: true, force: true });
-    });
-    vethPair(a, "veth0", b, "veth0");
-    a.ip("addr", "add", "192.0.2.1/24", "dev", "veth0");
-    b.ip("addr", "add", "192.0.2.2/24", "dev", "veth0");
-    writeFileSync(join(dir, "ka.conf"), conf(150, "kvx_fl_ka"));
-    writeFileSync(join(dir, "ours.conf"), conf(100, "kvx_fl_ours", `  state_dump_file ${dir}/data`));
-    const kaLog = { text: "" }, oursLog = { text: "" };
-    const ka = b.spawn(["/usr/sbin/keepalived", "-n", "-l", "-D", "-f", join(dir, "ka.conf"), "-p", join(dir, "ka.pid"), "-r", join(dir, "kav.pid"), "-c", join(dir, "kac.pid")], { stderr: "pipe", stdout: "pipe" });
-    collect(ka, kaLog);
-    await waitFor("keepalived MASTER", () => /Entering MASTER STATE/.test(kaLog.text), 30_000);
-    const ours = a.spawn([bin, "-n", "-l", "-D", "-G", "-f", join(dir, "ours.conf"), "-p", join(dir, "o.pid"), "-r", join(dir, "ov.pid"), "-c", join(dir, "oc.pid"), "-b", join(dir, "ob.pid")], { stderr: "pipe" });
-    collect(ours, oursLog);
-    await waitFor("ours BACKUP", () => /Entering BACKUP STATE/.test(oursLog.text), 30_000);
+    const lab = new VrrpLab("kvx-fl");
+    cleanups.push(() => lab.destroy());
+    const { a, b, dir } = lab;
+    const ka = lab.daemon(b, KEEPALIVED, "ka", conf(150, "kvx_fl_ka"), { args: ["-D"] });
+    await waitFor("keepalived MASTER", () => /Entering MASTER STATE/.test(ka.log()), 30_000);
+    const ours = lab.daemon(a, bin, "o", conf(100, "kvx_fl_ours", `  state_dump_file ${dir}/data`), { args: ["-D", "-G"] });
+    await waitFor("ours BACKUP", () => /Entering BACKUP STATE/.test(ours.log()), 30_000);
     await Bun.sleep(1000);
     const onA = new VipMonitor(a, `${VIP}/24`, false);
     cleanups.push(() => onA.stop());
-    const mastersBefore = (oursLog.text.match(/Entering MASTER STATE/g) ?? []).length;
+    const mastersBefore = (ours.log().match(/Entering MASTER STATE/g) ?? []).length;
     const junk = "315b640100" + "0a0000" + "c0000264"; // VRRPv3, VRID 91 (ours), one address, zero padding: malformed
     const flood = b.spawn([process.execPath, join(ROOT, "test/support/raw-flood.ts"), "112", "224.0.0.18", "veth0", "1400", "5000", "10", junk], { stdout: "pipe" });
     await flood.exited;
     const sent = JSON.parse(await new Response(flood.stdout as ReadableStream).text());
     await Bun.sleep(500);
-    const falseMasters = (oursLog.text.match(/Entering MASTER STATE/g) ?? []).length - mastersBefore;
+    const falseMasters = (ours.log().match(/Entering MASTER STATE/g) ?? []).length - mastersBefore;
     const vipTaken = onA.changes.filter((c) => c.held).length;
-    const vrrpPid = Number(readFileSync(join(dir, "ov.pid"), "utf8"));
+    const vrrpPid = Number(readFileSync(ours.pidFile("v"), "utf8"));
     if (existsSync(join(dir, "data"))) unlinkSync(join(dir, "data"));
     process.kill(vrrpPid, "SIGUSR1");
     await waitFor("data dump", () => existsSync(join(dir, "data")), 10_000);
     const sockets = readFileSync(join(dir, "data"), "utf8").split("------< VRRP Sockets >------")[1]?.trim() ?? "(no socket section)";
     console.log(`flood: ${sent.sent} sent (${sent.failed} refused by the sender's queue); ours became MASTER ${falseMasters} times, took the VIP ${vipTaken} times; ${sockets}`);
-    if (falseMasters) console.log(oursLog.text.slice(-4000));
+    if (falseMasters) console.log(ours.log().slice(-4000));
     expect(sent.sent).toBeGreaterThan(20_000);
     expect(falseMasters).toBe(0);
     expect(vipTaken).toBe(0);
-    expect(/Entering MASTER STATE/.test(kaLog.text) && !/Entering BACKUP STATE/.test(kaLog.text.split(/Entering MASTER STATE/).slice(1).join(""))).toBe(true);
-    ours.kill("SIGTERM");
-    await ours.exited;
-    ka.kill("SIGTERM");
-    await ka.exited;
+    expect(/Entering MASTER STATE/.test(ka.log()) && !/Entering BACKUP STATE/.test(ka.log().split(/Entering MASTER STATE/).slice(1).join(""))).toBe(true);
+    ours.proc.kill("SIGTERM");
+    await ours.proc.exited;
+    ka.proc.kill("SIGTERM");
+    await ka.proc.exited;
   }, 180_000);
 });

@@ -3,11 +3,12 @@
  * its namespace with `veth0 2 1`. A link flap shorter than the down delay leaves both MASTER for the
  * whole window (polled); a long outage takes both to FAULT and back.
  */
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ensureBinary } from "../support/binary.ts";
-import { Netns, waitFor } from "../support/netns.ts";
+import { holdsFor, type Netns, waitFor } from "../support/netns.ts";
+import { loneRouter } from "../support/vrrp-lab.ts";
 
 const dir = mkdtempSync("/tmp/knf-d-");
 const tag = process.pid % 10000;
@@ -24,12 +25,8 @@ describe("interface_up_down_delays beside keepalived 2.2.7", () => {
   test("a short flap changes nothing; a long outage is FAULT after the delay, then back", async () => {
     const bin = await ensureBinary();
     const run = (exe: string, name: string) => {
-      const n = new Netns(`knf-d${name}${tag}`);
+      const n = loneRouter(`knf-d${name}${tag}`);
       spaces.push(n);
-      n.ip("link", "add", "veth0", "type", "veth", "peer", "name", "veth1");
-      n.ip("link", "set", "veth1", "up");
-      n.ip("link", "set", "veth0", "up");
-      n.ip("addr", "add", "192.0.2.1/24", "dev", "veth0");
       writeFileSync(join(dir, `${name}.conf`), conf);
       const f = (x: string) => join(dir, `${name}${x}`);
       const bfd = exe === "/usr/sbin/keepalived" ? "" : ` -b ${f("b.pid")}`;
@@ -43,13 +40,10 @@ describe("interface_up_down_delays beside keepalived 2.2.7", () => {
     const f0 = sides.map(faults);
     // A flap of ~0.5 s, shorter than the 2 s down delay: no FAULT on either side for the whole window.
     for (const s of sides) s.n.ip("link", "set", "veth1", "down");
-    await Bun.sleep(500);
+    const noNewFault = () => sides.every((s, i) => faults(s) === f0[i]);
+    await holdsFor("no FAULT while the link is down", noNewFault, 500);
     for (const s of sides) s.n.ip("link", "set", "veth1", "up");
-    const end = performance.now() + 4000;
-    while (performance.now() < end) {
-      expect(sides.map(faults)).toEqual(f0);
-      await Bun.sleep(50);
-    }
+    await holdsFor("no FAULT after the link is back", noNewFault, 4000, 50);
     // A long outage: both go FAULT (after their delay) and come back when the link returns.
     for (const s of sides) s.n.ip("link", "set", "veth1", "down");
     for (const s of sides) await waitFor("FAULT", () => faults(s) > f0[sides.indexOf(s)]!, 15_000);

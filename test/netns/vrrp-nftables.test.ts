@@ -10,42 +10,34 @@
  *    interface without its drop rule.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { ensureBinary } from "../support/binary.ts";
-import { Netns, vethPair, waitFor } from "../support/netns.ts";
+import { type Netns, waitFor } from "../support/netns.ts";
+import { KEEPALIVED, type LabDaemon, VrrpLab } from "../support/vrrp-lab.ts";
 
-const KA = "/usr/sbin/keepalived";
-const dir = mkdtempSync("/tmp/knf-");
-const tag = process.pid % 10000;
-const spaces: Netns[] = [];
+const KA = KEEPALIVED;
+const labs: VrrpLab[] = [];
 afterAll(async () => {
-  for (const n of spaces) await n.destroy();
-  if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true });
+  for (const l of labs) await l.destroy();
 });
 
+/** One case's lab: veth0 pair with IPv4 and IPv6 addresses; daemons by name, their files in the lab's dir. */
 function lab(label: string) {
-  const a = new Netns(`knf-a${label}${tag}`), b = new Netns(`knf-b${label}${tag}`);
-  spaces.push(a, b);
-  vethPair(a, "veth0", b, "veth0");
-  a.ip("addr", "add", "192.0.2.1/24", "dev", "veth0");
-  b.ip("addr", "add", "192.0.2.2/24", "dev", "veth0");
+  const l = new VrrpLab(`knf-${label}`);
+  labs.push(l);
+  const { a, b } = l;
   a.ip("addr", "add", "2001:db8::1/64", "dev", "veth0", "nodad");
   b.ip("addr", "add", "2001:db8::2/64", "dev", "veth0", "nodad");
-  const f = (name: string, x: string) => join(dir, `${label}-${name}${x}`);
+  const daemons = new Map<string, LabDaemon>();
+  const f = (name: string, x: string) => join(l.dir, `${name}${x}`);
   const start = (n: Netns, bin: string, name: string, text: string): Subprocess => {
-    writeFileSync(f(name, ".conf"), text);
-    const extra = bin === KA ? "" : ` -b ${f(name, "b.pid")}`;
-    return n.spawn(["sh", "-c", `exec ${bin} -n -l -D -P -f ${f(name, ".conf")} -p ${f(name, ".pid")} -r ${f(name, "v.pid")}${extra} > ${f(name, ".log")} 2>&1`]);
+    const d = l.daemon(n, bin, name, text, { args: ["-D", "-P"] });
+    daemons.set(name, d);
+    return d.proc;
   };
-  const log = (name: string) => {
-    try {
-      return readFileSync(f(name, ".log"), "utf8");
-    } catch {
-      return "";
-    }
-  };
+  const log = (name: string) => daemons.get(name)?.log() ?? "";
   const ruleset = (n: Netns) => JSON.parse(n.exec(["nft", "-j", "list", "ruleset"])).nftables as Record<string, unknown>[];
   return { a, b, f, start, log, ruleset };
 }
@@ -116,7 +108,8 @@ describe("nftables ruleset as keepalived 2.2.7's", () => {
         const p = l.start(l.a, b, name, c.text);
         await waitFor(`${name}: ${c.instances} instances MASTER`, () => masters(l.log(name)) >= c.instances, 30_000);
         // The drop rules are set before the VIPs, so once the VIPs are there the sets are complete.
-        await waitFor(`${name}: VIPs`, () => l.a.ip("addr", "show").includes("192.0.2.100/"), 10_000);
+        // Both families: an instance logs MASTER before its VIPs (and their sets) are in place.
+        await waitFor(`${name}: VIPs`, () => ["192.0.2.100/", "2001:db8::100/"].every((v) => l.a.ip("addr", "show").includes(v)), 10_000);
         const rs = normalize(l.ruleset(l.a));
         await stopped(p);
         await waitFor(`${name}: tables removed`, () => normalize(l.ruleset(l.a)).length === 0, 10_000);

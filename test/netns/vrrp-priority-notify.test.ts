@@ -10,7 +10,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { ensureBinary } from "../support/binary.ts";
-import { Netns, waitFor } from "../support/netns.ts";
+import { type Netns, waitFor } from "../support/netns.ts";
+import { loneRouter } from "../support/vrrp-lab.ts";
 
 const KEEPALIVED = "/usr/sbin/keepalived";
 const id = process.pid % 10000;
@@ -63,12 +64,8 @@ describe("notify_priority_changes beside keepalived 2.2.7", () => {
     const runs = [["ka", KEEPALIVED], ["us", bin]] as const;
     const procs: Subprocess[] = [];
     for (const [tag, b] of runs) {
-      const ns = new Netns(`kcd-pn${tag}${id}`);
+      const ns = loneRouter(`kcd-pn${tag}${id}`);
       spaces.push(ns);
-      ns.ip("link", "add", "veth0", "type", "veth", "peer", "name", "veth1");
-      ns.ip("link", "set", "veth0", "up");
-      ns.ip("link", "set", "veth1", "up");
-      ns.ip("addr", "add", "192.0.2.1/24", "dev", "veth0");
       writeFileSync(join(dir, `${tag}.val`), "0\n");
       Bun.spawnSync(["mkfifo", "-m", "600", join(dir, `${tag}.fifo`)]);
       const reader = Bun.spawn(["sh", "-c", `exec cat "$0" > "$1"`, join(dir, `${tag}.fifo`), join(dir, `${tag}.out`)]);

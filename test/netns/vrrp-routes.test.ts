@@ -6,14 +6,15 @@
  * on SIGTERM everything we added is removed.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { ensureBinary } from "../support/binary.ts";
-import { Netns, vethPair, waitFor } from "../support/netns.ts";
+import { type Netns, waitFor } from "../support/netns.ts";
+import { VrrpLab } from "../support/vrrp-lab.ts";
 
 let bin = "", dir = "";
-let a: Netns, b: Netns;
+let lab: VrrpLab | undefined, a: Netns, b: Netns;
 let ours: Subprocess | undefined;
 
 const CONF_A = `global_defs {
@@ -65,12 +66,8 @@ vrrp_instance VI_1 {
 
 beforeAll(async () => {
   bin = await ensureBinary();
-  dir = mkdtempSync("/tmp/kvf-r-");
-  a = new Netns(`kvf-ra${process.pid % 10000}`);
-  b = new Netns(`kvf-rb${process.pid % 10000}`);
-  vethPair(a, "veth0", b, "veth0");
-  a.ip("addr", "add", "192.0.2.1/24", "dev", "veth0");
-  b.ip("addr", "add", "192.0.2.2/24", "dev", "veth0");
+  lab = new VrrpLab("kvf-r");
+  ({ a, b, dir } = lab);
   // No dummy driver in this kernel: a veth pair stands in for the static interface.
   a.ip("link", "add", "dum0", "type", "veth", "peer", "name", "dum1");
   a.ip("link", "set", "dum0", "up");
@@ -81,9 +78,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   ours?.kill("SIGKILL");
-  await a?.destroy();
-  await b?.destroy();
-  rmSync(dir, { recursive: true, force: true });
+  await lab?.destroy();
 });
 
 const route = (...args: string[]) => a.ip("route", "show", ...args);

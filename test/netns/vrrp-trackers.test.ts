@@ -8,7 +8,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSyn
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { ensureBinary } from "../support/binary.ts";
-import { Netns, waitFor } from "../support/netns.ts";
+import { type Netns, waitFor } from "../support/netns.ts";
+import { loneRouter } from "../support/vrrp-lab.ts";
 
 let dir = "";
 let ns: Netns;
@@ -18,11 +19,7 @@ const MARK = String(900000 + (process.pid % 90000));
 beforeAll(async () => {
   const bin = await ensureBinary();
   dir = mkdtempSync("/tmp/kvf-t-");
-  ns = new Netns(`kvf-t${process.pid % 10000}`);
-  ns.ip("link", "add", "veth0", "type", "veth", "peer", "name", "veth1");
-  ns.ip("link", "set", "veth0", "up");
-  ns.ip("link", "set", "veth1", "up");
-  ns.ip("addr", "add", "192.0.2.1/24", "dev", "veth0");
+  ns = loneRouter(`kvf-t${process.pid % 10000}`);
   writeFileSync(join(dir, "k.conf"), `global_defs {
   router_id kvf_t
   vrrp_version 3
@@ -101,7 +98,7 @@ describe("trackers in the daemon", () => {
 
   test("vrrp_track_process: a matching process adds its weight while it runs (in a namespace: by /proc scan)", async () => {
     // The process connector refuses listeners outside the initial network namespace (keepalived 2.2.7
-    // then tracks nothing); we say so and scan /proc. test/vrrp/proc-events.test.ts covers the connector.
+    // then tracks nothing); we say so and scan /proc. test/component/vrrp/proc-events.test.ts covers the connector.
     expect(readFileSync(join(dir, "log"), "utf8")).toMatch(/cannot open the process connector \(.*ECONNREFUSED.*\); scanning \/proc once a second/);
     const p = Bun.spawn(["sleep", MARK]);
     try {

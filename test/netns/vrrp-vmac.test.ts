@@ -8,14 +8,15 @@
  * and the adverts come from it with that source address; keepalived's IPv6 backup stays BACKUP.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { ensureBinary } from "../support/binary.ts";
-import { Netns, vethPair, waitFor } from "../support/netns.ts";
+import { type Netns, waitFor } from "../support/netns.ts";
+import { VrrpLab } from "../support/vrrp-lab.ts";
 
 let bin = "", dir = "";
-let a: Netns, b: Netns;
+let lab: VrrpLab | undefined, a: Netns, b: Netns;
 let ka: Subprocess;
 const VMAC = "00:00:5e:00:01:33";
 
@@ -37,12 +38,8 @@ ${extra}  virtual_ipaddress {
 
 beforeAll(async () => {
   bin = await ensureBinary();
-  dir = mkdtempSync("/tmp/kvf-v-");
-  a = new Netns(`kvf-va${process.pid % 10000}`);
-  b = new Netns(`kvf-vb${process.pid % 10000}`);
-  vethPair(a, "veth0", b, "veth0");
-  a.ip("addr", "add", "192.0.2.1/24", "dev", "veth0");
-  b.ip("addr", "add", "192.0.2.2/24", "dev", "veth0");
+  lab = new VrrpLab("kvf-v");
+  ({ a, b, dir } = lab);
   writeFileSync(join(dir, "b.conf"), conf(100, ""));
   ka = b.spawn(["sh", "-c", `exec /usr/sbin/keepalived -n -l -D -f ${dir}/b.conf -p ${dir}/b.pid -r ${dir}/bv.pid -c ${dir}/bc.pid > ${dir}/b.log 2>&1`]);
 });
@@ -50,9 +47,7 @@ beforeAll(async () => {
 afterAll(async () => {
   ka?.kill("SIGTERM");
   await ka?.exited;
-  await a?.destroy();
-  await b?.destroy();
-  rmSync(dir, { recursive: true, force: true });
+  await lab?.destroy();
 });
 
 const sysctl = (ns: Netns, path: string) => ns.exec(["cat", `/proc/sys/${path}`], { allowFail: true }).trim();

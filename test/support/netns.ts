@@ -3,6 +3,12 @@
  * deleted in cleanup, and only processes started here are killed (by pid).
  */
 import type { Subprocess } from "bun";
+import { SeededRandom } from "./random.ts";
+
+export { holdsFor, waitFor } from "./wait.ts";
+
+/** Temporary veth names: unique per process (the pid seeds them). */
+const names = new SeededRandom(process.pid);
 
 /** Runs a command, throwing with its output when it fails. */
 export function sh(cmd: string[], opts: { allowFail?: boolean } = {}): string {
@@ -48,29 +54,13 @@ export class Netns {
 
 /** Joins two namespaces with a veth pair named `ifA` / `ifB`, both up. */
 export function vethPair(a: Netns, ifA: string, b: Netns, ifB: string): void {
-  const tmpA = `kt${process.pid % 100000}a${Math.floor(Math.random() * 1000)}`;
+  const tmpA = `kt${process.pid % 100000}a${names.int(0, 1000)}`;
   const tmpB = tmpA.replace(/a(\d+)$/, "b$1");
   sh(["ip", "link", "add", tmpA, "netns", a.name, "type", "veth", "peer", "name", tmpB, "netns", b.name]);
   a.ip("link", "set", tmpA, "name", ifA);
   b.ip("link", "set", tmpB, "name", ifB);
   a.ip("link", "set", ifA, "up");
   b.ip("link", "set", ifB, "up");
-}
-
-/** Polls `f` until it returns a truthy value or `timeoutMs` passes; returns the value or throws `what`. */
-export async function waitFor<T>(what: string, f: () => T | Promise<T>, timeoutMs = 20_000, everyMs = 50): Promise<NonNullable<T>> {
-  const end = performance.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await f();
-      if (v) return v as NonNullable<T>;
-    } catch (e) {
-      last = e;
-    }
-    if (performance.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await Bun.sleep(everyMs);
-  }
 }
 
 /** Appends everything `p` writes (stdout and stderr, spawned with "pipe") to `append`, as it comes. */

@@ -3,8 +3,9 @@
  * once, before the first sync), `lvs_timeouts` (ipvsadm --set, at start and on each reload),
  * `lvs_sync_daemon` (the connection-sync daemon: master while the named VRRP instance is MASTER,
  * backup otherwise, as keepalived runs it) and `lvs_flush_on_stop` (flush all, or only our services).
- * Runs in the check child on the same IpvsKernel as the reconciler, so IPVS keeps one writer; the
- * VRRP instance's state arrives as the vrrpState messages the parent relays.
+ * Runs in the check child on the same IpvsKernel as the reconciler: the second IPVS writer, and the one
+ * that also touches what is not ours (a full flush, timeouts, the sync daemon). The VRRP instance's
+ * state arrives as the vrrpState messages the parent relays.
  */
 import type { GlobalDefs, LvsSyncDaemon } from "../../config/model.ts";
 import { IP_VS_STATE } from "../../proto/ipvs.ts";

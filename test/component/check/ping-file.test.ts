@@ -1,0 +1,88 @@
+/** PING_CHECK over the raw ICMP socket and the reactor on loopback; reply matching; inotify record decoding. */
+import { afterAll, describe, expect, test } from "bun:test";
+import { judgeIcmp, makePingCheck } from "../../../src/check/checkers/ping.ts";
+import { bfdResult, fileResult } from "../../../src/check/vs-runner.ts";
+import { decodeInotifyEvents, IN_CREATE } from "../../../src/ffi/inotify.ts";
+import { Reactor } from "../../../src/ffi/reactor.ts";
+
+const reactor = new Reactor();
+afterAll(() => reactor.close());
+const sig = () => new AbortController().signal;
+
+describe("PING_CHECK", () => {
+  test.each(["127.0.0.1", "::1"])("echo reply from %s passes", async (address) => {
+    const r = await makePingCheck({
+      endpoint: { address, port: 0 },
+      connectTimeoutMs: 2000,
+      watcher: reactor,
+    })(sig());
+    expect(r).toEqual({ ok: true, reason: "ping: echo reply" });
+  });
+
+  test("a socket that cannot be opened fails the attempt", async () => {
+    const ac = new AbortController();
+    const p = makePingCheck({
+      endpoint: { address: "127.0.0.1", port: 0 },
+      connectTimeoutMs: 2000,
+      watcher: reactor,
+      open: () => {
+        throw Object.assign(new Error("x"), { code: "EPERM" });
+      },
+    })(ac.signal);
+    expect(await p).toEqual({ ok: false, reason: "ping: socket: EPERM" });
+  });
+
+  test.each(
+    [
+      // [message, id, seq, fromOk, verdict]
+      [{ kind: "echo-reply", id: 7, seq: 9, payload: new Uint8Array() }, 7, 9, true, "ok"],
+      [{ kind: "echo-reply", id: 8, seq: 9, payload: new Uint8Array() }, 7, 9, true, undefined],
+      [{ kind: "echo-reply", id: 8, seq: 9, payload: new Uint8Array() }, undefined, 9, true, "ok"],
+      [{ kind: "echo-reply", id: 7, seq: 9, payload: new Uint8Array() }, 7, 9, false, undefined],
+      [{ kind: "echo-request", id: 7, seq: 9, payload: new Uint8Array() }, 7, 9, true, undefined],
+      [{ kind: "unreachable", code: 1, original: { id: 7, seq: 9 } }, 7, 9, true, "fail"],
+      [{ kind: "unreachable", code: 1, original: { id: 7, seq: 10 } }, 7, 9, true, undefined],
+    ] as const,
+  )("judge %j id=%p seq=%p", (m, id, seq, fromOk, want) => {
+    const r = judgeIcmp(m as never, id, seq, fromOk);
+    expect(r === undefined ? undefined : r.ok ? "ok" : "fail").toBe(want);
+  });
+});
+
+describe("FILE_CHECK and BFD_CHECK results", () => {
+  test.each(
+    [
+      ["0\n", 1, false, true, 0],
+      ["5", 2, false, true, 10],
+      ["5", 2, true, true, -10],
+      ["3", 0, false, false, undefined],
+      ["junk", 1, false, false, undefined],
+      [undefined, 1, false, false, undefined],
+    ] as const,
+  )("file %j weight %i reverse %p", (text, weight, reverse, ok, delta) => {
+    const r = fileResult(text, weight, reverse);
+    expect(r.ok).toBe(ok);
+    expect(r.weight).toBe(delta);
+  });
+
+  test("BFD Up passes, other states fail", () => {
+    expect(bfdResult("Up").ok).toBe(true);
+    for (const s of ["Down", "Init", "AdminDown"] as const) expect(bfdResult(s).ok).toBe(false);
+  });
+
+  test("inotify records decode with padded names", () => {
+    const b = new Uint8Array(16 + 16 + 16);
+    const dv = new DataView(b.buffer);
+    dv.setInt32(0, 1, true);
+    dv.setUint32(4, IN_CREATE, true);
+    dv.setUint32(12, 16, true);
+    b.set(new TextEncoder().encode("val"), 16);
+    dv.setInt32(32, 2, true);
+    dv.setUint32(36, 0x8000, true);
+    expect(decodeInotifyEvents(b)).toEqual([
+      { wd: 1, mask: IN_CREATE, cookie: 0, name: "val" },
+      { wd: 2, mask: 0x8000, cookie: 0, name: "" },
+    ]);
+    expect(decodeInotifyEvents(b.subarray(0, 20))).toEqual([]);
+  });
+});

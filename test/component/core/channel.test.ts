@@ -1,0 +1,53 @@
+import { afterAll, expect, test } from "bun:test";
+import { Channel } from "../../../src/core/channel.ts";
+import { Reactor } from "../../../src/ffi/reactor.ts";
+import { SigioWatcher } from "../../../src/ffi/sigio.ts";
+import { socketPair } from "../../../src/ffi/libc.ts";
+
+const reactor = new Reactor();
+const sigio = new SigioWatcher();
+afterAll(() => {
+  reactor.close();
+  sigio.close();
+});
+
+test("messages cross in order both ways, large ones too; closing one end is EOF on the other", async () => {
+  const [a, b] = socketPair();
+  const gotA: unknown[] = [], gotB: unknown[] = [];
+  let closedB = false;
+  const ca = new Channel(a, reactor, (m) => gotA.push(m), () => {});
+  const cb = new Channel(b, sigio, (m) => gotB.push(m), () => (closedB = true));
+  const big = "x".repeat(300_000); // larger than a socket buffer: queued and written in parts
+  ca.send({ n: 1 });
+  ca.send({ big });
+  ca.send({ n: 2, s: "line\nbreak" });
+  cb.send({ back: true });
+  const until = async (f: () => boolean) => {
+    for (let i = 0; i < 500 && !f(); i++) await Bun.sleep(10);
+  };
+  await until(() => gotB.length === 3 && gotA.length === 1);
+  expect(gotB).toEqual([{ n: 1 }, { big }, { n: 2, s: "line\nbreak" }]);
+  expect(gotA).toEqual([{ back: true }]);
+  ca.close();
+  await until(() => closedB);
+  expect(closedB).toBe(true);
+  expect(cb.closed).toBe(true);
+});
+
+test("a message of megabytes with multi-byte characters arrives whole among small ones", async () => {
+  const [a, b] = socketPair();
+  const got: unknown[] = [];
+  const ca = new Channel(a, reactor, () => {}, () => {});
+  const cb = new Channel(b, reactor, (m) => got.push(m), () => {});
+  const big = "é✓😀x".repeat(400_000); // ~4 MB of UTF-8: reads end inside characters
+  ca.send({ first: 1 });
+  ca.send({ big });
+  ca.send({ last: 2 });
+  for (let i = 0; i < 1000 && got.length < 3; i++) await Bun.sleep(10);
+  expect(got).toHaveLength(3);
+  expect(got[0]).toEqual({ first: 1 });
+  expect((got[1] as { big: string }).big === big).toBe(true);
+  expect(got[2]).toEqual({ last: 2 });
+  ca.close();
+  cb.close();
+});

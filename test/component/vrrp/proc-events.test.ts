@@ -1,0 +1,111 @@
+/**
+ * vrrp_track_process from process events: the table follows forks (a thread is not a process), execs,
+ * comm changes and exits; trackers count from the events and rescan after an overflow; and the real
+ * connector (root) reports a process we start and end.
+ */
+import { afterAll, describe, expect, test } from "bun:test";
+import { nullLogger } from "../../../src/core/log.ts";
+import { FakeScheduler } from "../../../src/core/scheduler.ts";
+import { Reactor } from "../../../src/ffi/reactor.ts";
+import type { ProcEvent } from "../../../src/proto/proc-connector.ts";
+import { ProcConnector, ProcTable } from "../../../src/vrrp/proc-events.ts";
+import type { ProcInfo } from "../../../src/vrrp/track-process.ts";
+import { TrackerSet } from "../../../src/vrrp/tracker-set.ts";
+import { loadText } from "../../support/config/helpers.ts";
+
+const p = (pid: number, comm: string, argv = [comm]): ProcInfo => ({ pid, comm, argv });
+
+describe("ProcTable", () => {
+  test("fork copies the parent, a new thread changes nothing, exec re-reads, comm renames, exit removes", () => {
+    const disk = new Map<number, ProcInfo>([[11, p(11, "nginx", ["nginx", "-g", "daemon off;"])]]);
+    const t = new ProcTable((pid) => disk.get(pid));
+    t.load([p(10, "sh")]);
+    expect(t.apply({ kind: "fork", parentTgid: 10, childPid: 11, childTgid: 11 })).toEqual({ before: undefined, after: p(11, "sh") });
+    expect(t.apply({ kind: "fork", parentTgid: 10, childPid: 12, childTgid: 10 })).toBeUndefined();
+    expect(t.apply({ kind: "exec", pid: 11, tgid: 11 })!.after).toEqual(disk.get(11));
+    expect(t.apply({ kind: "comm", pid: 11, tgid: 11, comm: "worker" })!.after!.comm).toBe("worker");
+    expect(t.apply({ kind: "exit", pid: 13, tgid: 11 })).toBeUndefined(); // a thread of 11 exits
+    expect(t.apply({ kind: "exit", pid: 11, tgid: 11 })).toEqual({ before: { ...disk.get(11)!, comm: "worker" }, after: undefined });
+    expect(t.apply({ kind: "exit", pid: 99, tgid: 99 })).toBeUndefined();
+    expect([...t.procs.keys()]).toEqual([10]);
+  });
+});
+
+describe("TrackerSet with process events", () => {
+  const conf = `vrrp_track_process nginx {\n  process nginx\n  quorum 2\n}\n` +
+    `vrrp_instance VI_1 {\n  state BACKUP\n  interface eth0\n  virtual_router_id 1\n  priority 100\n  track_process {\n    nginx\n  }\n  virtual_ipaddress {\n    192.0.2.1\n  }\n}\n`;
+
+  test("counts follow the events without scans; an overflow counts again from a scan", () => {
+    const sched = new FakeScheduler(1_000_000);
+    let emit: (e: ProcEvent[]) => void = () => {};
+    let overflow = () => {};
+    let scans = 0, closed = 0;
+    let disk: ProcInfo[] = [p(1, "init"), p(20, "nginx")];
+    const set = new TrackerSet({
+      log: nullLogger, sched, files: { watch: () => () => {} }, resolve: () => null, changed: () => {},
+      scan: () => (scans++, disk),
+      procEvents: (on, ov) => {
+        emit = on, overflow = ov;
+        return { close: () => void closed++ };
+      },
+    });
+    const r = loadText(conf, {}, {}, ["eth0"]);
+    set.apply(r.config);
+    const t = set.processes.get("nginx")!.tracker;
+    expect([t.count, t.up, scans]).toEqual([1, false, 1]);
+    disk = [...disk, p(21, "nginx")];
+    emit([{ kind: "fork", parentTgid: 20, childPid: 21, childTgid: 21 }]);
+    expect(t.count).toBe(2);
+    sched.advance(10);
+    expect(t.up).toBe(true);
+    emit([{ kind: "exit", pid: 21, tgid: 21 }, { kind: "exit", pid: 20, tgid: 20 }]);
+    expect(t.count).toBe(0);
+    sched.advance(5000);
+    expect(scans).toBe(1); // no periodic scan while events come
+    disk = [p(1, "init"), p(30, "nginx"), p(31, "nginx"), p(32, "nginx")];
+    overflow();
+    expect([t.count, scans]).toEqual([3, 2]);
+    set.stop();
+    expect(closed).toBe(1);
+  });
+
+  test("without a connector it scans /proc once a second", () => {
+    const sched = new FakeScheduler(1_000_000);
+    let scans = 0;
+    const set = new TrackerSet({
+      log: nullLogger, sched, files: { watch: () => () => {} }, resolve: () => null, changed: () => {},
+      scan: () => (scans++, [p(20, "nginx")]),
+      procEvents: () => {
+        throw new Error("EPROTONOSUPPORT");
+      },
+    });
+    set.apply(loadText(conf, {}, {}, ["eth0"]).config);
+    sched.advance(3500);
+    expect(scans).toBe(4);
+    set.stop();
+  });
+});
+
+describe("the kernel's process connector (root)", () => {
+  const reactor = new Reactor();
+  afterAll(() => reactor.close());
+
+  test("a process we start and end is seen as exec and exit", async () => {
+    const seen: ProcEvent[] = [];
+    const c = new ProcConnector(reactor, (e) => void seen.push(...e), () => {});
+    try {
+      const child = Bun.spawn(["sleep", "30"]);
+      const pid = child.pid;
+      const until = async (f: () => boolean) => {
+        for (let i = 0; i < 200 && !f(); i++) await Bun.sleep(25);
+        return f();
+      };
+      expect(await until(() => seen.some((e) => e.kind === "exec" && e.tgid === pid))).toBe(true);
+      child.kill("SIGKILL");
+      await child.exited;
+      expect(await until(() => seen.some((e) => e.kind === "exit" && e.tgid === pid))).toBe(true);
+    } finally {
+      c.close();
+    }
+  });
+});

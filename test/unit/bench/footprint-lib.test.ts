@@ -1,0 +1,74 @@
+/** bench/footprint-lib.ts: smaps_rollup parsing, sums, the soak's slope and warm-up cut. */
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { afterWarmup, parseSmapsRollup, slopeKiBPerMin, sumMem } from "../../../bench/footprint-lib.ts";
+
+// A real /proc/PID/smaps_rollup (Linux 6.x, a `cat` process).
+const ROLLUP = `55f9c43fc000-7ffd0b808000 ---p 00000000 00:00 0                          [rollup]
+Rss:                1744 kB
+Pss:                 198 kB
+Pss_Dirty:           112 kB
+Pss_Anon:            112 kB
+Pss_File:             86 kB
+Pss_Shmem:             0 kB
+Shared_Clean:       1592 kB
+Shared_Dirty:          0 kB
+Private_Clean:        40 kB
+Private_Dirty:       112 kB
+Referenced:         1744 kB
+Anonymous:           112 kB
+KSM:                   0 kB
+LazyFree:              0 kB
+AnonHugePages:         0 kB
+Swap:                  0 kB
+SwapPss:               0 kB
+Locked:                0 kB
+`;
+
+describe("parseSmapsRollup", () => {
+  test("reads RSS, PSS, anonymous, shared and private KiB", () => {
+    expect(parseSmapsRollup(ROLLUP)).toEqual({ rss: 1744, pss: 198, anon: 112, shared: 1592, private: 152 });
+  });
+  test("Pss_Anon does not shadow Pss, nor Shared_Hugetlb the shared pages", () => {
+    const m = parseSmapsRollup(ROLLUP + "Shared_Hugetlb:      999 kB\n");
+    expect([m.pss, m.shared]).toEqual([198, 1592]);
+  });
+  test("a text that is not a rollup names the missing field", () => {
+    expect(() => parseSmapsRollup("Rss: 12 kB\n")).toThrow(/no "Pss:" line/);
+  });
+  test("this process's own rollup parses and is consistent", () => {
+    const m = parseSmapsRollup(readFileSync("/proc/self/smaps_rollup", "utf8"));
+    expect(m.rss).toBeGreaterThan(0);
+    expect(m.pss).toBeLessThanOrEqual(m.rss);
+    expect(m.shared + m.private).toBe(m.rss);
+  });
+  test("sums add field by field; the sum of nothing is zero", () => {
+    const m = parseSmapsRollup(ROLLUP);
+    expect(sumMem([m, m])).toEqual({ rss: 3488, pss: 396, anon: 224, shared: 3184, private: 304 });
+    expect(sumMem([]).rss).toBe(0);
+  });
+});
+
+describe("slopeKiBPerMin", () => {
+  test("a straight line gives its slope exactly; a flat one zero", () => {
+    const line = [0, 1, 2, 3, 4].map((min) => ({ min, kib: 30_000 + 16 * min }));
+    expect(slopeKiBPerMin(line)).toBeCloseTo(16, 10);
+    expect(slopeKiBPerMin(line.map((p) => ({ ...p, kib: 5 })))).toBe(0);
+  });
+  test("noise around a line: least squares", () => {
+    // y = 2x + noise (+1, -1, +1, -1): the fitted slope is 2 - 0.4 = 1.6 for x = 0..3.
+    const pts = [[0, 1], [1, 1], [2, 5], [3, 5]].map(([min, kib]) => ({ min: min!, kib: kib! }));
+    expect(slopeKiBPerMin(pts)).toBeCloseTo(1.6, 10);
+  });
+  test("fewer than two points, or all at one time: NaN", () => {
+    expect(slopeKiBPerMin([])).toBeNaN();
+    expect(slopeKiBPerMin([{ min: 1, kib: 1 }])).toBeNaN();
+    expect(slopeKiBPerMin([{ min: 1, kib: 1 }, { min: 1, kib: 9 }])).toBeNaN();
+  });
+  test("afterWarmup drops the first fraction of the time span", () => {
+    const pts = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((min) => ({ min, kib: min < 2 ? 0 : 100 }));
+    expect(afterWarmup(pts, 0.2).map((p) => p.min)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(slopeKiBPerMin(afterWarmup(pts, 0.2))).toBe(0);
+    expect(afterWarmup([], 0.5)).toEqual([]);
+  });
+});

@@ -1,0 +1,48 @@
+/**
+ * The child half of control (src/control/child-side.ts): logLevel flips the logger's detail switch,
+ * snapshot pushes at once, other commands go to the runtime (a throw is a refusal, not a crash), and
+ * the reporter pushes once per debounce after changes, only while enabled.
+ */
+import { describe, expect, test } from "bun:test";
+import { runControl, SnapshotReporter } from "../../../src/control/child-side.ts";
+import { Logger } from "../../../src/core/log.ts";
+import { FakeScheduler } from "../../../src/core/scheduler.ts";
+import type { Message } from "../../../src/core/ipc.ts";
+
+const log = () => new Logger({ ident: "t", console: false, syslog: false, facility: 3, detail: false });
+
+describe("child side of control", () => {
+  test("reporter: nothing until enabled, one push per debounce, snapshot on demand", () => {
+    const sched = new FakeScheduler();
+    const sent: Message[] = [];
+    let n = 0;
+    const r = new SnapshotReporter({ role: "bfd", send: (m) => void sent.push(m), sched, intervalMs: 0, collect: () => ({ kind: "bfd", sessions: [], n: ++n }) as never });
+    r.changed();
+    sched.advance(1000);
+    expect(sent).toEqual([]);
+    r.enable(true);
+    expect(sent).toHaveLength(1);
+    r.changed();
+    r.changed();
+    sched.advance(100);
+    expect(sent).toHaveLength(2);
+    sched.advance(60_000);
+    expect(sent).toHaveLength(2); // no periodic push
+    expect(runControl(log(), { snapshot: r }, { op: "snapshot" })).toEqual({ ok: true, message: "snapshot sent" });
+    expect(sent).toHaveLength(3);
+    expect(sent[2]).toMatchObject({ type: "ctlSnapshot", role: "bfd", snapshot: { n: 3 } });
+    r.enable(false);
+    r.push();
+    expect(sent).toHaveLength(3);
+  });
+
+  test("logLevel, runtime commands, refusals", () => {
+    const l = log();
+    expect(runControl(l, {}, { op: "logLevel", detail: true })).toEqual({ ok: true, message: "debug" });
+    expect(l.opts.detail).toBe(true);
+    expect(runControl(l, {}, { op: "snapshot" }).ok).toBe(false);
+    expect(runControl(l, {}, { op: "failover", instances: [], holdMs: 0, force: false })).toEqual({ ok: false, message: "this child takes no failover command" });
+    const rt = { control: () => { throw new Error("boom"); } };
+    expect(runControl(l, rt, { op: "overrides", drained: [], weights: {} })).toEqual({ ok: false, message: "overrides failed: boom" });
+  });
+});

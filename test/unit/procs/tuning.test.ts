@@ -1,0 +1,37 @@
+/** childEnv: only a busy check child (>= BUSY_CHECKERS checkers) gets Bun's GC timer back. */
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadConfig } from "../../../src/config/index.ts";
+import { BUSY_CHECKERS, childEnv } from "../../../src/procs/tuning.ts";
+
+const dir = mkdtempSync("/tmp/ka-tune-");
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function config(realServers: number) {
+  const rs = Array.from({ length: realServers }, (_, i) =>
+    ` real_server 127.1.${(i + 1) >> 8}.${(i + 1) & 255} 80 {\n  TCP_CHECK {\n  }\n }\n`).join("");
+  const f = join(dir, `c${realServers}.conf`);
+  writeFileSync(f, `virtual_server 192.0.2.10 80 {\n protocol TCP\n${rs}}\n`);
+  return loadConfig(f, { configId: "t" }).config;
+}
+
+test("a check child with many checkers runs with the GC timer and purging; others inherit the tuned env", () => {
+  const saved = { ...process.env };
+  try {
+    process.env.BUN_GC_TIMER_DISABLE = "1";
+    process.env.MIMALLOC_PURGE_DELAY = "-1";
+    const big = config(BUSY_CHECKERS);
+    const env = childEnv("check", big)!;
+    expect(env).toBeDefined();
+    expect(env.BUN_GC_TIMER_DISABLE).toBeUndefined();
+    expect(env.MIMALLOC_PURGE_DELAY).toBeUndefined();
+    expect(env.PATH).toBe(process.env.PATH!);
+    expect(childEnv("vrrp", big)).toBeUndefined();
+    expect(childEnv("check", config(10))).toBeUndefined();
+    delete process.env.BUN_GC_TIMER_DISABLE; // untuned parent (KA_NO_TUNE=1): nothing to undo
+    expect(childEnv("check", big)).toBeUndefined();
+  } finally {
+    process.env = saved;
+  }
+});
