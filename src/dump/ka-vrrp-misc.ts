@@ -23,6 +23,9 @@ export interface SocketLive {
   ifname: string;
   family: "ipv4" | "ipv6";
   unicastSrc: string | null;
+  /** The buffer size asked for (vrrp_rx_bufs_policy / kernel_rx_buf_size), 0 = the system default. */
+  rxBufConfigured: number;
+  /** Ours: the size the kernel reports. */
   rxBufferBytes: number;
   instances: readonly { name: string; vrid: number }[];
   /** Ours. */
@@ -154,9 +157,10 @@ function sockpoolLines(sockets: readonly SocketLive[]): string[] {
       "   Protocol = VRRP",
       `   Type = ${s.unicastSrc ? "Unicast" : "Multicast"}`,
       ...(s.unicastSrc ? [`   Address = ${s.unicastSrc}`] : []),
-      `   Rx buf size = ${s.rxBufferBytes}`,
+      `   Rx buf size = ${s.rxBufConfigured}`,
       "   VRRP instances",
       ...s.instances.map((i) => `     ${i.name} vrid ${i.vrid}`),
+      `   Receive buffer = ${s.rxBufferBytes} bytes`,
       `   Kernel drops = ${s.drops}`,
       `   Overflows = ${s.overflows}`,
     );

@@ -523,6 +523,15 @@ export class VrrpRuntime {
     return [...this.#trackers.scripts].map(([name, { tracker }]) => ({ name, up: tracker.up, running: tracker.running, runs: tracker.runs }));
   }
 
+  /** track_file values and track_process counts (the USR1 data dump). */
+  trackerValues(): { files: Map<string, number>; processes: Map<string, { count: number; up: boolean }> } {
+    const t = this.#trackers;
+    return {
+      files: new Map([...t.files].map(([n, e]) => [n, e.tracker.value])),
+      processes: new Map([...t.processes].map(([n, e]) => [n, { count: e.tracker.count, up: e.tracker.up }])),
+    };
+  }
+
   /** Current instances, for dumps and tests. */
   instances(): VrrpInstanceRunner[] {
     return [...this.#instances.values()].map((r) => r.runner);
