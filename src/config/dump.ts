@@ -80,6 +80,13 @@ function textLines(v: unknown, indent: string, out: string[]): void {
   }
 }
 
+/** Any part of the model as our indented `key = value` text (unset/false/empty fields left out). */
+export function plainText(v: unknown): string[] {
+  const out: string[] = [];
+  textLines(v, " ", out);
+  return out;
+}
+
 /** Render the config as indented text (unset/false/empty fields left out), JSON or YAML. */
 export function dumpConfig(c: KeepalivedConfig, format: "text" | "json" | "yaml"): string {
   if (format === "json") return JSON.stringify(c, null, 2);
