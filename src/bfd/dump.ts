@@ -6,8 +6,10 @@
  */
 import { diagName } from "../proto/bfd.ts";
 import type { BfdInstance, GlobalDefs } from "../config/model.ts";
+export { bfdConfigLines };
 import { globalSection } from "../dump/ka-global.ts";
 import { kaTime } from "../dump/ka-vrrp.ts";
+import { bfdConfigLines } from "../dump/ka-bfd.ts";
 import type { BfdSession } from "./session.ts";
 import { currentDetectionTimeUs, currentTxIntervalUs } from "./session.ts";
 
@@ -34,26 +36,6 @@ export function diagText(code: number): string {
 
 function hex(n: number): string {
   return `0x${(n >>> 0).toString(16)}`;
-}
-
-const yes = (b: boolean) => (b ? "Yes" : "No");
-
-/** The configuration part of a `bfd_instance` block, as keepalived 2.2.7 writes it (also `-d`). */
-export function bfdConfigLines(i: BfdInstance): string[] {
-  return [
-    ` BFD Instance = ${i.name}`,
-    `   Neighbor IP = ${i.neighborIp ?? "(none)"}`,
-    ...(i.sourceIp ? [`   Source IP = ${i.sourceIp}`] : []),
-    `   Required min RX interval = ${Math.round(i.minRxMs * 1000)} us`,
-    `   Desired min TX interval = ${Math.round(i.minTxMs * 1000)} us`,
-    `   Desired idle TX interval = ${Math.round(i.idleTxMs * 1000)} us`,
-    `   Detection multiplier = ${i.multiplier}`,
-    `   TTL = ${i.ttl}`,
-    `   max_hops = ${i.maxHops}`,
-    `   passive = ${i.passive}`,
-    `   send event to VRRP process = ${yes(i.toVrrp)}`,
-    `   send event to checker process = ${yes(i.toChecker)}`,
-  ];
 }
 
 function timerText(atMs: number | null, wallOffsetMs: number): string {

@@ -7,7 +7,7 @@
  */
 import { needsRole, plainText } from "../config/dump.ts";
 import type { KeepalivedConfig } from "../config/model.ts";
-import { bfdConfigLines } from "../bfd/dump.ts";
+import { bfdConfigLines } from "./ka-bfd.ts";
 import { globalSection } from "./ka-global.ts";
 import { vrrpText } from "./ka-vrrp-misc.ts";
 import type { HostLookup } from "./ka-vrrp.ts";

@@ -16,6 +16,8 @@ export interface VrrpLive {
   files: ReadonlyMap<string, number>;
   processes: ReadonlyMap<string, { count: number; up: boolean }>;
   sockets: readonly SocketLive[];
+  /** BFD session name -> Up, as the VRRP child last heard. */
+  bfds: ReadonlyMap<string, boolean>;
 }
 
 /** One receive socket set. */
@@ -33,12 +35,14 @@ export interface SocketLive {
   overflows: number;
 }
 
-function staticLines(cfg: KeepalivedConfig): string[] {
+function staticLines(cfg: KeepalivedConfig, live: VrrpLive | undefined): string[] {
   const v = cfg.vrrp, dev = cfg.global.defaultInterface ?? "eth0";
   const out: string[] = [];
   if (v.staticIpaddresses.length) out.push("------< Static Addresses >------", ...v.staticIpaddresses.map((a) => `     ${addressText(a, dev)} set`));
   if (v.staticRoutes.length) {
-    out.push("------< Static Routes >------", ...v.staticRoutes.map((r) => `     ${routeText(r, false)} [installed ifindex 0]`));
+    // The start-up dump (-d) adds keepalived's install note; the data dump does not.
+    const note = live ? "" : " [installed ifindex 0]";
+    out.push("------< Static Routes >------", ...v.staticRoutes.map((r) => `     ${routeText(r, false)}${note}`));
   }
   if (v.staticRules.length) out.push("------< Static Rules >------", ...v.staticRules.map((r) => `     ${ruleText(r)}`));
   return out;
@@ -147,6 +151,17 @@ function processLines(cfg: KeepalivedConfig, live: VrrpLive | undefined): string
   return out;
 }
 
+function bfdLines(cfg: KeepalivedConfig, live: VrrpLive | undefined): string[] {
+  if (!cfg.bfd.instances.length) return [];
+  const out = ["------< VRRP Track BFDs >------"];
+  for (const b of cfg.bfd.instances.filter((x) => x.toVrrp)) {
+    out.push(` VRRP Track BFD = ${b.name}`, `   Weight = ${b.weight}${b.weightReverse ? " reverse" : ""}`);
+    out.push(`   Bfd is ${live?.bfds.get(b.name) ? "up" : "down"}`, "   Tracking VRRP instances :");
+    out.push(...trackers(cfg, (i) => i.trackBfds, b.name, b.weight));
+  }
+  return out;
+}
+
 function sockpoolLines(sockets: readonly SocketLive[]): string[] {
   const out = ["------< VRRP Sockpool >------"];
   for (const s of sockets) {
@@ -159,7 +174,8 @@ function sockpoolLines(sockets: readonly SocketLive[]): string[] {
       ...(s.unicastSrc ? [`   Address = ${s.unicastSrc}`] : []),
       `   Rx buf size = ${s.rxBufConfigured}`,
       "   VRRP instances",
-      ...s.instances.map((i) => `     ${i.name} vrid ${i.vrid}`),
+      // keepalived lists a socket's instances last configured first.
+      ...[...s.instances].reverse().map((i) => `     ${i.name} vrid ${i.vrid}`),
       `   Receive buffer = ${s.rxBufferBytes} bytes`,
       `   Kernel drops = ${s.drops}`,
       `   Overflows = ${s.overflows}`,
@@ -173,10 +189,10 @@ function sockpoolLines(sockets: readonly SocketLive[]): string[] {
  * configuration dump (index for the IPv6 multicast line, primary address for src_ip).
  */
 export function vrrpText(cfg: KeepalivedConfig, live?: VrrpLive, nowMs = Date.now(), host: HostLookup = systemHost): string[] {
-  const out = [...globalSection(cfg.global, "vrrp"), ...staticLines(cfg)];
+  const out = [...globalSection(cfg.global, "vrrp"), ...staticLines(cfg, live)];
   if (cfg.vrrp.instances.length) out.push("------< VRRP Topology >------");
   for (const i of cfg.vrrp.instances) out.push(...instanceLines(i, cfg, live?.instances.get(i.name), nowMs, host));
   if (live?.sockets.length) out.push(...sockpoolLines(live.sockets));
-  out.push(...groupLines(cfg, live), ...scriptLines(cfg, live), ...fileLines(cfg, live), ...processLines(cfg, live));
+  out.push(...groupLines(cfg, live), ...scriptLines(cfg, live), ...fileLines(cfg, live), ...processLines(cfg, live), ...bfdLines(cfg, live));
   return out;
 }
