@@ -28,8 +28,9 @@ const EMPTY_BGP: KeepalivedConfig["bgp"] = { announces: [] };
 /** The part of the config a child needs: globals plus its own area (checker also gets track_file definitions). */
 export function sliceFor(c: KeepalivedConfig, role: Role): KeepalivedConfig {
   if (role === "vrrp") {
-    // bgp goes along so that announced VIPs get src/bgp/desired.ts VIP_METRIC_UNDER_BGP.
-    return { file: c.file, global: c.global, vrrp: c.vrrp, check: EMPTY_CHECK, bfd: EMPTY_BFD, bgp: c.bgp };
+    // bgp goes along so that announced VIPs get src/bgp/desired.ts VIP_METRIC_UNDER_BGP; bfd for the
+    // data dump's "VRRP Track BFDs" (the sessions themselves are the BFD child's).
+    return { file: c.file, global: c.global, vrrp: c.vrrp, check: EMPTY_CHECK, bfd: c.bfd, bgp: c.bgp };
   }
   if (role === "bfd") {
     return { file: c.file, global: c.global, vrrp: EMPTY_VRRP, check: EMPTY_CHECK, bfd: c.bfd, bgp: EMPTY_BGP };

@@ -174,8 +174,8 @@ function sockpoolLines(sockets: readonly SocketLive[]): string[] {
       ...(s.unicastSrc ? [`   Address = ${s.unicastSrc}`] : []),
       `   Rx buf size = ${s.rxBufConfigured}`,
       "   VRRP instances",
-      // keepalived lists a socket's instances last configured first.
-      ...[...s.instances].reverse().map((i) => `     ${i.name} vrid ${i.vrid}`),
+      // keepalived lists a socket's instances by VRID.
+      ...[...s.instances].sort((a, b) => a.vrid - b.vrid).map((i) => `     ${i.name} vrid ${i.vrid}`),
       `   Receive buffer = ${s.rxBufferBytes} bytes`,
       `   Kernel drops = ${s.drops}`,
       `   Overflows = ${s.overflows}`,
