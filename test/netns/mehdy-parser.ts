@@ -90,7 +90,9 @@ export function parseScripts(text: string): { name: string; status: string; stat
     if (l.startsWith(" VRRP Script") && l.includes("=")) {
       cur = { name: l.split("=")[1]!.trim(), status: "", state: "" };
       out.push(cur);
-    } else if (cur && l.startsWith("   ") && l.includes("=")) {
+    } else if (cur && l.startsWith("   ")) {
+      // A block line without "=" (e.g. "   Tracking instances :") is skipped, not an end.
+      if (!l.includes("=")) continue;
       const [k, v] = splitKv(l)!;
       if (k === "Status") cur.status = v;
       if (k === "State") cur.state = v;
