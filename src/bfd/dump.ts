@@ -81,6 +81,7 @@ function sessionLines(v: BfdSessionView, wallOffsetMs: number): string[] {
     `   advertised min rx intv = ${s.advertisedMinRxUs} us`,
     `   packets sent = ${v.txPackets}`,
     `   packets received = ${v.rxPackets}`,
+    `   poll sequence = ${s.polling ? "in progress" : "none"}`,
   ];
   for (const [reason, n] of Object.entries(v.discards)) lines.push(`   discarded ${reason} = ${n}`);
   return lines;

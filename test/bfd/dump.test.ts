@@ -31,6 +31,7 @@ describe("BFD dump", () => {
         "   discarded admin-down = 1",
         " bad-version = 4",
         "   !poll, !final",
+        "   poll sequence = none",
         "   last_seen = [never]",
       ]
     ) {

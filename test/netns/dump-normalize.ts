@@ -24,7 +24,7 @@ const VOLATILE: [RegExp, string][] = [
 const OURS_ONLY: RegExp[] = [
   /^ {4}Other: \d+$/,
   /^ {3}(Receive buffer|Kernel drops|Overflows) = /,
-  /^ {3}(multihop|source port|advertised min [tr]x intv|packets sent|packets received|discarded [\w-]+) = /,
+  /^ {3}(multihop|source port|advertised min [tr]x intv|packets sent|packets received|poll sequence|discarded [\w-]+) = /,
 ];
 
 /** Our sections (to the end of the file) that keepalived does not have. */
