@@ -5,6 +5,8 @@
 import { basename } from "node:path";
 import { CliError, parseArgs, SIGNUMS, usage, type CliOptions } from "./cli.ts";
 import { dumpConfig, formatDiagnostic, isRunnable, loadConfig } from "./config/index.ts";
+import type { KeepalivedConfig } from "./config/model.ts";
+import { confText } from "./dump/ka-conf.ts";
 import { configIdDefault, interfaceExists, logLoad, makeLogger } from "./procs/common.ts";
 import { launchDaemon, reportLaunch } from "./procs/daemonize.ts";
 import { VERSION_LINE } from "./version.ts";
@@ -64,12 +66,17 @@ async function main(argv: string[]): Promise<void> {
   await runParent(o, argv);
 }
 
+/** -d text in keepalived's layout (src/dump/ka-conf.ts); --dump-conf=json|yaml our model (docs/dumps.md). */
+function confDump(c: KeepalivedConfig, format: "text" | "json" | "yaml"): string {
+  return format === "text" ? confText(c) : dumpConfig(c, format);
+}
+
 function configTest(o: CliOptions): void {
   const r = loadConfig(o.configFile, { configId: o.configId ?? configIdDefault(), interfaceExists, allConfig: o.allConfig });
   const text = r.diagnostics.map((d) => formatDiagnostic(d) + "\n").join("");
   if (o.configTestLog) appendFileSync(o.configTestLog, text);
   else process.stderr.write(text);
-  if (o.dumpConf) process.stdout.write(dumpConfig(r.config, o.dumpConf));
+  if (o.dumpConf) process.stdout.write(confDump(r.config, o.dumpConf));
   process.exit(r.exitCode);
 }
 
@@ -116,7 +123,7 @@ async function startParent(o: CliOptions): Promise<void> {
   }
   // -e / --all-config: keepalived exits 6 when a configuration file is missing or refused.
   if (r.diagnostics.some((d) => d.severity === "missing")) early("Config files missing (--all-config)", 6);
-  if (o.dumpConf) for (const line of dumpConfig(r.config, o.dumpConf).split("\n")) log.info(line);
+  if (o.dumpConf) for (const line of confDump(r.config, o.dumpConf).trimEnd().split("\n")) log.info(line);
   const { claimPidFile, Parent } = await import("./procs/parent.ts");
   const pidErr = claimPidFile(o);
   if (pidErr) early(pidErr);

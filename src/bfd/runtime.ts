@@ -9,7 +9,7 @@
  * - reload keeps sessions whose path is unchanged (a timer change runs a Poll Sequence, §6.5), removes
  *   the others with AdminDown (diag 7) and starts new ones; stop sends AdminDown and closes everything.
  */
-import type { BfdInstance, BfdSection } from "../config/model.ts";
+import type { BfdInstance, BfdSection, GlobalDefs } from "../config/model.ts";
 import { type Logger, RateLimitedLog } from "../core/log.ts";
 import type { Scheduler, TimerHandle } from "../core/scheduler.ts";
 import { type BfdState, Diag, encodeBfdControl, parseBfdControl } from "../proto/bfd.ts";
@@ -317,8 +317,8 @@ export class BfdRuntime {
   }
 
   /** The USR1 dump text. */
-  dumpText(): string {
-    return formatBfdDump(this.views(), this.drops());
+  dumpText(global: GlobalDefs | null = null): string {
+    return formatBfdDump(this.views(), this.drops(), global, this.#wallNow() - this.deps.scheduler.now());
   }
 
   /** Sends AdminDown (diag 7) on every session, then closes timers and sockets; no further reports. */

@@ -15,6 +15,7 @@ import { defaultScriptUser, type UserEntry } from "../core/script.ts";
 import type { FdWatcher } from "../ffi/reactor.ts";
 import { planChecker } from "./build.ts";
 import { dumpPath, writeDumpFile } from "../core/dumpfile.ts";
+import { globalSection } from "../dump/ka-global.ts";
 import { FileWatchHub } from "./file-watch.ts";
 import type { LvsSink } from "./lvs.ts";
 import { LvsFifos, resolveScript, type RunNotify, scriptRunner } from "./notify.ts";
@@ -231,7 +232,9 @@ export class CheckRuntime {
 
   /** The dump text. */
   dumpText(): string {
+    // keepalived_check.data opens with the Global definitions as the checker child writes them.
     const lines = [
+      ...(this.#config ? globalSection(this.#config.global, "check") : []),
       `------< Health checkers >------`,
       `IPVS: ${this.d.lvs.programming ? "programmed" : "not programmed (no IPVS)"}`,
     ];

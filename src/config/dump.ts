@@ -28,8 +28,9 @@ const EMPTY_BGP: KeepalivedConfig["bgp"] = { announces: [] };
 /** The part of the config a child needs: globals plus its own area (checker also gets track_file definitions). */
 export function sliceFor(c: KeepalivedConfig, role: Role): KeepalivedConfig {
   if (role === "vrrp") {
-    // bgp goes along so that announced VIPs get src/bgp/desired.ts VIP_METRIC_UNDER_BGP.
-    return { file: c.file, global: c.global, vrrp: c.vrrp, check: EMPTY_CHECK, bfd: EMPTY_BFD, bgp: c.bgp };
+    // bgp goes along so that announced VIPs get src/bgp/desired.ts VIP_METRIC_UNDER_BGP; bfd for the
+    // data dump's "VRRP Track BFDs" (the sessions themselves are the BFD child's).
+    return { file: c.file, global: c.global, vrrp: c.vrrp, check: EMPTY_CHECK, bfd: c.bfd, bgp: c.bgp };
   }
   if (role === "bfd") {
     return { file: c.file, global: c.global, vrrp: EMPTY_VRRP, check: EMPTY_CHECK, bfd: c.bfd, bgp: EMPTY_BGP };
@@ -78,6 +79,13 @@ function textLines(v: unknown, indent: string, out: string[]): void {
       textLines(val, indent + "  ", out);
     } else out.push(`${indent}${k} = ${String(val)}`);
   }
+}
+
+/** Any part of the model as our indented `key = value` text (unset/false/empty fields left out). */
+export function plainText(v: unknown): string[] {
+  const out: string[] = [];
+  textLines(v, " ", out);
+  return out;
 }
 
 /** Render the config as indented text (unset/false/empty fields left out), JSON or YAML. */

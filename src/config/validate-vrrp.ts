@@ -253,8 +253,9 @@ export function finishInstance(
     oldUnicastChecksum: d.oldUnicastChecksum ?? false,
     garpMasterDelayMs: masterDelay,
     garpMasterRepeat: masterRepeat,
-    garpLowerPrioDelayMs: garp.garpLowerPrioDelayMs ?? g.vrrpGarpLowerPrioDelayMs ?? masterDelay,
-    garpLowerPrioRepeat: garp.garpLowerPrioRepeat ?? g.vrrpGarpLowerPrioRepeat ?? masterRepeat,
+    // keepalived 2.2.7 falls back to the global GARP values, not the instance's garp_master_delay/repeat.
+    garpLowerPrioDelayMs: garp.garpLowerPrioDelayMs ?? g.vrrpGarpLowerPrioDelayMs ?? g.vrrpGarpMasterDelayMs,
+    garpLowerPrioRepeat: garp.garpLowerPrioRepeat ?? g.vrrpGarpLowerPrioRepeat ?? g.vrrpGarpMasterRepeat,
     garpMasterRefreshMs: garp.garpMasterRefreshMs ?? g.vrrpGarpMasterRefreshMs,
     garpMasterRefreshRepeat: garp.garpMasterRefreshRepeat ?? g.vrrpGarpMasterRefreshRepeat,
     garpExtraIf: d.garpExtraIf === undefined ? g.vrrpGarpExtraIf : d.garpExtraIf,

@@ -49,7 +49,7 @@ export function createBfdRuntime(ctx: ChildContext): Runtime {
       if (kind !== "data") return;
       const path = dumpPath("data", "bfd", config?.global.stateDumpFile ?? null);
       try {
-        writeDumpFile(path, bfd.dumpText());
+        writeDumpFile(path, bfd.dumpText(config?.global ?? null));
         ctx.log.info(`Printing BFD data for process(${process.pid}) on signal to ${path}`);
       } catch (e) {
         ctx.log.error(`cannot write ${path}: ${(e as Error).message}`);

@@ -1,5 +1,6 @@
 /**
- * The parent's USR1 data dump (keepalived writes one per process): configuration file and generation,
+ * The parent's USR1 data dump (keepalived writes one per process): keepalived 2.2.7's Global definitions
+ * as its parent writes them (src/dump/ka-global.ts), then ours: configuration file and generation,
  * the parent's pid, each child with its pid, state and restart count, alert mail counters and the
  * metrics address, and the state of each bgp_announce. Written with writeDumpFile (never through a planted symlink) to
  * $TMPDIR/keepalived_parent.data, or to `state_dump_file` with `_parent` before its extension.
@@ -8,6 +9,8 @@ import type { Role } from "../core/ipc.ts";
 import { dumpPath } from "../core/dumpfile.ts";
 import type { MailStats } from "../alert/mailer.ts";
 import { describe } from "./supervise.ts";
+import type { GlobalDefs } from "../config/model.ts";
+import { globalSection } from "../dump/ka-global.ts";
 
 /** One child in the dump. */
 export interface DumpChild {
@@ -24,7 +27,8 @@ export interface ParentDumpInfo {
   configFile: string;
   generation: number;
   pid: number;
-  routerId: string | null;
+  /** The configuration's globals: keepalived's section opens the file. */
+  global: GlobalDefs | null;
   children: readonly DumpChild[];
   smtp: { target: string; stats: MailStats } | null;
   metricsUrl: string | null;
@@ -40,12 +44,12 @@ export function parentDumpPath(stateDumpFile: string | null): string {
 /** The dump text. */
 export function parentDataDump(d: ParentDumpInfo, now = new Date()): string {
   const out = [
-    `------< Keepalived parent data dump, ${now.toUTCString()} >------`,
-    "",
+    ...(d.global ? globalSection(d.global, "parent") : []),
+    "------< Keepalived parent >------",
+    ` Dumped at = ${now.toUTCString()}`,
     ` Config file = ${d.configFile}`,
     ` Config generation = ${d.generation}`,
     ` Parent pid = ${d.pid}`,
-    ` Router id = ${d.routerId ?? "(host name)"}`,
     ` Children (${d.children.length}):`,
   ];
   for (const c of d.children) {

@@ -336,7 +336,7 @@ export class Parent {
       configFile: this.opts.configFile,
       generation: this.#generation,
       pid: process.pid,
-      routerId: g.routerId,
+      global: g,
       children: [...this.#children].map(([role, c]) => ({ role, pid: c.pid, ready: this.#ready.has(role), restarts: c.totalRestarts, faulty: role === "vrrp" ? this.#faulty() : undefined })),
       smtp: q ? { target: q.target, stats: q.stats } : null,
       bgp: this.#bgp.states(),

@@ -4,7 +4,8 @@ import { RtnlKernel } from "../vrrp/netkernel.ts";
 import { VrrpRuntime } from "../vrrp/runtime.ts";
 import type { ChildContext, LoopSettings, Runtime } from "./child.ts";
 import { dumpPath, writeDumpFile } from "../core/dumpfile.ts";
-import { dataDump, jsonDump, statsDump } from "../vrrp/dump.ts";
+import { dataDump, statsDump } from "../vrrp/dump.ts";
+import { jsonDump } from "../dump/ka-json.ts";
 import { MetricsReporter } from "../metrics/report.ts";
 import { vrrpSamples, vrrpSocketSamples } from "../metrics/vrrp-samples.ts";
 import { compatSamples } from "../metrics/compat.ts";
@@ -42,6 +43,7 @@ export function createVrrpRuntime(ctx: ChildContext): Runtime {
   const snap = new SnapshotReporter({ role: "vrrp", send: ctx.send, sched: ctx.scheduler, intervalMs: 0, collect: () => vrrpSnapshot(rt, ctx.scheduler.now(), Date.now(), startedAt) });
   rt.onControlChange = () => snap.changed();
   let global: KeepalivedConfig["global"] | undefined;
+  let config: KeepalivedConfig | undefined;
   // Counters (adverts, errors by kind) for the parent's /metrics: every 5 s and soon after a transition.
   const collect = () => {
     const inst = rt.instances();
@@ -60,7 +62,8 @@ export function createVrrpRuntime(ctx: ChildContext): Runtime {
   const reporter = new MetricsReporter({ role: "vrrp", send: ctx.send, sched: ctx.scheduler, collect });
   return {
     async apply(slice, reload) {
-      global = (slice as KeepalivedConfig).global;
+      config = slice as KeepalivedConfig;
+      global = config.global;
       rt.apply(slice as KeepalivedConfig, reload);
       reporter.reportIf(parentWantsReports((slice as KeepalivedConfig).global, ctx.opts.snmp));
       snap.enable(global.controlSocket !== null);
@@ -70,10 +73,12 @@ export function createVrrpRuntime(ctx: ChildContext): Runtime {
     snapshot: snap,
     dump(kind) {
       const inst = rt.instances();
+      if (!config) return;
+      const clock = { wallMs: Date.now(), monoMs: ctx.scheduler.now() };
       try {
-        if (kind === "data") writeDumpFile(dumpPath("data", "vrrp", global?.stateDumpFile ?? null), dataDump(inst, new Date(), rt.sockets()));
+        if (kind === "data") writeDumpFile(dumpPath("data", "vrrp", global?.stateDumpFile ?? null), dataDump(config, rt, clock));
         else if (kind === "stats" || kind === "stats_clear") writeDumpFile(dumpPath("stats", "vrrp", global?.statsDumpFile ?? null), statsDump(inst));
-        else if (kind === "json") writeDumpFile(dumpPath("json", "vrrp", global?.jsonDumpFile ?? null), jsonDump(inst));
+        else if (kind === "json") writeDumpFile(dumpPath("json", "vrrp", global?.jsonDumpFile ?? null), jsonDump(config, rt, clock));
         // STATS_CLEAR (and D-Bus PrintStatsClear), as keepalived: write the statistics, then clear them.
         if (kind === "stats_clear") for (const r of inst) for (const k of Object.keys(r.stats)) r.stats[k as keyof typeof r.stats] = 0;
       } catch (e) {

@@ -1,46 +1,78 @@
 /**
- * VRRP dumps in keepalived's layouts: the data dump (USR1, /tmp/keepalived.data), the statistics
- * (USR2, /tmp/keepalived.stats) and the JSON dump (/tmp/keepalived.json: an array of {data, stats} per
- * instance with keepalived's field names and state numbers 0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT).
+ * The VRRP child's dumps in keepalived 2.2.7's layouts and file names: USR1 data (keepalived.data:
+ * global definitions, static addresses/routes/rules, VRRP topology, socket pool, sync groups, scripts,
+ * track files and processes, from src/dump/), USR2 statistics (keepalived.stats) and the JSON dump
+ * (keepalived.json, keepalived's --enable-json shape: one {data, stats} object per instance, states
+ * 0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT). docs/dumps.md lists what differs from keepalived's files.
  */
+import type { KeepalivedConfig } from "../config/model.ts";
+import type { InstanceLive } from "../dump/ka-vrrp.ts";
+import { type SocketLive, type VrrpLive, vrrpText } from "../dump/ka-vrrp-misc.ts";
 import type { VrrpInstanceRunner } from "./instance.ts";
-import type { SocketView } from "./sockets.ts";
+import type { VrrpRuntime } from "./runtime.ts";
 
-const STATE_NUM: Record<string, number> = { INIT: 0, BACKUP: 1, MASTER: 2, FAULT: 3, STOP: 98 };
+/** What the dumps read from the VRRP runtime. */
+export type VrrpDumpSource = Pick<VrrpRuntime, "instances" | "sockets" | "scripts" | "groups" | "priorityReasons" | "trackerValues">;
 
-/** USR1 text. */
-export function dataDump(instances: readonly VrrpInstanceRunner[], now = new Date(), sockets: readonly SocketView[] = []): string {
-  const out = [`------< Keepalived VRRP data dump, ${now.toUTCString()} >------`, "", "------< VRRP Topology >------"];
-  for (const r of instances) {
-    const c = r.cfg;
-    out.push(
-      ` VRRP Instance = ${c.name}`,
-      `   VRRP Version = ${c.version}`,
-      `   State = ${r.state}`,
-      `   Interface = ${r.place.ifname}`,
-      `   Using src_ip = ${r.place.src}`,
-      `   Virtual Router ID = ${c.vrid}`,
-      `   Priority = ${c.priority}`,
-      `   Effective priority = ${r.fsm.priority}`,
-      `   Advert interval = ${c.advertIntMs} milli-sec`,
-      `   Preempt = ${c.nopreempt ? "disabled" : "enabled"}`,
-      `   Preempt delay = ${c.preemptDelayMs / 1000} secs`,
-      `   Authentication type = ${c.auth ? c.auth.type : "none"}`,
-      `   Unicast peers = ${c.unicastPeers.length ? c.unicastPeers.map((p) => p.address).join(" ") : "(none)"}`,
-      `   Virtual IP (${c.virtualIpaddresses.length}):`,
-      ...c.virtualIpaddresses.map((v) => `     ${v.address}/${v.prefixLen} dev ${v.dev ?? r.place.ifname}`),
-      `   Fault = ${r.fsm.fault ? "yes" : "no"}`,
-      ...(r.socketFault ? [`   Socket fault = ${r.socketFault} (retrying)`] : []),
-    );
-  }
-  if (sockets.length) out.push("", "------< VRRP Sockets >------");
-  for (const s of sockets) {
-    out.push(` ${s.ifname} ${s.family}: receive buffer ${s.rxBufferBytes} bytes, kernel drops ${s.drops}, overflows ${s.overflows}`);
-  }
-  return out.join("\n") + "\n";
+/** Converts the scheduler's monotonic ms to wall-clock ms. */
+export interface Clock {
+  wallMs: number;
+  monoMs: number;
 }
 
-/** USR2 text. */
+function instanceLive(src: VrrpDumpSource, r: VrrpInstanceRunner, clock: Clock): InstanceLive {
+  const at = r.lastTransition?.at;
+  return {
+    state: r.state,
+    ifname: r.place.ifname,
+    ifindex: r.place.ifindex,
+    src: r.place.src,
+    effectivePriority: r.fsm.priority,
+    faults: src.priorityReasons(r).faults.length,
+    lastTransitionMs: at === undefined ? undefined : clock.wallMs - (clock.monoMs - at),
+    master: r.heard ? { address: r.heard.address, priority: r.heard.priority } : undefined,
+    socketFault: r.socketFault,
+  };
+}
+
+function socketLive(cfg: KeepalivedConfig, src: VrrpDumpSource, runners: readonly VrrpInstanceRunner[]): SocketLive[] {
+  return src.sockets().map((s) => {
+    const users = runners.filter((r) => r.place.ifname === s.ifname && r.family === s.family);
+    const unicast = users.some((r) => r.cfg.unicastPeers.length > 0);
+    return {
+      ifname: s.ifname,
+      family: s.family,
+      unicastSrc: unicast ? (s.key.split("/").slice(4).join("/") || null) : null,
+      rxBufConfigured: cfg.global.vrrpRxBufsPolicy || users.some((r) => r.cfg.kernelRxBufSizeBytes) ? s.rxBufferBytes : 0,
+      rxBufferBytes: s.rxBufferBytes,
+      instances: users.map((r) => ({ name: r.cfg.name, vrid: r.cfg.vrid })),
+      drops: s.drops,
+      overflows: s.overflows,
+    };
+  });
+}
+
+/** The run-time view the keepalived-layout text needs. */
+export function vrrpLive(cfg: KeepalivedConfig, src: VrrpDumpSource, clock: Clock): VrrpLive {
+  const runners = src.instances();
+  const t = src.trackerValues();
+  return {
+    instances: new Map(runners.map((r) => [r.cfg.name, instanceLive(src, r, clock)])),
+    groups: new Map(src.groups().map((g) => [g.name, g.state])),
+    scripts: new Map(src.scripts().map((s) => [s.name, { up: s.up, running: s.running }])),
+    files: t.files,
+    processes: t.processes,
+    sockets: socketLive(cfg, src, runners),
+    bfds: t.bfds,
+  };
+}
+
+/** USR1 text (keepalived.data). */
+export function dataDump(cfg: KeepalivedConfig, src: VrrpDumpSource, clock: Clock = { wallMs: Date.now(), monoMs: performance.now() }): string {
+  return vrrpText(cfg, vrrpLive(cfg, src, clock), clock.wallMs).join("\n") + "\n";
+}
+
+/** USR2 text (keepalived.stats). "Other" (ours) ends the Packet Errors block. */
 export function statsDump(instances: readonly VrrpInstanceRunner[]): string {
   const out: string[] = [];
   for (const r of instances) {
@@ -69,28 +101,4 @@ export function statsDump(instances: readonly VrrpInstanceRunner[]): string {
     );
   }
   return out.join("\n") + "\n";
-}
-
-/** JSON dump. */
-export function jsonDump(instances: readonly VrrpInstanceRunner[]): string {
-  return JSON.stringify(instances.map((r) => {
-    const c = r.cfg, s = r.stats;
-    return {
-      data: {
-        iname: c.name, ifp_ifname: r.place.ifname, vrid: c.vrid, version: c.version, state: STATE_NUM[r.state] ?? -1,
-        wantstate: c.initialState === "MASTER" ? 2 : 1, base_priority: c.priority, effective_priority: r.fsm.priority,
-        adver_int: c.advertIntMs / 1000, nopreempt: c.nopreempt ? 1 : 0, preempt_delay: c.preemptDelayMs / 1000,
-        saddr: r.place.src, vips: c.virtualIpaddresses.map((v) => `${v.address}/${v.prefixLen}`),
-        evips: c.virtualIpaddressesExcluded.map((v) => `${v.address}/${v.prefixLen}`),
-        unicast_peer: c.unicastPeers.map((p) => p.address), auth_type: c.auth ? (c.auth.type === "PASS" ? 1 : 2) : 0,
-        garp_delay: c.garpMasterDelayMs / 1000, smtp_alert: c.smtpAlert ? 1 : 0, sync_group: c.syncGroup,
-      },
-      stats: {
-        advert_rcvd: s.advertRcvd, advert_sent: s.advertSent, become_master: s.becomeMaster, release_master: s.releaseMaster,
-        packet_len_err: s.packetLenErr, advert_interval_err: s.advertIntervalErr, ip_ttl_err: s.ipTtlErr,
-        invalid_type_rcvd: s.invalidType, addr_list_err: s.addrListErr, invalid_authtype: s.invalidAuthType,
-        authtype_mismatch: s.authTypeMismatch, auth_failure: s.authFailure, pri_zero_rcvd: s.pri0Rcvd, pri_zero_sent: s.pri0Sent,
-      },
-    };
-  }), null, 2) + "\n";
 }

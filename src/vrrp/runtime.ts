@@ -523,6 +523,16 @@ export class VrrpRuntime {
     return [...this.#trackers.scripts].map(([name, { tracker }]) => ({ name, up: tracker.up, running: tracker.running, runs: tracker.runs }));
   }
 
+  /** track_file values, track_process counts and BFD states (the USR1 data dump). */
+  trackerValues(): { files: Map<string, number>; processes: Map<string, { count: number; up: boolean }>; bfds: Map<string, boolean> } {
+    const t = this.#trackers;
+    return {
+      bfds: new Map(t.bfd),
+      files: new Map([...t.files].map(([n, e]) => [n, e.tracker.value])),
+      processes: new Map([...t.processes].map(([n, e]) => [n, { count: e.tracker.count, up: e.tracker.up }])),
+    };
+  }
+
   /** Current instances, for dumps and tests. */
   instances(): VrrpInstanceRunner[] {
     return [...this.#instances.values()].map((r) => r.runner);

@@ -24,11 +24,15 @@ describe("BFD dump", () => {
       const line of [
         " BFD Instance = peer1",
         "   local state = Down",
-        "   local discriminator = 0x00000abc",
+        "   local discriminator = 0xabc",
+        "   remote discriminator = 0x0",
+        "   send event to VRRP process = Yes",
         "   source port = 49200",
         "   discarded admin-down = 1",
         " bad-version = 4",
+        "   !poll, !final",
         "   poll sequence = none",
+        "   last_seen = [never]",
       ]
     ) {
       expect(text).toContain(line + "\n");

@@ -30,12 +30,12 @@ describe("VRRP socket faults", () => {
     const h = new Harness();
     let refuse = 3;
     h.openError = () => (refuse-- > 0 ? sysErr("EADDRNOTAVAIL", "bind: EADDRNOTAVAIL (Cannot assign requested address)") : undefined);
-    h.start(inst());
+    const cfg = h.start(inst());
     expect(h.states().VI_1).toBe("FAULT");
     expect(states(h)).toEqual(["FAULT"]);
     const r = h.rt.instances()[0]!;
     expect(r.socketFault).toContain("cannot open VRRP sockets on eth0: bind: EADDRNOTAVAIL");
-    expect(dataDump([r])).toContain("Socket fault = cannot open VRRP sockets on eth0");
+    expect(dataDump(cfg, h.rt)).toContain("Socket fault = cannot open VRRP sockets on eth0");
     h.sched.advance(2500);
     expect(h.states().VI_1).toBe("FAULT");
     h.sched.advance(1000);

@@ -62,7 +62,8 @@ function sourcesOutsideConfig(dir = SRC, out: string[] = []): string[] {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = `${dir}/${e.name}`;
     if (e.isDirectory()) {
-      if (p !== `${SRC}/config`) sourcesOutsideConfig(p, out);
+      // src/dump prints every configured value as keepalived's dumps do: printing is not implementing.
+      if (p !== `${SRC}/config` && p !== `${SRC}/dump`) sourcesOutsideConfig(p, out);
     } else if (e.name.endsWith(".ts")) out.push(fs.readFileSync(p, "utf8"));
   }
   return out;

@@ -1,6 +1,7 @@
 /** src/procs/parent-dump.ts: the parent's USR1 dump path and text. */
 import { describe, expect, test } from "bun:test";
-import { parentDataDump, parentDumpPath } from "../../../src/procs/parent-dump.ts";
+import { loadConfig } from "../../src/config/index.ts";
+import { parentDataDump, parentDumpPath } from "../../src/procs/parent-dump.ts";
 
 describe("parent data dump", () => {
   test("path: state_dump_file with _parent before the extension, else keepalived_parent.data", () => {
@@ -14,7 +15,7 @@ describe("parent data dump", () => {
       configFile: "/etc/keepalived/keepalived.conf",
       generation: 3,
       pid: 100,
-      routerId: "lb1",
+      global: null,
       children: [{ role: "vrrp", pid: 101, ready: true, restarts: 2 }, {
         role: "check",
         pid: undefined,
@@ -35,9 +36,20 @@ describe("parent data dump", () => {
     expect(t).toContain(" BGP announcements (2):\n   WEB = on metric 0\n   ANY = off\n");
   });
 
+  test("opens with keepalived's Global definitions as its parent writes them, ours after", () => {
+    const r = loadConfig("/k.conf", { configId: "x", readFile: () => "global_defs {\n router_id lb1\n}\n" });
+    const t = parentDataDump({ configFile: "/k.conf", generation: 1, pid: 1, global: r.config.global, smtp: null, metricsUrl: null, children: [] });
+    const lines = t.split("\n");
+    expect(lines[0]).toBe("------< Global definitions >------");
+    expect(lines).toContain(" Router ID = lb1");
+    // The parent has not filled in the lower-priority GARP defaults (keepalived prints UINT_MAX there).
+    expect(lines).toContain(" Gratuitous ARP lower priority delay = 4294967295");
+    expect(lines.indexOf("------< Keepalived parent >------")).toBeGreaterThan(lines.indexOf(" umask = 0177"));
+  });
+
   test("a running VRRP child with instances in FAULT says so", () => {
     const t = parentDataDump({
-      configFile: "k.conf", generation: 1, pid: 1, routerId: null, smtp: null, metricsUrl: null,
+      configFile: "k.conf", generation: 1, pid: 1, global: null, smtp: null, metricsUrl: null,
       children: [{ role: "vrrp", pid: 101, ready: true, restarts: 0, faulty: ["VI_6"] }],
     });
     expect(t).toContain("State = running, 1 instance(s) in FAULT: VI_6");
