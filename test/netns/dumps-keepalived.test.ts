@@ -10,9 +10,9 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sh } from "../support/netns.ts";
-import { capture, type Capture, confDumpOf, KEEPALIVED, OURS } from "./dump-capture.ts";
-import { normalizeJson, normalizeOurs, normalizeTheirs } from "./dump-normalize.ts";
-import { parseScripts, parseStats, parseVrrpData } from "./mehdy-parser.ts";
+import { capture, type Capture, confDumpOf, KEEPALIVED, OURS } from "../support/dump/dump-capture.ts";
+import { normalizeJson, normalizeOurs, normalizeTheirs } from "../support/dump/dump-normalize.ts";
+import { parseScripts, parseStats, parseVrrpData } from "../support/dump/mehdy-parser.ts";
 
 const SAMPLES = join(import.meta.dir, "../../../shared/conformance/upstream-samples");
 const dir = mkdtempSync("/tmp/hdmp-dumps-");

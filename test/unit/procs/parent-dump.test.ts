@@ -1,7 +1,7 @@
 /** src/procs/parent-dump.ts: the parent's USR1 dump path and text. */
 import { describe, expect, test } from "bun:test";
-import { loadConfig } from "../../src/config/index.ts";
-import { parentDataDump, parentDumpPath } from "../../src/procs/parent-dump.ts";
+import { loadConfig } from "../../../src/config/index.ts";
+import { parentDataDump, parentDumpPath } from "../../../src/procs/parent-dump.ts";
 
 describe("parent data dump", () => {
   test("path: state_dump_file with _parent before the extension, else keepalived_parent.data", () => {

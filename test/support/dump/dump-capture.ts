@@ -6,7 +6,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { sh } from "../support/netns.ts";
+import { sh } from "../netns.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 /** The two daemons, as commands. */

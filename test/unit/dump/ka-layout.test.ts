@@ -4,13 +4,13 @@
  * compared in test/netns/dumps-keepalived.test.ts), and read back with mehdy/keepalived-exporter's rules.
  */
 import { describe, expect, test } from "bun:test";
-import { loadConfig } from "../../src/config/index.ts";
-import type { KeepalivedConfig } from "../../src/config/model.ts";
-import { globalSection } from "../../src/dump/ka-global.ts";
-import { type InstanceLive, kaTime, masterDownUs } from "../../src/dump/ka-vrrp.ts";
-import { type VrrpLive, vrrpText } from "../../src/dump/ka-vrrp-misc.ts";
-import { confText } from "../../src/dump/ka-conf.ts";
-import { parseScripts, parseVrrpData } from "../netns/mehdy-parser.ts";
+import { loadConfig } from "../../../src/config/index.ts";
+import type { KeepalivedConfig } from "../../../src/config/model.ts";
+import { globalSection } from "../../../src/dump/ka-global.ts";
+import { type InstanceLive, kaTime, masterDownUs } from "../../../src/dump/ka-vrrp.ts";
+import { type VrrpLive, vrrpText } from "../../../src/dump/ka-vrrp-misc.ts";
+import { confText } from "../../../src/dump/ka-conf.ts";
+import { parseScripts, parseVrrpData } from "../../support/dump/mehdy-parser.ts";
 
 const load = (text: string): KeepalivedConfig => loadConfig("/k.conf", { configId: "x", readFile: () => text, interfaceExists: () => true }).config;
 
