@@ -111,7 +111,6 @@ export const UNSUPPORTED: readonly Unsupported[] = [
   { paths: G, keywords: ["max_auto_priority"], field: "maxAutoPriority", note: "no automatic realtime priority" },
   { paths: G, keywords: ["min_auto_priority_delay"], field: "minAutoPriorityDelayUs", note: "no automatic realtime priority" },
   { paths: [""], keywords: ["linkbeat_interfaces"], field: "linkbeatInterfaces", note: "netlink link state is always used" },
-  { paths: [""], keywords: ["track_group"], field: "trackGroups", note: "static addresses are restored whatever their track_group" },
   { paths: [...T, ...VI], keywords: ["linkbeat_use_polling"], field: "linkbeatUsePolling", note: "netlink link state is always used" },
   { paths: VI, keywords: ["debug"], field: "debugLevel", note: "no per-instance debug level" },
   { paths: VI, keywords: ["native_ipv6"], field: "nativeIpv6", note: "no native IPv6 VMAC mode" },
@@ -142,7 +141,7 @@ export const UNSUPPORTED: readonly Unsupported[] = [
 export interface UnsupportedOption {
   readonly option: string;
   /** The entry field it sets (on IpAddressSpec, RouteSpec or RuleSpec). */
-  readonly field: "autoJoin" | "noTrack" | "useVmac" | "trackGroup";
+  readonly field: "autoJoin" | "noTrack" | "useVmac";
   readonly note: string;
 }
 
@@ -151,7 +150,6 @@ export const UNSUPPORTED_OPTIONS: readonly UnsupportedOption[] = [
   { option: "autojoin", field: "autoJoin", note: "the address is added without IFA_F_MCAUTOJOIN" },
   { option: "no_track", field: "noTrack", note: "a missing entry is restored like any other" },
   { option: "use_vmac", field: "useVmac", note: "the address stays on the instance's interface" },
-  { option: "track_group", field: "trackGroup", note: "static entries are restored whatever their track_group" },
 ];
 
 type Entry = { readonly src: Where } & Partial<Record<UnsupportedOption["field"], unknown>>;
@@ -172,6 +170,13 @@ export function reportUnsupportedOptions(c: KeepalivedConfig, diags: DiagSink): 
   for (const e of entries) {
     for (const o of UNSUPPORTED_OPTIONS) {
       if (e[o.field]) diags.add(e.src, "unsupported", `option '${o.option}' is not implemented (${o.note}); it has no effect`);
+    }
+  }
+  // track_group acts on static addresses and routes (src/vrrp/track-group.ts); keepalived 2.2.7 was seen
+  // to do nothing with it on a static rule, and neither do we.
+  for (const r of c.vrrp.staticRules) {
+    if (r.trackGroup !== null) {
+      diags.add(r.src, "unsupported", "option 'track_group' has no effect on a static rule (keepalived 2.2.7 neither tracks nor restores static rules)");
     }
   }
 }

@@ -416,7 +416,8 @@ export class VrrpRuntime {
     const c = this.#config;
     const cfg = runner.cfg;
     const group = cfg.syncGroup ? c?.vrrp.syncGroups.find((g) => g.name === cfg.syncGroup) : undefined;
-    return instanceTrackers(cfg, group, c?.vrrp ?? { scripts: [], trackFiles: [], trackProcesses: [] }, states);
+    const defs = c ? { ...c.vrrp, defaultInterface: c.global.defaultInterface } : { scripts: [], trackFiles: [], trackProcesses: [] };
+    return instanceTrackers(cfg, group, defs, states);
   }
 
   /** Why an instance's priority is what it is: one line per tracker that moves it, and the hold. */
