@@ -101,7 +101,6 @@ export const UNSUPPORTED: readonly Unsupported[] = [
   { paths: G, keywords: ["vrrp_iptables"], field: "vrrpIptables", note: "no firewall rules are written" },
   { paths: G, keywords: ["vrrp_ipsets"], field: "vrrpIpsets", note: "no ipsets are written" },
   { paths: G, keywords: ["vrrp_min_garp"], field: "vrrpMinGarp", note: "the gratuitous ARP settings are not changed" },
-  { paths: G, keywords: ["vrrp_owner_ignore_adverts"], field: "vrrpOwnerIgnoreAdverts", note: "the address owner handles adverts as usual" },
   { paths: G, keywords: ["vmac_addr_prefix"], field: "vmacAddrPrefix", note: "VMAC address interfaces keep the default name" },
   { paths: G, keywords: ["disable_local_igmp"], field: "disableLocalIgmp", note: "IGMP reports are not turned off" },
   { paths: G, keywords: ["reload_time_file"], field: "reloadTimeFile", note: "no timed reloads" },
@@ -114,7 +113,6 @@ export const UNSUPPORTED: readonly Unsupported[] = [
   { paths: [...T, ...VI], keywords: ["linkbeat_use_polling"], field: "linkbeatUsePolling", note: "netlink link state is always used" },
   { paths: VI, keywords: ["debug"], field: "debugLevel", note: "no per-instance debug level" },
   { paths: VI, keywords: ["native_ipv6"], field: "nativeIpv6", note: "no native IPv6 VMAC mode" },
-  { paths: VI, keywords: ["timer_expired_backup"], field: "timerExpiredBackup", note: "no BACKUP notify on timer expiry" },
   { paths: VI, keywords: ["track_src_ip"], field: "trackSrcIp", note: "the source address is not tracked" },
   {
     paths: VI,

@@ -99,7 +99,9 @@ export type VrrpEvent =
   /** An operator failover (src/vrrp/failover.ts): a MASTER yields as if stopping, then waits as BACKUP. */
   | { type: "yieldMaster" }
   /** The member's vrrp_sync_group moves every member to `state`. */
-  | { type: "syncGroup"; state: "MASTER" | "BACKUP" | "FAULT" };
+  | { type: "syncGroup"; state: "MASTER" | "BACKUP" | "FAULT" }
+  /** timer_expired_backup: the MASTER ran so late that another router may have taken over (src/vrrp/late-master.ts). */
+  | { type: "lateMaster" };
 
 /** Outputs of step, performed in order by the runner. */
 export type VrrpAction =
@@ -423,6 +425,8 @@ export const TABLE: Readonly<Record<VrrpState, Partial<Record<EventType, Handler
     shutdown: onShutdown,
     syncGroup: onSyncH,
     yieldMaster: (f, _e, now) => becomeBackup(f, now, "operator failover", 0, resignMaster),
+    lateMaster: (f, _e, now) =>
+      becomeBackup(f, now, "advert timer expired late", 0, [{ type: "cancelTimer", timer: "Adver_Timer" }, { type: "removeVips" }]),
   },
   FAULT: {
     faultChanged: onFaultH,

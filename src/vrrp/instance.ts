@@ -12,7 +12,7 @@ import type { Scheduler, TimerHandle } from "../core/scheduler.ts";
 import { parseAhPacket } from "../proto/ah.ts";
 import { parseVrrp } from "../proto/vrrp.ts";
 import { AdvertBuilder, advertAuth } from "./advert.ts";
-import { initialFsm, step, transitionLogLine, type TimerKind, type VrrpAction, type VrrpEvent, type VrrpFsm, type VrrpState } from "./fsm.ts";
+import { initialFsm, PRIORITY_OWNER, step, transitionLogLine, type TimerKind, type VrrpAction, type VrrpEvent, type VrrpFsm, type VrrpState } from "./fsm.ts";
 import type { Announcer } from "./garp.ts";
 import type { NetKernel, RouteGone } from "./netkernel.ts";
 import type { Notifier, NotifyTargets } from "./notify.ts";
@@ -20,6 +20,7 @@ import type { RxPacket } from "./transport.ts";
 import type { AddrRequest } from "../proto/rtnl-addr.ts";
 import type { Firewall } from "./firewall.ts";
 import { VipApplier } from "./vip-apply.ts";
+import { lateMasterYields } from "./late-master.ts";
 import { bytesToIpv4, ipv4ToBytes } from "../proto/ipv4.ts";
 import { bytesToIpv6, ipv6ToBytes } from "../proto/ipv6.ts";
 
@@ -242,6 +243,7 @@ export class VrrpInstanceRunner {
     this.stats.advertRcvd++;
     if (m.pri0) this.stats.pri0Rcvd++;
     if (m.addrErr) this.stats.addrListErr++;
+    if (this.cfg.timerExpiredBackup !== null) this.#late();
     this.handle(m.event, at);
   }
 
@@ -276,6 +278,10 @@ export class VrrpInstanceRunner {
     if (adv.vrid !== cfg.vrid) return; // another instance's advert on a shared socket
     this.lastAdvertSrc = p.src;
     this.stats.advertRcvd++;
+    if (cfg.ownerIgnoreAdverts && cfg.priority === PRIORITY_OWNER) {
+      // vrrp_owner_ignore_adverts: the address owner stays MASTER whatever it hears.
+      return this.env.badPackets.warnWith(`${cfg.name}:owner`, () => `(${cfg.name}) Dropping received advert(s) from ${p.src} since we are address owner`);
+    }
     if (adv.priority === 0) this.stats.pri0Rcvd++;
     if (cfg.version === 2 && adv.advertIntervalCs !== Math.round(cfg.advertIntMs / 10)) {
       return this.#drop("advertIntervalErr", `advert interval ${adv.advertIntervalCs / 100} s != ours ${cfg.advertIntMs / 1000} s`, p.src);
@@ -284,6 +290,7 @@ export class VrrpInstanceRunner {
     if (!matches) this.stats.addrListErr++;
     const event: VrrpEvent = { type: "advertReceived", priority: adv.priority, advertIntervalCs: adv.advertIntervalCs, srcAddress: p.src, addressListMatches: matches };
     if (!cfg.auth || cfg.auth.type !== "AH") this.#memo = { place: this.place, event, pri0: adv.priority === 0, addrErr: !matches };
+    if (cfg.timerExpiredBackup !== null) this.#late();
     this.handle(event, p.at);
   }
 
@@ -308,12 +315,14 @@ export class VrrpInstanceRunner {
       case "sendAdvert":
         return this.#sendAdvert(a.priority);
       case "setTimer": {
+        if (a.timer === "Adver_Timer") this.#adverDueMs = a.atMs;
         // Moved at once, even for a Backup hearing its master 1,000 times a second: moving a heap entry
         // costs far less than the wake-up of a timer left to fire early and re-arm itself.
         if (this.env.sched.reschedule(this.#timers.get(a.timer), a.atMs)) return;
         return this.#arm(a.timer, a.atMs);
       }
       case "cancelTimer":
+        if (a.timer === "Adver_Timer") this.#adverDueMs = undefined;
         this.env.sched.cancel(this.#timers.get(a.timer));
         this.#timers.delete(a.timer);
         return;
@@ -346,6 +355,24 @@ export class VrrpInstanceRunner {
     }
   }
 
+  /** When the running Adver_Timer is due (scheduler ms), for timer_expired_backup. */
+  #adverDueMs: number | undefined;
+
+  /**
+   * timer_expired_backup: a MASTER whose advert is overdue so long that another router may have taken over
+   * goes BACKUP (late-master.ts). Checked when the timer fires and before a received advert, which may be
+   * read first after the stall.
+   */
+  #late(): boolean {
+    const due = this.#adverDueMs;
+    if (this.fsm.state !== "MASTER" || due === undefined) return false;
+    const now = this.env.sched.now();
+    if (!lateMasterYields(this.fsm.config, this.cfg.timerExpiredBackup, due, now)) return false;
+    this.log.info(`advert timer ran ${Math.round(now - due)} ms late: another router may be master (timer_expired_backup)`);
+    this.handle({ type: "lateMaster" });
+    return true;
+  }
+
   #arm(kind: TimerKind, atMs: number): void {
     const h = this.env.sched.at(atMs, () => {
       if (this.#timers.get(kind) !== h) return;
@@ -358,6 +385,7 @@ export class VrrpInstanceRunner {
         // The next advert is due one interval after this one's deadline, not after the wake: a wake a
         // little late (or early, in a batch) then does not shift every later advert. After a stall, from now.
         const now = this.env.sched.now();
+        if (this.#late()) return;
         return this.handle({ type: "adverTimerExpired" }, now - atMs < ADVER_CATCH_UP_MS ? atMs : now);
       }
       this.handle({ type: kind === "Master_Down_Timer" ? "masterDownTimerExpired" : "preemptDelayExpired" });

@@ -34,6 +34,7 @@ const CONFIG_ONLY: Readonly<Record<string, string>> = {
   vrrpHigherPrioSendAdvert: "instance default",
   vrrpLowerPrioNoAdvert: "instance default",
   vrrpSkipCheckAdvAddr: "instance default",
+  vrrpOwnerIgnoreAdverts: "instance ownerIgnoreAdverts",
   vrrpGarpMasterDelayMs: "instance default",
   vrrpGarpMasterRepeat: "instance default",
   vrrpGarpMasterRefreshMs: "instance default",
