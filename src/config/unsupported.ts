@@ -120,13 +120,6 @@ export const UNSUPPORTED: readonly Unsupported[] = [
     field: "lvsSyncDaemonInterface",
     note: "use global_defs lvs_sync_daemon",
   },
-  { paths: VI, keywords: ["garp_extra_if"], field: "garpExtraIf", note: "no gratuitous ARPs on extra interfaces" },
-  {
-    paths: G,
-    keywords: ["vrrp_garp_extra_if", "vrrp_vmac_garp_intvl"],
-    field: "vrrpGarpExtraIf",
-    note: "no gratuitous ARPs on extra interfaces",
-  },
   { paths: VI, keywords: ["use_vmac_addr"], field: "useVmacAddr", note: "the VMAC address is not used on the base interface" },
   { paths: ["virtual_server"], keywords: ["snmp_name"], field: "snmpName", note: "not in our SNMP virtual server table" },
   { paths: CHECKERS, keywords: ["fast_recovery"], field: "fastRecovery", note: "failures are retried as usual" },

@@ -21,6 +21,7 @@ import type { AddrRequest } from "../proto/rtnl-addr.ts";
 import type { Firewall } from "./firewall.ts";
 import { VipApplier } from "./vip-apply.ts";
 import { lateMasterYields } from "./late-master.ts";
+import { extraIfVips } from "./garp-extra.ts";
 import { bytesToIpv4, ipv4ToBytes } from "../proto/ipv4.ts";
 import { bytesToIpv6, ipv6ToBytes } from "../proto/ipv6.ts";
 
@@ -66,6 +67,8 @@ export interface InstanceEnv {
   report(state: VrrpState, priority: number): void;
   /** Index of an interface by name (for VIPs with `dev`). */
   ifindex(name: string): number;
+  /** MAC of an interface by name (a VIP on another interface is announced from that interface's MAC). */
+  ifmac?(name: string): string | undefined;
   /** Route metric for a VIP that a bgp_announce also announces (src/bgp/desired.ts vipMetric), else undefined. */
   vipMetric?(address: string, prefixLen: number): number | undefined;
   /** notify_master_rx_lower_pri: MASTER saw a lower-priority advert. */
@@ -123,7 +126,7 @@ export class VrrpInstanceRunner {
   readonly vips: readonly string[];
   /** Our VIPs in wire text form, to check an advert's address list without sorting (RFC 5798 §7.1). */
   readonly #vipSet: ReadonlySet<string>;
-  readonly #timers = new Map<TimerKind | "garp" | "garpLower", TimerHandle>();
+  readonly #timers = new Map<TimerKind | "garp" | "garpLower" | "garpExtra", TimerHandle>();
   readonly #advert: AdvertBuilder;
   /** Addresses, routes, rules and the drop rule in the kernel (vip-apply.ts). */
   readonly #vips: VipApplier;
@@ -435,6 +438,8 @@ export class VrrpInstanceRunner {
     this.env.sched.cancel(this.#timers.get("garp"));
     this.env.sched.cancel(this.#timers.get("garpLower"));
     this.#timers.delete("garpLower");
+    this.env.sched.cancel(this.#timers.get("garpExtra"));
+    this.#timers.delete("garpExtra");
   }
 
   /** A VIP vanished: while MASTER someone else deleted it, and it is put back (vip-apply.ts). */
@@ -470,6 +475,21 @@ export class VrrpInstanceRunner {
     };
     if (c.garpMasterDelayMs > 0) later(c.garpMasterDelayMs, c.garpMasterRepeat, refresh);
     else refresh();
+    this.#extraIfRounds();
+  }
+
+  /** garp_extra_if: one announcement every delay for the VIPs on other interfaces, while MASTER (garp-extra.ts). */
+  #extraIfRounds(): void {
+    const vips = extraIfVips(this.cfg, this.place.ifindex, this.env.ifindex);
+    if (vips.length === 0) return;
+    const tick = () => {
+      this.#timers.set("garpExtra", this.env.sched.after(this.cfg.garpExtraIf!.delayMs, () => {
+        if (this.fsm.state !== "MASTER") return;
+        this.#announceRound(1, vips);
+        tick();
+      }));
+    };
+    tick();
   }
 
   /** garp_lower_prio_repeat announcements now and again after garp_lower_prio_delay. */
@@ -483,14 +503,16 @@ export class VrrpInstanceRunner {
     }));
   }
 
-  #announceRound(times: number): void {
+  #announceRound(times: number, vips = this.cfg.virtualIpaddresses): void {
     const repeat = Math.max(1, times);
     for (let i = 0; i < repeat; i++) {
-      for (const v of this.cfg.virtualIpaddresses) {
+      for (const v of vips) {
         const ifindex = v.dev ? this.env.ifindex(v.dev) : this.place.ifindex;
+        // A VIP on another interface is announced from that interface's MAC (keepalived 2.2.7 the same).
+        const mac = ifindex === this.place.ifindex || !v.dev ? this.place.mac : this.env.ifmac?.(v.dev) ?? this.place.mac;
         try {
-          if (v.family === "inet") this.env.announcer.garp(ifindex, this.place.mac, v.address);
-          else this.env.announcer.na(ifindex, this.place.mac, v.address, false);
+          if (v.family === "inet") this.env.announcer.garp(ifindex, mac, v.address);
+          else this.env.announcer.na(ifindex, mac, v.address, false);
         } catch (e) {
           this.env.badPackets.warn(`${this.cfg.name}:garp`, `(${this.cfg.name}) cannot announce ${v.address}: ${(e as Error).message}`);
         }

@@ -259,6 +259,7 @@ export class VrrpRuntime {
       drainRx: () => this.#io.sockets.readNow(rec.key),
       report: (state, priority) => this.#report(cfg, state, priority),
       ifindex: (name) => this.#linkByName(name)?.index ?? 0,
+      ifmac: (name) => this.#linkByName(name)?.mac,
       vipMetric: (address, len) => vipMetric(this.#config?.bgp.announces ?? [], address, len),
       firewall: { fw: this.#firewall, byName: !c.global.nftables.ifindex },
       masterRxLowerPri: () => {

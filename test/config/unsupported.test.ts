@@ -35,6 +35,7 @@ const CONFIG_ONLY: Readonly<Record<string, string>> = {
   vrrpLowerPrioNoAdvert: "instance default",
   vrrpSkipCheckAdvAddr: "instance default",
   vrrpOwnerIgnoreAdverts: "instance ownerIgnoreAdverts",
+  vrrpGarpExtraIf: "instance garp_extra_if default",
   vrrpGarpMasterDelayMs: "instance default",
   vrrpGarpMasterRepeat: "instance default",
   vrrpGarpMasterRefreshMs: "instance default",
