@@ -4,7 +4,7 @@
  * one per period, all from eth1's own MAC.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ensureBinary } from "../support/binary.ts";
 import { collectOutput, Netns, vethPair, waitFor } from "../support/netns.ts";
