@@ -109,8 +109,6 @@ export const UNSUPPORTED: readonly Unsupported[] = [
   { paths: G, keywords: ["reload_check_config"], field: "reloadCheckConfig", note: "a reload is not checked in a separate process" },
   { paths: G, keywords: ["max_auto_priority"], field: "maxAutoPriority", note: "no automatic realtime priority" },
   { paths: G, keywords: ["min_auto_priority_delay"], field: "minAutoPriorityDelayUs", note: "no automatic realtime priority" },
-  { paths: [""], keywords: ["linkbeat_interfaces"], field: "linkbeatInterfaces", note: "netlink link state is always used" },
-  { paths: [...T, ...VI], keywords: ["linkbeat_use_polling"], field: "linkbeatUsePolling", note: "netlink link state is always used" },
   { paths: VI, keywords: ["debug"], field: "debugLevel", note: "no per-instance debug level" },
   { paths: VI, keywords: ["native_ipv6"], field: "nativeIpv6", note: "no native IPv6 VMAC mode" },
   { paths: VI, keywords: ["track_src_ip"], field: "trackSrcIp", note: "the source address is not tracked" },

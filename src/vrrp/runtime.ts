@@ -40,6 +40,8 @@ import type { ChildCommand } from "../core/control-proto.ts";
 import { trackerLines } from "./control-snap.ts";
 import { NftFirewall } from "./firewall.ts";
 import { LinkDebounce } from "./link-debounce.ts";
+import { Linkbeat, linkbeatNames, type LinkRead } from "./linkbeat.ts";
+import { LinkProbe } from "../ffi/link-probe.ts";
 import { firewallShape } from "./firewall-rules.ts";
 import type { SyncGroup } from "../config/model.ts";
 import { meaningKey } from "../config/meaning.ts";
@@ -68,6 +70,8 @@ export interface VrrpRuntimeDeps {
   scanProc?: () => ProcInfo[];
   /** The nftables writer for no_accept; tests pass one with a fake link. @default nf_tables netlink */
   firewall?: NftFirewall;
+  /** Reads link states for linkbeat polling; tests pass a fake. @default ioctl (src/ffi/link-probe.ts) */
+  linkRead?: LinkRead;
 }
 
 /** What the runtime needs of a transport (VrrpTransport, or a fake in tests). */
@@ -114,6 +118,7 @@ export class VrrpRuntime {
   #subscribed = false;
   readonly #firewall: NftFirewall;
   readonly #debounce: LinkDebounce;
+  readonly #linkbeat: Linkbeat;
   /** When instances may start (vrrp_startup_delay after the first configuration), ms on the scheduler's clock. */
   #startAt: number | undefined;
   readonly #delayed = new Set<VrrpInstanceRunner>();
@@ -156,6 +161,12 @@ export class VrrpRuntime {
     this.#files = d.fileWatch ?? new InotifyFileWatch(d.watcher);
     this.#firewall = d.firewall ?? new NftFirewall(d.log);
     this.#debounce = new LinkDebounce(d.sched, d.log);
+    const linkRead = (): LinkRead => {
+      if (d.linkRead) return d.linkRead;
+      const probe = new LinkProbe(); // one socket for the child's life, opened only when linkbeat is used
+      return (n) => probe.read(n);
+    };
+    this.#linkbeat = new Linkbeat(d.sched, d.log, linkRead, (n, up) => this.#linkbeatChanged(n, up));
     this.#static = new StaticSet(d.kernel, d.log, (n) => this.#linkByName(n)?.index ?? 0, () => this.#config?.global.defaultInterface ?? null);
     this.#trackers = new TrackerSet({
       log: d.log, sched: d.sched, files: this.#files, resolve: (s) => this.#resolve(s, this.#config!),
@@ -178,6 +189,8 @@ export class VrrpRuntime {
     this.#fifos.configure(c, (s) => this.#resolve(s, c));
     this.#static.apply(c);
     this.#debounce.configure(c.vrrp.interfaceUpDownDelays);
+    this.#linkbeat.configure(linkbeatNames(c));
+    this.#polledLinks();
     // Route deletions matter only when routes of ours are configured (virtual or static).
     this.d.kernel.watchRoutes?.(c.vrrp.staticRoutes.length > 0 || c.vrrp.instances.some((i) => i.virtualRoutes.length > 0));
     this.#trackers.apply(c);
@@ -213,6 +226,22 @@ export class VrrpRuntime {
     for (const l of this.d.kernel.dumpLinks()) this.#links.set(l.index, l);
     this.#addrs.length = 0;
     this.#addrs.push(...this.d.kernel.dumpAddrs());
+  }
+
+  /** Linkbeat interfaces take `up` from polling, not from netlink (linkbeat.ts). */
+  #polledLinks(): void {
+    for (const l of this.#links.values()) {
+      const up = this.#linkbeat.watches(l.name) ? this.#linkbeat.up(l.name) : undefined;
+      if (up !== undefined && up !== l.up) this.#links.set(l.index, { ...l, up });
+    }
+  }
+
+  #linkbeatChanged(name: string, up: boolean): void {
+    const l = this.#linkByName(name);
+    if (!l || l.up === up) return;
+    this.#links.set(l.index, { ...l, up });
+    this.#recomputeAll();
+    this.#io.faults.kick();
   }
 
   #linkByName(name: string): LinkInfo | undefined {
@@ -473,8 +502,12 @@ export class VrrpRuntime {
         if (before?.up) this.#linkChanged(e.link.name, "removed");
         return;
       }
-      // interface_up_down_delays: the instances may see the old state for a while, then #setLink.
       const before = this.#links.get(e.link.index);
+      if (this.#linkbeat.watches(e.link.name)) {
+        this.#links.set(e.link.index, { ...e.link, up: this.#linkbeat.up(e.link.name) ?? before?.up ?? e.link.up });
+        return;
+      }
+      // interface_up_down_delays: the instances may see the old state for a while, then #setLink.
       const up = this.#debounce.offer(e.link, before?.up, (l) => this.#setLink(l));
       this.#links.set(e.link.index, { ...e.link, up });
       if (before?.up !== up) this.#linkChanged(e.link.name, up ? "up" : "down");
@@ -535,6 +568,7 @@ export class VrrpRuntime {
     this.holds.prune();
     this.#trackers.stop();
     this.#debounce.stop();
+    this.#linkbeat.stop();
     this.#files.close?.();
     for (const r of this.#instances.values()) r.runner.stop(this.d.keepVipsOnStop);
     for (const g of this.#groups.values()) g.group.stopped();

@@ -157,6 +157,8 @@ export class Harness {
   readonly fileWatchers = new Map<string, Set<() => void>>();
   /** What the /proc scan returns. */
   procs: ProcInfo[] = [];
+  /** Link states linkbeat polling reads (a name missing here cannot be read). */
+  readonly polledLinks = new Map<string, boolean>();
   /** When set, opening sockets throws what it returns (a bind refused during DAD...). */
   openError: ((o: TransportOptions) => Error | undefined) | undefined;
   /** When set, sending throws what it returns. */
@@ -193,6 +195,10 @@ export class Harness {
         },
       },
       scanProc: () => this.procs,
+      linkRead: (n) => {
+        const up = this.polledLinks.get(n);
+        return up === undefined ? undefined : { up, kind: "ETHTOOL" };
+      },
     });
   }
 
