@@ -111,7 +111,6 @@ export const UNSUPPORTED: readonly Unsupported[] = [
   { paths: G, keywords: ["min_auto_priority_delay"], field: "minAutoPriorityDelayUs", note: "no automatic realtime priority" },
   { paths: VI, keywords: ["debug"], field: "debugLevel", note: "no per-instance debug level" },
   { paths: VI, keywords: ["native_ipv6"], field: "nativeIpv6", note: "no native IPv6 VMAC mode" },
-  { paths: VI, keywords: ["track_src_ip"], field: "trackSrcIp", note: "the source address is not tracked" },
   {
     paths: VI,
     keywords: ["lvs_sync_daemon_interface"],

@@ -42,6 +42,7 @@ import { NftFirewall } from "./firewall.ts";
 import { LinkDebounce } from "./link-debounce.ts";
 import { Linkbeat, linkbeatNames, type LinkRead } from "./linkbeat.ts";
 import { LinkProbe } from "../ffi/link-probe.ts";
+import { missingSrc } from "./track-src.ts";
 import { firewallShape } from "./firewall-rules.ts";
 import type { SyncGroup } from "../config/model.ts";
 import { meaningKey } from "../config/meaning.ts";
@@ -463,6 +464,8 @@ export class VrrpRuntime {
     const res = effectivePriority(cfg.priority, this.#trackerList(runner));
     // unicast_fault_no_peer: a unicast instance without peers cannot work (keepalived 2.2.7 log line).
     if (cfg.unicastFaultNoPeer && cfg.unicastPeers.length === 0) res.faultReasons.push("Cannot use unicast without any peers");
+    const src = missingSrc(cfg, this.#addrs);
+    if (src) res.faultReasons.push(src);
     const sockets = this.#io.faults.reason(cfg.name);
     if (sockets) res.faultReasons.push(sockets);
     const fault = res.faultReasons.length > 0;
@@ -529,6 +532,7 @@ export class VrrpRuntime {
       for (const r of this.#instances.values()) r.runner.vipDeleted(a.address);
       this.#static.addrDeleted(a.address, a.index);
     }
+    if (this.#config?.vrrp.instances.some((x) => x.trackSrcIp)) this.#recomputeAll(); // track_src_ip
   }
 
   #setLink(l: LinkInfo): void {
