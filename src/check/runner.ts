@@ -95,6 +95,7 @@ export class CheckerRunner implements CheckerStatus {
 
   constructor(readonly o: CheckerRunnerOptions) {
     this.up = !o.timing.alpha;
+    o.run?.bind?.(this);
   }
 
   /** Whether an attempt is running now. */
@@ -191,6 +192,15 @@ export class CheckerRunner implements CheckerStatus {
 
   #onResult(r: CheckResult): void {
     const t = this.o.timing;
+    const k = this.o.sentences;
+    if (r.ok && r.urlSuccess && k) this.o.log.info(`${r.urlSuccess.what} success to ${k.service} url(${r.urlSuccess.path})`);
+    if (r.ok && r.stepDelayMs !== undefined) {
+      // One url of several passed: no verdict until the last (http-steps.ts).
+      this.retries = 0;
+      this.lastReason = r.reason;
+      this.#arm(r.stepDelayMs);
+      return;
+    }
     if (r.ok) {
       this.retries = 0;
       this.#apply(true, r);
@@ -207,7 +217,6 @@ export class CheckerRunner implements CheckerStatus {
       this.#arm(t.delayBeforeRetryMs);
       return;
     }
-    const k = this.o.sentences;
     if (k && (this.up || !this.hasRun)) {
       this.o.log.info(`${k.kind}_CHECK on service ${k.service} failed${this.retries > 0 ? ` after ${this.retries} retries` : ""}.`);
     } else if (t.retry > 0 && this.up) this.o.log.info(`${this.o.name} failed after ${t.retry} retries`);
