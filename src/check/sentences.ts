@@ -17,7 +17,7 @@ export interface SentenceNames {
   readonly vs?: string;
   /** MISC_CHECK: the script's first word. */
   readonly script?: string;
-  /** The configured retry count (MISC says " after N retries" whenever it is non-zero). */
+  /** The configured retry count (MISC says " after N retries" whenever it is non-zero, else " with retry disabled"). */
   readonly retry?: number;
 }
 
@@ -73,7 +73,8 @@ export function failureSentence(n: SentenceNames, retries: number, reason: strin
     case "ICMP":
       return retries > 0 ? `ICMP CHECK on service ${n.service} of ${n.vs ?? ""} failed${after}.` : `ICMP CHECK on service ${n.service} failed.`;
     case "MISC": {
-      const more = n.retry ? ` after ${n.retry} retries` : "";
+      // keepalived 2.2.7 (seen in the VM): " with retry disabled" when retry is 0.
+      const more = n.retry ? ` after ${n.retry} retries` : " with retry disabled";
       return `Misc check for [${n.service} VS ${n.vs ?? ""}] by [${n.script ?? ""}] ${miscEnd(reason).replace("%s", more)}.`;
     }
   }
