@@ -6,9 +6,9 @@
  * (`quorum 1`, weight 0: FAULT without it); a probe binary with a name of its own (a copy of sleep
  * called hk15probe) is started and killed; the time is from the spawn (the kill) to the daemon's
  * vrrp_notify_fifo line leaving (entering) FAULT. CPU: the daemon's process tree in a cgroup of its own
- * (bench/cpu.ts) over a window, idle and while a shell starts /bin/true about 1,000 times a second (the
- * rate achieved is read from /proc/stat "processes").
- * Run: bun bench/track-process.ts [--samples=N] [--window=S] (root; dist/keepalived is built if stale).
+ * (bench/cpu.ts) over a window, idle and while shells start /bin/true (two by default; the rate
+ * achieved, host-wide, is read from /proc/stat "processes").
+ * Run: bun bench/track-process.ts [--samples=N] [--window=S] [--storms=N] (root; dist/keepalived is built if stale).
  */
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -21,6 +21,8 @@ import { impls, median, quantile, printTable, type Impl, type Row } from "./lib.
 const arg = (k: string, d: number) => Number(process.argv.find((a) => a.startsWith(`--${k}=`))?.split("=")[1] ?? d);
 const SAMPLES = arg("samples", 20);
 const WINDOW_S = arg("window", 10);
+/** Shells starting /bin/true (each up to ~1,000 a second, as fast as fork allows here). */
+const STORMS = arg("storms", 2);
 const dir = mkdtempSync("/tmp/hk15-tp-");
 const probe = join(dir, "hk15probe");
 copyFileSync("/bin/sleep", probe);
@@ -93,15 +95,16 @@ async function measure(impl: Impl): Promise<{ startMs: number[]; exitMs: number[
       const a = cpu.ns();
       await Bun.sleep(WINDOW_S * 1000);
       const idle = cpu.ns() - a;
-      const storm = Bun.spawn(["sh", "-c", "while :; do i=0; while [ $i -lt 100 ]; do /bin/true; i=$((i+1)); done; sleep 0.1; done"], { stdout: "ignore", stderr: "ignore" });
+      const loop = "while :; do i=0; while [ $i -lt 100 ]; do /bin/true; i=$((i+1)); done; sleep 0.1; done";
+      const storm = Array.from({ length: STORMS }, () => Bun.spawn(["sh", "-c", loop], { stdout: "ignore", stderr: "ignore" }));
       await Bun.sleep(1000);
       const b = cpu.ns();
       const f0 = forks();
       await Bun.sleep(WINDOW_S * 1000);
       const busy = cpu.ns() - b;
       const rate = (forks() - f0) / WINDOW_S;
-      storm.kill("SIGKILL");
-      await storm.exited;
+      for (const p of storm) p.kill("SIGKILL");
+      await Promise.all(storm.map((p) => p.exited));
       return { startMs, exitMs, idle: idle / 1e6 / WINDOW_S, storm: busy / 1e6 / WINDOW_S, rate };
     } finally {
       cpu.close();
