@@ -3,8 +3,9 @@
  * binary, and the check_*.c that print them): a checker's success when it comes up or first runs, and
  * its failure when it goes down. TCP / HTTP / SSL were compared with keepalived's own log in the VM
  * (test/vm/tests/36-*); MISC, UDP and PING in test/vm/tests/37-*. SMTP's success sentence is from its
- * source (no SMTP server in the VM); keepalived prints no failure sentence for SMTP_CHECK, and DNS_CHECK's
- * (its own wording of the failed step) is not spoken here.
+ * source (no SMTP server in the VM); keepalived prints no failure sentence for SMTP_CHECK. DNS_CHECK says
+ * nothing on success and "DNS_CHECK (RS) <its wording of the failed step>[ after N retries]" on failure;
+ * our reasons are mapped onto its wording (dnsWords; a refused query compared in the VM).
  */
 
 /** How the runner names one checker in these sentences. */
@@ -30,7 +31,30 @@ export const SENTENCE_KIND: Readonly<Record<string, string>> = {
   PING_CHECK: "ICMP",
   SMTP_CHECK: "SMTP",
   MISC_CHECK: "MISC",
+  DNS_CHECK: "DNS",
 };
+
+const ERRNO: Readonly<Record<string, [number, string]>> = {
+  ECONNREFUSED: [111, "Connection refused"],
+  EHOSTUNREACH: [113, "No route to host"],
+  ENETUNREACH: [101, "Network is unreachable"],
+};
+const RCODES = ["NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"];
+
+/** keepalived's check_dns.c wording of a failed step, from our DNS_CHECK reason (undefined: none fits). */
+export function dnsWords(reason: string): string | undefined {
+  if (/no reply within/.test(reason)) return "read timeout from socket";
+  const rc = /RCODE (\w+)/.exec(reason);
+  if (rc) {
+    const n = RCODES.indexOf(rc[1]!);
+    return `read error occurred. (rcode = ${n >= 0 ? n : Number(rc[1]!.replace(/^RCODE/, "")) || 0})`;
+  }
+  const err = /\b(E[A-Z]+)\b/.exec(reason);
+  const e = err ? ERRNO[err[1]!] : undefined;
+  if (e) return `failed to read socket; errno ${e[0]} (${e[1]})`;
+  if (/send failed/.test(reason)) return "failed to write socket.";
+  return undefined;
+}
 
 /** The sentence for a checker that passes after failing, or at its first result. */
 export function successSentence(kind: string, service: string, n?: SentenceNames): string | undefined {
@@ -70,6 +94,10 @@ export function failureSentence(n: SentenceNames, retries: number, reason: strin
   switch (n.kind) {
     case "SMTP":
       return undefined;
+    case "DNS": {
+      const w = dnsWords(reason);
+      return w === undefined ? undefined : `DNS_CHECK (${n.service}) ${w}${after}`;
+    }
     case "ICMP":
       return retries > 0 ? `ICMP CHECK on service ${n.service} of ${n.vs ?? ""} failed${after}.` : `ICMP CHECK on service ${n.service} failed.`;
     case "MISC": {

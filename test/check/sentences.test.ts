@@ -31,5 +31,12 @@ describe("checker sentences", () => {
       `Misc check for [${rs} VS [192.0.2.20]:tcp:80] by [/tmp/bad.sh] failed with retry disabled (due to signal 9).`,
     );
     expect(failureSentence({ kind: "SMTP", service: rs }, 0, "smtp: x")).toBeUndefined();
+    const dns = { kind: "DNS", service: "[127.0.0.11]:udp:53" };
+    expect(failureSentence(dns, 0, "dns: ECONNREFUSED (ICMP port unreachable)")).toBe(
+      "DNS_CHECK ([127.0.0.11]:udp:53) failed to read socket; errno 111 (Connection refused)",
+    );
+    expect(failureSentence(dns, 3, "dns: no reply within 3000ms")).toBe("DNS_CHECK ([127.0.0.11]:udp:53) read timeout from socket after 3 retries");
+    expect(failureSentence(dns, 0, "dns: RCODE NXDOMAIN")).toBe("DNS_CHECK ([127.0.0.11]:udp:53) read error occurred. (rcode = 3)");
+    expect(failureSentence(dns, 0, "dns: malformed reply: x")).toBeUndefined();
   });
 });
