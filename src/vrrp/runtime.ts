@@ -26,6 +26,7 @@ import { TrackerSet } from "./tracker-set.ts";
 import { procSysctl, SysctlJournal, type Sysctl } from "./sysctl.ts";
 import { PromoteSecondaries } from "./promote-secondaries.ts";
 import { VmacManager } from "./vmac.ts";
+import { IpvlanManager } from "./ipvlan.ts";
 import { StaticSet } from "./static.ts";
 import { IFA_F } from "../proto/rtnl-addr.ts";
 import { instanceTrackers } from "./trackers.ts";
@@ -125,6 +126,7 @@ export class VrrpRuntime {
   readonly #delayed = new Set<VrrpInstanceRunner>();
   #firewallOn = false;
   #vmacs: VmacManager | undefined;
+  #ipvlans: IpvlanManager | undefined;
   readonly #static: StaticSet;
   readonly #files: FileWatch & { close?(): void };
   /** Operator failover holds (keepalived ctl failover). */
@@ -275,7 +277,8 @@ export class VrrpRuntime {
     }
     const rec = { key: "", json: configKey(cfg), link, vmac } as Running;
     const loc = this.#io.locate(rec, cfg);
-    const home = vmac ?? link;
+    // The VIPs go on a VMAC, but on the base interface beside an ipvlan (keepalived 2.2.7, seen in the VM).
+    const home = vmac && !cfg.vmac?.ipvlan ? vmac : link;
     const runner = new VrrpInstanceRunner(cfg, { ifindex: home.index, ifname: home.name, mac: home.mac, src: typeof loc === "string" ? "" : loc.src }, {
       sched: this.d.sched,
       log: this.d.log,
@@ -334,7 +337,14 @@ export class VrrpRuntime {
   /** The instance's VMAC (created if needed), undefined without use_vmac, or why it cannot be made. */
   #vmacFor(cfg: VrrpInstance, c: KeepalivedConfig, base: LinkInfo, family: "ipv4" | "ipv6"): LinkInfo | string | undefined {
     if (!cfg.vmac) return undefined;
-    if (cfg.vmac.ipvlan) return "use_ipvlan is not supported";
+    if (cfg.vmac.ipvlan) {
+      const v = cfg.vmac;
+      this.#ipvlans ??= new IpvlanManager(this.d.kernel, new SysctlJournal(this.d.sysctl ?? procSysctl, this.d.log), this.d.log, c.global.vmacPrefix);
+      const mode = v.ipvlanMode === "private" || v.ipvlanMode === "vepa" ? v.ipvlanMode : "bridge";
+      const r = this.#ipvlans.ensure({ instance: cfg.name, vrid: cfg.vrid, family, name: v.name, address: v.ipvlanAddress, flags: mode, base });
+      if (typeof r !== "string") this.#links.set(r.index, r);
+      return r;
+    }
     this.#vmacs ??= new VmacManager(this.d.kernel, new SysctlJournal(this.d.sysctl ?? procSysctl, this.d.log), this.d.log, c.global.vmacPrefix);
     const r = this.#vmacs.ensure({ vrid: cfg.vrid, family, name: cfg.vmac.name, mac: cfg.vmac.mac, base });
     if (typeof r !== "string") {
@@ -394,7 +404,8 @@ export class VrrpRuntime {
   }
 
   #releaseVmac(r: VrrpInstanceRunner): void {
-    if (r.cfg.vmac && this.#vmacs) this.#vmacs.release(r.place.ifname);
+    if (r.cfg.vmac?.ipvlan) this.#ipvlans?.release(r.place.ifname);
+    else if (r.cfg.vmac && this.#vmacs) this.#vmacs.release(r.place.ifname);
     this.#firewall.removeVmac(r.cfg.name);
   }
 
@@ -585,6 +596,7 @@ export class VrrpRuntime {
     if (!this.d.keepVipsOnStop) this.#firewall.stop();
     this.#promote.stop();
     this.#vmacs?.releaseAll();
+    this.#ipvlans?.releaseAll();
     this.#rawAnnouncer.close();
     this.d.kernel.close();
   }
