@@ -42,8 +42,6 @@ const CONFIG_ONLY: Readonly<Record<string, string>> = {
   vrrpGarpMasterRefreshRepeat: "instance default",
   vrrpGarpLowerPrioDelayMs: "instance default",
   vrrpGarpLowerPrioRepeat: "instance default",
-  ipvlanAddress: "use_ipvlan is refused with an error at load",
-  ipvlanMode: "use_ipvlan is refused with an error at load",
   // sub-fields of table entries
   cpuAffinity: "vrrp/checker/bfd_cpu_affinity (table)",
   noSwap: "*_no_swap (table)",
