@@ -109,6 +109,8 @@ function httpRun(
   return makeHttpCheck({
     endpoint: ep,
     connectTimeoutMs: c.connectTimeoutMs,
+    delayLoopMs: c.delayLoopMs,
+    fastRecovery: c.fastRecovery,
     urls: httpUrls(c.urls),
     httpProtocol: proto,
     ssl: c.type === "SSL_GET",

@@ -10,6 +10,7 @@
 import type { Logger } from "../core/log.ts";
 import type { Scheduler, TimerHandle } from "../core/scheduler.ts";
 import type { CheckResult, RunCheck } from "./checkers/types.ts";
+import { failureSentence, type SentenceNames, successSentence } from "./sentences.ts";
 
 /** Timing and logging knobs of one checker, all times in ms. */
 export interface CheckerTiming {
@@ -63,15 +64,10 @@ export interface CheckerRunnerOptions {
    * keepalived's own sentences for this checker, which operators grep for: `kind` as in "TCP_CHECK on
    * service …" (TCP, HTTP, SSL, …) and `service`, the real server as keepalived names it.
    */
-  sentences?: { kind: string; service: string };
+  sentences?: SentenceNames;
 }
 
-/** The success sentence keepalived 2.2.7 logs when a checker passes after failing or at its first run. */
-export function successSentence(kind: string, service: string): string | undefined {
-  if (kind === "TCP") return `TCP connection to ${service} success.`;
-  if (kind === "HTTP" || kind === "SSL") return `Remote Web server ${service} succeed on service.`;
-  return undefined;
-}
+export { successSentence } from "./sentences.ts";
 
 /** One checker's state and timers. */
 export class CheckerRunner implements CheckerStatus {
@@ -95,6 +91,7 @@ export class CheckerRunner implements CheckerStatus {
 
   constructor(readonly o: CheckerRunnerOptions) {
     this.up = !o.timing.alpha;
+    o.run?.bind?.(this);
   }
 
   /** Whether an attempt is running now. */
@@ -191,6 +188,15 @@ export class CheckerRunner implements CheckerStatus {
 
   #onResult(r: CheckResult): void {
     const t = this.o.timing;
+    const k = this.o.sentences;
+    if (r.ok && r.urlSuccess && k) this.o.log.info(`${r.urlSuccess.what} success to ${k.service} url(${r.urlSuccess.path})`);
+    if (r.ok && r.stepDelayMs !== undefined) {
+      // One url of several passed: no verdict until the last (http-steps.ts).
+      this.retries = 0;
+      this.lastReason = r.reason;
+      this.#arm(r.stepDelayMs);
+      return;
+    }
     if (r.ok) {
       this.retries = 0;
       this.#apply(true, r);
@@ -207,10 +213,10 @@ export class CheckerRunner implements CheckerStatus {
       this.#arm(t.delayBeforeRetryMs);
       return;
     }
-    const k = this.o.sentences;
-    if (k && (this.up || !this.hasRun)) {
-      this.o.log.info(`${k.kind}_CHECK on service ${k.service} failed${this.retries > 0 ? ` after ${this.retries} retries` : ""}.`);
-    } else if (t.retry > 0 && this.up) this.o.log.info(`${this.o.name} failed after ${t.retry} retries`);
+    const said = k && (this.up || !this.hasRun) ? failureSentence(k, this.retries, r.reason) : undefined;
+    if (said) this.o.log.info(said);
+    else if (k && (this.up || !this.hasRun)) { /* keepalived says nothing for this type (SMTP) */ }
+    else if (t.retry > 0 && this.up) this.o.log.info(`${this.o.name} failed after ${t.retry} retries`);
     this.retries = 0;
     this.#apply(false, r);
     this.#arm(t.delayLoopMs);
@@ -219,7 +225,7 @@ export class CheckerRunner implements CheckerStatus {
   #apply(ok: boolean, r: CheckResult): void {
     const first = !this.hasRun;
     const k = this.o.sentences;
-    const said = k && ok && (first || !this.up) ? successSentence(k.kind, k.service) : undefined;
+    const said = k && ok && (first || !this.up) ? successSentence(k.kind, k.service, k) : undefined;
     if (said) this.o.log.info(said);
     this.hasRun = true;
     this.lastReason = r.reason;

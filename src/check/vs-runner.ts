@@ -30,9 +30,9 @@ import {
   type VsStatus,
 } from "./topology.ts";
 import { meaningKey } from "../config/meaning.ts";
+import { SENTENCE_KIND } from "./sentences.ts";
 
 /** keepalived's checker names in its sentences ("TCP_CHECK on service …"), for the checkers whose sentences we speak. */
-const SENTENCE_KIND: Readonly<Record<string, string>> = { TCP_CHECK: "TCP", HTTP_GET: "HTTP", SSL_GET: "SSL" };
 
 /** keepalived's sentence for a real server entering or leaving IPVS (weight 0 under inhibit_on_failure). */
 export function ipvsSentence(up: boolean, rs: string, vs: string, inhibit: boolean): string {
@@ -131,12 +131,14 @@ export class VsRunner {
     const run: RsRun = { cfg: rs, json, runners: [], plans: [], unsubscribe: [] };
     rs.checkers.forEach((_, i) => {
       const plan = this.d.plan(this.cfg, rs, i);
-      const kind = SENTENCE_KIND[rs.checkers[i]?.type ?? ""];
+      const c = rs.checkers[i];
+      const kind = SENTENCE_KIND[c?.type ?? ""];
       const service = fmtRs(this.cfg, rs);
       if (kind) this.d.log.info(`Activating healthchecker for service ${service} for VS ${this.name}`);
+      const script = c?.type === "MISC_CHECK" ? c.script?.argv[0] : undefined;
       const r = new CheckerRunner({
         name: plan.name,
-        ...(kind ? { sentences: { kind, service } } : {}),
+        ...(kind ? { sentences: { kind, service, vs: this.name, retry: plan.timing.retry, ...(script ? { script } : {}) } } : {}),
         timing: plan.timing,
         sched: this.d.sched,
         log: this.d.log,

@@ -287,7 +287,12 @@ export const VRRP_INSTANCE: Table<InstanceDraft> = {
   garp_lower_prio_repeat: { h: garpCount("garpLowerPrioRepeat") },
   garp_master_refresh: { h: garpSecs("garpMasterRefreshMs") },
   garp_master_refresh_repeat: { h: garpCount("garpMasterRefreshRepeat") },
-  timer_expired_backup: { h: flagKw("timerExpiredBackup") },
+  timer_expired_backup: {
+    h: (d, a, c) => {
+      const n = a.length ? readInt(a[0]!.text, 1, 254, c) : 254;
+      if (n !== undefined) d.timerExpiredBackup = n;
+    },
+  },
   v3_checksum_as_v2: { h: flagKw("v3ChecksumAsV2") },
   no_virtual_ipaddress: { h: flagKw("noVirtualIpaddress") },
   vmac_garp_intvl: {

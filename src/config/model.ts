@@ -502,8 +502,13 @@ export interface VrrpInstance {
   readonly downTimerAdverts: number;
   readonly lowerPrioNoAdvert: boolean;
   readonly higherPrioSendAdvert: boolean;
-  /** `timer_expired_backup`: go BACKUP (not FAULT) when the master down timer expires without peers. */
-  readonly timerExpiredBackup: boolean;
+  /**
+   * `timer_expired_backup [PRIO]` (keepalived after 2.2.7): with nopreempt, a MASTER whose advert timer
+   * fires so late that a router of this priority (default 254) would have taken over goes BACKUP; null = off.
+   */
+  readonly timerExpiredBackup: number | null;
+  /** global_defs `vrrp_owner_ignore_adverts` (keepalived after 2.2.7): an owner (priority 255) drops adverts. */
+  readonly ownerIgnoreAdverts: boolean;
   /** `v3_checksum_as_v2`: VRRPv3 IPv4 checksum without the pseudo-header (interop). */
   readonly v3ChecksumAsV2: boolean;
   /** `no_virtual_ipaddress`: an instance without VIPs is intended (no warning). */

@@ -101,7 +101,6 @@ export const UNSUPPORTED: readonly Unsupported[] = [
   { paths: G, keywords: ["vrrp_iptables"], field: "vrrpIptables", note: "no firewall rules are written" },
   { paths: G, keywords: ["vrrp_ipsets"], field: "vrrpIpsets", note: "no ipsets are written" },
   { paths: G, keywords: ["vrrp_min_garp"], field: "vrrpMinGarp", note: "the gratuitous ARP settings are not changed" },
-  { paths: G, keywords: ["vrrp_owner_ignore_adverts"], field: "vrrpOwnerIgnoreAdverts", note: "the address owner handles adverts as usual" },
   { paths: G, keywords: ["vmac_addr_prefix"], field: "vmacAddrPrefix", note: "VMAC address interfaces keep the default name" },
   { paths: G, keywords: ["disable_local_igmp"], field: "disableLocalIgmp", note: "IGMP reports are not turned off" },
   { paths: G, keywords: ["reload_time_file"], field: "reloadTimeFile", note: "no timed reloads" },
@@ -110,29 +109,16 @@ export const UNSUPPORTED: readonly Unsupported[] = [
   { paths: G, keywords: ["reload_check_config"], field: "reloadCheckConfig", note: "a reload is not checked in a separate process" },
   { paths: G, keywords: ["max_auto_priority"], field: "maxAutoPriority", note: "no automatic realtime priority" },
   { paths: G, keywords: ["min_auto_priority_delay"], field: "minAutoPriorityDelayUs", note: "no automatic realtime priority" },
-  { paths: [""], keywords: ["linkbeat_interfaces"], field: "linkbeatInterfaces", note: "netlink link state is always used" },
-  { paths: [""], keywords: ["track_group"], field: "trackGroups", note: "static addresses are restored whatever their track_group" },
-  { paths: [...T, ...VI], keywords: ["linkbeat_use_polling"], field: "linkbeatUsePolling", note: "netlink link state is always used" },
   { paths: VI, keywords: ["debug"], field: "debugLevel", note: "no per-instance debug level" },
   { paths: VI, keywords: ["native_ipv6"], field: "nativeIpv6", note: "no native IPv6 VMAC mode" },
-  { paths: VI, keywords: ["timer_expired_backup"], field: "timerExpiredBackup", note: "no BACKUP notify on timer expiry" },
-  { paths: VI, keywords: ["track_src_ip"], field: "trackSrcIp", note: "the source address is not tracked" },
   {
     paths: VI,
     keywords: ["lvs_sync_daemon_interface"],
     field: "lvsSyncDaemonInterface",
     note: "use global_defs lvs_sync_daemon",
   },
-  { paths: VI, keywords: ["garp_extra_if"], field: "garpExtraIf", note: "no gratuitous ARPs on extra interfaces" },
-  {
-    paths: G,
-    keywords: ["vrrp_garp_extra_if", "vrrp_vmac_garp_intvl"],
-    field: "vrrpGarpExtraIf",
-    note: "no gratuitous ARPs on extra interfaces",
-  },
   { paths: VI, keywords: ["use_vmac_addr"], field: "useVmacAddr", note: "the VMAC address is not used on the base interface" },
   { paths: ["virtual_server"], keywords: ["snmp_name"], field: "snmpName", note: "not in our SNMP virtual server table" },
-  { paths: CHECKERS, keywords: ["fast_recovery"], field: "fastRecovery", note: "failures are retried as usual" },
   { paths: CHECKERS.map((c) => `${c}/url`), keywords: ["regex_stack"], field: "regexStack", note: "JavaScript regular expressions need no stack size" },
   { paths: ["bfd_instance"], keywords: ["vrrp"], field: "toVrrp", note: "BFD events go to both children" },
   { paths: ["bfd_instance"], keywords: ["checker"], field: "toChecker", note: "BFD events go to both children" },
@@ -142,7 +128,7 @@ export const UNSUPPORTED: readonly Unsupported[] = [
 export interface UnsupportedOption {
   readonly option: string;
   /** The entry field it sets (on IpAddressSpec, RouteSpec or RuleSpec). */
-  readonly field: "autoJoin" | "noTrack" | "useVmac" | "trackGroup";
+  readonly field: "autoJoin" | "noTrack" | "useVmac";
   readonly note: string;
 }
 
@@ -151,7 +137,6 @@ export const UNSUPPORTED_OPTIONS: readonly UnsupportedOption[] = [
   { option: "autojoin", field: "autoJoin", note: "the address is added without IFA_F_MCAUTOJOIN" },
   { option: "no_track", field: "noTrack", note: "a missing entry is restored like any other" },
   { option: "use_vmac", field: "useVmac", note: "the address stays on the instance's interface" },
-  { option: "track_group", field: "trackGroup", note: "static entries are restored whatever their track_group" },
 ];
 
 type Entry = { readonly src: Where } & Partial<Record<UnsupportedOption["field"], unknown>>;
@@ -172,6 +157,13 @@ export function reportUnsupportedOptions(c: KeepalivedConfig, diags: DiagSink): 
   for (const e of entries) {
     for (const o of UNSUPPORTED_OPTIONS) {
       if (e[o.field]) diags.add(e.src, "unsupported", `option '${o.option}' is not implemented (${o.note}); it has no effect`);
+    }
+  }
+  // track_group acts on static addresses and routes (src/vrrp/track-group.ts); keepalived 2.2.7 was seen
+  // to do nothing with it on a static rule, and neither do we.
+  for (const r of c.vrrp.staticRules) {
+    if (r.trackGroup !== null) {
+      diags.add(r.src, "unsupported", "option 'track_group' has no effect on a static rule (keepalived 2.2.7 neither tracks nor restores static rules)");
     }
   }
 }

@@ -305,6 +305,10 @@ export class FakeScheduler extends HeapScheduler {
     }
     this.#now = end;
   }
+  /** Moves the clock forward by `ms` without running anything (a process that was not scheduled). */
+  stall(ms: number): void {
+    this.#now += ms;
+  }
   /** Number of pending timers. */
   get pending(): number {
     return this.heap.size;

@@ -14,8 +14,11 @@ export type ReadyCallback = () => void;
 
 /** The fd-readiness half of a child's loop. */
 export interface FdWatcher {
-  /** Watches `fd` for input; `onReady` runs on the main thread. */
-  add(fd: number, onReady: ReadyCallback): void;
+  /**
+   * Watches `fd` for input; `onReady` runs on the main thread. `urgent`: its readiness is not held back by
+   * a coalescing window (only rate limited to one wake per URGENT window), for events whose timing matters.
+   */
+  add(fd: number, onReady: ReadyCallback, urgent?: boolean): void;
   /** Stops watching `fd` (the caller still owns and closes it). */
   remove(fd: number): void;
   /** Stops the worker and closes the epoll set. */
@@ -26,6 +29,8 @@ export interface FdWatcher {
 export class Reactor implements FdWatcher {
   readonly #epfd: number;
   readonly #stopFd: number;
+  /** Urgent fds, also watched here: the worker waits on this set during its coalescing window. */
+  readonly #urgentEpfd: number;
   readonly #callbacks = new Map<number, ReadyCallback>();
   #worker: Worker | undefined;
   #closed = false;
@@ -41,6 +46,7 @@ export class Reactor implements FdWatcher {
     this.#epfd = check("epoll_create1", libc.epoll_create1(EPOLL_CLOEXEC));
     this.#stopFd = check("eventfd", libc.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     check("epoll_ctl", libc.epoll_ctl(this.#epfd, EPOLL_CTL_ADD, this.#stopFd, epollEvent(EPOLLIN, this.#stopFd)));
+    this.#urgentEpfd = check("epoll_create1", libc.epoll_create1(EPOLL_CLOEXEC));
   }
 
   #start(): void {
@@ -63,16 +69,19 @@ export class Reactor implements FdWatcher {
       process.stderr.write(`reactor worker failed: ${ev.message}\n`);
       process.exit(70);
     };
-    w.postMessage({ epfd: this.#epfd, stopToken: this.#stopFd, coalesceUs: this.coalesceUs });
+    w.postMessage({ epfd: this.#epfd, stopToken: this.#stopFd, coalesceUs: this.coalesceUs, urgentEpfd: this.#urgentEpfd });
     w.unref();
     this.#worker = w;
   }
 
-  add(fd: number, onReady: ReadyCallback): void {
+  add(fd: number, onReady: ReadyCallback, urgent = false): void {
     if (this.#closed) throw new Error("reactor is closed");
     if (this.#callbacks.has(fd)) throw new Error(`fd ${fd} is already watched`);
     this.#callbacks.set(fd, onReady);
     check("epoll_ctl", libc.epoll_ctl(this.#epfd, EPOLL_CTL_ADD, fd, epollEvent(EPOLLIN | EPOLLET, fd)), `(add fd ${fd})`);
+    if (urgent && this.coalesceUs > 0) {
+      check("epoll_ctl", libc.epoll_ctl(this.#urgentEpfd, EPOLL_CTL_ADD, fd, epollEvent(EPOLLIN | EPOLLET, fd)), `(add urgent fd ${fd})`);
+    }
     if (!this.#worker) this.#start();
     // Edge triggered: data that arrived before registration would never wake us, so look once now.
     queueMicrotask(() => this.#callbacks.get(fd)?.());
@@ -81,6 +90,7 @@ export class Reactor implements FdWatcher {
   remove(fd: number): void {
     if (!this.#callbacks.delete(fd)) return;
     libc.epoll_ctl(this.#epfd, EPOLL_CTL_DEL, fd, null);
+    libc.epoll_ctl(this.#urgentEpfd, EPOLL_CTL_DEL, fd, null); // ENOENT when it was not urgent
   }
 
   close(): void {
@@ -95,11 +105,13 @@ export class Reactor implements FdWatcher {
         if (ev.data === "stopped") {
           closeQuietly(this.#epfd);
           closeQuietly(this.#stopFd);
+          closeQuietly(this.#urgentEpfd);
         }
       });
     } else {
       closeQuietly(this.#epfd);
       closeQuietly(this.#stopFd);
+      closeQuietly(this.#urgentEpfd);
     }
   }
 }

@@ -12,6 +12,7 @@ import { parseIp } from "../core/inet.ts";
 import type { InstanceLive } from "./live.ts";
 import type { Varbind } from "./oid.ts";
 import { scriptText } from "./script-text.ts";
+import { linkbeatNames } from "../vrrp/linkbeat.ts";
 
 /** enterprises.debian(9586).project(100).keepalived(5). */
 export const KEEPALIVED_OID = [1, 3, 6, 1, 4, 1, 9586, 100, 5] as const;
@@ -135,7 +136,7 @@ function instanceRows(env: MibEnv, v: VrrpInstance, n: number): Varbind[] {
   });
   // keepalived 2.2.7 answers 0 for a VRRPv2 instance's accept mode.
   out.push(int(e(27), v.version === 3 ? yesNo(v.accept) : 0), int(e(28), yesNo(v.promoteSecondaries)));
-  out.push(int(e(29), 2), int(e(30), v.version)); // linkbeat polling is not supported: netlink link state
+  out.push(int(e(29), v.interface && linkbeatNames(env.cfg).has(v.interface) ? 1 : 2), int(e(30), v.version)); // vrrpInstanceUseLinkbeat
   const rx = scriptText(notify.masterRxLowerPri), del = scriptText(notify.deleted);
   if (rx) out.push(str(e(31), rx));
   if (del) out.push(str(e(32), del));

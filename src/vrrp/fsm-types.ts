@@ -82,7 +82,9 @@ export type VrrpEvent =
   /** An operator failover (src/vrrp/failover.ts): a MASTER yields as if stopping, then waits as BACKUP. */
   | { type: "yieldMaster" }
   /** The member's vrrp_sync_group moves every member to `state`. */
-  | { type: "syncGroup"; state: "MASTER" | "BACKUP" | "FAULT" };
+  | { type: "syncGroup"; state: "MASTER" | "BACKUP" | "FAULT" }
+  /** timer_expired_backup: the MASTER ran so late that another router may have taken over (src/vrrp/late-master.ts). */
+  | { type: "lateMaster" };
 
 /** Why a transition happened (RFC timer and event names); logged under -D and kept for `keepalived ctl`. */
 export type TransitionReason =
@@ -95,7 +97,8 @@ export type TransitionReason =
   | "trackers recovered"
   | "sync group"
   | "shutdown"
-  | "operator failover";
+  | "operator failover"
+  | "Adver_Timer expired late";
 
 /** Why the machine dropped an advert the receive path accepted (RFC 5798 §7.1 session check). */
 export type SessionDropReason = "address-list";

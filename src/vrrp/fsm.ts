@@ -38,6 +38,7 @@
  *   MASTER   advert higher          or equal from a higher address: drop VIPs, MD_Timer   BACKUP  §6.4.3
  *   MASTER   advert lower           answer at once (unless lower_prio_no_advert), GARP    MASTER  kad
  *   MASTER   yieldMaster            operator failover: priority-0 advert, drop VIPs       BACKUP  kad
+ *   MASTER   lateMaster             timer_expired_backup: Adver_Timer woke too late       BACKUP  kad
  *   BACKUP   faultChanged (fault)   stop the timers                                       FAULT   kad
  *   MASTER   faultChanged (fault)   priority-0 advert, drop VIPs                          FAULT   kad
  *   FAULT    faultChanged (clear)   unless in FAULT for the sync group (then stays)       BACKUP  kad
@@ -375,6 +376,8 @@ export const TABLE: Readonly<Record<VrrpState, Row>> = {
     shutdown: onShutdown,
     syncGroup: onSync,
     yieldMaster: (f, _e, now) => becomeBackup(f, now, "operator failover", 0, resignMaster),
+    lateMaster: (f, _e, now) =>
+      becomeBackup(f, now, "Adver_Timer expired late", 0, [{ type: "cancelTimer", timer: "Adver_Timer" }, { type: "removeVips" }]),
   },
   FAULT: {
     faultChanged: onFault,

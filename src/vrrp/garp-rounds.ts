@@ -5,10 +5,11 @@
  * again after garp_lower_prio_delay; one round on request (D-Bus SendGarp). A delayed round is sent only
  * while the instance is still MASTER.
  */
-import type { VrrpInstance } from "../config/model.ts";
+import type { IpAddressSpec, VrrpInstance } from "../config/model.ts";
 import type { RateLimitedLog } from "../core/log.ts";
 import type { Scheduler, TimerHandle } from "../core/scheduler.ts";
 import type { Announcer } from "./garp.ts";
+import { extraIfVips } from "./garp-extra.ts";
 
 /** What the rounds need from the instance's surroundings. */
 export interface GarpRoundsEnv {
@@ -17,6 +18,8 @@ export interface GarpRoundsEnv {
   announcer: Pick<Announcer, "garp" | "na">;
   /** Index of an interface by name (for VIPs with `dev`). */
   ifindex(name: string): number;
+  /** MAC of an interface by name (a VIP on another interface is announced from that interface's MAC). */
+  ifmac?(name: string): string | undefined;
 }
 
 /** The announcement schedule of one instance. */
@@ -25,6 +28,8 @@ export class GarpRounds {
   #master: TimerHandle | undefined;
   /** The garp_lower_prio_delay round. */
   #lower: TimerHandle | undefined;
+  /** The next garp_extra_if round (garp-extra.ts). */
+  #extra: TimerHandle | undefined;
 
   /**
    * @param place where the instance runs now: its interface and the MAC it announces (the VMAC when use_vmac)
@@ -53,6 +58,21 @@ export class GarpRounds {
     };
     if (c.garpMasterDelayMs > 0) later(c.garpMasterDelayMs, c.garpMasterRepeat, refresh);
     else refresh();
+    this.#extraIfRounds();
+  }
+
+  /** garp_extra_if: one announcement every delay for the VIPs on other interfaces, while MASTER. */
+  #extraIfRounds(): void {
+    const vips = extraIfVips(this.cfg, this.place().ifindex, this.env.ifindex);
+    if (vips.length === 0) return;
+    const tick = () => {
+      this.#extra = this.env.sched.after(this.cfg.garpExtraIf!.delayMs, () => {
+        if (!this.isMaster()) return;
+        this.round(1, vips);
+        tick();
+      });
+    };
+    tick();
   }
 
   /** garp_lower_prio_repeat announcements now and again after garp_lower_prio_delay. */
@@ -66,16 +86,18 @@ export class GarpRounds {
     });
   }
 
-  /** `times` announcements (at least one) of every virtual address. */
-  round(times: number): void {
+  /** `times` announcements (at least one) of every virtual address (or of `vips`). */
+  round(times: number, vips: readonly IpAddressSpec[] = this.cfg.virtualIpaddresses): void {
     const { ifindex, mac } = this.place();
     const repeat = Math.max(1, times);
     for (let i = 0; i < repeat; i++) {
-      for (const v of this.cfg.virtualIpaddresses) {
+      for (const v of vips) {
         const on = v.dev ? this.env.ifindex(v.dev) : ifindex;
+        // A VIP on another interface is announced from that interface's MAC (keepalived 2.2.7 the same).
+        const from = on === ifindex || !v.dev ? mac : this.env.ifmac?.(v.dev) ?? mac;
         try {
-          if (v.family === "inet") this.env.announcer.garp(on, mac, v.address);
-          else this.env.announcer.na(on, mac, v.address, false);
+          if (v.family === "inet") this.env.announcer.garp(on, from, v.address);
+          else this.env.announcer.na(on, from, v.address, false);
         } catch (e) {
           this.env.badPackets.warn(
             `${this.cfg.name}:garp`,
@@ -90,7 +112,9 @@ export class GarpRounds {
   cancel(): void {
     this.env.sched.cancel(this.#master);
     this.env.sched.cancel(this.#lower);
+    this.env.sched.cancel(this.#extra);
     this.#master = undefined;
     this.#lower = undefined;
+    this.#extra = undefined;
   }
 }

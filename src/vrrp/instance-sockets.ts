@@ -50,7 +50,9 @@ export class InstanceSockets {
   locate(rec: Running, cfg: VrrpInstance): { key: string; src: string } | string {
     const link = this.host.link(rec.link.index) ?? rec.link;
     const family = cfg.family === "inet6" ? "ipv6" : "ipv4";
-    const src = cfg.unicastSrcIp ?? cfg.mcastSrcIp ?? this.host.primaryAddress(link.index, family);
+    // use_ipvlan: adverts come from the ipvlan's own address (keepalived 2.2.7 in the VM, src/vrrp/ipvlan.ts).
+    const ipvlanSrc = cfg.vmac?.ipvlan && cfg.vmac.ipvlanAddress ? cfg.vmac.ipvlanAddress.split("/")[0] : undefined;
+    const src = cfg.unicastSrcIp ?? cfg.mcastSrcIp ?? ipvlanSrc ?? this.host.primaryAddress(link.index, family);
     if (!src) return `${link.name} has no ${family} address to send adverts from`;
     const ah = cfg.auth?.type === "AH" && cfg.version === 2;
     // Adverts leave from the VMAC unless vmac_xmit_base.

@@ -11,6 +11,7 @@ import type { Scheduler, TimerHandle } from "../core/scheduler.ts";
 import { AdvertBuilder } from "./advert.ts";
 import {
   initialFsm,
+  PRIORITY_OWNER,
   reasonText,
   type SessionDropReason,
   step,
@@ -40,6 +41,7 @@ import type { AddrRequest } from "../proto/rtnl-addr.ts";
 import type { Firewall } from "./firewall.ts";
 import { VipApplier } from "./vip-apply.ts";
 import { GarpRounds } from "./garp-rounds.ts";
+import { lateMasterYields } from "./late-master.ts";
 
 export type { InstanceStats } from "./receive.ts";
 
@@ -65,6 +67,8 @@ export interface InstanceEnv {
   report(state: VrrpState, priority: number): void;
   /** Index of an interface by name (for VIPs with `dev`). */
   ifindex(name: string): number;
+  /** MAC of an interface by name (a VIP on another interface is announced from that interface's MAC). */
+  ifmac?(name: string): string | undefined;
   /** Route metric for a VIP that a bgp_announce also announces (src/bgp/desired.ts vipMetric), else undefined. */
   vipMetric?(address: string, prefixLen: number): number | undefined;
   /** notify_master_rx_lower_pri: MASTER saw a lower-priority advert. */
@@ -233,6 +237,7 @@ export class VrrpInstanceRunner {
   replay(at?: number): void {
     const v = this.#memo!.verdict;
     countVerdict(this.stats, v);
+    if (this.cfg.timerExpiredBackup !== null) this.#late();
     this.handle(v.event, at);
   }
 
@@ -240,11 +245,19 @@ export class VrrpInstanceRunner {
   receive(p: RxPacket): void {
     this.#memo = undefined;
     const v = judgeAdvert(this.#rx, p, this.place.src);
+    if (v.kind !== "ignored" && v.advert && this.cfg.ownerIgnoreAdverts && this.cfg.priority === PRIORITY_OWNER) {
+      // vrrp_owner_ignore_adverts: the address owner stays MASTER whatever it hears.
+      this.stats.advertRcvd++;
+      this.lastAdvertSrc = p.src;
+      const name = this.cfg.name;
+      return this.env.badPackets.warnWith(`${name}:owner`, () => `(${name}) Dropping received advert(s) from ${p.src} since we are address owner`);
+    }
     countVerdict(this.stats, v);
     if (v.kind === "ignored") return;
     if (v.advert) this.lastAdvertSrc = p.src;
     if (v.kind === "dropped") return this.#logDrop(v.reason, v.detail, p.src);
     if (this.cfg.auth?.type !== "AH") this.#memo = { place: this.place, verdict: v };
+    if (this.cfg.timerExpiredBackup !== null) this.#late();
     this.handle(v.event, p.at);
   }
 
@@ -259,12 +272,14 @@ export class VrrpInstanceRunner {
       case "sendAdvert":
         return this.#sendAdvert(a.priority);
       case "setTimer": {
+        if (a.timer === "Adver_Timer") this.#adverDueMs = a.atMs;
         // Moved at once, even for a Backup hearing its master 1,000 times a second: moving a heap entry
         // costs far less than the wake-up of a timer left to fire early and re-arm itself.
         if (this.env.sched.reschedule(this.#timers.get(a.timer), a.atMs)) return;
         return this.#arm(a.timer, a.atMs);
       }
       case "cancelTimer":
+        if (a.timer === "Adver_Timer") this.#adverDueMs = undefined;
         this.env.sched.cancel(this.#timers.get(a.timer));
         this.#timers.delete(a.timer);
         return;
@@ -297,6 +312,24 @@ export class VrrpInstanceRunner {
     }
   }
 
+  /** When the running Adver_Timer is due (scheduler ms), for timer_expired_backup. */
+  #adverDueMs: number | undefined;
+
+  /**
+   * timer_expired_backup: a MASTER whose advert is overdue so long that another router may have taken over
+   * goes BACKUP (late-master.ts). Checked when the timer fires and before a received advert, which may be
+   * read first after the stall.
+   */
+  #late(): boolean {
+    const due = this.#adverDueMs;
+    if (this.fsm.state !== "MASTER" || due === undefined) return false;
+    const now = this.env.sched.now();
+    if (!lateMasterYields(this.fsm.config, this.cfg.timerExpiredBackup, due, now)) return false;
+    this.log.info(`advert timer ran ${Math.round(now - due)} ms late: another router may be master (timer_expired_backup)`);
+    this.handle({ type: "lateMaster" });
+    return true;
+  }
+
   #arm(kind: TimerKind, atMs: number): void {
     const h = this.env.sched.at(atMs, () => {
       if (this.#timers.get(kind) !== h) return;
@@ -311,6 +344,7 @@ export class VrrpInstanceRunner {
         // The next advert is due one interval after this one's deadline, not after the wake: a wake a
         // little late (or early, in a batch) then does not shift every later advert. After a stall, from now.
         const now = this.env.sched.now();
+        if (this.#late()) return;
         return this.handle({ type: "adverTimerExpired" }, now - atMs < ADVER_CATCH_UP_MS ? atMs : now);
       }
       this.handle({ type: kind === "Master_Down_Timer" ? "masterDownTimerExpired" : "preemptDelayExpired" });

@@ -11,6 +11,7 @@ import {
   encodeLinkDel, encodeLinkDump, encodeLinkSet, encodeMacvlanAdd, linkIsUp, parseLinkMessage, type MacvlanRequest,
 } from "../proto/rtnl-link.ts";
 import { RTM, RTMGRP, RTNLGRP } from "../proto/rtnl-const.ts";
+import { encodeIpvlanAdd, type IpvlanRequest } from "../proto/rtnl-ipvlan.ts";
 import { encodeRouteAdd, encodeRouteDel, parseRouteMessage, type RouteRequest } from "../proto/rtnl-route.ts";
 import { encodeRuleAdd, encodeRuleDel, type RuleRequest } from "../proto/rtnl-rule.ts";
 import type { NlMessage } from "../proto/netlink.ts";
@@ -64,6 +65,8 @@ export interface NetKernel {
   /** Deletes an address; true if deleted, false if it was not there. */
   delAddr(r: AddrRequest): boolean;
   addMacvlan(r: MacvlanRequest): void;
+  /** Creates an ipvlan (use_ipvlan); absent on fakes without it. */
+  addIpvlan?(r: IpvlanRequest): void;
   setLinkUp(index: number, up: boolean): void;
   delLink(index: number): void;
   /** Adds a route; true if added, false if it existed. */
@@ -151,6 +154,10 @@ export class RtnlKernel implements NetKernel {
   addMacvlan(r: MacvlanRequest): void {
     const seq = this.#req.nextSeq();
     this.#req.request(encodeMacvlanAdd(r, seq), seq, `create macvlan ${r.name}`);
+  }
+  addIpvlan(r: IpvlanRequest): void {
+    const seq = this.#req.nextSeq();
+    this.#req.request(encodeIpvlanAdd(r, seq), seq, `create ipvlan ${r.name}`);
   }
   setLinkUp(index: number, up: boolean): void {
     const seq = this.#req.nextSeq();

@@ -101,7 +101,7 @@ export class ProcConnector {
         return;
       }
       if (events.length) onEvents(events);
-    });
+    }, true); // urgent: a process start or exit is not held back by the child's 50 ms coalescing window
   }
 
   /** Unsubscribes and closes. */

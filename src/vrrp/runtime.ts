@@ -26,6 +26,7 @@ import { TrackerSet } from "./tracker-set.ts";
 import { procSysctl, SysctlJournal, type Sysctl } from "./sysctl.ts";
 import { PromoteSecondaries } from "./promote-secondaries.ts";
 import { VmacManager } from "./vmac.ts";
+import { IpvlanManager } from "./ipvlan.ts";
 import { StaticSet } from "./static.ts";
 import { IFA_F } from "../proto/rtnl-addr.ts";
 import { instanceTrackers } from "./trackers.ts";
@@ -40,6 +41,9 @@ import type { ChildCommand } from "../core/control-proto.ts";
 import { trackerLines } from "./control-snap.ts";
 import { NftFirewall } from "./firewall.ts";
 import { LinkDebounce } from "./link-debounce.ts";
+import { Linkbeat, linkbeatNames, type LinkRead } from "./linkbeat.ts";
+import { LinkProbe } from "../ffi/link-probe.ts";
+import { missingSrc } from "./track-src.ts";
 import { firewallShape } from "./firewall-rules.ts";
 import type { SyncGroup } from "../config/model.ts";
 import { meaningKey } from "../config/meaning.ts";
@@ -68,6 +72,8 @@ export interface VrrpRuntimeDeps {
   scanProc?: () => ProcInfo[];
   /** The nftables writer for no_accept; tests pass one with a fake link. @default nf_tables netlink */
   firewall?: NftFirewall;
+  /** Reads link states for linkbeat polling; tests pass a fake. @default ioctl (src/ffi/link-probe.ts) */
+  linkRead?: LinkRead;
 }
 
 /** What the runtime needs of a transport (VrrpTransport, or a fake in tests). */
@@ -114,11 +120,13 @@ export class VrrpRuntime {
   #subscribed = false;
   readonly #firewall: NftFirewall;
   readonly #debounce: LinkDebounce;
+  readonly #linkbeat: Linkbeat;
   /** When instances may start (vrrp_startup_delay after the first configuration), ms on the scheduler's clock. */
   #startAt: number | undefined;
   readonly #delayed = new Set<VrrpInstanceRunner>();
   #firewallOn = false;
   #vmacs: VmacManager | undefined;
+  #ipvlans: IpvlanManager | undefined;
   readonly #static: StaticSet;
   readonly #files: FileWatch & { close?(): void };
   /** Operator failover holds (keepalived ctl failover). */
@@ -156,6 +164,12 @@ export class VrrpRuntime {
     this.#files = d.fileWatch ?? new InotifyFileWatch(d.watcher);
     this.#firewall = d.firewall ?? new NftFirewall(d.log);
     this.#debounce = new LinkDebounce(d.sched, d.log);
+    const linkRead = (): LinkRead => {
+      if (d.linkRead) return d.linkRead;
+      const probe = new LinkProbe(); // one socket for the child's life, opened only when linkbeat is used
+      return (n) => probe.read(n);
+    };
+    this.#linkbeat = new Linkbeat(d.sched, d.log, linkRead, (n, up) => this.#linkbeatChanged(n, up));
     this.#static = new StaticSet(d.kernel, d.log, (n) => this.#linkByName(n)?.index ?? 0, () => this.#config?.global.defaultInterface ?? null);
     this.#trackers = new TrackerSet({
       log: d.log, sched: d.sched, files: this.#files, resolve: (s) => this.#resolve(s, this.#config!),
@@ -178,6 +192,8 @@ export class VrrpRuntime {
     this.#fifos.configure(c, (s) => this.#resolve(s, c));
     this.#static.apply(c);
     this.#debounce.configure(c.vrrp.interfaceUpDownDelays);
+    this.#linkbeat.configure(linkbeatNames(c));
+    this.#polledLinks();
     // Route deletions matter only when routes of ours are configured (virtual or static).
     this.d.kernel.watchRoutes?.(c.vrrp.staticRoutes.length > 0 || c.vrrp.instances.some((i) => i.virtualRoutes.length > 0));
     this.#trackers.apply(c);
@@ -215,6 +231,22 @@ export class VrrpRuntime {
     this.#addrs.push(...this.d.kernel.dumpAddrs());
   }
 
+  /** Linkbeat interfaces take `up` from polling, not from netlink (linkbeat.ts). */
+  #polledLinks(): void {
+    for (const l of this.#links.values()) {
+      const up = this.#linkbeat.watches(l.name) ? this.#linkbeat.up(l.name) : undefined;
+      if (up !== undefined && up !== l.up) this.#links.set(l.index, { ...l, up });
+    }
+  }
+
+  #linkbeatChanged(name: string, up: boolean): void {
+    const l = this.#linkByName(name);
+    if (!l || l.up === up) return;
+    this.#links.set(l.index, { ...l, up });
+    this.#recomputeAll();
+    this.#io.faults.kick();
+  }
+
   #linkByName(name: string): LinkInfo | undefined {
     for (const l of this.#links.values()) if (l.name === name) return l;
     return undefined;
@@ -245,7 +277,8 @@ export class VrrpRuntime {
     }
     const rec = { key: "", json: configKey(cfg), link, vmac } as Running;
     const loc = this.#io.locate(rec, cfg);
-    const home = vmac ?? link;
+    // The VIPs go on a VMAC, but on the base interface beside an ipvlan (keepalived 2.2.7, seen in the VM).
+    const home = vmac && !cfg.vmac?.ipvlan ? vmac : link;
     const runner = new VrrpInstanceRunner(cfg, { ifindex: home.index, ifname: home.name, mac: home.mac, src: typeof loc === "string" ? "" : loc.src }, {
       sched: this.d.sched,
       log: this.d.log,
@@ -259,6 +292,7 @@ export class VrrpRuntime {
       drainRx: () => this.#io.sockets.readNow(rec.key),
       report: (state, priority) => this.#report(cfg, state, priority),
       ifindex: (name) => this.#linkByName(name)?.index ?? 0,
+      ifmac: (name) => this.#linkByName(name)?.mac,
       vipMetric: (address, len) => vipMetric(this.#config?.bgp.announces ?? [], address, len),
       firewall: { fw: this.#firewall, byName: !c.global.nftables.ifindex },
       masterRxLowerPri: () => {
@@ -303,7 +337,14 @@ export class VrrpRuntime {
   /** The instance's VMAC (created if needed), undefined without use_vmac, or why it cannot be made. */
   #vmacFor(cfg: VrrpInstance, c: KeepalivedConfig, base: LinkInfo, family: "ipv4" | "ipv6"): LinkInfo | string | undefined {
     if (!cfg.vmac) return undefined;
-    if (cfg.vmac.ipvlan) return "use_ipvlan is not supported";
+    if (cfg.vmac.ipvlan) {
+      const v = cfg.vmac;
+      this.#ipvlans ??= new IpvlanManager(this.d.kernel, new SysctlJournal(this.d.sysctl ?? procSysctl, this.d.log), this.d.log, c.global.vmacPrefix);
+      const mode = v.ipvlanMode === "private" || v.ipvlanMode === "vepa" ? v.ipvlanMode : "bridge";
+      const r = this.#ipvlans.ensure({ instance: cfg.name, vrid: cfg.vrid, family, name: v.name, address: v.ipvlanAddress, flags: mode, base });
+      if (typeof r !== "string") this.#links.set(r.index, r);
+      return r;
+    }
     this.#vmacs ??= new VmacManager(this.d.kernel, new SysctlJournal(this.d.sysctl ?? procSysctl, this.d.log), this.d.log, c.global.vmacPrefix);
     const r = this.#vmacs.ensure({ vrid: cfg.vrid, family, name: cfg.vmac.name, mac: cfg.vmac.mac, base });
     if (typeof r !== "string") {
@@ -363,7 +404,8 @@ export class VrrpRuntime {
   }
 
   #releaseVmac(r: VrrpInstanceRunner): void {
-    if (r.cfg.vmac && this.#vmacs) this.#vmacs.release(r.place.ifname);
+    if (r.cfg.vmac?.ipvlan) this.#ipvlans?.release(r.place.ifname);
+    else if (r.cfg.vmac && this.#vmacs) this.#vmacs.release(r.place.ifname);
     this.#firewall.removeVmac(r.cfg.name);
   }
 
@@ -416,7 +458,8 @@ export class VrrpRuntime {
     const c = this.#config;
     const cfg = runner.cfg;
     const group = cfg.syncGroup ? c?.vrrp.syncGroups.find((g) => g.name === cfg.syncGroup) : undefined;
-    return instanceTrackers(cfg, group, c?.vrrp ?? { scripts: [], trackFiles: [], trackProcesses: [] }, states);
+    const defs = c ? { ...c.vrrp, defaultInterface: c.global.defaultInterface } : { scripts: [], trackFiles: [], trackProcesses: [] };
+    return instanceTrackers(cfg, group, defs, states);
   }
 
   /** Why an instance's priority is what it is: one line per tracker that moves it, and the hold. */
@@ -432,6 +475,8 @@ export class VrrpRuntime {
     const res = effectivePriority(cfg.priority, this.#trackerList(runner));
     // unicast_fault_no_peer: a unicast instance without peers cannot work (keepalived 2.2.7 log line).
     if (cfg.unicastFaultNoPeer && cfg.unicastPeers.length === 0) res.faultReasons.push("Cannot use unicast without any peers");
+    const src = missingSrc(cfg, this.#addrs);
+    if (src) res.faultReasons.push(src);
     const sockets = this.#io.faults.reason(cfg.name);
     if (sockets) res.faultReasons.push(sockets);
     const fault = res.faultReasons.length > 0;
@@ -471,8 +516,12 @@ export class VrrpRuntime {
         if (before?.up) this.#linkChanged(e.link.name, "removed");
         return;
       }
-      // interface_up_down_delays: the instances may see the old state for a while, then #setLink.
       const before = this.#links.get(e.link.index);
+      if (this.#linkbeat.watches(e.link.name)) {
+        this.#links.set(e.link.index, { ...e.link, up: this.#linkbeat.up(e.link.name) ?? before?.up ?? e.link.up });
+        return;
+      }
+      // interface_up_down_delays: the instances may see the old state for a while, then #setLink.
       const up = this.#debounce.offer(e.link, before?.up, (l) => this.#setLink(l));
       this.#links.set(e.link.index, { ...e.link, up });
       if (before?.up !== up) this.#linkChanged(e.link.name, up ? "up" : "down");
@@ -494,6 +543,7 @@ export class VrrpRuntime {
       for (const r of this.#instances.values()) r.runner.vipDeleted(a.address);
       this.#static.addrDeleted(a.address, a.index);
     }
+    if (this.#config?.vrrp.instances.some((x) => x.trackSrcIp)) this.#recomputeAll(); // track_src_ip
   }
 
   #setLink(l: LinkInfo): void {
@@ -543,6 +593,7 @@ export class VrrpRuntime {
     this.holds.prune();
     this.#trackers.stop();
     this.#debounce.stop();
+    this.#linkbeat.stop();
     this.#files.close?.();
     for (const r of this.#instances.values()) r.runner.stop(this.d.keepVipsOnStop);
     for (const g of this.#groups.values()) g.group.stopped();
@@ -555,6 +606,7 @@ export class VrrpRuntime {
     if (!this.d.keepVipsOnStop) this.#firewall.stop();
     this.#promote.stop();
     this.#vmacs?.releaseAll();
+    this.#ipvlans?.releaseAll();
     this.#rawAnnouncer.close();
     this.d.kernel.close();
   }

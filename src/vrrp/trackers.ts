@@ -1,13 +1,15 @@
 /**
  * The tracked objects of one instance in their current state, for src/vrrp/priority.ts: its own
  * interface (unless dont_track_primary), track_interface, track_script, track_file, track_process and
- * track_bfd, plus its vrrp_sync_group's track_* entries. As keepalived 2.2.7 does, a sync group
+ * track_bfd, plus its vrrp_sync_group's track_* entries, plus the interfaces of static addresses and
+ * routes whose track_group lists it (src/vrrp/track-group.ts). As keepalived 2.2.7 does, a sync group
  * member's tracker weights are ignored (the tracker can only cause FAULT: "ignoring ... weight due to
  * SYNC group") unless the group sets sync_group_tracking_weight; group trackers get their weights only
  * with sync_group_tracking_weight too.
  */
 import type { SyncGroup, TrackRef, VrrpInstance, VrrpSection } from "../config/model.ts";
 import type { Tracker } from "./priority.ts";
+import { staticTrackedInterfaces, type StaticTrackSource } from "./track-group.ts";
 
 /** Current states of the things trackers refer to. */
 export interface TrackerStates {
@@ -23,7 +25,7 @@ export interface TrackerStates {
   bfd(name: string): boolean;
 }
 
-type Defs = Pick<VrrpSection, "scripts" | "trackFiles" | "trackProcesses">;
+type Defs = Pick<VrrpSection, "scripts" | "trackFiles" | "trackProcesses"> & StaticTrackSource;
 
 function refs(
   list: readonly TrackRef[],
@@ -71,5 +73,9 @@ export function instanceTrackers(cfg: VrrpInstance, group: SyncGroup | undefined
   };
   add(cfg);
   if (group) add(group);
+  // track_group on static addresses / routes: their interfaces, unweighted (FAULT while down).
+  for (const name of staticTrackedInterfaces(defs, cfg.name)) {
+    out.push({ kind: "interface", name, weight: 0, reverse: false, up: s.link(name) ?? false });
+  }
   return out;
 }

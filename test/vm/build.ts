@@ -40,6 +40,9 @@ export const GUEST_MODULES = [
   "ip_vs_dh",
   "ip_vs_sed",
   "ip_vs_nq",
+  // use_ipvlan (test 38): an ipvlan needs a parent that is not loopback; dummy makes dummy0 at load.
+  "dummy",
+  "ipvlan",
 ];
 
 /** Where the unpacked kernel lives. */

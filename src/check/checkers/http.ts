@@ -17,6 +17,7 @@ import {
 } from "./http-match.ts";
 import { runStream, type StreamTls } from "./stream.ts";
 import { type CheckResult, type Endpoint, errorText, fail, hostPort, pass, type RunCheck } from "./types.ts";
+import { makeHttpStepper } from "./http-steps.ts";
 
 /** One url{} block. */
 export interface HttpUrl {
@@ -78,6 +79,10 @@ export interface HttpCheckOptions {
   maxHeaderBytes?: number;
   /** Body bytes kept for `regex`. @default 1048576 */
   maxRegexBytes?: number;
+  /** delay_loop, ms: urls are fetched one per delay_loop (http-steps.ts). Absent: every url in each attempt. */
+  delayLoopMs?: number;
+  /** `fast_recovery`: no delay between urls while the checker has not run or is down. */
+  fastRecovery?: boolean;
 }
 
 /** The request line and headers keepalived sends. */
@@ -245,9 +250,15 @@ export function makeHttpUrlCheck(opts: HttpCheckOptions, index: number): RunChec
   };
 }
 
-/** Builds an HTTP_GET/SSL_GET attempt: every url in turn, each within connectTimeoutMs; first failure wins. */
+/**
+ * Builds an HTTP_GET/SSL_GET check: with `delayLoopMs`, one url per attempt paced as keepalived does
+ * (http-steps.ts); without it (genhash, tests), every url in turn in one attempt, first failure wins.
+ */
 export function makeHttpCheck(opts: HttpCheckOptions): RunCheck {
   const perUrl = opts.urls.map((_, i) => makeHttpUrlCheck(opts, i));
+  if (opts.delayLoopMs !== undefined) {
+    return makeHttpStepper({ urls: opts.urls, delayLoopMs: opts.delayLoopMs, fastRecovery: opts.fastRecovery ?? false }, perUrl);
+  }
   return async (signal) => {
     if (perUrl.length === 0) return fail("http: no url configured");
     let last: CheckResult = pass();

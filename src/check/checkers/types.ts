@@ -11,6 +11,19 @@ export interface CheckResult {
   reason: string;
   /** Dynamic weight (MISC_CHECK misc_dynamic exit status 2-255 gives status-2). */
   weight?: number;
+  /**
+   * A step of a multi-step check passed (one HTTP url of several, src/check/checkers/http-steps.ts): no
+   * verdict yet; the next step runs after this many ms.
+   */
+  stepDelayMs?: number;
+  /** keepalived's per-url sentence for a passing url while the checker is down ("HTTP status code success to … url(/)"). */
+  urlSuccess?: { what: string; path: string };
+}
+
+/** What a stateful check may read of its runner (CheckerRunner). */
+export interface RunnerStatus {
+  readonly up: boolean;
+  readonly hasRun: boolean;
 }
 
 /** Where a checker connects to and, optionally, where it originates from. */
@@ -37,6 +50,8 @@ export type RunCheck = ((signal: AbortSignal) => Promise<CheckResult>) & {
    * run 10,000 times a second with as many real servers, has it.
    */
   start?: (done: (r: CheckResult) => void) => () => void;
+  /** Called once by the runner with its status, for checks whose steps depend on it (HTTP urls). */
+  bind?: (status: RunnerStatus) => void;
 };
 
 /** A passing result. */

@@ -73,6 +73,34 @@ describe("Socket + Reactor", () => {
     r.close();
     for (const s of [a.s, b.s, tx]) s.close();
   });
+  test("an urgent fd is posted inside the window, ahead of a busy one's batch", async () => {
+    const r = new Reactor(3_000_000); // a 3 s window: the urgent datagram must not wait for it
+    const open = () => {
+      const s = new Socket(2, SOCK_DGRAM, 0);
+      s.bind(sockaddrIn(LO, 0));
+      return { s, port: (s.localAddress() as { port: number }).port };
+    };
+    const a = open(), u = open();
+    const tx = new Socket(2, SOCK_DGRAM, 0);
+    const seen: string[] = [];
+    const drain = (name: string, s: Socket) => () => {
+      for (let d = s.recv(); d; d = s.recv()) seen.push(`${name}:${new TextDecoder().decode(d.data)}`);
+    };
+    r.add(a.s.fd, drain("a", a.s));
+    r.add(u.s.fd, drain("u", u.s), true);
+    await Bun.sleep(5);
+    seen.length = 0;
+    tx.sendTo(new TextEncoder().encode("1"), sockaddrIn(LO, a.port)); // opens the window
+    for (let i = 0; i < 200 && !seen.length; i++) await Bun.sleep(5);
+    tx.sendTo(new TextEncoder().encode("2"), sockaddrIn(LO, a.port)); // held until the window ends
+    tx.sendTo(new TextEncoder().encode("3"), sockaddrIn(LO, u.port)); // urgent: posted at once
+    for (let i = 0; i < 200 && !seen.includes("u:3"); i++) await Bun.sleep(5);
+    expect(seen).toEqual(["a:1", "u:3"]); // a:2 still waits for the window
+    for (let i = 0; i < 800 && !seen.includes("a:2"); i++) await Bun.sleep(5);
+    expect(seen).toEqual(["a:1", "u:3", "a:2"]);
+    r.close();
+    for (const s of [a.s, u.s, tx]) s.close();
+  });
   test("errors carry the errno name", () => {
     const s = new Socket(2, SOCK_DGRAM, 0);
     s.bind(sockaddrIn(LO, 0));

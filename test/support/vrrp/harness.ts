@@ -65,6 +65,13 @@ export class FakeKernel implements NetKernel {
     this.links.push({ index, name: r.name, mac: r.mac ?? "", up: false, kind: "macvlan", link: r.parentIndex });
     this.#on?.({ kind: "link", op: "new", link: { ...this.links.at(-1)! } });
   }
+  addIpvlan(r: { name: string; parentIndex: number; flags?: string }): void {
+    const index = Math.max(...this.links.map((l) => l.index)) + 1;
+    const parent = this.links.find((l) => l.index === r.parentIndex);
+    this.ops.push(`ipvlan add ${r.name} ${r.flags ?? "bridge"}`);
+    this.links.push({ index, name: r.name, mac: parent?.mac ?? "", up: false, kind: "ipvlan", link: r.parentIndex });
+    this.#on?.({ kind: "link", op: "new", link: { ...this.links.at(-1)! } });
+  }
   setLinkUp(index: number, up: boolean): void {
     const l = this.links.find((x) => x.index === index);
     if (!l) throw new Error(`no link ${index}`);
@@ -157,6 +164,8 @@ export class Harness {
   readonly fileWatchers = new Map<string, Set<() => void>>();
   /** What the /proc scan returns. */
   procs: ProcInfo[] = [];
+  /** Link states linkbeat polling reads (a name missing here cannot be read). */
+  readonly polledLinks = new Map<string, boolean>();
   /** When set, opening sockets throws what it returns (a bind refused during DAD...). */
   openError: ((o: TransportOptions) => Error | undefined) | undefined;
   /** When set, sending throws what it returns. */
@@ -193,6 +202,10 @@ export class Harness {
         },
       },
       scanProc: () => this.procs,
+      linkRead: (n) => {
+        const up = this.polledLinks.get(n);
+        return up === undefined ? undefined : { up, kind: "ETHTOOL" };
+      },
     });
   }
 

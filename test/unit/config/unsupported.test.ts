@@ -34,14 +34,14 @@ const CONFIG_ONLY: Readonly<Record<string, string>> = {
   vrrpHigherPrioSendAdvert: "instance default",
   vrrpLowerPrioNoAdvert: "instance default",
   vrrpSkipCheckAdvAddr: "instance default",
+  vrrpOwnerIgnoreAdverts: "instance ownerIgnoreAdverts",
+  vrrpGarpExtraIf: "instance garp_extra_if default",
   vrrpGarpMasterDelayMs: "instance default",
   vrrpGarpMasterRepeat: "instance default",
   vrrpGarpMasterRefreshMs: "instance default",
   vrrpGarpMasterRefreshRepeat: "instance default",
   vrrpGarpLowerPrioDelayMs: "instance default",
   vrrpGarpLowerPrioRepeat: "instance default",
-  ipvlanAddress: "use_ipvlan is refused with an error at load",
-  ipvlanMode: "use_ipvlan is refused with an error at load",
   // sub-fields of table entries
   cpuAffinity: "vrrp/checker/bfd_cpu_affinity (table)",
   noSwap: "*_no_swap (table)",
@@ -108,10 +108,10 @@ describe("unsupported keyword table", () => {
     expect(withSection(doc)).toBe(doc);
   });
   test("a use is reported at its line without changing the -t exit code", () => {
-    const r = loadText("global_defs {\n router_id a\n vrrp_min_garp\n}\nlinkbeat_interfaces {\n eth0\n}\n");
+    const r = loadText("global_defs {\n router_id a\n vrrp_min_garp\n}\nuse_pid_dir\n");
     expect(diagLines(r).filter((l) => l.includes("unsupported"))).toEqual([
       "3: unsupported: 'vrrp_min_garp' is not implemented (the gratuitous ARP settings are not changed); it has no effect",
-      "5: unsupported: 'linkbeat_interfaces' is not implemented (netlink link state is always used); it has no effect",
+      "5: unsupported: 'use_pid_dir' is not implemented (pid files stay in /run); it has no effect",
     ]);
     expect(r.exitCode).toBe(0);
   });

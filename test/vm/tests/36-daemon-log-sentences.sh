@@ -7,7 +7,7 @@ need_bin /opt/keepalived-ref "Debian's keepalived (apt-get install keepalived)"
 # Timestamps and "Keepalived_healthcheckers[pid]:" prefixes off; only the sentences we speak.
 sentences() {
   sed 's/^[A-Z][a-z][a-z] [A-Z][a-z][a-z] *[0-9]* [0-9:]* [0-9]*: //' "$1" |
-    grep -E '^(Activating healthchecker for service|TCP connection to|Remote Web server|(TCP|HTTP|SSL)_CHECK on service|Removing service|Adding service|Disabling service|Enabling service|Lost quorum|Gained quorum|Shutting down)' |
+    grep -E '^(Activating healthchecker for service|TCP connection to|Remote Web server|(HTTP status code|MD5 digest|Regex match) success to|(TCP|HTTP|SSL)_CHECK on service|Removing service|Adding service|Disabling service|Enabling service|Lost quorum|Gained quorum|Shutting down)' |
     awk '{ key = $0; sub(/^.*(service|to|server) \[/, "[", key); sub(/[ ].*/, "", key); print key " | " $0 }' | sort -s -t'|' -k1,1
 }
 run() { # WHO BINARY

@@ -1,0 +1,21 @@
+/**
+ * `garp_extra_if [all] SECS` (per instance) and its global default `vrrp_garp_extra_if [all] SECS`
+ * (keepalived.conf(5)): while MASTER, every SECS one gratuitous ARP / unsolicited NA per VIP on an
+ * interface other than the instance's own, so switches keep those interfaces' MACs in their caches.
+ * keepalived 2.2.7, run in a namespace with tcpdump on the peer: with `all`, a VIP on eth1 of an
+ * instance on eth0 (or on its VMAC) was announced every SECS, one frame, from eth1's own MAC, the first
+ * SECS after the MASTER transition; the instance's own interface got only the usual rounds. Without
+ * `all` only VMAC interfaces other than the instance's qualify (a VIP's own `use_vmac`), which
+ * we do not make (the `use_vmac` address option is not implemented), so then nothing is sent.
+ */
+import type { IpAddressSpec, VrrpInstance } from "../config/model.ts";
+
+/** The VIPs that get periodic announcements: those on another interface than `ownIfindex`, with `all`. */
+export function extraIfVips(
+  cfg: Pick<VrrpInstance, "garpExtraIf" | "virtualIpaddresses">,
+  ownIfindex: number,
+  ifindex: (name: string) => number,
+): IpAddressSpec[] {
+  if (!cfg.garpExtraIf?.all || cfg.garpExtraIf.delayMs <= 0) return [];
+  return cfg.virtualIpaddresses.filter((v) => v.dev !== null && ifindex(v.dev) !== ownIfindex && ifindex(v.dev) > 0);
+}
