@@ -7,21 +7,13 @@
  */
 import type { KeepalivedConfig, ScriptSpec } from "../config/model.ts";
 import type { Logger } from "../core/log.ts";
-import { resolveRunAs, runScript } from "../core/script.ts";
-import { FifoReaders, type FifoReaderSpec, NotifyFifo } from "../vrrp/notify.ts";
-
-/** A script ready to run. */
-export interface Resolved {
-  argv: string[];
-  uid: number;
-  gid: number;
-}
+import { FifoReaders, type FifoReaderSpec, NotifyFifo, resolveRunAs, type RunAs, runScript } from "../core/script.ts";
 
 /** Runs a resolved script; injected in tests. */
-export type RunNotify = (s: Resolved, why: string) => void;
+export type RunNotify = (s: RunAs, why: string) => void;
 
 /** Resolves a configured script to ids, or null (logged): the shared rule in src/core/script.ts. */
-export function resolveScript(s: ScriptSpec | null, c: KeepalivedConfig, log: Logger): Resolved | null {
+export function resolveScript(s: ScriptSpec | null, c: KeepalivedConfig, log: Logger): RunAs | null {
   return resolveRunAs(s, c.global, log);
 }
 

@@ -6,7 +6,6 @@
  * A child's own samples win over the parent's derived ones for the same series.
  */
 import type { BfdStateName, Message, MetricSample, Role } from "../core/ipc.ts";
-import type { MailStats } from "../alert/mailer.ts";
 import { counter, gauge, renderExposition } from "./exposition.ts";
 import { VRRP_METRIC_STATES } from "./vrrp-samples.ts";
 import { processSamples } from "./process-samples.ts";
@@ -100,7 +99,7 @@ export class MetricsStore {
   }
 
   /** The exposition text for a scrape. */
-  render(children: readonly ChildView[], mail: MailStats | undefined, opts: RenderOptions = {}): string {
+  render(children: readonly ChildView[], mail: MailCounters | undefined, opts: RenderOptions = {}): string {
     const compat = opts.compat ?? [];
     const own = [
       ...this.#childSamples(children),
@@ -215,8 +214,20 @@ export class MetricsStore {
   }
 }
 
+/** The alert mailer's counters (src/alert/mailer.ts MailQueue.stats has this shape). */
+export interface MailCounters {
+  /** Mails the SMTP server accepted. */
+  sent: number;
+  /** Failed attempts (a message may fail several times). */
+  failedAttempts: number;
+  /** Mails given up (too old or queue full). */
+  dropped: number;
+  /** Mails waiting to be sent now. */
+  queued: number;
+}
+
 /** Samples for the alert mail counters. */
-export function mailSamples(m: MailStats): MetricSample[] {
+export function mailSamples(m: MailCounters): MetricSample[] {
   return [
     counter("keepalived_smtp_alerts_sent_total", "Alert mails accepted by the SMTP server", {}, m.sent),
     counter(

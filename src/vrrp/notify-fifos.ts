@@ -6,7 +6,8 @@
  */
 import type { KeepalivedConfig, ScriptSpec } from "../config/model.ts";
 import type { Logger } from "../core/log.ts";
-import { FifoReaders, type FifoReaderSpec, Notifier, NotifyFifo, type ResolvedScript, type ScriptExec } from "./notify.ts";
+import { FifoReaders, type FifoReaderSpec, NotifyFifo, type RunAs } from "../core/script.ts";
+import { Notifier, type ScriptExec } from "./notify.ts";
 
 /** FIFOs, reader scripts and the current Notifier. */
 export class VrrpFifos {
@@ -20,7 +21,7 @@ export class VrrpFifos {
   }
 
   /** Opens and closes FIFOs to match `c`, starts or stops the reader scripts (`resolve`: run-as ids). */
-  configure(c: KeepalivedConfig, resolve: (s: ScriptSpec | null) => ResolvedScript | null): void {
+  configure(c: KeepalivedConfig, resolve: (s: ScriptSpec | null) => RunAs | null): void {
     const paths = [c.global.notifyFifo, c.global.vrrpNotifyFifo].filter((f) => f !== null).map((f) => f.path);
     const keep: NotifyFifo[] = [];
     for (const f of this.#fifos) {

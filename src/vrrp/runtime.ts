@@ -11,13 +11,13 @@ import type { KeepalivedConfig, VrrpInstance } from "../config/model.ts";
 import type { Message } from "../core/ipc.ts";
 import { RateLimitedLog, type Logger } from "../core/log.ts";
 import type { Scheduler } from "../core/scheduler.ts";
-import { resolveRunAs } from "../core/script.ts";
+import { resolveRunAs, type RunAs } from "../core/script.ts";
 import type { FdWatcher } from "../ffi/reactor.ts";
 import { effectivePriority } from "./priority.ts";
 import { Announcer, PacedAnnouncer } from "./garp.ts";
 import { VrrpInstanceRunner } from "./instance.ts";
 import type { AddrInfo, LinkInfo, NetEvent, NetKernel } from "./netkernel.ts";
-import { execScript, type NotifyTargets, type ResolvedScript, type ScriptExec } from "./notify.ts";
+import { execScript, type NotifyTargets, type ScriptExec } from "./notify.ts";
 import { VrrpFifos } from "./notify-fifos.ts";
 import { InotifyFileWatch } from "./file-watch.ts";
 import type { FileWatch } from "./track-file.ts";
@@ -371,7 +371,7 @@ export class VrrpRuntime {
     this.#io.sockets.closeUnused(new Set([...this.#instances.values()].map((r) => r.key)));
   }
 
-  #resolve(s: ScriptSpec | null, c: KeepalivedConfig): ResolvedScript | null {
+  #resolve(s: ScriptSpec | null, c: KeepalivedConfig): RunAs | null {
     return resolveRunAs(s, c.global, this.d.log);
   }
 

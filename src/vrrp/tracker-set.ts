@@ -8,7 +8,7 @@ import type { KeepalivedConfig, ScriptSpec } from "../config/model.ts";
 import type { Logger } from "../core/log.ts";
 import type { Scheduler, TimerHandle } from "../core/scheduler.ts";
 import { runScript } from "../core/script.ts";
-import type { ResolvedScript } from "./notify.ts";
+import type { RunAs } from "../core/script.ts";
 import { FileTrackerRunner, type FileWatch } from "./track-file.ts";
 import { PROC_SCAN_INTERVAL_MS, processMatches, ProcessTrackerRunner, scanProc, type ProcInfo } from "./track-process.ts";
 import { ProcConnector, ProcTable } from "./proc-events.ts";
@@ -24,7 +24,7 @@ export interface TrackerSetDeps {
   sched: Scheduler;
   files: FileWatch;
   /** Resolves a script's user (null: not runnable). */
-  resolve(s: ScriptSpec | null): ResolvedScript | null;
+  resolve(s: ScriptSpec | null): RunAs | null;
   /** A tracked object changed state. */
   changed(): void;
   /** /proc scan; tests inject. @default scanProc */
