@@ -2,12 +2,14 @@
  * The VRRP child's notify FIFOs (keepalived.conf(5) notify_fifo, vrrp_notify_fifo) and their reader
  * scripts (notify_fifo_script, vrrp_notify_fifo_script; the check child starts the shared one only when
  * there is no VRRP child): a FIFO that stays configured stays open across reloads (closing it would
- * discard unread lines), and each configuration gets a Notifier writing to the open ones.
+ * discard unread lines), and each configuration gets a Notifier writing to the open ones. Notify
+ * scripts run through here are tracked until they exit, so that a stopping child can wait for its
+ * notify_stop scripts (`settle`).
  */
 import type { KeepalivedConfig, ScriptSpec } from "../config/model.ts";
 import type { Logger } from "../core/log.ts";
 import { FifoReaders, type FifoReaderSpec, NotifyFifo, type RunAs } from "../core/script.ts";
-import { Notifier, type ScriptExec } from "./notify.ts";
+import { execScript, Notifier, type ScriptExec } from "./notify.ts";
 
 /** FIFOs, reader scripts and the current Notifier. */
 export class VrrpFifos {
@@ -15,9 +17,35 @@ export class VrrpFifos {
   #readers: FifoReaders | undefined;
   /** The notifier for the current configuration. */
   notifier: Notifier;
+  /** Notify scripts started and not yet ended. */
+  readonly #running = new Set<Promise<unknown>>();
+  /** Runs a notify script and tracks it until it ends. */
+  readonly exec: ScriptExec;
 
-  constructor(readonly log: Logger, readonly exec?: ScriptExec) {
-    this.notifier = new Notifier(log, [], exec);
+  constructor(readonly log: Logger, exec: ScriptExec = execScript) {
+    this.exec = (argv, uid, gid) => {
+      const run = exec(argv, uid, gid);
+      this.#running.add(run);
+      void run.finally(() => this.#running.delete(run));
+      return run;
+    };
+    this.notifier = new Notifier(log, [], this.exec);
+  }
+
+  /** Runs a script that is not a state notification (notify_master_rx_lower_pri), tracked like them. */
+  run(s: RunAs): void {
+    void this.exec(s.argv, s.uid, s.gid);
+  }
+
+  /** Waits until every notify script started so far has ended, or `boundMs` passed; true if they all ended. */
+  async settle(boundMs: number): Promise<boolean> {
+    if (this.#running.size === 0) return true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const bound = new Promise<false>((res) => (timer = setTimeout(() => res(false), boundMs)));
+    const all = Promise.allSettled([...this.#running]).then(() => true as const);
+    const done = await Promise.race([all, bound]);
+    clearTimeout(timer);
+    return done;
   }
 
   /** Opens and closes FIFOs to match `c`, starts or stops the reader scripts (`resolve`: run-as ids). */

@@ -6,6 +6,7 @@
  * `INSTANCE "VI_1" MASTER_PRIORITY 95` for each change of effective priority). Scripts run through the script runner and never
  * block the VRRP loop; the FIFO is opened read-write so a missing reader never blocks us either.
  */
+import type { NotifyScripts, ScriptSpec } from "../config/model.ts";
 import type { Logger } from "../core/log.ts";
 import { type NotifyFifo, type RunAs, runScript, type ScriptResult } from "../core/script.ts";
 
@@ -76,4 +77,17 @@ export class Notifier {
     if (r.error) this.log.error(`${what} script ${argv[0]} could not run: ${r.error}`);
     else if (r.status !== 0) this.log.warn(`${what} script ${argv[0]} exited with ${r.signal ? `signal ${r.signal}` : `status ${r.status}`}`);
   }
+}
+
+/** The notify scripts of an instance or sync group, resolved to run-as ids (`resolve`: null when unset or refused). */
+export function notifyTargets(
+  cfg: { readonly name: string; readonly notify: NotifyScripts },
+  kind: "INSTANCE" | "GROUP",
+  resolve: (s: ScriptSpec | null) => RunAs | null,
+): NotifyTargets {
+  const n = cfg.notify;
+  return {
+    kind, name: cfg.name, master: resolve(n.master), backup: resolve(n.backup), fault: resolve(n.fault),
+    stop: resolve(n.stop), deleted: resolve(n.deleted), generic: resolve(n.generic),
+  };
 }
