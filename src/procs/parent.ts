@@ -204,7 +204,6 @@ export class Parent {
         this.#alerter.onMessage(msg);
         this.#bgp.onMessage(msg);
         return;
-      case "stats":
       case "metrics":
       case "ctlSnapshot":
       case "ctlReply":

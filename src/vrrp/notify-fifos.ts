@@ -6,7 +6,8 @@
  * scripts run through here are tracked until they exit, so that a stopping child can wait for its
  * notify_stop scripts (`settle`).
  */
-import type { KeepalivedConfig, ScriptSpec } from "../config/model.ts";
+import type { ScriptSpec } from "../config/model.ts";
+import type { VrrpSlice } from "../config/slice.ts";
 import type { Logger } from "../core/log.ts";
 import { FifoReaders, type FifoReaderSpec, NotifyFifo, type RunAs } from "../core/script.ts";
 import { execScript, Notifier, type ScriptExec } from "./notify.ts";
@@ -49,7 +50,7 @@ export class VrrpFifos {
   }
 
   /** Opens and closes FIFOs to match `c`, starts or stops the reader scripts (`resolve`: run-as ids). */
-  configure(c: KeepalivedConfig, resolve: (s: ScriptSpec | null) => RunAs | null): void {
+  configure(c: VrrpSlice, resolve: (s: ScriptSpec | null) => RunAs | null): void {
     const paths = [c.global.notifyFifo, c.global.vrrpNotifyFifo].filter((f) => f !== null).map((f) => f.path);
     const keep: NotifyFifo[] = [];
     for (const f of this.#fifos) {

@@ -11,7 +11,8 @@
  * reloads instances and hands adverts to them.
  */
 import { vipMetric } from "../bgp/desired.ts";
-import type { KeepalivedConfig, ScriptSpec, VrrpInstance } from "../config/model.ts";
+import type { ScriptSpec, VrrpInstance } from "../config/model.ts";
+import type { VrrpSlice } from "../config/slice.ts";
 import type { Message } from "../core/ipc.ts";
 import { RateLimitedLog, type Logger } from "../core/log.ts";
 import type { Scheduler } from "../core/scheduler.ts";
@@ -118,7 +119,7 @@ export class VrrpRuntime {
   readonly #announcer: PacedAnnouncer;
   readonly #bad: RateLimitedLog;
   readonly #fifos: VrrpFifos;
-  #config: KeepalivedConfig | undefined;
+  #config: VrrpSlice | undefined;
   readonly #firewall: NftFirewall;
   /** When instances may start (vrrp_startup_delay after the first configuration), ms on the scheduler's clock. */
   #startAt: number | undefined;
@@ -193,7 +194,7 @@ export class VrrpRuntime {
   }
 
   /** Applies a configuration (first start or reload). */
-  apply(c: KeepalivedConfig, reload: boolean): void {
+  apply(c: VrrpSlice, reload: boolean): void {
     this.#net.refresh(c.vrrp.interfaceUpDownDelays);
     this.#config = c;
     const shape = firewallShape(c);
@@ -224,7 +225,7 @@ export class VrrpRuntime {
   }
 
   /** Reload: instances removed or changed stop (an unchanged one keeps its state and VIPs). */
-  #stopChanged(c: KeepalivedConfig): void {
+  #stopChanged(c: VrrpSlice): void {
     const wanted = new Map(c.vrrp.instances.map((i) => [i.name, i]));
     for (const [name, r] of [...this.#instances]) {
       const cfg = wanted.get(name);
@@ -237,7 +238,7 @@ export class VrrpRuntime {
     }
   }
 
-  #startInstance(cfg: VrrpInstance, c: KeepalivedConfig): void {
+  #startInstance(cfg: VrrpInstance, c: VrrpSlice): void {
     const ifname = cfg.interface ?? c.global.defaultInterface;
     const link = ifname ? this.#net.byName(ifname) : undefined;
     if (!ifname || !link) {
@@ -266,7 +267,7 @@ export class VrrpRuntime {
   }
 
   /** What an instance works with: the child's scheduler, kernel and announcer, and its own sockets. */
-  #instanceEnv(rec: Running, cfg: VrrpInstance, c: KeepalivedConfig): ConstructorParameters<typeof VrrpInstanceRunner>[2] {
+  #instanceEnv(rec: Running, cfg: VrrpInstance, c: VrrpSlice): ConstructorParameters<typeof VrrpInstanceRunner>[2] {
     return {
       sched: this.d.sched,
       log: this.d.log,
@@ -356,7 +357,7 @@ export class VrrpRuntime {
     this.#io.sockets.closeUnused(new Set([...this.#instances.values()].map((r) => r.key)));
   }
 
-  #resolve(s: ScriptSpec | null, c: KeepalivedConfig): RunAs | null {
+  #resolve(s: ScriptSpec | null, c: VrrpSlice): RunAs | null {
     return resolveRunAs(s, c.global, this.d.log);
   }
 
