@@ -111,45 +111,62 @@ export function runChild<R extends Role>(
     process.exit(2);
   };
   const inbox = new IpcReceiver("the parent", new RateLimitedLog(log), (e) => desync(e.message));
+  // A failure is logged and the queue goes on (a rejected queue would skip every later configuration).
+  const enqueue = (what: string, f: () => unknown) => {
+    queue = queue.then(f).then(() => {}, (e) => log.error(`${what}: ${(e as Error).stack ?? e}`));
+  };
+  const fromParent: ParentLink<R> = { role, rt, log, send: ctx.send, desync, enqueue };
   onRaw = (raw) => {
     const msg = inbox.receive(raw);
-    if (!msg) return;
-    switch (msg.type) {
-      case "config": {
-        const { generation, reload, slice } = msg;
-        if (!isSliceFor(role, slice)) return desync(`configuration ${generation}: ${sliceProblem(role, slice)}`);
-        queue = queue.then(() => rt.apply(slice, reload)).then(
-          () => ctx.send({ type: "ready", role, generation }),
-          (e) => {
-            log.error(`cannot apply configuration: ${(e as Error).stack ?? e}`);
-            ctx.send({ type: "fatal", role, reason: (e as Error).message });
-          },
-        );
-        return;
-      }
-      case "dump":
-        rt.dump(msg.kind);
-        return;
-      case "bfdState":
-      case "garp":
-      case "vrrpState": {
-        // In order with configurations: an event sent right after a config (a replayed state) sees it applied.
-        const ev = msg;
-        queue = queue.then(() => rt.onEvent(ev)).catch((e) => log.error(`${ev.type}: ${(e as Error).stack ?? e}`));
-        return;
-      }
-      case "ctlCommand": {
-        const { id, command } = msg;
-        queue = queue.then(() => ctx.send({ type: "ctlReply", id, ...runControl(log, rt, command) }));
-        return;
-      }
-      default:
-        desync(`unexpected ${msg.type} message from the parent`);
-    }
+    if (msg) onParentMessage(fromParent, msg);
   };
   process.on("SIGTERM", () => stop(0));
   process.on("SIGINT", () => stop(0));
   process.on("SIGHUP", () => {/* the parent re-reads the configuration and sends us the new slice */});
   for (const [sig, kind] of DUMP_SIGNALS) process.on(sig, () => rt.dump(kind));
   ctx.send({ type: "ready", role, generation: 0 });
+}
+
+/** What a child's handling of parent messages works with. */
+interface ParentLink<R extends Role> {
+  role: R;
+  rt: Runtime<RoleSlices[R]>;
+  log: Logger;
+  send(msg: Message): void;
+  /** Ends the child: the parent and this child disagree about the protocol. */
+  desync(why: string): never;
+  /** Runs `f` after everything queued before it (configurations and events stay in order); `what` names it in a failure. */
+  enqueue(what: string, f: () => unknown): void;
+}
+
+/** One message from the parent. */
+function onParentMessage<R extends Role>(p: ParentLink<R>, msg: Message): void {
+  const { role, rt, log } = p;
+  switch (msg.type) {
+    case "config": {
+      const { generation, reload, slice } = msg;
+      if (!isSliceFor(role, slice)) return p.desync(`configuration ${generation}: ${sliceProblem(role, slice)}`);
+      p.enqueue("config", () =>
+        rt.apply(slice, reload).then(
+          () => p.send({ type: "ready", role, generation }),
+          (e) => {
+            log.error(`cannot apply configuration: ${(e as Error).stack ?? e}`);
+            p.send({ type: "fatal", role, reason: (e as Error).message });
+          },
+        )
+      );
+      return;
+    }
+    case "dump":
+      return rt.dump(msg.kind);
+    case "bfdState":
+    case "garp":
+    case "vrrpState":
+      // In order with configurations: an event sent right after a config (a replayed state) sees it applied.
+      return p.enqueue(msg.type, () => rt.onEvent(msg));
+    case "ctlCommand":
+      return p.enqueue("ctlCommand", () => p.send({ type: "ctlReply", id: msg.id, ...runControl(log, rt, msg.command) }));
+    default:
+      p.desync(`unexpected ${msg.type} message from the parent`);
+  }
 }
