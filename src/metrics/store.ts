@@ -17,6 +17,8 @@ export interface ChildView {
   /** The child is running now. */
   up: boolean;
   restarts: number;
+  /** Messages from the child dropped for a bad field (src/core/ipc.ts IpcReceiver). @default 0 */
+  droppedMessages?: number;
   /** Its pid while running (for the process_* metrics). */
   pid?: number;
 }
@@ -122,6 +124,7 @@ export class MetricsStore {
       out.push(
         gauge("keepalived_child_up", "Child process running (1) or not (0)", l, c.up ? 1 : 0),
         counter("keepalived_child_restarts_total", "Times the watchdog restarted the child", l, c.restarts),
+        counter("keepalived_ipc_messages_dropped_total", "Messages from the child dropped for a bad field", l, c.droppedMessages ?? 0),
       );
     }
     for (const [role, s] of this.#snapshots) {
