@@ -26,10 +26,10 @@ export interface NotifyTargets {
 }
 
 /** Runs scripts; injected so tests can record instead. */
-export type ScriptExec = (argv: readonly string[], uid: number, gid: number) => Promise<ScriptResult>;
+export type ScriptExec = (argv: readonly string[], uid: number, gid: number, onStart?: (pid: number) => void) => Promise<ScriptResult>;
 
 /** The default executor: the script runner, without a time limit (keepalived does not time notify scripts out). */
-export const execScript: ScriptExec = (argv, uid, gid) => runScript({ argv: [...argv], uid, gid }, { timeoutMs: 0 });
+export const execScript: ScriptExec = (argv, uid, gid, onStart) => runScript({ argv: [...argv], uid, gid }, { timeoutMs: 0, onStart });
 
 /** The FIFO line for a transition, or (`STATE_PRIORITY`) for a priority change. */
 export function fifoLine(

@@ -403,7 +403,7 @@ export class VrrpRuntime {
     for (const r of this.#instances.values()) r.runner.stop(this.d.keepVipsOnStop);
     this.#groups.stopped();
     const waitMs = this.d.stopScriptsWaitMs ?? STOP_SCRIPTS_WAIT_MS;
-    if (!(await this.#fifos.settle(waitMs))) this.d.log.warn(`notify scripts still running after ${waitMs} ms; stopping without them`);
+    if (!(await this.#fifos.settle(waitMs))) this.d.log.warn(`notify scripts still running after ${waitMs} ms; sent them SIGTERM`);
     this.#io.faults.stop();
     this.#io.sockets.closeAll();
     this.#fifos.close();

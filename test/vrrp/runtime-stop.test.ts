@@ -1,10 +1,12 @@
 /**
  * VrrpRuntime.stop(): notify_stop runs and is waited for before the child lets go of its sockets, but
- * no longer than the bound (stopScriptsWaitMs; the harness sets 200 ms): a script that never ends is
- * logged and left behind.
+ * no longer than the bound (stopScriptsWaitMs; the harness sets 200 ms): a script still running then is
+ * logged and sent SIGTERM (keepalived 2.2.7's VRRP process exits ~1 s after TERM and a 2 s notify_stop
+ * never finishes).
  */
 import { describe, expect, test } from "bun:test";
-import { Logger } from "../../src/core/log.ts";
+import { Logger, nullLogger } from "../../src/core/log.ts";
+import { VrrpFifos } from "../../src/vrrp/notify-fifos.ts";
 import { Harness } from "./harness.ts";
 
 const conf = `
@@ -63,5 +65,21 @@ describe("VrrpRuntime.stop and notify scripts", () => {
     await h.rt.stop();
     expect(h.scripts).toContainEqual(["/bin/stop-script", "VI_1"]);
     expect(log.warnings.some((w) => w.includes("notify scripts still running after 200 ms"))).toBe(true);
+  });
+});
+
+describe("VrrpFifos.settle", () => {
+  test("a real script that outlives the bound gets SIGTERM; one that ends in time is simply waited for", async () => {
+    const fifos = new VrrpFifos(nullLogger);
+    const [uid, gid] = [process.getuid!(), process.getgid!()];
+    const quick = fifos.exec(["/bin/true"], uid, gid);
+    expect(await fifos.settle(5000)).toBe(true);
+    expect((await quick).status).toBe(0);
+    let started!: () => void;
+    const spawned = new Promise<void>((res) => (started = res));
+    const slow = fifos.exec(["/bin/sleep", "30"], uid, gid, () => started());
+    await spawned; // it has a pid; now give it less time than it needs
+    expect(await fifos.settle(100)).toBe(false);
+    expect((await slow).signal).toBe("SIGTERM");
   });
 });
