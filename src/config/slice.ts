@@ -5,7 +5,14 @@
  * (`sliceProblem`), so no child casts an `unknown`.
  */
 import type { Role } from "../core/role.ts";
-import type { BfdSection, BgpSection, CheckSection, GlobalDefs, KeepalivedConfig, VrrpSection } from "./model.ts";
+import type {
+  BfdSection,
+  BgpSection,
+  CheckSection,
+  GlobalDefs,
+  KeepalivedConfig,
+  VrrpSection,
+} from "./model.ts";
 
 /** What the VRRP child gets: its instances, scripts, trackers and static entries, and bgp_announce (VIP metrics). */
 export interface VrrpSlice {
@@ -45,13 +52,22 @@ export type ConfigSlice = RoleSlices[Role];
 /** The slice of `c` for `role`. */
 export function sliceFor<R extends Role>(c: KeepalivedConfig, role: R): RoleSlices[R];
 export function sliceFor(c: KeepalivedConfig, role: Role): ConfigSlice {
-  if (role === "vrrp") return { file: c.file, global: c.global, vrrp: c.vrrp, bgp: c.bgp } satisfies VrrpSlice;
+  if (role === "vrrp") {
+    return { file: c.file, global: c.global, vrrp: c.vrrp, bgp: c.bgp } satisfies VrrpSlice;
+  }
   if (role === "bfd") return { file: c.file, global: c.global, bfd: c.bfd } satisfies BfdSlice;
   // The shared notify_fifo's reader script is the VRRP child's to start; with no VRRP child, the check
   // child's (keepalived starts it whatever processes run).
   const nf = c.global.notifyFifo;
-  const global = nf?.script && needsRole(c, "vrrp") ? { ...c.global, notifyFifo: { ...nf, script: null } } : c.global;
-  return { file: c.file, global, check: c.check, vrrp: { trackFiles: c.vrrp.trackFiles } } satisfies CheckSlice;
+  const global = nf?.script && needsRole(c, "vrrp")
+    ? { ...c.global, notifyFifo: { ...nf, script: null } }
+    : c.global;
+  return {
+    file: c.file,
+    global,
+    check: c.check,
+    vrrp: { trackFiles: c.vrrp.trackFiles },
+  } satisfies CheckSlice;
 }
 
 /** Whether the configuration needs the given child process at all. */
@@ -73,7 +89,8 @@ const AREAS: { readonly [R in Role]: Readonly<Record<string, readonly string[]>>
   bfd: { global: [], bfd: ["instances"] },
 };
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Why `s` is not a slice for `role` (as sent by sliceFor), or undefined. */
 export function sliceProblem(role: Role, s: unknown): string | undefined {

@@ -30,10 +30,20 @@ export class InstanceVmacs {
   constructor(readonly d: InstanceVmacDeps) {}
 
   /** The instance's VMAC (created if needed), undefined without use_vmac, or why it cannot be made. */
-  ensure(cfg: VrrpInstance, prefix: string, base: LinkInfo, family: "ipv4" | "ipv6"): LinkInfo | string | undefined {
+  ensure(
+    cfg: VrrpInstance,
+    prefix: string,
+    base: LinkInfo,
+    family: "ipv4" | "ipv6",
+  ): LinkInfo | string | undefined {
     if (!cfg.vmac) return undefined;
     if (cfg.vmac.ipvlan) return "use_ipvlan is not supported";
-    this.#vmacs ??= new VmacManager(this.d.kernel, new SysctlJournal(this.d.sysctl ?? procSysctl, this.d.log), this.d.log, prefix);
+    this.#vmacs ??= new VmacManager(
+      this.d.kernel,
+      new SysctlJournal(this.d.sysctl ?? procSysctl, this.d.log),
+      this.d.log,
+      prefix,
+    );
     const r = this.#vmacs.ensure({ vrid: cfg.vrid, family, name: cfg.vmac.name, mac: cfg.vmac.mac, base });
     if (typeof r !== "string") {
       this.d.links.set(r.index, r);
@@ -46,7 +56,14 @@ export class InstanceVmacs {
   copyLinkLocal(cfg: VrrpInstance, vmac: LinkInfo, src: string): void {
     if (!src.toLowerCase().startsWith("fe80:")) return;
     try {
-      this.d.kernel.addAddr({ index: vmac.index, address: src, prefixLen: 64, scope: 253, flags: IFA_F.NODAD, preferredLft: 0 });
+      this.d.kernel.addAddr({
+        index: vmac.index,
+        address: src,
+        prefixLen: 64,
+        scope: 253,
+        flags: IFA_F.NODAD,
+        preferredLft: 0,
+      });
     } catch (e) {
       this.d.log.error(`(${cfg.name}) cannot add ${src} to ${vmac.name}: ${(e as Error).message}`);
     }

@@ -31,7 +31,12 @@ export class NetView {
   readonly #debounce: LinkDebounce;
   #subscribed = false;
 
-  constructor(readonly kernel: NetKernel, sched: Scheduler, readonly log: Logger, readonly events: NetViewEvents) {
+  constructor(
+    readonly kernel: NetKernel,
+    sched: Scheduler,
+    readonly log: Logger,
+    readonly events: NetViewEvents,
+  ) {
     this.#debounce = new LinkDebounce(sched, log);
   }
 

@@ -52,7 +52,9 @@ export class PriorityFeed {
     const cfg = runner.cfg;
     const res = effectivePriority(cfg.priority, this.trackers(runner));
     // unicast_fault_no_peer: a unicast instance without peers cannot work (keepalived 2.2.7 log line).
-    if (cfg.unicastFaultNoPeer && cfg.unicastPeers.length === 0) res.faultReasons.push("Cannot use unicast without any peers");
+    if (cfg.unicastFaultNoPeer && cfg.unicastPeers.length === 0) {
+      res.faultReasons.push("Cannot use unicast without any peers");
+    }
     const sockets = this.d.socketFault(cfg.name);
     if (sockets) res.faultReasons.push(sockets);
     const fault = res.faultReasons.length > 0;

@@ -17,7 +17,11 @@ export class SyncGroups {
   constructor(readonly log: Logger, readonly notifier: () => Notifier) {}
 
   /** Makes the groups match `wanted`; `running` are the instances already running (they join their new groups). */
-  apply(wanted: readonly SyncGroup[], running: Iterable<VrrpInstanceRunner>, targets: (g: SyncGroup) => NotifyTargets): void {
+  apply(
+    wanted: readonly SyncGroup[],
+    running: Iterable<VrrpInstanceRunner>,
+    targets: (g: SyncGroup) => NotifyTargets,
+  ): void {
     const byName = new Map(wanted.map((g) => [g.name, g]));
     for (const [name, g] of [...this.#groups]) {
       const w = byName.get(name);
@@ -31,7 +35,13 @@ export class SyncGroups {
       const group = new SyncGroupRunner(g.name, targets(g), this.log, this.notifier);
       for (const r of runners) if (r.cfg.syncGroup === g.name) group.add(r);
       const states = group.members.map((m) => m.state);
-      group.state = states.includes("FAULT") ? "FAULT" : states.includes("MASTER") ? "MASTER" : states.length ? "BACKUP" : "INIT";
+      group.state = states.includes("FAULT")
+        ? "FAULT"
+        : states.includes("MASTER")
+        ? "MASTER"
+        : states.length
+        ? "BACKUP"
+        : "INIT";
       this.#groups.set(g.name, { group, json: meaningKey(g) });
     }
   }
@@ -53,6 +63,10 @@ export class SyncGroups {
 
   /** Name, state and members of each group, for `keepalived ctl status`. */
   views(): { name: string; state: string; members: string[] }[] {
-    return [...this.#groups.values()].map(({ group }) => ({ name: group.name, state: group.state, members: group.members.map((m) => m.cfg.name) }));
+    return [...this.#groups.values()].map(({ group }) => ({
+      name: group.name,
+      state: group.state,
+      members: group.members.map((m) => m.cfg.name),
+    }));
   }
 }

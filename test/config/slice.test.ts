@@ -32,16 +32,26 @@ describe("configuration slices", () => {
       expect(sliceProblem(role, s)).toBeUndefined();
       expect(isSliceFor(role, s)).toBe(true);
     }
-    expect(sliceProblem("vrrp", overIpc(sliceFor(c, "bfd")))).toBe("slice.vrrp is not an object (not a vrrp slice)");
-    expect(sliceProblem("bfd", overIpc(sliceFor(c, "check")))).toBe("slice.bfd is not an object (not a bfd slice)");
-    expect(sliceProblem("check", overIpc(sliceFor(c, "vrrp")))).toBe("slice.check is not an object (not a check slice)");
+    expect(sliceProblem("vrrp", overIpc(sliceFor(c, "bfd")))).toBe(
+      "slice.vrrp is not an object (not a vrrp slice)",
+    );
+    expect(sliceProblem("bfd", overIpc(sliceFor(c, "check")))).toBe(
+      "slice.bfd is not an object (not a bfd slice)",
+    );
+    expect(sliceProblem("check", overIpc(sliceFor(c, "vrrp")))).toBe(
+      "slice.check is not an object (not a check slice)",
+    );
   });
 
   test("a slice missing a list, its file or its globals is refused with the field named", () => {
     const v = sliceFor(c, "vrrp");
-    expect(sliceProblem("vrrp", { ...v, vrrp: { ...v.vrrp, instances: null } })).toBe("slice.vrrp.instances is not an array");
+    expect(sliceProblem("vrrp", { ...v, vrrp: { ...v.vrrp, instances: null } })).toBe(
+      "slice.vrrp.instances is not an array",
+    );
     expect(sliceProblem("vrrp", { ...v, file: 1 })).toBe("slice.file is not a string");
-    expect(sliceProblem("vrrp", { ...v, global: [] })).toBe("slice.global is not an object (not a vrrp slice)");
+    expect(sliceProblem("vrrp", { ...v, global: [] })).toBe(
+      "slice.global is not an object (not a vrrp slice)",
+    );
     expect(sliceProblem("check", "config")).toBe("slice is not an object");
   });
 

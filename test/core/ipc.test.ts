@@ -4,9 +4,9 @@ import {
   decode,
   DUMP_KINDS,
   envelope,
+  IPC_VERSION,
   IpcError,
   IpcReceiver,
-  IPC_VERSION,
   type Message,
   SERVER_STATE_NAMES,
   VRRP_STATE_NAMES,
@@ -29,7 +29,11 @@ const VALID: Message[] = [
   { type: "garp", instance: "VI_1" },
   { type: "rsState", vs: "[192.0.2.1]:80", rs: "[198.51.100.5]:8080", state: "DOWN", weight: 0 },
   { type: "vsState", vs: "[192.0.2.1]:80", state: "UP", initial: true },
-  { type: "metrics", role: "bfd", samples: [{ name: "x_total", help: "x", type: "counter", labels: { a: "b" }, value: 1 }] },
+  {
+    type: "metrics",
+    role: "bfd",
+    samples: [{ name: "x_total", help: "x", type: "counter", labels: { a: "b" }, value: 1 }],
+  },
   { type: "ctlReply", id: 4, ok: false, message: "refused" },
 ];
 
@@ -68,8 +72,14 @@ describe("IPC envelope", () => {
   });
 
   test("wrong version, no msg and an unknown type are desynchronisation; bad fields are not", () => {
-    const desync = [null, 7, env({ type: "nope" }), { v: IPC_VERSION + 1, msg: { type: "dump", kind: "data" } }, { v: IPC_VERSION },
-      env({ type: "stats", role: "bfd", stats: {} })]; // nothing sends `stats` any more
+    const desync = [
+      null,
+      7,
+      env({ type: "nope" }),
+      { v: IPC_VERSION + 1, msg: { type: "dump", kind: "data" } },
+      { v: IPC_VERSION },
+      env({ type: "stats", role: "bfd", stats: {} }),
+    ]; // nothing sends `stats` any more
     for (const b of desync) expect(() => decode(b)).toThrow(expect.objectContaining({ code: "IPC_DESYNC" }));
     const invalid = [
       env({ type: "ready", role: "vrrp", generation: "1" }),
@@ -77,9 +87,15 @@ describe("IPC envelope", () => {
       env({ type: "config", generation: 1, reload: false, slice: "x" }),
       env({ type: "vsState", vs: "x", state: "UP", initial: "yes" }),
       env({ type: "vrrpState", instance: "VI_1", state: "MASTER", priority: 100 }),
-      env({ type: "metrics", role: "vrrp", samples: [{ name: "x", help: "", type: "summary", labels: {}, value: 1 }] }),
+      env({
+        type: "metrics",
+        role: "vrrp",
+        samples: [{ name: "x", help: "", type: "summary", labels: {}, value: 1 }],
+      }),
     ];
-    for (const b of invalid) expect(() => decode(b)).toThrow(expect.objectContaining({ code: "IPC_INVALID" }));
+    for (const b of invalid) {
+      expect(() => decode(b)).toThrow(expect.objectContaining({ code: "IPC_INVALID" }));
+    }
   });
 });
 
@@ -87,11 +103,21 @@ describe("IpcReceiver", () => {
   test("drops a message with a bad enum value, counts and logs it, and keeps going", () => {
     const lines: string[] = [];
     const desyncs: IpcError[] = [];
-    const rx = new IpcReceiver("the vrrp child", { warn: (_k, m) => void lines.push(m) }, (e) => void desyncs.push(e));
-    expect(rx.receive(env({ type: "vrrpState", instance: "VI_1", state: "BOSS", priority: 1, effectivePriority: 1 }))).toBeUndefined();
+    const rx = new IpcReceiver(
+      "the vrrp child",
+      { warn: (_k, m) => void lines.push(m) },
+      (e) => void desyncs.push(e),
+    );
+    expect(
+      rx.receive(
+        env({ type: "vrrpState", instance: "VI_1", state: "BOSS", priority: 1, effectivePriority: 1 }),
+      ),
+    ).toBeUndefined();
     expect(rx.receive(env({ type: "bfdState", name: "b", state: "up", at: 0 }))).toBeUndefined();
     expect(rx.dropped).toBe(2);
-    expect(lines[0]).toContain("dropped a message from the vrrp child (1 so far): invalid IPC message: vrrpState.state");
+    expect(lines[0]).toContain(
+      "dropped a message from the vrrp child (1 so far): invalid IPC message: vrrpState.state",
+    );
     expect(lines[1]).toContain("(2 so far)");
     expect(rx.receive(envelope(VALID[4]!))).toEqual(VALID[4]!);
     expect(desyncs).toEqual([]);
