@@ -12,6 +12,7 @@ import { childCommandProblem, type ChildCommand } from "./control-proto.ts";
 import { snapshotProblem, type ChildSnap } from "./control-state.ts";
 import type { RateLimitedLog } from "./log.ts";
 import { ROLES, type Role } from "./role.ts";
+import { BFD_STATE_NAMES, type BfdStateName, SERVER_STATE_NAMES, type ServerStateName, VRRP_STATE_NAMES, type VrrpStateName } from "./states.ts";
 
 export { isRole, ROLES, type Role } from "./role.ts";
 
@@ -22,17 +23,14 @@ export const IPC_VERSION = 1;
 export const DUMP_KINDS = ["data", "stats", "stats_clear", "json"] as const;
 export type DumpKind = (typeof DUMP_KINDS)[number];
 
-/** VRRP states as reported across processes. */
-export const VRRP_STATE_NAMES = ["INIT", "BACKUP", "MASTER", "FAULT", "STOP", "DELETED"] as const;
-export type VrrpStateName = (typeof VRRP_STATE_NAMES)[number];
-
-/** BFD session states (RFC 5880 §4.1). */
-export const BFD_STATE_NAMES = ["AdminDown", "Down", "Init", "Up"] as const;
-export type BfdStateName = (typeof BFD_STATE_NAMES)[number];
-
-/** Checker states of a virtual or real server as reported across processes. */
-export const SERVER_STATE_NAMES = ["UP", "DOWN"] as const;
-export type ServerStateName = (typeof SERVER_STATE_NAMES)[number];
+export {
+  BFD_STATE_NAMES,
+  type BfdStateName,
+  SERVER_STATE_NAMES,
+  type ServerStateName,
+  VRRP_STATE_NAMES,
+  type VrrpStateName,
+} from "./states.ts";
 
 /** Prometheus metric types a child may report. */
 export const METRIC_TYPES = ["counter", "gauge"] as const;

@@ -351,7 +351,7 @@ export class VrrpRuntime {
   }
 
   /** Sync groups: name, state, members, for `keepalived ctl status`. */
-  groups(): { name: string; state: string; members: string[] }[] {
+  groups(): ReturnType<SyncGroups["views"]> {
     return this.#groups.views();
   }
 

@@ -8,7 +8,7 @@ import { meaningKey } from "../config/meaning.ts";
 import type { Logger } from "../core/log.ts";
 import type { VrrpInstanceRunner } from "./instance.ts";
 import type { Notifier, NotifyTargets } from "./notify.ts";
-import { SyncGroupRunner } from "./sync-group.ts";
+import { type GroupState, SyncGroupRunner } from "./sync-group.ts";
 
 /** The running sync groups. */
 export class SyncGroups {
@@ -62,7 +62,7 @@ export class SyncGroups {
   }
 
   /** Name, state and members of each group, for `keepalived ctl status`. */
-  views(): { name: string; state: string; members: string[] }[] {
+  views(): { name: string; state: GroupState; members: string[] }[] {
     return [...this.#groups.values()].map(({ group }) => ({
       name: group.name,
       state: group.state,
