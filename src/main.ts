@@ -53,13 +53,18 @@ async function main(argv: string[]): Promise<void> {
   }
   if (o.umask !== undefined) process.umask(o.umask);
   if (o.role) {
-    const [make, loop] = o.role === "vrrp"
-      ? await import("./procs/vrrp.ts").then((m) => [m.createVrrpRuntime, m.loop] as const)
-      : o.role === "check"
-      ? await import("./procs/check.ts").then((m) => [m.createCheckRuntime, m.loop] as const)
-      : await import("./procs/bfd.ts").then((m) => [m.createBfdRuntime, m.loop] as const);
     const { runChild } = await import("./procs/child.ts");
-    runChild(o.role, o, make, loop);
+    // One call per role, so that each runtime is typed for its own configuration slice.
+    if (o.role === "vrrp") {
+      const m = await import("./procs/vrrp.ts");
+      runChild("vrrp", o, m.createVrrpRuntime, m.loop);
+    } else if (o.role === "check") {
+      const m = await import("./procs/check.ts");
+      runChild("check", o, m.createCheckRuntime, m.loop);
+    } else {
+      const m = await import("./procs/bfd.ts");
+      runChild("bfd", o, m.createBfdRuntime, m.loop);
+    }
     return;
   }
   if (o.configTest) return configTest(o);

@@ -9,10 +9,10 @@ import type { Scheduler } from "../core/scheduler.ts";
 import type {
   Checker,
   HttpUrl as HttpUrlCfg,
-  KeepalivedConfig,
   RealServer,
   VirtualServer,
 } from "../config/model.ts";
+import type { CheckSlice } from "../config/slice.ts";
 import type { UserEntry } from "../core/script.ts";
 import type { FdWatcher } from "../ffi/reactor.ts";
 import type { DnsTypeName } from "../proto/dns.ts";
@@ -42,7 +42,7 @@ export interface CheckerPlan {
 
 /** Shared inputs of checker building. */
 export interface BuildContext {
-  config: KeepalivedConfig;
+  config: CheckSlice;
   watcher: FdWatcher;
   /** Identity for MISC_CHECK scripts without `user`. */
   scriptUser: UserEntry;
@@ -65,7 +65,7 @@ export function timingOf(
   vs: VirtualServer,
   rs: RealServer,
   c: Checker,
-  cfg: KeepalivedConfig,
+  cfg: CheckSlice,
 ): CheckerTiming {
   return {
     delayLoopMs: c.delayLoopMs,
@@ -101,7 +101,7 @@ function httpRun(
   vs: VirtualServer,
   rs: RealServer,
   ep: Endpoint,
-  cfg: KeepalivedConfig,
+  cfg: CheckSlice,
 ): RunCheck {
   const vhost = c.virtualhost ?? rs.virtualhost ?? vs.virtualhost;
   const ssl = cfg.check.ssl;

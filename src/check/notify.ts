@@ -5,23 +5,16 @@
  * `RS [rip]:tcp:80 [vip]:tcp:80 DOWN`. Scripts are resolved once per configuration to run-as ids,
  * honouring script_user and enable_script_security.
  */
-import type { KeepalivedConfig, ScriptSpec } from "../config/model.ts";
+import type { ScriptSpec } from "../config/model.ts";
+import type { CheckSlice } from "../config/slice.ts";
 import type { Logger } from "../core/log.ts";
-import { resolveRunAs, runScript } from "../core/script.ts";
-import { FifoReaders, type FifoReaderSpec, NotifyFifo } from "../vrrp/notify.ts";
-
-/** A script ready to run. */
-export interface Resolved {
-  argv: string[];
-  uid: number;
-  gid: number;
-}
+import { FifoReaders, type FifoReaderSpec, NotifyFifo, resolveRunAs, type RunAs, runScript } from "../core/script.ts";
 
 /** Runs a resolved script; injected in tests. */
-export type RunNotify = (s: Resolved, why: string) => void;
+export type RunNotify = (s: RunAs, why: string) => void;
 
 /** Resolves a configured script to ids, or null (logged): the shared rule in src/core/script.ts. */
-export function resolveScript(s: ScriptSpec | null, c: KeepalivedConfig, log: Logger): Resolved | null {
+export function resolveScript(s: ScriptSpec | null, c: CheckSlice, log: Logger): RunAs | null {
   return resolveRunAs(s, c.global, log);
 }
 
@@ -51,7 +44,7 @@ export class LvsFifos {
   }
 
   /** Opens the configured FIFOs and starts the reader script; an unchanged set stays as it is across reloads. */
-  configure(c: KeepalivedConfig): void {
+  configure(c: CheckSlice): void {
     const paths = [c.global.lvsNotifyFifo?.path, c.global.notifyFifo?.path].filter((p): p is string => !!p);
     const uniq = [...new Set(paths)];
     const lvs = c.global.lvsNotifyFifo;

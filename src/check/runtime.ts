@@ -7,7 +7,8 @@
  */
 import { networkInterfaces } from "node:os";
 import type { CheckerView } from "../metrics/check-samples.ts";
-import type { KeepalivedConfig, ScriptSpec } from "../config/model.ts";
+import type { ScriptSpec } from "../config/model.ts";
+import type { CheckSlice } from "../config/slice.ts";
 import type { BfdStateName, DumpKind, Message } from "../core/ipc.ts";
 import type { Logger } from "../core/log.ts";
 import type { Scheduler, TimerHandle } from "../core/scheduler.ts";
@@ -64,7 +65,7 @@ export class CheckRuntime {
   readonly #fifos: LvsFifos;
   readonly #hub: FileWatchHub;
   readonly #run: RunNotify;
-  #config: KeepalivedConfig | undefined;
+  #config: CheckSlice | undefined;
   #scriptUser: UserEntry = { name: "root", uid: 0, gid: 0 };
   #table: DesiredService[] = [];
   #flush: TimerHandle | undefined;
@@ -93,7 +94,7 @@ export class CheckRuntime {
   }
 
   /** Applies a configuration (first start or reload). */
-  apply(c: KeepalivedConfig, reload: boolean): void {
+  apply(c: CheckSlice, reload: boolean): void {
     this.#config = c;
     const su = c.global.scriptUser;
     const u = defaultScriptUser(su ? { user: su.user, group: su.group ?? undefined } : undefined);
@@ -129,7 +130,7 @@ export class CheckRuntime {
     return n;
   }
 
-  #vsDeps(c: KeepalivedConfig) {
+  #vsDeps(c: CheckSlice) {
     const config = () => this.#config ?? c;
     const scriptUser = () => this.#scriptUser;
     return {

@@ -11,7 +11,8 @@ import type { PathStat } from "./scripts.ts";
 
 export type { Diagnostic, Severity } from "./diag.ts";
 export { formatDiagnostic, isRunnable } from "./diag.ts";
-export { dumpConfig, needsRole, type Role, sliceFor } from "./dump.ts";
+export { dumpConfig } from "./dump.ts";
+export { type BfdSlice, type CheckSlice, type ConfigSlice, needsRole, type RoleSlices, sliceFor, type VrrpSlice } from "./slice.ts";
 export type { KeepalivedConfig } from "./model.ts";
 import type { Diagnostic, ExitCode } from "./diag.ts";
 

@@ -99,7 +99,7 @@ export class ControlService {
 
   /** Every message from a child passes here first. */
   onMessage(role: Role, msg: Message): void {
-    if (msg.type !== "metrics" && msg.type !== "stats") this.#statusCache = undefined;
+    if (msg.type !== "metrics") this.#statusCache = undefined;
     switch (msg.type) {
       case "ctlSnapshot": {
         const prev = this.#snaps.get(role)?.snap;

@@ -4,12 +4,14 @@
  * and every few seconds while a control socket is open. The parent keeps the last one per child, so
  * `status` answers from memory, also while a child restarts (the snapshot's age is shown).
  * Times are wall-clock milliseconds (Unix epoch) so the parent can show "for 12 s" without asking.
+ * Validated on arrival (snapshotProblem), state names included.
  */
+import { BFD_STATE_NAMES, type BfdStateName, VRRP_STATE_NAMES, type VrrpStateName } from "./states.ts";
 
 /** One VRRP instance. */
 export interface VrrpInstanceSnap {
   name: string;
-  state: string;
+  state: VrrpStateName;
   interface: string;
   vrid: number;
   /** Configured priority. */
@@ -26,7 +28,7 @@ export interface VrrpInstanceSnap {
   /** When the current state was entered. */
   sinceMs: number;
   /** The last transition, null before the first one. */
-  lastTransition: { from: string; to: string; reason: string; atMs: number } | null;
+  lastTransition: { from: VrrpStateName; to: VrrpStateName; reason: string; atMs: number } | null;
   syncGroup: string | null;
   vips: string[];
   /** An operator failover hold: BACKUP until this time. */
@@ -36,7 +38,7 @@ export interface VrrpInstanceSnap {
 /** One vrrp_sync_group. */
 export interface SyncGroupSnap {
   name: string;
-  state: string;
+  state: VrrpStateName;
   members: string[];
 }
 
@@ -92,14 +94,14 @@ export interface CheckSnap {
 /** One BFD session. */
 export interface BfdSessionSnap {
   name: string;
-  state: string;
+  state: BfdStateName;
   neighbor: string;
   /** Negotiated transmit interval and detection time, ms. */
   txMs: number;
   detectMs: number;
   /** Last local diagnostic (RFC 5880 §4.1), readable. */
   diag: string;
-  remoteState: string;
+  remoteState: BfdStateName;
 }
 
 /** The BFD child's snapshot. */
@@ -112,20 +114,25 @@ export interface BfdSnap {
 export type ChildSnap = VrrpSnap | CheckSnap | BfdSnap;
 
 type Kind = "string" | "number" | "boolean" | "array" | "object" | "string|null" | "number|null" | "object|null";
-const SHAPE: Record<string, Record<string, Kind>> = {
+/** A field's JSON kind, or the names an enum-valued field may hold. */
+type FieldKind = Kind | readonly string[];
+const SHAPE: Record<string, Record<string, FieldKind>> = {
   vrrpInstance: {
-    name: "string", state: "string", interface: "string", vrid: "number", priority: "number", effectivePriority: "number",
+    name: "string", state: VRRP_STATE_NAMES, interface: "string", vrid: "number", priority: "number", effectivePriority: "number",
     priorityReasons: "array", faultReasons: "array", master: "object|null", advertIntMs: "number", sinceMs: "number",
     lastTransition: "object|null", syncGroup: "string|null", vips: "array", holdUntilMs: "number|null",
   },
-  group: { name: "string", state: "string", members: "array" },
+  group: { name: "string", state: VRRP_STATE_NAMES, members: "array" },
   vs: { name: "string", quorumUp: "boolean", liveWeight: "number", realServers: "array" },
   rs: {
     name: "string", up: "boolean", weight: "number", configuredWeight: "number", weightOverride: "number|null",
     drained: "boolean", inIpvs: "boolean", checkers: "array",
   },
   checker: { name: "string", up: "boolean", reason: "string", latencyMs: "number|null" },
-  bfd: { name: "string", state: "string", neighbor: "string", txMs: "number", detectMs: "number", diag: "string", remoteState: "string" },
+  bfd: {
+    name: "string", state: BFD_STATE_NAMES, neighbor: "string", txMs: "number", detectMs: "number", diag: "string",
+    remoteState: BFD_STATE_NAMES,
+  },
 };
 
 function kindOf(v: unknown): string {
@@ -138,6 +145,10 @@ function shapeProblem(v: unknown, shape: string, at: string): string | undefined
   if (kindOf(v) !== "object") return `${at} is not an object`;
   const o = v as Record<string, unknown>;
   for (const [f, k] of Object.entries(SHAPE[shape]!)) {
+    if (typeof k !== "string") {
+      if (!k.includes(o[f] as string)) return `${at}.${f} = ${JSON.stringify(o[f])}, not one of ${k.join("|")}`;
+      continue;
+    }
     const got = kindOf(o[f]);
     if (!k.split("|").includes(got)) return `${at}.${f} is ${got}, not ${k}`;
   }
@@ -153,12 +164,22 @@ function listProblem(v: unknown, shape: string, at: string, inner?: (x: Record<s
   return undefined;
 }
 
+/** An instance's lastTransition: null, or both ends VRRP state names. */
+function transitionProblem(inst: Record<string, unknown>, at: string): string | undefined {
+  const t = inst.lastTransition as Record<string, unknown> | null;
+  if (t === null) return undefined;
+  for (const end of ["from", "to"] as const) {
+    if (!(VRRP_STATE_NAMES as readonly unknown[]).includes(t[end])) return `${at}.lastTransition.${end} = ${JSON.stringify(t[end])}`;
+  }
+  return undefined;
+}
+
 /** Why `s` is not a valid snapshot for `role`, or undefined. */
 export function snapshotProblem(role: string, s: unknown): string | undefined {
   if (kindOf(s) !== "object") return "snapshot is not an object";
   const o = s as Record<string, unknown>;
   if (o.kind !== role) return `snapshot.kind = ${String(o.kind)} from the ${role} child`;
-  if (role === "vrrp") return listProblem(o.instances, "vrrpInstance", "instances") ?? listProblem(o.groups, "group", "groups");
+  if (role === "vrrp") return listProblem(o.instances, "vrrpInstance", "instances", transitionProblem) ?? listProblem(o.groups, "group", "groups");
   if (role === "check") {
     if (typeof o.ipvs !== "boolean") return "ipvs is not a boolean";
     return listProblem(o.virtualServers, "vs", "virtualServers", (vs, at) =>

@@ -4,6 +4,7 @@
  * the target's directory, which is then renamed over the target. rename() replaces a planted symlink
  * itself instead of following it (keepalived's CVE-2018-19044/19045/19046 are the cautionary tale).
  */
+import type { Role } from "./role.ts";
 import { closeSync, constants, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -33,7 +34,7 @@ export function writeDumpFile(path: string, text: string): void {
  * other processes, keepalived.stats, keepalived.json (TMPDIR honoured). A configured state_dump_file
  * gets the same per-process suffix before its extension, so the processes never overwrite each other.
  */
-export function dumpPath(kind: "data" | "stats" | "json", role: "parent" | "vrrp" | "check" | "bfd", configured: string | null): string {
+export function dumpPath(kind: "data" | "stats" | "json", role: "parent" | Role, configured: string | null): string {
   const suffix = kind === "data" && role !== "vrrp" ? `_${role}` : "";
   if (configured) {
     if (!suffix) return configured;

@@ -1,35 +1,40 @@
 /**
  * Every message between the parent and its children, in one place (relayd's imsg style). Each variant
- * says who sends it to whom. Messages travel in a versioned envelope over Bun's spawn IPC (JSON) and are
- * validated on arrival: an unknown or malformed message is an internal desynchronisation, so the receiver
- * ends (the watchdog restarts a child).
+ * says who sends it to whom. Messages travel as JSON in a versioned envelope over a socket pair (the
+ * child's fd 3; framing in src/core/channel.ts) and are validated on arrival, every enum-valued field
+ * included. What cannot be a message of this build (not an object, another envelope version, an unknown
+ * type) is an internal desynchronisation: the receiver ends (the watchdog restarts a child). A known
+ * message with a bad field is dropped, counted and logged (rate-limited) by the receiver (IpcReceiver).
  */
 
+import type { ConfigSlice } from "../config/slice.ts";
 import { childCommandProblem, type ChildCommand } from "./control-proto.ts";
 import { snapshotProblem, type ChildSnap } from "./control-state.ts";
+import type { RateLimitedLog } from "./log.ts";
+import { ROLES, type Role } from "./role.ts";
+import { BFD_STATE_NAMES, type BfdStateName, SERVER_STATE_NAMES, type ServerStateName, VRRP_STATE_NAMES, type VrrpStateName } from "./states.ts";
+
+export { isRole, ROLES, type Role } from "./role.ts";
 
 /** Envelope version; bump on any incompatible change. */
 export const IPC_VERSION = 1;
 
-/** The child processes. */
-export type Role = "vrrp" | "check" | "bfd";
-/** All roles, in start order. */
-export const ROLES: readonly Role[] = ["vrrp", "check", "bfd"];
-
 /** Dumps a child can be asked for (USR1, USR2, STATS_CLEAR, JSON). */
-export type DumpKind = "data" | "stats" | "stats_clear" | "json";
+export const DUMP_KINDS = ["data", "stats", "stats_clear", "json"] as const;
+export type DumpKind = (typeof DUMP_KINDS)[number];
 
-/** VRRP states as reported across processes. */
-export type VrrpStateName = "INIT" | "BACKUP" | "MASTER" | "FAULT" | "STOP" | "DELETED";
-
-/** BFD session states (RFC 5880 §4.1). */
-export type BfdStateName = "AdminDown" | "Down" | "Init" | "Up";
-
-/** Checker states of a virtual or real server as reported across processes. */
-export type ServerStateName = "UP" | "DOWN";
+export {
+  BFD_STATE_NAMES,
+  type BfdStateName,
+  SERVER_STATE_NAMES,
+  type ServerStateName,
+  VRRP_STATE_NAMES,
+  type VrrpStateName,
+} from "./states.ts";
 
 /** Prometheus metric types a child may report. */
-export type MetricType = "counter" | "gauge";
+export const METRIC_TYPES = ["counter", "gauge"] as const;
+export type MetricType = (typeof METRIC_TYPES)[number];
 
 /** One Prometheus sample: `name{labels} value`, with the family's help text and type. */
 export interface MetricSample {
@@ -46,8 +51,11 @@ export interface MetricSample {
 
 /** Messages, discriminated by `type`. */
 export type Message =
-  /** parent -> child: the child's typed slice of a validated configuration (start or reload). */
-  | { type: "config"; generation: number; reload: boolean; slice: unknown }
+  /**
+   * parent -> child: the child's slice of a validated configuration (start or reload; src/config/slice.ts).
+   * The child checks it is shaped like its own role's slice (sliceProblem) before using it.
+   */
+  | { type: "config"; generation: number; reload: boolean; slice: ConfigSlice }
   /** parent -> child: write a dump file. */
   | { type: "dump"; kind: DumpKind }
   /** child -> parent: the child has applied configuration `generation` and is running. */
@@ -60,8 +68,6 @@ export type Message =
   | { type: "vrrpState"; instance: string; state: VrrpStateName; priority: number; effectivePriority: number }
   /** parent -> vrrp child: send one round of gratuitous ARP / NA for a MASTER instance (D-Bus SendGarp). */
   | { type: "garp"; instance: string }
-  /** child -> parent: counters and states for the metrics endpoint. */
-  | { type: "stats"; role: Role; stats: Record<string, number | string> }
   /**
    * check child -> parent: a real server changed checker state (SMTP alert, metrics). `vs` and `rs` are the
    * display names from src/alert/names.ts (`vsName(vs)`, `rsName(vs, rs)`), e.g. "[192.0.2.10]:80" and
@@ -93,12 +99,16 @@ export interface Envelope {
   msg: Message;
 }
 
-/** A message that failed validation. */
+/**
+ * A message that failed validation. `desync` (not an object, another envelope version, an unknown type):
+ * the peer is not speaking this build's protocol. Otherwise a known message with a bad field.
+ */
 export class IpcError extends Error {
-  readonly code = "IPC_INVALID";
-  constructor(reason: string, readonly value: unknown) {
+  readonly code: "IPC_DESYNC" | "IPC_INVALID";
+  constructor(reason: string, readonly value: unknown, readonly desync = false) {
     super(`invalid IPC message: ${reason}: ${safeJson(value)}`);
     this.name = "IpcError";
+    this.code = desync ? "IPC_DESYNC" : "IPC_INVALID";
   }
 }
 
@@ -116,63 +126,60 @@ export function envelope(msg: Message): Envelope {
   return { v: IPC_VERSION, msg };
 }
 
-type Shape = Record<string, "string" | "number" | "boolean" | "object" | "any">;
-const SHAPES: Record<Message["type"], Shape> = {
-  config: { generation: "number", reload: "boolean", slice: "any" },
-  dump: { kind: "string" },
-  ready: { role: "string", generation: "number" },
-  fatal: { role: "string", reason: "string" },
-  bfdState: { name: "string", state: "string", at: "number" },
-  vrrpState: { instance: "string", state: "string", priority: "number", effectivePriority: "number" },
-  stats: { role: "string", stats: "object" },
+/** A field's JSON type, "any" (present, checked elsewhere), or the strings an enum-valued field may hold. */
+type FieldKind = "string" | "number" | "boolean" | "object" | "any" | readonly string[];
+type Shape = Record<string, FieldKind>;
+/** Every message's fields, enum-valued ones with their values. */
+const SHAPES: { readonly [T in Message["type"]]: Shape } = {
+  config: { generation: "number", reload: "boolean", slice: "object" },
+  dump: { kind: DUMP_KINDS },
+  ready: { role: ROLES, generation: "number" },
+  fatal: { role: ROLES, reason: "string" },
+  bfdState: { name: "string", state: BFD_STATE_NAMES, at: "number" },
+  vrrpState: { instance: "string", state: VRRP_STATE_NAMES, priority: "number", effectivePriority: "number" },
   garp: { instance: "string" },
-  rsState: { vs: "string", rs: "string", state: "string", weight: "number" },
-  vsState: { vs: "string", state: "string" },
-  metrics: { role: "string", samples: "object" },
-  ctlSnapshot: { role: "string", snapshot: "object" },
+  rsState: { vs: "string", rs: "string", state: SERVER_STATE_NAMES, weight: "number" },
+  vsState: { vs: "string", state: SERVER_STATE_NAMES },
+  metrics: { role: ROLES, samples: "object" },
+  ctlSnapshot: { role: ROLES, snapshot: "object" },
   ctlCommand: { id: "number", command: "object" },
   ctlReply: { id: "number", ok: "boolean", message: "string" },
 };
-const ENUMS: Partial<Record<string, readonly string[]>> = {
-  role: ROLES,
-  kind: ["data", "stats", "stats_clear", "json"],
-};
+
+/** Why field `val` does not have `kind`, or undefined. */
+function fieldProblem(kind: FieldKind, val: unknown): string | undefined {
+  if (kind === "any") return undefined;
+  if (typeof kind !== "string") return kind.includes(val as string) ? undefined : `= ${safeJson(val)}, not one of ${kind.join("|")}`;
+  if (kind === "number") return typeof val === "number" && Number.isFinite(val) ? undefined : "is not a finite number";
+  return typeof val === kind && val !== null ? undefined : `is not a ${kind}`;
+}
 
 /** Validates a received envelope and returns its message, or throws IpcError. */
 export function decode(raw: unknown): Message {
-  if (typeof raw !== "object" || raw === null) throw new IpcError("not an object", raw);
+  if (typeof raw !== "object" || raw === null) throw new IpcError("not an object", raw, true);
   const env = raw as Partial<Envelope>;
-  if (env.v !== IPC_VERSION) throw new IpcError(`version ${String(env.v)} != ${IPC_VERSION}`, raw);
+  if (env.v !== IPC_VERSION) throw new IpcError(`version ${String(env.v)} != ${IPC_VERSION}`, raw, true);
   const msg = env.msg as Record<string, unknown> | undefined;
-  if (typeof msg !== "object" || msg === null) throw new IpcError("no msg", raw);
+  if (typeof msg !== "object" || msg === null) throw new IpcError("no msg", raw, true);
   const type = msg.type;
-  if (typeof type !== "string" || !(type in SHAPES)) throw new IpcError(`unknown type ${String(type)}`, raw);
-  for (const [field, kind] of Object.entries(SHAPES[type as Message["type"]])) {
-    const val = msg[field];
-    if (kind === "any") {
-      if (!(field in msg)) throw new IpcError(`${type}.${field} missing`, raw);
-      continue;
-    }
-    if (typeof val !== kind || val === null) throw new IpcError(`${type}.${field} is not a ${kind}`, raw);
-    const allowed = ENUMS[field];
-    if (allowed && !allowed.includes(val as string)) throw new IpcError(`${type}.${field} = ${String(val)}`, raw);
+  if (typeof type !== "string" || !Object.hasOwn(SHAPES, type)) throw new IpcError(`unknown type ${String(type)}`, raw, true);
+  const t = type as Message["type"];
+  for (const [field, kind] of Object.entries(SHAPES[t])) {
+    if (!(field in msg)) throw new IpcError(`${t}.${field} missing`, raw);
+    const bad = fieldProblem(kind, msg[field]);
+    if (bad) throw new IpcError(`${t}.${field} ${bad}`, raw);
   }
-  const extra = EXTRA[type as Message["type"]]?.(msg);
-  if (extra) throw new IpcError(`${type}.${extra}`, raw);
-  return msg as unknown as Message;
+  const extra = EXTRA[t]?.(msg);
+  if (extra) throw new IpcError(`${t}.${extra}`, raw);
+  return msg as Message;
 }
 
-const SERVER_STATES: readonly string[] = ["UP", "DOWN"];
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /** Checks beyond field types; returns "field: reason" or undefined. */
 const EXTRA: Partial<Record<Message["type"], (m: Record<string, unknown>) => string | undefined>> = {
-  rsState: (m) => (SERVER_STATES.includes(m.state as string) ? undefined : `state = ${String(m.state)}`),
-  vsState: (m) => {
-    if (!SERVER_STATES.includes(m.state as string)) return `state = ${String(m.state)}`;
-    return m.initial === undefined || typeof m.initial === "boolean" ? undefined : "initial is not a boolean";
-  },
+  vsState: (m) => (m.initial === undefined || typeof m.initial === "boolean" ? undefined : "initial is not a boolean"),
   ctlSnapshot: (m) => snapshotProblem(m.role as string, m.snapshot),
   ctlCommand: (m) => childCommandProblem(m.command),
   metrics: (m) => {
@@ -185,13 +192,39 @@ const EXTRA: Partial<Record<Message["type"], (m: Record<string, unknown>) => str
   },
 };
 
+/**
+ * Decodes what arrives from one peer. A message that is not of this build's protocol goes to `desync`
+ * (the caller ends the peer or itself); a known message with a bad field is dropped, counted and logged.
+ */
+export class IpcReceiver {
+  /** Messages dropped for a bad field so far. */
+  dropped = 0;
+
+  constructor(readonly from: string, readonly log: Pick<RateLimitedLog, "warn">, readonly desync: (e: IpcError) => void) {}
+
+  /** The message in `raw`, or undefined when it was dropped (or was a desynchronisation). */
+  receive(raw: unknown): Message | undefined {
+    try {
+      return decode(raw);
+    } catch (e) {
+      if (!(e instanceof IpcError) || e.desync) {
+        this.desync(e instanceof IpcError ? e : new IpcError(String(e), raw, true));
+        return undefined;
+      }
+      this.dropped++;
+      this.log.warn(`ipc:${this.from}`, `dropped a message from ${this.from} (${this.dropped} so far): ${e.message}`);
+      return undefined;
+    }
+  }
+}
+
 /** Why `s` is not a valid MetricSample, or undefined. */
 export function sampleProblem(s: unknown): string | undefined {
   if (typeof s !== "object" || s === null) return "not an object";
   const o = s as Record<string, unknown>;
   if (typeof o.name !== "string" || !METRIC_NAME.test(o.name)) return `bad name ${String(o.name)}`;
   if (typeof o.help !== "string") return "help is not a string";
-  if (o.type !== "counter" && o.type !== "gauge") return `type = ${String(o.type)}`;
+  if (!(METRIC_TYPES as readonly unknown[]).includes(o.type)) return `type = ${String(o.type)}`;
   if (typeof o.value !== "number" || !Number.isFinite(o.value)) return `value = ${String(o.value)}`;
   if (typeof o.labels !== "object" || o.labels === null || Array.isArray(o.labels)) return "labels is not an object";
   for (const [k, v] of Object.entries(o.labels)) {

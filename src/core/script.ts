@@ -3,11 +3,14 @@
  * A configured command is split into argv the way keepalived splits it (quotes group words), run
  * directly (never through a shell unless argv[0] is one), as the configured or default user, in its own
  * process group, with a timeout that sends SIGTERM and then SIGKILL to that group. With enable_script_security, a script that a non-root
- * user could modify is refused when it would run as root.
+ * user could modify is refused when it would run as root (resolveRunAs). Also the notify FIFOs
+ * (notify_fifo, vrrp_notify_fifo, lvs_notify_fifo) and their long-running reader scripts: one module
+ * for everything about scripts that the VRRP and check children share.
  */
 import { spawn } from "node:child_process";
-import { readFileSync, statSync } from "node:fs";
+import { closeSync, constants, existsSync, lstatSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import type { Logger } from "./log.ts";
 
 /** A command ready to run. */
 export interface ScriptSpec {
@@ -235,4 +238,106 @@ export function resolveRunAs(
     }
   }
   return { argv: [...s.argv], uid: u.uid, gid: u.gid };
+}
+
+/** A notify FIFO: created if missing (mode 0600 via mkfifo), never followed through a symlink. */
+export class NotifyFifo {
+  #fd: number | undefined;
+  constructor(readonly path: string, readonly log: Logger) {}
+
+  /** Opens (and creates) the FIFO; errors are logged once and writes are then dropped. */
+  open(): void {
+    try {
+      if (!existsSync(this.path)) {
+        const r = Bun.spawnSync(["mkfifo", "-m", "600", this.path]);
+        if (r.exitCode !== 0) throw new Error(`mkfifo failed: ${r.stderr.toString().trim()}`);
+      }
+      const st = lstatSync(this.path);
+      if (!st.isFIFO()) throw new Error("exists and is not a FIFO");
+      this.#fd = openSync(this.path, constants.O_RDWR | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    } catch (e) {
+      this.log.error(`notify FIFO ${this.path}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Writes one line; a full pipe drops the line (logged) rather than blocking. */
+  write(line: string): void {
+    if (this.#fd === undefined) return;
+    try {
+      writeSync(this.#fd, line);
+    } catch (e) {
+      this.log.warn(`notify FIFO ${this.path}: cannot write (${(e as NodeJS.ErrnoException).code}); line dropped`);
+    }
+  }
+
+  /** Closes the FIFO (the file stays). */
+  close(): void {
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
+  }
+}
+
+/** A `*_fifo_script` to keep running: `script` reads the FIFO at `path` (its last argument). */
+export interface FifoReaderSpec {
+  /** Keyword, for logs (`vrrp_notify_fifo_script`). */
+  what: string;
+  path: string;
+  script: RunAs;
+}
+
+/**
+ * The FIFO reader scripts (`notify_fifo_script`, `vrrp_notify_fifo_script`, `lvs_notify_fifo_script`):
+ * each is started once with its FIFO path as the last argument and keeps running; it gets SIGTERM when
+ * its FIFO or script changes on reload, or when the child stops. One that exits is logged, not restarted.
+ */
+export class FifoReaders {
+  readonly #running = new Map<string, { pid: number | undefined; spec: FifoReaderSpec }>();
+
+  constructor(readonly log: Logger, readonly exec: typeof runScript = runScript) {}
+
+  /** Makes the running readers match `wanted` (unchanged ones keep running). */
+  set(wanted: readonly FifoReaderSpec[]): void {
+    const keys = new Map(wanted.map((w) => [JSON.stringify(w), w]));
+    for (const [k, r] of [...this.#running]) {
+      if (keys.has(k)) continue;
+      this.#running.delete(k);
+      this.#kill(r.pid);
+    }
+    for (const [k, spec] of keys) {
+      if (this.#running.has(k)) continue;
+      const entry: { pid: number | undefined; spec: FifoReaderSpec } = { pid: undefined, spec };
+      this.#running.set(k, entry);
+      const argv = [...spec.script.argv, spec.path];
+      void this.exec({ argv, uid: spec.script.uid, gid: spec.script.gid }, {
+        timeoutMs: 0,
+        onStart: (pid) => (entry.pid = pid),
+      }).then((r) => {
+        entry.pid = undefined;
+        if (r.error !== undefined) this.log.error(`${spec.what} ${argv[0]}: cannot run: ${r.error}`);
+        else if (this.#running.get(k) === entry) {
+          this.log.warn(`${spec.what} ${argv[0]} exited (${r.signal ? `signal ${r.signal}` : `status ${r.status}`})`);
+        }
+      });
+    }
+  }
+
+  /** Pids of the running readers (tests, dumps). */
+  pids(): number[] {
+    return [...this.#running.values()].flatMap((r) => (r.pid === undefined ? [] : [r.pid]));
+  }
+
+  /** Stops every reader. */
+  stop(): void {
+    for (const r of this.#running.values()) this.#kill(r.pid);
+    this.#running.clear();
+  }
+
+  #kill(pid: number | undefined): void {
+    if (pid === undefined) return;
+    try {
+      process.kill(pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+  }
 }

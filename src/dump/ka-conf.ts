@@ -5,7 +5,8 @@
  * then the virtual servers, in our own key names for now: docs/dumps.md) and the BFD child (Global
  * definitions, BFD Topology). With no child to run, the parent's Global definitions.
  */
-import { needsRole, plainText } from "../config/dump.ts";
+import { plainText } from "../config/dump.ts";
+import { needsRole } from "../config/slice.ts";
 import type { KeepalivedConfig } from "../config/model.ts";
 import { bfdConfigLines } from "./ka-bfd.ts";
 import { globalSection } from "./ka-global.ts";

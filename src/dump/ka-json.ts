@@ -3,7 +3,8 @@
  * keys in keepalived's order, states 0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT, one line with "/" escaped as
  * json-c writes it.
  */
-import type { KeepalivedConfig, VrrpInstance } from "../config/model.ts";
+import type { VrrpSlice } from "../config/slice.ts";
+import type { VrrpInstance } from "../config/model.ts";
 import type { VrrpInstanceRunner } from "../vrrp/instance.ts";
 import { type Clock, type VrrpDumpSource, vrrpLive } from "../vrrp/dump.ts";
 import { addressText, quotedCommand, routeText, ruleText } from "./ka-values.ts";
@@ -22,7 +23,7 @@ function scriptFields(c: VrrpInstance): Record<string, string> {
   return out;
 }
 
-function listFields(cfg: KeepalivedConfig, c: VrrpInstance, ifname: string, set: boolean): Record<string, string[]> {
+function listFields(cfg: VrrpSlice, c: VrrpInstance, ifname: string, set: boolean): Record<string, string[]> {
   const tail = set ? " set" : "";
   const out: Record<string, string[]> = { vips: c.virtualIpaddresses.map((a) => addressText(a, ifname) + tail) };
   if (c.virtualIpaddressesExcluded.length) out.evips = c.virtualIpaddressesExcluded.map((a) => addressText(a, ifname) + tail);
@@ -35,7 +36,7 @@ function listFields(cfg: KeepalivedConfig, c: VrrpInstance, ifname: string, set:
 }
 
 /** One instance's "data" object, keys in keepalived's order. */
-function jsonData(cfg: KeepalivedConfig, r: VrrpInstanceRunner, live: InstanceLive, marks: string[]): Record<string, unknown> {
+function jsonData(cfg: VrrpSlice, r: VrrpInstanceRunner, live: InstanceLive, marks: string[]): Record<string, unknown> {
   const c = r.cfg;
   const mark = `@@${marks.length}@@`;
   marks.push(((live.lastTransitionMs ?? 0) / 1000).toFixed(6));
@@ -60,7 +61,7 @@ function jsonData(cfg: KeepalivedConfig, r: VrrpInstanceRunner, live: InstanceLi
 }
 
 /** The JSON dump text. */
-export function jsonDump(cfg: KeepalivedConfig, src: VrrpDumpSource, clock: Clock = { wallMs: Date.now(), monoMs: performance.now() }): string {
+export function jsonDump(cfg: VrrpSlice, src: VrrpDumpSource, clock: Clock = { wallMs: Date.now(), monoMs: performance.now() }): string {
   const live = vrrpLive(cfg, src, clock);
   const marks: string[] = [];
   const list = src.instances().map((r) => {

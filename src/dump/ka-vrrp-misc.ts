@@ -3,7 +3,8 @@
  * groups, vrrp_scripts, track files and track processes, and the socket pool; plus the whole VRRP
  * text (`-d` and USR1 data) assembled from them and src/dump/ka-vrrp.ts.
  */
-import type { KeepalivedConfig, TrackRef, VrrpInstance } from "../config/model.ts";
+import type { VrrpSlice } from "../config/slice.ts";
+import type { TrackRef, VrrpInstance } from "../config/model.ts";
 import { globalSection } from "./ka-global.ts";
 import { addressText, fsecs, quotedCommand, routeText, ruleText, uidGid, yn } from "./ka-values.ts";
 import { type HostLookup, type InstanceLive, instanceLines, notifyLines, systemHost, weightsCount } from "./ka-vrrp.ts";
@@ -35,7 +36,7 @@ export interface SocketLive {
   overflows: number;
 }
 
-function staticLines(cfg: KeepalivedConfig, live: VrrpLive | undefined): string[] {
+function staticLines(cfg: VrrpSlice, live: VrrpLive | undefined): string[] {
   const v = cfg.vrrp, dev = cfg.global.defaultInterface ?? "eth0";
   const out: string[] = [];
   if (v.staticIpaddresses.length) out.push("------< Static Addresses >------", ...v.staticIpaddresses.map((a) => `     ${addressText(a, dev)} set`));
@@ -48,7 +49,7 @@ function staticLines(cfg: KeepalivedConfig, live: VrrpLive | undefined): string[
   return out;
 }
 
-function trackers(cfg: KeepalivedConfig, pick: (i: VrrpInstance) => readonly TrackRef[], name: string, def: number): string[] {
+function trackers(cfg: VrrpSlice, pick: (i: VrrpInstance) => readonly TrackRef[], name: string, def: number): string[] {
   const out: string[] = [];
   for (const i of cfg.vrrp.instances) {
     const on = weightsCount(i, cfg);
@@ -57,7 +58,7 @@ function trackers(cfg: KeepalivedConfig, pick: (i: VrrpInstance) => readonly Tra
   return out;
 }
 
-function groupLines(cfg: KeepalivedConfig, live: VrrpLive | undefined): string[] {
+function groupLines(cfg: VrrpSlice, live: VrrpLive | undefined): string[] {
   if (!cfg.vrrp.syncGroups.length) return [];
   const out = ["------< VRRP Sync groups >------"];
   for (const g of cfg.vrrp.syncGroups) {
@@ -77,13 +78,13 @@ function groupLines(cfg: KeepalivedConfig, live: VrrpLive | undefined): string[]
 }
 
 /** Scripts some instance or group tracks (keepalived drops and does not dump the others). */
-function usedScripts(cfg: KeepalivedConfig): Set<string> {
+function usedScripts(cfg: VrrpSlice): Set<string> {
   const used = new Set<string>();
   for (const x of [...cfg.vrrp.instances, ...cfg.vrrp.syncGroups]) for (const r of x.trackScripts) used.add(r.name);
   return used;
 }
 
-function scriptLines(cfg: KeepalivedConfig, live: VrrpLive | undefined): string[] {
+function scriptLines(cfg: VrrpSlice, live: VrrpLive | undefined): string[] {
   const used = usedScripts(cfg);
   const list = cfg.vrrp.scripts.filter((s) => used.has(s.name));
   if (!list.length) return [];
@@ -114,7 +115,7 @@ function scriptLines(cfg: KeepalivedConfig, live: VrrpLive | undefined): string[
   return out;
 }
 
-function fileLines(cfg: KeepalivedConfig, live: VrrpLive | undefined): string[] {
+function fileLines(cfg: VrrpSlice, live: VrrpLive | undefined): string[] {
   if (!cfg.vrrp.trackFiles.length) return [];
   const out = ["------< VRRP Track files >------"];
   for (const f of cfg.vrrp.trackFiles) {
@@ -130,7 +131,7 @@ function fileLines(cfg: KeepalivedConfig, live: VrrpLive | undefined): string[] 
   return out;
 }
 
-function processLines(cfg: KeepalivedConfig, live: VrrpLive | undefined): string[] {
+function processLines(cfg: VrrpSlice, live: VrrpLive | undefined): string[] {
   if (!cfg.vrrp.trackProcesses.length) return [];
   const out = ["------< VRRP Track processes >------"];
   for (const p of cfg.vrrp.trackProcesses) {
@@ -151,7 +152,7 @@ function processLines(cfg: KeepalivedConfig, live: VrrpLive | undefined): string
   return out;
 }
 
-function bfdLines(cfg: KeepalivedConfig, live: VrrpLive | undefined): string[] {
+function bfdLines(cfg: VrrpSlice, live: VrrpLive | undefined): string[] {
   if (!cfg.bfd.instances.length) return [];
   const out = ["------< VRRP Track BFDs >------"];
   for (const b of cfg.bfd.instances.filter((x) => x.toVrrp)) {
@@ -188,7 +189,7 @@ function sockpoolLines(sockets: readonly SocketLive[]): string[] {
  * The VRRP child's text: `-d` (no `live`) or the USR1 data dump. `host` resolves interfaces for the
  * configuration dump (index for the IPv6 multicast line, primary address for src_ip).
  */
-export function vrrpText(cfg: KeepalivedConfig, live?: VrrpLive, nowMs = Date.now(), host: HostLookup = systemHost): string[] {
+export function vrrpText(cfg: VrrpSlice, live?: VrrpLive, nowMs = Date.now(), host: HostLookup = systemHost): string[] {
   const out = [...globalSection(cfg.global, "vrrp"), ...staticLines(cfg, live)];
   if (cfg.vrrp.instances.length) out.push("------< VRRP Topology >------");
   for (const i of cfg.vrrp.instances) out.push(...instanceLines(i, cfg, live?.instances.get(i.name), nowMs, host));

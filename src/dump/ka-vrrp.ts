@@ -4,9 +4,10 @@
  * with it, the USR1 data dump (state, timers, effective priority, VIPs "set"). Fields of ours come at
  * the end of the block.
  */
+import type { VrrpSlice } from "../config/slice.ts";
 import { readFileSync } from "node:fs";
 import { networkInterfaces } from "node:os";
-import type { GlobalDefs, KeepalivedConfig, NotifyScripts, TrackRef, VrrpInstance } from "../config/model.ts";
+import type { GlobalDefs, NotifyScripts, TrackRef, VrrpInstance } from "../config/model.ts";
 import { addressText, ed, routeText, ruleText, scriptLine, tf, yn } from "./ka-values.ts";
 
 /** The run-time state of one instance that the data dump shows. */
@@ -66,7 +67,7 @@ export function masterDownUs(c: VrrpInstance, priority: number): number {
   return c.downTimerAdverts * advUs + skew;
 }
 
-function wantState(c: VrrpInstance, cfg: KeepalivedConfig, live: InstanceLive | undefined): string {
+function wantState(c: VrrpInstance, cfg: VrrpSlice, live: InstanceLive | undefined): string {
   if (live && (live.state === "MASTER" || live.state === "BACKUP")) return live.state;
   // A sync group starts every member BACKUP unless all of them want MASTER.
   const g = c.syncGroup ? cfg.vrrp.syncGroups.find((x) => x.name === c.syncGroup) : undefined;
@@ -100,12 +101,12 @@ export function notifyLines(n: NotifyScripts, g: GlobalDefs): string[] {
 }
 
 /** Whether an instance's tracker weights count: not in a sync group without sync_group_tracking_weight (src/vrrp/trackers.ts). */
-export function weightsCount(c: VrrpInstance, cfg: KeepalivedConfig): boolean {
+export function weightsCount(c: VrrpInstance, cfg: VrrpSlice): boolean {
   const g = c.syncGroup ? cfg.vrrp.syncGroups.find((x) => x.name === c.syncGroup) : undefined;
   return !g || g.syncGroupTrackingWeight;
 }
 
-function trackLines(c: VrrpInstance, cfg: KeepalivedConfig): string[] {
+function trackLines(c: VrrpInstance, cfg: VrrpSlice): string[] {
   const out: string[] = [];
   const on = weightsCount(c, cfg);
   const w = (r: TrackRef, def: number | undefined) => (on ? r.weight ?? def ?? 0 : 0);
@@ -122,7 +123,7 @@ function trackLines(c: VrrpInstance, cfg: KeepalivedConfig): string[] {
   return out;
 }
 
-function headLines(c: VrrpInstance, cfg: KeepalivedConfig, live: InstanceLive | undefined, nowMs: number): string[] {
+function headLines(c: VrrpInstance, cfg: VrrpSlice, live: InstanceLive | undefined, nowMs: number): string[] {
   const out = [` VRRP Instance = ${c.name}`, `   VRRP Version = ${c.version}`];
   if (c.syncGroup) out.push(`   Sync group = ${c.syncGroup}`);
   if (c.family === "inet6") out.push("   Using Native IPv6");
@@ -146,7 +147,7 @@ function headLines(c: VrrpInstance, cfg: KeepalivedConfig, live: InstanceLive | 
   return out;
 }
 
-function addressingLines(c: VrrpInstance, cfg: KeepalivedConfig, live: InstanceLive | undefined, host: HostLookup): string[] {
+function addressingLines(c: VrrpInstance, cfg: VrrpSlice, live: InstanceLive | undefined, host: HostLookup): string[] {
   const ifname = live?.ifname ?? c.interface ?? cfg.global.defaultInterface ?? "eth0";
   const configured = c.unicastSrcIp ?? c.mcastSrcIp;
   const out = [`   Interface = ${ifname}`];
@@ -206,7 +207,7 @@ function addressLists(c: VrrpInstance, ifname: string, set: boolean): string[] {
 /** One instance's block. */
 export function instanceLines(
   c: VrrpInstance,
-  cfg: KeepalivedConfig,
+  cfg: VrrpSlice,
   live: InstanceLive | undefined,
   nowMs: number,
   host: HostLookup,

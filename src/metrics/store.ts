@@ -6,7 +6,6 @@
  * A child's own samples win over the parent's derived ones for the same series.
  */
 import type { BfdStateName, Message, MetricSample, Role } from "../core/ipc.ts";
-import type { MailStats } from "../alert/mailer.ts";
 import { counter, gauge, renderExposition } from "./exposition.ts";
 import { VRRP_METRIC_STATES } from "./vrrp-samples.ts";
 import { processSamples } from "./process-samples.ts";
@@ -18,6 +17,8 @@ export interface ChildView {
   /** The child is running now. */
   up: boolean;
   restarts: number;
+  /** Messages from the child dropped for a bad field (src/core/ipc.ts IpcReceiver). @default 0 */
+  droppedMessages?: number;
   /** Its pid while running (for the process_* metrics). */
   pid?: number;
 }
@@ -100,7 +101,7 @@ export class MetricsStore {
   }
 
   /** The exposition text for a scrape. */
-  render(children: readonly ChildView[], mail: MailStats | undefined, opts: RenderOptions = {}): string {
+  render(children: readonly ChildView[], mail: MailCounters | undefined, opts: RenderOptions = {}): string {
     const compat = opts.compat ?? [];
     const own = [
       ...this.#childSamples(children),
@@ -123,6 +124,7 @@ export class MetricsStore {
       out.push(
         gauge("keepalived_child_up", "Child process running (1) or not (0)", l, c.up ? 1 : 0),
         counter("keepalived_child_restarts_total", "Times the watchdog restarted the child", l, c.restarts),
+        counter("keepalived_ipc_messages_dropped_total", "Messages from the child dropped for a bad field", l, c.droppedMessages ?? 0),
       );
     }
     for (const [role, s] of this.#snapshots) {
@@ -215,8 +217,20 @@ export class MetricsStore {
   }
 }
 
+/** The alert mailer's counters (src/alert/mailer.ts MailQueue.stats has this shape). */
+export interface MailCounters {
+  /** Mails the SMTP server accepted. */
+  sent: number;
+  /** Failed attempts (a message may fail several times). */
+  failedAttempts: number;
+  /** Mails given up (too old or queue full). */
+  dropped: number;
+  /** Mails waiting to be sent now. */
+  queued: number;
+}
+
 /** Samples for the alert mail counters. */
-export function mailSamples(m: MailStats): MetricSample[] {
+export function mailSamples(m: MailCounters): MetricSample[] {
   return [
     counter("keepalived_smtp_alerts_sent_total", "Alert mails accepted by the SMTP server", {}, m.sent),
     counter(

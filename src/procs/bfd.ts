@@ -3,7 +3,7 @@
  * child framework: UDP transport on the reactor, the child's scheduler and logger, bfdState reports to the
  * parent, and the USR1 dump to $TMPDIR/keepalived_bfd.data (or the global `state_dump_file` + `_bfd`).
  */
-import type { KeepalivedConfig } from "../config/model.ts";
+import type { BfdSlice } from "../config/slice.ts";
 import { BfdRuntime } from "../bfd/runtime.ts";
 import { dumpPath, writeDumpFile } from "../core/dumpfile.ts";
 import { UdpTransport } from "../bfd/transport.ts";
@@ -19,8 +19,8 @@ import { bfdSnapshot } from "../bfd/control-snap.ts";
 export const loop: LoopSettings = { readiness: "sigio" };
 
 /** Builds the BFD child's runtime. */
-export function createBfdRuntime(ctx: ChildContext): Runtime {
-  let config: KeepalivedConfig | undefined;
+export function createBfdRuntime(ctx: ChildContext): Runtime<BfdSlice> {
+  let config: BfdSlice | undefined;
   const bfd = new BfdRuntime({
     scheduler: ctx.scheduler,
     log: ctx.log,
@@ -38,8 +38,8 @@ export function createBfdRuntime(ctx: ChildContext): Runtime {
   const snap = new SnapshotReporter({ role: "bfd", send: ctx.send, sched: ctx.scheduler, intervalMs: 0, collect: () => bfdSnapshot(bfd.views()) });
   return {
     async apply(slice, reload) {
-      config = slice as KeepalivedConfig;
-      const instances = config.bfd?.instances ?? [];
+      config = slice;
+      const instances = config.bfd.instances;
       ctx.log.info(`${reload ? "Reloaded" : "Loaded"} configuration: ${instances.length} BFD instance(s)`);
       bfd.apply({ instances }, reload);
       snap.enable(config.global.controlSocket !== null);

@@ -2,7 +2,7 @@
 import { IpvsLvsSink } from "../check/ipvs/sink.ts";
 import { type LvsSink, NoLvs } from "../check/lvs.ts";
 import { CheckRuntime } from "../check/runtime.ts";
-import type { KeepalivedConfig } from "../config/model.ts";
+import type { CheckSlice } from "../config/slice.ts";
 import type { Logger } from "../core/log.ts";
 import type { ChildContext, LoopSettings, Runtime } from "./child.ts";
 import { MetricsReporter } from "../metrics/report.ts";
@@ -30,7 +30,7 @@ export const loop: LoopSettings = { timerEarlyMs: 20 };
 export const IPVS_STATS_MS = 5000;
 
 /** Builds the check child's runtime. */
-export function createCheckRuntime(ctx: ChildContext): Runtime {
+export function createCheckRuntime(ctx: ChildContext): Runtime<CheckSlice> {
   const reactor = ctx.watcher;
   const lvs = openLvs(ctx.log);
   const rt = new CheckRuntime({
@@ -47,7 +47,7 @@ export function createCheckRuntime(ctx: ChildContext): Runtime {
       }
     },
   });
-  let compat: KeepalivedConfig["global"]["metricsCompat"] = [];
+  let compat: CheckSlice["global"]["metricsCompat"] = [];
   // IPVS counters are read from the kernel with a report, at most once per IPVS_STATS_MS: reports after
   // real-server changes come more often, and a dump of a large table is not free.
   let ipvs: { at: number; samples: ReturnType<typeof ipvsSamples> } | undefined;
@@ -62,10 +62,10 @@ export function createCheckRuntime(ctx: ChildContext): Runtime {
   const snap = new SnapshotReporter({ role: "check", send: ctx.send, sched: ctx.scheduler, intervalMs: 0, collect: () => rt.snapshot() });
   return {
     async apply(slice, reload) {
-      compat = (slice as KeepalivedConfig).global.metricsCompat;
-      rt.apply(slice as KeepalivedConfig, reload);
-      reporter.reportIf((slice as KeepalivedConfig).global.metricsListen !== null);
-      snap.enable((slice as KeepalivedConfig).global.controlSocket !== null);
+      compat = slice.global.metricsCompat;
+      rt.apply(slice, reload);
+      reporter.reportIf(slice.global.metricsListen !== null);
+      snap.enable(slice.global.controlSocket !== null);
       snap.changed();
     },
     snapshot: snap,

@@ -1,14 +1,17 @@
 /**
  * What every child process shares: it dies with the parent (PR_SET_PDEATHSIG and EOF on its channel), asks
  * the parent for its configuration slice, applies slices in order (start and reload), answers dump
- * signals, and stops gracefully on TERM. An invalid message from the parent ends the child, which the
- * watchdog restarts.
+ * signals, and stops gracefully on TERM. A message from the parent that is not of this build's protocol,
+ * or a slice not shaped like this role's, ends the child (the watchdog restarts it); a known message
+ * with a bad field is dropped, counted and logged (src/core/ipc.ts IpcReceiver).
  */
 import type { CliOptions } from "../cli.ts";
-import { decode, envelope, type DumpKind, type Message, type Role } from "../core/ipc.ts";
+import { envelope, IpcReceiver, type DumpKind, type Message } from "../core/ipc.ts";
+import type { Role } from "../core/role.ts";
+import { isSliceFor, type RoleSlices, sliceProblem } from "../config/slice.ts";
 import type { ChildCommand } from "../core/control-proto.ts";
 import { runControl, type SnapshotReporter } from "../control/child-side.ts";
-import type { Logger } from "../core/log.ts";
+import { RateLimitedLog, type Logger } from "../core/log.ts";
 import { RealScheduler, type Scheduler } from "../core/scheduler.ts";
 import { setParentDeathSignal, sleepMs } from "../ffi/libc.ts";
 import { makeLogger } from "./common.ts";
@@ -31,10 +34,10 @@ export interface ChildContext {
   send(msg: Message): void;
 }
 
-/** The role-specific half of a child. */
-export interface Runtime {
+/** The role-specific half of a child; `S` is its role's configuration slice (src/config/slice.ts). */
+export interface Runtime<S> {
   /** Applies a configuration slice: the first one, or a reload. */
-  apply(slice: unknown, reload: boolean): Promise<void>;
+  apply(slice: S, reload: boolean): Promise<void>;
   /** Writes a dump file. */
   dump(kind: DumpKind): void;
   /** An event relayed by the parent (bfdState, vrrpState). */
@@ -69,10 +72,10 @@ export interface LoopSettings {
 }
 
 /** Runs a child until it is told to stop. */
-export function runChild(
-  role: Role,
+export function runChild<R extends Role>(
+  role: R,
   opts: CliOptions,
-  make: (ctx: ChildContext) => Runtime,
+  make: (ctx: ChildContext) => Runtime<RoleSlices[R]>,
   loop: LoopSettings = {},
 ): void {
   setParentDeathSignal(SIGTERM);
@@ -103,50 +106,67 @@ export function runChild(
       .finally(() => process.exit(status));
   };
 
+  const desync = (why: string): never => {
+    log.error(`${why}; exiting so the watchdog restarts this child`);
+    process.exit(2);
+  };
+  const inbox = new IpcReceiver("the parent", new RateLimitedLog(log), (e) => desync(e.message));
+  // A failure is logged and the queue goes on (a rejected queue would skip every later configuration).
+  const enqueue = (what: string, f: () => unknown) => {
+    queue = queue.then(f).then(() => {}, (e) => log.error(`${what}: ${(e as Error).stack ?? e}`));
+  };
+  const fromParent: ParentLink<R> = { role, rt, log, send: ctx.send, desync, enqueue };
   onRaw = (raw) => {
-    let msg: Message;
-    try {
-      msg = decode(raw);
-    } catch (e) {
-      log.error(`${(e as Error).message}; exiting so the watchdog restarts this child`);
-      process.exit(2);
-    }
-    switch (msg.type) {
-      case "config": {
-        const { generation, reload, slice } = msg;
-        queue = queue.then(() => rt.apply(slice, reload)).then(
-          () => ctx.send({ type: "ready", role, generation }),
-          (e) => {
-            log.error(`cannot apply configuration: ${(e as Error).stack ?? e}`);
-            ctx.send({ type: "fatal", role, reason: (e as Error).message });
-          },
-        );
-        return;
-      }
-      case "dump":
-        rt.dump(msg.kind);
-        return;
-      case "bfdState":
-      case "garp":
-      case "vrrpState": {
-        // In order with configurations: an event sent right after a config (a replayed state) sees it applied.
-        const ev = msg;
-        queue = queue.then(() => rt.onEvent(ev)).catch((e) => log.error(`${ev.type}: ${(e as Error).stack ?? e}`));
-        return;
-      }
-      case "ctlCommand": {
-        const { id, command } = msg;
-        queue = queue.then(() => ctx.send({ type: "ctlReply", id, ...runControl(log, rt, command) }));
-        return;
-      }
-      default:
-        log.error(`unexpected ${msg.type} message from the parent; exiting so the watchdog restarts this child`);
-        process.exit(2);
-    }
+    const msg = inbox.receive(raw);
+    if (msg) onParentMessage(fromParent, msg);
   };
   process.on("SIGTERM", () => stop(0));
   process.on("SIGINT", () => stop(0));
   process.on("SIGHUP", () => {/* the parent re-reads the configuration and sends us the new slice */});
   for (const [sig, kind] of DUMP_SIGNALS) process.on(sig, () => rt.dump(kind));
   ctx.send({ type: "ready", role, generation: 0 });
+}
+
+/** What a child's handling of parent messages works with. */
+interface ParentLink<R extends Role> {
+  role: R;
+  rt: Runtime<RoleSlices[R]>;
+  log: Logger;
+  send(msg: Message): void;
+  /** Ends the child: the parent and this child disagree about the protocol. */
+  desync(why: string): never;
+  /** Runs `f` after everything queued before it (configurations and events stay in order); `what` names it in a failure. */
+  enqueue(what: string, f: () => unknown): void;
+}
+
+/** One message from the parent. */
+function onParentMessage<R extends Role>(p: ParentLink<R>, msg: Message): void {
+  const { role, rt, log } = p;
+  switch (msg.type) {
+    case "config": {
+      const { generation, reload, slice } = msg;
+      if (!isSliceFor(role, slice)) return p.desync(`configuration ${generation}: ${sliceProblem(role, slice)}`);
+      p.enqueue("config", () =>
+        rt.apply(slice, reload).then(
+          () => p.send({ type: "ready", role, generation }),
+          (e) => {
+            log.error(`cannot apply configuration: ${(e as Error).stack ?? e}`);
+            p.send({ type: "fatal", role, reason: (e as Error).message });
+          },
+        )
+      );
+      return;
+    }
+    case "dump":
+      return rt.dump(msg.kind);
+    case "bfdState":
+    case "garp":
+    case "vrrpState":
+      // In order with configurations: an event sent right after a config (a replayed state) sees it applied.
+      return p.enqueue(msg.type, () => rt.onEvent(msg));
+    case "ctlCommand":
+      return p.enqueue("ctlCommand", () => p.send({ type: "ctlReply", id: msg.id, ...runControl(log, rt, msg.command) }));
+    default:
+      p.desync(`unexpected ${msg.type} message from the parent`);
+  }
 }

@@ -204,7 +204,6 @@ export class Parent {
         this.#alerter.onMessage(msg);
         this.#bgp.onMessage(msg);
         return;
-      case "stats":
       case "metrics":
       case "ctlSnapshot":
       case "ctlReply":
@@ -321,7 +320,7 @@ export class Parent {
 
   /** The /metrics text now. */
   renderMetrics(): string {
-    const children = [...this.#children].map(([role, c]) => ({ role, up: c.pid !== undefined, restarts: c.totalRestarts, pid: c.pid }));
+    const children = [...this.#children].map(([role, c]) => ({ role, up: c.pid !== undefined, restarts: c.totalRestarts, pid: c.pid, droppedMessages: c.inbox.dropped }));
     const processes = [{ role: "parent", pid: process.pid }, ...children.flatMap((c) => (c.pid === undefined ? [] : [{ role: c.role, pid: c.pid }]))];
     const compat = this.#config?.global.metricsCompat ?? [];
     return this.#metrics.render(children, this.#alerter.queue ? this.#alerter.stats : undefined, { compat, processes });

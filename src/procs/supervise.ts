@@ -2,12 +2,13 @@
  * The watchdog's view of one child process: start it (re-executing our own binary with a role), restart
  * it when it dies (at once, unless it is crash-looping: then with capped exponential backoff), stop it
  * with SIGTERM then SIGKILL. The child's pid file is written here, so it is correct even when the child
- * is killed with SIGKILL.
+ * is killed with SIGKILL. A child that sends what is not a message of this build is killed (and
+ * restarted); a known message with a bad field is dropped, counted and logged.
  */
 import type { Subprocess } from "bun";
-import type { Role } from "../core/ipc.ts";
-import { decode, envelope, type Message } from "../core/ipc.ts";
-import type { Logger } from "../core/log.ts";
+import { envelope, IpcReceiver, type Message } from "../core/ipc.ts";
+import type { Role } from "../core/role.ts";
+import { RateLimitedLog, type Logger } from "../core/log.ts";
 import { createPidFile, removePidFile } from "../core/pidfile.ts";
 import { Channel } from "../core/channel.ts";
 import type { FdWatcher } from "../ffi/reactor.ts";
@@ -77,6 +78,9 @@ export class Supervised {
   /** When the running process was started, wall-clock ms (keepalived ctl status). */
   startedAtMs = 0;
 
+  /** Decodes the child's messages; its `dropped` counts those dropped for a bad field, across restarts. */
+  readonly inbox: IpcReceiver;
+
   constructor(
     readonly launch: ChildLaunch,
     readonly log: Logger,
@@ -85,6 +89,10 @@ export class Supervised {
     policy: RestartPolicy = new RestartPolicy(),
   ) {
     this.#policy = policy;
+    this.inbox = new IpcReceiver(`the ${launch.role} child`, new RateLimitedLog(log), (e) => {
+      this.log.error(`${launch.role} child sent an invalid message, restarting it: ${e.message}`);
+      this.#proc?.kill("SIGKILL");
+    });
   }
 
   /** The running child's pid, if any. */
@@ -106,15 +114,8 @@ export class Supervised {
     });
     closeQuietly(theirs);
     const channel = new Channel(ours, this.watcher, (raw) => {
-      let msg: Message;
-      try {
-        msg = decode(raw);
-      } catch (e) {
-        this.log.error(`${role} child sent an invalid message, restarting it: ${(e as Error).message}`);
-        proc.kill("SIGKILL");
-        return;
-      }
-      this.events.onMessage(role, msg);
+      const msg = this.inbox.receive(raw);
+      if (msg) this.events.onMessage(role, msg);
     }, () => {});
     this.#channel?.close();
     this.#channel = channel;

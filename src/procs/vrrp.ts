@@ -1,5 +1,5 @@
 /** The VRRP child: wires the VRRP runtime (src/vrrp/) to the child framework; nothing else. */
-import type { KeepalivedConfig } from "../config/model.ts";
+import type { VrrpSlice } from "../config/slice.ts";
 import { RtnlKernel } from "../vrrp/netkernel.ts";
 import { VrrpRuntime } from "../vrrp/runtime.ts";
 import type { ChildContext, LoopSettings, Runtime } from "./child.ts";
@@ -25,7 +25,7 @@ import { parentWantsReports } from "../snmp/wants.ts";
 export const loop: LoopSettings = { reactorCoalesceUs: 50_000, timerEarlyMs: 0.3, timerFineMs: 1.5 };
 
 /** Builds the VRRP child's runtime. */
-export function createVrrpRuntime(ctx: ChildContext): Runtime {
+export function createVrrpRuntime(ctx: ChildContext): Runtime<VrrpSlice> {
   const reactor = ctx.watcher;
   const rt = new VrrpRuntime({
     log: ctx.log,
@@ -42,8 +42,8 @@ export function createVrrpRuntime(ctx: ChildContext): Runtime {
   const startedAt = ctx.scheduler.now();
   const snap = new SnapshotReporter({ role: "vrrp", send: ctx.send, sched: ctx.scheduler, intervalMs: 0, collect: () => vrrpSnapshot(rt, ctx.scheduler.now(), Date.now(), startedAt) });
   rt.onControlChange = () => snap.changed();
-  let global: KeepalivedConfig["global"] | undefined;
-  let config: KeepalivedConfig | undefined;
+  let global: VrrpSlice["global"] | undefined;
+  let config: VrrpSlice | undefined;
   // Counters (adverts, errors by kind) for the parent's /metrics: every 5 s and soon after a transition.
   const collect = () => {
     const inst = rt.instances();
@@ -62,10 +62,10 @@ export function createVrrpRuntime(ctx: ChildContext): Runtime {
   const reporter = new MetricsReporter({ role: "vrrp", send: ctx.send, sched: ctx.scheduler, collect });
   return {
     async apply(slice, reload) {
-      config = slice as KeepalivedConfig;
-      global = config.global;
-      rt.apply(slice as KeepalivedConfig, reload);
-      reporter.reportIf(parentWantsReports((slice as KeepalivedConfig).global, ctx.opts.snmp));
+      config = slice;
+      global = slice.global;
+      rt.apply(slice, reload);
+      reporter.reportIf(parentWantsReports(slice.global, ctx.opts.snmp));
       snap.enable(global.controlSocket !== null);
       snap.changed();
     },

@@ -4,7 +4,7 @@
  * track_* weights, src/vrrp/priority.ts), the last advert heard from another router, the last
  * transition and the failover hold; and every sync group.
  */
-import type { VrrpInstanceSnap, VrrpSnap } from "../core/control-state.ts";
+import type { SyncGroupSnap, VrrpInstanceSnap, VrrpSnap } from "../core/control-state.ts";
 import type { VrrpInstanceRunner } from "./instance.ts";
 import { trackerEffect, type Tracker } from "./priority.ts";
 
@@ -25,7 +25,7 @@ export function trackerLines(list: readonly Tracker[]): { reasons: string[]; fau
 /** What the snapshot needs of the runtime. */
 export interface VrrpSnapSource {
   instances(): VrrpInstanceRunner[];
-  groups(): { name: string; state: string; members: string[] }[];
+  groups(): { name: string; state: SyncGroupSnap["state"]; members: string[] }[];
   priorityReasons(r: VrrpInstanceRunner): { reasons: string[]; faults: string[] };
   holds: { until(name: string): number | undefined };
 }

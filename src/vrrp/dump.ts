@@ -5,7 +5,7 @@
  * (keepalived.json, keepalived's --enable-json shape: one {data, stats} object per instance, states
  * 0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT). docs/dumps.md lists what differs from keepalived's files.
  */
-import type { KeepalivedConfig } from "../config/model.ts";
+import type { VrrpSlice } from "../config/slice.ts";
 import type { InstanceLive } from "../dump/ka-vrrp.ts";
 import { type SocketLive, type VrrpLive, vrrpText } from "../dump/ka-vrrp-misc.ts";
 import type { VrrpInstanceRunner } from "./instance.ts";
@@ -35,7 +35,7 @@ function instanceLive(src: VrrpDumpSource, r: VrrpInstanceRunner, clock: Clock):
   };
 }
 
-function socketLive(cfg: KeepalivedConfig, src: VrrpDumpSource, runners: readonly VrrpInstanceRunner[]): SocketLive[] {
+function socketLive(cfg: VrrpSlice, src: VrrpDumpSource, runners: readonly VrrpInstanceRunner[]): SocketLive[] {
   return src.sockets().map((s) => {
     const users = runners.filter((r) => r.place.ifname === s.ifname && r.family === s.family);
     const unicast = users.some((r) => r.cfg.unicastPeers.length > 0);
@@ -53,7 +53,7 @@ function socketLive(cfg: KeepalivedConfig, src: VrrpDumpSource, runners: readonl
 }
 
 /** The run-time view the keepalived-layout text needs. */
-export function vrrpLive(cfg: KeepalivedConfig, src: VrrpDumpSource, clock: Clock): VrrpLive {
+export function vrrpLive(cfg: VrrpSlice, src: VrrpDumpSource, clock: Clock): VrrpLive {
   const runners = src.instances();
   const t = src.trackerValues();
   return {
@@ -68,7 +68,7 @@ export function vrrpLive(cfg: KeepalivedConfig, src: VrrpDumpSource, clock: Cloc
 }
 
 /** USR1 text (keepalived.data). */
-export function dataDump(cfg: KeepalivedConfig, src: VrrpDumpSource, clock: Clock = { wallMs: Date.now(), monoMs: performance.now() }): string {
+export function dataDump(cfg: VrrpSlice, src: VrrpDumpSource, clock: Clock = { wallMs: Date.now(), monoMs: performance.now() }): string {
   return vrrpText(cfg, vrrpLive(cfg, src, clock), clock.wallMs).join("\n") + "\n";
 }
 

@@ -5,7 +5,8 @@
  * or send (src/vrrp/socket-faults.ts): the reason is kept on the runner, the instance is retried, and its
  * source address is chosen again when it works. Receive buffers follow vrrp_rx_bufs_policy (rx-bufs.ts).
  */
-import type { KeepalivedConfig, VrrpInstance } from "../config/model.ts";
+import type { VrrpInstance } from "../config/model.ts";
+import type { VrrpSlice } from "../config/slice.ts";
 import type { VrrpInstanceRunner } from "./instance.ts";
 import type { LinkInfo } from "./netkernel.ts";
 import { socketRxBytes } from "./rx-bufs.ts";
@@ -129,7 +130,7 @@ export class InstanceSockets {
   }
 
   /** vrrp_rx_bufs_policy / kernel_rx_buf_size: each socket gets what its instances ask for together. */
-  size(c: KeepalivedConfig): void {
+  size(c: VrrpSlice): void {
     const byKey = new Map<string, { cfgs: VrrpInstance[]; ifindex: number }>();
     for (const r of this.host.instances()) {
       if (!r.key) continue;

@@ -20,7 +20,7 @@ export const LINKBEAT_POLL_MS = 1000;
 export type LinkRead = (name: string) => LinkReading | undefined;
 
 /** The interfaces whose link state is polled for configuration `c`. */
-export function linkbeatNames(c: KeepalivedConfig): Set<string> {
+export function linkbeatNames(c: Pick<KeepalivedConfig, "vrrp" | "global">): Set<string> {
   const out = new Set(c.vrrp.linkbeatInterfaces);
   for (const i of c.vrrp.instances) {
     if (!i.interface) continue;

@@ -5,48 +5,45 @@
  * down -> FAULT, a VIP deleted by someone else while MASTER -> restored), and applies reloads without
  * flapping: an instance whose configuration did not change keeps its state and VIPs. An instance whose
  * sockets cannot be opened or used is FAULT with the reason and retried (src/vrrp/socket-faults.ts).
+ * The parts, each in its own file: the interface view and kernel events (net-view.ts), use_vmac
+ * (instance-vmac.ts), priorities from trackers (priority-feed.ts), sync groups (sync-groups.ts),
+ * sockets (instance-sockets.ts) and notify FIFOs (notify-fifos.ts); this file starts, stops and
+ * reloads instances and hands adverts to them.
  */
 import { vipMetric } from "../bgp/desired.ts";
-import type { KeepalivedConfig, VrrpInstance } from "../config/model.ts";
+import type { ScriptSpec, VrrpInstance } from "../config/model.ts";
+import type { VrrpSlice } from "../config/slice.ts";
 import type { Message } from "../core/ipc.ts";
 import { RateLimitedLog, type Logger } from "../core/log.ts";
 import type { Scheduler } from "../core/scheduler.ts";
-import { resolveRunAs } from "../core/script.ts";
+import { resolveRunAs, type RunAs } from "../core/script.ts";
 import type { FdWatcher } from "../ffi/reactor.ts";
-import { effectivePriority } from "./priority.ts";
 import { Announcer, PacedAnnouncer } from "./garp.ts";
 import { VrrpInstanceRunner } from "./instance.ts";
-import type { AddrInfo, LinkInfo, NetEvent, NetKernel } from "./netkernel.ts";
-import { execScript, type NotifyTargets, type ResolvedScript, type ScriptExec } from "./notify.ts";
+import type { NetKernel } from "./netkernel.ts";
+import { notifyTargets, type ScriptExec } from "./notify.ts";
 import { VrrpFifos } from "./notify-fifos.ts";
 import { InotifyFileWatch } from "./file-watch.ts";
 import type { FileWatch } from "./track-file.ts";
 import type { ProcInfo } from "./track-process.ts";
 import { TrackerSet } from "./tracker-set.ts";
-import { procSysctl, SysctlJournal, type Sysctl } from "./sysctl.ts";
+import { procSysctl, type Sysctl } from "./sysctl.ts";
 import { PromoteSecondaries } from "./promote-secondaries.ts";
-import { VmacManager } from "./vmac.ts";
-import { IpvlanManager } from "./ipvlan.ts";
 import { StaticSet } from "./static.ts";
-import { IFA_F } from "../proto/rtnl-addr.ts";
-import { instanceTrackers } from "./trackers.ts";
 import { VrrpTransport, type RxPacket, type TransportOptions } from "./transport.ts";
-import { VrrpSockets, type SocketView } from "./sockets.ts";
+import { type SocketView, type TransportLike, VrrpSockets } from "./sockets.ts";
 import { InstanceSockets, type Running } from "./instance-sockets.ts";
-import type { ScriptSpec } from "../config/model.ts";
 import type { VrrpState } from "./fsm.ts";
-import { SyncGroupRunner } from "./sync-group.ts";
 import { FailoverHolds } from "./failover.ts";
 import type { ChildCommand } from "../core/control-proto.ts";
-import { trackerLines } from "./control-snap.ts";
 import { NftFirewall } from "./firewall.ts";
-import { LinkDebounce } from "./link-debounce.ts";
-import { Linkbeat, linkbeatNames, type LinkRead } from "./linkbeat.ts";
-import { LinkProbe } from "../ffi/link-probe.ts";
-import { missingSrc } from "./track-src.ts";
 import { firewallShape } from "./firewall-rules.ts";
-import type { SyncGroup } from "../config/model.ts";
 import { meaningKey } from "../config/meaning.ts";
+import { NetView } from "./net-view.ts";
+import { linkbeatNames, type LinkRead } from "./linkbeat.ts";
+import { InstanceVmacs } from "./instance-vmac.ts";
+import { PriorityFeed } from "./priority-feed.ts";
+import { SyncGroups } from "./sync-groups.ts";
 
 /** What the runtime is given by the child process. */
 export interface VrrpRuntimeDeps {
@@ -74,29 +71,19 @@ export interface VrrpRuntimeDeps {
   firewall?: NftFirewall;
   /** Reads link states for linkbeat polling; tests pass a fake. @default ioctl (src/ffi/link-probe.ts) */
   linkRead?: LinkRead;
+  /** How long stop() waits for notify scripts (notify_stop) to end, ms. @default STOP_SCRIPTS_WAIT_MS */
+  stopScriptsWaitMs?: number;
 }
 
-/** What the runtime needs of a transport (VrrpTransport, or a fake in tests). */
-export interface TransportLike {
-  readonly rx: { readonly fd: number };
-  send(data: Uint8Array, dst: string): void;
-  /** Queues a datagram for one sendmmsg(2) when the running callback returns (VrrpTransport.queue); absent: send. */
-  queue?(data: Uint8Array, dst: string, onError: (e: Error, dst: string) => void): void;
-  /** Reads everything queued; returns how many datagrams it read (a fake may return nothing). */
-  drain(
-    onPacket: (p: RxPacket) => void, onError: (e: { reason: string }) => void, onRepeat?: (vrid: number, at: number) => boolean,
-    wants?: (vrid: number) => boolean,
-  ): number | void;
-  close(): void;
-  /** Kernel drops on the receive socket (SO_RXQ_OVFL); absent on fakes that do not count. */
-  readonly rxDrops?: number;
-  /** Sets SO_RCVBUF; returns what the kernel granted. */
-  setRxBuffer?(bytes: number): number;
-  /** SO_RCVBUF now. */
-  rxBufferBytes?(): number;
-  /** Raises SO_RCVBUF past net.core.rmem_max; returns what the kernel granted. */
-  forceRxBuffer?(bytes: number): number;
-}
+/**
+ * How long a stopping VRRP child waits for the notify scripts it started (notify_stop, the generic
+ * notify STOP) to end. keepalived 2.2.7 gives the script children it signals at shutdown one second
+ * (script_killall, then a 1 s child timeout) before it exits; the parent's child_wait_time (5 s) is
+ * well above this.
+ */
+export const STOP_SCRIPTS_WAIT_MS = 1000;
+
+export type { TransportLike } from "./sockets.ts";
 
 /** What the runtime needs of the announcer. */
 export type AnnouncerLike = Pick<Announcer, "garp" | "na" | "close">;
@@ -105,28 +92,24 @@ const configKey = (i: VrrpInstance) => meaningKey(i);
 
 /** The VRRP child's state. */
 export class VrrpRuntime {
-  readonly #links = new Map<number, LinkInfo>();
-  readonly #addrs: AddrInfo[] = [];
+  readonly #net: NetView;
   readonly #io: InstanceSockets;
   readonly #instances = new Map<string, Running>();
   readonly #byVrid = new Map<string, (VrrpInstanceRunner[] | undefined)[]>();
   readonly #trackers: TrackerSet;
-  readonly #groups = new Map<string, { group: SyncGroupRunner; json: string }>();
+  readonly #groups: SyncGroups;
   readonly #rawAnnouncer: AnnouncerLike;
   readonly #announcer: PacedAnnouncer;
   readonly #bad: RateLimitedLog;
   readonly #fifos: VrrpFifos;
-  #config: KeepalivedConfig | undefined;
-  #subscribed = false;
+  #config: VrrpSlice | undefined;
   readonly #firewall: NftFirewall;
-  readonly #debounce: LinkDebounce;
-  readonly #linkbeat: Linkbeat;
   /** When instances may start (vrrp_startup_delay after the first configuration), ms on the scheduler's clock. */
   #startAt: number | undefined;
   readonly #delayed = new Set<VrrpInstanceRunner>();
   #firewallOn = false;
-  #vmacs: VmacManager | undefined;
-  #ipvlans: IpvlanManager | undefined;
+  readonly #vmacs: InstanceVmacs;
+  readonly #priority: PriorityFeed;
   readonly #static: StaticSet;
   readonly #files: FileWatch & { close?(): void };
   /** Operator failover holds (keepalived ctl failover). */
@@ -141,15 +124,53 @@ export class VrrpRuntime {
     this.holds = new FailoverHolds(d.sched, d.log, () => this.#recomputeAll());
     this.#promote = new PromoteSecondaries(d.sysctl ?? procSysctl, d.log);
     this.#bad = new RateLimitedLog(d.log);
+    this.#net = new NetView(d.kernel, d.sched, d.log, {
+      linkChanged: () => this.#recomputeAll(),
+      retrySockets: () => this.#io.faults.kick(),
+      routeDeleted: (route) => {
+        for (const r of this.#instances.values()) r.runner.routeDeleted(route);
+        this.#static.routeDeleted(route);
+      },
+      addrAdded: () => {
+        if (this.#config?.vrrp.instances.some((x) => x.trackSrcIp)) this.#recomputeAll(); // track_src_ip
+      },
+      addrDeleted: (a) => {
+        for (const r of this.#instances.values()) r.runner.vipDeleted(a.address);
+        this.#static.addrDeleted(a.address, a.index);
+        if (this.#config?.vrrp.instances.some((x) => x.trackSrcIp)) this.#recomputeAll(); // track_src_ip
+      },
+    }, d.linkRead);
+    this.#firewall = d.firewall ?? new NftFirewall(d.log);
+    this.#vmacs = new InstanceVmacs({ kernel: d.kernel, log: d.log, firewall: this.#firewall, links: this.#net.links, sysctl: d.sysctl });
+    this.#io = this.#instanceSockets();
+    this.#rawAnnouncer = d.announcer ?? new Announcer();
+    this.#announcer = new PacedAnnouncer(this.#rawAnnouncer, d.sched, (i, k) => this.#garpInterval(i, k));
+    this.#fifos = new VrrpFifos(d.log, d.exec);
+    this.#groups = new SyncGroups(d.log, () => this.#fifos.notifier);
+    this.#files = d.fileWatch ?? new InotifyFileWatch(d.watcher);
+    this.#static = new StaticSet(d.kernel, d.log, (n) => this.#net.byName(n)?.index ?? 0, () => this.#config?.global.defaultInterface ?? null);
+    this.#trackers = new TrackerSet({
+      log: d.log, sched: d.sched, files: this.#files, resolve: (s) => this.#resolve(s, this.#config!),
+      changed: () => this.#recomputeAll(), scan: d.scanProc, watcher: d.watcher,
+    });
+    this.#priority = new PriorityFeed({
+      trackers: this.#trackers, holds: this.holds, vrrp: () => this.#config?.vrrp, linkUp: (n) => this.#net.byName(n)?.up,
+      defaultInterface: () => this.#config?.global.defaultInterface ?? null, addrs: () => this.#net.addrs,
+      socketFault: (n) => this.#io.faults.reason(n), changed: () => this.onControlChange(),
+    });
+  }
+
+  #instanceSockets(): InstanceSockets {
+    const d = this.d;
     const sockets = new VrrpSockets(d.log, d.sched, d.watcher, d.openTransport ?? ((o) => new VrrpTransport({ ...o, log: d.log })), {
       packet: (key, p) => this.#dispatch(key, p),
       error: (key, ifname, reason) => this.#bad.warn(`rx:${key}`, `bad datagram on ${ifname}: ${reason}`),
       repeat: (key, vrid, at) => this.#repeat(key, vrid, at),
       wants: (key, vrid) => this.#byVrid.get(key)?.[vrid] !== undefined,
     });
-    this.#io = new InstanceSockets({
-      sched: d.sched, link: (i) => this.#links.get(i), primaryAddress: (i, f) => this.#primaryAddress(i, f),
-      copyLinkLocal: (cfg, vmac, src) => this.#copyLinkLocal(cfg, vmac, src), instances: () => this.#instances.values(),
+    return new InstanceSockets({
+      sched: d.sched, link: (i) => this.#net.links.get(i), primaryAddress: (i, f) => this.#net.primaryAddress(i, f),
+      copyLinkLocal: (cfg, vmac, src) => this.#vmacs.copyLinkLocal(cfg, vmac, src), instances: () => this.#instances.values(),
       byName: (n) => this.#instances.get(n),
       changed: () => {
         this.#closeUnusedTransports();
@@ -158,32 +179,11 @@ export class VrrpRuntime {
         this.#recomputeAll();
       },
     }, sockets);
-    this.#rawAnnouncer = d.announcer ?? new Announcer();
-    this.#announcer = new PacedAnnouncer(this.#rawAnnouncer, d.sched, (i, k) => this.#garpInterval(i, k));
-    this.#fifos = new VrrpFifos(d.log, d.exec);
-    this.#files = d.fileWatch ?? new InotifyFileWatch(d.watcher);
-    this.#firewall = d.firewall ?? new NftFirewall(d.log);
-    this.#debounce = new LinkDebounce(d.sched, d.log);
-    const linkRead = (): LinkRead => {
-      if (d.linkRead) return d.linkRead;
-      const probe = new LinkProbe(); // one socket for the child's life, opened only when linkbeat is used
-      return (n) => probe.read(n);
-    };
-    this.#linkbeat = new Linkbeat(d.sched, d.log, linkRead, (n, up) => this.#linkbeatChanged(n, up));
-    this.#static = new StaticSet(d.kernel, d.log, (n) => this.#linkByName(n)?.index ?? 0, () => this.#config?.global.defaultInterface ?? null);
-    this.#trackers = new TrackerSet({
-      log: d.log, sched: d.sched, files: this.#files, resolve: (s) => this.#resolve(s, this.#config!),
-      changed: () => this.#recomputeAll(), scan: d.scanProc, watcher: d.watcher,
-    });
   }
 
   /** Applies a configuration (first start or reload). */
-  apply(c: KeepalivedConfig, reload: boolean): void {
-    this.#refreshKernelView();
-    if (!this.#subscribed) {
-      this.d.kernel.subscribe((e) => this.#onNetEvent(e));
-      this.#subscribed = true;
-    }
+  apply(c: VrrpSlice, reload: boolean): void {
+    this.#net.refresh(c.vrrp.interfaceUpDownDelays, linkbeatNames(c));
     this.#config = c;
     const shape = firewallShape(c);
     if (shape && !c.global.nftables.table && !this.#firewallOn) this.d.log.info("use_vmac or no_accept/strict specified, but no firewall configured - using nftables");
@@ -191,23 +191,11 @@ export class VrrpRuntime {
     this.#firewall.configure(shape);
     this.#fifos.configure(c, (s) => this.#resolve(s, c));
     this.#static.apply(c);
-    this.#debounce.configure(c.vrrp.interfaceUpDownDelays);
-    this.#linkbeat.configure(linkbeatNames(c));
-    this.#polledLinks();
     // Route deletions matter only when routes of ours are configured (virtual or static).
     this.d.kernel.watchRoutes?.(c.vrrp.staticRoutes.length > 0 || c.vrrp.instances.some((i) => i.virtualRoutes.length > 0));
     this.#trackers.apply(c);
-    const wanted = new Map(c.vrrp.instances.map((i) => [i.name, i]));
-    for (const [name, r] of [...this.#instances]) {
-      const cfg = wanted.get(name);
-      if (cfg && configKey(cfg) === r.json) continue; // unchanged: keeps state and VIPs
-      this.d.log.info(`(${name}) ${cfg ? "configuration changed; restarting instance" : "removed from configuration; stopping"}`);
-      r.runner.stop();
-      this.#releaseVmac(r.runner);
-      for (const g of this.#groups.values()) g.group.remove(r.runner);
-      this.#instances.delete(name);
-    }
-    this.#setupGroups(c);
+    this.#stopChanged(c);
+    this.#groups.apply(c.vrrp.syncGroups, this.instances(), (g) => notifyTargets(g, "GROUP", (s) => this.#resolve(s, c)));
     for (const cfg of c.vrrp.instances) {
       if (this.#instances.has(cfg.name)) continue;
       this.#startInstance(cfg, c);
@@ -224,53 +212,29 @@ export class VrrpRuntime {
     if (reload) this.d.log.info(`Reload finished: ${this.#instances.size - faulty} VRRP instance(s) running${faulty ? `, ${faulty} in FAULT (sockets)` : ""}`);
   }
 
-  #refreshKernelView(): void {
-    this.#links.clear();
-    for (const l of this.d.kernel.dumpLinks()) this.#links.set(l.index, l);
-    this.#addrs.length = 0;
-    this.#addrs.push(...this.d.kernel.dumpAddrs());
-  }
-
-  /** Linkbeat interfaces take `up` from polling, not from netlink (linkbeat.ts). */
-  #polledLinks(): void {
-    for (const l of this.#links.values()) {
-      const up = this.#linkbeat.watches(l.name) ? this.#linkbeat.up(l.name) : undefined;
-      if (up !== undefined && up !== l.up) this.#links.set(l.index, { ...l, up });
+  /** Reload: instances removed or changed stop (an unchanged one keeps its state and VIPs). */
+  #stopChanged(c: VrrpSlice): void {
+    const wanted = new Map(c.vrrp.instances.map((i) => [i.name, i]));
+    for (const [name, r] of [...this.#instances]) {
+      const cfg = wanted.get(name);
+      if (cfg && configKey(cfg) === r.json) continue;
+      this.d.log.info(`(${name}) ${cfg ? "configuration changed; restarting instance" : "removed from configuration; stopping"}`);
+      r.runner.stop();
+      this.#vmacs.release(r.runner);
+      this.#groups.leave(r.runner);
+      this.#instances.delete(name);
     }
   }
 
-  #linkbeatChanged(name: string, up: boolean): void {
-    const l = this.#linkByName(name);
-    if (!l || l.up === up) return;
-    this.#links.set(l.index, { ...l, up });
-    this.#recomputeAll();
-    this.#io.faults.kick();
-  }
-
-  #linkByName(name: string): LinkInfo | undefined {
-    for (const l of this.#links.values()) if (l.name === name) return l;
-    return undefined;
-  }
-
-  #primaryAddress(ifindex: number, family: "ipv4" | "ipv6"): string | undefined {
-    const own = this.#addrs.filter((a) => a.index === ifindex && a.family === family);
-    if (family === "ipv6") {
-      // A tentative link-local address (DAD running) cannot be bound yet: prefer one that can.
-      const ll = own.filter((a) => a.address.toLowerCase().startsWith("fe80:"));
-      return (ll.find((a) => !(a.flags & IFA_F.TENTATIVE)) ?? ll[0] ?? own[0])?.address;
-    }
-    return own.find((a) => !(a.flags & 0x01))?.address ?? own[0]?.address; // not IFA_F_SECONDARY
-  }
-
-  #startInstance(cfg: VrrpInstance, c: KeepalivedConfig): void {
+  #startInstance(cfg: VrrpInstance, c: VrrpSlice): void {
     const ifname = cfg.interface ?? c.global.defaultInterface;
-    const link = ifname ? this.#linkByName(ifname) : undefined;
+    const link = ifname ? this.#net.byName(ifname) : undefined;
     if (!ifname || !link) {
       this.d.log.error(`(${cfg.name}) interface ${ifname ?? "(none)"} does not exist; instance not started`);
       return;
     }
     const family = cfg.family === "inet6" ? "ipv6" : "ipv4";
-    const vmac = this.#vmacFor(cfg, c, link, family);
+    const vmac = this.#vmacs.ensure(cfg, c.global.vmacPrefix, link, family);
     if (typeof vmac === "string") {
       this.d.log.error(`(${cfg.name}) use_vmac: ${vmac}; instance not started`);
       return;
@@ -279,7 +243,21 @@ export class VrrpRuntime {
     const loc = this.#io.locate(rec, cfg);
     // The VIPs go on a VMAC, but on the base interface beside an ipvlan (keepalived 2.2.7, seen in the VM).
     const home = vmac && !cfg.vmac?.ipvlan ? vmac : link;
-    const runner = new VrrpInstanceRunner(cfg, { ifindex: home.index, ifname: home.name, mac: home.mac, src: typeof loc === "string" ? "" : loc.src }, {
+    const place = { ifindex: home.index, ifname: home.name, mac: home.mac, src: typeof loc === "string" ? "" : loc.src };
+    const runner = new VrrpInstanceRunner(cfg, place, this.#instanceEnv(rec, cfg, c), notifyTargets(cfg, "INSTANCE", (s) => this.#resolve(s, c)), cfg.priority);
+    rec.runner = runner;
+    if (typeof loc === "string") this.#io.fault(rec, loc);
+    else rec.key = loc.key;
+    this.#instances.set(cfg.name, rec);
+    this.#groups.join(runner);
+    runner.onControlChange = () => this.onControlChange();
+    this.#priority.recompute(runner); // a failing tracker at start means FAULT straight from INIT, as keepalived
+    this.#startWhenDue(runner);
+  }
+
+  /** What an instance works with: the child's scheduler, kernel and announcer, and its own sockets. */
+  #instanceEnv(rec: Running, cfg: VrrpInstance, c: VrrpSlice): ConstructorParameters<typeof VrrpInstanceRunner>[2] {
+    return {
       sched: this.d.sched,
       log: this.d.log,
       badPackets: this.#bad,
@@ -291,23 +269,15 @@ export class VrrpRuntime {
       sendFailed: (e) => this.#io.sendFailed(rec, e),
       drainRx: () => this.#io.sockets.readNow(rec.key),
       report: (state, priority) => this.#report(cfg, state, priority),
-      ifindex: (name) => this.#linkByName(name)?.index ?? 0,
-      ifmac: (name) => this.#linkByName(name)?.mac,
+      ifindex: (name) => this.#net.byName(name)?.index ?? 0,
+      ifmac: (name) => this.#net.byName(name)?.mac,
       vipMetric: (address, len) => vipMetric(this.#config?.bgp.announces ?? [], address, len),
       firewall: { fw: this.#firewall, byName: !c.global.nftables.ifindex },
       masterRxLowerPri: () => {
         const s = this.#resolve(cfg.notify.masterRxLowerPri, c);
-        if (s) void (this.d.exec ?? execScript)(s.argv, s.uid, s.gid);
+        if (s) this.#fifos.run(s);
       },
-    }, this.#targets(cfg, c), cfg.priority);
-    rec.runner = runner;
-    if (typeof loc === "string") this.#io.fault(rec, loc);
-    else rec.key = loc.key;
-    this.#instances.set(cfg.name, rec);
-    if (cfg.syncGroup) this.#groups.get(cfg.syncGroup)?.group.add(runner);
-    runner.onControlChange = () => this.onControlChange();
-    this.#recompute(runner); // a failing tracker at start means FAULT straight from INIT, as keepalived
-    this.#startWhenDue(runner);
+    };
   }
 
   /**
@@ -334,44 +304,14 @@ export class VrrpRuntime {
     return this.#io.sockets.views();
   }
 
-  /** The instance's VMAC (created if needed), undefined without use_vmac, or why it cannot be made. */
-  #vmacFor(cfg: VrrpInstance, c: KeepalivedConfig, base: LinkInfo, family: "ipv4" | "ipv6"): LinkInfo | string | undefined {
-    if (!cfg.vmac) return undefined;
-    if (cfg.vmac.ipvlan) {
-      const v = cfg.vmac;
-      this.#ipvlans ??= new IpvlanManager(this.d.kernel, new SysctlJournal(this.d.sysctl ?? procSysctl, this.d.log), this.d.log, c.global.vmacPrefix);
-      const mode = v.ipvlanMode === "private" || v.ipvlanMode === "vepa" ? v.ipvlanMode : "bridge";
-      const r = this.#ipvlans.ensure({ instance: cfg.name, vrid: cfg.vrid, family, name: v.name, address: v.ipvlanAddress, flags: mode, base });
-      if (typeof r !== "string") this.#links.set(r.index, r);
-      return r;
-    }
-    this.#vmacs ??= new VmacManager(this.d.kernel, new SysctlJournal(this.d.sysctl ?? procSysctl, this.d.log), this.d.log, c.global.vmacPrefix);
-    const r = this.#vmacs.ensure({ vrid: cfg.vrid, family, name: cfg.vmac.name, mac: cfg.vmac.mac, base });
-    if (typeof r !== "string") {
-      this.#links.set(r.index, r);
-      this.#firewall.addVmac(cfg.name, family, r.index, base.index);
-    }
-    return r;
-  }
-
   /** vrrp_garp_interval / vrrp_gna_interval, or the interface's garp_group values. */
   #garpInterval(ifindex: number, kind: "garp" | "na"): number {
     const c = this.#config;
     if (!c) return 0;
-    const name = this.#links.get(ifindex)?.name;
+    const name = this.#net.links.get(ifindex)?.name;
     const g = name ? c.vrrp.garpGroups.find((x) => x.interfaces.includes(name)) : undefined;
     const own = kind === "garp" ? g?.garpIntervalMs : g?.gnaIntervalMs;
     return own ?? (kind === "garp" ? c.global.vrrpGarpIntervalMs : c.global.vrrpGnaIntervalMs);
-  }
-
-  /** An IPv6 VMAC gets the base's link-local address (nodad, deprecated) to send adverts from. */
-  #copyLinkLocal(cfg: VrrpInstance, vmac: LinkInfo, src: string): void {
-    if (!src.toLowerCase().startsWith("fe80:")) return;
-    try {
-      this.d.kernel.addAddr({ index: vmac.index, address: src, prefixLen: 64, scope: 253, flags: IFA_F.NODAD, preferredLft: 0 });
-    } catch (e) {
-      this.d.log.error(`(${cfg.name}) cannot add ${src} to ${vmac.name}: ${(e as Error).message}`);
-    }
   }
 
   #dispatch(key: string, p: RxPacket): void {
@@ -403,92 +343,36 @@ export class VrrpRuntime {
     this.d.send({ type: "vrrpState", instance: cfg.name, state, priority: cfg.priority, effectivePriority: priority });
   }
 
-  #releaseVmac(r: VrrpInstanceRunner): void {
-    if (r.cfg.vmac?.ipvlan) this.#ipvlans?.release(r.place.ifname);
-    else if (r.cfg.vmac && this.#vmacs) this.#vmacs.release(r.place.ifname);
-    this.#firewall.removeVmac(r.cfg.name);
-  }
-
   #closeUnusedTransports(): void {
     this.#io.sockets.closeUnused(new Set([...this.#instances.values()].map((r) => r.key)));
   }
 
-  #resolve(s: ScriptSpec | null, c: KeepalivedConfig): ResolvedScript | null {
+  #resolve(s: ScriptSpec | null, c: VrrpSlice): RunAs | null {
     return resolveRunAs(s, c.global, this.d.log);
   }
 
-  /**
-   * Sync groups: an unchanged group keeps its runner and state; a new or changed one starts from its
-   * running members' states. Members join when they start (#startInstance).
-   */
-  #setupGroups(c: KeepalivedConfig): void {
-    const wanted = new Map<string, SyncGroup>(c.vrrp.syncGroups.map((g) => [g.name, g]));
-    for (const [name, g] of [...this.#groups]) {
-      const w = wanted.get(name);
-      if (w && meaningKey(w) === g.json) continue;
-      for (const m of [...g.group.members]) g.group.remove(m);
-      this.#groups.delete(name);
-    }
-    for (const g of c.vrrp.syncGroups) {
-      if (this.#groups.has(g.name)) continue;
-      const group = new SyncGroupRunner(g.name, this.#targets(g, c), this.d.log, () => this.#fifos.notifier);
-      for (const r of this.#instances.values()) if (r.runner.cfg.syncGroup === g.name) group.add(r.runner);
-      const states = group.members.map((m) => m.state);
-      group.state = states.includes("FAULT") ? "FAULT" : states.includes("MASTER") ? "MASTER" : states.length ? "BACKUP" : "INIT";
-      this.#groups.set(g.name, { group, json: meaningKey(g) });
-    }
-  }
-
-  #targets(cfg: VrrpInstance | SyncGroup, c: KeepalivedConfig): NotifyTargets {
-    const n = cfg.notify;
-    return {
-      kind: "members" in cfg ? "GROUP" : "INSTANCE", name: cfg.name, master: this.#resolve(n.master, c), backup: this.#resolve(n.backup, c),
-      fault: this.#resolve(n.fault, c), stop: this.#resolve(n.stop, c), deleted: this.#resolve(n.deleted, c),
-      generic: this.#resolve(n.generic, c),
-    };
-  }
-
   #recomputeAll(): void {
-    for (const r of this.#instances.values()) this.#recompute(r.runner);
+    for (const r of this.#instances.values()) this.#priority.recompute(r.runner);
   }
 
-  /** The instance's trackers in their current states. */
-  #trackerList(runner: VrrpInstanceRunner) {
-    const states = this.#trackers.states((n) => this.#linkByName(n)?.up);
-    const c = this.#config;
-    const cfg = runner.cfg;
-    const group = cfg.syncGroup ? c?.vrrp.syncGroups.find((g) => g.name === cfg.syncGroup) : undefined;
-    const defs = c ? { ...c.vrrp, defaultInterface: c.global.defaultInterface } : { scripts: [], trackFiles: [], trackProcesses: [] };
-    return instanceTrackers(cfg, group, defs, states);
+  /** track_file values, track_process counts and BFD states (the USR1 data dump). */
+  trackerValues(): { files: Map<string, number>; processes: Map<string, { count: number; up: boolean }>; bfds: Map<string, boolean> } {
+    const t = this.#trackers;
+    return {
+      bfds: new Map(t.bfd),
+      files: new Map([...t.files].map(([n, e]) => [n, e.tracker.value])),
+      processes: new Map([...t.processes].map(([n, e]) => [n, { count: e.tracker.count, up: e.tracker.up }])),
+    };
   }
 
   /** Why an instance's priority is what it is: one line per tracker that moves it, and the hold. */
   priorityReasons(runner: VrrpInstanceRunner): { reasons: string[]; faults: string[] } {
-    const t = trackerLines(this.#trackerList(runner));
-    if (this.holds.until(runner.cfg.name) !== undefined) t.reasons.push("failover hold: priority 1");
-    return t;
-  }
-
-  /** Feeds an instance its effective priority and FAULT state from its trackers. */
-  #recompute(runner: VrrpInstanceRunner): void {
-    const cfg = runner.cfg;
-    const res = effectivePriority(cfg.priority, this.#trackerList(runner));
-    // unicast_fault_no_peer: a unicast instance without peers cannot work (keepalived 2.2.7 log line).
-    if (cfg.unicastFaultNoPeer && cfg.unicastPeers.length === 0) res.faultReasons.push("Cannot use unicast without any peers");
-    const src = missingSrc(cfg, this.#addrs);
-    if (src) res.faultReasons.push(src);
-    const sockets = this.#io.faults.reason(cfg.name);
-    if (sockets) res.faultReasons.push(sockets);
-    const fault = res.faultReasons.length > 0;
-    if (fault && !runner.fsm.fault) runner.log.info(`entering FAULT: ${res.faultReasons.join(", ")}`);
-    const before = runner.fsm.priority;
-    runner.setPriority(this.holds.priority(cfg.name, res.priority), fault);
-    if (runner.fsm.priority !== before) this.onControlChange();
+    return this.#priority.reasons(runner);
   }
 
   /** Sync groups: name, state, members, for `keepalived ctl status`. */
-  groups(): { name: string; state: string; members: string[] }[] {
-    return [...this.#groups.values()].map(({ group }) => ({ name: group.name, state: group.state, members: group.members.map((m) => m.cfg.name) }));
+  groups(): ReturnType<SyncGroups["views"]> {
+    return this.#groups.views();
   }
 
   /** A control command (keepalived ctl failover). */
@@ -507,57 +391,6 @@ export class VrrpRuntime {
     return this.holds.failover(runners as VrrpInstanceRunner[], cmd.holdMs, cmd.force);
   }
 
-  #onNetEvent(e: NetEvent): void {
-    if (e.kind === "link") {
-      if (e.op === "del") {
-        this.#debounce.drop(e.link.index);
-        const before = this.#links.get(e.link.index);
-        this.#links.delete(e.link.index);
-        if (before?.up) this.#linkChanged(e.link.name, "removed");
-        return;
-      }
-      const before = this.#links.get(e.link.index);
-      if (this.#linkbeat.watches(e.link.name)) {
-        this.#links.set(e.link.index, { ...e.link, up: this.#linkbeat.up(e.link.name) ?? before?.up ?? e.link.up });
-        return;
-      }
-      // interface_up_down_delays: the instances may see the old state for a while, then #setLink.
-      const up = this.#debounce.offer(e.link, before?.up, (l) => this.#setLink(l));
-      this.#links.set(e.link.index, { ...e.link, up });
-      if (before?.up !== up) this.#linkChanged(e.link.name, up ? "up" : "down");
-      else this.#io.faults.kick();
-      return;
-    }
-    if (e.kind === "route") {
-      for (const r of this.#instances.values()) r.runner.routeDeleted(e.route);
-      this.#static.routeDeleted(e.route);
-      return;
-    }
-    const a = e.addr;
-    const i = this.#addrs.findIndex((x) => x.index === a.index && x.address === a.address);
-    if (e.op === "new" && i < 0) this.#addrs.push(a);
-    if (e.op === "new" && i >= 0) this.#addrs[i] = a; // flags change too: a link-local address finishing DAD
-    if (e.op === "new") this.#io.faults.kick();
-    if (e.op === "del") {
-      if (i >= 0) this.#addrs.splice(i, 1);
-      for (const r of this.#instances.values()) r.runner.vipDeleted(a.address);
-      this.#static.addrDeleted(a.address, a.index);
-    }
-    if (this.#config?.vrrp.instances.some((x) => x.trackSrcIp)) this.#recomputeAll(); // track_src_ip
-  }
-
-  #setLink(l: LinkInfo): void {
-    const before = this.#links.get(l.index);
-    this.#links.set(l.index, l);
-    if (before?.up !== l.up) this.#linkChanged(l.name, l.up ? "up" : "down");
-  }
-
-  #linkChanged(name: string, how: string): void {
-    this.d.log.info(`Netlink reports ${name} ${how}`);
-    this.#recomputeAll();
-    this.#io.faults.kick();
-  }
-
   /** Relayed events: BFD session states for track_bfd; D-Bus SendGarp. */
   onEvent(msg: Message): void {
     if (msg.type === "garp") return this.#instances.get(msg.instance)?.runner.sendGarp();
@@ -573,40 +406,31 @@ export class VrrpRuntime {
     return [...this.#trackers.scripts].map(([name, { tracker }]) => ({ name, up: tracker.up, running: tracker.running, runs: tracker.runs }));
   }
 
-  /** track_file values, track_process counts and BFD states (the USR1 data dump). */
-  trackerValues(): { files: Map<string, number>; processes: Map<string, { count: number; up: boolean }>; bfds: Map<string, boolean> } {
-    const t = this.#trackers;
-    return {
-      bfds: new Map(t.bfd),
-      files: new Map([...t.files].map(([n, e]) => [n, e.tracker.value])),
-      processes: new Map([...t.processes].map(([n, e]) => [n, { count: e.tracker.count, up: e.tracker.up }])),
-    };
-  }
-
   /** Current instances, for dumps and tests. */
   instances(): VrrpInstanceRunner[] {
     return [...this.#instances.values()].map((r) => r.runner);
   }
 
-  /** TERM: every instance stops (priority 0 if MASTER, VIPs removed unless -V), notify_stop runs. */
+  /**
+   * TERM: every instance stops (priority 0 if MASTER, VIPs removed unless -V), notify_stop runs and is
+   * waited for (at most stopScriptsWaitMs), then sockets, FIFOs, firewall rules and VMACs go.
+   */
   async stop(): Promise<void> {
     this.holds.prune();
     this.#trackers.stop();
-    this.#debounce.stop();
-    this.#linkbeat.stop();
+    this.#net.stop();
     this.#files.close?.();
     for (const r of this.#instances.values()) r.runner.stop(this.d.keepVipsOnStop);
-    for (const g of this.#groups.values()) g.group.stopped();
-    // Give notify_stop scripts a moment to be spawned before the process exits.
-    await Bun.sleep(50);
+    this.#groups.stopped();
+    const waitMs = this.d.stopScriptsWaitMs ?? STOP_SCRIPTS_WAIT_MS;
+    if (!(await this.#fifos.settle(waitMs))) this.d.log.warn(`notify scripts still running after ${waitMs} ms; sent them SIGTERM`);
     this.#io.faults.stop();
     this.#io.sockets.closeAll();
     this.#fifos.close();
     this.#static.stop();
     if (!this.d.keepVipsOnStop) this.#firewall.stop();
     this.#promote.stop();
-    this.#vmacs?.releaseAll();
-    this.#ipvlans?.releaseAll();
+    this.#vmacs.releaseAll();
     this.#rawAnnouncer.close();
     this.d.kernel.close();
   }

@@ -5,7 +5,8 @@
  * keepalived 2.2.7 does, with or without track_group: "Restoring deleted static address ..."), with the
  * static routes (the kernel may have flushed them with it).
  */
-import type { IpAddressSpec, KeepalivedConfig, RouteSpec, RuleSpec } from "../config/model.ts";
+import type { IpAddressSpec, RouteSpec, RuleSpec } from "../config/model.ts";
+import type { VrrpSlice } from "../config/slice.ts";
 import type { Logger } from "../core/log.ts";
 import type { NetKernel } from "./netkernel.ts";
 import { addrRequest, routeRequest, ruleRequest, sameRoute } from "./routes.ts";
@@ -26,7 +27,7 @@ export class StaticSet {
   constructor(readonly kernel: NetKernel, readonly log: Logger, readonly ifindex: (name: string) => number, readonly defaultIf: () => string | null) {}
 
   /** Installs what is new in `c` and removes what is gone. */
-  apply(c: KeepalivedConfig): void {
+  apply(c: VrrpSlice): void {
     const want: Item[] = [
       ...c.vrrp.staticIpaddresses.map((spec) => ({ kind: "addr" as const, spec, key: keyOf("addr", spec) })),
       ...c.vrrp.staticRoutes.map((spec) => ({ kind: "route" as const, spec, key: keyOf("route", spec) })),

@@ -4,11 +4,12 @@
  * cannot be opened) and BFD session states relayed by the parent.
  * A reload keeps every object whose definition did not change (and so its state).
  */
-import type { KeepalivedConfig, ScriptSpec } from "../config/model.ts";
+import type { ScriptSpec } from "../config/model.ts";
+import type { VrrpSlice } from "../config/slice.ts";
 import type { Logger } from "../core/log.ts";
 import type { Scheduler, TimerHandle } from "../core/scheduler.ts";
 import { runScript } from "../core/script.ts";
-import type { ResolvedScript } from "./notify.ts";
+import type { RunAs } from "../core/script.ts";
 import { FileTrackerRunner, type FileWatch } from "./track-file.ts";
 import { PROC_SCAN_INTERVAL_MS, processMatches, ProcessTrackerRunner, scanProc, type ProcInfo } from "./track-process.ts";
 import { ProcConnector, ProcTable } from "./proc-events.ts";
@@ -24,7 +25,7 @@ export interface TrackerSetDeps {
   sched: Scheduler;
   files: FileWatch;
   /** Resolves a script's user (null: not runnable). */
-  resolve(s: ScriptSpec | null): ResolvedScript | null;
+  resolve(s: ScriptSpec | null): RunAs | null;
   /** A tracked object changed state. */
   changed(): void;
   /** /proc scan; tests inject. @default scanProc */
@@ -55,7 +56,7 @@ export class TrackerSet {
   constructor(readonly d: TrackerSetDeps) {}
 
   /** Starts, keeps or stops objects to match `c`. */
-  apply(c: KeepalivedConfig): void {
+  apply(c: VrrpSlice): void {
     this.#applyScripts(c);
     this.#sync(this.files, c.vrrp.trackFiles, (def) => {
       const t = new FileTrackerRunner(def, this.d.log, this.d.files, () => this.d.changed());
@@ -138,7 +139,7 @@ export class TrackerSet {
     for (const d of defs) if (!map.has(d.name)) map.set(d.name, { tracker: make(d), json: keyOf(d) });
   }
 
-  #applyScripts(c: KeepalivedConfig): void {
+  #applyScripts(c: VrrpSlice): void {
     const usable = c.vrrp.scripts.filter((s) => this.scripts.has(s.name) || this.d.resolve(s.script) !== null);
     this.#sync(this.scripts, usable, (s) => {
       const spec = this.d.resolve(s.script)!;

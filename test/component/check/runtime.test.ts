@@ -20,7 +20,7 @@ import { join } from "node:path";
 import { RecordingLvs } from "../../../src/check/lvs.ts";
 import { CheckRuntime } from "../../../src/check/runtime.ts";
 import { loadConfig, sliceFor } from "../../../src/config/index.ts";
-import type { KeepalivedConfig } from "../../../src/config/model.ts";
+import type { CheckSlice } from "../../../src/config/slice.ts";
 import { Logger, type Severity } from "../../../src/core/log.ts";
 import { FakeScheduler } from "../../../src/core/scheduler.ts";
 import { Reactor } from "../../../src/ffi/reactor.ts";
@@ -39,7 +39,7 @@ class CapLog extends Logger {
 const dir = tempDir("kcr-rt");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function conf(port: number, extraRs = "", top = ""): KeepalivedConfig {
+function conf(port: number, extraRs = "", top = ""): CheckSlice {
   const text = `${top}
 global_defs {
   router_id t
@@ -238,7 +238,7 @@ describe("CheckRuntime", () => {
 });
 
 describe("CheckRuntime: ha_suspend and omega", () => {
-  function haConf(): KeepalivedConfig {
+  function haConf(): CheckSlice {
     const f = join(dir, "ha.conf");
     writeFileSync(
       f,

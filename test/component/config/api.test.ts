@@ -167,9 +167,12 @@ describe("model, slices and dumps", () => {
   });
   test("sliceFor gives each child global + its area; needsRole says which children run", () => {
     const c = loadText(FULL).config;
-    expect(sliceFor(c, "vrrp").check.virtualServers).toHaveLength(0);
+    // Each slice carries its own areas only (the VRRP child gets bfd for its data dump's "VRRP Track BFDs").
+    expect(Object.keys(sliceFor(c, "vrrp")).sort()).toEqual(["bfd", "bgp", "file", "global", "vrrp"]);
+    expect(Object.keys(sliceFor(c, "check")).sort()).toEqual(["check", "file", "global", "vrrp"]);
+    expect(Object.keys(sliceFor(c, "bfd")).sort()).toEqual(["bfd", "file", "global"]);
     expect(sliceFor(c, "vrrp").vrrp.instances).toHaveLength(1);
-    expect(sliceFor(c, "check").vrrp.instances).toHaveLength(0);
+    expect(Object.keys(sliceFor(c, "check").vrrp)).toEqual(["trackFiles"]);
     expect(sliceFor(c, "check").check.virtualServers).toHaveLength(1);
     expect(sliceFor(c, "bfd").bfd.instances).toHaveLength(1);
     expect(sliceFor(c, "bfd").global.routerId).toBe("r1");

@@ -198,7 +198,7 @@ describe("MetricsStore", () => {
     s.onMessage("bfd", { type: "bfdState", name: "b1", state: "Up", at: 1 });
     s.onMessage("bfd", { type: "bfdState", name: "b1", state: "Down", at: 2 });
     const fams = parseExposition(
-      s.render([{ role: "vrrp", up: false, restarts: 2 }], {
+      s.render([{ role: "vrrp", up: false, restarts: 2, droppedMessages: 3 }], {
         sent: 1,
         failedAttempts: 2,
         dropped: 0,
@@ -208,6 +208,7 @@ describe("MetricsStore", () => {
     expect(valueOf(fams, "keepalived_vrrp_adverts_sent_total", { instance: "VI_1" })).toBe(42);
     expect(valueOf(fams, "keepalived_child_up", { role: "vrrp" })).toBe(0);
     expect(valueOf(fams, "keepalived_child_restarts_total", { role: "vrrp" })).toBe(2);
+    expect(valueOf(fams, "keepalived_ipc_messages_dropped_total", { role: "vrrp" })).toBe(3);
     expect(valueOf(fams, "keepalived_child_last_report_timestamp_seconds", { role: "vrrp" })).toBe(
       1_700_000_000,
     );

@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { nullLogger } from "../../../src/core/log.ts";
-import { FifoReaders, fifoLine, Notifier, NotifyFifo, type NotifyTargets } from "../../../src/vrrp/notify.ts";
+import { FifoReaders, NotifyFifo } from "../../../src/core/script.ts";
+import { fifoLine, Notifier, type NotifyTargets } from "../../../src/vrrp/notify.ts";
 
 const targets = (over: Partial<NotifyTargets> = {}): NotifyTargets => ({
   kind: "INSTANCE", name: "VI_1", master: null, backup: null, fault: null, stop: null, deleted: null, generic: null, ...over,

@@ -153,6 +153,8 @@ export class Harness {
   readonly sent: SentAdvert[] = [];
   readonly garps: { ifindex: number; mac: string; vip: string }[] = [];
   readonly scripts: string[][] = [];
+  /** When set, every notify script "runs" until this promise settles. */
+  scriptGate: Promise<unknown> | undefined;
   readonly parentMsgs: unknown[] = [];
   readonly transports: { o: TransportOptions; fd: number; queue: RxPacket[]; last: Map<number, string> }[] = [];
   /** Adverts the runtime took as repeats of the last one (instances replayed their verdict). */
@@ -180,8 +182,10 @@ export class Harness {
       send: (m) => this.parentMsgs.push(m),
       exec: async (argv) => {
         this.scripts.push([...argv]);
+        await this.scriptGate;
         return { status: 0, signal: null, timedOut: false };
       },
+      stopScriptsWaitMs: 200,
       announcer: {
         garp: (ifindex, mac, vip) => void this.garps.push({ ifindex, mac, vip }),
         na: (ifindex, mac, vip) => void this.garps.push({ ifindex, mac, vip }),
