@@ -8,7 +8,8 @@
 import { posix } from "node:path";
 import type { DiagSink } from "./diag.ts";
 import { expandBraces, globOne, hasWildcard, type ListDir } from "./glob.ts";
-import { splitCommand, stripComment, type Token, tokenize } from "./lexer.ts";
+import { splitCommand } from "../core/command-line.ts";
+import { stripComment, type Token, tokenize } from "./lexer.ts";
 import { CAPS, isRefusal, type ReadOutcome } from "./read.ts";
 import { expandSequence, isSequenceLine } from "./sequence.ts";
 

@@ -4,7 +4,7 @@
  * strings and script strings (`"cmd args" [user [group]]`).
  */
 import type { Token } from "./lexer.ts";
-import { splitCommand } from "./lexer.ts";
+import { splitCommand } from "../core/command-line.ts";
 import type { ScriptSpec } from "./model.ts";
 import type { ArgsHandler, Ctx } from "./tree.ts";
 

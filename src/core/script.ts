@@ -37,40 +37,6 @@ export interface RunOptions {
   onStart?: (pid: number) => void;
 }
 
-/**
- * Splits a command string into words: whitespace separates, single and double quotes group
- * (quotes are removed), a backslash escapes the next character outside single quotes.
- */
-export function splitCommand(cmd: string): string[] {
-  const out: string[] = [];
-  let cur = "";
-  let inWord = false;
-  let quote: "'" | '"' | null = null;
-  for (let i = 0; i < cmd.length; i++) {
-    const c = cmd[i]!;
-    if (quote) {
-      if (c === quote) quote = null;
-      else if (c === "\\" && quote === '"' && i + 1 < cmd.length) cur += cmd[++i];
-      else cur += c;
-    } else if (c === "'" || c === '"') {
-      quote = c;
-      inWord = true;
-    } else if (c === "\\" && i + 1 < cmd.length) {
-      cur += cmd[++i];
-      inWord = true;
-    } else if (/\s/.test(c)) {
-      if (inWord) out.push(cur);
-      cur = "";
-      inWord = false;
-    } else {
-      cur += c;
-      inWord = true;
-    }
-  }
-  if (inWord) out.push(cur);
-  return out;
-}
-
 /** A user as found in /etc/passwd. */
 export interface UserEntry {
   name: string;
