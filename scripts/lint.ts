@@ -1,9 +1,11 @@
 /**
  * Project lint: deno lint (rules in deno.json), plus our own rules that no linter knows:
- * bun:ffi is imported only under src/ffi/; no skipped or todo tests.
+ * bun:ffi is imported only under src/ffi/; no skipped or todo tests; no import cycle in src/
+ * (scripts/import-graph.ts).
  */
 import { Glob } from "bun";
 import { join } from "node:path";
+import { importCycles, importGraph } from "./import-graph.ts";
 
 const root = join(import.meta.dir, "..");
 const problems: string[] = [];
@@ -17,6 +19,8 @@ for (const f of new Glob("{src,test,scripts,bench}/**/*.ts").scanSync({ cwd: roo
     problems.push(`${f}: skipped or todo test`);
   }
 }
+
+for (const c of importCycles(importGraph(root))) problems.push(`import cycle: ${c.join(" <-> ")}`);
 
 const deno = Bun.spawnSync([join(root, "node_modules/.bin/deno"), "lint", "--quiet"], { cwd: root, stdout: "pipe", stderr: "pipe" });
 if (deno.exitCode !== 0) problems.push(`deno lint:\n${deno.stdout.toString()}${deno.stderr.toString()}`);

@@ -29,7 +29,7 @@ import { VmacManager } from "./vmac.ts";
 import { StaticSet } from "./static.ts";
 import { IFA_F } from "../proto/rtnl-addr.ts";
 import { instanceTrackers } from "./trackers.ts";
-import { VrrpTransport, type RxPacket, type TransportOptions } from "./transport.ts";
+import { type RxPacket, type TransportLike, type TransportOptions, VrrpTransport } from "./transport.ts";
 import { VrrpSockets, type SocketView } from "./sockets.ts";
 import { InstanceSockets, type Running } from "./instance-sockets.ts";
 import type { ScriptSpec } from "../config/model.ts";
@@ -68,28 +68,6 @@ export interface VrrpRuntimeDeps {
   scanProc?: () => ProcInfo[];
   /** The nftables writer for no_accept; tests pass one with a fake link. @default nf_tables netlink */
   firewall?: NftFirewall;
-}
-
-/** What the runtime needs of a transport (VrrpTransport, or a fake in tests). */
-export interface TransportLike {
-  readonly rx: { readonly fd: number };
-  send(data: Uint8Array, dst: string): void;
-  /** Queues a datagram for one sendmmsg(2) when the running callback returns (VrrpTransport.queue); absent: send. */
-  queue?(data: Uint8Array, dst: string, onError: (e: Error, dst: string) => void): void;
-  /** Reads everything queued; returns how many datagrams it read (a fake may return nothing). */
-  drain(
-    onPacket: (p: RxPacket) => void, onError: (e: { reason: string }) => void, onRepeat?: (vrid: number, at: number) => boolean,
-    wants?: (vrid: number) => boolean,
-  ): number | void;
-  close(): void;
-  /** Kernel drops on the receive socket (SO_RXQ_OVFL); absent on fakes that do not count. */
-  readonly rxDrops?: number;
-  /** Sets SO_RCVBUF; returns what the kernel granted. */
-  setRxBuffer?(bytes: number): number;
-  /** SO_RCVBUF now. */
-  rxBufferBytes?(): number;
-  /** Raises SO_RCVBUF past net.core.rmem_max; returns what the kernel granted. */
-  forceRxBuffer?(bytes: number): number;
 }
 
 /** What the runtime needs of the announcer. */

@@ -13,8 +13,7 @@ import type { Logger } from "../core/log.ts";
 import { RxPump } from "../core/rx-pump.ts";
 import type { Scheduler } from "../core/scheduler.ts";
 import type { FdWatcher } from "../ffi/reactor.ts";
-import type { TransportLike } from "./runtime.ts";
-import type { RxPacket, TransportOptions } from "./transport.ts";
+import type { RxPacket, TransportLike, TransportOptions } from "./transport.ts";
 
 /** What a socket set reports for /metrics and dumps. */
 export interface SocketView {

@@ -61,6 +61,28 @@ export interface RxError {
   reason: string;
 }
 
+/** What the runtime needs of a transport (VrrpTransport, or a fake in tests). */
+export interface TransportLike {
+  readonly rx: { readonly fd: number };
+  send(data: Uint8Array, dst: string): void;
+  /** Queues a datagram for one sendmmsg(2) when the running callback returns (VrrpTransport.queue); absent: send. */
+  queue?(data: Uint8Array, dst: string, onError: (e: Error, dst: string) => void): void;
+  /** Reads everything queued; returns how many datagrams it read (a fake may return nothing). */
+  drain(
+    onPacket: (p: RxPacket) => void, onError: (e: { reason: string }) => void, onRepeat?: (vrid: number, at: number) => boolean,
+    wants?: (vrid: number) => boolean,
+  ): number | void;
+  close(): void;
+  /** Kernel drops on the receive socket (SO_RXQ_OVFL); absent on fakes that do not count. */
+  readonly rxDrops?: number;
+  /** Sets SO_RCVBUF; returns what the kernel granted. */
+  setRxBuffer?(bytes: number): number;
+  /** SO_RCVBUF now. */
+  rxBufferBytes?(): number;
+  /** Raises SO_RCVBUF past net.core.rmem_max; returns what the kernel granted. */
+  forceRxBuffer?(bytes: number): number;
+}
+
 /** Socket options the kernel refused and that have been logged: a property of the kernel, said once per process. */
 const warned = new Set<string>();
 
