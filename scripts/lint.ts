@@ -1,7 +1,8 @@
 /**
  * Project lint: deno lint (rules in deno.json), plus our own rules that no linter knows:
  * bun:ffi is imported only under src/ffi/; no skipped or todo tests; no import cycle in src/
- * (scripts/import-graph.ts).
+ * (scripts/import-graph.ts); no double cast through `unknown` outside src/ffi/ (type the value, or
+ * narrow it with a check: a double cast claims what nothing checks).
  */
 import { Glob } from "bun";
 import { join } from "node:path";
@@ -14,6 +15,9 @@ for (const f of new Glob("{src,test,scripts,bench}/**/*.ts").scanSync({ cwd: roo
   const text = await Bun.file(join(root, f)).text();
   if (/from\s+["']bun:ffi["']|import\(\s*["']bun:ffi["']\s*\)/.test(text) && !f.startsWith("src/ffi/")) {
     problems.push(`${f}: imports bun:ffi outside src/ffi/`);
+  }
+  if (!f.startsWith("src/ffi/") && /\bas\s+unknown\s+as\b/.test(text)) {
+    problems.push(`${f}: a double cast through unknown outside src/ffi/`);
   }
   if (f.startsWith("test/") && /\b(test|it|describe)\.(skip|todo)\s*\(|\bskipIf\s*\(/.test(text)) {
     problems.push(`${f}: skipped or todo test`);

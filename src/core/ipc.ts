@@ -159,7 +159,7 @@ export function decode(raw: unknown): Message {
   }
   const extra = EXTRA[type as Message["type"]]?.(msg);
   if (extra) throw new IpcError(`${type}.${extra}`, raw);
-  return msg as unknown as Message;
+  return msg as Message;
 }
 
 const SERVER_STATES: readonly string[] = ["UP", "DOWN"];

@@ -11,7 +11,7 @@ function ann(over: Partial<BgpAnnounce>): BgpAnnounce {
     prefixes: [{ family: "inet", address: "192.0.2.10", prefixLen: 32 }], src, ...over,
   };
 }
-const groups = [{ name: "G", members: ["VI_1", "VI_2"] }] as unknown as SyncGroup[];
+const groups: Pick<SyncGroup, "name" | "members">[] = [{ name: "G", members: ["VI_1", "VI_2"] }];
 function seen(inst: Record<string, [InstanceSeen["state"], number]>, vss: Record<string, boolean> = {}): Observed {
   return {
     instances: new Map(Object.entries(inst).map(([k, [state, effectivePriority]]) => [k, { state, effectivePriority }])),
