@@ -69,6 +69,49 @@ function common(c: CheckerDraft, rs: RsDraft, vs: VsDraft, g: GlobalDefs): Check
   };
 }
 
+/** HTTP_GET / SSL_GET: at least one url, the rest defaulted from the real and virtual server. */
+function finishHttp(
+  c: CheckerDraft,
+  type: "HTTP_GET" | "SSL_GET",
+  base: CheckerCommon,
+  rs: RsDraft,
+  vs: VsDraft,
+  diags: DiagSink,
+): Checker | undefined {
+  const urls = c.urls.map((u) => finishUrl(u, diags)).filter((u): u is HttpUrl => u !== undefined);
+  if (urls.length === 0) {
+    diags.error(c.src, `${type} has no url; checker removed`);
+    return undefined;
+  }
+  return {
+    ...base,
+    type,
+    urls,
+    httpProtocol: c.httpProtocol ?? "1.0",
+    virtualhost: c.virtualhost ?? rs.virtualhost ?? vs.virtualhost ?? null,
+    fastRecovery: c.fastRecovery ?? false,
+    enableSni: c.enableSni ?? false,
+    sniName: c.sniName ?? null,
+    tlsCompliant: c.tlsCompliant ?? false,
+  };
+}
+
+/** UDP_CHECK: the reply length bounds must be in order. */
+function finishUdp(c: CheckerDraft, base: CheckerCommon, diags: DiagSink): Checker {
+  const min = c.minReplyLength ?? 0;
+  const max = c.maxReplyLength ?? 255;
+  if (max < min) diags.error(diags.endOf(c, c.src), `UDP_CHECK max_reply_length ${max} is below min_reply_length ${min}`);
+  return {
+    ...base,
+    type: "UDP_CHECK",
+    payloadHex: c.payloadHex ?? null,
+    requireReply: c.requireReply ?? false,
+    requireReplyHex: c.requireReplyHex ?? null,
+    minReplyLength: min,
+    maxReplyLength: max,
+  };
+}
+
 function finishChecker(
   c: CheckerDraft,
   rs: RsDraft,
@@ -83,24 +126,8 @@ function finishChecker(
     case "PING_CHECK":
       return { ...base, type: c.type };
     case "HTTP_GET":
-    case "SSL_GET": {
-      const urls = c.urls.map((u) => finishUrl(u, diags)).filter((u): u is HttpUrl => u !== undefined);
-      if (urls.length === 0) {
-        diags.error(c.src, `${c.type} has no url; checker removed`);
-        return undefined;
-      }
-      return {
-        ...base,
-        type: c.type,
-        urls,
-        httpProtocol: c.httpProtocol ?? "1.0",
-        virtualhost: c.virtualhost ?? rs.virtualhost ?? vs.virtualhost ?? null,
-        fastRecovery: c.fastRecovery ?? false,
-        enableSni: c.enableSni ?? false,
-        sniName: c.sniName ?? null,
-        tlsCompliant: c.tlsCompliant ?? false,
-      };
-    }
+    case "SSL_GET":
+      return finishHttp(c, c.type, base, rs, vs, diags);
     case "MISC_CHECK": {
       if (!c.script) {
         diags.error(diags.endOf(c, c.src), "MISC_CHECK has no misc_path; checker removed");
@@ -119,20 +146,8 @@ function finishChecker(
       return { ...base, type: "SMTP_CHECK", heloName: c.heloName ?? null };
     case "DNS_CHECK":
       return { ...base, type: "DNS_CHECK", queryType: c.queryType ?? "SOA", name: c.name ?? "." };
-    case "UDP_CHECK": {
-      const min = c.minReplyLength ?? 0;
-      const max = c.maxReplyLength ?? 255;
-      if (max < min) diags.error(diags.endOf(c, c.src), `UDP_CHECK max_reply_length ${max} is below min_reply_length ${min}`);
-      return {
-        ...base,
-        type: "UDP_CHECK",
-        payloadHex: c.payloadHex ?? null,
-        requireReply: c.requireReply ?? false,
-        requireReplyHex: c.requireReplyHex ?? null,
-        minReplyLength: min,
-        maxReplyLength: max,
-      };
-    }
+    case "UDP_CHECK":
+      return finishUdp(c, base, diags);
     case "FILE_CHECK":
       if (!c.trackFile || !refs.trackFiles.has(c.trackFile)) {
         diags.error(diags.endOf(c, c.src), `FILE_CHECK track_file '${c.trackFile ?? ""}' is not defined; checker removed`);
