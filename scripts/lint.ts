@@ -2,10 +2,12 @@
  * Project lint: deno lint (rules in deno.json), plus our own rules that no linter knows:
  * bun:ffi is imported only under src/ffi/; no skipped or todo tests; no import cycle in src/
  * (scripts/import-graph.ts); no double cast through `unknown` outside src/ffi/ (type the value, or
- * narrow it with a check: a double cast claims what nothing checks).
+ * narrow it with a check: a double cast claims what nothing checks); no function in src/ over 80
+ * lines (scripts/function-length.ts).
  */
 import { Glob } from "bun";
 import { join } from "node:path";
+import { functionLengths } from "./function-length.ts";
 import { importCycles, importGraph } from "./import-graph.ts";
 
 const root = join(import.meta.dir, "..");
@@ -24,6 +26,10 @@ for (const f of new Glob("{src,test,scripts,bench}/**/*.ts").scanSync({ cwd: roo
   }
 }
 
+const MAX_FUNCTION_LINES = 80;
+for (const f of functionLengths(root).filter((f) => f.lines > MAX_FUNCTION_LINES)) {
+  problems.push(`${f.file}:${f.line}: ${f.name} is ${f.lines} lines (over ${MAX_FUNCTION_LINES}): split it where a reader would name the parts`);
+}
 for (const c of importCycles(importGraph(root))) problems.push(`import cycle: ${c.join(" <-> ")}`);
 
 const deno = Bun.spawnSync([join(root, "node_modules/.bin/deno"), "lint", "--quiet"], { cwd: root, stdout: "pipe", stderr: "pipe" });
