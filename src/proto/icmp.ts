@@ -5,6 +5,7 @@
  * or reason out; never throws. The raw socket that carries these lives in src/ffi (later).
  */
 import { internetChecksum } from "./checksum.ts";
+import type { Result } from "./result.ts";
 
 /** ICMP (IPv4) types used here. */
 export const ICMP4 = { ECHO_REPLY: 0, DEST_UNREACH: 3, ECHO_REQUEST: 8, TIME_EXCEEDED: 11 } as const;
@@ -30,8 +31,6 @@ export type IcmpMessage =
   | { kind: "unreachable" | "time-exceeded"; code: number; original?: { id: number; seq: number } }
   | { kind: "other"; type: number; code: number };
 
-/** Decode result. */
-export type IcmpResult = { ok: true; value: IcmpMessage } | { ok: false; reason: string };
 
 /** IPv6 source and destination (16 bytes each) for the ICMPv6 pseudo-header checksum. */
 export interface Ipv6Pair {
@@ -68,7 +67,7 @@ export function encodeEchoRequest(family: IcmpFamily, f: EchoFields, pair?: Ipv6
 /** Skips an IPv4 header (raw IPv4 ICMP sockets deliver it); checks version and protocol 1. */
 export function stripIpv4Header(
   b: Uint8Array,
-): { ok: true; value: Uint8Array } | { ok: false; reason: string } {
+): Result<Uint8Array> {
   if (b.length < 20) return { ok: false, reason: `IPv4 packet shorter than 20 bytes (${b.length})` };
   const v = (b[0] as number) >> 4;
   const ihl = ((b[0] as number) & 0xf) * 4;
@@ -87,7 +86,7 @@ export interface DecodeOptions {
 }
 
 /** Decodes one ICMP/ICMPv6 message (without IP header). */
-export function decodeIcmp(family: IcmpFamily, b: Uint8Array, o: DecodeOptions = {}): IcmpResult {
+export function decodeIcmp(family: IcmpFamily, b: Uint8Array, o: DecodeOptions = {}): Result<IcmpMessage> {
   if (b.length < 8) return { ok: false, reason: `ICMP message shorter than 8 bytes (${b.length})` };
   if (o.verifyChecksum !== false) {
     const sum = family === 4

@@ -5,10 +5,9 @@
  * Pure: never throws on wire input.
  */
 import { internetChecksum } from "./checksum.ts";
+import type { Result } from "./result.ts";
 import { parseIPv4 } from "../core/inet.ts";
 
-/** Result of decoding wire bytes: a typed value or a readable reason naming the failed check. */
-export type Result<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 /** IP protocol number of VRRP (RFC 5798 §5.1.1.4). */
 export const IPPROTO_VRRP = 112;

@@ -9,7 +9,7 @@
 import { internetChecksum } from "./checksum.ts";
 import { ALL_NODES_V6, bytesToIpv6, ipv6Bytes, ipv6PseudoHeader } from "./ipv6.ts";
 import { bytesToMac, macToBytes } from "./arp.ts";
-import type { Result } from "./ipv4.ts";
+import type { Result } from "./result.ts";
 
 /** ICMPv6 type of a Neighbor Advertisement. */
 export const ICMPV6_NA = 136;
