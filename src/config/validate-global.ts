@@ -2,6 +2,7 @@
  * Turns the global_defs draft into GlobalDefs with keepalived.conf(5) defaults applied
  * (vrrp_version 2, 224.0.0.18 / ff02::12, GARP 5 s / 5 repeats, smtp_connect_timeout 30 s, ...).
  */
+import { VRRP_MCAST_V4, VRRP_MCAST_V6 } from "../core/inet.ts";
 import type { GlobalDefs, NftablesSettings, RcvBuf } from "./model.ts";
 import { DEFAULT_SCHED, type GlobalDraft } from "./kw-global.ts";
 
@@ -80,8 +81,8 @@ function scriptDefaults(g: GlobalDraft) {
 function vrrpDefaults(g: GlobalDraft, strict: boolean) {
   return {
     vrrpVersion: g.vrrpVersion ?? 2,
-    vrrpMcastGroup4: g.vrrpMcastGroup4 ?? "224.0.0.18",
-    vrrpMcastGroup6: g.vrrpMcastGroup6 ?? "ff02::12",
+    vrrpMcastGroup4: g.vrrpMcastGroup4 ?? VRRP_MCAST_V4,
+    vrrpMcastGroup6: g.vrrpMcastGroup6 ?? VRRP_MCAST_V6,
     vrrpGarpMasterDelayMs: g.vrrpGarpMasterDelayMs ?? 5000,
     vrrpGarpMasterRepeat: g.vrrpGarpMasterRepeat ?? 5,
     vrrpGarpMasterRefreshMs: g.vrrpGarpMasterRefreshMs ?? 0,

@@ -4,6 +4,7 @@
  * seconds, v3 centiseconds up to 40.95 s), IPv6 forces v3, one VIP family per instance, auth vs v3 /
  * strict mode / AH with MASTER, nopreempt needs BACKUP, strict-mode rules, interfaces must exist.
  */
+import { VRRP_MCAST_V4, VRRP_MCAST_V6 } from "../core/inet.ts";
 import type { DiagSink, Where } from "./diag.ts";
 import type { Family, GlobalDefs, IpAddressSpec, TrackRef, VrrpInstance } from "./model.ts";
 import type { InstanceDraft } from "./kw-vrrp.ts";
@@ -88,7 +89,7 @@ function checkInterfaces(d: InstanceDraft, g: GlobalDefs, refs: VrrpRefs, diags:
  */
 function globalGroup(g: GlobalDefs, family: "inet" | "inet6" | null): string | null {
   const group = family === "inet6" ? g.vrrpMcastGroup6 : g.vrrpMcastGroup4;
-  return group === (family === "inet6" ? "ff02::12" : "224.0.0.18") ? null : group;
+  return group === (family === "inet6" ? VRRP_MCAST_V6 : VRRP_MCAST_V4) ? null : group;
 }
 
 /** keepalived ignores tracking the instance's own interface (it is tracked anyway), with a warning. */

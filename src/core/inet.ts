@@ -10,6 +10,13 @@ export const AF_INET = 2 as const;
 /** AF_INET6. */
 export const AF_INET6 = 10 as const;
 
+/** VRRP's IPv4 multicast group (RFC 5798 §5.1.1.2; also RFC 3768 §5.2.2). */
+export const VRRP_MCAST_V4 = "224.0.0.18";
+/** VRRP's IPv6 multicast group (RFC 5798 §5.1.2.2). */
+export const VRRP_MCAST_V6 = "ff02::12";
+/** All-nodes link-local multicast group (RFC 4291 §2.7.1), destination of unsolicited Neighbor Advertisements. */
+export const ALL_NODES_V6 = "ff02::1";
+
 /** Parses dotted-quad IPv4 text into 4 bytes, or undefined when it is not one. */
 export function parseIPv4(text: string): Uint8Array | undefined {
   const parts = text.split(".");

@@ -13,8 +13,6 @@ import { parseIPv4 } from "../core/inet.ts";
 export const IPPROTO_VRRP = 112;
 /** IP protocol number of the IP Authentication Header (RFC 2402). */
 export const IPPROTO_AH = 51;
-/** VRRP IPv4 multicast group 224.0.0.18 (RFC 5798 §5.1.1.2). */
-export const VRRP_MCAST_V4 = "224.0.0.18";
 
 /** A decoded IPv4 header. Lengths are in bytes. */
 export interface Ipv4Header {

@@ -7,7 +7,8 @@
  * Pure: parseNaFrame never throws on wire input.
  */
 import { internetChecksum } from "./checksum.ts";
-import { ALL_NODES_V6, bytesToIpv6, ipv6Bytes, ipv6PseudoHeader } from "./ipv6.ts";
+import { ALL_NODES_V6 } from "../core/inet.ts";
+import { bytesToIpv6, ipv6Bytes, ipv6PseudoHeader } from "./ipv6.ts";
 import { bytesToMac, macToBytes } from "./arp.ts";
 import type { Result } from "./result.ts";
 

@@ -17,9 +17,10 @@
  * values that come from validated configuration.
  */
 import { internetChecksum } from "./checksum.ts";
-import { bytesToIpv4, IPPROTO_VRRP, ipv4PseudoHeader, ipv4ToBytes, VRRP_MCAST_V4 } from "./ipv4.ts";
+import { VRRP_MCAST_V4, VRRP_MCAST_V6 } from "../core/inet.ts";
+import { bytesToIpv4, IPPROTO_VRRP, ipv4PseudoHeader, ipv4ToBytes } from "./ipv4.ts";
 import type { Result } from "./result.ts";
-import { bytesToIpv6, ipv6PseudoHeader, ipv6ToBytes, VRRP_MCAST_V6 } from "./ipv6.ts";
+import { bytesToIpv6, ipv6PseudoHeader, ipv6ToBytes } from "./ipv6.ts";
 
 /** Address family of a VRRP instance. */
 export type Family = "ipv4" | "ipv6";

@@ -8,7 +8,7 @@
  */
 import type { IpAddressSpec, KeepalivedConfig, SyncGroup, VrrpInstance } from "../config/model.ts";
 import type { VrrpStateName } from "../core/ipc.ts";
-import { parseIp } from "../core/inet.ts";
+import { parseIp, VRRP_MCAST_V4, VRRP_MCAST_V6 } from "../core/inet.ts";
 import type { InstanceLive } from "./live.ts";
 import type { Varbind } from "./oid.ts";
 import { scriptText } from "./script-text.ts";
@@ -103,7 +103,7 @@ function syncGroupRows(env: MibEnv): Varbind[] {
 }
 
 const AUTH_NUM = { none: 0, PASS: 1, AH: 2 } as const;
-const GROUP = { inet: "224.0.0.18", inet6: "ff02::12" } as const;
+const GROUP = { inet: VRRP_MCAST_V4, inet6: VRRP_MCAST_V6 } as const;
 
 function instanceRows(env: MibEnv, v: VrrpInstance, n: number): Varbind[] {
   const live = env.live(v.name);

@@ -7,11 +7,12 @@
  * datagrams carry their own IPv4 header and a sequence number that grows with each, so they are built
  * every time.
  */
+import { VRRP_MCAST_V4, VRRP_MCAST_V6 } from "../core/inet.ts";
 import type { VrrpInstance } from "../config/model.ts";
 import { encodeAhPacket } from "../proto/ah.ts";
 import { encodeVrrp, type VrrpAuth } from "../proto/vrrp.ts";
 
-const DEFAULT_GROUP = { ipv4: "224.0.0.18", ipv6: "ff02::12" } as const;
+const DEFAULT_GROUP = { ipv4: VRRP_MCAST_V4, ipv6: VRRP_MCAST_V6 } as const;
 
 /** Builds (and keeps) the datagrams of one instance's adverts. */
 export class AdvertBuilder {

@@ -5,6 +5,7 @@
  * or send (src/vrrp/socket-faults.ts): the reason is kept on the runner, the instance is retried, and its
  * source address is chosen again when it works. Receive buffers follow vrrp_rx_bufs_policy (rx-bufs.ts).
  */
+import { VRRP_MCAST_V4, VRRP_MCAST_V6 } from "../core/inet.ts";
 import type { KeepalivedConfig, VrrpInstance } from "../config/model.ts";
 import type { VrrpInstanceRunner } from "./instance.ts";
 import type { LinkInfo } from "./netkernel.ts";
@@ -59,7 +60,7 @@ export class InstanceSockets {
     const key = `${link.index}/${tx.index}/${family}/${ah ? "ah" : "vrrp"}/${src}`;
     const why = this.sockets.ensure(key, {
       family, ifname: link.name, ifindex: link.index, src, ah, unicastTtl: cfg.unicastTtl, txIfname: tx.name, txIfindex: tx.index,
-      group: cfg.unicastPeers.length ? undefined : cfg.mcastDstIp ?? (family === "ipv4" ? "224.0.0.18" : "ff02::12"),
+      group: cfg.unicastPeers.length ? undefined : cfg.mcastDstIp ?? (family === "ipv4" ? VRRP_MCAST_V4 : VRRP_MCAST_V6),
     });
     return why === undefined ? { key, src } : `cannot open VRRP sockets on ${link.name}: ${why}`;
   }
