@@ -6,7 +6,7 @@
 import type { Token } from "./lexer.ts";
 import type { Family, IpAddressSpec, NextHopSpec, RouteSpec, RuleSpec } from "./model.ts";
 import type { Ctx } from "./tree.ts";
-import { parseIp, parsePrefix, parseRouteDest } from "./ip.ts";
+import { CONF_FAMILY, parseIp, parsePrefix, parseRouteDest } from "./ip.ts";
 import { toInt } from "./values.ts";
 
 const TABLES: Readonly<Record<string, number>> = { default: 253, main: 254, local: 255 };
@@ -205,7 +205,7 @@ function isAddrKeyword(w: string): boolean {
 /** A route entry with every option at its default. */
 function blankRoute(at: Ctx["at"]) {
   return {
-    family: "inet" as Family,
+    family: "ipv4" as Family,
     type: "unicast",
     dest: "",
     prefSrc: null as string | null,
@@ -311,7 +311,7 @@ export function parseRouteEntry(words: readonly Token[], ctx: Ctx): RouteSpec | 
     ctx.diags.error(ctx.at, "route has no destination; skipped");
     return undefined;
   }
-  r.family = st.fam ?? "inet";
+  r.family = st.fam ?? "ipv4";
   return r;
 }
 
@@ -349,7 +349,7 @@ function readNexthop(words: readonly Token[], i: number, out: NextHopSpec[], ctx
 /** Parse one rule entry; reports and returns undefined when an address is bad. */
 export function parseRuleEntry(words: readonly Token[], ctx: Ctx): RuleSpec | undefined {
   const r = {
-    family: "inet" as Family,
+    family: "ipv4" as Family,
     from: null as string | null,
     to: null as string | null,
     preference: null as number | null,
@@ -375,7 +375,7 @@ export function parseRuleEntry(words: readonly Token[], ctx: Ctx): RuleSpec | un
       const pv = take();
       if (pv === undefined) continue;
       const d: { family: Family; text: string | null } | undefined = pv === "all"
-        ? { family: fam ?? "inet", text: null }
+        ? { family: fam ?? "ipv4", text: null }
         : parseRouteDest(pv, fam);
       if (!d) {
         ctx.diags.error(ctx.at, `invalid rule ${w} address '${pv}'; rule skipped`);
@@ -396,13 +396,13 @@ export function parseRuleEntry(words: readonly Token[], ctx: Ctx): RuleSpec | un
     else if (w === "not") r.not = true;
     else if (w === "no_track") r.noTrack = true;
     else if (w === "track_group") r.trackGroup = take() ?? null;
-    else if (w === "inet6") fam = "inet6";
+    else if (w === "inet6") fam = CONF_FAMILY.inet6;
     else if (RULE_OPTS.has(w)) r.options[w] = take() ?? "";
     else ctx.diags.error(ctx.at, `unknown rule option '${w}' ignored`);
   }
   if (r.preference === null) {
     ctx.diags.warn(ctx.at, "rule has no preference; one will be chosen automatically");
   }
-  r.family = fam ?? "inet";
+  r.family = fam ?? "ipv4";
   return r;
 }

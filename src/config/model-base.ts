@@ -9,8 +9,8 @@ export interface SourceRef {
   readonly line: number;
 }
 
-/** Address family of an address, route, rule or VRRP instance. */
-export type Family = "inet" | "inet6";
+/** Address family of an address, route, rule or VRRP instance (src/core/inet.ts). */
+export type { Family } from "../core/inet.ts";
 
 /** A command to run: the quoted string re-split into argv, plus the optional run-as user/group. */
 export interface ScriptSpec {

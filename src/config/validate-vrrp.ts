@@ -87,9 +87,9 @@ function checkInterfaces(d: InstanceDraft, g: GlobalDefs, refs: VrrpRefs, diags:
  * `vrrp_mcast_group4` / `vrrp_mcast_group6` (keepalived.conf(5) global_defs): the group an instance
  * without `mcast_dst_ip` advertises to and listens on; null keeps RFC 5798's 224.0.0.18 / ff02::12.
  */
-function globalGroup(g: GlobalDefs, family: "inet" | "inet6" | null): string | null {
-  const group = family === "inet6" ? g.vrrpMcastGroup6 : g.vrrpMcastGroup4;
-  return group === (family === "inet6" ? VRRP_MCAST_V6 : VRRP_MCAST_V4) ? null : group;
+function globalGroup(g: GlobalDefs, family: Family | null): string | null {
+  const group = family === "ipv6" ? g.vrrpMcastGroup6 : g.vrrpMcastGroup4;
+  return group === (family === "ipv6" ? VRRP_MCAST_V6 : VRRP_MCAST_V4) ? null : group;
 }
 
 /** keepalived ignores tracking the instance's own interface (it is tracked anyway), with a warning. */
@@ -224,12 +224,12 @@ function checkedRole(
     diags.error(at, `(${name}) accept mode is not part of VRRPv2 (RFC 3768); turned off`);
     accept = priority === 255;
   }
-  if (strict && family === "inet6" && !/^fe[89ab][0-9a-f]:/.test(ips[0]!.address)) {
+  if (strict && family === "ipv6" && !/^fe[89ab][0-9a-f]:/.test(ips[0]!.address)) {
     diags.error(ips[0]!.src, `(${name}) strict mode: the first IPv6 VIP must be link-local`);
   }
   if (strict && vmacXmitBase) diags.error(at, `(${name}) strict mode does not allow vmac_xmit_base`);
   for (const p of d.unicastPeers ?? []) {
-    if (family && (p.address.includes(":") ? "inet6" : "inet") !== family) {
+    if (family && (p.address.includes(":") ? "ipv6" : "ipv4") !== family) {
       diags.error(at, `(${name}) unicast peer ${p.address} is not the instance's address family`);
     }
   }
@@ -293,7 +293,7 @@ export function finishInstance(
   const ips = vipFamily(d, diags);
   const family = ips[0]?.family ?? null;
   let version: 2 | 3 = d.versionRaw ?? g.vrrpVersion;
-  if (family === "inet6") version = 3; // IPv6 is VRRPv3 only (RFC 5798); keepalived switches silently
+  if (family === "ipv6") version = 3; // IPv6 is VRRPv3 only (RFC 5798); keepalived switches silently
   if (ips.length === 0 && !d.noVirtualIpaddress) {
     diags.error(at, `(${name}) has no virtual_ipaddress; at least one is expected`);
   }
@@ -358,7 +358,7 @@ export function checkDuplicateVrids(list: readonly VrrpInstance[], diags: DiagSi
   const drop = new Set<string>();
   for (const v of list) {
     if (v.unicastPeers.length) continue;
-    const key = `${v.interface ?? ""}|${v.family ?? "inet"}|${v.vrid}|${v.mcastDstIp ?? ""}`;
+    const key = `${v.interface ?? ""}|${v.family ?? "ipv4"}|${v.vrid}|${v.mcastDstIp ?? ""}`;
     const other = seen.get(key);
     if (other !== undefined) {
       diags.error(

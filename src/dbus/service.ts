@@ -33,7 +33,7 @@ export const STATE_TEXT: Readonly<Record<VrrpStateName, string>> = {
 
 /** The object path of an instance. */
 export function instancePath(v: VrrpInstance): string {
-  return `${ROOT}/Instance/${(v.interface ?? "").replace(/[^A-Za-z0-9_]/g, "_")}/${v.vrid}/${v.family === "inet6" ? "IPv6" : "IPv4"}`;
+  return `${ROOT}/Instance/${(v.interface ?? "").replace(/[^A-Za-z0-9_]/g, "_")}/${v.vrid}/${v.family === "ipv6" ? "IPv6" : "IPv4"}`;
 }
 
 type DbusNext = typeof import("dbus-next");

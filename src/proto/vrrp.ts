@@ -17,13 +17,11 @@
  * values that come from validated configuration.
  */
 import { internetChecksum } from "./checksum.ts";
-import { VRRP_MCAST_V4, VRRP_MCAST_V6 } from "../core/inet.ts";
+import { type Family, VRRP_MCAST_V4, VRRP_MCAST_V6 } from "../core/inet.ts";
 import { bytesToIpv4, IPPROTO_VRRP, ipv4PseudoHeader, ipv4ToBytes } from "./ipv4.ts";
 import type { Result } from "./result.ts";
 import { bytesToIpv6, ipv6PseudoHeader, ipv6ToBytes } from "./ipv6.ts";
 
-/** Address family of a VRRP instance. */
-export type Family = "ipv4" | "ipv6";
 /** VRRPv2 authentication (RFC 2338 §5.3.6): none (0), simple text password (1), IPSEC-AH (2). */
 export type VrrpAuth = { type: "none" } | { type: "pass"; password: string } | { type: "ah" };
 

@@ -5,6 +5,7 @@
  * or send (src/vrrp/socket-faults.ts): the reason is kept on the runner, the instance is retried, and its
  * source address is chosen again when it works. Receive buffers follow vrrp_rx_bufs_policy (rx-bufs.ts).
  */
+import type { Family } from "../core/inet.ts";
 import { VRRP_MCAST_V4, VRRP_MCAST_V6 } from "../core/inet.ts";
 import type { KeepalivedConfig, VrrpInstance } from "../config/model.ts";
 import type { VrrpInstanceRunner } from "./instance.ts";
@@ -30,7 +31,7 @@ export interface Running {
 export interface InstanceSocketsHost {
   sched: Scheduler;
   link(index: number): LinkInfo | undefined;
-  primaryAddress(ifindex: number, family: "ipv4" | "ipv6"): string | undefined;
+  primaryAddress(ifindex: number, family: Family): string | undefined;
   /** An IPv6 VMAC gets the base's link-local address to send from. */
   copyLinkLocal(cfg: VrrpInstance, vmac: LinkInfo, src: string): void;
   instances(): Iterable<Running>;
@@ -50,7 +51,7 @@ export class InstanceSockets {
   /** Opens (or shares) the instance's sockets: their key and our source address, or why they cannot be used now. */
   locate(rec: Running, cfg: VrrpInstance): { key: string; src: string } | string {
     const link = this.host.link(rec.link.index) ?? rec.link;
-    const family = cfg.family === "inet6" ? "ipv6" : "ipv4";
+    const family = cfg.family === "ipv6" ? "ipv6" : "ipv4";
     const src = cfg.unicastSrcIp ?? cfg.mcastSrcIp ?? this.host.primaryAddress(link.index, family);
     if (!src) return `${link.name} has no ${family} address to send adverts from`;
     const ah = cfg.auth?.type === "AH" && cfg.version === 2;

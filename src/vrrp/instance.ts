@@ -139,7 +139,7 @@ export class VrrpInstanceRunner {
 
   constructor(readonly cfg: VrrpInstance, public place: InstancePlace, readonly env: InstanceEnv, readonly targets: NotifyTargets, priority: number) {
     this.log = env.log.with(`(${cfg.name}) `);
-    this.family = cfg.family === "inet6" ? "ipv6" : "ipv4";
+    this.family = cfg.family === "ipv6" ? "ipv6" : "ipv4";
     this.vips = cfg.virtualIpaddresses.map((v) => v.address);
     this.#vipSet = new Set(this.vips.map(wireForm));
     this.#advert = new AdvertBuilder(cfg, this.family, this.vips);
@@ -461,7 +461,7 @@ export class VrrpInstanceRunner {
       for (const v of this.cfg.virtualIpaddresses) {
         const ifindex = v.dev ? this.env.ifindex(v.dev) : this.place.ifindex;
         try {
-          if (v.family === "inet") this.env.announcer.garp(ifindex, this.place.mac, v.address);
+          if (v.family === "ipv4") this.env.announcer.garp(ifindex, this.place.mac, v.address);
           else this.env.announcer.na(ifindex, this.place.mac, v.address, false);
         } catch (e) {
           this.env.badPackets.warn(`${this.cfg.name}:garp`, `(${this.cfg.name}) cannot announce ${v.address}: ${(e as Error).message}`);

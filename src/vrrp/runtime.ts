@@ -215,7 +215,7 @@ export class VrrpRuntime {
       this.d.log.error(`(${cfg.name}) interface ${ifname ?? "(none)"} does not exist; instance not started`);
       return;
     }
-    const family = cfg.family === "inet6" ? "ipv6" : "ipv4";
+    const family = cfg.family === "ipv6" ? "ipv6" : "ipv4";
     const vmac = this.#vmacFor(cfg, c, link, family);
     if (typeof vmac === "string") {
       this.d.log.error(`(${cfg.name}) use_vmac: ${vmac}; instance not started`);

@@ -9,6 +9,7 @@
  * overflows gets twice the buffer, up to AUTO_GROW_MAX times the size it started with (beyond keepalived,
  * which keeps the default): a flood then costs kernel memory rather than the master's adverts.
  */
+import type { Family } from "../core/inet.ts";
 import type { Logger } from "../core/log.ts";
 import { RxPump } from "../core/rx-pump.ts";
 import type { Scheduler } from "../core/scheduler.ts";
@@ -19,7 +20,7 @@ import type { RxPacket, TransportLike, TransportOptions } from "./transport.ts";
 export interface SocketView {
   key: string;
   ifname: string;
-  family: "ipv4" | "ipv6";
+  family: Family;
   /** Datagrams the kernel dropped because the receive queue was full. */
   drops: number;
   /** The receive buffer (SO_RCVBUF as the kernel reports it), bytes; 0 when unknown. */

@@ -5,6 +5,7 @@
  * ones get the hop limit and destination from cmsgs. AH (IPv4, VRRPv2) uses its own protocol-51
  * sockets; its send socket writes whole datagrams (IP_HDRINCL).
  */
+import type { Family } from "../core/inet.ts";
 import { parseIp } from "../core/inet.ts";
 import {
   cmsgPktInfo, cmsgTtl, type Datagram, IP_HDRINCL, IP_MULTICAST_ALL, IP_MULTICAST_IF, IP_MULTICAST_LOOP,
@@ -23,7 +24,7 @@ export const IPPROTO_VRRP = 112, IPPROTO_AH = 51;
 
 /** One received VRRP (or AH) packet, with what the IP layer told us. */
 export interface RxPacket {
-  family: "ipv4" | "ipv6";
+  family: Family;
   /** VRRP message (for AH: the whole IPv4 datagram, see `ahDatagram`). */
   payload: Uint8Array;
   /** The whole IPv4 datagram when it carried AH. */
@@ -38,7 +39,7 @@ export interface RxPacket {
 
 /** Where and how to send and receive. */
 export interface TransportOptions {
-  family: "ipv4" | "ipv6";
+  family: Family;
   ifname: string;
   ifindex: number;
   /** Our source address (primary IPv4 / link-local IPv6, or mcast_src_ip / unicast_src_ip). */

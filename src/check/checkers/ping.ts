@@ -49,7 +49,7 @@ export function makePingCheck(opts: PingCheckOptions): RunCheck {
     new Promise<CheckResult>((resolve) => {
       const dst = parseIp(opts.endpoint.address);
       if (!dst) return resolve(fail(`ping: bad address ${opts.endpoint.address}`));
-      const family = dst.family === 2 ? 4 : 6;
+      const family = dst.family === "ipv4" ? 4 : 6;
       const src = opts.endpoint.bindTo ? parseIp(opts.endpoint.bindTo) : undefined;
       let s: IcmpSocket;
       try {
