@@ -9,8 +9,8 @@ import { spawn } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 
-/** A command ready to run. */
-export interface ScriptSpec {
+/** A command ready to run: argv and the resolved run-as ids (the configured form is config ScriptSpec). */
+export interface RunnableScript {
   argv: string[];
   uid: number;
   gid: number;
@@ -120,7 +120,7 @@ export function scriptInsecurity(path: string, stat: (p: string) => { uid: numbe
 }
 
 /** Runs a script; never throws. */
-export function runScript(spec: ScriptSpec, opts: RunOptions): Promise<ScriptResult> {
+export function runScript(spec: RunnableScript, opts: RunOptions): Promise<ScriptResult> {
   return new Promise((resolveRun) => {
     let timedOut = false;
     let child;
