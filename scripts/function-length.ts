@@ -18,10 +18,14 @@ export interface FunctionLength {
 }
 
 function nameOf(n: ts.Node, sf: ts.SourceFile): string {
-  if ((ts.isFunctionDeclaration(n) || ts.isMethodDeclaration(n) || ts.isAccessor(n)) && n.name) return n.name.getText(sf);
+  if ((ts.isFunctionDeclaration(n) || ts.isMethodDeclaration(n) || ts.isAccessor(n)) && n.name) {
+    return n.name.getText(sf);
+  }
   if (ts.isConstructorDeclaration(n)) return "constructor";
   const p = n.parent;
-  if (p && (ts.isVariableDeclaration(p) || ts.isPropertyAssignment(p) || ts.isPropertyDeclaration(p))) return p.name.getText(sf);
+  if (p && (ts.isVariableDeclaration(p) || ts.isPropertyAssignment(p) || ts.isPropertyDeclaration(p))) {
+    return p.name.getText(sf);
+  }
   return "(anonymous)";
 }
 
@@ -29,7 +33,12 @@ function nameOf(n: ts.Node, sf: ts.SourceFile): string {
 export function functionLengths(root: string, under = "src"): FunctionLength[] {
   const out: FunctionLength[] = [];
   for (const file of new Glob(`${under}/**/*.ts`).scanSync({ cwd: root })) {
-    const sf = ts.createSourceFile(file, readFileSync(join(root, file), "utf8"), ts.ScriptTarget.Latest, true);
+    const sf = ts.createSourceFile(
+      file,
+      readFileSync(join(root, file), "utf8"),
+      ts.ScriptTarget.Latest,
+      true,
+    );
     const visit = (n: ts.Node): void => {
       const body = ts.isFunctionLike(n) ? (n as ts.FunctionLikeDeclaration).body : undefined;
       if (body && ts.isBlock(body)) {

@@ -13,7 +13,14 @@ export interface RsOverrides {
 }
 
 /** `table` without the destinations of `drained` real servers. */
-export function withoutDrained(table: DesiredService[], vs: VirtualServer, drained: readonly RealServer[]): DesiredService[] {
+export function withoutDrained(
+  table: DesiredService[],
+  vs: VirtualServer,
+  drained: readonly RealServer[],
+): DesiredService[] {
   const gone = new Set(drained.map((rs) => `${rs.address.toLowerCase()}|${rsPort(vs, rs)}`));
-  return table.map((s) => ({ ...s, dests: s.dests.filter((d) => !gone.has(`${d.addr.toLowerCase()}|${d.port}`)) }));
+  return table.map((s) => ({
+    ...s,
+    dests: s.dests.filter((d) => !gone.has(`${d.addr.toLowerCase()}|${d.port}`)),
+  }));
 }

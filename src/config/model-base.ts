@@ -16,7 +16,7 @@ export type { Family } from "../core/inet.ts";
 export interface ScriptSpec {
   /** The command line as written (after unquoting). */
   readonly cmd: string;
-  /** argv: whitespace-split, single quotes keep spaces. argv[0] is the program. */
+  /** argv, split by keepalived's rule (src/core/command-line.ts). argv[0] is the program. */
   readonly argv: readonly string[];
   /** Run-as user, null = `script_user` / default. */
   readonly user: string | null;

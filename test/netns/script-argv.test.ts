@@ -30,7 +30,8 @@ const LINES = [
 ];
 
 function conf(script: string): string {
-  const scripts = LINES.map((l, i) => `vrrp_script s${i} {\n  script "${script} ${l}"\n  interval 60\n}\n`).join("");
+  const scripts = LINES.map((l, i) => `vrrp_script s${i} {\n  script "${script} ${l}"\n  interval 60\n}\n`)
+    .join("");
   const track = LINES.map((_, i) => `    s${i}\n`).join("");
   return `global_defs {\n  script_user root\n  enable_script_security\n}\n${scripts}vrrp_instance VI_1 {
   interface veth0
@@ -61,7 +62,21 @@ async function argvsUnder(tag: string, bin: string): Promise<Map<string, string[
   ns.ip("link", "set", "veth0", "up");
   ns.ip("link", "set", "veth1", "up");
   const f = (s: string) => join(sub, s);
-  const proc = ns.spawn([bin, "-n", "-l", "-f", f("conf"), "-p", f("k.pid"), "-r", f("v.pid"), "-c", f("c.pid"), "-b", f("b.pid")]);
+  const proc = ns.spawn([
+    bin,
+    "-n",
+    "-l",
+    "-f",
+    f("conf"),
+    "-p",
+    f("k.pid"),
+    "-r",
+    f("v.pid"),
+    "-c",
+    f("c.pid"),
+    "-b",
+    f("b.pid"),
+  ]);
   const tags = LINES.map((l) => l.slice(0, 2));
   await waitFor(`${tag}: every script ran`, () => tags.every((t) => existsSync(f(`${t}.out`))), 30_000);
   proc.kill("SIGTERM");
@@ -75,5 +90,7 @@ test("a vrrp_script gets the same argv from ours as from keepalived 2.2.7", asyn
   const ours = await argvsUnder("us", bin);
   // The C3 line is the one the old config splitter got wrong (it kept `\` and ended the quote at `\"`).
   expect(theirs.get("C3")).toEqual(["C3", `p "q" r`, "s"]);
-  for (const [t, argv] of theirs) expect(`${t}: ${JSON.stringify(ours.get(t))}`).toBe(`${t}: ${JSON.stringify(argv)}`);
+  for (const [t, argv] of theirs) {
+    expect(`${t}: ${JSON.stringify(ours.get(t))}`).toBe(`${t}: ${JSON.stringify(argv)}`);
+  }
 }, 90_000);
