@@ -9,7 +9,7 @@
  * judges packets: datagrams go to `onDatagram` with their metadata. Send failures are counted and logged at
  * a limited rate, never thrown: a session must survive a missing route or a source address not yet present.
  */
-import { AF_INET, AF_INET6, formatIp, parseIp } from "../core/inet.ts";
+import { AF_INET, AF_INET6, afNumber, type Family, formatIp, parseIp } from "../core/inet.ts";
 import { type Logger, RateLimitedLog } from "../core/log.ts";
 import { type FdWatcher, Reactor } from "../ffi/reactor.ts";
 import { sockaddrIp } from "../ffi/sockaddr.ts";
@@ -69,8 +69,8 @@ export function bfdPort(multihop: boolean): number {
   return multihop ? BFD_MULTI_HOP_PORT : BFD_SINGLE_HOP_PORT;
 }
 
-function familyOf(addr: string): 4 | 6 {
-  return addr.includes(":") ? 6 : 4;
+function familyOf(addr: string): Family {
+  return addr.includes(":") ? "ipv6" : "ipv4";
 }
 
 interface Listener {
@@ -79,11 +79,11 @@ interface Listener {
 }
 
 /** Opens the wildcard listener for one family and port, reporting TTL and destination address. */
-function openListener(family: 4 | 6, port: number): Socket {
-  const s = new Socket(family === 4 ? AF_INET : AF_INET6, SOCK_DGRAM, 0);
+function openListener(family: Family, port: number): Socket {
+  const s = new Socket(afNumber(family), SOCK_DGRAM, 0);
   try {
     s.setInt(SOL_SOCKET, SO_REUSEADDR, 1);
-    if (family === 4) {
+    if (family === "ipv4") {
       s.setInt(IPPROTO_IP, IP_RECVTTL, 1);
       s.setInt(IPPROTO_IP, IP_PKTINFO, 1);
       s.bind(sockaddrIp(new Uint8Array(4), port));
@@ -138,7 +138,7 @@ export class UdpTransport implements BfdTransport {
     this.#reactor = watcher;
   }
 
-  #listen(family: 4 | 6, multihop: boolean): string {
+  #listen(family: Family, multihop: boolean): string {
     const key = `${family}${multihop ? "mh" : "sh"}`;
     const l = this.#listeners.get(key);
     if (l) {
@@ -191,7 +191,7 @@ export class UdpTransport implements BfdTransport {
     const family = familyOf(path.peer);
     const peer = parseIp(path.peer);
     if (!peer) throw new Error(`BFD neighbor '${path.peer}' is not an IP address`);
-    const local = path.local === null ? new Uint8Array(family === 4 ? 4 : 16) : parseIp(path.local)?.bytes;
+    const local = path.local === null ? new Uint8Array(family === "ipv4" ? 4 : 16) : parseIp(path.local)?.bytes;
     if (!local) throw new Error(`BFD source address '${path.local}' is not an IP address`);
     const key = this.#listen(family, path.multihop);
     return new UdpSender(

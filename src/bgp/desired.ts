@@ -54,14 +54,17 @@ export function vipMetric(announces: readonly BgpAnnounce[], address: string, pr
   return undefined;
 }
 
+/** What an announcement needs of a sync group: its name and members. */
+type GroupMembers = Pick<SyncGroup, "name" | "members">;
+
 /** Instances an announcement follows: its own plus every member of its sync groups. */
-export function followedInstances(a: BgpAnnounce, groups: readonly SyncGroup[]): string[] {
+export function followedInstances(a: BgpAnnounce, groups: readonly GroupMembers[]): string[] {
   const out = new Set(a.instances);
   for (const g of groups) if (a.syncGroups.includes(g.name)) for (const m of g.members) out.add(m);
   return [...out];
 }
 
-function vrrpVerdict(a: BgpAnnounce, groups: readonly SyncGroup[], seen: Observed): AnnounceVerdict {
+function vrrpVerdict(a: BgpAnnounce, groups: readonly GroupMembers[], seen: Observed): AnnounceVerdict {
   const names = followedInstances(a, groups);
   let lowest = 255;
   let backup = "";
@@ -78,7 +81,7 @@ function vrrpVerdict(a: BgpAnnounce, groups: readonly SyncGroup[], seen: Observe
 }
 
 /** Whether `a` is announced now, with which metric, and why (not). */
-export function verdict(a: BgpAnnounce, groups: readonly SyncGroup[], seen: Observed): AnnounceVerdict {
+export function verdict(a: BgpAnnounce, groups: readonly GroupMembers[], seen: Observed): AnnounceVerdict {
   for (const vs of a.virtualServers) {
     const up = seen.virtualServers.get(vs);
     if (up === undefined) return { on: false, metric: a.metric, why: `VS ${vs} has not reported its quorum` };
@@ -91,7 +94,7 @@ export function verdict(a: BgpAnnounce, groups: readonly SyncGroup[], seen: Obse
 /** Every address wanted now, over all announcements. */
 export function wantedAddrs(
   announces: readonly BgpAnnounce[],
-  groups: readonly SyncGroup[],
+  groups: readonly GroupMembers[],
   seen: Observed,
 ): WantedAddr[] {
   const out: WantedAddr[] = [];

@@ -6,24 +6,11 @@
  * keeps them across restarts of this child and drops them on reload (unless persisted).
  */
 import { rsName, vsName } from "../alert/names.ts";
-import type { RealServer, VirtualServer, VirtualServerGroup } from "../config/model-check.ts";
+import type { VirtualServerGroup } from "../config/model-check.ts";
 import type { ChildCommand } from "../core/control-proto.ts";
 import type { CheckSnap, RealServerSnap } from "../core/control-state.ts";
-import type { DesiredService } from "./table.ts";
 import { rsPort } from "./topology.ts";
 import type { VsRunner } from "./vs-runner.ts";
-
-/** The overrides of one virtual server, by real-server display name ("[198.51.100.5]:8080"). */
-export interface RsOverrides {
-  drained: ReadonlySet<string>;
-  weights: ReadonlyMap<string, number>;
-}
-
-/** `table` without the destinations of `drained` real servers. */
-export function withoutDrained(table: DesiredService[], vs: VirtualServer, drained: readonly RealServer[]): DesiredService[] {
-  const gone = new Set(drained.map((rs) => `${rs.address.toLowerCase()}|${rsPort(vs, rs)}`));
-  return table.map((s) => ({ ...s, dests: s.dests.filter((d) => !gone.has(`${d.addr.toLowerCase()}|${d.port}`)) }));
-}
 
 /** Splits the parent's `VS|RS` keys per virtual server and hands each VS its share; says what applies. */
 export function applyOverrides(runners: readonly VsRunner[], cmd: Extract<ChildCommand, { op: "overrides" }>): { ok: boolean; message: string } {

@@ -17,7 +17,7 @@ import type {
 import { rsKey, rsPort, type VsStatus } from "./topology.ts";
 
 /** AF_INET / AF_INET6. */
-const AF: Record<string, number> = { inet: 2, inet6: 10 };
+const AF: Record<string, number> = { ipv4: 2, ipv6: 10 };
 /** IPPROTO numbers. */
 const PROTO: Record<string, number> = { TCP: 6, UDP: 17, SCTP: 132 };
 /** IP_VS_SVC_F_* flags. */
@@ -101,7 +101,7 @@ export function serviceKeys(
   vs: VirtualServer,
   groups: readonly VirtualServerGroup[],
 ): Pick<DesiredService, "af" | "protocol" | "addr" | "port" | "fwmark">[] {
-  const fam = (f: string | null, a?: string | null) => AF[f ?? (a?.includes(":") ? "inet6" : "inet")] ?? 2;
+  const fam = (f: string | null, a?: string | null) => AF[f ?? (a?.includes(":") ? "ipv6" : "ipv4")] ?? 2;
   const proto = PROTO[vs.protocol] ?? 6;
   if (vs.kind === "fwmark") return [{ af: fam(vs.family), fwmark: vs.fwmark ?? 0 }];
   if (vs.kind === "address") {
@@ -118,7 +118,7 @@ function entryKeys(
   vs: VirtualServer,
   proto: number,
 ): Pick<DesiredService, "af" | "protocol" | "addr" | "port" | "fwmark">[] {
-  if (e.kind === "fwmark") return [{ af: AF[e.family ?? vs.family ?? "inet"] ?? 2, fwmark: e.fwmark ?? 0 }];
+  if (e.kind === "fwmark") return [{ af: AF[e.family ?? vs.family ?? "ipv4"] ?? 2, fwmark: e.fwmark ?? 0 }];
   const addrs = expandRange(e.address ?? "", e.lastAddress);
   return addrs.map((a) => ({
     af: a.includes(":") ? 10 : 2,

@@ -17,7 +17,7 @@ import type { FileWatchHub } from "./file-watch.ts";
 import { CheckerRunner } from "./runner.ts";
 import type { CheckerView } from "../metrics/check-samples.ts";
 import { type DesiredService, vsTable } from "./table.ts";
-import { type RsOverrides, withoutDrained } from "./control.ts";
+import { type RsOverrides, withoutDrained } from "./overrides.ts";
 import {
   evaluateRsChange,
   evaluateVs,

@@ -5,6 +5,9 @@
 import type { Family } from "./model.ts";
 import { formatIp, parseIPv4, parseIPv6 } from "../core/inet.ts";
 
+/** keepalived.conf's family words (`ip_family`, a rule's `inet6`, a fwmark group entry) in the model's spelling. */
+export const CONF_FAMILY = { inet: "ipv4", inet6: "ipv6" } as const satisfies Record<string, Family>;
+
 /** A parsed address in canonical text form. */
 export interface ParsedIp {
   readonly family: Family;
@@ -32,10 +35,10 @@ export function formatIpv6(b: readonly number[]): string {
 /** Parse an IPv4 or IPv6 address. */
 export function parseIp(s: string): ParsedIp | undefined {
   const v4 = parseIpv4(s);
-  if (v4) return { family: "inet", text: v4.join("."), bytes: v4 };
+  if (v4) return { family: "ipv4", text: v4.join("."), bytes: v4 };
   if (!s.includes(":")) return undefined;
   const v6 = parseIpv6(s);
-  return v6 ? { family: "inet6", text: formatIpv6(v6), bytes: v6 } : undefined;
+  return v6 ? { family: "ipv6", text: formatIpv6(v6), bytes: v6 } : undefined;
 }
 
 /** Parse "ADDR[/LEN]"; the prefix length defaults to the full width. */
@@ -43,7 +46,7 @@ export function parsePrefix(s: string): { ip: ParsedIp; len: number } | undefine
   const slash = s.indexOf("/");
   const ip = parseIp(slash < 0 ? s : s.slice(0, slash));
   if (!ip) return undefined;
-  const max = ip.family === "inet" ? 32 : 128;
+  const max = ip.family === "ipv4" ? 32 : 128;
   if (slash < 0) return { ip, len: max };
   const lenText = s.slice(slash + 1);
   if (!/^\d{1,3}$/.test(lenText)) return undefined;
@@ -57,8 +60,8 @@ export function parseRouteDest(
   family: Family | null,
 ): { family: Family; text: string } | undefined {
   if (s === "default" || s === "any" || s === "all") {
-    const f = family ?? "inet";
-    return { family: f, text: f === "inet" ? "0.0.0.0/0" : "::/0" };
+    const f = family ?? "ipv4";
+    return { family: f, text: f === "ipv4" ? "0.0.0.0/0" : "::/0" };
   }
   const p = parsePrefix(s);
   return p ? { family: p.ip.family, text: `${p.ip.text}/${p.len}` } : undefined;

@@ -6,7 +6,7 @@
 import type { Token } from "./lexer.ts";
 import type { Family, IpAddressSpec, NextHopSpec, RouteSpec, RuleSpec } from "./model.ts";
 import type { Ctx } from "./tree.ts";
-import { parseIp, parsePrefix, parseRouteDest } from "./ip.ts";
+import { CONF_FAMILY, parseIp, parsePrefix, parseRouteDest } from "./ip.ts";
 import { toInt } from "./values.ts";
 
 const TABLES: Readonly<Record<string, number>> = { default: 253, main: 254, local: 255 };
@@ -77,15 +77,9 @@ function readTable(s: string | undefined): number | undefined {
   return TABLES[s] ?? toInt(s);
 }
 
-/** Parse one address entry; reports and returns undefined when the address is bad. */
-export function parseAddressEntry(words: readonly Token[], ctx: Ctx): IpAddressSpec | undefined {
-  const first = words[0]?.text ?? "";
-  const p = parsePrefix(first);
-  if (!p) {
-    ctx.diags.error(ctx.at, `invalid IP address '${first}'; entry skipped`);
-    return undefined;
-  }
-  const a = {
+/** An address entry with every option at its default. */
+function blankAddress(p: { ip: { family: Family; text: string }; len: number }, at: Ctx["at"]) {
+  return {
     family: p.ip.family,
     address: p.ip.text,
     prefixLen: p.len,
@@ -103,73 +97,89 @@ export function parseAddressEntry(words: readonly Token[], ctx: Ctx): IpAddressS
     useVmac: false,
     vmacName: null as string | null,
     trackGroup: null as string | null,
-    src: ctx.at,
+    src: at,
   };
-  for (let i = 1; i < words.length; i++) {
-    const w = words[i]!.text;
-    const v = words[i + 1]?.text;
-    const take = (): string | undefined => {
-      if (v === undefined) ctx.diags.error(ctx.at, `address option '${w}' is missing its value`);
-      else i++;
-      return v;
-    };
-    switch (w) {
-      case "brd":
-      case "broadcast":
-        a.broadcast = take() ?? null;
-        break;
-      case "dev":
-        a.dev = take() ?? null;
-        break;
-      case "scope":
-        a.scope = take() ?? null;
-        break;
-      case "label":
-        a.label = take() ?? null;
-        break;
-      case "peer": {
-        const pv = take();
-        if (pv !== undefined && !parsePrefix(pv)) ctx.diags.error(ctx.at, `invalid peer address '${pv}'`);
-        a.peer = pv ?? null;
-        break;
-      }
-      case "home":
-        a.home = true;
-        break;
-      case "-nodad":
-      case "nodad":
-        a.noDad = true;
-        break;
-      case "noprefixroute":
-        a.noPrefixRoute = true;
-        break;
-      case "autojoin":
-        a.autoJoin = true;
-        break;
-      case "no_track":
-        a.noTrack = true;
-        break;
-      case "preferred_lft": {
-        const lv = take();
-        if (lv === "forever") a.preferredLftS = null;
-        else if (lv === "0") a.preferredLftS = 0;
-        else if (lv !== undefined) ctx.diags.error(ctx.at, `preferred_lft must be 0 or forever, not '${lv}'`);
-        break;
-      }
-      case "use_vmac":
-        a.useVmac = true;
-        if (v !== undefined && !isAddrKeyword(v)) {
-          a.vmacName = v;
-          i++;
-        }
-        break;
-      case "track_group":
-        a.trackGroup = take() ?? null;
-        break;
-      default:
-        ctx.diags.error(ctx.at, `unknown address option '${w}' ignored`);
+}
+type AddressDraft = ReturnType<typeof blankAddress>;
+
+/** Applies the option at words[i] to `a`; returns the index of the last word it used. */
+function addressOption(a: AddressDraft, words: readonly Token[], i: number, ctx: Ctx): number {
+  const w = words[i]!.text;
+  const v = words[i + 1]?.text;
+  const take = (): string | undefined => {
+    if (v === undefined) ctx.diags.error(ctx.at, `address option '${w}' is missing its value`);
+    else i++;
+    return v;
+  };
+  switch (w) {
+    case "brd":
+    case "broadcast":
+      a.broadcast = take() ?? null;
+      break;
+    case "dev":
+      a.dev = take() ?? null;
+      break;
+    case "scope":
+      a.scope = take() ?? null;
+      break;
+    case "label":
+      a.label = take() ?? null;
+      break;
+    case "peer": {
+      const pv = take();
+      if (pv !== undefined && !parsePrefix(pv)) ctx.diags.error(ctx.at, `invalid peer address '${pv}'`);
+      a.peer = pv ?? null;
+      break;
     }
+    case "home":
+      a.home = true;
+      break;
+    case "-nodad":
+    case "nodad":
+      a.noDad = true;
+      break;
+    case "noprefixroute":
+      a.noPrefixRoute = true;
+      break;
+    case "autojoin":
+      a.autoJoin = true;
+      break;
+    case "no_track":
+      a.noTrack = true;
+      break;
+    case "preferred_lft": {
+      const lv = take();
+      if (lv === "forever") a.preferredLftS = null;
+      else if (lv === "0") a.preferredLftS = 0;
+      else if (lv !== undefined) ctx.diags.error(ctx.at, `preferred_lft must be 0 or forever, not '${lv}'`);
+      break;
+    }
+    case "use_vmac":
+      a.useVmac = true;
+      if (v !== undefined && !isAddrKeyword(v)) {
+        a.vmacName = v;
+        i++;
+      }
+      break;
+    case "track_group":
+      a.trackGroup = take() ?? null;
+      break;
+    default:
+      ctx.diags.error(ctx.at, `unknown address option '${w}' ignored`);
   }
+  return i;
+}
+
+/** Parse one address entry; reports and returns undefined when the address is bad. */
+export function parseAddressEntry(words: readonly Token[], ctx: Ctx): IpAddressSpec | undefined {
+  const first = words[0]?.text ?? "";
+  const p = parsePrefix(first);
+  if (!p) {
+    ctx.diags.error(ctx.at, `invalid IP address '${first}'; entry skipped`);
+    return undefined;
+  }
+  const a = blankAddress(p, ctx.at);
+  for (let i = 1; i < words.length; i++) i = addressOption(a, words, i, ctx);
   return a;
 }
 
@@ -192,10 +202,10 @@ function isAddrKeyword(w: string): boolean {
   ].includes(w);
 }
 
-/** Parse one route entry; reports and returns undefined when the destination is bad. */
-export function parseRouteEntry(words: readonly Token[], ctx: Ctx): RouteSpec | undefined {
-  const r = {
-    family: "inet" as Family,
+/** A route entry with every option at its default. */
+function blankRoute(at: Ctx["at"]) {
+  return {
+    family: "ipv4" as Family,
     type: "unicast",
     dest: "",
     prefSrc: null as string | null,
@@ -211,80 +221,97 @@ export function parseRouteEntry(words: readonly Token[], ctx: Ctx): RouteSpec | 
     nexthops: [] as NextHopSpec[],
     options: {} as Record<string, string>,
     trackGroup: null as string | null,
-    src: ctx.at,
+    src: at,
   };
-  let fam: Family | null = null;
-  let i = 0;
+}
+type RouteDraft = ReturnType<typeof blankRoute>;
+
+/**
+ * Applies the option (or the destination) at words[i] to `r`; returns the index of the last word it
+ * used, or undefined when the destination is bad and the route is skipped.
+ */
+function routeOption(r: RouteDraft, st: { fam: Family | null }, words: readonly Token[], i: number, ctx: Ctx): number | undefined {
   const t = (k: number): string | undefined => words[k]?.text;
-  if (ROUTE_TYPES.has(t(0) ?? "")) {
-    r.type = t(0)!;
+  const w = t(i)!;
+  const v = t(i + 1);
+  const take = (): string | undefined => {
+    if (v === undefined) ctx.diags.error(ctx.at, `route option '${w}' is missing its value`);
+    else i++;
+    return v;
+  };
+  const addr = (s: string | undefined): string | null => {
+    if (s === undefined) return null;
+    const ip = parseIp(s);
+    if (!ip) {
+      ctx.diags.error(ctx.at, `invalid address '${s}' in route`);
+      return null;
+    }
+    st.fam ??= ip.family;
+    return ip.text;
+  };
+  if (w === "src") r.prefSrc = addr(take());
+  else if (w === "from") r.fromPrefix = take() ?? null;
+  else if (w === "via" || w === "gw") {
+    if (w === "gw") ctx.diags.warn(ctx.at, "route 'gw' is deprecated, write 'via'");
+    r.via = addr(take());
+  } else if (w === "or") {
+    ctx.diags.warn(ctx.at, "route 'or' is deprecated, write 'nexthop'");
+    r.nexthops.push({ via: addr(take()), dev: null, weight: null, onlink: false, realms: null });
+  } else if (w === "dev" || w === "oif") r.dev = take() ?? null;
+  else if (w === "table") {
+    const tv = take();
+    const n = readTable(tv);
+    if (tv !== undefined && n === undefined) ctx.diags.error(ctx.at, `bad route table '${tv}'`);
+    r.table = n ?? null;
+  } else if (w === "metric" || w === "priority" || w === "preference") {
+    const mv = take();
+    const n = mv === undefined ? undefined : toInt(mv);
+    if (mv !== undefined && n === undefined) ctx.diags.error(ctx.at, `bad route metric '${mv}'`);
+    r.metric = n ?? null;
+  } else if (w === "scope") r.scope = take() ?? null;
+  else if (w === "protocol" || w === "proto") r.protocol = take() ?? null;
+  else if (w === "onlink") r.onlink = true;
+  else if (w === "no_track") r.noTrack = true;
+  else if (w === "track_group") r.trackGroup = take() ?? null;
+  else if (w === "nexthop") i = readNexthop(words, i + 1, r.nexthops, ctx) - 1;
+  else if (ROUTE_OPTS.has(w)) {
+    let val = take() ?? "";
+    if (val === "lock") {
+      val = `lock ${t(i + 1) ?? ""}`;
+      i++;
+    }
+    r.options[w] = val;
+  } else if (r.dest === "") {
+    const d = parseRouteDest(w, st.fam);
+    if (!d) {
+      ctx.diags.error(ctx.at, `invalid route destination '${w}'; route skipped`);
+      return undefined;
+    }
+    r.dest = d.text;
+    st.fam = d.family;
+  } else ctx.diags.error(ctx.at, `unknown route option '${w}' ignored`);
+  return i;
+}
+
+/** Parse one route entry; reports and returns undefined when the destination is bad. */
+export function parseRouteEntry(words: readonly Token[], ctx: Ctx): RouteSpec | undefined {
+  const r = blankRoute(ctx.at);
+  const st: { fam: Family | null } = { fam: null };
+  let i = 0;
+  if (ROUTE_TYPES.has(words[0]?.text ?? "")) {
+    r.type = words[0]!.text;
     i = 1;
   }
   for (; i < words.length; i++) {
-    const w = t(i)!;
-    const v = t(i + 1);
-    const take = (): string | undefined => {
-      if (v === undefined) ctx.diags.error(ctx.at, `route option '${w}' is missing its value`);
-      else i++;
-      return v;
-    };
-    const addr = (s: string | undefined): string | null => {
-      if (s === undefined) return null;
-      const ip = parseIp(s);
-      if (!ip) {
-        ctx.diags.error(ctx.at, `invalid address '${s}' in route`);
-        return null;
-      }
-      fam ??= ip.family;
-      return ip.text;
-    };
-    if (w === "src") r.prefSrc = addr(take());
-    else if (w === "from") r.fromPrefix = take() ?? null;
-    else if (w === "via" || w === "gw") {
-      if (w === "gw") ctx.diags.warn(ctx.at, "route 'gw' is deprecated, write 'via'");
-      r.via = addr(take());
-    } else if (w === "or") {
-      ctx.diags.warn(ctx.at, "route 'or' is deprecated, write 'nexthop'");
-      r.nexthops.push({ via: addr(take()), dev: null, weight: null, onlink: false, realms: null });
-    } else if (w === "dev" || w === "oif") r.dev = take() ?? null;
-    else if (w === "table") {
-      const tv = take();
-      const n = readTable(tv);
-      if (tv !== undefined && n === undefined) ctx.diags.error(ctx.at, `bad route table '${tv}'`);
-      r.table = n ?? null;
-    } else if (w === "metric" || w === "priority" || w === "preference") {
-      const mv = take();
-      const n = mv === undefined ? undefined : toInt(mv);
-      if (mv !== undefined && n === undefined) ctx.diags.error(ctx.at, `bad route metric '${mv}'`);
-      r.metric = n ?? null;
-    } else if (w === "scope") r.scope = take() ?? null;
-    else if (w === "protocol" || w === "proto") r.protocol = take() ?? null;
-    else if (w === "onlink") r.onlink = true;
-    else if (w === "no_track") r.noTrack = true;
-    else if (w === "track_group") r.trackGroup = take() ?? null;
-    else if (w === "nexthop") i = readNexthop(words, i + 1, r.nexthops, ctx) - 1;
-    else if (ROUTE_OPTS.has(w)) {
-      let val = take() ?? "";
-      if (val === "lock") {
-        val = `lock ${t(i + 1) ?? ""}`;
-        i++;
-      }
-      r.options[w] = val;
-    } else if (r.dest === "") {
-      const d = parseRouteDest(w, fam);
-      if (!d) {
-        ctx.diags.error(ctx.at, `invalid route destination '${w}'; route skipped`);
-        return undefined;
-      }
-      r.dest = d.text;
-      fam = d.family;
-    } else ctx.diags.error(ctx.at, `unknown route option '${w}' ignored`);
+    const next = routeOption(r, st, words, i, ctx);
+    if (next === undefined) return undefined;
+    i = next;
   }
   if (r.dest === "") {
     ctx.diags.error(ctx.at, "route has no destination; skipped");
     return undefined;
   }
-  r.family = fam ?? "inet";
+  r.family = st.fam ?? "ipv4";
   return r;
 }
 
@@ -322,7 +349,7 @@ function readNexthop(words: readonly Token[], i: number, out: NextHopSpec[], ctx
 /** Parse one rule entry; reports and returns undefined when an address is bad. */
 export function parseRuleEntry(words: readonly Token[], ctx: Ctx): RuleSpec | undefined {
   const r = {
-    family: "inet" as Family,
+    family: "ipv4" as Family,
     from: null as string | null,
     to: null as string | null,
     preference: null as number | null,
@@ -348,7 +375,7 @@ export function parseRuleEntry(words: readonly Token[], ctx: Ctx): RuleSpec | un
       const pv = take();
       if (pv === undefined) continue;
       const d: { family: Family; text: string | null } | undefined = pv === "all"
-        ? { family: fam ?? "inet", text: null }
+        ? { family: fam ?? "ipv4", text: null }
         : parseRouteDest(pv, fam);
       if (!d) {
         ctx.diags.error(ctx.at, `invalid rule ${w} address '${pv}'; rule skipped`);
@@ -369,13 +396,13 @@ export function parseRuleEntry(words: readonly Token[], ctx: Ctx): RuleSpec | un
     else if (w === "not") r.not = true;
     else if (w === "no_track") r.noTrack = true;
     else if (w === "track_group") r.trackGroup = take() ?? null;
-    else if (w === "inet6") fam = "inet6";
+    else if (w === "inet6") fam = CONF_FAMILY.inet6;
     else if (RULE_OPTS.has(w)) r.options[w] = take() ?? "";
     else ctx.diags.error(ctx.at, `unknown rule option '${w}' ignored`);
   }
   if (r.preference === null) {
     ctx.diags.warn(ctx.at, "rule has no preference; one will be chosen automatically");
   }
-  r.family = fam ?? "inet";
+  r.family = fam ?? "ipv4";
   return r;
 }

@@ -3,11 +3,12 @@
  * virtual_server (IP [PORT] | fwmark N | group NAME), real_server and sorry_server. Checker blocks
  * come from kw-checkers.ts.
  */
+import type { Family } from "../core/inet.ts";
 import type { ForwardMethod, RealServer, ScriptSpec, SslSettings, VirtualServer, VsgEntry } from "./model.ts";
 import type { Token } from "./lexer.ts";
 import type { ArgsHandler, Ctx, KwDef, Table } from "./tree.ts";
 import { CHECKER_TABLES, type CheckerDraft, TIMING_KWS, type TimingDraft } from "./kw-checkers.ts";
-import { parseIp, parsePort, parsePrefix } from "./ip.ts";
+import { CONF_FAMILY, parseIp, parsePort, parsePrefix } from "./ip.ts";
 import { boolKw, type Draft, flagKw, need, pushTo, readInt, readScript, strKw } from "./values.ts";
 
 const UINT = 4294967295;
@@ -38,8 +39,8 @@ export interface VsDraft
   extends TimingDraft, Draft<Omit<VirtualServer, keyof TimingDraft | "realServers" | "forward">> {
   rs: RsDraft[];
   forward?: ForwardMethod;
-  familyRaw?: "inet" | "inet6";
-  sorryRaw?: { address: string; port: number | null; family: "inet" | "inet6" };
+  familyRaw?: Family;
+  sorryRaw?: { address: string; port: number | null; family: Family };
   sorryInhibit?: boolean;
   sorryForward?: ForwardMethod;
   persistRaw?: number;
@@ -201,7 +202,7 @@ export const VIRTUAL_SERVER: Table<VsDraft> = {
   ip_family: {
     h: (d, a, c) => {
       const f = a[0]?.text;
-      if (f === "inet" || f === "inet6") d.familyRaw = f;
+      if (f === "inet" || f === "inet6") d.familyRaw = CONF_FAMILY[f];
       else c.diags.error(c.at, `ip_family must be inet or inet6, not '${f ?? ""}'`);
     },
   },
@@ -347,7 +348,7 @@ export function parseVsgEntry(w: readonly Token[], c: Ctx): VsgEntry | undefined
     }
     return n === undefined ? undefined : {
       kind: "fwmark",
-      family: fam === "inet" || fam === "inet6" ? fam : null,
+      family: fam === "inet" || fam === "inet6" ? CONF_FAMILY[fam] : null,
       address: null,
       lastAddress: null,
       port: null,
@@ -375,7 +376,7 @@ export function parseVsgEntry(w: readonly Token[], c: Ctx): VsgEntry | undefined
   };
 }
 
-function vsgRange(s: string): { family: "inet" | "inet6"; first: string; last: string } | undefined {
+function vsgRange(s: string): { family: Family; first: string; last: string } | undefined {
   if (s.includes("/")) {
     const p = parsePrefix(s);
     if (!p) return undefined;
@@ -398,7 +399,7 @@ function vsgRange(s: string): { family: "inet" | "inet6"; first: string; last: s
   if (full) {
     return full.family === ip.family ? { family: ip.family, first: ip.text, last: full.text } : undefined;
   }
-  const sep = ip.family === "inet" ? "." : ":";
+  const sep = ip.family === "ipv4" ? "." : ":";
   const idx = ip.text.lastIndexOf(sep);
   const last = parseIp(ip.text.slice(0, idx + 1) + tail);
   return last ? { family: ip.family, first: ip.text, last: last.text } : undefined;

@@ -3,6 +3,7 @@
  * FIFOs, VRRP defaults, firewall, LVS, scheduling, buffers, SNMP, D-Bus, reload/dump) and the
  * top-level globals (net_namespace, instance, use_pid_dir, child_wait_time, linkbeat_use_polling...).
  */
+import type { Family } from "../core/inet.ts";
 import type { GlobalDefs, MetricsCompat, ProcessSchedule, RcvBuf } from "./model.ts";
 import type { ArgsHandler, Table } from "./tree.ts";
 import { parseIp } from "./ip.ts";
@@ -140,7 +141,7 @@ function nftKw(
 
 function mcastGroup(
   field: "vrrpMcastGroup4" | "vrrpMcastGroup6",
-  family: "inet" | "inet6",
+  family: Family,
 ): ArgsHandler<GlobalDraft> {
   return (d, args, ctx) => {
     if (!need(args, 1, ctx)) return;
@@ -148,7 +149,7 @@ function mcastGroup(
     if (!ip || ip.family !== family) {
       ctx.diags.error(
         ctx.at,
-        `${ctx.kw}: '${args[0]!.text}' is not an ${family === "inet" ? "IPv4" : "IPv6"} multicast address`,
+        `${ctx.kw}: '${args[0]!.text}' is not an ${family === "ipv4" ? "IPv4" : "IPv6"} multicast address`,
       );
       return;
     }
@@ -469,8 +470,8 @@ export const GLOBAL_DEFS: Table<GlobalDraft> = {
   fifo_write_vrrp_states_on_reload: { h: flagKw("fifoWriteVrrpStatesOnReload") },
   vrrp_notify_priority_changes: { h: boolKw("vrrpNotifyPriorityChanges") },
   vrrp_version: { h: vrrpVersion },
-  vrrp_mcast_group4: { h: mcastGroup("vrrpMcastGroup4", "inet") },
-  vrrp_mcast_group6: { h: mcastGroup("vrrpMcastGroup6", "inet6") },
+  vrrp_mcast_group4: { h: mcastGroup("vrrpMcastGroup4", "ipv4") },
+  vrrp_mcast_group6: { h: mcastGroup("vrrpMcastGroup6", "ipv6") },
   vrrp_garp_master_delay: {
     h: (d, a, c) => {
       const n = readInt(a[0]?.text, 0, 86400, c);

@@ -2,7 +2,7 @@
  * Typed model of `bfd_instance` blocks (keepalived.conf(5) BFD section; RFC 5880 timers, RFC 5881
  * single hop, RFC 5883 multihop). Import through model.ts. Same JSON rules as model.ts.
  */
-import type { SourceRef } from "./model.ts";
+import type { SourceRef } from "./model-base.ts";
 
 /** `bfd_instance NAME {}` after validation. */
 export interface BfdInstance {

@@ -4,7 +4,7 @@
  * instances, sync groups and virtual servers it follows allow it. Import through model.ts. Same JSON
  * rules as model.ts.
  */
-import type { Family, SourceRef } from "./model.ts";
+import type { Family, SourceRef } from "./model-base.ts";
 
 /**
  * Route metric of a VRRP VIP that an announcement also puts on its TUN device. zebra picks, among

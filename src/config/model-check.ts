@@ -4,7 +4,7 @@
  * MISC_CHECK, SMTP_CHECK, DNS_CHECK, UDP_CHECK, PING_CHECK, FILE_CHECK, BFD_CHECK) plus SSL{}.
  * Import these through model.ts. Same JSON rules as model.ts (plain data, null for unset).
  */
-import type { Family, ScriptSpec, SourceRef } from "./model.ts";
+import type { Family, ScriptSpec, SourceRef } from "./model-base.ts";
 
 /** IPVS forwarding method and, for TUN, the tunnel encapsulation. */
 export interface ForwardMethod {

@@ -7,27 +7,8 @@
  * equal `x` for every value of these types.
  */
 
-/** Where a configuration item came from. */
-export interface SourceRef {
-  readonly file: string;
-  readonly line: number;
-}
-
-/** Address family of an address, route, rule or VRRP instance. */
-export type Family = "inet" | "inet6";
-
-/** A command to run: the quoted string re-split into argv, plus the optional run-as user/group. */
-export interface ScriptSpec {
-  /** The command line as written (after unquoting). */
-  readonly cmd: string;
-  /** argv: whitespace-split, single quotes keep spaces. argv[0] is the program. */
-  readonly argv: readonly string[];
-  /** Run-as user, null = `script_user` / default. */
-  readonly user: string | null;
-  /** Run-as group, null = the user's group. */
-  readonly group: string | null;
-  readonly src: SourceRef;
-}
+export type { Family, ScriptSpec, SourceRef } from "./model-base.ts";
+import type { Family, ScriptSpec, SourceRef } from "./model-base.ts";
 
 /** A FIFO to write notify events to, with the optional script that reads it. */
 export interface FifoSpec {

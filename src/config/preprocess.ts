@@ -8,9 +8,10 @@
 import { posix } from "node:path";
 import type { DiagSink } from "./diag.ts";
 import { expandBraces, globOne, hasWildcard, type ListDir } from "./glob.ts";
-import { splitCommand, stripComment, type Token, tokenize } from "./lexer.ts";
+import { splitCommand } from "../core/command-line.ts";
+import { stripComment, type Token, tokenize } from "./lexer.ts";
 import { CAPS, isRefusal, type ReadOutcome } from "./read.ts";
-import { expandSequence, isSequenceLine } from "./sequence.ts";
+import { expandSequence, isSequenceLine, type SequenceContext } from "./sequence.ts";
 
 /** One logical config line: the tokens up to and including a `{`, or a lone `}`. */
 export interface Line {
@@ -112,9 +113,19 @@ export function preprocess(path: string, opts: PreprocessOptions, diags: DiagSin
 }
 
 /** Stops the load with a fatal error naming a cap. */
-export function stop(pre: Pre, at: { file: string; line: number }, message: string): void {
+function stop(pre: Pre, at: { file: string; line: number }, message: string): void {
   pre.diags.add(at, "fatal", message);
   pre.stopped = true;
+}
+
+/** Counts one ~SEQ/~LST iteration against CAPS.seqIterations; false once the load is stopped. */
+function iterate(pre: Pre, at: { file: string; line: number }): boolean {
+  if (pre.stopped) return false;
+  if (++pre.iterations > CAPS.seqIterations) {
+    stop(pre, at, `more than ${CAPS.seqIterations} ~SEQ/~LST iterations in one configuration (the ~SEQ cap)`);
+    return false;
+  }
+  return true;
 }
 
 /** Counts one more file read against CAPS.files and CAPS.totalBytes; false (and stopped) when over. */
@@ -279,7 +290,13 @@ export function processText(pre: Pre, text: string, file: string, line: number, 
     return;
   }
   if (isSequenceLine(t)) {
-    expandSequence(pre, t, at, (rest) => processText(pre, rest, file, line, depth + 1));
+    const seq: SequenceContext = {
+      diags: pre.diags,
+      defs: pre.defs,
+      substitute: (text) => substitute(pre, text, at),
+      iterate: () => iterate(pre, at),
+    };
+    expandSequence(seq, t, at, (rest) => processText(pre, rest, file, line, depth + 1));
     return;
   }
   const expanded = substitute(pre, t, at);
@@ -340,7 +357,7 @@ function predefined(pre: Pre, name: string, args: string[]): string | undefined 
  * that needs more than CAPS.substitutions substitutions or grows beyond CAPS.expandedLine is reported
  * and becomes empty (dropped).
  */
-export function substitute(pre: Pre, text: string, at: { file: string; line: number }): string {
+function substitute(pre: Pre, text: string, at: { file: string; line: number }): string {
   let s = text;
   let count = 0;
   for (let i = s.indexOf("$"); i >= 0; i = s.indexOf("$", i)) {

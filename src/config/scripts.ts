@@ -17,7 +17,6 @@
 import type { DiagSink, Where } from "./diag.ts";
 import type { GlobalDefs, KeepalivedConfig, NotifyScripts, ScriptSpec, TrackRef } from "./model.ts";
 import type { Checker, RealServer, VirtualServer } from "./model-check.ts";
-import { checkScriptSecurity, type SecurityProbe } from "./security.ts";
 
 /** Where a bare script name is looked for. */
 export const PATH_DIRS = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
@@ -31,8 +30,15 @@ export interface PathStat {
   readonly kind: "file" | "dir" | "other";
 }
 
-/** File-system facts for script resolution. */
-export type ScriptProbe = SecurityProbe;
+/** File-system facts the script checks need (injected for tests). */
+export interface ScriptProbe {
+  readonly isExecutable: (path: string) => boolean;
+  readonly userExists: (name: string) => boolean;
+  /** stat(2) of a path, following symlinks; undefined when unreachable. Default: derived from isExecutable. */
+  readonly statPath?: (path: string) => PathStat | undefined;
+  /** realpath(3); undefined when a component is missing. Default: the path as written. */
+  readonly realPath?: (path: string) => string | undefined;
+}
 
 /** The outcome of resolving one script's program. */
 export type Resolution =
@@ -96,7 +102,7 @@ export function resolveScript(prog: string, g: GlobalDefs, probe: ScriptProbe): 
 }
 
 /** The user a script runs as, or undefined when keepalived cannot pick one (script security on). */
-export function runAsUser(s: ScriptSpec, g: GlobalDefs, probe: SecurityProbe): string | undefined {
+export function runAsUser(s: ScriptSpec, g: GlobalDefs, probe: ScriptProbe): string | undefined {
   if (s.user !== null) return s.user;
   if (g.scriptUser) return g.scriptUser.user;
   if (probe.userExists("keepalived_script")) return "keepalived_script";
@@ -200,7 +206,7 @@ function vetTrackScripts(c: KeepalivedConfig, v: Vet, probe: ScriptProbe, diags:
 }
 
 /** `script_user` naming an account that does not exist (keepalived: a config error at that line). */
-function checkScriptUser(g: GlobalDefs, probe: SecurityProbe, diags: DiagSink, at: Where): void {
+function checkScriptUser(g: GlobalDefs, probe: ScriptProbe, diags: DiagSink, at: Where): void {
   if (g.scriptUser && !probe.userExists(g.scriptUser.user)) {
     diags.error(at, `Error setting global script uid/gid: no user '${g.scriptUser.user}'`);
   }
@@ -225,13 +231,4 @@ export function vetScripts(c: KeepalivedConfig, probe: ScriptProbe, diags: DiagS
     vrrp: vetTrackScripts(c, v, probe, diags),
     check: { ...c.check, virtualServers: c.check.virtualServers.map((vs) => vetVs(vs, v)) },
   };
-}
-
-/**
- * Both load-time script steps: the `-t` security verdict on the configuration as written, then the
- * configuration as it will run (vetScripts).
- */
-export function checkScripts(c: KeepalivedConfig, probe: ScriptProbe, diags: DiagSink): KeepalivedConfig {
-  checkScriptSecurity(c, probe, diags);
-  return vetScripts(c, probe, diags);
 }

@@ -9,17 +9,7 @@
  */
 import type { DiagSink } from "./diag.ts";
 import type { KeepalivedConfig, ScriptSpec } from "./model.ts";
-import { type PathStat, resolveScript, runAsUser } from "./scripts.ts";
-
-/** File-system facts the script checks need (injected for tests). */
-export interface SecurityProbe {
-  readonly isExecutable: (path: string) => boolean;
-  readonly userExists: (name: string) => boolean;
-  /** stat(2) of a path, following symlinks; undefined when unreachable. Default: derived from isExecutable. */
-  readonly statPath?: (path: string) => PathStat | undefined;
-  /** realpath(3); undefined when a component is missing. Default: the path as written. */
-  readonly realPath?: (path: string) => string | undefined;
-}
+import { resolveScript, runAsUser, type ScriptProbe } from "./scripts.ts";
 
 /** Every script the configuration would run (vrrp_scripts only when tracked). */
 export function allScripts(c: Omit<KeepalivedConfig, "file">): ScriptSpec[] {
@@ -52,7 +42,7 @@ export function allScripts(c: Omit<KeepalivedConfig, "file">): ScriptSpec[] {
 /** Report one security diagnostic when any existing script would run as root without script security. */
 export function checkScriptSecurity(
   c: Omit<KeepalivedConfig, "file">,
-  probe: SecurityProbe,
+  probe: ScriptProbe,
   diags: DiagSink,
 ): void {
   if (c.global.enableScriptSecurity) return;

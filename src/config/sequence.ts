@@ -3,9 +3,19 @@
  * (hexadecimal values) and `~LST(var, v1, ...)` / `~LST({a, b}, {1, 2}, ...)`. The rest of the line is
  * processed once per value with the variable(s) defined; several blocks on a line nest.
  */
-import type { Pre } from "./preprocess.ts";
-import { stop, substitute } from "./preprocess.ts";
+import type { DiagSink } from "./diag.ts";
 import { CAPS } from "./read.ts";
+
+/** What expansion needs from the preprocessor that calls it (preprocess.ts), for the line at hand. */
+export interface SequenceContext {
+  readonly diags: DiagSink;
+  /** Variables: each value is defined here before the rest of the line is emitted. */
+  readonly defs: Map<string, string>;
+  /** `$NAME` substitution of the block's arguments. */
+  substitute(text: string): string;
+  /** Counts one iteration against CAPS.seqIterations; false once the load is stopped. */
+  iterate(): boolean;
+}
 
 /** True when the line starts with a ~SEQ, ~SEQx or ~LST block. */
 export function isSequenceLine(t: string): boolean {
@@ -61,19 +71,9 @@ function seqValues(args: number[]): number[] | undefined | "cap" {
   return out;
 }
 
-/** Counts one iteration against CAPS.seqIterations; false once the load is stopped. */
-function iterate(pre: Pre, at: { file: string; line: number }): boolean {
-  if (pre.stopped) return false;
-  if (++pre.iterations > CAPS.seqIterations) {
-    stop(pre, at, `more than ${CAPS.seqIterations} ~SEQ/~LST iterations in one configuration (the ~SEQ cap)`);
-    return false;
-  }
-  return true;
-}
-
 /** Expand one ~SEQ/~LST line, calling `emit` with the rest of the line once per value. */
 export function expandSequence(
-  pre: Pre,
+  pre: SequenceContext,
   t: string,
   at: { file: string; line: number },
   emit: (rest: string) => void,
@@ -85,7 +85,7 @@ export function expandSequence(
     return;
   }
   const kind = t.slice(1, open);
-  const args = splitArgs(substitute(pre, t.slice(open + 1, close), at));
+  const args = splitArgs(pre.substitute(t.slice(open + 1, close)));
   const rest = t.slice(close + 1).trim();
   if (kind === "LST") return expandList(pre, args, at, rest, emit);
   const name = args[0] ?? "";
@@ -99,14 +99,14 @@ export function expandSequence(
     return;
   }
   for (const v of values) {
-    if (!iterate(pre, at)) return;
+    if (!pre.iterate()) return;
     pre.defs.set(name, kind === "SEQx" ? v.toString(16) : String(v));
     emit(rest);
   }
 }
 
 function expandList(
-  pre: Pre,
+  pre: SequenceContext,
   args: string[],
   at: { file: string; line: number },
   rest: string,
@@ -126,7 +126,7 @@ function expandList(
       pre.diags.error(at, `~LST value '${group}' does not match ${names.length} variable(s)`);
       continue;
     }
-    if (!iterate(pre, at)) return;
+    if (!pre.iterate()) return;
     names.forEach((n, i) => pre.defs.set(n, vals[i]!));
     emit(rest);
   }

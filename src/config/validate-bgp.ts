@@ -30,14 +30,14 @@ function defaultPrefixes(d: BgpDraft, refs: BgpRefs): BgpPrefix[] {
   for (const i of refs.instances) {
     if (!members.has(i.name)) continue;
     for (const a of [...i.virtualIpaddresses, ...i.virtualIpaddressesExcluded]) {
-      const p = { family: a.family, address: a.address, prefixLen: a.family === "inet" ? 32 : 128 };
+      const p = { family: a.family, address: a.address, prefixLen: a.family === "ipv4" ? 32 : 128 };
       out.set(key(p), p);
     }
   }
   for (const v of refs.virtualServers) {
     if (v.kind !== "address" || !v.address || !d.virtualServers.includes(vsName(v))) continue;
-    const family = v.family ?? (v.address.includes(":") ? "inet6" : "inet");
-    const p: BgpPrefix = { family, address: v.address, prefixLen: family === "inet" ? 32 : 128 };
+    const family = v.family ?? (v.address.includes(":") ? "ipv6" : "ipv4");
+    const p: BgpPrefix = { family, address: v.address, prefixLen: family === "ipv4" ? 32 : 128 };
     out.set(key(p), p);
   }
   return [...out.values()];

@@ -8,6 +8,7 @@ import type { DiagSink } from "./diag.ts";
 import type {
   Checker,
   CheckerCommon,
+  Family,
   GlobalDefs,
   HttpUrl,
   RealServer,
@@ -68,6 +69,49 @@ function common(c: CheckerDraft, rs: RsDraft, vs: VsDraft, g: GlobalDefs): Check
   };
 }
 
+/** HTTP_GET / SSL_GET: at least one url, the rest defaulted from the real and virtual server. */
+function finishHttp(
+  c: CheckerDraft,
+  type: "HTTP_GET" | "SSL_GET",
+  base: CheckerCommon,
+  rs: RsDraft,
+  vs: VsDraft,
+  diags: DiagSink,
+): Checker | undefined {
+  const urls = c.urls.map((u) => finishUrl(u, diags)).filter((u): u is HttpUrl => u !== undefined);
+  if (urls.length === 0) {
+    diags.error(c.src, `${type} has no url; checker removed`);
+    return undefined;
+  }
+  return {
+    ...base,
+    type,
+    urls,
+    httpProtocol: c.httpProtocol ?? "1.0",
+    virtualhost: c.virtualhost ?? rs.virtualhost ?? vs.virtualhost ?? null,
+    fastRecovery: c.fastRecovery ?? false,
+    enableSni: c.enableSni ?? false,
+    sniName: c.sniName ?? null,
+    tlsCompliant: c.tlsCompliant ?? false,
+  };
+}
+
+/** UDP_CHECK: the reply length bounds must be in order. */
+function finishUdp(c: CheckerDraft, base: CheckerCommon, diags: DiagSink): Checker {
+  const min = c.minReplyLength ?? 0;
+  const max = c.maxReplyLength ?? 255;
+  if (max < min) diags.error(diags.endOf(c, c.src), `UDP_CHECK max_reply_length ${max} is below min_reply_length ${min}`);
+  return {
+    ...base,
+    type: "UDP_CHECK",
+    payloadHex: c.payloadHex ?? null,
+    requireReply: c.requireReply ?? false,
+    requireReplyHex: c.requireReplyHex ?? null,
+    minReplyLength: min,
+    maxReplyLength: max,
+  };
+}
+
 function finishChecker(
   c: CheckerDraft,
   rs: RsDraft,
@@ -82,24 +126,8 @@ function finishChecker(
     case "PING_CHECK":
       return { ...base, type: c.type };
     case "HTTP_GET":
-    case "SSL_GET": {
-      const urls = c.urls.map((u) => finishUrl(u, diags)).filter((u): u is HttpUrl => u !== undefined);
-      if (urls.length === 0) {
-        diags.error(c.src, `${c.type} has no url; checker removed`);
-        return undefined;
-      }
-      return {
-        ...base,
-        type: c.type,
-        urls,
-        httpProtocol: c.httpProtocol ?? "1.0",
-        virtualhost: c.virtualhost ?? rs.virtualhost ?? vs.virtualhost ?? null,
-        fastRecovery: c.fastRecovery ?? false,
-        enableSni: c.enableSni ?? false,
-        sniName: c.sniName ?? null,
-        tlsCompliant: c.tlsCompliant ?? false,
-      };
-    }
+    case "SSL_GET":
+      return finishHttp(c, c.type, base, rs, vs, diags);
     case "MISC_CHECK": {
       if (!c.script) {
         diags.error(diags.endOf(c, c.src), "MISC_CHECK has no misc_path; checker removed");
@@ -118,20 +146,8 @@ function finishChecker(
       return { ...base, type: "SMTP_CHECK", heloName: c.heloName ?? null };
     case "DNS_CHECK":
       return { ...base, type: "DNS_CHECK", queryType: c.queryType ?? "SOA", name: c.name ?? "." };
-    case "UDP_CHECK": {
-      const min = c.minReplyLength ?? 0;
-      const max = c.maxReplyLength ?? 255;
-      if (max < min) diags.error(diags.endOf(c, c.src), `UDP_CHECK max_reply_length ${max} is below min_reply_length ${min}`);
-      return {
-        ...base,
-        type: "UDP_CHECK",
-        payloadHex: c.payloadHex ?? null,
-        requireReply: c.requireReply ?? false,
-        requireReplyHex: c.requireReplyHex ?? null,
-        minReplyLength: min,
-        maxReplyLength: max,
-      };
-    }
+    case "UDP_CHECK":
+      return finishUdp(c, base, diags);
     case "FILE_CHECK":
       if (!c.trackFile || !refs.trackFiles.has(c.trackFile)) {
         diags.error(diags.endOf(c, c.src), `FILE_CHECK track_file '${c.trackFile ?? ""}' is not defined; checker removed`);
@@ -198,15 +214,9 @@ function vsLabel(v: VsDraft): string {
     : `${v.address}:${v.port ?? 0}`;
 }
 
-/** Validate one virtual server; undefined when it must be dropped. */
-export function finishVs(
-  v: VsDraft,
-  g: GlobalDefs,
-  refs: CheckRefs,
-  diags: DiagSink,
-): VirtualServer | undefined {
+/** keepalived's warnings for a virtual server that leaves protocol, scheduler or method to the defaults. */
+function warnDefaults(v: VsDraft, label: string, diags: DiagSink): void {
   const at = v.src!;
-  const label = vsLabel(v);
   if (v.kind === "fwmark" && v.protocol !== undefined) {
     diags.warn(at, `virtual_server ${label}: protocol is ignored for a fwmark service`);
   }
@@ -215,15 +225,11 @@ export function finishVs(
   }
   if (v.scheduler === undefined) diags.warn(at, `virtual_server ${label}: no lvs_sched given; using wlc`);
   if (v.forward === undefined) diags.warn(at, `virtual_server ${label}: no lvs_method given; using NAT`);
-  if (v.rs.length === 0) {
-    diags.warn(at, `virtual_server ${label} has no real servers; ignored`);
-    return undefined;
-  }
-  const persistenceTimeoutMs = v.persistRaw === undefined ? null : v.persistRaw * 1000;
-  if (v.kind === "address" && v.port === null && persistenceTimeoutMs === null) {
-    diags.error(at, `virtual_server ${label}: a port may be left out only for a persistent service`);
-  }
-  const realServers = dropDuplicateRs(v.rs.map((r) => finishRs(r, v, g, refs, diags)), label, diags);
+}
+
+/** quorum capped at the real servers' total weight; hysteresis below quorum. */
+function quorumBounds(v: VsDraft, realServers: readonly RealServer[], label: string, diags: DiagSink): { quorum: number; hysteresis: number } {
+  const at = v.src!;
   const totalWeight = realServers.reduce((n, r) => n + r.weight, 0);
   let quorum = v.quorum ?? 1;
   if (quorum > totalWeight) {
@@ -241,6 +247,11 @@ export function finishVs(
     );
     hysteresis = 0;
   }
+  return { quorum, hysteresis };
+}
+
+/** The service's family: configured, else the first non-tunnelled real server's; others must match. */
+function vsFamily(v: VsDraft, realServers: readonly RealServer[], label: string, diags: DiagSink): Family | null {
   let family = v.familyRaw ?? null;
   for (const [i, r] of realServers.entries()) {
     const tun = (r.forward ?? v.forward)?.method === "TUN";
@@ -252,6 +263,12 @@ export function finishVs(
       );
     }
   }
+  return family;
+}
+
+/** The sorry server, dropped when its family differs from the service's (unless tunnelled). */
+function finishSorry(v: VsDraft, family: Family | null, label: string, diags: DiagSink): VirtualServer["sorryServer"] {
+  const at = v.src!;
   let sorryOk = v.sorryRaw;
   const sorryTun = (v.sorryForward ?? v.forward)?.method === "TUN";
   if (sorryOk && family !== null && sorryOk.family !== family && !sorryTun) {
@@ -261,6 +278,38 @@ export function finishVs(
     );
     sorryOk = undefined;
   }
+  return sorryOk
+    ? {
+      address: sorryOk.address,
+      port: sorryOk.port,
+      inhibit: v.sorryInhibit ?? false,
+      forward: v.sorryForward ?? null,
+    }
+    : null;
+}
+
+/** Validate one virtual server; undefined when it must be dropped. */
+export function finishVs(
+  v: VsDraft,
+  g: GlobalDefs,
+  refs: CheckRefs,
+  diags: DiagSink,
+): VirtualServer | undefined {
+  const at = v.src!;
+  const label = vsLabel(v);
+  warnDefaults(v, label, diags);
+  if (v.rs.length === 0) {
+    diags.warn(at, `virtual_server ${label} has no real servers; ignored`);
+    return undefined;
+  }
+  const persistenceTimeoutMs = v.persistRaw === undefined ? null : v.persistRaw * 1000;
+  if (v.kind === "address" && v.port === null && persistenceTimeoutMs === null) {
+    diags.error(at, `virtual_server ${label}: a port may be left out only for a persistent service`);
+  }
+  const realServers = dropDuplicateRs(v.rs.map((r) => finishRs(r, v, g, refs, diags)), label, diags);
+  const { quorum, hysteresis } = quorumBounds(v, realServers, label, diags);
+  const family = vsFamily(v, realServers, label, diags);
+  const sorryServer = finishSorry(v, family, label, diags);
   return {
     kind: v.kind!,
     address: v.address ?? null,
@@ -285,14 +334,7 @@ export function finishVs(
     hysteresis,
     quorumUp: v.quorumUp ?? null,
     quorumDown: v.quorumDown ?? null,
-    sorryServer: sorryOk
-      ? {
-        address: sorryOk.address,
-        port: sorryOk.port,
-        inhibit: v.sorryInhibit ?? false,
-        forward: v.sorryForward ?? null,
-      }
-      : null,
+    sorryServer,
     inhibitOnFailure: v.inhibitOnFailure ?? false,
     delayLoopMs: v.delayLoopMs ?? 60000,
     smtpAlert: v.smtpAlert ?? g.smtpAlertChecker ?? g.smtpAlert,

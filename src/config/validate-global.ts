@@ -2,6 +2,7 @@
  * Turns the global_defs draft into GlobalDefs with keepalived.conf(5) defaults applied
  * (vrrp_version 2, 224.0.0.18 / ff02::12, GARP 5 s / 5 repeats, smtp_connect_timeout 30 s, ...).
  */
+import { VRRP_MCAST_V4, VRRP_MCAST_V6 } from "../core/inet.ts";
 import type { GlobalDefs, NftablesSettings, RcvBuf } from "./model.ts";
 import { DEFAULT_SCHED, type GlobalDraft } from "./kw-global.ts";
 
@@ -16,9 +17,8 @@ const NFT: NftablesSettings = {
   ipvsStartFwmark: 1000,
 };
 
-/** Apply defaults to the global draft. */
-export function finishGlobal(g: GlobalDraft): GlobalDefs {
-  const strict = g.vrrpStrict ?? false;
+/** The process: namespaces, names, router id, interfaces and files. */
+function processDefaults(g: GlobalDraft) {
   return {
     netNamespace: g.netNamespace ?? null,
     netNamespaceIpvs: g.netNamespaceIpvs ?? null,
@@ -35,6 +35,12 @@ export function finishGlobal(g: GlobalDraft): GlobalDefs {
     processNames: g.processNames ?? { parent: null, vrrp: null, checker: null, bfd: null },
     tmpConfigDirectory: g.tmpConfigDirectory ?? null,
     configSaveDir: g.configSaveDir ?? null,
+  };
+}
+
+/** Alerts: notification e-mail and SMTP, metrics and the control socket. */
+function alertDefaults(g: GlobalDraft) {
+  return {
     notificationEmails: g.notificationEmails ?? [],
     notificationEmailFrom: g.notificationEmailFrom ?? null,
     smtpServer: g.smtpServer ?? null,
@@ -50,6 +56,12 @@ export function finishGlobal(g: GlobalDraft): GlobalDefs {
     metricsListen: g.metricsListen ?? null,
     metricsCompat: g.metricsCompat ?? [],
     controlSocket: g.controlSocket === undefined ? { path: null, mode: 0o600, group: null } : g.controlSocket,
+  };
+}
+
+/** Scripts and notify FIFOs. */
+function scriptDefaults(g: GlobalDraft) {
+  return {
     scriptUser: g.scriptUser ?? null,
     enableScriptSecurity: g.enableScriptSecurity ?? false,
     useSymlinkPaths: g.useSymlinkPaths ?? false,
@@ -62,9 +74,15 @@ export function finishGlobal(g: GlobalDraft): GlobalDefs {
     lvsNotifyFifo: g.lvsNotifyFifo?.path ? g.lvsNotifyFifo : null,
     fifoWriteVrrpStatesOnReload: g.fifoWriteVrrpStatesOnReload ?? false,
     vrrpNotifyPriorityChanges: g.vrrpNotifyPriorityChanges ?? false,
+  };
+}
+
+/** VRRP defaults every instance inherits (strict mode changes some). */
+function vrrpDefaults(g: GlobalDraft, strict: boolean) {
+  return {
     vrrpVersion: g.vrrpVersion ?? 2,
-    vrrpMcastGroup4: g.vrrpMcastGroup4 ?? "224.0.0.18",
-    vrrpMcastGroup6: g.vrrpMcastGroup6 ?? "ff02::12",
+    vrrpMcastGroup4: g.vrrpMcastGroup4 ?? VRRP_MCAST_V4,
+    vrrpMcastGroup6: g.vrrpMcastGroup6 ?? VRRP_MCAST_V6,
     vrrpGarpMasterDelayMs: g.vrrpGarpMasterDelayMs ?? 5000,
     vrrpGarpMasterRepeat: g.vrrpGarpMasterRepeat ?? 5,
     vrrpGarpMasterRefreshMs: g.vrrpGarpMasterRefreshMs ?? 0,
@@ -92,6 +110,12 @@ export function finishGlobal(g: GlobalDraft): GlobalDefs {
     vrrpIptables: g.vrrpIptables ?? null,
     vrrpIpsets: g.vrrpIpsets ?? null,
     nftables: g.nftables ?? NFT,
+  };
+}
+
+/** IPVS and the checkers; scheduling and netlink buffers of each process. */
+function lvsDefaults(g: GlobalDraft) {
+  return {
     lvsSyncDaemon: g.lvsSyncDaemon ?? null,
     lvsTimeouts: g.lvsTimeouts ?? { tcpS: null, tcpFinS: null, udpS: null },
     lvsFlush: g.lvsFlush ?? false,
@@ -108,6 +132,12 @@ export function finishGlobal(g: GlobalDraft): GlobalDefs {
     lvsNetlinkCmdRcvBufs: g.lvsNetlinkCmdRcvBufs ?? NO_BUF,
     lvsNetlinkMonitorRcvBufs: g.lvsNetlinkMonitorRcvBufs ?? NO_BUF,
     processMonitorRcvBufs: g.processMonitorRcvBufs ?? NO_BUF,
+  };
+}
+
+/** SNMP, D-Bus, reload and dump files. */
+function outputDefaults(g: GlobalDraft) {
+  return {
     snmpSocket: g.snmpSocket ?? null,
     enableSnmpVrrp: g.enableSnmpVrrp ?? false,
     enableSnmpChecker: g.enableSnmpChecker ?? false,
@@ -127,5 +157,18 @@ export function finishGlobal(g: GlobalDraft): GlobalDefs {
     jsonDumpFile: g.jsonDumpFile ?? null,
     jsonVersion: g.jsonVersion ?? null,
     includeCheck: g.includeCheck ?? [],
+  };
+}
+
+/** Apply defaults to the global draft. */
+export function finishGlobal(g: GlobalDraft): GlobalDefs {
+  const strict = g.vrrpStrict ?? false;
+  return {
+    ...processDefaults(g),
+    ...alertDefaults(g),
+    ...scriptDefaults(g),
+    ...vrrpDefaults(g, strict),
+    ...lvsDefaults(g),
+    ...outputDefaults(g),
   };
 }

@@ -8,12 +8,12 @@
 import type { DiagSink } from "./diag.ts";
 import type { KeepalivedConfig } from "./model.ts";
 import { parseIp } from "./ip.ts";
-import { checkScripts } from "./scripts.ts";
+import { type ScriptProbe, vetScripts } from "./scripts.ts";
+import { checkScriptSecurity } from "./security.ts";
 import { reportUnsupportedOptions } from "./unsupported.ts";
-import type { SecurityProbe } from "./security.ts";
 
 /** System facts the load-time checks need (injected for tests). */
-export interface IoProbe extends SecurityProbe {
+export interface IoProbe extends ScriptProbe {
   /** Does a host name resolve? Default (loadConfig): `getent ahosts NAME`. Absent: not checked. */
   readonly resolveHost?: (name: string) => boolean;
 }
@@ -25,5 +25,7 @@ export function validateWithIo(c: KeepalivedConfig, io: IoProbe, diags: DiagSink
     diags.error(s.src ?? { file: c.file, line: 0 }, `Invalid smtp server ${s.host} ${s.port}`);
   }
   reportUnsupportedOptions(c, diags);
-  return checkScripts(c, io, diags);
+  // The `-t` security verdict is on the configuration as written, before vetting drops scripts.
+  checkScriptSecurity(c, io, diags);
+  return vetScripts(c, io, diags);
 }

@@ -4,8 +4,9 @@
  * seconds, v3 centiseconds up to 40.95 s), IPv6 forces v3, one VIP family per instance, auth vs v3 /
  * strict mode / AH with MASTER, nopreempt needs BACKUP, strict-mode rules, interfaces must exist.
  */
+import { VRRP_MCAST_V4, VRRP_MCAST_V6 } from "../core/inet.ts";
 import type { DiagSink, Where } from "./diag.ts";
-import type { GlobalDefs, IpAddressSpec, TrackRef, VrrpInstance } from "./model.ts";
+import type { Family, GlobalDefs, IpAddressSpec, TrackRef, VrrpInstance } from "./model.ts";
 import type { InstanceDraft } from "./kw-vrrp.ts";
 import { finishNotify } from "./kw-vrrp.ts";
 
@@ -86,9 +87,9 @@ function checkInterfaces(d: InstanceDraft, g: GlobalDefs, refs: VrrpRefs, diags:
  * `vrrp_mcast_group4` / `vrrp_mcast_group6` (keepalived.conf(5) global_defs): the group an instance
  * without `mcast_dst_ip` advertises to and listens on; null keeps RFC 5798's 224.0.0.18 / ff02::12.
  */
-function globalGroup(g: GlobalDefs, family: "inet" | "inet6" | null): string | null {
-  const group = family === "inet6" ? g.vrrpMcastGroup6 : g.vrrpMcastGroup4;
-  return group === (family === "inet6" ? "ff02::12" : "224.0.0.18") ? null : group;
+function globalGroup(g: GlobalDefs, family: Family | null): string | null {
+  const group = family === "ipv6" ? g.vrrpMcastGroup6 : g.vrrpMcastGroup4;
+  return group === (family === "ipv6" ? VRRP_MCAST_V6 : VRRP_MCAST_V4) ? null : group;
 }
 
 /** keepalived ignores tracking the instance's own interface (it is tracked anyway), with a warning. */
@@ -148,6 +149,134 @@ function checkAuth(
   return { type: d.authType, password: d.authPass };
 }
 
+/** The instance's role and preemption after keepalived's consistency rules, with the messages they give. */
+interface Role {
+  priority: number;
+  initialState: "MASTER" | "BACKUP";
+  auth: VrrpInstance["auth"];
+  nopreempt: boolean;
+  preemptDelayMs: number;
+  vmacXmitBase: boolean;
+  accept: boolean;
+}
+
+/** `state` and `priority`: MASTER without a priority is the address owner; strict mode ties them. */
+function initialRole(d: InstanceDraft, strict: boolean, diags: DiagSink): { priority: number; state: { v: "MASTER" | "BACKUP" } } {
+  // keepalived: `state MASTER` without a priority line makes the instance the address owner.
+  const priority = d.priority ?? (d.stateRaw === "MASTER" ? 255 : 100);
+  const state = { v: d.stateRaw ?? (priority === 255 ? "MASTER" : "BACKUP") as "MASTER" | "BACKUP" };
+  if (strict && (state.v === "MASTER") !== (priority === 255)) {
+    diags.error(
+      d.src!,
+      `(${d.name}) strict mode: state MASTER goes with priority 255 only; using ${
+        priority === 255 ? "MASTER" : "BACKUP"
+      }`,
+    );
+    state.v = priority === 255 ? "MASTER" : "BACKUP";
+  }
+  return { priority, state };
+}
+
+/** nopreempt and preempt_delay, dropped where keepalived ignores them. */
+function preemption(d: InstanceDraft, state: "MASTER" | "BACKUP", priority: number, strict: boolean, diags: DiagSink): { nopreempt: boolean; preemptDelayMs: number } {
+  const at = d.src!, name = d.name!;
+  let nopreempt = d.nopreempt ?? false;
+  if (nopreempt && state === "MASTER") {
+    diags.error(at, `(${name}) nopreempt needs state BACKUP; nopreempt ignored`);
+    nopreempt = false;
+  }
+  if (nopreempt && priority === 255) {
+    diags.error(at, `(${name}) nopreempt does not apply to an address owner (priority 255); ignored`);
+    nopreempt = false;
+  }
+  let preemptDelayMs = d.preemptDelayMs ?? 0;
+  if (strict && preemptDelayMs > 0) {
+    diags.error(at, `(${name}) strict mode does not allow preempt_delay; ignored`);
+    preemptDelayMs = 0;
+  }
+  if (preemptDelayMs > 0 && state === "MASTER") {
+    diags.warn(at, `(${name}) preempt_delay has no effect with state MASTER; ignored`);
+    preemptDelayMs = 0;
+  }
+  return { nopreempt, preemptDelayMs };
+}
+
+/** Role, authentication, preemption, vmac_xmit_base and accept mode, checked in keepalived's order. */
+function checkedRole(
+  d: InstanceDraft,
+  strict: boolean,
+  version: 2 | 3,
+  family: Family | null,
+  ips: readonly IpAddressSpec[],
+  diags: DiagSink,
+): Role {
+  const at = d.src!, name = d.name!;
+  const { priority, state } = initialRole(d, strict, diags);
+  const auth = checkAuth(d, version, strict, state, priority, diags);
+  const { nopreempt, preemptDelayMs } = preemption(d, state.v, priority, strict, diags);
+  let vmacXmitBase = d.vmacXmitBase ?? false;
+  if (d.vmac && !d.vmac.ipvlan && d.unicastPeers?.length && !vmacXmitBase) {
+    diags.warn(diags.endOf(d, at), `(${name}) use_vmac with unicast peers needs vmac_xmit_base; turned on`);
+    vmacXmitBase = true;
+  }
+  let accept = d.acceptRaw ?? (strict ? priority === 255 : true);
+  if (strict && version === 2 && d.acceptRaw === true) {
+    diags.error(at, `(${name}) accept mode is not part of VRRPv2 (RFC 3768); turned off`);
+    accept = priority === 255;
+  }
+  if (strict && family === "ipv6" && !/^fe[89ab][0-9a-f]:/.test(ips[0]!.address)) {
+    diags.error(ips[0]!.src, `(${name}) strict mode: the first IPv6 VIP must be link-local`);
+  }
+  if (strict && vmacXmitBase) diags.error(at, `(${name}) strict mode does not allow vmac_xmit_base`);
+  for (const p of d.unicastPeers ?? []) {
+    if (family && (p.address.includes(":") ? "ipv6" : "ipv4") !== family) {
+      diags.error(at, `(${name}) unicast peer ${p.address} is not the instance's address family`);
+    }
+  }
+  return { priority, initialState: state.v, auth, nopreempt, preemptDelayMs, vmacXmitBase, accept };
+}
+
+/** Gratuitous ARP / NA timing: the instance's own values, else the global ones. */
+function garpTimers(d: InstanceDraft, g: GlobalDefs) {
+  const garp = d.garp;
+  const masterDelay = garp.garpMasterDelayMs ?? g.vrrpGarpMasterDelayMs;
+  const masterRepeat = garp.garpMasterRepeat ?? g.vrrpGarpMasterRepeat;
+  return {
+    garpMasterDelayMs: masterDelay,
+    garpMasterRepeat: masterRepeat,
+    // keepalived 2.2.7 falls back to the global GARP values, not the instance's garp_master_delay/repeat.
+    garpLowerPrioDelayMs: garp.garpLowerPrioDelayMs ?? g.vrrpGarpLowerPrioDelayMs ?? g.vrrpGarpMasterDelayMs,
+    garpLowerPrioRepeat: garp.garpLowerPrioRepeat ?? g.vrrpGarpLowerPrioRepeat ?? g.vrrpGarpMasterRepeat,
+    garpMasterRefreshMs: garp.garpMasterRefreshMs ?? g.vrrpGarpMasterRefreshMs,
+    garpMasterRefreshRepeat: garp.garpMasterRefreshRepeat ?? g.vrrpGarpMasterRefreshRepeat,
+    garpExtraIf: d.garpExtraIf === undefined ? g.vrrpGarpExtraIf : d.garpExtraIf,
+  };
+}
+
+/** Unicast mode: source, peers and the checks on what peers send. */
+function unicastSettings(d: InstanceDraft, g: GlobalDefs) {
+  return {
+    unicastSrcIp: d.unicastSrcIp ?? null,
+    unicastPeers: d.unicastPeers ?? [],
+    unicastFaultNoPeer: d.unicastFaultNoPeer ?? false,
+    unicastTtl: d.unicastTtl ?? 255,
+    checkUnicastSrc: d.checkUnicastSrc ??
+      (g.vrrpCheckUnicastSrc || (d.unicastPeers ?? []).some((p) => p.minTtl !== null || p.maxTtl !== null)),
+  };
+}
+
+/** The trackers, each reference checked against what is defined (unknown ones reported and dropped). */
+function instanceTrackers(d: InstanceDraft, refs: VrrpRefs, diags: DiagSink) {
+  const name = d.name!;
+  return {
+    trackInterfaces: ownInterfaceDropped(d, diags),
+    trackScripts: checkRefs(name, d.trackScripts, refs.scripts, "track script", diags),
+    trackFiles: checkRefs(name, d.trackFiles, refs.trackFiles, "track file", diags),
+    trackProcesses: checkRefs(name, d.trackProcesses, refs.trackProcesses, "track process", diags),
+    trackBfds: checkRefs(name, d.trackBfds, refs.bfds, "track bfd", diags),
+  };
+}
+
 /** Validate one instance; returns undefined when it must be dropped. */
 export function finishInstance(
   d: InstanceDraft,
@@ -165,7 +294,7 @@ export function finishInstance(
   const ips = vipFamily(d, diags);
   const family = ips[0]?.family ?? null;
   let version: 2 | 3 = d.versionRaw ?? g.vrrpVersion;
-  if (family === "inet6") version = 3; // IPv6 is VRRPv3 only (RFC 5798); keepalived switches silently
+  if (family === "ipv6") version = 3; // IPv6 is VRRPv3 only (RFC 5798); keepalived switches silently
   if (ips.length === 0 && !d.noVirtualIpaddress) {
     diags.error(at, `(${name}) has no virtual_ipaddress; at least one is expected`);
   }
@@ -174,91 +303,27 @@ export function finishInstance(
   }
   checkInterfaces(d, g, refs, diags);
   routeTracking(d, diags);
-  // keepalived: `state MASTER` without a priority line makes the instance the address owner.
-  const priority = d.priority ?? (d.stateRaw === "MASTER" ? 255 : 100);
-  const state = { v: d.stateRaw ?? (priority === 255 ? "MASTER" : "BACKUP") as "MASTER" | "BACKUP" };
-  if (strict && (state.v === "MASTER") !== (priority === 255)) {
-    diags.error(
-      at,
-      `(${name}) strict mode: state MASTER goes with priority 255 only; using ${
-        priority === 255 ? "MASTER" : "BACKUP"
-      }`,
-    );
-    state.v = priority === 255 ? "MASTER" : "BACKUP";
-  }
-  const auth = checkAuth(d, version, strict, state, priority, diags);
-  let nopreempt = d.nopreempt ?? false;
-  if (nopreempt && state.v === "MASTER") {
-    diags.error(at, `(${name}) nopreempt needs state BACKUP; nopreempt ignored`);
-    nopreempt = false;
-  }
-  if (nopreempt && priority === 255) {
-    diags.error(at, `(${name}) nopreempt does not apply to an address owner (priority 255); ignored`);
-    nopreempt = false;
-  }
-  let preemptDelayMs = d.preemptDelayMs ?? 0;
-  if (strict && preemptDelayMs > 0) {
-    diags.error(at, `(${name}) strict mode does not allow preempt_delay; ignored`);
-    preemptDelayMs = 0;
-  }
-  if (preemptDelayMs > 0 && state.v === "MASTER") {
-    diags.warn(at, `(${name}) preempt_delay has no effect with state MASTER; ignored`);
-    preemptDelayMs = 0;
-  }
-  let vmacXmitBase = d.vmacXmitBase ?? false;
-  if (d.vmac && !d.vmac.ipvlan && d.unicastPeers?.length && !vmacXmitBase) {
-    diags.warn(diags.endOf(d, at), `(${name}) use_vmac with unicast peers needs vmac_xmit_base; turned on`);
-    vmacXmitBase = true;
-  }
-  let accept = d.acceptRaw ?? (strict ? priority === 255 : true);
-  if (strict && version === 2 && d.acceptRaw === true) {
-    diags.error(at, `(${name}) accept mode is not part of VRRPv2 (RFC 3768); turned off`);
-    accept = priority === 255;
-  }
-  if (strict && family === "inet6" && !/^fe[89ab][0-9a-f]:/.test(ips[0]!.address)) {
-    diags.error(ips[0]!.src, `(${name}) strict mode: the first IPv6 VIP must be link-local`);
-  }
-  if (strict && vmacXmitBase) diags.error(at, `(${name}) strict mode does not allow vmac_xmit_base`);
-  for (const p of d.unicastPeers ?? []) {
-    if (family && (p.address.includes(":") ? "inet6" : "inet") !== family) {
-      diags.error(at, `(${name}) unicast peer ${p.address} is not the instance's address family`);
-    }
-  }
-  const garp = d.garp;
-  const masterDelay = garp.garpMasterDelayMs ?? g.vrrpGarpMasterDelayMs;
-  const masterRepeat = garp.garpMasterRepeat ?? g.vrrpGarpMasterRepeat;
+  const role = checkedRole(d, strict, version, family, ips, diags);
   return {
     name,
-    initialState: state.v,
+    initialState: role.initialState,
     interface: d.interface ?? null,
     vrid: d.vrid,
-    priority,
+    priority: role.priority,
     advertIntMs: roundAdvert(d, version, diags),
     version,
     family,
     vmac: d.vmac ?? null,
     useVmacAddr: d.useVmacAddr ?? false,
-    vmacXmitBase,
+    vmacXmitBase: role.vmacXmitBase,
     nativeIpv6: d.nativeIpv6 ?? false,
     dontTrackPrimary: d.dontTrackPrimary ?? false,
     mcastSrcIp: d.mcastSrcIp ?? null,
     mcastDstIp: d.mcastDstIp ?? globalGroup(g, family),
-    unicastSrcIp: d.unicastSrcIp ?? null,
-    unicastPeers: d.unicastPeers ?? [],
-    unicastFaultNoPeer: d.unicastFaultNoPeer ?? false,
-    unicastTtl: d.unicastTtl ?? 255,
-    checkUnicastSrc: d.checkUnicastSrc ??
-      (g.vrrpCheckUnicastSrc || (d.unicastPeers ?? []).some((p) => p.minTtl !== null || p.maxTtl !== null)),
+    ...unicastSettings(d, g),
     trackSrcIp: d.trackSrcIp ?? false,
     oldUnicastChecksum: d.oldUnicastChecksum ?? false,
-    garpMasterDelayMs: masterDelay,
-    garpMasterRepeat: masterRepeat,
-    // keepalived 2.2.7 falls back to the global GARP values, not the instance's garp_master_delay/repeat.
-    garpLowerPrioDelayMs: garp.garpLowerPrioDelayMs ?? g.vrrpGarpLowerPrioDelayMs ?? g.vrrpGarpMasterDelayMs,
-    garpLowerPrioRepeat: garp.garpLowerPrioRepeat ?? g.vrrpGarpLowerPrioRepeat ?? g.vrrpGarpMasterRepeat,
-    garpMasterRefreshMs: garp.garpMasterRefreshMs ?? g.vrrpGarpMasterRefreshMs,
-    garpMasterRefreshRepeat: garp.garpMasterRefreshRepeat ?? g.vrrpGarpMasterRefreshRepeat,
-    garpExtraIf: d.garpExtraIf === undefined ? g.vrrpGarpExtraIf : d.garpExtraIf,
+    ...garpTimers(d, g),
     downTimerAdverts: d.downTimerAdverts ?? g.vrrpDownTimerAdverts,
     lowerPrioNoAdvert: strict ? true : d.lowerPrioNoAdvert ?? g.vrrpLowerPrioNoAdvert,
     higherPrioSendAdvert: strict ? false : d.higherPrioSendAdvert ?? g.vrrpHigherPrioSendAdvert,
@@ -266,24 +331,20 @@ export function finishInstance(
     ownerIgnoreAdverts: g.vrrpOwnerIgnoreAdverts,
     v3ChecksumAsV2: d.v3ChecksumAsV2 ?? false,
     noVirtualIpaddress: d.noVirtualIpaddress ?? false,
-    auth,
+    auth: role.auth,
     virtualIpaddresses: ips,
     virtualIpaddressesExcluded: d.eips,
     promoteSecondaries: d.promoteSecondaries ?? false,
     virtualRoutes: d.routes,
     virtualRules: d.rules,
-    accept,
-    nopreempt,
-    preemptDelayMs,
+    accept: role.accept,
+    nopreempt: role.nopreempt,
+    preemptDelayMs: role.preemptDelayMs,
     skipCheckAdvAddr: d.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr,
     strictMode: strict,
     notify: { ...finishNotify(d.notifyD), priorityChanges: d.notifyD.priorityChanges ?? g.vrrpNotifyPriorityChanges },
     smtpAlert: d.smtpAlert ?? g.smtpAlertVrrp ?? g.smtpAlert,
-    trackInterfaces: ownInterfaceDropped(d, diags),
-    trackScripts: checkRefs(name, d.trackScripts, refs.scripts, "track script", diags),
-    trackFiles: checkRefs(name, d.trackFiles, refs.trackFiles, "track file", diags),
-    trackProcesses: checkRefs(name, d.trackProcesses, refs.trackProcesses, "track process", diags),
-    trackBfds: checkRefs(name, d.trackBfds, refs.bfds, "track bfd", diags),
+    ...instanceTrackers(d, refs, diags),
     lvsSyncDaemonInterface: d.lvsSyncDaemonInterface ?? null,
     kernelRxBufSizeBytes: d.kernelRxBufSizeBytes ?? null,
     linkbeatUsePolling: d.linkbeatUsePolling ?? false,
@@ -299,7 +360,7 @@ export function checkDuplicateVrids(list: readonly VrrpInstance[], diags: DiagSi
   const drop = new Set<string>();
   for (const v of list) {
     if (v.unicastPeers.length) continue;
-    const key = `${v.interface ?? ""}|${v.family ?? "inet"}|${v.vrid}|${v.mcastDstIp ?? ""}`;
+    const key = `${v.interface ?? ""}|${v.family ?? "ipv4"}|${v.vrid}|${v.mcastDstIp ?? ""}`;
     const other = seen.get(key);
     if (other !== undefined) {
       diags.error(

@@ -4,7 +4,7 @@
  * strings and script strings (`"cmd args" [user [group]]`).
  */
 import type { Token } from "./lexer.ts";
-import { splitCommand } from "./lexer.ts";
+import { splitCommand } from "../core/command-line.ts";
 import type { ScriptSpec } from "./model.ts";
 import type { ArgsHandler, Ctx } from "./tree.ts";
 
@@ -17,9 +17,9 @@ export function pushTo<T, K extends keyof T>(
   k: K,
   v: T[K] extends readonly (infer E)[] | null ? E : never,
 ): void {
-  const cur = d[k] as unknown as unknown[] | undefined | null;
-  if (cur) cur.push(v);
-  else d[k] = [v] as unknown as T[K];
+  const cur: unknown = d[k];
+  if (Array.isArray(cur)) cur.push(v);
+  else (d as Record<K, unknown>)[k] = [v];
 }
 
 /** Reports that a keyword is missing its value; returns false when `args` is short. */

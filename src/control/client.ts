@@ -194,7 +194,7 @@ async function exchange(p: Parsed): Promise<number> {
         buf = buf.slice(nl + 1);
         const msg = JSON.parse(line) as Record<string, unknown>;
         if (watching && "event" in msg) process.stdout.write((p.json ? JSON.stringify(msg) : formatEvent(msg)) + "\n");
-        else finish(show(p, msg as unknown as Reply));
+        else finish(show(p, msg as Reply));
       }
     });
     s.on("close", () => {

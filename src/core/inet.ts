@@ -3,12 +3,31 @@
  * IPv6 text follows RFC 4291 §2.2 on input and RFC 5952 (compressed, lower case) on output.
  */
 
+/** The address family of an address, route, rule, VRRP instance or socket: the one spelling in src/. */
+export type Family = "ipv4" | "ipv6";
 /** Address family number as the kernel spells it (AF_INET = 2, AF_INET6 = 10). */
-export type Family = 2 | 10;
+export type AddressFamilyNumber = 2 | 10;
 /** AF_INET. */
 export const AF_INET = 2 as const;
 /** AF_INET6. */
 export const AF_INET6 = 10 as const;
+
+/** The kernel's number for a family (sockets, netlink). */
+export function afNumber(f: Family): AddressFamilyNumber {
+  return f === "ipv6" ? AF_INET6 : AF_INET;
+}
+
+/** The family of the kernel's number. */
+export function familyOfAf(af: number): Family {
+  return af === AF_INET6 ? "ipv6" : "ipv4";
+}
+
+/** VRRP's IPv4 multicast group (RFC 5798 §5.1.1.2; also RFC 3768 §5.2.2). */
+export const VRRP_MCAST_V4 = "224.0.0.18";
+/** VRRP's IPv6 multicast group (RFC 5798 §5.1.2.2). */
+export const VRRP_MCAST_V6 = "ff02::12";
+/** All-nodes link-local multicast group (RFC 4291 §2.7.1), destination of unsolicited Neighbor Advertisements. */
+export const ALL_NODES_V6 = "ff02::1";
 
 /** Parses dotted-quad IPv4 text into 4 bytes, or undefined when it is not one. */
 export function parseIPv4(text: string): Uint8Array | undefined {
@@ -72,9 +91,9 @@ export interface IpAddress {
 /** Parses either family. */
 export function parseIp(text: string): IpAddress | undefined {
   const v4 = parseIPv4(text);
-  if (v4) return { family: AF_INET, bytes: v4 };
+  if (v4) return { family: "ipv4", bytes: v4 };
   const v6 = parseIPv6(text);
-  if (v6) return { family: AF_INET6, bytes: v6 };
+  if (v6) return { family: "ipv6", bytes: v6 };
   return undefined;
 }
 

@@ -12,8 +12,8 @@ import { closeSync, constants, existsSync, lstatSync, openSync, readFileSync, st
 import { dirname, resolve } from "node:path";
 import type { Logger } from "./log.ts";
 
-/** A command ready to run. */
-export interface ScriptSpec {
+/** A command ready to run: argv and the resolved run-as ids (the configured form is config ScriptSpec). */
+export interface RunnableScript {
   argv: string[];
   uid: number;
   gid: number;
@@ -38,40 +38,6 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** Called with the pid once started (for tracking). */
   onStart?: (pid: number) => void;
-}
-
-/**
- * Splits a command string into words: whitespace separates, single and double quotes group
- * (quotes are removed), a backslash escapes the next character outside single quotes.
- */
-export function splitCommand(cmd: string): string[] {
-  const out: string[] = [];
-  let cur = "";
-  let inWord = false;
-  let quote: "'" | '"' | null = null;
-  for (let i = 0; i < cmd.length; i++) {
-    const c = cmd[i]!;
-    if (quote) {
-      if (c === quote) quote = null;
-      else if (c === "\\" && quote === '"' && i + 1 < cmd.length) cur += cmd[++i];
-      else cur += c;
-    } else if (c === "'" || c === '"') {
-      quote = c;
-      inWord = true;
-    } else if (c === "\\" && i + 1 < cmd.length) {
-      cur += cmd[++i];
-      inWord = true;
-    } else if (/\s/.test(c)) {
-      if (inWord) out.push(cur);
-      cur = "";
-      inWord = false;
-    } else {
-      cur += c;
-      inWord = true;
-    }
-  }
-  if (inWord) out.push(cur);
-  return out;
 }
 
 /** A user as found in /etc/passwd. */
@@ -157,7 +123,7 @@ export function scriptInsecurity(path: string, stat: (p: string) => { uid: numbe
 }
 
 /** Runs a script; never throws. */
-export function runScript(spec: ScriptSpec, opts: RunOptions): Promise<ScriptResult> {
+export function runScript(spec: RunnableScript, opts: RunOptions): Promise<ScriptResult> {
   return new Promise((resolveRun) => {
     let timedOut = false;
     let child;

@@ -33,25 +33,18 @@ export const STATE_TEXT: Readonly<Record<VrrpStateName, string>> = {
 
 /** The object path of an instance. */
 export function instancePath(v: VrrpInstance): string {
-  return `${ROOT}/Instance/${(v.interface ?? "").replace(/[^A-Za-z0-9_]/g, "_")}/${v.vrid}/${v.family === "inet6" ? "IPv6" : "IPv4"}`;
+  return `${ROOT}/Instance/${(v.interface ?? "").replace(/[^A-Za-z0-9_]/g, "_")}/${v.vrid}/${v.family === "ipv6" ? "IPv6" : "IPv4"}`;
 }
 
-type DbusNext = {
-  systemBus(): Bus;
-  interface: { Interface: new (name: string) => object };
-};
-type Bus = {
-  on(ev: string, f: (e: Error) => void): void;
-  export(path: string, iface: object): void;
-  unexport(path: string, iface?: object): void;
-  requestName(name: string, flags: number): Promise<number>;
-  disconnect(): void;
-};
-type Emitter = { [k: string]: (...a: unknown[]) => unknown };
+type DbusNext = typeof import("dbus-next");
+type Bus = import("dbus-next").MessageBus;
+/** An exported interface object: its signal methods return the signal body. */
+type Emitter = InstanceType<DbusNext["interface"]["Interface"]>;
 
 /** Calls a dbus-next signal method (its return value is the signal body). */
 function emit(o: Emitter | undefined, signal: string, ...args: unknown[]): void {
-  o?.[signal]?.(...args);
+  const f: unknown = o === undefined ? undefined : Reflect.get(o, signal);
+  if (typeof f === "function") f.apply(o, args);
 }
 
 /** The parent's D-Bus service. */
@@ -112,7 +105,7 @@ export class DbusService {
 
   async #start(name: string): Promise<void> {
     try {
-      this.#lib ??= (await import("dbus-next")).default as unknown as DbusNext;
+      this.#lib ??= await import("dbus-next");
       const bus = this.#lib.systemBus();
       let failed = false;
       bus.on("error", (e) => {
@@ -152,11 +145,11 @@ export class DbusService {
     }
     // dbus-next writes the member name into each options object: one object per member.
     const m = () => ({ inSignature: "", outSignature: "" });
-    (Vrrp as unknown as { configureMembers(o: object): void }).configureMembers({
+    Vrrp.configureMembers({
       methods: { PrintData: m(), PrintStats: m(), PrintStatsClear: m(), ReloadConfig: m() },
       signals: { VrrpStarted: { signature: "" }, VrrpReloaded: { signature: "" }, VrrpStopped: { signature: "" } },
     });
-    return new Vrrp("org.keepalived.Vrrp1.Vrrp") as unknown as Emitter;
+    return new Vrrp("org.keepalived.Vrrp1.Vrrp");
   }
 
   #instanceObject(v: VrrpInstance): Emitter {
@@ -171,12 +164,12 @@ export class DbusService {
       SendGarp() { a.sendGarp(name); }
       VrrpStatusChange(status: unknown) { return status; }
     }
-    (Instance as unknown as { configureMembers(o: object): void }).configureMembers({
+    Instance.configureMembers({
       properties: { Name: { signature: "s", access: "read" }, State: { signature: "(us)", access: "read" } },
       methods: { SendGarp: { inSignature: "", outSignature: "" } },
       signals: { VrrpStatusChange: { signature: "u" } },
     });
-    return new Instance("org.keepalived.Vrrp1.Instance") as unknown as Emitter;
+    return new Instance("org.keepalived.Vrrp1.Instance");
   }
 
   /** Exports one object per configured instance; unexports the ones a reload removed or moved. */

@@ -55,7 +55,7 @@ export function scriptLine(s: ScriptSpec, g: Pick<GlobalDefs, "scriptUser">, roo
 
 /** An address as keepalived's dump_ipaddress writes it (without the trailing " set"). */
 export function addressText(a: IpAddressSpec, defaultDev: string | null): string {
-  const full = a.family === "inet" ? 32 : 128;
+  const full = a.family === "ipv4" ? 32 : 128;
   const parts = [a.prefixLen === full ? a.address : `${a.address}/${a.prefixLen}`];
   if (a.peer) parts.push(`peer ${a.peer}`);
   if (a.broadcast) parts.push(`brd ${a.broadcast}`);
@@ -67,7 +67,7 @@ export function addressText(a: IpAddressSpec, defaultDev: string | null): string
   if (a.home) parts.push("home");
   if (a.noPrefixRoute) parts.push("noprefixroute");
   if (a.autoJoin) parts.push("autojoin");
-  if (a.family === "inet6") parts.push(a.preferredLftS === 0 ? "preferred_lft 0" : "preferred_lft forever");
+  if (a.family === "ipv6") parts.push(a.preferredLftS === 0 ? "preferred_lft 0" : "preferred_lft forever");
   if (a.noTrack) parts.push("no_track");
   if (a.trackGroup) parts.push(`track_group ${a.trackGroup}`);
   return parts.join(" ");

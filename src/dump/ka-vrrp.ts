@@ -4,6 +4,7 @@
  * with it, the USR1 data dump (state, timers, effective priority, VIPs "set"). Fields of ours come at
  * the end of the block.
  */
+import type { Family } from "../core/inet.ts";
 import type { VrrpSlice } from "../config/slice.ts";
 import { readFileSync } from "node:fs";
 import { networkInterfaces } from "node:os";
@@ -30,7 +31,7 @@ export interface InstanceLive {
 /** How the configuration dump finds an interface's index and primary address (no live state yet). */
 export interface HostLookup {
   ifindex(name: string): number;
-  address(name: string, family: "inet" | "inet6"): string | undefined;
+  address(name: string, family: Family): string | undefined;
 }
 
 /** The running system's interfaces (this network namespace's). */
@@ -44,7 +45,7 @@ export const systemHost: HostLookup = {
   },
   address(name, family) {
     const list = networkInterfaces()[name] ?? [];
-    const v6 = family === "inet6";
+    const v6 = family === "ipv6";
     return list.find((a) => (v6 ? a.family === "IPv6" && a.address.startsWith("fe80:") : a.family === "IPv4"))?.address;
   },
 };
@@ -126,7 +127,7 @@ function trackLines(c: VrrpInstance, cfg: VrrpSlice): string[] {
 function headLines(c: VrrpInstance, cfg: VrrpSlice, live: InstanceLive | undefined, nowMs: number): string[] {
   const out = [` VRRP Instance = ${c.name}`, `   VRRP Version = ${c.version}`];
   if (c.syncGroup) out.push(`   Sync group = ${c.syncGroup}`);
-  if (c.family === "inet6") out.push("   Using Native IPv6");
+  if (c.family === "ipv6") out.push("   Using Native IPv6");
   if (live) {
     out.push(`   State = ${live.state}`);
     if (live.state === "BACKUP") out.push(`   Master router = ${live.master?.address ?? "(none)"}`, `   Master priority = ${live.master?.priority ?? 0}`);
@@ -151,10 +152,10 @@ function addressingLines(c: VrrpInstance, cfg: VrrpSlice, live: InstanceLive | u
   const ifname = live?.ifname ?? c.interface ?? cfg.global.defaultInterface ?? "eth0";
   const configured = c.unicastSrcIp ?? c.mcastSrcIp;
   const out = [`   Interface = ${ifname}`];
-  const src = configured ?? live?.src ?? host.address(ifname, c.family ?? "inet");
+  const src = configured ?? live?.src ?? host.address(ifname, c.family ?? "ipv4");
   if (src) out.push(`   Using src_ip = ${src}${configured ? " (from configuration)" : ""}`);
   if (!c.unicastPeers.length) {
-    const v6 = c.family === "inet6";
+    const v6 = c.family === "ipv6";
     const group = c.mcastDstIp ?? (v6 ? cfg.global.vrrpMcastGroup6 : cfg.global.vrrpMcastGroup4);
     out.push(`   Multicast address ${group}${v6 ? `, ifindex ${live?.ifindex ?? host.ifindex(ifname)}` : ""}`);
   }

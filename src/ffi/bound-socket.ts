@@ -6,7 +6,7 @@
  * EALREADY = still going, EISCONN = connected, anything else = the failure) and only then hands the
  * fd over. closeFd() cancels a connect that has not been handed over.
  */
-import { AF_INET, AF_INET6, parseIp } from "../core/inet.ts";
+import { afNumber, parseIp } from "../core/inet.ts";
 /** connect(2) errnos on a non-blocking socket. */
 const EINPROGRESS = 115, EALREADY = 114, EISCONN = 106;
 import { check, closeQuietly, libc, rcOrErrno, SysError } from "./libc.ts";
@@ -87,11 +87,11 @@ export function prepareBound(o: BoundConnect): PreparedBound {
   if (o.bindTo !== undefined || o.bindPort !== undefined) {
     const src = o.bindTo !== undefined ? parseIp(o.bindTo) : undefined;
     if (o.bindTo !== undefined && !src) throw new Error(`bad bindto address ${o.bindTo}`);
-    bind = sockaddrIp(src?.bytes ?? new Uint8Array(dst.family === AF_INET ? 4 : 16), o.bindPort ?? 0);
+    bind = sockaddrIp(src?.bytes ?? new Uint8Array(dst.family === "ipv4" ? 4 : 16), o.bindPort ?? 0);
   }
   return {
     o,
-    domain: dst.family === AF_INET ? AF_INET : AF_INET6,
+    domain: afNumber(dst.family),
     dst: sockaddrIp(dst.bytes, o.port),
     ...(o.bindIf ? { bindIf: new TextEncoder().encode(o.bindIf + "\0") } : {}),
     ...(bind ? { bind } : {}),

@@ -5,6 +5,7 @@
  * net.ipv4.ping_group_range to cover our group). Optional SO_BINDTODEVICE and SO_MARK (bind_if,
  * fwmark). Reads are non-blocking: register `sock.fd` with the reactor.
  */
+import type { Family } from "../core/inet.ts";
 import { AF_INET, AF_INET6 } from "../core/inet.ts";
 import { SO_MARK, SOCK_DGRAM, SOCK_RAW, Socket, SOL_SOCKET } from "./socket.ts";
 import { SysError } from "./libc.ts";
@@ -17,7 +18,7 @@ export interface IcmpSocket {
   sock: Socket;
   /** Raw sockets deliver IPv4 headers and everyone's ICMP; datagram ones do neither. */
   raw: boolean;
-  family: 4 | 6;
+  family: Family;
 }
 
 /** Options of openIcmpSocket. */
@@ -31,9 +32,9 @@ export interface IcmpSocketOptions {
 }
 
 /** Opens a raw echo socket, falling back to a ping datagram socket on EPERM/EACCES. */
-export function openIcmpSocket(family: 4 | 6, o: IcmpSocketOptions = {}): IcmpSocket {
-  const domain = family === 4 ? AF_INET : AF_INET6;
-  const proto = family === 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+export function openIcmpSocket(family: Family, o: IcmpSocketOptions = {}): IcmpSocket {
+  const domain = family === "ipv4" ? AF_INET : AF_INET6;
+  const proto = family === "ipv4" ? IPPROTO_ICMP : IPPROTO_ICMPV6;
   let sock: Socket;
   let raw = true;
   try {

@@ -67,7 +67,7 @@ const COUNTERS: readonly { stat: string; mehdy: string; gen2brain: string; help:
 
 /** A VIP in keepalived's data-dump spelling: the address, then "/N" unless N is the full length. */
 export function vipText(v: CompatVip): string {
-  return v.prefixLen === (v.family === "inet6" ? 128 : 32) ? v.address : `${v.address}/${v.prefixLen}`;
+  return v.prefixLen === (v.family === "ipv6" ? 128 : 32) ? v.address : `${v.address}/${v.prefixLen}`;
 }
 
 function mehdy(r: CompatInstanceView, out: MetricSample[]): void {

@@ -71,6 +71,15 @@ export interface LoopSettings {
   readiness?: "worker" | "sigio";
 }
 
+/** Dies with the parent (SIGTERM); exits at once when the parent is already gone. */
+function requireParent(role: Role): void {
+  setParentDeathSignal(SIGTERM);
+  if (process.ppid === 1) {
+    process.stderr.write(`keepalived ${role} child: no parent to talk to; exiting\n`);
+    process.exit(1);
+  }
+}
+
 /** Runs a child until it is told to stop. */
 export function runChild<R extends Role>(
   role: R,
@@ -78,11 +87,7 @@ export function runChild<R extends Role>(
   make: (ctx: ChildContext) => Runtime<RoleSlices[R]>,
   loop: LoopSettings = {},
 ): void {
-  setParentDeathSignal(SIGTERM);
-  if (process.ppid === 1) {
-    process.stderr.write(`keepalived ${role} child: no parent to talk to; exiting\n`);
-    process.exit(1);
-  }
+  requireParent(role);
   const log = makeLogger(opts, role);
   let onRaw: (raw: unknown) => void = () => {};
   const reactor: FdWatcher = loop.readiness === "sigio" ? new SigioWatcher() : new Reactor(loop.reactorCoalesceUs ?? 0);

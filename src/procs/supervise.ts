@@ -109,7 +109,7 @@ export class Supervised {
     const [ours, theirs] = socketPair();
     const proc: Subprocess = Bun.spawn(argv, {
       ...(this.launch.env ? { env: this.launch.env } : {}),
-      stdio: ["ignore", "inherit", "inherit", theirs] as unknown as ["ignore", "inherit", "inherit"],
+      stdio: ["ignore", "inherit", "inherit", theirs],
       onExit: (_p, status, signal): void => this.#exited(proc, status, signal === null ? null : String(signal)),
     });
     closeQuietly(theirs);

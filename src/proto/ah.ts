@@ -9,15 +9,8 @@
  * session state and left to the caller. Pure: parseAhPacket never throws on wire input.
  */
 import { createHmac } from "node:crypto";
-import {
-  encodeIpv4Header,
-  IPPROTO_AH,
-  IPPROTO_VRRP,
-  type Ipv4Header,
-  ipv4ToBytes,
-  parseIpv4Header,
-  type Result,
-} from "./ipv4.ts";
+import { encodeIpv4Header, IPPROTO_AH, IPPROTO_VRRP, type Ipv4Header, ipv4ToBytes, parseIpv4Header } from "./ipv4.ts";
+import type { Result } from "./result.ts";
 
 /** Length in bytes of the AH header keepalived uses (12 fixed + 12-byte ICV). */
 export const AH_LEN = 24;

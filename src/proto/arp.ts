@@ -5,7 +5,8 @@
  * Ethernet dst ff:ff:ff:ff:ff:ff, ARP request, sender = target = VIP, target hardware ff:ff:ff:ff:ff:ff.
  * MAC addresses are "aa:bb:cc:dd:ee:ff" strings. Pure: parseArpFrame never throws on wire input.
  */
-import { bytesToIpv4, ipv4Bytes, type Result } from "./ipv4.ts";
+import { bytesToIpv4, ipv4Bytes } from "./ipv4.ts";
+import type { Result } from "./result.ts";
 
 /** Ethertype of ARP. */
 export const ETHERTYPE_ARP = 0x0806;

@@ -12,6 +12,7 @@
  *
  * Pure: bytes in, typed value or typed reason out; never throws on wire input.
  */
+import type { Result } from "./result.ts";
 
 /** The only BFD version (RFC 5880 §4.1). */
 export const BFD_VERSION = 1;
@@ -119,8 +120,6 @@ export interface BfdDiscard {
   detail: string;
 }
 
-/** Result of a parse or check. */
-export type BfdResult<T> = { ok: true; value: T } | BfdDiscard;
 
 function discard(reason: BfdDiscardReason, detail: string): BfdDiscard {
   return { ok: false, reason, detail };
@@ -216,7 +215,7 @@ function checkFields(p: BfdControlPacket): BfdDiscard | null {
  * zero Your Discriminator outside Down/AdminDown, A bit (no authentication here), then P and F together.
  * Octets beyond Length are ignored.
  */
-export function parseBfdControl(buf: Uint8Array): BfdResult<BfdControlPacket> {
+export function parseBfdControl(buf: Uint8Array): Result<BfdControlPacket, BfdDiscard> {
   const framing = checkFraming(buf);
   if (framing) return framing;
   const packet = readHeader(buf);
@@ -243,7 +242,7 @@ export function checkZeroYourDiscriminator(
 export function checkYourDiscriminator(
   p: Pick<BfdControlFields, "yourDiscriminator" | "state">,
   localDiscriminator: number,
-): BfdResult<true> {
+): Result<true, BfdDiscard> {
   const zero = checkZeroYourDiscriminator(p);
   if (zero) return zero;
   if (p.yourDiscriminator !== 0 && p.yourDiscriminator !== localDiscriminator >>> 0) {
@@ -280,7 +279,7 @@ export function minAcceptedTtl(policy: BfdTtlPolicy): number {
  * sessions the RFC sets no rule, so `max_hops` alone decides. `receivedTtl` undefined means the kernel did
  * not report one (no IP_RECVTTL / IPV6_RECVHOPLIMIT ancillary data); the check then passes.
  */
-export function checkReceivedTtl(receivedTtl: number | undefined, policy: BfdTtlPolicy): BfdResult<true> {
+export function checkReceivedTtl(receivedTtl: number | undefined, policy: BfdTtlPolicy): Result<true, BfdDiscard> {
   if (receivedTtl === undefined) return { ok: true, value: true };
   const min = minAcceptedTtl(policy);
   if (receivedTtl < min) {

@@ -3,6 +3,7 @@
  * records), 4.1.4 (name compression, decode only) and 3.2.2 (TYPE values), plus AAAA
  * (RFC 3596). Encodes one standard query; decodes a response without throwing.
  */
+import type { Result } from "./result.ts";
 
 /** Query types DNS_CHECK accepts (keepalived.conf(5) `type`), with their RFC 1035 codes. */
 export const DNS_TYPES = { A: 1, NS: 2, CNAME: 5, SOA: 6, MX: 15, TXT: 16, AAAA: 28 } as const;
@@ -46,8 +47,6 @@ export interface DnsMessage {
   additional: DnsRecord[];
 }
 
-/** Result of decoding. */
-export type DnsResult<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 /** Options of one query. */
 export interface DnsQueryOptions {
@@ -62,7 +61,7 @@ export interface DnsQueryOptions {
 }
 
 /** Splits a name into labels; rejects empty labels and labels over 63 bytes, names over 255. */
-export function nameToLabels(name: string): DnsResult<string[]> {
+export function nameToLabels(name: string): Result<string[]> {
   const trimmed = name === "." ? "" : name.endsWith(".") ? name.slice(0, -1) : name;
   if (trimmed === "") return { ok: true, value: [] };
   const labels = trimmed.split(".");
@@ -78,7 +77,7 @@ export function nameToLabels(name: string): DnsResult<string[]> {
 }
 
 /** Encodes a standard query with one question (QCLASS IN). */
-export function encodeQuery(q: DnsQueryOptions): DnsResult<Uint8Array> {
+export function encodeQuery(q: DnsQueryOptions): Result<Uint8Array> {
   const labels = nameToLabels(q.name);
   if (!labels.ok) return labels;
   const enc = new TextEncoder();
@@ -102,7 +101,7 @@ export function encodeQuery(q: DnsQueryOptions): DnsResult<Uint8Array> {
 }
 
 /** Reads a possibly compressed name at off; returns the name and the offset after it. */
-export function readName(buf: Uint8Array, off: number): DnsResult<{ name: string; next: number }> {
+export function readName(buf: Uint8Array, off: number): Result<{ name: string; next: number }> {
   const labels: string[] = [];
   let pos = off;
   let next = -1;
@@ -135,7 +134,7 @@ export function readName(buf: Uint8Array, off: number): DnsResult<{ name: string
   return { ok: true, value: { name: labels.join("."), next: next < 0 ? pos + 1 : next } };
 }
 
-function readQuestion(buf: Uint8Array, off: number): DnsResult<{ q: DnsQuestion; next: number }> {
+function readQuestion(buf: Uint8Array, off: number): Result<{ q: DnsQuestion; next: number }> {
   const n = readName(buf, off);
   if (!n.ok) return n;
   const p = n.value.next;
@@ -147,7 +146,7 @@ function readQuestion(buf: Uint8Array, off: number): DnsResult<{ q: DnsQuestion;
   };
 }
 
-function readRecord(buf: Uint8Array, off: number): DnsResult<{ r: DnsRecord; next: number }> {
+function readRecord(buf: Uint8Array, off: number): Result<{ r: DnsRecord; next: number }> {
   const q = readQuestion(buf, off);
   if (!q.ok) return q;
   const p = q.value.next;
@@ -160,7 +159,7 @@ function readRecord(buf: Uint8Array, off: number): DnsResult<{ r: DnsRecord; nex
 }
 
 /** Decodes a DNS message; never throws. */
-export function decodeMessage(buf: Uint8Array): DnsResult<DnsMessage> {
+export function decodeMessage(buf: Uint8Array): Result<DnsMessage> {
   if (buf.length < 12) {
     return { ok: false, reason: `message shorter than the 12-byte header (${buf.length})` };
   }

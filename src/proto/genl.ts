@@ -6,7 +6,8 @@
  *
  * Host byte order: little-endian assumed (see netlink.ts).
  */
-import { type NlMessage, NLM_F, type Result, nlmsg } from "./netlink.ts";
+import { type NlMessage, NLM_F, nlmsg } from "./netlink.ts";
+import type { Result } from "./result.ts";
 import { AttrReader, concatBytes, nlaString, nlaU16 } from "./netlink-attr.ts";
 
 /** Size of struct genlmsghdr. */

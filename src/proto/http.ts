@@ -5,6 +5,7 @@
  * Memory is bounded: headers, chunk-size lines and trailers have byte limits, and body
  * bytes are handed back as views into the caller's chunks, never accumulated.
  */
+import type { Result } from "./result.ts";
 
 /** Byte limits of the parser. */
 export interface HttpLimits {
@@ -272,10 +273,8 @@ function looksLikeStatusPrefix(buf: Uint8Array): boolean {
   return true;
 }
 
-type HeadResult = { ok: true; value: HttpHead } | { ok: false; reason: string };
-
 /** Parses the status line and header fields of a complete head. */
-export function parseHead(text: string): HeadResult {
+export function parseHead(text: string): Result<HttpHead> {
   const lines = text.split("\n").map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
   while (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
   const first = lines[0] ?? "";
@@ -308,13 +307,8 @@ export function parseHead(text: string): HeadResult {
   return { ok: true, value: head };
 }
 
-type FramingResult = { ok: true; value: { framing: HttpFraming; length?: number } } | {
-  ok: false;
-  reason: string;
-};
-
 /** RFC 9112 6.3: 1xx/204/304 have no body; chunked wins over Content-Length; else length or close. */
-function chooseFraming(status: number, headers: Array<[string, string]>): FramingResult {
+function chooseFraming(status: number, headers: Array<[string, string]>): Result<{ framing: HttpFraming; length?: number }> {
   if (status < 200 || status === 204 || status === 304) return { ok: true, value: { framing: "none" } };
   const te = headers.filter(([n]) => n === "transfer-encoding").map(([, v]) => v.toLowerCase());
   if (te.length > 0) {

@@ -5,14 +5,14 @@
  * or reason out; never throws. The raw socket that carries these lives in src/ffi (later).
  */
 import { internetChecksum } from "./checksum.ts";
+import type { Family } from "../core/inet.ts";
+import type { Result } from "./result.ts";
 
 /** ICMP (IPv4) types used here. */
 export const ICMP4 = { ECHO_REPLY: 0, DEST_UNREACH: 3, ECHO_REQUEST: 8, TIME_EXCEEDED: 11 } as const;
 /** ICMPv6 types used here. */
 export const ICMP6 = { DEST_UNREACH: 1, TIME_EXCEEDED: 3, ECHO_REQUEST: 128, ECHO_REPLY: 129 } as const;
 
-/** 4 for ICMP over IPv4, 6 for ICMPv6. */
-export type IcmpFamily = 4 | 6;
 
 /** Identifier, sequence number and data of an echo message. */
 export interface EchoFields {
@@ -30,8 +30,6 @@ export type IcmpMessage =
   | { kind: "unreachable" | "time-exceeded"; code: number; original?: { id: number; seq: number } }
   | { kind: "other"; type: number; code: number };
 
-/** Decode result. */
-export type IcmpResult = { ok: true; value: IcmpMessage } | { ok: false; reason: string };
 
 /** IPv6 source and destination (16 bytes each) for the ICMPv6 pseudo-header checksum. */
 export interface Ipv6Pair {
@@ -53,14 +51,14 @@ function pseudoHeader6(pair: Ipv6Pair, length: number): Uint8Array {
  * Encodes an Echo Request. IPv4: checksum filled in. IPv6: checksum filled in when `pair`
  * is given, else left 0 for the kernel (raw ICMPv6 sockets always compute it, RFC 3542 3.1).
  */
-export function encodeEchoRequest(family: IcmpFamily, f: EchoFields, pair?: Ipv6Pair): Uint8Array {
+export function encodeEchoRequest(family: Family, f: EchoFields, pair?: Ipv6Pair): Uint8Array {
   const out = new Uint8Array(8 + f.payload.length);
   const dv = new DataView(out.buffer);
-  out[0] = family === 4 ? ICMP4.ECHO_REQUEST : ICMP6.ECHO_REQUEST;
+  out[0] = family === "ipv4" ? ICMP4.ECHO_REQUEST : ICMP6.ECHO_REQUEST;
   dv.setUint16(4, f.id & 0xffff);
   dv.setUint16(6, f.seq & 0xffff);
   out.set(f.payload, 8);
-  if (family === 4) dv.setUint16(2, internetChecksum(out));
+  if (family === "ipv4") dv.setUint16(2, internetChecksum(out));
   else if (pair) dv.setUint16(2, internetChecksum(pseudoHeader6(pair, out.length), out));
   return out;
 }
@@ -68,7 +66,7 @@ export function encodeEchoRequest(family: IcmpFamily, f: EchoFields, pair?: Ipv6
 /** Skips an IPv4 header (raw IPv4 ICMP sockets deliver it); checks version and protocol 1. */
 export function stripIpv4Header(
   b: Uint8Array,
-): { ok: true; value: Uint8Array } | { ok: false; reason: string } {
+): Result<Uint8Array> {
   if (b.length < 20) return { ok: false, reason: `IPv4 packet shorter than 20 bytes (${b.length})` };
   const v = (b[0] as number) >> 4;
   const ihl = ((b[0] as number) & 0xf) * 4;
@@ -87,10 +85,10 @@ export interface DecodeOptions {
 }
 
 /** Decodes one ICMP/ICMPv6 message (without IP header). */
-export function decodeIcmp(family: IcmpFamily, b: Uint8Array, o: DecodeOptions = {}): IcmpResult {
+export function decodeIcmp(family: Family, b: Uint8Array, o: DecodeOptions = {}): Result<IcmpMessage> {
   if (b.length < 8) return { ok: false, reason: `ICMP message shorter than 8 bytes (${b.length})` };
   if (o.verifyChecksum !== false) {
-    const sum = family === 4
+    const sum = family === "ipv4"
       ? internetChecksum(b)
       : o.pair
       ? internetChecksum(pseudoHeader6(o.pair, b.length), b)
@@ -100,7 +98,7 @@ export function decodeIcmp(family: IcmpFamily, b: Uint8Array, o: DecodeOptions =
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const type = b[0] as number;
   const code = b[1] as number;
-  const T = family === 4 ? ICMP4 : ICMP6;
+  const T = family === "ipv4" ? ICMP4 : ICMP6;
   if (type === T.ECHO_REPLY || type === T.ECHO_REQUEST) {
     const kind = type === T.ECHO_REPLY ? "echo-reply" : "echo-request";
     return { ok: true, value: { kind, id: dv.getUint16(4), seq: dv.getUint16(6), payload: b.slice(8) } };
@@ -114,9 +112,9 @@ export function decodeIcmp(family: IcmpFamily, b: Uint8Array, o: DecodeOptions =
 }
 
 /** Finds the id/seq of our echo request quoted inside an error message, if it is one. */
-function embeddedEcho(family: IcmpFamily, inner: Uint8Array): { id: number; seq: number } | undefined {
+function embeddedEcho(family: Family, inner: Uint8Array): { id: number; seq: number } | undefined {
   let icmp: Uint8Array;
-  if (family === 4) {
+  if (family === "ipv4") {
     const ip = stripIpv4Header(inner);
     if (!ip.ok) return undefined;
     icmp = ip.value;
@@ -124,7 +122,7 @@ function embeddedEcho(family: IcmpFamily, inner: Uint8Array): { id: number; seq:
     if (inner.length < 40 || (inner[0] as number) >> 4 !== 6 || inner[6] !== 58) return undefined;
     icmp = inner.subarray(40);
   }
-  const want = family === 4 ? ICMP4.ECHO_REQUEST : ICMP6.ECHO_REQUEST;
+  const want = family === "ipv4" ? ICMP4.ECHO_REQUEST : ICMP6.ECHO_REQUEST;
   if (icmp.length < 8 || icmp[0] !== want) return undefined;
   const dv = new DataView(icmp.buffer, icmp.byteOffset, icmp.byteLength);
   return { id: dv.getUint16(4), seq: dv.getUint16(6) };

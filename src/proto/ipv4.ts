@@ -5,17 +5,14 @@
  * Pure: never throws on wire input.
  */
 import { internetChecksum } from "./checksum.ts";
+import type { Result } from "./result.ts";
 import { parseIPv4 } from "../core/inet.ts";
 
-/** Result of decoding wire bytes: a typed value or a readable reason naming the failed check. */
-export type Result<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 /** IP protocol number of VRRP (RFC 5798 §5.1.1.4). */
 export const IPPROTO_VRRP = 112;
 /** IP protocol number of the IP Authentication Header (RFC 2402). */
 export const IPPROTO_AH = 51;
-/** VRRP IPv4 multicast group 224.0.0.18 (RFC 5798 §5.1.1.2). */
-export const VRRP_MCAST_V4 = "224.0.0.18";
 
 /** A decoded IPv4 header. Lengths are in bytes. */
 export interface Ipv4Header {

@@ -6,10 +6,6 @@
  */
 import { formatIp, parseIPv6 } from "../core/inet.ts";
 
-/** VRRP IPv6 multicast group ff02::12 (RFC 5798 §5.1.2.2). */
-export const VRRP_MCAST_V6 = "ff02::12";
-/** All-nodes link-local multicast group, destination of unsolicited Neighbor Advertisements. */
-export const ALL_NODES_V6 = "ff02::1";
 
 /** Parses IPv6 text (with optional embedded IPv4 tail) into 16 bytes, or undefined when malformed. */
 export function ipv6ToBytes(addr: string): Uint8Array | undefined {

@@ -4,7 +4,8 @@
  * reply (SET_CONFIG with timeouts) and the GET_INFO reply (SET_INFO). Also used to read back our own
  * requests in tests. Never throws on wire input. Host byte order: little-endian assumed.
  */
-import { bytesToAddr, type NlMessage, type Result } from "./netlink.ts";
+import { bytesToAddr, type NlMessage } from "./netlink.ts";
+import type { Result } from "./result.ts";
 import { AttrReader } from "./netlink-attr.ts";
 import { parseGenl } from "./genl.ts";
 import {

@@ -7,9 +7,10 @@
  * Pure: parseNaFrame never throws on wire input.
  */
 import { internetChecksum } from "./checksum.ts";
-import { ALL_NODES_V6, bytesToIpv6, ipv6Bytes, ipv6PseudoHeader } from "./ipv6.ts";
+import { ALL_NODES_V6 } from "../core/inet.ts";
+import { bytesToIpv6, ipv6Bytes, ipv6PseudoHeader } from "./ipv6.ts";
 import { bytesToMac, macToBytes } from "./arp.ts";
-import type { Result } from "./ipv4.ts";
+import type { Result } from "./result.ts";
 
 /** ICMPv6 type of a Neighbor Advertisement. */
 export const ICMPV6_NA = 136;

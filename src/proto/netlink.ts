@@ -12,10 +12,9 @@
  * Encoders are fed validated config; they throw RangeError only on programmer error (bad address text).
  */
 import { bytesToIpv4, ipv4ToBytes } from "./ipv4.ts";
+import type { Result } from "./result.ts";
 import { bytesToIpv6, ipv6ToBytes } from "./ipv6.ts";
 
-/** A decode result: the typed value, or a reason naming the problem and the bad value. */
-export type Result<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 /** Size of struct nlmsghdr in bytes. */
 export const NLMSG_HDRLEN = 16;

@@ -9,7 +9,8 @@
  * Pure: bytes in, typed value or `{ ok: false, reason }` out; decoders never throw on wire input.
  */
 import { concatBytes, nla, nlaBe32, nlaNested, nlaString, AttrReader } from "./netlink-attr.ts";
-import { NLM_F, nlmsg, type NlMessage, type Result } from "./netlink.ts";
+import { NLM_F, nlmsg, type NlMessage } from "./netlink.ts";
+import type { Result } from "./result.ts";
 
 /** nfnetlink subsystem id of nf_tables. */
 export const NFNL_SUBSYS_NFTABLES = 10;

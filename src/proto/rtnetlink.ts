@@ -6,7 +6,8 @@
  *
  * Host byte order: little-endian assumed (see netlink.ts).
  */
-import { type NlMessage, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, type Result, splitMessages } from "./netlink.ts";
+import { type NlMessage, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, splitMessages } from "./netlink.ts";
+import type { Result } from "./result.ts";
 import { type AddrMessage, parseAddrMessage } from "./rtnl-addr.ts";
 import { RTM } from "./rtnl-const.ts";
 import { type LinkMessage, parseLinkMessage } from "./rtnl-link.ts";

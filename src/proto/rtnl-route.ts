@@ -7,7 +7,8 @@
  *
  * Attribute order follows iproute2 `ip route add/del`. Host byte order: little-endian assumed.
  */
-import { type NlMessage, NLM_F, type Result, nlmsg } from "./netlink.ts";
+import { type NlMessage, NLM_F, nlmsg } from "./netlink.ts";
+import type { Result } from "./result.ts";
 import { AttrReader, concatBytes, nla, nlaAddr, nlaNested, nlaU32, nlaU8 } from "./netlink-attr.ts";
 import { familyOf, RT_SCOPE, RT_TABLE, RTM, RTN, RTPROT } from "./rtnl-const.ts";
 

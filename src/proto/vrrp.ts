@@ -17,17 +17,11 @@
  * throw only on bad input values that come from validated configuration.
  */
 import { internetChecksum } from "./checksum.ts";
-import {
-  bytesToIpv4,
-  IPPROTO_VRRP,
-  ipv4PseudoHeader,
-  ipv4ToBytes,
-  VRRP_MCAST_V4,
-} from "./ipv4.ts";
-import { bytesToIpv6, ipv6PseudoHeader, ipv6ToBytes, VRRP_MCAST_V6 } from "./ipv6.ts";
+import { type Family, VRRP_MCAST_V4, VRRP_MCAST_V6 } from "../core/inet.ts";
+import { bytesToIpv4, IPPROTO_VRRP, ipv4PseudoHeader, ipv4ToBytes } from "./ipv4.ts";
+import type { Result } from "./result.ts";
+import { bytesToIpv6, ipv6PseudoHeader, ipv6ToBytes } from "./ipv6.ts";
 
-/** Address family of a VRRP instance. */
-export type Family = "ipv4" | "ipv6";
 /** VRRPv2 authentication (RFC 2338 §5.3.6): none (0), simple text password (1), IPSEC-AH (2). */
 export type VrrpAuth = { type: "none" } | { type: "pass"; password: string } | { type: "ah" };
 
@@ -108,7 +102,7 @@ export interface VrrpDiscard {
 }
 
 /** Result of parseVrrp. */
-export type VrrpResult<T> = { ok: true; value: T } | VrrpDiscard;
+export type VrrpResult<T> = Result<T, VrrpDiscard>;
 
 const discard = (reason: VrrpDiscardReason, detail: string): VrrpDiscard => ({ ok: false, reason, detail });
 

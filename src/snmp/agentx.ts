@@ -14,7 +14,14 @@ import { type MibView, parseOid, under, type Varbind } from "./oid.ts";
 /** The part of net-snmp we use (it ships no types). */
 interface NetSnmp {
   ObjectType: Record<string, number> & { Integer: number; OctetString: number; Gauge: number; Counter: number; Counter64: number; TimeTicks: number; IpAddress: number; EndOfMibView: number; NoSuchInstance: number; NoSuchObject: number };
-  createSubagent(o: object): unknown;
+  createSubagent(o: { master: string; masterPort: string | number; description: string }): Sub;
+  /** The PDU class: its static writers (patched by patchVarbindWriter) and constructor. */
+  AgentXPdu: {
+    writeVarBind(buffer: unknown, vb: unknown): void;
+    writeOid(buffer: unknown, oid: string): void;
+    createFromVariables(v: object): unknown;
+  };
+  AgentXPduType: Record<string, number>;
 }
 
 /** Where the master agent listens: `unix:/path`, `/path`, `tcp:host:port` or `host:port`. */
@@ -53,8 +60,9 @@ let lib: NetSnmp | undefined;
 /** Loads net-snmp once and fixes its AgentX octet-string encoding. */
 async function loadNetSnmp(): Promise<NetSnmp> {
   if (lib) return lib;
-  const m = (await import("net-snmp")) as unknown as NetSnmp & { default?: NetSnmp };
-  lib = (m.default ?? m) as NetSnmp;
+  // The module is untyped (net-snmp.d.ts): NetSnmp above is the contract we rely on.
+  const m: { default?: NetSnmp } & NetSnmp = await import("net-snmp");
+  lib = m.default ?? m;
   patchVarbindWriter(lib);
   return lib;
 }
@@ -62,8 +70,8 @@ async function loadNetSnmp(): Promise<NetSnmp> {
 type SmartBuf = { writeUInt16BE(v: number): void; writeUInt32BE(v: number): void; writeUInt8(v: number): void; writeBuffer(b: Buffer): void };
 
 function patchVarbindWriter(s: NetSnmp): void {
-  const P = (s as unknown as { AgentXPdu: Record<string, (...a: unknown[]) => void> }).AgentXPdu;
-  const orig = P.writeVarBind!;
+  const P = s.AgentXPdu;
+  const orig = P.writeVarBind.bind(P);
   const T = s.ObjectType;
   P.writeVarBind = (buffer: unknown, vb: unknown) => {
     const v = vb as { type: number; oid: string; value: unknown };
@@ -72,7 +80,7 @@ function patchVarbindWriter(s: NetSnmp): void {
     const bytes = Buffer.from(v.value as Uint8Array | string);
     b.writeUInt16BE(v.type);
     b.writeUInt16BE(0);
-    P.writeOid!(b, v.oid);
+    P.writeOid(b, v.oid);
     b.writeUInt32BE(bytes.length);
     b.writeBuffer(bytes);
     for (let i = bytes.length % 4; i % 4 !== 0; i++) b.writeUInt8(0);
@@ -172,7 +180,7 @@ export class AgentXClient {
     // The library connects at once: net.Socket.connect(masterPort, master) takes a path for a unix socket.
     const sub = this.#lib!.createSubagent({
       master: "path" in m ? "localhost" : m.host, masterPort: "path" in m ? m.path : m.port, description: this.o.description,
-    }) as unknown as Sub;
+    });
     this.#sub = sub;
     this.#serve(sub);
     sub.on("error", (e: Error) => this.#lost(sub, e.message));
@@ -225,7 +233,7 @@ export class AgentXClient {
   }
 
   #register(sub: Sub, root: readonly number[]): void {
-    const s = this.#lib! as unknown as { AgentXPdu: { createFromVariables(v: object): unknown }; AgentXPduType: Record<string, number> };
+    const s = this.#lib!;
     const pdu = s.AgentXPdu.createFromVariables({ pduType: s.AgentXPduType.Register, sessionID: sub.sessionID, rangeSubid: 0, timeout: 5, priority: 127, oid: root.join(".") });
     sub.sendPdu(pdu, (_e, r) => {
       if (r.error) this.o.log.error(`SNMP: registering ${root.join(".")} failed (AgentX error ${r.error}; another agent has it?)`);

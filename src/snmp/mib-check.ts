@@ -58,7 +58,7 @@ function vsId(vs: VirtualServer, n: number): Varbind[] {
   const out = [int(e(2), type)];
   if (vs.kind === "group") out.push(str(e(3), vs.group ?? ""));
   if (vs.kind === "fwmark") out.push(gauge(e(4), vs.fwmark ?? 0));
-  if (vs.kind === "address") out.push(int(e(5), vs.family === "inet6" ? 2 : 1), str(e(6), ipBytes(vs.address)), gauge(e(7), vs.port ?? 0));
+  if (vs.kind === "address") out.push(int(e(5), vs.family === "ipv6" ? 2 : 1), str(e(6), ipBytes(vs.address)), gauge(e(7), vs.port ?? 0));
   return out;
 }
 

@@ -8,7 +8,7 @@
  */
 import type { IpAddressSpec, KeepalivedConfig, SyncGroup, VrrpInstance } from "../config/model.ts";
 import type { VrrpStateName } from "../core/ipc.ts";
-import { parseIp } from "../core/inet.ts";
+import { parseIp, VRRP_MCAST_V4, VRRP_MCAST_V6 } from "../core/inet.ts";
 import type { InstanceLive } from "./live.ts";
 import type { Varbind } from "./oid.ts";
 import { scriptText } from "./script-text.ts";
@@ -51,7 +51,7 @@ export function globalRows(env: MibEnv): Varbind[] {
   const out: Varbind[] = [str(K(1, 1, 0), env.version), str(K(1, 2, 0), g.routerId ?? env.hostname)];
   const smtp = g.smtpServer ? parseIp(g.smtpServer.host) : undefined;
   // keepalived 2.2.7 answers ipv6(2) and four zero bytes when no smtp_server is set.
-  out.push(int(K(1, 3, 1, 0), smtp ? (smtp.family === 2 ? 1 : 2) : 2));
+  out.push(int(K(1, 3, 1, 0), smtp ? (smtp.family === "ipv4" ? 1 : 2) : 2));
   out.push(str(K(1, 3, 2, 0), smtp ? smtp.bytes : new Uint8Array(4)));
   out.push(gauge(K(1, 3, 3, 0), g.smtpServer ? Math.round(g.smtpConnectTimeoutMs / 1000) : 0));
   if (g.notificationEmailFrom) out.push(str(K(1, 3, 4, 0), g.notificationEmailFrom));
@@ -104,13 +104,13 @@ function syncGroupRows(env: MibEnv): Varbind[] {
 }
 
 const AUTH_NUM = { none: 0, PASS: 1, AH: 2 } as const;
-const GROUP = { inet: "224.0.0.18", inet6: "ff02::12" } as const;
+const GROUP = { ipv4: VRRP_MCAST_V4, ipv6: VRRP_MCAST_V6 } as const;
 
 function instanceRows(env: MibEnv, v: VrrpInstance, n: number): Varbind[] {
   const live = env.live(v.name);
   const state = live?.state ?? "INIT";
   const e = (c: number) => K(2, 3, 1, c, n);
-  const fam = v.family ?? "inet";
+  const fam = v.family ?? "ipv4";
   const notify = v.notify;
   const out: Varbind[] = [
     str(e(2), v.name), gauge(e(3), v.vrid), int(e(4), STATE_NUM[state]),
@@ -140,7 +140,7 @@ function instanceRows(env: MibEnv, v: VrrpInstance, n: number): Varbind[] {
   const rx = scriptText(notify.masterRxLowerPri), del = scriptText(notify.deleted);
   if (rx) out.push(str(e(31), rx));
   if (del) out.push(str(e(32), del));
-  out.push(int(e(33), yesNo(notify.deleted !== null)), int(e(34), fam === "inet" ? 1 : 2));
+  out.push(int(e(33), yesNo(notify.deleted !== null)), int(e(34), fam === "ipv4" ? 1 : 2));
   out.push(str(e(35), ipBytes(v.mcastDstIp ?? GROUP[fam])));
   return out;
 }
@@ -179,8 +179,8 @@ function addressRows(env: MibEnv, v: VrrpInstance, n: number): Varbind[] {
   all.forEach(([a, advertised], i) => {
     const e = (c: number) => K(2, 6, 1, c, n, i + 1);
     const dev = a.dev ?? v.interface ?? "";
-    out.push(int(e(2), a.family === "inet" ? 1 : 2), str(e(3), ipBytes(a.address)));
-    if (a.family === "inet") out.push(str(e(4), a.broadcast && a.broadcast !== "+" && a.broadcast !== "-" ? ipBytes(a.broadcast) : new Uint8Array(4)));
+    out.push(int(e(2), a.family === "ipv4" ? 1 : 2), str(e(3), ipBytes(a.address)));
+    if (a.family === "ipv4") out.push(str(e(4), a.broadcast && a.broadcast !== "+" && a.broadcast !== "-" ? ipBytes(a.broadcast) : new Uint8Array(4)));
     out.push(gauge(e(5), a.prefixLen), int(e(6), SCOPE[a.scope ?? ""] ?? 14), int(e(7), env.ifindex(dev)), str(e(8), dev));
     if (a.label) out.push(str(e(9), a.label));
     out.push(int(e(10), set ? 1 : 2), int(e(11), advertised ? 1 : 2));

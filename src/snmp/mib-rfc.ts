@@ -47,7 +47,7 @@ interface Row {
 function rows(env: MibEnv, version?: 2): Row[] {
   const out: Row[] = [];
   for (const v of env.cfg.vrrp.instances) {
-    if (version && (v.version !== 2 || (v.family ?? "inet") !== "inet")) continue;
+    if (version && (v.version !== 2 || (v.family ?? "ipv4") !== "ipv4")) continue;
     const live = env.live(v.name);
     const ifindex = live?.ifindex ?? env.ifindex(v.interface ?? "");
     if (ifindex > 0) out.push({ v, live, ifindex });
@@ -93,7 +93,7 @@ function newMasterReason(v: VrrpInstance, live: InstanceLive | undefined): numbe
 export function rfc6527Rows(env: MibEnv, startedAt: number): Varbind[] {
   const out: Varbind[] = [];
   for (const { v, live, ifindex } of rows(env)) {
-    const ix = [ifindex, v.vrid, (v.family ?? "inet") === "inet" ? 1 : 2];
+    const ix = [ifindex, v.vrid, (v.family ?? "ipv4") === "ipv4" ? 1 : 2];
     const e = (c: number) => V3(1, 1, 1, 1, c, ...ix);
     const own = live?.src ? ipBytes(live.src) : new Uint8Array();
     const master = live?.state === "MASTER" || !live?.master ? own : ipBytes(live.master);

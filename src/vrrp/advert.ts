@@ -7,11 +7,13 @@
  * datagrams carry their own IPv4 header and a sequence number that grows with each, so they are built
  * every time.
  */
+import type { Family } from "../core/inet.ts";
+import { VRRP_MCAST_V4, VRRP_MCAST_V6 } from "../core/inet.ts";
 import type { VrrpInstance } from "../config/model.ts";
 import { encodeAhPacket } from "../proto/ah.ts";
 import { encodeVrrp, type VrrpAuth } from "../proto/vrrp.ts";
 
-const DEFAULT_GROUP = { ipv4: "224.0.0.18", ipv6: "ff02::12" } as const;
+const DEFAULT_GROUP = { ipv4: VRRP_MCAST_V4, ipv6: VRRP_MCAST_V6 } as const;
 
 /** Builds (and keeps) the datagrams of one instance's adverts. */
 export class AdvertBuilder {
@@ -29,7 +31,7 @@ export class AdvertBuilder {
   #ahSeq = (Math.floor(Date.now() / 1000) * 2) >>> 0;
   #ipId = 1;
 
-  constructor(readonly cfg: VrrpInstance, readonly family: "ipv4" | "ipv6", readonly vips: readonly string[]) {
+  constructor(readonly cfg: VrrpInstance, readonly family: Family, readonly vips: readonly string[]) {
     this.dsts = cfg.unicastPeers.length ? cfg.unicastPeers.map((u) => u.address) : [cfg.mcastDstIp ?? DEFAULT_GROUP[family]];
     this.ah = cfg.auth?.type === "AH" && cfg.version === 2;
   }

@@ -7,6 +7,7 @@
  *
  * Pure: settings and keys in, netlink messages out (src/proto/nftables.ts); the writer is firewall.ts.
  */
+import type { Family } from "../core/inet.ts";
 import { addrToBytes } from "../proto/netlink.ts";
 import {
   batchBegin, batchEnd, delSetElems, type Expr, META, newChain, newRule, newSet, newSetElems, newTable, NF_INET,
@@ -23,12 +24,10 @@ export interface FirewallShape {
   readonly counters: boolean;
 }
 
-/** An address family's table. */
-export type FwFamily = "ipv4" | "ipv6";
 
 /** One blocked address: global ones go to `vips`; an IPv6 link-local one is keyed with its interface. */
 export interface FwKey {
-  readonly family: FwFamily;
+  readonly family: Family;
   readonly address: string;
   /** Link-local IPv6 only: the interface, by index (default) or by name (dont_track_primary). */
   readonly ifindex?: number;
@@ -36,7 +35,7 @@ export interface FwKey {
 }
 
 /** nfgen family of a table. */
-export function nfFamily(f: FwFamily): number {
+export function nfFamily(f: Family): number {
   return f === "ipv4" ? NFPROTO.IPV4 : NFPROTO.IPV6;
 }
 
@@ -67,7 +66,7 @@ const ICMPV6 = 58;
 const ND_TYPES = [135, 136]; // neighbour solicitation, neighbour advertisement
 
 /** The sets every table of the family has, in the order keepalived creates them. */
-function baseSets(f: FwFamily): SetSpec[] {
+function baseSets(f: Family): SetSpec[] {
   const big = { key: "big" as const }, host = { key: "host" as const };
   if (f === "ipv4") return [{ name: "vips", id: 1, keyType: NFT_TYPE.IPADDR, keyLen: 4, flags: 0, byteorder: big }];
   return [
@@ -84,7 +83,7 @@ function linkLocalSpec(byName: boolean): SetSpec {
 }
 
 /** `ip saddr`/`ip daddr` (or ip6) loaded into register 1. */
-function addrLoad(f: FwFamily, dir: "in" | "out"): Expr {
+function addrLoad(f: Family, dir: "in" | "out"): Expr {
   const off = f === "ipv4" ? (dir === "out" ? 12 : 16) : (dir === "out" ? 8 : 24);
   return { kind: "payload", base: PAYLOAD_BASE.NETWORK, offset: off, len: f === "ipv4" ? 4 : 16, dreg: NFT_REG.R1 };
 }
@@ -95,7 +94,7 @@ function tail(shape: FirewallShape, code: number, chain?: string): Expr[] {
 }
 
 /** The rules of the base chain `dir`, in order. */
-function baseRules(shape: FirewallShape, f: FwFamily, dir: "in" | "out"): Expr[][] {
+function baseRules(shape: FirewallShape, f: Family, dir: "in" | "out"): Expr[][] {
   const drop = [addrLoad(f, dir), { kind: "lookup", sreg: NFT_REG.R1, set: "vips" } as Expr, ...tail(shape, VERDICT.DROP)];
   if (f === "ipv4") return [drop];
   const nd: Expr[] = [
@@ -141,7 +140,7 @@ export class SeqSource implements Seq {
 }
 
 /** The table and its output chain, which both parts below add rules to. */
-export function tableBase(shape: FirewallShape, f: FwFamily, seq: Seq): Uint8Array[] {
+export function tableBase(shape: FirewallShape, f: Family, seq: Seq): Uint8Array[] {
   const fam = nfFamily(f);
   return [newTable(seq.next(), fam, shape.table), newChain(seq.next(), fam, shape.table, "out", hookOf(shape, NF_INET.LOCAL_OUT))];
 }
@@ -155,7 +154,7 @@ function hookOf(shape: FirewallShape, hook: number) {
  * sets, the input chain and the IPv6 link-local chains, then the rules. The link-local sets and their
  * rules come later, with the first link-local address (linkLocalSet).
  */
-export function vipsPart(shape: FirewallShape, f: FwFamily, seq: Seq): Uint8Array[] {
+export function vipsPart(shape: FirewallShape, f: Family, seq: Seq): Uint8Array[] {
   const fam = nfFamily(f);
   const t = shape.table;
   const out: Uint8Array[] = [];
@@ -194,7 +193,7 @@ const onMacvlan: Expr[] = [{ kind: "meta", key: META.OIFKIND, dreg: NFT_REG.R2 }
  * VMAC interfaces, and moves IGMP/MLD messages onto the underlying interface"): a map from each VMAC's
  * ifindex to its base interface's, for IPv6 a set of VMACs, and the output rules.
  */
-export function vmacPart(shape: FirewallShape, f: FwFamily, seq: Seq): Uint8Array[] {
+export function vmacPart(shape: FirewallShape, f: Family, seq: Seq): Uint8Array[] {
   const fam = nfFamily(f);
   const t = shape.table;
   const out = [newSet(seq.next(), fam, t, VMAC_MAP)];
@@ -238,7 +237,7 @@ const u32 = (n: number) => {
 };
 
 /** A VMAC of family `f`: its map element (and set element for IPv6), added or removed. */
-export function vmacElements(shape: FirewallShape, f: FwFamily, vmac: number, base: number, op: "add" | "del", seq: Seq): Uint8Array[] {
+export function vmacElements(shape: FirewallShape, f: Family, vmac: number, base: number, op: "add" | "del", seq: Seq): Uint8Array[] {
   const fam = nfFamily(f);
   const enc = op === "add" ? newSetElems : delSetElems;
   const out = [enc(seq.next(), fam, shape.table, VMAC_MAP.name, [{ key: u32(vmac), value: u32(base) }])];
@@ -257,7 +256,7 @@ export function linkLocalSet(shape: FirewallShape, byName: boolean, seq: Seq): U
 }
 
 /** NEWSETELEM / DELSETELEM messages for `keys` of family `f`, one per set touched. */
-export function elementChanges(shape: FirewallShape, f: FwFamily, keys: readonly FwKey[], op: "add" | "del", seq: Seq): Uint8Array[] {
+export function elementChanges(shape: FirewallShape, f: Family, keys: readonly FwKey[], op: "add" | "del", seq: Seq): Uint8Array[] {
   const bySet = new Map<string, Uint8Array[]>();
   for (const k of keys) {
     if (k.family !== f) continue;
@@ -287,7 +286,7 @@ export interface KeySource {
  */
 export function instanceKeys(cfg: KeySource, home: { ifindex: number; ifname: string }, ifindexOf: (dev: string) => number, byName: boolean): FwKey[] {
   return [...cfg.virtualIpaddresses, ...cfg.virtualIpaddressesExcluded].map((v) => {
-    const family: FwFamily = v.address.includes(":") ? "ipv6" : "ipv4";
+    const family: Family = v.address.includes(":") ? "ipv6" : "ipv4";
     if (family === "ipv4" || !isLinkLocal6(v.address)) return { family, address: v.address };
     if (byName) return { family, address: v.address, ifname: v.dev ?? home.ifname };
     return { family, address: v.address, ifindex: v.dev ? ifindexOf(v.dev) : home.ifindex };

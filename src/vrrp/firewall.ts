@@ -10,12 +10,13 @@
  * the rest in the same transaction) instead of deleting them, so a VIP never answers while we restart;
  * after its instances have started, elements that no instance claims are removed (settle()).
  */
+import type { Family } from "../core/inet.ts";
 import { NETLINK_NETFILTER, NetlinkError, NetlinkSocket } from "../ffi/netlink.ts";
 import type { Logger } from "../core/log.ts";
 import { bytesToAddr, type NlMessage } from "../proto/netlink.ts";
 import { delTable, getSetElems, getTable, newTable, parseSetElems } from "../proto/nftables.ts";
 import {
-  batch, elementChanges, type FirewallShape, type FwFamily, type FwKey, keyBytes, linkLocalSet, nfFamily, type Seq,
+  batch, elementChanges, type FirewallShape, type FwKey, keyBytes, linkLocalSet, nfFamily, type Seq,
   setOf, tableBase, vipsPart, vmacElements, vmacPart,
 } from "./firewall-rules.ts";
 
@@ -49,7 +50,7 @@ interface TableState {
   linkLocal: Set<boolean>;
 }
 
-const FAMILIES: FwFamily[] = ["ipv4", "ipv6"];
+const FAMILIES: Family[] = ["ipv4", "ipv6"];
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const ENOENT = 2;
 
@@ -71,7 +72,7 @@ function reset(t: TableState): void {
 }
 
 /** A key read back from one of our sets. */
-export function decodeKey(f: FwFamily, set: string, b: Uint8Array): FwKey | undefined {
+export function decodeKey(f: Family, set: string, b: Uint8Array): FwKey | undefined {
   const address = bytesToAddr(b.subarray(0, f === "ipv4" ? 4 : 16));
   if (!address) return undefined;
   if (set === "vips") return { family: f, address };
@@ -89,7 +90,7 @@ export class NftFirewall implements Firewall {
   #shape: FirewallShape | null = null;
   #link: NftLink | undefined;
   readonly #claims = new Map<string, FwKey[]>();
-  readonly #tables = new Map<FwFamily, TableState>(FAMILIES.map((f) => [f, emptyTable()]));
+  readonly #tables = new Map<Family, TableState>(FAMILIES.map((f) => [f, emptyTable()]));
   #failed = false;
 
   constructor(readonly log: Logger, readonly open: () => NftLink = () => new NetlinkSocket(NETLINK_NETFILTER)) {}
@@ -143,7 +144,7 @@ export class NftFirewall implements Firewall {
   }
 
   /** A VMAC of `owner` (family `f`): its IGMP/MLD reports go out on `base`, its router solicitations nowhere. */
-  addVmac(owner: string, f: FwFamily, vmac: number, base: number): void {
+  addVmac(owner: string, f: Family, vmac: number, base: number): void {
     const shape = this.#shape;
     const t = this.#tables.get(f)!;
     const had = t.vmacs.get(owner);
@@ -219,7 +220,7 @@ export class NftFirewall implements Firewall {
     const shape = this.#shape!;
     const seq = this.#seq();
     const msgs: Uint8Array[] = [];
-    const found: FwFamily[] = [];
+    const found: Family[] = [];
     for (const f of FAMILIES) {
       const t = this.#tables.get(f)!;
       if (!this.#tableExists(f, shape.table)) continue;
@@ -242,7 +243,7 @@ export class NftFirewall implements Firewall {
   }
 
   /** The messages that make family `f`'s table again as `t` says it is (VMACs, then the no_accept part). */
-  #rebuild(shape: FirewallShape, f: FwFamily, t: TableState, seq: Seq): Uint8Array[] {
+  #rebuild(shape: FirewallShape, f: Family, t: TableState, seq: Seq): Uint8Array[] {
     const out = tableBase(shape, f, seq);
     if (t.vmac) {
       out.push(...vmacPart(shape, f, seq));
@@ -256,7 +257,7 @@ export class NftFirewall implements Firewall {
     return out;
   }
 
-  #tableExists(f: FwFamily, name: string): boolean {
+  #tableExists(f: Family, name: string): boolean {
     const link = this.#open();
     if (!link) return false;
     const seq = link.nextSeq();
@@ -270,7 +271,7 @@ export class NftFirewall implements Firewall {
   }
 
   /** The keys of one of our sets, or undefined when the set does not exist. */
-  #readSet(f: FwFamily, table: string, set: string): FwKey[] | undefined {
+  #readSet(f: Family, table: string, set: string): FwKey[] | undefined {
     const link = this.#open()!;
     const seq = link.nextSeq();
     try {

@@ -96,7 +96,7 @@ export class GarpRounds {
         // A VIP on another interface is announced from that interface's MAC (keepalived 2.2.7 the same).
         const from = on === ifindex || !v.dev ? mac : this.env.ifmac?.(v.dev) ?? mac;
         try {
-          if (v.family === "inet") this.env.announcer.garp(on, from, v.address);
+          if (v.family === "ipv4") this.env.announcer.garp(on, from, v.address);
           else this.env.announcer.na(on, from, v.address, false);
         } catch (e) {
           this.env.badPackets.warn(

@@ -5,6 +5,8 @@
  * or send (src/vrrp/socket-faults.ts): the reason is kept on the runner, the instance is retried, and its
  * source address is chosen again when it works. Receive buffers follow vrrp_rx_bufs_policy (rx-bufs.ts).
  */
+import type { Family } from "../core/inet.ts";
+import { VRRP_MCAST_V4, VRRP_MCAST_V6 } from "../core/inet.ts";
 import type { VrrpInstance } from "../config/model.ts";
 import type { VrrpSlice } from "../config/slice.ts";
 import type { VrrpInstanceRunner } from "./instance.ts";
@@ -30,7 +32,7 @@ export interface Running {
 export interface InstanceSocketsHost {
   sched: Scheduler;
   link(index: number): LinkInfo | undefined;
-  primaryAddress(ifindex: number, family: "ipv4" | "ipv6"): string | undefined;
+  primaryAddress(ifindex: number, family: Family): string | undefined;
   /** An IPv6 VMAC gets the base's link-local address to send from. */
   copyLinkLocal(cfg: VrrpInstance, vmac: LinkInfo, src: string): void;
   instances(): Iterable<Running>;
@@ -50,7 +52,7 @@ export class InstanceSockets {
   /** Opens (or shares) the instance's sockets: their key and our source address, or why they cannot be used now. */
   locate(rec: Running, cfg: VrrpInstance): { key: string; src: string } | string {
     const link = this.host.link(rec.link.index) ?? rec.link;
-    const family = cfg.family === "inet6" ? "ipv6" : "ipv4";
+    const family = cfg.family === "ipv6" ? "ipv6" : "ipv4";
     // use_ipvlan: adverts come from the ipvlan's own address (keepalived 2.2.7 in the VM, src/vrrp/ipvlan.ts).
     const ipvlanSrc = cfg.vmac?.ipvlan && cfg.vmac.ipvlanAddress ? cfg.vmac.ipvlanAddress.split("/")[0] : undefined;
     const src = cfg.unicastSrcIp ?? cfg.mcastSrcIp ?? ipvlanSrc ?? this.host.primaryAddress(link.index, family);
@@ -62,7 +64,7 @@ export class InstanceSockets {
     const key = `${link.index}/${tx.index}/${family}/${ah ? "ah" : "vrrp"}/${src}`;
     const why = this.sockets.ensure(key, {
       family, ifname: link.name, ifindex: link.index, src, ah, unicastTtl: cfg.unicastTtl, txIfname: tx.name, txIfindex: tx.index,
-      group: cfg.unicastPeers.length ? undefined : cfg.mcastDstIp ?? (family === "ipv4" ? "224.0.0.18" : "ff02::12"),
+      group: cfg.unicastPeers.length ? undefined : cfg.mcastDstIp ?? (family === "ipv4" ? VRRP_MCAST_V4 : VRRP_MCAST_V6),
     });
     return why === undefined ? { key, src } : `cannot open VRRP sockets on ${link.name}: ${why}`;
   }

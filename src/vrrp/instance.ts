@@ -134,7 +134,7 @@ export class VrrpInstanceRunner {
 
   constructor(readonly cfg: VrrpInstance, public place: InstancePlace, readonly env: InstanceEnv, readonly targets: NotifyTargets, priority: number) {
     this.log = env.log.with(`(${cfg.name}) `);
-    this.family = cfg.family === "inet6" ? "ipv6" : "ipv4";
+    this.family = cfg.family === "ipv6" ? "ipv6" : "ipv4";
     this.vips = cfg.virtualIpaddresses.map((v) => v.address);
     this.#rx = receiveContext(cfg, this.family);
     this.#advert = new AdvertBuilder(cfg, this.family, this.vips);

@@ -4,6 +4,7 @@
  * over another (watched by the reactor). Messages are encoded and decoded by src/proto/rtnl-*.ts.
  * Tests use a fake implementing NetKernel.
  */
+import type { Family } from "../core/inet.ts";
 import type { FdWatcher } from "../ffi/reactor.ts";
 import { NETLINK_ROUTE, NetlinkSocket } from "../ffi/netlink.ts";
 import { encodeAddrAdd, encodeAddrDel, encodeAddrDump, parseAddrMessage, type AddrRequest } from "../proto/rtnl-addr.ts";
@@ -34,7 +35,7 @@ export interface LinkInfo {
 /** An address as we track it. */
 export interface AddrInfo {
   index: number;
-  family: "ipv4" | "ipv6";
+  family: Family;
   address: string;
   prefixLen: number;
   scope: number;
@@ -44,7 +45,7 @@ export interface AddrInfo {
 
 /** A route the kernel removed (only deletions are delivered: ours are put back). */
 export interface RouteGone {
-  family: "ipv4" | "ipv6";
+  family: Family;
   dst: string;
   dstLen: number;
   table: number;

@@ -19,7 +19,7 @@ export class PromoteSecondaries {
   }
 
   /** Match the configuration: set where wanted, restore where no longer wanted. */
-  apply(instances: readonly VrrpInstance[]): void {
+  apply(instances: readonly Pick<VrrpInstance, "interface" | "promoteSecondaries">[]): void {
     const want = new Set(instances.filter((i) => i.promoteSecondaries && i.interface).map((i) => i.interface!));
     for (const name of [...this.#on]) {
       if (want.has(name)) continue;

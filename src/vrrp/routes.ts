@@ -86,7 +86,7 @@ function numRange(v: string): { start: number; end: number } | undefined {
 
 /** A rule spec as an rtnetlink request. */
 export function ruleRequest(r: RuleSpec): Built<RuleRequest> {
-  const req: RuleRequest = { family: r.family === "inet6" ? 10 : 2, protocol: RTPROT.KEEPALIVED };
+  const req: RuleRequest = { family: r.family === "ipv6" ? 10 : 2, protocol: RTPROT.KEEPALIVED };
   if (r.from && r.from !== "all") {
     const p = prefix(r.from);
     req.src = p.addr;

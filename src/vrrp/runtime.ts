@@ -30,8 +30,8 @@ import { TrackerSet } from "./tracker-set.ts";
 import { procSysctl, type Sysctl } from "./sysctl.ts";
 import { PromoteSecondaries } from "./promote-secondaries.ts";
 import { StaticSet } from "./static.ts";
-import { VrrpTransport, type RxPacket, type TransportOptions } from "./transport.ts";
-import { type SocketView, type TransportLike, VrrpSockets } from "./sockets.ts";
+import { type RxPacket, type TransportLike, type TransportOptions, VrrpTransport } from "./transport.ts";
+import { type SocketView, VrrpSockets } from "./sockets.ts";
 import { InstanceSockets, type Running } from "./instance-sockets.ts";
 import type { VrrpState } from "./fsm.ts";
 import { FailoverHolds } from "./failover.ts";
@@ -83,7 +83,7 @@ export interface VrrpRuntimeDeps {
  */
 export const STOP_SCRIPTS_WAIT_MS = 1000;
 
-export type { TransportLike } from "./sockets.ts";
+export type { TransportLike } from "./transport.ts";
 
 /** What the runtime needs of the announcer. */
 export type AnnouncerLike = Pick<Announcer, "garp" | "na" | "close">;
@@ -233,7 +233,7 @@ export class VrrpRuntime {
       this.d.log.error(`(${cfg.name}) interface ${ifname ?? "(none)"} does not exist; instance not started`);
       return;
     }
-    const family = cfg.family === "inet6" ? "ipv6" : "ipv4";
+    const family = cfg.family === "ipv6" ? "ipv6" : "ipv4";
     const vmac = this.#vmacs.ensure(cfg, c.global.vmacPrefix, link, family);
     if (typeof vmac === "string") {
       this.d.log.error(`(${cfg.name}) use_vmac: ${vmac}; instance not started`);

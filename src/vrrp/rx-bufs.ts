@@ -10,7 +10,7 @@ import type { RxBufsPolicy, VrrpInstance } from "../config/model.ts";
 
 /** Bytes of one advert as the kernel queues it: IP header, AH, VRRP header, addresses, VRRPv2 auth data. */
 export function advertLength(i: VrrpInstance): number {
-  const v6 = i.family === "inet6";
+  const v6 = i.family === "ipv6";
   const ah = i.version === 2 && i.auth?.type === "AH" ? 24 : 0;
   const auth = i.version === 2 ? 8 : 0;
   return (v6 ? 40 : 20) + ah + 8 + i.virtualIpaddresses.length * (v6 ? 16 : 4) + auth;

@@ -9,39 +9,19 @@
  * overflows gets twice the buffer, up to AUTO_GROW_MAX times the size it started with (beyond keepalived,
  * which keeps the default): a flood then costs kernel memory rather than the master's adverts.
  */
+import type { Family } from "../core/inet.ts";
 import type { Logger } from "../core/log.ts";
 import { RxPump } from "../core/rx-pump.ts";
 import type { Scheduler } from "../core/scheduler.ts";
 import type { FdWatcher } from "../ffi/reactor.ts";
-import type { RxPacket, TransportOptions } from "./transport.ts";
+import type { RxPacket, TransportLike, TransportOptions } from "./transport.ts";
 
-/** What the sockets need of a transport (VrrpTransport, or a fake in tests). */
-export interface TransportLike {
-  readonly rx: { readonly fd: number };
-  send(data: Uint8Array, dst: string): void;
-  /** Queues a datagram for one sendmmsg(2) when the running callback returns (VrrpTransport.queue); absent: send. */
-  queue?(data: Uint8Array, dst: string, onError: (e: Error, dst: string) => void): void;
-  /** Reads everything queued; returns how many datagrams it read (a fake may return nothing). */
-  drain(
-    onPacket: (p: RxPacket) => void, onError: (e: { reason: string }) => void, onRepeat?: (vrid: number, at: number) => boolean,
-    wants?: (vrid: number) => boolean,
-  ): number | void;
-  close(): void;
-  /** Kernel drops on the receive socket (SO_RXQ_OVFL); absent on fakes that do not count. */
-  readonly rxDrops?: number;
-  /** Sets SO_RCVBUF; returns what the kernel granted. */
-  setRxBuffer?(bytes: number): number;
-  /** SO_RCVBUF now. */
-  rxBufferBytes?(): number;
-  /** Raises SO_RCVBUF past net.core.rmem_max; returns what the kernel granted. */
-  forceRxBuffer?(bytes: number): number;
-}
 
 /** What a socket set reports for /metrics and dumps. */
 export interface SocketView {
   key: string;
   ifname: string;
-  family: "ipv4" | "ipv6";
+  family: Family;
   /** Datagrams the kernel dropped because the receive queue was full. */
   drops: number;
   /** The receive buffer (SO_RCVBUF as the kernel reports it), bytes; 0 when unknown. */

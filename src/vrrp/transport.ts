@@ -5,6 +5,7 @@
  * ones get the hop limit and destination from cmsgs. AH (IPv4, VRRPv2) uses its own protocol-51
  * sockets; its send socket writes whole datagrams (IP_HDRINCL).
  */
+import type { Family } from "../core/inet.ts";
 import { parseIp } from "../core/inet.ts";
 import {
   cmsgPktInfo, cmsgTtl, type Datagram, IP_HDRINCL, IP_MULTICAST_ALL, IP_MULTICAST_IF, IP_MULTICAST_LOOP,
@@ -23,7 +24,7 @@ export const IPPROTO_VRRP = 112, IPPROTO_AH = 51;
 
 /** One received VRRP (or AH) packet, with what the IP layer told us. */
 export interface RxPacket {
-  family: "ipv4" | "ipv6";
+  family: Family;
   /** VRRP message (for AH: the whole IPv4 datagram, see `ahDatagram`). */
   payload: Uint8Array;
   /** The whole IPv4 datagram when it carried AH. */
@@ -38,7 +39,7 @@ export interface RxPacket {
 
 /** Where and how to send and receive. */
 export interface TransportOptions {
-  family: "ipv4" | "ipv6";
+  family: Family;
   ifname: string;
   ifindex: number;
   /** Our source address (primary IPv4 / link-local IPv6, or mcast_src_ip / unicast_src_ip). */
@@ -59,6 +60,28 @@ export interface TransportOptions {
 /** A malformed datagram at the IP level. */
 export interface RxError {
   reason: string;
+}
+
+/** What the runtime needs of a transport (VrrpTransport, or a fake in tests). */
+export interface TransportLike {
+  readonly rx: { readonly fd: number };
+  send(data: Uint8Array, dst: string): void;
+  /** Queues a datagram for one sendmmsg(2) when the running callback returns (VrrpTransport.queue); absent: send. */
+  queue?(data: Uint8Array, dst: string, onError: (e: Error, dst: string) => void): void;
+  /** Reads everything queued; returns how many datagrams it read (a fake may return nothing). */
+  drain(
+    onPacket: (p: RxPacket) => void, onError: (e: { reason: string }) => void, onRepeat?: (vrid: number, at: number) => boolean,
+    wants?: (vrid: number) => boolean,
+  ): number | void;
+  close(): void;
+  /** Kernel drops on the receive socket (SO_RXQ_OVFL); absent on fakes that do not count. */
+  readonly rxDrops?: number;
+  /** Sets SO_RCVBUF; returns what the kernel granted. */
+  setRxBuffer?(bytes: number): number;
+  /** SO_RCVBUF now. */
+  rxBufferBytes?(): number;
+  /** Raises SO_RCVBUF past net.core.rmem_max; returns what the kernel granted. */
+  forceRxBuffer?(bytes: number): number;
 }
 
 /** Socket options the kernel refused and that have been logged: a property of the kernel, said once per process. */

@@ -10,6 +10,7 @@
  * Difference: we restore the base interface's values when its last VMAC goes (keepalived 2.2.7 was seen
  * to leave them set after exit). The VMAC is deleted when its instance stops.
  */
+import type { Family } from "../core/inet.ts";
 import type { Logger } from "../core/log.ts";
 import { vmacAddress } from "../proto/rtnl-link.ts";
 import { MACVLAN_MODE } from "../proto/rtnl-link.ts";
@@ -19,7 +20,7 @@ import { confPath, type SysctlJournal } from "./sysctl.ts";
 /** What an instance asks for. */
 export interface VmacRequest {
   vrid: number;
-  family: "ipv4" | "ipv6";
+  family: Family;
   /** Interface name; null = `${prefix}.${vrid}`. */
   name: string | null;
   /** MAC; null = the RFC 5798 virtual router MAC. */

@@ -5,6 +5,7 @@
  * Bun 1.4.5: ECONNREFUSED with errqueue: true), so no FFI is needed for them. bind_if / fwmark
  * use a connected libc socket adopted with Bun.udpSocket({ fd }).
  */
+import type { udp } from "bun";
 import { openBoundUdp } from "../../ffi/bound-socket.ts";
 import { type CheckResult, type Endpoint, errorText, fail } from "./types.ts";
 
@@ -46,36 +47,30 @@ export function runDatagram(
       const err = args.find((a) => a instanceof Error) ?? args[args.length - 1];
       finish(fail(`${label}: ${icmpText(errorText(err))}`));
     };
-    let where: Record<string, unknown>;
+    let where: SocketTarget;
     try {
       where = socketTarget(ep);
     } catch (e) {
       return finish(fail(`${label}: socket: ${errorText(e)}`));
     }
-    const adopted = "fd" in where;
-    Bun.udpSocket({
-      ...where,
-      binaryType: "uint8array",
-      socket: {
-        data(_s, data) {
-          if (done) return;
-          const r = session.onMessage(data);
-          if (r) finish(r);
-        },
-        error: onError,
+    const socket = {
+      data(_s: unknown, data: Uint8Array) {
+        if (done) return;
+        const r = session.onMessage(data);
+        if (r) finish(r);
       },
-    }).then(
-      (s) => {
+      error: onError,
+    };
+    // Bun sees an adopted fd as unconnected and wants the peer on every send.
+    const opened: Promise<[{ close(): void }, (d: Uint8Array) => boolean]> = "fd" in where
+      ? Bun.udpSocket({ ...where, binaryType: "uint8array", socket })
+        .then((s) => [s, (d: Uint8Array) => s.send(d, ep.port, ep.address)])
+      : udpConnected({ ...where, binaryType: "uint8array", socket }).then((s) => [s, (d: Uint8Array) => s.send(d)]);
+    opened.then(
+      ([s, sendNow]) => {
         sock = s;
         if (done) return closeQuietly(s);
-        // Bun sees an adopted fd as unconnected and wants the peer on every send.
-        const send = (d: Uint8Array): boolean =>
-          done
-            ? false
-            : adopted
-            ? (s as unknown as Sendto).send(d, ep.port, ep.address)
-            : (s as unknown as Send).send(d);
-        const r = session.onOpen(send);
+        const r = session.onOpen((d) => (done ? false : sendNow(d)));
         if (r) finish(r);
       },
       (err: unknown) => finish(fail(`${label}: socket: ${errorText(err)}`)),
@@ -83,21 +78,23 @@ export function runDatagram(
   });
 }
 
-/** send() of a connected socket. */
-interface Send {
-  send(d: Uint8Array): boolean;
-}
+/**
+ * Bun.udpSocket's connecting overload: bun-types lists the unconnected one first, and an options object
+ * with `connect` matches that one too.
+ */
+const udpConnected: (o: udp.ConnectSocketOptions<"uint8array">) => Promise<udp.ConnectedSocket<"uint8array">> =
+  Bun.udpSocket.bind(Bun);
 
-/** send() of a socket Bun considers unconnected. */
-interface Sendto {
-  send(d: Uint8Array, port: number, address: string): boolean;
-}
+/** An adopted libc socket (already connected), or where Bun binds and connects its own. */
+type SocketTarget =
+  | { fd: number }
+  | { hostname?: string; port?: number; connect: { hostname: string; port: number } };
 
 /**
  * Where the socket comes from: Bun binds and connects it, or, with bind_if / fwmark, a libc socket
  * with SO_BINDTODEVICE / SO_MARK, already connected, is adopted (ICMP errors still arrive on it).
  */
-function socketTarget(ep: Endpoint): Record<string, unknown> {
+function socketTarget(ep: Endpoint): SocketTarget {
   if (ep.bindIf !== undefined || ep.fwmark) {
     return {
       fd: openBoundUdp({

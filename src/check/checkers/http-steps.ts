@@ -9,19 +9,25 @@
  * `fast_recovery`: while the checker has not run yet or is down, the next url follows at once
  * instead of after delay_loop, so a server comes up as soon as all its urls pass.
  */
-import type { HttpUrl } from "./http.ts";
 import { type CheckResult, fail, type RunCheck, type RunnerStatus } from "./types.ts";
+
+/** What the pacing reads of a url{} block (http.ts SteppedUrl; structural, so this module does not import http.ts). */
+export interface SteppedUrl {
+  path: string;
+  digest?: string;
+  regex?: string;
+}
 
 /** How the urls are paced. */
 export interface HttpStepOptions {
-  urls: readonly HttpUrl[];
+  urls: readonly SteppedUrl[];
   /** delay_loop, ms: the pause between two urls. */
   delayLoopMs: number;
   fastRecovery: boolean;
 }
 
 /** keepalived's word for what a passing url satisfied (its last check: regex, else digest, else status). */
-export function urlSuccessWhat(u: HttpUrl): string {
+export function urlSuccessWhat(u: SteppedUrl): string {
   return u.regex !== undefined ? "Regex match" : u.digest !== undefined ? "MD5 digest" : "HTTP status code";
 }
 
@@ -41,7 +47,7 @@ export function makeHttpStepper(o: HttpStepOptions, perUrl: readonly RunCheck[])
     }
     return next(r, url);
   };
-  const next = (r: CheckResult, url: HttpUrl): CheckResult => {
+  const next = (r: CheckResult, url: SteppedUrl): CheckResult => {
     const down = !status.up;
     const said = down ? { urlSuccess: { what: urlSuccessWhat(url), path: url.path } } : {};
     const delay = o.fastRecovery && (down || !status.hasRun) ? 0 : o.delayLoopMs;

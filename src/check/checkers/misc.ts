@@ -5,7 +5,8 @@
  * sets the identity. Spawning, the timeout (SIGTERM, then SIGKILL after a grace period) and the
  * user lookup are the shared script runner's (src/core/script.ts).
  */
-import { resolveUser, runScript, splitCommand as splitWords, type UserEntry } from "../../core/script.ts";
+import { splitCommand } from "../../core/command-line.ts";
+import { resolveUser, runScript, type UserEntry } from "../../core/script.ts";
 import { type CheckResult, errorText, fail, pass, type RunCheck } from "./types.ts";
 
 /** Options of one MISC_CHECK. */
@@ -34,9 +35,6 @@ export interface ScriptOutcome {
   /** Spawn failure (ENOENT, EACCES...). */
   error?: string;
 }
-
-/** Splits a script string into argv (the shared rule of src/core/script.ts). */
-export const splitCommand = splitWords;
 
 /** Runs argv with a deadline on the shared script runner; an abort kills the script. */
 export async function runMiscScript(

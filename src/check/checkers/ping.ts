@@ -49,7 +49,7 @@ export function makePingCheck(opts: PingCheckOptions): RunCheck {
     new Promise<CheckResult>((resolve) => {
       const dst = parseIp(opts.endpoint.address);
       if (!dst) return resolve(fail(`ping: bad address ${opts.endpoint.address}`));
-      const family = dst.family === 2 ? 4 : 6;
+      const family = dst.family;
       const src = opts.endpoint.bindTo ? parseIp(opts.endpoint.bindTo) : undefined;
       let s: IcmpSocket;
       try {
@@ -83,12 +83,12 @@ export function makePingCheck(opts: PingCheckOptions): RunCheck {
         try {
           for (let d = s.sock.recv(); d && !done; d = s.sock.recv()) {
             let b = d.data;
-            if (s.raw && family === 4) {
+            if (s.raw && family === "ipv4") {
               const ip = stripIpv4Header(b);
               if (!ip.ok) continue;
               b = ip.value;
             }
-            const m = decodeIcmp(family, b, { verifyChecksum: family === 4 });
+            const m = decodeIcmp(family, b, { verifyChecksum: family === "ipv4" });
             if (!m.ok) continue;
             const fromOk = "address" in d.from && d.from.address.join() === dst.bytes.join();
             const r = judgeIcmp(m.value, s.raw ? id : undefined, seq, fromOk);

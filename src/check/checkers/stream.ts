@@ -6,7 +6,7 @@
  * non-blocking connect awaited with connect-wait.ts until it completes, fails or is cancelled) and
  * only a connected fd is handed to Bun.connect({ fd }).
  */
-import type { Socket, TCPSocketConnectOptions } from "bun";
+import type { Socket, SocketHandler, TLSOptions } from "bun";
 import { type BoundConnect, closeFd, type PendingConnect, startBoundConnect } from "../../ffi/bound-socket.ts";
 import { bunLater, waitConnect } from "./connect-wait.ts";
 import { type CheckResult, type Endpoint, errorText, fail } from "./types.ts";
@@ -43,10 +43,16 @@ export interface StreamSession {
   phase(): string;
 }
 
-/** Bun.connect accepts these at run time although its types omit them. */
-interface BindOptions {
-  localAddress?: string;
-  localPort?: number;
+declare module "bun" {
+  /** Bun.connect adopts the fd of an already connected socket (Bun 1.4.5); bun-types omit the form. */
+  function connect<Data = undefined>(
+    options: SocketOptions<Data> & { fd: number; tls?: TLSOptions | boolean },
+  ): Promise<Socket<Data>>;
+  /** Bun.connect binds the local end to these at run time although bun-types omit them. */
+  interface TCPSocketConnectOptions<Data = undefined> {
+    localAddress?: string;
+    localPort?: number;
+  }
 }
 
 /** Runs one exchange; settles within timeoutMs (ms), never rejects, always closes the socket. */
@@ -57,125 +63,155 @@ export function runStream(
   session: StreamSession,
   tls?: StreamTls,
 ): Promise<CheckResult> {
-  return new Promise<CheckResult>((resolve) => {
-    let done = false;
-    let tcpUp = false;
-    let ready = false;
-    let sock: Socket<undefined> | undefined;
-    /** A bind_if / fwmark connect not yet handed to Bun. */
-    let pendingFd: PendingConnect | undefined;
-    // Set once the wait starts (its callback may run before waitConnect returns).
-    const wait = { stop: (): void => {} };
-    let pending: Uint8Array[] = [];
-    const enc = new TextEncoder();
-    const where = (): string => (ready ? session.phase() : tcpUp && tls ? "tls: handshake" : "connect");
-    const finish = (r: CheckResult): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      signal.removeEventListener("abort", onAbort);
-      pending = [];
-      wait.stop();
-      if (sock) closeQuietly(sock);
-      if (pendingFd) closeFd(pendingFd.fd);
-      pendingFd = undefined;
-      resolve(r);
-    };
-    const onAbort = (): void => finish(fail(`${where()}: aborted`));
-    const timer = setTimeout(() => finish(fail(`${where()}: timeout after ${timeoutMs}ms`)), timeoutMs);
-    if (signal.aborted) return finish(fail("connect: aborted"));
-    signal.addEventListener("abort", onAbort);
-    const flush = (s: Socket<undefined>): void => {
-      while (pending.length > 0) {
-        const head = pending[0] as Uint8Array;
-        const n = s.write(head);
-        if (n < 0) return finish(fail(`${where()}: write failed`));
-        if (n < head.length) {
-          pending[0] = head.subarray(n);
-          return;
-        }
-        pending.shift();
-      }
-    };
-    const io: StreamIo = {
-      send(data) {
-        if (done || !sock) return;
-        pending.push(typeof data === "string" ? enc.encode(data) : data);
-        flush(sock);
-      },
-    };
-    const becomeReady = (s: Socket<undefined>): void => {
-      sock = s;
-      ready = true;
-      const r = session.onOpen(io);
-      if (r) finish(r);
-    };
-    const opts = {
-      ...(tls ? { tls: tlsOptions(tls) } : {}),
-      socket: {
-        open(s: Socket<undefined>) {
-          sock = s;
-          tcpUp = true;
-          if (done) return closeQuietly(s);
-          if (!tls) becomeReady(s);
-        },
-        handshake(s: Socket<undefined>, _ok: boolean, authError: Error | null) {
-          if (done) return;
-          const why = handshakeVerdict(authError, tls?.ca !== undefined);
-          if (why !== undefined) return finish(fail(why));
-          becomeReady(s);
-        },
-        data(_s: Socket<undefined>, chunk: Uint8Array) {
-          if (done) return;
-          const r = session.onData(chunk, io);
-          if (r) finish(r);
-        },
-        drain(s: Socket<undefined>) {
-          if (!done) flush(s);
-        },
-        end() {
-          if (!done) finish(ready ? session.onEnd() : fail(`${where()}: closed by peer`));
-        },
-        close(_s: Socket<undefined>, err?: Error) {
-          if (done) return;
-          if (err) return finish(fail(`${where()}: ${errorText(err)}`));
-          finish(ready ? session.onEnd() : fail(`${where()}: closed by peer`));
-        },
-        error(_s: Socket<undefined>, err: Error) {
-          finish(fail(`${where()}: ${errorText(err)}`));
-        },
-        connectError(_s: Socket<undefined>, err: Error) {
-          finish(fail(`connect: ${errorText(err)}`));
-        },
-      },
-    };
-    const connect = (target: Record<string, unknown>): void => {
-      Bun.connect({ ...opts, ...target } as unknown as TCPSocketConnectOptions<undefined>).then(
-        (s) => {
-          if (done) closeQuietly(s);
-        },
-        (err: unknown) => finish(fail(`connect: ${errorText(err)}`)),
-      );
-    };
+  return new Promise<CheckResult>((resolve) => new StreamRun(timeoutMs, signal, session, tls, resolve).start(ep));
+}
+
+const enc = new TextEncoder();
+
+/** One exchange in progress: the socket, the deadline, the send queue, and closing it all once. */
+class StreamRun {
+  #done = false;
+  #tcpUp = false;
+  #ready = false;
+  #sock: Socket<undefined> | undefined;
+  /** A bind_if / fwmark connect not yet handed to Bun. */
+  #pendingFd: PendingConnect | undefined;
+  /** Cancels the bound connect's wait; set once the wait starts (its callback may run before that). */
+  #stopWait = (): void => {};
+  #pending: Uint8Array[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #io: StreamIo = {
+    send: (data) => {
+      if (this.#done || !this.#sock) return;
+      this.#pending.push(typeof data === "string" ? enc.encode(data) : data);
+      this.#flush(this.#sock);
+    },
+  };
+
+  constructor(
+    readonly timeoutMs: number,
+    readonly signal: AbortSignal,
+    readonly session: StreamSession,
+    readonly tls: StreamTls | undefined,
+    readonly resolve: (r: CheckResult) => void,
+  ) {}
+
+  /** Arms the deadline and connects: through Bun, or through libc first for bind_if / fwmark. */
+  start(ep: Endpoint): void {
+    this.#timer = setTimeout(() => this.#finish(fail(`${this.#where()}: timeout after ${this.timeoutMs}ms`)), this.timeoutMs);
+    if (this.signal.aborted) return this.#finish(fail("connect: aborted"));
+    this.signal.addEventListener("abort", this.#onAbort);
     if (ep.bindIf === undefined && !ep.fwmark) {
-      return connect({ hostname: ep.address, port: ep.port, ...bindOptions(ep) });
+      return this.#track(Bun.connect({ ...this.#options(), hostname: ep.address, port: ep.port, ...bindOptions(ep) }));
     }
+    let p: PendingConnect;
     try {
-      pendingFd = startBoundConnect(boundOptions(ep));
+      p = this.#pendingFd = startBoundConnect(boundOptions(ep));
     } catch (e) {
-      return finish(fail(`connect: ${errorText(e)}`));
+      return this.#finish(fail(`connect: ${errorText(e)}`));
     }
-    const p = pendingFd;
-    wait.stop = waitConnect(p, Infinity, bunLater, (st) => {
+    this.#stopWait = waitConnect(p, Infinity, bunLater, (st) => {
       // The overall deadline is the timer above; finish() cancels this wait.
-      pendingFd = undefined;
+      this.#pendingFd = undefined;
       if (st !== "connected") {
         closeFd(p.fd);
-        return finish(fail(`connect: ${st}`));
+        return this.#finish(fail(`connect: ${st}`));
       }
-      connect({ fd: p.fd });
+      this.#track(Bun.connect({ ...this.#options(), fd: p.fd }));
     });
-  });
+  }
+
+  readonly #onAbort = (): void => this.#finish(fail(`${this.#where()}: aborted`));
+
+  /** The step a timeout or reset interrupted. */
+  #where(): string {
+    return this.#ready ? this.session.phase() : this.#tcpUp && this.tls ? "tls: handshake" : "connect";
+  }
+
+  #finish(r: CheckResult): void {
+    if (this.#done) return;
+    this.#done = true;
+    clearTimeout(this.#timer);
+    this.signal.removeEventListener("abort", this.#onAbort);
+    this.#pending = [];
+    this.#stopWait();
+    if (this.#sock) closeQuietly(this.#sock);
+    if (this.#pendingFd) closeFd(this.#pendingFd.fd);
+    this.#pendingFd = undefined;
+    this.resolve(r);
+  }
+
+  /** Writes what is queued; a partial write keeps the rest for the next drain. */
+  #flush(s: Socket<undefined>): void {
+    while (this.#pending.length > 0) {
+      const head = this.#pending[0] as Uint8Array;
+      const n = s.write(head);
+      if (n < 0) return this.#finish(fail(`${this.#where()}: write failed`));
+      if (n < head.length) {
+        this.#pending[0] = head.subarray(n);
+        return;
+      }
+      this.#pending.shift();
+    }
+  }
+
+  #becomeReady(s: Socket<undefined>): void {
+    this.#sock = s;
+    this.#ready = true;
+    const r = this.session.onOpen(this.#io);
+    if (r) this.#finish(r);
+  }
+
+  /** A socket Bun hands over after the exchange ended is closed at once. */
+  #track(connecting: Promise<Socket<undefined>>): void {
+    connecting.then(
+      (s) => {
+        if (this.#done) closeQuietly(s);
+      },
+      (err: unknown) => this.#finish(fail(`connect: ${errorText(err)}`)),
+    );
+  }
+
+  /** Bun.connect options shared by both ways of connecting: TLS and the socket callbacks. */
+  #options(): { tls?: TLSOptions; socket: SocketHandler<undefined> } {
+    return { ...(this.tls ? { tls: tlsOptions(this.tls) } : {}), socket: this.#handlers() };
+  }
+
+  #handlers(): SocketHandler<undefined> {
+    const closed = (): CheckResult => (this.#ready ? this.session.onEnd() : fail(`${this.#where()}: closed by peer`));
+    return {
+      open: (s) => {
+        this.#sock = s;
+        this.#tcpUp = true;
+        if (this.#done) return closeQuietly(s);
+        if (!this.tls) this.#becomeReady(s);
+      },
+      handshake: (s, _ok, authError) => {
+        if (this.#done) return;
+        const why = handshakeVerdict(authError, this.tls?.ca !== undefined);
+        if (why !== undefined) return this.#finish(fail(why));
+        this.#becomeReady(s);
+      },
+      data: (_s, chunk) => {
+        if (this.#done) return;
+        const r = this.session.onData(chunk, this.#io);
+        if (r) this.#finish(r);
+      },
+      drain: (s) => {
+        if (!this.#done) this.#flush(s);
+      },
+      end: () => {
+        if (!this.#done) this.#finish(closed());
+      },
+      close: (_s, err?: Error) => {
+        if (this.#done) return;
+        if (err) return this.#finish(fail(`${this.#where()}: ${errorText(err)}`));
+        this.#finish(closed());
+      },
+      error: (_s, err) => this.#finish(fail(`${this.#where()}: ${errorText(err)}`)),
+      connectError: (_s, err) => this.#finish(fail(`connect: ${errorText(err)}`)),
+    };
+  }
 }
 
 /**
@@ -206,17 +242,17 @@ export function boundOptions(ep: Endpoint): BoundConnect {
   };
 }
 
-function bindOptions(ep: Endpoint): BindOptions {
-  const out: BindOptions = {};
+function bindOptions(ep: Endpoint): { localAddress?: string; localPort?: number } {
+  const out: { localAddress?: string; localPort?: number } = {};
   if (ep.bindTo !== undefined) out.localAddress = ep.bindTo;
   if (ep.bindPort !== undefined) out.localPort = ep.bindPort;
   return out;
 }
 
-function tlsOptions(t: StreamTls): Record<string, unknown> {
+function tlsOptions(t: StreamTls): TLSOptions {
   // Like keepalived, a failed verification is only fatal when a CA was configured;
   // we check authorizationError ourselves in the handshake callback.
-  const o: Record<string, unknown> = { rejectUnauthorized: false };
+  const o: TLSOptions = { rejectUnauthorized: false };
   if (t.serverName !== undefined) o.serverName = t.serverName;
   if (t.ca !== undefined) o.ca = t.ca;
   if (t.cert !== undefined) o.cert = t.cert;

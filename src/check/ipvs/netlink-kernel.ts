@@ -23,7 +23,8 @@ import {
   IPVS_GENL_NAME,
 } from "../../proto/ipvs.ts";
 import { parseIpvsConfig, parseIpvsDaemon, parseIpvsDest, parseIpvsService } from "../../proto/ipvs-parse.ts";
-import type { NlMessage, Result } from "../../proto/netlink.ts";
+import type { NlMessage } from "../../proto/netlink.ts";
+import type { Result } from "../../proto/result.ts";
 import {
   ERRNO,
   type IpvsDaemon,

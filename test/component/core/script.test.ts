@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { findUser, runScript, scriptInsecurity, splitCommand } from "../../../src/core/script.ts";
+import { splitCommand } from "../../../src/core/command-line.ts";
+import { findUser, runScript, scriptInsecurity } from "../../../src/core/script.ts";
 
 describe("splitCommand", () => {
   test("splits like keepalived: quotes group words and are removed", () => {

@@ -61,7 +61,7 @@ export function parseDump(
     if (line.startsWith("------< BFD packet drops")) inDrops = true;
     const m = /^\s+(.+?) = (.*)$/.exec(line);
     if (!m) continue;
-    const [, k, v] = m as unknown as [string, string, string];
+    const k = m[1]!, v = m[2]!;
     if (inDrops) drops[k] = Number(v);
     else if (k === "BFD Instance") sessions.set(v, cur = {});
     else if (cur) cur[k] = v;

@@ -54,14 +54,19 @@ export class FakeNet {
 
   /** Adds a node with address `addr`. */
   node(addr: string, log: Logger = nullLogger, seed = 7): Node {
-    const n: Node = { addr, reports: [], sent: [], rt: undefined as unknown as BfdRuntime };
-    n.rt = new BfdRuntime({
-      scheduler: this.sched,
-      log,
-      rand: seededFloats(seed),
-      transport: () => this.#transport(n),
-      notify: (name, state) => n.reports.push({ name, state }),
-    });
+    // The runtime's callbacks only run once it is started, when `n` is complete.
+    const n: Node = {
+      addr,
+      reports: [],
+      sent: [],
+      rt: new BfdRuntime({
+        scheduler: this.sched,
+        log,
+        rand: seededFloats(seed),
+        transport: () => this.#transport(n),
+        notify: (name, state) => n.reports.push({ name, state }),
+      }),
+    };
     this.nodes.set(addr, n);
     return n;
   }

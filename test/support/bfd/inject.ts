@@ -4,7 +4,7 @@
  * Sends each hex payload once from FROM_IP (a source port in 49152–65535) to TO_IP:PORT with the given
  * TTL / Hop Limit, 20 ms apart, and exits 0.
  */
-import { AF_INET, AF_INET6, parseIp } from "../../../src/core/inet.ts";
+import { afNumber, parseIp } from "../../../src/core/inet.ts";
 import { sockaddrIp } from "../../../src/ffi/sockaddr.ts";
 import { SeededRandom } from "../random.ts";
 import {
@@ -30,8 +30,8 @@ if (import.meta.main) {
   const [from, to, port, ttl, ...payloads] = process.argv.slice(2);
   const src = parseIp(from ?? ""), dst = parseIp(to ?? "");
   if (!src || !dst || !port || !ttl) throw new Error("usage: inject.ts FROM_IP TO_IP PORT TTL HEX...");
-  const s = new Socket(dst.family === AF_INET ? AF_INET : AF_INET6, SOCK_DGRAM, 0);
-  if (dst.family === AF_INET) s.setInt(IPPROTO_IP, IP_TTL, Number(ttl));
+  const s = new Socket(afNumber(dst.family), SOCK_DGRAM, 0);
+  if (dst.family === "ipv4") s.setInt(IPPROTO_IP, IP_TTL, Number(ttl));
   else s.setInt(IPPROTO_IPV6, IPV6_UNICAST_HOPS, Number(ttl));
   s.bind(sockaddrIp(src.bytes, new SeededRandom(process.pid).int(49152, 65152)));
   for (const hex of payloads) {

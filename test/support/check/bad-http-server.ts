@@ -8,7 +8,7 @@ const [ip, port] = process.argv.slice(2);
 const MiB = 1024 * 1024;
 const block = new Uint8Array(64 * 1024).fill(0x61);
 
-function streamBlocks(s: import("bun").Socket<{ left: number; chunked: boolean }>): void {
+function streamBlocks(s: import("bun").Socket<{ left: number; chunked: boolean; rest?: Uint8Array }>): void {
   while (s.data.left > 0) {
     const n = Math.min(block.length, s.data.left);
     const piece = s.data.chunked
@@ -19,7 +19,7 @@ function streamBlocks(s: import("bun").Socket<{ left: number; chunked: boolean }
       // simplest back-pressure: a partial write of this test server ends the stream early only if
       // the socket is gone; otherwise retry the rest of this piece on drain
       s.data.left -= n;
-      (s as unknown as { rest: Uint8Array }).rest = piece.subarray(Math.max(0, w));
+      s.data.rest = piece.subarray(Math.max(0, w));
       return;
     }
     s.data.left -= n;
@@ -28,7 +28,7 @@ function streamBlocks(s: import("bun").Socket<{ left: number; chunked: boolean }
   s.end();
 }
 
-Bun.listen<{ left: number; chunked: boolean }>({
+Bun.listen<{ left: number; chunked: boolean; rest?: Uint8Array }>({
   hostname: ip as string,
   port: Number(port),
   socket: {
@@ -68,7 +68,7 @@ Bun.listen<{ left: number; chunked: boolean }>({
       }
     },
     drain(s) {
-      const h = s as unknown as { rest?: Uint8Array };
+      const h = s.data;
       if (h.rest && h.rest.length > 0) {
         const w = s.write(h.rest);
         h.rest = h.rest.subarray(Math.max(0, w));

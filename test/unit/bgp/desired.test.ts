@@ -8,10 +8,10 @@ const src = { file: "k.conf", line: 1 };
 function ann(over: Partial<BgpAnnounce>): BgpAnnounce {
   return {
     name: "A", instances: [], syncGroups: [], virtualServers: [], device: "ka-bgp", metric: 10, announceBackup: false,
-    prefixes: [{ family: "inet", address: "192.0.2.10", prefixLen: 32 }], src, ...over,
+    prefixes: [{ family: "ipv4", address: "192.0.2.10", prefixLen: 32 }], src, ...over,
   };
 }
-const groups = [{ name: "G", members: ["VI_1", "VI_2"] }] as unknown as SyncGroup[];
+const groups: Pick<SyncGroup, "name" | "members">[] = [{ name: "G", members: ["VI_1", "VI_2"] }];
 function seen(inst: Record<string, [InstanceSeen["state"], number]>, vss: Record<string, boolean> = {}): Observed {
   return {
     instances: new Map(Object.entries(inst).map(([k, [state, effectivePriority]]) => [k, { state, effectivePriority }])),
@@ -55,9 +55,9 @@ describe("verdict", () => {
 describe("wantedAddrs and vipMetric", () => {
   test("every prefix of every announcement that is on, on its device", () => {
     const on = ann({ name: "ON", instances: ["VI_1"], device: "ka-a" });
-    const off = ann({ name: "OFF", instances: ["VI_2"], prefixes: [{ family: "inet6", address: "2001:db8::1", prefixLen: 128 }] });
+    const off = ann({ name: "OFF", instances: ["VI_2"], prefixes: [{ family: "ipv6", address: "2001:db8::1", prefixLen: 128 }] });
     expect(wantedAddrs([on, off], groups, seen({ VI_1: ["MASTER", 1], VI_2: ["BACKUP", 1] }))).toEqual([
-      { family: "inet", address: "192.0.2.10", prefixLen: 32, device: "ka-a", metric: 10, announce: "ON" },
+      { family: "ipv4", address: "192.0.2.10", prefixLen: 32, device: "ka-a", metric: 10, announce: "ON" },
     ]);
   });
 

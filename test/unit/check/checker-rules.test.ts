@@ -8,7 +8,8 @@ import {
   statusAccepted,
 } from "../../../src/check/checkers/http-match.ts";
 import { buildRequest } from "../../../src/check/checkers/http.ts";
-import { judgeMisc, splitCommand } from "../../../src/check/checkers/misc.ts";
+import { judgeMisc } from "../../../src/check/checkers/misc.ts";
+import { splitCommand } from "../../../src/core/command-line.ts";
 import { SmtpReplyReader } from "../../../src/check/checkers/smtp.ts";
 import { judgeUdpReply, parseHexString } from "../../../src/check/checkers/udp.ts";
 import { encodeQuery } from "../../../src/proto/dns.ts";

@@ -187,17 +187,18 @@ describe("CheckerRunner", () => {
     const starts: number[] = [];
     let i = 0, cancelled = 0;
     let pending: ((r: CheckResult) => void) | undefined;
-    const run = (() => Promise.reject(new Error("the promise form must not be used"))) as unknown as RunCheck;
-    run.start = (done) => {
-      starts.push(s.now());
-      const r = results[Math.min(i++, results.length - 1)];
-      if (r === "later") {
-        s.after(300, () => done(pass("ok")));
-      } else if (r === "hang") {
-        pending = done;
-      } else done(r ? pass("ok") : fail("refused")); // before start returns
-      return () => cancelled++;
-    };
+    const run: RunCheck = Object.assign(() => Promise.reject(new Error("the promise form must not be used")), {
+      start: (done: (r: CheckResult) => void) => {
+        starts.push(s.now());
+        const r = results[Math.min(i++, results.length - 1)];
+        if (r === "later") {
+          s.after(300, () => done(pass("ok")));
+        } else if (r === "hang") {
+          pending = done;
+        } else done(r ? pass("ok") : fail("refused")); // before start returns
+        return () => cancelled++;
+      },
+    });
     const changes: boolean[] = [];
     const r = new CheckerRunner({ name: "t", timing: T, run, sched: s, log: nullLogger, onChange: (c) => changes.push(c.up) });
     r.start();

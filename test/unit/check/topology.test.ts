@@ -19,7 +19,7 @@ const NAT = { method: "NAT" as const, tunnelType: null, tunnelPort: null, tunnel
 function rs(address: string, over: Partial<RealServer> = {}): RealServer {
   return {
     address,
-    family: "inet",
+    family: "ipv4",
     port: 80,
     weight: 1,
     forward: null,
@@ -44,7 +44,7 @@ function vs(over: Partial<VirtualServer> = {}): VirtualServer {
     port: 80,
     fwmark: null,
     group: null,
-    family: "inet",
+    family: "ipv4",
     protocol: "TCP",
     scheduler: "wlc",
     schedFlags: [],
@@ -263,7 +263,7 @@ describe("desired table", () => {
       entries: [
         {
           kind: "address",
-          family: "inet",
+          family: "ipv4",
           address: "203.0.113.1",
           lastAddress: "203.0.113.3",
           port: 443,

@@ -59,15 +59,15 @@ bgp_announce VS {
     expect(web).toMatchObject({
       name: "WEB", instances: ["VI_1"], device: "ka-bgp", metric: 0, announceBackup: false,
       prefixes: [
-        { family: "inet", address: "192.0.2.10", prefixLen: 32 },
-        { family: "inet6", address: "2001:db8::10", prefixLen: 128 },
+        { family: "ipv4", address: "192.0.2.10", prefixLen: 32 },
+        { family: "ipv6", address: "2001:db8::10", prefixLen: 128 },
       ],
     });
     expect(grp).toMatchObject({
       syncGroups: ["G"], virtualServers: ["[198.51.100.1]:80"], device: "ka-grp", metric: 20, announceBackup: true,
-      prefixes: [{ family: "inet", address: "203.0.113.0", prefixLen: 24 }],
+      prefixes: [{ family: "ipv4", address: "203.0.113.0", prefixLen: 24 }],
     });
-    expect(vs?.prefixes).toEqual([{ family: "inet", address: "198.51.100.1", prefixLen: 32 }]);
+    expect(vs?.prefixes).toEqual([{ family: "ipv4", address: "198.51.100.1", prefixLen: 32 }]);
   });
 
   test("errors carry file:line and remove the block", () => {

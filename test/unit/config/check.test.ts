@@ -28,7 +28,7 @@ describe("virtual_server", () => {
       quorum: 1,
       hysteresis: 0,
       delayLoopMs: 60000,
-      family: "inet",
+      family: "ipv4",
     });
     expect(v.forward.method).toBe("NAT");
     expect(v.realServers[0]).toMatchObject({ address: "192.0.2.1", port: 80, weight: 1 });
@@ -80,7 +80,7 @@ describe("virtual_server", () => {
     expect(r.config.check.virtualServerGroups[0]!.entries).toMatchObject([
       { kind: "address", address: "192.0.2.1", lastAddress: "192.0.2.10", port: 80 },
       { kind: "address", address: "198.51.100.8", lastAddress: "198.51.100.15", port: 443 },
-      { kind: "fwmark", fwmark: 7, family: "inet6" },
+      { kind: "fwmark", fwmark: 7, family: "ipv6" },
     ]);
     expect(diagLines(r)).toEqual([
       "6: warning: virtual_server FWM 3: protocol is ignored for a fwmark service",

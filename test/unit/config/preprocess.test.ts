@@ -2,7 +2,8 @@
 import { describe, expect, test } from "bun:test";
 import { DiagSink, exitCodeFor } from "../../../src/config/diag.ts";
 import { expandBraces } from "../../../src/config/glob.ts";
-import { splitCommand, stripComment, tokenize } from "../../../src/config/lexer.ts";
+import { splitCommand } from "../../../src/core/command-line.ts";
+import { stripComment, tokenize } from "../../../src/config/lexer.ts";
 import { type Line, preprocess } from "../../../src/config/preprocess.ts";
 import { type Files, memOptions } from "../../support/config/helpers.ts";
 

@@ -15,7 +15,7 @@ describe("vrrp_instance defaults and ranges", () => {
       priority: 100,
       advertIntMs: 1000,
       version: 2,
-      family: "inet",
+      family: "ipv4",
       vrid: 51,
       accept: true,
       nopreempt: false,
@@ -28,7 +28,7 @@ describe("vrrp_instance defaults and ranges", () => {
     expect(v.virtualIpaddresses[0]).toMatchObject({
       address: "192.0.2.10",
       prefixLen: 24,
-      family: "inet",
+      family: "ipv4",
       dev: null,
     });
   });
@@ -75,7 +75,7 @@ describe("address families", () => {
     );
     const v = r.config.vrrp.instances[0]!;
     expect(v.version).toBe(3);
-    expect(v.family).toBe("inet6");
+    expect(v.family).toBe("ipv6");
     expect(v.virtualIpaddresses[0]!.address).toBe("2001:db8::10");
   });
   test("mixed families in virtual_ipaddress are rejected per entry, excluded may mix", () => {

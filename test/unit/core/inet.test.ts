@@ -17,8 +17,8 @@ describe("inet", () => {
     for (const bad of [":::", "1:2:3:4:5:6:7:8:9", "2001:db8::1::2", "12345::", "g::1"]) expect(parseIPv6(bad)).toBeUndefined();
   });
   test("parseIp picks the family; compareIp orders numerically", () => {
-    expect(parseIp("192.0.2.1")?.family).toBe(2);
-    expect(parseIp("2001:db8::1")?.family).toBe(10);
+    expect(parseIp("192.0.2.1")?.family).toBe("ipv4");
+    expect(parseIp("2001:db8::1")?.family).toBe("ipv6");
     expect(parseIp("nope")).toBeUndefined();
     expect(compareIp(parseIPv4("192.0.2.10")!, parseIPv4("192.0.2.9")!)).toBe(1);
     expect(compareIp(parseIPv4("192.0.2.1")!, parseIPv4("192.0.2.1")!)).toBe(0);

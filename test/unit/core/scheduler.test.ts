@@ -48,11 +48,14 @@ describe("FakeScheduler", () => {
     for (let i = 0; i < 2000; i++) {
       const k = rnd();
       if (k < 0.5 || live.size === 0) {
-        const rec = { h: undefined as unknown as ReturnType<FakeScheduler["at"]>, at: 1 + Math.floor(rnd() * 10_000) };
-        rec.h = s.at(rec.at, () => {
-          expect(s.now()).toBe(rec.at); // fires at its (possibly moved) time
-          fired.push(rec.at);
-        });
+        const at = 1 + Math.floor(rnd() * 10_000);
+        const rec = {
+          at,
+          h: s.at(at, () => {
+            expect(s.now()).toBe(rec.at); // fires at its (possibly moved) time
+            fired.push(rec.at);
+          }),
+        };
         live.set(i, rec);
       } else {
         const [id, t] = [...live][Math.floor(rnd() * live.size)]!;

@@ -7,7 +7,7 @@ import { compatSamples, type CompatInstanceView, vipText } from "../../../src/me
 import { renderExposition } from "../../../src/metrics/exposition.ts";
 import { parseExposition, valueOf } from "../../support/metrics/prom-strict.ts";
 
-const vip = (address: string, prefixLen: number, dev: string | null = null, family = "inet") => ({ address, prefixLen, dev, family });
+const vip = (address: string, prefixLen: number, dev: string | null = null, family = "ipv4") => ({ address, prefixLen, dev, family });
 const stats = { advertRcvd: 7, advertSent: 42, becomeMaster: 2, releaseMaster: 1, packetLenErr: 3, advertIntervalErr: 4, ipTtlErr: 5,
   invalidType: 6, addrListErr: 8, invalidAuthType: 9, authTypeMismatch: 10, authFailure: 11, pri0Rcvd: 12, pri0Sent: 13 };
 const vi1: CompatInstanceView = {
@@ -80,7 +80,7 @@ describe("vipText", () => {
   test("the prefix only when it is not the full length, as keepalived's data dump prints it", () => {
     expect(vipText(vip("192.0.2.1", 24))).toBe("192.0.2.1/24");
     expect(vipText(vip("192.0.2.1", 32))).toBe("192.0.2.1");
-    expect(vipText(vip("2001:db8::1", 128, null, "inet6"))).toBe("2001:db8::1");
-    expect(vipText(vip("2001:db8::1", 64, null, "inet6"))).toBe("2001:db8::1/64");
+    expect(vipText(vip("2001:db8::1", 128, null, "ipv6"))).toBe("2001:db8::1");
+    expect(vipText(vip("2001:db8::1", 64, null, "ipv6"))).toBe("2001:db8::1/64");
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { collectDump, type NlMessage, parseAttrs, parseNlError, type Result, splitMessages } from "../../../src/proto/netlink.ts";
+import { collectDump, type NlMessage, parseAttrs, parseNlError, splitMessages } from "../../../src/proto/netlink.ts";
+import type { Result } from "../../../src/proto/result.ts";
 import { parseFamily } from "../../../src/proto/genl.ts";
 import { parseIpvsConfig, parseIpvsDaemon, parseIpvsDest, parseIpvsInfo, parseIpvsService } from "../../../src/proto/ipvs-parse.ts";
 import {

@@ -1,0 +1,26 @@
+/**
+ * Operator overrides of real servers (drained, weight), set through the control socket: the shape one
+ * virtual server receives and the IPVS table without its drained destinations.
+ */
+import type { RealServer, VirtualServer } from "../config/model-check.ts";
+import type { DesiredService } from "./table.ts";
+import { rsPort } from "./topology.ts";
+
+/** The overrides of one virtual server, by real-server display name ("[198.51.100.5]:8080"). */
+export interface RsOverrides {
+  drained: ReadonlySet<string>;
+  weights: ReadonlyMap<string, number>;
+}
+
+/** `table` without the destinations of `drained` real servers. */
+export function withoutDrained(
+  table: DesiredService[],
+  vs: VirtualServer,
+  drained: readonly RealServer[],
+): DesiredService[] {
+  const gone = new Set(drained.map((rs) => `${rs.address.toLowerCase()}|${rsPort(vs, rs)}`));
+  return table.map((s) => ({
+    ...s,
+    dests: s.dests.filter((d) => !gone.has(`${d.addr.toLowerCase()}|${d.port}`)),
+  }));
+}
