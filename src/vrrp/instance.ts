@@ -20,6 +20,7 @@ import type { RxPacket } from "./transport.ts";
 import type { AddrRequest } from "../proto/rtnl-addr.ts";
 import type { Firewall } from "./firewall.ts";
 import { VipApplier } from "./vip-apply.ts";
+import { ReplayShortcut } from "./replay-shortcut.ts";
 import { bytesToIpv4, ipv4ToBytes } from "../proto/ipv4.ts";
 import { bytesToIpv6, ipv6ToBytes } from "../proto/ipv6.ts";
 
@@ -242,8 +243,17 @@ export class VrrpInstanceRunner {
     this.stats.advertRcvd++;
     if (m.pri0) this.stats.pri0Rcvd++;
     if (m.addrErr) this.stats.addrListErr++;
-    this.handle(m.event, at);
+    const now = at ?? this.env.sched.now(), e = m.event;
+    // A Backup hearing its master: only the Master_Down_Timer moves (replay-shortcut.ts).
+    const atMs = this.#shortcut.deadline(this.fsm, e, now);
+    if (atMs !== undefined && e.type === "advertReceived" && this.env.sched.reschedule(this.#timers.get("Master_Down_Timer"), atMs)) {
+      return this.#heard(e.srcAddress, e.priority, now);
+    }
+    this.handle(e, now);
+    this.#shortcut.learn(this.fsm, e, now);
   }
+
+  readonly #shortcut = new ReplayShortcut();
 
   /** A packet from this instance's transport whose VRID byte matches ours. */
   receive(p: RxPacket): void {
