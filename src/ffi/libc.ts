@@ -29,6 +29,7 @@ const symbols = {
   sendmmsg: { args: [i32, P, u32, i32], returns: i32 },
   nanosleep: { args: [P, P], returns: i32 },
   recvmsg: { args: [i32, P, i32], returns: i64 },
+  recvmmsg: { args: [i32, P, u32, i32, P], returns: i32 },
   recvfrom: { args: [i32, P, u64, i32, P, P], returns: i64 },
   read: { args: [i32, P, u64], returns: i64 },
   write: { args: [i32, P, u64], returns: i64 },

@@ -271,7 +271,7 @@ export class Socket {
  * The offset just past the cmsghdr at `off` (its data padded to 8 bytes, capped at `len`), or -1 when
  * its length is malformed. cmsg_len is a size_t: its low half on these little-endian ABIs.
  */
-function cmsgNext(cv: DataView, off: number, len: number): number {
+export function cmsgNext(cv: DataView, off: number, len: number): number {
   const clen = cv.getUint32(off, true);
   return clen < 16 || off + clen > len ? -1 : Math.min(off + ((clen + 7) & ~7), len);
 }
@@ -285,7 +285,7 @@ export function optionUnsupported(code: string): boolean {
 }
 
 /** Whether the cmsghdr at `off` carries an SO_TIMESTAMPNS receive time or an SO_RXQ_OVFL drop count. */
-function isVolatile(cv: DataView, off: number): boolean {
+export function isVolatile(cv: DataView, off: number): boolean {
   if (cv.getInt32(off + 8, true) !== SOL_SOCKET) return false;
   const t = cv.getInt32(off + 12, true);
   return t === SO_TIMESTAMPNS || t === SO_RXQ_OVFL;

@@ -42,6 +42,7 @@ import type { Firewall } from "./firewall.ts";
 import { VipApplier } from "./vip-apply.ts";
 import { GarpRounds } from "./garp-rounds.ts";
 import { lateMasterYields } from "./late-master.ts";
+import { ReplayShortcut } from "./replay-shortcut.ts";
 
 export type { InstanceStats } from "./receive.ts";
 
@@ -238,8 +239,17 @@ export class VrrpInstanceRunner {
     const v = this.#memo!.verdict;
     countVerdict(this.stats, v);
     if (this.cfg.timerExpiredBackup !== null) this.#late();
-    this.handle(v.event, at);
+    const now = at ?? this.env.sched.now(), e = v.event;
+    // A Backup hearing its master: only the Master_Down_Timer moves (replay-shortcut.ts).
+    const atMs = this.#shortcut.deadline(this.fsm, e, now);
+    if (atMs !== undefined && this.env.sched.reschedule(this.#timers.get("Master_Down_Timer"), atMs)) {
+      return this.#heard(e.srcAddress, e.priority, now);
+    }
+    this.handle(e, now);
+    this.#shortcut.learn(this.fsm, e, now);
   }
+
+  readonly #shortcut = new ReplayShortcut();
 
   /** A packet from this instance's transport whose VRID byte matches ours: judged, counted, acted on. */
   receive(p: RxPacket): void {

@@ -8,34 +8,19 @@
 import type { Family } from "../core/inet.ts";
 import { parseIp } from "../core/inet.ts";
 import {
-  cmsgPktInfo, cmsgTtl, type Datagram, IP_HDRINCL, IP_MULTICAST_ALL, IP_MULTICAST_IF, IP_MULTICAST_LOOP,
+  IP_HDRINCL, IP_MULTICAST_ALL, IP_MULTICAST_IF, IP_MULTICAST_LOOP,
   IP_MULTICAST_TTL, IP_TTL, IPPROTO_IP, IPPROTO_IPV6, IPV6_JOIN_GROUP, IPV6_MULTICAST_HOPS,
   IPV6_MULTICAST_IF, IPV6_MULTICAST_LOOP, IPV6_RECVHOPLIMIT, IPV6_RECVPKTINFO, IPV6_UNICAST_HOPS, ipMreqn,
   ipv6Mreq, IP_ADD_MEMBERSHIP, Socket, SOCK_RAW, SO_RCVBUF, SO_RCVBUFFORCE, SO_RXQ_OVFL, SO_TIMESTAMPNS, SOL_SOCKET,
 } from "../ffi/socket.ts";
-import { realtimeMs } from "../ffi/libc.ts";
 import { DatagramBatch } from "../ffi/sendmmsg.ts";
 import { sockaddrIp } from "../ffi/sockaddr.ts";
-import { parseIpv4Header } from "../proto/ipv4.ts";
-import { formatIp } from "../core/inet.ts";
+import { type RxError, type RxPacket, VrrpReceiver } from "./receiver.ts";
+
+export type { RxError, RxPacket } from "./receiver.ts";
 
 /** IP protocol numbers. */
 export const IPPROTO_VRRP = 112, IPPROTO_AH = 51;
-
-/** One received VRRP (or AH) packet, with what the IP layer told us. */
-export interface RxPacket {
-  family: Family;
-  /** VRRP message (for AH: the whole IPv4 datagram, see `ahDatagram`). */
-  payload: Uint8Array;
-  /** The whole IPv4 datagram when it carried AH. */
-  ahDatagram?: Uint8Array;
-  src: string;
-  dst: string;
-  ttl: number;
-  ifindex: number;
-  /** When the kernel received it, on the performance.now() clock (absent: when it was read). */
-  at?: number;
-}
 
 /** Where and how to send and receive. */
 export interface TransportOptions {
@@ -55,11 +40,6 @@ export interface TransportOptions {
   /** Send on another interface than we receive on (use_vmac: send from the VMAC). @default ifname/ifindex */
   txIfname?: string;
   txIfindex?: number;
-}
-
-/** A malformed datagram at the IP level. */
-export interface RxError {
-  reason: string;
 }
 
 /** What the runtime needs of a transport (VrrpTransport, or a fake in tests). */
@@ -98,8 +78,11 @@ export class VrrpTransport {
   readonly rx: Socket;
   readonly tx: Socket;
   readonly proto: number;
+  readonly #rx: VrrpReceiver;
   /** Datagrams the kernel dropped on the receive socket because its queue was full (SO_RXQ_OVFL). */
-  rxDrops = 0;
+  get rxDrops(): number {
+    return this.#rx.rxDrops;
+  }
 
   constructor(readonly o: TransportOptions) {
     const v6 = o.family === "ipv6";
@@ -107,7 +90,9 @@ export class VrrpTransport {
     this.proto = o.ah ? IPPROTO_AH : IPPROTO_VRRP;
     const src = parseIp(o.src);
     if (!src) throw new Error(`invalid source address '${o.src}' for ${o.ifname}`);
-    this.rx = new Socket(domain, SOCK_RAW, this.proto);
+    // Read through the receiver's recvmmsg slots, not the socket's own buffer.
+    this.rx = new Socket(domain, SOCK_RAW, this.proto, 64);
+    this.#rx = new VrrpReceiver({ fd: this.rx.fd, family: o.family, proto: this.proto, ifindex: o.ifindex });
     this.tx = new Socket(domain, SOCK_RAW, this.proto, 64);
     try {
       const txIndex = o.txIfindex ?? o.ifindex;
@@ -238,114 +223,14 @@ export class VrrpTransport {
    * checksum differ, which the kernel has checked) is first offered to `onRepeat` without being decoded:
    * a Backup hears its master that way many times a second. When `onRepeat` is absent or returns false
    * it is decoded as usual. `at` is the kernel's receive time on the performance.now() clock, so a
-   * datagram read late (the reactor's rate limit) still restarts timers from when it arrived.
+   * datagram read late (the reactor's rate limit) still restarts timers from when it arrived. Reads
+   * 32 datagrams per system call (src/vrrp/receiver.ts).
    */
   drain(
     onPacket: (p: RxPacket) => void, onError: (e: RxError) => void, onRepeat?: (vrid: number, at: number) => boolean,
     wants?: (vrid: number) => boolean,
   ): number {
-    const rx = this.rx;
-    let count = 0;
-    let offset = NaN; // CLOCK_REALTIME - performance.now(), read once per drain
-    for (let n = rx.recvInPlace(); n >= 0; n = rx.recvInPlace()) {
-      count++;
-      const drops = rx.queueDrops();
-      if (drops > this.rxDrops) this.rxDrops = drops;
-      const now = performance.now();
-      const stamp = rx.receivedAtRealtimeMs();
-      if (stamp === stamp && offset !== offset) offset = realtimeMs() - now;
-      // A stamp from the future or from long ago means the wall clock moved: the read time is then the best guess.
-      const at = stamp === stamp && stamp - offset <= now && stamp - offset > now - 1000 ? stamp - offset : now;
-      // A VRID no instance here listens for (a flood, another cluster) is dropped unread: nothing is copied or decoded.
-      if (wants && !rx.truncated && !this.#wanted(n, wants)) continue;
-      const vrid = onRepeat && !rx.truncated ? this.#repeatedVrid(n) : -1;
-      if (vrid >= 0 && onRepeat!(vrid, at)) continue;
-      // IPv4 takes sender, destination and TTL from the IP header: no sockaddr or cmsg objects for it.
-      const v6 = this.o.family === "ipv6";
-      const d: Datagram = { data: rx.received.slice(0, n), from: v6 ? rx.from() : NO_FROM, cmsgs: v6 ? rx.cmsgs() : [], truncated: rx.truncated };
-      const p = this.#decode(d, at);
-      if ("reason" in p) {
-        onError(p);
-        continue;
-      }
-      // A repeat no instance could replay (one they dropped) is already the remembered datagram.
-      if (onRepeat && vrid < 0) this.#remember(d.data, p);
-      onPacket(p);
-    }
-    return count;
-  }
-
-  /**
-   * Last good datagram per VRID (as 32-bit words, zero padded), with its sender and ancillary bytes.
-   * VRRP only: AH datagrams never repeat (their sequence number grows).
-   */
-  readonly #last: ({ length: number; words: Int32Array; from: Uint8Array; control: Uint8Array } | undefined)[] = [];
-  /** The socket's receive buffer as words (it starts a fresh ArrayBuffer, so it is aligned). */
-  #rxWords: Int32Array | undefined;
-
-  #remember(data: Uint8Array, p: RxPacket): void {
-    if (this.proto !== IPPROTO_VRRP || p.payload.length < 2) return;
-    const words = new Int32Array((data.length + 3) >> 2);
-    new Uint8Array(words.buffer).set(data);
-    this.#last[p.payload[1]!] = { length: data.length, words, ...this.rx.originBytes() };
-  }
-
-  /** Whether an instance listens for the VRID of the VRRP datagram in the socket's buffer (AH: always). */
-  #wanted(n: number, wants: (vrid: number) => boolean): boolean {
-    if (this.proto !== IPPROTO_VRRP) return true;
-    const b = this.rx.received;
-    const off = this.o.family === "ipv4" ? (b[0]! & 0x0f) * 4 : 0;
-    return off + 2 > n || wants(b[off + 1]!); // too short to tell: decoded, and counted as malformed
-  }
-
-  /** The VRID when the datagram in the socket's buffer repeats the last good one of that VRID, else -1. */
-  #repeatedVrid(n: number): number {
-    if (this.proto !== IPPROTO_VRRP) return -1;
-    const b = this.rx.received;
-    const v4 = this.o.family === "ipv4";
-    const off = v4 ? (b[0]! & 0x0f) * 4 : 0;
-    if (off + 2 > n) return -1;
-    const vrid = b[off + 1]!;
-    const last = this.#last[vrid];
-    if (!last || last.length !== n) return -1;
-    const w = (this.#rxWords ??= new Int32Array(b.buffer, 0, b.buffer.byteLength >> 2));
-    const lw = last.words;
-    const full = n >> 2;
-    for (let i = 0; i < full; i++) {
-      // IPv4 identification (bytes 4-5) and header checksum (10-11) change with every datagram; little-endian words.
-      const mask = !v4 ? -1 : i === 1 ? 0xffff0000 | 0 : i === 2 ? 0x0000ffff : -1;
-      if (((w[i]! ^ lw[i]!) & mask) !== 0) return -1;
-    }
-    if (n & 3) {
-      const tail = new Uint8Array(lw.buffer);
-      for (let i = full << 2; i < n; i++) if (b[i] !== tail[i]) return -1;
-    }
-    return this.rx.sameOrigin(last.from, last.control) ? vrid : -1;
-  }
-
-  #decode(d: Datagram, at: number): RxPacket | RxError {
-    if (d.truncated) return { reason: `datagram truncated (${d.data.length} bytes read)` };
-    const info = cmsgPktInfo(d.cmsgs);
-    if (this.o.family === "ipv6") {
-      const src = "address" in d.from ? formatIp(d.from.address) : "";
-      return {
-        family: "ipv6", payload: d.data, src, dst: info ? formatIp(info.dst) : "",
-        ttl: cmsgTtl(d.cmsgs) ?? -1, ifindex: info?.ifindex ?? this.o.ifindex, at,
-      };
-    }
-    const ip = parseIpv4Header(d.data);
-    if (!ip.ok) return { reason: ip.reason };
-    const h = ip.value.header;
-    return {
-      family: "ipv4",
-      payload: ip.value.payload,
-      ahDatagram: this.o.ah ? d.data : undefined,
-      src: h.src,
-      dst: h.dst,
-      ttl: h.ttl,
-      ifindex: info?.ifindex ?? this.o.ifindex,
-      at,
-    };
+    return this.#rx.drain(onPacket, onError, onRepeat, wants);
   }
 
   /** Sends what is queued, then closes both sockets. */
@@ -356,9 +241,6 @@ export class VrrpTransport {
     this.tx.close();
   }
 }
-
-/** The sender of an IPv4 datagram is read from its header, not from the socket address. */
-const NO_FROM: Datagram["from"] = { family: 0, raw: new Uint8Array(0) };
 
 function isLinkLocal6(b: Uint8Array): boolean {
   return b.length === 16 && b[0] === 0xfe && (b[1]! & 0xc0) === 0x80;
