@@ -79,8 +79,15 @@ interface Dumped { data: { iname: string; state: number; effective_priority: num
 async function dump(): Promise<Map<string, Dumped["data"]>> {
   if (existsSync(join(dir, "json"))) unlinkSync(join(dir, "json"));
   process.kill(Number(readFileSync(join(dir, "v.pid"), "utf8")), "SIGWINCH");
-  await waitFor("JSON dump", () => existsSync(join(dir, "json")) && readFileSync(join(dir, "json"), "utf8").endsWith("\n"));
-  const j = JSON.parse(readFileSync(join(dir, "json"), "utf8")) as Dumped[];
+  // keepalived's JSON dump has no trailing newline: complete when it parses.
+  const j = await waitFor("JSON dump", () => {
+    if (!existsSync(join(dir, "json"))) return undefined;
+    try {
+      return JSON.parse(readFileSync(join(dir, "json"), "utf8")) as Dumped[];
+    } catch {
+      return undefined;
+    }
+  });
   return new Map(j.map((x) => [x.data.iname, x.data]));
 }
 const prio = async () => (await dump()).get("VI_1")!.effective_priority;
