@@ -9,7 +9,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { join } from "node:path";
 import { impls, processTree } from "./lib.ts";
 import { afterWarmup, type Point, slopeKiBPerMin } from "./footprint-lib.ts";
-import { measure, type Running, startDaemon, stopDaemon, vrrpConf } from "./footprint.ts";
+import { measure, PREFIX, type Running, startDaemon, stopDaemon, vrrpConf } from "./footprint.ts";
 
 const FLIP = `#!/bin/sh
 # Fails during every other 5 s window of the wall clock.
@@ -19,7 +19,7 @@ const FLIP = `#!/bin/sh
 /** Runs the soak and prints one line per process. */
 export async function soak(ours: string, minutes: number): Promise<void> {
   const everyS = Number(process.env.BENCH_SOAK_EVERY_S ?? 10);
-  const sdir = mkdtempSync("/tmp/kfp-soak-");
+  const sdir = mkdtempSync(`/tmp/${PREFIX}soak-`);
   chmodSync(sdir, 0o755);
   writeFileSync(join(sdir, "flip.sh"), FLIP, { mode: 0o755 });
   const track = `vrrp_script flip {\n  script ${join(sdir, "flip.sh")}\n  interval 1\n  fall 1\n  rise 1\n}\n`;

@@ -5,7 +5,7 @@
 import { basename } from "node:path";
 import { CliError, parseArgs, SIGNUMS, usage, type CliOptions } from "./cli.ts";
 import { dumpConfig, formatDiagnostic, isRunnable, loadConfig } from "./config/index.ts";
-import { configIdDefault, interfaceExists, logLoad, makeLogger } from "./procs/common.ts";
+import { configIdDefault, interfaceExists, logLoad, makeLogger, startPageTrim } from "./procs/common.ts";
 import { launchDaemon, reportLaunch } from "./procs/daemonize.ts";
 import { VERSION_LINE } from "./version.ts";
 import { ensureTuned } from "./procs/tuning.ts";
@@ -125,6 +125,7 @@ async function startParent(o: CliOptions): Promise<void> {
   parent.start(() => {
     log.info("All child processes are running");
     if (o.daemonized) reportLaunch({ type: "up", pid: process.pid });
+    startPageTrim();
   });
 }
 

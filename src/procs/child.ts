@@ -11,7 +11,7 @@ import { runControl, type SnapshotReporter } from "../control/child-side.ts";
 import type { Logger } from "../core/log.ts";
 import { RealScheduler, type Scheduler } from "../core/scheduler.ts";
 import { setParentDeathSignal, sleepMs } from "../ffi/libc.ts";
-import { makeLogger } from "./common.ts";
+import { makeLogger, startPageTrim } from "./common.ts";
 import { Channel } from "../core/channel.ts";
 import { Reactor, type FdWatcher } from "../ffi/reactor.ts";
 import { SigioWatcher } from "../ffi/sigio.ts";
@@ -149,4 +149,5 @@ export function runChild(
   process.on("SIGHUP", () => {/* the parent re-reads the configuration and sends us the new slice */});
   for (const [sig, kind] of DUMP_SIGNALS) process.on(sig, () => rt.dump(kind));
   ctx.send({ type: "ready", role, generation: 0 });
+  startPageTrim();
 }
