@@ -4,13 +4,11 @@
  */
 import { basename } from "node:path";
 import { CliError, parseArgs, SIGNUMS, usage, type CliOptions } from "./cli.ts";
-import { dumpConfig, formatDiagnostic, isRunnable, loadConfig } from "./config/index.ts";
-import { configIdDefault, interfaceExists, logLoad, makeLogger, startPageTrim } from "./procs/common.ts";
-import { launchDaemon, reportLaunch } from "./procs/daemonize.ts";
 import { VERSION_LINE } from "./version.ts";
 import { ensureTuned } from "./procs/tuning.ts";
 import { accessSync, appendFileSync, constants, existsSync, statSync } from "node:fs";
-import { CAPS, refuseStat } from "./config/read.ts";
+// Everything else is imported where it is used: the build splits the bundle into chunks, so the first
+// start (which only re-executes itself, tuning.ts) and the children never load the configuration code.
 
 function fail(msg: string, status = 1): never {
   process.stderr.write(`keepalived: ${msg}\n`);
@@ -60,11 +58,13 @@ async function main(argv: string[]): Promise<void> {
     runChild(o.role, o, make, loop);
     return;
   }
-  if (o.configTest) return configTest(o);
+  if (o.configTest) return await configTest(o);
   await runParent(o, argv);
 }
 
-function configTest(o: CliOptions): void {
+async function configTest(o: CliOptions): Promise<void> {
+  const { dumpConfig, formatDiagnostic, loadConfig } = await import("./config/index.ts");
+  const { configIdDefault, interfaceExists } = await import("./procs/common.ts");
   const r = loadConfig(o.configFile, { configId: o.configId ?? configIdDefault(), interfaceExists, allConfig: o.allConfig });
   const text = r.diagnostics.map((d) => formatDiagnostic(d) + "\n").join("");
   if (o.configTestLog) appendFileSync(o.configTestLog, text);
@@ -81,8 +81,9 @@ class EarlyExit extends Error {
 }
 
 async function runParent(o: CliOptions, argv: string[]): Promise<void> {
-  if (!o.dontFork && !o.daemonized) process.exit(await launchDaemon(argv));
+  if (!o.dontFork && !o.daemonized) process.exit(await (await import("./procs/daemonize.ts")).launchDaemon(argv));
   if (o.dontFork) ensureTuned();
+  const { reportLaunch } = await import("./procs/daemonize.ts");
   try {
     await startParent(o);
   } catch (e) {
@@ -96,6 +97,10 @@ async function runParent(o: CliOptions, argv: string[]): Promise<void> {
 }
 
 async function startParent(o: CliOptions): Promise<void> {
+  const { dumpConfig, isRunnable, loadConfig } = await import("./config/index.ts");
+  const { CAPS, refuseStat } = await import("./config/read.ts");
+  const { configIdDefault, interfaceExists, logLoad, makeLogger, startPageTrim } = await import("./procs/common.ts");
+  const { reportLaunch } = await import("./procs/daemonize.ts");
   const early = (reason: string, status = 1): never => {
     throw new EarlyExit(reason, status);
   };

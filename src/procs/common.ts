@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import type { CliOptions } from "../cli.ts";
-import { formatDiagnostic, type Diagnostic } from "../config/index.ts";
+import { type Diagnostic, formatDiagnostic } from "../config/diag.ts";
 import { Logger } from "../core/log.ts";
 import { SyslogSocket } from "../ffi/syslog.ts";
 import { localTime } from "../ffi/libc.ts";
