@@ -3,13 +3,14 @@
  * (advert_int 1, masters) of which 10 track a script that fails during every other 5 s (so they go to
  * FAULT and back, dropping and re-adding their VIPs), for `minutes`. RSS of every process is sampled
  * every BENCH_SOAK_EVERY_S (default 10) seconds; the slope per process (KiB/min, least squares, the
- * first 20% left out as warm-up) is printed with the number of FAULT entries that proves the churn.
+ * first 20% left out as warm-up) of RSS and of anonymous memory (RSS alone follows our processes'
+ * periodic unmapping of code pages, src/ffi/resident.ts) is printed with the number of FAULT entries that proves the churn.
  */
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { impls, processTree } from "./lib.ts";
 import { afterWarmup, type Point, slopeKiBPerMin } from "./footprint-lib.ts";
-import { measure, type Running, startDaemon, stopDaemon, vrrpConf } from "./footprint.ts";
+import { measure, PREFIX, type Running, startDaemon, stopDaemon, vrrpConf } from "./footprint.ts";
 
 const FLIP = `#!/bin/sh
 # Fails during every other 5 s window of the wall clock.
@@ -19,12 +20,12 @@ const FLIP = `#!/bin/sh
 /** Runs the soak and prints one line per process. */
 export async function soak(ours: string, minutes: number): Promise<void> {
   const everyS = Number(process.env.BENCH_SOAK_EVERY_S ?? 10);
-  const sdir = mkdtempSync("/tmp/kfp-soak-");
+  const sdir = mkdtempSync(`/tmp/${PREFIX}soak-`);
   chmodSync(sdir, 0o755);
   writeFileSync(join(sdir, "flip.sh"), FLIP, { mode: 0o755 });
   const track = `vrrp_script flip {\n  script ${join(sdir, "flip.sh")}\n  interval 1\n  fall 1\n  rise 1\n}\n`;
   const conf = vrrpConf(100, "1", "", track);
-  const running: { name: string; r: Running; series: Map<number, { role: string; pts: Point[] }> }[] = [];
+  const running: { name: string; r: Running; series: Map<number, { role: string; pts: Point[]; anon: Point[] }> }[] = [];
   try {
     for (const impl of impls(ours)) {
       const r = await startDaemon(impl, conf, impl.name === "ours" ? "zo" : "zk", "-l");
@@ -36,8 +37,9 @@ export async function soak(ours: string, minutes: number): Promise<void> {
       const min = (performance.now() - t0) / 60_000;
       for (const x of running) {
         for (const p of measure(processTree(x.r.proc.pid)).procs) {
-          const s = x.series.get(p.pid) ?? { role: p.role, pts: [] };
+          const s = x.series.get(p.pid) ?? { role: p.role, pts: [], anon: [] };
           s.pts.push({ min, kib: p.mem.rss });
+          s.anon.push({ min, kib: p.mem.anon });
           x.series.set(p.pid, s);
         }
       }
@@ -50,7 +52,8 @@ export async function soak(ours: string, minutes: number): Promise<void> {
       const parts = [...x.series.entries()].map(([pid, s]) => {
         const pts = afterWarmup(s.pts, 0.2);
         const first = s.pts[0]!.kib, last = s.pts[s.pts.length - 1]!.kib;
-        return `${s.role} (pid ${pid}, ${s.pts.length} samples): ${slopeKiBPerMin(pts).toFixed(1)} KiB/min, RSS ${(first / 1024).toFixed(1)} → ${(last / 1024).toFixed(1)} MiB`;
+        const anon = slopeKiBPerMin(afterWarmup(s.anon, 0.2)).toFixed(1);
+        return `${s.role} (pid ${pid}, ${s.pts.length} samples): ${slopeKiBPerMin(pts).toFixed(1)} KiB/min (anonymous ${anon}), RSS ${(first / 1024).toFixed(1)} → ${(last / 1024).toFixed(1)} MiB`;
       });
       console.log(`  ${x.name} (${faults} FAULT entries): ${parts.join("; ")}`);
     }

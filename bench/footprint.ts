@@ -112,6 +112,9 @@ bfd_instance kfp_b1 {
 }
 `;
 
+/** Prefix of the namespaces and directories (BENCH_NS_PREFIX, default kfp-f: concurrent runs pick their own). */
+export const PREFIX = process.env.BENCH_NS_PREFIX ?? "kfp-f";
+
 /** A daemon in its own namespace with a veth pair (192.0.2.1 on veth0). */
 export interface Running {
   ns: Netns;
@@ -128,9 +131,9 @@ export interface Running {
  * per process of ours for Bun's stderr stream).
  */
 export async function startDaemon(impl: Impl, conf: string, tag: string, log = "-G"): Promise<Running> {
-  const dir = mkdtempSync(`/tmp/kfp-f${tag}-`);
+  const dir = mkdtempSync(`/tmp/${PREFIX}${tag}-`);
   chmodSync(dir, 0o755);
-  const ns = new Netns(`kfp-f${tag}${process.pid % 1000}`);
+  const ns = new Netns(`${PREFIX}${tag}${process.pid % 1000}`);
   ns.ip("link", "add", "veth0", "type", "veth", "peer", "name", "veth1");
   ns.ip("link", "set", "veth0", "up");
   ns.ip("link", "set", "veth1", "up");
@@ -215,7 +218,7 @@ function medianTree(list: (Tree | undefined)[]): Tree | undefined {
 /** Runs the footprint benchmark and prints its tables. */
 export async function footprintBench(ours: string, trials = 3): Promise<void> {
   const [ka, us] = impls(ours);
-  const dir = mkdtempSync("/tmp/kfp-floor-");
+  const dir = mkdtempSync(`/tmp/${PREFIX}floor-`);
   try {
     const configs = [
       { name: "1 VRRP instance (parent + VRRP)", conf: vrrpConf(1, "1"), n: 1, procs: { keepalived: 2, ours: 2 } },

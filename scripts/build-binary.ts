@@ -6,7 +6,7 @@
  * The reactor worker is a second entry point so it is embedded in the binary. Autoload of .env and
  * bunfig.toml is off: the daemon runs as root and must not read files from its working directory.
  */
-import { EXTERNAL_FLAGS } from "./build-flags.ts";
+import { EXTERNAL_FLAGS, SPLIT_FLAGS } from "./build-flags.ts";
 import { statSync } from "node:fs";
 import { join } from "node:path";
 
@@ -30,6 +30,7 @@ function build(t: Target): void {
     "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig",
     `--target=${t.target}`,
     ...EXTERNAL_FLAGS,
+    ...SPLIT_FLAGS,
     `--define`, `process.env.KA_LIBC_NAME=${JSON.stringify(t.libc)}`,
     "src/main.ts", "src/ffi/reactor-worker.ts",
     "--outfile", t.out,

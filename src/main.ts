@@ -4,15 +4,12 @@
  */
 import { basename } from "node:path";
 import { CliError, parseArgs, SIGNUMS, usage, type CliOptions } from "./cli.ts";
-import { dumpConfig, formatDiagnostic, isRunnable, loadConfig } from "./config/index.ts";
-import type { KeepalivedConfig } from "./config/model.ts";
-import { confText } from "./dump/ka-conf.ts";
-import { configIdDefault, interfaceExists, logLoad, makeLogger } from "./procs/common.ts";
-import { launchDaemon, reportLaunch } from "./procs/daemonize.ts";
 import { VERSION_LINE } from "./version.ts";
+import type { KeepalivedConfig } from "./config/model.ts";
 import { ensureTuned } from "./procs/tuning.ts";
 import { accessSync, appendFileSync, constants, existsSync, statSync } from "node:fs";
-import { CAPS, refuseStat } from "./config/read.ts";
+// Everything else is imported where it is used: the build splits the bundle into chunks, so the first
+// start (which only re-executes itself, tuning.ts) and the children never load the configuration code.
 
 function fail(msg: string, status = 1): never {
   process.stderr.write(`keepalived: ${msg}\n`);
@@ -67,21 +64,24 @@ async function main(argv: string[]): Promise<void> {
     }
     return;
   }
-  if (o.configTest) return configTest(o);
+  if (o.configTest) return await configTest(o);
   await runParent(o, argv);
 }
 
 /** -d text in keepalived's layout (src/dump/ka-conf.ts); --dump-conf=json|yaml our model (docs/dumps.md). */
-function confDump(c: KeepalivedConfig, format: "text" | "json" | "yaml"): string {
-  return format === "text" ? confText(c) : dumpConfig(c, format);
+async function confDump(c: KeepalivedConfig, format: "text" | "json" | "yaml"): Promise<string> {
+  if (format !== "text") return (await import("./config/index.ts")).dumpConfig(c, format);
+  return (await import("./dump/ka-conf.ts")).confText(c);
 }
 
-function configTest(o: CliOptions): void {
+async function configTest(o: CliOptions): Promise<void> {
+  const { formatDiagnostic, loadConfig } = await import("./config/index.ts");
+  const { configIdDefault, interfaceExists } = await import("./procs/common.ts");
   const r = loadConfig(o.configFile, { configId: o.configId ?? configIdDefault(), interfaceExists, allConfig: o.allConfig });
   const text = r.diagnostics.map((d) => formatDiagnostic(d) + "\n").join("");
   if (o.configTestLog) appendFileSync(o.configTestLog, text);
   else process.stderr.write(text);
-  if (o.dumpConf) process.stdout.write(confDump(r.config, o.dumpConf));
+  if (o.dumpConf) process.stdout.write(await confDump(r.config, o.dumpConf));
   process.exit(r.exitCode);
 }
 
@@ -93,8 +93,9 @@ class EarlyExit extends Error {
 }
 
 async function runParent(o: CliOptions, argv: string[]): Promise<void> {
-  if (!o.dontFork && !o.daemonized) process.exit(await launchDaemon(argv));
+  if (!o.dontFork && !o.daemonized) process.exit(await (await import("./procs/daemonize.ts")).launchDaemon(argv));
   if (o.dontFork) ensureTuned();
+  const { reportLaunch } = await import("./procs/daemonize.ts");
   try {
     await startParent(o);
   } catch (e) {
@@ -108,6 +109,10 @@ async function runParent(o: CliOptions, argv: string[]): Promise<void> {
 }
 
 async function startParent(o: CliOptions): Promise<void> {
+  const { isRunnable, loadConfig } = await import("./config/index.ts");
+  const { CAPS, refuseStat } = await import("./config/read.ts");
+  const { configIdDefault, interfaceExists, logLoad, makeLogger, startPageTrim } = await import("./procs/common.ts");
+  const { reportLaunch } = await import("./procs/daemonize.ts");
   const early = (reason: string, status = 1): never => {
     throw new EarlyExit(reason, status);
   };
@@ -128,7 +133,7 @@ async function startParent(o: CliOptions): Promise<void> {
   }
   // -e / --all-config: keepalived exits 6 when a configuration file is missing or refused.
   if (r.diagnostics.some((d) => d.severity === "missing")) early("Config files missing (--all-config)", 6);
-  if (o.dumpConf) for (const line of confDump(r.config, o.dumpConf).trimEnd().split("\n")) log.info(line);
+  if (o.dumpConf) for (const line of (await confDump(r.config, o.dumpConf)).trimEnd().split("\n")) log.info(line);
   const { claimPidFile, Parent } = await import("./procs/parent.ts");
   const pidErr = claimPidFile(o);
   if (pidErr) early(pidErr);
@@ -137,6 +142,7 @@ async function startParent(o: CliOptions): Promise<void> {
   parent.start(() => {
     log.info("All child processes are running");
     if (o.daemonized) reportLaunch({ type: "up", pid: process.pid });
+    startPageTrim();
   });
 }
 

@@ -57,6 +57,7 @@ const symbols = {
   localtime_r: { args: [P, P], returns: P },
   execve: { args: [P, P, P], returns: i32 },
   socketpair: { args: [i32, i32, i32, P], returns: i32 },
+  madvise: { args: [u64, u64, i32], returns: i32 },
   __errno_location: { args: [], returns: P },
   strerror: { args: [i32], returns: cstring },
 } as const;

@@ -14,7 +14,7 @@ import { runControl, type SnapshotReporter } from "../control/child-side.ts";
 import { RateLimitedLog, type Logger } from "../core/log.ts";
 import { RealScheduler, type Scheduler } from "../core/scheduler.ts";
 import { setParentDeathSignal, sleepMs } from "../ffi/libc.ts";
-import { makeLogger } from "./common.ts";
+import { makeLogger, startPageTrim } from "./common.ts";
 import { Channel } from "../core/channel.ts";
 import { Reactor, type FdWatcher } from "../ffi/reactor.ts";
 import { SigioWatcher } from "../ffi/sigio.ts";
@@ -130,6 +130,7 @@ export function runChild<R extends Role>(
   process.on("SIGHUP", () => {/* the parent re-reads the configuration and sends us the new slice */});
   for (const [sig, kind] of DUMP_SIGNALS) process.on(sig, () => rt.dump(kind));
   ctx.send({ type: "ready", role, generation: 0 });
+  startPageTrim();
 }
 
 /** What a child's handling of parent messages works with. */

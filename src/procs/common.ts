@@ -2,10 +2,11 @@
 import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import type { CliOptions } from "../cli.ts";
-import { formatDiagnostic, type Diagnostic } from "../config/index.ts";
+import { type Diagnostic, formatDiagnostic } from "../config/diag.ts";
 import { Logger } from "../core/log.ts";
 import { SyslogSocket } from "../ffi/syslog.ts";
 import { localTime } from "../ffi/libc.ts";
+import { dropExecutablePages } from "../ffi/resident.ts";
 
 /** keepalived's syslog identities. */
 export const IDENTS = {
@@ -66,4 +67,22 @@ export function logLoad(log: Logger, diags: readonly Diagnostic[]): void {
  */
 export function collectAfterLoad(): void {
   Bun.gc(true);
+}
+
+/** First unmapping of unused executable pages after start-up (src/ffi/resident.ts), ms. */
+export const TRIM_FIRST_MS = 5000;
+/** Then again every this many ms: pages a failover, a reload or the JIT touched once go too. */
+export const TRIM_EVERY_MS = 60_000;
+
+/**
+ * Unmaps the executable's pages this process no longer uses, TRIM_FIRST_MS after it is up and then every
+ * TRIM_EVERY_MS (docs/design.md, Footprint). KA_NO_TRIM=1 turns it off (the benchmark's "before").
+ * The timers do not keep the process alive.
+ */
+export function startPageTrim(): void {
+  if (process.env.KA_NO_TRIM === "1") return;
+  setTimeout(() => {
+    dropExecutablePages();
+    setInterval(dropExecutablePages, TRIM_EVERY_MS).unref();
+  }, TRIM_FIRST_MS).unref();
 }

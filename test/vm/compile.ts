@@ -8,7 +8,7 @@
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "./build.ts";
-import { EXTERNAL_FLAGS } from "../../scripts/build-flags.ts";
+import { EXTERNAL_FLAGS, SPLIT_FLAGS } from "../../scripts/build-flags.ts";
 
 /** Flags shared with scripts/build-binary.ts: no autoload of .env / bunfig.toml in a root daemon. */
 const FLAGS = [
@@ -23,6 +23,7 @@ const FLAGS = [
   "--define",
   `process.env.KA_LIBC_NAME=${JSON.stringify("libc.so.6")}`,
   ...EXTERNAL_FLAGS,
+  ...SPLIT_FLAGS,
 ];
 
 /** What to build: output name and entry points. */

@@ -1,9 +1,9 @@
-/** childEnv: only a busy check child (>= BUSY_CHECKERS checkers) gets Bun's GC timer back. */
+/** childEnv: only a busy check child (>= BUSY_CHECKERS checkers) gets Bun's GC timer back; the others never purge. */
 import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadConfig } from "../../../src/config/index.ts";
-import { BUSY_CHECKERS, childEnv } from "../../../src/procs/tuning.ts";
+import { loadConfig } from "../../src/config/index.ts";
+import { BUSY_CHECKERS, CHILD_MIMALLOC_PURGE_DELAY, childEnv } from "../../src/procs/tuning.ts";
 
 const dir = mkdtempSync("/tmp/ka-tune-");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -16,19 +16,23 @@ function config(realServers: number) {
   return loadConfig(f, { configId: "t" }).config;
 }
 
-test("a check child with many checkers runs with the GC timer and purging; others inherit the tuned env", () => {
+test("a check child with many checkers runs with the GC timer and purging; others never purge", () => {
   const saved = { ...process.env };
   try {
     process.env.BUN_GC_TIMER_DISABLE = "1";
-    process.env.MIMALLOC_PURGE_DELAY = "-1";
+    process.env.MIMALLOC_PURGE_DELAY = "0"; // the parent's
     const big = config(BUSY_CHECKERS);
     const env = childEnv("check", big)!;
     expect(env).toBeDefined();
     expect(env.BUN_GC_TIMER_DISABLE).toBeUndefined();
     expect(env.MIMALLOC_PURGE_DELAY).toBeUndefined();
     expect(env.PATH).toBe(process.env.PATH!);
-    expect(childEnv("vrrp", big)).toBeUndefined();
-    expect(childEnv("check", config(10))).toBeUndefined();
+    for (const [role, c] of [["vrrp", big], ["bfd", big], ["check", config(10)]] as const) {
+      const e = childEnv(role, c)!;
+      expect(e.MIMALLOC_PURGE_DELAY).toBe(CHILD_MIMALLOC_PURGE_DELAY);
+      expect(e.BUN_GC_TIMER_DISABLE).toBe("1");
+      expect(e.PATH).toBe(process.env.PATH!);
+    }
     delete process.env.BUN_GC_TIMER_DISABLE; // untuned parent (KA_NO_TUNE=1): nothing to undo
     expect(childEnv("check", big)).toBeUndefined();
   } finally {
