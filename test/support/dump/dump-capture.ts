@@ -8,7 +8,7 @@ import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { sh } from "../netns.ts";
 
-const ROOT = join(import.meta.dir, "../..");
+import { ROOT } from "../binary.ts";
 /** The two daemons, as commands. */
 export const KEEPALIVED = "/usr/sbin/keepalived";
 export const OURS = `${join(ROOT, "node_modules/.bin/bun")} ${join(ROOT, "src/main.ts")}`;

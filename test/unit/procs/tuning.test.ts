@@ -2,8 +2,8 @@
 import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadConfig } from "../../src/config/index.ts";
-import { BUSY_CHECKERS, CHILD_MIMALLOC_PURGE_DELAY, childEnv } from "../../src/procs/tuning.ts";
+import { loadConfig } from "../../../src/config/index.ts";
+import { BUSY_CHECKERS, CHILD_MIMALLOC_PURGE_DELAY, childEnv } from "../../../src/procs/tuning.ts";
 
 const dir = mkdtempSync("/tmp/ka-tune-");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
