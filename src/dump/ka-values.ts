@@ -4,6 +4,7 @@
  * line by line with keepalived's own files (docs/dumps.md lists the allowed differences).
  */
 import { realpathSync } from "node:fs";
+import type { Family } from "../core/inet.ts";
 import type { GlobalDefs, IpAddressSpec, RouteSpec, RuleSpec, ScriptSpec } from "../config/model.ts";
 import { defaultScriptUser, resolveUser } from "../core/script.ts";
 
@@ -53,6 +54,9 @@ export function scriptLine(s: ScriptSpec, g: Pick<GlobalDefs, "scriptUser">, roo
   return `${quotedCommand(s)}, uid:gid ${uidGid(s, g, rootDefault)}`;
 }
 
+/** keepalived's word for an address family in its dumps ("via inet 192.0.2.1"). */
+const familyWord = (f: Family): string => (f === "ipv6" ? "inet6" : "inet");
+
 /** An address as keepalived's dump_ipaddress writes it (without the trailing " set"). */
 export function addressText(a: IpAddressSpec, defaultDev: string | null): string {
   const full = a.family === "ipv4" ? 32 : 128;
@@ -82,7 +86,7 @@ export function routeText(r: RouteSpec, virtual: boolean): string {
   parts.push(r.dest);
   if (r.fromPrefix) parts.push(`from ${r.fromPrefix}`);
   if (r.prefSrc) parts.push(`src ${r.prefSrc}`);
-  if (r.via) parts.push(`via ${r.family} ${r.via}`);
+  if (r.via) parts.push(`via ${familyWord(r.family)} ${r.via}`);
   if (r.dev) parts.push(`dev ${r.dev}`);
   if (r.table !== null && r.table !== 254) parts.push(`table ${r.table}`);
   parts.push(`proto ${r.protocol ?? RTPROT_KEEPALIVED}`);
@@ -92,7 +96,7 @@ export function routeText(r: RouteSpec, virtual: boolean): string {
   if (r.onlink) parts.push("onlink");
   for (const h of r.nexthops) {
     parts.push("nexthop");
-    if (h.via) parts.push(`via ${r.family} ${h.via}`);
+    if (h.via) parts.push(`via ${familyWord(r.family)} ${h.via}`);
     if (h.dev) parts.push(`dev ${h.dev}`);
     if (h.weight !== null) parts.push(`weight ${h.weight}`);
     if (h.onlink) parts.push("onlink");
