@@ -66,7 +66,9 @@ export interface VsDeps {
 
 interface RsRun {
   cfg: RealServer;
-  json: string;
+  /** The checker change that last moved this real server, for the UP/DOWN line (kept apart: no string per server). */
+  lastPlan?: CheckerPlan;
+  lastReason?: string;
   runners: CheckerRunner[];
   plans: CheckerPlan[];
   unsubscribe: (() => void)[];
@@ -77,10 +79,12 @@ export function vsIdentity(vs: VirtualServer): string {
   return `${vs.kind}|${vs.address}|${vs.port}|${vs.fwmark}|${vs.group}|${vs.protocol}`;
 }
 
-/** What must stay equal for a real server to keep its checkers across a reload. */
-function rsJson(vs: VirtualServer, rs: RealServer, context: string): string {
-  const inherited = { port: vs.port, protocol: vs.protocol, vhost: vs.virtualhost, alpha: vs.alpha, context };
-  return meaningKey([rs, inherited]);
+/**
+ * What must stay equal, besides the real server's own block, for a real server to keep its checkers
+ * across a reload: what it inherits from its VS and the settings outside that shape its checkers.
+ */
+function inheritedKey(vs: VirtualServer, context: string): string {
+  return meaningKey({ port: vs.port, protocol: vs.protocol, vhost: vs.virtualhost, alpha: vs.alpha, context });
 }
 
 /** A virtual server with its real servers' checkers. */
@@ -88,8 +92,12 @@ export class VsRunner {
   status: VsStatus | undefined;
   suspended = false;
   #rs = new Map<string, RsRun>();
-  #lastChange = new Map<string, string>();
   #building = false;
+  /**
+   * inheritedKey() when the running checkers were planned. No key per real server is kept (10,000 of
+   * them held 6 MiB): a reload compares the running block with the new one by meaning.
+   */
+  #inherited = "";
   /** Operator overrides (keepalived ctl drain / weight), by RS display name (src/check/control.ts). */
   #ctl: RsOverrides = { drained: new Set(), weights: new Map() };
 
@@ -106,10 +114,13 @@ export class VsRunner {
   reconfigure(cfg: VirtualServer): void {
     this.cfg = cfg;
     this.#building = true;
+    const inherited = inheritedKey(cfg, this.d.planContext());
+    const same = inherited === this.#inherited;
+    this.#inherited = inherited;
     const wanted = new Map(cfg.realServers.map((rs) => [rsKey(cfg, rs), rs]));
     for (const [key, run] of [...this.#rs]) {
       const w = wanted.get(key);
-      if (w && rsJson(cfg, w, this.d.planContext()) === run.json) {
+      if (w && same && (w === run.cfg || meaningKey(w) === meaningKey(run.cfg))) {
         run.cfg = w;
         continue;
       }
@@ -127,8 +138,7 @@ export class VsRunner {
   }
 
   #startRs(rs: RealServer): RsRun {
-    const json = rsJson(this.cfg, rs, this.d.planContext());
-    const run: RsRun = { cfg: rs, json, runners: [], plans: [], unsubscribe: [] };
+    const run: RsRun = { cfg: rs, runners: [], plans: [], unsubscribe: [] };
     rs.checkers.forEach((_, i) => {
       const plan = this.d.plan(this.cfg, rs, i);
       const kind = SENTENCE_KIND[rs.checkers[i]?.type ?? ""];
@@ -176,7 +186,8 @@ export class VsRunner {
 
   #onChecker(run: RsRun, plan: CheckerPlan, res: CheckResult): void {
     const key = rsKey(this.cfg, run.cfg);
-    this.#lastChange.set(key, `${plan.name}: ${res.reason}`);
+    run.lastPlan = plan;
+    run.lastReason = res.reason;
     // Only this real server's inputs changed: update it alone (a full evaluation is O(real servers)).
     if (this.#building || !this.status?.rs.has(key) || this.#rs.get(key) !== run) return this.evaluate();
     const { next, events } = evaluateRsChange(this.cfg, this.status, { key, weight: this.#weight(run.cfg), checkers: run.runners });
@@ -234,7 +245,7 @@ export class VsRunner {
     if (e.type === "quorum") return this.#reportQuorum(e.up, e.liveWeight, e.initial);
     const run = this.#rs.get(e.key);
     if (!run) return;
-    const why = this.#lastChange.get(e.key);
+    const why = run.lastPlan ? `${run.lastPlan.name}: ${run.lastReason}` : undefined;
     const rs = fmtRs(this.cfg, run.cfg);
     if (e.initial) {
       this.d.log.info(`RS ${rs} of VS ${this.name} starts ${e.up ? "UP" : "DOWN"}`);
