@@ -60,21 +60,37 @@ export function endpointOf(vs: VirtualServer, rs: RealServer, c: Checker): Endpo
   return ep;
 }
 
-/** The timing of a checker, with the RS / VS / global fallbacks applied. */
+/**
+ * Timings in use, by their values: checkers with equal timing share one frozen object (10,000 real
+ * servers of one VS have one). Bounded: emptied when it grows past TIMINGS_MAX distinct timings.
+ */
+const timings = new Map<string, CheckerTiming>();
+const TIMINGS_MAX = 1000;
+
+/** The timing of a checker, with the RS / VS / global fallbacks applied (a shared, frozen object). */
 export function timingOf(
   vs: VirtualServer,
   rs: RealServer,
   c: Checker,
   cfg: KeepalivedConfig,
 ): CheckerTiming {
-  return {
-    delayLoopMs: c.delayLoopMs,
-    retry: c.retry,
-    delayBeforeRetryMs: c.delayBeforeRetryMs,
-    warmupMs: c.warmupMs,
-    alpha: c.alpha || (rs.alpha ?? vs.alpha),
-    logAllFailures: c.logAllFailures || cfg.global.checkerLogAllFailures,
-  };
+  const alpha = c.alpha || (rs.alpha ?? vs.alpha);
+  const logAllFailures = c.logAllFailures || cfg.global.checkerLogAllFailures;
+  const key = `${c.delayLoopMs}|${c.retry}|${c.delayBeforeRetryMs}|${c.warmupMs}|${alpha}|${logAllFailures}`;
+  let t = timings.get(key);
+  if (!t) {
+    if (timings.size >= TIMINGS_MAX) timings.clear();
+    t = Object.freeze({
+      delayLoopMs: c.delayLoopMs,
+      retry: c.retry,
+      delayBeforeRetryMs: c.delayBeforeRetryMs,
+      warmupMs: c.warmupMs,
+      alpha,
+      logAllFailures,
+    });
+    timings.set(key, t);
+  }
+  return t;
 }
 
 function httpUrls(urls: readonly HttpUrlCfg[]): HttpUrl[] {
@@ -193,6 +209,9 @@ function pollRun(
   }
 }
 
+/** The weight delta of a checker that gives none (one function shared by every such plan). */
+const noWeight = (): number => 0;
+
 /** Plans one checker of a real server. */
 export function planChecker(vs: VirtualServer, rs: RealServer, c: Checker, b: BuildContext): CheckerPlan {
   const ep = endpointOf(vs, rs, c);
@@ -202,7 +221,7 @@ export function planChecker(vs: VirtualServer, rs: RealServer, c: Checker, b: Bu
   const plan: CheckerPlan = {
     name: `${c.type} on ${where}`,
     timing: timingOf(vs, rs, c, b.config),
-    weightOf: () => 0,
+    weightOf: noWeight,
   };
   if (c.type === "FILE_CHECK") {
     const def = b.config.vrrp.trackFiles.find((f) => f.name === c.trackFile);
