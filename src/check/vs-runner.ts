@@ -14,7 +14,7 @@ import type { CheckerPlan } from "./build.ts";
 import { fileCheckVerdict, parseTrackFileValue } from "./checkers/file.ts";
 import { type CheckResult, fail, pass } from "./checkers/types.ts";
 import type { FileWatchHub } from "./file-watch.ts";
-import { CheckerRunner } from "./runner.ts";
+import { CheckerRunner, type CheckerRunnerOptions, type CheckerStatus } from "./runner.ts";
 import type { CheckerView } from "../metrics/check-samples.ts";
 import { type DesiredService, vsTable } from "./table.ts";
 import { type RsOverrides, withoutDrained } from "./control.ts";
@@ -142,19 +142,8 @@ export class VsRunner {
     rs.checkers.forEach((_, i) => {
       const plan = this.d.plan(this.cfg, rs, i);
       const kind = SENTENCE_KIND[rs.checkers[i]?.type ?? ""];
-      const service = fmtRs(this.cfg, rs);
-      if (kind) this.d.log.info(`Activating healthchecker for service ${service} for VS ${this.name}`);
-      const r = new CheckerRunner({
-        name: plan.name,
-        ...(kind ? { sentences: { kind, service } } : {}),
-        timing: plan.timing,
-        sched: this.d.sched,
-        log: this.d.log,
-        weightOf: plan.weightOf,
-        ...(plan.run ? { run: plan.run } : {}),
-        ...(this.d.random ? { random: this.d.random } : {}),
-        onChange: (_s, res) => this.#onChecker(run, plan, res),
-      });
+      if (kind) this.d.log.info(`Activating healthchecker for service ${fmtRs(this.cfg, rs)} for VS ${this.name}`);
+      const r = new CheckerRunner(new RunnerOptions(this, run, plan, kind));
       run.runners.push(r);
       run.plans.push(plan);
       r.start();
@@ -184,7 +173,8 @@ export class VsRunner {
     for (const u of run.unsubscribe) u();
   }
 
-  #onChecker(run: RsRun, plan: CheckerPlan, res: CheckResult): void {
+  /** A checker of `run` changed state or weight (called by its RunnerOptions). */
+  checkerChanged(run: RsRun, plan: CheckerPlan, res: CheckResult): void {
     const key = rsKey(this.cfg, run.cfg);
     run.lastPlan = plan;
     run.lastReason = res.reason;
@@ -379,6 +369,49 @@ export class VsRunner {
       });
     }
     return out;
+  }
+}
+
+/**
+ * A runner's options read from its plan and VS: one small object per checker, and the checker's and
+ * the real server's names made only when a line needs them (no strings held per real server).
+ */
+class RunnerOptions implements CheckerRunnerOptions {
+  readonly sentences: Sentences | undefined;
+  constructor(readonly owner: VsRunner, readonly rs: RsRun, readonly plan: CheckerPlan, kind: string | undefined) {
+    this.sentences = kind ? new Sentences(kind, this) : undefined;
+  }
+  get name(): string {
+    return this.plan.name;
+  }
+  get timing() {
+    return this.plan.timing;
+  }
+  get run() {
+    return this.plan.run;
+  }
+  get weightOf() {
+    return this.plan.weightOf;
+  }
+  get sched() {
+    return this.owner.d.sched;
+  }
+  get log() {
+    return this.owner.d.log;
+  }
+  get random() {
+    return this.owner.d.random;
+  }
+  onChange(_s: CheckerStatus, res: CheckResult): void {
+    this.owner.checkerChanged(this.rs, this.plan, res);
+  }
+}
+
+/** keepalived's sentences of a checker: its kind, and the real server as keepalived names it (made when said). */
+class Sentences {
+  constructor(readonly kind: string, readonly o: RunnerOptions) {}
+  get service(): string {
+    return fmtRs(this.o.owner.cfg, this.o.rs.cfg);
   }
 }
 
