@@ -5,7 +5,7 @@
  * 2.2.7 and ours run one after the other in the same boot (test/vm/guest-bench.ts does the measuring):
  *  - CPU per check: CPU of the daemon's process tree (bench/cpu.ts: cgroup, or /proc/PID/stat in a guest without one) over the window / connections accepted;
  *  - time from a real server's listener closing to its removal from IPVS (median over K servers);
- *  - RSS and PSS of the process tree at the end of the window.
+ *  - RSS and PSS of the process tree at the end of the window, and RSS (now, peak, anonymous) of the check child.
  *   bun bench/ipvs-vm.ts [--n=10000] [--window=30] [--kills=10] [--settle=150] [--smp=2] [--mem=3072] [--only=ours] [--verbose]
  * Builds like test/vm/run.ts (its own work/run-XXXX), boots with test/vm/bench/50-ipvs-bench.sh as the
  * only script. Nothing is asserted; TCG emulation makes every figure slower than on hardware.
@@ -30,6 +30,8 @@ interface GuestResult {
   rssKiB?: number;
   pssKiB?: number;
   destsAfterWindow?: number;
+  /** Each process of the tree at the end of the window (guest-bench perProcess). */
+  perProcess?: { pid: number; role: string; rssKiB: number; hwmKiB: number; anonKiB: number }[];
   removalMs?: number[];
   removalMedianMs?: number;
   pollMs?: number;
@@ -90,6 +92,14 @@ async function runVm(o: ReturnType<typeof options>): Promise<{ results: GuestRes
   }
 }
 
+/**
+ * The checker process: ours names it `--role=check`; keepalived's children carry no role, and with only
+ * virtual servers configured its one child is the checker.
+ */
+function checkChild(r: GuestResult) {
+  return r.perProcess?.find((p) => p.role === "check") ?? r.perProcess?.find((p) => p.role === "child");
+}
+
 /** Table rows for both daemons (NaN where a daemon has no figure). */
 function rows(results: GuestResult[], n: number): Row[] {
   const ka = results.find((r) => r.impl === "keepalived");
@@ -114,6 +124,9 @@ function rows(results: GuestResult[], n: number): Row[] {
     row("real servers removed within 20 s of their death", "count", (r) =>
       r.removalMs?.filter((x) => x !== null && Number.isFinite(x)).length, false),
     row("RSS of the process tree", "MiB", (r) => (r.rssKiB === undefined ? undefined : r.rssKiB / 1024)),
+    row("RSS of the check child", "MiB", (r) => (checkChild(r) ? checkChild(r)!.rssKiB / 1024 : undefined)),
+    row("peak RSS of the check child (VmHWM)", "MiB", (r) => (checkChild(r) ? checkChild(r)!.hwmKiB / 1024 : undefined)),
+    row("anonymous RSS of the check child", "MiB", (r) => (checkChild(r) ? checkChild(r)!.anonKiB / 1024 : undefined)),
     row("PSS of the process tree", "MiB", (r) => (r.pssKiB === undefined ? undefined : r.pssKiB / 1024)),
     row("start → all real servers in IPVS", "s", (r) => r.fullTableS),
     row("start → every real server checked twice", "s", (r) => r.settledS),

@@ -184,7 +184,8 @@ export class CheckRuntime {
     const groups = this.#config?.check.virtualServerGroups ?? [];
     const next: DesiredService[] = [];
     for (const v of this.#vs.values()) next.push(...v.table(groups));
-    for (const line of describeChanges(this.#table, next)) this.d.log.debug(`IPVS: ${line}`);
+    // Only with -D: the description is O(real servers) in strings and Maps on every change.
+    if (this.d.log.opts.detail) for (const line of describeChanges(this.#table, next)) this.d.log.debug(`IPVS: ${line}`);
     this.#table = next;
     try {
       this.d.lvs.apply(next);

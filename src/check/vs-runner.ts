@@ -14,7 +14,7 @@ import type { CheckerPlan } from "./build.ts";
 import { fileCheckVerdict, parseTrackFileValue } from "./checkers/file.ts";
 import { type CheckResult, fail, pass } from "./checkers/types.ts";
 import type { FileWatchHub } from "./file-watch.ts";
-import { CheckerRunner } from "./runner.ts";
+import { CheckerRunner, type CheckerRunnerOptions, type CheckerStatus } from "./runner.ts";
 import type { CheckerView } from "../metrics/check-samples.ts";
 import { type DesiredService, vsTable } from "./table.ts";
 import { type RsOverrides, withoutDrained } from "./overrides.ts";
@@ -30,7 +30,7 @@ import {
   type VsStatus,
 } from "./topology.ts";
 import { meaningKey } from "../config/meaning.ts";
-import { SENTENCE_KIND } from "./sentences.ts";
+import { SENTENCE_KIND, type SentenceNames } from "./sentences.ts";
 
 /** keepalived's checker names in its sentences ("TCP_CHECK on service …"), for the checkers whose sentences we speak. */
 
@@ -66,7 +66,9 @@ export interface VsDeps {
 
 interface RsRun {
   cfg: RealServer;
-  json: string;
+  /** The checker change that last moved this real server, for the UP/DOWN line (kept apart: no string per server). */
+  lastPlan?: CheckerPlan;
+  lastReason?: string;
   runners: CheckerRunner[];
   plans: CheckerPlan[];
   unsubscribe: (() => void)[];
@@ -77,10 +79,12 @@ export function vsIdentity(vs: VirtualServer): string {
   return `${vs.kind}|${vs.address}|${vs.port}|${vs.fwmark}|${vs.group}|${vs.protocol}`;
 }
 
-/** What must stay equal for a real server to keep its checkers across a reload. */
-function rsJson(vs: VirtualServer, rs: RealServer, context: string): string {
-  const inherited = { port: vs.port, protocol: vs.protocol, vhost: vs.virtualhost, alpha: vs.alpha, context };
-  return meaningKey([rs, inherited]);
+/**
+ * What must stay equal, besides the real server's own block, for a real server to keep its checkers
+ * across a reload: what it inherits from its VS and the settings outside that shape its checkers.
+ */
+function inheritedKey(vs: VirtualServer, context: string): string {
+  return meaningKey({ port: vs.port, protocol: vs.protocol, vhost: vs.virtualhost, alpha: vs.alpha, context });
 }
 
 /** A virtual server with its real servers' checkers. */
@@ -88,8 +92,12 @@ export class VsRunner {
   status: VsStatus | undefined;
   suspended = false;
   #rs = new Map<string, RsRun>();
-  #lastChange = new Map<string, string>();
   #building = false;
+  /**
+   * inheritedKey() when the running checkers were planned. No key per real server is kept (10,000 of
+   * them held 6 MiB): a reload compares the running block with the new one by meaning.
+   */
+  #inherited = "";
   /** Operator overrides (keepalived ctl drain / weight), by RS display name (src/check/control.ts). */
   #ctl: RsOverrides = { drained: new Set(), weights: new Map() };
 
@@ -106,10 +114,13 @@ export class VsRunner {
   reconfigure(cfg: VirtualServer): void {
     this.cfg = cfg;
     this.#building = true;
+    const inherited = inheritedKey(cfg, this.d.planContext());
+    const same = inherited === this.#inherited;
+    this.#inherited = inherited;
     const wanted = new Map(cfg.realServers.map((rs) => [rsKey(cfg, rs), rs]));
     for (const [key, run] of [...this.#rs]) {
       const w = wanted.get(key);
-      if (w && rsJson(cfg, w, this.d.planContext()) === run.json) {
+      if (w && same && (w === run.cfg || meaningKey(w) === meaningKey(run.cfg))) {
         run.cfg = w;
         continue;
       }
@@ -127,26 +138,14 @@ export class VsRunner {
   }
 
   #startRs(rs: RealServer): RsRun {
-    const json = rsJson(this.cfg, rs, this.d.planContext());
-    const run: RsRun = { cfg: rs, json, runners: [], plans: [], unsubscribe: [] };
+    const run: RsRun = { cfg: rs, runners: [], plans: [], unsubscribe: [] };
     rs.checkers.forEach((_, i) => {
       const plan = this.d.plan(this.cfg, rs, i);
       const c = rs.checkers[i];
       const kind = SENTENCE_KIND[c?.type ?? ""];
-      const service = fmtRs(this.cfg, rs);
-      if (kind) this.d.log.info(`Activating healthchecker for service ${service} for VS ${this.name}`);
+      if (kind) this.d.log.info(`Activating healthchecker for service ${fmtRs(this.cfg, rs)} for VS ${this.name}`);
       const script = c?.type === "MISC_CHECK" ? c.script?.argv[0] : undefined;
-      const r = new CheckerRunner({
-        name: plan.name,
-        ...(kind ? { sentences: { kind, service, vs: this.name, retry: plan.timing.retry, ...(script ? { script } : {}) } } : {}),
-        timing: plan.timing,
-        sched: this.d.sched,
-        log: this.d.log,
-        weightOf: plan.weightOf,
-        ...(plan.run ? { run: plan.run } : {}),
-        ...(this.d.random ? { random: this.d.random } : {}),
-        onChange: (_s, res) => this.#onChecker(run, plan, res),
-      });
+      const r = new CheckerRunner(new RunnerOptions(this, run, plan, kind, script));
       run.runners.push(r);
       run.plans.push(plan);
       r.start();
@@ -176,9 +175,11 @@ export class VsRunner {
     for (const u of run.unsubscribe) u();
   }
 
-  #onChecker(run: RsRun, plan: CheckerPlan, res: CheckResult): void {
+  /** A checker of `run` changed state or weight (called by its RunnerOptions). */
+  checkerChanged(run: RsRun, plan: CheckerPlan, res: CheckResult): void {
     const key = rsKey(this.cfg, run.cfg);
-    this.#lastChange.set(key, `${plan.name}: ${res.reason}`);
+    run.lastPlan = plan;
+    run.lastReason = res.reason;
     // Only this real server's inputs changed: update it alone (a full evaluation is O(real servers)).
     if (this.#building || !this.status?.rs.has(key) || this.#rs.get(key) !== run) return this.evaluate();
     const { next, events } = evaluateRsChange(this.cfg, this.status, { key, weight: this.#weight(run.cfg), checkers: run.runners });
@@ -236,7 +237,7 @@ export class VsRunner {
     if (e.type === "quorum") return this.#reportQuorum(e.up, e.liveWeight, e.initial);
     const run = this.#rs.get(e.key);
     if (!run) return;
-    const why = this.#lastChange.get(e.key);
+    const why = run.lastPlan ? `${run.lastPlan.name}: ${run.lastReason}` : undefined;
     const rs = fmtRs(this.cfg, run.cfg);
     if (e.initial) {
       this.d.log.info(`RS ${rs} of VS ${this.name} starts ${e.up ? "UP" : "DOWN"}`);
@@ -370,6 +371,59 @@ export class VsRunner {
       });
     }
     return out;
+  }
+}
+
+/**
+ * A runner's options read from its plan and VS: one small object per checker, and the checker's and
+ * the real server's names made only when a line needs them (no strings held per real server).
+ */
+class RunnerOptions implements CheckerRunnerOptions {
+  readonly sentences: Sentences | undefined;
+  constructor(readonly owner: VsRunner, readonly rs: RsRun, readonly plan: CheckerPlan, kind: string | undefined, script?: string) {
+    this.sentences = kind ? new Sentences(kind, this, script) : undefined;
+  }
+  get name(): string {
+    return this.plan.name;
+  }
+  get timing() {
+    return this.plan.timing;
+  }
+  get run() {
+    return this.plan.run;
+  }
+  get weightOf() {
+    return this.plan.weightOf;
+  }
+  get sched() {
+    return this.owner.d.sched;
+  }
+  get log() {
+    return this.owner.d.log;
+  }
+  get random() {
+    return this.owner.d.random;
+  }
+  onChange(_s: CheckerStatus, res: CheckResult): void {
+    this.owner.checkerChanged(this.rs, this.plan, res);
+  }
+}
+
+/** keepalived's sentences of a checker: its kind, and the real server as keepalived names it (made when said). */
+class Sentences implements SentenceNames {
+  /** MISC_CHECK: the script's first word. */
+  readonly script?: string;
+  constructor(readonly kind: string, readonly o: RunnerOptions, script?: string) {
+    if (script) this.script = script;
+  }
+  get service(): string {
+    return fmtRs(this.o.owner.cfg, this.o.rs.cfg);
+  }
+  get vs(): string {
+    return this.o.owner.name;
+  }
+  get retry(): number {
+    return this.o.plan.timing.retry;
   }
 }
 

@@ -109,6 +109,20 @@ function ipvsHead(): string {
 
 const uptime = () => Number(readFileSync("/proc/uptime", "utf8").split(" ")[0]);
 
+/** One process of the daemon's tree at the end of the window: its role (ours: `--role=X`), RSS, peak RSS, anonymous. */
+function perProcess(tree: number[], root: number): { pid: number; role: string; rssKiB: number; hwmKiB: number; anonKiB: number }[] {
+  return tree.map((pid) => {
+    const field = (text: string, k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, "m").exec(text)?.[1] ?? NaN);
+    let status = "", cmd: string[] = [];
+    try {
+      status = readFileSync(`/proc/${pid}/status`, "utf8");
+      cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    } catch { /* gone */ }
+    const role = cmd.find((a) => a.startsWith("--role="))?.slice(7) ?? (pid === root ? "parent" : "child");
+    return { pid, role, rssKiB: field(status, "VmRSS"), hwmKiB: field(status, "VmHWM"), anonKiB: field(status, "RssAnon") };
+  });
+}
+
 /** Options of one run. */
 interface Opts {
   n: number;
@@ -245,6 +259,7 @@ async function benchOne(o: Opts, l: Listener, name: string, bin: string): Promis
     rssKiB: rssKiB(tree),
     pssKiB: pssKiB(tree),
     processes: tree.length,
+    perProcess: perProcess(tree, d.pid),
     destsAfterWindow: ipvsDests().length,
   });
   say(`BENCH ${name}: window ${JSON.stringify(r)}`);
