@@ -6,6 +6,7 @@
 import type { VrrpSlice } from "../config/slice.ts";
 import type { TrackRef, VrrpInstance } from "../config/model.ts";
 import { globalSection } from "./ka-global.ts";
+import { interfaceSection } from "./ka-interfaces.ts";
 import { addressText, fsecs, quotedCommand, routeText, ruleText, uidGid, yn } from "./ka-values.ts";
 import { type HostLookup, type InstanceLive, instanceLines, notifyLines, systemHost, weightsCount } from "./ka-vrrp.ts";
 
@@ -195,5 +196,6 @@ export function vrrpText(cfg: VrrpSlice, live?: VrrpLive, nowMs = Date.now(), ho
   for (const i of cfg.vrrp.instances) out.push(...instanceLines(i, cfg, live?.instances.get(i.name), nowMs, host));
   if (live?.sockets.length) out.push(...sockpoolLines(live.sockets));
   out.push(...groupLines(cfg, live), ...scriptLines(cfg, live), ...fileLines(cfg, live), ...processLines(cfg, live), ...bfdLines(cfg, live));
+  if (cfg.vrrp.instances.length) out.push(...interfaceSection(cfg, live ? nowMs : undefined));
   return out;
 }

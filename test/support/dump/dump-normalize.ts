@@ -9,6 +9,7 @@ const VOLATILE: [RegExp, string][] = [
   [/^(\s+(Last transition|Read timeout) = ).*$/, "$1<time>"],
   [/^(\s+sands_\w+ = ).*$/, "$1<time>"],
   [/^(\s+last_seen = ).*$/, "$1<time>"],
+  [/^(\s+Not IPv6 forwarding\. Last checked ).*$/, "$1<time>"],
   [/^(\s+)fd_in -?\d+, fd_out -?\d+$/, "$1fd_in <fd>, fd_out <fd>"],
   [/^ fd_in -?\d+ fd_out = -?\d+$/, " fd_in <fd> fd_out = <fd>"],
   [/^(\s+fd_out) -?\d+$/, "$1 <fd>"],
@@ -31,7 +32,7 @@ const OURS_ONLY: RegExp[] = [
 const OURS_SECTIONS = ["------< Keepalived parent >------", "------< BFD packet drops >------"];
 
 /** keepalived's sections we do not write yet (docs/dumps.md "Not yet"). */
-const THEIRS_ONLY_SECTIONS = ["------< Interfaces >------"];
+const THEIRS_ONLY_SECTIONS: string[] = [];
 
 function cutSections(lines: string[], headers: string[]): string[] {
   const out: string[] = [];
