@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { networkInterfaces } from "node:os";
-import type { KeepalivedConfig } from "../config/model.ts";
+import type { VrrpSlice } from "../config/slice.ts";
 import { weightsCount } from "./ka-vrrp.ts";
 
 /** One link as the section needs it. */
@@ -91,7 +91,7 @@ function checkedAt(ms: number): string {
 }
 
 /** Interfaces an instance depends on besides track_interface: its own, and those of its addresses and routes. */
-function usedInterfaces(cfg: KeepalivedConfig, i: KeepalivedConfig["vrrp"]["instances"][number]): Set<string> {
+function usedInterfaces(cfg: VrrpSlice, i: VrrpSlice["vrrp"]["instances"][number]): Set<string> {
   const own = i.interface ?? cfg.global.defaultInterface ?? "eth0";
   const out = new Set<string>(i.dontTrackPrimary ? [] : [own]);
   for (const a of [...i.virtualIpaddresses, ...i.virtualIpaddressesExcluded]) if (a.dev && !a.noTrack) out.add(a.dev);
@@ -99,7 +99,7 @@ function usedInterfaces(cfg: KeepalivedConfig, i: KeepalivedConfig["vrrp"]["inst
   return out;
 }
 
-function trackingLines(cfg: KeepalivedConfig, name: string): string[] {
+function trackingLines(cfg: VrrpSlice, name: string): string[] {
   const out: string[] = [];
   for (const i of cfg.vrrp.instances) {
     if (usedInterfaces(cfg, i).has(name)) out.push(`     ${i.name}, weight 0`);
@@ -110,7 +110,7 @@ function trackingLines(cfg: KeepalivedConfig, name: string): string[] {
 }
 
 /** Addresses keepalived adds itself (static, virtual): not an interface's primary address. */
-function ownAddresses(cfg: KeepalivedConfig): Set<string> {
+function ownAddresses(cfg: VrrpSlice): Set<string> {
   const v = cfg.vrrp;
   const all = [...v.staticIpaddresses, ...v.instances.flatMap((i) => [...i.virtualIpaddresses, ...i.virtualIpaddressesExcluded])];
   return new Set(all.map((a) => a.address));
@@ -120,7 +120,7 @@ function ownAddresses(cfg: KeepalivedConfig): Set<string> {
  * The Interfaces section; `checkedMs` (data dump only: keepalived checks IPv6 forwarding once running)
  * stamps the IPv6 forwarding line.
  */
-export function interfaceSection(cfg: KeepalivedConfig, checkedMs: number | undefined, links: readonly LinkView[] = systemLinks(ownAddresses(cfg))): string[] {
+export function interfaceSection(cfg: VrrpSlice, checkedMs: number | undefined, links: readonly LinkView[] = systemLinks(ownAddresses(cfg))): string[] {
   const out = ["------< Interfaces >------"];
   const delays = new Map(cfg.vrrp.interfaceUpDownDelays.map((d) => [d.ifname, d]));
   for (const l of links) {
@@ -142,7 +142,7 @@ export function interfaceSection(cfg: KeepalivedConfig, checkedMs: number | unde
       "   Original promote_secondaries 0",
       "   Reset promote_secondaries counter 0",
     );
-    const v6 = cfg.vrrp.instances.some((i) => i.family === "inet6" && (i.interface ?? cfg.global.defaultInterface) === l.name);
+    const v6 = cfg.vrrp.instances.some((i) => i.family === "ipv6" && (i.interface ?? cfg.global.defaultInterface) === l.name);
     if (v6 && !l.ipv6Forwarding && checkedMs !== undefined) out.push(`   Not IPv6 forwarding. Last checked ${checkedAt(checkedMs)}`);
     out.push(...trackingLines(cfg, l.name));
   }
