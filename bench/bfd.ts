@@ -155,10 +155,7 @@ async function detection(peer: FrrBfdd, seen: Seen[], missed: { n: number }): Pr
     try {
       const down = await waitFor(
         "SUT Down packet",
-        () =>
-          seen.slice(from).find((s) =>
-            s.src === sutAddr(0) && s.packet.state === "Down" && s.packet.diag === 1
-          ),
+        () => seen.slice(from).find((s) => s.src === sutAddr(0) && s.packet.state === "Down" && s.packet.diag === 1),
         5_000,
         2,
       );
@@ -268,9 +265,7 @@ console.log("|---|---|---|---|---|");
 for (const [name, measured, unit] of rows) {
   const get = (k: Kind) => (res[k] ? measured(k) : NaN);
   console.log(
-    `| ${name} (${unit}) | ${f(get("keepalived"))} | ${f(get("frr"))} | ${f(get("ours"))} | ${
-      f(get("ours") / get("frr"))
-    }× |`,
+    `| ${name} (${unit}) | ${f(get("keepalived"))} | ${f(get("frr"))} | ${f(get("ours"))} | ${f(get("ours") / get("frr"))}× |`,
   );
 }
 process.exit(0);

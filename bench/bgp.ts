@@ -90,7 +90,11 @@ async function kaTrial(t: BgpTopology, failure: Failure, dir: string): Promise<[
   const ps = [1, 2].map((n) => {
     const f = (x: string) => join(dir, `ka${n}${x}`);
     writeFileSync(f(".conf"), kaConf(n));
-    return t.lbs[n - 1]!.spawn(["sh", "-c", `exec /usr/sbin/keepalived -n -l -D -f ${f(".conf")} -p ${f(".pid")} -r ${f("v.pid")} -c ${f("c.pid")} > ${f(".log")} 2>&1`]);
+    return t.lbs[n - 1]!.spawn([
+      "sh",
+      "-c",
+      `exec /usr/sbin/keepalived -n -l -D -f ${f(".conf")} -p ${f(".pid")} -r ${f("v.pid")} -c ${f("c.pid")} > ${f(".log")} 2>&1`,
+    ]);
   });
   try {
     await waitFor("client reaches LB 1 through keepalived's VIP", () => t.fetch(KA_VIP) === "lb1", 60_000, 100);
@@ -159,8 +163,22 @@ export async function bgpScenarios(ours: string, trials: number): Promise<Row[]>
         us.push(await oursTrial(t, failure));
       }
       const what = failure === "kill" ? "master kill -9 (all processes)" : "master link down";
-      rows.push({ scenario: `bgp: ${what}`, metric: "router change", keepalived: median(ka.map((x) => x[0])), ours: median(us.map((x) => x[0])), unit: "ms", lowerIsBetter: true });
-      rows.push({ scenario: `bgp: ${what}`, metric: "client on LB 2", keepalived: median(ka.map((x) => x[1])), ours: median(us.map((x) => x[1])), unit: "ms", lowerIsBetter: true });
+      rows.push({
+        scenario: `bgp: ${what}`,
+        metric: "router change",
+        keepalived: median(ka.map((x) => x[0])),
+        ours: median(us.map((x) => x[0])),
+        unit: "ms",
+        lowerIsBetter: true,
+      });
+      rows.push({
+        scenario: `bgp: ${what}`,
+        metric: "client on LB 2",
+        keepalived: median(ka.map((x) => x[1])),
+        ours: median(us.map((x) => x[1])),
+        unit: "ms",
+        lowerIsBetter: true,
+      });
     }
     const early: [number, number][] = [];
     for (let i = 0; i < trials; i++) early.push(await oursTrial(t, "kill", true));

@@ -16,7 +16,7 @@
 import { heapStats } from "bun:jsc";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadConfig, type KeepalivedConfig, sliceFor } from "../src/config/index.ts";
+import { type KeepalivedConfig, loadConfig, sliceFor } from "../src/config/index.ts";
 import { FakeIpvsKernel } from "../src/check/ipvs/fake-kernel.ts";
 import { IpvsReconciler } from "../src/check/ipvs/reconciler.ts";
 import { IpvsLvsSink } from "../src/check/ipvs/sink.ts";
@@ -92,7 +92,12 @@ function configText(n: number): string {
   return out.join("\n");
 }
 
-interface Snap { rss: number; heap: number; objects: number; types: Record<string, number> }
+interface Snap {
+  rss: number;
+  heap: number;
+  objects: number;
+  types: Record<string, number>;
+}
 function snap(): Snap {
   Bun.gc(true);
   Bun.gc(true);
@@ -107,7 +112,11 @@ function step(name: string): void {
   const diff = Object.entries(s.types).map(([t, c]) => [t, c - (prev.types[t] ?? 0)] as const)
     .filter(([, d]) => d !== 0).sort((a, b) => Math.abs(b[1]) - Math.abs(a[1])).slice(0, TYPES);
   console.log(
-    `${name.padEnd(8)} RSS ${MiB(s.rss)} MiB (${s.rss >= prev.rss ? "+" : ""}${MiB(s.rss - prev.rss)}), heap ${MiB(s.heap)} MiB (${s.heap >= prev.heap ? "+" : ""}${MiB(s.heap - prev.heap)}), objects ${s.objects} (${s.objects - prev.objects >= 0 ? "+" : ""}${s.objects - prev.objects}; ${((s.objects - prev.objects) / N).toFixed(1)} per RS)`,
+    `${name.padEnd(8)} RSS ${MiB(s.rss)} MiB (${s.rss >= prev.rss ? "+" : ""}${MiB(s.rss - prev.rss)}), heap ${MiB(s.heap)} MiB (${
+      s.heap >= prev.heap ? "+" : ""
+    }${MiB(s.heap - prev.heap)}), objects ${s.objects} (${s.objects - prev.objects >= 0 ? "+" : ""}${s.objects - prev.objects}; ${
+      ((s.objects - prev.objects) / N).toFixed(1)
+    } per RS)`,
   );
   console.log(`         ${diff.map(([t, d]) => `${t} ${d > 0 ? "+" : ""}${d}`).join(", ")}`);
   prev = s;

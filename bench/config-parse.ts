@@ -25,9 +25,7 @@ function vrrpConfig(n: number): string {
   for (let i = 0; i < n; i++) {
     const vip = `192.0.2.${(i % 254) + 1}/24`;
     out.push(
-      `vrrp_instance VI_${i} {\n  state BACKUP\n  interface ${
-        ifName(Math.floor(i / 255))
-      }\n  virtual_router_id ${
+      `vrrp_instance VI_${i} {\n  state BACKUP\n  interface ${ifName(Math.floor(i / 255))}\n  virtual_router_id ${
         (i % 255) + 1
       }\n  priority 100\n  advert_int 1\n  virtual_ipaddress {\n    ${vip}\n  }\n}\n`,
     );

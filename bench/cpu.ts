@@ -103,7 +103,7 @@ class CgroupMeter implements CpuMeter {
 
   close(): void {
     if (!existsSync(this.#dir)) return;
-    for (let i = 0; ; i++) {
+    for (let i = 0;; i++) {
       const left = readFileSync(join(this.#dir, "cgroup.procs"), "utf8").split("\n").filter(Boolean).map(Number);
       for (const p of left) this.#move(p, this.#home);
       try {

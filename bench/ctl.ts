@@ -13,9 +13,10 @@ import type { Subprocess } from "bun";
 import { Netns, vethPair, waitFor } from "../test/support/netns.ts";
 import { connectRetry } from "../src/control/client.ts";
 import { cpuMeter } from "./cpu.ts";
-import { impls, quantile, type Impl, type Row } from "./lib.ts";
+import { type Impl, impls, quantile, type Row } from "./lib.ts";
 
-const conf = (prio: number, sock: string | null) => `global_defs {
+const conf = (prio: number, sock: string | null) =>
+  `global_defs {
   router_id kct_bench_${prio}
   vrrp_version 3
 ${sock ? `  control_socket ${sock}\n` : ""}}
@@ -82,9 +83,13 @@ async function run(impl: Impl, windowS: number): Promise<Sample> {
     writeFileSync(join(dir, "b.conf"), conf(100, null));
     const f = (x: string) => join(dir, x);
     const extra = impl.name === "ours" ? `-b ${f("ab.pid")}` : "";
-    procs.push(a.spawn(["sh", "-c", `exec ${impl.bin} -n -l -f ${f("a.conf")} -p ${f("a.pid")} -r ${f("av.pid")} -c ${f("ac.pid")} ${extra} > ${f("a.log")} 2>&1`]));
+    procs.push(
+      a.spawn(["sh", "-c", `exec ${impl.bin} -n -l -f ${f("a.conf")} -p ${f("a.pid")} -r ${f("av.pid")} -c ${f("ac.pid")} ${extra} > ${f("a.log")} 2>&1`]),
+    );
     await waitFor(`${impl.name} master`, () => a.ip("-4", "addr", "show", "dev", "veth0").includes("192.0.2.100/"), 30_000);
-    procs.push(b.spawn(["sh", "-c", `exec /usr/sbin/keepalived -n -l -f ${f("b.conf")} -p ${f("b.pid")} -r ${f("bv.pid")} -c ${f("bc.pid")} > ${f("b.log")} 2>&1`]));
+    procs.push(
+      b.spawn(["sh", "-c", `exec /usr/sbin/keepalived -n -l -f ${f("b.conf")} -p ${f("b.pid")} -r ${f("bv.pid")} -c ${f("bc.pid")} > ${f("b.log")} 2>&1`]),
+    );
     await waitFor("keepalived backup", () => /Entering BACKUP STATE/.test(readFileSync(f("b.log"), "utf8")), 30_000);
     await Bun.sleep(Number(process.env.BENCH_SETTLE_S ?? 10) * 1000);
     const masters = () => (readFileSync(f("b.log"), "utf8").match(/Entering MASTER STATE/g) ?? []).length;
@@ -129,11 +134,25 @@ export async function ctlScenarios(ours: string): Promise<Row[]> {
   const sc = "1 instance v3 advert_int 0.1";
   const load = `${sc}, ours under ${o.bursts} bursts (1/s) of 1,000 concurrent status calls (keepalived: idle)`;
   return [
-    { scenario: `${sc}, idle`, metric: "advert interval p99", keepalived: quantile(k.idle, 0.99), ours: quantile(o.idle, 0.99), unit: "ms", lowerIsBetter: true },
+    {
+      scenario: `${sc}, idle`,
+      metric: "advert interval p99",
+      keepalived: quantile(k.idle, 0.99),
+      ours: quantile(o.idle, 0.99),
+      unit: "ms",
+      lowerIsBetter: true,
+    },
     { scenario: `${sc}, idle`, metric: "advert max |interval - 100 ms|", keepalived: dev(k.idle), ours: dev(o.idle), unit: "ms", lowerIsBetter: true },
     { scenario: load, metric: "advert interval p99", keepalived: quantile(k.idle, 0.99), ours: quantile(o.loaded, 0.99), unit: "ms", lowerIsBetter: true },
     { scenario: load, metric: "advert max |interval - 100 ms|", keepalived: dev(k.idle), ours: dev(o.loaded), unit: "ms", lowerIsBetter: true },
-    { scenario: load, metric: "backup (keepalived) going MASTER in both windows", keepalived: k.backupMasters, ours: o.backupMasters, unit: "count", lowerIsBetter: true },
+    {
+      scenario: load,
+      metric: "backup (keepalived) going MASTER in both windows",
+      keepalived: k.backupMasters,
+      ours: o.backupMasters,
+      unit: "count",
+      lowerIsBetter: true,
+    },
     { scenario: load, metric: "status call latency p50 (ours only)", keepalived: NaN, ours: quantile(o.latencies, 0.5), unit: "ms", lowerIsBetter: true },
     { scenario: load, metric: "status call latency p99 (ours only)", keepalived: NaN, ours: quantile(o.latencies, 0.99), unit: "ms", lowerIsBetter: true },
     { scenario: load, metric: "CPU of our VRRP child in the window (ours only)", keepalived: NaN, ours: o.cpuVrrpMs, unit: "ms", lowerIsBetter: true },

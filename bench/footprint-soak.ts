@@ -53,7 +53,9 @@ export async function soak(ours: string, minutes: number): Promise<void> {
         const pts = afterWarmup(s.pts, 0.2);
         const first = s.pts[0]!.kib, last = s.pts[s.pts.length - 1]!.kib;
         const anon = slopeKiBPerMin(afterWarmup(s.anon, 0.2)).toFixed(1);
-        return `${s.role} (pid ${pid}, ${s.pts.length} samples): ${slopeKiBPerMin(pts).toFixed(1)} KiB/min (anonymous ${anon}), RSS ${(first / 1024).toFixed(1)} → ${(last / 1024).toFixed(1)} MiB`;
+        return `${s.role} (pid ${pid}, ${s.pts.length} samples): ${slopeKiBPerMin(pts).toFixed(1)} KiB/min (anonymous ${anon}), RSS ${
+          (first / 1024).toFixed(1)
+        } → ${(last / 1024).toFixed(1)} MiB`;
       });
       console.log(`  ${x.name} (${faults} FAULT entries): ${parts.join("; ")}`);
     }

@@ -81,7 +81,8 @@ async function floor(dir: string, n: number): Promise<Tree> {
 
 /** `n` VRRP instances (VRID k+1, VIP 192.0.2.(100+k)), masters; `extra` is appended (check, BFD). */
 export function vrrpConf(n: number, advert: string, extra = "", track = ""): string {
-  const inst = Array.from({ length: n }, (_, k) => `vrrp_instance VI_${k + 1} {
+  const inst = Array.from({ length: n }, (_, k) =>
+    `vrrp_instance VI_${k + 1} {
   state MASTER
   interface veth0
   virtual_router_id ${k + 1}
@@ -142,7 +143,11 @@ export async function startDaemon(impl: Impl, conf: string, tag: string, log = "
   const f = (x: string) => join(dir, x);
   writeFileSync(f("k.conf"), conf);
   const t0 = performance.now();
-  const proc = ns.spawn(["sh", "-c", `exec ${impl.bin} -n ${log} -f ${f("k.conf")} -p ${f("k.pid")} -r ${f("v.pid")} -c ${f("c.pid")} -b ${f("b.pid")} > ${f("log")} 2>&1`]);
+  const proc = ns.spawn([
+    "sh",
+    "-c",
+    `exec ${impl.bin} -n ${log} -f ${f("k.conf")} -p ${f("k.pid")} -r ${f("v.pid")} -c ${f("c.pid")} -b ${f("b.pid")} > ${f("log")} 2>&1`,
+  ]);
   const vips = () => (ns.ip("-4", "addr", "show", "dev", "veth0").match(/inet 192\.0\.2\.(1\d\d)\//g) ?? []).length;
   return { ns, proc, dir, t0, vips };
 }
@@ -198,7 +203,9 @@ const ratio = (a: number, b: number) => (a > 0 && b > 0 ? `${(a / b).toFixed(2)}
 
 function row(config: string, metric: keyof Mem, ka: Tree | undefined, ours: Tree | undefined, fl: Tree): string {
   const k = ka?.total[metric] ?? 0, o = ours?.total[metric] ?? 0, f = fl.total[metric];
-  return `| ${config} | ${metric} (MiB) | ${ka ? mib(k) : "n/a"} | ${ours ? mib(o) : "n/a"} | ${mib(f)} (${fl.procs.length}) | ${ratio(o, f)} | ${ratio(o, k)} |`;
+  return `| ${config} | ${metric} (MiB) | ${ka ? mib(k) : "n/a"} | ${ours ? mib(o) : "n/a"} | ${mib(f)} (${fl.procs.length}) | ${ratio(o, f)} | ${
+    ratio(o, k)
+  } |`;
 }
 
 function perProcess(name: string, t: Tree | undefined): string {
@@ -241,7 +248,12 @@ export async function footprintBench(ours: string, trials = 3): Promise<void> {
       const k = medianTree(res.keepalived!), o = medianTree(res.ours!), f = medianTree(fl)!;
       trees[c.name] = o;
       for (const m of ["rss", "pss", "anon"] as const) lines.push(row(c.name, m, k, o, f));
-      details.push(`${c.name}:`, perProcess("keepalived", res.keepalived!.find(Boolean)), perProcess("ours", res.ours!.find(Boolean)), perProcess("floor", fl[0]));
+      details.push(
+        `${c.name}:`,
+        perProcess("keepalived", res.keepalived!.find(Boolean)),
+        perProcess("ours", res.ours!.find(Boolean)),
+        perProcess("floor", fl[0]),
+      );
     }
     const startN = Number(process.env.BENCH_STARTUP_N ?? 9);
     const st: Record<string, number[]> = { keepalived: [], ours: [] };
@@ -252,7 +264,9 @@ export async function footprintBench(ours: string, trials = 3): Promise<void> {
     const sk = median(st.keepalived!), so = median(st.ours!);
     console.log(`| 1 VRRP instance | start-up to VRRP socket, median of ${startN} (ms) | ${sk.toFixed(1)} | ${so.toFixed(1)} | | | ${ratio(so, sk)} |`);
     const one = trees[configs[0]!.name], hundred = trees[configs[1]!.name];
-    if (one && hundred) console.log(`\nours, 100 instances / 1 instance, tree PSS: ${ratio(hundred.total.pss, one.total.pss)}, RSS: ${ratio(hundred.total.rss, one.total.rss)}`);
+    if (one && hundred) {
+      console.log(`\nours, 100 instances / 1 instance, tree PSS: ${ratio(hundred.total.pss, one.total.pss)}, RSS: ${ratio(hundred.total.rss, one.total.rss)}`);
+    }
     console.log(`start-up samples (ms): keepalived ${st.keepalived!.map((x) => x.toFixed(0)).join(" ")}; ours ${st.ours!.map((x) => x.toFixed(0)).join(" ")}`);
     console.log("per process (first trial, MiB):\n" + details.join("\n"));
   } finally {

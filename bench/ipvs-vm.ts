@@ -121,8 +121,7 @@ function rows(results: GuestResult[], n: number): Row[] {
       const ok = (r.removalMs ?? []).filter((x) => x !== null && Number.isFinite(x)).sort((a, b) => a - b);
       return ok.length ? ok[Math.floor((ok.length - 1) / 2)] : undefined;
     }),
-    row("real servers removed within 20 s of their death", "count", (r) =>
-      r.removalMs?.filter((x) => x !== null && Number.isFinite(x)).length, false),
+    row("real servers removed within 20 s of their death", "count", (r) => r.removalMs?.filter((x) => x !== null && Number.isFinite(x)).length, false),
     row("RSS of the process tree", "MiB", (r) => (r.rssKiB === undefined ? undefined : r.rssKiB / 1024)),
     row("RSS of the check child", "MiB", (r) => (checkChild(r) ? checkChild(r)!.rssKiB / 1024 : undefined)),
     row("peak RSS of the check child (VmHWM)", "MiB", (r) => (checkChild(r) ? checkChild(r)!.hwmKiB / 1024 : undefined)),
@@ -139,9 +138,7 @@ export async function ipvsVmScenarios(argv: string[] = []): Promise<Row[]> {
   const { results, secs } = await runVm(o);
   for (const r of results) {
     const note = r.error ??
-      `${r.destsAfterWindow}/${r.n} real servers in IPVS after the window; removals (ms) ${
-        r.removalMs?.join(" ")
-      }; poll period ${r.pollMs?.toFixed(1)} ms`;
+      `${r.destsAfterWindow}/${r.n} real servers in IPVS after the window; removals (ms) ${r.removalMs?.join(" ")}; poll period ${r.pollMs?.toFixed(1)} ms`;
     console.error(`ipvs-vm: ${r.impl}: ${note}`);
   }
   if (results.length < 2) console.error(`ipvs-vm: only ${results.length} of 2 daemons reported`);

@@ -2,7 +2,7 @@
  * Shared pieces of the side-by-side benchmarks: the two implementations, process-tree sampling
  * (RSS from /proc/PID/status; CPU is bench/cpu.ts), statistics, and the table printer.
  */
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 
 /** An implementation under test. */
 export interface Impl {

@@ -6,11 +6,11 @@
  *  - idle CPU of the process tree (bench/cpu.ts: its own cgroup) over a window (default 30 s; BENCH_IDLE_S to change).
  * The config has one VRRP instance (master) and one virtual server with a TCP_CHECK.
  */
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Netns, waitFor } from "../test/support/netns.ts";
 import { cpuMeter } from "./cpu.ts";
-import { impls, median, processTree, pssKiB, rssKiB, type Impl, type Row } from "./lib.ts";
+import { type Impl, impls, median, processTree, pssKiB, type Row, rssKiB } from "./lib.ts";
 
 /** Prefix of the namespace and temp dir (BENCH_NS). */
 const NS = process.env.BENCH_NS ?? "kbench";
@@ -77,9 +77,37 @@ export async function processScenarios(ours: string, trials = 3): Promise<Row[]>
   }
   const m = (k: string, f: (s: Sample) => number) => median(res[k]!.map(f));
   return [
-    { scenario: "1 VRRP instance", metric: "start-up to children running", keepalived: m("keepalived", (s) => s.startMs), ours: m("ours", (s) => s.startMs), unit: "ms", lowerIsBetter: true },
-    { scenario: "1 VRRP instance", metric: "idle RSS, process tree", keepalived: m("keepalived", (s) => s.rssKiB) / 1024, ours: m("ours", (s) => s.rssKiB) / 1024, unit: "MiB", lowerIsBetter: true },
-    { scenario: "1 VRRP instance", metric: "idle PSS, process tree", keepalived: m("keepalived", (s) => s.pssKiB) / 1024, ours: m("ours", (s) => s.pssKiB) / 1024, unit: "MiB", lowerIsBetter: true },
-    { scenario: "1 VRRP instance", metric: "idle CPU per 30 s", keepalived: m("keepalived", (s) => s.cpuMsPerWindow), ours: m("ours", (s) => s.cpuMsPerWindow), unit: "ms", lowerIsBetter: true },
+    {
+      scenario: "1 VRRP instance",
+      metric: "start-up to children running",
+      keepalived: m("keepalived", (s) => s.startMs),
+      ours: m("ours", (s) => s.startMs),
+      unit: "ms",
+      lowerIsBetter: true,
+    },
+    {
+      scenario: "1 VRRP instance",
+      metric: "idle RSS, process tree",
+      keepalived: m("keepalived", (s) => s.rssKiB) / 1024,
+      ours: m("ours", (s) => s.rssKiB) / 1024,
+      unit: "MiB",
+      lowerIsBetter: true,
+    },
+    {
+      scenario: "1 VRRP instance",
+      metric: "idle PSS, process tree",
+      keepalived: m("keepalived", (s) => s.pssKiB) / 1024,
+      ours: m("ours", (s) => s.pssKiB) / 1024,
+      unit: "MiB",
+      lowerIsBetter: true,
+    },
+    {
+      scenario: "1 VRRP instance",
+      metric: "idle CPU per 30 s",
+      keepalived: m("keepalived", (s) => s.cpuMsPerWindow),
+      ours: m("ours", (s) => s.cpuMsPerWindow),
+      unit: "ms",
+      lowerIsBetter: true,
+    },
   ];
 }

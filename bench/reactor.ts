@@ -6,9 +6,9 @@
  * receiver records receive-time minus send-time in its callback. Meanwhile a 10 ms timer on our
  * scheduler records its lateness. Usage: bun bench/reactor.ts [packets=1000]
  */
-import { Reactor, type FdWatcher } from "../src/ffi/reactor.ts";
+import { type FdWatcher, Reactor } from "../src/ffi/reactor.ts";
 import { SigioWatcher } from "../src/ffi/sigio.ts";
-import { Socket, SOCK_DGRAM } from "../src/ffi/socket.ts";
+import { SOCK_DGRAM, Socket } from "../src/ffi/socket.ts";
 import { sockaddrIn } from "../src/ffi/sockaddr.ts";
 import { RealScheduler } from "../src/core/scheduler.ts";
 import { monotonicNs } from "../src/ffi/libc.ts";
@@ -62,10 +62,11 @@ async function measure(mode: "worker" | "sigio", count: number) {
   const sched = new RealScheduler();
   const jit: number[] = [];
   let running = true;
-  const arm = (at: number) => sched.at(at, () => {
-    jit.push((sched.now() - at) * 1000);
-    if (running) arm(at + 10);
-  });
+  const arm = (at: number) =>
+    sched.at(at, () => {
+      jit.push((sched.now() - at) * 1000);
+      if (running) arm(at + 10);
+    });
   arm(sched.now() + 10);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();

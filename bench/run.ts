@@ -21,7 +21,14 @@ const want = process.argv.slice(2);
 const trials = Number(process.env.BENCH_TRIALS ?? 3);
 const on = (s: string) => want.length === 0 || want.includes(s);
 const rows: Row[] = [];
-rows.push({ scenario: "binary", metric: "size", keepalived: statSync("/usr/sbin/keepalived").size / 1048576, ours: statSync(ours).size / 1048576, unit: "MiB", lowerIsBetter: true });
+rows.push({
+  scenario: "binary",
+  metric: "size",
+  keepalived: statSync("/usr/sbin/keepalived").size / 1048576,
+  ours: statSync(ours).size / 1048576,
+  unit: "MiB",
+  lowerIsBetter: true,
+});
 if (on("process")) rows.push(...await processScenarios(ours, trials));
 if (on("vrrp")) rows.push(...await vrrpScenarios(ours, trials));
 if (on("config")) rows.push(...configParseScenarios(trials, ours));

@@ -16,7 +16,7 @@ import type { Subprocess } from "bun";
 import { ensureBinary } from "../test/support/binary.ts";
 import { sh, waitFor } from "../test/support/netns.ts";
 import { cpuMeter } from "./cpu.ts";
-import { impls, median, quantile, printTable, type Impl, type Row } from "./lib.ts";
+import { type Impl, impls, median, printTable, quantile, type Row } from "./lib.ts";
 
 const arg = (k: string, d: number) => Number(process.argv.find((a) => a.startsWith(`--${k}=`))?.split("=")[1] ?? d);
 const SAMPLES = arg("samples", 20);
@@ -28,7 +28,8 @@ const probe = join(dir, "hk15probe");
 copyFileSync("/bin/sleep", probe);
 sh(["chmod", "755", probe]);
 
-const conf = (fifo: string) => `global_defs {\n  router_id bench\n  vrrp_notify_fifo ${fifo}\n}\n` +
+const conf = (fifo: string) =>
+  `global_defs {\n  router_id bench\n  vrrp_notify_fifo ${fifo}\n}\n` +
   `vrrp_track_process probe {\n  process hk15probe\n  quorum 1\n  weight 0\n}\n` +
   `vrrp_instance VI_1 {\n  state BACKUP\n  interface hk15tp0\n  virtual_router_id 71\n  priority 100\n  advert_int 1\n` +
   `  track_process {\n    probe\n  }\n  virtual_ipaddress {\n    198.18.71.1/32\n  }\n}\n`;
@@ -72,7 +73,8 @@ async function measure(impl: Impl): Promise<{ startMs: number[]; exitMs: number[
   const extra = impl.name === "ours" ? ["-b", f("b.pid")] : [];
   const lines = new FifoLines(fifo);
   const d = Bun.spawn([impl.bin, "-n", "-l", "-D", "-f", f(".conf"), "-p", f(".pid"), "-r", f("v.pid"), "-c", f("c.pid"), ...extra], {
-    stdout: Bun.file(f(".log")), stderr: "ignore",
+    stdout: Bun.file(f(".log")),
+    stderr: "ignore",
   });
   const startMs: number[] = [];
   const exitMs: number[] = [];
@@ -127,7 +129,8 @@ async function main(): Promise<void> {
     const res: Record<string, Awaited<ReturnType<typeof measure>>> = {};
     for (const impl of impls(bin)) res[impl.name] = await measure(impl);
     const k = res.keepalived!, o = res.ours!;
-    const row = (metric: string, unit: string, a: number, b: number) => rows.push({ scenario: "track_process", metric, keepalived: a, ours: b, unit, lowerIsBetter: true });
+    const row = (metric: string, unit: string, a: number, b: number) =>
+      rows.push({ scenario: "track_process", metric, keepalived: a, ours: b, unit, lowerIsBetter: true });
     row("start seen, median", "ms", median(k.startMs), median(o.startMs));
     row("start seen, p95", "ms", quantile(k.startMs, 0.95), quantile(o.startMs, 0.95));
     row("exit seen, median", "ms", median(k.exitMs), median(o.exitMs));

@@ -12,15 +12,16 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { Netns, vethPair, waitFor, collectOutput } from "../test/support/netns.ts";
+import { collectOutput, Netns, vethPair, waitFor } from "../test/support/netns.ts";
 import { ensureBinary, ROOT } from "../test/support/binary.ts";
 import { cpuMeter } from "./cpu.ts";
-import { impls, printTable, rssKiB, type Impl, type Row } from "./lib.ts";
+import { type Impl, impls, printTable, type Row, rssKiB } from "./lib.ts";
 
 const SECONDS = Number(process.env.BENCH_FLOOD_S ?? 60);
 /** VRID of the flood: 225 (nobody's) by default; 97 (the instance's own: every datagram is decoded and dropped as malformed). */
 const VRID = Number(process.env.BENCH_FLOOD_VRID ?? 225);
-const conf = (prio: number) => `global_defs {
+const conf = (prio: number) =>
+  `global_defs {
   router_id kvx_bf_${prio}
   vrrp_version 3
 }
@@ -91,7 +92,11 @@ async function run(impl: Impl): Promise<Result> {
     await Bun.sleep(500);
     return {
       falseMasters: (sut.text.match(/Entering MASTER STATE/g) ?? []).length - masters0,
-      rssStartMiB: rssStart / 1024, rssEndMiB: rssEnd / 1024, rssPeakMiB: Math.max(peak, rssEnd) / 1024, cpuPct: cpu, timeline,
+      rssStartMiB: rssStart / 1024,
+      rssEndMiB: rssEnd / 1024,
+      rssPeakMiB: Math.max(peak, rssEnd) / 1024,
+      cpuPct: cpu,
+      timeline,
     };
   } finally {
     await a.destroy();

@@ -11,6 +11,8 @@ const windowS = Number(process.argv[4] ?? 10);
 for (const impl of impls(process.env.BENCH_OURS ?? `${import.meta.dir}/../dist/keepalived`)) {
   if (which !== "both" && which !== impl.name) continue;
   const s = await idleOnce(impl, n, windowS);
-  console.log(`${impl.name}: cpu master ${s.cpuA.toFixed(0)} ms/30s, backup ${s.cpuB.toFixed(0)} ms/30s, ` +
-    `p99 ${quantile(s.iv, 0.99).toFixed(2)} ms, max dev ${Math.max(...s.iv.map((x) => Math.abs(x - 100))).toFixed(2)} ms, flaps ${s.flaps}`);
+  console.log(
+    `${impl.name}: cpu master ${s.cpuA.toFixed(0)} ms/30s, backup ${s.cpuB.toFixed(0)} ms/30s, ` +
+      `p99 ${quantile(s.iv, 0.99).toFixed(2)} ms, max dev ${Math.max(...s.iv.map((x) => Math.abs(x - 100))).toFixed(2)} ms, flaps ${s.flaps}`,
+  );
 }

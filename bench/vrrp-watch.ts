@@ -11,7 +11,7 @@
 import { readFileSync } from "node:fs";
 import { NETLINK_ROUTE, NetlinkSocket } from "../src/ffi/netlink.ts";
 import { Reactor } from "../src/ffi/reactor.ts";
-import { Socket, SOCK_RAW } from "../src/ffi/socket.ts";
+import { SOCK_RAW, Socket } from "../src/ffi/socket.ts";
 import { parseIpv4Header } from "../src/proto/ipv4.ts";
 import { parseAddrMessage } from "../src/proto/rtnl-addr.ts";
 import { RTM, RTMGRP } from "../src/proto/rtnl-const.ts";

@@ -17,14 +17,15 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { Netns, vethPair, waitFor } from "../test/support/netns.ts";
 import { cpuMeter } from "./cpu.ts";
-import { impls, median, processTree, quantile, rssKiB, type Impl, type Row } from "./lib.ts";
+import { type Impl, impls, median, processTree, quantile, type Row, rssKiB } from "./lib.ts";
 
 const VIP = "192.0.2.100";
 const NS = process.env.BENCH_NS ?? "kvf";
 
 /** A config with `n` <= 100 instances (VRIDs 1..n; VIP 192.0.2.(100 + k) on VRID k + 1). */
 function conf(n: number, prio: number, version: 2 | 3, advert: string): string {
-  const inst = Array.from({ length: n }, (_, k) => `vrrp_instance VI_${k + 1} {
+  const inst = Array.from({ length: n }, (_, k) =>
+    `vrrp_instance VI_${k + 1} {
   state BACKUP
   interface veth0
   virtual_router_id ${k + 1}
@@ -53,7 +54,11 @@ interface Pair {
 function startDaemon(ns: Netns, impl: Impl, dir: string, name: string): Subprocess {
   const f = (x: string) => join(dir, `${name}${x}`);
   const extra = impl.name === "ours" ? ["-b", f("b.pid")] : [];
-  return ns.spawn(["sh", "-c", `exec ${impl.bin} -n -l -D -f ${f(".conf")} -p ${f(".pid")} -r ${f("v.pid")} -c ${f("c.pid")} ${extra.join(" ")} > ${f(".log")} 2>&1`]);
+  return ns.spawn([
+    "sh",
+    "-c",
+    `exec ${impl.bin} -n -l -D -f ${f(".conf")} -p ${f(".pid")} -r ${f("v.pid")} -c ${f("c.pid")} ${extra.join(" ")} > ${f(".log")} 2>&1`,
+  ]);
 }
 
 /** Fresh namespaces with A as master of `n` instances (and B as backup when `backup`). */
@@ -92,7 +97,10 @@ export async function failoverOnce(impl: Impl, version: 2 | 3, advert: string): 
   try {
     const pids = processTree(p.pa.pid);
     if (process.env.BENCH_DEBUG) console.error(`${impl.name}: killing ${pids.join(",")}`);
-    const w = p.b.spawn([process.execPath, join(import.meta.dir, "vrrp-watch.ts"), "192.0.2.1", VIP, String(Number(advert) * 1000), pids.join(",")], { stdout: "pipe", stderr: process.env.BENCH_DEBUG ? "inherit" : "ignore" });
+    const w = p.b.spawn([process.execPath, join(import.meta.dir, "vrrp-watch.ts"), "192.0.2.1", VIP, String(Number(advert) * 1000), pids.join(",")], {
+      stdout: "pipe",
+      stderr: process.env.BENCH_DEBUG ? "inherit" : "ignore",
+    });
     const out = await new Response(w.stdout as ReadableStream).text();
     const r = JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as { failoverMs?: number; error?: string };
     if (r.failoverMs === undefined) throw new Error(`${impl.name} failover: ${r.error ?? out}`);

@@ -26,14 +26,22 @@ const TARGETS: Target[] = [
 
 function build(t: Target): void {
   const args = [
-    "build", "--compile", "--minify", "--bytecode", "--format=esm",
-    "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig",
+    "build",
+    "--compile",
+    "--minify",
+    "--bytecode",
+    "--format=esm",
+    "--no-compile-autoload-dotenv",
+    "--no-compile-autoload-bunfig",
     `--target=${t.target}`,
     ...EXTERNAL_FLAGS,
     ...SPLIT_FLAGS,
-    `--define`, `process.env.KA_LIBC_NAME=${JSON.stringify(t.libc)}`,
-    "src/main.ts", "src/ffi/reactor-worker.ts",
-    "--outfile", t.out,
+    `--define`,
+    `process.env.KA_LIBC_NAME=${JSON.stringify(t.libc)}`,
+    "src/main.ts",
+    "src/ffi/reactor-worker.ts",
+    "--outfile",
+    t.out,
   ];
   const t0 = performance.now();
   const p = Bun.spawnSync([bun, ...args], { cwd: root, stdout: "pipe", stderr: "pipe" });

@@ -11,7 +11,8 @@ import { ensureBinary } from "../test/support/binary.ts";
 import { Netns, vethPair, waitFor } from "../test/support/netns.ts";
 
 const VIP = "192.0.2.100";
-const conf = (prio: number) => `global_defs {
+const conf = (prio: number) =>
+  `global_defs {
   router_id demo_${prio}
   vrrp_version 3
 }
@@ -44,7 +45,23 @@ try {
   b.ip("addr", "add", "192.0.2.2/24", "dev", "veth0");
   writeFileSync(join(dir, "a.conf"), conf(150));
   writeFileSync(join(dir, "b.conf"), conf(100));
-  const args = (n: string) => ["-n", "-l", "-G", "-f", join(dir, `${n}.conf`), "-p", join(dir, `${n}.pid`), "-r", join(dir, `${n}-vrrp.pid`), "-c", join(dir, `${n}-check.pid`), "-b", join(dir, `${n}-bfd.pid`)];
+  const args = (
+    n: string,
+  ) => [
+    "-n",
+    "-l",
+    "-G",
+    "-f",
+    join(dir, `${n}.conf`),
+    "-p",
+    join(dir, `${n}.pid`),
+    "-r",
+    join(dir, `${n}-vrrp.pid`),
+    "-c",
+    join(dir, `${n}-check.pid`),
+    "-b",
+    join(dir, `${n}-bfd.pid`),
+  ];
   const pa = a.spawn([bin, ...args("a")], { stderr: "inherit" });
   await waitFor("router A to become master", () => hasVip(a), 15_000);
   pb = b.spawn([bin, ...args("b")], { stderr: "inherit" });
@@ -60,7 +77,9 @@ try {
   pa.kill("SIGKILL");
   await waitFor("router B to take over", () => hasVip(b), 10_000, 2);
   const ms = performance.now() - t0;
-  console.log(`== router B took over in ${ms.toFixed(0)} ms (Master_Down_Interval for priority 100 at 0.1 s: ${(3 * 100 + (256 - 100) * 100 / 256).toFixed(0)} ms):`);
+  console.log(
+    `== router B took over in ${ms.toFixed(0)} ms (Master_Down_Interval for priority 100 at 0.1 s: ${(3 * 100 + (256 - 100) * 100 / 256).toFixed(0)} ms):`,
+  );
   console.log(b.ip("-4", "-br", "addr", "show", "dev", "veth0"));
 } catch (e) {
   console.error(`demo failed: ${(e as Error).message}`);

@@ -7,8 +7,7 @@ import { Glob } from "bun";
 import { readFileSync } from "node:fs";
 import { dirname, join, normalize } from "node:path";
 
-const IMPORT =
-  /(?:\bimport|\bexport)\s[^;]*?\sfrom\s*["'](\.[^"']+)["']|\bimport\s*\(\s*["'](\.[^"']+)["']\s*\)|\bimport\s*["'](\.[^"']+)["']/g;
+const IMPORT = /(?:\bimport|\bexport)\s[^;]*?\sfrom\s*["'](\.[^"']+)["']|\bimport\s*\(\s*["'](\.[^"']+)["']\s*\)|\bimport\s*["'](\.[^"']+)["']/g;
 
 /** Module -> the modules it imports, paths relative to `root` (e.g. "src/config/model.ts"). */
 export function importGraph(root: string, under = "src"): Map<string, string[]> {

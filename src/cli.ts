@@ -93,7 +93,10 @@ const SPECS: Spec[] = [
   { short: "g", long: "log-file", kind: "optional", apply: (o, v) => (o.logFile = v || "/tmp/keepalived.log") },
   { long: "flush-log-file", kind: "flag", apply: (o) => (o.flushLogFile = true) },
   {
-    short: "u", long: "umask", kind: "value", apply: (o, v) => {
+    short: "u",
+    long: "umask",
+    kind: "value",
+    apply: (o, v) => {
       const n = /^0[xX][0-9a-fA-F]+$/.test(v!) ? parseInt(v!, 16) : /^0[0-7]*$/.test(v!) ? parseInt(v!, 8) : /^\d+$/.test(v!) ? Number(v) : NaN;
       if (!(n >= 0 && n <= 0o777)) throw new CliError(`invalid umask '${v}'`);
       o.umask = n;
@@ -105,7 +108,10 @@ const SPECS: Spec[] = [
   { short: "R", long: "dont-respawn", kind: "flag", apply: (o) => (o.dontRespawn = true) },
   { short: "n", long: "dont-fork", kind: "flag", apply: (o) => (o.dontFork = true) },
   {
-    short: "d", long: "dump-conf", kind: "optional", apply: (o, v) => {
+    short: "d",
+    long: "dump-conf",
+    kind: "optional",
+    apply: (o, v) => {
       const f = v || "text";
       if (f !== "text" && f !== "json" && f !== "yaml") throw new CliError(`invalid dump format '${v}': use text, json or yaml`);
       o.dumpConf = f;
@@ -118,14 +124,27 @@ const SPECS: Spec[] = [
   { short: "a", long: "address-monitoring", kind: "flag", apply: (o) => (o.addressMonitoring = true) },
   { short: "x", long: "snmp", kind: "flag", apply: (o) => (o.snmp = true) },
   { short: "A", long: "snmp-agent-socket", kind: "value", apply: (o, v) => (o.snmpSocket = v!) },
-  { short: "s", long: "namespace", kind: "value", apply: unsupported("running in a named network namespace (-s/--namespace); start keepalived with 'ip netns exec NAME' instead") },
+  {
+    short: "s",
+    long: "namespace",
+    kind: "value",
+    apply: unsupported("running in a named network namespace (-s/--namespace); start keepalived with 'ip netns exec NAME' instead"),
+  },
   { short: "m", long: "core-dump", kind: "flag", apply: (o) => o.notices.push("-m/--core-dump: core dumps are not produced by this build; option ignored") },
-  { short: "M", long: "core-dump-pattern", kind: "optional", apply: (o) => o.notices.push("-M/--core-dump-pattern: core dumps are not produced by this build; option ignored") },
+  {
+    short: "M",
+    long: "core-dump-pattern",
+    kind: "optional",
+    apply: (o) => o.notices.push("-M/--core-dump-pattern: core dumps are not produced by this build; option ignored"),
+  },
   { short: "e", long: "all-config", kind: "flag", apply: (o) => (o.allConfig = true) },
   { short: "i", long: "config-id", kind: "value", apply: (o, v) => (o.configId = v!) },
   { long: "signum", kind: "value", apply: (o, v) => (o.signum = v!) },
   {
-    short: "t", long: "config-test", kind: "optional", apply: (o, v) => {
+    short: "t",
+    long: "config-test",
+    kind: "optional",
+    apply: (o, v) => {
       o.configTest = true;
       if (v) o.configTestLog = v;
     },
@@ -133,7 +152,9 @@ const SPECS: Spec[] = [
   { short: "v", long: "version", kind: "flag", apply: (o) => (o.version = true) },
   { short: "h", long: "help", kind: "flag", apply: (o) => (o.help = true) },
   {
-    long: "role", kind: "value", apply: (o, v) => {
+    long: "role",
+    kind: "value",
+    apply: (o, v) => {
       if (v !== "vrrp" && v !== "check" && v !== "bfd") throw new CliError(`invalid role '${v}'`);
       o.role = v;
     },
@@ -145,13 +166,32 @@ const SPECS: Spec[] = [
 export function defaultOptions(): CliOptions {
   return {
     configFile: "/etc/keepalived/keepalived.conf",
-    vrrpOnly: false, checkOnly: false, noBfd: false, all: false,
-    logConsole: false, logDetail: false, facility: 3, noSyslog: false, flushLogFile: false,
-    releaseVips: false, dontReleaseVrrp: false, dontReleaseIpvs: false, dontRespawn: false, dontFork: false,
-    pidFile: "/run/keepalived.pid", vrrpPidFile: "/run/vrrp.pid", checkersPidFile: "/run/checkers.pid",
+    vrrpOnly: false,
+    checkOnly: false,
+    noBfd: false,
+    all: false,
+    logConsole: false,
+    logDetail: false,
+    facility: 3,
+    noSyslog: false,
+    flushLogFile: false,
+    releaseVips: false,
+    dontReleaseVrrp: false,
+    dontReleaseIpvs: false,
+    dontRespawn: false,
+    dontFork: false,
+    pidFile: "/run/keepalived.pid",
+    vrrpPidFile: "/run/vrrp.pid",
+    checkersPidFile: "/run/checkers.pid",
     bfdPidFile: "/run/bfd.pid",
-    addressMonitoring: false, snmp: false, allConfig: false, configTest: false, version: false, help: false,
-    daemonized: false, notices: [],
+    addressMonitoring: false,
+    snmp: false,
+    allConfig: false,
+    configTest: false,
+    version: false,
+    help: false,
+    daemonized: false,
+    notices: [],
   };
 }
 
@@ -209,7 +249,13 @@ export function parseArgs(argv: readonly string[]): CliOptions {
 /** Signal numbers for --signum. STATS_CLEAR and JSON differ from keepalived's real-time signals, which a
  * Bun process cannot catch; scripts that ask --signum keep working. */
 export const SIGNUMS: Record<string, number> = {
-  STOP: 15, RELOAD: 1, DATA: 10, STATS: 12, STATS_CLEAR: 23, JSON: 28, TDATA: 10,
+  STOP: 15,
+  RELOAD: 1,
+  DATA: 10,
+  STATS: 12,
+  STATS_CLEAR: 23,
+  JSON: 28,
+  TDATA: 10,
 };
 
 /** The text printed by -h. */

@@ -3,7 +3,7 @@
  * genhash). Nothing else lives here.
  */
 import { basename } from "node:path";
-import { CliError, parseArgs, SIGNUMS, usage, type CliOptions } from "./cli.ts";
+import { CliError, type CliOptions, parseArgs, SIGNUMS, usage } from "./cli.ts";
 import { VERSION_LINE } from "./version.ts";
 import type { KeepalivedConfig } from "./config/model.ts";
 import { ensureTuned } from "./procs/tuning.ts";
@@ -133,7 +133,7 @@ async function startParent(o: CliOptions): Promise<void> {
   }
   // -e / --all-config: keepalived exits 6 when a configuration file is missing or refused.
   if (r.diagnostics.some((d) => d.severity === "missing")) early("Config files missing (--all-config)", 6);
-  if (o.dumpConf) for (const line of (await confDump(r.config, o.dumpConf)).trimEnd().split("\n")) log.info(line);
+  if (o.dumpConf) { for (const line of (await confDump(r.config, o.dumpConf)).trimEnd().split("\n")) log.info(line); }
   const { claimPidFile, Parent } = await import("./procs/parent.ts");
   const pidErr = claimPidFile(o);
   if (pidErr) early(pidErr);

@@ -8,14 +8,7 @@ import type { KeepalivedConfig } from "../config/model.ts";
 import type { Message, ServerStateName, VrrpStateName } from "../core/ipc.ts";
 import type { Logger } from "../core/log.ts";
 import { type AlertEvent, composeAlert } from "./compose.ts";
-import {
-  fromAddress,
-  MailQueue,
-  type MailQueueOptions,
-  type MailStats,
-  type MailTransport,
-  smtpTransport,
-} from "./mailer.ts";
+import { fromAddress, MailQueue, type MailQueueOptions, type MailStats, type MailTransport, smtpTransport } from "./mailer.ts";
 import { AlertPolicy } from "./policy.ts";
 
 /** How the alerter builds its transport (a fake in tests). */

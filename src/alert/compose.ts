@@ -34,8 +34,7 @@ export const MAILED_VRRP_STATES: readonly VrrpStateName[] = ["MASTER", "BACKUP",
 const VRRP_MEANING: Partial<Record<VrrpStateName, string>> = {
   MASTER: "This router now holds the virtual addresses and sends the adverts.",
   BACKUP: "This router no longer holds the virtual addresses; it listens for a master's adverts.",
-  FAULT:
-    "This router cannot take part (a tracked interface, script or file reports a fault); it holds no virtual addresses.",
+  FAULT: "This router cannot take part (a tracked interface, script or file reports a fault); it holds no virtual addresses.",
 };
 
 /** Breaks `text` into lines of at most `width` characters at spaces (mail bodies stay 7bit, unencoded). */

@@ -119,9 +119,7 @@ export class BfdDemux<K> {
       return {
         ok: false,
         reason: "wrong-peer",
-        detail: `packet for ${String(e.key)} came from ${a.peer}${
-          a.multihop ? " (multihop)" : ""
-        }, expected ${e.path.peer}`,
+        detail: `packet for ${String(e.key)} came from ${a.peer}${a.multihop ? " (multihop)" : ""}, expected ${e.path.peer}`,
       };
     }
     const ttl = checkReceivedTtl(a.ttl, e.policy);

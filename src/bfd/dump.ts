@@ -28,7 +28,6 @@ export interface BfdSessionView {
   lastRxWallMs: number | null;
 }
 
-
 /** keepalived-style readable diag, e.g. "Control Detection Time Expired". */
 export function diagText(code: number): string {
   return diagName(code).replace(/([a-z])([A-Z])/g, "$1 $2");

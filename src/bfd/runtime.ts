@@ -238,9 +238,7 @@ export class BfdRuntime {
   #logTransition(r: Runner, to: BfdState, diag: number): void {
     if (to === "Down" || to === "AdminDown") {
       r.log.info(
-        `Entering ${to} state (Local diagnostic - ${diagText(diag)}, Remote diagnostic - ${
-          diagText(r.session.remoteDiag)
-        })`,
+        `Entering ${to} state (Local diagnostic - ${diagText(diag)}, Remote diagnostic - ${diagText(r.session.remoteDiag)})`,
       );
     } else {
       r.log.info(`Entering ${to} state`);

@@ -30,12 +30,7 @@ import {
   Socket,
   SOL_SOCKET,
 } from "../ffi/socket.ts";
-import {
-  BFD_MULTI_HOP_PORT,
-  BFD_SINGLE_HOP_PORT,
-  BFD_SOURCE_PORT_MAX,
-  BFD_SOURCE_PORT_MIN,
-} from "../proto/bfd.ts";
+import { BFD_MULTI_HOP_PORT, BFD_SINGLE_HOP_PORT, BFD_SOURCE_PORT_MAX, BFD_SOURCE_PORT_MIN } from "../proto/bfd.ts";
 import type { BfdArrival, BfdPath } from "./demux.ts";
 
 /** A received UDP payload and where it came from. */

@@ -11,8 +11,7 @@ import type { Logger } from "../core/log.ts";
 import type { BgpNet } from "./devices.ts";
 import { type AnnounceVerdict, type InstanceSeen, verdict, type WantedAddr, wantedAddrs } from "./desired.ts";
 
-const addrKey = (w: Pick<WantedAddr, "device" | "address" | "prefixLen">): string =>
-  `${w.device}|${w.address}/${w.prefixLen}`;
+const addrKey = (w: Pick<WantedAddr, "device" | "address" | "prefixLen">): string => `${w.device}|${w.address}/${w.prefixLen}`;
 
 /** Keeps the announced prefixes in line with the children's reported states. */
 export class BgpAnnouncer {

@@ -60,7 +60,7 @@ type GroupMembers = Pick<SyncGroup, "name" | "members">;
 /** Instances an announcement follows: its own plus every member of its sync groups. */
 export function followedInstances(a: BgpAnnounce, groups: readonly GroupMembers[]): string[] {
   const out = new Set(a.instances);
-  for (const g of groups) if (a.syncGroups.includes(g.name)) for (const m of g.members) out.add(m);
+  for (const g of groups) if (a.syncGroups.includes(g.name)) { for (const m of g.members) out.add(m); }
   return [...out];
 }
 

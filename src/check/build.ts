@@ -6,12 +6,7 @@
  * BFD_CHECK) that the runtime feeds from inotify and from bfdState messages.
  */
 import type { Scheduler } from "../core/scheduler.ts";
-import type {
-  Checker,
-  HttpUrl as HttpUrlCfg,
-  RealServer,
-  VirtualServer,
-} from "../config/model.ts";
+import type { Checker, HttpUrl as HttpUrlCfg, RealServer, VirtualServer } from "../config/model.ts";
 import type { CheckSlice } from "../config/slice.ts";
 import type { UserEntry } from "../core/script.ts";
 import type { FdWatcher } from "../ffi/reactor.ts";
@@ -201,9 +196,7 @@ function pollRun(
         miscTimeoutMs: c.miscTimeoutMs ?? c.delayLoopMs,
         miscDynamic: c.miscDynamic,
         defaultUser: b.scriptUser,
-        ...(s.user !== null
-          ? { user: { user: s.user, ...(s.group !== null ? { group: s.group } : {}) } }
-          : {}),
+        ...(s.user !== null ? { user: { user: s.user, ...(s.group !== null ? { group: s.group } : {}) } } : {}),
       });
     }
     default:

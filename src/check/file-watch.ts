@@ -7,15 +7,7 @@
 import { readFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import type { Logger } from "../core/log.ts";
-import {
-  IN_CLOSE_WRITE,
-  IN_CREATE,
-  IN_DELETE,
-  IN_MODIFY,
-  IN_MOVED_FROM,
-  IN_MOVED_TO,
-  Inotify,
-} from "../ffi/inotify.ts";
+import { IN_CLOSE_WRITE, IN_CREATE, IN_DELETE, IN_MODIFY, IN_MOVED_FROM, IN_MOVED_TO, Inotify } from "../ffi/inotify.ts";
 import type { FdWatcher } from "../ffi/reactor.ts";
 
 /** Receives a tracked file's text after each change (undefined = missing / unreadable). */

@@ -114,9 +114,7 @@ export class CheckRuntime {
       else this.#vs.set(id, new VsRunner(cfg, this.#vsDeps(c)));
     }
     this.d.log.info(
-      `${
-        reload ? "Reloaded" : "Loaded"
-      } configuration: ${this.#vs.size} virtual server(s), ${this.#countRs()} real server(s)`,
+      `${reload ? "Reloaded" : "Loaded"} configuration: ${this.#vs.size} virtual server(s), ${this.#countRs()} real server(s)`,
     );
     if (this.#overrides) applyOverrides([...this.#vs.values()], this.#overrides);
     this.d.lvs.settings?.configure(c.global);
@@ -185,7 +183,7 @@ export class CheckRuntime {
     const next: DesiredService[] = [];
     for (const v of this.#vs.values()) next.push(...v.table(groups));
     // Only with -D: the description is O(real servers) in strings and Maps on every change.
-    if (this.d.log.opts.detail) for (const line of describeChanges(this.#table, next)) this.d.log.debug(`IPVS: ${line}`);
+    if (this.d.log.opts.detail) { for (const line of describeChanges(this.#table, next)) this.d.log.debug(`IPVS: ${line}`); }
     this.#table = next;
     try {
       this.d.lvs.apply(next);

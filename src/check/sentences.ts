@@ -85,7 +85,17 @@ function miscEnd(reason: string): string {
   return sig ? `failed%s (due to signal ${signalNumber(sig[1]!)})` : "failed%s";
 }
 
-const SIGNALS: Readonly<Record<string, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15 };
+const SIGNALS: Readonly<Record<string, number>> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGQUIT: 3,
+  SIGABRT: 6,
+  SIGKILL: 9,
+  SIGSEGV: 11,
+  SIGPIPE: 13,
+  SIGALRM: 14,
+  SIGTERM: 15,
+};
 const signalNumber = (s: string): number => SIGNALS[s] ?? (Number(s) || 0);
 
 /** The sentence for a checker going down after `retries` retries (0: none, or its first attempt). */

@@ -7,13 +7,7 @@
  * sorry_server_inhibit the sorry server stays with weight 0 while quorum holds.
  * Field names follow src/proto/ipvs.ts (IpvsService / IpvsDest) so the reconciler takes them as is.
  */
-import type {
-  ForwardMethod,
-  RealServer,
-  VirtualServer,
-  VirtualServerGroup,
-  VsgEntry,
-} from "../config/model-check.ts";
+import type { ForwardMethod, RealServer, VirtualServer, VirtualServerGroup, VsgEntry } from "../config/model-check.ts";
 import { rsKey, rsPort, type VsStatus } from "./topology.ts";
 
 /** AF_INET / AF_INET6. */

@@ -91,9 +91,7 @@ export function evaluateVs(
       events.push({ type: "rsWeight", key: i.key, from: p.weight, to: s.weight });
     }
   }
-  const quorumUp = initial
-    ? liveWeight >= vs.quorum
-    : nextQuorum(prev.quorumUp, liveWeight, vs.quorum, vs.hysteresis);
+  const quorumUp = initial ? liveWeight >= vs.quorum : nextQuorum(prev.quorumUp, liveWeight, vs.quorum, vs.hysteresis);
   if (initial || quorumUp !== prev.quorumUp) {
     events.push({ type: "quorum", up: quorumUp, liveWeight, initial });
   }

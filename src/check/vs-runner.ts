@@ -18,17 +18,7 @@ import { CheckerRunner, type CheckerRunnerOptions, type CheckerStatus } from "./
 import type { CheckerView } from "../metrics/check-samples.ts";
 import { type DesiredService, vsTable } from "./table.ts";
 import { type RsOverrides, withoutDrained } from "./overrides.ts";
-import {
-  evaluateRsChange,
-  evaluateVs,
-  fifoRsLine,
-  fifoVsLine,
-  fmtRs,
-  fmtVs,
-  rsKey,
-  type TopoEvent,
-  type VsStatus,
-} from "./topology.ts";
+import { evaluateRsChange, evaluateVs, fifoRsLine, fifoVsLine, fmtRs, fmtVs, rsKey, type TopoEvent, type VsStatus } from "./topology.ts";
 import { meaningKey } from "../config/meaning.ts";
 import { SENTENCE_KIND, type SentenceNames } from "./sentences.ts";
 
@@ -125,9 +115,7 @@ export class VsRunner {
         continue;
       }
       this.d.log.info(
-        `RS ${fmtRs(cfg, run.cfg)} of VS ${this.name}: ${
-          w ? "configuration changed, restarting its checkers" : "removed"
-        }`,
+        `RS ${fmtRs(cfg, run.cfg)} of VS ${this.name}: ${w ? "configuration changed, restarting its checkers" : "removed"}`,
       );
       this.#stopRs(run);
       this.#rs.delete(key);
@@ -202,11 +190,7 @@ export class VsRunner {
     if (on === this.suspended) return;
     this.suspended = on;
     this.d.log.info(
-      `VS ${this.name}: ${
-        on
-          ? "virtual address not local, suspending checkers (ha_suspend)"
-          : "virtual address is local, resuming checkers"
-      }`,
+      `VS ${this.name}: ${on ? "virtual address not local, suspending checkers (ha_suspend)" : "virtual address is local, resuming checkers"}`,
     );
     for (const run of this.#rs.values()) for (const r of run.runners) on ? r.suspend() : r.resume();
   }
@@ -277,9 +261,7 @@ export class VsRunner {
     if (sorry) {
       const s = `[${sorry.address}]:${v.protocol.toLowerCase()}:${sorry.port ?? v.port ?? 0}`;
       this.d.log.info(
-        up
-          ? `Removing sorry server ${s} from VS ${this.name}`
-          : `Adding sorry server ${s} to VS ${this.name}`,
+        up ? `Removing sorry server ${s} from VS ${this.name}` : `Adding sorry server ${s} to VS ${this.name}`,
       );
     }
     if (initial && !this.d.rsInitNotifies) return;
@@ -293,7 +275,9 @@ export class VsRunner {
   /** The VS's IPVS entries for its current status; drained real servers are left out. */
   table(groups: readonly VirtualServerGroup[]): DesiredService[] {
     const t = this.status ? vsTable(this.cfg, groups, this.status) : [];
-    return this.#ctl.drained.size ? withoutDrained(t, this.cfg, [...this.#rs.values()].map((r) => r.cfg).filter((rs) => this.#ctl.drained.has(rsName(this.cfg, rs)))) : t;
+    return this.#ctl.drained.size
+      ? withoutDrained(t, this.cfg, [...this.#rs.values()].map((r) => r.cfg).filter((rs) => this.#ctl.drained.has(rsName(this.cfg, rs))))
+      : t;
   }
 
   #weight(rs: RealServer): number {
@@ -313,8 +297,13 @@ export class VsRunner {
       const n = rsName(this.cfg, run.cfg);
       const s = this.status?.rs.get(key);
       return {
-        rs: run.cfg, alive: s?.alive ?? false, weight: s?.alive ? s.weight : 0, override: this.#ctl.weights.get(n) ?? null,
-        drained: this.#ctl.drained.has(n), checkers: run.runners, names: run.plans.map((p) => p.name),
+        rs: run.cfg,
+        alive: s?.alive ?? false,
+        weight: s?.alive ? s.weight : 0,
+        override: this.#ctl.weights.get(n) ?? null,
+        drained: this.#ctl.drained.has(n),
+        checkers: run.runners,
+        names: run.plans.map((p) => p.name),
       };
     });
   }
@@ -326,8 +315,12 @@ export class VsRunner {
     for (const run of this.#rs.values()) {
       run.runners.forEach((r, i) => {
         out.push({
-          vs: vsName(this.cfg), rs: rsName(this.cfg, run.cfg), checker: run.plans[i]?.name.split(" ")[0] ?? `checker${i}`,
-          lastLatencyMs: r.lastLatencyMs, checks: r.attempts, failures: r.failures,
+          vs: vsName(this.cfg),
+          rs: rsName(this.cfg, run.cfg),
+          checker: run.plans[i]?.name.split(" ")[0] ?? `checker${i}`,
+          lastLatencyMs: r.lastLatencyMs,
+          checks: r.attempts,
+          failures: r.failures,
         });
       });
     }
@@ -355,18 +348,14 @@ export class VsRunner {
   /** Dump lines (USR1). */
   dump(): string[] {
     const out = [
-      ` VS ${this.name} quorum ${this.status?.quorumUp ? "UP" : "DOWN"} live weight ${
-        this.status?.liveWeight ?? 0
-      }${this.suspended ? " (suspended)" : ""}`,
+      ` VS ${this.name} quorum ${this.status?.quorumUp ? "UP" : "DOWN"} live weight ${this.status?.liveWeight ?? 0}${this.suspended ? " (suspended)" : ""}`,
     ];
     for (const [key, run] of this.#rs) {
       const s = this.status?.rs.get(key);
       out.push(`  RS ${fmtRs(this.cfg, run.cfg)} ${s?.alive ? "UP" : "DOWN"} weight ${s?.weight ?? 0}`);
       run.runners.forEach((r, i) => {
         out.push(
-          `   ${run.plans[i]?.name}: ${
-            r.up ? "UP" : "DOWN"
-          } retries ${r.retries} attempts ${r.attempts} last "${r.lastReason}"`,
+          `   ${run.plans[i]?.name}: ${r.up ? "UP" : "DOWN"} retries ${r.retries} attempts ${r.attempts} last "${r.lastReason}"`,
         );
       });
     }

@@ -69,9 +69,7 @@ export function parseRouteDest(
 
 /** Parse a MAC address "aa:bb:cc:dd:ee:ff". */
 export function parseMac(s: string): string | undefined {
-  return /^([0-9a-f]{1,2}:){5}[0-9a-f]{1,2}$/i.test(s)
-    ? s.split(":").map((x) => x.padStart(2, "0").toLowerCase()).join(":")
-    : undefined;
+  return /^([0-9a-f]{1,2}:){5}[0-9a-f]{1,2}$/i.test(s) ? s.split(":").map((x) => x.padStart(2, "0").toLowerCase()).join(":") : undefined;
 }
 
 /** Parse a port number 0..65535. */

@@ -374,9 +374,7 @@ export function parseRuleEntry(words: readonly Token[], ctx: Ctx): RuleSpec | un
     if (w === "from" || w === "to") {
       const pv = take();
       if (pv === undefined) continue;
-      const d: { family: Family; text: string | null } | undefined = pv === "all"
-        ? { family: fam ?? "ipv4", text: null }
-        : parseRouteDest(pv, fam);
+      const d: { family: Family; text: string | null } | undefined = pv === "all" ? { family: fam ?? "ipv4", text: null } : parseRouteDest(pv, fam);
       if (!d) {
         ctx.diags.error(ctx.at, `invalid rule ${w} address '${pv}'; rule skipped`);
         return undefined;

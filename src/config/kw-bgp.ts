@@ -9,7 +9,7 @@ import { parsePrefix } from "./ip.ts";
 import { openVs } from "./kw-check.ts";
 import { vsName } from "../alert/names.ts";
 import { type Draft, flagKw, need, readInt } from "./values.ts";
-import { type BgpAnnounce, type BgpPrefix, BGP_METRIC_MAX } from "./model-bgp.ts";
+import { BGP_METRIC_MAX, type BgpAnnounce, type BgpPrefix } from "./model-bgp.ts";
 
 /** bgp_announce draft; list fields are filled in place, `prefixSet` records that `prefix {}` was given. */
 export type BgpDraft = Draft<BgpAnnounce> & {
@@ -26,7 +26,7 @@ export function newBgpDraft(name: string, at: Ctx["at"]): BgpDraft {
 }
 
 const names = (field: "instances" | "syncGroups") => (d: BgpDraft, a: readonly Token[], c: Ctx) => {
-  if (need(a, 1, c)) for (const t of a) d[field].push(t.text);
+  if (need(a, 1, c)) { for (const t of a) d[field].push(t.text); }
 };
 
 /** Parses one `prefix {}` entry, ADDR[/LEN]; reports and returns undefined when bad. */
@@ -50,7 +50,11 @@ export const BGP_ANNOUNCE: Table<BgpDraft> = {
       const v = openVs(a, c);
       if (!v || !v.kind) return;
       d.virtualServers.push(vsName({
-        kind: v.kind, address: v.address ?? null, port: v.port ?? null, fwmark: v.fwmark ?? null, group: v.group ?? null,
+        kind: v.kind,
+        address: v.address ?? null,
+        port: v.port ?? null,
+        fwmark: v.fwmark ?? null,
+        group: v.group ?? null,
       }));
     },
   },

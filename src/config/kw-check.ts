@@ -35,8 +35,7 @@ export interface RsDraft extends TimingDraft, Draft<Omit<RealServer, keyof Timin
   inhibitRaw?: boolean;
 }
 /** virtual_server draft. */
-export interface VsDraft
-  extends TimingDraft, Draft<Omit<VirtualServer, keyof TimingDraft | "realServers" | "forward">> {
+export interface VsDraft extends TimingDraft, Draft<Omit<VirtualServer, keyof TimingDraft | "realServers" | "forward">> {
   rs: RsDraft[];
   forward?: ForwardMethod;
   familyRaw?: Family;
@@ -144,13 +143,7 @@ export const REAL_SERVER: Table<RsDraft> = {
   alpha: { h: boolKw("alpha") },
   inhibit_on_failure: {
     h: (d, a, c) => {
-      const b = a[0] === undefined
-        ? true
-        : ["on", "true", "yes"].includes(a[0].text)
-        ? true
-        : ["off", "false", "no"].includes(a[0].text)
-        ? false
-        : undefined;
+      const b = a[0] === undefined ? true : ["on", "true", "yes"].includes(a[0].text) ? true : ["off", "false", "no"].includes(a[0].text) ? false : undefined;
       if (b === undefined) c.diags.error(c.at, `inhibit_on_failure: bad value '${a[0]!.text}'`);
       else d.inhibitRaw = b;
     },

@@ -8,21 +8,7 @@ import type { GlobalDefs, MetricsCompat, ProcessSchedule, RcvBuf } from "./model
 import type { ArgsHandler, Table } from "./tree.ts";
 import { parseIp } from "./ip.ts";
 import { rxBufsPolicyKw } from "./rx-bufs.ts";
-import {
-  boolKw,
-  type Draft,
-  flagKw,
-  intKw,
-  need,
-  pushTo,
-  readBool,
-  readInt,
-  readScript,
-  readTimerMs,
-  strKw,
-  timerKw,
-  toInt,
-} from "./values.ts";
+import { boolKw, type Draft, flagKw, intKw, need, pushTo, readBool, readInt, readScript, readTimerMs, strKw, timerKw, toInt } from "./values.ts";
 
 /** Draft of global_defs as filled by handlers. */
 export type GlobalDraft = Draft<GlobalDefs>;
@@ -226,11 +212,7 @@ const UMASK_BITS: Readonly<Record<string, number>> = {
 const umask: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
   const text = args.map((a) => a.text).join("");
   if (/^(0x[0-9a-f]+|0[0-7]*|[1-9]\d*)$/i.test(text)) {
-    d.umask = text.startsWith("0x")
-      ? parseInt(text, 16)
-      : text.startsWith("0")
-      ? parseInt(text, 8)
-      : parseInt(text, 10);
+    d.umask = text.startsWith("0x") ? parseInt(text, 16) : text.startsWith("0") ? parseInt(text, 8) : parseInt(text, 10);
     return;
   }
   let m = 0;

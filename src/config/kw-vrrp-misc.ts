@@ -3,31 +3,10 @@
  * track_file, vrrp_track_process, garp_group, vrrp_sync_group, track_group, and the list blocks
  * static_ipaddress / static_routes / static_rules / linkbeat_interfaces / interface_up_down_delays.
  */
-import type {
-  GarpGroup,
-  InterfaceDelay,
-  NotifyScripts,
-  SyncGroup,
-  TrackFileDef,
-  TrackGroup,
-  TrackProcessDef,
-  VrrpScript,
-} from "./model.ts";
+import type { GarpGroup, InterfaceDelay, NotifyScripts, SyncGroup, TrackFileDef, TrackGroup, TrackProcessDef, VrrpScript } from "./model.ts";
 import type { Table } from "./tree.ts";
 import { notifyTable, trackKw } from "./kw-vrrp.ts";
-import {
-  boolKw,
-  type Draft,
-  flagKw,
-  need,
-  pushTo,
-  readInt,
-  readScript,
-  readTimerMs,
-  readWeight,
-  strKw,
-  timerKw,
-} from "./values.ts";
+import { boolKw, type Draft, flagKw, need, pushTo, readInt, readScript, readTimerMs, readWeight, strKw, timerKw } from "./values.ts";
 
 const INT_MAX = 2147483647;
 
@@ -221,8 +200,6 @@ export function parseIfDelay(
 ): InterfaceDelay | undefined {
   const down = readTimerMs(w[1]?.text, 0, 255, c, `interface_up_down_delays ${w[0]!.text}`);
   if (down === undefined) return undefined;
-  const up = w[2] === undefined
-    ? down
-    : readTimerMs(w[2].text, 0, 255, c, `interface_up_down_delays ${w[0]!.text}`);
+  const up = w[2] === undefined ? down : readTimerMs(w[2].text, 0, 255, c, `interface_up_down_delays ${w[0]!.text}`);
   return up === undefined ? undefined : { ifname: w[0]!.text, downDelayMs: down, upDelayMs: up };
 }

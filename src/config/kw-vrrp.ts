@@ -3,33 +3,12 @@
  * fields: VRID, priority, advert interval, auth, addresses) and the track/notify helpers it shares
  * with `vrrp_sync_group`.
  */
-import type {
-  IpAddressSpec,
-  NotifyScripts,
-  RouteSpec,
-  RuleSpec,
-  TrackRef,
-  UnicastPeer,
-  VmacSpec,
-  VrrpInstance,
-} from "./model.ts";
+import type { IpAddressSpec, NotifyScripts, RouteSpec, RuleSpec, TrackRef, UnicastPeer, VmacSpec, VrrpInstance } from "./model.ts";
 import type { Where } from "./diag.ts";
 import type { ArgsHandler, KwDef, Table } from "./tree.ts";
 import { parseIp, parseMac } from "./ip.ts";
 import { parseAddressEntry, parseRouteEntry, parseRuleEntry } from "./iproute.ts";
-import {
-  boolKw,
-  type Draft,
-  flagKw,
-  intKw,
-  need,
-  pushTo,
-  readInt,
-  readScript,
-  readTimerMs,
-  readWeight,
-  strKw,
-} from "./values.ts";
+import { boolKw, type Draft, flagKw, intKw, need, pushTo, readInt, readScript, readTimerMs, readWeight, strKw } from "./values.ts";
 
 /** A vrrp_instance as filled by handlers; validation turns it into a VrrpInstance. */
 export interface InstanceDraft extends Draft<VrrpInstance> {
@@ -58,9 +37,7 @@ export function notifyTable<T extends { notifyD: Draft<NotifyScripts> }>(instanc
       if (sc) (d.notifyD as Record<string, unknown>)[k] = sc;
     },
   });
-  const instanceOnly: Table<T> = instance
-    ? { notify_deleted: s("deleted"), notify_master_rx_lower_pri: s("masterRxLowerPri") }
-    : {};
+  const instanceOnly: Table<T> = instance ? { notify_deleted: s("deleted"), notify_master_rx_lower_pri: s("masterRxLowerPri") } : {};
   return {
     ...instanceOnly,
     notify_master: s("master"),
@@ -166,16 +143,15 @@ const useIpvlan: ArgsHandler<InstanceDraft> = (d, a, c) => {
   d.vmac = v;
 };
 
-const ipField =
-  (field: "mcastSrcIp" | "unicastSrcIp" | "mcastDstIp"): ArgsHandler<InstanceDraft> => (d, a, c) => {
-    if (!need(a, 1, c)) return;
-    const ip = parseIp(a[0]!.text);
-    if (!ip) {
-      c.diags.error(c.at, `${c.kw}: '${a[0]!.text}' is not an IP address`);
-      return;
-    }
-    d[field] = ip.text;
-  };
+const ipField = (field: "mcastSrcIp" | "unicastSrcIp" | "mcastDstIp"): ArgsHandler<InstanceDraft> => (d, a, c) => {
+  if (!need(a, 1, c)) return;
+  const ip = parseIp(a[0]!.text);
+  if (!ip) {
+    c.diags.error(c.at, `${c.kw}: '${a[0]!.text}' is not an IP address`);
+    return;
+  }
+  d[field] = ip.text;
+};
 
 const unicastPeer = (
   d: InstanceDraft,
@@ -387,12 +363,10 @@ export const VRRP_INSTANCE: Table<InstanceDraft> = {
   skip_check_adv_addr: { h: boolKw("skipCheckAdvAddr") },
   strict_mode: {
     h: (d, a, c) => {
-      const b = a[0] === undefined
-        ? true
-        : ({ on: true, true: true, yes: true, off: false, false: false, no: false } as Record<
-          string,
-          boolean
-        >)[a[0].text.toLowerCase()];
+      const b = a[0] === undefined ? true : ({ on: true, true: true, yes: true, off: false, false: false, no: false } as Record<
+        string,
+        boolean
+      >)[a[0].text.toLowerCase()];
       if (b === undefined) c.diags.error(c.at, `strict_mode: bad value '${a[0]!.text}'`);
       else d.strictRaw = b;
     },

@@ -5,14 +5,7 @@
  * (`sliceProblem`), so no child casts an `unknown`.
  */
 import type { Role } from "../core/role.ts";
-import type {
-  BfdSection,
-  BgpSection,
-  CheckSection,
-  GlobalDefs,
-  KeepalivedConfig,
-  VrrpSection,
-} from "./model.ts";
+import type { BfdSection, BgpSection, CheckSection, GlobalDefs, KeepalivedConfig, VrrpSection } from "./model.ts";
 
 /** What the VRRP child gets: its instances, scripts, trackers and static entries, and bgp_announce (VIP metrics). */
 export interface VrrpSlice {
@@ -61,9 +54,7 @@ export function sliceFor(c: KeepalivedConfig, role: Role): ConfigSlice {
   // The shared notify_fifo's reader script is the VRRP child's to start; with no VRRP child, the check
   // child's (keepalived starts it whatever processes run).
   const nf = c.global.notifyFifo;
-  const global = nf?.script && needsRole(c, "vrrp")
-    ? { ...c.global, notifyFifo: { ...nf, script: null } }
-    : c.global;
+  const global = nf?.script && needsRole(c, "vrrp") ? { ...c.global, notifyFifo: { ...nf, script: null } } : c.global;
   return {
     file: c.file,
     global,
@@ -91,8 +82,7 @@ const AREAS: { readonly [R in Role]: Readonly<Record<string, readonly string[]>>
   bfd: { global: [], bfd: ["instances"] },
 };
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Why `s` is not a slice for `role` (as sent by sliceFor), or undefined. */
 export function sliceProblem(role: Role, s: unknown): string | undefined {

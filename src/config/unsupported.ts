@@ -28,9 +28,7 @@ const CHECKERS = ["HTTP_GET", "SSL_GET"].map((c) => `virtual_server/real_server/
 
 const sched = (p: string, field: string): Unsupported => ({
   paths: G,
-  keywords: ["priority", "no_swap", "rt_priority", "cpu_affinity", "rlimit_rttime", "rlimit_rtime"].map((k) =>
-    `${p}_${k}`
-  ),
+  keywords: ["priority", "no_swap", "rt_priority", "cpu_affinity", "rlimit_rttime", "rlimit_rtime"].map((k) => `${p}_${k}`),
   field,
   note: `the ${p} process's nice value, realtime scheduling, CPU affinity, memory locking and rlimit are not set`,
 });

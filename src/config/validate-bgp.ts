@@ -26,7 +26,7 @@ const key = (p: BgpPrefix): string => `${p.address}/${p.prefixLen}`;
 function defaultPrefixes(d: BgpDraft, refs: BgpRefs): BgpPrefix[] {
   const out = new Map<string, BgpPrefix>();
   const members = new Set(d.instances);
-  for (const g of refs.syncGroups) if (d.syncGroups.includes(g.name)) for (const m of g.members) members.add(m);
+  for (const g of refs.syncGroups) if (d.syncGroups.includes(g.name)) { for (const m of g.members) members.add(m); }
   for (const i of refs.instances) {
     if (!members.has(i.name)) continue;
     for (const a of [...i.virtualIpaddresses, ...i.virtualIpaddressesExcluded]) {

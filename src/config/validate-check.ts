@@ -5,16 +5,7 @@
  * delay_loop; scheduler wlc, method NAT, quorum 1; group / track_file / bfd references must exist.
  */
 import type { DiagSink } from "./diag.ts";
-import type {
-  Checker,
-  CheckerCommon,
-  Family,
-  GlobalDefs,
-  HttpUrl,
-  RealServer,
-  VirtualServer,
-  VirtualServerGroup,
-} from "./model.ts";
+import type { Checker, CheckerCommon, Family, GlobalDefs, HttpUrl, RealServer, VirtualServer, VirtualServerGroup } from "./model.ts";
 import type { CheckerDraft, TimingDraft } from "./kw-checkers.ts";
 import type { RsDraft, VsDraft } from "./kw-check.ts";
 import type { Draft } from "./values.ts";
@@ -207,11 +198,7 @@ function finishRs(rs: RsDraft, vs: VsDraft, g: GlobalDefs, refs: CheckRefs, diag
 }
 
 function vsLabel(v: VsDraft): string {
-  return v.kind === "fwmark"
-    ? `FWM ${v.fwmark}`
-    : v.kind === "group"
-    ? `group ${v.group}`
-    : `${v.address}:${v.port ?? 0}`;
+  return v.kind === "fwmark" ? `FWM ${v.fwmark}` : v.kind === "group" ? `group ${v.group}` : `${v.address}:${v.port ?? 0}`;
 }
 
 /** keepalived's warnings for a virtual server that leaves protocol, scheduler or method to the defaults. */

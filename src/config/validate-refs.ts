@@ -5,15 +5,7 @@
  * track_group names used by static addresses/routes/rules must be defined.
  */
 import type { DiagSink } from "./diag.ts";
-import type {
-  GarpGroup,
-  InterfaceDelay,
-  IpAddressSpec,
-  RouteSpec,
-  RuleSpec,
-  SyncGroup,
-  TrackGroup,
-} from "./model.ts";
+import type { GarpGroup, InterfaceDelay, IpAddressSpec, RouteSpec, RuleSpec, SyncGroup, TrackGroup } from "./model.ts";
 
 /** What the checks look at. */
 export interface RefInputs {

@@ -5,26 +5,9 @@
  * bfd_instance (neighbor required, RFC 5881 TTL 255 / hop limit 64 defaults).
  */
 import type { DiagSink } from "./diag.ts";
-import type {
-  BfdInstance,
-  GarpGroup,
-  SyncGroup,
-  TrackFileDef,
-  TrackGroup,
-  TrackProcessDef,
-  TrackRef,
-  VrrpInstance,
-  VrrpScript,
-} from "./model.ts";
+import type { BfdInstance, GarpGroup, SyncGroup, TrackFileDef, TrackGroup, TrackProcessDef, TrackRef, VrrpInstance, VrrpScript } from "./model.ts";
 import type { BfdDraft } from "./kw-bfd.ts";
-import type {
-  GarpGroupDraft,
-  ScriptDraft,
-  SyncDraft,
-  TrackFileDraft,
-  TrackGroupDraft,
-  TrackProcessDraft,
-} from "./kw-vrrp-misc.ts";
+import type { GarpGroupDraft, ScriptDraft, SyncDraft, TrackFileDraft, TrackGroupDraft, TrackProcessDraft } from "./kw-vrrp-misc.ts";
 import { finishNotify } from "./kw-vrrp.ts";
 
 /** Blocks whose duplicate names keepalived 2.2.7 does not report as a configuration error. */
@@ -60,9 +43,7 @@ export function finishScripts(list: readonly ScriptDraft[], diags: DiagSink): Vr
       diags.error(diags.endOf(d, d.src!), `vrrp_script ${d.name} has no script; removed`);
       continue;
     }
-    const script = d.userRaw
-      ? { ...d.script, user: d.script.user ?? d.userRaw.user, group: d.script.group ?? d.userRaw.group }
-      : d.script;
+    const script = d.userRaw ? { ...d.script, user: d.script.user ?? d.userRaw.user, group: d.script.group ?? d.userRaw.group } : d.script;
     out.push({
       name: d.name!,
       script,

@@ -168,9 +168,7 @@ function initialRole(d: InstanceDraft, strict: boolean, diags: DiagSink): { prio
   if (strict && (state.v === "MASTER") !== (priority === 255)) {
     diags.error(
       d.src!,
-      `(${d.name}) strict mode: state MASTER goes with priority 255 only; using ${
-        priority === 255 ? "MASTER" : "BACKUP"
-      }`,
+      `(${d.name}) strict mode: state MASTER goes with priority 255 only; using ${priority === 255 ? "MASTER" : "BACKUP"}`,
     );
     state.v = priority === 255 ? "MASTER" : "BACKUP";
   }
@@ -178,7 +176,13 @@ function initialRole(d: InstanceDraft, strict: boolean, diags: DiagSink): { prio
 }
 
 /** nopreempt and preempt_delay, dropped where keepalived ignores them. */
-function preemption(d: InstanceDraft, state: "MASTER" | "BACKUP", priority: number, strict: boolean, diags: DiagSink): { nopreempt: boolean; preemptDelayMs: number } {
+function preemption(
+  d: InstanceDraft,
+  state: "MASTER" | "BACKUP",
+  priority: number,
+  strict: boolean,
+  diags: DiagSink,
+): { nopreempt: boolean; preemptDelayMs: number } {
   const at = d.src!, name = d.name!;
   let nopreempt = d.nopreempt ?? false;
   if (nopreempt && state === "MASTER") {
@@ -365,9 +369,7 @@ export function checkDuplicateVrids(list: readonly VrrpInstance[], diags: DiagSi
     if (other !== undefined) {
       diags.error(
         v.src,
-        `(${v.name}) VRID ${v.vrid} is already used by ${other} on ${
-          v.interface ?? "the default interface"
-        }; instance dropped`,
+        `(${v.name}) VRID ${v.vrid} is already used by ${other} on ${v.interface ?? "the default interface"}; instance dropped`,
       );
       drop.add(v.name);
     } else seen.set(key, v.name);

@@ -125,7 +125,11 @@ function show(p: Parsed, r: Reply): number {
   else if (p.request.cmd === "reload" && res) {
     for (const d of (res.diagnostics as string[]) ?? []) process.stderr.write(`${d}\n`);
     const warned = ((res.diagnostics as string[]) ?? []).length ? " (with the diagnostics above)" : "";
-    if (r.ok) process.stdout.write(res.applied ? `reloaded${warned}: generation ${res.generation} running in every child\n` : `configuration checked${warned}; nothing changed\n`);
+    if (r.ok) {
+      process.stdout.write(
+        res.applied ? `reloaded${warned}: generation ${res.generation} running in every child\n` : `configuration checked${warned}; nothing changed\n`,
+      );
+    }
   } else if (r.ok && res && typeof res.message === "string") process.stdout.write(`${res.message}\n`);
   else if (r.ok && p.request.cmd === "logLevel" && res) process.stdout.write(`log level ${res.level} in ${(res.processes as string[]).join(", ")}\n`);
   else if (r.ok) process.stdout.write(`${JSON.stringify(res)}\n`);
@@ -163,7 +167,9 @@ async function exchange(p: Parsed): Promise<number> {
   try {
     s = await connectRetry(p.socket, performance.now() + p.timeoutMs);
   } catch (e) {
-    process.stderr.write(`keepalived ctl: cannot talk to ${p.socket}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (is keepalived running? see -s / -p)\n`);
+    process.stderr.write(
+      `keepalived ctl: cannot talk to ${p.socket}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (is keepalived running? see -s / -p)\n`,
+    );
     return 3;
   }
   return new Promise((resolve) => {

@@ -24,13 +24,20 @@ function vrrpLines(s: StatusResult, now: number): string[] {
   const v = s.vrrp;
   if (!v) return [];
   const rows = v.instances.map((i) => [
-    i.name, i.state, `${i.interface}/${i.vrid}`, `${i.priority}`,
-    `${i.effectivePriority}`, i.master ? `${i.master.address} (${i.master.priority})` : "-",
-    `${i.advertIntMs / 1000}s`, age(now - i.sinceMs),
+    i.name,
+    i.state,
+    `${i.interface}/${i.vrid}`,
+    `${i.priority}`,
+    `${i.effectivePriority}`,
+    i.master ? `${i.master.address} (${i.master.priority})` : "-",
+    `${i.advertIntMs / 1000}s`,
+    age(now - i.sinceMs),
     i.lastTransition ? `${i.lastTransition.from}->${i.lastTransition.to}: ${i.lastTransition.reason}` : "-",
   ]);
-  const out = [`VRRP instances (reported ${age(now - v.atMs)} ago)`,
-    ...table(["NAME", "STATE", "IF/VRID", "PRIO", "EFFECTIVE", "LAST HEARD", "ADVERT", "IN STATE", "LAST TRANSITION"], rows).map((l) => `  ${l}`)];
+  const out = [
+    `VRRP instances (reported ${age(now - v.atMs)} ago)`,
+    ...table(["NAME", "STATE", "IF/VRID", "PRIO", "EFFECTIVE", "LAST HEARD", "ADVERT", "IN STATE", "LAST TRANSITION"], rows).map((l) => `  ${l}`),
+  ];
   for (const i of v.instances) {
     for (const r of i.priorityReasons) out.push(`    ${i.name}: ${r}`);
     for (const r of i.faultReasons) out.push(`    ${i.name}: FAULT because ${r}`);
@@ -52,7 +59,13 @@ function checkLines(s: StatusResult, now: number): string[] {
       const bad = rs.checkers.find((k) => !k.up) ?? rs.checkers[0];
       const lat = bad?.latencyMs === null || bad === undefined ? "" : ` ${bad.latencyMs.toFixed(1)}ms`;
       const w = rs.weightOverride !== null ? `${rs.weight} (set ${rs.weightOverride}, conf ${rs.configuredWeight})` : `${rs.weight}`;
-      return [rs.name, rs.up ? "UP" : "DOWN", w, rs.drained ? "drained" : rs.inIpvs ? "yes" : "no", bad ? `${bad.name.split(" ")[0]}: ${bad.reason}${lat}` : "(no checker)"];
+      return [
+        rs.name,
+        rs.up ? "UP" : "DOWN",
+        w,
+        rs.drained ? "drained" : rs.inIpvs ? "yes" : "no",
+        bad ? `${bad.name.split(" ")[0]}: ${bad.reason}${lat}` : "(no checker)",
+      ];
     });
     out.push(...table(["REAL SERVER", "STATE", "WEIGHT", "IN IPVS", "LAST CHECK"], rows).map((l) => `    ${l}`));
   }
@@ -63,8 +76,10 @@ function bfdLines(s: StatusResult, now: number): string[] {
   const b = s.bfd;
   if (!b) return [];
   const rows = b.sessions.map((x) => [x.name, x.state, x.neighbor, x.remoteState, `${x.txMs}ms`, `${x.detectMs}ms`, x.diag]);
-  return [`BFD sessions (reported ${age(now - b.atMs)} ago)`,
-    ...table(["NAME", "STATE", "NEIGHBOR", "REMOTE", "TX", "DETECT", "LAST DIAG"], rows).map((l) => `  ${l}`)];
+  return [
+    `BFD sessions (reported ${age(now - b.atMs)} ago)`,
+    ...table(["NAME", "STATE", "NEIGHBOR", "REMOTE", "TX", "DETECT", "LAST DIAG"], rows).map((l) => `  ${l}`),
+  ];
 }
 
 /** The `status` table. */
@@ -72,9 +87,19 @@ export function formatStatus(s: StatusResult): string {
   const now = s.daemon.nowMs;
   const d = s.daemon;
   const out = [`keepalived pid ${d.pid}, config ${d.configFile} (generation ${d.generation})${d.routerId ? `, router_id ${d.routerId}` : ""}`];
-  out.push("Processes", ...table(["ROLE", "PID", "UP", "RESTARTS", "READY"], s.children.map((c) => [
-    c.role, c.pid === undefined ? "-" : `${c.pid}`, c.startedAtMs === null ? "down" : age(now - c.startedAtMs), `${c.restarts}`, c.ready ? "yes" : "no",
-  ])).map((l) => `  ${l}`));
+  out.push(
+    "Processes",
+    ...table(
+      ["ROLE", "PID", "UP", "RESTARTS", "READY"],
+      s.children.map((c) => [
+        c.role,
+        c.pid === undefined ? "-" : `${c.pid}`,
+        c.startedAtMs === null ? "down" : age(now - c.startedAtMs),
+        `${c.restarts}`,
+        c.ready ? "yes" : "no",
+      ]),
+    ).map((l) => `  ${l}`),
+  );
   out.push(...vrrpLines(s, now), ...checkLines(s, now), ...bfdLines(s, now));
   const o = s.overrides;
   if (o.drained.length || Object.keys(o.weights).length) {
@@ -100,7 +125,9 @@ export function formatEvent(e: Record<string, unknown>): string {
     case "virtualServer":
       return `${t} vs ${e.vs} quorum -> ${e.state}`;
     case "check":
-      return `${t} check ${e.checker} of ${e.rs} in ${e.vs}: ${e.up ? "OK" : "FAIL"} ${e.reason}${typeof e.latencyMs === "number" ? ` (${e.latencyMs.toFixed(1)}ms)` : ""}`;
+      return `${t} check ${e.checker} of ${e.rs} in ${e.vs}: ${e.up ? "OK" : "FAIL"} ${e.reason}${
+        typeof e.latencyMs === "number" ? ` (${e.latencyMs.toFixed(1)}ms)` : ""
+      }`;
     case "bfd":
       return `${t} bfd ${e.session} -> ${e.state}`;
     case "command":

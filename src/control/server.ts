@@ -10,8 +10,8 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { readFileSync, rmdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { errorReply, MAX_REQUEST_BYTES, parseRequest, REQUEST_TIMEOUT_MS, type Reply, type Request } from "../core/control-proto.ts";
-import { RateLimitedLog, type Logger } from "../core/log.ts";
+import { errorReply, MAX_REQUEST_BYTES, parseRequest, type Reply, type Request, REQUEST_TIMEOUT_MS } from "../core/control-proto.ts";
+import { type Logger, RateLimitedLog } from "../core/log.ts";
 import { findGroup } from "../core/script.ts";
 import { clearSocketPath, prepareDirectory, removeOwnSocket, secureSocket } from "./socket-path.ts";
 

@@ -8,7 +8,7 @@
 import type { KeepalivedConfig } from "../config/model.ts";
 import type { LoadResult } from "../config/index.ts";
 import { formatDiagnostic } from "../config/index.ts";
-import { errorReply, okReply, type ChildCommand, type Request } from "../core/control-proto.ts";
+import { type ChildCommand, errorReply, okReply, type Request } from "../core/control-proto.ts";
 import type { ChildSnap } from "../core/control-state.ts";
 import type { Message, Role } from "../core/ipc.ts";
 import type { Logger } from "../core/log.ts";
@@ -119,7 +119,7 @@ export class ControlService {
       case "bfdState":
         return this.#emit({ event: "bfd", session: msg.name, state: msg.state });
       case "ready":
-        if (msg.generation !== 0) for (const w of this.#reloadWaiters.splice(0)) w();
+        if (msg.generation !== 0) { for (const w of this.#reloadWaiters.splice(0)) w(); }
         return;
       default:
         return;
@@ -182,8 +182,7 @@ export class ControlService {
   }
 
   #handle(req: Request, res: Responder): void {
-    const answer = (p: Promise<ReturnType<typeof okReply>>) =>
-      p.then((r) => res.reply(r), (e) => res.reply(errorReply("BAD_REQUEST", (e as Error).message)));
+    const answer = (p: Promise<ReturnType<typeof okReply>>) => p.then((r) => res.reply(r), (e) => res.reply(errorReply("BAD_REQUEST", (e as Error).message)));
     switch (req.cmd) {
       case "status":
         return void this.#refresh().then(() => res.reply(this.#cachedStatus()));
@@ -248,9 +247,15 @@ export class ControlService {
   #status() {
     const g = this.host.config().global;
     return buildStatus({
-      pid: process.pid, configFile: this.host.configFile, generation: this.host.generation(),
-      controlSocket: this.socketPath(), routerId: g.routerId, children: this.host.children(),
-      snapshots: this.#snaps, overrides: this.#overrides.command(), persisted: this.#overrides.persisted(),
+      pid: process.pid,
+      configFile: this.host.configFile,
+      generation: this.host.generation(),
+      controlSocket: this.socketPath(),
+      routerId: g.routerId,
+      children: this.host.children(),
+      snapshots: this.#snaps,
+      overrides: this.#overrides.command(),
+      persisted: this.#overrides.persisted(),
       requests: this.#server?.stats ?? { requests: 0, rejected: 0 },
     });
   }
@@ -262,7 +267,7 @@ export class ControlService {
     if (!r) return errorReply("CHILD_DOWN", "the VRRP child is not running or did not answer");
     this.host.log.info(`keepalived ctl failover ${req.target} --hold ${req.holdS}: ${r.ok ? "" : "refused: "}${r.message}`);
     this.#emit({ event: "command", command: `failover ${req.target}`, ok: r.ok, message: r.message });
-    if (r.ok) for (const n of t.names) this.#holds.set(n, Date.now() + req.holdS * 1000);
+    if (r.ok) { for (const n of t.names) this.#holds.set(n, Date.now() + req.holdS * 1000); }
     return r.ok ? okReply({ message: r.message }) : errorReply("REFUSED", r.message);
   }
 
@@ -278,7 +283,11 @@ export class ControlService {
     const r = await this.#sendOverrides();
     this.#emit({ event: "command", command: what, ok: true, message: r?.message ?? "check child not running; applies when it starts" });
     if (r && !r.ok) return errorReply("REFUSED", r.message);
-    return okReply({ servers: t.keys, applied: r !== undefined, message: r ? `applied: ${what}` : `stored: ${what}; the check child is not running, it applies when it starts` });
+    return okReply({
+      servers: t.keys,
+      applied: r !== undefined,
+      message: r ? `applied: ${what}` : `stored: ${what}; the check child is not running, it applies when it starts`,
+    });
   }
 
   async #reload(checkOnly: boolean) {
@@ -291,7 +300,12 @@ export class ControlService {
     }
     if (!this.host.reload(r)) {
       const result = { checked: true, applied: false, exitCode: r.exitCode, diagnostics };
-      return errorReply("CONFIG_INVALID", `${this.host.configFile}: the reload was refused (see the diagnostics and the log); nothing changed`, r.exitCode || 1, result);
+      return errorReply(
+        "CONFIG_INVALID",
+        `${this.host.configFile}: the reload was refused (see the diagnostics and the log); nothing changed`,
+        r.exitCode || 1,
+        result,
+      );
     }
     const gen = this.host.generation();
     const deadline = Date.now() + RELOAD_CONFIRM_MS;
@@ -319,7 +333,8 @@ export class ControlService {
     const replies = await Promise.all(roles.map((role) => this.#ask(role, { op: "logLevel", detail })));
     const missing = roles.filter((_, i) => !replies[i]?.ok);
     const level = detail ? "debug" : "info";
-    return missing.length ? errorReply("CHILD_DOWN", `log level ${level} set in the parent; not confirmed by ${missing.join(", ")}`)
+    return missing.length
+      ? errorReply("CHILD_DOWN", `log level ${level} set in the parent; not confirmed by ${missing.join(", ")}`)
       : okReply({ level, processes: ["parent", ...roles] });
   }
 }

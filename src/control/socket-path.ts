@@ -10,7 +10,7 @@
  *   another daemon and is left alone (this daemon runs without a control socket and says so); a dead
  *   socket is removed; a symlink or any other file is an error (left in place, no control socket).
  */
-import { chmodSync, chownSync, lstatSync, mkdirSync, unlinkSync, type Stats } from "node:fs";
+import { chmodSync, chownSync, lstatSync, mkdirSync, type Stats, unlinkSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { connect } from "node:net";
 

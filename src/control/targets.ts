@@ -6,7 +6,7 @@
 import { rsName, vsName } from "../alert/names.ts";
 import type { KeepalivedConfig } from "../config/model.ts";
 import { parseRsName, type RsTarget } from "../core/control-proto.ts";
-import { ipv4ToBytes, bytesToIpv4 } from "../proto/ipv4.ts";
+import { bytesToIpv4, ipv4ToBytes } from "../proto/ipv4.ts";
 import { bytesToIpv6, ipv6ToBytes } from "../proto/ipv6.ts";
 
 /** Instance names a failover of `target` (an instance or a sync group) acts on, or a reason. */

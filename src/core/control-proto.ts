@@ -41,8 +41,7 @@ export type Request =
   | { cmd: "logLevel"; level: "debug" | "info" };
 
 /** Stable error codes of replies. */
-export type ControlErrorCode =
-  | "BAD_REQUEST" | "TOO_LARGE" | "TIMEOUT" | "UNKNOWN_TARGET" | "REFUSED" | "CHILD_DOWN" | "CONFIG_INVALID" | "BUSY";
+export type ControlErrorCode = "BAD_REQUEST" | "TOO_LARGE" | "TIMEOUT" | "UNKNOWN_TARGET" | "REFUSED" | "CHILD_DOWN" | "CONFIG_INVALID" | "BUSY";
 
 /** A reply line. `exitCode` is what `keepalived ctl` exits with. */
 export type Reply =

@@ -118,19 +118,42 @@ type Kind = "string" | "number" | "boolean" | "array" | "object" | "string|null"
 type FieldKind = Kind | readonly string[];
 const SHAPE: Record<string, Record<string, FieldKind>> = {
   vrrpInstance: {
-    name: "string", state: VRRP_STATE_NAMES, interface: "string", vrid: "number", priority: "number", effectivePriority: "number",
-    priorityReasons: "array", faultReasons: "array", master: "object|null", advertIntMs: "number", sinceMs: "number",
-    lastTransition: "object|null", syncGroup: "string|null", vips: "array", holdUntilMs: "number|null",
+    name: "string",
+    state: VRRP_STATE_NAMES,
+    interface: "string",
+    vrid: "number",
+    priority: "number",
+    effectivePriority: "number",
+    priorityReasons: "array",
+    faultReasons: "array",
+    master: "object|null",
+    advertIntMs: "number",
+    sinceMs: "number",
+    lastTransition: "object|null",
+    syncGroup: "string|null",
+    vips: "array",
+    holdUntilMs: "number|null",
   },
   group: { name: "string", state: VRRP_STATE_NAMES, members: "array" },
   vs: { name: "string", quorumUp: "boolean", liveWeight: "number", realServers: "array" },
   rs: {
-    name: "string", up: "boolean", weight: "number", configuredWeight: "number", weightOverride: "number|null",
-    drained: "boolean", inIpvs: "boolean", checkers: "array",
+    name: "string",
+    up: "boolean",
+    weight: "number",
+    configuredWeight: "number",
+    weightOverride: "number|null",
+    drained: "boolean",
+    inIpvs: "boolean",
+    checkers: "array",
   },
   checker: { name: "string", up: "boolean", reason: "string", latencyMs: "number|null" },
   bfd: {
-    name: "string", state: BFD_STATE_NAMES, neighbor: "string", txMs: "number", detectMs: "number", diag: "string",
+    name: "string",
+    state: BFD_STATE_NAMES,
+    neighbor: "string",
+    txMs: "number",
+    detectMs: "number",
+    diag: "string",
     remoteState: BFD_STATE_NAMES,
   },
 };
@@ -182,8 +205,12 @@ export function snapshotProblem(role: string, s: unknown): string | undefined {
   if (role === "vrrp") return listProblem(o.instances, "vrrpInstance", "instances", transitionProblem) ?? listProblem(o.groups, "group", "groups");
   if (role === "check") {
     if (typeof o.ipvs !== "boolean") return "ipvs is not a boolean";
-    return listProblem(o.virtualServers, "vs", "virtualServers", (vs, at) =>
-      listProblem(vs.realServers, "rs", `${at}.realServers`, (rs, at2) => listProblem(rs.checkers, "checker", `${at2}.checkers`)));
+    return listProblem(
+      o.virtualServers,
+      "vs",
+      "virtualServers",
+      (vs, at) => listProblem(vs.realServers, "rs", `${at}.realServers`, (rs, at2) => listProblem(rs.checkers, "checker", `${at2}.checkers`)),
+    );
   }
   if (role === "bfd") return listProblem(o.sessions, "bfd", "sessions");
   return `no snapshot kind for role ${role}`;

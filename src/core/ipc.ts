@@ -8,13 +8,13 @@
  */
 
 import type { ConfigSlice } from "../config/slice.ts";
-import { childCommandProblem, type ChildCommand } from "./control-proto.ts";
-import { snapshotProblem, type ChildSnap } from "./control-state.ts";
+import { type ChildCommand, childCommandProblem } from "./control-proto.ts";
+import { type ChildSnap, snapshotProblem } from "./control-state.ts";
 import type { RateLimitedLog } from "./log.ts";
-import { ROLES, type Role } from "./role.ts";
+import { type Role, ROLES } from "./role.ts";
 import { BFD_STATE_NAMES, type BfdStateName, SERVER_STATE_NAMES, type ServerStateName, VRRP_STATE_NAMES, type VrrpStateName } from "./states.ts";
 
-export { isRole, ROLES, type Role } from "./role.ts";
+export { isRole, type Role, ROLES } from "./role.ts";
 
 /** Envelope version; bump on any incompatible change. */
 export const IPC_VERSION = 1;
@@ -23,14 +23,7 @@ export const IPC_VERSION = 1;
 export const DUMP_KINDS = ["data", "stats", "stats_clear", "json"] as const;
 export type DumpKind = (typeof DUMP_KINDS)[number];
 
-export {
-  BFD_STATE_NAMES,
-  type BfdStateName,
-  SERVER_STATE_NAMES,
-  type ServerStateName,
-  VRRP_STATE_NAMES,
-  type VrrpStateName,
-} from "./states.ts";
+export { BFD_STATE_NAMES, type BfdStateName, SERVER_STATE_NAMES, type ServerStateName, VRRP_STATE_NAMES, type VrrpStateName } from "./states.ts";
 
 /** Prometheus metric types a child may report. */
 export const METRIC_TYPES = ["counter", "gauge"] as const;

@@ -50,8 +50,13 @@ export interface LocalTime {
 /** A LocalTime from a Date's local getters. */
 export function localFromDate(d: Date): LocalTime {
   return {
-    year: d.getFullYear(), month: d.getMonth(), day: d.getDate(), hours: d.getHours(), minutes: d.getMinutes(),
-    seconds: d.getSeconds(), weekday: d.getDay(),
+    year: d.getFullYear(),
+    month: d.getMonth(),
+    day: d.getDate(),
+    hours: d.getHours(),
+    minutes: d.getMinutes(),
+    seconds: d.getSeconds(),
+    weekday: d.getDay(),
   };
 }
 

@@ -38,8 +38,12 @@ export class RxPump {
    * `drops` counts the datagrams the kernel has dropped on the socket so far.
    */
   constructor(
-    readonly fd: number, readonly drain: () => number | void, readonly watcher: FdWatcher, readonly sched: Scheduler,
-    readonly periodMs = 50, readonly drops?: () => number,
+    readonly fd: number,
+    readonly drain: () => number | void,
+    readonly watcher: FdWatcher,
+    readonly sched: Scheduler,
+    readonly periodMs = 50,
+    readonly drops?: () => number,
   ) {
     this.#period = periodMs;
     watcher.add(fd, this.#onReady);

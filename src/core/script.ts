@@ -103,7 +103,7 @@ const S_IWGRP = 0o020, S_IWOTH = 0o002, S_ISVTX = 0o1000;
 export function scriptInsecurity(path: string, stat: (p: string) => { uid: number; gid: number; mode: number } = statSync): string | undefined {
   const abs = resolve(path);
   const chain: string[] = [];
-  for (let p = abs; ; p = dirname(p)) {
+  for (let p = abs;; p = dirname(p)) {
     chain.push(p);
     if (p === "/") break;
   }
@@ -189,9 +189,7 @@ export function resolveRunAs(
 ): RunAs | null {
   if (!s || s.argv.length === 0) return null;
   const su = g.scriptUser;
-  const u = s.user
-    ? resolveUser(s.user, s.group ?? undefined)
-    : defaultScriptUser(su ? { user: su.user, group: su.group ?? undefined } : undefined);
+  const u = s.user ? resolveUser(s.user, s.group ?? undefined) : defaultScriptUser(su ? { user: su.user, group: su.group ?? undefined } : undefined);
   if (typeof u === "string") {
     log.error(`script ${s.cmd}: ${u}; not run`);
     return null;

@@ -28,7 +28,12 @@ export const DBUS_STATE_NUM: Readonly<Record<VrrpStateName, number>> = { INIT: 0
 
 /** State names of the State property, as keepalived 2.2.7 gives them. */
 export const STATE_TEXT: Readonly<Record<VrrpStateName, string>> = {
-  INIT: "Init", BACKUP: "Backup", MASTER: "Master", FAULT: "Fault", STOP: "Stop", DELETED: "Deleted",
+  INIT: "Init",
+  BACKUP: "Backup",
+  MASTER: "Master",
+  FAULT: "Fault",
+  STOP: "Stop",
+  DELETED: "Deleted",
 };
 
 /** The object path of an instance. */
@@ -135,13 +140,27 @@ export class DbusService {
     const { Interface } = this.#lib!.interface;
     const a = this.actions;
     class Vrrp extends Interface {
-      PrintData() { a.dump("data"); }
-      PrintStats() { a.dump("stats"); }
-      PrintStatsClear() { a.dump("stats_clear"); }
-      ReloadConfig() { a.reload(); }
-      VrrpStarted() { return undefined; }
-      VrrpReloaded() { return undefined; }
-      VrrpStopped() { return undefined; }
+      PrintData() {
+        a.dump("data");
+      }
+      PrintStats() {
+        a.dump("stats");
+      }
+      PrintStatsClear() {
+        a.dump("stats_clear");
+      }
+      ReloadConfig() {
+        a.reload();
+      }
+      VrrpStarted() {
+        return undefined;
+      }
+      VrrpReloaded() {
+        return undefined;
+      }
+      VrrpStopped() {
+        return undefined;
+      }
     }
     // dbus-next writes the member name into each options object: one object per member.
     const m = () => ({ inSignature: "", outSignature: "" });
@@ -156,13 +175,19 @@ export class DbusService {
     const { Interface } = this.#lib!.interface;
     const live = this.live, a = this.actions, name = v.name;
     class Instance extends Interface {
-      get Name() { return name; }
+      get Name() {
+        return name;
+      }
       get State() {
         const s = live.get(name)?.state ?? "INIT";
         return [DBUS_STATE_NUM[s], STATE_TEXT[s]];
       }
-      SendGarp() { a.sendGarp(name); }
-      VrrpStatusChange(status: unknown) { return status; }
+      SendGarp() {
+        a.sendGarp(name);
+      }
+      VrrpStatusChange(status: unknown) {
+        return status;
+      }
     }
     Instance.configureMembers({
       properties: { Name: { signature: "s", access: "read" }, State: { signature: "(us)", access: "read" } },

@@ -20,4 +20,3 @@ export function bfdConfigLines(i: BfdInstance): string[] {
     `   send event to checker process = ${yes(i.toChecker)}`,
   ];
 }
-

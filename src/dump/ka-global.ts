@@ -54,7 +54,11 @@ function identityLines(g: GlobalDefs, role: DumpRole): string[] {
     ` Default smtp_alert_checker = ${onOff(g.smtpAlertChecker)}`,
     ` Checkers log all failures = ${tf(g.checkerLogAllFailures)}`,
   );
-  out.push(g.reloadCheckConfig ? ` Test config before reload${g.reloadCheckConfig.logFile ? `, log to ${g.reloadCheckConfig.logFile}` : ""}` : " No test config before reload");
+  out.push(
+    g.reloadCheckConfig
+      ? ` Test config before reload${g.reloadCheckConfig.logFile ? `, log to ${g.reloadCheckConfig.logFile}` : ""}`
+      : " No test config before reload",
+  );
   if (role === "parent" && g.startupScript) {
     out.push(` Startup script = ${scriptLine(g.startupScript, g, true)}, timeout ${secs(g.startupScriptTimeoutMs)}`);
   }

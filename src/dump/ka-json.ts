@@ -16,8 +16,13 @@ function scriptFields(c: VrrpInstance): Record<string, string> {
   const out: Record<string, string> = {};
   const n = c.notify;
   const pairs: [string, typeof n.master][] = [
-    ["script_backup", n.backup], ["script_master", n.master], ["script_fault", n.fault], ["script_stop", n.stop],
-    ["script_deleted", n.deleted], ["script_master_rx_lower_pri", n.masterRxLowerPri], ["script", n.generic],
+    ["script_backup", n.backup],
+    ["script_master", n.master],
+    ["script_fault", n.fault],
+    ["script_stop", n.stop],
+    ["script_deleted", n.deleted],
+    ["script_master_rx_lower_pri", n.masterRxLowerPri],
+    ["script", n.generic],
   ];
   for (const [k, s] of pairs) if (s) out[k] = quotedCommand(s);
   return out;
@@ -44,19 +49,41 @@ function jsonData(cfg: VrrpSlice, r: VrrpInstanceRunner, live: InstanceLive, mar
   const want = r.state === "MASTER" || r.state === "BACKUP" ? state : STATE_NUM[c.initialState]!;
   const adver = c.advertIntMs / 1000;
   return {
-    iname: c.name, dont_track_primary: c.dontTrackPrimary ? 1 : 0, skip_check_adv_addr: c.skipCheckAdvAddr ? 1 : 0,
-    strict_mode: c.strictMode ? 1 : 0, vmac_ifname: c.vmac ? r.place.ifname : "", ifp_ifname: r.place.ifname,
-    master_priority: r.state === "BACKUP" ? (live.master?.priority ?? 0) : 0, last_transition: mark,
-    garp_delay: c.garpMasterDelayMs / 1000, garp_refresh: c.garpMasterRefreshMs / 1000, garp_rep: c.garpMasterRepeat,
-    garp_refresh_rep: c.garpMasterRefreshRepeat, garp_lower_prio_delay: c.garpLowerPrioDelayMs / 1000,
-    garp_lower_prio_rep: c.garpLowerPrioRepeat, lower_prio_no_advert: c.lowerPrioNoAdvert ? 1 : 0,
-    higher_prio_send_advert: c.higherPrioSendAdvert ? 1 : 0, vrid: c.vrid, base_priority: c.priority,
-    effective_priority: r.fsm.priority, vipset: r.state === "MASTER", promote_secondaries: c.promoteSecondaries,
-    adver_int: adver, master_adver_int: adver, accept: c.accept ? 1 : 0, nopreempt: c.nopreempt,
-    preempt_delay: c.preemptDelayMs / 1000, state, wantstate: want, version: c.version,
-    smtp_alert: c.smtpAlert ?? cfg.global.smtpAlertVrrp ?? cfg.global.smtpAlert ?? false, notify_deleted: c.notify.deleted !== null,
-    ...scriptFields(c), ...listFields(cfg, c, r.place.ifname, r.state === "MASTER"),
-    auth_type: c.auth ? (c.auth.type === "PASS" ? 1 : 2) : 0, ...(c.auth ? { auth_data: c.auth.password } : {}),
+    iname: c.name,
+    dont_track_primary: c.dontTrackPrimary ? 1 : 0,
+    skip_check_adv_addr: c.skipCheckAdvAddr ? 1 : 0,
+    strict_mode: c.strictMode ? 1 : 0,
+    vmac_ifname: c.vmac ? r.place.ifname : "",
+    ifp_ifname: r.place.ifname,
+    master_priority: r.state === "BACKUP" ? (live.master?.priority ?? 0) : 0,
+    last_transition: mark,
+    garp_delay: c.garpMasterDelayMs / 1000,
+    garp_refresh: c.garpMasterRefreshMs / 1000,
+    garp_rep: c.garpMasterRepeat,
+    garp_refresh_rep: c.garpMasterRefreshRepeat,
+    garp_lower_prio_delay: c.garpLowerPrioDelayMs / 1000,
+    garp_lower_prio_rep: c.garpLowerPrioRepeat,
+    lower_prio_no_advert: c.lowerPrioNoAdvert ? 1 : 0,
+    higher_prio_send_advert: c.higherPrioSendAdvert ? 1 : 0,
+    vrid: c.vrid,
+    base_priority: c.priority,
+    effective_priority: r.fsm.priority,
+    vipset: r.state === "MASTER",
+    promote_secondaries: c.promoteSecondaries,
+    adver_int: adver,
+    master_adver_int: adver,
+    accept: c.accept ? 1 : 0,
+    nopreempt: c.nopreempt,
+    preempt_delay: c.preemptDelayMs / 1000,
+    state,
+    wantstate: want,
+    version: c.version,
+    smtp_alert: c.smtpAlert ?? cfg.global.smtpAlertVrrp ?? cfg.global.smtpAlert ?? false,
+    notify_deleted: c.notify.deleted !== null,
+    ...scriptFields(c),
+    ...listFields(cfg, c, r.place.ifname, r.state === "MASTER"),
+    auth_type: c.auth ? (c.auth.type === "PASS" ? 1 : 2) : 0,
+    ...(c.auth ? { auth_data: c.auth.password } : {}),
   };
 }
 
@@ -69,10 +96,20 @@ export function jsonDump(cfg: VrrpSlice, src: VrrpDumpSource, clock: Clock = { w
     return {
       data: jsonData(cfg, r, live.instances.get(r.cfg.name)!, marks),
       stats: {
-        advert_rcvd: s.advertRcvd, advert_sent: s.advertSent, become_master: s.becomeMaster, release_master: s.releaseMaster,
-        packet_len_err: s.packetLenErr, advert_interval_err: s.advertIntervalErr, ip_ttl_err: s.ipTtlErr,
-        invalid_type_rcvd: s.invalidType, addr_list_err: s.addrListErr, invalid_authtype: s.invalidAuthType,
-        authtype_mismatch: s.authTypeMismatch, auth_failure: s.authFailure, pri_zero_rcvd: s.pri0Rcvd, pri_zero_sent: s.pri0Sent,
+        advert_rcvd: s.advertRcvd,
+        advert_sent: s.advertSent,
+        become_master: s.becomeMaster,
+        release_master: s.releaseMaster,
+        packet_len_err: s.packetLenErr,
+        advert_interval_err: s.advertIntervalErr,
+        ip_ttl_err: s.ipTtlErr,
+        invalid_type_rcvd: s.invalidType,
+        addr_list_err: s.addrListErr,
+        invalid_authtype: s.invalidAuthType,
+        authtype_mismatch: s.authTypeMismatch,
+        auth_failure: s.authFailure,
+        pri_zero_rcvd: s.pri0Rcvd,
+        pri_zero_sent: s.pri0Sent,
       },
     };
   });

@@ -28,9 +28,7 @@ export const UNSET_U32 = 4294967295;
 export function uidGid(s: { user: string | null; group: string | null } | null, g: Pick<GlobalDefs, "scriptUser">, rootDefault = false): string {
   if (rootDefault && !s?.user) return "0:0";
   const su = g.scriptUser;
-  const u = s?.user
-    ? resolveUser(s.user, s.group ?? undefined)
-    : defaultScriptUser(su ? { user: su.user, group: su.group ?? undefined } : undefined);
+  const u = s?.user ? resolveUser(s.user, s.group ?? undefined) : defaultScriptUser(su ? { user: su.user, group: su.group ?? undefined } : undefined);
   return typeof u === "string" ? "0:0" : `${u.uid}:${u.gid}`;
 }
 

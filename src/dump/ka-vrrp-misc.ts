@@ -8,7 +8,7 @@ import type { TrackRef, VrrpInstance } from "../config/model.ts";
 import { globalSection } from "./ka-global.ts";
 import { interfaceSection } from "./ka-interfaces.ts";
 import { addressText, fsecs, quotedCommand, routeText, ruleText, uidGid, yn } from "./ka-values.ts";
-import { type HostLookup, type InstanceLive, instanceLines, notifyLines, systemHost, weightsCount } from "./ka-vrrp.ts";
+import { type HostLookup, instanceLines, type InstanceLive, notifyLines, systemHost, weightsCount } from "./ka-vrrp.ts";
 
 /** Run-time state of the VRRP child's other objects (the data dump). */
 export interface VrrpLive {

@@ -231,5 +231,3 @@ export function instanceLines(
   if (live?.socketFault) out.push(`   Socket fault = ${live.socketFault} (retrying)`);
   return out;
 }
-
-

@@ -12,16 +12,7 @@ const EINPROGRESS = 115, EALREADY = 114, EISCONN = 106;
 import { check, closeQuietly, libc, rcOrErrno, SysError } from "./libc.ts";
 import { errnoName } from "./errno.ts";
 import { sockaddrIp } from "./sockaddr.ts";
-import {
-  SO_BINDTODEVICE,
-  SO_MARK,
-  SO_REUSEADDR,
-  SOCK_CLOEXEC,
-  SOCK_DGRAM,
-  SOCK_NONBLOCK,
-  SOCK_STREAM,
-  SOL_SOCKET,
-} from "./socket.ts";
+import { SO_BINDTODEVICE, SO_MARK, SO_REUSEADDR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_STREAM, SOL_SOCKET } from "./socket.ts";
 
 /** What to set on the socket before connecting. */
 export interface BoundConnect {

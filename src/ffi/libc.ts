@@ -190,7 +190,13 @@ const tm = new Int32Array(14);
  * logger's timestamps need it: JavaScriptCore's own local-time getters load ICU's time zone code.
  */
 export function localTime(epochMs: number): {
-  year: number; month: number; day: number; hours: number; minutes: number; seconds: number; weekday: number;
+  year: number;
+  month: number;
+  day: number;
+  hours: number;
+  minutes: number;
+  seconds: number;
+  weekday: number;
 } {
   timeT[0] = BigInt(Math.floor(epochMs / 1000));
   if (libc.localtime_r(timeT, tm) === null) throw new Error(`localtime_r: cannot convert ${epochMs}`);

@@ -8,7 +8,7 @@
  * waits on the event loop.
  */
 import { SysError } from "./libc.ts";
-import { Socket, SOCK_RAW, SOL_NETLINK, SOL_SOCKET, SO_RCVBUF, SO_RCVBUFFORCE } from "./socket.ts";
+import { SO_RCVBUF, SO_RCVBUFFORCE, SOCK_RAW, Socket, SOL_NETLINK, SOL_SOCKET } from "./socket.ts";
 import { AF_NETLINK, sockaddrNl } from "./sockaddr.ts";
 import { type NlMessage, parseNlError, splitMessages } from "../proto/netlink.ts";
 

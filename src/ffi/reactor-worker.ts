@@ -69,7 +69,7 @@ self.onmessage = (ev: MessageEvent<{ epfd: number; stopToken: number; coalesceUs
     if (n < 0) continue; // EINTR (JSC may signal the thread); anything else would repeat, see design notes
     collect(n);
     // A full batch may hide more ready fds (edge triggered: an fd reported twice is one token).
-    if (n === MAX) for (let m = c.epoll_wait(epfd, buf, MAX, 0); m > 0; m = m === MAX ? c.epoll_wait(epfd, buf, MAX, 0) : 0) collect(m);
+    if (n === MAX) { for (let m = c.epoll_wait(epfd, buf, MAX, 0); m > 0; m = m === MAX ? c.epoll_wait(epfd, buf, MAX, 0) : 0) collect(m); }
     if (tokens.size) self.postMessage([...tokens]);
     tokens.clear();
     if (stop) break;

@@ -5,9 +5,7 @@
  * on the main thread. Design and measurements: docs/design.md.
  */
 import { check, closeQuietly, libc } from "./libc.ts";
-import {
-  EFD_CLOEXEC, EFD_NONBLOCK, EPOLL_CLOEXEC, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLLET, EPOLLIN, epollEvent,
-} from "./epoll.ts";
+import { EFD_CLOEXEC, EFD_NONBLOCK, EPOLL_CLOEXEC, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLLET, epollEvent, EPOLLIN } from "./epoll.ts";
 
 /** Called on the main thread when an fd may have data; it must read until EAGAIN. */
 export type ReadyCallback = () => void;

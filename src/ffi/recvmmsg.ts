@@ -8,9 +8,7 @@
 import { addressOf, errno, libc, SysError } from "./libc.ts";
 import { EAGAIN, EINTR } from "./errno.ts";
 import { decodeSockaddr, type SockAddr } from "./sockaddr.ts";
-import {
-  type Cmsg, cmsgNext, isVolatile, MSG_DONTWAIT, MSG_TRUNC, parseCmsgs, SO_RXQ_OVFL, SO_TIMESTAMPNS, SOL_SOCKET,
-} from "./socket.ts";
+import { type Cmsg, cmsgNext, isVolatile, MSG_DONTWAIT, MSG_TRUNC, parseCmsgs, SO_RXQ_OVFL, SO_TIMESTAMPNS, SOL_SOCKET } from "./socket.ts";
 
 /** struct mmsghdr on LP64: struct msghdr (56 bytes) + unsigned int msg_len, padded to 64. */
 const MMSGHDR = 64;
@@ -164,7 +162,7 @@ export class RecvBatch {
     const c = this.#controls, cv = this.#cv, base = i * CONTROL, end = base + this.#controlLen(i);
     const parts: number[] = [];
     for (let off = base, next = 0; off + 16 <= end && (next = cmsgNext(cv, off, end)) > 0; off = next) {
-      if (!isVolatile(cv, off)) for (let k = off; k < next; k++) parts.push(c[k]!);
+      if (!isVolatile(cv, off)) { for (let k = off; k < next; k++) parts.push(c[k]!); }
     }
     return { from: this.name(i).slice(), control: Uint8Array.from(parts) };
   }
@@ -185,4 +183,3 @@ function put64(v: DataView, off: number, x: number): void {
   v.setUint32(off, x >>> 0, true);
   v.setUint32(off + 4, Math.floor(x / 4294967296), true);
 }
-

@@ -2,7 +2,7 @@
  * sd_notify(3) without libsystemd: one datagram to $NOTIFY_SOCKET ("READY=1", "STATUS=…", "RELOADING=1",
  * "STOPPING=1"). A no-op when systemd did not ask for notifications.
  */
-import { Socket, SOCK_DGRAM } from "./socket.ts";
+import { SOCK_DGRAM, Socket } from "./socket.ts";
 import { AF_UNIX, sockaddrUn } from "./sockaddr.ts";
 
 /** Sends `state` (newline-separated assignments) to the service manager; returns false when not possible. */

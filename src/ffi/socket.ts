@@ -14,16 +14,44 @@ export const SOCK_NONBLOCK = 0o4000, SOCK_CLOEXEC = 0o2000000;
 /** Option levels. */
 export const SOL_SOCKET = 1, IPPROTO_IP = 0, IPPROTO_IPV6 = 41, SOL_PACKET = 263, SOL_NETLINK = 270;
 /** SOL_SOCKET options. */
-export const SO_TIMESTAMPNS = 35, SO_REUSEADDR = 2, SO_SNDBUF = 7, SO_RCVBUF = 8, SO_PRIORITY = 12, SO_RCVTIMEO = 20,
-  SO_BINDTODEVICE = 25, SO_MARK = 36, SO_RCVBUFFORCE = 33, SO_RXQ_OVFL = 40;
+export const SO_TIMESTAMPNS = 35,
+  SO_REUSEADDR = 2,
+  SO_SNDBUF = 7,
+  SO_RCVBUF = 8,
+  SO_PRIORITY = 12,
+  SO_RCVTIMEO = 20,
+  SO_BINDTODEVICE = 25,
+  SO_MARK = 36,
+  SO_RCVBUFFORCE = 33,
+  SO_RXQ_OVFL = 40;
 /** IPPROTO_IP options. */
-export const IP_TOS = 1, IP_TTL = 2, IP_HDRINCL = 3, IP_PKTINFO = 8, IP_RECVERR = 11, IP_RECVTTL = 12,
-  IP_MULTICAST_IF = 32, IP_MULTICAST_TTL = 33, IP_MULTICAST_LOOP = 34, IP_ADD_MEMBERSHIP = 35,
-  IP_DROP_MEMBERSHIP = 36, IP_MULTICAST_ALL = 49, IP_MINTTL = 21;
+export const IP_TOS = 1,
+  IP_TTL = 2,
+  IP_HDRINCL = 3,
+  IP_PKTINFO = 8,
+  IP_RECVERR = 11,
+  IP_RECVTTL = 12,
+  IP_MULTICAST_IF = 32,
+  IP_MULTICAST_TTL = 33,
+  IP_MULTICAST_LOOP = 34,
+  IP_ADD_MEMBERSHIP = 35,
+  IP_DROP_MEMBERSHIP = 36,
+  IP_MULTICAST_ALL = 49,
+  IP_MINTTL = 21;
 /** IPPROTO_IPV6 options. */
-export const IPV6_CHECKSUM = 7, IPV6_UNICAST_HOPS = 16, IPV6_MULTICAST_IF = 17, IPV6_MULTICAST_HOPS = 18,
-  IPV6_MULTICAST_LOOP = 19, IPV6_JOIN_GROUP = 20, IPV6_LEAVE_GROUP = 21, IPV6_V6ONLY = 26,
-  IPV6_RECVPKTINFO = 49, IPV6_PKTINFO = 50, IPV6_RECVHOPLIMIT = 51, IPV6_HOPLIMIT = 52, IPV6_MINHOPCOUNT = 73;
+export const IPV6_CHECKSUM = 7,
+  IPV6_UNICAST_HOPS = 16,
+  IPV6_MULTICAST_IF = 17,
+  IPV6_MULTICAST_HOPS = 18,
+  IPV6_MULTICAST_LOOP = 19,
+  IPV6_JOIN_GROUP = 20,
+  IPV6_LEAVE_GROUP = 21,
+  IPV6_V6ONLY = 26,
+  IPV6_RECVPKTINFO = 49,
+  IPV6_PKTINFO = 50,
+  IPV6_RECVHOPLIMIT = 51,
+  IPV6_HOPLIMIT = 52,
+  IPV6_MINHOPCOUNT = 73;
 /** recv/send flags. */
 export const MSG_DONTWAIT = 0x40, MSG_TRUNC = 0x20, MSG_CTRUNC = 0x08;
 
@@ -62,8 +90,7 @@ export class Socket {
 
   /** Opens socket(domain, type | NONBLOCK | CLOEXEC, protocol). */
   constructor(domain: number, type: number, protocol: number, bufferSize = 65536) {
-    this.fd = check("socket", libc.socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol),
-      `(domain ${domain}, type ${type}, protocol ${protocol})`);
+    this.fd = check("socket", libc.socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol), `(domain ${domain}, type ${type}, protocol ${protocol})`);
     this.#buf = new Uint8Array(new ArrayBuffer(bufferSize));
     this.#iov[0] = BigInt(addressOf(this.#buf));
     this.#iov[1] = BigInt(bufferSize);

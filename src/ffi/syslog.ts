@@ -2,7 +2,7 @@
  * A datagram socket to the local syslog daemon (/dev/log), as glibc's syslog(3) uses. Missing /dev/log
  * is not an error: the sink stays closed and retries on a later message.
  */
-import { Socket, SOCK_DGRAM } from "./socket.ts";
+import { SOCK_DGRAM, Socket } from "./socket.ts";
 import { AF_UNIX, sockaddrUn } from "./sockaddr.ts";
 
 /** Sends pre-formatted RFC 3164 lines to /dev/log. */

@@ -48,9 +48,7 @@ export function startMetricsServer(
     throw new Error(`metrics_listen ${listen.host}:${listen.port}: ${(e as Error).message}`);
   }
   log.info(
-    `Serving Prometheus metrics on http://${
-      listen.host.includes(":") ? `[${listen.host}]` : listen.host
-    }:${server.port}/metrics`,
+    `Serving Prometheus metrics on http://${listen.host.includes(":") ? `[${listen.host}]` : listen.host}:${server.port}/metrics`,
   );
   return { port: server.port ?? listen.port, stop: () => void server.stop(true) };
 }

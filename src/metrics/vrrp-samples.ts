@@ -72,7 +72,12 @@ export function vrrpSamples(
     if (r.place) {
       const p = r.place;
       out.push(gauge("keepalived_vrrp_instance_info", "Where the VRRP instance runs (value 1): interface, ifindex, MAC, source address, last master seen", {
-        ...l, interface: p.ifname, ifindex: String(p.ifindex), mac: p.mac, address: p.src, master: r.masterSrc ?? "",
+        ...l,
+        interface: p.ifname,
+        ifindex: String(p.ifindex),
+        mac: p.mac,
+        address: p.src,
+        master: r.masterSrc ?? "",
       }, 1));
     }
     out.push(

@@ -6,17 +6,17 @@
  * with a bad field is dropped, counted and logged (src/core/ipc.ts IpcReceiver).
  */
 import type { CliOptions } from "../cli.ts";
-import { envelope, IpcReceiver, type DumpKind, type Message } from "../core/ipc.ts";
+import { type DumpKind, envelope, IpcReceiver, type Message } from "../core/ipc.ts";
 import type { Role } from "../core/role.ts";
 import { isSliceFor, type RoleSlices, sliceProblem } from "../config/slice.ts";
 import type { ChildCommand } from "../core/control-proto.ts";
 import { runControl, type SnapshotReporter } from "../control/child-side.ts";
-import { RateLimitedLog, type Logger } from "../core/log.ts";
+import { type Logger, RateLimitedLog } from "../core/log.ts";
 import { RealScheduler, type Scheduler } from "../core/scheduler.ts";
 import { setParentDeathSignal, sleepMs } from "../ffi/libc.ts";
 import { makeLogger, startPageTrim } from "./common.ts";
 import { Channel } from "../core/channel.ts";
-import { Reactor, type FdWatcher } from "../ffi/reactor.ts";
+import { type FdWatcher, Reactor } from "../ffi/reactor.ts";
 import { SigioWatcher } from "../ffi/sigio.ts";
 
 /** The message channel to the parent is always fd 3 (see src/procs/supervise.ts). */
@@ -52,7 +52,10 @@ export interface Runtime<S> {
 
 const SIGTERM = 15;
 const DUMP_SIGNALS: [NodeJS.Signals, DumpKind][] = [
-  ["SIGUSR1", "data"], ["SIGUSR2", "stats"], ["SIGURG", "stats_clear"], ["SIGWINCH", "json"],
+  ["SIGUSR1", "data"],
+  ["SIGUSR2", "stats"],
+  ["SIGURG", "stats_clear"],
+  ["SIGWINCH", "json"],
 ];
 
 /** How a role wants its loop: defaults are immediate fd delivery and the scheduler's 0.5 ms window. */
@@ -97,7 +100,11 @@ export function runChild<R extends Role>(
   setInterval(() => {}, 1 << 30);
   const channel = new Channel(PARENT_FD, reactor, (raw) => onRaw(raw), () => stop(0));
   const ctx: ChildContext = {
-    role, opts, log, scheduler: new RealScheduler(loop.timerEarlyMs, loop.timerFineMs ? { horizonMs: loop.timerFineMs, sleep: sleepMs } : undefined), watcher: reactor,
+    role,
+    opts,
+    log,
+    scheduler: new RealScheduler(loop.timerEarlyMs, loop.timerFineMs ? { horizonMs: loop.timerFineMs, sleep: sleepMs } : undefined),
+    watcher: reactor,
     send: (msg) => channel.send(envelope(msg)),
   };
   const rt = make(ctx);
@@ -159,8 +166,7 @@ function onParentMessage<R extends Role>(p: ParentLink<R>, msg: Message): void {
             log.error(`cannot apply configuration: ${(e as Error).stack ?? e}`);
             p.send({ type: "fatal", role, reason: (e as Error).message });
           },
-        )
-      );
+        ));
       return;
     }
     case "dump":

@@ -42,9 +42,7 @@ export async function runLifecycleScript(
   if (!s || s.argv.length === 0) return;
   const timeoutMs = which === "startup" ? g.startupScriptTimeoutMs : g.shutdownScriptTimeoutMs;
   const su = g.scriptUser;
-  const u = s.user
-    ? resolveUser(s.user, s.group ?? undefined)
-    : defaultScriptUser(su ? { user: su.user, group: su.group ?? undefined } : undefined);
+  const u = s.user ? resolveUser(s.user, s.group ?? undefined) : defaultScriptUser(su ? { user: su.user, group: su.group ?? undefined } : undefined);
   if (typeof u === "string") {
     log.error(`${which}_script ${s.argv[0]}: ${u}; not run`);
     return;

@@ -8,8 +8,8 @@
 import type { CliOptions } from "../cli.ts";
 import type { KeepalivedConfig } from "../config/model.ts";
 import { runLifecycleScript } from "./lifecycle-scripts.ts";
-import { loadConfig, needsRole, sliceFor, type LoadResult } from "../config/index.ts";
-import { ROLES, type Message, type Role } from "../core/ipc.ts";
+import { loadConfig, type LoadResult, needsRole, sliceFor } from "../config/index.ts";
+import { type Message, type Role, ROLES } from "../core/ipc.ts";
 import type { Logger } from "../core/log.ts";
 import { createPidFile, removePidFile } from "../core/pidfile.ts";
 import { collectAfterLoad, configIdDefault, interfaceExists, logLoad } from "./common.ts";
@@ -20,7 +20,7 @@ import { sdNotify } from "../ffi/sd-notify.ts";
 import { SigioWatcher } from "../ffi/sigio.ts";
 import { Alerter } from "../alert/alerter.ts";
 import { MetricsStore } from "../metrics/store.ts";
-import { startMetricsServer, type MetricsServer } from "../metrics/server.ts";
+import { type MetricsServer, startMetricsServer } from "../metrics/server.ts";
 import { writeDumpFile } from "../core/dumpfile.ts";
 import { parentDataDump, parentDumpPath } from "./parent-dump.ts";
 import { SnmpService } from "../snmp/service.ts";
@@ -68,14 +68,25 @@ export class Parent {
     this.#snmp = new SnmpService(log, config, { snmp: opts.snmp, snmpSocket: opts.snmpSocket });
     const vrrp = (m: Message) => this.#children.get("vrrp")?.send(m);
     this.#dbus = new DbusService(log, {
-      dump: (kind) => vrrp({ type: "dump", kind }), reload: () => this.reload(), sendGarp: (instance) => vrrp({ type: "garp", instance }),
+      dump: (kind) => vrrp({ type: "dump", kind }),
+      reload: () => this.reload(),
+      sendGarp: (instance) => vrrp({ type: "garp", instance }),
     });
     this.#bgp = new BgpAnnouncer(new TunBgpNet(), log, config);
     this.#control = new ControlService({
-      log, pidFile: opts.pidFile, configFile: opts.configFile,
+      log,
+      pidFile: opts.pidFile,
+      configFile: opts.configFile,
       config: () => this.#config,
       generation: () => this.#generation,
-      children: () => [...this.#children].map(([role, c]) => ({ role, pid: c.pid, ready: this.#ready.has(role), restarts: c.totalRestarts, startedAtMs: c.pid ? c.startedAtMs : null })),
+      children: () =>
+        [...this.#children].map(([role, c]) => ({
+          role,
+          pid: c.pid,
+          ready: this.#ready.has(role),
+          restarts: c.totalRestarts,
+          startedAtMs: c.pid ? c.startedAtMs : null,
+        })),
       send: (role, msg) => this.#children.get(role)?.send(msg) ?? false,
       load: () => loadConfig(this.opts.configFile, { configId: this.opts.configId ?? configIdDefault(), interfaceExists }),
       reload: (r) => this.reload(r),
@@ -320,7 +331,13 @@ export class Parent {
 
   /** The /metrics text now. */
   renderMetrics(): string {
-    const children = [...this.#children].map(([role, c]) => ({ role, up: c.pid !== undefined, restarts: c.totalRestarts, pid: c.pid, droppedMessages: c.inbox.dropped }));
+    const children = [...this.#children].map(([role, c]) => ({
+      role,
+      up: c.pid !== undefined,
+      restarts: c.totalRestarts,
+      pid: c.pid,
+      droppedMessages: c.inbox.dropped,
+    }));
     const processes = [{ role: "parent", pid: process.pid }, ...children.flatMap((c) => (c.pid === undefined ? [] : [{ role: c.role, pid: c.pid }]))];
     const compat = this.#config?.global.metricsCompat ?? [];
     return this.#metrics.render(children, this.#alerter.queue ? this.#alerter.stats : undefined, { compat, processes });
@@ -336,7 +353,13 @@ export class Parent {
       generation: this.#generation,
       pid: process.pid,
       global: g,
-      children: [...this.#children].map(([role, c]) => ({ role, pid: c.pid, ready: this.#ready.has(role), restarts: c.totalRestarts, faulty: role === "vrrp" ? this.#faulty() : undefined })),
+      children: [...this.#children].map(([role, c]) => ({
+        role,
+        pid: c.pid,
+        ready: this.#ready.has(role),
+        restarts: c.totalRestarts,
+        faulty: role === "vrrp" ? this.#faulty() : undefined,
+      })),
       smtp: q ? { target: q.target, stats: q.stats } : null,
       bgp: this.#bgp.states(),
       metricsUrl: l && this.#metricsServer ? `http://${l.host.includes(":") ? `[${l.host}]` : l.host}:${this.#metricsServer.port}/metrics` : null,

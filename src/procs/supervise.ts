@@ -8,7 +8,7 @@
 import type { Subprocess } from "bun";
 import { envelope, IpcReceiver, type Message } from "../core/ipc.ts";
 import type { Role } from "../core/role.ts";
-import { RateLimitedLog, type Logger } from "../core/log.ts";
+import { type Logger, RateLimitedLog } from "../core/log.ts";
 import { createPidFile, removePidFile } from "../core/pidfile.ts";
 import { Channel } from "../core/channel.ts";
 import type { FdWatcher } from "../ffi/reactor.ts";

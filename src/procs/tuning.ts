@@ -52,7 +52,7 @@ export function childEnv(role: string, c: KeepalivedConfig): Record<string, stri
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
   let checkers = 0;
-  if (role === "check") for (const vs of c.check.virtualServers) for (const rs of vs.realServers) checkers += rs.checkers.length;
+  if (role === "check") { for (const vs of c.check.virtualServers) for (const rs of vs.realServers) checkers += rs.checkers.length; }
   if (checkers >= BUSY_CHECKERS) {
     delete env.BUN_GC_TIMER_DISABLE;
     delete env.MIMALLOC_PURGE_DELAY;

@@ -40,7 +40,13 @@ export function createVrrpRuntime(ctx: ChildContext): Runtime<VrrpSlice> {
   });
   // Status for keepalived ctl: pushed on transitions, priority changes and a new master heard.
   const startedAt = ctx.scheduler.now();
-  const snap = new SnapshotReporter({ role: "vrrp", send: ctx.send, sched: ctx.scheduler, intervalMs: 0, collect: () => vrrpSnapshot(rt, ctx.scheduler.now(), Date.now(), startedAt) });
+  const snap = new SnapshotReporter({
+    role: "vrrp",
+    send: ctx.send,
+    sched: ctx.scheduler,
+    intervalMs: 0,
+    collect: () => vrrpSnapshot(rt, ctx.scheduler.now(), Date.now(), startedAt),
+  });
   rt.onControlChange = () => snap.changed();
   let global: VrrpSlice["global"] | undefined;
   let config: VrrpSlice | undefined;
@@ -80,7 +86,7 @@ export function createVrrpRuntime(ctx: ChildContext): Runtime<VrrpSlice> {
         else if (kind === "stats" || kind === "stats_clear") writeDumpFile(dumpPath("stats", "vrrp", global?.statsDumpFile ?? null), statsDump(inst));
         else if (kind === "json") writeDumpFile(dumpPath("json", "vrrp", global?.jsonDumpFile ?? null), jsonDump(config, rt, clock));
         // STATS_CLEAR (and D-Bus PrintStatsClear), as keepalived: write the statistics, then clear them.
-        if (kind === "stats_clear") for (const r of inst) for (const k of Object.keys(r.stats)) r.stats[k as keyof typeof r.stats] = 0;
+        if (kind === "stats_clear") { for (const r of inst) for (const k of Object.keys(r.stats)) r.stats[k as keyof typeof r.stats] = 0; }
       } catch (e) {
         ctx.log.error(`dump: ${(e as Error).message}`);
       }

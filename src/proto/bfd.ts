@@ -120,7 +120,6 @@ export interface BfdDiscard {
   detail: string;
 }
 
-
 function discard(reason: BfdDiscardReason, detail: string): BfdDiscard {
   return { ok: false, reason, detail };
 }
@@ -248,9 +247,7 @@ export function checkYourDiscriminator(
   if (p.yourDiscriminator !== 0 && p.yourDiscriminator !== localDiscriminator >>> 0) {
     return discard(
       "unknown-your-discriminator",
-      `Your Discriminator ${p.yourDiscriminator} does not match local discriminator ${
-        localDiscriminator >>> 0
-      }`,
+      `Your Discriminator ${p.yourDiscriminator} does not match local discriminator ${localDiscriminator >>> 0}`,
     );
   }
   return { ok: true, value: true };

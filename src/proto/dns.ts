@@ -47,7 +47,6 @@ export interface DnsMessage {
   additional: DnsRecord[];
 }
 
-
 /** Options of one query. */
 export interface DnsQueryOptions {
   /** 16-bit query id. */

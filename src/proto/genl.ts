@@ -6,7 +6,7 @@
  *
  * Host byte order: little-endian assumed (see netlink.ts).
  */
-import { type NlMessage, NLM_F, nlmsg } from "./netlink.ts";
+import { NLM_F, type NlMessage, nlmsg } from "./netlink.ts";
 import type { Result } from "./result.ts";
 import { AttrReader, concatBytes, nlaString, nlaU16 } from "./netlink-attr.ts";
 
@@ -68,8 +68,7 @@ export function parseGenl(msg: NlMessage): Result<GenlMessage> {
 
 /** CTRL_CMD_GETFAMILY by name (ipvsadm/libnl send version 1 with NLM_F_ACK; `genl` sends version 0). */
 export function encodeGetFamily(name: string, seq: number, opts: { version?: number; pid?: number } = {}): Uint8Array {
-  return genlmsg(GENL_ID_CTRL, CTRL_CMD.GETFAMILY, opts.version ?? 1, NLM_F.REQUEST | NLM_F.ACK, seq,
-    nlaString(CTRL_ATTR.FAMILY_NAME, name), opts.pid ?? 0);
+  return genlmsg(GENL_ID_CTRL, CTRL_CMD.GETFAMILY, opts.version ?? 1, NLM_F.REQUEST | NLM_F.ACK, seq, nlaString(CTRL_ATTR.FAMILY_NAME, name), opts.pid ?? 0);
 }
 
 /** CTRL_CMD_GETFAMILY by id. */
@@ -133,7 +132,12 @@ export function parseFamily(msg: NlMessage): Result<GenlFamily> {
     return grp;
   });
   return r.result({
-    id, name, version: r.u32(CTRL_ATTR.VERSION) ?? 0, hdrSize: r.u32(CTRL_ATTR.HDRSIZE) ?? 0,
-    maxAttr: r.u32(CTRL_ATTR.MAXATTR) ?? 0, ops, mcastGroups,
+    id,
+    name,
+    version: r.u32(CTRL_ATTR.VERSION) ?? 0,
+    hdrSize: r.u32(CTRL_ATTR.HDRSIZE) ?? 0,
+    maxAttr: r.u32(CTRL_ATTR.MAXATTR) ?? 0,
+    ops,
+    mcastGroups,
   });
 }

@@ -316,9 +316,7 @@ function chooseFraming(status: number, headers: Array<[string, string]>): Result
     if (codings[codings.length - 1] === "chunked") return { ok: true, value: { framing: "chunked" } };
     return { ok: true, value: { framing: "close" } };
   }
-  const cl = headers.filter(([n]) => n === "content-length").flatMap(([, v]) =>
-    v.split(",").map((s) => s.trim())
-  );
+  const cl = headers.filter(([n]) => n === "content-length").flatMap(([, v]) => v.split(",").map((s) => s.trim()));
   if (cl.length === 0) return { ok: true, value: { framing: "close" } };
   const first = cl[0] as string;
   if (!/^\d{1,15}$/.test(first) || cl.some((v) => v !== first)) {

@@ -13,7 +13,6 @@ export const ICMP4 = { ECHO_REPLY: 0, DEST_UNREACH: 3, ECHO_REQUEST: 8, TIME_EXC
 /** ICMPv6 types used here. */
 export const ICMP6 = { DEST_UNREACH: 1, TIME_EXCEEDED: 3, ECHO_REQUEST: 128, ECHO_REPLY: 129 } as const;
 
-
 /** Identifier, sequence number and data of an echo message. */
 export interface EchoFields {
   /** 16-bit identifier. */
@@ -29,7 +28,6 @@ export type IcmpMessage =
   | ({ kind: "echo-request" } & EchoFields)
   | { kind: "unreachable" | "time-exceeded"; code: number; original?: { id: number; seq: number } }
   | { kind: "other"; type: number; code: number };
-
 
 /** IPv6 source and destination (16 bytes each) for the ICMPv6 pseudo-header checksum. */
 export interface Ipv6Pair {
@@ -88,11 +86,7 @@ export interface DecodeOptions {
 export function decodeIcmp(family: Family, b: Uint8Array, o: DecodeOptions = {}): Result<IcmpMessage> {
   if (b.length < 8) return { ok: false, reason: `ICMP message shorter than 8 bytes (${b.length})` };
   if (o.verifyChecksum !== false) {
-    const sum = family === "ipv4"
-      ? internetChecksum(b)
-      : o.pair
-      ? internetChecksum(pseudoHeader6(o.pair, b.length), b)
-      : 0;
+    const sum = family === "ipv4" ? internetChecksum(b) : o.pair ? internetChecksum(pseudoHeader6(o.pair, b.length), b) : 0;
     if (sum !== 0) return { ok: false, reason: "bad ICMP checksum" };
   }
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);

@@ -8,7 +8,6 @@ import { internetChecksum } from "./checksum.ts";
 import type { Result } from "./result.ts";
 import { parseIPv4 } from "../core/inet.ts";
 
-
 /** IP protocol number of VRRP (RFC 5798 §5.1.1.4). */
 export const IPPROTO_VRRP = 112;
 /** IP protocol number of the IP Authentication Header (RFC 2402). */

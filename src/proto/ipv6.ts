@@ -6,7 +6,6 @@
  */
 import { formatIp, parseIPv6 } from "../core/inet.ts";
 
-
 /** Parses IPv6 text (with optional embedded IPv4 tail) into 16 bytes, or undefined when malformed. */
 export function ipv6ToBytes(addr: string): Uint8Array | undefined {
   return parseIPv6(addr);

@@ -103,8 +103,12 @@ export function parseDestAttrs(d: AttrReader, af: number): Result<IpvsDest> {
   const fwd = fwdMethodName(fwdRaw);
   if (fwd === undefined) return { ok: false, reason: `IPVS dest: unknown forwarding method ${fwdRaw}` };
   const out: IpvsDest = {
-    addr, port: d.be16(IPVS_DEST_ATTR.PORT) ?? 0, fwd, weight: d.s32(IPVS_DEST_ATTR.WEIGHT) ?? 0,
-    uThresh: d.u32(IPVS_DEST_ATTR.U_THRESH) ?? 0, lThresh: d.u32(IPVS_DEST_ATTR.L_THRESH) ?? 0,
+    addr,
+    port: d.be16(IPVS_DEST_ATTR.PORT) ?? 0,
+    fwd,
+    weight: d.s32(IPVS_DEST_ATTR.WEIGHT) ?? 0,
+    uThresh: d.u32(IPVS_DEST_ATTR.U_THRESH) ?? 0,
+    lThresh: d.u32(IPVS_DEST_ATTR.L_THRESH) ?? 0,
   };
   if (addrFamily !== undefined) out.addrFamily = addrFamily;
   const opt = <K extends keyof IpvsDest>(k: K, v: IpvsDest[K] | undefined): void => {
@@ -161,7 +165,8 @@ export function parseIpvsDaemon(msg: NlMessage): Result<IpvsDaemon> {
   const d = t.value.r.nested(IPVS_CMD_ATTR.DAEMON, "DAEMON");
   if (!d) return { ok: false, reason: t.value.r.error ?? "IPVS daemon message without IPVS_CMD_ATTR_DAEMON" };
   const out: IpvsDaemon = {
-    state: d.u32(IPVS_DAEMON_ATTR.STATE) ?? 0, mcastIfn: d.str(IPVS_DAEMON_ATTR.MCAST_IFN) ?? "",
+    state: d.u32(IPVS_DAEMON_ATTR.STATE) ?? 0,
+    mcastIfn: d.str(IPVS_DAEMON_ATTR.MCAST_IFN) ?? "",
     syncId: d.u32(IPVS_DAEMON_ATTR.SYNC_ID) ?? 0,
   };
   const opt = <K extends keyof IpvsDaemon>(k: K, v: IpvsDaemon[K] | undefined): void => {

@@ -21,10 +21,23 @@ export const IPVS_GENL_VERSION = 1;
 
 /** IPVS commands. */
 export const IPVS_CMD = {
-  NEW_SERVICE: 1, SET_SERVICE: 2, DEL_SERVICE: 3, GET_SERVICE: 4,
-  NEW_DEST: 5, SET_DEST: 6, DEL_DEST: 7, GET_DEST: 8,
-  NEW_DAEMON: 9, DEL_DAEMON: 10, GET_DAEMON: 11,
-  SET_CONFIG: 12, GET_CONFIG: 13, SET_INFO: 14, GET_INFO: 15, ZERO: 16, FLUSH: 17,
+  NEW_SERVICE: 1,
+  SET_SERVICE: 2,
+  DEL_SERVICE: 3,
+  GET_SERVICE: 4,
+  NEW_DEST: 5,
+  SET_DEST: 6,
+  DEL_DEST: 7,
+  GET_DEST: 8,
+  NEW_DAEMON: 9,
+  DEL_DAEMON: 10,
+  GET_DAEMON: 11,
+  SET_CONFIG: 12,
+  GET_CONFIG: 13,
+  SET_INFO: 14,
+  GET_INFO: 15,
+  ZERO: 16,
+  FLUSH: 17,
 } as const;
 
 /** Top-level attributes. */
@@ -32,24 +45,63 @@ export const IPVS_CMD_ATTR = { SERVICE: 1, DEST: 2, DAEMON: 3, TIMEOUT_TCP: 4, T
 
 /** Service attributes (nested in IPVS_CMD_ATTR_SERVICE). */
 export const IPVS_SVC_ATTR = {
-  AF: 1, PROTOCOL: 2, ADDR: 3, PORT: 4, FWMARK: 5, SCHED_NAME: 6, FLAGS: 7, TIMEOUT: 8, NETMASK: 9, STATS: 10,
-  PE_NAME: 11, STATS64: 12,
+  AF: 1,
+  PROTOCOL: 2,
+  ADDR: 3,
+  PORT: 4,
+  FWMARK: 5,
+  SCHED_NAME: 6,
+  FLAGS: 7,
+  TIMEOUT: 8,
+  NETMASK: 9,
+  STATS: 10,
+  PE_NAME: 11,
+  STATS64: 12,
 } as const;
 
 /** Destination attributes (nested in IPVS_CMD_ATTR_DEST). */
 export const IPVS_DEST_ATTR = {
-  ADDR: 1, PORT: 2, FWD_METHOD: 3, WEIGHT: 4, U_THRESH: 5, L_THRESH: 6, ACTIVE_CONNS: 7, INACT_CONNS: 8,
-  PERSIST_CONNS: 9, STATS: 10, ADDR_FAMILY: 11, STATS64: 12, TUN_TYPE: 13, TUN_PORT: 14, TUN_FLAGS: 15,
+  ADDR: 1,
+  PORT: 2,
+  FWD_METHOD: 3,
+  WEIGHT: 4,
+  U_THRESH: 5,
+  L_THRESH: 6,
+  ACTIVE_CONNS: 7,
+  INACT_CONNS: 8,
+  PERSIST_CONNS: 9,
+  STATS: 10,
+  ADDR_FAMILY: 11,
+  STATS64: 12,
+  TUN_TYPE: 13,
+  TUN_PORT: 14,
+  TUN_FLAGS: 15,
 } as const;
 
 /** Sync daemon attributes (nested in IPVS_CMD_ATTR_DAEMON). */
 export const IPVS_DAEMON_ATTR = {
-  STATE: 1, MCAST_IFN: 2, SYNC_ID: 3, SYNC_MAXLEN: 4, MCAST_GROUP: 5, MCAST_GROUP6: 6, MCAST_PORT: 7, MCAST_TTL: 8,
+  STATE: 1,
+  MCAST_IFN: 2,
+  SYNC_ID: 3,
+  SYNC_MAXLEN: 4,
+  MCAST_GROUP: 5,
+  MCAST_GROUP6: 6,
+  MCAST_PORT: 7,
+  MCAST_TTL: 8,
 } as const;
 
 /** Statistics attributes (nested in *_ATTR_STATS / *_ATTR_STATS64). */
 export const IPVS_STATS_ATTR = {
-  CONNS: 1, INPKTS: 2, OUTPKTS: 3, INBYTES: 4, OUTBYTES: 5, CPS: 6, INPPS: 7, OUTPPS: 8, INBPS: 9, OUTBPS: 10,
+  CONNS: 1,
+  INPKTS: 2,
+  OUTPKTS: 3,
+  INBYTES: 4,
+  OUTBYTES: 5,
+  CPS: 6,
+  INPPS: 7,
+  OUTPPS: 8,
+  INBPS: 9,
+  OUTBPS: 10,
 } as const;
 
 /** GET_INFO reply attributes. */
@@ -304,8 +356,15 @@ export function encodeIpvsGetDaemon(family: number, seq: number): Uint8Array {
 }
 /** IPVS_CMD_SET_CONFIG (ipvsadm --set tcp tcpfin udp); 0 leaves a timeout unchanged. */
 export function encodeIpvsSetConfig(family: number, seq: number, t: IpvsTimeouts): Uint8Array {
-  return ipvsMsg(family, IPVS_CMD.SET_CONFIG, DO, seq,
-    nlaU32(IPVS_CMD_ATTR.TIMEOUT_TCP, t.tcp), nlaU32(IPVS_CMD_ATTR.TIMEOUT_TCP_FIN, t.tcpFin), nlaU32(IPVS_CMD_ATTR.TIMEOUT_UDP, t.udp));
+  return ipvsMsg(
+    family,
+    IPVS_CMD.SET_CONFIG,
+    DO,
+    seq,
+    nlaU32(IPVS_CMD_ATTR.TIMEOUT_TCP, t.tcp),
+    nlaU32(IPVS_CMD_ATTR.TIMEOUT_TCP_FIN, t.tcpFin),
+    nlaU32(IPVS_CMD_ATTR.TIMEOUT_UDP, t.udp),
+  );
 }
 /** IPVS_CMD_GET_CONFIG (the reply is SET_CONFIG with the three timeouts). */
 export function encodeIpvsGetConfig(family: number, seq: number): Uint8Array {

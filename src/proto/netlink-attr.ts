@@ -5,7 +5,7 @@
  *
  * Byte order: host order is assumed little-endian (x86-64, arm64); be16/be32 helpers write network order.
  */
-import { type NlAttr, addrToBytes, align4, bytesToAddr, bytesToMac, decodeString, macToBytes, NLA_F_NESTED, NLA_HDRLEN, parseAttrs } from "./netlink.ts";
+import { addrToBytes, align4, bytesToAddr, bytesToMac, decodeString, macToBytes, NLA_F_NESTED, NLA_HDRLEN, type NlAttr, parseAttrs } from "./netlink.ts";
 import type { Result } from "./result.ts";
 
 /** Concatenates byte arrays, skipping `undefined`/`false` (for optional attributes). */

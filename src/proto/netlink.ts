@@ -15,7 +15,6 @@ import { bytesToIpv4, ipv4ToBytes } from "./ipv4.ts";
 import type { Result } from "./result.ts";
 import { bytesToIpv6, ipv6ToBytes } from "./ipv6.ts";
 
-
 /** Size of struct nlmsghdr in bytes. */
 export const NLMSG_HDRLEN = 16;
 /** Size of struct nlattr in bytes. */

@@ -8,8 +8,8 @@
  * nf_tables are in network byte order (be32 numbers); set element keys and register data are raw bytes.
  * Pure: bytes in, typed value or `{ ok: false, reason }` out; decoders never throw on wire input.
  */
-import { concatBytes, nla, nlaBe32, nlaNested, nlaString, AttrReader } from "./netlink-attr.ts";
-import { NLM_F, nlmsg, type NlMessage } from "./netlink.ts";
+import { AttrReader, concatBytes, nla, nlaBe32, nlaNested, nlaString } from "./netlink-attr.ts";
+import { NLM_F, type NlMessage, nlmsg } from "./netlink.ts";
 import type { Result } from "./result.ts";
 
 /** nfnetlink subsystem id of nf_tables. */
@@ -19,8 +19,21 @@ export const NFNL_MSG_BATCH_BEGIN = 0x10, NFNL_MSG_BATCH_END = 0x11;
 
 /** nf_tables message commands (low byte of nlmsg_type). */
 export const NFT_MSG = {
-  NEWTABLE: 0, GETTABLE: 1, DELTABLE: 2, NEWCHAIN: 3, GETCHAIN: 4, DELCHAIN: 5, NEWRULE: 6, GETRULE: 7,
-  DELRULE: 8, NEWSET: 9, GETSET: 10, DELSET: 11, NEWSETELEM: 12, GETSETELEM: 13, DELSETELEM: 14,
+  NEWTABLE: 0,
+  GETTABLE: 1,
+  DELTABLE: 2,
+  NEWCHAIN: 3,
+  GETCHAIN: 4,
+  DELCHAIN: 5,
+  NEWRULE: 6,
+  GETRULE: 7,
+  DELRULE: 8,
+  NEWSET: 9,
+  GETSET: 10,
+  DELSET: 11,
+  NEWSETELEM: 12,
+  GETSETELEM: 13,
+  DELSETELEM: 14,
 } as const;
 
 /** Netfilter protocol families (nfgen_family). */

@@ -7,7 +7,7 @@
  * then the payload: for events struct proc_event { u32 what, u32 cpu, u64 timestamp_ns, union }. All in
  * host byte order. Pure: bytes in, typed events out; a record too short for its kind is skipped.
  */
-import { NLMSG_DONE, nlmsg, splitMessages } from "./netlink.ts";
+import { nlmsg, NLMSG_DONE, splitMessages } from "./netlink.ts";
 
 /** Connector id of the process events (CN_IDX_PROC, CN_VAL_PROC); also the multicast group. */
 export const CN_IDX_PROC = 1, CN_VAL_PROC = 1;

@@ -7,7 +7,7 @@
  * Attribute order follows what iproute2 `ip addr add/del` sends, so our bytes match its captures.
  * Host byte order is assumed little-endian (x86-64, arm64).
  */
-import { type NlMessage, NLM_F, nlmsg } from "./netlink.ts";
+import { NLM_F, type NlMessage, nlmsg } from "./netlink.ts";
 import type { Result } from "./result.ts";
 import { AttrReader, concatBytes, nla, nlaAddr, nlaString, nlaU32 } from "./netlink-attr.ts";
 import { AF_INET, AF_INET6, familyOf, RT_SCOPE, RTM } from "./rtnl-const.ts";

@@ -7,7 +7,7 @@
  *
  * Attribute order follows what iproute2 `ip link add/set` sends. Host byte order: little-endian assumed.
  */
-import { type NlMessage, NLM_F, nlmsg } from "./netlink.ts";
+import { NLM_F, type NlMessage, nlmsg } from "./netlink.ts";
 import type { Result } from "./result.ts";
 import { AttrReader, concatBytes, nlaMac, nlaNested, nlaString, nlaStringRaw, nlaU32 } from "./netlink-attr.ts";
 import { AF_INET6, AF_UNSPEC, IFF, RTM } from "./rtnl-const.ts";

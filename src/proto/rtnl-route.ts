@@ -7,7 +7,7 @@
  *
  * Attribute order follows iproute2 `ip route add/del`. Host byte order: little-endian assumed.
  */
-import { type NlMessage, NLM_F, nlmsg } from "./netlink.ts";
+import { NLM_F, type NlMessage, nlmsg } from "./netlink.ts";
 import type { Result } from "./result.ts";
 import { AttrReader, concatBytes, nla, nlaAddr, nlaNested, nlaU32, nlaU8 } from "./netlink-attr.ts";
 import { familyOf, RT_SCOPE, RT_TABLE, RTM, RTN, RTPROT } from "./rtnl-const.ts";
@@ -245,7 +245,7 @@ function parseMultipath(r: AttrReader): Nexthop[] | undefined {
   if (!b) return undefined;
   const out: Nexthop[] = [];
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  for (let off = 0; off < b.length; ) {
+  for (let off = 0; off < b.length;) {
     const len = b.length - off >= RTNH_LEN ? v.getUint16(off, true) : 0;
     if (len < RTNH_LEN || off + len > b.length) {
       r.fail(`RTA_MULTIPATH: rtnh_len ${len} at offset ${off} invalid in ${b.length} bytes`);
@@ -278,8 +278,15 @@ export function parseRouteMessage(msg: NlMessage): Result<RouteMessage> {
   const r = ar.value;
   const u8 = (i: number): number => v.getUint8(i);
   const out: RouteMessage = {
-    family: u8(0), dstLen: u8(1), srcLen: u8(2), tos: u8(3), table: r.u32(RTA.TABLE) ?? u8(4),
-    protocol: u8(5), scope: u8(6), type: u8(7), flags: v.getUint32(8, true),
+    family: u8(0),
+    dstLen: u8(1),
+    srcLen: u8(2),
+    tos: u8(3),
+    table: r.u32(RTA.TABLE) ?? u8(4),
+    protocol: u8(5),
+    scope: u8(6),
+    type: u8(7),
+    flags: v.getUint32(8, true),
   };
   const opt = <K extends keyof RouteMessage>(k: K, val: RouteMessage[K] | undefined): void => {
     if (val !== undefined) out[k] = val;

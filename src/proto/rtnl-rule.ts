@@ -7,7 +7,7 @@
  *
  * Attribute order follows iproute2 `ip rule add`. Host byte order: little-endian assumed.
  */
-import { type NlMessage, NLM_F, nlmsg } from "./netlink.ts";
+import { NLM_F, type NlMessage, nlmsg } from "./netlink.ts";
 import type { Result } from "./result.ts";
 import { AttrReader, concatBytes, nla, nlaAddr, nlaString, nlaU32, nlaU8 } from "./netlink-attr.ts";
 import { familyOf, RT_TABLE, RTM, RTPROT } from "./rtnl-const.ts";
@@ -180,9 +180,7 @@ function parseRange(r: AttrReader, type: number, width: 2 | 4): NumRange | undef
   const b = r.sized(type, 2 * width);
   if (!b) return undefined;
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  return width === 4
-    ? { start: v.getUint32(0, true), end: v.getUint32(4, true) }
-    : { start: v.getUint16(0, true), end: v.getUint16(2, true) };
+  return width === 4 ? { start: v.getUint32(0, true), end: v.getUint32(4, true) } : { start: v.getUint16(0, true), end: v.getUint16(2, true) };
 }
 
 /** Parses an RTM_NEWRULE / RTM_DELRULE message (dump entry or event). */
@@ -196,8 +194,13 @@ export function parseRuleMessage(msg: NlMessage): Result<RuleMessage> {
   if (!ar.ok) return ar;
   const r = ar.value;
   const out: RuleMessage = {
-    family: v.getUint8(0), dstLen: v.getUint8(1), srcLen: v.getUint8(2), tos: v.getUint8(3),
-    table: r.u32(FRA.TABLE) ?? v.getUint8(4), action: v.getUint8(7), flags: v.getUint32(8, true),
+    family: v.getUint8(0),
+    dstLen: v.getUint8(1),
+    srcLen: v.getUint8(2),
+    tos: v.getUint8(3),
+    table: r.u32(FRA.TABLE) ?? v.getUint8(4),
+    action: v.getUint8(7),
+    flags: v.getUint32(8, true),
   };
   const opt = <K extends keyof RuleMessage>(k: K, val: RuleMessage[K] | undefined): void => {
     if (val !== undefined) out[k] = val;

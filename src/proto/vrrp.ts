@@ -154,9 +154,7 @@ export function vrrpLength(version: 2 | 3, family: Family, count: number): numbe
 /** The v3 checksum pseudo-header for `msgLen` bytes of VRRP from src to dst. */
 function pseudoHeader(family: Family, src: string, dst: string, msgLen: number): Uint8Array | undefined {
   if (!addrBytes(family, src) || !addrBytes(family, dst)) return undefined;
-  return family === "ipv4"
-    ? ipv4PseudoHeader(src, dst, IPPROTO_VRRP, msgLen)
-    : ipv6PseudoHeader(src, dst, IPPROTO_VRRP, msgLen);
+  return family === "ipv4" ? ipv4PseudoHeader(src, dst, IPPROTO_VRRP, msgLen) : ipv6PseudoHeader(src, dst, IPPROTO_VRRP, msgLen);
 }
 
 /** Computes the checksum a VRRP message should carry (its checksum field is treated as zero). */

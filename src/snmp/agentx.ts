@@ -13,7 +13,18 @@ import { type MibView, parseOid, under, type Varbind } from "./oid.ts";
 
 /** The part of net-snmp we use (it ships no types). */
 interface NetSnmp {
-  ObjectType: Record<string, number> & { Integer: number; OctetString: number; Gauge: number; Counter: number; Counter64: number; TimeTicks: number; IpAddress: number; EndOfMibView: number; NoSuchInstance: number; NoSuchObject: number };
+  ObjectType: Record<string, number> & {
+    Integer: number;
+    OctetString: number;
+    Gauge: number;
+    Counter: number;
+    Counter64: number;
+    TimeTicks: number;
+    IpAddress: number;
+    EndOfMibView: number;
+    NoSuchInstance: number;
+    NoSuchObject: number;
+  };
   createSubagent(o: { master: string; masterPort: string | number; description: string }): Sub;
   /** The PDU class: its static writers (patched by patchVarbindWriter) and constructor. */
   AgentXPdu: {
@@ -95,17 +106,29 @@ function toLib(s: NetSnmp, vb: Varbind): { oid: string; type: number; value: unk
 }
 
 type Pdu = {
-  pduType: number; sessionID: number; error?: number; nonRepeaters?: number; maxRepetitions?: number;
+  pduType: number;
+  sessionID: number;
+  error?: number;
+  nonRepeaters?: number;
+  maxRepetitions?: number;
   searchRangeList?: { start: string; end: string | null }[];
   getResponsePduForRequest(): Pdu & { varbinds?: unknown[]; error: number; index: number };
 };
 type Sub = {
-  socket?: Socket; sessionID: number; on(ev: string, f: (...a: never[]) => void): void;
-  onMsg(b: Buffer): void; sendPdu(p: unknown, cb: ((e: unknown, r: Pdu) => void) | null): void;
+  socket?: Socket;
+  sessionID: number;
+  on(ev: string, f: (...a: never[]) => void): void;
+  onMsg(b: Buffer): void;
+  sendPdu(p: unknown, cb: ((e: unknown, r: Pdu) => void) | null): void;
   open(cb: (e: unknown, r: Pdu) => void): void;
   notify(oid: string, vbs: unknown[], cb?: (e: unknown, r: Pdu) => void): void;
-  getRequest(p: Pdu): void; getNextRequest(p: Pdu): void; getBulkRequest(p: Pdu): void; testSet(p: Pdu): void;
-  commitSet(p: Pdu): void; undoSet(p: Pdu): void; cleanupSet(p: Pdu): void;
+  getRequest(p: Pdu): void;
+  getNextRequest(p: Pdu): void;
+  getBulkRequest(p: Pdu): void;
+  testSet(p: Pdu): void;
+  commitSet(p: Pdu): void;
+  undoSet(p: Pdu): void;
+  cleanupSet(p: Pdu): void;
 };
 
 /** A subagent session that keeps itself connected. */
@@ -179,7 +202,9 @@ export class AgentXClient {
     const m = this.o.master;
     // The library connects at once: net.Socket.connect(masterPort, master) takes a path for a unix socket.
     const sub = this.#lib!.createSubagent({
-      master: "path" in m ? "localhost" : m.host, masterPort: "path" in m ? m.path : m.port, description: this.o.description,
+      master: "path" in m ? "localhost" : m.host,
+      masterPort: "path" in m ? m.path : m.port,
+      description: this.o.description,
     });
     this.#sub = sub;
     this.#serve(sub);
@@ -234,7 +259,14 @@ export class AgentXClient {
 
   #register(sub: Sub, root: readonly number[]): void {
     const s = this.#lib!;
-    const pdu = s.AgentXPdu.createFromVariables({ pduType: s.AgentXPduType.Register, sessionID: sub.sessionID, rangeSubid: 0, timeout: 5, priority: 127, oid: root.join(".") });
+    const pdu = s.AgentXPdu.createFromVariables({
+      pduType: s.AgentXPduType.Register,
+      sessionID: sub.sessionID,
+      rangeSubid: 0,
+      timeout: 5,
+      priority: 127,
+      oid: root.join("."),
+    });
     sub.sendPdu(pdu, (_e, r) => {
       if (r.error) this.o.log.error(`SNMP: registering ${root.join(".")} failed (AgentX error ${r.error}; another agent has it?)`);
     });
@@ -267,12 +299,15 @@ export class AgentXClient {
     };
     sub.getRequest = (p) => {
       const view = this.o.view();
-      reply(p, (p.searchRangeList ?? []).map(({ start }) => {
-        const oid = parseOid(start);
-        const vb = view.get(oid);
-        if (vb) return toLib(this.#lib!, vb);
-        return { oid: start, type: this.o.roots.some((r) => under(oid, r)) ? T.NoSuchInstance : T.NoSuchObject, value: null };
-      }));
+      reply(
+        p,
+        (p.searchRangeList ?? []).map(({ start }) => {
+          const oid = parseOid(start);
+          const vb = view.get(oid);
+          if (vb) return toLib(this.#lib!, vb);
+          return { oid: start, type: this.o.roots.some((r) => under(oid, r)) ? T.NoSuchInstance : T.NoSuchObject, value: null };
+        }),
+      );
     };
     sub.getNextRequest = (p) => {
       const view = this.o.view();

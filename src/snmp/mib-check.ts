@@ -21,7 +21,22 @@ const gauge = (oid: number[], value: number): Varbind => ({ oid, type: "gauge", 
 const str = (oid: number[], value: string | Uint8Array): Varbind => ({ oid, type: "str", value });
 const yn = (b: boolean | null | undefined) => (b ? 1 : 2);
 
-const ALGO: Readonly<Record<string, number>> = { rr: 1, wrr: 2, lc: 3, wlc: 4, lblc: 5, lblcr: 6, dh: 7, sh: 8, sed: 9, nq: 10, fo: 11, ovf: 12, mh: 13, twos: 14 };
+const ALGO: Readonly<Record<string, number>> = {
+  rr: 1,
+  wrr: 2,
+  lc: 3,
+  wlc: 4,
+  lblc: 5,
+  lblcr: 6,
+  dh: 7,
+  sh: 8,
+  sed: 9,
+  nq: 10,
+  fo: 11,
+  ovf: 12,
+  mh: 13,
+  twos: 14,
+};
 const KIND = { NAT: 1, DR: 2, TUN: 3 } as const;
 const PROTO = { TCP: 1, UDP: 2, SCTP: 3 } as const;
 
@@ -120,7 +135,14 @@ export function checkTrap(msg: Message, env: MibEnv, live: CheckLive): Trap | un
   const ix = n + 1;
   const rows = vsRows(vs, ix, live);
   const col = (c: number) => rows.find((r) => r.oid.length === C(3, 1, c, ix).length && r.oid[r.oid.length - 2] === c)!;
-  const tail = [col(2), col(8), col(21), col(20), { oid: [...KEEPALIVED_OID, 1, 2, 0], type: "str" as const, value: env.cfg.global.routerId ?? env.hostname }, ...vsId(vs, ix).slice(1)];
+  const tail = [
+    col(2),
+    col(8),
+    col(21),
+    col(20),
+    { oid: [...KEEPALIVED_OID, 1, 2, 0], type: "str" as const, value: env.cfg.global.routerId ?? env.hostname },
+    ...vsId(vs, ix).slice(1),
+  ];
   if (msg.type === "vsState") return { oid: C(5, 0, 2), varbinds: [col(2), col(8), col(23), col(22), col(21), col(20), ...tail.slice(4)] };
   const ri = vs.realServers.findIndex((r) => rsName(vs, r) === msg.rs);
   if (ri < 0) return undefined;

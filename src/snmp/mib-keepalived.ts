@@ -113,18 +113,23 @@ function instanceRows(env: MibEnv, v: VrrpInstance, n: number): Varbind[] {
   const fam = v.family ?? "ipv4";
   const notify = v.notify;
   const out: Varbind[] = [
-    str(e(2), v.name), gauge(e(3), v.vrid), int(e(4), STATE_NUM[state]),
+    str(e(2), v.name),
+    gauge(e(3), v.vrid),
+    int(e(4), STATE_NUM[state]),
     int(e(5), v.initialState === "MASTER" ? 2 : 1),
     // keepalived's wantstate: MASTER once it went MASTER, BACKUP once it went BACKUP.
     int(e(6), state === "MASTER" ? 2 : state === "BACKUP" ? 1 : v.initialState === "MASTER" ? 2 : 1),
-    int(e(7), v.priority), int(e(8), live?.effectivePriority || v.priority),
+    int(e(7), v.priority),
+    int(e(8), live?.effectivePriority || v.priority),
     int(e(9), state === "MASTER" ? 1 : 2),
     str(e(10), v.interface ?? ""),
     // As keepalived 2.2.7 answers: tracked(1) when a track_interface without weight can put it in FAULT.
     int(e(11), !v.dontTrackPrimary && v.trackInterfaces.some((t) => t.weight === null) ? 1 : 2),
     gauge(e(12), v.version === 3 ? Math.round(v.advertIntMs / 10) : Math.round(v.advertIntMs / 1000)),
-    int(e(13), v.nopreempt ? 2 : 1), gauge(e(14), Math.round(v.preemptDelayMs / 1000)),
-    int(e(15), AUTH_NUM[v.auth?.type ?? "none"]), int(e(16), 2),
+    int(e(13), v.nopreempt ? 2 : 1),
+    gauge(e(14), Math.round(v.preemptDelayMs / 1000)),
+    int(e(15), AUTH_NUM[v.auth?.type ?? "none"]),
+    int(e(16), 2),
   ];
   if (v.syncGroup) out.push(str(e(18), v.syncGroup));
   out.push(gauge(e(19), Math.round(v.garpMasterDelayMs / 1000)), int(e(20), yesNo(v.smtpAlert)));

@@ -63,13 +63,19 @@ export function rfc2787Rows(env: MibEnv, startedAt: number): Varbind[] {
     const e = (c: number) => V2(1, 3, 1, c, ...ix);
     const master = live?.state === "MASTER" ? "" : live?.master;
     out.push(
-      { oid: e(2), type: "str", value: macBytes(live?.mac) }, int(e(3), operState(live)), int(e(4), 1),
-      int(e(5), live?.effectivePriority || v.priority), int(e(6), v.virtualIpaddresses.length),
+      { oid: e(2), type: "str", value: macBytes(live?.mac) },
+      int(e(3), operState(live)),
+      int(e(4), 1),
+      int(e(5), live?.effectivePriority || v.priority),
+      int(e(6), v.virtualIpaddresses.length),
       { oid: e(7), type: "ip", value: master ? ipBytes(master) : new Uint8Array(4) },
       { oid: e(8), type: "ip", value: live?.src ? ipBytes(live.src) : new Uint8Array(4) },
       int(e(9), v.auth?.type === "PASS" ? 2 : v.auth?.type === "AH" ? 3 : 1),
-      int(e(11), Math.round(v.advertIntMs / 1000)), int(e(12), v.nopreempt ? 2 : 1),
-      { oid: e(13), type: "ticks", value: upTicks(live, startedAt) }, int(e(14), 1), int(e(15), 1),
+      int(e(11), Math.round(v.advertIntMs / 1000)),
+      int(e(12), v.nopreempt ? 2 : 1),
+      { oid: e(13), type: "ticks", value: upTicks(live, startedAt) },
+      int(e(14), 1),
+      int(e(15), 1),
     );
     for (const a of v.virtualIpaddresses) out.push(int(V2(1, 4, 1, 2, ...ix, ...ipBytes(a.address)), 1));
   }
@@ -77,7 +83,20 @@ export function rfc2787Rows(env: MibEnv, startedAt: number): Varbind[] {
   out.push(c32(V2(2, 1, 0), 0), c32(V2(2, 2, 0), 0), c32(V2(2, 3, 0), 0));
   for (const { v, live, ifindex } of rows(env, 2)) {
     const c = live?.counters ?? {};
-    const keys = ["becomeMaster", "advertRcvd", "advertIntervalErr", "authFailure", "ipTtlErr", "pri0Rcvd", "pri0Sent", "invalidType", "addrListErr", "invalidAuthType", "authTypeMismatch", "packetLenErr"];
+    const keys = [
+      "becomeMaster",
+      "advertRcvd",
+      "advertIntervalErr",
+      "authFailure",
+      "ipTtlErr",
+      "pri0Rcvd",
+      "pri0Sent",
+      "invalidType",
+      "addrListErr",
+      "invalidAuthType",
+      "authTypeMismatch",
+      "packetLenErr",
+    ];
     keys.forEach((k, i) => out.push(c32(V2(2, 4, 1, i + 1, ifindex, v.vrid), c[k] ?? 0)));
   }
   return out;
@@ -98,20 +117,35 @@ export function rfc6527Rows(env: MibEnv, startedAt: number): Varbind[] {
     const own = live?.src ? ipBytes(live.src) : new Uint8Array();
     const master = live?.state === "MASTER" || !live?.master ? own : ipBytes(live.master);
     out.push(
-      { oid: e(3), type: "str", value: master }, { oid: e(4), type: "str", value: own },
-      { oid: e(5), type: "str", value: macBytes(live?.mac) }, int(e(6), operState(live)),
-      { oid: e(7), type: "gauge", value: live?.effectivePriority || v.priority }, int(e(8), v.virtualIpaddresses.length),
-      int(e(9), Math.round(v.advertIntMs / 10)), int(e(10), v.nopreempt ? 2 : 1), int(e(11), v.accept ? 1 : 2),
-      { oid: e(12), type: "ticks", value: upTicks(live, startedAt) }, int(e(13), 1),
+      { oid: e(3), type: "str", value: master },
+      { oid: e(4), type: "str", value: own },
+      { oid: e(5), type: "str", value: macBytes(live?.mac) },
+      int(e(6), operState(live)),
+      { oid: e(7), type: "gauge", value: live?.effectivePriority || v.priority },
+      int(e(8), v.virtualIpaddresses.length),
+      int(e(9), Math.round(v.advertIntMs / 10)),
+      int(e(10), v.nopreempt ? 2 : 1),
+      int(e(11), v.accept ? 1 : 2),
+      { oid: e(12), type: "ticks", value: upTicks(live, startedAt) },
+      int(e(13), 1),
     );
     for (const a of v.virtualIpaddresses) out.push(int(V3(1, 1, 2, 1, 2, ...ix, ...ipBytes(a.address)), 1));
     const c = live?.counters ?? {};
     const s = (col: number) => V3(1, 2, 5, 1, col, ...ix);
     out.push(
-      c32(s(1), c.becomeMaster ?? 0), int(s(2), newMasterReason(v, live)), c64(s(3), c.advertRcvd ?? 0),
-      c64(s(4), c.advertIntervalErr ?? 0), c64(s(5), c.ipTtlErr ?? 0), int(s(6), 0), c64(s(7), c.pri0Rcvd ?? 0),
-      c64(s(8), c.pri0Sent ?? 0), c64(s(9), c.invalidType ?? 0), c64(s(10), c.addrListErr ?? 0),
-      c64(s(11), c.packetLenErr ?? 0), { oid: s(12), type: "ticks", value: 0 }, { oid: s(13), type: "gauge", value: v.advertIntMs },
+      c32(s(1), c.becomeMaster ?? 0),
+      int(s(2), newMasterReason(v, live)),
+      c64(s(3), c.advertRcvd ?? 0),
+      c64(s(4), c.advertIntervalErr ?? 0),
+      c64(s(5), c.ipTtlErr ?? 0),
+      int(s(6), 0),
+      c64(s(7), c.pri0Rcvd ?? 0),
+      c64(s(8), c.pri0Sent ?? 0),
+      c64(s(9), c.invalidType ?? 0),
+      c64(s(10), c.addrListErr ?? 0),
+      c64(s(11), c.packetLenErr ?? 0),
+      { oid: s(12), type: "ticks", value: 0 },
+      { oid: s(13), type: "gauge", value: v.advertIntMs },
     );
   }
   out.push(c64(V3(1, 2, 1, 0), 0), c64(V3(1, 2, 2, 0), 0), c64(V3(1, 2, 3, 0), 0), { oid: V3(1, 2, 4, 0), type: "ticks", value: 0 });

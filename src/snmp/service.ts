@@ -104,7 +104,11 @@ export class SnmpService {
     if (plan.rfcv2) roots.push(VRRP_MIB_OID);
     if (plan.rfcv3) roots.push(VRRPV3_MIB_OID);
     const client = new AgentXClient({
-      master: parseMasterAddress(plan.socket), log: this.log, roots, view: () => this.view(), description: `keepalived-ts ${VERSION}`,
+      master: parseMasterAddress(plan.socket),
+      log: this.log,
+      roots,
+      view: () => this.view(),
+      description: `keepalived-ts ${VERSION}`,
     });
     this.#client = client;
     this.log.info(`Starting SNMP subagent (${plan.socket})`);

@@ -78,7 +78,10 @@ function newMaster(env: MibEnv, v: KeepalivedConfig["vrrp"]["instances"][number]
   const out: Trap[] = [];
   const v4 = (v.family ?? "ipv4") === "ipv4";
   if (on.rfcv2 && v.version === 2 && v4) {
-    out.push({ oid: [...VRRP_MIB_OID, 0, 1], varbinds: [{ oid: [...VRRP_MIB_OID, 1, 3, 1, 7, ifindex, v.vrid], type: "ip", value: own.length === 4 ? own : new Uint8Array(4) }] });
+    out.push({
+      oid: [...VRRP_MIB_OID, 0, 1],
+      varbinds: [{ oid: [...VRRP_MIB_OID, 1, 3, 1, 7, ifindex, v.vrid], type: "ip", value: own.length === 4 ? own : new Uint8Array(4) }],
+    });
   }
   if (on.rfcv3) {
     const ix = [ifindex, v.vrid, v4 ? 1 : 2];

@@ -60,8 +60,15 @@ export class AdvertBuilder {
   #encode(priority: number, src: string, dst: string): Uint8Array {
     const cfg = this.cfg;
     return encodeVrrp({
-      version: cfg.version, family: this.family, vrid: cfg.vrid, priority, advertIntervalCs: Math.round(cfg.advertIntMs / 10),
-      addresses: [...this.vips], auth: advertAuth(cfg), src, dst,
+      version: cfg.version,
+      family: this.family,
+      vrid: cfg.vrid,
+      priority,
+      advertIntervalCs: Math.round(cfg.advertIntMs / 10),
+      addresses: [...this.vips],
+      auth: advertAuth(cfg),
+      src,
+      dst,
       v3ChecksumAsV2: cfg.oldUnicastChecksum && cfg.unicastPeers.length > 0,
     });
   }

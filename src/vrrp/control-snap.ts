@@ -6,7 +6,7 @@
  */
 import type { SyncGroupSnap, VrrpInstanceSnap, VrrpSnap } from "../core/control-state.ts";
 import type { VrrpInstanceRunner } from "./instance.ts";
-import { trackerEffect, type Tracker } from "./priority.ts";
+import { type Tracker, trackerEffect } from "./priority.ts";
 
 /** One readable line per tracker that moves the priority, and one per tracker forcing FAULT. */
 export function trackerLines(list: readonly Tracker[]): { reasons: string[]; faults: string[] } {

@@ -4,9 +4,7 @@
  * callbacks. Watching the directory, not the file, keeps working when the file is replaced or appears
  * later.
  */
-import {
-  IN_CLOSE_WRITE, IN_CREATE, IN_DELETE, IN_MODIFY, IN_MOVED_FROM, IN_MOVED_TO, Inotify,
-} from "../ffi/inotify.ts";
+import { IN_CLOSE_WRITE, IN_CREATE, IN_DELETE, IN_MODIFY, IN_MOVED_FROM, IN_MOVED_TO, Inotify } from "../ffi/inotify.ts";
 import type { FdWatcher } from "../ffi/reactor.ts";
 import type { FileWatch } from "./track-file.ts";
 import { watchTarget } from "./track-file.ts";

@@ -10,8 +10,25 @@
 import type { Family } from "../core/inet.ts";
 import { addrToBytes } from "../proto/netlink.ts";
 import {
-  batchBegin, batchEnd, delSetElems, type Expr, META, newChain, newRule, newSet, newSetElems, newTable, NF_INET,
-  NFPROTO, NFT_REG, NFT_SET, NFT_TYPE, PAYLOAD_BASE, type SetSpec, TYPE_BITS, VERDICT,
+  batchBegin,
+  batchEnd,
+  delSetElems,
+  type Expr,
+  META,
+  newChain,
+  newRule,
+  newSet,
+  newSetElems,
+  newTable,
+  NF_INET,
+  NFPROTO,
+  NFT_REG,
+  NFT_SET,
+  NFT_TYPE,
+  PAYLOAD_BASE,
+  type SetSpec,
+  TYPE_BITS,
+  VERDICT,
 } from "../proto/nftables.ts";
 
 /** The table settings that shape the ruleset. */
@@ -23,7 +40,6 @@ export interface FirewallShape {
   /** A counter in every rule (nftables_counters). */
   readonly counters: boolean;
 }
-
 
 /** One blocked address: global ones go to `vips`; an IPv6 link-local one is keyed with its interface. */
 export interface FwKey {
@@ -225,7 +241,12 @@ export function vmacPart(shape: FirewallShape, f: Family, seq: Seq): Uint8Array[
 }
 
 const VMAC_MAP: SetSpec = {
-  name: "vmac_map", id: 5, keyType: NFT_TYPE.IFINDEX, keyLen: 4, flags: NFT_SET.MAP, data: { type: NFT_TYPE.IFINDEX, len: 4 },
+  name: "vmac_map",
+  id: 5,
+  keyType: NFT_TYPE.IFINDEX,
+  keyLen: 4,
+  flags: NFT_SET.MAP,
+  data: { type: NFT_TYPE.IFINDEX, len: 4 },
   byteorder: { key: "host", data: "host" },
 };
 const VMAC_SET: SetSpec = { name: "vmac_set", id: 6, keyType: NFT_TYPE.IFINDEX, keyLen: 4, flags: 0, byteorder: { key: "host" } };

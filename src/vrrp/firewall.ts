@@ -16,8 +16,19 @@ import type { Logger } from "../core/log.ts";
 import { bytesToAddr, type NlMessage } from "../proto/netlink.ts";
 import { delTable, getSetElems, getTable, newTable, parseSetElems } from "../proto/nftables.ts";
 import {
-  batch, elementChanges, type FirewallShape, type FwKey, keyBytes, linkLocalSet, nfFamily, type Seq,
-  setOf, tableBase, vipsPart, vmacElements, vmacPart,
+  batch,
+  elementChanges,
+  type FirewallShape,
+  type FwKey,
+  keyBytes,
+  linkLocalSet,
+  nfFamily,
+  type Seq,
+  setOf,
+  tableBase,
+  vipsPart,
+  vmacElements,
+  vmacPart,
 } from "./firewall-rules.ts";
 
 /** What an instance needs of the firewall. */
@@ -107,12 +118,12 @@ export class NftFirewall implements Firewall {
     const keep = [...this.#tables.entries()].filter(([, t]) => t.exists);
     const msgs: Uint8Array[] = [];
     const seq = this.#seq();
-    if (old) for (const [f] of keep) msgs.push(delTable(seq.next(), nfFamily(f), old.table));
+    if (old) { for (const [f] of keep) msgs.push(delTable(seq.next(), nfFamily(f), old.table)); }
     this.#shape = shape;
-    if (shape) for (const [f, t] of keep) msgs.push(...this.#rebuild(shape, f, t, seq));
+    if (shape) { for (const [f, t] of keep) msgs.push(...this.#rebuild(shape, f, t, seq)); }
     if (!msgs.length) return;
     if (!this.#commit(msgs, seq, "replace the firewall tables")) return;
-    if (!shape) for (const [, t] of keep) reset(t);
+    if (!shape) { for (const [, t] of keep) reset(t); }
   }
 
   /** Blocks `keys` for `owner`, creating the family's table on first use. */
@@ -212,7 +223,7 @@ export class NftFirewall implements Firewall {
       msgs.push(...elementChanges(shape, f, uniq, "del", seq));
       for (const k of uniq) gone.push([t, hex(keyBytes(k))]);
     }
-    if (msgs.length && this.#commit(msgs, seq, what)) for (const [t, h] of gone) t.keys.delete(h);
+    if (msgs.length && this.#commit(msgs, seq, what)) { for (const [t, h] of gone) t.keys.delete(h); }
   }
 
   /** Reads what a previous child left and rebuilds it in our shape, keeping its elements. */

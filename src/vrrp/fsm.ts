@@ -58,14 +58,7 @@
 import { ipv4ToBytes } from "../proto/ipv4.ts";
 import { ipv6ToBytes } from "../proto/ipv6.ts";
 
-export {
-  PRIORITY_OWNER,
-  PRIORITY_STOP,
-  reasonText,
-  STATE_NAMES,
-  transitionDebugLine,
-  transitionLogLine,
-} from "./fsm-types.ts";
+export { PRIORITY_OWNER, PRIORITY_STOP, reasonText, STATE_NAMES, transitionDebugLine, transitionLogLine } from "./fsm-types.ts";
 export type {
   AdvertEvent,
   SessionDropReason,
@@ -225,7 +218,6 @@ const stopBackupTimers: VrrpAction[] = [
   { type: "cancelTimer", timer: "Preempt_Delay_Timer" },
 ];
 
-
 /** Backup (RFC 5798 §6.4.2): keep waiting for a master, or let the Master_Down_Timer run out. */
 function backupAdvert(f: VrrpFsm, e: EventOf<"advertReceived">, now: number): StepResult {
   if (e.priority === PRIORITY_STOP) {
@@ -236,8 +228,7 @@ function backupAdvert(f: VrrpFsm, e: EventOf<"advertReceived">, now: number): St
     }]);
   }
   // Copies only when something changes: a Backup runs this for every advert of its master.
-  const learned = f.config.version === 3 && f.masterAdverIntervalCs !== e.advertIntervalCs
-    ? { ...f, masterAdverIntervalCs: e.advertIntervalCs } : f;
+  const learned = f.config.version === 3 && f.masterAdverIntervalCs !== e.advertIntervalCs ? { ...f, masterAdverIntervalCs: e.advertIntervalCs } : f;
   if (!f.config.preempt || e.priority >= f.priority) {
     const g = learned.preemptPending || learned.wantMaster ? { ...learned, preemptPending: false, wantMaster: false } : learned;
     const actions: VrrpAction[] = [{
@@ -269,9 +260,7 @@ function masterAdvert(f: VrrpFsm, e: EventOf<"advertReceived">, now: number): St
   const cmp = compareAddresses(e.srcAddress, f.config.primaryAddress);
   if (e.priority > f.priority || (e.priority === f.priority && cmp > 0)) {
     const learned = f.config.version === 3 ? { ...f, masterAdverIntervalCs: e.advertIntervalCs } : f;
-    const reason = e.priority > f.priority
-      ? "higher priority advert"
-      : "equal priority advert from higher address";
+    const reason = e.priority > f.priority ? "higher priority advert" : "equal priority advert from higher address";
     const pre: VrrpAction[] = f.config.higherPrioSendAdvert ? [{ type: "sendAdvert", priority: f.priority }] : [];
     return becomeBackup(learned, now, { reason, peer: e.srcAddress }, 0, [...pre, {
       type: "cancelTimer",
@@ -356,8 +345,7 @@ export const TABLE: Readonly<Record<VrrpState, Row>> = {
   },
   BACKUP: {
     masterDownTimerExpired: (f, _e, now) => tryMaster(f, now, "Master_Down_Timer expired"),
-    preemptDelayExpired: (f, _e, now) =>
-      f.preemptPending ? tryMaster(f, now, "Preempt_Delay_Timer expired") : same(f),
+    preemptDelayExpired: (f, _e, now) => f.preemptPending ? tryMaster(f, now, "Preempt_Delay_Timer expired") : same(f),
     advertReceived: onAdvert,
     faultChanged: onFault,
     priorityChanged: onPriority,
@@ -376,8 +364,7 @@ export const TABLE: Readonly<Record<VrrpState, Row>> = {
     shutdown: onShutdown,
     syncGroup: onSync,
     yieldMaster: (f, _e, now) => becomeBackup(f, now, "operator failover", 0, resignMaster),
-    lateMaster: (f, _e, now) =>
-      becomeBackup(f, now, "Adver_Timer expired late", 0, [{ type: "cancelTimer", timer: "Adver_Timer" }, { type: "removeVips" }]),
+    lateMaster: (f, _e, now) => becomeBackup(f, now, "Adver_Timer expired late", 0, [{ type: "cancelTimer", timer: "Adver_Timer" }, { type: "removeVips" }]),
   },
   FAULT: {
     faultChanged: onFault,

@@ -3,7 +3,7 @@
  * addresses, as whole Ethernet frames on an AF_PACKET socket, so they leave from the VMAC or the real MAC
  * exactly as chosen. Frames come from src/proto/arp.ts and src/proto/ndisc.ts.
  */
-import { Socket, SOCK_RAW } from "../ffi/socket.ts";
+import { SOCK_RAW, Socket } from "../ffi/socket.ts";
 import { AF_PACKET, sockaddrLl } from "../ffi/sockaddr.ts";
 import { encodeGratuitousArp } from "../proto/arp.ts";
 import { encodeUnsolicitedNaFrame } from "../proto/ndisc.ts";

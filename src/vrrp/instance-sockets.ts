@@ -63,7 +63,14 @@ export class InstanceSockets {
     const tx = rec.vmac && !cfg.vmacXmitBase ? rec.vmac : link;
     const key = `${link.index}/${tx.index}/${family}/${ah ? "ah" : "vrrp"}/${src}`;
     const why = this.sockets.ensure(key, {
-      family, ifname: link.name, ifindex: link.index, src, ah, unicastTtl: cfg.unicastTtl, txIfname: tx.name, txIfindex: tx.index,
+      family,
+      ifname: link.name,
+      ifindex: link.index,
+      src,
+      ah,
+      unicastTtl: cfg.unicastTtl,
+      txIfname: tx.name,
+      txIfindex: tx.index,
       group: cfg.unicastPeers.length ? undefined : cfg.mcastDstIp ?? (family === "ipv4" ? VRRP_MCAST_V4 : VRRP_MCAST_V6),
     });
     return why === undefined ? { key, src } : `cannot open VRRP sockets on ${link.name}: ${why}`;

@@ -23,16 +23,7 @@ import {
   type VrrpFsm,
   type VrrpState,
 } from "./fsm.ts";
-import {
-  countVerdict,
-  type InstanceStats,
-  judgeAdvert,
-  newStats,
-  type ReceiveContext,
-  receiveContext,
-  type RxVerdict,
-  type VrrpRxReason,
-} from "./receive.ts";
+import { countVerdict, type InstanceStats, judgeAdvert, newStats, type ReceiveContext, receiveContext, type RxVerdict, type VrrpRxReason } from "./receive.ts";
 import type { Announcer } from "./garp.ts";
 import type { NetKernel, RouteGone } from "./netkernel.ts";
 import type { Notifier, NotifyTargets } from "./notify.ts";
@@ -100,7 +91,6 @@ export interface InstancePlace {
   /** Our source address for adverts. */
   src: string;
 }
-
 
 /** An Adver_Timer that fires later than this after its deadline restarts the interval from now, ms. */
 const ADVER_CATCH_UP_MS = 5;
@@ -427,5 +417,3 @@ export class VrrpInstanceRunner {
     void this.env.notifier().notify(this.targets, state, this.fsm.priority);
   }
 }
-
-

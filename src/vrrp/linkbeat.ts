@@ -25,9 +25,9 @@ export function linkbeatNames(c: Pick<KeepalivedConfig, "vrrp" | "global">): Set
   for (const i of c.vrrp.instances) {
     if (!i.interface) continue;
     if (i.linkbeatUsePolling || c.global.linkbeatUsePolling) out.add(i.interface);
-    if (c.global.linkbeatUsePolling) for (const t of i.trackInterfaces) out.add(t.name);
+    if (c.global.linkbeatUsePolling) { for (const t of i.trackInterfaces) out.add(t.name); }
   }
-  if (c.global.linkbeatUsePolling) for (const g of c.vrrp.syncGroups) for (const t of g.trackInterfaces) out.add(t.name);
+  if (c.global.linkbeatUsePolling) { for (const g of c.vrrp.syncGroups) for (const t of g.trackInterfaces) out.add(t.name); }
   return out;
 }
 

@@ -7,10 +7,8 @@
 import type { Family } from "../core/inet.ts";
 import type { FdWatcher } from "../ffi/reactor.ts";
 import { NETLINK_ROUTE, NetlinkSocket } from "../ffi/netlink.ts";
-import { encodeAddrAdd, encodeAddrDel, encodeAddrDump, parseAddrMessage, type AddrRequest } from "../proto/rtnl-addr.ts";
-import {
-  encodeLinkDel, encodeLinkDump, encodeLinkSet, encodeMacvlanAdd, linkIsUp, parseLinkMessage, type MacvlanRequest,
-} from "../proto/rtnl-link.ts";
+import { type AddrRequest, encodeAddrAdd, encodeAddrDel, encodeAddrDump, parseAddrMessage } from "../proto/rtnl-addr.ts";
+import { encodeLinkDel, encodeLinkDump, encodeLinkSet, encodeMacvlanAdd, linkIsUp, type MacvlanRequest, parseLinkMessage } from "../proto/rtnl-link.ts";
 import { RTM, RTMGRP, RTNLGRP } from "../proto/rtnl-const.ts";
 import { encodeIpvlanAdd, type IpvlanRequest } from "../proto/rtnl-ipvlan.ts";
 import { encodeRouteAdd, encodeRouteDel, parseRouteMessage, type RouteRequest } from "../proto/rtnl-route.ts";
@@ -102,8 +100,13 @@ function toAddr(m: NlMessage): AddrInfo | undefined {
   const address = a.local ?? a.address;
   if (!address || (a.family !== 2 && a.family !== 10)) return undefined;
   return {
-    index: a.index, family: a.family === 2 ? "ipv4" : "ipv6", address, prefixLen: a.prefixLen,
-    scope: a.scope, flags: a.flags, label: a.label,
+    index: a.index,
+    family: a.family === 2 ? "ipv4" : "ipv6",
+    address,
+    prefixLen: a.prefixLen,
+    scope: a.scope,
+    flags: a.flags,
+    label: a.label,
   };
 }
 

@@ -54,7 +54,7 @@ export class VrrpFifos {
     const all = Promise.allSettled([...this.#running.keys()]).then(() => true as const);
     const done = await Promise.race([all, bound]);
     clearTimeout(timer);
-    if (!done) for (const { pid } of this.#running.values()) if (pid !== undefined) terminateGroup(pid);
+    if (!done) { for (const { pid } of this.#running.values()) if (pid !== undefined) terminateGroup(pid); }
     return done;
   }
 

@@ -51,8 +51,7 @@ export class Notifier {
 
   /** Runs the state script, then `notify` with the four arguments, and writes the FIFO line. */
   notify(t: NotifyTargets, state: NotifyState, priority: number): Promise<void> {
-    const own = state === "MASTER" ? t.master : state === "BACKUP" ? t.backup : state === "FAULT" ? t.fault
-      : state === "STOP" ? t.stop : t.deleted;
+    const own = state === "MASTER" ? t.master : state === "BACKUP" ? t.backup : state === "FAULT" ? t.fault : state === "STOP" ? t.stop : t.deleted;
     const line = fifoLine(t.kind, t.name, state, priority);
     for (const f of this.fifos) f.write(line);
     const runs: Promise<void>[] = [];
@@ -87,7 +86,13 @@ export function notifyTargets(
 ): NotifyTargets {
   const n = cfg.notify;
   return {
-    kind, name: cfg.name, master: resolve(n.master), backup: resolve(n.backup), fault: resolve(n.fault),
-    stop: resolve(n.stop), deleted: resolve(n.deleted), generic: resolve(n.generic),
+    kind,
+    name: cfg.name,
+    master: resolve(n.master),
+    backup: resolve(n.backup),
+    fault: resolve(n.fault),
+    stop: resolve(n.stop),
+    deleted: resolve(n.deleted),
+    generic: resolve(n.generic),
   };
 }

@@ -33,7 +33,7 @@ function homes(i: VrrpInstance, dev: string | null, c: KeepalivedConfig, links: 
   const out = new Set<number>();
   if (!base) return out;
   out.add(base.index);
-  if (!dev && i.vmac) for (const l of links) if (l.kind === "macvlan" && l.link === base.index) out.add(l.index);
+  if (!dev && i.vmac) { for (const l of links) if (l.kind === "macvlan" && l.link === base.index) out.add(l.index); }
   return out;
 }
 

@@ -78,9 +78,7 @@ export function trackerEffect(t: Tracker): TrackerEffect {
   if (t.kind === "file") return fileEffect(t);
   if (t.weight === 0) {
     const failing = t.reverse ? t.up : !t.up;
-    return failing
-      ? { delta: 0, fault: `${t.kind} ${t.name} ${t.up ? "up (reverse)" : "down"}` }
-      : { delta: 0 };
+    return failing ? { delta: 0, fault: `${t.kind} ${t.name} ${t.up ? "up (reverse)" : "down"}` } : { delta: 0 };
   }
   const applies = t.weight > 0 ? t.up : !t.up;
   if (!applies) return { delta: 0 };
@@ -128,9 +126,7 @@ export function effectivePriority(basePriority: number, trackers: readonly Track
     totalDelta += e.delta;
     if (e.fault) faultReasons.push(e.fault);
   }
-  const priority = basePriority === OWNER_PRIORITY
-    ? OWNER_PRIORITY
-    : clampPriority(basePriority + totalDelta);
+  const priority = basePriority === OWNER_PRIORITY ? OWNER_PRIORITY : clampPriority(basePriority + totalDelta);
   return { priority, fault: faultReasons.length > 0, faultReasons, totalDelta };
 }
 

@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { NETLINK_CONNECTOR } from "../ffi/netlink.ts";
 import type { FdWatcher } from "../ffi/reactor.ts";
 import { AF_NETLINK, sockaddrNl } from "../ffi/sockaddr.ts";
-import { SOCK_DGRAM, SOL_SOCKET, SO_RCVBUF, Socket } from "../ffi/socket.ts";
+import { SO_RCVBUF, SOCK_DGRAM, Socket, SOL_SOCKET } from "../ffi/socket.ts";
 import { CN_IDX_PROC, encodeListen, parseProcEvents, type ProcEvent } from "../proto/proc-connector.ts";
 import type { ProcInfo } from "./track-process.ts";
 

@@ -9,7 +9,7 @@ import { formatIp } from "../core/inet.ts";
 import { realtimeMs } from "../ffi/libc.ts";
 import { RecvBatch } from "../ffi/recvmmsg.ts";
 import type { SockAddr } from "../ffi/sockaddr.ts";
-import { cmsgPktInfo, cmsgTtl, type Cmsg } from "../ffi/socket.ts";
+import { type Cmsg, cmsgPktInfo, cmsgTtl } from "../ffi/socket.ts";
 import { parseIpv4Header } from "../proto/ipv4.ts";
 import type { Family } from "../core/inet.ts";
 
@@ -69,7 +69,9 @@ export class VrrpReceiver {
    * performance.now() clock.
    */
   drain(
-    onPacket: (p: RxPacket) => void, onError: (e: RxError) => void, onRepeat?: (vrid: number, at: number) => boolean,
+    onPacket: (p: RxPacket) => void,
+    onError: (e: RxError) => void,
+    onRepeat?: (vrid: number, at: number) => boolean,
     wants?: (vrid: number) => boolean,
   ): number {
     const b = this.#b;
@@ -96,8 +98,12 @@ export class VrrpReceiver {
   }
 
   #one(
-    i: number, at: number, onPacket: (p: RxPacket) => void, onError: (e: RxError) => void,
-    onRepeat: ((vrid: number, at: number) => boolean) | undefined, wants: ((vrid: number) => boolean) | undefined,
+    i: number,
+    at: number,
+    onPacket: (p: RxPacket) => void,
+    onError: (e: RxError) => void,
+    onRepeat: ((vrid: number, at: number) => boolean) | undefined,
+    wants: ((vrid: number) => boolean) | undefined,
   ): void {
     const b = this.#b;
     const n = b.length(i);
@@ -159,16 +165,27 @@ export class VrrpReceiver {
       const from: SockAddr = this.#b.from(i);
       const info = cmsgPktInfo(cmsgs);
       return {
-        family: "ipv6", payload: data, src: "address" in from ? formatIp(from.address) : "", dst: info ? formatIp(info.dst) : "",
-        ttl: cmsgTtl(cmsgs) ?? -1, ifindex: info?.ifindex ?? this.o.ifindex, at,
+        family: "ipv6",
+        payload: data,
+        src: "address" in from ? formatIp(from.address) : "",
+        dst: info ? formatIp(info.dst) : "",
+        ttl: cmsgTtl(cmsgs) ?? -1,
+        ifindex: info?.ifindex ?? this.o.ifindex,
+        at,
       };
     }
     const ip = parseIpv4Header(data);
     if (!ip.ok) return { reason: ip.reason };
     const h = ip.value.header;
     return {
-      family: "ipv4", payload: ip.value.payload, ahDatagram: this.o.proto !== IPPROTO_VRRP ? data : undefined,
-      src: h.src, dst: h.dst, ttl: h.ttl, ifindex: this.o.ifindex, at,
+      family: "ipv4",
+      payload: ip.value.payload,
+      ahDatagram: this.o.proto !== IPPROTO_VRRP ? data : undefined,
+      src: h.src,
+      dst: h.dst,
+      ttl: h.ttl,
+      ifindex: this.o.ifindex,
+      at,
     };
   }
 }

@@ -5,9 +5,9 @@
  * unless the config names one. Unsupported options are reported, not silently dropped.
  */
 import type { IpAddressSpec, RouteSpec, RuleSpec } from "../config/model.ts";
-import { IFA_F, type AddrRequest } from "../proto/rtnl-addr.ts";
+import { type AddrRequest, IFA_F } from "../proto/rtnl-addr.ts";
 import { RT_SCOPE, RT_TABLE, RTN, RTPROT } from "../proto/rtnl-const.ts";
-import { RTNH_F, type RouteRequest, type RouteMetrics } from "../proto/rtnl-route.ts";
+import { type RouteMetrics, type RouteRequest, RTNH_F } from "../proto/rtnl-route.ts";
 import { FIB_RULE, FR_ACT, type RuleRequest } from "../proto/rtnl-rule.ts";
 import { addrToBytes } from "../proto/netlink.ts";
 
@@ -15,12 +15,43 @@ import { addrToBytes } from "../proto/netlink.ts";
 export type Built<T> = { ok: true; value: T; ignored: string[] } | { ok: false; reason: string };
 
 const ROUTE_TYPES: Record<string, number> = {
-  unicast: RTN.UNICAST, local: RTN.LOCAL, broadcast: RTN.BROADCAST, anycast: RTN.ANYCAST, multicast: RTN.MULTICAST,
-  blackhole: RTN.BLACKHOLE, unreachable: RTN.UNREACHABLE, prohibit: RTN.PROHIBIT, throw: RTN.THROW, nat: RTN.NAT,
+  unicast: RTN.UNICAST,
+  local: RTN.LOCAL,
+  broadcast: RTN.BROADCAST,
+  anycast: RTN.ANYCAST,
+  multicast: RTN.MULTICAST,
+  blackhole: RTN.BLACKHOLE,
+  unreachable: RTN.UNREACHABLE,
+  prohibit: RTN.PROHIBIT,
+  throw: RTN.THROW,
+  nat: RTN.NAT,
 };
-const SCOPES: Record<string, number> = { global: RT_SCOPE.UNIVERSE, universe: RT_SCOPE.UNIVERSE, site: RT_SCOPE.SITE, link: RT_SCOPE.LINK, host: RT_SCOPE.HOST, nowhere: RT_SCOPE.NOWHERE };
+const SCOPES: Record<string, number> = {
+  global: RT_SCOPE.UNIVERSE,
+  universe: RT_SCOPE.UNIVERSE,
+  site: RT_SCOPE.SITE,
+  link: RT_SCOPE.LINK,
+  host: RT_SCOPE.HOST,
+  nowhere: RT_SCOPE.NOWHERE,
+};
 const PROTOS: Record<string, number> = { kernel: RTPROT.KERNEL, boot: RTPROT.BOOT, static: RTPROT.STATIC, keepalived: RTPROT.KEEPALIVED, dhcp: RTPROT.DHCP };
-const METRICS = new Set(["mtu", "advmss", "window", "rtt", "rttvar", "ssthresh", "cwnd", "initcwnd", "initrwnd", "hoplimit", "reordering", "rto_min", "features", "quickack", "congctl"]);
+const METRICS = new Set([
+  "mtu",
+  "advmss",
+  "window",
+  "rtt",
+  "rttvar",
+  "ssthresh",
+  "cwnd",
+  "initcwnd",
+  "initrwnd",
+  "hoplimit",
+  "reordering",
+  "rto_min",
+  "features",
+  "quickack",
+  "congctl",
+]);
 
 function prefix(text: string): { addr: string; len: number } {
   const [addr, len] = text.split("/");
@@ -75,8 +106,12 @@ export function routeRequest(r: RouteSpec, ifindex: (name: string) => number): B
 }
 
 const RULE_ACTIONS: Record<string, number> = {
-  table: FR_ACT.TO_TBL, goto: FR_ACT.GOTO, nop: FR_ACT.NOP, blackhole: FR_ACT.BLACKHOLE,
-  unreachable: FR_ACT.UNREACHABLE, prohibit: FR_ACT.PROHIBIT,
+  table: FR_ACT.TO_TBL,
+  goto: FR_ACT.GOTO,
+  nop: FR_ACT.NOP,
+  blackhole: FR_ACT.BLACKHOLE,
+  unreachable: FR_ACT.UNREACHABLE,
+  prohibit: FR_ACT.PROHIBIT,
 };
 
 function numRange(v: string): { start: number; end: number } | undefined {
@@ -144,7 +179,6 @@ export function addrRequest(v: IpAddressSpec, index: number): AddrRequest {
 export function sameRoute(req: RouteRequest, gone: { dst: string; dstLen: number; table: number }): boolean {
   return req.dstLen === gone.dstLen && (req.table ?? RT_TABLE.MAIN) === gone.table && canonIp(req.dst) === canonIp(gone.dst);
 }
-
 
 function canonIp(a: string): string {
   const b = addrToBytes(a);

@@ -14,7 +14,7 @@ import { vipMetric } from "../bgp/desired.ts";
 import type { ScriptSpec, VrrpInstance } from "../config/model.ts";
 import type { VrrpSlice } from "../config/slice.ts";
 import type { Message } from "../core/ipc.ts";
-import { RateLimitedLog, type Logger } from "../core/log.ts";
+import { type Logger, RateLimitedLog } from "../core/log.ts";
 import type { Scheduler } from "../core/scheduler.ts";
 import { resolveRunAs, type RunAs } from "../core/script.ts";
 import type { FdWatcher } from "../ffi/reactor.ts";
@@ -150,13 +150,23 @@ export class VrrpRuntime {
     this.#files = d.fileWatch ?? new InotifyFileWatch(d.watcher);
     this.#static = new StaticSet(d.kernel, d.log, (n) => this.#net.byName(n)?.index ?? 0, () => this.#config?.global.defaultInterface ?? null);
     this.#trackers = new TrackerSet({
-      log: d.log, sched: d.sched, files: this.#files, resolve: (s) => this.#resolve(s, this.#config!),
-      changed: () => this.#recomputeAll(), scan: d.scanProc, watcher: d.watcher,
+      log: d.log,
+      sched: d.sched,
+      files: this.#files,
+      resolve: (s) => this.#resolve(s, this.#config!),
+      changed: () => this.#recomputeAll(),
+      scan: d.scanProc,
+      watcher: d.watcher,
     });
     this.#priority = new PriorityFeed({
-      trackers: this.#trackers, holds: this.holds, vrrp: () => this.#config?.vrrp, linkUp: (n) => this.#net.byName(n)?.up,
-      defaultInterface: () => this.#config?.global.defaultInterface ?? null, addrs: () => this.#net.addrs,
-      socketFault: (n) => this.#io.faults.reason(n), changed: () => this.onControlChange(),
+      trackers: this.#trackers,
+      holds: this.holds,
+      vrrp: () => this.#config?.vrrp,
+      linkUp: (n) => this.#net.byName(n)?.up,
+      defaultInterface: () => this.#config?.global.defaultInterface ?? null,
+      addrs: () => this.#net.addrs,
+      socketFault: (n) => this.#io.faults.reason(n),
+      changed: () => this.onControlChange(),
     });
   }
 
@@ -169,8 +179,11 @@ export class VrrpRuntime {
       wants: (key, vrid) => this.#byVrid.get(key)?.[vrid] !== undefined,
     });
     return new InstanceSockets({
-      sched: d.sched, link: (i) => this.#net.links.get(i), primaryAddress: (i, f) => this.#net.primaryAddress(i, f),
-      copyLinkLocal: (cfg, vmac, src) => this.#vmacs.copyLinkLocal(cfg, vmac, src), instances: () => this.#instances.values(),
+      sched: d.sched,
+      link: (i) => this.#net.links.get(i),
+      primaryAddress: (i, f) => this.#net.primaryAddress(i, f),
+      copyLinkLocal: (cfg, vmac, src) => this.#vmacs.copyLinkLocal(cfg, vmac, src),
+      instances: () => this.#instances.values(),
       byName: (n) => this.#instances.get(n),
       changed: () => {
         this.#closeUnusedTransports();
@@ -186,7 +199,9 @@ export class VrrpRuntime {
     this.#net.refresh(c.vrrp.interfaceUpDownDelays, linkbeatNames(c));
     this.#config = c;
     const shape = firewallShape(c);
-    if (shape && !c.global.nftables.table && !this.#firewallOn) this.d.log.info("use_vmac or no_accept/strict specified, but no firewall configured - using nftables");
+    if (shape && !c.global.nftables.table && !this.#firewallOn) {
+      this.d.log.info("use_vmac or no_accept/strict specified, but no firewall configured - using nftables");
+    }
     this.#firewallOn = shape !== null;
     this.#firewall.configure(shape);
     this.#fifos.configure(c, (s) => this.#resolve(s, c));

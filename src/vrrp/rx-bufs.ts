@@ -26,7 +26,12 @@ export function instanceRxBytes(i: VrrpInstance, policy: RxBufsPolicy | null, mu
 }
 
 /** The SO_RCVBUF value for a socket shared by `instances`, or undefined for the system default. */
-export function socketRxBytes(instances: readonly VrrpInstance[], policy: RxBufsPolicy | null, multiplier: number, mtu: number | undefined): number | undefined {
+export function socketRxBytes(
+  instances: readonly VrrpInstance[],
+  policy: RxBufsPolicy | null,
+  multiplier: number,
+  mtu: number | undefined,
+): number | undefined {
   let sum = 0;
   for (const i of instances) sum += instanceRxBytes(i, policy, multiplier, mtu);
   return sum > 0 ? Math.min(sum, 0x7fffffff) : undefined;

@@ -16,7 +16,6 @@ import type { Scheduler } from "../core/scheduler.ts";
 import type { FdWatcher } from "../ffi/reactor.ts";
 import type { RxPacket, TransportLike, TransportOptions } from "./transport.ts";
 
-
 /** What a socket set reports for /metrics and dumps. */
 export interface SocketView {
   key: string;
@@ -59,8 +58,11 @@ export class VrrpSockets {
   readonly #entries = new Map<string, Entry>();
 
   constructor(
-    readonly log: Logger, readonly sched: Scheduler, readonly watcher: FdWatcher,
-    readonly open: (o: TransportOptions) => TransportLike, readonly sinks: SocketSinks,
+    readonly log: Logger,
+    readonly sched: Scheduler,
+    readonly watcher: FdWatcher,
+    readonly open: (o: TransportOptions) => TransportLike,
+    readonly sinks: SocketSinks,
   ) {}
 
   /** The transport of `key`, if open. */

@@ -50,7 +50,7 @@ export class StaticSet {
       restored = true;
     }
     // The kernel drops routes through an interface that loses its last address: put ours back too.
-    if (restored) for (const it of this.#items) if (it.kind === "route") this.#op(it, true);
+    if (restored) { for (const it of this.#items) if (it.kind === "route") this.#op(it, true); }
   }
 
   /** A route vanished: a static route of ours is put back, as a deleted static address is. */

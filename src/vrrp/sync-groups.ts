@@ -35,13 +35,7 @@ export class SyncGroups {
       const group = new SyncGroupRunner(g.name, targets(g), this.log, this.notifier);
       for (const r of runners) if (r.cfg.syncGroup === g.name) group.add(r);
       const states = group.members.map((m) => m.state);
-      group.state = states.includes("FAULT")
-        ? "FAULT"
-        : states.includes("MASTER")
-        ? "MASTER"
-        : states.length
-        ? "BACKUP"
-        : "INIT";
+      group.state = states.includes("FAULT") ? "FAULT" : states.includes("MASTER") ? "MASTER" : states.length ? "BACKUP" : "INIT";
       this.#groups.set(g.name, { group, json: meaningKey(g) });
     }
   }

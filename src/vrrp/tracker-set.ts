@@ -11,7 +11,7 @@ import type { Scheduler, TimerHandle } from "../core/scheduler.ts";
 import { runScript } from "../core/script.ts";
 import type { RunAs } from "../core/script.ts";
 import { FileTrackerRunner, type FileWatch } from "./track-file.ts";
-import { PROC_SCAN_INTERVAL_MS, processMatches, ProcessTrackerRunner, scanProc, type ProcInfo } from "./track-process.ts";
+import { PROC_SCAN_INTERVAL_MS, processMatches, ProcessTrackerRunner, type ProcInfo, scanProc } from "./track-process.ts";
 import { ProcConnector, ProcTable } from "./proc-events.ts";
 import type { ProcEvent } from "../proto/proc-connector.ts";
 import type { FdWatcher } from "../ffi/reactor.ts";
@@ -145,8 +145,15 @@ export class TrackerSet {
       const spec = this.d.resolve(s.script)!;
       const tracker = new ScriptTracker(
         {
-          name: s.name, argv: spec.argv, uid: spec.uid, gid: spec.gid, intervalMs: s.intervalMs,
-          timeoutMs: s.timeoutMs ?? s.intervalMs, rise: s.rise, fall: s.fall, initFail: s.initFail,
+          name: s.name,
+          argv: spec.argv,
+          uid: spec.uid,
+          gid: spec.gid,
+          intervalMs: s.intervalMs,
+          timeoutMs: s.timeoutMs ?? s.intervalMs,
+          rise: s.rise,
+          fall: s.fall,
+          initFail: s.initFail,
         },
         this.d.sched,
         (argv, uid, gid, timeoutMs) => runScript({ argv: [...argv], uid, gid }, { timeoutMs }),

@@ -44,31 +44,48 @@ export function instanceTrackers(cfg: VrrpInstance, group: SyncGroup | undefined
   const weighted = !group || group.syncGroupTrackingWeight;
   const add = (o: Pick<VrrpInstance, "trackInterfaces" | "trackScripts" | "trackFiles" | "trackProcesses" | "trackBfds">) => {
     out.push(...refs(o.trackInterfaces, weighted, (r, w) => ({
-      kind: "interface", name: r.name, weight: w ?? 0, reverse: r.reverse, up: s.link(r.name) ?? false,
+      kind: "interface",
+      name: r.name,
+      weight: w ?? 0,
+      reverse: r.reverse,
+      up: s.link(r.name) ?? false,
     })));
     out.push(...refs(o.trackScripts, weighted, (r, w) => {
       const d = defs.scripts.find((x) => x.name === r.name);
       return {
-        kind: "script", name: r.name, weight: weighted ? (w ?? d?.weight ?? 0) : 0,
-        reverse: r.reverse || (d?.weightReverse ?? false), up: s.script(r.name),
+        kind: "script",
+        name: r.name,
+        weight: weighted ? (w ?? d?.weight ?? 0) : 0,
+        reverse: r.reverse || (d?.weightReverse ?? false),
+        up: s.script(r.name),
       };
     }));
     out.push(...refs(o.trackFiles, weighted, (r, w) => {
       const d = defs.trackFiles.find((x) => x.name === r.name);
       return {
-        kind: "file", name: r.name, weight: weighted ? (w ?? d?.weight ?? 1) : 0,
-        reverse: r.reverse || (d?.weightReverse ?? false), value: s.file(r.name),
+        kind: "file",
+        name: r.name,
+        weight: weighted ? (w ?? d?.weight ?? 1) : 0,
+        reverse: r.reverse || (d?.weightReverse ?? false),
+        value: s.file(r.name),
       };
     }));
     out.push(...refs(o.trackProcesses, weighted, (r, w) => {
       const d = defs.trackProcesses.find((x) => x.name === r.name);
       return {
-        kind: "process", name: r.name, weight: weighted ? (w ?? d?.weight ?? 0) : 0,
-        reverse: r.reverse || (d?.weightReverse ?? false), up: s.process(r.name),
+        kind: "process",
+        name: r.name,
+        weight: weighted ? (w ?? d?.weight ?? 0) : 0,
+        reverse: r.reverse || (d?.weightReverse ?? false),
+        up: s.process(r.name),
       };
     }));
     out.push(...refs(o.trackBfds, weighted, (r, w) => ({
-      kind: "bfd", name: r.name, weight: w ?? 0, reverse: r.reverse, up: s.bfd(r.name),
+      kind: "bfd",
+      name: r.name,
+      weight: w ?? 0,
+      reverse: r.reverse,
+      up: s.bfd(r.name),
     })));
   };
   add(cfg);

@@ -8,10 +8,31 @@
 import type { Family } from "../core/inet.ts";
 import { parseIp } from "../core/inet.ts";
 import {
-  IP_HDRINCL, IP_MULTICAST_ALL, IP_MULTICAST_IF, IP_MULTICAST_LOOP,
-  IP_MULTICAST_TTL, IP_TTL, IPPROTO_IP, IPPROTO_IPV6, IPV6_JOIN_GROUP, IPV6_MULTICAST_HOPS,
-  IPV6_MULTICAST_IF, IPV6_MULTICAST_LOOP, IPV6_RECVHOPLIMIT, IPV6_RECVPKTINFO, IPV6_UNICAST_HOPS, ipMreqn,
-  ipv6Mreq, IP_ADD_MEMBERSHIP, Socket, SOCK_RAW, SO_RCVBUF, SO_RCVBUFFORCE, SO_RXQ_OVFL, SO_TIMESTAMPNS, SOL_SOCKET,
+  IP_ADD_MEMBERSHIP,
+  IP_HDRINCL,
+  IP_MULTICAST_ALL,
+  IP_MULTICAST_IF,
+  IP_MULTICAST_LOOP,
+  IP_MULTICAST_TTL,
+  IP_TTL,
+  ipMreqn,
+  IPPROTO_IP,
+  IPPROTO_IPV6,
+  IPV6_JOIN_GROUP,
+  IPV6_MULTICAST_HOPS,
+  IPV6_MULTICAST_IF,
+  IPV6_MULTICAST_LOOP,
+  IPV6_RECVHOPLIMIT,
+  IPV6_RECVPKTINFO,
+  IPV6_UNICAST_HOPS,
+  ipv6Mreq,
+  SO_RCVBUF,
+  SO_RCVBUFFORCE,
+  SO_RXQ_OVFL,
+  SO_TIMESTAMPNS,
+  SOCK_RAW,
+  Socket,
+  SOL_SOCKET,
 } from "../ffi/socket.ts";
 import { DatagramBatch } from "../ffi/sendmmsg.ts";
 import { sockaddrIp } from "../ffi/sockaddr.ts";
@@ -50,7 +71,9 @@ export interface TransportLike {
   queue?(data: Uint8Array, dst: string, onError: (e: Error, dst: string) => void): void;
   /** Reads everything queued; returns how many datagrams it read (a fake may return nothing). */
   drain(
-    onPacket: (p: RxPacket) => void, onError: (e: { reason: string }) => void, onRepeat?: (vrid: number, at: number) => boolean,
+    onPacket: (p: RxPacket) => void,
+    onError: (e: { reason: string }) => void,
+    onRepeat?: (vrid: number, at: number) => boolean,
     wants?: (vrid: number) => boolean,
   ): number | void;
   close(): void;
@@ -114,14 +137,22 @@ export class VrrpTransport {
       } else {
         // No IP_PKTINFO: the IPv4 header carries src/dst and the socket is bound to the interface.
         const allGroups = this.rx.setIfOffered(IPPROTO_IP, IP_MULTICAST_ALL, 0);
-        if (allGroups !== undefined) warnOnce(o, "mcast-all", `VRRP receive sockets also see multicast groups joined by other sockets (${allGroups}); adverts are still matched by interface and VRID`);
+        if (allGroups !== undefined) {
+          warnOnce(
+            o,
+            "mcast-all",
+            `VRRP receive sockets also see multicast groups joined by other sockets (${allGroups}); adverts are still matched by interface and VRID`,
+          );
+        }
         if (o.group) this.rx.setBytes(IPPROTO_IP, IP_ADD_MEMBERSHIP, ipMreqn(parseIp(o.group)!.bytes, o.ifindex));
         if (o.ah) this.tx.setInt(IPPROTO_IP, IP_HDRINCL, 1);
         this.tx.setInt(IPPROTO_IP, IP_MULTICAST_TTL, 255);
         this.tx.setInt(IPPROTO_IP, IP_TTL, o.unicastTtl ?? 255);
         // SO_BINDTODEVICE already sends every packet through that device (socket(7)); this only says it twice.
         const mcastIf = this.tx.setIfOffered(IPPROTO_IP, IP_MULTICAST_IF, ipMreqn(new Uint8Array(4), txIndex));
-        if (mcastIf !== undefined) warnOnce(o, "mcast-if", `IP_MULTICAST_IF refused on VRRP send sockets (${mcastIf}); adverts leave by the device the socket is bound to`);
+        if (mcastIf !== undefined) {
+          warnOnce(o, "mcast-if", `IP_MULTICAST_IF refused on VRRP send sockets (${mcastIf}); adverts leave by the device the socket is bound to`);
+        }
         this.tx.setInt(IPPROTO_IP, IP_MULTICAST_LOOP, 0);
         this.tx.bind(sockaddrIp(src.bytes));
       }
@@ -227,7 +258,9 @@ export class VrrpTransport {
    * 32 datagrams per system call (src/vrrp/receiver.ts).
    */
   drain(
-    onPacket: (p: RxPacket) => void, onError: (e: RxError) => void, onRepeat?: (vrid: number, at: number) => boolean,
+    onPacket: (p: RxPacket) => void,
+    onError: (e: RxError) => void,
+    onRepeat?: (vrid: number, at: number) => boolean,
     wants?: (vrid: number) => boolean,
   ): number {
     return this.#rx.drain(onPacket, onError, onRepeat, wants);

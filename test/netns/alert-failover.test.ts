@@ -11,7 +11,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { ensureBinary, ROOT } from "../support/binary.ts";
-import { type Netns, waitFor, collectOutput } from "../support/netns.ts";
+import { collectOutput, type Netns, waitFor } from "../support/netns.ts";
 import { VrrpLab } from "../support/vrrp-lab.ts";
 import { parseExposition, valueOf } from "../support/metrics/prom-strict.ts";
 import { parseMail, type Received } from "../support/alert/smtp-sink.ts";
@@ -30,9 +30,7 @@ function collect(p: Subprocess, key: string): void {
 const stateOf = (k: string) => [...logs[k]!.matchAll(/\(VI_1\) Entering (\w+) STATE/g)].at(-1)?.[1];
 const mails = (): Received[] => {
   const f = join(dir, "mail.jsonl");
-  return existsSync(f)
-    ? readFileSync(f, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as Received)
-    : [];
+  return existsSync(f) ? readFileSync(f, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as Received) : [];
 };
 const scrape = (ns: Netns) => ns.exec(["curl", "-sf", "http://127.0.0.1:20090/metrics"]);
 

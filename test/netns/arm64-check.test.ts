@@ -39,7 +39,9 @@ beforeAll(async () => {
   director.ip("addr", "add", "192.0.2.1/24", "dev", "kd0");
   server.ip("addr", "add", "192.0.2.2/24", "dev", "ks0");
   await startSocat();
-  writeFileSync(join(dir, "k.conf"), `virtual_server 203.0.113.1 80 {
+  writeFileSync(
+    join(dir, "k.conf"),
+    `virtual_server 203.0.113.1 80 {
   protocol TCP
   lb_algo rr
   lb_kind NAT
@@ -51,9 +53,29 @@ beforeAll(async () => {
     }
   }
 }
-`);
+`,
+  );
   const f = (n: string) => join(dir, n);
-  daemon = Bun.spawn(["ip", "netns", "exec", director.name, bin, "-n", "-l", "-D", "-f", f("k.conf"), "-p", f("k.pid"), "-r", f("v.pid"), "-c", f("c.pid"), "-b", f("b.pid")], {
+  daemon = Bun.spawn([
+    "ip",
+    "netns",
+    "exec",
+    director.name,
+    bin,
+    "-n",
+    "-l",
+    "-D",
+    "-f",
+    f("k.conf"),
+    "-p",
+    f("k.pid"),
+    "-r",
+    f("v.pid"),
+    "-c",
+    f("c.pid"),
+    "-b",
+    f("b.pid"),
+  ], {
     stdout: Bun.file(f("stdout.log")),
     stderr: Bun.file(f("console.log")),
   });

@@ -42,7 +42,10 @@ class Side {
     const f = (s: string) => join(this.dir, `${this.tag}-${s}`);
     writeFileSync(f("conf"), text);
     this.#run++;
-    this.proc = this.ns.spawn([bin, "-n", "-l", "-D", "-f", f("conf"), "-p", f("k.pid"), "-r", f("v.pid"), "-c", f("c.pid"), "-b", f("b.pid")], { stderr: "pipe", stdout: "pipe" });
+    this.proc = this.ns.spawn([bin, "-n", "-l", "-D", "-f", f("conf"), "-p", f("k.pid"), "-r", f("v.pid"), "-c", f("c.pid"), "-b", f("b.pid")], {
+      stderr: "pipe",
+      stdout: "pipe",
+    });
     const out = Bun.file(f(`${this.#run}.log`)).writer();
     for (const s of [this.proc.stderr, this.proc.stdout] as ReadableStream<Uint8Array>[]) {
       void (async () => {

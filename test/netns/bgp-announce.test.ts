@@ -147,13 +147,16 @@ describe("bgp_announce with FRR", () => {
   }, 180_000);
 
   test("a reload that changes the announcement moves the route to the new prefix", async () => {
-    const changed = lbConf(1).replace("bgp_announce WEB {\n  follow_instance VI_1\n}", `bgp_announce WEB {
+    const changed = lbConf(1).replace(
+      "bgp_announce WEB {\n  follow_instance VI_1\n}",
+      `bgp_announce WEB {
   follow_instance VI_1
   prefix {
     192.0.2.11/32
   }
   metric 30
-}`);
+}`,
+    );
     expect(changed).toContain("192.0.2.11/32");
     await Bun.write(lb1().confPath, changed);
     lb1().proc!.kill("SIGHUP");
@@ -188,16 +191,25 @@ describe("bgp_announce with FRR", () => {
     const pids = t.daemons.flatMap((d) => [d.childPid("vrrp"), d.childPid("check"), d.proc!.pid]);
     for (const p of pids) process.kill(p, "SIGKILL");
     const ours = [V4, ANY, "192.0.2.11/32"];
-    await waitFor("no prefix of ours at the router", async () => {
-      const v4 = await t.rib("ipv4"), v6 = await t.rib("ipv6");
-      return ours.every((p) => !v4.has(p)) && !v6.has(V6);
-    }, 30_000, 100);
+    await waitFor(
+      "no prefix of ours at the router",
+      async () => {
+        const v4 = await t.rib("ipv4"), v6 = await t.rib("ipv6");
+        return ours.every((p) => !v4.has(p)) && !v6.has(V6);
+      },
+      30_000,
+      100,
+    );
     // and none comes back: the LBs' FRR keeps running, with nothing of ours left to redistribute
-    await holdsFor("no prefix of ours back at the router", async () => {
-      const v4 = await t.rib("ipv4");
-      return ours.every((p) => !v4.has(p));
-    }, 3000, 300);
+    await holdsFor(
+      "no prefix of ours back at the router",
+      async () => {
+        const v4 = await t.rib("ipv4");
+        return ours.every((p) => !v4.has(p));
+      },
+      3000,
+      300,
+    );
     for (const ns of t.lbs) expect(ns.exec(["ip", "link", "show", "ka-bgp"], { allowFail: true })).toContain("does not exist");
   }, 60_000);
 });
-

@@ -8,17 +8,7 @@
  * missing IPVS is reported once, and the daemon keeps running throughout.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import {
-  chmodSync,
-  closeSync,
-  constants,
-  existsSync,
-  openSync,
-  readFileSync,
-  readSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { chmodSync, closeSync, constants, existsSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { ensureBinary } from "../support/binary.ts";
@@ -363,8 +353,7 @@ afterAll(async () => {
   rmSync("/tmp/keepalived_check.data", { force: true }); // written by our USR1 below
 });
 
-const rs = (addr: string, port: number, vs: string) =>
-  `RS [${addr}]:${vs.includes(":udp:") ? "udp" : "tcp"}:${port} of VS ${vs}`;
+const rs = (addr: string, port: number, vs: string) => `RS [${addr}]:${vs.includes(":udp:") ? "udp" : "tcp"}:${port} of VS ${vs}`;
 
 describe("check child of the compiled daemon", () => {
   test("says once that IPVS is missing and keeps checking", async () => {
@@ -384,7 +373,7 @@ describe("check child of the compiled daemon", () => {
         `${rs("192.0.2.2", 8, vs2)} starts UP`, // FILE_CHECK has no alpha
         `${rs("192.0.2.2", DNS, vs3)} is UP (DNS_CHECK`,
         `${rs("192.0.2.2", ECHO, vs3)} is UP (UDP_CHECK`,
-      `${rs("192.0.2.2", 9, vs3)} is UP (DNS_CHECK`, // bind_if kd0 + fwmark 3
+        `${rs("192.0.2.2", 9, vs3)} is UP (DNS_CHECK`, // bind_if kd0 + fwmark 3
         `${rs("192.0.2.2", 1, vs4)} is UP (PING_CHECK`,
         `${rs("2001:db8:7::2", 1, "[2001:db8:ff::4]:tcp:80")} is UP (PING_CHECK`,
       ]
@@ -404,8 +393,7 @@ describe("check child of the compiled daemon", () => {
         30_000,
       );
     }
-    const reason = (port: number) =>
-      logText.split(`${rs("192.0.2.2", port, vs5)} is DOWN (`)[1]?.split("\n")[0] ?? "";
+    const reason = (port: number) => logText.split(`${rs("192.0.2.2", port, vs5)} is DOWN (`)[1]?.split("\n")[0] ?? "";
     expect(reason(5)).toContain("digest");
     expect(reason(4)).toContain("timeout");
     await waitFor(
@@ -428,8 +416,7 @@ describe("check child of the compiled daemon", () => {
     );
     await waitFor(
       "FIFO DOWN lines",
-      () =>
-        readFifo().includes(`RS [192.0.2.2]:tcp:${TCP} ${vs1} DOWN`) && fifoLines.includes(`VS ${vs1} DOWN`),
+      () => readFifo().includes(`RS [192.0.2.2]:tcp:${TCP} ${vs1} DOWN`) && fifoLines.includes(`VS ${vs1} DOWN`),
       10_000,
     );
     await startTcp();

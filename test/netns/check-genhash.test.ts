@@ -6,15 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { genhashMain, hexDump, parseGenhashArgs } from "../../src/check/genhash.ts";
-import {
-  makeCert,
-  makeNetPair,
-  type NetPair,
-  outputIn,
-  type Started,
-  startNginx,
-  tempDir,
-} from "../support/check/servers.ts";
+import { makeCert, makeNetPair, type NetPair, outputIn, type Started, startNginx, tempDir } from "../support/check/servers.ts";
 
 describe("genhash options and format", () => {
   test("required options, protocols, long forms", () => {
@@ -86,8 +78,7 @@ describe("genhash against Debian's genhash on nginx", () => {
   let net: NetPair;
   let dir: string;
   let nginx: Started | undefined;
-  const ours = (args: string[]) =>
-    outputIn(net.client, [process.execPath, join(import.meta.dir, "../../src/check/genhash.ts"), ...args]);
+  const ours = (args: string[]) => outputIn(net.client, [process.execPath, join(import.meta.dir, "../../src/check/genhash.ts"), ...args]);
   const debian = (args: string[]) => outputIn(net.client, ["genhash", ...args]);
 
   beforeAll(async () => {

@@ -59,8 +59,7 @@ afterAll(async () => {
 });
 
 const ep = (port: number) => ({ address: "192.0.2.2", port });
-const http = (port: number, urls: object[], extra: object = {}) =>
-  checkIn(net.client, "http", { endpoint: ep(port), connectTimeoutMs: 2000, urls, ...extra });
+const http = (port: number, urls: object[], extra: object = {}) => checkIn(net.client, "http", { endpoint: ep(port), connectTimeoutMs: 2000, urls, ...extra });
 
 describe("TCP_CHECK", () => {
   test("passes against nginx, fails refused and unreachable", async () => {
@@ -214,8 +213,7 @@ describe("SMTP_CHECK against OpenSMTPD", () => {
 
 describe("DNS_CHECK against dnsmasq", () => {
   test("passes for a known name, fails on NXDOMAIN, ICMP unreachable and a non-DNS echo", async () => {
-    const dns = (port: number, o: object) =>
-      checkIn(net.client, "dns", { endpoint: ep(port), connectTimeoutMs: 1500, ...o });
+    const dns = (port: number, o: object) => checkIn(net.client, "dns", { endpoint: ep(port), connectTimeoutMs: 1500, ...o });
     expect(await dns(DNS, { type: "A", name: "kck.example" })).toMatchObject({ ok: true });
     expect(await dns(DNS, { type: "A", name: "host.nx.kck.example" })).toMatchObject({
       ok: false,
@@ -230,8 +228,7 @@ describe("DNS_CHECK against dnsmasq", () => {
 });
 
 describe("UDP_CHECK against socat echo", () => {
-  const udp = (port: number, o: object) =>
-    checkIn(net.client, "udp", { endpoint: ep(port), connectTimeoutMs: 700, ...o });
+  const udp = (port: number, o: object) => checkIn(net.client, "udp", { endpoint: ep(port), connectTimeoutMs: 700, ...o });
   test("reply required and matched, with wildcards", async () => {
     expect(await udp(ECHO, { payloadHex: "6b636b 01 02", requireReplyHex: "6b6x6b" })).toMatchObject({
       ok: true,

@@ -61,9 +61,7 @@ function compare(label: string, file: string, rows: string[]): void {
     interfaceExists: (n) => ifaces.includes(n),
   });
   rows.push(`${label.padEnd(44)} keepalived=${ka.code} ours=${ours.exitCode}`);
-  const detail = `\n--- keepalived:\n${ka.out}--- ours:\n${
-    ours.diagnostics.map(formatDiagnostic).join("\n")
-  }\n`;
+  const detail = `\n--- keepalived:\n${ka.out}--- ours:\n${ours.diagnostics.map(formatDiagnostic).join("\n")}\n`;
   expect(`${label} exit ${ours.exitCode}${ours.exitCode === ka.code ? "" : detail}`).toBe(
     `${label} exit ${ka.code}`,
   );

@@ -41,7 +41,11 @@ describe("reloads next to keepalived 2.2.7", () => {
       expect(s.subjectAlive()).toBe(true);
     }
     try {
-      await holdsFor("subject alive, the VIP never absent, the witness never MASTER", () => s.subjectAlive() && s.absentMs(t0) === 0 && s.witnessHeld === 0, 1000);
+      await holdsFor(
+        "subject alive, the VIP never absent, the witness never MASTER",
+        () => s.subjectAlive() && s.absentMs(t0) === 0 && s.witnessHeld === 0,
+        1000,
+      );
     } catch (e) {
       console.log(s.logs.subject.slice(-6000));
       throw e;
@@ -57,18 +61,20 @@ describe("reloads next to keepalived 2.2.7", () => {
     expect(s.polls).toBeGreaterThan(100);
     // Each broken file was refused for its own reason, named in the log.
     const refused = s.logs.subject.split("\n").filter((l) => l.includes("refused, keeping the running configuration"));
-    for (const why of [
-      "is not a regular non-executable file", // /dev/zero and the FIFO
-      "holds a NUL byte", // binary garbage
-      "is a directory",
-      "holds no configuration at all",
-      "unknown keyword 'no_such_keyword' ignored",
-      "interface 'nosuch0' does not exist",
-      "virtual_router_id: 300 is outside 1..255",
-      "the include depth cap",
-      "the ~SEQ cap",
-      "character cap",
-    ]) expect([why, refused.some((l) => l.includes(why))]).toEqual([why, true]);
+    for (
+      const why of [
+        "is not a regular non-executable file", // /dev/zero and the FIFO
+        "holds a NUL byte", // binary garbage
+        "is a directory",
+        "holds no configuration at all",
+        "unknown keyword 'no_such_keyword' ignored",
+        "interface 'nosuch0' does not exist",
+        "virtual_router_id: 300 is outside 1..255",
+        "the include depth cap",
+        "the ~SEQ cap",
+        "character cap",
+      ]
+    ) expect([why, refused.some((l) => l.includes(why))]).toEqual([why, true]);
   }, 600_000);
 
   test("a file with no sections stops the VRRP child but not the daemon; the next HUP starts it again", async () => {
@@ -83,7 +89,11 @@ describe("reloads next to keepalived 2.2.7", () => {
     await holdsFor("the daemon alive without its VRRP child", () => s.subjectAlive(), 1000);
     s.point(s.file("back.conf", subjectConf()));
     s.hup();
-    await waitFor("ours MASTER again, the witness BACKUP", () => count(s.logs.subject, /\(VI_1\) Entering MASTER STATE/g) >= 2 && s.witnessTransitions().at(-1) === "BACKUP", 30_000);
+    await waitFor(
+      "ours MASTER again, the witness BACKUP",
+      () => count(s.logs.subject, /\(VI_1\) Entering MASTER STATE/g) >= 2 && s.witnessTransitions().at(-1) === "BACKUP",
+      30_000,
+    );
     expect(s.subjectAlive()).toBe(true);
   }, 120_000);
 
@@ -95,7 +105,24 @@ describe("reloads next to keepalived 2.2.7", () => {
     for (const exe of ["/usr/sbin/keepalived", bin]) {
       const t = Bun.spawnSync(["ip", "netns", "exec", s.a.name, exe, "-t", "-e", "-f", conf], { stderr: "pipe" });
       expect([exe, t.exitCode]).toEqual([exe, 6]);
-      const run = Bun.spawnSync(["ip", "netns", "exec", s.a.name, exe, "-n", "-l", "-e", "-f", conf, "-p", `${s.dir}/e.pid`, "-r", `${s.dir}/ev.pid`, "-c", `${s.dir}/ec.pid`], { stderr: "pipe", stdout: "pipe", timeout: 20_000 });
+      const run = Bun.spawnSync([
+        "ip",
+        "netns",
+        "exec",
+        s.a.name,
+        exe,
+        "-n",
+        "-l",
+        "-e",
+        "-f",
+        conf,
+        "-p",
+        `${s.dir}/e.pid`,
+        "-r",
+        `${s.dir}/ev.pid`,
+        "-c",
+        `${s.dir}/ec.pid`,
+      ], { stderr: "pipe", stdout: "pipe", timeout: 20_000 });
       expect([exe, run.exitCode]).toEqual([exe, 6]);
       expect(run.stderr.toString() + run.stdout.toString()).toMatch(/Config files missing/);
     }

@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { ensureBinary } from "../support/binary.ts";
-import { Netns, vethPair, holdsFor, waitFor } from "../support/netns.ts";
+import { holdsFor, Netns, vethPair, waitFor } from "../support/netns.ts";
 import { loneRouter } from "../support/vrrp-lab.ts";
 
 const KEEPALIVED = "/usr/sbin/keepalived";

@@ -18,7 +18,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { ensureBinary } from "../support/binary.ts";
-import { Netns, vethPair, holdsFor, waitFor } from "../support/netns.ts";
+import { holdsFor, Netns, vethPair, waitFor } from "../support/netns.ts";
 import type { StatusResult } from "../../src/control/status.ts";
 import { connectRetry } from "../../src/control/client.ts";
 
@@ -33,7 +33,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const vrrp = (prio: number) => `vrrp_instance VI_1 {
+const vrrp = (prio: number) =>
+  `vrrp_instance VI_1 {
   state BACKUP
   interface veth0
   virtual_router_id 71
@@ -44,7 +45,8 @@ const vrrp = (prio: number) => `vrrp_instance VI_1 {
   }
 }
 `;
-const ours = (extra = "") => `global_defs {
+const ours = (extra = "") =>
+  `global_defs {
   router_id kct_a
   vrrp_version 3
   control_socket ${SOCK}
@@ -116,7 +118,20 @@ describe("keepalived ctl with a keepalived 2.2.7 peer", () => {
     b.ip("addr", "add", "192.0.2.2/24", "dev", "veth0");
     a.spawn(["socat", "TCP-LISTEN:18401,fork,reuseaddr", "SYSTEM:true"]);
     writeFileSync(join(dir, "ka.conf"), `global_defs {\n  router_id kct_b\n  vrrp_version 3\n}\n${vrrp(100)}`);
-    const ka = b.spawn(["/usr/sbin/keepalived", "-n", "-l", "-D", "-f", join(dir, "ka.conf"), "-p", join(dir, "ka.pid"), "-r", join(dir, "ka-v.pid"), "-c", join(dir, "ka-c.pid")], { stderr: "pipe", stdout: "pipe" });
+    const ka = b.spawn([
+      "/usr/sbin/keepalived",
+      "-n",
+      "-l",
+      "-D",
+      "-f",
+      join(dir, "ka.conf"),
+      "-p",
+      join(dir, "ka.pid"),
+      "-r",
+      join(dir, "ka-v.pid"),
+      "-c",
+      join(dir, "ka-c.pid"),
+    ], { stderr: "pipe", stdout: "pipe" });
     pipeTo(ka, "ka.log");
     await waitFor("keepalived MASTER", () => hasVip(b) && kaStates().at(-1) === "MASTER");
     const conf = join(dir, "ours.conf");

@@ -72,8 +72,7 @@ vrrp_instance VI_6 {
 
 const state = (path: string) => bus.busctl("get-property", SVC, path, `${SVC}.Instance`, "State").out.trim();
 const allStates = () => PATHS.map(state).join(",");
-const introspect = (path: string) =>
-  bus.busctl("introspect", SVC, path).out.split("\n").filter(Boolean).map((l) => l.split(/\s+/).slice(0, 3).join(" "));
+const introspect = (path: string) => bus.busctl("introspect", SVC, path).out.split("\n").filter(Boolean).map((l) => l.split(/\s+/).slice(0, 3).join(" "));
 
 interface Run {
   tree: string;
@@ -94,7 +93,9 @@ async function runDaemon(kind: "ka" | "ours"): Promise<Run> {
   const mon = bus.monitor("/org/keepalived/Vrrp1");
   await Bun.sleep(300);
   const p: Subprocess = a.spawn([...(kind === "ka" ? ["keepalived"] : [bin]), "-n", "-l", "-f", f, ...pids], {
-    stdout: "pipe", stderr: "pipe", env: { DBUS_SYSTEM_BUS_ADDRESS: bus.address },
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { DBUS_SYSTEM_BUS_ADDRESS: bus.address },
   });
   let log = "";
   for (const s of [p.stdout, p.stderr]) {
@@ -197,16 +198,24 @@ describe("D-Bus beside keepalived 2.2.7", () => {
   });
 
   test("the same signals across a FAULT and back, a reload and the stop", () => {
-    expect(ka.signals.filter((s) => s.includes("VrrpStatusChange uint32 1, VrrpStatusChange uint32 2, VrrpStatusChange uint32 3, VrrpStatusChange uint32 1, VrrpStatusChange uint32 2")).length).toBe(3);
+    expect(
+      ka.signals.filter((s) =>
+        s.includes("VrrpStatusChange uint32 1, VrrpStatusChange uint32 2, VrrpStatusChange uint32 3, VrrpStatusChange uint32 1, VrrpStatusChange uint32 2")
+      ).length,
+    ).toBe(3);
     expect(ours.signals).toEqual(ka.signals);
-    const tail = (r: Run) => ["VrrpReloaded", "VrrpStopped", ...PATHS.map((p) => `${p} VrrpStatusChange uint32 98`)].map((x) => r.later.some((s) => s.includes(x)));
+    const tail = (r: Run) =>
+      ["VrrpReloaded", "VrrpStopped", ...PATHS.map((p) => `${p} VrrpStatusChange uint32 98`)].map((x) => r.later.some((s) => s.includes(x)));
     expect(tail(ka)).toEqual(tail(ka).map(() => true));
     expect(tail(ours)).toEqual(tail(ka));
   });
 
   test("dbus_service_name: ours under another bus name, same objects; PrintStats, PrintStatsClear", async () => {
     const f = join(dir, "named.conf");
-    writeFileSync(f, conf("named").replace("  enable_dbus\n", `  enable_dbus\n  dbus_service_name org.keepalived.Vrrp1.ksn\n  stats_dump_file ${dir}/named.stats\n`));
+    writeFileSync(
+      f,
+      conf("named").replace("  enable_dbus\n", `  enable_dbus\n  dbus_service_name org.keepalived.Vrrp1.ksn\n  stats_dump_file ${dir}/named.stats\n`),
+    );
     const pids = ["p", "r", "c", "b"].flatMap((o) => [`-${o}`, join(dir, `named-${o}.pid`)]);
     const p = a.spawn([bin, "-n", "-l", "-f", f, ...pids], { stdout: "ignore", stderr: "ignore", env: { DBUS_SYSTEM_BUS_ADDRESS: bus.address } });
     try {

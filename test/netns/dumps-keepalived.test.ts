@@ -10,7 +10,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sh } from "../support/netns.ts";
-import { capture, type Capture, confDumpOf, KEEPALIVED, OURS } from "../support/dump/dump-capture.ts";
+import { type Capture, capture, confDumpOf, KEEPALIVED, OURS } from "../support/dump/dump-capture.ts";
 import { normalizeJson, normalizeOurs, normalizeTheirs } from "../support/dump/dump-normalize.ts";
 import { parseScripts, parseStats, parseVrrpData } from "../support/dump/mehdy-parser.ts";
 
@@ -157,7 +157,12 @@ interface Case {
 
 const CASES: Case[] = [
   { name: "upstream keepalived.conf.vrrp", conf: join(SAMPLES, "keepalived.conf.vrrp"), masters: 4, files: ["keepalived.data", "keepalived_parent.data"] },
-  { name: "upstream keepalived.conf.vrrp.static_ipaddress", conf: join(SAMPLES, "keepalived.conf.vrrp.static_ipaddress"), masters: 1, files: ["keepalived.data", "keepalived_parent.data"] },
+  {
+    name: "upstream keepalived.conf.vrrp.static_ipaddress",
+    conf: join(SAMPLES, "keepalived.conf.vrrp.static_ipaddress"),
+    masters: 1,
+    files: ["keepalived.data", "keepalived_parent.data"],
+  },
   { name: "every section", conf: join(dir, "own.conf"), masters: 3, files: ["keepalived.data", "keepalived_parent.data", "keepalived_bfd.data"] },
 ];
 

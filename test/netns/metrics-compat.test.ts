@@ -11,13 +11,14 @@ import { join } from "node:path";
 import { ensureBinary } from "../support/binary.ts";
 import { type Netns, sh, waitFor } from "../support/netns.ts";
 import { KEEPALIVED, type LabDaemon, VrrpLab } from "../support/vrrp-lab.ts";
-import { parseExposition, type ParsedFamily, valueOf } from "../support/metrics/prom-strict.ts";
+import { type ParsedFamily, parseExposition, valueOf } from "../support/metrics/prom-strict.ts";
 
 const lab = new VrrpLab("kmc-");
 const { a, b, dir } = lab;
 afterAll(() => lab.destroy());
 
-const conf = (prio: number, extra: string) => `global_defs {\n  router_id R${prio}\n${extra}}\n` +
+const conf = (prio: number, extra: string) =>
+  `global_defs {\n  router_id R${prio}\n${extra}}\n` +
   `vrrp_script chk {\n  script "/bin/true"\n  interval 1\n}\n` +
   `vrrp_instance VI_1 {\n  state BACKUP\n  interface veth0\n  virtual_router_id 61\n  priority ${prio}\n  advert_int 1\n` +
   `  track_script {\n    chk\n  }\n  virtual_ipaddress {\n    192.0.2.100/24\n    192.0.2.101 dev veth0\n  }\n` +
@@ -55,7 +56,11 @@ describe("metrics_compat mehdy gen2brain", () => {
     expect(f.find((x) => x.name === "keepalived_vrrp_state")!.samples.every((s) => s.labels.iname !== undefined)).toBe(true);
     expect(valueOf(f, "keepalived_script_status", { name: "chk" })).toBe(1);
     expect(valueOf(f, "keepalived_gratuitous_arp_delay_total", mehdyL)).toBe(5);
-    await waitFor("adverts received counted", () => (valueOf(scrape(), "keepalived_vrrp_advert_rcvd", { name: "VI_1", intf: "veth0", vrid: "61", state: "BACKUP" }) ?? 0) > 0, 15_000);
+    await waitFor(
+      "adverts received counted",
+      () => (valueOf(scrape(), "keepalived_vrrp_advert_rcvd", { name: "VI_1", intf: "veth0", vrid: "61", state: "BACKUP" }) ?? 0) > 0,
+      15_000,
+    );
     for (const role of ["parent", "vrrp"]) {
       expect(valueOf(f, "process_resident_memory_bytes", { role })).toBeGreaterThan(1 << 20);
       expect(valueOf(f, "process_open_fds", { role })).toBeGreaterThan(2);
@@ -77,17 +82,30 @@ describe("metrics_compat mehdy gen2brain", () => {
     }, 10_000);
     const report = () => {
       const x = scrape();
-      return { at: valueOf(x, "keepalived_child_last_report_timestamp_seconds", { role: "vrrp" })!, n: valueOf(x, "keepalived_advertisements_received_total", mehdyL)! };
+      return {
+        at: valueOf(x, "keepalived_child_last_report_timestamp_seconds", { role: "vrrp" })!,
+        n: valueOf(x, "keepalived_advertisements_received_total", mehdyL)!,
+      };
     };
     const first = report();
-    const r0 = await waitFor("a report after the capture started", () => {
-      const r = report();
-      return r.at > first.at ? r : undefined;
-    }, 15_000, 100);
-    const r1 = await waitFor("a report 5 s later", () => {
-      const r = report();
-      return r.at > r0.at + 5 ? r : undefined;
-    }, 20_000, 100);
+    const r0 = await waitFor(
+      "a report after the capture started",
+      () => {
+        const r = report();
+        return r.at > first.at ? r : undefined;
+      },
+      15_000,
+      100,
+    );
+    const r1 = await waitFor(
+      "a report 5 s later",
+      () => {
+        const r = report();
+        return r.at > r0.at + 5 ? r : undefined;
+      },
+      20_000,
+      100,
+    );
     await Bun.sleep(300);
     cap.kill("SIGINT");
     await cap.exited;

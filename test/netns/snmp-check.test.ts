@@ -32,7 +32,9 @@ beforeAll(async () => {
   await lab.startSnmpd();
   await lab.startTrapd();
   const f = join(dir, "k.conf");
-  writeFileSync(f, `global_defs {
+  writeFileSync(
+    f,
+    `global_defs {
   router_id ksn_sc
   enable_snmp_checker
   enable_traps
@@ -60,7 +62,8 @@ virtual_server 203.0.113.1 80 {
     }
   }
 }
-`);
+`,
+  );
   const pids = ["p", "r", "c", "b"].flatMap((o) => [`-${o}`, join(dir, `${o}.pid`)]);
   daemon = a.spawn([bin, "-n", "-l", "-f", f, ...pids], { stdout: "pipe", stderr: "pipe" });
   for (const s of [daemon.stdout, daemon.stderr]) {
@@ -95,16 +98,26 @@ describe("KEEPALIVED-MIB checker tables (ours)", () => {
     expect(get(`${C}.3.1.14.1`)).toEqual(["Gauge32: 30"]);
     expect(get(`${C}.3.1.20.1`)).toEqual(["Gauge32: 2"]);
     expect(get(`${C}.4.1.5.1`)).toEqual(["Gauge32: 18530", "Gauge32: 18531"]);
-    await waitFor("both real servers alive, quorum met", () => get(`${C}.3.1.21.1`)[0] === "Gauge32: 2" && get(`${C}.3.1.23.1`)[0] === "INTEGER: 1", 20_000, 300);
+    await waitFor(
+      "both real servers alive, quorum met",
+      () => get(`${C}.3.1.21.1`)[0] === "Gauge32: 2" && get(`${C}.3.1.23.1`)[0] === "INTEGER: 1",
+      20_000,
+      300,
+    );
   });
 
   test("a real server stopping: the traps and the rows", async () => {
     lab.clearTraps();
     rs2.kill("SIGKILL");
-    await waitFor("realServerStateChange and virtualServerQuorumStateChange", () => {
-      const t = lab.traps();
-      return t.some((l) => l.startsWith(`${C}.5.0.1|`)) && t.some((l) => l.startsWith(`${C}.5.0.2|`));
-    }, 30_000, 300).catch((e) => {
+    await waitFor(
+      "realServerStateChange and virtualServerQuorumStateChange",
+      () => {
+        const t = lab.traps();
+        return t.some((l) => l.startsWith(`${C}.5.0.1|`)) && t.some((l) => l.startsWith(`${C}.5.0.2|`));
+      },
+      30_000,
+      300,
+    ).catch((e) => {
       throw new Error(`${(e as Error).message}\n${log.slice(-2000)}`);
     });
     const rsTrap = lab.traps().find((l) => l.startsWith(`${C}.5.0.1|`))!;

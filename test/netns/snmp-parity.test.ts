@@ -131,13 +131,18 @@ async function runDaemon(kind: "ka" | "ours"): Promise<Run> {
     await waitFor(`${kind}: all instances MASTER`, () => states() === "2,2,2", 40_000, 300);
     // Our parent learns addresses and counters from the VRRP child's snapshot: wait for a stable walk.
     let prev = "";
-    const walk = await waitFor(`${kind}: a stable walk`, () => {
-      const w = normalise(walkAll());
-      const s = w.join("\n");
-      const ok = s === prev && w.some((l) => l.startsWith(`${V3}.1.1.1.1.4.`));
-      prev = s;
-      return ok ? w : undefined;
-    }, 30_000, 1000);
+    const walk = await waitFor(
+      `${kind}: a stable walk`,
+      () => {
+        const w = normalise(walkAll());
+        const s = w.join("\n");
+        const ok = s === prev && w.some((l) => l.startsWith(`${V3}.1.1.1.1.4.`));
+        prev = s;
+        return ok ? w : undefined;
+      },
+      30_000,
+      1000,
+    );
     a.ip("link", "set", "veth1", "down");
     await waitFor(`${kind}: FAULT`, () => states() === "3,3,3", 30_000, 300);
     a.ip("link", "set", "veth1", "up");
@@ -204,13 +209,18 @@ describe("SNMP beside keepalived 2.2.7", () => {
       const vrrpPid = Number(readFileSync(join(dir, "rc-r.pid"), "utf8"));
       process.kill(vrrpPid, "SIGKILL");
       expect(lab.walk(`${K}.2.3.1.2`).length).toBe(3);
-      await waitFor("a new VRRP child", () => {
-        try {
-          return Number(readFileSync(join(dir, "rc-r.pid"), "utf8")) !== vrrpPid;
-        } catch {
-          return false;
-        }
-      }, 30_000, 200);
+      await waitFor(
+        "a new VRRP child",
+        () => {
+          try {
+            return Number(readFileSync(join(dir, "rc-r.pid"), "utf8")) !== vrrpPid;
+          } catch {
+            return false;
+          }
+        },
+        30_000,
+        200,
+      );
       await waitFor("all MASTER after the child restart", () => states() === "2,2,2", 40_000, 300);
       lab.clearTraps();
       a.ip("link", "set", "veth1", "down");

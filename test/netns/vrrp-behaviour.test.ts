@@ -128,13 +128,26 @@ describe("VRRP behaviour next to keepalived", () => {
   }, 60_000);
 
   test("malformed adverts are counted and dropped; we stay MASTER", async () => {
-    const good = encodeVrrp({ version: 3, family: "ipv4", vrid: 71, priority: 200, advertIntervalCs: 10, addresses: [VIP], src: "192.0.2.2", dst: "224.0.0.18" });
+    const good = encodeVrrp({
+      version: 3,
+      family: "ipv4",
+      vrid: 71,
+      priority: 200,
+      advertIntervalCs: 10,
+      addresses: [VIP],
+      src: "192.0.2.2",
+      dst: "224.0.0.18",
+    });
     const hex = (u: Uint8Array) => Buffer.from(u).toString("hex");
-    const badSum = good.slice(); badSum[7]! ^= 0xff;
-    const v2 = good.slice(); v2[0] = 0x21;
+    const badSum = good.slice();
+    badSum[7]! ^= 0xff;
+    const v2 = good.slice();
+    v2[0] = 0x21;
     const truncated = good.slice(0, 6);
-    const badCount = good.slice(); badCount[3] = 3;
-    const send = (ttl: number, ...pkts: Uint8Array[]) => b.exec([process.execPath, join(ROOT, "test/support/raw-send.ts"), "112", "224.0.0.18", String(ttl), "veth0", ...pkts.map(hex)]);
+    const badCount = good.slice();
+    badCount[3] = 3;
+    const send = (ttl: number, ...pkts: Uint8Array[]) =>
+      b.exec([process.execPath, join(ROOT, "test/support/raw-send.ts"), "112", "224.0.0.18", String(ttl), "veth0", ...pkts.map(hex)]);
     send(255, badSum, v2, truncated, badCount);
     send(254, good);
     await holdsFor("ours stays MASTER", () => oursState() === "MASTER", 300);
@@ -178,7 +191,11 @@ describe("VRRP behaviour next to keepalived", () => {
     expect(fifo).toContain(`INSTANCE "VI_1" BACKUP 50\n`);
     expect(fifo).toContain(`INSTANCE "VI_1" FAULT 150\n`);
     // The reader script got the same lines from vrrp_notify_fifo as they happened.
-    await waitFor("reader script output", () => existsSync(join(dir, "reader.out")) && readFileSync(join(dir, "reader.out"), "utf8").includes(`INSTANCE "VI_1" FAULT 150\n`), 5_000);
+    await waitFor(
+      "reader script output",
+      () => existsSync(join(dir, "reader.out")) && readFileSync(join(dir, "reader.out"), "utf8").includes(`INSTANCE "VI_1" FAULT 150\n`),
+      5_000,
+    );
     const read = readFileSync(join(dir, "reader.out"), "utf8");
     expect(read).toContain(`INSTANCE "VI_1" MASTER 150\n`);
     expect(read).toContain(`INSTANCE "VI_1" BACKUP 50\n`);

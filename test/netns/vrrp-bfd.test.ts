@@ -16,7 +16,8 @@ let dir = "";
 let lab: VrrpLab | undefined, a: Netns, b: Netns;
 let ours: Subprocess;
 
-const bfd = (peer: string) => `bfd_instance peer1 {
+const bfd = (peer: string) =>
+  `bfd_instance peer1 {
   neighbor_ip ${peer}
   min_rx 100
   min_tx 100
@@ -28,7 +29,9 @@ beforeAll(async () => {
   const bin = await ensureBinary();
   lab = new VrrpLab("kvf-f");
   ({ a, b, dir } = lab);
-  writeFileSync(join(dir, "a.conf"), `global_defs {
+  writeFileSync(
+    join(dir, "a.conf"),
+    `global_defs {
   router_id kvf_fa
 }
 ${bfd("192.0.2.2")}vrrp_instance VI_1 {
@@ -43,11 +46,15 @@ ${bfd("192.0.2.2")}vrrp_instance VI_1 {
     192.0.2.100/24
   }
 }
-`);
-  writeFileSync(join(dir, "b.conf"), `global_defs {
+`,
+  );
+  writeFileSync(
+    join(dir, "b.conf"),
+    `global_defs {
   router_id kvf_fb
 }
-${bfd("192.0.2.1")}`);
+${bfd("192.0.2.1")}`,
+  );
   ours = a.spawn(["sh", "-c", `exec ${bin} -n -l -D -f ${dir}/a.conf -p ${dir}/a.pid -r ${dir}/av.pid -c ${dir}/ac.pid -b ${dir}/ab.pid > ${dir}/a.log 2>&1`]);
 });
 
@@ -61,7 +68,11 @@ const state = () => [...readFileSync(join(dir, "a.log"), "utf8").matchAll(/\(VI_
 const hasVip = () => a.ip("-4", "addr", "show", "dev", "veth0").includes("192.0.2.100/24");
 
 function startKa(): Subprocess {
-  return b.spawn(["sh", "-c", `exec /usr/sbin/keepalived -n -l -D -f ${dir}/b.conf -p ${dir}/b.pid -r ${dir}/bv.pid -c ${dir}/bc.pid -b ${dir}/bb.pid >> ${dir}/b.log 2>&1`]);
+  return b.spawn([
+    "sh",
+    "-c",
+    `exec /usr/sbin/keepalived -n -l -D -f ${dir}/b.conf -p ${dir}/b.pid -r ${dir}/bv.pid -c ${dir}/bc.pid -b ${dir}/bb.pid >> ${dir}/b.log 2>&1`,
+  ]);
 }
 
 async function killKa(): Promise<void> {

@@ -14,7 +14,8 @@ import { KEEPALIVED, VrrpLab } from "../support/vrrp-lab.ts";
 import { VipMonitor } from "../support/vip-monitor.ts";
 
 const VIP = "192.0.2.100";
-const conf = (prio: number, rid: string, extra = "") => `global_defs {
+const conf = (prio: number, rid: string, extra = "") =>
+  `global_defs {
   router_id ${rid}
   vrrp_version 3
 ${extra}
@@ -51,7 +52,9 @@ describe("VRRP receive path under a flood, beside keepalived 2.2.7", () => {
     cleanups.push(() => onA.stop());
     const mastersBefore = (ours.log().match(/Entering MASTER STATE/g) ?? []).length;
     const junk = "315b640100" + "0a0000" + "c0000264"; // VRRPv3, VRID 91 (ours), one address, zero padding: malformed
-    const flood = b.spawn([process.execPath, join(ROOT, "test/support/raw-flood.ts"), "112", "224.0.0.18", "veth0", "1400", "5000", "10", junk], { stdout: "pipe" });
+    const flood = b.spawn([process.execPath, join(ROOT, "test/support/raw-flood.ts"), "112", "224.0.0.18", "veth0", "1400", "5000", "10", junk], {
+      stdout: "pipe",
+    });
     await flood.exited;
     const sent = JSON.parse(await new Response(flood.stdout as ReadableStream).text());
     await Bun.sleep(500);
@@ -62,7 +65,9 @@ describe("VRRP receive path under a flood, beside keepalived 2.2.7", () => {
     process.kill(vrrpPid, "SIGUSR1");
     await waitFor("data dump", () => existsSync(join(dir, "data")), 10_000);
     const sockets = readFileSync(join(dir, "data"), "utf8").split("------< VRRP Sockets >------")[1]?.trim() ?? "(no socket section)";
-    console.log(`flood: ${sent.sent} sent (${sent.failed} refused by the sender's queue); ours became MASTER ${falseMasters} times, took the VIP ${vipTaken} times; ${sockets}`);
+    console.log(
+      `flood: ${sent.sent} sent (${sent.failed} refused by the sender's queue); ours became MASTER ${falseMasters} times, took the VIP ${vipTaken} times; ${sockets}`,
+    );
     if (falseMasters) console.log(ours.log().slice(-4000));
     expect(sent.sent).toBeGreaterThan(20_000);
     expect(falseMasters).toBe(0);

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { ensureBinary } from "../support/binary.ts";
-import { Netns, vethPair, holdsFor, waitFor } from "../support/netns.ts";
+import { holdsFor, Netns, vethPair, waitFor } from "../support/netns.ts";
 
 interface Variant {
   name: string;
@@ -47,7 +47,9 @@ vrrp_instance VI_1 {
   virtual_router_id 61
   priority ${prio}
   advert_int ${v.version === 3 ? "0.1" : "1"}
-${v.auth ? `  authentication {\n    auth_type ${v.auth}\n    auth_pass s3cret\n  }\n` : ""}${v.unicast ? `  unicast_src_ip ${me}\n  unicast_peer {\n    ${peer}\n  }\n` : ""}  virtual_ipaddress {
+${v.auth ? `  authentication {\n    auth_type ${v.auth}\n    auth_pass s3cret\n  }\n` : ""}${
+    v.unicast ? `  unicast_src_ip ${me}\n  unicast_peer {\n    ${peer}\n  }\n` : ""
+  }  virtual_ipaddress {
     ${ad.vip}/${ad.len}
   }
 }
@@ -121,14 +123,33 @@ async function variantTest(v: Variant): Promise<void> {
   }
   if (v.family === 6) {
     // Link-local addresses are the IPv6 advert sources: wait until they are usable.
-    for (const ns of [a, b]) await waitFor("IPv6 link-local", () => /fe80::\S+ scope link\s*\n/.test(ns.ip("-6", "addr", "show", "dev", "veth0")) && !ns.ip("-6", "addr", "show", "dev", "veth0").includes("tentative"));
+    for (const ns of [a, b]) {
+      await waitFor(
+        "IPv6 link-local",
+        () =>
+          /fe80::\S+ scope link\s*\n/.test(ns.ip("-6", "addr", "show", "dev", "veth0")) && !ns.ip("-6", "addr", "show", "dev", "veth0").includes("tentative"),
+      );
+    }
   }
   const hasVip = (ns: Netns) => ns.ip(fam, "addr", "show", "dev", "veth0").includes(`${ad.vip}/`);
   const ours = new Side(a, dir, "ours");
   const ka = new Side(b, dir, "ka");
   const kaStart = (prio: number) => {
     writeFileSync(join(dir, "ka.conf"), conf(v, prio, "b"));
-    ka.proc = b.spawn(["/usr/sbin/keepalived", "-n", "-l", "-D", "-f", join(dir, "ka.conf"), "-p", join(dir, "ka-k.pid"), "-r", join(dir, "ka-v.pid"), "-c", join(dir, "ka-c.pid")], { stderr: "pipe", stdout: "pipe" });
+    ka.proc = b.spawn([
+      "/usr/sbin/keepalived",
+      "-n",
+      "-l",
+      "-D",
+      "-f",
+      join(dir, "ka.conf"),
+      "-p",
+      join(dir, "ka-k.pid"),
+      "-r",
+      join(dir, "ka-v.pid"),
+      "-c",
+      join(dir, "ka-c.pid"),
+    ], { stderr: "pipe", stdout: "pipe" });
     const out = Bun.file(join(dir, "ka.log")).writer();
     for (const s of [ka.proc.stderr, ka.proc.stdout] as ReadableStream<Uint8Array>[]) {
       const r = s.getReader();

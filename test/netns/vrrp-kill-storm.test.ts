@@ -20,7 +20,8 @@ const KILLS = Number(process.env.KVX_KILLS ?? 30);
 /** Ours: 3 × advert_int + (256 - 150) / 256 × advert_int (RFC 5798 §6.1); keepalived's (priority 100) is longer. */
 const MASTER_DOWN_MS = 3000 + (106 / 256) * 1000;
 
-const conf = (prio: number, rid: string) => `global_defs {
+const conf = (prio: number, rid: string) =>
+  `global_defs {
   router_id ${rid}
 }
 vrrp_instance VI_1 {

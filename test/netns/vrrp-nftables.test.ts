@@ -66,7 +66,8 @@ async function stopped(p: Subprocess): Promise<void> {
   await p.exited;
 }
 
-const instance = (name: string, vrid: number, body: string, vips: string[]) => `vrrp_instance ${name} {
+const instance = (name: string, vrid: number, body: string, vips: string[]) =>
+  `vrrp_instance ${name} {
   state BACKUP
   interface veth0
   virtual_router_id ${vrid}
@@ -133,7 +134,8 @@ describe("no_accept at run time, beside a keepalived 2.2.7 peer", () => {
   test("drops for no_accept, answers for accept; follows BACKUP and reload; kill -9 of the child never opens a VIP", async () => {
     const bin = await ensureBinary();
     const l = lab("rt");
-    const conf = (prio: number, vipN: string) => `global_defs {\n  router_id R${prio}\n  vrrp_version 3\n}\n` +
+    const conf = (prio: number, vipN: string) =>
+      `global_defs {\n  router_id R${prio}\n  vrrp_version 3\n}\n` +
       instance("VI_N", 51, "  no_accept\n", [`${vipN}/24`]).replace("priority 100", `priority ${prio}`) +
       instance("VI_A", 52, "  accept\n", ["192.0.2.101/24"]).replace("priority 100", `priority ${prio}`);
     let ka = l.start(l.b, KA, "ka", conf(100, "192.0.2.100"));
@@ -141,8 +143,10 @@ describe("no_accept at run time, beside a keepalived 2.2.7 peer", () => {
     const ours = l.start(l.a, bin, "ours", conf(200, "192.0.2.100"));
     const has = (n: Netns, a: string) => n.ip("-4", "addr", "show", "dev", "veth0").includes(`inet ${a}/`);
     const elements = () => {
-      const set = l.ruleset(l.a).find((o) => (o.set as { name?: string; family?: string } | undefined)?.name === "vips" &&
-        (o.set as { family: string }).family === "ip")?.set as { elem?: string[] } | undefined;
+      const set = l.ruleset(l.a).find((o) =>
+        (o.set as { name?: string; family?: string } | undefined)?.name === "vips" &&
+        (o.set as { family: string }).family === "ip"
+      )?.set as { elem?: string[] } | undefined;
       return set === undefined ? undefined : set.elem ?? [];
     };
     await waitFor("ours MASTER with both VIPs", () => has(l.a, "192.0.2.100") && has(l.a, "192.0.2.101") && !has(l.b, "192.0.2.100"), 20_000);

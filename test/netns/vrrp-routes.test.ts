@@ -87,7 +87,11 @@ const addrs = (dev: string) => a.ip("-4", "addr", "show", "dev", dev);
 
 describe("virtual and static routes, rules and addresses", () => {
   test("installed while MASTER, restored when deleted, removed on takeover and stop", async () => {
-    ours = a.spawn(["sh", "-c", `exec ${bin} -n -l -D -f ${dir}/a.conf -p ${dir}/a.pid -r ${dir}/av.pid -c ${dir}/ac.pid -b ${dir}/ab.pid > ${dir}/a.log 2>&1`]);
+    ours = a.spawn([
+      "sh",
+      "-c",
+      `exec ${bin} -n -l -D -f ${dir}/a.conf -p ${dir}/a.pid -r ${dir}/av.pid -c ${dir}/ac.pid -b ${dir}/ab.pid > ${dir}/a.log 2>&1`,
+    ]);
     await waitFor("static items", () => addrs("dum0").includes("203.0.113.9/32") && route().includes("203.0.113.128/25") && rules().includes("200:"));
     await waitFor("MASTER with routes", () => addrs("veth0").includes("192.0.2.100/24") && route().includes("198.51.100.0/24"));
     expect(route()).toMatch(/198\.51\.100\.0\/24 via 192\.0\.2\.254 dev veth0 proto keepalived/);
@@ -103,13 +107,21 @@ describe("virtual and static routes, rules and addresses", () => {
     a.ip("route", "del", "198.51.100.0/24", "via", "192.0.2.254", "dev", "veth0");
     a.ip("route", "del", "203.0.113.0/26", "dev", "veth0", "table", "100");
     a.ip("route", "del", "203.0.113.128/25", "dev", "dum0");
-    await waitFor("virtual and static routes restored", () =>
-      route().includes("198.51.100.0/24") && route("table", "100").includes("203.0.113.0/26") && route().includes("203.0.113.128/25"));
+    await waitFor(
+      "virtual and static routes restored",
+      () => route().includes("198.51.100.0/24") && route("table", "100").includes("203.0.113.0/26") && route().includes("203.0.113.128/25"),
+    );
     expect(readFileSync(join(dir, "a.log"), "utf8")).toMatch(/virtual route 198\.51\.100\.0\/24 was removed by someone else; restoring it/);
 
-    const ka = b.spawn(["sh", "-c", `exec /usr/sbin/keepalived -n -l -D -f ${dir}/b.conf -p ${dir}/b.pid -r ${dir}/bv.pid -c ${dir}/bc.pid > ${dir}/b.log 2>&1`]);
-    await waitFor("keepalived takes over; virtual routes and rules go", () =>
-      !addrs("veth0").includes("192.0.2.100/24") && !route().includes("198.51.100.0/24") && !rules().includes("100:"));
+    const ka = b.spawn([
+      "sh",
+      "-c",
+      `exec /usr/sbin/keepalived -n -l -D -f ${dir}/b.conf -p ${dir}/b.pid -r ${dir}/bv.pid -c ${dir}/bc.pid > ${dir}/b.log 2>&1`,
+    ]);
+    await waitFor(
+      "keepalived takes over; virtual routes and rules go",
+      () => !addrs("veth0").includes("192.0.2.100/24") && !route().includes("198.51.100.0/24") && !rules().includes("100:"),
+    );
     expect(route("table", "100")).not.toContain("203.0.113.0/26");
     expect(route()).toContain("203.0.113.128/25");
     expect(rules()).toContain("200:");

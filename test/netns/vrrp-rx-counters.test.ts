@@ -188,11 +188,7 @@ describe("receive-error counters next to keepalived 2.2.7", () => {
     await Bun.sleep(200); // the dumps are written in one go, but by another process
     const ka = parseDump(readFileSync(kfile, "utf8")), ours = parseDump(readFileSync(ofile, "utf8"));
     const labels = [...new Set([...Object.keys(ka), ...Object.keys(ours)])];
-    const table = labels.map((l) =>
-      `${l.padEnd(40)} keepalived ${String(ka[l] ?? "-").padStart(3)}  ours ${
-        String(ours[l] ?? "-").padStart(3)
-      }`
-    );
+    const table = labels.map((l) => `${l.padEnd(40)} keepalived ${String(ka[l] ?? "-").padStart(3)}  ours ${String(ours[l] ?? "-").padStart(3)}`);
     console.log(table.join("\n"));
     for (const l of labels) {
       if (l === "Advertisements/Sent") continue; // both are MASTER and keep advertising

@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSyn
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { ensureBinary } from "../support/binary.ts";
-import { Netns, sh, waitFor, collectOutput } from "../support/netns.ts";
+import { collectOutput, Netns, sh, waitFor } from "../support/netns.ts";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterAll(async () => {
@@ -22,7 +22,8 @@ function collect(p: Subprocess, into: { text: string }): void {
   collectOutput(p, (t) => void (into.text += t));
 }
 
-const conf = (o: { prio: number; rid: string; vip: string; extra?: string; global?: string; v3?: boolean }) => `global_defs {
+const conf = (o: { prio: number; rid: string; vip: string; extra?: string; global?: string; v3?: boolean }) =>
+  `global_defs {
   router_id ${o.rid}
 ${o.v3 ? "  vrrp_version 3\n" : ""}${o.global ?? ""}
 }
@@ -60,14 +61,43 @@ function pair(tag: string, beforeUp: (a: Netns) => void): { a: Netns; b: Netns; 
 
 function startKa(b: Netns, dir: string, text: string, log: { text: string }): Subprocess {
   writeFileSync(join(dir, "ka.conf"), text);
-  const p = b.spawn(["/usr/sbin/keepalived", "-n", "-l", "-D", "-f", join(dir, "ka.conf"), "-p", join(dir, "ka.pid"), "-r", join(dir, "kav.pid"), "-c", join(dir, "kac.pid")], { stderr: "pipe", stdout: "pipe" });
+  const p = b.spawn([
+    "/usr/sbin/keepalived",
+    "-n",
+    "-l",
+    "-D",
+    "-f",
+    join(dir, "ka.conf"),
+    "-p",
+    join(dir, "ka.pid"),
+    "-r",
+    join(dir, "kav.pid"),
+    "-c",
+    join(dir, "kac.pid"),
+  ], { stderr: "pipe", stdout: "pipe" });
   collect(p, log);
   return p;
 }
 
 function startOurs(bin: string, a: Netns, dir: string, text: string, log: { text: string }): Subprocess {
   writeFileSync(join(dir, "ours.conf"), text);
-  const p = a.spawn([bin, "-n", "-l", "-D", "-G", "-f", join(dir, "ours.conf"), "-p", join(dir, "o.pid"), "-r", join(dir, "ov.pid"), "-c", join(dir, "oc.pid"), "-b", join(dir, "ob.pid")], { stderr: "pipe" });
+  const p = a.spawn([
+    bin,
+    "-n",
+    "-l",
+    "-D",
+    "-G",
+    "-f",
+    join(dir, "ours.conf"),
+    "-p",
+    join(dir, "o.pid"),
+    "-r",
+    join(dir, "ov.pid"),
+    "-c",
+    join(dir, "oc.pid"),
+    "-b",
+    join(dir, "ob.pid"),
+  ], { stderr: "pipe" });
   collect(p, log);
   return p;
 }
@@ -111,10 +141,19 @@ describe("VRRP socket FAULT and recovery beside keepalived 2.2.7", () => {
     const ka = startKa(b, dir, conf({ prio: 100, rid: "kvx_sf4_ka", vip }), kaLog);
     await waitFor("keepalived MASTER", () => /Entering MASTER STATE/.test(kaLog.text), 30_000);
     const port = 18150 + (process.pid % 40);
-    const ours = startOurs(bin, a, dir, conf({
-      prio: 150, rid: "kvx_sf4_ours", vip, extra: "  mcast_src_ip 192.0.2.50",
-      global: `  state_dump_file ${dir}/data\n  metrics_listen 127.0.0.1:${port}`,
-    }), oursLog);
+    const ours = startOurs(
+      bin,
+      a,
+      dir,
+      conf({
+        prio: 150,
+        rid: "kvx_sf4_ours",
+        vip,
+        extra: "  mcast_src_ip 192.0.2.50",
+        global: `  state_dump_file ${dir}/data\n  metrics_listen 127.0.0.1:${port}`,
+      }),
+      oursLog,
+    );
     await waitFor("FAULT with the reason", () => /Entering FAULT STATE/.test(oursLog.text) && /EADDRNOTAVAIL/.test(oursLog.text), 30_000);
     const vrrpPid = await waitFor("VRRP pid", () => (existsSync(join(dir, "ov.pid")) ? Number(readFileSync(join(dir, "ov.pid"), "utf8")) : 0));
     process.kill(vrrpPid, "SIGUSR1");
@@ -126,7 +165,11 @@ describe("VRRP socket FAULT and recovery beside keepalived 2.2.7", () => {
     }, 30_000);
     expect(metrics).toContain(`keepalived_vrrp_state{instance="VI_1",state="FAULT"} 1`);
     a.ip("addr", "add", "192.0.2.50/24", "dev", "veth0");
-    await waitFor("ours MASTER after the address came", () => /leaving socket FAULT/.test(oursLog.text) && a.ip("-4", "addr", "show", "dev", "veth0").includes("192.0.2.100/24"), 30_000);
+    await waitFor(
+      "ours MASTER after the address came",
+      () => /leaving socket FAULT/.test(oursLog.text) && a.ip("-4", "addr", "show", "dev", "veth0").includes("192.0.2.100/24"),
+      30_000,
+    );
     await waitFor("keepalived BACKUP", () => !b.ip("-4", "addr", "show", "dev", "veth0").includes("192.0.2.100/24"), 30_000);
     unlinkSync(join(dir, "data"));
     process.kill(vrrpPid, "SIGUSR1");

@@ -14,13 +14,14 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { ensureBinary } from "../support/binary.ts";
-import { type Netns, holdsFor, waitFor } from "../support/netns.ts";
+import { holdsFor, type Netns, waitFor } from "../support/netns.ts";
 import { VrrpLab } from "../support/vrrp-lab.ts";
 
 let bin = "", dir = "";
 let lab: VrrpLab | undefined, a: Netns, b: Netns;
 
-const confA = (d: string) => `global_defs {
+const confA = (d: string) =>
+  `global_defs {
   router_id kvf_a
   vrrp_version 3
   notify_fifo ${d}/fifo
@@ -134,7 +135,22 @@ async function scenario(impl: "ours" | "keepalived"): Promise<string[][]> {
   const pb = startB(run);
   await waitFor("B master", () => hasVip(b, "192.0.2.101"));
   const cmd = impl === "ours"
-    ? [bin, "-n", "-l", "-D", "-f", join(run, "a.conf"), "-p", join(run, "a.pid"), "-r", join(run, "av.pid"), "-c", join(run, "ac.pid"), "-b", join(run, "ab.pid")]
+    ? [
+      bin,
+      "-n",
+      "-l",
+      "-D",
+      "-f",
+      join(run, "a.conf"),
+      "-p",
+      join(run, "a.pid"),
+      "-r",
+      join(run, "av.pid"),
+      "-c",
+      join(run, "ac.pid"),
+      "-b",
+      join(run, "ab.pid"),
+    ]
     : ["/usr/sbin/keepalived", "-n", "-l", "-D", "-f", join(run, "a.conf"), "-p", join(run, "a.pid"), "-r", join(run, "av.pid"), "-c", join(run, "ac.pid")];
   const pa = a.spawn(["sh", "-c", `exec ${cmd.join(" ")} > ${run}/a.log 2>&1`]);
   try {
@@ -169,8 +185,12 @@ describe("vrrp_sync_group next to keepalived 2.2.7", () => {
     const theirs = await scenario("keepalived");
     expect(ours).toEqual(theirs);
     expect(ours[1]).toEqual([
-      "GROUP G1 MASTER 0", "INSTANCE VI_1 MASTER 100", "fifo GROUP \"G1\" MASTER 0", "fifo INSTANCE \"VI_1\" MASTER 100",
-      "fifo INSTANCE \"VI_2\" MASTER 100", "group-master-script",
+      "GROUP G1 MASTER 0",
+      "INSTANCE VI_1 MASTER 100",
+      'fifo GROUP "G1" MASTER 0',
+      'fifo INSTANCE "VI_1" MASTER 100',
+      'fifo INSTANCE "VI_2" MASTER 100',
+      "group-master-script",
     ]);
   }, 180_000);
 });

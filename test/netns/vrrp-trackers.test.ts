@@ -20,7 +20,9 @@ beforeAll(async () => {
   const bin = await ensureBinary();
   dir = mkdtempSync("/tmp/kvf-t-");
   ns = loneRouter(`kvf-t${process.pid % 10000}`);
-  writeFileSync(join(dir, "k.conf"), `global_defs {
+  writeFileSync(
+    join(dir, "k.conf"),
+    `global_defs {
   router_id kvf_t
   vrrp_version 3
   json_dump_file ${dir}/json
@@ -63,7 +65,8 @@ vrrp_instance VI_2 {
     192.0.2.101/24
   }
 }
-`);
+`,
+  );
   ours = ns.spawn(["sh", "-c", `exec ${bin} -n -l -D -f ${dir}/k.conf -p ${dir}/k.pid -r ${dir}/v.pid -c ${dir}/c.pid -b ${dir}/b.pid > ${dir}/log 2>&1`]);
   await waitFor("VRRP child running", () => existsSync(join(dir, "v.pid")) && readFileSync(join(dir, "log"), "utf8").includes("(VI_1) Entering"));
 });
@@ -75,7 +78,9 @@ afterAll(async () => {
   if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true });
 });
 
-interface Dumped { data: { iname: string; state: number; effective_priority: number } }
+interface Dumped {
+  data: { iname: string; state: number; effective_priority: number };
+}
 async function dump(): Promise<Map<string, Dumped["data"]>> {
   if (existsSync(join(dir, "json"))) unlinkSync(join(dir, "json"));
   process.kill(Number(readFileSync(join(dir, "v.pid"), "utf8")), "SIGWINCH");
@@ -123,6 +128,5 @@ describe("trackers in the daemon", () => {
     const log = readFileSync(join(dir, "log"), "utf8");
     expect(log).toContain("Cannot use unicast without any peers");
     expect(log).not.toContain("(VI_2) Entering BACKUP"); // straight to FAULT, as keepalived
-
   });
 });

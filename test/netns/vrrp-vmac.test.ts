@@ -20,7 +20,8 @@ let lab: VrrpLab | undefined, a: Netns, b: Netns;
 let ka: Subprocess;
 const VMAC = "00:00:5e:00:01:33";
 
-const conf = (prio: number, extra: string) => `global_defs {
+const conf = (prio: number, extra: string) =>
+  `global_defs {
   router_id kvf_v${prio}
   vrrp_version 3
 }
@@ -57,7 +58,22 @@ const linkExists = (ns: Netns, dev: string) => ns.exec(["ip", "link", "show", de
 /** Starts ours in A with `extra` instance lines; returns the process. */
 async function startOurs(name: string, extra: string): Promise<Subprocess> {
   writeFileSync(join(dir, `${name}.conf`), conf(150, extra));
-  const p = a.spawn([bin, "-n", "-l", "-D", "-f", join(dir, `${name}.conf`), "-p", join(dir, `${name}.pid`), "-r", join(dir, `${name}v.pid`), "-c", join(dir, `${name}c.pid`), "-b", join(dir, `${name}b.pid`)]);
+  const p = a.spawn([
+    bin,
+    "-n",
+    "-l",
+    "-D",
+    "-f",
+    join(dir, `${name}.conf`),
+    "-p",
+    join(dir, `${name}.pid`),
+    "-r",
+    join(dir, `${name}v.pid`),
+    "-c",
+    join(dir, `${name}c.pid`),
+    "-b",
+    join(dir, `${name}b.pid`),
+  ]);
   await waitFor("ours MASTER with the VIP on vrrp.51", () => linkExists(a, "vrrp.51") && hasVip(a, "vrrp.51"));
   return p;
 }
@@ -82,30 +98,29 @@ describe("use_vmac next to keepalived 2.2.7", () => {
     const before = { ignore: sysctl(a, "net/ipv4/conf/veth0/arp_ignore"), filter: sysctl(a, "net/ipv4/conf/veth0/arp_filter") };
     const ours = await startOurs("ours", "  use_vmac\n");
     try {
-    const d = a.ip("-d", "link", "show", "vrrp.51");
-    expect(d).toContain(`link/ether ${VMAC}`);
-    expect(d).toContain("macvlan mode private");
-    expect(d).toMatch(/vrrp\.51@veth0: <[^>]*\bUP\b/);
-    expect(sysctl(a, "net/ipv4/conf/vrrp.51/arp_ignore")).toBe("1");
-    expect(sysctl(a, "net/ipv4/conf/vrrp.51/accept_local")).toBe("1");
-    expect(sysctl(a, "net/ipv4/conf/vrrp.51/rp_filter")).toBe("0");
-    expect(sysctl(a, "net/ipv6/conf/vrrp.51/disable_ipv6")).toBe("1");
-    expect(sysctl(a, "net/ipv4/conf/veth0/arp_ignore")).toBe("1");
-    expect(sysctl(a, "net/ipv4/conf/veth0/arp_filter")).toBe("1");
-    expect(hasVip(a, "veth0")).toBe(false);
+      const d = a.ip("-d", "link", "show", "vrrp.51");
+      expect(d).toContain(`link/ether ${VMAC}`);
+      expect(d).toContain("macvlan mode private");
+      expect(d).toMatch(/vrrp\.51@veth0: <[^>]*\bUP\b/);
+      expect(sysctl(a, "net/ipv4/conf/vrrp.51/arp_ignore")).toBe("1");
+      expect(sysctl(a, "net/ipv4/conf/vrrp.51/accept_local")).toBe("1");
+      expect(sysctl(a, "net/ipv4/conf/vrrp.51/rp_filter")).toBe("0");
+      expect(sysctl(a, "net/ipv6/conf/vrrp.51/disable_ipv6")).toBe("1");
+      expect(sysctl(a, "net/ipv4/conf/veth0/arp_ignore")).toBe("1");
+      expect(sysctl(a, "net/ipv4/conf/veth0/arp_filter")).toBe("1");
+      expect(hasVip(a, "veth0")).toBe(false);
 
-    const cap = await capture(1500);
-    expect([...cap.vrrp]).toEqual([VMAC]);
-    await waitFor("keepalived BACKUP", async () => /\(VI_1\) Entering BACKUP STATE/.test(await Bun.file(join(dir, "b.log")).text()));
-    const last = () => [...(readFileSync(join(dir, "b.log"), "utf8")).matchAll(/\(VI_1\) Entering (\w+) STATE/g)].at(-1)?.[1];
-    expect(last()).toBe("BACKUP");
-    expect(hasVip(b, "veth0")).toBe(false);
-    // Any datagram to the VIP makes B resolve it: the answer must come from the VMAC.
-    await waitFor("B resolves the VIP to the VMAC", () => {
-      b.exec(["bash", "-c", "echo x > /dev/udp/192.0.2.100/9"], { allowFail: true });
-      return b.ip("neigh", "show", "192.0.2.100").includes(VMAC);
-    });
-
+      const cap = await capture(1500);
+      expect([...cap.vrrp]).toEqual([VMAC]);
+      await waitFor("keepalived BACKUP", async () => /\(VI_1\) Entering BACKUP STATE/.test(await Bun.file(join(dir, "b.log")).text()));
+      const last = () => [...(readFileSync(join(dir, "b.log"), "utf8")).matchAll(/\(VI_1\) Entering (\w+) STATE/g)].at(-1)?.[1];
+      expect(last()).toBe("BACKUP");
+      expect(hasVip(b, "veth0")).toBe(false);
+      // Any datagram to the VIP makes B resolve it: the answer must come from the VMAC.
+      await waitFor("B resolves the VIP to the VMAC", () => {
+        b.exec(["bash", "-c", "echo x > /dev/udp/192.0.2.100/9"], { allowFail: true });
+        return b.ip("neigh", "show", "192.0.2.100").includes(VMAC);
+      });
     } finally {
       ours.kill("SIGTERM");
       await ours.exited;
@@ -135,7 +150,8 @@ describe("use_vmac with IPv6 next to keepalived 2.2.7", () => {
   test("adverts from 00:00:5e:00:02:34 with the base's link-local source", async () => {
     a.ip("addr", "add", "2001:db8::1/64", "dev", "veth0", "nodad");
     b.ip("addr", "add", "2001:db8::2/64", "dev", "veth0", "nodad");
-    const v6 = (prio: number, extra: string) => `global_defs {
+    const v6 = (prio: number, extra: string) =>
+      `global_defs {
   router_id kvf_v6_${prio}
 }
 vrrp_instance VI_6 {
@@ -152,10 +168,32 @@ ${extra}  virtual_ipaddress {
 `;
     writeFileSync(join(dir, "b6.conf"), v6(100, ""));
     writeFileSync(join(dir, "a6.conf"), v6(150, "  use_vmac\n"));
-    const ka6 = b.spawn(["sh", "-c", `exec /usr/sbin/keepalived -n -l -D -f ${dir}/b6.conf -p ${dir}/b6.pid -r ${dir}/b6v.pid -c ${dir}/b6c.pid > ${dir}/b6.log 2>&1`]);
-    const ours = a.spawn([bin, "-n", "-l", "-D", "-f", join(dir, "a6.conf"), "-p", join(dir, "a6.pid"), "-r", join(dir, "a6v.pid"), "-c", join(dir, "a6c.pid"), "-b", join(dir, "a6b.pid")]);
+    const ka6 = b.spawn([
+      "sh",
+      "-c",
+      `exec /usr/sbin/keepalived -n -l -D -f ${dir}/b6.conf -p ${dir}/b6.pid -r ${dir}/b6v.pid -c ${dir}/b6c.pid > ${dir}/b6.log 2>&1`,
+    ]);
+    const ours = a.spawn([
+      bin,
+      "-n",
+      "-l",
+      "-D",
+      "-f",
+      join(dir, "a6.conf"),
+      "-p",
+      join(dir, "a6.pid"),
+      "-r",
+      join(dir, "a6v.pid"),
+      "-c",
+      join(dir, "a6c.pid"),
+      "-b",
+      join(dir, "a6b.pid"),
+    ]);
     try {
-      await waitFor("ours MASTER with the VIP on vrrp.52", () => linkExists(a, "vrrp.52") && a.ip("-6", "addr", "show", "dev", "vrrp.52").includes("2001:db8::100/64"));
+      await waitFor(
+        "ours MASTER with the VIP on vrrp.52",
+        () => linkExists(a, "vrrp.52") && a.ip("-6", "addr", "show", "dev", "vrrp.52").includes("2001:db8::100/64"),
+      );
       const d = a.ip("-d", "link", "show", "vrrp.52");
       expect(d).toContain("link/ether 00:00:5e:00:02:34");
       expect(d).toContain("addrgenmode none");
@@ -165,7 +203,9 @@ ${extra}  virtual_ipaddress {
       await p.exited;
       const lines = readFileSync(join(dir, "cap6.txt"), "utf8").split("\n").filter((l) => /VRRP/.test(l));
       expect(lines.length).toBeGreaterThan(3);
-      for (const l of lines) expect(l).toMatch(new RegExp(`^\\S+ 00:00:5e:00:02:34 > 33:33:00:00:00:12, .*: ${ll} > ff02::12: VRRPv3, Advertisement, vrid 52, prio 150`));
+      for (const l of lines) {
+        expect(l).toMatch(new RegExp(`^\\S+ 00:00:5e:00:02:34 > 33:33:00:00:00:12, .*: ${ll} > ff02::12: VRRPv3, Advertisement, vrid 52, prio 150`));
+      }
       await waitFor("keepalived BACKUP", () => /\(VI_6\) Entering BACKUP STATE/.test(readFileSync(join(dir, "b6.log"), "utf8")));
       const last = [...readFileSync(join(dir, "b6.log"), "utf8").matchAll(/\(VI_6\) Entering (\w+) STATE/g)].at(-1)?.[1];
       expect(last).toBe("BACKUP");

@@ -17,7 +17,9 @@ export class PrivateBus {
   constructor(readonly dir: string) {
     this.socket = join(dir, "bus");
     this.address = `unix:path=${this.socket}`;
-    writeFileSync(join(dir, "bus.conf"), `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+    writeFileSync(
+      join(dir, "bus.conf"),
+      `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
   <type>system</type>
@@ -33,7 +35,8 @@ export class PrivateBus {
     <allow own_prefix="org.keepalived.Vrrp1"/>
   </policy>
 </busconfig>
-`);
+`,
+    );
   }
 
   /** Starts dbus-daemon and waits for its socket. */

@@ -35,7 +35,10 @@ export class Netns {
     return sh(["ip", "netns", "exec", this.name, ...cmd], opts);
   }
   /** Starts a long-running command inside the namespace. */
-  spawn(cmd: string[], opts: { stdout?: "pipe" | "inherit" | "ignore"; stderr?: "pipe" | "inherit" | "ignore"; env?: Record<string, string> } = {}): Subprocess {
+  spawn(
+    cmd: string[],
+    opts: { stdout?: "pipe" | "inherit" | "ignore"; stderr?: "pipe" | "inherit" | "ignore"; env?: Record<string, string> } = {},
+  ): Subprocess {
     const p = Bun.spawn(["ip", "netns", "exec", this.name, ...cmd], {
       stdout: opts.stdout ?? "ignore",
       stderr: opts.stderr ?? "ignore",

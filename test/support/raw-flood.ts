@@ -3,7 +3,7 @@
  * `bun test/support/raw-flood.ts PROTO DST IFNAME SIZE PPS SECONDS HEX` sends HEX padded with zeros to
  * SIZE bytes, PPS a second for SECONDS, paced in 5 ms slices; prints how many it sent.
  */
-import { IP_MULTICAST_LOOP, IP_MULTICAST_TTL, IP_TTL, IPPROTO_IP, Socket, SOCK_RAW } from "../../src/ffi/socket.ts";
+import { IP_MULTICAST_LOOP, IP_MULTICAST_TTL, IP_TTL, IPPROTO_IP, SOCK_RAW, Socket } from "../../src/ffi/socket.ts";
 import { sockaddrIn } from "../../src/ffi/sockaddr.ts";
 import { parseIPv4 } from "../../src/core/inet.ts";
 

@@ -2,7 +2,7 @@
  * Sends raw IPv4 datagrams of one protocol from inside a namespace, for tests that inject malformed
  * packets: `bun test/support/raw-send.ts PROTO DST TTL IFNAME HEX [HEX…]`.
  */
-import { IP_MULTICAST_TTL, IP_TTL, IPPROTO_IP, Socket, SOCK_RAW } from "../../src/ffi/socket.ts";
+import { IP_MULTICAST_TTL, IP_TTL, IPPROTO_IP, SOCK_RAW, Socket } from "../../src/ffi/socket.ts";
 import { sockaddrIn } from "../../src/ffi/sockaddr.ts";
 import { parseIPv4 } from "../../src/core/inet.ts";
 

@@ -23,7 +23,8 @@ export function subjectConf(opts: { comment?: string; swap?: boolean; routerId?:
   return `${opts.comment ?? ""}${opts.swap ? v + g : g + v}`;
 }
 
-const WITNESS = `global_defs {\n  router_id krl_b\n  vrrp_version 3\n}\nvrrp_instance VI_1 {\n  state BACKUP\n  interface veth0\n  virtual_router_id 51\n  priority 100\n  advert_int 0.1\n  virtual_ipaddress {\n    ${VIP}/24\n  }\n}\n`;
+const WITNESS =
+  `global_defs {\n  router_id krl_b\n  vrrp_version 3\n}\nvrrp_instance VI_1 {\n  state BACKUP\n  interface veth0\n  virtual_router_id 51\n  priority 100\n  advert_int 0.1\n  virtual_ipaddress {\n    ${VIP}/24\n  }\n}\n`;
 
 /** One missing-VIP interval on the subject, ms since the scenario started. */
 export interface Absence {
@@ -81,7 +82,10 @@ export class ReloadScenario {
   async start(bin: string, first: string, extraArgs: string[] = []): Promise<void> {
     writeFileSync(join(this.dir, "w.conf"), WITNESS);
     const w = (s: string) => join(this.dir, `w-${s}.pid`);
-    this.witness = this.b.spawn(["/usr/sbin/keepalived", "-n", "-l", "-D", "-P", "-f", join(this.dir, "w.conf"), "-p", w("k"), "-r", w("v")], { stderr: "pipe", stdout: "pipe" });
+    this.witness = this.b.spawn(["/usr/sbin/keepalived", "-n", "-l", "-D", "-P", "-f", join(this.dir, "w.conf"), "-p", w("k"), "-r", w("v")], {
+      stderr: "pipe",
+      stdout: "pipe",
+    });
     this.#collect(this.witness, "witness");
     await waitFor("witness BACKUP", () => /Entering BACKUP STATE/.test(this.logs.witness), 20_000);
     this.point(first);
@@ -250,11 +254,18 @@ export const BROKEN_CASES: readonly ReloadCase[] = [
     name: "a missing '}' (stray instance)",
     valid: false,
     prepare: (s) =>
-      s.file("unclosed.conf", `vrrp_instance VI_3 {\n  interface veth0\n  virtual_router_id 53\n  priority 200\n  virtual_ipaddress {\n    192.0.2.103/24\n  }\n${subjectConf()}`),
+      s.file(
+        "unclosed.conf",
+        `vrrp_instance VI_3 {\n  interface veth0\n  virtual_router_id 53\n  priority 200\n  virtual_ipaddress {\n    192.0.2.103/24\n  }\n${subjectConf()}`,
+      ),
   },
   { name: "an unknown interface", valid: false, prepare: (s) => s.file("badif.conf", subjectConf().replace("interface veth0", "interface nosuch0")) },
   { name: "a bad VRID", valid: false, prepare: (s) => s.file("badvrid.conf", subjectConf().replace("virtual_router_id 51", "virtual_router_id 300")) },
-  { name: "an unknown keyword", valid: false, prepare: (s) => s.file("badkw.conf", subjectConf().replace("advert_int 0.1", "advert_int 0.1\n  no_such_keyword 1")) },
+  {
+    name: "an unknown keyword",
+    valid: false,
+    prepare: (s) => s.file("badkw.conf", subjectConf().replace("advert_int 0.1", "advert_int 0.1\n  no_such_keyword 1")),
+  },
   { name: "a 10 MB router_id", valid: false, prepare: (s) => s.file("rid.conf", subjectConf({ routerId: "R".repeat(10 * 1024 * 1024) })) },
   { name: "~SEQ over its limit", valid: false, prepare: (s) => s.file("seq.conf", `~SEQ(i, 1, 100000000) $i\n${subjectConf()}`) },
   {

@@ -38,10 +38,17 @@ describe("keepalived(8) command line", () => {
   });
   test("errors are one clear line", () => {
     const cases: [string[], RegExp][] = [
-      [["-Z"], /unknown option '-Z'/], [["--bogus"], /unknown option '--bogus'/], [["-f"], /'-f' needs a value/],
-      [["--use-file"], /'--use-file' needs a value/], [["--vrrp=1"], /takes no value/], [["-S", "local9"], /invalid log facility 'local9'/],
-      [["-P", "-C"], /cannot be used together/], [["-A"], /'-A' needs a value/], [["stray"], /unexpected argument 'stray'/],
-      [["-u", "999"], /invalid umask/], [["--dump-conf=xml"], /invalid dump format/],
+      [["-Z"], /unknown option '-Z'/],
+      [["--bogus"], /unknown option '--bogus'/],
+      [["-f"], /'-f' needs a value/],
+      [["--use-file"], /'--use-file' needs a value/],
+      [["--vrrp=1"], /takes no value/],
+      [["-S", "local9"], /invalid log facility 'local9'/],
+      [["-P", "-C"], /cannot be used together/],
+      [["-A"], /'-A' needs a value/],
+      [["stray"], /unexpected argument 'stray'/],
+      [["-u", "999"], /invalid umask/],
+      [["--dump-conf=xml"], /invalid dump format/],
     ];
     for (const [argv, re] of cases) {
       let err: unknown;

@@ -9,19 +9,7 @@
  *   bun test/vm/build.ts            -> prints the kernel and initramfs paths (work/run-XXXX/)
  * Every missing piece (apt, busybox, ipvsadm, cpio) is an error that names it: the VM stage never skips.
  */
-import {
-  chmodSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
 /** Repository root. */
@@ -59,9 +47,7 @@ export function sh(cmd: string[], cwd = ROOT): string {
   const p = Bun.spawnSync(cmd, { cwd, stdout: "pipe", stderr: "pipe" });
   if (p.exitCode !== 0) {
     throw new Error(
-      `${cmd.join(" ")} failed (exit ${p.exitCode}): ${
-        p.stderr.toString().trim() || p.stdout.toString().trim()
-      }`,
+      `${cmd.join(" ")} failed (exit ${p.exitCode}): ${p.stderr.toString().trim() || p.stdout.toString().trim()}`,
     );
   }
   return p.stdout.toString();
@@ -96,9 +82,7 @@ function imagePackage(): string {
 /** A kernel already unpacked under work/, if any (the newest). */
 function cachedKernel(): KernelTree | null {
   if (!existsSync(WORK)) return null;
-  const dirs = readdirSync(WORK).filter((d) =>
-    d.startsWith("kernel-") && existsSync(join(WORK, d, ".complete"))
-  ).sort();
+  const dirs = readdirSync(WORK).filter((d) => d.startsWith("kernel-") && existsSync(join(WORK, d, ".complete"))).sort();
   const d = dirs.at(-1);
   if (!d) return null;
   const release = d.slice("kernel-".length);
@@ -321,8 +305,6 @@ if (import.meta.main) {
   const img = buildInitramfs(k, makeRunDir());
   console.log(`kernel ${k.release}: ${k.vmlinuz}`);
   console.log(
-    `initramfs ${img.path}: ${(img.bytes / 1048576).toFixed(1)} MiB; modules ${
-      img.modules.join(" ")
-    }; binaries ${img.binaries.join(" ") || "(none)"}`,
+    `initramfs ${img.path}: ${(img.bytes / 1048576).toFixed(1)} MiB; modules ${img.modules.join(" ")}; binaries ${img.binaries.join(" ") || "(none)"}`,
   );
 }

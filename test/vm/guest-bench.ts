@@ -205,7 +205,11 @@ async function killPhase(o: Opts, l: Listener): Promise<{ ms: number[]; pollMs: 
     }
     pollTime += performance.now() - p0;
     ms.push(gone);
-    say(`BENCH   ${benchAddr(i)} closed at ${new Date(t0).toISOString().slice(11, 23)}: ${Number.isFinite(gone) ? `removed after ${gone} ms` : "NOT removed in 20 s"}`);
+    say(
+      `BENCH   ${benchAddr(i)} closed at ${new Date(t0).toISOString().slice(11, 23)}: ${
+        Number.isFinite(gone) ? `removed after ${gone} ms` : "NOT removed in 20 s"
+      }`,
+    );
   }
   return { ms, pollMs: polls ? pollTime / polls : NaN, closed };
 }
@@ -216,7 +220,13 @@ async function stopDaemon(d: ReturnType<typeof Bun.spawn>): Promise<void> {
   d.kill("SIGTERM");
   const t0 = performance.now();
   while (d.exitCode === null && performance.now() - t0 < 60_000) await Bun.sleep(200);
-  if (d.exitCode === null) for (const p of tree) try { process.kill(p, "SIGKILL"); } catch { /* gone */ }
+  if (d.exitCode === null) {
+    for (const p of tree) {
+      try {
+        process.kill(p, "SIGKILL");
+      } catch { /* gone */ }
+    }
+  }
   await Bun.sleep(500);
   Bun.spawnSync(["ipvsadm", "-C"]);
 }
@@ -319,7 +329,14 @@ function tail(path: string, lines = 20): string {
 /** `run`: every NAME=BIN in turn, each against its own listener process. */
 async function runMain(args: string[]): Promise<void> {
   const num = (k: string, d: number) => Number(args.find((a) => a.startsWith(`--${k}=`))?.split("=")[1] ?? d);
-  const o: Opts = { n: num("n", 10000), windowS: num("window", 30), warmupS: num("warmup", 5), kills: num("kills", 10), startS: num("start", 240), settleS: num("settle", 150) };
+  const o: Opts = {
+    n: num("n", 10000),
+    windowS: num("window", 30),
+    warmupS: num("warmup", 5),
+    kills: num("kills", 10),
+    startS: num("start", 240),
+    settleS: num("settle", 150),
+  };
   const only = args.find((a) => a.startsWith("--only="))?.slice(7);
   const impls = args.filter((a) => !a.startsWith("--") && a.includes("=")).map((a) => a.split("=") as [string, string])
     .filter(([name]) => !only || name === only);

@@ -66,9 +66,7 @@ try {
   initrd = buildInitramfs(kernel, runDir, only);
   console.log(
     `vm: kernel ${kernel.release} ready in ${kernelS} s (download only when not cached), initramfs ` +
-      `${(initrd.bytes / 1048576).toFixed(1)} MiB built in ${secs(ti)} s, binaries: ${
-        initrd.binaries.join(" ") || "none"
-      }`,
+      `${(initrd.bytes / 1048576).toFixed(1)} MiB built in ${secs(ti)} s, binaries: ${initrd.binaries.join(" ") || "none"}`,
   );
 } catch (e) {
   finish([bedFailure("bed", e)]);
@@ -101,11 +99,7 @@ if (parser.done) {
   console.log(`vm: guest uptime ${parser.bootedAt} s at /init, ${parser.doneAt} s when the tests ended`);
 }
 if (stderr) console.log(`vm: qemu stderr: ${stderr}`);
-const why = timedOut
-  ? `VM timed out after ${timeoutS} s`
-  : parser.done
-  ? ""
-  : `VM ended before VM-DONE (qemu exit ${code})`;
+const why = timedOut ? `VM timed out after ${timeoutS} s` : parser.done ? "" : `VM ended before VM-DONE (qemu exit ${code})`;
 results.push(...parser.results(why));
 if (!parser.booted) {
   results.push(bedFailure("boot", `the guest never reached /init: ${parser.tail().join(" / ")}`));

@@ -82,8 +82,7 @@ export function runDatagram(
  * Bun.udpSocket's connecting overload: bun-types lists the unconnected one first, and an options object
  * with `connect` matches that one too.
  */
-const udpConnected: (o: udp.ConnectSocketOptions<"uint8array">) => Promise<udp.ConnectedSocket<"uint8array">> =
-  Bun.udpSocket.bind(Bun);
+const udpConnected: (o: udp.ConnectSocketOptions<"uint8array">) => Promise<udp.ConnectedSocket<"uint8array">> = Bun.udpSocket.bind(Bun);
 
 /** An adopted libc socket (already connected), or where Bun binds and connects its own. */
 type SocketTarget =

@@ -4,14 +4,7 @@
  * one question and that question equals ours (name compared case-insensitively, RFC 4343).
  * Answers are not required. Codec: src/proto/dns.ts (RFC 1035 4.1).
  */
-import {
-  decodeMessage,
-  DNS_CLASS_IN,
-  DNS_TYPES,
-  type DnsTypeName,
-  encodeQuery,
-  rcodeName,
-} from "../../proto/dns.ts";
+import { decodeMessage, DNS_CLASS_IN, DNS_TYPES, type DnsTypeName, encodeQuery, rcodeName } from "../../proto/dns.ts";
 import { runDatagram } from "./datagram.ts";
 import { type CheckResult, type Endpoint, fail, pass, type RunCheck } from "./types.ts";
 

@@ -6,15 +6,7 @@
  * never held in full: a 10 MB body costs one MD5 state plus the regex window.
  */
 import { type HttpHead, HttpResponseParser } from "../../proto/http.ts";
-import {
-  compileUrlRegex,
-  DEFAULT_STATUS,
-  formatStatusRanges,
-  regexVerdict,
-  statusAccepted,
-  type StatusRange,
-  type UrlRegex,
-} from "./http-match.ts";
+import { compileUrlRegex, DEFAULT_STATUS, formatStatusRanges, regexVerdict, statusAccepted, type StatusRange, type UrlRegex } from "./http-match.ts";
 import { runStream, type StreamTls } from "./stream.ts";
 import { type CheckResult, type Endpoint, errorText, fail, hostPort, pass, type RunCheck } from "./types.ts";
 import { makeHttpStepper } from "./http-steps.ts";
@@ -210,10 +202,7 @@ async function checkUrl(
   if (tls) x.tls = tls;
   if (o.maxHeaderBytes !== undefined) x.maxHeaderBytes = o.maxHeaderBytes;
   const r = await httpExchange(x, signal, {
-    onHead: (head) =>
-      statusAccepted(head.status, ranges)
-        ? undefined
-        : `http: status ${head.status} not in ${formatStatusRanges(ranges)}`,
+    onHead: (head) => statusAccepted(head.status, ranges) ? undefined : `http: status ${head.status} not in ${formatStatusRanges(ranges)}`,
     onBody: (raw) => {
       md5.update(raw);
       if (keptBytes < keep) {

@@ -11,7 +11,7 @@ import { closeFd, type PendingConnect, prepareBound, type PreparedBound, startBo
 import { bunLater, type Later, schedLater, waitConnect } from "./connect-wait.ts";
 import { boundOptions } from "./stream.ts";
 import type { Scheduler } from "../../core/scheduler.ts";
-import { type Endpoint, errorText, fail, pass, type CheckResult, type RunCheck } from "./types.ts";
+import { type CheckResult, type Endpoint, errorText, fail, pass, type RunCheck } from "./types.ts";
 
 /** Options of one TCP_CHECK. */
 export interface TcpCheckOptions {
@@ -38,22 +38,23 @@ export function makeTcpCheck(opts: TcpCheckOptions): RunCheck {
     }
     return startTcp(prepared, opts.connectTimeoutMs, later, done);
   };
-  const run: RunCheck = (signal) => new Promise<CheckResult>((resolve) => {
-    if (signal.aborted) return resolve(fail("connect: aborted"));
-    let settled = false;
-    let cancel = (): void => {};
-    const onAbort = (): void => {
-      cancel();
-      settled = true;
-      resolve(fail("connect: aborted"));
-    };
-    cancel = start((r) => {
-      settled = true;
-      signal.removeEventListener("abort", onAbort);
-      resolve(r);
+  const run: RunCheck = (signal) =>
+    new Promise<CheckResult>((resolve) => {
+      if (signal.aborted) return resolve(fail("connect: aborted"));
+      let settled = false;
+      let cancel = (): void => {};
+      const onAbort = (): void => {
+        cancel();
+        settled = true;
+        resolve(fail("connect: aborted"));
+      };
+      cancel = start((r) => {
+        settled = true;
+        signal.removeEventListener("abort", onAbort);
+        resolve(r);
+      });
+      if (!settled) signal.addEventListener("abort", onAbort);
     });
-    if (!settled) signal.addEventListener("abort", onAbort);
-  });
   run.start = start;
   return run;
 }
@@ -84,9 +85,7 @@ function startTcp(
   };
   stopWait = waitConnect(p, performance.now() + timeoutMs, later, (st) =>
     finish(
-      st === "connected"
-        ? pass("connected")
-        : fail(st === "timeout" ? `connect: timeout after ${timeoutMs}ms` : `connect: ${st}`),
+      st === "connected" ? pass("connected") : fail(st === "timeout" ? `connect: timeout after ${timeoutMs}ms` : `connect: ${st}`),
     ));
   if (finished) stopWait();
   return () => finish(undefined); // cancelled: closed, nothing reported

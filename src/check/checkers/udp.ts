@@ -81,9 +81,7 @@ export function judgeUdpReply(data: Uint8Array, opts: UdpCheckOptions): CheckRes
       const m = pat.mask[i] as number;
       if (((data[i] as number) & m) !== ((pat.bytes[i] as number) & m)) {
         return fail(
-          `udp: reply byte ${i} is 0x${
-            (data[i] as number).toString(16).padStart(2, "0")
-          }, does not match require_reply`,
+          `udp: reply byte ${i} is 0x${(data[i] as number).toString(16).padStart(2, "0")}, does not match require_reply`,
         );
       }
     }
@@ -100,10 +98,7 @@ export function makeUdpCheck(opts: UdpCheckOptions): RunCheck {
       onMessage: (
         data,
       ) => (opts.requireReply === undefined ? pass("udp: reply received") : judgeUdpReply(data, opts)),
-      onTimeout: (ms) =>
-        opts.requireReply === undefined
-          ? pass(`udp: no ICMP error within ${ms}ms`)
-          : fail(`udp: no reply within ${ms}ms`),
+      onTimeout: (ms) => opts.requireReply === undefined ? pass(`udp: no ICMP error within ${ms}ms`) : fail(`udp: no reply within ${ms}ms`),
     });
   };
 }

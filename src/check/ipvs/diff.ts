@@ -12,16 +12,7 @@
  * Order of the operations: new services, service edits, new destinations, destination edits,
  * destination removals, service removals: traffic keeps a destination while its replacement is added.
  */
-import {
-  destDiffers,
-  destKey,
-  type IpvsDest,
-  type IpvsService,
-  type IpvsServiceKey,
-  keyOf,
-  serviceDiffers,
-  serviceKey,
-} from "./kernel.ts";
+import { destDiffers, destKey, type IpvsDest, type IpvsService, type IpvsServiceKey, keyOf, serviceDiffers, serviceKey } from "./kernel.ts";
 
 /** A service with its destinations, desired or read from the kernel. */
 export interface IpvsEntry {

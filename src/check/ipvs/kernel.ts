@@ -6,14 +6,7 @@
  * Also: identity keys for services and destinations, and the comparison the reconciler uses.
  */
 import { addrToBytes, bytesToAddr } from "../../proto/netlink.ts";
-import {
-  IP_VS_SVC_F,
-  type IpvsDaemon,
-  type IpvsDest,
-  type IpvsService,
-  type IpvsServiceKey,
-  type IpvsTimeouts,
-} from "../../proto/ipvs.ts";
+import { IP_VS_SVC_F, type IpvsDaemon, type IpvsDest, type IpvsService, type IpvsServiceKey, type IpvsTimeouts } from "../../proto/ipvs.ts";
 
 export type { IpvsDaemon, IpvsDest, IpvsService, IpvsServiceKey, IpvsTimeouts };
 
@@ -71,13 +64,7 @@ export function canonAddr(addr: string): string {
 /** Identity of a service: fwmark services by family and mark, others by family, protocol, address, port. */
 export function serviceKey(s: IpvsServiceKey): string {
   if (s.fwmark) return `fwmark ${s.fwmark} af${s.af}`;
-  const proto = s.protocol === 17
-    ? "udp"
-    : s.protocol === 132
-    ? "sctp"
-    : s.protocol === 6 || s.protocol === undefined
-    ? "tcp"
-    : `proto${s.protocol}`;
+  const proto = s.protocol === 17 ? "udp" : s.protocol === 132 ? "sctp" : s.protocol === 6 || s.protocol === undefined ? "tcp" : `proto${s.protocol}`;
   const addr = canonAddr(s.addr ?? (s.af === 10 ? "::" : "0.0.0.0"));
   return `${proto} ${addr.includes(":") ? `[${addr}]` : addr}:${s.port ?? 0}`;
 }

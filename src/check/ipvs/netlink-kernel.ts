@@ -165,9 +165,7 @@ export class NetlinkIpvsKernel implements IpvsKernel {
 
   /** DEL_DEST. */
   delDest(svc: IpvsServiceKey, dest: Pick<IpvsDest, "addr" | "port" | "addrFamily">): void {
-    const d = dest.addrFamily === undefined
-      ? { addr: dest.addr, port: dest.port }
-      : { addr: dest.addr, port: dest.port, addrFamily: dest.addrFamily };
+    const d = dest.addrFamily === undefined ? { addr: dest.addr, port: dest.port } : { addr: dest.addr, port: dest.port, addrFamily: dest.addrFamily };
     this.#do(
       `delDest ${serviceKey(svc)} ${dest.addr}:${dest.port}`,
       (f, s) => encodeIpvsDelDest(f, s, keyOf(svc), d),

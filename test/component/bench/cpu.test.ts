@@ -14,7 +14,11 @@ const WORKERS = 3, SPIN_MS = 150;
 async function run(method: "cgroup" | "proc") {
   process.env.BENCH_CPU = method;
   process.env.BENCH_CGROUP_PREFIX = "kcp-test-";
-  const p = Bun.spawn([process.execPath, join(import.meta.dir, "../../support/bench/cpu-threads.ts"), String(WORKERS), String(SPIN_MS)], { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
+  const p = Bun.spawn([process.execPath, join(import.meta.dir, "../../support/bench/cpu-threads.ts"), String(WORKERS), String(SPIN_MS)], {
+    stdin: "pipe",
+    stdout: "pipe",
+    stderr: "inherit",
+  });
   try {
     const meter = cpuMeter(p.pid, "threads");
     const s0 = schedstatNs(processTree(p.pid));

@@ -44,5 +44,4 @@ describe("BFD dump", () => {
     expect(diagText(3)).toBe("Neighbor Signaled Session Down");
     expect(diagText(20)).toBe("Reserved(20)");
   });
-
 });

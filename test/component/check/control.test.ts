@@ -20,7 +20,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function conf(extra = "") {
   const f = join(dir, "k.conf");
-  writeFileSync(f, `
+  writeFileSync(
+    f,
+    `
 virtual_server 203.0.113.10 80 {
   protocol TCP
   lb_algo rr
@@ -42,7 +44,8 @@ virtual_server 203.0.113.11 80 {
     weight 4
   }
 }
-`);
+`,
+  );
   const r = loadConfig(f, { configId: "t" });
   if (r.exitCode === 4) throw new Error(JSON.stringify(r.diagnostics));
   return sliceFor(r.config, "check");

@@ -35,7 +35,10 @@ function setup(fastRecovery: boolean, alpha = false) {
   const { log, lines } = captureLogger();
   const ups: boolean[] = [];
   const r = new CheckerRunner({
-    name: "HTTP_GET on [192.0.2.2]:tcp:80", timing: { ...T, alpha }, sched: s, log,
+    name: "HTTP_GET on [192.0.2.2]:tcp:80",
+    timing: { ...T, alpha },
+    sched: s,
+    log,
     run: makeHttpStepper({ urls, delayLoopMs: T.delayLoopMs, fastRecovery }, perUrl),
     sentences: { kind: "HTTP", service: "[192.0.2.2]:tcp:80" },
     onChange: (st) => ups.push(st.up),

@@ -46,8 +46,7 @@ describe("MISC_CHECK", () => {
     const r = await makeMiscCheck({ miscPath: s, miscTimeoutMs: 300 })(sig());
     expect(r).toEqual({ ok: false, reason: "misc: timed out after 300ms" });
     const pid = Number(readFileSync(marker, "utf8"));
-    const gone = () =>
-      !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z");
+    const gone = () => !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z");
     for (let i = 0; i < 100 && !gone(); i++) await Bun.sleep(20);
     expect(gone()).toBe(true);
     // Grandchildren are not reached: the shared runner (src/core/script.ts) signals the script's pid,

@@ -115,8 +115,7 @@ function lvsRuntime(globals: string, kernel = new FakeIpvsKernel(), keepIpvsOnSt
   );
   const { reactor, rt } = runtimeOver(kernel, keepIpvsOnStop);
   const apply = (reload = false) => rt.apply(sliceFor(loadConfig(f, { configId: "t" }).config, "check"), reload);
-  const rewrite = (g: string) =>
-    writeFileSync(f, readFileSync(f, "utf8").replace(/global_defs \{\n[\s\S]*?\n\}/, `global_defs {\n${g}\n}`));
+  const rewrite = (g: string) => writeFileSync(f, readFileSync(f, "utf8").replace(/global_defs \{\n[\s\S]*?\n\}/, `global_defs {\n${g}\n}`));
   return { rt, kernel, apply, rewrite, done: () => reactor.close() };
 }
 
@@ -167,7 +166,9 @@ test("lvs_sync_daemon follows its VRRP instance: backup, master on MASTER, back,
 });
 
 test("lvs_flush_on_stop: all flushes even with -I; VS removes only ours even with -I", () => {
-  for (const [opt, left] of [["lvs_flush_on_stop", []], ["lvs_flush_on_stop VS", ["203.0.113.99"]], ["router_id x", ["203.0.113.10", "203.0.113.99"]]] as const) {
+  for (
+    const [opt, left] of [["lvs_flush_on_stop", []], ["lvs_flush_on_stop VS", ["203.0.113.99"]], ["router_id x", ["203.0.113.10", "203.0.113.99"]]] as const
+  ) {
     const kernel = new FakeIpvsKernel();
     kernel.addService({ af: 2, protocol: 6, addr: "203.0.113.99", port: 443, sched: "rr", flags: 0, timeout: 0, netmask: 0xffffffff });
     const t = lvsRuntime(`  ${opt}`, kernel, true);

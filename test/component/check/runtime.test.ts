@@ -5,17 +5,7 @@
  * BFD_CHECK, reload keeping unchanged real servers, the USR1 dump and stop.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import {
-  closeSync,
-  constants,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RecordingLvs } from "../../../src/check/lvs.ts";
 import { CheckRuntime } from "../../../src/check/runtime.ts";
@@ -197,9 +187,7 @@ describe("CheckRuntime", () => {
     server.stop(true);
     await until("RS DOWN", sched, () => web.status?.rs.get(`127.0.0.1|${port}`)?.alive === false);
     expect(
-      log.lines.some((l) =>
-        l.startsWith(`RS [127.0.0.1]:tcp:${port} of VS [203.0.113.10]:tcp:80 is DOWN (TCP_CHECK`)
-      ),
+      log.lines.some((l) => l.startsWith(`RS [127.0.0.1]:tcp:${port} of VS [203.0.113.10]:tcp:80 is DOWN (TCP_CHECK`)),
     ).toBe(true);
     expect(scripts).toContain(`notify_down of RS [127.0.0.1]:tcp:${port}`);
     expect(drainFifo(fifoFd)).toEqual([
@@ -351,10 +339,14 @@ virtual_server 203.0.113.31 80 {
 `;
   test("the check child starts the shared FIFO's reader when there is no VRRP child; otherwise the slice leaves it to the VRRP child", async () => {
     const out = join(dir, "shared.out");
-    writeFileSync(join(dir, "shared.sh"), `#!/bin/sh
+    writeFileSync(
+      join(dir, "shared.sh"),
+      `#!/bin/sh
 echo "$1" > ${out}
 exec sleep 30
-`, { mode: 0o755 });
+`,
+      { mode: 0o755 },
+    );
     const f = join(dir, "shared.conf");
     writeFileSync(f, conf(""));
     const reactor = new Reactor();
@@ -420,8 +412,7 @@ virtual_server 203.0.113.30 80 {
     const pid = Number(readFileSync(pidFile, "utf8"));
     rt.stop();
     reactor.close();
-    const gone = () =>
-      !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z");
+    const gone = () => !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z");
     for (let i = 0; i < 100 && !gone(); i++) await Bun.sleep(20);
     expect(gone()).toBe(true);
   });

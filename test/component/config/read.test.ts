@@ -35,12 +35,16 @@ describe("readConfigFile", () => {
 
   test("a file holding a NUL byte is refused as binary", () => {
     writeFileSync(join(dir, "bin.conf"), "global_defs {\n\0}\n");
-    expect(readConfigFile(join(dir, "bin.conf"))).toEqual({ refused: `configuration file '${join(dir, "bin.conf")}' holds a NUL byte at offset 14; it is not a text file` });
+    expect(readConfigFile(join(dir, "bin.conf"))).toEqual({
+      refused: `configuration file '${join(dir, "bin.conf")}' holds a NUL byte at offset 14; it is not a text file`,
+    });
   });
 
   test("a file over the size cap is refused naming the cap", () => {
     writeFileSync(join(dir, "big.conf"), "x".repeat(101));
-    expect(readConfigFile(join(dir, "big.conf"), 100)).toEqual({ refused: `configuration file '${join(dir, "big.conf")}' is larger than the 100 byte cap (101 bytes)` });
+    expect(readConfigFile(join(dir, "big.conf"), 100)).toEqual({
+      refused: `configuration file '${join(dir, "big.conf")}' is larger than the 100 byte cap (101 bytes)`,
+    });
   });
 
   test("-f /dev/zero is fatal; include /dev/zero is skipped with a notice, or under -e is 'missing' (exit 6)", () => {
@@ -85,7 +89,9 @@ describe("caps", () => {
   test("a file that includes itself twice stops at the include cap or the depth cap, fatal", () => {
     const r = loadText(`include /etc/keepalived/keepalived.conf\ninclude /etc/keepalived/keepalived.conf\n${VI}`);
     expect(r.exitCode).toBe(4);
-    expect(r.diagnostics.filter((d) => d.severity === "fatal").map((d) => d.message)[0]).toMatch(/more than \d+ configuration files read \(the include cap\)|include nesting deeper than 32 \(the include depth cap\)/);
+    expect(r.diagnostics.filter((d) => d.severity === "fatal").map((d) => d.message)[0]).toMatch(
+      /more than \d+ configuration files read \(the include cap\)|include nesting deeper than 32 \(the include depth cap\)/,
+    );
     expect(r.diagnostics.filter((d) => d.severity === "fatal")).toHaveLength(1);
   });
 

@@ -67,13 +67,18 @@ describe("control socket", () => {
     expect(lstatSync(join(path, "..")).mode & 0o777).toBe(0o710);
     expect(lstatSync(join(path, "..")).gid).toBe(gid);
     srv.close();
-    await expect(new ControlServer(fresh(), nullLogger, () => {}).listen(0o660, "no-such-group-kct")).rejects.toThrow("control_socket: no group 'no-such-group-kct'");
+    await expect(new ControlServer(fresh(), nullLogger, () => {}).listen(0o660, "no-such-group-kct")).rejects.toThrow(
+      "control_socket: no group 'no-such-group-kct'",
+    );
   });
 
   test("a client running as nobody is refused, even with the directory open to all", async () => {
     const srv = await serve();
-    const client = `const s=require("net").connect({path:${JSON.stringify(srv.path)}});s.on("connect",()=>{console.log("CONNECTED");process.exit(0)});s.on("error",e=>{console.log(e.code);process.exit(1)})`;
-    const run = () => Bun.spawnSync(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", process.execPath, "-e", client], { stdout: "pipe", stderr: "pipe" });
+    const client = `const s=require("net").connect({path:${
+      JSON.stringify(srv.path)
+    }});s.on("connect",()=>{console.log("CONNECTED");process.exit(0)});s.on("error",e=>{console.log(e.code);process.exit(1)})`;
+    const run = () =>
+      Bun.spawnSync(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", process.execPath, "-e", client], { stdout: "pipe", stderr: "pipe" });
     let p = run();
     expect(p.stdout.toString().trim()).toBe("EACCES"); // the 0700 directory
     chmodSync(join(srv.path, ".."), 0o755);

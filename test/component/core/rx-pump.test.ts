@@ -87,12 +87,19 @@ describe("RxPump", () => {
     const watcher: FdWatcher = { add: (fd, f) => void watched.set(fd, f), remove: (fd) => void watched.delete(fd), close: () => {} };
     let drops = 0, queued = 0;
     const reads: number[] = [];
-    const pump = new RxPump(5, () => {
-      reads.push(sched.now());
-      const n = queued;
-      queued = 0;
-      return n;
-    }, watcher, sched, 50, () => drops);
+    const pump = new RxPump(
+      5,
+      () => {
+        reads.push(sched.now());
+        const n = queued;
+        queued = 0;
+        return n;
+      },
+      watcher,
+      sched,
+      50,
+      () => drops,
+    );
     queued = 1;
     drops = 40; // a lone datagram, but the kernel dropped 40 before it
     watched.get(5)!();
@@ -114,4 +121,3 @@ describe("RxPump", () => {
     expect(pump.polling).toBe(false); // quiet at the full period: back on the reactor
   });
 });
-

@@ -29,10 +29,20 @@ describe("enable_script_security", () => {
   const root = { uid: 0, gid: 0, mode: 0o40755 };
   test("accepts root-owned paths, refuses writable-by-others ones", () => {
     expect(scriptInsecurity("/etc/k/s.sh", st({ "/": root, "/etc": root, "/etc/k": root, "/etc/k/s.sh": { uid: 0, gid: 0, mode: 0o100755 } }))).toBeUndefined();
-    expect(scriptInsecurity("/etc/k/s.sh", st({ "/": root, "/etc": root, "/etc/k": root, "/etc/k/s.sh": { uid: 1000, gid: 0, mode: 0o100755 } }))).toMatch(/owned by uid 1000/);
-    expect(scriptInsecurity("/etc/k/s.sh", st({ "/": root, "/etc": root, "/etc/k": { uid: 0, gid: 0, mode: 0o40777 }, "/etc/k/s.sh": { uid: 0, gid: 0, mode: 0o100755 } }))).toMatch(/writable by everyone/);
-    expect(scriptInsecurity("/tmp/s.sh", st({ "/": root, "/tmp": { uid: 0, gid: 0, mode: 0o41777 }, "/tmp/s.sh": { uid: 0, gid: 0, mode: 0o100755 } }))).toBeUndefined();
-    expect(scriptInsecurity("/etc/k/s.sh", st({ "/": root, "/etc": root, "/etc/k": root, "/etc/k/s.sh": { uid: 0, gid: 50, mode: 0o100775 } }))).toMatch(/writable by group 50/);
+    expect(scriptInsecurity("/etc/k/s.sh", st({ "/": root, "/etc": root, "/etc/k": root, "/etc/k/s.sh": { uid: 1000, gid: 0, mode: 0o100755 } }))).toMatch(
+      /owned by uid 1000/,
+    );
+    expect(
+      scriptInsecurity(
+        "/etc/k/s.sh",
+        st({ "/": root, "/etc": root, "/etc/k": { uid: 0, gid: 0, mode: 0o40777 }, "/etc/k/s.sh": { uid: 0, gid: 0, mode: 0o100755 } }),
+      ),
+    ).toMatch(/writable by everyone/);
+    expect(scriptInsecurity("/tmp/s.sh", st({ "/": root, "/tmp": { uid: 0, gid: 0, mode: 0o41777 }, "/tmp/s.sh": { uid: 0, gid: 0, mode: 0o100755 } })))
+      .toBeUndefined();
+    expect(scriptInsecurity("/etc/k/s.sh", st({ "/": root, "/etc": root, "/etc/k": root, "/etc/k/s.sh": { uid: 0, gid: 50, mode: 0o100775 } }))).toMatch(
+      /writable by group 50/,
+    );
   });
 });
 
@@ -47,7 +57,10 @@ describe("runScript", () => {
   });
   test("runs as the given user, with a clean environment", async () => {
     const out = "/tmp/ka-script-test-" + process.pid;
-    const r = await runScript({ argv: ["/bin/sh", "-c", `id -u > ${out}; echo $KA_X >> ${out}`], uid: 65534, gid: 65534 }, { timeoutMs: 5000, env: { KA_X: "hello" } });
+    const r = await runScript({ argv: ["/bin/sh", "-c", `id -u > ${out}; echo $KA_X >> ${out}`], uid: 65534, gid: 65534 }, {
+      timeoutMs: 5000,
+      env: { KA_X: "hello" },
+    });
     expect(r.status).toBe(0);
     expect(await Bun.file(out).text()).toBe("65534\nhello\n");
     await Bun.$`rm -f ${out}`;

@@ -1,7 +1,7 @@
 /** RecvBatch: many datagrams per recvmmsg(2), each with its length, sender, receive time and truncation; an empty queue reads 0. */
 import { expect, test } from "bun:test";
 import { RecvBatch } from "../../../src/ffi/recvmmsg.ts";
-import { Socket, SOCK_DGRAM, SO_TIMESTAMPNS, SOL_SOCKET } from "../../../src/ffi/socket.ts";
+import { SO_TIMESTAMPNS, SOCK_DGRAM, Socket, SOL_SOCKET } from "../../../src/ffi/socket.ts";
 import { sockaddrIn } from "../../../src/ffi/sockaddr.ts";
 import { realtimeMs } from "../../../src/ffi/libc.ts";
 

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { readFileSync, readlinkSync } from "node:fs";
-import { droppableMappings, dropExecutablePages, parseSmaps } from "../../../src/ffi/resident.ts";
+import { dropExecutablePages, droppableMappings, parseSmaps } from "../../../src/ffi/resident.ts";
 
 const SMAPS = `00200000-01a39000 r--p 00000000 fe:00 2171603                            /opt/ka
 Rss:                4096 kB

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { rmSync } from "node:fs";
-import { Socket, SOCK_DGRAM } from "../../../src/ffi/socket.ts";
+import { SOCK_DGRAM, Socket } from "../../../src/ffi/socket.ts";
 import { AF_UNIX, sockaddrUn } from "../../../src/ffi/sockaddr.ts";
 import { sdNotify } from "../../../src/ffi/sd-notify.ts";
 

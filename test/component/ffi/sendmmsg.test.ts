@@ -1,7 +1,7 @@
 /** DatagramBatch: several datagrams in one sendmmsg(2), in order; a refused one is reported by index and the rest still go. */
 import { expect, test } from "bun:test";
 import { DatagramBatch } from "../../../src/ffi/sendmmsg.ts";
-import { Socket, SOCK_DGRAM } from "../../../src/ffi/socket.ts";
+import { SOCK_DGRAM, Socket } from "../../../src/ffi/socket.ts";
 import { sockaddrIn, sockaddrIn6 } from "../../../src/ffi/sockaddr.ts";
 
 const LO = Uint8Array.of(127, 0, 0, 1);
@@ -34,7 +34,9 @@ test("a batch goes out in order; a refused datagram is reported and the others a
     const got: string[] = [];
     for (let d = rx.recv(); d; d = rx.recv()) got.push(new TextDecoder().decode(d.data));
     expect(got).toEqual(["one", "two", "three"]);
-    batch.flush(tx.fd, () => { throw new Error("an empty batch sends nothing"); });
+    batch.flush(tx.fd, () => {
+      throw new Error("an empty batch sends nothing");
+    });
   } finally {
     rx.close();
     tx.close();

@@ -1,9 +1,21 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { Reactor } from "../../../src/ffi/reactor.ts";
-import { cmsgPktInfo, cmsgTtl, IP_PKTINFO, IP_RECVTTL, IPPROTO_IP, ipMreqn, optionUnsupported, Socket, SOCK_DGRAM, SO_TIMESTAMPNS, SOL_SOCKET } from "../../../src/ffi/socket.ts";
+import {
+  cmsgPktInfo,
+  cmsgTtl,
+  IP_PKTINFO,
+  IP_RECVTTL,
+  ipMreqn,
+  IPPROTO_IP,
+  optionUnsupported,
+  SO_TIMESTAMPNS,
+  SOCK_DGRAM,
+  Socket,
+  SOL_SOCKET,
+} from "../../../src/ffi/socket.ts";
 import { sockaddrIn } from "../../../src/ffi/sockaddr.ts";
 import { realtimeMs, SysError } from "../../../src/ffi/libc.ts";
-import { NetlinkSocket, NETLINK_ROUTE } from "../../../src/ffi/netlink.ts";
+import { NETLINK_ROUTE, NetlinkSocket } from "../../../src/ffi/netlink.ts";
 
 const LO = Uint8Array.of(127, 0, 0, 1);
 const reactor = new Reactor();
@@ -23,7 +35,12 @@ describe("Socket + Reactor", () => {
       reactor.add(rx.fd, () => {
         for (let d = rx.recv(); d; d = rx.recv()) {
           const info = cmsgPktInfo(d.cmsgs);
-          resolve({ data: new TextDecoder().decode(d.data), port: (d.from as { port: number }).port, ttl: cmsgTtl(d.cmsgs), dst: info ? Array.from(info.dst).join(".") : undefined });
+          resolve({
+            data: new TextDecoder().decode(d.data),
+            port: (d.from as { port: number }).port,
+            ttl: cmsgTtl(d.cmsgs),
+            dst: info ? Array.from(info.dst).join(".") : undefined,
+          });
         }
       });
     });
@@ -180,7 +197,10 @@ describe("NetlinkSocket", () => {
     // RTM_GETLINK dump: nlmsghdr + ifinfomsg (16 bytes)
     const m = new Uint8Array(32);
     const dv = new DataView(m.buffer);
-    dv.setUint32(0, 32, true); dv.setUint16(4, 18, true); dv.setUint16(6, 1 | 0x300, true); dv.setUint32(8, seq, true);
+    dv.setUint32(0, 32, true);
+    dv.setUint16(4, 18, true);
+    dv.setUint16(6, 1 | 0x300, true);
+    dv.setUint32(8, seq, true);
     const replies = nl.request(m, seq, "RTM_GETLINK");
     expect(replies.length).toBeGreaterThan(0);
     expect(replies.every((r) => r.header.type === 16)).toBe(true); // RTM_NEWLINK
@@ -188,7 +208,10 @@ describe("NetlinkSocket", () => {
     const seq2 = nl.nextSeq();
     const d = new Uint8Array(32);
     const dv2 = new DataView(d.buffer);
-    dv2.setUint32(0, 32, true); dv2.setUint16(4, 17, true); dv2.setUint16(6, 1 | 4, true); dv2.setUint32(8, seq2, true);
+    dv2.setUint32(0, 32, true);
+    dv2.setUint16(4, 17, true);
+    dv2.setUint16(6, 1 | 4, true);
+    dv2.setUint32(8, seq2, true);
     dv2.setInt32(20, 999999, true);
     expect(() => nl.request(d, seq2, "RTM_DELLINK")).toThrow(/RTM_DELLINK.*ENODEV/);
     nl.close();
@@ -204,7 +227,7 @@ describe("recvmsg metadata per datagram", () => {
     const seen: string[] = [];
     for (const ttl of [200, 254, 255, 100]) {
       const tx = new Socket(2, SOCK_DGRAM, 0);
-      tx.setInt(IPPROTO_IP, 2 /* IP_TTL */, ttl);
+      tx.setInt(IPPROTO_IP, 2, /* IP_TTL */ ttl);
       tx.bind(sockaddrIn(LO, 0));
       const txPort = (tx.localAddress() as { port: number }).port;
       tx.sendTo(Uint8Array.of(1), sockaddrIn(LO, port));

@@ -306,7 +306,8 @@ describe("metrics server", () => {
       const raw = await new Promise<string>((resolve, reject) => {
         let got = "";
         Bun.connect({
-          hostname: "127.0.0.1", port: 20100,
+          hostname: "127.0.0.1",
+          port: 20100,
           socket: {
             open: (s) => void s.write("GET /metrics HTTP/1.0\r\n\r\n"),
             data: (_s, d) => void (got += d.toString()),

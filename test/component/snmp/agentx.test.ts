@@ -77,7 +77,9 @@ describe("AgentX session", () => {
       await Bun.sleep(50);
       s.write(Buffer.concat([a.subarray(13), b]));
       await waitFor("two answers", () => got.length >= 2, 15_000).catch((e) => {
-        throw new Error(`${(e as Error).message}: ${got.length} answers, ${conns.length} connections, ${c.sessions} sessions, ${c.malformed} malformed; ${lines.join(" / ")}`);
+        throw new Error(
+          `${(e as Error).message}: ${got.length} answers, ${conns.length} connections, ${c.sessions} sessions, ${c.malformed} malformed; ${lines.join(" / ")}`,
+        );
       });
       expect(got.map((g) => g.readUInt32BE(12))).toEqual([100, 101]);
       expect(got[0]!.subarray(20 + 8).includes(Buffer.from("r1"))).toBe(true);

@@ -6,7 +6,7 @@
  * snapshot (src/vrrp/control-snap.ts): priority reasons, last heard master, transitions, the hold.
  */
 import { describe, expect, test } from "bun:test";
-import { step, initialFsm } from "../../../src/vrrp/fsm.ts";
+import { initialFsm, step } from "../../../src/vrrp/fsm.ts";
 import { vrrpSnapshot } from "../../../src/vrrp/control-snap.ts";
 import { Harness } from "../../support/vrrp/harness.ts";
 
@@ -97,7 +97,8 @@ describe("VRRP failover", () => {
 
   test("a sync group: every member yields with its own priority-0 advert, the group goes BACKUP", () => {
     const h = new Harness();
-    const member = (name: string, vrid: number, vip: string) => `vrrp_instance ${name} {
+    const member = (name: string, vrid: number, vip: string) =>
+      `vrrp_instance ${name} {
   state BACKUP
   interface eth0
   virtual_router_id ${vrid}
@@ -140,7 +141,10 @@ ${member("VI_1", 51, "192.0.2.100")}${member("VI_2", 52, "192.0.2.101")}`);
   test("refused when not MASTER or not running here", () => {
     const h = new Harness();
     h.start(conf());
-    expect(h.rt.control({ op: "failover", instances: ["VI_1"], holdMs: 1000, force: true })).toMatchObject({ ok: false, message: expect.stringMatching(/not MASTER: VI_1 is BACKUP/) });
+    expect(h.rt.control({ op: "failover", instances: ["VI_1"], holdMs: 1000, force: true })).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/not MASTER: VI_1 is BACKUP/),
+    });
     expect(h.rt.control({ op: "failover", instances: ["VI_9"], holdMs: 1000, force: true })).toMatchObject({ ok: false, message: "not running here: VI_9" });
     expect(h.rt.control({ op: "logLevel", detail: true }).ok).toBe(false);
   });

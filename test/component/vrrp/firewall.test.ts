@@ -30,7 +30,9 @@ ${extra}
 describe("no_accept firewall", () => {
   test("vrrp_strict: table on first MASTER, VIPs and excluded addresses in the set, gone from the set on BACKUP, table removed on stop", async () => {
     const h = new Harness();
-    h.start(`global_defs { vrrp_strict }\n` + inst("VI_1", 51, "", ["192.0.2.100/24", "192.0.2.102/32"], "  virtual_ipaddress_excluded {\n    192.0.2.103\n  }"));
+    h.start(
+      `global_defs { vrrp_strict }\n` + inst("VI_1", 51, "", ["192.0.2.100/24", "192.0.2.102/32"], "  virtual_ipaddress_excluded {\n    192.0.2.103\n  }"),
+    );
     expect(h.nft.tables.size).toBe(0);
     h.sched.advance(5000);
     expect(h.states().VI_1).toBe("MASTER");
@@ -46,7 +48,10 @@ describe("no_accept firewall", () => {
   test("accept instance and address owner add nothing; a no_accept one with a custom table name does", () => {
     const h = new Harness();
     const owner = inst("VI_O", 53, "  no_accept", ["192.0.2.120"]).replace("priority 100", "priority 255").replace("state BACKUP", "state MASTER");
-    h.start(`global_defs { nftables mine\n nftables_priority -5 }\n` + inst("VI_A", 51, "  accept", ["192.0.2.100"]) + inst("VI_N", 52, "  no_accept", ["192.0.2.110"]) + owner);
+    h.start(
+      `global_defs { nftables mine\n nftables_priority -5 }\n` + inst("VI_A", 51, "  accept", ["192.0.2.100"]) +
+        inst("VI_N", 52, "  no_accept", ["192.0.2.110"]) + owner,
+    );
     h.sched.advance(5000);
     expect(h.states()).toEqual({ VI_A: "MASTER", VI_N: "MASTER", VI_O: "MASTER" });
     expect(h.nft.keys(V4, "mine")).toEqual([hex4("192.0.2.110")]);

@@ -6,7 +6,15 @@ import { FifoReaders, NotifyFifo } from "../../../src/core/script.ts";
 import { fifoLine, Notifier, type NotifyTargets } from "../../../src/vrrp/notify.ts";
 
 const targets = (over: Partial<NotifyTargets> = {}): NotifyTargets => ({
-  kind: "INSTANCE", name: "VI_1", master: null, backup: null, fault: null, stop: null, deleted: null, generic: null, ...over,
+  kind: "INSTANCE",
+  name: "VI_1",
+  master: null,
+  backup: null,
+  fault: null,
+  stop: null,
+  deleted: null,
+  generic: null,
+  ...over,
 });
 
 describe("notify", () => {

@@ -42,7 +42,11 @@ describe("TrackerSet with process events", () => {
     let scans = 0, closed = 0;
     let disk: ProcInfo[] = [p(1, "init"), p(20, "nginx")];
     const set = new TrackerSet({
-      log: nullLogger, sched, files: { watch: () => () => {} }, resolve: () => null, changed: () => {},
+      log: nullLogger,
+      sched,
+      files: { watch: () => () => {} },
+      resolve: () => null,
+      changed: () => {},
       scan: () => (scans++, disk),
       procEvents: (on, ov) => {
         emit = on, overflow = ov;
@@ -73,7 +77,11 @@ describe("TrackerSet with process events", () => {
     const sched = new FakeScheduler(1_000_000);
     let scans = 0;
     const set = new TrackerSet({
-      log: nullLogger, sched, files: { watch: () => () => {} }, resolve: () => null, changed: () => {},
+      log: nullLogger,
+      sched,
+      files: { watch: () => () => {} },
+      resolve: () => null,
+      changed: () => {},
       scan: () => (scans++, [p(20, "nginx")]),
       procEvents: () => {
         throw new Error("EPROTONOSUPPORT");

@@ -10,7 +10,8 @@ import { Harness } from "../../support/vrrp/harness.ts";
 const GLOBAL = `global_defs {\n  router_id r1\n  vrrp_version 3\n}\n`;
 const SCRIPT = `vrrp_script chk {\n  script "/bin/true"\n  interval 1\n  weight -20\n}\n`;
 const STATIC = `static_ipaddress {\n  203.0.113.9/32 dev eth1\n}\n`;
-const inst = (name: string, vrid: number, vip: string, prio = 150) => `vrrp_instance ${name} {
+const inst = (name: string, vrid: number, vip: string, prio = 150) =>
+  `vrrp_instance ${name} {
   state BACKUP
   interface eth0
   virtual_router_id ${vrid}
@@ -27,7 +28,8 @@ const inst = (name: string, vrid: number, vip: string, prio = 150) => `vrrp_inst
   }
 }
 `;
-const reordered = (name: string, vrid: number, vip: string) => `# ${name}, keywords in another order
+const reordered = (name: string, vrid: number, vip: string) =>
+  `# ${name}, keywords in another order
 vrrp_instance ${name} {
   virtual_routes {
     198.18.0.0/16 via 192.0.2.254 dev eth0
@@ -69,9 +71,13 @@ describe("reload by meaning", () => {
   test("comments, moved blocks, reordered keywords and an include change nothing", () => {
     const h = masterHarness();
     const sent = h.sent.length;
-    reload(h, `\n# moved around\n! and commented\n${GROUP}include /etc/keepalived/vi2.conf\n${reordered("VI_1", 51, "192.0.2.100")}${STATIC}${SCRIPT}\n${GLOBAL}`, {
-      "/etc/keepalived/vi2.conf": `\n\n${reordered("VI_2", 52, "192.0.2.101")}`,
-    });
+    reload(
+      h,
+      `\n# moved around\n! and commented\n${GROUP}include /etc/keepalived/vi2.conf\n${reordered("VI_1", 51, "192.0.2.100")}${STATIC}${SCRIPT}\n${GLOBAL}`,
+      {
+        "/etc/keepalived/vi2.conf": `\n\n${reordered("VI_2", 52, "192.0.2.101")}`,
+      },
+    );
     expect(h.kernel.ops).toEqual([]);
     expect(h.states()).toEqual({ VI_1: "MASTER", VI_2: "MASTER" });
     // Still advertising at priority 150 (no priority-0 advert of a stopped instance).

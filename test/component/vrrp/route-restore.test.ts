@@ -6,7 +6,8 @@
 import { describe, expect, test } from "bun:test";
 import { Harness } from "../../support/vrrp/harness.ts";
 
-const conf = (routes: string, statics: string) => `${statics}
+const conf = (routes: string, statics: string) =>
+  `${statics}
 vrrp_instance VI_1 {
   state BACKUP
   interface eth0

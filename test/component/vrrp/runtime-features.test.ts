@@ -10,7 +10,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Harness } from "../../support/vrrp/harness.ts";
 
-const inst = (body: string, extra = "") => `${extra}
+const inst = (body: string, extra = "") =>
+  `${extra}
 vrrp_instance VI_1 {
   state BACKUP
   interface eth0
@@ -59,13 +60,15 @@ describe("VRRP runtime features", () => {
 
   test("virtual_routes and virtual_rules follow MASTER; static ones are always there", async () => {
     const h = new Harness();
-    h.start(inst(`  virtual_routes {
+    h.start(inst(
+      `  virtual_routes {
     203.0.113.0/24 via 192.0.2.254 dev eth0
     src 192.0.2.100 198.51.100.0/24 dev eth1 table 100
   }
   virtual_rules {
     from 192.0.2.100 table 100 priority 100
-  }`, `static_ipaddress {
+  }`,
+      `static_ipaddress {
   203.0.113.9/32 dev eth1
 }
 static_routes {
@@ -73,7 +76,8 @@ static_routes {
 }
 static_rules {
   to 203.0.113.128/25 table 200 priority 200
-}`));
+}`,
+    ));
     expect(h.kernel.addrsOn("eth1")).toContain("203.0.113.9");
     expect(h.kernel.routes.map((r) => `${r.dst}/${r.dstLen}`)).toEqual(["203.0.113.128/25"]);
     expect(h.kernel.rules.map((r) => r.priority)).toEqual([200]);
@@ -168,7 +172,9 @@ describe("VRRP runtime options", () => {
 
   test("notify_master_rx_lower_pri runs; lower-priority GARPs use garp_lower_prio_repeat/delay", () => {
     const h = new Harness();
-    h.start(inst("  notify_master_rx_lower_pri /lower.sh\n  garp_lower_prio_repeat 2\n  garp_lower_prio_delay 3\n  garp_master_delay 0\n  garp_master_repeat 1"));
+    h.start(
+      inst("  notify_master_rx_lower_pri /lower.sh\n  garp_lower_prio_repeat 2\n  garp_lower_prio_delay 3\n  garp_master_delay 0\n  garp_master_repeat 1"),
+    );
     h.sched.advance(5000);
     expect(h.states().VI_1).toBe("MASTER");
     const n = h.garps.length;
@@ -190,7 +196,9 @@ describe("VRRP runtime options", () => {
     h.sched.advance(500);
     expect(h.garps.length).toBe(3);
     const g = new Harness();
-    g.start(inst("  garp_master_delay 0\n  garp_master_repeat 3", "global_defs {\n  vrrp_garp_interval 0.5\n}\ngarp_group {\n  garp_interval 0\n  interface eth0\n}"));
+    g.start(
+      inst("  garp_master_delay 0\n  garp_master_repeat 3", "global_defs {\n  vrrp_garp_interval 0.5\n}\ngarp_group {\n  garp_interval 0\n  interface eth0\n}"),
+    );
     g.sched.advance(5000);
     expect(g.garps.length).toBe(3);
   });

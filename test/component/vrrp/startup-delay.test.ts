@@ -2,7 +2,8 @@
 import { describe, expect, test } from "bun:test";
 import { Harness } from "../../support/vrrp/harness.ts";
 
-const conf = (delay: string) => `global_defs {\n${delay}}\nvrrp_instance VI_1 {\n  state BACKUP\n  interface eth0\n  virtual_router_id 51\n  priority 100\n  advert_int 1\n  virtual_ipaddress {\n    192.0.2.100/24\n  }\n}\n`;
+const conf = (delay: string) =>
+  `global_defs {\n${delay}}\nvrrp_instance VI_1 {\n  state BACKUP\n  interface eth0\n  virtual_router_id 51\n  priority 100\n  advert_int 1\n  virtual_ipaddress {\n    192.0.2.100/24\n  }\n}\n`;
 
 describe("vrrp_startup_delay", () => {
   test("instances stay in INIT for the delay, then start as BACKUP and go MASTER after Master_Down_Interval", () => {

@@ -5,7 +5,7 @@
  * member takes both to FAULT and back; group notifications `GROUP G1 STATE 0` follow the members'.
  */
 import { describe, expect, test } from "bun:test";
-import { step, initialFsm } from "../../../src/vrrp/fsm.ts";
+import { initialFsm, step } from "../../../src/vrrp/fsm.ts";
 import { Harness } from "../../support/vrrp/harness.ts";
 
 const CONF = `
@@ -106,8 +106,10 @@ describe("vrrp_sync_group", () => {
 
   test("group track_interface applies to every member; member weights are ignored", () => {
     const h = new Harness();
-    h.start(CONF.replace("  notify /n.sh\n", "  notify /n.sh\n  track_interface {\n    eth1\n  }\n")
-      .replace("    eth1\n  }\n  virtual_ipaddress {\n    192.0.2.101", "    eth1 weight -50\n  }\n  virtual_ipaddress {\n    192.0.2.101"));
+    h.start(
+      CONF.replace("  notify /n.sh\n", "  notify /n.sh\n  track_interface {\n    eth1\n  }\n")
+        .replace("    eth1\n  }\n  virtual_ipaddress {\n    192.0.2.101", "    eth1 weight -50\n  }\n  virtual_ipaddress {\n    192.0.2.101"),
+    );
     h.sched.advance(10_000);
     expect(h.states()).toEqual({ VI_1: "MASTER", VI_2: "MASTER" });
     h.kernel.setLink("eth1", false);

@@ -5,10 +5,19 @@
  */
 import { expect, test } from "bun:test";
 import { encodeVrrp } from "../../../src/proto/vrrp.ts";
-import { VrrpTransport, type RxPacket } from "../../../src/vrrp/transport.ts";
+import { type RxPacket, VrrpTransport } from "../../../src/vrrp/transport.ts";
 
 const advert = (vrid: number) => {
-  const b = encodeVrrp({ version: 3, family: "ipv4", vrid, priority: 150, advertIntervalCs: 100, addresses: ["192.0.2.100"], src: "127.0.0.1", dst: "127.0.0.1" });
+  const b = encodeVrrp({
+    version: 3,
+    family: "ipv4",
+    vrid,
+    priority: 150,
+    advertIntervalCs: 100,
+    addresses: ["192.0.2.100"],
+    src: "127.0.0.1",
+    dst: "127.0.0.1",
+  });
   const own = new Uint8Array(new ArrayBuffer(b.length));
   own.set(b);
   return own;
@@ -21,7 +30,9 @@ test("queued adverts go out after the callback, in order, and close() flushes", 
     const got: RxPacket[] = [];
     const ours = (p: RxPacket) => p.payload[1]! >= 201 && p.payload[1]! <= 204;
     const drain = () => rx.drain((p) => void (ours(p) && got.push(p)), () => {});
-    const fail = (e: Error) => { throw e; };
+    const fail = (e: Error) => {
+      throw e;
+    };
     for (const vrid of [201, 202, 203]) tx.queue(advert(vrid), "127.0.0.1", fail);
     drain();
     expect(got.length).toBe(0); // still queued while this callback runs

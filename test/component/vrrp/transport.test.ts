@@ -5,11 +5,19 @@
  */
 import { describe, expect, test } from "bun:test";
 import { encodeVrrp } from "../../../src/proto/vrrp.ts";
-import { VrrpTransport, type RxPacket } from "../../../src/vrrp/transport.ts";
+import { type RxPacket, VrrpTransport } from "../../../src/vrrp/transport.ts";
 
-const advert = (vrid: number, priority: number) => encodeVrrp({
-  version: 3, family: "ipv4", vrid, priority, advertIntervalCs: 100, addresses: ["192.0.2.100"], src: "127.0.0.1", dst: "127.0.0.1",
-});
+const advert = (vrid: number, priority: number) =>
+  encodeVrrp({
+    version: 3,
+    family: "ipv4",
+    vrid,
+    priority,
+    advertIntervalCs: 100,
+    addresses: ["192.0.2.100"],
+    src: "127.0.0.1",
+    dst: "127.0.0.1",
+  });
 
 describe("VrrpTransport", () => {
   test("repeats are offered to onRepeat with their receive time; changes and refusals are decoded", async () => {
@@ -24,10 +32,11 @@ describe("VrrpTransport", () => {
       let accept = true;
       // Other test files send VRRP on loopback too: only VRIDs 7 and 8 are this test's.
       const mine = (vrid: number | undefined) => vrid === 7 || vrid === 8;
-      const drain = () => t.drain((p) => void (mine(p.payload[1]) && decoded.push(p)), () => {}, (vrid, at) => {
-        if (mine(vrid)) repeats.push({ vrid, at });
-        return mine(vrid) ? accept : false;
-      });
+      const drain = () =>
+        t.drain((p) => void (mine(p.payload[1]) && decoded.push(p)), () => {}, (vrid, at) => {
+          if (mine(vrid)) repeats.push({ vrid, at });
+          return mine(vrid) ? accept : false;
+        });
       const t0 = performance.now();
       for (let i = 0; i < 3; i++) t.send(advert(7, 150), "127.0.0.1");
       t.send(advert(8, 150), "127.0.0.1"); // another VRID: its first datagram
@@ -81,4 +90,3 @@ describe("VrrpTransport", () => {
     }
   });
 });
-

@@ -197,8 +197,7 @@ export const ADDR = {
 export function lineTopology(a: Netns, r: Netns, b: Netns): void {
   vethPair(a, "a0", r, "r0");
   vethPair(b, "b0", r, "r1");
-  const add = (n: Netns, dev: string, addr: string) =>
-    n.ip("addr", "add", addr, "dev", dev, ...(addr.includes(":") ? ["nodad"] : []));
+  const add = (n: Netns, dev: string, addr: string) => n.ip("addr", "add", addr, "dev", dev, ...(addr.includes(":") ? ["nodad"] : []));
   add(a, "a0", `${ADDR.a4}/24`);
   add(a, "a0", `${ADDR.a6}/64`);
   add(r, "r0", `${ADDR.r4a}/24`);

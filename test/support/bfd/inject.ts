@@ -7,14 +7,7 @@
 import { afNumber, parseIp } from "../../../src/core/inet.ts";
 import { sockaddrIp } from "../../../src/ffi/sockaddr.ts";
 import { SeededRandom } from "../random.ts";
-import {
-  IP_TTL,
-  IPPROTO_IP,
-  IPPROTO_IPV6,
-  IPV6_UNICAST_HOPS,
-  SOCK_DGRAM,
-  Socket,
-} from "../../../src/ffi/socket.ts";
+import { IP_TTL, IPPROTO_IP, IPPROTO_IPV6, IPV6_UNICAST_HOPS, SOCK_DGRAM, Socket } from "../../../src/ffi/socket.ts";
 
 /** Hex text to bytes. */
 export function fromHex(hex: string): Uint8Array {

@@ -144,18 +144,12 @@ export class BackToBack {
 
 /** The state transitions a node went through, as `from->to`. */
 export function transitions(n: SimNode): string[] {
-  return n.log.flatMap((r) =>
-    r.kind === "action" && r.action.kind === "stateChanged" ? [`${r.action.from}->${r.action.to}`] : []
-  );
+  return n.log.flatMap((r) => r.kind === "action" && r.action.kind === "stateChanged" ? [`${r.action.from}->${r.action.to}`] : []);
 }
 
 /** Packets a node sent, with their time. */
 export function sent(n: SimNode): { atMs: number; packet: BfdControlFields; reason: string }[] {
-  return n.log.flatMap((r) =>
-    r.kind === "action" && r.action.kind === "send"
-      ? [{ atMs: r.atMs, packet: r.action.packet, reason: r.action.reason }]
-      : []
-  );
+  return n.log.flatMap((r) => r.kind === "action" && r.action.kind === "send" ? [{ atMs: r.atMs, packet: r.action.packet, reason: r.action.reason }] : []);
 }
 
 /** Time of the node's last transition into `state`. */

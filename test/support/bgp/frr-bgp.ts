@@ -40,13 +40,23 @@ async function waitPath(path: string, p: Subprocess, what: string): Promise<void
 
 function spawnDaemon(ns: string, dir: string, name: "zebra" | "bgpd" | "bfdd"): Subprocess {
   const argv = [
-    "ip", "netns", "exec", ns, `${FRR}/${name}`,
-    "-f", join(dir, `${name}.conf`),
-    "-i", join(dir, `${name}.pid`),
-    "--vty_socket", dir,
-    "-z", join(dir, "zserv.api"),
-    "-P", "0",
-    "--log", `file:${join(dir, `${name}.log`)}`,
+    "ip",
+    "netns",
+    "exec",
+    ns,
+    `${FRR}/${name}`,
+    "-f",
+    join(dir, `${name}.conf`),
+    "-i",
+    join(dir, `${name}.pid`),
+    "--vty_socket",
+    dir,
+    "-z",
+    join(dir, "zserv.api"),
+    "-P",
+    "0",
+    "--log",
+    `file:${join(dir, `${name}.log`)}`,
     ...(name === "bfdd" ? ["--bfdctl", join(dir, "bfdd.sock")] : []),
   ];
   return Bun.spawn(argv, { stdin: "ignore", stdout: "ignore", stderr: "pipe" });

@@ -16,9 +16,15 @@ import { type FrrBgp, startFrrBgp } from "./frr-bgp.ts";
 export const SERVICE_PORT = 17980, RS_PORT = 17981;
 /** Addresses. */
 export const A = {
-  r4: "10.0.1.254", r6: "fd00:1::254", client: "10.0.9.1", rClient: "10.0.9.254",
-  lb4: (n: number) => `10.0.1.${n}`, lb6: (n: number) => `fd00:1::${n}`,
-  vip: "192.0.2.10", vip6: "2001:db8:10::10", anycast: "192.0.2.20",
+  r4: "10.0.1.254",
+  r6: "fd00:1::254",
+  client: "10.0.9.1",
+  rClient: "10.0.9.254",
+  lb4: (n: number) => `10.0.1.${n}`,
+  lb6: (n: number) => `fd00:1::${n}`,
+  vip: "192.0.2.10",
+  vip6: "2001:db8:10::10",
+  anycast: "192.0.2.20",
 };
 
 /** bfdd's configuration when the BGP sessions run BFD: 100 ms x 3. */
@@ -58,19 +64,32 @@ router bgp ${65000 + n}
 
 function routerBgpdConf(): string {
   const peers = [1, 2].flatMap((n) => [
-    ` neighbor ${A.lb4(n)} remote-as ${65000 + n}`, ` neighbor ${A.lb4(n)} timers 1 3`,
+    ` neighbor ${A.lb4(n)} remote-as ${65000 + n}`,
+    ` neighbor ${A.lb4(n)} timers 1 3`,
     ` neighbor ${A.lb4(n)} timers connect 1`,
-    ` neighbor ${A.lb6(n)} remote-as ${65000 + n}`, ` neighbor ${A.lb6(n)} timers 1 3`,
+    ` neighbor ${A.lb6(n)} remote-as ${65000 + n}`,
+    ` neighbor ${A.lb6(n)} timers 1 3`,
     ` neighbor ${A.lb6(n)} timers connect 1`,
   ]);
   return [
-    "router bgp 65000", ` bgp router-id ${A.r4}`, " no bgp ebgp-requires-policy", " no bgp default ipv4-unicast",
+    "router bgp 65000",
+    ` bgp router-id ${A.r4}`,
+    " no bgp ebgp-requires-policy",
+    " no bgp default ipv4-unicast",
     // always-compare-med: the LBs are in different ASes, and announce_backup's MED must still decide.
-    " bgp bestpath as-path multipath-relax", " bgp always-compare-med", ...peers,
-    " address-family ipv4 unicast", "  maximum-paths 4", ...[1, 2].map((n) => `  neighbor ${A.lb4(n)} activate`),
+    " bgp bestpath as-path multipath-relax",
+    " bgp always-compare-med",
+    ...peers,
+    " address-family ipv4 unicast",
+    "  maximum-paths 4",
+    ...[1, 2].map((n) => `  neighbor ${A.lb4(n)} activate`),
     " exit-address-family",
-    " address-family ipv6 unicast", "  maximum-paths 4", ...[1, 2].map((n) => `  neighbor ${A.lb6(n)} activate`),
-    " exit-address-family", "!", "",
+    " address-family ipv6 unicast",
+    "  maximum-paths 4",
+    ...[1, 2].map((n) => `  neighbor ${A.lb6(n)} activate`),
+    " exit-address-family",
+    "!",
+    "",
   ].join("\n");
 }
 
@@ -134,10 +153,27 @@ export class LbDaemon {
     writeFileSync(this.confPath, conf);
     rmSync(this.logPath, { force: true });
     const d = this.dir;
-    const argv = [this.bin, "-n", "-l", "-D", "-G", "-f", this.confPath, "-p", join(d, "k.pid"), "-r", join(d, "v.pid"),
-      "-c", join(d, "c.pid"), "-b", join(d, "b.pid")];
+    const argv = [
+      this.bin,
+      "-n",
+      "-l",
+      "-D",
+      "-G",
+      "-f",
+      this.confPath,
+      "-p",
+      join(d, "k.pid"),
+      "-r",
+      join(d, "v.pid"),
+      "-c",
+      join(d, "c.pid"),
+      "-b",
+      join(d, "b.pid"),
+    ];
     const p = Bun.spawn(["ip", "netns", "exec", this.ns.name, ...argv], {
-      stdout: "ignore", stderr: Bun.file(this.logPath), env: { ...process.env, TMPDIR: d },
+      stdout: "ignore",
+      stderr: Bun.file(this.logPath),
+      env: { ...process.env, TMPDIR: d },
     });
     this.proc = p;
     this.ns.procs.push(p);
@@ -226,14 +262,19 @@ export class BgpTopology {
       lb.spawn(["socat", `TCP-LISTEN:${SERVICE_PORT},fork,reuseaddr`, `SYSTEM:echo lb${i + 1}`]);
     }
     for (const n of [1, 2]) this.startRealServer(n);
-    await waitFor("four BGP sessions Established", async () => {
-      const j = JSON.parse(await this.frrR.vtysh(["show bgp summary json"])) as Record<
-        string,
-        { peers?: Record<string, { state?: string }> }
-      >;
-      const states = Object.values(j).flatMap((af) => Object.values(af.peers ?? {}).map((p) => p.state));
-      return states.length === 4 && states.every((s) => s === "Established");
-    }, 60_000, 250);
+    await waitFor(
+      "four BGP sessions Established",
+      async () => {
+        const j = JSON.parse(await this.frrR.vtysh(["show bgp summary json"])) as Record<
+          string,
+          { peers?: Record<string, { state?: string }> }
+        >;
+        const states = Object.values(j).flatMap((af) => Object.values(af.peers ?? {}).map((p) => p.state));
+        return states.length === 4 && states.every((s) => s === "Established");
+      },
+      60_000,
+      250,
+    );
   }
 
   readonly #rs = new Map<number, Subprocess>();
@@ -267,8 +308,11 @@ export class BgpTopology {
 
   /** Like fetch() without blocking the event loop (for timing): at most `timeoutS` seconds. */
   async fetchAsync(ip: string, timeoutS = 0.5): Promise<string> {
-    const p = Bun.spawn(["ip", "netns", "exec", this.client.name, "socat", `-T${timeoutS}`, "-",
-      `TCP:${ip}:${SERVICE_PORT},connect-timeout=${timeoutS}`], { stdin: "ignore", stdout: "pipe", stderr: "ignore" });
+    const p = Bun.spawn(["ip", "netns", "exec", this.client.name, "socat", `-T${timeoutS}`, "-", `TCP:${ip}:${SERVICE_PORT},connect-timeout=${timeoutS}`], {
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "ignore",
+    });
     const out = await new Response(p.stdout).text();
     await p.exited;
     return out.trim();

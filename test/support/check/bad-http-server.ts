@@ -11,9 +11,7 @@ const block = new Uint8Array(64 * 1024).fill(0x61);
 function streamBlocks(s: import("bun").Socket<{ left: number; chunked: boolean; rest?: Uint8Array }>): void {
   while (s.data.left > 0) {
     const n = Math.min(block.length, s.data.left);
-    const piece = s.data.chunked
-      ? Buffer.concat([Buffer.from(`${n.toString(16)}\r\n`), block.subarray(0, n), Buffer.from("\r\n")])
-      : block.subarray(0, n);
+    const piece = s.data.chunked ? Buffer.concat([Buffer.from(`${n.toString(16)}\r\n`), block.subarray(0, n), Buffer.from("\r\n")]) : block.subarray(0, n);
     const w = s.write(piece);
     if (w < piece.length) {
       // simplest back-pressure: a partial write of this test server ends the stream early only if
@@ -59,9 +57,7 @@ Bun.listen<{ left: number; chunked: boolean; rest?: Uint8Array }>({
       } else if (path === "/big" || path === "/bigchunked") {
         const chunked = path === "/bigchunked";
         s.write(
-          chunked
-            ? "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-            : `HTTP/1.0 200 OK\r\nContent-Length: ${10 * MiB}\r\n\r\n`,
+          chunked ? "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" : `HTTP/1.0 200 OK\r\nContent-Length: ${10 * MiB}\r\n\r\n`,
         );
         s.data = { left: 10 * MiB, chunked };
         streamBlocks(s);

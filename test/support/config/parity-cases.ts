@@ -11,8 +11,7 @@
 
 const vi = (extra: string, vip = "192.0.2.10/24"): string =>
   `vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n${extra}\n virtual_ipaddress {\n  ${vip}\n }\n}\n`;
-const vs = (body: string, head = "192.0.2.1 80"): string =>
-  `virtual_server ${head} {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n${body}\n}\n`;
+const vs = (body: string, head = "192.0.2.1 80"): string => `virtual_server ${head} {\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n${body}\n}\n`;
 const rs = (body = ""): string => ` real_server 192.0.2.2 80 {\n${body}\n }`;
 
 /** Probes that need more than one file: main text plus files relative to the main file's directory. */
@@ -68,8 +67,7 @@ export const PARITY_CASES: Readonly<Record<string, string>> = {
   "undefined track_script": vi(" track_script {\n  nope\n }"),
   "vrrp_script without script": "vrrp_script s {\n interval 1\n}\n",
   "track_process without process": "vrrp_track_process p {\n quorum 2\n}\n",
-  "track_process quorum_max below quorum":
-    "vrrp_track_process p {\n process x\n quorum 5\n quorum_max 2\n}\n",
+  "track_process quorum_max below quorum": "vrrp_track_process p {\n process x\n quorum 5\n quorum_max 2\n}\n",
   "track_file without file": "track_file t {\n weight 2\n}\n",
   "garp_group without interface": "garp_group {\n garp_interval 1\n}\n",
   "sync group with undefined member": "vrrp_sync_group G {\n group {\n  VI_X\n }\n}\n",
@@ -82,19 +80,16 @@ export const PARITY_CASES: Readonly<Record<string, string>> = {
   "missing closing brace": "global_defs {\n router_id x\n",
   "extra closing brace": "global_defs {\n router_id x\n}\n}\n",
   "two keywords on a line": vi(" priority 100 advert_int 3"),
-  "keyword and block on one line":
-    "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n priority 100 virtual_ipaddress {\n  192.0.2.10/24\n }\n}\n",
+  "keyword and block on one line": "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n priority 100 virtual_ipaddress {\n  192.0.2.10/24\n }\n}\n",
   "strict with unicast": "global_defs {\n vrrp_strict\n}\n" +
     vi(" priority 255\n unicast_peer {\n  192.0.2.9\n }"),
   "strict with preempt_delay": "global_defs {\n vrrp_strict\n}\n" + vi(" preempt_delay 3"),
   "strict with vmac_xmit_base": "global_defs {\n vrrp_strict\n}\n" + vi(" use_vmac\n vmac_xmit_base"),
-  "strict without VIP":
-    "global_defs {\n vrrp_strict\n}\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n}\n",
+  "strict without VIP": "global_defs {\n vrrp_strict\n}\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n}\n",
   "strict with accept on v3": "global_defs {\n vrrp_strict\n}\n" + vi(" version 3\n accept"),
   "strict with IPv6 non link-local first VIP": "global_defs {\n vrrp_strict\n}\n" + vi("", "2001:db8::10/64"),
   "strict with IPv6 link-local first VIP": "global_defs {\n vrrp_strict\n}\n" + vi("", "fe80::10/64"),
-  "preprocessor features":
-    "$A=1\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id ${A}\n virtual_ipaddress {\n ~SEQ(I,1,3) 192.0.2.${I}\n }\n}\n",
+  "preprocessor features": "$A=1\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id ${A}\n virtual_ipaddress {\n ~SEQ(I,1,3) 192.0.2.${I}\n }\n}\n",
   "VS without protocol": "virtual_server 192.0.2.1 80 {\n lvs_sched rr\n lvs_method NAT\n" + rs() + "\n}\n",
   "VS without scheduler": "virtual_server 192.0.2.1 80 {\n lvs_method NAT\n protocol TCP\n" + rs() + "\n}\n",
   "VS without method": "virtual_server 192.0.2.1 80 {\n lvs_sched rr\n protocol TCP\n" + rs() + "\n}\n",
@@ -114,8 +109,7 @@ export const PARITY_CASES: Readonly<Record<string, string>> = {
   "bfd without neighbor": "bfd_instance b {\n min_rx 5\n}\n",
   "bfd complete": "bfd_instance b {\n neighbor_ip 192.0.2.2\n}\n",
   "notify script that exists, no script security": vi(' notify_master "/usr/bin/true x"'),
-  "static address with undefined track_group":
-    "static_ipaddress {\n 192.0.2.5/24 dev eth0 track_group NOPE\n}\n",
+  "static address with undefined track_group": "static_ipaddress {\n 192.0.2.5/24 dev eth0 track_group NOPE\n}\n",
   "linkbeat on a missing interface (fatal)": "linkbeat_interfaces {\n eth9\n}\n",
   "up/down delay on a missing interface (fatal)": "interface_up_down_delays {\n eth9 1\n}\n",
   "garp_group on a missing interface": "garp_group {\n garp_interval 1\n interface eth9\n}\n",
@@ -125,8 +119,7 @@ export const PARITY_CASES: Readonly<Record<string, string>> = {
   "sorry server of other family": vs(rs() + "\n sorry_server 2001:db8::1 80"),
   "large real server weight": vs(rs("  weight 70000")),
   "large garp_master_repeat": vi(" garp_master_repeat 300"),
-  "untracked vrrp_script with errors":
-    "vrrp_script s {\n script /usr/bin/true\n weight 300\n interval 0\n}\n",
+  "untracked vrrp_script with errors": "vrrp_script s {\n script /usr/bin/true\n weight 300\n interval 0\n}\n",
   "tracked vrrp_script, no script security": "vrrp_script s {\n script /usr/bin/true\n}\n" +
     vi(" track_script {\n  s\n }"),
   "bad route table and metric": vi(

@@ -87,7 +87,7 @@ export function findMessages(f: Fixture, dir: "send" | "recv", type: number, nth
 export function normalise(buf: Uint8Array, seq: number, pid = 0): Uint8Array {
   const out = buf.slice();
   const v = new DataView(out.buffer);
-  for (let off = 0; off + NLMSG_HDRLEN <= out.length; ) {
+  for (let off = 0; off + NLMSG_HDRLEN <= out.length;) {
     const len = v.getUint32(off, true);
     v.setUint32(off + 8, seq, true);
     v.setUint32(off + 12, pid, true);

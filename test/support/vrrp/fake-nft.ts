@@ -4,7 +4,7 @@
  */
 import { NetlinkError } from "../../../src/ffi/netlink.ts";
 import { AttrReader, nla, nlaNested, nlaString } from "../../../src/proto/netlink-attr.ts";
-import { nlmsg, type NlMessage, splitMessages } from "../../../src/proto/netlink.ts";
+import { type NlMessage, nlmsg, splitMessages } from "../../../src/proto/netlink.ts";
 import { NFNL_MSG_BATCH_BEGIN, NFNL_MSG_BATCH_END, NFT_MSG, parseNfgen } from "../../../src/proto/nftables.ts";
 
 /** One table: its sets' keys in hex. */

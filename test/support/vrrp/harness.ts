@@ -4,7 +4,7 @@
  * adverts can be injected), a recording announcer and notify executor, and FakeScheduler. Configs are
  * real keepalived.conf text through the real loader.
  */
-import { nullLogger, type Logger } from "../../../src/core/log.ts";
+import { type Logger, nullLogger } from "../../../src/core/log.ts";
 import { FakeScheduler } from "../../../src/core/scheduler.ts";
 import type { FdWatcher } from "../../../src/ffi/reactor.ts";
 import { encodeVrrp, parseVrrp } from "../../../src/proto/vrrp.ts";
@@ -179,7 +179,11 @@ export class Harness {
   constructor(log: Logger = nullLogger) {
     const watcher: FdWatcher = { add: (fd, f) => void this.#cbs.set(fd, f), remove: (fd) => void this.#cbs.delete(fd), close: () => {} };
     this.rt = new VrrpRuntime({
-      log, sched: this.sched, watcher, kernel: this.kernel, keepVipsOnStop: false,
+      log,
+      sched: this.sched,
+      watcher,
+      kernel: this.kernel,
+      keepVipsOnStop: false,
       send: (m) => this.parentMsgs.push(m),
       exec: async (argv) => {
         this.scripts.push([...argv]);
@@ -225,7 +229,15 @@ export class Harness {
       send: (data, dst) => {
         const err = this.sendError?.(dst);
         if (err) throw err;
-        const p = parseVrrp(data, { family: o.family, version: (data[0]! >> 4) as 2 | 3, ttl: 255, ttlRange: [0, 255], src: o.src, dst, auth: { type: "none" } });
+        const p = parseVrrp(data, {
+          family: o.family,
+          version: (data[0]! >> 4) as 2 | 3,
+          ttl: 255,
+          ttlRange: [0, 255],
+          src: o.src,
+          dst,
+          auth: { type: "none" },
+        });
         if (p.ok) this.sent.push({ vrid: p.value.vrid, priority: p.value.priority, dst, ifname: o.ifname, at: this.sched.now() });
       },
       // Like VrrpTransport: a datagram equal to the last good one of its VRID is offered to onRepeat first.
@@ -259,7 +271,16 @@ export class Harness {
    * Injects an advert from `src` on the transport of `ifname`. `queueOnly`: it waits in the socket (the
    * reactor has not woken the child yet); `at`: the kernel's receive time (default now).
    */
-  advert(ifname: string, vrid: number, priority: number, src: string, vips: string[], version: 2 | 3 = 3, intervalCs = 100, opts: { queueOnly?: boolean; at?: number } = {}): void {
+  advert(
+    ifname: string,
+    vrid: number,
+    priority: number,
+    src: string,
+    vips: string[],
+    version: 2 | 3 = 3,
+    intervalCs = 100,
+    opts: { queueOnly?: boolean; at?: number } = {},
+  ): void {
     const t = this.transports.find((x) => x.o.ifname === ifname);
     if (!t) throw new Error(`no transport on ${ifname}`);
     const dst = "224.0.0.18";

@@ -77,9 +77,7 @@ describe("BfdDemux", () => {
       )
     )
       .toThrow(/used by both exact and dup/);
-    expect(() =>
-      d.add("dup", 10, { peer: "192.0.2.8", local: null, multihop: false, ttl: 255 }, SINGLE_HOP_TTL_POLICY)
-    )
+    expect(() => d.add("dup", 10, { peer: "192.0.2.8", local: null, multihop: false, ttl: 255 }, SINGLE_HOP_TTL_POLICY))
       .toThrow(/discriminator 10 is in use/);
     d.remove(10);
     expect(d.discriminators().has(10)).toBe(false);

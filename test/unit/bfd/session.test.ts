@@ -107,9 +107,7 @@ describe("two sessions back to back", () => {
     expect(sim.a.session.state).toBe("AdminDown");
     expect(sim.b.session.state).toBe("Down");
     expect(
-      sim.a.log.some((r) =>
-        r.kind === "action" && r.action.kind === "discarded" && r.action.reason === "admin-down"
-      ),
+      sim.a.log.some((r) => r.kind === "action" && r.action.kind === "discarded" && r.action.reason === "admin-down"),
     ).toBe(true);
     sim.apply(sim.a, { kind: "start" });
     sim.runUntilTrue(() => sim.settled());

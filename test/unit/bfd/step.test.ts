@@ -60,8 +60,7 @@ function sessionIn(state: BfdState): BfdSession {
   return s;
 }
 
-const sends = (a: BfdAction[]) =>
-  a.filter((x): x is Extract<BfdAction, { kind: "send" }> => x.kind === "send");
+const sends = (a: BfdAction[]) => a.filter((x): x is Extract<BfdAction, { kind: "send" }> => x.kind === "send");
 
 describe("RFC 5880 §6.8.6 reception table", () => {
   // Written from the RFC text, independently of RECEIVE_TABLE.
@@ -214,8 +213,7 @@ describe("transmission rules (RFC 5880 §6.8.7)", () => {
 
   test("remote Demand mode with both Up: silent unless polling", () => {
     const up = { state: "Up" as const, yourDiscriminator: LOCAL, demand: true };
-    let s =
-      run(sessionIn("Up"), [[10, { kind: "packetReceived", packet: peerPacket({ ...up, final: true }) }]]).s;
+    let s = run(sessionIn("Up"), [[10, { kind: "packetReceived", packet: peerPacket({ ...up, final: true }) }]]).s;
     expect(s.polling).toBe(false);
     expect(sends(run(s, [[s.txAtMs!, { kind: "txTimerExpired" }]]).actions)).toEqual([]);
     s = run(s, [[20, { kind: "timersChanged", desiredMinTxUs: 60_000 }]]).s;
@@ -255,9 +253,8 @@ describe("detection timer (RFC 5880 §6.8.4)", () => {
 
   test("expiry while Down only forgets the remote discriminator", () => {
     const s = run(createSession(DEFAULT_CONFIG, LOCAL), [[0, { kind: "start" }]]).s;
-    const heard =
-      run(s, [[1, { kind: "packetReceived", packet: peerPacket({ state: "Up", yourDiscriminator: LOCAL }) }]])
-        .s;
+    const heard = run(s, [[1, { kind: "packetReceived", packet: peerPacket({ state: "Up", yourDiscriminator: LOCAL }) }]])
+      .s;
     expect(heard.state).toBe("Down");
     expect(heard.remoteDiscr).toBe(REMOTE);
     const { s: after, actions } = run(heard, [[heard.detectAtMs!, { kind: "detectTimerExpired" }]]);

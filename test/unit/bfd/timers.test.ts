@@ -1,11 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import {
-  detectionTimeUs,
-  jitterBounds,
-  jitteredDelayMs,
-  msToUs,
-  txIntervalUs,
-} from "../../../src/bfd/timers.ts";
+import { detectionTimeUs, jitterBounds, jitteredDelayMs, msToUs, txIntervalUs } from "../../../src/bfd/timers.ts";
 import { seededFloats } from "../../support/random.ts";
 
 describe("jitter (RFC 5880 §6.8.7)", () => {

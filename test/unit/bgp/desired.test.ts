@@ -7,8 +7,16 @@ import { BGP_METRIC_MAX, VIP_METRIC_UNDER_BGP } from "../../../src/config/model-
 const src = { file: "k.conf", line: 1 };
 function ann(over: Partial<BgpAnnounce>): BgpAnnounce {
   return {
-    name: "A", instances: [], syncGroups: [], virtualServers: [], device: "ka-bgp", metric: 10, announceBackup: false,
-    prefixes: [{ family: "ipv4", address: "192.0.2.10", prefixLen: 32 }], src, ...over,
+    name: "A",
+    instances: [],
+    syncGroups: [],
+    virtualServers: [],
+    device: "ka-bgp",
+    metric: 10,
+    announceBackup: false,
+    prefixes: [{ family: "ipv4", address: "192.0.2.10", prefixLen: 32 }],
+    src,
+    ...over,
   };
 }
 const groups: Pick<SyncGroup, "name" | "members">[] = [{ name: "G", members: ["VI_1", "VI_2"] }];

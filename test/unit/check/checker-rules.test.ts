@@ -1,12 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { judgeDnsReply } from "../../../src/check/checkers/dns.ts";
 import { fileCheckVerdict, parseTrackFileValue } from "../../../src/check/checkers/file.ts";
-import {
-  compileUrlRegex,
-  parseStatusCodes,
-  regexVerdict,
-  statusAccepted,
-} from "../../../src/check/checkers/http-match.ts";
+import { compileUrlRegex, parseStatusCodes, regexVerdict, statusAccepted } from "../../../src/check/checkers/http-match.ts";
 import { buildRequest } from "../../../src/check/checkers/http.ts";
 import { judgeMisc } from "../../../src/check/checkers/misc.ts";
 import { splitCommand } from "../../../src/core/command-line.ts";

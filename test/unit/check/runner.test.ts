@@ -97,7 +97,15 @@ describe("CheckerRunner", () => {
       }
     }
     const log = new Capture({ ident: "t", console: false, syslog: false, facility: 3, detail: false });
-    const r = new CheckerRunner({ name: "t", timing: T, run: c.run, sched: s, log, onChange: () => {}, sentences: { kind: "TCP", service: "[192.0.2.2]:tcp:80" } });
+    const r = new CheckerRunner({
+      name: "t",
+      timing: T,
+      run: c.run,
+      sched: s,
+      log,
+      onChange: () => {},
+      sentences: { kind: "TCP", service: "[192.0.2.2]:tcp:80" },
+    });
     r.start();
     await tick(s, 0);
     expect(r.up).toBe(false);

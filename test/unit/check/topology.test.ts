@@ -2,15 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import type { RealServer, VirtualServer, VirtualServerGroup } from "../../../src/config/model-check.ts";
 import { describeChanges, expandRange, granularity, vsTable } from "../../../src/check/table.ts";
-import {
-  evaluateRsChange,
-  evaluateVs,
-  fifoRsLine,
-  fifoVsLine,
-  nextQuorum,
-  rsWeight,
-  type VsStatus,
-} from "../../../src/check/topology.ts";
+import { evaluateRsChange, evaluateVs, fifoRsLine, fifoVsLine, nextQuorum, rsWeight, type VsStatus } from "../../../src/check/topology.ts";
 
 const st = (up: boolean, weightDelta = 0) => ({ up, weightDelta, hasRun: true, lastReason: "" });
 const SRC = { file: "t", line: 1 };
@@ -184,8 +176,7 @@ describe("topology", () => {
 });
 
 describe("desired table", () => {
-  const dests = (v: VirtualServer, s: VsStatus) =>
-    vsTable(v, [], s)[0]!.dests.map((d) => `${d.addr}:${d.port}/${d.weight}`);
+  const dests = (v: VirtualServer, s: VsStatus) => vsTable(v, [], s)[0]!.dests.map((d) => `${d.addr}:${d.port}/${d.weight}`);
 
   test.each(
     [

@@ -57,14 +57,22 @@ bgp_announce VS {
     expect(diagLines(r).filter((l) => l.includes("error"))).toEqual([]);
     const [web, grp, vs] = r.config.bgp.announces;
     expect(web).toMatchObject({
-      name: "WEB", instances: ["VI_1"], device: "ka-bgp", metric: 0, announceBackup: false,
+      name: "WEB",
+      instances: ["VI_1"],
+      device: "ka-bgp",
+      metric: 0,
+      announceBackup: false,
       prefixes: [
         { family: "ipv4", address: "192.0.2.10", prefixLen: 32 },
         { family: "ipv6", address: "2001:db8::10", prefixLen: 128 },
       ],
     });
     expect(grp).toMatchObject({
-      syncGroups: ["G"], virtualServers: ["[198.51.100.1]:80"], device: "ka-grp", metric: 20, announceBackup: true,
+      syncGroups: ["G"],
+      virtualServers: ["[198.51.100.1]:80"],
+      device: "ka-grp",
+      metric: 20,
+      announceBackup: true,
       prefixes: [{ family: "ipv4", address: "203.0.113.0", prefixLen: 24 }],
     });
     expect(vs?.prefixes).toEqual([{ family: "ipv4", address: "198.51.100.1", prefixLen: 32 }]);

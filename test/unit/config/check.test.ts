@@ -6,8 +6,7 @@ import { diagLines, loadText } from "../../support/config/helpers.ts";
 const FULL = " protocol TCP\n lvs_sched wlc\n lvs_method NAT\n";
 const RS = " real_server 192.0.2.1 80 {\n }";
 /** A virtual_server block; `bare` leaves out protocol, scheduler and method (keepalived warns about each). */
-const vs = (body: string, head = "192.0.2.100 80", bare = false): string =>
-  `virtual_server ${head} {\n${bare ? "" : FULL}${body}\n}\n`;
+const vs = (body: string, head = "192.0.2.100 80", bare = false): string => `virtual_server ${head} {\n${bare ? "" : FULL}${body}\n}\n`;
 
 describe("virtual_server", () => {
   test("defaults: wlc, NAT, TCP, quorum 1, delay_loop 60 s; leaving out protocol, scheduler or method is reported", () => {

@@ -13,14 +13,16 @@ describe("control_socket", () => {
   });
 
   test("bad path, mode or extra argument: file:line error, the default stays", () => {
-    for (const [line, msg] of [
-      ["control_socket relative.sock", "control_socket: expected an absolute socket path or none, got 'relative.sock'"],
-      ["control_socket /run/k/", "control_socket: expected an absolute socket path or none, got '/run/k/'"],
-      ["control_socket /run/k/c.sock 0666", "control_socket: mode '0666' must be 0600, 0620, 0640 or 0660"],
-      ["control_socket /run/k/c.sock 0700", "control_socket: mode '0700' must be 0600, 0620, 0640 or 0660"],
-      ["control_socket /run/k/c.sock rw", "control_socket: mode 'rw' must be 0600, 0620, 0640 or 0660"],
-      ["control_socket /run/k/c.sock 0600 g extra", "control_socket: unexpected 'extra'"],
-    ] as const) {
+    for (
+      const [line, msg] of [
+        ["control_socket relative.sock", "control_socket: expected an absolute socket path or none, got 'relative.sock'"],
+        ["control_socket /run/k/", "control_socket: expected an absolute socket path or none, got '/run/k/'"],
+        ["control_socket /run/k/c.sock 0666", "control_socket: mode '0666' must be 0600, 0620, 0640 or 0660"],
+        ["control_socket /run/k/c.sock 0700", "control_socket: mode '0700' must be 0600, 0620, 0640 or 0660"],
+        ["control_socket /run/k/c.sock rw", "control_socket: mode 'rw' must be 0600, 0620, 0640 or 0660"],
+        ["control_socket /run/k/c.sock 0600 g extra", "control_socket: unexpected 'extra'"],
+      ] as const
+    ) {
       const r = g(line);
       expect(r.diagnostics).toContainEqual(expect.objectContaining({ line: 2, severity: "error", message: msg }));
       expect(r.config.global.controlSocket).toEqual({ path: null, mode: 0o600, group: null });

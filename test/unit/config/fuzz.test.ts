@@ -73,9 +73,7 @@ function mutate(text: string, rnd: () => number): string {
   return s;
 }
 
-const samples = fs.readdirSync(SAMPLES).filter((f) => f.startsWith("keepalived.conf.")).sort().map((f) =>
-  fs.readFileSync(`${SAMPLES}/${f}`, "utf8")
-);
+const samples = fs.readdirSync(SAMPLES).filter((f) => f.startsWith("keepalived.conf.")).sort().map((f) => fs.readFileSync(`${SAMPLES}/${f}`, "utf8"));
 samples.push(
   "$X= \\\n vrrp_instance V${N} { \\\n interface eth0 \\\n virtual_router_id ${N} \\\n virtual_ipaddress { \\\n 192.0.2.${N} \\\n } \\\n }\n~SEQ(N,1,5) $X\n",
 );

@@ -15,8 +15,10 @@ describe("meaningKey", () => {
   });
 
   test("whole configurations: comments, includes, moved blocks and reordered keywords compare equal", () => {
-    const vs = `virtual_server 10.0.0.1 80 {\n  delay_loop 5\n  lb_algo rr\n  lb_kind DR\n  protocol TCP\n  real_server 10.0.0.2 80 {\n    weight 2\n    TCP_CHECK {\n      connect_timeout 3\n    }\n  }\n}\n`;
-    const vsMoved = `virtual_server 10.0.0.1 80 {\n  protocol TCP\n  real_server 10.0.0.2 80 {\n    TCP_CHECK {\n      connect_timeout 3\n    }\n    weight 2\n  }\n  lb_kind DR\n  lb_algo rr\n  delay_loop 5\n}\n`;
+    const vs =
+      `virtual_server 10.0.0.1 80 {\n  delay_loop 5\n  lb_algo rr\n  lb_kind DR\n  protocol TCP\n  real_server 10.0.0.2 80 {\n    weight 2\n    TCP_CHECK {\n      connect_timeout 3\n    }\n  }\n}\n`;
+    const vsMoved =
+      `virtual_server 10.0.0.1 80 {\n  protocol TCP\n  real_server 10.0.0.2 80 {\n    TCP_CHECK {\n      connect_timeout 3\n    }\n    weight 2\n  }\n  lb_kind DR\n  lb_algo rr\n  delay_loop 5\n}\n`;
     const vi = `vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 5\n  priority 100\n  virtual_ipaddress {\n    192.0.2.1/24\n  }\n}\n`;
     const a = loadText(`global_defs {\n  router_id x\n}\n${vi}${vs}`);
     const b = loadText(`# top\n${vsMoved}\ninclude /etc/keepalived/vi.conf\n\nglobal_defs {\n  router_id x   ! same\n}\n`, {

@@ -13,8 +13,7 @@ function pp(text: string, more: Files = {}, configId = "main"): { lines: Line[];
   const files = { [MAIN]: text, ...more };
   const o = memOptions(files);
   const diags = new DiagSink();
-  const lines =
-    preprocess(MAIN, { configId, readFile: o.readFile!, listDir: o.listDir!, randomSeed: 7 }, diags) ?? [];
+  const lines = preprocess(MAIN, { configId, readFile: o.readFile!, listDir: o.listDir!, randomSeed: 7 }, diags) ?? [];
   return { lines, diags };
 }
 
@@ -122,8 +121,7 @@ describe("definitions", () => {
     ]);
   });
   test("multi-line definitions expand to several lines, nest and may hold @ and $X= lines", () => {
-    const text =
-      "$RS= \\\n rs ${N} { \\\n  @main w 1 \\\n  @backup w 2 \\\n }\n$VS= \\\n vs { \\\n $N=1 \\\n $RS \\\n $N=2 \\\n $RS \\\n }\n$VS\n";
+    const text = "$RS= \\\n rs ${N} { \\\n  @main w 1 \\\n  @backup w 2 \\\n }\n$VS= \\\n vs { \\\n $N=1 \\\n $RS \\\n $N=2 \\\n $RS \\\n }\n$VS\n";
     expect(words(pp(text).lines)).toEqual(["vs {", "rs 1 {", "w 1", "}", "rs 2 {", "w 1", "}", "}"]);
   });
   test("a backslash outside a definition is not a continuation", () => {

@@ -71,11 +71,13 @@ function sourcesOutsideConfig(dir = SRC, out: string[] = []): string[] {
 
 const outside = sourcesOutsideConfig().join("\n");
 const usedOutside = (field: string): boolean => new RegExp(`\\b${field}\\b`).test(outside);
-const modelFields = [...new Set(
-  ["model.ts", "model-check.ts", "model-bfd.ts"].flatMap((f) =>
-    [...fs.readFileSync(`${SRC}/config/${f}`, "utf8").matchAll(/^\s+readonly (\w+)\??:/gm)].map((m) => m[1]!)
+const modelFields = [
+  ...new Set(
+    ["model.ts", "model-check.ts", "model-bfd.ts"].flatMap((f) =>
+      [...fs.readFileSync(`${SRC}/config/${f}`, "utf8").matchAll(/^\s+readonly (\w+)\??:/gm)].map((m) => m[1]!)
+    ),
   ),
-)];
+];
 
 describe("unsupported keyword table", () => {
   test("every entry names a keyword of the tree at each of its paths", () => {

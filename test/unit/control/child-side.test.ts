@@ -16,7 +16,13 @@ describe("child side of control", () => {
     const sched = new FakeScheduler();
     const sent: Message[] = [];
     let n = 0;
-    const r = new SnapshotReporter({ role: "bfd", send: (m) => void sent.push(m), sched, intervalMs: 0, collect: () => ({ kind: "bfd", sessions: [], n: ++n }) as never });
+    const r = new SnapshotReporter({
+      role: "bfd",
+      send: (m) => void sent.push(m),
+      sched,
+      intervalMs: 0,
+      collect: () => ({ kind: "bfd", sessions: [], n: ++n }) as never,
+    });
     r.changed();
     sched.advance(1000);
     expect(sent).toEqual([]);
@@ -41,8 +47,15 @@ describe("child side of control", () => {
     expect(runControl(l, {}, { op: "logLevel", detail: true })).toEqual({ ok: true, message: "debug" });
     expect(l.opts.detail).toBe(true);
     expect(runControl(l, {}, { op: "snapshot" }).ok).toBe(false);
-    expect(runControl(l, {}, { op: "failover", instances: [], holdMs: 0, force: false })).toEqual({ ok: false, message: "this child takes no failover command" });
-    const rt = { control: () => { throw new Error("boom"); } };
+    expect(runControl(l, {}, { op: "failover", instances: [], holdMs: 0, force: false })).toEqual({
+      ok: false,
+      message: "this child takes no failover command",
+    });
+    const rt = {
+      control: () => {
+        throw new Error("boom");
+      },
+    };
     expect(runControl(l, rt, { op: "overrides", drained: [], weights: {} })).toEqual({ ok: false, message: "overrides failed: boom" });
   });
 });

@@ -5,10 +5,26 @@ import { parseCtlArgs, Usage } from "../../../src/control/client.ts";
 describe("keepalived ctl arguments", () => {
   test("requests, socket path and options", () => {
     expect(parseCtlArgs(["status"])).toEqual({ socket: "/run/keepalived/control.sock", json: false, timeoutMs: 30_000, request: { v: 1, cmd: "status" } });
-    expect(parseCtlArgs(["-p", "/tmp/x/k.pid", "--json", "watch"])).toMatchObject({ socket: "/tmp/x/k.ctl/control.sock", json: true, request: { cmd: "watch" } });
-    expect(parseCtlArgs(["failover", "VI_1", "--hold", "5", "-s", "/tmp/s.sock"]).request).toEqual({ v: 1, cmd: "failover", target: "VI_1", holdS: 5, force: false });
+    expect(parseCtlArgs(["-p", "/tmp/x/k.pid", "--json", "watch"])).toMatchObject({
+      socket: "/tmp/x/k.ctl/control.sock",
+      json: true,
+      request: { cmd: "watch" },
+    });
+    expect(parseCtlArgs(["failover", "VI_1", "--hold", "5", "-s", "/tmp/s.sock"]).request).toEqual({
+      v: 1,
+      cmd: "failover",
+      target: "VI_1",
+      holdS: 5,
+      force: false,
+    });
     expect(parseCtlArgs(["failover", "--force", "G1"]).request).toEqual({ v: 1, cmd: "failover", target: "G1", holdS: 60, force: true });
-    expect(parseCtlArgs(["drain", "10.0.0.1:80", "--vs", "[192.0.2.1]:80", "--persist"]).request).toEqual({ v: 1, cmd: "drain", rs: "10.0.0.1:80", vs: "[192.0.2.1]:80", persist: true });
+    expect(parseCtlArgs(["drain", "10.0.0.1:80", "--vs", "[192.0.2.1]:80", "--persist"]).request).toEqual({
+      v: 1,
+      cmd: "drain",
+      rs: "10.0.0.1:80",
+      vs: "[192.0.2.1]:80",
+      persist: true,
+    });
     expect(parseCtlArgs(["undrain", "10.0.0.1"]).request).toEqual({ v: 1, cmd: "undrain", rs: "10.0.0.1", persist: false });
     expect(parseCtlArgs(["weight", "10.0.0.1", "7"]).request).toMatchObject({ cmd: "weight", rs: "10.0.0.1", weight: 7 });
     expect(parseCtlArgs(["weight", "10.0.0.1", "reset"]).request).toMatchObject({ weight: null });

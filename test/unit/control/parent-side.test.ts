@@ -17,7 +17,8 @@ import { loadText } from "../../support/config/helpers.ts";
 const dir = mkdtempSync("/tmp/kct-ps-");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const cfg = loadText(`
+const cfg = loadText(
+  `
 vrrp_sync_group G1 {
   group {
     VI_1
@@ -52,7 +53,11 @@ virtual_server 2001:db8::10 443 {
   real_server 2001:db8::5 443 {
   }
 }
-`, {}, {}, ["eth0"]).config;
+`,
+  {},
+  {},
+  ["eth0"],
+).config;
 
 describe("targets", () => {
   test("failover: an instance, a sync group's members, or a reason listing what exists", () => {
@@ -66,7 +71,9 @@ describe("targets", () => {
     expect(rsKeys(cfg, { rs: "192.0.2.5:8081" })).toEqual({ keys: ["[203.0.113.10]:80|[192.0.2.5]:8081"] });
     expect(rsKeys(cfg, { rs: "[2001:DB8:0::5]:443" })).toEqual({ keys: ["[2001:db8::10]:443|[2001:db8::5]:443"] });
     expect(rsKeys(cfg, { rs: "192.0.2.5", vs: "[2001:db8::10]:443" })).toEqual({ reason: "no real_server 192.0.2.5 in [2001:db8::10]:443" });
-    expect(rsKeys(cfg, { rs: "192.0.2.5", vs: "[1.1.1.1]:80" })).toMatchObject({ reason: expect.stringMatching(/^no virtual_server '\[1.1.1.1\]:80' \(configured: /) });
+    expect(rsKeys(cfg, { rs: "192.0.2.5", vs: "[1.1.1.1]:80" })).toMatchObject({
+      reason: expect.stringMatching(/^no virtual_server '\[1.1.1.1\]:80' \(configured: /),
+    });
     expect(rsKeys(cfg, { rs: "bogus:name:x" })).toEqual({ reason: "'bogus:name:x' is not IP, IP:PORT or [IP]:PORT" });
   });
 });
@@ -94,12 +101,44 @@ describe("overrides", () => {
 });
 
 const vrrp = (prio: number): VrrpSnap => ({
-  kind: "vrrp", groups: [],
-  instances: [{ name: "VI_1", state: "MASTER", interface: "eth0", vrid: 1, priority: 100, effectivePriority: prio, priorityReasons: prio === 100 ? [] : ["script chk down: -20"], faultReasons: [], master: null, advertIntMs: 1000, sinceMs: 0, lastTransition: null, syncGroup: null, vips: [], holdUntilMs: null }],
+  kind: "vrrp",
+  groups: [],
+  instances: [{
+    name: "VI_1",
+    state: "MASTER",
+    interface: "eth0",
+    vrid: 1,
+    priority: 100,
+    effectivePriority: prio,
+    priorityReasons: prio === 100 ? [] : ["script chk down: -20"],
+    faultReasons: [],
+    master: null,
+    advertIntMs: 1000,
+    sinceMs: 0,
+    lastTransition: null,
+    syncGroup: null,
+    vips: [],
+    holdUntilMs: null,
+  }],
 });
 const check = (up: boolean, reason: string): CheckSnap => ({
-  kind: "check", ipvs: true,
-  virtualServers: [{ name: "[203.0.113.10]:80", quorumUp: true, liveWeight: 1, realServers: [{ name: "[192.0.2.5]:8080", up, weight: up ? 1 : 0, configuredWeight: 1, weightOverride: null, drained: false, inIpvs: up, checkers: [{ name: "TCP_CHECK on [192.0.2.5]:tcp:8080", up, reason, latencyMs: 1.25 }] }] }],
+  kind: "check",
+  ipvs: true,
+  virtualServers: [{
+    name: "[203.0.113.10]:80",
+    quorumUp: true,
+    liveWeight: 1,
+    realServers: [{
+      name: "[192.0.2.5]:8080",
+      up,
+      weight: up ? 1 : 0,
+      configuredWeight: 1,
+      weightOverride: null,
+      drained: false,
+      inIpvs: up,
+      checkers: [{ name: "TCP_CHECK on [192.0.2.5]:tcp:8080", up, reason, latencyMs: 1.25 }],
+    }],
+  }],
 });
 
 describe("watch events and output", () => {
@@ -108,7 +147,15 @@ describe("watch events and output", () => {
     expect(snapshotEvents(vrrp(100), vrrp(80))).toEqual([{ event: "priority", instance: "VI_1", from: 100, to: 80, reasons: ["script chk down: -20"] }]);
     expect(snapshotEvents(check(true, "connected"), check(true, "connected"))).toEqual([]);
     expect(snapshotEvents(check(true, "connected"), check(false, "connect: ECONNREFUSED"))).toEqual([
-      { event: "check", vs: "[203.0.113.10]:80", rs: "[192.0.2.5]:8080", checker: "TCP_CHECK on [192.0.2.5]:tcp:8080", up: false, reason: "connect: ECONNREFUSED", latencyMs: 1.25 },
+      {
+        event: "check",
+        vs: "[203.0.113.10]:80",
+        rs: "[192.0.2.5]:8080",
+        checker: "TCP_CHECK on [192.0.2.5]:tcp:8080",
+        up: false,
+        reason: "connect: ECONNREFUSED",
+        latencyMs: 1.25,
+      },
     ]);
     expect(formatEvent({ event: "vrrp", instance: "VI_1", state: "BACKUP", effectivePriority: 1, atMs: Date.UTC(2026, 0, 1, 10, 0, 0, 5) }))
       .toBe("10:00:00.005 vrrp VI_1 -> BACKUP (priority 1)");
@@ -122,10 +169,16 @@ describe("watch events and output", () => {
     expect(table(["A", "BB"], [["xxx", "y"]])).toEqual(["A    BB", "xxx  y"]);
     const now = 1_000_000;
     const s = buildStatus({
-      pid: 7, configFile: "/etc/k.conf", generation: 2, controlSocket: "/run/keepalived/control.sock", routerId: "r1",
+      pid: 7,
+      configFile: "/etc/k.conf",
+      generation: 2,
+      controlSocket: "/run/keepalived/control.sock",
+      routerId: "r1",
       children: [{ role: "check", pid: 9, ready: true, restarts: 1, startedAtMs: now - 5000 }],
       snapshots: new Map([["check", { snap: check(false, "connect: ECONNREFUSED"), atMs: now - 2000 }], ["vrrp", { snap: vrrp(80), atMs: now }]]),
-      overrides: { drained: ["[203.0.113.10]:80|[192.0.2.5]:8080"], weights: {} }, persisted: { drained: [], weights: {} }, requests: { requests: 3, rejected: 0 },
+      overrides: { drained: ["[203.0.113.10]:80|[192.0.2.5]:8080"], weights: {} },
+      persisted: { drained: [], weights: {} },
+      requests: { requests: 3, rejected: 0 },
     }, now);
     expect(formatStatus(s)).toBe(`keepalived pid 7, config /etc/k.conf (generation 2), router_id r1
 Processes

@@ -16,7 +16,10 @@ describe("parseRequest", () => {
     expect(req({ cmd: "watch" })).toEqual({ ok: true, value: { cmd: "watch" } });
     expect(req({ cmd: "failover", target: "VI_1" })).toEqual({ ok: true, value: { cmd: "failover", target: "VI_1", holdS: 60, force: false } });
     expect(req({ cmd: "failover", target: "G", holdS: 5, force: true })).toEqual({ ok: true, value: { cmd: "failover", target: "G", holdS: 5, force: true } });
-    expect(req({ cmd: "drain", rs: "10.0.0.1:80", vs: "[192.0.2.1]:80", persist: true })).toEqual({ ok: true, value: { cmd: "drain", rs: "10.0.0.1:80", vs: "[192.0.2.1]:80", persist: true } });
+    expect(req({ cmd: "drain", rs: "10.0.0.1:80", vs: "[192.0.2.1]:80", persist: true })).toEqual({
+      ok: true,
+      value: { cmd: "drain", rs: "10.0.0.1:80", vs: "[192.0.2.1]:80", persist: true },
+    });
     expect(req({ cmd: "undrain", rs: "10.0.0.1" })).toEqual({ ok: true, value: { cmd: "undrain", rs: "10.0.0.1" } });
     expect(req({ cmd: "weight", rs: "10.0.0.1", weight: 0 })).toEqual({ ok: true, value: { cmd: "weight", rs: "10.0.0.1", weight: 0 } });
     expect(req({ cmd: "weight", rs: "10.0.0.1", weight: null })).toEqual({ ok: true, value: { cmd: "weight", rs: "10.0.0.1", weight: null } });
@@ -80,8 +83,13 @@ describe("child commands and snapshots over IPC", () => {
     expect(decode(JSON.parse(JSON.stringify(envelope(cmd))))).toEqual(cmd);
     expect(decode(envelope({ type: "ctlReply", id: 3, ok: false, message: "no" }))).toMatchObject({ ok: false });
     expect(() => decode({ v: 1, msg: { type: "ctlCommand", id: 1, command: { op: "reboot" } } })).toThrow(/unknown op "reboot"/);
-    expect(() => decode({ v: 1, msg: { type: "ctlCommand", id: 1, command: { op: "overrides", drained: [], weights: { a: -1 } } } })).toThrow(/weights\[a\] = -1/);
-    const snap = { kind: "bfd", sessions: [{ name: "b", state: "Up", neighbor: "192.0.2.2", txMs: 300, detectMs: 900, diag: "No Diagnostic", remoteState: "Up" }] };
+    expect(() => decode({ v: 1, msg: { type: "ctlCommand", id: 1, command: { op: "overrides", drained: [], weights: { a: -1 } } } })).toThrow(
+      /weights\[a\] = -1/,
+    );
+    const snap = {
+      kind: "bfd",
+      sessions: [{ name: "b", state: "Up", neighbor: "192.0.2.2", txMs: 300, detectMs: 900, diag: "No Diagnostic", remoteState: "Up" }],
+    };
     expect(decode(envelope({ type: "ctlSnapshot", role: "bfd", snapshot: snap as never }))).toMatchObject({ role: "bfd" });
     expect(() => decode({ v: 1, msg: { type: "ctlSnapshot", role: "vrrp", snapshot: snap } })).toThrow(/kind = bfd from the vrrp child/);
   });
@@ -91,9 +99,13 @@ describe("child commands and snapshots over IPC", () => {
     expect(childCommandProblem({ op: "failover", instances: [], holdMs: 1 })).toMatch(/force/);
     expect(childCommandProblem({ op: "logLevel", detail: 1 })).toBe("logLevel.detail = 1");
     expect(childCommandProblem({ op: "overrides", drained: ["a|b"], weights: {} })).toBeUndefined();
-    expect(snapshotProblem("check", { kind: "check", ipvs: true, virtualServers: [{ name: "v", quorumUp: true, liveWeight: 1, realServers: [{ name: "r" }] }] }))
+    expect(
+      snapshotProblem("check", { kind: "check", ipvs: true, virtualServers: [{ name: "v", quorumUp: true, liveWeight: 1, realServers: [{ name: "r" }] }] }),
+    )
       .toBe("virtualServers[0].realServers[0].up is undefined, not boolean");
-    expect(snapshotProblem("vrrp", { kind: "vrrp", instances: [], groups: [{ name: "g", state: "MASTER", members: "x" }] })).toBe("groups[0].members is string, not array");
+    expect(snapshotProblem("vrrp", { kind: "vrrp", instances: [], groups: [{ name: "g", state: "MASTER", members: "x" }] })).toBe(
+      "groups[0].members is string, not array",
+    );
     expect(snapshotProblem("vrrp", { kind: "vrrp", instances: [], groups: [] })).toBeUndefined();
   });
 });

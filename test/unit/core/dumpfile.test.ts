@@ -3,15 +3,7 @@
  * points to keeps its content), no temporary file is left behind, and the default paths follow TMPDIR.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import {
-  lstatSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { dumpPath, writeDumpFile } from "../../../src/core/dumpfile.ts";
 

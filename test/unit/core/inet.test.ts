@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { compareIp, formatIp, parseIp, parseIPv4, parseIPv6, parseMac, formatMac } from "../../../src/core/inet.ts";
+import { compareIp, formatIp, formatMac, parseIp, parseIPv4, parseIPv6, parseMac } from "../../../src/core/inet.ts";
 
 describe("inet", () => {
   test("IPv4 parse and format", () => {
@@ -9,9 +9,15 @@ describe("inet", () => {
   });
   test("IPv6 parse and RFC 5952 format", () => {
     const cases: [string, string][] = [
-      ["2001:db8::1", "2001:db8::1"], ["2001:DB8:0:0:0:0:0:1", "2001:db8::1"], ["::", "::"], ["::1", "::1"],
-      ["fe80::1%eth0", "fe80::1"], ["2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"], ["::ffff:192.0.2.1", "::ffff:c000:201"],
-      ["2001:0:0:1::1", "2001:0:0:1::1"], ["ff02::12", "ff02::12"],
+      ["2001:db8::1", "2001:db8::1"],
+      ["2001:DB8:0:0:0:0:0:1", "2001:db8::1"],
+      ["::", "::"],
+      ["::1", "::1"],
+      ["fe80::1%eth0", "fe80::1"],
+      ["2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"],
+      ["::ffff:192.0.2.1", "::ffff:c000:201"],
+      ["2001:0:0:1::1", "2001:0:0:1::1"],
+      ["ff02::12", "ff02::12"],
     ];
     for (const [i, o] of cases) expect(formatIp(parseIPv6(i)!)).toBe(o);
     for (const bad of [":::", "1:2:3:4:5:6:7:8:9", "2001:db8::1::2", "12345::", "g::1"]) expect(parseIPv6(bad)).toBeUndefined();

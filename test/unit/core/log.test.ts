@@ -7,7 +7,9 @@ describe("log formats", () => {
     expect(rfc3164Time(d)).toBe("Nov  5 09:08:07");
   });
   test("syslog line carries PRI, ident and pid", () => {
-    expect(syslogLine(3, 6, "Keepalived_vrrp", 42, "(VI_1) Entering MASTER STATE", d)).toBe("<30>Nov  5 09:08:07 Keepalived_vrrp[42]: (VI_1) Entering MASTER STATE");
+    expect(syslogLine(3, 6, "Keepalived_vrrp", 42, "(VI_1) Entering MASTER STATE", d)).toBe(
+      "<30>Nov  5 09:08:07 Keepalived_vrrp[42]: (VI_1) Entering MASTER STATE",
+    );
     expect(syslogLine(16 + 7, 3, "Keepalived", 1, "x", d).startsWith("<187>")).toBe(true);
   });
   test("console format is keepalived's", () => {

@@ -113,18 +113,23 @@ describe("RealScheduler", () => {
   });
   test("FineTiming: no timer runs before its deadline; the last fraction of a millisecond is slept, and close deadlines after a batch too", async () => {
     const slept: number[] = [];
-    const s = new RealScheduler(0, { horizonMs: 1.5, sleep: (ms) => {
-      slept.push(ms);
-      for (const end = performance.now() + ms; performance.now() < end;) { /* the exact sleep nanosleep gives */ }
-    } });
+    const s = new RealScheduler(0, {
+      horizonMs: 1.5,
+      sleep: (ms) => {
+        slept.push(ms);
+        for (const end = performance.now() + ms; performance.now() < end;) { /* the exact sleep nanosleep gives */ }
+      },
+    });
     const t0 = s.now();
     const early: number[] = [];
     const done = new Promise<void>((resolve) => {
       // Deadlines inside a millisecond (Bun's timers would truncate them), the last two 0.6 ms apart.
-      for (const [i, d] of [7.3, 15.7, 15.9, 16.5].entries()) s.at(t0 + d, () => {
-        early.push(t0 + d - s.now());
-        if (i === 3) resolve();
-      });
+      for (const [i, d] of [7.3, 15.7, 15.9, 16.5].entries()) {
+        s.at(t0 + d, () => {
+          early.push(t0 + d - s.now());
+          if (i === 3) resolve();
+        });
+      }
     });
     await done;
     expect(early).toHaveLength(4);
@@ -138,10 +143,12 @@ describe("RealScheduler", () => {
     const seen: number[] = [];
     const t0 = s.now();
     const done = new Promise<void>((resolve) => {
-      for (let i = 0; i < 50; i++) s.at(t0 + 5 + (i % 10), () => {
-        seen.push(i % 10);
-        if (seen.length === 50) resolve();
-      });
+      for (let i = 0; i < 50; i++) {
+        s.at(t0 + 5 + (i % 10), () => {
+          seen.push(i % 10);
+          if (seen.length === 50) resolve();
+        });
+      }
     });
     await done;
     expect(seen).toEqual([...seen].sort((a, b) => a - b));

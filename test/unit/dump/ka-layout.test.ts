@@ -45,12 +45,24 @@ const host = { ifindex: () => 3, address: () => "10.99.0.1" };
 
 function live(state: InstanceLive["state"]): VrrpLive {
   const i: InstanceLive = {
-    state, ifname: "veth0", ifindex: 3, src: "10.99.0.1", effectivePriority: 150, faults: 0,
-    lastTransitionMs: Date.UTC(2026, 11, 2, 23, 51, 8, 787), master: undefined, socketFault: undefined,
+    state,
+    ifname: "veth0",
+    ifindex: 3,
+    src: "10.99.0.1",
+    effectivePriority: 150,
+    faults: 0,
+    lastTransitionMs: Date.UTC(2026, 11, 2, 23, 51, 8, 787),
+    master: undefined,
+    socketFault: undefined,
   };
   return {
-    instances: new Map([["VI_1", i]]), groups: new Map(), scripts: new Map([["chk", { up: true, running: false }]]),
-    files: new Map(), processes: new Map(), sockets: [], bfds: new Map(),
+    instances: new Map([["VI_1", i]]),
+    groups: new Map(),
+    scripts: new Map([["chk", { up: true, running: false }]]),
+    files: new Map(),
+    processes: new Map(),
+    sockets: [],
+    bfds: new Map(),
   };
 }
 
@@ -86,11 +98,22 @@ describe("keepalived 2.2.7 dump layout", () => {
       "   Using src_ip = 10.99.0.1",
       "   Multicast address 224.0.0.18",
     ]);
-    for (const l of ["   Authentication type = SIMPLE_PASSWORD", "   Password = secret", "     10.99.0.100/24 dev veth0 scope global", "   No sockets allocated"]) {
+    for (
+      const l of ["   Authentication type = SIMPLE_PASSWORD", "   Password = secret", "     10.99.0.100/24 dev veth0 scope global", "   No sockets allocated"]
+    ) {
       expect(conf).toContain(l);
     }
     const data = vrrpText(c, live("MASTER"), Date.UTC(2026, 11, 2, 23, 51, 9), host);
-    for (const l of ["   State = MASTER", "   Effective priority = 150", "   Master down timer = 3414062 usecs", "     10.99.0.100/24 dev veth0 scope global set", "   Status = GOOD", "   State = idle"]) {
+    for (
+      const l of [
+        "   State = MASTER",
+        "   Effective priority = 150",
+        "   Master down timer = 3414062 usecs",
+        "     10.99.0.100/24 dev veth0 scope global set",
+        "   Status = GOOD",
+        "   State = idle",
+      ]
+    ) {
       expect(data).toContain(l);
     }
   });

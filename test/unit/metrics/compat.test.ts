@@ -3,22 +3,49 @@
  * gen2brain/keepalived_exporter for given instances, rendered and read back with the strict parser.
  */
 import { describe, expect, test } from "bun:test";
-import { compatSamples, type CompatInstanceView, vipText } from "../../../src/metrics/compat.ts";
+import { type CompatInstanceView, compatSamples, vipText } from "../../../src/metrics/compat.ts";
 import { renderExposition } from "../../../src/metrics/exposition.ts";
 import { parseExposition, valueOf } from "../../support/metrics/prom-strict.ts";
 
 const vip = (address: string, prefixLen: number, dev: string | null = null, family = "ipv4") => ({ address, prefixLen, dev, family });
-const stats = { advertRcvd: 7, advertSent: 42, becomeMaster: 2, releaseMaster: 1, packetLenErr: 3, advertIntervalErr: 4, ipTtlErr: 5,
-  invalidType: 6, addrListErr: 8, invalidAuthType: 9, authTypeMismatch: 10, authFailure: 11, pri0Rcvd: 12, pri0Sent: 13 };
-const vi1: CompatInstanceView = {
-  cfg: { name: "VI_1", vrid: 51, garpMasterDelayMs: 5000, virtualIpaddresses: [vip("192.0.2.100", 24), vip("192.0.2.101", 32, "veth1")],
-    virtualIpaddressesExcluded: [vip("198.51.100.5", 32)] },
-  place: { ifname: "veth0" }, state: "MASTER", stats,
+const stats = {
+  advertRcvd: 7,
+  advertSent: 42,
+  becomeMaster: 2,
+  releaseMaster: 1,
+  packetLenErr: 3,
+  advertIntervalErr: 4,
+  ipTtlErr: 5,
+  invalidType: 6,
+  addrListErr: 8,
+  invalidAuthType: 9,
+  authTypeMismatch: 10,
+  authFailure: 11,
+  pri0Rcvd: 12,
+  pri0Sent: 13,
 };
-const bare: CompatInstanceView = { ...vi1, cfg: { ...vi1.cfg, name: "VI_2", vrid: 52, virtualIpaddresses: [], virtualIpaddressesExcluded: [] }, state: "BACKUP" };
+const vi1: CompatInstanceView = {
+  cfg: {
+    name: "VI_1",
+    vrid: 51,
+    garpMasterDelayMs: 5000,
+    virtualIpaddresses: [vip("192.0.2.100", 24), vip("192.0.2.101", 32, "veth1")],
+    virtualIpaddressesExcluded: [vip("198.51.100.5", 32)],
+  },
+  place: { ifname: "veth0" },
+  state: "MASTER",
+  stats,
+};
+const bare: CompatInstanceView = {
+  ...vi1,
+  cfg: { ...vi1.cfg, name: "VI_2", vrid: 52, virtualIpaddresses: [], virtualIpaddressesExcluded: [] },
+  state: "BACKUP",
+};
 
 function families(modes: ("mehdy" | "gen2brain")[]) {
-  return parseExposition(renderExposition([compatSamples(modes, [vi1, bare], [{ name: "chk", up: true, running: false }, { name: "bad", up: false, running: true }])]));
+  return parseExposition(
+    renderExposition([compatSamples(modes, [vi1, bare], [{ name: "chk", up: true, running: false }, { name: "bad", up: false, running: true }])]),
+  );
 }
 const typeOf = (f: ReturnType<typeof families>, name: string) => f.find((x) => x.name === name)?.type;
 
@@ -35,10 +62,21 @@ describe("mehdy/keepalived-exporter names", () => {
   test("counters {iname,intf,vrid} from the instance stats, garp delay in seconds", () => {
     const l = { iname: "VI_1", intf: "veth0", vrid: "51" };
     const want: Record<string, number> = {
-      advertisements_received: 7, advertisements_sent: 42, become_master: 2, release_master: 1, packet_length_errors: 3,
-      advertisements_interval_errors: 4, ip_ttl_errors: 5, invalid_type_received: 6, address_list_errors: 8,
-      authentication_invalid: 9, authentication_mismatch: 10, authentication_failure: 11, priority_zero_received: 12,
-      priority_zero_sent: 13, gratuitous_arp_delay: 5,
+      advertisements_received: 7,
+      advertisements_sent: 42,
+      become_master: 2,
+      release_master: 1,
+      packet_length_errors: 3,
+      advertisements_interval_errors: 4,
+      ip_ttl_errors: 5,
+      invalid_type_received: 6,
+      address_list_errors: 8,
+      authentication_invalid: 9,
+      authentication_mismatch: 10,
+      authentication_failure: 11,
+      priority_zero_received: 12,
+      priority_zero_sent: 13,
+      gratuitous_arp_delay: 5,
     };
     for (const [k, v] of Object.entries(want)) {
       expect(valueOf(f, `keepalived_${k}_total`, l)).toBe(v);

@@ -6,7 +6,18 @@ import type { IpvsDest, IpvsStats } from "../../../src/proto/ipvs.ts";
 import type { IpvsStatsEntry } from "../../../src/metrics/ipvs-samples.ts";
 import { parseExposition, valueOf } from "../../support/metrics/prom-strict.ts";
 
-const st = (n: number): IpvsStats => ({ conns: n, inPkts: 10 * n, outPkts: 9 * n, inBytes: 1000 * n, outBytes: 900 * n, cps: 1, inPps: 2, outPps: 3, inBps: 4, outBps: 5 });
+const st = (n: number): IpvsStats => ({
+  conns: n,
+  inPkts: 10 * n,
+  outPkts: 9 * n,
+  inBytes: 1000 * n,
+  outBytes: 900 * n,
+  cps: 1,
+  inPps: 2,
+  outPps: 3,
+  inBps: 4,
+  outBps: 5,
+});
 const dest = (addr: string, weight: number, stats: IpvsStats): IpvsDest => ({ addr, port: 8080, fwd: "masq", weight, uThresh: 0, lThresh: 0, stats });
 const table: IpvsStatsEntry[] = [
   {

@@ -49,7 +49,12 @@ describe("parent data dump", () => {
 
   test("a running VRRP child with instances in FAULT says so", () => {
     const t = parentDataDump({
-      configFile: "k.conf", generation: 1, pid: 1, global: null, smtp: null, metricsUrl: null,
+      configFile: "k.conf",
+      generation: 1,
+      pid: 1,
+      global: null,
+      smtp: null,
+      metricsUrl: null,
       children: [{ role: "vrrp", pid: 101, ready: true, restarts: 0, faulty: ["VI_6"] }],
     });
     expect(t).toContain("State = running, 1 instance(s) in FAULT: VI_6");

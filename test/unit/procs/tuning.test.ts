@@ -9,8 +9,7 @@ const dir = mkdtempSync("/tmp/ka-tune-");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function config(realServers: number) {
-  const rs = Array.from({ length: realServers }, (_, i) =>
-    ` real_server 127.1.${(i + 1) >> 8}.${(i + 1) & 255} 80 {\n  TCP_CHECK {\n  }\n }\n`).join("");
+  const rs = Array.from({ length: realServers }, (_, i) => ` real_server 127.1.${(i + 1) >> 8}.${(i + 1) & 255} 80 {\n  TCP_CHECK {\n  }\n }\n`).join("");
   const f = join(dir, `c${realServers}.conf`);
   writeFileSync(f, `virtual_server 192.0.2.10 80 {\n protocol TCP\n${rs}}\n`);
   return loadConfig(f, { configId: "t" }).config;

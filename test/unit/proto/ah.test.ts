@@ -94,8 +94,7 @@ describe("AH malformed input", () => {
     d[27] = 9;
     expect(reason(d)).toBe("ah spi 0xc0000209 != source 192.0.2.1");
   });
-  test("truncated", () =>
-    expect(reason(frames[0]!.subarray(0, 30))).toMatch(/^ipv4 total length 68 invalid/));
+  test("truncated", () => expect(reason(frames[0]!.subarray(0, 30))).toMatch(/^ipv4 total length 68 invalid/));
   test("not AH", () => {
     const d = encodeAhPacket({
       src: "192.0.2.1",

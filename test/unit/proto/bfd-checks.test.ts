@@ -1,13 +1,6 @@
 /** One test per reception check of RFC 5880 §6.8.6 / RFC 5881 §5, each with exactly one field broken. */
 import { describe, expect, test } from "bun:test";
-import {
-  checkReceivedTtl,
-  checkYourDiscriminator,
-  encodeBfdControl,
-  minAcceptedTtl,
-  parseBfdControl,
-  SINGLE_HOP_TTL_POLICY,
-} from "../../../src/proto/bfd.ts";
+import { checkReceivedTtl, checkYourDiscriminator, encodeBfdControl, minAcceptedTtl, parseBfdControl, SINGLE_HOP_TTL_POLICY } from "../../../src/proto/bfd.ts";
 import type { BfdControlFields, BfdDiscardReason } from "../../../src/proto/bfd.ts";
 
 const good: BfdControlFields = {

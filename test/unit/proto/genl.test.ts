@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { collectDump, NLMSG_ERROR, nlmsg, parseNlError, splitMessages } from "../../../src/proto/netlink.ts";
+import { collectDump, nlmsg, NLMSG_ERROR, parseNlError, splitMessages } from "../../../src/proto/netlink.ts";
 import { concatBytes, nla, nlaNested, nlaString, nlaU16, nlaU32 } from "../../../src/proto/netlink-attr.ts";
 import {
   CTRL_ATTR,
@@ -43,7 +43,11 @@ describe("controller replies", () => {
     expect(f).toEqual({
       ok: true,
       value: {
-        id: 0x10, name: "nlctrl", version: 2, hdrSize: 0, maxAttr: expect.any(Number),
+        id: 0x10,
+        name: "nlctrl",
+        version: 2,
+        hdrSize: 0,
+        maxAttr: expect.any(Number),
         ops: [{ id: CTRL_CMD.GETFAMILY, flags: expect.any(Number) }, { id: 10, flags: expect.any(Number) }],
         mcastGroups: [{ name: "notify", id: 0x10 }],
       },
@@ -75,8 +79,11 @@ describe("round trip and malformed input", () => {
   };
   test("a constructed IPVS family reply", () => {
     const attrs = concatBytes(
-      nlaString(CTRL_ATTR.FAMILY_NAME, "IPVS"), nlaU16(CTRL_ATTR.FAMILY_ID, 0x1d), nlaU32(CTRL_ATTR.VERSION, 1),
-      nlaU32(CTRL_ATTR.HDRSIZE, 0), nlaU32(CTRL_ATTR.MAXATTR, 6),
+      nlaString(CTRL_ATTR.FAMILY_NAME, "IPVS"),
+      nlaU16(CTRL_ATTR.FAMILY_ID, 0x1d),
+      nlaU32(CTRL_ATTR.VERSION, 1),
+      nlaU32(CTRL_ATTR.HDRSIZE, 0),
+      nlaU32(CTRL_ATTR.MAXATTR, 6),
       nlaNested(CTRL_ATTR.OPS, [nlaNested(1, [nlaU32(1, 1), nlaU32(2, 0xa)]), nlaNested(2, [nlaU32(1, 4), nlaU32(2, 0xe)])]),
     );
     expect(fam(attrs)).toEqual({
@@ -92,7 +99,8 @@ describe("round trip and malformed input", () => {
   });
   test("missing family id", () => {
     expect(fam(nlaString(CTRL_ATTR.FAMILY_NAME, "x"))).toEqual({
-      ok: false, reason: "CTRL_ATTR: family reply without CTRL_ATTR_FAMILY_ID or CTRL_ATTR_FAMILY_NAME",
+      ok: false,
+      reason: "CTRL_ATTR: family reply without CTRL_ATTR_FAMILY_ID or CTRL_ATTR_FAMILY_NAME",
     });
   });
   test("truncated genl header", () => {

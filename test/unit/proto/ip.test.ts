@@ -1,12 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { internetChecksum, onesSum } from "../../../src/proto/checksum.ts";
-import {
-  bytesToIpv4,
-  encodeIpv4Header,
-  ipv4PseudoHeader,
-  ipv4ToBytes,
-  parseIpv4Header,
-} from "../../../src/proto/ipv4.ts";
+import { bytesToIpv4, encodeIpv4Header, ipv4PseudoHeader, ipv4ToBytes, parseIpv4Header } from "../../../src/proto/ipv4.ts";
 import { bytesToIpv6, ipv6PseudoHeader, ipv6ToBytes } from "../../../src/proto/ipv6.ts";
 import { tohex, unhex } from "../../support/proto/vrrp-fixtures.ts";
 

@@ -26,18 +26,12 @@ import {
   IP_VS_TUNNEL_TYPE,
   IPVS_CMD,
   IPVS_CMD_ATTR,
-  ipvsMsg,
   type IpvsDest,
+  ipvsMsg,
   type IpvsService,
   type IpvsServiceKey,
 } from "../../../src/proto/ipvs.ts";
-import {
-  parseIpvsConfig,
-  parseIpvsDaemon,
-  parseIpvsDest,
-  parseIpvsInfo,
-  parseIpvsService,
-} from "../../../src/proto/ipvs-parse.ts";
+import { parseIpvsConfig, parseIpvsDaemon, parseIpvsDest, parseIpvsInfo, parseIpvsService } from "../../../src/proto/ipvs-parse.ts";
 import { fromHex, toHex } from "../../support/proto/netlink-fixture.ts";
 
 const FIX = JSON.parse(readFileSync(join(import.meta.dir, "../../fixtures/netlink/ipvs-constructed.json"), "utf8")) as {
@@ -65,34 +59,90 @@ const MASQ: IpvsDest = { addr: "198.51.100.10", port: 8080, fwd: "masq", weight:
 describe("encoders match the constructed ip_vs.h vectors", () => {
   const cases: [string, Uint8Array][] = [
     ["new-service-tcp", encodeIpvsNewService(FAM, SEQ, RR)],
-    ["new-service-fwmark-persistent", encodeIpvsNewService(FAM, SEQ, {
-      af: 2, fwmark: 10, sched: "wlc", flags: IP_VS_SVC_F.PERSISTENT, timeout: 300, netmask: 0xffffff00,
-    })],
-    ["new-service-udp6-sh-port", encodeIpvsNewService(FAM, SEQ, {
-      af: 10, protocol: 17, addr: "2001:db8::1", port: 53, sched: "sh", flags: IP_VS_SVC_F.SCHED2, timeout: 0, netmask: 128,
-    })],
-    ["new-service-sip-pe", encodeIpvsNewService(FAM, SEQ, {
-      af: 2, protocol: 17, addr: "192.0.2.1", port: 5060, sched: "rr", peName: "sip", flags: IP_VS_SVC_F.PERSISTENT,
-      timeout: 60, netmask: 0xffffffff,
-    })],
+    [
+      "new-service-fwmark-persistent",
+      encodeIpvsNewService(FAM, SEQ, {
+        af: 2,
+        fwmark: 10,
+        sched: "wlc",
+        flags: IP_VS_SVC_F.PERSISTENT,
+        timeout: 300,
+        netmask: 0xffffff00,
+      }),
+    ],
+    [
+      "new-service-udp6-sh-port",
+      encodeIpvsNewService(FAM, SEQ, {
+        af: 10,
+        protocol: 17,
+        addr: "2001:db8::1",
+        port: 53,
+        sched: "sh",
+        flags: IP_VS_SVC_F.SCHED2,
+        timeout: 0,
+        netmask: 128,
+      }),
+    ],
+    [
+      "new-service-sip-pe",
+      encodeIpvsNewService(FAM, SEQ, {
+        af: 2,
+        protocol: 17,
+        addr: "192.0.2.1",
+        port: 5060,
+        sched: "rr",
+        peName: "sip",
+        flags: IP_VS_SVC_F.PERSISTENT,
+        timeout: 60,
+        netmask: 0xffffffff,
+      }),
+    ],
     ["set-service", encodeIpvsSetService(FAM, SEQ, { ...RR, sched: "wrr" })],
     ["del-service", encodeIpvsDelService(FAM, SEQ, TCP80)],
     ["get-service-one", encodeIpvsGetService(FAM, SEQ, TCP80)],
     ["get-services", encodeIpvsGetService(FAM, SEQ)],
     ["new-dest-masq", encodeIpvsNewDest(FAM, SEQ, TCP80, MASQ)],
-    ["new-dest-gue", encodeIpvsNewDest(FAM, SEQ, TCP80, {
-      addr: "198.51.100.11", port: 80, fwd: "tunnel", weight: 1, uThresh: 0, lThresh: 0,
-      tunType: IP_VS_TUNNEL_TYPE.GUE, tunPort: 6080, tunFlags: 1,
-    })],
+    [
+      "new-dest-gue",
+      encodeIpvsNewDest(FAM, SEQ, TCP80, {
+        addr: "198.51.100.11",
+        port: 80,
+        fwd: "tunnel",
+        weight: 1,
+        uThresh: 0,
+        lThresh: 0,
+        tunType: IP_VS_TUNNEL_TYPE.GUE,
+        tunPort: 6080,
+        tunFlags: 1,
+      }),
+    ],
     ["set-dest-route", encodeIpvsSetDest(FAM, SEQ, TCP80, { addr: "198.51.100.10", port: 80, fwd: "route", weight: 0, uThresh: 0, lThresh: 0 })],
-    ["new-dest-v6-over-v4", encodeIpvsNewDest(FAM, SEQ, TCP80, {
-      addr: "2001:db8::20", port: 80, fwd: "tunnel", weight: 1, uThresh: 0, lThresh: 0, addrFamily: 10,
-    })],
+    [
+      "new-dest-v6-over-v4",
+      encodeIpvsNewDest(FAM, SEQ, TCP80, {
+        addr: "2001:db8::20",
+        port: 80,
+        fwd: "tunnel",
+        weight: 1,
+        uThresh: 0,
+        lThresh: 0,
+        addrFamily: 10,
+      }),
+    ],
     ["del-dest", encodeIpvsDelDest(FAM, SEQ, TCP80, { addr: "198.51.100.10", port: 8080 })],
     ["get-dests", encodeIpvsGetDests(FAM, SEQ, TCP80)],
-    ["new-daemon", encodeIpvsNewDaemon(FAM, SEQ, {
-      state: IP_VS_STATE.MASTER, mcastIfn: "veth0", syncId: 5, syncMaxLen: 1472, mcastGroup: "224.0.0.81", mcastPort: 8848, mcastTtl: 1,
-    })],
+    [
+      "new-daemon",
+      encodeIpvsNewDaemon(FAM, SEQ, {
+        state: IP_VS_STATE.MASTER,
+        mcastIfn: "veth0",
+        syncId: 5,
+        syncMaxLen: 1472,
+        mcastGroup: "224.0.0.81",
+        mcastPort: 8848,
+        mcastTtl: 1,
+      }),
+    ],
     ["new-daemon-v6", encodeIpvsNewDaemon(FAM, SEQ, { state: IP_VS_STATE.BACKUP, mcastIfn: "veth0", syncId: 0, mcastGroup: "ff02::8:51" })],
     ["del-daemon", encodeIpvsDelDaemon(FAM, SEQ, IP_VS_STATE.BACKUP)],
     ["get-daemon", encodeIpvsGetDaemon(FAM, SEQ)],
@@ -133,7 +183,8 @@ describe("requests parse back into the same typed values", () => {
   });
   test("daemon, config", () => {
     expect(parseIpvsDaemon(msgs(vec("new-daemon-v6"))[0]!)).toEqual({
-      ok: true, value: { state: 2, mcastIfn: "veth0", syncId: 0, mcastGroup: "ff02::8:51" },
+      ok: true,
+      value: { state: 2, mcastIfn: "veth0", syncId: 0, mcastGroup: "ff02::8:51" },
     });
     expect(parseIpvsConfig(msgs(vec("set-config"))[0]!)).toEqual({ ok: true, value: { tcp: 900, tcpFin: 120, udp: 300 } });
   });
@@ -152,14 +203,23 @@ describe("constructed kernel replies", () => {
     expect(svcs[0]).toEqual({
       ok: true,
       value: {
-        ...TCP80, sched: "wlc", flags: IP_VS_SVC_F.HASHED, timeout: 0, netmask: 0xffffffff,
+        ...TCP80,
+        sched: "wlc",
+        flags: IP_VS_SVC_F.HASHED,
+        timeout: 0,
+        netmask: 0xffffffff,
         stats: { conns: 12, inPkts: 340, outPkts: 300, inBytes: 45000, outBytes: 380000, cps: 1, inPps: 2, outPps: 3, inBps: 400, outBps: 5000 },
       },
     });
     expect(svcs[1]).toEqual({
       ok: true,
       value: {
-        af: 2, fwmark: 10, sched: "wlc", flags: 3, timeout: 300, netmask: 0xffffff00,
+        af: 2,
+        fwmark: 10,
+        sched: "wlc",
+        flags: 3,
+        timeout: 300,
+        netmask: 0xffffff00,
         stats: { conns: 0, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0, cps: 0, inPps: 0, outPps: 0, inBps: 0, outBps: 0 },
       },
     });
@@ -172,8 +232,19 @@ describe("constructed kernel replies", () => {
       ok: true,
       value: {
         dest: {
-          addr: "198.51.100.10", port: 8080, fwd: "masq", weight: 5, uThresh: 100, lThresh: 10, addrFamily: 2,
-          tunType: 0, tunPort: 0, tunFlags: 0, activeConns: 3, inactConns: 7, persistConns: 0,
+          addr: "198.51.100.10",
+          port: 8080,
+          fwd: "masq",
+          weight: 5,
+          uThresh: 100,
+          lThresh: 10,
+          addrFamily: 2,
+          tunType: 0,
+          tunPort: 0,
+          tunFlags: 0,
+          activeConns: 3,
+          inactConns: 7,
+          persistConns: 0,
           stats: { conns: 9, inPkts: 90, outPkts: 80, inBytes: 9000, outBytes: 80000, cps: 0, inPps: 1, outPps: 1, inBps: 100, outBps: 800 },
         },
       },
@@ -198,7 +269,8 @@ describe("malformed IPVS messages", () => {
   });
   test("service nest missing", () => {
     expect(parseIpvsService(one(ipvsMsg(FAM, IPVS_CMD.NEW_SERVICE, 0, 1)))).toEqual({
-      ok: false, reason: "IPVS service message without IPVS_CMD_ATTR_SERVICE",
+      ok: false,
+      reason: "IPVS service message without IPVS_CMD_ATTR_SERVICE",
     });
   });
   test("service without AF", () => {
@@ -206,20 +278,18 @@ describe("malformed IPVS messages", () => {
     expect(parseIpvsService(one(b))).toEqual({ ok: false, reason: "IPVS service without IPVS_SVC_ATTR_AF" });
   });
   test("IPv6 service address of 4 bytes", () => {
-    const b = ipvsMsg(FAM, IPVS_CMD.NEW_SERVICE, 0, 1,
-      nlaNested(IPVS_CMD_ATTR.SERVICE, [nlaU16(1, 10), nlaU16(2, 6), nla(3, Uint8Array.of(1, 2, 3, 4))]));
+    const b = ipvsMsg(FAM, IPVS_CMD.NEW_SERVICE, 0, 1, nlaNested(IPVS_CMD_ATTR.SERVICE, [nlaU16(1, 10), nlaU16(2, 6), nla(3, Uint8Array.of(1, 2, 3, 4))]));
     expect(parseIpvsService(one(b))).toEqual({
-      ok: false, reason: "IPVS_CMD_ATTR/SERVICE: attribute 3: address of 4 bytes for family 10",
+      ok: false,
+      reason: "IPVS_CMD_ATTR/SERVICE: attribute 3: address of 4 bytes for family 10",
     });
   });
   test("unknown forwarding method", () => {
-    const b = ipvsMsg(FAM, IPVS_CMD.NEW_DEST, 0, 1,
-      nlaNested(IPVS_CMD_ATTR.DEST, [nla(1, new Uint8Array(16)), nla(3, Uint8Array.of(7, 0, 0, 0))]));
+    const b = ipvsMsg(FAM, IPVS_CMD.NEW_DEST, 0, 1, nlaNested(IPVS_CMD_ATTR.DEST, [nla(1, new Uint8Array(16)), nla(3, Uint8Array.of(7, 0, 0, 0))]));
     expect(parseIpvsDest(one(b))).toEqual({ ok: false, reason: "IPVS dest: unknown forwarding method 7" });
   });
   test("nested stats overflow", () => {
-    const b = ipvsMsg(FAM, IPVS_CMD.NEW_SERVICE, 0, 1,
-      nlaNested(IPVS_CMD_ATTR.SERVICE, [nlaU16(1, 2), nla(10, Uint8Array.of(20, 0, 1, 0, 0, 0, 0, 0))]));
+    const b = ipvsMsg(FAM, IPVS_CMD.NEW_SERVICE, 0, 1, nlaNested(IPVS_CMD_ATTR.SERVICE, [nlaU16(1, 2), nla(10, Uint8Array.of(20, 0, 1, 0, 0, 0, 0, 0))]));
     const r = parseIpvsService(one(b));
     expect(r.ok).toBe(false);
     expect(!r.ok && r.reason).toContain("STATS");

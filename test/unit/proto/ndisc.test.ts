@@ -1,10 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import {
-  encodeUnsolicitedNa,
-  encodeUnsolicitedNaFrame,
-  ipv6MulticastMac,
-  parseNaFrame,
-} from "../../../src/proto/ndisc.ts";
+import { encodeUnsolicitedNa, encodeUnsolicitedNaFrame, ipv6MulticastMac, parseNaFrame } from "../../../src/proto/ndisc.ts";
 import { framesOf, loadFixture, tohex } from "../../support/proto/vrrp-fixtures.ts";
 
 describe("unsolicited NA against keepalived 2.2.7 capture", () => {

@@ -5,19 +5,23 @@ import { collectDump, type NlMessage, parseAttrs, parseNlError, splitMessages } 
 import type { Result } from "../../../src/proto/result.ts";
 import { parseFamily } from "../../../src/proto/genl.ts";
 import { parseIpvsConfig, parseIpvsDaemon, parseIpvsDest, parseIpvsInfo, parseIpvsService } from "../../../src/proto/ipvs-parse.ts";
-import {
-  parseAddrMessage,
-  parseLinkMessage,
-  parseRouteMessage,
-  parseRtnlDatagram,
-  parseRuleMessage,
-} from "../../../src/proto/rtnetlink.ts";
+import { parseAddrMessage, parseLinkMessage, parseRouteMessage, parseRtnlDatagram, parseRuleMessage } from "../../../src/proto/rtnetlink.ts";
 import { fromHex, loadFixture } from "../../support/proto/netlink-fixture.ts";
 import { seededFloats } from "../../support/random.ts";
 
 const CAPTURES = [
-  "addr-dump-v4", "addr-dump-v6", "addr-add-exists", "link-dump", "link-get", "route-dump", "rule-dump",
-  "genl-dump", "genl-get-nlctrl", "events-link-addr", "route-add-multipath", "link-add-macvlan-private",
+  "addr-dump-v4",
+  "addr-dump-v6",
+  "addr-add-exists",
+  "link-dump",
+  "link-get",
+  "route-dump",
+  "rule-dump",
+  "genl-dump",
+  "genl-get-nlctrl",
+  "events-link-addr",
+  "route-add-multipath",
+  "link-add-macvlan-private",
 ];
 
 function corpus(): Uint8Array[] {
@@ -31,8 +35,17 @@ function corpus(): Uint8Array[] {
 }
 
 const MESSAGE_PARSERS: ((m: NlMessage) => Result<unknown>)[] = [
-  parseAddrMessage, parseLinkMessage, parseRouteMessage, parseRuleMessage, parseFamily, parseNlError,
-  parseIpvsService, (m) => parseIpvsDest(m), parseIpvsDaemon, parseIpvsConfig, parseIpvsInfo,
+  parseAddrMessage,
+  parseLinkMessage,
+  parseRouteMessage,
+  parseRuleMessage,
+  parseFamily,
+  parseNlError,
+  parseIpvsService,
+  (m) => parseIpvsDest(m),
+  parseIpvsDaemon,
+  parseIpvsConfig,
+  parseIpvsInfo,
 ];
 
 /** Random damage: byte flips, truncation, extension, and rewritten length fields. */
@@ -106,7 +119,7 @@ describe("seeded fuzz: damaged netlink never throws, always returns a typed resu
       if (b.length >= 4) new DataView(b.buffer).setUint32(0, b.length, true); // plausible nlmsg_len
       const split = splitMessages(b);
       expect(isResult(split)).toBe(true);
-      if (split.ok) for (const m of split.value) for (const p of MESSAGE_PARSERS) expect(isResult(p(m))).toBe(true);
+      if (split.ok) { for (const m of split.value) for (const p of MESSAGE_PARSERS) expect(isResult(p(m))).toBe(true); }
     }
   });
 });

@@ -51,7 +51,8 @@ describe("nlmsghdr", () => {
   });
   test("decode", () => {
     expect(parseNlHeader(fromHex("140000000300020049be066b34750000"))).toEqual({
-      ok: true, value: { len: 20, type: NLMSG_DONE, flags: NLM_F.MULTI, seq: 0x6b06be49, pid: 0x7534 },
+      ok: true,
+      value: { len: 20, type: NLMSG_DONE, flags: NLM_F.MULTI, seq: 0x6b06be49, pid: 0x7534 },
     });
   });
   test("short header", () => {
@@ -128,7 +129,8 @@ describe("NLMSG_ERROR", () => {
   };
   test("ACK with capped echo", () => {
     expect(parseNlError(errMsg(0, NLM_F.CAPPED, req.subarray(0, 16)))).toMatchObject({
-      ok: true, value: { errno: 0, request: { len: 24, type: 0x14, seq: 3 } },
+      ok: true,
+      value: { errno: 0, request: { len: 24, type: 0x14, seq: 3 } },
     });
   });
   test("EEXIST with full echo and extended ACK message and offset", () => {
@@ -188,7 +190,8 @@ describe("attributes", () => {
   });
   test("nla_len past the end", () => {
     expect(parseAttrs(fromHex("0c000100010000000000"))).toEqual({
-      ok: false, reason: "nla_len 12 (type 1) at offset 0 runs past the 10-byte buffer",
+      ok: false,
+      reason: "nla_len 12 (type 1) at offset 0 runs past the 10-byte buffer",
     });
   });
   test("nla_len below 4", () => {
@@ -196,7 +199,8 @@ describe("attributes", () => {
   });
   test("bad alignment: stray bytes after the last attribute", () => {
     expect(parseAttrs(fromHex("080001000100000000ff"))).toEqual({
-      ok: false, reason: "2 trailing bytes at offset 8 are not an attribute (bad alignment)",
+      ok: false,
+      reason: "2 trailing bytes at offset 8 are not an attribute (bad alignment)",
     });
   });
   test("nested overflow is reported with its context", () => {

@@ -7,8 +7,21 @@ import { describe, expect, test } from "bun:test";
 import { nla, nlaNested, nlaString } from "../../../src/proto/netlink-attr.ts";
 import { nlmsg, splitMessages } from "../../../src/proto/netlink.ts";
 import {
-  batchBegin, batchEnd, encodeExpr, newChain, newRule, newSet, newSetElems, NF_INET, NFPROTO, NFT_MSG, NFT_REG, parseSetElems,
-  parseTable, PAYLOAD_BASE, VERDICT,
+  batchBegin,
+  batchEnd,
+  encodeExpr,
+  newChain,
+  newRule,
+  newSet,
+  newSetElems,
+  NF_INET,
+  NFPROTO,
+  NFT_MSG,
+  NFT_REG,
+  parseSetElems,
+  parseTable,
+  PAYLOAD_BASE,
+  VERDICT,
 } from "../../../src/proto/nftables.ts";
 
 const bytes = (s: string) => Uint8Array.from(s.split("\\x").filter(Boolean).map((h) => parseInt(h, 16)));
@@ -21,7 +34,10 @@ describe("nf_tables messages against nft's", () => {
   test("NEWCHAIN base chain: table, name, type, policy, hook (input, priority filter - 1)", () => {
     const m = newChain(1, NFPROTO.IPV4, "kt", "in", { hook: NF_INET.LOCAL_IN, priority: -1, type: "filter", policy: VERDICT.ACCEPT });
     const nft = Buffer.concat([
-      str(1, "kt"), str(3, "in"), str(7, "filter"), nla(5, bytes("\\x00\\x00\\x00\\x01")),
+      str(1, "kt"),
+      str(3, "in"),
+      str(7, "filter"),
+      nla(5, bytes("\\x00\\x00\\x00\\x01")),
       nla(0x8004, bytes("\\x08\\x00\\x01\\x00\\x00\\x00\\x00\\x01\\x08\\x00\\x02\\x00\\xff\\xff\\xff\\xff")),
     ]);
     expect(hex(attrsOf(m))).toBe(hex(nft));
@@ -66,7 +82,13 @@ describe("nf_tables messages against nft's", () => {
 
   test("set userdata carries the key and data byte order as keepalived's sets do (read back from the kernel)", () => {
     const map = newSet(1, NFPROTO.IPV6, "keepalived", {
-      name: "vmac_map", id: 5, keyType: 20, keyLen: 4, flags: 8, data: { type: 20, len: 4 }, byteorder: { key: "host", data: "host" },
+      name: "vmac_map",
+      id: 5,
+      keyType: 20,
+      keyLen: 4,
+      flags: 8,
+      data: { type: 20, len: 4 },
+      byteorder: { key: "host", data: "host" },
     });
     expect(hex(map)).toContain("10000d00" + "000401000000010401000000");
     const vips = newSet(2, NFPROTO.IPV4, "keepalived", { name: "vips", id: 1, keyType: 7, keyLen: 4, flags: 0, byteorder: { key: "big" } });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { collectDump, NLM_F, NLMSG_ERROR, nlmsg, parseNlError, splitMessages } from "../../../src/proto/netlink.ts";
+import { collectDump, NLM_F, nlmsg, NLMSG_ERROR, parseNlError, splitMessages } from "../../../src/proto/netlink.ts";
 import { concatBytes, nla } from "../../../src/proto/netlink-attr.ts";
 import {
   AF_INET,
@@ -25,33 +25,48 @@ function expectSame(name: string, type: number, ours: Uint8Array): void {
 
 describe("address encoders match iproute2 captures", () => {
   test("ip addr add 192.0.2.10/24 dev veth0 label veth0:1", () => {
-    expectSame("addr-add-v4-label", RTM.NEWADDR,
-      encodeAddrAdd({ index: VETH0, address: "192.0.2.10", prefixLen: 24, label: "veth0:1" }, SEQ));
+    expectSame("addr-add-v4-label", RTM.NEWADDR, encodeAddrAdd({ index: VETH0, address: "192.0.2.10", prefixLen: 24, label: "veth0:1" }, SEQ));
   });
   test("ip addr add 203.0.113.20/24 brd 203.0.113.255 dev veth0 scope link", () => {
-    expectSame("addr-add-v4-brd-scope", RTM.NEWADDR, encodeAddrAdd({
-      index: VETH0, address: "203.0.113.20", prefixLen: 24, broadcast: "203.0.113.255", scope: RT_SCOPE.LINK,
-    }, SEQ));
+    expectSame(
+      "addr-add-v4-brd-scope",
+      RTM.NEWADDR,
+      encodeAddrAdd({
+        index: VETH0,
+        address: "203.0.113.20",
+        prefixLen: 24,
+        broadcast: "203.0.113.255",
+        scope: RT_SCOPE.LINK,
+      }, SEQ),
+    );
   });
   test("ip addr add 192.0.2.11/24 dev veth0", () => {
     expectSame("addr-add-v4-secondary", RTM.NEWADDR, encodeAddrAdd({ index: VETH0, address: "192.0.2.11", prefixLen: 24 }, SEQ));
   });
   test("ip addr add 192.0.2.30 peer 192.0.2.31/32 dev veth0", () => {
-    expectSame("addr-add-v4-peer", RTM.NEWADDR,
-      encodeAddrAdd({ index: VETH0, address: "192.0.2.30", peer: "192.0.2.31", prefixLen: 32 }, SEQ));
+    expectSame("addr-add-v4-peer", RTM.NEWADDR, encodeAddrAdd({ index: VETH0, address: "192.0.2.30", peer: "192.0.2.31", prefixLen: 32 }, SEQ));
   });
   test("ip addr add 2001:db8::10/64 dev veth0 nodad noprefixroute (flags > 0xff go in IFA_FLAGS)", () => {
-    expectSame("addr-add-v6-nodad", RTM.NEWADDR, encodeAddrAdd({
-      index: VETH0, address: "2001:db8::10", prefixLen: 64, flags: IFA_F.NODAD | IFA_F.NOPREFIXROUTE,
-    }, SEQ));
+    expectSame(
+      "addr-add-v6-nodad",
+      RTM.NEWADDR,
+      encodeAddrAdd({
+        index: VETH0,
+        address: "2001:db8::10",
+        prefixLen: 64,
+        flags: IFA_F.NODAD | IFA_F.NOPREFIXROUTE,
+      }, SEQ),
+    );
   });
   test("ip addr add 2001:db8::11/64 valid_lft 300 preferred_lft 100 (IFA_CACHEINFO)", () => {
-    expectSame("addr-add-v6-lifetime", RTM.NEWADDR,
-      encodeAddrAdd({ index: VETH0, address: "2001:db8::11", prefixLen: 64, validLft: 300, preferredLft: 100 }, SEQ));
+    expectSame(
+      "addr-add-v6-lifetime",
+      RTM.NEWADDR,
+      encodeAddrAdd({ index: VETH0, address: "2001:db8::11", prefixLen: 64, validLft: 300, preferredLft: 100 }, SEQ),
+    );
   });
   test("ip addr add 2001:db8::12/64 dev veth0 home (flag fits in ifa_flags)", () => {
-    expectSame("addr-add-v6-home", RTM.NEWADDR,
-      encodeAddrAdd({ index: VETH0, address: "2001:db8::12", prefixLen: 64, flags: IFA_F.HOMEADDRESS }, SEQ));
+    expectSame("addr-add-v6-home", RTM.NEWADDR, encodeAddrAdd({ index: VETH0, address: "2001:db8::12", prefixLen: 64, flags: IFA_F.HOMEADDRESS }, SEQ));
   });
   test("ip addr del 192.0.2.11/24 dev veth0", () => {
     expectSame("addr-del-v4", RTM.DELADDR, encodeAddrDel({ index: VETH0, address: "192.0.2.11", prefixLen: 24 }, SEQ));
@@ -91,8 +106,14 @@ describe("kernel replies", () => {
     const addrs = d.value.messages.map((m) => parseAddrMessage(m));
     const values = addrs.map((a) => (a.ok ? a.value : a.reason));
     expect(values).toContainEqual(expect.objectContaining({
-      family: AF_INET, prefixLen: 24, index: VETH0, address: "192.0.2.10", local: "192.0.2.10",
-      label: "veth0:1", flags: IFA_F.PERMANENT, scope: RT_SCOPE.UNIVERSE,
+      family: AF_INET,
+      prefixLen: 24,
+      index: VETH0,
+      address: "192.0.2.10",
+      local: "192.0.2.10",
+      label: "veth0:1",
+      flags: IFA_F.PERMANENT,
+      scope: RT_SCOPE.UNIVERSE,
     }));
     expect(values).toContainEqual(expect.objectContaining({ local: "192.0.2.11", flags: IFA_F.PERMANENT | IFA_F.SECONDARY }));
     expect(values).toContainEqual(expect.objectContaining({ local: "203.0.113.20", broadcast: "203.0.113.255", scope: RT_SCOPE.LINK }));
@@ -117,7 +138,12 @@ describe("kernel replies", () => {
 describe("round trip and malformed input", () => {
   test("encode then parse gives back the request", () => {
     const b = encodeAddrAdd({
-      index: 9, address: "2001:db8::5", prefixLen: 128, flags: IFA_F.NODAD | IFA_F.NOPREFIXROUTE, preferredLft: 0, validLft: 60,
+      index: 9,
+      address: "2001:db8::5",
+      prefixLen: 128,
+      flags: IFA_F.NODAD | IFA_F.NOPREFIXROUTE,
+      preferredLft: 0,
+      validLft: 60,
     }, 1);
     const m = splitMessages(b);
     if (!m.ok) throw new Error(m.reason);
@@ -125,8 +151,14 @@ describe("round trip and malformed input", () => {
     expect(a).toEqual({
       ok: true,
       value: {
-        family: AF_INET6, prefixLen: 128, flags: IFA_F.NODAD | IFA_F.NOPREFIXROUTE, scope: 0, index: 9,
-        local: "2001:db8::5", address: "2001:db8::5", cacheInfo: { preferredLft: 0, validLft: 60, createdCs: 0, updatedCs: 0 },
+        family: AF_INET6,
+        prefixLen: 128,
+        flags: IFA_F.NODAD | IFA_F.NOPREFIXROUTE,
+        scope: 0,
+        index: 9,
+        local: "2001:db8::5",
+        address: "2001:db8::5",
+        cacheInfo: { preferredLft: 0, validLft: 60, createdCs: 0, updatedCs: 0 },
       },
     });
   });

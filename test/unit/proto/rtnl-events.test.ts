@@ -13,9 +13,9 @@ import {
   MACVLAN_MODE,
   parseRtnlDatagram,
   parseRtnlMessage,
-  type RtnlEvent,
   RTM,
   RTN,
+  type RtnlEvent,
 } from "../../../src/proto/rtnetlink.ts";
 import { loadFixture } from "../../support/proto/netlink-fixture.ts";
 
@@ -58,7 +58,11 @@ describe("RTMGRP_LINK / RTMGRP_IPV4_IFADDR / RTMGRP_IPV6_IFADDR events from the 
   test("the new macvlan carries kind, mode, parent and VMAC", () => {
     const first = after[0]!;
     expect(first.kind === "link" && first.link).toMatchObject({
-      name: "vrrp.60", kind: "macvlan", macvlanMode: MACVLAN_MODE.BRIDGE, address: "00:00:5e:00:01:3c", link: 3,
+      name: "vrrp.60",
+      kind: "macvlan",
+      macvlanMode: MACVLAN_MODE.BRIDGE,
+      address: "00:00:5e:00:01:3c",
+      link: 3,
       operstate: IF_OPER.DOWN,
     });
     const up = after[1]!;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { collectDump, NLMSG_ERROR, nlmsg, parseNlError, splitMessages } from "../../../src/proto/netlink.ts";
+import { collectDump, nlmsg, NLMSG_ERROR, parseNlError, splitMessages } from "../../../src/proto/netlink.ts";
 import { concatBytes, nla, nlaNested, nlaString } from "../../../src/proto/netlink-attr.ts";
 import {
   encodeLinkDel,
@@ -41,18 +41,33 @@ describe("VMAC helpers", () => {
 
 describe("link encoders match iproute2 captures (message #0 of each is iproute2's empty probe)", () => {
   test("ip link add link veth0 name vrrp.51 address 00:00:5e:00:01:33 type macvlan mode private", () => {
-    expectSame("link-add-macvlan-private", RTM.NEWLINK, encodeMacvlanAdd({
-      name: vmacName(51), parentIndex: VETH0, mac: vmacAddress(51), mode: macvlanMode("private"),
-    }, SEQ), 1);
+    expectSame(
+      "link-add-macvlan-private",
+      RTM.NEWLINK,
+      encodeMacvlanAdd({
+        name: vmacName(51),
+        parentIndex: VETH0,
+        mac: vmacAddress(51),
+        mode: macvlanMode("private"),
+      }, SEQ),
+      1,
+    );
   });
   test("... mode bridge", () => {
-    expectSame("link-add-macvlan-bridge", RTM.NEWLINK, encodeMacvlanAdd({
-      name: "vrrp.52", parentIndex: VETH0, mac: "00:00:5e:00:01:34", mode: MACVLAN_MODE.BRIDGE,
-    }, SEQ), 1);
+    expectSame(
+      "link-add-macvlan-bridge",
+      RTM.NEWLINK,
+      encodeMacvlanAdd({
+        name: "vrrp.52",
+        parentIndex: VETH0,
+        mac: "00:00:5e:00:01:34",
+        mode: MACVLAN_MODE.BRIDGE,
+      }, SEQ),
+      1,
+    );
   });
   test("... mode vepa, no address", () => {
-    expectSame("link-add-macvlan-vepa", RTM.NEWLINK,
-      encodeMacvlanAdd({ name: "vrrp.53", parentIndex: VETH0, mode: MACVLAN_MODE.VEPA }, SEQ), 1);
+    expectSame("link-add-macvlan-vepa", RTM.NEWLINK, encodeMacvlanAdd({ name: "vrrp.53", parentIndex: VETH0, mode: MACVLAN_MODE.VEPA }, SEQ), 1);
   });
   test("ip link set vrrp.51 up / down", () => {
     expectSame("link-set-up", RTM.NEWLINK, encodeLinkSet({ index: 4, up: true }, SEQ), 1);
@@ -82,8 +97,14 @@ describe("kernel replies", () => {
     expect(l.ok).toBe(true);
     if (!l.ok) return;
     expect(l.value).toMatchObject({
-      index: 4, name: "vrrp.51", address: "00:00:5e:00:01:33", kind: "macvlan", macvlanMode: MACVLAN_MODE.PRIVATE,
-      link: VETH0, mtu: 1500, type: 1,
+      index: 4,
+      name: "vrrp.51",
+      address: "00:00:5e:00:01:33",
+      kind: "macvlan",
+      macvlanMode: MACVLAN_MODE.PRIVATE,
+      link: VETH0,
+      mtu: 1500,
+      type: 1,
     });
     expect(l.value.flags & IFF.UP).toBe(0); // set down by the previous capture
   });
@@ -121,8 +142,16 @@ describe("round trip and malformed input", () => {
     expect(r).toEqual({
       ok: true,
       value: {
-        family: 0, type: 0, index: 0, flags: 0, change: 0, name: "vrrp.7", address: "00:00:5e:00:01:07", link: 2,
-        kind: "macvlan", macvlanMode: MACVLAN_MODE.BRIDGE,
+        family: 0,
+        type: 0,
+        index: 0,
+        flags: 0,
+        change: 0,
+        name: "vrrp.7",
+        address: "00:00:5e:00:01:07",
+        link: 2,
+        kind: "macvlan",
+        macvlanMode: MACVLAN_MODE.BRIDGE,
       },
     });
   });

@@ -33,32 +33,55 @@ function ackErrno(name: string, type: number): number | string {
 
 describe("route encoders match iproute2 captures", () => {
   test("ip route add 198.51.100.0/24 via 192.0.2.1 dev veth0 metric 10 table 100 src 192.0.2.10 proto static", () => {
-    expectSame("route-add-via", RTM.NEWROUTE, encodeRouteAdd({
-      dst: "198.51.100.0", dstLen: 24, gateway: "192.0.2.1", oif: VETH0, priority: 10, table: 100,
-      prefsrc: "192.0.2.10", protocol: RTPROT.STATIC,
-    }, SEQ));
+    expectSame(
+      "route-add-via",
+      RTM.NEWROUTE,
+      encodeRouteAdd({
+        dst: "198.51.100.0",
+        dstLen: 24,
+        gateway: "192.0.2.1",
+        oif: VETH0,
+        priority: 10,
+        table: 100,
+        prefsrc: "192.0.2.10",
+        protocol: RTPROT.STATIC,
+      }, SEQ),
+    );
     expect(ackErrno("route-add-via", RTM.NEWROUTE)).toBe(0);
   });
   test("ip route add blackhole / unreachable / prohibit", () => {
-    expectSame("route-add-blackhole", RTM.NEWROUTE,
-      encodeRouteAdd({ dst: "203.0.113.0", dstLen: 24, table: 100, type: RTN.BLACKHOLE }, SEQ));
-    expectSame("route-add-unreachable", RTM.NEWROUTE,
-      encodeRouteAdd({ dst: "203.0.113.64", dstLen: 26, table: 100, type: RTN.UNREACHABLE }, SEQ));
-    expectSame("route-add-prohibit", RTM.NEWROUTE,
-      encodeRouteAdd({ dst: "203.0.113.128", dstLen: 26, table: 100, type: RTN.PROHIBIT }, SEQ));
+    expectSame("route-add-blackhole", RTM.NEWROUTE, encodeRouteAdd({ dst: "203.0.113.0", dstLen: 24, table: 100, type: RTN.BLACKHOLE }, SEQ));
+    expectSame("route-add-unreachable", RTM.NEWROUTE, encodeRouteAdd({ dst: "203.0.113.64", dstLen: 26, table: 100, type: RTN.UNREACHABLE }, SEQ));
+    expectSame("route-add-prohibit", RTM.NEWROUTE, encodeRouteAdd({ dst: "203.0.113.128", dstLen: 26, table: 100, type: RTN.PROHIBIT }, SEQ));
   });
   test("ip route add ... nexthop via 192.0.2.1 weight 1 nexthop via 192.0.2.2 weight 2", () => {
-    expectSame("route-add-multipath", RTM.NEWROUTE, encodeRouteAdd({
-      dst: "198.51.100.128", dstLen: 25, table: 100, nexthops: [
-        { ifindex: VETH0, gateway: "192.0.2.1", weight: 1, flags: 0 },
-        { ifindex: VETH0, gateway: "192.0.2.2", weight: 2, flags: 0 },
-      ],
-    }, SEQ));
+    expectSame(
+      "route-add-multipath",
+      RTM.NEWROUTE,
+      encodeRouteAdd({
+        dst: "198.51.100.128",
+        dstLen: 25,
+        table: 100,
+        nexthops: [
+          { ifindex: VETH0, gateway: "192.0.2.1", weight: 1, flags: 0 },
+          { ifindex: VETH0, gateway: "192.0.2.2", weight: 2, flags: 0 },
+        ],
+      }, SEQ),
+    );
   });
   test("ip route add ... mtu 1400 advmss 1360 (RTA_METRICS)", () => {
-    expectSame("route-add-metrics", RTM.NEWROUTE, encodeRouteAdd({
-      dst: "198.51.100.64", dstLen: 26, gateway: "192.0.2.1", oif: VETH0, table: 100, metrics: { mtu: 1400, advmss: 1360 },
-    }, SEQ));
+    expectSame(
+      "route-add-metrics",
+      RTM.NEWROUTE,
+      encodeRouteAdd({
+        dst: "198.51.100.64",
+        dstLen: 26,
+        gateway: "192.0.2.1",
+        oif: VETH0,
+        table: 100,
+        metrics: { mtu: 1400, advmss: 1360 },
+      }, SEQ),
+    );
   });
   test("ip route add 203.0.113.192/26 dev veth0 scope link (also the derived default scope)", () => {
     const req = { dst: "203.0.113.192", dstLen: 26, oif: VETH0, table: 100 };
@@ -66,14 +89,32 @@ describe("route encoders match iproute2 captures", () => {
     expectSame("route-add-scope-link", RTM.NEWROUTE, encodeRouteAdd(req, SEQ));
   });
   test("ip -6 route add 2001:db8:1::/48 via 2001:db8::1 dev veth0 table 100 metric 5", () => {
-    expectSame("route-add-v6", RTM.NEWROUTE, encodeRouteAdd({
-      dst: "2001:db8:1::", dstLen: 48, gateway: "2001:db8::1", oif: VETH0, table: 100, priority: 5,
-    }, SEQ));
+    expectSame(
+      "route-add-v6",
+      RTM.NEWROUTE,
+      encodeRouteAdd({
+        dst: "2001:db8:1::",
+        dstLen: 48,
+        gateway: "2001:db8::1",
+        oif: VETH0,
+        table: 100,
+        priority: 5,
+      }, SEQ),
+    );
   });
   test("ip route del ... (protocol/type unspec, scope nowhere)", () => {
-    expectSame("route-del", RTM.DELROUTE, encodeRouteDel({
-      dst: "198.51.100.0", dstLen: 24, gateway: "192.0.2.1", oif: VETH0, priority: 10, table: 100,
-    }, SEQ));
+    expectSame(
+      "route-del",
+      RTM.DELROUTE,
+      encodeRouteDel({
+        dst: "198.51.100.0",
+        dstLen: 24,
+        gateway: "192.0.2.1",
+        oif: VETH0,
+        priority: 10,
+        table: 100,
+      }, SEQ),
+    );
     expect(ackErrno("route-del", RTM.DELROUTE)).toBe(0);
   });
   test("ip route show table 100", () => {
@@ -92,8 +133,15 @@ describe("route dump decoding", () => {
   });
   test("gateway route", () => {
     expect(find("198.51.100.0")).toMatchObject({
-      family: AF_INET, dstLen: 24, table: 100, protocol: RTPROT.STATIC, type: RTN.UNICAST, gateway: "192.0.2.1",
-      oif: VETH0, priority: 10, prefsrc: "192.0.2.10",
+      family: AF_INET,
+      dstLen: 24,
+      table: 100,
+      protocol: RTPROT.STATIC,
+      type: RTN.UNICAST,
+      gateway: "192.0.2.1",
+      oif: VETH0,
+      priority: 10,
+      prefsrc: "192.0.2.10",
     });
   });
   test("special types", () => {
@@ -120,14 +168,35 @@ describe("round trip and malformed input", () => {
   };
   test("table > 255 travels in RTA_TABLE and parses back", () => {
     const r = parse(encodeRouteAdd({
-      dst: "2001:db8::", dstLen: 32, src: "2001:db8:5::", srcLen: 48, gateway: "fe80::1", oif: 2, table: 1000,
-      protocol: RTPROT.KEEPALIVED, metrics: { hoplimit: 9, initcwnd: 10 }, pref: 1,
+      dst: "2001:db8::",
+      dstLen: 32,
+      src: "2001:db8:5::",
+      srcLen: 48,
+      gateway: "fe80::1",
+      oif: 2,
+      table: 1000,
+      protocol: RTPROT.KEEPALIVED,
+      metrics: { hoplimit: 9, initcwnd: 10 },
+      pref: 1,
     }, 1));
     expect(r).toEqual({
       ok: true,
       value: {
-        family: AF_INET6, dstLen: 32, srcLen: 48, tos: 0, table: 1000, protocol: 18, scope: 0, type: RTN.UNICAST,
-        flags: 0, dst: "2001:db8::", src: "2001:db8:5::", gateway: "fe80::1", oif: 2, metrics: { hoplimit: 9, initcwnd: 10 }, pref: 1,
+        family: AF_INET6,
+        dstLen: 32,
+        srcLen: 48,
+        tos: 0,
+        table: 1000,
+        protocol: 18,
+        scope: 0,
+        type: RTN.UNICAST,
+        flags: 0,
+        dst: "2001:db8::",
+        src: "2001:db8:5::",
+        gateway: "fe80::1",
+        oif: 2,
+        metrics: { hoplimit: 9, initcwnd: 10 },
+        pref: 1,
       },
     });
   });

@@ -27,15 +27,34 @@ describe("rule encoders match iproute2 captures", () => {
     expectSame("rule-add-from", RTM.NEWRULE, encodeRuleAdd({ src: "192.0.2.0", srcLen: 24, table: 100, priority: 100 }, SEQ));
   });
   test("ip rule add to 198.51.100.0/24 fwmark 0x10/0xff iif veth0 table 100 pref 101", () => {
-    expectSame("rule-add-fwmark", RTM.NEWRULE, encodeRuleAdd({
-      dst: "198.51.100.0", dstLen: 24, fwmark: 0x10, fwmask: 0xff, iifname: "veth0", table: 100, priority: 101,
-    }, SEQ));
+    expectSame(
+      "rule-add-fwmark",
+      RTM.NEWRULE,
+      encodeRuleAdd({
+        dst: "198.51.100.0",
+        dstLen: 24,
+        fwmark: 0x10,
+        fwmask: 0xff,
+        iifname: "veth0",
+        table: 100,
+        priority: 101,
+      }, SEQ),
+    );
   });
   test("ip rule add oif veth0 uidrange 1000-2000 sport 1000-2000 dport 80 ipproto tcp table 100 pref 102", () => {
-    expectSame("rule-add-ranges", RTM.NEWRULE, encodeRuleAdd({
-      oifname: "veth0", uidRange: { start: 1000, end: 2000 }, sportRange: { start: 1000, end: 2000 },
-      dportRange: { start: 80, end: 80 }, ipProto: 6, table: 100, priority: 102,
-    }, SEQ));
+    expectSame(
+      "rule-add-ranges",
+      RTM.NEWRULE,
+      encodeRuleAdd({
+        oifname: "veth0",
+        uidRange: { start: 1000, end: 2000 },
+        sportRange: { start: 1000, end: 2000 },
+        dportRange: { start: 80, end: 80 },
+        ipProto: 6,
+        table: 100,
+        priority: 102,
+      }, SEQ),
+    );
   });
   test("ip rule add from 192.0.2.5 blackhole pref 103", () => {
     expectSame("rule-add-blackhole", RTM.NEWRULE, encodeRuleAdd({ src: "192.0.2.5", action: FR_ACT.BLACKHOLE, priority: 103 }, SEQ));
@@ -70,8 +89,11 @@ describe("rule dump decoding", () => {
     expect(byPrio(100)).toMatchObject({ family: AF_INET, src: "192.0.2.0", srcLen: 24, table: 100, action: FR_ACT.TO_TBL });
     expect(byPrio(101)).toMatchObject({ dst: "198.51.100.0", dstLen: 24, fwmark: 0x10, fwmask: 0xff, iifname: "veth0" });
     expect(byPrio(102)).toMatchObject({
-      oifname: "veth0", uidRange: { start: 1000, end: 2000 }, sportRange: { start: 1000, end: 2000 },
-      dportRange: { start: 80, end: 80 }, ipProto: 6,
+      oifname: "veth0",
+      uidRange: { start: 1000, end: 2000 },
+      sportRange: { start: 1000, end: 2000 },
+      dportRange: { start: 80, end: 80 },
+      ipProto: 6,
     });
     expect(byPrio(103)).toMatchObject({ src: "192.0.2.5", srcLen: 32, action: FR_ACT.BLACKHOLE });
     expect(byPrio(104)).toMatchObject({ action: FR_ACT.GOTO, goto: 105 });
@@ -85,14 +107,37 @@ describe("round trip and malformed input", () => {
   };
   test("every field parses back", () => {
     const r = parse(encodeRuleAdd({
-      family: AF_INET6, dst: "2001:db8::", dstLen: 48, table: 1000, priority: 7, flags: FIB_RULE.INVERT, tos: 0,
-      suppressPrefixLen: 0, suppressIfgroup: 3, realms: 0x10002, l3mdev: false, protocol: RTPROT.KEEPALIVED, fwmark: 1,
+      family: AF_INET6,
+      dst: "2001:db8::",
+      dstLen: 48,
+      table: 1000,
+      priority: 7,
+      flags: FIB_RULE.INVERT,
+      tos: 0,
+      suppressPrefixLen: 0,
+      suppressIfgroup: 3,
+      realms: 0x10002,
+      l3mdev: false,
+      protocol: RTPROT.KEEPALIVED,
+      fwmark: 1,
     }, 1));
     expect(r).toEqual({
       ok: true,
       value: {
-        family: AF_INET6, dstLen: 48, srcLen: 0, tos: 0, table: 1000, action: FR_ACT.TO_TBL, flags: FIB_RULE.INVERT,
-        dst: "2001:db8::", priority: 7, fwmark: 1, realms: 0x10002, suppressPrefixLen: 0, suppressIfgroup: 3, protocol: 18,
+        family: AF_INET6,
+        dstLen: 48,
+        srcLen: 0,
+        tos: 0,
+        table: 1000,
+        action: FR_ACT.TO_TBL,
+        flags: FIB_RULE.INVERT,
+        dst: "2001:db8::",
+        priority: 7,
+        fwmark: 1,
+        realms: 0x10002,
+        suppressPrefixLen: 0,
+        suppressIfgroup: 3,
+        protocol: 18,
       },
     });
   });

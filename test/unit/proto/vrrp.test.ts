@@ -1,11 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import {
-  encodeVrrp,
-  parseVrrp,
-  vrrpChecksum,
-  type VrrpEncodeInput,
-  type VrrpParseOptions,
-} from "../../../src/proto/vrrp.ts";
+import { encodeVrrp, parseVrrp, vrrpChecksum, type VrrpEncodeInput, type VrrpParseOptions } from "../../../src/proto/vrrp.ts";
 import { encodeIpv4Header, parseIpv4Header } from "../../../src/proto/ipv4.ts";
 import { bytesToIpv6 } from "../../../src/proto/ipv6.ts";
 import { framesOf, loadFixture, tohex } from "../../support/proto/vrrp-fixtures.ts";
@@ -239,16 +233,13 @@ describe("malformed packets: one check each", () => {
   });
   test("wrong version", () => expect(reason(mutate(0, 0x31))).toBe("bad-version: version 3 != 2"));
   test("wrong type", () => expect(reason(mutate(0, 0x22))).toBe("bad-type: type 2 != 1 (advertisement)"));
-  test("truncated", () =>
-    expect(reason(good().subarray(0, 6))).toBe("truncated: truncated: 6 bytes < 8-byte VRRP header"));
-  test("truncated address list", () =>
-    expect(reason(good().subarray(0, 20))).toBe("bad-length: length 20 != 24 for 2 addresses"));
+  test("truncated", () => expect(reason(good().subarray(0, 6))).toBe("truncated: truncated: 6 bytes < 8-byte VRRP header"));
+  test("truncated address list", () => expect(reason(good().subarray(0, 20))).toBe("bad-length: length 20 != 24 for 2 addresses"));
   test("bad address count", () => expect(reason(mutate(3, 3))).toBe("bad-length: length 24 != 28 for 3 addresses"));
   test("wrong auth pass", () => {
     expect(reason(good(), { auth: { type: "pass", password: "secret2" } })).toBe("auth-failure: auth pass mismatch");
   });
-  test("wrong auth type", () =>
-    expect(reason(good(), { auth: { type: "none" } })).toBe("auth-type-mismatch: auth type 1 != 0 (none)"));
+  test("wrong auth type", () => expect(reason(good(), { auth: { type: "none" } })).toBe("auth-type-mismatch: auth type 1 != 0 (none)"));
   test("PASS uses only the first 8 characters", () => {
     expect(reason(good(), { auth: { type: "pass", password: "secret1-and-more" } })).toBe(
       "auth-failure: auth pass mismatch",
@@ -264,8 +255,7 @@ describe("malformed packets: one check each", () => {
     });
     expect(reason(long, { auth: { type: "pass", password: "12345678" } })).toBe("ok");
   });
-  test("an Auth Type outside 0..2 is invalid, not a mismatch", () =>
-    expect(reason(mutate(4, 7))).toBe("invalid-auth-type: auth type 7 != 1 (pass)"));
+  test("an Auth Type outside 0..2 is invalid, not a mismatch", () => expect(reason(mutate(4, 7))).toBe("invalid-auth-type: auth type 7 != 1 (pass)"));
   test("a source that cannot go into the v3 pseudo-header", () => {
     const v3 = encodeVrrp({ version: 3, family: "ipv4", vrid: 1, priority: 100, advertIntervalCs: 100, addresses: [], src: "192.0.2.1", dst: "224.0.0.18" });
     expect(reason(v3, { version: 3, src: "not-an-address" })).toBe("bad-pseudo-header: bad src/dst for checksum: not-an-address -> 224.0.0.18");

@@ -49,19 +49,27 @@ const cfg = loadText(CONF).config;
 const live = new VrrpLive(() => 1_000_000);
 const env: MibEnv = { cfg, live: (n) => live.get(n), ifindex: (n) => (n === "eth0" ? 2 : n === "eth1" ? 3 : 0), hostname: "h", version: "v" };
 const info = (instance: string, ifindex: number, address: string, master = ""): MetricSample => ({
-  name: "keepalived_vrrp_instance_info", help: "", type: "gauge", value: 1,
+  name: "keepalived_vrrp_instance_info",
+  help: "",
+  type: "gauge",
+  value: 1,
   labels: { instance, interface: "eth0", ifindex: String(ifindex), mac: "02:00:00:00:00:01", address, master },
 });
 const K = "1.3.6.1.4.1.9586.100.5";
 const find = (rows: Varbind[], oid: string) => rows.find((r) => r.oid.join(".") === oid)?.value;
 
 describe("MIB rows", () => {
-  live.onMessage("vrrp", { type: "metrics", role: "vrrp", samples: [
-    info("VI_1", 2, "10.0.0.1"), info("VI_6", 3, "fe80::1", "fe80::2"),
-    { name: "keepalived_vrrp_became_master_total", help: "", type: "counter", value: 4, labels: { instance: "VI_1" } },
-    { name: "keepalived_vrrp_receive_errors_total", help: "", type: "counter", value: 7, labels: { instance: "VI_1", kind: "ip_ttl" } },
-    { name: "keepalived_vrrp_receive_errors_total", help: "", type: "counter", value: 5, labels: { instance: "VI_1", kind: "auth_type_mismatch" } },
-  ] });
+  live.onMessage("vrrp", {
+    type: "metrics",
+    role: "vrrp",
+    samples: [
+      info("VI_1", 2, "10.0.0.1"),
+      info("VI_6", 3, "fe80::1", "fe80::2"),
+      { name: "keepalived_vrrp_became_master_total", help: "", type: "counter", value: 4, labels: { instance: "VI_1" } },
+      { name: "keepalived_vrrp_receive_errors_total", help: "", type: "counter", value: 7, labels: { instance: "VI_1", kind: "ip_ttl" } },
+      { name: "keepalived_vrrp_receive_errors_total", help: "", type: "counter", value: 5, labels: { instance: "VI_1", kind: "auth_type_mismatch" } },
+    ],
+  });
   live.onMessage("vrrp", { type: "vrrpState", instance: "VI_1", state: "MASTER", priority: 150, effectivePriority: 150 });
   live.onMessage("vrrp", { type: "vrrpState", instance: "VI_6", state: "BACKUP", priority: 100, effectivePriority: 90 });
 
@@ -104,7 +112,14 @@ describe("MIB rows", () => {
     expect(snmpPlan(cfg, { snmp: false, snmpSocket: "tcp:localhost:705" })?.socket).toBe("tcp:localhost:705");
     const plain = loadText("vrrp_instance V {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n").config;
     expect(snmpPlan(plain, { snmp: false })).toBeNull();
-    expect(snmpPlan(plain, { snmp: true })).toMatchObject({ vrrp: true, checker: true, rfcv2: true, rfcv3: true, traps: false, socket: "unix:/var/agentx/master" });
+    expect(snmpPlan(plain, { snmp: true })).toMatchObject({
+      vrrp: true,
+      checker: true,
+      rfcv2: true,
+      rfcv3: true,
+      traps: false,
+      socket: "unix:/var/agentx/master",
+    });
   });
 });
 
@@ -115,7 +130,8 @@ describe("traps", () => {
     l.onMessage("vrrp", { type: "metrics", role: "vrrp", samples: [info("VI_1", 2, "10.0.0.1")] });
     const tb = new TrapBuilder();
     const on = { keepalived: true, rfcv2: true, rfcv3: true };
-    const step = (state: "BACKUP" | "MASTER") => tb.build(l.onMessage("vrrp", { type: "vrrpState", instance: "VI_1", state, priority: 150, effectivePriority: 150 })!, e, on);
+    const step = (state: "BACKUP" | "MASTER") =>
+      tb.build(l.onMessage("vrrp", { type: "vrrpState", instance: "VI_1", state, priority: 150, effectivePriority: 150 })!, e, on);
     const t1 = step("BACKUP");
     expect(t1.map((t) => t.oid.join("."))).toEqual([`${K}.2.10.0.2`, `${K}.2.10.0.1`]);
     expect(t1[0]!.varbinds.map((v) => v.value)).toEqual(["VI_1", 1, 1, "r1"]);

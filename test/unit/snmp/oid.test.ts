@@ -23,7 +23,10 @@ describe("MibView", () => {
 
   test("sorts its rows and finds exact instances", () => {
     expect(view.rows().map((r) => r.oid.join("."))).toEqual([
-      "1.3.6.1.2.1.68.1.1.0", "1.3.6.1.2.1.68.1.2.0", "1.3.6.1.2.1.68.1.10.0", "1.3.6.1.2.1.207.1.1.1.1.3.2.61.2",
+      "1.3.6.1.2.1.68.1.1.0",
+      "1.3.6.1.2.1.68.1.2.0",
+      "1.3.6.1.2.1.68.1.10.0",
+      "1.3.6.1.2.1.207.1.1.1.1.3.2.61.2",
     ]);
     expect(view.get(parseOid("1.3.6.1.2.1.68.1.2.0"))?.value).toBe(1);
     expect(view.get(parseOid("1.3.6.1.2.1.68.1.2"))).toBeUndefined();

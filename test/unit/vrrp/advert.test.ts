@@ -6,7 +6,12 @@ import { encodeVrrp } from "../../../src/proto/vrrp.ts";
 import { parseAhPacket } from "../../../src/proto/ah.ts";
 
 function instance(extra: string, version = 3) {
-  const r = loadText(`global_defs {\n vrrp_version ${version}\n}\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 7\n priority 150\n advert_int 1\n${extra}\n virtual_ipaddress {\n  192.0.2.100/24\n  192.0.2.101/24\n }\n}\n`, {}, {}, ["eth0"]);
+  const r = loadText(
+    `global_defs {\n vrrp_version ${version}\n}\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 7\n priority 150\n advert_int 1\n${extra}\n virtual_ipaddress {\n  192.0.2.100/24\n  192.0.2.101/24\n }\n}\n`,
+    {},
+    {},
+    ["eth0"],
+  );
   return r.config!.vrrp.instances[0]!;
 }
 
@@ -14,9 +19,17 @@ test("the kept bytes equal a fresh encoding and are rebuilt on a priority or sou
   const cfg = instance("");
   const b = new AdvertBuilder(cfg, "ipv4", ["192.0.2.100", "192.0.2.101"]);
   expect(b.dsts).toEqual(["224.0.0.18"]);
-  const fresh = (priority: number, src: string) => encodeVrrp({
-    version: 3, family: "ipv4", vrid: 7, priority, advertIntervalCs: 100, addresses: ["192.0.2.100", "192.0.2.101"], src, dst: "224.0.0.18",
-  });
+  const fresh = (priority: number, src: string) =>
+    encodeVrrp({
+      version: 3,
+      family: "ipv4",
+      vrid: 7,
+      priority,
+      advertIntervalCs: 100,
+      addresses: ["192.0.2.100", "192.0.2.101"],
+      src,
+      dst: "224.0.0.18",
+    });
   const a1 = b.datagram(150, "192.0.2.1", "224.0.0.18");
   expect(Array.from(a1)).toEqual(Array.from(fresh(150, "192.0.2.1")));
   expect(b.datagram(150, "192.0.2.1", "224.0.0.18")).toBe(a1);

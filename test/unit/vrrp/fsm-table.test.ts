@@ -6,15 +6,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { Logger } from "../../../src/core/log.ts";
-import {
-  initialFsm,
-  step,
-  transitionDebugLine,
-  type TransitionReason,
-  type VrrpEvent,
-  type VrrpFsm,
-  type VrrpState,
-} from "../../../src/vrrp/fsm.ts";
+import { initialFsm, step, transitionDebugLine, type TransitionReason, type VrrpEvent, type VrrpFsm, type VrrpState } from "../../../src/vrrp/fsm.ts";
 import { Harness } from "../../support/vrrp/harness.ts";
 
 const ME = "192.0.2.1";

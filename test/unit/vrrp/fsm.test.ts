@@ -27,8 +27,7 @@ const advert = (
   srcAddress,
   addressListMatches,
 });
-const mk = (priority: number, cfg: Partial<VrrpFsmConfig> = {}) =>
-  initialFsm({ version: 3, advertIntervalCs: 100, primaryAddress: A, ...cfg }, priority);
+const mk = (priority: number, cfg: Partial<VrrpFsmConfig> = {}) => initialFsm({ version: 3, advertIntervalCs: 100, primaryAddress: A, ...cfg }, priority);
 
 /** Runs events in order; returns the final machine and all actions. */
 function run(f: VrrpFsm, events: [number, VrrpEvent][]) {
@@ -192,8 +191,7 @@ describe("single-instance transitions (table)", () => {
 });
 
 describe("master receiving adverts", () => {
-  const master = (prio = 100, cfg: Partial<VrrpFsmConfig> = {}) =>
-    run(mk(prio, cfg), [[0, { type: "startup" }], [3609, { type: "masterDownTimerExpired" }]]).f;
+  const master = (prio = 100, cfg: Partial<VrrpFsmConfig> = {}) => run(mk(prio, cfg), [[0, { type: "startup" }], [3609, { type: "masterDownTimerExpired" }]]).f;
   test("higher priority -> BACKUP, VIPs removed, interval learned", () => {
     const r = step(master(), advert(150, B, 200), 5000);
     expect(r.next.state).toBe("BACKUP");
@@ -337,9 +335,7 @@ function simulate(
       if (a.type === "setTimer") n.timers.set(a.timer, a.atMs);
       if (a.type === "cancelTimer") n.timers.delete(a.timer);
       if (a.type === "sendAdvert") {
-        nodes.forEach((_, j) =>
-          j !== i && inbox.push({ to: j, e: advert(a.priority, n.f.config.primaryAddress) })
-        );
+        nodes.forEach((_, j) => j !== i && inbox.push({ to: j, e: advert(a.priority, n.f.config.primaryAddress) }));
       }
     }
   };

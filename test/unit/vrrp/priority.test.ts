@@ -1,10 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import {
-  effectivePriority,
-  parseTrackFileValue,
-  type Tracker,
-  trackerEffect,
-} from "../../../src/vrrp/priority.ts";
+import { effectivePriority, parseTrackFileValue, type Tracker, trackerEffect } from "../../../src/vrrp/priority.ts";
 
 const iface = (up: boolean, weight = 0, reverse = false): Tracker => ({
   kind: "interface",

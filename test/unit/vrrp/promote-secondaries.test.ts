@@ -4,8 +4,11 @@ import type { VrrpInstance } from "../../../src/config/model.ts";
 import { nullLogger } from "../../../src/core/log.ts";
 import { PromoteSecondaries } from "../../../src/vrrp/promote-secondaries.ts";
 
-const inst = (name: string, iface: string, promoteSecondaries: boolean): Pick<VrrpInstance, "name" | "interface" | "promoteSecondaries"> =>
-  ({ name, interface: iface, promoteSecondaries });
+const inst = (name: string, iface: string, promoteSecondaries: boolean): Pick<VrrpInstance, "name" | "interface" | "promoteSecondaries"> => ({
+  name,
+  interface: iface,
+  promoteSecondaries,
+});
 
 describe("promote_secondaries", () => {
   test("set while an instance asks for it, put back when none does and at stop", () => {

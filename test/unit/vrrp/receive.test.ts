@@ -7,15 +7,7 @@ import { describe, expect, test } from "bun:test";
 import type { VrrpInstance } from "../../../src/config/model.ts";
 import { encodeAhPacket } from "../../../src/proto/ah.ts";
 import { encodeVrrp, vrrpChecksum, type VrrpEncodeInput } from "../../../src/proto/vrrp.ts";
-import {
-  countVerdict,
-  judgeAdvert,
-  newStats,
-  receiveContext,
-  RX_COUNTER,
-  type RxVerdict,
-  type VrrpRxReason,
-} from "../../../src/vrrp/receive.ts";
+import { countVerdict, judgeAdvert, newStats, receiveContext, RX_COUNTER, type RxVerdict, type VrrpRxReason } from "../../../src/vrrp/receive.ts";
 import type { RxPacket } from "../../../src/vrrp/transport.ts";
 import { loadText } from "../../support/config/helpers.ts";
 

@@ -3,7 +3,11 @@ import { initialFsm, masterDownIntervalMs, step, type VrrpEvent, type VrrpFsm } 
 import { ReplayShortcut } from "../../../src/vrrp/replay-shortcut.ts";
 
 const advert = (priority: number, advertIntervalCs = 10): VrrpEvent => ({
-  type: "advertReceived", priority, advertIntervalCs, srcAddress: "192.0.2.2", addressListMatches: true,
+  type: "advertReceived",
+  priority,
+  advertIntervalCs,
+  srcAddress: "192.0.2.2",
+  addressListMatches: true,
 });
 const start = (priority: number): VrrpFsm =>
   step(initialFsm({ version: 3, advertIntervalCs: 10, primaryAddress: "192.0.2.1" }, priority), { type: "startup" }, 0).next;

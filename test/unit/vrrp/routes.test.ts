@@ -20,7 +20,10 @@ describe("routes.ts", () => {
     const b = r.map((x) => routeRequest(x, ifindex));
     expect(b[0]).toMatchObject({ ok: true, value: { dst: "198.51.100.0", dstLen: 24, gateway: "192.0.2.254", oif: 2, table: 100, priority: 5, protocol: 18 } });
     expect(b[1]).toMatchObject({ ok: true, value: { dst: "203.0.113.0", type: RTN.BLACKHOLE } });
-    expect(b[2]).toMatchObject({ ok: true, value: { nexthops: [{ ifindex: 2, gateway: "192.0.2.253", weight: 2 }, { ifindex: 3, gateway: "198.51.100.254", weight: 1 }] } });
+    expect(b[2]).toMatchObject({
+      ok: true,
+      value: { nexthops: [{ ifindex: 2, gateway: "192.0.2.253", weight: 2 }, { ifindex: 3, gateway: "198.51.100.254", weight: 1 }] },
+    });
     expect(b[3]).toMatchObject({ ok: true, value: { metrics: { mtu: 1400 } } });
     expect(b[4]).toEqual({ ok: false, reason: "interface nosuch does not exist" });
   });
@@ -41,6 +44,14 @@ describe("routes.ts", () => {
     const a = load(`static_ipaddress {
   192.0.2.50/24 brd 192.0.2.255 dev eth0 scope link label eth0:1
 }`).staticIpaddresses[0]!;
-    expect(addrRequest(a, 2)).toMatchObject({ index: 2, address: "192.0.2.50", prefixLen: 24, broadcast: "192.0.2.255", scope: 253, label: "eth0:1", flags: 0 });
+    expect(addrRequest(a, 2)).toMatchObject({
+      index: 2,
+      address: "192.0.2.50",
+      prefixLen: 24,
+      broadcast: "192.0.2.255",
+      scope: 253,
+      label: "eth0:1",
+      flags: 0,
+    });
   });
 });

@@ -6,8 +6,19 @@ import type { TrackProcessDef } from "../../../src/config/model.ts";
 import { processMatches, ProcessTrackerRunner, scanProc } from "../../../src/vrrp/track-process.ts";
 
 const def = (over: Partial<TrackProcessDef>): TrackProcessDef => ({
-  name: "p", process: "nginx", params: [], paramMatch: "exact", quorum: 1, quorumMax: null, weight: 0, weightReverse: false,
-  forkDelayMs: 0, terminateDelayMs: 0, fullCommand: false, src: { file: "x", line: 1 }, ...over,
+  name: "p",
+  process: "nginx",
+  params: [],
+  paramMatch: "exact",
+  quorum: 1,
+  quorumMax: null,
+  weight: 0,
+  weightReverse: false,
+  forkDelayMs: 0,
+  terminateDelayMs: 0,
+  fullCommand: false,
+  src: { file: "x", line: 1 },
+  ...over,
 });
 const proc = (comm: string, ...argv: string[]) => ({ pid: 1, comm, argv });
 

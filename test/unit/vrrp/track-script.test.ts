@@ -9,7 +9,11 @@ describe("vrrp_script tracker", () => {
     const changes: boolean[] = [];
     const t = new ScriptTracker(cfg, new FakeScheduler(), async () => ({ status: 0, signal: null, timedOut: false }), (u) => changes.push(u));
     expect(t.up).toBe(true);
-    t.result(false); t.result(false); t.result(true); t.result(false); t.result(false);
+    t.result(false);
+    t.result(false);
+    t.result(true);
+    t.result(false);
+    t.result(false);
     expect(t.up).toBe(true);
     t.result(false);
     expect(changes).toEqual([false]);

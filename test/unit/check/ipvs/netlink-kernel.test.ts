@@ -2,22 +2,11 @@ import { describe, expect, test } from "bun:test";
 import { NetlinkError } from "../../../../src/ffi/netlink.ts";
 import { FakeIpvsKernel } from "../../../../src/check/ipvs/fake-kernel.ts";
 import { IpvsError } from "../../../../src/check/ipvs/kernel.ts";
-import {
-  NetlinkIpvsKernel,
-  type NlTransport,
-  resolveIpvsFamily,
-} from "../../../../src/check/ipvs/netlink-kernel.ts";
+import { NetlinkIpvsKernel, type NlTransport, resolveIpvsFamily } from "../../../../src/check/ipvs/netlink-kernel.ts";
 import { IpvsReconciler, readIpvsTable } from "../../../../src/check/ipvs/reconciler.ts";
 import { IpvsLvsSink } from "../../../../src/check/ipvs/sink.ts";
 import { CTRL_ATTR, CTRL_CMD, GENL_ID_CTRL, genlmsg, parseGenl } from "../../../../src/proto/genl.ts";
-import {
-  destAttr,
-  IPVS_CMD,
-  IPVS_CMD_ATTR,
-  ipvsMsg,
-  type IpvsService,
-  serviceAttr,
-} from "../../../../src/proto/ipvs.ts";
+import { destAttr, IPVS_CMD, IPVS_CMD_ATTR, ipvsMsg, type IpvsService, serviceAttr } from "../../../../src/proto/ipvs.ts";
 import { parseIpvsDest, parseIpvsService, parseServiceAttrs } from "../../../../src/proto/ipvs-parse.ts";
 import { NLM_F, type NlMessage, splitMessages } from "../../../../src/proto/netlink.ts";
 import { AttrReader, concatBytes, nlaString, nlaU16 } from "../../../../src/proto/netlink-attr.ts";
@@ -91,13 +80,9 @@ class WireKernel implements NlTransport {
     const dsvc = () => must(parseIpvsDest(msg)).service!;
     switch (cmd) {
       case IPVS_CMD.GET_SERVICE:
-        return f.getServices().map((s) =>
-          one(ipvsMsg(FAMILY, IPVS_CMD.NEW_SERVICE, NLM_F.MULTI, seq, serviceAttr(s)))
-        );
+        return f.getServices().map((s) => one(ipvsMsg(FAMILY, IPVS_CMD.NEW_SERVICE, NLM_F.MULTI, seq, serviceAttr(s))));
       case IPVS_CMD.GET_DEST:
-        return f.getDests(serviceOfGetDest(msg)).map((d) =>
-          one(ipvsMsg(FAMILY, IPVS_CMD.NEW_DEST, NLM_F.MULTI, seq, destAttr(d)))
-        );
+        return f.getDests(serviceOfGetDest(msg)).map((d) => one(ipvsMsg(FAMILY, IPVS_CMD.NEW_DEST, NLM_F.MULTI, seq, destAttr(d))));
       case IPVS_CMD.NEW_SERVICE:
         f.addService(svc());
         break;

@@ -9,9 +9,7 @@ const web = (w = 3) => entry(tcp("192.0.2.10", 80, "rr"), rs("127.0.0.2", 8080, 
 const mark = () => entry(fwm(7, "wrr"), rs("127.0.0.4", 0, 2, "route"));
 
 function table(k: FakeIpvsKernel): string[] {
-  return readIpvsTable(k).flatMap((e) =>
-    e.dests.map((d) => `${e.service.sched} ${d.addr}:${d.port} ${d.fwd} w${d.weight}`)
-  ).sort();
+  return readIpvsTable(k).flatMap((e) => e.dests.map((d) => `${e.service.sched} ${d.addr}:${d.port} ${d.fwd} w${d.weight}`)).sort();
 }
 
 describe("IpvsReconciler", () => {
