@@ -5,7 +5,8 @@
  * data in test/fixtures), a unit test starts no process and touches no namespace, and tests draw random
  * numbers only from test/support/random.ts; no import cycle in src/ (scripts/import-graph.ts); no double
  * cast through `unknown` outside src/ffi/ (type the value, or narrow it with a check: a double cast
- * claims what nothing checks); no function in src/ over 80 lines (scripts/function-length.ts).
+ * claims what nothing checks); no function in src/ over 80 lines (scripts/function-length.ts); no file in
+ * src/ over 450 lines.
  */
 import { Glob } from "bun";
 import { join } from "node:path";
@@ -50,6 +51,11 @@ for (const f of new Glob("{src,test,scripts,bench}/**/*.ts").scanSync({ cwd: roo
   testLayout(f, text);
 }
 
+const MAX_FILE_LINES = 450;
+for (const f of new Glob("src/**/*.ts").scanSync(root)) {
+  const n = (await Bun.file(join(root, f)).text()).split("\n").length - 1;
+  if (n > MAX_FILE_LINES) problems.push(`${f}: ${n} lines (over ${MAX_FILE_LINES}): split it by concern`);
+}
 const MAX_FUNCTION_LINES = 80;
 for (const f of functionLengths(root).filter((f) => f.lines > MAX_FUNCTION_LINES)) {
   problems.push(`${f.file}:${f.line}: ${f.name} is ${f.lines} lines (over ${MAX_FUNCTION_LINES}): split it where a reader would name the parts`);

@@ -3,330 +3,38 @@
  * FIFOs, VRRP defaults, firewall, LVS, scheduling, buffers, SNMP, D-Bus, reload/dump) and the
  * top-level globals (net_namespace, instance, use_pid_dir, child_wait_time, linkbeat_use_polling...).
  */
-import type { Family } from "../core/inet.ts";
-import type { GlobalDefs, MetricsCompat, ProcessSchedule, RcvBuf } from "./model.ts";
+import type { GlobalDefs } from "./model.ts";
 import type { ArgsHandler, Table } from "./tree.ts";
-import { parseIp } from "./ip.ts";
 import { rxBufsPolicyKw } from "./rx-bufs.ts";
-import { boolKw, type Draft, flagKw, intKw, need, pushTo, readBool, readInt, readScript, readTimerMs, strKw, timerKw, toInt } from "./values.ts";
+import { boolKw, flagKw, intKw, need, pushTo, readInt, readScript, strKw, timerKw } from "./values.ts";
 
-/** Draft of global_defs as filled by handlers. */
-export type GlobalDraft = Draft<GlobalDefs>;
+export type { GlobalDraft } from "./kw-global-args.ts";
+import {
+  controlSocket,
+  fifoKw,
+  garpExtraIf,
+  type GlobalDraft,
+  lvsFlushOnStop,
+  lvsSyncDaemon,
+  lvsTimeouts,
+  mcastGroup,
+  metricsCompat,
+  metricsListen,
+  nftKw,
+  optBool,
+  procName,
+  rcvKw,
+  schedKw,
+  smtpAuthPart,
+  smtpServer,
+  smtpStarttls,
+  UINT,
+  umask,
+  vrrpIptables,
+  vrrpVersion,
+} from "./kw-global-args.ts";
+export { DEFAULT_SCHED } from "./kw-global-args.ts";
 
-const UINT = 4294967295;
-
-/** Default per-process scheduling. */
-export const DEFAULT_SCHED: ProcessSchedule = {
-  priority: null,
-  noSwap: false,
-  rtPriority: null,
-  cpuAffinity: [],
-  rlimitRttimeUs: null,
-};
-
-function schedKw(
-  field: "vrrpSched" | "checkerSched" | "bfdSched",
-  key: keyof ProcessSchedule,
-): ArgsHandler<GlobalDraft> {
-  return (d, args, ctx) => {
-    const cur: ProcessSchedule = d[field] ?? DEFAULT_SCHED;
-    let v: unknown;
-    if (key === "priority") v = readInt(args[0]?.text, -20, 19, ctx);
-    else if (key === "rtPriority") v = readInt(args[0]?.text, 1, 99, ctx);
-    else if (key === "rlimitRttimeUs") v = readInt(args[0]?.text, 1, UINT, ctx);
-    else if (key === "noSwap") v = true;
-    else {
-      if (args.length === 0) {
-        ctx.diags.error(ctx.at, `No ${ctx.kw.replace(/_cpu_affinity$/, "")} cpu_id set specified`);
-        return;
-      }
-      const cpus = args.map((a) => toInt(a.text));
-      if (cpus.some((c) => c === undefined || c < 0)) {
-        ctx.diags.error(ctx.at, `${ctx.kw}: CPU numbers must be whole numbers >= 0`);
-        return;
-      }
-      v = cpus;
-    }
-    if (v !== undefined) d[field] = { ...cur, [key]: v };
-  };
-}
-
-function rcvKw(
-  field:
-    | "vrrpNetlinkCmdRcvBufs"
-    | "vrrpNetlinkMonitorRcvBufs"
-    | "lvsNetlinkCmdRcvBufs"
-    | "lvsNetlinkMonitorRcvBufs"
-    | "processMonitorRcvBufs",
-  force: boolean,
-): ArgsHandler<GlobalDraft> {
-  return (d, args, ctx) => {
-    const cur: RcvBuf = d[field] ?? { bytes: null, force: false };
-    if (force) {
-      const b = readBool(args, ctx);
-      if (b !== undefined) d[field] = { ...cur, force: b };
-      return;
-    }
-    const n = readInt(args[0]?.text, 0, UINT, ctx);
-    if (n !== undefined) d[field] = { ...cur, bytes: n };
-  };
-}
-
-function fifoKw(
-  field: "notifyFifo" | "vrrpNotifyFifo" | "lvsNotifyFifo",
-  script: boolean,
-): ArgsHandler<GlobalDraft> {
-  return (d, args, ctx) => {
-    const cur = d[field] ?? { path: "", user: null, group: null, script: null };
-    if (script) {
-      const s = readScript(args, ctx);
-      if (s) d[field] = { ...cur, script: s };
-      return;
-    }
-    if (!need(args, 1, ctx)) return;
-    d[field] = { ...cur, path: args[0]!.text, user: args[1]?.text ?? null, group: args[2]?.text ?? null };
-  };
-}
-
-function procName(key: "parent" | "vrrp" | "checker" | "bfd"): ArgsHandler<GlobalDraft> {
-  return (d, args) => {
-    const cur = d.processNames ?? { parent: null, vrrp: null, checker: null, bfd: null };
-    const dflt = {
-      parent: "keepalived",
-      vrrp: "keepalived_vrrp",
-      checker: "keepalived_ipvs",
-      bfd: "keepalived_bfd",
-    }[key];
-    d.processNames = { ...cur, [key]: args[0]?.text ?? dflt };
-  };
-}
-
-function nftKw(
-  key: "table" | "priority" | "counters" | "ifindex" | "ipvsTable" | "ipvsPriority" | "ipvsStartFwmark",
-): ArgsHandler<GlobalDraft> {
-  return (d, args, ctx) => {
-    const cur = d.nftables ??
-      {
-        table: null,
-        priority: -1,
-        counters: false,
-        ifindex: false,
-        ipvsTable: null,
-        ipvsPriority: -1,
-        ipvsStartFwmark: 1000,
-      };
-    let v: unknown;
-    if (key === "table") v = args[0]?.text ?? "keepalived";
-    else if (key === "ipvsTable") v = args[0]?.text ?? "keepalived_ipvs";
-    else if (key === "counters" || key === "ifindex") v = true;
-    else if (key === "ipvsStartFwmark") v = readInt(args[0]?.text, 1, UINT, ctx);
-    else v = readInt(args[0]?.text, -2147483648, 2147483647, ctx);
-    if (v !== undefined) d.nftables = { ...cur, [key]: v };
-  };
-}
-
-function mcastGroup(
-  field: "vrrpMcastGroup4" | "vrrpMcastGroup6",
-  family: Family,
-): ArgsHandler<GlobalDraft> {
-  return (d, args, ctx) => {
-    if (!need(args, 1, ctx)) return;
-    const ip = parseIp(args[0]!.text);
-    if (!ip || ip.family !== family) {
-      ctx.diags.error(
-        ctx.at,
-        `${ctx.kw}: '${args[0]!.text}' is not an ${family === "ipv4" ? "IPv4" : "IPv6"} multicast address`,
-      );
-      return;
-    }
-    d[field] = ip.text;
-  };
-}
-
-const lvsSyncDaemon: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
-  if (!need(args, 1, ctx)) return;
-  const s = {
-    interface: args[0]!.text,
-    vrrpInstance: null as string | null,
-    syncId: null as number | null,
-    maxLen: null as number | null,
-    port: null as number | null,
-    ttl: null as number | null,
-    group: null as string | null,
-  };
-  for (let i = 1; i < args.length; i++) {
-    const w = args[i]!.text;
-    const v = args[i + 1]?.text;
-    if (w === "inst") {
-      s.vrrpInstance = v ?? null;
-      i++;
-    } else if (w === "id") {
-      s.syncId = readInt(v, 0, 255, ctx, "lvs_sync_daemon id") ?? null;
-      i++;
-    } else if (w === "maxlen") {
-      s.maxLen = readInt(v, 1, 65507, ctx, "lvs_sync_daemon maxlen") ?? null;
-      i++;
-    } else if (w === "port") {
-      s.port = readInt(v, 1, 65535, ctx, "lvs_sync_daemon port") ?? null;
-      i++;
-    } else if (w === "ttl") {
-      s.ttl = readInt(v, 1, 255, ctx, "lvs_sync_daemon ttl") ?? null;
-      i++;
-    } else if (w === "group") {
-      s.group = v === undefined ? null : parseIp(v)?.text ?? null;
-      if (!s.group) ctx.diags.error(ctx.at, `lvs_sync_daemon: bad group '${v ?? ""}'`);
-      i++;
-    } else if (i === 1 && s.vrrpInstance === null) s.vrrpInstance = w;
-    else ctx.diags.error(ctx.at, `lvs_sync_daemon: unknown option '${w}'`);
-  }
-  d.lvsSyncDaemon = s;
-};
-
-const lvsTimeouts: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
-  const cur = { ...(d.lvsTimeouts ?? { tcpS: null, tcpFinS: null, udpS: null }) };
-  if (args.length === 0) ctx.diags.error(ctx.at, "lvs_timeouts needs at least one of tcp, tcpfin, udp");
-  for (let i = 0; i < args.length; i += 2) {
-    const w = args[i]!.text;
-    const n = readInt(args[i + 1]?.text, 0, 86400 * 31, ctx, `lvs_timeouts ${w}`);
-    if (n === undefined) continue;
-    if (w === "tcp") cur.tcpS = n;
-    else if (w === "tcpfin") cur.tcpFinS = n;
-    else if (w === "udp") cur.udpS = n;
-    else ctx.diags.error(ctx.at, `lvs_timeouts: unknown protocol '${w}'`);
-  }
-  d.lvsTimeouts = cur;
-};
-
-const UMASK_BITS: Readonly<Record<string, number>> = {
-  IRUSR: 0o400,
-  IWUSR: 0o200,
-  IXUSR: 0o100,
-  IRGRP: 0o40,
-  IWGRP: 0o20,
-  IXGRP: 0o10,
-  IROTH: 0o4,
-  IWOTH: 0o2,
-  IXOTH: 0o1,
-};
-
-const umask: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
-  const text = args.map((a) => a.text).join("");
-  if (/^(0x[0-9a-f]+|0[0-7]*|[1-9]\d*)$/i.test(text)) {
-    d.umask = text.startsWith("0x") ? parseInt(text, 16) : text.startsWith("0") ? parseInt(text, 8) : parseInt(text, 10);
-    return;
-  }
-  let m = 0;
-  for (const b of text.split("|")) {
-    const v = UMASK_BITS[b];
-    if (v === undefined) {
-      ctx.diags.error(ctx.at, `umask: unknown bit '${b}'`);
-      return;
-    }
-    m |= v;
-  }
-  d.umask = m;
-};
-
-const smtpServer: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
-  if (!need(args, 1, ctx)) return;
-  const port = args[1] === undefined ? 25 : readInt(args[1].text, 1, 65535, ctx, "smtp_server port");
-  if (port !== undefined) d.smtpServer = { host: parseIp(args[0]!.text)?.text ?? args[0]!.text, port, src: ctx.at };
-};
-
-// Beyond keepalived (issue 7): STARTTLS and AUTH for alert mail, and the metrics endpoint.
-const smtpStarttls: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
-  const mode = args[0]?.text ?? "verify";
-  if (mode !== "verify" && mode !== "noverify") {
-    ctx.diags.error(ctx.at, `smtp_starttls: expected 'verify' or 'noverify', got '${mode}'`);
-    return;
-  }
-  d.smtpStarttls = mode;
-};
-
-function smtpAuthPart(part: "user" | "pass"): ArgsHandler<GlobalDraft> {
-  return (d, args, ctx) => {
-    if (!need(args, 1, ctx)) return;
-    d.smtpAuth = { user: "", pass: "", ...d.smtpAuth, [part]: args[0]!.text };
-  };
-}
-
-const metricsListen: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
-  if (!need(args, 1, ctx)) return;
-  const text = args[0]!.text;
-  const m = /^(?:\[([^\]]+)\]|([^:\[\]]+)):(\d+)$/.exec(text);
-  const host = m ? parseIp(m[1] ?? m[2] ?? "")?.text : undefined;
-  const port = m ? readInt(m[3], 1, 65535, ctx, "metrics_listen port") : undefined;
-  if (host === undefined) {
-    ctx.diags.error(ctx.at, `metrics_listen: expected ADDR:PORT or [ADDR6]:PORT, got '${text}'`);
-  } else if (port !== undefined) d.metricsListen = { host, port };
-};
-
-/** `metrics_compat mehdy|gen2brain|none ...`: repeated lines add up; `none` clears. */
-const metricsCompat: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
-  if (!need(args, 1, ctx)) return;
-  let cur: MetricsCompat[] = [...(d.metricsCompat ?? [])];
-  for (const a of args) {
-    const t = a.text;
-    if (t === "none") cur = [];
-    else if (t === "mehdy" || t === "gen2brain") cur = cur.includes(t) ? cur : [...cur, t];
-    else ctx.diags.error(ctx.at, `metrics_compat: expected mehdy, gen2brain or none, got '${t}'`);
-  }
-  d.metricsCompat = cur;
-};
-
-/** `control_socket none` or `control_socket PATH [MODE] [GROUP]` (docs/control.md). */
-const controlSocket: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
-  const [p, m, g] = args.map((a) => a.text);
-  if (p === "none" && args.length === 1) {
-    d.controlSocket = null;
-    return;
-  }
-  if (!p?.startsWith("/") || p.endsWith("/")) return ctx.diags.error(ctx.at, `control_socket: expected an absolute socket path or none, got '${p ?? ""}'`);
-  const mode = m === undefined ? 0o600 : /^0?[0-7]{3}$/.test(m) ? parseInt(m, 8) : NaN;
-  // Owner read/write always; group may get access; others never (the socket changes the daemon's state).
-  if (!(Number.isInteger(mode) && (mode & 0o600) === 0o600 && (mode & 0o117) === 0)) {
-    return ctx.diags.error(ctx.at, `control_socket: mode '${m}' must be 0600, 0620, 0640 or 0660`);
-  }
-  if (args.length > 3) return ctx.diags.error(ctx.at, `control_socket: unexpected '${args[3]!.text}'`);
-  d.controlSocket = { path: p, mode, group: g ?? null };
-};
-
-const garpExtraIf: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
-  const all = args[0]?.text === "all";
-  const ms = readTimerMs(args[all ? 1 : 0]?.text, 0, 86400, ctx);
-  if (ms !== undefined) d.vrrpGarpExtraIf = { delayMs: ms, all };
-};
-
-const vrrpVersion: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
-  const n = readInt(args[0]?.text, 2, 3, ctx);
-  if (n !== undefined) d.vrrpVersion = n as 2 | 3;
-};
-
-const vrrpIptables: ArgsHandler<GlobalDraft> = (d, args) => {
-  d.vrrpIptables = {
-    inChain: args[0]?.text ?? "INPUT",
-    outChain: args[1]?.text ?? (args.length === 0 ? "OUTPUT" : null),
-  };
-};
-
-const lvsFlushOnStop: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
-  const a = args[0]?.text;
-  if (a === undefined) d.lvsFlushOnStop = "all";
-  else if (a === "VS") d.lvsFlushOnStop = "vs";
-  else ctx.diags.error(ctx.at, `lvs_flush_on_stop: expected nothing or VS, not '${a}'`);
-};
-
-/** A flag with an optional <BOOL>; anything else is keepalived's "Invalid value" error. */
-function optBool(field: "noCheckerEmails" | "rsInitNotifies"): ArgsHandler<GlobalDraft> {
-  return (d, a, c) => {
-    const w = a[0]?.text.toLowerCase();
-    if (w === undefined || ["on", "true", "yes"].includes(w)) d[field] = true;
-    else if (["off", "false", "no"].includes(w)) d[field] = false;
-    else c.diags.error(c.at, `Invalid value '${a[0]!.text}' for global ${c.kw} specified`);
-  };
-}
-
-/** Address count when a notification_email block opened, to spot an empty block at its `}`. */
 const emailsAtOpen = new WeakMap<GlobalDraft, number>();
 
 const scriptUser: ArgsHandler<GlobalDraft> = (d, args, ctx) => {

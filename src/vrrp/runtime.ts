@@ -26,7 +26,7 @@ import { VrrpFifos } from "./notify-fifos.ts";
 import { InotifyFileWatch } from "./file-watch.ts";
 import type { FileWatch } from "./track-file.ts";
 import type { ProcInfo } from "./track-process.ts";
-import { TrackerSet } from "./tracker-set.ts";
+import { TrackerSet, type TrackerValues } from "./tracker-set.ts";
 import { procSysctl, type Sysctl } from "./sysctl.ts";
 import { PromoteSecondaries } from "./promote-secondaries.ts";
 import { StaticSet } from "./static.ts";
@@ -371,13 +371,8 @@ export class VrrpRuntime {
   }
 
   /** track_file values, track_process counts and BFD states (the USR1 data dump). */
-  trackerValues(): { files: Map<string, number>; processes: Map<string, { count: number; up: boolean }>; bfds: Map<string, boolean> } {
-    const t = this.#trackers;
-    return {
-      bfds: new Map(t.bfd),
-      files: new Map([...t.files].map(([n, e]) => [n, e.tracker.value])),
-      processes: new Map([...t.processes].map(([n, e]) => [n, { count: e.tracker.count, up: e.tracker.up }])),
-    };
+  trackerValues(): TrackerValues {
+    return this.#trackers.values();
   }
 
   /** Why an instance's priority is what it is: one line per tracker that moves it, and the hold. */

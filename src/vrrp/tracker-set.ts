@@ -42,6 +42,13 @@ export interface TrackerSetDeps {
 const keyOf = (x: object) => meaningKey(x);
 
 /** Every tracked object the instances refer to by name. */
+/** track_file values, track_process counts and BFD states, by tracker name (the USR1 data dump). */
+export interface TrackerValues {
+  files: Map<string, number>;
+  processes: Map<string, { count: number; up: boolean }>;
+  bfds: Map<string, boolean>;
+}
+
 export class TrackerSet {
   readonly scripts = new Map<string, { tracker: ScriptTracker; json: string }>();
   readonly files = new Map<string, { tracker: FileTrackerRunner; json: string }>();
@@ -196,6 +203,15 @@ export class TrackerSet {
   }
 
   /** Stops every object. */
+  /** A copy of the trackers' current values. */
+  values(): TrackerValues {
+    return {
+      bfds: new Map(this.bfd),
+      files: new Map([...this.files].map(([n, e]) => [n, e.tracker.value])),
+      processes: new Map([...this.processes].map(([n, e]) => [n, { count: e.tracker.count, up: e.tracker.up }])),
+    };
+  }
+
   stop(): void {
     for (const m of [this.scripts, this.files, this.processes]) for (const e of m.values()) e.tracker.stop();
     this.d.sched.cancel(this.#scanTimer);
