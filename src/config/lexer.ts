@@ -3,6 +3,7 @@
  * (adjacent pieces join, whitespace kept), escapes inside quotes (\a \b \E \f \n \r \t \v \nnn \xXX \cC,
  * any other \C is C), and `{` / `}` as tokens that split a line.
  */
+import { NAMED_ESCAPES } from "../core/command-line.ts";
 
 /** One word of a config line. `quoted` is true when any part of it was inside quotes. */
 export interface Token {
@@ -44,22 +45,11 @@ function isSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13);
 }
 
-const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
-  a: "\x07",
-  b: "\b",
-  E: "\x1b",
-  f: "\f",
-  n: "\n",
-  r: "\r",
-  t: "\t",
-  v: "\v",
-};
-
 /** Decode one escape starting after the backslash at `s[i]`; returns the text and the next index. */
 function decodeEscape(s: string, i: number): [string, number] {
   const c = s[i];
   if (c === undefined) return ["\\", i];
-  const simple = SIMPLE_ESCAPES[c];
+  const simple = NAMED_ESCAPES[c];
   if (simple !== undefined) return [simple, i + 1];
   if (c >= "0" && c <= "7") {
     let j = i;

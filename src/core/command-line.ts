@@ -10,7 +10,8 @@
  * here the open quote runs to the end of the line and a trailing backslash stands for itself.
  */
 
-const NAMED_ESCAPES: Readonly<Record<string, string>> = {
+/** The one-letter C escapes keepalived decodes (in script lines and in quoted config strings). */
+export const NAMED_ESCAPES: Readonly<Record<string, string>> = {
   a: "\x07",
   b: "\b",
   E: "\x1b",
