@@ -1,6 +1,6 @@
 /**
  * src/dump/: keepalived 2.2.7's dump layout from a configuration, checked against lines keepalived 2.2.7
- * printed for the same configuration (measured with test/netns/dump-capture.ts; the whole files are
+ * printed for the same configuration (measured with test/support/dump/dump-capture.ts; the whole files are
  * compared in test/netns/dumps-keepalived.test.ts), and read back with mehdy/keepalived-exporter's rules.
  */
 import { describe, expect, test } from "bun:test";
