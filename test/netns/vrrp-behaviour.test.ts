@@ -120,11 +120,17 @@ describe("VRRP behaviour next to keepalived", () => {
       process.kill(parent, "SIGHUP");
       await waitFor(`reload ${i + 1}`, () => (logs.ours.match(/Reload finished/g) ?? []).length >= i + 1, 10_000, 10);
     }
-    await holdsFor(
-      "no transition on either side, the VIP on ours only",
-      () => kaTransitions() === before && hasVip(a) && !hasVip(b) && logs.ours.match(/\(VI_1\) Entering/g)?.length === oursBefore,
-      500,
-    );
+    // Each part of the condition says which one broke (a transient right after the last reload included).
+    await holdsFor("no transition on either side, the VIP on ours only", () => {
+      if (kaTransitions() !== before) {
+        throw new Error(`keepalived transitioned (${kaTransitions()} vs ${before}):\n${logs.ka.split("\n").slice(-12).join("\n")}`);
+      }
+      if (!hasVip(a)) throw new Error("the VIP is not on ours");
+      if (hasVip(b)) throw new Error("the VIP is on keepalived");
+      const n = logs.ours.match(/\(VI_1\) Entering/g)?.length;
+      if (n !== oursBefore) throw new Error(`ours transitioned (${n} vs ${oursBefore})`);
+      return true;
+    }, 500);
   }, 60_000);
 
   test("malformed adverts are counted and dropped; we stay MASTER", async () => {

@@ -170,6 +170,9 @@ async function variantTest(v: Variant): Promise<void> {
   await waitFor("keepalived BACKUP", () => kaTransitions().includes("BACKUP"));
   ours.start(bin, conf(v, 150, "a"));
   await waitFor("ours MASTER with the VIP", () => hasVip(a) && /Entering MASTER STATE/.test(ours.log()));
+  // keepalived may have gone MASTER for a moment before our first advert reached it (its Master_Down_Timer
+  // ran first): wait for it to settle, then it must stay BACKUP for the whole window.
+  await waitFor("keepalived BACKUP without the VIP", () => !hasVip(b) && kaTransitions().at(-1) === "BACKUP");
   try {
     await holdsFor("keepalived stays BACKUP without the VIP", () => !hasVip(b) && kaTransitions().at(-1) === "BACKUP", v.version === 3 ? 500 : 3000);
   } catch (e) {
