@@ -106,9 +106,11 @@ afterAll(async () => {
 
 describe("VRRP behaviour next to keepalived", () => {
   test("notify scripts and the FIFO get keepalived's arguments and lines", async () => {
-    await waitFor("notify outputs", () => existsSync(join(dir, "master.out")) && existsSync(join(dir, "notify.out")));
-    expect(readFileSync(join(dir, "master.out"), "utf8")).toContain("became-master");
-    const n = readFileSync(join(dir, "notify.out"), "utf8");
+    // The scripts' files exist before their lines are written: wait for the lines themselves.
+    const read = (f: string) => (existsSync(join(dir, f)) ? readFileSync(join(dir, f), "utf8") : "");
+    await waitFor("notify outputs", () => read("master.out").includes("became-master") && read("notify.out").includes("INSTANCE VI_1 MASTER"));
+    expect(read("master.out")).toContain("became-master");
+    const n = read("notify.out");
     expect(n).toContain("INSTANCE VI_1 BACKUP 150");
     expect(n).toContain("INSTANCE VI_1 MASTER 150");
   }, 60_000);

@@ -352,8 +352,10 @@ exec sleep 30
     const reactor = new Reactor();
     const rt = new CheckRuntime({ log: new CapLog(), sched: new FakeScheduler(), watcher: reactor, lvs: new RecordingLvs(), keepIpvsOnStop: false });
     rt.apply(sliceFor(loadConfig(f, { configId: "t" }).config, "check"), false);
-    for (let i = 0; i < 200 && !existsSync(out); i++) await Bun.sleep(20);
-    expect(readFileSync(out, "utf8").trim()).toBe(join(dir, "shared.fifo"));
+    // The shell creates the file before echo writes to it: wait for the line, not the file.
+    const line = () => (existsSync(out) ? readFileSync(out, "utf8").trim() : "");
+    for (let i = 0; i < 200 && line() === ""; i++) await Bun.sleep(20);
+    expect(line()).toBe(join(dir, "shared.fifo"));
     rt.stop();
     reactor.close();
     writeFileSync(f, conf("vrrp_instance V {\n  interface lo\n  virtual_router_id 9\n  priority 100\n  virtual_ipaddress {\n    192.0.2.9\n  }\n}"));
