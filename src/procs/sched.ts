@@ -140,8 +140,11 @@ export class ProcessTuner {
       });
     }
     if (this.#rlimitSet && this.#origRlimit) {
+      // Raising a hard limit back needs CAP_SYS_RESOURCE; without it the last limit stays (harmless under
+      // SCHED_OTHER). keepalived 2.2.7 sets 0/0 here instead, which a later SCHED_RR could not raise again.
       const o = this.#origRlimit;
-      this.#try("reset RLIMIT_RTTIME", () => (this.os.setRtTimeLimit(o.soft, o.hard), this.#rlimitSet = false));
+      this.#try("restore RLIMIT_RTTIME (raising a hard limit needs CAP_SYS_RESOURCE)", () => this.os.setRtTimeLimit(o.soft, o.hard));
+      this.#rlimitSet = false;
     }
     if (this.#nice !== undefined && this.#origNice !== undefined && this.#nice !== this.#origNice) this.#setNice(this.#origNice);
     this.#nice = undefined;
