@@ -29,7 +29,7 @@ import { BgpAnnouncer } from "../bgp/announcer.ts";
 import { TunBgpNet } from "../bgp/devices.ts";
 import { releaseOrphanedVips } from "./orphans.ts";
 import { acceptedErrors, reloadRefusal } from "./reload-gate.ts";
-import { applyProcessName } from "./sched.ts";
+import { applyProcessName, autoPriorityNotice } from "./sched.ts";
 import type { Diagnostic } from "../config/index.ts";
 import { ControlService } from "../control/service.ts";
 
@@ -113,6 +113,7 @@ export class Parent {
     this.#onAllReady = onAllReady;
     this.#generation = 1;
     this.#name = applyProcessName(this.#config.global.processNames.parent, this.#name, this.log);
+    autoPriorityNotice(this.#config.global, this.log);
     const roles = this.wantedRoles(this.#config);
     if (roles.length === 0) {
       this.log.warn("the configuration needs no VRRP, checker or BFD process; running with no children");

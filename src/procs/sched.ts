@@ -162,6 +162,11 @@ export class ProcessTuner {
   }
 }
 
+/** keepalived's start-up notice when max_auto_priority is not set (-1 silences it). */
+export function autoPriorityNotice(g: GlobalDefs, log: Logger): void {
+  if (!g.maxAutoPriority) log.info("NOTICE: setting config option max_auto_priority should result in better keepalived performance");
+}
+
 /** The name the process had before any *_process_name (keepalived falls back to "keepalived"). */
 let originalName: string | undefined;
 

@@ -118,6 +118,11 @@ export class ProcConnector {
     } catch { /* the default buffer still works */ }
   }
 
+  /** The receive buffer the kernel keeps (twice what was set). */
+  rcvBuf(): number {
+    return this.#sock.getInt(SOL_SOCKET, SO_RCVBUF);
+  }
+
   /** Unsubscribes and closes. */
   close(): void {
     if (this.#closed) return;

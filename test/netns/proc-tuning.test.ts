@@ -2,7 +2,8 @@
  * Per-child tuning from global_defs (src/procs/sched.ts, issue 15) on the compiled binary and on
  * keepalived 2.2.7 with the same configuration, each in a namespace of its own (prefix kpr-): process
  * names, nice value, SCHED_RR priority, CPU affinity, locked memory and RLIMIT_RTTIME of the VRRP and BFD
- * children (/proc), the VRRP child's netlink receive buffers (ss -m), the automatic realtime priority after
+ * children (/proc), the VRRP child's netlink receive buffers (ss -m; the process connector exists only in
+ * the first network namespace: test/component/vrrp/proc-events.test.ts sizes it), the automatic realtime priority after
  * a stall (max_auto_priority), and what a reload that drops the keywords undoes. keepalived's checker
  * child exits without IPVS here, so the checker settings are checked on ours alone.
  */
@@ -12,7 +13,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { ensureBinary } from "../support/binary.ts";
 import { Netns, waitFor } from "../support/netns.ts";
-import { procView, rtnlBuffers, threadsOf } from "../support/procs/proc-view.ts";
+import { netlinkBuffers, procView, threadsOf } from "../support/procs/proc-view.ts";
 
 const CPU = String(availableParallelism() - 1);
 const TUNING = `
@@ -147,8 +148,8 @@ describe("children as configured", () => {
     expect(v).toMatchObject({ comm: "keepalived", nice: 0, policy: 0, vmLckKb: 0 });
   });
   test("VRRP netlink sockets: command 300000 (SO_RCVBUF), monitor 400000 forced; the kernel doubles both", () => {
-    expect(rtnlBuffers(ours.ns)).toEqual({ cmd: [600_000], monitor: [800_000] });
-    if (ka) expect(rtnlBuffers(ours.ns)).toEqual(rtnlBuffers(ka.ns));
+    expect(netlinkBuffers(ours.ns)).toEqual({ cmd: [600_000], monitor: [800_000] });
+    if (ka) expect(netlinkBuffers(ours.ns)).toEqual(netlinkBuffers(ka.ns));
   });
 });
 
@@ -187,8 +188,8 @@ describe("reload without the keywords", () => {
     expect(view(ours, "v").rtTimeout).toEqual(sysResource ? ["unlimited", "unlimited"] : ["25000", "50000"]);
     // The default receive buffers come back: the monitor's 1 MiB (forced), the command socket's rmem_default.
     const rmem = Number(readFileSync("/proc/sys/net/core/rmem_default", "utf8"));
-    await waitFor("our default netlink buffers", () => rtnlBuffers(ours.ns).monitor[0] === 2 << 20);
-    expect(rtnlBuffers(ours.ns)).toEqual({ cmd: [2 * rmem], monitor: [2 << 20] });
+    await waitFor("our default netlink buffers", () => netlinkBuffers(ours.ns).monitor[0] === 2 << 20);
+    expect(netlinkBuffers(ours.ns)).toEqual({ cmd: [2 * rmem], monitor: [2 << 20] });
   }, 30_000);
 });
 

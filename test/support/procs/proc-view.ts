@@ -52,14 +52,16 @@ export function threadsOf(pid: number): { tid: number; comm: string }[] {
 }
 
 /**
- * Receive buffers (skmem rb, bytes: twice what was set) of the rtnetlink sockets that are not the
- * kernel's in a namespace: `monitor` for sockets subscribed to groups, `cmd` for the others.
+ * Receive buffers (skmem rb, bytes: twice what was set) of the netlink sockets of protocol `proto` (ss's
+ * name: rtnl, genl, ...) that are not the kernel's in a namespace: `monitor` for sockets subscribed to
+ * groups, `cmd` for the others.
  */
-export function rtnlBuffers(ns: Netns): { cmd: number[]; monitor: number[] } {
+export function netlinkBuffers(ns: Netns, proto = "rtnl"): { cmd: number[]; monitor: number[] } {
   const out = { cmd: [] as number[], monitor: [] as number[] };
   const seen = new Set<string>();
+  const re = new RegExp(`(?:^|\\s)${proto}:(\\S+)\\s.*groups=0x([0-9a-f]+).*\\brb(\\d+)`);
   for (const line of ns.exec(["ss", "-f", "netlink", "-a", "-m", "-e"]).split("\n")) {
-    const m = /\brtnl:(\S+)\s.*groups=0x([0-9a-f]+).*\brb(\d+)/.exec(line);
+    const m = re.exec(line);
     if (!m || m[1] === "kernel" || seen.has(line)) continue;
     seen.add(line); // ss prints a socket twice when its port id matches no process
     (Number.parseInt(m[2]!, 16) ? out.monitor : out.cmd).push(Number(m[3]));
