@@ -135,7 +135,10 @@ export function runChild<R extends Role>(
     const t = tuning.tuner;
     scheduler.lateness = t.lateThresholdMs === undefined ? undefined : { thresholdMs: t.lateThresholdMs, onLate: (ms) => t.onLate(ms) };
   };
-  const fromParent: ParentLink<R> = { role, rt, log, send: ctx.send, desync, enqueue, tune };
+  const untune = async (reload: boolean) => {
+    if (reload) tuning.reset();
+  };
+  const fromParent: ParentLink<R> = { role, rt, log, send: ctx.send, desync, enqueue, tune, untune };
   onRaw = (raw) => {
     const msg = inbox.receive(raw);
     if (msg) onParentMessage(fromParent, msg);
@@ -162,6 +165,8 @@ interface ParentLink<R extends Role> {
   enqueue(what: string, f: () => unknown): void;
   /** Applies the process name and scheduling settings of an applied configuration (src/procs/sched.ts). */
   tune(g: RoleSlices[R]["global"], reload: boolean): void;
+  /** Before a reload is applied: undoes the previous scheduling settings. */
+  untune(reload: boolean): Promise<void>;
 }
 
 /** One message from the parent. */
@@ -172,7 +177,7 @@ function onParentMessage<R extends Role>(p: ParentLink<R>, msg: Message): void {
       const { generation, reload, slice } = msg;
       if (!isSliceFor(role, slice)) return p.desync(`configuration ${generation}: ${sliceProblem(role, slice)}`);
       p.enqueue("config", () =>
-        rt.apply(slice, reload).then(
+        p.untune(reload).then(() => rt.apply(slice, reload)).then(
           () => {
             p.tune(slice.global, reload);
             p.send({ type: "ready", role, generation });

@@ -9,8 +9,8 @@
  *  - otherwise the nice value is set;
  *  - `no_swap` locks the process's memory (mlockall);
  *  - a reload first undoes what the previous configuration set (back to SCHED_OTHER, the original nice
- *    value and rlimit, unlocked) and applies the new settings; the CPU affinity is set when configured
- *    and, as in keepalived, left as it is when the keyword goes;
+ *    value and rlimit, unlocked) before the new configuration is applied, then sets the new values;
+ *    the CPU affinity is set when configured and, as in keepalived, left as it is when the keyword goes;
  *  - with `max_auto_priority`, a timer run more than `min_auto_priority_delay` µs (default 1 s) late
  *    switches the process to SCHED_RR at priority 1, then one more each time, up to the maximum.
  * keepalived's processes have one thread. Ours have several: the policy and nice value go to the
@@ -131,7 +131,15 @@ export class ProcessTuner {
     });
   }
 
-  /** Back to SCHED_OTHER, the original nice value and rlimit, unlocked (keepalived's reset at reload). */
+  /**
+   * Back to SCHED_OTHER, the original nice value and rlimit, unlocked (keepalived's reset at reload). The
+   * child calls it before it applies a reload, so that work does not run under SCHED_RR and RLIMIT_RTTIME;
+   * a second call changes nothing.
+   */
+  reset(): void {
+    this.#reset();
+  }
+
   #reset(): void {
     if (this.#rt) {
       this.#try("reset realtime scheduling", () => {
@@ -196,6 +204,11 @@ export class ChildTuning {
 
   constructor(readonly role: keyof typeof LABEL, readonly log: Logger, os: SchedOs = REAL_SCHED_OS) {
     this.tuner = new ProcessTuner(os, log, LABEL[role]);
+  }
+
+  /** Before a reload is applied: the previous configuration's scheduling is undone. */
+  reset(): void {
+    this.tuner.reset();
   }
 
   /** After a configuration was applied: the process name, then the scheduling. */
