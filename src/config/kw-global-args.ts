@@ -126,6 +126,7 @@ export function procName(key: "parent" | "vrrp" | "checker" | "bfd"): ArgsHandle
       checker: "keepalived_ipvs",
       bfd: "keepalived_bfd",
     }[key];
+    if (ctx.kw === "lvs_process_name") ctx.diags.add(ctx.at, "info", "'lvs_process_name' is deprecated - please use 'checker_process_name'");
     let name = args[0]?.text ?? dflt;
     if (new TextEncoder().encode(name).length > PROCESS_NAME_MAX) {
       ctx.diags.warn(ctx.at, `Process name ${name} more than ${PROCESS_NAME_MAX} characters, truncating`);

@@ -65,6 +65,11 @@ describe("process names", () => {
     expect(g.processNames).toEqual({ parent: "keepalived", vrrp: "kv", checker: "keepalived_ipvs", bfd: "keepalived_bfd" });
     expect(global("").config.global.processNames).toEqual({ parent: null, vrrp: null, checker: null, bfd: null });
   });
+  test("lvs_process_name is checker_process_name, with keepalived's deprecation line", () => {
+    const r = global(" lvs_process_name kc");
+    expect(r.config.global.processNames.checker).toBe("kc");
+    expect(diagLines(r)).toEqual(["2: info: 'lvs_process_name' is deprecated - please use 'checker_process_name'"]);
+  });
   test("a name past 15 bytes is cut with a warning", () => {
     const r = global(" bfd_process_name kprvrrp_name_long_xyz");
     expect(r.config.global.processNames.bfd).toBe("kprvrrp_name_lo");
