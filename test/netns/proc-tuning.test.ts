@@ -27,7 +27,7 @@ const TUNING = `
   bfd_priority 7
   bfd_rlimit_rttime 30000
   max_auto_priority 30
-  min_auto_priority_delay 500000
+  min_auto_priority_delay 900000
   vrrp_netlink_cmd_rcv_bufs 300000
   vrrp_netlink_monitor_rcv_bufs 400000
   vrrp_netlink_monitor_rcv_bufs_force`;
@@ -157,7 +157,7 @@ describe("max_auto_priority", () => {
   test("a BFD child stopped past min_auto_priority_delay switches to SCHED_RR 1 with its rlimit", async () => {
     const all = [ours, ...(ka ? [ka] : [])];
     for (const d of all) process.kill(d.pid("b"), "SIGSTOP");
-    await Bun.sleep(1500); // the stall itself: the BFD timers are due meanwhile
+    await Bun.sleep(2500); // the stall itself: the BFD timers are due meanwhile
     for (const d of all) process.kill(d.pid("b"), "SIGCONT");
     for (const d of all) {
       const v = await waitFor(`${d.name}: BFD child realtime`, () => {
