@@ -5,6 +5,7 @@
  * dump. keepalived 2.2.7 exits when IPVS is missing; we keep checking and notifying instead
  * (docs/checkers.md).
  */
+import type { RcvBufSetting } from "../config/rx-bufs.ts";
 import type { Logger } from "../core/log.ts";
 import type { IpvsSettings } from "./ipvs/settings.ts";
 import type { DesiredService } from "./table.ts";
@@ -22,6 +23,8 @@ export interface LvsSink {
   readonly settings: IpvsSettings | null;
   /** The kernel's services with their counters (for /metrics); absent without IPVS. */
   stats?(): IpvsEntry[];
+  /** lvs_netlink_cmd_rcv_bufs: the IPVS netlink socket's receive buffer (undefined: its default). */
+  setRcvBuf?(b: RcvBufSetting | undefined): void;
 }
 
 /** The sink used when IPVS is missing: says so once, keeps the last table for dumps. */

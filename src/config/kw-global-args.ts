@@ -2,6 +2,7 @@
  * The argument handlers of global_defs keywords that need more than a plain value (the tables that
  * use them: src/config/kw-global.ts).
  */
+import { availableParallelism } from "node:os";
 import type { Family } from "../core/inet.ts";
 import type { GlobalDefs, MetricsCompat, ProcessSchedule, RcvBuf } from "./model.ts";
 import type { ArgsHandler } from "./tree.ts";
@@ -22,29 +23,55 @@ export const DEFAULT_SCHED: ProcessSchedule = {
   rlimitRttimeUs: null,
 };
 
+/** Online CPUs, for `*_cpu_affinity` (keepalived takes CPU numbers 0..sysconf(_SC_NPROCESSORS_ONLN)-1). */
+export const onlineCpus = (): number => availableParallelism();
+
+/** SCHED_RR's priority range (sched_get_priority_min/max on Linux). */
+const RT_MIN = 1, RT_MAX = 99;
+
+/** A `*_rt_priority` value: keepalived takes any integer and clamps it to 1..99 with an error. */
+function rtPriority(text: string | undefined, proc: string, ctx: Parameters<ArgsHandler<GlobalDraft>>[2]): number | undefined {
+  if (text === undefined) return void ctx.diags.error(ctx.at, `No ${proc} process real-time priority specified`);
+  const n = toInt(text);
+  if (n === undefined) return void ctx.diags.error(ctx.at, `${proc} process real-time priority '${text}' invalid`);
+  if (n < RT_MIN) ctx.diags.error(ctx.at, `${proc} process real-time priority ${n} less than minimum ${RT_MIN} - setting to minimum`);
+  else if (n > RT_MAX) ctx.diags.error(ctx.at, `${proc} process real-time priority ${n} greater than maximum ${RT_MAX} - setting to maximum`);
+  return Math.min(RT_MAX, Math.max(RT_MIN, n));
+}
+
+/** A `*_cpu_affinity` list: CPU numbers (words), each below the number of online CPUs; one bad one empties it. */
+function cpuList(args: readonly { text: string }[], proc: string, ctx: Parameters<ArgsHandler<GlobalDraft>>[2]): number[] | undefined {
+  if (args.length === 0) return void ctx.diags.error(ctx.at, `No ${proc} cpu_id set specified`);
+  const max = onlineCpus() - 1;
+  const cpus: number[] = [];
+  for (const a of args) {
+    const c = toInt(a.text);
+    if (c === undefined || c < 0 || c > max) {
+      ctx.diags.error(ctx.at, `Invalid cpu_id:${a.text} specified for ${proc} process (0-${max})`);
+      return [];
+    }
+    if (!cpus.includes(c)) cpus.push(c);
+  }
+  return cpus;
+}
+
 export function schedKw(
   field: "vrrpSched" | "checkerSched" | "bfdSched",
   key: keyof ProcessSchedule,
 ): ArgsHandler<GlobalDraft> {
+  const proc = field === "vrrpSched" ? "vrrp" : field === "checkerSched" ? "checker" : "bfd";
   return (d, args, ctx) => {
     const cur: ProcessSchedule = d[field] ?? DEFAULT_SCHED;
     let v: unknown;
     if (key === "priority") v = readInt(args[0]?.text, -20, 19, ctx);
-    else if (key === "rtPriority") v = readInt(args[0]?.text, 1, 99, ctx);
-    else if (key === "rlimitRttimeUs") v = readInt(args[0]?.text, 1, UINT, ctx);
-    else if (key === "noSwap") v = true;
-    else {
-      if (args.length === 0) {
-        ctx.diags.error(ctx.at, `No ${ctx.kw.replace(/_cpu_affinity$/, "")} cpu_id set specified`);
-        return;
-      }
-      const cpus = args.map((a) => toInt(a.text));
-      if (cpus.some((c) => c === undefined || c < 0)) {
-        ctx.diags.error(ctx.at, `${ctx.kw}: CPU numbers must be whole numbers >= 0`);
-        return;
-      }
-      v = cpus;
-    }
+    else if (key === "rtPriority") v = rtPriority(args[0]?.text, proc, ctx);
+    else if (key === "rlimitRttimeUs") {
+      if (ctx.kw.endsWith("_rtime")) ctx.diags.add(ctx.at, "info", `Keyword '${ctx.kw}' is deprecated - please use '${proc}_rlimit_rttime'`);
+      // The soft limit is half of it and must not be 0: keepalived raises 1 to 2.
+      v = readInt(args[0]?.text, 1, UINT, ctx);
+      if (v === 1) v = 2;
+    } else if (key === "noSwap") v = true;
+    else v = cpuList(args, proc, ctx);
     if (v !== undefined) d[field] = { ...cur, [key]: v };
   };
 }
@@ -65,8 +92,9 @@ export function rcvKw(
       if (b !== undefined) d[field] = { ...cur, force: b };
       return;
     }
+    // 0 leaves the size unset, as in keepalived.
     const n = readInt(args[0]?.text, 0, UINT, ctx);
-    if (n !== undefined) d[field] = { ...cur, bytes: n };
+    if (n) d[field] = { ...cur, bytes: n };
   };
 }
 
@@ -86,8 +114,11 @@ export function fifoKw(
   };
 }
 
+/** The kernel keeps this many bytes of a process name (TASK_COMM_LEN - 1). */
+export const PROCESS_NAME_MAX = 15;
+
 export function procName(key: "parent" | "vrrp" | "checker" | "bfd"): ArgsHandler<GlobalDraft> {
-  return (d, args) => {
+  return (d, args, ctx) => {
     const cur = d.processNames ?? { parent: null, vrrp: null, checker: null, bfd: null };
     const dflt = {
       parent: "keepalived",
@@ -95,7 +126,13 @@ export function procName(key: "parent" | "vrrp" | "checker" | "bfd"): ArgsHandle
       checker: "keepalived_ipvs",
       bfd: "keepalived_bfd",
     }[key];
-    d.processNames = { ...cur, [key]: args[0]?.text ?? dflt };
+    if (ctx.kw === "lvs_process_name") ctx.diags.add(ctx.at, "info", "'lvs_process_name' is deprecated - please use 'checker_process_name'");
+    let name = args[0]?.text ?? dflt;
+    if (new TextEncoder().encode(name).length > PROCESS_NAME_MAX) {
+      ctx.diags.warn(ctx.at, `Process name ${name} more than ${PROCESS_NAME_MAX} characters, truncating`);
+      name = new TextDecoder().decode(new TextEncoder().encode(name).slice(0, PROCESS_NAME_MAX)).replace(/\uFFFD$/, "");
+    }
+    d.processNames = { ...cur, [key]: name };
   };
 }
 

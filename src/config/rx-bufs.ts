@@ -2,7 +2,7 @@
  * `vrrp_rx_bufs_policy MTU|ADVERT|NUMBER` (keepalived.conf(5) global_defs): how the VRRP receive sockets'
  * buffers are sized (applied by src/vrrp/rx-bufs.ts). A size given with a policy wins, as in keepalived.
  */
-import type { RxBufsPolicy } from "./model.ts";
+import type { RcvBuf, RxBufsPolicy } from "./model.ts";
 import type { ArgsHandler } from "./tree.ts";
 
 /** Parses the words of `vrrp_rx_bufs_policy`; `warn` gets what keepalived reports and the value is still usable. */
@@ -29,3 +29,27 @@ export const rxBufsPolicyKw: ArgsHandler<{ vrrpRxBufsPolicy?: RxBufsPolicy | nul
   if (typeof r === "string") ctx.diags.error(ctx.at, r);
   else d.vrrpRxBufsPolicy = r;
 };
+
+/**
+ * keepalived's IF_DEFAULT_BUFSIZE (64 KiB): the size of a netlink socket whose `*_rcv_bufs_force` is set
+ * with no `*_rcv_bufs`.
+ */
+export const NETLINK_DEFAULT_RCVBUF = 65536;
+
+/** A receive buffer to set: SO_RCVBUF, or SO_RCVBUFFORCE (past net.core.rmem_max) when `force`. */
+export interface RcvBufSetting {
+  readonly bytes: number;
+  readonly force: boolean;
+}
+
+/**
+ * The buffer a netlink socket gets from `*_netlink_*_rcv_bufs[_force]` (keepalived.conf(5) global_defs):
+ * the configured size (`_force`: with SO_RCVBUFFORCE), NETLINK_DEFAULT_RCVBUF when only `_force` is set
+ * (unless `forceAloneSizes` is false: keepalived's process monitor socket takes a size or nothing), and
+ * our own default `dflt` (undefined: the kernel's) when neither keyword is there.
+ */
+export function netlinkRcvBuf(c: RcvBuf, dflt: RcvBufSetting | undefined, forceAloneSizes = true): RcvBufSetting | undefined {
+  if (c.bytes !== null) return { bytes: c.bytes, force: c.force };
+  if (c.force && forceAloneSizes) return { bytes: NETLINK_DEFAULT_RCVBUF, force: true };
+  return dflt;
+}

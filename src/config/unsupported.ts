@@ -26,24 +26,8 @@ const T = [""];
 const VI = ["vrrp_instance"];
 const CHECKERS = ["HTTP_GET", "SSL_GET"].map((c) => `virtual_server/real_server/${c}`);
 
-const sched = (p: string, field: string): Unsupported => ({
-  paths: G,
-  keywords: ["priority", "no_swap", "rt_priority", "cpu_affinity", "rlimit_rttime", "rlimit_rtime"].map((k) => `${p}_${k}`),
-  field,
-  note: `the ${p} process's nice value, realtime scheduling, CPU affinity, memory locking and rlimit are not set`,
-});
-
 /** The table. */
 export const UNSUPPORTED: readonly Unsupported[] = [
-  sched("vrrp", "vrrpSched"),
-  sched("checker", "checkerSched"),
-  sched("bfd", "bfdSched"),
-  {
-    paths: G,
-    keywords: ["process_names", "process_name", "vrrp_process_name", "checker_process_name", "bfd_process_name"],
-    field: "processNames",
-    note: "process names are not changed",
-  },
   { paths: G, keywords: ["config_save_dir"], field: "configSaveDir", note: "the configuration is not saved" },
   { paths: G, keywords: ["tmp_config_directory"], field: "tmpConfigDirectory", note: "no temporary configuration copies are made" },
   { paths: G, keywords: ["data_use_instance"], field: "dataUseInstance", note: "dump file names do not carry the instance" },
@@ -62,33 +46,9 @@ export const UNSUPPORTED: readonly Unsupported[] = [
   { paths: G, keywords: ["log_unknown_vrids"], field: "logUnknownVrids", note: "adverts for unknown VRIDs are not logged" },
   {
     paths: G,
-    keywords: ["lvs_netlink_cmd_rcv_bufs", "lvs_netlink_cmd_rcv_bufs_force"],
-    field: "lvsNetlinkCmdRcvBufs",
-    note: "netlink buffer sizes are not set",
-  },
-  {
-    paths: G,
     keywords: ["lvs_netlink_monitor_rcv_bufs", "lvs_netlink_monitor_rcv_bufs_force"],
     field: "lvsNetlinkMonitorRcvBufs",
-    note: "netlink buffer sizes are not set",
-  },
-  {
-    paths: G,
-    keywords: ["vrrp_netlink_cmd_rcv_bufs", "vrrp_netlink_cmd_rcv_bufs_force"],
-    field: "vrrpNetlinkCmdRcvBufs",
-    note: "netlink buffer sizes are not set",
-  },
-  {
-    paths: G,
-    keywords: ["vrrp_netlink_monitor_rcv_bufs", "vrrp_netlink_monitor_rcv_bufs_force"],
-    field: "vrrpNetlinkMonitorRcvBufs",
-    note: "netlink buffer sizes are not set",
-  },
-  {
-    paths: G,
-    keywords: ["process_monitor_rcv_bufs", "process_monitor_rcv_bufs_force"],
-    field: "processMonitorRcvBufs",
-    note: "the process connector socket keeps its own 1 MiB receive buffer",
+    note: "the check child has no netlink monitor socket to size (it does not follow interface addresses)",
   },
   {
     paths: G,
@@ -105,8 +65,6 @@ export const UNSUPPORTED: readonly Unsupported[] = [
   { paths: G, keywords: ["reload_repeat"], field: "reloadRepeat", note: "no timed reloads" },
   { paths: G, keywords: ["reload_file"], field: "reloadFile", note: "no reload file" },
   { paths: G, keywords: ["reload_check_config"], field: "reloadCheckConfig", note: "a reload is not checked in a separate process" },
-  { paths: G, keywords: ["max_auto_priority"], field: "maxAutoPriority", note: "no automatic realtime priority" },
-  { paths: G, keywords: ["min_auto_priority_delay"], field: "minAutoPriorityDelayUs", note: "no automatic realtime priority" },
   { paths: VI, keywords: ["debug"], field: "debugLevel", note: "no per-instance debug level" },
   { paths: VI, keywords: ["native_ipv6"], field: "nativeIpv6", note: "no native IPv6 VMAC mode" },
   {

@@ -117,6 +117,11 @@ function less(x: Entry, y: Entry): boolean {
 abstract class HeapScheduler implements Scheduler {
   protected heap = new TimerHeap();
   protected nextId = 1;
+  /**
+   * Told when the earliest due timer runs more than `thresholdMs` after its deadline: the process was
+   * not scheduled in time (keepalived's min_auto_priority_delay; src/procs/sched.ts raises the priority).
+   */
+  lateness: { thresholdMs: number; onLate(lateMs: number): void } | undefined;
   abstract now(): number;
   protected abstract rearm(): void;
 
@@ -154,6 +159,11 @@ abstract class HeapScheduler implements Scheduler {
    * and messages between slices. Returns how many ran.
    */
   protected runDue(now: number, budgetMs = Infinity): number {
+    const head = this.heap.peek();
+    if (this.lateness && head && Number.isFinite(head.at)) {
+      const late = this.now() - head.at;
+      if (late > this.lateness.thresholdMs) this.lateness.onLate(late);
+    }
     let n = 0;
     const stopAt = budgetMs === Infinity ? Infinity : performance.now() + budgetMs;
     for (let e = this.heap.peek(); e && e.at <= now; e = this.heap.peek()) {

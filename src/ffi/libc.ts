@@ -58,6 +58,14 @@ const symbols = {
   execve: { args: [P, P, P], returns: i32 },
   socketpair: { args: [i32, i32, i32, P], returns: i32 },
   madvise: { args: [u64, u64, i32], returns: i32 },
+  setpriority: { args: [i32, u32, i32], returns: i32 },
+  getpriority: { args: [i32, u32], returns: i32 },
+  sched_setscheduler: { args: [i32, i32, P], returns: i32 },
+  sched_setaffinity: { args: [i32, u64, P], returns: i32 },
+  setrlimit: { args: [i32, P], returns: i32 },
+  getrlimit: { args: [i32, P], returns: i32 },
+  mlockall: { args: [i32], returns: i32 },
+  munlockall: { args: [], returns: i32 },
   __errno_location: { args: [], returns: P },
   strerror: { args: [i32], returns: cstring },
 } as const;
@@ -89,6 +97,12 @@ export function errno(): number {
     errnoView = new Int32Array(toArrayBuffer(p, 0, 4));
   }
   return errnoView[0] ?? 0;
+}
+
+/** Zeroes errno, for calls whose every return value is valid (getpriority(2)). */
+export function clearErrno(): void {
+  errno();
+  if (errnoView) errnoView[0] = 0;
 }
 
 /** A failed system call: `code` is the errno name (EAGAIN, EPERM, ...), `errno` its number. */

@@ -47,13 +47,7 @@ export class NetlinkSocket {
   constructor(readonly proto: number, groups = 0, rcvbufBytes = 0) {
     this.sock = new Socket(AF_NETLINK, SOCK_RAW, proto, 1 << 16);
     try {
-      if (rcvbufBytes) {
-        try {
-          this.sock.setInt(SOL_SOCKET, SO_RCVBUFFORCE, rcvbufBytes);
-        } catch {
-          this.sock.setInt(SOL_SOCKET, SO_RCVBUF, rcvbufBytes);
-        }
-      }
+      if (rcvbufBytes) this.setRcvBuf(rcvbufBytes, true);
       try {
         this.sock.setInt(SOL_NETLINK, NETLINK_EXT_ACK, 1);
         this.sock.setInt(SOL_NETLINK, NETLINK_GET_STRICT_CHK, 1);
@@ -65,6 +59,24 @@ export class NetlinkSocket {
       this.sock.close();
       throw e;
     }
+  }
+
+  /**
+   * Sets the receive buffer: SO_RCVBUFFORCE when `force` (CAP_NET_ADMIN; past net.core.rmem_max), falling
+   * back to SO_RCVBUF when the kernel refuses it; the kernel doubles the value for its bookkeeping.
+   */
+  setRcvBuf(bytes: number, force: boolean): void {
+    if (force) {
+      try {
+        return this.sock.setInt(SOL_SOCKET, SO_RCVBUFFORCE, bytes);
+      } catch { /* without the capability: as far as rmem_max */ }
+    }
+    this.sock.setInt(SOL_SOCKET, SO_RCVBUF, bytes);
+  }
+
+  /** The receive buffer the kernel keeps (getsockopt SO_RCVBUF: twice what was set). */
+  rcvBuf(): number {
+    return this.sock.getInt(SOL_SOCKET, SO_RCVBUF);
   }
 
   /** The fd, for the reactor (event subscriptions). */

@@ -3,6 +3,7 @@ import { IpvsLvsSink } from "../check/ipvs/sink.ts";
 import { type LvsSink, NoLvs } from "../check/lvs.ts";
 import { CheckRuntime } from "../check/runtime.ts";
 import type { CheckSlice } from "../config/slice.ts";
+import { netlinkRcvBuf } from "../config/rx-bufs.ts";
 import type { Logger } from "../core/log.ts";
 import type { ChildContext, LoopSettings, Runtime } from "./child.ts";
 import { MetricsReporter } from "../metrics/report.ts";
@@ -63,6 +64,7 @@ export function createCheckRuntime(ctx: ChildContext): Runtime<CheckSlice> {
   return {
     async apply(slice, reload) {
       compat = slice.global.metricsCompat;
+      lvs.setRcvBuf?.(netlinkRcvBuf(slice.global.lvsNetlinkCmdRcvBufs, undefined));
       rt.apply(slice, reload);
       reporter.reportIf(slice.global.metricsListen !== null);
       snap.enable(slice.global.controlSocket !== null);

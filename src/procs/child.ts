@@ -18,6 +18,7 @@ import { makeLogger, startPageTrim } from "./common.ts";
 import { Channel } from "../core/channel.ts";
 import { type FdWatcher, Reactor } from "../ffi/reactor.ts";
 import { SigioWatcher } from "../ffi/sigio.ts";
+import { ChildTuning } from "./sched.ts";
 
 /** The message channel to the parent is always fd 3 (see src/procs/supervise.ts). */
 const PARENT_FD = 3;
@@ -99,11 +100,13 @@ export function runChild<R extends Role>(
   // A 12-day interval never wakes us in practice.
   setInterval(() => {}, 1 << 30);
   const channel = new Channel(PARENT_FD, reactor, (raw) => onRaw(raw), () => stop(0));
+  const scheduler = new RealScheduler(loop.timerEarlyMs, loop.timerFineMs ? { horizonMs: loop.timerFineMs, sleep: sleepMs } : undefined);
+  const tuning = new ChildTuning(role, log);
   const ctx: ChildContext = {
     role,
     opts,
     log,
-    scheduler: new RealScheduler(loop.timerEarlyMs, loop.timerFineMs ? { horizonMs: loop.timerFineMs, sleep: sleepMs } : undefined),
+    scheduler,
     watcher: reactor,
     send: (msg) => channel.send(envelope(msg)),
   };
@@ -127,7 +130,15 @@ export function runChild<R extends Role>(
   const enqueue = (what: string, f: () => unknown) => {
     queue = queue.then(f).then(() => {}, (e) => log.error(`${what}: ${(e as Error).stack ?? e}`));
   };
-  const fromParent: ParentLink<R> = { role, rt, log, send: ctx.send, desync, enqueue };
+  const tune = (g: RoleSlices[R]["global"], reload: boolean) => {
+    tuning.apply(g, reload);
+    const t = tuning.tuner;
+    scheduler.lateness = t.lateThresholdMs === undefined ? undefined : { thresholdMs: t.lateThresholdMs, onLate: (ms) => t.onLate(ms) };
+  };
+  const untune = async (reload: boolean) => {
+    if (reload) tuning.reset();
+  };
+  const fromParent: ParentLink<R> = { role, rt, log, send: ctx.send, desync, enqueue, tune, untune };
   onRaw = (raw) => {
     const msg = inbox.receive(raw);
     if (msg) onParentMessage(fromParent, msg);
@@ -135,6 +146,8 @@ export function runChild<R extends Role>(
   process.on("SIGTERM", () => stop(0));
   process.on("SIGINT", () => stop(0));
   process.on("SIGHUP", () => {/* the parent re-reads the configuration and sends us the new slice */});
+  // RLIMIT_RTTIME's soft limit (half of *_rlimit_rttime) was reached under SCHED_RR; the hard limit kills.
+  process.on("SIGXCPU", () => log.warn("realtime CPU time limit (RLIMIT_RTTIME) soft limit reached"));
   for (const [sig, kind] of DUMP_SIGNALS) process.on(sig, () => rt.dump(kind));
   ctx.send({ type: "ready", role, generation: 0 });
   startPageTrim();
@@ -150,6 +163,10 @@ interface ParentLink<R extends Role> {
   desync(why: string): never;
   /** Runs `f` after everything queued before it (configurations and events stay in order); `what` names it in a failure. */
   enqueue(what: string, f: () => unknown): void;
+  /** Applies the process name and scheduling settings of an applied configuration (src/procs/sched.ts). */
+  tune(g: RoleSlices[R]["global"], reload: boolean): void;
+  /** Before a reload is applied: undoes the previous scheduling settings. */
+  untune(reload: boolean): Promise<void>;
 }
 
 /** One message from the parent. */
@@ -160,8 +177,11 @@ function onParentMessage<R extends Role>(p: ParentLink<R>, msg: Message): void {
       const { generation, reload, slice } = msg;
       if (!isSliceFor(role, slice)) return p.desync(`configuration ${generation}: ${sliceProblem(role, slice)}`);
       p.enqueue("config", () =>
-        rt.apply(slice, reload).then(
-          () => p.send({ type: "ready", role, generation }),
+        p.untune(reload).then(() => rt.apply(slice, reload)).then(
+          () => {
+            p.tune(slice.global, reload);
+            p.send({ type: "ready", role, generation });
+          },
           (e) => {
             log.error(`cannot apply configuration: ${(e as Error).stack ?? e}`);
             p.send({ type: "fatal", role, reason: (e as Error).message });

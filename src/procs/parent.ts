@@ -29,6 +29,7 @@ import { BgpAnnouncer } from "../bgp/announcer.ts";
 import { TunBgpNet } from "../bgp/devices.ts";
 import { releaseOrphanedVips } from "./orphans.ts";
 import { acceptedErrors, reloadRefusal } from "./reload-gate.ts";
+import { applyProcessName, autoPriorityNotice } from "./sched.ts";
 import type { Diagnostic } from "../config/index.ts";
 import { ControlService } from "../control/service.ts";
 
@@ -43,6 +44,8 @@ export class Parent {
   #ready = new Set<Role>();
   #generation = 0;
   #config: KeepalivedConfig;
+  /** process_name in force (sched.ts applyProcessName). */
+  #name: string | null = null;
   #stopping = false;
   #onAllReady: (() => void) | undefined;
   readonly #alerter: Alerter;
@@ -109,6 +112,8 @@ export class Parent {
   start(onAllReady?: () => void): void {
     this.#onAllReady = onAllReady;
     this.#generation = 1;
+    this.#name = applyProcessName(this.#config.global.processNames.parent, this.#name, this.log);
+    autoPriorityNotice(this.#config.global, this.log);
     const roles = this.wantedRoles(this.#config);
     if (roles.length === 0) {
       this.log.warn("the configuration needs no VRRP, checker or BFD process; running with no children");
@@ -284,6 +289,7 @@ export class Parent {
     const r = this.#readForReload(pre);
     if (!r) return false;
     this.#config = r.config;
+    this.#name = applyProcessName(r.config.global.processNames.parent, this.#name, this.log);
     this.#accepted = acceptedErrors(r.diagnostics);
     // States of instances and sessions the new configuration dropped are not replayed to a later child.
     const names = new Set([

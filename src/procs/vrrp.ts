@@ -24,14 +24,24 @@ import { parentWantsReports } from "../snmp/wants.ts";
  */
 export const loop: LoopSettings = { reactorCoalesceUs: 50_000, timerEarlyMs: 0.3, timerFineMs: 1.5 };
 
+/** vrrp_netlink_cmd_rcv_bufs and vrrp_netlink_monitor_rcv_bufs (with _force), at start and reload. */
+function setNetlinkBufs(kernel: RtnlKernel, g: VrrpSlice["global"], ctx: ChildContext): void {
+  try {
+    kernel.setRcvBufs(g.vrrpNetlinkCmdRcvBufs, g.vrrpNetlinkMonitorRcvBufs);
+  } catch (e) {
+    ctx.log.info(`Netlink: cannot set a receive buffer size - ${(e as Error).message}`);
+  }
+}
+
 /** Builds the VRRP child's runtime. */
 export function createVrrpRuntime(ctx: ChildContext): Runtime<VrrpSlice> {
   const reactor = ctx.watcher;
+  const kernel = new RtnlKernel(reactor);
   const rt = new VrrpRuntime({
     log: ctx.log,
     sched: ctx.scheduler,
     watcher: reactor,
-    kernel: new RtnlKernel(reactor),
+    kernel,
     send: (m) => {
       ctx.send(m);
       if (m.type === "vrrpState") reporter.changed();
@@ -70,6 +80,7 @@ export function createVrrpRuntime(ctx: ChildContext): Runtime<VrrpSlice> {
     async apply(slice, reload) {
       config = slice;
       global = slice.global;
+      setNetlinkBufs(kernel, global, ctx);
       rt.apply(slice, reload);
       reporter.reportIf(parentWantsReports(slice.global, ctx.opts.snmp));
       snap.enable(global.controlSocket !== null);

@@ -14,6 +14,21 @@ import { encodeIpvlanAdd, type IpvlanRequest } from "../proto/rtnl-ipvlan.ts";
 import { encodeRouteAdd, encodeRouteDel, parseRouteMessage, type RouteRequest } from "../proto/rtnl-route.ts";
 import { encodeRuleAdd, encodeRuleDel, type RuleRequest } from "../proto/rtnl-rule.ts";
 import type { NlMessage } from "../proto/netlink.ts";
+import type { RcvBuf } from "../config/model.ts";
+import { netlinkRcvBuf, type RcvBufSetting } from "../config/rx-bufs.ts";
+import { readFileSync } from "node:fs";
+
+/** Our event socket's receive buffer unless vrrp_netlink_monitor_rcv_bufs says otherwise: 1 MiB, forced. */
+const MONITOR_RCVBUF: RcvBufSetting = { bytes: 1 << 20, force: true };
+
+/** The kernel's default receive buffer (what the command socket has with no vrrp_netlink_cmd_rcv_bufs). */
+function kernelDefaultRcvBuf(): RcvBufSetting | undefined {
+  try {
+    return { bytes: Number(readFileSync("/proc/sys/net/core/rmem_default", "utf8").trim()), force: false };
+  } catch {
+    return undefined;
+  }
+}
 
 /** An interface as we track it. */
 export interface LinkInfo {
@@ -123,8 +138,26 @@ export class RtnlKernel implements NetKernel {
   readonly #req = new NetlinkSocket(NETLINK_ROUTE);
   #events: NetlinkSocket | undefined;
   #routes = false;
+  #monitorBuf: RcvBufSetting = MONITOR_RCVBUF;
+  #cmdBufSet = false;
 
   constructor(readonly watcher: FdWatcher) {}
+
+  /**
+   * vrrp_netlink_cmd_rcv_bufs[_force] and vrrp_netlink_monitor_rcv_bufs[_force]: the command socket's and
+   * the event socket's receive buffers, at start and at each reload (as keepalived does). A keyword that
+   * a reload removed gives the socket its default back. Throws SysError when the kernel refuses.
+   */
+  setRcvBufs(cmd: RcvBuf, monitor: RcvBuf): void {
+    const c = netlinkRcvBuf(cmd, undefined);
+    if (c || this.#cmdBufSet) {
+      const s = c ?? kernelDefaultRcvBuf();
+      if (s) this.#req.setRcvBuf(s.bytes, s.force);
+      this.#cmdBufSet = c !== undefined;
+    }
+    this.#monitorBuf = netlinkRcvBuf(monitor, MONITOR_RCVBUF) ?? MONITOR_RCVBUF;
+    this.#events?.setRcvBuf(this.#monitorBuf.bytes, this.#monitorBuf.force);
+  }
 
   dumpLinks(): LinkInfo[] {
     const seq = this.#req.nextSeq();
@@ -206,7 +239,8 @@ export class RtnlKernel implements NetKernel {
     }
   }
   subscribe(onEvent: (e: NetEvent) => void): void {
-    const s = new NetlinkSocket(NETLINK_ROUTE, RTMGRP.LINK | RTMGRP.IPV4_IFADDR | RTMGRP.IPV6_IFADDR, 1 << 20);
+    const s = new NetlinkSocket(NETLINK_ROUTE, RTMGRP.LINK | RTMGRP.IPV4_IFADDR | RTMGRP.IPV6_IFADDR);
+    s.setRcvBuf(this.#monitorBuf.bytes, this.#monitorBuf.force);
     this.#events = s;
     this.watcher.add(s.fd, () => {
       for (const m of s.drain()) {

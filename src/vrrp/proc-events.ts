@@ -10,7 +10,8 @@ import { readFileSync } from "node:fs";
 import { NETLINK_CONNECTOR } from "../ffi/netlink.ts";
 import type { FdWatcher } from "../ffi/reactor.ts";
 import { AF_NETLINK, sockaddrNl } from "../ffi/sockaddr.ts";
-import { SO_RCVBUF, SOCK_DGRAM, Socket, SOL_SOCKET } from "../ffi/socket.ts";
+import { SO_RCVBUF, SO_RCVBUFFORCE, SOCK_DGRAM, Socket, SOL_SOCKET } from "../ffi/socket.ts";
+import type { RcvBufSetting } from "../config/rx-bufs.ts";
 import { CN_IDX_PROC, encodeListen, parseProcEvents, type ProcEvent } from "../proto/proc-connector.ts";
 import type { ProcInfo } from "./track-process.ts";
 
@@ -77,12 +78,10 @@ export class ProcConnector {
   #closed = false;
 
   /** Opens and subscribes; throws when the kernel refuses (the caller falls back to scanning). */
-  constructor(readonly watcher: FdWatcher, onEvents: (e: ProcEvent[]) => void, overflow: () => void) {
+  constructor(readonly watcher: FdWatcher, onEvents: (e: ProcEvent[]) => void, overflow: () => void, rcvBuf: RcvBufSetting = { bytes: 1 << 20, force: false }) {
     this.#sock = new Socket(AF_NETLINK, SOCK_DGRAM, NETLINK_CONNECTOR, 1 << 16);
     try {
-      try {
-        this.#sock.setInt(SOL_SOCKET, SO_RCVBUF, 1 << 20);
-      } catch { /* the default buffer still works */ }
+      this.setRcvBuf(rcvBuf);
       this.#sock.bind(sockaddrNl(0, CN_IDX_PROC));
       const local = this.#sock.localAddress();
       this.#sock.sendTo(encodeListen(1, "pid" in local ? local.pid : 0), sockaddrNl(0, 0));
@@ -102,6 +101,26 @@ export class ProcConnector {
       }
       if (events.length) onEvents(events);
     }, true); // urgent: a process start or exit is not held back by the child's 50 ms coalescing window
+  }
+
+  /**
+   * process_monitor_rcv_bufs[_force]: SO_RCVBUFFORCE when forced (falling back to SO_RCVBUF without
+   * CAP_NET_ADMIN), else SO_RCVBUF; a refusal leaves the kernel's default, which still works.
+   */
+  setRcvBuf(b: RcvBufSetting): void {
+    if (b.force) {
+      try {
+        return this.#sock.setInt(SOL_SOCKET, SO_RCVBUFFORCE, b.bytes);
+      } catch { /* as far as rmem_max */ }
+    }
+    try {
+      this.#sock.setInt(SOL_SOCKET, SO_RCVBUF, b.bytes);
+    } catch { /* the default buffer still works */ }
+  }
+
+  /** The receive buffer the kernel keeps (twice what was set). */
+  rcvBuf(): number {
+    return this.#sock.getInt(SOL_SOCKET, SO_RCVBUF);
   }
 
   /** Unsubscribes and closes. */

@@ -4,6 +4,7 @@
  * cannot be opened) and BFD session states relayed by the parent.
  * A reload keeps every object whose definition did not change (and so its state).
  */
+import { netlinkRcvBuf, type RcvBufSetting } from "../config/rx-bufs.ts";
 import type { ScriptSpec } from "../config/model.ts";
 import type { VrrpSlice } from "../config/slice.ts";
 import type { Logger } from "../core/log.ts";
@@ -34,12 +35,18 @@ export interface TrackerSetDeps {
    * Opens the process event source (throws when unavailable). @default the netlink process connector on
    * `watcher`, unless `scan` was injected (tests of the scan).
    */
-  procEvents?: (onEvents: (e: ProcEvent[]) => void, overflow: () => void) => { close(): void };
+  procEvents?: (onEvents: (e: ProcEvent[]) => void, overflow: () => void, rcvBuf: RcvBufSetting) => {
+    close(): void;
+    setRcvBuf?(b: RcvBufSetting): void;
+  };
   /** The reactor, for the default process connector. */
   watcher?: FdWatcher;
 }
 
 const keyOf = (x: object) => meaningKey(x);
+
+/** The process connector's receive buffer unless process_monitor_rcv_bufs says otherwise: 1 MiB. */
+const PROC_MONITOR_RCVBUF: RcvBufSetting = { bytes: 1 << 20, force: false };
 
 /** Every tracked object the instances refer to by name. */
 /** track_file values, track_process counts and BFD states, by tracker name (the USR1 data dump). */
@@ -57,7 +64,9 @@ export class TrackerSet {
   readonly bfd = new Map<string, boolean>();
   #scanTimer: TimerHandle | undefined;
   /** The connector and the table it keeps, while process trackers exist and it could be opened. */
-  #events: { source: { close(): void }; table: ProcTable } | undefined;
+  #events: { source: { close(): void; setRcvBuf?(b: RcvBufSetting): void }; table: ProcTable } | undefined;
+  /** process_monitor_rcv_bufs[_force], or our default. */
+  #procBuf: RcvBufSetting = PROC_MONITOR_RCVBUF;
   #eventsFailed = false;
 
   constructor(readonly d: TrackerSetDeps) {}
@@ -65,6 +74,9 @@ export class TrackerSet {
   /** Starts, keeps or stops objects to match `c`. */
   apply(c: VrrpSlice): void {
     this.#applyScripts(c);
+    const buf = netlinkRcvBuf(c.global.processMonitorRcvBufs, PROC_MONITOR_RCVBUF, false) ?? PROC_MONITOR_RCVBUF;
+    if (buf.bytes !== this.#procBuf.bytes || buf.force !== this.#procBuf.force) this.#events?.source.setRcvBuf?.(buf);
+    this.#procBuf = buf;
     this.#sync(this.files, c.vrrp.trackFiles, (def) => {
       const t = new FileTrackerRunner(def, this.d.log, this.d.files, () => this.d.changed());
       t.start();
@@ -95,7 +107,7 @@ export class TrackerSet {
     if (this.#events || this.#eventsFailed || !open) return;
     const table = new ProcTable();
     try {
-      const source = open((e) => this.#onProcEvents(table, e), () => this.#rescan(table));
+      const source = open((e) => this.#onProcEvents(table, e), () => this.#rescan(table), this.#procBuf);
       this.#events = { source, table };
     } catch (e) {
       this.#eventsFailed = true;
@@ -108,7 +120,7 @@ export class TrackerSet {
 
   #connector() {
     const w = this.d.watcher!;
-    return (on: (e: ProcEvent[]) => void, overflow: () => void) => new ProcConnector(w, on, overflow);
+    return (on: (e: ProcEvent[]) => void, overflow: () => void, b: RcvBufSetting) => new ProcConnector(w, on, overflow, b);
   }
 
   #onProcEvents(table: ProcTable, events: ProcEvent[]): void {

@@ -43,7 +43,12 @@ export interface NlTransport {
   nextSeq(): number;
   request(msg: Uint8Array, seq: number, what: string): NlMessage[];
   close(): void;
+  /** SO_RCVBUF, or SO_RCVBUFFORCE when `force` (absent on fakes). */
+  setRcvBuf?(bytes: number, force: boolean): void;
 }
+
+/** The IPVS socket's receive buffer unless lvs_netlink_cmd_rcv_bufs says otherwise: 1 MiB, forced. */
+export const IPVS_RCVBUF = { bytes: 1 << 20, force: true } as const;
 
 /** Options for opening the real kernel. */
 export interface OpenOptions {
@@ -78,7 +83,7 @@ export function resolveIpvsFamily(t: NlTransport): number {
 export class NetlinkIpvsKernel implements IpvsKernel {
   /** Opens a NETLINK_GENERIC socket and resolves the IPVS family (loading ip_vs first if asked). */
   static open(opts: OpenOptions = {}): NetlinkIpvsKernel {
-    const sock = new NetlinkSocket(NETLINK_GENERIC, 0, 1 << 20);
+    const sock = new NetlinkSocket(NETLINK_GENERIC, 0, IPVS_RCVBUF.bytes);
     try {
       let family: number;
       try {

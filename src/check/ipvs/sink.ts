@@ -7,7 +7,8 @@
  */
 import type { IpvsDest, IpvsService } from "./kernel.ts";
 import type { IpvsEntry, IpvsTable } from "./diff.ts";
-import { NetlinkIpvsKernel, type OpenOptions } from "./netlink-kernel.ts";
+import { IPVS_RCVBUF, NetlinkIpvsKernel, type OpenOptions } from "./netlink-kernel.ts";
+import type { RcvBufSetting } from "../../config/rx-bufs.ts";
 import { type IpvsLog, IpvsReconciler, readIpvsTable } from "./reconciler.ts";
 import { IpvsSettings } from "./settings.ts";
 
@@ -25,13 +26,27 @@ export class IpvsLvsSink {
   readonly settings: IpvsSettings;
   #synced = false;
 
-  constructor(readonly reconciler: IpvsReconciler, readonly log: IpvsLog) {
+  constructor(readonly reconciler: IpvsReconciler, readonly log: IpvsLog, readonly netlink?: NetlinkIpvsKernel) {
     this.settings = new IpvsSettings(reconciler.kernel, log);
   }
 
   /** Opens the kernel over generic netlink (loads ip_vs if needed); throws IpvsError without IPVS. */
   static open(log: IpvsLog, opts: OpenOptions = {}): IpvsLvsSink {
-    return new IpvsLvsSink(new IpvsReconciler(NetlinkIpvsKernel.open(opts), log), log);
+    const k = NetlinkIpvsKernel.open(opts);
+    return new IpvsLvsSink(new IpvsReconciler(k, log), log, k);
+  }
+
+  /**
+   * lvs_netlink_cmd_rcv_bufs[_force]: the receive buffer of the generic netlink socket the check child
+   * programs and reads IPVS through (undefined: IPVS_RCVBUF, the size it was opened with).
+   */
+  setRcvBuf(b: RcvBufSetting | undefined): void {
+    const s = b ?? IPVS_RCVBUF;
+    try {
+      this.netlink?.transport.setRcvBuf?.(s.bytes, s.force);
+    } catch (e) {
+      this.log.error(`IPVS: cannot set the netlink receive buffer to ${s.bytes}: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   /** Makes the kernel match `table` for the services we own. */

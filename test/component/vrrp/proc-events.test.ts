@@ -3,6 +3,7 @@
  * comm changes and exits; trackers count from the events and rescan after an overflow; and the real
  * connector (root) reports a process we start and end.
  */
+import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, test } from "bun:test";
 import { nullLogger } from "../../../src/core/log.ts";
 import { FakeScheduler } from "../../../src/core/scheduler.ts";
@@ -112,6 +113,20 @@ describe("the kernel's process connector (root)", () => {
       child.kill("SIGKILL");
       await child.exited;
       expect(await until(() => seen.some((e) => e.kind === "exit" && e.tgid === pid))).toBe(true);
+    } finally {
+      c.close();
+    }
+  });
+  test("process_monitor_rcv_bufs: the socket's buffer as configured (the kernel keeps twice the value)", () => {
+    const c = new ProcConnector(reactor, () => {}, () => {}, { bytes: 300_000, force: false });
+    try {
+      expect(c.rcvBuf()).toBe(600_000);
+      // Past net.core.rmem_max: only SO_RCVBUFFORCE (CAP_NET_ADMIN) gets it.
+      const big = Number(readFileSync("/proc/sys/net/core/rmem_max", "utf8")) + (1 << 20);
+      c.setRcvBuf({ bytes: big, force: true });
+      expect(c.rcvBuf()).toBe(2 * big);
+      c.setRcvBuf({ bytes: 1 << 20, force: false }); // our default again
+      expect(c.rcvBuf()).toBe(2 << 20);
     } finally {
       c.close();
     }

@@ -43,10 +43,6 @@ const CONFIG_ONLY: Readonly<Record<string, string>> = {
   vrrpGarpLowerPrioDelayMs: "instance default",
   vrrpGarpLowerPrioRepeat: "instance default",
   // sub-fields of table entries
-  cpuAffinity: "vrrp/checker/bfd_cpu_affinity (table)",
-  noSwap: "*_no_swap (table)",
-  rtPriority: "*_rt_priority (table)",
-  rlimitRttimeUs: "*_rlimit_rttime (table)",
   ipvsTable: "nftables_ipvs (table)",
   ipvsPriority: "nftables_ipvs_priority (table)",
   ipvsStartFwmark: "nftables_ipvs_start_fwmark (table)",

@@ -194,3 +194,27 @@ describe("IpvsLvsSink read failures", () => {
     ]);
   });
 });
+
+describe("lvs_netlink_cmd_rcv_bufs", () => {
+  test("the IPVS socket gets the configured buffer, and its 1 MiB forced default back without one", () => {
+    const wire = new WireKernel(new FakeIpvsKernel());
+    const set: string[] = [];
+    const transport: NlTransport = {
+      nextSeq: () => wire.nextSeq(),
+      request: (m, s, w) => wire.request(m, s, w),
+      close: () => wire.close(),
+      setRcvBuf: (bytes, force) => void set.push(`${bytes} ${force}`),
+    };
+    const k = new NetlinkIpvsKernel(transport, FAMILY);
+    const errors: string[] = [];
+    const sink = new IpvsLvsSink(new IpvsReconciler(k), { info() {}, error: (m) => errors.push(m) }, k);
+    sink.setRcvBuf({ bytes: 500_000, force: false });
+    sink.setRcvBuf(undefined);
+    expect(set).toEqual(["500000 false", `${1 << 20} true`]);
+    transport.setRcvBuf = () => {
+      throw new Error("EPERM");
+    };
+    sink.setRcvBuf({ bytes: 1, force: true });
+    expect(errors).toEqual(["IPVS: cannot set the netlink receive buffer to 1: EPERM"]);
+  });
+});
