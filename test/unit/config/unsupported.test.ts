@@ -47,9 +47,6 @@ const CONFIG_ONLY: Readonly<Record<string, string>> = {
   noSwap: "*_no_swap (table)",
   rtPriority: "*_rt_priority (table)",
   rlimitRttimeUs: "*_rlimit_rttime (table)",
-  ipvsTable: "nftables_ipvs (table)",
-  ipvsPriority: "nftables_ipvs_priority (table)",
-  ipvsStartFwmark: "nftables_ipvs_start_fwmark (table)",
 };
 
 function tableAt(path: string): Table<never> | undefined {
