@@ -56,6 +56,8 @@ export interface DesiredDest {
   tunType?: number;
   tunPort?: number;
   tunFlags?: number;
+  /** AF_INET / AF_INET6 when it differs from the service's (a tunnelled IPv4 real server of an IPv6 service). */
+  addrFamily?: number;
 }
 
 /** Stable text key of a service (for diffs and logs). */
@@ -198,6 +200,15 @@ export function vsDests(vs: VirtualServer, st: VsStatus): DesiredDest[] {
   return out;
 }
 
+/**
+ * A destination's port in one service: a fwmark service's DR and tunnel destinations have none
+ * (keepalived 2.2.7 sends 0, also for a group's fwmark entry and an nftables_ipvs fwmark); NAT keeps
+ * the real server's.
+ */
+function destPort(d: DesiredDest, k: Pick<DesiredService, "fwmark">): number {
+  return d.fwd !== "masq" && k.fwmark !== undefined ? 0 : d.port;
+}
+
 /** The whole desired table of one VS. */
 export function vsTable(
   vs: VirtualServer,
@@ -205,13 +216,14 @@ export function vsTable(
   st: VsStatus,
   auto?: AutoFwmarks,
 ): DesiredService[] {
-  // A fwmark service's DR and tunnel destinations have no port (keepalived sends 0); NAT keeps its own.
-  const marked = autoFwmarkOf(vs, auto) !== undefined;
-  const dests = vsDests(vs, st).map((d) => (marked && d.fwd !== "masq" ? { ...d, port: 0 } : d));
+  const dests = vsDests(vs, st);
   return serviceKeys(vs, groups, auto).map((k) => ({
     ...k,
     ...serviceShape(vs, k.af),
-    dests: dests.map((d) => ({ ...d })),
+    dests: dests.map((d) => {
+      const af = d.addr.includes(":") ? 10 : 2;
+      return { ...d, port: destPort(d, k), ...(af !== k.af ? { addrFamily: af } : {}) };
+    }),
   }));
 }
 
