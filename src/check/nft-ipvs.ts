@@ -35,8 +35,9 @@ export class IpvsNft {
   #shape: IpvsNftShape | null = null;
   #link: NftLink | undefined;
   #failed = false;
-  /** Families whose table a previous child left (known after read()). */
+  /** Families whose table a previous child left, and its elements in the kernel's order (known after read()). */
   #found = new Set<Family>();
+  #foundElems: FwmarkElem[] = [];
   #read = false;
   readonly #fams = new Map<Family, FamilyState>(FAMILIES.map((f) => [f, fresh()]));
 
@@ -56,6 +57,7 @@ export class IpvsNft {
     } catch (e) {
       this.log.error(`nftables: cannot read table ${shape.table}: ${(e as Error).message}`);
     }
+    this.#foundElems = out;
     return out;
   }
 
@@ -76,10 +78,11 @@ export class IpvsNft {
     const state = replace
       ? new Map(FAMILIES.map((f) => [f, fresh()]))
       : new Map([...this.#fams].map(([f, t]) => [f, { ...t, maps: new Set(t.maps), elems: new Map(t.elems) }]));
-    if (shape) msgs.push(...this.#changes(shape, state, elems, seq));
+    if (shape) msgs.push(...this.#changes(shape, state, old === null ? this.#keptFirst(elems) : elems, seq));
     if (msgs.length && !this.#commit(msgs, seq, replace ? `set up table ${shape?.table ?? old?.table}` : "update the fwmark maps")) return;
     this.#shape = shape;
     this.#found.clear();
+    this.#foundElems = [];
     for (const [f, t] of state) this.#fams.set(f, t);
   }
 
@@ -93,6 +96,15 @@ export class IpvsNft {
   /** The elements in the kernel's maps now, for dumps and tests. */
   elements(): FwmarkElem[] {
     return [...this.#fams.values()].flatMap((t) => [...t.elems.values()]);
+  }
+
+  /** `elems` with those a previous child left first, in the kernel's order (the rebuilt maps list as before). */
+  #keptFirst(elems: readonly FwmarkElem[]): readonly FwmarkElem[] {
+    if (!this.#foundElems.length) return elems;
+    const want = new Map(elems.map((e) => [elemId(e), e]));
+    const kept = this.#foundElems.filter((f) => want.get(elemId(f))?.fwmark === f.fwmark).map((f) => want.get(elemId(f))!);
+    const ids = new Set(kept.map(elemId));
+    return [...kept, ...elems.filter((e) => !ids.has(elemId(e)))];
   }
 
   /** Messages from `state` to `elems`: removals first, then tables, maps and additions in keepalived's order. */

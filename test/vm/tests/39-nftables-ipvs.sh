@@ -1,13 +1,35 @@
 # nftables_ipvs: keepalived 2.2.7 and ours on configs/nftables-ipvs.conf (virtual server groups with an
 # IPv4 range, IPv6 addresses, both families, and one with a fwmark entry) make the same IPVS table and the
 # same nftables ruleset (`nft -j list ruleset` without handles), the same again after a reload that
-# swaps a group entry and adds a group, and both remove their tables and services on SIGTERM.
+# swaps a group entry and adds a group, and both remove their tables and services on SIGTERM. Ours also
+# keeps fwmarks, ruleset and services across a kill -9 of its check child.
 . /tests/lib.sh
 need_bin /opt/keepalived "src/main.ts did not compile"
 need_bin /opt/keepalived-ref "Debian's keepalived (apt-get install keepalived)"
 command -v nft > /dev/null || fail "nft is not in the initramfs (test/vm/build.ts)"
 C=/tests/configs
 listen_http 127.0.0.2 8080
+
+# Ours only: kill -9 the check child; the one the parent starts again reads the maps it finds, so the
+# groups keep their fwmarks (g7 1004, not the 1000 a fresh count gives it), the ruleset is as it was and
+# the IPVS services are adopted, not re-created.
+restart_child() {
+  [ -s /tmp/ours-c.pid ] || fail "ours: no check child pid file"
+  n=$(grep -c "Loaded configuration" /tmp/ours.log)
+  kill -KILL "$(cat /tmp/ours-c.pid)"
+  end=$(( $(now) + 90 ))
+  until [ "$(grep -c 'Loaded configuration' /tmp/ours.log)" -gt "$n" ]; do
+    [ "$(now)" -lt $end ] || { tail -n 20 /tmp/ours.log; fail "ours: the check child was not started again"; }
+    usleep 300000
+  done
+  wait_table $C/nftables-ipvs-reload.expected 30 || { tail -n 30 /tmp/ours.log; fail "ours: IPVS table after the check child's restart"; }
+  nft_ruleset > /tmp/ours-restart.nft
+  cmp -s /tmp/ours-reload.nft /tmp/ours-restart.nft || { diff -u /tmp/ours-reload.nft /tmp/ours-restart.nft; fail "ours: ruleset changed across a check child restart"; }
+  if awk -v n="$n" '/Loaded configuration/ { c++ } c > n' /tmp/ours.log | grep -E "IPVS (addService|delService)"; then
+    fail "ours: services re-created after the check child's restart"
+  fi
+  echo "check child killed and started again: same fwmarks, ruleset and services"
+}
 
 run() { # WHO BINARY SECS-TO-START
   cp $C/nftables-ipvs.conf "/tmp/$1.conf"
@@ -22,6 +44,7 @@ run() { # WHO BINARY SECS-TO-START
   wait_table $C/nftables-ipvs-reload.expected 60 || { tail -n 30 "/tmp/$1.log"; fail "$1: IPVS table after reload"; }
   wait_nft 20 192.0.2.31 192.0.2.60 || { nft list ruleset; fail "$1: maps after reload"; }
   nft_ruleset > "/tmp/$1-reload.nft"
+  [ "$1" = ours ] && restart_child
   kill -TERM $pid
   wait_gone $pid 20 || fail "$1 did not stop on SIGTERM"
   [ -z "$(nft list ruleset)" ] || { nft list ruleset; fail "$1 left its nftables tables after SIGTERM"; }
