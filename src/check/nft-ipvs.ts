@@ -24,6 +24,11 @@ interface FamilyState {
 }
 
 const FAMILIES: Family[] = ["ipv4", "ipv6"];
+/**
+ * Largest transaction sent in one datagram (netlink refuses one bigger than the socket's send buffer,
+ * 208 KiB by default): a change beyond it (some thousands of group entries) goes in several, in order.
+ */
+const BATCH_BYTES = 64 * 1024;
 const PROTOCOLS: L4[] = ["TCP", "UDP", "SCTP"];
 const ENOENT = 2;
 
@@ -39,6 +44,8 @@ export class IpvsNft {
   #found = new Set<Family>();
   #foundElems: FwmarkElem[] = [];
   #read = false;
+  /** A change went in only partly (split transaction): the next one rebuilds the tables. */
+  #dirty = false;
   readonly #fams = new Map<Family, FamilyState>(FAMILIES.map((f) => [f, fresh()]));
 
   constructor(readonly log: Logger, readonly open: () => NftLink = () => new NetlinkSocket(NETLINK_NETFILTER)) {}
@@ -66,9 +73,13 @@ export class IpvsNft {
     const old = this.#shape;
     const seq = this.#seq();
     const msgs: Uint8Array[] = [];
-    const replace = old === null ? shape !== null : shape === null || !sameShape(old, shape);
+    const replace = this.#dirty || (old === null ? shape !== null : shape === null || !sameShape(old, shape));
     if (replace) {
-      if (old === null && shape) {
+      const known = old ?? shape;
+      if (this.#dirty && known) {
+        // What is there is not known: create-if-missing and delete both families' tables.
+        for (const f of FAMILIES) msgs.push(newTable(seq.next(), nfFamily(f), known.table), delTable(seq.next(), nfFamily(f), known.table));
+      } else if (old === null && shape) {
         this.read(shape);
         for (const f of this.#found) msgs.push(newTable(seq.next(), nfFamily(f), shape.table), delTable(seq.next(), nfFamily(f), shape.table));
       } else if (old) {
@@ -81,6 +92,7 @@ export class IpvsNft {
     if (shape) msgs.push(...this.#changes(shape, state, old === null ? this.#keptFirst(elems) : elems, seq));
     if (msgs.length && !this.#commit(msgs, seq, replace ? `set up table ${shape?.table ?? old?.table}` : "update the fwmark maps")) return;
     this.#shape = shape;
+    this.#dirty = false;
     this.#found.clear();
     this.#foundElems = [];
     for (const [f, t] of state) this.#fams.set(f, t);
@@ -188,13 +200,23 @@ export class IpvsNft {
   #commit(msgs: Uint8Array[], seq: Seq, what: string): boolean {
     const link = this.#open();
     if (!link) return false;
-    const all = batch(msgs, seq);
-    try {
-      link.transact(all, ackedSeqs(all), `nftables: ${what}`);
-      return true;
-    } catch (e) {
-      this.log.error(`nftables: cannot ${what}: ${(e as Error).message}`);
-      return false;
+    const parts: Uint8Array[][] = [[]];
+    let bytes = 0;
+    for (const m of msgs) {
+      if (bytes + m.length > BATCH_BYTES && parts.at(-1)!.length) parts.push([]), bytes = 0;
+      parts.at(-1)!.push(m);
+      bytes += m.length;
     }
+    for (const [i, part] of parts.entries()) {
+      const all = batch(part, seq);
+      try {
+        link.transact(all, ackedSeqs(all), `nftables: ${what}`);
+      } catch (e) {
+        this.log.error(`nftables: cannot ${what}: ${(e as Error).message}`);
+        if (i > 0) this.#dirty = true;
+        return false;
+      }
+    }
+    return true;
   }
 }

@@ -137,6 +137,35 @@ describe("nftables_ipvs in the check runtime", () => {
     t.done();
   });
 
+  test("thousands of entries go in several transactions; one failing halfway makes the next change rebuild the tables", () => {
+    const many = Array.from({ length: 3000 }, (_, i) => `10.1.${i >> 8}.${i & 255} 80`);
+    const nft = new FakeNft();
+    const t = runtime(nft);
+    t.apply(conf("", many));
+    expect(nft.batches.length).toBeGreaterThan(1);
+    expect(nft.keys(V4, "keepalived_ipvs", "tcp_map")).toHaveLength(3000);
+    t.rt.stop();
+    t.done();
+    const nft2 = new FakeNft();
+    const lines: string[] = [];
+    const log = new Logger({ ident: "t", console: false, syslog: true, facility: 3, detail: false, syslogSend: (l) => void lines.push(l) });
+    const u = runtime(nft2, new FakeIpvsKernel(), log);
+    nft2.failNext = 1, nft2.failAfter = 1;
+    u.apply(conf("", many));
+    expect(lines.filter((l) => l.includes("nftables: cannot"))).toHaveLength(1);
+    const partly = nft2.keys(V4, "keepalived_ipvs", "tcp_map")!.length;
+    expect(partly).toBeGreaterThan(0);
+    expect(partly).toBeLessThan(3000);
+    nft2.batches.length = 0;
+    u.apply(conf("", many), true);
+    expect(nft2.batches[0]!.slice(0, 4)).toEqual([NFT_MSG.NEWTABLE, NFT_MSG.DELTABLE, NFT_MSG.NEWTABLE, NFT_MSG.DELTABLE]);
+    expect(nft2.batches.flat().filter((c) => c === NFT_MSG.NEWRULE)).toHaveLength(2); // one rule per map, not a second
+    expect(nft2.keys(V4, "keepalived_ipvs", "tcp_map")).toHaveLength(3000);
+    u.rt.stop();
+    expect(nft2.tables.size).toBe(0);
+    u.done();
+  });
+
   test("without nftables_ipvs no netfilter socket is opened and each group entry is its own service", () => {
     let opened = 0;
     const reactor = new Reactor();

@@ -45,6 +45,8 @@ export class FakeNft {
   readonly batches: number[][] = [];
   /** Set to make the next transaction fail with this errno. */
   failNext = 0;
+  /** With failNext: transactions to let through before the failing one. */
+  failAfter = 0;
   #seq = 1;
   closed = false;
 
@@ -56,7 +58,8 @@ export class FakeNft {
   }
 
   transact(msgs: Uint8Array[], _acked: readonly number[], what: string): void {
-    if (this.failNext) {
+    if (this.failNext && this.failAfter > 0) this.failAfter--;
+    else if (this.failNext) {
       const e = this.failNext;
       this.failNext = 0;
       throw new NetlinkError(e, what);
