@@ -51,6 +51,8 @@ run() { # WHO BINARY SECS-TO-START
   wait_empty 10 || { ipvs_table; fail "$1 left IPVS services after SIGTERM"; }
 }
 run ref /opt/keepalived-ref 30
+# test/netns/check-nftables-ipvs.test.ts holds ours against this measured ruleset on a kernel without IPVS.
+cmp -s /tmp/ref-start.nft $C/nftables-ipvs.ruleset || { diff -u $C/nftables-ipvs.ruleset /tmp/ref-start.nft; fail "keepalived 2.2.7's ruleset is not configs/nftables-ipvs.ruleset any more"; }
 run ours /opt/keepalived 90
 ok=1
 for p in start reload; do
