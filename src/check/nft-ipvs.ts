@@ -44,8 +44,8 @@ export class IpvsNft {
   #found = new Set<Family>();
   #foundElems: FwmarkElem[] = [];
   #read = false;
-  /** A change went in only partly (split transaction): the next one rebuilds the tables. */
-  #dirty = false;
+  /** Tables a change went into only partly (split transaction): the next change rebuilds from scratch. */
+  #dirty = new Set<string>();
   readonly #fams = new Map<Family, FamilyState>(FAMILIES.map((f) => [f, fresh()]));
 
   constructor(readonly log: Logger, readonly open: () => NftLink = () => new NetlinkSocket(NETLINK_NETFILTER)) {}
@@ -73,12 +73,13 @@ export class IpvsNft {
     const old = this.#shape;
     const seq = this.#seq();
     const msgs: Uint8Array[] = [];
-    const replace = this.#dirty || (old === null ? shape !== null : shape === null || !sameShape(old, shape));
+    const replace = this.#dirty.size > 0 || (old === null ? shape !== null : shape === null || !sameShape(old, shape));
     if (replace) {
-      const known = old ?? shape;
-      if (this.#dirty && known) {
-        // What is there is not known: create-if-missing and delete both families' tables.
-        for (const f of FAMILIES) msgs.push(newTable(seq.next(), nfFamily(f), known.table), delTable(seq.next(), nfFamily(f), known.table));
+      if (this.#dirty.size) {
+        // What is there is not known: create-if-missing and delete both families' tables, old and attempted.
+        for (const name of new Set([...this.#dirty, ...(old ? [old.table] : [])])) {
+          for (const f of FAMILIES) msgs.push(newTable(seq.next(), nfFamily(f), name), delTable(seq.next(), nfFamily(f), name));
+        }
       } else if (old === null && shape) {
         this.read(shape);
         for (const f of this.#found) msgs.push(newTable(seq.next(), nfFamily(f), shape.table), delTable(seq.next(), nfFamily(f), shape.table));
@@ -90,9 +91,10 @@ export class IpvsNft {
       ? new Map(FAMILIES.map((f) => [f, fresh()]))
       : new Map([...this.#fams].map(([f, t]) => [f, { ...t, maps: new Set(t.maps), elems: new Map(t.elems) }]));
     if (shape) msgs.push(...this.#changes(shape, state, old === null ? this.#keptFirst(elems) : elems, seq));
-    if (msgs.length && !this.#commit(msgs, seq, replace ? `set up table ${shape?.table ?? old?.table}` : "update the fwmark maps")) return;
+    const what = replace ? `set up table ${shape?.table ?? old?.table}` : "update the fwmark maps";
+    if (msgs.length && !this.#commit(msgs, seq, what, [old?.table, shape?.table])) return;
     this.#shape = shape;
-    this.#dirty = false;
+    this.#dirty.clear();
     this.#found.clear();
     this.#foundElems = [];
     for (const [f, t] of state) this.#fams.set(f, t);
@@ -197,7 +199,8 @@ export class IpvsNft {
     return { next: () => this.#open()?.nextSeq() ?? 0 };
   }
 
-  #commit(msgs: Uint8Array[], seq: Seq, what: string): boolean {
+  /** Sends `msgs`; when a later part fails after an earlier one went in, `tables` are marked for a rebuild. */
+  #commit(msgs: Uint8Array[], seq: Seq, what: string, tables: (string | undefined)[]): boolean {
     const link = this.#open();
     if (!link) return false;
     const parts: Uint8Array[][] = [[]];
@@ -213,7 +216,7 @@ export class IpvsNft {
         link.transact(all, ackedSeqs(all), `nftables: ${what}`);
       } catch (e) {
         this.log.error(`nftables: cannot ${what}: ${(e as Error).message}`);
-        if (i > 0) this.#dirty = true;
+        if (i > 0) { for (const t of tables) if (t) this.#dirty.add(t); }
         return false;
       }
     }
