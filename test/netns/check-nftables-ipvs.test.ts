@@ -57,7 +57,7 @@ describe("nftables_ipvs on the host kernel", () => {
       throw new Error(`${(e as Error).message}\n--- ours:\n${ruleset()}\n--- log:\n${d.out()}`);
     });
     const loads = () => d.out().split("Loaded configuration").length - 1;
-    expect(loads()).toBe(1);
+    await waitFor("the check child's log of its configuration", () => loads() === 1, 30_000);
     process.kill(d.childPid(), "SIGKILL");
     await waitFor("the check child started again", () => loads() === 2, 60_000);
     expect(ruleset()).toBe(want);
