@@ -9,6 +9,7 @@ import { rsName, vsName } from "../alert/names.ts";
 import type { VirtualServerGroup } from "../config/model-check.ts";
 import type { ChildCommand } from "../core/control-proto.ts";
 import type { CheckSnap, RealServerSnap } from "../core/control-state.ts";
+import { autoFwmarkOf, type AutoFwmarks } from "./table.ts";
 import { rsPort } from "./topology.ts";
 import type { VsRunner } from "./vs-runner.ts";
 
@@ -37,10 +38,11 @@ export function applyOverrides(runners: readonly VsRunner[], cmd: Extract<ChildC
 }
 
 /** The check child's snapshot: every VS with its real servers, checkers and place in the table. */
-export function checkSnapshot(runners: readonly VsRunner[], groups: readonly VirtualServerGroup[], ipvs: boolean): CheckSnap {
+export function checkSnapshot(runners: readonly VsRunner[], groups: readonly VirtualServerGroup[], ipvs: boolean, auto?: AutoFwmarks): CheckSnap {
   const virtualServers = runners.map((v) => {
     const inTable = new Set<string>();
-    for (const s of v.table(groups)) for (const d of s.dests) inTable.add(`${d.addr.toLowerCase()}|${d.port}`);
+    const marked = autoFwmarkOf(v.cfg, auto) !== undefined;
+    for (const s of v.table(groups, auto)) for (const d of s.dests) inTable.add(`${d.addr.toLowerCase()}|${marked ? "" : d.port}`);
     const realServers = v.controlView().map((x): RealServerSnap => ({
       name: rsName(v.cfg, x.rs),
       up: x.alive,
@@ -48,7 +50,7 @@ export function checkSnapshot(runners: readonly VsRunner[], groups: readonly Vir
       configuredWeight: x.rs.weight,
       weightOverride: x.override,
       drained: x.drained,
-      inIpvs: inTable.has(`${x.rs.address.toLowerCase()}|${rsPort(v.cfg, x.rs)}`),
+      inIpvs: inTable.has(`${x.rs.address.toLowerCase()}|${marked ? "" : rsPort(v.cfg, x.rs)}`),
       checkers: x.checkers.map((c, i) => ({ name: x.names[i] ?? `checker ${i}`, up: c.up, reason: c.lastReason, latencyMs: c.lastLatencyMs })),
     }));
     return { name: vsName(v.cfg), quorumUp: v.status?.quorumUp ?? false, liveWeight: v.status?.liveWeight ?? 0, realServers };

@@ -19,8 +19,9 @@ export function withoutDrained(
   drained: readonly RealServer[],
 ): DesiredService[] {
   const gone = new Set(drained.map((rs) => `${rs.address.toLowerCase()}|${rsPort(vs, rs)}`));
-  return table.map((s) => ({
-    ...s,
-    dests: s.dests.filter((d) => !gone.has(`${d.addr.toLowerCase()}|${d.port}`)),
-  }));
+  // A fwmark service's DR/tunnel destination has port 0 whatever the real server's port.
+  const goneAddr = new Set(drained.map((rs) => rs.address.toLowerCase()));
+  const kept = (s: DesiredService, d: DesiredService["dests"][number]) =>
+    !gone.has(`${d.addr.toLowerCase()}|${d.port}`) && !(s.fwmark !== undefined && d.port === 0 && goneAddr.has(d.addr.toLowerCase()));
+  return table.map((s) => ({ ...s, dests: s.dests.filter((d) => kept(s, d)) }));
 }

@@ -3,7 +3,9 @@
  * virtual server, hands the whole desired IPVS table to the LvsSink after changes (coalesced to
  * one table per loop turn), follows vrrpState (ha_suspend) and bfdState (BFD_CHECK) messages,
  * applies reloads keeping unchanged real servers and their checker state, writes the USR1 dump,
- * and on stop runs omega notifications and removes its IPVS entries unless -I was given.
+ * and on stop runs omega notifications and removes its IPVS entries unless -I was given. Under
+ * nftables_ipvs it hands out the groups' fwmarks and keeps the nftables maps (nft-ipvs.ts) in step
+ * with the configuration, before the IPVS table that uses them.
  */
 import { networkInterfaces } from "node:os";
 import type { CheckerView } from "../metrics/check-samples.ts";
@@ -26,6 +28,8 @@ import { meaningKey } from "../config/meaning.ts";
 import type { ChildCommand } from "../core/control-proto.ts";
 import type { CheckSnap } from "../core/control-state.ts";
 import { applyOverrides, checkSnapshot } from "./control.ts";
+import { IpvsNft } from "./nft-ipvs.ts";
+import { ipvsNftShape, marksFromKernel, planFwmarks } from "./nft-ipvs-rules.ts";
 
 /** What the runtime is given by the child process. */
 export interface CheckRuntimeDeps {
@@ -41,6 +45,8 @@ export interface CheckRuntimeDeps {
   localAddresses?: () => Set<string>;
   /** Sends rsState / vsState to the parent (SMTP alerts, metrics). @default nothing sent */
   send?: (msg: Message) => void;
+  /** The nftables_ipvs writer. @default one on a netfilter netlink socket, opened when first needed */
+  nft?: IpvsNft;
   /** Where USR1 writes. @default /tmp/keepalived_check.data */
   dumpPath?: string;
   random?: () => number;
@@ -68,6 +74,10 @@ export class CheckRuntime {
   #config: CheckSlice | undefined;
   #scriptUser: UserEntry = { name: "root", uid: 0, gid: 0 };
   #table: DesiredService[] = [];
+  readonly #nft: IpvsNft;
+  /** nftables_ipvs: the groups' fwmarks, and the next one to hand out (undefined: start_fwmark). */
+  #marks: ReadonlyMap<string, number> = new Map();
+  #nextMark: number | undefined;
   #flush: TimerHandle | undefined;
   #haTimer: TimerHandle | undefined;
   #stopped = false;
@@ -76,6 +86,12 @@ export class CheckRuntime {
     this.#fifos = new LvsFifos(d.log);
     this.#hub = new FileWatchHub(d.watcher, d.log);
     this.#run = d.runNotify ?? scriptRunner(d.log);
+    this.#nft = d.nft ?? new IpvsNft(d.log);
+  }
+
+  /** nftables_ipvs: the fwmark of each group and protocol (autoFwmarkKey), for tests and dumps. */
+  get fwmarks(): ReadonlyMap<string, number> {
+    return this.#marks;
   }
 
   /** The last table handed to the LVS sink. */
@@ -117,9 +133,21 @@ export class CheckRuntime {
       `${reload ? "Reloaded" : "Loaded"} configuration: ${this.#vs.size} virtual server(s), ${this.#countRs()} real server(s)`,
     );
     if (this.#overrides) applyOverrides([...this.#vs.values()], this.#overrides);
+    this.#applyFwmarks(c);
     this.d.lvs.settings?.configure(c.global);
     this.#checkHaSuspend();
     this.#flushTable();
+  }
+
+  /** nftables_ipvs: fwmarks for the groups (kept across reloads, or read from a previous child's maps), then the maps. */
+  #applyFwmarks(c: CheckSlice): void {
+    const shape = ipvsNftShape(c.global.nftables);
+    const { virtualServers: vss, virtualServerGroups: groups } = c.check;
+    if (shape && this.#nextMark === undefined) this.#marks = marksFromKernel(vss, groups, this.#nft.read(shape));
+    const plan = shape ? planFwmarks(vss, groups, this.#marks, this.#nextMark ?? c.global.nftables.ipvsStartFwmark) : undefined;
+    this.#marks = plan?.marks ?? new Map();
+    if (plan) this.#nextMark = plan.next;
+    this.#nft.configure(shape, plan?.elems ?? []);
   }
 
   #countRs(): number {
@@ -181,7 +209,7 @@ export class CheckRuntime {
     if (this.#stopped) return;
     const groups = this.#config?.check.virtualServerGroups ?? [];
     const next: DesiredService[] = [];
-    for (const v of this.#vs.values()) next.push(...v.table(groups));
+    for (const v of this.#vs.values()) next.push(...v.table(groups, this.#marks));
     // Only with -D: the description is O(real servers) in strings and Maps on every change.
     if (this.d.log.opts.detail) { for (const line of describeChanges(this.#table, next)) this.d.log.debug(`IPVS: ${line}`); }
     this.#table = next;
@@ -227,7 +255,7 @@ export class CheckRuntime {
 
   /** Status of every virtual and real server for keepalived ctl. */
   snapshot(): CheckSnap {
-    return checkSnapshot([...this.#vs.values()], this.#config?.check.virtualServerGroups ?? [], this.d.lvs.programming);
+    return checkSnapshot([...this.#vs.values()], this.#config?.check.virtualServerGroups ?? [], this.d.lvs.programming, this.#marks);
   }
 
   /** The dump text. */
@@ -277,6 +305,8 @@ export class CheckRuntime {
         this.d.log.error(`IPVS: cleanup failed: ${(e as Error).message}`);
       }
     }
+    // keepalived deletes its nftables_ipvs tables on stop, -I or not.
+    this.#nft.stop();
     this.#hub.close();
     this.#fifos.close();
   }

@@ -1,13 +1,15 @@
 /**
  * The desired IPVS table, pure (keepalived.conf(5) virtual_server, virtual_server_group,
  * sorry_server, inhibit_on_failure): services from a VS address, a fwmark or a group's address
- * ranges and fwmarks; destinations from the live real servers. A dead real server is left out,
+ * ranges and fwmarks (or, under nftables_ipvs, the one fwmark nft-ipvs-rules.ts gave the group);
+ * destinations from the live real servers. A dead real server is left out,
  * or kept with weight 0 under inhibit_on_failure. Without quorum and with a sorry server, the
  * real servers give way to the sorry server (inhibited ones stay with weight 0); with
  * sorry_server_inhibit the sorry server stays with weight 0 while quorum holds.
  * Field names follow src/proto/ipvs.ts (IpvsService / IpvsDest) so the reconciler takes them as is.
  */
 import type { ForwardMethod, RealServer, VirtualServer, VirtualServerGroup, VsgEntry } from "../config/model-check.ts";
+import { autoFwmarkKey, groupFamilies } from "./nft-ipvs-rules.ts";
 import { rsKey, rsPort, type VsStatus } from "./topology.ts";
 
 /** AF_INET / AF_INET6. */
@@ -54,6 +56,8 @@ export interface DesiredDest {
   tunType?: number;
   tunPort?: number;
   tunFlags?: number;
+  /** AF_INET / AF_INET6 when it differs from the service's (a tunnelled IPv4 real server of an IPv6 service). */
+  addrFamily?: number;
 }
 
 /** Stable text key of a service (for diffs and logs). */
@@ -90,10 +94,19 @@ export function expandRange(first: string, last: string | null): string[] {
   return out;
 }
 
-/** The service keys a VS stands for (one, or one per group address / fwmark). */
+/** The fwmarks nftables_ipvs gave groups: autoFwmarkKey(group, protocol) -> fwmark. */
+export type AutoFwmarks = ReadonlyMap<string, number>;
+
+/** The fwmark a group VS has from nftables_ipvs, if any. */
+export function autoFwmarkOf(vs: VirtualServer, auto: AutoFwmarks | undefined): number | undefined {
+  return vs.kind === "group" ? auto?.get(autoFwmarkKey(vs.group ?? "", vs.protocol)) : undefined;
+}
+
+/** The service keys a VS stands for (one, or one per group address / fwmark, or per family of a group's fwmark). */
 export function serviceKeys(
   vs: VirtualServer,
   groups: readonly VirtualServerGroup[],
+  auto?: AutoFwmarks,
 ): Pick<DesiredService, "af" | "protocol" | "addr" | "port" | "fwmark">[] {
   const fam = (f: string | null, a?: string | null) => AF[f ?? (a?.includes(":") ? "ipv6" : "ipv4")] ?? 2;
   const proto = PROTO[vs.protocol] ?? 6;
@@ -102,6 +115,8 @@ export function serviceKeys(
     return [{ af: fam(vs.family, vs.address), protocol: proto, addr: vs.address ?? "", port: vs.port ?? 0 }];
   }
   const g = groups.find((x) => x.name === vs.group);
+  const mark = autoFwmarkOf(vs, auto);
+  if (g && mark !== undefined) return groupFamilies(g).map((f) => ({ af: AF[f]!, fwmark: mark }));
   const out: Pick<DesiredService, "af" | "protocol" | "addr" | "port" | "fwmark">[] = [];
   for (const e of g?.entries ?? []) out.push(...entryKeys(e, vs, proto));
   return out;
@@ -185,17 +200,30 @@ export function vsDests(vs: VirtualServer, st: VsStatus): DesiredDest[] {
   return out;
 }
 
+/**
+ * A destination's port in one service: a fwmark service's DR and tunnel destinations have none
+ * (keepalived 2.2.7 sends 0, also for a group's fwmark entry and an nftables_ipvs fwmark); NAT keeps
+ * the real server's.
+ */
+function destPort(d: DesiredDest, k: Pick<DesiredService, "fwmark">): number {
+  return d.fwd !== "masq" && k.fwmark !== undefined ? 0 : d.port;
+}
+
 /** The whole desired table of one VS. */
 export function vsTable(
   vs: VirtualServer,
   groups: readonly VirtualServerGroup[],
   st: VsStatus,
+  auto?: AutoFwmarks,
 ): DesiredService[] {
   const dests = vsDests(vs, st);
-  return serviceKeys(vs, groups).map((k) => ({
+  return serviceKeys(vs, groups, auto).map((k) => ({
     ...k,
     ...serviceShape(vs, k.af),
-    dests: dests.map((d) => ({ ...d })),
+    dests: dests.map((d) => {
+      const af = d.addr.includes(":") ? 10 : 2;
+      return { ...d, port: destPort(d, k), ...(af !== k.af ? { addrFamily: af } : {}) };
+    }),
   }));
 }
 

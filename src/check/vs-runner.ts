@@ -16,7 +16,7 @@ import { type CheckResult, fail, pass } from "./checkers/types.ts";
 import type { FileWatchHub } from "./file-watch.ts";
 import { CheckerRunner, type CheckerRunnerOptions, type CheckerStatus } from "./runner.ts";
 import type { CheckerView } from "../metrics/check-samples.ts";
-import { type DesiredService, vsTable } from "./table.ts";
+import { type AutoFwmarks, type DesiredService, vsTable } from "./table.ts";
 import { type RsOverrides, withoutDrained } from "./overrides.ts";
 import { evaluateRsChange, evaluateVs, fifoRsLine, fifoVsLine, fmtRs, fmtVs, rsKey, type TopoEvent, type VsStatus } from "./topology.ts";
 import { meaningKey } from "../config/meaning.ts";
@@ -273,8 +273,8 @@ export class VsRunner {
   }
 
   /** The VS's IPVS entries for its current status; drained real servers are left out. */
-  table(groups: readonly VirtualServerGroup[]): DesiredService[] {
-    const t = this.status ? vsTable(this.cfg, groups, this.status) : [];
+  table(groups: readonly VirtualServerGroup[], auto?: AutoFwmarks): DesiredService[] {
+    const t = this.status ? vsTable(this.cfg, groups, this.status, auto) : [];
     return this.#ctl.drained.size
       ? withoutDrained(t, this.cfg, [...this.#rs.values()].map((r) => r.cfg).filter((rs) => this.#ctl.drained.has(rsName(this.cfg, rs))))
       : t;

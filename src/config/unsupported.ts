@@ -50,12 +50,6 @@ export const UNSUPPORTED: readonly Unsupported[] = [
     field: "lvsNetlinkMonitorRcvBufs",
     note: "the check child has no netlink monitor socket to size (it does not follow interface addresses)",
   },
-  {
-    paths: G,
-    keywords: ["nftables_ipvs", "nftables_ipvs_priority", "nftables_ipvs_start_fwmark"],
-    field: "ipvsTable",
-    note: "no nftables fwmark rules are written for virtual server groups",
-  },
   { paths: G, keywords: ["vrrp_iptables"], field: "vrrpIptables", note: "no firewall rules are written" },
   { paths: G, keywords: ["vrrp_ipsets"], field: "vrrpIpsets", note: "no ipsets are written" },
   { paths: G, keywords: ["vrrp_min_garp"], field: "vrrpMinGarp", note: "the gratuitous ARP settings are not changed" },

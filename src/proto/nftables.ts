@@ -1,8 +1,9 @@
 /**
  * nf_tables netlink codec (Linux UAPI linux/netfilter/nfnetlink.h and linux/netfilter/nf_tables.h):
  * batched transactions (NFNL_MSG_BATCH_BEGIN / _END around NFT_MSG_* messages), tables, base chains,
- * sets and their elements, rules with the expressions keepalived's firewall uses (payload, cmp, bitwise,
- * lookup, meta, counter, immediate verdicts), and the decoders for what the kernel returns for them.
+ * sets, maps and their elements (interval ones with a last key), rules with the expressions keepalived's
+ * firewall and its IPVS fwmark maps use (payload, cmp, bitwise, lookup, meta load and set, counter,
+ * immediate verdicts), and the decoders for what the kernel returns for them.
  *
  * Every message starts with struct nfgenmsg { u8 nfgen_family; u8 version; be16 res_id }. Attributes of
  * nf_tables are in network byte order (be32 numbers); set element keys and register data are raw bytes.
@@ -48,8 +49,12 @@ export const VERDICT = { DROP: 0, ACCEPT: 1, CONTINUE: -1, BREAK: -2, JUMP: -3, 
 /** Set flags (enum nft_set_flags). */
 export const NFT_SET = { ANONYMOUS: 0x1, CONSTANT: 0x2, INTERVAL: 0x4, MAP: 0x8, TIMEOUT: 0x10, EVAL: 0x20, CONCAT: 0x80 } as const;
 
-/** Registers: the verdict register and the 16-byte registers 1..4. */
-export const NFT_REG = { VERDICT: 0, R1: 1, R2: 2, R3: 3, R4: 4 } as const;
+/**
+ * Registers: the verdict register and the 16-byte registers 1..4; R32_01 is the second 4-byte register
+ * (NFT_REG32_00 is 8), the one right after the first 4 bytes of R1, where a concatenation's second
+ * field goes after an IPv4 address.
+ */
+export const NFT_REG = { VERDICT: 0, R1: 1, R2: 2, R3: 3, R4: 4, R32_01: 9 } as const;
 
 /** Payload bases (enum nft_payload_bases). */
 export const PAYLOAD_BASE = { LL: 0, NETWORK: 1, TRANSPORT: 2 } as const;
@@ -58,7 +63,18 @@ export const PAYLOAD_BASE = { LL: 0, NETWORK: 1, TRANSPORT: 2 } as const;
 export const META = { LEN: 0, PROTOCOL: 1, MARK: 3, IIF: 4, OIF: 5, IIFNAME: 6, OIFNAME: 7, NFPROTO: 15, L4PROTO: 16, IIFKIND: 26, OIFKIND: 27 } as const;
 
 /** nftables' own datatype numbers (nftables datatype.h), which the kernel stores as a set's key type. */
-export const NFT_TYPE = { VERDICT: 1, INTEGER: 4, STRING: 5, IPADDR: 7, IP6ADDR: 8, IFINDEX: 20, ICMP6_TYPE: 29, IFNAME: 41 } as const;
+export const NFT_TYPE = {
+  VERDICT: 1,
+  INTEGER: 4,
+  STRING: 5,
+  IPADDR: 7,
+  IP6ADDR: 8,
+  INET_SERVICE: 13,
+  MARK: 19,
+  IFINDEX: 20,
+  ICMP6_TYPE: 29,
+  IFNAME: 41,
+} as const;
 /** Bits per datatype in a concatenated key type (nftables' TYPE_BITS). */
 export const TYPE_BITS = 6;
 
@@ -68,11 +84,11 @@ const HOOK = { HOOKNUM: 1, PRIORITY: 2 } as const;
 const RULE = { TABLE: 1, CHAIN: 2, HANDLE: 3, EXPRESSIONS: 4 } as const;
 const LIST_ELEM = 1;
 const EXPR = { NAME: 1, DATA: 2 } as const;
-const SET = { TABLE: 1, NAME: 2, FLAGS: 3, KEY_TYPE: 4, KEY_LEN: 5, DATA_TYPE: 6, DATA_LEN: 7, DESC: 9, ID: 10, USERDATA: 13 } as const;
+const SET = { TABLE: 1, NAME: 2, FLAGS: 3, KEY_TYPE: 4, KEY_LEN: 5, DATA_TYPE: 6, DATA_LEN: 7, DESC: 9, ID: 10, USERDATA: 13, EXPR: 17 } as const;
 const SET_DESC = { SIZE: 1, CONCAT: 2 } as const;
 const SET_FIELD_LEN = 1;
 const ELEM_LIST = { TABLE: 1, SET: 2, ELEMENTS: 3, SET_ID: 4 } as const;
-const ELEM = { KEY: 1, DATA: 2, FLAGS: 3 } as const;
+const ELEM = { KEY: 1, DATA: 2, FLAGS: 3, KEY_END: 10 } as const;
 const DATA = { VALUE: 1, VERDICT: 2 } as const;
 const VERDICT_ATTR = { CODE: 1, CHAIN: 2 } as const;
 
@@ -84,6 +100,7 @@ export type Expr =
   | { kind: "lookup"; sreg: number; set: string; dreg?: number }
   | { kind: "dup"; sregAddr: number; sregDev: number }
   | { kind: "meta"; key: number; dreg: number }
+  | { kind: "metaSet"; key: number; sreg: number }
   | { kind: "counter" }
   | { kind: "verdict"; code: number; chain?: string };
 
@@ -104,6 +121,8 @@ export interface SetSpec {
    * libnftnl do (NFTNL_UDATA_SET_KEYBYTEORDER / _DATABYTEORDER); the kernel does not read it.
    */
   byteorder?: { key: "host" | "big"; data?: "host" | "big" };
+  /** An expression every element gets (NFTA_SET_EXPR; nft's `counter` line in a set). */
+  expr?: "counter";
 }
 
 /** libnftnl's set userdata TLVs (u8 type, u8 length, value): key and data byte order. */
@@ -195,17 +214,19 @@ export function newSet(seq: number, family: number, table: string, s: SetSpec): 
     const fields = s.fieldLens.map((n) => nlaNested(LIST_ELEM, [nlaBe32(SET_FIELD_LEN, n)], true));
     attrs.push(nlaNested(SET.DESC, [nlaNested(SET_DESC.CONCAT, fields, true)], true));
   }
+  if (s.expr) attrs.push(nlaNested(SET.EXPR, [nlaString(EXPR.NAME, s.expr), nlaNested(EXPR.DATA, [], true)], true));
   return nftMsg(NFT_MSG.NEWSET, NLM_F.CREATE | NLM_F.ACK, seq, family, attrs);
 }
 
-/** A set element: a key, or for a map a key and its value. */
-export type SetElem = Uint8Array | { key: Uint8Array; value: Uint8Array };
+/** A set element: a key, or a key with the last key of its interval (INTERVAL sets) and a map's value. */
+export type SetElem = Uint8Array | { key: Uint8Array; keyEnd?: Uint8Array; value?: Uint8Array };
 
 function elementList(table: string, set: string, keys: SetElem[]): Uint8Array[] {
   const elems = keys.map((k) => {
-    const key = k instanceof Uint8Array ? k : k.key;
-    const parts = [nlaNested(ELEM.KEY, [nla(DATA.VALUE, key)], true)];
-    if (!(k instanceof Uint8Array)) parts.push(nlaNested(ELEM.DATA, [nla(DATA.VALUE, k.value)], true));
+    const e = k instanceof Uint8Array ? { key: k } : k;
+    const parts = [nlaNested(ELEM.KEY, [nla(DATA.VALUE, e.key)], true)];
+    if (e.keyEnd) parts.push(nlaNested(ELEM.KEY_END, [nla(DATA.VALUE, e.keyEnd)], true));
+    if (e.value) parts.push(nlaNested(ELEM.DATA, [nla(DATA.VALUE, e.value)], true));
     return nlaNested(LIST_ELEM, parts, true);
   });
   return [nlaString(ELEM_LIST.TABLE, table), nlaString(ELEM_LIST.SET, set), nlaNested(ELEM_LIST.ELEMENTS, elems, true)];
@@ -239,11 +260,14 @@ function exprBody(e: Expr): [string, Uint8Array[]] {
     case "bitwise":
       return ["bitwise", [nlaBe32(1, e.sreg), nlaBe32(2, e.dreg), nlaBe32(3, e.mask.length), data(4, e.mask), data(5, e.xor)]];
     case "lookup":
-      return ["lookup", [nlaBe32(2, e.sreg), nlaString(1, e.set), ...(e.dreg === undefined ? [] : [nlaBe32(3, e.dreg)])]];
+      // nft's order: source, destination (a map), then the set's name.
+      return ["lookup", [nlaBe32(2, e.sreg), ...(e.dreg === undefined ? [] : [nlaBe32(3, e.dreg)]), nlaString(1, e.set)]];
     case "dup":
       return ["dup", [nlaBe32(1, e.sregAddr), nlaBe32(2, e.sregDev)]];
     case "meta":
       return ["meta", [nlaBe32(2, e.key), nlaBe32(1, e.dreg)]];
+    case "metaSet":
+      return ["meta", [nlaBe32(2, e.key), nlaBe32(3, e.sreg)]];
     case "counter":
       return ["counter", []];
     case "verdict": {
@@ -266,11 +290,20 @@ export function newRule(seq: number, family: number, table: string, chain: strin
   return nftMsg(NFT_MSG.NEWRULE, NLM_F.CREATE | NLM_F.APPEND | NLM_F.ACK, seq, family, attrs);
 }
 
-/** A set element key decoded from a GETSETELEM reply. */
+/** The elements decoded from a GETSETELEM reply: their keys, and each element whole. */
 export interface DecodedElems {
   table: string;
   set: string;
   keys: Uint8Array[];
+  elems: { key: Uint8Array; keyEnd?: Uint8Array; value?: Uint8Array }[];
+}
+
+/** The NFTA_DATA_VALUE inside one of an element's data attributes. */
+function dataValue(raw: Uint8Array | undefined, what: string): Result<Uint8Array | undefined> {
+  if (!raw) return { ok: true, value: undefined };
+  const r = AttrReader.parse(raw, what);
+  if (!r.ok) return r;
+  return { ok: true, value: r.value.raw(DATA.VALUE)?.slice() };
 }
 
 /** Decodes a NEWSETELEM message of a GETSETELEM dump. */
@@ -280,23 +313,25 @@ export function parseSetElems(msg: NlMessage): Result<DecodedElems> {
   const top = AttrReader.parse(g.value.attrs, "NFTA_SET_ELEM_LIST");
   if (!top.ok) return top;
   const r = top.value;
-  const keys: Uint8Array[] = [];
+  const out: DecodedElems = { table: r.str(ELEM_LIST.TABLE) ?? "", set: r.str(ELEM_LIST.SET) ?? "", keys: [], elems: [] };
   const list = r.raw(ELEM_LIST.ELEMENTS);
-  if (list) {
-    const elems = AttrReader.parse(list, "NFTA_SET_ELEM_LIST_ELEMENTS");
-    if (!elems.ok) return elems;
-    for (const a of elems.value.attrs) {
-      const el = AttrReader.parse(a.value, "NFTA_LIST_ELEM");
-      if (!el.ok) return el;
-      const key = el.value.raw(ELEM.KEY);
-      if (!key) continue;
-      const kv = AttrReader.parse(key, "NFTA_SET_ELEM_KEY");
-      if (!kv.ok) return kv;
-      const v = kv.value.raw(DATA.VALUE);
-      if (v) keys.push(v.slice());
-    }
+  if (!list) return { ok: true, value: out };
+  const elems = AttrReader.parse(list, "NFTA_SET_ELEM_LIST_ELEMENTS");
+  if (!elems.ok) return elems;
+  for (const a of elems.value.attrs) {
+    const el = AttrReader.parse(a.value, "NFTA_LIST_ELEM");
+    if (!el.ok) return el;
+    const key = dataValue(el.value.raw(ELEM.KEY), "NFTA_SET_ELEM_KEY");
+    const keyEnd = dataValue(el.value.raw(ELEM.KEY_END), "NFTA_SET_ELEM_KEY_END");
+    const value = dataValue(el.value.raw(ELEM.DATA), "NFTA_SET_ELEM_DATA");
+    if (!key.ok) return key;
+    if (!keyEnd.ok) return keyEnd;
+    if (!value.ok) return value;
+    if (!key.value) continue;
+    out.keys.push(key.value);
+    out.elems.push({ key: key.value, ...(keyEnd.value ? { keyEnd: keyEnd.value } : {}), ...(value.value ? { value: value.value } : {}) });
   }
-  return { ok: true, value: { table: r.str(ELEM_LIST.TABLE) ?? "", set: r.str(ELEM_LIST.SET) ?? "", keys } };
+  return { ok: true, value: out };
 }
 
 /** Decodes the name and use count of a NEWTABLE message (a GETTABLE reply). */

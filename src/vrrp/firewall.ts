@@ -65,7 +65,8 @@ const FAMILIES: Family[] = ["ipv4", "ipv6"];
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const ENOENT = 2;
 
-function ackedSeqs(msgs: Uint8Array[]): number[] {
+/** The sequence numbers of the messages that ask for an ACK (the ones a transaction waits for). */
+export function ackedSeqs(msgs: Uint8Array[]): number[] {
   const out: number[] = [];
   for (const m of msgs) {
     const v = new DataView(m.buffer, m.byteOffset, m.byteLength);

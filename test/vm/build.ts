@@ -3,11 +3,11 @@
  *  - Debian's kernel: `apt-get download linux-image-amd64` and the versioned image package it depends on,
  *    unpacked with `dpkg-deb -x` (never installed on the host), modules.dep made with `depmod -b`;
  *    cached in work/kernel-<version>/.
- *  - an initramfs (cpio newc, gzip) with busybox-static and its applet links, ipvsadm and its shared
- *    libraries, the ip_vs modules in load order, /init, the tests, and our binaries when present
+ *  - an initramfs (cpio newc, gzip) with busybox-static and its applet links, ipvsadm and nft with their
+ *    shared libraries, the ip_vs and nf_tables modules in load order, /init, the tests, and our binaries when present
  *    (dist/keepalived, work/guest-ipvs) with the glibc libraries `ldd` names for them.
  *   bun test/vm/build.ts            -> prints the kernel and initramfs paths (work/run-XXXX/)
- * Every missing piece (apt, busybox, ipvsadm, cpio) is an error that names it: the VM stage never skips.
+ * Every missing piece (apt, busybox, ipvsadm, nft, cpio) is an error that names it: the VM stage never skips.
  */
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
@@ -31,6 +31,8 @@ export const GUEST_MODULES = [
   // use_ipvlan (test 38): an ipvlan needs a parent that is not loopback; dummy makes dummy0 at load.
   "dummy",
   "ipvlan",
+  // nftables_ipvs (test 39): keepalived's fwmark maps; counters, lookups and set types are in nf_tables itself.
+  "nf_tables",
 ];
 
 /** Where the unpacked kernel lives. */
@@ -230,6 +232,7 @@ function stage(
     symlinkSync("/bin/busybox", join(root, applet));
   }
   putExe(root, need("ipvsadm", "ipvsadm"), "/usr/sbin/ipvsadm");
+  putExe(root, need("nft", "nftables"), "/usr/sbin/nft");
   const mods = moduleOrder(k, GUEST_MODULES);
   const modDir = `/lib/modules/${k.release}`;
   for (const m of mods) put(root, m, join(modDir, basename(m)));

@@ -7,9 +7,10 @@ import { AttrReader, nla, nlaNested, nlaString } from "../../../src/proto/netlin
 import { type NlMessage, nlmsg, splitMessages } from "../../../src/proto/netlink.ts";
 import { NFNL_MSG_BATCH_BEGIN, NFNL_MSG_BATCH_END, NFT_MSG, parseNfgen } from "../../../src/proto/nftables.ts";
 
-/** One table: its sets' keys in hex. */
+/** One table: its sets' keys in hex, and each element's attributes as sent (a map's value, an interval's end). */
 export interface FakeTable {
   sets: Map<string, Set<string>>;
+  elems: Map<string, Map<string, Uint8Array>>;
 }
 
 function attrs(m: NlMessage): AttrReader {
@@ -20,10 +21,10 @@ function attrs(m: NlMessage): AttrReader {
   return r.value;
 }
 
-function elemKeys(r: AttrReader): string[] {
+function elemKeys(r: AttrReader): [string, Uint8Array][] {
   const list = r.raw(3);
   if (!list) return [];
-  const out: string[] = [];
+  const out: [string, Uint8Array][] = [];
   const elems = AttrReader.parse(list, "elems");
   if (!elems.ok) throw new Error(elems.reason);
   for (const a of elems.value.attrs) {
@@ -31,7 +32,7 @@ function elemKeys(r: AttrReader): string[] {
     const key = el.ok ? el.value.raw(1) : undefined;
     const kv = key && AttrReader.parse(key, "key");
     const v = kv && kv.ok ? kv.value.raw(1) : undefined;
-    if (v) out.push(Buffer.from(v).toString("hex"));
+    if (v) out.push([Buffer.from(v).toString("hex"), a.value.slice()]);
   }
   return out;
 }
@@ -44,6 +45,8 @@ export class FakeNft {
   readonly batches: number[][] = [];
   /** Set to make the next transaction fail with this errno. */
   failNext = 0;
+  /** With failNext: transactions to let through before the failing one. */
+  failAfter = 0;
   #seq = 1;
   closed = false;
 
@@ -55,12 +58,17 @@ export class FakeNft {
   }
 
   transact(msgs: Uint8Array[], _acked: readonly number[], what: string): void {
-    if (this.failNext) {
+    if (this.failNext && this.failAfter > 0) this.failAfter--;
+    else if (this.failNext) {
       const e = this.failNext;
       this.failNext = 0;
       throw new NetlinkError(e, what);
     }
-    const next = new Map([...this.tables].map(([k, t]) => [k, { sets: new Map([...t.sets].map(([n, s]) => [n, new Set(s)])) }]));
+    const next = new Map(
+      [...this.tables].map((
+        [k, t],
+      ) => [k, { sets: new Map([...t.sets].map(([n, s]) => [n, new Set(s)])), elems: new Map([...t.elems].map(([n, e]) => [n, new Map(e)])) }]),
+    );
     const cmds: number[] = [];
     for (const buf of msgs) {
       const split = splitMessages(buf);
@@ -73,7 +81,7 @@ export class FakeNft {
         const r = attrs(m);
         const table = r.str(1) ?? "";
         const key = `${fam}/${table}`;
-        if (cmd === NFT_MSG.NEWTABLE && !next.has(key)) next.set(key, { sets: new Map() });
+        if (cmd === NFT_MSG.NEWTABLE && !next.has(key)) next.set(key, { sets: new Map(), elems: new Map() });
         else if (cmd === NFT_MSG.DELTABLE) {
           if (!next.delete(key)) throw new NetlinkError(2, what);
         } else if (cmd === NFT_MSG.NEWSET) {
@@ -81,12 +89,15 @@ export class FakeNft {
           if (!t) throw new NetlinkError(2, what);
           if (t.sets.has(r.str(2)!)) throw new NetlinkError(17, what);
           t.sets.set(r.str(2)!, new Set());
+          t.elems.set(r.str(2)!, new Map());
         } else if (cmd === NFT_MSG.NEWSETELEM || cmd === NFT_MSG.DELSETELEM) {
           const s = next.get(key)?.sets.get(r.str(2)!);
-          if (!s) throw new NetlinkError(2, what);
-          for (const k of elemKeys(r)) {
-            if (cmd === NFT_MSG.NEWSETELEM) s.add(k);
+          const raw = next.get(key)?.elems.get(r.str(2)!);
+          if (!s || !raw) throw new NetlinkError(2, what);
+          for (const [k, body] of elemKeys(r)) {
+            if (cmd === NFT_MSG.NEWSETELEM) s.add(k), raw.set(k, body);
             else if (!s.delete(k)) throw new NetlinkError(2, what);
+            else raw.delete(k);
           }
         } else if (cmd === NFT_MSG.NEWCHAIN || cmd === NFT_MSG.NEWRULE) {
           if (!next.has(key)) throw new NetlinkError(2, what);
@@ -108,7 +119,8 @@ export class FakeNft {
     if ((m.header.type & 0xff) === NFT_MSG.GETTABLE) return [];
     const s = t.sets.get(r.str(2) ?? "");
     if (!s) throw new NetlinkError(2, what);
-    const elems = [...s].map((h) => nlaNested(1, [nlaNested(1, [nla(1, Buffer.from(h, "hex"))])]));
+    const raw = t.elems.get(r.str(2) ?? "");
+    const elems = [...s].map((h) => nlaNested(1, [raw?.get(h) ?? nlaNested(1, [nla(1, Buffer.from(h, "hex"))])]));
     const body = Buffer.concat([Uint8Array.of(m.payload[0]!, 0, 0, 0), nlaString(1, r.str(1)!), nlaString(2, r.str(2)!), nlaNested(3, elems)]);
     const reply = splitMessages(nlmsg(m.header.type, 2, seq, body));
     return reply.ok ? reply.value : [];

@@ -42,10 +42,6 @@ const CONFIG_ONLY: Readonly<Record<string, string>> = {
   vrrpGarpMasterRefreshRepeat: "instance default",
   vrrpGarpLowerPrioDelayMs: "instance default",
   vrrpGarpLowerPrioRepeat: "instance default",
-  // sub-fields of table entries
-  ipvsTable: "nftables_ipvs (table)",
-  ipvsPriority: "nftables_ipvs_priority (table)",
-  ipvsStartFwmark: "nftables_ipvs_start_fwmark (table)",
 };
 
 function tableAt(path: string): Table<never> | undefined {

@@ -108,7 +108,8 @@ describe("nf_tables replies", () => {
     const msg = splitMessages(nlmsg((10 << 8) | NFT_MSG.NEWSETELEM, 2, 9, body));
     if (!msg.ok) throw new Error(msg.reason);
     const r = parseSetElems(msg.value[0]!);
-    expect(r.ok && r.value).toEqual({ table: "keepalived", set: "vips", keys: [Uint8Array.of(192, 0, 2, 100)] });
+    const key = Uint8Array.of(192, 0, 2, 100);
+    expect(r.ok && r.value).toEqual({ table: "keepalived", set: "vips", keys: [key], elems: [{ key }] });
     const bad = { ...msg.value[0]!, payload: msg.value[0]!.payload.subarray(0, 2) };
     expect(parseSetElems(bad).ok).toBe(false);
     const cut = { ...msg.value[0]!, payload: Buffer.concat([Uint8Array.of(2, 0, 0, 0), Uint8Array.of(40, 0, 3, 0x80, 1)]) };

@@ -86,3 +86,22 @@ wait_gone() {
   done
   return 1
 }
+
+# `nft -j list ruleset` without handles and metainfo, one object a line (two daemons' rulesets compare equal).
+nft_ruleset() {
+  nft -j list ruleset | sed -E 's/"handle": [0-9]+, //g; s/, "handle": [0-9]+//g; s/\{"metainfo": \{[^}]*\}\}, //; s/\}\}, \{"/}}\n{"/g'
+}
+
+# Polls until `nft list ruleset` holds every one of the words after $1 (seconds).
+wait_nft() {
+  secs=$1; shift
+  end=$(( $(now) + secs ))
+  while [ "$(now)" -lt $end ]; do
+    all=1
+    rs=$(nft list ruleset)
+    for w in "$@"; do case "$rs" in *"$w"*) ;; *) all=0 ;; esac; done
+    [ $all = 1 ] && return 0
+    usleep 200000
+  done
+  return 1
+}

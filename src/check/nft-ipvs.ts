@@ -1,0 +1,225 @@
+/**
+ * The check child's nftables writer for `nftables_ipvs` (rules in nft-ipvs-rules.ts), the only owner of
+ * that table. As keepalived 2.2.7 does it: a family's table, a protocol's map and its rule appear with
+ * their first element; elements follow the configuration (added and removed on reload); the tables are
+ * deleted on stop.
+ *
+ * Every change is one nfnetlink transaction. A restarted child first reads the maps a previous child
+ * left (read(), so the groups keep their fwmarks and the IPVS services theirs), then replaces the tables
+ * in one transaction (create-if-missing, delete, rebuild): packets never see a moment without the marks.
+ */
+import type { Family } from "../core/inet.ts";
+import type { Logger } from "../core/log.ts";
+import { NETLINK_NETFILTER, NetlinkError, NetlinkSocket } from "../ffi/netlink.ts";
+import { delTable, getSetElems, getTable, newTable, parseSetElems } from "../proto/nftables.ts";
+import { batch, nfFamily, type Seq } from "../vrrp/firewall-rules.ts";
+import { ackedSeqs, type NftLink } from "../vrrp/firewall.ts";
+import { decodeElem, elemChanges, elemId, type FwmarkElem, type IpvsNftShape, type L4, mapName, mapPart, tablePart } from "./nft-ipvs-rules.ts";
+
+interface FamilyState {
+  exists: boolean;
+  maps: Set<L4>;
+  /** Elements in the kernel, by elemId. */
+  elems: Map<string, FwmarkElem>;
+}
+
+const FAMILIES: Family[] = ["ipv4", "ipv6"];
+/**
+ * Largest transaction sent in one datagram (netlink refuses one bigger than the socket's send buffer,
+ * 208 KiB by default): a change beyond it (some thousands of group entries) goes in several, in order.
+ */
+const BATCH_BYTES = 64 * 1024;
+const PROTOCOLS: L4[] = ["TCP", "UDP", "SCTP"];
+const ENOENT = 2;
+
+const fresh = (): FamilyState => ({ exists: false, maps: new Set(), elems: new Map() });
+const sameShape = (a: IpvsNftShape, b: IpvsNftShape) => a.table === b.table && a.priority === b.priority && a.counters === b.counters;
+
+/** The `nftables_ipvs` tables of one check child. */
+export class IpvsNft {
+  #shape: IpvsNftShape | null = null;
+  #link: NftLink | undefined;
+  #failed = false;
+  /** Families whose table a previous child left, and its elements in the kernel's order (known after read()). */
+  #found = new Set<Family>();
+  #foundElems: FwmarkElem[] = [];
+  #read = false;
+  /** Tables a change went into only partly (split transaction): the next change rebuilds from scratch. */
+  #dirty = new Set<string>();
+  readonly #fams = new Map<Family, FamilyState>(FAMILIES.map((f) => [f, fresh()]));
+
+  constructor(readonly log: Logger, readonly open: () => NftLink = () => new NetlinkSocket(NETLINK_NETFILTER)) {}
+
+  /** The elements a previous child left in `shape`'s maps (read once, before the first configure()). */
+  read(shape: IpvsNftShape): FwmarkElem[] {
+    if (this.#read) return [];
+    this.#read = true;
+    const out: FwmarkElem[] = [];
+    try {
+      for (const f of FAMILIES) {
+        if (!this.#tableExists(f, shape.table)) continue;
+        this.#found.add(f);
+        for (const p of PROTOCOLS) out.push(...this.#readMap(f, shape.table, p));
+      }
+    } catch (e) {
+      this.log.error(`nftables: cannot read table ${shape.table}: ${(e as Error).message}`);
+    }
+    this.#foundElems = out;
+    return out;
+  }
+
+  /** Makes the tables hold `elems` (null shape: no tables); the first call replaces what a previous child left. */
+  configure(shape: IpvsNftShape | null, elems: readonly FwmarkElem[]): void {
+    const old = this.#shape;
+    const seq = this.#seq();
+    const msgs: Uint8Array[] = [];
+    const replace = this.#dirty.size > 0 || (old === null ? shape !== null : shape === null || !sameShape(old, shape));
+    if (replace) {
+      if (this.#dirty.size) {
+        // What is there is not known: create-if-missing and delete both families' tables, old and attempted.
+        for (const name of new Set([...this.#dirty, ...(old ? [old.table] : [])])) {
+          for (const f of FAMILIES) msgs.push(newTable(seq.next(), nfFamily(f), name), delTable(seq.next(), nfFamily(f), name));
+        }
+      } else if (old === null && shape) {
+        this.read(shape);
+        for (const f of this.#found) msgs.push(newTable(seq.next(), nfFamily(f), shape.table), delTable(seq.next(), nfFamily(f), shape.table));
+      } else if (old) {
+        for (const [f, t] of this.#fams) if (t.exists) msgs.push(delTable(seq.next(), nfFamily(f), old.table));
+      }
+    }
+    const state = replace
+      ? new Map(FAMILIES.map((f) => [f, fresh()]))
+      : new Map([...this.#fams].map(([f, t]) => [f, { ...t, maps: new Set(t.maps), elems: new Map(t.elems) }]));
+    if (shape) msgs.push(...this.#changes(shape, state, old === null ? this.#keptFirst(elems) : elems, seq));
+    const what = replace ? `set up table ${shape?.table ?? old?.table}` : "update the fwmark maps";
+    if (msgs.length && !this.#commit(msgs, seq, what, [old?.table, shape?.table])) return;
+    this.#shape = shape;
+    this.#dirty.clear();
+    this.#found.clear();
+    this.#foundElems = [];
+    for (const [f, t] of state) this.#fams.set(f, t);
+  }
+
+  /** Deletes our tables (daemon stop). */
+  stop(): void {
+    this.configure(null, []);
+    this.#link?.close();
+    this.#link = undefined;
+  }
+
+  /** The elements in the kernel's maps now, for dumps and tests. */
+  elements(): FwmarkElem[] {
+    return [...this.#fams.values()].flatMap((t) => [...t.elems.values()]);
+  }
+
+  /** `elems` with those a previous child left first, in the kernel's order (the rebuilt maps list as before). */
+  #keptFirst(elems: readonly FwmarkElem[]): readonly FwmarkElem[] {
+    if (!this.#foundElems.length) return elems;
+    const want = new Map(elems.map((e) => [elemId(e), e]));
+    const kept = this.#foundElems.filter((f) => want.get(elemId(f))?.fwmark === f.fwmark).map((f) => want.get(elemId(f))!);
+    const ids = new Set(kept.map(elemId));
+    return [...kept, ...elems.filter((e) => !ids.has(elemId(e)))];
+  }
+
+  /** Messages from `state` to `elems`: removals first, then tables, maps and additions in keepalived's order. */
+  #changes(shape: IpvsNftShape, state: Map<Family, FamilyState>, elems: readonly FwmarkElem[], seq: Seq): Uint8Array[] {
+    const want = new Map(elems.map((e) => [elemId(e), e]));
+    const out: Uint8Array[] = [];
+    for (const f of FAMILIES) {
+      const t = state.get(f)!;
+      for (const p of PROTOCOLS) {
+        const gone = [...t.elems.values()].filter((e) => e.protocol === p && want.get(elemId(e))?.fwmark !== e.fwmark);
+        if (gone.length) out.push(...elemChanges(shape, f, p, gone, "del", seq));
+        for (const e of gone) t.elems.delete(elemId(e));
+      }
+    }
+    // Structure in the order the elements first need it (as keepalived creates it), then one add per map.
+    const adds = new Map<string, [Family, L4, FwmarkElem[]]>();
+    for (const e of elems) {
+      const t = state.get(e.family)!;
+      if (t.elems.has(elemId(e))) continue;
+      if (!t.exists) out.push(...tablePart(shape, e.family, seq));
+      if (!t.maps.has(e.protocol)) out.push(...mapPart(shape, e.family, e.protocol, seq));
+      t.exists = true;
+      t.maps.add(e.protocol);
+      t.elems.set(elemId(e), e);
+      const k = `${e.family}|${e.protocol}`;
+      if (!adds.has(k)) adds.set(k, [e.family, e.protocol, []]);
+      adds.get(k)![2].push(e);
+    }
+    for (const [f, p, list] of adds.values()) out.push(...elemChanges(shape, f, p, list, "add", seq));
+    return out;
+  }
+
+  #tableExists(f: Family, name: string): boolean {
+    const link = this.#open();
+    if (!link) return false;
+    const seq = link.nextSeq();
+    try {
+      link.request(getTable(seq, nfFamily(f), name), seq, `get table ${name}`);
+      return true;
+    } catch (e) {
+      if (e instanceof NetlinkError && e.errno === ENOENT) return false;
+      throw e;
+    }
+  }
+
+  #readMap(f: Family, table: string, p: L4): FwmarkElem[] {
+    const link = this.#open()!;
+    const seq = link.nextSeq();
+    try {
+      const out: FwmarkElem[] = [];
+      for (const m of link.request(getSetElems(seq, nfFamily(f), table, mapName(p)), seq, `list map ${mapName(p)}`)) {
+        const r = parseSetElems(m);
+        if (!r.ok) continue;
+        for (const el of r.value.elems) {
+          const e = decodeElem(f, mapName(p), el);
+          if (e) out.push(e);
+        }
+      }
+      return out;
+    } catch (e) {
+      if (e instanceof NetlinkError && e.errno === ENOENT) return [];
+      throw e;
+    }
+  }
+
+  #open(): NftLink | undefined {
+    if (this.#link) return this.#link;
+    try {
+      this.#link = this.open();
+    } catch (e) {
+      if (!this.#failed) this.log.error(`nftables: cannot open a netfilter netlink socket: ${(e as Error).message}`);
+      this.#failed = true;
+    }
+    return this.#link;
+  }
+
+  #seq(): Seq {
+    return { next: () => this.#open()?.nextSeq() ?? 0 };
+  }
+
+  /** Sends `msgs`; when a later part fails after an earlier one went in, `tables` are marked for a rebuild. */
+  #commit(msgs: Uint8Array[], seq: Seq, what: string, tables: (string | undefined)[]): boolean {
+    const link = this.#open();
+    if (!link) return false;
+    const parts: Uint8Array[][] = [[]];
+    let bytes = 0;
+    for (const m of msgs) {
+      if (bytes + m.length > BATCH_BYTES && parts.at(-1)!.length) parts.push([]), bytes = 0;
+      parts.at(-1)!.push(m);
+      bytes += m.length;
+    }
+    for (const [i, part] of parts.entries()) {
+      const all = batch(part, seq);
+      try {
+        link.transact(all, ackedSeqs(all), `nftables: ${what}`);
+      } catch (e) {
+        this.log.error(`nftables: cannot ${what}: ${(e as Error).message}`);
+        if (i > 0) { for (const t of tables) if (t) this.#dirty.add(t); }
+        return false;
+      }
+    }
+    return true;
+  }
+}
