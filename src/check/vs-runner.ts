@@ -353,7 +353,14 @@ export class VsRunner {
     for (const [key, run] of this.#rs) {
       const s = this.status?.rs.get(key);
       const port = rsPort(this.cfg, run.cfg);
-      const checkers = run.runners.map((r) => ({ up: r.up, hasRun: r.hasRun, weight: r.weightDelta, lastRanMs: r.lastRanMs, lastStatus: r.lastStatus }));
+      const checkers = run.runners.map((r) => ({
+        up: r.up,
+        hasRun: r.hasRun,
+        weight: r.weightDelta,
+        retries: r.retries,
+        lastRanMs: r.lastRanMs,
+        lastStatus: r.lastStatus,
+      }));
       rs.set(key, {
         alive: s?.alive ?? false,
         weight: s?.weight ?? run.cfg.weight,

@@ -18,6 +18,8 @@ export interface CheckerLive {
   readonly hasRun: boolean;
   /** Weight it adds to its real server (misc_dynamic, FILE_CHECK). */
   readonly weight: number;
+  /** Failed attempts since the last success or state change. */
+  readonly retries?: number;
   /** MISC_CHECK: wall time of the last run (ms), exit status of the last run. */
   readonly lastRanMs?: number | null;
   readonly lastStatus?: number | null;

@@ -37,7 +37,16 @@ export function kaVsName(v: VirtualServer): string {
   return fmtService(v.address ?? "", v.protocol, v.port ?? 0);
 }
 
-function timingLines(k: Checker): string[] {
+/**
+ * keepalived's retry iteration count as measured in the VM: the retry count before the first attempt,
+ * one more than it once the retries are used up and the checker is down; else the failed attempts so far.
+ */
+function retryIterations(k: Checker, st: CheckerLive | undefined): number {
+  if (!st?.hasRun) return k.retry;
+  return st.up ? st.retries ?? 0 : k.retry + 1;
+}
+
+function timingLines(k: Checker, st: CheckerLive | undefined): string[] {
   if (k.type === "BFD_CHECK") {
     return [
       `   Alpha = ${yn(k.alpha)}`,
@@ -49,7 +58,7 @@ function timingLines(k: Checker): string[] {
     ];
   }
   const out = [`   Alpha = ${yn(k.alpha)}`, `   Delay loop = ${k.delayLoopMs * 1000} us`, `   Warmup = ${k.warmupMs * 1000} us`, `   Retries = ${k.retry}`];
-  if (k.retry > 0) out.push(`   Delay before retry = ${k.delayBeforeRetryMs * 1000} us`, `   Retries iterations = ${k.retry}`);
+  if (k.retry > 0) out.push(`   Delay before retry = ${k.delayBeforeRetryMs * 1000} us`, `   Retries iterations = ${retryIterations(k, st)}`);
   return out;
 }
 
@@ -96,7 +105,8 @@ function typeLines(k: Checker, c: CheckSlice, st: CheckerLive | undefined): stri
   switch (k.type) {
     case "HTTP_GET":
     case "SSL_GET":
-      return httpLines(k);
+      // keepalived names the url that failed while the checker is down (the first: the others are not tried).
+      return [...httpLines(k), ...(st?.hasRun && !st.up && k.urls[0] ? [`   Failed URL = ${k.urls[0].path}`] : [])];
     case "SMTP_CHECK":
       return ["   Keepalive method = SMTP_CHECK", `   helo = ${k.heloName ?? hostname()}`];
     case "DNS_CHECK":
@@ -132,7 +142,7 @@ function checkerBlock(v: VirtualServer, rs: RealServer, k: Checker, c: CheckSlic
       "     Reloaded = No",
     ];
   }
-  out.push(...timingLines(k), `   Default delay before retry = ${DEFAULT_RETRY_DELAY_US[k.type]} us`, `   Log all failures = ${yn(k.logAllFailures)}`);
+  out.push(...timingLines(k, st), `   Default delay before retry = ${DEFAULT_RETRY_DELAY_US[k.type]} us`, `   Log all failures = ${yn(k.logAllFailures)}`);
   return [...out, ...connectionLines(v, rs, k), ...typeLines(k, c, st)];
 }
 

@@ -13,7 +13,7 @@ normalize() { # keepalived_check.data -> comparable text
   sed -e '/^------< Checker results >------$/,$d' -e 's/^\(   Last ran = \).*/\1(time)/' "$1"
 }
 dump_lines() { # log -> the -d lines (dump lines start with a blank or "------<"), sorted
-  sed 's/^[A-Z][a-z][a-z] [A-Z][a-z][a-z] *[0-9]* [0-9:]* [0-9]*: //' "$1" | grep -E '^( |------<)' |
+  sed 's/^[A-Z][a-z][a-z] [A-Z][a-z][a-z] *[0-9]* [0-9:]* [0-9]*: //' "$1" | grep -E '^( |------<)' | grep -v "^  *'" |
     sed -e 's/^\(   Last ran = \).*/\1(time)/' | sort
 }
 settled() { # FILE CONF: every checker has run; for the upstream sample both real servers are down
@@ -27,6 +27,10 @@ run() { # WHO BINARY CONF
   "$2" -n -l -d -f "/tests/configs/$3.conf" -p "/tmp/$1.pid" -c "/tmp/$1-c.pid" -b "/tmp/$1-b.pid" > "/tmp/$1-$3.log" 2>&1 &
   pid=$!
   echo $pid >> /tmp/test-pids
+  # A USR1 before the handlers are in place would end the process: first the checkers' start.
+  end=$(( $(now) + 30 ))
+  until grep -q 'Activating healthchecker' "/tmp/$1-$3.log" || [ "$(now)" -ge $end ]; do usleep 200000; done
+  usleep 500000
   end=$(( $(now) + 60 ))
   prev=
   while [ "$(now)" -lt $end ]; do
