@@ -68,7 +68,6 @@ vrrp_track_process tp1 {
 }
 garp_group {
   gna_interval 1
-  interface eth0
 }
 garp_group {
   garp_interval 0.5
