@@ -114,7 +114,7 @@ function rsLines(v: VirtualServer, rs: RealServer, c: CheckSlice, st: RsLive | u
   out.push(...timingLines(rs.timing), `   Inhibit on failure is ${onOff(rs.inhibitOnFailure ?? v.inhibitOnFailure)}`);
   if (rs.notifyUp) out.push(`     RS up notify script = ${scriptLine(rs.notifyUp, c.global)}`);
   if (rs.notifyDown) out.push(`     RS down notify script = ${scriptLine(rs.notifyDown, c.global)}`);
-  if (rs.virtualhost) out.push(`    VirtualHost = ${rs.virtualhost}`);
+  if (rs.virtualhost) out.push(`    VirtualHost = '${rs.virtualhost}'`);
   out.push(`   Using smtp notification = ${rs.smtpAlert === false ? "no" : "yes"}`);
   out.push(`   initial weight = ${rs.weight}`, `   effective weight = ${weight}`, "   previous effective_weight = 0");
   const failed = (st?.checkers ?? []).filter((k) => !k.up).length;

@@ -5,11 +5,12 @@
  * server's `Tracked Files` / `Tracked BFDs` lines. BFD_CHECK has no timings of its own: keepalived's
  * unset values (2^64-1, 2^32-1) as it prints them.
  */
-import { hostname } from "node:os";
 import type { Checker, HttpUrl, RealServer, VirtualServer } from "../config/model.ts";
 import type { CheckSlice } from "../config/slice.ts";
 import type { HttpCheck } from "../config/model-check.ts";
 import { fmtRs, fmtService, rsKey, rsPort } from "../check/topology.ts";
+import { SMTP_DEFAULT_HELO } from "../check/checkers/smtp.ts";
+import { parseHexString } from "../check/checkers/udp.ts";
 import type { CheckerLive, CheckLive } from "./ka-check-live.ts";
 import { fsecs, quotedCommand, uidGid, UNSET_U32, yn } from "./ka-values.ts";
 
@@ -72,22 +73,43 @@ function connectionLines(v: VirtualServer, rs: RealServer, k: Checker): string[]
   return out;
 }
 
-function urlLines(u: HttpUrl): string[] {
+function urlLines(u: HttpUrl, all: readonly HttpUrl[]): string[] {
   const out = [`   Checked url = ${u.path}`];
   if (u.digest) out.push(`     digest = ${u.digest}`);
   out.push("     HTTP Status Code(s)", ...u.statusCodes.map(([a, b]) => `       ${a === b ? a : `${a}-${b}`}`));
   if (u.virtualhost) out.push(`     Virtual host = ${u.virtualhost}`);
-  if (u.regex) out.push(`     Regex = ${u.regex}${u.regexNoMatch ? " (no match)" : ""}`);
+  if (u.regex) {
+    // keepalived shares one compiled regex between the urls that give the same one: its ref count.
+    const refs = all.filter((x) => x.regex === u.regex).length;
+    out.push(`     Regex = "${u.regex}"`, `     Regex options:${u.regexOptions.map((o) => ` ${o}`).join("")}`, `     Regex ref count = ${refs}`);
+  }
   return out;
 }
 
-function httpLines(k: HttpCheck): string[] {
+/** `vhost`: the virtual host the checker itself was given (keepalived prints only that one). */
+function httpLines(k: HttpCheck, vhost: string | null): string[] {
   const out = [`   Keepalive method = ${k.type}, http protocol ${k.httpProtocol}`];
-  if (k.virtualhost) out.push(`   Virtualhost = ${k.virtualhost}`);
-  out.push(k.enableSni ? "   Enable SNI = yes" : "   Enable SNI unset");
-  if (k.sniName) out.push(`   SNI name = ${k.sniName}`);
-  out.push(k.fastRecovery ? "   Fast recovery = yes" : "   Fast recovery unset");
-  return [...out, ...k.urls.flatMap(urlLines)];
+  if (vhost) out.push(`   Virtualhost = ${vhost}`);
+  out.push(`   Enable SNI ${k.enableSni ? "set" : "unset"}`, `   Fast recovery ${k.fastRecovery ? "set" : "unset"}`);
+  return [...out, ...k.urls.flatMap((u) => urlLines(u, k.urls))];
+}
+
+/** A hex string's length in bytes and whether it has wildcard nibbles. */
+function hexInfo(hex: string): { len: number; masked: boolean } {
+  const r = parseHexString(hex, true);
+  return r.ok ? { len: r.value.bytes.length, masked: r.value.mask.some((m) => m !== 0xff) } : { len: 0, masked: false };
+}
+
+function udpLines(k: Extract<Checker, { type: "UDP_CHECK" }>): string[] {
+  const out = ["   Keepalive method = UDP_CHECK", k.payloadHex === null ? "   Payload specified = no" : `   Payload len = ${hexInfo(k.payloadHex).len}`];
+  out.push(`   Require reply = ${yn(k.requireReply)}`);
+  if (!k.requireReply) return out;
+  out.push(`     Min reply length = ${k.minReplyLength}`, `     Max reply length = ${k.maxReplyLength}`);
+  if (k.requireReplyHex !== null) {
+    const h = hexInfo(k.requireReplyHex);
+    out.push(`     Reply data len = ${h.len}`, `     Reply data mask = ${yn(h.masked)}`);
+  }
+  return out;
 }
 
 /** `0.000000 (Thu Jan  1 00:00:00 1970.000000)`: seconds.µs, then the UTC date with the µs after the year. */
@@ -101,23 +123,27 @@ function lastRan(ms: number): string {
   return `${Math.floor(ms / 1000)}.${us} (${day} ${mon} ${String(d.getUTCDate()).padStart(2, " ")} ${hms} ${d.getUTCFullYear()}.${us})`;
 }
 
-function typeLines(k: Checker, c: CheckSlice, st: CheckerLive | undefined): string[] {
+function typeLines(v: VirtualServer, rs: RealServer, k: Checker, c: CheckSlice, st: CheckerLive | undefined): string[] {
   switch (k.type) {
     case "HTTP_GET":
-    case "SSL_GET":
+    case "SSL_GET": {
+      // Our model resolves the virtual host through RS and VS: one that differs from theirs is the checker's own.
+      const vhost = k.virtualhost !== (rs.virtualhost ?? v.virtualhost) ? k.virtualhost : null;
       // keepalived names the url that failed while the checker is down (the first: the others are not tried).
-      return [...httpLines(k), ...(st?.hasRun && !st.up && k.urls[0] ? [`   Failed URL = ${k.urls[0].path}`] : [])];
+      return [...httpLines(k, vhost), ...(st?.hasRun && !st.up && k.urls[0] ? [`   Failed URL = ${k.urls[0].path}`] : [])];
+    }
     case "SMTP_CHECK":
-      return ["   Keepalive method = SMTP_CHECK", `   helo = ${k.heloName ?? hostname()}`];
+      return ["   Keepalive method = SMTP_CHECK", `   helo = ${k.heloName ?? SMTP_DEFAULT_HELO}`];
     case "DNS_CHECK":
       return ["   Keepalive method = DNS_CHECK", `   Type = ${k.queryType}`, `   Name = ${k.name}`];
     case "UDP_CHECK":
-      return ["   Keepalive method = UDP_CHECK", `   Payload specified = ${yn(k.payloadHex !== null)}`, `   Require reply = ${yn(k.requireReply)}`];
+      return udpLines(k);
     case "MISC_CHECK":
       return [
         "   Keepalive method = MISC_CHECK",
         `   script = ${k.script ? quotedCommand(k.script) : ""}`,
-        `   timeout = ${Math.floor((k.miscTimeoutMs ?? k.delayLoopMs) / 1000)}`,
+        // Unset, keepalived prints 0 (the script then gets delay_loop).
+        `   timeout = ${Math.floor((k.miscTimeoutMs ?? 0) / 1000)}`,
         `   dynamic = ${k.miscDynamic ? "YES" : "NO"}`,
         `   uid:gid = ${uidGid(k.script, c.global)}`,
         `   Last ran = ${lastRan(st?.lastRanMs ?? 0)}`,
@@ -143,7 +169,7 @@ function checkerBlock(v: VirtualServer, rs: RealServer, k: Checker, c: CheckSlic
     ];
   }
   out.push(...timingLines(k, st), `   Default delay before retry = ${DEFAULT_RETRY_DELAY_US[k.type]} us`, `   Log all failures = ${yn(k.logAllFailures)}`);
-  return [...out, ...connectionLines(v, rs, k), ...typeLines(k, c, st)];
+  return [...out, ...connectionLines(v, rs, k), ...typeLines(v, rs, k, c, st)];
 }
 
 /** Every checker in keepalived's queue order: the others in configuration order, then the FILE_CHECKs. */

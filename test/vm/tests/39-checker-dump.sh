@@ -1,5 +1,6 @@
 # The checker child's dump beside keepalived 2.2.7 (docs/dumps.md): the same configs (an upstream sample with
-# a virtual_server_group, and configs/checker-dump.conf with every checker type), SIGUSR1 until every checker
+# a virtual_server_group, configs/checker-dump.conf with every checker type, checker-dump2.conf with the fields
+# the first leaves at their defaults), SIGUSR1 until every checker
 # has run and the state has settled, then keepalived_check.data compared line by line, and the checker's `-d`
 # text from the log compared as a multiset (keepalived's children log it at the same time, interleaved).
 # Allowed differences, and nothing else: MISC_CHECK `Last ran` timestamps; our own sections after keepalived's.
@@ -7,7 +8,8 @@
 need_bin /opt/keepalived "src/main.ts did not compile"
 need_bin /opt/keepalived-ref "Debian's keepalived (apt-get install keepalived)"
 printf '#!/bin/sh\nexit 0\n' > /tmp/ok.sh
-chmod 755 /tmp/ok.sh
+printf '#!/bin/sh\nexit 1\n' > /tmp/bad.sh
+chmod 755 /tmp/ok.sh /tmp/bad.sh
 echo 1 > /tmp/ckd-track
 normalize() { # keepalived_check.data -> comparable text
   sed -e '/^------< Checker results >------$/,$d' -e 's/^\(   Last ran = \).*/\1(time)/' "$1"
@@ -49,8 +51,8 @@ run() { # WHO BINARY CONF
   settled /tmp/keepalived_check.data "$3" || { tail -n 30 "/tmp/$1-$3.log"; fail "$1 $3: the checkers did not settle"; }
 }
 bad=0
-for conf in upstream-vsg checker-dump; do
-  [ $conf = checker-dump ] && listen_http 127.0.0.2 8080
+listen_http 127.0.0.2 8080
+for conf in upstream-vsg checker-dump checker-dump2; do
   run ref /opt/keepalived-ref $conf
   run ours /opt/keepalived $conf
   if ! cmp -s /tmp/ref-$conf.data /tmp/ours-$conf.data; then
