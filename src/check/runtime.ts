@@ -7,7 +7,7 @@
  */
 import { networkInterfaces } from "node:os";
 import type { CheckerView } from "../metrics/check-samples.ts";
-import type { ScriptSpec } from "../config/model.ts";
+import type { ScriptSpec, VirtualServer } from "../config/model.ts";
 import type { CheckSlice } from "../config/slice.ts";
 import type { BfdStateName, DumpKind, Message } from "../core/ipc.ts";
 import type { Logger } from "../core/log.ts";
@@ -17,7 +17,7 @@ import type { FdWatcher } from "../ffi/reactor.ts";
 import { planChecker } from "./build.ts";
 import { dumpPath, writeDumpFile } from "../core/dumpfile.ts";
 import { checkDumpLines } from "../dump/ka-check.ts";
-import { readTrackFile } from "../dump/ka-check-live.ts";
+import { readTrackFile, type VsLive } from "../dump/ka-check-live.ts";
 import { FileWatchHub } from "./file-watch.ts";
 import type { LvsSink } from "./lvs.ts";
 import { LvsFifos, resolveScript, type RunNotify, scriptRunner } from "./notify.ts";
@@ -238,8 +238,14 @@ export class CheckRuntime {
     if (c) {
       const runners = new Map([...this.#vs.values()].map((v) => [v.cfg, v]));
       const groups = c.check.virtualServerGroups;
+      // One view per VS for the whole dump (the checker section asks once per checker).
+      const seen = new Map<VirtualServer, VsLive | undefined>();
+      const live = (v: VirtualServer): VsLive | undefined => {
+        if (!seen.has(v)) seen.set(v, runners.get(v)?.live(groups));
+        return seen.get(v);
+      };
       lines.push(...checkDumpLines(c, {
-        vs: (v) => runners.get(v)?.live(groups),
+        vs: live,
         trackFileValue: (name) => readTrackFile(c.vrrp.trackFiles.find((t) => t.name === name)?.path ?? null),
       }));
     }

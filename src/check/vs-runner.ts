@@ -349,10 +349,10 @@ export class VsRunner {
   /** This VS as the checker dump shows it (src/dump/ka-check-live.ts). */
   live(groups: readonly VirtualServerGroup[]): VsLive {
     const dests = this.table(groups)[0]?.dests ?? [];
+    const set = new Set(dests.map((d) => `${d.addr}|${d.port}`));
     const rs = new Map<string, RsLive>();
     for (const [key, run] of this.#rs) {
       const s = this.status?.rs.get(key);
-      const port = rsPort(this.cfg, run.cfg);
       const checkers = run.runners.map((r) => ({
         up: r.up,
         hasRun: r.hasRun,
@@ -364,7 +364,7 @@ export class VsRunner {
       rs.set(key, {
         alive: s?.alive ?? false,
         weight: s?.weight ?? run.cfg.weight,
-        set: dests.some((d) => d.addr === run.cfg.address && d.port === port),
+        set: set.has(`${run.cfg.address}|${rsPort(this.cfg, run.cfg)}`),
         checkers,
       });
     }
