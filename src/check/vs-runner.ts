@@ -355,6 +355,7 @@ export class VsRunner {
       const s = this.status?.rs.get(key);
       const checkers = run.runners.map((r) => ({
         up: r.up,
+        enabled: !this.suspended,
         hasRun: r.hasRun,
         weight: r.weightDelta,
         retries: r.retries,

@@ -15,6 +15,8 @@ import { evaluateVs, rsKey } from "../check/topology.ts";
 /** One checker. */
 export interface CheckerLive {
   readonly up: boolean;
+  /** False while ha_suspend holds it (its VS's address is not here). @default true */
+  readonly enabled?: boolean;
   readonly hasRun: boolean;
   /** Weight it adds to its real server (misc_dynamic, FILE_CHECK). */
   readonly weight: number;

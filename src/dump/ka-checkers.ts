@@ -157,7 +157,12 @@ function typeLines(v: VirtualServer, rs: RealServer, k: Checker, c: CheckSlice, 
 }
 
 function checkerBlock(v: VirtualServer, rs: RealServer, k: Checker, c: CheckSlice, st: CheckerLive | undefined): string[] {
-  const out = [` ${kaVsName(v)} -> ${fmtRs(v, rs)}`, "   Enabled = yes", `   Up = ${yn(st?.up ?? !k.alpha)}`, `   Has run = ${yn(st?.hasRun ?? false)}`];
+  const out = [
+    ` ${kaVsName(v)} -> ${fmtRs(v, rs)}`,
+    `   Enabled = ${yn(st?.enabled ?? true)}`,
+    `   Up = ${yn(st?.up ?? !k.alpha)}`,
+    `   Has run = ${yn(st?.hasRun ?? false)}`,
+  ];
   out.push(`   Current weight = ${st?.weight ?? 0}`);
   if (k.type === "FILE_CHECK") {
     return [
