@@ -81,6 +81,9 @@ export class CheckerRunner implements CheckerStatus {
   attempts = 0;
   /** Attempts that failed (retries included), for metrics. */
   failures = 0;
+  /** Wall time (ms) the last attempt started, and the last result's exit status (MISC_CHECK), for the dump. */
+  lastRanMs: number | null = null;
+  lastStatus: number | null = null;
   /** Duration of the last completed attempt in ms; null before the first. */
   lastLatencyMs: number | null = null;
   #timer: TimerHandle | undefined;
@@ -152,6 +155,7 @@ export class CheckerRunner implements CheckerStatus {
     const run = this.o.run;
     if (!run || !this.#running || this.#suspended || this.#inFlight) return;
     this.attempts++;
+    this.lastRanMs = Date.now();
     const started = this.o.sched.now();
     if (run.start) {
       const token = { abort: (): void => {} };
@@ -182,6 +186,7 @@ export class CheckerRunner implements CheckerStatus {
     if (this.#inFlight !== attempt) return; // stopped, suspended or replaced meanwhile
     this.#inFlight = undefined;
     this.lastLatencyMs = this.o.sched.now() - started;
+    if (r.status !== undefined) this.lastStatus = r.status;
     if (!r.ok) this.failures++;
     this.#onResult(r);
   }

@@ -9,7 +9,7 @@
  */
 import { networkInterfaces } from "node:os";
 import type { CheckerView } from "../metrics/check-samples.ts";
-import type { ScriptSpec } from "../config/model.ts";
+import type { ScriptSpec, VirtualServer } from "../config/model.ts";
 import type { CheckSlice } from "../config/slice.ts";
 import type { BfdStateName, DumpKind, Message } from "../core/ipc.ts";
 import type { Logger } from "../core/log.ts";
@@ -18,7 +18,8 @@ import { defaultScriptUser, type UserEntry } from "../core/script.ts";
 import type { FdWatcher } from "../ffi/reactor.ts";
 import { planChecker } from "./build.ts";
 import { dumpPath, writeDumpFile } from "../core/dumpfile.ts";
-import { globalSection } from "../dump/ka-global.ts";
+import { checkDumpLines } from "../dump/ka-check.ts";
+import { readTrackFile, type VsLive } from "../dump/ka-check-live.ts";
 import { FileWatchHub } from "./file-watch.ts";
 import type { LvsSink } from "./lvs.ts";
 import { LvsFifos, resolveScript, type RunNotify, scriptRunner } from "./notify.ts";
@@ -258,15 +259,26 @@ export class CheckRuntime {
     return checkSnapshot([...this.#vs.values()], this.#config?.check.virtualServerGroups ?? [], this.d.lvs.programming, this.#marks);
   }
 
-  /** The dump text. */
+  /** The dump text: keepalived's sections (src/dump/ka-check.ts), then ours (checker results, desired IPVS table). */
   dumpText(): string {
-    // keepalived_check.data opens with the Global definitions as the checker child writes them.
-    const lines = [
-      ...(this.#config ? globalSection(this.#config.global, "check") : []),
-      `------< Health checkers >------`,
-      `IPVS: ${this.d.lvs.programming ? "programmed" : "not programmed (no IPVS)"}`,
-    ];
-    for (const v of this.#vs.values()) lines.push(...v.dump());
+    const c = this.#config;
+    const lines: string[] = [];
+    if (c) {
+      const runners = new Map([...this.#vs.values()].map((v) => [v.cfg, v]));
+      const groups = c.check.virtualServerGroups;
+      // One view per VS for the whole dump (the checker section asks once per checker).
+      const seen = new Map<VirtualServer, VsLive | undefined>();
+      const live = (v: VirtualServer): VsLive | undefined => {
+        if (!seen.has(v)) seen.set(v, runners.get(v)?.live(groups));
+        return seen.get(v);
+      };
+      lines.push(...checkDumpLines(c, {
+        vs: live,
+        trackFileValue: (name) => readTrackFile(c.vrrp.trackFiles.find((t) => t.name === name)?.path ?? null),
+      }));
+    }
+    lines.push(`------< Checker results >------`, ` IPVS: ${this.d.lvs.programming ? "programmed" : "not programmed (no IPVS)"}`);
+    for (const v of this.#vs.values()) lines.push(...v.ourLines());
     lines.push(`------< IPVS table (desired) >------`);
     for (const s of this.#table) {
       lines.push(

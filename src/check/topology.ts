@@ -130,7 +130,8 @@ export function fmtService(address: string, protocol: string, port: number): str
 /** How a VS is named in logs and in the LVS notify FIFO. */
 export function fmtVs(vs: VirtualServer): string {
   if (vs.kind === "fwmark") return `FWM ${vs.fwmark ?? 0}`;
-  if (vs.kind === "group") return `[${vs.group ?? ""}]:${vs.protocol.toLowerCase()}:${vs.port ?? 0}`;
+  // keepalived 2.2.7 names a group's service by the group alone: "[NAME]:0".
+  if (vs.kind === "group") return `[${vs.group ?? ""}]:0`;
   return fmtService(vs.address ?? "", vs.protocol, vs.port ?? 0);
 }
 

@@ -18,7 +18,8 @@ import { CheckerRunner, type CheckerRunnerOptions, type CheckerStatus } from "./
 import type { CheckerView } from "../metrics/check-samples.ts";
 import { type AutoFwmarks, type DesiredService, vsTable } from "./table.ts";
 import { type RsOverrides, withoutDrained } from "./overrides.ts";
-import { evaluateRsChange, evaluateVs, fifoRsLine, fifoVsLine, fmtRs, fmtVs, rsKey, type TopoEvent, type VsStatus } from "./topology.ts";
+import { evaluateRsChange, evaluateVs, fifoRsLine, fifoVsLine, fmtRs, fmtVs, rsKey, rsPort, type TopoEvent, type VsStatus } from "./topology.ts";
+import type { RsLive, VsLive } from "../dump/ka-check-live.ts";
 import { meaningKey } from "../config/meaning.ts";
 import { SENTENCE_KIND, type SentenceNames } from "./sentences.ts";
 
@@ -345,18 +346,38 @@ export class VsRunner {
     }
   }
 
-  /** Dump lines (USR1). */
-  dump(): string[] {
-    const out = [
-      ` VS ${this.name} quorum ${this.status?.quorumUp ? "UP" : "DOWN"} live weight ${this.status?.liveWeight ?? 0}${this.suspended ? " (suspended)" : ""}`,
-    ];
+  /** This VS as the checker dump shows it (src/dump/ka-check-live.ts). */
+  live(groups: readonly VirtualServerGroup[]): VsLive {
+    const dests = this.table(groups)[0]?.dests ?? [];
+    const set = new Set(dests.map((d) => `${d.addr}|${d.port}`));
+    const rs = new Map<string, RsLive>();
     for (const [key, run] of this.#rs) {
       const s = this.status?.rs.get(key);
-      out.push(`  RS ${fmtRs(this.cfg, run.cfg)} ${s?.alive ? "UP" : "DOWN"} weight ${s?.weight ?? 0}`);
+      const checkers = run.runners.map((r) => ({
+        up: r.up,
+        enabled: !this.suspended,
+        hasRun: r.hasRun,
+        weight: r.weightDelta,
+        retries: r.retries,
+        lastRanMs: r.lastRanMs,
+        lastStatus: r.lastStatus,
+      }));
+      rs.set(key, {
+        alive: s?.alive ?? false,
+        weight: s?.weight ?? run.cfg.weight,
+        set: set.has(`${run.cfg.address}|${rsPort(this.cfg, run.cfg)}`),
+        checkers,
+      });
+    }
+    return { quorumUp: this.status?.quorumUp ?? false, dests: dests.length, rs };
+  }
+
+  /** Our own dump lines (after keepalived's sections): each checker's retries, attempts and last result. */
+  ourLines(): string[] {
+    const out: string[] = [];
+    for (const run of this.#rs.values()) {
       run.runners.forEach((r, i) => {
-        out.push(
-          `   ${run.plans[i]?.name}: ${r.up ? "UP" : "DOWN"} retries ${r.retries} attempts ${r.attempts} last "${r.lastReason}"`,
-        );
+        out.push(` ${this.name} -> ${fmtRs(this.cfg, run.cfg)} ${run.plans[i]?.name}: retries ${r.retries} attempts ${r.attempts} last "${r.lastReason}"`);
       });
     }
     return out;

@@ -164,6 +164,18 @@ export type Checker =
   | FileCheck
   | BfdCheck;
 
+/**
+ * Checker timings written at the virtual or real server level (inherited by its checkers), null where
+ * not written there; a real server's values include what it inherits from its virtual server.
+ */
+export interface ServerTiming {
+  readonly connectTimeoutMs: number | null;
+  readonly retry: number | null;
+  readonly delayBeforeRetryMs: number | null;
+  readonly warmupMs: number | null;
+  readonly delayLoopMs: number | null;
+}
+
 /** `real_server IP [PORT] {}`. */
 export interface RealServer {
   readonly address: string;
@@ -182,6 +194,7 @@ export interface RealServer {
   readonly smtpAlert: boolean | null;
   readonly virtualhost: string | null;
   readonly alpha: boolean | null;
+  readonly timing: ServerTiming;
   readonly checkers: readonly Checker[];
   readonly src: SourceRef;
 }
@@ -234,6 +247,7 @@ export interface VirtualServer {
   readonly smtpAlert: boolean | null;
   /** Undocumented VS-level weight (default 1). */
   readonly weight: number;
+  readonly timing: ServerTiming;
   readonly realServers: readonly RealServer[];
   readonly src: SourceRef;
 }

@@ -347,6 +347,7 @@ export type {
   ForwardMethod,
   HttpUrl,
   RealServer,
+  ServerTiming,
   SorryServer,
   SslSettings,
   VirtualServer,

@@ -192,6 +192,13 @@ function finishRs(rs: RsDraft, vs: VsDraft, g: GlobalDefs, refs: CheckRefs, diag
     smtpAlert: rs.smtpAlert ?? null,
     virtualhost: rs.virtualhost ?? null,
     alpha: rs.alpha ?? null,
+    timing: {
+      connectTimeoutMs: rs.connectTimeoutMs ?? vs.connectTimeoutMs ?? null,
+      retry: rs.retry ?? vs.retry ?? null,
+      delayBeforeRetryMs: rs.delayBeforeRetryMs ?? vs.delayBeforeRetryMs ?? null,
+      warmupMs: rs.warmupMs ?? vs.warmupMs ?? null,
+      delayLoopMs: rs.delayLoopMs ?? vs.delayLoopMs ?? null,
+    },
     checkers,
     src: rs.src!,
   };
@@ -326,6 +333,13 @@ export function finishVs(
     delayLoopMs: v.delayLoopMs ?? 60000,
     smtpAlert: v.smtpAlert ?? g.smtpAlertChecker ?? g.smtpAlert,
     weight: v.weight ?? 1,
+    timing: {
+      connectTimeoutMs: v.connectTimeoutMs ?? null,
+      retry: v.retry ?? null,
+      delayBeforeRetryMs: v.delayBeforeRetryMs ?? null,
+      warmupMs: v.warmupMs ?? null,
+      delayLoopMs: v.delayLoopMs ?? null,
+    },
     realServers,
     src: at,
   };

@@ -116,16 +116,16 @@ export function finishTrackProcesses(list: readonly TrackProcessDraft[], diags: 
 export function finishGarpGroups(list: readonly GarpGroupDraft[], diags: DiagSink): GarpGroup[] {
   const out: GarpGroup[] = [];
   for (const d of list) {
-    // keepalived 2.2.7 checks the delay first (an error), then drops a group without interfaces silently.
+    // keepalived 2.2.7 checks the delay first (an error); a group without interfaces paces nothing but is
+    // kept (its data dump lists it with an empty Interfaces).
     if (d.garpIntervalMs === undefined && d.gnaIntervalMs === undefined) {
       diags.error(diags.endOf(d, d.src!), "garp_group sets neither garp_interval nor gna_interval; removed");
       continue;
     }
-    if (!d.interfaces?.length) continue;
     out.push({
       garpIntervalMs: d.garpIntervalMs ?? null,
       gnaIntervalMs: d.gnaIntervalMs ?? null,
-      interfaces: d.interfaces,
+      interfaces: d.interfaces ?? [],
       src: d.src!,
     });
   }

@@ -13,10 +13,11 @@ export type DumpRole = "parent" | "vrrp" | "check" | "bfd";
 
 const onOff = (b: boolean | null): string => (b === null ? "unset" : b ? "on" : "off");
 
-function smtpLines(g: GlobalDefs): string[] {
+/** The checker child (keepalived 2.2.7 in the VM) names the HELO name only when it is configured. */
+function smtpLines(g: GlobalDefs, role: DumpRole): string[] {
   const out: string[] = [];
   if (g.smtpServer) out.push(` Smtp server = ${g.smtpServer.host}`, ` Smtp server port = ${g.smtpServer.port}`);
-  if (g.smtpServer || g.smtpHeloName) out.push(` Smtp HELO name = ${g.smtpHeloName ?? hostname()}`);
+  if ((g.smtpServer && role !== "check") || g.smtpHeloName) out.push(` Smtp HELO name = ${g.smtpHeloName ?? hostname()}`);
   if (g.smtpServer) out.push(` Smtp server connection timeout = ${secs(g.smtpConnectTimeoutMs)}`);
   if (g.notificationEmailFrom) out.push(` Email notification from = ${g.notificationEmailFrom}`);
   if (g.notificationEmails.length) out.push(" Email notification to:", ...g.notificationEmails.map((e) => `   ${e}`));
@@ -47,7 +48,7 @@ function identityLines(g: GlobalDefs, role: DumpRole): string[] {
     ` Network namespace ipvs = ${g.netNamespaceIpvs ? g.netNamespaceIpvs : "(main namespace)"}`,
   ];
   if (g.instanceName) out.push(` Instance name = ${g.instanceName}`);
-  out.push(` Router ID = ${g.routerId ?? hostname()}`, ...smtpLines(g));
+  out.push(` Router ID = ${g.routerId ?? hostname()}`, ...smtpLines(g, role));
   out.push(
     ` Default smtp_alert = ${onOff(g.smtpAlert)}`,
     ` Default smtp_alert_vrrp = ${onOff(g.smtpAlertVrrp)}`,

@@ -116,6 +116,16 @@ function ownAddresses(cfg: VrrpSlice): Set<string> {
   return new Set(all.map((a) => a.address));
 }
 
+/** An interface's garp_group intervals (keepalived prints them in ms). */
+function garpLines(cfg: VrrpSlice, name: string): string[] {
+  const g = cfg.vrrp.garpGroups.find((x) => x.interfaces.includes(name));
+  if (!g) return [];
+  const out: string[] = [];
+  if (g.garpIntervalMs !== null) out.push(`   Gratuitous ARP interval ${g.garpIntervalMs}ms`);
+  if (g.gnaIntervalMs !== null) out.push(`   Gratuitous NA interval ${g.gnaIntervalMs}ms`);
+  return out;
+}
+
 /**
  * The Interfaces section; `checkedMs` (data dump only: keepalived checks IPv6 forwarding once running)
  * stamps the IPv6 forwarding line.
@@ -136,6 +146,7 @@ export function interfaceSection(cfg: VrrpSlice, checkedMs: number | undefined, 
       `   MTU = ${l.mtu}`,
       `   HW Type = ${HW[l.type] ?? `UNKNOWN (${l.type})`}`,
       "   NIC netlink status update",
+      ...garpLines(cfg, l.name),
       "   Reset ARP config counter 0",
       "   Original arp_ignore 0",
       "   Original arp_filter 0",

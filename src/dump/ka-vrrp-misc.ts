@@ -187,11 +187,29 @@ function sockpoolLines(sockets: readonly SocketLive[]): string[] {
 }
 
 /**
+ * `------< Gratuitous ARP delays >------`: one block per garp_group as keepalived 2.2.7 prints it (every
+ * group numbered 0, intervals in seconds without trailing zeros, the unset next-send times, its
+ * interfaces). Groups from garp_group only: the global vrrp_garp_interval makes none.
+ */
+function garpDelayLines(cfg: VrrpSlice): string[] {
+  if (!cfg.vrrp.garpGroups.length) return [];
+  const never = "0.000000 (Thu Jan  1 00:00:00.000000)";
+  const out = ["------< Gratuitous ARP delays >------"];
+  for (const g of cfg.vrrp.garpGroups) {
+    out.push("------< GARP delay group 0 >------");
+    if (g.garpIntervalMs !== null) out.push(` GARP interval = ${g.garpIntervalMs / 1000}`, ` GARP next time ${never}`);
+    if (g.gnaIntervalMs !== null) out.push(` GNA interval = ${g.gnaIntervalMs / 1000}`, ` GNA next time ${never}`);
+    out.push(" Interfaces", ...g.interfaces.map((i) => `  ${i}`));
+  }
+  return out;
+}
+
+/**
  * The VRRP child's text: `-d` (no `live`) or the USR1 data dump. `host` resolves interfaces for the
  * configuration dump (index for the IPv6 multicast line, primary address for src_ip).
  */
 export function vrrpText(cfg: VrrpSlice, live?: VrrpLive, nowMs = Date.now(), host: HostLookup = systemHost): string[] {
-  const out = [...globalSection(cfg.global, "vrrp"), ...staticLines(cfg, live)];
+  const out = [...globalSection(cfg.global, "vrrp"), ...garpDelayLines(cfg), ...staticLines(cfg, live)];
   if (cfg.vrrp.instances.length) out.push("------< VRRP Topology >------");
   for (const i of cfg.vrrp.instances) out.push(...instanceLines(i, cfg, live?.instances.get(i.name), nowMs, host));
   if (live?.sockets.length) out.push(...sockpoolLines(live.sockets));

@@ -444,9 +444,13 @@ describe("check child of the compiled daemon", () => {
     process.kill(check, "SIGUSR1");
     await waitFor("dump", () =>
       existsSync("/tmp/keepalived_check.data") &&
-      readFileSync("/tmp/keepalived_check.data", "utf8").includes("VS [203.0.113.5]:tcp:80"), 10_000);
+      readFileSync("/tmp/keepalived_check.data", "utf8").includes("------< IPVS table (desired) >------"), 10_000);
+    // keepalived 2.2.7's layout: the RS block after its VS, its weight with the file's delta (docs/dumps.md).
     const dump = readFileSync("/tmp/keepalived_check.data", "utf8");
-    expect(dump).toContain(`RS [192.0.2.2]:tcp:8 UP weight 13`);
+    const vsBlock = dump.slice(dump.indexOf(" VS VIP = 203.0.113.2, VPORT = 80"));
+    expect(vsBlock).toContain("RIP = 192.0.2.2, RPORT = 8, WEIGHT = 13 EFF WEIGHT = 13");
+    const rsBlock = vsBlock.slice(vsBlock.indexOf("RPORT = 8, WEIGHT = 13"));
+    expect(rsBlock.slice(0, rsBlock.indexOf("reloaded = 0"))).toContain("\n   alive = 1\n");
     expect(daemon?.exitCode).toBeNull();
   }, 60_000);
 

@@ -66,6 +66,14 @@ vrrp_track_process tp1 {
   process hdmp-no-such
   weight 10
 }
+garp_group {
+  gna_interval 1
+}
+garp_group {
+  garp_interval 0.5
+  gna_interval 0.25
+  interface eth2
+}
 static_ipaddress {
   10.98.0.5/32 dev veth1
 }

@@ -79,9 +79,8 @@ export function judgeMisc(o: ScriptOutcome, dynamic: boolean, timeoutMs: number)
   if (o.timedOut) return fail(`misc: timed out after ${timeoutMs}ms`);
   if (o.signal !== undefined) return fail(`misc: killed by ${o.signal}`);
   const s = o.status ?? -1;
-  if (s === 0) return pass("misc: exit 0");
-  if (dynamic && s >= 2 && s <= 255) return pass(`misc: exit ${s}`, s - 2);
-  return fail(`misc: exit status ${s}`);
+  const r = s === 0 ? pass("misc: exit 0") : dynamic && s >= 2 && s <= 255 ? pass(`misc: exit ${s}`, s - 2) : fail(`misc: exit status ${s}`);
+  return { ...r, status: s };
 }
 
 /** Builds a MISC_CHECK attempt. */

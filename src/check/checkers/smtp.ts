@@ -3,16 +3,18 @@
  * expect 250, send QUIT. Replies follow RFC 5321 4.2 (multi-line "250-" continuation lines,
  * last line "250 "); a reply longer than 4096 bytes fails the check.
  */
-import { hostname } from "node:os";
 import { runStream } from "./stream.ts";
 import { type CheckResult, type Endpoint, fail, pass, type RunCheck } from "./types.ts";
+
+/** keepalived 2.2.7's HELO name for SMTP_CHECK without helo_name (its checker dump in the VM). */
+export const SMTP_DEFAULT_HELO = "smtpchecker.keepalived.org";
 
 /** Options of one SMTP_CHECK. */
 export interface SmtpCheckOptions {
   endpoint: Endpoint;
   /** Overall deadline of one attempt in ms (connect_timeout). */
   connectTimeoutMs: number;
-  /** Name sent with HELO. @default the local host name */
+  /** Name sent with HELO. @default SMTP_DEFAULT_HELO */
   heloName?: string;
 }
 
@@ -44,7 +46,7 @@ export class SmtpReplyReader {
 
 /** Builds an SMTP_CHECK attempt. */
 export function makeSmtpCheck(opts: SmtpCheckOptions): RunCheck {
-  const helo = opts.heloName ?? hostname();
+  const helo = opts.heloName ?? SMTP_DEFAULT_HELO;
   return (signal) => {
     let step: "greeting" | "helo" = "greeting";
     let total = 0;

@@ -11,6 +11,8 @@ export interface CheckResult {
   reason: string;
   /** Dynamic weight (MISC_CHECK misc_dynamic exit status 2-255 gives status-2). */
   weight?: number;
+  /** MISC_CHECK: the script's exit status (for the dump's `Last status`). */
+  status?: number;
   /**
    * A step of a multi-step check passed (one HTTP url of several, src/check/checkers/http-steps.ts): no
    * verdict yet; the next step runs after this many ms.

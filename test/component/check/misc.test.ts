@@ -23,18 +23,20 @@ describe("MISC_CHECK", () => {
     expect(await makeMiscCheck({ miscPath: `${s} 0 'a b' c`, miscTimeoutMs: 5000 })(sig())).toEqual({
       ok: true,
       reason: "misc: exit 0",
+      status: 0,
     });
     expect(readFileSync(args, "utf8")).toBe("0|a b|c|");
     expect(await makeMiscCheck({ miscPath: `${s} 1`, miscTimeoutMs: 5000 })(sig())).toEqual({
       ok: false,
       reason: "misc: exit status 1",
+      status: 1,
     });
   });
 
   test("misc_dynamic turns exit 2-255 into a weight", async () => {
     const s = script("dyn.sh", 'exit "$1"');
     expect(await makeMiscCheck({ miscPath: `${s} 12`, miscTimeoutMs: 5000, miscDynamic: true })(sig()))
-      .toEqual({ ok: true, reason: "misc: exit 12", weight: 10 });
+      .toEqual({ ok: true, reason: "misc: exit 12", weight: 10, status: 12 });
     expect((await makeMiscCheck({ miscPath: `${s} 12`, miscTimeoutMs: 5000 })(sig())).ok).toBe(false);
     expect((await makeMiscCheck({ miscPath: `${s} 1`, miscTimeoutMs: 5000, miscDynamic: true })(sig())).ok)
       .toBe(false);

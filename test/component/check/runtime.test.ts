@@ -214,8 +214,10 @@ describe("CheckRuntime", () => {
     // USR1 dump
     rt.dump("data");
     const dump = readFileSync(join(dir, "check.data"), "utf8");
-    expect(dump).toContain("VS [203.0.113.10]:tcp:80 quorum UP");
-    expect(dump).toContain("FILE_CHECK");
+    // keepalived 2.2.7's layout (src/dump/ka-check.ts): the VS block with its quorum, the FILE_CHECK block.
+    const vsBlock = dump.slice(dump.indexOf(" VS VIP = 203.0.113.10, VPORT = 80"));
+    expect(vsBlock.slice(0, vsBlock.indexOf("------< Real server >------"))).toContain("   quorum_state_up = 1\n");
+    expect(dump).toContain("   Keepalive method = FILE_CHECK\n");
     rt.stop();
     closeSync(fifoFd);
     expect(lvs.cleaned).toBe(1);

@@ -56,16 +56,18 @@ describe("MISC_CHECK", () => {
     expect(splitCommand("x ''")).toEqual(["x", ""]);
   });
   test("exit status rules with and without misc_dynamic", () => {
-    expect(judgeMisc({ status: 0, timedOut: false }, false, 1)).toEqual({ ok: true, reason: "misc: exit 0" });
+    expect(judgeMisc({ status: 0, timedOut: false }, false, 1)).toEqual({ ok: true, reason: "misc: exit 0", status: 0 });
     expect(judgeMisc({ status: 5, timedOut: false }, false, 1)).toEqual({
       ok: false,
       reason: "misc: exit status 5",
+      status: 5,
     });
     expect(judgeMisc({ status: 1, timedOut: false }, true, 1).ok).toBe(false);
     expect(judgeMisc({ status: 12, timedOut: false }, true, 1)).toEqual({
       ok: true,
       reason: "misc: exit 12",
       weight: 10,
+      status: 12,
     });
     expect(judgeMisc({ status: 255, timedOut: false }, true, 1).weight).toBe(253);
     expect(judgeMisc({ signal: "SIGTERM", timedOut: true }, true, 500).reason).toBe(

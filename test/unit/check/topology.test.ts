@@ -6,6 +6,7 @@ import { evaluateRsChange, evaluateVs, fifoRsLine, fifoVsLine, nextQuorum, rsWei
 
 const st = (up: boolean, weightDelta = 0) => ({ up, weightDelta, hasRun: true, lastReason: "" });
 const SRC = { file: "t", line: 1 };
+const NO_TIMING = { connectTimeoutMs: null, retry: null, delayBeforeRetryMs: null, warmupMs: null, delayLoopMs: null };
 const NAT = { method: "NAT" as const, tunnelType: null, tunnelPort: null, tunnelChecksum: null };
 
 function rs(address: string, over: Partial<RealServer> = {}): RealServer {
@@ -23,6 +24,7 @@ function rs(address: string, over: Partial<RealServer> = {}): RealServer {
     smtpAlert: null,
     virtualhost: null,
     alpha: null,
+    timing: NO_TIMING,
     checkers: [],
     src: SRC,
     ...over,
@@ -50,6 +52,7 @@ function vs(over: Partial<VirtualServer> = {}): VirtualServer {
     snmpName: null,
     alpha: false,
     omega: false,
+    timing: NO_TIMING,
     quorum: 1,
     hysteresis: 0,
     quorumUp: null,
