@@ -384,6 +384,9 @@ class RunnerOptions implements CheckerRunnerOptions {
   get weightOf() {
     return this.plan.weightOf;
   }
+  get failedUrlPacing() {
+    return this.plan.failedUrlPacing === true;
+  }
   get sched() {
     return this.owner.d.sched;
   }
