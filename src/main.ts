@@ -135,10 +135,11 @@ async function startParent(o: CliOptions): Promise<void> {
   if (r.diagnostics.some((d) => d.severity === "missing")) early("Config files missing (--all-config)", 6);
   if (o.dumpConf) { for (const line of (await confDump(r.config, o.dumpConf)).trimEnd().split("\n")) log.info(line); }
   const { claimPidFile, Parent } = await import("./procs/parent.ts");
+  const setup = (await import("./procs/instance.ts")).applyInstance(o, r.config.global, log);
   const pidErr = claimPidFile(o);
   if (pidErr) early(pidErr);
   await (await import("./procs/lifecycle-scripts.ts")).runLifecycleScript("startup", r.config.global, log);
-  const parent = new Parent(o, log, r.config, r.diagnostics);
+  const parent = new Parent(o, log, r.config, r.diagnostics, setup);
   parent.start(() => {
     log.info("All child processes are running");
     if (o.daemonized) reportLaunch({ type: "up", pid: process.pid });

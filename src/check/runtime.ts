@@ -16,6 +16,7 @@ import { defaultScriptUser, type UserEntry } from "../core/script.ts";
 import type { FdWatcher } from "../ffi/reactor.ts";
 import { planChecker } from "./build.ts";
 import { dumpPath, writeDumpFile } from "../core/dumpfile.ts";
+import { dataInstance } from "../core/instance-files.ts";
 import { globalSection } from "../dump/ka-global.ts";
 import { FileWatchHub } from "./file-watch.ts";
 import type { LvsSink } from "./lvs.ts";
@@ -252,7 +253,8 @@ export class CheckRuntime {
   /** USR1 writes the data dump; other kinds are not produced by this child. */
   dump(kind: DumpKind): void {
     if (kind !== "data") return;
-    const path = this.d.dumpPath ?? dumpPath("data", "check", this.#config?.global.stateDumpFile ?? null);
+    const path = this.d.dumpPath ??
+      dumpPath("data", "check", this.#config?.global.stateDumpFile ?? null, this.#config ? dataInstance(this.#config.global) : null);
     try {
       writeDumpFile(path, this.dumpText());
     } catch (e) {

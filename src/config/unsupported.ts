@@ -46,7 +46,6 @@ export const UNSUPPORTED: readonly Unsupported[] = [
   },
   { paths: G, keywords: ["config_save_dir"], field: "configSaveDir", note: "the configuration is not saved" },
   { paths: G, keywords: ["tmp_config_directory"], field: "tmpConfigDirectory", note: "no temporary configuration copies are made" },
-  { paths: G, keywords: ["data_use_instance"], field: "dataUseInstance", note: "dump file names do not carry the instance" },
   { paths: G, keywords: ["json_version"], field: "jsonVersion", note: "one JSON dump format only" },
   {
     paths: G,
@@ -54,8 +53,6 @@ export const UNSUPPORTED: readonly Unsupported[] = [
     field: "fifoWriteVrrpStatesOnReload",
     note: "states are not rewritten to the FIFO on reload",
   },
-  { paths: T, keywords: ["instance"], field: "instanceName", note: "file names do not carry the instance name" },
-  { paths: T, keywords: ["use_pid_dir"], field: "usePidDir", note: "pid files stay in /run" },
   { paths: T, keywords: ["net_namespace"], field: "netNamespace", note: "the daemon does not enter a network namespace" },
   { paths: T, keywords: ["net_namespace_ipvs"], field: "netNamespaceIpvs", note: "IPVS is not driven in another namespace" },
   { paths: T, keywords: ["namespace_with_ipsets"], field: "namespaceWithIpsets", note: "no ipsets" },

@@ -12,6 +12,8 @@ import { loadConfig, type LoadResult, needsRole, sliceFor } from "../config/inde
 import { type Message, type Role, ROLES } from "../core/ipc.ts";
 import type { Logger } from "../core/log.ts";
 import { createPidFile, removePidFile } from "../core/pidfile.ts";
+import { dataInstance } from "../core/instance-files.ts";
+import { type InstanceSetup, releaseInstance } from "./instance.ts";
 import { collectAfterLoad, configIdDefault, interfaceExists, logLoad } from "./common.ts";
 import { Supervised } from "./supervise.ts";
 import { selfCommand } from "./self.ts";
@@ -61,7 +63,13 @@ export class Parent {
   /** Errors the running configuration was accepted with (reload-gate.ts). */
   #accepted: Set<string>;
 
-  constructor(readonly opts: CliOptions, readonly log: Logger, config: KeepalivedConfig, diagnostics: readonly Diagnostic[] = []) {
+  constructor(
+    readonly opts: CliOptions,
+    readonly log: Logger,
+    config: KeepalivedConfig,
+    diagnostics: readonly Diagnostic[] = [],
+    readonly instance: InstanceSetup = { createdDir: null },
+  ) {
     this.#config = config;
     this.#accepted = acceptedErrors(diagnostics);
     this.#alerter = new Alerter(log, config);
@@ -365,7 +373,7 @@ export class Parent {
       metricsUrl: l && this.#metricsServer ? `http://${l.host.includes(":") ? `[${l.host}]` : l.host}:${this.#metricsServer.port}/metrics` : null,
     });
     try {
-      writeDumpFile(parentDumpPath(g.stateDumpFile), text);
+      writeDumpFile(parentDumpPath(g.stateDumpFile, dataInstance(g)), text);
     } catch (e) {
       this.log.error(`dump: ${(e as Error).message}`);
     }
@@ -395,6 +403,7 @@ export class Parent {
     this.#control.close();
     this.#alerter.close();
     removePidFile(this.opts.pidFile);
+    releaseInstance(this.instance);
     this.log.info("Stopped");
     process.exit(status);
   }
@@ -413,6 +422,7 @@ export function childArgs(o: CliOptions): string[] {
   if (o.releaseVips) a.push("-X");
   if (o.addressMonitoring) a.push("-a");
   if (o.snmp) a.push("-x");
+  if (o.instance !== undefined) a.push(`--instance=${o.instance}`);
   return a;
 }
 

@@ -110,10 +110,10 @@ describe("unsupported keyword table", () => {
     expect(withSection(doc)).toBe(doc);
   });
   test("a use is reported at its line without changing the -t exit code", () => {
-    const r = loadText("global_defs {\n router_id a\n vrrp_min_garp\n}\nuse_pid_dir\n");
+    const r = loadText("global_defs {\n router_id a\n vrrp_min_garp\n}\nnamespace_with_ipsets\n");
     expect(diagLines(r).filter((l) => l.includes("unsupported"))).toEqual([
       "3: unsupported: 'vrrp_min_garp' is not implemented (the gratuitous ARP settings are not changed); it has no effect",
-      "5: unsupported: 'use_pid_dir' is not implemented (pid files stay in /run); it has no effect",
+      "5: unsupported: 'namespace_with_ipsets' is not implemented (no ipsets); it has no effect",
     ]);
     expect(r.exitCode).toBe(0);
   });
