@@ -46,7 +46,6 @@ export const UNSUPPORTED: readonly Unsupported[] = [
   },
   { paths: G, keywords: ["config_save_dir"], field: "configSaveDir", note: "the configuration is not saved" },
   { paths: G, keywords: ["tmp_config_directory"], field: "tmpConfigDirectory", note: "no temporary configuration copies are made" },
-  { paths: G, keywords: ["json_version"], field: "jsonVersion", note: "one JSON dump format only" },
   {
     paths: G,
     keywords: ["fifo_write_vrrp_states_on_reload"],
