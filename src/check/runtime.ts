@@ -251,9 +251,9 @@ export class CheckRuntime {
   }
 
   /** USR1 writes the data dump; other kinds are not produced by this child. */
-  dump(kind: DumpKind): void {
+  dump(kind: DumpKind, to?: string): void {
     if (kind !== "data") return;
-    const path = this.d.dumpPath ??
+    const path = to ?? this.d.dumpPath ??
       dumpPath("data", "check", this.#config?.global.stateDumpFile ?? null, this.#config ? dataInstance(this.#config.global) : null);
     try {
       writeDumpFile(path, this.dumpText());

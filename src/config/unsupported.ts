@@ -44,8 +44,6 @@ export const UNSUPPORTED: readonly Unsupported[] = [
     field: "processNames",
     note: "process names are not changed",
   },
-  { paths: G, keywords: ["config_save_dir"], field: "configSaveDir", note: "the configuration is not saved" },
-  { paths: G, keywords: ["tmp_config_directory"], field: "tmpConfigDirectory", note: "no temporary configuration copies are made" },
   {
     paths: G,
     keywords: ["fifo_write_vrrp_states_on_reload"],

@@ -46,9 +46,9 @@ export function createBfdRuntime(ctx: ChildContext): Runtime<BfdSlice> {
       snap.enable(config.global.controlSocket !== null);
       snap.changed();
     },
-    dump(kind) {
+    dump(kind, to) {
       if (kind !== "data") return;
-      const path = dumpPath("data", "bfd", config?.global.stateDumpFile ?? null, config ? dataInstance(config.global) : null);
+      const path = to ?? dumpPath("data", "bfd", config?.global.stateDumpFile ?? null, config ? dataInstance(config.global) : null);
       try {
         writeDumpFile(path, bfd.dumpText(config?.global ?? null));
         ctx.log.info(`Printing BFD data for process(${process.pid}) on signal to ${path}`);

@@ -14,6 +14,7 @@ import type { Logger } from "../core/log.ts";
 import { createPidFile, removePidFile } from "../core/pidfile.ts";
 import { dataInstance } from "../core/instance-files.ts";
 import { type InstanceSetup, releaseInstance } from "./instance.ts";
+import { ReadFiles, saveConfigCopy } from "./config-save.ts";
 import { collectAfterLoad, configIdDefault, interfaceExists, logLoad } from "./common.ts";
 import { Supervised } from "./supervise.ts";
 import { selfCommand } from "./self.ts";
@@ -62,6 +63,8 @@ export class Parent {
 
   /** Errors the running configuration was accepted with (reload-gate.ts). */
   #accepted: Set<string>;
+  /** The files the last reload read (config_save_dir). */
+  #lastRead = new ReadFiles();
 
   constructor(
     readonly opts: CliOptions,
@@ -96,10 +99,17 @@ export class Parent {
           startedAtMs: c.pid ? c.startedAtMs : null,
         })),
       send: (role, msg) => this.#children.get(role)?.send(msg) ?? false,
-      load: () => loadConfig(this.opts.configFile, { configId: this.opts.configId ?? configIdDefault(), interfaceExists }),
+      load: () => this.#load(),
       reload: (r) => this.reload(r),
       pending: (gen) => (gen === this.#generation ? [...this.#children.keys()].filter((r) => !this.#ready.has(r)) : [...this.#children.keys()]),
     });
+  }
+
+  /** Reads the configuration file again (a reload), keeping what was read for config_save_dir. */
+  #load(): LoadResult {
+    this.#lastRead = new ReadFiles();
+    const o = this.opts;
+    return loadConfig(o.configFile, { configId: o.configId ?? configIdDefault(), interfaceExists, allConfig: o.allConfig, onRead: this.#lastRead.onRead });
   }
 
   /** Roles the configuration and the command line ask for. */
@@ -262,11 +272,7 @@ export class Parent {
     let refusal: string | undefined;
     let r: LoadResult | undefined;
     try {
-      r = pre ?? loadConfig(this.opts.configFile, {
-        configId: this.opts.configId ?? configIdDefault(),
-        interfaceExists,
-        allConfig: this.opts.allConfig,
-      });
+      r = pre ?? this.#load();
       logLoad(this.log, r.diagnostics);
       refusal = reloadRefusal(r, this.#accepted);
     } catch (e) {
@@ -307,6 +313,7 @@ export class Parent {
     this.#control.reloaded();
     void this.#control.configure();
     this.#generation++;
+    saveConfigCopy(r.config.global.configSaveDir, this.#generation - 1, this.#lastRead, this.log);
     this.#ready.clear();
     const wanted = new Set(this.wantedRoles(r.config));
     for (const [role, child] of [...this.#children]) {

@@ -78,13 +78,13 @@ export function createVrrpRuntime(ctx: ChildContext): Runtime<VrrpSlice> {
     },
     control: (cmd) => rt.control(cmd),
     snapshot: snap,
-    dump(kind) {
+    dump(kind, to) {
       const inst = rt.instances();
       if (!config) return;
       const clock = { wallMs: Date.now(), monoMs: ctx.scheduler.now() };
       try {
         if (kind === "data") {
-          writeDumpFile(dumpPath("data", "vrrp", global?.stateDumpFile ?? null, global ? dataInstance(global) : null), dataDump(config, rt, clock));
+          writeDumpFile(to ?? dumpPath("data", "vrrp", global?.stateDumpFile ?? null, global ? dataInstance(global) : null), dataDump(config, rt, clock));
         } else if (kind === "stats" || kind === "stats_clear") writeDumpFile(dumpPath("stats", "vrrp", global?.statsDumpFile ?? null), statsDump(inst));
         else if (kind === "json") writeDumpFile(dumpPath("json", "vrrp", global?.jsonDumpFile ?? null), jsonDump(config, rt, clock));
         // STATS_CLEAR (and D-Bus PrintStatsClear), as keepalived: write the statistics, then clear them.
