@@ -11,10 +11,12 @@ import { runLifecycleScript } from "./lifecycle-scripts.ts";
 import { loadConfig, type LoadResult, needsRole, sliceFor } from "../config/index.ts";
 import { type Message, type Role, ROLES } from "../core/ipc.ts";
 import type { Logger } from "../core/log.ts";
-import { createPidFile, removePidFile } from "../core/pidfile.ts";
+import { removePidFile } from "../core/pidfile.ts";
 import { dataInstance } from "../core/instance-files.ts";
 import { type InstanceSetup, releaseInstance } from "./instance.ts";
 import { ReadFiles, saveConfigCopy } from "./config-save.ts";
+import { childArgs } from "./parent-args.ts";
+import { ReloadDriver } from "./reload-driver.ts";
 import { collectAfterLoad, configIdDefault, interfaceExists, logLoad } from "./common.ts";
 import { Supervised } from "./supervise.ts";
 import { selfCommand } from "./self.ts";
@@ -65,6 +67,8 @@ export class Parent {
   #accepted: Set<string>;
   /** The files the last reload read (config_save_dir). */
   #lastRead = new ReadFiles();
+  /** HUP and the reload timer, reload_check_config, reload_file (reload-driver.ts). */
+  readonly #reloads: ReloadDriver;
 
   constructor(
     readonly opts: CliOptions,
@@ -75,6 +79,7 @@ export class Parent {
   ) {
     this.#config = config;
     this.#accepted = acceptedErrors(diagnostics);
+    this.#reloads = new ReloadDriver({ log, opts, global: () => this.#config.global, reload: () => this.reload() });
     this.#alerter = new Alerter(log, config);
     this.#snmp = new SnmpService(log, config, { snmp: opts.snmp, snmpSocket: opts.snmpSocket });
     const vrrp = (m: Message) => this.#children.get("vrrp")?.send(m);
@@ -109,7 +114,10 @@ export class Parent {
   #load(): LoadResult {
     this.#lastRead = new ReadFiles();
     const o = this.opts;
-    return loadConfig(o.configFile, { configId: o.configId ?? configIdDefault(), interfaceExists, allConfig: o.allConfig, onRead: this.#lastRead.onRead });
+    const rf = this.#lastRead;
+    return this.#reloads.reading(() =>
+      loadConfig(o.configFile, { configId: o.configId ?? configIdDefault(), interfaceExists, allConfig: o.allConfig, onRead: rf.onRead })
+    );
   }
 
   /** Roles the configuration and the command line ask for. */
@@ -141,7 +149,8 @@ export class Parent {
     setInterval(() => {}, 0x7fffffff);
     void this.#control.configure();
     process.on("SIGUSR1", () => this.dumpData());
-    process.on("SIGHUP", () => void this.reload());
+    process.on("SIGHUP", () => void this.#reloads.request());
+    this.#reloads.configured();
     process.on("SIGTERM", () => void this.stop(0));
     process.on("SIGINT", () => void this.stop(0));
     for (const s of FORWARDED) process.on(s, () => this.#forward(s));
@@ -314,6 +323,7 @@ export class Parent {
     void this.#control.configure();
     this.#generation++;
     saveConfigCopy(r.config.global.configSaveDir, this.#generation - 1, this.#lastRead, this.log);
+    this.#reloads.configured();
     this.#ready.clear();
     const wanted = new Set(this.wantedRoles(r.config));
     for (const [role, child] of [...this.#children]) {
@@ -409,6 +419,7 @@ export class Parent {
     await this.#dbus.stop();
     this.#control.close();
     this.#alerter.close();
+    this.#reloads.close();
     removePidFile(this.opts.pidFile);
     releaseInstance(this.instance);
     this.log.info("Stopped");
@@ -416,34 +427,4 @@ export class Parent {
   }
 }
 
-/** The options a child needs from the parent's command line (logging, config id, pid files, release). */
-export function childArgs(o: CliOptions): string[] {
-  const a = ["-n", "-f", o.configFile, `--log-facility=${facilityName(o.facility)}`];
-  if (o.logConsole) a.push("-l");
-  if (o.logDetail) a.push("-D");
-  if (o.noSyslog) a.push("-G");
-  if (o.logFile) a.push(`--log-file=${o.logFile}`);
-  if (o.configId !== undefined) a.push("-i", o.configId);
-  if (o.dontReleaseVrrp) a.push("-V");
-  if (o.dontReleaseIpvs) a.push("-I");
-  if (o.releaseVips) a.push("-X");
-  if (o.addressMonitoring) a.push("-a");
-  if (o.snmp) a.push("-x");
-  if (o.instance !== undefined) a.push(`--instance=${o.instance}`);
-  return a;
-}
-
-/** The -S spelling of a facility number. */
-export function facilityName(f: number): string {
-  return f === 1 ? "user" : f >= 16 && f <= 23 ? `local${f - 16}` : "daemon";
-}
-
-/** Creates the parent's pid file; returns an error line or undefined. */
-export function claimPidFile(o: CliOptions): string | undefined {
-  try {
-    createPidFile(o.pidFile);
-    return undefined;
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
+export { childArgs, claimPidFile, facilityName } from "./parent-args.ts";
