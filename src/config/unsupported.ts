@@ -106,7 +106,6 @@ export const UNSUPPORTED: readonly Unsupported[] = [
     note: "use global_defs lvs_sync_daemon",
   },
   { paths: VI, keywords: ["use_vmac_addr"], field: "useVmacAddr", note: "the VMAC address is not used on the base interface" },
-  { paths: ["virtual_server"], keywords: ["snmp_name"], field: "snmpName", note: "not in our SNMP virtual server table" },
   { paths: CHECKERS.map((c) => `${c}/url`), keywords: ["regex_stack"], field: "regexStack", note: "JavaScript regular expressions need no stack size" },
   { paths: ["bfd_instance"], keywords: ["vrrp"], field: "toVrrp", note: "BFD events go to both children" },
   { paths: ["bfd_instance"], keywords: ["checker"], field: "toChecker", note: "BFD events go to both children" },

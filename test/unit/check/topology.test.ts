@@ -22,6 +22,7 @@ function rs(address: string, over: Partial<RealServer> = {}): RealServer {
     notifyDown: null,
     smtpAlert: null,
     virtualhost: null,
+    snmpName: null,
     alpha: null,
     checkers: [],
     src: SRC,
