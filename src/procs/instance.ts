@@ -48,3 +48,9 @@ export function releaseInstance(s: InstanceSetup): void {
     rmdirSync(s.createdDir);
   } catch { /* not empty (another daemon's files), or gone */ }
 }
+
+/** keepalived's warnings for what a reload cannot change (read at start only, here too). */
+export function warnRestartOnly(old: GlobalDefs, now: GlobalDefs, log: Logger): void {
+  if (old.instanceName !== now.instanceName) log.warn("Cannot change instance name at a reload - please restart keepalived");
+  if (old.tmpConfigDirectory !== now.tmpConfigDirectory) log.warn("Cannot change config_directory at a reload - please restart keepalived");
+}

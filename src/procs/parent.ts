@@ -13,7 +13,7 @@ import { type Message, type Role, ROLES } from "../core/ipc.ts";
 import type { Logger } from "../core/log.ts";
 import { removePidFile } from "../core/pidfile.ts";
 import { dataInstance } from "../core/instance-files.ts";
-import { type InstanceSetup, releaseInstance } from "./instance.ts";
+import { type InstanceSetup, releaseInstance, warnRestartOnly } from "./instance.ts";
 import { ReadFiles, saveConfigCopy } from "./config-save.ts";
 import { childArgs } from "./parent-args.ts";
 import { ReloadDriver } from "./reload-driver.ts";
@@ -306,6 +306,7 @@ export class Parent {
     sdNotify("RELOADING=1\nSTATUS=reloading configuration");
     const r = this.#readForReload(pre);
     if (!r) return false;
+    warnRestartOnly(this.#config.global, r.config.global, this.log);
     this.#config = r.config;
     this.#accepted = acceptedErrors(r.diagnostics);
     // States of instances and sessions the new configuration dropped are not replayed to a later child.
