@@ -220,7 +220,7 @@ export class CheckerRunner implements CheckerStatus {
       this.#arm(t.delayBeforeRetryMs);
       return;
     }
-    const said = k && (this.up || !this.hasRun) ? failureSentence(k, this.retries, r.reason) : undefined;
+    const said = k && (this.up || !this.hasRun) ? failureSentence(k, this.retries, r.reason, this.hasRun) : undefined;
     if (said) this.o.log.info(said);
     else if (k && (this.up || !this.hasRun)) { /* keepalived says nothing for this type (SMTP) */ }
     else if (t.retry > 0 && this.up) this.o.log.info(`${this.o.name} failed after ${t.retry} retries`);

@@ -122,15 +122,19 @@ const SIGNALS: Readonly<Record<string, number>> = {
 };
 const signalNumber = (s: string): number => SIGNALS[s] ?? (Number(s) || 0);
 
-/** The sentence for a checker going down after `retries` retries (0: none, or its first attempt). */
-export function failureSentence(n: SentenceNames, retries: number, reason: string): string | undefined {
+/**
+ * The sentence for a checker going down after `retries` retries (0: none, or its first attempt). `hasRun`:
+ * the checker had a result before (DNS_CHECK then says " after N retries" with its configured retry, even 0).
+ */
+export function failureSentence(n: SentenceNames, retries: number, reason: string, hasRun = retries > 0): string | undefined {
   const after = retries > 0 ? ` after ${retries} retries` : "";
   switch (n.kind) {
     case "SMTP":
       return undefined;
     case "DNS": {
       const w = dnsWords(reason, n.service);
-      return w === undefined ? undefined : `DNS_CHECK (${n.service}) ${w}${after}`;
+      const dnsAfter = hasRun ? ` after ${n.retry ?? retries} retries` : "";
+      return w === undefined ? undefined : `DNS_CHECK (${n.service}) ${w}${dnsAfter}`;
     }
     case "ICMP":
       return retries > 0 ? `ICMP CHECK on service ${n.service} of ${n.vs ?? ""} failed${after}.` : `ICMP CHECK on service ${n.service} failed.`;

@@ -51,5 +51,8 @@ describe("checker sentences", () => {
     expect(words("dns: socket: ENETUNREACH")).toBe("network unreachable for [127.0.0.11]:53");
     expect(words("dns: socket: EADDRNOTAVAIL")).toBe("UDP socket bind failed. Rescheduling.");
     expect(words("dns: aborted")).toBeUndefined();
+    // keepalived appends its configured retry once the checker has run, " after 0 retries" too; never at the first attempt.
+    expect(failureSentence({ ...dns, retry: 0 }, 0, "dns: send failed", true)).toBe("DNS_CHECK ([127.0.0.11]:udp:53) failed to write socket. after 0 retries");
+    expect(failureSentence({ ...dns, retry: 3 }, 0, "dns: send failed", false)).toBe("DNS_CHECK ([127.0.0.11]:udp:53) failed to write socket.");
   });
 });
