@@ -31,6 +31,10 @@ export interface CliOptions {
   vrrpPidFile: string;
   checkersPidFile: string;
   bfdPidFile: string;
+  /** The pid files given with -p/-r/-c/-b (kept as given whatever `instance` and `use_pid_dir` say). */
+  givenPids: Partial<Record<"parent" | "vrrp" | "check" | "bfd", string>>;
+  /** Internal: the configuration's `instance` name, which a child's syslog ident carries. */
+  instance?: string;
   addressMonitoring: boolean;
   /** -x / --snmp: the SNMP subagent with every MIB (src/snmp/service.ts). */
   snmp: boolean;
@@ -117,10 +121,10 @@ const SPECS: Spec[] = [
       o.dumpConf = f;
     },
   },
-  { short: "p", long: "pid", kind: "value", apply: (o, v) => (o.pidFile = v!) },
-  { short: "r", long: "vrrp_pid", kind: "value", apply: (o, v) => (o.vrrpPidFile = v!) },
-  { short: "c", long: "checkers_pid", kind: "value", apply: (o, v) => (o.checkersPidFile = v!) },
-  { short: "b", long: "bfd_pid", kind: "value", apply: (o, v) => (o.bfdPidFile = v!) },
+  { short: "p", long: "pid", kind: "value", apply: (o, v) => (o.pidFile = o.givenPids.parent = v!) },
+  { short: "r", long: "vrrp_pid", kind: "value", apply: (o, v) => (o.vrrpPidFile = o.givenPids.vrrp = v!) },
+  { short: "c", long: "checkers_pid", kind: "value", apply: (o, v) => (o.checkersPidFile = o.givenPids.check = v!) },
+  { short: "b", long: "bfd_pid", kind: "value", apply: (o, v) => (o.bfdPidFile = o.givenPids.bfd = v!) },
   { short: "a", long: "address-monitoring", kind: "flag", apply: (o) => (o.addressMonitoring = true) },
   { short: "x", long: "snmp", kind: "flag", apply: (o) => (o.snmp = true) },
   { short: "A", long: "snmp-agent-socket", kind: "value", apply: (o, v) => (o.snmpSocket = v!) },
@@ -160,6 +164,7 @@ const SPECS: Spec[] = [
     },
   },
   { long: "daemonized", kind: "flag", apply: (o) => (o.daemonized = true) },
+  { long: "instance", kind: "value", apply: (o, v) => (o.instance = v!) },
 ];
 
 /** Defaults as keepalived 2.2.7 has them. */
@@ -184,6 +189,7 @@ export function defaultOptions(): CliOptions {
     vrrpPidFile: "/run/vrrp.pid",
     checkersPidFile: "/run/checkers.pid",
     bfdPidFile: "/run/bfd.pid",
+    givenPids: {},
     addressMonitoring: false,
     snmp: false,
     allConfig: false,

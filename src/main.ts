@@ -126,7 +126,9 @@ async function startParent(o: CliOptions): Promise<void> {
   if (refused) early(refused);
   const log = makeLogger(o, "parent");
   log.info(`Starting ${VERSION_LINE}`);
-  const r = loadConfig(o.configFile, { configId: o.configId ?? configIdDefault(), interfaceExists, allConfig: o.allConfig });
+  const { probeTmpConfigDir, ReadFiles, saveConfigCopy } = await import("./procs/config-save.ts");
+  const read = new ReadFiles();
+  const r = loadConfig(o.configFile, { configId: o.configId ?? configIdDefault(), interfaceExists, allConfig: o.allConfig, onRead: read.onRead });
   logLoad(log, r.diagnostics);
   if (!isRunnable(r.exitCode)) {
     early(`configuration ${o.configFile} is not usable (see the errors above)`, r.exitCode === 2 ? 2 : 1);
@@ -135,10 +137,13 @@ async function startParent(o: CliOptions): Promise<void> {
   if (r.diagnostics.some((d) => d.severity === "missing")) early("Config files missing (--all-config)", 6);
   if (o.dumpConf) { for (const line of (await confDump(r.config, o.dumpConf)).trimEnd().split("\n")) log.info(line); }
   const { claimPidFile, Parent } = await import("./procs/parent.ts");
+  const setup = (await import("./procs/instance.ts")).applyInstance(o, r.config.global, log);
   const pidErr = claimPidFile(o);
   if (pidErr) early(pidErr);
+  saveConfigCopy(r.config.global.configSaveDir, 0, read, log);
+  probeTmpConfigDir(r.config.global.tmpConfigDirectory, read, log);
   await (await import("./procs/lifecycle-scripts.ts")).runLifecycleScript("startup", r.config.global, log);
-  const parent = new Parent(o, log, r.config, r.diagnostics);
+  const parent = new Parent(o, log, r.config, r.diagnostics, setup);
   parent.start(() => {
     log.info("All child processes are running");
     if (o.daemonized) reportLaunch({ type: "up", pid: process.pid });

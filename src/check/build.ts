@@ -33,6 +33,8 @@ export interface CheckerPlan {
   push?: { kind: "file"; path: string; weight: number; reverse: boolean } | { kind: "bfd"; name: string };
   /** Converts a passing result's weight into a weight delta. */
   weightOf: (r: CheckResult) => number;
+  /** HTTP_GET / SSL_GET: keepalived's pacing of a failed url (CheckerRunnerOptions.failedUrlPacing). */
+  failedUrlPacing?: boolean;
 }
 
 /** Shared inputs of checker building. */
@@ -212,6 +214,7 @@ class Plan implements CheckerPlan {
   run?: RunCheck;
   push?: CheckerPlan["push"];
   weightOf: (r: CheckResult) => number = noWeight;
+  failedUrlPacing?: boolean;
   constructor(
     readonly type: string,
     readonly address: string,
@@ -251,6 +254,7 @@ export function planChecker(vs: VirtualServer, rs: RealServer, c: Checker, b: Bu
     return plan;
   }
   plan.run = pollRun(c, vs, rs, ep, b);
+  if (c.type === "HTTP_GET" || c.type === "SSL_GET") plan.failedUrlPacing = true;
   if (c.type === "MISC_CHECK" && c.miscDynamic) {
     plan.weightOf = (r) => (r.weight === undefined ? 0 : r.weight - rs.weight);
   }

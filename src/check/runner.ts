@@ -65,6 +65,12 @@ export interface CheckerRunnerOptions {
    * service …" (TCP, HTTP, SSL, …) and `service`, the real server as keepalived names it.
    */
   sentences?: SentenceNames;
+  /**
+   * HTTP_GET / SSL_GET pacing of a failed url (keepalived's check_http.c): once the checker is down a
+   * failure is not retried, and after the failure that took it down or kept it down the next attempt
+   * is max(delay_before_retry, delay_loop) later. Other checkers retry while down and wait delay_loop.
+   */
+  failedUrlPacing?: boolean;
 }
 
 export { successSentence } from "./sentences.ts";
@@ -209,7 +215,8 @@ export class CheckerRunner implements CheckerStatus {
       return;
     }
     // keepalived does not retry a checker's very first attempt: a server down at start is down at once.
-    if (this.retries < t.retry && this.hasRun) {
+    const paced = this.o.failedUrlPacing === true;
+    if (this.retries < t.retry && this.hasRun && !(paced && !this.up)) {
       this.retries++;
       const line = `${this.o.name} failed (${r.reason}); retry ${this.retries} of ${t.retry}`;
       if (t.logAllFailures && this.up) this.o.log.info(line);
@@ -218,13 +225,13 @@ export class CheckerRunner implements CheckerStatus {
       this.#arm(t.delayBeforeRetryMs);
       return;
     }
-    const said = k && (this.up || !this.hasRun) ? failureSentence(k, this.retries, r.reason) : undefined;
+    const said = k && (this.up || !this.hasRun) ? failureSentence(k, this.retries, r.reason, this.hasRun) : undefined;
     if (said) this.o.log.info(said);
     else if (k && (this.up || !this.hasRun)) { /* keepalived says nothing for this type (SMTP) */ }
     else if (t.retry > 0 && this.up) this.o.log.info(`${this.o.name} failed after ${t.retry} retries`);
     this.retries = 0;
     this.#apply(false, r);
-    this.#arm(t.delayLoopMs);
+    this.#arm(paced ? Math.max(t.delayBeforeRetryMs, t.delayLoopMs) : t.delayLoopMs);
   }
 
   #apply(ok: boolean, r: CheckResult): void {

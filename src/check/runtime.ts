@@ -20,6 +20,7 @@ import { planChecker } from "./build.ts";
 import { dumpPath, writeDumpFile } from "../core/dumpfile.ts";
 import { checkDumpLines } from "../dump/ka-check.ts";
 import { readTrackFile, type VsLive } from "../dump/ka-check-live.ts";
+import { dataInstance } from "../core/instance-files.ts";
 import { FileWatchHub } from "./file-watch.ts";
 import type { LvsSink } from "./lvs.ts";
 import { LvsFifos, resolveScript, type RunNotify, scriptRunner } from "./notify.ts";
@@ -290,9 +291,10 @@ export class CheckRuntime {
   }
 
   /** USR1 writes the data dump; other kinds are not produced by this child. */
-  dump(kind: DumpKind): void {
+  dump(kind: DumpKind, to?: string): void {
     if (kind !== "data") return;
-    const path = this.d.dumpPath ?? dumpPath("data", "check", this.#config?.global.stateDumpFile ?? null);
+    const path = to ?? this.d.dumpPath ??
+      dumpPath("data", "check", this.#config?.global.stateDumpFile ?? null, this.#config ? dataInstance(this.#config.global) : null);
     try {
       writeDumpFile(path, this.dumpText());
     } catch (e) {

@@ -11,8 +11,8 @@ import type { BfdStateName, Message } from "../core/ipc.ts";
 import type { Logger } from "../core/log.ts";
 import type { Scheduler } from "../core/scheduler.ts";
 import type { CheckerPlan } from "./build.ts";
-import { fileCheckVerdict, parseTrackFileValue } from "./checkers/file.ts";
-import { type CheckResult, fail, pass } from "./checkers/types.ts";
+import { type CheckResult, fail } from "./checkers/types.ts";
+import { bfdResult, fileResult } from "./external-results.ts";
 import type { FileWatchHub } from "./file-watch.ts";
 import { CheckerRunner, type CheckerRunnerOptions, type CheckerStatus } from "./runner.ts";
 import type { CheckerView } from "../metrics/check-samples.ts";
@@ -405,6 +405,9 @@ class RunnerOptions implements CheckerRunnerOptions {
   get weightOf() {
     return this.plan.weightOf;
   }
+  get failedUrlPacing() {
+    return this.plan.failedUrlPacing === true;
+  }
   get sched() {
     return this.owner.d.sched;
   }
@@ -435,16 +438,4 @@ class Sentences implements SentenceNames {
   get retry(): number {
     return this.o.plan.timing.retry;
   }
-}
-
-/** A BFD state as a checker result: Up passes, anything else fails. */
-export function bfdResult(state: BfdStateName): CheckResult {
-  return state === "Up" ? pass("bfd: Up") : fail(`bfd: ${state}`);
-}
-
-/** A tracked file's text as a FILE_CHECK result. */
-export function fileResult(text: string | undefined, weight: number, reverse: boolean): CheckResult {
-  if (text === undefined) return fail("file: cannot read the track file");
-  const v = parseTrackFileValue(text);
-  return v.ok ? fileCheckVerdict(v.value, weight, reverse) : fail(v.reason);
 }

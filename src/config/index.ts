@@ -40,6 +40,8 @@ export interface LoadOptions {
   randomSeed?: number;
   /** `-e` / `--all-config`: a missing or refused include is a "missing" error (exit 6). */
   allConfig?: boolean;
+  /** Told each file's text as it is read, in order (config_save_dir's copy, src/procs/config-save.ts). */
+  onRead?: (path: string, text: string) => void;
 }
 
 /** Outcome of loadConfig: the frozen model, every diagnostic, and the `-t` exit code. */
@@ -103,11 +105,21 @@ function userExistsDefault(name: string): boolean {
   return passwd.split("\n").some((l) => l.split(":")[0] === name);
 }
 
+/** `read`, telling `onRead` each text it returns. */
+function observed(read: (p: string) => ReadOutcome, onRead?: (path: string, text: string) => void): (p: string) => ReadOutcome {
+  if (!onRead) return read;
+  return (p) => {
+    const r = read(p);
+    if (typeof r === "string") onRead(p, r);
+    return r;
+  };
+}
+
 /** Load and validate a keepalived.conf; never throws on bad config text. */
 export function loadConfig(path: string, opts: LoadOptions): LoadResult {
   return load(path, {
     configId: opts.configId,
-    readFile: opts.readFile ?? ((p) => readConfigFile(p)),
+    readFile: observed(opts.readFile ?? ((p) => readConfigFile(p)), opts.onRead),
     listDir: opts.listDir ?? listDirDefault,
     interfaceExists: opts.interfaceExists ?? ((n) => fs.existsSync(`/sys/class/net/${n}`)),
     isExecutable: opts.isExecutable ?? isExecutableDefault,

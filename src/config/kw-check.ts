@@ -139,7 +139,7 @@ export const REAL_SERVER: Table<RsDraft> = {
   },
   smtp_alert: { h: boolKw("smtpAlert") },
   virtualhost: { h: strKw("virtualhost") },
-  snmp_name: { h: () => undefined },
+  snmp_name: { h: strKw("snmpName") },
   alpha: { h: boolKw("alpha") },
   inhibit_on_failure: {
     h: (d, a, c) => {

@@ -282,7 +282,18 @@ export const GLOBAL_DEFS: Table<GlobalDraft> = {
   state_dump_file: { h: strKw("stateDumpFile") },
   stats_dump_file: { h: strKw("statsDumpFile") },
   json_dump_file: { h: strKw("jsonDumpFile") },
-  json_version: { h: intKw("jsonVersion", 1, 2) },
+  // keepalived 2.2.7 does not know json_version (its one JSON layout is what later keepalived calls version 1,
+  // and what keepalived.json here is); version 2, a later keepalived's layout, is reported and not written.
+  json_version: {
+    h: (d, a, c) => {
+      const n = readInt(a[0]?.text, 1, 2, c);
+      if (n === undefined) return;
+      d.jsonVersion = n;
+      if (n === 2) {
+        c.diags.add(c.at, "unsupported", "'json_version 2' is not implemented (keepalived.json keeps keepalived 2.2.7's layout, version 1)");
+      }
+    },
+  },
   include_check: {
     h: (d, a) => {
       d.includeCheck = a.map((t) => t.text);

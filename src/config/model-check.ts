@@ -193,6 +193,8 @@ export interface RealServer {
   readonly notifyDown: ScriptSpec | null;
   readonly smtpAlert: boolean | null;
   readonly virtualhost: string | null;
+  /** `snmp_name`: realServerName in the SNMP real server table. */
+  readonly snmpName: string | null;
   readonly alpha: boolean | null;
   readonly timing: ServerTiming;
   readonly checkers: readonly Checker[];

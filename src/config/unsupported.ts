@@ -28,18 +28,12 @@ const CHECKERS = ["HTTP_GET", "SSL_GET"].map((c) => `virtual_server/real_server/
 
 /** The table. */
 export const UNSUPPORTED: readonly Unsupported[] = [
-  { paths: G, keywords: ["config_save_dir"], field: "configSaveDir", note: "the configuration is not saved" },
-  { paths: G, keywords: ["tmp_config_directory"], field: "tmpConfigDirectory", note: "no temporary configuration copies are made" },
-  { paths: G, keywords: ["data_use_instance"], field: "dataUseInstance", note: "dump file names do not carry the instance" },
-  { paths: G, keywords: ["json_version"], field: "jsonVersion", note: "one JSON dump format only" },
   {
     paths: G,
     keywords: ["fifo_write_vrrp_states_on_reload"],
     field: "fifoWriteVrrpStatesOnReload",
     note: "states are not rewritten to the FIFO on reload",
   },
-  { paths: T, keywords: ["instance"], field: "instanceName", note: "file names do not carry the instance name" },
-  { paths: T, keywords: ["use_pid_dir"], field: "usePidDir", note: "pid files stay in /run" },
   { paths: T, keywords: ["net_namespace"], field: "netNamespace", note: "the daemon does not enter a network namespace" },
   { paths: T, keywords: ["net_namespace_ipvs"], field: "netNamespaceIpvs", note: "IPVS is not driven in another namespace" },
   { paths: T, keywords: ["namespace_with_ipsets"], field: "namespaceWithIpsets", note: "no ipsets" },
@@ -55,10 +49,6 @@ export const UNSUPPORTED: readonly Unsupported[] = [
   { paths: G, keywords: ["vrrp_min_garp"], field: "vrrpMinGarp", note: "the gratuitous ARP settings are not changed" },
   { paths: G, keywords: ["vmac_addr_prefix"], field: "vmacAddrPrefix", note: "VMAC address interfaces keep the default name" },
   { paths: G, keywords: ["disable_local_igmp"], field: "disableLocalIgmp", note: "IGMP reports are not turned off" },
-  { paths: G, keywords: ["reload_time_file"], field: "reloadTimeFile", note: "no timed reloads" },
-  { paths: G, keywords: ["reload_repeat"], field: "reloadRepeat", note: "no timed reloads" },
-  { paths: G, keywords: ["reload_file"], field: "reloadFile", note: "no reload file" },
-  { paths: G, keywords: ["reload_check_config"], field: "reloadCheckConfig", note: "a reload is not checked in a separate process" },
   { paths: VI, keywords: ["debug"], field: "debugLevel", note: "no per-instance debug level" },
   { paths: VI, keywords: ["native_ipv6"], field: "nativeIpv6", note: "no native IPv6 VMAC mode" },
   {
@@ -68,7 +58,6 @@ export const UNSUPPORTED: readonly Unsupported[] = [
     note: "use global_defs lvs_sync_daemon",
   },
   { paths: VI, keywords: ["use_vmac_addr"], field: "useVmacAddr", note: "the VMAC address is not used on the base interface" },
-  { paths: ["virtual_server"], keywords: ["snmp_name"], field: "snmpName", note: "not in our SNMP virtual server table" },
   { paths: CHECKERS.map((c) => `${c}/url`), keywords: ["regex_stack"], field: "regexStack", note: "JavaScript regular expressions need no stack size" },
   { paths: ["bfd_instance"], keywords: ["vrrp"], field: "toVrrp", note: "BFD events go to both children" },
   { paths: ["bfd_instance"], keywords: ["checker"], field: "toChecker", note: "BFD events go to both children" },

@@ -191,6 +191,7 @@ function finishRs(rs: RsDraft, vs: VsDraft, g: GlobalDefs, refs: CheckRefs, diag
     notifyDown: rs.notifyDown ?? null,
     smtpAlert: rs.smtpAlert ?? null,
     virtualhost: rs.virtualhost ?? null,
+    snmpName: rs.snmpName ?? null,
     alpha: rs.alpha ?? null,
     timing: {
       connectTimeoutMs: rs.connectTimeoutMs ?? vs.connectTimeoutMs ?? null,

@@ -8,6 +8,7 @@ import type { Role } from "./role.ts";
 import { closeSync, constants, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
+import { withInstance } from "./instance-files.ts";
 
 /** Atomically replaces `path` with `text`; throws with the path named on failure. */
 export function writeDumpFile(path: string, text: string): void {
@@ -33,13 +34,15 @@ export function writeDumpFile(path: string, text: string): void {
  * keepalived's dump paths: /tmp/keepalived.data (VRRP), keepalived_parent/_check/_bfd.data for the
  * other processes, keepalived.stats, keepalived.json (TMPDIR honoured). A configured state_dump_file
  * gets the same per-process suffix before its extension, so the processes never overwrite each other.
+ * `instance` (data_use_instance with an instance name, instance-files.ts dataInstance): the data files
+ * carry ".NAME" before their extension, as keepalived's; stats and JSON keep their names.
  */
-export function dumpPath(kind: "data" | "stats" | "json", role: "parent" | Role, configured: string | null): string {
+export function dumpPath(kind: "data" | "stats" | "json", role: "parent" | Role, configured: string | null, instance: string | null = null): string {
   const suffix = kind === "data" && role !== "vrrp" ? `_${role}` : "";
+  let path = join(process.env.TMPDIR || "/tmp", `keepalived${suffix}.${kind}`);
   if (configured) {
-    if (!suffix) return configured;
     const m = /^(.*?)(\.[^./]*)?$/.exec(configured)!;
-    return `${m[1]}${suffix}${m[2] ?? ""}`;
+    path = suffix ? `${m[1]}${suffix}${m[2] ?? ""}` : configured;
   }
-  return join(process.env.TMPDIR || "/tmp", `keepalived${suffix}.${kind}`);
+  return kind === "data" ? withInstance(path, instance) : path;
 }

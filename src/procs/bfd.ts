@@ -6,6 +6,7 @@
 import type { BfdSlice } from "../config/slice.ts";
 import { BfdRuntime } from "../bfd/runtime.ts";
 import { dumpPath, writeDumpFile } from "../core/dumpfile.ts";
+import { dataInstance } from "../core/instance-files.ts";
 import { UdpTransport } from "../bfd/transport.ts";
 import type { ChildContext, LoopSettings, Runtime } from "./child.ts";
 import { SnapshotReporter } from "../control/child-side.ts";
@@ -45,9 +46,9 @@ export function createBfdRuntime(ctx: ChildContext): Runtime<BfdSlice> {
       snap.enable(config.global.controlSocket !== null);
       snap.changed();
     },
-    dump(kind) {
+    dump(kind, to) {
       if (kind !== "data") return;
-      const path = dumpPath("data", "bfd", config?.global.stateDumpFile ?? null);
+      const path = to ?? dumpPath("data", "bfd", config?.global.stateDumpFile ?? null, config ? dataInstance(config.global) : null);
       try {
         writeDumpFile(path, bfd.dumpText(config?.global ?? null));
         ctx.log.info(`Printing BFD data for process(${process.pid}) on signal to ${path}`);

@@ -76,8 +76,8 @@ export function createCheckRuntime(ctx: ChildContext): Runtime<CheckSlice> {
       snap.changed();
       return r;
     },
-    dump(kind) {
-      rt.dump(kind);
+    dump(kind, to) {
+      rt.dump(kind, to);
     },
     onEvent(msg) {
       rt.onEvent(msg);

@@ -5,6 +5,8 @@
  * or a slice not shaped like this role's, ends the child (the watchdog restarts it); a known message
  * with a bad field is dropped, counted and logged (src/core/ipc.ts IpcReceiver).
  */
+import { chmodSync } from "node:fs";
+import { childSavePath, ensureSaveDir } from "./config-save.ts";
 import type { CliOptions } from "../cli.ts";
 import { type DumpKind, envelope, IpcReceiver, type Message } from "../core/ipc.ts";
 import type { Role } from "../core/role.ts";
@@ -39,8 +41,8 @@ export interface ChildContext {
 export interface Runtime<S> {
   /** Applies a configuration slice: the first one, or a reload. */
   apply(slice: S, reload: boolean): Promise<void>;
-  /** Writes a dump file. */
-  dump(kind: DumpKind): void;
+  /** Writes a dump file (`to`: a data dump's path instead of the usual one, config_save_dir). */
+  dump(kind: DumpKind, to?: string): void;
   /** An event relayed by the parent (bfdState, vrrpState). */
   onEvent(msg: Message): void;
   /** Graceful stop: release what we hold (VIPs, IPVS entries, sessions). */
@@ -169,6 +171,21 @@ interface ParentLink<R extends Role> {
   untune(reload: boolean): Promise<void>;
 }
 
+/**
+ * config_save_dir (src/procs/config-save.ts): the data dump before ("pre", then `then` runs) or after
+ * ("post") a reload, to DIR/keepalived_ROLE.PID.N.pre|post, N the reload's number.
+ */
+async function savedDump<R extends Role>(p: ParentLink<R>, dir: string | null, generation: number, when: "pre" | "post", then?: () => Promise<void>) {
+  if (dir !== null && ensureSaveDir(dir, p.log)) {
+    const path = childSavePath(dir, p.role, process.pid, generation - 1, when);
+    p.rt.dump("data", path);
+    try {
+      chmodSync(path, 0o600);
+    } catch { /* the dump logged its own failure */ }
+  }
+  await then?.();
+}
+
 /** One message from the parent. */
 function onParentMessage<R extends Role>(p: ParentLink<R>, msg: Message): void {
   const { role, rt, log } = p;
@@ -176,17 +193,22 @@ function onParentMessage<R extends Role>(p: ParentLink<R>, msg: Message): void {
     case "config": {
       const { generation, reload, slice } = msg;
       if (!isSliceFor(role, slice)) return p.desync(`configuration ${generation}: ${sliceProblem(role, slice)}`);
-      p.enqueue("config", () =>
-        p.untune(reload).then(() => rt.apply(slice, reload)).then(
-          () => {
-            p.tune(slice.global, reload);
-            p.send({ type: "ready", role, generation });
-          },
-          (e) => {
-            log.error(`cannot apply configuration: ${(e as Error).stack ?? e}`);
-            p.send({ type: "fatal", role, reason: (e as Error).message });
-          },
-        ));
+      const save = reload ? slice.global.configSaveDir : null;
+      p.enqueue(
+        "config",
+        () =>
+          p.untune(reload).then(() => savedDump(p, save, generation, "pre", () => rt.apply(slice, reload))).then(() => savedDump(p, save, generation, "post"))
+            .then(
+              () => {
+                p.tune(slice.global, reload);
+                p.send({ type: "ready", role, generation });
+              },
+              (e) => {
+                log.error(`cannot apply configuration: ${(e as Error).stack ?? e}`);
+                p.send({ type: "fatal", role, reason: (e as Error).message });
+              },
+            ),
+      );
       return;
     }
     case "dump":

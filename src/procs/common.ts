@@ -7,6 +7,7 @@ import { Logger } from "../core/log.ts";
 import { SyslogSocket } from "../ffi/syslog.ts";
 import { localTime } from "../ffi/libc.ts";
 import { dropExecutablePages } from "../ffi/resident.ts";
+import { instanceIdent } from "../core/instance-files.ts";
 
 /** keepalived's syslog identities. */
 export const IDENTS = {
@@ -22,7 +23,7 @@ export function makeLogger(o: CliOptions, who: keyof typeof IDENTS): Logger {
   let file = o.logFile;
   if (file && who !== "parent") file = file.replace(/(\.log)?$/, (m) => `_${who}${m}`);
   return new Logger({
-    ident: IDENTS[who],
+    ident: instanceIdent(IDENTS[who], o.instance ?? null),
     console: o.logConsole,
     syslog: !o.noSyslog,
     facility: o.facility,

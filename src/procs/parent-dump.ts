@@ -37,8 +37,8 @@ export interface ParentDumpInfo {
 }
 
 /** Where the parent's data dump goes: `state_dump_file` with `_parent` inserted, else keepalived_parent.data. */
-export function parentDumpPath(stateDumpFile: string | null): string {
-  return dumpPath("data", "parent", stateDumpFile);
+export function parentDumpPath(stateDumpFile: string | null, instance: string | null = null): string {
+  return dumpPath("data", "parent", stateDumpFile, instance);
 }
 
 /** The dump text. */

@@ -11,7 +11,12 @@ import { runLifecycleScript } from "./lifecycle-scripts.ts";
 import { loadConfig, type LoadResult, needsRole, sliceFor } from "../config/index.ts";
 import { type Message, type Role, ROLES } from "../core/ipc.ts";
 import type { Logger } from "../core/log.ts";
-import { createPidFile, removePidFile } from "../core/pidfile.ts";
+import { removePidFile } from "../core/pidfile.ts";
+import { dataInstance } from "../core/instance-files.ts";
+import { type InstanceSetup, releaseInstance, warnRestartOnly } from "./instance.ts";
+import { ReadFiles, saveConfigCopy } from "./config-save.ts";
+import { childArgs } from "./parent-args.ts";
+import { ReloadDriver } from "./reload-driver.ts";
 import { collectAfterLoad, configIdDefault, interfaceExists, logLoad } from "./common.ts";
 import { Supervised } from "./supervise.ts";
 import { selfCommand } from "./self.ts";
@@ -63,10 +68,21 @@ export class Parent {
 
   /** Errors the running configuration was accepted with (reload-gate.ts). */
   #accepted: Set<string>;
+  /** The files the last reload read (config_save_dir). */
+  #lastRead = new ReadFiles();
+  /** HUP and the reload timer, reload_check_config, reload_file (reload-driver.ts). */
+  readonly #reloads: ReloadDriver;
 
-  constructor(readonly opts: CliOptions, readonly log: Logger, config: KeepalivedConfig, diagnostics: readonly Diagnostic[] = []) {
+  constructor(
+    readonly opts: CliOptions,
+    readonly log: Logger,
+    config: KeepalivedConfig,
+    diagnostics: readonly Diagnostic[] = [],
+    readonly instance: InstanceSetup = { createdDir: null },
+  ) {
     this.#config = config;
     this.#accepted = acceptedErrors(diagnostics);
+    this.#reloads = new ReloadDriver({ log, opts, global: () => this.#config.global, reload: () => this.reload() });
     this.#alerter = new Alerter(log, config);
     this.#snmp = new SnmpService(log, config, { snmp: opts.snmp, snmpSocket: opts.snmpSocket });
     const vrrp = (m: Message) => this.#children.get("vrrp")?.send(m);
@@ -91,10 +107,20 @@ export class Parent {
           startedAtMs: c.pid ? c.startedAtMs : null,
         })),
       send: (role, msg) => this.#children.get(role)?.send(msg) ?? false,
-      load: () => loadConfig(this.opts.configFile, { configId: this.opts.configId ?? configIdDefault(), interfaceExists }),
+      load: () => this.#load(),
       reload: (r) => this.reload(r),
       pending: (gen) => (gen === this.#generation ? [...this.#children.keys()].filter((r) => !this.#ready.has(r)) : [...this.#children.keys()]),
     });
+  }
+
+  /** Reads the configuration file again (a reload), keeping what was read for config_save_dir. */
+  #load(): LoadResult {
+    this.#lastRead = new ReadFiles();
+    const o = this.opts;
+    const rf = this.#lastRead;
+    return this.#reloads.reading(() =>
+      loadConfig(o.configFile, { configId: o.configId ?? configIdDefault(), interfaceExists, allConfig: o.allConfig, onRead: rf.onRead })
+    );
   }
 
   /** Roles the configuration and the command line ask for. */
@@ -128,7 +154,8 @@ export class Parent {
     setInterval(() => {}, 0x7fffffff);
     void this.#control.configure();
     process.on("SIGUSR1", () => this.dumpData());
-    process.on("SIGHUP", () => void this.reload());
+    process.on("SIGHUP", () => void this.#reloads.request());
+    this.#reloads.configured();
     process.on("SIGTERM", () => void this.stop(0));
     process.on("SIGINT", () => void this.stop(0));
     for (const s of FORWARDED) process.on(s, () => this.#forward(s));
@@ -259,11 +286,7 @@ export class Parent {
     let refusal: string | undefined;
     let r: LoadResult | undefined;
     try {
-      r = pre ?? loadConfig(this.opts.configFile, {
-        configId: this.opts.configId ?? configIdDefault(),
-        interfaceExists,
-        allConfig: this.opts.allConfig,
-      });
+      r = pre ?? this.#load();
       logLoad(this.log, r.diagnostics);
       refusal = reloadRefusal(r, this.#accepted);
     } catch (e) {
@@ -288,6 +311,7 @@ export class Parent {
     sdNotify("RELOADING=1\nSTATUS=reloading configuration");
     const r = this.#readForReload(pre);
     if (!r) return false;
+    warnRestartOnly(this.#config.global, r.config.global, this.log);
     this.#config = r.config;
     this.#name = applyProcessName(r.config.global.processNames.parent, this.#name, this.log);
     this.#accepted = acceptedErrors(r.diagnostics);
@@ -305,6 +329,8 @@ export class Parent {
     this.#control.reloaded();
     void this.#control.configure();
     this.#generation++;
+    saveConfigCopy(r.config.global.configSaveDir, this.#generation - 1, this.#lastRead, this.log);
+    this.#reloads.configured();
     this.#ready.clear();
     const wanted = new Set(this.wantedRoles(r.config));
     for (const [role, child] of [...this.#children]) {
@@ -371,7 +397,7 @@ export class Parent {
       metricsUrl: l && this.#metricsServer ? `http://${l.host.includes(":") ? `[${l.host}]` : l.host}:${this.#metricsServer.port}/metrics` : null,
     });
     try {
-      writeDumpFile(parentDumpPath(g.stateDumpFile), text);
+      writeDumpFile(parentDumpPath(g.stateDumpFile, dataInstance(g)), text);
     } catch (e) {
       this.log.error(`dump: ${(e as Error).message}`);
     }
@@ -400,39 +426,12 @@ export class Parent {
     await this.#dbus.stop();
     this.#control.close();
     this.#alerter.close();
+    this.#reloads.close();
     removePidFile(this.opts.pidFile);
+    releaseInstance(this.instance);
     this.log.info("Stopped");
     process.exit(status);
   }
 }
 
-/** The options a child needs from the parent's command line (logging, config id, pid files, release). */
-export function childArgs(o: CliOptions): string[] {
-  const a = ["-n", "-f", o.configFile, `--log-facility=${facilityName(o.facility)}`];
-  if (o.logConsole) a.push("-l");
-  if (o.logDetail) a.push("-D");
-  if (o.noSyslog) a.push("-G");
-  if (o.logFile) a.push(`--log-file=${o.logFile}`);
-  if (o.configId !== undefined) a.push("-i", o.configId);
-  if (o.dontReleaseVrrp) a.push("-V");
-  if (o.dontReleaseIpvs) a.push("-I");
-  if (o.releaseVips) a.push("-X");
-  if (o.addressMonitoring) a.push("-a");
-  if (o.snmp) a.push("-x");
-  return a;
-}
-
-/** The -S spelling of a facility number. */
-export function facilityName(f: number): string {
-  return f === 1 ? "user" : f >= 16 && f <= 23 ? `local${f - 16}` : "daemon";
-}
-
-/** Creates the parent's pid file; returns an error line or undefined. */
-export function claimPidFile(o: CliOptions): string | undefined {
-  try {
-    createPidFile(o.pidFile);
-    return undefined;
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
+export { childArgs, claimPidFile, facilityName } from "./parent-args.ts";

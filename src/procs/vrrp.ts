@@ -4,6 +4,7 @@ import { RtnlKernel } from "../vrrp/netkernel.ts";
 import { VrrpRuntime } from "../vrrp/runtime.ts";
 import type { ChildContext, LoopSettings, Runtime } from "./child.ts";
 import { dumpPath, writeDumpFile } from "../core/dumpfile.ts";
+import { dataInstance } from "../core/instance-files.ts";
 import { dataDump, statsDump } from "../vrrp/dump.ts";
 import { jsonDump } from "../dump/ka-json.ts";
 import { MetricsReporter } from "../metrics/report.ts";
@@ -88,13 +89,14 @@ export function createVrrpRuntime(ctx: ChildContext): Runtime<VrrpSlice> {
     },
     control: (cmd) => rt.control(cmd),
     snapshot: snap,
-    dump(kind) {
+    dump(kind, to) {
       const inst = rt.instances();
       if (!config) return;
       const clock = { wallMs: Date.now(), monoMs: ctx.scheduler.now() };
       try {
-        if (kind === "data") writeDumpFile(dumpPath("data", "vrrp", global?.stateDumpFile ?? null), dataDump(config, rt, clock));
-        else if (kind === "stats" || kind === "stats_clear") writeDumpFile(dumpPath("stats", "vrrp", global?.statsDumpFile ?? null), statsDump(inst));
+        if (kind === "data") {
+          writeDumpFile(to ?? dumpPath("data", "vrrp", global?.stateDumpFile ?? null, global ? dataInstance(global) : null), dataDump(config, rt, clock));
+        } else if (kind === "stats" || kind === "stats_clear") writeDumpFile(dumpPath("stats", "vrrp", global?.statsDumpFile ?? null), statsDump(inst));
         else if (kind === "json") writeDumpFile(dumpPath("json", "vrrp", global?.jsonDumpFile ?? null), jsonDump(config, rt, clock));
         // STATS_CLEAR (and D-Bus PrintStatsClear), as keepalived: write the statistics, then clear them.
         if (kind === "stats_clear") { for (const r of inst) for (const k of Object.keys(r.stats)) r.stats[k as keyof typeof r.stats] = 0; }

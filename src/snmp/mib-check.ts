@@ -2,7 +2,8 @@
  * The checker part of KEEPALIVED-MIB (keepalived.check, enterprises.9586.100.5.3): virtualServerTable
  * (check 3) and realServerTable (check 4) from the configuration and the check child's rsState /
  * vsState events, and the realServerStateChange / virtualServerQuorumStateChange notifications
- * (checkTraps 1, 2). Served columns: identity, configuration and checker state; the IPVS statistics
+ * (checkTraps 1, 2). Served columns: identity, configuration and checker state (with `snmp_name` as
+ * virtualServerName, column 71, and realServerName, column 55); the IPVS statistics
  * and rate columns, the group tables and lvsSyncDaemon / lvsTimeouts are not served. keepalived
  * 2.2.7 exits when the kernel has no IPVS, so these rows are not compared against it here.
  */
@@ -93,6 +94,7 @@ function vsRows(vs: VirtualServer, n: number, live: CheckLive): Varbind[] {
   if (qu) out.push(str(e(24), qu));
   if (qd) out.push(str(e(25), qd));
   out.push(gauge(e(26), vs.hysteresis), int(e(37), yn(vs.ops)));
+  if (vs.snmpName !== null) out.push(str(e(71), vs.snmpName));
   return out;
 }
 
@@ -116,6 +118,7 @@ function rsRows(vs: VirtualServer, n: number, live: CheckLive): Varbind[] {
     out.push(int(e(40), KIND[(r.forward ?? vs.forward).method]));
     if (r.virtualhost ?? vs.virtualhost) out.push(str(e(41), (r.virtualhost ?? vs.virtualhost)!));
     out.push(int(e(42), yn(r.alpha ?? vs.alpha)));
+    if (r.snmpName !== null) out.push(str(e(55), r.snmpName));
   });
   return out;
 }

@@ -24,7 +24,7 @@ async function tick(s: FakeScheduler, ms: number): Promise<void> {
   }
 }
 
-function setup(fastRecovery: boolean, alpha = false) {
+function setup(fastRecovery: boolean, alpha = false, over: Partial<CheckerTiming> = {}, failedUrlPacing = true) {
   const s = new FakeScheduler();
   const fetched: { path: string; at: number }[] = [];
   const healthy = new Map<string, boolean>([["/a", true], ["/b", true]]);
@@ -36,10 +36,11 @@ function setup(fastRecovery: boolean, alpha = false) {
   const ups: boolean[] = [];
   const r = new CheckerRunner({
     name: "HTTP_GET on [192.0.2.2]:tcp:80",
-    timing: { ...T, alpha },
+    timing: { ...T, alpha, ...over },
+    failedUrlPacing,
     sched: s,
     log,
-    run: makeHttpStepper({ urls, delayLoopMs: T.delayLoopMs, fastRecovery }, perUrl),
+    run: makeHttpStepper({ urls, delayLoopMs: over.delayLoopMs ?? T.delayLoopMs, fastRecovery }, perUrl),
     sentences: { kind: "HTTP", service: "[192.0.2.2]:tcp:80" },
     onChange: (st) => ups.push(st.up),
   });
@@ -104,5 +105,38 @@ describe("HTTP url pacing", () => {
     expect(t.fetched.map((f) => f.path)).toEqual(["/b", "/a", "/b"]);
     // The fake clock moves in 250 ms steps here, so "at once" shows as within one step each, far below delay_loop.
     expect(at[2]! - at[0]!).toBeLessThanOrEqual(500);
+  });
+
+  // keepalived's check_http.c epilog: a retry while up waits delay_before_retry; the failure that takes the
+  // checker down, and every failure while down (not retried), waits max(delay_before_retry, delay_loop).
+  for (const [dbr, dl] of [[5000, 3000], [1000, 3000]] as const) {
+    test(`failed url: retried after delay_before_retry while up, then every max(${dbr}, ${dl}) while down`, async () => {
+      const t = setup(false, false, { delayBeforeRetryMs: dbr, delayLoopMs: dl, retry: 2 }, true);
+      t.r.start();
+      await tick(t.s, dl); // /a at 0, /b at dl: UP
+      expect(t.ups).toEqual([true]);
+      t.healthy.set("/a", false);
+      t.fetched.length = 0;
+      const from = t.s.now();
+      const down = Math.max(dbr, dl);
+      // /a fails at from+dl, retried twice dbr apart, DOWN at the second retry; then /a alone every `down`.
+      await tick(t.s, dl + 2 * dbr + 3 * down);
+      expect(t.ups).toEqual([true, false]);
+      const at = t.fetched.map((f) => f.at - from);
+      expect(t.fetched.every((f) => f.path === "/a")).toBe(true);
+      expect(at).toEqual([dl, dl + dbr, dl + 2 * dbr, dl + 2 * dbr + down, dl + 2 * dbr + 2 * down, dl + 2 * dbr + 3 * down]);
+    });
+  }
+
+  test("other checkers (no failed-url pacing) still retry while down and wait delay_loop", async () => {
+    const t = setup(false, false, { delayBeforeRetryMs: 5000, delayLoopMs: 3000, retry: 1 }, false);
+    t.r.start();
+    await tick(t.s, 3000);
+    t.healthy.set("/a", false);
+    t.fetched.length = 0;
+    const from = t.s.now();
+    await tick(t.s, 3000 + 5000 + 3000 + 5000);
+    expect(t.ups).toEqual([true, false]);
+    expect(t.fetched.map((f) => f.at - from)).toEqual([3000, 8000, 11000, 16000]);
   });
 });

@@ -1,7 +1,7 @@
 /** PING_CHECK over the raw ICMP socket and the reactor on loopback; reply matching; inotify record decoding. */
 import { afterAll, describe, expect, test } from "bun:test";
 import { judgeIcmp, makePingCheck } from "../../../src/check/checkers/ping.ts";
-import { bfdResult, fileResult } from "../../../src/check/vs-runner.ts";
+import { bfdResult, fileResult } from "../../../src/check/external-results.ts";
 import { decodeInotifyEvents, IN_CREATE } from "../../../src/ffi/inotify.ts";
 import { Reactor } from "../../../src/ffi/reactor.ts";
 

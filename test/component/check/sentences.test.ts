@@ -37,6 +37,22 @@ describe("checker sentences", () => {
     );
     expect(failureSentence(dns, 3, "dns: no reply within 3000ms")).toBe("DNS_CHECK ([127.0.0.11]:udp:53) read timeout from socket after 3 retries");
     expect(failureSentence(dns, 0, "dns: RCODE NXDOMAIN")).toBe("DNS_CHECK ([127.0.0.11]:udp:53) read error occurred. (rcode = 3)");
-    expect(failureSentence(dns, 0, "dns: malformed reply: x")).toBeUndefined();
+    // Every wording keepalived 2.2.7's check_dns.c has for a failed attempt (its binary's strings).
+    const words = (reason: string) => failureSentence(dns, 0, reason)?.replace("DNS_CHECK ([127.0.0.11]:udp:53) ", "");
+    expect(words("dns: no reply within 3000ms (ignored 2 datagram(s), the last: reply id 8 does not match query id 7)")).toBe(
+      "read timeout from socket",
+    );
+    expect(words("dns: RCODE SERVFAIL")).toBe("read error occurred. (rcode = 2)");
+    expect(words("dns: RCODE RCODE9")).toBe("read error occurred. (rcode = 9)");
+    expect(words("dns: send failed")).toBe("failed to write socket.");
+    expect(words("dns: EHOSTUNREACH (ICMP host unreachable)")).toBe("failed to read socket; errno 113 (No route to host)");
+    expect(words("dns: ENETUNREACH (ICMP network unreachable)")).toBe("failed to read socket; errno 101 (Network is unreachable)");
+    expect(words("dns: EMSGSIZE")).toBe("failed to read socket; errno 90 (Message too long)");
+    expect(words("dns: socket: ENETUNREACH")).toBe("network unreachable for [127.0.0.11]:53");
+    expect(words("dns: socket: EADDRNOTAVAIL")).toBe("UDP socket bind failed. Rescheduling.");
+    expect(words("dns: aborted")).toBeUndefined();
+    // keepalived appends its configured retry once the checker has run, " after 0 retries" too; never at the first attempt.
+    expect(failureSentence({ ...dns, retry: 0 }, 0, "dns: send failed", true)).toBe("DNS_CHECK ([127.0.0.11]:udp:53) failed to write socket. after 0 retries");
+    expect(failureSentence({ ...dns, retry: 3 }, 0, "dns: send failed", false)).toBe("DNS_CHECK ([127.0.0.11]:udp:53) failed to write socket.");
   });
 });

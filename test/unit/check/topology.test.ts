@@ -23,6 +23,7 @@ function rs(address: string, over: Partial<RealServer> = {}): RealServer {
     notifyDown: null,
     smtpAlert: null,
     virtualhost: null,
+    snmpName: null,
     alpha: null,
     timing: NO_TIMING,
     checkers: [],

@@ -20,6 +20,7 @@ const CONFIG_ONLY: Readonly<Record<string, string>> = {
   allowIfChanges: "dynamic_interfaces option; interface checks are skipped by dynamicInterfaces",
   includeCheck: "preprocessor include checks",
   randomSeed: "preprocessor ${_RANDOM}",
+  jsonVersion: "checked at load: 1 is the layout keepalived.json has, 2 is reported as unsupported",
   useSymlinkPaths: "script resolution at load (scripts.ts)",
   noVirtualIpaddress: "the no-VIP check at load",
   strictMode: "strict-mode rules applied at load",
@@ -102,12 +103,18 @@ describe("unsupported keyword table", () => {
     expect(withSection(doc)).toBe(doc);
   });
   test("a use is reported at its line without changing the -t exit code", () => {
-    const r = loadText("global_defs {\n router_id a\n vrrp_min_garp\n}\nuse_pid_dir\n");
+    const r = loadText("global_defs {\n router_id a\n vrrp_min_garp\n}\nnamespace_with_ipsets\n");
     expect(diagLines(r).filter((l) => l.includes("unsupported"))).toEqual([
       "3: unsupported: 'vrrp_min_garp' is not implemented (the gratuitous ARP settings are not changed); it has no effect",
-      "5: unsupported: 'use_pid_dir' is not implemented (pid files stay in /run); it has no effect",
+      "5: unsupported: 'namespace_with_ipsets' is not implemented (no ipsets); it has no effect",
     ]);
     expect(r.exitCode).toBe(0);
+  });
+  test("json_version: 1 is the layout written, silently; 2 is reported at its line", () => {
+    expect(diagLines(loadText("global_defs {\n json_version 1\n}\n"))).toEqual([]);
+    expect(diagLines(loadText("global_defs {\n json_version 2\n}\n"))).toEqual([
+      "2: unsupported: 'json_version 2' is not implemented (keepalived.json keeps keepalived 2.2.7's layout, version 1)",
+    ]);
   });
   test("entry options are reported at their line", () => {
     const r = loadText("static_ipaddress {\n 192.0.2.5/24 dev eth0 no_track\n}\n");
