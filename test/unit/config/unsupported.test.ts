@@ -110,9 +110,9 @@ describe("unsupported keyword table", () => {
     expect(withSection(doc)).toBe(doc);
   });
   test("a use is reported at its line without changing the -t exit code", () => {
-    const r = loadText("global_defs {\n router_id a\n vrrp_min_garp\n}\nuse_pid_dir\n");
+    const r = loadText("global_defs {\n router_id a\n json_version 2\n}\nuse_pid_dir\n");
     expect(diagLines(r).filter((l) => l.includes("unsupported"))).toEqual([
-      "3: unsupported: 'vrrp_min_garp' is not implemented (the gratuitous ARP settings are not changed); it has no effect",
+      "3: unsupported: 'json_version' is not implemented (one JSON dump format only); it has no effect",
       "5: unsupported: 'use_pid_dir' is not implemented (pid files stay in /run); it has no effect",
     ]);
     expect(r.exitCode).toBe(0);
