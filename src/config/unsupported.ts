@@ -125,14 +125,12 @@ export const UNSUPPORTED: readonly Unsupported[] = [
 export interface UnsupportedOption {
   readonly option: string;
   /** The entry field it sets (on IpAddressSpec, RouteSpec or RuleSpec). */
-  readonly field: "autoJoin" | "noTrack" | "useVmac";
+  readonly field: "useVmac";
   readonly note: string;
 }
 
 /** Entry options (virtual_ipaddress, virtual_routes, virtual_rules and their static_* forms). */
 export const UNSUPPORTED_OPTIONS: readonly UnsupportedOption[] = [
-  { option: "autojoin", field: "autoJoin", note: "the address is added without IFA_F_MCAUTOJOIN" },
-  { option: "no_track", field: "noTrack", note: "a missing entry is restored like any other" },
   { option: "use_vmac", field: "useVmac", note: "the address stays on the instance's interface" },
 ];
 

@@ -118,9 +118,9 @@ describe("unsupported keyword table", () => {
     expect(r.exitCode).toBe(0);
   });
   test("entry options are reported at their line", () => {
-    const r = loadText("static_ipaddress {\n 192.0.2.5/24 dev eth0 no_track\n}\n");
+    const r = loadText("static_ipaddress {\n 192.0.2.5/24 dev eth0 use_vmac\n}\n");
     expect(diagLines(r)).toEqual([
-      "2: unsupported: option 'no_track' is not implemented (a missing entry is restored like any other); it has no effect",
+      "2: unsupported: option 'use_vmac' is not implemented (the address stays on the instance's interface); it has no effect",
     ]);
     expect(r.exitCode).toBe(0);
   });
