@@ -98,7 +98,6 @@ export const UNSUPPORTED: readonly Unsupported[] = [
   },
   { paths: G, keywords: ["vrrp_iptables"], field: "vrrpIptables", note: "no firewall rules are written" },
   { paths: G, keywords: ["vrrp_ipsets"], field: "vrrpIpsets", note: "no ipsets are written" },
-  { paths: G, keywords: ["vmac_addr_prefix"], field: "vmacAddrPrefix", note: "VMAC address interfaces keep the default name" },
   { paths: G, keywords: ["disable_local_igmp"], field: "disableLocalIgmp", note: "IGMP reports are not turned off" },
   { paths: G, keywords: ["reload_time_file"], field: "reloadTimeFile", note: "no timed reloads" },
   { paths: G, keywords: ["reload_repeat"], field: "reloadRepeat", note: "no timed reloads" },
@@ -114,7 +113,6 @@ export const UNSUPPORTED: readonly Unsupported[] = [
     field: "lvsSyncDaemonInterface",
     note: "use global_defs lvs_sync_daemon",
   },
-  { paths: VI, keywords: ["use_vmac_addr"], field: "useVmacAddr", note: "the VMAC address is not used on the base interface" },
   { paths: ["virtual_server"], keywords: ["snmp_name"], field: "snmpName", note: "not in our SNMP virtual server table" },
   { paths: CHECKERS.map((c) => `${c}/url`), keywords: ["regex_stack"], field: "regexStack", note: "JavaScript regular expressions need no stack size" },
   { paths: ["bfd_instance"], keywords: ["vrrp"], field: "toVrrp", note: "BFD events go to both children" },
@@ -125,14 +123,12 @@ export const UNSUPPORTED: readonly Unsupported[] = [
 export interface UnsupportedOption {
   readonly option: string;
   /** The entry field it sets (on IpAddressSpec, RouteSpec or RuleSpec). */
-  readonly field: "useVmac";
+  readonly field: never;
   readonly note: string;
 }
 
 /** Entry options (virtual_ipaddress, virtual_routes, virtual_rules and their static_* forms). */
-export const UNSUPPORTED_OPTIONS: readonly UnsupportedOption[] = [
-  { option: "use_vmac", field: "useVmac", note: "the address stays on the instance's interface" },
-];
+export const UNSUPPORTED_OPTIONS: readonly UnsupportedOption[] = [];
 
 type Entry = { readonly src: Where } & Partial<Record<UnsupportedOption["field"], unknown>>;
 
@@ -153,6 +149,10 @@ export function reportUnsupportedOptions(c: KeepalivedConfig, diags: DiagSink): 
     for (const o of UNSUPPORTED_OPTIONS) {
       if (e[o.field]) diags.add(e.src, "unsupported", `option '${o.option}' is not implemented (${o.note}); it has no effect`);
     }
+  }
+  // use_vmac belongs to virtual addresses (src/config/vmac-addr.ts); keepalived 2.2.7 rejects it on a static one.
+  for (const a of c.vrrp.staticIpaddresses) {
+    if (a.useVmac) diags.add(a.src, "unsupported", "option 'use_vmac' has no effect on a static address (keepalived 2.2.7: unknown entry there)");
   }
   // track_group acts on static addresses and routes (src/vrrp/track-group.ts); keepalived 2.2.7 was seen
   // to do nothing with it on a static rule, and neither do we.

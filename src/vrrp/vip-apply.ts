@@ -11,6 +11,7 @@ import type { AddrRequest } from "../proto/rtnl-addr.ts";
 import type { Firewall } from "./firewall.ts";
 import { instanceKeys } from "./firewall-rules.ts";
 import type { NetKernel, RouteGone } from "./netkernel.ts";
+import { addrDev } from "./addr-dev.ts";
 import { addrRequest, routeRequest, ruleRequest, sameRoute } from "./routes.ts";
 
 /** How long a removal event for an address we removed ourselves counts as its echo, ms. */
@@ -43,7 +44,8 @@ export class VipApplier {
   /** The address requests for our VIPs (and excluded addresses). */
   requests(): AddrRequest[] {
     return this.#addrSpecs().map((v) => {
-      const r = addrRequest(v, v.dev ? this.env.ifindex(v.dev) : this.place().ifindex);
+      const dev = addrDev(v);
+      const r = addrRequest(v, dev ? this.env.ifindex(dev) : this.place().ifindex);
       const metric = this.env.vipMetric?.(v.address, v.prefixLen);
       return metric === undefined ? r : { ...r, routePriority: metric };
     });

@@ -42,6 +42,8 @@ const CONFIG_ONLY: Readonly<Record<string, string>> = {
   vrrpGarpMasterRefreshRepeat: "instance default",
   vrrpGarpLowerPrioDelayMs: "instance default",
   vrrpGarpLowerPrioRepeat: "instance default",
+  vmacAddrPrefix: "address VMAC names (vmac-addr.ts)",
+  useVmacAddr: "address VMACs (vmac-addr.ts)",
   // sub-fields of table entries
   cpuAffinity: "vrrp/checker/bfd_cpu_affinity (table)",
   noSwap: "*_no_swap (table)",
@@ -120,7 +122,7 @@ describe("unsupported keyword table", () => {
   test("entry options are reported at their line", () => {
     const r = loadText("static_ipaddress {\n 192.0.2.5/24 dev eth0 use_vmac\n}\n");
     expect(diagLines(r)).toEqual([
-      "2: unsupported: option 'use_vmac' is not implemented (the address stays on the instance's interface); it has no effect",
+      "2: unsupported: option 'use_vmac' has no effect on a static address (keepalived 2.2.7: unknown entry there)",
     ]);
     expect(r.exitCode).toBe(0);
   });

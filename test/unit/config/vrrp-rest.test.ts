@@ -25,3 +25,25 @@ describe("vrrp_min_garp", () => {
     expect(loadText(`global_defs {\n vrrp_min_garp\n}\n${instance(" garp_master_repeat 4")}`).config.vrrp.instances[0]!.garpMasterRepeat).toBe(4);
   });
 });
+
+describe("address VMACs (use_vmac on an address, use_vmac_addr, vmac_addr_prefix)", () => {
+  const vi = (body: string, g = "") => loadText(`${g}vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 61\n${body}\n}\n`).config.vrrp.instances[0]!;
+  const names = (i: ReturnType<typeof vi>) => [...i.virtualIpaddresses, ...i.virtualIpaddressesExcluded].map((v) => v.useVmac ? v.vmacName : null);
+  test("named as keepalived 2.2.7 names them: prefix, 6 for IPv6, a count from the second, .VRID", () => {
+    const i = vi(
+      " virtual_ipaddress {\n  192.0.2.1/24 use_vmac\n  192.0.2.2/24 dev eth1 use_vmac\n  192.0.2.3/24 dev eth2 use_vmac\n  192.0.2.4/24 dev eth1 use_vmac\n  192.0.2.5/24\n }",
+      "global_defs {\n vmac_prefix kvp\n}\n",
+    );
+    expect(names(i)).toEqual(["kvp.61", "kvp1.61", "kvp2.61", "kvp1.61", null]);
+  });
+  test("use_vmac_addr: addresses on another interface and excluded ones of the other family; vmac_addr_prefix wins", () => {
+    const i = vi(
+      " use_vmac_addr\n virtual_ipaddress {\n  192.0.2.1/24\n  192.0.2.2/24 dev eth4\n }\n virtual_ipaddress_excluded {\n  2001:db8:4b::6/64\n  192.0.2.9/24\n }",
+      "global_defs {\n vmac_prefix kvp\n vmac_addr_prefix kva\n}\n",
+    );
+    expect(names(i)).toEqual([null, "kva.61", "kva6.61", null]);
+  });
+  test("an address without dev on a use_vmac instance is on the instance's VMAC already", () => {
+    expect(names(vi(" use_vmac\n virtual_ipaddress {\n  192.0.2.1/24 use_vmac\n }"))).toEqual([null]);
+  });
+});
