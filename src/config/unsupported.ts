@@ -59,7 +59,6 @@ export const UNSUPPORTED: readonly Unsupported[] = [
   { paths: T, keywords: ["net_namespace"], field: "netNamespace", note: "the daemon does not enter a network namespace" },
   { paths: T, keywords: ["net_namespace_ipvs"], field: "netNamespaceIpvs", note: "IPVS is not driven in another namespace" },
   { paths: T, keywords: ["namespace_with_ipsets"], field: "namespaceWithIpsets", note: "no ipsets" },
-  { paths: G, keywords: ["log_unknown_vrids"], field: "logUnknownVrids", note: "adverts for unknown VRIDs are not logged" },
   {
     paths: G,
     keywords: ["lvs_netlink_cmd_rcv_bufs", "lvs_netlink_cmd_rcv_bufs_force"],
