@@ -231,7 +231,13 @@ export const VRRP_INSTANCE: Table<InstanceDraft> = {
   use_vmac_addr: { h: flagKw("useVmacAddr") },
   vmac_xmit_base: { h: flagKw("vmacXmitBase") },
   use_ipvlan: { h: useIpvlan },
-  native_ipv6: { h: flagKw("nativeIpv6") },
+  native_ipv6: {
+    // keepalived 2.2.7: the instance is IPv6 from here on; after IPv4 VIPs it is refused.
+    h: (d, _a, c) => {
+      if (d.ips.some((i) => i.family === "ipv4")) c.diags.error(c.at, `(${d.name}) Cannot specify native_ipv6 with IPv4 addresses`);
+      else d.nativeIpv6 = true;
+    },
+  },
   dont_track_primary: { h: flagKw("dontTrackPrimary") },
   track_interface: trackKw("trackInterfaces", -253, 253),
   track_script: trackKw("trackScripts", -253, 253),

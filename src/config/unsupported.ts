@@ -105,7 +105,6 @@ export const UNSUPPORTED: readonly Unsupported[] = [
   { paths: G, keywords: ["max_auto_priority"], field: "maxAutoPriority", note: "no automatic realtime priority" },
   { paths: G, keywords: ["min_auto_priority_delay"], field: "minAutoPriorityDelayUs", note: "no automatic realtime priority" },
   { paths: VI, keywords: ["debug"], field: "debugLevel", note: "no per-instance debug level" },
-  { paths: VI, keywords: ["native_ipv6"], field: "nativeIpv6", note: "no native IPv6 VMAC mode" },
   {
     paths: VI,
     keywords: ["lvs_sync_daemon_interface"],

@@ -45,7 +45,9 @@ function vipFamily(d: InstanceDraft, diags: DiagSink): IpAddressSpec[] {
   if (!first) return [];
   const keep: IpAddressSpec[] = [];
   for (const ip of d.ips) {
-    if (ip.family === first.family) keep.push(ip);
+    if (d.nativeIpv6 && ip.family !== "ipv6") {
+      diags.error(ip.src, `(${d.name}): address family must match VRRP instance [${ip.address}/${ip.prefixLen}] - ignoring`);
+    } else if (d.nativeIpv6 || ip.family === first.family) keep.push(ip);
     else {diags.error(
         ip.src,
         `(${d.name}) VIP ${ip.address} is not the same family as ${first.address}; use virtual_ipaddress_excluded; skipped`,
@@ -309,7 +311,7 @@ export function finishInstance(
   }
   const strict = d.strictRaw ?? g.vrrpStrict;
   const ips = vipFamily(d, diags);
-  const family = ips[0]?.family ?? null;
+  const family = ips[0]?.family ?? (d.nativeIpv6 ? "ipv6" : null);
   let version: 2 | 3 = d.versionRaw ?? g.vrrpVersion;
   if (family === "ipv6") version = 3; // IPv6 is VRRPv3 only (RFC 5798); keepalived switches silently
   if (ips.length === 0 && !d.noVirtualIpaddress) {

@@ -44,6 +44,7 @@ const CONFIG_ONLY: Readonly<Record<string, string>> = {
   vrrpGarpLowerPrioRepeat: "instance default",
   vmacAddrPrefix: "address VMAC names (vmac-addr.ts)",
   useVmacAddr: "address VMACs (vmac-addr.ts)",
+  nativeIpv6: "instance family (validate-vrrp.ts)",
   // sub-fields of table entries
   cpuAffinity: "vrrp/checker/bfd_cpu_affinity (table)",
   noSwap: "*_no_swap (table)",

@@ -47,3 +47,18 @@ describe("address VMACs (use_vmac on an address, use_vmac_addr, vmac_addr_prefix
     expect(names(vi(" use_vmac\n virtual_ipaddress {\n  192.0.2.1/24 use_vmac\n }"))).toEqual([null]);
   });
 });
+
+describe("native_ipv6", () => {
+  const vi = (body: string) => loadText(`vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 61\n${body}\n}\n`);
+  test("before the VIPs: the instance is IPv6 and an IPv4 VIP is dropped with keepalived's words", () => {
+    const r = vi(" native_ipv6\n virtual_ipaddress {\n  192.0.2.1/24\n  2001:db8::7/64\n }");
+    expect(r.config.vrrp.instances[0]!).toMatchObject({ family: "ipv6", version: 3 });
+    expect(r.config.vrrp.instances[0]!.virtualIpaddresses.map((v) => v.address)).toEqual(["2001:db8::7"]);
+    expect(diagLines(r)).toContain("6: error: (VI_1): address family must match VRRP instance [192.0.2.1/24] - ignoring");
+  });
+  test("after IPv4 VIPs it is refused and the instance stays IPv4", () => {
+    const r = vi(" virtual_ipaddress {\n  192.0.2.1/24\n }\n native_ipv6");
+    expect(r.config.vrrp.instances[0]!.family).toBe("ipv4");
+    expect(diagLines(r)).toContain("7: error: (VI_1) Cannot specify native_ipv6 with IPv4 addresses");
+  });
+});
