@@ -97,7 +97,6 @@ export const UNSUPPORTED: readonly Unsupported[] = [
   },
   { paths: G, keywords: ["vrrp_iptables"], field: "vrrpIptables", note: "no firewall rules are written" },
   { paths: G, keywords: ["vrrp_ipsets"], field: "vrrpIpsets", note: "no ipsets are written" },
-  { paths: G, keywords: ["disable_local_igmp"], field: "disableLocalIgmp", note: "IGMP reports are not turned off" },
   { paths: G, keywords: ["reload_time_file"], field: "reloadTimeFile", note: "no timed reloads" },
   { paths: G, keywords: ["reload_repeat"], field: "reloadRepeat", note: "no timed reloads" },
   { paths: G, keywords: ["reload_file"], field: "reloadFile", note: "no reload file" },

@@ -30,6 +30,7 @@ export interface InstanceVmacDeps {
 export class InstanceVmacs {
   #vmacs: VmacManager | undefined;
   #ipvlans: IpvlanManager | undefined;
+  #igmp: SysctlJournal | undefined;
 
   constructor(readonly d: InstanceVmacDeps) {}
 
@@ -116,8 +117,20 @@ export class InstanceVmacs {
     this.d.firewall.removeVmac(r.cfg.name);
   }
 
-  /** Every VMAC we made goes (child stop). */
+  /**
+   * disable_local_igmp: net.ipv4.igmp_link_local_mcast_reports=0 while the configuration asks for it (no
+   * IGMP reports for 224.0.0.0/24 groups, the VRRP group among them, from the VMACs or anything else), the
+   * old value put back when it no longer does and at stop — as keepalived 2.2.7 does, VMACs or not.
+   */
+  localIgmp(disable: boolean): void {
+    this.#igmp ??= new SysctlJournal(this.d.sysctl ?? procSysctl, this.d.log);
+    if (disable) this.#igmp.set("net/ipv4/igmp_link_local_mcast_reports", "0");
+    else this.#igmp.restore();
+  }
+
+  /** Every VMAC we made goes (child stop), and the IGMP setting comes back. */
   releaseAll(): void {
+    this.#igmp?.restore();
     this.#vmacs?.releaseAll();
     this.#ipvlans?.releaseAll();
   }

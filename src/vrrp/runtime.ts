@@ -205,6 +205,7 @@ export class VrrpRuntime {
     }
     this.#firewallOn = shape !== null;
     this.#firewall.configure(shape);
+    this.#vmacs.localIgmp(c.global.disableLocalIgmp);
     this.#fifos.configure(c, (s) => this.#resolve(s, c));
     this.#static.apply(c);
     // Route deletions matter only when routes of ours are configured (virtual or static).
