@@ -48,12 +48,6 @@ export const UNSUPPORTED: readonly Unsupported[] = [
   { paths: G, keywords: ["tmp_config_directory"], field: "tmpConfigDirectory", note: "no temporary configuration copies are made" },
   { paths: G, keywords: ["data_use_instance"], field: "dataUseInstance", note: "dump file names do not carry the instance" },
   { paths: G, keywords: ["json_version"], field: "jsonVersion", note: "one JSON dump format only" },
-  {
-    paths: G,
-    keywords: ["fifo_write_vrrp_states_on_reload"],
-    field: "fifoWriteVrrpStatesOnReload",
-    note: "states are not rewritten to the FIFO on reload",
-  },
   { paths: T, keywords: ["instance"], field: "instanceName", note: "file names do not carry the instance name" },
   { paths: T, keywords: ["use_pid_dir"], field: "usePidDir", note: "pid files stay in /run" },
   { paths: T, keywords: ["net_namespace"], field: "netNamespace", note: "the daemon does not enter a network namespace" },

@@ -226,6 +226,7 @@ export class VrrpRuntime {
     this.#recomputeAll();
     this.#firewall.settle();
     const faulty = this.#io.faults.names().length;
+    if (reload) this.#groups.reloaded(c.global.fifoWriteVrrpStatesOnReload);
     if (reload) this.d.log.info(`Reload finished: ${this.#instances.size - faulty} VRRP instance(s) running${faulty ? `, ${faulty} in FAULT (sockets)` : ""}`);
   }
 
