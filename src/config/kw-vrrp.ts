@@ -377,9 +377,12 @@ export const VRRP_INSTANCE: Table<InstanceDraft> = {
       else d.strictRaw = b;
     },
   },
+  // keepalived.conf(5): "Debug level, not implemented yet"; 2.2.7 only shows it in its dumps, as we do.
   debug: {
     h: (d, a, c) => {
-      d.debugLevel = a[0] === undefined ? 1 : readInt(a[0].text, 0, 4, c) ?? 0;
+      if (!need(a, 1, c)) return;
+      const n = readInt(a[0]!.text, 0, 4, c);
+      if (n !== undefined) d.debugLevel = n;
     },
   },
   smtp_alert: { h: boolKw("smtpAlert") },
@@ -393,10 +396,7 @@ export const VRRP_INSTANCE: Table<InstanceDraft> = {
   lvs_sync_daemon_interface: {
     h: (d, a, c) => {
       if (!need(a, 1, c)) return;
-      c.diags.warn(
-        c.at,
-        "lvs_sync_daemon_interface inside vrrp_instance is deprecated; use global_defs lvs_sync_daemon",
-      );
+      c.diags.warn(c.at, `(${d.name}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated. Please use global lvs_sync_daemon`);
       d.lvsSyncDaemonInterface = a[0]!.text;
     },
   },

@@ -23,7 +23,6 @@ export interface Unsupported {
 
 const G = ["global_defs"];
 const T = [""];
-const VI = ["vrrp_instance"];
 const CHECKERS = ["HTTP_GET", "SSL_GET"].map((c) => `virtual_server/real_server/${c}`);
 
 const sched = (p: string, field: string): Unsupported => ({
@@ -97,13 +96,6 @@ export const UNSUPPORTED: readonly Unsupported[] = [
   { paths: G, keywords: ["reload_check_config"], field: "reloadCheckConfig", note: "a reload is not checked in a separate process" },
   { paths: G, keywords: ["max_auto_priority"], field: "maxAutoPriority", note: "no automatic realtime priority" },
   { paths: G, keywords: ["min_auto_priority_delay"], field: "minAutoPriorityDelayUs", note: "no automatic realtime priority" },
-  { paths: VI, keywords: ["debug"], field: "debugLevel", note: "no per-instance debug level" },
-  {
-    paths: VI,
-    keywords: ["lvs_sync_daemon_interface"],
-    field: "lvsSyncDaemonInterface",
-    note: "use global_defs lvs_sync_daemon",
-  },
   { paths: ["virtual_server"], keywords: ["snmp_name"], field: "snmpName", note: "not in our SNMP virtual server table" },
   { paths: CHECKERS.map((c) => `${c}/url`), keywords: ["regex_stack"], field: "regexStack", note: "JavaScript regular expressions need no stack size" },
   { paths: ["bfd_instance"], keywords: ["vrrp"], field: "toVrrp", note: "BFD events go to both children" },

@@ -45,6 +45,8 @@ const CONFIG_ONLY: Readonly<Record<string, string>> = {
   vmacAddrPrefix: "address VMAC names (vmac-addr.ts)",
   useVmacAddr: "address VMACs (vmac-addr.ts)",
   nativeIpv6: "instance family (validate-vrrp.ts)",
+  lvsSyncDaemonInterface: "folded into global lvsSyncDaemon (load.ts)",
+  debugLevel: 'shown in the dumps only, as keepalived 2.2.7 ("not implemented yet" in keepalived.conf(5))',
   // sub-fields of table entries
   cpuAffinity: "vrrp/checker/bfd_cpu_affinity (table)",
   noSwap: "*_no_swap (table)",

@@ -62,3 +62,26 @@ describe("native_ipv6", () => {
     expect(diagLines(r)).toContain("7: error: (VI_1) Cannot specify native_ipv6 with IPv4 addresses");
   });
 });
+
+describe("debug and lvs_sync_daemon_interface (vrrp_instance)", () => {
+  const vi = (body: string, g = "") =>
+    loadText(`${g}vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 61\n${body}\n virtual_ipaddress {\n  192.0.2.1/24\n }\n}\n`);
+  test("debug takes a level 0-4, as keepalived 2.2.7 (which refuses it without one)", () => {
+    expect(vi(" debug 3").config.vrrp.instances[0]!.debugLevel).toBe(3);
+    // keepalived 2.2.7 -t on the same line: the same words.
+    expect(diagLines(vi(" debug"))[0]).toBe(
+      "4: config-fatal: *** Configuration line starting `debug` is missing a parameter after keyword `debug` at word position 2",
+    );
+    expect(vi(" debug 5").exitCode).not.toBe(0);
+  });
+  test("lvs_sync_daemon_interface sets the global sync daemon for this instance", () => {
+    const r = vi(" lvs_sync_daemon_interface eth1");
+    expect(r.config.global.lvsSyncDaemon).toMatchObject({ interface: "eth1", vrrpInstance: "VI_1" });
+    expect(diagLines(r)).toContain("4: warning: (VI_1) Specifying lvs_sync_daemon_interface against a vrrp is deprecated. Please use global lvs_sync_daemon");
+  });
+  test("a global lvs_sync_daemon wins", () => {
+    const r = vi(" lvs_sync_daemon_interface eth1", "global_defs {\n lvs_sync_daemon eth2 VI_1\n}\n");
+    expect(r.config.global.lvsSyncDaemon).toMatchObject({ interface: "eth2" });
+    expect(diagLines(r).some((l) => l.includes("lvs_sync_daemon_interface has already been specified as eth2 - ignoring"))).toBe(true);
+  });
+});
