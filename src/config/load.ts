@@ -136,7 +136,10 @@ function finishVrrp(
 /** Build the validated model from a raw walk result. */
 export function finish(file: string, raw: RawConfig, io: LoadIo, diags: DiagSink): KeepalivedConfig {
   const bfdInstances = finishBfds(raw.bfds, diags);
-  const bfdNames = new Set(bfdInstances.map((b) => b.name));
+  // bfd_instance `vrrp` / `checker`: each child knows only the sessions that report to it (keepalived
+  // 2.2.7: "track bfd NAME not found", "BFD_CHECK - BFD NAME not configured" for the others).
+  const bfdNames = new Set(bfdInstances.filter((b) => b.toVrrp).map((b) => b.name));
+  const checkBfds = new Set(bfdInstances.filter((b) => b.toChecker).map((b) => b.name));
   const parsed = finishGlobal(raw.global);
   const vrrp = finishVrrp(raw, { global: parsed }, bfdNames, io, diags);
   const global = syncDaemonOfInstance(parsed, vrrp.instances, diags);
@@ -144,7 +147,7 @@ export function finish(file: string, raw: RawConfig, io: LoadIo, diags: DiagSink
   for (const g of unique(raw.vsgs, "virtual_server_group", diags)) {
     groups.set(g.name, { name: g.name, entries: g.entries, src: g.src });
   }
-  const refs = { trackFiles: new Set(vrrp.trackFiles.map((t) => t.name)), bfds: bfdNames, groups };
+  const refs = { trackFiles: new Set(vrrp.trackFiles.map((t) => t.name)), bfds: checkBfds, groups };
   const virtualServers = raw.vss.map((v) => finishVs(v, global, refs, diags)).filter((v) => v !== undefined);
   const s = raw.ssl;
   const ssl = s

@@ -98,8 +98,6 @@ export const UNSUPPORTED: readonly Unsupported[] = [
   { paths: G, keywords: ["min_auto_priority_delay"], field: "minAutoPriorityDelayUs", note: "no automatic realtime priority" },
   { paths: ["virtual_server"], keywords: ["snmp_name"], field: "snmpName", note: "not in our SNMP virtual server table" },
   { paths: CHECKERS.map((c) => `${c}/url`), keywords: ["regex_stack"], field: "regexStack", note: "JavaScript regular expressions need no stack size" },
-  { paths: ["bfd_instance"], keywords: ["vrrp"], field: "toVrrp", note: "BFD events go to both children" },
-  { paths: ["bfd_instance"], keywords: ["checker"], field: "toChecker", note: "BFD events go to both children" },
 ];
 
 /** An option inside address / route / rule entries that is parsed and has no effect. */
