@@ -125,6 +125,7 @@ function finishVrrp(
     staticRules: raw.staticRules,
     trackGroups,
     linkbeatInterfaces: raw.linkbeat.map((l) => l.name),
+    linkbeatTypes: Object.fromEntries(raw.linkbeat.flatMap((l) => (l.type ? [[l.name, l.type]] : []))),
     interfaceUpDownDelays: raw.ifDelays.map(({ ifname, upDelayMs, downDelayMs }) => ({
       ifname,
       upDelayMs,
