@@ -43,6 +43,11 @@ describe("address VMACs (use_vmac on an address, use_vmac_addr, vmac_addr_prefix
     );
     expect(names(i)).toEqual([null, "kva.61", "kva6.61", null]);
   });
+  test("use_vmac on an address takes no name (keepalived 2.2.7: the next word is an unknown option)", () => {
+    const r = loadText(`vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 61\n virtual_ipaddress {\n  192.0.2.1/24 dev eth1 use_vmac foo\n }\n}\n`);
+    expect(diagLines(r)).toEqual(["5: error: unknown address option 'foo' ignored"]);
+    expect(r.config.vrrp.instances[0]!.virtualIpaddresses[0]!.vmacName).toBe("vrrp.61");
+  });
   test("an address without dev on a use_vmac instance is on the instance's VMAC already", () => {
     expect(names(vi(" use_vmac\n virtual_ipaddress {\n  192.0.2.1/24 use_vmac\n }"))).toEqual([null]);
   });
