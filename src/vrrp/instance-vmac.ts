@@ -77,6 +77,9 @@ export class InstanceVmacs {
       else {
         this.d.log.info(`(${cfg.name}) VMAC ${r.name} for its addresses on ${on.name}`);
         this.d.links.set(r.index, r);
+        // As keepalived 2.2.7: an IPv6 one carries a copy of its base's link-local address.
+        const ll = v.family === "ipv6" ? this.d.kernel.dumpAddrs().find((a) => a.index === on.index && /^fe80:/i.test(a.address)) : undefined;
+        if (ll) this.copyLinkLocal(cfg, r, ll.address);
       }
     }
   }

@@ -1,7 +1,8 @@
 /**
  * VMACs of addresses beside keepalived 2.2.7 (namespaces kvrv*): `use_vmac` on virtual addresses (with
  * and without `dev`), the instance's `use_vmac_addr` and `vmac_addr_prefix`. Both daemons, MASTER alone,
- * make the same macvlans (name, parent, MAC) and put the same addresses on them; at stop they go.
+ * make the same macvlans (name, parent, MAC) and put the same addresses on them (an IPv6 one also a copy
+ * of its parent's link-local address); at stop they go.
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -59,12 +60,14 @@ const setup = (ns: Netns) => {
   }
 };
 
-/** Each macvlan as "name@parent mac: addresses" (link-local ones left out: keepalived copies the base's). */
+/** Each macvlan as "name@parent mac: addresses" (a link-local one shown as "LL-of-PARENT" when it is the parent's). */
 function vmacs(s: Beside): string[] {
   const links = JSON.parse(s.ns.ip("-j", "-d", "link", "show", "type", "macvlan")) as { ifname: string; link: string; address: string }[];
   const addrs = JSON.parse(s.ns.ip("-j", "addr", "show")) as { ifname: string; addr_info: { local: string; prefixlen: number }[] }[];
+  const ll = (ifname: string) => addrs.find((x) => x.ifname === ifname)?.addr_info.find((i) => i.local.startsWith("fe80"))?.local;
   return links.map((l) => {
-    const a = addrs.find((x) => x.ifname === l.ifname)?.addr_info.filter((i) => !i.local.startsWith("fe80")).map((i) => `${i.local}/${i.prefixlen}`) ?? [];
+    const name = (i: { local: string; prefixlen: number }) => i.local === ll(l.link) ? `LL-of-${l.link}` : `${i.local}/${i.prefixlen}`;
+    const a = addrs.find((x) => x.ifname === l.ifname)?.addr_info.map(name) ?? [];
     return `${l.ifname}@${l.link} ${l.address}: ${a.sort().join(" ")}`;
   }).sort();
 }
@@ -86,7 +89,7 @@ describe("address VMACs beside keepalived 2.2.7", () => {
       "kva.62@veth4 00:00:5e:00:01:3e: 198.51.100.220/25",
       "kva1.61@veth2 00:00:5e:00:01:3d: 198.51.100.200/25",
       "kva2.61@veth4 00:00:5e:00:01:3d: 198.51.100.210/25 198.51.100.211/25",
-      "kva6.62@veth0 00:00:5e:00:02:3e: 2001:db8:4b::6/64",
+      "kva6.62@veth0 00:00:5e:00:02:3e: 2001:db8:4b::6/64 LL-of-veth0",
     ]);
     expect(vmacs(sides[1]!)).toEqual(theirs);
     for (const s of sides) expect(s.ns.ip("-br", "addr", "show", "dev", "veth0")).toContain("198.51.100.142/25");
