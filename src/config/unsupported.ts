@@ -131,9 +131,9 @@ export function reportUnsupportedOptions(c: KeepalivedConfig, diags: DiagSink): 
       if (e[o.field]) diags.add(e.src, "unsupported", `option '${o.option}' is not implemented (${o.note}); it has no effect`);
     }
   }
-  // use_vmac belongs to virtual addresses (src/config/vmac-addr.ts); keepalived 2.2.7 rejects it on a static one.
+  // use_vmac belongs to virtual addresses (src/config/vmac-addr.ts); keepalived 2.2.7 -t: exit 5, these words.
   for (const a of c.vrrp.staticIpaddresses) {
-    if (a.useVmac) diags.add(a.src, "unsupported", "option 'use_vmac' has no effect on a static address (keepalived 2.2.7: unknown entry there)");
+    if (a.useVmac) diags.error(a.src, "Unknown configuration entry 'use_vmac' for ip address - ignoring");
   }
   // track_group acts on static addresses and routes (src/vrrp/track-group.ts); keepalived 2.2.7 was seen
   // to do nothing with it on a static rule, and neither do we.

@@ -144,6 +144,7 @@ export const PARITY_CASES: Readonly<Record<string, string>> = {
   "debug without a level": vi(" debug"),
   "debug out of range": vi(" debug 7"),
   "use_vmac on an address, with a word after it": vi("", "192.0.2.10/24 dev eth0 use_vmac foo"),
+  "use_vmac on a static address": "static_ipaddress {\n 192.0.2.5/24 dev eth0 use_vmac\n}\n",
   "use_vmac_addr and vmac_addr_prefix": "global_defs {\n vmac_addr_prefix kva\n}\n" + vi(" use_vmac_addr"),
   "lvs_sync_daemon_interface in an instance": vi(" lvs_sync_daemon_interface eth0"),
   "no_track and autojoin on addresses": vi("", "192.0.2.10/24 no_track\n  239.1.2.3/32 autojoin"),
