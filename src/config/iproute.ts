@@ -155,11 +155,9 @@ function addressOption(a: AddressDraft, words: readonly Token[], i: number, ctx:
       break;
     }
     case "use_vmac":
+      // keepalived 2.2.7 takes no name here (a word after it is an unknown option); the VMAC is named at
+      // validation (src/config/vmac-addr.ts).
       a.useVmac = true;
-      if (v !== undefined && !isAddrKeyword(v)) {
-        a.vmacName = v;
-        i++;
-      }
       break;
     case "track_group":
       a.trackGroup = take() ?? null;
@@ -181,25 +179,6 @@ export function parseAddressEntry(words: readonly Token[], ctx: Ctx): IpAddressS
   const a = blankAddress(p, ctx.at);
   for (let i = 1; i < words.length; i++) i = addressOption(a, words, i, ctx);
   return a;
-}
-
-function isAddrKeyword(w: string): boolean {
-  return [
-    "brd",
-    "broadcast",
-    "dev",
-    "scope",
-    "label",
-    "peer",
-    "home",
-    "-nodad",
-    "nodad",
-    "noprefixroute",
-    "autojoin",
-    "no_track",
-    "preferred_lft",
-    "track_group",
-  ].includes(w);
 }
 
 /** A route entry with every option at its default. */

@@ -332,6 +332,18 @@ export const garpExtraIf: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
   if (ms !== undefined) d.vrrpGarpExtraIf = { delayMs: ms, all };
 };
 
+/**
+ * `vrrp_min_garp [BOOL]`: one GARP/NA at the transition to MASTER, no second round, no refresh. As in
+ * keepalived 2.2.7 it acts where it stands: each GARP default that still holds its default value (set or
+ * not) takes the minimal one, and a vrrp_garp_* keyword later in the file wins over it.
+ */
+export const minGarp: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
+  if (!readBool(args, ctx)) return;
+  if ((d.vrrpGarpMasterRepeat ?? 5) === 5) d.vrrpGarpMasterRepeat = 1;
+  if ((d.vrrpGarpMasterRefreshRepeat ?? 1) === 1) d.vrrpGarpMasterRefreshRepeat = 0;
+  if ((d.vrrpGarpMasterDelayMs ?? 5000) === 5000) d.vrrpGarpMasterDelayMs = 0;
+};
+
 export const vrrpVersion: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
   const n = readInt(args[0]?.text, 2, 3, ctx);
   if (n !== undefined) d.vrrpVersion = n as 2 | 3;

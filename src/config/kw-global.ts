@@ -20,6 +20,7 @@ import {
   mcastGroup,
   metricsCompat,
   metricsListen,
+  minGarp,
   nftKw,
   optBool,
   procName,
@@ -185,7 +186,7 @@ export const GLOBAL_DEFS: Table<GlobalDraft> = {
   vrrp_garp_lower_prio_repeat: { h: intKw("vrrpGarpLowerPrioRepeat", 0, 2147483647) },
   vrrp_garp_interval: { h: timerKw("vrrpGarpIntervalMs", 0.000001, 4294.967295) },
   vrrp_gna_interval: { h: timerKw("vrrpGnaIntervalMs", 0.000001, 4294.967295) },
-  vrrp_min_garp: { h: boolKw("vrrpMinGarp") },
+  vrrp_min_garp: { h: minGarp },
   vrrp_garp_extra_if: { h: garpExtraIf },
   vrrp_vmac_garp_intvl: {
     h: (d, a, c) => {

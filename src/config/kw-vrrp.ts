@@ -231,7 +231,13 @@ export const VRRP_INSTANCE: Table<InstanceDraft> = {
   use_vmac_addr: { h: flagKw("useVmacAddr") },
   vmac_xmit_base: { h: flagKw("vmacXmitBase") },
   use_ipvlan: { h: useIpvlan },
-  native_ipv6: { h: flagKw("nativeIpv6") },
+  native_ipv6: {
+    // keepalived 2.2.7: the instance is IPv6 from here on; after IPv4 VIPs it is refused.
+    h: (d, _a, c) => {
+      if (d.ips.some((i) => i.family === "ipv4")) c.diags.error(c.at, `(${d.name}) Cannot specify native_ipv6 with IPv4 addresses`);
+      else d.nativeIpv6 = true;
+    },
+  },
   dont_track_primary: { h: flagKw("dontTrackPrimary") },
   track_interface: trackKw("trackInterfaces", -253, 253),
   track_script: trackKw("trackScripts", -253, 253),
@@ -371,9 +377,12 @@ export const VRRP_INSTANCE: Table<InstanceDraft> = {
       else d.strictRaw = b;
     },
   },
+  // keepalived.conf(5): "Debug level, not implemented yet"; 2.2.7 only shows it in its dumps, as we do.
   debug: {
     h: (d, a, c) => {
-      d.debugLevel = a[0] === undefined ? 1 : readInt(a[0].text, 0, 4, c) ?? 0;
+      if (!need(a, 1, c)) return;
+      const n = readInt(a[0]!.text, 0, 4, c);
+      if (n !== undefined) d.debugLevel = n;
     },
   },
   smtp_alert: { h: boolKw("smtpAlert") },
@@ -387,10 +396,7 @@ export const VRRP_INSTANCE: Table<InstanceDraft> = {
   lvs_sync_daemon_interface: {
     h: (d, a, c) => {
       if (!need(a, 1, c)) return;
-      c.diags.warn(
-        c.at,
-        "lvs_sync_daemon_interface inside vrrp_instance is deprecated; use global_defs lvs_sync_daemon",
-      );
+      c.diags.warn(c.at, `(${d.name}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated. Please use global lvs_sync_daemon`);
       d.lvsSyncDaemonInterface = a[0]!.text;
     },
   },

@@ -5,7 +5,7 @@
  */
 import { type Diagnostic, DiagSink, type ExitCode, exitCodeFor } from "./diag.ts";
 import type { ListDir } from "./glob.ts";
-import type { IpAddressSpec, KeepalivedConfig, VirtualServerGroup, VrrpInstance } from "./model.ts";
+import type { GlobalDefs, IpAddressSpec, KeepalivedConfig, VirtualServerGroup, VrrpInstance } from "./model.ts";
 import { preprocess } from "./preprocess.ts";
 import type { ReadOutcome } from "./read.ts";
 import { newRaw, type RawConfig, ROOT } from "./root.ts";
@@ -125,6 +125,7 @@ function finishVrrp(
     staticRules: raw.staticRules,
     trackGroups,
     linkbeatInterfaces: raw.linkbeat.map((l) => l.name),
+    linkbeatTypes: Object.fromEntries(raw.linkbeat.flatMap((l) => (l.type ? [[l.name, l.type]] : []))),
     interfaceUpDownDelays: raw.ifDelays.map(({ ifname, upDelayMs, downDelayMs }) => ({
       ifname,
       upDelayMs,
@@ -135,15 +136,19 @@ function finishVrrp(
 
 /** Build the validated model from a raw walk result. */
 export function finish(file: string, raw: RawConfig, io: LoadIo, diags: DiagSink): KeepalivedConfig {
-  const global = finishGlobal(raw.global);
   const bfdInstances = finishBfds(raw.bfds, diags);
-  const bfdNames = new Set(bfdInstances.map((b) => b.name));
-  const vrrp = finishVrrp(raw, { global }, bfdNames, io, diags);
+  // bfd_instance `vrrp` / `checker`: each child knows only the sessions that report to it (keepalived
+  // 2.2.7: "track bfd NAME not found", "BFD_CHECK - BFD NAME not configured" for the others).
+  const bfdNames = new Set(bfdInstances.filter((b) => b.toVrrp).map((b) => b.name));
+  const checkBfds = new Set(bfdInstances.filter((b) => b.toChecker).map((b) => b.name));
+  const parsed = finishGlobal(raw.global);
+  const vrrp = finishVrrp(raw, { global: parsed }, bfdNames, io, diags);
+  const global = syncDaemonOfInstance(parsed, vrrp.instances, diags);
   const groups = new Map<string, VirtualServerGroup>();
   for (const g of unique(raw.vsgs, "virtual_server_group", diags)) {
     groups.set(g.name, { name: g.name, entries: g.entries, src: g.src });
   }
-  const refs = { trackFiles: new Set(vrrp.trackFiles.map((t) => t.name)), bfds: bfdNames, groups };
+  const refs = { trackFiles: new Set(vrrp.trackFiles.map((t) => t.name)), bfds: checkBfds, groups };
   const virtualServers = raw.vss.map((v) => finishVs(v, global, refs, diags)).filter((v) => v !== undefined);
   const s = raw.ssl;
   const ssl = s
@@ -162,6 +167,25 @@ export function finish(file: string, raw: RawConfig, io: LoadIo, diags: DiagSink
     bfd: { instances: bfdInstances },
     bgp: { announces: finishBgp(raw.bgps, { ...vrrp, virtualServers }, diags) },
   };
+}
+
+/**
+ * `lvs_sync_daemon_interface IF` in a vrrp_instance, the old form of `lvs_sync_daemon IF INSTANCE`: as in
+ * keepalived 2.2.7 the first one sets the global sync daemon (interface, that instance) unless global_defs
+ * already has one, which wins ("has already been specified as ... - ignoring").
+ */
+function syncDaemonOfInstance(g: GlobalDefs, instances: readonly VrrpInstance[], diags: DiagSink): GlobalDefs {
+  let out = g;
+  for (const i of instances) {
+    if (i.lvsSyncDaemonInterface === null) continue;
+    if (out.lvsSyncDaemon) {
+      diags.warn(i.src, `(${i.name}) lvs_sync_daemon_interface has already been specified as ${out.lvsSyncDaemon.interface} - ignoring`);
+      continue;
+    }
+    const d = { interface: i.lvsSyncDaemonInterface, vrrpInstance: i.name, syncId: null, maxLen: null, port: null, ttl: null, group: null };
+    out = { ...out, lvsSyncDaemon: d };
+  }
+  return out;
 }
 
 /** Load, validate and freeze a configuration. */

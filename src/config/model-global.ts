@@ -146,7 +146,6 @@ export interface GlobalDefs {
   /** Delay between GARPs on one interface. Default 0 (vrrp_strict: 1000 when unset). */
   readonly vrrpGarpIntervalMs: number;
   readonly vrrpGnaIntervalMs: number;
-  readonly vrrpMinGarp: boolean;
   /** `vrrp_garp_extra_if [all] DELAY_S`, null = off. */
   readonly vrrpGarpExtraIf: { readonly delayMs: number; readonly all: boolean } | null;
   /** Default 3 (RFC Master_Down_Interval multiplier). */

@@ -337,6 +337,8 @@ export interface VrrpSection {
   readonly staticRules: readonly RuleSpec[];
   readonly trackGroups: readonly TrackGroup[];
   readonly linkbeatInterfaces: readonly string[];
+  /** The polling type given to a linkbeat_interfaces entry (`eth0 MII`), by interface. */
+  readonly linkbeatTypes: Readonly<Record<string, "MII" | "ETHTOOL" | "IOCTL">>;
   readonly interfaceUpDownDelays: readonly InterfaceDelay[];
 }
 

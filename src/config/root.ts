@@ -43,7 +43,7 @@ export interface RawConfig {
   staticRoutes: RouteSpec[];
   staticRules: RuleSpec[];
   trackGroups: TrackGroupDraft[];
-  linkbeat: { name: string; src: { file: string; line: number } }[];
+  linkbeat: { name: string; type?: "MII" | "ETHTOOL" | "IOCTL"; src: { file: string; line: number } }[];
   ifDelays: (InterfaceDelay & { src: { file: string; line: number } })[];
   vsgs: { name: string; entries: VsgEntry[]; src: { file: string; line: number } }[];
   vss: VsDraft[];
@@ -170,7 +170,8 @@ export const ROOT: Table<RawConfig> = withKeywordChecks({
             `linkbeat_interfaces: polling type must be MII, ETHTOOL or IOCTL, not '${kind}'`,
           );
         }
-        r.linkbeat.push({ name: w[0]!.text, src: c.at });
+        const type = kind === "MII" || kind === "ETHTOOL" || kind === "IOCTL" ? kind : undefined;
+        r.linkbeat.push({ name: w[0]!.text, ...(type ? { type } : {}), src: c.at });
       },
     },
   },

@@ -23,21 +23,13 @@ export interface Unsupported {
 
 const G = ["global_defs"];
 const T = [""];
-const VI = ["vrrp_instance"];
 const CHECKERS = ["HTTP_GET", "SSL_GET"].map((c) => `virtual_server/real_server/${c}`);
 
 /** The table. */
 export const UNSUPPORTED: readonly Unsupported[] = [
-  {
-    paths: G,
-    keywords: ["fifo_write_vrrp_states_on_reload"],
-    field: "fifoWriteVrrpStatesOnReload",
-    note: "states are not rewritten to the FIFO on reload",
-  },
   { paths: T, keywords: ["net_namespace"], field: "netNamespace", note: "the daemon does not enter a network namespace" },
   { paths: T, keywords: ["net_namespace_ipvs"], field: "netNamespaceIpvs", note: "IPVS is not driven in another namespace" },
   { paths: T, keywords: ["namespace_with_ipsets"], field: "namespaceWithIpsets", note: "no ipsets" },
-  { paths: G, keywords: ["log_unknown_vrids"], field: "logUnknownVrids", note: "adverts for unknown VRIDs are not logged" },
   {
     paths: G,
     keywords: ["lvs_netlink_monitor_rcv_bufs", "lvs_netlink_monitor_rcv_bufs_force"],
@@ -46,37 +38,19 @@ export const UNSUPPORTED: readonly Unsupported[] = [
   },
   { paths: G, keywords: ["vrrp_iptables"], field: "vrrpIptables", note: "no firewall rules are written" },
   { paths: G, keywords: ["vrrp_ipsets"], field: "vrrpIpsets", note: "no ipsets are written" },
-  { paths: G, keywords: ["vrrp_min_garp"], field: "vrrpMinGarp", note: "the gratuitous ARP settings are not changed" },
-  { paths: G, keywords: ["vmac_addr_prefix"], field: "vmacAddrPrefix", note: "VMAC address interfaces keep the default name" },
-  { paths: G, keywords: ["disable_local_igmp"], field: "disableLocalIgmp", note: "IGMP reports are not turned off" },
-  { paths: VI, keywords: ["debug"], field: "debugLevel", note: "no per-instance debug level" },
-  { paths: VI, keywords: ["native_ipv6"], field: "nativeIpv6", note: "no native IPv6 VMAC mode" },
-  {
-    paths: VI,
-    keywords: ["lvs_sync_daemon_interface"],
-    field: "lvsSyncDaemonInterface",
-    note: "use global_defs lvs_sync_daemon",
-  },
-  { paths: VI, keywords: ["use_vmac_addr"], field: "useVmacAddr", note: "the VMAC address is not used on the base interface" },
   { paths: CHECKERS.map((c) => `${c}/url`), keywords: ["regex_stack"], field: "regexStack", note: "JavaScript regular expressions need no stack size" },
-  { paths: ["bfd_instance"], keywords: ["vrrp"], field: "toVrrp", note: "BFD events go to both children" },
-  { paths: ["bfd_instance"], keywords: ["checker"], field: "toChecker", note: "BFD events go to both children" },
 ];
 
 /** An option inside address / route / rule entries that is parsed and has no effect. */
 export interface UnsupportedOption {
   readonly option: string;
   /** The entry field it sets (on IpAddressSpec, RouteSpec or RuleSpec). */
-  readonly field: "autoJoin" | "noTrack" | "useVmac";
+  readonly field: never;
   readonly note: string;
 }
 
 /** Entry options (virtual_ipaddress, virtual_routes, virtual_rules and their static_* forms). */
-export const UNSUPPORTED_OPTIONS: readonly UnsupportedOption[] = [
-  { option: "autojoin", field: "autoJoin", note: "the address is added without IFA_F_MCAUTOJOIN" },
-  { option: "no_track", field: "noTrack", note: "a missing entry is restored like any other" },
-  { option: "use_vmac", field: "useVmac", note: "the address stays on the instance's interface" },
-];
+export const UNSUPPORTED_OPTIONS: readonly UnsupportedOption[] = [];
 
 type Entry = { readonly src: Where } & Partial<Record<UnsupportedOption["field"], unknown>>;
 
@@ -97,6 +71,10 @@ export function reportUnsupportedOptions(c: KeepalivedConfig, diags: DiagSink): 
     for (const o of UNSUPPORTED_OPTIONS) {
       if (e[o.field]) diags.add(e.src, "unsupported", `option '${o.option}' is not implemented (${o.note}); it has no effect`);
     }
+  }
+  // use_vmac belongs to virtual addresses (src/config/vmac-addr.ts); keepalived 2.2.7 -t: exit 5, these words.
+  for (const a of c.vrrp.staticIpaddresses) {
+    if (a.useVmac) diags.error(a.src, "Unknown configuration entry 'use_vmac' for ip address - ignoring");
   }
   // track_group acts on static addresses and routes (src/vrrp/track-group.ts); keepalived 2.2.7 was seen
   // to do nothing with it on a static rule, and neither do we.

@@ -91,7 +91,6 @@ function vrrpDefaults(g: GlobalDraft, strict: boolean) {
     vrrpGarpLowerPrioRepeat: g.vrrpGarpLowerPrioRepeat ?? null,
     vrrpGarpIntervalMs: g.vrrpGarpIntervalMs ?? (strict ? 1000 : 0),
     vrrpGnaIntervalMs: g.vrrpGnaIntervalMs ?? (strict ? 1000 : 0),
-    vrrpMinGarp: g.vrrpMinGarp ?? false,
     vrrpGarpExtraIf: g.vrrpGarpExtraIf ?? null,
     vrrpDownTimerAdverts: g.vrrpDownTimerAdverts ?? 3,
     vrrpLowerPrioNoAdvert: g.vrrpLowerPrioNoAdvert ?? strict,

@@ -5,6 +5,7 @@
  * strict mode / AH with MASTER, nopreempt needs BACKUP, strict-mode rules, interfaces must exist.
  */
 import { VRRP_MCAST_V4, VRRP_MCAST_V6 } from "../core/inet.ts";
+import { withAddrVmacs } from "./vmac-addr.ts";
 import type { DiagSink, Where } from "./diag.ts";
 import type { Family, GlobalDefs, IpAddressSpec, TrackRef, VrrpInstance } from "./model.ts";
 import type { InstanceDraft } from "./kw-vrrp.ts";
@@ -44,7 +45,9 @@ function vipFamily(d: InstanceDraft, diags: DiagSink): IpAddressSpec[] {
   if (!first) return [];
   const keep: IpAddressSpec[] = [];
   for (const ip of d.ips) {
-    if (ip.family === first.family) keep.push(ip);
+    if (d.nativeIpv6 && ip.family !== "ipv6") {
+      diags.error(ip.src, `(${d.name}): address family must match VRRP instance [${ip.address}/${ip.prefixLen}] - ignoring`);
+    } else if (d.nativeIpv6 || ip.family === first.family) keep.push(ip);
     else {diags.error(
         ip.src,
         `(${d.name}) VIP ${ip.address} is not the same family as ${first.address}; use virtual_ipaddress_excluded; skipped`,
@@ -281,6 +284,18 @@ function instanceTrackers(d: InstanceDraft, refs: VrrpRefs, diags: DiagSink) {
   };
 }
 
+/** The VIPs and excluded addresses with their address VMACs named (use_vmac, use_vmac_addr). */
+function instanceAddrs(d: InstanceDraft, g: GlobalDefs, ips: IpAddressSpec[], family: Family | null) {
+  return withAddrVmacs(ips, d.eips, {
+    vrid: d.vrid!,
+    interface: d.interface ?? g.defaultInterface,
+    family,
+    instanceVmac: (d.vmac ?? null) !== null,
+    useVmacAddr: d.useVmacAddr ?? false,
+    prefix: g.vmacAddrPrefix ?? g.vmacPrefix,
+  });
+}
+
 /** Validate one instance; returns undefined when it must be dropped. */
 export function finishInstance(
   d: InstanceDraft,
@@ -296,7 +311,7 @@ export function finishInstance(
   }
   const strict = d.strictRaw ?? g.vrrpStrict;
   const ips = vipFamily(d, diags);
-  const family = ips[0]?.family ?? null;
+  const family = ips[0]?.family ?? (d.nativeIpv6 ? "ipv6" : null);
   let version: 2 | 3 = d.versionRaw ?? g.vrrpVersion;
   if (family === "ipv6") version = 3; // IPv6 is VRRPv3 only (RFC 5798); keepalived switches silently
   if (ips.length === 0 && !d.noVirtualIpaddress) {
@@ -308,6 +323,7 @@ export function finishInstance(
   checkInterfaces(d, g, refs, diags);
   routeTracking(d, diags);
   const role = checkedRole(d, strict, version, family, ips, diags);
+  const addrs = instanceAddrs(d, g, ips, family);
   return {
     name,
     initialState: role.initialState,
@@ -336,8 +352,8 @@ export function finishInstance(
     v3ChecksumAsV2: d.v3ChecksumAsV2 ?? false,
     noVirtualIpaddress: d.noVirtualIpaddress ?? false,
     auth: role.auth,
-    virtualIpaddresses: ips,
-    virtualIpaddressesExcluded: d.eips,
+    virtualIpaddresses: addrs.vips,
+    virtualIpaddressesExcluded: addrs.evips,
     promoteSecondaries: d.promoteSecondaries ?? false,
     virtualRoutes: d.routes,
     virtualRules: d.rules,

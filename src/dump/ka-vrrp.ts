@@ -184,6 +184,8 @@ function priorityLines(c: VrrpInstance, live: InstanceLive | undefined): string[
     out.push(`   Authentication type = ${t}`);
     if (c.auth) out.push(`   Password = ${c.auth.password}`);
   }
+  if (c.kernelRxBufSizeBytes) out.push(`   Kernel rx buffer size = ${c.kernelRxBufSizeBytes}`);
+  if (c.debugLevel) out.push(`   Debug level = ${c.debugLevel}`);
   return out;
 }
 

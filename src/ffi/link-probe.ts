@@ -2,8 +2,8 @@
  * Link state read by ioctl, for linkbeat polling (keepalived.conf(5) "Linkbeat interfaces"): MII
  * (SIOCGMIIPHY, then SIOCGMIIREG of the PHY's basic mode status register, BMSR_LSTATUS; linux/mii.h),
  * ETHTOOL (SIOCETHTOOL ETHTOOL_GLINK; linux/ethtool.h) or IOCTL (SIOCGIFFLAGS: IFF_UP and IFF_RUNNING;
- * netdevice(7)). A type the driver does not support is skipped for the next one, MII -> ETHTOOL -> IOCTL,
- * as keepalived does. One AF_INET datagram socket is opened for the calls, in the caller's namespace.
+ * netdevice(7)). `read` skips a type the driver does not support for the next one, MII -> ETHTOOL ->
+ * IOCTL; `probe` reads one type (linkbeat chooses it, src/vrrp/linkbeat.ts). One AF_INET datagram socket is opened for the calls, in the caller's namespace.
  */
 import { addressOf, check, cstr, libc } from "./libc.ts";
 
@@ -44,6 +44,18 @@ export class LinkProbe {
       if (up !== undefined) return { up, kind };
     }
     return undefined;
+  }
+
+  /**
+   * The state of `name` by exactly `kind`, undefined when that kind does not work there (or no such
+   * interface). As keepalived 2.2.7 polls: MII and ETHTOOL report up only when SIOCGIFFLAGS does too.
+   */
+  probe(name: string, kind: LinkbeatKind): boolean | undefined {
+    if (!this.#open || name.length === 0 || name.length >= IFNAMSIZ) return undefined;
+    const link = kind === "MII" ? this.#mii(name) : kind === "ETHTOOL" ? this.#ethtool(name) : true;
+    if (link === undefined) return undefined;
+    const flags = this.#flags(name);
+    return flags === undefined ? undefined : link && flags;
   }
 
   #ifreq(name: string): Uint8Array {

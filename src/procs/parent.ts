@@ -35,6 +35,7 @@ import { TunBgpNet } from "../bgp/devices.ts";
 import { releaseOrphanedVips } from "./orphans.ts";
 import { acceptedErrors, reloadRefusal } from "./reload-gate.ts";
 import { applyProcessName, autoPriorityNotice } from "./sched.ts";
+import { bfdRoles } from "./bfd-route.ts";
 import type { Diagnostic } from "../config/index.ts";
 import { ControlService } from "../control/service.ts";
 
@@ -195,7 +196,7 @@ export class Parent {
     const child = this.#children.get(role);
     if (!child || role === "bfd") return;
     for (const m of this.#lastState.values()) {
-      if (m.type === "bfdState" || (m.type === "vrrpState" && role === "check")) child.send(m);
+      if (m.type === "bfdState" ? bfdRoles(this.#config, m.name).includes(role) : role === "check") child.send(m);
     }
   }
 
@@ -233,8 +234,7 @@ export class Parent {
         return;
       case "bfdState":
         this.#lastState.set(`bfd ${msg.name}`, msg);
-        this.#children.get("vrrp")?.send(msg);
-        this.#children.get("check")?.send(msg);
+        for (const r of bfdRoles(this.#config, msg.name)) this.#children.get(r)?.send(msg);
         return;
       case "vrrpState":
         this.#lastState.set(`vrrp ${msg.instance}`, msg);

@@ -9,6 +9,7 @@
  */
 import type { Family } from "../core/inet.ts";
 import { addrToBytes } from "../proto/netlink.ts";
+import { addrDev, type KeyAddr } from "./addr-dev.ts";
 import {
   batchBegin,
   batchEnd,
@@ -296,8 +297,8 @@ export function batch(msgs: Uint8Array[], seq: Seq): Uint8Array[] {
 
 /** What the keys of an instance are derived from. */
 export interface KeySource {
-  readonly virtualIpaddresses: readonly { address: string; dev: string | null }[];
-  readonly virtualIpaddressesExcluded: readonly { address: string; dev: string | null }[];
+  readonly virtualIpaddresses: readonly KeyAddr[];
+  readonly virtualIpaddressesExcluded: readonly KeyAddr[];
 }
 
 /**
@@ -309,8 +310,9 @@ export function instanceKeys(cfg: KeySource, home: { ifindex: number; ifname: st
   return [...cfg.virtualIpaddresses, ...cfg.virtualIpaddressesExcluded].map((v) => {
     const family: Family = v.address.includes(":") ? "ipv6" : "ipv4";
     if (family === "ipv4" || !isLinkLocal6(v.address)) return { family, address: v.address };
-    if (byName) return { family, address: v.address, ifname: v.dev ?? home.ifname };
-    return { family, address: v.address, ifindex: v.dev ? ifindexOf(v.dev) : home.ifindex };
+    const dev = addrDev(v);
+    if (byName) return { family, address: v.address, ifname: dev ?? home.ifname };
+    return { family, address: v.address, ifindex: dev ? ifindexOf(dev) : home.ifindex };
   });
 }
 

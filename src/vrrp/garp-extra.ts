@@ -5,10 +5,11 @@
  * keepalived 2.2.7, run in a namespace with tcpdump on the peer: with `all`, a VIP on eth1 of an
  * instance on eth0 (or on its VMAC) was announced every SECS, one frame, from eth1's own MAC, the first
  * SECS after the MASTER transition; the instance's own interface got only the usual rounds. Without
- * `all` only VMAC interfaces other than the instance's qualify (a VIP's own `use_vmac`), which
- * we do not make (the `use_vmac` address option is not implemented), so then nothing is sent.
+ * `all` only VMAC interfaces other than the instance's qualify: the VMACs of addresses (use_vmac on
+ * the address, use_vmac_addr).
  */
 import type { IpAddressSpec, VrrpInstance } from "../config/model.ts";
+import { addrDev } from "./addr-dev.ts";
 
 /** The VIPs that get periodic announcements: those on another interface than `ownIfindex`, with `all`. */
 export function extraIfVips(
@@ -16,6 +17,11 @@ export function extraIfVips(
   ownIfindex: number,
   ifindex: (name: string) => number,
 ): IpAddressSpec[] {
-  if (!cfg.garpExtraIf?.all || cfg.garpExtraIf.delayMs <= 0) return [];
-  return cfg.virtualIpaddresses.filter((v) => v.dev !== null && ifindex(v.dev) !== ownIfindex && ifindex(v.dev) > 0);
+  const x = cfg.garpExtraIf;
+  if (!x || x.delayMs <= 0) return [];
+  return cfg.virtualIpaddresses.filter((v) => {
+    const dev = addrDev(v);
+    const i = dev ? ifindex(dev) : 0;
+    return i > 0 && i !== ownIfindex && (x.all || v.vmacName !== null && v.useVmac);
+  });
 }

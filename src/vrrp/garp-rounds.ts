@@ -10,6 +10,7 @@ import type { RateLimitedLog } from "../core/log.ts";
 import type { Scheduler, TimerHandle } from "../core/scheduler.ts";
 import type { Announcer } from "./garp.ts";
 import { extraIfVips } from "./garp-extra.ts";
+import { addrDev } from "./addr-dev.ts";
 
 /** What the rounds need from the instance's surroundings. */
 export interface GarpRoundsEnv {
@@ -92,9 +93,10 @@ export class GarpRounds {
     const repeat = Math.max(1, times);
     for (let i = 0; i < repeat; i++) {
       for (const v of vips) {
-        const on = v.dev ? this.env.ifindex(v.dev) : ifindex;
+        const dev = addrDev(v);
+        const on = dev ? this.env.ifindex(dev) : ifindex;
         // A VIP on another interface is announced from that interface's MAC (keepalived 2.2.7 the same).
-        const from = on === ifindex || !v.dev ? mac : this.env.ifmac?.(v.dev) ?? mac;
+        const from = on === ifindex || !dev ? mac : this.env.ifmac?.(dev) ?? mac;
         try {
           if (v.family === "ipv4") this.env.announcer.garp(on, from, v.address);
           else this.env.announcer.na(on, from, v.address, false);

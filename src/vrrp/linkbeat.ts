@@ -7,34 +7,46 @@
  * with the global `linkbeat_use_polling` every interface an instance uses or tracks; with the (deprecated)
  * per-instance `linkbeat_use_polling` that instance's interface. The runtime keeps netlink's other link
  * data (index, name, MAC) and takes `up` from here for these names.
+ * The polling type of a linkbeat_interfaces entry (`eth0 MII|ETHTOOL|IOCTL`) is chosen once per interface
+ * as keepalived 2.2.7 chooses it: none given, MII, else ETHTOOL, else IOCTL; MII given, the same; ETHTOOL
+ * given, ETHTOOL, else MII, else IOCTL; IOCTL given, IOCTL only (interface flags). A given type that does
+ * not work is logged ("(eth0): Configured linkbeat type MII not supported, using ETHTOOL").
  */
 import type { KeepalivedConfig } from "../config/model.ts";
 import type { Logger } from "../core/log.ts";
 import type { Scheduler, TimerHandle } from "../core/scheduler.ts";
-import type { LinkReading } from "../ffi/link-probe.ts";
+import type { LinkbeatKind } from "../ffi/link-probe.ts";
 
 /** Poll period, ms (keepalived's POLLING_DELAY: one timer second). */
 export const LINKBEAT_POLL_MS = 1000;
 
-/** Reads one interface's link state; undefined when it cannot (no such interface). */
-export type LinkRead = (name: string) => LinkReading | undefined;
+/** Reads one interface's link state by exactly `kind`; undefined when that kind does not work there. */
+export type LinkRead = (name: string, kind: LinkbeatKind) => boolean | undefined;
 
-/** The interfaces whose link state is polled for configuration `c`. */
-export function linkbeatNames(c: Pick<KeepalivedConfig, "vrrp" | "global">): Set<string> {
-  const out = new Set(c.vrrp.linkbeatInterfaces);
+/** The kinds tried, in order, for an interface configured with `type` (null: none given). */
+export function kindsFor(type: LinkbeatKind | null): LinkbeatKind[] {
+  if (type === "IOCTL") return ["IOCTL"];
+  return type === "ETHTOOL" ? ["ETHTOOL", "MII", "IOCTL"] : ["MII", "ETHTOOL", "IOCTL"];
+}
+
+/** The interfaces whose link state is polled for configuration `c`, each with its configured type. */
+export function linkbeatNames(c: Pick<KeepalivedConfig, "vrrp" | "global">): Map<string, LinkbeatKind | null> {
+  const names = new Set(c.vrrp.linkbeatInterfaces);
   for (const i of c.vrrp.instances) {
     if (!i.interface) continue;
-    if (i.linkbeatUsePolling || c.global.linkbeatUsePolling) out.add(i.interface);
-    if (c.global.linkbeatUsePolling) { for (const t of i.trackInterfaces) out.add(t.name); }
+    if (i.linkbeatUsePolling || c.global.linkbeatUsePolling) names.add(i.interface);
+    if (c.global.linkbeatUsePolling) { for (const t of i.trackInterfaces) names.add(t.name); }
   }
-  if (c.global.linkbeatUsePolling) { for (const g of c.vrrp.syncGroups) for (const t of g.trackInterfaces) out.add(t.name); }
-  return out;
+  if (c.global.linkbeatUsePolling) { for (const g of c.vrrp.syncGroups) for (const t of g.trackInterfaces) names.add(t.name); }
+  return new Map([...names].map((n) => [n, c.vrrp.linkbeatTypes?.[n] ?? null]));
 }
 
 /** The poller. */
 export class Linkbeat {
-  #names = new Set<string>();
+  #names: ReadonlyMap<string, LinkbeatKind | null> = new Map();
   readonly #state = new Map<string, boolean>();
+  /** The kind each interface is polled by, once chosen. */
+  readonly #kind = new Map<string, LinkbeatKind>();
   #timer: TimerHandle | undefined;
   #read: LinkRead | undefined;
   #announced = false;
@@ -49,18 +61,19 @@ export class Linkbeat {
   ) {}
 
   /** Polls `names` from now on (a reload may change them); reads them once at once, without reporting. */
-  configure(names: Set<string>): void {
+  configure(names: ReadonlyMap<string, LinkbeatKind | null>): void {
     this.#names = names;
     for (const n of [...this.#state.keys()]) if (!names.has(n)) this.#state.delete(n);
+    for (const n of [...this.#kind.keys()]) if (!names.has(n)) this.#kind.delete(n);
     this.sched.cancel(this.#timer);
     this.#timer = undefined;
     if (names.size === 0) return;
     if (!this.#announced) this.log.info("Using MII-BMSR/ETHTOOL NIC polling thread(s)...");
     this.#announced = true;
     this.#read ??= this.makeReader();
-    for (const n of names) {
-      const r = this.#read(n);
-      if (r) this.#state.set(n, r.up);
+    for (const n of names.keys()) {
+      const up = this.#readOne(n);
+      if (up !== undefined) this.#state.set(n, up);
     }
     this.#arm();
   }
@@ -82,14 +95,28 @@ export class Linkbeat {
     });
   }
 
+  /** Reads `n` by its kind, choosing the kind the first time it can be read. */
+  #readOne(n: string): boolean | undefined {
+    const known = this.#kind.get(n);
+    if (known) return this.#read!(n, known);
+    const type = this.#names.get(n) ?? null;
+    for (const kind of kindsFor(type)) {
+      const up = this.#read!(n, kind);
+      if (up === undefined) continue;
+      this.#kind.set(n, kind);
+      if (type && kind !== type) this.log.info(`(${n}): Configured linkbeat type ${type} not supported, using ${kind}`);
+      return up;
+    }
+    return undefined;
+  }
+
   #poll(): void {
-    for (const n of this.#names) {
-      const r = this.#read!(n);
-      if (!r) continue;
-      if (this.#state.get(n) === r.up) continue;
-      this.#state.set(n, r.up);
-      this.log.info(`Linkbeat reports ${n} ${r.up ? "up" : "down"}`);
-      this.changed(n, r.up);
+    for (const n of this.#names.keys()) {
+      const up = this.#readOne(n);
+      if (up === undefined || this.#state.get(n) === up) continue;
+      this.#state.set(n, up);
+      this.log.info(`Linkbeat reports ${n} ${up ? "up" : "down"}`);
+      this.changed(n, up);
     }
   }
 
@@ -97,6 +124,6 @@ export class Linkbeat {
   stop(): void {
     this.sched.cancel(this.#timer);
     this.#timer = undefined;
-    this.#names = new Set();
+    this.#names = new Map();
   }
 }

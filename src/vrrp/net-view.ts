@@ -12,7 +12,7 @@ import type { Scheduler } from "../core/scheduler.ts";
 import { IFA_F } from "../proto/rtnl-addr.ts";
 import { LinkDebounce } from "./link-debounce.ts";
 import { Linkbeat, type LinkRead } from "./linkbeat.ts";
-import { LinkProbe } from "../ffi/link-probe.ts";
+import { type LinkbeatKind, LinkProbe } from "../ffi/link-probe.ts";
 import type { AddrInfo, LinkInfo, NetEvent, NetKernel, RouteGone } from "./netkernel.ts";
 
 /** What the runtime does about kernel events. */
@@ -49,7 +49,7 @@ export class NetView {
     const makeReader = (): LinkRead => {
       if (linkRead) return linkRead;
       const probe = new LinkProbe(); // one socket for the child's life, opened only when linkbeat is used
-      return (n) => probe.read(n);
+      return (n, kind) => probe.probe(n, kind);
     };
     this.#linkbeat = new Linkbeat(sched, log, makeReader, (n, up) => this.#linkbeatChanged(n, up));
   }
@@ -63,7 +63,7 @@ export class NetView {
    * Re-reads links and addresses (every configuration) and subscribes to events the first time.
    * @param polled interfaces whose state comes from linkbeat polling
    */
-  refresh(delays: readonly InterfaceDelay[], polled: Set<string> = new Set()): void {
+  refresh(delays: readonly InterfaceDelay[], polled: ReadonlyMap<string, LinkbeatKind | null> = new Map()): void {
     this.links.clear();
     for (const l of this.kernel.dumpLinks()) this.links.set(l.index, l);
     this.#addrs.length = 0;

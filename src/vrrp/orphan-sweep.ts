@@ -11,6 +11,7 @@ import type { KeepalivedConfig, VrrpInstance } from "../config/model.ts";
 import { formatIp, parseIp } from "../core/inet.ts";
 import type { AddrInfo, LinkInfo, NetKernel } from "./netkernel.ts";
 import { addrRequest, routeRequest, ruleRequest } from "./routes.ts";
+import { addrDev } from "./addr-dev.ts";
 
 /** What a sweep removed and what it could not. */
 export interface SweepResult {
@@ -53,7 +54,7 @@ export function sweepVrrpAddresses(c: KeepalivedConfig, kernel: NetKernel): Swee
       if (b.ok) attempt(res, `route ${spec.dest}`, () => kernel.delRoute(b.value));
     }
     for (const v of [...i.virtualIpaddresses, ...i.virtualIpaddressesExcluded]) {
-      const where = homes(i, v.dev, c, links);
+      const where = homes(i, addrDev(v), c, links);
       const want = canon(v.address);
       for (const a of addrs) {
         if (!where.has(a.index) || a.prefixLen !== v.prefixLen || canon(a.address) !== want) continue;

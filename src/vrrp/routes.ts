@@ -170,7 +170,8 @@ export function addrRequest(v: IpAddressSpec, index: number): AddrRequest {
     label: v.label ?? undefined,
     broadcast: v.broadcast && v.broadcast !== "-" && v.broadcast !== "+" ? v.broadcast : undefined,
     scope: num(v.scope, ADDR_SCOPES),
-    flags: (v.noDad ? IFA_F.NODAD : 0) | (v.noPrefixRoute ? IFA_F.NOPREFIXROUTE : 0) | (v.home ? IFA_F.HOMEADDRESS : 0),
+    flags: (v.noDad ? IFA_F.NODAD : 0) | (v.noPrefixRoute ? IFA_F.NOPREFIXROUTE : 0) | (v.home ? IFA_F.HOMEADDRESS : 0) |
+      (v.autoJoin ? IFA_F.MCAUTOJOIN : 0),
     preferredLft: v.preferredLftS === 0 ? 0 : undefined,
   };
 }

@@ -177,6 +177,7 @@ export class VrrpRuntime {
       error: (key, ifname, reason) => this.#bad.warn(`rx:${key}`, `bad datagram on ${ifname}: ${reason}`),
       repeat: (key, vrid, at) => this.#repeat(key, vrid, at),
       wants: (key, vrid) => this.#byVrid.get(key)?.[vrid] !== undefined,
+      unknown: (ifname, vrid) => this.#config?.global.logUnknownVrids && d.log.info(`Unknown VRID(${vrid}) received on interface(${ifname}). ignoring...`),
     });
     return new InstanceSockets({
       sched: d.sched,
@@ -204,6 +205,7 @@ export class VrrpRuntime {
     }
     this.#firewallOn = shape !== null;
     this.#firewall.configure(shape);
+    this.#vmacs.localIgmp(c.global.disableLocalIgmp);
     this.#fifos.configure(c, (s) => this.#resolve(s, c));
     this.#static.apply(c);
     // Route deletions matter only when routes of ours are configured (virtual or static).
@@ -224,6 +226,7 @@ export class VrrpRuntime {
     this.#recomputeAll();
     this.#firewall.settle();
     const faulty = this.#io.faults.names().length;
+    if (reload) this.#groups.reloaded(c.global.fifoWriteVrrpStatesOnReload);
     if (reload) this.d.log.info(`Reload finished: ${this.#instances.size - faulty} VRRP instance(s) running${faulty ? `, ${faulty} in FAULT (sockets)` : ""}`);
   }
 

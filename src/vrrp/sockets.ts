@@ -37,6 +37,8 @@ export interface SocketSinks {
   repeat(key: string, vrid: number, at: number): boolean;
   /** Whether an instance on `key` listens for `vrid` (others are dropped unread). */
   wants(key: string, vrid: number): boolean;
+  /** A datagram for a VRID no instance on `key` listens for was dropped (log_unknown_vrids). */
+  unknown?(ifname: string, vrid: number): void;
 }
 
 interface Entry {
@@ -83,7 +85,11 @@ export class VrrpSockets {
     const onPacket = (p: RxPacket) => s.packet(key, p);
     const onError = (e: { reason: string }) => s.error(key, o.ifname, e.reason);
     const onRepeat = (vrid: number, at: number) => s.repeat(key, vrid, at);
-    const wants = (vrid: number) => s.wants(key, vrid);
+    const wants = (vrid: number) => {
+      if (s.wants(key, vrid)) return true;
+      s.unknown?.(o.ifname, vrid);
+      return false;
+    };
     const drops = t.rxDrops === undefined ? undefined : () => t.rxDrops ?? 0;
     const read = () => {
       const n = t.drain(onPacket, onError, onRepeat, wants);

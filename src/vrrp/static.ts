@@ -3,7 +3,8 @@
  * starts whatever the VRRP states are, kept on reload when unchanged, removed when dropped from the
  * configuration or when the child stops. A static address deleted by someone else is put back (as
  * keepalived 2.2.7 does, with or without track_group: "Restoring deleted static address ..."), with the
- * static routes (the kernel may have flushed them with it).
+ * static routes (the kernel may have flushed them with it); one marked no_track is left gone, as in
+ * keepalived 2.2.7.
  */
 import type { IpAddressSpec, RouteSpec, RuleSpec } from "../config/model.ts";
 import type { VrrpSlice } from "../config/slice.ts";
@@ -44,19 +45,19 @@ export class StaticSet {
   addrDeleted(address: string, index: number): void {
     let restored = false;
     for (const it of this.#items) {
-      if (it.kind !== "addr" || it.spec.address !== address || this.#addrIndex(it.spec) !== index) continue;
+      if (it.kind !== "addr" || it.spec.noTrack || it.spec.address !== address || this.#addrIndex(it.spec) !== index) continue;
       this.log.info(`Restoring deleted static address ${address} dev ${it.spec.dev ?? this.defaultIf() ?? "?"}`);
       this.#op(it, true);
       restored = true;
     }
     // The kernel drops routes through an interface that loses its last address: put ours back too.
-    if (restored) { for (const it of this.#items) if (it.kind === "route") this.#op(it, true); }
+    if (restored) { for (const it of this.#items) if (it.kind === "route" && !it.spec.noTrack) this.#op(it, true); }
   }
 
   /** A route vanished: a static route of ours is put back, as a deleted static address is. */
   routeDeleted(gone: RouteGone): void {
     for (const it of this.#items) {
-      if (it.kind !== "route") continue;
+      if (it.kind !== "route" || it.spec.noTrack) continue;
       const b = routeRequest(it.spec, this.ifindex);
       if (!b.ok || !sameRoute(b.value, gone)) continue;
       this.log.info(`Restoring deleted static route ${it.spec.dest}`);

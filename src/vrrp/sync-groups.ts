@@ -7,7 +7,7 @@ import type { SyncGroup } from "../config/model.ts";
 import { meaningKey } from "../config/meaning.ts";
 import type { Logger } from "../core/log.ts";
 import type { VrrpInstanceRunner } from "./instance.ts";
-import type { Notifier, NotifyTargets } from "./notify.ts";
+import { fifoLine, type Notifier, type NotifyTargets } from "./notify.ts";
 import { type GroupState, SyncGroupRunner } from "./sync-group.ts";
 
 /** The running sync groups. */
@@ -48,6 +48,19 @@ export class SyncGroups {
   /** A stopped instance leaves whatever group it is in. */
   leave(runner: VrrpInstanceRunner): void {
     for (const g of this.#groups.values()) g.group.remove(runner);
+  }
+
+  /**
+   * fifo_write_vrrp_states_on_reload, after a reload: each group's state line again on the FIFOs
+   * (`GROUP "G1" MASTER 0`). keepalived 2.2.7, run in a namespace, writes these and no instance lines
+   * (its ChangeLog says instance and group states); so do we.
+   */
+  reloaded(write: boolean): void {
+    if (!write) return;
+    for (const { group } of this.#groups.values()) {
+      if (group.state === "INIT" || group.state === "STOP") continue;
+      for (const f of this.notifier().fifos) f.write(fifoLine("GROUP", group.name, group.state, 0));
+    }
   }
 
   /** Child stop: every group reports STOP. */

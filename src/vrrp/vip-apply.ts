@@ -2,7 +2,7 @@
  * A VRRP instance's addresses in the kernel (RFC 5798 §6.4.3 "Transition to Master": the virtual
  * addresses, here with keepalived's virtual_routes and virtual_rules, and the no_accept drop rule):
  * added on becoming MASTER (drop rule, addresses, routes, rules), removed in reverse on leaving it, and
- * put back when someone else deletes one while we are MASTER. The runner (instance.ts) says when.
+ * put back when someone else deletes one while we are MASTER (not one marked no_track). The runner (instance.ts) says when.
  */
 import type { VrrpInstance } from "../config/model.ts";
 import type { Logger, RateLimitedLog } from "../core/log.ts";
@@ -11,6 +11,7 @@ import type { AddrRequest } from "../proto/rtnl-addr.ts";
 import type { Firewall } from "./firewall.ts";
 import { instanceKeys } from "./firewall-rules.ts";
 import type { NetKernel, RouteGone } from "./netkernel.ts";
+import { addrDev } from "./addr-dev.ts";
 import { addrRequest, routeRequest, ruleRequest, sameRoute } from "./routes.ts";
 
 /** How long a removal event for an address we removed ourselves counts as its echo, ms. */
@@ -42,9 +43,9 @@ export class VipApplier {
 
   /** The address requests for our VIPs (and excluded addresses). */
   requests(): AddrRequest[] {
-    const all = [...this.cfg.virtualIpaddresses, ...this.cfg.virtualIpaddressesExcluded];
-    return all.map((v) => {
-      const r = addrRequest(v, v.dev ? this.env.ifindex(v.dev) : this.place().ifindex);
+    return this.#addrSpecs().map((v) => {
+      const dev = addrDev(v);
+      const r = addrRequest(v, dev ? this.env.ifindex(dev) : this.place().ifindex);
       const metric = this.env.vipMetric?.(v.address, v.prefixLen);
       return metric === undefined ? r : { ...r, routePriority: metric };
     });
@@ -86,8 +87,10 @@ export class VipApplier {
     if (ours && --ours.count <= 0) this.#ownDeletes.delete(address);
     if (ours && this.env.sched.now() - ours.at < OWN_DELETE_ECHO_MS) return; // the echo of our own removal
     if (!master || !this.installed) return;
-    const r = this.requests().find((x) => x.address === address);
-    if (!r) return;
+    const i = this.requests().findIndex((x) => x.address === address);
+    // no_track: left gone, and no state change, until the next transition to MASTER (keepalived 2.2.7).
+    if (i < 0 || this.#addrSpecs()[i]!.noTrack) return;
+    const r = this.requests()[i]!;
     this.log.warn(`virtual address ${address} was removed by someone else; restoring it`);
     this.#op(() => this.env.kernel.addAddr(r), `restore ${address}`);
     for (const { spec, req } of this.#routes()) this.#op(() => this.env.kernel.addRoute(req), `add route ${spec.dest}`);
@@ -98,10 +101,14 @@ export class VipApplier {
   routeDeleted(gone: RouteGone, master: boolean): void {
     if (!master || !this.installed) return;
     for (const { spec, req } of this.#routes()) {
-      if (!sameRoute(req, gone)) continue;
+      if (spec.noTrack || !sameRoute(req, gone)) continue;
       this.log.warn(`virtual route ${spec.dest} was removed by someone else; restoring it`);
       this.#op(() => this.env.kernel.addRoute(req), `restore route ${spec.dest}`);
     }
+  }
+
+  #addrSpecs() {
+    return [...this.cfg.virtualIpaddresses, ...this.cfg.virtualIpaddressesExcluded];
   }
 
   #op(f: () => unknown, what: string): void {

@@ -126,6 +126,7 @@ vrrp_instance VI_3 {
   interface eth0
   virtual_router_id 54
   priority 100
+  debug 3
   authentication {
     auth_type PASS
     auth_pass secret

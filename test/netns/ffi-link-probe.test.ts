@@ -16,6 +16,9 @@ describe("LinkProbe", () => {
     expect(p.read("lo")).toEqual({ up: true, kind: "ETHTOOL" });
     expect(p.read("lo", "IOCTL")).toEqual({ up: true, kind: "IOCTL" });
     expect(p.read("hk15-none0")).toBeUndefined();
+    // One kind exactly (linkbeat_interfaces types): no MII PHY on lo; ETHTOOL and IOCTL answer.
+    expect(["MII", "ETHTOOL", "IOCTL"].map((k) => p.probe("lo", k as "MII"))).toEqual([undefined, true, true]);
+    expect(p.probe("hk15-none0", "IOCTL")).toBeUndefined();
     p.close();
     expect(p.read("lo")).toBeUndefined();
   });

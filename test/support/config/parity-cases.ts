@@ -134,4 +134,22 @@ export const PARITY_CASES: Readonly<Record<string, string>> = {
   "vrrp on the loopback interface": vi("").replace("interface eth0", "interface lo"),
   "lvs settings, sync daemon for an unknown instance": "global_defs {\n lvs_flush\n lvs_timeouts tcp 7200 udp 50\n" +
     " lvs_sync_daemon eth0 VI_9 id 5 port 8849\n lvs_flush_on_stop VS\n}\n" + vi(""),
+  // issue 15, VRRP slice
+  "vrrp_min_garp": "global_defs {\n vrrp_min_garp\n}\n" + vi(""),
+  "vrrp_min_garp with a bad value": "global_defs {\n vrrp_min_garp maybe\n}\n" + vi(""),
+  "native_ipv6 before an IPv4 VIP": vi(" native_ipv6"),
+  "native_ipv6 after an IPv4 VIP": "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n virtual_ipaddress {\n  192.0.2.10/24\n }\n native_ipv6\n}\n",
+  "native_ipv6 with an IPv6 VIP": vi(" native_ipv6", "2001:db8::10/64"),
+  "debug with a level": vi(" debug 3"),
+  "debug without a level": vi(" debug"),
+  "debug out of range": vi(" debug 7"),
+  "use_vmac on an address, with a word after it": vi("", "192.0.2.10/24 dev eth0 use_vmac foo"),
+  "use_vmac on a static address": "static_ipaddress {\n 192.0.2.5/24 dev eth0 use_vmac\n}\n",
+  "use_vmac_addr and vmac_addr_prefix": "global_defs {\n vmac_addr_prefix kva\n}\n" + vi(" use_vmac_addr"),
+  "lvs_sync_daemon_interface in an instance": vi(" lvs_sync_daemon_interface eth0"),
+  "no_track and autojoin on addresses": vi("", "192.0.2.10/24 no_track\n  239.1.2.3/32 autojoin"),
+  "track_bfd of a checker-only bfd_instance": "bfd_instance b1 {\n neighbor_ip 192.0.2.9\n checker\n}\n" + vi(" track_bfd {\n  b1\n }"),
+  "linkbeat_interfaces with a type": "linkbeat_interfaces {\n eth0 MII\n}\n" + vi(""),
+  "log_unknown_vrids, disable_local_igmp, fifo_write_vrrp_states_on_reload":
+    "global_defs {\n log_unknown_vrids\n disable_local_igmp\n fifo_write_vrrp_states_on_reload\n}\n" + vi(""),
 };

@@ -7,6 +7,7 @@
 import { type Logger, nullLogger } from "../../../src/core/log.ts";
 import { FakeScheduler } from "../../../src/core/scheduler.ts";
 import type { FdWatcher } from "../../../src/ffi/reactor.ts";
+import type { LinkbeatKind } from "../../../src/ffi/link-probe.ts";
 import { encodeVrrp, parseVrrp } from "../../../src/proto/vrrp.ts";
 import type { AddrRequest } from "../../../src/proto/rtnl-addr.ts";
 import type { MacvlanRequest } from "../../../src/proto/rtnl-link.ts";
@@ -169,6 +170,10 @@ export class Harness {
   procs: ProcInfo[] = [];
   /** Link states linkbeat polling reads (a name missing here cannot be read). */
   readonly polledLinks = new Map<string, boolean>();
+  /** The polling kinds that work on a link (default ETHTOOL and IOCTL, as on a veth). */
+  readonly polledKinds = new Map<string, LinkbeatKind[]>();
+  /** Every linkbeat read, as "NAME KIND". */
+  readonly pollReads: string[] = [];
   /** When set, opening sockets throws what it returns (a bind refused during DAD...). */
   openError: ((o: TransportOptions) => Error | undefined) | undefined;
   /** When set, sending throws what it returns. */
@@ -211,9 +216,10 @@ export class Harness {
         },
       },
       scanProc: () => this.procs,
-      linkRead: (n) => {
+      linkRead: (n, kind) => {
         const up = this.polledLinks.get(n);
-        return up === undefined ? undefined : { up, kind: "ETHTOOL" };
+        this.pollReads.push(`${n} ${kind}`);
+        return up === undefined || !(this.polledKinds.get(n) ?? ["ETHTOOL", "IOCTL"]).includes(kind) ? undefined : up;
       },
     });
   }

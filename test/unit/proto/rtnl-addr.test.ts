@@ -77,6 +77,12 @@ describe("address encoders match iproute2 captures", () => {
   test("ip -6 addr show dev veth0", () => {
     expectSame("addr-dump-v6", RTM.GETADDR, encodeAddrDump(SEQ, AF_INET6, VETH0));
   });
+  test("ip addr add 239.1.2.3/32 dev veth0 autojoin: IFA_F_MCAUTOJOIN (0x400) only in IFA_FLAGS, ifa_flags 0", () => {
+    const b = encodeAddrAdd({ index: VETH0, address: "239.1.2.3", prefixLen: 32, flags: IFA_F.MCAUTOJOIN }, SEQ);
+    expect(b[16 + 2]).toBe(0); // ifaddrmsg.ifa_flags
+    const attrs = toHex(b.subarray(16 + 8));
+    expect(attrs).toContain("08000800" + "00040000"); // nla_len 8, IFA_FLAGS, u32 0x400 little-endian
+  });
   test("replace uses NLM_F_REPLACE|NLM_F_CREATE instead of EXCL", () => {
     const b = encodeAddrAdd({ index: 1, address: "192.0.2.1", prefixLen: 32 }, 1, { replace: true });
     expect(b[6]! | (b[7]! << 8)).toBe(0x1 | 0x4 | 0x100 | 0x400);

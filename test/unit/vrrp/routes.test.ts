@@ -54,4 +54,10 @@ describe("routes.ts", () => {
       flags: 0,
     });
   });
+  test("autojoin sets IFA_F_MCAUTOJOIN", () => {
+    const a = load(`static_ipaddress {
+  239.1.2.3/32 dev eth0 autojoin
+}`).staticIpaddresses[0]!;
+    expect(addrRequest(a, 2).flags).toBe(0x400);
+  });
 });

@@ -1,0 +1,31 @@
+/**
+ * disable_local_igmp beside keepalived 2.2.7 (namespaces kvri*): while either daemon runs with it,
+ * net.ipv4.igmp_link_local_mcast_reports is 0 in its namespace (no VMAC needed), and 1 again after stop.
+ */
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { ensureBinary } from "../support/binary.ts";
+import { waitFor } from "../support/netns.ts";
+import { KEEPALIVED } from "../support/vrrp-lab.ts";
+import { type Beside, beside, destroyAll } from "../support/vrrp/beside.ts";
+
+const dir = mkdtempSync("/tmp/kvri-");
+afterAll(async () => {
+  await destroyAll();
+  if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true });
+});
+
+const conf = `global_defs {\n  disable_local_igmp\n}\nvrrp_instance VI_1 {\n  interface veth0\n  virtual_router_id 61\n  priority 100\n` +
+  `  advert_int 1\n  virtual_ipaddress {\n    198.51.100.140/25\n  }\n}\n`;
+const reports = (s: Beside) => s.ns.exec(["sysctl", "-n", "net.ipv4.igmp_link_local_mcast_reports"]).trim();
+
+describe("disable_local_igmp beside keepalived 2.2.7", () => {
+  test("link-local IGMP reports off while running, back on after stop", async () => {
+    const bin = await ensureBinary();
+    const sides = [await beside("kvri", dir, KEEPALIVED, conf, ["igmp"]), await beside("kvri", dir, bin, conf, ["igmp"])];
+    for (const s of sides) await waitFor("reports turned off", () => reports(s) === "0", 30_000);
+    for (const s of sides) s.ns.procs.at(-1)!.kill("SIGTERM");
+    for (const s of sides) await waitFor("reports back on at stop", () => reports(s) === "1", 15_000);
+    expect(sides.map(reports)).toEqual(["1", "1"]);
+  }, 90_000);
+});
