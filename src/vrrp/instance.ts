@@ -80,6 +80,8 @@ export interface SyncMembership {
   wantMaster(r: VrrpInstanceRunner): void;
   /** We changed state on our own (called after the step's actions ran). */
   transition(r: VrrpInstanceRunner, from: VrrpState, to: VrrpState): void;
+  /** Someone deleted a tracked VIP of our MASTER member `r`: every MASTER member resigns and re-elects. */
+  vipDeleted(r: VrrpInstanceRunner): void;
 }
 
 /** Where the instance lives on the network, resolved at start. */
@@ -394,9 +396,16 @@ export class VrrpInstanceRunner {
     this.#garp.cancel();
   }
 
-  /** A VIP vanished: while MASTER someone else deleted it, and it is put back (vip-apply.ts). */
+  /**
+   * A VIP vanished. One of our tracked VIPs deleted by someone else while MASTER makes the instance (in a
+   * sync group: every MASTER member) resign and re-elect, as keepalived 2.2.7 does (fsm.ts vipDeleted).
+   */
   vipDeleted(address: string): void {
-    this.#vips.vipDeleted(address, this.fsm.state === "MASTER");
+    const dev = this.#vips.vipDeleted(address, this.fsm.state === "MASTER");
+    if (dev === undefined) return;
+    this.env.log.info(`Netlink reflector reports IP ${address} removed from ${dev}`);
+    if (this.group) this.group.vipDeleted(this);
+    else this.handle({ type: "vipDeleted" });
   }
 
   /** One announcement round on request (D-Bus SendGarp), while MASTER. */
