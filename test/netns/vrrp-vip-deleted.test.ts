@@ -22,7 +22,8 @@ afterAll(async () => {
   if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true });
 });
 
-const inst4 = (priority: number, extra = "") => `vrrp_instance VI_1 {
+const inst4 = (priority: number, extra = "") =>
+  `vrrp_instance VI_1 {
   state BACKUP
   interface veth0
   virtual_router_id 61
