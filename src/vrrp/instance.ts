@@ -400,8 +400,8 @@ export class VrrpInstanceRunner {
    * A VIP vanished. One of our tracked VIPs deleted by someone else while MASTER makes the instance (in a
    * sync group: every MASTER member) resign and re-elect, as keepalived 2.2.7 does (fsm.ts vipDeleted).
    */
-  vipDeleted(address: string): void {
-    const dev = this.#vips.vipDeleted(address, this.fsm.state === "MASTER");
+  vipDeleted(address: string, index: number): void {
+    const dev = this.#vips.vipDeleted(address, index, this.fsm.state === "MASTER");
     if (dev === undefined) return;
     this.env.log.info(`Netlink reflector reports IP ${address} removed from ${dev}`);
     if (this.group) this.group.vipDeleted(this);

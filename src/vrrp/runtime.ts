@@ -135,7 +135,7 @@ export class VrrpRuntime {
         if (this.#config?.vrrp.instances.some((x) => x.trackSrcIp)) this.#recomputeAll(); // track_src_ip
       },
       addrDeleted: (a) => {
-        for (const r of this.#instances.values()) r.runner.vipDeleted(a.address);
+        for (const r of this.#instances.values()) r.runner.vipDeleted(a.address, a.index);
         this.#static.addrDeleted(a.address, a.index);
         if (this.#config?.vrrp.instances.some((x) => x.trackSrcIp)) this.#recomputeAll(); // track_src_ip
       },

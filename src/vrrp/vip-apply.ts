@@ -87,14 +87,16 @@ export class VipApplier {
    * tracked: the instance then resigns and re-elects (fsm.ts vipDeleted), which puts every VIP back.
    * A no_track one stays gone, with no state change, until the next transition to MASTER (keepalived 2.2.7).
    */
-  vipDeleted(address: string, master: boolean): string | undefined {
+  vipDeleted(address: string, index: number, master: boolean): string | undefined {
     const ours = this.#ownDeletes.get(address);
     if (ours && --ours.count <= 0) this.#ownDeletes.delete(address);
     if (ours && this.env.sched.now() - ours.at < OWN_DELETE_ECHO_MS) return undefined; // the echo of our own removal
     if (!master || !this.installed) return undefined;
-    const spec = this.#addrSpecs().find((v) => v.address === address);
-    if (!spec || spec.noTrack) return undefined;
-    return addrDev(spec) ?? this.place().ifname;
+    const specs = this.#addrSpecs();
+    const i = specs.findIndex((v) => v.address === address);
+    // The same address on another interface is not ours.
+    if (i < 0 || specs[i]!.noTrack || this.requests()[i]!.index !== index) return undefined;
+    return addrDev(specs[i]!) ?? this.place().ifname;
   }
 
   /** A route vanished; while `master`, one of our virtual routes is put back. */

@@ -90,6 +90,10 @@ vrrp_instance VI_1 {
     expect(lines.filter((l) => l.includes("removed from"))).toEqual([]);
     expect(h.states().VI_1).toBe("MASTER");
     expect(h.kernel.ops.filter((o) => o.startsWith("addr add 192.0.2.100")).length).toBe(adds);
+    // The same address deleted from another interface is not ours.
+    h.kernel.emit({ kind: "addr", op: "del", addr: { index: 3, family: "ipv4", address: "192.0.2.100", prefixLen: 24, scope: 0, flags: 0 } });
+    expect(h.states().VI_1).toBe("MASTER");
+    expect(lines.filter((l) => l.includes("removed from"))).toEqual([]);
     // A real deletion later is someone else's: the instance resigns and, alone, is MASTER again after Skew_Time with the VIP.
     h.kernel.delAddr({ index: 2, address: "192.0.2.100", prefixLen: 24 });
     h.kernel.emit({ kind: "addr", op: "del", addr: { index: 2, family: "ipv4", address: "192.0.2.100", prefixLen: 24, scope: 0, flags: 0 } });
