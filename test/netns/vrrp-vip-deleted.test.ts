@@ -4,7 +4,8 @@
  * (a priority-0 advert, every VIP removed) and waits Skew_Time. Alone it is MASTER again at once with
  * every VIP, the no_track ones deleted meanwhile too; IPv4 (VRRPv2) and IPv6 (VRRPv3) alike. In a
  * vrrp_sync_group every MASTER member resigns with it and all come back together. Beside a peer with a
- * shorter Skew_Time (higher priority, nopreempt, so it had stayed BACKUP), the peer takes over.
+ * shorter Skew_Time (higher priority, nopreempt, so it had stayed BACKUP), the peer takes over; beside a
+ * lower-priority peer the MASTER is back before the peer's Skew_Time runs out, and the peer stays BACKUP.
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -128,5 +129,25 @@ describe("a deleted tracked VIP, beside keepalived 2.2.7", () => {
       expect(a.log()).not.toMatch(/removed from veth0[\s\S]*Entering MASTER STATE/);
     };
     await Promise.all([run(KEEPALIVED, 1), run(bin, 2)]);
+  }, 120_000);
+
+  test("two routers: beside a lower-priority peer (keepalived) the MASTER is back first", async () => {
+    const bin = await ensureBinary();
+    const run = async (master: string, i: number) => {
+      const lab = new VrrpLab(`kvi${i}`);
+      labs.push(lab);
+      const a = lab.daemon(lab.a, master, "a", inst4(200), { args: ["-D"] });
+      const b = lab.daemon(lab.b, KEEPALIVED, "b", inst4(100), { args: ["-D"] });
+      await waitFor(`${lab.a.name}: MASTER`, () => lab.has(lab.a, "198.51.100.140/25"), 30_000);
+      await holdsFor("the peer stays BACKUP", () => !lab.has(lab.b, "198.51.100.140/25"), 2_000);
+      lab.a.ip("addr", "del", "198.51.100.140/25", "dev", "veth0");
+      await waitFor(`${lab.b.name}: the peer heard priority 0`, () => b.log().includes("(VI_1) Backup received priority 0 advertisement"), 10_000);
+      await waitFor(`${lab.a.name}: MASTER again with both VIPs`, () => {
+        return /removed from veth0\n[\s\S]*\(VI_1\) Entering BACKUP STATE\n[\s\S]*\(VI_1\) Entering MASTER STATE/.test(a.log()) &&
+          lab.has(lab.a, "198.51.100.140/25") && lab.has(lab.a, "198.51.100.141/25");
+      }, 10_000);
+      await holdsFor("the peer stays BACKUP", () => !lab.has(lab.b, "198.51.100.140/25") && !b.log().includes("Entering MASTER STATE"), 2_500);
+    };
+    await Promise.all([run(KEEPALIVED, 3), run(bin, 4)]);
   }, 120_000);
 });
