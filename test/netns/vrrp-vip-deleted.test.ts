@@ -2,7 +2,7 @@
  * A tracked VIP (no `no_track`) deleted by hand from a MASTER, keepalived 2.2.7 and ours side by side
  * (namespaces kvi*): the MASTER logs "Netlink reflector reports IP ... removed from ...", enters BACKUP
  * (a priority-0 advert, every VIP removed) and waits Skew_Time. Alone it is MASTER again at once with
- * every VIP, the no_track ones deleted meanwhile too; IPv4 (VRRPv2) and IPv6 (VRRPv3) alike. In a
+ * every VIP, the no_track ones deleted meanwhile too; IPv4 (VRRPv2), IPv6 (VRRPv3) and an excluded address alike. In a
  * vrrp_sync_group every MASTER member resigns with it and all come back together. Beside a peer with a
  * shorter Skew_Time (higher priority, nopreempt, so it had stayed BACKUP), the peer takes over; beside a
  * lower-priority peer the MASTER is back before the peer's Skew_Time runs out, and the peer stays BACKUP.
@@ -23,7 +23,8 @@ afterAll(async () => {
   if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true });
 });
 
-const inst4 = (priority: number, extra = "") =>
+/** VI_1; `excluded` adds an excluded address (not in the lab, where deleting the subnet's primary VIP would flush it). */
+const inst4 = (priority: number, extra = "", excluded = false) =>
   `vrrp_instance VI_1 {
   state BACKUP
   interface veth0
@@ -34,7 +35,7 @@ ${extra}  advert_int 1
     198.51.100.140/25
     198.51.100.141/25 no_track
   }
-}
+${excluded ? "  virtual_ipaddress_excluded {\n    198.51.100.150/25\n  }\n" : ""}}
 `;
 const inst6 = `vrrp_instance VI_6 {
   state BACKUP
@@ -76,8 +77,8 @@ async function bothSides(sub: string, conf: string): Promise<Beside[]> {
 }
 
 describe("a deleted tracked VIP, beside keepalived 2.2.7", () => {
-  test("alone: the MASTER resigns and is MASTER again with every VIP (IPv4 and IPv6)", async () => {
-    const sides = await bothSides("alone", inst4(200) + inst6);
+  test("alone: the MASTER resigns and is MASTER again with every VIP (IPv4, IPv6, excluded)", async () => {
+    const sides = await bothSides("alone", inst4(200, "", true) + inst6);
     for (const s of sides) for (const a of ["198.51.100.141/25", "fd00:51::71/64"]) s.ns.ip("addr", "del", a, "dev", "veth0");
     await holdsFor(
       "no_track VIPs stay gone, both instances stay MASTER",
@@ -97,6 +98,12 @@ describe("a deleted tracked VIP, beside keepalived 2.2.7", () => {
       await waitFor(`${s.ns.name}: VI_6 BACKUP then MASTER`, () => resignedAndBack(s, "fd00:51::70", ["VI_6"]), 10_000);
       await waitFor(`${s.ns.name}: both IPv6 VIPs back`, () => has(s, ...ALL), 10_000);
       expect(prioZero(s, 62)).toBe(true);
+    }
+    // A virtual_ipaddress_excluded entry counts as a VIP.
+    for (const s of sides) s.ns.ip("addr", "del", "198.51.100.150/25", "dev", "veth0");
+    for (const s of sides) {
+      await waitFor(`${s.ns.name}: VI_1 BACKUP then MASTER for the excluded address`, () => resignedAndBack(s, "198.51.100.150", ["VI_1"]), 10_000);
+      await waitFor(`${s.ns.name}: every address back`, () => has(s, ...ALL, "198.51.100.150"), 10_000);
     }
   }, 120_000);
 
