@@ -272,7 +272,9 @@ export class VrrpInstanceRunner {
   #perform(a: VrrpAction): void {
     switch (a.type) {
       case "sendAdvert":
-        return this.#sendAdvert(a.priority);
+        this.#sendAdvert(a.priority);
+        if (a.priority === 0) this.log.debug("sent 0 priority"); // keepalived 2.2.7's -D line
+        return;
       case "setTimer": {
         if (a.timer === "Adver_Timer") this.#adverDueMs = a.atMs;
         // Moved at once, even for a Backup hearing its master 1,000 times a second: moving a heap entry
@@ -286,9 +288,11 @@ export class VrrpInstanceRunner {
         this.#timers.delete(a.timer);
         return;
       case "addVips":
+        this.#logVips("setting");
         if (!a.accept) this.#vips.firewall("block");
         return this.#vips.add();
       case "removeVips":
+        this.#logVips("removing");
         this.#removeVips();
         return this.#vips.firewall("unblock");
       case "sendGratuitous":
@@ -312,6 +316,12 @@ export class VrrpInstanceRunner {
         this.env.log.debug(transitionDebugLine(this.cfg.name, a));
         return;
     }
+  }
+
+  /** keepalived 2.2.7's -D lines: "(VI_1) setting VIPs." and, with excluded addresses, "(VI_1) setting E-VIPs.". */
+  #logVips(what: "setting" | "removing"): void {
+    if (this.cfg.virtualIpaddresses.length > 0) this.log.debug(`${what} VIPs.`);
+    if (this.cfg.virtualIpaddressesExcluded.length > 0) this.log.debug(`${what} E-VIPs.`);
   }
 
   /** When the running Adver_Timer is due (scheduler ms), for timer_expired_backup. */

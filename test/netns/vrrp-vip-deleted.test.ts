@@ -57,10 +57,15 @@ const FILTER = ["vrrp", "or", "ip6", "proto", "112"];
 const addrs = (s: Beside) => s.ns.ip("-br", "addr", "show", "dev", "veth0");
 const has = (s: Beside, ...a: string[]) => a.every((x) => addrs(s).includes(` ${x}/`));
 const hasNone = (s: Beside, ...a: string[]) => a.every((x) => !addrs(s).includes(` ${x}/`));
-/** The log after the deletion of `ip`: removed, BACKUP, then MASTER again, for each instance in `names`. */
+/**
+ * The log (-D) after the deletion of `ip`, for each instance in `names`: BACKUP, priority 0 sent, VIPs
+ * removed, then MASTER again with its VIPs set, in keepalived 2.2.7's words.
+ */
 const resignedAndBack = (s: Beside, ip: string, names: string[]) => {
   const after = s.log().split(`Netlink reflector reports IP ${ip} removed from veth0`)[1] ?? "";
-  return names.every((n) => new RegExp(`\\(${n}\\) Entering BACKUP STATE\\n[\\s\\S]*\\(${n}\\) Entering MASTER STATE`).test(after));
+  const steps = (n: string) =>
+    ["Entering BACKUP STATE", "sent 0 priority", "removing VIPs\\.", "Entering MASTER STATE", "setting VIPs\\."].map((l) => `\\(${n}\\) ${l}\\n`);
+  return names.every((n) => new RegExp(steps(n).join("[\\s\\S]*")).test(after));
 };
 /** tcpdump saw a priority-0 advert for `vrid` (there is none before a deletion). */
 const prioZero = (s: Beside, vrid: number) => s.frames().some((l) => l.includes(`vrid ${vrid}, prio 0,`));
