@@ -84,7 +84,9 @@ export type VrrpEvent =
   /** The member's vrrp_sync_group moves every member to `state`. */
   | { type: "syncGroup"; state: "MASTER" | "BACKUP" | "FAULT" }
   /** timer_expired_backup: the MASTER ran so late that another router may have taken over (src/vrrp/late-master.ts). */
-  | { type: "lateMaster" };
+  | { type: "lateMaster" }
+  /** Someone else deleted one of the MASTER's tracked VIPs (not no_track): it resigns and re-elects (keepalived 2.2.7). */
+  | { type: "vipDeleted" };
 
 /** Why a transition happened (RFC timer and event names); logged under -D and kept for `keepalived ctl`. */
 export type TransitionReason =
@@ -98,7 +100,8 @@ export type TransitionReason =
   | "sync group"
   | "shutdown"
   | "operator failover"
-  | "Adver_Timer expired late";
+  | "Adver_Timer expired late"
+  | "tracked VIP deleted";
 
 /** Why the machine dropped an advert the receive path accepted (RFC 5798 §7.1 session check). */
 export type SessionDropReason = "address-list";

@@ -39,6 +39,7 @@
  *   MASTER   advert lower           answer at once (unless lower_prio_no_advert), GARP    MASTER  kad
  *   MASTER   yieldMaster            operator failover: priority-0 advert, drop VIPs       BACKUP  kad
  *   MASTER   lateMaster             timer_expired_backup: Adver_Timer woke too late       BACKUP  kad
+ *   MASTER   vipDeleted             priority-0 advert, drop VIPs, MD_Timer := Skew_Time   BACKUP  kad
  *   BACKUP   faultChanged (fault)   stop the timers                                       FAULT   kad
  *   MASTER   faultChanged (fault)   priority-0 advert, drop VIPs                          FAULT   kad
  *   FAULT    faultChanged (clear)   unless in FAULT for the sync group (then stays)       BACKUP  kad
@@ -213,6 +214,17 @@ const resignMaster: VrrpAction[] = [
   { type: "sendAdvert", priority: PRIORITY_STOP },
   { type: "removeVips" },
 ];
+/**
+ * A tracked VIP deleted by someone else (keepalived 2.2.7, seen in namespaces): the MASTER resigns as if
+ * stopping (priority 0, VIPs dropped) and waits only Skew_Time, as a Backup hearing priority 0 does; so
+ * it is MASTER again (every VIP back) unless a router with a shorter Skew_Time answers first.
+ */
+function onVipDeleted(f: VrrpFsm, now: number): StepResult {
+  const g = { ...f, preemptPending: false, wantMaster: false };
+  const skew = skewTimeMs(f.config.version, f.priority, f.masterAdverIntervalCs);
+  return enter(g, "BACKUP", "tracked VIP deleted", [...resignMaster, { type: "setTimer", timer: "Master_Down_Timer", atMs: now + skew }]);
+}
+
 const stopBackupTimers: VrrpAction[] = [
   { type: "cancelTimer", timer: "Master_Down_Timer" },
   { type: "cancelTimer", timer: "Preempt_Delay_Timer" },
@@ -365,6 +377,7 @@ export const TABLE: Readonly<Record<VrrpState, Row>> = {
     syncGroup: onSync,
     yieldMaster: (f, _e, now) => becomeBackup(f, now, "operator failover", 0, resignMaster),
     lateMaster: (f, _e, now) => becomeBackup(f, now, "Adver_Timer expired late", 0, [{ type: "cancelTimer", timer: "Adver_Timer" }, { type: "removeVips" }]),
+    vipDeleted: (f, _e, now) => onVipDeleted(f, now),
   },
   FAULT: {
     faultChanged: onFault,

@@ -80,6 +80,8 @@ export interface SyncMembership {
   wantMaster(r: VrrpInstanceRunner): void;
   /** We changed state on our own (called after the step's actions ran). */
   transition(r: VrrpInstanceRunner, from: VrrpState, to: VrrpState): void;
+  /** Someone deleted a tracked VIP of our MASTER member `r`: every MASTER member resigns and re-elects. */
+  vipDeleted(r: VrrpInstanceRunner): void;
 }
 
 /** Where the instance lives on the network, resolved at start. */
@@ -270,7 +272,9 @@ export class VrrpInstanceRunner {
   #perform(a: VrrpAction): void {
     switch (a.type) {
       case "sendAdvert":
-        return this.#sendAdvert(a.priority);
+        this.#sendAdvert(a.priority);
+        if (a.priority === 0) this.log.debug("sent 0 priority"); // keepalived 2.2.7's -D line
+        return;
       case "setTimer": {
         if (a.timer === "Adver_Timer") this.#adverDueMs = a.atMs;
         // Moved at once, even for a Backup hearing its master 1,000 times a second: moving a heap entry
@@ -284,9 +288,11 @@ export class VrrpInstanceRunner {
         this.#timers.delete(a.timer);
         return;
       case "addVips":
+        this.#logVips("setting");
         if (!a.accept) this.#vips.firewall("block");
         return this.#vips.add();
       case "removeVips":
+        this.#logVips("removing");
         this.#removeVips();
         return this.#vips.firewall("unblock");
       case "sendGratuitous":
@@ -310,6 +316,12 @@ export class VrrpInstanceRunner {
         this.env.log.debug(transitionDebugLine(this.cfg.name, a));
         return;
     }
+  }
+
+  /** keepalived 2.2.7's -D lines: "(VI_1) setting VIPs." and, with excluded addresses, "(VI_1) setting E-VIPs.". */
+  #logVips(what: "setting" | "removing"): void {
+    if (this.cfg.virtualIpaddresses.length > 0) this.log.debug(`${what} VIPs.`);
+    if (this.cfg.virtualIpaddressesExcluded.length > 0) this.log.debug(`${what} E-VIPs.`);
   }
 
   /** When the running Adver_Timer is due (scheduler ms), for timer_expired_backup. */
@@ -394,9 +406,16 @@ export class VrrpInstanceRunner {
     this.#garp.cancel();
   }
 
-  /** A VIP vanished: while MASTER someone else deleted it, and it is put back (vip-apply.ts). */
-  vipDeleted(address: string): void {
-    this.#vips.vipDeleted(address, this.fsm.state === "MASTER");
+  /**
+   * A VIP vanished. One of our tracked VIPs deleted by someone else while MASTER makes the instance (in a
+   * sync group: every MASTER member) resign and re-elect, as keepalived 2.2.7 does (fsm.ts vipDeleted).
+   */
+  vipDeleted(address: string, index: number): void {
+    const dev = this.#vips.vipDeleted(address, index, this.fsm.state === "MASTER");
+    if (dev === undefined) return;
+    this.env.log.info(`Netlink reflector reports IP ${address} removed from ${dev}`);
+    if (this.group) this.group.vipDeleted(this);
+    else this.handle({ type: "vipDeleted" });
   }
 
   /** One announcement round on request (D-Bus SendGarp), while MASTER. */

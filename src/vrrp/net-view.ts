@@ -2,8 +2,8 @@
  * The VRRP child's view of the interfaces and addresses (from an rtnetlink dump, then kept current by
  * link, address and route events), and what those events mean to the instances: a link going up or
  * down (after interface_up_down_delays, src/vrrp/link-debounce.ts) or removed changes trackers and
- * FAULT states; a new address may let a failed socket open; a deleted VIP, route or static entry is
- * restored by its owner. Interfaces in linkbeat_interfaces (and instance interfaces under
+ * FAULT states; a new address may let a failed socket open; a deleted route or static entry is
+ * restored by its owner, a deleted VIP makes its MASTER resign and re-elect (src/vrrp/instance.ts). Interfaces in linkbeat_interfaces (and instance interfaces under
  * linkbeat_use_polling) take their up/down from polling (src/vrrp/linkbeat.ts), not from link events.
  */
 import type { InterfaceDelay } from "../config/model.ts";

@@ -2,7 +2,7 @@
  * The VRRP child's runtime: builds the interface model from rtnetlink, opens one transport per
  * (interface, family, AH) and demultiplexes adverts to instances by VRID, runs the trackers
  * (track_interface, vrrp_script) into effective priorities, follows link and address events (interface
- * down -> FAULT, a VIP deleted by someone else while MASTER -> restored), and applies reloads without
+ * down -> FAULT, a tracked VIP deleted by someone else while MASTER -> BACKUP and re-election), and applies reloads without
  * flapping: an instance whose configuration did not change keeps its state and VIPs. An instance whose
  * sockets cannot be opened or used is FAULT with the reason and retried (src/vrrp/socket-faults.ts).
  * The parts, each in its own file: the interface view and kernel events (net-view.ts), use_vmac
@@ -135,7 +135,7 @@ export class VrrpRuntime {
         if (this.#config?.vrrp.instances.some((x) => x.trackSrcIp)) this.#recomputeAll(); // track_src_ip
       },
       addrDeleted: (a) => {
-        for (const r of this.#instances.values()) r.runner.vipDeleted(a.address);
+        for (const r of this.#instances.values()) r.runner.vipDeleted(a.address, a.index);
         this.#static.addrDeleted(a.address, a.index);
         if (this.#config?.vrrp.instances.some((x) => x.trackSrcIp)) this.#recomputeAll(); // track_src_ip
       },

@@ -4,6 +4,8 @@
  * - a member whose Master_Down_Timer runs out goes MASTER only when every other member also wants to
  *   (or the group is already MASTER); then all go MASTER ("Syncing instances to MASTER state");
  * - a member leaving MASTER for BACKUP (higher-priority advert) takes every member to BACKUP;
+ * - a tracked VIP of a MASTER member deleted by someone else: every MASTER member resigns as that member
+ *   does (priority 0, VIPs dropped, Skew_Time), and they go MASTER again together;
  * - a member entering FAULT takes every member to FAULT; when no member's own trackers fail any more,
  *   all return to BACKUP;
  * - group notifications: the group's own scripts and `notify` with `GROUP NAME STATE 0`, and the FIFO
@@ -68,6 +70,21 @@ export class SyncGroupRunner implements SyncMembership {
     if (from === "MASTER") return this.#syncTo("BACKUP");
     if (from === "INIT" && this.state === "INIT") this.#setState("BACKUP");
     else if (from === "INIT" && this.state !== "BACKUP") this.#syncOne(r, this.state);
+  }
+
+  /**
+   * A tracked VIP of MASTER member `r` was deleted: every MASTER member resigns (priority 0, VIPs dropped)
+   * and waits Skew_Time, with no "Syncing" line (keepalived 2.2.7); they come back together through wantMaster.
+   */
+  vipDeleted(r: VrrpInstanceRunner): void {
+    this.#syncing = true;
+    try {
+      r.handle({ type: "vipDeleted" });
+      for (const m of this.members) if (m !== r && m.state === "MASTER") m.handle({ type: "vipDeleted" });
+    } finally {
+      this.#syncing = false;
+    }
+    this.#setState("BACKUP");
   }
 
   /** Every member has stopped: the group's STOP notification. */

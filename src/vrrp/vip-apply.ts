@@ -1,8 +1,9 @@
 /**
  * A VRRP instance's addresses in the kernel (RFC 5798 §6.4.3 "Transition to Master": the virtual
  * addresses, here with keepalived's virtual_routes and virtual_rules, and the no_accept drop rule):
- * added on becoming MASTER (drop rule, addresses, routes, rules), removed in reverse on leaving it, and
- * put back when someone else deletes one while we are MASTER (not one marked no_track). The runner (instance.ts) says when.
+ * added on becoming MASTER (drop rule, addresses, routes, rules), removed in reverse on leaving it. A tracked
+ * one (not no_track) that someone else deletes while we are MASTER is reported, and the instance resigns and
+ * re-elects (as keepalived 2.2.7 does); a deleted virtual route is put back. The runner (instance.ts) says when.
  */
 import type { VrrpInstance } from "../config/model.ts";
 import type { Logger, RateLimitedLog } from "../core/log.ts";
@@ -81,20 +82,21 @@ export class VipApplier {
     fw.fw[op](this.cfg.name, keys);
   }
 
-  /** A VIP vanished; while `master`, someone else deleted it: put it back, with our routes and rules. */
-  vipDeleted(address: string, master: boolean): void {
+  /**
+   * A VIP vanished. Returns its interface when, while `master`, someone else deleted one of ours that is
+   * tracked: the instance then resigns and re-elects (fsm.ts vipDeleted), which puts every VIP back.
+   * A no_track one stays gone, with no state change, until the next transition to MASTER (keepalived 2.2.7).
+   */
+  vipDeleted(address: string, index: number, master: boolean): string | undefined {
     const ours = this.#ownDeletes.get(address);
     if (ours && --ours.count <= 0) this.#ownDeletes.delete(address);
-    if (ours && this.env.sched.now() - ours.at < OWN_DELETE_ECHO_MS) return; // the echo of our own removal
-    if (!master || !this.installed) return;
-    const i = this.requests().findIndex((x) => x.address === address);
-    // no_track: left gone, and no state change, until the next transition to MASTER (keepalived 2.2.7).
-    if (i < 0 || this.#addrSpecs()[i]!.noTrack) return;
-    const r = this.requests()[i]!;
-    this.log.warn(`virtual address ${address} was removed by someone else; restoring it`);
-    this.#op(() => this.env.kernel.addAddr(r), `restore ${address}`);
-    for (const { spec, req } of this.#routes()) this.#op(() => this.env.kernel.addRoute(req), `add route ${spec.dest}`);
-    for (const { spec, req } of this.#rules()) this.#op(() => this.env.kernel.addRule(req), `add rule ${spec.from ?? "all"}`);
+    if (ours && this.env.sched.now() - ours.at < OWN_DELETE_ECHO_MS) return undefined; // the echo of our own removal
+    if (!master || !this.installed) return undefined;
+    const specs = this.#addrSpecs();
+    const i = specs.findIndex((v) => v.address === address);
+    // The same address on another interface is not ours.
+    if (i < 0 || specs[i]!.noTrack || this.requests()[i]!.index !== index) return undefined;
+    return addrDev(specs[i]!) ?? this.place().ifname;
   }
 
   /** A route vanished; while `master`, one of our virtual routes is put back. */

@@ -87,12 +87,20 @@ vrrp_instance VI_1 {
     expect(h.states().VI_1).toBe("MASTER");
     const adds = h.kernel.ops.filter((o) => o.startsWith("addr add 192.0.2.100")).length;
     h.kernel.emit({ kind: "addr", op: "del", addr: { index: 2, family: "ipv4", address: "192.0.2.100", prefixLen: 24, scope: 0, flags: 0 } });
-    expect(lines.filter((l) => l.includes("someone else"))).toEqual([]);
+    expect(lines.filter((l) => l.includes("removed from"))).toEqual([]);
+    expect(h.states().VI_1).toBe("MASTER");
     expect(h.kernel.ops.filter((o) => o.startsWith("addr add 192.0.2.100")).length).toBe(adds);
-    // A real deletion later is still put back.
+    // The same address deleted from another interface is not ours.
+    h.kernel.emit({ kind: "addr", op: "del", addr: { index: 3, family: "ipv4", address: "192.0.2.100", prefixLen: 24, scope: 0, flags: 0 } });
+    expect(h.states().VI_1).toBe("MASTER");
+    expect(lines.filter((l) => l.includes("removed from"))).toEqual([]);
+    // A real deletion later is someone else's: the instance resigns and, alone, is MASTER again after Skew_Time with the VIP.
     h.kernel.delAddr({ index: 2, address: "192.0.2.100", prefixLen: 24 });
     h.kernel.emit({ kind: "addr", op: "del", addr: { index: 2, family: "ipv4", address: "192.0.2.100", prefixLen: 24, scope: 0, flags: 0 } });
-    expect(lines.filter((l) => l.includes("someone else")).length).toBe(1);
+    expect(lines.filter((l) => l.includes("Netlink reflector reports IP 192.0.2.100 removed from eth0")).length).toBe(1);
+    expect(h.states().VI_1).toBe("BACKUP");
+    h.sched.advance(1000);
+    expect(h.states().VI_1).toBe("MASTER");
     expect(h.kernel.addrsOn("eth0")).toContain("192.0.2.100");
   });
 });

@@ -89,10 +89,16 @@ static_rules {
     expect(h.kernel.routes.find((x) => x.dst === "203.0.113.0")).toMatchObject({ gateway: "192.0.2.254", oif: 2 });
     expect(h.kernel.rules.map((x) => x.priority).sort()).toEqual([100, 200]);
     expect(h.kernel.rules.find((x) => x.priority === 100)).toMatchObject({ src: "192.0.2.100", srcLen: 32, table: 100 });
-    // VIP and static address deleted by someone else: restored.
+    // VIP deleted by someone else: the instance resigns (its routes and rules go) and is MASTER again after Skew_Time.
     h.kernel.delAddr({ index: 2, address: "192.0.2.100", prefixLen: 24 });
     h.kernel.emit({ kind: "addr", op: "del", addr: { index: 2, family: "ipv4", address: "192.0.2.100", prefixLen: 24, scope: 0, flags: 0 } });
+    expect(h.states().VI_1).toBe("BACKUP");
+    expect(h.kernel.rules.map((x) => x.priority)).toEqual([200]);
+    h.sched.advance(1000);
+    expect(h.states().VI_1).toBe("MASTER");
     expect(h.kernel.addrsOn("eth0")).toContain("192.0.2.100");
+    expect(h.kernel.rules.map((x) => x.priority).sort()).toEqual([100, 200]);
+    // A static address deleted by someone else: restored.
     h.kernel.delAddr({ index: 3, address: "203.0.113.9", prefixLen: 32 });
     h.kernel.emit({ kind: "addr", op: "del", addr: { index: 3, family: "ipv4", address: "203.0.113.9", prefixLen: 32, scope: 0, flags: 0 } });
     expect(h.kernel.addrsOn("eth1")).toContain("203.0.113.9");

@@ -104,6 +104,24 @@ describe("vrrp_sync_group", () => {
     expect(all.slice(-2)).toEqual(["INSTANCE VI_1 BACKUP", "GROUP G1 BACKUP"]);
   });
 
+  test("a tracked VIP of one member deleted: every member resigns with priority 0, then both are MASTER again", () => {
+    const h = new Harness();
+    h.start(CONF);
+    h.sched.advance(10_000);
+    expect(h.states()).toEqual({ VI_1: "MASTER", VI_2: "MASTER" });
+    const before = h.sent.length;
+    h.kernel.delAddr({ index: 2, address: "192.0.2.101", prefixLen: 24 });
+    h.kernel.emit({ kind: "addr", op: "del", addr: { index: 2, family: "ipv4", address: "192.0.2.101", prefixLen: 24, scope: 0, flags: 0 } });
+    expect(h.states()).toEqual({ VI_1: "BACKUP", VI_2: "BACKUP" });
+    expect(h.sent.slice(before).map((a) => `${a.vrid}:${a.priority}`).sort()).toEqual(["81:0", "82:0"]);
+    expect(h.kernel.addrsOn("eth0")).not.toContain("192.0.2.102");
+    expect(groupLines(h).at(-1)).toBe("GROUP G1 BACKUP 0");
+    h.sched.advance(1000); // Skew_Time (609 ms at priority 100)
+    expect(h.states()).toEqual({ VI_1: "MASTER", VI_2: "MASTER" });
+    expect(h.kernel.addrsOn("eth0")).toEqual(expect.arrayContaining(["192.0.2.101", "192.0.2.102"]));
+    expect(groupLines(h).at(-1)).toBe("GROUP G1 MASTER 0");
+  });
+
   test("group track_interface applies to every member; member weights are ignored", () => {
     const h = new Harness();
     h.start(

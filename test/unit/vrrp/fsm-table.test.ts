@@ -33,6 +33,7 @@ const EVENTS = {
   recovered: { type: "faultChanged", fault: false },
   priority: { type: "priorityChanged", priority: 90 },
   yield: { type: "yieldMaster" },
+  vipDeleted: { type: "vipDeleted" },
   syncMaster: { type: "syncGroup", state: "MASTER" },
   syncBackup: { type: "syncGroup", state: "BACKUP" },
   syncFault: { type: "syncGroup", state: "FAULT" },
@@ -70,6 +71,7 @@ const CHANGES: Record<VrrpState, Partial<Record<EventName, Cell>>> = {
   MASTER: {
     advertHigher: ["BACKUP", "higher priority advert"],
     yield: ["BACKUP", "operator failover"],
+    vipDeleted: ["BACKUP", "tracked VIP deleted"],
     shutdown: ["STOP", "shutdown"],
     fault: ["FAULT", "tracker failed"],
     syncBackup: ["BACKUP", "sync group"],
@@ -95,6 +97,18 @@ describe("state x event -> next state (fsm.ts header)", () => {
       });
     }
   }
+
+  test("a tracked VIP deleted while MASTER: priority 0, VIPs dropped, Master_Down_Timer at Skew_Time only", () => {
+    const r = step(machineIn("MASTER"), EVENTS.vipDeleted, 1000);
+    expect(r.actions).toContainEqual({ type: "sendAdvert", priority: 0 });
+    expect(r.actions).toContainEqual({ type: "removeVips" });
+    expect(r.actions).toContainEqual({ type: "cancelTimer", timer: "Adver_Timer" });
+    // v3, priority 100, 1 s: Skew_Time = (256 - 100) * 100 / 256 cs = 609 ms.
+    expect(r.actions).toContainEqual({ type: "setTimer", timer: "Master_Down_Timer", atMs: 1609 });
+    const back = step(r.next, EVENTS.masterDown, 1609);
+    expect(back.next.state).toBe("MASTER");
+    expect(back.actions).toContainEqual({ type: "addVips", accept: true });
+  });
 
   test("in FAULT for the sync group: the group's BACKUP ends it, the member's own recovery does not", () => {
     const byGroup = step(machineIn("BACKUP"), EVENTS.syncFault, 0).next;
