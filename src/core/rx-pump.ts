@@ -21,6 +21,8 @@ const BUSY = 2;
 export const MIN_PERIOD_MS = 1;
 /** Reads without a drop before the period doubles again. */
 const QUIET_READS = 50;
+/** A poll needs no sub-millisecond timing (the adverts carry their receive time): no fine sleep for it. */
+const COARSE = { coarse: true };
 
 export class RxPump {
   #polling = false;
@@ -32,6 +34,7 @@ export class RxPump {
   /** Overflows seen (for dumps and tests). */
   overflows = 0;
   readonly #onReady = () => this.#fromReactor();
+  readonly #pollTask = () => this.#poll();
 
   /**
    * `drain` reads everything queued and returns how many datagrams it read (void: unknown, never poll);
@@ -90,14 +93,14 @@ export class RxPump {
     if (n < BUSY || this.#polling) return;
     this.#polling = true;
     this.watcher.remove(this.fd);
-    this.#timer = this.sched.after(this.#period, () => this.#poll());
+    this.#timer = this.sched.after(this.#period, this.#pollTask, COARSE);
   }
 
   #poll(): void {
     this.#timer = undefined;
     if (this.#closed) return;
     if (this.#read() >= BUSY || this.#period < this.periodMs) {
-      this.#timer = this.sched.after(this.#period, () => this.#poll());
+      this.#timer = this.sched.after(this.#period, this.#pollTask, COARSE);
       return;
     }
     this.#polling = false;
