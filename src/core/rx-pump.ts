@@ -54,11 +54,18 @@ export class RxPump {
     readonly drain: () => number | void,
     readonly watcher: FdWatcher,
     readonly sched: Scheduler,
-    readonly periodMs = 50,
+    public periodMs = 50,
     readonly drops?: () => number,
   ) {
     this.#period = periodMs;
     watcher.add(fd, this.#onReady);
+  }
+
+  /** Changes the polling period (a sped-up one after overflows stays, unless slower than the new one). */
+  setPeriod(ms: number): void {
+    if (ms === this.periodMs) return;
+    if (this.#period === this.periodMs || this.#period > ms) this.#period = ms;
+    this.periodMs = ms;
   }
 
   /** The polling period now, ms (shorter than `periodMs` after overflows). */

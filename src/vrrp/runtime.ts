@@ -177,6 +177,7 @@ export class VrrpRuntime {
       error: (key, ifname, reason) => this.#bad.warn(`rx:${key}`, `bad datagram on ${ifname}: ${reason}`),
       repeat: (key, vrid, at) => this.#repeat(key, vrid, at),
       wants: (key, vrid) => this.#byVrid.get(key)?.[vrid] !== undefined,
+      instances: (key) => this.#byVrid.get(key),
     });
     return new InstanceSockets({
       sched: d.sched,
