@@ -3,7 +3,7 @@
  * child's receive sockets: a Backup of 100 instances hears 1,000 adverts a second). While datagrams come
  * one at a time the reactor wakes the child for each, so a lone datagram is read at once. When a read
  * finds a bunch (the reactor's rate limit already held them back), the socket leaves the reactor and is
- * read on a scheduler timer every `periodMs` instead, until a read finds fewer again: a timer wake costs
+ * read on a scheduler timer every `periodMs` instead, until QUIET_POLLS reads in a row find fewer: a timer wake costs
  * the main thread alone, where a reactor wake also wakes the worker thread twice. A user whose timers
  * must not wait for the next read calls `readNow` first (VRRP's Master_Down_Timer does; its adverts also
  * carry the kernel's receive time).
@@ -21,6 +21,15 @@ const BUSY = 2;
 export const MIN_PERIOD_MS = 1;
 /** Reads without a drop before the period doubles again. */
 const QUIET_READS = 50;
+/**
+ * Polls in a row that find fewer than BUSY before the socket goes back to the reactor. Adverts come in
+ * bursts (a master's instances share wakes), so one poll can fall between two bursts; going back at the
+ * first cost a reactor wake (and one of the worker thread) at the next burst, 5-10 a second for a Backup
+ * of 100 instances at 0.1 s.
+ */
+const QUIET_POLLS = 3;
+/** A poll needs no sub-millisecond timing (the adverts carry their receive time): no fine sleep for it. */
+const COARSE = { coarse: true };
 
 export class RxPump {
   #polling = false;
@@ -28,10 +37,13 @@ export class RxPump {
   #timer: TimerHandle | undefined;
   #period: number;
   #quiet = 0;
+  /** Polls in a row that found the socket quiet. */
+  #idlePolls = 0;
   #dropsSeen = 0;
   /** Overflows seen (for dumps and tests). */
   overflows = 0;
   readonly #onReady = () => this.#fromReactor();
+  readonly #pollTask = () => this.#poll();
 
   /**
    * `drain` reads everything queued and returns how many datagrams it read (void: unknown, never poll);
@@ -42,11 +54,18 @@ export class RxPump {
     readonly drain: () => number | void,
     readonly watcher: FdWatcher,
     readonly sched: Scheduler,
-    readonly periodMs = 50,
+    public periodMs = 50,
     readonly drops?: () => number,
   ) {
     this.#period = periodMs;
     watcher.add(fd, this.#onReady);
+  }
+
+  /** Changes the polling period (a sped-up one after overflows stays, unless slower than the new one). */
+  setPeriod(ms: number): void {
+    if (ms === this.periodMs) return;
+    if (this.#period === this.periodMs || this.#period > ms) this.#period = ms;
+    this.periodMs = ms;
   }
 
   /** The polling period now, ms (shorter than `periodMs` after overflows). */
@@ -90,16 +109,19 @@ export class RxPump {
     if (n < BUSY || this.#polling) return;
     this.#polling = true;
     this.watcher.remove(this.fd);
-    this.#timer = this.sched.after(this.#period, () => this.#poll());
+    this.#timer = this.sched.after(this.#period, this.#pollTask, COARSE);
   }
 
   #poll(): void {
     this.#timer = undefined;
     if (this.#closed) return;
-    if (this.#read() >= BUSY || this.#period < this.periodMs) {
-      this.#timer = this.sched.after(this.#period, () => this.#poll());
+    const busy = this.#read() >= BUSY;
+    this.#idlePolls = busy ? 0 : this.#idlePolls + 1;
+    if (this.#idlePolls < QUIET_POLLS || this.#period < this.periodMs) {
+      this.#timer = this.sched.after(this.#period, this.#pollTask, COARSE);
       return;
     }
+    this.#idlePolls = 0;
     this.#polling = false;
     this.watcher.add(this.fd, this.#onReady); // looks once at once (edge triggered), then on readiness
   }

@@ -9,14 +9,25 @@ export interface TimerHandle {
   readonly id: number;
 }
 
+/** How exact a timer must be (RealScheduler); absent: as exact as the scheduler can make it. */
+export interface TimerOpts {
+  /**
+   * It may run up to this many ms before its deadline when another timer wakes the loop anyway (a
+   * MASTER's adverts share the wake of one due a few ms before them). It never wakes the loop early.
+   */
+  slackMs?: number;
+  /** Millisecond precision is enough (a poll): Bun's timer alone, never FineTiming's sleep. */
+  coarse?: boolean;
+}
+
 /** Monotonic time and one-shot timers, in milliseconds. */
 export interface Scheduler {
   /** Monotonic milliseconds (fractional). */
   now(): number;
-  /** Runs `fn` once at or after `now() + delayMs`. */
-  after(delayMs: number, fn: () => void): TimerHandle;
-  /** Runs `fn` once at or after the absolute monotonic time `atMs`. */
-  at(atMs: number, fn: () => void): TimerHandle;
+  /** Runs `fn` once at or after `now() + delayMs` (earlier only as `opts` allow). */
+  after(delayMs: number, fn: () => void, opts?: TimerOpts): TimerHandle;
+  /** Runs `fn` once at or after the absolute monotonic time `atMs` (earlier only as `opts` allow). */
+  at(atMs: number, fn: () => void, opts?: TimerOpts): TimerHandle;
   /**
    * Runs `fn` once as soon as the running callback, and the batch of due timers it belongs to, has
    * returned: before any later timer. For work that many callbacks of one batch ask for (one IPVS
@@ -39,6 +50,9 @@ interface Entry {
   fn: () => void;
   /** Position in the heap array; -1 once fired or cancelled. */
   idx: number;
+  /** TimerOpts.slackMs (0: none). */
+  slack: number;
+  coarse: boolean;
 }
 
 /**
@@ -83,6 +97,22 @@ class TimerHeap {
     if (e) this.remove(e);
     return e;
   }
+  /**
+   * The entries whose slack reaches `now` (at - slack <= now), in deadline order. Walks only the part of
+   * the heap due before `now + maxSlack`: a subtree whose root is later holds nothing later entries could
+   * be.
+   */
+  slackDue(now: number, maxSlack: number): Entry[] {
+    const a = this.#a, out: Entry[] = [], stack = a.length ? [0] : [];
+    while (stack.length) {
+      const i = stack.pop()!, e = a[i]!;
+      if (e.at > now + maxSlack) continue;
+      if (e.slack > 0 && e.at - e.slack <= now) out.push(e);
+      if (2 * i + 1 < a.length) stack.push(2 * i + 1);
+      if (2 * i + 2 < a.length) stack.push(2 * i + 2);
+    }
+    return out.sort((x, y) => (less(x, y) ? -1 : 1));
+  }
   /** Moves the entry at `i` towards the root while it is earlier than its parent. */
   #up(i: number): void {
     const a = this.#a;
@@ -122,15 +152,19 @@ abstract class HeapScheduler implements Scheduler {
    * not scheduled in time (keepalived's min_auto_priority_delay; src/procs/sched.ts raises the priority).
    */
   lateness: { thresholdMs: number; onLate(lateMs: number): void } | undefined;
+  /** The largest slackMs ever asked for (bounds the walk for entries that may run early). */
+  #maxSlack = 0;
   abstract now(): number;
   protected abstract rearm(): void;
 
-  after(delayMs: number, fn: () => void): TimerHandle {
-    return this.at(this.now() + Math.max(0, delayMs), fn);
+  after(delayMs: number, fn: () => void, opts?: TimerOpts): TimerHandle {
+    return this.at(this.now() + Math.max(0, delayMs), fn, opts);
   }
-  at(atMs: number, fn: () => void): TimerHandle {
+  at(atMs: number, fn: () => void, opts?: TimerOpts): TimerHandle {
     const id = this.nextId++;
-    const e: Entry = { id, at: atMs, seq: id, fn, idx: -1 };
+    const slack = Math.max(0, opts?.slackMs ?? 0);
+    if (slack > this.#maxSlack) this.#maxSlack = slack;
+    const e: Entry = { id, at: atMs, seq: id, fn, idx: -1, slack, coarse: opts?.coarse ?? false };
     this.heap.push(e);
     this.rearm();
     return e; // the entry is the handle: cancel and reschedule find it without a lookup
@@ -154,11 +188,13 @@ abstract class HeapScheduler implements Scheduler {
     if (h) this.heap.remove(h as Entry);
   }
   /**
-   * Runs the entries due at `now`, in deadline order; stops early once `budgetMs` of wall time went by
-   * (the caller re-arms for the rest), so a loop with thousands of overdue timers still reads its fds
-   * and messages between slices. Returns how many ran.
+   * Runs the entries due at `now` (`coarseNow` for coarse ones at the head), in deadline order; stops
+   * early once `budgetMs` of wall time went by (the caller re-arms for the rest), so a loop with
+   * thousands of overdue timers still reads its fds and messages between slices. When something ran,
+   * the entries whose slack reaches `now` run too (they share this wake instead of making their own).
+   * Returns how many ran.
    */
-  protected runDue(now: number, budgetMs = Infinity): number {
+  protected runDue(now: number, budgetMs = Infinity, coarseNow = now): number {
     const head = this.heap.peek();
     if (this.lateness && head && Number.isFinite(head.at)) {
       const late = this.now() - head.at;
@@ -166,11 +202,19 @@ abstract class HeapScheduler implements Scheduler {
     }
     let n = 0;
     const stopAt = budgetMs === Infinity ? Infinity : performance.now() + budgetMs;
-    for (let e = this.heap.peek(); e && e.at <= now; e = this.heap.peek()) {
+    for (let e = this.heap.peek(); e && (e.at <= now || (e.coarse && e.at <= coarseNow)); e = this.heap.peek()) {
       this.heap.take();
       n++;
       e.fn();
-      if ((n & 15) === 0 && performance.now() >= stopAt) break;
+      if ((n & 15) === 0 && performance.now() >= stopAt) return n;
+    }
+    if (n === 0 || this.#maxSlack === 0) return n;
+    for (const e of this.heap.slackDue(now, this.#maxSlack)) {
+      // An earlier one may have cancelled or moved it.
+      if (!(e.idx >= 0) || e.at - e.slack > now) continue;
+      this.heap.remove(e);
+      n++;
+      e.fn();
     }
     return n;
   }
@@ -178,6 +222,8 @@ abstract class HeapScheduler implements Scheduler {
 
 /** Longest run of due timers in one go, ms (then fds, messages and `soon` work get their turn). */
 const SLICE_MS = 10;
+/** How early Bun's millisecond timer can fire (its delay is truncated): a coarse timer runs then. */
+const COARSE_EARLY_MS = 1;
 
 /**
  * Sub-millisecond deadlines. Bun's timers count whole milliseconds from when they are armed (the delay is
@@ -185,7 +231,9 @@ const SLICE_MS = 10;
  * outside earlyMs, a second 1 ms timer later, 0.4 ms late. With FineTiming a Bun timer that fires more
  * than earlyMs before the earliest deadline sleeps the rest on the main thread (`sleep`, nanosleep(2))
  * instead of arming another timer; a deadline under `horizonMs` after a batch is reached through
- * setImmediate (after the batch's microtasks, its queued sends, ran) and the same sleep.
+ * setImmediate (after the batch's microtasks, its queued sends, ran) and the same sleep. A coarse timer
+ * (TimerOpts.coarse: a socket poll) is left to Bun's timer alone and runs when it fires, up to
+ * COARSE_EARLY_MS early: the sleep is a context switch more per wake, for precision a poll does not need.
  */
 export interface FineTiming {
   /** Gaps shorter than this are slept instead of waiting for a Bun timer, ms. */
@@ -269,7 +317,7 @@ export class RealScheduler extends HeapScheduler {
     this.#armedAt = next.at;
     this.#armedId = next.id;
     const wait = next.at - this.now();
-    if (wait <= 0 || (this.fine && wait < this.fine.horizonMs)) this.#immediate = setImmediate(this.#fireTask);
+    if (wait <= 0 || (this.fine && !next.coarse && wait < this.fine.horizonMs)) this.#immediate = setImmediate(this.#fireTask);
     else this.#timer = setTimeout(this.#fireTask, wait);
   }
   readonly #fireTask = (): void => this.#fire();
@@ -286,11 +334,12 @@ export class RealScheduler extends HeapScheduler {
     this.#armedId = 0;
     this.#armedStale = false;
     const head = this.fine && this.heap.peek();
-    if (head) {
+    if (head && !head.coarse) {
       const rest = head.at - this.now();
       if (rest > this.earlyMs && rest < this.fine!.horizonMs) this.fine!.sleep(rest);
     }
-    this.runDue(this.now() + this.earlyMs, SLICE_MS);
+    const now = this.now();
+    this.runDue(now + this.earlyMs, SLICE_MS, now + COARSE_EARLY_MS);
     this.#rearmNow();
   }
 }

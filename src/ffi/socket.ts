@@ -21,6 +21,7 @@ export const SO_TIMESTAMPNS = 35,
   SO_PRIORITY = 12,
   SO_RCVTIMEO = 20,
   SO_BINDTODEVICE = 25,
+  SO_ATTACH_FILTER = 26,
   SO_MARK = 36,
   SO_RCVBUFFORCE = 33,
   SO_RXQ_OVFL = 40;
@@ -127,6 +128,29 @@ export class Socket {
   /** setsockopt with raw bytes. */
   setBytes(level: number, name: number, value: Uint8Array): void {
     check("setsockopt", libc.setsockopt(this.fd, level, name, value, value.length), `(level ${level}, option ${name})`);
+  }
+
+  /**
+   * SO_ATTACH_FILTER: a classic BPF program (src/proto/bpf.ts) the kernel runs on every datagram queued
+   * to this socket, dropping those it refuses before they are queued. Returns undefined once attached,
+   * or the error's text when the kernel (or an emulator) does not offer it.
+   */
+  attachFilter(prog: Uint8Array): string | undefined {
+    // struct sock_fprog { unsigned short len; struct sock_filter *filter; } on LP64: 16 bytes.
+    const fprog = new Uint8Array(new ArrayBuffer(16));
+    const v = new DataView(fprog.buffer);
+    v.setUint16(0, prog.length / 8, true);
+    const at = addressOf(prog);
+    v.setUint32(8, at >>> 0, true);
+    v.setUint32(12, Math.floor(at / 4294967296), true);
+    return this.setIfOffered(SOL_SOCKET, SO_ATTACH_FILTER, fprog);
+  }
+
+  /** Reads and drops everything queued; returns how many datagrams there were. */
+  discardQueued(): number {
+    let n = 0;
+    while (this.recvInPlace() >= 0) n++;
+    return n;
   }
 
   /** getsockopt returning an int. */

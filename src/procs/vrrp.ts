@@ -17,7 +17,7 @@ import { parentWantsReports } from "../snmp/wants.ts";
 /**
  * The VRRP child's reactor wakes it at most once per 50 ms while fds stay busy (the first readiness after
  * a quiet spell is delivered at once). A Backup hearing 100 instances (1,000 adverts a second) then pays
- * ~20 wakes a second instead of hundreds; timers stay exact because adverts carry the kernel's receive
+ * ~10 wakes a second instead of hundreds (src/vrrp/sockets.ts pollPeriod); timers stay exact because adverts carry the kernel's receive
  * time (SO_TIMESTAMPNS) and a Master_Down_Timer reads its socket before it acts on silence.
  * Timers are kept to a few tens of µs (timerFineMs: Bun's millisecond timers alone were up to a
  * millisecond off), and adverts due within 0.3 ms of each other go out in the same wake, in one sendmmsg.

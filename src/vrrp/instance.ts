@@ -7,22 +7,10 @@
  */
 import type { VrrpInstance } from "../config/model.ts";
 import type { Logger, RateLimitedLog } from "../core/log.ts";
-import type { Scheduler, TimerHandle } from "../core/scheduler.ts";
+import type { Scheduler, TimerHandle, TimerOpts } from "../core/scheduler.ts";
 import { AdvertBuilder } from "./advert.ts";
-import {
-  initialFsm,
-  PRIORITY_OWNER,
-  reasonText,
-  type SessionDropReason,
-  step,
-  type TimerKind,
-  transitionDebugLine,
-  transitionLogLine,
-  type VrrpAction,
-  type VrrpEvent,
-  type VrrpFsm,
-  type VrrpState,
-} from "./fsm.ts";
+import { initialFsm, PRIORITY_OWNER, reasonText, step, transitionDebugLine, transitionLogLine } from "./fsm.ts";
+import type { SessionDropReason, TimerKind, VrrpAction, VrrpEvent, VrrpFsm, VrrpState } from "./fsm.ts";
 import { countVerdict, type InstanceStats, judgeAdvert, newStats, type ReceiveContext, receiveContext, type RxVerdict, type VrrpRxReason } from "./receive.ts";
 import type { Announcer } from "./garp.ts";
 import type { NetKernel, RouteGone } from "./netkernel.ts";
@@ -96,6 +84,14 @@ export interface InstancePlace {
 
 /** An Adver_Timer that fires later than this after its deadline restarts the interval from now, ms. */
 const ADVER_CATCH_UP_MS = 5;
+/**
+ * An advert may go out up to a tenth of its interval, at most this many ms, early to share the wake of
+ * another instance's (TimerOpts.slackMs): 100 MASTER instances whose deadlines are spread over the
+ * interval then cost a few wakes per interval, not one each. One that did restarts its interval from
+ * then (it ran more than ADVER_SHARED_MS early), so it keeps sharing that wake: only that one interval
+ * is shorter.
+ */
+const ADVER_SLACK_MAX_MS = 10, ADVER_SHARED_MS = 1;
 
 /** A running instance. */
 export class VrrpInstanceRunner {
@@ -342,7 +338,13 @@ export class VrrpInstanceRunner {
     return true;
   }
 
+  #adverOpts: TimerOpts = { slackMs: 0 };
+
   #arm(kind: TimerKind, atMs: number): void {
+    // advertIntervalCs is a tenth of the interval in ms.
+    const slackMs = Math.min(ADVER_SLACK_MAX_MS, this.fsm.config.advertIntervalCs);
+    if (this.#adverOpts.slackMs !== slackMs) this.#adverOpts = { slackMs };
+    const opts = kind === "Adver_Timer" ? this.#adverOpts : undefined;
     const h = this.env.sched.at(atMs, () => {
       if (this.#timers.get(kind) !== h) return;
       this.#timers.delete(kind);
@@ -354,13 +356,15 @@ export class VrrpInstanceRunner {
       if (kind === "Master_Down_Timer") this.log.debug("Receive advertisement timeout");
       if (kind === "Adver_Timer") {
         // The next advert is due one interval after this one's deadline, not after the wake: a wake a
-        // little late (or early, in a batch) then does not shift every later advert. After a stall, from now.
+        // little late (or early, in a batch) then does not shift every later advert. After a stall, or
+        // when it shared an earlier wake, from now.
         const now = this.env.sched.now();
         if (this.#late()) return;
-        return this.handle({ type: "adverTimerExpired" }, now - atMs < ADVER_CATCH_UP_MS ? atMs : now);
+        const base = now - atMs >= ADVER_CATCH_UP_MS || atMs - now > ADVER_SHARED_MS ? now : atMs;
+        return this.handle({ type: "adverTimerExpired" }, base);
       }
       this.handle({ type: kind === "Master_Down_Timer" ? "masterDownTimerExpired" : "preemptDelayExpired" });
-    });
+    }, opts);
     this.#timers.set(kind, h);
   }
 

@@ -81,9 +81,10 @@ export class VrrpReceiver {
       const k = b.recv(this.o.fd);
       if (k === 0) break;
       const now = performance.now();
+      // The drop count only grows: the last datagram of the batch carries the newest.
+      const drops = b.queueDrops(k - 1);
+      if (drops > this.rxDrops) this.rxDrops = drops;
       for (let i = 0; i < k; i++) {
-        const drops = b.queueDrops(i);
-        if (drops > this.rxDrops) this.rxDrops = drops;
         const stamp = b.receivedAtRealtimeMs(i);
         if (stamp === stamp && offset !== offset) offset = realtimeMs() - now;
         // A stamp from the future or from long ago means the wall clock moved: the read time is then the best guess.

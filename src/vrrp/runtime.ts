@@ -1,14 +1,13 @@
 /**
  * The VRRP child's runtime: builds the interface model from rtnetlink, opens one transport per
  * (interface, family, AH) and demultiplexes adverts to instances by VRID, runs the trackers
- * (track_interface, vrrp_script) into effective priorities, follows link and address events (interface
- * down -> FAULT, a tracked VIP deleted by someone else while MASTER -> BACKUP and re-election), and applies reloads without
- * flapping: an instance whose configuration did not change keeps its state and VIPs. An instance whose
- * sockets cannot be opened or used is FAULT with the reason and retried (src/vrrp/socket-faults.ts).
- * The parts, each in its own file: the interface view and kernel events (net-view.ts), use_vmac
- * (instance-vmac.ts), priorities from trackers (priority-feed.ts), sync groups (sync-groups.ts),
- * sockets (instance-sockets.ts) and notify FIFOs (notify-fifos.ts); this file starts, stops and
- * reloads instances and hands adverts to them.
+ * (track_interface, vrrp_script) into effective priorities, follows link and address events (interface down -> FAULT,
+ * a tracked VIP deleted by someone else while MASTER -> BACKUP and re-election), and applies reloads without flapping: an
+ * instance whose configuration did not change keeps its state and VIPs; one whose sockets cannot be opened or used is
+ * FAULT with the reason and retried (src/vrrp/socket-faults.ts).
+ * The parts, each in its own file: the interface view and kernel events (net-view.ts), use_vmac (instance-vmac.ts),
+ * priorities from trackers (priority-feed.ts), sync groups (sync-groups.ts), sockets (instance-sockets.ts) and notify
+ * FIFOs (notify-fifos.ts); this file starts, stops and reloads instances and hands adverts to them.
  */
 import { vipMetric } from "../bgp/desired.ts";
 import type { ScriptSpec, VrrpInstance } from "../config/model.ts";
@@ -178,6 +177,7 @@ export class VrrpRuntime {
       repeat: (key, vrid, at) => this.#repeat(key, vrid, at),
       wants: (key, vrid) => this.#byVrid.get(key)?.[vrid] !== undefined,
       unknown: (ifname, vrid) => this.#config?.global.logUnknownVrids && d.log.info(`Unknown VRID(${vrid}) received on interface(${ifname}). ignoring...`),
+      instances: (key) => this.#byVrid.get(key),
     });
     return new InstanceSockets({
       sched: d.sched,

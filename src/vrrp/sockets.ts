@@ -39,6 +39,32 @@ export interface SocketSinks {
   wants(key: string, vrid: number): boolean;
   /** A datagram for a VRID no instance on `key` listens for was dropped (log_unknown_vrids). */
   unknown?(ifname: string, vrid: number): void;
+  /** The instances on `key`, by VRID (for the polling period: calmPeriod). */
+  instances(key: string): readonly (readonly { state: string; cfg: { advertIntMs: number } }[] | undefined)[] | undefined;
+}
+
+/** The receive socket's polling period while busy, ms (RxPump). */
+export const BUSY_PERIOD_MS = 50;
+/** The longest polling period of a socket with a priority-0 socket beside it, ms. */
+export const CALM_PERIOD_MS = 100;
+
+/**
+ * How often a busy receive socket is read. While no instance on it is MASTER and a priority-0 socket
+ * stands beside it (VrrpTransport.urgent, which wakes the child at once for a master giving up), nothing
+ * it carries is urgent: the Master_Down_Timers run from the kernel's receive times and read the socket
+ * before they act, so it is read once per advert interval (at most CALM_PERIOD_MS) instead of every
+ * BUSY_PERIOD_MS. A MASTER on it must hear a higher priority soon: BUSY_PERIOD_MS.
+ */
+export function pollPeriod(urgent: boolean, lists: ReturnType<SocketSinks["instances"]>): number {
+  if (!urgent || !lists) return BUSY_PERIOD_MS;
+  let ms = CALM_PERIOD_MS;
+  for (const list of lists) {
+    for (const r of list ?? []) {
+      if (r.state === "MASTER") return BUSY_PERIOD_MS;
+      ms = Math.min(ms, r.cfg.advertIntMs);
+    }
+  }
+  return Math.max(BUSY_PERIOD_MS, ms);
 }
 
 interface Entry {
@@ -94,11 +120,15 @@ export class VrrpSockets {
     const read = () => {
       const n = t.drain(onPacket, onError, onRepeat, wants);
       if ((t.rxDrops ?? 0) > e.drops) this.#overflowed(e);
+      pump.setPeriod(pollPeriod(t.urgent !== undefined, s.instances(key)));
       return n;
     };
-    const pump = new RxPump(t.rx.fd, read, this.watcher, this.sched, 50, drops);
+    const pump = new RxPump(t.rx.fd, read, this.watcher, this.sched, BUSY_PERIOD_MS, drops);
     const e: Entry = { t, pump, o, asked: undefined, drops: 0, start: 0 };
     this.#entries.set(key, e);
+    const u = t.urgent;
+    // A master giving up: read the receive socket now (the advert is there too, in order).
+    if (u) this.watcher.add(u.fd, () => void (u.discardQueued() && pump.readNow()), true);
     return undefined;
   }
 
@@ -141,6 +171,7 @@ export class VrrpSockets {
     const e = this.#entries.get(key);
     if (!e) return;
     e.pump.close();
+    if (e.t.urgent) this.watcher.remove(e.t.urgent.fd);
     e.t.close();
     this.#entries.delete(key);
   }

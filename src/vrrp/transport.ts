@@ -35,6 +35,7 @@ import {
   SOL_SOCKET,
 } from "../ffi/socket.ts";
 import { DatagramBatch } from "../ffi/sendmmsg.ts";
+import { priorityZeroFilter } from "../proto/bpf.ts";
 import { sockaddrIp } from "../ffi/sockaddr.ts";
 import { type RxError, type RxPacket, VrrpReceiver } from "./receiver.ts";
 
@@ -66,6 +67,8 @@ export interface TransportOptions {
 /** What the runtime needs of a transport (VrrpTransport, or a fake in tests). */
 export interface TransportLike {
   readonly rx: { readonly fd: number };
+  /** A socket that hears only priority-0 adverts (VrrpTransport.urgent); absent: none. */
+  readonly urgent?: { readonly fd: number; discardQueued(): number };
   send(data: Uint8Array, dst: string): void;
   /** Queues a datagram for one sendmmsg(2) when the running callback returns (VrrpTransport.queue); absent: send. */
   queue?(data: Uint8Array, dst: string, onError: (e: Error, dst: string) => void): void;
@@ -160,7 +163,44 @@ export class VrrpTransport {
       this.close();
       throw e;
     }
+    if (!o.ah) this.urgent = this.#openUrgent(domain);
   }
+
+  /**
+   * The priority-0 socket: a second receive socket whose BPF filter (src/proto/bpf.ts) lets only adverts
+   * of priority 0 through, so a Backup whose receive socket is polled at a slow pace still hears a master
+   * giving up at once. Undefined when the kernel refuses the filter (the receive socket is then polled
+   * at the usual pace).
+   */
+  #openUrgent(domain: number): Socket | undefined {
+    const o = this.o;
+    const s = new Socket(domain, SOCK_RAW, this.proto, 64);
+    try {
+      const refused = s.attachFilter(priorityZeroFilter(o.family));
+      if (refused !== undefined) {
+        warnOnce(o, "bpf", `no socket filters on VRRP sockets (${refused}); a priority-0 advert is read with the others`);
+        s.close();
+        return undefined;
+      }
+      s.bindToDevice(o.ifname);
+      const group = o.group ? parseIp(o.group)!.bytes : undefined;
+      if (o.family === "ipv6") {
+        if (group) s.setBytes(IPPROTO_IPV6, IPV6_JOIN_GROUP, ipv6Mreq(group, o.ifindex));
+      } else {
+        s.setIfOffered(IPPROTO_IP, IP_MULTICAST_ALL, 0);
+        if (group) s.setBytes(IPPROTO_IP, IP_ADD_MEMBERSHIP, ipMreqn(group, o.ifindex));
+      }
+      s.discardQueued(); // what came before the filter
+      return s;
+    } catch (e) {
+      warnOnce(o, "urgent", `no priority-0 socket for VRRP (${(e as Error).message}); a priority-0 advert is read with the others`);
+      s.close();
+      return undefined;
+    }
+  }
+
+  /** The priority-0 socket (#openUrgent), if any. */
+  readonly urgent: Socket | undefined;
 
   /**
    * Sets the receive socket's SO_RCVBUF (vrrp_rx_bufs_policy, kernel_rx_buf_size: src/vrrp/rx-bufs.ts);
@@ -272,6 +312,7 @@ export class VrrpTransport {
     this.#closed = true;
     this.rx.close();
     this.tx.close();
+    this.urgent?.close();
   }
 }
 

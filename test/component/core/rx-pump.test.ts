@@ -48,7 +48,7 @@ describe("RxPump", () => {
     expect(r.reads).toHaveLength(5);
   });
 
-  test("a bunch moves the socket to a 50 ms timer; a quiet read moves it back", () => {
+  test("a bunch moves the socket to a 50 ms timer; three quiet reads in a row move it back", () => {
     const r = rig();
     r.arrive(20);
     expect(r.pump.polling).toBe(true);
@@ -58,11 +58,17 @@ describe("RxPump", () => {
     expect(r.reads).toEqual([0, 50]);
     expect(r.pump.polling).toBe(true);
     r.queue(1);
-    r.sched.advance(50); // only one: back to the reactor
+    r.sched.advance(100); // one, then none: quiet twice (between two bursts), still polling
+    expect(r.pump.polling).toBe(true);
+    r.queue(40);
+    r.sched.advance(50); // the next burst: the count starts again
+    r.sched.advance(100);
+    expect(r.pump.polling).toBe(true);
+    r.sched.advance(50); // the third quiet read in a row: back to the reactor
     expect(r.pump.polling).toBe(false);
     expect(r.log).toEqual(["add", "remove", "add"]);
     r.sched.advance(500);
-    expect(r.reads).toEqual([0, 50, 100]); // no more timer reads
+    expect(r.reads).toEqual([0, 50, 100, 150, 200, 250, 300, 350]); // no more timer reads
   });
 
   test("readNow reads at once in either mode; close cancels the timer and the watch", () => {

@@ -63,6 +63,28 @@ describe("VrrpTransport", () => {
     }
   });
 
+  test("the priority-0 socket hears only adverts of priority 0", async () => {
+    const t = new VrrpTransport({ family: "ipv4", ifname: "lo", ifindex: 1, src: "127.0.0.1", ah: false });
+    try {
+      const u = t.urgent!;
+      expect(u).toBeDefined();
+      for (let i = 0; i < 3; i++) t.send(advert(11, 150), "127.0.0.1");
+      t.send(advert(11, 0), "127.0.0.1");
+      await Bun.sleep(30);
+      const seen: [number, number][] = [];
+      for (let n = u.recvInPlace(); n >= 0; n = u.recvInPlace()) {
+        const d = u.received, off = (d[0]! & 0x0f) * 4; // the IPv4 header, then VRRP
+        seen.push([d[off + 1]!, d[off + 2]!]);
+      }
+      // Other test files send VRRP on loopback too: whatever came through has priority 0, and ours did.
+      expect(seen.every(([, prio]) => prio === 0)).toBe(true);
+      expect(seen.filter(([vrid]) => vrid === 11)).toEqual([[11, 0]]);
+      expect(t.drain(() => {}, () => {})).toBeGreaterThanOrEqual(4); // the receive socket has all four
+    } finally {
+      t.close();
+    }
+  });
+
   test("VRIDs nobody wants are dropped unread; a full queue's drops are counted (SO_RXQ_OVFL); SO_RCVBUF is set", async () => {
     const t = new VrrpTransport({ family: "ipv4", ifname: "lo", ifindex: 1, src: "127.0.0.1", ah: false });
     try {

@@ -210,6 +210,64 @@ describe("RealScheduler earlyMs", () => {
   });
 });
 
+describe("TimerOpts.slackMs", () => {
+  test("a timer with slack runs in the wake of an earlier one within its slack, never in a wake of its own before its deadline", () => {
+    const s = new FakeScheduler();
+    const seen: [string, number][] = [];
+    const log = (name: string) => () => seen.push([name, s.now()]);
+    s.at(10, log("a"));
+    s.at(14, log("b"), { slackMs: 5 }); // within 5 ms of a: shares a's wake
+    s.at(16, log("c"), { slackMs: 5 }); // 6 ms after a: its own deadline
+    s.at(40, log("d"), { slackMs: 5 }); // nothing wakes before it
+    const e = s.at(12, log("e"), { slackMs: 5 });
+    s.cancel(e);
+    s.advance(50);
+    expect(seen).toEqual([["a", 10], ["b", 10], ["c", 16], ["d", 40]]);
+  });
+  test("slack entries run in deadline order; one moved or cancelled by an earlier callback is looked at again", () => {
+    const s = new FakeScheduler();
+    const seen: string[] = [];
+    const hs: ReturnType<FakeScheduler["at"]>[] = [];
+    s.at(100, () => {
+      seen.push("head");
+      s.reschedule(hs[1], 200); // moved out of reach
+    });
+    for (const [i, at] of [104, 101, 103, 102].entries()) {
+      hs.push(s.at(at, () => {
+        seen.push(`s${i}`);
+        if (i === 3) s.cancel(hs[0]); // collected with the others, gone before its turn
+      }, { slackMs: 5 }));
+    }
+    s.at(101, () => seen.push("due")); // no slack: at its deadline
+    s.advance(100);
+    expect(seen).toEqual(["head", "s3", "s2"]);
+    s.advance(1);
+    expect(seen).toEqual(["head", "s3", "s2", "due"]);
+    s.advance(150);
+    expect(seen.at(-1)).toBe("s1");
+    expect(s.pending).toBe(0);
+  });
+});
+
+describe("TimerOpts.coarse", () => {
+  test("a coarse timer is never reached through FineTiming's sleep and runs at most a millisecond early", async () => {
+    const slept: number[] = [];
+    const s = new RealScheduler(0, { horizonMs: 1.5, sleep: (ms) => slept.push(ms) });
+    const t0 = s.now();
+    const early: number[] = [];
+    await new Promise<void>((resolve) => {
+      for (const [i, d] of [2.3, 5.7, 9.9, 13.5, 13.6].entries()) {
+        s.at(t0 + d, () => {
+          early.push(t0 + d - s.now());
+          if (i === 4) resolve();
+        }, { coarse: true });
+      }
+    });
+    expect(slept).toEqual([]);
+    for (const e of early) expect(e).toBeLessThanOrEqual(1);
+  });
+});
+
 describe("FakeScheduler soon()", () => {
   test("runs ahead of due timers at the next advance", () => {
     const s = new FakeScheduler();
