@@ -14,7 +14,7 @@
  * Nothing is asserted; the figures go in docs/design.md (Footprint: check child at 10,000 real servers).
  */
 import { heapStats } from "bun:jsc";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type KeepalivedConfig, loadConfig, sliceFor } from "../src/config/index.ts";
 import { FakeIpvsKernel } from "../src/check/ipvs/fake-kernel.ts";
@@ -105,6 +105,10 @@ function snap(): Snap {
   return { rss: process.memoryUsage().rss, heap: h.heapSize, objects: h.objectCount, types: { ...h.objectTypeCounts } };
 }
 const MiB = (b: number) => (b / 1048576).toFixed(1);
+/** Starts the next step's peak at the RSS now (proc(5), /proc/PID/clear_refs: 5). */
+const resetPeak = () => writeFileSync("/proc/self/clear_refs", "5");
+/** The peak RSS since resetPeak (VmHWM), bytes: what a step's garbage pushed it to before a collection. */
+const peakRss = () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync("/proc/self/status", "utf8"))?.[1] ?? 0) * 1024;
 let prev = snap();
 const first = prev;
 function step(name: string): void {
@@ -112,14 +116,15 @@ function step(name: string): void {
   const diff = Object.entries(s.types).map(([t, c]) => [t, c - (prev.types[t] ?? 0)] as const)
     .filter(([, d]) => d !== 0).sort((a, b) => Math.abs(b[1]) - Math.abs(a[1])).slice(0, TYPES);
   console.log(
-    `${name.padEnd(8)} RSS ${MiB(s.rss)} MiB (${s.rss >= prev.rss ? "+" : ""}${MiB(s.rss - prev.rss)}), heap ${MiB(s.heap)} MiB (${
-      s.heap >= prev.heap ? "+" : ""
-    }${MiB(s.heap - prev.heap)}), objects ${s.objects} (${s.objects - prev.objects >= 0 ? "+" : ""}${s.objects - prev.objects}; ${
-      ((s.objects - prev.objects) / N).toFixed(1)
-    } per RS)`,
+    `${name.padEnd(8)} RSS ${MiB(s.rss)} MiB (${s.rss >= prev.rss ? "+" : ""}${MiB(s.rss - prev.rss)}), step's peak ${MiB(peakRss())} MiB, heap ${
+      MiB(s.heap)
+    } MiB (${s.heap >= prev.heap ? "+" : ""}${MiB(s.heap - prev.heap)}), objects ${s.objects} (${s.objects - prev.objects >= 0 ? "+" : ""}${
+      s.objects - prev.objects
+    }; ${((s.objects - prev.objects) / N).toFixed(1)} per RS)`,
   );
   console.log(`         ${diff.map(([t, d]) => `${t} ${d > 0 ? "+" : ""}${d}`).join(", ")}`);
   prev = s;
+  resetPeak();
 }
 
 const dir = mkdtempSync("/tmp/hrs-heap-");

@@ -13,7 +13,7 @@ import type { ChildSnap } from "../core/control-state.ts";
 import type { Message, Role } from "../core/ipc.ts";
 import type { Logger } from "../core/log.ts";
 import { Overrides, stateFilePath } from "./overrides.ts";
-import { ControlServer, type Responder } from "./server.ts";
+import type { ControlServer, Responder } from "./server.ts";
 import { defaultControlPath } from "./socket-path.ts";
 import { failoverInstances, rsKeys } from "./targets.ts";
 import { buildStatus, type ChildInfo } from "./status.ts";
@@ -81,6 +81,9 @@ export class ControlService {
     this.#server = undefined;
     this.#key = key;
     if (!c || !path) return;
+    // Loaded here, after the children were spawned: node:net costs the parent ~2 ms to evaluate.
+    const { ControlServer } = await import("./server.ts");
+    if (this.#key !== key) return; // reconfigured meanwhile
     const server = new ControlServer(path, this.host.log, (req, res) => this.#handle(req, res));
     try {
       await server.listen(c.mode, c.group);

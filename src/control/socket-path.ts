@@ -12,7 +12,6 @@
  */
 import { chmodSync, chownSync, lstatSync, mkdirSync, type Stats, unlinkSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { connect } from "node:net";
 
 /** keepalived's default pid file. */
 export const DEFAULT_PID_FILE = "/run/keepalived.pid";
@@ -78,7 +77,8 @@ export async function socketIsLive(path: string): Promise<boolean> {
   return false;
 }
 
-function connectOnce(path: string, timeoutMs: number): Promise<boolean> {
+async function connectOnce(path: string, timeoutMs: number): Promise<boolean> {
+  const { connect } = await import("node:net"); // only when something is at the path
   return new Promise((resolve) => {
     const s = connect({ path });
     const done = (live: boolean) => {

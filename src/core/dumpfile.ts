@@ -7,12 +7,16 @@
 import type { Role } from "./role.ts";
 import { closeSync, constants, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { randomBytes } from "node:crypto";
 import { withInstance } from "./instance-files.ts";
+
+/** 12 random hex digits (Web Crypto's getRandomValues: node:crypto is not loaded for this). */
+function randomName(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
 
 /** Atomically replaces `path` with `text`; throws with the path named on failure. */
 export function writeDumpFile(path: string, text: string): void {
-  const tmp = join(dirname(path), `.${randomBytes(6).toString("hex")}.ka-tmp`);
+  const tmp = join(dirname(path), `.${randomName()}.ka-tmp`);
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
   try {
     writeSync(fd, text);

@@ -55,7 +55,6 @@ const symbols = {
   umask: { args: [u32], returns: u32 },
   clock_gettime: { args: [i32, P], returns: i32 },
   localtime_r: { args: [P, P], returns: P },
-  execve: { args: [P, P, P], returns: i32 },
   socketpair: { args: [i32, i32, i32, P], returns: i32 },
   madvise: { args: [u64, u64, i32], returns: i32 },
   setpriority: { args: [i32, u32, i32], returns: i32 },

@@ -10,7 +10,6 @@
  * (keepalived creates it 0600).
  */
 import { chmodSync, closeSync, constants, mkdirSync, openSync, statSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
-import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { stripComment } from "../config/lexer.ts";
 import type { Logger } from "../core/log.ts";
@@ -89,7 +88,7 @@ export function childSavePath(dir: string, role: string, pid: number, seq: numbe
  */
 export function probeTmpConfigDir(dir: string | null, read: ReadFiles, log: Logger): void {
   if (dir === null) return;
-  const path = join(dir, `keepalived_${randomBytes(6).toString("base64url")}`);
+  const path = join(dir, `keepalived_${Buffer.from(crypto.getRandomValues(new Uint8Array(6))).toString("base64url")}`);
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);

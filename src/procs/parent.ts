@@ -177,6 +177,10 @@ export class Parent {
       {
         onMessage: (r, m) => this.#onMessage(r, m),
         onGone: (r) => this.#onGone(r),
+        onSpawned: (r) => {
+          this.#sendConfig(r, false);
+          this.#replayStates(r);
+        },
         onDied: (r) => {
           this.#bgp.childExited(r); // withdraw first: what the dead child reported no longer holds
           if (r === "vrrp") releaseOrphanedVips(this.#config, this.log, this.#watcher, o.dontReleaseVrrp);
@@ -216,10 +220,8 @@ export class Parent {
     this.#control.onMessage(role, msg);
     switch (msg.type) {
       case "ready":
-        // A child announces itself with generation 0 when it starts; it then gets the current slice.
+        // A child announces itself with generation 0 when it starts; its slice was sent at its spawn.
         if (msg.generation === 0) {
-          this.#sendConfig(role, false);
-          this.#replayStates(role);
           this.#control.childStarted(role);
           return;
         }
@@ -262,9 +264,9 @@ export class Parent {
     for (const r of this.#children.keys()) if (!this.#ready.has(r)) return;
     const cb = this.#onAllReady;
     this.#onAllReady = undefined;
-    collectAfterLoad();
     sdNotify(`READY=1\nSTATUS=running: ${[...this.#children.keys()].join(", ") || "no"} children\nMAINPID=${process.pid}`);
     cb();
+    collectAfterLoad(); // after READY: a full collection takes milliseconds, and nothing waits for it
   }
 
   #onGone(role: Role): void {

@@ -33,6 +33,11 @@ export interface ChildEvents {
   onGone(role: Role, status: number | null, signal: string | null): void;
   /** A child died when it was not asked to stop (before any restart): release what it held. */
   onDied?(role: Role): void;
+  /**
+   * A child process was just started (first start or restart): what is sent here waits in its channel,
+   * so the child finds its configuration when it first reads instead of asking for it.
+   */
+  onSpawned?(role: Role): void;
 }
 
 /** Backoff before restart number `n` (1-based) of a crash loop: 0, 0.5 s, 1 s, 2 s ... capped at 30 s. */
@@ -126,6 +131,7 @@ export class Supervised {
       this.log.warn(`${role} child: ${(e as Error).message}`);
     }
     this.log.info(`Starting ${describe(role)} child process, pid=${proc.pid}`);
+    this.events.onSpawned?.(role);
   }
 
   /** Sends a message to the child; false (dropped) when it is not running. */

@@ -8,7 +8,6 @@
  * the TTL: it is covered by the ICV (as sent, 255), found by matching captured ICVs. The key is the auth_pass (first 8 bytes; HMAC zero-pads it). Sequence-number anti-replay is
  * session state and left to the caller. Pure: parseAhPacket never throws on wire input.
  */
-import { createHmac } from "node:crypto";
 import { encodeIpv4Header, IPPROTO_AH, IPPROTO_VRRP, type Ipv4Header, ipv4ToBytes, parseIpv4Header } from "./ipv4.ts";
 import type { Result } from "./result.ts";
 
@@ -47,7 +46,11 @@ export function ahIcv(datagram: Uint8Array, ahOffset: number, password: string):
   m[10] = 0; // header checksum
   m[11] = 0;
   m.fill(0, ahOffset + 12, ahOffset + AH_LEN);
-  const mac = createHmac("md5", ahKey(password)).update(m).digest();
+  // Bun's own HMAC, not node:crypto's: importing node:crypto costs every process that loads it ~3 ms
+  // and 1.5 MiB of anonymous memory (docs/design.md, Footprint).
+  const h = new Bun.CryptoHasher("md5", ahKey(password));
+  h.update(m);
+  const mac = h.digest();
   return new Uint8Array(mac.buffer, mac.byteOffset, AH_ICV_LEN).slice();
 }
 

@@ -1,10 +1,10 @@
 /**
  * The child half of control (src/control/child-side.ts): logLevel flips the logger's detail switch,
  * snapshot pushes at once, other commands go to the runtime (a throw is a refusal, not a crash), and
- * the reporter pushes once per debounce after changes, only while enabled.
+ * the reporter pushes once per debounce after changes (later after a costly push), only while enabled.
  */
 import { describe, expect, test } from "bun:test";
-import { runControl, SnapshotReporter } from "../../../src/control/child-side.ts";
+import { runControl, SnapshotReporter, SPACING } from "../../../src/control/child-side.ts";
 import { Logger } from "../../../src/core/log.ts";
 import { FakeScheduler } from "../../../src/core/scheduler.ts";
 import type { Message } from "../../../src/core/ipc.ts";
@@ -40,6 +40,37 @@ describe("child side of control", () => {
     r.enable(false);
     r.push();
     expect(sent).toHaveLength(3);
+  });
+
+  test("reporter: after a costly push, the next change waits SPACING times its cost", () => {
+    const sched = new FakeScheduler();
+    const sent: Message[] = [];
+    let cost = 50, t = 0;
+    const r = new SnapshotReporter({
+      role: "check",
+      send: (m) => {
+        sent.push(m);
+        t += cost; // what collecting and serialising took
+      },
+      sched,
+      intervalMs: 0,
+      clock: () => t,
+      collect: () => ({ kind: "check", n: sent.length }) as never,
+    });
+    r.enable(true); // a push of 50 ms
+    expect(sent).toHaveLength(1);
+    r.changed();
+    sched.advance(50 * SPACING - 1);
+    expect(sent).toHaveLength(1);
+    sched.advance(1);
+    expect(sent).toHaveLength(2);
+    cost = 1; // a cheap push spaces only by the debounce
+    r.changed();
+    sched.advance(50 * SPACING);
+    expect(sent).toHaveLength(3);
+    r.changed();
+    sched.advance(100);
+    expect(sent).toHaveLength(4);
   });
 
   test("logLevel, runtime commands, refusals", () => {
