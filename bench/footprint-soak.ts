@@ -50,7 +50,9 @@ export async function soak(ours: string, minutes: number): Promise<void> {
   };
   try {
     for (const impl of impls(ours).filter((i) => !only || only.includes(i.name))) {
-      const env = heapDir && impl.name === "ours" ? { KA_HEAP_DEBUG: heapDir } : undefined;
+      // KA_HEAP_DEBUG_SNAPSHOT / _MIMALLOC in the bench's environment are handed on (src/procs/heap-debug.ts).
+      const pass = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith("KA_HEAP_DEBUG_")).map(([k, v]) => [k, v ?? ""]));
+      const env = heapDir && impl.name === "ours" ? { ...pass, KA_HEAP_DEBUG: heapDir } : undefined;
       const r = await startDaemon(impl, conf, impl.name === "ours" ? "zo" : "zk", "-l", env);
       running.push({ name: impl.name, r, series: new Map() });
     }

@@ -3,9 +3,10 @@
  * environment, SIGVTALRM makes a process collect fully and write what its heap holds to
  * DIR/ROLE-PID-N.json (RSS, heap size, objects by type, as bun:jsc heapStats reports them); with
  * KA_HEAP_DEBUG_SNAPSHOT=1 also a JavaScriptCore heap snapshot, DIR/ROLE-PID-N.heapsnapshot. Without
- * the variable nothing is installed. bench/footprint-soak.ts uses it (BENCH_SOAK_HEAP).
+ * the variable nothing is installed. KA_HEAP_DEBUG_MIMALLOC=1 also prints mimalloc's statistics (size classes, pages,
+ * arenas: peak and current) on the process's console. bench/footprint-soak.ts uses it (BENCH_SOAK_HEAP).
  */
-import { heapStats } from "bun:jsc";
+import { heapStats, memoryUsage } from "bun:jsc";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -24,6 +25,8 @@ export function installHeapDebug(role: string): void {
       pid: process.pid,
       atMs: Date.now(),
       memory: process.memoryUsage(),
+      /** mimalloc's committed bytes now and at most (bun:jsc memoryUsage). */
+      process: memoryUsage(),
       heapSize: h.heapSize,
       heapCapacity: h.heapCapacity,
       extraMemorySize: h.extraMemorySize,
@@ -36,6 +39,7 @@ export function installHeapDebug(role: string): void {
     try {
       writeFileSync(`${base}.json`, JSON.stringify(out));
       if (process.env.KA_HEAP_DEBUG_SNAPSHOT === "1") writeFileSync(`${base}.heapsnapshot`, JSON.stringify(Bun.generateHeapSnapshot()));
+      if (process.env.KA_HEAP_DEBUG_MIMALLOC === "1") Bun.unsafe.mimallocDump();
     } catch (e) {
       process.stderr.write(`heap debug: ${(e as Error).message}\n`);
     }
