@@ -4,9 +4,14 @@
  * FAULT and back, dropping and re-adding their VIPs), for `minutes`. RSS of every process is sampled
  * every BENCH_SOAK_EVERY_S (default 10) seconds; the slope per process (KiB/min, least squares, the
  * first 20% left out as warm-up) of RSS and of anonymous memory (RSS alone follows our processes'
- * periodic unmapping of code pages, src/ffi/resident.ts) is printed with the number of FAULT entries that proves the churn.
+ * periodic unmapping of code pages, src/ffi/resident.ts) is printed with the number of FAULT entries that proves the churn,
+ * and the anonymous slope over the last half alone (growth that settles shows there as a smaller figure).
+ * BENCH_SOAK_IMPLS=ours runs ours alone. BENCH_SOAK_HEAP=DIR: our processes get KA_HEAP_DEBUG=DIR
+ * (src/procs/heap-debug.ts) and are sent SIGVTALRM every BENCH_SOAK_HEAP_EVERY_MIN minutes (default 2) and at the end, so DIR
+ * holds each process's objects by type over time (each dump is a full collection, which itself flattens the slope).
+ * `bun bench/footprint-soak.ts` runs the soak alone.
  */
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { impls, processTree } from "./lib.ts";
 import { afterWarmup, type Point, slopeKiBPerMin } from "./footprint-lib.ts";
@@ -17,6 +22,14 @@ const FLIP = `#!/bin/sh
 [ $(( $(date +%s) / 5 % 2 )) -eq 0 ]
 `;
 
+function exeOf(pid: number): string {
+  try {
+    return readlinkSync(`/proc/${pid}/exe`);
+  } catch {
+    return "";
+  }
+}
+
 /** Runs the soak and prints one line per process. */
 export async function soak(ours: string, minutes: number): Promise<void> {
   const everyS = Number(process.env.BENCH_SOAK_EVERY_S ?? 10);
@@ -26,15 +39,32 @@ export async function soak(ours: string, minutes: number): Promise<void> {
   const track = `vrrp_script flip {\n  script ${join(sdir, "flip.sh")}\n  interval 1\n  fall 1\n  rise 1\n}\n`;
   const conf = vrrpConf(100, "1", "", track);
   const running: { name: string; r: Running; series: Map<number, { role: string; pts: Point[]; anon: Point[] }> }[] = [];
+  const only = process.env.BENCH_SOAK_IMPLS?.split(",");
+  const heapDir = process.env.BENCH_SOAK_HEAP;
+  const heapEveryMin = Number(process.env.BENCH_SOAK_HEAP_EVERY_MIN ?? 2);
+  const dumpHeaps = () => {
+    for (const x of running.filter((x) => x.name === "ours")) {
+      // Our processes only (a script running now would die of the signal).
+      for (const pid of processTree(x.r.proc.pid)) if (exeOf(pid) === realpathSync(ours)) process.kill(pid, "SIGVTALRM");
+    }
+  };
   try {
-    for (const impl of impls(ours)) {
-      const r = await startDaemon(impl, conf, impl.name === "ours" ? "zo" : "zk", "-l");
+    for (const impl of impls(ours).filter((i) => !only || only.includes(i.name))) {
+      // KA_HEAP_DEBUG_SNAPSHOT / _MIMALLOC in the bench's environment are handed on (src/procs/heap-debug.ts).
+      const pass = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith("KA_HEAP_DEBUG_")).map(([k, v]) => [k, v ?? ""]));
+      const env = heapDir && impl.name === "ours" ? { ...pass, KA_HEAP_DEBUG: heapDir } : undefined;
+      const r = await startDaemon(impl, conf, impl.name === "ours" ? "zo" : "zk", "-l", env);
       running.push({ name: impl.name, r, series: new Map() });
     }
     const t0 = performance.now();
     const end = t0 + minutes * 60_000;
+    let nextDump = heapDir ? t0 + heapEveryMin * 60_000 : Infinity;
     while (performance.now() < end) {
       const min = (performance.now() - t0) / 60_000;
+      if (performance.now() >= nextDump) {
+        dumpHeaps();
+        nextDump += heapEveryMin * 60_000;
+      }
       for (const x of running) {
         for (const p of measure(processTree(x.r.proc.pid)).procs) {
           const s = x.series.get(p.pid) ?? { role: p.role, pts: [], anon: [] };
@@ -45,6 +75,10 @@ export async function soak(ours: string, minutes: number): Promise<void> {
       }
       await Bun.sleep(everyS * 1000);
     }
+    if (heapDir) {
+      dumpHeaps();
+      await Bun.sleep(2000);
+    }
     console.log(`\nsoak: ${minutes} min, 100 instances, 10 failing over every 5 s; RSS slope per process (KiB/min, first 20% left out)`);
     for (const x of running) {
       const log = readFileSync(join(x.r.dir, "log"), "utf8");
@@ -53,9 +87,11 @@ export async function soak(ours: string, minutes: number): Promise<void> {
         const pts = afterWarmup(s.pts, 0.2);
         const first = s.pts[0]!.kib, last = s.pts[s.pts.length - 1]!.kib;
         const anon = slopeKiBPerMin(afterWarmup(s.anon, 0.2)).toFixed(1);
-        return `${s.role} (pid ${pid}, ${s.pts.length} samples): ${slopeKiBPerMin(pts).toFixed(1)} KiB/min (anonymous ${anon}), RSS ${
-          (first / 1024).toFixed(1)
-        } → ${(last / 1024).toFixed(1)} MiB`;
+        const late = slopeKiBPerMin(afterWarmup(s.anon, 0.5)).toFixed(1);
+        const a0 = s.anon[0]!.kib, a1 = s.anon[s.anon.length - 1]!.kib;
+        return `${s.role} (pid ${pid}, ${s.pts.length} samples): ${slopeKiBPerMin(pts).toFixed(1)} KiB/min (anonymous ${anon}, last half ${late}; ${
+          (a0 / 1024).toFixed(1)
+        } → ${(a1 / 1024).toFixed(1)} MiB), RSS ${(first / 1024).toFixed(1)} → ${(last / 1024).toFixed(1)} MiB`;
       });
       console.log(`  ${x.name} (${faults} FAULT entries): ${parts.join("; ")}`);
     }
@@ -63,4 +99,10 @@ export async function soak(ours: string, minutes: number): Promise<void> {
     for (const x of running) await stopDaemon(x.r);
     rmSync(sdir, { recursive: true, force: true });
   }
+}
+
+if (import.meta.main) {
+  const { ensureBinary } = await import("../test/support/binary.ts");
+  await soak(process.env.BENCH_OURS ?? await ensureBinary(), Number(process.env.BENCH_SOAK_MIN ?? 10));
+  process.exit(0);
 }

@@ -129,9 +129,9 @@ export interface Running {
 /**
  * Starts `impl` on `conf` in a fresh namespace. `log`: -G (no syslog, nothing on the console: what is
  * measured, as a daemon logging to syslog costs the same) or -l (console into `dir`/log; 3 MiB more RSS
- * per process of ours for Bun's stderr stream).
+ * per process of ours for Bun's stderr stream). `env` is added to the daemon's environment.
  */
-export async function startDaemon(impl: Impl, conf: string, tag: string, log = "-G"): Promise<Running> {
+export async function startDaemon(impl: Impl, conf: string, tag: string, log = "-G", env?: Record<string, string>): Promise<Running> {
   const dir = mkdtempSync(`/tmp/${PREFIX}${tag}-`);
   chmodSync(dir, 0o755);
   const ns = new Netns(`${PREFIX}${tag}${process.pid % 1000}`);
@@ -147,7 +147,7 @@ export async function startDaemon(impl: Impl, conf: string, tag: string, log = "
     "sh",
     "-c",
     `exec ${impl.bin} -n ${log} -f ${f("k.conf")} -p ${f("k.pid")} -r ${f("v.pid")} -c ${f("c.pid")} -b ${f("b.pid")} > ${f("log")} 2>&1`,
-  ]);
+  ], { env });
   const vips = () => (ns.ip("-4", "addr", "show", "dev", "veth0").match(/inet 192\.0\.2\.(1\d\d)\//g) ?? []).length;
   return { ns, proc, dir, t0, vips };
 }

@@ -148,6 +148,7 @@ async function startParent(o: CliOptions): Promise<void> {
     log.info("All child processes are running");
     if (o.daemonized) reportLaunch({ type: "up", pid: process.pid });
     startPageTrim();
+    if (process.env.KA_HEAP_DEBUG) void import("./procs/heap-debug.ts").then((m) => m.installHeapDebug("parent"));
   });
 }
 

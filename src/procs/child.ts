@@ -153,6 +153,7 @@ export function runChild<R extends Role>(
   for (const [sig, kind] of DUMP_SIGNALS) process.on(sig, () => rt.dump(kind));
   ctx.send({ type: "ready", role, generation: 0 });
   startPageTrim();
+  if (process.env.KA_HEAP_DEBUG) void import("./heap-debug.ts").then((m) => m.installHeapDebug(role));
 }
 
 /** What a child's handling of parent messages works with. */
