@@ -34,10 +34,8 @@ export const UNSUPPORTED: readonly Unsupported[] = [
     paths: G,
     keywords: ["lvs_netlink_monitor_rcv_bufs", "lvs_netlink_monitor_rcv_bufs_force"],
     field: "lvsNetlinkMonitorRcvBufs",
-    note: "the check child has no netlink monitor socket to size (it does not follow interface addresses)",
+    note: "keepalived's checker sizes its address monitor socket (it drives ha_suspend); ours has none: it polls the host's addresses",
   },
-  { paths: G, keywords: ["vrrp_iptables"], field: "vrrpIptables", note: "no firewall rules are written" },
-  { paths: G, keywords: ["vrrp_ipsets"], field: "vrrpIpsets", note: "no ipsets are written" },
   { paths: CHECKERS.map((c) => `${c}/url`), keywords: ["regex_stack"], field: "regexStack", note: "JavaScript regular expressions need no stack size" },
 ];
 
