@@ -125,10 +125,16 @@ async function startParent(o: CliOptions): Promise<void> {
   const refused = refuseStat(o.configFile, statSync(o.configFile), CAPS.fileBytes);
   if (refused) early(refused);
   const log = makeLogger(o, "parent");
-  log.info(`Starting ${VERSION_LINE}`);
   const { probeTmpConfigDir, ReadFiles, saveConfigCopy } = await import("./procs/config-save.ts");
   const read = new ReadFiles();
   const r = loadConfig(o.configFile, { configId: o.configId ?? configIdDefault(), interfaceExists, allConfig: o.allConfig, onRead: read.onRead });
+  // net_namespace: re-executed inside it (reading the configuration again there) before anything is logged.
+  const nsFailed = (await import("./procs/netns.ts")).enterConfiguredNetns(r.config.global.netNamespace);
+  log.info(`Starting ${VERSION_LINE}`);
+  if (nsFailed) {
+    for (const line of nsFailed.slice(0, -1)) log.error(line);
+    early(nsFailed.at(-1)!);
+  }
   logLoad(log, r.diagnostics);
   if (!isRunnable(r.exitCode)) {
     early(`configuration ${o.configFile} is not usable (see the errors above)`, r.exitCode === 2 ? 2 : 1);

@@ -150,6 +150,7 @@ export function nftKw(
         ipvsPriority: -1,
         ipvsStartFwmark: 1000,
       };
+    if (key === "table" && cur.table) return void ctx.diags.error(ctx.at, "nftables already specified - ignoring");
     let v: unknown;
     if (key === "table") v = args[0]?.text ?? "keepalived";
     else if (key === "ipvsTable") v = args[0]?.text ?? "keepalived_ipvs";
@@ -349,11 +350,17 @@ export const vrrpVersion: ArgsHandler<GlobalDraft> = (d, args, ctx) => {
   if (n !== undefined) d.vrrpVersion = n as 2 | 3;
 };
 
-export const vrrpIptables: ArgsHandler<GlobalDraft> = (d, args) => {
-  d.vrrpIptables = {
-    inChain: args[0]?.text ?? "INPUT",
-    outChain: args[1]?.text ?? (args.length === 0 ? "OUTPUT" : null),
-  };
+/**
+ * `vrrp_iptables [IN [OUT]]`: keepalived 2.2.7 as Debian builds it has no iptables; it reports the line as
+ * a configuration error and, unless `nftables` came first, uses nftables with its default table name
+ * (any chain names given are dropped). Its `vrrp_ipsets` is not registered at all (an unknown keyword).
+ */
+export const vrrpIptables: ArgsHandler<GlobalDraft> = (d, _args, ctx) => {
+  ctx.diags.error(
+    ctx.at,
+    "iptables not supported, using nftables instead. Please replace 'vrrp_iptables and 'vrrp_ipsets' with 'nftables' config option",
+  );
+  if (!d.nftables?.table) nftKw("table")(d, [], ctx);
 };
 
 export const lvsFlushOnStop: ArgsHandler<GlobalDraft> = (d, args, ctx) => {

@@ -209,11 +209,6 @@ export const GLOBAL_DEFS: Table<GlobalDraft> = {
   vrrp_rx_bufs_policy: { h: rxBufsPolicyKw },
   vrrp_rx_bufs_multiplier: { h: intKw("vrrpRxBufsMultiplier", 1, UINT) },
   vrrp_iptables: { h: vrrpIptables },
-  vrrp_ipsets: {
-    h: (d, a) => {
-      d.vrrpIpsets = a.map((t) => t.text);
-    },
-  },
   nftables: { h: nftKw("table") },
   nftables_priority: { h: nftKw("priority") },
   nftables_counters: { h: nftKw("counters") },

@@ -167,9 +167,7 @@ export interface GlobalDefs {
   /** Default 3. */
   readonly vrrpRxBufsMultiplier: number;
   // Firewall
-  /** `vrrp_iptables [IN [OUT]]`: null = not set; chain names default "INPUT"/"OUTPUT" when set bare. */
-  readonly vrrpIptables: { readonly inChain: string | null; readonly outChain: string | null } | null;
-  readonly vrrpIpsets: readonly string[] | null;
+  /** `nftables` (and `vrrp_iptables`, which Debian's 2.2.7 maps to the default nftables table). */
   readonly nftables: NftablesSettings;
   // LVS
   readonly lvsSyncDaemon: LvsSyncDaemon | null;

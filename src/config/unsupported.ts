@@ -27,17 +27,14 @@ const CHECKERS = ["HTTP_GET", "SSL_GET"].map((c) => `virtual_server/real_server/
 
 /** The table. */
 export const UNSUPPORTED: readonly Unsupported[] = [
-  { paths: T, keywords: ["net_namespace"], field: "netNamespace", note: "the daemon does not enter a network namespace" },
   { paths: T, keywords: ["net_namespace_ipvs"], field: "netNamespaceIpvs", note: "IPVS is not driven in another namespace" },
   { paths: T, keywords: ["namespace_with_ipsets"], field: "namespaceWithIpsets", note: "no ipsets" },
   {
     paths: G,
     keywords: ["lvs_netlink_monitor_rcv_bufs", "lvs_netlink_monitor_rcv_bufs_force"],
     field: "lvsNetlinkMonitorRcvBufs",
-    note: "the check child has no netlink monitor socket to size (it does not follow interface addresses)",
+    note: "keepalived's checker sizes its address monitor socket (it drives ha_suspend); ours has none: it polls the host's addresses",
   },
-  { paths: G, keywords: ["vrrp_iptables"], field: "vrrpIptables", note: "no firewall rules are written" },
-  { paths: G, keywords: ["vrrp_ipsets"], field: "vrrpIpsets", note: "no ipsets are written" },
   { paths: CHECKERS.map((c) => `${c}/url`), keywords: ["regex_stack"], field: "regexStack", note: "JavaScript regular expressions need no stack size" },
 ];
 

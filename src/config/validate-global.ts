@@ -106,8 +106,6 @@ function vrrpDefaults(g: GlobalDraft, strict: boolean) {
     disableLocalIgmp: g.disableLocalIgmp ?? false,
     vrrpRxBufsPolicy: g.vrrpRxBufsPolicy ?? null,
     vrrpRxBufsMultiplier: g.vrrpRxBufsMultiplier ?? 3,
-    vrrpIptables: g.vrrpIptables ?? null,
-    vrrpIpsets: g.vrrpIpsets ?? null,
     nftables: g.nftables ?? NFT,
   };
 }

@@ -6,7 +6,11 @@
  * bfd_NAME.pid, and the syslog idents Keepalived_NAME, Keepalived_vrrp_NAME, ...; a pid file given on the
  * command line (-p/-r/-c/-b) is kept as given. With `data_use_instance` and an instance, the USR1 data
  * files carry ".NAME" before their extension (/tmp/keepalived.NAME.data, keepalived_parent.NAME.data);
- * keepalived.stats and keepalived.json keep their names.
+ * keepalived.stats and keepalived.json keep their names. A top-level `net_namespace NS` implies the pid
+ * directory too, one level down: keepalived 2.2.7 bind-mounts /run/keepalived/NS over /run/keepalived in
+ * its own mount namespace, so its files show as /run/keepalived/NS/keepalived.pid (with an instance:
+ * keepalived_NAME.pid), and its syslog idents become Keepalived_NS (Keepalived_NS_NAME with an instance).
+ * We write to those paths directly.
  */
 
 /** The pid files of the four processes. */
@@ -29,23 +33,31 @@ export interface PidNaming {
   given: Partial<PidFiles>;
   instance: string | null;
   usePidDir: boolean;
+  /** `net_namespace`: a subdirectory of the pid directory. */
+  namespace?: string | null;
 }
 
 /** Whether the pid files live in keepalived's own directory (use_pid_dir, or an instance). */
-export function usesPidDir(n: Pick<PidNaming, "instance" | "usePidDir">): boolean {
-  return n.usePidDir || n.instance !== null;
+export function usesPidDir(n: Pick<PidNaming, "instance" | "usePidDir" | "namespace">): boolean {
+  return n.usePidDir || n.instance !== null || (n.namespace ?? null) !== null;
+}
+
+/** The directory of the pid files (and of a relative reload_file). `run` stands for /run (tests). */
+export function pidDir(n: Pick<PidNaming, "instance" | "usePidDir" | "namespace">, run = RUN_DIR): string {
+  if (!usesPidDir(n)) return run;
+  return n.namespace ? `${run}/keepalived/${n.namespace}` : `${run}/keepalived`;
 }
 
 /** The pid file of each process. `run` stands for /run (tests). */
 export function pidFiles(n: PidNaming, run = RUN_DIR): PidFiles {
-  const dir = usesPidDir(n) ? `${run}/keepalived` : run;
+  const dir = pidDir(n, run);
   const name = (p: keyof PidFiles): string => n.given[p] ?? `${dir}/${BASES[p]}${n.instance !== null ? `_${n.instance}` : ""}.pid`;
   return { parent: name("parent"), vrrp: name("vrrp"), check: name("check"), bfd: name("bfd") };
 }
 
 /** A syslog ident with the instance name, as keepalived's make_syslog_ident builds it. */
-export function instanceIdent(ident: string, instance: string | null): string {
-  return instance === null ? ident : `${ident}_${instance}`;
+export function instanceIdent(ident: string, instance: string | null, namespace: string | null = null): string {
+  return `${ident}${namespace === null ? "" : `_${namespace}`}${instance === null ? "" : `_${instance}`}`;
 }
 
 /** The instance name USR1 data files carry: the instance when data_use_instance is set, else none. */

@@ -79,7 +79,7 @@ export class Parent {
     readonly log: Logger,
     config: KeepalivedConfig,
     diagnostics: readonly Diagnostic[] = [],
-    readonly instance: InstanceSetup = { createdDir: null },
+    readonly instance: InstanceSetup = { createdDirs: [] },
   ) {
     this.#config = config;
     this.#accepted = acceptedErrors(diagnostics);

@@ -16,7 +16,7 @@ import { existsSync, readFileSync, statSync, truncateSync, unlinkSync, writeFile
 import { dirname, isAbsolute, join } from "node:path";
 import type { CliOptions } from "../cli.ts";
 import type { GlobalDefs } from "../config/model.ts";
-import { PID_DIR, RUN_DIR, usesPidDir } from "../core/instance-files.ts";
+import { pidDir } from "../core/instance-files.ts";
 import type { Logger } from "../core/log.ts";
 import { parseReloadTime } from "../core/reload-time.ts";
 import { selfCommand } from "./self.ts";
@@ -38,7 +38,7 @@ const MAX_TIMER_MS = 0x7fffffff;
 export function reloadFilePath(g: GlobalDefs): string | null {
   if (g.reloadFile === null) return null;
   if (isAbsolute(g.reloadFile)) return g.reloadFile;
-  return join(usesPidDir({ instance: g.instanceName, usePidDir: g.usePidDir }) ? PID_DIR : RUN_DIR, g.reloadFile);
+  return join(pidDir({ instance: g.instanceName, usePidDir: g.usePidDir, namespace: g.netNamespace }), g.reloadFile);
 }
 
 /** Triggers and guards of reloads for one parent. */

@@ -65,7 +65,7 @@ export function globalRows(env: MibEnv): Varbind[] {
     int(K(1, 5, 0), 1), // linkBeat: netlink
     int(K(1, 6, 0), yesNo(g.lvsFlush)),
     int(K(1, 7, 0), 1), // ipvs64BitStats: true
-    str(K(1, 8, 0), ""), // net_namespace is not supported: we run in the namespace we are started in
+    str(K(1, 8, 0), g.netNamespace ?? ""), // keepalivedNetNamespace
     int(K(1, 9, 0), yesNo(g.enableDbus)),
     int(K(1, 10, 0), yesNo(g.dynamicInterfaces)),
     int(K(1, 11, 0), g.lvsFlushOnStop === "all" ? 1 : g.lvsFlushOnStop === "vs" ? 3 : 2),

@@ -2,7 +2,7 @@
  * nftables for no_accept / vrrp_strict next to Debian's keepalived 2.2.7 (prefix knf-):
  *  - for the same configurations (vrrp_strict with IPv4 and IPv6; no_accept and accept instances with a
  *    custom table name, priority and counters, link-local IPv6; use_vmac, whose IGMP/MLD reports are moved
- *    to the base interface), `nft -j list ruleset` under ours equals
+ *    to the base interface; vrrp_iptables, which Debian's build turns into nftables), `nft -j list ruleset` under ours equals
  *    keepalived's while every instance is MASTER, modulo handles and counter values; both remove their
  *    tables on TERM;
  *  - a ping from the peer to a no_accept VIP fails and to an accept VIP answers;
@@ -92,6 +92,14 @@ const CONFIGS: Record<string, { text: string; instances: number }> = {
       instance("VI_6", 53, "  no_accept\n", ["2001:db8::100/64", "fe80::100/64"]),
     instances: 3,
   },
+  // Debian's 2.2.7 has no iptables: vrrp_iptables (its chain names dropped) is a config error that selects
+  // nftables' default table, so no "no firewall configured" fallback; vrrp_ipsets is an unknown keyword.
+  iptables: {
+    text: `global_defs {\n  router_id I\n  vrrp_version 3\n  vrrp_iptables IN OUT\n  vrrp_ipsets s4 s6\n}\n` +
+      instance("VI_4", 51, "  no_accept\n", ["192.0.2.100/24"]) +
+      instance("VI_6", 52, "  no_accept\n", ["2001:db8::100/64"]),
+    instances: 2,
+  },
   vmac: {
     text: `global_defs {\n  router_id V\n  vrrp_version 3\n  nftables_counters\n}\n` +
       instance("VI_4", 51, "  use_vmac\n  no_accept\n", ["192.0.2.100/24"]) +
@@ -120,6 +128,12 @@ describe("nftables ruleset as keepalived 2.2.7's", () => {
       const ours = await run(bin, "ours");
       expect(theirs.length).toBeGreaterThan(4);
       expect(ours).toEqual(theirs);
+      if (label === "iptables") {
+        for (const name of ["ka", "ours"]) {
+          expect(l.log(name)).toContain("iptables not supported, using nftables instead");
+          expect(l.log(name)).not.toContain("no firewall configured");
+        }
+      }
     }, 120_000);
   }
 });

@@ -45,10 +45,6 @@ const KNOWN_DIFFERENCES: Readonly<Record<string, string>> = {
   "global_defs/json_version 1": "newer keepalived keyword",
   "vrrp_instance/no_virtual_ipaddress": "newer keepalived keyword",
   "vrrp_instance/no_virtual_ipaddress 1": "newer keepalived keyword",
-  "global_defs/vrrp_ipsets": "Debian's 2.2.7 is built without iptables/ipsets",
-  "global_defs/vrrp_ipsets 1": "Debian's 2.2.7 is built without iptables/ipsets",
-  "global_defs/vrrp_iptables": "Debian's 2.2.7 is built without iptables/ipsets",
-  "global_defs/vrrp_iptables 1": "Debian's 2.2.7 is built without iptables/ipsets",
   "global_defs/include_check 1": "include_check's values are not checked",
 };
 

@@ -152,4 +152,10 @@ export const PARITY_CASES: Readonly<Record<string, string>> = {
   "linkbeat_interfaces with a type": "linkbeat_interfaces {\n eth0 MII\n}\n" + vi(""),
   "log_unknown_vrids, disable_local_igmp, fifo_write_vrrp_states_on_reload":
     "global_defs {\n log_unknown_vrids\n disable_local_igmp\n fifo_write_vrrp_states_on_reload\n}\n" + vi(""),
+  "vrrp_iptables (2.2.7 without iptables: an error, nftables used)": "global_defs {\n vrrp_iptables\n}\n" + vi(" no_accept"),
+  "vrrp_iptables with chains": "global_defs {\n vrrp_iptables IN OUT\n}\n" + vi(""),
+  "vrrp_ipsets (unknown to 2.2.7)": "global_defs {\n vrrp_ipsets a b\n}\n" + vi(""),
+  "nftables after vrrp_iptables": "global_defs {\n vrrp_iptables\n nftables kt\n}\n" + vi(""),
+  "nftables twice": "global_defs {\n nftables ka\n nftables kb\n}\n" + vi(""),
+  "namespace_with_ipsets and net_namespace_ipvs": "namespace_with_ipsets\nnet_namespace_ipvs kne-y\n" + vi(""),
 };

@@ -83,7 +83,6 @@ const GLOBAL = `global_defs {
  vrrp_rx_bufs_policy MTU
  vrrp_rx_bufs_multiplier 4
  vrrp_iptables
- vrrp_ipsets k k6
  nftables
  nftables_priority -2
  nftables_counters

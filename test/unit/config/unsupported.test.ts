@@ -108,9 +108,9 @@ describe("unsupported keyword table", () => {
     expect(withSection(doc)).toBe(doc);
   });
   test("a use is reported at its line without changing the -t exit code", () => {
-    const r = loadText("global_defs {\n router_id a\n vrrp_iptables\n}\nnamespace_with_ipsets\n");
+    const r = loadText("global_defs {\n router_id a\n lvs_netlink_monitor_rcv_bufs 1000\n}\nnamespace_with_ipsets\n");
     expect(diagLines(r).filter((l) => l.includes("unsupported"))).toEqual([
-      "3: unsupported: 'vrrp_iptables' is not implemented (no firewall rules are written); it has no effect",
+      "3: unsupported: 'lvs_netlink_monitor_rcv_bufs' is not implemented (keepalived's checker sizes its address monitor socket (it drives ha_suspend); ours has none: it polls the host's addresses); it has no effect",
       "5: unsupported: 'namespace_with_ipsets' is not implemented (no ipsets); it has no effect",
     ]);
     expect(r.exitCode).toBe(0);

@@ -11,7 +11,8 @@ import { captureLogger } from "../../support/alert/log-capture.ts";
 
 const run = mkdtempSync("/tmp/kmi-inst-");
 afterAll(() => rmSync(run, { recursive: true, force: true }));
-const g = (instanceName: string | null, usePidDir = false) => ({ instanceName, usePidDir, tmpConfigDirectory: null }) as GlobalDefs;
+const g = (instanceName: string | null, usePidDir = false, netNamespace: string | null = null) =>
+  ({ instanceName, usePidDir, netNamespace, tmpConfigDirectory: null }) as GlobalDefs;
 
 describe("instance set-up", () => {
   test("pid files, the pid directory made and removed, the ident renamed and handed to the children", () => {
@@ -33,10 +34,29 @@ describe("instance set-up", () => {
     releaseInstance(s);
     expect(existsSync(join(run, "keepalived"))).toBe(false);
   });
+  test("net_namespace: pid files one directory down (keepalived 2.2.7's names), ident with the namespace", () => {
+    for (
+      const [inst, names, ident] of [
+        [null, ["keepalived", "vrrp"], "Keepalived_kne-x"],
+        ["east", ["keepalived_east", "vrrp_east"], "Keepalived_kne-x_east"],
+      ] as const
+    ) {
+      const o = parseArgs(["-f", "/x.conf"]);
+      const { log } = captureLogger();
+      const s = applyInstance(o, g(inst, false, "kne-x"), log, run);
+      expect([o.pidFile, o.vrrpPidFile]).toEqual(names.map((n) => `${run}/keepalived/kne-x/${n}.pid`));
+      expect(existsSync(join(run, "keepalived", "kne-x"))).toBe(true);
+      expect(log.opts.ident).toBe(ident);
+      const child = parseArgs([...childArgs(o), "--role=vrrp", "-G"]);
+      expect(makeLogger(child, "vrrp").opts.ident).toBe(ident.replace("Keepalived", "Keepalived_vrrp"));
+      releaseInstance(s);
+      expect(existsSync(join(run, "keepalived"))).toBe(false);
+    }
+  });
   test("nothing configured: /run names, no directory, no ident change", () => {
     const o = parseArgs([]);
     const { log } = captureLogger();
-    expect(applyInstance(o, g(null), log, run)).toEqual({ createdDir: null });
+    expect(applyInstance(o, g(null), log, run)).toEqual({ createdDirs: [] });
     expect(o.pidFile).toBe(`${run}/keepalived.pid`);
     expect(childArgs(o).some((a) => a.startsWith("--instance"))).toBe(false);
   });
