@@ -35,6 +35,8 @@ export interface CliOptions {
   givenPids: Partial<Record<"parent" | "vrrp" | "check" | "bfd", string>>;
   /** Internal: the configuration's `instance` name, which a child's syslog ident carries. */
   instance?: string;
+  /** Internal: `net_namespace_ipvs` for the check child ("" = the initial namespace). */
+  ipvsNamespace?: string;
   addressMonitoring: boolean;
   /** -x / --snmp: the SNMP subagent with every MIB (src/snmp/service.ts). */
   snmp: boolean;
@@ -165,6 +167,7 @@ const SPECS: Spec[] = [
   },
   { long: "daemonized", kind: "flag", apply: (o) => (o.daemonized = true) },
   { long: "instance", kind: "value", apply: (o, v) => (o.instance = v!) },
+  { long: "ipvs-namespace", kind: "value", apply: (o, v) => (o.ipvsNamespace = v ?? "") },
 ];
 
 /** Defaults as keepalived 2.2.7 has them. */

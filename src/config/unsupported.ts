@@ -27,7 +27,6 @@ const CHECKERS = ["HTTP_GET", "SSL_GET"].map((c) => `virtual_server/real_server/
 
 /** The table. */
 export const UNSUPPORTED: readonly Unsupported[] = [
-  { paths: T, keywords: ["net_namespace_ipvs"], field: "netNamespaceIpvs", note: "IPVS is not driven in another namespace" },
   { paths: T, keywords: ["namespace_with_ipsets"], field: "namespaceWithIpsets", note: "no ipsets" },
   {
     paths: G,
