@@ -6,7 +6,7 @@ import type { NftLink } from "../vrrp/firewall.ts";
 import { CheckRuntime } from "../check/runtime.ts";
 import { NETLINK_NETFILTER, NetlinkSocket } from "../ffi/netlink.ts";
 import { SysError } from "../ffi/libc.ts";
-import { inNamespace } from "../ffi/netns.ts";
+import { inNamespace, ipvsNetnsPath } from "../ffi/netns.ts";
 import type { CheckSlice } from "../config/slice.ts";
 import { netlinkRcvBuf } from "../config/rx-bufs.ts";
 import type { Logger } from "../core/log.ts";
@@ -23,7 +23,7 @@ import { SnapshotReporter } from "../control/child-side.ts";
  */
 function openLvs(log: Logger, ns: string | undefined): LvsSink {
   try {
-    return ns === undefined ? IpvsLvsSink.open(log) : inNamespace(ns, () => IpvsLvsSink.open(log));
+    return ns === undefined ? IpvsLvsSink.open(log) : inNamespace(ipvsNetnsPath(ns), () => IpvsLvsSink.open(log));
   } catch (e) {
     if (ns !== undefined && e instanceof SysError && e.syscall !== "socket") {
       return new NoLvs(log, `Unable to set network namespace ${ns || "(default)"} for IPVS (${e.message})`);
@@ -35,7 +35,7 @@ function openLvs(log: Logger, ns: string | undefined): LvsSink {
 /** The netfilter socket of nftables_ipvs, in the net_namespace_ipvs namespace when there is one. */
 function nftOpener(ns: string | undefined): (() => NftLink) | undefined {
   if (ns === undefined) return undefined;
-  return () => inNamespace(ns, () => new NetlinkSocket(NETLINK_NETFILTER));
+  return () => inNamespace(ipvsNetnsPath(ns), () => new NetlinkSocket(NETLINK_NETFILTER));
 }
 
 /**

@@ -1,12 +1,16 @@
 # net_namespace_ipvs beside keepalived 2.2.7: the daemon runs in the initial namespace and drives IPVS in
-# the named one (/run/netns/kne-v, made here with busybox unshare). For both daemons the virtual server must
+# the named one (/var/run/netns/kne-v, where keepalived looks for it; made here with busybox unshare; the
+# guest's /var/run is not /run). For both daemons the virtual server must
 # appear in kne-v's IPVS table, the initial namespace's table must stay empty, and TERM must remove it.
 . /tests/lib.sh
 need_bin /opt/keepalived "src/main.ts did not compile"
 need_bin /opt/keepalived-ref "Debian's keepalived (apt-get install keepalived)"
-mkdir -p /run/netns
-touch /run/netns/kne-v
-unshare --net=/run/netns/kne-v true || fail "cannot make the namespace kne-v"
+mkdir -p /var/run/netns
+touch /var/run/netns/kne-v
+unshare --net=/var/run/netns/kne-v true || fail "cannot make the namespace kne-v"
+# A route to the real server inside kne-v: IPVS refuses a NAT destination it cannot reach (EINVAL).
+nsenter --net=/var/run/netns/kne-v sh -c 'ip link set lo up && ip link add kne0 type dummy && ip link set kne0 up && ip addr add 192.0.2.1/24 dev kne0' ||
+  fail "cannot set up kne-v"
 cat > /tmp/nsi.conf <<'EOF'
 net_namespace_ipvs kne-v
 virtual_server 192.0.2.44 80 {
@@ -18,7 +22,7 @@ virtual_server 192.0.2.44 80 {
     }
 }
 EOF
-in_ns() { nsenter --net=/run/netns/kne-v ipvsadm -Ln | grep -E '192\.0\.2\.4[45]'; }
+in_ns() { nsenter --net=/var/run/netns/kne-v ipvsadm -Ln | grep -E '192\.0\.2\.4[45]'; }
 has_vs() { in_ns | grep -q 192.0.2.45; }
 no_vs() { ! in_ns | grep -q 192.0.2.44; }
 wait_until() { # SECS CMD...
@@ -44,5 +48,5 @@ run ours /opt/keepalived
 echo "--- kne-v (keepalived 2.2.7)"; cat /tmp/ref.ns
 diff /tmp/ref.ns /tmp/ours.ns || { echo "--- kne-v tables differ"; ok=0; }
 [ -s /tmp/ref.ns ] || { echo "keepalived 2.2.7 programmed nothing in kne-v"; ok=0; }
-umount /run/netns/kne-v
+umount /var/run/netns/kne-v
 [ $ok = 1 ] || { echo "--- ours log"; tail -n 30 /tmp/ours.log; echo "--- keepalived log"; tail -n 30 /tmp/ref.log; fail "net_namespace_ipvs"; }
