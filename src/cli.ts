@@ -35,6 +35,10 @@ export interface CliOptions {
   givenPids: Partial<Record<"parent" | "vrrp" | "check" | "bfd", string>>;
   /** Internal: the configuration's `instance` name, which a child's syslog ident carries. */
   instance?: string;
+  /** -s/--namespace NAME: overrides the configuration's `net_namespace` (src/procs/netns.ts). */
+  netNamespace?: string;
+  /** Internal: `net_namespace_ipvs` for the check child ("" = the initial namespace). */
+  ipvsNamespace?: string;
   addressMonitoring: boolean;
   /** -x / --snmp: the SNMP subagent with every MIB (src/snmp/service.ts). */
   snmp: boolean;
@@ -79,10 +83,6 @@ function facility(v: string): number {
   if (f === undefined) throw new CliError(`invalid log facility '${v}': use 0-7, local0-local7, user or daemon`);
   return f;
 }
-
-const unsupported = (what: string) => (o: CliOptions) => {
-  throw new CliError(`${what} is not supported by this build` + (o.help ? "" : ""));
-};
 
 const SPECS: Spec[] = [
   { short: "f", long: "use-file", kind: "value", apply: (o, v) => (o.configFile = v!) },
@@ -132,7 +132,7 @@ const SPECS: Spec[] = [
     short: "s",
     long: "namespace",
     kind: "value",
-    apply: unsupported("running in a named network namespace (-s/--namespace); start keepalived with 'ip netns exec NAME' instead"),
+    apply: (o, v) => (o.netNamespace = v!),
   },
   { short: "m", long: "core-dump", kind: "flag", apply: (o) => o.notices.push("-m/--core-dump: core dumps are not produced by this build; option ignored") },
   {
@@ -165,6 +165,7 @@ const SPECS: Spec[] = [
   },
   { long: "daemonized", kind: "flag", apply: (o) => (o.daemonized = true) },
   { long: "instance", kind: "value", apply: (o, v) => (o.instance = v!) },
+  { long: "ipvs-namespace", kind: "value", apply: (o, v) => (o.ipvsNamespace = v ?? "") },
 ];
 
 /** Defaults as keepalived 2.2.7 has them. */
@@ -286,6 +287,7 @@ export function usage(prog = "keepalived"): string {
   -I, --dont-release-ipvs      Don't remove IPVS topology on daemon stop
   -R, --dont-respawn           Don't respawn child processes
   -n, --dont-fork              Don't fork the daemon process
+  -s, --namespace=NAME         Run in network namespace NAME (overrides config)
   -d, --dump-conf[=FORMAT]     Dump the configuration data (text, json or yaml)
   -p, --pid=FILE               Use specified pidfile for parent process
   -r, --vrrp_pid=FILE          Use specified pidfile for VRRP child process
@@ -303,6 +305,5 @@ export function usage(prog = "keepalived"): string {
   -v, --version                Display the version number
   -h, --help                   Display this help message
 Run-time control of a running daemon: ${prog} ctl COMMAND (see ${prog} ctl --help, docs/control.md).
-Not supported by this build: -s/--namespace (use ip netns exec).
 `;
 }

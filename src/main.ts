@@ -128,9 +128,13 @@ async function startParent(o: CliOptions): Promise<void> {
   const { probeTmpConfigDir, ReadFiles, saveConfigCopy } = await import("./procs/config-save.ts");
   const read = new ReadFiles();
   const r = loadConfig(o.configFile, { configId: o.configId ?? configIdDefault(), interfaceExists, allConfig: o.allConfig, onRead: read.onRead });
-  // net_namespace: re-executed inside it (reading the configuration again there) before anything is logged.
-  const nsFailed = (await import("./procs/netns.ts")).enterConfiguredNetns(r.config.global.netNamespace);
+  // net_namespace (or -s): re-executed inside it (reading the configuration again there) before anything is logged.
+  const g = o.netNamespace === undefined ? r.config.global : { ...r.config.global, netNamespace: o.netNamespace };
+  const nsFailed = (await import("./procs/netns.ts")).enterConfiguredNetns(g.netNamespace);
   log.info(`Starting ${VERSION_LINE}`);
+  if (o.netNamespace !== undefined && r.config.global.netNamespace !== null) {
+    log.info(`Overriding config net_namespace '${r.config.global.netNamespace}' with command line namespace '${o.netNamespace}'`);
+  }
   if (nsFailed) {
     for (const line of nsFailed.slice(0, -1)) log.error(line);
     early(nsFailed.at(-1)!);
@@ -143,7 +147,7 @@ async function startParent(o: CliOptions): Promise<void> {
   if (r.diagnostics.some((d) => d.severity === "missing")) early("Config files missing (--all-config)", 6);
   if (o.dumpConf) { for (const line of (await confDump(r.config, o.dumpConf)).trimEnd().split("\n")) log.info(line); }
   const { claimPidFile, Parent } = await import("./procs/parent.ts");
-  const setup = (await import("./procs/instance.ts")).applyInstance(o, r.config.global, log);
+  const setup = (await import("./procs/instance.ts")).applyInstance(o, g, log);
   const pidErr = claimPidFile(o);
   if (pidErr) early(pidErr);
   saveConfigCopy(r.config.global.configSaveDir, 0, read, log);

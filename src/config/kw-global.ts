@@ -46,10 +46,16 @@ const optStr = (field: keyof GlobalDefs, dflt: string | null): ArgsHandler<Globa
   (d as Record<string, unknown>)[field] = args[0]?.text ?? dflt;
 };
 
+/** A namespace keyword: keepalived 2.2.7 keeps the first one and warns about a second. */
+const firstOnly = (field: "netNamespace" | "netNamespaceIpvs", kw: string, h: ArgsHandler<GlobalDraft>): ArgsHandler<GlobalDraft> => (d, args, c) => {
+  if (d[field] === undefined || d[field] === null) return h(d, args, c);
+  c.diags.add(c.at, "info", `Duplicate ${kw} definition ${args[0]?.text ?? ""} - ignoring`);
+};
+
 /** Keywords valid only at the top level (outside global_defs). */
 export const TOP_GLOBAL: Table<GlobalDraft> = {
-  net_namespace: { h: strKw("netNamespace") },
-  net_namespace_ipvs: { h: optStr("netNamespaceIpvs", "") },
+  net_namespace: { h: firstOnly("netNamespace", "net_namespace", strKw("netNamespace")) },
+  net_namespace_ipvs: { h: firstOnly("netNamespaceIpvs", "net_namespace_ipvs", optStr("netNamespaceIpvs", "")) },
   namespace_with_ipsets: { h: flagKw("namespaceWithIpsets") },
   instance: { h: strKw("instanceName") },
   use_pid_dir: { h: flagKw("usePidDir") },

@@ -27,8 +27,12 @@ const CHECKERS = ["HTTP_GET", "SSL_GET"].map((c) => `virtual_server/real_server/
 
 /** The table. */
 export const UNSUPPORTED: readonly Unsupported[] = [
-  { paths: T, keywords: ["net_namespace_ipvs"], field: "netNamespaceIpvs", note: "IPVS is not driven in another namespace" },
-  { paths: T, keywords: ["namespace_with_ipsets"], field: "namespaceWithIpsets", note: "no ipsets" },
+  {
+    paths: T,
+    keywords: ["namespace_with_ipsets"],
+    field: "namespaceWithIpsets",
+    note: "there are no ipsets to make in a namespace (Debian's keepalived 2.2.7, built without ipsets, does nothing with it either)",
+  },
   {
     paths: G,
     keywords: ["lvs_netlink_monitor_rcv_bufs", "lvs_netlink_monitor_rcv_bufs_force"],

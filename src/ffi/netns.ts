@@ -19,6 +19,14 @@ export function netnsPath(name: string): string {
   return name === "" ? "/proc/1/ns/net" : `${NETNS_DIR}/${name}`;
 }
 
+/**
+ * The file net_namespace_ipvs names: keepalived 2.2.7 looks in /var/run/netns there (and in /run/netns
+ * for net_namespace), the same directory on a system where /var/run links to /run; "" = pid 1's.
+ */
+export function ipvsNetnsPath(name: string): string {
+  return name === "" ? "/proc/1/ns/net" : `/var/run/netns/${name}`;
+}
+
 /** Whether the calling thread is already in namespace `name` (false when it does not exist). */
 export function inNetns(name: string): boolean {
   try {
@@ -55,11 +63,11 @@ export function enterNetnsForGood(name: string): void {
   check("mount", libc.mount(cstr(name), cstr("/sys"), cstr("sysfs"), 0n, null), "sysfs on /sys");
 }
 
-/** Runs `fn` with the calling thread in namespace `name`, then returns it to the namespace it was in. */
-export function inNamespace<T>(name: string, fn: () => T): T {
+/** Runs `fn` with the calling thread in the namespace file `path`, then returns it to the namespace it was in. */
+export function inNamespace<T>(path: string, fn: () => T): T {
   const back = check("open", libc.open(cstr("/proc/thread-self/ns/net"), O_RDONLY_CLOEXEC, 0), "own namespace");
   try {
-    enterNetns(name);
+    enter(path);
     try {
       return fn();
     } finally {

@@ -1,7 +1,12 @@
 /** The check child: wires the health-check runtime (src/check/) to the child framework; nothing else. */
 import { IpvsLvsSink } from "../check/ipvs/sink.ts";
 import { type LvsSink, NoLvs } from "../check/lvs.ts";
+import { IpvsNft } from "../check/nft-ipvs.ts";
+import type { NftLink } from "../vrrp/firewall.ts";
 import { CheckRuntime } from "../check/runtime.ts";
+import { NETLINK_NETFILTER, NetlinkSocket } from "../ffi/netlink.ts";
+import { SysError } from "../ffi/libc.ts";
+import { inNamespace, ipvsNetnsPath } from "../ffi/netns.ts";
 import type { CheckSlice } from "../config/slice.ts";
 import { netlinkRcvBuf } from "../config/rx-bufs.ts";
 import type { Logger } from "../core/log.ts";
@@ -11,13 +16,26 @@ import { checkSamples } from "../metrics/check-samples.ts";
 import { ipvsSamples } from "../metrics/ipvs-samples.ts";
 import { SnapshotReporter } from "../control/child-side.ts";
 
-/** The IPVS reconciler when the kernel has IPVS (modprobe ip_vs first), else the sink that only reports. */
-function openLvs(log: Logger): LvsSink {
+/**
+ * The IPVS reconciler when the kernel has IPVS (modprobe ip_vs first), else the sink that only reports.
+ * With net_namespace_ipvs (`ns`) its generic netlink socket is opened in that namespace, and the socket
+ * stays there while the child returns to its own.
+ */
+function openLvs(log: Logger, ns: string | undefined): LvsSink {
   try {
-    return IpvsLvsSink.open(log);
+    return ns === undefined ? IpvsLvsSink.open(log) : inNamespace(ipvsNetnsPath(ns), () => IpvsLvsSink.open(log));
   } catch (e) {
+    if (ns !== undefined && e instanceof SysError && e.syscall !== "socket") {
+      return new NoLvs(log, `Unable to set network namespace ${ns || "(default)"} for IPVS (${e.message})`);
+    }
     return new NoLvs(log, `IPVS is not available in this kernel (${(e as Error).message})`);
   }
+}
+
+/** The netfilter socket of nftables_ipvs, in the net_namespace_ipvs namespace when there is one. */
+function nftOpener(ns: string | undefined): (() => NftLink) | undefined {
+  if (ns === undefined) return undefined;
+  return () => inNamespace(ipvsNetnsPath(ns), () => new NetlinkSocket(NETLINK_NETFILTER));
 }
 
 /**
@@ -33,9 +51,12 @@ export const IPVS_STATS_MS = 5000;
 /** Builds the check child's runtime. */
 export function createCheckRuntime(ctx: ChildContext): Runtime<CheckSlice> {
   const reactor = ctx.watcher;
-  const lvs = openLvs(ctx.log);
+  const ns = ctx.opts.ipvsNamespace;
+  const lvs = openLvs(ctx.log, ns);
+  const opener = nftOpener(ns);
   const rt = new CheckRuntime({
     log: ctx.log,
+    nft: opener ? new IpvsNft(ctx.log, opener) : undefined,
     sched: ctx.scheduler,
     watcher: reactor,
     lvs,

@@ -28,6 +28,8 @@ export function applyInstance(o: CliOptions, g: GlobalDefs, log: Logger, run?: s
   o.vrrpPidFile = f.vrrp;
   o.checkersPidFile = f.check;
   o.bfdPidFile = f.bfd;
+  // net_namespace_ipvs is read at start only (keepalived's checker opens its IPVS socket once).
+  if ((g.netNamespaceIpvs ?? null) !== null) o.ipvsNamespace = g.netNamespaceIpvs!;
   if (g.instanceName !== null || ns !== null) {
     // The children's idents carry the same suffix (src/procs/common.ts makeLogger).
     o.instance = [ns, g.instanceName].filter((x) => x !== null).join("_");

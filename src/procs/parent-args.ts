@@ -16,6 +16,7 @@ export function childArgs(o: CliOptions): string[] {
   if (o.addressMonitoring) a.push("-a");
   if (o.snmp) a.push("-x");
   if (o.instance !== undefined) a.push(`--instance=${o.instance}`);
+  if (o.ipvsNamespace !== undefined) a.push(`--ipvs-namespace=${o.ipvsNamespace}`);
   return a;
 }
 

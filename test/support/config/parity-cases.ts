@@ -158,4 +158,5 @@ export const PARITY_CASES: Readonly<Record<string, string>> = {
   "nftables after vrrp_iptables": "global_defs {\n vrrp_iptables\n nftables kt\n}\n" + vi(""),
   "nftables twice": "global_defs {\n nftables ka\n nftables kb\n}\n" + vi(""),
   "namespace_with_ipsets and net_namespace_ipvs": "namespace_with_ipsets\nnet_namespace_ipvs kne-y\n" + vi(""),
+  "net_namespace and net_namespace_ipvs twice": "net_namespace a\nnet_namespace b\nnet_namespace_ipvs\nnet_namespace_ipvs d\n" + vi(""),
 };

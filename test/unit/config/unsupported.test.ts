@@ -111,7 +111,7 @@ describe("unsupported keyword table", () => {
     const r = loadText("global_defs {\n router_id a\n lvs_netlink_monitor_rcv_bufs 1000\n}\nnamespace_with_ipsets\n");
     expect(diagLines(r).filter((l) => l.includes("unsupported"))).toEqual([
       "3: unsupported: 'lvs_netlink_monitor_rcv_bufs' is not implemented (keepalived's checker sizes its address monitor socket (it drives ha_suspend); ours has none: it polls the host's addresses); it has no effect",
-      "5: unsupported: 'namespace_with_ipsets' is not implemented (no ipsets); it has no effect",
+      "5: unsupported: 'namespace_with_ipsets' is not implemented (there are no ipsets to make in a namespace (Debian's keepalived 2.2.7, built without ipsets, does nothing with it either)); it has no effect",
     ]);
     expect(r.exitCode).toBe(0);
   });
