@@ -11,9 +11,10 @@
 import type { Family } from "../core/inet.ts";
 import type { Logger } from "../core/log.ts";
 import { NETLINK_NETFILTER, NetlinkError, NetlinkSocket } from "../ffi/netlink.ts";
-import { delTable, getSetElems, getTable, newTable, parseSetElems } from "../proto/nftables.ts";
+import { delTable, getSetElems, newTable, parseSetElems } from "../proto/nftables.ts";
 import { batch, nfFamily, type Seq } from "../vrrp/firewall-rules.ts";
-import { ackedSeqs, type NftLink } from "../vrrp/firewall.ts";
+import { ackedSeqs } from "../vrrp/firewall.ts";
+import { NftConn, type NftLink } from "../vrrp/nft-conn.ts";
 import { decodeElem, elemChanges, elemId, type FwmarkElem, type IpvsNftShape, type L4, mapName, mapPart, tablePart } from "./nft-ipvs-rules.ts";
 
 interface FamilyState {
@@ -38,8 +39,6 @@ const sameShape = (a: IpvsNftShape, b: IpvsNftShape) => a.table === b.table && a
 /** The `nftables_ipvs` tables of one check child. */
 export class IpvsNft {
   #shape: IpvsNftShape | null = null;
-  #link: NftLink | undefined;
-  #failed = false;
   /** Families whose table a previous child left, and its elements in the kernel's order (known after read()). */
   #found = new Set<Family>();
   #foundElems: FwmarkElem[] = [];
@@ -48,7 +47,11 @@ export class IpvsNft {
   #dirty = new Set<string>();
   readonly #fams = new Map<Family, FamilyState>(FAMILIES.map((f) => [f, fresh()]));
 
-  constructor(readonly log: Logger, readonly open: () => NftLink = () => new NetlinkSocket(NETLINK_NETFILTER)) {}
+  readonly #conn: NftConn;
+
+  constructor(readonly log: Logger, open: () => NftLink = () => new NetlinkSocket(NETLINK_NETFILTER)) {
+    this.#conn = new NftConn(log, open);
+  }
 
   /** The elements a previous child left in `shape`'s maps (read once, before the first configure()). */
   read(shape: IpvsNftShape): FwmarkElem[] {
@@ -57,7 +60,7 @@ export class IpvsNft {
     const out: FwmarkElem[] = [];
     try {
       for (const f of FAMILIES) {
-        if (!this.#tableExists(f, shape.table)) continue;
+        if (!this.#conn.tableExists(f, shape.table)) continue;
         this.#found.add(f);
         for (const p of PROTOCOLS) out.push(...this.#readMap(f, shape.table, p));
       }
@@ -71,7 +74,7 @@ export class IpvsNft {
   /** Makes the tables hold `elems` (null shape: no tables); the first call replaces what a previous child left. */
   configure(shape: IpvsNftShape | null, elems: readonly FwmarkElem[]): void {
     const old = this.#shape;
-    const seq = this.#seq();
+    const seq = this.#conn.seq();
     const msgs: Uint8Array[] = [];
     const replace = this.#dirty.size > 0 || (old === null ? shape !== null : shape === null || !sameShape(old, shape));
     if (replace) {
@@ -103,8 +106,7 @@ export class IpvsNft {
   /** Deletes our tables (daemon stop). */
   stop(): void {
     this.configure(null, []);
-    this.#link?.close();
-    this.#link = undefined;
+    this.#conn.close();
   }
 
   /** The elements in the kernel's maps now, for dumps and tests. */
@@ -151,21 +153,8 @@ export class IpvsNft {
     return out;
   }
 
-  #tableExists(f: Family, name: string): boolean {
-    const link = this.#open();
-    if (!link) return false;
-    const seq = link.nextSeq();
-    try {
-      link.request(getTable(seq, nfFamily(f), name), seq, `get table ${name}`);
-      return true;
-    } catch (e) {
-      if (e instanceof NetlinkError && e.errno === ENOENT) return false;
-      throw e;
-    }
-  }
-
   #readMap(f: Family, table: string, p: L4): FwmarkElem[] {
-    const link = this.#open()!;
+    const link = this.#conn.link()!;
     const seq = link.nextSeq();
     try {
       const out: FwmarkElem[] = [];
@@ -184,24 +173,9 @@ export class IpvsNft {
     }
   }
 
-  #open(): NftLink | undefined {
-    if (this.#link) return this.#link;
-    try {
-      this.#link = this.open();
-    } catch (e) {
-      if (!this.#failed) this.log.error(`nftables: cannot open a netfilter netlink socket: ${(e as Error).message}`);
-      this.#failed = true;
-    }
-    return this.#link;
-  }
-
-  #seq(): Seq {
-    return { next: () => this.#open()?.nextSeq() ?? 0 };
-  }
-
   /** Sends `msgs`; when a later part fails after an earlier one went in, `tables` are marked for a rebuild. */
   #commit(msgs: Uint8Array[], seq: Seq, what: string, tables: (string | undefined)[]): boolean {
-    const link = this.#open();
+    const link = this.#conn.link();
     if (!link) return false;
     const parts: Uint8Array[][] = [[]];
     let bytes = 0;

@@ -13,8 +13,8 @@
 import type { Family } from "../core/inet.ts";
 import { NETLINK_NETFILTER, NetlinkError, NetlinkSocket } from "../ffi/netlink.ts";
 import type { Logger } from "../core/log.ts";
-import { bytesToAddr, type NlMessage } from "../proto/netlink.ts";
-import { delTable, getSetElems, getTable, newTable, parseSetElems } from "../proto/nftables.ts";
+import { bytesToAddr } from "../proto/netlink.ts";
+import { delTable, getSetElems, newTable, parseSetElems } from "../proto/nftables.ts";
 import {
   batch,
   elementChanges,
@@ -30,6 +30,7 @@ import {
   vmacElements,
   vmacPart,
 } from "./firewall-rules.ts";
+import { NftConn, type NftLink } from "./nft-conn.ts";
 
 /** What an instance needs of the firewall. */
 export interface Firewall {
@@ -39,13 +40,7 @@ export interface Firewall {
   unblock(owner: string, keys: readonly FwKey[]): void;
 }
 
-/** The netlink side, replaceable in tests. */
-export interface NftLink {
-  transact(msgs: Uint8Array[], acked: readonly number[], what: string): void;
-  request(msg: Uint8Array, seq: number, what: string): NlMessage[];
-  nextSeq(): number;
-  close(): void;
-}
+export type { NftLink } from "./nft-conn.ts";
 
 interface TableState {
   exists: boolean;
@@ -100,12 +95,14 @@ export function decodeKey(f: Family, set: string, b: Uint8Array): FwKey | undefi
 /** nf_tables tables of one daemon, kept in step with the instances' claims. */
 export class NftFirewall implements Firewall {
   #shape: FirewallShape | null = null;
-  #link: NftLink | undefined;
   readonly #claims = new Map<string, FwKey[]>();
   readonly #tables = new Map<Family, TableState>(FAMILIES.map((f) => [f, emptyTable()]));
-  #failed = false;
 
-  constructor(readonly log: Logger, readonly open: () => NftLink = () => new NetlinkSocket(NETLINK_NETFILTER)) {}
+  readonly #conn: NftConn;
+
+  constructor(readonly log: Logger, open: () => NftLink = () => new NetlinkSocket(NETLINK_NETFILTER)) {
+    this.#conn = new NftConn(log, open);
+  }
 
   /** Sets (or, with null, removes) the table shape; the first call adopts tables left by a previous child. */
   configure(shape: FirewallShape | null): void {
@@ -118,7 +115,7 @@ export class NftFirewall implements Firewall {
     }
     const keep = [...this.#tables.entries()].filter(([, t]) => t.exists);
     const msgs: Uint8Array[] = [];
-    const seq = this.#seq();
+    const seq = this.#conn.seq();
     if (old) { for (const [f] of keep) msgs.push(delTable(seq.next(), nfFamily(f), old.table)); }
     this.#shape = shape;
     if (shape) { for (const [f, t] of keep) msgs.push(...this.#rebuild(shape, f, t, seq)); }
@@ -132,7 +129,7 @@ export class NftFirewall implements Firewall {
     const shape = this.#shape;
     if (!shape || !keys.length) return;
     this.#claims.set(owner, [...keys]);
-    const seq = this.#seq();
+    const seq = this.#conn.seq();
     const msgs: Uint8Array[] = [];
     const added: [TableState, FwKey][] = [];
     for (const f of FAMILIES) {
@@ -161,7 +158,7 @@ export class NftFirewall implements Firewall {
     const t = this.#tables.get(f)!;
     const had = t.vmacs.get(owner);
     if (!shape || (had && had[0] === vmac && had[1] === base)) return;
-    const seq = this.#seq();
+    const seq = this.#conn.seq();
     const msgs: Uint8Array[] = [];
     if (had) msgs.push(...vmacElements(shape, f, had[0], had[1], "del", seq));
     if (!t.exists) msgs.push(...tableBase(shape, f, seq));
@@ -179,7 +176,7 @@ export class NftFirewall implements Firewall {
       const t = this.#tables.get(f)!;
       const had = t.vmacs.get(owner);
       if (!shape || !had) continue;
-      const seq = this.#seq();
+      const seq = this.#conn.seq();
       if (this.#commit(vmacElements(shape, f, had[0], had[1], "del", seq), seq, `remove ${owner}'s VMAC from the firewall`)) t.vmacs.delete(owner);
     }
   }
@@ -200,8 +197,7 @@ export class NftFirewall implements Firewall {
   /** Deletes our tables (daemon stop). */
   stop(): void {
     this.configure(null);
-    this.#link?.close();
-    this.#link = undefined;
+    this.#conn.close();
   }
 
   /** Addresses in the kernel's sets now, for dumps and tests. */
@@ -213,7 +209,7 @@ export class NftFirewall implements Firewall {
     const shape = this.#shape;
     if (!shape) return;
     const claimed = new Set([...this.#claims.values()].flat().map((k) => hex(keyBytes(k))));
-    const seq = this.#seq();
+    const seq = this.#conn.seq();
     const msgs: Uint8Array[] = [];
     const gone: [TableState, string][] = [];
     for (const f of FAMILIES) {
@@ -230,12 +226,12 @@ export class NftFirewall implements Firewall {
   /** Reads what a previous child left and rebuilds it in our shape, keeping its elements. */
   #adopt(): void {
     const shape = this.#shape!;
-    const seq = this.#seq();
+    const seq = this.#conn.seq();
     const msgs: Uint8Array[] = [];
     const found: Family[] = [];
     for (const f of FAMILIES) {
       const t = this.#tables.get(f)!;
-      if (!this.#tableExists(f, shape.table)) continue;
+      if (!this.#conn.tableExists(f, shape.table)) continue;
       found.push(f);
       for (const set of ["vips", "vips_link_local", "vips_link_local_name"]) {
         const keys = this.#readSet(f, shape.table, set);
@@ -269,22 +265,9 @@ export class NftFirewall implements Firewall {
     return out;
   }
 
-  #tableExists(f: Family, name: string): boolean {
-    const link = this.#open();
-    if (!link) return false;
-    const seq = link.nextSeq();
-    try {
-      link.request(getTable(seq, nfFamily(f), name), seq, `get table ${name}`);
-      return true;
-    } catch (e) {
-      if (e instanceof NetlinkError && e.errno === ENOENT) return false;
-      throw e;
-    }
-  }
-
   /** The keys of one of our sets, or undefined when the set does not exist. */
   #readSet(f: Family, table: string, set: string): FwKey[] | undefined {
-    const link = this.#open()!;
+    const link = this.#conn.link()!;
     const seq = link.nextSeq();
     try {
       const out: FwKey[] = [];
@@ -303,23 +286,8 @@ export class NftFirewall implements Firewall {
     }
   }
 
-  #open(): NftLink | undefined {
-    if (this.#link) return this.#link;
-    try {
-      this.#link = this.open();
-    } catch (e) {
-      if (!this.#failed) this.log.error(`nftables: cannot open a netfilter netlink socket: ${(e as Error).message}`);
-      this.#failed = true;
-    }
-    return this.#link;
-  }
-
-  #seq(): Seq {
-    return { next: () => this.#open()?.nextSeq() ?? 0 };
-  }
-
   #commit(msgs: Uint8Array[], seq: Seq, what: string): boolean {
-    const link = this.#open();
+    const link = this.#conn.link();
     if (!link) return false;
     const all = batch(msgs, seq);
     try {
