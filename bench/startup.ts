@@ -16,7 +16,7 @@ import { SO_TIMESTAMPNS, SOCK_DGRAM, Socket, SOL_SOCKET } from "../src/ffi/socke
 import { AF_UNIX, sockaddrUn } from "../src/ffi/sockaddr.ts";
 import { median, quantile } from "./lib.ts";
 
-const PREFIX = process.env.BENCH_NS_PREFIX ?? "ks-st";
+const PREFIX = process.env.BENCH_NS_PREFIX ?? "kfp-st";
 
 /** The `Environment=` assignments of packaging/keepalived.service. */
 export function unitEnv(): Record<string, string> {
