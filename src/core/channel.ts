@@ -43,6 +43,15 @@ export class Channel {
     this.#shut();
   }
 
+  /**
+   * Reads what has already arrived without waiting for the watcher: a child's first slice is written at
+   * its spawn, so reading it at once takes the reactor thread's start off the start-up path. A read that
+   * finds nothing costs one recv; the watcher's later report of the same bytes finds nothing either.
+   */
+  poll(): void {
+    this.#readable();
+  }
+
   /** True once the other end has gone or close() was called. */
   get closed(): boolean {
     return this.#closed;

@@ -152,6 +152,7 @@ export function runChild<R extends Role>(
   process.on("SIGXCPU", () => log.warn("realtime CPU time limit (RLIMIT_RTTIME) soft limit reached"));
   for (const [sig, kind] of DUMP_SIGNALS) process.on(sig, () => rt.dump(kind));
   ctx.send({ type: "ready", role, generation: 0 });
+  channel.poll(); // the slice written at the spawn, before the reactor thread has started
   startPageTrim();
   if (process.env.KA_HEAP_DEBUG) void import("./heap-debug.ts").then((m) => m.installHeapDebug(role));
 }

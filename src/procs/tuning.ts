@@ -41,14 +41,15 @@ export function ensureTuned(): void {
 export const BUSY_CHECKERS = 1000;
 
 /**
- * The environment of a child (undefined: the parent's, when the parent is untuned): the parent's with
- * CHILD_MIMALLOC_PURGE_DELAY; but a check child with many checkers is
+ * The environment of a child (undefined: the parent's as it is, with KA_NO_TUNE=1): the parent's with
+ * the GC timer off and CHILD_MIMALLOC_PURGE_DELAY, whether or not the parent itself runs with them (the
+ * spawn sets them, so a child never needs a re-exec); but a check child with many checkers is
  * never idle, and without the GC timer its heap grew to twice the size (10,000 TCP_CHECKs at delay_loop 1
  * on this host: 250-300 MiB RSS without the timer, 120-165 MiB with it, for about 5% more CPU), so it runs
  * with the timer and mimalloc's purging. Decided when the child starts; a reload does not restart it.
  */
 export function childEnv(role: string, c: KeepalivedConfig): Record<string, string> | undefined {
-  if (process.env.BUN_GC_TIMER_DISABLE === undefined) return undefined;
+  if (process.env.KA_NO_TUNE === "1") return undefined;
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
   let checkers = 0;
@@ -57,6 +58,7 @@ export function childEnv(role: string, c: KeepalivedConfig): Record<string, stri
     delete env.BUN_GC_TIMER_DISABLE;
     delete env.MIMALLOC_PURGE_DELAY;
   } else {
+    env.BUN_GC_TIMER_DISABLE = TUNED_ENV.BUN_GC_TIMER_DISABLE!;
     env.MIMALLOC_PURGE_DELAY = CHILD_MIMALLOC_PURGE_DELAY;
   }
   return env;

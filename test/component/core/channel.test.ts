@@ -51,3 +51,28 @@ test("a message of megabytes with multi-byte characters arrives whole among smal
   ca.close();
   cb.close();
 });
+
+test("poll() delivers what was written before the watcher reported anything, and the watcher's later report delivers nothing twice", async () => {
+  const [a, b] = socketPair();
+  const got: unknown[] = [];
+  let report: (() => void) | undefined;
+  // A watcher that has not reported yet (a child's reactor thread still starting); it reports once, later.
+  const silent = { add: (_fd: number, onReady: () => void) => (report = onReady), remove: () => {}, close: () => {} };
+  const ca = new Channel(a, reactor, () => {}, () => {});
+  ca.send({ slice: 1 });
+  ca.send({ slice: 2 });
+  const cb = new Channel(b, silent, (m) => got.push(m), () => {});
+  expect(got).toEqual([]);
+  cb.poll();
+  expect(got).toEqual([{ slice: 1 }, { slice: 2 }]);
+  report!();
+  expect(got).toHaveLength(2);
+  ca.send({ after: 3 });
+  for (let i = 0; i < 200 && got.length < 3; i++) {
+    await Bun.sleep(5);
+    report!();
+  }
+  expect(got).toEqual([{ slice: 1 }, { slice: 2 }, { after: 3 }]);
+  ca.close();
+  cb.close();
+});

@@ -32,7 +32,13 @@ test("a check child with many checkers runs with the GC timer and purging; other
       expect(e.BUN_GC_TIMER_DISABLE).toBe("1");
       expect(e.PATH).toBe(process.env.PATH!);
     }
-    delete process.env.BUN_GC_TIMER_DISABLE; // untuned parent (KA_NO_TUNE=1): nothing to undo
+    // A parent that runs without the settings (its re-exec failed) still gives them to its children.
+    delete process.env.BUN_GC_TIMER_DISABLE;
+    delete process.env.MIMALLOC_PURGE_DELAY;
+    expect(childEnv("vrrp", big)!.BUN_GC_TIMER_DISABLE).toBe("1");
+    expect(childEnv("vrrp", big)!.MIMALLOC_PURGE_DELAY).toBe(CHILD_MIMALLOC_PURGE_DELAY);
+    process.env.KA_NO_TUNE = "1"; // tuning off: the children inherit the parent's environment as it is
+    expect(childEnv("vrrp", big)).toBeUndefined();
     expect(childEnv("check", big)).toBeUndefined();
   } finally {
     process.env = saved;
