@@ -10,8 +10,8 @@
  */
 import type { Family } from "../core/inet.ts";
 import type { Logger } from "../core/log.ts";
-import { NETLINK_NETFILTER, NetlinkError, NetlinkSocket } from "../ffi/netlink.ts";
-import { delTable, getSetElems, newTable, parseSetElems } from "../proto/nftables.ts";
+import { NETLINK_NETFILTER, NetlinkSocket } from "../ffi/netlink.ts";
+import { delTable, newTable } from "../proto/nftables.ts";
 import { batch, nfFamily, type Seq } from "../vrrp/firewall-rules.ts";
 import { ackedSeqs } from "../vrrp/firewall.ts";
 import { NftConn, type NftLink } from "../vrrp/nft-conn.ts";
@@ -31,7 +31,6 @@ const FAMILIES: Family[] = ["ipv4", "ipv6"];
  */
 const BATCH_BYTES = 64 * 1024;
 const PROTOCOLS: L4[] = ["TCP", "UDP", "SCTP"];
-const ENOENT = 2;
 
 const fresh = (): FamilyState => ({ exists: false, maps: new Set(), elems: new Map() });
 const sameShape = (a: IpvsNftShape, b: IpvsNftShape) => a.table === b.table && a.priority === b.priority && a.counters === b.counters;
@@ -62,7 +61,7 @@ export class IpvsNft {
       for (const f of FAMILIES) {
         if (!this.#conn.tableExists(f, shape.table)) continue;
         this.#found.add(f);
-        for (const p of PROTOCOLS) out.push(...this.#readMap(f, shape.table, p));
+        for (const p of PROTOCOLS) out.push(...this.#conn.readSet(f, shape.table, mapName(p), (e) => decodeElem(f, mapName(p), e)) ?? []);
       }
     } catch (e) {
       this.log.error(`nftables: cannot read table ${shape.table}: ${(e as Error).message}`);
@@ -151,26 +150,6 @@ export class IpvsNft {
     }
     for (const [f, p, list] of adds.values()) out.push(...elemChanges(shape, f, p, list, "add", seq));
     return out;
-  }
-
-  #readMap(f: Family, table: string, p: L4): FwmarkElem[] {
-    const link = this.#conn.link()!;
-    const seq = link.nextSeq();
-    try {
-      const out: FwmarkElem[] = [];
-      for (const m of link.request(getSetElems(seq, nfFamily(f), table, mapName(p)), seq, `list map ${mapName(p)}`)) {
-        const r = parseSetElems(m);
-        if (!r.ok) continue;
-        for (const el of r.value.elems) {
-          const e = decodeElem(f, mapName(p), el);
-          if (e) out.push(e);
-        }
-      }
-      return out;
-    } catch (e) {
-      if (e instanceof NetlinkError && e.errno === ENOENT) return [];
-      throw e;
-    }
   }
 
   /** Sends `msgs`; when a later part fails after an earlier one went in, `tables` are marked for a rebuild. */
