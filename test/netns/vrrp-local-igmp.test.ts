@@ -3,7 +3,8 @@
  * net.ipv4.igmp_link_local_mcast_reports is 0 in its namespace (no VMAC needed), and 1 again after stop.
  * After a SIGKILL of the VRRP child both restarted children turn reports off again; at stop ours puts 1
  * back, while keepalived 2.2.7's restarted child takes the 0 it found for the old value and leaves 0
- * (observed here on 2026-12-03; printed, not asserted).
+ * (observed here on 2026-12-03; printed, not asserted). With --dont-respawn the VRRP child killed so is gone
+ * for good and our parent writes the old value back itself.
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -62,4 +63,15 @@ describe("disable_local_igmp beside keepalived 2.2.7", () => {
     expect(during).toEqual(["0", "0"]);
     expect(reports(sides[1]!)).toBe("1");
   }, 120_000);
+
+  test("with --dont-respawn a SIGKILLed VRRP child is gone for good: the parent puts the old value back (ours)", async () => {
+    const s = await beside("kvri", dir, await ensureBinary(), conf, ["igmp"], undefined, ["--dont-respawn"]);
+    await waitFor("reports turned off", () => reports(s) === "0", 30_000);
+    const pid = s.ns.procs.at(-1)!.pid;
+    await waitFor("a VRRP child", () => children(pid).length > 0, 15_000);
+    process.kill(children(pid)[0]!, "SIGKILL");
+    await waitFor("the daemon stops without its VRRP child", () => s.ns.procs.at(-1)!.exitCode !== null, 20_000);
+    expect(reports(s)).toBe("1");
+    expect(s.log()).toContain("back to 1 (the VRRP child did not restore it)");
+  }, 90_000);
 });
