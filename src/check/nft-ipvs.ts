@@ -7,11 +7,14 @@
  * Every change is one nfnetlink transaction. A restarted child first reads the maps a previous child
  * left (read(), so the groups keep their fwmarks and the IPVS services theirs), then replaces the tables
  * in one transaction (create-if-missing, delete, rebuild): packets never see a moment without the marks.
+ * A failed transaction is tried again on a timer (RETRY_FIRST_MS doubling to RETRY_MAX_MS) until the
+ * tables hold what the configuration asks, logged once per failure episode and counted (counts).
  */
 import type { Family } from "../core/inet.ts";
 import type { Logger } from "../core/log.ts";
-import { NETLINK_NETFILTER, NetlinkError, NetlinkSocket } from "../ffi/netlink.ts";
-import { delTable, getSetElems, newTable, parseSetElems } from "../proto/nftables.ts";
+import type { Scheduler, TimerHandle } from "../core/scheduler.ts";
+import { NETLINK_NETFILTER, NetlinkSocket } from "../ffi/netlink.ts";
+import { delTable, newTable } from "../proto/nftables.ts";
 import { batch, nfFamily, type Seq } from "../vrrp/firewall-rules.ts";
 import { ackedSeqs } from "../vrrp/firewall.ts";
 import { NftConn, type NftLink } from "../vrrp/nft-conn.ts";
@@ -31,7 +34,10 @@ const FAMILIES: Family[] = ["ipv4", "ipv6"];
  */
 const BATCH_BYTES = 64 * 1024;
 const PROTOCOLS: L4[] = ["TCP", "UDP", "SCTP"];
-const ENOENT = 2;
+
+/** A failed transaction is tried again after 1 s, doubling to at most RETRY_MAX_MS while it keeps failing. */
+export const RETRY_FIRST_MS = 1000;
+export const RETRY_MAX_MS = 30_000;
 
 const fresh = (): FamilyState => ({ exists: false, maps: new Set(), elems: new Map() });
 const sameShape = (a: IpvsNftShape, b: IpvsNftShape) => a.table === b.table && a.priority === b.priority && a.counters === b.counters;
@@ -48,9 +54,26 @@ export class IpvsNft {
   readonly #fams = new Map<Family, FamilyState>(FAMILIES.map((f) => [f, fresh()]));
 
   readonly #conn: NftConn;
+  #sched: Scheduler | undefined;
+  #retry: TimerHandle | undefined;
+  #retryMs = 0;
+  /** Whether the last attempt failed (a failure episode: logged once, ended by a success). */
+  #failing = false;
+  /** Failed attempts, retries made (for the data dump and tests). */
+  readonly counts = { failures: 0, retries: 0 };
 
   constructor(readonly log: Logger, open: () => NftLink = () => new NetlinkSocket(NETLINK_NETFILTER)) {
     this.#conn = new NftConn(log, open);
+  }
+
+  /** Failed transactions are retried on `sched`'s timers until one goes in (without it: on the next change only). */
+  retryOn(sched: Scheduler): void {
+    this.#sched = sched;
+  }
+
+  /** Whether a failed transaction waits for its retry. */
+  get pending(): boolean {
+    return this.#retry !== undefined;
   }
 
   /** The elements a previous child left in `shape`'s maps (read once, before the first configure()). */
@@ -62,7 +85,7 @@ export class IpvsNft {
       for (const f of FAMILIES) {
         if (!this.#conn.tableExists(f, shape.table)) continue;
         this.#found.add(f);
-        for (const p of PROTOCOLS) out.push(...this.#readMap(f, shape.table, p));
+        for (const p of PROTOCOLS) out.push(...this.#conn.readSet(f, shape.table, mapName(p), (e) => decodeElem(f, mapName(p), e)) ?? []);
       }
     } catch (e) {
       this.log.error(`nftables: cannot read table ${shape.table}: ${(e as Error).message}`);
@@ -73,6 +96,27 @@ export class IpvsNft {
 
   /** Makes the tables hold `elems` (null shape: no tables); the first call replaces what a previous child left. */
   configure(shape: IpvsNftShape | null, elems: readonly FwmarkElem[]): void {
+    this.#sched?.cancel(this.#retry);
+    this.#retry = undefined;
+    if (this.#apply(shape, elems)) {
+      if (this.#failing) this.log.info(`nftables: table ${shape?.table ?? "update"} in place after ${this.counts.failures} failed attempt(s)`);
+      this.#failing = false;
+      this.#retryMs = 0;
+      return;
+    }
+    this.counts.failures++;
+    this.#failing = true;
+    if (!this.#sched) return;
+    this.#retryMs = Math.min(RETRY_MAX_MS, this.#retryMs ? this.#retryMs * 2 : RETRY_FIRST_MS);
+    this.#retry = this.#sched.after(this.#retryMs, () => {
+      this.#retry = undefined;
+      this.counts.retries++;
+      this.configure(shape, elems);
+    });
+  }
+
+  /** One attempt at configure(); false when a transaction failed (the state kept is what the kernel has). */
+  #apply(shape: IpvsNftShape | null, elems: readonly FwmarkElem[]): boolean {
     const old = this.#shape;
     const seq = this.#conn.seq();
     const msgs: Uint8Array[] = [];
@@ -95,17 +139,20 @@ export class IpvsNft {
       : new Map([...this.#fams].map(([f, t]) => [f, { ...t, maps: new Set(t.maps), elems: new Map(t.elems) }]));
     if (shape) msgs.push(...this.#changes(shape, state, old === null ? this.#keptFirst(elems) : elems, seq));
     const what = replace ? `set up table ${shape?.table ?? old?.table}` : "update the fwmark maps";
-    if (msgs.length && !this.#commit(msgs, seq, what, [old?.table, shape?.table])) return;
+    if (msgs.length && !this.#commit(msgs, seq, what, [old?.table, shape?.table])) return false;
     this.#shape = shape;
     this.#dirty.clear();
     this.#found.clear();
     this.#foundElems = [];
     for (const [f, t] of state) this.#fams.set(f, t);
+    return true;
   }
 
   /** Deletes our tables (daemon stop). */
   stop(): void {
     this.configure(null, []);
+    this.#sched?.cancel(this.#retry);
+    this.#retry = undefined;
     this.#conn.close();
   }
 
@@ -153,30 +200,10 @@ export class IpvsNft {
     return out;
   }
 
-  #readMap(f: Family, table: string, p: L4): FwmarkElem[] {
-    const link = this.#conn.link()!;
-    const seq = link.nextSeq();
-    try {
-      const out: FwmarkElem[] = [];
-      for (const m of link.request(getSetElems(seq, nfFamily(f), table, mapName(p)), seq, `list map ${mapName(p)}`)) {
-        const r = parseSetElems(m);
-        if (!r.ok) continue;
-        for (const el of r.value.elems) {
-          const e = decodeElem(f, mapName(p), el);
-          if (e) out.push(e);
-        }
-      }
-      return out;
-    } catch (e) {
-      if (e instanceof NetlinkError && e.errno === ENOENT) return [];
-      throw e;
-    }
-  }
-
   /** Sends `msgs`; when a later part fails after an earlier one went in, `tables` are marked for a rebuild. */
   #commit(msgs: Uint8Array[], seq: Seq, what: string, tables: (string | undefined)[]): boolean {
     const link = this.#conn.link();
-    if (!link) return false;
+    if (!link) return false; // NftConn logged it (once)
     const parts: Uint8Array[][] = [[]];
     let bytes = 0;
     for (const m of msgs) {
@@ -189,7 +216,7 @@ export class IpvsNft {
       try {
         link.transact(all, ackedSeqs(all), `nftables: ${what}`);
       } catch (e) {
-        this.log.error(`nftables: cannot ${what}: ${(e as Error).message}`);
+        if (!this.#failing) this.log.error(`nftables: cannot ${what}: ${(e as Error).message}; retrying`);
         if (i > 0) { for (const t of tables) if (t) this.#dirty.add(t); }
         return false;
       }

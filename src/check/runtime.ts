@@ -89,6 +89,7 @@ export class CheckRuntime {
     this.#hub = new FileWatchHub(d.watcher, d.log);
     this.#run = d.runNotify ?? scriptRunner(d.log);
     this.#nft = d.nft ?? new IpvsNft(d.log);
+    this.#nft.retryOn(d.sched);
   }
 
   /** nftables_ipvs: the fwmark of each group and protocol (autoFwmarkKey), for tests and dumps. */
@@ -279,6 +280,8 @@ export class CheckRuntime {
       }));
     }
     lines.push(`------< Checker results >------`, ` IPVS: ${this.d.lvs.programming ? "programmed" : "not programmed (no IPVS)"}`);
+    const n = this.#nft.counts;
+    if (n.failures) lines.push(` nftables_ipvs: ${n.failures} failed transaction(s), ${n.retries} retries${this.#nft.pending ? ", retry pending" : ""}`);
     for (const v of this.#vs.values()) lines.push(...v.ourLines());
     lines.push(`------< IPVS table (desired) >------`);
     for (const s of this.#table) {

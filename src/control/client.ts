@@ -7,6 +7,7 @@
 import { connect, type Socket } from "node:net";
 import { existsSync } from "node:fs";
 import { CONTROL_VERSION, DEFAULT_HOLD_S, type Reply } from "../core/control-proto.ts";
+import { CtlLocateError, ctlSocketPath, type CtlWhere, DEFAULT_CONFIG_FILE, type ReadNaming, readNaming } from "./ctl-locate.ts";
 import { DEFAULT_PID_FILE, defaultControlPath } from "./socket-path.ts";
 import { formatEvent, formatStatus } from "./format.ts";
 import type { StatusResult } from "./status.ts";
@@ -22,8 +23,10 @@ export const CTL_USAGE = `Usage: keepalived ctl [-s SOCKET | -p PIDFILE] [--json
   weight RS N|reset [--vs VS] [--persist]
   reload [--check]                validate (and with no --check, apply) the configuration file
   log-level debug|info
-Options: -s/--socket PATH (default from the pid file: ${defaultControlPath(DEFAULT_PID_FILE)}),
-  -p/--pid PIDFILE, --json, --timeout SECONDS (default 30)
+Options: -s/--socket PATH (default: where the daemon puts it, from its configuration file's control_socket,
+  or from its pid file: ${defaultControlPath(DEFAULT_PID_FILE)}, moved by use_pid_dir, instance and net_namespace),
+  -f/--use-file CONF (default ${DEFAULT_CONFIG_FILE}), -i/--config-id ID, --instance NAME, -p/--pid PIDFILE,
+  --json, --timeout SECONDS (default 30)
 `;
 
 /** A command-line mistake: printed with the usage, exit status 2. */
@@ -57,11 +60,30 @@ function int(v: string, what: string): number {
   return Number(v);
 }
 
+function locate(w: CtlWhere, read: ReadNaming): string {
+  try {
+    return ctlSocketPath(w, read);
+  } catch (e) {
+    if (e instanceof CtlLocateError) throw new Usage(e.message);
+    throw e;
+  }
+}
+
 /** Parses the arguments after `ctl` (exported for tests). Throws Usage. */
-export function parseCtlArgs(argv: readonly string[]): Parsed {
+export function parseCtlArgs(argv: readonly string[], read: ReadNaming = readNaming): Parsed {
   const a = [...argv];
-  const socket = take(a, "-s") ?? take(a, "--socket");
-  const pid = take(a, "-p") ?? take(a, "--pid");
+  const where: CtlWhere = {};
+  const opt = (k: keyof CtlWhere, ...flags: string[]) => {
+    for (const f of flags) {
+      const v = take(a, f);
+      if (v !== undefined) where[k] = v;
+    }
+  };
+  opt("socket", "-s", "--socket");
+  opt("pid", "-p", "--pid");
+  opt("file", "-f", "--use-file");
+  opt("configId", "-i", "--config-id");
+  opt("instance", "--instance");
   const timeout = take(a, "--timeout");
   const json = flag(a, "--json");
   const rs = () => {
@@ -106,7 +128,7 @@ export function parseCtlArgs(argv: readonly string[]): Parsed {
   for (const [k, v] of Object.entries(request)) if (v === undefined) throw new Usage(`${cmd}: missing ${k}`);
   if (a.length) throw new Usage(`unexpected argument '${a[0]}'`);
   return {
-    socket: socket ?? defaultControlPath(pid ?? DEFAULT_PID_FILE),
+    socket: locate(where, read),
     json,
     timeoutMs: timeout === undefined ? 30_000 : int(timeout, "--timeout") * 1000,
     request: { v: CONTROL_VERSION, ...request },
@@ -168,7 +190,9 @@ async function exchange(p: Parsed): Promise<number> {
     s = await connectRetry(p.socket, performance.now() + p.timeoutMs);
   } catch (e) {
     process.stderr.write(
-      `keepalived ctl: cannot talk to ${p.socket}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (is keepalived running? see -s / -p)\n`,
+      `keepalived ctl: cannot talk to ${p.socket}: ${
+        (e as NodeJS.ErrnoException).code ?? (e as Error).message
+      } (is keepalived running? see -s, -f, --instance, -p)\n`,
     );
     return 3;
   }

@@ -14,6 +14,7 @@ import type { Logger } from "../core/log.ts";
 import { removePidFile } from "../core/pidfile.ts";
 import { dataInstance } from "../core/instance-files.ts";
 import { type InstanceSetup, releaseInstance, warnRestartOnly } from "./instance.ts";
+import { ParentLocalIgmp } from "./local-igmp.ts";
 import { ReadFiles, saveConfigCopy } from "./config-save.ts";
 import { childArgs } from "./parent-args.ts";
 import { ReloadDriver } from "./reload-driver.ts";
@@ -73,6 +74,7 @@ export class Parent {
   #lastRead = new ReadFiles();
   /** HUP and the reload timer, reload_check_config, reload_file (reload-driver.ts). */
   readonly #reloads: ReloadDriver;
+  readonly #igmp: ParentLocalIgmp;
 
   constructor(
     readonly opts: CliOptions,
@@ -82,6 +84,7 @@ export class Parent {
     readonly instance: InstanceSetup = { createdDirs: [] },
   ) {
     this.#config = config;
+    this.#igmp = new ParentLocalIgmp(log, childEnv("vrrp", config));
     this.#accepted = acceptedErrors(diagnostics);
     this.#reloads = new ReloadDriver({ log, opts, global: () => this.#config.global, reload: () => this.reload() });
     this.#alerter = new Alerter(log, config);
@@ -171,7 +174,7 @@ export class Parent {
         argv: [...selfCommand(), ...childArgs(o), `--role=${role}`],
         pidFile,
         respawn: !o.dontRespawn,
-        env: childEnv(role, this.#config),
+        env: role === "vrrp" ? (this.#igmp.note(this.#config), this.#igmp.env) : childEnv(role, this.#config),
       },
       this.log,
       {
@@ -205,6 +208,7 @@ export class Parent {
   }
 
   #sendConfig(role: Role, reload: boolean): void {
+    if (role === "vrrp") this.#igmp.note(this.#config);
     this.#children.get(role)?.send({
       type: "config",
       generation: this.#generation,
@@ -272,6 +276,7 @@ export class Parent {
   #onGone(role: Role): void {
     this.#children.delete(role);
     this.#ready.delete(role);
+    if (role === "vrrp") this.#igmp.restore();
     if (this.#stopping) return;
     if (this.opts.dontRespawn) {
       this.log.error(`${role} child is gone and respawn is disabled; stopping`);
@@ -422,6 +427,7 @@ export class Parent {
     sdNotify("STOPPING=1\nSTATUS=stopping");
     this.#bgp.close(); // withdraw before the children release their addresses
     await Promise.all([...this.#children.values()].map((c) => c.stop(this.#childWaitMs())));
+    this.#igmp.restore();
     await runLifecycleScript("shutdown", this.#config.global, this.log);
     this.#metricsServer?.stop();
     this.#snmp.stop();

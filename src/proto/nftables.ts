@@ -344,3 +344,23 @@ export function parseTable(msg: NlMessage): Result<{ family: number; name: strin
   if (name === undefined) return { ok: false, reason: "NFTA_TABLE without a name" };
   return { ok: true, value: { family: g.value.family, name, use: r.value.be32(TABLE.USE) ?? 0 } };
 }
+
+/** One element of a GETSETELEM reply: its key, the end of its interval and its data (a map's value). */
+export type ElemParts = DecodedElems["elems"][number];
+
+/**
+ * The elements of a whole GETSETELEM dump, each through `decode` (undefined: not one of ours, skipped);
+ * a message that does not decode is skipped too (what a set owner reads back is advisory).
+ */
+export function decodeSetDump<T>(msgs: readonly NlMessage[], decode: (e: ElemParts) => T | undefined): T[] {
+  const out: T[] = [];
+  for (const m of msgs) {
+    const r = parseSetElems(m);
+    if (!r.ok) continue;
+    for (const el of r.value.elems) {
+      const v = decode(el);
+      if (v !== undefined) out.push(v);
+    }
+  }
+  return out;
+}

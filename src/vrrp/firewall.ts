@@ -11,10 +11,10 @@
  * after its instances have started, elements that no instance claims are removed (settle()).
  */
 import type { Family } from "../core/inet.ts";
-import { NETLINK_NETFILTER, NetlinkError, NetlinkSocket } from "../ffi/netlink.ts";
+import { NETLINK_NETFILTER, NetlinkSocket } from "../ffi/netlink.ts";
 import type { Logger } from "../core/log.ts";
 import { bytesToAddr } from "../proto/netlink.ts";
-import { delTable, getSetElems, newTable, parseSetElems } from "../proto/nftables.ts";
+import { delTable, newTable } from "../proto/nftables.ts";
 import {
   batch,
   elementChanges,
@@ -58,7 +58,6 @@ interface TableState {
 
 const FAMILIES: Family[] = ["ipv4", "ipv6"];
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
-const ENOENT = 2;
 
 /** The sequence numbers of the messages that ask for an ACK (the ones a transaction waits for). */
 export function ackedSeqs(msgs: Uint8Array[]): number[] {
@@ -234,7 +233,7 @@ export class NftFirewall implements Firewall {
       if (!this.#conn.tableExists(f, shape.table)) continue;
       found.push(f);
       for (const set of ["vips", "vips_link_local", "vips_link_local_name"]) {
-        const keys = this.#readSet(f, shape.table, set);
+        const keys = this.#conn.readSet(f, shape.table, set, (e) => decodeKey(f, set, e.key));
         if (keys === undefined) continue;
         if (set === "vips") t.vips = true;
         else t.linkLocal.add(set === "vips_link_local_name");
@@ -263,27 +262,6 @@ export class NftFirewall implements Firewall {
       out.push(...elementChanges(shape, f, [...t.keys.values()], "add", seq));
     }
     return out;
-  }
-
-  /** The keys of one of our sets, or undefined when the set does not exist. */
-  #readSet(f: Family, table: string, set: string): FwKey[] | undefined {
-    const link = this.#conn.link()!;
-    const seq = link.nextSeq();
-    try {
-      const out: FwKey[] = [];
-      for (const m of link.request(getSetElems(seq, nfFamily(f), table, set), seq, `list set ${set}`)) {
-        const r = parseSetElems(m);
-        if (!r.ok) continue;
-        for (const b of r.value.keys) {
-          const k = decodeKey(f, set, b);
-          if (k) out.push(k);
-        }
-      }
-      return out;
-    } catch (e) {
-      if (e instanceof NetlinkError && e.errno === ENOENT) return undefined;
-      throw e;
-    }
   }
 
   #commit(msgs: Uint8Array[], seq: Seq, what: string): boolean {

@@ -11,7 +11,7 @@ import { IFA_F } from "../proto/rtnl-addr.ts";
 import type { NftFirewall } from "./firewall.ts";
 import type { VrrpInstanceRunner } from "./instance.ts";
 import type { LinkInfo, NetKernel } from "./netkernel.ts";
-import { procSysctl, type Sysctl, SysctlJournal } from "./sysctl.ts";
+import { IGMP_REPORTS, IGMP_SAVED_ENV, procSysctl, type Sysctl, SysctlJournal } from "./sysctl.ts";
 import { VmacManager } from "./vmac.ts";
 import { IpvlanManager } from "./ipvlan.ts";
 
@@ -24,6 +24,8 @@ export interface InstanceVmacDeps {
   links: Map<number, LinkInfo>;
   /** /proc/sys access. @default /proc/sys */
   sysctl?: Sysctl;
+  /** IGMP_REPORTS before any VRRP child set it. @default from the parent (IGMP_SAVED_ENV), else the value found */
+  igmpSaved?: string;
 }
 
 /** The instances' VMACs. */
@@ -123,11 +125,13 @@ export class InstanceVmacs {
   /**
    * disable_local_igmp: net.ipv4.igmp_link_local_mcast_reports=0 while the configuration asks for it (no
    * IGMP reports for 224.0.0.0/24 groups, the VRRP group among them, from the VMACs or anything else), the
-   * old value put back when it no longer does and at stop — as keepalived 2.2.7 does, VMACs or not.
+   * old value put back when it no longer does and at stop — as keepalived 2.2.7 does, VMACs or not. The
+   * old value is the one the parent saw before any child set it: a child restarted after a SIGKILL finds 0
+   * (keepalived 2.2.7 then takes 0 for the old value and leaves reports off for good; we do not).
    */
   localIgmp(disable: boolean): void {
     this.#igmp ??= new SysctlJournal(this.d.sysctl ?? procSysctl, this.d.log);
-    if (disable) this.#igmp.set("net/ipv4/igmp_link_local_mcast_reports", "0");
+    if (disable) this.#igmp.set(IGMP_REPORTS, "0", this.d.igmpSaved ?? process.env[IGMP_SAVED_ENV]);
     else this.#igmp.restore();
   }
 

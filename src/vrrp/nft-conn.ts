@@ -1,12 +1,12 @@
 /**
  * One nf_tables netlink connection of a table owner (the VRRP child's firewall, the check child's
  * nftables_ipvs): opened on first use, a failure to open logged once, sequence numbers, the table
- * lookup both owners make before adopting, and close on stop.
+ * lookup and set listing both owners make before adopting, and close on stop.
  */
 import type { Family } from "../core/inet.ts";
 import type { Logger } from "../core/log.ts";
 import { NetlinkError } from "../ffi/netlink.ts";
-import { getTable } from "../proto/nftables.ts";
+import { decodeSetDump, type ElemParts, getSetElems, getTable } from "../proto/nftables.ts";
 import type { NlMessage } from "../proto/netlink.ts";
 import { nfFamily, type Seq } from "./firewall-rules.ts";
 
@@ -53,6 +53,19 @@ export class NftConn {
       return true;
     } catch (e) {
       if (e instanceof NetlinkError && e.errno === ENOENT) return false;
+      throw e;
+    }
+  }
+
+  /** The elements of set (or map) `set` of table `table`, each through `decode`; undefined when the set does not exist. */
+  readSet<T>(f: Family, table: string, set: string, decode: (e: ElemParts) => T | undefined): T[] | undefined {
+    const link = this.link();
+    if (!link) return undefined;
+    const seq = link.nextSeq();
+    try {
+      return decodeSetDump(link.request(getSetElems(seq, nfFamily(f), table, set), seq, `list set ${set}`), decode);
+    } catch (e) {
+      if (e instanceof NetlinkError && e.errno === ENOENT) return undefined;
       throw e;
     }
   }

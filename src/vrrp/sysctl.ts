@@ -37,15 +37,20 @@ export class SysctlJournal {
 
   constructor(readonly sys: Sysctl, readonly log: Logger) {}
 
-  /** Writes `value` unless already set; remembers the old value the first time. Errors are logged. */
-  set(path: string, value: string): void {
-    const old = this.sys.read(path);
+  /**
+   * Writes `value` unless already set; remembers the old value the first time (`original` instead when
+   * given: what the path held before a previous process changed it). Errors are logged.
+   */
+  set(path: string, value: string, original?: string): void {
+    const now = this.sys.read(path);
+    const old = now === undefined ? undefined : original ?? now;
     if (old === undefined) {
       this.log.warn(`sysctl ${path}: cannot read; not set`);
       return;
     }
     if (old === value) return;
     if (!this.#saved.has(path)) this.#saved.set(path, old);
+    if (now === value) return;
     try {
       this.sys.write(path, value);
     } catch (e) {
@@ -71,3 +76,11 @@ export class SysctlJournal {
     for (const path of [...this.#saved.keys()]) if (path.startsWith(prefix)) this.#saved.delete(path);
   }
 }
+
+/** disable_local_igmp's sysctl. */
+export const IGMP_REPORTS = "net/ipv4/igmp_link_local_mcast_reports";
+/**
+ * The environment variable in which the parent hands each VRRP child the value IGMP_REPORTS had before
+ * any child set it: a child restarted after a crash finds 0 there and must not take that for the original.
+ */
+export const IGMP_SAVED_ENV = "KEEPALIVED_IGMP_REPORTS_SAVED";

@@ -7,27 +7,15 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { sh } from "../support/netns.ts";
+import { netnsWithVeth, sh } from "../support/netns.ts";
 import { KEEPALIVED, OURS } from "../support/dump/dump-capture.ts";
 
 const dir = mkdtempSync("/tmp/kmi-if-");
-const ns = `kmi-if${process.pid % 10000}`;
-afterAll(() => {
-  sh(["ip", "netns", "del", ns], { allowFail: true });
+const ns = netnsWithVeth(`kmi-if${process.pid % 10000}`, "kmi0", "kmi1", "10.250.0.1/24");
+afterAll(async () => {
+  await ns.destroy();
   if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true });
 });
-
-sh(["ip", "netns", "del", ns], { allowFail: true });
-sh(["ip", "netns", "add", ns]);
-for (
-  const a of [
-    ["link", "set", "lo", "up"],
-    ["link", "add", "kmi0", "type", "veth", "peer", "name", "kmi1"],
-    ["addr", "add", "10.250.0.1/24", "dev", "kmi0"],
-    ["link", "set", "kmi0", "up"],
-    ["link", "set", "kmi1", "up"],
-  ]
-) sh(["ip", "-n", ns, ...a]);
 
 const BODY = `vrrp_instance V1 {
   interface kmi0
@@ -80,7 +68,7 @@ function run(daemon: string, name: string, conf: string, args = ""): Seen {
     // /run/mount is util-linux's own (mount writes its utab there).
     `find /run -mindepth 1 ! -path '/run/mount*' | sort > ${d}/after.txt`,
   ].join("\n");
-  sh(["ip", "netns", "exec", ns, "unshare", "-m", "--propagation", "private", "sh", "-c", script]);
+  ns.exec(["unshare", "-m", "--propagation", "private", "sh", "-c", script]);
   const lines = (f: string) => readFileSync(join(d, f), "utf8").split("\n").filter((l) => l !== "");
   return { running: lines("running.txt"), data: lines("data.txt"), after: lines("after.txt"), log: readFileSync(join(d, "log.txt"), "utf8") };
 }

@@ -8,28 +8,16 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { sh } from "../support/netns.ts";
+import { netnsWithVeth, sh } from "../support/netns.ts";
 import { KEEPALIVED, OURS } from "../support/dump/dump-capture.ts";
 import { waitFor } from "../support/wait.ts";
 
 const dir = mkdtempSync("/tmp/kmi-rt-");
-const ns = `kmi-rt${process.pid % 10000}`;
-afterAll(() => {
-  sh(["ip", "netns", "del", ns], { allowFail: true });
+const ns = netnsWithVeth(`kmi-rt${process.pid % 10000}`, "kmi0", "kmi1", "10.250.0.1/24");
+afterAll(async () => {
+  await ns.destroy();
   if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true });
 });
-
-sh(["ip", "netns", "del", ns], { allowFail: true });
-sh(["ip", "netns", "add", ns]);
-for (
-  const a of [
-    ["link", "set", "lo", "up"],
-    ["link", "add", "kmi0", "type", "veth", "peer", "name", "kmi1"],
-    ["addr", "add", "10.250.0.1/24", "dev", "kmi0"],
-    ["link", "set", "kmi0", "up"],
-    ["link", "set", "kmi1", "up"],
-  ]
-) sh(["ip", "-n", ns, ...a]);
 
 const conf = (d: string, vrid: number) =>
   `global_defs {
@@ -55,7 +43,7 @@ async function scenario(daemon: string, name: string): Promise<string> {
   const d = join(dir, name);
   sh(["mkdir", "-p", d]);
   writeFileSync(join(d, "k.conf"), conf(d, 51));
-  const p = Bun.spawn(["ip", "netns", "exec", ns, "sh", "-c", `exec ${daemon} -f ${d}/k.conf -l -D -n -p ${d}/k.pid -r ${d}/v.pid > ${d}/log.txt 2>&1`]);
+  const p = ns.spawn(["sh", "-c", `exec ${daemon} -f ${d}/k.conf -l -D -n -p ${d}/k.pid -r ${d}/v.pid > ${d}/log.txt 2>&1`]);
   const log = () => readFileSync(join(d, "log.txt"), "utf8");
   // keepalived says "Reloading ..." then "Reloading"; ours "Reloading configuration".
   const reloads = () => (log().match(/Reloading( configuration)?$/gm) ?? []).length;
@@ -76,7 +64,7 @@ async function scenario(daemon: string, name: string): Promise<string> {
     process.kill(pid, "SIGHUP");
     await waitFor(`${name}: the refusal`, () => log().includes(`New config failed validation, see ${d}/check.log for details`), 15_000);
     await waitFor(`${name}: the check's findings in its log`, () => statSync(join(d, "check.log")).size > 0, 5000);
-    expect(sh(["ip", "-n", ns, "addr", "show", "kmi0"])).toContain("10.251.0.1/32");
+    expect(ns.ip("addr", "show", "kmi0")).toContain("10.251.0.1/32");
     return log();
   } finally {
     p.kill("SIGTERM");

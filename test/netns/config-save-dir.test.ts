@@ -8,27 +8,15 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { sh } from "../support/netns.ts";
+import { netnsWithVeth, sh } from "../support/netns.ts";
 import { KEEPALIVED, OURS } from "../support/dump/dump-capture.ts";
 
 const dir = mkdtempSync("/tmp/kmi-sd-");
-const ns = `kmi-sd${process.pid % 10000}`;
-afterAll(() => {
-  sh(["ip", "netns", "del", ns], { allowFail: true });
+const ns = netnsWithVeth(`kmi-sd${process.pid % 10000}`, "kmi0", "kmi1", "10.250.0.1/24");
+afterAll(async () => {
+  await ns.destroy();
   if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true });
 });
-
-sh(["ip", "netns", "del", ns], { allowFail: true });
-sh(["ip", "netns", "add", ns]);
-for (
-  const a of [
-    ["link", "set", "lo", "up"],
-    ["link", "add", "kmi0", "type", "veth", "peer", "name", "kmi1"],
-    ["addr", "add", "10.250.0.1/24", "dev", "kmi0"],
-    ["link", "set", "kmi0", "up"],
-    ["link", "set", "kmi1", "up"],
-  ]
-) sh(["ip", "-n", ns, ...a]);
 
 const conf = (save: string) =>
   `global_defs {
@@ -73,7 +61,7 @@ function run(daemon: string, name: string): Saved {
     "kill -TERM $k",
     waitFor("! kill -0 $k 2>/dev/null", 150),
   ].join("\n");
-  sh(["ip", "netns", "exec", ns, "sh", "-c", script]);
+  ns.exec(["sh", "-c", script]);
   const files = readdirSync(save).sort();
   const copy = files.find((f) => f.endsWith(".0"));
   return {

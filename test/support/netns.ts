@@ -55,6 +55,16 @@ export class Netns {
   }
 }
 
+/** A namespace holding a veth pair `ifA` (address `addr`) / `ifB`, both up: one daemon's own link. */
+export function netnsWithVeth(name: string, ifA: string, ifB: string, addr: string): Netns {
+  const ns = new Netns(name);
+  ns.ip("link", "add", ifA, "type", "veth", "peer", "name", ifB);
+  ns.ip("addr", "add", addr, "dev", ifA);
+  ns.ip("link", "set", ifA, "up");
+  ns.ip("link", "set", ifB, "up");
+  return ns;
+}
+
 /** Joins two namespaces with a veth pair named `ifA` / `ifB`, both up. */
 export function vethPair(a: Netns, ifA: string, b: Netns, ifB: string): void {
   const tmpA = `kt${process.pid % 100000}a${names.int(0, 1000)}`;

@@ -3,7 +3,7 @@
  * (test/support/vrrp/fake-nft.ts): the maps and the fwmark services appear together at start, a reload
  * removes and adds only the elements that changed and keeps the marks, a restarted child takes the
  * marks from the maps it finds and replaces the tables in one transaction, a failed transaction is
- * logged and retried with the next change, and stop deletes the tables.
+ * logged once and retried on a timer until it goes in (or with the next change), and stop deletes the tables.
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { rmSync, writeFileSync } from "node:fs";
@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { FakeIpvsKernel } from "../../../src/check/ipvs/fake-kernel.ts";
 import { IpvsReconciler } from "../../../src/check/ipvs/reconciler.ts";
 import { IpvsLvsSink } from "../../../src/check/ipvs/sink.ts";
-import { IpvsNft } from "../../../src/check/nft-ipvs.ts";
+import { IpvsNft, RETRY_FIRST_MS, RETRY_MAX_MS } from "../../../src/check/nft-ipvs.ts";
 import { CheckRuntime } from "../../../src/check/runtime.ts";
 import { loadConfig, sliceFor } from "../../../src/config/index.ts";
 import { Logger, nullLogger } from "../../../src/core/log.ts";
@@ -39,9 +39,10 @@ ${extra}`;
 function runtime(nft: FakeNft, kernel = new FakeIpvsKernel(), log: Logger = nullLogger) {
   const f = join(dir, `${names.token()}.conf`);
   const reactor = new Reactor();
+  const sched = new FakeScheduler();
   const rt = new CheckRuntime({
     log,
-    sched: new FakeScheduler(),
+    sched,
     watcher: reactor,
     lvs: new IpvsLvsSink(new IpvsReconciler(kernel, nullLogger), nullLogger),
     keepIpvsOnStop: false,
@@ -51,7 +52,7 @@ function runtime(nft: FakeNft, kernel = new FakeIpvsKernel(), log: Logger = null
     writeFileSync(f, text);
     rt.apply(sliceFor(loadConfig(f, { configId: "t" }).config, "check"), reload);
   };
-  return { rt, kernel, apply, done: () => reactor.close() };
+  return { rt, kernel, apply, sched, done: () => reactor.close() };
 }
 
 /** "first-last port" of each element of `table`'s tcp_map, from the keys the fake kernel holds. */
@@ -132,6 +133,41 @@ describe("nftables_ipvs in the check runtime", () => {
     );
     expect(nft.tables.has(`${V4}/keepalived_ipvs`)).toBe(false);
     expect(intervals(nft, V4, "other")).toEqual(["192.0.2.20:80", "192.0.2.21:80"]);
+    t.rt.stop();
+    expect(nft.tables.size).toBe(0);
+    t.done();
+  });
+
+  test("a failed transaction is retried on a timer with a growing delay, logged once, until the tables converge", () => {
+    const nft = new FakeNft();
+    const lines: string[] = [];
+    const log = new Logger({ ident: "t", console: false, syslog: true, facility: 3, detail: false, syslogSend: (l) => void lines.push(l) });
+    const t = runtime(nft, new FakeIpvsKernel(), log);
+    nft.failNext = 1;
+    t.apply(conf("", ["192.0.2.20 80"]));
+    expect(nft.tables.size).toBe(0);
+    expect(lines.filter((l) => l.includes("nftables: cannot"))).toHaveLength(1);
+    expect(t.rt.dumpText()).toContain("nftables_ipvs: 1 failed transaction(s), 0 retries, retry pending");
+    nft.failNext = 1; // the first retry fails too: not logged again, the next one comes later
+    t.sched.advance(RETRY_FIRST_MS);
+    expect(nft.tables.size).toBe(0);
+    t.sched.advance(RETRY_FIRST_MS);
+    expect(nft.tables.size).toBe(0);
+    t.sched.advance(RETRY_FIRST_MS);
+    expect(intervals(nft, V4)).toEqual(["192.0.2.20:80"]);
+    expect(intervals(nft, V6)).toEqual(["20010db8000000000000000000000010:80"]);
+    expect(lines.filter((l) => l.includes("nftables: cannot"))).toHaveLength(1);
+    expect(lines.some((l) => l.includes("in place after 2 failed attempt(s)"))).toBe(true);
+    expect(t.rt.dumpText()).toContain("nftables_ipvs: 2 failed transaction(s), 2 retries\n");
+    // Converged: nothing more is sent; a new failure episode is logged again.
+    nft.batches.length = 0;
+    t.sched.advance(RETRY_MAX_MS * 2);
+    expect(nft.batches).toHaveLength(0);
+    nft.failNext = 1;
+    t.apply(conf("", ["192.0.2.20 80", "192.0.2.21 80"]), true);
+    expect(lines.filter((l) => l.includes("nftables: cannot"))).toHaveLength(2);
+    t.sched.advance(RETRY_FIRST_MS);
+    expect(intervals(nft, V4)).toEqual(["192.0.2.20:80", "192.0.2.21:80"]);
     t.rt.stop();
     expect(nft.tables.size).toBe(0);
     t.done();

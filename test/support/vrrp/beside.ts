@@ -24,7 +24,15 @@ const spaces: Netns[] = [];
  * Starts `bin` (`-n -l -D`) on `conf` in a new namespace whose veth0 (198.51.100.129/25) faces
  * veth1, where tcpdump runs with `filter`; returns once tcpdump listens and the daemon is started.
  */
-export async function beside(prefix: string, dir: string, bin: string, conf: string, filter: string[], setup?: (ns: Netns) => void): Promise<Beside> {
+export async function beside(
+  prefix: string,
+  dir: string,
+  bin: string,
+  conf: string,
+  filter: string[],
+  setup?: (ns: Netns) => void,
+  args: string[] = [],
+): Promise<Beside> {
   const side = bin === KEEPALIVED ? "k" : "o";
   const ns = new Netns(`${prefix}${side}${process.pid % 10000}`);
   spaces.push(ns);
@@ -41,6 +49,7 @@ export async function beside(prefix: string, dir: string, bin: string, conf: str
   writeFileSync(f(".conf"), conf);
   const argv = [bin, "-n", "-l", "-D", "-f", f(".conf"), "-p", f(".pid"), "-r", f("v.pid"), "-c", f("c.pid")];
   if (bin !== KEEPALIVED) argv.push("-b", f("b.pid"));
+  argv.push(...args);
   const p = ns.spawn(argv, { stdout: "pipe", stderr: "pipe" });
   let log = "";
   collectOutput(p, (t) => void (log += t));

@@ -2,10 +2,18 @@
 import { describe, expect, test } from "bun:test";
 import { parseCtlArgs, Usage } from "../../../src/control/client.ts";
 
+/** No configuration file at the default path (whatever this host has there). */
+const noConf = () => undefined;
+
 describe("keepalived ctl arguments", () => {
   test("requests, socket path and options", () => {
-    expect(parseCtlArgs(["status"])).toEqual({ socket: "/run/keepalived/control.sock", json: false, timeoutMs: 30_000, request: { v: 1, cmd: "status" } });
-    expect(parseCtlArgs(["-p", "/tmp/x/k.pid", "--json", "watch"])).toMatchObject({
+    expect(parseCtlArgs(["status"], noConf)).toEqual({
+      socket: "/run/keepalived/control.sock",
+      json: false,
+      timeoutMs: 30_000,
+      request: { v: 1, cmd: "status" },
+    });
+    expect(parseCtlArgs(["-p", "/tmp/x/k.pid", "--json", "watch"], noConf)).toMatchObject({
       socket: "/tmp/x/k.ctl/control.sock",
       json: true,
       request: { cmd: "watch" },

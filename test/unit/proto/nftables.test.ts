@@ -9,6 +9,7 @@ import { nlmsg, splitMessages } from "../../../src/proto/netlink.ts";
 import {
   batchBegin,
   batchEnd,
+  decodeSetDump,
   encodeExpr,
   newChain,
   newRule,
@@ -114,6 +115,23 @@ describe("nf_tables replies", () => {
     expect(parseSetElems(bad).ok).toBe(false);
     const cut = { ...msg.value[0]!, payload: Buffer.concat([Uint8Array.of(2, 0, 0, 0), Uint8Array.of(40, 0, 3, 0x80, 1)]) };
     expect(parseSetElems(cut).ok).toBe(false);
+  });
+
+  test("a whole GETSETELEM dump decodes through one function; undecodable messages and refused elements are skipped", () => {
+    const elem = (k: number[], v?: number[]) =>
+      nlaNested(1, [nlaNested(1, [nla(1, Uint8Array.from(k))], true), ...(v ? [nlaNested(2, [nla(1, Uint8Array.from(v))], true)] : [])], true);
+    const reply = (set: string, els: Uint8Array[]) => {
+      const body = Buffer.concat([Uint8Array.of(2, 0, 0, 0), str(1, "t"), str(2, set), nlaNested(3, els, true)]);
+      const m = splitMessages(nlmsg((10 << 8) | NFT_MSG.NEWSETELEM, 2, 9, body));
+      if (!m.ok) throw new Error(m.reason);
+      return m.value[0]!;
+    };
+    const a = reply("tcp_map", [elem([192, 0, 2, 1, 0, 80], [0, 0, 3, 232]), elem([192, 0, 2, 2, 0, 80])]);
+    const b = reply("tcp_map", [elem([192, 0, 2, 3, 0, 81], [0, 0, 3, 233])]);
+    const broken = { ...a, payload: a.payload.subarray(0, 2) };
+    const got = decodeSetDump([a, broken, b], (e) => (e.value ? `${hex(e.key)}=${hex(e.value)}` : undefined));
+    expect(got).toEqual(["c00002010050=000003e8", "c00002030051=000003e9"]);
+    expect(decodeSetDump([], () => 1)).toEqual([]);
   });
 
   test("a NEWTABLE reply gives family, name and use count", () => {
