@@ -186,7 +186,10 @@ for (let r = 0; r < ROUNDS; r++) {
   for (const [i, bin] of bins.entries()) {
     const s = await once(bin, `${i}${process.pid % 100}`);
     (results.get(bin) ?? results.set(bin, []).get(bin)!).push(s);
-    const f = (x: Side) => `${x.gaps ? "" : "< "}${x.bytesPerAdvert.toFixed(0)} B/advert (${x.gcs} GCs, ${x.gaps} gaps), cpu ${x.cpuMs} ms/${WINDOW_S}s, anon ${x.anonMiB.toFixed(1)} MiB`;
+    const f = (x: Side) =>
+      `${x.gaps ? "" : "< "}${x.bytesPerAdvert.toFixed(0)} B/advert (${x.gcs} GCs, ${x.gaps} gaps), cpu ${x.cpuMs} ms/${WINDOW_S}s, anon ${
+        x.anonMiB.toFixed(1)
+      } MiB`;
     console.log(`round ${r + 1} ${bin}: master ${f(s.master)}; backup ${f(s.backup)}`);
   }
 }
