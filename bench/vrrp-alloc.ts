@@ -9,7 +9,7 @@
  *    divided by the adverts a second (BENCH_N × 10) sent (MASTER) or received (BACKUP);
  *  - each VRRP child's CPU (utime + stime from /proc/PID/stat, clock ticks) and anonymous memory
  *    (/proc/PID/smaps_rollup) at the end of the window.
- * BENCH_NS_PREFIX (default k1a) prefixes the namespaces. The GC log costs a few lines per collection;
+ * BENCH_EDEN_BYTES (below) sets how often the children collect; BENCH_NS_PREFIX (default k1a) prefixes the namespaces. The GC log costs a few lines per collection;
  * CPU for comparisons with keepalived is bench/vrrp-idle.ts.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -24,6 +24,12 @@ const SETTLE_S = Number(process.env.BENCH_SETTLE_S ?? 20);
 const WINDOW_S = Number(process.env.BENCH_WINDOW_S ?? 60);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const PREFIX = process.env.BENCH_NS_PREFIX ?? "k1a";
+/**
+ * JavaScriptCore's allowance between collections (BUN_JSC_largeHeapSize; its default here is 8 MiB), set
+ * lower so that a child allocating a few hundred KiB a second still collects several times a window.
+ * BENCH_EDEN_BYTES=0 keeps the runtime's default (and the child's memory as shipped).
+ */
+const EDEN = Number(process.env.BENCH_EDEN_BYTES ?? 1 << 20);
 
 function conf(prio: number): string {
   const inst = Array.from({ length: N }, (_, k) =>
@@ -141,7 +147,8 @@ async function once(bin: string, tag: string): Promise<{ master: Side; backup: S
     vethPair(a, "veth0", b, "veth0");
     a.ip("addr", "add", "192.0.2.1/24", "dev", "veth0");
     b.ip("addr", "add", "192.0.2.2/24", "dev", "veth0");
-    const env = { BUN_JSC_logGC: "1" };
+    const env: Record<string, string> = { BUN_JSC_logGC: "1" };
+    if (EDEN > 0) env.BUN_JSC_largeHeapSize = String(EDEN);
     const start = (ns: Netns, name: string, prio: number) => {
       const f = (x: string) => join(dir, `${name}${x}`);
       writeFileSync(f(".conf"), conf(prio));
@@ -168,8 +175,8 @@ async function once(bin: string, tag: string): Promise<{ master: Side; backup: S
       // The VRRP child's heap is the busiest one in the log (the parent's shares it).
       const heaps = [...collectionsByHeap(logs[i]!.slice(off[i]!)).values()].sort((x, y) => y.length - x.length);
       const r = rateOf(heaps[0] ?? []);
-      // No gap: fewer than JavaScriptCore's 8 MiB eden allowance was allocated in the window.
-      const bytesPerAdvert = r.gaps ? r.perS / perS : (8 << 20) / ((w1 - w0) / 1000) / perS;
+      // No gap: less than one allowance was allocated in the window.
+      const bytesPerAdvert = r.gaps ? r.perS / perS : (EDEN || 8 << 20) / ((w1 - w0) / 1000) / perS;
       return { bytesPerAdvert, gaps: r.gaps, gcs: heaps[0]?.length ?? 0, cpuMs: (t1[i]! - t0[i]!) * 10, anonMiB: anonKiB(kids[i]!) / 1024 };
     };
     return { master: side(0), backup: side(1) };
