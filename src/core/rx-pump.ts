@@ -109,18 +109,21 @@ export class RxPump {
     if (n < BUSY || this.#polling) return;
     this.#polling = true;
     this.watcher.remove(this.fd);
-    this.#timer = this.sched.after(this.#period, this.#pollTask, COARSE);
+    this.#arm();
+  }
+
+  /** The next poll in `#period` ms: one scheduler handle for the pump's life (Scheduler.again). */
+  #arm(): void {
+    const at = this.sched.now() + this.#period;
+    if (this.#timer) this.sched.again(this.#timer, at);
+    else this.#timer = this.sched.at(at, this.#pollTask, COARSE);
   }
 
   #poll(): void {
-    this.#timer = undefined;
     if (this.#closed) return;
     const busy = this.#read() >= BUSY;
     this.#idlePolls = busy ? 0 : this.#idlePolls + 1;
-    if (this.#idlePolls < QUIET_POLLS || this.#period < this.periodMs) {
-      this.#timer = this.sched.after(this.#period, this.#pollTask, COARSE);
-      return;
-    }
+    if (this.#idlePolls < QUIET_POLLS || this.#period < this.periodMs) return this.#arm();
     this.#idlePolls = 0;
     this.#polling = false;
     this.watcher.add(this.fd, this.#onReady); // looks once at once (edge triggered), then on readiness

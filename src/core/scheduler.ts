@@ -41,6 +41,12 @@ export interface Scheduler {
    * for a timer that already fired or was cancelled (arm a new one then).
    */
   reschedule(h: TimerHandle | undefined, atMs: number): boolean;
+  /**
+   * Arms a handle made by `at`/`after` again at `atMs`, with its function and options, whether it fired,
+   * was cancelled or is still pending (then it moves): a timer re-armed on every advert makes no new
+   * handle. Not for `soon` handles.
+   */
+  again(h: TimerHandle, atMs: number): void;
 }
 
 interface Entry {
@@ -102,8 +108,11 @@ class TimerHeap {
    * the heap due before `now + maxSlack`: a subtree whose root is later holds nothing later entries could
    * be.
    */
-  slackDue(now: number, maxSlack: number): Entry[] {
-    const a = this.#a, out: Entry[] = [], stack = a.length ? [0] : [];
+  slackDue(now: number, maxSlack: number, out: Entry[]): Entry[] {
+    const a = this.#a, stack = this.#stack;
+    out.length = 0;
+    stack.length = 0;
+    if (a.length) stack.push(0);
     while (stack.length) {
       const i = stack.pop()!, e = a[i]!;
       if (e.at > now + maxSlack) continue;
@@ -111,8 +120,10 @@ class TimerHeap {
       if (2 * i + 1 < a.length) stack.push(2 * i + 1);
       if (2 * i + 2 < a.length) stack.push(2 * i + 2);
     }
-    return out.sort((x, y) => (less(x, y) ? -1 : 1));
+    return out.sort(byDeadline);
   }
+  /** slackDue's walk (kept: a wake allocates nothing). */
+  readonly #stack: number[] = [];
   /** Moves the entry at `i` towards the root while it is earlier than its parent. */
   #up(i: number): void {
     const a = this.#a;
@@ -143,6 +154,10 @@ function less(x: Entry, y: Entry): boolean {
   return x.at < y.at || (x.at === y.at && x.seq < y.seq);
 }
 
+function byDeadline(x: Entry, y: Entry): number {
+  return less(x, y) ? -1 : 1;
+}
+
 /** Shared bookkeeping of the real and fake schedulers. */
 abstract class HeapScheduler implements Scheduler {
   protected heap = new TimerHeap();
@@ -154,6 +169,8 @@ abstract class HeapScheduler implements Scheduler {
   lateness: { thresholdMs: number; onLate(lateMs: number): void } | undefined;
   /** The largest slackMs ever asked for (bounds the walk for entries that may run early). */
   #maxSlack = 0;
+  /** The entries one wake runs early (runDue; kept so a wake allocates no array). */
+  readonly #slackDue: Entry[] = [];
   abstract now(): number;
   protected abstract rearm(): void;
 
@@ -175,6 +192,17 @@ abstract class HeapScheduler implements Scheduler {
     this.heap.move(e, atMs, this.nextId++);
     this.moved(e);
     return true;
+  }
+  again(h: TimerHandle, atMs: number): void {
+    const e = h as Entry;
+    if (e.idx >= 0) {
+      this.reschedule(e, atMs);
+      return;
+    }
+    e.at = atMs;
+    e.seq = this.nextId++;
+    this.heap.push(e);
+    this.rearm();
   }
   /** An entry's deadline moved (the real scheduler may have to move its timer). */
   protected moved(_e: TimerHandle): void {
@@ -209,13 +237,16 @@ abstract class HeapScheduler implements Scheduler {
       if ((n & 15) === 0 && performance.now() >= stopAt) return n;
     }
     if (n === 0 || this.#maxSlack === 0) return n;
-    for (const e of this.heap.slackDue(now, this.#maxSlack)) {
+    const due = this.heap.slackDue(now, this.#maxSlack, this.#slackDue);
+    for (let i = 0; i < due.length; i++) {
+      const e = due[i]!;
       // An earlier one may have cancelled or moved it.
       if (!(e.idx >= 0) || e.at - e.slack > now) continue;
       this.heap.remove(e);
       n++;
       e.fn();
     }
+    due.length = 0;
     return n;
   }
 }
@@ -291,11 +322,12 @@ export class RealScheduler extends HeapScheduler {
   protected rearm(): void {
     if (this.#rearmQueued) return;
     this.#rearmQueued = true;
-    queueMicrotask(() => {
-      this.#rearmQueued = false;
-      this.#rearmNow();
-    });
+    queueMicrotask(this.#rearmTask);
   }
+  readonly #rearmTask = (): void => {
+    this.#rearmQueued = false;
+    this.#rearmNow();
+  };
   #rearmQueued = false;
   /** The armed entry was cancelled: the Bun timer must move. */
   #armedStale = false;

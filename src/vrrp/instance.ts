@@ -7,7 +7,7 @@
  */
 import type { VrrpInstance } from "../config/model.ts";
 import type { Logger, RateLimitedLog } from "../core/log.ts";
-import type { Scheduler, TimerHandle, TimerOpts } from "../core/scheduler.ts";
+import type { Scheduler } from "../core/scheduler.ts";
 import { AdvertBuilder } from "./advert.ts";
 import { initialFsm, PRIORITY_OWNER, reasonText, step, transitionDebugLine, transitionLogLine } from "./fsm.ts";
 import type { SessionDropReason, TimerKind, VrrpAction, VrrpEvent, VrrpFsm, VrrpState } from "./fsm.ts";
@@ -21,7 +21,8 @@ import type { Firewall } from "./firewall.ts";
 import { VipApplier } from "./vip-apply.ts";
 import { GarpRounds } from "./garp-rounds.ts";
 import { lateMasterYields } from "./late-master.ts";
-import { ReplayShortcut } from "./replay-shortcut.ts";
+import { ADVER_TICK, AdverShortcut, ReplayShortcut } from "./replay-shortcut.ts";
+import { InstanceTimers } from "./instance-timers.ts";
 
 export type { InstanceStats } from "./receive.ts";
 
@@ -104,7 +105,7 @@ export class VrrpInstanceRunner {
   readonly vips: readonly string[];
   /** What the receive path judges an advert against (receive.ts). */
   readonly #rx: ReceiveContext;
-  readonly #timers = new Map<TimerKind, TimerHandle>();
+  readonly #timers: InstanceTimers;
   /** Gratuitous ARP / NA rounds while MASTER (garp-rounds.ts). */
   readonly #garp: GarpRounds;
   readonly #advert: AdvertBuilder;
@@ -126,6 +127,7 @@ export class VrrpInstanceRunner {
     this.family = cfg.family === "ipv6" ? "ipv6" : "ipv4";
     this.vips = cfg.virtualIpaddresses.map((v) => v.address);
     this.#rx = receiveContext(cfg, this.family);
+    this.#timers = new InstanceTimers(env.sched, (kind, atMs) => this.#expired(kind, atMs));
     this.#advert = new AdvertBuilder(cfg, this.family, this.vips);
     this.#vips = new VipApplier(cfg, () => this.place, env, this.log);
     this.#garp = new GarpRounds(cfg, env, () => this.place, () => this.fsm.state === "MASTER");
@@ -190,8 +192,7 @@ export class VrrpInstanceRunner {
       this.#removeVips();
       this.#vips.firewall("unblock");
     }
-    for (const t of this.#timers.values()) this.env.sched.cancel(t);
-    this.#timers.clear();
+    this.#timers.cancelAll();
     this.#garp.cancel();
   }
 
@@ -230,7 +231,7 @@ export class VrrpInstanceRunner {
     const now = at ?? this.env.sched.now(), e = v.event;
     // A Backup hearing its master: only the Master_Down_Timer moves (replay-shortcut.ts).
     const atMs = this.#shortcut.deadline(this.fsm, e, now);
-    if (atMs !== undefined && this.env.sched.reschedule(this.#timers.get("Master_Down_Timer"), atMs)) {
+    if (atMs !== undefined && this.#timers.move("Master_Down_Timer", atMs)) {
       return this.#heard(e.srcAddress, e.priority, now);
     }
     this.handle(e, now);
@@ -271,18 +272,11 @@ export class VrrpInstanceRunner {
         this.#sendAdvert(a.priority);
         if (a.priority === 0) this.log.debug("sent 0 priority"); // keepalived 2.2.7's -D line
         return;
-      case "setTimer": {
-        if (a.timer === "Adver_Timer") this.#adverDueMs = a.atMs;
-        // Moved at once, even for a Backup hearing its master 1,000 times a second: moving a heap entry
-        // costs far less than the wake-up of a timer left to fire early and re-arm itself.
-        if (this.env.sched.reschedule(this.#timers.get(a.timer), a.atMs)) return;
-        return this.#arm(a.timer, a.atMs);
-      }
+      case "setTimer":
+        return this.#setTimer(a.timer, a.atMs);
       case "cancelTimer":
         if (a.timer === "Adver_Timer") this.#adverDueMs = undefined;
-        this.env.sched.cancel(this.#timers.get(a.timer));
-        this.#timers.delete(a.timer);
-        return;
+        return this.#timers.cancel(a.timer);
       case "addVips":
         this.#logVips("setting");
         if (!a.accept) this.#vips.firewall("block");
@@ -338,34 +332,44 @@ export class VrrpInstanceRunner {
     return true;
   }
 
-  #adverOpts: TimerOpts = { slackMs: 0 };
+  /**
+   * Arms or moves a timer at once, even for a Backup hearing its master 1,000 times a second: moving a
+   * heap entry costs far less than the wake-up of a timer left to fire early and re-arm itself. An
+   * Adver_Timer may run early to share a wake (ADVER_SLACK_MAX_MS); advertIntervalCs is a tenth of the
+   * interval in ms.
+   */
+  #setTimer(kind: TimerKind, atMs: number): void {
+    if (kind !== "Adver_Timer") return this.#timers.set(kind, atMs);
+    this.#adverDueMs = atMs;
+    this.#timers.set(kind, atMs, Math.min(ADVER_SLACK_MAX_MS, this.fsm.config.advertIntervalCs));
+  }
 
-  #arm(kind: TimerKind, atMs: number): void {
-    // advertIntervalCs is a tenth of the interval in ms.
-    const slackMs = Math.min(ADVER_SLACK_MAX_MS, this.fsm.config.advertIntervalCs);
-    if (this.#adverOpts.slackMs !== slackMs) this.#adverOpts = { slackMs };
-    const opts = kind === "Adver_Timer" ? this.#adverOpts : undefined;
-    const h = this.env.sched.at(atMs, () => {
-      if (this.#timers.get(kind) !== h) return;
-      this.#timers.delete(kind);
-      if (kind === "Master_Down_Timer" && this.env.drainRx) {
-        this.env.drainRx(); // a queued advert from the master counts before the silence does
-        if (this.#timers.has(kind)) return;
-      }
-      // keepalived 2.2.7 logs this under -D only, sync group member or not.
-      if (kind === "Master_Down_Timer") this.log.debug("Receive advertisement timeout");
-      if (kind === "Adver_Timer") {
-        // The next advert is due one interval after this one's deadline, not after the wake: a wake a
-        // little late (or early, in a batch) then does not shift every later advert. After a stall, or
-        // when it shared an earlier wake, from now.
-        const now = this.env.sched.now();
-        if (this.#late()) return;
-        const base = now - atMs >= ADVER_CATCH_UP_MS || atMs - now > ADVER_SHARED_MS ? now : atMs;
-        return this.handle({ type: "adverTimerExpired" }, base);
-      }
-      this.handle({ type: kind === "Master_Down_Timer" ? "masterDownTimerExpired" : "preemptDelayExpired" });
-    }, opts);
-    this.#timers.set(kind, h);
+  readonly #tick = new AdverShortcut();
+
+  /** A timer armed for `atMs` ran out. */
+  #expired(kind: TimerKind, atMs: number): void {
+    if (kind === "Master_Down_Timer" && this.env.drainRx) {
+      this.env.drainRx(); // a queued advert from the master counts before the silence does
+      if (this.#timers.has(kind)) return;
+    }
+    // keepalived 2.2.7 logs this under -D only, sync group member or not.
+    if (kind === "Master_Down_Timer") this.log.debug("Receive advertisement timeout");
+    if (kind !== "Adver_Timer") return this.handle({ type: kind === "Master_Down_Timer" ? "masterDownTimerExpired" : "preemptDelayExpired" });
+    // The next advert is due one interval after this one's deadline, not after the wake: a wake a little
+    // late (or early, in a batch) then does not shift every later advert. After a stall, or when it
+    // shared an earlier wake, from now.
+    const now = this.env.sched.now();
+    if (this.#late()) return;
+    const base = now - atMs >= ADVER_CATCH_UP_MS || atMs - now > ADVER_SHARED_MS ? now : atMs;
+    // The same state object as the last tick: the same advert and re-arm, without a step (AdverShortcut).
+    const next = this.#tick.deadline(this.fsm, base);
+    if (next !== undefined) {
+      this.#sendAdvert(this.#tick.priority);
+      return this.#setTimer("Adver_Timer", next);
+    }
+    const before = this.fsm;
+    this.handle(ADVER_TICK, base);
+    if (this.fsm === before) this.#tick.learn(before, base);
   }
 
   /**
@@ -373,9 +377,10 @@ export class VrrpInstanceRunner {
    * in the wake); a priority-0 advert goes at once, as the instance may be stopping.
    */
   #sendAdvert(priority: number): void {
-    const b = this.#advert;
+    const b = this.#advert, dsts = b.dsts;
     const queue = priority > 0 ? this.env.queue : undefined;
-    for (const dst of b.dsts) {
+    for (let i = 0; i < dsts.length; i++) {
+      const dst = dsts[i]!;
       try {
         const data = b.datagram(priority, this.place.src, dst);
         if (queue) queue(data, dst, this.#sendFailed);

@@ -45,3 +45,45 @@ function moveOnly(fsm: VrrpFsm, event: VrrpEvent, now: number): number | undefin
   if (next !== fsm || actions.length !== 1 || a?.type !== "setTimer" || a.timer !== "Master_Down_Timer") return undefined;
   return a.atMs;
 }
+
+/** The Adver_Timer's event: one object for every advert (the state machine only reads its type). */
+export const ADVER_TICK: VrrpEvent = Object.freeze({ type: "adverTimerExpired" });
+
+/**
+ * The same for a MASTER's Adver_Timer, 10 times a second per instance at advert_int 0.1: when a step of
+ * ADVER_TICK leaves the state object as it was and its only actions are an advert at one priority and
+ * the Adver_Timer one interval on, every later tick from that state object does the same at another
+ * time, so it needs no step result, action list or action objects. Any change of the state (a new
+ * object: priority, fault, a transition) sends the tick through the state machine again.
+ */
+export class AdverShortcut {
+  #fsm: VrrpFsm | undefined;
+  /** Priority of the advert a tick sends. */
+  priority = 0;
+  /** Adver_Timer deadline minus the tick's time. */
+  #delta = 0;
+
+  /** The next Adver_Timer deadline of a tick at `now` from `fsm`, when learned (send at `priority`); else undefined. */
+  deadline(fsm: VrrpFsm, now: number): number | undefined {
+    return fsm === this.#fsm ? now + this.#delta : undefined;
+  }
+
+  /** Looks at what a tick at `now` does from `fsm` (without doing it) and keeps the shortcut when it can stand for it. */
+  learn(fsm: VrrpFsm, now: number): void {
+    this.#fsm = undefined;
+    const a = tickOnly(fsm, now), b = tickOnly(fsm, now + 1000);
+    if (a === undefined || b === undefined || a[0] !== b[0] || Math.abs(b[1] - a[1] - 1000) > 1e-6) return;
+    this.#fsm = fsm;
+    this.priority = a[0];
+    this.#delta = a[1] - now;
+  }
+}
+
+/** [priority, next Adver_Timer deadline] when a tick only sends an advert and re-arms the timer, else undefined. */
+function tickOnly(fsm: VrrpFsm, now: number): [number, number] | undefined {
+  const { next, actions } = step(fsm, ADVER_TICK, now);
+  const [send, timer] = actions;
+  if (next !== fsm || actions.length !== 2 || send?.type !== "sendAdvert" || send.priority <= 0) return undefined;
+  if (timer?.type !== "setTimer" || timer.timer !== "Adver_Timer") return undefined;
+  return [send.priority, timer.atMs];
+}

@@ -341,8 +341,8 @@ export class VrrpRuntime {
   #repeat(key: string, vrid: number, at: number): boolean {
     const list = this.#byVrid.get(key)?.[vrid];
     if (!list) return true; // nobody listens for that VRID: nothing to do, as for a decoded one
-    for (const r of list) if (!r.canReplay()) return false;
-    for (const r of list) r.replay(at);
+    for (let i = 0; i < list.length; i++) if (!list[i]!.canReplay()) return false; // index loops: no iterator per advert
+    for (let i = 0; i < list.length; i++) list[i]!.replay(at);
     return true;
   }
 

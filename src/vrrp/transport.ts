@@ -256,15 +256,16 @@ export class VrrpTransport {
   /** Sends what `queue` holds now. */
   flush(): void {
     if (this.#closed) return;
-    const errs = this.#batchErrs, dsts = this.#batchDsts;
-    this.#batch.flush(this.tx.fd, (i, e) => errs[i]!(e, dsts[i]!));
-    errs.length = 0;
-    dsts.length = 0;
+    this.#batch.flush(this.tx.fd, this.#refused);
+    this.#batchErrs.length = 0;
+    this.#batchDsts.length = 0;
   }
 
   readonly #batch = new DatagramBatch();
   readonly #batchErrs: ((e: Error, dst: string) => void)[] = [];
   readonly #batchDsts: string[] = [];
+  /** A queued datagram the kernel refused, by its index in the batch (one function for every flush). */
+  readonly #refused = (i: number, e: Error): void => this.#batchErrs[i]!(e, this.#batchDsts[i]!);
   #flushQueued = false;
   readonly #flushTask = (): void => {
     this.#flushQueued = false;

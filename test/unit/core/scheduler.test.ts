@@ -91,9 +91,45 @@ describe("FakeScheduler", () => {
     s.advance(100);
     expect(seen).toEqual([20]);
   });
+  test("again() re-arms a fired, a cancelled and a pending handle with its own function and slack", () => {
+    const s = new FakeScheduler();
+    const seen: string[] = [];
+    const h = s.at(10, () => seen.push(`h@${s.now()}`), { slackMs: 3 });
+    s.advance(10);
+    s.again(h, 50); // fired
+    s.advance(60);
+    s.again(h, 100); // pending: moves
+    s.again(h, 80);
+    s.cancel(h);
+    s.again(h, 120); // cancelled
+    s.at(118, () => seen.push(`x@${s.now()}`)); // h's slack lets it share this wake
+    s.advance(100);
+    expect(seen).toEqual(["h@10", "h@50", "x@118", "h@118"]);
+    expect(s.pending).toBe(0);
+    // A timer that re-arms itself from its own callback: one handle, every deadline.
+    const times: number[] = [];
+    const t = s.at(300, () => {
+      times.push(s.now());
+      if (times.length < 4) s.again(t, s.now() + 100);
+    });
+    s.advance(1000);
+    expect(times).toEqual([300, 400, 500, 600]);
+    expect(s.pending).toBe(0);
+  });
 });
 
 describe("RealScheduler", () => {
+  test("again() on a handle that fired runs it once more at the new time", async () => {
+    const s = new RealScheduler();
+    const t0 = s.now();
+    let n = 0;
+    const h = s.at(t0 + 5, () => n++);
+    await waitFor("first run", () => n === 1, 5000, 2);
+    s.again(h, s.now() + 5);
+    await waitFor("second run", () => n === 2, 5000, 2);
+    await Bun.sleep(20);
+    expect(n).toBe(2);
+  });
   test("a timer moved later or cancelled does not fire at its old time; moved earlier fires early", async () => {
     const s = new RealScheduler();
     const seen: string[] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { initialFsm, masterDownIntervalMs, step, type VrrpEvent, type VrrpFsm } from "../../../src/vrrp/fsm.ts";
-import { ReplayShortcut } from "../../../src/vrrp/replay-shortcut.ts";
+import { ADVER_TICK, AdverShortcut, ReplayShortcut } from "../../../src/vrrp/replay-shortcut.ts";
 
 const advert = (priority: number, advertIntervalCs = 10): VrrpEvent => ({
   type: "advertReceived",
@@ -42,5 +42,40 @@ describe("ReplayShortcut", () => {
     const low = advert(100);
     s.learn(m, low, 10);
     expect(s.deadline(m, low, 20)).toBeUndefined();
+  });
+});
+
+describe("AdverShortcut", () => {
+  const master = (priority: number) => step(start(priority), { type: "masterDownTimerExpired" }, 1000).next;
+
+  test("a MASTER's tick: the advert at its priority and the next deadline one interval on, at any time", () => {
+    const m = master(200);
+    expect(m.state).toBe("MASTER");
+    const s = new AdverShortcut();
+    expect(s.deadline(m, 1100)).toBeUndefined(); // nothing learned yet
+    s.learn(m, 1100);
+    for (const now of [1200, 98_765.4321]) {
+      expect(s.deadline(m, now)).toBe(now + 100);
+      expect(s.priority).toBe(200);
+      // What the state machine does for the same tick.
+      const r = step(m, ADVER_TICK, now);
+      expect(r.next).toBe(m);
+      expect(r.actions).toEqual([{ type: "sendAdvert", priority: 200 }, { type: "setTimer", timer: "Adver_Timer", atMs: now + 100 }]);
+    }
+    // A new state object (a priority change): through the state machine again, which then sends the new priority.
+    const p = step(m, { type: "priorityChanged", priority: 180 }, 1300).next;
+    expect(p).not.toBe(m);
+    expect(s.deadline(p, 1400)).toBeUndefined();
+    s.learn(p, 1400);
+    expect(s.deadline(p, 1500)).toBe(1600);
+    expect(s.priority).toBe(180);
+    expect(s.deadline(m, 1500)).toBeUndefined();
+  });
+
+  test("a tick that does anything else is not kept", () => {
+    const s = new AdverShortcut();
+    const b = start(100); // BACKUP: a stale Adver_Timer does nothing
+    s.learn(b, 10);
+    expect(s.deadline(b, 20)).toBeUndefined();
   });
 });
