@@ -5,9 +5,11 @@
  * REQUEST_TIMEOUT_MS, or malformed gets an error reply and the connection is closed; each such
  * rejection is counted and logged (rate-limited). There is no network listener for control.
  * Access control is the file system's: the socket is 0600 (or the configured mode and group) in a
- * directory only we can write (src/control/socket-path.ts).
+ * directory only we can write (src/control/socket-path.ts). Bun.listen, not node:net: that module costs
+ * the parent ~1.5 MiB of anonymous memory; Bun's socket writes what the kernel takes, so each connection
+ * queues the rest itself and sends it on drain.
  */
-import { createServer, type Server, type Socket } from "node:net";
+import type { Socket, TCPSocketListener, UnixSocketListener } from "bun";
 import { readFileSync, rmdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { errorReply, MAX_REQUEST_BYTES, parseRequest, type Reply, type Request, REQUEST_TIMEOUT_MS } from "../core/control-proto.ts";
@@ -27,13 +29,107 @@ export interface Responder {
 /** Handles one validated request. */
 export type RequestHandler = (req: Request, res: Responder) => void;
 
+const enc = new TextEncoder();
+
+/** One connection: its request bytes until the newline, then what is still to be written. */
+class Conn {
+  done = false;
+  closed = false;
+  readonly closers: (() => void)[] = [];
+  readonly #chunks: Uint8Array[] = [];
+  #size = 0;
+  #out: Uint8Array[] = [];
+  #queued = 0;
+  #ending = false;
+  readonly #timer: ReturnType<typeof setTimeout>;
+
+  constructor(readonly s: Socket<Conn>, readonly onLine: (line: string) => void, readonly onBad: (r: Reply, why: string) => void) {
+    this.#timer = setTimeout(() => {
+      if (this.done) return;
+      this.done = true;
+      onBad(errorReply("TIMEOUT", `no complete request within ${REQUEST_TIMEOUT_MS} ms`), "slow request");
+    }, REQUEST_TIMEOUT_MS);
+  }
+
+  onData(b: Uint8Array): void {
+    if (this.done) return;
+    const nl = b.indexOf(10);
+    const part = nl < 0 ? b : b.subarray(0, nl);
+    this.#size += part.length;
+    if (this.#size > MAX_REQUEST_BYTES) {
+      this.#finish();
+      this.onBad(errorReply("TOO_LARGE", `request longer than ${MAX_REQUEST_BYTES} bytes`), "oversized request");
+      return;
+    }
+    this.#chunks.push(part.slice());
+    if (nl < 0) return;
+    this.#finish();
+    this.onLine(Buffer.concat(this.#chunks).toString("utf8"));
+  }
+
+  onEnd(): void {
+    if (this.done) return;
+    this.#finish();
+    this.onBad(errorReply("BAD_REQUEST", "connection closed before a complete request line"), "truncated request");
+  }
+
+  #finish(): void {
+    this.done = true;
+    clearTimeout(this.#timer);
+  }
+
+  /** Bytes accepted but not yet taken by the kernel. */
+  queued(): number {
+    return this.#queued;
+  }
+
+  write(text: string): void {
+    if (this.closed || this.#ending) return;
+    this.#out.push(enc.encode(text));
+    this.#queued += this.#out.at(-1)!.length;
+    if (this.#out.length === 1) this.flush();
+  }
+
+  /** Writes `text`, then closes once everything queued has gone out. */
+  end(text: string): void {
+    this.write(text);
+    this.#ending = true;
+    this.flush();
+  }
+
+  /** Writes what the socket takes now; the rest waits for drain. */
+  flush(): void {
+    while (!this.closed && this.#out.length > 0) {
+      const b = this.#out[0]!;
+      const n = this.s.write(b);
+      if (n <= 0) return;
+      this.#queued -= n;
+      if (n < b.length) {
+        this.#out[0] = b.subarray(n);
+        return;
+      }
+      this.#out.shift();
+    }
+    if (this.#ending && this.#out.length === 0 && !this.closed) this.s.end();
+  }
+
+  destroy(): void {
+    if (!this.closed) this.s.terminate();
+  }
+
+  onClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.#finish();
+    this.#out = [];
+    for (const f of this.closers) f();
+  }
+}
+
 /** Most connections open at once; more are answered BUSY. */
 const MAX_CONNECTIONS = 4096;
-/**
- * listen(2) backlog asked for. Bun 1.4 listens with 512 whatever is asked; `keepalived ctl` retries a
- * refused connect (src/control/client.ts connectRetry), so a burst of a thousand calls is still served.
- */
-const LISTEN_BACKLOG = 4096;
+// Bun listens with a backlog of 512; `keepalived ctl` retries a refused connect (src/control/client.ts
+// connectRetry), so a burst of a thousand calls is still served.
 /** A watcher whose unread output passes this is dropped. */
 const MAX_WATCH_BACKLOG = 1 << 20;
 
@@ -46,11 +142,11 @@ export interface ServerStats {
 /** A listening control socket. */
 export class ControlServer {
   readonly stats: ServerStats = { requests: 0, rejected: 0 };
-  #server: Server | undefined;
+  #server: UnixSocketListener<Conn> | TCPSocketListener<Conn> | undefined;
   #ino = 0;
   /** We created the socket's directory: removed at close when empty (a state file keeps it). */
   #madeDir = false;
-  #open = new Set<Socket>();
+  #open = new Set<Conn>();
   readonly #bad: RateLimitedLog;
 
   constructor(readonly path: string, readonly log: Logger, readonly handle: RequestHandler) {
@@ -67,60 +163,33 @@ export class ControlServer {
     }
     this.#madeDir = prepareDirectory(dirname(this.path), uid, gid);
     await clearSocketPath(this.path);
-    const server = createServer((s) => this.#accept(s));
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen({ path: this.path, backlog: LISTEN_BACKLOG }, () => {
-        server.off("error", reject);
-        resolve();
-      });
+    this.#server = Bun.listen<Conn>({
+      unix: this.path,
+      socket: {
+        open: (s) => this.#accept(s),
+        data: (s, b) => s.data.onData(b),
+        drain: (s) => s.data.flush(),
+        end: (s) => s.data.onEnd(),
+        close: (s) => s.data.onClose(),
+        error: (s) => s.terminate(),
+      },
     });
-    server.on("error", (e) => this.log.error(`control socket ${this.path}: ${e.message}`));
-    this.#server = server;
     this.#ino = secureSocket(this.path, mode, uid, gid).ino;
   }
 
-  #accept(s: Socket): void {
+  #accept(s: Socket<Conn>): void {
+    const c = new Conn(s, (line) => this.#request(c, line), (r, why) => this.#reject(c, r, why));
+    s.data = c;
     if (this.#open.size >= MAX_CONNECTIONS) {
-      this.#reject(s, errorReply("BUSY", `more than ${MAX_CONNECTIONS} control connections open`), "too many connections");
+      c.done = true;
+      this.#reject(c, errorReply("BUSY", `more than ${MAX_CONNECTIONS} control connections open`), "too many connections");
       return;
     }
-    this.#open.add(s);
-    s.on("close", () => this.#open.delete(s));
-    s.on("error", () => s.destroy());
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    const timer = setTimeout(() => {
-      done = true;
-      this.#reject(s, errorReply("TIMEOUT", `no complete request within ${REQUEST_TIMEOUT_MS} ms`), "slow request");
-    }, REQUEST_TIMEOUT_MS);
-    s.on("data", (b: Buffer) => {
-      if (done) return;
-      const nl = b.indexOf(10);
-      const part = nl < 0 ? b : b.subarray(0, nl);
-      size += part.length;
-      if (size > MAX_REQUEST_BYTES) {
-        done = true;
-        clearTimeout(timer);
-        this.#reject(s, errorReply("TOO_LARGE", `request longer than ${MAX_REQUEST_BYTES} bytes`), "oversized request");
-        return;
-      }
-      chunks.push(part);
-      if (nl < 0) return;
-      done = true;
-      clearTimeout(timer);
-      this.#request(s, Buffer.concat(chunks).toString("utf8"));
-    });
-    s.on("end", () => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      this.#reject(s, errorReply("BAD_REQUEST", "connection closed before a complete request line"), "truncated request");
-    });
+    this.#open.add(c);
+    c.closers.push(() => this.#open.delete(c));
   }
 
-  #request(s: Socket, line: string): void {
+  #request(s: Conn, line: string): void {
     const p = parseRequest(line);
     if (!p.ok) {
       this.#reject(s, errorReply("BAD_REQUEST", p.reason), `malformed request (${p.reason})`);
@@ -132,17 +201,17 @@ export class ControlServer {
       reply: (r) => {
         if (replied) return;
         replied = true;
-        if (!s.destroyed) s.end(this.#text(r));
+        s.end(this.#text(r));
       },
       event: (e) => {
-        if (s.destroyed || s.writableLength > MAX_WATCH_BACKLOG) {
+        if (s.closed || s.queued() > MAX_WATCH_BACKLOG) {
           s.destroy();
           return false;
         }
         s.write(JSON.stringify(e) + "\n");
         return true;
       },
-      onClose: (f) => s.once("close", f),
+      onClose: (f) => s.closers.push(f),
     };
     try {
       this.handle(p.value, res);
@@ -160,16 +229,16 @@ export class ControlServer {
     return this.#last.text;
   }
 
-  #reject(s: Socket, r: Reply, why: string): void {
+  #reject(s: Conn, r: Reply, why: string): void {
     this.stats.rejected++;
     this.#bad.warn("control", `control socket: rejected a ${why}`);
-    if (!s.destroyed) s.end(JSON.stringify(r) + "\n");
+    s.end(JSON.stringify(r) + "\n");
     setTimeout(() => s.destroy(), 1000).unref?.();
   }
 
   /** Stops listening, closes every connection and removes the socket (if it is still ours). */
   close(): void {
-    this.#server?.close();
+    this.#server?.stop(true);
     this.#server = undefined;
     for (const s of this.#open) s.destroy();
     this.#open.clear();

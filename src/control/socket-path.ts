@@ -78,18 +78,16 @@ export async function socketIsLive(path: string): Promise<boolean> {
 }
 
 async function connectOnce(path: string, timeoutMs: number): Promise<boolean> {
-  const { connect } = await import("node:net"); // only when something is at the path
-  return new Promise((resolve) => {
-    const s = connect({ path });
-    const done = (live: boolean) => {
-      clearTimeout(t);
-      s.destroy();
-      resolve(live);
-    };
-    const t = setTimeout(() => done(true), timeoutMs); // a server too busy to accept is still alive
-    s.once("connect", () => done(true));
-    s.once("error", () => done(false));
-  });
+  // Bun.connect, not node:net (~1.5 MiB of anonymous memory in the parent).
+  let t: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<boolean>((resolve) => (t = setTimeout(() => resolve(true), timeoutMs))); // too busy to accept is still alive
+  const conn = Bun.connect({ unix: path, socket: { data() {}, error() {} } }).then((s) => {
+    s.terminate();
+    return true;
+  }, () => false);
+  const live = await Promise.race([conn, late]);
+  clearTimeout(t);
+  return live;
 }
 
 /**

@@ -3,7 +3,7 @@
  * -S), console (-l), a log file (-g), detail (-D). Every line carries its component; VRRP lines carry
  * the instance in keepalived's form "(VI_1) Entering MASTER STATE".
  */
-import { appendFileSync } from "node:fs";
+import { appendFileSync, writeSync } from "node:fs";
 
 /** syslog severities (RFC 5424 §6.2.1). */
 export const LOG_ERR = 3, LOG_WARNING = 4, LOG_NOTICE = 5, LOG_INFO = 6, LOG_DEBUG = 7;
@@ -116,7 +116,12 @@ export class Logger {
     const text = this.prefix + msg;
     const o = this.opts;
     const now = o.localTime ? o.localTime(Date.now()) : new Date();
-    if (o.console) process.stderr.write(`${consoleTime(now)}: ${text}\n`);
+    if (o.console) {
+      // writeSync, as keepalived's fprintf: Bun's process.stderr stream costs each process ~2 MiB (RSS ~3).
+      try {
+        writeSync(2, `${consoleTime(now)}: ${text}\n`);
+      } catch { /* stderr closed or full: the line is dropped, the daemon goes on */ }
+    }
     if (o.file) {
       try {
         appendFileSync(o.file, `${consoleTime(now)}: ${text}\n`);

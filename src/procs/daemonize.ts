@@ -3,7 +3,6 @@
  * session, no terminal, stdio on /dev/null, a socket pair as fd 3), waits until that daemon says it is up
  * or why it failed, and returns. The daemon becomes the parent/watchdog process and closes fd 3.
  */
-import { spawn } from "node:child_process";
 import type { LaunchReport } from "../core/ipc.ts";
 import { Channel } from "../core/channel.ts";
 import { closeQuietly, socketPair } from "../ffi/libc.ts";
@@ -19,12 +18,21 @@ const LAUNCHER_FD = 3;
 export function launchDaemon(argv: readonly string[], timeoutMs = 30_000): Promise<number> {
   const [cmd, ...pre] = selfCommand();
   const [ours, theirs] = socketPair();
-  const child = spawn(cmd!, [...pre, ...argv, "--daemonized"], {
-    detached: true,
-    stdio: ["ignore", "ignore", "ignore", theirs],
-    // The daemon gets the runtime settings from us (see tuning.ts), so it need not re-execute itself.
-    env: { ...process.env, ...(process.env.KA_NO_TUNE === "1" ? {} : TUNED_ENV) },
-  });
+  // Bun.spawn, not node:child_process: the daemon imports this module too (reportLaunch), and that module costs ~2 MiB.
+  let child: ReturnType<typeof Bun.spawn>;
+  try {
+    child = Bun.spawn([cmd!, ...pre, ...argv, "--daemonized"], {
+      detached: true,
+      stdio: ["ignore", "ignore", "ignore", theirs],
+      // The daemon gets the runtime settings from us (see tuning.ts), so it need not re-execute itself.
+      env: { ...process.env, ...(process.env.KA_NO_TUNE === "1" ? {} : TUNED_ENV) },
+    });
+  } catch (e) {
+    closeQuietly(theirs);
+    closeQuietly(ours);
+    process.stderr.write(`keepalived: cannot start the daemon: ${(e as Error).message}\n`);
+    return Promise.resolve(1);
+  }
   closeQuietly(theirs);
   return new Promise((resolve) => {
     let settled = false;
@@ -35,7 +43,6 @@ export function launchDaemon(argv: readonly string[], timeoutMs = 30_000): Promi
       if (line) process.stderr.write(`keepalived: ${line}\n`);
       channel.close();
       watcher.close();
-      child.removeAllListeners();
       child.unref();
       resolve(code);
     };
@@ -46,8 +53,7 @@ export function launchDaemon(argv: readonly string[], timeoutMs = 30_000): Promi
       if (m?.type === "up") done(0);
       else if (m?.type === "failed") done(1, m.reason);
     }, () => done(1, "the daemon exited during start-up"));
-    child.on("exit", (status, signal) => done(1, `the daemon exited during start-up (${signal ?? `status ${status}`})`));
-    child.on("error", (e) => done(1, `cannot start the daemon: ${e.message}`));
+    void child.exited.then(() => done(1, `the daemon exited during start-up (${child.signalCode ?? `status ${child.exitCode}`})`));
   });
 }
 
