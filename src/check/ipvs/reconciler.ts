@@ -160,7 +160,9 @@ export class IpvsReconciler {
   #apply(desired: IpvsTable, actual: IpvsTable): ApplyResult {
     const ops = diffIpvs(desired, actual, this.#owned);
     const res = applyIpvsOps(this.kernel, ops, this.between);
+    let n = 0;
     for (const o of res.applied) {
+      if (this.between && ++n % this.between.every === 0) this.between.pause();
       applyToModel(this.#model, o);
       this.log.info(`IPVS ${describeOp(o)}: ${o.why}`);
     }
