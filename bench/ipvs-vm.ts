@@ -6,11 +6,16 @@
  *  - CPU per check: CPU of the daemon's process tree (bench/cpu.ts: cgroup, or /proc/PID/stat in a guest without one) over the window / connections accepted;
  *  - time from a real server's listener closing to its removal from IPVS (median over K servers);
  *  - RSS and PSS of the process tree at the end of the window, and RSS (now, peak, anonymous) of the check child.
- *   bun bench/ipvs-vm.ts [--n=10000] [--window=30] [--kills=10] [--settle=150] [--smp=2] [--mem=3072] [--only=ours] [--verbose]
+ *   bun bench/ipvs-vm.ts [--n=10000] [--window=30] [--kills=10] [--settle=150] [--smp=2] [--mem=3072] [--only=ours[+before]]
+ *                        [--before=/abs/keepalived] [--rounds=R] [--verbose]
+ * --before runs a second build of ours (named "before") in the same boot, --rounds=R runs every daemon R times
+ * (every other round in reverse order): before/after figures alternated in one sitting. The table shows
+ * the median over rounds; each run's figures (with the parent's memory and when each process's RSS peaked)
+ * are printed as "ipvs-vm: run" lines.
  * Builds like test/vm/run.ts (its own work/run-XXXX), boots with test/vm/bench/50-ipvs-bench.sh as the
  * only script. Nothing is asserted; TCG emulation makes every figure slower than on hardware.
  */
-import { rmSync } from "node:fs";
+import { copyFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { bootVm } from "../test/vm/boot.ts";
 import { buildInitramfs, ensureKernel, makeRunDir, need } from "../test/vm/build.ts";
@@ -20,6 +25,7 @@ import { printTable, type Row } from "./lib.ts";
 /** One daemon's figures as guest-bench prints them. */
 interface GuestResult {
   impl: string;
+  round?: number;
   n: number;
   error?: string;
   fullTableS?: number;
@@ -35,6 +41,9 @@ interface GuestResult {
   removalMs?: number[];
   removalMedianMs?: number;
   pollMs?: number;
+  /** Highest sampled RSS per role and when (s after start; guest-bench RssTimeline). */
+  rssMax?: Record<string, { rssMiB: number; atS: number }>;
+  rssTimeline?: Record<string, [number, number, number][]>;
 }
 
 /** Options (command line `--name=value`, or the defaults). */
@@ -50,6 +59,8 @@ function options(argv: string[]) {
     verbose: argv.includes("--verbose"),
     /** Run one daemon only (keepalived or ours), for diagnosis. */
     only: argv.find((a) => a.startsWith("--only="))?.slice(7),
+    before: argv.find((a) => a.startsWith("--before="))?.slice(9),
+    rounds: opt("rounds", 1),
   };
 }
 
@@ -60,6 +71,7 @@ async function runVm(o: ReturnType<typeof options>): Promise<{ results: GuestRes
   try {
     const qemu = need("qemu-system-x86_64", "qemu-system-x86");
     for (const l of compileBinaries(runDir, ["keepalived", "guest-bench"])) console.error(l);
+    if (o.before) copyFileSync(o.before, join(runDir, "keepalived-before"));
     const kernel = ensureKernel();
     const script = join(import.meta.dir, "..", "test", "vm", "bench", "50-ipvs-bench.sh");
     const initrd = buildInitramfs(kernel, runDir, undefined, [script]);
@@ -75,7 +87,7 @@ async function runVm(o: ReturnType<typeof options>): Promise<{ results: GuestRes
       timeoutS,
       append: [
         `ka_vm_test_timeout=${timeoutS - 60}`,
-        `ka_bench=--n=${o.n},--window=${o.windowS},--kills=${o.kills},--settle=${o.settleS}${o.only ? `,--only=${o.only}` : ""}`,
+        `ka_bench=--n=${o.n},--window=${o.windowS},--kills=${o.kills},--settle=${o.settleS},--rounds=${o.rounds}${o.only ? `,--only=${o.only}` : ""}`,
       ],
       onLine(line) {
         const clean = line.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, "");
@@ -100,16 +112,39 @@ function checkChild(r: GuestResult) {
   return r.perProcess?.find((p) => p.role === "check") ?? r.perProcess?.find((p) => p.role === "child");
 }
 
-/** Table rows for both daemons (NaN where a daemon has no figure). */
+/** The daemon's parent process (the root of its tree). */
+function parentProc(r: GuestResult) {
+  return r.perProcess?.find((p) => p.role === "parent");
+}
+
+/** The median of the runs' figures (undefined when no run has one). */
+function medianOf(rs: GuestResult[], get: (r: GuestResult) => number | undefined): number | undefined {
+  const v = rs.map(get).filter((x): x is number => x !== undefined && Number.isFinite(x)).sort((a, b) => a - b);
+  if (!v.length) return undefined;
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1]! + v[m]!) / 2;
+}
+
+/** One line per run: CPU, checks, check child and parent memory (now / peak / anonymous) and when the sampled RSS peaked. */
+function runLine(r: GuestResult): string {
+  const mem = (p?: { rssKiB: number; hwmKiB: number; anonKiB: number }) =>
+    p ? `${(p.rssKiB / 1024).toFixed(0)} / ${(p.hwmKiB / 1024).toFixed(0)} / ${(p.anonKiB / 1024).toFixed(0)}` : "-";
+  const peaks = Object.entries(r.rssMax ?? {}).map(([role, m]) => `${role} ${m.rssMiB.toFixed(0)} MiB at ${m.atS.toFixed(0)} s`).join(", ");
+  return `ipvs-vm: run ${r.impl} #${r.round ?? 1}: ${r.cpuUsPerCheck?.toFixed(0)} µs/check, ${r.checksPerS?.toFixed(0)} checks/s, ` +
+    `check child RSS/peak/anon ${mem(checkChild(r))} MiB, parent ${mem(parentProc(r))} MiB, ` +
+    `full table ${r.fullTableS?.toFixed(1)} s, sampled peaks: ${peaks}`;
+}
+
+/** Table rows for both daemons, medians over rounds (NaN where a daemon has no figure). */
 function rows(results: GuestResult[], n: number): Row[] {
-  const ka = results.find((r) => r.impl === "keepalived");
-  const ours = results.find((r) => r.impl === "ours");
+  const kas = results.filter((r) => r.impl === "keepalived");
+  const ourss = results.filter((r) => r.impl === "ours");
   const scenario = `ipvs ${n} TCP_CHECK, VM (TCG)`;
   const row = (metric: string, unit: string, get: (r: GuestResult) => number | undefined, lower = true): Row => ({
     scenario,
     metric,
-    keepalived: (ka && get(ka)) ?? NaN,
-    ours: (ours && get(ours)) ?? NaN,
+    keepalived: medianOf(kas, get) ?? NaN,
+    ours: medianOf(ourss, get) ?? NaN,
     unit,
     lowerIsBetter: lower,
   });
@@ -126,6 +161,9 @@ function rows(results: GuestResult[], n: number): Row[] {
     row("RSS of the check child", "MiB", (r) => (checkChild(r) ? checkChild(r)!.rssKiB / 1024 : undefined)),
     row("peak RSS of the check child (VmHWM)", "MiB", (r) => (checkChild(r) ? checkChild(r)!.hwmKiB / 1024 : undefined)),
     row("anonymous RSS of the check child", "MiB", (r) => (checkChild(r) ? checkChild(r)!.anonKiB / 1024 : undefined)),
+    row("RSS of the parent", "MiB", (r) => (parentProc(r) ? parentProc(r)!.rssKiB / 1024 : undefined)),
+    row("peak RSS of the parent (VmHWM)", "MiB", (r) => (parentProc(r) ? parentProc(r)!.hwmKiB / 1024 : undefined)),
+    row("anonymous RSS of the parent", "MiB", (r) => (parentProc(r) ? parentProc(r)!.anonKiB / 1024 : undefined)),
     row("PSS of the process tree", "MiB", (r) => (r.pssKiB === undefined ? undefined : r.pssKiB / 1024)),
     row("start → all real servers in IPVS", "s", (r) => r.fullTableS),
     row("start → every real server checked twice", "s", (r) => r.settledS),
@@ -140,8 +178,9 @@ export async function ipvsVmScenarios(argv: string[] = []): Promise<Row[]> {
     const note = r.error ??
       `${r.destsAfterWindow}/${r.n} real servers in IPVS after the window; removals (ms) ${r.removalMs?.join(" ")}; poll period ${r.pollMs?.toFixed(1)} ms`;
     console.error(`ipvs-vm: ${r.impl}: ${note}`);
+    if (!r.error) console.error(runLine(r));
   }
-  if (results.length < 2) console.error(`ipvs-vm: only ${results.length} of 2 daemons reported`);
+  if (!o.only && results.length < 2 * o.rounds) console.error(`ipvs-vm: only ${results.length} of ${2 * o.rounds} daemon runs reported`);
   console.error(`ipvs-vm: ${o.n} real servers, whole run (build, boot, both daemons) ${secs.toFixed(0)} s`);
   return rows(results, o.n);
 }

@@ -183,6 +183,7 @@ export function optionalBinaries(runDir: string): { src: string; dest: string }[
     { src: daemonBinary(runDir), dest: "/opt/keepalived" },
     { src: join(runDir, "guest-ipvs"), dest: "/opt/guest-ipvs" },
     { src: join(runDir, "guest-bench"), dest: "/opt/guest-bench" },
+    { src: join(runDir, "keepalived-before"), dest: "/opt/keepalived-before" },
     { src: "/usr/sbin/keepalived", dest: "/opt/keepalived-ref" },
   ];
 }

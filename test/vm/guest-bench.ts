@@ -123,6 +123,37 @@ function perProcess(tree: number[], root: number): { pid: number; role: string; 
   });
 }
 
+/**
+ * RSS of each process of the daemon's tree every ~500 ms from its start to the end of the window (the
+ * tree is re-listed every 2 s): when the peak (VmHWM) happens, at the first IPVS flush or later.
+ * `points` are [seconds since start, RSS MiB, anonymous MiB] per role, one a second.
+ */
+class RssTimeline {
+  readonly points: Record<string, [number, number, number][]> = {};
+  readonly max: Record<string, { rssMiB: number; atS: number }> = {};
+  #pids: number[] = [];
+  #timer: ReturnType<typeof setInterval>;
+  #ticks = 0;
+  constructor(readonly root: number, readonly t0: number) {
+    this.#timer = setInterval(() => this.#sample(), 500);
+  }
+  #sample(): void {
+    if (this.#ticks++ % 4 === 0) this.#pids = processTree(this.root);
+    const t = (performance.now() - this.t0) / 1000;
+    for (const p of perProcess(this.#pids, this.root)) {
+      if (!Number.isFinite(p.rssKiB)) continue;
+      const rss = p.rssKiB / 1024;
+      const m = this.max[p.role];
+      if (!m || rss > m.rssMiB) this.max[p.role] = { rssMiB: Math.round(rss * 10) / 10, atS: Math.round(t * 10) / 10 };
+      const pts = (this.points[p.role] ??= []);
+      if (this.#ticks % 2 === 0) pts.push([Math.round(t * 10) / 10, Math.round(rss * 10) / 10, Math.round((p.anonKiB / 1024) * 10) / 10]);
+    }
+  }
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+}
+
 /** Options of one run. */
 interface Opts {
   n: number;
@@ -242,10 +273,12 @@ async function benchOne(o: Opts, l: Listener, name: string, bin: string): Promis
     { stdout: Bun.file(log), stderr: Bun.file(`${log}.err`), stdin: "ignore" },
   );
   const r: Record<string, unknown> = { impl: name, n: o.n };
+  const timeline = new RssTimeline(d.pid, startedAt);
   r.fullTableS = await waitFull(o, name, d);
   if (!Number.isFinite(r.fullTableS as number)) {
     r.error = `IPVS never listed all ${o.n} real servers (have ${ipvsDests().length}, daemon exit ${d.exitCode})`;
     say(`BENCH ${name}: ${r.error}; log tail:\n${tail(log)}`);
+    timeline.stop();
     await stopDaemon(d);
     return r;
   }
@@ -258,6 +291,7 @@ async function benchOne(o: Opts, l: Listener, name: string, bin: string): Promis
   const tree = processTree(d.pid);
   const cpu = meter.ns(), a1 = Number((await l.ask("count"))[1]), t1 = uptime();
   meter.close();
+  timeline.stop();
   const checks = a1 - a0, secs = t1 - t0;
   Object.assign(r, {
     windowS: secs,
@@ -271,6 +305,8 @@ async function benchOne(o: Opts, l: Listener, name: string, bin: string): Promis
     processes: tree.length,
     perProcess: perProcess(tree, d.pid),
     destsAfterWindow: ipvsDests().length,
+    rssMax: timeline.max,
+    rssTimeline: timeline.points,
   });
   say(`BENCH ${name}: window ${JSON.stringify(r)}`);
   if (checks === 0) diagnose(name, d.pid, tree, log);
@@ -337,18 +373,22 @@ async function runMain(args: string[]): Promise<void> {
     startS: num("start", 240),
     settleS: num("settle", 150),
   };
-  const only = args.find((a) => a.startsWith("--only="))?.slice(7);
-  const impls = args.filter((a) => !a.startsWith("--") && a.includes("=")).map((a) => a.split("=") as [string, string])
-    .filter(([name]) => !only || name === only);
+  // --only=NAME[+NAME...]: the daemons to run; --rounds=R runs them R times, every other round in reverse
+  // order, so that a before/after pair alternates within one boot.
+  const only = args.find((a) => a.startsWith("--only="))?.slice(7).split("+");
+  const rounds = num("rounds", 1);
+  const listed = args.filter((a) => !a.startsWith("--") && a.includes("=")).map((a) => a.split("=") as [string, string])
+    .filter(([name, bin]) => (!only || only.includes(name)) && existsSync(bin));
+  const impls = Array.from({ length: rounds }, (_, r) => (r % 2 ? [...listed].reverse() : listed).map(([n, b]) => [n, b, r + 1] as const)).flat();
   writeFileSync("/tmp/bench.conf", configText(o.n), { mode: 0o644 });
   const t0 = performance.now();
   // A fresh listener process for each daemon: one run's leftovers (a listener that served 10,000 real
   // servers at full load, then had its peer SIGKILLed) must not weigh on the next daemon's figures.
-  for (const [name, bin] of impls) {
+  for (const [name, bin, round] of impls) {
     const l = new Listener(o.n);
     const ready = await l.next();
     say(`BENCH listener for ${name}: ${ready} after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    const r = await benchOne(o, l, name, bin);
+    const r = { ...(await benchOne(o, l, name, bin)), round };
     say(`IPVS-BENCH-RESULT ${JSON.stringify(r)}`);
     l.proc.stdin.end();
     await l.proc.exited;

@@ -57,6 +57,32 @@ test("/proc/PID/stat fallback keeps the CPU of exited threads", async () => {
   expect(r.sched).toBeLessThan(r.used - 0.8 * r.workersNs);
 }, 60_000);
 
+test("/proc/PID/stat fallback keeps the CPU of a child process that exited and was reaped (cutime/cstime)", async () => {
+  process.env.BENCH_CPU = "proc";
+  const p = Bun.spawn([process.execPath, join(import.meta.dir, "../../support/bench/cpu-child.ts"), "200"], {
+    stdin: "pipe",
+    stdout: "pipe",
+    stderr: "inherit",
+  });
+  try {
+    const meter = cpuMeter(p.pid, "child");
+    p.stdin.write("go\n");
+    p.stdin.flush();
+    const reader = (p.stdout as ReadableStream<Uint8Array>).getReader();
+    const childNs = Number(new TextDecoder().decode((await reader.read()).value).trim());
+    const used = meter.ns();
+    meter.close();
+    expect(childNs).toBeGreaterThanOrEqual(200e6);
+    // The child is gone from the tree; its time is in the parent's cutime/cstime (10 ms ticks).
+    expect(processTree(p.pid)).toEqual([p.pid]);
+    expect(used).toBeGreaterThanOrEqual(childNs - 30e6);
+  } finally {
+    p.stdin.end();
+    await p.exited;
+    delete process.env.BENCH_CPU;
+  }
+}, 60_000);
+
 test("the cgroup hierarchy the meter uses is mounted", () => {
   expect(existsSync("/sys/fs/cgroup/cpuacct/cpuacct.usage") || existsSync("/sys/fs/cgroup/cgroup.controllers")).toBe(true);
 });

@@ -8,4 +8,5 @@ need_bin /opt/keepalived-ref "Debian's keepalived (apt-get install keepalived)"
 # 10,000 listeners plus the checkers' sockets: far above the default 1024 descriptors.
 ulimit -n 200000 || fail "cannot raise the descriptor limit"
 args=$(sed -n 's/.*ka_bench=\([^ ]*\).*/\1/p' /proc/cmdline | tr ',' ' ')
-/opt/guest-bench run $args keepalived=/opt/keepalived-ref ours=/opt/keepalived
+# /opt/keepalived-before (bench/ipvs-vm.ts --before=BIN) is a second build of ours, run as "before".
+/opt/guest-bench run $args keepalived=/opt/keepalived-ref before=/opt/keepalived-before ours=/opt/keepalived
