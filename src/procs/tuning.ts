@@ -13,7 +13,7 @@ import { selfCommand } from "./self.ts";
  * Environment for the parent. Its mimalloc returns freed memory at once (purge delay 0): an idle parent
  * frees next to nothing, so that costs no wakeups, and what the configuration load left behind goes
  * (measured: 0.6 MiB less anonymous memory with 1 VRRP instance, 1.9 MiB with 100). The children get
- * CHILD_MIMALLOC_PURGE_DELAY instead (childEnv).
+ * CHILD_MIMALLOC instead (childEnv).
  */
 export const TUNED_ENV: Readonly<Record<string, string>> = {
   BUN_GC_TIMER_DISABLE: "1",
@@ -22,10 +22,17 @@ export const TUNED_ENV: Readonly<Record<string, string>> = {
 };
 
 /**
- * mimalloc's purge delay in a child: never (-1). Purging at once cost a 100-instance master's VRRP
- * child 2-3x its CPU (docs/design.md, Footprint), and a delayed purge wakes an idle process.
+ * mimalloc's settings in a child: freed pages may be purged once they have been free for 100 ms, when
+ * the allocator is next called, never by mimalloc's background purge thread (MIMALLOC_SCAVENGER=0: no
+ * `mi-scavenger` thread, so nothing wakes an idle child). Without purging (delay -1, the setting before)
+ * a VRRP child kept every page it had touched: ~7 MiB more anonymous memory with 100 instances at 0.1 s;
+ * purging at once (delay 0) cost a 100-instance master's VRRP child 2-3x its CPU, a 100 ms delay did not
+ * move it outside the run-to-run spread (bench/RESULTS.md, "2026-12-03, issue 12, mimalloc purge").
  */
-export const CHILD_MIMALLOC_PURGE_DELAY = "-1";
+export const CHILD_MIMALLOC: Readonly<Record<string, string>> = {
+  MIMALLOC_PURGE_DELAY: "100",
+  MIMALLOC_SCAVENGER: "0",
+};
 
 /** Re-executes the current process with TUNED_ENV unless it already has it (or KA_NO_TUNE=1 is set). */
 export function ensureTuned(): void {
@@ -42,11 +49,11 @@ export const BUSY_CHECKERS = 1000;
 
 /**
  * The environment of a child (undefined: the parent's as it is, with KA_NO_TUNE=1): the parent's with
- * the GC timer off and CHILD_MIMALLOC_PURGE_DELAY, whether or not the parent itself runs with them (the
+ * the GC timer off and CHILD_MIMALLOC, whether or not the parent itself runs with them (the
  * spawn sets them, so a child never needs a re-exec); but a check child with many checkers is
  * never idle, and without the GC timer its heap grew to twice the size (10,000 TCP_CHECKs at delay_loop 1
  * on this host: 250-300 MiB RSS without the timer, 120-165 MiB with it, for about 5% more CPU), so it runs
- * with the timer and mimalloc's purging. Decided when the child starts; a reload does not restart it.
+ * with the timer and mimalloc's default purging (its purge thread included). Decided when the child starts; a reload does not restart it.
  */
 export function childEnv(role: string, c: KeepalivedConfig): Record<string, string> | undefined {
   if (process.env.KA_NO_TUNE === "1") return undefined;
@@ -56,10 +63,10 @@ export function childEnv(role: string, c: KeepalivedConfig): Record<string, stri
   if (role === "check") { for (const vs of c.check.virtualServers) for (const rs of vs.realServers) checkers += rs.checkers.length; }
   if (checkers >= BUSY_CHECKERS) {
     delete env.BUN_GC_TIMER_DISABLE;
-    delete env.MIMALLOC_PURGE_DELAY;
+    for (const k of Object.keys(CHILD_MIMALLOC)) delete env[k];
   } else {
     env.BUN_GC_TIMER_DISABLE = TUNED_ENV.BUN_GC_TIMER_DISABLE!;
-    env.MIMALLOC_PURGE_DELAY = CHILD_MIMALLOC_PURGE_DELAY;
+    Object.assign(env, CHILD_MIMALLOC);
   }
   return env;
 }

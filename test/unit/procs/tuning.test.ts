@@ -1,9 +1,9 @@
-/** childEnv: only a busy check child (>= BUSY_CHECKERS checkers) gets Bun's GC timer back; the others never purge. */
+/** childEnv: only a busy check child (>= BUSY_CHECKERS checkers) gets Bun's GC timer back; the others purge after 100 ms without the purge thread. */
 import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../../../src/config/index.ts";
-import { BUSY_CHECKERS, CHILD_MIMALLOC_PURGE_DELAY, childEnv } from "../../../src/procs/tuning.ts";
+import { BUSY_CHECKERS, CHILD_MIMALLOC, childEnv } from "../../../src/procs/tuning.ts";
 
 const dir = mkdtempSync("/tmp/ka-tune-");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -15,7 +15,7 @@ function config(realServers: number) {
   return loadConfig(f, { configId: "t" }).config;
 }
 
-test("a check child with many checkers runs with the GC timer and purging; others never purge", () => {
+test("a check child with many checkers runs with the GC timer and mimalloc's defaults; others with CHILD_MIMALLOC", () => {
   const saved = { ...process.env };
   try {
     process.env.BUN_GC_TIMER_DISABLE = "1";
@@ -25,10 +25,13 @@ test("a check child with many checkers runs with the GC timer and purging; other
     expect(env).toBeDefined();
     expect(env.BUN_GC_TIMER_DISABLE).toBeUndefined();
     expect(env.MIMALLOC_PURGE_DELAY).toBeUndefined();
+    expect(env.MIMALLOC_SCAVENGER).toBeUndefined();
     expect(env.PATH).toBe(process.env.PATH!);
     for (const [role, c] of [["vrrp", big], ["bfd", big], ["check", config(10)]] as const) {
       const e = childEnv(role, c)!;
-      expect(e.MIMALLOC_PURGE_DELAY).toBe(CHILD_MIMALLOC_PURGE_DELAY);
+      expect(e.MIMALLOC_PURGE_DELAY).toBe("100");
+      expect(e.MIMALLOC_SCAVENGER).toBe("0");
+      expect(CHILD_MIMALLOC).toEqual({ MIMALLOC_PURGE_DELAY: "100", MIMALLOC_SCAVENGER: "0" });
       expect(e.BUN_GC_TIMER_DISABLE).toBe("1");
       expect(e.PATH).toBe(process.env.PATH!);
     }
@@ -36,7 +39,7 @@ test("a check child with many checkers runs with the GC timer and purging; other
     delete process.env.BUN_GC_TIMER_DISABLE;
     delete process.env.MIMALLOC_PURGE_DELAY;
     expect(childEnv("vrrp", big)!.BUN_GC_TIMER_DISABLE).toBe("1");
-    expect(childEnv("vrrp", big)!.MIMALLOC_PURGE_DELAY).toBe(CHILD_MIMALLOC_PURGE_DELAY);
+    expect(childEnv("vrrp", big)!.MIMALLOC_PURGE_DELAY).toBe(CHILD_MIMALLOC.MIMALLOC_PURGE_DELAY);
     process.env.KA_NO_TUNE = "1"; // tuning off: the children inherit the parent's environment as it is
     expect(childEnv("vrrp", big)).toBeUndefined();
     expect(childEnv("check", big)).toBeUndefined();
