@@ -11,6 +11,7 @@
  *    each daemon's tree in its own cgroup), master (A) and backup (B).
  * BENCH_TRIALS (default 3) failover trials; BENCH_JITTER_S (default 20) capture/idle window, measured
  * BENCH_SETTLE_S (default 20) after both daemons run. BENCH_NS (default kvf) prefixes namespaces and temp dirs.
+ * BENCH_SETSID=1: each daemon in its own session (see startDaemon).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -52,13 +53,20 @@ interface Pair {
   pb?: Subprocess;
 }
 
+/**
+ * BENCH_SETSID=1 starts each daemon in a session of its own (setsid(1), the pid stays), as a service manager
+ * does: with kernel.sched_autogroup_enabled the daemon is then its own scheduling group instead of sharing
+ * the bench's (and any load started from the same shell); bench/RESULTS.md, 2026-12-03 late adverts.
+ */
+const SETSID = process.env.BENCH_SETSID === "1" ? "setsid " : "";
+
 function startDaemon(ns: Netns, impl: Impl, dir: string, name: string): Subprocess {
   const f = (x: string) => join(dir, `${name}${x}`);
   const extra = impl.name === "ours" ? ["-b", f("b.pid")] : [];
   return ns.spawn([
     "sh",
     "-c",
-    `exec ${impl.bin} -n -l -D -f ${f(".conf")} -p ${f(".pid")} -r ${f("v.pid")} -c ${f("c.pid")} ${extra.join(" ")} > ${f(".log")} 2>&1`,
+    `exec ${SETSID}${impl.bin} -n -l -D -f ${f(".conf")} -p ${f(".pid")} -r ${f("v.pid")} -c ${f("c.pid")} ${extra.join(" ")} > ${f(".log")} 2>&1`,
   ]);
 }
 
