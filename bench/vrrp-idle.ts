@@ -13,6 +13,8 @@ for (const impl of impls(process.env.BENCH_OURS ?? `${import.meta.dir}/../dist/k
   const s = await idleOnce(impl, n, windowS);
   console.log(
     `${impl.name}: cpu master ${s.cpuA.toFixed(0)} ms/30s, backup ${s.cpuB.toFixed(0)} ms/30s, ` +
-      `p99 ${quantile(s.iv, 0.99).toFixed(2)} ms, max dev ${Math.max(...s.iv.map((x) => Math.abs(x - 100))).toFixed(2)} ms, flaps ${s.flaps}`,
+      `p99 ${quantile(s.iv, 0.99).toFixed(2)} ms, max dev ${
+        Math.max(...s.iv.map((x) => Math.abs(x - 100))).toFixed(2)
+      } ms, flaps ${s.flaps}, capture drops ${s.drops}`,
   );
 }

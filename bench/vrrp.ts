@@ -11,6 +11,7 @@
  *    each daemon's tree in its own cgroup), master (A) and backup (B).
  * BENCH_TRIALS (default 3) failover trials; BENCH_JITTER_S (default 20) capture/idle window, measured
  * BENCH_SETTLE_S (default 20) after both daemons run. BENCH_NS (default kvf) prefixes namespaces and temp dirs.
+ * BENCH_SETSID=1: each daemon in its own session (see startDaemon).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -18,6 +19,7 @@ import type { Subprocess } from "bun";
 import { Netns, vethPair, waitFor } from "../test/support/netns.ts";
 import { cpuMeter } from "./cpu.ts";
 import { type Impl, impls, median, processTree, quantile, type Row, rssKiB } from "./lib.ts";
+import { advertIntervals, captureDrops } from "./vrrp-capture.ts";
 
 const VIP = "192.0.2.100";
 const NS = process.env.BENCH_NS ?? "kvf";
@@ -51,13 +53,20 @@ interface Pair {
   pb?: Subprocess;
 }
 
+/**
+ * BENCH_SETSID=1 starts each daemon in a session of its own (setsid(1), the pid stays), as a service manager
+ * does: with kernel.sched_autogroup_enabled the daemon is then its own scheduling group instead of sharing
+ * the bench's (and any load started from the same shell); bench/RESULTS.md, 2026-12-03 late adverts.
+ */
+const SETSID = process.env.BENCH_SETSID === "1" ? "setsid " : "";
+
 function startDaemon(ns: Netns, impl: Impl, dir: string, name: string): Subprocess {
   const f = (x: string) => join(dir, `${name}${x}`);
   const extra = impl.name === "ours" ? ["-b", f("b.pid")] : [];
   return ns.spawn([
     "sh",
     "-c",
-    `exec ${impl.bin} -n -l -D -f ${f(".conf")} -p ${f(".pid")} -r ${f("v.pid")} -c ${f("c.pid")} ${extra.join(" ")} > ${f(".log")} 2>&1`,
+    `exec ${SETSID}${impl.bin} -n -l -D -f ${f(".conf")} -p ${f(".pid")} -r ${f("v.pid")} -c ${f("c.pid")} ${extra.join(" ")} > ${f(".log")} 2>&1`,
   ]);
 }
 
@@ -110,25 +119,12 @@ export async function failoverOnce(impl: Impl, version: 2 | 3, advert: string): 
   }
 }
 
-/** Intervals per VRID from tcpdump lines, ms. */
-function intervals(text: string): number[] {
-  const last = new Map<string, number>();
-  const out: number[] = [];
-  for (const line of text.split("\n")) {
-    const m = /^(\d+\.\d+) IP 192\.0\.2\.1 > 224\.0\.0\.18: VRRPv\d, Advertisement, vrid (\d+)/.exec(line);
-    if (!m) continue;
-    const t = Number(m[1]) * 1000;
-    const prev = last.get(m[2]!);
-    if (prev !== undefined) out.push(t - prev);
-    last.set(m[2]!, t);
-  }
-  return out;
-}
-
 interface IdleSample {
   iv: number[];
   /** Backup instances that went MASTER during the window (missed adverts). */
   flaps: number;
+  /** Packets tcpdump lost (each would read as a doubled interval); -1: no summary from tcpdump. */
+  drops: number;
   rssA: number;
   cpuA: number;
   cpuB: number;
@@ -144,16 +140,23 @@ export async function idleOnce(impl: Impl, n: number, windowS: number): Promise<
     const meters = [cpuMeter(p.pa.pid, `${impl.name}-master`), cpuMeter(p.pb!.pid, `${impl.name}-backup`)];
     const masters = () => (readFileSync(join(p.dir, "b.log"), "utf8").match(/Entering MASTER STATE/g) ?? []).length;
     const m0 = masters();
-    const cap = p.b.spawn(["sh", "-c", `exec timeout ${windowS} tcpdump -tt -n -l -i veth0 'ip proto 112 and src 192.0.2.1' > ${p.dir}/cap.txt 2>/dev/null`]);
+    const cap = p.b.spawn([
+      "sh",
+      "-c",
+      `exec timeout ${windowS} tcpdump -tt -n -l -i veth0 'ip proto 112 and src 192.0.2.1' > ${p.dir}/cap.txt 2>${p.dir}/cap.err`,
+    ]);
     await cap.exited;
     const c1 = meters.map((m) => m.ns());
     for (const m of meters) m.close();
     const scale = 30 / windowS;
-    const iv = intervals(readFileSync(join(p.dir, "cap.txt"), "utf8"));
+    const iv = advertIntervals(readFileSync(join(p.dir, "cap.txt"), "utf8"));
+    const drops = captureDrops(readFileSync(join(p.dir, "cap.err"), "utf8")) ?? -1;
+    if (drops !== 0) console.error(`${impl.name}: tcpdump dropped ${drops < 0 ? "an unknown number of" : drops} packets: the intervals are not all real`);
     if (!iv.length) console.error(`${impl.name}: no adverts captured:\n${readFileSync(join(p.dir, "cap.txt"), "utf8").slice(0, 500)}`);
     return {
       iv,
       flaps: masters() - m0,
+      drops,
       rssA: rssKiB(processTree(p.pa.pid)),
       cpuA: (c1[0]! / 1e6) * scale,
       cpuB: (c1[1]! / 1e6) * scale,
