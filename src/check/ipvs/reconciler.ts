@@ -19,22 +19,11 @@ export interface ApplyResult {
   failed: { op: IpvsOp; error: string }[];
 }
 
-/** A pause every `every` operations of a long list (the check child collects the requests' garbage there). */
-export interface OpsPause {
-  every: number;
-  pause(): void;
-}
-
-/**
- * Runs each operation on `kernel`; a failure does not stop the others (destinations of a failed new service are skipped).
- * `between.pause()` runs after every `between.every` operations.
- */
-export function applyIpvsOps(kernel: IpvsKernel, ops: readonly IpvsOp[], between?: OpsPause): ApplyResult {
+/** Runs each operation on `kernel`; a failure does not stop the others (destinations of a failed new service are skipped). */
+export function applyIpvsOps(kernel: IpvsKernel, ops: readonly IpvsOp[]): ApplyResult {
   const res: ApplyResult = { applied: [], failed: [] };
   const notAdded = new Set<string>();
-  let n = 0;
   for (const o of ops) {
-    if (between && ++n % between.every === 0) between.pause();
     if ((o.op === "addDest" || o.op === "editDest") && notAdded.has(serviceKey(o.key))) {
       res.failed.push({ op: o, error: "its virtual server could not be added" });
       continue;
@@ -120,8 +109,8 @@ export class IpvsReconciler {
   #model: Model = new Map();
   #needsSync = false;
 
-  /** `log` receives one line per operation applied (info) or refused (error); `between` pauses long lists (applyIpvsOps). */
-  constructor(readonly kernel: IpvsKernel, readonly log: IpvsLog = silentIpvsLog, readonly between?: OpsPause) {}
+  /** `log` receives one line per operation applied (info) or refused (error). */
+  constructor(readonly kernel: IpvsKernel, readonly log: IpvsLog = silentIpvsLog) {}
 
   /** Service keys currently owned (desired at the last sync/update, plus removals that failed). */
   get owned(): ReadonlySet<string> {
@@ -159,10 +148,8 @@ export class IpvsReconciler {
 
   #apply(desired: IpvsTable, actual: IpvsTable): ApplyResult {
     const ops = diffIpvs(desired, actual, this.#owned);
-    const res = applyIpvsOps(this.kernel, ops, this.between);
-    let n = 0;
+    const res = applyIpvsOps(this.kernel, ops);
     for (const o of res.applied) {
-      if (this.between && ++n % this.between.every === 0) this.between.pause();
       applyToModel(this.#model, o);
       this.log.info(`IPVS ${describeOp(o)}: ${o.why}`);
     }

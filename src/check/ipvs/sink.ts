@@ -20,15 +20,6 @@ export function toTable(flat: readonly FlatService[]): IpvsTable {
   return flat.map(({ dests, ...service }) => ({ service, dests }));
 }
 
-/**
- * Every netlink request leaves a few small buffers and strings behind, and the first table of 10,000 real
- * servers runs in one turn of the loop (~18 s under qemu TCG): with nothing but allocation to trigger
- * collections, the check child grew by ~60 MiB during it, and by ~28 MiB more while the 10,000 applied
- * operations were logged (bench/RESULTS.md, issue 12, 2026-12-03). A young generation collection every 500
- * requests and every 500 log lines is meant to keep that garbage from piling up; a table of fewer real servers never reaches it.
- */
-export const GC_PAUSE = { every: 500, pause: () => Bun.gc(false) } as const;
-
 /** Programs IPVS through an IpvsReconciler; shaped like src/check/lvs.ts LvsSink. */
 export class IpvsLvsSink {
   readonly programming = true;
@@ -42,7 +33,7 @@ export class IpvsLvsSink {
   /** Opens the kernel over generic netlink (loads ip_vs if needed); throws IpvsError without IPVS. */
   static open(log: IpvsLog, opts: OpenOptions = {}): IpvsLvsSink {
     const k = NetlinkIpvsKernel.open(opts);
-    return new IpvsLvsSink(new IpvsReconciler(k, log, GC_PAUSE), log, k);
+    return new IpvsLvsSink(new IpvsReconciler(k, log), log, k);
   }
 
   /**

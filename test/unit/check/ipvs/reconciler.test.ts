@@ -115,25 +115,3 @@ describe("applyIpvsOps", () => {
     expect(res.applied.map((o) => o.op)).toEqual(["addService", "addDest"]);
   });
 });
-
-describe("applyIpvsOps pauses", () => {
-  test("a long list pauses after every `every` operations; the table is the same", () => {
-    const dests = Array.from({ length: 7 }, (_, i) => rs(`127.0.0.${i + 2}`, 8080, 1));
-    const want = [entry(tcp("192.0.2.10", 80, "rr"), ...dests)];
-    const k = new FakeIpvsKernel();
-    const at: number[] = [];
-    const res = applyIpvsOps(k, diffIpvs(want, []), { every: 3, pause: () => at.push(k.calls.length) });
-    // 8 operations (the service, then 7 destinations): pauses before the 3rd and the 6th.
-    expect(res.applied).toHaveLength(8);
-    expect(at).toEqual([2, 5]);
-    expect(table(k)).toHaveLength(7);
-  });
-
-  test("the reconciler pauses while applying and while logging what it applied", () => {
-    let pauses = 0;
-    const r = new IpvsReconciler(new FakeIpvsKernel(), undefined, { every: 2, pause: () => pauses++ });
-    r.sync([web(), mark()]);
-    // 5 operations: 2 pauses while applying them, 2 while logging them.
-    expect(pauses).toBe(4);
-  });
-});
