@@ -17,7 +17,7 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { collectOutput, Netns, vethPair, waitFor } from "../test/support/netns.ts";
 import { parseSmapsRollup } from "./footprint-lib.ts";
-import { median, processTree } from "./lib.ts";
+import { median, processTree, vrrpConf } from "./lib.ts";
 
 const N = Number(process.env.BENCH_N ?? 100);
 const SETTLE_S = Number(process.env.BENCH_SETTLE_S ?? 20);
@@ -31,21 +31,7 @@ const PREFIX = process.env.BENCH_NS_PREFIX ?? "k1a";
  */
 const EDEN = Number(process.env.BENCH_EDEN_BYTES ?? 1 << 20);
 
-function conf(prio: number): string {
-  const inst = Array.from({ length: N }, (_, k) =>
-    `vrrp_instance VI_${k + 1} {
-  state BACKUP
-  interface veth0
-  virtual_router_id ${k + 1}
-  priority ${prio}
-  advert_int 0.1
-  virtual_ipaddress {
-    192.0.2.${100 + k}/24
-  }
-}
-`);
-  return `global_defs {\n  router_id alloc_${prio}\n  vrrp_version 3\n}\n${inst.join("")}`;
-}
+const conf = (prio: number): string => vrrpConf(N, prio, 3, "0.1");
 
 /** A line of a daemon's stderr and when it arrived (performance.now()). */
 interface Line {

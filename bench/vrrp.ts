@@ -18,32 +18,11 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { Netns, vethPair, waitFor } from "../test/support/netns.ts";
 import { cpuMeter } from "./cpu.ts";
-import { type Impl, impls, median, processTree, quantile, type Row, rssKiB } from "./lib.ts";
+import { type Impl, impls, median, processTree, quantile, type Row, rssKiB, vrrpConf as conf } from "./lib.ts";
 import { advertIntervals, captureDrops } from "./vrrp-capture.ts";
 
 const VIP = "192.0.2.100";
 const NS = process.env.BENCH_NS ?? "kvf";
-
-/** A config with `n` <= 100 instances (VRIDs 1..n; VIP 192.0.2.(100 + k) on VRID k + 1). */
-function conf(n: number, prio: number, version: 2 | 3, advert: string): string {
-  const inst = Array.from({ length: n }, (_, k) =>
-    `vrrp_instance VI_${k + 1} {
-  state BACKUP
-  interface veth0
-  virtual_router_id ${k + 1}
-  priority ${prio}
-  advert_int ${advert}
-  virtual_ipaddress {
-    192.0.2.${100 + k}/24
-  }
-}
-`);
-  return `global_defs {
-  router_id bench_${prio}
-  vrrp_version ${version}
-}
-${inst.join("")}`;
-}
 
 interface Pair {
   a: Netns;
