@@ -4,6 +4,8 @@
  * tests swap in FakeScheduler to drive time by hand.
  */
 
+import { rtGuard } from "./rt-guard.ts";
+
 /** A timer handle; cancel with Scheduler.cancel. */
 export interface TimerHandle {
   readonly id: number;
@@ -234,6 +236,7 @@ abstract class HeapScheduler implements Scheduler {
       this.heap.take();
       n++;
       e.fn();
+      rtGuard.checkpoint();
       if ((n & 15) === 0 && performance.now() >= stopAt) return n;
     }
     if (n === 0 || this.#maxSlack === 0) return n;
@@ -245,6 +248,7 @@ abstract class HeapScheduler implements Scheduler {
       this.heap.remove(e);
       n++;
       e.fn();
+      rtGuard.checkpoint();
     }
     due.length = 0;
     return n;
@@ -297,7 +301,10 @@ export class RealScheduler extends HeapScheduler {
     const id = this.nextId++;
     this.#soon.add(id);
     queueMicrotask(() => {
-      if (this.#soon.delete(id)) fn();
+      if (this.#soon.delete(id)) {
+        fn();
+        rtGuard.checkpoint();
+      }
     });
     return { id };
   }

@@ -67,6 +67,7 @@ const symbols = {
   sched_setaffinity: { args: [i32, u64, P], returns: i32 },
   setrlimit: { args: [i32, P], returns: i32 },
   getrlimit: { args: [i32, P], returns: i32 },
+  getrusage: { args: [i32, P], returns: i32 },
   mlockall: { args: [i32], returns: i32 },
   munlockall: { args: [], returns: i32 },
   __errno_location: { args: [], returns: P },

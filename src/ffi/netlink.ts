@@ -7,6 +7,7 @@
  * queued before sendmsg returns; later dump parts are produced as we read. A request therefore never
  * waits on the event loop.
  */
+import { rtGuard } from "../core/rt-guard.ts";
 import { SysError } from "./libc.ts";
 import { SO_RCVBUF, SO_RCVBUFFORCE, SOCK_RAW, Socket, SOL_NETLINK, SOL_SOCKET } from "./socket.ts";
 import { AF_NETLINK, sockaddrNl } from "./sockaddr.ts";
@@ -105,6 +106,12 @@ export class NetlinkSocket {
    * ACK or NLMSG_DONE. Throws NetlinkError for a kernel error reply.
    */
   request(msg: Uint8Array, seq: number, what: string): NlMessage[] {
+    // The kernel does the work inside these calls, under locks it may spin on: not under SCHED_RR's
+    // RLIMIT_RTTIME (src/core/rt-guard.ts).
+    return rtGuard.outside(() => this.#request(msg, seq, what));
+  }
+
+  #request(msg: Uint8Array, seq: number, what: string): NlMessage[] {
     this.sock.sendTo(msg, sockaddrNl(0, 0));
     const replies: NlMessage[] = [];
     const deadline = performance.now() + 5000;
@@ -137,6 +144,10 @@ export class NetlinkSocket {
    * kernel applies the whole batch or none of it; the first error is thrown.
    */
   transact(msgs: Uint8Array[], acked: readonly number[], what: string): void {
+    rtGuard.outside(() => this.#transact(msgs, acked, what));
+  }
+
+  #transact(msgs: Uint8Array[], acked: readonly number[], what: string): void {
     let n = 0;
     for (const m of msgs) n += m.length;
     const buf = new Uint8Array(n);

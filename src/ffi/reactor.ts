@@ -4,6 +4,7 @@
  * drain their fd (recv until EAGAIN) in the callback. Timers, Bun sockets, spawn and signals keep working
  * on the main thread. Design and measurements: docs/design.md.
  */
+import { rtGuard } from "../core/rt-guard.ts";
 import { check, closeQuietly, libc } from "./libc.ts";
 import { EFD_CLOEXEC, EFD_NONBLOCK, EPOLL_CLOEXEC, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLLET, epollEvent, EPOLLIN } from "./epoll.ts";
 
@@ -59,6 +60,7 @@ export class Reactor implements FdWatcher {
         if (cb) {
           this.wakes++;
           cb();
+          rtGuard.checkpoint();
         }
       }
     };

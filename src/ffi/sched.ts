@@ -83,6 +83,21 @@ export function setRtTimeLimit(soft: bigint, hard: bigint): void {
   check("setrlimit(RLIMIT_RTTIME)", libc.setrlimit(RLIMIT_RTTIME, rlim), `${soft}/${hard}`);
 }
 
+const RUSAGE_THREAD = 1;
+/** struct rusage: two timevals, then 14 longs; ru_nvcsw is the 13th. */
+const rusage = new BigInt64Array(18);
+/** The calling thread's voluntary context switches (getrusage(2) RUSAGE_THREAD ru_nvcsw). */
+export function voluntarySwitches(): number {
+  check("getrusage(RUSAGE_THREAD)", libc.getrusage(RUSAGE_THREAD, rusage));
+  return Number(rusage[16]!);
+}
+
+const napTs = new BigInt64Array([0n, 20_000n]);
+/** Sleeps the calling thread 20 µs (nanosleep(2)): long enough that the kernel does take it off the CPU. */
+export function nap(): void {
+  libc.nanosleep(napTs, null);
+}
+
 /** Locks the process's memory, present and future, page by page as it is touched. */
 export function lockMemory(): void {
   check("mlockall", libc.mlockall(MCL_ALL_ONFAULT));

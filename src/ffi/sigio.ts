@@ -4,6 +4,7 @@
  * so callbacks must drain to EAGAIN. No extra thread: the parent and the BFD child use it (a handful of
  * fds each), and it is measured against the Worker reactor in bench/reactor.ts.
  */
+import { rtGuard } from "../core/rt-guard.ts";
 import { check, libc } from "./libc.ts";
 import type { FdWatcher, ReadyCallback } from "./reactor.ts";
 
@@ -13,7 +14,10 @@ const F_SETOWN = 8, F_GETFL = 3, F_SETFL = 4, O_ASYNC = 0o20000;
 export class SigioWatcher implements FdWatcher {
   #callbacks = new Map<number, ReadyCallback>();
   #handler = () => {
-    for (const cb of [...this.#callbacks.values()]) cb();
+    for (const cb of [...this.#callbacks.values()]) {
+      cb();
+      rtGuard.checkpoint();
+    }
   };
   constructor() {
     // The handler must exist before any fd gets O_ASYNC: SIGIO's default action ends the process.

@@ -8,6 +8,7 @@
 import { chmodSync } from "node:fs";
 import { childSavePath, ensureSaveDir } from "./config-save.ts";
 import type { CliOptions } from "../cli.ts";
+import { rtGuard } from "../core/rt-guard.ts";
 import { type DumpKind, envelope, IpcReceiver, type Message } from "../core/ipc.ts";
 import type { Role } from "../core/role.ts";
 import { isSliceFor, type RoleSlices, sliceProblem } from "../config/slice.ts";
@@ -142,7 +143,8 @@ export function runChild<R extends Role>(
   };
   const fromParent: ParentLink<R> = { role, rt, log, send: ctx.send, desync, enqueue, tune, untune };
   onRaw = (raw) => {
-    const msg = inbox.receive(raw);
+    // A configuration slice is one long decode: out of SCHED_RR, where RLIMIT_RTTIME would count it.
+    const msg = rtGuard.outside(() => inbox.receive(raw));
     if (msg) onParentMessage(fromParent, msg);
   };
   process.on("SIGTERM", () => stop(0));

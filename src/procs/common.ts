@@ -6,6 +6,7 @@ import { type Diagnostic, formatDiagnostic } from "../config/diag.ts";
 import { Logger } from "../core/log.ts";
 import { SyslogSocket } from "../ffi/syslog.ts";
 import { localTime } from "../ffi/libc.ts";
+import { rtGuard } from "../core/rt-guard.ts";
 import { dropExecutablePages } from "../ffi/resident.ts";
 import { instanceIdent } from "../core/instance-files.ts";
 
@@ -82,8 +83,10 @@ export const TRIM_EVERY_MS = 60_000;
  */
 export function startPageTrim(): void {
   if (process.env.KA_NO_TRIM === "1") return;
+  // Reading /proc/self/smaps is tens of ms of one piece: a realtime child does it out of SCHED_RR.
+  const trim = () => rtGuard.outside(dropExecutablePages);
   setTimeout(() => {
-    dropExecutablePages();
-    setInterval(dropExecutablePages, TRIM_EVERY_MS).unref();
+    trim();
+    setInterval(trim, TRIM_EVERY_MS).unref();
   }, TRIM_FIRST_MS).unref();
 }

@@ -5,7 +5,10 @@
  * once its configuration is loaded, at start and at every reload:
  *  - a realtime priority puts the process in SCHED_RR (SCHED_RESET_ON_FORK) and sets RLIMIT_RTTIME to
  *    half the `rlimit_rttime` (soft, SIGXCPU: logged) and all of it (hard, SIGKILL); default 10000 µs;
- *    the nice value is then not used;
+ *    the nice value is then not used. Unlike keepalived, the hard limit is at least RT_HARD_FLOOR_US:
+ *    our own work keeps to the configured limit (src/core/rt-guard.ts sleeps before it, and kernel work
+ *    runs outside SCHED_RR), but a collection of the JavaScript heap cannot be cut, and at keepalived's
+ *    10 ms one killed the child about every other time 100 instances changed state together;
  *  - otherwise the nice value is set;
  *  - `no_swap` locks the process's memory (mlockall);
  *  - a reload first undoes what the previous configuration set (back to SCHED_OTHER, the original nice
@@ -20,10 +23,13 @@
  */
 import type { GlobalDefs, ProcessSchedule } from "../config/model.ts";
 import type { Logger } from "../core/log.ts";
+import { type RtGuard, rtGuard } from "../core/rt-guard.ts";
 import * as ffi from "../ffi/sched.ts";
 
 /** keepalived's RT_RLIMIT_DEFAULT, µs. */
 export const RT_RLIMIT_DEFAULT_US = 10_000;
+/** The least hard RLIMIT_RTTIME we set, µs: a garbage collection must not be a SIGKILL. */
+export const RT_HARD_FLOOR_US = 200_000;
 /** keepalived's default min_auto_priority_delay, µs. */
 export const AUTO_PRIORITY_DELAY_DEFAULT_US = 1_000_000;
 
@@ -38,10 +44,15 @@ export interface SchedOs {
   setRtTimeLimit(soft: bigint, hard: bigint): void;
   lockMemory(): void;
   unlockMemory(): void;
+  /** For the RLIMIT_RTTIME guard (src/core/rt-guard.ts). */
+  voluntarySwitches(): number;
+  nap(): void;
+  /** The guard the tuner turns on while the process runs realtime. */
+  readonly rtGuard: RtGuard;
 }
 
 /** The real kernel. */
-export const REAL_SCHED_OS: SchedOs = { ...ffi, threads: ffi.threadsOf };
+export const REAL_SCHED_OS: SchedOs = { ...ffi, threads: ffi.threadsOf, rtGuard };
 
 /** What the tuner needs from global_defs. */
 export interface TuningSettings {
@@ -115,10 +126,19 @@ export class ProcessTuner {
     if (rlimitUs) {
       this.#try(`set RLIMIT_RTTIME to ${rlimitUs} us`, () => {
         this.#origRlimit ??= this.os.getRtTimeLimit();
-        this.os.setRtTimeLimit(BigInt(Math.floor(rlimitUs / 2)), BigInt(rlimitUs));
+        this.os.setRtTimeLimit(BigInt(Math.floor(rlimitUs / 2)), BigInt(Math.max(rlimitUs, RT_HARD_FLOOR_US)));
         this.#rlimitSet = true;
       });
     }
+    // Long runs of work now sleep briefly before the kernel's limit would kill the process.
+    const os = this.os;
+    os.rtGuard.on(this.#defaultRlimitUs, {
+      now: () => performance.now(),
+      voluntarySwitches: () => os.voluntarySwitches(),
+      nap: () => os.nap(),
+      demote: () => os.setRealtime(this.pid, 0),
+      restore: () => os.setRealtime(this.pid, this.#rt),
+    });
     return true;
   }
 
@@ -146,6 +166,7 @@ export class ProcessTuner {
         for (const th of this.#work()) this.os.setRealtime(th.tid, 0);
         this.#rt = 0;
       });
+      if (!this.#rt) this.os.rtGuard.off();
     }
     if (this.#rlimitSet && this.#origRlimit) {
       // Raising a hard limit back needs CAP_SYS_RESOURCE; without it the last limit stays (harmless under

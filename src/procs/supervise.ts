@@ -171,7 +171,8 @@ export class Supervised {
     this.#proc = undefined;
     this.#channel?.close();
     this.#channel = undefined;
-    const how = signal ? `killed by signal ${signal}` : `exited with status ${status}`;
+    // keepalived's hint: under SCHED_RR the kernel's RLIMIT_RTTIME kill is the usual SIGKILL nobody sent.
+    const how = signal ? `killed by signal ${signal}${signal === "SIGKILL" ? " - has rlimit_rttime been exceeded?" : ""}` : `exited with status ${status}`;
     if (this.#stopping) {
       this.log.info(`${describe(this.launch.role)} child process(${proc.pid}) ${how}`);
       this.events.onGone(this.launch.role, status, signal);

@@ -5,6 +5,7 @@
  * Tests use a fake implementing NetKernel.
  */
 import type { Family } from "../core/inet.ts";
+import { rtGuard } from "../core/rt-guard.ts";
 import type { FdWatcher } from "../ffi/reactor.ts";
 import { NETLINK_ROUTE, NetlinkSocket } from "../ffi/netlink.ts";
 import { type AddrRequest, encodeAddrAdd, encodeAddrDel, encodeAddrDump, parseAddrMessage } from "../proto/rtnl-addr.ts";
@@ -255,6 +256,7 @@ export class RtnlKernel implements NetKernel {
           const route = toRouteGone(m);
           if (route) onEvent({ kind: "route", op: "del", route });
         }
+        rtGuard.checkpoint();
       }
     });
   }

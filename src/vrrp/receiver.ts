@@ -6,6 +6,7 @@
  * Only new or changed datagrams are copied and decoded.
  */
 import { formatIp } from "../core/inet.ts";
+import { rtGuard } from "../core/rt-guard.ts";
 import { realtimeMs } from "../ffi/libc.ts";
 import { RecvBatch } from "../ffi/recvmmsg.ts";
 import type { SockAddr } from "../ffi/sockaddr.ts";
@@ -90,6 +91,7 @@ export class VrrpReceiver {
         // A stamp from the future or from long ago means the wall clock moved: the read time is then the best guess.
         const at = stamp === stamp && stamp - offset <= now && stamp - offset > now - 1000 ? stamp - offset : now;
         this.#one(i, at, onPacket, onError, onRepeat, wants);
+        rtGuard.checkpoint();
       }
       count += k;
       // Fewer than asked for: the queue was empty (a later datagram raises a new edge in the reactor).

@@ -7,6 +7,7 @@
  */
 import type { VrrpInstance } from "../config/model.ts";
 import type { Logger, RateLimitedLog } from "../core/log.ts";
+import { rtGuard } from "../core/rt-guard.ts";
 import type { Scheduler } from "../core/scheduler.ts";
 import type { AddrRequest } from "../proto/rtnl-addr.ts";
 import type { Firewall } from "./firewall.ts";
@@ -119,6 +120,7 @@ export class VipApplier {
     } catch (e) {
       this.log.error(`cannot ${what}: ${(e as Error).message}`);
     }
+    rtGuard.checkpoint();
   }
 
   #routes() {

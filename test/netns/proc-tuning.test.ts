@@ -115,7 +115,7 @@ afterAll(async () => {
 }, 60_000);
 
 describe("children as configured", () => {
-  test("VRRP child: its name, SCHED_RR 20 (no nice value then), one CPU, locked, RLIMIT_RTTIME 25000/50000", () => {
+  test("VRRP child: its name, SCHED_RR 20 (no nice value then), one CPU, locked, RLIMIT_RTTIME 25000 / 200000 (ours) or 50000", () => {
     expect(view(ours, "v")).toEqual({
       comm: "kpr_vrrp",
       nice: 0,
@@ -123,9 +123,11 @@ describe("children as configured", () => {
       rtPriority: 20,
       cpus: CPU,
       locked: true,
-      rtTimeout: ["25000", "50000"],
+      rtTimeout: ["25000", "200000"],
     });
-    if (ka) expect(view(ours, "v")).toEqual(view(ka, "v"));
+    // keepalived's hard limit is the configured 50000; ours is at least 200 ms (src/procs/sched.ts).
+    if (ka) expect({ ...view(ours, "v"), rtTimeout: view(ours, "v").rtTimeout[0] }).toEqual({ ...view(ka, "v"), rtTimeout: view(ka, "v").rtTimeout[0] });
+    if (ka) expect(view(ka, "v").rtTimeout).toEqual(["25000", "50000"]);
   });
   test("BFD child: keepalived's default name, nice 7, SCHED_OTHER, every CPU, not locked", () => {
     const v = view(ours, "b");
@@ -164,7 +166,8 @@ describe("max_auto_priority", () => {
         const x = view(d, "b");
         return x.policy === 2 ? x : undefined;
       });
-      expect({ who: d.name, rt: v.rtPriority, rtTimeout: v.rtTimeout }).toEqual({ who: d.name, rt: 1, rtTimeout: ["15000", "30000"] });
+      const hard = d === ka ? "30000" : "200000"; // ours: the 200 ms floor
+      expect({ who: d.name, rt: v.rtPriority, rtTimeout: v.rtTimeout }).toEqual({ who: d.name, rt: 1, rtTimeout: ["15000", hard] });
     }
   });
 });
@@ -185,7 +188,7 @@ describe("reload without the keywords", () => {
     // where it may raise a hard limit (CAP_SYS_RESOURCE), else keeps the last one.
     const capEff = BigInt(`0x${/^CapEff:\s*([0-9a-f]+)/m.exec(readFileSync("/proc/self/status", "utf8"))![1]}`);
     const sysResource = (capEff >> 24n & 1n) === 1n;
-    expect(view(ours, "v").rtTimeout).toEqual(sysResource ? ["unlimited", "unlimited"] : ["25000", "50000"]);
+    expect(view(ours, "v").rtTimeout).toEqual(sysResource ? ["unlimited", "unlimited"] : ["25000", "200000"]);
     // The default receive buffers come back: the monitor's 1 MiB (forced), the command socket's rmem_default.
     const rmem = Number(readFileSync("/proc/sys/net/core/rmem_default", "utf8"));
     await waitFor("our default netlink buffers", () => netlinkBuffers(ours.ns).monitor[0] === 2 << 20);

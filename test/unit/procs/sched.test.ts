@@ -4,6 +4,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import type { ProcessSchedule } from "../../../src/config/model.ts";
+import { RtGuard } from "../../../src/core/rt-guard.ts";
 import { isWorkThread, ProcessTuner, type SchedOs, type TuningSettings } from "../../../src/procs/sched.ts";
 import { captureLogger } from "../../support/alert/log-capture.ts";
 
@@ -16,6 +17,7 @@ function fakeOs(fail: Partial<Record<keyof SchedOs, boolean>> = {}) {
   const cpus = new Map<number, readonly number[]>();
   const calls: string[] = [];
   const state = { locked: false, rlimit: { soft: -1n, hard: -1n } };
+  const switches = { n: 0 };
   const guard = (k: keyof SchedOs) => {
     if (fail[k]) throw new Error(`${k}: EPERM`);
   };
@@ -29,8 +31,11 @@ function fakeOs(fail: Partial<Record<keyof SchedOs, boolean>> = {}) {
     setRtTimeLimit: (soft, hard) => (calls.push(`rlimit ${soft}/${hard}`), state.rlimit = { soft, hard }),
     lockMemory: () => (guard("lockMemory"), state.locked = true),
     unlockMemory: () => void (state.locked = false),
+    voluntarySwitches: () => switches.n,
+    nap: () => (calls.push("nap"), switches.n++),
+    rtGuard: new RtGuard(),
   };
-  return { os, nice, rt, cpus, calls, state };
+  return { os, nice, rt, cpus, calls, state, switches };
 }
 
 const sched = (s: Partial<ProcessSchedule>): ProcessSchedule => ({
@@ -54,19 +59,19 @@ describe("ProcessTuner at start", () => {
     new ProcessTuner(k.os, captureLogger().log, "vrrp", PID).apply(settings({ priority: -5 }), false);
     expect([k.nice.get(PID), k.nice.get(101), k.nice.get(102)]).toEqual([-5, -5, 0]);
   });
-  test("a realtime priority: SCHED_RR, RLIMIT_RTTIME half/whole, and the nice value is not used", () => {
+  test("a realtime priority: SCHED_RR, RLIMIT_RTTIME half / whole (at least 200 ms), and the nice value is not used", () => {
     const k = fakeOs();
     const t = new ProcessTuner(k.os, captureLogger().log, "vrrp", PID);
-    t.apply(settings({ priority: -5, rtPriority: 20, rlimitRttimeUs: 50_000 }), false);
+    t.apply(settings({ priority: -5, rtPriority: 20, rlimitRttimeUs: 300_000 }), false);
     expect([k.rt.get(PID), k.rt.get(101), k.rt.get(102)]).toEqual([20, 20, 0]);
-    expect(k.state.rlimit).toEqual({ soft: 25_000n, hard: 50_000n });
+    expect(k.state.rlimit).toEqual({ soft: 150_000n, hard: 300_000n });
     expect(k.nice.get(PID)).toBe(0);
     expect(t.realtimePriority).toBe(20);
   });
-  test("the default RLIMIT_RTTIME with a realtime priority is 10000 us (soft 5000)", () => {
+  test("the default RLIMIT_RTTIME with a realtime priority is 10000 us: soft 5000, hard raised to the 200 ms floor", () => {
     const k = fakeOs();
     new ProcessTuner(k.os, captureLogger().log, "bfd", PID).apply(settings({ rtPriority: 15 }), false);
-    expect(k.state.rlimit).toEqual({ soft: 5000n, hard: 10_000n });
+    expect(k.state.rlimit).toEqual({ soft: 5000n, hard: 200_000n });
   });
   test("no_swap locks memory; the CPU affinity reaches every thread", () => {
     const k = fakeOs();
@@ -113,6 +118,30 @@ describe("ProcessTuner at reload", () => {
   });
 });
 
+describe("the RLIMIT_RTTIME guard follows the realtime policy", () => {
+  test("on with SCHED_RR (budget an eighth of the hard limit), off again when a reload drops it", () => {
+    const k = fakeOs();
+    const t = new ProcessTuner(k.os, captureLogger().log, "vrrp", PID);
+    t.apply(settings({ priority: -5 }), false);
+    expect(k.os.rtGuard.budgetMs).toBe(0);
+    t.apply(settings({ rtPriority: 20, rlimitRttimeUs: 40_000 }), true);
+    expect(k.os.rtGuard.budgetMs).toBe(5);
+    k.calls.length = 0;
+    k.os.rtGuard.outside(() => k.calls.push("work"));
+    expect(k.calls).toEqual([`rt ${PID} 0`, "work", `rt ${PID} 20`]); // the main thread only, and back
+    t.apply(settings({}), true);
+    expect(k.os.rtGuard.budgetMs).toBe(0);
+  });
+  test("the automatic priority turns it on with the default limit", () => {
+    const k = fakeOs();
+    const t = new ProcessTuner(k.os, captureLogger().log, "vrrp", PID);
+    t.apply(settings({}, { maxAutoPriority: 5 }), false);
+    expect(k.os.rtGuard.budgetMs).toBe(0);
+    t.onLate(2000);
+    expect(k.os.rtGuard.budgetMs).toBe(1.25);
+  });
+});
+
 describe("automatic realtime priority (max_auto_priority)", () => {
   test("off by default and with 0 or -1", () => {
     for (const max of [null, 0, -1]) {
@@ -130,7 +159,7 @@ describe("automatic realtime priority (max_auto_priority)", () => {
     for (let i = 0; i < 4; i++) t.onLate(800);
     expect(t.realtimePriority).toBe(2);
     expect(k.calls.filter((c) => c.startsWith("rt 100"))).toEqual(["rt 100 1", "rt 100 2"]);
-    expect(k.calls.filter((c) => c.startsWith("rlimit"))).toEqual(["rlimit 20000/40000"]);
+    expect(k.calls.filter((c) => c.startsWith("rlimit"))).toEqual(["rlimit 20000/200000"]);
     expect(lines.filter((l) => l.includes("Set realtime priority"))).toHaveLength(2);
     expect(lines.some((l) => l.includes("A thread timer expired 0.800000 seconds ago"))).toBe(true);
   });
