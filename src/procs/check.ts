@@ -1,5 +1,5 @@
 /** The check child: wires the health-check runtime (src/check/) to the child framework; nothing else. */
-import { IpvsLvsSink } from "../check/ipvs/sink.ts";
+import { IpvsLvsSink, LOOP_CHUNKS } from "../check/ipvs/sink.ts";
 import { type LvsSink, NoLvs } from "../check/lvs.ts";
 import { IpvsNft } from "../check/nft-ipvs.ts";
 import type { NftLink } from "../vrrp/firewall.ts";
@@ -23,7 +23,8 @@ import { SnapshotReporter } from "../control/child-side.ts";
  */
 function openLvs(log: Logger, ns: string | undefined): LvsSink {
   try {
-    return ns === undefined ? IpvsLvsSink.open(log) : inNamespace(ipvsNetnsPath(ns), () => IpvsLvsSink.open(log));
+    const open = () => IpvsLvsSink.open(log, {}, LOOP_CHUNKS);
+    return ns === undefined ? open() : inNamespace(ipvsNetnsPath(ns), open);
   } catch (e) {
     if (ns !== undefined && e instanceof SysError && e.syscall !== "socket") {
       return new NoLvs(log, `Unable to set network namespace ${ns || "(default)"} for IPVS (${e.message})`);
@@ -87,6 +88,8 @@ export function createCheckRuntime(ctx: ChildContext): Runtime<CheckSlice> {
       compat = slice.global.metricsCompat;
       lvs.setRcvBuf?.(netlinkRcvBuf(slice.global.lvsNetlinkCmdRcvBufs, undefined));
       rt.apply(slice, reload);
+      // `ready` once the first table (or the reload's) is in the kernel, as when it was applied in one turn.
+      await lvs.settled?.();
       reporter.reportIf(slice.global.metricsListen !== null);
       snap.enable(slice.global.controlSocket !== null);
       snap.changed();
