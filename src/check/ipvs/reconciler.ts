@@ -39,7 +39,8 @@ export class OpStepper {
     const end = Math.min(this.ops.length, this.#next + max);
     for (; this.#next < end; this.#next++) {
       const o = this.ops[this.#next]!;
-      if ((o.op === "addDest" || o.op === "editDest") && this.#notAdded.has(serviceKey(o.key))) {
+      const skip = this.#notAdded.size > 0 && (o.op === "addDest" || o.op === "editDest") && this.#notAdded.has(serviceKey(o.key));
+      if (skip) {
         this.res.failed.push({ op: o, error: "its virtual server could not be added" });
         continue;
       }
