@@ -108,8 +108,9 @@ export function createCheckRuntime(ctx: ChildContext): Runtime<CheckSlice> {
     },
     snapshot: snap,
     control(cmd) {
-      const r = rt.control(cmd);
-      snap.changed();
+      const { changed, ...r } = rt.control(cmd);
+      // The overrides every starting child is sent (most often none) change nothing: no snapshot for them.
+      if (changed !== false) snap.changed();
       return r;
     },
     dump(kind, to) {
