@@ -34,13 +34,6 @@ export interface ApplyChunks {
 /** The check child's chunks: 250 operations per turn, the rest after a zero timer. */
 export const LOOP_CHUNKS: ApplyChunks = { every: 250, defer: (fn) => void setTimeout(fn, 0) };
 
-/** The run's place while a chunked apply waits for its first turn. */
-const STARTING: ReconcileRun = {
-  done: false,
-  step() {},
-  finish: () => ({ applied: [], failed: [] }),
-};
-
 /** Programs IPVS through an IpvsReconciler; shaped like src/check/lvs.ts LvsSink. */
 export class IpvsLvsSink {
   readonly programming = true;
@@ -90,17 +83,7 @@ export class IpvsLvsSink {
       this.#pending = t;
       return;
     }
-    if (!this.chunks) return this.#start(t);
-    // The diff and the first chunk start on a turn of their own: the work that built the table (at start,
-    // the whole runtime of 10,000 checkers) has returned to the loop first.
-    this.#run = STARTING;
-    this.#pending = t;
-    this.chunks.defer(() => {
-      if (this.#run !== STARTING) return; // cleanup() came first
-      const next = this.#pending!;
-      this.#run = this.#pending = undefined;
-      this.#start(next);
-    });
+    this.#start(t);
   }
 
   /** Resolves once no table is being applied (at once without chunks). */
