@@ -13,8 +13,14 @@ import { autoFwmarkOf, type AutoFwmarks } from "./table.ts";
 import { rsPort } from "./topology.ts";
 import type { VsRunner } from "./vs-runner.ts";
 
-/** Splits the parent's `VS|RS` keys per virtual server and hands each VS its share; says what applies. */
-export function applyOverrides(runners: readonly VsRunner[], cmd: Extract<ChildCommand, { op: "overrides" }>): { ok: boolean; message: string } {
+/**
+ * Splits the parent's `VS|RS` keys per virtual server and hands each VS its share; says what applies and
+ * whether any VS's overrides changed.
+ */
+export function applyOverrides(
+  runners: readonly VsRunner[],
+  cmd: Extract<ChildCommand, { op: "overrides" }>,
+): { ok: boolean; message: string; changed: boolean } {
   const per = new Map<string, { drained: Set<string>; weights: Map<string, number> }>();
   const slot = (vs: string) => {
     let s = per.get(vs);
@@ -33,8 +39,9 @@ export function applyOverrides(runners: readonly VsRunner[], cmd: Extract<ChildC
     const [vs, rs] = split(k);
     slot(vs).weights.set(rs, w);
   }
-  for (const v of runners) v.setOverrides(per.get(vsName(v.cfg)) ?? { drained: new Set(), weights: new Map() });
-  return { ok: true, message: `${cmd.drained.length} drained, ${Object.keys(cmd.weights).length} weight override(s)` };
+  let changed = false;
+  for (const v of runners) if (v.setOverrides(per.get(vsName(v.cfg)) ?? { drained: new Set(), weights: new Map() })) changed = true;
+  return { ok: true, message: `${cmd.drained.length} drained, ${Object.keys(cmd.weights).length} weight override(s)`, changed };
 }
 
 /** The check child's snapshot: every VS with its real servers, checkers and place in the table. */

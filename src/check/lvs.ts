@@ -17,6 +17,8 @@ export interface LvsSink {
   readonly programming: boolean;
   /** Makes the kernel match `table` (all VSes of this configuration). */
   apply(table: readonly DesiredService[]): void;
+  /** Resolves once the last table handed to apply() is in the kernel (a long one is applied over several turns). */
+  settled?(): Promise<void>;
   /** Removes what we programmed (stop without -I). */
   cleanup(): void;
   /** lvs_flush, lvs_timeouts, lvs_sync_daemon, lvs_flush_on_stop on the same kernel; null without IPVS. */

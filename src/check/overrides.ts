@@ -12,6 +12,17 @@ export interface RsOverrides {
   weights: ReadonlyMap<string, number>;
 }
 
+/**
+ * Whether two sets of overrides drain the same servers and set the same weights: the parent sends the
+ * overrides to every check child that starts, most often none, and an unchanged set re-evaluates nothing.
+ */
+export function sameOverrides(a: RsOverrides, b: RsOverrides): boolean {
+  if (a.drained.size !== b.drained.size || a.weights.size !== b.weights.size) return false;
+  for (const d of a.drained) if (!b.drained.has(d)) return false;
+  for (const [k, w] of a.weights) if (b.weights.get(k) !== w) return false;
+  return true;
+}
+
 /** `table` without the destinations of `drained` real servers. */
 export function withoutDrained(
   table: DesiredService[],

@@ -248,7 +248,7 @@ export class CheckRuntime {
   }
 
   /** Operator overrides from keepalived ctl (the complete set); they survive reloads only when resent. */
-  control(cmd: ChildCommand): { ok: boolean; message: string } {
+  control(cmd: ChildCommand): { ok: boolean; message: string; changed?: boolean } {
     if (cmd.op !== "overrides") return { ok: false, message: `the check child takes no ${cmd.op} command` };
     this.#overrides = cmd;
     return applyOverrides([...this.#vs.values()], cmd);

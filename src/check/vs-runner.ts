@@ -17,7 +17,7 @@ import type { FileWatchHub } from "./file-watch.ts";
 import { CheckerRunner, type CheckerRunnerOptions, type CheckerStatus } from "./runner.ts";
 import type { CheckerView } from "../metrics/check-samples.ts";
 import { type AutoFwmarks, type DesiredService, vsTable } from "./table.ts";
-import { type RsOverrides, withoutDrained } from "./overrides.ts";
+import { type RsOverrides, sameOverrides, withoutDrained } from "./overrides.ts";
 import { evaluateRsChange, evaluateVs, fifoRsLine, fifoVsLine, fmtRs, fmtVs, rsKey, rsPort, type TopoEvent, type VsStatus } from "./topology.ts";
 import type { RsLive, VsLive } from "../dump/ka-check-live.ts";
 import { meaningKey } from "../config/meaning.ts";
@@ -286,10 +286,13 @@ export class VsRunner {
   }
 
   /** Applies the operator overrides of this VS (RS display name -> drained / weight); re-evaluates. */
-  setOverrides(o: RsOverrides): void {
+  /** The operator's overrides for this VS; false (nothing re-evaluated) when they are those in force. */
+  setOverrides(o: RsOverrides): boolean {
+    if (sameOverrides(this.#ctl, o)) return false;
     this.#ctl = o;
     this.evaluate();
     this.d.changed();
+    return true;
   }
 
   /** Real servers with their checkers and overrides, for keepalived ctl status. */

@@ -72,11 +72,15 @@ export class SnapshotReporter {
 
   constructor(readonly opts: SnapshotReporterOptions) {}
 
-  /** Starts or stops pushing; call after each configuration. */
-  enable(on: boolean): void {
+  /**
+   * Starts or stops pushing; call after each configuration. Starting pushes at once unless `pushNow` is
+   * false: the parent then has no snapshot until a change or until it asks (it asks for one older than 5 s
+   * when a client wants the status).
+   */
+  enable(on: boolean, pushNow = true): void {
     if (on && !this.#running) {
       this.#running = true;
-      this.push();
+      if (pushNow) this.push();
     } else if (!on) this.stop();
   }
 

@@ -11,13 +11,16 @@ import { rtGuard } from "../core/rt-guard.ts";
 import { SysError } from "./libc.ts";
 import { SO_RCVBUF, SO_RCVBUFFORCE, SOCK_RAW, Socket, SOL_NETLINK, SOL_SOCKET } from "./socket.ts";
 import { AF_NETLINK, sockaddrNl } from "./sockaddr.ts";
-import { type NlMessage, parseNlError, splitMessages } from "../proto/netlink.ts";
+import { isPlainAck, type NlMessage, parseNlError, splitMessages } from "../proto/netlink.ts";
 
 /** Splits a datagram, dropping it whole when its framing is broken (counted by the caller's log). */
 function messages(buf: Uint8Array): NlMessage[] {
   const r = splitMessages(buf);
   return r.ok ? r.value : [];
 }
+
+/** The kernel's address (port 0, no groups), the destination of every request. */
+const KERNEL = sockaddrNl(0, 0);
 
 /** Netlink protocols. */
 export const NETLINK_ROUTE = 0, NETLINK_CONNECTOR = 11, NETLINK_NETFILTER = 12, NETLINK_GENERIC = 16;
@@ -43,10 +46,13 @@ export class NetlinkSocket {
   readonly sock: Socket;
   #seq = Math.floor(Math.random() * 0x7fff_0000);
   readonly portId: number;
+  readonly #rxView: DataView;
 
   /** Opens protocol `proto`, optionally subscribed to legacy `groups` (bitmask). */
   constructor(readonly proto: number, groups = 0, rcvbufBytes = 0) {
     this.sock = new Socket(AF_NETLINK, SOCK_RAW, proto, 1 << 16);
+    const rx = this.sock.received;
+    this.#rxView = new DataView(rx.buffer, rx.byteOffset, rx.byteLength);
     try {
       if (rcvbufBytes) this.setRcvBuf(rcvbufBytes, true);
       try {
@@ -112,17 +118,19 @@ export class NetlinkSocket {
   }
 
   #request(msg: Uint8Array, seq: number, what: string): NlMessage[] {
-    this.sock.sendTo(msg, sockaddrNl(0, 0));
+    this.sock.sendTo(msg, KERNEL);
     const replies: NlMessage[] = [];
     const deadline = performance.now() + 5000;
     for (;;) {
-      const d = this.sock.recv();
-      if (!d) {
+      const n = this.sock.recvInPlace();
+      if (n < 0) {
         if (performance.now() > deadline) throw new NetlinkError(110, what, "no reply from the kernel");
         Bun.sleepSync(0);
         continue;
       }
-      for (const m of messages(d.data)) {
+      // The usual answer, a bare ACK, read in the socket's own buffer: nothing is allocated for it.
+      if (!this.sock.truncated && isPlainAck(this.#rxView, n, seq)) return replies;
+      for (const m of messages(this.sock.received.slice(0, n))) {
         const h = m.header;
         if (h.seq !== seq) continue; // an event or a stale reply
         if (h.type === NLMSG_ERROR) {
@@ -153,7 +161,7 @@ export class NetlinkSocket {
     const buf = new Uint8Array(n);
     let off = 0;
     for (const m of msgs) buf.set(m, off), off += m.length;
-    this.sock.sendTo(buf, sockaddrNl(0, 0));
+    this.sock.sendTo(buf, KERNEL);
     const waiting = new Set(acked);
     let first: NetlinkError | undefined;
     const deadline = performance.now() + 5000;

@@ -1,5 +1,5 @@
 /** The check child: wires the health-check runtime (src/check/) to the child framework; nothing else. */
-import { IpvsLvsSink } from "../check/ipvs/sink.ts";
+import { IpvsLvsSink, LOOP_CHUNKS } from "../check/ipvs/sink.ts";
 import { type LvsSink, NoLvs } from "../check/lvs.ts";
 import { IpvsNft } from "../check/nft-ipvs.ts";
 import type { NftLink } from "../vrrp/firewall.ts";
@@ -15,6 +15,7 @@ import { MetricsReporter } from "../metrics/report.ts";
 import { checkSamples } from "../metrics/check-samples.ts";
 import { ipvsSamples } from "../metrics/ipvs-samples.ts";
 import { SnapshotReporter } from "../control/child-side.ts";
+import { BUSY_CHECKERS } from "./tuning.ts";
 
 /**
  * The IPVS reconciler when the kernel has IPVS (modprobe ip_vs first), else the sink that only reports.
@@ -23,7 +24,8 @@ import { SnapshotReporter } from "../control/child-side.ts";
  */
 function openLvs(log: Logger, ns: string | undefined): LvsSink {
   try {
-    return ns === undefined ? IpvsLvsSink.open(log) : inNamespace(ipvsNetnsPath(ns), () => IpvsLvsSink.open(log));
+    const open = () => IpvsLvsSink.open(log, {}, LOOP_CHUNKS);
+    return ns === undefined ? open() : inNamespace(ipvsNetnsPath(ns), open);
   } catch (e) {
     if (ns !== undefined && e instanceof SysError && e.syscall !== "socket") {
       return new NoLvs(log, `Unable to set network namespace ${ns || "(default)"} for IPVS (${e.message})`);
@@ -47,6 +49,13 @@ export const loop: LoopSettings = { timerEarlyMs: 20 };
 
 /** How old the IPVS counters on /metrics may be, ms (the report interval). */
 export const IPVS_STATS_MS = 5000;
+
+/** How many checkers a slice runs. */
+function checkerCount(c: CheckSlice): number {
+  let n = 0;
+  for (const vs of c.check.virtualServers) for (const rs of vs.realServers) n += rs.checkers.length;
+  return n;
+}
 
 /** Builds the check child's runtime. */
 export function createCheckRuntime(ctx: ChildContext): Runtime<CheckSlice> {
@@ -87,14 +96,21 @@ export function createCheckRuntime(ctx: ChildContext): Runtime<CheckSlice> {
       compat = slice.global.metricsCompat;
       lvs.setRcvBuf?.(netlinkRcvBuf(slice.global.lvsNetlinkCmdRcvBufs, undefined));
       rt.apply(slice, reload);
+      // `ready` once the first table (or the reload's) is in the kernel, as when it was applied in one turn.
+      await lvs.settled?.();
       reporter.reportIf(slice.global.metricsListen !== null);
-      snap.enable(slice.global.controlSocket !== null);
-      snap.changed();
+      // A large child's first snapshot (2.5 MB of JSON at 10,000 real servers, built right after the first
+      // table, where it made the child's and the parent's peaks: bench/RESULTS.md) waits for a change or
+      // for the parent to ask; a reload still pushes the new state.
+      const quiet = !reload && checkerCount(slice) >= BUSY_CHECKERS;
+      snap.enable(slice.global.controlSocket !== null, !quiet);
+      if (!quiet) snap.changed();
     },
     snapshot: snap,
     control(cmd) {
-      const r = rt.control(cmd);
-      snap.changed();
+      const { changed, ...r } = rt.control(cmd);
+      // The overrides every starting child is sent (most often none) change nothing: no snapshot for them.
+      if (changed !== false) snap.changed();
       return r;
     },
     dump(kind, to) {

@@ -156,6 +156,17 @@ export function splitMessages(buf: Uint8Array): Result<NlMessage[]> {
   return { ok: true, value: out };
 }
 
+/**
+ * Whether the first `n` bytes of `buf` are exactly one NLMSG_ERROR with errno 0 (an ACK) answering
+ * sequence number `seq`: what most requests get back, recognised without decoding anything.
+ */
+export function isPlainAck(buf: DataView, n: number, seq: number): boolean {
+  if (n < NLMSG_HDRLEN + 4 + NLMSG_HDRLEN || buf.byteLength < n) return false;
+  const len = buf.getUint32(0, true);
+  return len >= NLMSG_HDRLEN + 4 + NLMSG_HDRLEN && len <= n && align4(len) >= n && buf.getUint16(4, true) === NLMSG_ERROR &&
+    buf.getUint32(8, true) === seq >>> 0 && buf.getInt32(16, true) === 0;
+}
+
 /** Decoded NLMSG_ERROR: errno 0 is an ACK. */
 export interface NlError {
   /** Positive errno (17 = EEXIST), 0 for an ACK. */

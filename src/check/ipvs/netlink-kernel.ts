@@ -103,12 +103,19 @@ export class NetlinkIpvsKernel implements IpvsKernel {
   /** `family` is the id resolveIpvsFamily returned for this transport's kernel. */
   constructor(readonly transport: NlTransport, readonly family: number) {}
 
-  #do(what: string, build: (family: number, seq: number) => Uint8Array): NlMessage[] {
+  /**
+   * One request. `what` names it in errors; as a function it is only called for one (a flush of 10,000
+   * real servers would otherwise build 10,000 names nobody reads).
+   */
+  #do(what: string | (() => string), build: (family: number, seq: number) => Uint8Array): NlMessage[] {
     const seq = this.transport.nextSeq();
     try {
-      return this.transport.request(build(this.family, seq), seq, `IPVS ${what}`);
+      return this.transport.request(build(this.family, seq), seq, typeof what === "string" ? `IPVS ${what}` : "IPVS request");
     } catch (e) {
-      if (e instanceof NetlinkError) throw new IpvsError(e.errno, what, e.message);
+      if (e instanceof NetlinkError) {
+        const w = typeof what === "string" ? what : what();
+        throw new IpvsError(e.errno, w, typeof what === "string" ? e.message : e.message.replace("IPVS request", `IPVS ${w}`));
+      }
       throw e;
     }
   }
@@ -139,23 +146,23 @@ export class NetlinkIpvsKernel implements IpvsKernel {
 
   /** NEW_SERVICE. */
   addService(svc: IpvsService): void {
-    this.#do(`addService ${serviceKey(svc)}`, (f, s) => encodeIpvsNewService(f, s, svc));
+    this.#do(() => `addService ${serviceKey(svc)}`, (f, s) => encodeIpvsNewService(f, s, svc));
   }
 
   /** SET_SERVICE. */
   editService(svc: IpvsService): void {
-    this.#do(`editService ${serviceKey(svc)}`, (f, s) => encodeIpvsSetService(f, s, svc));
+    this.#do(() => `editService ${serviceKey(svc)}`, (f, s) => encodeIpvsSetService(f, s, svc));
   }
 
   /** DEL_SERVICE. */
   delService(svc: IpvsServiceKey): void {
-    this.#do(`delService ${serviceKey(svc)}`, (f, s) => encodeIpvsDelService(f, s, keyOf(svc)));
+    this.#do(() => `delService ${serviceKey(svc)}`, (f, s) => encodeIpvsDelService(f, s, keyOf(svc)));
   }
 
   /** NEW_DEST. */
   addDest(svc: IpvsServiceKey, dest: IpvsDest): void {
     this.#do(
-      `addDest ${serviceKey(svc)} ${dest.addr}:${dest.port}`,
+      () => `addDest ${serviceKey(svc)} ${dest.addr}:${dest.port}`,
       (f, s) => encodeIpvsNewDest(f, s, keyOf(svc), dest),
     );
   }
@@ -163,7 +170,7 @@ export class NetlinkIpvsKernel implements IpvsKernel {
   /** SET_DEST. */
   editDest(svc: IpvsServiceKey, dest: IpvsDest): void {
     this.#do(
-      `editDest ${serviceKey(svc)} ${dest.addr}:${dest.port}`,
+      () => `editDest ${serviceKey(svc)} ${dest.addr}:${dest.port}`,
       (f, s) => encodeIpvsSetDest(f, s, keyOf(svc), dest),
     );
   }
@@ -172,7 +179,7 @@ export class NetlinkIpvsKernel implements IpvsKernel {
   delDest(svc: IpvsServiceKey, dest: Pick<IpvsDest, "addr" | "port" | "addrFamily">): void {
     const d = dest.addrFamily === undefined ? { addr: dest.addr, port: dest.port } : { addr: dest.addr, port: dest.port, addrFamily: dest.addrFamily };
     this.#do(
-      `delDest ${serviceKey(svc)} ${dest.addr}:${dest.port}`,
+      () => `delDest ${serviceKey(svc)} ${dest.addr}:${dest.port}`,
       (f, s) => encodeIpvsDelDest(f, s, keyOf(svc), d),
     );
   }

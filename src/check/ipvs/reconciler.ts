@@ -19,24 +19,49 @@ export interface ApplyResult {
   failed: { op: IpvsOp; error: string }[];
 }
 
-/** Runs each operation on `kernel`; a failure does not stop the others (destinations of a failed new service are skipped). */
-export function applyIpvsOps(kernel: IpvsKernel, ops: readonly IpvsOp[]): ApplyResult {
-  const res: ApplyResult = { applied: [], failed: [] };
-  const notAdded = new Set<string>();
-  for (const o of ops) {
-    if ((o.op === "addDest" || o.op === "editDest") && notAdded.has(serviceKey(o.key))) {
-      res.failed.push({ op: o, error: "its virtual server could not be added" });
-      continue;
-    }
-    try {
-      runOp(kernel, o);
-      res.applied.push(o);
-    } catch (e) {
-      if (o.op === "addService") notAdded.add(serviceKey(o.service));
-      res.failed.push({ op: o, error: e instanceof Error ? e.message : String(e) });
+/**
+ * Runs a list of operations on `kernel` a part at a time: a failure does not stop the others (destinations
+ * of a failed new service are skipped). `step(max)` runs at most `max` more of them.
+ */
+export class OpStepper {
+  readonly res: ApplyResult = { applied: [], failed: [] };
+  #notAdded = new Set<string>();
+  #next = 0;
+  constructor(readonly kernel: IpvsKernel, readonly ops: readonly IpvsOp[]) {}
+
+  /** True when every operation has been tried. */
+  get done(): boolean {
+    return this.#next >= this.ops.length;
+  }
+
+  /** Tries up to `max` more operations; `applied(op)` hears of each one the kernel accepted. */
+  step(max: number, applied: (o: IpvsOp) => void = () => {}): void {
+    const end = Math.min(this.ops.length, this.#next + max);
+    for (; this.#next < end; this.#next++) {
+      const o = this.ops[this.#next]!;
+      const skip = this.#notAdded.size > 0 && (o.op === "addDest" || o.op === "editDest") && this.#notAdded.has(serviceKey(o.key));
+      if (skip) {
+        this.res.failed.push({ op: o, error: "its virtual server could not be added" });
+        continue;
+      }
+      try {
+        runOp(this.kernel, o);
+        this.res.applied.push(o);
+      } catch (e) {
+        if (o.op === "addService") this.#notAdded.add(serviceKey(o.service));
+        this.res.failed.push({ op: o, error: e instanceof Error ? e.message : String(e) });
+        continue;
+      }
+      applied(o);
     }
   }
-  return res;
+}
+
+/** Runs each operation on `kernel`; a failure does not stop the others (destinations of a failed new service are skipped). */
+export function applyIpvsOps(kernel: IpvsKernel, ops: readonly IpvsOp[]): ApplyResult {
+  const s = new OpStepper(kernel, ops);
+  s.step(ops.length);
+  return s.res;
 }
 
 function runOp(k: IpvsKernel, o: IpvsOp): void {
@@ -67,6 +92,16 @@ export function readIpvsTable(
     out.push({ service: s, dests: kernel.getDests(s) });
   }
   return out;
+}
+
+/** A sync or update in progress (IpvsReconciler.begin). */
+export interface ReconcileRun {
+  /** True when every operation has been tried (finish() still settles ownership and the model). */
+  readonly done: boolean;
+  /** Tries up to `max` more operations, each accepted one logged and put in the model. */
+  step(max: number): void;
+  /** Tries the rest, logs the refused ones and settles what is owned; the run's result. */
+  finish(): ApplyResult;
 }
 
 /** Where the reconciler reports operations (src/core/log.ts Logger fits). */
@@ -129,6 +164,44 @@ export class IpvsReconciler {
 
   /** Reads the owned and desired services from the kernel, then makes them match `desired`. */
   sync(desired: IpvsTable): ApplyResult {
+    return this.begin(desired, true).finish();
+  }
+
+  /** Makes the kernel match `desired`, diffing against the model only (no kernel read). */
+  update(desired: IpvsTable): ApplyResult {
+    return this.begin(desired, false).finish();
+  }
+
+  /**
+   * sync (`read`: the kernel is read first) or update as a run applied a part at a time (`step`), so a
+   * long list of operations (the first table of 10,000 real servers) need not run in one turn of the loop.
+   * The model follows each step; while the run lasts the services of `desired` count as owned too, so a
+   * cleanup in between removes what it added. Another begin() abandons what is left of this run.
+   */
+  begin(desired: IpvsTable, read: boolean): ReconcileRun {
+    const actual = read ? this.#readModel(desired) : this.model();
+    const stepper = new OpStepper(this.kernel, diffIpvs(desired, actual, this.#owned));
+    const wanted = ownedKeys(desired);
+    for (const k of this.#owned) wanted.add(k);
+    const owned = ownedKeys(desired);
+    this.#owned = wanted;
+    const applied = (o: IpvsOp) => {
+      applyToModel(this.#model, o);
+      this.log.info(`IPVS ${describeOp(o)}: ${o.why}`);
+    };
+    return {
+      get done() {
+        return stepper.done;
+      },
+      step: (max) => stepper.step(max, applied),
+      finish: () => {
+        stepper.step(Infinity, applied);
+        return this.#finish(stepper.res, owned);
+      },
+    };
+  }
+
+  #readModel(desired: IpvsTable): IpvsTable {
     const wanted = ownedKeys(desired);
     const actual = readIpvsTable(this.kernel, (k) => wanted.has(k) || this.#owned.has(k));
     this.#model = new Map();
@@ -138,22 +211,10 @@ export class IpvsReconciler {
         dests: new Map(e.dests.map((d) => [destKey(d), d])),
       });
     }
-    return this.#apply(desired, actual);
+    return actual;
   }
 
-  /** Makes the kernel match `desired`, diffing against the model only (no kernel read). */
-  update(desired: IpvsTable): ApplyResult {
-    return this.#apply(desired, this.model());
-  }
-
-  #apply(desired: IpvsTable, actual: IpvsTable): ApplyResult {
-    const ops = diffIpvs(desired, actual, this.#owned);
-    const res = applyIpvsOps(this.kernel, ops);
-    for (const o of res.applied) {
-      applyToModel(this.#model, o);
-      this.log.info(`IPVS ${describeOp(o)}: ${o.why}`);
-    }
-    const owned = ownedKeys(desired);
+  #finish(res: ApplyResult, owned: Set<string>): ApplyResult {
     for (const f of res.failed) {
       this.log.error(`IPVS ${describeOp(f.op)} failed: ${f.error}`);
       if (f.op.op === "delService") owned.add(serviceKey(f.op.key));

@@ -63,7 +63,7 @@ describe("check child overrides", () => {
     sched.advance(10);
     expect(dests(lvs, "203.0.113.10")).toEqual(["192.0.2.5:8080/2", "192.0.2.6:8080/1"]);
     const r = rt.control({ op: "overrides", drained: ["[203.0.113.10]:80|[192.0.2.6]:8080"], weights: { "[203.0.113.10]:80|[192.0.2.5]:8080": 9 } });
-    expect(r).toEqual({ ok: true, message: "1 drained, 1 weight override(s)" });
+    expect(r).toEqual({ ok: true, message: "1 drained, 1 weight override(s)", changed: true });
     sched.advance(10);
     expect(dests(lvs, "203.0.113.10")).toEqual(["192.0.2.5:8080/9"]);
     expect(dests(lvs, "203.0.113.11")).toEqual(["192.0.2.5:8080/4"]); // the same RS in another VS is untouched
@@ -85,6 +85,26 @@ describe("check child overrides", () => {
     snap = rt.snapshot();
     expect(snap.virtualServers[0]!.realServers.every((x) => !x.drained && x.weightOverride === null && x.inIpvs)).toBe(true);
     expect(rt.control({ op: "failover", instances: [], holdMs: 0, force: false }).ok).toBe(false);
+  });
+
+  test("the same set again (the parent's at every child start: none) changes nothing and builds no table", () => {
+    const sched = new FakeScheduler();
+    const lvs = new RecordingLvs();
+    const rt = new CheckRuntime({ log: nullLogger, sched, watcher: new Reactor(), lvs, keepIpvsOnStop: false });
+    rt.apply(conf(), false);
+    sched.advance(10);
+    const tables = lvs.tables.length;
+    expect(rt.control({ op: "overrides", drained: [], weights: {} })).toMatchObject({ ok: true, changed: false });
+    sched.advance(10);
+    expect(lvs.tables.length).toBe(tables);
+    const set = { op: "overrides", drained: ["[203.0.113.10]:80|[192.0.2.6]:8080"], weights: { "[203.0.113.10]:80|[192.0.2.5]:8080": 9 } } as const;
+    expect(rt.control({ ...set, drained: [...set.drained] })).toMatchObject({ changed: true });
+    sched.advance(10);
+    expect(lvs.tables.length).toBe(tables + 1);
+    expect(rt.control({ ...set, drained: [...set.drained] })).toMatchObject({ changed: false });
+    sched.advance(10);
+    expect(lvs.tables.length).toBe(tables + 1);
+    expect(dests(lvs, "203.0.113.10")).toEqual(["192.0.2.5:8080/9"]);
   });
 
   test("a weight override moves the quorum", () => {

@@ -42,6 +42,20 @@ describe("child side of control", () => {
     expect(sent).toHaveLength(3);
   });
 
+  test("reporter: enabled without the first push, it pushes on the next change or when asked", () => {
+    const sched = new FakeScheduler();
+    const sent: Message[] = [];
+    const r = new SnapshotReporter({ role: "check", send: (m) => void sent.push(m), sched, intervalMs: 0, collect: () => ({ kind: "check" }) as never });
+    r.enable(true, false);
+    sched.advance(10_000);
+    expect(sent).toEqual([]);
+    r.changed();
+    sched.advance(100);
+    expect(sent).toHaveLength(1);
+    expect(runControl(log(), { snapshot: r }, { op: "snapshot" }).ok).toBe(true);
+    expect(sent).toHaveLength(2);
+  });
+
   test("reporter: after a costly push, the next change waits SPACING times its cost", () => {
     const sched = new FakeScheduler();
     const sent: Message[] = [];

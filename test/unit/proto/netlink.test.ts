@@ -8,6 +8,7 @@ import {
   DumpCollector,
   encodeNlHeader,
   findAck,
+  isPlainAck,
   macToBytes,
   NLA_F_NESTED,
   NLA_F_NET_BYTEORDER,
@@ -115,6 +116,41 @@ describe("streaming helpers", () => {
     expect(findAck(ack, 9)).toMatchObject({ ok: true, value: { errno: 0, request: { seq: 9 } } });
     expect(findAck(ack, 8)).toEqual({ ok: true, value: undefined });
     expect(findAck(new Uint8Array(5), 9).ok).toBe(false);
+  });
+});
+
+describe("isPlainAck", () => {
+  const req = nlmsg(0x14, NLM_F.REQUEST | NLM_F.ACK, 9, new Uint8Array(8));
+  const dv = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const withErr = (errno: number, seq: number) => {
+    const e = new Uint8Array(4);
+    new DataView(e.buffer).setInt32(0, -errno, true);
+    return nlmsg(NLMSG_ERROR, 0, seq, concatBytes(e, req));
+  };
+  test("one ACK for this seq, and nothing else, is a plain ACK", () => {
+    const ack = withErr(0, 9);
+    expect(isPlainAck(dv(ack), ack.length, 9)).toBe(true);
+    // In a larger receive buffer, only the first n bytes count.
+    const big = new Uint8Array(256);
+    big.set(ack);
+    expect(isPlainAck(dv(big), ack.length, 9)).toBe(true);
+  });
+  test("an error, another seq, another type, a second message or a short datagram is not", () => {
+    const ack = withErr(0, 9);
+    expect(isPlainAck(dv(withErr(17, 9)), ack.length, 9)).toBe(false);
+    expect(isPlainAck(dv(ack), ack.length, 8)).toBe(false);
+    const done = nlmsg(NLMSG_DONE, 0, 9, new Uint8Array(20));
+    expect(isPlainAck(dv(done), done.length, 9)).toBe(false);
+    const two = concatBytes(nlmsg(0x14, NLM_F.MULTI, 9, new Uint8Array(4)), ack);
+    expect(isPlainAck(dv(two), two.length, 9)).toBe(false);
+    const both = concatBytes(ack, done);
+    expect(isPlainAck(dv(both), both.length, 9)).toBe(false);
+    expect(isPlainAck(dv(ack), 20, 9)).toBe(false);
+  });
+  test("sequence numbers above 2^31 compare unsigned", () => {
+    const e = new Uint8Array(4);
+    const ack = nlmsg(NLMSG_ERROR, 0, 0xfffffff0, concatBytes(e, req));
+    expect(isPlainAck(dv(ack), ack.length, 0xfffffff0)).toBe(true);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { describeOp, diffIpvs, ownedKeys } from "../../../../src/check/ipvs/diff.ts";
-import { serviceKey } from "../../../../src/check/ipvs/kernel.ts";
+import { canonAddr, serviceKey } from "../../../../src/check/ipvs/kernel.ts";
 import { IP_VS_SVC_F } from "../../../../src/proto/ipvs.ts";
 import { entry, fwm, rs, tcp } from "../../../support/check/ipvs/helpers.ts";
 
@@ -108,5 +108,16 @@ describe("diffIpvs", () => {
     expect(diffIpvs(want, have)[0]!.why).toContain("tunnel type 0 -> 1");
     const masq = [entry(tcp("192.0.2.10", 80), { ...rs("127.0.0.2", 80), tunType: 1 })];
     expect(diffIpvs(masq, [entry(tcp("192.0.2.10", 80), rs("127.0.0.2", 80))])).toEqual([]);
+  });
+});
+
+describe("canonAddr", () => {
+  test("a canonical dotted quad is returned as it is; others are parsed and formatted", () => {
+    for (const a of ["0.0.0.0", "127.1.39.14", "255.255.255.255", "10.0.0.1", "192.0.2.199"]) expect(canonAddr(a)).toBe(a);
+    expect(canonAddr("127.001.002.003")).toBe(canonAddr(canonAddr("127.001.002.003")));
+    expect(canonAddr("2001:DB8:0:0::1")).toBe("2001:db8::1");
+    expect(canonAddr("::FFFF:192.0.2.1")).toBe(canonAddr("::ffff:192.0.2.1"));
+    expect(canonAddr("not an address")).toBe("not an address");
+    expect(canonAddr("256.1.1.1")).toBe("256.1.1.1");
   });
 });
