@@ -10,6 +10,20 @@ import { execSelf } from "../ffi/exec.ts";
 import { selfCommand } from "./self.ts";
 
 /**
+ * JavaScriptCore's first JIT tier (Baseline) compiles a function after ~33 calls (a counter of 500, 15 a
+ * call, 1 a loop iteration); its code and metadata stay for the life of the process. Work done once per
+ * configured object (100 VRRP instances set up, their addresses added, their first adverts) crossed that
+ * and left ~450 Baseline compilations behind in the parent and VRRP child (1.4 MiB of machine code, more
+ * in metadata; 43 with one instance). At 10,000 a function is compiled after ~670 calls: what runs every
+ * advert still is within seconds (bench/RESULTS.md, "2026-12-03, issue 12, JIT thresholds"). Every
+ * process gets it (TUNED_ENV, childEnv) except a busy check child, which keeps the runtime's defaults.
+ */
+export const JIT_ENV: Readonly<Record<string, string>> = {
+  BUN_JSC_thresholdForJITAfterWarmUp: "10000",
+  BUN_JSC_thresholdForJITSoon: "10000",
+};
+
+/**
  * Environment for the parent. Its mimalloc returns freed memory at once (purge delay 0): an idle parent
  * frees next to nothing, so that costs no wakeups, and what the configuration load left behind goes
  * (measured: 0.6 MiB less anonymous memory with 1 VRRP instance, 1.9 MiB with 100). The children get
@@ -19,6 +33,7 @@ export const TUNED_ENV: Readonly<Record<string, string>> = {
   BUN_GC_TIMER_DISABLE: "1",
   MIMALLOC_PURGE_DELAY: "0",
   KA_TUNED: "1",
+  ...JIT_ENV,
 };
 
 /**
@@ -64,9 +79,10 @@ export function childEnv(role: string, c: KeepalivedConfig): Record<string, stri
   if (checkers >= BUSY_CHECKERS) {
     delete env.BUN_GC_TIMER_DISABLE;
     for (const k of Object.keys(CHILD_MIMALLOC)) delete env[k];
+    for (const k of Object.keys(JIT_ENV)) delete env[k];
   } else {
     env.BUN_GC_TIMER_DISABLE = TUNED_ENV.BUN_GC_TIMER_DISABLE!;
-    Object.assign(env, CHILD_MIMALLOC);
+    Object.assign(env, CHILD_MIMALLOC, JIT_ENV);
   }
   return env;
 }
