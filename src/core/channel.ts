@@ -23,8 +23,17 @@ export class Channel {
   readonly #decoder = new TextDecoder();
   readonly #encoder = new TextEncoder();
 
-  /** Takes ownership of `fd` (a connected stream socket) and starts reading when `watcher` says so. */
-  constructor(fd: number, readonly watcher: FdWatcher, readonly onMessage: OnMessage, readonly onClose: () => void) {
+  /**
+   * Takes ownership of `fd` (a connected stream socket) and starts reading when `watcher` says so;
+   * `onBytes` is told the size of every read (the parent's InflowCollector, src/procs/inflow-gc.ts).
+   */
+  constructor(
+    fd: number,
+    readonly watcher: FdWatcher,
+    readonly onMessage: OnMessage,
+    readonly onClose: () => void,
+    readonly onBytes?: (n: number) => void,
+  ) {
     this.#stream = new FdStream(fd);
     watcher.add(fd, () => this.#readable());
   }
@@ -83,7 +92,10 @@ export class Channel {
   #readable(): void {
     if (this.#closed) return;
     const { chunks, eof } = this.#stream.readAvailable();
-    for (const c of chunks) this.#data(c);
+    for (const c of chunks) {
+      this.onBytes?.(c.length);
+      this.#data(c);
+    }
     if (eof) this.#gone();
   }
 
