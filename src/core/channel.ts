@@ -25,7 +25,8 @@ export class Channel {
 
   /**
    * Takes ownership of `fd` (a connected stream socket) and starts reading when `watcher` says so;
-   * `onBytes` is told the size of every read (the parent's InflowCollector, src/procs/inflow-gc.ts).
+   * `onBytes` is told the size of every message once it was handled (the parent's InflowCollector,
+   * src/procs/inflow-gc.ts).
    */
   constructor(
     fd: number,
@@ -92,10 +93,7 @@ export class Channel {
   #readable(): void {
     if (this.#closed) return;
     const { chunks, eof } = this.#stream.readAvailable();
-    for (const c of chunks) {
-      this.onBytes?.(c.length);
-      this.#data(c);
-    }
+    for (const c of chunks) this.#data(c);
     if (eof) this.#gone();
   }
 
@@ -112,6 +110,8 @@ export class Channel {
       }
       start = nl + 1;
       if (bytes.length) this.#line(this.#decoder.decode(bytes));
+      // Told once the message was handled: a collection it triggers finds its garbage, not half a message.
+      this.onBytes?.(bytes.length + 1);
     }
     if (start < chunk.length) this.#partial.push(chunk.slice(start));
   }

@@ -92,7 +92,7 @@ export class Supervised {
     readonly events: ChildEvents,
     readonly watcher: FdWatcher,
     policy: RestartPolicy = new RestartPolicy(),
-    /** Told the size of every read from the child (the parent's InflowCollector). */
+    /** Told the size of every message from the child once handled (the parent's InflowCollector). */
     readonly onBytes?: (n: number) => void,
   ) {
     this.#policy = policy;
