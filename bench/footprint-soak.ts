@@ -87,7 +87,8 @@ export async function soak(ours: string, minutes: number): Promise<void> {
     for (const x of running) {
       const log = readFileSync(join(x.r.dir, "log"), "utf8");
       const faults = (log.match(/Entering FAULT STATE/g) ?? []).length;
-      const parts = [...x.series.entries()].map(([pid, s]) => {
+      // A pid seen in fewer than 3 samples is a script or a fork on its way to exec, not a daemon process.
+      const parts = [...x.series.entries()].filter(([, s]) => s.pts.length >= 3).map(([pid, s]) => {
         const pts = afterWarmup(s.pts, 0.2);
         const first = s.pts[0]!.kib, last = s.pts[s.pts.length - 1]!.kib;
         const anon = slopeKiBPerMin(afterWarmup(s.anon, 0.2)).toFixed(1);
