@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { impls, processTree } from "./lib.ts";
 import { afterWarmup, type Point, slopeKiBPerMin } from "./footprint-lib.ts";
 import { measure, PREFIX, type Running, startDaemon, stopDaemon, vrrpConf } from "./footprint.ts";
+import { waitFor } from "../test/support/netns.ts";
 
 const FLIP = `#!/bin/sh
 # Fails during every other 5 s window of the wall clock.
@@ -56,6 +57,9 @@ export async function soak(ours: string, minutes: number): Promise<void> {
       const r = await startDaemon(impl, conf, impl.name === "ours" ? "zo" : "zk", "-l", env);
       running.push({ name: impl.name, r, series: new Map() });
     }
+    // Sampling starts once every daemon is up: a first sample taken at the spawn (a runtime not yet
+    // started, 0-1.5 MiB) made the parent's start look like growth ("1.5 -> 9.5 MiB").
+    for (const x of running) await waitFor(`${x.name}: 100 VIPs`, () => x.r.vips() >= 100, 60_000, 100);
     const t0 = performance.now();
     const end = t0 + minutes * 60_000;
     let nextDump = heapDir ? t0 + heapEveryMin * 60_000 : Infinity;
@@ -83,7 +87,8 @@ export async function soak(ours: string, minutes: number): Promise<void> {
     for (const x of running) {
       const log = readFileSync(join(x.r.dir, "log"), "utf8");
       const faults = (log.match(/Entering FAULT STATE/g) ?? []).length;
-      const parts = [...x.series.entries()].map(([pid, s]) => {
+      // A pid seen in fewer than 3 samples is a script or a fork on its way to exec, not a daemon process.
+      const parts = [...x.series.entries()].filter(([, s]) => s.pts.length >= 3).map(([pid, s]) => {
         const pts = afterWarmup(s.pts, 0.2);
         const first = s.pts[0]!.kib, last = s.pts[s.pts.length - 1]!.kib;
         const anon = slopeKiBPerMin(afterWarmup(s.anon, 0.2)).toFixed(1);

@@ -46,16 +46,22 @@ export interface LoadOutcome {
   statements: number;
 }
 
+/**
+ * Freezes every object of the model; arrays are walked but left as they are (their types are `readonly`):
+ * JavaScriptCore moves an array it freezes, seals or makes non-extensible into its slow sparse storage,
+ * ~290 bytes more per array, which at 10,000 real servers was ~3 MiB of the parent's heap and ~2 MiB of
+ * malloc (bench/RESULTS.md, "2026-12-03, issue 12, the parent's memory").
+ */
 function deepFreeze<T>(o: T): T {
   if (o === null || typeof o !== "object" || Object.isFrozen(o)) return o;
   if (Array.isArray(o)) {
     for (const v of o) if (v !== null && typeof v === "object") deepFreeze(v);
-  } else {
-    const rec = o as Record<string, unknown>;
-    for (const k in rec) {
-      const v = rec[k];
-      if (v !== null && typeof v === "object") deepFreeze(v);
-    }
+    return o;
+  }
+  const rec = o as Record<string, unknown>;
+  for (const k in rec) {
+    const v = rec[k];
+    if (v !== null && typeof v === "object") deepFreeze(v);
   }
   return Object.freeze(o);
 }

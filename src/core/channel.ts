@@ -23,8 +23,18 @@ export class Channel {
   readonly #decoder = new TextDecoder();
   readonly #encoder = new TextEncoder();
 
-  /** Takes ownership of `fd` (a connected stream socket) and starts reading when `watcher` says so. */
-  constructor(fd: number, readonly watcher: FdWatcher, readonly onMessage: OnMessage, readonly onClose: () => void) {
+  /**
+   * Takes ownership of `fd` (a connected stream socket) and starts reading when `watcher` says so;
+   * `onBytes` is told the size of every message once it was handled (the parent's InflowCollector,
+   * src/procs/inflow-gc.ts).
+   */
+  constructor(
+    fd: number,
+    readonly watcher: FdWatcher,
+    readonly onMessage: OnMessage,
+    readonly onClose: () => void,
+    readonly onBytes?: (n: number) => void,
+  ) {
     this.#stream = new FdStream(fd);
     watcher.add(fd, () => this.#readable());
   }
@@ -100,6 +110,8 @@ export class Channel {
       }
       start = nl + 1;
       if (bytes.length) this.#line(this.#decoder.decode(bytes));
+      // Told once the message was handled: a collection it triggers finds its garbage, not half a message.
+      this.onBytes?.(bytes.length + 1);
     }
     if (start < chunk.length) this.#partial.push(chunk.slice(start));
   }

@@ -39,6 +39,7 @@ import { applyProcessName, autoPriorityNotice } from "./sched.ts";
 import { bfdRoles } from "./bfd-route.ts";
 import type { Diagnostic } from "../config/index.ts";
 import { ControlService } from "../control/service.ts";
+import { InflowCollector } from "./inflow-gc.ts";
 
 /** Signals a child receives as-is from the parent. */
 const FORWARDED: NodeJS.Signals[] = ["SIGUSR1", "SIGUSR2", "SIGURG", "SIGWINCH"];
@@ -75,6 +76,8 @@ export class Parent {
   /** HUP and the reload timer, reload_check_config, reload_file (reload-driver.ts). */
   readonly #reloads: ReloadDriver;
   readonly #igmp: ParentLocalIgmp;
+  /** A full collection after every MiB the children sent (inflow-gc.ts). */
+  readonly #inflow = new InflowCollector();
 
   constructor(
     readonly opts: CliOptions,
@@ -190,6 +193,8 @@ export class Parent {
         },
       },
       this.#watcher,
+      undefined,
+      this.#inflow.note,
     );
     this.#children.set(role, child);
     child.start();

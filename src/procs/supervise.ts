@@ -92,6 +92,8 @@ export class Supervised {
     readonly events: ChildEvents,
     readonly watcher: FdWatcher,
     policy: RestartPolicy = new RestartPolicy(),
+    /** Told the size of every message from the child once handled (the parent's InflowCollector). */
+    readonly onBytes?: (n: number) => void,
   ) {
     this.#policy = policy;
     this.inbox = new IpcReceiver(`the ${launch.role} child`, new RateLimitedLog(log), (e) => {
@@ -118,10 +120,16 @@ export class Supervised {
       onExit: (_p, status, signal): void => this.#exited(proc, status, signal === null ? null : String(signal)),
     });
     closeQuietly(theirs);
-    const channel = new Channel(ours, this.watcher, (raw) => {
-      const msg = this.inbox.receive(raw);
-      if (msg) this.events.onMessage(role, msg);
-    }, () => {});
+    const channel = new Channel(
+      ours,
+      this.watcher,
+      (raw) => {
+        const msg = this.inbox.receive(raw);
+        if (msg) this.events.onMessage(role, msg);
+      },
+      () => {},
+      this.onBytes,
+    );
     this.#channel?.close();
     this.#channel = channel;
     this.#proc = proc;

@@ -1,5 +1,6 @@
 /** Tests for the public API (src/config/index.ts, dump.ts, diag.ts, security.ts, tree.ts) and global_defs. */
 import { describe, expect, test } from "bun:test";
+import { heapStats } from "bun:jsc";
 import YAML from "yaml";
 import { dumpConfig, formatDiagnostic, loadConfig, needsRole, sliceFor } from "../../../src/config/index.ts";
 import { diagLines, instance, loadText, memOptions, nonJsonPaths } from "../../support/config/helpers.ts";
@@ -157,9 +158,20 @@ describe("exit codes", () => {
 });
 
 describe("model, slices and dumps", () => {
-  test("the model is frozen and survives a JSON round trip unchanged", () => {
+  test("the model's objects are frozen, its arrays kept out of JSC's sparse storage; it survives a JSON round trip", () => {
     const c = loadText(FULL).config;
-    expect(Object.isFrozen(c.vrrp.instances[0]!.virtualIpaddresses)).toBe(true);
+    expect(Object.isFrozen(c.vrrp.instances[0]!)).toBe(true);
+    expect(Object.isFrozen(c.vrrp.instances[0]!.virtualIpaddresses[0]!)).toBe(true);
+    expect(Object.isFrozen(c.check.virtualServers[0]!.realServers[0]!)).toBe(true);
+    // Freezing an array costs ~290 bytes of sparse storage in JavaScriptCore (src/config/load.ts deepFreeze).
+    expect(Object.isFrozen(c.vrrp.instances[0]!.virtualIpaddresses)).toBe(false);
+    const sparse = () => (Bun.gc(true), heapStats().objectTypeCounts.SparseArrayValueMap ?? 0);
+    const before = sparse();
+    const again = loadText(FULL).config;
+    const arrays = (v: unknown): number =>
+      v === null || typeof v !== "object" ? 0 : (Array.isArray(v) ? 1 : 0) + Object.values(v).reduce((n: number, x) => n + arrays(x), 0);
+    expect(arrays(again)).toBeGreaterThan(20);
+    expect(sparse() - before).toBeLessThan(5);
     expect(JSON.parse(JSON.stringify(c))).toEqual(c);
     expect(nonJsonPaths(c)).toEqual([]);
   });

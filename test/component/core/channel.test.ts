@@ -76,3 +76,25 @@ test("poll() delivers what was written before the watcher reported anything, and
   ca.close();
   cb.close();
 });
+
+test("onBytes is told the size of every message after it was handled, newline included", async () => {
+  const [a, b] = socketPair();
+  let bytes = 0;
+  const got: unknown[] = [];
+  const ca = new Channel(a, reactor, () => {}, () => {});
+  const sizes: number[] = [];
+  const cb = new Channel(b, sigio, (m) => got.push(m), () => {}, (n) => {
+    expect(got.length).toBe(sizes.length + 1); // after the message was handled
+    sizes.push(n);
+    bytes += n;
+  });
+  const msg = { s: "y".repeat(200_000) };
+  ca.send(msg);
+  ca.send({ n: 1 });
+  for (let i = 0; i < 500 && got.length < 2; i++) await Bun.sleep(10);
+  expect(got).toEqual([msg, { n: 1 }]);
+  expect(sizes).toEqual([JSON.stringify(msg).length + 1, JSON.stringify({ n: 1 }).length + 1]);
+  expect(bytes).toBe(sizes[0]! + sizes[1]!);
+  ca.close();
+  cb.close();
+});

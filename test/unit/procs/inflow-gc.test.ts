@@ -1,0 +1,69 @@
+import { expect, test } from "bun:test";
+import { INFLOW_DELAY_MS, INFLOW_MIN_GAP_MS, InflowCollector } from "../../../src/procs/inflow-gc.ts";
+
+/** A fake clock: timers run when the test advances time. */
+function fake() {
+  let t = 0;
+  const timers: { at: number; f: () => void }[] = [];
+  const collections: number[] = [];
+  const clock = {
+    now: () => t,
+    after: (ms: number, f: () => void) => void timers.push({ at: t + ms, f }),
+    collect: () => void collections.push(t),
+  };
+  const advance = (ms: number) => {
+    const end = t + ms;
+    for (;;) {
+      timers.sort((a, b) => a.at - b.at);
+      const next = timers[0];
+      if (!next || next.at > end) break;
+      timers.shift();
+      t = next.at;
+      next.f();
+    }
+    t = end;
+  };
+  return { clock, advance, collections, timers };
+}
+
+test("nothing received, or less than the threshold: no collection", () => {
+  const f = fake();
+  const c = new InflowCollector(f.clock, 1000);
+  f.advance(60_000);
+  c.note(999);
+  f.advance(60_000);
+  expect(f.collections).toEqual([]);
+  expect(f.timers).toHaveLength(0);
+});
+
+test("crossing the threshold collects once, after the burst's delay; the count starts again", () => {
+  const f = fake();
+  const c = new InflowCollector(f.clock, 1000);
+  f.advance(5000);
+  for (let i = 0; i < 30; i++) c.note(100); // one burst: 3,000 bytes
+  expect(f.timers).toHaveLength(1);
+  f.advance(INFLOW_DELAY_MS);
+  expect(f.collections).toEqual([5000 + INFLOW_DELAY_MS]);
+  c.note(999);
+  f.advance(10_000);
+  expect(c.runs).toBe(1);
+});
+
+test("collections are at least INFLOW_MIN_GAP_MS apart under a steady stream", () => {
+  const f = fake();
+  const c = new InflowCollector(f.clock, 1000);
+  for (let i = 0; i < 100; i++) {
+    c.note(5000);
+    f.advance(100);
+  }
+  expect(f.collections.length).toBeGreaterThan(5);
+  expect(f.collections.length).toBeLessThanOrEqual(11);
+  for (let i = 1; i < f.collections.length; i++) expect(f.collections[i]! - f.collections[i - 1]!).toBeGreaterThanOrEqual(INFLOW_MIN_GAP_MS);
+});
+
+test("the real clock collects (Bun.gc) after a large inflow", async () => {
+  const c = new InflowCollector(undefined, 10);
+  c.note(11);
+  for (let i = 0; i < 100 && c.runs === 0; i++) await Bun.sleep(10);
+  expect(c.runs).toBe(1);
+});
