@@ -7,6 +7,7 @@ import { CliError, type CliOptions, parseArgs, SIGNUMS, usage } from "./cli.ts";
 import { VERSION_LINE } from "./version.ts";
 import type { KeepalivedConfig } from "./config/model.ts";
 import { ensureTuned } from "./procs/tuning.ts";
+import type { EarlyChild } from "./procs/prespawn.ts";
 import { accessSync, appendFileSync, constants, existsSync, statSync } from "node:fs";
 // Everything else is imported where it is used: the build splits the bundle into chunks, so the first
 // start (which only re-executes itself, tuning.ts) and the children never load the configuration code.
@@ -95,11 +96,14 @@ class EarlyExit extends Error {
 async function runParent(o: CliOptions, argv: string[]): Promise<void> {
   if (!o.dontFork && !o.daemonized) process.exit(await (await import("./procs/daemonize.ts")).launchDaemon(argv));
   if (o.dontFork) ensureTuned();
+  // The VRRP child's runtime starts while this process loads the configuration code and parses the file.
+  const early = (await import("./procs/prespawn.ts")).prespawnVrrp(o);
   const { reportLaunch } = await import("./procs/daemonize.ts");
   try {
-    await startParent(o);
+    await startParent(o, early);
   } catch (e) {
     if (!(e instanceof EarlyExit)) throw e;
+    void early?.discard();
     if (o.daemonized) {
       reportLaunch({ type: "failed", reason: e.message });
       process.exit(e.status);
@@ -108,7 +112,7 @@ async function runParent(o: CliOptions, argv: string[]): Promise<void> {
   }
 }
 
-async function startParent(o: CliOptions): Promise<void> {
+async function startParent(o: CliOptions, earlyVrrp: EarlyChild | undefined): Promise<void> {
   const { isRunnable, loadConfig } = await import("./config/index.ts");
   const { CAPS, refuseStat } = await import("./config/read.ts");
   const { configIdDefault, interfaceExists, logLoad, makeLogger, startPageTrim } = await import("./procs/common.ts");
@@ -130,7 +134,9 @@ async function startParent(o: CliOptions): Promise<void> {
   const r = loadConfig(o.configFile, { configId: o.configId ?? configIdDefault(), interfaceExists, allConfig: o.allConfig, onRead: read.onRead });
   // net_namespace (or -s): re-executed inside it (reading the configuration again there) before anything is logged.
   const g = o.netNamespace === undefined ? r.config.global : { ...r.config.global, netNamespace: o.netNamespace };
-  const nsFailed = (await import("./procs/netns.ts")).enterConfiguredNetns(g.netNamespace);
+  const { enterConfiguredNetns, needsNetnsExec } = await import("./procs/netns.ts");
+  if (needsNetnsExec(g.netNamespace)) await earlyVrrp?.discard(); // started outside the namespace: reaped before the exec
+  const nsFailed = enterConfiguredNetns(g.netNamespace);
   log.info(`Starting ${VERSION_LINE}`);
   if (o.netNamespace !== undefined && r.config.global.netNamespace !== null) {
     log.info(`Overriding config net_namespace '${r.config.global.netNamespace}' with command line namespace '${o.netNamespace}'`);
@@ -153,7 +159,7 @@ async function startParent(o: CliOptions): Promise<void> {
   saveConfigCopy(r.config.global.configSaveDir, 0, read, log);
   probeTmpConfigDir(r.config.global.tmpConfigDirectory, read, log);
   await (await import("./procs/lifecycle-scripts.ts")).runLifecycleScript("startup", r.config.global, log);
-  const parent = new Parent(o, log, r.config, r.diagnostics, setup);
+  const parent = new Parent(o, log, r.config, r.diagnostics, setup, earlyVrrp);
   parent.start(() => {
     log.info("All child processes are running");
     if (o.daemonized) reportLaunch({ type: "up", pid: process.pid });
