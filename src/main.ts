@@ -8,6 +8,7 @@ import { VERSION_LINE } from "./version.ts";
 import type { KeepalivedConfig } from "./config/model.ts";
 import { ensureTuned } from "./procs/tuning.ts";
 import type { EarlyChild } from "./procs/prespawn.ts";
+import { startMark } from "./core/start-trace.ts";
 import { accessSync, appendFileSync, constants, existsSync, statSync } from "node:fs";
 // Everything else is imported where it is used: the build splits the bundle into chunks, so the first
 // start (which only re-executes itself, tuning.ts) and the children never load the configuration code.
@@ -51,6 +52,7 @@ async function main(argv: string[]): Promise<void> {
   }
   if (o.umask !== undefined) process.umask(o.umask);
   if (o.role) {
+    startMark(o.role, "main");
     const { runChild } = await import("./procs/child.ts");
     // One call per role, so that each runtime is typed for its own configuration slice.
     if (o.role === "vrrp") {
@@ -96,8 +98,10 @@ class EarlyExit extends Error {
 async function runParent(o: CliOptions, argv: string[]): Promise<void> {
   if (!o.dontFork && !o.daemonized) process.exit(await (await import("./procs/daemonize.ts")).launchDaemon(argv));
   if (o.dontFork) ensureTuned();
+  startMark("parent", "main");
   // The VRRP child's runtime starts while this process loads the configuration code and parses the file.
   const early = (await import("./procs/prespawn.ts")).prespawnVrrp(o);
+  startMark("parent", "prespawned");
   const { reportLaunch } = await import("./procs/daemonize.ts");
   try {
     await startParent(o, early);
@@ -131,7 +135,9 @@ async function startParent(o: CliOptions, earlyVrrp: EarlyChild | undefined): Pr
   const log = makeLogger(o, "parent");
   const { probeTmpConfigDir, ReadFiles, saveConfigCopy } = await import("./procs/config-save.ts");
   const read = new ReadFiles();
+  startMark("parent", "config code");
   const r = loadConfig(o.configFile, { configId: o.configId ?? configIdDefault(), interfaceExists, allConfig: o.allConfig, onRead: read.onRead });
+  startMark("parent", "parsed");
   // net_namespace (or -s): re-executed inside it (reading the configuration again there) before anything is logged.
   const g = o.netNamespace === undefined ? r.config.global : { ...r.config.global, netNamespace: o.netNamespace };
   const { enterConfiguredNetns, needsNetnsExec } = await import("./procs/netns.ts");
@@ -153,6 +159,7 @@ async function startParent(o: CliOptions, earlyVrrp: EarlyChild | undefined): Pr
   if (r.diagnostics.some((d) => d.severity === "missing")) early("Config files missing (--all-config)", 6);
   if (o.dumpConf) { for (const line of (await confDump(r.config, o.dumpConf)).trimEnd().split("\n")) log.info(line); }
   const { claimPidFile, Parent } = await import("./procs/parent.ts");
+  startMark("parent", "parent code");
   const setup = (await import("./procs/instance.ts")).applyInstance(o, g, log);
   const pidErr = claimPidFile(o);
   if (pidErr) early(pidErr);
@@ -160,12 +167,14 @@ async function startParent(o: CliOptions, earlyVrrp: EarlyChild | undefined): Pr
   probeTmpConfigDir(r.config.global.tmpConfigDirectory, read, log);
   await (await import("./procs/lifecycle-scripts.ts")).runLifecycleScript("startup", r.config.global, log);
   const parent = new Parent(o, log, r.config, r.diagnostics, setup, earlyVrrp);
+  startMark("parent", "services");
   parent.start(() => {
     log.info("All child processes are running");
     if (o.daemonized) reportLaunch({ type: "up", pid: process.pid });
     startPageTrim();
     if (process.env.KA_HEAP_DEBUG) void import("./procs/heap-debug.ts").then((m) => m.installHeapDebug("parent"));
   });
+  startMark("parent", "spawned");
 }
 
 await main(process.argv.slice(2));
