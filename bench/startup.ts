@@ -7,6 +7,7 @@
  * to subtract. Binaries are alternated in one run (the host is shared, so only same-run figures compare).
  *   bun bench/startup.ts [BIN ...]       default: dist/keepalived; BENCH_STARTUP_N rounds (default 11)
  *   BENCH_STARTUP_ENV=default|unit|both  the caller's environment, or the systemd unit's (packaging/)
+ *   BENCH_STARTUP_CONF=FILE               another configuration instead of the 1-instance one (READY is still the end)
  *   BENCH_STARTUP_TRACE=1                 also the median of each phase mark (KA_START_TRACE, src/core/start-trace.ts), ms since the spawn
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -55,6 +56,8 @@ export class StartupRig {
   readonly #path = join(this.dir, "notify");
   /** Phase marks of the last sample (`ROLE WHAT` -> ms since the spawn), when traced. */
   phases = new Map<string, number>();
+  /** CPU of the last sample's whole tree, start to exit after TERM (wait4's rusage: the daemon and the children it reaped), ms. */
+  cpuMs: number | undefined;
 
   constructor(conf = CONF) {
     this.ns.ip("link", "add", "veth0", "type", "veth", "peer", "name", "veth1");
@@ -105,6 +108,8 @@ export class StartupRig {
     }
     proc.kill("SIGTERM");
     await proc.exited;
+    const ru = proc.resourceUsage();
+    this.cpuMs = ru ? Number(ru.cpuTime.user + ru.cpuTime.system) / 1000 : undefined;
     await waitFor("VIP gone", () => !this.ns.ip("-4", "addr", "show", "dev", "veth0").includes("192.0.2.100"), 10_000, 10);
     return at === undefined ? undefined : at - t0;
   }
@@ -139,9 +144,10 @@ if (import.meta.main) {
   const bins = process.argv.slice(2).length ? process.argv.slice(2) : [join(ROOT, "dist/keepalived")];
   const n = Number(process.env.BENCH_STARTUP_N ?? 11);
   const kinds = (process.env.BENCH_STARTUP_ENV ?? "both") === "both" ? ["default", "unit"] as const : [process.env.BENCH_STARTUP_ENV as "default" | "unit"];
-  const rig = new StartupRig();
+  const rig = new StartupRig(process.env.BENCH_STARTUP_CONF ? readFileSync(process.env.BENCH_STARTUP_CONF, "utf8") : CONF);
   const res = new Map<string, number[]>();
   const phases = new Map<string, Map<string, number[]>>();
+  const cpu = new Map<string, number[]>();
   const base: number[] = [];
   try {
     for (let i = 0; i < n; i++) {
@@ -154,6 +160,7 @@ if (import.meta.main) {
           if (!phases.has(key)) phases.set(key, new Map());
           for (const [k, v] of rig.phases) phases.get(key)!.set(k, [...(phases.get(key)!.get(k) ?? []), v]);
           if (ms !== undefined) res.get(key)!.push(ms);
+          if (rig.cpuMs !== undefined) cpu.set(key, [...(cpu.get(key) ?? []), rig.cpuMs]);
           else console.error(`${key}: no READY; log: ${readFileSync(join(rig.dir, "log"), "utf8").slice(-800)}`);
         }
       }
@@ -164,6 +171,7 @@ if (import.meta.main) {
   const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
   console.log(`exec -> READY (ms, n = ${n} each, alternated; load average at the end ${load}); spawn chain alone: ${fmt(base)}`);
   for (const [key, a] of res) console.log(`  ${key}: ${fmt(a)}  [${a.map((x) => x.toFixed(0)).join(" ")}]`);
+  for (const [key, a] of cpu) console.log(`  CPU of the tree, start to exit (ms), ${key}: ${fmt(a)}`);
   for (const [key, m] of phases) {
     if (!m.size) continue;
     const rows = [...m].map(([k, a]) => [k, median(a)] as const).sort((x, y) => x[1] - y[1]);

@@ -3,13 +3,15 @@
  * role's code take ~10-15 ms, which the parent used to spend only after it had loaded the configuration
  * code and parsed the file; nearly every configuration has a VRRP instance, so the parent starts that child
  * first thing (it then waits for its slice, reading nothing else) and hands it to its supervisor when the
- * configuration wants it with the same command line and environment. Otherwise (no VRRP instance, an
+ * configuration wants it with the same command line and environment; not when the file's text cannot ask
+ * for one (mayWantVrrp). Otherwise (no VRRP instance, an
  * `instance`, `net_namespace` or `disable_local_igmp` that changes the child's arguments or environment,
  * -C) the early child is killed before the parent goes on: it has not been given a configuration, so it
  * holds nothing to release. KA_NO_PRESPAWN=1 turns this off. Measured: bench/RESULTS.md
  * ("2026-12-03, issue 12, start-up: the VRRP child spawned before the parse").
  */
 import type { Subprocess } from "bun";
+import { readFileSync, statSync } from "node:fs";
 import type { CliOptions } from "../cli.ts";
 import { closeQuietly, socketPair } from "../ffi/libc.ts";
 import { childArgs } from "./parent-args.ts";
@@ -91,8 +93,26 @@ export function takeEarly(early: EarlyChild | undefined, argv: string[], env: Re
   return undefined;
 }
 
-/** Starts the VRRP child early unless the command line rules it out (-C, KA_NO_PRESPAWN=1). */
+/**
+ * Keywords without one of which the main file cannot ask for a VRRP child (needsRole: instances, static
+ * addresses, routes or rules); `include` may bring them in from elsewhere. Any occurrence counts, in a
+ * comment or a false `@` conditional too: a wrong "yes" costs an early child that is killed, a "no" only
+ * the overlap (the child is then spawned after the parse, as before).
+ */
+const VRRP_WORDS = /vrrp_instance|static_ipaddress|static_route|static_rule|include/;
+
+/** Might the configuration file `path` want a VRRP child? A cheap scan of its text (files over 1 MiB or unreadable: yes). */
+export function mayWantVrrp(path: string): boolean {
+  try {
+    if (statSync(path).size > 1 << 20) return true;
+    return VRRP_WORDS.test(readFileSync(path, "latin1"));
+  } catch {
+    return true;
+  }
+}
+
+/** Starts the VRRP child early unless the command line or the file's text rules it out (-C, KA_NO_PRESPAWN=1, mayWantVrrp). */
 export function prespawnVrrp(o: CliOptions): EarlyChild | undefined {
-  if (o.checkOnly || process.env.KA_NO_PRESPAWN === "1") return undefined;
+  if (o.checkOnly || process.env.KA_NO_PRESPAWN === "1" || (!o.all && !mayWantVrrp(o.configFile))) return undefined;
   return new EarlyChild(childArgv(o, "vrrp"), earlyVrrpEnv());
 }

@@ -1,7 +1,7 @@
 /**
  * The VRRP child started before the parse (src/procs/prespawn.ts), with the compiled binary in a namespace
  * of its own (prefix kt-): a configuration without VRRP instances leaves no VRRP child (nor a zombie of
- * it), one with an instance runs exactly one VRRP child, which takes the VIP, also when the configuration
+ * it, when a keyword in a comment made the parent start one early), one with an instance runs exactly one VRRP child, which takes the VIP, also when the configuration
  * changes the child's command line (`instance`) so that the early child is replaced.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -56,6 +56,11 @@ function childrenOf(ppid: number): { pid: number; state: string; cmd: string }[]
   return out;
 }
 
+/** The killed early child is reaped (no zombie) and the check child is the parent's only child. */
+const onlyCheck = (parent: number) => {
+  const kids = childrenOf(parent);
+  return kids.length === 1 && kids[0]!.cmd.includes("--role=check") && kids[0]!.state !== "Z";
+};
 const pidOf = (f: string) => (existsSync(f) ? Number(readFileSync(f, "utf8").trim()) : 0);
 
 beforeAll(async () => {
@@ -95,13 +100,19 @@ describe("the early VRRP child", () => {
   test("a configuration without VRRP instances leaves no VRRP child", async () => {
     const log = await withDaemon("novrrp", `global_defs {\n  router_id kt_early\n}\n${VS}`, async (parent) => {
       // Only the check child, and no killed early child left unreaped.
-      await holdsFor("only the check child", () => {
-        const kids = childrenOf(parent);
-        return kids.length === 1 && kids[0]!.cmd.includes("--role=check") && kids[0]!.state !== "Z";
-      }, 1_000);
+      await waitFor("only the check child", () => onlyCheck(parent), 5_000);
+      await holdsFor("only the check child", () => onlyCheck(parent), 1_000);
       expect(existsSync(join(dir, "novrrp", "v.pid"))).toBe(false);
     });
     expect(log).not.toContain("Starting VRRP child process");
+  }, 30_000);
+
+  test("the word in a comment starts an early child, which is killed and reaped after the parse", async () => {
+    const conf = `# no vrrp_instance here\nglobal_defs {\n  router_id kt_early\n}\n${VS}`;
+    await withDaemon("comment", conf, async (parent) => {
+      await waitFor("only the check child", () => onlyCheck(parent), 5_000);
+      await holdsFor("only the check child", () => onlyCheck(parent), 1_000);
+    });
   }, 30_000);
 
   test("a configuration with an instance runs one VRRP child, which takes the VIP", async () => {
