@@ -7,6 +7,8 @@
  * to subtract. Binaries are alternated in one run (the host is shared, so only same-run figures compare).
  *   bun bench/startup.ts [BIN ...]       default: dist/keepalived; BENCH_STARTUP_N rounds (default 11)
  *   BENCH_STARTUP_ENV=default|unit|both  the caller's environment, or the systemd unit's (packaging/)
+ *   BENCH_STARTUP_CONF=FILE               another configuration instead of the 1-instance one (READY is still the end)
+ *   BENCH_STARTUP_TRACE=1                 also the median of each phase mark (KA_START_TRACE, src/core/start-trace.ts), ms since the spawn
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -52,6 +54,10 @@ export class StartupRig {
   readonly ns = new Netns(`${PREFIX}${process.pid % 1000}`);
   readonly #sock = new Socket(AF_UNIX, SOCK_DGRAM, 0, 4096);
   readonly #path = join(this.dir, "notify");
+  /** Phase marks of the last sample (`ROLE WHAT` -> ms since the spawn), when traced. */
+  phases = new Map<string, number>();
+  /** CPU of the last sample's whole tree, start to exit after TERM (wait4's rusage: the daemon and the children it reaped), ms. */
+  cpuMs: number | undefined;
 
   constructor(conf = CONF) {
     this.ns.ip("link", "add", "veth0", "type", "veth", "peer", "name", "veth1");
@@ -87,10 +93,23 @@ export class StartupRig {
     for (const p of ["k.pid", "v.pid", "c.pid", "b.pid"]) rmSync(f(p), { force: true });
     const args = `-n -G -f ${f("k.conf")} -p ${f("k.pid")} -r ${f("v.pid")} -c ${f("c.pid")} -b ${f("b.pid")}`;
     const t0 = performance.timeOrigin + performance.now();
-    const proc = this.ns.spawn(["sh", "-c", `exec ${bin} ${args} > ${f("log")} 2>&1`], { env: { ...env, NOTIFY_SOCKET: this.#path } });
+    const trace: Record<string, string> = process.env.BENCH_STARTUP_TRACE === "1" ? { KA_START_TRACE: f("trace") } : {};
+    rmSync(f("trace"), { force: true });
+    const proc = this.ns.spawn(["sh", "-c", `exec ${bin} ${args} > ${f("log")} 2>&1`], { env: { ...env, ...trace, NOTIFY_SOCKET: this.#path } });
     const at = await this.#received("READY=1", 20_000);
+    this.phases = new Map();
+    if (trace.KA_START_TRACE) {
+      for (const line of readFileSync(trace.KA_START_TRACE, "utf8").trim().split("\n")) {
+        const [, role, ...rest] = line.split(" ");
+        const ms = Number(rest.pop());
+        const key = `${role} ${rest.join(" ")}`;
+        if (!this.phases.has(key)) this.phases.set(key, ms - t0);
+      }
+    }
     proc.kill("SIGTERM");
     await proc.exited;
+    const ru = proc.resourceUsage();
+    this.cpuMs = ru ? Number(ru.cpuTime.user + ru.cpuTime.system) / 1000 : undefined;
     await waitFor("VIP gone", () => !this.ns.ip("-4", "addr", "show", "dev", "veth0").includes("192.0.2.100"), 10_000, 10);
     return at === undefined ? undefined : at - t0;
   }
@@ -125,8 +144,10 @@ if (import.meta.main) {
   const bins = process.argv.slice(2).length ? process.argv.slice(2) : [join(ROOT, "dist/keepalived")];
   const n = Number(process.env.BENCH_STARTUP_N ?? 11);
   const kinds = (process.env.BENCH_STARTUP_ENV ?? "both") === "both" ? ["default", "unit"] as const : [process.env.BENCH_STARTUP_ENV as "default" | "unit"];
-  const rig = new StartupRig();
+  const rig = new StartupRig(process.env.BENCH_STARTUP_CONF ? readFileSync(process.env.BENCH_STARTUP_CONF, "utf8") : CONF);
   const res = new Map<string, number[]>();
+  const phases = new Map<string, Map<string, number[]>>();
+  const cpu = new Map<string, number[]>();
   const base: number[] = [];
   try {
     for (let i = 0; i < n; i++) {
@@ -136,7 +157,10 @@ if (import.meta.main) {
           const ms = await rig.once(bin, startupEnv(kind));
           const key = `${kind} ${bin}`;
           if (!res.has(key)) res.set(key, []);
+          if (!phases.has(key)) phases.set(key, new Map());
+          for (const [k, v] of rig.phases) phases.get(key)!.set(k, [...(phases.get(key)!.get(k) ?? []), v]);
           if (ms !== undefined) res.get(key)!.push(ms);
+          if (rig.cpuMs !== undefined) cpu.set(key, [...(cpu.get(key) ?? []), rig.cpuMs]);
           else console.error(`${key}: no READY; log: ${readFileSync(join(rig.dir, "log"), "utf8").slice(-800)}`);
         }
       }
@@ -147,4 +171,10 @@ if (import.meta.main) {
   const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
   console.log(`exec -> READY (ms, n = ${n} each, alternated; load average at the end ${load}); spawn chain alone: ${fmt(base)}`);
   for (const [key, a] of res) console.log(`  ${key}: ${fmt(a)}  [${a.map((x) => x.toFixed(0)).join(" ")}]`);
+  for (const [key, a] of cpu) console.log(`  CPU of the tree, start to exit (ms), ${key}: ${fmt(a)}`);
+  for (const [key, m] of phases) {
+    if (!m.size) continue;
+    const rows = [...m].map(([k, a]) => [k, median(a)] as const).sort((x, y) => x[1] - y[1]);
+    console.log(`  phases (median ms since the spawn), ${key}: ${rows.map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", ")}`);
+  }
 }

@@ -7,6 +7,8 @@ import { CliError, type CliOptions, parseArgs, SIGNUMS, usage } from "./cli.ts";
 import { VERSION_LINE } from "./version.ts";
 import type { KeepalivedConfig } from "./config/model.ts";
 import { ensureTuned } from "./procs/tuning.ts";
+import type { EarlyChild } from "./procs/prespawn.ts";
+import { startMark } from "./core/start-trace.ts";
 import { accessSync, appendFileSync, constants, existsSync, statSync } from "node:fs";
 // Everything else is imported where it is used: the build splits the bundle into chunks, so the first
 // start (which only re-executes itself, tuning.ts) and the children never load the configuration code.
@@ -50,6 +52,7 @@ async function main(argv: string[]): Promise<void> {
   }
   if (o.umask !== undefined) process.umask(o.umask);
   if (o.role) {
+    startMark(o.role, "main");
     const { runChild } = await import("./procs/child.ts");
     // One call per role, so that each runtime is typed for its own configuration slice.
     if (o.role === "vrrp") {
@@ -95,11 +98,16 @@ class EarlyExit extends Error {
 async function runParent(o: CliOptions, argv: string[]): Promise<void> {
   if (!o.dontFork && !o.daemonized) process.exit(await (await import("./procs/daemonize.ts")).launchDaemon(argv));
   if (o.dontFork) ensureTuned();
+  startMark("parent", "main");
+  // The VRRP child's runtime starts while this process loads the configuration code and parses the file.
+  const early = (await import("./procs/prespawn.ts")).prespawnVrrp(o);
+  startMark("parent", "prespawned");
   const { reportLaunch } = await import("./procs/daemonize.ts");
   try {
-    await startParent(o);
+    await startParent(o, early);
   } catch (e) {
     if (!(e instanceof EarlyExit)) throw e;
+    void early?.discard();
     if (o.daemonized) {
       reportLaunch({ type: "failed", reason: e.message });
       process.exit(e.status);
@@ -108,7 +116,7 @@ async function runParent(o: CliOptions, argv: string[]): Promise<void> {
   }
 }
 
-async function startParent(o: CliOptions): Promise<void> {
+async function startParent(o: CliOptions, earlyVrrp: EarlyChild | undefined): Promise<void> {
   const { isRunnable, loadConfig } = await import("./config/index.ts");
   const { CAPS, refuseStat } = await import("./config/read.ts");
   const { configIdDefault, interfaceExists, logLoad, makeLogger, startPageTrim } = await import("./procs/common.ts");
@@ -127,10 +135,14 @@ async function startParent(o: CliOptions): Promise<void> {
   const log = makeLogger(o, "parent");
   const { probeTmpConfigDir, ReadFiles, saveConfigCopy } = await import("./procs/config-save.ts");
   const read = new ReadFiles();
+  startMark("parent", "config code");
   const r = loadConfig(o.configFile, { configId: o.configId ?? configIdDefault(), interfaceExists, allConfig: o.allConfig, onRead: read.onRead });
+  startMark("parent", "parsed");
   // net_namespace (or -s): re-executed inside it (reading the configuration again there) before anything is logged.
   const g = o.netNamespace === undefined ? r.config.global : { ...r.config.global, netNamespace: o.netNamespace };
-  const nsFailed = (await import("./procs/netns.ts")).enterConfiguredNetns(g.netNamespace);
+  const { enterConfiguredNetns, needsNetnsExec } = await import("./procs/netns.ts");
+  if (needsNetnsExec(g.netNamespace)) await earlyVrrp?.discard(); // started outside the namespace: reaped before the exec
+  const nsFailed = enterConfiguredNetns(g.netNamespace);
   log.info(`Starting ${VERSION_LINE}`);
   if (o.netNamespace !== undefined && r.config.global.netNamespace !== null) {
     log.info(`Overriding config net_namespace '${r.config.global.netNamespace}' with command line namespace '${o.netNamespace}'`);
@@ -147,19 +159,22 @@ async function startParent(o: CliOptions): Promise<void> {
   if (r.diagnostics.some((d) => d.severity === "missing")) early("Config files missing (--all-config)", 6);
   if (o.dumpConf) { for (const line of (await confDump(r.config, o.dumpConf)).trimEnd().split("\n")) log.info(line); }
   const { claimPidFile, Parent } = await import("./procs/parent.ts");
+  startMark("parent", "parent code");
   const setup = (await import("./procs/instance.ts")).applyInstance(o, g, log);
   const pidErr = claimPidFile(o);
   if (pidErr) early(pidErr);
   saveConfigCopy(r.config.global.configSaveDir, 0, read, log);
   probeTmpConfigDir(r.config.global.tmpConfigDirectory, read, log);
   await (await import("./procs/lifecycle-scripts.ts")).runLifecycleScript("startup", r.config.global, log);
-  const parent = new Parent(o, log, r.config, r.diagnostics, setup);
+  const parent = new Parent(o, log, r.config, r.diagnostics, setup, earlyVrrp);
+  startMark("parent", "services");
   parent.start(() => {
     log.info("All child processes are running");
     if (o.daemonized) reportLaunch({ type: "up", pid: process.pid });
     startPageTrim();
     if (process.env.KA_HEAP_DEBUG) void import("./procs/heap-debug.ts").then((m) => m.installHeapDebug("parent"));
   });
+  startMark("parent", "spawned");
 }
 
 await main(process.argv.slice(2));

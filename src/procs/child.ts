@@ -22,6 +22,7 @@ import { Channel } from "../core/channel.ts";
 import { type FdWatcher, Reactor } from "../ffi/reactor.ts";
 import { SigioWatcher } from "../ffi/sigio.ts";
 import { ChildTuning } from "./sched.ts";
+import { startMark } from "../core/start-trace.ts";
 
 /** The message channel to the parent is always fd 3 (see src/procs/supervise.ts). */
 const PARENT_FD = 3;
@@ -113,6 +114,7 @@ export function runChild<R extends Role>(
     watcher: reactor,
     send: (msg) => channel.send(envelope(msg)),
   };
+  startMark(role, "code");
   const rt = make(ctx);
   let queue: Promise<void> = Promise.resolve();
   let stopping = false;
@@ -154,6 +156,7 @@ export function runChild<R extends Role>(
   process.on("SIGXCPU", () => log.warn("realtime CPU time limit (RLIMIT_RTTIME) soft limit reached"));
   for (const [sig, kind] of DUMP_SIGNALS) process.on(sig, () => rt.dump(kind));
   ctx.send({ type: "ready", role, generation: 0 });
+  startMark(role, "set up");
   channel.poll(); // the slice written at the spawn, before the reactor thread has started
   startPageTrim();
   if (process.env.KA_HEAP_DEBUG) void import("./heap-debug.ts").then((m) => m.installHeapDebug(role));
@@ -198,6 +201,7 @@ function onParentMessage<R extends Role>(p: ParentLink<R>, msg: Message): void {
       const { generation, reload, slice } = msg;
       if (!isSliceFor(role, slice)) return p.desync(`configuration ${generation}: ${sliceProblem(role, slice)}`);
       const save = reload ? slice.global.configSaveDir : null;
+      startMark(role, "slice");
       p.enqueue(
         "config",
         () =>
@@ -205,6 +209,7 @@ function onParentMessage<R extends Role>(p: ParentLink<R>, msg: Message): void {
             .then(
               () => {
                 p.tune(slice.global, reload);
+                startMark(role, "applied");
                 p.send({ type: "ready", role, generation });
               },
               (e) => {

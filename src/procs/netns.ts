@@ -11,12 +11,17 @@ import { execSelf } from "../ffi/exec.ts";
 import { enterNetnsForGood, inNetns, netnsPath } from "../ffi/netns.ts";
 import { selfCommand } from "./self.ts";
 
+/** Would enterConfiguredNetns(name) re-execute this process? */
+export function needsNetnsExec(name: string | null): name is string {
+  return name !== null && !inNetns(name);
+}
+
 /**
  * Re-executes the process inside namespace `name` unless it is there already. Returns only when nothing
  * was to be done (null) or on failure: then keepalived's lines for it, the last one the reason to exit.
  */
 export function enterConfiguredNetns(name: string | null): string[] | null {
-  if (name === null || inNetns(name)) return null;
+  if (!needsNetnsExec(name)) return null;
   try {
     enterNetnsForGood(name);
   } catch (e) {

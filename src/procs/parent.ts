@@ -16,11 +16,10 @@ import { dataInstance } from "../core/instance-files.ts";
 import { type InstanceSetup, releaseInstance, warnRestartOnly } from "./instance.ts";
 import { ParentLocalIgmp } from "./local-igmp.ts";
 import { ReadFiles, saveConfigCopy } from "./config-save.ts";
-import { childArgs } from "./parent-args.ts";
+import { childArgv, type EarlyChild, takeEarly } from "./prespawn.ts";
 import { ReloadDriver } from "./reload-driver.ts";
 import { collectAfterLoad, configIdDefault, interfaceExists, logLoad } from "./common.ts";
 import { Supervised } from "./supervise.ts";
-import { selfCommand } from "./self.ts";
 import { childEnv } from "./tuning.ts";
 import { sdNotify } from "../ffi/sd-notify.ts";
 import { SigioWatcher } from "../ffi/sigio.ts";
@@ -85,6 +84,8 @@ export class Parent {
     config: KeepalivedConfig,
     diagnostics: readonly Diagnostic[] = [],
     readonly instance: InstanceSetup = { createdDirs: [] },
+    /** The VRRP child started before the parse (prespawn.ts): taken by the first VRRP start, else killed. */
+    private early?: EarlyChild,
   ) {
     this.#config = config;
     this.#igmp = new ParentLocalIgmp(log, childEnv("vrrp", config));
@@ -152,6 +153,7 @@ export class Parent {
       this.log.warn("the configuration needs no VRRP, checker or BFD process; running with no children");
     }
     for (const r of roles) this.#startChild(r);
+    this.early = takeEarly(this.early, [], undefined);
     this.#maybeAllReady();
     this.#serveMetrics();
     this.#snmp.setConfig(this.#config);
@@ -171,14 +173,12 @@ export class Parent {
   #startChild(role: Role): void {
     const o = this.opts;
     const pidFile = role === "vrrp" ? o.vrrpPidFile : role === "check" ? o.checkersPidFile : o.bfdPidFile;
+    const argv = childArgv(o, role);
+    const env = role === "vrrp" ? (this.#igmp.note(this.#config), this.#igmp.env) : childEnv(role, this.#config);
+    const early = role === "vrrp" ? takeEarly(this.early, argv, env) : undefined;
+    if (role === "vrrp") this.early = undefined;
     const child = new Supervised(
-      {
-        role,
-        argv: [...selfCommand(), ...childArgs(o), `--role=${role}`],
-        pidFile,
-        respawn: !o.dontRespawn,
-        env: role === "vrrp" ? (this.#igmp.note(this.#config), this.#igmp.env) : childEnv(role, this.#config),
-      },
+      { role, argv, pidFile, respawn: !o.dontRespawn, env },
       this.log,
       {
         onMessage: (r, m) => this.#onMessage(r, m),
@@ -197,7 +197,7 @@ export class Parent {
       this.#inflow.note,
     );
     this.#children.set(role, child);
-    child.start();
+    child.start(early);
   }
 
   /**

@@ -12,7 +12,7 @@ import { type Logger, RateLimitedLog } from "../core/log.ts";
 import { createPidFile, removePidFile } from "../core/pidfile.ts";
 import { Channel } from "../core/channel.ts";
 import type { FdWatcher } from "../ffi/reactor.ts";
-import { closeQuietly, socketPair } from "../ffi/libc.ts";
+import { type EarlyChild, spawnWithChannel } from "./prespawn.ts";
 
 /** How the parent starts a child. */
 export interface ChildLaunch {
@@ -107,19 +107,14 @@ export class Supervised {
     return this.#proc?.pid;
   }
 
-  /** Starts the child process. */
-  start(): void {
+  /** Starts the child process, or takes over `early`, one started with this launch's argv and env before the parse (prespawn.ts). */
+  start(early?: EarlyChild): void {
     const { role, argv } = this.launch;
     this.#policy.started();
     this.startedAtMs = Date.now();
     // The child's end of a socket pair becomes its fd 3: the message channel (src/core/channel.ts).
-    const [ours, theirs] = socketPair();
-    const proc: Subprocess = Bun.spawn(argv, {
-      ...(this.launch.env ? { env: this.launch.env } : {}),
-      stdio: ["ignore", "inherit", "inherit", theirs],
-      onExit: (_p, status, signal): void => this.#exited(proc, status, signal === null ? null : String(signal)),
-    });
-    closeQuietly(theirs);
+    const onExit = (status: number | null, signal: string | null): void => this.#exited(proc, status, signal);
+    const { proc, fd: ours } = early ? early.adopt(onExit) : spawnWithChannel(argv, this.launch.env, () => onExit);
     const channel = new Channel(
       ours,
       this.watcher,

@@ -70,12 +70,12 @@ export const BUSY_CHECKERS = 1000;
  * on this host: 250-300 MiB RSS without the timer, 120-165 MiB with it, for about 5% more CPU), so it runs
  * with the timer and mimalloc's default purging (its purge thread included). Decided when the child starts; a reload does not restart it.
  */
-export function childEnv(role: string, c: KeepalivedConfig): Record<string, string> | undefined {
+export function childEnv(role: string, c?: KeepalivedConfig): Record<string, string> | undefined {
   if (process.env.KA_NO_TUNE === "1") return undefined;
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
   let checkers = 0;
-  if (role === "check") { for (const vs of c.check.virtualServers) for (const rs of vs.realServers) checkers += rs.checkers.length; }
+  if (role === "check" && c) { for (const vs of c.check.virtualServers) for (const rs of vs.realServers) checkers += rs.checkers.length; }
   if (checkers >= BUSY_CHECKERS) {
     delete env.BUN_GC_TIMER_DISABLE;
     for (const k of Object.keys(CHILD_MIMALLOC)) delete env[k];

@@ -1,0 +1,36 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { mayWantVrrp } from "../../../src/procs/prespawn.ts";
+
+const dir = mkdtempSync("/tmp/kt-prescan-");
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const file = (name: string, text: string) => {
+  const f = join(dir, name);
+  writeFileSync(f, text);
+  return f;
+};
+
+describe("mayWantVrrp (the pre-scan before the early VRRP child)", () => {
+  test("no keyword that can ask for a VRRP child: no", () => {
+    expect(mayWantVrrp(file("vs", "global_defs {\n  router_id x\n}\nvirtual_server 192.0.2.10 80 {\n  lb_kind NAT\n}\nbfd_instance b {\n}\n"))).toBe(false);
+  });
+  test("an instance, a static address, route or rule, or an include (which may hold them): yes", () => {
+    for (
+      const t of [
+        "vrrp_instance VI_1 {\n}\n",
+        "static_ipaddress {\n 192.0.2.1/24 dev lo\n}\n",
+        "static_routes {\n}\n",
+        "static_rules {\n}\n",
+        "include /etc/k/*.conf\n",
+      ]
+    ) {
+      expect(mayWantVrrp(file("y", `global_defs {\n}\n${t}`))).toBe(true);
+    }
+  });
+  test("a keyword in a comment counts (a wrong yes only costs a killed child); a missing or huge file: yes", () => {
+    expect(mayWantVrrp(file("c", "# vrrp_instance later\nvirtual_server 192.0.2.10 80 {\n}\n"))).toBe(true);
+    expect(mayWantVrrp(join(dir, "missing"))).toBe(true);
+    expect(mayWantVrrp(file("big", "#".repeat((1 << 20) + 1)))).toBe(true);
+  });
+});
