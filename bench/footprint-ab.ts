@@ -3,10 +3,12 @@
  * Each round measures A then B for 1 instance at advert_int 1 and 100 instances at
  * 0.1 s (bench/footprint.ts idleTree: fresh namespace, 8 s past the VIPs), and prints every trial and the
  * medians: the tree's RSS / PSS / anonymous and the VRRP child's RSS / anonymous, MiB. The file-backed part
- * moves with the host's page cache; alternating keeps both builds under the same conditions.
+ * moves with the host's page cache; alternating keeps both builds under the same conditions. Then the
+ * floor of two (idle compiled Bun programs, bench/footprint.ts floor), `rounds` times.
  */
 import { median } from "./lib.ts";
-import { idleTree, type Tree, vrrpConf } from "./footprint.ts";
+import { mkdtempSync, rmSync } from "node:fs";
+import { floor, idleTree, PREFIX, type Tree, vrrpConf } from "./footprint.ts";
 
 const [binA, binB] = [process.argv[2], process.argv[3]];
 if (!binA || !binB) throw new Error("usage: bun bench/footprint-ab.ts BIN_A BIN_B [rounds]");
@@ -59,4 +61,13 @@ for (const [n, advert] of [[1, "1"], [100, "0.1"]] as const) {
     );
   }
 }
+const dir = mkdtempSync(`/tmp/${PREFIX}abfloor-`);
+const fl: number[][] = [];
+for (let r = 0; r < rounds; r++) {
+  const t = await floor(dir, 2);
+  fl.push([mib(t.total.rss), mib(t.total.pss), mib(t.total.anon)]);
+}
+rmSync(dir, { recursive: true, force: true });
+const f = [0, 1, 2].map((i) => median(fl.map((x) => x[i]!)).toFixed(1));
+console.log(`floor of 2, median of ${rounds}: RSS ${f[0]}, PSS ${f[1]}, anon ${f[2]}`);
 process.exit(0);
