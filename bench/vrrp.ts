@@ -113,7 +113,8 @@ interface IdleSample {
   rssA: number;
   cpuA: number;
   cpuB: number;
-  /** Voluntary context switches (wakes) per second of the main threads of B's process tree over the window. */
+  /** Voluntary context switches (wakes) per second of the main threads of A's and B's process trees over the window. */
+  wakesA: number;
   wakesB: number;
 }
 
@@ -141,8 +142,8 @@ export async function idleOnce(impl: Impl, n: number, windowS: number): Promise<
     const meters = [cpuMeter(p.pa.pid, `${impl.name}-master`), cpuMeter(p.pb!.pid, `${impl.name}-backup`)];
     const masters = () => (readFileSync(join(p.dir, "b.log"), "utf8").match(/Entering MASTER STATE/g) ?? []).length;
     const m0 = masters();
-    const treeB = processTree(p.pb!.pid);
-    const w0 = voluntarySwitches(treeB);
+    const treeA = processTree(p.pa.pid), treeB = processTree(p.pb!.pid);
+    const w0 = voluntarySwitches(treeB), wa0 = voluntarySwitches(treeA);
     const cap = p.b.spawn([
       "sh",
       "-c",
@@ -150,7 +151,7 @@ export async function idleOnce(impl: Impl, n: number, windowS: number): Promise<
     ]);
     await cap.exited;
     const c1 = meters.map((m) => m.ns());
-    const wakesB = (voluntarySwitches(treeB) - w0) / windowS;
+    const wakesB = (voluntarySwitches(treeB) - w0) / windowS, wakesA = (voluntarySwitches(treeA) - wa0) / windowS;
     for (const m of meters) m.close();
     const scale = 30 / windowS;
     const iv = advertIntervals(readFileSync(join(p.dir, "cap.txt"), "utf8"));
@@ -164,6 +165,7 @@ export async function idleOnce(impl: Impl, n: number, windowS: number): Promise<
       rssA: rssKiB(processTree(p.pa.pid)),
       cpuA: (c1[0]! / 1e6) * scale,
       cpuB: (c1[1]! / 1e6) * scale,
+      wakesA,
       wakesB,
     };
   } finally {
