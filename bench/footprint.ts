@@ -66,7 +66,7 @@ function buildFloor(dir: string): string {
 }
 
 /** `n` idle compiled Bun programs at once, measured after they settled; the sum is "the floor for n". */
-async function floor(dir: string, n: number): Promise<Tree> {
+export async function floor(dir: string, n: number): Promise<Tree> {
   const bin = buildFloor(dir);
   const ps = Array.from({ length: n }, () => Bun.spawn([bin], { stdout: "ignore", stderr: "ignore" }));
   try {

@@ -2,7 +2,7 @@
  * vrrp_track_process through the netlink process connector, beside keepalived 2.2.7 (issue 15): how soon
  * each daemon sees a tracked process start and exit, and its CPU while 1,000 other processes start per
  * second. The connector only answers in the initial network namespace, so each daemon runs there in
- * turn, on a veth pair of our own (hk15tp0/hk15tp1, deleted after). The instance tracks one process
+ * turn, on a veth pair of our own (hk15tp0/hk15tp1 by default, deleted after). The instance tracks one process
  * (`quorum 1`, weight 0: FAULT without it); a probe binary with a name of its own (a copy of sleep
  * called hk15probe) is started and killed; the time is from the spawn (the kill) to the daemon's
  * vrrp_notify_fifo line leaving (entering) FAULT. CPU: the daemon's process tree in a cgroup of its own
@@ -23,15 +23,17 @@ const SAMPLES = arg("samples", 20);
 const WINDOW_S = arg("window", 10);
 /** Shells starting /bin/true (each up to ~1,000 a second, as fast as fork allows here). */
 const STORMS = arg("storms", 2);
-const dir = mkdtempSync("/tmp/hk15-tp-");
-const probe = join(dir, "hk15probe");
+/** BENCH_TP_PREFIX (default hk15) names the veth pair, the probe and the temp dir; BENCH_OURS picks our binary. */
+const P = process.env.BENCH_TP_PREFIX ?? "hk15";
+const dir = mkdtempSync(`/tmp/${P}-tp-`);
+const probe = join(dir, `${P}probe`);
 copyFileSync("/bin/sleep", probe);
 sh(["chmod", "755", probe]);
 
 const conf = (fifo: string) =>
   `global_defs {\n  router_id bench\n  vrrp_notify_fifo ${fifo}\n}\n` +
-  `vrrp_track_process probe {\n  process hk15probe\n  quorum 1\n  weight 0\n}\n` +
-  `vrrp_instance VI_1 {\n  state BACKUP\n  interface hk15tp0\n  virtual_router_id 71\n  priority 100\n  advert_int 1\n` +
+  `vrrp_track_process probe {\n  process ${P}probe\n  quorum 1\n  weight 0\n}\n` +
+  `vrrp_instance VI_1 {\n  state BACKUP\n  interface ${P}tp0\n  virtual_router_id 71\n  priority 100\n  advert_int 1\n` +
   `  track_process {\n    probe\n  }\n  virtual_ipaddress {\n    198.18.71.1/32\n  }\n}\n`;
 
 /** FIFO lines with their arrival time (performance.now()). */
@@ -119,12 +121,12 @@ async function measure(impl: Impl): Promise<{ startMs: number[]; exitMs: number[
 }
 
 async function main(): Promise<void> {
-  const bin = await ensureBinary();
-  sh(["ip", "link", "add", "hk15tp0", "type", "veth", "peer", "name", "hk15tp1"]);
+  const bin = process.env.BENCH_OURS ?? await ensureBinary();
+  sh(["ip", "link", "add", `${P}tp0`, "type", "veth", "peer", "name", `${P}tp1`]);
   try {
-    sh(["ip", "link", "set", "hk15tp1", "up"]);
-    sh(["ip", "link", "set", "hk15tp0", "up"]);
-    sh(["ip", "addr", "add", "198.18.71.2/24", "dev", "hk15tp0"]);
+    sh(["ip", "link", "set", `${P}tp1`, "up"]);
+    sh(["ip", "link", "set", `${P}tp0`, "up"]);
+    sh(["ip", "addr", "add", "198.18.71.2/24", "dev", `${P}tp0`]);
     const rows: Row[] = [];
     const res: Record<string, Awaited<ReturnType<typeof measure>>> = {};
     for (const impl of impls(bin)) res[impl.name] = await measure(impl);
@@ -140,7 +142,7 @@ async function main(): Promise<void> {
     printTable(rows);
     console.log(`samples ${SAMPLES}, window ${WINDOW_S} s; process starts/s measured: keepalived run ${k.rate.toFixed(0)}, ours ${o.rate.toFixed(0)}`);
   } finally {
-    sh(["ip", "link", "del", "hk15tp0"], { allowFail: true });
+    sh(["ip", "link", "del", `${P}tp0`], { allowFail: true });
     if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true });
   }
 }

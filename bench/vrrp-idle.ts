@@ -12,7 +12,9 @@ for (const impl of impls(process.env.BENCH_OURS ?? `${import.meta.dir}/../dist/k
   if (which !== "both" && which !== impl.name) continue;
   const s = await idleOnce(impl, n, windowS);
   console.log(
-    `${impl.name}: cpu master ${s.cpuA.toFixed(0)} ms/30s, backup ${s.cpuB.toFixed(0)} ms/30s, ` +
+    `${impl.name}: cpu master ${s.cpuA.toFixed(0)} ms/30s (${s.wakesA.toFixed(1)} wakes/s), backup ${s.cpuB.toFixed(0)} ms/30s (${
+      s.wakesB.toFixed(1)
+    } wakes/s), ` +
       `p99 ${quantile(s.iv, 0.99).toFixed(2)} ms, max dev ${
         Math.max(...s.iv.map((x) => Math.abs(x - 100))).toFixed(2)
       } ms, flaps ${s.flaps}, capture drops ${s.drops}`,

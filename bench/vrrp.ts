@@ -38,6 +38,12 @@ interface Pair {
  * the bench's (and any load started from the same shell); bench/RESULTS.md, 2026-12-03 late adverts.
  */
 const SETSID = process.env.BENCH_SETSID === "1" ? "setsid " : "";
+/**
+ * BENCH_MASTER=keepalived: the master of a pair with a backup is keepalived 2.2.7 whatever the backup is
+ * (its adverts come one by one, each on its own timer, where a master of ours sends those due together in
+ * one sendmmsg: a different load for the backup's receive path).
+ */
+const MASTER_KA = process.env.BENCH_MASTER === "keepalived";
 
 function startDaemon(ns: Netns, impl: Impl, dir: string, name: string): Subprocess {
   const f = (x: string) => join(dir, `${name}${x}`);
@@ -60,7 +66,7 @@ async function pair(impl: Impl, n: number, version: 2 | 3, advert: string, backu
   b.ip("addr", "add", "192.0.2.2/24", "dev", "veth0");
   writeFileSync(join(dir, "a.conf"), conf(n, 150, version, advert));
   writeFileSync(join(dir, "b.conf"), conf(n, 100, version, advert));
-  const pa = startDaemon(a, impl, dir, "a");
+  const pa = startDaemon(a, MASTER_KA && backup ? { name: "keepalived", bin: "/usr/sbin/keepalived" } : impl, dir, "a");
   const vips = () => (a.ip("-4", "addr", "show", "dev", "veth0").match(/inet 192\.0\.2\.(1\d\d)\//g) ?? []).length;
   await waitFor(`${impl.name} A master of ${n}`, () => vips() >= n, 60_000);
   const p: Pair = { a, b, dir, pa };
@@ -107,6 +113,23 @@ interface IdleSample {
   rssA: number;
   cpuA: number;
   cpuB: number;
+  /** Voluntary context switches (wakes) per second of the main threads of A's and B's process trees over the window. */
+  wakesA: number;
+  wakesB: number;
+}
+
+/**
+ * Voluntary context switches (sleeps that ended in a wake) of the main thread of each process in a tree
+ * (proc(5) status of the thread-group leader; a thread that exits would take its count with it).
+ */
+function voluntarySwitches(pids: number[]): number {
+  let n = 0;
+  for (const p of pids) {
+    try {
+      n += Number(/\nvoluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(`/proc/${p}/task/${p}/status`, "utf8"))?.[1] ?? 0);
+    } catch { /* gone */ }
+  }
+  return n;
 }
 
 /** Jitter from B's capture and, over the same window, CPU of both sides and A's RSS. */
@@ -119,6 +142,8 @@ export async function idleOnce(impl: Impl, n: number, windowS: number): Promise<
     const meters = [cpuMeter(p.pa.pid, `${impl.name}-master`), cpuMeter(p.pb!.pid, `${impl.name}-backup`)];
     const masters = () => (readFileSync(join(p.dir, "b.log"), "utf8").match(/Entering MASTER STATE/g) ?? []).length;
     const m0 = masters();
+    const treeA = processTree(p.pa.pid), treeB = processTree(p.pb!.pid);
+    const w0 = voluntarySwitches(treeB), wa0 = voluntarySwitches(treeA);
     const cap = p.b.spawn([
       "sh",
       "-c",
@@ -126,6 +151,7 @@ export async function idleOnce(impl: Impl, n: number, windowS: number): Promise<
     ]);
     await cap.exited;
     const c1 = meters.map((m) => m.ns());
+    const wakesB = (voluntarySwitches(treeB) - w0) / windowS, wakesA = (voluntarySwitches(treeA) - wa0) / windowS;
     for (const m of meters) m.close();
     const scale = 30 / windowS;
     const iv = advertIntervals(readFileSync(join(p.dir, "cap.txt"), "utf8"));
@@ -139,6 +165,8 @@ export async function idleOnce(impl: Impl, n: number, windowS: number): Promise<
       rssA: rssKiB(processTree(p.pa.pid)),
       cpuA: (c1[0]! / 1e6) * scale,
       cpuB: (c1[1]! / 1e6) * scale,
+      wakesA,
+      wakesB,
     };
   } finally {
     await teardown(p);

@@ -1,10 +1,12 @@
 /**
  * Feeds one datagram socket to its drain function, for a child whose sockets can get busy (the VRRP
  * child's receive sockets: a Backup of 100 instances hears 1,000 adverts a second). While datagrams come
- * one at a time the reactor wakes the child for each, so a lone datagram is read at once. When a read
- * finds a bunch (the reactor's rate limit already held them back), the socket leaves the reactor and is
- * read on a scheduler timer every `periodMs` instead, until QUIET_POLLS reads in a row find fewer: a timer wake costs
- * the main thread alone, where a reactor wake also wakes the worker thread twice. A user whose timers
+ * one at a time the watcher wakes the child for each, so a lone datagram is read at once. When a read
+ * finds a bunch, or a second wake with input comes within half of `periodMs` of the one before (datagrams spread out, one
+ * per wake: with SIGIO, which has no rate limit of its own, that would be a wake per datagram), the
+ * socket leaves the watcher (with SIGIO: O_ASYNC off) and is read on a scheduler timer every `periodMs`
+ * instead, until QUIET_POLLS reads in a row find fewer; then it goes back (O_ASYNC on, and one look at
+ * once, so nothing that came in between is stranded). A user whose timers
  * must not wait for the next read calls `readNow` first (VRRP's Master_Down_Timer does; its adverts also
  * carry the kernel's receive time).
  * A socket whose queue overflowed (the kernel dropped datagrams: `drops` grew, from SO_RXQ_OVFL) is read
@@ -40,6 +42,8 @@ export class RxPump {
   /** Polls in a row that found the socket quiet. */
   #idlePolls = 0;
   #dropsSeen = 0;
+  /** When the watcher last woke us with input on this socket (-Infinity: not since it came back). */
+  #lastWake = -Infinity;
   /** Overflows seen (for dumps and tests). */
   overflows = 0;
   readonly #onReady = () => this.#fromReactor();
@@ -106,7 +110,9 @@ export class RxPump {
   #fromReactor(): void {
     if (this.#closed) return;
     const n = this.#read();
-    if (n < BUSY || this.#polling) return;
+    const now = this.sched.now(), last = this.#lastWake;
+    if (n > 0) this.#lastWake = now; // a look that found nothing (after add) is not a wake for input
+    if ((n < BUSY && now - last >= this.#period / 2) || this.#polling) return;
     this.#polling = true;
     this.watcher.remove(this.fd);
     this.#arm();
@@ -126,6 +132,7 @@ export class RxPump {
     if (this.#idlePolls < QUIET_POLLS || this.#period < this.periodMs) return this.#arm();
     this.#idlePolls = 0;
     this.#polling = false;
+    this.#lastWake = -Infinity;
     this.watcher.add(this.fd, this.#onReady); // looks once at once (edge triggered), then on readiness
   }
 

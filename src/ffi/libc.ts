@@ -40,6 +40,7 @@ const symbols = {
   epoll_create1: { args: [i32], returns: i32 },
   epoll_ctl: { args: [i32, i32, i32, P], returns: i32 },
   epoll_wait: { args: [i32, P, i32, i32], returns: i32 },
+  poll: { args: [P, u64, i32], returns: i32 },
   eventfd: { args: [u32, i32], returns: i32 },
   prctl: { args: [i32, u64, u64, u64, u64], returns: i32 },
   inotify_init1: { args: [i32], returns: i32 },

@@ -74,7 +74,8 @@ export interface LoopSettings {
   /**
    * "sigio": fd readiness from SIGIO on the main thread (src/ffi/sigio.ts) instead of the reactor's worker
    * thread, a second JavaScript VM (docs/design.md, Footprint: 2 MiB anonymous, 3-5 MiB RSS per child).
-   * Only for roles with few FFI fds and no rate limit: every SIGIO drains every registered fd.
+   * No rate limit (reactorCoalesceUs does not apply): a role whose sockets get busy reads them through an
+   * RxPump, which takes a busy socket out of the watcher. Each SIGIO polls the watched fds once.
    */
   readiness?: "worker" | "sigio";
 }

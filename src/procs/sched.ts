@@ -17,7 +17,7 @@
  *  - with `max_auto_priority`, a timer run more than `min_auto_priority_delay` µs (default 1 s) late
  *    switches the process to SCHED_RR at priority 1, then one more each time, up to the maximum.
  * keepalived's processes have one thread. Ours have several: the policy and nice value go to the
- * threads that run keepalived's work (the JavaScript main thread and the reactor's Worker thread), not to
+ * threads that run keepalived's work (the JavaScript main thread and, in the check child, the reactor's Worker thread), not to
  * the runtime's JIT and GC helpers, which would otherwise run realtime and meet RLIMIT_RTTIME on a long
  * compilation; the CPU affinity goes to every thread.
  */

@@ -15,15 +15,18 @@ import { vrrpSnapshot } from "../vrrp/control-snap.ts";
 import { parentWantsReports } from "../snmp/wants.ts";
 
 /**
- * The VRRP child's reactor wakes it at most once per 50 ms while fds stay busy (the first readiness after
- * a quiet spell is delivered at once). A Backup hearing 100 instances (1,000 adverts a second) then pays
- * ~10 wakes a second instead of hundreds (src/vrrp/sockets.ts pollPeriod); timers stay exact because adverts carry the kernel's receive
- * time (SO_TIMESTAMPNS) and a Master_Down_Timer reads its socket before it acts on silence.
- * Timers are kept to a few tens of µs (timerFineMs: Bun's millisecond timers alone were up to a
+ * Readiness from SIGIO on the main thread (src/ffi/sigio.ts), no reactor worker thread (a second
+ * JavaScript VM: ~1.8 MiB anonymous). It has no rate limit of its own: a busy receive socket is taken out
+ * by its RxPump (O_ASYNC off) and read on a timer, so a Backup hearing 100 instances (1,000 adverts a
+ * second) pays ~10 wakes a second instead of one per advert (src/vrrp/sockets.ts pollPeriod); the parent
+ * channel and netlink are delivered at once, the process connector at once and then at most once per 2 ms
+ * (src/core/limited-watch.ts). Timers stay exact because adverts carry
+ * the kernel's receive time (SO_TIMESTAMPNS) and a Master_Down_Timer reads its socket before it acts on
+ * silence. Timers are kept to a few tens of µs (timerFineMs: Bun's millisecond timers alone were up to a
  * millisecond off), and adverts due within 0.3 ms of each other go out in the same wake, in one sendmmsg.
- * Measurements: docs/vrrp.md.
+ * Measurements: docs/vrrp.md, bench/RESULTS.md.
  */
-export const loop: LoopSettings = { reactorCoalesceUs: 50_000, timerEarlyMs: 0.3, timerFineMs: 1.5 };
+export const loop: LoopSettings = { readiness: "sigio", timerEarlyMs: 0.3, timerFineMs: 1.5 };
 
 /** vrrp_netlink_cmd_rcv_bufs and vrrp_netlink_monitor_rcv_bufs (with _force), at start and reload. */
 function setNetlinkBufs(kernel: RtnlKernel, g: VrrpSlice["global"], ctx: ChildContext): void {

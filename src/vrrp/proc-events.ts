@@ -14,6 +14,10 @@ import { SO_RCVBUF, SO_RCVBUFFORCE, SOCK_DGRAM, Socket, SOL_SOCKET } from "../ff
 import type { RcvBufSetting } from "../config/rx-bufs.ts";
 import { CN_IDX_PROC, encodeListen, parseProcEvents, type ProcEvent } from "../proto/proc-connector.ts";
 import type { ProcInfo } from "./track-process.ts";
+import { LimitedWatch } from "../core/limited-watch.ts";
+
+/** The connector socket is read at most once per this many ms while events keep coming. */
+const LIMIT_MS = 2;
 
 /** Reads one process from /proc, or undefined when it is gone. */
 export function readProc(pid: number): ProcInfo | undefined {
@@ -75,6 +79,7 @@ export class ProcTable {
 /** The connector socket: delivers decoded events, or `overflow()` when some were lost. */
 export class ProcConnector {
   readonly #sock: Socket;
+  readonly #watch: LimitedWatch;
   #closed = false;
 
   /** Opens and subscribes; throws when the kernel refuses (the caller falls back to scanning). */
@@ -89,18 +94,25 @@ export class ProcConnector {
       this.#sock.close();
       throw e;
     }
-    watcher.add(this.#sock.fd, () => {
+    // At once, then at most once per LIMIT_MS while events keep coming (one wake per message would cost
+    // twice the CPU with ~1,000 process starts a second on the host: bench/RESULTS.md, the VRRP child on SIGIO).
+    this.#watch = new LimitedWatch(watcher, this.#sock.fd, () => {
       const events: ProcEvent[] = [];
+      let read = false;
       try {
-        for (let d = this.#sock.recv(); d; d = this.#sock.recv()) events.push(...parseProcEvents(d.data));
+        for (let d = this.#sock.recv(); d; d = this.#sock.recv()) {
+          read = true;
+          events.push(...parseProcEvents(d.data));
+        }
       } catch {
         // ENOBUFS: the kernel dropped events; what is queued after this is current again.
         if (events.length) onEvents(events);
         overflow();
-        return;
+        return true;
       }
       if (events.length) onEvents(events);
-    }, true); // urgent: a process start or exit is not held back by the child's 50 ms coalescing window
+      return read;
+    }, LIMIT_MS);
   }
 
   /**
@@ -127,7 +139,7 @@ export class ProcConnector {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.watcher.remove(this.#sock.fd);
+    this.#watch.close();
     this.#sock.close();
   }
 }

@@ -134,10 +134,10 @@ describe("children as configured", () => {
     expect(v).toMatchObject({ comm: "keepalived_bfd", nice: 7, policy: 0, rtPriority: 0, locked: false });
     if (ka) expect(v).toEqual(view(ka, "b"));
   });
-  test("our VRRP child: the policy on its main and Worker threads only, the CPU on every thread", () => {
+  test("our VRRP child: the policy on its main thread only (no Worker: readiness from SIGIO), the CPU on every thread", () => {
     const pid = ours.pid("v");
     const threads = threadsOf(pid);
-    expect(threads.some((t) => t.comm === "Worker")).toBe(true);
+    expect(threads.some((t) => t.comm === "Worker")).toBe(false);
     for (const t of threads) {
       const v = procView(pid, t.tid);
       expect({ thread: t.comm, cpus: v.cpus }).toEqual({ thread: t.comm, cpus: CPU });

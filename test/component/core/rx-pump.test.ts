@@ -71,6 +71,23 @@ describe("RxPump", () => {
     expect(r.reads).toEqual([0, 50, 100, 150, 200, 250, 300, 350]); // no more timer reads
   });
 
+  test("lone datagrams closer than half the period apart move the socket to the timer too (a watcher without a rate limit)", () => {
+    const r = rig();
+    r.arrive(1);
+    r.sched.advance(30); // 30 ms later: not yet a second wake within 25 ms
+    r.arrive(1);
+    expect(r.pump.polling).toBe(false);
+    r.sched.advance(10);
+    r.arrive(1); // 10 ms after the last one
+    expect(r.pump.polling).toBe(true);
+    expect(r.log).toEqual(["add", "remove"]);
+    for (let i = 0; i < 3; i++) r.sched.advance(50); // quiet polls: back, and the wake time starts again
+    expect(r.pump.polling).toBe(false);
+    r.sched.advance(5);
+    r.arrive(1);
+    expect(r.pump.polling).toBe(false);
+  });
+
   test("readNow reads at once in either mode; close cancels the timer and the watch", () => {
     const r = rig();
     r.arrive(3);

@@ -1,0 +1,73 @@
+/**
+ * Two builds of ours alternated in one sitting, idle memory only: `bun bench/footprint-ab.ts BIN_A BIN_B [rounds]`.
+ * Each round measures A then B for 1 instance at advert_int 1 and 100 instances at
+ * 0.1 s (bench/footprint.ts idleTree: fresh namespace, 8 s past the VIPs), and prints every trial and the
+ * medians: the tree's RSS / PSS / anonymous and the VRRP child's RSS / anonymous, MiB. The file-backed part
+ * moves with the host's page cache; alternating keeps both builds under the same conditions. Then the
+ * floor of two (idle compiled Bun programs, bench/footprint.ts floor), `rounds` times.
+ */
+import { median } from "./lib.ts";
+import { mkdtempSync, rmSync } from "node:fs";
+import { floor, idleTree, PREFIX, type Tree, vrrpConf } from "./footprint.ts";
+
+const [binA, binB] = [process.argv[2], process.argv[3]];
+if (!binA || !binB) throw new Error("usage: bun bench/footprint-ab.ts BIN_A BIN_B [rounds]");
+const rounds = Number(process.argv[4] ?? 3);
+const mib = (k: number) => k / 1024;
+
+interface Fig {
+  rss: number;
+  pss: number;
+  anon: number;
+  childRss: number;
+  childAnon: number;
+}
+
+function figures(t: Tree): Fig {
+  const child = t.procs.find((p) => p.role === "vrrp")?.mem;
+  return {
+    rss: mib(t.total.rss),
+    pss: mib(t.total.pss),
+    anon: mib(t.total.anon),
+    childRss: mib(child?.rss ?? 0),
+    childAnon: mib(child?.anon ?? 0),
+  };
+}
+
+const fmt = (f: Fig) => `${f.rss.toFixed(1)} / ${f.pss.toFixed(1)} / ${f.anon.toFixed(1)}; child ${f.childRss.toFixed(1)} / ${f.childAnon.toFixed(1)}`;
+
+for (const [n, advert] of [[1, "1"], [100, "0.1"]] as const) {
+  const got: Record<string, Fig[]> = { A: [], B: [] };
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, bin] of [["A", binA], ["B", binB]] as const) {
+      const t = await idleTree({ name: "ours", bin }, vrrpConf(n, advert), n, 2, `ab${name.toLowerCase()}`);
+      if (!t) continue;
+      const f = figures(t);
+      got[name]!.push(f);
+      console.log(`${n} instance(s), round ${r + 1}, ${name}: tree RSS / PSS / anon ${fmt(f)}`);
+    }
+  }
+  for (const name of ["A", "B"]) {
+    const l = got[name]!;
+    const med = (k: keyof Fig) => median(l.map((f) => f[k]));
+    const spread = (k: keyof Fig) => `${Math.min(...l.map((f) => f[k])).toFixed(1)}-${Math.max(...l.map((f) => f[k])).toFixed(1)}`;
+    console.log(
+      `${n} instance(s), ${name} median of ${l.length}: tree RSS ${med("rss").toFixed(1)} (${spread("rss")}), PSS ${med("pss").toFixed(1)} (${
+        spread("pss")
+      }), ` +
+        `anon ${med("anon").toFixed(1)} (${spread("anon")}); VRRP child RSS ${med("childRss").toFixed(1)}, anon ${med("childAnon").toFixed(1)} (${
+          spread("childAnon")
+        })`,
+    );
+  }
+}
+const dir = mkdtempSync(`/tmp/${PREFIX}abfloor-`);
+const fl: number[][] = [];
+for (let r = 0; r < rounds; r++) {
+  const t = await floor(dir, 2);
+  fl.push([mib(t.total.rss), mib(t.total.pss), mib(t.total.anon)]);
+}
+rmSync(dir, { recursive: true, force: true });
+const f = [0, 1, 2].map((i) => median(fl.map((x) => x[i]!)).toFixed(1));
+console.log(`floor of 2, median of ${rounds}: RSS ${f[0]}, PSS ${f[1]}, anon ${f[2]}`);
+process.exit(0);
