@@ -5,8 +5,9 @@
  * every BENCH_SOAK_EVERY_S (default 10) seconds; the slope per process (KiB/min, least squares, the
  * first 20% left out as warm-up) of RSS and of anonymous memory (RSS alone follows our processes'
  * periodic unmapping of code pages, src/ffi/resident.ts) is printed with the number of FAULT entries that proves the churn,
- * and the anonymous slope over the last half alone (growth that settles shows there as a smaller figure).
- * BENCH_SOAK_IMPLS=ours runs ours alone. BENCH_SOAK_HEAP=DIR: our processes get KA_HEAP_DEBUG=DIR
+ * and the anonymous slope over the last half alone (growth that settles shows there as a smaller figure), with each
+ * process's CPU (utime + stime) per minute between its first and last sample.
+ * BENCH_SOAK_IMPLS=ours runs ours alone; BENCH_SOAK_SERIES=1 prints every process's anonymous samples too. BENCH_SOAK_HEAP=DIR: our processes get KA_HEAP_DEBUG=DIR
  * (src/procs/heap-debug.ts) and are sent SIGVTALRM every BENCH_SOAK_HEAP_EVERY_MIN minutes (default 2) and at the end, so DIR
  * holds each process's objects by type over time (each dump is a full collection, which itself flattens the slope).
  * `bun bench/footprint-soak.ts` runs the soak alone.
@@ -22,6 +23,16 @@ const FLIP = `#!/bin/sh
 # Fails during every other 5 s window of the wall clock.
 [ $(( $(date +%s) / 5 % 2 )) -eq 0 ]
 `;
+
+/** utime + stime of a process in ms (/proc/PID/stat fields 14-15, clock ticks of 10 ms): the kernel keeps exited threads' time there. */
+function cpuMs(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
 
 function exeOf(pid: number): string {
   try {
@@ -39,7 +50,11 @@ export async function soak(ours: string, minutes: number): Promise<void> {
   writeFileSync(join(sdir, "flip.sh"), FLIP, { mode: 0o755 });
   const track = `vrrp_script flip {\n  script ${join(sdir, "flip.sh")}\n  interval 1\n  fall 1\n  rise 1\n}\n`;
   const conf = vrrpConf(100, "1", "", track);
-  const running: { name: string; r: Running; series: Map<number, { role: string; pts: Point[]; anon: Point[] }> }[] = [];
+  const running: {
+    name: string;
+    r: Running;
+    series: Map<number, { role: string; pts: Point[]; anon: Point[]; cpu0: number; cpu1: number; min0: number; min1: number }>;
+  }[] = [];
   const only = process.env.BENCH_SOAK_IMPLS?.split(",");
   const heapDir = process.env.BENCH_SOAK_HEAP;
   const heapEveryMin = Number(process.env.BENCH_SOAK_HEAP_EVERY_MIN ?? 2);
@@ -71,7 +86,10 @@ export async function soak(ours: string, minutes: number): Promise<void> {
       }
       for (const x of running) {
         for (const p of measure(processTree(x.r.proc.pid)).procs) {
-          const s = x.series.get(p.pid) ?? { role: p.role, pts: [], anon: [] };
+          const cpu = cpuMs(p.pid);
+          const s = x.series.get(p.pid) ?? { role: p.role, pts: [], anon: [], cpu0: cpu, cpu1: cpu, min0: min, min1: min };
+          s.cpu1 = cpu;
+          s.min1 = min;
           s.pts.push({ min, kib: p.mem.rss });
           s.anon.push({ min, kib: p.mem.anon });
           x.series.set(p.pid, s);
@@ -96,9 +114,16 @@ export async function soak(ours: string, minutes: number): Promise<void> {
         const a0 = s.anon[0]!.kib, a1 = s.anon[s.anon.length - 1]!.kib;
         return `${s.role} (pid ${pid}, ${s.pts.length} samples): ${slopeKiBPerMin(pts).toFixed(1)} KiB/min (anonymous ${anon}, last half ${late}; ${
           (a0 / 1024).toFixed(1)
-        } → ${(a1 / 1024).toFixed(1)} MiB), RSS ${(first / 1024).toFixed(1)} → ${(last / 1024).toFixed(1)} MiB`;
+        } → ${(a1 / 1024).toFixed(1)} MiB), RSS ${(first / 1024).toFixed(1)} → ${(last / 1024).toFixed(1)} MiB, CPU ${
+          ((s.cpu1 - s.cpu0) / Math.max(s.min1 - s.min0, 1e-9)).toFixed(0)
+        } ms/min`;
       });
       console.log(`  ${x.name} (${faults} FAULT entries): ${parts.join("; ")}`);
+      if (process.env.BENCH_SOAK_SERIES === "1") {
+        for (const [pid, s] of x.series) {
+          if (s.anon.length > 2) console.log(`    ${s.role} ${pid} anonymous MiB: ${s.anon.map((p) => (p.kib / 1024).toFixed(1)).join(" ")}`);
+        }
+      }
     }
   } finally {
     for (const x of running) await stopDaemon(x.r);

@@ -13,6 +13,7 @@ import { compatSamples } from "../metrics/compat.ts";
 import { SnapshotReporter } from "../control/child-side.ts";
 import { vrrpSnapshot } from "../vrrp/control-snap.ts";
 import { parentWantsReports } from "../snmp/wants.ts";
+import { SettleGc } from "./settle-gc.ts";
 
 /**
  * Readiness from SIGIO on the main thread (src/ffi/sigio.ts), no reactor worker thread (a second
@@ -37,10 +38,27 @@ function setNetlinkBufs(kernel: RtnlKernel, g: VrrpSlice["global"], ctx: ChildCo
   }
 }
 
+/** The VRRP child's samples for the parent's /metrics (and the compatibility series `modes` asks for). */
+function vrrpCollect(rt: VrrpRuntime, modes: NonNullable<VrrpSlice["global"]["metricsCompat"]>) {
+  const inst = rt.instances();
+  const own = [
+    ...vrrpSamples(
+      inst.map((r) => ({ cfg: r.cfg, state: r.state, fsm: r.fsm, stats: { ...r.stats }, place: r.place, masterSrc: r.lastAdvertSrc })),
+      { stateSeries: !modes.includes("mehdy"), scripts: rt.scripts() },
+    ),
+    ...vrrpSocketSamples(rt.sockets()),
+  ];
+  if (!modes.length) return own;
+  const views = inst.map((r) => ({ cfg: r.cfg, place: r.place, state: r.state, stats: { ...r.stats } }));
+  return [...own, ...compatSamples(modes, views, rt.scripts())];
+}
+
 /** Builds the VRRP child's runtime. */
 export function createVrrpRuntime(ctx: ChildContext): Runtime<VrrpSlice> {
   const reactor = ctx.watcher;
   const kernel = new RtnlKernel(reactor);
+  // A full collection once a burst of state changes has settled (src/procs/settle-gc.ts).
+  const settle = new SettleGc(ctx.scheduler);
   const rt = new VrrpRuntime({
     log: ctx.log,
     sched: ctx.scheduler,
@@ -48,7 +66,9 @@ export function createVrrpRuntime(ctx: ChildContext): Runtime<VrrpSlice> {
     kernel,
     send: (m) => {
       ctx.send(m);
-      if (m.type === "vrrpState") reporter.changed();
+      if (m.type !== "vrrpState") return;
+      reporter.changed();
+      settle.changed();
     },
     keepVipsOnStop: ctx.opts.dontReleaseVrrp,
   });
@@ -65,20 +85,7 @@ export function createVrrpRuntime(ctx: ChildContext): Runtime<VrrpSlice> {
   let global: VrrpSlice["global"] | undefined;
   let config: VrrpSlice | undefined;
   // Counters (adverts, errors by kind) for the parent's /metrics: every 5 s and soon after a transition.
-  const collect = () => {
-    const inst = rt.instances();
-    const modes = global?.metricsCompat ?? [];
-    const own = [
-      ...vrrpSamples(
-        inst.map((r) => ({ cfg: r.cfg, state: r.state, fsm: r.fsm, stats: { ...r.stats }, place: r.place, masterSrc: r.lastAdvertSrc })),
-        { stateSeries: !modes.includes("mehdy"), scripts: rt.scripts() },
-      ),
-      ...vrrpSocketSamples(rt.sockets()),
-    ];
-    if (!modes.length) return own;
-    const views = inst.map((r) => ({ cfg: r.cfg, place: r.place, state: r.state, stats: { ...r.stats } }));
-    return [...own, ...compatSamples(modes, views, rt.scripts())];
-  };
+  const collect = () => vrrpCollect(rt, global?.metricsCompat ?? []);
   const reporter = new MetricsReporter({ role: "vrrp", send: ctx.send, sched: ctx.scheduler, collect });
   return {
     async apply(slice, reload) {
@@ -113,6 +120,7 @@ export function createVrrpRuntime(ctx: ChildContext): Runtime<VrrpSlice> {
     async stop() {
       reporter.stop();
       snap.stop();
+      settle.stop();
       await rt.stop();
     },
   };
