@@ -41,6 +41,9 @@ const entered = (dir: string, name: string, state: string) =>
 /** user+system ns of one process (its exited threads included), 0 when gone. */
 const own = (pid: number) => procStatNs(pid);
 
+/** Datagrams the kernel dropped on the raw sockets of `ns` (/proc/net/raw's last column, full receive queues). */
+const rawDrops = (ns: Netns) => ns.exec(["cat", "/proc/net/raw"]).trim().split("\n").slice(1).reduce((s, l) => s + Number(l.trim().split(/\s+/).at(-1)), 0);
+
 const dir = mkdtempSync(`/tmp/${NS}-ab-`);
 const a = new Netns(`${NS}-aba`);
 const bs = [new Netns(`${NS}-abb1`), new Netns(`${NS}-abb2`)];
@@ -84,7 +87,8 @@ try {
       totals[i]!.push(ms);
       const split = trees[i]!.map((pid, k) => `${pid}:${(((after[i]![k]! - before[i]![k]!) / 1e6) * scale).toFixed(0)}`).join(" ");
       const flaps = entered(dir, `b${i + 1}`, "MASTER") - flaps0[i]!;
-      return `${i ? "Y" : "X"} ${ms.toFixed(1)} ms/30s (${split}${flaps ? `, ${flaps} went MASTER` : ""})`;
+      const drops = rawDrops(bs[i]!);
+      return `${i ? "Y" : "X"} ${ms.toFixed(1)} ms/30s (${split}${flaps ? `, ${flaps} went MASTER` : ""}${drops ? `, ${drops} queue drops so far` : ""})`;
     });
     console.log(`round ${r + 1}: ${line.join(" | ")} | load ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`);
   }

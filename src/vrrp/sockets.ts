@@ -46,13 +46,13 @@ export interface SocketSinks {
 /** The receive socket's polling period while busy, ms (RxPump). */
 export const BUSY_PERIOD_MS = 50;
 /** The longest polling period of a socket with a priority-0 socket beside it, ms. */
-export const CALM_PERIOD_MS = 100;
+export const CALM_PERIOD_MS = 200;
 
 /**
  * How often a busy receive socket is read. While no instance on it is MASTER and a priority-0 socket
  * stands beside it (VrrpTransport.urgent, which wakes the child at once for a master giving up), nothing
  * it carries is urgent: the Master_Down_Timers run from the kernel's receive times and read the socket
- * before they act, so it is read once per advert interval (at most CALM_PERIOD_MS) instead of every
+ * before they act, so it is read once per two advert intervals (at most CALM_PERIOD_MS) instead of every
  * BUSY_PERIOD_MS. A MASTER on it must hear a higher priority soon: BUSY_PERIOD_MS.
  */
 export function pollPeriod(urgent: boolean, lists: ReturnType<SocketSinks["instances"]>): number {
@@ -61,7 +61,7 @@ export function pollPeriod(urgent: boolean, lists: ReturnType<SocketSinks["insta
   for (const list of lists) {
     for (const r of list ?? []) {
       if (r.state === "MASTER") return BUSY_PERIOD_MS;
-      ms = Math.min(ms, r.cfg.advertIntMs);
+      ms = Math.min(ms, 2 * r.cfg.advertIntMs);
     }
   }
   return Math.max(BUSY_PERIOD_MS, ms);
