@@ -19,7 +19,8 @@ import { SettleGc } from "./settle-gc.ts";
  * Readiness from SIGIO on the main thread (src/ffi/sigio.ts), no reactor worker thread (a second
  * JavaScript VM: ~1.8 MiB anonymous). It has no rate limit of its own: a busy receive socket is taken out
  * by its RxPump (O_ASYNC off) and read on a timer, so a Backup hearing 100 instances (1,000 adverts a
- * second) pays ~10 wakes a second instead of one per advert (src/vrrp/sockets.ts pollPeriod); the parent
+ * second) pays ~5-10 wakes a second instead of one per advert (src/vrrp/sockets.ts pollPeriod: one read
+ * per advert interval, per two once 50 reads found no kernel drop); the parent
  * channel and netlink are delivered at once, the process connector at once and then at most once per 2 ms
  * (src/core/limited-watch.ts). Timers stay exact because adverts carry
  * the kernel's receive time (SO_TIMESTAMPNS) and a Master_Down_Timer reads its socket before it acts on

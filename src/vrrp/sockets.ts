@@ -45,23 +45,27 @@ export interface SocketSinks {
 
 /** The receive socket's polling period while busy, ms (RxPump). */
 export const BUSY_PERIOD_MS = 50;
-/** The longest polling period of a socket with a priority-0 socket beside it, ms. */
+/** The longest polling period of a socket with a priority-0 socket beside it, ms, per advert interval it waits. */
 export const CALM_PERIOD_MS = 100;
+/** Reads without a kernel drop after which a calm socket waits two advert intervals instead of one. */
+export const QUIET_READS = 50;
 
 /**
  * How often a busy receive socket is read. While no instance on it is MASTER and a priority-0 socket
  * stands beside it (VrrpTransport.urgent, which wakes the child at once for a master giving up), nothing
  * it carries is urgent: the Master_Down_Timers run from the kernel's receive times and read the socket
- * before they act, so it is read once per advert interval (at most CALM_PERIOD_MS) instead of every
- * BUSY_PERIOD_MS. A MASTER on it must hear a higher priority soon: BUSY_PERIOD_MS.
+ * before they act, so it is read once per `intervals` advert intervals (at most `intervals` ×
+ * CALM_PERIOD_MS) instead of every BUSY_PERIOD_MS. A MASTER on it must hear a higher priority soon:
+ * BUSY_PERIOD_MS. The caller asks for two intervals only while the queue has not overflowed for
+ * QUIET_READS reads: under a flood a longer wait would overflow the queue and lose the master's adverts.
  */
-export function pollPeriod(urgent: boolean, lists: ReturnType<SocketSinks["instances"]>): number {
+export function pollPeriod(urgent: boolean, lists: ReturnType<SocketSinks["instances"]>, intervals = 1): number {
   if (!urgent || !lists) return BUSY_PERIOD_MS;
-  let ms = CALM_PERIOD_MS;
+  let ms = intervals * CALM_PERIOD_MS;
   for (const list of lists) {
     for (const r of list ?? []) {
       if (r.state === "MASTER") return BUSY_PERIOD_MS;
-      ms = Math.min(ms, r.cfg.advertIntMs);
+      ms = Math.min(ms, intervals * r.cfg.advertIntMs);
     }
   }
   return Math.max(BUSY_PERIOD_MS, ms);
@@ -76,6 +80,8 @@ interface Entry {
   /** Kernel drops seen so far, and the buffer size before we first raised it (0: never raised). */
   drops: number;
   start: number;
+  /** Reads since the kernel last dropped a datagram of this socket (counted up to QUIET_READS). */
+  quiet: number;
 }
 
 /** A default-sized socket that overflows grows to at most this many times its first size. */
@@ -119,12 +125,16 @@ export class VrrpSockets {
     const drops = t.rxDrops === undefined ? undefined : () => t.rxDrops ?? 0;
     const read = () => {
       const n = t.drain(onPacket, onError, onRepeat, wants);
-      if ((t.rxDrops ?? 0) > e.drops) this.#overflowed(e);
-      pump.setPeriod(pollPeriod(t.urgent !== undefined, s.instances(key)));
+      if ((t.rxDrops ?? 0) > e.drops) {
+        this.#overflowed(e);
+        e.quiet = 0;
+      } else if (e.quiet < QUIET_READS) e.quiet++;
+      // Without a drop count (no SO_RXQ_OVFL) a flood cannot be seen: one interval.
+      pump.setPeriod(pollPeriod(t.urgent !== undefined, s.instances(key), t.rxDrops !== undefined && e.quiet >= QUIET_READS ? 2 : 1));
       return n;
     };
     const pump = new RxPump(t.rx.fd, read, this.watcher, this.sched, BUSY_PERIOD_MS, drops);
-    const e: Entry = { t, pump, o, asked: undefined, drops: 0, start: 0 };
+    const e: Entry = { t, pump, o, asked: undefined, drops: 0, start: 0, quiet: 0 };
     this.#entries.set(key, e);
     const u = t.urgent;
     // A master giving up: read the receive socket now (the advert is there too, in order).

@@ -79,13 +79,19 @@ describe("VrrpSockets", () => {
 
 describe("priority-0 socket and polling period", () => {
   const inst = (state: string, advertIntMs: number) => ({ state, cfg: { advertIntMs } });
-  test("without a priority-0 socket, or with a MASTER on the socket: every BUSY_PERIOD_MS; else once per advert interval, within bounds", () => {
+  test("without a priority-0 socket, or with a MASTER on the socket: every BUSY_PERIOD_MS; else once per advert interval (two when asked), within bounds", () => {
     expect(pollPeriod(false, [[inst("BACKUP", 100)]])).toBe(BUSY_PERIOD_MS);
     expect(pollPeriod(true, undefined)).toBe(BUSY_PERIOD_MS);
     expect(pollPeriod(true, [undefined, [inst("BACKUP", 100)], [inst("FAULT", 1000)]])).toBe(100);
     expect(pollPeriod(true, [[inst("BACKUP", 1000)]])).toBe(CALM_PERIOD_MS);
     expect(pollPeriod(true, [[inst("BACKUP", 70)], [inst("BACKUP", 100)]])).toBe(70);
     expect(pollPeriod(true, [[inst("BACKUP", 20)]])).toBe(BUSY_PERIOD_MS);
+    // Two intervals: a quiet socket (no kernel drop for QUIET_READS reads).
+    expect(pollPeriod(true, [[inst("BACKUP", 100)]], 2)).toBe(200);
+    expect(pollPeriod(true, [[inst("BACKUP", 1000)]], 2)).toBe(2 * CALM_PERIOD_MS);
+    expect(pollPeriod(true, [[inst("BACKUP", 60)], [inst("BACKUP", 100)]], 2)).toBe(120);
+    expect(pollPeriod(true, [[inst("BACKUP", 100)], [inst("MASTER", 100)]], 2)).toBe(BUSY_PERIOD_MS);
+    expect(pollPeriod(false, [[inst("BACKUP", 100)]], 2)).toBe(BUSY_PERIOD_MS);
     expect(pollPeriod(true, [[inst("BACKUP", 100)], [inst("MASTER", 100)]])).toBe(BUSY_PERIOD_MS);
   });
 
