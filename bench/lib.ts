@@ -116,23 +116,4 @@ export function printTable(rows: Row[]): void {
   }
 }
 
-/** A config with `n` <= 100 instances (VRIDs 1..n; VIP 192.0.2.(100 + k) on VRID k + 1). */
-export function vrrpConf(n: number, prio: number, version: 2 | 3, advert: string): string {
-  const inst = Array.from({ length: n }, (_, k) =>
-    `vrrp_instance VI_${k + 1} {
-  state BACKUP
-  interface veth0
-  virtual_router_id ${k + 1}
-  priority ${prio}
-  advert_int ${advert}
-  virtual_ipaddress {
-    192.0.2.${100 + k}/24
-  }
-}
-`);
-  return `global_defs {
-  router_id bench_${prio}
-  vrrp_version ${version}
-}
-${inst.join("")}`;
-}
+export { vrrpConf } from "../test/support/config-fixtures.ts";

@@ -12,6 +12,9 @@ import type { DumpKind, Message, Role, VrrpStateName } from "../core/ipc.ts";
 import type { Logger } from "../core/log.ts";
 import { VrrpLive } from "../snmp/live.ts";
 
+/** Transitions kept while the bus is joined (a start with thousands of instances keeps the first ones). */
+const MAX_EARLY = 10_000;
+
 /** keepalived's default bus name. */
 export const DEFAULT_DBUS_NAME = "org.keepalived.Vrrp1";
 const ROOT = "/org/keepalived/Vrrp1";
@@ -62,6 +65,8 @@ export class DbusService {
   #cfg: KeepalivedConfig | undefined;
   #name = "";
   #starting: Promise<void> | undefined;
+  /** Transitions that came while the bus was still being joined: sent once it is (keepalived's first BACKUP too). */
+  #early: { instance: string; to: keyof typeof DBUS_STATE_NUM }[] | undefined;
 
   constructor(readonly log: Logger, readonly actions: DbusActions) {}
 
@@ -85,9 +90,14 @@ export class DbusService {
   onMessage(role: Role, msg: Message): void {
     if (!this.#name) return;
     const t = this.live.onMessage(role, msg);
-    if (!t || !this.#bus || !this.#cfg) return;
-    const v = this.#cfg.vrrp.instances.find((i) => i.name === t.instance);
-    if (v) emit(this.#objects.get(v.name)?.iface, "VrrpStatusChange", DBUS_STATE_NUM[t.to]);
+    if (!t || !this.#cfg) return;
+    if (this.#bus) this.#statusChange(t.instance, t.to);
+    else if (this.#early && this.#early.length < MAX_EARLY) this.#early.push({ instance: t.instance, to: t.to });
+  }
+
+  #statusChange(instance: string, to: keyof typeof DBUS_STATE_NUM): void {
+    const v = this.#cfg?.vrrp.instances.find((i) => i.name === instance);
+    if (v) emit(this.#objects.get(v.name)?.iface, "VrrpStatusChange", DBUS_STATE_NUM[to]);
   }
 
   /** Emits VrrpStopped and leaves the bus (resolves once the signal had time to go out). */
@@ -109,6 +119,7 @@ export class DbusService {
   }
 
   async #start(name: string): Promise<void> {
+    this.#early = [];
     try {
       this.#lib ??= await import("dbus-next");
       const bus = this.#lib.systemBus();
@@ -131,8 +142,11 @@ export class DbusService {
       this.#exportInstances();
       this.log.info(`Acquired DBus bus ${name}`);
       emit(this.#vrrp, "VrrpStarted");
+      for (const t of this.#early ?? []) this.#statusChange(t.instance, t.to);
     } catch (e) {
       this.log.warn(`D-Bus: cannot serve ${name}: ${(e as Error).message}; running without D-Bus`);
+    } finally {
+      this.#early = undefined;
     }
   }
 

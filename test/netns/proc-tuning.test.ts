@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { ensureBinary } from "../support/binary.ts";
 import { Netns, waitFor } from "../support/netns.ts";
 import { netlinkBuffers, procView, threadsOf } from "../support/procs/proc-view.ts";
+import { TCP_VS } from "../support/config-fixtures.ts";
 
 const CPU = String(availableParallelism() - 1);
 const TUNING = `
@@ -204,18 +205,7 @@ global_defs {
   checker_cpu_affinity 0
   lvs_netlink_cmd_rcv_bufs 500000
 }
-virtual_server 192.0.2.10 80 {
-  delay_loop 5
-  lb_algo rr
-  lb_kind NAT
-  protocol TCP
-  real_server 192.0.2.20 80 {
-    TCP_CHECK {
-      connect_timeout 1
-    }
-  }
-}
-`;
+${TCP_VS}`;
 
 describe("checker child (ours)", () => {
   test("name, nice 4, CPU 0, locked", async () => {

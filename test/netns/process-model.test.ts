@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { ensureBinary } from "../support/binary.ts";
 import { type Netns, waitFor } from "../support/netns.ts";
 import { loneRouter } from "../support/vrrp-lab.ts";
+import { TCP_VS } from "../support/config-fixtures.ts";
 
 let bin = "";
 let ns: Netns;
@@ -28,18 +29,7 @@ vrrp_instance VI_1 {
     192.0.2.100/24
   }
 }
-virtual_server 192.0.2.10 80 {
-  delay_loop 5
-  lb_algo rr
-  lb_kind NAT
-  protocol TCP
-  real_server 192.0.2.20 80 {
-    TCP_CHECK {
-      connect_timeout 1
-    }
-  }
-}
-`;
+${TCP_VS}`;
 
 const pidOf = (f: string) => (existsSync(f) ? Number(readFileSync(f, "utf8").trim()) : 0);
 const alive = (pid: number) => {

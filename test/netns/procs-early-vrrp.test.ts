@@ -11,6 +11,7 @@ import { ensureBinary } from "../support/binary.ts";
 import { type Netns, waitFor } from "../support/netns.ts";
 import { holdsFor } from "../support/wait.ts";
 import { loneRouter } from "../support/vrrp-lab.ts";
+import { TCP_VS } from "../support/config-fixtures.ts";
 
 let bin = "";
 let ns: Netns;
@@ -27,18 +28,7 @@ const VRRP = `vrrp_instance VI_1 {
   }
 }
 `;
-const VS = `virtual_server 192.0.2.10 80 {
-  delay_loop 5
-  lb_algo rr
-  lb_kind NAT
-  protocol TCP
-  real_server 192.0.2.20 80 {
-    TCP_CHECK {
-      connect_timeout 1
-    }
-  }
-}
-`;
+const VS = TCP_VS;
 
 /** The pids (with their state letter) whose parent is `ppid`. */
 function childrenOf(ppid: number): { pid: number; state: string; cmd: string }[] {

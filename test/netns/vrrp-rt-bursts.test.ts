@@ -13,27 +13,10 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { ensureBinary } from "../support/binary.ts";
 import { waitFor } from "../support/netns.ts";
 import { KEEPALIVED, VrrpLab } from "../support/vrrp-lab.ts";
+import { vrrpConf } from "../support/config-fixtures.ts";
 
 const N = 100;
-const conf = (prio: number, rid: string, tuning: string) => {
-  const inst = Array.from({ length: N }, (_, k) =>
-    `vrrp_instance VI_${k + 1} {
-  state BACKUP
-  interface veth0
-  virtual_router_id ${k + 1}
-  priority ${prio}
-  advert_int 0.1
-  virtual_ipaddress {
-    192.0.2.${100 + k}/24
-  }
-}
-`);
-  return `global_defs {
-  router_id ${rid}
-  vrrp_version 3${tuning}
-}
-${inst.join("")}`;
-};
+const conf = (prio: number, tuning: string) => vrrpConf(N, prio, 3, "0.1", tuning);
 const count = (text: string, re: RegExp) => text.match(re)?.length ?? 0;
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -46,7 +29,7 @@ describe("SCHED_RR VRRP child under RLIMIT_RTTIME", () => {
     const bin = await ensureBinary();
     const lab = new VrrpLab("kvx-rt");
     cleanups.push(() => lab.destroy());
-    const ours = lab.daemon(lab.a, bin, "o", conf(200, "kvx_rt_ours", "\n  vrrp_rt_priority 50"), { args: ["-D"] });
+    const ours = lab.daemon(lab.a, bin, "o", conf(200, "\n  vrrp_rt_priority 50"), { args: ["-D"] });
     const vrrpPid = () => {
       try {
         return Number(readFileSync(ours.pidFile("v"), "utf8"));
@@ -67,7 +50,7 @@ describe("SCHED_RR VRRP child under RLIMIT_RTTIME", () => {
       if (process.env.KEEP) writeFileSync(`${lab.dir}/o.log`, ours.log());
     });
     for (let round = 1; round <= 3; round++) {
-      const ka = lab.daemon(lab.b, KEEPALIVED, `ka${round}`, conf(250, "kvx_rt_ka", ""), {});
+      const ka = lab.daemon(lab.b, KEEPALIVED, `ka${round}`, conf(250, ""), {});
       await waitFor(`round ${round}: ${N} to BACKUP`, () => count(ours.log(), /MASTER -> BACKUP/g) >= N * round, 60_000);
       const reloads = count(ours.log(), /Reload finished/g);
       process.kill(ours.proc.pid, "SIGHUP");
