@@ -63,6 +63,11 @@ export class RtGuard {
     return this.#budgetMs;
   }
 
+  /** Whether the process runs realtime with a limit (hot paths test this before they make a closure for outside()). */
+  get active(): boolean {
+    return this.#os !== undefined;
+  }
+
   /**
    * Runs `f`, one long piece of work that has no place for checkpoints (reading /proc/self/smaps for the
    * page trim, decoding a configuration from the parent), with the thread out of realtime scheduling.

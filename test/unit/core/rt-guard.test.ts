@@ -76,7 +76,9 @@ describe("RtGuard", () => {
     const g = new RtGuard();
     expect(g.outside(() => 7)).toBe(7); // off: just runs it
     expect(k.policy).toEqual([]);
+    expect(g.active).toBe(false);
     g.on(10_000, os);
+    expect(g.active).toBe(true);
     const seen: string[] = [];
     expect(() =>
       g.outside(() => {
