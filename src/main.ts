@@ -136,7 +136,8 @@ async function startParent(o: CliOptions, earlyVrrp: EarlyChild | undefined): Pr
   const { probeTmpConfigDir, ReadFiles, saveConfigCopy } = await import("./procs/config-save.ts");
   const read = new ReadFiles();
   startMark("parent", "config code");
-  const r = loadConfig(o.configFile, { configId: o.configId ?? configIdDefault(), interfaceExists, allConfig: o.allConfig, onRead: read.onRead });
+  const main = (await import("./procs/prespawn.ts")).takeMainRead(o.configFile); // the pre-scan's read: the file is read once
+  const r = loadConfig(o.configFile, { configId: o.configId ?? configIdDefault(), interfaceExists, allConfig: o.allConfig, onRead: read.onRead, main });
   startMark("parent", "parsed");
   // net_namespace (or -s): re-executed inside it (reading the configuration again there) before anything is logged.
   const g = o.netNamespace === undefined ? r.config.global : { ...r.config.global, netNamespace: o.netNamespace };

@@ -42,6 +42,8 @@ export interface LoadOptions {
   allConfig?: boolean;
   /** Told each file's text as it is read, in order (config_save_dir's copy, src/procs/config-save.ts). */
   onRead?: (path: string, text: string) => void;
+  /** The main file as the caller already read it (readConfigFile; the parent's pre-scan): its first read. */
+  main?: ReadOutcome;
 }
 
 /** Outcome of loadConfig: the frozen model, every diagnostic, and the `-t` exit code. */
@@ -115,11 +117,23 @@ function observed(read: (p: string) => ReadOutcome, onRead?: (path: string, text
   };
 }
 
+/** `read`, except that the first read of `path` is `main` when the caller has read it already. */
+function readingMain(path: string, main: ReadOutcome, read: (p: string) => ReadOutcome): (p: string) => ReadOutcome {
+  if (main === undefined) return read;
+  let first: ReadOutcome = main;
+  return (p) => {
+    if (p !== path || first === undefined) return read(p);
+    const r = first;
+    first = undefined;
+    return r;
+  };
+}
+
 /** Load and validate a keepalived.conf; never throws on bad config text. */
 export function loadConfig(path: string, opts: LoadOptions): LoadResult {
   return load(path, {
     configId: opts.configId,
-    readFile: observed(opts.readFile ?? ((p) => readConfigFile(p)), opts.onRead),
+    readFile: observed(readingMain(path, opts.main, opts.readFile ?? ((p) => readConfigFile(p))), opts.onRead),
     listDir: opts.listDir ?? listDirDefault,
     interfaceExists: opts.interfaceExists ?? ((n) => fs.existsSync(`/sys/class/net/${n}`)),
     isExecutable: opts.isExecutable ?? isExecutableDefault,

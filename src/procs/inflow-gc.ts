@@ -5,9 +5,11 @@
  * failing over) stayed until the allocator's own threshold was met: the parent's anonymous memory rose and
  * fell by several MiB with no live object behind it (bench/RESULTS.md, "2026-12-03, issue 12, the parent's
  * memory"). After INFLOW_BYTES have arrived since the last collection, a full collection runs shortly after
- * (the rest of a burst is read first), at most once per INFLOW_MIN_GAP_MS. An idle parent receives
- * nothing and so never collects (docs/design.md, An idle daemon stays asleep).
+ * (the rest of a burst is read first), at most once per INFLOW_MIN_GAP_MS (later-gc.ts). An idle parent
+ * receives nothing and so never collects (docs/design.md, An idle daemon stays asleep).
  */
+import { RealScheduler, type Scheduler } from "../core/scheduler.ts";
+import { LaterGc } from "./later-gc.ts";
 
 /** Bytes received from children after which the parent collects. */
 export const INFLOW_BYTES = 1 << 20;
@@ -16,41 +18,9 @@ export const INFLOW_DELAY_MS = 50;
 /** And at least this long after the previous one. */
 export const INFLOW_MIN_GAP_MS = 1000;
 
-/** What the collector needs from its process (tests pass fakes). */
-export interface InflowClock {
-  now(): number;
-  after(ms: number, f: () => void): void;
-  collect(): void;
-}
-
-const REAL: InflowClock = {
-  now: () => performance.now(),
-  after: (ms, f) => void setTimeout(f, ms),
-  collect: () => Bun.gc(true),
-};
-
-/** Counts bytes read from the children's channels and collects after every INFLOW_BYTES. */
-export class InflowCollector {
-  #since = 0;
-  #pending = false;
-  #lastAt = -Infinity;
-  /** Collections run so far. */
-  runs = 0;
-
-  constructor(readonly clock: InflowClock = REAL, readonly threshold = INFLOW_BYTES) {}
-
-  /** `n` bytes arrived from a child. */
-  readonly note = (n: number): void => {
-    this.#since += n;
-    if (this.#since < this.threshold || this.#pending) return;
-    this.#pending = true;
-    const wait = Math.max(INFLOW_DELAY_MS, this.#lastAt + INFLOW_MIN_GAP_MS - this.clock.now());
-    this.clock.after(wait, () => {
-      this.#pending = false;
-      this.#since = 0;
-      this.#lastAt = this.clock.now();
-      this.runs++;
-      this.clock.collect();
-    });
-  };
+/** Counts bytes read from the children's channels (`note`) and collects after every INFLOW_BYTES. */
+export class InflowCollector extends LaterGc {
+  constructor(sched: Scheduler = new RealScheduler(), threshold = INFLOW_BYTES, gc?: () => void) {
+    super(sched, { threshold, delayMs: INFLOW_DELAY_MS, settle: false, minGapMs: INFLOW_MIN_GAP_MS }, gc);
+  }
 }

@@ -11,8 +11,8 @@
  * ("2026-12-03, issue 12, start-up: the VRRP child spawned before the parse").
  */
 import type { Subprocess } from "bun";
-import { readFileSync, statSync } from "node:fs";
 import type { CliOptions } from "../cli.ts";
+import { readConfigFile, type ReadOutcome } from "../config/read.ts";
 import { closeQuietly, socketPair } from "../ffi/libc.ts";
 import { childArgs } from "./parent-args.ts";
 import { selfCommand } from "./self.ts";
@@ -101,14 +101,25 @@ export function takeEarly(early: EarlyChild | undefined, argv: string[], env: Re
  */
 const VRRP_WORDS = /vrrp_instance|static_ipaddress|static_route|static_rule|include/;
 
-/** Might the configuration file `path` want a VRRP child? A cheap scan of its text (files over 1 MiB or unreadable: yes). */
+/** The main file as the pre-scan read it, kept for the parse (takeMainRead): one read of it at start. */
+let scanned: { path: string; text: ReadOutcome } | undefined;
+
+/**
+ * Might the configuration file `path` want a VRRP child? A cheap scan of its text (over 1 MiB: yes), read
+ * as the parse reads it (readConfigFile: a FIFO or device is refused, never opened for a blocking read);
+ * a file that is missing or refused cannot (the start fails on it before any child is adopted).
+ */
 export function mayWantVrrp(path: string): boolean {
-  try {
-    if (statSync(path).size > 1 << 20) return true;
-    return VRRP_WORDS.test(readFileSync(path, "latin1"));
-  } catch {
-    return true;
-  }
+  const text = readConfigFile(path);
+  scanned = { path, text };
+  return typeof text === "string" && (text.length > 1 << 20 || VRRP_WORDS.test(text));
+}
+
+/** What mayWantVrrp read of `path`, once (the parse's first read of the main file), else undefined. */
+export function takeMainRead(path: string): ReadOutcome {
+  const s = scanned;
+  scanned = undefined;
+  return s?.path === path ? s.text : undefined;
 }
 
 /** Starts the VRRP child early unless the command line or the file's text rules it out (-C, KA_NO_PRESPAWN=1, mayWantVrrp). */

@@ -4,10 +4,10 @@
  * collection, and the allocator's pages with it. In the soak (100 instances, 10 failing over every 5 s) a
  * collection after activity held the VRRP child ~2 MiB lower (bench/RESULTS.md, "2026-12-03, issue 12,
  * soak slope"). An idle child never collects here (one collection cost an idle 1-instance child ~7-10 ms
- * of CPU), and a busy one at most once per MIN_SPACING_MS.
+ * of CPU), and a busy one at most once per MIN_SPACING_MS (later-gc.ts).
  */
-import { rtGuard } from "../core/rt-guard.ts";
-import type { Scheduler, TimerHandle } from "../core/scheduler.ts";
+import type { Scheduler } from "../core/scheduler.ts";
+import { LaterGc } from "./later-gc.ts";
 
 /** Quiet time after the last state change before the collection, ms. */
 export const SETTLE_MS = 2000;
@@ -15,27 +15,13 @@ export const SETTLE_MS = 2000;
 export const MIN_SPACING_MS = 60_000;
 
 /** Collects (`gc`) SETTLE_MS after the last `changed()`, no sooner than MIN_SPACING_MS after the last collection. */
-export class SettleGc {
-  private timer: TimerHandle | undefined;
-  private last = -Infinity;
-
-  constructor(private readonly sched: Scheduler, private readonly gc: () => void = () => rtGuard.outside(() => Bun.gc(true))) {}
+export class SettleGc extends LaterGc {
+  constructor(sched: Scheduler, gc?: () => void) {
+    super(sched, { threshold: 1, delayMs: SETTLE_MS, settle: true, minGapMs: MIN_SPACING_MS }, gc);
+  }
 
   /** A state changed: (re)arm the collection. */
   changed(): void {
-    const at = Math.max(this.sched.now() + SETTLE_MS, this.last + MIN_SPACING_MS);
-    if (!this.sched.reschedule(this.timer, at)) this.timer = this.sched.at(at, () => this.run());
-  }
-
-  /** Drops a pending collection (the child stops). */
-  stop(): void {
-    this.sched.cancel(this.timer);
-    this.timer = undefined;
-  }
-
-  private run(): void {
-    this.timer = undefined;
-    this.last = this.sched.now();
-    this.gc();
+    this.note(1);
   }
 }

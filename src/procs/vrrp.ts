@@ -21,8 +21,8 @@ import { SettleGc } from "./settle-gc.ts";
  * by its RxPump (O_ASYNC off) and read on a timer, so a Backup hearing 100 instances (1,000 adverts a
  * second) pays ~5-10 wakes a second instead of one per advert (src/vrrp/sockets.ts pollPeriod: one read
  * per advert interval, per two once 50 reads found no kernel drop); the parent
- * channel and netlink are delivered at once, the process connector at once and then at most once per 2 ms
- * (src/core/limited-watch.ts). Timers stay exact because adverts carry
+ * channel and netlink are delivered at once; the process connector goes through an RxPump with a 3 ms
+ * period (src/vrrp/proc-events.ts). Timers stay exact because adverts carry
  * the kernel's receive time (SO_TIMESTAMPNS) and a Master_Down_Timer reads its socket before it acts on
  * silence. Timers are kept to a few tens of µs (timerFineMs: Bun's millisecond timers alone were up to a
  * millisecond off), and adverts due within 0.3 ms of each other go out in the same wake, in one sendmmsg.

@@ -9,15 +9,21 @@
 import { readFileSync } from "node:fs";
 import { NETLINK_CONNECTOR } from "../ffi/netlink.ts";
 import type { FdWatcher } from "../ffi/reactor.ts";
+import type { Scheduler } from "../core/scheduler.ts";
 import { AF_NETLINK, sockaddrNl } from "../ffi/sockaddr.ts";
 import { SO_RCVBUF, SO_RCVBUFFORCE, SOCK_DGRAM, Socket, SOL_SOCKET } from "../ffi/socket.ts";
 import type { RcvBufSetting } from "../config/rx-bufs.ts";
 import { CN_IDX_PROC, encodeListen, parseProcEvents, type ProcEvent } from "../proto/proc-connector.ts";
 import type { ProcInfo } from "./track-process.ts";
-import { LimitedWatch } from "../core/limited-watch.ts";
+import { RxPump } from "../core/rx-pump.ts";
 
-/** The connector socket is read at most once per this many ms while events keep coming. */
-const LIMIT_MS = 2;
+/**
+ * While events keep coming, the connector socket is read on a timer (RxPump) with this period, ms. The
+ * poll is a coarse timer (Bun's, whose delay is truncated to whole ms, and run up to 1 ms early), so 3
+ * reads every 2-3 ms: what the 2 ms hold of its urgent fd gave. A period of 2 read every ~1.4 ms (~700
+ * wakes/s instead of ~400 with 2,000 process starts/s: bench/RESULTS.md, "issue 12, review").
+ */
+const POLL_MS = 3;
 
 /** Reads one process from /proc, or undefined when it is gone. */
 export function readProc(pid: number): ProcInfo | undefined {
@@ -79,11 +85,17 @@ export class ProcTable {
 /** The connector socket: delivers decoded events, or `overflow()` when some were lost. */
 export class ProcConnector {
   readonly #sock: Socket;
-  readonly #watch: LimitedWatch;
+  readonly #pump: RxPump;
   #closed = false;
 
   /** Opens and subscribes; throws when the kernel refuses (the caller falls back to scanning). */
-  constructor(readonly watcher: FdWatcher, onEvents: (e: ProcEvent[]) => void, overflow: () => void, rcvBuf: RcvBufSetting = { bytes: 1 << 20, force: false }) {
+  constructor(
+    watcher: FdWatcher,
+    sched: Scheduler,
+    onEvents: (e: ProcEvent[]) => void,
+    overflow: () => void,
+    rcvBuf: RcvBufSetting = { bytes: 1 << 20, force: false },
+  ) {
     this.#sock = new Socket(AF_NETLINK, SOCK_DGRAM, NETLINK_CONNECTOR, 1 << 16);
     try {
       this.setRcvBuf(rcvBuf);
@@ -94,25 +106,32 @@ export class ProcConnector {
       this.#sock.close();
       throw e;
     }
-    // At once, then at most once per LIMIT_MS while events keep coming (one wake per message would cost
-    // twice the CPU with ~1,000 process starts a second on the host: bench/RESULTS.md, the VRRP child on SIGIO).
-    this.#watch = new LimitedWatch(watcher, this.#sock.fd, () => {
-      const events: ProcEvent[] = [];
-      let read = false;
-      try {
-        for (let d = this.#sock.recv(); d; d = this.#sock.recv()) {
-          read = true;
-          events.push(...parseProcEvents(d.data));
+    // A lone event is read at once; while they keep coming the socket is read every POLL_MS instead (one
+    // wake per message would cost twice the CPU with ~1,000 process starts a second on the host:
+    // bench/RESULTS.md, the VRRP child on SIGIO).
+    this.#pump = new RxPump(
+      this.#sock.fd,
+      () => {
+        const events: ProcEvent[] = [];
+        let n = 0;
+        try {
+          for (let d = this.#sock.recv(); d; d = this.#sock.recv()) {
+            n++;
+            events.push(...parseProcEvents(d.data));
+          }
+        } catch {
+          // ENOBUFS: the kernel dropped events; what is queued after this is current again.
+          if (events.length) onEvents(events);
+          overflow();
+          return n + 1;
         }
-      } catch {
-        // ENOBUFS: the kernel dropped events; what is queued after this is current again.
         if (events.length) onEvents(events);
-        overflow();
-        return true;
-      }
-      if (events.length) onEvents(events);
-      return read;
-    }, LIMIT_MS);
+        return n;
+      },
+      watcher,
+      sched,
+      POLL_MS,
+    );
   }
 
   /**
@@ -139,7 +158,7 @@ export class ProcConnector {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#watch.close();
+    this.#pump.close();
     this.#sock.close();
   }
 }

@@ -39,7 +39,7 @@ export interface TrackerSetDeps {
     close(): void;
     setRcvBuf?(b: RcvBufSetting): void;
   };
-  /** The reactor, for the default process connector. */
+  /** The reactor, for the default process connector (read through an RxPump on `sched`). */
   watcher?: FdWatcher;
 }
 
@@ -119,8 +119,8 @@ export class TrackerSet {
   }
 
   #connector() {
-    const w = this.d.watcher!;
-    return (on: (e: ProcEvent[]) => void, overflow: () => void, b: RcvBufSetting) => new ProcConnector(w, on, overflow, b);
+    const w = this.d.watcher!, sched = this.d.sched;
+    return (on: (e: ProcEvent[]) => void, overflow: () => void, b: RcvBufSetting) => new ProcConnector(w, sched, on, overflow, b);
   }
 
   #onProcEvents(table: ProcTable, events: ProcEvent[]): void {

@@ -125,4 +125,18 @@ describe("the early VRRP child", () => {
       }, 1_000);
     });
   }, 30_000);
+  test("-f naming a FIFO is refused at once: the pre-scan reads the file as the parse does, never blocking on it", async () => {
+    const d = join(dir, "fifo");
+    mkdirSync(d);
+    const fifo = join(d, "k.conf");
+    Bun.spawnSync(["mkfifo", fifo]);
+    const pids = ["-p", join(d, "k.pid"), "-r", join(d, "v.pid"), "-c", join(d, "c.pid"), "-b", join(d, "b.pid")];
+    const p = ns.spawn([bin, "-n", "-l", "-G", "-f", fifo, ...pids], { stderr: "pipe" });
+    const code = await Promise.race([p.exited, Bun.sleep(10_000).then(() => "hung" as const)]);
+    if (code === "hung") p.kill("SIGKILL");
+    expect(code).not.toBe("hung");
+    expect(code).not.toBe(0);
+    expect(await new Response(p.stderr as ReadableStream<Uint8Array>).text()).toContain("is not a regular non-executable file");
+    expect(existsSync(join(d, "v.pid"))).toBe(false);
+  }, 30_000);
 });

@@ -61,6 +61,25 @@ describe("readConfigFile", () => {
     expect(e.diagnostics.map((d) => d.severity)).toEqual(["missing", "missing"]);
     expect(e.exitCode).toBe(6);
   });
+
+  test("the main file as the caller read it (the parent's pre-scan) is the parse's first read of it; includes are read", () => {
+    const main = join(dir, "main.conf");
+    writeFileSync(main, "vrrp_instance VI_DISK {\n}\n"); // what the disk holds now is not read again
+    writeFileSync(join(dir, "more.conf"), VI);
+    const seen: string[] = [];
+    const r = loadConfig(main, {
+      configId: "x",
+      interfaceExists: (n) => n === "eth0",
+      randomSeed: 1,
+      main: `include ${dir}/more.conf\n`,
+      onRead: (p) => void seen.push(p),
+    });
+    expect(diagLines(r)).toEqual([]);
+    expect(r.config.vrrp.instances.map((i) => i.name)).toEqual(["VI_1"]);
+    expect(seen).toEqual([main, join(dir, "more.conf")]);
+    const refused = loadConfig(main, { configId: "x", main: { refused: "configuration file 'x' is a directory" } });
+    expect(diagLines(refused)).toEqual(["0: fatal: configuration file 'x' is a directory"]);
+  });
 });
 
 describe("caps", () => {

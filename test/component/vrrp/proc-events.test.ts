@@ -6,8 +6,8 @@
 import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, test } from "bun:test";
 import { nullLogger } from "../../../src/core/log.ts";
-import { FakeScheduler } from "../../../src/core/scheduler.ts";
-import { Reactor } from "../../../src/ffi/reactor.ts";
+import { FakeScheduler, RealScheduler } from "../../../src/core/scheduler.ts";
+import { type FdWatcher, Reactor } from "../../../src/ffi/reactor.ts";
 import type { ProcEvent } from "../../../src/proto/proc-connector.ts";
 import { ProcConnector, ProcTable } from "../../../src/vrrp/proc-events.ts";
 import type { ProcInfo } from "../../../src/vrrp/track-process.ts";
@@ -97,11 +97,12 @@ describe("TrackerSet with process events", () => {
 
 describe("the kernel's process connector (root)", () => {
   const reactor = new Reactor();
+  const sched = new RealScheduler();
   afterAll(() => reactor.close());
 
   test("a process we start and end is seen as exec and exit", async () => {
     const seen: ProcEvent[] = [];
-    const c = new ProcConnector(reactor, (e) => void seen.push(...e), () => {});
+    const c = new ProcConnector(reactor, sched, (e) => void seen.push(...e), () => {});
     try {
       const child = Bun.spawn(["sleep", "30"]);
       const pid = child.pid;
@@ -118,7 +119,7 @@ describe("the kernel's process connector (root)", () => {
     }
   });
   test("process_monitor_rcv_bufs: the socket's buffer as configured (the kernel keeps twice the value)", () => {
-    const c = new ProcConnector(reactor, () => {}, () => {}, { bytes: 300_000, force: false });
+    const c = new ProcConnector(reactor, sched, () => {}, () => {}, { bytes: 300_000, force: false });
     try {
       expect(c.rcvBuf()).toBe(600_000);
       // Past net.core.rmem_max: only SO_RCVBUFFORCE (CAP_NET_ADMIN) gets it.
@@ -127,6 +128,33 @@ describe("the kernel's process connector (root)", () => {
       expect(c.rcvBuf()).toBe(2 * big);
       c.setRcvBuf({ bytes: 1 << 20, force: false }); // our default again
       expect(c.rcvBuf()).toBe(2 << 20);
+    } finally {
+      c.close();
+    }
+  });
+  test("a burst of events is read on the scheduler's timer, then the socket is watched again", async () => {
+    const watched = new Map<number, () => void>();
+    const log: string[] = [];
+    const watcher: FdWatcher = {
+      add: (fd, f) => void (watched.set(fd, f), log.push("add")),
+      remove: (fd) => void (watched.delete(fd) && log.push("remove")),
+      close: () => {},
+    };
+    const fake = new FakeScheduler();
+    const seen: ProcEvent[] = [];
+    const c = new ProcConnector(watcher, fake, (e) => void seen.push(...e), () => {});
+    try {
+      const fd = [...watched.keys()][0]!;
+      const kids = Array.from({ length: 3 }, () => Bun.spawn(["true"]));
+      await Promise.all(kids.map((k) => k.exited));
+      watched.get(fd)!(); // one readiness for the whole burst: read at once, then polled
+      for (const k of kids) expect(seen.some((e) => e.kind === "exit" && e.tgid === k.pid)).toBe(true);
+      expect(log).toEqual(["add", "remove"]);
+      const later = Bun.spawn(["true"]); // arrives while the socket is out of the watcher
+      await later.exited;
+      for (let i = 0; i < 1000 && !watched.has(fd); i++) fake.advance(2); // the host's own churn may keep it busy a while
+      expect(seen.some((e) => e.kind === "exit" && e.tgid === later.pid)).toBe(true);
+      expect(watched.has(fd)).toBe(true);
     } finally {
       c.close();
     }

@@ -1,47 +1,31 @@
 import { expect, test } from "bun:test";
+import { FakeScheduler } from "../../../src/core/scheduler.ts";
 import { INFLOW_DELAY_MS, INFLOW_MIN_GAP_MS, InflowCollector } from "../../../src/procs/inflow-gc.ts";
 
-/** A fake clock: timers run when the test advances time. */
+/** A fake scheduler whose collections are recorded. */
 function fake() {
-  let t = 0;
-  const timers: { at: number; f: () => void }[] = [];
+  const sched = new FakeScheduler();
   const collections: number[] = [];
-  const clock = {
-    now: () => t,
-    after: (ms: number, f: () => void) => void timers.push({ at: t + ms, f }),
-    collect: () => void collections.push(t),
-  };
-  const advance = (ms: number) => {
-    const end = t + ms;
-    for (;;) {
-      timers.sort((a, b) => a.at - b.at);
-      const next = timers[0];
-      if (!next || next.at > end) break;
-      timers.shift();
-      t = next.at;
-      next.f();
-    }
-    t = end;
-  };
-  return { clock, advance, collections, timers };
+  const make = (threshold: number) => new InflowCollector(sched, threshold, () => void collections.push(sched.now()));
+  return { make, advance: (ms: number) => sched.advance(ms), collections, sched };
 }
 
 test("nothing received, or less than the threshold: no collection", () => {
   const f = fake();
-  const c = new InflowCollector(f.clock, 1000);
+  const c = f.make(1000);
   f.advance(60_000);
   c.note(999);
   f.advance(60_000);
   expect(f.collections).toEqual([]);
-  expect(f.timers).toHaveLength(0);
+  expect(f.sched.pending).toBe(0);
 });
 
 test("crossing the threshold collects once, after the burst's delay; the count starts again", () => {
   const f = fake();
-  const c = new InflowCollector(f.clock, 1000);
+  const c = f.make(1000);
   f.advance(5000);
   for (let i = 0; i < 30; i++) c.note(100); // one burst: 3,000 bytes
-  expect(f.timers).toHaveLength(1);
+  expect(f.sched.pending).toBe(1);
   f.advance(INFLOW_DELAY_MS);
   expect(f.collections).toEqual([5000 + INFLOW_DELAY_MS]);
   c.note(999);
@@ -51,7 +35,7 @@ test("crossing the threshold collects once, after the burst's delay; the count s
 
 test("collections are at least INFLOW_MIN_GAP_MS apart under a steady stream", () => {
   const f = fake();
-  const c = new InflowCollector(f.clock, 1000);
+  const c = f.make(1000);
   for (let i = 0; i < 100; i++) {
     c.note(5000);
     f.advance(100);

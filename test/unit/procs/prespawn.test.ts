@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { mayWantVrrp } from "../../../src/procs/prespawn.ts";
+import { mayWantVrrp, takeMainRead } from "../../../src/procs/prespawn.ts";
 
 const dir = mkdtempSync("/tmp/kt-prescan-");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -28,9 +28,21 @@ describe("mayWantVrrp (the pre-scan before the early VRRP child)", () => {
       expect(mayWantVrrp(file("y", `global_defs {\n}\n${t}`))).toBe(true);
     }
   });
-  test("a keyword in a comment counts (a wrong yes only costs a killed child); a missing or huge file: yes", () => {
+  test("a keyword in a comment counts (a wrong yes only costs a killed child); a huge file: yes", () => {
     expect(mayWantVrrp(file("c", "# vrrp_instance later\nvirtual_server 192.0.2.10 80 {\n}\n"))).toBe(true);
-    expect(mayWantVrrp(join(dir, "missing"))).toBe(true);
     expect(mayWantVrrp(file("big", "#".repeat((1 << 20) + 1)))).toBe(true);
+  });
+  test("a missing or refused file (a directory; a FIFO is refused unopened too, as the parse refuses it): no, the start fails on it", () => {
+    expect(mayWantVrrp(join(dir, "missing"))).toBe(false);
+    expect(mayWantVrrp(dir)).toBe(false);
+  });
+  test("what the scan read is the parse's first read of that file, taken once", () => {
+    const f = file("taken", "vrrp_instance VI_1 {\n}\n");
+    expect(mayWantVrrp(f)).toBe(true);
+    writeFileSync(f, "changed\n"); // not read again
+    expect(takeMainRead(join(dir, "other"))).toBeUndefined(); // another path: nothing, and the scan is dropped
+    expect(mayWantVrrp(f)).toBe(false);
+    expect(takeMainRead(f)).toBe("changed\n");
+    expect(takeMainRead(f)).toBeUndefined();
   });
 });
