@@ -169,8 +169,8 @@ export async function stopDaemon(r: Running): Promise<void> {
 
 /**
  * The steady reading starts this many seconds after the spawn, at the same age of the tree for every
- * configuration, after the start's drops of unused executable pages (src/procs/common.ts TRIM_AT_MS:
- * 5, 15, 30 s) and the JIT's tier-ups of what runs every advert (100 instances at 0.1 s: ~12 s).
+ * configuration, past the start's first drop of unused executable pages (src/procs/common.ts: 5 s, then
+ * every 60 s) and the JIT's tier-ups of what runs every advert (100 instances at 0.1 s: ~15 s).
  */
 export const STEADY_FROM_S = 40;
 /** Seconds between the steady readings. */
