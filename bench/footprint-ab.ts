@@ -3,7 +3,8 @@
  * Each round measures A then B for 1 instance at advert_int 1 and 100 instances at
  * 0.1 s (bench/footprint.ts idleTree: fresh namespace, 8 s past the VIPs), and prints every trial and the
  * medians: the tree's RSS / PSS / anonymous and the VRRP child's RSS / anonymous, MiB. The file-backed part
- * moves with the host's page cache; alternating keeps both builds under the same conditions. Then the
+ * moves with the host's page cache; alternating keeps both builds under the same conditions. With
+ * BENCH_STEADY_S (e.g. 60) each trial also gives the steady reading (bench/footprint.ts idleTree). Then the
  * floor of two (idle compiled Bun programs, bench/footprint.ts floor), `rounds` times.
  */
 import { median } from "./lib.ts";
@@ -13,6 +14,8 @@ import { floor, idleTree, PREFIX, type Tree, vrrpConf } from "./footprint.ts";
 const [binA, binB] = [process.argv[2], process.argv[3]];
 if (!binA || !binB) throw new Error("usage: bun bench/footprint-ab.ts BIN_A BIN_B [rounds]");
 const rounds = Number(process.argv[4] ?? 3);
+/** BENCH_STEADY_S > 0 adds the steady reading (bench/footprint.ts idleTree) of each trial. */
+const steadyS = Number(process.env.BENCH_STEADY_S ?? 0);
 const mib = (k: number) => k / 1024;
 
 interface Fig {
@@ -37,18 +40,23 @@ function figures(t: Tree): Fig {
 const fmt = (f: Fig) => `${f.rss.toFixed(1)} / ${f.pss.toFixed(1)} / ${f.anon.toFixed(1)}; child ${f.childRss.toFixed(1)} / ${f.childAnon.toFixed(1)}`;
 
 for (const [n, advert] of [[1, "1"], [100, "0.1"]] as const) {
-  const got: Record<string, Fig[]> = { A: [], B: [] };
+  const got: Record<string, Fig[]> = { A: [], B: [], "A steady": [], "B steady": [] };
   for (let r = 0; r < rounds; r++) {
     for (const [name, bin] of [["A", binA], ["B", binB]] as const) {
-      const t = await idleTree({ name: "ours", bin }, vrrpConf(n, advert), n, 2, `ab${name.toLowerCase()}`);
+      const t = await idleTree({ name: "ours", bin }, vrrpConf(n, advert), n, 2, `ab${name.toLowerCase()}`, undefined, steadyS);
       if (!t) continue;
       const f = figures(t);
       got[name]!.push(f);
       console.log(`${n} instance(s), round ${r + 1}, ${name}: tree RSS / PSS / anon ${fmt(f)}`);
+      if (!t.steady) continue;
+      const fs = figures(t.steady);
+      got[`${name} steady`]!.push(fs);
+      console.log(`${n} instance(s), round ${r + 1}, ${name} steady: tree RSS / PSS / anon ${fmt(fs)}`);
     }
   }
-  for (const name of ["A", "B"]) {
+  for (const name of ["A", "B", "A steady", "B steady"]) {
     const l = got[name]!;
+    if (!l.length) continue;
     const med = (k: keyof Fig) => median(l.map((f) => f[k]));
     const spread = (k: keyof Fig) => `${Math.min(...l.map((f) => f[k])).toFixed(1)}-${Math.max(...l.map((f) => f[k])).toFixed(1)}`;
     console.log(

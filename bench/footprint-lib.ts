@@ -81,3 +81,35 @@ export function afterWarmup(points: Point[], fraction: number): Point[] {
   const cut = t0 + (t1 - t0) * fraction;
   return points.filter((p) => p.min >= cut);
 }
+
+/** Field-by-field mean of samples of one process (or tree); ZERO for none. */
+export function meanMem(list: Mem[]): Mem {
+  if (!list.length) return ZERO;
+  const s = sumMem(list), n = list.length;
+  return { rss: s.rss / n, pss: s.pss / n, anon: s.anon / n, shared: s.shared / n, private: s.private / n };
+}
+
+/** One reading of a process tree: each process by pid. */
+export interface PidMem {
+  pid: number;
+  role: string;
+  mem: Mem;
+}
+
+/**
+ * The mean of several readings of one tree, per process (by pid, in the order of the first reading in
+ * which it appears) and summed: a process missing from a reading (gone, or not yet there) is averaged
+ * over the readings that have it.
+ */
+export function meanReadings(readings: PidMem[][]): { procs: PidMem[]; total: Mem } {
+  const by = new Map<number, { role: string; mems: Mem[] }>();
+  for (const r of readings) {
+    for (const p of r) {
+      const e = by.get(p.pid) ?? { role: p.role, mems: [] };
+      e.mems.push(p.mem);
+      by.set(p.pid, e);
+    }
+  }
+  const procs = [...by].map(([pid, e]) => ({ pid, role: e.role, mem: meanMem(e.mems) }));
+  return { procs, total: sumMem(procs.map((p) => p.mem)) };
+}

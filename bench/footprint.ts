@@ -5,6 +5,9 @@
  * per process and summed over the process tree, after the daemon settled (past garp_master_delay).
  *  - 1 VRRP instance (parent + VRRP child), 100 VRRP instances at 0.1 s (master), and the full tree
  *    (VRRP + check + BFD; keepalived's check child exits here for want of IPVS, so it has no figure);
+ *  - steady (ours, the two VRRP configurations; BENCH_STEADY_S, default 60, 0 skips it): the mean of
+ *    readings every 2 s from 40 s after the spawn, one period of the page drops (idleTree says why the
+ *    first reading alone is not a fair comparison of 100 instances with 1); both are printed;
  *  - start-up: exec until the VRRP child's raw socket exists (/proc/PID/net/raw, protocol 112), the
  *    median of BENCH_STARTUP_N (default 9) samples: the machine is shared, so single times are noisy;
  *    and ours from exec until READY (the parent's sd_notify, bench/startup.ts; keepalived sends none);
@@ -18,7 +21,7 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { Netns, waitFor } from "../test/support/netns.ts";
 import { type Impl, impls, median, processTree } from "./lib.ts";
-import { type Mem, parseSmapsRollup, sumMem, ZERO } from "./footprint-lib.ts";
+import { meanReadings, type Mem, parseSmapsRollup, sumMem, ZERO } from "./footprint-lib.ts";
 import { startupEnv, StartupRig } from "./startup.ts";
 
 /** Memory of one process by pid (ZERO when it is gone). */
@@ -45,6 +48,8 @@ function roleOf(pid: number, index: number): string {
 export interface Tree {
   procs: { pid: number; role: string; mem: Mem }[];
   total: Mem;
+  /** The steady reading (idleTree with steadyS > 0): the mean of the readings over one period of the page drops. */
+  steady?: Tree;
 }
 
 /** Memory of these processes, each and summed. */
@@ -162,8 +167,26 @@ export async function stopDaemon(r: Running): Promise<void> {
   rmSync(r.dir, { recursive: true, force: true });
 }
 
-/** Starts, waits for `n` VIPs and `procs` processes, settles, measures, stops. */
-export async function idleTree(impl: Impl, conf: string, n: number, procs: number, tag: string, log?: string): Promise<Tree | undefined> {
+/**
+ * The steady reading starts this many seconds after the spawn, at the same age of the tree for every
+ * configuration, past the start's first drop of unused executable pages (src/procs/common.ts: 5 s, then
+ * every 60 s) and the JIT's tier-ups of what runs every advert (100 instances at 0.1 s: ~15 s).
+ */
+export const STEADY_FROM_S = 40;
+/** Seconds between the steady readings. */
+const STEADY_EVERY_S = 2;
+
+/**
+ * Starts, waits for `n` VIPs and `procs` processes, settles, measures, stops. The first reading is 8 s
+ * after the VIPs are up. That falls inside the start's one-time work for 100 instances at 0.1 s (their
+ * VIPs are up ~0.5 s after the VRRP child starts, one instance's at advert_int 1 after ~3.6 s, so the two
+ * trees are read at different ages, ~8.5 and ~11.6 s, the first while the JIT is still compiling the
+ * advert path; bench/RESULTS.md, "2026-12-03, issue 12, memory over time"). With `steadyS` > 0 the
+ * daemon runs on and `steady` is the mean of readings every 2 s from STEADY_FROM_S after the spawn for
+ * `steadyS` seconds: with 60, one whole period of the periodic drop (pages fall at a drop and are touched
+ * again until the next), which is what a router lives with.
+ */
+export async function idleTree(impl: Impl, conf: string, n: number, procs: number, tag: string, log?: string, steadyS = 0): Promise<Tree | undefined> {
   const r = await startDaemon(impl, conf, tag, log);
   try {
     await waitFor(`${impl.name}: ${n} VIPs`, () => r.vips() >= n, 60_000, 100);
@@ -173,7 +196,14 @@ export async function idleTree(impl: Impl, conf: string, n: number, procs: numbe
       console.error(`${impl.name}: ${pids.length} processes instead of ${procs}; log:\n${readFileSync(join(r.dir, "log"), "utf8").slice(-1500)}`);
       return undefined;
     }
-    return measure(pids);
+    const first = measure(pids);
+    if (steadyS <= 0) return first;
+    const readings: Tree["procs"][] = [];
+    for (let t = STEADY_FROM_S; t < STEADY_FROM_S + steadyS; t += STEADY_EVERY_S) {
+      await Bun.sleep(Math.max(0, r.t0 + t * 1000 - performance.now()));
+      readings.push(measure(pids).procs);
+    }
+    return { ...first, steady: meanReadings(readings) };
   } finally {
     await stopDaemon(r);
   }
@@ -237,6 +267,10 @@ export async function footprintBench(ours: string, trials = 3): Promise<void> {
     const lines: string[] = [];
     const details: string[] = [];
     const trees: Record<string, Tree | undefined> = {};
+    // The steady reading (idleTree): ours only, VRRP configurations; BENCH_STEADY_S=0 skips it.
+    const steadyS = Number(process.env.BENCH_STEADY_S ?? 60);
+    const steadyLines: string[] = [];
+    const steadyTrees: Record<string, Tree | undefined> = {};
     for (const c of configs) {
       const res: Record<string, (Tree | undefined)[]> = { keepalived: [], ours: [] };
       const fl: Tree[] = [];
@@ -244,12 +278,15 @@ export async function footprintBench(ours: string, trials = 3): Promise<void> {
         // keepalived's check child exits without IPVS: its full tree cannot be measured here.
         const kaTree = c.procs.keepalived === 4 ? undefined : await idleTree(ka!, c.conf, c.n, c.procs.keepalived, "k");
         res.keepalived!.push(kaTree);
-        res.ours!.push(await idleTree(us!, c.conf, c.n, c.procs.ours, "o"));
+        res.ours!.push(await idleTree(us!, c.conf, c.n, c.procs.ours, "o", undefined, c.procs.ours === 2 ? steadyS : 0));
         fl.push(await floor(dir, c.procs.ours));
       }
       const k = medianTree(res.keepalived!), o = medianTree(res.ours!), f = medianTree(fl)!;
       trees[c.name] = o;
       for (const m of ["rss", "pss", "anon"] as const) lines.push(row(c.name, m, k, o, f));
+      const os = medianTree(res.ours!.map((t) => t?.steady));
+      steadyTrees[c.name] = os;
+      if (os) { for (const m of ["rss", "pss", "anon"] as const) steadyLines.push(row(`${c.name}, steady`, m, k, os, f)); }
       details.push(
         `${c.name}:`,
         perProcess("keepalived", res.keepalived!.find(Boolean)),
@@ -281,9 +318,18 @@ export async function footprintBench(ours: string, trials = 3): Promise<void> {
         ready.length ? median(ready).toFixed(1) : "n/a"
       } | | | |`,
     );
-    const one = trees[configs[0]!.name], hundred = trees[configs[1]!.name];
-    if (one && hundred) {
-      console.log(`\nours, 100 instances / 1 instance, tree PSS: ${ratio(hundred.total.pss, one.total.pss)}, RSS: ${ratio(hundred.total.rss, one.total.rss)}`);
+    if (steadyLines.length) {
+      console.log(
+        `\nsteady: ours as the mean of readings every 2 s from ${STEADY_FROM_S} s after the spawn for ${steadyS} s (keepalived and the floor as above)`,
+      );
+      for (const l of steadyLines) console.log(l);
+    }
+    for (const [label, tr] of [["8 s after the VIPs", trees], ["steady", steadyTrees]] as const) {
+      const one = tr[configs[0]!.name], hundred = tr[configs[1]!.name];
+      if (!one || !hundred) continue;
+      console.log(
+        `ours, 100 instances / 1 instance, ${label}, tree PSS: ${ratio(hundred.total.pss, one.total.pss)}, RSS: ${ratio(hundred.total.rss, one.total.rss)}`,
+      );
     }
     console.log(`start-up samples (ms): keepalived ${st.keepalived!.map((x) => x.toFixed(0)).join(" ")}; ours ${st.ours!.map((x) => x.toFixed(0)).join(" ")}`);
     console.log("per process (first trial, MiB):\n" + details.join("\n"));

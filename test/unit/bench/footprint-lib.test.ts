@@ -1,7 +1,7 @@
 /** bench/footprint-lib.ts: smaps_rollup parsing, sums, the soak's slope and warm-up cut. */
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { afterWarmup, parseSmapsRollup, slopeKiBPerMin, sumMem } from "../../../bench/footprint-lib.ts";
+import { afterWarmup, meanMem, meanReadings, parseSmapsRollup, slopeKiBPerMin, sumMem } from "../../../bench/footprint-lib.ts";
 
 // A real /proc/PID/smaps_rollup (Linux 6.x, a `cat` process).
 const ROLLUP = `55f9c43fc000-7ffd0b808000 ---p 00000000 00:00 0                          [rollup]
@@ -70,5 +70,23 @@ describe("slopeKiBPerMin", () => {
     expect(afterWarmup(pts, 0.2).map((p) => p.min)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(slopeKiBPerMin(afterWarmup(pts, 0.2))).toBe(0);
     expect(afterWarmup([], 0.5)).toEqual([]);
+  });
+});
+
+describe("meanMem and meanReadings (the steady reading)", () => {
+  const m = (rss: number, anon = 0) => ({ rss, pss: rss / 2, anon, shared: 0, private: rss });
+  test("meanMem averages each field; nothing is zero", () => {
+    expect(meanMem([m(10, 2), m(30, 4)])).toEqual({ rss: 20, pss: 10, anon: 3, shared: 0, private: 20 });
+    expect(meanMem([])).toEqual({ rss: 0, pss: 0, anon: 0, shared: 0, private: 0 });
+  });
+  test("per process by pid, then summed; a process in some readings only is averaged over those", () => {
+    const t = meanReadings([
+      [{ pid: 1, role: "parent", mem: m(10) }, { pid: 2, role: "vrrp", mem: m(40, 8) }],
+      [{ pid: 1, role: "parent", mem: m(20) }, { pid: 2, role: "vrrp", mem: m(20, 4) }],
+      [{ pid: 1, role: "parent", mem: m(30) }],
+    ]);
+    expect(t.procs.map((p) => [p.pid, p.role, p.mem.rss, p.mem.anon])).toEqual([[1, "parent", 20, 0], [2, "vrrp", 30, 6]]);
+    expect(t.total.rss).toBe(50);
+    expect(t.total.pss).toBe(25);
   });
 });
