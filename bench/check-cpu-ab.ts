@@ -83,7 +83,11 @@ async function once(bin: string, tag: string): Promise<Fig | undefined> {
 
 const fmt = (f: Fig) =>
   `CPU ${f.cpuMs.toFixed(0)} ms/30 s, wakes ${f.wakes.toFixed(1)}/s, RSS ${f.rss.toFixed(1)}, anon ${f.anon.toFixed(1)} MiB, ${f.threads} threads`;
-console.log(`check child: ${live} live + ${dead} dead PING_CHECK, ${tcp} TCP_CHECK, delay_loop ${delay}, ICMP ${pps}/s; load ${readFileSync("/proc/loadavg", "utf8").trim()}`);
+console.log(
+  `check child: ${live} live + ${dead} dead PING_CHECK, ${tcp} TCP_CHECK, delay_loop ${delay}, ICMP ${pps}/s; load ${
+    readFileSync("/proc/loadavg", "utf8").trim()
+  }`,
+);
 const got: Record<string, Fig[]> = { A: [], B: [] };
 for (let i = 0; i < rounds; i++) {
   for (const [name, bin] of [["A", binA], ["B", binB]] as const) {
