@@ -103,7 +103,8 @@ ${k < 10 && track ? "  track_script {\n    flip\n  }\n" : ""}  virtual_ipaddress
   return `global_defs {\n  router_id kfp_bench\n  vrrp_version 3\n}\n${track}${inst.join("")}${extra}`;
 }
 
-const FULL_EXTRA = `virtual_server 192.0.2.200 80 {
+/** The full tree's extra configuration: 1 virtual server with a TCP_CHECK and 1 bfd_instance. */
+export const FULL_EXTRA = `virtual_server 192.0.2.200 80 {
   delay_loop 5
   lb_algo rr
   lb_kind NAT

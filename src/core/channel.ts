@@ -36,7 +36,7 @@ export class Channel {
     readonly onBytes?: (n: number) => void,
   ) {
     this.#stream = new FdStream(fd);
-    watcher.add(fd, () => this.#readable());
+    watcher.add(fd, () => this.#readable(), true); // urgent: never held by a watcher's rate limit
   }
 
   /** Queues one message. */

@@ -6,8 +6,14 @@
  * left queued). `remove` clears O_ASYNC, so an fd that is not watched raises nothing: an RxPump takes a
  * busy socket out this way and reads it on a timer, which is the VRRP child's rate limit. `add` sets
  * O_ASYNC and then looks at the fd once, so input queued while it was not watched is not stranded. Every
- * watched fd is delivered at once (`urgent` changes nothing here). The parent, the VRRP and the BFD
- * children use it; bench/reactor.ts measures it against the Worker reactor (docs/design.md).
+ * watched fd is delivered at once. The parent, the VRRP and the BFD children use it; bench/reactor.ts
+ * measures it against the Worker reactor (docs/design.md).
+ *
+ * `holdMs` (the check child: many short-lived PING_CHECK sockets, which a role cannot pump one by one) is a
+ * rate limit for the fds not added as `urgent`: when they bring input twice within `holdMs`, the watcher
+ * clears O_ASYNC on all of them and polls them every `holdMs` instead, until a poll finds none ready; then
+ * it sets O_ASYNC again and looks once more. Busy, they cost one wake per `holdMs`, not one signal per
+ * datagram; urgent fds (the parent channel) keep raising SIGIO and are delivered at once throughout.
  */
 import { rtGuard } from "../core/rt-guard.ts";
 import { check, libc } from "./libc.ts";
@@ -21,6 +27,13 @@ const POLLFD = 8;
 /** SIGIO-driven FdWatcher. */
 export class SigioWatcher implements FdWatcher {
   readonly #callbacks = new Map<number, ReadyCallback>();
+  /** Fds added as urgent: never held. */
+  readonly #urgent = new Set<number>();
+  /** Non-urgent fds are held: O_ASYNC off, read by the hold timer. */
+  #held = false;
+  #holdTimer: Timer | undefined;
+  /** performance.now() of the last delivery of a non-urgent fd. */
+  #lastInput = -Infinity;
   /** pollfd array over the watched fds, rebuilt on the first signal after a change. */
   #pfds = new Int32Array(0);
   #fds: number[] = [];
@@ -28,18 +41,23 @@ export class SigioWatcher implements FdWatcher {
   /** Signals handled and callbacks run (for tests and dumps). */
   signals = 0;
   wakes = 0;
+  /** Holds started (for tests and dumps). */
+  holds = 0;
   readonly #handler = () => this.#ready();
 
-  constructor() {
+  /** `holdMs`: the rate limit of non-urgent fds (above); 0 = none, every fd raises SIGIO always. */
+  constructor(readonly holdMs = 0) {
     // The handler must exist before any fd gets O_ASYNC: SIGIO's default action ends the process.
     process.on("SIGIO", this.#handler);
   }
 
-  add(fd: number, onReady: ReadyCallback): void {
+  add(fd: number, onReady: ReadyCallback, urgent = false): void {
     this.#callbacks.set(fd, onReady); // a second add of one fd replaces its callback
+    if (urgent) this.#urgent.add(fd);
+    else this.#urgent.delete(fd);
     this.#stale = true;
     check("fcntl(F_SETOWN)", libc.fcntl(fd, F_SETOWN, process.pid));
-    setAsync(fd, true);
+    setAsync(fd, urgent || !this.#held); // held: the hold timer polls it
     // Input that arrived before O_ASYNC was set raised no signal: look once.
     queueMicrotask(() => {
       if (this.#callbacks.get(fd) === onReady) onReady();
@@ -48,8 +66,9 @@ export class SigioWatcher implements FdWatcher {
 
   remove(fd: number): void {
     if (!this.#callbacks.delete(fd)) return;
+    const urgent = this.#urgent.delete(fd);
     this.#stale = true;
-    setAsync(fd, false);
+    if (urgent || !this.#held) setAsync(fd, false);
   }
 
   /** Whether `fd` raises SIGIO now (O_ASYNC set), for tests. */
@@ -58,7 +77,9 @@ export class SigioWatcher implements FdWatcher {
   }
 
   close(): void {
+    clearTimeout(this.#holdTimer);
     for (const fd of [...this.#callbacks.keys()]) this.remove(fd);
+    this.#held = false;
     process.off("SIGIO", this.#handler);
   }
 
@@ -74,22 +95,56 @@ export class SigioWatcher implements FdWatcher {
 
   #ready(): void {
     this.signals++;
+    const input = this.#poll();
+    if (!input || this.holdMs <= 0 || this.#held) return;
+    const now = performance.now();
+    if (now - this.#lastInput < this.holdMs) this.#hold();
+    this.#lastInput = now;
+  }
+
+  /** One poll(2) over every watched fd; runs the ready ones. Returns how many non-urgent ones ran. */
+  #poll(): number {
     if (this.#stale) this.#rebuild();
     const n = this.#fds.length;
-    if (!n) return;
+    if (!n) return 0;
     const pfds = this.#pfds;
     for (let i = 0; i < n; i++) pfds[i * 2 + 1] = POLLIN;
-    if (libc.poll(pfds, n, 0) <= 0) return; // EINTR or nothing: the next signal looks again
+    if (libc.poll(pfds, n, 0) <= 0) return 0; // EINTR or nothing: the next signal looks again
+    let input = 0;
     for (let i = 0; i < n; i++) {
       const revents = pfds[i * 2 + 1]! >>> 16;
       if (revents === 0 || revents === POLLNVAL) continue;
-      const cb = this.#callbacks.get(this.#fds[i]!); // a callback before this one may have removed it
+      const fd = this.#fds[i]!;
+      const cb = this.#callbacks.get(fd); // a callback before this one may have removed it
       if (!cb) continue;
+      if (!this.#urgent.has(fd)) input++;
       this.wakes++;
       cb();
       rtGuard.checkpoint();
     }
+    return input;
   }
+
+  /** Non-urgent fds stop raising SIGIO; the hold timer reads them. */
+  #hold(): void {
+    this.#held = true;
+    this.holds++;
+    for (const fd of this.#callbacks.keys()) if (!this.#urgent.has(fd)) setAsync(fd, false);
+    this.#holdTimer = setTimeout(this.#onHold, this.holdMs);
+  }
+
+  readonly #onHold = (): void => {
+    this.#holdTimer = undefined;
+    if (this.#poll() > 0) {
+      this.#holdTimer = setTimeout(this.#onHold, this.holdMs);
+      return;
+    }
+    // Calm: raise again, then look once, for input that came between the poll and O_ASYNC.
+    this.#held = false;
+    for (const fd of this.#callbacks.keys()) if (!this.#urgent.has(fd)) setAsync(fd, true);
+    this.#lastInput = performance.now();
+    this.#poll();
+  };
 }
 
 function setAsync(fd: number, on: boolean): void {

@@ -43,9 +43,11 @@ function nftOpener(ns: string | undefined): (() => NftLink) | undefined {
 /**
  * The check child runs the timers due in the next 20 ms together (a check may start that much early):
  * under qemu TCG with 2,000 real servers one timer wake per check cost more than the checks
- * (bench/ipvs-vm.ts: CPU per check 519 -> 380 us).
+ * (bench/ipvs-vm.ts: CPU per check 519 -> 380 us). Its fds raise SIGIO (no reactor Worker, a second
+ * JavaScript VM); the PING_CHECK sockets, one per ping in flight, are rate limited to one poll per 20 ms
+ * while they are busy (SigioWatcher holdMs), the parent channel is delivered at once.
  */
-export const loop: LoopSettings = { timerEarlyMs: 20 };
+export const loop: LoopSettings = { readiness: "sigio", sigioHoldMs: 20, timerEarlyMs: 20 };
 
 /** How old the IPVS counters on /metrics may be, ms (the report interval). */
 export const IPVS_STATS_MS = 5000;

@@ -78,6 +78,8 @@ export interface LoopSettings {
    * RxPump, which takes a busy socket out of the watcher. Each SIGIO polls the watched fds once.
    */
   readiness?: "worker" | "sigio";
+  /** SigioWatcher holdMs: fds not added as urgent that bring input twice within it are polled every holdMs. */
+  sigioHoldMs?: number;
 }
 
 /** Dies with the parent (SIGTERM); exits at once when the parent is already gone. */
@@ -99,7 +101,7 @@ export function runChild<R extends Role>(
   requireParent(role);
   const log = makeLogger(opts, role);
   let onRaw: (raw: unknown) => void = () => {};
-  const reactor: FdWatcher = loop.readiness === "sigio" ? new SigioWatcher() : new Reactor(loop.reactorCoalesceUs ?? 0);
+  const reactor: FdWatcher = loop.readiness === "sigio" ? new SigioWatcher(loop.sigioHoldMs ?? 0) : new Reactor(loop.reactorCoalesceUs ?? 0);
   // Neither the channel nor the reactor holds Bun's event loop; before the first configuration, or with
   // nothing scheduled (every instance in FAULT, no checkers), the child would otherwise exit with status 0.
   // A 12-day interval never wakes us in practice.

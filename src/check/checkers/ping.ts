@@ -6,6 +6,7 @@
  */
 import { parseIp } from "../../core/inet.ts";
 import { decodeIcmp, encodeEchoRequest, type IcmpMessage, stripIpv4Header } from "../../proto/icmp.ts";
+import { echoFilter } from "../../proto/bpf.ts";
 import { type IcmpSocket, openIcmpSocket } from "../../ffi/icmp-socket.ts";
 import type { FdWatcher } from "../../ffi/reactor.ts";
 import { sockaddrIp } from "../../ffi/sockaddr.ts";
@@ -62,6 +63,10 @@ export function makePingCheck(opts: PingCheckOptions): RunCheck {
         return resolve(fail(`ping: socket: ${errorText(e)}`));
       }
       const id = Math.floor(Math.random() * 0x10000);
+      // A raw socket gets every ICMP message of the host: let the kernel drop the ones not for this ping
+      // (other pings' replies, echo requests), so N pings in flight do not each read everyone's. Without
+      // the filter (refused) judgeIcmp still picks ours.
+      if (s.raw) s.sock.attachFilter(echoFilter(family, id));
       const seq = (nextSeq = (nextSeq + 1) & 0xffff);
       let done = false;
       const finish = (r: CheckResult): void => {

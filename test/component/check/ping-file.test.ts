@@ -1,11 +1,21 @@
-/** PING_CHECK over the raw ICMP socket and the reactor on loopback; reply matching; inotify record decoding. */
+/**
+ * PING_CHECK over the raw ICMP socket and the check child's watcher (SIGIO with its 20 ms hold) on loopback; the
+ * raw socket's echo filter; reply matching; inotify record decoding.
+ */
 import { afterAll, describe, expect, test } from "bun:test";
 import { judgeIcmp, makePingCheck } from "../../../src/check/checkers/ping.ts";
 import { bfdResult, fileResult } from "../../../src/check/external-results.ts";
 import { decodeInotifyEvents, IN_CREATE } from "../../../src/ffi/inotify.ts";
-import { Reactor } from "../../../src/ffi/reactor.ts";
+import { SigioWatcher } from "../../../src/ffi/sigio.ts";
+import { openIcmpSocket } from "../../../src/ffi/icmp-socket.ts";
+import { sockaddrIp } from "../../../src/ffi/sockaddr.ts";
+import { echoFilter } from "../../../src/proto/bpf.ts";
+import { decodeIcmp, encodeEchoRequest, stripIpv4Header } from "../../../src/proto/icmp.ts";
+import { parseIp } from "../../../src/core/inet.ts";
+import { loop } from "../../../src/procs/check.ts";
+import { waitFor } from "../../support/wait.ts";
 
-const reactor = new Reactor();
+const reactor = new SigioWatcher(loop.sigioHoldMs);
 afterAll(() => reactor.close());
 const sig = () => new AbortController().signal;
 
@@ -30,6 +40,37 @@ describe("PING_CHECK", () => {
       },
     })(ac.signal);
     expect(await p).toEqual({ ok: false, reason: "ping: socket: EPERM" });
+  });
+
+  test.each([["ipv4", "127.0.0.1"], ["ipv6", "::1"]] as const)("%s raw socket: the echo filter passes our reply only", async (family, address) => {
+    const [a, b, open] = [openIcmpSocket(family), openIcmpSocket(family), openIcmpSocket(family)];
+    try {
+      expect([a.raw, b.raw, open.raw]).toEqual([true, true, true]); // the tests run as root
+      expect(a.sock.attachFilter(echoFilter(family, 0x4242))).toBeUndefined();
+      expect(b.sock.attachFilter(echoFilter(family, 0x4343))).toBeUndefined();
+      const req = encodeEchoRequest(family, { id: 0x4242, seq: 7, payload: new TextEncoder().encode("kc filter") });
+      a.sock.sendTo(req, sockaddrIp(parseIp(address)!.bytes));
+      const kinds = (s: typeof a) => {
+        const out: string[] = [];
+        for (let d = s.sock.recv(); d; d = s.sock.recv()) {
+          const body = family === "ipv4" ? stripIpv4Header(d.data) : { ok: true as const, value: d.data };
+          const m = body.ok ? decodeIcmp(family, body.value, { verifyChecksum: false }) : undefined;
+          if (m?.ok && "id" in m.value && m.value.id === 0x4242) out.push(m.value.kind);
+        }
+        return out;
+      };
+      const gotA: string[] = [], gotOpen: string[] = [];
+      await waitFor("the unfiltered socket saw request and reply", () => {
+        gotA.push(...kinds(a));
+        gotOpen.push(...kinds(open));
+        return gotOpen.includes("echo-reply") && gotOpen.includes("echo-request");
+      });
+      await waitFor("the filtered socket read the reply", () => (gotA.push(...kinds(a)), gotA.includes("echo-reply")));
+      expect(gotA).toEqual(["echo-reply"]); // not our own request
+      expect(kinds(b)).toEqual([]); // another identifier: neither
+    } finally {
+      for (const s of [a, b, open]) s.sock.close();
+    }
   });
 
   test.each(

@@ -116,3 +116,40 @@ test("an RxPump over SIGIO: a bunch turns O_ASYNC off and polls; quiet polls tur
   pump.close();
   expect(SigioWatcher.raises(a)).toBe(false);
 });
+
+test("holdMs: non-urgent fds that bring input twice within it are read on a timer; urgent ones keep raising", async () => {
+  const h = new SigioWatcher(300);
+  const [a, peerA] = pair(), [u, peerU] = pair();
+  let gotA = 0, gotU = 0;
+  h.add(a, () => void (gotA += drain(a)));
+  h.add(u, () => void (gotU += drain(u)), true);
+  await Bun.sleep(20);
+  send(peerA);
+  await waitFor("first input on its signal", () => gotA === 1, 20_000, 2);
+  expect(h.holds).toBe(0);
+  expect(SigioWatcher.raises(a)).toBe(true);
+  send(peerA);
+  await waitFor("second input on its signal", () => gotA === 2, 20_000, 2);
+  expect(h.holds).toBe(1); // two deliveries within 300 ms
+  expect(SigioWatcher.raises(a)).toBe(false);
+  expect(SigioWatcher.raises(u)).toBe(true);
+  // An fd added during the hold is not armed; the hold's timer reads it.
+  const [b, peerB] = pair();
+  let gotB = 0;
+  h.add(b, () => void (gotB += drain(b)));
+  expect(SigioWatcher.raises(b)).toBe(false);
+  send(peerB, 3);
+  send(peerU, 2);
+  await waitFor("urgent input delivered", () => gotU === 2);
+  await waitFor("held input read", () => gotB === 3);
+  // A hold poll that finds nothing ready ends the hold: O_ASYNC is set again.
+  await waitFor("armed again", () => SigioWatcher.raises(a) && SigioWatcher.raises(b));
+  expect(SigioWatcher.raises(u)).toBe(true);
+  send(peerA);
+  await waitFor("back on signals", () => gotA === 3);
+  h.remove(b);
+  expect(SigioWatcher.raises(b)).toBe(false);
+  h.close();
+  expect(SigioWatcher.raises(a)).toBe(false);
+  expect(SigioWatcher.raises(u)).toBe(false);
+});
