@@ -6,7 +6,7 @@ import { basename } from "node:path";
 import { CliError, type CliOptions, parseArgs, SIGNUMS, usage } from "./cli.ts";
 import { VERSION_LINE } from "./version.ts";
 import type { KeepalivedConfig } from "./config/model.ts";
-import { ensureTuned } from "./procs/tuning.ts";
+import { ensureTuned, needsTuning, tunedEnv } from "./procs/tuning.ts";
 import type { EarlyChild } from "./procs/prespawn.ts";
 import { startMark } from "./core/start-trace.ts";
 import { accessSync, appendFileSync, constants, existsSync, statSync } from "node:fs";
@@ -97,10 +97,16 @@ class EarlyExit extends Error {
 
 async function runParent(o: CliOptions, argv: string[]): Promise<void> {
   if (!o.dontFork && !o.daemonized) process.exit(await (await import("./procs/daemonize.ts")).launchDaemon(argv));
-  if (o.dontFork) ensureTuned();
+  let handed: EarlyChild | undefined;
+  if (o.dontFork && needsTuning()) {
+    // The VRRP child is started before the re-exec: its runtime start overlaps the exec and the parent's.
+    const env = tunedEnv();
+    handed = (await import("./procs/prespawn.ts")).reexecHandingVrrp(o, env);
+    if (!handed) ensureTuned(env);
+  }
   startMark("parent", "main");
   // The VRRP child's runtime starts while this process loads the configuration code and parses the file.
-  const early = (await import("./procs/prespawn.ts")).prespawnVrrp(o);
+  const early = handed ?? (await import("./procs/prespawn.ts")).prespawnVrrp(o);
   startMark("parent", "prespawned");
   const { reportLaunch } = await import("./procs/daemonize.ts");
   try {

@@ -61,6 +61,8 @@ const symbols = {
   mount: { args: [P, P, P, u64, P], returns: i32 },
   umount2: { args: [P, i32], returns: i32 },
   socketpair: { args: [i32, i32, i32, P], returns: i32 },
+  waitid: { args: [i32, i32, P, i32], returns: i32 },
+  execve: { args: [P, P, P], returns: i32 },
   madvise: { args: [u64, u64, i32], returns: i32 },
   setpriority: { args: [i32, u32, i32], returns: i32 },
   getpriority: { args: [i32, u32], returns: i32 },
@@ -220,6 +222,11 @@ export function localTime(epochMs: number): {
   timeT[0] = BigInt(Math.floor(epochMs / 1000));
   if (libc.localtime_r(timeT, tm) === null) throw new Error(`localtime_r: cannot convert ${epochMs}`);
   return { seconds: tm[0]!, minutes: tm[1]!, hours: tm[2]!, day: tm[3]!, month: tm[4]!, year: tm[5]! + 1900, weekday: tm[6]! };
+}
+
+/** Clears `fd`'s close-on-exec flag: it stays open, at the same number, across this process's execve. */
+export function keepAcrossExec(fd: number): void {
+  check("fcntl(F_SETFD)", libc.fcntl(fd, 2, 0));
 }
 
 /** A connected AF_UNIX stream socket pair, both ends close-on-exec (a child gets its end through spawn's stdio). */
