@@ -164,11 +164,12 @@ async function startParent(o: CliOptions, earlyVrrp: EarlyChild | undefined): Pr
   // -e / --all-config: keepalived exits 6 when a configuration file is missing or refused.
   if (r.diagnostics.some((d) => d.severity === "missing")) early("Config files missing (--all-config)", 6);
   if (o.dumpConf) { for (const line of (await confDump(r.config, o.dumpConf)).trimEnd().split("\n")) log.info(line); }
-  const { claimPidFile, Parent } = await import("./procs/parent.ts");
-  startMark("parent", "parent code");
   const setup = (await import("./procs/instance.ts")).applyInstance(o, g, log);
-  const pidErr = claimPidFile(o);
+  const pidErr = (await import("./procs/parent-args.ts")).claimPidFile(o);
   if (pidErr) early(pidErr);
+  if (earlyVrrp) (await import("./procs/presend.ts")).presendVrrp(o, r.config, earlyVrrp);
+  const { Parent } = await import("./procs/parent.ts");
+  startMark("parent", "parent code");
   saveConfigCopy(r.config.global.configSaveDir, 0, read, log);
   probeTmpConfigDir(r.config.global.tmpConfigDirectory, read, log);
   await (await import("./procs/lifecycle-scripts.ts")).runLifecycleScript("startup", r.config.global, log);

@@ -224,6 +224,24 @@ export function localTime(epochMs: number): {
   return { seconds: tm[0]!, minutes: tm[1]!, hours: tm[2]!, day: tm[3]!, month: tm[4]!, year: tm[5]! + 1900, weekday: tm[6]! };
 }
 
+/**
+ * Sends all of `data` on the connected stream socket `fd`: what the kernel takes at once (MSG_DONTWAIT),
+ * then the rest blocking; never SIGPIPE (MSG_NOSIGNAL). False when the peer is gone or nothing could be sent.
+ */
+export function sendWhole(fd: number, data: Uint8Array): boolean {
+  let off = 0;
+  let flags = 0x40 | 0x4000; // MSG_DONTWAIT | MSG_NOSIGNAL
+  while (off < data.length) {
+    const part = off === 0 ? data : data.subarray(off);
+    const n = rcOrErrno(libc.sendto(fd, part, part.length, flags, null, 0));
+    if (n === -4) continue; // EINTR
+    if (n === -11 && off > 0) flags = 0x4000; // EAGAIN part-way: wait for the reader
+    else if (n <= 0) return false;
+    else off += n;
+  }
+  return true;
+}
+
 /** Clears `fd`'s close-on-exec flag: it stays open, at the same number, across this process's execve. */
 export function keepAcrossExec(fd: number): void {
   check("fcntl(F_SETFD)", libc.fcntl(fd, 2, 0));

@@ -61,6 +61,8 @@ export class EarlyChild {
   #onExit: ExitHandler | undefined;
   #exit: [number | null, string | null] | undefined;
   readonly spawned: Spawned;
+  /** Generation 1's configuration is already in its channel (presend.ts): the supervisor does not send it again. */
+  configSent = false;
 
   /** Spawns the child, or (`handed`) takes the one the first process started before its re-exec. */
   constructor(readonly argv: string[], readonly env: Record<string, string>, handed?: { pid: number; fd: number }) {
@@ -81,10 +83,13 @@ export class EarlyChild {
     return this.spawned;
   }
 
-  /** Not wanted: killed (it has no configuration, so nothing to release) and its channel closed; resolves when it is reaped. */
+  /**
+   * Not wanted: killed (it has no configuration, so nothing to release; one that was sent its configuration
+   * is stopped with SIGTERM, so it releases what it took) and its channel closed; resolves when it is reaped.
+   */
   discard(): Promise<unknown> {
     this.#onExit = () => {};
-    this.spawned.proc.kill("SIGKILL");
+    this.spawned.proc.kill(this.configSent ? "SIGTERM" : "SIGKILL");
     closeQuietly(this.spawned.fd);
     return this.spawned.proc.exited;
   }
