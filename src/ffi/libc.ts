@@ -242,9 +242,9 @@ export function sendWhole(fd: number, data: Uint8Array): boolean {
   return true;
 }
 
-/** Clears `fd`'s close-on-exec flag: it stays open, at the same number, across this process's execve. */
-export function keepAcrossExec(fd: number): void {
-  check("fcntl(F_SETFD)", libc.fcntl(fd, 2, 0));
+/** Clears `fd`'s close-on-exec flag (`keep`: it stays open, at the same number, across this process's execve), or sets it again. */
+export function keepAcrossExec(fd: number, keep = true): void {
+  check("fcntl(F_SETFD)", libc.fcntl(fd, 2, keep ? 0 : 1));
 }
 
 /** A connected AF_UNIX stream socket pair, both ends close-on-exec (a child gets its end through spawn's stdio). */

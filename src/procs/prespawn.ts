@@ -143,7 +143,18 @@ export function reexecHandingVrrp(o: CliOptions, execEnv: Record<string, string>
   keepAcrossExec(early.spawned.fd);
   startMark("first", "prespawned");
   execKeepingFds([...selfCommand(), ...process.argv.slice(2)], { ...execEnv, [HANDED_ENV]: `${early.spawned.proc.pid}:${early.spawned.fd}` });
-  return early; // execve failed: this process goes on as the parent, untuned
+  keepAcrossExec(early.spawned.fd, false); // execve failed: this process goes on as the parent, untuned
+  return early;
+}
+
+/** Is `pid` a child of this process (its /proc stat's parent pid)? */
+function isOurChild(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === process.pid;
+  } catch {
+    return false;
+  }
 }
 
 /** The child the first process handed over (HANDED_ENV, removed from the environment so no child inherits it), if any. */
@@ -152,7 +163,8 @@ function handedVrrp(o: CliOptions): EarlyChild | undefined {
   if (v === undefined) return undefined;
   delete process.env[HANDED_ENV];
   const m = /^(\d+):(\d+)$/.exec(v);
-  return m ? new EarlyChild(childArgv(o, "vrrp"), earlyVrrpEnv(), { pid: Number(m[1]), fd: Number(m[2]) }) : undefined;
+  if (!m || !isOurChild(Number(m[1]))) return undefined; // not from our first process: ignored
+  return new EarlyChild(childArgv(o, "vrrp"), earlyVrrpEnv(), { pid: Number(m[1]), fd: Number(m[2]) });
 }
 
 /**
