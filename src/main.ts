@@ -6,7 +6,7 @@ import { basename } from "node:path";
 import { CliError, type CliOptions, parseArgs, SIGNUMS, usage } from "./cli.ts";
 import { VERSION_LINE } from "./version.ts";
 import type { KeepalivedConfig } from "./config/model.ts";
-import { ensureTuned } from "./procs/tuning.ts";
+import { ensureTuned, needsTuning, tunedEnv } from "./procs/tuning.ts";
 import type { EarlyChild } from "./procs/prespawn.ts";
 import { startMark } from "./core/start-trace.ts";
 import { accessSync, appendFileSync, constants, existsSync, statSync } from "node:fs";
@@ -97,10 +97,16 @@ class EarlyExit extends Error {
 
 async function runParent(o: CliOptions, argv: string[]): Promise<void> {
   if (!o.dontFork && !o.daemonized) process.exit(await (await import("./procs/daemonize.ts")).launchDaemon(argv));
-  if (o.dontFork) ensureTuned();
+  let handed: EarlyChild | undefined;
+  if (o.dontFork && needsTuning()) {
+    // The VRRP child is started before the re-exec: its runtime start overlaps the exec and the parent's.
+    const env = tunedEnv();
+    handed = (await import("./procs/prespawn.ts")).reexecHandingVrrp(o, env);
+    if (!handed) ensureTuned(env);
+  }
   startMark("parent", "main");
   // The VRRP child's runtime starts while this process loads the configuration code and parses the file.
-  const early = (await import("./procs/prespawn.ts")).prespawnVrrp(o);
+  const early = handed ?? (await import("./procs/prespawn.ts")).prespawnVrrp(o);
   startMark("parent", "prespawned");
   const { reportLaunch } = await import("./procs/daemonize.ts");
   try {
@@ -159,11 +165,12 @@ async function startParent(o: CliOptions, earlyVrrp: EarlyChild | undefined): Pr
   // -e / --all-config: keepalived exits 6 when a configuration file is missing or refused.
   if (r.diagnostics.some((d) => d.severity === "missing")) early("Config files missing (--all-config)", 6);
   if (o.dumpConf) { for (const line of (await confDump(r.config, o.dumpConf)).trimEnd().split("\n")) log.info(line); }
-  const { claimPidFile, Parent } = await import("./procs/parent.ts");
-  startMark("parent", "parent code");
   const setup = (await import("./procs/instance.ts")).applyInstance(o, g, log);
-  const pidErr = claimPidFile(o);
+  const pidErr = (await import("./procs/parent-args.ts")).claimPidFile(o);
   if (pidErr) early(pidErr);
+  if (earlyVrrp) (await import("./procs/presend.ts")).presendVrrp(o, r.config, earlyVrrp);
+  const { Parent } = await import("./procs/parent.ts");
+  startMark("parent", "parent code");
   saveConfigCopy(r.config.global.configSaveDir, 0, read, log);
   probeTmpConfigDir(r.config.global.tmpConfigDirectory, read, log);
   await (await import("./procs/lifecycle-scripts.ts")).runLifecycleScript("startup", r.config.global, log);

@@ -61,6 +61,8 @@ const symbols = {
   mount: { args: [P, P, P, u64, P], returns: i32 },
   umount2: { args: [P, i32], returns: i32 },
   socketpair: { args: [i32, i32, i32, P], returns: i32 },
+  waitid: { args: [i32, i32, P, i32], returns: i32 },
+  execve: { args: [P, P, P], returns: i32 },
   madvise: { args: [u64, u64, i32], returns: i32 },
   setpriority: { args: [i32, u32, i32], returns: i32 },
   getpriority: { args: [i32, u32], returns: i32 },
@@ -220,6 +222,29 @@ export function localTime(epochMs: number): {
   timeT[0] = BigInt(Math.floor(epochMs / 1000));
   if (libc.localtime_r(timeT, tm) === null) throw new Error(`localtime_r: cannot convert ${epochMs}`);
   return { seconds: tm[0]!, minutes: tm[1]!, hours: tm[2]!, day: tm[3]!, month: tm[4]!, year: tm[5]! + 1900, weekday: tm[6]! };
+}
+
+/**
+ * Sends all of `data` on the connected stream socket `fd`: what the kernel takes at once (MSG_DONTWAIT),
+ * then the rest blocking; never SIGPIPE (MSG_NOSIGNAL). False when the peer is gone or nothing could be sent.
+ */
+export function sendWhole(fd: number, data: Uint8Array): boolean {
+  let off = 0;
+  let flags = 0x40 | 0x4000; // MSG_DONTWAIT | MSG_NOSIGNAL
+  while (off < data.length) {
+    const part = off === 0 ? data : data.subarray(off);
+    const n = rcOrErrno(libc.sendto(fd, part, part.length, flags, null, 0));
+    if (n === -4) continue; // EINTR
+    if (n === -11 && off > 0) flags = 0x4000; // EAGAIN part-way: wait for the reader
+    else if (n <= 0) return false;
+    else off += n;
+  }
+  return true;
+}
+
+/** Clears `fd`'s close-on-exec flag (`keep`: it stays open, at the same number, across this process's execve), or sets it again. */
+export function keepAcrossExec(fd: number, keep = true): void {
+  check("fcntl(F_SETFD)", libc.fcntl(fd, 2, keep ? 0 : 1));
 }
 
 /** A connected AF_UNIX stream socket pair, both ends close-on-exec (a child gets its end through spawn's stdio). */

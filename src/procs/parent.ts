@@ -8,8 +8,8 @@
 import type { CliOptions } from "../cli.ts";
 import type { KeepalivedConfig } from "../config/model.ts";
 import { runLifecycleScript } from "./lifecycle-scripts.ts";
-import { loadConfig, type LoadResult, needsRole, sliceFor } from "../config/index.ts";
-import { type Message, type Role, ROLES } from "../core/ipc.ts";
+import { loadConfig, type LoadResult, sliceFor } from "../config/index.ts";
+import type { Message, Role } from "../core/ipc.ts";
 import type { Logger } from "../core/log.ts";
 import { removePidFile } from "../core/pidfile.ts";
 import { dataInstance } from "../core/instance-files.ts";
@@ -17,6 +17,7 @@ import { type InstanceSetup, releaseInstance, warnRestartOnly } from "./instance
 import { ParentLocalIgmp } from "./local-igmp.ts";
 import { ReadFiles, saveConfigCopy } from "./config-save.ts";
 import { childArgv, type EarlyChild, takeEarly } from "./prespawn.ts";
+import { wantedRoles } from "./presend.ts";
 import { ReloadDriver } from "./reload-driver.ts";
 import { collectAfterLoad, configIdDefault, interfaceExists, logLoad } from "./common.ts";
 import { Supervised } from "./supervise.ts";
@@ -133,13 +134,7 @@ export class Parent {
 
   /** Roles the configuration and the command line ask for. */
   wantedRoles(config: KeepalivedConfig): Role[] {
-    const o = this.opts;
-    return ROLES.filter((r) => {
-      if (o.vrrpOnly && r !== "vrrp") return false;
-      if (o.checkOnly && r !== "check") return false;
-      if (r === "bfd" && o.noBfd) return false;
-      return o.all || needsRole(config, r);
-    });
+    return wantedRoles(this.opts, config);
   }
 
   /** Starts the children; `onAllReady` runs once every started child has applied its configuration. */
@@ -177,6 +172,7 @@ export class Parent {
     const env = role === "vrrp" ? (this.#igmp.note(this.#config), this.#igmp.env) : childEnv(role, this.#config);
     const early = role === "vrrp" ? takeEarly(this.early, argv, env) : undefined;
     if (role === "vrrp") this.early = undefined;
+    let presented = early?.configSent === true; // generation 1's configuration went before this parent was built
     const child = new Supervised(
       { role, argv, pidFile, respawn: !o.dontRespawn, env },
       this.log,
@@ -184,7 +180,8 @@ export class Parent {
         onMessage: (r, m) => this.#onMessage(r, m),
         onGone: (r) => this.#onGone(r),
         onSpawned: (r) => {
-          this.#sendConfig(r, false);
+          if (presented) presented = false;
+          else this.#sendConfig(r, false);
           this.#replayStates(r);
         },
         onDied: (r) => {

@@ -5,7 +5,7 @@
  * is killed with SIGKILL. A child that sends what is not a message of this build is killed (and
  * restarted); a known message with a bad field is dropped, counted and logged.
  */
-import type { Subprocess } from "bun";
+import type { ChildProcess } from "../ffi/adopted-child.ts";
 import { envelope, IpcReceiver, type Message } from "../core/ipc.ts";
 import type { Role } from "../core/role.ts";
 import { type Logger, RateLimitedLog } from "../core/log.ts";
@@ -73,7 +73,7 @@ export class RestartPolicy {
 
 /** One child under supervision. */
 export class Supervised {
-  #proc: Subprocess | undefined;
+  #proc: ChildProcess | undefined;
   #channel: Channel | undefined;
   #stopping = false;
   readonly #policy: RestartPolicy;
@@ -168,7 +168,7 @@ export class Supervised {
     removePidFile(this.launch.pidFile, p.pid);
   }
 
-  #exited(proc: Subprocess, status: number | null, signal: string | null): void {
+  #exited(proc: ChildProcess, status: number | null, signal: string | null): void {
     removePidFile(this.launch.pidFile, proc.pid);
     if (proc !== this.#proc) return;
     this.#proc = undefined;

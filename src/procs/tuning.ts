@@ -49,12 +49,24 @@ export const CHILD_MIMALLOC: Readonly<Record<string, string>> = {
   MIMALLOC_SCAVENGER: "0",
 };
 
-/** Re-executes the current process with TUNED_ENV unless it already has it (or KA_NO_TUNE=1 is set). */
-export function ensureTuned(): void {
-  if (process.env.KA_TUNED === "1" || process.env.KA_NO_TUNE === "1") return;
+/** Would ensureTuned re-execute this process? */
+export function needsTuning(): boolean {
+  return process.env.KA_TUNED !== "1" && process.env.KA_NO_TUNE !== "1";
+}
+
+/** The environment ensureTuned re-executes with: this process's and TUNED_ENV. */
+export function tunedEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-  Object.assign(env, TUNED_ENV);
+  return Object.assign(env, TUNED_ENV);
+}
+
+/**
+ * Re-executes the current process with `env` (tunedEnv(), and what the caller adds) unless it already
+ * runs tuned (or KA_NO_TUNE=1 is set).
+ */
+export function ensureTuned(env: Record<string, string> = tunedEnv()): void {
+  if (!needsTuning()) return;
   execSelf([...selfCommand(), ...process.argv.slice(2)], env);
   // execve failed: run untuned rather than not at all.
 }
@@ -69,11 +81,16 @@ export const BUSY_CHECKERS = 1000;
  * never idle, and without the GC timer its heap grew to twice the size (10,000 TCP_CHECKs at delay_loop 1
  * on this host: 250-300 MiB RSS without the timer, 120-165 MiB with it, for about 5% more CPU), so it runs
  * with the timer and mimalloc's default purging (its purge thread included). Decided when the child starts; a reload does not restart it.
+ * `base`: the parent's environment (the first process passes the one it re-executes with).
  */
-export function childEnv(role: string, c?: KeepalivedConfig): Record<string, string> | undefined {
-  if (process.env.KA_NO_TUNE === "1") return undefined;
+export function childEnv(
+  role: string,
+  c?: KeepalivedConfig,
+  base: Record<string, string | undefined> = process.env,
+): Record<string, string> | undefined {
+  if (base.KA_NO_TUNE === "1") return undefined;
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  for (const [k, v] of Object.entries(base)) if (v !== undefined) env[k] = v;
   let checkers = 0;
   if (role === "check" && c) { for (const vs of c.check.virtualServers) for (const rs of vs.realServers) checkers += rs.checkers.length; }
   if (checkers >= BUSY_CHECKERS) {

@@ -64,13 +64,13 @@ afterAll(async () => {
 });
 
 /** Runs the daemon on `conf` until every child is running, checks `f` on it, then stops it. */
-async function withDaemon(name: string, conf: string, f: (parent: number) => Promise<void>): Promise<string> {
+async function withDaemon(name: string, conf: string, f: (parent: number) => Promise<void>, env?: Record<string, string>): Promise<string> {
   const d = join(dir, name);
   rmSync(d, { recursive: true, force: true });
   mkdirSync(d);
   writeFileSync(join(d, "k.conf"), conf);
   const pids = ["-p", join(d, "k.pid"), "-r", join(d, "v.pid"), "-c", join(d, "c.pid"), "-b", join(d, "b.pid")];
-  const p = ns.spawn([bin, "-n", "-l", "-G", "-f", join(d, "k.conf"), ...pids], { stderr: "pipe" });
+  const p = ns.spawn([bin, "-n", "-l", "-G", "-f", join(d, "k.conf"), ...pids], { stderr: "pipe", env });
   let err = "";
   const reader = (async () => {
     for await (const chunk of p.stderr as ReadableStream<Uint8Array>) err += new TextDecoder().decode(chunk);
@@ -139,4 +139,26 @@ describe("the early VRRP child", () => {
     expect(await new Response(p.stderr as ReadableStream<Uint8Array>).text()).toContain("is not a regular non-executable file");
     expect(existsSync(join(d, "v.pid"))).toBe(false);
   }, 30_000);
+
+  test("the child the first process starts before its re-exec is the parent's: restarted when it dies, its env tuned, nothing handed on", async () => {
+    // KA_TUNED unset: the first process re-executes itself, handing over the VRRP child it started (prespawn.ts).
+    const env = { KA_TUNED: "", KA_NO_TUNE: "" };
+    const log = await withDaemon("handed", `global_defs {\n  router_id kt_early\n}\n${VRRP}${VS}`, async (parent) => {
+      await waitFor("VIP", () => ns.ip("-4", "addr", "show", "dev", "veth0").includes("192.0.2.100"), 20_000);
+      const first = pidOf(join(dir, "handed", "v.pid"));
+      const environ = (pid: number) => readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+      expect(readFileSync(`/proc/${first}/stat`, "utf8").split(") ")[1]!.split(" ")[1]).toBe(String(parent));
+      expect(environ(parent)).toContain("KA_TUNED=1");
+      expect(environ(parent).some((e) => e.startsWith("KA_HANDED_VRRP="))).toBe(true);
+      expect(environ(first)).toContain("MIMALLOC_SCAVENGER=0");
+      const check = childrenOf(parent).find((k) => k.cmd.includes("--role=check"))!;
+      expect(environ(check.pid).some((e) => e.startsWith("KA_HANDED_VRRP="))).toBe(false);
+      process.kill(first, "SIGKILL");
+      await waitFor("a new VRRP child", () => pidOf(join(dir, "handed", "v.pid")) > 0 && pidOf(join(dir, "handed", "v.pid")) !== first, 10_000);
+      await waitFor("the old one reaped", () => !existsSync(`/proc/${first}`), 5_000);
+      await waitFor("VIP again", () => ns.ip("-4", "addr", "show", "dev", "veth0").includes("192.0.2.100"), 20_000);
+    }, env);
+    expect(log).toContain("killed by signal SIGKILL");
+    expect(log).toContain("VRRP child process(");
+  }, 40_000);
 });

@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { mayWantVrrp, takeMainRead } from "../../../src/procs/prespawn.ts";
+import { HANDED_ENV, mayWantVrrp, prespawnVrrp, takeMainRead } from "../../../src/procs/prespawn.ts";
+import { parseArgs } from "../../../src/cli.ts";
 
 const dir = mkdtempSync("/tmp/kt-prescan-");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -44,5 +45,22 @@ describe("mayWantVrrp (the pre-scan before the early VRRP child)", () => {
     expect(mayWantVrrp(f)).toBe(false);
     expect(takeMainRead(f)).toBe("changed\n");
     expect(takeMainRead(f)).toBeUndefined();
+  });
+});
+
+describe("a handed VRRP child (KA_HANDED_VRRP) that is not ours", () => {
+  test("is ignored and the variable removed, so that no child inherits it", () => {
+    const saved = { ...process.env };
+    try {
+      process.env.KA_HANDED_VRRP = "1:5"; // pid 1 is not our child
+      process.env.KA_NO_PRESPAWN = "1";
+      expect(prespawnVrrp(parseArgs(["-n", "-f", file("h", "vrrp_instance VI_1 {\n}\n")]))).toBeUndefined();
+      expect(process.env.KA_HANDED_VRRP).toBeUndefined();
+      process.env.KA_HANDED_VRRP = "garbage";
+      expect(prespawnVrrp(parseArgs(["-n", "-f", file("h", "vrrp_instance VI_1 {\n}\n")]))).toBeUndefined();
+      expect(HANDED_ENV in process.env).toBe(false);
+    } finally {
+      process.env = saved;
+    }
   });
 });
