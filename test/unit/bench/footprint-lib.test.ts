@@ -1,7 +1,7 @@
 /** bench/footprint-lib.ts: smaps_rollup parsing, sums, the soak's slope and warm-up cut. */
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { afterWarmup, parseSmapsRollup, slopeKiBPerMin, sumMem } from "../../../bench/footprint-lib.ts";
+import { afterWarmup, medianKiB, parseSmapsRollup, slopeKiBPerMin, sumMem, windowGrowth, windowMinima } from "../../../bench/footprint-lib.ts";
 
 // A real /proc/PID/smaps_rollup (Linux 6.x, a `cat` process).
 const ROLLUP = `55f9c43fc000-7ffd0b808000 ---p 00000000 00:00 0                          [rollup]
@@ -70,5 +70,37 @@ describe("slopeKiBPerMin", () => {
     expect(afterWarmup(pts, 0.2).map((p) => p.min)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(slopeKiBPerMin(afterWarmup(pts, 0.2))).toBe(0);
     expect(afterWarmup([], 0.5)).toEqual([]);
+  });
+});
+
+describe("sawtooth measures", () => {
+  // 10 minutes sampled every 10 s: a sawtooth rising 1 MiB over 2 minutes and falling back, on a flat floor.
+  const saw = Array.from({ length: 61 }, (_, i) => ({ min: i / 6, kib: 10_000 + ((i % 12) / 12) * 1024 }));
+  test("a flat sawtooth: the minima's slope is 0, and the windows' growth small, while least squares reads its phase", () => {
+    // The run ends just after a tooth's top half: the fitted line is pulled by where the cut falls.
+    const cut = saw.slice(0, 58);
+    expect(Math.abs(slopeKiBPerMin(afterWarmup(cut, 0.2)))).toBeGreaterThan(16);
+    expect(slopeKiBPerMin(windowMinima(afterWarmup(saw, 0.2), 2))).toBeCloseTo(0, 6);
+    expect(Math.abs(windowGrowth(saw, [0.2, 0.4], [0.8, 1]))).toBeLessThan(16);
+  });
+  test("a sawtooth on a rising floor: the minima give the floor's slope", () => {
+    const rising = saw.map((p) => ({ min: p.min, kib: p.kib + 100 * p.min }));
+    expect(slopeKiBPerMin(windowMinima(rising, 2))).toBeCloseTo(100, 0);
+    expect(windowGrowth(rising, [0.2, 0.4], [0.8, 1])).toBeGreaterThan(60);
+  });
+  test("windowMinima keeps each window's lowest sample at its own time; empty input or width gives none", () => {
+    const pts = [{ min: 0, kib: 5 }, { min: 0.5, kib: 3 }, { min: 1, kib: 9 }, { min: 1.9, kib: 8 }, { min: 2.1, kib: 1 }];
+    expect(windowMinima(pts, 1)).toEqual([{ min: 0.5, kib: 3 }, { min: 1.9, kib: 8 }, { min: 2.1, kib: 1 }]);
+    expect(windowMinima([], 1)).toEqual([]);
+    expect(windowMinima(pts, 0)).toEqual([]);
+  });
+  test("medianKiB of odd and even counts; windowGrowth of too few points is NaN", () => {
+    expect(medianKiB([{ min: 0, kib: 3 }, { min: 1, kib: 1 }, { min: 2, kib: 2 }])).toBe(2);
+    expect(medianKiB([{ min: 0, kib: 4 }, { min: 1, kib: 1 }])).toBe(2.5);
+    expect(medianKiB([])).toBeNaN();
+    expect(windowGrowth([{ min: 0, kib: 1 }], [0, 0.5], [0.5, 1])).toBeNaN();
+    // A straight line: the windows' growth is its slope.
+    const line = Array.from({ length: 11 }, (_, i) => ({ min: i, kib: 50 * i }));
+    expect(windowGrowth(line, [0.2, 0.4], [0.8, 1])).toBeCloseTo(50, 6);
   });
 });
