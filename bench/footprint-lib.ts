@@ -121,3 +121,19 @@ export function windowGrowth(points: Point[], early: [number, number], late: [nu
   const dt = ((late[0] + late[1]) / 2 - (early[0] + early[1]) / 2) * span;
   return dt > 0 ? (medianKiB(inside(late)) - medianKiB(inside(early))) / dt : NaN;
 }
+
+/**
+ * The minima slope (windowMinima of `widthMin`, then least squares) of each `segMin`-minute segment of the run, in order:
+ * growth that falls segment by segment towards 0 is a warm-up settling (code compiled as paths get hot), one that stays is
+ * a leak. Segments with fewer than two windows give NaN.
+ */
+export function segmentSlopes(points: Point[], segMin: number, widthMin = 1): number[] {
+  if (!points.length || !(segMin > 0)) return [];
+  const t0 = points[0]!.min, span = points[points.length - 1]!.min - t0;
+  const out: number[] = [];
+  for (let a = 0; a < span - 1e-9; a += segMin) {
+    const seg = points.filter((p) => p.min >= t0 + a && p.min < t0 + a + segMin);
+    out.push(slopeKiBPerMin(windowMinima(seg, widthMin)));
+  }
+  return out;
+}

@@ -9,7 +9,9 @@
  * process's CPU (utime + stime) per minute between its first and last sample.
  * A least-squares line through a sawtooth (collections and purges on the process's own schedule) reads the phase the run ends on, so
  * two figures that do not are printed beside it: "minima", the slope of each BENCH_SOAK_LOW_MIN-minute (default 2) window's lowest
- * sample after the warm-up, and "windows", the median of the last 20% of the run against the median of 20-40% (footprint-lib.ts).
+ * sample after the warm-up, and "windows", the median of the last 20% of the run against the median of 20-40% (footprint-lib.ts);
+ * then the minima slope of each BENCH_SOAK_SEG_MIN-minute (default 5) segment: falling to 0 is a warm-up settling, a steady
+ * figure a leak (the VRRP child compiles its event paths over ~20 minutes: bench/RESULTS.md, "issue 12, soak target").
  * BENCH_SOAK_TRACK=0 leaves the tracked script out (no state changes). BENCH_SOAK_JSON=PATH writes every series to PATH.IMPL.json.
  * BENCH_SOAK_IMPLS=ours runs ours alone; BENCH_SOAK_SERIES=1 prints every process's anonymous samples too. BENCH_SOAK_HEAP=DIR: our processes get KA_HEAP_DEBUG=DIR
  * (src/procs/heap-debug.ts) and are sent SIGVTALRM every BENCH_SOAK_HEAP_EVERY_MIN minutes (default 2) and at the end, so DIR
@@ -19,7 +21,7 @@
 import { chmodSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { impls, processTree } from "./lib.ts";
-import { afterWarmup, type Point, slopeKiBPerMin, windowGrowth, windowMinima } from "./footprint-lib.ts";
+import { afterWarmup, type Point, segmentSlopes, slopeKiBPerMin, windowGrowth, windowMinima } from "./footprint-lib.ts";
 import { measure, PREFIX, type Running, startDaemon, stopDaemon, vrrpConf } from "./footprint.ts";
 import { waitFor } from "../test/support/netns.ts";
 
@@ -86,6 +88,7 @@ export async function soak(ours: string, minutes: number): Promise<void> {
   const heapDir = process.env.BENCH_SOAK_HEAP;
   const heapEveryMin = Number(process.env.BENCH_SOAK_HEAP_EVERY_MIN ?? 2);
   const lowMin = Number(process.env.BENCH_SOAK_LOW_MIN ?? 2);
+  const segMin = Number(process.env.BENCH_SOAK_SEG_MIN ?? 5);
   const dumpHeaps = () => {
     for (const x of running.filter((x) => x.name === "ours")) {
       // Our processes only (a script running now would die of the signal).
@@ -144,11 +147,14 @@ export async function soak(ours: string, minutes: number): Promise<void> {
         // BENCH_SOAK_LOW_MIN-minute window after the warm-up, and the median of the last 20% of the run against that of 20-40%.
         const lows = slopeKiBPerMin(windowMinima(afterWarmup(s.anon, 0.2), lowMin)).toFixed(1);
         const grow = windowGrowth(s.anon, [0.2, 0.4], [0.8, 1]).toFixed(1);
+        const segs = segmentSlopes(s.anon, segMin).map((v) => v.toFixed(0)).join(" ");
         return `${s.role} (pid ${pid}, ${s.pts.length} samples): ${
           slopeKiBPerMin(pts).toFixed(1)
-        } KiB/min (anonymous ${anon}, last half ${late}, minima ${lows}, windows ${grow}; ${(a0 / 1024).toFixed(1)} → ${(a1 / 1024).toFixed(1)} MiB), RSS ${
-          (first / 1024).toFixed(1)
-        } → ${(last / 1024).toFixed(1)} MiB, CPU ${((s.cpu1 - s.cpu0) / Math.max(s.min1 - s.min0, 1e-9)).toFixed(0)} ms/min`;
+        } KiB/min (anonymous ${anon}, last half ${late}, minima ${lows}, windows ${grow}, minima per ${segMin} min ${segs}; ${(a0 / 1024).toFixed(1)} → ${
+          (a1 / 1024).toFixed(1)
+        } MiB), RSS ${(first / 1024).toFixed(1)} → ${(last / 1024).toFixed(1)} MiB, CPU ${
+          ((s.cpu1 - s.cpu0) / Math.max(s.min1 - s.min0, 1e-9)).toFixed(0)
+        } ms/min`;
       });
       console.log(`  ${x.name} (${faults} FAULT entries): ${parts.join("; ")}`);
       if (process.env.BENCH_SOAK_JSON) {

@@ -1,7 +1,7 @@
 /** bench/footprint-lib.ts: smaps_rollup parsing, sums, the soak's slope and warm-up cut. */
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { afterWarmup, medianKiB, parseSmapsRollup, slopeKiBPerMin, sumMem, windowGrowth, windowMinima } from "../../../bench/footprint-lib.ts";
+import { afterWarmup, medianKiB, parseSmapsRollup, segmentSlopes, slopeKiBPerMin, sumMem, windowGrowth, windowMinima } from "../../../bench/footprint-lib.ts";
 
 // A real /proc/PID/smaps_rollup (Linux 6.x, a `cat` process).
 const ROLLUP = `55f9c43fc000-7ffd0b808000 ---p 00000000 00:00 0                          [rollup]
@@ -102,5 +102,25 @@ describe("sawtooth measures", () => {
     // A straight line: the windows' growth is its slope.
     const line = Array.from({ length: 11 }, (_, i) => ({ min: i, kib: 50 * i }));
     expect(windowGrowth(line, [0.2, 0.4], [0.8, 1])).toBeCloseTo(50, 6);
+  });
+});
+
+describe("segmentSlopes", () => {
+  test("a warm-up that settles: the segments' slopes fall to 0; a leak keeps its slope in every segment", () => {
+    // 20 minutes every 10 s: the floor rises 300 KiB/min for 5 minutes, 100 for 5, then stays; small teeth on top.
+    const floor = (m: number) => (m < 5 ? 300 * m : m < 10 ? 1500 + 100 * (m - 5) : 2000);
+    const settle = Array.from({ length: 121 }, (_, i) => ({ min: i / 6, kib: 10_000 + floor(i / 6) + (i % 3) * 40 }));
+    const s = segmentSlopes(settle, 5);
+    expect(s.length).toBe(4);
+    expect(s[0]!).toBeCloseTo(300, -1);
+    expect(s[1]!).toBeCloseTo(100, -1);
+    expect(Math.abs(s[2]!)).toBeLessThan(1);
+    expect(Math.abs(s[3]!)).toBeLessThan(1);
+    const leak = settle.map((p) => ({ min: p.min, kib: 10_000 + 200 * p.min + (Math.round(p.min * 6) % 3) * 40 }));
+    for (const v of segmentSlopes(leak, 5)) expect(v).toBeCloseTo(200, -1);
+  });
+  test("no points or no segment length: none", () => {
+    expect(segmentSlopes([], 5)).toEqual([]);
+    expect(segmentSlopes([{ min: 0, kib: 1 }, { min: 1, kib: 2 }], 0)).toEqual([]);
   });
 });
