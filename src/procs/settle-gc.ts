@@ -27,6 +27,14 @@ export class SettleGc {
     if (!this.sched.reschedule(this.timer, at)) this.timer = this.sched.at(at, () => this.run());
   }
 
+  /**
+   * Work that recurs without changing a state (a tracked script's runs): arms the collection if none is pending and never
+   * postpones one, so a script run every second still collects, once per MIN_SPACING_MS.
+   */
+  activity(): void {
+    if (!this.timer) this.timer = this.sched.at(Math.max(this.sched.now() + SETTLE_MS, this.last + MIN_SPACING_MS), () => this.run());
+  }
+
   /** Drops a pending collection (the child stops). */
   stop(): void {
     this.sched.cancel(this.timer);
