@@ -113,3 +113,59 @@ export function meanReadings(readings: PidMem[][]): { procs: PidMem[]; total: Me
   const procs = [...by].map(([pid, e]) => ({ pid, role: e.role, mem: meanMem(e.mems) }));
   return { procs, total: sumMem(procs.map((p) => p.mem)) };
 }
+
+/**
+ * The lowest sample of each `widthMin`-minute window (counted from the first point), at its own time.
+ * A process whose collector and allocator free memory on their own schedules draws a sawtooth: the
+ * minima are what it holds after each fall, so their trend is what it keeps, where a least-squares line
+ * through the teeth moves with the phase the run happens to end on.
+ */
+export function windowMinima(points: Point[], widthMin: number): Point[] {
+  if (!points.length || !(widthMin > 0)) return [];
+  const t0 = points[0]!.min;
+  const lows = new Map<number, Point>();
+  for (const p of points) {
+    const k = Math.floor((p.min - t0) / widthMin);
+    const low = lows.get(k);
+    if (!low || p.kib < low.kib) lows.set(k, p);
+  }
+  return [...lows.entries()].sort((a, b) => a[0] - b[0]).map(([, p]) => p);
+}
+
+/** Median of the samples' values; NaN for none. */
+export function medianKiB(points: Point[]): number {
+  if (!points.length) return NaN;
+  const v = points.map((p) => p.kib).sort((a, b) => a - b);
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
+}
+
+/**
+ * Growth between two windows of the run, KiB/min: the median of the samples in the fraction `late` of
+ * the time span minus the median in `early`, over the time between the windows' centres (for a
+ * 10-minute run, [0.2, 0.4] and [0.8, 1] are minutes 2-4 and 8-10). A median ignores the teeth of a
+ * sawtooth that a window holds a few of; NaN when a window holds no sample.
+ */
+export function windowGrowth(points: Point[], early: [number, number], late: [number, number]): number {
+  if (points.length < 2) return NaN;
+  const t0 = points[0]!.min, span = points[points.length - 1]!.min - t0;
+  const inside = (w: [number, number]) => points.filter((p) => p.min >= t0 + w[0] * span && p.min <= t0 + w[1] * span);
+  const dt = ((late[0] + late[1]) / 2 - (early[0] + early[1]) / 2) * span;
+  return dt > 0 ? (medianKiB(inside(late)) - medianKiB(inside(early))) / dt : NaN;
+}
+
+/**
+ * The minima slope (windowMinima of `widthMin`, then least squares) of each `segMin`-minute segment of the run, in order:
+ * growth that falls segment by segment towards 0 is a warm-up settling (code compiled as paths get hot), one that stays is
+ * a leak. Segments with fewer than two windows give NaN.
+ */
+export function segmentSlopes(points: Point[], segMin: number, widthMin = 1): number[] {
+  if (!points.length || !(segMin > 0)) return [];
+  const t0 = points[0]!.min, span = points[points.length - 1]!.min - t0;
+  const out: number[] = [];
+  for (let a = 0; a < span - 1e-9; a += segMin) {
+    const seg = points.filter((p) => p.min >= t0 + a && p.min < t0 + a + segMin);
+    out.push(slopeKiBPerMin(windowMinima(seg, widthMin)));
+  }
+  return out;
+}

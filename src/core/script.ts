@@ -122,6 +122,13 @@ export function scriptInsecurity(path: string, stat: (p: string) => { uid: numbe
   return undefined;
 }
 
+/**
+ * Told after every script this process ran has exited (the VRRP child collects after script activity: a spawn leaves native
+ * memory behind its garbage Subprocess, which nothing collects in a child that runs scripts but changes no state; bench/RESULTS.md,
+ * "2026-12-03, issue 12, soak target"). One hook per process; undefined: nobody listens.
+ */
+export const scriptExits: { onExit: (() => void) | undefined } = { onExit: undefined };
+
 /** Runs a script; never throws. Bun.spawn, not node:child_process (whose module costs each process ~2 MiB). */
 export function runScript(spec: RunnableScript, opts: RunOptions): Promise<ScriptResult> {
   let child: Subprocess<"ignore", "ignore", "ignore">;
@@ -161,6 +168,7 @@ export function runScript(spec: RunnableScript, opts: RunOptions): Promise<Scrip
     clearTimeout(term);
     clearTimeout(kill);
     const sig = child.signalCode;
+    scriptExits.onExit?.();
     return { status: sig === null ? child.exitCode : null, signal: sig === null ? null : String(sig), timedOut };
   });
 }

@@ -4,7 +4,9 @@
  * DIR/ROLE-PID-N.json (RSS, heap size, objects by type, as bun:jsc heapStats reports them); with
  * KA_HEAP_DEBUG_SNAPSHOT=1 also a JavaScriptCore heap snapshot, DIR/ROLE-PID-N.heapsnapshot. Without
  * the variable nothing is installed. KA_HEAP_DEBUG_MIMALLOC=1 also prints mimalloc's statistics (size classes, pages,
- * arenas: peak and current) on the process's console. bench/footprint-soak.ts uses it (BENCH_SOAK_HEAP).
+ * arenas: peak and current) on the process's console. KA_HEAP_DEBUG_NOGC=1 skips the two full collections, so a series of
+ * dumps shows the heap and mimalloc's figures as the process's own schedule leaves them (a collection per dump flattens what
+ * is measured). bench/footprint-soak.ts uses it (BENCH_SOAK_HEAP).
  */
 import { heapStats, memoryUsage } from "bun:jsc";
 import { writeFileSync } from "node:fs";
@@ -15,10 +17,13 @@ export function installHeapDebug(role: string): void {
   const dir = process.env.KA_HEAP_DEBUG;
   if (!dir) return;
   let n = 0;
+  const collect = process.env.KA_HEAP_DEBUG_NOGC !== "1";
   process.on("SIGVTALRM", () => {
     n++;
-    Bun.gc(true);
-    Bun.gc(true);
+    if (collect) {
+      Bun.gc(true);
+      Bun.gc(true);
+    }
     const h = heapStats();
     const out = {
       role,

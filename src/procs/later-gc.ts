@@ -51,6 +51,15 @@ export class LaterGc {
     if (!this.sched.reschedule(this.#timer, at)) this.#timer = this.sched.at(at, this.#run);
   };
 
+  /**
+   * Work that recurs without changing what `note` counts: arms the collection (at `delayMs`, no sooner than
+   * `minGapMs` after the previous one) if none is pending, and never postpones one that is.
+   */
+  arm(): void {
+    if (this.#timer) return;
+    this.#timer = this.sched.at(Math.max(this.sched.now() + this.policy.delayMs, this.#last + this.policy.minGapMs), this.#run);
+  }
+
   /** Drops a pending collection (the process stops). */
   stop(): void {
     this.sched.cancel(this.#timer);

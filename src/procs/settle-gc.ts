@@ -24,4 +24,12 @@ export class SettleGc extends LaterGc {
   changed(): void {
     this.note(1);
   }
+
+  /**
+   * Work that recurs without changing a state (a tracked script's runs): arms the collection if none is
+   * pending and never postpones one, so a script run every second still collects, once per MIN_SPACING_MS.
+   */
+  activity(): void {
+    this.arm();
+  }
 }

@@ -14,6 +14,7 @@ import { SnapshotReporter } from "../control/child-side.ts";
 import { vrrpSnapshot } from "../vrrp/control-snap.ts";
 import { parentWantsReports } from "../snmp/wants.ts";
 import { SettleGc } from "./settle-gc.ts";
+import { scriptExits } from "../core/script.ts";
 
 /**
  * Readiness from SIGIO on the main thread (src/ffi/sigio.ts), no reactor worker thread (a second
@@ -60,6 +61,8 @@ export function createVrrpRuntime(ctx: ChildContext): Runtime<VrrpSlice> {
   const kernel = new RtnlKernel(reactor);
   // A full collection once a burst of state changes has settled (src/procs/settle-gc.ts).
   const settle = new SettleGc(ctx.scheduler);
+  // And after script runs: a tracked script that never changes a state would otherwise leave each spawn's garbage uncollected.
+  scriptExits.onExit = () => settle.activity();
   const rt = new VrrpRuntime({
     log: ctx.log,
     sched: ctx.scheduler,
@@ -122,6 +125,7 @@ export function createVrrpRuntime(ctx: ChildContext): Runtime<VrrpSlice> {
       reporter.stop();
       snap.stop();
       settle.stop();
+      scriptExits.onExit = undefined;
       await rt.stop();
     },
   };

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { splitCommand } from "../../../src/core/command-line.ts";
-import { findUser, runScript, scriptInsecurity } from "../../../src/core/script.ts";
+import { findUser, runScript, scriptExits, scriptInsecurity } from "../../../src/core/script.ts";
 
 describe("splitCommand", () => {
   test("splits like keepalived: quotes group words and are removed", () => {
@@ -49,6 +49,18 @@ describe("enable_script_security", () => {
 describe("runScript", () => {
   test("reports exit status", async () => {
     expect(await runScript({ argv: ["/bin/sh", "-c", "exit 3"], uid: 0, gid: 0 }, { timeoutMs: 5000 })).toEqual({ status: 3, signal: null, timedOut: false });
+  });
+  test("tells scriptExits.onExit once per exited script, before the result; a script that could not start is not told", async () => {
+    const seen: string[] = [];
+    scriptExits.onExit = () => seen.push("exit");
+    try {
+      const r = await runScript({ argv: ["/bin/true"], uid: 0, gid: 0 }, { timeoutMs: 5000 });
+      seen.push(`result ${r.status}`);
+      await runScript({ argv: ["/nonexistent/ka-no-such"], uid: 0, gid: 0 }, { timeoutMs: 5000 });
+    } finally {
+      scriptExits.onExit = undefined;
+    }
+    expect(seen).toEqual(["exit", "result 0"]);
   });
   test("times out with SIGTERM then SIGKILL", async () => {
     const r = await runScript({ argv: ["/bin/sh", "-c", "trap '' TERM; sleep 30"], uid: 0, gid: 0 }, { timeoutMs: 100, killGraceMs: 100 });

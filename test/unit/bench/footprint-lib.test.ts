@@ -1,7 +1,18 @@
 /** bench/footprint-lib.ts: smaps_rollup parsing, sums, the soak's slope and warm-up cut. */
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { afterWarmup, meanMem, meanReadings, parseSmapsRollup, slopeKiBPerMin, sumMem } from "../../../bench/footprint-lib.ts";
+import {
+  afterWarmup,
+  meanMem,
+  meanReadings,
+  medianKiB,
+  parseSmapsRollup,
+  segmentSlopes,
+  slopeKiBPerMin,
+  sumMem,
+  windowGrowth,
+  windowMinima,
+} from "../../../bench/footprint-lib.ts";
 
 // A real /proc/PID/smaps_rollup (Linux 6.x, a `cat` process).
 const ROLLUP = `55f9c43fc000-7ffd0b808000 ---p 00000000 00:00 0                          [rollup]
@@ -88,5 +99,57 @@ describe("meanMem and meanReadings (the steady reading)", () => {
     expect(t.procs.map((p) => [p.pid, p.role, p.mem.rss, p.mem.anon])).toEqual([[1, "parent", 20, 0], [2, "vrrp", 30, 6]]);
     expect(t.total.rss).toBe(50);
     expect(t.total.pss).toBe(25);
+  });
+});
+
+describe("sawtooth measures", () => {
+  // 10 minutes sampled every 10 s: a sawtooth rising 1 MiB over 2 minutes and falling back, on a flat floor.
+  const saw = Array.from({ length: 61 }, (_, i) => ({ min: i / 6, kib: 10_000 + ((i % 12) / 12) * 1024 }));
+  test("a flat sawtooth: the minima's slope is 0, and the windows' growth small, while least squares reads its phase", () => {
+    // The run ends just after a tooth's top half: the fitted line is pulled by where the cut falls.
+    const cut = saw.slice(0, 58);
+    expect(Math.abs(slopeKiBPerMin(afterWarmup(cut, 0.2)))).toBeGreaterThan(16);
+    expect(slopeKiBPerMin(windowMinima(afterWarmup(saw, 0.2), 2))).toBeCloseTo(0, 6);
+    expect(Math.abs(windowGrowth(saw, [0.2, 0.4], [0.8, 1]))).toBeLessThan(16);
+  });
+  test("a sawtooth on a rising floor: the minima give the floor's slope", () => {
+    const rising = saw.map((p) => ({ min: p.min, kib: p.kib + 100 * p.min }));
+    expect(slopeKiBPerMin(windowMinima(rising, 2))).toBeCloseTo(100, 0);
+    expect(windowGrowth(rising, [0.2, 0.4], [0.8, 1])).toBeGreaterThan(60);
+  });
+  test("windowMinima keeps each window's lowest sample at its own time; empty input or width gives none", () => {
+    const pts = [{ min: 0, kib: 5 }, { min: 0.5, kib: 3 }, { min: 1, kib: 9 }, { min: 1.9, kib: 8 }, { min: 2.1, kib: 1 }];
+    expect(windowMinima(pts, 1)).toEqual([{ min: 0.5, kib: 3 }, { min: 1.9, kib: 8 }, { min: 2.1, kib: 1 }]);
+    expect(windowMinima([], 1)).toEqual([]);
+    expect(windowMinima(pts, 0)).toEqual([]);
+  });
+  test("medianKiB of odd and even counts; windowGrowth of too few points is NaN", () => {
+    expect(medianKiB([{ min: 0, kib: 3 }, { min: 1, kib: 1 }, { min: 2, kib: 2 }])).toBe(2);
+    expect(medianKiB([{ min: 0, kib: 4 }, { min: 1, kib: 1 }])).toBe(2.5);
+    expect(medianKiB([])).toBeNaN();
+    expect(windowGrowth([{ min: 0, kib: 1 }], [0, 0.5], [0.5, 1])).toBeNaN();
+    // A straight line: the windows' growth is its slope.
+    const line = Array.from({ length: 11 }, (_, i) => ({ min: i, kib: 50 * i }));
+    expect(windowGrowth(line, [0.2, 0.4], [0.8, 1])).toBeCloseTo(50, 6);
+  });
+});
+
+describe("segmentSlopes", () => {
+  test("a warm-up that settles: the segments' slopes fall to 0; a leak keeps its slope in every segment", () => {
+    // 20 minutes every 10 s: the floor rises 300 KiB/min for 5 minutes, 100 for 5, then stays; small teeth on top.
+    const floor = (m: number) => (m < 5 ? 300 * m : m < 10 ? 1500 + 100 * (m - 5) : 2000);
+    const settle = Array.from({ length: 121 }, (_, i) => ({ min: i / 6, kib: 10_000 + floor(i / 6) + (i % 3) * 40 }));
+    const s = segmentSlopes(settle, 5);
+    expect(s.length).toBe(4);
+    expect(s[0]!).toBeCloseTo(300, -1);
+    expect(s[1]!).toBeCloseTo(100, -1);
+    expect(Math.abs(s[2]!)).toBeLessThan(1);
+    expect(Math.abs(s[3]!)).toBeLessThan(1);
+    const leak = settle.map((p) => ({ min: p.min, kib: 10_000 + 200 * p.min + (Math.round(p.min * 6) % 3) * 40 }));
+    for (const v of segmentSlopes(leak, 5)) expect(v).toBeCloseTo(200, -1);
+  });
+  test("no points or no segment length: none", () => {
+    expect(segmentSlopes([], 5)).toEqual([]);
+    expect(segmentSlopes([{ min: 0, kib: 1 }, { min: 1, kib: 2 }], 0)).toEqual([]);
   });
 });

@@ -45,3 +45,30 @@ describe("SettleGc", () => {
     expect(n).toBe(0);
   });
 });
+
+describe("SettleGc.activity", () => {
+  test("a script every second: collects SETTLE_MS after the first run, then once per MIN_SPACING_MS, never postponed", () => {
+    const s = new FakeScheduler(0);
+    const at: number[] = [];
+    const g = new SettleGc(s, () => at.push(s.now()));
+    for (let t = 0; t < 3 * MIN_SPACING_MS; t += 1000) {
+      g.activity();
+      s.advance(1000);
+    }
+    expect(at).toEqual([SETTLE_MS, SETTLE_MS + MIN_SPACING_MS, SETTLE_MS + 2 * MIN_SPACING_MS]);
+  });
+  test("activity does not move a collection that a state change armed, and stop() drops it", () => {
+    const s = new FakeScheduler(0);
+    const at: number[] = [];
+    const g = new SettleGc(s, () => at.push(s.now()));
+    g.changed();
+    s.advance(1000);
+    g.activity();
+    s.advance(SETTLE_MS - 1000);
+    expect(at).toEqual([SETTLE_MS]);
+    g.activity();
+    g.stop();
+    s.advance(10 * MIN_SPACING_MS);
+    expect(at).toEqual([SETTLE_MS]);
+  });
+});
