@@ -9,6 +9,13 @@
 import type { FdWatcher } from "../ffi/reactor.ts";
 import { FdStream } from "../ffi/fdstream.ts";
 
+const encoder = new TextEncoder();
+
+/** One message as it travels on a channel: its JSON and a newline. */
+export function frame(msg: unknown): Uint8Array {
+  return encoder.encode(JSON.stringify(msg) + "\n");
+}
+
 /** Called with each decoded message (not yet validated: see decode() in ipc.ts). */
 export type OnMessage = (raw: unknown) => void;
 
@@ -21,7 +28,6 @@ export class Channel {
   #closed = false;
   #retry: ReturnType<typeof setTimeout> | undefined;
   readonly #decoder = new TextDecoder();
-  readonly #encoder = new TextEncoder();
 
   /**
    * Takes ownership of `fd` (a connected stream socket) and starts reading when `watcher` says so;
@@ -42,7 +48,7 @@ export class Channel {
   /** Queues one message. */
   send(msg: unknown): void {
     if (this.#closed) return;
-    this.#queue.push(this.#encoder.encode(JSON.stringify(msg) + "\n"));
+    this.#queue.push(frame(msg));
     this.#flush();
   }
 

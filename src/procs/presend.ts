@@ -13,6 +13,7 @@ import type { KeepalivedConfig } from "../config/model.ts";
 import { needsRole, sliceFor } from "../config/index.ts";
 import { envelope, type Role, ROLES } from "../core/ipc.ts";
 import { sendWhole } from "../ffi/libc.ts";
+import { frame } from "../core/channel.ts";
 import { childArgv, type EarlyChild } from "./prespawn.ts";
 import { childEnv } from "./tuning.ts";
 
@@ -35,5 +36,5 @@ export function presendVrrp(o: CliOptions, c: KeepalivedConfig, early: EarlyChil
   if (c.global.startupScript !== null || c.global.disableLocalIgmp) return;
   if (!wantedRoles(o, c).includes("vrrp") || !early.matches(childArgv(o, "vrrp"), childEnv("vrrp", c))) return;
   const msg = envelope({ type: "config", generation: 1, reload: false, slice: sliceFor(c, "vrrp") });
-  early.configSent = sendWhole(early.spawned.fd, new TextEncoder().encode(JSON.stringify(msg) + "\n"));
+  early.configSent = sendWhole(early.spawned.fd, frame(msg)); // the Channel's framing: the supervisor's Channel takes the fd over later
 }
